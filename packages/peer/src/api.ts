@@ -1,0 +1,93 @@
+// The facade a UI (Svelte app, terminal client, bot) uses. One identity, many
+// groups. Everything here is plain data so a UI can copy it into its state.
+
+import type {
+  GroupId, GroupSummary, LeaveReason, MemberInfo, MessageId, Ordering, PeerId, View, ViewId,
+} from '@chorus/protocol';
+
+export type DeliveryState = 'pending' | 'delivered';
+
+export interface ChatMessage {
+  readonly id: MessageId;
+  readonly groupId: GroupId;
+  readonly sender: PeerId;
+  readonly senderName: string;
+  readonly body: string;
+  readonly sentAt: number;
+  /** Position in the group's log; sort by this string. Pending messages have '~' + local seq. */
+  readonly order: string;
+  readonly state: DeliveryState;
+  readonly viewId: ViewId;
+}
+
+export interface SystemLine {
+  readonly groupId: GroupId;
+  readonly at: number;
+  readonly peerId: PeerId;
+  readonly name: string;
+  readonly change: 'joined' | LeaveReason;
+}
+
+export interface MemberState extends MemberInfo {
+  readonly online: boolean;
+}
+
+export type GroupStatus = 'joining' | 'member' | 'removed' | 'left';
+
+export interface JoinedGroup {
+  readonly groupId: GroupId;
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly status: GroupStatus;
+  readonly view: View | null;
+  readonly members: readonly MemberState[];
+}
+
+export interface GroupMetrics {
+  readonly sent: number;
+  readonly received: number;
+  readonly total: number;
+  readonly throughputPerSec: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly rejectedFrames: number;
+  /** Recent delivery latencies (ms), oldest first, for a plot. */
+  readonly recentLatenciesMs: readonly number[];
+}
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+export interface PeerEventMap {
+  connection: ConnectionState;
+  directory: readonly GroupSummary[];
+  group: JoinedGroup;
+  message: ChatMessage;
+  system: SystemLine;
+  error: { readonly groupId?: GroupId; readonly code: string; readonly message: string };
+}
+
+export type CommandResult =
+  | { readonly kind: 'groups'; readonly groups: readonly GroupSummary[] }
+  | { readonly kind: 'members'; readonly groupId: GroupId; readonly members: readonly MemberInfo[] }
+  | { readonly kind: 'joined' | 'switched' | 'left'; readonly groupId: GroupId }
+  | { readonly kind: 'quit' }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface ChorusPeer {
+  readonly peerId: PeerId;
+  readonly name: string;
+  connect(): Promise<void>;
+  directory(): readonly GroupSummary[];
+  groups(): readonly JoinedGroup[];
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
+  join(groupId: GroupId, password?: string): Promise<JoinedGroup>;
+  leave(groupId: GroupId): Promise<void>;
+  send(groupId: GroupId, text: string): Promise<ChatMessage>;
+  /** Stored history of a group, oldest first (cached messages before the mesh is up). */
+  history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]>;
+  metrics(groupId: GroupId): GroupMetrics | null;
+  /** A `/` command from the composer (DESIGN §3). `current` is the open group. */
+  command(line: string, current: GroupId | null): Promise<CommandResult>;
+  on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void;
+  close(): Promise<void>;
+}

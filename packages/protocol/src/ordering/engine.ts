@@ -1,0 +1,74 @@
+// The seam between an ordering engine (pure state machine) and the runtime
+// that carries out its effects. Engines own: sequence numbers, hold-back
+// queues, ISIS proposals/finals, view-change flush state. They never know:
+// sockets, clocks, randomness, signatures (the runtime signs DATA before it
+// enters `send` and verifies every inbound DATA before `receive`).
+
+import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { ProtocolError } from '../result.ts';
+import type { View } from '../tracker/events.ts';
+import type { DataFrame, EngineFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+
+export interface Outbound {
+  /** A single peer, or every other member of the current view. */
+  readonly to: PeerId | 'all';
+  readonly frame: EngineFrame;
+}
+
+export interface Delivery {
+  readonly id: MessageId;
+  readonly frame: DataFrame;
+  /** Sortable string: the position in this group's log (same on every member for total order). */
+  readonly order: string;
+  /** The view the message was delivered in. */
+  readonly viewId: ViewId;
+}
+
+export type EngineEvent =
+  | { readonly type: 'view-installed'; readonly view: View }
+  | { readonly type: 'message-dropped'; readonly id: MessageId; readonly reason: string }
+  | { readonly type: 'blocked'; readonly reason: 'view-change' };
+
+export interface EngineOutput {
+  readonly frames: readonly Outbound[];
+  readonly deliveries: readonly Delivery[];
+  readonly events: readonly EngineEvent[];
+}
+
+/** An input the engine refused; its state is unchanged. `remote` says whose fault it is. */
+export interface Rejection {
+  readonly rejected: true;
+  readonly fault: 'remote' | 'local';
+  readonly error: ProtocolError;
+}
+
+export type EngineResult = EngineOutput | Rejection;
+
+export interface OrderingEngine {
+  readonly mode: Ordering;
+  readonly self: PeerId;
+  readonly groupId: GroupId;
+  /** The installed view, or null before the first one. */
+  readonly view: View | null;
+  /**
+   * Step 1 of a send: reserve the next seq and lamport and return the fields
+   * to sign. Drafts must be committed in the order they were made.
+   */
+  draft(body: string, now: number): SignedFields | Rejection;
+  /** Step 2: the signed DATA frame built from the last draft. */
+  send(frame: DataFrame, now: number): EngineResult;
+  /** A parsed (and, for DATA inside any frame, signature-verified) frame from a view member. */
+  receive(from: PeerId, frame: EngineFrame, now: number): EngineResult;
+  /** A view from the tracker. Starts the flush; the view is installed once the flush resolves. */
+  installView(view: View, now: number): EngineResult;
+  /** A data channel to `peer` (re)opened: exchange high-water marks. */
+  linkUp(peer: PeerId, now: number): EngineResult;
+  tick(now: number): EngineResult;
+  /** For a sponsor: what a joiner needs after it has the history. */
+  joinerState(): JoinerState;
+  /** For a joiner: adopt the sponsor's state before the first view that includes it. */
+  adoptJoinerState(state: JoinerState): EngineResult;
+}
+
+export const isRejection = (r: EngineResult | SignedFields | Rejection): r is Rejection =>
+  (r as Rejection).rejected === true;

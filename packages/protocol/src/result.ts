@@ -1,0 +1,34 @@
+// One result shape for every parser and every tracker ack. Errors name a code
+// (stable, counted in metrics) and a sentence a person can read.
+
+export type ErrorCode =
+  | 'bad-json'
+  | 'bad-type'
+  | 'missing-field'
+  | 'too-large'
+  | 'too-long'
+  | 'too-many'
+  | 'unknown-kind'
+  | 'bad-signature'
+  | 'replay'
+  | 'old-view'
+  | 'future-view'
+  | 'forged-sender'
+  | 'not-member'
+  | 'not-found'
+  | 'name-taken'
+  | 'wrong-password'
+  | 'not-authenticated'
+  | 'rate-limited'
+  | 'bad-state'
+  | 'internal';
+
+export interface ProtocolError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ProtocolError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const err = <T = never>(code: ErrorCode, message: string): Result<T> => ({ ok: false, error: { code, message } });

@@ -1,0 +1,166 @@
+// The Socket.IO event maps shared by apps/tracker and packages/peer. The
+// tracker is the authority for the directory and membership; it never sees
+// chat messages. Every client->server event ends with an ack carrying a
+// Result, so a bad input always gets a code and a sentence back.
+
+import type { GroupId, LeaveReason, LinkState, MemberChange, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { Result } from '../result.ts';
+
+export type Ack<T> = (res: Result<T>) => void;
+
+/** Public part of a session: what the tracker binds at the identity challenge. */
+export interface MemberInfo {
+  readonly peerId: PeerId;
+  readonly name: string;
+  /** Raw Ed25519 public key, base64 (32 bytes). */
+  readonly publicKey: string;
+}
+
+export interface GroupSummary {
+  readonly groupId: GroupId;
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly locked: boolean;
+  readonly online: number;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface ViewChange {
+  readonly peerId: PeerId;
+  readonly change: MemberChange;
+}
+
+/** A membership view: always a fully connected mesh (two-phase join). */
+export interface View {
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly members: readonly MemberInfo[];
+  /** What changed since the previous view (empty for a re-sent view). */
+  readonly changes: readonly ViewChange[];
+}
+
+export interface IceServer {
+  readonly urls: string | readonly string[];
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+// ---- client -> server payloads ----
+
+export interface ChallengeReply {
+  readonly nonce: string;
+}
+export interface HelloPayload {
+  readonly peerId: string;
+  readonly name: string;
+  readonly publicKey: string;
+  /** Ed25519 signature (base64) over UTF-8 `chorus-hello:${nonce}:${peerId}:${name}`. */
+  readonly signature: string;
+}
+export interface HelloReply {
+  readonly peerId: PeerId;
+  readonly iceServers: readonly IceServer[];
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly linkGraceMs: number;
+  readonly directory: readonly GroupSummary[];
+}
+export interface CreateGroupPayload {
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly password?: string;
+}
+export interface JoinGroupPayload {
+  readonly groupId: string;
+  readonly password?: string;
+}
+export interface JoinReply {
+  readonly group: GroupSummary;
+  /** The current view: the joiner opens a data channel to each of these. */
+  readonly view: View;
+}
+export interface GroupRef {
+  readonly groupId: string;
+}
+export interface SignalPayload {
+  readonly groupId: string;
+  readonly to: string;
+  /** Opaque simple-peer signal data (offer, answer, candidate), JSON-able. */
+  readonly data: unknown;
+}
+export interface LinkReport {
+  readonly groupId: string;
+  readonly peer: string;
+  readonly state: LinkState;
+}
+export interface MetricsReport {
+  readonly groupId: string;
+  readonly sent: number;
+  readonly received: number;
+  readonly total: number;
+  readonly throughputPerSec: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly rejectedFrames: number;
+}
+
+// ---- server -> client payloads ----
+
+export interface SignalDelivery {
+  readonly groupId: GroupId;
+  /** Set by the tracker: the authenticated sender session. */
+  readonly from: PeerId;
+  readonly data: unknown;
+}
+export interface JoiningNotice {
+  readonly groupId: GroupId;
+  /** A joiner in phase one: members accept its signaling and open a channel. */
+  readonly peer: MemberInfo;
+}
+export interface RemovedNotice {
+  readonly groupId: GroupId;
+  readonly reason: LeaveReason;
+}
+export interface TrackerErrorNotice {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ClientToServerEvents {
+  /** Step 1 of identity: ask for a nonce. */
+  'auth:challenge': (ack: Ack<ChallengeReply>) => void;
+  /** Step 2: prove the key by signing the nonce. Everything else needs this first. */
+  'auth:hello': (payload: HelloPayload, ack: Ack<HelloReply>) => void;
+  'directory:list': (ack: Ack<readonly GroupSummary[]>) => void;
+  'group:create': (payload: CreateGroupPayload, ack: Ack<GroupSummary>) => void;
+  /** Phase one of a join: become `joining`, get the current view. */
+  'group:join': (payload: JoinGroupPayload, ack: Ack<JoinReply>) => void;
+  /** Phase two: the joiner's data channels to every member of the view are open. */
+  'group:links-ready': (payload: GroupRef, ack: Ack<View>) => void;
+  'group:leave': (payload: GroupRef, ack: Ack<null>) => void;
+  'group:members': (payload: GroupRef, ack: Ack<readonly MemberInfo[]>) => void;
+  /** Current view of a group the session is in (re-sync after reconnect). */
+  'group:view': (payload: GroupRef, ack: Ack<View>) => void;
+  signal: (payload: SignalPayload, ack?: Ack<null>) => void;
+  'link:report': (payload: LinkReport, ack?: Ack<null>) => void;
+  'metrics:report': (payload: MetricsReport, ack?: Ack<null>) => void;
+  heartbeat: (ack?: Ack<{ readonly now: number }>) => void;
+}
+
+export interface ServerToClientEvents {
+  /** The full directory, pushed on every change (it is small; deltas are not worth the state). */
+  'directory:changed': (groups: readonly GroupSummary[]) => void;
+  /** A new view of a group this session is a member of (also re-sent after a tracker restart). */
+  'group:view': (view: View) => void;
+  'group:joining': (notice: JoiningNotice) => void;
+  /** This session is no longer in the group (evicted, or declared failed while alive). */
+  'group:removed': (notice: RemovedNotice) => void;
+  signal: (delivery: SignalDelivery) => void;
+  'tracker:error': (notice: TrackerErrorNotice) => void;
+}
+
+/** Between tracker nodes (Socket.IO adapter serverSideEmit). */
+export interface InterServerEvents {
+  'node:alive': (nodeId: string) => void;
+}

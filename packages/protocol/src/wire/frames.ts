@@ -1,0 +1,129 @@
+// Every frame that travels over a group's data channels, as one discriminated
+// union on `t`. The JSON text of a frame is what goes on the wire (chunked by
+// the mesh above CHUNK_THRESHOLD_BYTES). DATA is the only frame signed by its
+// sender, because it is the only one that is stored and handed on (history,
+// flush); every other frame is attributed to the data channel it arrived on.
+
+import type { GroupId, PeerId, ViewId } from '../ids.ts';
+
+/** ISIS priority: compared lexicographically on (p, by); never a float. */
+export interface Priority {
+  readonly p: number;
+  readonly by: PeerId;
+}
+
+/** The fields a sender signs (canonical encoding in wire/canonical.ts). */
+export interface SignedFields {
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly sender: PeerId;
+  readonly seq: number;
+  readonly lamport: number;
+  readonly sentAt: number;
+  readonly body: string;
+}
+
+export interface DataFrame extends SignedFields {
+  readonly t: 'data';
+  /** Ed25519 signature (base64) over canonicalSignedBytes(fields). */
+  readonly sig: string;
+}
+
+export interface ProposeFrame {
+  readonly t: 'propose';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly sender: PeerId;
+  readonly seq: number;
+  readonly priority: Priority;
+}
+
+export interface FinalFrame {
+  readonly t: 'final';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly sender: PeerId;
+  readonly seq: number;
+  readonly priority: Priority;
+}
+
+/** What one survivor knows about one not-yet-delivered message at a view change. */
+export interface PendingReport {
+  readonly sender: PeerId;
+  readonly seq: number;
+  /** This member's own proposal, if it made one. */
+  readonly proposed?: Priority;
+  /** The agreed priority, if this member saw a FINAL. */
+  readonly final?: Priority;
+}
+
+/**
+ * Sent to every survivor when a new view arrives: the sender's unstable
+ * messages (so everyone ends with the same set, S5), its proposals and
+ * finals for undelivered messages, and its per-sender delivered counts.
+ */
+export interface FlushFrame {
+  readonly t: 'flush';
+  readonly groupId: GroupId;
+  /** The view being installed. */
+  readonly viewId: ViewId;
+  readonly unstable: readonly DataFrame[];
+  readonly pending: readonly PendingReport[];
+  /** Highest agreed priority `A` this member has seen. */
+  readonly agreed: number;
+  readonly delivered: Readonly<Record<string, number>>;
+}
+
+/** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */
+export interface HighWaterFrame {
+  readonly t: 'hwm';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly delivered: Readonly<Record<string, number>>;
+}
+
+/** A joiner asks its sponsor for history after `cursor` (an order key, or null for all). */
+export interface HistoryRequestFrame {
+  readonly t: 'history-req';
+  readonly groupId: GroupId;
+  readonly cursor: string | null;
+  readonly limit: number;
+}
+
+/** One page of history. `state` is present on the last page: what the joiner needs to take part. */
+export interface HistoryResponseFrame {
+  readonly t: 'history-res';
+  readonly groupId: GroupId;
+  readonly items: readonly HistoryItem[];
+  readonly done: boolean;
+  readonly state?: JoinerState;
+}
+
+/** A delivered message as stored and handed on: the signed frame plus where it sits in the log. */
+export interface HistoryItem {
+  readonly frame: DataFrame;
+  readonly order: string;
+}
+
+export interface JoinerState {
+  readonly viewId: ViewId;
+  readonly agreed: number;
+  /** Next expected seq per sender (delivered + 1). */
+  readonly nextSeq: Readonly<Record<string, number>>;
+}
+
+/** Transport-level piece of a frame larger than CHUNK_THRESHOLD_BYTES. */
+export interface ChunkFrame {
+  readonly t: 'chunk';
+  readonly id: string;
+  readonly index: number;
+  readonly count: number;
+  readonly part: string;
+}
+
+/** Frames an ordering engine consumes and produces. */
+export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | FlushFrame | HighWaterFrame;
+/** Every frame on a group's data channel once chunks are reassembled. */
+export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame;
+export type WireFrame = GroupFrame | ChunkFrame;
+export type FrameKind = WireFrame['t'];
