@@ -1,0 +1,43 @@
+// What a group session and the Peer facade need from the tracker. The
+// socket.io-client implementation is tracker-client.ts; tests may use it
+// against a real tracker started in-process (apps/tracker startTracker).
+
+import type {
+  GroupId, GroupSummary, HelloReply, JoinReply, JoiningNotice, LinkState, MemberInfo,
+  MetricsReport, Ordering, PeerId, RemovedNotice, SignalDelivery, TrackerErrorNotice, View,
+} from '@chorus/protocol';
+import type { ConnectionState } from './api.ts';
+
+export interface TrackerLinkEvents {
+  connection: (state: ConnectionState) => void;
+  /** Emitted after every (re)connect + hello, so owners can re-sync views and re-join groups. */
+  ready: (hello: HelloReply) => void;
+  directory: (groups: readonly GroupSummary[]) => void;
+  view: (view: View) => void;
+  joining: (notice: JoiningNotice) => void;
+  removed: (notice: RemovedNotice) => void;
+  signal: (delivery: SignalDelivery) => void;
+  error: (notice: TrackerErrorNotice) => void;
+}
+
+export interface TrackerLink {
+  readonly peerId: PeerId;
+  readonly state: ConnectionState;
+  /** Last hello reply (ICE servers, heartbeat config), null before the first connect. */
+  readonly hello: HelloReply | null;
+  readonly directory: readonly GroupSummary[];
+  /** Connects and authenticates; resolves with the hello reply. Reconnects by itself afterwards. */
+  connect(): Promise<HelloReply>;
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
+  /** Rejects with an Error whose `code` is the tracker's error code (e.g. 'wrong-password'). */
+  join(groupId: GroupId, password?: string): Promise<JoinReply>;
+  linksReady(groupId: GroupId): Promise<View>;
+  leave(groupId: GroupId): Promise<void>;
+  members(groupId: GroupId): Promise<readonly MemberInfo[]>;
+  view(groupId: GroupId): Promise<View>;
+  signal(groupId: GroupId, to: PeerId, data: unknown): void;
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void;
+  reportMetrics(report: MetricsReport): void;
+  on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void;
+  close(): Promise<void>;
+}
