@@ -1,0 +1,52 @@
+// Where a user's identity lives: one Ed25519 key pair per display name (the
+// same name in two tabs is the same user on two sessions, DESIGN §3). The
+// IndexedDB implementation is IdbKeyStore in idb-store.ts; this file holds
+// the seam, the in-memory implementation and the per-session peer id. It
+// never signs anything (that is @chorus/protocol's crypto).
+
+import { asPeerId, type PeerId } from '@chorus/protocol';
+
+export interface KeyStore {
+  get(name: string): Promise<CryptoKeyPair | null>;
+  /** First writer wins: if the name already has a pair, it is kept and `get` returns that one. */
+  put(name: string, keyPair: CryptoKeyPair): Promise<void>;
+}
+
+export class MemoryKeyStore implements KeyStore {
+  readonly #pairs = new Map<string, CryptoKeyPair>();
+
+  async get(name: string): Promise<CryptoKeyPair | null> {
+    return this.#pairs.get(name) ?? null;
+  }
+
+  async put(name: string, keyPair: CryptoKeyPair): Promise<void> {
+    if (!this.#pairs.has(name)) this.#pairs.set(name, keyPair);
+  }
+}
+
+/**
+ * The key pair for `name`, made with `generate` the first time. Reads back
+ * after writing so two sessions racing on one name end up with the same pair.
+ */
+export async function loadOrCreateKeyPair(
+  store: KeyStore,
+  name: string,
+  generate: () => Promise<CryptoKeyPair>,
+): Promise<CryptoKeyPair> {
+  const existing = await store.get(name);
+  if (existing) return existing;
+  await store.put(name, await generate());
+  const winner = await store.get(name);
+  if (!winner) throw new Error(`The key store lost the identity of ${JSON.stringify(name)} right after saving it.`);
+  return winner;
+}
+
+/** 16 random bytes: collisions between sessions are not a practical concern. */
+export const PEER_ID_BYTES = 16;
+
+/** A fresh random id for one peer session (one tab, one process). */
+export function randomPeerId(): PeerId {
+  const bytes = new Uint8Array(PEER_ID_BYTES);
+  globalThis.crypto.getRandomValues(bytes);
+  return asPeerId(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''));
+}

@@ -1,0 +1,125 @@
+// MessageStore in memory, with the semantics of the IndexedDB store in
+// idb-store.ts: idempotent puts by message id (the first copy wins), pages
+// by (group, order key), "since" by (group, sentAt) with ties broken by id
+// (IndexedDB's index order), and a per-group cursor that is the highest order
+// key ever stored. Used by Node peers (tests, the terminal client) and as the
+// fallback where IndexedDB is unavailable.
+
+import type { GroupId, MessageId } from '@chorus/protocol';
+import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from './storage.ts';
+
+/** Same cap as the IndexedDB store, so a caller's typo cannot copy a whole history. */
+export const MAX_PAGE = 5_000;
+
+interface GroupMessages {
+  readonly byId: Map<MessageId, StoredMessage>;
+  /** Sorted by order key, then id; kept sorted on insert (binary search). */
+  readonly byOrder: StoredMessage[];
+  cursor: string | null;
+}
+
+export class MemoryStore implements MessageStore {
+  readonly #groups = new Map<GroupId, GroupMessages>();
+  readonly #records = new Map<GroupId, GroupRecord>();
+  #closed = false;
+
+  async putMessages(items: readonly StoredMessage[]): Promise<void> {
+    this.#assertOpen();
+    for (const item of items) {
+      const g = this.#group(item.groupId);
+      if (g.byId.has(item.id)) continue;
+      g.byId.set(item.id, item);
+      g.byOrder.splice(upperBound(g.byOrder, item), 0, item);
+      if (g.cursor === null || item.order > g.cursor) g.cursor = item.order;
+    }
+  }
+
+  async page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
+    this.#assertOpen();
+    const list = this.#groups.get(groupId)?.byOrder ?? [];
+    const limit = clampLimit(opts.limit);
+    const after = opts.after ?? null;
+    let start = 0;
+    if (after !== null) {
+      // First index whose order key is strictly greater than `after`.
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((list[mid] as StoredMessage).order <= after) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    const items = list.slice(start, start + limit);
+    const more = start + limit < list.length;
+    return { items, next: more ? (items[items.length - 1]?.order ?? null) : null };
+  }
+
+  async since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
+    this.#assertOpen();
+    const list = this.#groups.get(groupId)?.byOrder ?? [];
+    return list
+      .filter((m) => m.frame.sentAt >= since)
+      .sort((a, b) => a.frame.sentAt - b.frame.sentAt || cmp(a.id, b.id))
+      .slice(0, clampLimit(limit));
+  }
+
+  async cursor(groupId: GroupId): Promise<string | null> {
+    this.#assertOpen();
+    return this.#groups.get(groupId)?.cursor ?? null;
+  }
+
+  async count(groupId: GroupId): Promise<number> {
+    this.#assertOpen();
+    return this.#groups.get(groupId)?.byId.size ?? 0;
+  }
+
+  async putGroup(record: GroupRecord): Promise<void> {
+    this.#assertOpen();
+    this.#records.set(record.groupId, record);
+  }
+
+  async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
+    this.#assertOpen();
+    return this.#records.get(groupId) ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #group(groupId: GroupId): GroupMessages {
+    let g = this.#groups.get(groupId);
+    if (!g) {
+      g = { byId: new Map(), byOrder: [], cursor: null };
+      this.#groups.set(groupId, g);
+    }
+    return g;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('The store is closed.');
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Index after every element that sorts <= item by (order, id). */
+function upperBound(list: readonly StoredMessage[], item: StoredMessage): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = list[mid] as StoredMessage;
+    if (cmp(m.order, item.order) < 0 || (m.order === item.order && cmp(m.id, item.id) <= 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function clampLimit(limit: number): number {
+  return Number.isFinite(limit) && limit > 0 ? Math.min(Math.floor(limit), MAX_PAGE) : MAX_PAGE;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId, asViewId, messageId, type GroupId } from '@chorus/protocol';
+import { MemoryStore } from '../src/memory-store.ts';
+import type { StoredMessage } from '../src/storage.ts';
+
+const g = asGroupId('g1');
+const other = asGroupId('g2');
+
+function msg(groupId: GroupId, sender: string, seq: number, order: string, sentAt: number, body = `m${seq}`): StoredMessage {
+  const s = asPeerId(sender);
+  return {
+    id: messageId(s, seq),
+    groupId,
+    senderName: sender.toUpperCase(),
+    deliveredAt: sentAt + 1,
+    order,
+    frame: { t: 'data', groupId, viewId: asViewId(1), sender: s, seq, lamport: seq, sentAt, body, sig: 'x' },
+  };
+}
+
+describe('MemoryStore', () => {
+  it('keeps the first copy of a message id and ignores later ones', async () => {
+    const store = new MemoryStore();
+    await store.putMessages([msg(g, 'a', 1, '001', 10, 'first')]);
+    await store.putMessages([msg(g, 'a', 1, '001', 10, 'second'), msg(g, 'a', 1, '001', 10, 'third')]);
+    const page = await store.page(g, { limit: 10 });
+    expect(page.items.map((m) => m.frame.body)).toEqual(['first']);
+    expect(await store.count(g)).toBe(1);
+  });
+
+  it('pages by order key, strictly after the cursor, and keeps groups apart', async () => {
+    const store = new MemoryStore();
+    // Inserted out of order, as history pages and live deliveries interleave.
+    await store.putMessages([msg(g, 'b', 1, '003', 5), msg(g, 'a', 1, '001', 30), msg(other, 'c', 1, '002', 1)]);
+    await store.putMessages([msg(g, 'a', 2, '002', 20), msg(g, 'a', 3, '004', 40)]);
+    const first = await store.page(g, { limit: 2 });
+    expect(first.items.map((m) => m.order)).toEqual(['001', '002']);
+    expect(first.next).toBe('002');
+    const second = await store.page(g, { after: first.next, limit: 2 });
+    expect(second.items.map((m) => m.order)).toEqual(['003', '004']);
+    expect(second.next).toBeNull();
+    expect((await store.page(g, { after: '004', limit: 2 })).items).toEqual([]);
+    expect((await store.page(other, { limit: 10 })).items.map((m) => m.id)).toEqual(['c:1']);
+  });
+
+  it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
+    const store = new MemoryStore();
+    await store.putMessages([msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);
+    const got = await store.since(g, 20, 10);
+    expect(got.map((m) => m.id)).toEqual(['b:1', 'b:2', 'a:1']);
+    expect((await store.since(g, 20, 1)).map((m) => m.id)).toEqual(['b:1']);
+  });
+
+  it('cursor is the highest order key ever stored, null for an unknown group', async () => {
+    const store = new MemoryStore();
+    expect(await store.cursor(g)).toBeNull();
+    await store.putMessages([msg(g, 'a', 2, '005', 1), msg(g, 'a', 1, '002', 1)]);
+    expect(await store.cursor(g)).toBe('005');
+  });
+
+  it('remembers group records and refuses use after close', async () => {
+    const store = new MemoryStore();
+    await store.putGroup({ groupId: g, name: 'general', ordering: 'total', state: null });
+    expect(await store.getGroup(g)).toEqual({ groupId: g, name: 'general', ordering: 'total', state: null });
+    expect(await store.getGroup(other)).toBeNull();
+    await store.close();
+    await expect(store.count(g)).rejects.toThrow(/closed/);
+  });
+});
