@@ -103,6 +103,15 @@ export interface HistoryResponseFrame {
 export interface HistoryItem {
   readonly frame: DataFrame;
   readonly order: string;
+  /**
+   * The sender's display name and raw Ed25519 public key (base64), as the
+   * sponsor learned them from a view. Added by the group session: a joiner
+   * cannot otherwise name or verify messages of members who left before it
+   * joined. Keys of current view members always come from the tracker and
+   * win over these.
+   */
+  readonly senderName?: string;
+  readonly senderKey?: string;
 }
 
 export interface JoinerState {
