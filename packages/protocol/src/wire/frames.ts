@@ -72,6 +72,12 @@ export interface FlushFrame {
   /** Highest agreed priority `A` this member has seen. */
   readonly agreed: number;
   readonly delivered: Readonly<Record<string, number>>;
+  /**
+   * True when the sender has not adopted a sponsor's state yet (a joiner of
+   * an earlier view): its `delivered` and `agreed` carry no information and
+   * are ignored; only its `unstable` (its own queued sends) count.
+   */
+  readonly joining?: boolean;
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */

@@ -1,0 +1,81 @@
+// Ed25519 signatures over WebCrypto (globalThis.crypto.subtle: Node 20 and
+// Chromium). DATA frames are signed over canonicalSignedBytes; the tracker
+// challenge over a fixed text. Verification never throws: a malformed key,
+// signature or frame simply does not verify.
+
+import { err, ok, type Result } from '../result.ts';
+import { ED25519_PUBLIC_KEY_B64_CHARS } from '../wire/caps.ts';
+import { canonicalSignedBytes } from '../wire/canonical.ts';
+import type { DataFrame, SignedFields } from '../wire/frames.ts';
+import { utf8Bytes } from '../wire/utf8.ts';
+import { base64ToBytes, bytesToBase64 } from './base64.ts';
+
+export const ED25519 = { name: 'Ed25519' } as const;
+const PUBLIC_KEY_BYTES = 32;
+const SIGNATURE_BYTES = 64;
+
+const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
+
+/** Raw 32-byte public key as base64 (what MemberInfo.publicKey carries). */
+export async function exportPublicKey(key: CryptoKey): Promise<string> {
+  return bytesToBase64(new Uint8Array(await subtle().exportKey('raw', key)));
+}
+
+/** A verify-only key from its base64 raw form, or a coded error saying what is wrong with it. */
+export async function readPublicKey(b64: string): Promise<Result<CryptoKey>> {
+  if (typeof b64 !== 'string' || b64.length !== ED25519_PUBLIC_KEY_B64_CHARS)
+    return err('bad-type', `A public key must be ${ED25519_PUBLIC_KEY_B64_CHARS} base64 characters (32 raw Ed25519 bytes).`);
+  const raw = base64ToBytes(b64);
+  if (raw === null || raw.length !== PUBLIC_KEY_BYTES) return err('bad-type', 'The public key is not valid base64 of 32 bytes.');
+  try {
+    return ok(await subtle().importKey('raw', raw, ED25519, true, ['verify']));
+  } catch (e) {
+    return err('bad-type', `The public key is not a usable Ed25519 key: ${e instanceof Error ? e.message : 'import failed'}.`);
+  }
+}
+
+/** As readPublicKey, for callers that prefer a rejected promise; the Error's message says what is wrong. */
+export async function importPublicKey(b64: string): Promise<CryptoKey> {
+  const r = await readPublicKey(b64);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+export async function signBytes(privateKey: CryptoKey, bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  return bytesToBase64(new Uint8Array(await subtle().sign(ED25519, privateKey, bytes)));
+}
+
+/** False for a bad signature, a malformed one, or a key that cannot verify; never throws. */
+export async function verifyBytes(publicKey: CryptoKey, bytes: Uint8Array<ArrayBuffer>, sig: string): Promise<boolean> {
+  const raw = base64ToBytes(sig);
+  if (raw === null || raw.length !== SIGNATURE_BYTES) return false;
+  try {
+    return await subtle().verify(ED25519, publicKey, raw, bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** The `sig` of a DATA frame with these fields. */
+export const signFields = (privateKey: CryptoKey, fields: SignedFields): Promise<string> =>
+  signBytes(privateKey, canonicalSignedBytes(fields));
+
+/** Whether `frame.sig` is `publicKey`'s signature over the frame's signed fields; never throws. */
+export async function verifyFrame(publicKey: CryptoKey, frame: DataFrame): Promise<boolean> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = canonicalSignedBytes(frame);
+  } catch {
+    return false;
+  }
+  return verifyBytes(publicKey, bytes, frame.sig);
+}
+
+/** For the tracker challenge: sign helloSigningText(nonce, peerId, name) from tracker/parse.ts. */
+export const signText = (privateKey: CryptoKey, text: string): Promise<string> => signBytes(privateKey, utf8Bytes(text));
+
+/** Never throws: a text that is not a string simply does not verify. */
+export async function verifyText(publicKey: CryptoKey, text: string, sig: string): Promise<boolean> {
+  if (typeof text !== 'string') return false;
+  return verifyBytes(publicKey, utf8Bytes(text), sig);
+}

@@ -1,0 +1,289 @@
+// The one parser at the data-channel trust boundary: JSON text from a peer in,
+// a typed WireFrame or a coded error out. It is stateless and never throws.
+// It checks shape, caps, the group and who may send what on this link; it does
+// not check signatures (crypto/signing.ts), views or replays (the engine).
+
+import type { GroupId, PeerId, ViewId } from '../ids.ts';
+import { err, ok, type Result } from '../result.ts';
+import {
+  CHUNK_THRESHOLD_BYTES,
+  MAX_BODY_CHARS,
+  MAX_CHUNK_ID_CHARS,
+  MAX_CHUNKS,
+  MAX_FLUSH_ITEMS,
+  MAX_FRAME_BYTES,
+  MAX_GROUP_ID_CHARS,
+  MAX_HISTORY_ITEMS,
+  MAX_ORDER_KEY_CHARS,
+  MAX_PRIORITY,
+  MAX_WIRE_INTEGER,
+  ED25519_SIGNATURE_B64_CHARS,
+} from './caps.ts';
+import {
+  field,
+  FieldRejection,
+  hasField,
+  readArray,
+  readBoolean,
+  readCountMap,
+  readInteger,
+  readObject,
+  readPeerIdText,
+  readString,
+  type JsonObject,
+} from './field-reader.ts';
+import type {
+  ChunkFrame,
+  DataFrame,
+  FinalFrame,
+  FlushFrame,
+  FrameKind,
+  HighWaterFrame,
+  HistoryItem,
+  HistoryRequestFrame,
+  HistoryResponseFrame,
+  JoinerState,
+  PendingReport,
+  Priority,
+  ProposeFrame,
+  WireFrame,
+} from './frames.ts';
+import { exceedsUtf8Bytes } from './utf8.ts';
+
+export interface ParseContext {
+  /** The group whose data channel this text arrived on. */
+  readonly groupId: GroupId;
+  /** The peer at the other end of that channel (as bound by the tracker). */
+  readonly from: PeerId;
+  /** UTF-8 byte cap for `text`; MAX_FRAME_BYTES by default (CHUNK_THRESHOLD_BYTES for a raw channel message). */
+  readonly maxBytes?: number;
+}
+
+export const FRAME_KINDS: readonly FrameKind[] = [
+  'data',
+  'propose',
+  'final',
+  'flush',
+  'hwm',
+  'history-req',
+  'history-res',
+  'chunk',
+];
+const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly string[]).includes(s);
+
+/** Standard base64 of exactly 64 bytes: 86 alphabet characters and `==`. */
+const SIGNATURE_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_SIGNATURE_B64_CHARS - 2}}==$`);
+
+export function parseFrame(text: string, ctx: ParseContext): Result<WireFrame> {
+  try {
+    if (typeof text !== 'string') return err('bad-type', 'A frame must be JSON text, not binary data.');
+    const maxBytes = ctx.maxBytes ?? MAX_FRAME_BYTES;
+    if (exceedsUtf8Bytes(text, maxBytes)) return err('too-large', `The frame is over ${maxBytes} bytes.`);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return err('bad-json', 'The frame is not valid JSON.');
+    }
+    return ok(readFrame(value, ctx));
+  } catch (e) {
+    if (e instanceof FieldRejection) return err(e.code, e.message);
+    // Only a bug in this file (or an engine stack limit) lands here; it must still not escape.
+    return err('internal', `The frame could not be parsed: ${e instanceof Error ? e.message : 'unknown failure'}.`);
+  }
+}
+
+function readFrame(value: unknown, ctx: ParseContext): WireFrame {
+  const o = readObject(value, 'frame');
+  const t = readString(field(o, 't', 'frame'), 'frame.t', 32);
+  if (!isFrameKind(t)) throw new FieldRejection('unknown-kind', `"${t}" is not a Chorus frame kind.`);
+  switch (t) {
+    case 'data': {
+      const frame = readData(o, ctx, 'data');
+      if (frame.sender !== ctx.from) throw forged('data.sender', frame.sender, ctx.from);
+      return frame;
+    }
+    case 'propose':
+      return readPropose(o, ctx);
+    case 'final':
+      return readFinal(o, ctx);
+    case 'flush':
+      return readFlush(o, ctx);
+    case 'hwm':
+      return readHighWater(o, ctx);
+    case 'history-req':
+      return readHistoryRequest(o, ctx);
+    case 'history-res':
+      return readHistoryResponse(o, ctx);
+    case 'chunk':
+      return readChunk(o);
+  }
+}
+
+const forged = (path: string, claimed: string, from: PeerId): FieldRejection =>
+  new FieldRejection('forged-sender', `${path} says "${claimed}" but the frame came from "${from}".`);
+
+function readGroup(o: JsonObject, ctx: ParseContext, path: string): GroupId {
+  const g = readString(field(o, 'groupId', path), `${path}.groupId`, MAX_GROUP_ID_CHARS, 1);
+  if (g !== ctx.groupId)
+    throw new FieldRejection('not-member', `${path}.groupId is "${g}" but the frame arrived on a link of group "${ctx.groupId}".`);
+  return g as GroupId;
+}
+
+const readViewId = (o: JsonObject, path: string): ViewId => readInteger(field(o, 'viewId', path), `${path}.viewId`, 0) as ViewId;
+const readPeer = (o: JsonObject, key: string, path: string): PeerId =>
+  readPeerIdText(field(o, key, path), `${path}.${key}`) as PeerId;
+const readSeq = (o: JsonObject, path: string): number => readInteger(field(o, 'seq', path), `${path}.seq`, 1);
+
+function readSignature(o: JsonObject, path: string): string {
+  const sig = readString(field(o, 'sig', path), `${path}.sig`, ED25519_SIGNATURE_B64_CHARS);
+  if (!SIGNATURE_PATTERN.test(sig))
+    throw new FieldRejection('bad-signature', `${path}.sig is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`);
+  return sig;
+}
+
+/** A DATA frame wherever it appears; who may carry it is the caller's rule. */
+function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {
+  if (field(o, 't', path) !== 'data') throw new FieldRejection('bad-type', `${path}.t must be "data".`);
+  return {
+    t: 'data',
+    groupId: readGroup(o, ctx, path),
+    viewId: readViewId(o, path),
+    sender: readPeer(o, 'sender', path),
+    seq: readSeq(o, path),
+    lamport: readInteger(field(o, 'lamport', path), `${path}.lamport`, 0),
+    sentAt: readInteger(field(o, 'sentAt', path), `${path}.sentAt`, 0),
+    body: readString(field(o, 'body', path), `${path}.body`, MAX_BODY_CHARS),
+    sig: readSignature(o, path),
+  };
+}
+
+function readPriority(v: unknown, path: string): Priority {
+  const o = readObject(v, path);
+  return {
+    p: readInteger(field(o, 'p', path), `${path}.p`, 0, MAX_PRIORITY),
+    by: readPeer(o, 'by', path),
+  };
+}
+
+function readPropose(o: JsonObject, ctx: ParseContext): ProposeFrame {
+  const frame: ProposeFrame = {
+    t: 'propose',
+    groupId: readGroup(o, ctx, 'propose'),
+    viewId: readViewId(o, 'propose'),
+    sender: readPeer(o, 'sender', 'propose'),
+    seq: readSeq(o, 'propose'),
+    priority: readPriority(field(o, 'priority', 'propose'), 'propose.priority'),
+  };
+  // `sender` names the message being ordered; the proposer is `priority.by`, and only it may send its proposal.
+  if (frame.priority.by !== ctx.from) throw forged('propose.priority.by', frame.priority.by, ctx.from);
+  return frame;
+}
+
+function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
+  const frame: FinalFrame = {
+    t: 'final',
+    groupId: readGroup(o, ctx, 'final'),
+    viewId: readViewId(o, 'final'),
+    sender: readPeer(o, 'sender', 'final'),
+    seq: readSeq(o, 'final'),
+    priority: readPriority(field(o, 'priority', 'final'), 'final.priority'),
+  };
+  // Only a message's sender announces its agreed priority; view-change resolutions travel in FLUSH.
+  if (frame.sender !== ctx.from) throw forged('final.sender', frame.sender, ctx.from);
+  return frame;
+}
+
+function readPending(v: unknown, path: string): PendingReport {
+  const o = readObject(v, path);
+  const base = { sender: readPeer(o, 'sender', path), seq: readSeq(o, path) };
+  const proposed = hasField(o, 'proposed') ? readPriority(o['proposed'], `${path}.proposed`) : undefined;
+  const final = hasField(o, 'final') ? readPriority(o['final'], `${path}.final`) : undefined;
+  return {
+    ...base,
+    ...(proposed === undefined ? {} : { proposed }),
+    ...(final === undefined ? {} : { final }),
+  };
+}
+
+function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
+  const groupId = readGroup(o, ctx, 'flush');
+  const viewId = readViewId(o, 'flush');
+  const unstable = readArray(field(o, 'unstable', 'flush'), 'flush.unstable', MAX_FLUSH_ITEMS).map((v, i) =>
+    readData(readObject(v, `flush.unstable[${i}]`), ctx, `flush.unstable[${i}]`),
+  );
+  const pending = readArray(field(o, 'pending', 'flush'), 'flush.pending', MAX_FLUSH_ITEMS).map((v, i) =>
+    readPending(v, `flush.pending[${i}]`),
+  );
+  return {
+    t: 'flush',
+    groupId,
+    viewId,
+    unstable,
+    pending,
+    agreed: readInteger(field(o, 'agreed', 'flush'), 'flush.agreed', 0, MAX_PRIORITY),
+    delivered: readCountMap(field(o, 'delivered', 'flush'), 'flush.delivered', 0),
+  };
+}
+
+function readHighWater(o: JsonObject, ctx: ParseContext): HighWaterFrame {
+  return {
+    t: 'hwm',
+    groupId: readGroup(o, ctx, 'hwm'),
+    viewId: readViewId(o, 'hwm'),
+    delivered: readCountMap(field(o, 'delivered', 'hwm'), 'hwm.delivered', 0),
+  };
+}
+
+function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFrame {
+  const groupId = readGroup(o, ctx, 'history-req');
+  const rawCursor = field(o, 'cursor', 'history-req');
+  const cursor = rawCursor === null ? null : readString(rawCursor, 'history-req.cursor', MAX_ORDER_KEY_CHARS);
+  const limit = readInteger(field(o, 'limit', 'history-req'), 'history-req.limit', 1, MAX_WIRE_INTEGER);
+  if (limit > MAX_HISTORY_ITEMS)
+    throw new FieldRejection('too-many', `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`);
+  return { t: 'history-req', groupId, cursor, limit };
+}
+
+function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
+  const o = readObject(v, path);
+  return {
+    frame: readData(readObject(field(o, 'frame', path), `${path}.frame`), ctx, `${path}.frame`),
+    order: readString(field(o, 'order', path), `${path}.order`, MAX_ORDER_KEY_CHARS, 1),
+  };
+}
+
+function readJoinerState(v: unknown, path: string): JoinerState {
+  const o = readObject(v, path);
+  return {
+    viewId: readViewId(o, path),
+    agreed: readInteger(field(o, 'agreed', path), `${path}.agreed`, 0, MAX_PRIORITY),
+    nextSeq: readCountMap(field(o, 'nextSeq', path), `${path}.nextSeq`, 1),
+  };
+}
+
+function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseFrame {
+  const groupId = readGroup(o, ctx, 'history-res');
+  const items = readArray(field(o, 'items', 'history-res'), 'history-res.items', MAX_HISTORY_ITEMS).map((v, i) =>
+    readHistoryItem(v, ctx, `history-res.items[${i}]`),
+  );
+  const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
+  const frame: HistoryResponseFrame = { t: 'history-res', groupId, items, done };
+  return hasField(o, 'state') ? { ...frame, state: readJoinerState(o['state'], 'history-res.state') } : frame;
+}
+
+function readChunk(o: JsonObject): ChunkFrame {
+  const id = readString(field(o, 'id', 'chunk'), 'chunk.id', MAX_CHUNK_ID_CHARS, 1);
+  const count = readInteger(field(o, 'count', 'chunk'), 'chunk.count', 1);
+  if (count > MAX_CHUNKS) throw new FieldRejection('too-many', `chunk.count is ${count}; a frame has at most ${MAX_CHUNKS} chunks.`);
+  const index = readInteger(field(o, 'index', 'chunk'), 'chunk.index', 0);
+  if (index >= count) throw new FieldRejection('bad-type', `chunk.index ${index} is outside 0..${count - 1}.`);
+  const part = readString(field(o, 'part', 'chunk'), 'chunk.part', CHUNK_THRESHOLD_BYTES);
+  return { t: 'chunk', id, index, count, part };
+}
+
+export type ViewRelation = 'current' | 'old' | 'future';
+
+/** Where a frame's view stands against the installed one; the engine drops `old` and buffers `future`. */
+export const classifyView = (frameViewId: ViewId, installedViewId: ViewId): ViewRelation =>
+  frameViewId === installedViewId ? 'current' : frameViewId < installedViewId ? 'old' : 'future';

@@ -1,0 +1,393 @@
+// The data-channel parser, frame by frame: every kind round-trips, and every
+// class of bad input gets its own error code instead of a throw or a frame.
+
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
+import type { ErrorCode, Result } from '../src/result.ts';
+import {
+  CHUNK_THRESHOLD_BYTES,
+  MAX_BODY_CHARS,
+  MAX_CHUNKS,
+  MAX_FLUSH_ITEMS,
+  MAX_FRAME_BYTES,
+  MAX_HISTORY_ITEMS,
+  MAX_ORDER_KEY_CHARS,
+  MAX_PEER_ID_CHARS,
+  MAX_SENDER_ENTRIES,
+} from '../src/wire/caps.ts';
+import { encodeFrame } from '../src/wire/canonical.ts';
+import type { DataFrame, WireFrame } from '../src/wire/frames.ts';
+import { classifyView, parseFrame } from '../src/wire/parse-frame.ts';
+
+const G = asGroupId('g-1');
+const ALICE = asPeerId('alice');
+const BOB = asPeerId('bob');
+const CAROL = asPeerId('carol');
+const SIG = `${'A'.repeat(85)}Q==`;
+const ctx = { groupId: G, from: ALICE };
+
+const data = (sender = ALICE, seq = 1, body = 'hello'): DataFrame => ({
+  t: 'data',
+  groupId: G,
+  viewId: asViewId(3),
+  sender,
+  seq,
+  lamport: 7,
+  sentAt: 1_700_000_000_000,
+  body,
+  sig: SIG,
+});
+
+/** One valid frame of every kind, as ALICE would send it to us. */
+const samples: Record<WireFrame['t'], WireFrame> = {
+  data: data(),
+  propose: { t: 'propose', groupId: G, viewId: asViewId(3), sender: BOB, seq: 4, priority: { p: 12, by: ALICE } },
+  final: { t: 'final', groupId: G, viewId: asViewId(3), sender: ALICE, seq: 4, priority: { p: 12, by: CAROL } },
+  flush: {
+    t: 'flush',
+    groupId: G,
+    viewId: asViewId(4),
+    unstable: [data(BOB, 2), data(CAROL, 9)],
+    pending: [
+      { sender: BOB, seq: 2, proposed: { p: 5, by: ALICE } },
+      { sender: CAROL, seq: 9, proposed: { p: 6, by: ALICE }, final: { p: 8, by: BOB } },
+      { sender: ALICE, seq: 3 },
+    ],
+    agreed: 8,
+    delivered: { alice: 2, bob: 1, carol: 8 },
+  },
+  hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
+  'history-req': { t: 'history-req', groupId: G, cursor: '00000012:bob', limit: 100 },
+  'history-res': {
+    t: 'history-res',
+    groupId: G,
+    items: [
+      { frame: data(BOB, 1, 'first'), order: '00000001:bob' },
+      { frame: data(CAROL, 1, 'second ✓ 😀'), order: '00000002:carol' },
+    ],
+    done: true,
+    state: { viewId: asViewId(3), agreed: 2, nextSeq: { bob: 2, carol: 2 } },
+  },
+  chunk: { t: 'chunk', id: 'c-17', index: 1, count: 3, part: '{"t":"da' },
+};
+const kinds = Object.keys(samples) as WireFrame['t'][];
+
+const json = (v: unknown): string => JSON.stringify(v);
+const clone = (v: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+
+function expectError<T>(r: Result<T>, code: ErrorCode): void {
+  if (r.ok) throw new Error(`expected ${code}, got a frame: ${JSON.stringify(r.value).slice(0, 200)}`);
+  expect(r.error.code).toBe(code);
+  expect(r.error.message.length).toBeGreaterThan(10);
+}
+
+/** Sets (or with `undefined`, deletes) the value at a dotted path of a JSON clone. */
+function withField(frame: WireFrame, path: string, value: unknown): string {
+  const root = clone(frame);
+  const keys = path.split('.');
+  let o: Record<string, unknown> = root;
+  for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
+  const last = keys[keys.length - 1] as string;
+  if (value === undefined) delete o[last];
+  else o[last] = value;
+  return json(root);
+}
+
+/** Every required field of each kind (dotted into nested objects), and a value of the wrong type for it. */
+const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown])[]> = {
+  data: [
+    ['groupId', 1],
+    ['viewId', '3'],
+    ['sender', 5],
+    ['seq', '1'],
+    ['lamport', true],
+    ['sentAt', null],
+    ['body', 42],
+    ['sig', {}],
+  ],
+  propose: [
+    ['groupId', []],
+    ['viewId', null],
+    ['sender', {}],
+    ['seq', 1.5],
+    ['priority', 12],
+    ['priority.p', '12'],
+    ['priority.by', 7],
+  ],
+  final: [
+    ['groupId', false],
+    ['viewId', -1],
+    ['sender', null],
+    ['seq', 0],
+    ['priority', 'high'],
+    ['priority.p', -3],
+    ['priority.by', []],
+  ],
+  flush: [
+    ['groupId', 0],
+    ['viewId', 4.5],
+    ['unstable', {}],
+    ['unstable.0', 'x'],
+    ['unstable.1.seq', 'nine'],
+    ['pending', 'none'],
+    ['pending.0.sender', 1],
+    ['pending.1.proposed', 6],
+    ['pending.1.final.p', 1e400],
+    ['agreed', '8'],
+    ['delivered', []],
+    ['delivered.bob', '1'],
+  ],
+  hwm: [
+    ['groupId', null],
+    ['viewId', '3'],
+    ['delivered', 'all'],
+    ['delivered.alice', -1],
+  ],
+  'history-req': [
+    ['groupId', 1],
+    ['cursor', 5],
+    ['limit', '100'],
+  ],
+  'history-res': [
+    ['groupId', 1],
+    ['items', 'many'],
+    ['items.0', null],
+    ['items.0.frame', 'data'],
+    ['items.0.frame.body', 1],
+    ['items.1.order', 2],
+    ['done', 'yes'],
+    ['state', 3],
+    ['state.nextSeq.bob', 0],
+    ['state.agreed', 2.5],
+  ],
+  chunk: [
+    ['id', 17],
+    ['index', '1'],
+    ['count', null],
+    ['part', 3],
+  ],
+};
+
+/** Paths whose deletion leaves an optional field or a map entry absent (still valid) rather than a missing one. */
+const optional = new Set([
+  'pending.1.proposed',
+  'state',
+  'unstable.0',
+  'items.0',
+  'delivered.bob',
+  'delivered.alice',
+  'state.nextSeq.bob',
+]);
+
+describe('parseFrame: valid frames', () => {
+  it.each(kinds)('round-trips a %s frame unchanged', (kind) => {
+    const frame = samples[kind];
+    const r = parseFrame(encodeFrame(frame), ctx);
+    expect(r).toEqual({ ok: true, value: frame });
+  });
+
+  it('does not care about key order or whitespace', () => {
+    const reversed = Object.fromEntries(Object.entries(samples.data).reverse());
+    const r = parseFrame(JSON.stringify(reversed, null, 2), ctx);
+    expect(r).toEqual({ ok: true, value: samples.data });
+  });
+
+  it('drops fields it does not know instead of passing them on', () => {
+    const r = parseFrame(json({ ...samples.final, extra: 'x', admin: true }), ctx);
+    expect(r.ok && Object.keys(r.value).sort()).toEqual(['groupId', 'priority', 'sender', 'seq', 't', 'viewId']);
+  });
+
+  it('accepts a history page without state, a null cursor and a pending report without priorities', () => {
+    const { state: _omit, ...page } = samples['history-res'] as Extract<WireFrame, { t: 'history-res' }>;
+    expect(parseFrame(json({ ...page, done: false }), ctx)).toEqual({ ok: true, value: { ...page, done: false } });
+    const req = { ...samples['history-req'], cursor: null };
+    expect(parseFrame(json(req), ctx)).toEqual({ ok: true, value: req });
+  });
+
+  it('accepts values exactly at every cap', () => {
+    const longest = data(ALICE, Number.MAX_SAFE_INTEGER, 'é'.repeat(MAX_BODY_CHARS));
+    expect(parseFrame(json(longest), ctx).ok).toBe(true);
+    const longId = asPeerId('p'.repeat(MAX_PEER_ID_CHARS));
+    expect(parseFrame(json(data(longId)), { groupId: G, from: longId }).ok).toBe(true);
+    const req = { ...samples['history-req'], limit: MAX_HISTORY_ITEMS, cursor: 'k'.repeat(MAX_ORDER_KEY_CHARS) };
+    expect(parseFrame(json(req), ctx).ok).toBe(true);
+    expect(parseFrame(json({ t: 'chunk', id: 'c', index: MAX_CHUNKS - 1, count: MAX_CHUNKS, part: '' }), ctx).ok).toBe(true);
+  });
+});
+
+describe('parseFrame: missing fields and wrong types, for every kind', () => {
+  for (const kind of kinds) {
+    for (const [path, wrong] of requiredFields[kind]) {
+      it(`${kind}.${path} of the wrong type → bad-type`, () => {
+        expectError(parseFrame(withField(samples[kind], path, wrong), ctx), 'bad-type');
+      });
+      if (!optional.has(path))
+        it(`${kind}.${path} missing → missing-field`, () => {
+          expectError(parseFrame(withField(samples[kind], path, undefined), ctx), 'missing-field');
+        });
+    }
+  }
+
+  it('a frame without t → missing-field; t not a string → bad-type', () => {
+    expectError(parseFrame(json({ body: 'hi' }), ctx), 'missing-field');
+    expectError(parseFrame(json({ ...samples.data, t: 3 }), ctx), 'bad-type');
+  });
+
+  it('an unknown kind → unknown-kind', () => {
+    expectError(parseFrame(json({ ...samples.data, t: 'hello' }), ctx), 'unknown-kind');
+    expectError(parseFrame(json({ ...samples.data, t: 'DATA' }), ctx), 'unknown-kind');
+  });
+
+  it('JSON that is not an object → bad-type', () => {
+    for (const text of ['null', '[]', '42', '"data"', 'true', '[{"t":"data"}]']) expectError(parseFrame(text, ctx), 'bad-type');
+  });
+
+  it('text that is not JSON → bad-json', () => {
+    for (const text of ['', '{', '{"t":"data",}', "{'t':'data'}", 'undefined', 'NaN', '{"t":"data"} x'])
+      expectError(parseFrame(text, ctx), 'bad-json');
+  });
+
+  it('binary data instead of text → bad-type', () => {
+    expectError(parseFrame(new ArrayBuffer(8) as unknown as string, ctx), 'bad-type');
+  });
+});
+
+describe('parseFrame: numbers', () => {
+  const cases: readonly (readonly [string, string])[] = [
+    ['seq', '1e400'],
+    ['seq', '-1e400'],
+    ['seq', '9007199254740992'],
+    ['seq', '1.5'],
+    ['seq', '0'],
+    ['seq', '"NaN"'],
+    ['seq', '"Infinity"'],
+    ['lamport', '-1'],
+    ['sentAt', '1e300'],
+    ['viewId', '-0.5'],
+  ];
+  it.each(cases)('data.%s = %s → bad-type', (key, raw) => {
+    const text = json(samples.data).replace(new RegExp(`"${key}":[^,]+`), `"${key}":${raw}`);
+    expect(text).toContain(`"${key}":${raw}`);
+    expectError(parseFrame(text, ctx), 'bad-type');
+  });
+});
+
+describe('parseFrame: caps', () => {
+  it('a body over MAX_BODY_CHARS → too-long', () => {
+    expectError(parseFrame(json(data(ALICE, 1, 'x'.repeat(MAX_BODY_CHARS + 1))), ctx), 'too-long');
+  });
+
+  it('ids, order keys and chunk parts over their caps → too-long', () => {
+    const long = 'p'.repeat(MAX_PEER_ID_CHARS + 1);
+    expectError(parseFrame(json(data(asPeerId(long))), { groupId: G, from: asPeerId(long) }), 'too-long');
+    expectError(parseFrame(withField(samples.propose, 'priority.by', long), ctx), 'too-long');
+    expectError(parseFrame(withField(samples['history-req'], 'cursor', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
+    expectError(parseFrame(withField(samples['history-res'], 'items.0.order', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
+    expectError(parseFrame(withField(samples.chunk, 'part', 'x'.repeat(CHUNK_THRESHOLD_BYTES + 1)), ctx), 'too-long');
+  });
+
+  it('lists and maps over their caps → too-many', () => {
+    expectError(parseFrame(withField(samples.flush, 'unstable', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx), 'too-many');
+    expectError(parseFrame(withField(samples.flush, 'pending', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx), 'too-many');
+    expectError(parseFrame(withField(samples['history-res'], 'items', new Array(MAX_HISTORY_ITEMS + 1).fill(0)), ctx), 'too-many');
+    expectError(parseFrame(withField(samples['history-req'], 'limit', MAX_HISTORY_ITEMS + 1), ctx), 'too-many');
+    expectError(parseFrame(withField(samples.chunk, 'count', MAX_CHUNKS + 1), ctx), 'too-many');
+    const many = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES + 1 }, (_, i) => [`p${i}`, 1]));
+    expectError(parseFrame(withField(samples.hwm, 'delivered', many), ctx), 'too-many');
+    expectError(parseFrame(withField(samples['history-res'], 'state.nextSeq', many), ctx), 'too-many');
+  });
+
+  it('text over the byte cap → too-large, counting UTF-8 bytes rather than characters', () => {
+    const small = { ...ctx, maxBytes: 1000 };
+    expectError(parseFrame(' '.repeat(1001), small), 'too-large');
+    // 400 three-byte characters: 400 code units but 1200 bytes.
+    const wide = json(data(ALICE, 1, '€'.repeat(400)));
+    expect(wide.length).toBeLessThan(1000);
+    expectError(parseFrame(wide, small), 'too-large');
+    expect(parseFrame(json(data(ALICE, 1, 'e'.repeat(400))), small).ok).toBe(true);
+    expectError(parseFrame(`"${'x'.repeat(MAX_FRAME_BYTES)}"`, ctx), 'too-large');
+  });
+
+  it('a chunk index outside 0..count-1 → bad-type', () => {
+    expectError(parseFrame(withField(samples.chunk, 'index', 3), ctx), 'bad-type');
+    expectError(parseFrame(withField(samples.chunk, 'index', -1), ctx), 'bad-type');
+    expectError(parseFrame(withField(samples.chunk, 'count', 0), ctx), 'bad-type');
+  });
+
+  it('a malformed signature → bad-signature', () => {
+    for (const sig of ['', 'abc', 'A'.repeat(88), `${'A'.repeat(85)}Q=`, `${'*'.repeat(86)}==`])
+      expectError(parseFrame(json({ ...samples.data, sig }), ctx), 'bad-signature');
+  });
+});
+
+describe('parseFrame: who may send what', () => {
+  it('a DATA whose sender is not the link peer → forged-sender', () => {
+    expectError(parseFrame(json(data(BOB)), ctx), 'forged-sender');
+  });
+
+  it('a PROPOSE made by someone else than the link peer → forged-sender', () => {
+    expectError(parseFrame(withField(samples.propose, 'priority.by', 'carol'), ctx), 'forged-sender');
+  });
+
+  it('a FINAL for a message the link peer did not send → forged-sender', () => {
+    expectError(parseFrame(withField(samples.final, 'sender', 'bob'), ctx), 'forged-sender');
+  });
+
+  it('DATA from any sender is fine inside FLUSH and history (the samples carry bob and carol)', () => {
+    expect(parseFrame(json(samples.flush), ctx).ok).toBe(true);
+    expect(parseFrame(json(samples['history-res']), ctx).ok).toBe(true);
+  });
+
+  it('a frame of another group, or another group’s DATA inside one → not-member', () => {
+    expectError(parseFrame(json(samples.hwm), { groupId: asGroupId('g-2'), from: ALICE }), 'not-member');
+    expectError(parseFrame(withField(samples.flush, 'unstable.1.groupId', 'g-2'), ctx), 'not-member');
+    expectError(parseFrame(withField(samples['history-res'], 'items.0.frame.groupId', 'g-2'), ctx), 'not-member');
+  });
+
+  it('nested DATA must really be DATA', () => {
+    expectError(parseFrame(withField(samples.flush, 'unstable.0.t', 'propose'), ctx), 'bad-type');
+  });
+});
+
+describe('parseFrame: hostile structure', () => {
+  it('prototype-pollution keys never reach a prototype', () => {
+    const text = `{"t":"hwm","groupId":"g-1","viewId":3,"delivered":{"__proto__":{"polluted":1},"alice":1}}`;
+    expectError(parseFrame(text, ctx), 'bad-type');
+    expectError(parseFrame(text.replace('__proto__', 'constructor'), ctx), 'bad-type');
+    const top = `{"__proto__":{"t":"data"},"constructor":{"prototype":{"x":1}},"t":"hwm","groupId":"g-1","viewId":3,"delivered":{}}`;
+    const r = parseFrame(top, ctx);
+    expect(r.ok && r.value).toEqual({ t: 'hwm', groupId: G, viewId: 3, delivered: {} });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+    expectError(parseFrame(json(data(asPeerId('__proto__'))), { groupId: G, from: asPeerId('__proto__') }), 'bad-type');
+  });
+
+  it('count maps have no prototype, so a lookup of a missing sender is undefined', () => {
+    const r = parseFrame(json(samples.hwm), ctx);
+    if (!r.ok || r.value.t !== 'hwm') throw new Error('expected hwm');
+    expect(r.value.delivered['toString']).toBeUndefined();
+    expect(r.value.delivered['alice']).toBe(2);
+  });
+
+  it('peer ids with a colon (the MessageId separator) or spaces are refused', () => {
+    expectError(parseFrame(withField(samples.propose, 'sender', 'a:1'), ctx), 'bad-type');
+    expectError(parseFrame(withField(samples.hwm, 'delivered', { 'a b': 1 }), ctx), 'bad-type');
+  });
+
+  it('deeply nested junk is refused without a throw', () => {
+    const depth = 100_000;
+    const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const r1 = parseFrame(deep, ctx);
+    expect(r1.ok).toBe(false);
+    const nested = `{"t":"flush","groupId":"g-1","viewId":1,"unstable":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    expectError(parseFrame(nested, ctx), 'bad-type');
+  });
+});
+
+describe('classifyView', () => {
+  it('tells current, old and future views apart', () => {
+    expect(classifyView(asViewId(5), asViewId(5))).toBe('current');
+    expect(classifyView(asViewId(4), asViewId(5))).toBe('old');
+    expect(classifyView(asViewId(6), asViewId(5))).toBe('future');
+  });
+});
