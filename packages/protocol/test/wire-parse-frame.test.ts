@@ -14,6 +14,7 @@ import {
   MAX_ORDER_KEY_CHARS,
   MAX_PEER_ID_CHARS,
   MAX_SENDER_ENTRIES,
+  MAX_SENDER_NAME_UNITS,
 } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { DataFrame, WireFrame } from '../src/wire/frames.ts';
@@ -62,7 +63,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     t: 'history-res',
     groupId: G,
     items: [
-      { frame: data(BOB, 1, 'first'), order: '00000001:bob' },
+      { frame: data(BOB, 1, 'first'), order: '00000001:bob', senderName: 'Bob 🎸', senderKey: `${'B'.repeat(43)}=` },
       { frame: data(CAROL, 1, 'second ✓ 😀'), order: '00000002:carol' },
     ],
     done: true,
@@ -155,6 +156,8 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['items.0.frame', 'data'],
     ['items.0.frame.body', 1],
     ['items.1.order', 2],
+    ['items.0.senderName', 5],
+    ['items.0.senderKey', 'not-a-key'],
     ['done', 'yes'],
     ['state', 3],
     ['state.nextSeq.bob', 0],
@@ -177,6 +180,8 @@ const optional = new Set([
   'delivered.bob',
   'delivered.alice',
   'state.nextSeq.bob',
+  'items.0.senderName',
+  'items.0.senderKey',
 ]);
 
 describe('parseFrame: valid frames', () => {
@@ -284,6 +289,8 @@ describe('parseFrame: caps', () => {
     expectError(parseFrame(withField(samples['history-req'], 'cursor', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
     expectError(parseFrame(withField(samples['history-res'], 'items.0.order', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
     expectError(parseFrame(withField(samples.chunk, 'part', 'x'.repeat(CHUNK_THRESHOLD_BYTES + 1)), ctx), 'too-long');
+    const longName = 'n'.repeat(MAX_SENDER_NAME_UNITS + 1);
+    expectError(parseFrame(withField(samples['history-res'], 'items.0.senderName', longName), ctx), 'too-long');
   });
 
   it('lists and maps over their caps → too-many', () => {

@@ -51,6 +51,13 @@ export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** Names that must never become object keys (prototype pollution), as socket.io-parser reserves names. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * A sender's display name riding on a history item, in UTF-16 code units. The
+ * tracker caps names at 64 code points (tracker/parse.ts MAX_NAME_CHARS); one
+ * code point is at most 2 units.
+ */
+export const MAX_SENDER_NAME_UNITS = 128;
+
 /** History order keys and cursors are sortable strings built by the engine; 128 chars is ample. */
 export const MAX_ORDER_KEY_CHARS = 128;
 

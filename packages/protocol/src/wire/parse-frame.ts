@@ -16,7 +16,9 @@ import {
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
   MAX_PRIORITY,
+  MAX_SENDER_NAME_UNITS,
   MAX_WIRE_INTEGER,
+  ED25519_PUBLIC_KEY_B64_CHARS,
   ED25519_SIGNATURE_B64_CHARS,
 } from './caps.ts';
 import {
@@ -73,6 +75,8 @@ const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly stri
 
 /** Standard base64 of exactly 64 bytes: 86 alphabet characters and `==`. */
 const SIGNATURE_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_SIGNATURE_B64_CHARS - 2}}==$`);
+/** Standard base64 of exactly 32 bytes: 43 alphabet characters and `=`. */
+const PUBLIC_KEY_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_PUBLIC_KEY_B64_CHARS - 1}}=$`);
 
 export function parseFrame(text: string, ctx: ParseContext): Result<WireFrame> {
   try {
@@ -247,9 +251,23 @@ function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFra
 
 function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
   const o = readObject(v, path);
-  return {
+  const item: HistoryItem = {
     frame: readData(readObject(field(o, 'frame', path), `${path}.frame`), ctx, `${path}.frame`),
     order: readString(field(o, 'order', path), `${path}.order`, MAX_ORDER_KEY_CHARS, 1),
+  };
+  const senderName = hasField(o, 'senderName')
+    ? readString(o['senderName'], `${path}.senderName`, MAX_SENDER_NAME_UNITS)
+    : undefined;
+  let senderKey: string | undefined;
+  if (hasField(o, 'senderKey')) {
+    senderKey = readString(o['senderKey'], `${path}.senderKey`, ED25519_PUBLIC_KEY_B64_CHARS);
+    if (!PUBLIC_KEY_PATTERN.test(senderKey))
+      throw new FieldRejection('bad-type', `${path}.senderKey is not a base64 Ed25519 public key (${ED25519_PUBLIC_KEY_B64_CHARS} characters).`);
+  }
+  return {
+    ...item,
+    ...(senderName === undefined ? {} : { senderName }),
+    ...(senderKey === undefined ? {} : { senderKey }),
   };
 }
 
