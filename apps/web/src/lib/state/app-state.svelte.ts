@@ -1,0 +1,446 @@
+// The page's state over one ChorusPeer: who this tab is, the directory, the
+// joined groups and which one is open, banners. Components read it and call
+// its methods; it turns peer events into state and user intents into peer
+// calls, and never throws into a component (failures become messages).
+
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
+import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup } from '@chorus/peer';
+import type { GroupId, GroupSummary, Ordering } from '@chorus/protocol';
+import type { Attention } from './attention.svelte.ts';
+import { GroupState } from './group-state.svelte.ts';
+import { chatMessageFromStored, type Runtime } from './runtime.ts';
+import type { RememberedGroup, TabMemory } from './tab-memory.ts';
+
+/** Longest display name accepted here; the tracker enforces its own cap too. */
+export const MAX_NAME_LENGTH = 40;
+/** Longest message body the composer sends (a frame is signed as one piece; very long text belongs in a file). */
+export const MAX_MESSAGE_LENGTH = 8_000;
+/** Messages read from the local store when a group opens: enough to fill any screen and then some. */
+const CACHED_HISTORY_LIMIT = 1_000;
+/** How often the metrics panel refreshes: fast enough to feel live, slow enough to cost nothing. */
+const METRICS_POLL_MS = 1_000;
+
+export type BannerKind = 'storage' | 'connection' | 'error';
+export interface Banner {
+  readonly id: number;
+  readonly kind: BannerKind;
+  readonly message: string;
+}
+
+export interface AppDeps {
+  readonly memory: TabMemory;
+  readonly attention: Attention;
+  readonly loadRuntime: () => Promise<Runtime>;
+  readonly trackerUrl: string;
+  readonly now?: () => number;
+}
+
+export class AppState {
+  name = $state<string | null>(null);
+  connection = $state<ConnectionState>('offline');
+  directory = $state.raw<readonly GroupSummary[]>([]);
+  groups = $state.raw<readonly GroupState[]>([]);
+  currentId = $state<GroupId | null>(null);
+  banners = $state.raw<readonly Banner[]>([]);
+  createError = $state<string | null>(null);
+  creating = $state(false);
+  /** Groups whose listitem shows a password field (locked, Join pressed). */
+  readonly passwordAsked = new SvelteSet<GroupId>();
+  readonly joinErrors = new SvelteMap<GroupId, string>();
+  readonly joinBusy = new SvelteSet<GroupId>();
+  /** Bumped by the metrics clock so views that show relative time re-render. */
+  now = $state(0);
+
+  readonly current = $derived(this.groups.find((g) => g.groupId === this.currentId) ?? null);
+  readonly joinedIds = $derived(new Set(this.groups.map((g) => g.groupId)));
+
+  readonly #deps: AppDeps;
+  readonly #clock: () => number;
+  #peer: ChorusPeer | null = null;
+  #store: IdbStore | null = null;
+  #unsubscribe: (() => void)[] = [];
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #bannerSeq = 0;
+
+  constructor(deps: AppDeps) {
+    this.#deps = deps;
+    this.#clock = deps.now ?? Date.now;
+    this.now = this.#clock();
+    const remembered = deps.memory.name;
+    if (remembered) void this.#boot(remembered);
+  }
+
+  get selfName(): string {
+    return this.name ?? '';
+  }
+
+  /** The display-name form: validate, remember for this tab, start. Returns an error sentence or null. */
+  start(rawName: string): string | null {
+    const name = rawName.trim();
+    if (name.length === 0) return 'Enter a display name.';
+    if (name.length > MAX_NAME_LENGTH) return `A display name has at most ${MAX_NAME_LENGTH} characters.`;
+    this.#deps.memory.name = name;
+    this.#deps.attention.requestPermission();
+    void this.#boot(name);
+    return null;
+  }
+
+  async #boot(name: string): Promise<void> {
+    this.name = name;
+    this.connection = 'connecting';
+    let runtime: Runtime;
+    try {
+      runtime = await this.#deps.loadRuntime();
+    } catch (e) {
+      this.#banner('error', `Chorus could not load (${describe(e)}). Reload the page to try again.`);
+      this.connection = 'offline';
+      return;
+    }
+    const store = runtime.openStore({
+      onProblem: (p) => this.#banner('storage', p.message),
+      onRecovered: () => this.#clearBanners('storage'),
+    });
+    this.#store = store;
+
+    // Cached history first: the tab shows what it knows before the network is up.
+    const remembered = this.#deps.memory.groups;
+    for (const g of remembered) this.#ensureGroup(g.groupId, g.name, g.ordering);
+    this.currentId = this.#deps.memory.current ?? remembered[0]?.groupId ?? null;
+    await Promise.all(remembered.map((g) => this.#loadCached(g.groupId)));
+
+    const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, keyStore: store.keys() });
+    this.#peer = peer;
+    this.#subscribe(peer);
+    this.#timer = setInterval(() => this.#tick(), METRICS_POLL_MS);
+    try {
+      await peer.connect();
+    } catch (e) {
+      this.#banner('connection', `Cannot reach the tracker (${describe(e)}). Chorus keeps trying.`);
+      return;
+    }
+    this.directory = peer.directory();
+    await Promise.all(remembered.map((g) => this.#rejoin(g)));
+  }
+
+  async #loadCached(groupId: GroupId): Promise<void> {
+    const group = this.#group(groupId);
+    if (!group || !this.#store) return;
+    try {
+      for (const item of await this.#store.latest(groupId, CACHED_HISTORY_LIMIT)) group.upsert(chatMessageFromStored(item));
+    } catch {
+      // The store reported the problem through its banner; the network history still comes.
+    }
+  }
+
+  async #rejoin(g: RememberedGroup): Promise<void> {
+    const peer = this.#peer;
+    if (!peer) return;
+    try {
+      const joined = await peer.join(g.groupId, g.password);
+      await this.#adopt(joined);
+    } catch (e) {
+      const group = this.#group(g.groupId);
+      if (group) group.problem = `Could not join ${g.name} again: ${describe(e)}`;
+    }
+  }
+
+  #subscribe(peer: ChorusPeer): void {
+    this.#unsubscribe.push(
+      peer.on('connection', (state) => {
+        this.connection = state;
+        if (state === 'online') this.#clearBanners('connection');
+      }),
+      peer.on('directory', (groups) => {
+        this.directory = groups;
+      }),
+      peer.on('group', (group) => this.#onGroup(group)),
+      peer.on('message', (message) => this.#onMessage(message)),
+      peer.on('system', (line) => this.#group(line.groupId)?.addSystem(line)),
+      peer.on('error', (e) => {
+        const group = e.groupId ? this.#group(e.groupId) : null;
+        if (group) group.addNote(e.message, 'error', this.#clock());
+        else this.#banner('error', e.message);
+      }),
+    );
+  }
+
+  #onGroup(joined: JoinedGroup): void {
+    const group = this.#group(joined.groupId);
+    if (!group) return;
+    group.apply(joined);
+    if (joined.status === 'removed') {
+      group.problem = `You are no longer a member of ${joined.name}: the tracker removed this tab (it may have looked offline). Leave and join again to continue.`;
+    }
+  }
+
+  #onMessage(message: ChatMessage): void {
+    const group = this.#group(message.groupId);
+    if (!group) return;
+    const fresh = group.upsert(message);
+    if (!fresh || message.state !== 'delivered' || message.senderName === this.name) return;
+    if (message.sentAt < group.joinedAt) return; // history catching up is not news
+    if (group.groupId !== this.currentId) group.unread += 1;
+    this.#deps.attention.message(group.name, message.senderName, message.body);
+  }
+
+  #tick(): void {
+    this.now = this.#clock();
+    const peer = this.#peer;
+    if (!peer) return;
+    for (const g of this.groups) g.metrics = peer.metrics(g.groupId);
+  }
+
+  // ---- intents ----
+
+  open(groupId: GroupId): void {
+    const group = this.#group(groupId);
+    if (!group) return;
+    this.currentId = groupId;
+    group.unread = 0;
+    this.#deps.memory.current = groupId;
+  }
+
+  /** Join a listed group. A locked group first asks for its password inside its listitem. */
+  async join(groupId: GroupId, password?: string): Promise<void> {
+    const peer = this.#peer;
+    const summary = this.directory.find((g) => g.groupId === groupId);
+    if (!peer || !summary) return;
+    if (this.joinedIds.has(groupId)) {
+      this.open(groupId);
+      return;
+    }
+    if (summary.locked && password === undefined) {
+      this.passwordAsked.add(groupId);
+      this.joinErrors.delete(groupId);
+      return;
+    }
+    if (summary.locked && password === '') {
+      this.joinErrors.set(groupId, `Enter the password for ${summary.name}.`);
+      return;
+    }
+    this.joinBusy.add(groupId);
+    this.joinErrors.delete(groupId);
+    const previous = this.currentId;
+    const group = this.#ensureGroup(groupId, summary.name, summary.ordering);
+    this.currentId = groupId;
+    try {
+      const joined = await peer.join(groupId, password);
+      this.passwordAsked.delete(groupId);
+      this.#remember({ groupId, name: summary.name, ordering: summary.ordering, ...(password ? { password } : {}) });
+      this.open(groupId);
+      await this.#adopt(joined);
+    } catch (e) {
+      this.#dropGroup(group.groupId);
+      if (this.currentId === groupId) this.currentId = previous;
+      const code = errorCode(e);
+      if (code === 'wrong-password') {
+        this.passwordAsked.add(groupId);
+        this.joinErrors.set(groupId, `Wrong password for ${summary.name}. Try again.`);
+      } else {
+        this.joinErrors.set(groupId, `Could not join ${summary.name}: ${describe(e)}`);
+      }
+    } finally {
+      this.joinBusy.delete(groupId);
+    }
+  }
+
+  cancelPassword(groupId: GroupId): void {
+    this.passwordAsked.delete(groupId);
+    this.joinErrors.delete(groupId);
+  }
+
+  async createGroup(rawName: string, ordering: Ordering, password: string): Promise<boolean> {
+    const peer = this.#peer;
+    const name = rawName.trim();
+    if (!peer) {
+      this.createError = 'Not connected yet. Wait a moment and try again.';
+      return false;
+    }
+    if (name.length === 0) {
+      this.createError = 'Enter a group name.';
+      return false;
+    }
+    this.creating = true;
+    this.createError = null;
+    try {
+      const summary = await peer.createGroup(name, ordering, password === '' ? undefined : password);
+      if (!this.directory.some((g) => g.groupId === summary.groupId)) this.directory = [...this.directory, summary];
+      // Whoever creates a group wants to be in it.
+      await this.join(summary.groupId, password === '' ? undefined : password);
+      return true;
+    } catch (e) {
+      this.createError = errorCode(e) === 'name-taken'
+        ? `A group named ${name} already exists. Pick another name or join it.`
+        : `Could not create ${name}: ${describe(e)}`;
+      return false;
+    } finally {
+      this.creating = false;
+    }
+  }
+
+  async leave(groupId: GroupId): Promise<void> {
+    const peer = this.#peer;
+    const group = this.#group(groupId);
+    if (!group) return;
+    try {
+      await peer?.leave(groupId);
+    } catch (e) {
+      // The tracker drops us anyway when the session goes; still leave locally so the person is not stuck.
+      this.#banner('error', `Leaving ${group.name} was not confirmed by the tracker (${describe(e)}).`);
+    }
+    this.#dropGroup(groupId);
+  }
+
+  /** The composer: a `/` command or a message to the open group. Returns false when nothing was sent. */
+  async submit(raw: string): Promise<boolean> {
+    const text = raw.replace(/\s+$/u, '');
+    if (text.trim().length === 0) return false;
+    const peer = this.#peer;
+    const group = this.current;
+    if (text.startsWith('/')) {
+      if (!peer) return false;
+      const result = await peer.command(text, this.currentId).catch((e: unknown): CommandResult => ({ kind: 'error', message: describe(e) }));
+      await this.#commandResult(text, result);
+      return true;
+    }
+    if (!peer || !group) return false;
+    if (text.length > MAX_MESSAGE_LENGTH) {
+      group.addNote(`Not sent: a message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${text.length}).`, 'error', this.#clock());
+      return false;
+    }
+    try {
+      group.upsert(await peer.send(group.groupId, text));
+      return true;
+    } catch (e) {
+      group.addNote(`Not sent: ${describe(e)}`, 'error', this.#clock());
+      return false;
+    }
+  }
+
+  async #commandResult(line: string, result: CommandResult): Promise<void> {
+    const note = (text: string, tone: 'info' | 'error' = 'info'): void => {
+      const group = this.current;
+      if (group) group.addNote(text, tone, this.#clock());
+      else this.#banner(tone === 'error' ? 'error' : 'connection', text);
+    };
+    switch (result.kind) {
+      case 'groups':
+        note(result.groups.length === 0
+          ? 'No groups yet.'
+          : `Groups: ${result.groups.map((g) => `${g.name} (${g.ordering === 'total' ? 'Total' : 'FIFO'}${g.locked ? ', locked' : ''}, ${g.online} online)`).join('; ')}`);
+        return;
+      case 'members': {
+        const name = this.#group(result.groupId)?.name ?? this.directory.find((g) => g.groupId === result.groupId)?.name ?? 'the group';
+        note(`Members of ${name}: ${result.members.map((m) => m.name).join(', ') || 'nobody'}`);
+        return;
+      }
+      case 'joined': {
+        const joined = this.#peer?.groups().find((g) => g.groupId === result.groupId);
+        if (joined) {
+          this.#ensureGroup(joined.groupId, joined.name, joined.ordering);
+          this.#remember({ groupId: joined.groupId, name: joined.name, ordering: joined.ordering });
+          await this.#adopt(joined);
+        }
+        this.open(result.groupId);
+        return;
+      }
+      case 'switched':
+        this.open(result.groupId);
+        return;
+      case 'left':
+        this.#dropGroup(result.groupId);
+        return;
+      case 'quit':
+        await this.quit();
+        return;
+      case 'error':
+        note(`${line.split(/\s/u)[0]}: ${result.message}`, 'error');
+        return;
+    }
+  }
+
+  /** Leave every group, close the session and go back to the name picker. */
+  async quit(): Promise<void> {
+    const peer = this.#peer;
+    this.#teardown();
+    this.#deps.memory.clear();
+    this.name = null;
+    this.groups = [];
+    this.currentId = null;
+    this.directory = [];
+    this.connection = 'offline';
+    await peer?.close().catch(() => {});
+  }
+
+  dismiss(bannerId: number): void {
+    this.banners = this.banners.filter((b) => b.id !== bannerId);
+  }
+
+  #teardown(): void {
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#peer = null;
+    const store = this.#store;
+    this.#store = null;
+    void store?.close().catch(() => {});
+  }
+
+  // ---- helpers ----
+
+  async #adopt(joined: JoinedGroup): Promise<void> {
+    const group = this.#ensureGroup(joined.groupId, joined.name, joined.ordering);
+    group.apply(joined);
+    const peer = this.#peer;
+    if (!peer) return;
+    try {
+      for (const m of await peer.history(joined.groupId, { limit: CACHED_HISTORY_LIMIT })) group.upsert(m);
+    } catch {
+      // History arrives as message events as well; a failed read only delays what is shown.
+    }
+  }
+
+  #ensureGroup(groupId: GroupId, name: string, ordering: Ordering): GroupState {
+    const existing = this.#group(groupId);
+    if (existing) return existing;
+    const group = new GroupState({ groupId, name, ordering, joinedAt: this.#clock() });
+    this.groups = [...this.groups, group];
+    return group;
+  }
+
+  #dropGroup(groupId: GroupId): void {
+    this.groups = this.groups.filter((g) => g.groupId !== groupId);
+    this.#deps.memory.groups = this.#deps.memory.groups.filter((g) => g.groupId !== groupId);
+    if (this.currentId === groupId) {
+      this.currentId = this.groups[0]?.groupId ?? null;
+      this.#deps.memory.current = this.currentId;
+    }
+  }
+
+  #remember(g: RememberedGroup): void {
+    const others = this.#deps.memory.groups.filter((r) => r.groupId !== g.groupId);
+    this.#deps.memory.groups = [...others, g];
+  }
+
+  #group(groupId: GroupId): GroupState | undefined {
+    return this.groups.find((g) => g.groupId === groupId);
+  }
+
+  #banner(kind: BannerKind, message: string): void {
+    if (this.banners.some((b) => b.kind === kind && b.message === message)) return;
+    this.banners = [...this.banners, { id: ++this.#bannerSeq, kind, message }];
+  }
+
+  #clearBanners(kind: BannerKind): void {
+    this.banners = this.banners.filter((b) => b.kind !== kind);
+  }
+}
+
+function errorCode(e: unknown): string | null {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : null;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

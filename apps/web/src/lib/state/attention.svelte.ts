@@ -1,0 +1,49 @@
+// Getting a person's attention while the tab is hidden: a count in the title
+// (`(3) Chorus`) and a desktop notification per message, both cleared when
+// the tab becomes visible again. Knows nothing about groups or peers.
+
+export const BASE_TITLE = 'Chorus';
+/** Notification text is cut here: a desktop notification is a hint, not a reader. */
+const NOTIFICATION_BODY_MAX = 140;
+
+export class Attention {
+  hidden = $state(false);
+  unseen = $state(0);
+  readonly #doc: Document | null;
+
+  constructor(doc: Document | null) {
+    this.#doc = doc;
+    if (!doc) return;
+    this.hidden = doc.visibilityState === 'hidden';
+    doc.addEventListener('visibilitychange', () => {
+      this.hidden = doc.visibilityState === 'hidden';
+      if (!this.hidden) this.unseen = 0;
+      this.#renderTitle();
+    });
+  }
+
+  /** Ask once, from a user gesture (browsers ignore the request otherwise). */
+  requestPermission(): void {
+    if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
+    void Notification.requestPermission().catch(() => {});
+  }
+
+  /** A message from someone else arrived. */
+  message(groupName: string, senderName: string, body: string): void {
+    if (!this.hidden) return;
+    this.unseen += 1;
+    this.#renderTitle();
+    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    try {
+      const text = body.length > NOTIFICATION_BODY_MAX ? `${body.slice(0, NOTIFICATION_BODY_MAX)}…` : body;
+      // One tag per group: a burst replaces the previous notification instead of stacking dozens.
+      new Notification(`${senderName} in ${groupName}`, { body: text, tag: `chorus:${groupName}` });
+    } catch {
+      // Some platforms only allow notifications from a service worker; the title badge still works.
+    }
+  }
+
+  #renderTitle(): void {
+    if (this.#doc) this.#doc.title = this.unseen > 0 ? `(${this.unseen}) ${BASE_TITLE}` : BASE_TITLE;
+  }
+}

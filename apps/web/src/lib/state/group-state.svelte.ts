@@ -1,0 +1,100 @@
+// One joined group as this tab sees it: the messages (merged by id from the
+// local store, live deliveries and history sync, so nothing shows twice), the
+// system lines, the roster of people seen, unread count and metrics. It holds
+// no protocol logic: every fact comes from the peer runtime or the store.
+
+import { SvelteMap } from 'svelte/reactivity';
+import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
+import type { GroupId, MessageId, Ordering } from '@chorus/protocol';
+import { buildTimeline, compareMessages, type Note } from '../timeline.ts';
+
+/** System lines and notes kept per group; older ones scroll away (they are not history). */
+const MAX_ASIDES = 200;
+
+export interface Person {
+  readonly name: string;
+  readonly online: boolean;
+  /** Open sessions (tabs, terminals) of this person in the group. */
+  readonly sessions: number;
+}
+
+export class GroupState {
+  readonly groupId: GroupId;
+  name = $state('');
+  ordering = $state<Ordering>('fifo');
+  status = $state<GroupStatus>('joining');
+  members = $state.raw<readonly MemberState[]>([]);
+  system = $state.raw<readonly SystemLine[]>([]);
+  notes = $state.raw<readonly Note[]>([]);
+  unread = $state(0);
+  metrics = $state.raw<GroupMetrics | null>(null);
+  /** Shown inside the chat view: why a join failed, or that the tab was removed. */
+  problem = $state<string | null>(null);
+  /** Messages of this tab's session start counting as unread from here (history is not "new"). */
+  readonly joinedAt: number;
+  readonly #messages = new SvelteMap<MessageId, ChatMessage>();
+  /** Everyone seen in this group during this tab's life, so people who left show as offline. */
+  readonly #seen = new SvelteMap<string, true>();
+  #noteSeq = 0;
+
+  constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
+    this.groupId = init.groupId;
+    this.name = init.name;
+    this.ordering = init.ordering;
+    this.joinedAt = init.joinedAt;
+  }
+
+  readonly messages = $derived([...this.#messages.values()].sort(compareMessages));
+
+  readonly people: readonly Person[] = $derived.by(() => {
+    const sessions = new Map<string, number>();
+    for (const m of this.members) if (m.online) sessions.set(m.name, (sessions.get(m.name) ?? 0) + 1);
+    const names = new Set([...this.#seen.keys(), ...this.members.map((m) => m.name)]);
+    return [...names]
+      .map((name) => ({ name, online: (sessions.get(name) ?? 0) > 0, sessions: sessions.get(name) ?? 0 }))
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+  });
+
+  timeline(now: number) {
+    return buildTimeline(this.messages, this.system, this.notes, now);
+  }
+
+  /**
+   * Adds or updates a message. Returns true when it is new to this view. A
+   * delivered copy replaces a pending one; a pending copy never replaces a
+   * delivered one (events may arrive in either order).
+   */
+  upsert(message: ChatMessage): boolean {
+    const prev = this.#messages.get(message.id);
+    if (prev && (prev.state === 'delivered' || message.state === 'pending')) return false;
+    this.#messages.set(message.id, message);
+    this.#see(message.senderName);
+    return prev === undefined;
+  }
+
+  has(id: MessageId): boolean {
+    return this.#messages.has(id);
+  }
+
+  apply(group: JoinedGroup): void {
+    this.name = group.name;
+    this.ordering = group.ordering;
+    this.status = group.status;
+    this.members = group.members;
+    for (const m of group.members) this.#see(m.name);
+    if (group.status === 'member') this.problem = null;
+  }
+
+  addSystem(line: SystemLine): void {
+    this.system = [...this.system, line].slice(-MAX_ASIDES);
+    this.#see(line.name);
+  }
+
+  addNote(text: string, tone: Note['tone'], at: number): void {
+    this.notes = [...this.notes, { id: String(++this.#noteSeq), at, text, tone }].slice(-MAX_ASIDES);
+  }
+
+  #see(name: string): void {
+    if (!this.#seen.has(name)) this.#seen.set(name, true);
+  }
+}

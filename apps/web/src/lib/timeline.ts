@@ -1,0 +1,81 @@
+// Turns a group's messages, system lines and command notes into what the log
+// shows: one list in log order with a day separator wherever the local date
+// changes. Messages keep the group's log order (the order key, identical on
+// every member for total order); system lines and notes are placed by time
+// among them, because they are local observations, not part of the log.
+
+import type { ChatMessage, SystemLine } from '@chorus/peer';
+
+export interface Note {
+  readonly id: string;
+  readonly at: number;
+  readonly text: string;
+  readonly tone: 'info' | 'error';
+}
+
+export type TimelineItem =
+  | { readonly kind: 'day'; readonly key: string; readonly label: string }
+  | { readonly kind: 'message'; readonly key: string; readonly message: ChatMessage }
+  | { readonly kind: 'system'; readonly key: string; readonly line: SystemLine }
+  | { readonly kind: 'note'; readonly key: string; readonly note: Note };
+
+type Entry = Exclude<TimelineItem, { kind: 'day' }>;
+
+export function compareMessages(a: ChatMessage, b: ChatMessage): number {
+  // Delivered before pending ('~' sorts after every order key), then by order key.
+  return a.order < b.order ? -1 : a.order > b.order ? 1 : 0;
+}
+
+export function buildTimeline(
+  messages: readonly ChatMessage[],
+  system: readonly SystemLine[],
+  notes: readonly Note[],
+  now: number,
+): TimelineItem[] {
+  const sorted = [...messages].sort(compareMessages);
+  const asides: Entry[] = [
+    ...system.map((line, i): Entry => ({ kind: 'system', key: `s${i}:${line.at}`, line })),
+    ...notes.map((note): Entry => ({ kind: 'note', key: `n${note.id}`, note })),
+  ].sort((a, b) => timeOf(a) - timeOf(b));
+
+  const merged: Entry[] = [];
+  let j = 0;
+  for (const message of sorted) {
+    while (j < asides.length && timeOf(asides[j]!) < message.sentAt) merged.push(asides[j++]!);
+    merged.push({ kind: 'message', key: `m${message.id}`, message });
+  }
+  while (j < asides.length) merged.push(asides[j++]!);
+
+  const out: TimelineItem[] = [];
+  let day = '';
+  for (const entry of merged) {
+    const at = timeOf(entry);
+    const key = dayKey(at);
+    if (key !== day) {
+      day = key;
+      out.push({ kind: 'day', key: `d${key}:${out.length}`, label: dayLabel(at, now) });
+    }
+    out.push(entry);
+  }
+  return out;
+}
+
+function timeOf(e: Entry): number {
+  return e.kind === 'message' ? e.message.sentAt : e.kind === 'system' ? e.line.at : e.note.at;
+}
+
+function dayKey(at: number): string {
+  const d = new Date(at);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+export function dayLabel(at: number, now: number): string {
+  const key = dayKey(at);
+  if (key === dayKey(now)) return 'Today';
+  if (key === dayKey(now - 86_400_000)) return 'Yesterday';
+  return new Date(at).toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+export function timeLabel(at: number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}

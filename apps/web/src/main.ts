@@ -1,0 +1,18 @@
+// Entry point: builds the page's state from its dependencies and mounts the app.
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+import { AppState } from './lib/state/app-state.svelte.ts';
+import { Attention } from './lib/state/attention.svelte.ts';
+import { loadRuntime } from './lib/state/runtime.ts';
+import { TabMemory } from './lib/state/tab-memory.ts';
+
+const app = new AppState({
+  memory: new TabMemory(window.sessionStorage),
+  attention: new Attention(document),
+  loadRuntime,
+  // The tracker serves this page, so it lives at our own origin; `vite dev` can point elsewhere.
+  trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
+});
+
+mount(App, { target: document.getElementById('app') ?? document.body, props: { app } });
