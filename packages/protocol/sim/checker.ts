@@ -1,0 +1,204 @@
+// The checker holds what the whole simulated world knows: every message a
+// sender committed, one canonical log (total order), and every node's
+// deliveries. It is fed each delivery and each installed view as it happens,
+// so a safety violation is caught at the step that caused it (TigerBeetle
+// VOPR style). Crashed and removed nodes keep counting for safety.
+
+import type { MessageId, Ordering, PeerId, ViewId } from '../src/ids.ts';
+import type { DataFrame } from '../src/wire/frames.ts';
+import type { Delivery } from '../src/ordering/engine.ts';
+import { canonicalFields, fakeVerify } from './fake-signature.ts';
+
+export type Guarantee = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ENGINE';
+
+export interface Violation {
+  readonly rule: Guarantee;
+  readonly node: PeerId | null;
+  readonly message: string;
+}
+
+export class ViolationError extends Error {
+  constructor(readonly violation: Violation) {
+    super(`${violation.rule}${violation.node === null ? '' : ` at ${violation.node}`}: ${violation.message}`);
+  }
+}
+
+interface InstallRecord {
+  readonly viewId: ViewId;
+  readonly delivered: Set<MessageId>;
+}
+
+interface NodeRecord {
+  readonly log: MessageId[];
+  readonly ids: Set<MessageId>;
+  readonly lastSeq: Map<PeerId, number>;
+  lastOrder: string | null;
+  install: InstallRecord | null;
+  /** Deliveries handed over by a sponsor (history), not made by this node's engine. */
+  handed: number;
+  lastP: number | null;
+  lastA: number | null;
+}
+
+/** Engines may expose this read-only view of their counters (see create-engine.ts). */
+export interface EngineCounters {
+  readonly P?: number;
+  readonly A?: number;
+  readonly holdBack?: number;
+}
+
+export class Checker {
+  readonly sent = new Map<MessageId, DataFrame>();
+  readonly canonical: MessageId[] = [];
+  private readonly orderOf = new Map<MessageId, string>();
+  private readonly idOfOrder = new Map<string, MessageId>();
+  private readonly nodes = new Map<PeerId, NodeRecord>();
+  /** `${from}>${to}` -> the set delivered in view `from` by the first node that moved on to `to`. */
+  private readonly viewSets = new Map<string, { readonly node: PeerId; readonly set: string }>();
+
+  constructor(readonly mode: Ordering) {}
+
+  private fail(rule: Guarantee, node: PeerId | null, message: string): never {
+    throw new ViolationError({ rule, node, message });
+  }
+
+  private record(node: PeerId): NodeRecord {
+    let r = this.nodes.get(node);
+    if (r === undefined) {
+      r = {
+        log: [], ids: new Set(), lastSeq: new Map(), lastOrder: null, install: null, handed: 0, lastP: null, lastA: null,
+      };
+      this.nodes.set(node, r);
+    }
+    return r;
+  }
+
+  logOf(node: PeerId): readonly MessageId[] {
+    return this.record(node).log;
+  }
+
+  /** A sender's runtime signed and committed this frame (engine.send accepted it). */
+  onSent(frame: DataFrame): void {
+    const id = `${frame.sender}:${frame.seq}` as MessageId;
+    if (this.sent.has(id)) this.fail('S1', frame.sender, `sender committed seq ${frame.seq} twice`);
+    this.sent.set(id, frame);
+  }
+
+  /** One delivery at `node`; `handed` when it came in a sponsor's history rather than from the engine. */
+  onDeliver(node: PeerId, d: Delivery, handed: boolean): void {
+    const r = this.record(node);
+    const f = d.frame;
+    // S1: at most once.
+    if (r.ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
+    // S2: delivered only what its signer sent, unaltered.
+    const original = this.sent.get(d.id);
+    if (`${f.sender}:${f.seq}` !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${f.sender}:${f.seq}`);
+    if (original === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
+    if (!fakeVerify(f)) this.fail('S2', node, `delivered ${d.id} with a signature that does not match its fields`);
+    if (canonicalFields(original) !== canonicalFields(f)) this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);
+    // S3: per-sender FIFO without gaps.
+    const last = r.lastSeq.get(f.sender) ?? 0;
+    if (f.seq !== last + 1) this.fail('S3', node, `delivered ${d.id} after seq ${last} of that sender`);
+    // S4: one canonical log; unique agreed priorities.
+    if (this.mode === 'total') {
+      const at = r.log.length;
+      const expected = this.canonical[at];
+      if (expected === undefined) this.canonical.push(d.id);
+      else if (expected !== d.id) {
+        this.fail('S4', node, `position ${at} is ${d.id} here but ${expected} in the canonical log`);
+      }
+      const knownOrder = this.orderOf.get(d.id);
+      if (knownOrder !== undefined && knownOrder !== d.order) {
+        this.fail('S4', node, `${d.id} has order ${d.order} here but ${knownOrder} elsewhere`);
+      }
+      const owner = this.idOfOrder.get(d.order);
+      if (owner !== undefined && owner !== d.id) this.fail('S4', node, `order ${d.order} given to both ${owner} and ${d.id}`);
+      if (r.lastOrder !== null && !(d.order > r.lastOrder)) {
+        this.fail('S4', node, `order ${d.order} of ${d.id} does not sort after ${r.lastOrder}`);
+      }
+      this.orderOf.set(d.id, d.order);
+      this.idOfOrder.set(d.order, d.id);
+      r.lastOrder = d.order;
+    }
+    // S5 bookkeeping: an engine delivers in the view it has installed.
+    if (!handed) {
+      if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
+      if (d.viewId !== r.install.viewId) {
+        this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
+      }
+      r.install.delivered.add(d.id);
+    } else {
+      r.handed++;
+    }
+    r.ids.add(d.id);
+    r.log.push(d.id);
+    r.lastSeq.set(f.sender, f.seq);
+  }
+
+  /** The node's engine installed `viewId` (S5: same set delivered by all who go from one view to the same next). */
+  onViewInstalled(node: PeerId, viewId: ViewId): void {
+    const r = this.record(node);
+    const prev = r.install;
+    if (prev !== null && prev.viewId === viewId) return; // a re-sent view (tracker restart)
+    if (prev !== null && viewId < prev.viewId) this.fail('S5', node, `installed view ${viewId} after view ${prev.viewId}`);
+    if (prev !== null) {
+      const key = `${prev.viewId}>${viewId}`;
+      const set = [...prev.delivered].sort().join(',');
+      const seen = this.viewSets.get(key);
+      if (seen === undefined) this.viewSets.set(key, { node, set });
+      else if (seen.set !== set) {
+        this.fail('S5', node, `went from view ${prev.viewId} to ${viewId} having delivered {${set}} in it, but ${seen.node} delivered {${seen.set}}`);
+      }
+    }
+    r.install = { viewId, delivered: new Set() };
+  }
+
+  /** S6: an engine's P and A never decrease. */
+  onCounters(node: PeerId, c: EngineCounters): void {
+    const r = this.record(node);
+    if (c.P !== undefined) {
+      if (r.lastP !== null && c.P < r.lastP) this.fail('S6', node, `P went from ${r.lastP} down to ${c.P}`);
+      r.lastP = c.P;
+    }
+    if (c.A !== undefined) {
+      if (r.lastA !== null && c.A < r.lastA) this.fail('S6', node, `A went from ${r.lastA} down to ${c.A}`);
+      r.lastA = c.A;
+    }
+  }
+
+  /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
+  onHistory(joiner: PeerId, items: readonly Delivery[]): void {
+    const r = this.record(joiner);
+    if (r.log.length > 0) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
+    for (const d of items) this.onDeliver(joiner, d, true);
+  }
+
+  /**
+   * Liveness once faults have healed: `survivors` are the live members of
+   * the tracker's final view, `lost` the messages whose sender did not survive.
+   */
+  checkLiveness(survivors: readonly PeerId[], joiners: ReadonlySet<PeerId>, holdBack: ReadonlyMap<PeerId, number>): void {
+    const alive = new Set(survivors);
+    for (const [id, frame] of this.sent) {
+      if (!alive.has(frame.sender)) continue;
+      for (const s of survivors) {
+        if (!this.record(s).ids.has(id)) this.fail('L1', s, `never delivered ${id}, sent by surviving member ${frame.sender}`);
+      }
+    }
+    for (const [s, size] of holdBack) {
+      if (size > 0) this.fail('L2', s, `hold-back queue still holds ${size} messages after the faults healed`);
+    }
+    const first = survivors[0];
+    if (first === undefined) return;
+    const ref = this.record(first).log;
+    const refKey = this.mode === 'total' ? ref.join(',') : [...ref].sort().join(',');
+    for (const s of survivors.slice(1)) {
+      const log = this.record(s).log;
+      const key = this.mode === 'total' ? log.join(',') : [...log].sort().join(',');
+      if (key !== refKey) {
+        const rule = joiners.has(s) || joiners.has(first) ? 'S7' : 'L3';
+        this.fail(rule, s, `ends with log [${log.join(', ')}] but ${first} ends with [${ref.join(', ')}]`);
+      }
+    }
+  }
+}

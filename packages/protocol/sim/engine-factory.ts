@@ -1,0 +1,35 @@
+// How the simulator gets an engine for each node: the real createEngine, or a
+// broken variant built from its hooks (sim/broken/, tests only).
+
+import type { GroupId, Ordering, PeerId } from '../src/ids.ts';
+import type { OrderingEngine } from '../src/ordering/engine.ts';
+import type { EngineCounters } from './checker.ts';
+
+export interface EngineOptions {
+  readonly mode: Ordering;
+  readonly self: PeerId;
+  readonly groupId: GroupId;
+}
+
+export type EngineFactory = (options: EngineOptions) => OrderingEngine;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/**
+ * The counters the checker watches (S6, L2), read from the engine's optional
+ * read-only `debugState()`. Engines without it are checked on everything else.
+ */
+export const readCounters = (engine: OrderingEngine): EngineCounters => {
+  const probe = engine as OrderingEngine & { debugState?: () => unknown };
+  if (typeof probe.debugState !== 'function') return {};
+  const s = probe.debugState() as Record<string, unknown> | null;
+  if (s === null || typeof s !== 'object') return {};
+  const P = num(s['P']) ?? num(s['proposed']);
+  const A = num(s['A']) ?? num(s['agreed']);
+  const holdBack = num(s['holdBack']) ?? num(s['holdBackSize']) ?? num(s['pending']);
+  return {
+    ...(P === undefined ? {} : { P }),
+    ...(A === undefined ? {} : { A }),
+    ...(holdBack === undefined ? {} : { holdBack }),
+  };
+};

@@ -1,0 +1,16 @@
+// The deterministic simulator and checker (DESIGN §4, §8). Used by the
+// protocol tests and by `npm run sim`; nothing in src/ imports it.
+
+export { Checker, ViolationError } from './checker.ts';
+export type { EngineCounters, Guarantee, Violation } from './checker.ts';
+export { readCounters } from './engine-factory.ts';
+export type { EngineFactory, EngineOptions } from './engine-factory.ts';
+export { fakeSign, fakeVerify } from './fake-signature.ts';
+export { Prng } from './prng.ts';
+export type { Action, Scenario, Step } from './scenario.ts';
+export { scenarioArbitrary, scenarioForSeed, MAX_GROUP_SIZE } from './scenario-arbitrary.ts';
+export type { ScenarioBounds } from './scenario-arbitrary.ts';
+export { runScenario, Simulation } from './simulator.ts';
+export type { SimOptions, SimResult, SimStats } from './simulator.ts';
+export { runSeeds } from './run-seeds.ts';
+export type { SeedsSummary } from './run-seeds.ts';

@@ -1,0 +1,55 @@
+// Runs a range of numbered seeds and tallies what they covered. Shared by the
+// CLI (`--seeds N --from K`) and the tests, so both mean the same by "seed N".
+
+import type { Violation } from './checker.ts';
+import type { EngineFactory } from './engine-factory.ts';
+import type { Scenario } from './scenario.ts';
+import type { ScenarioBounds } from './scenario-arbitrary.ts';
+import { scenarioForSeed } from './scenario-arbitrary.ts';
+import { runScenario } from './simulator.ts';
+
+export interface SeedsSummary {
+  readonly from: number;
+  scenarios: number;
+  steps: number;
+  messages: number;
+  deliveries: number;
+  frames: number;
+  faults: number;
+  views: number;
+  bySize: Record<number, number>;
+  byMode: Record<string, number>;
+  /** The first failing seed, or null. */
+  failure: { readonly seed: number; readonly scenario: Scenario; readonly violation: Violation } | null;
+}
+
+export const runSeeds = (
+  factory: EngineFactory,
+  from: number,
+  count: number,
+  bounds: ScenarioBounds = {},
+  stopOnFailure = true,
+): SeedsSummary => {
+  const s: SeedsSummary = {
+    from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0,
+    bySize: {}, byMode: {}, failure: null,
+  };
+  for (let seed = from; seed < from + count; seed++) {
+    const scenario = scenarioForSeed(seed, bounds);
+    const r = runScenario(scenario, { factory });
+    s.scenarios++;
+    s.steps += r.stats.steps;
+    s.messages += r.stats.messages;
+    s.deliveries += r.stats.deliveries;
+    s.frames += r.stats.frames;
+    s.faults += r.stats.faults;
+    s.views += r.stats.views;
+    s.bySize[scenario.size] = (s.bySize[scenario.size] ?? 0) + 1;
+    s.byMode[scenario.mode] = (s.byMode[scenario.mode] ?? 0) + 1;
+    if (r.violation !== null && s.failure === null) {
+      s.failure = { seed, scenario, violation: r.violation };
+      if (stopOnFailure) break;
+    }
+  }
+  return s;
+};

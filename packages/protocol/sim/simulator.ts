@@ -1,0 +1,723 @@
+// One deterministic run of a scenario. The simulator plays everything around
+// the engines: the data channels (network.ts), the tracker (model-tracker.ts),
+// and the runtime of each node — it routes Outbound frames, signs drafts,
+// installs views, buffers a joiner until its sponsor's history arrives, and
+// ticks. The checker sees every delivery and every installed view as it
+// happens; after the faults heal the run goes on until only ticks are left
+// and then liveness is checked.
+
+import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
+import { asGroupId, asPeerId, comparePeerIds } from '../src/ids.ts';
+import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
+import { isRejection } from '../src/ordering/engine.ts';
+import type { View } from '../src/tracker/events.ts';
+import type { DataFrame, EngineFrame, JoinerState } from '../src/wire/frames.ts';
+import { Checker, ViolationError } from './checker.ts';
+import type { Violation } from './checker.ts';
+import type { EngineFactory } from './engine-factory.ts';
+import { readCounters } from './engine-factory.ts';
+import { EventQueue } from './event-queue.ts';
+import { fakeSign } from './fake-signature.ts';
+import { ModelTracker } from './model-tracker.ts';
+import { Network } from './network.ts';
+import { Prng } from './prng.ts';
+import type { Action, Scenario } from './scenario.ts';
+import { isFault } from './scenario.ts';
+
+/** The tracker notices a crash between these (the product default is ≤ 10 s; shorter keeps runs small). */
+export const DETECT_MIN_MS = 200;
+export const DETECT_MAX_MS = 1500;
+/** A link down longer than this gets the younger member evicted (DESIGN §3). */
+export const LINK_GRACE_MS = 2000;
+/** Tracker-to-peer socket latency; every node sees views in order but at different times. */
+const VIEW_MIN_DELAY_MS = 1;
+const VIEW_MAX_DELAY_MS = 120;
+/** Signaling plus ICE until a joiner's data channel is open. */
+const SIGNALING_MIN_MS = 10;
+const SIGNALING_MAX_MS = 300;
+/** A graceful leave reaches the tracker after one socket hop. */
+const LEAVE_NOTICE_MS = 5;
+/** Runtime tick period (resends, stability); engines must not finalize on it. */
+export const TICK_MS = 250;
+/** After the last action, armed crash points are disarmed: faults stop. */
+const HEAL_AFTER_MS = 1000;
+/** With only ticks left for this long, the run is quiescent. */
+const QUIET_MS = 3 * TICK_MS;
+/** A run that never quiesces is a liveness bug, not a hang of the test. */
+const MAX_EVENTS = 200_000;
+const MAX_VIRTUAL_MS = 600_000;
+
+const GROUP: GroupId = asGroupId('g-sim');
+
+type Status = 'joining' | 'member' | 'crashed' | 'left' | 'removed';
+
+interface SimNode {
+  readonly id: PeerId;
+  readonly name: string;
+  readonly engine: OrderingEngine;
+  status: Status;
+  /** True once the runtime called installView the first time; before that inbound frames wait. */
+  started: boolean;
+  /** Joined after the group was founded (gets history from a sponsor). */
+  readonly joiner: boolean;
+  readonly heldViews: View[];
+  readonly buffered: { readonly from: PeerId; readonly frame: EngineFrame }[];
+  /** The latest view the tracker told this node about. */
+  latestView: View | null;
+  readonly log: Delivery[];
+  readonly outbox: string[];
+  /** Crash after putting this many more frames on links (null = not armed). */
+  crashAfter: number | null;
+}
+
+type SimEvent =
+  | { readonly k: 'action'; readonly action: Action }
+  | { readonly k: 'frame'; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: EngineFrame }
+  | {
+    readonly k: 'history';
+    readonly from: PeerId;
+    readonly to: PeerId;
+    readonly epoch: number;
+    readonly items: readonly Delivery[];
+    readonly state: JoinerState;
+    readonly viewId: number;
+  }
+  | { readonly k: 'view'; readonly to: PeerId; readonly view: View }
+  | { readonly k: 'removed'; readonly to: PeerId; readonly reason: LeaveReason }
+  | { readonly k: 'link-up'; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
+  | { readonly k: 'detect'; readonly peer: PeerId }
+  | { readonly k: 'leave-notice'; readonly peer: PeerId }
+  | { readonly k: 'link-grace'; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  | { readonly k: 'heal' }
+  | { readonly k: 'tick'; readonly node: PeerId };
+
+export interface SimStats {
+  steps: number;
+  /** Messages a sender committed (engine.send accepted). */
+  messages: number;
+  deliveries: number;
+  frames: number;
+  faults: number;
+  views: number;
+  /** Inputs an engine refused (counted, never fatal: a refused input leaves state unchanged). */
+  rejections: number;
+  virtualMs: number;
+}
+
+export interface SimResult {
+  readonly scenario: Scenario;
+  readonly violation: Violation | null;
+  readonly stats: SimStats;
+  readonly trace: readonly string[];
+}
+
+export interface SimOptions {
+  readonly factory: EngineFactory;
+  /** Record a line per step (for `npm run sim -- --seed N`). */
+  readonly trace?: boolean;
+}
+
+const describeFrame = (f: EngineFrame): string => {
+  switch (f.t) {
+    case 'data':
+      return `DATA ${f.sender}:${f.seq} v${f.viewId} "${f.body}"`;
+    case 'propose':
+      return `PROPOSE ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
+    case 'final':
+      return `FINAL ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
+    case 'flush':
+      return `FLUSH v${f.viewId} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed}`;
+    case 'hwm':
+      return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}`;
+  }
+};
+
+export class Simulation {
+  private readonly rng: Prng;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly net: Network;
+  private readonly tracker = new ModelTracker(GROUP);
+  private readonly checker: Checker;
+  private readonly nodes = new Map<PeerId, SimNode>();
+  /** Creation order, so scenario indices resolve the same way every run. */
+  private readonly order: PeerId[] = [];
+  private readonly viewArrival = new Map<PeerId, number>();
+  private readonly trace: string[] = [];
+  private readonly stats: SimStats = {
+    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, virtualMs: 0,
+  };
+  private now = 0;
+  private pendingNonTick = 0;
+  private healed = false;
+  private bodyCounter = 0;
+  private nameCounter = 0;
+  private readonly sessions = new Map<string, number>();
+  private draining = new Set<PeerId>();
+
+  constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
+    this.rng = new Prng(scenario.seed);
+    this.net = new Network(this.rng);
+    this.checker = new Checker(scenario.mode);
+  }
+
+  private log(line: string): void {
+    if (this.options.trace === true) this.trace.push(`[${String(this.now).padStart(6)}ms] ${line}`);
+  }
+
+  private schedule(at: number, event: SimEvent): void {
+    if (event.k !== 'tick') this.pendingNonTick++;
+    this.queue.push(at, event);
+  }
+
+  // ---------------------------------------------------------------- run
+
+  run(): SimResult {
+    let violation: Violation | null = null;
+    try {
+      this.found();
+      let at = 0;
+      for (const step of this.scenario.steps) {
+        at += step.gap;
+        this.schedule(at, { k: 'action', action: step.action });
+      }
+      this.schedule(at + HEAL_AFTER_MS, { k: 'heal' });
+      this.loop();
+      this.checkLiveness();
+    } catch (e) {
+      if (!(e instanceof ViolationError)) throw e;
+      violation = e.violation;
+      this.log(`VIOLATION ${e.message}`);
+    }
+    this.stats.virtualMs = this.now;
+    return { scenario: this.scenario, violation, stats: this.stats, trace: this.trace };
+  }
+
+  private loop(): void {
+    let quietSince: number | null = null;
+    for (;;) {
+      const next = this.queue.pop();
+      if (next === undefined) return;
+      this.now = next.at;
+      this.stats.steps++;
+      if (next.event.k !== 'tick') this.pendingNonTick--;
+      this.handle(next.event);
+      if (this.stats.steps > MAX_EVENTS || this.now > MAX_VIRTUAL_MS) {
+        throw new ViolationError({
+          rule: 'L2', node: null,
+          message: `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`,
+        });
+      }
+      if (this.healed && this.pendingNonTick === 0) {
+        quietSince ??= this.now;
+        if (this.now - quietSince >= QUIET_MS) return;
+      } else {
+        quietSince = null;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  private newNode(name: string, joiner: boolean): SimNode {
+    const session = (this.sessions.get(name) ?? 0) + 1;
+    this.sessions.set(name, session);
+    // A random prefix so the lowest peer id (sponsor, tie-breaks) is not always the oldest member.
+    const id = asPeerId(`${this.rng.hex(3)}-${name}${session}`);
+    const node: SimNode = {
+      id,
+      name,
+      engine: this.options.factory({ mode: this.scenario.mode, self: id, groupId: GROUP }),
+      status: joiner ? 'joining' : 'member',
+      started: false,
+      joiner,
+      heldViews: [],
+      buffered: [],
+      latestView: null,
+      log: [],
+      outbox: [],
+      crashAfter: null,
+    };
+    this.nodes.set(id, node);
+    this.order.push(id);
+    return node;
+  }
+
+  private nextName(): string {
+    const n = this.nameCounter++;
+    return n < 26 ? String.fromCharCode(97 + n) : `u${n}`;
+  }
+
+  private active(n: SimNode): boolean {
+    return n.status === 'joining' || n.status === 'member';
+  }
+
+  /** Live nodes that have installed a view, in creation order. */
+  private members(): SimNode[] {
+    return this.order.map((id) => this.nodes.get(id) as SimNode).filter((n) => n.status === 'member' && n.started);
+  }
+
+  private pick(index: number): SimNode | null {
+    const m = this.members();
+    return m.length === 0 ? null : (m[index % m.length] as SimNode);
+  }
+
+  private found(): void {
+    const founders: SimNode[] = [];
+    for (let i = 0; i < this.scenario.size; i++) founders.push(this.newNode(this.nextName(), false));
+    for (let i = 0; i < founders.length; i++) {
+      for (let j = i + 1; j < founders.length; j++) this.net.up((founders[i] as SimNode).id, (founders[j] as SimNode).id);
+    }
+    const view = this.tracker.found(founders.map((n) => ({ peer: n.id, name: n.name })));
+    this.log(`founded ${view.members.map((m) => m.peerId).join(' ')} (${this.scenario.mode}) as view ${view.viewId}`);
+    for (const n of founders) {
+      n.latestView = view;
+      n.started = true;
+      this.call(n, 'installView', () => n.engine.installView(view, this.now));
+      this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id });
+    }
+  }
+
+  // ---------------------------------------------------------------- engine I/O
+
+  /** Every engine call goes through here: a throw is a bug, a rejection is counted. */
+  private call(node: SimNode, what: string, fn: () => EngineResult): void {
+    let result: EngineResult;
+    try {
+      result = fn();
+    } catch (e) {
+      throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `${what} threw: ${(e as Error).message}` });
+    }
+    this.apply(node, result, what);
+  }
+
+  private apply(node: SimNode, result: EngineResult, what: string): void {
+    if (isRejection(result)) {
+      this.stats.rejections++;
+      this.log(`${node.id} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
+      return;
+    }
+    // Deliveries of a view come before that view's installation in one result:
+    // replay them in view order so S5 sees what the engine meant.
+    const installs = result.events.filter((e) => e.type === 'view-installed');
+    let nextInstall = 0;
+    const install = (view: View): void => {
+      this.log(`${node.id} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
+      this.checker.onViewInstalled(node.id, view.viewId);
+      this.sponsor(node, view);
+    };
+    for (const d of result.deliveries) {
+      for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
+        install(e.view);
+      }
+      this.checker.onDeliver(node.id, d, false);
+      node.log.push(d);
+      this.stats.deliveries++;
+      this.log(`${node.id} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
+    }
+    for (let e = installs[nextInstall]; e !== undefined; e = installs[++nextInstall]) {
+      if (e.type === 'view-installed') install(e.view);
+    }
+    for (const e of result.events) {
+      if (e.type === 'message-dropped') this.log(`${node.id} dropped ${e.id}: ${e.reason}`);
+    }
+    this.checker.onCounters(node.id, readCounters(node.engine));
+    for (const out of result.frames) {
+      const targets = out.to === 'all' ? this.allOf(node) : [out.to];
+      for (const to of targets) {
+        if (!this.active(node)) return; // crashed mid-multicast: the rest never leaves
+        if (node.crashAfter !== null) {
+          if (node.crashAfter === 0) {
+            this.crash(node, 'armed crash point reached');
+            return;
+          }
+          node.crashAfter--;
+        }
+        this.transmit(node.id, to, out.frame);
+      }
+    }
+    this.drain(node);
+  }
+
+  /** `to: 'all'`: every other member of the node's installed view (the tracker's latest before the first install). */
+  private allOf(node: SimNode): PeerId[] {
+    const view = node.engine.view ?? node.latestView;
+    if (view === null) return [];
+    return view.members.map((m) => m.peerId).filter((p) => p !== node.id);
+  }
+
+  private transmit(from: PeerId, to: PeerId, frame: EngineFrame): void {
+    const arrival = this.net.schedule(from, to, this.now);
+    this.stats.frames++;
+    if (arrival === null) {
+      this.log(`${from} -> ${to} ${describeFrame(frame)} LOST (link down)`);
+      return;
+    }
+    const ev: SimEvent = { k: 'frame', from, to, epoch: arrival.epoch, frame };
+    this.schedule(arrival.at, ev);
+    if (arrival.twice) this.schedule(arrival.at, ev);
+  }
+
+  /** The runtime's composer queue: a message waits while the engine refuses drafts (view change). */
+  private drain(node: SimNode): void {
+    if (this.draining.has(node.id)) return;
+    this.draining.add(node.id);
+    try {
+      while (node.outbox.length > 0 && node.status === 'member' && node.started && node.engine.view !== null) {
+        const body = node.outbox[0] as string;
+        let fields;
+        try {
+          fields = node.engine.draft(body, this.now);
+        } catch (e) {
+          throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `draft threw: ${(e as Error).message}` });
+        }
+        if (isRejection(fields)) return;
+        node.outbox.shift();
+        const frame: DataFrame = { ...fields, t: 'data', sig: fakeSign(fields) };
+        this.checker.onSent(frame);
+        this.stats.messages++;
+        this.log(`${node.id} sends ${frame.sender}:${frame.seq} "${body}" in view ${frame.viewId}`);
+        let result: EngineResult;
+        try {
+          result = node.engine.send(frame, this.now);
+        } catch (e) {
+          throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `send threw: ${(e as Error).message}` });
+        }
+        if (isRejection(result)) {
+          throw new ViolationError({
+            rule: 'ENGINE', node: node.id,
+            message: `send refused the frame built from its own draft: ${result.error.code} ${result.error.message}`,
+          });
+        }
+        this.apply(node, result, 'send');
+      }
+    } finally {
+      this.draining.delete(node.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- joiners
+
+  /** On installing `view`, the lowest old member hands each waiting joiner its log and state. */
+  private sponsor(node: SimNode, view: View): void {
+    const ids = view.members.map((m) => m.peerId);
+    const waiting = ids.filter((p) => p !== node.id && this.nodes.get(p)?.status === 'joining');
+    if (waiting.length === 0) return;
+    const old = ids.filter((p) => this.nodes.get(p)?.status !== 'joining').sort(comparePeerIds);
+    if (old[0] !== node.id) return;
+    for (const j of waiting) {
+      const arrival = this.net.schedule(node.id, j, this.now);
+      if (arrival === null) {
+        this.log(`${node.id} cannot sponsor ${j}: link down`);
+        continue;
+      }
+      this.log(`${node.id} sponsors ${j}: ${node.log.length} messages for view ${view.viewId}`);
+      this.schedule(arrival.at, {
+        k: 'history', from: node.id, to: j, epoch: arrival.epoch,
+        items: [...node.log], state: node.engine.joinerState(), viewId: view.viewId,
+      });
+    }
+  }
+
+  private startJoiner(node: SimNode, fromViewId: number): void {
+    node.status = 'member';
+    const views = node.heldViews.splice(0).filter((v) => v.viewId >= fromViewId);
+    for (const v of views) this.installAt(node, v);
+  }
+
+  private installAt(node: SimNode, view: View): void {
+    if (!this.active(node)) return;
+    const first = !node.started;
+    node.started = true;
+    this.call(node, 'installView', () => node.engine.installView(view, this.now));
+    if (first) {
+      this.schedule(this.now + TICK_MS, { k: 'tick', node: node.id });
+      for (const b of node.buffered.splice(0)) {
+        if (!this.active(node)) return;
+        this.call(node, `receive from ${b.from}`, () => node.engine.receive(b.from, b.frame, this.now));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- faults and membership
+
+  private crash(node: SimNode, why: string): void {
+    if (!this.active(node)) return;
+    node.status = 'crashed';
+    node.crashAfter = null;
+    this.log(`${node.id} CRASHES (${why})`);
+    this.schedule(this.now + this.rng.int(DETECT_MIN_MS, DETECT_MAX_MS), { k: 'detect', peer: node.id });
+  }
+
+  private sendView(view: View | null | 'joiner', removed?: { peer: PeerId; reason: LeaveReason }): void {
+    if (removed !== undefined && view !== null) {
+      const r = this.nodes.get(removed.peer);
+      if (r !== undefined && this.active(r)) this.schedule(this.viewTime(removed.peer), { k: 'removed', to: removed.peer, reason: removed.reason });
+    }
+    if (view === null || view === 'joiner') return;
+    this.stats.views++;
+    this.log(`tracker issues view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`);
+    for (const m of view.members) this.schedule(this.viewTime(m.peerId), { k: 'view', to: m.peerId, view });
+  }
+
+  /** Tracker-to-node delivery time: random, but in order per node (one socket). */
+  private viewTime(peer: PeerId): number {
+    const at = Math.max(this.now + this.rng.int(VIEW_MIN_DELAY_MS, VIEW_MAX_DELAY_MS), this.viewArrival.get(peer) ?? 0);
+    this.viewArrival.set(peer, at);
+    return at;
+  }
+
+  private removeFromGroup(peer: PeerId, reason: LeaveReason): void {
+    this.sendView(this.tracker.remove(peer, reason), { peer, reason });
+    this.admitReady();
+  }
+
+  /** Phase two for every joiner whose links to all members are up. */
+  private admitReady(): void {
+    for (const j of [...this.tracker.joining]) {
+      if (this.tracker.members.every((m) => this.net.isUp(j, m))) this.sendView(this.tracker.admit(j));
+    }
+  }
+
+  private join(sendOnArrival: number, name: string): SimNode {
+    const node = this.newNode(name, true);
+    this.tracker.askToJoin(node.id, name);
+    this.log(`${node.id} asks to join`);
+    for (let i = 0; i < sendOnArrival; i++) node.outbox.push(this.body());
+    const peers = [...this.tracker.members, ...this.tracker.joining].filter((p) => p !== node.id);
+    for (const p of peers) {
+      this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), { k: 'link-up', a: node.id, b: p, reconnect: false });
+    }
+    if (peers.length === 0) this.admitReady();
+    return node;
+  }
+
+  private body(): string {
+    return `m${++this.bodyCounter}`;
+  }
+
+  private queueSend(node: SimNode, count: number): void {
+    for (let i = 0; i < count; i++) node.outbox.push(this.body());
+    this.drain(node);
+  }
+
+  private runAction(a: Action): void {
+    if (isFault(a)) this.stats.faults++;
+    this.log(`ACTION ${JSON.stringify(a)}`);
+    switch (a.k) {
+      case 'send': {
+        const n = this.pick(a.node);
+        if (n !== null) this.queueSend(n, a.count);
+        return;
+      }
+      case 'send-all':
+        for (const n of this.members()) this.queueSend(n, 1);
+        return;
+      case 'crash': {
+        const n = this.pick(a.node);
+        if (n !== null) this.crash(n, 'scenario');
+        return;
+      }
+      case 'crash-after': {
+        const n = this.pick(a.node);
+        if (n === null) return;
+        if (a.frames === 0 && !a.send) {
+          this.crash(n, 'scenario');
+          return;
+        }
+        n.crashAfter = a.frames;
+        if (a.send) this.queueSend(n, 1);
+        return;
+      }
+      case 'crash-many': {
+        const keep = this.pick(a.node);
+        for (const n of this.members()) if (n !== keep) this.crash(n, 'n-1 crash');
+        return;
+      }
+      case 'leave': {
+        const n = this.pick(a.node);
+        if (n !== null) this.leave(n);
+        return;
+      }
+      case 'join': {
+        const j = this.join(a.send, this.nextName());
+        if (a.send > 0) for (const n of this.members()) if (n !== j) this.queueSend(n, 1);
+        return;
+      }
+      case 'rejoin': {
+        const n = this.pick(a.node);
+        if (n === null) return;
+        if (a.graceful) this.leave(n);
+        else this.crash(n, 'before rejoining');
+        this.join(0, n.name);
+        return;
+      }
+      case 'suspect': {
+        const n = this.pick(a.node);
+        if (n === null || !this.tracker.isMember(n.id)) return;
+        this.log(`tracker falsely suspects ${n.id}`);
+        this.removeFromGroup(n.id, 'failed');
+        return;
+      }
+      case 'link-fail': {
+        const x = this.pick(a.a);
+        const y = this.pick(a.b);
+        if (x === null || y === null || x === y || !this.net.isUp(x.id, y.id)) return;
+        this.net.down(x.id, y.id);
+        this.log(`link ${x.id}~${y.id} DOWN for ${a.downMs}ms`);
+        if (a.downMs > LINK_GRACE_MS) {
+          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', a: x.id, b: y.id, epoch: this.net.epochOf(x.id, y.id) });
+        }
+        this.schedule(this.now + a.downMs, { k: 'link-up', a: x.id, b: y.id, reconnect: true });
+        return;
+      }
+      case 'duplicate': {
+        const x = this.pick(a.a);
+        const y = this.pick(a.b);
+        if (x !== null && y !== null && x !== y) this.net.markDuplicate(x.id, y.id);
+        return;
+      }
+      case 'tracker-restart':
+        this.log('tracker restarts and re-sends views');
+        this.sendView(this.tracker.restart());
+        return;
+    }
+  }
+
+  private leave(n: SimNode): void {
+    if (!this.active(n)) return;
+    n.status = 'left';
+    this.log(`${n.id} leaves`);
+    this.schedule(this.now + LEAVE_NOTICE_MS, { k: 'leave-notice', peer: n.id });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private handle(ev: SimEvent): void {
+    switch (ev.k) {
+      case 'action':
+        this.runAction(ev.action);
+        return;
+      case 'heal':
+        this.healed = true;
+        for (const n of this.nodes.values()) n.crashAfter = null;
+        this.log('faults healed');
+        return;
+      case 'tick': {
+        const n = this.nodes.get(ev.node) as SimNode;
+        if (n.status !== 'member') return;
+        this.call(n, 'tick', () => n.engine.tick(this.now));
+        this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id });
+        return;
+      }
+      case 'frame': {
+        const n = this.nodes.get(ev.to) as SimNode;
+        if (!this.net.current(ev.from, ev.to, ev.epoch) || !this.active(n)) return;
+        if (!n.started) {
+          n.buffered.push({ from: ev.from, frame: ev.frame });
+          return;
+        }
+        this.log(`${ev.from} -> ${ev.to} ${describeFrame(ev.frame)}`);
+        this.call(n, `receive from ${ev.from}`, () => n.engine.receive(ev.from, ev.frame, this.now));
+        return;
+      }
+      case 'history': {
+        const n = this.nodes.get(ev.to) as SimNode;
+        if (!this.net.current(ev.from, ev.to, ev.epoch) || n.status !== 'joining') return;
+        this.log(`${n.id} gets history from ${ev.from}: ${ev.items.length} messages, view ${ev.viewId}`);
+        this.checker.onHistory(n.id, ev.items);
+        n.log.push(...ev.items);
+        this.call(n, 'adoptJoinerState', () => n.engine.adoptJoinerState(ev.state));
+        this.startJoiner(n, ev.viewId);
+        return;
+      }
+      case 'view':
+        this.onView(ev.to, ev.view);
+        return;
+      case 'removed': {
+        const n = this.nodes.get(ev.to) as SimNode;
+        if (!this.active(n)) return;
+        n.status = 'removed';
+        this.log(`${n.id} is told it was removed (${ev.reason}) while alive`);
+        return;
+      }
+      case 'link-up': {
+        const a = this.nodes.get(ev.a) as SimNode;
+        const b = this.nodes.get(ev.b) as SimNode;
+        if (!this.active(a) || !this.active(b)) return;
+        this.net.up(a.id, b.id);
+        this.log(`link ${a.id}~${b.id} UP${ev.reconnect ? ' again' : ''}`);
+        if (ev.reconnect) {
+          for (const [x, y] of [[a, b], [b, a]] as const) {
+            if (x.status === 'member' && x.started && this.active(y)) this.call(x, `linkUp ${y.id}`, () => x.engine.linkUp(y.id, this.now));
+          }
+        }
+        this.admitReady();
+        return;
+      }
+      case 'detect':
+        this.log(`tracker detects ${ev.peer} failed`);
+        this.removeFromGroup(ev.peer, 'failed');
+        return;
+      case 'leave-notice':
+        this.removeFromGroup(ev.peer, 'left');
+        return;
+      case 'link-grace': {
+        if (this.net.isUp(ev.a, ev.b) || this.net.epochOf(ev.a, ev.b) !== ev.epoch) return;
+        if (!this.tracker.isMember(ev.a) || !this.tracker.isMember(ev.b)) return;
+        const evict = this.tracker.younger(ev.a, ev.b);
+        this.log(`link ${ev.a}~${ev.b} down past grace: tracker evicts ${evict}`);
+        this.removeFromGroup(evict, 'evicted');
+        return;
+      }
+    }
+  }
+
+  private onView(to: PeerId, view: View): void {
+    const n = this.nodes.get(to) as SimNode;
+    if (!this.active(n)) return;
+    const previous = n.latestView;
+    n.latestView = view;
+    // The mesh closes channels to peers the view no longer has; what was in flight is lost.
+    if (previous !== null) {
+      const now = new Set(view.members.map((m) => m.peerId));
+      for (const m of previous.members) if (!now.has(m.peerId)) this.net.down(n.id, m.peerId);
+    }
+    if (n.status === 'joining') {
+      n.heldViews.push(view);
+      const others = view.members.some((m) => m.peerId !== n.id && this.nodes.get(m.peerId)?.status !== 'joining');
+      if (!others) {
+        this.log(`${n.id} is alone in view ${view.viewId}: starts without history`);
+        this.startJoiner(n, 0);
+      }
+      return;
+    }
+    this.log(`${n.id} gets view ${view.viewId} from the tracker`);
+    this.installAt(n, view);
+  }
+
+  // ---------------------------------------------------------------- liveness
+
+  private checkLiveness(): void {
+    const survivors = this.tracker.members.filter((p) => this.nodes.get(p)?.status === 'member');
+    const holdBack = new Map<PeerId, number>();
+    for (const s of survivors) {
+      const n = this.nodes.get(s) as SimNode;
+      if (n.engine.view?.viewId !== this.tracker.currentViewId) {
+        throw new ViolationError({
+          rule: 'L2', node: s,
+          message: `ends in view ${n.engine.view?.viewId ?? 'none'}, the tracker's view is ${this.tracker.currentViewId}`,
+        });
+      }
+      if (n.outbox.length > 0) {
+        throw new ViolationError({ rule: 'L1', node: s, message: `${n.outbox.length} messages never left its composer (drafts refused)` });
+      }
+      const c = readCounters(n.engine);
+      if (c.holdBack !== undefined) holdBack.set(s, c.holdBack);
+    }
+    const joiners = new Set(survivors.filter((s) => this.nodes.get(s)?.joiner === true));
+    this.checker.checkLiveness(survivors, joiners, holdBack);
+    this.log(`quiescent: ${survivors.length} survivors with ${survivors.map((s) => this.checker.logOf(s).length).join('/')} messages`);
+  }
+}
+
+export const runScenario = (scenario: Scenario, options: SimOptions): SimResult => new Simulation(scenario, options).run();
