@@ -1,0 +1,150 @@
+// Tracker configuration: the typed shape startTracker() takes, its defaults
+// (which work on one laptop) and the env parser used by main.ts. A bad env
+// value is a startup error that names the variable; nothing here is read at
+// runtime after start.
+
+import { resolve } from 'node:path';
+import type { IceServer } from '@chorus/protocol';
+
+/** Heartbeat every 2 s, declare dead after 8 s: a dead peer is out of every group within 10 s (DESIGN §3). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 8_000;
+/** A data channel may flap (ICE restart, Wi-Fi switch) for this long before the younger end is evicted. */
+export const DEFAULT_LINK_GRACE_MS = 10_000;
+/** A joiner gets this long to open channels to every member; ICE over TURN can take several seconds. */
+export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
+/** A tracker node refreshes its liveness key three times per TTL; survivors reap it after the TTL. */
+export const DEFAULT_NODE_TTL_MS = 5_000;
+export const DEFAULT_PORT = 8080;
+
+export interface RateLimit {
+  /** Tokens a session may spend at once. */
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+export interface TrackerConfig {
+  readonly port: number;
+  readonly host?: string;
+  readonly redisUrl?: string;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+  readonly linkGraceMs: number;
+  readonly joinTimeoutMs: number;
+  readonly nodeTtlMs: number;
+  readonly iceServers: readonly IceServer[];
+  readonly turnSecret?: string;
+  /** Unset: same-origin and no-origin (Node) clients only. */
+  readonly allowedOrigins?: readonly string[];
+  readonly logLevel: string;
+  /** Built web app to serve; missing directory = no static hosting. */
+  readonly webDist?: string;
+  /** Signaling relay per session: a joiner to 30 members sends ~30 offers and ~300 candidates at once. */
+  readonly signalRateLimit: RateLimit;
+  /** Every other event per session: heartbeats, joins, reports. */
+  readonly eventRateLimit: RateLimit;
+}
+
+export const DEFAULT_SIGNAL_RATE_LIMIT: RateLimit = { burst: 500, perSecond: 200 };
+export const DEFAULT_EVENT_RATE_LIMIT: RateLimit = { burst: 100, perSecond: 30 };
+
+export const DEFAULT_WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
+
+export const defaultConfig = (): TrackerConfig => ({
+  port: DEFAULT_PORT,
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
+  heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  linkGraceMs: DEFAULT_LINK_GRACE_MS,
+  joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+  nodeTtlMs: DEFAULT_NODE_TTL_MS,
+  iceServers: [],
+  logLevel: 'info',
+  webDist: DEFAULT_WEB_DIST,
+  signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
+  eventRateLimit: DEFAULT_EVENT_RATE_LIMIT,
+});
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}".`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}.`);
+  return n;
+}
+
+export function parseIceServers(raw: string): readonly IceServer[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError('ICE_SERVERS', `is not valid JSON (${(e as Error).message}). Example: [{"urls":"stun:stun.example.org:3478"}]`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('ICE_SERVERS', 'must be a JSON array of {urls, username?, credential?}.');
+  return parsed.map((s: unknown, i): IceServer => {
+    if (s === null || typeof s !== 'object') throw new ConfigError('ICE_SERVERS', `entry ${i} must be an object.`);
+    const o = s as Record<string, unknown>;
+    const urls = o['urls'];
+    const okUrls = typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
+    if (!okUrls) throw new ConfigError('ICE_SERVERS', `entry ${i} needs "urls": a string or an array of strings.`);
+    for (const k of ['username', 'credential'] as const) {
+      if (o[k] !== undefined && typeof o[k] !== 'string') throw new ConfigError('ICE_SERVERS', `entry ${i}: "${k}" must be a string.`);
+    }
+    return {
+      urls: urls as string | string[],
+      ...(typeof o['username'] === 'string' ? { username: o['username'] } : {}),
+      ...(typeof o['credential'] === 'string' ? { credential: o['credential'] } : {}),
+    };
+  });
+}
+
+/** Reads the process environment; throws ConfigError naming the first bad variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
+  const d = defaultConfig();
+  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', d.heartbeatIntervalMs, 10, 600_000);
+  const heartbeatTimeoutMs = int(env, 'HEARTBEAT_TIMEOUT_MS', d.heartbeatTimeoutMs, 20, 3_600_000);
+  if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
+    throw new ConfigError('HEARTBEAT_TIMEOUT_MS', `must be larger than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs}), got ${heartbeatTimeoutMs}.`);
+  }
+  const logLevel = env['LOG_LEVEL'] === undefined || env['LOG_LEVEL'] === '' ? d.logLevel : env['LOG_LEVEL'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
+  const redisUrl = env['REDIS_URL'];
+  if (redisUrl !== undefined && redisUrl !== '' && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${redisUrl}".`);
+  }
+  const origins = env['ALLOWED_ORIGINS'];
+  const allowedOrigins = origins === undefined || origins.trim() === ''
+    ? undefined
+    : origins.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const o of allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(o)) throw new ConfigError('ALLOWED_ORIGINS', `"${o}" is not an origin like https://chat.example.org (no path, no trailing slash).`);
+  }
+  const host = env['HOST'];
+  const turnSecret = env['TURN_SECRET'];
+  const webDist = env['WEB_DIST'];
+  return {
+    ...d,
+    port: int(env, 'PORT', d.port, 0, 65_535),
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs,
+    linkGraceMs: int(env, 'LINK_GRACE_MS', d.linkGraceMs, 10, 3_600_000),
+    joinTimeoutMs: int(env, 'JOIN_TIMEOUT_MS', d.joinTimeoutMs, 10, 3_600_000),
+    nodeTtlMs: int(env, 'NODE_TTL_MS', d.nodeTtlMs, 100, 600_000),
+    iceServers: env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']),
+    logLevel,
+    ...(host !== undefined && host !== '' ? { host } : {}),
+    ...(redisUrl !== undefined && redisUrl !== '' ? { redisUrl } : {}),
+    ...(turnSecret !== undefined && turnSecret !== '' ? { turnSecret } : {}),
+    ...(allowedOrigins !== undefined ? { allowedOrigins } : {}),
+    ...(webDist !== undefined && webDist !== '' ? { webDist: resolve(webDist) } : {}),
+  };
+}

@@ -1,0 +1,267 @@
+// One connected socket: identity challenge, per-session rate limits, one
+// parser per event, and an ack (or a `tracker:error` when the client gave no
+// ack) for every outcome. Events of one socket run one at a time, in order,
+// so a join is settled before the links-ready that follows it.
+
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import {
+  err, helloSigningText, ok, parseCreateGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
+  parseMetricsReport, parseSignal,
+} from '@chorus/protocol';
+import type {
+  ClientToServerEvents, HelloReply, InterServerEvents, MemberInfo, PeerId, Result, ServerToClientEvents,
+} from '@chorus/protocol';
+import type { TrackerConfig } from './config.ts';
+import { iceServersFor } from './ice-servers.ts';
+import type { TrackerStore } from './store/tracker-store.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { verifyEd25519 } from './verify-signature.ts';
+import type { TrackerMetrics } from './tracker-metrics.ts';
+import { peerRoom } from './tracker-service.ts';
+import type { SocketData, TrackerService } from './tracker-service.ts';
+
+/** A socket that never says hello is dropped: it holds a connection and proves nothing. */
+export const AUTH_TIMEOUT_MS = 30_000;
+/** Events queued behind a slow one (scrypt, Redis); beyond this a client is flooding. */
+export const MAX_QUEUED_EVENTS = 256;
+const NONCE_BYTES = 32;
+
+export type ChorusSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface LocalSession {
+  readonly socket: ChorusSocket;
+  readonly info: MemberInfo;
+  lastHeartbeat: number;
+  /** Declared failed for missed heartbeats; cleared by the next heartbeat. */
+  failed: boolean;
+}
+
+export interface SessionDeps {
+  readonly config: TrackerConfig;
+  readonly nodeId: string;
+  readonly service: TrackerService;
+  readonly store: TrackerStore;
+  readonly metrics: TrackerMetrics;
+  readonly log: Logger;
+  /** Authenticated sessions on this node. */
+  readonly local: Map<PeerId, LocalSession>;
+  /** Cleanup of a session that just disconnected; a reconnect with the same peer id waits for it. */
+  readonly cleanups: Map<PeerId, Promise<void>>;
+  readonly now: () => number;
+  /** Closes a peer's socket wherever it is (another node through the adapter). */
+  readonly disconnectRemote: (peerId: PeerId) => void;
+}
+
+type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
+
+const KNOWN_EVENTS = new Set<string>([
+  'auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:join', 'group:links-ready',
+  'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat',
+]);
+/** Events whose only argument is the ack. */
+const NO_PAYLOAD = new Set<string>(['auth:challenge', 'directory:list', 'heartbeat']);
+
+export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
+  const { service, metrics, log, config } = d;
+  const signalBucket = new TokenBucket(config.signalRateLimit, d.now());
+  const eventBucket = new TokenBucket(config.eventRateLimit, d.now());
+  let queue: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const authTimer = setTimeout(() => {
+    if (socket.data.session === undefined) socket.disconnect(true);
+  }, AUTH_TIMEOUT_MS);
+
+  const handlers: Record<string, Handler> = {
+    'auth:challenge': async () => {
+      if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
+      const nonce = randomBytes(NONCE_BYTES).toString('base64');
+      socket.data.nonce = nonce;
+      return ok({ nonce });
+    },
+    'auth:hello': async (payload) => {
+      if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
+      const nonce = socket.data.nonce;
+      if (nonce === undefined) return err('bad-state', 'Ask for a challenge (auth:challenge) before saying hello.');
+      const p = parseHello(payload);
+      if (!p.ok) return p;
+      delete socket.data.nonce; // one attempt per nonce: a signature can never be replayed
+      if (!(await verifyEd25519(p.value.publicKey, helloSigningText(nonce, p.value.peerId, p.value.name), p.value.signature))) {
+        return err('bad-signature', 'The hello signature does not match the public key; ask for a new challenge.');
+      }
+      await d.cleanups.get(p.value.peerId);
+      const info: MemberInfo = { peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey };
+      const bound = await bindOrTakeOver(d, info, socket);
+      if (!bound) return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+      if (!socket.connected) {
+        await d.store.unbindSession(info.peerId, socket.id);
+        return err('bad-state', 'Disconnected during hello.');
+      }
+      socket.data.session = info;
+      clearTimeout(authTimer);
+      await socket.join(peerRoom(info.peerId));
+      d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
+      metrics.sessions = d.local.size;
+      log.info({ peerId: info.peerId, name: info.name }, 'hello');
+      const reply: HelloReply = {
+        peerId: info.peerId,
+        iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now()),
+        heartbeatIntervalMs: config.heartbeatIntervalMs,
+        heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+        linkGraceMs: config.linkGraceMs,
+        directory: await service.directory(),
+      };
+      return ok(reply);
+    },
+    'directory:list': async () => ok(await service.directory()),
+    'group:create': async (payload, s) => {
+      const p = parseCreateGroup(payload);
+      return p.ok && s !== undefined ? service.createGroup(s, p.value) : p;
+    },
+    'group:join': async (payload, s) => {
+      const p = parseJoinGroup(payload);
+      return p.ok && s !== undefined ? service.join(s, p.value) : p;
+    },
+    'group:links-ready': async (payload, s) => {
+      const p = parseGroupRef(payload);
+      return p.ok && s !== undefined ? service.linksReady(s, p.value.groupId) : p;
+    },
+    'group:leave': async (payload, s) => {
+      const p = parseGroupRef(payload);
+      return p.ok && s !== undefined ? service.leave(s, p.value.groupId) : p;
+    },
+    'group:members': async (payload, s) => {
+      const p = parseGroupRef(payload);
+      return p.ok && s !== undefined ? service.members(s, p.value.groupId) : p;
+    },
+    'group:view': async (payload, s) => {
+      const p = parseGroupRef(payload);
+      return p.ok && s !== undefined ? service.view(s, p.value.groupId) : p;
+    },
+    signal: async (payload, s) => {
+      const p = parseSignal(payload);
+      if (!p.ok) {
+        metrics.dropped(p.error.code === 'forged-sender' ? 'forged-sender' : 'bad-input');
+        return p;
+      }
+      return s !== undefined ? service.signal(s, p.value) : p;
+    },
+    'link:report': async (payload, s) => {
+      const p = parseLinkReport(payload);
+      return p.ok && s !== undefined ? service.linkReport(s, p.value) : p;
+    },
+    'metrics:report': async (payload, s) => {
+      const p = parseMetricsReport(payload);
+      return p.ok && s !== undefined ? service.metricsReport(s, p.value) : p;
+    },
+    heartbeat: async (_payload, s) => {
+      const local = s !== undefined ? d.local.get(s.peerId) : undefined;
+      if (local !== undefined && local.socket === socket) {
+        local.lastHeartbeat = d.now();
+        local.failed = false;
+      }
+      return ok({ now: d.now() });
+    },
+  };
+
+  const reply = (event: string, ack: ((r: unknown) => void) | undefined, res: Result<unknown>): void => {
+    if (!res.ok) {
+      metrics.badInput(res.error.code);
+      log.debug({ event, peerId: socket.data.session?.peerId, code: res.error.code }, res.error.message);
+    }
+    if (ack !== undefined) ack(res);
+    else if (!res.ok) socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
+  };
+
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as (r: unknown) => void) : undefined;
+    const payload = ack !== undefined ? args.slice(0, -1)[0] : args[0];
+    const name = typeof event === 'string' ? event : String(event);
+    if (!KNOWN_EVENTS.has(name)) {
+      metrics.badInput('unknown-event');
+      reply(name.slice(0, 40), ack, err('unknown-kind', `Unknown event "${name.slice(0, 40)}".`));
+      return;
+    }
+    const bucket = name === 'signal' ? signalBucket : eventBucket;
+    if (!bucket.take(d.now()) || queued >= MAX_QUEUED_EVENTS) {
+      if (name === 'signal') metrics.dropped('rate-limited');
+      reply(name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
+      return;
+    }
+    queued++;
+    queue = queue.then(async () => {
+      let res: Result<unknown>;
+      try {
+        const session = socket.data.session;
+        if (session === undefined && name !== 'auth:challenge' && name !== 'auth:hello') {
+          res = err('not-authenticated', 'Say hello first: auth:challenge, then auth:hello with the signed nonce.');
+        } else {
+          res = await handlers[name]!(NO_PAYLOAD.has(name) ? undefined : payload, session);
+        }
+      } catch (e) {
+        log.error({ err: e, event: name }, 'handler failed');
+        res = err('internal', 'The tracker failed to handle this event; it has been logged.');
+      }
+      queued--;
+      try {
+        reply(name, ack, res);
+      } catch (e) {
+        log.warn({ err: e, event: name }, 'ack failed');
+      }
+    });
+  });
+
+  socket.on('disconnect', (reason) => {
+    clearTimeout(authTimer);
+    const s = socket.data.session;
+    if (s === undefined) return;
+    const local = d.local.get(s.peerId);
+    if (local?.socket === socket) d.local.delete(s.peerId);
+    metrics.sessions = d.local.size;
+    log.info({ peerId: s.peerId, reason }, 'disconnected');
+    // A disconnect without group:leave is a failure; the binding goes only after
+    // the groups know, so a quick reconnect does not race its own removal.
+    const cleanup = queue
+      .then(() => service.removeEverywhere(s.peerId, 'failed'))
+      .then(() => d.store.unbindSession(s.peerId, socket.id))
+      .finally(() => {
+        if (d.cleanups.get(s.peerId) === cleanup) d.cleanups.delete(s.peerId);
+      });
+    d.cleanups.set(s.peerId, cleanup);
+    service.track(cleanup);
+  });
+}
+
+/** How long a reconnecting session waits for its own stale session (on another node) to go away. */
+const TAKEOVER_WAIT_MS = 3_000;
+const TAKEOVER_POLL_MS = 50;
+
+/**
+ * Binds the peer id to this socket. A session proving the same key for the
+ * same peer id is the same tab reconnecting before the tracker noticed the old
+ * transport died: the stale session is closed (its groups see it fail) and
+ * the new one takes over. A different key is another session: refused.
+ */
+async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSocket): Promise<boolean> {
+  const record = { ...info, nodeId: d.nodeId, socketId: socket.id };
+  const deadline = d.now() + TAKEOVER_WAIT_MS;
+  for (;;) {
+    if (await d.store.bindSession(record)) return true;
+    const held = await d.store.getSession(info.peerId);
+    if (held === null) continue;
+    if (held.publicKey !== info.publicKey) return false;
+    const stale = d.local.get(info.peerId);
+    if (stale !== undefined && stale.socket.id === held.socketId) {
+      d.log.info({ peerId: info.peerId }, 'session reconnected: closing its stale socket');
+      stale.socket.disconnect(true);
+    } else {
+      d.disconnectRemote(info.peerId);
+    }
+    const cleanup = d.cleanups.get(info.peerId);
+    if (cleanup !== undefined) await cleanup;
+    else await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS));
+    if (d.now() > deadline) return false;
+  }
+}

@@ -1,0 +1,147 @@
+// Builds one tracker node: HTTP routes, Socket.IO with its caps and Origin
+// check, the store (memory, or Redis + the Redis adapter), heartbeat and node
+// liveness sweeps, and a close() that drains in-flight work.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Server } from 'socket.io';
+import type { PeerId } from '@chorus/protocol';
+import { defaultConfig } from './config.ts';
+import type { TrackerConfig } from './config.ts';
+import { httpHandler } from './http-routes.ts';
+import { attachSession } from './socket-session.ts';
+import type { LocalSession } from './socket-session.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import type { TrackerStore } from './store/tracker-store.ts';
+import { TrackerMetrics } from './tracker-metrics.ts';
+import { TrackerService, peerRoom } from './tracker-service.ts';
+import type { ChorusServer } from './tracker-service.ts';
+
+/** DESIGN §3: payload cap per event. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export interface RunningTracker {
+  readonly url: string;
+  readonly port: number;
+  readonly nodeId: string;
+  close(): Promise<void>;
+}
+
+function originAllowed(req: IncomingMessage, allowed: readonly string[] | undefined): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // Node clients, curl: no browser to protect
+  if (allowed !== undefined) return allowed.includes(origin);
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export async function startTracker(partial: Partial<TrackerConfig> = {}): Promise<RunningTracker> {
+  const config: TrackerConfig = { ...defaultConfig(), ...partial };
+  const log = pino({ level: config.logLevel, base: { service: 'chorus-tracker' } });
+  const nodeId = `n${randomBytes(6).toString('hex')}`;
+  const metrics = new TrackerMetrics();
+  const webDist = config.webDist !== undefined && existsSync(config.webDist) ? config.webDist : undefined;
+  let ready = false;
+
+  let store: TrackerStore;
+  let closeAdapter: () => Promise<void> = async () => {};
+  const http = createServer();
+  const io: ChorusServer = new Server(http, {
+    maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+    serveClient: false,
+    allowRequest: (req, cb) => cb(null, originAllowed(req, config.allowedOrigins)),
+    ...(config.allowedOrigins !== undefined ? { cors: { origin: [...config.allowedOrigins] } } : {}),
+  });
+
+  if (config.redisUrl !== undefined) {
+    const { connectRedis } = await import('./store/redis-store.ts');
+    const r = await connectRedis(config.redisUrl, log);
+    store = r.store;
+    io.adapter(r.adapter);
+    closeAdapter = r.close;
+  } else {
+    store = new MemoryStore();
+  }
+
+  const service = new TrackerService(io, store, config, metrics, log);
+  const local = new Map<PeerId, LocalSession>();
+  const cleanups = new Map<PeerId, Promise<void>>();
+  const now = Date.now;
+
+  http.on('request', httpHandler({
+    ready: () => ready,
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    stats: async () => ({ nodeId, ...metrics.toJSON(), directory: await service.directory() }),
+    webDist,
+  }));
+
+  const disconnectRemote = (peerId: PeerId): void => {
+    io.in(peerRoom(peerId)).disconnectSockets(true);
+  };
+  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectRemote }));
+
+  // Heartbeat sweep: check four times per timeout so detection lands within timeout + timeout/4.
+  const sweepMs = Math.max(10, Math.min(config.heartbeatIntervalMs, Math.floor(config.heartbeatTimeoutMs / 4)));
+  const heartbeatSweep = setInterval(() => {
+    const t = now();
+    for (const s of local.values()) {
+      if (s.failed || t - s.lastHeartbeat <= config.heartbeatTimeoutMs) continue;
+      s.failed = true;
+      metrics.heartbeatFailed();
+      log.warn({ peerId: s.info.peerId, silentMs: t - s.lastHeartbeat }, 'missed heartbeats: failed');
+      service.track(service.removeEverywhere(s.info.peerId, 'failed'));
+    }
+  }, sweepMs);
+
+  // Node liveness (Redis only does anything): refresh three times per TTL, reap dead nodes twice per TTL.
+  const nodeBeat = setInterval(() => service.track(store.touchNode(nodeId, config.nodeTtlMs)), Math.max(10, Math.floor(config.nodeTtlMs / 3)));
+  const reaper = setInterval(() => {
+    service.track((async () => {
+      for (const dead of await store.claimDeadNodes(nodeId)) {
+        const sessions = await store.takeSessionsOfNode(dead);
+        log.warn({ node: dead, sessions: sessions.length }, 'tracker node died: failing its sessions');
+        for (const s of sessions) await service.removeEverywhere(s.peerId, 'failed');
+        await store.removeNode(dead);
+      }
+    })());
+  }, Math.max(10, Math.floor(config.nodeTtlMs / 2)));
+  await store.touchNode(nodeId, config.nodeTtlMs);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  ready = true;
+  log.info({ port, nodeId, redis: config.redisUrl !== undefined, webDist: webDist ?? null }, 'tracker listening');
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      clearInterval(heartbeatSweep);
+      clearInterval(nodeBeat);
+      clearInterval(reaper);
+      service.stop();
+      await io.close(); // disconnects local sockets: their groups see them fail
+      await service.drain();
+      await store.removeNode(nodeId);
+      await closeAdapter();
+      await store.close();
+      log.info({ nodeId }, 'tracker closed');
+    })();
+    return closing;
+  };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, nodeId, close };
+}

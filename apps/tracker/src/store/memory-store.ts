@@ -1,0 +1,71 @@
+// In-process store: the default for one tracker. All state is lost on
+// restart (groups too), so there is no stale viewId to go back to.
+
+import type { GroupId, PeerId } from '@chorus/protocol';
+import { emptyMembership } from '../membership.ts';
+import type { Membership, Step } from '../membership.ts';
+import type { GroupRecord, SessionRecord, TrackerStore } from './tracker-store.ts';
+
+export class MemoryStore implements TrackerStore {
+  private readonly groups = new Map<GroupId, GroupRecord>();
+  private readonly names = new Set<string>();
+  private readonly memberships = new Map<GroupId, Membership>();
+  private readonly sessions = new Map<PeerId, SessionRecord>();
+
+  async createGroup(group: GroupRecord): Promise<boolean> {
+    const key = group.name.toLowerCase();
+    if (this.names.has(key)) return false;
+    this.names.add(key);
+    this.groups.set(group.groupId, group);
+    this.memberships.set(group.groupId, emptyMembership());
+    return true;
+  }
+
+  async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
+    return this.groups.get(groupId) ?? null;
+  }
+
+  async listGroups(): Promise<readonly GroupRecord[]> {
+    return [...this.groups.values()];
+  }
+
+  async getMembership(groupId: GroupId): Promise<Membership> {
+    return this.memberships.get(groupId) ?? emptyMembership();
+  }
+
+  async listMemberships(): Promise<ReadonlyMap<GroupId, Membership>> {
+    return new Map(this.memberships);
+  }
+
+  // Single-threaded: read-modify-write with no await in between is atomic.
+  async updateMembership<T>(groupId: GroupId, step: (m: Membership) => Step<T>): Promise<Step<T>> {
+    const s = step(this.memberships.get(groupId) ?? emptyMembership());
+    if (s.next !== null) this.memberships.set(groupId, s.next);
+    return s;
+  }
+
+  async bindSession(session: SessionRecord): Promise<boolean> {
+    const held = this.sessions.get(session.peerId);
+    if (held !== undefined && held.socketId !== session.socketId) return false;
+    this.sessions.set(session.peerId, session);
+    return true;
+  }
+
+  async unbindSession(peerId: PeerId, socketId: string): Promise<void> {
+    if (this.sessions.get(peerId)?.socketId === socketId) this.sessions.delete(peerId);
+  }
+
+  async getSession(peerId: PeerId): Promise<SessionRecord | null> {
+    return this.sessions.get(peerId) ?? null;
+  }
+
+  async touchNode(): Promise<void> {}
+  async claimDeadNodes(): Promise<readonly string[]> {
+    return [];
+  }
+  async takeSessionsOfNode(): Promise<readonly SessionRecord[]> {
+    return [];
+  }
+  async removeNode(): Promise<void> {}
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,53 @@
+// The one seam between tracker logic and shared state. The memory store is
+// the single-process default; the Redis store lets several tracker nodes share
+// the directory, views and session bindings. Both pass the same tests.
+
+import type { GroupId, MemberInfo, Ordering, PeerId } from '@chorus/protocol';
+import type { Membership, Step } from '../membership.ts';
+
+export interface GroupRecord {
+  readonly groupId: GroupId;
+  readonly name: string;
+  readonly ordering: Ordering;
+  /** scrypt hash (see password.ts); absent = open group. */
+  readonly passwordHash?: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface SessionRecord extends MemberInfo {
+  readonly nodeId: string;
+  readonly socketId: string;
+}
+
+export interface TrackerStore {
+  /** Fails (false) when the name is taken, case-insensitively. */
+  createGroup(group: GroupRecord): Promise<boolean>;
+  getGroup(groupId: GroupId): Promise<GroupRecord | null>;
+  listGroups(): Promise<readonly GroupRecord[]>;
+
+  getMembership(groupId: GroupId): Promise<Membership>;
+  /** Every group's membership, for directory counts and sweeps. */
+  listMemberships(): Promise<ReadonlyMap<GroupId, Membership>>;
+  /**
+   * Runs `step` on the current membership under the group's lock and writes
+   * its `next` (if any) before the lock is released. `step` must be pure.
+   */
+  updateMembership<T>(groupId: GroupId, step: (m: Membership) => Step<T>): Promise<Step<T>>;
+
+  /** Binds a peer id to a live session; false if another session holds it. */
+  bindSession(session: SessionRecord): Promise<boolean>;
+  /** Unbinds only if `socketId` still holds the binding. */
+  unbindSession(peerId: PeerId, socketId: string): Promise<void>;
+  getSession(peerId: PeerId): Promise<SessionRecord | null>;
+
+  /** Liveness of tracker nodes (a no-op in memory: one process is one node). */
+  touchNode(nodeId: string, ttlMs: number): Promise<void>;
+  /** Nodes that were alive once and whose liveness expired; each is returned to one caller only. */
+  claimDeadNodes(selfId: string): Promise<readonly string[]>;
+  /** Sessions a dead node held; removes their bindings. */
+  takeSessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]>;
+  removeNode(nodeId: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+// Per-session rate limiting: a token bucket allows bursts (a join's offers
+// and candidates) but caps the sustained rate.
+
+import type { RateLimit } from './config.ts';
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(private readonly limit: RateLimit, now: number) {
+    this.tokens = limit.burst;
+    this.last = now;
+  }
+
+  take(now: number): boolean {
+    const elapsed = Math.max(0, now - this.last) / 1000;
+    this.last = now;
+    this.tokens = Math.min(this.limit.burst, this.tokens + elapsed * this.limit.perSecond);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

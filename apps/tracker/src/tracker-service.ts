@@ -1,0 +1,278 @@
+// What the tracker does, independent of which socket asked: directory,
+// two-phase joins, views, failure handling, link eviction, signaling relay.
+// State lives in the store; this class runs membership.ts steps under the
+// store's lock and announces their effects through Socket.IO rooms (one room
+// per peer, so an emit reaches a socket on any node behind the adapter).
+
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import { asGroupId, err, ok } from '@chorus/protocol';
+import type {
+  ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
+  ParsedCreateGroup, ParsedJoinGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
+  ServerToClientEvents, View,
+} from '@chorus/protocol';
+import type { TrackerConfig } from './config.ts';
+import * as membership from './membership.ts';
+import type { Effects, Membership, Step } from './membership.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
+import type { TrackerMetrics } from './tracker-metrics.ts';
+
+/** Many joins in one burst (a class opening the app) push one directory, not one per join. */
+const DIRECTORY_PUSH_COALESCE_MS = 25;
+/** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
+const TIMER_SLACK_MS = 5;
+
+export interface SocketData {
+  nonce?: string;
+  session?: MemberInfo;
+}
+
+export type ChorusServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export const peerRoom = (p: PeerId): string => `peer:${p}`;
+
+export class TrackerService {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private directoryTimer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(
+    private readonly io: ChorusServer,
+    private readonly store: TrackerStore,
+    private readonly config: TrackerConfig,
+    private readonly metrics: TrackerMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  // ---- directory ----
+
+  async directory(): Promise<readonly GroupSummary[]> {
+    const [groups, ms] = await Promise.all([this.store.listGroups(), this.store.listMemberships()]);
+    let members = 0;
+    let joining = 0;
+    for (const m of ms.values()) {
+      members += m.members.length;
+      joining += m.joining.length;
+    }
+    this.metrics.snapshot = { groups: groups.length, members, joining };
+    return groups
+      .map((g) => summary(g, ms.get(g.groupId)))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1));
+  }
+
+  private pushDirectorySoon(): void {
+    if (this.directoryTimer !== null || this.closed) return;
+    this.directoryTimer = setTimeout(() => {
+      this.directoryTimer = null;
+      this.track(this.directory().then((d) => this.io.emit('directory:changed', d)));
+    }, DIRECTORY_PUSH_COALESCE_MS);
+  }
+
+  async createGroup(by: MemberInfo, p: ParsedCreateGroup): Promise<Result<GroupSummary>> {
+    const record: GroupRecord = {
+      groupId: asGroupId(`g${randomBytes(9).toString('base64url')}`),
+      name: p.name,
+      ordering: p.ordering,
+      ...(p.password !== undefined ? { passwordHash: await hashPassword(p.password) } : {}),
+      createdBy: by.name,
+      createdAt: this.now(),
+    };
+    if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
+    this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
+    this.pushDirectorySoon();
+    return ok(summary(record, undefined));
+  }
+
+  // ---- membership ----
+
+  private async group(groupId: GroupId): Promise<Result<GroupRecord>> {
+    const g = await this.store.getGroup(groupId);
+    return g === null ? err('not-found', `There is no group with id ${groupId}.`) : ok(g);
+  }
+
+  async join(who: MemberInfo, p: ParsedJoinGroup): Promise<Result<JoinReply>> {
+    const g = await this.group(p.groupId);
+    if (!g.ok) return g;
+    if (g.value.passwordHash !== undefined) {
+      if (p.password === undefined) return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
+      if (!(await verifyPassword(p.password, g.value.passwordHash))) return err('wrong-password', `That is not the password of "${g.value.name}".`);
+    }
+    const step = await this.update(p.groupId, (m) => membership.join(p.groupId, m, who, this.now()));
+    if (!step.result.ok) return step.result;
+    if (step.effects.view === undefined) this.expireJoinLater(p.groupId, who.peerId);
+    const current = step.next ?? (await this.store.getMembership(p.groupId));
+    this.log.info({ groupId: p.groupId, peerId: who.peerId, installed: step.effects.view !== undefined }, 'join');
+    return ok({ group: summary(g.value, current), view: step.result.value });
+  }
+
+  async linksReady(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
+    const g = await this.group(groupId);
+    if (!g.ok) return g;
+    const step = await this.update(groupId, (m) => membership.linksReady(groupId, m, who.peerId, this.now()));
+    if (!step.result.ok && step.result.error.code === 'old-view') this.expireJoinLater(groupId, who.peerId);
+    return step.result;
+  }
+
+  async leave(who: MemberInfo, groupId: GroupId): Promise<Result<null>> {
+    const g = await this.group(groupId);
+    if (!g.ok) return g;
+    const step = await this.update(groupId, (m) => membership.remove(groupId, m, who.peerId, 'left'));
+    if (step.result.ok) this.log.info({ groupId, peerId: who.peerId }, 'left');
+    return step.result;
+  }
+
+  /** Members of an open group are public like its online count; a locked group's list is for those inside. */
+  async members(who: MemberInfo, groupId: GroupId): Promise<Result<readonly MemberInfo[]>> {
+    const g = await this.group(groupId);
+    if (!g.ok) return g;
+    const m = await this.store.getMembership(groupId);
+    if (g.value.passwordHash !== undefined && !membership.isInGroup(m, who.peerId)) {
+      return err('not-member', `Join "${g.value.name}" to see who is in it.`);
+    }
+    return ok(membership.viewOf(groupId, m).members);
+  }
+
+  async view(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
+    const g = await this.group(groupId);
+    if (!g.ok) return g;
+    const m = await this.store.getMembership(groupId);
+    if (!membership.isInGroup(m, who.peerId)) return err('not-member', `You are not in "${g.value.name}".`);
+    return ok(membership.viewOf(groupId, m));
+  }
+
+  /** Removes a session from every group it is in or joining (disconnect, missed heartbeats, dead node). */
+  async removeEverywhere(peerId: PeerId, reason: LeaveReason): Promise<number> {
+    const ms = await this.store.listMemberships();
+    let n = 0;
+    for (const [groupId, m] of ms) {
+      if (!membership.isInGroup(m, peerId)) continue;
+      const step = await this.update(groupId, (cur) => membership.remove(groupId, cur, peerId, reason));
+      if (step.result.ok) n++;
+    }
+    if (n > 0) this.log.info({ peerId, reason, groups: n }, 'removed from groups');
+    return n;
+  }
+
+  // ---- links ----
+
+  async linkReport(who: MemberInfo, r: ParsedLinkReport): Promise<Result<null>> {
+    const g = await this.group(r.groupId);
+    if (!g.ok) return g;
+    const step = await this.update(r.groupId, (m) => membership.reportLink(m, who.peerId, r.peer, r.state, this.now()));
+    return step.result;
+  }
+
+  private checkLinkLater(groupId: GroupId, a: PeerId, b: PeerId): void {
+    this.later(this.config.linkGraceMs + TIMER_SLACK_MS, async () => {
+      const step = await this.update(groupId, (m) => membership.expireLink(groupId, m, a, b, this.now(), this.config.linkGraceMs));
+      const evicted = step.effects.removed?.[0];
+      if (evicted !== undefined) {
+        this.metrics.evicted();
+        this.log.warn({ groupId, a, b, evicted: evicted.peerId }, 'link down past grace: evicted the younger member');
+      }
+    });
+  }
+
+  private expireJoinLater(groupId: GroupId, peerId: PeerId): void {
+    this.later(this.config.joinTimeoutMs + TIMER_SLACK_MS, async () => {
+      const step = await this.update(groupId, (m) => membership.expireJoin(groupId, m, peerId, this.now(), this.config.joinTimeoutMs));
+      if (step.next !== null) this.log.info({ groupId, peerId }, 'joiner never reported links ready: dropped');
+    });
+  }
+
+  // ---- signaling ----
+
+  async signal(from: MemberInfo, s: ParsedSignal): Promise<Result<null>> {
+    if (s.to === from.peerId) {
+      this.metrics.dropped('self');
+      return err('bad-state', 'A session cannot signal itself.');
+    }
+    const m = await this.store.getMembership(s.groupId);
+    if (!membership.isInGroup(m, from.peerId)) {
+      this.metrics.dropped('not-shared');
+      return err('not-member', `You are not in group ${s.groupId}; signaling is only relayed inside a group.`);
+    }
+    if (!membership.isInGroup(m, s.to)) {
+      const known = (await this.store.getSession(s.to)) !== null;
+      this.metrics.dropped(known ? 'not-shared' : 'unknown-peer');
+      return known
+        ? err('not-member', `${s.to} is not in group ${s.groupId}; signal dropped.`)
+        : err('not-found', `There is no session ${s.to}; signal dropped.`);
+    }
+    this.io.to(peerRoom(s.to)).emit('signal', { groupId: s.groupId, from: from.peerId, data: s.data });
+    this.metrics.relayed();
+    return ok(null);
+  }
+
+  metricsReport(from: MemberInfo, r: ParsedMetricsReport): Result<null> {
+    this.metrics.peerReport(from.peerId, r);
+    this.log.info({ peerId: from.peerId, ...r }, 'peer metrics');
+    return ok(null);
+  }
+
+  // ---- plumbing ----
+
+  private async update<T>(groupId: GroupId, f: (m: Membership) => Step<T>): Promise<Step<T>> {
+    const step = await this.store.updateMembership(groupId, f);
+    this.announce(groupId, step.effects);
+    return step;
+  }
+
+  private announce(groupId: GroupId, e: Effects): void {
+    for (const r of e.removed ?? []) this.io.to(peerRoom(r.peerId)).emit('group:removed', { groupId, reason: r.reason });
+    if (e.view !== undefined) {
+      this.metrics.viewInstalled();
+      const rooms = e.view.members.map((x) => peerRoom(x.peerId));
+      if (rooms.length > 0) this.io.to(rooms).emit('group:view', e.view);
+      this.pushDirectorySoon();
+    }
+    for (const n of e.joiningNotices ?? []) {
+      if (n.to.length > 0) this.io.to(n.to.map(peerRoom)).emit('group:joining', { groupId, peer: n.peer });
+    }
+    if (e.linkCheck !== undefined) this.checkLinkLater(groupId, e.linkCheck.a, e.linkCheck.b);
+  }
+
+  private later(ms: number, f: () => Promise<void>): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.track(f());
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Background work is awaited on close and its failures logged, never left unhandled. */
+  track(p: Promise<unknown>): void {
+    const q = p.catch((e: unknown) => this.log.error({ err: e }, 'background task failed')).finally(() => this.pending.delete(q));
+    this.pending.add(q);
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Stops timers; in-flight work is left to finish (see drain). */
+  stop(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.directoryTimer !== null) clearTimeout(this.directoryTimer);
+  }
+}
+
+export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary {
+  return {
+    groupId: g.groupId,
+    name: g.name,
+    ordering: g.ordering,
+    locked: g.passwordHash !== undefined,
+    online: m?.members.length ?? 0,
+    createdBy: g.createdBy,
+    createdAt: g.createdAt,
+  };
+}

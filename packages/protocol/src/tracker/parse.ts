@@ -1,0 +1,263 @@
+// Parsers for every client->server tracker event payload. The tracker calls
+// exactly one of these per inbound event before it looks at anything else.
+// They never throw: untrusted input becomes a typed value or a Result error
+// with a stable code and a sentence. Caps live here, next to the grammar.
+
+import { asGroupId, asPeerId } from '../ids.ts';
+import type { GroupId, LinkState, Ordering, PeerId } from '../ids.ts';
+import { err, ok } from '../result.ts';
+import type { ErrorCode, Result } from '../result.ts';
+
+/** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
+export const MAX_ID_CHARS = 64;
+const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** Display and group names: long enough for a real name, short enough for a side bar. */
+export const MAX_NAME_CHARS = 64;
+/** Passwords are hashed with scrypt; a cap keeps one join from costing a lot of CPU on huge input. */
+export const MAX_PASSWORD_CHARS = 256;
+/** An SDP offer with many candidates stays well under this; the socket cap is 64 KiB anyway. */
+export const MAX_SIGNAL_DATA_BYTES = 32 * 1024;
+/** Raw Ed25519 public key (32 bytes) and signature (64 bytes) in padded standard base64. */
+export const PUBLIC_KEY_B64_CHARS = 44;
+export const SIGNATURE_B64_CHARS = 88;
+/** Metrics counters beyond this are nonsense from a broken or hostile peer. */
+export const MAX_METRIC_VALUE = 1e12;
+
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+// Control characters (C0, DEL, C1) and bidi overrides make names that spoof others in a list.
+// eslint-disable-next-line no-control-regex
+const BAD_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+export interface ParsedHello {
+  readonly peerId: PeerId;
+  readonly name: string;
+  readonly publicKey: string;
+  readonly signature: string;
+}
+export interface ParsedCreateGroup {
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly password?: string;
+}
+export interface ParsedJoinGroup {
+  readonly groupId: GroupId;
+  readonly password?: string;
+}
+export interface ParsedGroupRef {
+  readonly groupId: GroupId;
+}
+export interface ParsedSignal {
+  readonly groupId: GroupId;
+  readonly to: PeerId;
+  readonly data: unknown;
+}
+export interface ParsedLinkReport {
+  readonly groupId: GroupId;
+  readonly peer: PeerId;
+  readonly state: LinkState;
+}
+export interface ParsedMetricsReport {
+  readonly groupId: GroupId;
+  readonly sent: number;
+  readonly received: number;
+  readonly total: number;
+  readonly throughputPerSec: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly rejectedFrames: number;
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const fail = <T>(code: ErrorCode, message: string): Result<T> => err<T>(code, message);
+
+function object(x: unknown, what: string): Result<Fields> {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) {
+    return fail('bad-type', `The ${what} must be an object.`);
+  }
+  return ok(x as Fields);
+}
+
+function requiredString(o: Fields, key: string, what: string): Result<string> {
+  if (!Object.prototype.hasOwnProperty.call(o, key) || o[key] === undefined) {
+    return fail('missing-field', `The ${what} needs a "${key}".`);
+  }
+  const v = o[key];
+  if (typeof v !== 'string') return fail('bad-type', `"${key}" in the ${what} must be a string.`);
+  return ok(v);
+}
+
+function id(o: Fields, key: string, what: string): Result<string> {
+  const s = requiredString(o, key, what);
+  if (!s.ok) return s;
+  if (s.value.length === 0 || s.value.length > MAX_ID_CHARS) {
+    return fail('too-long', `"${key}" must be 1 to ${MAX_ID_CHARS} characters.`);
+  }
+  if (!ID_PATTERN.test(s.value)) {
+    return fail('bad-type', `"${key}" may only contain letters, digits, "_" and "-".`);
+  }
+  return s;
+}
+
+function displayName(o: Fields, key: string, what: string): Result<string> {
+  const s = requiredString(o, key, what);
+  if (!s.ok) return s;
+  const name = s.value.trim();
+  if (name.length === 0) return fail('missing-field', `"${key}" must not be empty.`);
+  if (name !== s.value) return fail('bad-type', `"${key}" must not start or end with spaces.`);
+  if ([...name].length > MAX_NAME_CHARS) return fail('too-long', `"${key}" must be at most ${MAX_NAME_CHARS} characters.`);
+  if (BAD_NAME_CHARS.test(name)) return fail('bad-type', `"${key}" must not contain control characters.`);
+  return ok(name);
+}
+
+function base64(o: Fields, key: string, chars: number, what: string): Result<string> {
+  const s = requiredString(o, key, what);
+  if (!s.ok) return s;
+  if (s.value.length !== chars || !BASE64_PATTERN.test(s.value)) {
+    return fail('bad-type', `"${key}" must be ${chars} characters of padded base64.`);
+  }
+  return s;
+}
+
+function optionalPassword(o: Fields, what: string): Result<string | undefined> {
+  const v = o['password'];
+  if (v === undefined || v === null || v === '') return ok(undefined);
+  if (typeof v !== 'string') return fail('bad-type', `"password" in the ${what} must be a string.`);
+  if (v.length > MAX_PASSWORD_CHARS) return fail('too-long', `"password" must be at most ${MAX_PASSWORD_CHARS} characters.`);
+  return ok(v);
+}
+
+function metric(o: Fields, key: string): Result<number> {
+  const v = o[key];
+  if (v === undefined) return fail('missing-field', `The metrics report needs "${key}".`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_METRIC_VALUE) {
+    return fail('bad-type', `"${key}" must be a finite number between 0 and ${MAX_METRIC_VALUE}.`);
+  }
+  return ok(v);
+}
+
+export function parseHello(x: unknown): Result<ParsedHello> {
+  const what = 'hello';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const peerId = id(o.value, 'peerId', what);
+  if (!peerId.ok) return peerId;
+  const name = displayName(o.value, 'name', what);
+  if (!name.ok) return name;
+  const publicKey = base64(o.value, 'publicKey', PUBLIC_KEY_B64_CHARS, what);
+  if (!publicKey.ok) return publicKey;
+  const signature = base64(o.value, 'signature', SIGNATURE_B64_CHARS, what);
+  if (!signature.ok) return signature;
+  return ok({ peerId: asPeerId(peerId.value), name: name.value, publicKey: publicKey.value, signature: signature.value });
+}
+
+export function parseCreateGroup(x: unknown): Result<ParsedCreateGroup> {
+  const what = 'group to create';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const name = displayName(o.value, 'name', what);
+  if (!name.ok) return name;
+  const ordering = requiredString(o.value, 'ordering', what);
+  if (!ordering.ok) return ordering;
+  if (ordering.value !== 'fifo' && ordering.value !== 'total') {
+    return fail('bad-type', `"ordering" must be "fifo" or "total", not "${ordering.value.slice(0, 20)}".`);
+  }
+  const password = optionalPassword(o.value, what);
+  if (!password.ok) return password;
+  const base = { name: name.value, ordering: ordering.value as Ordering };
+  return ok(password.value === undefined ? base : { ...base, password: password.value });
+}
+
+export function parseJoinGroup(x: unknown): Result<ParsedJoinGroup> {
+  const what = 'join request';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const password = optionalPassword(o.value, what);
+  if (!password.ok) return password;
+  const base = { groupId: asGroupId(groupId.value) };
+  return ok(password.value === undefined ? base : { ...base, password: password.value });
+}
+
+export function parseGroupRef(x: unknown): Result<ParsedGroupRef> {
+  const what = 'group reference';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  return ok({ groupId: asGroupId(groupId.value) });
+}
+
+/** UTF-8 size of the JSON form, or null when the value has no JSON form. */
+export function jsonByteLength(x: unknown): number | null {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? null : new TextEncoder().encode(s).length;
+  } catch {
+    return null;
+  }
+}
+
+export function parseSignal(x: unknown): Result<ParsedSignal> {
+  const what = 'signal';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const to = id(o.value, 'to', what);
+  if (!to.ok) return to;
+  if ('from' in o.value) {
+    // The tracker sets `from`; a client that sends one is trying to speak for someone else.
+    return fail('forged-sender', 'A signal must not carry "from"; the tracker sets the sender.');
+  }
+  const data = o.value['data'];
+  if (data === undefined || data === null) return fail('missing-field', 'The signal needs "data".');
+  const size = jsonByteLength(data);
+  if (size === null) return fail('bad-type', '"data" in the signal must be JSON.');
+  if (size > MAX_SIGNAL_DATA_BYTES) return fail('too-large', `Signal data must be at most ${MAX_SIGNAL_DATA_BYTES} bytes.`);
+  return ok({ groupId: asGroupId(groupId.value), to: asPeerId(to.value), data });
+}
+
+export function parseLinkReport(x: unknown): Result<ParsedLinkReport> {
+  const what = 'link report';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const peer = id(o.value, 'peer', what);
+  if (!peer.ok) return peer;
+  const state = requiredString(o.value, 'state', what);
+  if (!state.ok) return state;
+  if (state.value !== 'up' && state.value !== 'down') return fail('bad-type', '"state" must be "up" or "down".');
+  return ok({ groupId: asGroupId(groupId.value), peer: asPeerId(peer.value), state: state.value });
+}
+
+export function parseMetricsReport(x: unknown): Result<ParsedMetricsReport> {
+  const what = 'metrics report';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const keys = ['sent', 'received', 'total', 'throughputPerSec', 'latencyP50Ms', 'latencyP99Ms', 'rejectedFrames'] as const;
+  const values: Record<string, number> = {};
+  for (const k of keys) {
+    const v = metric(o.value, k);
+    if (!v.ok) return v;
+    values[k] = v.value;
+  }
+  return ok({
+    groupId: asGroupId(groupId.value),
+    sent: values['sent'] ?? 0,
+    received: values['received'] ?? 0,
+    total: values['total'] ?? 0,
+    throughputPerSec: values['throughputPerSec'] ?? 0,
+    latencyP50Ms: values['latencyP50Ms'] ?? 0,
+    latencyP99Ms: values['latencyP99Ms'] ?? 0,
+    rejectedFrames: values['rejectedFrames'] ?? 0,
+  });
+}
+
+/** The text a hello signature covers (see HelloPayload). */
+export const helloSigningText = (nonce: string, peerId: string, name: string): string =>
+  `chorus-hello:${nonce}:${peerId}:${name}`;
