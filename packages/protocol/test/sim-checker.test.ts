@@ -129,9 +129,10 @@ describe('checker', () => {
     c.onDeliver(C, delivery(b1, '3:b', v2), false);
     expect(violationOf(() => c.onHistory(C, [delivery(a1, '1:a')]))).toBe('S7');
     const d = setup();
-    d.c.onDeliver(A, delivery(d.a1, '1:a'), false);
+    // b1's sender b is gone; survivor c has it, joiner j was handed an empty history.
+    d.c.onDeliver(C, delivery(d.b1, '1:b'), false);
     d.c.onHistory(asPeerId('j'), []);
-    expect(violationOf(() => d.c.checkLiveness([A, asPeerId('j')], new Set([asPeerId('j')]), new Map()))).toBe('S7');
+    expect(violationOf(() => d.c.checkLiveness([C, asPeerId('j')], new Set([asPeerId('j')]), new Map()))).toBe('S7');
   });
 
   it('L1: a surviving sender\'s message missing at a survivor; L2: a hold-back queue left non-empty', () => {
