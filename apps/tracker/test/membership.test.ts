@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GroupSummary, JoinReply, JoiningNotice, MemberInfo, RemovedNotice, View } from '@chorus/protocol';
+import type { RunningTracker } from '../src/index.ts';
+import { call, connectClient, startTestTracker, stats, unwrap } from './helpers.ts';
+import type { TestClient } from './helpers.ts';
+
+let tracker: RunningTracker;
+beforeAll(async () => {
+  tracker = await startTestTracker();
+});
+afterAll(() => tracker.close());
+
+let groupCounter = 0;
+async function groupWith(...clients: TestClient[]): Promise<GroupSummary> {
+  const [first, ...rest] = clients;
+  const g = unwrap(await call<GroupSummary>(first!.socket, 'group:create', { name: `m-${++groupCounter}-${Date.now()}`, ordering: 'total' }));
+  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
+  for (const c of rest) {
+    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(c.socket, 'group:links-ready', { groupId: g.groupId }));
+  }
+  return g;
+}
+
+const ids = (v: { members: readonly MemberInfo[] }): string[] => v.members.map((m) => m.peerId).sort();
+
+describe('two-phase join', () => {
+  it('installs the first joiner of an empty group at once', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'solo', ordering: 'fifo' }));
+    const r = unwrap(await call<JoinReply>(a.socket, 'group:join', { groupId: g.groupId }));
+    expect(ids(r.view)).toEqual([a.peerId]);
+    expect(r.view.changes).toEqual([{ peerId: a.peerId, change: 'joined' }]);
+    const pushed = await a.events.next<View>('group:view', (v) => v.groupId === g.groupId);
+    expect(pushed.viewId).toBe(r.view.viewId);
+    // links-ready afterwards is harmless: the current view comes back unchanged.
+    const again = unwrap(await call<View>(a.socket, 'group:links-ready', { groupId: g.groupId }));
+    expect(again.viewId).toBe(r.view.viewId);
+    a.close();
+  });
+
+  it('keeps a joiner out of every view until it reports its links up, then installs it for all', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a);
+    const v1 = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
+
+    const joined = unwrap(await call<JoinReply>(b.socket, 'group:join', { groupId: g.groupId }));
+    expect(ids(joined.view)).toEqual([a.peerId]); // the view to link to, without the joiner
+    const notice = await a.events.next<JoiningNotice>('group:joining', (n) => n.groupId === g.groupId);
+    expect(notice.peer).toEqual(b.info);
+    // Still phase one: the members list and view do not have Bob, signaling does work.
+    expect(ids({ members: unwrap(await call<MemberInfo[]>(a.socket, 'group:members', { groupId: g.groupId })) })).toEqual([a.peerId]);
+    expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })).viewId).toBe(v1.viewId);
+    unwrap(await call(b.socket, 'signal', { groupId: g.groupId, to: a.peerId, data: { type: 'offer', sdp: 'x' } }));
+    expect(a.events.all('group:view').filter((v) => (v as View).groupId === g.groupId && (v as View).viewId > v1.viewId)).toEqual([]);
+
+    const installed = unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId }));
+    expect(installed.viewId).toBe(v1.viewId + 1);
+    expect(ids(installed)).toEqual([a.peerId, b.peerId].sort());
+    expect(installed.changes).toEqual([{ peerId: b.peerId, change: 'joined' }]);
+    for (const c of [a, b]) {
+      const v = await c.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId === installed.viewId);
+      expect(ids(v)).toEqual(ids(installed));
+    }
+    a.close();
+    b.close();
+  });
+
+  it('makes a joiner re-link when a member was installed after it joined (old-view)', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const c = await connectClient(tracker.url, 'Carol');
+    const g = await groupWith(a);
+    unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(b.socket, 'group:links-ready', { groupId: g.groupId }));
+    // Bob is a member now and must hear about Carol, who is still joining.
+    const n = await b.events.next<JoiningNotice>('group:joining', (x) => x.peer.peerId === c.peerId);
+    expect(n.groupId).toBe(g.groupId);
+    const stale = await call(c.socket, 'group:links-ready', { groupId: g.groupId });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'old-view' } });
+    const v = unwrap(await call<View>(c.socket, 'group:view', { groupId: g.groupId }));
+    expect(ids(v)).toEqual([a.peerId, b.peerId].sort());
+    const installed = unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
+    expect(ids(installed)).toEqual([a.peerId, b.peerId, c.peerId].sort());
+    for (const x of [a, b, c]) x.close();
+  });
+
+  it('drops a joiner that never reports its links ready', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a);
+    unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
+    const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
+    expect(removed.reason).toBe('failed');
+    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    const r = await call(b.socket, 'signal', { groupId: g.groupId, to: a.peerId, data: { x: 1 } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    a.close();
+    b.close();
+  });
+
+  it('refuses join twice and links-ready without join', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a);
+    expect(await call(a.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'bad-state' } });
+    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(b.socket, 'group:leave', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(b.socket, 'group:view', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    a.close();
+    b.close();
+  });
+});
+
+describe('leaving and failing', () => {
+  it('reports a clean leave as left, with a viewId that only grows', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a, b);
+    const before = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
+    unwrap(await call(b.socket, 'group:leave', { groupId: g.groupId }));
+    const v = await a.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId > before.viewId);
+    expect(v.changes).toEqual([{ peerId: b.peerId, change: 'left' }]);
+    expect(ids(v)).toEqual([a.peerId]);
+    expect(b.events.all<RemovedNotice>('group:removed').filter((r) => r.groupId === g.groupId)).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  it('reports a disconnect without leave as failed', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a, b);
+    b.close();
+    const v = await a.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'));
+    expect(ids(v)).toEqual([a.peerId]);
+    a.close();
+  });
+
+  it('reports a session that stops heartbeating as failed to the others within the timeout', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g1 = await groupWith(a, b);
+    const g2 = await groupWith(b, a);
+    b.stopHeartbeats(); // socket stays open: a hung tab, not a closed one
+    for (const g of [g1, g2]) {
+      const v = await a.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'), 5_000);
+      expect(ids(v)).toEqual([a.peerId]);
+      // The hung session, if it ever wakes up, learns it was removed.
+      const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
+      expect(removed.reason).toBe('failed');
+    }
+    expect((await stats(tracker.url))['heartbeatFailures']).toBeGreaterThanOrEqual(1);
+    a.close();
+    b.close();
+  });
+});
+
+describe('link reports', () => {
+  it('evicts the younger member when a link stays down past the grace time', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const c = await connectClient(tracker.url, 'Carol');
+    const g = await groupWith(a, b, c); // c joined last: the youngest
+    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'down' }));
+    const removed = await c.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
+    expect(removed.reason).toBe('evicted');
+    const v = await b.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((ch) => ch.change === 'evicted'));
+    expect(v.changes).toEqual([{ peerId: c.peerId, change: 'evicted' }]);
+    expect(ids(v)).toEqual([a.peerId, b.peerId].sort());
+    for (const x of [a, b, c]) x.close();
+  });
+
+  it('does not evict when the link comes back up within the grace time', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a, b);
+    unwrap(await call(b.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' }));
+    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'up' }));
+    // A later, unrelated eviction in a control group proves the grace timer has fired meanwhile.
+    const c = await connectClient(tracker.url, 'Carol');
+    const d = await connectClient(tracker.url, 'Dave');
+    const control = await groupWith(c, d);
+    unwrap(await call(c.socket, 'link:report', { groupId: control.groupId, peer: d.peerId, state: 'down' }));
+    await d.events.next<RemovedNotice>('group:removed', (r) => r.groupId === control.groupId);
+    const v = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
+    expect(ids(v)).toEqual([a.peerId, b.peerId].sort());
+    expect(b.events.all('group:removed')).toEqual([]);
+    for (const x of [a, b, c, d]) x.close();
+  });
+
+  it('rejects link reports from non-members and about oneself', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a);
+    expect(await call(b.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({ ok: false, error: { code: 'bad-state' } });
+    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'sideways' })).toMatchObject({ ok: false, error: { code: 'bad-type' } });
+    a.close();
+    b.close();
+  });
+});
+
+describe('members', () => {
+  it('lists members with name and key; a locked group only to those inside', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = await groupWith(a);
+    const list = unwrap(await call<MemberInfo[]>(b.socket, 'group:members', { groupId: g.groupId }));
+    expect(list).toEqual([a.info]);
+    const locked = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: `locked-${Date.now()}`, ordering: 'fifo', password: 'pw' }));
+    unwrap(await call(a.socket, 'group:join', { groupId: locked.groupId, password: 'pw' }));
+    expect(await call(b.socket, 'group:members', { groupId: locked.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(unwrap(await call<MemberInfo[]>(a.socket, 'group:members', { groupId: locked.groupId }))).toEqual([a.info]);
+    a.close();
+    b.close();
+  });
+});
