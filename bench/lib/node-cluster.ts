@@ -1,0 +1,27 @@
+// A pool of node-peer worker processes reused by every Node scenario, so a
+// group of 16 is 16 processes whatever the mode (floor, relay, FIFO, total).
+import { spawnWorker, type Worker } from './rpc.ts';
+import { withTimeout } from './wall-clock.ts';
+
+/** tsx compiles the worker on first start; on 2 busy cores that can take a while. */
+const SPAWN_READY_TIMEOUT_MS = 60_000;
+
+export class NodeCluster {
+  readonly workers: Worker[] = [];
+
+  async ensure(n: number): Promise<Worker[]> {
+    const fresh: Worker[] = [];
+    while (this.workers.length < n) {
+      const w = spawnWorker(`peer-${this.workers.length + 1}`, 'node-peer.ts');
+      this.workers.push(w);
+      fresh.push(w);
+    }
+    await Promise.all(fresh.map((w) => withTimeout(w.call('count', { tag: 'ping' }), SPAWN_READY_TIMEOUT_MS, `${w.name} start`)));
+    return this.workers.slice(0, n);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,99 @@
+// `npm run bench` (full) or `npm run bench -- --quick` (reduced, < 3 min).
+// `--only latency,bundle` runs some scenarios; `--smoke` shrinks every
+// scenario to its smallest case (to check the scripts, not to measure).
+// Writes bench/results/<scenario>.json and renders BENCHMARKS.md from every
+// JSON file present, so a partial run updates only its own sections.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BenchContext } from './lib/context.ts';
+import { machineInfo, type MachineInfo } from './lib/machine.ts';
+import { renderMarkdown } from './lib/markdown.ts';
+import { notRun, type ScenarioReport } from './lib/report.ts';
+import { SCENARIOS } from './scenarios/index.ts';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const smoke = args.includes('--smoke');
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+  ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const only = onlyArg === undefined ? null : new Set(onlyArg.split(','));
+const unknown = only === null ? [] : [...only].filter((n) => !SCENARIOS.some((s) => s.name === n));
+if (unknown.length > 0) {
+  console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.map((s) => s.name).join(', ')}.`);
+  process.exit(2);
+}
+
+const openFilesLimit = (): number | null => {
+  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) ? n : null;
+};
+
+const main = async (): Promise<void> => {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const machine = machineInfo(openFilesLimit());
+  const ctx = new BenchContext(quick ? 'quick' : 'full', smoke);
+  const started = Date.now();
+  console.log(`Chorus bench (${ctx.mode}${smoke ? ', smoke' : ''}) on ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node_version}, load ${machine.loadavg_1m_at_start.toFixed(2)}`);
+  const stop = async (): Promise<void> => { await ctx.close(); process.exit(130); };
+  process.once('SIGINT', () => void stop());
+  try {
+    for (const s of SCENARIOS) {
+      if (only !== null && !only.has(s.name)) continue;
+      console.log(`\n== ${s.title} ==`);
+      let report: ScenarioReport;
+      try {
+        report = await s.run(ctx);
+      } catch (e) {
+        report = notRun(s.name, s.title, ctx.mode, e instanceof Error ? e.message : String(e));
+      }
+      if (!smoke) writeFileSync(`${RESULTS_DIR}${s.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      console.log(`   ${report.status} in ${report.duration_s} s${report.not_run_reason === null ? '' : ` — ${report.not_run_reason}`}`);
+      for (const r of report.rows) console.log(`   ${compact(r)}`);
+      for (const n of report.notes) console.log(`   note: ${n}`);
+      for (const t of report.targets) console.log(`   target ${t.target} (${t.measured_as}): ${t.value?.toFixed(2) ?? 'n/a'} → ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+    }
+  } finally {
+    await ctx.close();
+  }
+  if (smoke) {
+    console.log(`\nsmoke run done in ${((Date.now() - started) / 1000).toFixed(0)} s (nothing written)`);
+    return;
+  }
+  writeFileSync(`${RESULTS_DIR}machine.json`, `${JSON.stringify(machine, null, 2)}\n`);
+  const reports = loadReports();
+  const command = `npm run bench${quick ? ' -- --quick' : ''}${only === null ? '' : ` -- --only ${[...only].join(',')}`}`;
+  writeFileSync(BENCHMARKS_MD, renderMarkdown(machine, command, reports, preface(machine)));
+  console.log(`\nwrote bench/results/*.json and BENCHMARKS.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+};
+
+/** A row for the console: medians only (the JSON keeps min/max and the runs). */
+const compact = (row: Record<string, unknown>): string =>
+  Object.entries(row)
+    .filter(([k, v]) => !k.endsWith('_runs') && !k.endsWith('_min') && !k.endsWith('_max') && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : String(v)}`)
+    .join(' ');
+
+const loadReports = (): ScenarioReport[] => {
+  const files = new Set(readdirSync(RESULTS_DIR));
+  return SCENARIOS.filter((s) => files.has(`${s.name}.json`))
+    .map((s) => JSON.parse(readFileSync(`${RESULTS_DIR}${s.name}.json`, 'utf8')) as ScenarioReport);
+};
+
+const preface = (m: MachineInfo): string[] => [
+  '## How to read this',
+  '',
+  '- Every figure is the median over repeated runs, with min–max in brackets when there was more than one run; the number of runs is in each section and in the JSON (`<field>_runs`).',
+  '- Each scenario measures its baseline in the same run, on the same processes and cores, so ratios compare like with like.',
+  `- This machine has ${m.cores} cores. Groups of many Node processes (one per peer) share them with the tracker, the relay server and the driver, so large groups measure CPU contention as well as the protocol; the notes say where.`,
+  '- Speed is only measured here, never asserted in tests.',
+];
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+// The scenarios in the order they run and appear in BENCHMARKS.md.
+import type { BenchContext } from '../lib/context.ts';
+import type { ScenarioReport } from '../lib/report.ts';
+import { runLatency } from './latency.ts';
+
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  run(ctx: BenchContext): Promise<ScenarioReport>;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'latency', title: '1. Delivery latency', run: runLatency },
+];

@@ -1,0 +1,38 @@
+// The server-relay baseline: what a server-based chat does with a message —
+// the sender emits it to the server, the server broadcasts it to the room.
+// No persistence, no auth, websocket only: the cheapest possible relay, so
+// the comparison is against the baseline's best case.
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { serve } from '../lib/rpc.ts';
+
+/** Room names are short bench labels; anything longer is a bad input, answered and ignored. */
+const MAX_ROOM_CHARS = 64;
+
+let io: Server | null = null;
+
+serve({
+  start: ({ port }: { port: number }) =>
+    new Promise<number>((resolve, reject) => {
+      const http = createServer();
+      const server = new Server(http, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024 });
+      server.on('connection', (socket) => {
+        socket.on('join', (room: unknown, ack?: (r: unknown) => void) => {
+          if (typeof room !== 'string' || room.length > MAX_ROOM_CHARS) {
+            ack?.({ ok: false, error: { code: 'bad-type', message: 'room must be a short string' } });
+            return;
+          }
+          void socket.join(room);
+          ack?.({ ok: true, value: null });
+        });
+        socket.on('msg', (body: unknown) => {
+          if (typeof body !== 'string') return;
+          for (const room of socket.rooms) if (room !== socket.id) socket.to(room).emit('msg', body);
+        });
+      });
+      http.once('error', reject);
+      http.listen(port, '127.0.0.1', () => resolve(port));
+      io = server;
+    }),
+  stop: () => new Promise<void>((resolve) => { if (io === null) resolve(); else io.close(() => resolve()); }),
+});

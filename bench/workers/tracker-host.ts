@@ -1,0 +1,46 @@
+// Runs one tracker node (apps/tracker startTracker) in its own process so the
+// bench can read its heap after a forced GC, pin it to one core, and keep
+// client load generators out of its numbers. Start with --expose-gc.
+import { serve } from '../lib/rpc.ts';
+
+interface Running { readonly url: string; readonly port: number; close(): Promise<void> }
+
+/** Variable specifier: type-checking must not depend on the tracker package being finished. */
+const TRACKER_MODULE: string = '@chorus/tracker';
+const CONFIG_MODULE: string = '../../apps/tracker/src/config.ts';
+
+let tracker: Running | null = null;
+let cpuMark = process.cpuUsage();
+let wallMark = performance.now();
+
+const gc = (): void => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) throw new Error('tracker-host needs --expose-gc');
+  // Twice: the first pass frees, the second collects what finalizers released.
+  g(); g();
+};
+
+serve({
+  start: async ({ overrides }: { overrides: Record<string, unknown> }) => {
+    const mod = (await import(TRACKER_MODULE)) as { startTracker?: (c: unknown) => Promise<Running> };
+    if (typeof mod.startTracker !== 'function') throw new Error('@chorus/tracker does not export startTracker yet');
+    const cfg = (await import(CONFIG_MODULE)) as { defaultConfig: () => Record<string, unknown> };
+    tracker = await mod.startTracker({ ...cfg.defaultConfig(), logLevel: 'warn', port: 0, ...overrides });
+    return { url: tracker.url, port: tracker.port };
+  },
+  /** Heap and RSS after a full GC, so per-connection figures are retained memory, not garbage. */
+  mem: () => {
+    gc();
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+  },
+  /** CPU share of this process since the last call (1.0 = one core busy). */
+  cpu: () => {
+    const used = process.cpuUsage(cpuMark);
+    const wall = performance.now() - wallMark;
+    cpuMark = process.cpuUsage();
+    wallMark = performance.now();
+    return (used.user + used.system) / 1000 / wall;
+  },
+  stop: async () => { await tracker?.close(); tracker = null; },
+});
