@@ -1,0 +1,653 @@
+// One group on one peer: wires an ordering engine to a Transport and a
+// MessageStore and carries out everything the engine returns. Owns the
+// runtime side of the protocol: signing our DATA, verifying every inbound
+// DATA (also inside FLUSH and history pages) while keeping each link's order,
+// serialising engine calls, the joiner's history sync and the sponsor's
+// answers, batching deliveries into the store, and the group's metrics. It
+// does not talk to the tracker: the Peer facade hands it views and notices.
+
+import {
+  isRejection, messageId, signFields,
+  type DataFrame, type EngineFrame, type EngineOutput, type EngineResult, type FlushFrame, type GroupFrame,
+  type GroupId, type HistoryItem, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
+  type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  type Rejection, type View,
+} from '@chorus/protocol';
+import type { ChatMessage, GroupMetrics, SystemLine } from './api.ts';
+import { ChorusError, errorMessage } from './chorus-error.ts';
+import { Emitter } from './emitter.ts';
+import { GroupMetricsRecorder } from './metrics.ts';
+import { DeliveryWriter } from './session/delivery-writer.ts';
+import { HISTORY_PAGE_ITEMS, readHistoryPage } from './session/history-pages.ts';
+import { KeyRing, shortName } from './session/key-ring.ts';
+import type { MessageStore, StoredMessage } from './storage.ts';
+import type { Transport } from './transport.ts';
+
+/** Engines count time in ticks for retransmits and stability; 100 ms is well under any link's patience. */
+export const TICK_MS = 100;
+/** DESIGN §3: peers report their numbers every 30 s (and on leave). */
+export const METRICS_REPORT_MS = 30_000;
+/** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
+export const HISTORY_RETRY_MS = 5_000;
+/** Frames from view members buffered while a joiner syncs; past this a sender is misbehaving (or the sync is stuck). */
+export const MAX_SYNC_BUFFER = 20_000;
+/** Own sends waiting for a view (joining, view change). A UI that queues more is flooding. */
+export const MAX_OUTBOX = 1_000;
+
+export type SessionPhase = 'waiting' | 'syncing' | 'member' | 'closed';
+
+export interface SessionProblem {
+  readonly groupId: GroupId;
+  readonly code: string;
+  readonly message: string;
+  /** Set when a peer's input caused it. */
+  readonly from?: PeerId;
+}
+
+export interface GroupSessionEvents {
+  /** A message to show: our own as `pending` first, then every message once `delivered` (also history). */
+  message: (message: ChatMessage) => void;
+  system: (line: SystemLine) => void;
+  /** The engine installed a view (the mesh agreed on a membership). */
+  view: (view: View) => void;
+  phase: (phase: SessionPhase) => void;
+  /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
+  problem: (problem: SessionProblem) => void;
+}
+
+export interface GroupSessionOptions {
+  readonly groupId: GroupId;
+  readonly self: MemberInfo;
+  /** Signs our DATA frames; the public half is `self.publicKey`. */
+  readonly privateKey: CryptoKey;
+  readonly engine: OrderingEngine;
+  readonly transport: Transport;
+  readonly store: MessageStore;
+  /** The group's name and ordering, saved with the engine state in the store. */
+  readonly groupName: string;
+  readonly reportMetrics?: (report: MetricsReport) => void;
+  readonly now?: () => number;
+  readonly tickMs?: number;
+  readonly metricsReportMs?: number;
+}
+
+type Buffered = { readonly kind: 'frame'; readonly from: PeerId; readonly frame: EngineFrame } | { readonly kind: 'link'; readonly peer: PeerId };
+
+interface OutboxEntry {
+  readonly text: string;
+  readonly resolve: (m: ChatMessage) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface SyncState {
+  /** The first view with us in it; installed once the sponsor's state is adopted. */
+  readonly view: View;
+  /** Members that were in the group before us: the candidates for sponsor. */
+  readonly oldMembers: ReadonlySet<PeerId>;
+  sponsor: PeerId;
+  cursor: string | null;
+  askedAt: number;
+}
+
+/** The lowest peerId sponsors (DESIGN §4): every member computes the same one without talking. */
+const lowest = (peers: Iterable<PeerId>): PeerId | null => {
+  let best: PeerId | null = null;
+  for (const p of peers) if (best === null || p < best) best = p;
+  return best;
+};
+
+const pendingOrder = (seq: number): string => `~${String(seq).padStart(16, '0')}`;
+
+export class GroupSession {
+  readonly groupId: GroupId;
+  readonly self: MemberInfo;
+  readonly #opts: GroupSessionOptions;
+  readonly #engine: OrderingEngine;
+  readonly #transport: Transport;
+  readonly #events = new Emitter<GroupSessionEvents>((e) => console.error('group session listener failed', e));
+  readonly #keys = new KeyRing();
+  readonly #metrics: GroupMetricsRecorder;
+  readonly #writer: DeliveryWriter;
+  readonly #now: () => number;
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+
+  #phase: SessionPhase = 'waiting';
+  #installed: View | null = null;
+  #lastTrackerViewId = -1;
+  /** Views from the tracker that arrived while we were still syncing, oldest first. */
+  #laterViews: View[] = [];
+  #buffer: Buffered[] = [];
+  #sync: SyncState | null = null;
+  /** Per link: the promise of the last inbound frame's handling (verification is async, order must hold). */
+  readonly #chains = new Map<PeerId, Promise<void>>();
+  /** Serialises every engine call; a draft and its send must not interleave with anything. */
+  #lock: Promise<void> = Promise.resolve();
+  #outbox: OutboxEntry[] = [];
+  #pumping = false;
+  /** Own messages sent but not delivered yet, for the pending → delivered switch. */
+  readonly #pending = new Map<MessageId, ChatMessage>();
+  /** Sponsor side: the state each joiner gets, captured when the view that added it was installed. */
+  readonly #snapshots = new Map<PeerId, JoinerState>();
+  /** Sponsor side: requests that came before the view adding their joiner was installed here. */
+  readonly #waitingRequests = new Map<PeerId, HistoryRequestFrame>();
+
+  constructor(opts: GroupSessionOptions) {
+    this.#opts = opts;
+    this.groupId = opts.groupId;
+    this.self = opts.self;
+    this.#engine = opts.engine;
+    this.#transport = opts.transport;
+    this.#now = opts.now ?? Date.now;
+    this.#metrics = new GroupMetricsRecorder(this.#now());
+    this.#writer = new DeliveryWriter(opts.store, (e) =>
+      this.#problem('store-failed', `Saving messages failed, retrying: ${errorMessage(e)}`),
+    );
+    this.#keys.learn([opts.self]);
+    const t = opts.transport;
+    this.#unsubscribe.push(
+      t.on('frame', (g, from, frame) => {
+        if (g === this.groupId) this.#onFrame(from, frame);
+      }),
+      t.on('link', (g, peer, state) => {
+        if (g === this.groupId && state === 'up') this.#onLinkUp(peer);
+      }),
+      t.on('reject', (g, from, error) => {
+        if (g === this.groupId) this.#rejected(from, error);
+      }),
+    );
+    this.#timers.push(setInterval(() => this.#onTick(), opts.tickMs ?? TICK_MS));
+    this.#timers.push(setInterval(() => this.reportMetrics(), opts.metricsReportMs ?? METRICS_REPORT_MS));
+  }
+
+  // ---- what the Peer facade and UIs call ----
+
+  get phase(): SessionPhase {
+    return this.#phase;
+  }
+
+  /** The view the engine installed last (null until this peer is a member). */
+  get view(): View | null {
+    return this.#installed;
+  }
+
+  on<K extends keyof GroupSessionEvents>(event: K, listener: GroupSessionEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  metrics(): GroupMetrics {
+    return this.#metrics.snapshot(this.#now());
+  }
+
+  reportMetrics(): void {
+    try {
+      this.#opts.reportMetrics?.(this.#metrics.report(this.groupId, this.#now()));
+    } catch (e) {
+      this.#problem('internal', `Reporting metrics failed: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Own messages not delivered yet, oldest first. */
+  pendingMessages(): readonly ChatMessage[] {
+    return [...this.#pending.values()];
+  }
+
+  /** Name and key of a member or past sender, as far as this group knows. */
+  memberName(peerId: PeerId): string {
+    return this.#keys.name(peerId) ?? shortName(peerId);
+  }
+
+  /** A member about to join (phase one): its key is needed before its first frame arrives. */
+  noteJoining(member: MemberInfo): void {
+    this.#keys.learn([member]);
+  }
+
+  /** A view from the tracker (also the links-ready ack). Duplicates and older views are ignored. */
+  onTrackerView(view: View): void {
+    if (this.#phase === 'closed' || view.groupId !== this.groupId) return;
+    if (view.viewId <= this.#lastTrackerViewId) return;
+    if (!view.members.some((m) => m.peerId === this.self.peerId)) return;
+    this.#lastTrackerViewId = view.viewId;
+    this.#keys.learn(view.members);
+    switch (this.#phase) {
+      case 'waiting':
+        void this.#startSync(view);
+        return;
+      case 'syncing':
+        this.#laterViews.push(view);
+        this.#responsorIfGone(view);
+        return;
+      case 'member':
+        void this.#locked(() => {
+          this.#apply(this.#engine.installView(view, this.#now()), 'installing a view');
+        });
+        return;
+    }
+  }
+
+  /**
+   * Queue a message. Resolves once it has a place in the sender's sequence
+   * (pending, or already delivered), after any view change in progress.
+   */
+  send(text: string): Promise<ChatMessage> {
+    if (this.#phase === 'closed') return Promise.reject(new ChorusError('bad-state', 'This group is closed; join it again to send.'));
+    if (this.#outbox.length >= MAX_OUTBOX)
+      return Promise.reject(new ChorusError('too-many', `More than ${MAX_OUTBOX} messages are waiting to be sent; wait a moment.`));
+    return new Promise<ChatMessage>((resolve, reject) => {
+      this.#outbox.push({ text, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Writes every delivered message to the store now. */
+  flushStore(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  /** Leave (or be removed): stop timers, report the numbers one last time, save what was delivered. */
+  async close(reason = 'The group session was closed.'): Promise<void> {
+    if (this.#phase === 'closed') return;
+    this.#setPhase('closed');
+    for (const t of this.#timers) clearInterval(t);
+    for (const u of this.#unsubscribe) u();
+    this.#keys.close();
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (const o of outbox) o.reject(new ChorusError('bad-state', `${reason} The message was not sent.`));
+    this.reportMetrics();
+    await this.#writer.close();
+  }
+
+  // ---- joining: history from a sponsor, then the first view ----
+
+  /** Synchronous up to the store read, so a second view arriving meanwhile finds us syncing. */
+  async #startSync(view: View): Promise<void> {
+    const joined = new Set(view.changes.filter((c) => c.change === 'joined').map((c) => c.peerId));
+    joined.add(this.self.peerId);
+    const oldMembers = new Set(view.members.map((m) => m.peerId).filter((p) => !joined.has(p)));
+    const sponsor = lowest(oldMembers);
+    this.#setPhase('syncing');
+    if (sponsor === null) {
+      // First in the group (or everyone before us is gone): nobody to learn from.
+      await this.#locked(() => this.#installFirst(view, null));
+      return;
+    }
+    const sync: SyncState = { view, oldMembers, sponsor, cursor: null, askedAt: this.#now() };
+    this.#sync = sync;
+    try {
+      sync.cursor = await this.#opts.store.cursor(this.groupId);
+    } catch (e) {
+      this.#problem('store-failed', `Reading the local history cursor failed; asking for all history: ${errorMessage(e)}`);
+    }
+    if (this.#sync === sync) this.#askHistory();
+  }
+
+  #askHistory(): void {
+    const sync = this.#sync;
+    if (!sync) return;
+    sync.askedAt = this.#now();
+    this.#transport.send(this.groupId, sync.sponsor, {
+      t: 'history-req', groupId: this.groupId, cursor: sync.cursor, limit: HISTORY_PAGE_ITEMS,
+    });
+  }
+
+  /** The sponsor left while we synced: ask the next-lowest old member that is still here. */
+  #responsorIfGone(view: View): void {
+    const sync = this.#sync;
+    if (!sync) return;
+    const present = new Set(view.members.map((m) => m.peerId));
+    if (present.has(sync.sponsor)) return;
+    const next = lowest([...sync.oldMembers].filter((p) => present.has(p)));
+    if (next === null) {
+      // No one who knew the group before us is left: take part with what we have.
+      void this.#locked(() => this.#installFirst(sync.view, null));
+      return;
+    }
+    sync.sponsor = next;
+    this.#askHistory();
+  }
+
+  async #onHistoryPage(from: PeerId, page: HistoryResponseFrame, items: readonly HistoryItem[]): Promise<void> {
+    const sync = this.#sync;
+    if (this.#phase !== 'syncing' || !sync || from !== sync.sponsor) {
+      // Usually the answer to a re-sent request after the sync finished: harmless, not counted.
+      this.#problem('bad-state', 'Ignored a history page this peer no longer waits for.', from);
+      return;
+    }
+    const now = this.#now();
+    const stored = items.map((item) => this.#storedFromHistory(item, now));
+    this.#writer.add(stored, null);
+    for (const m of stored) this.#events.emit('message', this.#chatFromStored(m));
+    const last = page.items.at(-1);
+    if (last) sync.cursor = last.order;
+    if (!page.done) {
+      this.#askHistory();
+      return;
+    }
+    if (!page.state) {
+      this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
+      this.#askHistory();
+      return;
+    }
+    const state = page.state;
+    await this.#writer.flush().catch(() => {});
+    await this.#locked(() => this.#installFirst(sync.view, state));
+  }
+
+  /** Inside the lock: adopt the sponsor's state, install our first view, then replay what waited. */
+  #installFirst(view: View, state: JoinerState | null): void {
+    if (this.#phase === 'closed' || this.#phase === 'member') return;
+    this.#sync = null;
+    const now = this.#now();
+    if (state) this.#apply(this.#engine.adoptJoinerState(state), 'adopting the sponsor state');
+    this.#setPhase('member');
+    this.#apply(this.#engine.installView(view, now), 'installing the first view');
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    for (const b of buffered) {
+      if (b.kind === 'frame') this.#apply(this.#engine.receive(b.from, b.frame, now), 'a frame', b.from);
+      else this.#apply(this.#engine.linkUp(b.peer, now), 'a link coming up');
+    }
+    const later = this.#laterViews.filter((v) => v.viewId > view.viewId);
+    this.#laterViews = [];
+    for (const v of later) this.#apply(this.#engine.installView(v, now), 'installing a view');
+    this.#pump();
+  }
+
+  // ---- sponsor: answer a joiner's history requests ----
+
+  async #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): Promise<void> {
+    const state = this.#snapshots.get(from);
+    if (!state) {
+      // The view that adds this joiner is not installed here yet; answer when it is.
+      this.#waitingRequests.set(from, req);
+      return;
+    }
+    try {
+      await this.#writer.flush();
+      const page = await readHistoryPage(this.#opts.store, this.groupId, state, req.cursor, req.limit, (m) =>
+        this.#keys.publicKey(m.frame.sender),
+      );
+      this.#transport.send(this.groupId, from, page);
+    } catch (e) {
+      this.#problem('store-failed', `Could not read history for a joiner: ${errorMessage(e)}`);
+    }
+  }
+
+  // ---- inbound frames: verify per link in order, then the engine ----
+
+  #onFrame(from: PeerId, frame: GroupFrame): void {
+    const prev = this.#chains.get(from) ?? Promise.resolve();
+    const next = prev.then(() => this.#handle(from, frame)).catch((e: unknown) => {
+      this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from);
+    });
+    this.#chains.set(from, next);
+    // Drop the chain once it is idle so a departed peer leaves nothing behind.
+    void next.then(() => {
+      if (this.#chains.get(from) === next) this.#chains.delete(from);
+    });
+  }
+
+  async #handle(from: PeerId, frame: GroupFrame): Promise<void> {
+    if (this.#phase === 'closed') return;
+    switch (frame.t) {
+      case 'data':
+        if (!(await this.#keys.verify(frame))) {
+          this.#rejected(from, badSignature(frame));
+          return;
+        }
+        return this.#toEngine(from, frame);
+      case 'flush':
+        return this.#toEngine(from, await this.#verifiedFlush(from, frame));
+      case 'propose':
+      case 'final':
+      case 'hwm':
+        return this.#toEngine(from, frame);
+      case 'history-req':
+        return this.#onHistoryRequest(from, frame);
+      case 'history-res':
+        return this.#onHistoryPage(from, frame, await this.#verifiedItems(from, frame.items));
+    }
+  }
+
+  /** Unstable messages that fail to verify are dropped one by one; the flush itself must go on (liveness). */
+  async #verifiedFlush(from: PeerId, flush: FlushFrame): Promise<FlushFrame> {
+    const ok = await Promise.all(flush.unstable.map((f) => this.#keys.verify(f)));
+    if (ok.every(Boolean)) return flush;
+    const unstable: DataFrame[] = [];
+    flush.unstable.forEach((f, i) => {
+      if (ok[i]) unstable.push(f);
+      else this.#rejected(from, badSignature(f));
+    });
+    return { ...flush, unstable };
+  }
+
+  async #verifiedItems(from: PeerId, items: readonly HistoryItem[]): Promise<HistoryItem[]> {
+    const out: HistoryItem[] = [];
+    for (const item of items) {
+      const sender = item.frame.sender;
+      let valid: boolean;
+      if (this.#keys.knows(sender)) valid = await this.#keys.verify(item.frame, 0);
+      else if (item.senderKey !== undefined) {
+        valid = await this.#keys.verifyWith(item.frame, item.senderKey);
+        if (valid) this.#keys.vouch(sender, item.senderName, item.senderKey);
+      } else valid = false;
+      if (valid) out.push(item);
+      else this.#rejected(from, badSignature(item.frame));
+    }
+    return out;
+  }
+
+  #toEngine(from: PeerId, frame: EngineFrame): Promise<void> {
+    return this.#locked(() => {
+      if (this.#phase === 'member') {
+        this.#apply(this.#engine.receive(from, frame, this.#now()), 'a frame', from);
+        return;
+      }
+      if (this.#phase === 'closed') return;
+      if (this.#buffer.length >= MAX_SYNC_BUFFER) {
+        this.#rejected(from, { code: 'too-many', message: 'Too many frames while this peer is still joining.' });
+        return;
+      }
+      this.#buffer.push({ kind: 'frame', from, frame });
+    });
+  }
+
+  #onLinkUp(peer: PeerId): void {
+    void this.#locked(() => {
+      if (this.#phase === 'member') this.#apply(this.#engine.linkUp(peer, this.#now()), 'a link coming up');
+      else if (this.#phase !== 'closed') this.#buffer.push({ kind: 'link', peer });
+    });
+  }
+
+  #onTick(): void {
+    if (this.#phase === 'syncing' && this.#sync && this.#now() - this.#sync.askedAt >= HISTORY_RETRY_MS) {
+      this.#askHistory();
+    }
+    if (this.#phase !== 'member') return;
+    void this.#locked(() => {
+      this.#apply(this.#engine.tick(this.#now()), 'a tick');
+    });
+    this.#pump();
+  }
+
+  // ---- outbound: draft → sign → send, one message at a time ----
+
+  #pump(): void {
+    if (this.#pumping || this.#outbox.length === 0 || this.#phase !== 'member') return;
+    this.#pumping = true;
+    void this.#locked(async () => {
+      try {
+        while (this.#outbox.length > 0 && this.#phase === 'member') {
+          const entry = this.#outbox[0] as OutboxEntry;
+          const draft = this.#engine.draft(entry.text, this.#now());
+          if (isRejection(draft)) {
+            // The engine stops new multicasts during a view change: wait for the next install or tick.
+            if (draft.fault === 'local' && draft.error.code === 'bad-state') return;
+            this.#outbox.shift();
+            entry.reject(new ChorusError(draft.error.code, draft.error.message));
+            continue;
+          }
+          const sig = await signFields(this.#opts.privateKey, draft);
+          const frame: DataFrame = { t: 'data', ...draft, sig };
+          const id = messageId(frame.sender, frame.seq);
+          const pending: ChatMessage = {
+            id, groupId: this.groupId, sender: frame.sender, senderName: this.self.name, body: frame.body,
+            sentAt: frame.sentAt, order: pendingOrder(frame.seq), state: 'pending', viewId: frame.viewId,
+          };
+          this.#pending.set(id, pending);
+          const result = this.#engine.send(frame, this.#now());
+          this.#outbox.shift();
+          if (isRejection(result)) {
+            this.#pending.delete(id);
+            entry.reject(new ChorusError(result.error.code, result.error.message));
+            continue;
+          }
+          this.#metrics.recordSent();
+          this.#events.emit('message', pending);
+          const delivered = this.#apply(result, 'sending');
+          entry.resolve(delivered.get(id) ?? pending);
+        }
+      } finally {
+        this.#pumping = false;
+      }
+    });
+  }
+
+  // ---- carrying out engine outputs ----
+
+  /** Runs `fn` after every engine step queued before it. Never rejects. */
+  #locked(fn: () => void | Promise<void>): Promise<void> {
+    const run = this.#lock.then(fn).catch((e: unknown) => {
+      this.#problem('internal', `An engine step failed: ${errorMessage(e)}`);
+    });
+    this.#lock = run;
+    return run;
+  }
+
+  /** Carries out one engine result; returns the messages it delivered by id. */
+  #apply(result: EngineResult, what: string, from?: PeerId): Map<MessageId, ChatMessage> {
+    const delivered = new Map<MessageId, ChatMessage>();
+    if (isRejection(result)) {
+      this.#onRejection(result, what, from);
+      return delivered;
+    }
+    this.#sendFrames(result);
+    const now = this.#now();
+    const stored: StoredMessage[] = [];
+    for (const d of result.deliveries) {
+      const own = d.frame.sender === this.self.peerId;
+      this.#metrics.recordDelivery(own, d.frame.sentAt, now);
+      this.#pending.delete(d.id);
+      const senderKey = this.#keys.publicKey(d.frame.sender);
+      const m: StoredMessage = {
+        id: d.id, groupId: this.groupId, frame: d.frame, order: d.order, deliveredAt: now,
+        senderName: this.memberName(d.frame.sender), ...(senderKey === null ? {} : { senderKey }),
+      };
+      stored.push(m);
+      const chat = this.#chatFromStored(m, d.viewId);
+      delivered.set(d.id, chat);
+      this.#events.emit('message', chat);
+    }
+    if (stored.length > 0) {
+      this.#writer.add(stored, {
+        groupId: this.groupId, name: this.#opts.groupName, ordering: this.#engine.mode, state: this.#engine.joinerState(),
+      });
+    }
+    for (const ev of result.events) {
+      if (ev.type === 'view-installed') this.#onInstalled(ev.view);
+      else if (ev.type === 'message-dropped') this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
+    }
+    return delivered;
+  }
+
+  #sendFrames(out: EngineOutput): void {
+    for (const o of out.frames) {
+      if (o.to !== 'all') {
+        if (o.to !== this.self.peerId) this.#transport.send(this.groupId, o.to, o.frame);
+        continue;
+      }
+      for (const m of this.#engine.view?.members ?? []) {
+        if (m.peerId !== this.self.peerId) this.#transport.send(this.groupId, m.peerId, o.frame);
+      }
+    }
+  }
+
+  #onInstalled(view: View): void {
+    const previous = this.#installed;
+    this.#installed = view;
+    const at = this.#now();
+    for (const c of view.changes) {
+      this.#events.emit('system', { groupId: this.groupId, at, peerId: c.peerId, name: this.memberName(c.peerId), change: c.change });
+    }
+    const present = new Set(view.members.map((m) => m.peerId));
+    for (const p of [...this.#snapshots.keys()]) if (!present.has(p)) this.#snapshots.delete(p);
+    for (const p of [...this.#waitingRequests.keys()]) if (!present.has(p)) this.#waitingRequests.delete(p);
+    if (previous) {
+      const before = new Set(previous.members.map((m) => m.peerId));
+      const state = this.#engine.joinerState();
+      for (const m of view.members) {
+        if (before.has(m.peerId) || m.peerId === this.self.peerId) continue;
+        this.#snapshots.set(m.peerId, state);
+        const waiting = this.#waitingRequests.get(m.peerId);
+        if (waiting) {
+          this.#waitingRequests.delete(m.peerId);
+          void this.#onHistoryRequest(m.peerId, waiting);
+        }
+      }
+    }
+    this.#events.emit('view', view);
+    // Sends that waited for the view change go out now (after this step's lock is released).
+    queueMicrotask(() => this.#pump());
+  }
+
+  #onRejection(r: Rejection, what: string, from?: PeerId): void {
+    if (r.fault === 'remote' && from !== undefined) this.#rejected(from, r.error);
+    else this.#problem(r.error.code, `The engine refused ${what}: ${r.error.message}`, from);
+  }
+
+  #rejected(from: PeerId, error: ProtocolError): void {
+    this.#metrics.recordRejected();
+    this.#problem(error.code, error.message, from);
+  }
+
+  #problem(code: string, message: string, from?: PeerId): void {
+    this.#events.emit('problem', { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) });
+  }
+
+  #setPhase(phase: SessionPhase): void {
+    if (this.#phase === phase) return;
+    this.#phase = phase;
+    this.#events.emit('phase', phase);
+  }
+
+  #storedFromHistory(item: HistoryItem, now: number): StoredMessage {
+    const sender = item.frame.sender;
+    const senderKey = this.#keys.publicKey(sender) ?? item.senderKey ?? null;
+    return {
+      id: messageId(sender, item.frame.seq), groupId: this.groupId, frame: item.frame, order: item.order,
+      deliveredAt: now, senderName: this.#keys.name(sender) ?? item.senderName ?? shortName(sender),
+      ...(senderKey === null ? {} : { senderKey }),
+    };
+  }
+
+  #chatFromStored(m: StoredMessage, viewId = m.frame.viewId): ChatMessage {
+    return {
+      id: m.id, groupId: this.groupId, sender: m.frame.sender, senderName: m.senderName, body: m.frame.body,
+      sentAt: m.frame.sentAt, order: m.order, state: 'delivered', viewId,
+    };
+  }
+}
+
+const badSignature = (f: DataFrame): ProtocolError => ({
+  code: 'bad-signature',
+  message: `Message ${f.sender}:${f.seq} does not carry a valid signature of its sender.`,
+});
+
+/** A stored message as the UI sees it (history). */
+export function chatFromStored(m: StoredMessage): ChatMessage {
+  return {
+    id: m.id, groupId: m.groupId, sender: m.frame.sender, senderName: m.senderName, body: m.frame.body,
+    sentAt: m.frame.sentAt, order: m.order, state: 'delivered', viewId: m.frame.viewId,
+  };
+}

@@ -1,0 +1,274 @@
+// An in-process stand-in for the Socket.IO tracker (apps/tracker), for fast
+// group-session tests with many seeds: directory, two-phase join, views with
+// growing viewIds, leave and failure notices, all delivered asynchronously in
+// order as over one socket. It keeps no heartbeats: a test declares a peer
+// failed with `fail(peer)`, as the real tracker does after a missed heartbeat.
+// Signaling is not relayed (MemoryTransport needs none). Tests that need the
+// real thing use startTracker + TrackerClient.
+
+import {
+  asGroupId, asViewId,
+  type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
+  type MemberInfo, type MetricsReport, type Ordering, type PeerId, type View, type ViewChange,
+} from '@chorus/protocol';
+import type { ConnectionState } from './api.ts';
+import { ChorusError } from './chorus-error.ts';
+import { Emitter } from './emitter.ts';
+import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
+
+interface GroupState {
+  summary: Omit<GroupSummary, 'online'>;
+  readonly password: string | null;
+  viewId: number;
+  members: MemberInfo[];
+  readonly joining: Map<PeerId, MemberInfo>;
+}
+
+export class MemoryTracker {
+  readonly #groups = new Map<GroupId, GroupState>();
+  readonly #links = new Map<PeerId, MemoryTrackerLink>();
+  #nextGroup = 1;
+  /** Every metrics report received, oldest first, for tests to read. */
+  readonly metrics: MetricsReport[] = [];
+  /** Link-down reports received (the real tracker evicts after a grace time; this one only records). */
+  readonly linkReports: { readonly from: PeerId; readonly groupId: GroupId; readonly peer: PeerId; readonly state: LinkState }[] = [];
+
+  link(member: MemberInfo): MemoryTrackerLink {
+    const l = new MemoryTrackerLink(this, member);
+    this.#links.set(member.peerId, l);
+    return l;
+  }
+
+  /** The failure detector fires for `peer`: it is removed from every group with reason `failed`. */
+  fail(peer: PeerId): void {
+    const link = this.#links.get(peer);
+    link?.goOffline();
+    this.#removeEverywhere(peer, 'failed');
+  }
+
+  directory(): readonly GroupSummary[] {
+    return [...this.#groups.values()].map((g) => ({ ...g.summary, online: g.members.length }));
+  }
+
+  currentView(groupId: GroupId): View | null {
+    const g = this.#groups.get(groupId);
+    return g ? { groupId, viewId: asViewId(g.viewId), members: [...g.members], changes: [] } : null;
+  }
+
+  // ---- used by MemoryTrackerLink ----
+
+  createGroup(by: MemberInfo, name: string, ordering: Ordering, password: string | undefined, now: number): GroupSummary {
+    if (name.trim() === '') throw new ChorusError('missing-field', 'A group needs a name.');
+    if ([...this.#groups.values()].some((g) => g.summary.name === name))
+      throw new ChorusError('name-taken', `A group called "${name}" already exists.`);
+    const groupId = asGroupId(`g${this.#nextGroup++}`);
+    this.#groups.set(groupId, {
+      summary: { groupId, name, ordering, locked: password !== undefined, createdBy: by.name, createdAt: now },
+      password: password ?? null,
+      viewId: 0,
+      members: [],
+      joining: new Map(),
+    });
+    this.#pushDirectory();
+    return { ...this.#summary(groupId) };
+  }
+
+  join(member: MemberInfo, groupId: GroupId, password: string | undefined): JoinReply {
+    const g = this.#group(groupId);
+    if (g.password !== null && g.password !== password)
+      throw new ChorusError('wrong-password', `The password for "${g.summary.name}" is wrong.`);
+    if (!g.members.some((m) => m.peerId === member.peerId)) {
+      g.joining.set(member.peerId, member);
+      for (const m of g.members) this.#links.get(m.peerId)?.push('joining', { groupId, peer: member });
+    }
+    return { group: this.#summary(groupId), view: this.#view(groupId, []) };
+  }
+
+  linksReady(peer: PeerId, groupId: GroupId): View {
+    const g = this.#group(groupId);
+    const joiner = g.joining.get(peer);
+    if (!joiner) {
+      if (g.members.some((m) => m.peerId === peer)) return this.#view(groupId, []);
+      throw new ChorusError('bad-state', 'Join the group before reporting links ready.');
+    }
+    g.joining.delete(peer);
+    g.members.push(joiner);
+    return this.#newView(groupId, [{ peerId: peer, change: 'joined' }]);
+  }
+
+  leave(peer: PeerId, groupId: GroupId): void {
+    this.#group(groupId);
+    this.#remove(peer, groupId, 'left');
+  }
+
+  members(peer: PeerId, groupId: GroupId): readonly MemberInfo[] {
+    return [...this.#group(groupId).members];
+  }
+
+  view(peer: PeerId, groupId: GroupId): View {
+    const g = this.#group(groupId);
+    if (!g.members.some((m) => m.peerId === peer)) throw new ChorusError('not-member', 'This session is not a member of the group.');
+    return this.#view(groupId, []);
+  }
+
+  closed(peer: PeerId): void {
+    this.#links.delete(peer);
+    this.#removeEverywhere(peer, 'left');
+  }
+
+  #removeEverywhere(peer: PeerId, reason: LeaveReason): void {
+    for (const groupId of this.#groups.keys()) this.#remove(peer, groupId, reason);
+  }
+
+  #remove(peer: PeerId, groupId: GroupId, reason: LeaveReason): void {
+    const g = this.#group(groupId);
+    g.joining.delete(peer);
+    const before = g.members.length;
+    g.members = g.members.filter((m) => m.peerId !== peer);
+    if (g.members.length === before) return;
+    this.#newView(groupId, [{ peerId: peer, change: reason }]);
+  }
+
+  #newView(groupId: GroupId, changes: readonly ViewChange[]): View {
+    const g = this.#group(groupId);
+    g.viewId += 1;
+    const view = this.#view(groupId, changes);
+    for (const m of g.members) this.#links.get(m.peerId)?.push('view', view);
+    this.#pushDirectory();
+    return view;
+  }
+
+  #view(groupId: GroupId, changes: readonly ViewChange[]): View {
+    const g = this.#group(groupId);
+    return { groupId, viewId: asViewId(g.viewId), members: [...g.members], changes };
+  }
+
+  #summary(groupId: GroupId): GroupSummary {
+    const g = this.#group(groupId);
+    return { ...g.summary, online: g.members.length };
+  }
+
+  #group(groupId: GroupId): GroupState {
+    const g = this.#groups.get(groupId);
+    if (!g) throw new ChorusError('not-found', `There is no group with id "${groupId}".`);
+    return g;
+  }
+
+  #pushDirectory(): void {
+    const dir = this.directory();
+    for (const l of this.#links.values()) l.push('directory', dir);
+  }
+}
+
+/** Tracker replies and pushes arrive after a turn of the event loop, as over a socket. */
+const TRACKER_LATENCY_MS = 0;
+
+export class MemoryTrackerLink implements TrackerLink {
+  readonly peerId: PeerId;
+  readonly #tracker: MemoryTracker;
+  readonly #member: MemberInfo;
+  readonly #events = new Emitter<TrackerLinkEvents>();
+  #state: ConnectionState = 'offline';
+  #hello: HelloReply | null = null;
+  #directory: readonly GroupSummary[] = [];
+
+  constructor(tracker: MemoryTracker, member: MemberInfo) {
+    this.#tracker = tracker;
+    this.#member = member;
+    this.peerId = member.peerId;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+  get hello(): HelloReply | null {
+    return this.#hello;
+  }
+  get directory(): readonly GroupSummary[] {
+    return this.#directory;
+  }
+
+  async connect(): Promise<HelloReply> {
+    await tick();
+    this.#directory = this.#tracker.directory();
+    this.#hello = {
+      peerId: this.peerId,
+      iceServers: [],
+      heartbeatIntervalMs: 1_000,
+      heartbeatTimeoutMs: 10_000,
+      linkGraceMs: 5_000,
+      directory: this.#directory,
+    };
+    this.#state = 'online';
+    this.#events.emit('connection', 'online');
+    this.#events.emit('ready', this.#hello);
+    return this.#hello;
+  }
+
+  /** Simulates a dropped and restored socket: `connection` offline, online, then `ready` again. */
+  async reconnect(): Promise<void> {
+    this.goOffline();
+    await this.connect();
+  }
+
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
+    return this.#call(() => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
+  }
+  join(groupId: GroupId, password?: string): Promise<JoinReply> {
+    return this.#call(() => this.#tracker.join(this.#member, groupId, password));
+  }
+  linksReady(groupId: GroupId): Promise<View> {
+    return this.#call(() => this.#tracker.linksReady(this.peerId, groupId));
+  }
+  leave(groupId: GroupId): Promise<void> {
+    return this.#call(() => this.#tracker.leave(this.peerId, groupId));
+  }
+  members(groupId: GroupId): Promise<readonly MemberInfo[]> {
+    return this.#call(() => this.#tracker.members(this.peerId, groupId));
+  }
+  view(groupId: GroupId): Promise<View> {
+    return this.#call(() => this.#tracker.view(this.peerId, groupId));
+  }
+  signal(): void {
+    // MemoryTransport opens links without signaling.
+  }
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
+    this.#tracker.linkReports.push({ from: this.peerId, groupId, peer, state });
+  }
+  reportMetrics(report: MetricsReport): void {
+    if (this.#state === 'online') this.#tracker.metrics.push(report);
+  }
+  on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+  async close(): Promise<void> {
+    if (this.#state === 'offline') return;
+    this.goOffline();
+    this.#tracker.closed(this.peerId);
+  }
+
+  // ---- used by MemoryTracker ----
+
+  goOffline(): void {
+    if (this.#state === 'offline') return;
+    this.#state = 'offline';
+    this.#events.emit('connection', 'offline');
+  }
+
+  push<K extends keyof TrackerLinkEvents>(event: K, ...args: Parameters<TrackerLinkEvents[K]>): void {
+    if (this.#state !== 'online') return;
+    setTimeout(() => {
+      if (this.#state !== 'online') return;
+      if (event === 'directory') this.#directory = args[0] as readonly GroupSummary[];
+      this.#events.emit(event, ...args);
+    }, TRACKER_LATENCY_MS);
+  }
+
+  async #call<T>(fn: () => T): Promise<T> {
+    if (this.#state !== 'online') throw new ChorusError('offline', 'Not connected to the tracker.');
+    await tick();
+    return fn();
+  }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, TRACKER_LATENCY_MS));

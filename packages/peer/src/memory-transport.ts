@@ -1,0 +1,271 @@
+// An in-memory network of Transports for fast, many-seed tests: every frame
+// is encoded to JSON text and parsed with the same parser the WebRTC mesh
+// uses, so hostile input is refused exactly as on a real channel. Owns links,
+// per-link FIFO queues, seeded delays and injected faults (cut links,
+// crashes); knows nothing of groups' views or ordering.
+
+import {
+  asPeerId, encodeFrame, parseFrame,
+  type GroupFrame, type GroupId, type LinkState, type MemberInfo, type PeerId, type ProtocolError,
+} from '@chorus/protocol';
+import { Emitter } from './emitter.ts';
+import type { Transport, TransportEvents } from './transport.ts';
+
+export interface MemoryNetworkOptions {
+  /** Seeds the delay generator: one seed, one schedule of delays (timers still interleave with crypto). */
+  readonly seed?: number;
+  /** Per-frame delay range in ms; each link stays FIFO whatever the draw. */
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Delay before a link reports up, as a data channel's handshake takes a moment. */
+  readonly linkSetupMs?: number;
+}
+
+/** Default delays: enough to reorder frames across links, small enough to keep a test fast. */
+export const DEFAULT_MAX_DELAY_MS = 3;
+export const DEFAULT_LINK_SETUP_MS = 2;
+
+interface Link {
+  /** Bumped on every down: frames queued under an older epoch died with the channel. */
+  epoch: number;
+  up: boolean;
+  /** Per direction, the time the last queued frame lands: keeps each direction FIFO. */
+  readonly lastArrival: Map<PeerId, number>;
+}
+
+const pairKey = (groupId: GroupId, a: PeerId, b: PeerId): string =>
+  a < b ? `${groupId}|${a}|${b}` : `${groupId}|${b}|${a}`;
+
+/** mulberry32: tiny, seedable, good enough to spread delays. */
+function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class MemoryNetwork {
+  readonly #transports = new Map<PeerId, MemoryTransport>();
+  readonly #links = new Map<string, Link>();
+  /** Pairs cut by the test (both directions, every group). */
+  readonly #cut = new Set<string>();
+  readonly #crashed = new Set<PeerId>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #random: () => number;
+  readonly #minDelay: number;
+  readonly #maxDelay: number;
+  readonly #linkSetup: number;
+  /** Frames sent to a peer without an open link (a real channel would not carry them either). */
+  droppedFrames = 0;
+
+  constructor(opts: MemoryNetworkOptions = {}) {
+    this.#random = seededRandom(opts.seed ?? 1);
+    this.#minDelay = opts.minDelayMs ?? 0;
+    this.#maxDelay = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.#linkSetup = opts.linkSetupMs ?? DEFAULT_LINK_SETUP_MS;
+  }
+
+  transport(self: PeerId | string): MemoryTransport {
+    const id = asPeerId(self);
+    const existing = this.#transports.get(id);
+    if (existing) return existing;
+    const t = new MemoryTransport(id, this);
+    this.#transports.set(id, t);
+    return t;
+  }
+
+  /** Cut every channel between two peers (as a NAT rebinding or a flaky Wi-Fi would). */
+  cut(a: PeerId, b: PeerId): void {
+    this.#cut.add(a < b ? `${a}|${b}` : `${b}|${a}`);
+    this.#refreshAll();
+  }
+
+  heal(a: PeerId, b: PeerId): void {
+    this.#cut.delete(a < b ? `${a}|${b}` : `${b}|${a}`);
+    this.#refreshAll();
+  }
+
+  /** The peer's process dies: its channels go down, frames in flight to and from it are lost. */
+  crash(peer: PeerId): void {
+    this.#crashed.add(peer);
+    this.#refreshAll();
+  }
+
+  /**
+   * Deliver raw text to `to` as if `from` had sent it on their channel (for
+   * hostile-input tests). Goes through the parser like every frame.
+   */
+  inject(groupId: GroupId, from: PeerId, to: PeerId, text: string): void {
+    this.#schedule(groupId, from, to, text);
+  }
+
+  /** Stop every pending delivery (end of a test). */
+  close(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  // ---- used by MemoryTransport ----
+
+  /** Re-evaluate the links of one group after someone changed its peer set. */
+  refresh(groupId: GroupId): void {
+    const peers = [...this.#transports.values()];
+    for (let i = 0; i < peers.length; i++) {
+      for (let j = i + 1; j < peers.length; j++) {
+        const a = peers[i] as MemoryTransport;
+        const b = peers[j] as MemoryTransport;
+        const wanted =
+          a.wants(groupId, b.self) && b.wants(groupId, a.self) &&
+          !this.#crashed.has(a.self) && !this.#crashed.has(b.self) &&
+          !this.#cut.has(a.self < b.self ? `${a.self}|${b.self}` : `${b.self}|${a.self}`);
+        this.#setLink(groupId, a, b, wanted);
+      }
+    }
+  }
+
+  isUp(groupId: GroupId, a: PeerId, b: PeerId): boolean {
+    return this.#links.get(pairKey(groupId, a, b))?.up === true;
+  }
+
+  send(groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame): void {
+    if (this.#crashed.has(from) || !this.isUp(groupId, from, to)) {
+      this.droppedFrames += 1;
+      return;
+    }
+    this.#schedule(groupId, from, to, encodeFrame(frame));
+  }
+
+  #refreshAll(): void {
+    const groups = new Set<GroupId>();
+    for (const t of this.#transports.values()) for (const g of t.groupIds()) groups.add(g);
+    for (const g of groups) this.refresh(g);
+  }
+
+  #setLink(groupId: GroupId, a: MemoryTransport, b: MemoryTransport, wanted: boolean): void {
+    const key = pairKey(groupId, a.self, b.self);
+    let link = this.#links.get(key);
+    if (!link) {
+      if (!wanted) return;
+      link = { epoch: 0, up: false, lastArrival: new Map() };
+      this.#links.set(key, link);
+    }
+    if (wanted && !link.up) {
+      // Opening takes a moment; the link only comes up if nobody changed their mind meanwhile.
+      const epoch = ++link.epoch;
+      const l = link;
+      this.#later(this.#linkSetup, () => {
+        if (l.epoch !== epoch || l.up) return;
+        if (!(a.wants(groupId, b.self) && b.wants(groupId, a.self))) return;
+        l.up = true;
+        l.lastArrival.clear();
+        a.emitLink(groupId, b.self, 'up');
+        b.emitLink(groupId, a.self, 'up');
+      });
+    } else if (!wanted && (link.up || link.epoch > 0)) {
+      const wasUp = link.up;
+      link.up = false;
+      link.epoch += 1;
+      if (wasUp) {
+        if (!this.#crashed.has(a.self)) a.emitLink(groupId, b.self, 'down');
+        if (!this.#crashed.has(b.self)) b.emitLink(groupId, a.self, 'down');
+      }
+    }
+  }
+
+  #schedule(groupId: GroupId, from: PeerId, to: PeerId, text: string): void {
+    const link = this.#links.get(pairKey(groupId, from, to));
+    const epoch = link?.epoch ?? -1;
+    const now = Date.now();
+    const delay = this.#minDelay + this.#random() * (this.#maxDelay - this.#minDelay);
+    let at = now + delay;
+    if (link) {
+      at = Math.max(at, link.lastArrival.get(to) ?? 0);
+      link.lastArrival.set(to, at);
+    }
+    this.#later(at - now, () => {
+      // An injected frame (no link) is delivered regardless; a real one only on the channel it was sent on.
+      if (link && (link.epoch !== epoch || !link.up)) return;
+      if (this.#crashed.has(to)) return;
+      this.#transports.get(to)?.deliver(groupId, from, text);
+    });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, Math.max(0, ms));
+    this.#timers.add(t);
+  }
+}
+
+export class MemoryTransport implements Transport {
+  readonly self: PeerId;
+  readonly #network: MemoryNetwork;
+  readonly #events = new Emitter<TransportEvents>();
+  readonly #peers = new Map<GroupId, Set<PeerId>>();
+
+  constructor(self: PeerId, network: MemoryNetwork) {
+    this.self = self;
+    this.#network = network;
+  }
+
+  setPeers(groupId: GroupId, peers: readonly MemberInfo[]): void {
+    this.#peers.set(groupId, new Set(peers.map((p) => p.peerId).filter((p) => p !== this.self)));
+    this.#network.refresh(groupId);
+  }
+
+  send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
+    this.#network.send(groupId, this.self, to, frame);
+  }
+
+  openPeers(groupId: GroupId): readonly PeerId[] {
+    return [...(this.#peers.get(groupId) ?? [])].filter((p) => this.#network.isUp(groupId, this.self, p));
+  }
+
+  on<K extends keyof TransportEvents>(event: K, listener: TransportEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  close(groupId?: GroupId): void {
+    const groups = groupId === undefined ? [...this.#peers.keys()] : [groupId];
+    for (const g of groups) {
+      this.#peers.delete(g);
+      this.#network.refresh(g);
+    }
+  }
+
+  // ---- used by MemoryNetwork ----
+
+  wants(groupId: GroupId, peer: PeerId): boolean {
+    return this.#peers.get(groupId)?.has(peer) === true;
+  }
+
+  groupIds(): readonly GroupId[] {
+    return [...this.#peers.keys()];
+  }
+
+  emitLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
+    this.#events.emit('link', groupId, peer, state);
+  }
+
+  deliver(groupId: GroupId, from: PeerId, text: string): void {
+    const parsed = parseFrame(text, { groupId, from });
+    if (!parsed.ok) {
+      this.#events.emit('reject', groupId, from, parsed.error);
+      return;
+    }
+    const frame = parsed.value;
+    if (frame.t === 'chunk') {
+      // This transport never splits frames, so a chunk here is a peer misbehaving.
+      const error: ProtocolError = { code: 'bad-type', message: 'The in-memory transport does not carry chunked frames.' };
+      this.#events.emit('reject', groupId, from, error);
+      return;
+    }
+    this.#events.emit('frame', groupId, from, frame);
+  }
+}

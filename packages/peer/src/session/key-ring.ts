@@ -1,0 +1,124 @@
+// Who is who in one group: peerId → display name and Ed25519 public key, as
+// learned from tracker views and joining notices (authoritative) or from a
+// sponsor's history items (only for senders no view told us about). Owns the
+// cache of imported CryptoKeys and the wait for a key that has not arrived
+// yet; it never decides what to do with a frame that fails to verify.
+
+import { readPublicKey, verifyFrame, type DataFrame, type MemberInfo, type PeerId } from '@chorus/protocol';
+
+/**
+ * A DATA frame may arrive before the view or joining notice that names its
+ * sender (the tracker and the data channel are different paths). Wait this
+ * long for the key before refusing the frame; the tracker announces a joiner
+ * well before its first frame, so this only covers delivery races.
+ */
+export const KEY_WAIT_MS = 3_000;
+
+interface Entry {
+  readonly name: string;
+  readonly publicKey: string;
+  /** True when a tracker view or notice said so; a sponsor's word never replaces it. */
+  readonly fromTracker: boolean;
+}
+
+export class KeyRing {
+  readonly #entries = new Map<PeerId, Entry>();
+  readonly #waiters = new Map<PeerId, Set<() => void>>();
+  /** Imported keys by their base64 text, so a page of one departed sender imports its key once. */
+  readonly #imported = new Map<string, Promise<CryptoKey | null>>();
+
+  /** Members named by the tracker (a view or a joining notice). */
+  learn(members: readonly MemberInfo[]): void {
+    for (const m of members) {
+      const old = this.#entries.get(m.peerId);
+      if (old?.fromTracker && old.publicKey === m.publicKey && old.name === m.name) continue;
+      this.#entries.set(m.peerId, { name: m.name, publicKey: m.publicKey, fromTracker: true });
+      this.#wake(m.peerId);
+    }
+  }
+
+  /** A sender named only by a sponsor's history item: used if no view ever named it. */
+  vouch(peerId: PeerId, name: string | undefined, publicKey: string): void {
+    if (this.#entries.has(peerId)) return;
+    this.#entries.set(peerId, { name: name ?? shortName(peerId), publicKey, fromTracker: false });
+  }
+
+  name(peerId: PeerId): string | null {
+    return this.#entries.get(peerId)?.name ?? null;
+  }
+
+  publicKey(peerId: PeerId): string | null {
+    return this.#entries.get(peerId)?.publicKey ?? null;
+  }
+
+  knows(peerId: PeerId): boolean {
+    return this.#entries.has(peerId);
+  }
+
+  /**
+   * Whether `frame` carries a valid signature of its sender. Waits up to
+   * `waitMs` for an unknown sender's key; false when it never comes.
+   */
+  async verify(frame: DataFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
+    const key = await this.#key(frame.sender, waitMs);
+    return key !== null && verifyFrame(key, frame);
+  }
+
+  /** Verifies with an explicit base64 key (a history item's `senderKey`), through the same cache. */
+  async verifyWith(frame: DataFrame, publicKey: string): Promise<boolean> {
+    const key = await this.#import(publicKey);
+    return key !== null && verifyFrame(key, frame);
+  }
+
+  #import(publicKey: string): Promise<CryptoKey | null> {
+    let key = this.#imported.get(publicKey);
+    if (!key) {
+      key = readPublicKey(publicKey).then((r) => (r.ok ? r.value : null));
+      this.#imported.set(publicKey, key);
+    }
+    return key;
+  }
+
+  async #key(peerId: PeerId, waitMs: number): Promise<CryptoKey | null> {
+    let entry = this.#entries.get(peerId);
+    if (!entry && waitMs > 0) {
+      await this.#waitFor(peerId, waitMs);
+      entry = this.#entries.get(peerId);
+    }
+    if (!entry) return null;
+    return this.#import(entry.publicKey);
+  }
+
+  #waitFor(peerId: PeerId, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.#waiters.get(peerId);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(peerId, set);
+      }
+      const s = set;
+      const done = (): void => {
+        clearTimeout(timer);
+        s.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      s.add(done);
+    });
+  }
+
+  #wake(peerId: PeerId): void {
+    const set = this.#waiters.get(peerId);
+    if (!set) return;
+    this.#waiters.delete(peerId);
+    for (const done of [...set]) done();
+  }
+
+  /** Release every waiter (the session is closing). */
+  close(): void {
+    for (const peer of [...this.#waiters.keys()]) this.#wake(peer);
+  }
+}
+
+/** What to call a sender nobody named: the start of its peer id, as a UI shows unknown users. */
+export const shortName = (peerId: PeerId): string => `peer-${peerId.slice(0, 6)}`;
