@@ -8,7 +8,7 @@
 // failed stays queued and is retried, so nothing delivered is lost while the
 // page lives.
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { GroupId, MessageId } from '@chorus/protocol';
 import type { KeyStore } from './key-store.ts';
 import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from './storage.ts';
@@ -181,9 +181,10 @@ export class IdbStore implements MessageStore {
     const batch = [...this.#queue.values()];
     const waiters = this.#waiters;
     this.#waiters = [];
+    let tx: IDBPTransaction<ChorusDb, ['messages', 'cursors'], 'readwrite'> | null = null;
     try {
       const db = await this.open();
-      const tx = db.transaction(['messages', 'cursors'], 'readwrite');
+      tx = db.transaction(['messages', 'cursors'], 'readwrite');
       const messages = tx.objectStore('messages');
       const cursors = tx.objectStore('cursors');
       const highest = new Map<GroupId, string>();
@@ -209,6 +210,12 @@ export class IdbStore implements MessageStore {
         this.#onRecovered();
       }
     } catch (e) {
+      // All or nothing: a half-written batch would move the cursor past messages that are not stored.
+      try {
+        tx?.abort();
+      } catch {
+        // already finished or aborted by the browser (that is how a real quota error arrives)
+      }
       // Keep the batch queued (nothing accepted is lost) and retry later; callers hear about it now.
       this.#troubled = true;
       const quota = isQuotaError(e);
