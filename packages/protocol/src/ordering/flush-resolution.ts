@@ -1,0 +1,134 @@
+// The view-change decision, as a pure function of the FLUSH frames of every
+// flush participant. Every survivor calls it with the same frames and gets
+// the same answer; nothing here reads engine state or a clock. The proof that
+// the answer is safe is in PROTOCOL.md §3 ("Resolving a flush").
+
+import { comparePeerIds, messageId } from '../ids.ts';
+import type { MessageId, Ordering, PeerId } from '../ids.ts';
+import type { DataFrame, FlushFrame, Priority } from '../wire/frames.ts';
+import { maxPriority } from './priority.ts';
+
+export interface FlushReport {
+  readonly from: PeerId;
+  readonly frame: FlushFrame;
+}
+
+export interface ResolvedMessage {
+  readonly id: MessageId;
+  readonly frame: DataFrame;
+  /** The agreed priority (total order); null for FIFO groups. */
+  readonly agreed: Priority | null;
+  /** How the priority was chosen, for logs and tests. */
+  readonly rule: 'fifo' | 'final' | 'max-proposal' | 'above';
+}
+
+export interface FlushOutcome {
+  /** Every message of the old view that survivors deliver, in delivery order. */
+  readonly messages: readonly ResolvedMessage[];
+  /** Last deliverable seq per sender: the contiguous prefix of the union. */
+  readonly ends: ReadonlyMap<PeerId, number>;
+  /** Messages beyond a gap in their sender's sequence: dropped everywhere. */
+  readonly dropped: readonly DataFrame[];
+  /** Largest priority number reported or assigned: every member's `A` after the view change. */
+  readonly agreed: number;
+  /** False when no participant had state (every one was still joining). */
+  readonly anyState: boolean;
+}
+
+/**
+ * A report that carries no knowledge: a joiner that has not adopted state
+ * (`joining`), or a member that delivered, proposed and agreed nothing (the
+ * same information; also covers a parser that does not pass `joining` on).
+ */
+export const isStateless = (f: FlushFrame): boolean =>
+  f.joining === true || (Object.keys(f.delivered).length === 0 && f.pending.length === 0 && f.agreed === 0);
+
+/** Deterministic pick among equivocating copies (same sender and seq, different bytes). */
+const preferFrame = (a: DataFrame, b: DataFrame): DataFrame => (a.sig <= b.sig ? a : b);
+
+export const resolveFlush = (
+  mode: Ordering,
+  reports: readonly FlushReport[],
+  compare: (a: Priority, b: Priority) => number,
+): FlushOutcome => {
+  const stateful = reports.filter((r) => !isStateless(r.frame));
+  const anyState = stateful.length > 0;
+
+  // Union of DATA, one copy per message id.
+  const union = new Map<MessageId, DataFrame>();
+  for (const r of reports)
+    for (const f of r.frame.unstable) {
+      const id = messageId(f.sender, f.seq);
+      const had = union.get(id);
+      union.set(id, had === undefined ? f : preferFrame(had, f));
+    }
+
+  // Per sender: every stateful participant delivered up to `base`; the
+  // union must continue from there without a gap.
+  const senders = new Set<PeerId>();
+  for (const f of union.values()) senders.add(f.sender);
+  for (const r of stateful) for (const s of Object.keys(r.frame.delivered)) senders.add(s as PeerId);
+  const ends = new Map<PeerId, number>();
+  const messages: { frame: DataFrame; id: MessageId }[] = [];
+  const dropped: DataFrame[] = [];
+  for (const s of [...senders].sort(comparePeerIds)) {
+    const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : 0;
+    let end = base;
+    while (union.has(messageId(s, end + 1))) {
+      end += 1;
+      const id = messageId(s, end);
+      messages.push({ id, frame: union.get(id) as DataFrame });
+    }
+    ends.set(s, end);
+    for (const f of union.values()) if (f.sender === s && f.seq > end) dropped.push(f);
+  }
+  dropped.sort((a, b) => comparePeerIds(a.sender, b.sender) || a.seq - b.seq);
+
+  let agreed = 0;
+  for (const r of stateful) agreed = Math.max(agreed, r.frame.agreed);
+
+  if (mode === 'fifo') {
+    const out = messages.map((m) => ({ ...m, agreed: null, rule: 'fifo' as const }));
+    out.sort((a, b) => a.frame.lamport - b.frame.lamport || comparePeerIds(a.frame.sender, b.frame.sender) || a.frame.seq - b.frame.seq);
+    return { messages: out, ends, dropped, agreed, anyState };
+  }
+
+  // Total order. Collect what survivors know about each message.
+  const finals = new Map<MessageId, Priority[]>();
+  const proposals = new Map<MessageId, Map<PeerId, Priority>>();
+  for (const r of reports)
+    for (const rep of r.frame.pending) {
+      const id = messageId(rep.sender, rep.seq);
+      if (rep.final !== undefined) {
+        finals.set(id, [...(finals.get(id) ?? []), rep.final]);
+        agreed = Math.max(agreed, rep.final.p);
+      }
+      if (rep.proposed !== undefined && !isStateless(r.frame)) {
+        const byReporter = proposals.get(id) ?? new Map<PeerId, Priority>();
+        byReporter.set(r.from, rep.proposed);
+        proposals.set(id, byReporter);
+        agreed = Math.max(agreed, rep.proposed.p);
+      }
+    }
+  // `agreed` is now B: above every priority any survivor delivered, saw or proposed.
+  const lowest = [...(anyState ? stateful : reports)].map((r) => r.from).sort(comparePeerIds)[0];
+  const resolved: ResolvedMessage[] = [];
+  let next = agreed;
+  // messages are already in (sender, seq) order, which is the order "above" priorities are handed out in.
+  for (const m of messages) {
+    const known = maxPriority(finals.get(m.id) ?? [], compare);
+    if (known !== null) {
+      resolved.push({ ...m, agreed: known, rule: 'final' });
+      continue;
+    }
+    const props = proposals.get(m.id);
+    if (anyState && props !== undefined && stateful.every((r) => props.has(r.from))) {
+      resolved.push({ ...m, agreed: maxPriority(props.values(), compare) as Priority, rule: 'max-proposal' });
+      continue;
+    }
+    next += 1;
+    resolved.push({ ...m, agreed: { p: next, by: lowest as PeerId }, rule: 'above' });
+  }
+  resolved.sort((a, b) => compare(a.agreed as Priority, b.agreed as Priority));
+  return { messages: resolved, ends, dropped, agreed: next, anyState };
+};

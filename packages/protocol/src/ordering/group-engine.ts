@@ -1,0 +1,734 @@
+// The ordering engine of one group on one peer: FIFO per sender, ISIS total
+// order on top of it (mode 'total'), and view changes by FLUSH. State here:
+// sequence numbers, the Lamport clock, FIFO hold-back, the ISIS queue and
+// proposals, unstable messages kept for resends and flushes, peers' delivered
+// counts, frames buffered for a later view. Never here: sockets, clocks,
+// randomness, signatures — `now` comes in as an argument, the runtime signs
+// drafts and verifies every inbound DATA before `receive`.
+//
+// Every handler validates its whole input before it changes anything, so a
+// Rejection always leaves the state as it was (h11's rule).
+
+import { asViewId, messageId } from '../ids.ts';
+import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { View } from '../tracker/events.ts';
+import type {
+  DataFrame,
+  EngineFrame,
+  FinalFrame,
+  FlushFrame,
+  HighWaterFrame,
+  JoinerState,
+  PendingReport,
+  Priority,
+  ProposeFrame,
+  SignedFields,
+} from '../wire/frames.ts';
+import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
+import type { EngineHooks } from './engine-hooks.ts';
+import { isStateless, resolveFlush } from './flush-resolution.ts';
+import { fifoOrderKey, totalOrderKey } from './order-key.ts';
+import { isValidPriority, maxPriority, samePriority } from './priority.ts';
+import { OutputBuilder, reject } from './rejection.ts';
+import { flushParticipants } from './view-membership.ts';
+
+/** How far ahead of the next expected seq a sender may run: bounds hold-back memory a peer can make us spend. */
+export const MAX_HOLD_BACK_AHEAD = 10_000;
+/** Frames of views we have not installed yet that we keep: bounds memory a peer can make us spend. */
+export const MAX_BUFFERED_FRAMES = 10_000;
+/** How often `tick` announces delivered counts while something is unstable: stability within a second keeps resend buffers small at the cost of one tiny frame per member per second. */
+export const HWM_INTERVAL_MS = 1_000;
+
+interface SenderState {
+  /** Next seq that goes up to the ordering layer (FIFO delivery, or ISIS). */
+  next: number;
+  /** Highest seq delivered to the application; all lower ones are delivered too. */
+  delivered: number;
+  /** FIFO hold-back: DATA that arrived ahead of `next`. */
+  readonly held: Map<number, DataFrame>;
+}
+
+interface QueueEntry {
+  readonly frame: DataFrame;
+  /** Our proposal until a FINAL arrives, then the agreed priority. */
+  priority: Priority;
+  final: boolean;
+  /** The proposal this member made (kept for flush reports and resends). */
+  readonly proposed: Priority;
+}
+
+interface OwnMessage {
+  readonly proposals: Map<PeerId, Priority>;
+  readonly sentAt: number;
+}
+
+interface KeptMessage {
+  readonly frame: DataFrame;
+  /** Total order: the priority it was delivered at. */
+  readonly agreed?: Priority;
+}
+
+interface FlushState {
+  readonly target: View;
+  readonly participants: readonly PeerId[];
+  readonly reports: Map<PeerId, FlushFrame>;
+  /** Pending messages the dropDeadSenderPending hook told us to drop. */
+  readonly hookDropped: Set<MessageId>;
+  sent: boolean;
+}
+
+interface Buffered {
+  readonly from: PeerId;
+  readonly frame: EngineFrame;
+}
+
+/** A read-only picture of the engine for the simulator (S6, L2) and for before/after comparisons in tests. */
+export interface EngineDebugState {
+  readonly viewId: number | null;
+  readonly flushingTo: number | null;
+  readonly flushSent: boolean;
+  readonly adopted: boolean;
+  /** Largest proposal made (ISIS `P`). */
+  readonly proposedMax: number;
+  /** Largest agreed priority seen (ISIS `A`). */
+  readonly agreedMax: number;
+  readonly lamport: number;
+  readonly lastDrafted: number;
+  readonly lastCommitted: number;
+  readonly inFlight: number;
+  readonly outbox: readonly number[];
+  readonly senders: Readonly<Record<string, { next: number; delivered: number; held: readonly number[] }>>;
+  /** The ISIS hold-back queue, by message id. */
+  readonly queue: readonly { id: string; p: number; by: string; final: boolean }[];
+  readonly ownProposals: Readonly<Record<string, readonly string[]>>;
+  readonly earlyFinals: readonly string[];
+  readonly kept: readonly string[];
+  readonly peerDelivered: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly buffered: number;
+  readonly flushReports: readonly string[];
+  /** Sum of every hold-back structure: must reach 0 once faults heal (L2). */
+  readonly holdBackSize: number;
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isSeq = (n: unknown): n is number => isCount(n) && n >= 1;
+const p2s = (x: Priority): string => `${x.p}:${x.by}`;
+const byIdThenSeq = (a: DataFrame, b: DataFrame): number =>
+  a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq;
+
+export class GroupEngine implements OrderingEngine {
+  private installed: View | null = null;
+  private members = new Set<PeerId>();
+  /** False until this member has state: a joiner before adoptJoinerState. */
+  private adopted = false;
+  private lamport = 0;
+  private proposedMax = 0;
+  private agreedMax = 0;
+  private lastDrafted = 0;
+  private lastCommitted = 0;
+  private readonly inFlight: SignedFields[] = [];
+  /** Signed own DATA waiting for a view to be installed (or for state, on a joiner). */
+  private outbox: DataFrame[] = [];
+  private readonly senders = new Map<PeerId, SenderState>();
+  private readonly queue = new Map<MessageId, QueueEntry>();
+  private readonly own = new Map<MessageId, OwnMessage>();
+  /** FINALs that arrived while the DATA still waited in FIFO hold-back. */
+  private readonly earlyFinals = new Map<MessageId, Priority>();
+  private readonly kept = new Map<MessageId, KeptMessage>();
+  private readonly peerDelivered = new Map<PeerId, Map<PeerId, number>>();
+  private future: Buffered[] = [];
+  private flush: FlushState | null = null;
+  private lastHwmAt: number | null = null;
+  /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
+  private clock = 0;
+
+  constructor(
+    readonly mode: Ordering,
+    readonly self: PeerId,
+    readonly groupId: GroupId,
+    private readonly hooks: EngineHooks,
+  ) {}
+
+  get view(): View | null {
+    return this.installed;
+  }
+
+  // ---- sending ----
+
+  draft(body: string, now: number): SignedFields | Rejection {
+    if (this.installed === null) return reject('local', 'bad-state', 'Cannot send before the first view of the group is installed.');
+    if (typeof body !== 'string') return reject('local', 'bad-type', 'A message body must be a string.');
+    const viewId = this.flush?.target.viewId ?? this.installed.viewId;
+    this.lastDrafted += 1;
+    this.lamport += 1;
+    const fields: SignedFields = { groupId: this.groupId, viewId, sender: this.self, seq: this.lastDrafted, lamport: this.lamport, sentAt: now, body };
+    this.inFlight.push(fields);
+    return fields;
+  }
+
+  send(frame: DataFrame, now: number): EngineResult {
+    const d = this.inFlight[0];
+    if (d === undefined) return reject('local', 'bad-state', 'send() was called without an outstanding draft.');
+    if (
+      frame.t !== 'data' || frame.groupId !== d.groupId || frame.viewId !== d.viewId || frame.sender !== d.sender ||
+      frame.seq !== d.seq || frame.lamport !== d.lamport || frame.sentAt !== d.sentAt || frame.body !== d.body
+    )
+      return reject('local', 'bad-state', `send() must commit the oldest draft (seq ${d.seq}) unchanged.`);
+    const out = new OutputBuilder();
+    this.clock = Math.max(this.clock, now);
+    this.inFlight.shift();
+    this.lastCommitted = frame.seq;
+    const installed = this.installed as View;
+    if (this.adopted && frame.viewId === installed.viewId && this.flush?.sent !== true) this.multicastOwn(frame, now, out);
+    else this.outbox.push(frame);
+    this.maybeSendFlush(out);
+    return out.build();
+  }
+
+  private multicastOwn(frame: DataFrame, now: number, out: OutputBuilder): void {
+    out.frames.push({ to: 'all', frame });
+    const st = this.sender(this.self);
+    st.next = Math.max(st.next, frame.seq + 1);
+    this.admit(frame, out, now);
+    this.deliverReady(out);
+  }
+
+  // ---- receiving ----
+
+  receive(from: PeerId, frame: EngineFrame, now: number): EngineResult {
+    this.clock = Math.max(this.clock, now);
+    if (frame.groupId !== this.groupId)
+      return reject('remote', 'bad-state', `A frame for group ${String(frame.groupId)} arrived on group ${this.groupId}.`);
+    switch (frame.t) {
+      case 'data':
+        return this.onData(from, frame, now);
+      case 'propose':
+        return this.onPropose(from, frame, now);
+      case 'final':
+        return this.onFinal(from, frame);
+      case 'flush':
+        return this.onFlush(from, frame, now);
+      case 'hwm':
+        return this.onHwm(from, frame);
+      default:
+        return reject('remote', 'unknown-kind', 'The ordering engine does not handle this kind of frame.');
+    }
+  }
+
+  /** Where a view-tagged frame goes: processed now, kept for a later view, ignored, or refused. */
+  private gate(frame: { readonly viewId: ViewId }): 'process' | 'buffer' | 'ignore' | Rejection {
+    if (!isCount(frame.viewId)) return reject('remote', 'bad-type', 'viewId must be a non-negative integer.');
+    if (this.installed === null) return 'buffer';
+    if (frame.viewId < this.installed.viewId)
+      return reject('remote', 'old-view', `Frame of view ${frame.viewId} arrived after view ${this.installed.viewId} was installed.`);
+    if (frame.viewId > this.installed.viewId || !this.adopted) return 'buffer';
+    // After our FLUSH left, the old view is frozen: the flushes carry everything survivors have.
+    return this.flush?.sent === true ? 'ignore' : 'process';
+  }
+
+  private buffer(from: PeerId, frame: EngineFrame): EngineResult {
+    if (this.future.length >= MAX_BUFFERED_FRAMES)
+      return reject('remote', 'too-many', `More than ${MAX_BUFFERED_FRAMES} frames are waiting for a view change.`);
+    this.future.push({ from, frame });
+    return new OutputBuilder().build();
+  }
+
+  private routed(from: PeerId, frame: EngineFrame & { readonly viewId: ViewId }): EngineResult | null {
+    const g = this.gate(frame);
+    if (g === 'process') return null;
+    if (g === 'buffer') return this.buffer(from, frame);
+    if (g === 'ignore') return new OutputBuilder().build();
+    return g;
+  }
+
+  private onData(from: PeerId, f: DataFrame, now: number): EngineResult {
+    if (f.sender !== from) return reject('remote', 'forged-sender', `DATA from ${from} claims sender ${f.sender}.`);
+    if (!isSeq(f.seq) || !isCount(f.lamport)) return reject('remote', 'bad-type', 'DATA needs a positive integer seq and a non-negative lamport.');
+    const r = this.routed(from, f);
+    if (r !== null) return r;
+    if (from === this.self) return reject('remote', 'replay', 'A peer sent this member its own message.');
+    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    const st = this.senders.get(from);
+    const next = st?.next ?? 1;
+    const delivered = st?.delivered ?? 0;
+    if (f.seq <= delivered) return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered.`);
+    if (f.seq < next || st?.held.has(f.seq) === true) return new OutputBuilder().build(); // a resend we already hold: idempotent
+    if (f.seq - next > MAX_HOLD_BACK_AHEAD)
+      return reject('remote', 'too-many', `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`);
+
+    const out = new OutputBuilder();
+    this.lamport = Math.max(this.lamport, f.lamport);
+    const s = this.sender(from);
+    if (this.mode === 'total' && !this.hooks.fifoGateUnderIsis) {
+      // Deliberately broken variant: no FIFO gate below ISIS.
+      s.next = Math.max(s.next, f.seq + 1);
+      this.admit(f, out, now);
+    } else if (f.seq === s.next) {
+      this.admit(f, out, now);
+      s.next += 1;
+      for (let h = s.held.get(s.next); h !== undefined; h = s.held.get(s.next)) {
+        s.held.delete(s.next);
+        this.admit(h, out, now);
+        s.next += 1;
+      }
+    } else s.held.set(f.seq, f);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** The next message of a sender goes up: delivered (FIFO) or proposed for (ISIS). */
+  private admit(f: DataFrame, out: OutputBuilder, now: number): void {
+    const id = messageId(f.sender, f.seq);
+    if (this.mode === 'fifo') {
+      this.deliver(f, null, out);
+      return;
+    }
+    this.proposedMax = Math.max(this.proposedMax, this.agreedMax) + 1;
+    const mine: Priority = { p: this.proposedMax, by: this.self };
+    const early = this.earlyFinals.get(id);
+    this.earlyFinals.delete(id);
+    this.queue.set(id, { frame: f, priority: early ?? mine, final: early !== undefined, proposed: mine });
+    if (early !== undefined) this.agreedMax = Math.max(this.agreedMax, early.p);
+    if (f.sender === this.self) {
+      this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
+      this.maybeFinalize(id, out, false);
+    } else {
+      const propose: ProposeFrame = { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: f.sender, seq: f.seq, priority: mine };
+      out.frames.push({ to: f.sender, frame: propose });
+    }
+  }
+
+  private onPropose(from: PeerId, f: ProposeFrame, _now: number): EngineResult {
+    if (f.priority?.by !== from) return reject('remote', 'forged-sender', `A proposal from ${from} names proposer ${String(f.priority?.by)}.`);
+    if (!isValidPriority(f.priority)) return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
+    if (!isSeq(f.seq)) return reject('remote', 'bad-type', 'PROPOSE needs a positive integer seq.');
+    const r = this.routed(from, f);
+    if (r !== null) return r;
+    if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use proposals.');
+    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (f.sender !== this.self) return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
+    const id = messageId(f.sender, f.seq);
+    const mine = this.own.get(id);
+    if (mine === undefined) {
+      if (f.seq <= this.lastCommitted) return new OutputBuilder().build(); // already finalized: a late duplicate
+      return reject('remote', 'not-found', `Proposal for message ${f.seq}, which this member never sent.`);
+    }
+    const had = mine.proposals.get(from);
+    if (had !== undefined) {
+      if (samePriority(had, f.priority)) return new OutputBuilder().build();
+      return reject('remote', 'bad-state', `${from} changed its proposal for message ${f.seq}.`);
+    }
+    const out = new OutputBuilder();
+    mine.proposals.set(from, f.priority);
+    this.maybeFinalize(id, out, false);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** A sender's own message: FINAL = max of every member's proposal (or, broken, of what it has). */
+  private maybeFinalize(id: MessageId, out: OutputBuilder, force: boolean): void {
+    const mine = this.own.get(id);
+    const entry = this.queue.get(id);
+    if (mine === undefined || entry === undefined) return;
+    if (!force && ![...this.members].every((m) => mine.proposals.has(m))) return;
+    const agreed = maxPriority(mine.proposals.values(), this.hooks.comparePriority) as Priority;
+    this.own.delete(id);
+    const final: FinalFrame = { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: entry.frame.seq, priority: agreed };
+    if (this.members.size > 1) out.frames.push({ to: 'all', frame: final });
+    entry.priority = agreed;
+    entry.final = true;
+    this.agreedMax = Math.max(this.agreedMax, agreed.p);
+  }
+
+  private onFinal(from: PeerId, f: FinalFrame): EngineResult {
+    if (f.sender !== from) return reject('remote', 'forged-sender', `FINAL from ${from} for ${f.sender}'s message: only the sender finalizes.`);
+    if (!isValidPriority(f.priority)) return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
+    if (!isSeq(f.seq)) return reject('remote', 'bad-type', 'FINAL needs a positive integer seq.');
+    const r = this.routed(from, f);
+    if (r !== null) return r;
+    if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use finals.');
+    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (!this.members.has(f.priority.by)) return reject('remote', 'not-member', `Agreed priority names ${f.priority.by}, not a member.`);
+    const id = messageId(f.sender, f.seq);
+    const entry = this.queue.get(id);
+    const st = this.senders.get(from);
+    if (entry === undefined) {
+      if (f.seq <= (st?.delivered ?? 0)) return new OutputBuilder().build(); // delivered already: a resend
+      if (st?.held.has(f.seq) !== true) return reject('remote', 'not-found', `FINAL for message ${f.seq} of ${from}, which never arrived.`);
+      const early = this.earlyFinals.get(id);
+      if (early !== undefined && !samePriority(early, f.priority)) return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
+      this.earlyFinals.set(id, f.priority);
+      return new OutputBuilder().build();
+    }
+    if (entry.final) {
+      if (samePriority(entry.priority, f.priority)) return new OutputBuilder().build();
+      return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
+    }
+    const out = new OutputBuilder();
+    entry.priority = f.priority;
+    entry.final = true;
+    this.agreedMax = Math.max(this.agreedMax, f.priority.p);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** ISIS delivery: from the head of the queue while the head is final. */
+  private deliverReady(out: OutputBuilder): void {
+    if (this.mode === 'fifo') return;
+    for (;;) {
+      let head: [MessageId, QueueEntry] | null = null;
+      for (const e of this.queue) if (head === null || this.hooks.comparePriority(e[1].priority, head[1].priority) < 0) head = e;
+      if (head === null || !head[1].final) return;
+      this.queue.delete(head[0]);
+      this.deliver(head[1].frame, head[1].priority, out);
+    }
+  }
+
+  private deliver(f: DataFrame, agreed: Priority | null, out: OutputBuilder): void {
+    const id = messageId(f.sender, f.seq);
+    const st = this.sender(f.sender);
+    st.delivered = Math.max(st.delivered, f.seq);
+    this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
+    const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(agreed);
+    out.deliveries.push({ id, frame: f, order, viewId: this.viewIdNow() });
+  }
+
+  // ---- stability and link repair ----
+
+  private onHwm(from: PeerId, f: HighWaterFrame): EngineResult {
+    if (typeof f.delivered !== 'object' || f.delivered === null || !Object.values(f.delivered).every(isCount))
+      return reject('remote', 'bad-type', 'hwm.delivered must map peer ids to non-negative integers.');
+    const r = this.routed(from, f);
+    if (r !== null) return r;
+    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    const out = new OutputBuilder();
+    this.notePeerDelivered(from, f.delivered);
+    const theirs = f.delivered[this.self] ?? 0;
+    // Our own messages they lack, with the FINAL when we know it.
+    const ownFrames: { frame: DataFrame; agreed: Priority | null }[] = [];
+    for (const k of this.kept.values()) if (k.frame.sender === this.self && k.frame.seq > theirs) ownFrames.push({ frame: k.frame, agreed: k.agreed ?? null });
+    for (const e of this.queue.values())
+      if (e.frame.sender === this.self && e.frame.seq > theirs) ownFrames.push({ frame: e.frame, agreed: e.final ? e.priority : null });
+    ownFrames.sort((a, b) => a.frame.seq - b.frame.seq);
+    for (const o of ownFrames) {
+      out.frames.push({ to: from, frame: o.frame });
+      if (o.agreed !== null)
+        out.frames.push({ to: from, frame: { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: o.frame.seq, priority: o.agreed } });
+    }
+    // Our proposals for their messages that are still open (the PROPOSE may have been lost).
+    for (const e of this.queue.values())
+      if (e.frame.sender === from && !e.final)
+        out.frames.push({ to: from, frame: { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: from, seq: e.frame.seq, priority: e.proposed } });
+    this.pruneStable();
+    return out.build();
+  }
+
+  private notePeerDelivered(peer: PeerId, delivered: Readonly<Record<string, number>>): void {
+    const m = this.peerDelivered.get(peer) ?? new Map<PeerId, number>();
+    for (const [s, n] of Object.entries(delivered)) m.set(s as PeerId, Math.max(m.get(s as PeerId) ?? 0, n));
+    this.peerDelivered.set(peer, m);
+  }
+
+  /** Drop kept messages every member of the view has delivered: nobody can need them again. */
+  private pruneStable(): void {
+    for (const [id, k] of this.kept) {
+      const s = k.frame.sender;
+      const stable = [...this.members].every((m) =>
+        m === this.self ? (this.senders.get(s)?.delivered ?? 0) >= k.frame.seq : (this.peerDelivered.get(m)?.get(s) ?? 0) >= k.frame.seq,
+      );
+      if (stable) this.kept.delete(id);
+    }
+  }
+
+  private deliveredCounts(): Record<string, number> {
+    const d: Record<string, number> = {};
+    for (const [s, st] of this.senders) d[s] = st.delivered;
+    return d;
+  }
+
+  private hwmFrame(): HighWaterFrame {
+    return { t: 'hwm', groupId: this.groupId, viewId: this.viewIdNow(), delivered: this.deliveredCounts() };
+  }
+
+  linkUp(peer: PeerId, _now: number): EngineResult {
+    const out = new OutputBuilder();
+    if (this.installed !== null && this.adopted && peer !== this.self) out.frames.push({ to: peer, frame: this.hwmFrame() });
+    return out.build();
+  }
+
+  tick(now: number): EngineResult {
+    const out = new OutputBuilder();
+    const timeout = this.hooks.finalizeOnTimeoutMs;
+    if (timeout !== null && this.flush?.sent !== true) {
+      for (const [id, m] of [...this.own]) if (now - m.sentAt >= timeout) this.maybeFinalize(id, out, true);
+      this.deliverReady(out);
+    }
+    const due = this.lastHwmAt === null || now - this.lastHwmAt >= HWM_INTERVAL_MS;
+    if (due && this.installed !== null && this.adopted && this.flush === null && this.kept.size > 0 && this.members.size > 1) {
+      this.lastHwmAt = now;
+      out.frames.push({ to: 'all', frame: this.hwmFrame() });
+    }
+    return out.build();
+  }
+
+  // ---- views ----
+
+  installView(view: View, now: number): EngineResult {
+    if (view.groupId !== this.groupId) return reject('remote', 'bad-state', `A view of group ${view.groupId} reached the engine of group ${this.groupId}.`);
+    if (!isCount(view.viewId)) return reject('remote', 'bad-type', 'viewId must be a non-negative integer.');
+    const latest = this.flush?.target ?? this.installed;
+    if (latest !== null && view.viewId === latest.viewId) return new OutputBuilder().build(); // re-sent after a tracker restart
+    if (latest !== null && view.viewId < latest.viewId)
+      return reject('remote', 'old-view', `View ${view.viewId} arrived after view ${latest.viewId}.`);
+    if (!view.members.some((m) => m.peerId === this.self))
+      return reject('local', 'not-member', `This peer is not a member of view ${view.viewId}; the group session should close.`);
+    const out = new OutputBuilder();
+    const participants = flushParticipants(view);
+    this.clock = Math.max(this.clock, now);
+    if ((this.installed === null && view.members.length === 1) || !participants.includes(this.self)) {
+      // The first member of a brand-new group (empty state), or a joiner: it does not take part in
+      // this view's flush and gets its state from the sponsor. (A member with state that the tracker
+      // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
+      if (this.installed === null) this.adopted = view.members.length === 1;
+      this.finishInstall(view, out, now);
+      return out.build();
+    }
+    this.flush = { target: view, participants, reports: new Map(), hookDropped: new Set(), sent: false };
+    out.events.push({ type: 'blocked', reason: 'view-change' });
+    // Flushes for this view that arrived before the tracker told us about it.
+    const later: Buffered[] = [];
+    for (const b of this.future) {
+      if (b.frame.t === 'flush' && b.frame.viewId === view.viewId && participants.includes(b.from)) this.flush.reports.set(b.from, b.frame);
+      else if (!(b.frame.t === 'flush' && b.frame.viewId <= view.viewId)) later.push(b);
+    }
+    this.future = later;
+    this.maybeSendFlush(out);
+    return out.build();
+  }
+
+  /** Send our FLUSH once no draft of an older view is still being signed (it must be in the flush). */
+  private maybeSendFlush(out: OutputBuilder): void {
+    const fl = this.flush;
+    if (fl === null || fl.sent || this.inFlight.some((d) => d.viewId < fl.target.viewId)) return;
+    const frame = this.buildFlush(fl);
+    for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame });
+    fl.reports.set(this.self, frame);
+    fl.sent = true;
+    this.maybeComplete(out);
+  }
+
+  private buildFlush(fl: FlushState): FlushFrame {
+    const carried = this.outbox.filter((f) => f.viewId < fl.target.viewId);
+    const base = { t: 'flush' as const, groupId: this.groupId, viewId: fl.target.viewId };
+    if (!this.adopted) return { ...base, unstable: carried, pending: [], agreed: 0, delivered: {}, joining: true };
+    const alive = new Set(fl.target.members.map((m) => m.peerId));
+    const unstable: DataFrame[] = [...carried];
+    const pending: PendingReport[] = [];
+    for (const k of this.kept.values()) {
+      unstable.push(k.frame);
+      if (k.agreed !== undefined) pending.push({ sender: k.frame.sender, seq: k.frame.seq, final: k.agreed });
+    }
+    for (const st of this.senders.values()) unstable.push(...st.held.values());
+    for (const [id, e] of this.queue) {
+      if (!e.final && !alive.has(e.frame.sender) && this.hooks.dropDeadSenderPending(this.self, e.frame)) {
+        fl.hookDropped.add(id);
+        continue;
+      }
+      unstable.push(e.frame);
+      pending.push(e.final ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final: e.priority } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
+    }
+    unstable.sort(byIdThenSeq);
+    pending.sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
+    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts() };
+  }
+
+  private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
+    const bad = validateFlush(f, this.groupId);
+    if (bad !== null) return reject('remote', 'bad-type', bad);
+    if (this.installed !== null && f.viewId <= this.installed.viewId)
+      return reject('remote', 'old-view', `FLUSH for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`);
+    const fl = this.flush;
+    if (fl !== null && f.viewId < fl.target.viewId)
+      return reject('remote', 'old-view', `FLUSH for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`);
+    if (fl === null || f.viewId > fl.target.viewId) return this.buffer(from, f);
+    if (!fl.participants.includes(from)) return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
+    if (fl.reports.has(from)) return new OutputBuilder().build();
+    const out = new OutputBuilder();
+    fl.reports.set(from, f);
+    this.maybeComplete(out);
+    return out.build();
+  }
+
+  private maybeComplete(out: OutputBuilder): void {
+    const fl = this.flush;
+    if (fl === null || !fl.sent || !fl.participants.every((p) => fl.reports.has(p))) return;
+    const outcome = resolveFlush(
+      this.mode,
+      fl.participants.map((p) => ({ from: p, frame: fl.reports.get(p) as FlushFrame })),
+      this.hooks.comparePriority,
+    );
+    if (!this.adopted && !outcome.anyState) this.adopted = true; // nobody had state: the group starts afresh
+    if (this.adopted) {
+      for (const m of outcome.messages) {
+        if (m.frame.seq <= (this.senders.get(m.frame.sender)?.delivered ?? 0)) continue;
+        if (fl.hookDropped.has(m.id)) {
+          out.events.push({ type: 'message-dropped', id: m.id, reason: 'dropped at view change (test hook)' });
+          continue;
+        }
+        this.lamport = Math.max(this.lamport, m.frame.lamport);
+        this.deliver(m.frame, m.agreed, out);
+      }
+      for (const [s, end] of outcome.ends) {
+        const st = this.sender(s);
+        st.delivered = Math.max(st.delivered, end);
+        st.next = Math.max(st.next, st.delivered + 1);
+      }
+      for (const st of this.senders.values()) st.held.clear();
+      for (const f of outcome.dropped)
+        out.events.push({ type: 'message-dropped', id: messageId(f.sender, f.seq), reason: 'an earlier message of its sender was lost with the sender' });
+      this.agreedMax = Math.max(this.agreedMax, outcome.agreed);
+      for (const p of fl.participants) {
+        const r = fl.reports.get(p);
+        if (p !== this.self && r !== undefined && !isStateless(r)) this.notePeerDelivered(p, r.delivered);
+      }
+    }
+    this.queue.clear();
+    this.own.clear();
+    this.earlyFinals.clear();
+    this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
+    this.flush = null;
+    this.finishInstall(fl.target, out, this.clock);
+  }
+
+  private finishInstall(view: View, out: OutputBuilder, now: number): void {
+    this.installed = view;
+    this.members = new Set(view.members.map((m) => m.peerId));
+    for (const p of [...this.peerDelivered.keys()]) if (!this.members.has(p)) this.peerDelivered.delete(p);
+    out.events.push({ type: 'view-installed', view });
+    if (this.adopted) this.afterReady(out, now);
+    this.pruneStable();
+  }
+
+  /** The view is installed and we have state: send what waited, then process frames that waited for this view. */
+  private afterReady(out: OutputBuilder, now: number): void {
+    const installed = this.installed as View;
+    const waiting = this.outbox.filter((f) => f.viewId === installed.viewId);
+    this.outbox = this.outbox.filter((f) => f.viewId > installed.viewId);
+    for (const f of waiting) this.multicastOwn(f, now, out);
+    const replay: Buffered[] = [];
+    const later: Buffered[] = [];
+    for (const b of this.future) {
+      if (b.frame.t === 'flush' ? b.frame.viewId > installed.viewId : b.frame.viewId >= installed.viewId) {
+        if (b.frame.t !== 'flush' && b.frame.viewId === installed.viewId) replay.push(b);
+        else later.push(b);
+      }
+    }
+    this.future = later;
+    for (const b of replay) {
+      const r = this.receive(b.from, b.frame, now);
+      // A buffered frame that turns out bad for this view is dropped; it changed nothing.
+      if ('rejected' in r) continue;
+      out.frames.push(...r.frames);
+      out.deliveries.push(...r.deliveries);
+      out.events.push(...r.events);
+    }
+  }
+
+  // ---- joiners ----
+
+  joinerState(): JoinerState {
+    const nextSeq: Record<string, number> = {};
+    for (const [s, st] of this.senders) nextSeq[s] = st.delivered + 1;
+    return { viewId: this.installed?.viewId ?? asViewId(0), agreed: this.agreedMax, nextSeq };
+  }
+
+  adoptJoinerState(state: JoinerState): EngineResult {
+    if (this.installed === null) return reject('local', 'bad-state', 'No view is installed yet; adopt state after the view that adds this member.');
+    if (this.adopted) return reject('local', 'bad-state', 'This member already has state.');
+    if (state.viewId !== this.installed.viewId)
+      return reject('remote', state.viewId < this.installed.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
+    if (!isCount(state.agreed) || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
+      return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed and positive next seqs.');
+    const out = new OutputBuilder();
+    this.agreedMax = Math.max(this.agreedMax, state.agreed);
+    for (const [s, n] of Object.entries(state.nextSeq)) {
+      const st = this.sender(s as PeerId);
+      st.delivered = Math.max(st.delivered, n - 1);
+      st.next = Math.max(st.next, n);
+    }
+    const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
+    this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
+    this.adopted = true;
+    this.afterReady(out, this.clock);
+    return out.build();
+  }
+
+  // ---- helpers ----
+
+  private sender(s: PeerId): SenderState {
+    let st = this.senders.get(s);
+    if (st === undefined) {
+      st = { next: 1, delivered: 0, held: new Map() };
+      this.senders.set(s, st);
+    }
+    return st;
+  }
+
+  private viewIdNow(): ViewId {
+    return this.installed?.viewId ?? asViewId(0);
+  }
+
+  debugState(): EngineDebugState {
+    const senders: Record<string, { next: number; delivered: number; held: number[] }> = {};
+    let held = 0;
+    for (const [s, st] of [...this.senders].sort()) {
+      senders[s] = { next: st.next, delivered: st.delivered, held: [...st.held.keys()].sort((a, b) => a - b) };
+      held += st.held.size;
+    }
+    const ownProposals: Record<string, string[]> = {};
+    for (const [id, m] of this.own) ownProposals[id] = [...m.proposals.values()].map(p2s).sort();
+    const peerDelivered: Record<string, Record<string, number>> = {};
+    for (const [p, m] of this.peerDelivered) peerDelivered[p] = Object.fromEntries([...m].sort());
+    return {
+      viewId: this.installed?.viewId ?? null,
+      flushingTo: this.flush?.target.viewId ?? null,
+      flushSent: this.flush?.sent ?? false,
+      adopted: this.adopted,
+      proposedMax: this.proposedMax,
+      agreedMax: this.agreedMax,
+      lamport: this.lamport,
+      lastDrafted: this.lastDrafted,
+      lastCommitted: this.lastCommitted,
+      inFlight: this.inFlight.length,
+      outbox: this.outbox.map((f) => f.seq),
+      senders,
+      queue: [...this.queue].map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      ownProposals,
+      earlyFinals: [...this.earlyFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
+      kept: [...this.kept.keys()].sort(),
+      peerDelivered,
+      buffered: this.future.length,
+      flushReports: [...(this.flush?.reports.keys() ?? [])].sort(),
+      holdBackSize: held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length,
+    };
+  }
+}
+
+/** Shape checks on a FLUSH beyond what the wire parser guarantees; null when fine. */
+const validateFlush = (f: FlushFrame, groupId: GroupId): string | null => {
+  if (!isCount(f.viewId)) return 'FLUSH viewId must be a non-negative integer.';
+  if (!isCount(f.agreed)) return 'FLUSH agreed must be a non-negative integer.';
+  if (typeof f.delivered !== 'object' || f.delivered === null || !Object.values(f.delivered).every(isCount))
+    return 'FLUSH delivered must map peer ids to non-negative integers.';
+  for (const d of f.unstable) {
+    if (d.t !== 'data' || d.groupId !== groupId || !isSeq(d.seq) || !isCount(d.lamport) || typeof d.sender !== 'string')
+      return 'FLUSH carries a malformed DATA frame.';
+    if (d.viewId > f.viewId) return 'FLUSH carries DATA of a later view.';
+  }
+  for (const p of f.pending) {
+    if (!isSeq(p.seq) || typeof p.sender !== 'string') return 'FLUSH pending report needs a sender and a positive seq.';
+    if ((p.proposed !== undefined && !isValidPriority(p.proposed)) || (p.final !== undefined && !isValidPriority(p.final)))
+      return 'FLUSH pending report carries an invalid priority.';
+  }
+  return null;
+};
