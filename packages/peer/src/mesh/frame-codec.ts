@@ -1,0 +1,61 @@
+// Frames <-> data-channel messages for one link. Owns chunking on the way out
+// and reassembly + parsing on the way in; the grammar and caps themselves live
+// in @chorus/protocol's wire module. Never throws: a refused message becomes a
+// `reject` result with the parser's code.
+
+import type { GroupFrame, GroupId, PeerId, ProtocolError } from '@chorus/protocol';
+import { encodeForWire, FrameReader } from '@chorus/protocol';
+
+export type DecodeResult =
+  | { readonly kind: 'frame'; readonly frame: GroupFrame }
+  /** A chunk was stored; the frame is not complete yet. */
+  | { readonly kind: 'partial' }
+  | { readonly kind: 'reject'; readonly error: ProtocolError };
+
+export interface FrameDecoder {
+  decode(text: string, now: number): DecodeResult;
+}
+
+export interface FrameCodec {
+  /** The channel messages for one frame: one text, or its chunks in order. */
+  encode(frame: GroupFrame): readonly string[];
+  /** A decoder with its own reassembly state, one per (link, connection). */
+  decoder(groupId: GroupId, from: PeerId): FrameDecoder;
+}
+
+/**
+ * The codec of record: @chorus/protocol's encodeForWire (chunks above
+ * CHUNK_THRESHOLD_BYTES) out, its FrameReader (parse, reassemble, parse) in.
+ */
+export const wireCodec: FrameCodec = {
+  encode(frame) {
+    const res = encodeForWire(frame, nextChunkId());
+    if (!res.ok) {
+      // A local bug (a frame no peer would accept); the engine resends nothing
+      // it never handed over, so say so loudly instead of sending garbage.
+      console.error(`mesh: refusing to send a ${frame.t} frame: ${res.error.message}`);
+      return [];
+    }
+    return res.value;
+  },
+  decoder(groupId: GroupId, from: PeerId): FrameDecoder {
+    const reader = new FrameReader(groupId);
+    return {
+      decode(text, now) {
+        const res = reader.read(from, text, now);
+        if (!res.ok) return { kind: 'reject', error: res.error };
+        return res.value === null ? { kind: 'partial' } : { kind: 'frame', frame: res.value };
+      },
+    };
+  },
+};
+
+/**
+ * Chunk ids only need to be unique among one sender's frames in flight on one
+ * channel (the assembler keys partials by peer and id); a process-wide counter is.
+ */
+let chunkCounter = 0;
+const nextChunkId = (): string => {
+  chunkCounter = (chunkCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return chunkCounter.toString(36);
+};

@@ -1,0 +1,211 @@
+// The lasting link between this peer and one member of one group. Owns which
+// connection attempt is current, who offers (the smaller peerId: no glare),
+// the connect timeout and the re-offer backoff. It outlives any single
+// WebRTC connection and lives exactly as long as the peer is wanted by
+// `setPeers`.
+//
+// Frames sent while the link is not up are dropped on purpose: after the next
+// link-up the session's engine exchanges high-water marks and resends the gap
+// (DESIGN §4 "Links"), so keeping them here would only duplicate that work
+// and grow memory without bound while a peer is unreachable.
+
+import type { GroupFrame, GroupId, IceServer, PeerId, ProtocolError } from '@chorus/protocol';
+import { comparePeerIds } from '@chorus/protocol';
+import { Backoff } from '../backoff.ts';
+import type { FrameCodec, FrameDecoder } from './frame-codec.ts';
+import { RtcConnection } from './rtc-connection.ts';
+import { isOffer, restartEnvelope, rtcEnvelope } from './signal-envelope.ts';
+import type { SignalEnvelope } from './signal-envelope.ts';
+
+/** An attempt not open by then is abandoned and re-offered (ICE over host/STUN finishes in ~1 s; TURN in a few). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** Re-offer backoff: the first retry comes quickly (a dropped channel on a healthy network), later ones spread out. */
+export const RECONNECT_BASE_MS = 200;
+export const RECONNECT_CAP_MS = 5_000;
+
+export type PairLinkState = 'connecting' | 'up' | 'down';
+
+export interface PairLinkHooks {
+  sendSignal(data: unknown): void;
+  up(): void;
+  down(reason: string): void;
+  frame(frame: GroupFrame): void;
+  reject(error: ProtocolError): void;
+}
+
+export interface PairLinkOptions {
+  readonly self: PeerId;
+  readonly groupId: GroupId;
+  readonly peer: PeerId;
+  readonly wrtc?: object;
+  readonly iceServers: () => readonly IceServer[];
+  readonly codec: FrameCodec;
+  readonly now: () => number;
+  readonly randomId: () => string;
+}
+
+export class PairLink {
+  readonly peer: PeerId;
+  readonly initiator: boolean;
+  readonly #opts: PairLinkOptions;
+  readonly #hooks: PairLinkHooks;
+  readonly #backoff = new Backoff({ baseMs: RECONNECT_BASE_MS, capMs: RECONNECT_CAP_MS, minMs: RECONNECT_BASE_MS / 2 });
+  #conn: RtcConnection | null = null;
+  #connId: string | null = null;
+  #decoder: FrameDecoder | null = null;
+  #state: PairLinkState = 'connecting';
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+
+  constructor(opts: PairLinkOptions, hooks: PairLinkHooks) {
+    this.#opts = opts;
+    this.#hooks = hooks;
+    this.peer = opts.peer;
+    this.initiator = comparePeerIds(opts.self, opts.peer) < 0;
+  }
+
+  get state(): PairLinkState {
+    return this.#state;
+  }
+
+  /** Texts waiting for the channel to drain (0 when not up). */
+  get queued(): number {
+    return this.#conn?.queued ?? 0;
+  }
+
+  start(): void {
+    // The responder waits for an offer; the initiator's connect timeout covers a lost one.
+    if (this.initiator) this.#offer();
+  }
+
+  send(frame: GroupFrame): void {
+    if (this.#state !== 'up' || !this.#conn) return;
+    this.#conn.send(this.#opts.codec.encode(frame));
+  }
+
+  handleSignal(env: SignalEnvelope): void {
+    if (this.#closed) return;
+    if (env.kind === 'restart') {
+      if (!this.initiator) return;
+      // The responder lost connection `env.c`. If that is ours, or we are idle
+      // waiting for a retry, re-offer now; a restart for an attempt we already
+      // replaced is stale.
+      if (env.c === this.#connId || this.#state === 'down') {
+        this.#drop('peer asked to restart');
+        this.#clearTimer();
+        this.#offer();
+      }
+      return;
+    }
+    if (this.initiator) {
+      if (env.c === this.#connId) this.#conn?.signal(env.rtc);
+      return;
+    }
+    if (env.c !== this.#connId) {
+      // Only an offer may start a new attempt; anything else is left over from an old one.
+      if (!isOffer(env.rtc)) return;
+      this.#drop('replaced by a new offer');
+      this.#clearTimer();
+      this.#connect(env.c);
+    }
+    this.#conn?.signal(env.rtc);
+  }
+
+  /** Debug/test hook: kill the current channel as a network failure would. */
+  fail(): void {
+    this.#conn?.fail('destroyed on request');
+  }
+
+  /** Deliberate close (peer no longer wanted, leave): no events, no retries. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimer();
+    this.#conn?.destroy();
+    this.#conn = null;
+    this.#connId = null;
+    this.#decoder = null;
+  }
+
+  #offer(): void {
+    if (this.#closed) return;
+    this.#connect(this.#opts.randomId());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#state !== 'up') {
+        this.#conn?.destroy();
+        this.#conn = null;
+        this.#retryLater();
+      }
+    }, CONNECT_TIMEOUT_MS);
+  }
+
+  #connect(connId: string): void {
+    this.#state = 'connecting';
+    this.#connId = connId;
+    this.#decoder = this.#opts.codec.decoder(this.#opts.groupId, this.peer);
+    const init = { initiator: this.initiator, iceServers: this.#opts.iceServers() };
+    const conn: RtcConnection = new RtcConnection(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
+      signal: (data) => this.#hooks.sendSignal(rtcEnvelope(connId, data)),
+      open: () => {
+        if (conn !== this.#conn) return;
+        this.#clearTimer();
+        this.#backoff.reset();
+        this.#state = 'up';
+        this.#hooks.up();
+      },
+      text: (text) => {
+        if (conn !== this.#conn) return;
+        this.#receive(text);
+      },
+      down: (reason) => {
+        if (conn !== this.#conn) return;
+        this.#conn = null;
+        const wasUp = this.#state === 'up';
+        this.#state = 'down';
+        if (wasUp) this.#hooks.down(reason);
+        this.#retryLater();
+      },
+    });
+    this.#conn = conn;
+  }
+
+  #receive(text: string): void {
+    const decoder = this.#decoder;
+    if (!decoder) return;
+    const res = decoder.decode(text, this.#opts.now());
+    if (res.kind === 'frame') this.#hooks.frame(res.frame);
+    else if (res.kind === 'reject') this.#hooks.reject(res.error);
+  }
+
+  /** Current attempt abandoned on purpose: report down if it was up, no retry scheduled here. */
+  #drop(reason: string): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn) conn.destroy();
+    const wasUp = this.#state === 'up';
+    this.#state = 'down';
+    if (wasUp) this.#hooks.down(reason);
+  }
+
+  #retryLater(): void {
+    if (this.#closed || this.#timer) return;
+    this.#state = 'down';
+    const delay = this.#backoff.next();
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#closed || this.#state === 'up') return;
+      if (this.initiator) this.#offer();
+      else {
+        // Only the initiator offers; ask it to, and keep asking until an offer comes.
+        this.#hooks.sendSignal(restartEnvelope(this.#connId ?? 'none'));
+        this.#retryLater();
+      }
+    }, delay);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

@@ -1,0 +1,357 @@
+// The peer's side of the tracker: one Socket.IO connection per peer session.
+// Owns: the socket, the identity handshake, heartbeats, reconnection, and
+// turning every ack into a value or an Error with a `code`. Knows nothing of
+// groups' state: after every (re)connect it emits `ready`, and the owner
+// re-syncs the directory and views and re-joins its groups.
+
+import { io } from 'socket.io-client';
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import type {
+  ChallengeReply, ClientToServerEvents, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
+  MetricsReport, Ordering, PeerId, Result, ServerToClientEvents, View,
+} from '@chorus/protocol';
+import { asPeerId } from '@chorus/protocol';
+import type { ConnectionState } from './api.ts';
+import { Backoff } from './backoff.ts';
+import { Emitter } from './emitter.ts';
+import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
+
+/** A tracker that does not answer within this time is treated as gone for that request (it acks in milliseconds). */
+export const ACK_TIMEOUT_MS = 8_000;
+/** The first connect gives up (and rejects) after this; later reconnects keep trying forever. */
+export const FIRST_CONNECT_TIMEOUT_MS = 15_000;
+/** socket.io reconnection: start fast (a restarted tracker is back in ~1 s), cap so a long outage costs little. */
+export const RECONNECT_DELAY_MS = 250;
+export const RECONNECT_DELAY_MAX_MS = 5_000;
+/** Never heartbeat faster than this, whatever the tracker says (a broken config must not flood it). */
+export const MIN_HEARTBEAT_INTERVAL_MS = 50;
+
+/** Codes the client adds to the tracker's own error codes. */
+export type ClientErrorCode = 'timeout' | 'offline' | 'closed' | 'bad-reply' | 'unreachable';
+
+export class TrackerRequestError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'TrackerRequestError';
+    this.code = code;
+  }
+}
+
+export interface TrackerClientOptions {
+  readonly url: string;
+  readonly name: string;
+  readonly peerId: PeerId | string;
+  /** Ed25519 key pair; only the private key is used (to sign the challenge). */
+  readonly keyPair: CryptoKeyPair;
+  /** Raw Ed25519 public key, base64. */
+  readonly publicKey: string;
+  /** Passed to socket.io-client (Node passes `transports: ['websocket']`). */
+  readonly socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+type ChorusSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isResult = (v: unknown): v is Result<unknown> =>
+  isRecord(v) && (v.ok === true ? 'value' in v : v.ok === false && isRecord(v.error));
+
+const toBase64 = (bytes: Uint8Array): string => {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+};
+
+/** The exact text the tracker verifies (events.ts HelloPayload). */
+export const helloText = (nonce: string, peerId: string, name: string): string =>
+  `chorus-hello:${nonce}:${peerId}:${name}`;
+
+export class TrackerClient implements TrackerLink {
+  readonly peerId: PeerId;
+  readonly #opts: TrackerClientOptions;
+  readonly #events = new Emitter<TrackerLinkEvents>();
+  #socket: ChorusSocket | null = null;
+  #state: ConnectionState = 'offline';
+  #hello: HelloReply | null = null;
+  #directory: readonly GroupSummary[] = [];
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Bumped on every socket (re)connect, so a handshake from an older connection is ignored. */
+  #generation = 0;
+  #authBackoff = new Backoff({ baseMs: RECONNECT_DELAY_MS, capMs: RECONNECT_DELAY_MAX_MS, minMs: RECONNECT_DELAY_MS });
+  #firstConnect: { resolve: (h: HelloReply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  #closed = false;
+
+  constructor(opts: TrackerClientOptions) {
+    this.#opts = opts;
+    this.peerId = asPeerId(opts.peerId);
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+  get hello(): HelloReply | null {
+    return this.#hello;
+  }
+  get directory(): readonly GroupSummary[] {
+    return this.#directory;
+  }
+
+  on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  connect(): Promise<HelloReply> {
+    if (this.#state === 'online' && this.#hello) return Promise.resolve(this.#hello);
+    if (this.#firstConnect) {
+      const pending = this.#firstConnect;
+      return new Promise((resolve, reject) => {
+        const { resolve: r0, reject: j0 } = pending;
+        pending.resolve = (h) => { r0(h); resolve(h); };
+        pending.reject = (e) => { j0(e); reject(e); };
+      });
+    }
+    this.#closed = false;
+    return new Promise<HelloReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#settleFirst(new TrackerRequestError('unreachable', `The tracker at ${this.#opts.url} did not answer within ${FIRST_CONNECT_TIMEOUT_MS} ms.`));
+      }, FIRST_CONNECT_TIMEOUT_MS);
+      this.#firstConnect = { resolve, reject, timer };
+      this.#setState('connecting');
+      const socket = this.#socket ?? this.#createSocket();
+      if (!socket.connected) socket.connect();
+    });
+  }
+
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
+    return this.#request<GroupSummary>('group:create', password === undefined ? { name, ordering } : { name, ordering, password });
+  }
+
+  join(groupId: GroupId, password?: string): Promise<JoinReply> {
+    return this.#request<JoinReply>('group:join', password === undefined ? { groupId } : { groupId, password });
+  }
+
+  linksReady(groupId: GroupId): Promise<View> {
+    return this.#request<View>('group:links-ready', { groupId });
+  }
+
+  async leave(groupId: GroupId): Promise<void> {
+    await this.#request<null>('group:leave', { groupId });
+  }
+
+  members(groupId: GroupId): Promise<readonly MemberInfo[]> {
+    return this.#request<readonly MemberInfo[]>('group:members', { groupId });
+  }
+
+  view(groupId: GroupId): Promise<View> {
+    return this.#request<View>('group:view', { groupId });
+  }
+
+  async listDirectory(): Promise<readonly GroupSummary[]> {
+    const groups = await this.#request<readonly GroupSummary[]>('directory:list');
+    this.#directory = groups;
+    return groups;
+  }
+
+  // Fire-and-forget events: while offline they are dropped, not buffered, because
+  // socket.io would replay them before the new handshake and the tracker would
+  // refuse them. Signaling retries on its own (mesh connect timeout); link and
+  // metrics reports are repeated by their owners.
+  signal(groupId: GroupId, to: PeerId, data: unknown): void {
+    if (this.#state !== 'online') return;
+    this.#socket?.emit('signal', { groupId, to, data });
+  }
+
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
+    if (this.#state !== 'online') return;
+    this.#socket?.emit('link:report', { groupId, peer, state });
+  }
+
+  reportMetrics(report: MetricsReport): void {
+    if (this.#state !== 'online') return;
+    this.#socket?.emit('metrics:report', report);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#generation += 1;
+    this.#stopHeartbeat();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#settleFirst(new TrackerRequestError('closed', 'The tracker client was closed before it connected.'));
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.io.removeAllListeners();
+      socket.disconnect();
+    }
+    this.#setState('offline');
+  }
+
+  // ---- internals ----
+
+  #createSocket(): ChorusSocket {
+    const socket: ChorusSocket = io(this.#opts.url, {
+      autoConnect: false,
+      reconnection: true,
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
+      ...this.#opts.socketOptions,
+    });
+    this.#socket = socket;
+
+    socket.on('connect', () => {
+      this.#generation += 1;
+      void this.#handshake(socket, this.#generation);
+    });
+    socket.on('disconnect', (reason) => {
+      this.#generation += 1;
+      this.#stopHeartbeat();
+      if (this.#closed) return;
+      this.#setState('connecting');
+      // socket.io does not reconnect by itself after a server-side disconnect
+      // (e.g. the tracker kicked this session); we do, with backoff.
+      if (reason === 'io server disconnect') this.#scheduleReconnect();
+    });
+    socket.on('connect_error', () => {
+      if (!this.#closed) this.#setState('connecting');
+    });
+
+    socket.on('directory:changed', (groups) => {
+      if (!Array.isArray(groups)) return;
+      this.#directory = groups;
+      this.#events.emit('directory', groups);
+    });
+    socket.on('group:view', (view) => {
+      if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members)) this.#events.emit('view', view);
+    });
+    socket.on('group:joining', (notice) => {
+      if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) this.#events.emit('joining', notice);
+    });
+    socket.on('group:removed', (notice) => {
+      if (isRecord(notice) && typeof notice.groupId === 'string') this.#events.emit('removed', notice);
+    });
+    socket.on('signal', (delivery) => {
+      if (isRecord(delivery) && typeof delivery.groupId === 'string' && typeof delivery.from === 'string') {
+        this.#events.emit('signal', delivery);
+      }
+    });
+    socket.on('tracker:error', (notice) => {
+      if (isRecord(notice) && typeof notice.code === 'string') this.#events.emit('error', notice);
+    });
+    return socket;
+  }
+
+  async #handshake(socket: ChorusSocket, generation: number): Promise<void> {
+    const { name, publicKey, keyPair } = this.#opts;
+    try {
+      const challenge = await this.#ackOf<ChallengeReply>(emitWithAck(socket, 'auth:challenge'), 'auth:challenge');
+      if (generation !== this.#generation) return;
+      if (typeof challenge.nonce !== 'string') throw new TrackerRequestError('bad-reply', 'The tracker sent a challenge without a nonce.');
+      const text = helloText(challenge.nonce, this.peerId, name);
+      const sig = await crypto.subtle.sign({ name: 'Ed25519' }, keyPair.privateKey, new TextEncoder().encode(text));
+      if (generation !== this.#generation) return;
+      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature: toBase64(new Uint8Array(sig)) };
+      const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, 'auth:hello', payload), 'auth:hello');
+      if (generation !== this.#generation) return;
+      this.#hello = hello;
+      if (Array.isArray(hello.directory)) this.#directory = hello.directory;
+      this.#authBackoff.reset();
+      this.#startHeartbeat(socket, hello.heartbeatIntervalMs);
+      this.#setState('online');
+      this.#settleFirst(null, hello);
+      this.#events.emit('ready', hello);
+      this.#events.emit('directory', this.#directory);
+    } catch (e) {
+      if (generation !== this.#generation || this.#closed) return;
+      const error = e instanceof TrackerRequestError ? e : new TrackerRequestError('internal', `The handshake failed: ${String(e)}`);
+      this.#events.emit('error', { code: error.code, message: error.message });
+      if (this.#firstConnect) {
+        // The first connect reports the refusal to its caller and stops; a
+        // later connect() starts over.
+        this.#settleFirst(error);
+        socket.disconnect();
+        this.#setState('offline');
+      } else {
+        // A refused re-handshake (e.g. the tracker is still starting) is retried with backoff.
+        socket.disconnect();
+        this.#scheduleReconnect();
+      }
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#retryTimer || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (!this.#closed && this.#socket && !this.#socket.connected) this.#socket.connect();
+    }, this.#authBackoff.next());
+  }
+
+  #startHeartbeat(socket: ChorusSocket, intervalMs: number): void {
+    this.#stopHeartbeat();
+    const every = Number.isFinite(intervalMs) ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, intervalMs) : MIN_HEARTBEAT_INTERVAL_MS;
+    this.#heartbeat = setInterval(() => {
+      if (socket.connected) socket.emit('heartbeat');
+    }, every);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('connection', state);
+  }
+
+  #settleFirst(error: Error | null, hello?: HelloReply): void {
+    const pending = this.#firstConnect;
+    if (!pending) return;
+    this.#firstConnect = null;
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else if (hello) pending.resolve(hello);
+  }
+
+  /** Turns an ack (or its timeout) into the value or a TrackerRequestError. */
+  async #ackOf<T>(pending: Promise<Result<never>>, event: string): Promise<T> {
+    let res: unknown;
+    try {
+      res = await pending;
+    } catch {
+      throw new TrackerRequestError('timeout', `The tracker did not answer '${event}' within ${ACK_TIMEOUT_MS} ms.`);
+    }
+    if (!isResult(res)) throw new TrackerRequestError('bad-reply', `The tracker answered '${event}' with something that is not a result.`);
+    if (!res.ok) {
+      const code = typeof res.error.code === 'string' ? res.error.code : 'internal';
+      const message = typeof res.error.message === 'string' ? res.error.message : `The tracker refused '${event}'.`;
+      throw new TrackerRequestError(code, message);
+    }
+    return res.value as T;
+  }
+
+  /**
+   * One request with an ack. The payload and reply types are pinned by the
+   * public methods above (and by the TrackerLink interface); socket.io's
+   * typed `emitWithAck` cannot express a generic helper over the event map.
+   */
+  #request<T>(event: keyof ClientToServerEvents, payload?: unknown): Promise<T> {
+    const socket = this.#socket;
+    if (this.#closed) return Promise.reject(new TrackerRequestError('closed', 'The tracker client is closed.'));
+    if (!socket || this.#state !== 'online') {
+      return Promise.reject(new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`));
+    }
+    return this.#ackOf<T>(emitWithAck(socket, event, payload), event);
+  }
+}
+
+const emitWithAck = (socket: ChorusSocket, event: keyof ClientToServerEvents, payload?: unknown): Promise<Result<never>> => {
+  const untyped = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+    emitWithAck(ev: string, ...args: unknown[]): Promise<Result<never>>;
+  };
+  return payload === undefined ? untyped.emitWithAck(event) : untyped.emitWithAck(event, payload);
+};
