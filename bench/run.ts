@@ -3,11 +3,10 @@
 // scenario to its smallest case (to check the scripts, not to measure).
 // Writes bench/results/<scenario>.json and renders BENCHMARKS.md from every
 // JSON file present, so a partial run updates only its own sections.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BenchContext } from './lib/context.ts';
-import { machineInfo, type MachineInfo } from './lib/machine.ts';
+import { machineInfo, openFilesLimit, type MachineInfo } from './lib/machine.ts';
 import { renderMarkdown } from './lib/markdown.ts';
 import { notRun, type ScenarioReport } from './lib/report.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -26,12 +25,6 @@ if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.map((s) => s.name).join(', ')}.`);
   process.exit(2);
 }
-
-const openFilesLimit = (): number | null => {
-  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
-  const n = Number(r.stdout.trim());
-  return Number.isFinite(n) ? n : null;
-};
 
 const main = async (): Promise<void> => {
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -1,5 +1,6 @@
 // What the numbers were measured on. Load average is recorded because the
 // machine may be shared: a figure taken while other jobs ran says so.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
 export interface MachineInfo {
@@ -23,3 +24,10 @@ export const machineInfo = (openFilesLimit: number | null): MachineInfo => ({
   loadavg_1m_at_start: os.loadavg()[0] ?? Number.NaN,
   open_files_limit: openFilesLimit,
 });
+
+/** The shell's open-files limit (what every process the bench starts inherits). */
+export const openFilesLimit = (): number | null => {
+  const r = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' });
+  const n = Number(r.stdout.trim());
+  return r.status === 0 && Number.isFinite(n) ? n : null;
+};

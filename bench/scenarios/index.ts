@@ -2,6 +2,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import type { ScenarioReport } from '../lib/report.ts';
 import { runLatency } from './latency.ts';
+import { runTrackerCapacity } from './tracker-capacity.ts';
 
 export interface Scenario {
   readonly name: string;
@@ -11,4 +12,5 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
+  { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
 ];

@@ -34,5 +34,13 @@ serve({
       http.listen(port, '127.0.0.1', () => resolve(port));
       io = server;
     }),
+  /** Heap and RSS after a full GC (run with --expose-gc): the bare Socket.IO baseline for memory per connection. */
+  mem: () => {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (g === undefined) throw new Error('relay-server needs --expose-gc for mem');
+    g(); g();
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+  },
   stop: () => new Promise<void>((resolve) => { if (io === null) resolve(); else io.close(() => resolve()); }),
 });

@@ -7,7 +7,6 @@ interface Running { readonly url: string; readonly port: number; close(): Promis
 
 /** Variable specifier: type-checking must not depend on the tracker package being finished. */
 const TRACKER_MODULE: string = '@chorus/tracker';
-const CONFIG_MODULE: string = '../../apps/tracker/src/config.ts';
 
 let tracker: Running | null = null;
 let cpuMark = process.cpuUsage();
@@ -24,8 +23,8 @@ serve({
   start: async ({ overrides }: { overrides: Record<string, unknown> }) => {
     const mod = (await import(TRACKER_MODULE)) as { startTracker?: (c: unknown) => Promise<Running> };
     if (typeof mod.startTracker !== 'function') throw new Error('@chorus/tracker does not export startTracker yet');
-    const cfg = (await import(CONFIG_MODULE)) as { defaultConfig: () => Record<string, unknown> };
-    tracker = await mod.startTracker({ ...cfg.defaultConfig(), logLevel: 'warn', port: 0, ...overrides });
+    // startTracker fills the rest from its defaults (the values `npm start` runs with).
+    tracker = await mod.startTracker({ logLevel: 'warn', port: 0, host: '127.0.0.1', ...overrides });
     return { url: tracker.url, port: tracker.port };
   },
   /** Heap and RSS after a full GC, so per-connection figures are retained memory, not garbage. */

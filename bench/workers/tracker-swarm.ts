@@ -2,6 +2,7 @@
 // idle authenticated clients that only heartbeat, for memory per connection,
 // and member/joiner pairs that relay signals through the tracker, for the
 // relay rate and its latency on one node vs two nodes over Redis.
+import { io } from 'socket.io-client';
 import { serve } from '../lib/rpc.ts';
 import { call, openSession, startHeartbeats, type Session } from '../lib/tracker-session.ts';
 import { wallNowMs } from '../lib/wall-clock.ts';
@@ -15,6 +16,12 @@ const pairs: Pair[] = [];
 let received = 0;
 let latencies: number[] = [];
 let window: { from: number; to: number } | null = null;
+
+const openBare = (url: string): Promise<Held> => new Promise((resolve, reject) => {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  socket.once('connect', () => resolve({ session: { socket, peerId: '', heartbeatIntervalMs: 0 }, stopBeats: () => undefined }));
+  socket.once('connect_error', (e) => { socket.close(); reject(e); });
+});
 
 const hold = (session: Session): Held => ({ session, stopBeats: startHeartbeats(session) });
 const release = (h: Held): void => { h.stopBeats(); h.session.socket.close(); };
@@ -31,12 +38,13 @@ const pool = async (count: number, limit: number, work: (i: number) => Promise<v
 };
 
 serve({
-  'idle-open': async ({ url, count, concurrency }: { url: string; count: number; concurrency: number }) => {
+  /** `bare`: plain Socket.IO connections (no hello, no heartbeats) to the baseline server. */
+  'idle-open': async ({ url, count, concurrency, bare }: { url: string; count: number; concurrency: number; bare: boolean }) => {
     let failed = 0;
     let firstError: string | null = null;
     await pool(count, concurrency, async (i) => {
       try {
-        idle.push(hold(await openSession(url, `idle-${process.pid}-${i}`)));
+        idle.push(bare ? await openBare(url) : hold(await openSession(url, `idle-${process.pid}-${i}`)));
       } catch (e) {
         failed += 1;
         firstError ??= e instanceof Error ? e.message : String(e);
