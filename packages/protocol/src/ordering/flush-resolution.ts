@@ -74,13 +74,14 @@ export const resolveFlush = (
   for (const s of [...senders].sort(comparePeerIds)) {
     const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : 0;
     let end = base;
-    while (union.has(messageId(s, end + 1))) {
-      end += 1;
-      const id = messageId(s, end);
-      messages.push({ id, frame: union.get(id) as DataFrame });
-    }
+    while (union.has(messageId(s, end + 1))) end += 1;
     ends.set(s, end);
-    for (const f of union.values()) if (f.sender === s && f.seq > end) dropped.push(f);
+    // Copies at or below `base` are listed too: a member that delivered nothing yet needs them.
+    const mine = [...union.values()].filter((f) => f.sender === s).sort((x, y) => x.seq - y.seq);
+    for (const f of mine) {
+      if (f.seq <= end) messages.push({ id: messageId(s, f.seq), frame: f });
+      else dropped.push(f);
+    }
   }
   dropped.sort((a, b) => comparePeerIds(a.sender, b.sender) || a.seq - b.seq);
 
