@@ -1,0 +1,42 @@
+// A reload shows the history from IndexedDB before the network is back, then
+// rejoins and continues with nothing lost and nothing twice.
+
+import { expect, test } from '../support/fixtures.ts';
+
+test('a reloaded tab shows cached history while offline, then catches up', async ({ user, makeUser, uniqueName }) => {
+  const group = uniqueName('reload');
+  const alice = user.tab;
+  await alice.createGroup(group, 'Total');
+  const bob = (await makeUser('Bob')).tab;
+  await bob.join(group);
+  for (let i = 1; i <= 3; i++) {
+    await alice.send(`alice ${i}`);
+    await bob.send(`bob ${i}`);
+  }
+  await expect(alice.messages(group)).toHaveCount(6);
+  const before = await alice.bodies(group);
+
+  // Keep the tracker out of reach after the reload: the page can only show what it stored.
+  let trackerReachable = false;
+  await alice.page.route('**/socket.io/**', (route) => (trackerReachable ? route.continue() : route.abort()));
+  await alice.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (trackerReachable) ws.connectToServer();
+    else ws.close();
+  });
+  await alice.page.reload();
+  await expect(alice.messages(group)).toHaveCount(6);
+  expect(await alice.bodies(group)).toEqual(before);
+  await expect(alice.page.getByRole('status').filter({ hasText: /^Online$/ })).toHaveCount(0);
+
+  // Bob keeps talking while Alice is away.
+  await bob.send('bob while away');
+
+  trackerReachable = true;
+  await alice.waitOnline();
+  await alice.expectJoined(group);
+  await expect(alice.messages(group).filter({ hasText: 'bob while away' })).toHaveCount(1);
+  await alice.send('alice is back');
+  for (const tab of [alice, bob]) await expect(tab.messages(group)).toHaveCount(8);
+  expect(await alice.bodies(group)).toEqual(await bob.bodies(group));
+  expect(new Set(await alice.bodies(group)).size).toBe(8);
+});

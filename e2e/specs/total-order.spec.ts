@@ -1,0 +1,37 @@
+// Concurrent bursts in a total-order group: every tab shows the same
+// messages in the same order, none twice. The README screenshot is taken here.
+
+import { join } from 'node:path';
+import { expect, test } from '../support/fixtures.ts';
+import { repoRoot } from '../support/environment.ts';
+
+/** Messages each tab sends at once: enough to interleave on the wire, few enough for a 2-core machine. */
+const BURST = 8;
+
+test('three users and a second tab send concurrent bursts and every page shows one order', async ({ user, makeUser, uniqueName }) => {
+  const group = uniqueName('total');
+  await user.tab.createGroup(group, 'Total');
+  const bob = await makeUser('Bob');
+  const carol = await makeUser('Carol');
+  const aliceTab2 = await user.openTab();
+  for (const tab of [bob.tab, carol.tab, aliceTab2]) await tab.join(group);
+  const tabs = [user.tab, bob.tab, carol.tab, aliceTab2];
+  for (const tab of tabs) await expect(tab.member(group, 'Carol')).toContainText('online');
+
+  await Promise.all(tabs.map(async (tab, t) => {
+    for (let i = 1; i <= BURST; i++) await tab.send(`${tab.userName}#${t}-${i}`);
+  }));
+
+  const total = BURST * tabs.length;
+  for (const tab of tabs) await expect(tab.messages(group)).toHaveCount(total);
+  const reference = await user.tab.bodies(group);
+  expect(new Set(reference).size).toBe(total);
+  for (const tab of tabs.slice(1)) expect(await tab.bodies(group)).toEqual(reference);
+  // Every message this tab sent reached the delivered state.
+  for (const tab of tabs) await expect(tab.log(group).getByText('pending')).toHaveCount(0);
+
+  // Two tabs with one name are one person (one key pair) on two sessions.
+  await expect(bob.tab.member(group, 'Alice')).toContainText('2 tabs');
+
+  await user.tab.page.screenshot({ path: join(repoRoot, 'docs/screenshot.png') });
+});

@@ -1,0 +1,121 @@
+// One tab of a user, driven the way a person would: only through roles and
+// accessible names from DESIGN §6 (the accessibility contract).
+
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type OrderingLabel = 'FIFO' | 'Total';
+
+export class ChatTab {
+  constructor(
+    readonly page: Page,
+    readonly userName: string,
+  ) {}
+
+  /** Opens the app and picks the display name (a second tab of a user picks the same name). */
+  async signIn(): Promise<void> {
+    await this.page.goto('/');
+    await this.page.getByRole('textbox', { name: 'Display name' }).fill(this.userName);
+    await this.page.getByRole('button', { name: 'Continue' }).click();
+    await this.waitOnline();
+  }
+
+  async waitOnline(): Promise<void> {
+    await expect(this.page.getByRole('status').filter({ hasText: /^Online$/ })).toBeVisible();
+  }
+
+  directory(): Locator {
+    return this.page.getByRole('list', { name: 'Groups' });
+  }
+
+  /** The directory listitem of a group (it contains the group's name). */
+  listed(group: string): Locator {
+    return this.directory().getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(group)}\\b`) });
+  }
+
+  async createGroup(name: string, ordering: OrderingLabel, password?: string): Promise<void> {
+    await this.page.getByRole('textbox', { name: 'Group name' }).fill(name);
+    await this.page.getByRole('radiogroup', { name: 'Ordering' }).getByRole('radio', { name: ordering }).check();
+    await this.page.getByRole('textbox', { name: 'Password', exact: true }).fill(password ?? '');
+    await this.page.getByRole('button', { name: 'Create' }).click();
+    await this.expectJoined(name);
+  }
+
+  /** Presses Join on a listed group, typing the password into its prompt when it asks for one. */
+  async pressJoin(group: string, password?: string): Promise<void> {
+    const item = this.listed(group);
+    await item.getByRole('button', { name: 'Join' }).click();
+    if (password !== undefined) {
+      await item.getByRole('textbox', { name: `Password for ${group}` }).fill(password);
+      await item.getByRole('button', { name: 'Join' }).click();
+    }
+  }
+
+  async join(group: string, password?: string): Promise<void> {
+    await this.pressJoin(group, password);
+    await this.expectJoined(group);
+  }
+
+  /** Joined: the group is in the nav, its log is open and its members list shows this user online. */
+  async expectJoined(group: string): Promise<void> {
+    await expect(this.navLink(group)).toBeVisible();
+    await expect(this.log(group)).toBeVisible();
+    await expect(this.member(group, this.userName)).toContainText('online');
+    await expect(this.page.getByRole('status').filter({ hasText: 'Joining' })).toHaveCount(0);
+  }
+
+  navLink(group: string): Locator {
+    return this.page.getByRole('navigation', { name: 'Joined groups' })
+      .getByRole('link', { name: new RegExp(`^${escape(group)}( \\d+ unread)?$`) });
+  }
+
+  async open(group: string): Promise<void> {
+    await this.navLink(group).click();
+    await expect(this.log(group)).toBeVisible();
+  }
+
+  /** The unread count shown inside the group's nav link (0 when none is shown). */
+  async unread(group: string): Promise<number> {
+    // The link's accessible name is "<group>" or "<group> <n> unread"; the ARIA snapshot shows it.
+    const snapshot = await this.navLink(group).ariaSnapshot();
+    const m = / (\d+) unread"?:?\s*$/m.exec(snapshot.split('\n')[0] ?? '');
+    return m ? Number(m[1]) : 0;
+  }
+
+  log(group: string): Locator {
+    return this.page.getByRole('log', { name: `Messages in ${group}` });
+  }
+
+  messages(group: string): Locator {
+    return this.log(group).getByRole('article');
+  }
+
+  /** Message bodies in the order the log shows them. */
+  async bodies(group: string): Promise<string[]> {
+    return this.messages(group).getByRole('paragraph').allTextContents();
+  }
+
+  members(group: string): Locator {
+    return this.page.getByRole('list', { name: `Members of ${group}` });
+  }
+
+  member(group: string, name: string): Locator {
+    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(name)}\\b`) });
+  }
+
+  /** Types a message and presses Enter (the open group receives it). */
+  async send(text: string): Promise<void> {
+    const box = this.page.getByRole('textbox', { name: 'Message' });
+    await box.fill(text);
+    await box.press('Enter');
+    await expect(box).toHaveValue('');
+  }
+
+  async leave(group: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Leave ${group}` }).click();
+    await expect(this.navLink(group)).toHaveCount(0);
+  }
+}
+
+export function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
