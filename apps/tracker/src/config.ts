@@ -43,10 +43,14 @@ export interface TrackerConfig {
   readonly signalRateLimit: RateLimit;
   /** Every other event per session: heartbeats, joins, reports. */
   readonly eventRateLimit: RateLimit;
+  /** Creates and joins that carry a password cost one scrypt (~50 ms of a core) each. */
+  readonly passwordRateLimit: RateLimit;
 }
 
 export const DEFAULT_SIGNAL_RATE_LIMIT: RateLimit = { burst: 500, perSecond: 200 };
 export const DEFAULT_EVENT_RATE_LIMIT: RateLimit = { burst: 100, perSecond: 30 };
+/** A person types a password a few times a minute at most; a script should not buy our CPU. */
+export const DEFAULT_PASSWORD_RATE_LIMIT: RateLimit = { burst: 5, perSecond: 1 };
 
 export const DEFAULT_WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
 
@@ -62,6 +66,7 @@ export const defaultConfig = (): TrackerConfig => ({
   webDist: DEFAULT_WEB_DIST,
   signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
   eventRateLimit: DEFAULT_EVENT_RATE_LIMIT,
+  passwordRateLimit: DEFAULT_PASSWORD_RATE_LIMIT,
 });
 
 export class ConfigError extends Error {

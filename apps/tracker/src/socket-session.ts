@@ -67,6 +67,7 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
   const { service, metrics, log, config } = d;
   const signalBucket = new TokenBucket(config.signalRateLimit, d.now());
   const eventBucket = new TokenBucket(config.eventRateLimit, d.now());
+  const passwordBucket = new TokenBucket(config.passwordRateLimit, d.now());
   let queue: Promise<void> = Promise.resolve();
   let queued = 0;
   const authTimer = setTimeout(() => {
@@ -185,7 +186,8 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       return;
     }
     const bucket = name === 'signal' ? signalBucket : eventBucket;
-    if (!bucket.take(d.now()) || queued >= MAX_QUEUED_EVENTS) {
+    const hashes = (name === 'group:create' || name === 'group:join') && hasPassword(payload);
+    if (!bucket.take(d.now()) || (hashes && !passwordBucket.take(d.now())) || queued >= MAX_QUEUED_EVENTS) {
       if (name === 'signal') metrics.dropped('rate-limited');
       reply(name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
       return;
@@ -265,3 +267,6 @@ async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSo
     if (d.now() > deadline) return false;
   }
 }
+
+const hasPassword = (payload: unknown): boolean =>
+  typeof payload === 'object' && payload !== null && typeof (payload as { password?: unknown }).password === 'string';

@@ -66,6 +66,23 @@ describe('directory', () => {
     a.close();
   });
 
+  it('rate-limits password guessing per session', async () => {
+    const owner = await connectClient(tracker.url, 'Owner');
+    const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'Vault', ordering: 'fifo', password: 'right' }));
+    const guesser = await connectClient(tracker.url, 'Guesser');
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await call(guesser.socket, 'group:join', { groupId: g.groupId, password: `guess${i}` });
+      codes.push(r.ok ? 'ok' : r.error.code);
+    }
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('wrong-password'));
+    expect(codes).toContain('rate-limited');
+    // Joining without a password costs no hash and is not limited by it.
+    expect(await call(guesser.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    owner.close();
+    guesser.close();
+  });
+
   it('keeps a group listed with 0 online after its last member leaves', async () => {
     const a = await connectClient(tracker.url);
     const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Outlives', ordering: 'fifo' }));

@@ -6,13 +6,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, JoinReply, Result } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { call, connectClient, connected, rawSocket, stats, startTestTracker, unwrap } from './helpers.ts';
+import { call, callWithin, connectClient, connected, rawSocket, stats, startTestTracker, unwrap } from './helpers.ts';
 import type { ClientSocket } from './helpers.ts';
 
 const EVENTS_PER_CLIENT = 1_100;
 const AUTHENTICATED_CLIENTS = 8;
 const ANONYMOUS_CLIENTS = 2;
 const SEED = 20261121;
+const FLOOD_ACK_TIMEOUT_MS = 60_000;
 
 const KNOWN = ['auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:join', 'group:links-ready', 'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat'];
 // socket.io-client refuses to emit these itself; they never reach a server from a real client.
@@ -65,13 +66,14 @@ async function flood(socket: ClientSocket, seed: number): Promise<{ acked: numbe
   const samples = fc.sample(event, { seed, numRuns: EVENTS_PER_CLIENT });
   const acks: Promise<Result<unknown>>[] = [];
   for (const e of samples) {
-    if (e.withAck) acks.push(call(socket, e.name, ...e.args));
+    // A whole flood queues behind one socket, on a machine other test suites share: wait long, not forever.
+    if (e.withAck) acks.push(callWithin(FLOOD_ACK_TIMEOUT_MS, socket, e.name, ...e.args));
     else (socket as unknown as { emit: (...a: unknown[]) => void }).emit(e.name, ...e.args);
   }
   const results = await Promise.all(acks);
   const malformedAcks = results.filter((r) => typeof r !== 'object' || r === null || typeof r.ok !== 'boolean' || (!r.ok && (typeof r.error.code !== 'string' || r.error.message.length < 5))).length;
   // Events of one socket are handled in order: this ack comes after all the un-acked ones.
-  await call(socket, 'heartbeat');
+  await callWithin(FLOOD_ACK_TIMEOUT_MS, socket, 'heartbeat');
   return { acked: results.length, malformedAcks };
 }
 

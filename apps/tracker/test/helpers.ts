@@ -43,7 +43,11 @@ export const newPeerId = (): PeerId => `p${randomBytes(8).toString('hex')}` as P
 
 /** Resolves with the ack; emits with any arguments so tests can send garbage too. */
 export function call<T = unknown>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {
-  return (socket as unknown as Socket).timeout(5_000).emitWithAck(event, ...args) as Promise<Result<T>>;
+  return callWithin<T>(5_000, socket, event, ...args);
+}
+
+export function callWithin<T = unknown>(timeoutMs: number, socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {
+  return (socket as unknown as Socket).timeout(timeoutMs).emitWithAck(event, ...args) as Promise<Result<T>>;
 }
 
 export function rawSocket(url: string, extra: Record<string, unknown> = {}): ClientSocket {
