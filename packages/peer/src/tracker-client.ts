@@ -10,7 +10,7 @@ import type {
   ChallengeReply, ClientToServerEvents, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
   MetricsReport, Ordering, PeerId, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
-import { asPeerId } from '@chorus/protocol';
+import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 import { Backoff } from './backoff.ts';
 import { Emitter } from './emitter.ts';
@@ -48,6 +48,10 @@ export interface TrackerClientOptions {
   readonly publicKey: string;
   /** Passed to socket.io-client (Node passes `transports: ['websocket']`). */
   readonly socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Defaults to ACK_TIMEOUT_MS. */
+  readonly ackTimeoutMs?: number;
+  /** Defaults to FIRST_CONNECT_TIMEOUT_MS. */
+  readonly firstConnectTimeoutMs?: number;
 }
 
 type ChorusSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -55,16 +59,6 @@ type ChorusSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isResult = (v: unknown): v is Result<unknown> =>
   isRecord(v) && (v.ok === true ? 'value' in v : v.ok === false && isRecord(v.error));
-
-const toBase64 = (bytes: Uint8Array): string => {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-};
-
-/** The exact text the tracker verifies (events.ts HelloPayload). */
-export const helloText = (nonce: string, peerId: string, name: string): string =>
-  `chorus-hello:${nonce}:${peerId}:${name}`;
 
 export class TrackerClient implements TrackerLink {
   readonly peerId: PeerId;
@@ -113,9 +107,10 @@ export class TrackerClient implements TrackerLink {
     }
     this.#closed = false;
     return new Promise<HelloReply>((resolve, reject) => {
+      const limit = this.#opts.firstConnectTimeoutMs ?? FIRST_CONNECT_TIMEOUT_MS;
       const timer = setTimeout(() => {
-        this.#settleFirst(new TrackerRequestError('unreachable', `The tracker at ${this.#opts.url} did not answer within ${FIRST_CONNECT_TIMEOUT_MS} ms.`));
-      }, FIRST_CONNECT_TIMEOUT_MS);
+        this.#settleFirst(new TrackerRequestError('unreachable', `The tracker at ${this.#opts.url} did not answer within ${limit} ms.`));
+      }, limit);
       this.#firstConnect = { resolve, reject, timer };
       this.#setState('connecting');
       const socket = this.#socket ?? this.#createSocket();
@@ -191,6 +186,10 @@ export class TrackerClient implements TrackerLink {
 
   // ---- internals ----
 
+  get #ackTimeoutMs(): number {
+    return this.#opts.ackTimeoutMs ?? ACK_TIMEOUT_MS;
+  }
+
   #createSocket(): ChorusSocket {
     const socket: ChorusSocket = io(this.#opts.url, {
       autoConnect: false,
@@ -246,14 +245,13 @@ export class TrackerClient implements TrackerLink {
   async #handshake(socket: ChorusSocket, generation: number): Promise<void> {
     const { name, publicKey, keyPair } = this.#opts;
     try {
-      const challenge = await this.#ackOf<ChallengeReply>(emitWithAck(socket, 'auth:challenge'), 'auth:challenge');
+      const challenge = await this.#ackOf<ChallengeReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:challenge'), 'auth:challenge');
       if (generation !== this.#generation) return;
       if (typeof challenge.nonce !== 'string') throw new TrackerRequestError('bad-reply', 'The tracker sent a challenge without a nonce.');
-      const text = helloText(challenge.nonce, this.peerId, name);
-      const sig = await crypto.subtle.sign({ name: 'Ed25519' }, keyPair.privateKey, new TextEncoder().encode(text));
+      const signature = await signText(keyPair.privateKey, helloSigningText(challenge.nonce, this.peerId, name));
       if (generation !== this.#generation) return;
-      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature: toBase64(new Uint8Array(sig)) };
-      const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, 'auth:hello', payload), 'auth:hello');
+      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature };
+      const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload), 'auth:hello');
       if (generation !== this.#generation) return;
       this.#hello = hello;
       if (Array.isArray(hello.directory)) this.#directory = hello.directory;
@@ -323,7 +321,7 @@ export class TrackerClient implements TrackerLink {
     try {
       res = await pending;
     } catch {
-      throw new TrackerRequestError('timeout', `The tracker did not answer '${event}' within ${ACK_TIMEOUT_MS} ms.`);
+      throw new TrackerRequestError('timeout', `The tracker did not answer '${event}' within ${this.#ackTimeoutMs} ms.`);
     }
     if (!isResult(res)) throw new TrackerRequestError('bad-reply', `The tracker answered '${event}' with something that is not a result.`);
     if (!res.ok) {
@@ -345,12 +343,12 @@ export class TrackerClient implements TrackerLink {
     if (!socket || this.#state !== 'online') {
       return Promise.reject(new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`));
     }
-    return this.#ackOf<T>(emitWithAck(socket, event, payload), event);
+    return this.#ackOf<T>(emitWithAck(socket, this.#ackTimeoutMs, event, payload), event);
   }
 }
 
-const emitWithAck = (socket: ChorusSocket, event: keyof ClientToServerEvents, payload?: unknown): Promise<Result<never>> => {
-  const untyped = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+const emitWithAck = (socket: ChorusSocket, timeoutMs: number, event: keyof ClientToServerEvents, payload?: unknown): Promise<Result<never>> => {
+  const untyped = socket.timeout(timeoutMs) as unknown as {
     emitWithAck(ev: string, ...args: unknown[]): Promise<Result<never>>;
   };
   return payload === undefined ? untyped.emitWithAck(event) : untyped.emitWithAck(event, payload);
