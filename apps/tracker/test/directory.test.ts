@@ -70,13 +70,12 @@ describe('directory', () => {
     const owner = await connectClient(tracker.url, 'Owner');
     const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'Vault', ordering: 'fifo', password: 'right' }));
     const guesser = await connectClient(tracker.url, 'Guesser');
-    const codes: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = await call(guesser.socket, 'group:join', { groupId: g.groupId, password: `guess${i}` });
-      codes.push(r.ok ? 'ok' : r.error.code);
-    }
-    expect(codes.slice(0, 5)).toEqual(Array(5).fill('wrong-password'));
-    expect(codes).toContain('rate-limited');
+    // Sent at once: the bucket is checked on arrival, so slow hashing on a busy machine cannot refill it meanwhile.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(guesser.socket, 'group:join', { groupId: g.groupId, password: `guess${i}` })));
+    const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
+    expect(codes.filter((c) => c === 'wrong-password').length).toBeGreaterThanOrEqual(5);
+    expect(codes.filter((c) => c === 'rate-limited').length).toBeGreaterThanOrEqual(4);
+    expect(codes).not.toContain('ok');
     // Joining without a password costs no hash and is not limited by it.
     expect(await call(guesser.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
     owner.close();
