@@ -22,13 +22,20 @@ describe('FIFO engine', () => {
     expect(m.orders('b')).toEqual(m.orders('a'));
   });
 
-  it('refuses a message it already delivered and stays as it was', () => {
+  it('takes a duplicate of a recent message as a no-op and refuses a replay, staying as it was', () => {
     const m = EngineMesh.started('fifo', ['a', 'b']);
     const first = m.send('a', 'hello');
     m.run();
-    const before = snapshot(m, 'b');
-    const r = m.deliverFrame('a', 'b', first);
-    expect(r).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
+    let before = snapshot(m, 'b');
+    expect(m.deliverFrame('a', 'b', first)).toMatchObject({ deliveries: [], frames: [] }); // a resend racing the original
+    expect(m.deliverFrame('a', 'b', { ...first, sig: 'other' })).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
+    expect(snapshot(m, 'b')).toBe(before);
+    m.tick('a', 5); // both announce delivered counts: the message becomes stable and is forgotten
+    m.tick('b', 5);
+    m.run();
+    expect(m.engine('b').debugState().kept).toEqual([]);
+    before = snapshot(m, 'b');
+    expect(m.deliverFrame('a', 'b', first)).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
     expect(snapshot(m, 'b')).toBe(before);
     expect(m.bodies('b')).toEqual(['hello']);
   });

@@ -251,7 +251,11 @@ export class GroupEngine implements OrderingEngine {
     const st = this.senders.get(from);
     const next = st?.next ?? 1;
     const delivered = st?.delivered ?? 0;
-    if (f.seq <= delivered) return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered.`);
+    if (f.seq <= delivered) {
+      // A resend racing the original (link repair) is a harmless duplicate; anything older is a replay.
+      if (this.kept.get(messageId(from, f.seq))?.frame.sig === f.sig) return new OutputBuilder().build();
+      return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered.`);
+    }
     if (f.seq < next || st?.held.has(f.seq) === true) return new OutputBuilder().build(); // a resend we already hold: idempotent
     if (f.seq - next > MAX_HOLD_BACK_AHEAD)
       return reject('remote', 'too-many', `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`);
