@@ -357,7 +357,12 @@ export class GroupEngine implements OrderingEngine {
     const entry = this.queue.get(id);
     const st = this.senders.get(from);
     if (entry === undefined) {
-      if (f.seq <= (st?.delivered ?? 0)) return new OutputBuilder().build(); // delivered already: a resend
+      if (f.seq <= (st?.delivered ?? 0)) {
+        const agreed = this.kept.get(id)?.agreed;
+        if (agreed !== undefined && !samePriority(agreed, f.priority))
+          return reject('remote', 'bad-state', `${from} sent a final for message ${f.seq} that differs from the one it was delivered at.`);
+        return new OutputBuilder().build(); // delivered already: a resend
+      }
       if (st?.held.has(f.seq) !== true) return reject('remote', 'not-found', `FINAL for message ${f.seq} of ${from}, which never arrived.`);
       const early = this.earlyFinals.get(id);
       if (early !== undefined && !samePriority(early, f.priority)) return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
