@@ -3,8 +3,7 @@
 // number, so "history synced" means "durable in the joiner's store", not
 // "arrived on the wire". No Node imports: the browser bench page uses it too.
 import type { GroupId } from '@chorus/protocol';
-import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from '../../packages/peer/src/storage.ts';
-import { MemoryStore } from '../../packages/peer/src/memory-store.ts';
+import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from '@chorus/peer';
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
@@ -13,10 +12,6 @@ export class CountingStore implements MessageStore {
   private readonly waiters: { groupId: string; count: number; resolve: (at: number) => void }[] = [];
 
   constructor(private readonly inner: MessageStore) {}
-
-  static async overMemory(): Promise<CountingStore> {
-    return new CountingStore(new MemoryStore());
-  }
 
   /** Messages of the group durable in the inner store (counted here, synchronously). */
   stored(groupId: string): number { return this.ids.get(groupId)?.size ?? 0; }

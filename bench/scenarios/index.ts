@@ -1,6 +1,7 @@
 // The scenarios in the order they run and appear in BENCHMARKS.md.
 import type { BenchContext } from '../lib/context.ts';
 import type { ScenarioReport } from '../lib/report.ts';
+import { runBundle } from './bundle.ts';
 import { runLatency } from './latency.ts';
 import { runTrackerCapacity } from './tracker-capacity.ts';
 
@@ -13,4 +14,5 @@ export interface Scenario {
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
   { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
+  { name: 'bundle', title: '7. Bundle size', run: runBundle },
 ];
