@@ -29,8 +29,6 @@ export const TICK_MS = 100;
 export const METRICS_REPORT_MS = 30_000;
 /** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
 export const HISTORY_RETRY_MS = 5_000;
-/** Frames from view members buffered while a joiner syncs; past this a sender is misbehaving (or the sync is stuck). */
-export const MAX_SYNC_BUFFER = 20_000;
 /** Own sends waiting for a view (joining, view change). A UI that queues more is flooding. */
 export const MAX_OUTBOX = 1_000;
 
@@ -71,8 +69,6 @@ export interface GroupSessionOptions {
   readonly metricsReportMs?: number;
 }
 
-type Buffered = { readonly kind: 'frame'; readonly from: PeerId; readonly frame: EngineFrame } | { readonly kind: 'link'; readonly peer: PeerId };
-
 interface OutboxEntry {
   readonly text: string;
   readonly resolve: (m: ChatMessage) => void;
@@ -80,13 +76,15 @@ interface OutboxEntry {
 }
 
 interface SyncState {
-  /** The first view with us in it; installed once the sponsor's state is adopted. */
-  readonly view: View;
   /** Members that were in the group before us: the candidates for sponsor. */
   readonly oldMembers: ReadonlySet<PeerId>;
   sponsor: PeerId;
+  /** Where our own store ended when we joined: every fresh hand-over starts here again. */
+  readonly initialCursor: string | null;
   cursor: string | null;
   askedAt: number;
+  /** The sponsor's state from the last page, waiting until our engine has installed its view. */
+  state: JoinerState | null;
 }
 
 /** The lowest peerId sponsors (DESIGN §4): every member computes the same one without talking. */
@@ -115,9 +113,6 @@ export class GroupSession {
   #phase: SessionPhase = 'waiting';
   #installed: View | null = null;
   #lastTrackerViewId = -1;
-  /** Views from the tracker that arrived while we were still syncing, oldest first. */
-  #laterViews: View[] = [];
-  #buffer: Buffered[] = [];
   #sync: SyncState | null = null;
   /** Per link: the promise of the last inbound frame's handling (verification is async, order must hold). */
   readonly #chains = new Map<PeerId, Promise<void>>();
@@ -127,9 +122,15 @@ export class GroupSession {
   #pumping = false;
   /** Own messages sent but not delivered yet, for the pending → delivered switch. */
   readonly #pending = new Map<MessageId, ChatMessage>();
-  /** Sponsor side: the state each joiner gets, captured when the view that added it was installed. */
-  readonly #snapshots = new Map<PeerId, JoinerState>();
-  /** Sponsor side: requests that came before the view adding their joiner was installed here. */
+  /**
+   * Sponsor side: engine state captured at our last view install (or at our
+   * own adoption). Every delivered message it counts is in the store once the
+   * writer is flushed, so state and history handed over agree.
+   */
+  #handover: JoinerState | null = null;
+  /** Sponsor side: the hand-over a joiner's paging started with, kept until its last page went out. */
+  readonly #pinned = new Map<PeerId, JoinerState>();
+  /** Sponsor side: requests that came before we had state to hand over. */
   readonly #waitingRequests = new Map<PeerId, HistoryRequestFrame>();
 
   constructor(opts: GroupSessionOptions) {
@@ -209,20 +210,12 @@ export class GroupSession {
     if (!view.members.some((m) => m.peerId === this.self.peerId)) return;
     this.#lastTrackerViewId = view.viewId;
     this.#keys.learn(view.members);
-    switch (this.#phase) {
-      case 'waiting':
-        void this.#startSync(view);
-        return;
-      case 'syncing':
-        this.#laterViews.push(view);
-        this.#responsorIfGone(view);
-        return;
-      case 'member':
-        void this.#locked(() => {
-          this.#apply(this.#engine.installView(view, this.#now()), 'installing a view');
-        });
-        return;
-    }
+    if (this.#phase === 'waiting') void this.#startSync(view);
+    else if (this.#phase === 'syncing') this.#responsorIfGone(view);
+    // The engine installs at once (a joiner buffers frames until it adopts state) or starts a flush.
+    void this.#locked(() => {
+      this.#apply(this.#engine.installView(view, this.#now()), 'installing a view');
+    });
   }
 
   /**
@@ -266,20 +259,23 @@ export class GroupSession {
     joined.add(this.self.peerId);
     const oldMembers = new Set(view.members.map((m) => m.peerId).filter((p) => !joined.has(p)));
     const sponsor = lowest(oldMembers);
-    this.#setPhase('syncing');
     if (sponsor === null) {
-      // First in the group (or everyone before us is gone): nobody to learn from.
-      await this.#locked(() => this.#installFirst(view, null));
+      // First in the group (or everyone before us is gone): the engine starts with empty state.
+      this.#becomeMember();
       return;
     }
-    const sync: SyncState = { view, oldMembers, sponsor, cursor: null, askedAt: this.#now() };
+    this.#setPhase('syncing');
+    const sync: SyncState = { oldMembers, sponsor, initialCursor: null, cursor: null, askedAt: this.#now(), state: null };
     this.#sync = sync;
+    let cursor: string | null = null;
     try {
-      sync.cursor = await this.#opts.store.cursor(this.groupId);
+      cursor = await this.#opts.store.cursor(this.groupId);
     } catch (e) {
       this.#problem('store-failed', `Reading the local history cursor failed; asking for all history: ${errorMessage(e)}`);
     }
-    if (this.#sync === sync) this.#askHistory();
+    if (this.#sync !== sync) return;
+    this.#sync = { ...sync, initialCursor: cursor, cursor };
+    this.#askHistory();
   }
 
   #askHistory(): void {
@@ -291,7 +287,7 @@ export class GroupSession {
     });
   }
 
-  /** The sponsor left while we synced: ask the next-lowest old member that is still here. */
+  /** The sponsor left while we synced: ask the next-lowest old member that is still here, from the start. */
   #responsorIfGone(view: View): void {
     const sync = this.#sync;
     if (!sync) return;
@@ -299,17 +295,19 @@ export class GroupSession {
     if (present.has(sync.sponsor)) return;
     const next = lowest([...sync.oldMembers].filter((p) => present.has(p)));
     if (next === null) {
-      // No one who knew the group before us is left: take part with what we have.
-      void this.#locked(() => this.#installFirst(sync.view, null));
+      // No one who knew the group before us is left; the flush of this view starts the group afresh.
+      this.#becomeMember();
       return;
     }
     sync.sponsor = next;
+    sync.cursor = sync.initialCursor;
+    sync.state = null;
     this.#askHistory();
   }
 
   async #onHistoryPage(from: PeerId, page: HistoryResponseFrame, items: readonly HistoryItem[]): Promise<void> {
     const sync = this.#sync;
-    if (this.#phase !== 'syncing' || !sync || from !== sync.sponsor) {
+    if (this.#phase !== 'syncing' || !sync || from !== sync.sponsor || sync.state !== null) {
       // Usually the answer to a re-sent request after the sync finished: harmless, not counted.
       this.#problem('bad-state', 'Ignored a history page this peer no longer waits for.', from);
       return;
@@ -329,49 +327,76 @@ export class GroupSession {
       this.#askHistory();
       return;
     }
-    const state = page.state;
+    sync.state = page.state;
     await this.#writer.flush().catch(() => {});
-    await this.#locked(() => this.#installFirst(sync.view, state));
+    await this.#locked(() => this.#tryAdopt());
   }
 
-  /** Inside the lock: adopt the sponsor's state, install our first view, then replay what waited. */
-  #installFirst(view: View, state: JoinerState | null): void {
-    if (this.#phase === 'closed' || this.#phase === 'member') return;
-    this.#sync = null;
-    const now = this.#now();
-    if (state) this.#apply(this.#engine.adoptJoinerState(state), 'adopting the sponsor state');
-    this.#setPhase('member');
-    this.#apply(this.#engine.installView(view, now), 'installing the first view');
-    const buffered = this.#buffer;
-    this.#buffer = [];
-    for (const b of buffered) {
-      if (b.kind === 'frame') this.#apply(this.#engine.receive(b.from, b.frame, now), 'a frame', b.from);
-      else this.#apply(this.#engine.linkUp(b.peer, now), 'a link coming up');
+  /**
+   * Inside the lock: adopt the sponsor's state once our engine has installed
+   * the view it was taken in. If we are already past that view, the state is
+   * stale: ask again (the sponsor hands over its newer state).
+   */
+  #tryAdopt(): void {
+    const sync = this.#sync;
+    const state = sync?.state;
+    if (!sync || !state || this.#phase !== 'syncing') return;
+    const installed = this.#engine.view?.viewId ?? -1;
+    if (installed < state.viewId) return;
+    if (installed > state.viewId) {
+      sync.state = null;
+      sync.cursor = sync.initialCursor;
+      this.#askHistory();
+      return;
     }
-    const later = this.#laterViews.filter((v) => v.viewId > view.viewId);
-    this.#laterViews = [];
-    for (const v of later) this.#apply(this.#engine.installView(v, now), 'installing a view');
-    this.#pump();
+    const result = this.#engine.adoptJoinerState(state);
+    if (isRejection(result)) {
+      this.#rejected(sync.sponsor, result.error);
+      sync.state = null;
+      sync.cursor = sync.initialCursor;
+      this.#askHistory();
+      return;
+    }
+    this.#becomeMember();
+    this.#apply(result, 'adopting the sponsor state');
+    this.#takeHandover();
+  }
+
+  #becomeMember(): void {
+    this.#sync = null;
+    this.#setPhase('member');
+    queueMicrotask(() => this.#pump());
   }
 
   // ---- sponsor: answer a joiner's history requests ----
 
   async #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): Promise<void> {
-    const state = this.#snapshots.get(from);
-    if (!state) {
-      // The view that adds this joiner is not installed here yet; answer when it is.
+    const handover = this.#pinned.get(from) ?? (this.#phase === 'member' ? this.#handover : null);
+    if (!handover) {
+      // Still joining ourselves (or no view installed yet): answer once we have state.
       this.#waitingRequests.set(from, req);
       return;
     }
+    this.#pinned.set(from, handover);
     try {
       await this.#writer.flush();
-      const page = await readHistoryPage(this.#opts.store, this.groupId, state, req.cursor, req.limit, (m) =>
+      const page = await readHistoryPage(this.#opts.store, this.groupId, handover, req.cursor, req.limit, (m) =>
         this.#keys.publicKey(m.frame.sender),
       );
+      if (page.done) this.#pinned.delete(from);
       this.#transport.send(this.groupId, from, page);
     } catch (e) {
       this.#problem('store-failed', `Could not read history for a joiner: ${errorMessage(e)}`);
     }
+  }
+
+  /** Capture what a joiner would get now, and answer requests that waited for it. */
+  #takeHandover(): void {
+    if (this.#phase !== 'member') return;
+    this.#handover = this.#engine.joinerState();
+    const waiting = [...this.#waitingRequests];
+    this.#waitingRequests.clear();
+    for (const [peer, req] of waiting) void this.#onHistoryRequest(peer, req);
   }
 
   // ---- inbound frames: verify per link in order, then the engine ----
@@ -439,24 +464,15 @@ export class GroupSession {
   }
 
   #toEngine(from: PeerId, frame: EngineFrame): Promise<void> {
+    // Before adoption the engine buffers frames itself (and replays them when it adopts state).
     return this.#locked(() => {
-      if (this.#phase === 'member') {
-        this.#apply(this.#engine.receive(from, frame, this.#now()), 'a frame', from);
-        return;
-      }
-      if (this.#phase === 'closed') return;
-      if (this.#buffer.length >= MAX_SYNC_BUFFER) {
-        this.#rejected(from, { code: 'too-many', message: 'Too many frames while this peer is still joining.' });
-        return;
-      }
-      this.#buffer.push({ kind: 'frame', from, frame });
+      if (this.#phase !== 'closed') this.#apply(this.#engine.receive(from, frame, this.#now()), 'a frame', from);
     });
   }
 
   #onLinkUp(peer: PeerId): void {
     void this.#locked(() => {
-      if (this.#phase === 'member') this.#apply(this.#engine.linkUp(peer, this.#now()), 'a link coming up');
-      else if (this.#phase !== 'closed') this.#buffer.push({ kind: 'link', peer });
+      if (this.#phase !== 'closed') this.#apply(this.#engine.linkUp(peer, this.#now()), 'a link coming up');
     });
   }
 
@@ -464,7 +480,7 @@ export class GroupSession {
     if (this.#phase === 'syncing' && this.#sync && this.#now() - this.#sync.askedAt >= HISTORY_RETRY_MS) {
       this.#askHistory();
     }
-    if (this.#phase !== 'member') return;
+    if (this.#phase === 'closed' || this.#engine.view === null) return;
     void this.#locked(() => {
       this.#apply(this.#engine.tick(this.#now()), 'a tick');
     });
@@ -474,16 +490,17 @@ export class GroupSession {
   // ---- outbound: draft → sign → send, one message at a time ----
 
   #pump(): void {
-    if (this.#pumping || this.#outbox.length === 0 || this.#phase !== 'member') return;
+    // A joiner may draft as soon as a view is installed: the engine holds its DATA until it has state.
+    if (this.#pumping || this.#outbox.length === 0 || this.#phase === 'closed' || this.#engine.view === null) return;
     this.#pumping = true;
     void this.#locked(async () => {
       try {
-        while (this.#outbox.length > 0 && this.#phase === 'member') {
+        while (this.#outbox.length > 0 && this.#phase !== 'closed') {
           const entry = this.#outbox[0] as OutboxEntry;
           const draft = this.#engine.draft(entry.text, this.#now());
           if (isRejection(draft)) {
-            // The engine stops new multicasts during a view change: wait for the next install or tick.
-            if (draft.fault === 'local' && draft.error.code === 'bad-state') return;
+            // No view installed yet: wait for the first install (or the next tick).
+            if (draft.fault === 'local' && draft.error.code === 'bad-state' && this.#engine.view === null) return;
             this.#outbox.shift();
             entry.reject(new ChorusError(draft.error.code, draft.error.message));
             continue;
@@ -574,30 +591,22 @@ export class GroupSession {
   }
 
   #onInstalled(view: View): void {
-    const previous = this.#installed;
     this.#installed = view;
     const at = this.#now();
     for (const c of view.changes) {
       this.#events.emit('system', { groupId: this.groupId, at, peerId: c.peerId, name: this.memberName(c.peerId), change: c.change });
     }
     const present = new Set(view.members.map((m) => m.peerId));
-    for (const p of [...this.#snapshots.keys()]) if (!present.has(p)) this.#snapshots.delete(p);
+    for (const p of [...this.#pinned.keys()]) if (!present.has(p)) this.#pinned.delete(p);
     for (const p of [...this.#waitingRequests.keys()]) if (!present.has(p)) this.#waitingRequests.delete(p);
-    if (previous) {
-      const before = new Set(previous.members.map((m) => m.peerId));
-      const state = this.#engine.joinerState();
-      for (const m of view.members) {
-        if (before.has(m.peerId) || m.peerId === this.self.peerId) continue;
-        this.#snapshots.set(m.peerId, state);
-        const waiting = this.#waitingRequests.get(m.peerId);
-        if (waiting) {
-          this.#waitingRequests.delete(m.peerId);
-          void this.#onHistoryRequest(m.peerId, waiting);
-        }
-      }
-    }
+    this.#takeHandover();
     this.#events.emit('view', view);
-    // Sends that waited for the view change go out now (after this step's lock is released).
+    if (this.#phase === 'syncing') {
+      this.#responsorIfGone(view);
+      // After the lock is released: the state may be for exactly this view.
+      void this.#locked(() => this.#tryAdopt());
+    }
+    // Sends that waited for a view go out now (after this step's lock is released).
     queueMicrotask(() => this.#pump());
   }
 

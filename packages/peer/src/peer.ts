@@ -1,0 +1,462 @@
+// The Peer facade (api.ts ChorusPeer): one identity, one tracker link, one
+// transport, and a GroupSession per joined group. Owns the join sequence
+// (tracker join → links to every member → links-ready → history sync), the
+// re-sync after a tracker reconnect, routing tracker notices to sessions and
+// carrying out `/` commands. Ordering, signatures and history live in the
+// session and below; sockets and data channels in the tracker client and mesh.
+
+import {
+  createEngine, exportPublicKey, generateIdentity,
+  type GroupId, type GroupSummary, type MemberInfo, type Ordering, type PeerId, type View,
+} from '@chorus/protocol';
+import type {
+  ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
+} from './api.ts';
+import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
+import { isCommandError, parseCommand, resolveGroup } from './commands.ts';
+import { Emitter } from './emitter.ts';
+import { chatFromStored, GroupSession } from './group-session.ts';
+import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
+import { MemoryStore } from './memory-store.ts';
+import type { MessageStore, StoredMessage } from './storage.ts';
+import type { TrackerLink } from './tracker-link.ts';
+import type { Transport } from './transport.ts';
+
+/**
+ * How long a joiner waits for data channels to every member before giving
+ * up. ICE through STUN/TURN takes a few seconds at worst; the mesh's own
+ * connect timeout is 10 s, so this leaves it room for one retry.
+ */
+export const LINKS_READY_TIMEOUT_MS = 25_000;
+/** A history() call without a limit returns at most this many messages (the newest). */
+export const DEFAULT_HISTORY_LIMIT = 1_000;
+/** Page size when reading a group's whole history out of the store. */
+const STORE_PAGE = 500;
+
+export interface PeerIdentity {
+  readonly keyPair: CryptoKeyPair;
+  /** Raw public key, base64; derived from the key pair when left out. */
+  readonly publicKey?: string;
+}
+
+export interface CreatePeerOptions {
+  readonly name: string;
+  /** Tracker to connect to when no `tracker` is given (socket.io-client). */
+  readonly trackerUrl?: string;
+  readonly tracker?: TrackerLink;
+  /** Data channels; a WebRTC mesh over the tracker when left out. */
+  readonly transport?: Transport;
+  /** `@roamhq/wrtc` in Node, for the default mesh. */
+  readonly wrtc?: object;
+  readonly store?: MessageStore;
+  readonly keyStore?: KeyStore;
+  /** Use this key pair instead of the key store's one for `name`. Must match an injected tracker's. */
+  readonly identity?: PeerIdentity;
+  readonly now?: () => number;
+  readonly linksReadyTimeoutMs?: number;
+}
+
+interface GroupEntry {
+  summary: GroupSummary;
+  status: GroupStatus;
+  readonly session: GroupSession;
+  view: View | null;
+  /** Everyone seen in a view of this group, for the members panel (online = in the current view). */
+  readonly known: Map<PeerId, MemberInfo>;
+  /** Phase-one joiners the tracker told us about: we keep links to them too. */
+  readonly joiners: Map<PeerId, MemberInfo>;
+  /** Resolves when the session is a full member (history synced). */
+  member: Promise<void>;
+  readonly unsubscribe: (() => void)[];
+}
+
+export function createPeer(opts: CreatePeerOptions): ChorusPeer {
+  return new Peer(opts);
+}
+
+class Peer implements ChorusPeer {
+  readonly peerId: PeerId;
+  readonly name: string;
+  readonly #opts: CreatePeerOptions;
+  readonly #events = new Emitter<{ [K in keyof PeerEventMap]: (value: PeerEventMap[K]) => void }>((e) =>
+    console.error('peer listener failed', e),
+  );
+  readonly #store: MessageStore;
+  readonly #ownsStore: boolean;
+  readonly #now: () => number;
+  readonly #groups = new Map<GroupId, GroupEntry>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #tracker: TrackerLink | null;
+  #transport: Transport | null;
+  #self: MemberInfo | null = null;
+  #privateKey: CryptoKey | null = null;
+  #connecting: Promise<void> | null = null;
+  #readyOnce = false;
+  #closed = false;
+
+  constructor(opts: CreatePeerOptions) {
+    this.#opts = opts;
+    this.name = opts.name;
+    this.#tracker = opts.tracker ?? null;
+    this.#transport = opts.transport ?? null;
+    this.peerId = opts.tracker?.peerId ?? opts.transport?.self ?? randomPeerId();
+    this.#ownsStore = opts.store === undefined;
+    this.#store = opts.store ?? new MemoryStore();
+    this.#now = opts.now ?? Date.now;
+    if (opts.tracker && opts.transport && opts.transport.self !== opts.tracker.peerId)
+      throw new ChorusError('bad-state', 'The transport and the tracker link belong to different peer sessions.');
+  }
+
+  // ---- connection ----
+
+  connect(): Promise<void> {
+    this.#connecting ??= this.#connect().catch((e: unknown) => {
+      this.#connecting = null;
+      throw e;
+    });
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) throw new ChorusError('bad-state', 'This peer is closed.');
+    const keyPair = this.#opts.identity?.keyPair ??
+      (await loadOrCreateKeyPair(this.#opts.keyStore ?? new MemoryKeyStore(), this.name, () => generateIdentity()));
+    const publicKey = this.#opts.identity?.publicKey ?? (await exportPublicKey(keyPair.publicKey));
+    this.#privateKey = keyPair.privateKey;
+    this.#self = { peerId: this.peerId, name: this.name, publicKey };
+    if (!this.#tracker) {
+      if (this.#opts.trackerUrl === undefined) throw new ChorusError('missing-field', 'Give createPeer a trackerUrl or a tracker.');
+      const { TrackerClient } = await import('./tracker-client.ts');
+      this.#tracker = new TrackerClient({ url: this.#opts.trackerUrl, name: this.name, peerId: this.peerId, keyPair, publicKey });
+    }
+    const tracker = this.#tracker;
+    this.#unsubscribe.push(
+      tracker.on('connection', (state) => this.#events.emit('connection', state)),
+      tracker.on('directory', (groups) => this.#events.emit('directory', groups)),
+      tracker.on('ready', () => this.#onReady()),
+      tracker.on('view', (view) => this.#onView(view)),
+      tracker.on('joining', (n) => this.#onJoining(n.groupId, n.peer)),
+      tracker.on('removed', (n) => void this.#onRemoved(n.groupId, n.reason)),
+      tracker.on('error', (n) => this.#events.emit('error', { code: n.code, message: n.message })),
+    );
+    if (!this.#transport) {
+      const { WebRtcMesh } = await import('./mesh/webrtc-mesh.ts');
+      this.#transport = new WebRtcMesh({ tracker, ...(this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc }) });
+    }
+    this.#events.emit('connection', 'connecting');
+    await tracker.connect();
+  }
+
+  #need(): { tracker: TrackerLink; transport: Transport; self: MemberInfo; privateKey: CryptoKey } {
+    if (this.#closed) throw new ChorusError('bad-state', 'This peer is closed.');
+    if (!this.#tracker || !this.#transport || !this.#self || !this.#privateKey)
+      throw new ChorusError('bad-state', 'Call connect() first.');
+    return { tracker: this.#tracker, transport: this.#transport, self: this.#self, privateKey: this.#privateKey };
+  }
+
+  directory(): readonly GroupSummary[] {
+    return this.#tracker?.directory ?? [];
+  }
+
+  groups(): readonly JoinedGroup[] {
+    return [...this.#groups.values()].map((e) => this.#joined(e));
+  }
+
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
+    return this.#need().tracker.createGroup(name, ordering, password);
+  }
+
+  // ---- joining ----
+
+  async join(groupId: GroupId, password?: string): Promise<JoinedGroup> {
+    const { tracker, transport, self, privateKey } = this.#need();
+    const existing = this.#groups.get(groupId);
+    if (existing && (existing.status === 'member' || existing.status === 'joining')) {
+      await existing.member;
+      return this.#joined(existing);
+    }
+    const reply = await tracker.join(groupId, password);
+    const session = new GroupSession({
+      groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name,
+      engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId }),
+      reportMetrics: (r) => this.#tracker?.reportMetrics(r),
+      now: this.#now,
+    });
+    const entry: GroupEntry = {
+      summary: reply.group, status: 'joining', session, view: null, known: new Map(), joiners: new Map(),
+      member: Promise.resolve(), unsubscribe: [],
+    };
+    entry.member = new Promise<void>((resolve, reject) => {
+      entry.unsubscribe.push(
+        session.on('phase', (phase) => {
+          if (phase === 'member') resolve();
+          if (phase === 'closed') reject(new ChorusError('bad-state', 'The group was closed before the join finished.'));
+        }),
+      );
+    });
+    entry.member.catch(() => {});
+    entry.unsubscribe.push(
+      session.on('message', (m) => this.#events.emit('message', m)),
+      session.on('system', (line) => this.#events.emit('system', line)),
+      session.on('view', (view) => {
+        entry.view = view;
+        this.#emitGroup(entry);
+      }),
+      session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
+    );
+    this.#groups.set(groupId, entry);
+    for (const m of reply.view.members) entry.known.set(m.peerId, m);
+    for (const m of reply.view.members) session.noteJoining(m);
+    this.#emitGroup(entry);
+    try {
+      await this.#enterMesh(entry, reply.view, tracker, transport);
+      await entry.member;
+    } catch (e) {
+      await this.#dropGroup(entry, 'left');
+      tracker.leave(groupId).catch(() => {});
+      throw e;
+    }
+    entry.status = 'member';
+    this.#emitGroup(entry);
+    return this.#joined(entry);
+  }
+
+  /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
+  async #enterMesh(entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
+    const groupId = entry.summary.groupId;
+    this.#setLinks(entry, view.members);
+    const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
+    await this.#waitForLinks(groupId, others, transport);
+    const installed = await tracker.linksReady(groupId);
+    this.#onView(installed);
+  }
+
+  #waitForLinks(groupId: GroupId, peers: readonly PeerId[], transport: Transport): Promise<void> {
+    const timeoutMs = this.#opts.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS;
+    return new Promise<void>((resolve, reject) => {
+      const check = (): boolean => {
+        const open = new Set(transport.openPeers(groupId));
+        return peers.every((p) => open.has(p));
+      };
+      if (check()) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        off();
+        const open = new Set(transport.openPeers(groupId));
+        const missing = peers.filter((p) => !open.has(p));
+        reject(new ChorusError('timeout', `No data channel to ${missing.length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.`));
+      }, timeoutMs);
+      const off = transport.on('link', (g) => {
+        if (g !== groupId || !check()) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  #setLinks(entry: GroupEntry, members: readonly MemberInfo[]): void {
+    const peers = new Map<PeerId, MemberInfo>();
+    for (const m of members) peers.set(m.peerId, m);
+    for (const [p, m] of entry.joiners) peers.set(p, m);
+    peers.delete(this.peerId);
+    this.#transport?.setPeers(entry.summary.groupId, [...peers.values()]);
+  }
+
+  // ---- tracker notices ----
+
+  #onView(view: View): void {
+    const entry = this.#groups.get(view.groupId);
+    if (!entry || entry.status === 'left' || entry.status === 'removed') return;
+    if (entry.view === null || view.viewId > entry.view.viewId) entry.view = view;
+    for (const m of view.members) {
+      entry.known.set(m.peerId, m);
+      entry.joiners.delete(m.peerId);
+    }
+    entry.summary = { ...entry.summary, online: view.members.length };
+    this.#setLinks(entry, view.members);
+    entry.session.onTrackerView(view);
+    this.#emitGroup(entry);
+  }
+
+  #onJoining(groupId: GroupId, peer: MemberInfo): void {
+    const entry = this.#groups.get(groupId);
+    if (!entry || peer.peerId === this.peerId) return;
+    entry.joiners.set(peer.peerId, peer);
+    entry.session.noteJoining(peer);
+    this.#setLinks(entry, entry.view?.members ?? []);
+  }
+
+  async #onRemoved(groupId: GroupId, reason: 'left' | 'failed' | 'evicted'): Promise<void> {
+    const entry = this.#groups.get(groupId);
+    if (!entry) return;
+    this.#events.emit('system', { groupId, at: this.#now(), peerId: this.peerId, name: this.name, change: reason });
+    await this.#dropGroup(entry, 'removed');
+  }
+
+  /** After every reconnect: fetch each open group's view again; re-join groups the tracker forgot. */
+  #onReady(): void {
+    if (!this.#readyOnce) {
+      this.#readyOnce = true;
+      return;
+    }
+    for (const entry of this.#groups.values()) {
+      if (entry.status === 'member') void this.#resync(entry);
+    }
+  }
+
+  async #resync(entry: GroupEntry): Promise<void> {
+    const groupId = entry.summary.groupId;
+    const tracker = this.#tracker;
+    const transport = this.#transport;
+    if (!tracker || !transport) return;
+    try {
+      this.#onView(await tracker.view(groupId));
+      return;
+    } catch (e) {
+      if (errorCode(e) !== 'not-member' && errorCode(e) !== 'not-found') {
+        this.#events.emit('error', { groupId, code: errorCode(e), message: `Re-syncing the group failed: ${errorMessage(e)}` });
+        return;
+      }
+    }
+    // The tracker no longer lists us (it restarted, or declared us failed while we were away): join again.
+    try {
+      const reply = await tracker.join(groupId);
+      for (const m of reply.view.members) entry.session.noteJoining(m);
+      await this.#enterMesh(entry, reply.view, tracker, transport);
+    } catch (e) {
+      this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not re-join after reconnecting: ${errorMessage(e)}` });
+      await this.#dropGroup(entry, 'removed');
+    }
+  }
+
+  async #dropGroup(entry: GroupEntry, status: 'left' | 'removed'): Promise<void> {
+    if (entry.status === 'left' || entry.status === 'removed') return;
+    entry.status = status;
+    const groupId = entry.summary.groupId;
+    this.#transport?.close(groupId);
+    await entry.session.close(status === 'left' ? 'You left the group.' : 'This peer was removed from the group.');
+    for (const u of entry.unsubscribe) u();
+    this.#emitGroup(entry);
+    if (this.#groups.get(groupId) === entry) this.#groups.delete(groupId);
+  }
+
+  // ---- messages ----
+
+  async leave(groupId: GroupId): Promise<void> {
+    const entry = this.#groups.get(groupId);
+    if (!entry) throw new ChorusError('not-member', 'This peer is not in that group.');
+    const tracker = this.#tracker;
+    // Report the final numbers (session.close does) before the tracker forgets us.
+    await this.#dropGroup(entry, 'left');
+    await tracker?.leave(groupId).catch((e: unknown) => {
+      this.#events.emit('error', { groupId, code: errorCode(e), message: `The tracker did not confirm the leave: ${errorMessage(e)}` });
+    });
+  }
+
+  send(groupId: GroupId, text: string): Promise<ChatMessage> {
+    const entry = this.#groups.get(groupId);
+    if (!entry) return Promise.reject(new ChorusError('not-member', 'Join the group before sending to it.'));
+    return entry.session.send(text);
+  }
+
+  async history(groupId: GroupId, opts: { readonly since?: number; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {
+    const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
+    await this.#groups.get(groupId)?.session.flushStore().catch(() => {});
+    if (opts.since !== undefined) return (await this.#store.since(groupId, opts.since, limit)).map(chatFromStored);
+    const all: StoredMessage[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.#store.page(groupId, { after, limit: STORE_PAGE });
+      all.push(...page.items);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    return all.slice(-limit).map(chatFromStored);
+  }
+
+  metrics(groupId: GroupId): GroupMetrics | null {
+    return this.#groups.get(groupId)?.session.metrics() ?? null;
+  }
+
+  // ---- commands ----
+
+  async command(line: string, current: GroupId | null): Promise<CommandResult> {
+    const cmd = parseCommand(line);
+    if (isCommandError(cmd)) return { kind: 'error', message: cmd.error.message };
+    try {
+      switch (cmd.kind) {
+        case 'groups':
+          return { kind: 'groups', groups: this.directory() };
+        case 'quit':
+          await this.close();
+          return { kind: 'quit' };
+        case 'members': {
+          const groupId = this.#resolve(cmd.group, current, this.directory());
+          return { kind: 'members', groupId, members: await this.#need().tracker.members(groupId) };
+        }
+        case 'join': {
+          const groupId = this.#resolve(cmd.group, current, this.directory());
+          await this.join(groupId);
+          return { kind: 'joined', groupId };
+        }
+        case 'switch': {
+          const joined = [...this.#groups.values()].map((e) => e.summary);
+          return { kind: 'switched', groupId: this.#resolve(cmd.group, current, joined, 'You have not joined') };
+        }
+        case 'leave': {
+          const joined = [...this.#groups.values()].map((e) => e.summary);
+          const groupId = this.#resolve(cmd.group, current, joined, 'You have not joined');
+          await this.leave(groupId);
+          return { kind: 'left', groupId };
+        }
+      }
+    } catch (e) {
+      return { kind: 'error', message: errorMessage(e) };
+    }
+  }
+
+  #resolve(ref: string | null, current: GroupId | null, among: readonly GroupSummary[], missing = 'There is no'): GroupId {
+    if (ref === null) {
+      if (current === null) throw new ChorusError('missing-field', 'Which group? Open one or name it after the command.');
+      return current;
+    }
+    const id = resolveGroup(ref, among);
+    if (id === null) throw new ChorusError('not-found', `${missing} group called "${ref}".`);
+    return id;
+  }
+
+  on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
+    return this.#events.on(event, listener as never);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const groups = [...this.#groups.keys()];
+    for (const g of groups) await this.leave(g).catch(() => {});
+    this.#closed = true;
+    for (const u of this.#unsubscribe) u();
+    this.#transport?.close();
+    await this.#tracker?.close().catch(() => {});
+    if (this.#ownsStore) await this.#store.close();
+    this.#events.emit('connection', 'offline');
+  }
+
+  // ---- plain-data views for UIs ----
+
+  #joined(e: GroupEntry): JoinedGroup {
+    const online = new Set(e.view?.members.map((m) => m.peerId) ?? []);
+    const members: MemberState[] = [...e.known.values()].map((m) => ({ ...m, online: online.has(m.peerId) }));
+    return {
+      groupId: e.summary.groupId, name: e.summary.name, ordering: e.summary.ordering, status: e.status,
+      view: e.session.view ?? e.view, members,
+    };
+  }
+
+  #emitGroup(e: GroupEntry): void {
+    this.#events.emit('group', this.#joined(e));
+  }
+}
+
