@@ -77,8 +77,15 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
 
   http.on('request', httpHandler({
     ready: () => ready,
-    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    stats: async () => ({ nodeId, ...metrics.toJSON(), directory: await service.directory() }),
+    // directory() refreshes the group and member gauges before they are read.
+    metricsText: async () => {
+      await service.directory();
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    stats: async () => {
+      const directory = await service.directory();
+      return { nodeId, ...metrics.toJSON(), directory };
+    },
     webDist,
   }));
 
