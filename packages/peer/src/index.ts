@@ -20,3 +20,9 @@ export { MemoryNetwork, MemoryTransport, type MemoryNetworkOptions } from './mem
 export { MemoryTracker, MemoryTrackerLink } from './memory-tracker.ts';
 export { Emitter } from './emitter.ts';
 export { IdbStore, IdbKeyStore, IDB_NAME, IDB_VERSION, IDB_WRITE_BATCH_MS, IDB_WRITE_RETRY_MS, type IdbStoreOptions, type IdentityRecord, type StoreProblem, type StoreProblemKind } from './idb-store.ts';
+export { TrackerClient, TrackerRequestError, ACK_TIMEOUT_MS, FIRST_CONNECT_TIMEOUT_MS, type TrackerClientOptions } from './tracker-client.ts';
+export { WebRtcMesh, type WebRtcMeshOptions } from './mesh/webrtc-mesh.ts';
+export { wireCodec, type FrameCodec, type FrameDecoder, type DecodeResult } from './mesh/frame-codec.ts';
+export { HIGH_WATER_BYTES, LOW_WATER_BYTES } from './mesh/outbound-queue.ts';
+export { CONNECT_TIMEOUT_MS } from './mesh/pair-link.ts';
+export { Backoff, type BackoffOptions } from './backoff.ts';
