@@ -182,6 +182,7 @@ describe('ChunkAssembler', () => {
     const r = a.push(ALICE, chunk('extra', 0, 2, 'a'), 0);
     expect(r.ok || r.error.code).toBe('too-many');
     expect(value(a.push(BOB, chunk('f0', 0, 2, 'b'), 0))).toBeNull();
+    expect(value(a.push(ALICE, chunk('single', 0, 1, 'whole'), 0))).toBe('whole');
     expect(value(a.push(ALICE, chunk('f0', 1, 2, 'z'), 0))).toBe('az');
   });
 

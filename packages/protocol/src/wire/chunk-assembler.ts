@@ -45,6 +45,11 @@ export class ChunkAssembler {
       return this.#fail(from, id, 'bad-type', `Chunk index ${index} is outside 0..${count - 1}.`);
     const peer = this.#partials.get(from) ?? new Map<string, PartialFrame>();
     let partial = peer.get(id);
+    if (partial === undefined && count === 1) {
+      // A one-chunk frame needs no bookkeeping, so the in-flight cap does not apply to it.
+      if (utf8ByteLength(part) > this.#maxFrameBytes) return err('too-large', `Chunk ${id} is over ${this.#maxFrameBytes} bytes.`);
+      return ok(part);
+    }
     if (partial === undefined) {
       if (peer.size >= this.#maxOutstanding)
         return err('too-many', `Peer already has ${peer.size} chunked frames in flight; the limit is ${this.#maxOutstanding}.`);
