@@ -70,5 +70,19 @@ describe('link repair and stability', () => {
     expect(m.pending('b', 'a')).toEqual([]);
     m.tick('b', 10 + HWM_INTERVAL_MS);
     expect(m.pending('b', 'a').map((f) => f.t)).toEqual(['hwm']);
+    // once every member has announced its final counts, the group falls quiet
+    for (const t of [5_000, 6_000]) for (const id of ['a', 'b', 'c']) m.tick(id, t);
+    m.run();
+    for (const id of ['a', 'b', 'c']) expect(m.engine(id).debugState().kept, id).toEqual([]);
+    for (const id of ['a', 'b', 'c']) m.tick(id, 20_000);
+    for (const from of ['a', 'b', 'c']) for (const to of ['a', 'b', 'c']) expect(m.pending(from, to)).toEqual([]);
+  });
+
+  it('a periodic announcement does not make the sender resend what is still in flight', () => {
+    const m = EngineMesh.started('fifo', ['a', 'b']);
+    m.send('a', 'a1');
+    m.tick('b', 1); // b announces it has nothing from a, while a1 is still on its way
+    m.step('b', 'a');
+    expect(m.pending('a', 'b').map((f) => f.t)).toEqual(['data']); // only the original
   });
 });

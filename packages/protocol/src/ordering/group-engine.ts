@@ -36,7 +36,7 @@ import { flushParticipants } from './view-membership.ts';
 export const MAX_HOLD_BACK_AHEAD = 10_000;
 /** Frames of views we have not installed yet that we keep: bounds memory a peer can make us spend. */
 export const MAX_BUFFERED_FRAMES = 10_000;
-/** How often `tick` announces delivered counts while something is unstable: stability within a second keeps resend buffers small at the cost of one tiny frame per member per second. */
+/** At most how often `tick` announces changed delivered counts: stability within a second keeps resend buffers small, and batching keeps it to one tiny frame per member per second under load. */
 export const HWM_INTERVAL_MS = 1_000;
 
 interface SenderState {
@@ -105,6 +105,7 @@ export interface EngineDebugState {
   readonly kept: readonly string[];
   readonly peerDelivered: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly buffered: number;
+  readonly repairing: readonly string[];
   readonly flushReports: readonly string[];
   /** Sum of every hold-back structure: must reach 0 once faults heal (L2). */
   readonly holdBackSize: number;
@@ -139,6 +140,10 @@ export class GroupEngine implements OrderingEngine {
   private future: Buffered[] = [];
   private flush: FlushState | null = null;
   private lastHwmAt: number | null = null;
+  /** Delivered counts as last announced to the view; null = announce in this view. */
+  private lastAnnounced: string | null = null;
+  /** Peers whose link came back: their next hwm tells us what to resend (a periodic one does not). */
+  private readonly repairing = new Set<PeerId>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
   private clock = 0;
 
@@ -412,6 +417,11 @@ export class GroupEngine implements OrderingEngine {
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const out = new OutputBuilder();
     this.notePeerDelivered(from, f.delivered);
+    if (!this.repairing.delete(from)) {
+      // A periodic announcement only teaches stability; resending on it would duplicate frames still in flight.
+      this.pruneStable();
+      return out.build();
+    }
     const theirs = f.delivered[this.self] ?? 0;
     // Our own messages they lack, with the FINAL when we know it.
     const ownFrames: { frame: DataFrame; agreed: Priority | null }[] = [];
@@ -461,7 +471,10 @@ export class GroupEngine implements OrderingEngine {
 
   linkUp(peer: PeerId, _now: number): EngineResult {
     const out = new OutputBuilder();
-    if (this.installed !== null && this.adopted && peer !== this.self) out.frames.push({ to: peer, frame: this.hwmFrame() });
+    if (this.installed !== null && this.adopted && peer !== this.self && this.members.has(peer)) {
+      this.repairing.add(peer);
+      out.frames.push({ to: peer, frame: this.hwmFrame() });
+    }
     return out.build();
   }
 
@@ -473,9 +486,15 @@ export class GroupEngine implements OrderingEngine {
       this.deliverReady(out);
     }
     const due = this.lastHwmAt === null || now - this.lastHwmAt >= HWM_INTERVAL_MS;
-    if (due && this.installed !== null && this.adopted && this.flush === null && this.kept.size > 0 && this.members.size > 1) {
-      this.lastHwmAt = now;
-      out.frames.push({ to: 'all', frame: this.hwmFrame() });
+    if (due && this.installed !== null && this.adopted && this.flush === null && this.members.size > 1) {
+      // Announce only when our counts changed: the group falls quiet once everyone has said its last word.
+      const counts = this.hwmFrame();
+      const text = JSON.stringify(counts.delivered);
+      if (text !== this.lastAnnounced) {
+        this.lastHwmAt = now;
+        this.lastAnnounced = text;
+        out.frames.push({ to: 'all', frame: counts });
+      }
     }
     return out.build();
   }
@@ -613,6 +632,8 @@ export class GroupEngine implements OrderingEngine {
     this.installed = view;
     this.members = new Set(view.members.map((m) => m.peerId));
     for (const p of [...this.peerDelivered.keys()]) if (!this.members.has(p)) this.peerDelivered.delete(p);
+    for (const p of [...this.repairing]) if (!this.members.has(p)) this.repairing.delete(p);
+    this.lastAnnounced = null; // new members (and the survivors' pruning) need our counts once in this view
     out.events.push({ type: 'view-installed', view });
     if (this.adopted) this.afterReady(out, now);
     this.pruneStable();
@@ -690,14 +711,14 @@ export class GroupEngine implements OrderingEngine {
   debugState(): EngineDebugState {
     const senders: Record<string, { next: number; delivered: number; held: number[] }> = {};
     let held = 0;
-    for (const [s, st] of [...this.senders].sort()) {
+    for (const [s, st] of [...this.senders].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
       senders[s] = { next: st.next, delivered: st.delivered, held: [...st.held.keys()].sort((a, b) => a - b) };
       held += st.held.size;
     }
     const ownProposals: Record<string, string[]> = {};
     for (const [id, m] of this.own) ownProposals[id] = [...m.proposals.values()].map(p2s).sort();
     const peerDelivered: Record<string, Record<string, number>> = {};
-    for (const [p, m] of this.peerDelivered) peerDelivered[p] = Object.fromEntries([...m].sort());
+    for (const [p, m] of this.peerDelivered) peerDelivered[p] = Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
     return {
       viewId: this.installed?.viewId ?? null,
       flushingTo: this.flush?.target.viewId ?? null,
@@ -717,6 +738,7 @@ export class GroupEngine implements OrderingEngine {
       kept: [...this.kept.keys()].sort(),
       peerDelivered,
       buffered: this.future.length,
+      repairing: [...this.repairing].sort(),
       flushReports: [...(this.flush?.reports.keys() ?? [])].sort(),
       holdBackSize: held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length,
     };
