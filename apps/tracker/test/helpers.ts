@@ -13,12 +13,16 @@ import type { RunningTracker, TrackerConfig } from '../src/index.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Short timers so failure paths finish fast; tests never assert how fast. */
+/**
+ * Short timers so failure paths finish fast, yet long enough that a busy
+ * shared machine does not fail a live test client by accident. Tests of the
+ * timeouts themselves start their own tracker with tighter values.
+ */
 export const TEST_TIMERS = {
   heartbeatIntervalMs: 200,
-  heartbeatTimeoutMs: 800,
-  linkGraceMs: 400,
-  joinTimeoutMs: 800,
+  heartbeatTimeoutMs: 3_000,
+  linkGraceMs: 1_500,
+  joinTimeoutMs: 5_000,
 } as const;
 
 export async function startTestTracker(over: Partial<TrackerConfig> = {}): Promise<RunningTracker> {

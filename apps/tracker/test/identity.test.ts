@@ -17,7 +17,8 @@ describe('identity challenge', () => {
     const a = await connectClient(tracker.url, 'Alice');
     expect(a.hello.peerId).toBe(a.peerId);
     expect(a.hello.heartbeatIntervalMs).toBe(200);
-    expect(a.hello.heartbeatTimeoutMs).toBe(800);
+    expect(a.hello.heartbeatTimeoutMs).toBe(3000);
+    expect(a.hello.linkGraceMs).toBe(1500);
     expect(Array.isArray(a.hello.directory)).toBe(true);
     expect(a.hello.iceServers[0]).toEqual({ urls: 'stun:stun.example.org' });
     const turn = a.hello.iceServers[1]!;

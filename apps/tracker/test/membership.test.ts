@@ -88,8 +88,9 @@ describe('two-phase join', () => {
   });
 
   it('drops a joiner that never reports its links ready', async () => {
-    const a = await connectClient(tracker.url, 'Alice');
-    const b = await connectClient(tracker.url, 'Bob');
+    const t = await startTestTracker({ joinTimeoutMs: 300 });
+    const a = await connectClient(t.url, 'Alice');
+    const b = await connectClient(t.url, 'Bob');
     const g = await groupWith(a);
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
     const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
@@ -99,6 +100,7 @@ describe('two-phase join', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'not-member' } });
     a.close();
     b.close();
+    await t.close();
   });
 
   it('refuses join twice and links-ready without join', async () => {
@@ -140,8 +142,9 @@ describe('leaving and failing', () => {
   });
 
   it('reports a session that stops heartbeating as failed to the others within the timeout', async () => {
-    const a = await connectClient(tracker.url, 'Alice');
-    const b = await connectClient(tracker.url, 'Bob');
+    const t = await startTestTracker({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 800 });
+    const a = await connectClient(t.url, 'Alice');
+    const b = await connectClient(t.url, 'Bob');
     const g1 = await groupWith(a, b);
     const g2 = await groupWith(b, a);
     b.stopHeartbeats(); // socket stays open: a hung tab, not a closed one
@@ -152,9 +155,10 @@ describe('leaving and failing', () => {
       const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
       expect(removed.reason).toBe('failed');
     }
-    expect((await stats(tracker.url))['heartbeatFailures']).toBeGreaterThanOrEqual(1);
+    expect((await stats(t.url))['heartbeatFailures']).toBeGreaterThanOrEqual(1);
     a.close();
     b.close();
+    await t.close();
   });
 });
 
