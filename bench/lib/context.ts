@@ -6,6 +6,7 @@ import { NodeCluster } from './node-cluster.ts';
 import { spawnWorker, type Worker } from './rpc.ts';
 import { freePort } from './free-port.ts';
 import type { Formation } from './node-paths.ts';
+import { BrowserHarness } from './browser.ts';
 
 export type BenchMode = 'quick' | 'full';
 
@@ -20,6 +21,9 @@ export class BenchContext {
   readonly formations: FormationSample[] = [];
   private tracker: Promise<{ worker: Worker; url: string }> | null = null;
   private relay: Promise<{ worker: Worker; url: string }> | null = null;
+  private browserHarness: Promise<BrowserHarness> | null = null;
+  /** The bench page's port, chosen before the tracker starts so its origin can be allow-listed. */
+  private pagePort: Promise<number> | null = null;
   private readonly cleanups: (() => Promise<void>)[] = [];
 
   /** smoke: every scenario shrinks to its smallest case, to check the scripts run (figures are meaningless). */
@@ -32,7 +36,8 @@ export class BenchContext {
     this.tracker ??= (async () => {
       const worker = spawnWorker('tracker', 'tracker-host.ts', { nodeArgs: ['--expose-gc'] });
       this.cleanups.push(() => worker.stop());
-      const { url } = await worker.call<{ url: string }>('start', { overrides: {} });
+      const origin = `http://127.0.0.1:${await this.pagePortOnce()}`;
+      const { url } = await worker.call<{ url: string }>('start', { overrides: { allowedOrigins: [origin] } });
       return { worker, url };
     })();
     return this.tracker.then((t) => t.url);
@@ -46,6 +51,21 @@ export class BenchContext {
       return { worker, url: `http://127.0.0.1:${port}` };
     })();
     return this.relay.then((r) => r.url);
+  }
+
+  private pagePortOnce(): Promise<number> {
+    this.pagePort ??= freePort();
+    return this.pagePort;
+  }
+
+  /** Headless Chromium with the bench page served on the allow-listed origin. */
+  browser(): Promise<BrowserHarness> {
+    this.browserHarness ??= (async () => {
+      const h = await BrowserHarness.start(await this.pagePortOnce());
+      this.cleanups.push(() => h.close());
+      return h;
+    })();
+    return this.browserHarness;
   }
 
   onClose(fn: () => Promise<void>): void { this.cleanups.push(fn); }

@@ -2,7 +2,7 @@
 // of the offered rate, every member records what the others sent — and
 // gathers the one-way latencies. The same routine drives the floor (2
 // workers), the relay baseline and Chorus groups, so only the path differs.
-import type { Worker } from './rpc.ts';
+import type { PeerDriver as Worker } from './browser.ts';
 import type { LoadOutcome, Received } from './load.ts';
 import { wallNowMs } from './wall-clock.ts';
 

@@ -2,6 +2,7 @@
 // the raw data channel (floor), the Socket.IO relay (baseline) and a Chorus
 // group (FIFO or total). Each returns what the scenarios time.
 import type { Worker } from './rpc.ts';
+import type { PeerDriver } from './browser.ts';
 import { withTimeout } from './wall-clock.ts';
 
 /** Forming a mesh of 16 processes on 2 shared cores can take tens of seconds; past this it is a failure. */
@@ -36,17 +37,17 @@ export const leaveRelay = async (workers: readonly Worker[]): Promise<void> => {
   await Promise.all(workers.map((w) => w.call('relay-close')));
 };
 
-const connected = new WeakSet<Worker>();
+const connected = new WeakSet<PeerDriver>();
 
 /** Connect workers to the tracker as Chorus peers (once per worker per run). */
-export const connectChorus = async (workers: readonly Worker[], trackerUrl: string): Promise<void> => {
+export const connectChorus = async (workers: readonly PeerDriver[], trackerUrl: string): Promise<void> => {
   await Promise.all(workers.filter((w) => !connected.has(w)).map(async (w) => {
     await w.call('chorus-connect', { trackerUrl, name: w.name });
     connected.add(w);
   }));
 };
 
-export const forgetChorus = (w: Worker): void => { connected.delete(w); };
+export const forgetChorus = (w: PeerDriver): void => { connected.delete(w); };
 
 export interface Formation {
   readonly groupId: string;
@@ -63,7 +64,7 @@ export interface Formation {
  * workers[0] creates the group and joins alone, then starts sending a probe
  * message every PROBE_INTERVAL_MS; every other worker calls join() at once.
  */
-export const formGroup = async (workers: readonly Worker[], ordering: 'fifo' | 'total', name: string): Promise<Formation> => {
+export const formGroup = async (workers: readonly PeerDriver[], ordering: 'fifo' | 'total', name: string): Promise<Formation> => {
   const [creator, ...joiners] = workers;
   if (creator === undefined) throw new Error('a group needs at least one worker');
   const size = workers.length;
@@ -90,7 +91,7 @@ export const formGroup = async (workers: readonly Worker[], ordering: 'fifo' | '
   }
 };
 
-export const leaveGroup = async (workers: readonly Worker[], groupId: string): Promise<void> => {
+export const leaveGroup = async (workers: readonly PeerDriver[], groupId: string): Promise<void> => {
   // Sequential leaves would cost one view change each anyway; concurrent ones let the tracker batch.
   await Promise.all(workers.map((w) => w.call('chorus-leave', { groupId }).catch(() => undefined)));
 };

@@ -2,6 +2,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import type { ScenarioReport } from '../lib/report.ts';
 import { runBundle } from './bundle.ts';
+import { runIndexedDb } from './indexeddb.ts';
 import { runLatency } from './latency.ts';
 import { runTrackerCapacity } from './tracker-capacity.ts';
 
@@ -14,5 +15,6 @@ export interface Scenario {
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
   { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
+  { name: 'indexeddb', title: '6. IndexedDB in Chromium', run: runIndexedDb },
   { name: 'bundle', title: '7. Bundle size', run: runBundle },
 ];

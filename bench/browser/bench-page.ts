@@ -1,0 +1,31 @@
+// The browser side of the bench: one Chorus peer per page (own browser
+// context, so its own IndexedDB like a separate user), driven by the same
+// commands as the Node workers, plus the IndexedDB micro-benchmark.
+import { IdbStore } from '@chorus/peer';
+import { chorusHandlers, recorderHandlers } from '../lib/chorus-handlers.ts';
+import { CountingStore } from '../lib/counting-store.ts';
+import { idbHandlers } from '../lib/idb-bench.ts';
+import { Recorder } from '../lib/load.ts';
+
+const recorder = new Recorder();
+let stores = 0;
+const handlers: Record<string, (args: any) => unknown> = {
+  ...recorderHandlers(recorder),
+  ...chorusHandlers({
+    recorder,
+    // A fresh database per counting peer, so a joiner starts with an empty history.
+    countingStore: async () => new CountingStore(new IdbStore({ name: `bench-history-${Date.now()}-${stores++}` })),
+  }),
+  ...idbHandlers(),
+};
+
+declare global {
+  interface Window { benchCall: (cmd: string, args: unknown) => Promise<unknown>; benchReady: boolean }
+}
+
+window.benchCall = async (cmd, args) => {
+  const h = handlers[cmd];
+  if (h === undefined) throw new Error(`unknown command ${cmd}`);
+  return (await h(args)) ?? null;
+};
+window.benchReady = true;
