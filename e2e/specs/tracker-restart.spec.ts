@@ -1,15 +1,23 @@
 // The tracker dies and comes back mid-chat: the mesh keeps carrying messages
 // while it is gone, and the directory returns once it is back. This test owns
-// its tracker (its own port), so it can kill it.
+// its tracker (its own port), so it can kill it. The directory lives in Redis:
+// an in-memory tracker forgets its groups when it stops, by design.
 
 import { expect, test } from '../support/fixtures.ts';
 import { freePort } from '../support/environment.ts';
-import { TrackerProcess } from '../support/tracker-process.ts';
+import { RedisProcess, TrackerProcess } from '../support/tracker-process.ts';
 
-const tracker = new TrackerProcess(await freePort());
+const redis = new RedisProcess(await freePort());
+const tracker = new TrackerProcess(await freePort(), { REDIS_URL: redis.url });
 test.use({ baseURL: tracker.url });
-test.beforeAll(async () => tracker.start());
-test.afterAll(async () => tracker.kill());
+test.beforeAll(async () => {
+  await redis.start();
+  await tracker.start();
+});
+test.afterAll(async () => {
+  await tracker.kill();
+  await redis.stop();
+});
 
 test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
   const group = uniqueName('restart');

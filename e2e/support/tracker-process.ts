@@ -15,7 +15,11 @@ export class TrackerProcess {
   #child: ChildProcess | null = null;
   #stderr = '';
 
-  constructor(readonly port: number) {}
+  /** `extraEnv` adds to the e2e tracker settings, e.g. REDIS_URL. */
+  constructor(
+    readonly port: number,
+    readonly extraEnv: Readonly<Record<string, string>> = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -26,7 +30,7 @@ export class TrackerProcess {
     this.#stderr = '';
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'apps/tracker/src/main.ts')], {
       cwd: repoRoot,
-      env: { ...process.env, ...trackerEnv(this.port) },
+      env: { ...process.env, ...trackerEnv(this.port), ...this.extraEnv },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr?.on('data', (d: Buffer) => {
@@ -53,6 +57,51 @@ export class TrackerProcess {
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * A throwaway redis-server (no persistence to disk) for a tracker whose
+ * directory must outlive the tracker process: the in-memory tracker forgets
+ * every group when it stops, by design (apps/tracker store/memory-store.ts).
+ */
+export class RedisProcess {
+  #child: ChildProcess | null = null;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      cwd: '/tmp',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s.')), 10_000);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server could not start (${e.message}); install it with \`apt-get install -y redis-server\`.`));
+      });
+      child.stdout?.on('data', (d: Buffer) => {
+        if (d.toString().includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    this.#child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
     await exited;
   }
 }
