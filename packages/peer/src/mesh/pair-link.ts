@@ -111,6 +111,13 @@ export class PairLink {
     this.#conn?.signal(env.rtc);
   }
 
+  /** Debug/test hook: put raw text on the channel, bypassing the codec (a hostile peer's view). */
+  sendRaw(text: string): boolean {
+    if (this.#state !== 'up' || !this.#conn) return false;
+    this.#conn.send([text]);
+    return true;
+  }
+
   /** Debug/test hook: kill the current channel as a network failure would. */
   fail(): void {
     this.#conn?.fail('destroyed on request');

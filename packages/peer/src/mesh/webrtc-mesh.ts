@@ -136,6 +136,11 @@ export class WebRtcMesh implements Transport {
     return true;
   }
 
+  /** Debug/test hook: raw text to one peer, unencoded and unchecked, as a hostile peer would send it. */
+  sendRaw(groupId: GroupId, to: PeerId, text: string): boolean {
+    return this.#groups.get(groupId)?.get(to)?.sendRaw(text) ?? false;
+  }
+
   close(groupId?: GroupId): void {
     const groups = groupId === undefined ? [...this.#groups.keys()] : [groupId];
     for (const g of groups) {

@@ -1,0 +1,203 @@
+// The parent's handle on one peer-child process: a ChorusPeer whose every
+// call crosses IPC, so the shared scenarios run unchanged over real processes,
+// real WebRTC and a real tracker. Synchronous getters answer from the state
+// the child pushes (at most ~50 ms old); scenarios poll them with waitFor.
+
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { GroupId, GroupSummary, Ordering, PeerId } from '@chorus/protocol';
+import type {
+  ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap,
+} from '../../src/api.ts';
+import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
+
+const CHILD_PATH = fileURLToPath(new URL('./peer-child.ts', import.meta.url));
+/** A child that has not loaded its modules by then is broken (tsx + wrtc load in ~1-2 s on a busy box). */
+export const CHILD_LOAD_TIMEOUT_MS = 30_000;
+/** Any one command; joins wait for links and history, bursts for every send to be accepted. */
+export const CHILD_REQUEST_TIMEOUT_MS = 40_000;
+
+export class ChildError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'ChildError';
+  }
+}
+
+type Listener = (value: unknown) => void;
+
+export class ChildPeer implements ChorusPeer {
+  readonly child: ChildProcess;
+  readonly loaded: Promise<void>;
+  readonly exited: Promise<number | null>;
+  #peerId: PeerId | null = null;
+  #name = '';
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #listeners = new Map<string, Set<Listener>>();
+  #groups: readonly JoinedGroup[] = [];
+  #directory: readonly GroupSummary[] = [];
+  #metrics: Readonly<Record<string, GroupMetrics | null>> = {};
+  #dead = false;
+
+  /** Starts the process; `loaded` resolves once its modules are in (a warm spare waits there). */
+  constructor() {
+    this.child = fork(CHILD_PATH, [], {
+      execArgv: ['--import', 'tsx'],
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    let onLoaded: () => void = () => {};
+    this.loaded = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('peer child did not load in time')), CHILD_LOAD_TIMEOUT_MS);
+      onLoaded = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        reject(new Error('peer child exited while loading'));
+      });
+    });
+    this.loaded.catch(() => {});
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code) => {
+        this.#dead = true;
+        for (const p of this.#pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(new ChildError('crashed', `peer ${this.#name || '(unnamed)'} exited before answering`));
+        }
+        this.#pending.clear();
+        resolve(code);
+      });
+    });
+    this.child.on('message', (raw: unknown) => {
+      const msg = raw as ChildResponse | ChildPush;
+      if ('push' in msg) {
+        if (msg.push === 'loaded') onLoaded();
+        else if (msg.push === 'state') {
+          this.#groups = msg.groups;
+          this.#directory = msg.directory;
+          this.#metrics = msg.metrics;
+        } else {
+          for (const l of this.#listeners.get(msg.event) ?? []) l(msg.value);
+        }
+        return;
+      }
+      const pending = this.#pending.get(msg.id);
+      if (!pending) return;
+      this.#pending.delete(msg.id);
+      clearTimeout(pending.timer);
+      if (msg.ok) pending.resolve(msg.value);
+      else pending.reject(new ChildError(msg.error.code, msg.error.message));
+    });
+  }
+
+  get peerId(): PeerId {
+    if (!this.#peerId) throw new Error('peer child is not connected yet');
+    return this.#peerId;
+  }
+  get name(): string {
+    return this.#name;
+  }
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  request<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+    if (this.#dead) return Promise.reject(new ChildError('crashed', `peer ${this.#name} is dead`));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new ChildError('timeout', `peer ${this.#name}: "${cmd}" got no answer in ${CHILD_REQUEST_TIMEOUT_MS} ms`));
+      }, CHILD_REQUEST_TIMEOUT_MS);
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const req: ChildRequest = args === undefined ? { id, cmd } : { id, cmd, args };
+      this.child.send(req);
+    });
+  }
+
+  /** Connects as `name` to the tracker; what createPeer + connect() is in-process. */
+  async start(trackerUrl: string, name: string): Promise<this> {
+    await this.loaded;
+    this.#name = name;
+    const { peerId } = await this.request<{ peerId: PeerId }>('connect', { trackerUrl, name });
+    this.#peerId = peerId;
+    return this;
+  }
+
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+  directory(): readonly GroupSummary[] {
+    return this.#directory;
+  }
+  groups(): readonly JoinedGroup[] {
+    return this.#groups;
+  }
+  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
+    return this.request('createGroup', password === undefined ? { name, ordering } : { name, ordering, password });
+  }
+  join(groupId: GroupId, password?: string): Promise<JoinedGroup> {
+    return this.request('join', password === undefined ? { groupId } : { groupId, password });
+  }
+  leave(groupId: GroupId): Promise<void> {
+    return this.request('leave', { groupId });
+  }
+  send(groupId: GroupId, text: string): Promise<ChatMessage> {
+    return this.request('send', { groupId, text });
+  }
+  /** `count` sends started at once inside the child; resolves with their ids. */
+  burst(groupId: GroupId, count: number, prefix: string): Promise<readonly string[]> {
+    return this.request('burst', { groupId, count, prefix });
+  }
+  history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]> {
+    return this.request('history', opts === undefined ? { groupId } : { groupId, opts });
+  }
+  metrics(groupId: GroupId): GroupMetrics | null {
+    return this.#metrics[groupId] ?? null;
+  }
+  /** Fresh metrics straight from the child (the getter may be ~50 ms old). */
+  fetchMetrics(groupId: GroupId): Promise<GroupMetrics | null> {
+    return this.request('metrics', { groupId });
+  }
+  command(line: string, current: GroupId | null): Promise<CommandResult> {
+    return this.request('command', { line, current });
+  }
+  dropLink(groupId: GroupId, peer: PeerId): Promise<boolean> {
+    return this.request('dropLink', { groupId, peer });
+  }
+  inject(groupId: GroupId, to: PeerId, text: string): Promise<boolean> {
+    return this.request('inject', { groupId, to, text });
+  }
+  linkState(groupId: GroupId, peer: PeerId): Promise<'connecting' | 'up' | 'down' | null> {
+    return this.request('linkState', { groupId, peer });
+  }
+  on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
+    const l = listener as Listener;
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  /** A clean quit: the peer leaves its groups' meshes and the process exits. */
+  async close(): Promise<void> {
+    if (this.#dead) return;
+    await this.request('close').catch(() => {});
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 3_000))]);
+    this.kill();
+  }
+
+  /** SIGKILL: no goodbye to anyone; the tracker notices by missed heartbeats. */
+  kill(): Promise<number | null> {
+    if (!this.#dead) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}

@@ -1,0 +1,122 @@
+// One Chorus peer in its own process, driven by the test over IPC
+// (process.send). A crash is a real SIGKILL of this process; its data
+// channels and tracker socket die with it, as a closed laptop's would.
+//
+// Run with `node --import tsx peer-child.ts`. Protocol (ipc-protocol.ts):
+// the parent sends requests `{ id, cmd, args }` and gets `{ id, ok, value }`
+// or `{ id, ok: false, error: { code, message } }`; the child pushes its
+// state (groups, directory, metrics) whenever it changes, and its events.
+
+import wrtc from '@roamhq/wrtc';
+import type { GroupId, PeerId } from '@chorus/protocol';
+import { exportPublicKey, generateIdentity } from '@chorus/protocol';
+import type { ChorusPeer, GroupMetrics, PeerEventMap } from '../../src/api.ts';
+import { createPeer } from '../../src/peer.ts';
+import { randomPeerId } from '../../src/key-store.ts';
+import { TrackerClient } from '../../src/tracker-client.ts';
+import { WebRtcMesh } from '../../src/mesh/webrtc-mesh.ts';
+import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
+
+/** State pushes are coalesced to at most one per this interval (metrics change with every frame). */
+const STATE_PUSH_MS = 50;
+
+let peer: ChorusPeer | null = null;
+let mesh: WebRtcMesh | null = null;
+let pushTimer: ReturnType<typeof setTimeout> | null = null;
+
+const send = (msg: ChildResponse | ChildPush): void => {
+  if (process.connected) process.send?.(msg);
+};
+
+function pushStateSoon(): void {
+  if (pushTimer || !peer) return;
+  pushTimer = setTimeout(() => {
+    pushTimer = null;
+    if (!peer) return;
+    const metrics: Record<string, GroupMetrics | null> = {};
+    for (const g of peer.groups()) metrics[g.groupId] = peer.metrics(g.groupId);
+    send({ push: 'state', groups: peer.groups(), directory: peer.directory(), metrics });
+  }, STATE_PUSH_MS);
+}
+
+function need(): { peer: ChorusPeer; mesh: WebRtcMesh } {
+  if (!peer || !mesh) throw Object.assign(new Error('connect first'), { code: 'bad-state' });
+  return { peer, mesh };
+}
+
+const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
+  async connect(args) {
+    if (peer) throw Object.assign(new Error('already connected'), { code: 'bad-state' });
+    const name = String(args['name']);
+    const keyPair = await generateIdentity();
+    const publicKey = await exportPublicKey(keyPair.publicKey);
+    const tracker = new TrackerClient({
+      url: String(args['trackerUrl']), name, peerId: randomPeerId(), keyPair, publicKey,
+      socketOptions: { transports: ['websocket'] },
+    });
+    mesh = new WebRtcMesh({ tracker, wrtc });
+    peer = createPeer({ name, tracker, transport: mesh, identity: { keyPair, publicKey } });
+    const events: (keyof PeerEventMap)[] = ['connection', 'directory', 'group', 'message', 'system', 'error'];
+    for (const event of events) {
+      peer.on(event, (value) => {
+        send({ push: 'event', event, value });
+        pushStateSoon();
+      });
+    }
+    await peer.connect();
+    // Metrics move without an event (rejected frames, throughput); keep the parent's copy fresh.
+    setInterval(pushStateSoon, STATE_PUSH_MS * 4).unref();
+    pushStateSoon();
+    return { peerId: peer.peerId };
+  },
+  createGroup: async (a) => need().peer.createGroup(String(a['name']), a['ordering'] as 'fifo' | 'total', a['password'] as string | undefined),
+  join: async (a) => need().peer.join(a['groupId'] as GroupId, a['password'] as string | undefined),
+  leave: async (a) => need().peer.leave(a['groupId'] as GroupId),
+  send: async (a) => need().peer.send(a['groupId'] as GroupId, String(a['text'])),
+  /** `count` messages `${prefix}${k}`, all started at once: the engine and mesh see a real burst. */
+  async burst(a) {
+    const p = need().peer;
+    const count = Number(a['count']);
+    const prefix = String(a['prefix']);
+    const sent = await Promise.all(Array.from({ length: count }, (_, i) => p.send(a['groupId'] as GroupId, `${prefix}${i + 1}`)));
+    return sent.map((m) => m.id);
+  },
+  history: async (a) => need().peer.history(a['groupId'] as GroupId, (a['opts'] ?? {}) as { since?: number; limit?: number }),
+  metrics: async (a) => need().peer.metrics(a['groupId'] as GroupId),
+  command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),
+  /** Debug: destroy this peer's data channel to `peer` in a group as a network failure would. */
+  dropLink: async (a) => need().mesh.dropLink(a['groupId'] as GroupId, a['peer'] as PeerId),
+  /** Debug: raw text on the channel to `to`, bypassing the codec (what a hostile peer can do). */
+  inject: async (a) => need().mesh.sendRaw(a['groupId'] as GroupId, a['to'] as PeerId, String(a['text'])),
+  linkState: async (a) => need().mesh.linkState(a['groupId'] as GroupId, a['peer'] as PeerId),
+  async close() {
+    await peer?.close();
+    peer = null;
+    setTimeout(() => process.exit(0), 10);
+    return null;
+  },
+};
+
+process.on('message', (raw: unknown) => {
+  const req = raw as ChildRequest;
+  const handler = handlers[req.cmd];
+  const reply = (msg: ChildResponse): void => send(msg);
+  if (!handler) {
+    reply({ id: req.id, ok: false, error: { code: 'unknown-command', message: `No command "${req.cmd}".` } });
+    return;
+  }
+  handler(req.args ?? {}).then(
+    (value) => {
+      reply({ id: req.id, ok: true, value: value ?? null });
+      pushStateSoon();
+    },
+    (e: unknown) => {
+      const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : 'internal';
+      reply({ id: req.id, ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } });
+    },
+  );
+});
+
+// The test runner went away: do not linger as an orphan holding data channels.
+process.on('disconnect', () => process.exit(0));
+send({ push: 'loaded' });
