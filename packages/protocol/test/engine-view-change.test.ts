@@ -37,6 +37,23 @@ describe('view change (flush)', () => {
     expect(m.bodies('b').at(-1)).toBe('after');
   });
 
+  it('gives a message its dead sender already delivered the same priority on the survivors', () => {
+    const m = EngineMesh.started('total', ['a', 'b', 'c']);
+    m.send('c', 'c1'); // c proposes (1,c) for its own message: the largest, since c sorts last
+    m.step('c', 'a');
+    m.step('c', 'b');
+    m.step('a', 'c');
+    m.step('b', 'c');
+    expect(m.bodies('c')).toEqual(['c1']); // c agreed and delivered...
+    m.lose('c', 'a'); // ...but its FINAL died with it
+    m.lose('c', 'b');
+    m.crash('c');
+    m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
+    m.run();
+    survivorsAgree(m, ['a', 'b']);
+    expect(m.orders('a')).toEqual(m.orders('c'));
+  });
+
   it('adopts a FINAL that reached only one survivor', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('c', 'c1');

@@ -56,11 +56,14 @@ export const resolveFlush = (
 
   // Union of DATA, one copy per message id.
   const union = new Map<MessageId, DataFrame>();
+  // The sender's own proposal, from any copy that carries it (a dead sender cannot report it).
+  const senderProposals = new Map<MessageId, Priority[]>();
   for (const r of reports)
     for (const f of r.frame.unstable) {
       const id = messageId(f.sender, f.seq);
       const had = union.get(id);
       union.set(id, had === undefined ? f : preferFrame(had, f));
+      if (f.proposal !== undefined && f.proposal.by === f.sender) senderProposals.set(id, [...(senderProposals.get(id) ?? []), f.proposal]);
     }
 
   // Per sender: every stateful participant delivered up to `base`; the
@@ -111,7 +114,8 @@ export const resolveFlush = (
         agreed = Math.max(agreed, rep.proposed.p);
       }
     }
-  // `agreed` is now B: above every priority any survivor delivered, saw or proposed.
+  for (const ps of senderProposals.values()) for (const x of ps) agreed = Math.max(agreed, x.p);
+  // `agreed` is now B: above every priority any survivor delivered, saw or proposed, or a sender proposed.
   const lowest = [...(anyState ? stateful : reports)].map((r) => r.from).sort(comparePeerIds)[0];
   const resolved: ResolvedMessage[] = [];
   let next = agreed;
@@ -124,7 +128,8 @@ export const resolveFlush = (
     }
     const props = proposals.get(m.id);
     if (anyState && props !== undefined && stateful.every((r) => props.has(r.from))) {
-      resolved.push({ ...m, agreed: maxPriority(props.values(), compare) as Priority, rule: 'max-proposal' });
+      const all = [...props.values(), ...(senderProposals.get(m.id) ?? [])];
+      resolved.push({ ...m, agreed: maxPriority(all, compare) as Priority, rule: 'max-proposal' });
       continue;
     }
     next += 1;

@@ -190,12 +190,20 @@ export class GroupEngine implements OrderingEngine {
     return out.build();
   }
 
-  private multicastOwn(frame: DataFrame, now: number, out: OutputBuilder): void {
-    out.frames.push({ to: 'all', frame });
+  private multicastOwn(signed: DataFrame, now: number, out: OutputBuilder): void {
     const st = this.sender(this.self);
-    st.next = Math.max(st.next, frame.seq + 1);
+    st.next = Math.max(st.next, signed.seq + 1);
+    // Total order: our own proposal rides along (see DataFrame.proposal); it is made before the frame leaves.
+    const frame = this.mode === 'total' ? { ...signed, proposal: this.nextProposal() } : signed;
+    const at = out.frames.length;
     this.admit(frame, out, now);
+    out.frames.splice(at, 0, { to: 'all', frame });
     this.deliverReady(out);
+  }
+
+  /** ISIS: p = max(P, A) + 1, by us. */
+  private nextProposal(): Priority {
+    return { p: Math.max(this.proposedMax, this.agreedMax) + 1, by: this.self };
   }
 
   // ---- receiving ----
@@ -249,6 +257,8 @@ export class GroupEngine implements OrderingEngine {
   private onData(from: PeerId, f: DataFrame, now: number): EngineResult {
     if (f.sender !== from) return reject('remote', 'forged-sender', `DATA from ${from} claims sender ${f.sender}.`);
     if (!isSeq(f.seq) || !isCount(f.lamport)) return reject('remote', 'bad-type', 'DATA needs a positive integer seq and a non-negative lamport.');
+    if (f.proposal !== undefined && (!isValidPriority(f.proposal) || f.proposal.by !== f.sender))
+      return reject('remote', 'bad-type', "DATA carries a proposal that is not its sender's own valid priority.");
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (from === this.self) return reject('remote', 'replay', 'A peer sent this member its own message.');
@@ -292,8 +302,8 @@ export class GroupEngine implements OrderingEngine {
       this.deliver(f, null, out);
       return;
     }
-    this.proposedMax = Math.max(this.proposedMax, this.agreedMax) + 1;
-    const mine: Priority = { p: this.proposedMax, by: this.self };
+    const mine = f.sender === this.self && f.proposal !== undefined ? f.proposal : this.nextProposal();
+    this.proposedMax = mine.p;
     const early = this.earlyFinals.get(id);
     this.earlyFinals.delete(id);
     this.queue.set(id, { frame: f, priority: early ?? mine, final: early !== undefined, proposed: mine });

@@ -27,6 +27,13 @@ export interface DataFrame extends SignedFields {
   readonly t: 'data';
   /** Ed25519 signature (base64) over canonicalSignedBytes(fields). */
   readonly sig: string;
+  /**
+   * Total order only, not signed: the sender's own ISIS proposal, attached by
+   * its engine when it multicasts. Survivors of the sender's crash use it at
+   * the flush so a message the sender already delivered gets the same agreed
+   * priority everywhere (PROTOCOL.md §3). `by` must equal `sender`.
+   */
+  readonly proposal?: Priority;
 }
 
 export interface ProposeFrame {
