@@ -7,10 +7,10 @@
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  isRejection, messageId, signFields,
+  isRejection, MAX_BODY_CHARS, messageId, signFields,
   type DataFrame, type EngineFrame, type EngineOutput, type EngineResult, type FlushFrame, type GroupFrame,
   type GroupId, type HistoryItem, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
-  type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  type MemberChange, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
   type Rejection, type View,
 } from '@chorus/protocol';
 import type { ChatMessage, GroupMetrics, SystemLine } from './api.ts';
@@ -114,6 +114,8 @@ export class GroupSession {
   #installed: View | null = null;
   #lastTrackerViewId = -1;
   #sync: SyncState | null = null;
+  /** Why each peer last came or went, per the tracker (for system lines when the engine skips a view). */
+  readonly #lastChange = new Map<PeerId, MemberChange>();
   /** Per link: the promise of the last inbound frame's handling (verification is async, order must hold). */
   readonly #chains = new Map<PeerId, Promise<void>>();
   /** Serialises every engine call; a draft and its send must not interleave with anything. */
@@ -210,6 +212,7 @@ export class GroupSession {
     if (!view.members.some((m) => m.peerId === this.self.peerId)) return;
     this.#lastTrackerViewId = view.viewId;
     this.#keys.learn(view.members);
+    for (const c of view.changes) this.#lastChange.set(c.peerId, c.change);
     if (this.#phase === 'waiting') void this.#startSync(view);
     else if (this.#phase === 'syncing') this.#responsorIfGone(view);
     // The engine installs at once (a joiner buffers frames until it adopts state) or starts a flush.
@@ -224,6 +227,11 @@ export class GroupSession {
    */
   send(text: string): Promise<ChatMessage> {
     if (this.#phase === 'closed') return Promise.reject(new ChorusError('bad-state', 'This group is closed; join it again to send.'));
+    if (typeof text !== 'string' || text.trim() === '')
+      return Promise.reject(new ChorusError('missing-field', 'A message needs some text.'));
+    // Checked here because every receiver's parser refuses a longer body: it would reach only us.
+    if (text.length > MAX_BODY_CHARS)
+      return Promise.reject(new ChorusError('too-long', `A message is at most ${MAX_BODY_CHARS} characters; this one has ${text.length}.`));
     if (this.#outbox.length >= MAX_OUTBOX)
       return Promise.reject(new ChorusError('too-many', `More than ${MAX_OUTBOX} messages are waiting to be sent; wait a moment.`));
     return new Promise<ChatMessage>((resolve, reject) => {
@@ -591,11 +599,9 @@ export class GroupSession {
   }
 
   #onInstalled(view: View): void {
+    const previous = this.#installed;
     this.#installed = view;
-    const at = this.#now();
-    for (const c of view.changes) {
-      this.#events.emit('system', { groupId: this.groupId, at, peerId: c.peerId, name: this.memberName(c.peerId), change: c.change });
-    }
+    this.#systemLines(previous, view);
     const present = new Set(view.members.map((m) => m.peerId));
     for (const p of [...this.#pinned.keys()]) if (!present.has(p)) this.#pinned.delete(p);
     for (const p of [...this.#waitingRequests.keys()]) if (!present.has(p)) this.#waitingRequests.delete(p);
@@ -608,6 +614,25 @@ export class GroupSession {
     }
     // Sends that waited for a view go out now (after this step's lock is released).
     queueMicrotask(() => this.#pump());
+  }
+
+  /**
+   * One line per member who came or went between two installed views. The
+   * engine may skip a view (a newer one arrived mid-flush), so lines come
+   * from the difference, with the reason the tracker gave for each peer.
+   */
+  #systemLines(previous: View | null, view: View): void {
+    const at = this.#now();
+    const line = (peerId: PeerId, change: MemberChange): void =>
+      this.#events.emit('system', { groupId: this.groupId, at, peerId, name: this.memberName(peerId), change });
+    if (previous === null) {
+      for (const c of view.changes) line(c.peerId, c.change);
+      return;
+    }
+    const before = new Set(previous.members.map((m) => m.peerId));
+    const after = new Set(view.members.map((m) => m.peerId));
+    for (const p of before) if (!after.has(p)) line(p, this.#lastChange.get(p) ?? 'left');
+    for (const p of after) if (!before.has(p)) line(p, 'joined');
   }
 
   #onRejection(r: Rejection, what: string, from?: PeerId): void {

@@ -162,7 +162,7 @@ class Peer implements ChorusPeer {
     return [...this.#groups.values()].map((e) => this.#joined(e));
   }
 
-  createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
+  async createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
     return this.#need().tracker.createGroup(name, ordering, password);
   }
 

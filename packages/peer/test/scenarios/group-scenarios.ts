@@ -3,7 +3,8 @@
 // real WebRTC peers and a real tracker. Each asserts what users would notice:
 // who saw which messages, in which order, and that bad input changed nothing.
 
-import type { ChatMessage, GroupId, Ordering } from '../../src/index.ts';
+import type { GroupId, Ordering } from '@chorus/protocol';
+import type { ChatMessage } from '../../src/index.ts';
 import { bodies, ids, logOf, waitFor, type ScenarioNetwork, type ScenarioPeer } from './network.ts';
 
 export interface ScenarioResult {
@@ -216,7 +217,7 @@ export const hostileFrames: Scenario = async (net, seed) => {
   const viewId = victim.peer.groups().find((g) => g.groupId === groupId)?.view?.viewId ?? 1;
   const data = (over: Record<string, unknown>): string =>
     JSON.stringify({
-      t: 'data', groupId, viewId, sender: villain.peerId, seq: 99, lamport: 99, sentAt: Date.now(),
+      t: 'data', groupId, viewId, sender: villain.peerId, seq: 3, lamport: 99, sentAt: Date.now(),
       body: 'forged', sig: `${'A'.repeat(86)}==`, ...over,
     });
   const hostile = [
@@ -227,6 +228,7 @@ export const hostileFrames: Scenario = async (net, seed) => {
     data({ groupId: 'some-other-group' }),
     data({ body: 'x'.repeat(5_000) }), // over the body cap
     data({ seq: -1 }),
+    data({ seq: 1, body: 'forged replay' }), // an old seq: refused whatever the signature
     JSON.stringify({ t: 'flush', groupId, viewId: viewId + 1, unstable: [JSON.parse(data({ body: 'in a flush' }))], pending: [], agreed: 0, delivered: {} }),
     JSON.stringify({ t: 'history-res', groupId, items: [{ frame: JSON.parse(data({ body: 'fake history' })), order: '0' }], done: true }),
     '{"t":"data","__proto__":{"polluted":true}}',

@@ -2,16 +2,30 @@
 // process, seeded delays, faults on demand. Fast enough for many seeds.
 
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
-import { createPeer, MemoryNetwork, MemoryStore, MemoryTracker, type GroupId, type PeerId } from '../../src/index.ts';
+import type { GroupId, PeerId } from '@chorus/protocol';
+import { createPeer, MemoryNetwork, MemoryStore, MemoryTracker, type MemoryTrackerLink } from '../../src/index.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import type { NetworkFactory, ScenarioNetwork, ScenarioPeer } from './network.ts';
 
 /** How long the memory tracker takes to notice a crash (the real one: a heartbeat timeout). */
 export const MEMORY_FAILURE_DETECTION_MS = 30;
 
-export const memoryNetwork: NetworkFactory = async (seed) => {
+/** The scenario network plus its insides, for tests that poke the tracker or the wires directly. */
+export interface MemoryWorld {
+  readonly network: ScenarioNetwork;
+  readonly net: MemoryNetwork;
+  readonly tracker: MemoryTracker;
+  readonly links: Map<PeerId, MemoryTrackerLink>;
+  readonly stores: Map<PeerId, MemoryStore>;
+}
+
+export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).network;
+
+export function memoryWorld(seed: number): MemoryWorld {
   const net = new MemoryNetwork({ seed });
   const tracker = new MemoryTracker();
+  const links = new Map<PeerId, MemoryTrackerLink>();
+  const stores = new Map<PeerId, MemoryStore>();
   const peers: ScenarioPeer[] = [];
   const network: ScenarioNetwork = {
     label: `memory seed=${seed}`,
@@ -19,13 +33,11 @@ export const memoryNetwork: NetworkFactory = async (seed) => {
       const keyPair = await generateIdentity();
       const publicKey = await exportPublicKey(keyPair.publicKey);
       const peerId: PeerId = randomPeerId();
-      const peer = createPeer({
-        name,
-        tracker: tracker.link({ peerId, name, publicKey }),
-        transport: net.transport(peerId),
-        identity: { keyPair, publicKey },
-        store: new MemoryStore(),
-      });
+      const link = tracker.link({ peerId, name, publicKey });
+      const store = new MemoryStore();
+      links.set(peerId, link);
+      stores.set(peerId, store);
+      const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store });
       await peer.connect();
       const p: ScenarioPeer = { name, peerId, peer };
       peers.push(p);
@@ -52,5 +64,5 @@ export const memoryNetwork: NetworkFactory = async (seed) => {
       net.close();
     },
   };
-  return network;
-};
+  return { network, net, tracker, links, stores };
+}

@@ -4,7 +4,8 @@
 // ChorusPeer facades plus the fault controls below, so it asserts what a user
 // or a peer would notice, whatever carries the frames.
 
-import type { ChatMessage, ChorusPeer, GroupId, PeerId } from '../../src/index.ts';
+import type { GroupId, PeerId } from '@chorus/protocol';
+import type { ChatMessage, ChorusPeer } from '../../src/index.ts';
 
 export interface ScenarioPeer {
   readonly name: string;

@@ -1,0 +1,169 @@
+// The Peer facade over the in-memory network and tracker: what a UI sees
+// when it joins, sends, leaves, reconnects and types `/` commands.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GroupId } from '@chorus/protocol';
+import type { ChatMessage, SystemLine } from '../src/index.ts';
+import { logOf, waitFor, type ScenarioPeer } from './scenarios/network.ts';
+import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
+
+let world: MemoryWorld | null = null;
+afterEach(async () => {
+  await world?.network.close();
+  world = null;
+});
+
+async function room(names: string[], ordering: 'fifo' | 'total' = 'total', seed = 1): Promise<{ w: MemoryWorld; groupId: GroupId; peers: ScenarioPeer[] }> {
+  const w = memoryWorld(seed);
+  world = w;
+  const peers: ScenarioPeer[] = [];
+  for (const n of names) peers.push(await w.network.addPeer(n));
+  const g = await peers[0]!.peer.createGroup('general', ordering);
+  for (const p of peers) await p.peer.join(g.groupId);
+  return { w, groupId: g.groupId, peers };
+}
+
+describe('Peer facade', () => {
+  it('shows an own message as pending, then delivered at the same id', async () => {
+    const { groupId, peers } = await room(['ana', 'ben']);
+    const seen: ChatMessage[] = [];
+    peers[0]!.peer.on('message', (m) => {
+      if (m.body === 'hello') seen.push(m);
+    });
+    const sent = await peers[0]!.peer.send(groupId, 'hello');
+    await waitFor('delivered', () => seen.some((m) => m.state === 'delivered'));
+    expect(seen[0]).toMatchObject({ state: 'pending', sender: peers[0]!.peerId, senderName: 'ana' });
+    expect(seen[0]!.order.startsWith('~')).toBe(true);
+    const delivered = seen.find((m) => m.state === 'delivered')!;
+    expect(delivered.id).toBe(sent.id);
+    expect(delivered.order.startsWith('~')).toBe(false);
+    await waitFor('ben has it', async () => (await logOf(peers[1]!, groupId)).some((m) => m.body === 'hello'));
+    expect((await logOf(peers[1]!, groupId))[0]).toMatchObject({ senderName: 'ana', body: 'hello', state: 'delivered' });
+  });
+
+  it('refuses empty and over-long messages with a code, and sends nothing', async () => {
+    const { groupId, peers } = await room(['ana']);
+    await expect(peers[0]!.peer.send(groupId, '   ')).rejects.toMatchObject({ code: 'missing-field' });
+    await expect(peers[0]!.peer.send(groupId, 'x'.repeat(4001))).rejects.toMatchObject({ code: 'too-long' });
+    await expect(peers[0]!.peer.send('nope' as GroupId, 'hi')).rejects.toMatchObject({ code: 'not-member' });
+    expect(peers[0]!.peer.metrics(groupId)?.sent).toBe(0);
+  });
+
+  it('counts sent, received and latency per group, and reports them to the tracker on leave', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben']);
+    await peers[0]!.peer.send(groupId, 'one');
+    await peers[0]!.peer.send(groupId, 'two');
+    await peers[1]!.peer.send(groupId, 'three');
+    await waitFor('all delivered at ana', () => (peers[0]!.peer.metrics(groupId)?.total ?? 0) === 3);
+    const m = peers[0]!.peer.metrics(groupId)!;
+    expect([m.sent, m.received, m.rejectedFrames]).toEqual([2, 1, 0]);
+    expect(m.recentLatenciesMs).toHaveLength(3);
+    expect(m.latencyP99Ms).toBeGreaterThanOrEqual(m.latencyP50Ms);
+    await peers[0]!.peer.leave(groupId);
+    const report = w.tracker.metrics.filter((r) => r.groupId === groupId).at(-1);
+    expect(report).toMatchObject({ groupId, sent: 2, received: 1, total: 3, rejectedFrames: 0 });
+    expect(peers[0]!.peer.groups()).toEqual([]);
+  });
+
+  it('shows system lines for joins, leaves and failures, and members with online state', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben', 'cy']);
+    const lines: SystemLine[] = [];
+    peers[0]!.peer.on('system', (l) => lines.push(l));
+    const dee = await w.network.addPeer('dee');
+    await dee.peer.join(groupId);
+    await peers[1]!.peer.leave(groupId);
+    await w.network.crash(peers[2]!);
+    await waitFor('three system lines', () => lines.length >= 3);
+    expect(lines.map((l) => `${l.name} ${l.change}`)).toEqual(['dee joined', 'ben left', 'cy failed']);
+    const g = peers[0]!.peer.groups().find((x) => x.groupId === groupId)!;
+    const online = Object.fromEntries(g.members.map((m) => [m.name, m.online]));
+    expect(online).toEqual({ ana: true, ben: false, cy: false, dee: true });
+  });
+
+  it('a wrong password is refused with its code and leaves nothing joined', async () => {
+    const w = memoryWorld(2);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('secret', 'fifo', 'hunter2');
+    await ana.peer.join(g.groupId, 'hunter2');
+    await expect(ben.peer.join(g.groupId, 'guess')).rejects.toMatchObject({ code: 'wrong-password' });
+    expect(ben.peer.groups()).toEqual([]);
+    await ben.peer.join(g.groupId, 'hunter2');
+    expect(ben.peer.groups()[0]?.status).toBe('member');
+  });
+
+  it('answers history from the store, also "since a time"', async () => {
+    const { groupId, peers } = await room(['ana', 'ben'], 'fifo');
+    await peers[0]!.peer.send(groupId, 'early');
+    await waitFor('early at ben', async () => (await logOf(peers[1]!, groupId)).length === 1);
+    const cut = Date.now() + 1;
+    await new Promise((r) => setTimeout(r, 5));
+    await peers[1]!.peer.send(groupId, 'late');
+    await waitFor('late at ana', async () => (await logOf(peers[0]!, groupId)).length === 2);
+    expect((await peers[0]!.peer.history(groupId, { since: cut })).map((m) => m.body)).toEqual(['late']);
+    expect((await peers[0]!.peer.history(groupId, { limit: 1 })).map((m) => m.body)).toEqual(['late']);
+  });
+
+  it('a joiner verifies and keeps history of a member who left before it came', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'total');
+    await peers[0]!.peer.send(groupId, 'from ana');
+    await peers[1]!.peer.send(groupId, 'from ben');
+    await waitFor('both at ben', async () => (await logOf(peers[1]!, groupId)).length === 2);
+    await peers[0]!.peer.leave(groupId);
+    const cy = await w.network.addPeer('cy');
+    await cy.peer.join(groupId);
+    const log = await logOf(cy, groupId);
+    expect(log.map((m) => `${m.senderName}: ${m.body}`)).toEqual(
+      (await logOf(peers[1]!, groupId)).map((m) => `${m.senderName}: ${m.body}`),
+    );
+    expect(log.map((m) => m.senderName).sort()).toEqual(['ana', 'ben']);
+    expect(cy.peer.metrics(groupId)?.rejectedFrames).toBe(0);
+  });
+
+  it('re-syncs after the tracker connection drops and comes back', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben']);
+    const states: string[] = [];
+    peers[0]!.peer.on('connection', (s) => states.push(s));
+    await w.links.get(peers[0]!.peerId)!.reconnect();
+    expect(states).toEqual(['offline', 'online']);
+    await peers[0]!.peer.send(groupId, 'still here');
+    await waitFor('ben gets it', async () => (await logOf(peers[1]!, groupId)).some((m) => m.body === 'still here'));
+    expect(peers[0]!.peer.groups()[0]?.status).toBe('member');
+  });
+
+  it('re-joins a group the tracker forgot while it was away, and keeps talking', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben']);
+    // The tracker declares ana failed (e.g. heartbeats lost) while her process lives on.
+    w.tracker.fail(peers[0]!.peerId);
+    await waitFor('ben sees ana fail', () => peers[1]!.peer.groups()[0]?.view?.members.length === 1);
+    await w.links.get(peers[0]!.peerId)!.connect();
+    await waitFor('ana is back in the view', () => peers[1]!.peer.groups()[0]?.view?.members.length === 2);
+    await peers[1]!.peer.send(groupId, 'welcome back');
+    await waitFor('ana gets it', async () => (await logOf(peers[0]!, groupId)).some((m) => m.body === 'welcome back'));
+  });
+});
+
+describe('Peer commands', () => {
+  it('carries out every / command and refuses bad ones with a sentence', async () => {
+    const w = memoryWorld(3);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('Team Chat', 'total');
+    await ana.peer.join(g.groupId);
+    await waitFor('directory reaches ben', () => ben.peer.directory().length === 1);
+
+    expect(await ben.peer.command('/groups', null)).toMatchObject({ kind: 'groups', groups: [{ name: 'Team Chat' }] });
+    expect(await ben.peer.command('/join team chat', null)).toEqual({ kind: 'joined', groupId: g.groupId });
+    const members = await ben.peer.command('/members Team Chat', null);
+    expect(members.kind === 'members' && members.members.map((m) => m.name).sort()).toEqual(['ana', 'ben']);
+    expect(await ben.peer.command('/switch Team Chat', null)).toEqual({ kind: 'switched', groupId: g.groupId });
+    expect(await ben.peer.command('/switch elsewhere', null)).toMatchObject({ kind: 'error', message: expect.stringContaining('elsewhere') });
+    expect(await ben.peer.command('/members', null)).toMatchObject({ kind: 'error' });
+    expect(await ben.peer.command('/dance', null)).toMatchObject({ kind: 'error', message: expect.stringContaining('/groups') });
+    expect(await ben.peer.command('/leave', g.groupId)).toEqual({ kind: 'left', groupId: g.groupId });
+    expect(ben.peer.groups()).toEqual([]);
+    expect(await ben.peer.command('/quit', null)).toEqual({ kind: 'quit' });
+    await expect(ben.peer.createGroup('after quit', 'fifo')).rejects.toMatchObject({ code: 'bad-state' });
+  });
+});
