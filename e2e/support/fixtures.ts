@@ -37,18 +37,31 @@ export class User {
   }
 }
 
+export interface UserOptions {
+  /** Browser permissions granted to the user's context before sign-in (e.g. 'notifications'). */
+  readonly permissions?: readonly string[];
+  /** Scripts every tab of the user runs before the app (see tab-visibility.ts). */
+  readonly initScripts?: readonly string[];
+  readonly viewport?: { readonly width: number; readonly height: number };
+}
+
 export interface Fixtures {
   /** The display name of the default `user`. */
   displayName: string;
   /** Builds another signed-in user with one tab. */
-  makeUser: (name: string) => Promise<User>;
+  makeUser: (name: string, options?: UserOptions) => Promise<User>;
   user: User;
   /** A group name unique to this test (the tracker outlives tests, and names are unique). */
   uniqueName: (prefix: string) => string;
 }
 
-async function newUser(browser: Browser, baseURL: string | undefined, name: string): Promise<User> {
-  const context = await browser.newContext({ ...(baseURL ? { baseURL } : {}), viewport: { width: 1280, height: 800 } });
+async function newUser(browser: Browser, baseURL: string | undefined, name: string, options: UserOptions): Promise<User> {
+  const context = await browser.newContext({
+    ...(baseURL ? { baseURL } : {}),
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    permissions: [...(options.permissions ?? [])],
+  });
+  for (const script of options.initScripts ?? []) await context.addInitScript(script);
   const user = new User(name, context);
   await user.openTab();
   return user;
@@ -58,8 +71,8 @@ export const test = base.extend<Fixtures>({
   displayName: ['Alice', { option: true }],
   makeUser: async ({ browser, baseURL }, use) => {
     const users: User[] = [];
-    await use(async (name) => {
-      const user = await newUser(browser, baseURL, name);
+    await use(async (name, options = {}) => {
+      const user = await newUser(browser, baseURL, name, options);
       users.push(user);
       return user;
     });

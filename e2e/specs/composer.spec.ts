@@ -1,0 +1,49 @@
+// The composer: Enter sends, Shift+Enter breaks a line, `/` runs commands.
+
+import { expect, test } from '../support/fixtures.ts';
+
+test('Enter sends, Shift+Enter breaks the line', async ({ user, makeUser, uniqueName }) => {
+  const group = uniqueName('lines');
+  await user.tab.createGroup(group, 'FIFO');
+  const bob = (await makeUser('Bob')).tab;
+  await bob.join(group);
+
+  const box = user.tab.page.getByRole('textbox', { name: 'Message' });
+  await box.pressSequentially('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second line');
+  await expect(box).toHaveValue('first line\nsecond line');
+  await expect(bob.messages(group)).toHaveCount(0);
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
+  await expect(bob.messages(group).getByRole('paragraph')).toHaveText(['first line\nsecond line']);
+  await expect(user.tab.messages(group)).toContainText('delivered');
+});
+
+test('slash commands list groups and members, join, switch and leave', async ({ user, makeUser, uniqueName }) => {
+  const one = uniqueName('one');
+  const two = uniqueName('two');
+  await user.tab.createGroup(one, 'Total');
+  await user.tab.createGroup(two, 'FIFO');
+  const bob = (await makeUser('Bob')).tab;
+  await bob.join(one);
+
+  await bob.send('/groups');
+  await expect(bob.log(one)).toContainText(new RegExp(`Groups: .*${one} \\(Total, \\d+ online\\)`));
+  await bob.send(`/members ${one}`);
+  await expect(bob.log(one)).toContainText(/Members of .*: .*Alice/);
+
+  await bob.send(`/join ${two}`);
+  await bob.expectJoined(two);
+  await bob.send(`/switch ${one}`);
+  await expect(bob.log(one)).toBeVisible();
+  await bob.send('back in one');
+  await expect(user.tab.page.getByRole('navigation', { name: 'Joined groups' })).toBeVisible();
+  await user.tab.open(one);
+  await expect(user.tab.messages(one).filter({ hasText: 'back in one' })).toHaveCount(1);
+
+  await bob.send(`/leave ${two}`);
+  await expect(bob.navLink(two)).toHaveCount(0);
+  await bob.send('/frobnicate');
+  await expect(bob.log(one)).toContainText('/frobnicate:');
+});
