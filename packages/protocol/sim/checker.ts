@@ -26,6 +26,8 @@ export class ViolationError extends Error {
 interface InstallRecord {
   readonly viewId: ViewId;
   readonly delivered: Set<MessageId>;
+  /** Installed by a joiner before it had state: what it delivered in this view came partly by hand-over. */
+  stateless: boolean;
 }
 
 interface NodeRecord {
@@ -38,6 +40,7 @@ interface NodeRecord {
   handed: number;
   lastP: number | null;
   lastA: number | null;
+  era: number;
 }
 
 /** Engines may expose this read-only view of their counters (see create-engine.ts). */
@@ -45,11 +48,19 @@ export interface EngineCounters {
   readonly P?: number;
   readonly A?: number;
   readonly holdBack?: number;
+  /** False while a joiner waits for its sponsor's state. */
+  readonly adopted?: boolean;
 }
 
 export class Checker {
   readonly sent = new Map<MessageId, DataFrame>();
-  readonly canonical: MessageId[] = [];
+  /**
+   * One canonical log per era. A group whose every member with state is gone
+   * (left, crashed) keeps no history anyone could hand over; whoever comes
+   * next starts a new log, and a new era (keyed by the view it starts in).
+   */
+  private readonly eras: MessageId[][] = [[]];
+  private readonly eraOfView = new Map<number, number>();
   private readonly orderOf = new Map<MessageId, string>();
   private readonly idOfOrder = new Map<string, MessageId>();
   private readonly nodes = new Map<PeerId, NodeRecord>();
@@ -66,7 +77,7 @@ export class Checker {
     let r = this.nodes.get(node);
     if (r === undefined) {
       r = {
-        log: [], ids: new Set(), lastSeq: new Map(), lastOrder: null, install: null, handed: 0, lastP: null, lastA: null,
+        log: [], ids: new Set(), lastSeq: new Map(), lastOrder: null, install: null, handed: 0, lastP: null, lastA: null, era: 0,
       };
       this.nodes.set(node, r);
     }
@@ -102,22 +113,23 @@ export class Checker {
     // S4: one canonical log; unique agreed priorities.
     if (this.mode === 'total') {
       const at = r.log.length;
-      const expected = this.canonical[at];
-      if (expected === undefined) this.canonical.push(d.id);
+      const canonical = this.eras[r.era] as MessageId[];
+      const expected = canonical[at];
+      if (expected === undefined) canonical.push(d.id);
       else if (expected !== d.id) {
-        this.fail('S4', node, `position ${at} is ${d.id} here but ${expected} in the canonical log`);
+        this.fail('S4', node, `position ${at} is ${d.id} here but ${expected} in the canonical log${r.era > 0 ? ` (era ${r.era})` : ''}`);
       }
       const knownOrder = this.orderOf.get(d.id);
       if (knownOrder !== undefined && knownOrder !== d.order) {
         this.fail('S4', node, `${d.id} has order ${d.order} here but ${knownOrder} elsewhere`);
       }
-      const owner = this.idOfOrder.get(d.order);
+      const owner = this.idOfOrder.get(`${r.era}|${d.order}`);
       if (owner !== undefined && owner !== d.id) this.fail('S4', node, `order ${d.order} given to both ${owner} and ${d.id}`);
       if (r.lastOrder !== null && !(d.order > r.lastOrder)) {
         this.fail('S4', node, `order ${d.order} of ${d.id} does not sort after ${r.lastOrder}`);
       }
       this.orderOf.set(d.id, d.order);
-      this.idOfOrder.set(d.order, d.id);
+      this.idOfOrder.set(`${r.era}|${d.order}`, d.id);
       r.lastOrder = d.order;
     }
     // S5 bookkeeping: an engine delivers in the view it has installed.
@@ -136,12 +148,12 @@ export class Checker {
   }
 
   /** The node's engine installed `viewId` (S5: same set delivered by all who go from one view to the same next). */
-  onViewInstalled(node: PeerId, viewId: ViewId): void {
+  onViewInstalled(node: PeerId, viewId: ViewId, hasState: boolean): void {
     const r = this.record(node);
     const prev = r.install;
     if (prev !== null && prev.viewId === viewId) return; // a re-sent view (tracker restart)
     if (prev !== null && viewId < prev.viewId) this.fail('S5', node, `installed view ${viewId} after view ${prev.viewId}`);
-    if (prev !== null) {
+    if (prev !== null && !prev.stateless) {
       const key = `${prev.viewId}>${viewId}`;
       const set = [...prev.delivered].sort().join(',');
       const seen = this.viewSets.get(key);
@@ -150,7 +162,38 @@ export class Checker {
         this.fail('S5', node, `went from view ${prev.viewId} to ${viewId} having delivered {${set}} in it, but ${seen.node} delivered {${seen.set}}`);
       }
     }
-    r.install = { viewId, delivered: new Set() };
+    r.install = { viewId, delivered: new Set(), stateless: !hasState };
+  }
+
+  /**
+   * A joiner adopted its sponsor's state in its installed view. The state was
+   * taken when the sponsor installed that view, before it delivered anything
+   * in it, so from here the joiner's set for this view must match the others'.
+   */
+  onAdopted(node: PeerId): void {
+    const r = this.record(node);
+    if (r.install !== null) r.install.stateless = false;
+  }
+
+  /**
+   * A node's engine started with empty state in `viewId` although messages
+   * were delivered before, and (the simulator checked) no live member had
+   * state to hand over: its log starts a new era, shared with everyone else
+   * who starts afresh in that view.
+   */
+  onFreshStart(node: PeerId, viewId: number): void {
+    const r = this.record(node);
+    if (r.log.length > 0) this.fail('S7', node, `started afresh in view ${viewId} with ${r.log.length} messages already delivered`);
+    let era = this.eraOfView.get(viewId);
+    if (era === undefined) {
+      if ((this.eras[this.eras.length - 1] as MessageId[]).length === 0) era = this.eras.length - 1;
+      else {
+        this.eras.push([]);
+        era = this.eras.length - 1;
+      }
+      this.eraOfView.set(viewId, era);
+    }
+    r.era = era;
   }
 
   /** S6: an engine's P and A never decrease. */
@@ -170,7 +213,12 @@ export class Checker {
   onHistory(joiner: PeerId, items: readonly Delivery[]): void {
     const r = this.record(joiner);
     if (r.log.length > 0) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
-    for (const d of items) this.onDeliver(joiner, d, true);
+    for (const d of items) {
+      this.onDeliver(joiner, d, true);
+      // The sponsor may hand over messages it delivered in the view the joiner has installed:
+      // for S5 they count as delivered in that view.
+      if (r.install !== null && d.viewId === r.install.viewId) r.install.delivered.add(d.id);
+    }
   }
 
   /**

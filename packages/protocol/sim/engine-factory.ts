@@ -24,10 +24,12 @@ export const readCounters = (engine: OrderingEngine): EngineCounters => {
   if (typeof probe.debugState !== 'function') return {};
   const s = probe.debugState() as Record<string, unknown> | null;
   if (s === null || typeof s !== 'object') return {};
-  const P = num(s['P']) ?? num(s['proposed']);
-  const A = num(s['A']) ?? num(s['agreed']);
-  const holdBack = num(s['holdBack']) ?? num(s['holdBackSize']) ?? num(s['pending']);
+  const P = num(s['proposedMax']);
+  const A = num(s['agreedMax']);
+  const holdBack = num(s['holdBackSize']);
+  const adopted = s['adopted'];
   return {
+    ...(typeof adopted === 'boolean' ? { adopted } : {}),
     ...(P === undefined ? {} : { P }),
     ...(A === undefined ? {} : { A }),
     ...(holdBack === undefined ? {} : { holdBack }),

@@ -1,13 +1,13 @@
 // One deterministic run of a scenario. The simulator plays everything around
 // the engines: the data channels (network.ts), the tracker (model-tracker.ts),
 // and the runtime of each node — it routes Outbound frames, signs drafts,
-// installs views, buffers a joiner until its sponsor's history arrives, and
-// ticks. The checker sees every delivery and every installed view as it
+// installs views, hands a joiner its sponsor's history and state once the
+// joiner's engine has installed the view they were made for, and ticks. The checker sees every delivery and every installed view as it
 // happens; after the faults heal the run goes on until only ticks are left
 // and then liveness is checked.
 
 import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
-import { asGroupId, asPeerId, comparePeerIds } from '../src/ids.ts';
+import { asGroupId, asPeerId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
 import type { View } from '../src/tracker/events.ts';
@@ -45,7 +45,8 @@ const HEAL_AFTER_MS = 1000;
 const QUIET_MS = 3 * TICK_MS;
 /** A run that never quiesces is a liveness bug, not a hang of the test. */
 const MAX_EVENTS = 200_000;
-const MAX_VIRTUAL_MS = 600_000;
+/** Far above any resend or flush round here (tens of ms per hop, 1 s stability announcements). */
+const MAX_MS_AFTER_HEAL = 30_000;
 
 const GROUP: GroupId = asGroupId('g-sim');
 
@@ -56,12 +57,12 @@ interface SimNode {
   readonly name: string;
   readonly engine: OrderingEngine;
   status: Status;
-  /** True once the runtime called installView the first time; before that inbound frames wait. */
+  /** True once the runtime called installView the first time. */
   started: boolean;
   /** Joined after the group was founded (gets history from a sponsor). */
   readonly joiner: boolean;
-  readonly heldViews: View[];
-  readonly buffered: { readonly from: PeerId; readonly frame: EngineFrame }[];
+  /** The sponsor's hand-over, kept until the engine has installed the view it was made for. */
+  pendingHistory: HistoryEvent | null;
   /** The latest view the tracker told this node about. */
   latestView: View | null;
   readonly log: Delivery[];
@@ -70,18 +71,20 @@ interface SimNode {
   crashAfter: number | null;
 }
 
+interface HistoryEvent {
+  readonly k: 'history';
+  readonly from: PeerId;
+  readonly to: PeerId;
+  readonly epoch: number;
+  readonly items: readonly Delivery[];
+  readonly state: JoinerState;
+  readonly viewId: number;
+}
+
 type SimEvent =
   | { readonly k: 'action'; readonly action: Action }
   | { readonly k: 'frame'; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: EngineFrame }
-  | {
-    readonly k: 'history';
-    readonly from: PeerId;
-    readonly to: PeerId;
-    readonly epoch: number;
-    readonly items: readonly Delivery[];
-    readonly state: JoinerState;
-    readonly viewId: number;
-  }
+  | HistoryEvent
   | { readonly k: 'view'; readonly to: PeerId; readonly view: View }
   | { readonly k: 'removed'; readonly to: PeerId; readonly reason: LeaveReason }
   | { readonly k: 'link-up'; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
@@ -126,7 +129,7 @@ const describeFrame = (f: EngineFrame): string => {
     case 'final':
       return `FINAL ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
     case 'flush':
-      return `FLUSH v${f.viewId} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed}`;
+      return `FLUSH v${f.viewId}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}`;
   }
@@ -149,10 +152,12 @@ export class Simulation {
   private now = 0;
   private pendingNonTick = 0;
   private healed = false;
+  private healedAt = 0;
   private bodyCounter = 0;
   private nameCounter = 0;
   private readonly sessions = new Map<string, number>();
-  private draining = new Set<PeerId>();
+  private readonly draining = new Set<PeerId>();
+  private readonly founders: PeerId[] = [];
 
   constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
     this.rng = new Prng(scenario.seed);
@@ -175,7 +180,8 @@ export class Simulation {
     let violation: Violation | null = null;
     try {
       this.found();
-      let at = 0;
+      this.loop(() => this.formed());
+      let at = this.now;
       for (const step of this.scenario.steps) {
         at += step.gap;
         this.schedule(at, { k: 'action', action: step.action });
@@ -192,16 +198,18 @@ export class Simulation {
     return { scenario: this.scenario, violation, stats: this.stats, trace: this.trace };
   }
 
-  private loop(): void {
+  /** Runs events until `until` holds (or, without it, until quiescence after the faults healed). */
+  private loop(until?: () => boolean): void {
     let quietSince: number | null = null;
     for (;;) {
+      if (until?.() === true) return;
       const next = this.queue.pop();
       if (next === undefined) return;
       this.now = next.at;
       this.stats.steps++;
       if (next.event.k !== 'tick') this.pendingNonTick--;
       this.handle(next.event);
-      if (this.stats.steps > MAX_EVENTS || this.now > MAX_VIRTUAL_MS) {
+      if (this.stats.steps > MAX_EVENTS || (this.healed && this.now > this.healedAt + MAX_MS_AFTER_HEAL)) {
         throw new ViolationError({
           rule: 'L2', node: null,
           message: `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`,
@@ -230,8 +238,7 @@ export class Simulation {
       status: joiner ? 'joining' : 'member',
       started: false,
       joiner,
-      heldViews: [],
-      buffered: [],
+      pendingHistory: null,
       latestView: null,
       log: [],
       outbox: [],
@@ -261,20 +268,25 @@ export class Simulation {
     return m.length === 0 ? null : (m[index % m.length] as SimNode);
   }
 
+  /**
+   * The group forms as the tracker makes it: the creator alone in view 1,
+   * then every other founder joins (two-phase, with history) at once.
+   * Actions start once all of them are members.
+   */
   private found(): void {
-    const founders: SimNode[] = [];
-    for (let i = 0; i < this.scenario.size; i++) founders.push(this.newNode(this.nextName(), false));
-    for (let i = 0; i < founders.length; i++) {
-      for (let j = i + 1; j < founders.length; j++) this.net.up((founders[i] as SimNode).id, (founders[j] as SimNode).id);
-    }
-    const view = this.tracker.found(founders.map((n) => ({ peer: n.id, name: n.name })));
-    this.log(`founded ${view.members.map((m) => m.peerId).join(' ')} (${this.scenario.mode}) as view ${view.viewId}`);
-    for (const n of founders) {
-      n.latestView = view;
-      n.started = true;
-      this.call(n, 'installView', () => n.engine.installView(view, this.now));
-      this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id });
-    }
+    const creator = this.newNode(this.nextName(), false);
+    const view = this.tracker.found([{ peer: creator.id, name: creator.name }]);
+    this.log(`${creator.id} creates the group (${this.scenario.mode}) as view ${view.viewId}`);
+    creator.latestView = view;
+    this.installAt(creator, view);
+    for (let i = 1; i < this.scenario.size; i++) this.founders.push(this.join(0, this.nextName()).id);
+  }
+
+  private formed(): boolean {
+    return this.founders.every((p) => {
+      const n = this.nodes.get(p) as SimNode;
+      return n.status === 'member' && n.engine.view?.viewId === this.tracker.currentViewId;
+    });
   }
 
   // ---------------------------------------------------------------- engine I/O
@@ -296,14 +308,25 @@ export class Simulation {
       this.log(`${node.id} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
       return;
     }
+    const counters = readCounters(node.engine);
+    this.checker.onCounters(node.id, counters);
+    if (node.status === 'joining' && counters.adopted === true) {
+      // No flush participant had any state (no deliveries anywhere yet, or every old member is gone):
+      // the engine starts afresh with an empty log. With a live member holding state this would be
+      // a lost history, and S4/S7 will say so; with none, it is a new era of the group's log.
+      const holder = [...this.nodes.values()].some((n) => n !== node && n.status === 'member' && n.log.length > 0);
+      this.log(`${node.id} starts with empty state (${holder ? 'although a live member has state' : 'no live member has any'})`);
+      node.status = 'member';
+      if (!holder) this.checker.onFreshStart(node.id, node.engine.view?.viewId ?? 0);
+      this.checker.onAdopted(node.id);
+    }
     // Deliveries of a view come before that view's installation in one result:
     // replay them in view order so S5 sees what the engine meant.
     const installs = result.events.filter((e) => e.type === 'view-installed');
     let nextInstall = 0;
     const install = (view: View): void => {
       this.log(`${node.id} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
-      this.checker.onViewInstalled(node.id, view.viewId);
-      this.sponsor(node, view);
+      this.checker.onViewInstalled(node.id, view.viewId, node.status === 'member');
     };
     for (const d of result.deliveries) {
       for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
@@ -320,7 +343,9 @@ export class Simulation {
     for (const e of result.events) {
       if (e.type === 'message-dropped') this.log(`${node.id} dropped ${e.id}: ${e.reason}`);
     }
-    this.checker.onCounters(node.id, readCounters(node.engine));
+    // The hand-over is made after the whole call, as a runtime does once it stored the
+    // call's deliveries: the log and joinerState() then describe the same moment.
+    if (installs.length > 0) this.sponsor(node);
     for (const out of result.frames) {
       const targets = out.to === 'all' ? this.allOf(node) : [out.to];
       for (const to of targets) {
@@ -397,31 +422,31 @@ export class Simulation {
 
   // ---------------------------------------------------------------- joiners
 
-  /** On installing `view`, the lowest old member hands each waiting joiner its log and state. */
-  private sponsor(node: SimNode, view: View): void {
-    const ids = view.members.map((m) => m.peerId);
-    const waiting = ids.filter((p) => p !== node.id && this.nodes.get(p)?.status === 'joining');
-    if (waiting.length === 0) return;
-    const old = ids.filter((p) => this.nodes.get(p)?.status !== 'joining').sort(comparePeerIds);
-    if (old[0] !== node.id) return;
+  /**
+   * On installing `view`, a member with state hands each member of the view
+   * that still waits for state its log and engine state. Every such member
+   * does it, not only the lowest: which members have state when is a matter of
+   * timing, and a rule by peer id alone can name a sponsor that has none yet
+   * (a joiner of the previous view whose sponsor crashed). The joiner adopts
+   * the first hand-over made for the view its engine installed.
+   */
+  private sponsor(node: SimNode): void {
+    const view = node.engine.view;
+    if (node.status !== 'member' || view === null) return;
+    const state = node.engine.joinerState();
+    const waiting = view.members.map((m) => m.peerId).filter((p) => p !== node.id && this.nodes.get(p)?.status === 'joining');
     for (const j of waiting) {
       const arrival = this.net.schedule(node.id, j, this.now);
       if (arrival === null) {
         this.log(`${node.id} cannot sponsor ${j}: link down`);
         continue;
       }
-      this.log(`${node.id} sponsors ${j}: ${node.log.length} messages for view ${view.viewId}`);
+      this.log(`${node.id} sponsors ${j}: ${node.log.length} messages for view ${state.viewId}`);
       this.schedule(arrival.at, {
         k: 'history', from: node.id, to: j, epoch: arrival.epoch,
-        items: [...node.log], state: node.engine.joinerState(), viewId: view.viewId,
+        items: [...node.log], state, viewId: state.viewId,
       });
     }
-  }
-
-  private startJoiner(node: SimNode, fromViewId: number): void {
-    node.status = 'member';
-    const views = node.heldViews.splice(0).filter((v) => v.viewId >= fromViewId);
-    for (const v of views) this.installAt(node, v);
   }
 
   private installAt(node: SimNode, view: View): void {
@@ -429,13 +454,28 @@ export class Simulation {
     const first = !node.started;
     node.started = true;
     this.call(node, 'installView', () => node.engine.installView(view, this.now));
-    if (first) {
-      this.schedule(this.now + TICK_MS, { k: 'tick', node: node.id });
-      for (const b of node.buffered.splice(0)) {
-        if (!this.active(node)) return;
-        this.call(node, `receive from ${b.from}`, () => node.engine.receive(b.from, b.frame, this.now));
-      }
+    if (first) this.schedule(this.now + TICK_MS, { k: 'tick', node: node.id });
+    this.tryAdopt(node);
+  }
+
+  /** A joiner adopts its sponsor's hand-over once its engine has installed the view it was made for. */
+  private tryAdopt(node: SimNode): void {
+    const h = node.pendingHistory;
+    if (h === null || node.status !== 'joining') return;
+    const installed = node.engine.view?.viewId ?? -1;
+    if (installed > h.viewId) {
+      this.log(`${node.id} drops history for view ${h.viewId}: view ${installed} is installed, a newer sponsor will hand over`);
+      node.pendingHistory = null;
+      return;
     }
+    if (installed < h.viewId) return;
+    node.pendingHistory = null;
+    this.log(`${node.id} adopts history from ${h.from}: ${h.items.length} messages, view ${h.viewId}`);
+    this.checker.onHistory(node.id, h.items);
+    node.log.push(...h.items);
+    node.status = 'member';
+    this.checker.onAdopted(node.id);
+    this.call(node, 'adoptJoinerState', () => node.engine.adoptJoinerState(h.state));
   }
 
   // ---------------------------------------------------------------- faults and membership
@@ -599,12 +639,13 @@ export class Simulation {
         return;
       case 'heal':
         this.healed = true;
+        this.healedAt = this.now;
         for (const n of this.nodes.values()) n.crashAfter = null;
         this.log('faults healed');
         return;
       case 'tick': {
         const n = this.nodes.get(ev.node) as SimNode;
-        if (n.status !== 'member') return;
+        if (!this.active(n)) return;
         this.call(n, 'tick', () => n.engine.tick(this.now));
         this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id });
         return;
@@ -612,10 +653,6 @@ export class Simulation {
       case 'frame': {
         const n = this.nodes.get(ev.to) as SimNode;
         if (!this.net.current(ev.from, ev.to, ev.epoch) || !this.active(n)) return;
-        if (!n.started) {
-          n.buffered.push({ from: ev.from, frame: ev.frame });
-          return;
-        }
         this.log(`${ev.from} -> ${ev.to} ${describeFrame(ev.frame)}`);
         this.call(n, `receive from ${ev.from}`, () => n.engine.receive(ev.from, ev.frame, this.now));
         return;
@@ -623,11 +660,8 @@ export class Simulation {
       case 'history': {
         const n = this.nodes.get(ev.to) as SimNode;
         if (!this.net.current(ev.from, ev.to, ev.epoch) || n.status !== 'joining') return;
-        this.log(`${n.id} gets history from ${ev.from}: ${ev.items.length} messages, view ${ev.viewId}`);
-        this.checker.onHistory(n.id, ev.items);
-        n.log.push(...ev.items);
-        this.call(n, 'adoptJoinerState', () => n.engine.adoptJoinerState(ev.state));
-        this.startJoiner(n, ev.viewId);
+        if (n.pendingHistory === null || n.pendingHistory.viewId < ev.viewId) n.pendingHistory = ev;
+        this.tryAdopt(n);
         return;
       }
       case 'view':
@@ -682,15 +716,6 @@ export class Simulation {
       const now = new Set(view.members.map((m) => m.peerId));
       for (const m of previous.members) if (!now.has(m.peerId)) this.net.down(n.id, m.peerId);
     }
-    if (n.status === 'joining') {
-      n.heldViews.push(view);
-      const others = view.members.some((m) => m.peerId !== n.id && this.nodes.get(m.peerId)?.status !== 'joining');
-      if (!others) {
-        this.log(`${n.id} is alone in view ${view.viewId}: starts without history`);
-        this.startJoiner(n, 0);
-      }
-      return;
-    }
     this.log(`${n.id} gets view ${view.viewId} from the tracker`);
     this.installAt(n, view);
   }
@@ -714,7 +739,7 @@ export class Simulation {
       const c = readCounters(n.engine);
       if (c.holdBack !== undefined) holdBack.set(s, c.holdBack);
     }
-    const joiners = new Set(survivors.filter((s) => this.nodes.get(s)?.joiner === true));
+    const joiners = new Set(survivors.filter((s) => this.nodes.get(s)?.joiner === true && !this.founders.includes(s)));
     this.checker.checkLiveness(survivors, joiners, holdBack);
     this.log(`quiescent: ${survivors.length} survivors with ${survivors.map((s) => this.checker.logOf(s).length).join('/')} messages`);
   }

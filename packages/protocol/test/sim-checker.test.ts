@@ -36,7 +36,7 @@ const violationOf = (fn: () => void): Guarantee | null => {
 /** A total-order checker where a, b and c installed view 1 and a sent a1, a2 and b sent b1. */
 const setup = (mode: 'fifo' | 'total' = 'total') => {
   const c = new Checker(mode);
-  for (const p of [A, B, C]) c.onViewInstalled(p, v1);
+  for (const p of [A, B, C]) c.onViewInstalled(p, v1, true);
   const a1 = frame(A, 1);
   const a2 = frame(A, 2);
   const b1 = frame(B, 1);
@@ -52,7 +52,7 @@ describe('checker', () => {
         c.onDeliver(p, delivery(a1, '1:a'), false);
         c.onDeliver(p, delivery(b1, '2:b'), false);
         c.onDeliver(p, delivery(a2, '3:a'), false);
-        c.onViewInstalled(p, v2);
+        c.onViewInstalled(p, v2, true);
       }
       c.checkLiveness([A, B, C], new Set(), new Map([[A, 0]]));
     })).toBe(null);
@@ -106,8 +106,8 @@ describe('checker', () => {
   it('S5: two members move to the same next view having delivered different sets', () => {
     const { c, a1 } = setup('fifo');
     c.onDeliver(A, delivery(a1, '1'), false);
-    c.onViewInstalled(A, v2);
-    expect(violationOf(() => c.onViewInstalled(B, v2))).toBe('S5');
+    c.onViewInstalled(A, v2, true);
+    expect(violationOf(() => c.onViewInstalled(B, v2, true))).toBe('S5');
   });
 
   it('S5: a delivery tagged with a view other than the installed one', () => {
@@ -125,7 +125,7 @@ describe('checker', () => {
 
   it('S7: a joiner handed history after it delivered on its own; S7/L3: a joiner ending with another log', () => {
     const { c, a1, b1 } = setup();
-    c.onViewInstalled(C, v2);
+    c.onViewInstalled(C, v2, true);
     c.onDeliver(C, delivery(b1, '3:b', v2), false);
     expect(violationOf(() => c.onHistory(C, [delivery(a1, '1:a')]))).toBe('S7');
     const d = setup();
@@ -147,7 +147,7 @@ describe('checker', () => {
     const { c, b1 } = setup('fifo');
     // a and b died; a1, a2 reached nobody: fine. b1 reached only C: L3 against a survivor D without it.
     const D = asPeerId('d');
-    c.onViewInstalled(D, v1);
+    c.onViewInstalled(D, v1, true);
     c.onDeliver(C, delivery(b1, '1'), false);
     expect(violationOf(() => c.checkLiveness([C], new Set(), new Map()))).toBe(null);
     expect(violationOf(() => c.checkLiveness([C, D], new Set(), new Map()))).toBe('L3');

@@ -1,0 +1,87 @@
+// `npm run sim -- --seed N`          replay one seed with a step-by-step trace
+// `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME]`
+//                                    run N seeds from K and print what they covered
+// `npm run sim -- --scenario '<json>'` replay a scenario printed by a failing test
+// Exit code 1 when a guarantee broke.
+
+import { BROKEN_VARIANTS } from './broken/index.ts';
+import { correctEngine } from './default-engine.ts';
+import type { EngineFactory } from './engine-factory.ts';
+import { runSeeds } from './run-seeds.ts';
+import type { Scenario } from './scenario.ts';
+import type { ScenarioBounds } from './scenario-arbitrary.ts';
+import { scenarioForSeed } from './scenario-arbitrary.ts';
+import { runScenario } from './simulator.ts';
+
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${Object.keys(BROKEN_VARIANTS).join('|')}]`;
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const int = (name: string): number | undefined => {
+  const v = flag(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    console.error(`--${name} needs a non-negative integer, got ${v}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const brokenName = flag('broken');
+let factory: EngineFactory = correctEngine;
+if (brokenName !== undefined) {
+  const variant = BROKEN_VARIANTS[brokenName];
+  if (variant === undefined) {
+    console.error(`unknown broken variant ${brokenName}\n${USAGE}`);
+    process.exit(2);
+  }
+  factory = variant.factory;
+}
+const mode = flag('mode');
+if (mode !== undefined && mode !== 'fifo' && mode !== 'total') {
+  console.error(`--mode is fifo or total\n${USAGE}`);
+  process.exit(2);
+}
+const bounds: ScenarioBounds = mode === undefined ? {} : { modes: [mode] };
+
+const replay = (scenario: Scenario, label: string): never => {
+  const r = runScenario(scenario, { factory, trace: true });
+  console.log(`${label}: ${JSON.stringify(scenario)}\n`);
+  for (const line of r.trace) console.log(line);
+  const st = r.stats;
+  console.log(`\n${st.steps} steps, ${st.messages} messages, ${st.deliveries} deliveries, ${st.frames} frames, ${st.faults} faults, ${st.views} views, ${st.rejections} rejected inputs, ${st.virtualMs} virtual ms`);
+  if (r.violation !== null) {
+    console.log(`VIOLATION ${r.violation.rule}${r.violation.node === null ? '' : ` at ${r.violation.node}`}: ${r.violation.message}`);
+    process.exit(1);
+  }
+  console.log('all guarantees held');
+  process.exit(0);
+};
+
+const seed = int('seed');
+const scenarioJson = flag('scenario');
+const seeds = int('seeds');
+if (seed !== undefined) replay(scenarioForSeed(seed, bounds), `seed ${seed}`);
+else if (scenarioJson !== undefined) replay(JSON.parse(scenarioJson) as Scenario, 'scenario');
+else if (seeds !== undefined) {
+  const from = int('from') ?? 0;
+  const started = performance.now();
+  const s = runSeeds(factory, from, seeds, bounds);
+  const secs = (performance.now() - started) / 1000;
+  console.log(`seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${(secs / s.scenarios * 10_000).toFixed(1)} s per 10k seeds)`);
+  console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}`);
+  if (s.failure !== null) {
+    const v = s.failure.violation;
+    console.log(`FAILED at seed ${s.failure.seed}: ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message}`);
+    console.log(`replay: npm run sim -- --seed ${s.failure.seed}${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}`);
+    process.exit(1);
+  }
+  console.log('all guarantees held on every seed');
+} else {
+  console.error(USAGE);
+  process.exit(2);
+}

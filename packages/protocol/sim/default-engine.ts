@@ -1,0 +1,7 @@
+// The engine the simulator runs unless a test asks for a broken variant: the
+// production createEngine with no hooks.
+
+import { createEngine } from '../src/ordering/create-engine.ts';
+import type { EngineFactory } from './engine-factory.ts';
+
+export const correctEngine: EngineFactory = ({ mode, self, groupId }) => createEngine({ mode, self, groupId });
