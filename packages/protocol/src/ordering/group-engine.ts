@@ -528,6 +528,7 @@ export class GroupEngine implements OrderingEngine {
       // this view's flush and gets its state from the sponsor. (A member with state that the tracker
       // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
       if (this.installed === null) this.adopted = view.members.length === 1;
+      this.flush = null;
       this.finishInstall(view, out, now);
       return out.build();
     }
