@@ -1,9 +1,7 @@
 // Concurrent bursts in a total-order group: every tab shows the same
-// messages in the same order, none twice. The README screenshot is taken here.
+// messages in the same order, none twice.
 
-import { join } from 'node:path';
 import { expect, test } from '../support/fixtures.ts';
-import { repoRoot } from '../support/environment.ts';
 
 /** Messages each tab sends at once: enough to interleave on the wire, few enough for a 2-core machine. */
 const BURST = 8;
@@ -33,5 +31,4 @@ test('three users and a second tab send concurrent bursts and every page shows o
   // Two tabs with one name are one person (one key pair) on two sessions.
   await expect(bob.tab.member(group, 'Alice')).toContainText('2 tabs');
 
-  await user.tab.page.screenshot({ path: join(repoRoot, 'docs/screenshot.png') });
 });
