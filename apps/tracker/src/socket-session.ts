@@ -50,8 +50,10 @@ export interface SessionDeps {
   /** Cleanup of a session that just disconnected; a reconnect with the same peer id waits for it. */
   readonly cleanups: Map<PeerId, Promise<void>>;
   readonly now: () => number;
-  /** Closes a peer's socket wherever it is (another node through the adapter). */
-  readonly disconnectRemote: (peerId: PeerId) => void;
+  /** Closes a socket wherever it is (another node, through the adapter). */
+  readonly disconnectSocket: (socketId: string) => void;
+  /** Whether a socket with this id is in the peer's room on any live node. */
+  readonly socketExists: (peerId: PeerId, socketId: string) => Promise<boolean>;
 }
 
 type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
@@ -93,15 +95,18 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       }
       await d.cleanups.get(p.value.peerId);
       const info: MemberInfo = { peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey };
+      // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
+      await socket.join(peerRoom(info.peerId));
       const bound = await bindOrTakeOver(d, info, socket);
-      if (!bound) return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+      if (bound !== 'bound') await socket.leave(peerRoom(info.peerId));
+      if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+      if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
       if (!socket.connected) {
         await d.store.unbindSession(info.peerId, socket.id);
         return err('bad-state', 'Disconnected during hello.');
       }
       socket.data.session = info;
       clearTimeout(authTimer);
-      await socket.join(peerRoom(info.peerId));
       d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
       metrics.sessions = d.local.size;
       log.info({ peerId: info.peerId, name: info.name }, 'hello');
@@ -244,27 +249,37 @@ const TAKEOVER_POLL_MS = 50;
  * Binds the peer id to this socket. A session proving the same key for the
  * same peer id is the same tab reconnecting before the tracker noticed the old
  * transport died: the stale session is closed (its groups see it fail) and
- * the new one takes over. A different key is another session: refused.
+ * the new one takes over; if the stale session's node is dead, at once. A
+ * different key is another session: refused.
  */
-async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSocket): Promise<boolean> {
+async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSocket): Promise<'bound' | 'other-key' | 'timeout'> {
   const record = { ...info, nodeId: d.nodeId, socketId: socket.id };
   const deadline = d.now() + TAKEOVER_WAIT_MS;
   for (;;) {
-    if (await d.store.bindSession(record)) return true;
+    if (await d.store.bindSession(record)) return 'bound';
+    if (d.now() > deadline) return 'timeout';
     const held = await d.store.getSession(info.peerId);
     if (held === null) continue;
-    if (held.publicKey !== info.publicKey) return false;
+    if (held.publicKey !== info.publicKey) return 'other-key';
+    if (held.nodeId !== d.nodeId && !(await d.socketExists(info.peerId, held.socketId))) {
+      // Its socket is gone from every live node (its tracker died or restarted):
+      // do not wait for the reaper. The old session fails out of its groups
+      // first, exactly as in a local takeover.
+      d.log.info({ peerId: info.peerId, staleNode: held.nodeId }, 'session reconnected after its node died: taking over');
+      await d.service.removeEverywhere(info.peerId, 'failed');
+      if (await d.store.replaceSession(record, held.socketId)) return 'bound';
+      continue;
+    }
     const stale = d.local.get(info.peerId);
     if (stale !== undefined && stale.socket.id === held.socketId) {
       d.log.info({ peerId: info.peerId }, 'session reconnected: closing its stale socket');
       stale.socket.disconnect(true);
     } else {
-      d.disconnectRemote(info.peerId);
+      d.disconnectSocket(held.socketId);
     }
     const cleanup = d.cleanups.get(info.peerId);
     if (cleanup !== undefined) await cleanup;
     else await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS));
-    if (d.now() > deadline) return false;
   }
 }
 

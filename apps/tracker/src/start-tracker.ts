@@ -89,10 +89,18 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     webDist,
   }));
 
-  const disconnectRemote = (peerId: PeerId): void => {
-    io.in(peerRoom(peerId)).disconnectSockets(true);
+  // Every socket is in a room named by its id, on whichever node holds it.
+  const disconnectSocket = (socketId: string): void => {
+    io.in(socketId).disconnectSockets(true);
   };
-  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectRemote }));
+  const socketExists = async (peerId: PeerId, socketId: string): Promise<boolean> => {
+    try {
+      return (await io.in(peerRoom(peerId)).fetchSockets()).some((s) => s.id === socketId);
+    } catch {
+      return true; // a node did not answer in time: assume alive, the caller waits and retries
+    }
+  };
+  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists }));
 
   // Heartbeat sweep: check four times per timeout so detection lands within timeout + timeout/4.
   const sweepMs = Math.max(10, Math.min(config.heartbeatIntervalMs, Math.floor(config.heartbeatTimeoutMs / 4)));

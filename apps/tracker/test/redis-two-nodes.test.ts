@@ -57,7 +57,7 @@ let redisPort = 0;
 let redis: Proc | undefined;
 const procs: Proc[] = [];
 
-async function startNode(): Promise<{ url: string; proc: Proc }> {
+async function startNode(env: Record<string, string> = {}): Promise<{ url: string; proc: Proc }> {
   const proc = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -66,6 +66,7 @@ async function startNode(): Promise<{ url: string; proc: Proc }> {
     HEARTBEAT_TIMEOUT_MS: '3000',
     NODE_TTL_MS: '1000',
     LOG_LEVEL: 'info',
+    ...env,
   });
   procs.push(proc);
   const port = await until('tracker listening', proc, () => /"port":(\d+).*"msg":"tracker listening"/.exec(proc.output)?.[1]);
@@ -138,5 +139,30 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     expect(back.group.online).toBe(2);
 
     for (const c of [alice, alice2, bob, carol]) c.close();
+  });
+
+  it('lets a session whose node died reconnect to another node at once; its old self fails out of its groups', async () => {
+    // A long node TTL: the reaper stays out of it, so this is the takeover path alone.
+    const slow = { NODE_TTL_MS: '60000' };
+    const [nodeA, nodeB] = await Promise.all([startNode(slow), startNode(slow)]);
+    const alice = await connectClient(nodeA.url, 'Alice');
+    const bob = await connectClient(nodeB.url, 'Bob');
+    const g = unwrap(await call<GroupSummary>(bob.socket, 'group:create', { name: 'restart', ordering: 'fifo' }));
+    unwrap(await call(bob.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(alice.socket, 'group:join', { groupId: g.groupId }));
+    const v = unwrap(await call<View>(alice.socket, 'group:links-ready', { groupId: g.groupId }));
+
+    nodeA.proc.child.kill('SIGKILL');
+    await nodeA.proc.exited;
+    const again = await connectClient(nodeB.url, 'Alice', alice.peerId, alice.key);
+    expect(again.hello.peerId).toBe(alice.peerId);
+    const failed = await bob.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId === v.viewId + 1);
+    expect(failed.changes).toEqual([{ peerId: alice.peerId, change: 'failed' }]);
+    // A different key still cannot take the peer id.
+    await expect(connectClient(nodeB.url, 'Mallory', alice.peerId)).rejects.toThrow(/different key/);
+    unwrap(await call(again.socket, 'group:join', { groupId: g.groupId }));
+    const back = unwrap(await call<View>(again.socket, 'group:links-ready', { groupId: g.groupId }));
+    expect(back.members.map((m) => m.peerId).sort()).toEqual([alice.peerId, bob.peerId].sort());
+    for (const c of [alice, again, bob]) c.close();
   });
 });

@@ -59,6 +59,12 @@ export class MemoryStore implements TrackerStore {
     return this.sessions.get(peerId) ?? null;
   }
 
+  async replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean> {
+    if (this.sessions.get(session.peerId)?.socketId !== staleSocketId) return false;
+    this.sessions.set(session.peerId, session);
+    return true;
+  }
+
   async touchNode(): Promise<void> {}
   async claimDeadNodes(): Promise<readonly string[]> {
     return [];

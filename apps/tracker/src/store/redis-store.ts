@@ -33,6 +33,17 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', ARGV[2] .. s.nodeId, s.peerId)
 return 1`;
 
+const REPLACE = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local s = cjson.decode(v)
+if s.socketId ~= ARGV[1] then return 0 end
+local n = cjson.decode(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SREM', ARGV[3] .. s.nodeId, s.peerId)
+redis.call('SADD', ARGV[3] .. n.nodeId, n.peerId)
+return 1`;
+
 const k = {
   groups: `${PREFIX}groups`,
   names: `${PREFIX}group-names`,
@@ -121,6 +132,11 @@ export class RedisStore implements TrackerStore {
   async getSession(peerId: PeerId): Promise<SessionRecord | null> {
     const v = await this.redis.get(k.session(peerId));
     return v === null ? null : (JSON.parse(v) as SessionRecord);
+  }
+
+  async replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean> {
+    const r = await this.redis.eval(REPLACE, 1, k.session(session.peerId), staleSocketId, JSON.stringify(session), k.nodeSessionsPrefix);
+    return r === 1;
   }
 
   async touchNode(nodeId: string, ttlMs: number): Promise<void> {

@@ -40,6 +40,8 @@ export interface TrackerStore {
   /** Unbinds only if `socketId` still holds the binding. */
   unbindSession(peerId: PeerId, socketId: string): Promise<void>;
   getSession(peerId: PeerId): Promise<SessionRecord | null>;
+  /** Rebinds a peer id held by `staleSocketId` (of a dead node) to a new session; false if someone else got it first. */
+  replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean>;
 
   /** Liveness of tracker nodes (a no-op in memory: one process is one node). */
   touchNode(nodeId: string, ttlMs: number): Promise<void>;
