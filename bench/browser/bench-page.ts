@@ -6,6 +6,7 @@ import { chorusHandlers, recorderHandlers } from '../lib/chorus-handlers.ts';
 import { CountingStore } from '../lib/counting-store.ts';
 import { idbHandlers } from '../lib/idb-bench.ts';
 import { Recorder } from '../lib/load.ts';
+import { pathHandlers } from '../lib/path-handlers.ts';
 
 const recorder = new Recorder();
 let stores = 0;
@@ -17,10 +18,12 @@ const handlers: Record<string, (args: any) => unknown> = {
     countingStore: async () => new CountingStore(new IdbStore({ name: `bench-history-${Date.now()}-${stores++}` })),
   }),
   ...idbHandlers(),
+  // Push events (floor signaling) go to the driver through a function Playwright exposes.
+  ...pathHandlers(recorder, (event, data) => void window.benchEmit?.(event, data)),
 };
 
 declare global {
-  interface Window { benchCall: (cmd: string, args: unknown) => Promise<unknown>; benchReady: boolean }
+  interface Window { benchCall: (cmd: string, args: unknown) => Promise<unknown>; benchReady: boolean; benchEmit?: (event: string, data: unknown) => Promise<void> }
 }
 
 window.benchCall = async (cmd, args) => {

@@ -46,21 +46,41 @@ const serveStatic = (port: number): Promise<Server> =>
       const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
       const file = join(OUT, path === '/' ? 'index.html' : path);
       if (!file.startsWith(OUT) || !existsSync(file) || statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+      // Cross-origin isolation lifts Chromium's coarse timer clamp, so sub-millisecond one-way latencies are measurable.
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      }).end(readFileSync(file));
     });
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
 
+/** A peer the driver commands: a Node worker process or a browser page. */
 export interface PeerDriver {
   readonly name: string;
   call<T = unknown>(cmd: string, args?: unknown): Promise<T>;
+  on(event: string, listener: (data: any) => void): () => void;
 }
 
 export class PagePeer implements PeerDriver {
   errors = '';
+  private readonly listeners = new Map<string, Set<(data: any) => void>>();
   constructor(readonly name: string, readonly page: Page) {
     page.on('pageerror', (e) => { this.errors = `${this.errors}\n${e.message}`.slice(-2000); });
+  }
+
+  /** Called from the page through the exposed `benchEmit`. */
+  dispatch(event: string, data: unknown): void {
+    for (const l of this.listeners.get(event) ?? []) l(data);
+  }
+
+  on(event: string, listener: (data: any) => void): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener);
+    this.listeners.set(event, set);
+    return () => set.delete(listener);
   }
 
   async call<T = unknown>(cmd: string, args: unknown = null): Promise<T> {
@@ -92,12 +112,18 @@ export class BrowserHarness {
 
   get version(): string { return this.browser.version(); }
 
+  /** Whether pages got cross-origin isolation (fine timers); reported next to the figures. */
+  isolated = false;
+
   async newPeer(name: string): Promise<PagePeer> {
     const context = await this.browser.newContext();
     const page = await context.newPage();
+    const peer = new PagePeer(name, page);
+    await page.exposeFunction('benchEmit', (event: string, data: unknown) => peer.dispatch(event, data));
     await page.goto(`${this.origin}/index.html`);
     await withTimeout(page.waitForFunction(() => window.benchReady === true), PAGE_READY_TIMEOUT_MS, `${name} bench page`);
-    return new PagePeer(name, page);
+    this.isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
+    return peer;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 // Setting up each path a message can take between Node worker processes:
 // the raw data channel (floor), the Socket.IO relay (baseline) and a Chorus
 // group (FIFO or total). Each returns what the scenarios time.
-import type { Worker } from './rpc.ts';
 import type { PeerDriver } from './browser.ts';
 import { withTimeout } from './wall-clock.ts';
 
@@ -12,7 +11,7 @@ const PROBE_INTERVAL_MS = 20;
 /** Large stamp for tags that are counted but never timed (JSON cannot carry Infinity). */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
-export const openFloor = async (a: Worker, b: Worker): Promise<void> => {
+export const openFloor = async (a: PeerDriver, b: PeerDriver): Promise<void> => {
   const offA = a.on('floor-signal', (d) => void b.call('floor-signal', d));
   const offB = b.on('floor-signal', (d) => void a.call('floor-signal', d));
   try {
@@ -25,15 +24,15 @@ export const openFloor = async (a: Worker, b: Worker): Promise<void> => {
   }
 };
 
-export const closeFloor = async (a: Worker, b: Worker): Promise<void> => {
+export const closeFloor = async (a: PeerDriver, b: PeerDriver): Promise<void> => {
   await Promise.all([a.call('floor-close'), b.call('floor-close')]);
 };
 
-export const joinRelay = async (workers: readonly Worker[], url: string, room: string): Promise<void> => {
+export const joinRelay = async (workers: readonly PeerDriver[], url: string, room: string): Promise<void> => {
   await Promise.all(workers.map((w) => w.call('relay-connect', { url, room })));
 };
 
-export const leaveRelay = async (workers: readonly Worker[]): Promise<void> => {
+export const leaveRelay = async (workers: readonly PeerDriver[]): Promise<void> => {
   await Promise.all(workers.map((w) => w.call('relay-close')));
 };
 

@@ -4,6 +4,7 @@ import type { ScenarioReport } from '../lib/report.ts';
 import { runBundle } from './bundle.ts';
 import { runIndexedDb } from './indexeddb.ts';
 import { runLatency } from './latency.ts';
+import { runMeshFormation } from './mesh-formation.ts';
 import { runTrackerCapacity } from './tracker-capacity.ts';
 
 export interface Scenario {
@@ -14,6 +15,7 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
+  { name: 'mesh-formation', title: '3. Mesh formation', run: runMeshFormation },
   { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
   { name: 'indexeddb', title: '6. IndexedDB in Chromium', run: runIndexedDb },
   { name: 'bundle', title: '7. Bundle size', run: runBundle },

@@ -9,6 +9,7 @@ import type { LoadOutcome, LoadPlan } from '../lib/load.ts';
 import { closeFloor, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor } from '../lib/node-paths.ts';
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
+import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 
 /**
@@ -21,6 +22,8 @@ const GROUP_RATE_PER_SEC = 50;
 const WARMUP_MS = 500;
 /** After the last send, every receiver must have everything within this. */
 const DRAIN_MS = 20_000;
+/** The browser row: 8 pages, the group size of the mesh-ready target. */
+const BROWSER_GROUP = 8;
 
 interface Plan { readonly sizes: readonly number[]; readonly runs: number; readonly durationMs: number }
 
@@ -72,94 +75,34 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
   }
 
   for (const size of p.sizes) {
-    const group = workers.slice(0, size);
-    const perRun: Record<PathName, { p50: number[]; p99: number[] }> = {
-      floor: { p50: [], p99: [] }, relay: { p50: [], p99: [] }, fifo: { p50: [], p99: [] }, total: { p50: [], p99: [] },
-    };
-    const ratios = { totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
-    const problems: string[] = [];
-    console.log(`  latency: ${size} peers`);
-    try { await joinRelay(group, relayUrl, `lat-${size}`); } catch (e) { problems.push(`relay: ${msg(e)}`); }
-    if (chorusError === null) {
-      try { await connectChorus(group, trackerUrl); } catch (e) { chorusError = `Chorus peers could not connect: ${msg(e)}`; }
+    console.log(`  latency: ${size} Node peers`);
+    const r = await measureGroup(ctx, workers.slice(0, size), 'node', p, relayUrl, trackerUrl, chorusError);
+    chorusError = r.chorusError;
+    b.rows.push(r.row);
+    if (r.problems.length > 0) b.notes.push(`Node, ${size} peers: ${r.problems.join('; ')}`);
+  }
+  // One row in headless Chromium: 8 pages, each its own browser context (own IndexedDB).
+  if (!ctx.smoke || process.env['BENCH_SMOKE_BROWSER'] === '1') {
+    const size = ctx.smoke ? 2 : BROWSER_GROUP;
+    console.log(`  latency: ${size} Chromium peers`);
+    const pages: PagePeer[] = [];
+    try {
+      const browser = await ctx.browser();
+      for (let i = 0; i < size; i++) pages.push(await browser.newPeer(`page-${i + 1}`));
+      const r = await measureGroup(ctx, pages, 'chromium', p, relayUrl, trackerUrl, chorusError);
+      b.rows.push(r.row);
+      if (r.problems.length > 0) b.notes.push(`Chromium, ${size} peers: ${r.problems.join('; ')}`);
+    } catch (e) {
+      b.failRow({ where: 'chromium', group_size: size }, `Chromium peers: ${msg(e)}`);
+    } finally {
+      await Promise.all(pages.map((pg) => pg.close().catch(() => undefined)));
     }
-    for (let run = 1; run <= p.runs; run++) {
-      const got: Partial<Record<PathName, { p50: number; p99: number }>> = {};
-      const measure = async (path: PathName, fn: () => Promise<{ p50: number; p99: number }>): Promise<void> => {
-        try {
-          const r = await fn();
-          got[path] = r;
-          perRun[path].p50.push(r.p50);
-          perRun[path].p99.push(r.p99);
-        } catch (e) {
-          problems.push(`${path} run ${run}: ${msg(e)}`);
-        }
-      };
-      const [a, bw] = group;
-      if (a !== undefined && bw !== undefined) {
-        await measure('floor', async () => {
-          await openFloor(a, bw);
-          try {
-            return summarizeLoad(await runGroupLoad({
-              tag: `floor-${size}-${run}`, workers: [a, bw], senders: [a], ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
-              warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
-            }));
-          } finally {
-            await closeFloor(a, bw);
-          }
-        });
-      }
-      await measure('relay', async () => summarizeLoad(await runGroupLoad({
-        tag: `relay-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
-        warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('relay-load', plan),
-      })));
-      for (const ordering of ['fifo', 'total'] as const) {
-        if (chorusError !== null) break;
-        await measure(ordering, async () => {
-          const name = `lat-${ordering}-${size}-${run}-${Date.now().toString(36)}`;
-          const f = await formGroup(group, ordering, name);
-          ctx.formations.push({ ...f, ordering, where: 'node' });
-          try {
-            return summarizeLoad(await runGroupLoad({
-              tag: name, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
-              send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
-            }));
-          } finally {
-            await leaveGroup(group, f.groupId);
-          }
-        });
-      }
-      const fl = got.floor;
-      const re = got.relay;
-      const fi = got.fifo;
-      const to = got.total;
-      if (to !== undefined && fl !== undefined) ratios.totalFloor.push(ratio(to.p50, fl.p50));
-      if (fi !== undefined && fl !== undefined) ratios.fifoFloor.push(ratio(fi.p50, fl.p50));
-      if (fi !== undefined && re !== undefined) {
-        ratios.fifoRelay50.push(ratio(fi.p50, re.p50));
-        ratios.fifoRelay99.push(ratio(fi.p99, re.p99));
-      }
-    }
-    await leaveRelay(group).catch(() => undefined);
-    const row: Row = { where: 'node', group_size: size };
-    for (const path of ['floor', 'relay', 'fifo', 'total'] as const) {
-      putSpread(row, `${path}_p50_ms`, perRun[path].p50);
-      putSpread(row, `${path}_p99_ms`, perRun[path].p99);
-    }
-    putSpread(row, 'total_over_floor_p50', ratios.totalFloor);
-    putSpread(row, 'fifo_over_floor_p50', ratios.fifoFloor);
-    putSpread(row, 'fifo_over_relay_p50', ratios.fifoRelay50);
-    putSpread(row, 'fifo_over_relay_p99', ratios.fifoRelay99);
-    if (chorusError !== null) row['chorus_not_run'] = chorusError;
-    if (problems.length > 0) row['problems'] = problems.join('; ');
-    b.rows.push(row);
-    if (problems.length > 0) b.notes.push(`${size} peers: ${problems.join('; ')}`);
   }
   if (chorusError !== null) b.notes.push(`FIFO/total not run: ${chorusError}`);
   // Every group size is checked: a target met only by the smallest, least contended group would flatter.
   for (const r of b.rows) {
     if (r['not_run'] !== undefined) continue;
-    const label = `Node, ${String(r['group_size'])} peers`;
+    const label = `${r['where'] === 'chromium' ? 'Chromium' : 'Node'}, ${String(r['group_size'])} peers`;
     b.targets.push(checkTarget('total/floor ≤ 3.5 at p50', label, r['total_over_floor_p50'], '<=', 3.5));
     b.targets.push(checkTarget('fifo/relay < 1 at p50', label, r['fifo_over_relay_p50'], '<', 1));
   }
@@ -167,6 +110,95 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     b.notes.push('16 peers = 16 processes plus the tracker and the relay server on 2 cores: every receiver competes for CPU with 15 others, so the 16-peer figures include run-queue waiting; they show CPU contention on this machine as much as the protocol.');
   }
   return b.finish();
+};
+
+interface GroupOutcome { readonly row: Row; readonly problems: string[]; readonly chorusError: string | null }
+
+/** All four paths over one set of peers, `runs` times, interleaved so drift hits every path alike. */
+const measureGroup = async (
+  ctx: BenchContext, group: readonly PeerDriver[], where: 'node' | 'chromium', p: Plan, relayUrl: string, trackerUrl: string, chorusErrorIn: string | null,
+): Promise<GroupOutcome> => {
+  let chorusError = chorusErrorIn;
+  const size = group.length;
+  const perRun: Record<PathName, { p50: number[]; p99: number[] }> = {
+    floor: { p50: [], p99: [] }, relay: { p50: [], p99: [] }, fifo: { p50: [], p99: [] }, total: { p50: [], p99: [] },
+  };
+  const ratios = { totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
+  const problems: string[] = [];
+  try { await joinRelay(group, relayUrl, `lat-${where}-${size}`); } catch (e) { problems.push(`relay: ${msg(e)}`); }
+  if (chorusError === null) {
+    try { await connectChorus(group, trackerUrl); } catch (e) { chorusError = `Chorus peers could not connect: ${msg(e)}`; }
+  }
+  for (let run = 1; run <= p.runs; run++) {
+    const got: Partial<Record<PathName, { p50: number; p99: number }>> = {};
+    const measure = async (path: PathName, fn: () => Promise<{ p50: number; p99: number }>): Promise<void> => {
+      try {
+        const r = await fn();
+        got[path] = r;
+        perRun[path].p50.push(r.p50);
+        perRun[path].p99.push(r.p99);
+      } catch (e) {
+        problems.push(`${path} run ${run}: ${msg(e)}`);
+      }
+    };
+    const [a, bw] = group;
+    if (a !== undefined && bw !== undefined) {
+      await measure('floor', async () => {
+        await openFloor(a, bw);
+        try {
+          return summarizeLoad(await runGroupLoad({
+            tag: `floor-${where}-${size}-${run}`, workers: [a, bw], senders: [a], ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
+            warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
+          }));
+        } finally {
+          await closeFloor(a, bw);
+        }
+      });
+    }
+    await measure('relay', async () => summarizeLoad(await runGroupLoad({
+      tag: `relay-${where}-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
+      warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('relay-load', plan),
+    })));
+    for (const ordering of ['fifo', 'total'] as const) {
+      if (chorusError !== null) break;
+      await measure(ordering, async () => {
+        const name = `lat-${where}-${ordering}-${size}-${run}-${Date.now().toString(36)}`;
+        const f = await formGroup(group, ordering, name);
+        ctx.formations.push({ ...f, ordering, where });
+        try {
+          return summarizeLoad(await runGroupLoad({
+            tag: name, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
+            send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
+          }));
+        } finally {
+          await leaveGroup(group, f.groupId);
+        }
+      });
+    }
+    const fl = got.floor;
+    const re = got.relay;
+    const fi = got.fifo;
+    const to = got.total;
+    if (to !== undefined && fl !== undefined) ratios.totalFloor.push(ratio(to.p50, fl.p50));
+    if (fi !== undefined && fl !== undefined) ratios.fifoFloor.push(ratio(fi.p50, fl.p50));
+    if (fi !== undefined && re !== undefined) {
+      ratios.fifoRelay50.push(ratio(fi.p50, re.p50));
+      ratios.fifoRelay99.push(ratio(fi.p99, re.p99));
+    }
+  }
+  await leaveRelay(group).catch(() => undefined);
+  const row: Row = { where, group_size: size };
+  for (const path of ['floor', 'relay', 'fifo', 'total'] as const) {
+    putSpread(row, `${path}_p50_ms`, perRun[path].p50);
+    putSpread(row, `${path}_p99_ms`, perRun[path].p99);
+  }
+  putSpread(row, 'total_over_floor_p50', ratios.totalFloor);
+  putSpread(row, 'fifo_over_floor_p50', ratios.fifoFloor);
+  putSpread(row, 'fifo_over_relay_p50', ratios.fifoRelay50);
+  putSpread(row, 'fifo_over_relay_p99', ratios.fifoRelay99);
+  if (chorusError !== null) row['chorus_not_run'] = chorusError;
+  if (problems.length > 0) row['problems'] = problems.join('; ');
+  return { row, problems, chorusError };
 };
 
 const summarizeLoad = (r: Awaited<ReturnType<typeof runGroupLoad>>): { p50: number; p99: number } => {

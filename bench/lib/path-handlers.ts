@@ -1,0 +1,60 @@
+// The two comparison paths as peer commands, usable in a Node worker and in
+// the browser page alike: `floor` (one raw simple-peer data channel, the
+// lower bound of any mesh) and `relay` (a Socket.IO client of a broadcast
+// server, as a server-based chat). No Node imports.
+import SimplePeer from 'simple-peer';
+import { io, type Socket } from 'socket.io-client';
+import { runLoad, type LoadPlan, type Recorder } from './load.ts';
+
+/** A raw data channel or a websocket on loopback opens in well under a second; this only bounds a broken run. */
+const CONNECT_TIMEOUT_MS = 60_000;
+
+const timeout = <T>(p: Promise<T>, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${CONNECT_TIMEOUT_MS} ms: ${what}`)), CONNECT_TIMEOUT_MS);
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+  });
+
+export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unknown) => void, wrtc?: object): Record<string, (args: any) => unknown> => {
+  let floor: SimplePeer.Instance | null = null;
+  let relay: Socket | null = null;
+  const decoder = new TextDecoder();
+  return {
+    'floor-open': ({ initiator }: { initiator: boolean }) => {
+      floor?.destroy();
+      const p = new SimplePeer({ initiator, trickle: true, ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }) } as SimplePeer.Options);
+      p.on('signal', (data) => emit('floor-signal', data));
+      p.on('data', (d: Uint8Array) => recorder.record(decoder.decode(d)));
+      p.on('error', (e) => emit('log', `floor error: ${e.message}`));
+      floor = p;
+    },
+    'floor-signal': (data: SimplePeer.SignalData) => floor?.signal(data),
+    'floor-wait': () => {
+      const p = floor;
+      if (p === null) throw new Error('floor-open first');
+      if (p.connected) return null;
+      return timeout(new Promise((resolve) => p.once('connect', () => resolve(null))), 'floor data channel');
+    },
+    'floor-load': (plan: LoadPlan) => {
+      const p = floor;
+      if (p === null) throw new Error('floor-open first');
+      return runLoad(plan, (body) => p.send(body));
+    },
+    'floor-close': () => { floor?.destroy(); floor = null; },
+
+    'relay-connect': async ({ url, room }: { url: string; room: string }) => {
+      relay?.close();
+      const s = io(url, { transports: ['websocket'], forceNew: true });
+      s.on('msg', (body: string) => recorder.record(body));
+      relay = s;
+      await timeout(new Promise<void>((resolve) => s.once('connect', () => resolve())), 'relay connect');
+      await timeout(new Promise<void>((resolve) => s.emit('join', room, () => resolve())), 'relay join');
+    },
+    'relay-load': (plan: LoadPlan) => {
+      const s = relay;
+      if (s === null) throw new Error('relay-connect first');
+      return runLoad(plan, (body) => s.emit('msg', body));
+    },
+    'relay-close': () => { relay?.close(); relay = null; },
+  };
+};
