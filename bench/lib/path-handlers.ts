@@ -8,6 +8,8 @@ import { runLoad, type LoadPlan, type Recorder } from './load.ts';
 
 /** A raw data channel or a websocket on loopback opens in well under a second; this only bounds a broken run. */
 const CONNECT_TIMEOUT_MS = 60_000;
+/** Queued bytes the bulk sender allows before waiting: well under Chromium's 16 MiB channel buffer. */
+const FLOOR_BUFFER_BYTES = 4 * 1024 * 1024;
 
 const timeout = <T>(p: Promise<T>, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
@@ -39,6 +41,20 @@ export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unk
       const p = floor;
       if (p === null) throw new Error('floor-open first');
       return runLoad(plan, (body) => p.send(body));
+    },
+    /**
+     * Push `messages` bodies of `bytes` each through the raw channel as fast as
+     * it takes them, keeping at most FLOOR_BUFFER_BYTES queued (a browser
+     * channel closes when its send buffer overflows).
+     */
+    'floor-bulk': async ({ tag, messages, bytes }: { tag: string; messages: number; bytes: number }) => {
+      const p = floor;
+      if (p === null) throw new Error('floor-open first');
+      const pad = 'h'.repeat(bytes);
+      for (let i = 1; i <= messages; i++) {
+        while ((p as unknown as { bufferSize: number }).bufferSize > FLOOR_BUFFER_BYTES) await new Promise((r) => setTimeout(r, 1));
+        p.send(`${tag}|bulk|${i}|0|${pad}`);
+      }
     },
     'floor-close': () => { floor?.destroy(); floor = null; },
 

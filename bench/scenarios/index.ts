@@ -2,6 +2,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import type { ScenarioReport } from '../lib/report.ts';
 import { runBundle } from './bundle.ts';
+import { runHistorySync } from './history-sync.ts';
 import { runIndexedDb } from './indexeddb.ts';
 import { runLatency } from './latency.ts';
 import { runMeshFormation } from './mesh-formation.ts';
@@ -16,6 +17,7 @@ export interface Scenario {
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
   { name: 'mesh-formation', title: '3. Mesh formation', run: runMeshFormation },
+  { name: 'history-sync', title: '4. History sync to a late joiner', run: runHistorySync },
   { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
   { name: 'indexeddb', title: '6. IndexedDB in Chromium', run: runIndexedDb },
   { name: 'bundle', title: '7. Bundle size', run: runBundle },

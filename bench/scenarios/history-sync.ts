@@ -1,0 +1,121 @@
+// Scenario 4: a late joiner receiving a group's history. A sponsor (Node
+// peer, in-memory store) sends N messages alone in a group; then a fresh
+// joiner (Node with an in-memory store, or a Chromium page with IndexedDB)
+// calls join() and we time join() → all N messages durable in its store.
+// Baseline: the same number of bytes pushed through one raw data channel
+// between the same two kinds of peers, in 16 KiB messages.
+import type { BenchContext } from '../lib/context.ts';
+import type { PagePeer, PeerDriver } from '../lib/browser.ts';
+import type { Received } from '../lib/load.ts';
+import { closeFloor, connectChorus, forgetChorus, openFloor } from '../lib/node-paths.ts';
+import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { ratio } from '../lib/stats.ts';
+import { wallNowMs } from '../lib/wall-clock.ts';
+
+/** Concurrent sends while filling: the sponsor's own pipeline stays busy without unbounded queues. */
+const FILL_BATCH = 200;
+/** A stored history item on the wire (signed frame + order + sender name/key as JSON), measured ~400 bytes. */
+const HISTORY_ITEM_BYTES = 400;
+/** One data-channel message of the baseline: the size every WebRTC stack delivers unfragmented. */
+const FLOOR_MESSAGE_BYTES = 16 * 1024;
+/** 100 000 messages through a busy 2-core machine; past this the row fails rather than hangs. */
+const SYNC_TIMEOUT_MS = 300_000;
+
+export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport> => {
+  const sizes = ctx.smoke ? [1_000] : ctx.quick ? [10_000] : [10_000, 100_000];
+  const runsFor = (n: number): number => (ctx.smoke ? 1 : n >= 100_000 ? 2 : ctx.quick ? 2 : 3);
+  const b = new ScenarioBuilder('history-sync', '4. History sync to a late joiner', ctx.mode, [
+    { key: 'joiner', header: 'joiner', kind: 'text' },
+    { key: 'messages', header: 'messages', kind: 'value', digits: 0 },
+    { key: 'sync_ms', header: 'join → all stored, ms', kind: 'spread', digits: 0 },
+    { key: 'messages_per_sec', header: 'messages/s', kind: 'spread', digits: 0 },
+    { key: 'floor_transfer_ms', header: 'same bytes, one raw channel (baseline) ms', kind: 'spread', digits: 0 },
+    { key: 'sync_over_floor', header: 'sync ÷ baseline', kind: 'spread', digits: 1 },
+    { key: 'fill_ms', header: 'sponsor sending them alone, ms', kind: 'spread', digits: 0 },
+  ], [
+    'The sponsor (a Node peer process, in-memory store) creates a group and sends N signed messages alone; each run a fresh joiner with an empty store calls join(). The figure is join() called → the N-th message durable in the joiner\'s store (Node: in-memory store; Chromium: the app\'s IndexedDB store, durable = transaction committed). It includes the two-phase join, the history pages from the sponsor, signature checks and the store writes.',
+    `Baseline: N × ${HISTORY_ITEM_BYTES} bytes (a history item's JSON size) pushed through one raw simple-peer data channel between the same kinds of peers, in ${FLOOR_MESSAGE_BYTES / 1024} KiB messages, timed from the first send to the last arrival.`,
+  ]);
+  let trackerUrl: string;
+  try { trackerUrl = await ctx.trackerUrl(); } catch (e) {
+    b.failRow({ joiner: 'node' }, `tracker did not start: ${msg(e)}`);
+    return b.finish();
+  }
+  const [sponsor, nodeJoiner] = await ctx.cluster.ensure(2);
+  if (sponsor === undefined || nodeJoiner === undefined) throw new Error('no workers');
+  // The sponsor gets a counting store so the fill is timed until durable.
+  await sponsor.call('chorus-connect', { trackerUrl, name: 'history-sponsor', counting: true });
+  forgetChorus(sponsor);
+
+  for (const n of sizes) {
+    console.log(`  history sync: ${n} messages`);
+    let groupId: string;
+    let fillMs: number;
+    try {
+      groupId = await sponsor.call<string>('chorus-create', { name: `history-${n}-${Date.now().toString(36)}`, ordering: 'fifo' });
+      await sponsor.call('chorus-join', { groupId });
+      fillMs = (await sponsor.call<{ ms: number }>('chorus-fill', { groupId, count: n, batch: FILL_BATCH })).ms;
+    } catch (e) {
+      b.failRow({ joiner: 'node', messages: n }, `sponsor could not fill the history: ${msg(e)}`);
+      continue;
+    }
+    const joinerKinds: ('node' | 'chromium')[] = ['node', 'chromium'];
+    for (const kind of joinerKinds) {
+      const sync: number[] = [];
+      const floor: number[] = [];
+      const ratios: number[] = [];
+      let problem: string | null = null;
+      for (let run = 1; run <= runsFor(n) && problem === null; run++) {
+        let page: PagePeer | null = null;
+        try {
+          const joiner: PeerDriver = kind === 'node' ? nodeJoiner : (page = await (await ctx.browser()).newPeer(`history-page-${run}`));
+          const f = await floorTransfer(sponsor, joiner, n, `hist-floor-${kind}-${n}-${run}`);
+          await joiner.call('chorus-connect', { trackerUrl, name: `joiner-${kind}-${run}`, counting: true });
+          if (kind === 'node') forgetChorus(joiner);
+          const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', { groupId });
+          const at = await joiner.call<number>('store-at', { groupId, count: n, timeoutMs: SYNC_TIMEOUT_MS });
+          sync.push(at - calledAt);
+          floor.push(f);
+          ratios.push(ratio(at - calledAt, f));
+          await joiner.call('chorus-leave', { groupId });
+        } catch (e) {
+          problem = msg(e);
+        } finally {
+          await page?.close().catch(() => undefined);
+        }
+      }
+      const label: Row = { joiner: kind === 'node' ? 'Node (memory store)' : 'Chromium (IndexedDB)', messages: n };
+      if (sync.length === 0) { b.failRow(label, problem ?? 'no run completed'); continue; }
+      const row: Row = { ...label };
+      putSpread(row, 'sync_ms', sync);
+      putSpread(row, 'messages_per_sec', sync.map((ms) => (n * 1000) / ms));
+      putSpread(row, 'floor_transfer_ms', floor);
+      putSpread(row, 'sync_over_floor', ratios);
+      putSpread(row, 'fill_ms', [fillMs]);
+      if (problem !== null) { row['problems'] = problem; b.notes.push(`${String(label['joiner'])}, ${n}: ${problem}`); }
+      b.rows.push(row);
+      if (n === 10_000) b.targets.push(checkTarget('10 000-message history to a joiner ≤ 1 s', `${String(label['joiner'])} (ms)`, row['sync_ms'], '<=', 1_000));
+    }
+    await sponsor.call('chorus-leave', { groupId }).catch(() => undefined);
+  }
+  return b.finish();
+};
+
+/** ms to push n history items' worth of bytes from a to b over one raw data channel. */
+const floorTransfer = async (a: PeerDriver, c: PeerDriver, n: number, tag: string): Promise<number> => {
+  const messages = Math.ceil((n * HISTORY_ITEM_BYTES) / FLOOR_MESSAGE_BYTES);
+  await openFloor(a, c);
+  try {
+    await c.call('expect', { tag, warmUntil: Number.MAX_SAFE_INTEGER });
+    const t0 = wallNowMs();
+    await a.call('floor-bulk', { tag, messages, bytes: FLOOR_MESSAGE_BYTES - 40 });
+    if (!(await c.call<boolean>('wait', { tag, count: messages, timeoutMs: SYNC_TIMEOUT_MS }))) throw new Error('baseline transfer did not complete');
+    const done = wallNowMs();
+    await c.call<Received>('take', { tag });
+    return done - t0;
+  } finally {
+    await closeFloor(a, c);
+  }
+};
+
+const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
