@@ -1,0 +1,41 @@
+// A joined group's state: one entry per message id whatever order the copies
+// arrive in, and a roster that keeps people who left as offline.
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, MemberState } from '@chorus/peer';
+import type { GroupId, MessageId, PeerId, ViewId } from '@chorus/protocol';
+import { GroupState } from '../src/lib/state/group-state.svelte.ts';
+
+const g = 'g' as GroupId;
+const msg = (id: string, state: ChatMessage['state'], order: string, body = id): ChatMessage => ({
+  id: id as MessageId, groupId: g, sender: 'p' as PeerId, senderName: 'Pat', body, sentAt: 1, order, state, viewId: 1 as ViewId,
+});
+const member = (peerId: string, name: string, online = true): MemberState => ({ peerId: peerId as PeerId, name, publicKey: 'k', online });
+const group = (): GroupState => new GroupState({ groupId: g, name: 'g', ordering: 'total', joinedAt: 0 });
+
+describe('GroupState', () => {
+  it('shows a message once: delivered replaces pending, never the other way round', () => {
+    const s = group();
+    expect(s.upsert(msg('a:1', 'pending', '~1'))).toBe(true);
+    expect(s.upsert(msg('a:1', 'delivered', '0005'))).toBe(false);
+    expect(s.upsert(msg('a:1', 'pending', '~1'))).toBe(false);
+    expect(s.upsert(msg('a:1', 'delivered', '0005', 'tampered'))).toBe(false);
+    expect(s.messages.map((m) => [m.id, m.state, m.body])).toEqual([['a:1', 'delivered', 'a:1']]);
+  });
+
+  it('sorts by the log order key', () => {
+    const s = group();
+    for (const [id, order] of [['c', '0003'], ['a', '0001'], ['p', '~1'], ['b', '0002']] as const) s.upsert(msg(id, order.startsWith('~') ? 'pending' : 'delivered', order));
+    expect(s.messages.map((m) => m.id)).toEqual(['a', 'b', 'c', 'p']);
+  });
+
+  it('lists people once per name, counts their tabs, and keeps those who left as offline', () => {
+    const s = group();
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
+      members: [member('1', 'Alice'), member('2', 'Alice'), member('3', 'Bob')] });
+    expect(s.people).toEqual([
+      { name: 'Alice', online: true, sessions: 2 }, { name: 'Bob', online: true, sessions: 1 },
+    ]);
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null, members: [member('1', 'Alice')] });
+    expect(s.people).toEqual([{ name: 'Alice', online: true, sessions: 1 }, { name: 'Bob', online: false, sessions: 0 }]);
+  });
+});
