@@ -54,6 +54,8 @@ export interface CreatePeerOptions {
   readonly identity?: PeerIdentity;
   readonly now?: () => number;
   readonly linksReadyTimeoutMs?: number;
+  /** How often each group reports its metrics to the tracker (METRICS_REPORT_MS by default). */
+  readonly metricsReportMs?: number;
 }
 
 interface GroupEntry {
@@ -181,6 +183,7 @@ class Peer implements ChorusPeer {
       engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId }),
       reportMetrics: (r) => this.#tracker?.reportMetrics(r),
       now: this.#now,
+      ...(this.#opts.metricsReportMs === undefined ? {} : { metricsReportMs: this.#opts.metricsReportMs }),
     });
     const entry: GroupEntry = {
       summary: reply.group, status: 'joining', session, view: null, known: new Map(), joiners: new Map(),

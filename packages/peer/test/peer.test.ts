@@ -167,3 +167,46 @@ describe('Peer commands', () => {
     await expect(ben.peer.createGroup('after quit', 'fifo')).rejects.toMatchObject({ code: 'bad-state' });
   });
 });
+
+describe('Peer facade under load and replay', () => {
+  it('a late joiner pages through a long history (several history pages)', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'total', 4);
+    const sends: Promise<unknown>[] = [];
+    for (let i = 1; i <= 230; i++) sends.push(peers[i % 2]!.peer.send(groupId, `m${i} ${'·'.repeat(2000)}`));
+    await Promise.all(sends);
+    await waitFor('all 230 at both', async () => (await logOf(peers[0]!, groupId)).length === 230 && (await logOf(peers[1]!, groupId)).length === 230);
+    const cy = await w.network.addPeer('cy');
+    await cy.peer.join(groupId);
+    const mine = (await logOf(cy, groupId)).map((m) => m.id);
+    expect(mine).toEqual((await logOf(peers[0]!, groupId)).map((m) => m.id));
+  });
+
+  it('a replayed, correctly signed frame shows nothing twice and, once stable, is refused and counted', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 5);
+    const [ana, ben] = peers as [ScenarioPeer, ScenarioPeer];
+    await ben.peer.send(groupId, 'once');
+    await waitFor('ana has it', async () => (await logOf(ana, groupId)).length === 1);
+    const stored = (await w.stores.get(ana.peerId)!.page(groupId, { limit: 10 })).items[0]!;
+    // While the message is unstable a copy is a harmless resend; once every member has it, a copy is a replay.
+    await waitFor('a replay is refused and counted', async () => {
+      w.net.inject(groupId, ben.peerId, ana.peerId, JSON.stringify(stored.frame));
+      await new Promise((r) => setTimeout(r, 100));
+      return (ana.peer.metrics(groupId)?.rejectedFrames ?? 0) >= 1;
+    });
+    await ben.peer.send(groupId, 'twice?');
+    await waitFor('next message arrives', async () => (await logOf(ana, groupId)).length === 2);
+    expect((await logOf(ana, groupId)).map((m) => m.body)).toEqual(['once', 'twice?']);
+  });
+
+  it('reports metrics to the tracker periodically while in a group', async () => {
+    const w = memoryWorld(6, { metricsReportMs: 50 });
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const g = await ana.peer.createGroup('metered', 'fifo');
+    await ana.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'tick');
+    await waitFor('two reports with the sent message', () =>
+      w.tracker.metrics.filter((r) => r.groupId === g.groupId && r.sent === 1).length >= 2,
+    );
+  });
+});

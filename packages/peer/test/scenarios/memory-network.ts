@@ -21,7 +21,7 @@ export interface MemoryWorld {
 
 export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).network;
 
-export function memoryWorld(seed: number): MemoryWorld {
+export function memoryWorld(seed: number, peerOptions: { readonly metricsReportMs?: number } = {}): MemoryWorld {
   const net = new MemoryNetwork({ seed });
   const tracker = new MemoryTracker();
   const links = new Map<PeerId, MemoryTrackerLink>();
@@ -37,7 +37,7 @@ export function memoryWorld(seed: number): MemoryWorld {
       const store = new MemoryStore();
       links.set(peerId, link);
       stores.set(peerId, store);
-      const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store });
+      const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store, ...peerOptions });
       await peer.connect();
       const p: ScenarioPeer = { name, peerId, peer };
       peers.push(p);
