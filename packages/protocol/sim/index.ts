@@ -14,3 +14,5 @@ export { runScenario, Simulation } from './simulator.ts';
 export type { SimOptions, SimResult, SimStats } from './simulator.ts';
 export { runSeeds } from './run-seeds.ts';
 export type { SeedsSummary } from './run-seeds.ts';
+export { checkScenarios, firstViolation, ScenarioFailure } from './property.ts';
+export type { CheckOptions, ScenarioTotals } from './property.ts';

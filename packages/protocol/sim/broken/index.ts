@@ -5,6 +5,8 @@
 import type { Ordering } from '../../src/ids.ts';
 import type { Guarantee } from '../checker.ts';
 import type { EngineFactory } from '../engine-factory.ts';
+import type { ActionWeights, ScenarioBounds } from '../scenario-arbitrary.ts';
+import { DEFAULT_WEIGHTS } from '../scenario-arbitrary.ts';
 import { dropDeadSenderPending } from './drop-dead-sender-pending.ts';
 import { finalizeOnTimeout } from './finalize-on-timeout.ts';
 import { noFifoUnderIsis } from './no-fifo-under-isis.ts';
@@ -16,11 +18,28 @@ export interface BrokenVariant {
   readonly mode: Ordering;
   /** The guarantees the checker may report first for this breakage. */
   readonly breaks: readonly Guarantee[];
+  /** The scenarios that exercise it. */
+  readonly bounds: ScenarioBounds;
 }
 
+const NONE: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
+
+/**
+ * Data channels are FIFO, so a sender's messages reach a member out of order
+ * only when a link drops and the gap is resent after newer ones: the variant
+ * without the FIFO gate needs link flaps between sends to show.
+ */
+const LINK_FLAPS: ActionWeights = { ...NONE, send: 6, 'send-all': 2, 'link-fail': 4 };
+
 export const BROKEN_VARIANTS: Readonly<Record<string, BrokenVariant>> = {
-  'tie-break-smallest': { factory: tieBreakSmallest, mode: 'total', breaks: ['S4'] },
-  'no-fifo-under-isis': { factory: noFifoUnderIsis, mode: 'total', breaks: ['S3'] },
-  'finalize-on-timeout': { factory: finalizeOnTimeout, mode: 'total', breaks: ['S4'] },
-  'drop-dead-sender-pending': { factory: dropDeadSenderPending, mode: 'total', breaks: ['S5'] },
+  'tie-break-smallest': { factory: tieBreakSmallest, mode: 'total', breaks: ['S4'], bounds: { modes: ['total'] } },
+  'no-fifo-under-isis': {
+    factory: noFifoUnderIsis, mode: 'total', breaks: ['S3'], bounds: { modes: ['total'], weights: LINK_FLAPS },
+  },
+  'finalize-on-timeout': { factory: finalizeOnTimeout, mode: 'total', breaks: ['S4'], bounds: { modes: ['total'] } },
+  // A survivor that drops a message the others deliver is one position behind them from
+  // there on: the canonical-log check (S4) usually sees it before the next view (S5).
+  'drop-dead-sender-pending': {
+    factory: dropDeadSenderPending, mode: 'total', breaks: ['S4', 'S5'], bounds: { modes: ['total'] },
+  },
 };

@@ -1,0 +1,92 @@
+// The property the simulation tests assert, with fast-check doing the
+// generation and the shrinking: every generated scenario keeps every
+// guarantee. A failure names the guarantee, prints the shrunk scenario and
+// the command that replays it with a full trace.
+
+import fc from 'fast-check';
+import type { EngineFactory } from './engine-factory.ts';
+import type { ScenarioBounds } from './scenario-arbitrary.ts';
+import { scenarioArbitrary, scenarioForSeed } from './scenario-arbitrary.ts';
+import type { Scenario } from './scenario.ts';
+import type { SimResult } from './simulator.ts';
+import { runScenario } from './simulator.ts';
+
+/** Trace lines shown with a failure: enough to see the faults before it without flooding the log. */
+const TRACE_TAIL_LINES = 60;
+
+export class ScenarioFailure extends Error {
+  constructor(readonly result: SimResult) {
+    const v = result.violation;
+    super(
+      `${v?.rule ?? '?'}${v?.node === null || v === null ? '' : ` at ${v.node}`}: ${v?.message ?? ''}\n` +
+        `replay: npm run sim -- --scenario '${JSON.stringify(result.scenario)}'`,
+    );
+  }
+}
+
+export interface ScenarioTotals {
+  scenarios: number;
+  steps: number;
+  messages: number;
+  faults: number;
+}
+
+export interface CheckOptions extends ScenarioBounds {
+  readonly factory: EngineFactory;
+  readonly numRuns: number;
+  /** fast-check seed: fixed so CI runs the same scenarios every time; printed by fast-check on failure. */
+  readonly seed: number;
+}
+
+/**
+ * Runs `numRuns` generated scenarios; throws fast-check's report (seed, shrunk
+ * counterexample, replay command, trace tail) if any breaks a guarantee.
+ */
+export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
+  const totals: ScenarioTotals = { scenarios: 0, steps: 0, messages: 0, faults: 0 };
+  let lastFailure: SimResult | null = null;
+  const property = fc.property(scenarioArbitrary(opts), (scenario: Scenario) => {
+    const r = runScenario(scenario, { factory: opts.factory });
+    totals.scenarios++;
+    totals.steps += r.stats.steps;
+    totals.messages += r.stats.messages;
+    totals.faults += r.stats.faults;
+    if (r.violation !== null) {
+      lastFailure = r;
+      throw new ScenarioFailure(r);
+    }
+  });
+  try {
+    fc.assert(property, { numRuns: opts.numRuns, seed: opts.seed });
+  } catch (e) {
+    const shrunk = lastFailure as SimResult | null;
+    if (shrunk === null) throw e;
+    const replay = runScenario(shrunk.scenario, { factory: opts.factory, trace: true });
+    const tail = replay.trace.slice(-TRACE_TAIL_LINES).join('\n');
+    throw new Error(`${(e as Error).message}\n\nlast ${TRACE_TAIL_LINES} trace lines of the shrunk scenario:\n${tail}`);
+  }
+  return totals;
+};
+
+/**
+ * Searches numbered seeds (the same numbering as `npm run sim -- --seeds`)
+ * for the first one where `factory` breaks a guarantee while `reference`
+ * keeps them all on the same scenario, so the violation is the variant's
+ * own doing; null if none within `maxSeeds`.
+ */
+export const firstViolation = (
+  factory: EngineFactory,
+  reference: EngineFactory,
+  bounds: ScenarioBounds,
+  maxSeeds: number,
+): { readonly seed: number; readonly result: SimResult; readonly skipped: number } | null => {
+  let skipped = 0;
+  for (let seed = 0; seed < maxSeeds; seed++) {
+    const scenario = scenarioForSeed(seed, bounds);
+    const r = runScenario(scenario, { factory });
+    if (r.violation === null) continue;
+    if (runScenario(scenario, { factory: reference }).violation === null) return { seed, result: r, skipped };
+    skipped++;
+  }
+  return null;
+};
