@@ -379,9 +379,12 @@ export class GroupSession {
   // ---- sponsor: answer a joiner's history requests ----
 
   async #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): Promise<void> {
-    const handover = this.#pinned.get(from) ?? (this.#phase === 'member' ? this.#handover : null);
+    // A hand-over taken before the view that added the joiner would be stale on arrival (the joiner
+    // has installed that view) and the whole history would travel twice: wait for that install.
+    const inView = this.#installed?.members.some((m) => m.peerId === from) === true;
+    const handover = this.#pinned.get(from) ?? (this.#phase === 'member' && inView ? this.#handover : null);
     if (!handover) {
-      // Still joining ourselves (or no view installed yet): answer once we have state.
+      // Still joining ourselves, or the joiner's view is not installed here yet: answer once it is.
       this.#waitingRequests.set(from, req);
       return;
     }
