@@ -17,6 +17,8 @@ const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url)
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const smoke = args.includes('--smoke');
+/** Re-render BENCHMARKS.md from the JSON already in bench/results, running nothing. */
+const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
   ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg === undefined ? null : new Set(onlyArg.split(','));
@@ -28,6 +30,12 @@ if (unknown.length > 0) {
 
 const main = async (): Promise<void> => {
   mkdirSync(RESULTS_DIR, { recursive: true });
+  if (renderOnly) {
+    const saved = JSON.parse(readFileSync(`${RESULTS_DIR}machine.json`, 'utf8')) as MachineInfo;
+    writeFileSync(BENCHMARKS_MD, renderMarkdown(saved, 'npm run bench', loadReports(), preface(saved)));
+    console.log('rendered BENCHMARKS.md from bench/results');
+    return;
+  }
   const machine = machineInfo(openFilesLimit());
   const ctx = new BenchContext(quick ? 'quick' : 'full', smoke);
   const started = Date.now();

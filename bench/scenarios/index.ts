@@ -6,6 +6,7 @@ import { runHistorySync } from './history-sync.ts';
 import { runIndexedDb } from './indexeddb.ts';
 import { runLatency } from './latency.ts';
 import { runMeshFormation } from './mesh-formation.ts';
+import { runThroughput } from './throughput.ts';
 import { runTrackerCapacity } from './tracker-capacity.ts';
 
 export interface Scenario {
@@ -16,6 +17,7 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'latency', title: '1. Delivery latency', run: runLatency },
+  { name: 'throughput', title: '2. Throughput', run: runThroughput },
   { name: 'mesh-formation', title: '3. Mesh formation', run: runMeshFormation },
   { name: 'history-sync', title: '4. History sync to a late joiner', run: runHistorySync },
   { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
