@@ -2,6 +2,7 @@
 // rejoins and continues with nothing lost and nothing twice.
 
 import { expect, test } from '../support/fixtures.ts';
+import { gateTracker } from '../support/offline.ts';
 
 test('a reloaded tab shows cached history while offline, then catches up', async ({ user, makeUser, uniqueName }) => {
   const group = uniqueName('reload');
@@ -17,12 +18,7 @@ test('a reloaded tab shows cached history while offline, then catches up', async
   const before = await alice.bodies(group);
 
   // Keep the tracker out of reach after the reload: the page can only show what it stored.
-  let trackerReachable = false;
-  await alice.page.route('**/socket.io/**', (route) => (trackerReachable ? route.continue() : route.abort()));
-  await alice.page.routeWebSocket(/\/socket\.io\//, (ws) => {
-    if (trackerReachable) ws.connectToServer();
-    else ws.close();
-  });
+  const gate = await gateTracker(alice.page);
   await alice.page.reload();
   await expect(alice.messages(group)).toHaveCount(6);
   expect(await alice.bodies(group)).toEqual(before);
@@ -31,7 +27,7 @@ test('a reloaded tab shows cached history while offline, then catches up', async
   // Bob keeps talking while Alice is away.
   await bob.send('bob while away');
 
-  trackerReachable = true;
+  gate.open();
   await alice.waitOnline();
   await alice.expectJoined(group);
   await expect(alice.messages(group).filter({ hasText: 'bob while away' })).toHaveCount(1);

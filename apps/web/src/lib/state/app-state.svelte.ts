@@ -19,8 +19,15 @@ export const MAX_MESSAGE_LENGTH = 8_000;
 const CACHED_HISTORY_LIMIT = 1_000;
 /** How often the metrics panel refreshes: fast enough to feel live, slow enough to cost nothing. */
 const METRICS_POLL_MS = 1_000;
+/**
+ * The runtime's first connect gives up after a while; the tab keeps asking,
+ * starting soon (a tracker restart takes a second or two) and backing off to
+ * this cap so a long outage costs nothing.
+ */
+const CONNECT_RETRY_FIRST_MS = 1_000;
+const CONNECT_RETRY_MAX_MS = 15_000;
 
-export type BannerKind = 'storage' | 'connection' | 'error';
+export type BannerKind = 'storage' | 'connection' | 'error' | 'info';
 export interface Banner {
   readonly id: number;
   readonly kind: BannerKind;
@@ -112,12 +119,18 @@ export class AppState {
     this.#peer = peer;
     this.#subscribe(peer);
     this.#timer = setInterval(() => this.#tick(), METRICS_POLL_MS);
-    try {
-      await peer.connect();
-    } catch (e) {
-      this.#banner('connection', `Cannot reach the tracker (${describe(e)}). Chorus keeps trying.`);
-      return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await peer.connect();
+        break;
+      } catch (e) {
+        if (this.#peer !== peer) return;
+        this.#banner('connection', `Cannot reach the tracker (${describe(e)}). Chorus keeps trying; cached history stays readable.`);
+        await new Promise((r) => setTimeout(r, Math.min(CONNECT_RETRY_MAX_MS, CONNECT_RETRY_FIRST_MS * 2 ** attempt)));
+        if (this.#peer !== peer) return; // the person quit meanwhile
+      }
     }
+    this.#clearBanners('connection');
     this.directory = peer.directory();
     await Promise.all(remembered.map((g) => this.#rejoin(g)));
   }
@@ -321,7 +334,7 @@ export class AppState {
     const note = (text: string, tone: 'info' | 'error' = 'info'): void => {
       const group = this.current;
       if (group) group.addNote(text, tone, this.#clock());
-      else this.#banner(tone === 'error' ? 'error' : 'connection', text);
+      else this.#banner(tone === 'error' ? 'error' : 'info', text);
     };
     switch (result.kind) {
       case 'groups':

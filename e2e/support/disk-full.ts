@@ -1,0 +1,24 @@
+// Chromium's in-memory (incognito) profiles ignore quota overrides, so a full
+// disk is injected where the browser reports one: writes to the `messages`
+// object store throw QuotaExceededError while the test says the disk is full.
+
+import type { Page } from '@playwright/test';
+
+export const DISK_FULL_SCRIPT = `
+(() => {
+  window.__chorusDiskFull = false;
+  const realPut = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    if (window.__chorusDiskFull && this.name === 'messages') {
+      throw new DOMException('The disk is full (injected by the test).', 'QuotaExceededError');
+    }
+    return realPut.apply(this, args);
+  };
+})();
+`;
+
+export async function setDiskFull(page: Page, full: boolean): Promise<void> {
+  await page.evaluate((f) => {
+    (window as unknown as { __chorusDiskFull: boolean }).__chorusDiskFull = f;
+  }, full);
+}
