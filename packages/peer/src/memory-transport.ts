@@ -59,8 +59,9 @@ export class MemoryNetwork {
   readonly #minDelay: number;
   readonly #maxDelay: number;
   readonly #linkSetup: number;
-  /** Frames sent to a peer without an open link (a real channel would not carry them either). */
+  /** Frames sent to a peer without an open link (a real channel would not carry them either), or filtered out. */
   droppedFrames = 0;
+  #dropWhere: ((groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame) => boolean) | null = null;
 
   constructor(opts: MemoryNetworkOptions = {}) {
     this.#random = seededRandom(opts.seed ?? 1);
@@ -103,6 +104,14 @@ export class MemoryNetwork {
     this.#schedule(groupId, from, to, text);
   }
 
+  /**
+   * Lose every frame the predicate picks (a peer that stops answering, a
+   * middlebox eating one kind of frame) until called again with null.
+   */
+  dropFrames(predicate: ((groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame) => boolean) | null): void {
+    this.#dropWhere = predicate;
+  }
+
   /** Stop every pending delivery (end of a test). */
   close(): void {
     for (const t of this.#timers) clearTimeout(t);
@@ -132,7 +141,7 @@ export class MemoryNetwork {
   }
 
   send(groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame): void {
-    if (this.#crashed.has(from) || !this.isUp(groupId, from, to)) {
+    if (this.#crashed.has(from) || !this.isUp(groupId, from, to) || this.#dropWhere?.(groupId, from, to, frame) === true) {
       this.droppedFrames += 1;
       return;
     }

@@ -210,3 +210,28 @@ describe('Peer facade under load and replay', () => {
     );
   });
 });
+
+describe('joining while the sponsor fails', () => {
+  it('a joiner whose sponsor dies before handing over gets history from the next old member', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben', 'cy'], 'total', 7);
+    await peers[0]!.peer.send(groupId, 'before 1');
+    await peers[1]!.peer.send(groupId, 'before 2');
+    await waitFor('history in place', async () => (await Promise.all(peers.map((p) => logOf(p, groupId)))).every((l) => l.length === 2));
+    const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
+    const others = peers.filter((p) => p !== sponsor);
+    // The sponsor never gets its history pages out (as if it hung), then dies.
+    w.net.dropFrames((_g, from, _to, frame) => from === sponsor.peerId && frame.t === 'history-res');
+    const dee = await w.network.addPeer('dee');
+    const joined = dee.peer.join(groupId);
+    await waitFor('dee asked the sponsor', () => dee.peer.groups()[0]?.view?.members.some((m) => m.peerId === dee.peerId) === true);
+    await w.network.crash(sponsor);
+    await joined;
+    await others[0]!.peer.send(groupId, 'after');
+    const all = [...others, dee];
+    await waitFor('everyone has 3', async () => (await Promise.all(all.map((p) => logOf(p, groupId)))).every((l) => l.length === 3));
+    const logs = await Promise.all(all.map(async (p) => (await logOf(p, groupId)).map((m) => m.body)));
+    expect(logs[2]).toEqual(logs[0]);
+    expect([...logs[2]!].sort()).toEqual(['after', 'before 1', 'before 2']);
+    expect(logs[2]![2]).toBe('after');
+  });
+});
