@@ -161,7 +161,9 @@ export function reportLink(m: Membership, reporter: PeerId, peer: PeerId, state:
     if (existing === undefined) return unchanged(ok(null));
     return { next: { ...m, linksDown: m.linksDown.filter((l) => l !== existing) }, result: ok(null), effects: {} };
   }
-  if (existing !== undefined) return unchanged(ok(null));
+  // Already down: keep the first `since`, but ask for a check again — the node
+  // that scheduled the first one may have died with its timer.
+  if (existing !== undefined) return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
   return {
     next: { ...m, linksDown: [...m.linksDown, { a, b, since: now }] },
     result: ok(null),

@@ -167,8 +167,9 @@ export class TrackerService {
     return step.result;
   }
 
-  private checkLinkLater(groupId: GroupId, a: PeerId, b: PeerId): void {
-    this.later(this.config.linkGraceMs + TIMER_SLACK_MS, async () => {
+  private checkLinkLater(groupId: GroupId, a: PeerId, b: PeerId, since: number): void {
+    const due = Math.max(0, since + this.config.linkGraceMs - this.now());
+    this.later(due + TIMER_SLACK_MS, async () => {
       const step = await this.update(groupId, (m) => membership.expireLink(groupId, m, a, b, this.now(), this.config.linkGraceMs));
       const evicted = step.effects.removed?.[0];
       if (evicted !== undefined) {
@@ -234,7 +235,7 @@ export class TrackerService {
     for (const n of e.joiningNotices ?? []) {
       if (n.to.length > 0) this.io.to(n.to.map(peerRoom)).emit('group:joining', { groupId, peer: n.peer });
     }
-    if (e.linkCheck !== undefined) this.checkLinkLater(groupId, e.linkCheck.a, e.linkCheck.b);
+    if (e.linkCheck !== undefined) this.checkLinkLater(groupId, e.linkCheck.a, e.linkCheck.b, e.linkCheck.since);
   }
 
   private later(ms: number, f: () => Promise<void>): void {
