@@ -54,6 +54,32 @@ describe('view change (flush)', () => {
     expect(m.orders('a')).toEqual(m.orders('c'));
   });
 
+  it('orders a message whose highest proposal died with a member after what that member delivered', () => {
+    const m = EngineMesh.started('total', ['a', 'b', 'c']);
+    m.send('a', 'slow'); // a proposes (1,a) for its own
+    m.step('a', 'b'); // b proposes (1,b) for slow
+    m.send('b', 'fast'); // b proposes (2,b) for its own
+    m.step('b', 'c'); // c proposes (1,c) for fast
+    m.step('a', 'c'); // c proposes (2,c) for slow
+    m.step('b', 'a');
+    m.step('b', 'a'); // a proposes (2,a) for fast
+    m.step('c', 'b');
+    m.step('a', 'b'); // b agrees fast at (2,b) and sends FINAL
+    m.step('b', 'c');
+    expect(m.bodies('c')).toEqual(['fast']); // c's own proposal for slow, (2,c), is above (2,b)
+    expect(m.bodies('a')).toEqual([]);
+    expect(m.bodies('b')).toEqual([]);
+    m.lose('c', 'a'); // c's proposal for slow never reaches a
+    m.crash('c');
+    m.run();
+    m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
+    m.run();
+    survivorsAgree(m, ['a', 'b']);
+    // the survivors' proposals for slow are below (2,b); ordering slow first would contradict c's log
+    expect(m.bodies('a')).toEqual(['fast', 'slow']);
+    expect(m.orders('a')[0]).toBe(m.orders('c')[0]);
+  });
+
   it('adopts a FINAL that reached only one survivor', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('c', 'c1');

@@ -117,23 +117,47 @@ export const resolveFlush = (
   for (const ps of senderProposals.values()) for (const x of ps) agreed = Math.max(agreed, x.p);
   // `agreed` is now B: above every priority any survivor delivered, saw or proposed, or a sender proposed.
   const lowest = [...(anyState ? stateful : reports)].map((r) => r.from).sort(comparePeerIds)[0];
+  const viewMembers = new Map<number, readonly PeerId[]>();
+  for (const r of stateful) if (r.frame.installed !== undefined) viewMembers.set(r.frame.installed.viewId, r.frame.installed.members);
+  const knownProposals = (m: { id: MessageId }): Priority[] => [...(proposals.get(m.id)?.values() ?? []), ...(senderProposals.get(m.id) ?? [])];
+  const everySurvivorProposed = (m: { id: MessageId }): boolean => {
+    const props = proposals.get(m.id);
+    return anyState && props !== undefined && stateful.every((r) => props.has(r.from));
+  };
+  /** We hold the proposal of every member of the message's view: the max is exactly what its sender agreed. */
+  const exact = (m: { id: MessageId; frame: DataFrame }): boolean => {
+    const members = viewMembers.get(m.frame.viewId);
+    const props = proposals.get(m.id);
+    if (members === undefined || props === undefined || !everySurvivorProposed(m)) return false;
+    return members.every((p) => props.has(p) || (p === m.frame.sender && senderProposals.has(m.id)));
+  };
+  const rules = new Map<MessageId, ResolvedMessage>();
+  // Per sender, from its last message back: once a later message has a fixed priority, every earlier one
+  // must sort before it, which the max of the known proposals does (FIFO gate: each proposer's proposal grows with seq).
+  let sender: PeerId | null = null;
+  let laterFixed = false;
+  for (const m of [...messages].reverse()) {
+    if (m.frame.sender !== sender) {
+      sender = m.frame.sender;
+      laterFixed = false;
+    }
+    const known = maxPriority(finals.get(m.id) ?? [], compare);
+    if (known !== null) rules.set(m.id, { ...m, agreed: known, rule: 'final' });
+    else if (exact(m) || (laterFixed && everySurvivorProposed(m)))
+      rules.set(m.id, { ...m, agreed: maxPriority(knownProposals(m), compare) as Priority, rule: 'max-proposal' });
+    else continue;
+    laterFixed = true;
+  }
+  // The rest go after everything anyone may have delivered, in (sender, seq) order.
   const resolved: ResolvedMessage[] = [];
   let next = agreed;
-  // messages are already in (sender, seq) order, which is the order "above" priorities are handed out in.
   for (const m of messages) {
-    const known = maxPriority(finals.get(m.id) ?? [], compare);
-    if (known !== null) {
-      resolved.push({ ...m, agreed: known, rule: 'final' });
-      continue;
+    const fixed = rules.get(m.id);
+    if (fixed !== undefined) resolved.push(fixed);
+    else {
+      next += 1;
+      resolved.push({ ...m, agreed: { p: next, by: lowest as PeerId }, rule: 'above' });
     }
-    const props = proposals.get(m.id);
-    if (anyState && props !== undefined && stateful.every((r) => props.has(r.from))) {
-      const all = [...props.values(), ...(senderProposals.get(m.id) ?? [])];
-      resolved.push({ ...m, agreed: maxPriority(all, compare) as Priority, rule: 'max-proposal' });
-      continue;
-    }
-    next += 1;
-    resolved.push({ ...m, agreed: { p: next, by: lowest as PeerId }, rule: 'above' });
   }
   resolved.sort((a, b) => compare(a.agreed as Priority, b.agreed as Priority));
   return { messages: resolved, ends, dropped, agreed: next, anyState };

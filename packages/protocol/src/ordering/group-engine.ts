@@ -578,7 +578,8 @@ export class GroupEngine implements OrderingEngine {
     }
     unstable.sort(byIdThenSeq);
     pending.sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
-    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts() };
+    const installed = this.installed === null ? {} : { installed: { viewId: this.installed.viewId, members: [...this.members].sort() } };
+    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts(), ...installed };
   }
 
   private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
@@ -700,7 +701,8 @@ export class GroupEngine implements OrderingEngine {
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
     this.adopted = true;
-    this.afterReady(out, this.clock);
+    // Mid-flush (a newer view arrived first), the flush's completion sends and replays what waited.
+    if (this.flush === null) this.afterReady(out, this.clock);
     return out.build();
   }
 

@@ -85,6 +85,12 @@ export interface FlushFrame {
    * are ignored; only its `unstable` (its own queued sends) count.
    */
   readonly joining?: boolean;
+  /**
+   * The view the reporter had installed when it flushed (the view its
+   * pending messages were sent in). Lets survivors tell whether they know
+   * the proposal of every member of that view (PROTOCOL.md §3.5).
+   */
+  readonly installed?: { readonly viewId: ViewId; readonly members: readonly PeerId[] };
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */
