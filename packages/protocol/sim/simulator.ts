@@ -471,7 +471,7 @@ export class Simulation {
     if (installed < h.viewId) return;
     node.pendingHistory = null;
     this.log(`${node.id} adopts history from ${h.from}: ${h.items.length} messages, view ${h.viewId}`);
-    this.checker.onHistory(node.id, h.items);
+    this.checker.onHistory(node.id, h.items, h.from);
     node.log.push(...h.items);
     node.status = 'member';
     this.checker.onAdopted(node.id);
@@ -484,6 +484,7 @@ export class Simulation {
     if (!this.active(node)) return;
     node.status = 'crashed';
     node.crashAfter = null;
+    this.checker.onGone(node.id);
     this.log(`${node.id} CRASHES (${why})`);
     this.schedule(this.now + this.rng.int(DETECT_MIN_MS, DETECT_MAX_MS), { k: 'detect', peer: node.id });
   }
@@ -626,6 +627,7 @@ export class Simulation {
   private leave(n: SimNode): void {
     if (!this.active(n)) return;
     n.status = 'left';
+    this.checker.onGone(n.id);
     this.log(`${n.id} leaves`);
     this.schedule(this.now + LEAVE_NOTICE_MS, { k: 'leave-notice', peer: n.id });
   }
@@ -671,6 +673,7 @@ export class Simulation {
         const n = this.nodes.get(ev.to) as SimNode;
         if (!this.active(n)) return;
         n.status = 'removed';
+        this.checker.onGone(n.id);
         this.log(`${n.id} is told it was removed (${ev.reason}) while alive`);
         return;
       }

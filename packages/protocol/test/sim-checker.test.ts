@@ -84,6 +84,14 @@ describe('checker', () => {
     expect(violationOf(() => c.onDeliver(B, delivery(b1, '1:a'), false))).toBe('S4');
   });
 
+  it('S4: members in the group store one key per message; a sender that crashed before its FINAL left may differ', () => {
+    const { c, a1 } = setup();
+    c.onDeliver(A, delivery(a1, '1:b'), false);
+    c.onGone(A);
+    expect(violationOf(() => c.onDeliver(B, delivery(a1, '2:c'), false))).toBe(null);
+    expect(violationOf(() => c.onDeliver(C, delivery(a1, '3:c'), false))).toBe('S4');
+  });
+
   it('S4: the same agreed order key for two messages, or a log that does not sort by its keys', () => {
     const { c, a1, b1 } = setup();
     c.onDeliver(A, delivery(a1, '5:a'), false);
@@ -127,11 +135,11 @@ describe('checker', () => {
     const { c, a1, b1 } = setup();
     c.onViewInstalled(C, v2, true);
     c.onDeliver(C, delivery(b1, '3:b', v2), false);
-    expect(violationOf(() => c.onHistory(C, [delivery(a1, '1:a')]))).toBe('S7');
+    expect(violationOf(() => c.onHistory(C, [delivery(a1, '1:a')], A))).toBe('S7');
     const d = setup();
     // b1's sender b is gone; survivor c has it, joiner j was handed an empty history.
     d.c.onDeliver(C, delivery(d.b1, '1:b'), false);
-    d.c.onHistory(asPeerId('j'), []);
+    d.c.onHistory(asPeerId('j'), [], C);
     expect(violationOf(() => d.c.checkLiveness([C, asPeerId('j')], new Set([asPeerId('j')]), new Map()))).toBe('S7');
   });
 
