@@ -19,6 +19,7 @@ import { chatFromStored, GroupSession } from './group-session.ts';
 import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
+import type { TrackerClientOptions } from './tracker-client.ts';
 import type { TrackerLink } from './tracker-link.ts';
 import type { Transport } from './transport.ts';
 
@@ -48,6 +49,8 @@ export interface CreatePeerOptions {
   readonly transport?: Transport;
   /** `@roamhq/wrtc` in Node, for the default mesh. */
   readonly wrtc?: object;
+  /** socket.io-client options for the default tracker client (Node passes `{ transports: ['websocket'] }`). */
+  readonly socketOptions?: TrackerClientOptions['socketOptions'];
   readonly store?: MessageStore;
   readonly keyStore?: KeyStore;
   /** Use this key pair instead of the key store's one for `name`. Must match an injected tracker's. */
@@ -129,7 +132,10 @@ class Peer implements ChorusPeer {
     if (!this.#tracker) {
       if (this.#opts.trackerUrl === undefined) throw new ChorusError('missing-field', 'Give createPeer a trackerUrl or a tracker.');
       const { TrackerClient } = await import('./tracker-client.ts');
-      this.#tracker = new TrackerClient({ url: this.#opts.trackerUrl, name: this.name, peerId: this.peerId, keyPair, publicKey });
+      this.#tracker = new TrackerClient({
+        url: this.#opts.trackerUrl, name: this.name, peerId: this.peerId, keyPair, publicKey,
+        ...(this.#opts.socketOptions === undefined ? {} : { socketOptions: this.#opts.socketOptions }),
+      });
     }
     const tracker = this.#tracker;
     this.#unsubscribe.push(
@@ -335,12 +341,19 @@ class Peer implements ChorusPeer {
     }
   }
 
-  async #dropGroup(entry: GroupEntry, status: 'left' | 'removed'): Promise<void> {
+  /**
+   * Ends a group here. `beforeUnlink` runs after the session reported its
+   * final numbers and before the data channels close: a leave tells the
+   * tracker first, so the others drop their links to us deliberately instead
+   * of reporting them broken.
+   */
+  async #dropGroup(entry: GroupEntry, status: 'left' | 'removed', beforeUnlink?: () => Promise<void>): Promise<void> {
     if (entry.status === 'left' || entry.status === 'removed') return;
     entry.status = status;
     const groupId = entry.summary.groupId;
-    this.#transport?.close(groupId);
     await entry.session.close(status === 'left' ? 'You left the group.' : 'This peer was removed from the group.');
+    await beforeUnlink?.();
+    this.#transport?.close(groupId);
     for (const u of entry.unsubscribe) u();
     this.#emitGroup(entry);
     if (this.#groups.get(groupId) === entry) this.#groups.delete(groupId);
@@ -352,10 +365,11 @@ class Peer implements ChorusPeer {
     const entry = this.#groups.get(groupId);
     if (!entry) throw new ChorusError('not-member', 'This peer is not in that group.');
     const tracker = this.#tracker;
-    // Report the final numbers (session.close does) before the tracker forgets us.
-    await this.#dropGroup(entry, 'left');
-    await tracker?.leave(groupId).catch((e: unknown) => {
-      this.#events.emit('error', { groupId, code: errorCode(e), message: `The tracker did not confirm the leave: ${errorMessage(e)}` });
+    // The session reports its final numbers on close, before the tracker forgets us.
+    await this.#dropGroup(entry, 'left', async () => {
+      await tracker?.leave(groupId).catch((e: unknown) => {
+        this.#events.emit('error', { groupId, code: errorCode(e), message: `The tracker did not confirm the leave: ${errorMessage(e)}` });
+      });
     });
   }
 
