@@ -14,8 +14,6 @@ export interface MemberEntry extends MemberInfo {
 
 export interface JoinerEntry extends MemberInfo {
   readonly since: number;
-  /** The members this joiner was told to link to; links-ready is checked against it. */
-  readonly base: readonly PeerId[];
 }
 
 export interface LinkDown {
@@ -94,38 +92,28 @@ export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: numb
     const { next, view, notices } = install(groupId, m, who);
     return { next, result: ok(view), effects: { view, ...(notices !== undefined ? { joiningNotices: notices } : {}) } };
   }
-  const base = m.members.map((e) => e.peerId);
   const next: Membership = {
     ...m,
-    joining: [...m.joining.filter((j) => j.peerId !== who.peerId), { ...info(who), since: now, base }],
+    joining: [...m.joining.filter((j) => j.peerId !== who.peerId), { ...info(who), since: now }],
   };
   return {
     next,
     result: ok(viewOf(groupId, m)),
-    effects: { joiningNotices: [{ to: base, peer: info(who) }] },
+    effects: { joiningNotices: [{ to: m.members.map((e) => e.peerId), peer: info(who) }] },
   };
 }
 
-/** Phase two: the joiner's channels to every member of its base view are open. */
-export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId, now: number): Step<View> {
+/**
+ * Phase two: the joiner's channels to every member of its view are open.
+ * Members installed after this joiner got its view are not a reason to
+ * refuse: they were sent `group:joining` for it when they were installed and
+ * open their channel to it; the joiner links to them when it gets this view.
+ * Should that link never come up, the link grace eviction restores a full mesh.
+ */
+export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Step<View> {
   if (isMember(m, peerId)) return unchanged(ok(viewOf(groupId, m)));
   const joiner = m.joining.find((j) => j.peerId === peerId);
   if (joiner === undefined) return unchanged(err('not-member', 'You are not joining this group; send group:join first.'));
-  const missing = m.members.filter((e) => !joiner.base.includes(e.peerId));
-  if (missing.length > 0) {
-    // Members arrived after this joiner got its view: it must link to them too
-    // or the installed view would not be a full mesh. Re-base it and say so.
-    const base = m.members.map((e) => e.peerId);
-    const next: Membership = {
-      ...m,
-      joining: m.joining.map((j) => (j.peerId === peerId ? { ...j, base, since: now } : j)),
-    };
-    return {
-      next,
-      result: err('old-view', `The group changed since you joined (now view ${m.viewId}); fetch it with group:view, open channels to the new members and report links ready again.`),
-      effects: {},
-    };
-  }
   const { next, view, notices } = install(groupId, m, joiner);
   return { next, result: ok(view), effects: { view, ...(notices !== undefined ? { joiningNotices: notices } : {}) } };
 }

@@ -113,8 +113,7 @@ export class TrackerService {
   async linksReady(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
     const g = await this.group(groupId);
     if (!g.ok) return g;
-    const step = await this.update(groupId, (m) => membership.linksReady(groupId, m, who.peerId, this.now()));
-    if (!step.result.ok && step.result.error.code === 'old-view') this.expireJoinLater(groupId, who.peerId);
+    const step = await this.update(groupId, (m) => membership.linksReady(groupId, m, who.peerId));
     return step.result;
   }
 

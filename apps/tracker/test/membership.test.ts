@@ -67,23 +67,22 @@ describe('two-phase join', () => {
     b.close();
   });
 
-  it('makes a joiner re-link when a member was installed after it joined (old-view)', async () => {
+  it('installs a joiner whose view grew meanwhile; the member installed in between was told about it', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const c = await connectClient(tracker.url, 'Carol');
     const g = await groupWith(a);
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
-    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    const cJoin = unwrap(await call<JoinReply>(c.socket, 'group:join', { groupId: g.groupId }));
+    expect(ids(cJoin.view)).toEqual([a.peerId]);
     unwrap(await call(b.socket, 'group:links-ready', { groupId: g.groupId }));
-    // Bob is a member now and must hear about Carol, who is still joining.
+    // Bob is a member now and must accept Carol's signaling and link to her.
     const n = await b.events.next<JoiningNotice>('group:joining', (x) => x.peer.peerId === c.peerId);
     expect(n.groupId).toBe(g.groupId);
-    const stale = await call(c.socket, 'group:links-ready', { groupId: g.groupId });
-    expect(stale).toMatchObject({ ok: false, error: { code: 'old-view' } });
-    const v = unwrap(await call<View>(c.socket, 'group:view', { groupId: g.groupId }));
-    expect(ids(v)).toEqual([a.peerId, b.peerId].sort());
+    unwrap(await call(c.socket, 'signal', { groupId: g.groupId, to: b.peerId, data: { type: 'offer' } }));
     const installed = unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
     expect(ids(installed)).toEqual([a.peerId, b.peerId, c.peerId].sort());
+    expect(installed.changes).toEqual([{ peerId: c.peerId, change: 'joined' }]);
     for (const x of [a, b, c]) x.close();
   });
 
