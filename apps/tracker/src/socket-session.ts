@@ -62,6 +62,13 @@ const KNOWN_EVENTS = new Set<string>([
   'auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:join', 'group:links-ready',
   'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat',
 ]);
+/** Events whose ack is optional in the contract: peers send them without one. */
+const FIRE_AND_FORGET = new Set<string>(['signal', 'link:report', 'metrics:report', 'heartbeat']);
+/**
+ * A candidate or report for someone who just left is normal after any view
+ * change: counted, but not pushed back as a `tracker:error` the UI would show.
+ */
+const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
 /** Events whose only argument is the ack. */
 const NO_PAYLOAD = new Set<string>(['auth:challenge', 'directory:list', 'heartbeat']);
 
@@ -177,7 +184,9 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       log.debug({ event, peerId: socket.data.session?.peerId, code: res.error.code }, res.error.message);
     }
     if (ack !== undefined) ack(res);
-    else if (!res.ok) socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
+    else if (!res.ok && !(FIRE_AND_FORGET.has(event) && BENIGN_RACES.has(res.error.code))) {
+      socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
+    }
   };
 
   socket.onAny((event: unknown, ...args: unknown[]) => {

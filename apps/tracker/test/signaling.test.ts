@@ -62,6 +62,11 @@ describe('signaling relay', () => {
 
     await call(outsider.socket, 'heartbeat'); // acked after the un-acked signal: events of one socket run in order
     await fence(a, b, g.groupId);
+    // A drop after a view change is a normal race: counted, not pushed back as an error to show.
+    expect(outsider.events.all('tracker:error')).toEqual([]);
+    // A malformed fire-and-forget signal is.
+    outsider.socket.emit('signal', { groupId: g.groupId, to: 'not a peer id', data: { x: 7 } });
+    expect((await outsider.events.next<{ code: string }>('tracker:error')).code).toBe('bad-type');
     expect(b.events.all<SignalDelivery>('signal').filter((s) => (s.data as { x?: number }).x !== undefined)).toEqual([]);
     expect(outsider.events.all('signal')).toEqual([]);
     expect(a.events.all('signal')).toEqual([]);
@@ -69,6 +74,7 @@ describe('signaling relay', () => {
     expect(dropped(after, 'not-shared') - dropped(before, 'not-shared')).toBe(4);
     expect(dropped(after, 'unknown-peer') - dropped(before, 'unknown-peer')).toBe(1);
     expect(dropped(after, 'forged-sender') - dropped(before, 'forged-sender')).toBe(1);
+    expect(dropped(after, 'bad-input') - dropped(before, 'bad-input')).toBe(1);
     const metrics = await (await fetch(`${tracker.url}/metrics`)).text();
     expect(metrics).toMatch(/chorus_signals_dropped_total\{reason="forged-sender"\} [1-9]/);
     for (const c of [a, b, outsider]) c.close();
