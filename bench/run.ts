@@ -11,12 +11,12 @@ import { renderMarkdown } from './lib/markdown.ts';
 import { notRun, type ScenarioReport } from './lib/report.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
-const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
-const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const smoke = args.includes('--smoke');
+// A smoke run writes next to the build cache, never over the committed results.
+const RESULTS_DIR = fileURLToPath(new URL(smoke ? './.cache/smoke-results/' : './results/', import.meta.url));
+const BENCHMARKS_MD = fileURLToPath(new URL(smoke ? './.cache/SMOKE-BENCHMARKS.md' : '../BENCHMARKS.md', import.meta.url));
 /** Re-render BENCHMARKS.md from the JSON already in bench/results, running nothing. */
 const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
@@ -38,6 +38,7 @@ const main = async (): Promise<void> => {
   }
   const machine = machineInfo(openFilesLimit());
   const ctx = new BenchContext(quick ? 'quick' : 'full', smoke);
+  writeFileSync(`${RESULTS_DIR}machine.json`, `${JSON.stringify(machine, null, 2)}\n`);
   const started = Date.now();
   console.log(`Chorus bench (${ctx.mode}${smoke ? ', smoke' : ''}) on ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node_version}, load ${machine.loadavg_1m_at_start.toFixed(2)}`);
   const stop = async (): Promise<void> => { await ctx.close(); process.exit(130); };
@@ -52,7 +53,7 @@ const main = async (): Promise<void> => {
       } catch (e) {
         report = notRun(s.name, s.title, ctx.mode, e instanceof Error ? e.message : String(e));
       }
-      if (!smoke) writeFileSync(`${RESULTS_DIR}${s.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(`${RESULTS_DIR}${s.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`   ${report.status} in ${report.duration_s} s${report.not_run_reason === null ? '' : ` — ${report.not_run_reason}`}`);
       for (const r of report.rows) console.log(`   ${compact(r)}`);
       for (const n of report.notes) console.log(`   note: ${n}`);
@@ -61,15 +62,10 @@ const main = async (): Promise<void> => {
   } finally {
     await ctx.close();
   }
-  if (smoke) {
-    console.log(`\nsmoke run done in ${((Date.now() - started) / 1000).toFixed(0)} s (nothing written)`);
-    return;
-  }
-  writeFileSync(`${RESULTS_DIR}machine.json`, `${JSON.stringify(machine, null, 2)}\n`);
   const reports = loadReports();
   const command = `npm run bench${quick ? ' -- --quick' : ''}${only === null ? '' : ` -- --only ${[...only].join(',')}`}`;
   writeFileSync(BENCHMARKS_MD, renderMarkdown(machine, command, reports, preface(machine)));
-  console.log(`\nwrote bench/results/*.json and BENCHMARKS.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\nwrote ${RESULTS_DIR}*.json and ${BENCHMARKS_MD} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 };
 
 /** A row for the console: medians only (the JSON keeps min/max and the runs). */
@@ -81,8 +77,10 @@ const compact = (row: Record<string, unknown>): string =>
 
 const loadReports = (): ScenarioReport[] => {
   const files = new Set(readdirSync(RESULTS_DIR));
+  // Printed in the issue's numbering (titles start with it), whatever order they ran in.
   return SCENARIOS.filter((s) => files.has(`${s.name}.json`))
-    .map((s) => JSON.parse(readFileSync(`${RESULTS_DIR}${s.name}.json`, 'utf8')) as ScenarioReport);
+    .map((s) => JSON.parse(readFileSync(`${RESULTS_DIR}${s.name}.json`, 'utf8')) as ScenarioReport)
+    .sort((a, b) => a.title.localeCompare(b.title, 'en', { numeric: true }));
 };
 
 const preface = (m: MachineInfo): string[] => [

@@ -29,9 +29,9 @@ type Path = 'relay' | 'fifo' | 'total';
 interface Step { readonly rate: number; readonly pass: boolean; readonly p99: number; readonly why: string }
 
 export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> => {
-  const sizes = ctx.smoke ? [2] : [4, 8];
+  const sizes = ctx.smoke ? [2] : ctx.quick ? [4] : [4, 8];
   const runs = ctx.smoke || ctx.quick ? 1 : 2;
-  const stepMs = ctx.smoke ? 1_000 : 2_000;
+  const stepMs = ctx.quick ? 1_000 : 2_000;
   const b = new ScenarioBuilder('throughput', '2. Throughput', ctx.mode, [
     { key: 'where', header: 'peers in', kind: 'text' },
     { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
