@@ -40,7 +40,7 @@ const cases: readonly [string, string, string, EngineFrame, string][] = [
   ['DATA from the past', 'b', 'c', { t: 'data', groupId: GROUP, viewId: v1, sender: b, seq: 1, lamport: 1, sentAt: 1, body: 'forged', sig: 'other' }, 'replay'],
   ['DATA of an older view', 'b', 'c', { t: 'data', groupId: GROUP, viewId: asViewId(0), sender: b, seq: 2, lamport: 3, sentAt: 1, body: 'x', sig: 's' }, 'old-view'],
   ['hwm with a negative count', 'b', 'a', { t: 'hwm', groupId: GROUP, viewId: v1, delivered: { a: -1 } }, 'bad-type'],
-  ['FLUSH for the installed view', 'b', 'a', { t: 'flush', groupId: GROUP, viewId: v1, unstable: [], pending: [], agreed: 0, delivered: {} }, 'old-view'],
+  ['FLUSH for a view before the installed one', 'b', 'a', { t: 'flush', groupId: GROUP, viewId: asViewId(0), unstable: [], pending: [], agreed: 0, delivered: {} }, 'old-view'],
   ['FLUSH with an invalid proposal', 'b', 'a', { t: 'flush', groupId: GROUP, viewId: asViewId(2), unstable: [], pending: [{ sender: a, seq: 1, proposed: { p: 0, by: b } }], agreed: 0, delivered: {} }, 'bad-type'],
   ['frame of another group', 'b', 'a', { ...propose(), groupId: 'other' as typeof GROUP }, 'bad-state'],
 ];

@@ -171,6 +171,22 @@ describe('view change (flush)', () => {
     expect(m.engine('b').debugState().outbox).toEqual([]);
   });
 
+  it('resends its FLUSH when a link that lost it comes back', () => {
+    const m = EngineMesh.started('total', ['a', 'b', 'c']);
+    m.send('a', 'x');
+    m.run();
+    m.installView(makeView(2, ['a', 'b', 'c']));
+    m.lose('c', 'a'); // c's FLUSH to a dies with the channel
+    m.run();
+    expect(m.engine('a').view?.viewId).toBe(1);
+    expect(m.engine('a').debugState().flushReports).toEqual(['a', 'b']);
+    m.linkUp('a', 'c');
+    m.run();
+    for (const id of ['a', 'b', 'c']) expect(m.engine(id).view?.viewId, id).toBe(2);
+    survivorsAgree(m, ['a', 'b', 'c']);
+    expect(m.rejections).toEqual([]);
+  });
+
   it('ignores a re-sent view, runs a trivial flush for a new view id with the same members, and restarts for a newer view', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('a', 'x');

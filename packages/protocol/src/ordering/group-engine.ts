@@ -139,6 +139,8 @@ export class GroupEngine implements OrderingEngine {
   private readonly peerDelivered = new Map<PeerId, Map<PeerId, number>>();
   private future: Buffered[] = [];
   private flush: FlushState | null = null;
+  /** Our FLUSH for the installed view: a peer still flushing for it (its copy was lost) gets it again. */
+  private lastFlush: { readonly frame: FlushFrame; readonly participants: readonly PeerId[] } | null = null;
   private lastHwmAt: number | null = null;
   /** Delivered counts as last announced to the view; null = announce in this view. */
   private lastAnnounced: string | null = null;
@@ -481,7 +483,17 @@ export class GroupEngine implements OrderingEngine {
 
   linkUp(peer: PeerId, _now: number): EngineResult {
     const out = new OutputBuilder();
-    if (this.installed !== null && this.adopted && peer !== this.self && this.members.has(peer)) {
+    if (peer === this.self) return out.build();
+    const fl = this.flush;
+    if (fl !== null) {
+      // Our FLUSH may have died with the old channel; a second copy is a no-op at the far end.
+      // The hwm exchange waits for the new view (an hwm of the old one would be refused there).
+      const mine = fl.reports.get(this.self);
+      if (mine !== undefined && fl.participants.includes(peer)) out.frames.push({ to: peer, frame: mine });
+      if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
+      return out.build();
+    }
+    if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
       out.frames.push({ to: peer, frame: this.hwmFrame() });
     }
@@ -529,6 +541,7 @@ export class GroupEngine implements OrderingEngine {
       // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
       if (this.installed === null) this.adopted = view.members.length === 1;
       this.flush = null;
+      this.lastFlush = null;
       this.finishInstall(view, out, now);
       return out.build();
     }
@@ -585,6 +598,13 @@ export class GroupEngine implements OrderingEngine {
   private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
     const bad = validateFlush(f, this.groupId);
     if (bad !== null) return reject('remote', 'bad-type', bad);
+    const last = this.lastFlush;
+    if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
+      // The peer is still flushing for the view we installed: our FLUSH did not reach it.
+      const out = new OutputBuilder();
+      out.frames.push({ to: from, frame: last.frame });
+      return out.build();
+    }
     if (this.installed !== null && f.viewId <= this.installed.viewId)
       return reject('remote', 'old-view', `FLUSH for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`);
     const fl = this.flush;
@@ -636,6 +656,8 @@ export class GroupEngine implements OrderingEngine {
     this.own.clear();
     this.earlyFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
+    const mine = fl.reports.get(this.self);
+    this.lastFlush = mine === undefined ? null : { frame: mine, participants: fl.participants };
     this.flush = null;
     this.finishInstall(fl.target, out, this.clock);
   }
@@ -647,7 +669,11 @@ export class GroupEngine implements OrderingEngine {
     for (const p of [...this.repairing]) if (!this.members.has(p)) this.repairing.delete(p);
     this.lastAnnounced = null; // new members (and the survivors' pruning) need our counts once in this view
     out.events.push({ type: 'view-installed', view });
-    if (this.adopted) this.afterReady(out, now);
+    if (this.adopted) {
+      // Links that came back during the flush: now exchange high-water marks in this view.
+      for (const p of [...this.repairing].sort()) out.frames.push({ to: p, frame: this.hwmFrame() });
+      this.afterReady(out, now);
+    }
     this.pruneStable();
   }
 
