@@ -25,12 +25,15 @@ export interface MemoryNetworkOptions {
 export const DEFAULT_MAX_DELAY_MS = 3;
 export const DEFAULT_LINK_SETUP_MS = 2;
 
+interface DirectedQueue {
+  readonly items: { readonly at: number; readonly text: string; readonly link: Link | null; readonly epoch: number }[];
+  timer: boolean;
+}
+
 interface Link {
   /** Bumped on every down: frames queued under an older epoch died with the channel. */
   epoch: number;
   up: boolean;
-  /** Per direction, the time the last queued frame lands: keeps each direction FIFO. */
-  readonly lastArrival: Map<PeerId, number>;
 }
 
 const pairKey = (groupId: GroupId, a: PeerId, b: PeerId): string =>
@@ -55,6 +58,8 @@ export class MemoryNetwork {
   readonly #cut = new Set<string>();
   readonly #crashed = new Set<PeerId>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Frames in flight per direction (`group|from|to`), oldest first. */
+  readonly #queues = new Map<string, DirectedQueue>();
   readonly #random: () => number;
   readonly #minDelay: number;
   readonly #maxDelay: number;
@@ -116,6 +121,7 @@ export class MemoryNetwork {
   close(): void {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#queues.clear();
   }
 
   // ---- used by MemoryTransport ----
@@ -159,7 +165,7 @@ export class MemoryNetwork {
     let link = this.#links.get(key);
     if (!link) {
       if (!wanted) return;
-      link = { epoch: 0, up: false, lastArrival: new Map() };
+      link = { epoch: 0, up: false };
       this.#links.set(key, link);
     }
     if (wanted && !link.up) {
@@ -170,7 +176,6 @@ export class MemoryNetwork {
         if (l.epoch !== epoch || l.up) return;
         if (!(a.wants(groupId, b.self) && b.wants(groupId, a.self))) return;
         l.up = true;
-        l.lastArrival.clear();
         a.emitLink(groupId, b.self, 'up');
         b.emitLink(groupId, a.self, 'up');
       });
@@ -187,20 +192,37 @@ export class MemoryNetwork {
 
   #schedule(groupId: GroupId, from: PeerId, to: PeerId, text: string): void {
     const link = this.#links.get(pairKey(groupId, from, to));
-    const epoch = link?.epoch ?? -1;
-    const now = Date.now();
-    const delay = this.#minDelay + this.#random() * (this.#maxDelay - this.#minDelay);
-    let at = now + delay;
-    if (link) {
-      at = Math.max(at, link.lastArrival.get(to) ?? 0);
-      link.lastArrival.set(to, at);
+    const key = `${groupId}|${from}|${to}`;
+    let q = this.#queues.get(key);
+    if (!q) {
+      q = { items: [], timer: false };
+      this.#queues.set(key, q);
     }
-    this.#later(at - now, () => {
-      // An injected frame (no link) is delivered regardless; a real one only on the channel it was sent on.
-      if (link && (link.epoch !== epoch || !link.up)) return;
-      if (this.#crashed.has(to)) return;
-      this.#transports.get(to)?.deliver(groupId, from, text);
-    });
+    const delay = this.#minDelay + this.#random() * (this.#maxDelay - this.#minDelay);
+    const last = q.items.at(-1)?.at ?? 0;
+    // One queue per direction, drained in order: timers alone would reorder (Node truncates fractional delays).
+    q.items.push({ at: Math.max(Date.now() + delay, last), text, link: link ?? null, epoch: link?.epoch ?? -1 });
+    this.#drain(groupId, from, to, q);
+  }
+
+  #drain(groupId: GroupId, from: PeerId, to: PeerId, q: DirectedQueue): void {
+    if (q.timer) return;
+    const head = q.items[0];
+    if (!head) return;
+    const wait = head.at - Date.now();
+    if (wait > 0) {
+      q.timer = true;
+      this.#later(Math.ceil(wait), () => {
+        q.timer = false;
+        this.#drain(groupId, from, to, q);
+      });
+      return;
+    }
+    q.items.shift();
+    // An injected frame (no link) is delivered regardless; a real one only on the channel it was sent on.
+    const alive = head.link === null || (head.link.epoch === head.epoch && head.link.up);
+    if (alive && !this.#crashed.has(to)) this.#transports.get(to)?.deliver(groupId, from, head.text);
+    this.#drain(groupId, from, to, q);
   }
 
   #later(ms: number, fn: () => void): void {
