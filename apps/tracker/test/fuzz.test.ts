@@ -97,6 +97,8 @@ describe('malformed event flood', () => {
 
     const s = await stats(tracker.url);
     expect(s['badInputsTotal'] as number).toBeGreaterThan(5_000);
+    // Every rejection came from a parser or a rule, none from a handler that threw.
+    expect(s.badInputs['internal'] ?? 0).toBe(0);
     expect((await fetch(`${tracker.url}/healthz`)).status).toBe(200);
 
     // A fresh client gets normal service, and the group the flood hit still works.
