@@ -23,6 +23,12 @@ const LOCK_RETRY_JITTER_MS = 8;
 /** Startup fails with a clear message instead of retrying forever against a wrong URL. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+// One script: a name is never claimed without its group (no half-created group if a node dies).
+const CREATE_GROUP = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SET', KEYS[3], ARGV[4], 'NX')
+return 1`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const UNBIND = `
 local v = redis.call('GET', KEYS[1])
@@ -63,13 +69,9 @@ export class RedisStore implements TrackerStore {
   constructor(private readonly redis: Redis) {}
 
   async createGroup(group: GroupRecord): Promise<boolean> {
-    const claimed = await this.redis.hsetnx(k.names, group.name.toLowerCase(), group.groupId);
-    if (claimed === 0) return false;
-    await this.redis.multi()
-      .hset(k.groups, group.groupId, JSON.stringify(group))
-      .set(k.membership(group.groupId), JSON.stringify(emptyMembership()), 'NX')
-      .exec();
-    return true;
+    const r = await this.redis.eval(CREATE_GROUP, 3, k.names, k.groups, k.membership(group.groupId),
+      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(emptyMembership()));
+    return r === 1;
   }
 
   async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
