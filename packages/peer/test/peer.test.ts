@@ -235,3 +235,27 @@ describe('joining while the sponsor fails', () => {
     expect(logs[2]![2]).toBe('after');
   });
 });
+
+describe('reload', () => {
+  it('a reloaded tab shows its cached history at once, then syncs only what it missed', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'total', 8);
+    const [ana, ben] = peers as [ScenarioPeer, ScenarioPeer];
+    await ana.peer.send(groupId, 'seen before reload');
+    await waitFor('ana has it', async () => (await logOf(ana, groupId)).length === 1);
+    const store = w.stores.get(ana.peerId)!;
+    const ana2 = await w.reload(ana);
+    // Before joining, the cache is there (what a reload shows before the mesh is up).
+    expect((await ana2.peer.history(groupId)).map((m) => m.body)).toEqual(['seen before reload']);
+    await ben.peer.send(groupId, 'sent while away');
+    await waitFor('ben has 2', async () => (await logOf(ben, groupId)).length === 2);
+    const pageSizes: number[] = [];
+    w.net.dropFrames((_g, _from, to, frame) => {
+      if (to === ana2.peerId && frame.t === 'history-res') pageSizes.push(frame.items.length);
+      return false;
+    });
+    await ana2.peer.join(groupId);
+    expect(pageSizes).toEqual([1]); // only the message it missed travelled
+    expect(await store.count(groupId)).toBe(2);
+    expect((await logOf(ana2, groupId)).map((m) => m.id)).toEqual((await logOf(ben, groupId)).map((m) => m.id));
+  });
+});

@@ -17,6 +17,11 @@ export interface MemoryWorld {
   readonly tracker: MemoryTracker;
   readonly links: Map<PeerId, MemoryTrackerLink>;
   readonly stores: Map<PeerId, MemoryStore>;
+  /**
+   * A page reload: the peer's session ends and a new one (new peerId, same
+   * name, key pair and store) connects, as a browser tab would.
+   */
+  reload(old: ScenarioPeer): Promise<ScenarioPeer>;
 }
 
 export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).network;
@@ -27,21 +32,31 @@ export function memoryWorld(seed: number, peerOptions: { readonly metricsReportM
   const links = new Map<PeerId, MemoryTrackerLink>();
   const stores = new Map<PeerId, MemoryStore>();
   const peers: ScenarioPeer[] = [];
+  const identities = new Map<string, { keyPair: CryptoKeyPair; publicKey: string }>();
+  const addPeer = async (name: string, reuse: MemoryStore | null): Promise<ScenarioPeer> => {
+    // One key pair per display name, as a browser profile keeps it: a reload is the same user.
+    let id = identities.get(name);
+    if (!id) {
+      const keyPair = await generateIdentity();
+      id = { keyPair, publicKey: await exportPublicKey(keyPair.publicKey) };
+      identities.set(name, id);
+    }
+    const { keyPair, publicKey } = id;
+    const peerId: PeerId = randomPeerId();
+    const link = tracker.link({ peerId, name, publicKey });
+    const store = reuse ?? new MemoryStore();
+    links.set(peerId, link);
+    stores.set(peerId, store);
+    const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store, ...peerOptions });
+    await peer.connect();
+    const p: ScenarioPeer = { name, peerId, peer };
+    peers.push(p);
+    return p;
+  };
   const network: ScenarioNetwork = {
     label: `memory seed=${seed}`,
     async addPeer(name) {
-      const keyPair = await generateIdentity();
-      const publicKey = await exportPublicKey(keyPair.publicKey);
-      const peerId: PeerId = randomPeerId();
-      const link = tracker.link({ peerId, name, publicKey });
-      const store = new MemoryStore();
-      links.set(peerId, link);
-      stores.set(peerId, store);
-      const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store, ...peerOptions });
-      await peer.connect();
-      const p: ScenarioPeer = { name, peerId, peer };
-      peers.push(p);
-      return p;
+      return addPeer(name, null);
     },
     async crash(p) {
       net.crash(p.peerId);
@@ -64,5 +79,10 @@ export function memoryWorld(seed: number, peerOptions: { readonly metricsReportM
       net.close();
     },
   };
-  return { network, net, tracker, links, stores };
+  const reload = async (old: ScenarioPeer): Promise<ScenarioPeer> => {
+    const store = stores.get(old.peerId) ?? null;
+    await old.peer.close();
+    return addPeer(old.name, store);
+  };
+  return { network, net, tracker, links, stores, reload };
 }
