@@ -148,16 +148,37 @@ export const resolveFlush = (
     else continue;
     laterFixed = true;
   }
-  // The rest go after everything anyone may have delivered, in (sender, seq) order.
+  // The rest go after everything anyone may have delivered. Among themselves they keep the order their
+  // known proposals suggest (what a crashed member that agreed one of them most likely delivered),
+  // made non-decreasing per sender so FIFO holds, then (sender, seq).
   const resolved: ResolvedMessage[] = [];
-  let next = agreed;
+  const above: { m: (typeof messages)[number]; key: Priority | null }[] = [];
+  let runningSender: PeerId | null = null;
+  let running: Priority | null = null;
   for (const m of messages) {
     const fixed = rules.get(m.id);
-    if (fixed !== undefined) resolved.push(fixed);
-    else {
-      next += 1;
-      resolved.push({ ...m, agreed: { p: next, by: lowest as PeerId }, rule: 'above' });
+    if (fixed !== undefined) {
+      resolved.push(fixed);
+      continue;
     }
+    if (m.frame.sender !== runningSender) {
+      runningSender = m.frame.sender;
+      running = null;
+    }
+    const own = maxPriority(knownProposals(m), compare);
+    if (own !== null && (running === null || compare(own, running) > 0)) running = own;
+    above.push({ m, key: running });
+  }
+  above.sort((x, y) => {
+    if (x.key !== null && y.key !== null && compare(x.key, y.key) !== 0) return compare(x.key, y.key);
+    if (x.key === null && y.key !== null) return -1;
+    if (x.key !== null && y.key === null) return 1;
+    return comparePeerIds(x.m.frame.sender, y.m.frame.sender) || x.m.frame.seq - y.m.frame.seq;
+  });
+  let next = agreed;
+  for (const { m } of above) {
+    next += 1;
+    resolved.push({ ...m, agreed: { p: next, by: lowest as PeerId }, rule: 'above' });
   }
   resolved.sort((a, b) => compare(a.agreed as Priority, b.agreed as Priority));
   return { messages: resolved, ends, dropped, agreed: next, anyState };
