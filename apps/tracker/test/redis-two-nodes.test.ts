@@ -2,32 +2,16 @@
 // port): shared directory and views, cross-node signaling, and a SIGKILLed
 // node's sessions evicted by the survivor with reason `failed`.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, JoinReply, JoiningNotice, SignalDelivery, View } from '@chorus/protocol';
 import { call, connectClient, unwrap } from './helpers.ts';
+import { redisMissing, startRedis } from './redis-server.ts';
+import type { RedisServer } from './redis-server.ts';
 
 const TRACKER_DIR = resolve(import.meta.dirname, '..');
-const redisMissing = spawnSync('redis-server', ['--version']).error !== undefined;
-if (redisMissing) {
-  const reason = 'redis-server is not installed (apt-get install redis-server); the two-node Redis test cannot run';
-  if (process.env['CI'] !== undefined) throw new Error(`${reason}, and CI is set: failing instead of skipping.`);
-  console.warn(`SKIPPED: ${reason}.`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 interface Proc {
   readonly child: ChildProcess;
@@ -53,15 +37,14 @@ async function until<T>(what: string, p: Proc, f: () => T | undefined, timeoutMs
   }
 }
 
-let redisPort = 0;
-let redis: Proc | undefined;
+let redis: RedisServer | undefined;
 const procs: Proc[] = [];
 
 async function startNode(env: Record<string, string> = {}): Promise<{ url: string; proc: Proc }> {
   const proc = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     PORT: '0',
     HOST: '127.0.0.1',
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_URL: redis!.url,
     HEARTBEAT_INTERVAL_MS: '200',
     HEARTBEAT_TIMEOUT_MS: '3000',
     NODE_TTL_MS: '1000',
@@ -74,19 +57,13 @@ async function startNode(env: Record<string, string> = {}): Promise<{ url: strin
 }
 
 beforeAll(async () => {
-  if (redisMissing) return;
-  redisPort = await freePort();
-  redis = run('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, '/tmp');
-  await until('redis ready', redis, () => (/Ready to accept connections/.test(redis!.output) ? true : undefined));
+  if (!redisMissing) redis = await startRedis();
 });
 
 afterAll(async () => {
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await Promise.all(procs.map((p) => p.exited));
-  if (redis !== undefined && redis.child.exitCode === null) {
-    redis.child.kill('SIGTERM');
-    await redis.exited;
-  }
+  await redis?.stop();
 });
 
 describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
