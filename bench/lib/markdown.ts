@@ -2,6 +2,7 @@
 // can never disagree. Scenarios are printed in a fixed order.
 import type { MachineInfo } from './machine.ts';
 import type { Cell, Column, Row, ScenarioReport, TargetCheck } from './report.ts';
+import { explainMisses } from './explanations.ts';
 
 const fmtNum = (v: number, digits: number): string => {
   if (!Number.isFinite(v)) return 'n/a';
@@ -62,6 +63,8 @@ export const renderMarkdown = (machine: MachineInfo, command: string, reports: r
   lines.push('| target | measured as | value | limit | verdict |', '|---|---|---:|---:|---|');
   for (const r of reports) for (const t of r.targets) lines.push(targetLine(t));
   lines.push('');
+  lines.push('### Missed targets: why, and what would close them', '');
+  lines.push(...explainMisses(reports), '');
   for (const r of reports) {
     lines.push(`## ${r.title}`, '');
     lines.push(`_${r.mode} run, ${r.date}, ${r.duration_s} s, status: ${r.status}_`, '');

@@ -39,6 +39,8 @@ export interface ScenarioReport {
   readonly rows: readonly Row[];
   readonly targets: readonly TargetCheck[];
   readonly notes: readonly string[];
+  /** Single measured facts that explain the rows (e.g. the cost of one signature check), by stable name. */
+  readonly facts: Readonly<Record<string, number>>;
 }
 
 /** Store a figure measured once per run as median + min/max + the raw runs. */
@@ -64,6 +66,7 @@ export class ScenarioBuilder {
   readonly rows: Row[] = [];
   readonly notes: string[] = [];
   readonly targets: TargetCheck[] = [];
+  readonly facts: Record<string, number> = {};
   private readonly started = Date.now();
   private failures = 0;
 
@@ -97,11 +100,12 @@ export class ScenarioBuilder {
       rows: this.rows,
       targets: this.targets,
       notes: this.notes,
+      facts: this.facts,
     };
   }
 }
 
 export const notRun = (scenario: string, title: string, mode: 'quick' | 'full', reason: string): ScenarioReport => ({
   scenario, title, mode, date: new Date().toISOString(), duration_s: 0, status: 'not-run', not_run_reason: reason,
-  method: [], columns: [], rows: [], targets: [], notes: [],
+  method: [], columns: [], rows: [], targets: [], notes: [], facts: {},
 });

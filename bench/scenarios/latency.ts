@@ -11,6 +11,7 @@ import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport 
 import type { Worker } from '../lib/rpc.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
+import { ed25519CostMs } from '../lib/crypto-cost.ts';
 
 /**
  * Aggregate offered rate of the whole group: a lively chat (Slack's busiest
@@ -99,6 +100,14 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     }
   }
   if (chorusError !== null) b.notes.push(`FIFO/total not run: ${chorusError}`);
+  try {
+    const c = await ed25519CostMs();
+    b.facts['ed25519_sign_ms'] = c.sign;
+    b.facts['ed25519_verify_ms'] = c.verify;
+    b.notes.push(`Ed25519 through WebCrypto in Node on this machine, same run: sign ${c.sign.toFixed(3)} ms, verify ${c.verify.toFixed(3)} ms per message (every DATA is signed once and verified by every receiver).`);
+  } catch (e) {
+    b.notes.push(`Ed25519 cost not measured: ${msg(e)}`);
+  }
   // Every group size is checked: a target met only by the smallest, least contended group would flatter.
   for (const r of b.rows) {
     if (r['not_run'] !== undefined) continue;

@@ -1,0 +1,59 @@
+// For every target a run missed: why, from the figures of that same run, and
+// what would close it. Written as code so the explanation always quotes the
+// numbers next to it rather than a stale hand-edited copy.
+import type { Row, ScenarioReport, TargetCheck } from './report.ts';
+
+const n = (v: unknown, digits = 2): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+const find = (reports: readonly ScenarioReport[], name: string): ScenarioReport | undefined => reports.find((r) => r.scenario === name);
+const rowsOf = (r: ScenarioReport | undefined): readonly Row[] => (r?.rows ?? []).filter((x) => x['not_run'] === undefined);
+
+type Explainer = (t: TargetCheck, reports: readonly ScenarioReport[]) => string;
+
+const latencyRow = (t: TargetCheck, reports: readonly ScenarioReport[]): Row | undefined => {
+  const [where, size] = [t.measured_as.startsWith('Chromium') ? 'chromium' : 'node', Number(/(\d+) peers/.exec(t.measured_as)?.[1])];
+  return rowsOf(find(reports, 'latency')).find((r) => r['where'] === where && r['group_size'] === size);
+};
+
+const EXPLAIN: Record<string, Explainer> = {
+  'total/floor ≤ 3.5 at p50': (t, reports) => {
+    const r = latencyRow(t, reports);
+    const f = find(reports, 'latency')?.facts ?? {};
+    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** ISIS cannot deliver before three one-way hops (DATA out, PROPOSE back to the sender, FINAL out), so total ≥ 3 × floor before any processing; the target leaves half a hop (${n(Number(r?.['floor_p50_ms']) / 2)} ms here) for everything else. Measured: floor ${n(r?.['floor_p50_ms'])} ms, FIFO (one hop + processing) ${n(r?.['fifo_p50_ms'])} ms, total ${n(r?.['total_p50_ms'])} ms. Each hop pays the per-frame cost FIFO shows (FIFO − floor = ${n(Number(r?.['fifo_p50_ms']) - Number(r?.['floor_p50_ms']))} ms: JSON, parser, engine, store, event plumbing, plus Ed25519 sign ${n(f['ed25519_sign_ms'], 3)} ms and verify ${n(f['ed25519_verify_ms'], 3)} ms for DATA). What would close it: cut the per-frame cost on the PROPOSE/FINAL path (no signature there already; avoid per-frame async hops and re-serialisation), piggyback proposals and finals on the next frame only when busy but send them at once when idle, and in larger groups avoid the sender waiting for the slowest proposer (a sequencer or a fixed-sequencer fallback would need 2 hops instead of 3, at the cost of a different protocol).`;
+  },
+  'fifo/relay < 1 at p50': (t, reports) => {
+    const r = latencyRow(t, reports);
+    const f = find(reports, 'latency')?.facts ?? {};
+    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** The relay pays two websocket hops through a server that does nothing (${n(r?.['relay_p50_ms'])} ms); Chorus FIFO pays one data-channel hop (the floor, ${n(r?.['floor_p50_ms'])} ms) plus its per-message work (${n(Number(r?.['fifo_p50_ms']) - Number(r?.['floor_p50_ms']))} ms): signing (${n(f['ed25519_sign_ms'], 3)} ms) and verifying (${n(f['ed25519_verify_ms'], 3)} ms) Ed25519 through WebCrypto, parsing, the engine, the store batch and the event plumbing. To win it must do that work in under ${n(Number(r?.['relay_p50_ms']) - Number(r?.['floor_p50_ms']))} ms. What would close it: keep store writes and metrics off the delivery path (deliver first, persist in the batch), avoid extra microtask/timer hops between the data channel and delivery, and on Node use node:crypto's synchronous Ed25519 (same cost, no promise round-trips) or verify while the previous frame is delivered. In Chromium, where WebCrypto and the data channel are native, check the Chromium row.`;
+  },
+  '8 peers mesh-ready ≤ 1.5 s': (t, reports) => {
+    const rows = rowsOf(find(reports, 'mesh-formation'));
+    const r = rows.find((x) => x['group_size'] === 8 && (t.measured_as.startsWith('Chromium') ? x['where'] === 'chromium' : x['where'] === 'node'));
+    return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} ms.** Opening one raw channel takes ${n(r?.['floor_channel_open_ms'], 0)} ms here; a joiner of an 8-group opens up to 7 at once (offer, answer and candidates relayed by the tracker), then the two-phase join adds tracker round trips (join, links-ready) and the tracker installs one view per joiner (apps/tracker membership.ts linksReady): seven simultaneous joiners mean seven view changes, each a FLUSH round among the members before the next view can be installed, and joiners that arrive while others are being installed must also link to them. What would close it: let the tracker admit joiners whose links-ready arrive close together in one view change, let the engine install a view whose only change is joins without a full FLUSH when nothing is unstable, and on 2 shared cores keep fewer DTLS handshakes in flight per process.`;
+  },
+  '10 000-message history to a joiner ≤ 1 s': (t, reports) => {
+    const f = find(reports, 'latency')?.facts ?? {};
+    const verify = Number(f['ed25519_verify_ms']);
+    return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} ms.** Every history item keeps its sender's signature and the joiner checks each one: at ${n(verify, 3)} ms per check (this run), 10 000 checks alone take ${n(verify * 10, 0)} ms on one core, before parsing, engine state and store writes. The raw bytes cross one data channel in a fraction of that (baseline column). What would close it: verify history items in parallel (WebCrypto verify is asynchronous; issue a page's checks together so the browser or libuv thread pool spreads them over cores), write a page to the store in one batch while the next page is in flight (pipelining pages instead of request/response per page), and larger pages for bulk sync; or have the sponsor sign a digest of each page so the joiner can show history at once and check item signatures in the background.`;
+  },
+  '≤ 10 KB heap per idle tracker connection': (t, reports) => {
+    const rows = rowsOf(find(reports, 'tracker-capacity'));
+    const r = rows.find((x) => x['clients'] !== undefined && typeof x['heap_bytes_per_conn'] === 'number' && t.measured_as.startsWith(String(x['clients'])));
+    return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} B.** A bare Socket.IO server holding the same number of plain websocket connections, measured the same way in the same run, already uses ${n(r?.['baseline_heap_bytes_per_conn'], 0)} B of heap per connection (engine.io socket, ws, buffers, the Socket.IO socket and its rooms); Chorus adds ${n(Number(r?.['heap_bytes_per_conn']) - Number(r?.['baseline_heap_bytes_per_conn']), 0)} B (session record, token buckets, per-socket handler closures, heartbeat state). What would close it: the Socket.IO part can only shrink by moving the websocket layer out of the JS heap (engine.io on uWebSockets.js) or dropping Socket.IO for plain ws; the Chorus part by sharing one handler table instead of building closures per socket, and keeping idle sessions in compact records.`;
+  },
+  'initial JS ≤ 60 KB gzip': (t) => `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
+};
+
+export const explainMisses = (reports: readonly ScenarioReport[]): string[] => {
+  const missed = reports.flatMap((r) => r.targets.filter((t) => t.met === false));
+  if (missed.length === 0) return ['Every target that was measured was met.'];
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const t of missed) {
+    const key = `${t.target}|${t.measured_as}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ex = EXPLAIN[t.target];
+    out.push(`- ${ex === undefined ? `**${t.target} (${t.measured_as})**: ${n(t.value)} against ${t.comparison} ${t.limit}.` : ex(t, reports)}`);
+  }
+  return out;
+};
