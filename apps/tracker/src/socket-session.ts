@@ -102,7 +102,12 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       }
       await d.cleanups.get(p.value.peerId);
       const info: MemberInfo = { peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey };
+      const held = await d.store.getSession(info.peerId);
+      if (held !== null && held.publicKey !== info.publicKey) {
+        return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+      }
       // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
+      // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
       await socket.join(peerRoom(info.peerId));
       const bound = await bindOrTakeOver(d, info, socket);
       if (bound !== 'bound') await socket.leave(peerRoom(info.peerId));
