@@ -4,6 +4,7 @@
 // the command that replays it with a full trace.
 
 import fc from 'fast-check';
+import type { Guarantee } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { scenarioArbitrary, scenarioForSeed } from './scenario-arbitrary.ts';
@@ -28,7 +29,15 @@ export interface ScenarioTotals {
   scenarios: number;
   steps: number;
   messages: number;
+  deliveries: number;
   faults: number;
+  views: number;
+  /** Tolerated violations (known engine gaps) seen. */
+  tolerated: number;
+  /** How many scenarios had each group size. */
+  readonly bySize: Record<number, number>;
+  /** How often each action ran. */
+  readonly byAction: Record<string, number>;
 }
 
 export interface CheckOptions extends ScenarioBounds {
@@ -36,6 +45,8 @@ export interface CheckOptions extends ScenarioBounds {
   readonly numRuns: number;
   /** fast-check seed: fixed so CI runs the same scenarios every time; printed by fast-check on failure. */
   readonly seed: number;
+  /** Guarantees to record instead of fail (known engine gaps). */
+  readonly tolerate?: readonly Guarantee[];
 }
 
 /**
@@ -43,14 +54,21 @@ export interface CheckOptions extends ScenarioBounds {
  * counterexample, replay command, trace tail) if any breaks a guarantee.
  */
 export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
-  const totals: ScenarioTotals = { scenarios: 0, steps: 0, messages: 0, faults: 0 };
+  const totals: ScenarioTotals = {
+    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, views: 0, tolerated: 0, bySize: {}, byAction: {},
+  };
   let lastFailure: SimResult | null = null;
   const property = fc.property(scenarioArbitrary(opts), (scenario: Scenario) => {
-    const r = runScenario(scenario, { factory: opts.factory });
+    const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [] });
     totals.scenarios++;
+    totals.tolerated += r.tolerated.length;
     totals.steps += r.stats.steps;
     totals.messages += r.stats.messages;
+    totals.deliveries += r.stats.deliveries;
     totals.faults += r.stats.faults;
+    totals.views += r.stats.views;
+    totals.bySize[scenario.size] = (totals.bySize[scenario.size] ?? 0) + 1;
+    for (const st of scenario.steps) totals.byAction[st.action.k] = (totals.byAction[st.action.k] ?? 0) + 1;
     if (r.violation !== null) {
       lastFailure = r;
       throw new ScenarioFailure(r);
@@ -61,7 +79,7 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   } catch (e) {
     const shrunk = lastFailure as SimResult | null;
     if (shrunk === null) throw e;
-    const replay = runScenario(shrunk.scenario, { factory: opts.factory, trace: true });
+    const replay = runScenario(shrunk.scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], trace: true });
     const tail = replay.trace.slice(-TRACE_TAIL_LINES).join('\n');
     throw new Error(`${(e as Error).message}\n\nlast ${TRACE_TAIL_LINES} trace lines of the shrunk scenario:\n${tail}`);
   }

@@ -13,7 +13,7 @@ import { isRejection } from '../src/ordering/engine.ts';
 import type { View } from '../src/tracker/events.ts';
 import type { DataFrame, EngineFrame, JoinerState } from '../src/wire/frames.ts';
 import { Checker, ViolationError } from './checker.ts';
-import type { Violation } from './checker.ts';
+import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
@@ -110,6 +110,8 @@ export interface SimStats {
 export interface SimResult {
   readonly scenario: Scenario;
   readonly violation: Violation | null;
+  /** Violations of tolerated guarantees (known engine gaps), in the order they happened. */
+  readonly tolerated: readonly Violation[];
   readonly stats: SimStats;
   readonly trace: readonly string[];
 }
@@ -118,6 +120,8 @@ export interface SimOptions {
   readonly factory: EngineFactory;
   /** Record a line per step (for `npm run sim -- --seed N`). */
   readonly trace?: boolean;
+  /** Guarantees recorded rather than fatal (only S4U supports it: a known engine gap). */
+  readonly tolerate?: readonly Guarantee[];
 }
 
 const describeFrame = (f: EngineFrame): string => {
@@ -162,7 +166,7 @@ export class Simulation {
   constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
     this.rng = new Prng(scenario.seed);
     this.net = new Network(this.rng);
-    this.checker = new Checker(scenario.mode);
+    this.checker = new Checker(scenario.mode, new Set(options.tolerate ?? []));
   }
 
   private log(line: string): void {
@@ -195,7 +199,7 @@ export class Simulation {
       this.log(`VIOLATION ${e.message}`);
     }
     this.stats.virtualMs = this.now;
-    return { scenario: this.scenario, violation, stats: this.stats, trace: this.trace };
+    return { scenario: this.scenario, violation, tolerated: this.checker.tolerated, stats: this.stats, trace: this.trace };
   }
 
   /** Runs events until `until` holds (or, without it, until quiescence after the faults healed). */
