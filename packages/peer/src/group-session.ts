@@ -501,12 +501,13 @@ export class GroupSession {
   // ---- outbound: draft → sign → send, one message at a time ----
 
   #pump(): void {
-    // A joiner may draft as soon as a view is installed: the engine holds its DATA until it has state.
-    if (this.#pumping || this.#outbox.length === 0 || this.#phase === 'closed' || this.#engine.view === null) return;
+    // Not before we have state: a draft made before adoption gets a seq the adopted state may already
+    // count as delivered (a session re-joining a group), and the engine then drops it.
+    if (this.#pumping || this.#outbox.length === 0 || this.#phase !== 'member' || this.#engine.view === null) return;
     this.#pumping = true;
     void this.#locked(async () => {
       try {
-        while (this.#outbox.length > 0 && this.#phase !== 'closed') {
+        while (this.#outbox.length > 0 && this.#phase === 'member') {
           const entry = this.#outbox[0] as OutboxEntry;
           const draft = this.#engine.draft(entry.text, this.#now());
           if (isRejection(draft)) {

@@ -7,7 +7,7 @@
 
 import {
   createEngine, exportPublicKey, generateIdentity,
-  type GroupId, type GroupSummary, type MemberInfo, type Ordering, type PeerId, type View,
+  type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
@@ -177,13 +177,25 @@ class Peer implements ChorusPeer {
   // ---- joining ----
 
   async join(groupId: GroupId, password?: string): Promise<JoinedGroup> {
-    const { tracker, transport, self, privateKey } = this.#need();
+    const { tracker } = this.#need();
     const existing = this.#groups.get(groupId);
     if (existing && (existing.status === 'member' || existing.status === 'joining')) {
       await existing.member;
       return this.#joined(existing);
     }
     const reply = await tracker.join(groupId, password);
+    return this.#joinWith(reply, true);
+  }
+
+  /**
+   * Phase one is done (`reply`): a fresh session and engine, links to every
+   * member, links-ready, then history and state from a sponsor. A re-join
+   * after the tracker dropped us takes the same road: our old engine state
+   * misses whatever was said meanwhile, so we come back as a joiner.
+   */
+  async #joinWith(reply: JoinReply, leaveOnFailure: boolean): Promise<JoinedGroup> {
+    const { tracker, transport, self, privateKey } = this.#need();
+    const groupId = reply.group.groupId;
     const session = new GroupSession({
       groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name,
       engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId }),
@@ -191,8 +203,9 @@ class Peer implements ChorusPeer {
       now: this.#now,
       ...(this.#opts.metricsReportMs === undefined ? {} : { metricsReportMs: this.#opts.metricsReportMs }),
     });
+    const previous = this.#groups.get(groupId);
     const entry: GroupEntry = {
-      summary: reply.group, status: 'joining', session, view: null, known: new Map(), joiners: new Map(),
+      summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
       member: Promise.resolve(), unsubscribe: [],
     };
     entry.member = new Promise<void>((resolve, reject) => {
@@ -213,6 +226,12 @@ class Peer implements ChorusPeer {
       }),
       session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
     );
+    if (previous && previous.status !== 'left' && previous.status !== 'removed') {
+      // Keep the links (the new session takes them over); only the old session and its listeners go.
+      previous.status = 'removed';
+      for (const u of previous.unsubscribe) u();
+      await previous.session.close('Re-joining the group.');
+    }
     this.#groups.set(groupId, entry);
     for (const m of reply.view.members) entry.known.set(m.peerId, m);
     for (const m of reply.view.members) session.noteJoining(m);
@@ -221,8 +240,8 @@ class Peer implements ChorusPeer {
       await this.#enterMesh(entry, reply.view, tracker, transport);
       await entry.member;
     } catch (e) {
-      await this.#dropGroup(entry, 'left');
-      tracker.leave(groupId).catch(() => {});
+      await this.#dropGroup(entry, leaveOnFailure ? 'left' : 'removed');
+      if (leaveOnFailure) tracker.leave(groupId).catch(() => {});
       throw e;
     }
     entry.status = 'member';
@@ -332,9 +351,7 @@ class Peer implements ChorusPeer {
     }
     // The tracker no longer lists us (it restarted, or declared us failed while we were away): join again.
     try {
-      const reply = await tracker.join(groupId);
-      for (const m of reply.view.members) entry.session.noteJoining(m);
-      await this.#enterMesh(entry, reply.view, tracker, transport);
+      await this.#joinWith(await tracker.join(groupId), false);
     } catch (e) {
       this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not re-join after reconnecting: ${errorMessage(e)}` });
       await this.#dropGroup(entry, 'removed');
