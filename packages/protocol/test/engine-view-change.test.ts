@@ -187,6 +187,22 @@ describe('view change (flush)', () => {
     expect(m.rejections).toEqual([]);
   });
 
+  it('a duplicated FLUSH after the view is installed is answered at most once, so it cannot ping-pong', () => {
+    const m = EngineMesh.started('total', ['a', 'b']);
+    m.installView(makeView(2, ['a', 'b']));
+    const flushFromB = m.pending('b', 'a')[0] as EngineFrame;
+    m.run();
+    expect(m.engine('a').view?.viewId).toBe(2);
+    m.deliverFrame('b', 'a', flushFromB); // a duplicate (e.g. a resend racing the original)
+    m.deliverFrame('b', 'a', flushFromB);
+    expect(kinds(m.pending('a', 'b'))).toEqual(['flush']);
+    m.run(); // would throw if the two kept answering each other
+    m.send('a', 'still works');
+    m.run();
+    expect(m.bodies('b')).toEqual(['still works']);
+    expect(m.rejections).toEqual([]);
+  });
+
   it('ignores a re-sent view, runs a trivial flush for a new view id with the same members, and restarts for a newer view', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('a', 'x');

@@ -140,7 +140,7 @@ export class GroupEngine implements OrderingEngine {
   private future: Buffered[] = [];
   private flush: FlushState | null = null;
   /** Our FLUSH for the installed view: a peer still flushing for it (its copy was lost) gets it again. */
-  private lastFlush: { readonly frame: FlushFrame; readonly participants: readonly PeerId[] } | null = null;
+  private lastFlush: { readonly frame: FlushFrame; readonly participants: readonly PeerId[]; readonly answered: Set<PeerId> } | null = null;
   private lastHwmAt: number | null = null;
   /** Delivered counts as last announced to the view; null = announce in this view. */
   private lastAnnounced: string | null = null;
@@ -493,6 +493,7 @@ export class GroupEngine implements OrderingEngine {
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
+    this.lastFlush?.answered.delete(peer); // a peer still flushing may ask for our FLUSH again
     if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
       out.frames.push({ to: peer, frame: this.hwmFrame() });
@@ -600,9 +601,13 @@ export class GroupEngine implements OrderingEngine {
     if (bad !== null) return reject('remote', 'bad-type', bad);
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
-      // The peer is still flushing for the view we installed: our FLUSH did not reach it.
+      // The peer may still be flushing for the view we installed (our FLUSH did not reach it): answer
+      // once per link-up, so two installed members that both see a duplicate do not ping-pong.
       const out = new OutputBuilder();
-      out.frames.push({ to: from, frame: last.frame });
+      if (!last.answered.has(from)) {
+        last.answered.add(from);
+        out.frames.push({ to: from, frame: last.frame });
+      }
       return out.build();
     }
     if (this.installed !== null && f.viewId <= this.installed.viewId)
@@ -657,7 +662,7 @@ export class GroupEngine implements OrderingEngine {
     this.earlyFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
     const mine = fl.reports.get(this.self);
-    this.lastFlush = mine === undefined ? null : { frame: mine, participants: fl.participants };
+    this.lastFlush = mine === undefined ? null : { frame: mine, participants: fl.participants, answered: new Set() };
     this.flush = null;
     this.finishInstall(fl.target, out, this.clock);
   }
