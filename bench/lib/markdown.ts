@@ -67,7 +67,7 @@ export const renderMarkdown = (machine: MachineInfo, command: string, reports: r
   lines.push(...explainMisses(reports), '');
   for (const r of reports) {
     lines.push(`## ${r.title}`, '');
-    lines.push(`_${r.mode} run, ${r.date}, ${r.duration_s} s, status: ${r.status}_`, '');
+    lines.push(`_${r.mode} run, ${r.date}, ${r.duration_s} s, load average ${r.loadavg_1m_at_start ?? 'n/a'} at start, status: ${r.status}_`, '');
     if (r.status === 'not-run' && r.rows.length === 0) {
       lines.push(`not run: ${r.not_run_reason ?? 'unknown reason'}`, '');
       continue;

@@ -9,8 +9,16 @@ const SPAWN_READY_TIMEOUT_MS = 60_000;
 export class NodeCluster {
   readonly workers: Worker[] = [];
 
+  /** The first n workers, starting missing ones and replacing any that died (a crash fails one row, not the run). */
   async ensure(n: number): Promise<Worker[]> {
     const fresh: Worker[] = [];
+    for (let i = 0; i < Math.min(n, this.workers.length); i++) {
+      if (this.workers[i]?.alive === false) {
+        const w = spawnWorker(`peer-${i + 1}`, 'node-peer.ts');
+        this.workers[i] = w;
+        fresh.push(w);
+      }
+    }
     while (this.workers.length < n) {
       const w = spawnWorker(`peer-${this.workers.length + 1}`, 'node-peer.ts');
       this.workers.push(w);

@@ -2,6 +2,7 @@
 // field names (written as JSON), the columns to print, and the targets
 // checked against those rows. A figure repeated over runs is stored as
 // `<name>` (median) plus `<name>_min` / `<name>_max` and `<name>_runs`.
+import os from 'node:os';
 import { spreadOf } from './stats.ts';
 
 export type Cell = number | string | boolean | null;
@@ -32,6 +33,8 @@ export interface ScenarioReport {
   readonly mode: 'quick' | 'full';
   readonly date: string;
   readonly duration_s: number;
+  /** 1-minute load average when the scenario started: other jobs on a shared machine show up here. */
+  readonly loadavg_1m_at_start: number;
   readonly status: 'ran' | 'partial' | 'not-run';
   readonly not_run_reason: string | null;
   readonly method: readonly string[];
@@ -68,6 +71,7 @@ export class ScenarioBuilder {
   readonly targets: TargetCheck[] = [];
   readonly facts: Record<string, number> = {};
   private readonly started = Date.now();
+  private readonly load = os.loadavg()[0] ?? Number.NaN;
   private failures = 0;
 
   constructor(
@@ -93,6 +97,7 @@ export class ScenarioBuilder {
       mode: this.mode,
       date: new Date().toISOString(),
       duration_s: Math.round((Date.now() - this.started) / 100) / 10,
+      loadavg_1m_at_start: Math.round(this.load * 100) / 100,
       status: measured === 0 ? 'not-run' : this.failures > 0 ? 'partial' : 'ran',
       not_run_reason: measured === 0 ? String(this.rows.find((r) => r['not_run'] !== undefined)?.['not_run'] ?? 'nothing measured') : null,
       method: this.method,
@@ -106,6 +111,6 @@ export class ScenarioBuilder {
 }
 
 export const notRun = (scenario: string, title: string, mode: 'quick' | 'full', reason: string): ScenarioReport => ({
-  scenario, title, mode, date: new Date().toISOString(), duration_s: 0, status: 'not-run', not_run_reason: reason,
+  scenario, title, mode, date: new Date().toISOString(), duration_s: 0, loadavg_1m_at_start: Math.round((os.loadavg()[0] ?? 0) * 100) / 100, status: 'not-run', not_run_reason: reason,
   method: [], columns: [], rows: [], targets: [], notes: [], facts: {},
 });

@@ -35,6 +35,8 @@ export class Worker {
 
   get pid(): number { return this.child.pid ?? -1; }
 
+  get alive(): boolean { return !this.exited; }
+
   call<T = unknown>(cmd: string, args: unknown = null): Promise<T> {
     if (this.exited) return Promise.reject(new Error(`${this.name} has exited: ${this.stderrTail.slice(-600)}`));
     const id = this.nextId++;

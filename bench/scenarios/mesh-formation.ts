@@ -2,7 +2,7 @@
 // member creates the group, the others call join() at the same moment; we
 // time join() → the last member's installed view with everyone (mesh
 // ready), each joiner's join() → its installed view, and join() → the first
-// live message delivered to it (the creator sends one every 20 ms). Groups
+// message delivered to it (the creator sends one every 20 ms). Groups
 // formed by the latency scenario are counted here too (same procedure).
 // Baseline: opening one raw data channel between two of the same peers
 // (signaling through the driver, no tracker): the floor of any join.
@@ -31,7 +31,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
     { key: 'floor_channel_open_ms', header: 'one raw channel opens (baseline)', kind: 'spread', digits: 0 },
   ], [
     'One member creates the group and joins alone; the others call join() at once through the real tracker (two-phase join: signaling, data channels to every member, links-ready, view installed). Mesh ready = first join() call → the moment the last member installed the view with everyone.',
-    'join → first message: the creator sends a message every 20 ms from before the joins; the figure is the slowest joiner\'s join() call → its first delivered live message.',
+    'join → first message: the creator sends a message every 20 ms from before the joins; the figure is the slowest joiner\'s join() call → the first of those messages delivered to it (a joiner may get its first one through history sync, just before its view event).',
     'Baseline: the time to open one raw simple-peer data channel between two of the same peers, offer/answer/candidates relayed by the driver (no tracker, no membership), measured in the same run.',
     'Each formation is one sample; spread is min–max over formations (FIFO and total groups alike: the join path is the same).',
   ]);

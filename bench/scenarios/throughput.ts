@@ -12,6 +12,7 @@ import { connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay } from '../
 import { putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
 import type { PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
+import { sleep } from '../lib/wall-clock.ts';
 
 /** The issue's bound: past this p99 a chat feels laggy. */
 const P99_LIMIT_MS = 100;
@@ -23,6 +24,8 @@ const FIRST_RATE = 100;
 /** Stops the ladder on a path that never fails (it would be measuring the load generator). */
 const MAX_RATE = 12_800;
 const WARMUP_MS = 300;
+/** After a failed step the peers may still be working off its backlog; the next step must not inherit it. */
+const SETTLE_AFTER_FAILURE_MS = 3_000;
 
 type Path = 'relay' | 'fifo' | 'total';
 
@@ -110,11 +113,13 @@ const ladder = async (
       });
       const first = judge(rate, r);
       if (first.pass) return first;
+      await sleep(SETTLE_AFTER_FAILURE_MS);
       // One retry: on a shared machine a single stall (another process's GC, a CI job) can sink a step.
       const again = judge(rate, await runGroupLoad({
         tag: `${tag}-retry`, workers: group, ratePerSec: rate, durationMs: stepMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
         send: (w, plan) => (gid === null ? w.call<LoadOutcome>('relay-load', plan) : w.call<LoadOutcome>('chorus-load', { groupId: gid, plan })),
       }));
+      if (!again.pass) await sleep(SETTLE_AFTER_FAILURE_MS);
       return again.pass ? again : first;
     };
     let rate = FIRST_RATE;
