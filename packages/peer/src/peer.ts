@@ -338,8 +338,7 @@ class Peer implements ChorusPeer {
   async #resync(entry: GroupEntry): Promise<void> {
     const groupId = entry.summary.groupId;
     const tracker = this.#tracker;
-    const transport = this.#transport;
-    if (!tracker || !transport) return;
+    if (!tracker) return;
     try {
       this.#onView(await tracker.view(groupId));
       return;

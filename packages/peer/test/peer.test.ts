@@ -259,3 +259,32 @@ describe('reload', () => {
     expect((await logOf(ana2, groupId)).map((m) => m.id)).toEqual((await logOf(ben, groupId)).map((m) => m.id));
   });
 });
+
+describe('several groups at once', () => {
+  it('keeps two groups of one peer apart, each with its own ordering and numbers', async () => {
+    const w = memoryWorld(13);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const fifo = await ana.peer.createGroup('fifo room', 'fifo');
+    const total = await ana.peer.createGroup('total room', 'total');
+    for (const g of [fifo, total]) {
+      await ana.peer.join(g.groupId);
+      await ben.peer.join(g.groupId);
+    }
+    await Promise.all([
+      ana.peer.send(fifo.groupId, 'f-ana'), ben.peer.send(total.groupId, 't-ben'),
+      ben.peer.send(fifo.groupId, 'f-ben'), ana.peer.send(total.groupId, 't-ana'),
+    ]);
+    await waitFor('two in each group at both', async () =>
+      (await Promise.all([ana, ben].flatMap((p) => [logOf(p, fifo.groupId), logOf(p, total.groupId)]))).every((l) => l.length === 2),
+    );
+    expect((await logOf(ben, fifo.groupId)).map((m) => m.body).sort()).toEqual(['f-ana', 'f-ben']);
+    expect((await logOf(ben, total.groupId)).map((m) => m.id)).toEqual((await logOf(ana, total.groupId)).map((m) => m.id));
+    expect(ana.peer.groups().map((g) => `${g.name}:${g.ordering}:${g.status}`).sort()).toEqual(['fifo room:fifo:member', 'total room:total:member']);
+    expect([ana.peer.metrics(fifo.groupId)?.sent, ana.peer.metrics(total.groupId)?.received]).toEqual([1, 1]);
+    await ana.peer.leave(fifo.groupId);
+    await ben.peer.send(total.groupId, 'still on');
+    await waitFor('total room goes on', async () => (await logOf(ana, total.groupId)).length === 3);
+  });
+});
