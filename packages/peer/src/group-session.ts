@@ -29,8 +29,12 @@ export const TICK_MS = 100;
 export const METRICS_REPORT_MS = 30_000;
 /** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
 export const HISTORY_RETRY_MS = 5_000;
-/** Own sends waiting for a view (joining, view change). A UI that queues more is flooding. */
-export const MAX_OUTBOX = 1_000;
+/**
+ * Own sends not yet drafted (waiting for state while joining, or queued in a
+ * burst faster than signing). Bounds memory; a benchmark's burst of a few
+ * thousand still fits, a runaway loop does not.
+ */
+export const MAX_OUTBOX = 10_000;
 
 export type SessionPhase = 'waiting' | 'syncing' | 'member' | 'closed';
 
