@@ -12,6 +12,7 @@ import type { Worker } from '../lib/rpc.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 import { ed25519CostMs } from '../lib/crypto-cost.ts';
+import { startCpuWindow } from '../lib/cpu-meter.ts';
 
 /**
  * Aggregate offered rate of the whole group: a lively chat (Slack's busiest
@@ -50,11 +51,14 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     { key: 'fifo_over_floor_p50', header: 'FIFO/floor p50', kind: 'spread', digits: 2 },
     { key: 'fifo_over_relay_p50', header: 'FIFO/relay p50', kind: 'spread', digits: 2 },
     { key: 'fifo_over_relay_p99', header: 'FIFO/relay p99', kind: 'spread', digits: 2 },
+    { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
+    { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
   ], [
     `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
     `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} runs per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
     'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
     'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
+    'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
   ]);
 
   let workers: Worker[];
@@ -134,6 +138,8 @@ const measureGroup = async (
   };
   const ratios = { totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
   const problems: string[] = [];
+  /** Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs included). */
+  const cpu = { peers: [] as number[], machine: [] as number[] };
   try { await joinRelay(group, relayUrl, `lat-${where}-${size}`); } catch (e) { problems.push(`relay: ${msg(e)}`); }
   if (chorusError === null) {
     try { await connectChorus(group, trackerUrl); } catch (e) { chorusError = `Chorus peers could not connect: ${msg(e)}`; }
@@ -175,10 +181,15 @@ const measureGroup = async (
         const f = await formGroup(group, ordering, name);
         ctx.formations.push({ ...f, ordering, where });
         try {
-          return summarizeLoad(await runGroupLoad({
+          if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
+          const machine = startCpuWindow();
+          const result = summarizeLoad(await runGroupLoad({
             tag: name, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
             send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
           }));
+          cpu.machine.push(machine());
+          if (where === 'node') cpu.peers.push((await Promise.all(group.map((w) => w.call<number>('cpu')))).reduce((a, c) => a + c, 0));
+          return result;
         } finally {
           await leaveGroup(group, f.groupId);
         }
@@ -205,6 +216,8 @@ const measureGroup = async (
   putSpread(row, 'fifo_over_floor_p50', ratios.fifoFloor);
   putSpread(row, 'fifo_over_relay_p50', ratios.fifoRelay50);
   putSpread(row, 'fifo_over_relay_p99', ratios.fifoRelay99);
+  putSpread(row, 'chorus_peers_cpu_cores', cpu.peers);
+  putSpread(row, 'machine_busy_share', cpu.machine);
   if (chorusError !== null) row['chorus_not_run'] = chorusError;
   if (problems.length > 0) row['problems'] = problems.join('; ');
   return { row, problems, chorusError };

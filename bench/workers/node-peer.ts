@@ -12,10 +12,20 @@ import { pathHandlers } from '../lib/path-handlers.ts';
 import { CountingStore } from '../lib/counting-store.ts';
 
 const recorder = new Recorder();
+let cpuMark = process.cpuUsage();
+let wallMark = performance.now();
 const handlers: Record<string, (args: any) => unknown> = {
   ...recorderHandlers(recorder),
   ...chorusHandlers({ recorder, wrtc, countingStore: async () => new CountingStore(new MemoryStore()) }),
   mem: () => process.memoryUsage(),
+  /** CPU this process used since the last call, in cores (1 = one core busy the whole time). */
+  cpu: () => {
+    const used = process.cpuUsage(cpuMark);
+    const wall = performance.now() - wallMark;
+    cpuMark = process.cpuUsage();
+    wallMark = performance.now();
+    return (used.user + used.system) / 1000 / wall;
+  },
 };
 const emit = serve(handlers);
 Object.assign(handlers, pathHandlers(recorder, emit, wrtc));
