@@ -792,16 +792,17 @@ export class GroupEngine implements OrderingEngine {
 /** Shape checks on a FLUSH beyond what the wire parser guarantees; null when fine. */
 const validateFlush = (f: FlushFrame, groupId: GroupId): string | null => {
   if (!isCount(f.viewId)) return 'FLUSH viewId must be a non-negative integer.';
+  if (!Array.isArray(f.unstable) || !Array.isArray(f.pending)) return 'FLUSH unstable and pending must be lists.';
   if (!isCount(f.agreed)) return 'FLUSH agreed must be a non-negative integer.';
   if (typeof f.delivered !== 'object' || f.delivered === null || !Object.values(f.delivered).every(isCount))
     return 'FLUSH delivered must map peer ids to non-negative integers.';
   for (const d of f.unstable) {
-    if (d.t !== 'data' || d.groupId !== groupId || !isSeq(d.seq) || !isCount(d.lamport) || typeof d.sender !== 'string')
+    if (typeof d !== 'object' || d === null || d.t !== 'data' || d.groupId !== groupId || !isSeq(d.seq) || !isCount(d.lamport) || typeof d.sender !== 'string')
       return 'FLUSH carries a malformed DATA frame.';
     if (d.viewId > f.viewId) return 'FLUSH carries DATA of a later view.';
   }
   for (const p of f.pending) {
-    if (!isSeq(p.seq) || typeof p.sender !== 'string') return 'FLUSH pending report needs a sender and a positive seq.';
+    if (typeof p !== 'object' || p === null || !isSeq(p.seq) || typeof p.sender !== 'string') return 'FLUSH pending report needs a sender and a positive seq.';
     if ((p.proposed !== undefined && !isValidPriority(p.proposed)) || (p.final !== undefined && !isValidPriority(p.final)))
       return 'FLUSH pending report carries an invalid priority.';
   }

@@ -11,8 +11,8 @@ export const comparePriority = (a: Priority, b: Priority): number =>
   a.p !== b.p ? (a.p < b.p ? -1 : 1) : comparePeerIds(a.by, b.by);
 
 /** A priority a peer may send: a positive safe integer and a non-empty proposer id. */
-export const isValidPriority = (x: Priority): boolean =>
-  Number.isSafeInteger(x.p) && x.p > 0 && typeof x.by === 'string' && x.by.length > 0;
+export const isValidPriority = (x: Priority | undefined | null): boolean =>
+  typeof x === 'object' && x !== null && Number.isSafeInteger(x.p) && x.p > 0 && typeof x.by === 'string' && x.by.length > 0;
 
 export const samePriority = (a: Priority, b: Priority): boolean => a.p === b.p && a.by === b.by;
 
