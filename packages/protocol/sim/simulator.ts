@@ -318,7 +318,11 @@ export class Simulation {
       // No flush participant had any state (no deliveries anywhere yet, or every old member is gone):
       // the engine starts afresh with an empty log. With a live member holding state this would be
       // a lost history, and S4/S7 will say so; with none, it is a new era of the group's log.
-      const holder = [...this.nodes.values()].some((n) => n !== node && n.status === 'member' && n.log.length > 0);
+      // Only members of the view it starts in could have handed it a history.
+      const holder = (node.engine.view?.members ?? []).some((m) => {
+        const n = this.nodes.get(m.peerId);
+        return n !== undefined && n !== node && n.status === 'member' && n.log.length > 0;
+      });
       this.log(`${node.id} starts with empty state (${holder ? 'although a live member has state' : 'no live member has any'})`);
       node.status = 'member';
       if (!holder) this.checker.onFreshStart(node.id, node.engine.view?.viewId ?? 0);
