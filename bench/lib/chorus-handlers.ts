@@ -125,6 +125,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
 
 /** Arrival bookkeeping commands, the same for every kind of peer. */
 export const recorderHandlers = (recorder: Recorder): Record<string, (args: any) => unknown> => ({
+  /** This peer's clock (timeOrigin + now), for the driver's clock-agreement check. */
+  now: () => wallNow(),
   expect: ({ tag, warmUntil }: { tag: string; warmUntil: number }) => recorder.expectTag(tag, warmUntil),
   wait: ({ tag, count, timeoutMs }: { tag: string; count: number; timeoutMs: number }) => recorder.waitFor(tag, count, timeoutMs),
   count: ({ tag }: { tag: string }) => recorder.count(tag),

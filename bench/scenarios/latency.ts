@@ -13,6 +13,7 @@ import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 import { ed25519CostMs } from '../lib/crypto-cost.ts';
 import { startCpuWindow } from '../lib/cpu-meter.ts';
+import { checkClocks } from '../lib/clock-check.ts';
 
 /**
  * Aggregate offered rate of the whole group: a lively chat (Slack's busiest
@@ -33,6 +34,9 @@ const plan = (ctx: BenchContext): Plan =>
   ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_500 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 3_000 };
 
 type PathName = 'floor' | 'relay' | 'fifo' | 'total';
+
+/** Clock-agreement lines collected per group for the notes. */
+const clocks: string[] = [];
 
 export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const p = plan(ctx);
@@ -104,6 +108,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     }
   }
   if (chorusError !== null) b.notes.push(`FIFO/total not run: ${chorusError}`);
+  if (clocks.length > 0) b.notes.push(`Clock agreement (each peer's timeOrigin + now() against the driver's, offset known to ± half the IPC/page round trip): ${clocks.join('; ')}.`);
   try {
     const c = await ed25519CostMs();
     b.facts['ed25519_sign_ms'] = c.sign;
@@ -140,6 +145,12 @@ const measureGroup = async (
   const problems: string[] = [];
   /** Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs included). */
   const cpu = { peers: [] as number[], machine: [] as number[] };
+  try {
+    const c = await checkClocks(group);
+    clocks.push(`${where} ${size}: max |offset| ${c.maxOffsetMs.toFixed(3)} ms ± ${c.boundMs.toFixed(3)} ms`);
+  } catch (e) {
+    problems.push(`clock check: ${msg(e)}`);
+  }
   try { await joinRelay(group, relayUrl, `lat-${where}-${size}`); } catch (e) { problems.push(`relay: ${msg(e)}`); }
   if (chorusError === null) {
     try { await connectChorus(group, trackerUrl); } catch (e) { chorusError = `Chorus peers could not connect: ${msg(e)}`; }
