@@ -75,6 +75,28 @@ describe('joining a running group', () => {
     expect(m.bodies('solo')).toEqual(['first']);
   });
 
+  it('a joiner that gets a newer view before its state flushes as joining and adopts from the newer sponsor', () => {
+    const m = EngineMesh.started('total', ['b', 'c']);
+    m.send('b', 'before');
+    m.run();
+    const j = m.add('a');
+    m.installView(makeView(2, ['a', 'b', 'c'], [['a', 'joined']]));
+    m.run();
+    m.send('c', 'in view 2'); // needs a's proposal, which a cannot make yet
+    m.run();
+    m.installView(makeView(3, ['a', 'b', 'c'])); // e.g. a tracker change; a is now a participant
+    m.run();
+    for (const id of ['a', 'b', 'c']) expect(m.engine(id).view?.viewId, id).toBe(3);
+    expect(j.debugState().adopted).toBe(false);
+    expect(m.bodies('b')).toEqual(['before', 'in view 2']); // resolved by the flush without a
+    const history = m.logs.get('b')?.map((d) => ({ frame: d.frame, order: d.order })) ?? [];
+    m.apply('a', j.adoptJoinerState(m.engine('b').joinerState()));
+    m.send('a', 'hi');
+    m.run();
+    expect([...history.map((i) => i.frame.body), ...m.bodies('a')]).toEqual(m.bodies('b'));
+    expect(m.bodies('c')).toEqual(m.bodies('b'));
+  });
+
   it('refuses joiner state for another view, and a second adoption', () => {
     const m = EngineMesh.started('total', ['b', 'c']);
     const j = m.add('a');
