@@ -1,7 +1,7 @@
 // Runs a range of numbered seeds and tallies what they covered. Shared by the
 // CLI (`--seeds N --from K`) and the tests, so both mean the same by "seed N".
 
-import type { Violation } from './checker.ts';
+import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import type { Scenario } from './scenario.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
@@ -19,24 +19,31 @@ export interface SeedsSummary {
   views: number;
   bySize: Record<number, number>;
   byMode: Record<string, number>;
-  /** The first failing seed, or null. */
-  failure: { readonly seed: number; readonly scenario: Scenario; readonly violation: Violation } | null;
+  /** Failing seeds, the first MAX_LISTED_FAILURES of them. */
+  readonly failures: { readonly seed: number; readonly scenario: Scenario; readonly violation: Violation }[];
+  /** How many seeds failed, by the guarantee that broke first. */
+  readonly failedBy: Record<string, number>;
+  /** Violations of tolerated guarantees, by guarantee. */
+  readonly toleratedBy: Record<string, number>;
 }
+
+/** Enough failing seeds to pick a short one to replay, without flooding the terminal. */
+export const MAX_LISTED_FAILURES = 20;
 
 export const runSeeds = (
   factory: EngineFactory,
   from: number,
   count: number,
   bounds: ScenarioBounds = {},
-  stopOnFailure = true,
+  tolerate: readonly Guarantee[] = [],
 ): SeedsSummary => {
   const s: SeedsSummary = {
     from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0,
-    bySize: {}, byMode: {}, failure: null,
+    bySize: {}, byMode: {}, failures: [], failedBy: {}, toleratedBy: {},
   };
   for (let seed = from; seed < from + count; seed++) {
     const scenario = scenarioForSeed(seed, bounds);
-    const r = runScenario(scenario, { factory });
+    const r = runScenario(scenario, { factory, tolerate });
     s.scenarios++;
     s.steps += r.stats.steps;
     s.messages += r.stats.messages;
@@ -46,9 +53,10 @@ export const runSeeds = (
     s.views += r.stats.views;
     s.bySize[scenario.size] = (s.bySize[scenario.size] ?? 0) + 1;
     s.byMode[scenario.mode] = (s.byMode[scenario.mode] ?? 0) + 1;
-    if (r.violation !== null && s.failure === null) {
-      s.failure = { seed, scenario, violation: r.violation };
-      if (stopOnFailure) break;
+    for (const t of r.tolerated) s.toleratedBy[t.rule] = (s.toleratedBy[t.rule] ?? 0) + 1;
+    if (r.violation !== null) {
+      s.failedBy[r.violation.rule] = (s.failedBy[r.violation.rule] ?? 0) + 1;
+      if (s.failures.length < MAX_LISTED_FAILURES) s.failures.push({ seed, scenario, violation: r.violation });
     }
   }
   return s;
