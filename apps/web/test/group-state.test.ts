@@ -39,3 +39,17 @@ describe('GroupState', () => {
     expect(s.people).toEqual([{ name: 'Alice', online: true, sessions: 1 }, { name: 'Bob', online: false, sessions: 0 }]);
   });
 });
+
+describe('GroupState outgoing placeholders', () => {
+  it('shows a sent text as pending at once and swaps in the runtime\'s message without a duplicate', () => {
+    const s = group();
+    const id = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'hi', sentAt: 5 });
+    s.upsert(msg('other', 'delivered', '0001'));
+    expect(s.messages.map((m) => [m.body, m.state])).toEqual([['other', 'delivered'], ['hi', 'pending']]);
+    s.settleOutgoing(id, { ...msg('me:1', 'pending', '~1'), body: 'hi' });
+    expect(s.messages.map((m) => [m.id, m.state])).toEqual([['other', 'delivered'], ['me:1', 'pending']]);
+    const failed = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'lost', sentAt: 6 });
+    s.settleOutgoing(failed, null);
+    expect(s.messages.map((m) => m.body)).toEqual(['other', 'hi']);
+  });
+});

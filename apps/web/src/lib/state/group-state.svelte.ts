@@ -5,7 +5,7 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
-import type { GroupId, MessageId, Ordering } from '@chorus/protocol';
+import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '@chorus/protocol';
 import { buildTimeline, compareMessages, type Note } from '../timeline.ts';
 
 /** System lines and notes kept per group; older ones scroll away (they are not history). */
@@ -30,12 +30,17 @@ export class GroupState {
   metrics = $state.raw<GroupMetrics | null>(null);
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
   problem = $state<string | null>(null);
+  /** A join after the tracker dropped this tab is under way (not reactive: no view shows it). */
+  rejoining = false;
+  /** Automatic re-joins in a row without a successful one. */
+  autoRejoins = 0;
   /** Messages of this tab's session start counting as unread from here (history is not "new"). */
   readonly joinedAt: number;
   readonly #messages = new SvelteMap<MessageId, ChatMessage>();
   /** Everyone seen in this group during this tab's life, so people who left show as offline. */
   readonly #seen = new SvelteMap<string, true>();
   #noteSeq = 0;
+  #outgoingSeq = 0;
 
   constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
     this.groupId = init.groupId;
@@ -70,6 +75,24 @@ export class GroupState {
     this.#messages.set(message.id, message);
     this.#see(message.senderName);
     return prev === undefined;
+  }
+
+  /** A message the composer handed to the runtime that has no id yet; it shows as pending. */
+  addOutgoing(draft: { sender: PeerId; senderName: string; body: string; sentAt: number }): MessageId {
+    const n = ++this.#outgoingSeq;
+    const id = `local:${n}` as MessageId;
+    // '~~' sorts after the runtime's pending order keys ('~' + seq), so a placeholder stays last.
+    this.#messages.set(id, {
+      id, groupId: this.groupId, sender: draft.sender, senderName: draft.senderName, body: draft.body, sentAt: draft.sentAt,
+      order: `~~${String(n).padStart(8, '0')}`, state: 'pending', viewId: 0 as ViewId,
+    });
+    return id;
+  }
+
+  /** Replaces a placeholder with the runtime's message (in one step, so it never shows twice), or drops it. */
+  settleOutgoing(placeholder: MessageId, message: ChatMessage | null): void {
+    this.#messages.delete(placeholder);
+    if (message) this.upsert(message);
   }
 
   has(id: MessageId): boolean {
