@@ -173,6 +173,10 @@ export class ChildPeer implements ChorusPeer {
   inject(groupId: GroupId, to: PeerId, text: string): Promise<boolean> {
     return this.request('inject', { groupId, to, text });
   }
+  /** Frames this peer's mesh received so far, by kind. */
+  frameCounts(): Promise<Record<string, number>> {
+    return this.request('frameCounts');
+  }
   linkState(groupId: GroupId, peer: PeerId): Promise<'connecting' | 'up' | 'down' | null> {
     return this.request('linkState', { groupId, peer });
   }

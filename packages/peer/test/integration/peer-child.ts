@@ -23,6 +23,8 @@ const STATE_PUSH_MS = 50;
 let peer: ChorusPeer | null = null;
 let mesh: WebRtcMesh | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
+/** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
+const framesByKind: Record<string, number> = {};
 
 const send = (msg: ChildResponse | ChildPush): void => {
   if (process.connected) process.send?.(msg);
@@ -55,6 +57,9 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
       socketOptions: { transports: ['websocket'] },
     });
     mesh = new WebRtcMesh({ tracker, wrtc });
+    mesh.on('frame', (_g, _from, frame) => {
+      framesByKind[frame.t] = (framesByKind[frame.t] ?? 0) + 1;
+    });
     peer = createPeer({ name, tracker, transport: mesh, identity: { keyPair, publicKey } });
     const events: (keyof PeerEventMap)[] = ['connection', 'directory', 'group', 'message', 'system', 'error'];
     for (const event of events) {
@@ -88,6 +93,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   dropLink: async (a) => need().mesh.dropLink(a['groupId'] as GroupId, a['peer'] as PeerId),
   /** Debug: raw text on the channel to `to`, bypassing the codec (what a hostile peer can do). */
   inject: async (a) => need().mesh.sendRaw(a['groupId'] as GroupId, a['to'] as PeerId, String(a['text'])),
+  frameCounts: async () => ({ ...framesByKind }),
   linkState: async (a) => need().mesh.linkState(a['groupId'] as GroupId, a['peer'] as PeerId),
   async close() {
     await peer?.close();
