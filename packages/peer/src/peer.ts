@@ -29,6 +29,8 @@ import type { Transport } from './transport.ts';
  * connect timeout is 10 s, so this leaves it room for one retry.
  */
 export const LINKS_READY_TIMEOUT_MS = 25_000;
+/** While a joiner waits for its links, it re-reads the member list this often (a member may die meanwhile). */
+export const JOIN_MEMBERS_POLL_MS = 1_000;
 /** A history() call without a limit returns at most this many messages (the newest). */
 export const DEFAULT_HISTORY_LIMIT = 1_000;
 /** Page size when reading a group's whole history out of the store. */
@@ -254,34 +256,46 @@ class Peer implements ChorusPeer {
     const groupId = entry.summary.groupId;
     this.#setLinks(entry, view.members);
     const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
-    await this.#waitForLinks(groupId, others, transport);
+    await this.#waitForLinks(entry, others, tracker, transport);
     const installed = await tracker.linksReady(groupId);
     this.#onView(installed);
   }
 
-  #waitForLinks(groupId: GroupId, peers: readonly PeerId[], transport: Transport): Promise<void> {
+  /**
+   * Resolves once a data channel to every member is open. A joiner hears no
+   * views, so it asks the tracker for the member list now and then: a member
+   * that died meanwhile must not hold the join up until the timeout.
+   */
+  #waitForLinks(entry: GroupEntry, peers: readonly PeerId[], tracker: TrackerLink, transport: Transport): Promise<void> {
+    const groupId = entry.summary.groupId;
     const timeoutMs = this.#opts.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS;
+    let wanted = new Set(peers);
     return new Promise<void>((resolve, reject) => {
-      const check = (): boolean => {
+      const missing = (): PeerId[] => {
         const open = new Set(transport.openPeers(groupId));
-        return peers.every((p) => open.has(p));
+        return [...wanted].filter((p) => !open.has(p));
       };
-      if (check()) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(() => {
-        off();
-        const open = new Set(transport.openPeers(groupId));
-        const missing = peers.filter((p) => !open.has(p));
-        reject(new ChorusError('timeout', `No data channel to ${missing.length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.`));
-      }, timeoutMs);
-      const off = transport.on('link', (g) => {
-        if (g !== groupId || !check()) return;
+      const finish = (error: Error | null): void => {
         clearTimeout(timer);
+        clearInterval(poll);
         off();
-        resolve();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        finish(new ChorusError('timeout', `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.`));
+      }, timeoutMs);
+      const poll = setInterval(() => {
+        tracker.members(groupId).then((members) => {
+          const now = new Set(members.map((m) => m.peerId));
+          wanted = new Set([...wanted].filter((p) => now.has(p)));
+          if (missing().length === 0) finish(null);
+        }, () => {});
+      }, JOIN_MEMBERS_POLL_MS);
+      const off = transport.on('link', (g) => {
+        if (g === groupId && missing().length === 0) finish(null);
       });
+      if (missing().length === 0) finish(null);
     });
   }
 

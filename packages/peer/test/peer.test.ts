@@ -212,6 +212,21 @@ describe('Peer facade under load and replay', () => {
 });
 
 describe('joining while the sponsor fails', () => {
+  it('a member dying while a joiner opens its links does not hold the join up', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 14);
+    const [ana, ben] = peers as [ScenarioPeer, ScenarioPeer];
+    await ben.peer.send(groupId, 'hi');
+    await waitFor('ana has it', async () => (await logOf(ana, groupId)).length === 1);
+    w.net.crash(ben.peerId); // dead, but the tracker does not know yet
+    const cy = await w.network.addPeer('cy');
+    const joining = cy.peer.join(groupId);
+    await new Promise((r) => setTimeout(r, 200));
+    w.tracker.fail(ben.peerId);
+    await joining;
+    expect(cy.peer.groups()[0]?.view?.members.map((m) => m.name).sort()).toEqual(['ana', 'cy']);
+    expect((await logOf(cy, groupId)).map((m) => m.body)).toEqual(['hi']);
+  });
+
   it('a joiner whose sponsor dies before handing over gets history from the next old member', async () => {
     const { w, groupId, peers } = await room(['ana', 'ben', 'cy'], 'total', 7);
     await peers[0]!.peer.send(groupId, 'before 1');
