@@ -31,7 +31,7 @@ const BROWSER_GROUP = 8;
 interface Plan { readonly sizes: readonly number[]; readonly runs: number; readonly durationMs: number }
 
 const plan = (ctx: BenchContext): Plan =>
-  ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_500 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 3_000 };
+  ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_500 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_500 };
 
 type PathName = 'floor' | 'relay' | 'fifo' | 'total';
 

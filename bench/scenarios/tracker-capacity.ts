@@ -104,14 +104,14 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
     const perCpu: number[] = [];
     let problem: string | null = null;
     console.log('  tracker signal relay rate');
-    for (let run = 1; run <= (ctx.quick ? 1 : 3) && problem === null; run++) {
+    for (let run = 1; run <= (ctx.quick ? 1 : 2) && problem === null; run++) {
       const tracker = spawnWorker('tracker-relay', 'tracker-host.ts', { ...gcArgs, cpus: '0' });
       const swarm = spawnWorker('swarm-relay', 'tracker-swarm.ts', { cpus: '1' });
       try {
         const { url } = await tracker.call<{ url: string }>('start', { overrides: { signalRateLimit: { burst: 1e9, perSecond: 1e9 } } });
         await swarm.call('pair-setup', { urlA: url, urlB: url, count: RELAY_PAIRS, tag: `relay${run}` });
         await tracker.call('cpu');
-        const r = await swarm.call<{ perSec: number; rejected: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 5_000, inFlight: RELAY_IN_FLIGHT, ratePerSec: 0, warmupMs: 500 });
+        const r = await swarm.call<{ perSec: number; rejected: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 4_000, inFlight: RELAY_IN_FLIGHT, ratePerSec: 0, warmupMs: 500 });
         const cpu = await tracker.call<number>('cpu');
         cpus.push(cpu);
         rates.push(r.perSec);
@@ -160,7 +160,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
           const swarm = spawnWorker('swarm-latency', 'tracker-swarm.ts');
           try {
             await swarm.call('pair-setup', { urlA: a, urlB: bUrl, count: LATENCY_PAIRS, tag: `lat${run}` });
-            const r = await swarm.call<{ latencies: number[]; received: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 4_000, inFlight: 0, ratePerSec: LATENCY_RATE_PER_PAIR, warmupMs: 500 });
+            const r = await swarm.call<{ latencies: number[]; received: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 3_000, inFlight: 0, ratePerSec: LATENCY_RATE_PER_PAIR, warmupMs: 500 });
             if (r.received === 0) throw new Error('no signal arrived');
             const s = latencySummary(r.latencies);
             return { p50: s.p50, p99: s.p99 };
