@@ -140,7 +140,8 @@ class Peer implements ChorusPeer {
       });
     }
     const tracker = this.#tracker;
-    this.#unsubscribe.push(
+    // A UI retries connect() after a failure: listen to the tracker once only.
+    if (this.#unsubscribe.length === 0) this.#unsubscribe.push(
       tracker.on('connection', (state) => this.#events.emit('connection', state)),
       tracker.on('directory', (groups) => this.#events.emit('directory', groups)),
       tracker.on('ready', () => this.#onReady()),

@@ -303,3 +303,50 @@ describe('several groups at once', () => {
     await waitFor('total room goes on', async () => (await logOf(ana, total.groupId)).length === 3);
   });
 });
+
+describe('connect', () => {
+  it('a failed connect can be retried without doubling events', async () => {
+    const { MemoryTracker, MemoryNetwork, createPeer, randomPeerId, ChorusError } = await import('../src/index.ts');
+    const { generateIdentity, exportPublicKey } = await import('@chorus/protocol');
+    const tracker = new MemoryTracker();
+    const net = new MemoryNetwork({ seed: 15 });
+    const keyPair = await generateIdentity();
+    const publicKey = await exportPublicKey(keyPair.publicKey);
+    const peerId = randomPeerId();
+    const real = tracker.link({ peerId, name: 'ana', publicKey });
+    let attempts = 0;
+    // The tracker is unreachable at the first attempt, as after a deploy.
+    const flaky = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'connect') {
+          return async () => {
+            attempts += 1;
+            if (attempts === 1) throw new ChorusError('unreachable', 'The tracker did not answer.');
+            return target.connect();
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const ana = createPeer({ name: 'ana', tracker: flaky, transport: net.transport(peerId), identity: { keyPair, publicKey } });
+    await expect(ana.connect()).rejects.toMatchObject({ code: 'unreachable' });
+    await ana.connect();
+    const dirs: number[] = [];
+    ana.on('directory', (d) => dirs.push(d.length));
+    await ana.createGroup('one', 'fifo');
+    await waitFor('directory pushed', () => dirs.length >= 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(dirs).toEqual([1]);
+    await ana.close();
+    net.close();
+  });
+
+  it('without a tracker or a tracker URL, connect says what is missing', async () => {
+    const { createPeer } = await import('../src/index.ts');
+    const p = createPeer({ name: 'lonely' });
+    await expect(p.connect()).rejects.toMatchObject({ code: 'missing-field' });
+    await expect(p.join('g' as GroupId)).rejects.toMatchObject({ code: 'bad-state' });
+    await expect(p.connect()).rejects.toMatchObject({ code: 'missing-field' });
+  });
+});
