@@ -38,6 +38,7 @@ const USAGE_LINE = Object.values(COMMAND_USAGE).join(', ');
 export const isCommandLine = (line: string): boolean => line.trimStart().startsWith('/');
 
 export function parseCommand(line: string): Command | CommandError {
+  if (typeof line !== 'string') return fail('bad-type', 'A command is a line of text.');
   if (line.length > MAX_COMMAND_LENGTH) {
     return fail('too-long', `A command is at most ${MAX_COMMAND_LENGTH} characters.`);
   }

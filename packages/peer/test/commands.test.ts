@@ -26,6 +26,7 @@ describe('parseCommand', () => {
       ['hello', 'bad-type'],
       ['/quit now', 'bad-type'],
       ['/join ' + 'x'.repeat(MAX_COMMAND_LENGTH), 'too-long'],
+      [42 as unknown as string, 'bad-type'],
     ];
     for (const [line, code] of cases) {
       const r = parseCommand(line);
