@@ -97,6 +97,28 @@ describe('joining a running group', () => {
     expect(m.bodies('c')).toEqual(m.bodies('b'));
   });
 
+  it("a joiner carries its sponsor's view-change decision when the sponsor dies before the others saw it", () => {
+    const m = EngineMesh.started('total', ['b', 'c', 'd']);
+    m.send('d', 'orphan');
+    m.step('d', 'b');
+    m.step('d', 'c');
+    m.crash('d'); // b and c proposed; nobody agreed
+    const j = m.add('j');
+    m.setCut('b', 'c', true); // c will never get b's FLUSH
+    m.installView(makeView(2, ['b', 'c', 'j'], [['d', 'failed'], ['j', 'joined']]));
+    m.run();
+    expect(m.engine('b').view?.viewId).toBe(2);
+    expect(m.engine('c').view?.viewId).toBe(1);
+    expect(m.bodies('b')).toEqual(['orphan']);
+    const history = m.logs.get('b')?.map((d) => ({ frame: d.frame, order: d.order })) ?? [];
+    m.apply('j', j.adoptJoinerState(m.engine('b').joinerState()));
+    m.crash('b');
+    m.installView(makeView(3, ['c', 'j'], [['b', 'failed']]));
+    m.run();
+    expect(m.bodies('c')).toEqual(['orphan']);
+    expect(m.orders('c')).toEqual(history.map((i) => i.order)); // the order b decided, which j already stored
+  });
+
   it('refuses joiner state for another view, and a second adoption', () => {
     const m = EngineMesh.started('total', ['b', 'c']);
     const j = m.add('a');

@@ -712,7 +712,8 @@ export class GroupEngine implements OrderingEngine {
   joinerState(): JoinerState {
     const nextSeq: Record<string, number> = {};
     for (const [s, st] of this.senders) nextSeq[s] = st.delivered + 1;
-    return { viewId: this.installed?.viewId ?? asViewId(0), agreed: this.agreedMax, nextSeq };
+    const unstable = [...this.kept.values()].map((k) => (k.agreed === undefined ? { frame: k.frame } : { frame: k.frame, agreed: k.agreed }));
+    return { viewId: this.installed?.viewId ?? asViewId(0), agreed: this.agreedMax, nextSeq, unstable };
   }
 
   adoptJoinerState(state: JoinerState): EngineResult {
@@ -722,6 +723,13 @@ export class GroupEngine implements OrderingEngine {
       return reject('remote', state.viewId < this.installed.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
     if (!isCount(state.agreed) || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
       return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed and positive next seqs.');
+    const handed = state.unstable ?? [];
+    if (
+      !Array.isArray(handed) ||
+      !handed.every((u) => typeof u === 'object' && u !== null && u.frame?.t === 'data' && u.frame.groupId === this.groupId && isSeq(u.frame.seq) &&
+        u.frame.seq < (state.nextSeq[u.frame.sender] ?? 1) && (u.agreed === undefined || isValidPriority(u.agreed)))
+    )
+      return reject('remote', 'bad-type', 'Joiner state carries an unstable message that is malformed or beyond its next seq.');
     const out = new OutputBuilder();
     this.agreedMax = Math.max(this.agreedMax, state.agreed);
     for (const [s, n] of Object.entries(state.nextSeq)) {
@@ -729,6 +737,7 @@ export class GroupEngine implements OrderingEngine {
       st.delivered = Math.max(st.delivered, n - 1);
       st.next = Math.max(st.next, n);
     }
+    for (const u of handed) this.kept.set(messageId(u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
     this.adopted = true;

@@ -138,6 +138,13 @@ export interface JoinerState {
   readonly agreed: number;
   /** Next expected seq per sender (delivered + 1). */
   readonly nextSeq: Readonly<Record<string, number>>;
+  /**
+   * Messages the sponsor delivered but does not know every member has, with
+   * the priority it delivered them at (total order). The joiner keeps them
+   * like its own deliveries and reports them in later flushes, so a decision
+   * only the sponsor saw survives the sponsor's crash (PROTOCOL.md §3.6).
+   */
+  readonly unstable?: readonly { readonly frame: DataFrame; readonly agreed?: Priority }[];
 }
 
 /** Transport-level piece of a frame larger than CHUNK_THRESHOLD_BYTES. */
