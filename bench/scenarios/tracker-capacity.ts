@@ -11,6 +11,8 @@ import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport 
 import { spawnWorker, type Worker } from '../lib/rpc.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 import { sleep } from '../lib/wall-clock.ts';
+import { growthPer, heapByKind } from '../lib/heap-snapshot.ts';
+import { rmSync } from 'node:fs';
 
 /** One swarm process holds at most this many clients (its own fds and event loop stay comfortable). */
 const CLIENTS_PER_SWARM = 5_000;
@@ -32,6 +34,8 @@ const LATENCY_RATE_PER_PAIR = 40;
 interface Mem { heapUsed: number; rss: number }
 
 const gcArgs = { nodeArgs: ['--expose-gc'] };
+/** Kinds of heap objects listed in the per-connection breakdown. */
+const HEAP_KINDS_SHOWN = 12;
 
 export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const fdLimit = openFilesLimit();
@@ -91,6 +95,17 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
     if (problem !== null) { row['problems'] = problem; b.notes.push(`${clients} clients: ${problem}`); }
     b.rows.push(row);
     b.targets.push(checkTarget('≤ 10 KB heap per idle tracker connection', `${clients} clients`, row['heap_bytes_per_conn'], '<=', 10_240));
+  }
+  // Where the tracker's heap per connection goes, from V8 heap snapshots in an extra pass at the
+  // smallest level (writing a snapshot grows RSS, so its memory figures are not used above).
+  try {
+    const clients = levels[0] ?? 1_000;
+    const t = await idleMemory(clients, 'tracker', true);
+    b.notes.push(`Tracker heap growth per idle connection by kind (V8 heap snapshots before/after ${clients} clients, self sizes; compiled code is JIT warm-up, not per connection): ${t.byKind.map((k) => `${k.kind} ${Math.round(k.bytes)} B`).join(', ')}.`);
+    b.facts['heap_breakdown_clients'] = clients;
+    for (const k of t.byKind) b.facts[`heap_per_conn_${k.kind}`] = Math.round(k.bytes);
+  } catch (e) {
+    b.notes.push(`Heap breakdown not taken: ${msg(e)}`);
   }
   if (fdLimit !== null && levels.some((l) => l > fdLimit - FD_HEADROOM)) {
     b.notes.push(`The open-files limit is ${fdLimit} (hard limit; the container does not allow raising it), and the tracker needs one fd per client plus its own, so the largest level holds ${fdLimit - FD_HEADROOM} clients.`);
@@ -201,7 +216,9 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
 };
 
 /** Opens `clients` idle connections to a fresh server and returns memory per connection. */
-const idleMemory = async (clients: number, kind: 'tracker' | 'baseline'): Promise<{ heapPerConn: number; rssPerConn: number; cpu: number; alive: number; firstError: string | null }> => {
+const idleMemory = async (
+  clients: number, kind: 'tracker' | 'baseline', breakdown = false,
+): Promise<{ heapPerConn: number; rssPerConn: number; cpu: number; alive: number; firstError: string | null; byKind: { kind: string; bytes: number }[] }> => {
   const server = kind === 'tracker' ? spawnWorker('tracker-mem', 'tracker-host.ts', gcArgs) : spawnWorker('bare-socketio', 'relay-server.ts', gcArgs);
   const swarms: Worker[] = [];
   try {
@@ -210,6 +227,7 @@ const idleMemory = async (clients: number, kind: 'tracker' | 'baseline'): Promis
       : `http://127.0.0.1:${await server.call<number>('start', { port: await freePort() })}`;
     await sleep(500);
     const before = await server.call<Mem>('mem');
+    const snapBefore = breakdown ? await server.call<string>('snapshot') : null;
     const n = Math.ceil(clients / CLIENTS_PER_SWARM);
     for (let i = 0; i < n; i++) swarms.push(spawnWorker(`swarm-${i + 1}`, 'tracker-swarm.ts'));
     const opened = await Promise.all(swarms.map((s, i) => s.call<{ alive: number; failed: number; firstError: string | null }>('idle-open', {
@@ -220,6 +238,13 @@ const idleMemory = async (clients: number, kind: 'tracker' | 'baseline'): Promis
     const cpu = kind === 'tracker' ? await server.call<number>('cpu') : Number.NaN;
     const alive = (await Promise.all(swarms.map((s) => s.call<number>('idle-alive')))).reduce((a, c) => a + c, 0);
     const after = await server.call<Mem>('mem');
+    let byKind: { kind: string; bytes: number }[] = [];
+    if (snapBefore !== null) {
+      const snapAfter = await server.call<string>('snapshot');
+      byKind = growthPer(heapByKind(snapBefore), heapByKind(snapAfter), alive, HEAP_KINDS_SHOWN);
+      rmSync(snapBefore, { force: true });
+      rmSync(snapAfter, { force: true });
+    }
     if (alive === 0) throw new Error(`no client stayed connected (${opened.find((o) => o.firstError !== null)?.firstError ?? 'no error reported'})`);
     return {
       heapPerConn: (after.heapUsed - before.heapUsed) / alive,
@@ -227,6 +252,7 @@ const idleMemory = async (clients: number, kind: 'tracker' | 'baseline'): Promis
       cpu,
       alive,
       firstError: opened.find((o) => o.firstError !== null)?.firstError ?? null,
+      byKind,
     };
   } finally {
     await Promise.all(swarms.map((s) => s.stop()));

@@ -1,6 +1,9 @@
 // Runs one tracker node (apps/tracker startTracker) in its own process so the
 // bench can read its heap after a forced GC, pin it to one core, and keep
 // client load generators out of its numbers. Start with --expose-gc.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { serve } from '../lib/rpc.ts';
 
 interface Running { readonly url: string; readonly port: number; close(): Promise<void> }
@@ -40,6 +43,11 @@ serve({
     cpuMark = process.cpuUsage();
     wallMark = performance.now();
     return (used.user + used.system) / 1000 / wall;
+  },
+  /** Writes a heap snapshot (after a full GC) and returns its path. */
+  snapshot: () => {
+    gc();
+    return writeHeapSnapshot(join(tmpdir(), `chorus-bench-tracker-${process.pid}-${Date.now()}.heapsnapshot`));
   },
   stop: async () => { await tracker?.close(); tracker = null; },
 });
