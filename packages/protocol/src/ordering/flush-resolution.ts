@@ -152,9 +152,11 @@ export const resolveFlush = (
   // known proposals suggest (what a crashed member that agreed one of them most likely delivered),
   // made non-decreasing per sender so FIFO holds, then (sender, seq).
   const resolved: ResolvedMessage[] = [];
+  // key null = "no proposal known" = top: such a message was never multicast (it travelled only in a
+  // FLUSH), so nobody can have delivered anything after it; once a sender's key is top it stays top.
   const above: { m: (typeof messages)[number]; key: Priority | null }[] = [];
   let runningSender: PeerId | null = null;
-  let running: Priority | null = null;
+  let running: Priority | null | undefined;
   for (const m of messages) {
     const fixed = rules.get(m.id);
     if (fixed !== undefined) {
@@ -163,16 +165,16 @@ export const resolveFlush = (
     }
     if (m.frame.sender !== runningSender) {
       runningSender = m.frame.sender;
-      running = null;
+      running = undefined;
     }
     const own = maxPriority(knownProposals(m), compare);
-    if (own !== null && (running === null || compare(own, running) > 0)) running = own;
-    above.push({ m, key: running });
+    if (running !== null) running = own === null ? null : running === undefined || compare(own, running) > 0 ? own : running;
+    above.push({ m, key: running ?? null });
   }
   above.sort((x, y) => {
     if (x.key !== null && y.key !== null && compare(x.key, y.key) !== 0) return compare(x.key, y.key);
-    if (x.key === null && y.key !== null) return -1;
-    if (x.key !== null && y.key === null) return 1;
+    if (x.key === null && y.key !== null) return 1;
+    if (x.key !== null && y.key === null) return -1;
     return comparePeerIds(x.m.frame.sender, y.m.frame.sender) || x.m.frame.seq - y.m.frame.seq;
   });
   let next = agreed;

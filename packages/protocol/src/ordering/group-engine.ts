@@ -160,6 +160,11 @@ export class GroupEngine implements OrderingEngine {
     return this.installed;
   }
 
+  /** False for a joiner until adoptJoinerState: such a member cannot sponsor anyone. */
+  get hasState(): boolean {
+    return this.adopted;
+  }
+
   // ---- sending ----
 
   draft(body: string, now: number): SignedFields | Rejection {
