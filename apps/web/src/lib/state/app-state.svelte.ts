@@ -65,8 +65,11 @@ export class AppState {
   readonly passwordAsked = new SvelteSet<GroupId>();
   readonly joinErrors = new SvelteMap<GroupId, string>();
   readonly joinBusy = new SvelteSet<GroupId>();
-  /** Bumped by the metrics clock so views that show relative time re-render. */
-  now = $state(0);
+  /**
+   * A moment of the current local day, for "Today"/"Yesterday" separators.
+   * It changes only when the date does, so the log is not rebuilt every tick.
+   */
+  today = $state(0);
 
   readonly current = $derived(this.groups.find((g) => g.groupId === this.currentId) ?? null);
   readonly joinedIds = $derived(new Set(this.groups.map((g) => g.groupId)));
@@ -82,7 +85,7 @@ export class AppState {
   constructor(deps: AppDeps) {
     this.#deps = deps;
     this.#clock = deps.now ?? Date.now;
-    this.now = this.#clock();
+    this.today = this.#clock();
     const remembered = deps.memory.name;
     if (remembered) void this.#boot(remembered);
   }
@@ -236,7 +239,8 @@ export class AppState {
   }
 
   #tick(): void {
-    this.now = this.#clock();
+    const t = this.#clock();
+    if (new Date(t).toDateString() !== new Date(this.today).toDateString()) this.today = t;
     const peer = this.#peer;
     if (!peer) return;
     for (const g of this.groups) g.metrics = peer.metrics(g.groupId);
