@@ -38,7 +38,14 @@ const EXPLAIN: Record<string, Explainer> = {
   '≤ 10 KB heap per idle tracker connection': (t, reports) => {
     const rows = rowsOf(find(reports, 'tracker-capacity'));
     const r = rows.find((x) => x['clients'] !== undefined && typeof x['heap_bytes_per_conn'] === 'number' && t.measured_as.startsWith(String(x['clients'])));
-    return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} B.** A bare Socket.IO server holding the same number of plain websocket connections, measured the same way in the same run, already uses ${n(r?.['baseline_heap_bytes_per_conn'], 0)} B of heap per connection (engine.io socket, ws, buffers, the Socket.IO socket and its rooms); Chorus adds ${n(Number(r?.['heap_bytes_per_conn']) - Number(r?.['baseline_heap_bytes_per_conn']), 0)} B (session record, token buckets, per-socket handler closures, heartbeat state). What would close it: the Socket.IO part can only shrink by moving the websocket layer out of the JS heap (engine.io on uWebSockets.js) or dropping Socket.IO for plain ws; the Chorus part by sharing one handler table instead of building closures per socket, and keeping idle sessions in compact records.`;
+    const facts = find(reports, 'tracker-capacity')?.facts ?? {};
+    const extra = Object.entries(facts)
+      .filter(([k]) => k.startsWith('heap_per_conn_') && !k.includes('compiled code'))
+      .map(([k, v]) => ({ kind: k.slice('heap_per_conn_'.length), bytes: v - (facts[`baseline_heap_per_conn_${k.slice('heap_per_conn_'.length)}`] ?? 0) }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 3);
+    const where = extra.length === 0 ? '' : ` The heap snapshots (tracker section) put the largest Chorus-specific growth in ${extra.map((e) => `${e.kind} (+${Math.round(e.bytes)} B)`).join(', ')} per connection over the bare server; "(object properties)" are out-of-line property stores of objects in dictionary mode (an object that had a property deleted, e.g. \`delete socket.data.nonce\`, or many added after creation), and closures are the per-socket handler functions.`;
+    return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} B.**${where} A bare Socket.IO server holding the same number of plain websocket connections, measured the same way in the same run, already uses ${n(r?.['baseline_heap_bytes_per_conn'], 0)} B of heap per connection (engine.io socket, ws, buffers, the Socket.IO socket and its rooms); Chorus adds ${n(Number(r?.['heap_bytes_per_conn']) - Number(r?.['baseline_heap_bytes_per_conn']), 0)} B (session record, token buckets, per-socket handler closures, heartbeat state). What would close it: the Socket.IO part can only shrink by moving the websocket layer out of the JS heap (engine.io on uWebSockets.js) or dropping Socket.IO for plain ws; the Chorus part by sharing one handler table instead of building closures per socket, and keeping idle sessions in compact records.`;
   },
   'initial JS ≤ 60 KB gzip': (t) => `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
 };

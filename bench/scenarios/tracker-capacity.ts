@@ -101,9 +101,13 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
   try {
     const clients = levels[0] ?? 1_000;
     const t = await idleMemory(clients, 'tracker', true);
-    b.notes.push(`Tracker heap growth per idle connection by kind (V8 heap snapshots before/after ${clients} clients, self sizes; compiled code is JIT warm-up, not per connection): ${t.byKind.map((k) => `${k.kind} ${Math.round(k.bytes)} B`).join(', ')}.`);
+    const base = await idleMemory(clients, 'baseline', true);
+    const fmt = (list: readonly { kind: string; bytes: number }[]): string => list.map((k) => `${k.kind} ${Math.round(k.bytes)} B`).join(', ');
+    b.notes.push(`Tracker heap growth per idle connection by kind (V8 heap snapshots before/after ${clients} clients, self sizes; compiled code is JIT warm-up, not per connection): ${fmt(t.byKind)}.`);
+    b.notes.push(`The same for the bare Socket.IO server: ${fmt(base.byKind)}.`);
     b.facts['heap_breakdown_clients'] = clients;
     for (const k of t.byKind) b.facts[`heap_per_conn_${k.kind}`] = Math.round(k.bytes);
+    for (const k of base.byKind) b.facts[`baseline_heap_per_conn_${k.kind}`] = Math.round(k.bytes);
   } catch (e) {
     b.notes.push(`Heap breakdown not taken: ${msg(e)}`);
   }

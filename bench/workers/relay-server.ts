@@ -4,6 +4,9 @@
 // the comparison is against the baseline's best case.
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { serve } from '../lib/rpc.ts';
 
 /** Room names are short bench labels; anything longer is a bad input, answered and ignored. */
@@ -41,6 +44,12 @@ serve({
     g(); g();
     const m = process.memoryUsage();
     return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+  },
+  /** Writes a heap snapshot (after a full GC) and returns its path, for the per-kind comparison with the tracker. */
+  snapshot: () => {
+    const g = (globalThis as { gc?: () => void }).gc;
+    g?.(); g?.();
+    return writeHeapSnapshot(join(tmpdir(), `chorus-bench-relay-${process.pid}-${Date.now()}.heapsnapshot`));
   },
   stop: () => new Promise<void>((resolve) => { if (io === null) resolve(); else io.close(() => resolve()); }),
 });
