@@ -368,6 +368,9 @@ export class Simulation {
         this.transmit(node.id, to, out.frame);
       }
     }
+    // A view installed by this call (a flush that completed on a FLUSH frame, not only on a
+    // view from the tracker) may be the one a waiting hand-over was made for.
+    if (installs.length > 0) this.tryAdopt(node);
     this.drain(node);
   }
 
