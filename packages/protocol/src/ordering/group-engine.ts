@@ -102,6 +102,7 @@ export interface EngineDebugState {
   readonly queue: readonly { id: string; p: number; by: string; final: boolean }[];
   readonly ownProposals: Readonly<Record<string, readonly string[]>>;
   readonly earlyFinals: readonly string[];
+  readonly learnedFinals: readonly string[];
   readonly kept: readonly string[];
   readonly peerDelivered: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly buffered: number;
@@ -133,6 +134,8 @@ export class GroupEngine implements OrderingEngine {
   private readonly senders = new Map<PeerId, SenderState>();
   private readonly queue = new Map<MessageId, QueueEntry>();
   private readonly own = new Map<MessageId, OwnMessage>();
+  /** Agreed priorities read in other members' FLUSH frames: facts we pass on even if that flush never completes. */
+  private readonly learnedFinals = new Map<MessageId, Priority>();
   /** FINALs that arrived while the DATA still waited in FIFO hold-back. */
   private readonly earlyFinals = new Map<MessageId, Priority>();
   private readonly kept = new Map<MessageId, KeptMessage>();
@@ -556,7 +559,10 @@ export class GroupEngine implements OrderingEngine {
     // Flushes for this view that arrived before the tracker told us about it.
     const later: Buffered[] = [];
     for (const b of this.future) {
-      if (b.frame.t === 'flush' && b.frame.viewId === view.viewId && participants.includes(b.from)) this.flush.reports.set(b.from, b.frame);
+      if (b.frame.t === 'flush' && b.frame.viewId === view.viewId && participants.includes(b.from)) {
+        this.flush.reports.set(b.from, b.frame);
+        this.learnFinals(b.frame);
+      }
       else if (!(b.frame.t === 'flush' && b.frame.viewId <= view.viewId)) later.push(b);
     }
     this.future = later;
@@ -593,12 +599,18 @@ export class GroupEngine implements OrderingEngine {
         continue;
       }
       unstable.push(e.frame);
-      pending.push(e.final ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final: e.priority } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
+      const final = e.final ? e.priority : this.learnedFinals.get(id);
+      pending.push(final !== undefined ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
     }
     unstable.sort(byIdThenSeq);
     pending.sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
     const installed = this.installed === null ? {} : { installed: { viewId: this.installed.viewId, members: [...this.members].sort() } };
     return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts(), ...installed };
+  }
+
+  private learnFinals(f: FlushFrame): void {
+    if (this.mode !== 'total') return;
+    for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(r.sender, r.seq), r.final);
   }
 
   private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
@@ -625,6 +637,7 @@ export class GroupEngine implements OrderingEngine {
     if (fl.reports.has(from)) return new OutputBuilder().build();
     const out = new OutputBuilder();
     fl.reports.set(from, f);
+    this.learnFinals(f);
     this.maybeComplete(out);
     return out.build();
   }
@@ -665,6 +678,7 @@ export class GroupEngine implements OrderingEngine {
     this.queue.clear();
     this.own.clear();
     this.earlyFinals.clear();
+    this.learnedFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
     const mine = fl.reports.get(this.self);
     this.lastFlush = mine === undefined ? null : { frame: mine, participants: fl.participants, answered: new Set() };
@@ -793,6 +807,7 @@ export class GroupEngine implements OrderingEngine {
       queue: [...this.queue].map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final })).sort((a, b) => (a.id < b.id ? -1 : 1)),
       ownProposals,
       earlyFinals: [...this.earlyFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
+      learnedFinals: [...this.learnedFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
       kept: [...this.kept.keys()].sort(),
       peerDelivered,
       buffered: this.future.length,
