@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BenchContext } from './lib/context.ts';
 import { machineInfo, openFilesLimit, type MachineInfo } from './lib/machine.ts';
 import { renderMarkdown } from './lib/markdown.ts';
-import { notRun, type ScenarioReport } from './lib/report.ts';
+import { errorText, notRun, type ScenarioReport } from './lib/report.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
 const args = process.argv.slice(2);
@@ -51,7 +51,7 @@ const main = async (): Promise<void> => {
       try {
         report = await s.run(ctx);
       } catch (e) {
-        report = notRun(s.name, s.title, ctx.mode, e instanceof Error ? e.message : String(e));
+        report = notRun(s.name, s.title, ctx.mode, errorText(e));
       }
       writeFileSync(`${RESULTS_DIR}${s.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`   ${report.status} in ${report.duration_s} s${report.not_run_reason === null ? '' : ` — ${report.not_run_reason}`}`);

@@ -26,15 +26,29 @@ const cell = (row: Row, col: Column): string => {
   return n > 1 ? `${fmtNum(median, digits)} (${fmtNum(lo, digits)}–${fmtNum(hi, digits)})` : fmtNum(median, digits);
 };
 
-const table = (columns: readonly Column[], rows: readonly Row[]): string[] => {
+const hasValue = (r: Row, c: Column): boolean => r[c.key] !== undefined && r[c.key] !== null;
+
+/**
+ * Rows with different `table` labels (one scenario measuring different
+ * things) get a table each, with only the columns those rows fill.
+ */
+const table = (allColumns: readonly Column[], rows: readonly Row[]): string[] => {
   const measured = rows.filter((r) => r['not_run'] === undefined);
   const failed = rows.filter((r) => r['not_run'] !== undefined);
   const out: string[] = [];
-  if (measured.length > 0) {
+  const groups = new Map<string, Row[]>();
+  for (const r of measured) {
+    const key = typeof r['table'] === 'string' ? r['table'] : '';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const group of groups.values()) {
+    const columns = allColumns.filter((c) => group.some((r) => hasValue(r, c)));
+    if (out.length > 0) out.push('');
     out.push(`| ${columns.map((c) => c.header).join(' | ')} |`);
     out.push(`|${columns.map((c) => (c.kind === 'text' ? '---' : '---:')).join('|')}|`);
-    for (const r of measured) out.push(`| ${columns.map((c) => cell(r, c)).join(' | ')} |`);
+    for (const r of group) out.push(`| ${columns.map((c) => cell(r, c)).join(' | ')} |`);
   }
+  const columns = allColumns;
   for (const r of failed) {
     const label = columns.filter((c) => c.kind === 'text' && r[c.key] !== undefined).map((c) => `${c.header} ${String(r[c.key])}`).join(', ');
     out.push('', `- not run${label === '' ? '' : ` (${label})`}: ${String(r['not_run'])}`);

@@ -55,6 +55,17 @@ export const putSpread = (row: Row, key: string, perRun: readonly number[]): voi
   row[`${key}_runs`] = perRun.filter((v) => Number.isFinite(v));
 };
 
+/** Colour codes stripped, whitespace collapsed, bounded: an error as one readable line for the report. */
+export const errorText = (e: unknown): string => {
+  const raw = e instanceof Error ? e.message : String(e);
+  // eslint-disable-next-line no-control-regex
+  const line = raw.replace(/\u001b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
+  return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS)}…` : line;
+};
+
+/** Long enough for a cause and a location, short enough to keep a table's notes readable. */
+const MAX_ERROR_CHARS = 400;
+
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 export const checkTarget = (
@@ -83,8 +94,9 @@ export class ScenarioBuilder {
   ) {}
 
   /** A row that could not be measured: printed as "not run: <reason>". */
-  failRow(label: Row, reason: string): void {
+  failRow(label: Row, why: string): void {
     this.failures += 1;
+    const reason = errorText(why);
     this.rows.push({ ...label, not_run: reason });
     console.log(`  not run: ${JSON.stringify(label)} — ${reason}`);
   }

@@ -9,7 +9,7 @@ import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import type { Received } from '../lib/load.ts';
 import { HISTORY_RETRY_MS } from '@chorus/peer';
 import { closeFloor, connectChorus, forgetChorus, openFloor } from '../lib/node-paths.ts';
-import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { ratio } from '../lib/stats.ts';
 import { wallNowMs } from '../lib/wall-clock.ts';
 
@@ -126,4 +126,4 @@ const floorTransfer = async (a: PeerDriver, c: PeerDriver, n: number, tag: strin
   }
 };
 
-const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const msg = errorText;

@@ -2,7 +2,7 @@
 // paged reads against one transaction per message / per key, on fresh
 // databases of the same schema, in the same page and run.
 import type { BenchContext } from '../lib/context.ts';
-import { putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { ratio } from '../lib/stats.ts';
 
 /** Messages handed to the store per putMessages call: a history page (peer.ts and sponsors use 500). */
@@ -24,13 +24,13 @@ export const runIndexedDb = async (ctx: BenchContext): Promise<ScenarioReport> =
   ], [
     `One page of headless Chromium (Debian /usr/bin/chromium). Store: packages/peer IdbStore (the app's store: batched, idempotent writes keyed by message id, indexes by group+order and group+sentAt), ${count} messages of ~250 bytes handed over in putMessages calls of ${BATCH}, timed until all are durable; reads walk the group page by page (${BATCH} per page) as a reload or a sponsor does.`,
     `Baseline: the same records and schema written with one readwrite transaction per message, and read with one get per key (what a store without batching does per delivered message), ${rawCount} messages.`,
-    `${runs} runs, each on fresh databases.`,
+    `${runs} run(s), each on fresh databases.`,
   ]);
   let page;
   try {
     page = await (await ctx.browser()).newPeer('idb');
   } catch (e) {
-    b.failRow({ path: 'IdbStore' }, `Chromium could not start the bench page: ${e instanceof Error ? e.message : String(e)}`);
+    b.failRow({ path: 'IdbStore' }, `Chromium could not start the bench page: ${errorText(e)}`);
     return b.finish();
   }
   const store: Rates[] = [];
@@ -41,7 +41,7 @@ export const runIndexedDb = async (ctx: BenchContext): Promise<ScenarioReport> =
       raw.push(await page.call<Rates>('idb-raw-single', { count: rawCount }));
     }
   } catch (e) {
-    b.failRow({ path: 'IdbStore' }, e instanceof Error ? e.message : String(e));
+    b.failRow({ path: 'IdbStore' }, errorText(e));
   } finally {
     await page.close();
   }

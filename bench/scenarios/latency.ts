@@ -7,7 +7,7 @@ import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import type { LoadOutcome, LoadPlan } from '../lib/load.ts';
 import { closeFloor, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor } from '../lib/node-paths.ts';
-import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
@@ -59,7 +59,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
   ], [
     `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
-    `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} runs per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
+    `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
     'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
     'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
     'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
@@ -241,4 +241,4 @@ const summarizeLoad = (r: Awaited<ReturnType<typeof runGroupLoad>>): { p50: numb
   return { p50: s.p50, p99: s.p99 };
 };
 
-const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const msg = errorText;

@@ -9,7 +9,7 @@
 import type { BenchContext, FormationSample } from '../lib/context.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import { closeFloor, connectChorus, formGroup, leaveGroup, openFloor } from '../lib/node-paths.ts';
-import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { ascending, percentileSorted } from '../lib/stats.ts';
 import { wallNowMs } from '../lib/wall-clock.ts';
 
@@ -39,7 +39,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   try {
     trackerUrl = await ctx.trackerUrl();
   } catch (e) {
-    b.failRow({ where: 'node' }, `tracker did not start: ${e instanceof Error ? e.message : String(e)}`);
+    b.failRow({ where: 'node' }, `tracker did not start: ${errorText(e)}`);
     return b.finish();
   }
 
@@ -63,7 +63,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
         await closeFloor(a, c);
       }
     } catch (e) {
-      b.failRow({ where, group_size: size }, e instanceof Error ? e.message : String(e));
+      b.failRow({ where, group_size: size }, errorText(e));
       return;
     }
     const samples = ctx.formations.filter((f) => f.where === where && f.size === size);
@@ -83,7 +83,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
       for (let i = 0; i < size; i++) pages.push(await browser.newPeer(`form-page-${i + 1}`));
       await measureFor('chromium', pages);
     } catch (e) {
-      b.failRow({ where: 'chromium', group_size: size }, e instanceof Error ? e.message : String(e));
+      b.failRow({ where: 'chromium', group_size: size }, errorText(e));
     } finally {
       await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     }

@@ -9,7 +9,7 @@ import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad, type GroupLoadResult } from '../lib/group-load.ts';
 import type { LoadOutcome } from '../lib/load.ts';
 import { connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay } from '../lib/node-paths.ts';
-import { putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { PeerDriver } from '../lib/browser.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 import { sleep } from '../lib/wall-clock.ts';
@@ -150,4 +150,4 @@ const judge = (rate: number, r: GroupLoadResult): Step => {
   return { rate, pass: true, p99, why: '' };
 };
 
-const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const msg = errorText;

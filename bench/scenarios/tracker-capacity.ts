@@ -7,7 +7,7 @@ import type { BenchContext } from '../lib/context.ts';
 import { freePort } from '../lib/free-port.ts';
 import { openFilesLimit } from '../lib/machine.ts';
 import { startRedis } from '../lib/redis-server.ts';
-import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
+import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { spawnWorker, type Worker } from '../lib/rpc.ts';
 import { latencySummary, ratio } from '../lib/stats.ts';
 import { sleep } from '../lib/wall-clock.ts';
@@ -68,7 +68,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
   // ---- memory per idle connection ----
   for (const level of levels) {
     const clients = Math.min(level, (fdLimit ?? Infinity) - FD_HEADROOM);
-    const label: Row = { measure: level === clients ? 'idle memory' : `idle memory (${level} asked, capped by ulimit -n ${fdLimit})`, clients };
+    const label: Row = { table: 'memory', measure: level === clients ? 'idle memory' : `idle memory (${level} asked, capped by ulimit -n ${fdLimit})`, clients };
     const perRun = { heap: [] as number[], rss: [] as number[], bHeap: [] as number[], bRss: [] as number[], cpu: [] as number[], ratio: [] as number[] };
     let problem: string | null = null;
     console.log(`  tracker memory: ${clients} clients`);
@@ -117,7 +117,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
 
   // ---- signaling relay rate on one core ----
   {
-    const label: Row = { measure: 'signal relay, 1 core', clients: RELAY_PAIRS * 2 };
+    const label: Row = { table: 'relay', measure: 'signal relay, 1 core', clients: RELAY_PAIRS * 2 };
     const rates: number[] = [];
     const cpus: number[] = [];
     const perCpu: number[] = [];
@@ -157,7 +157,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
 
   // ---- added latency of two nodes on Redis ----
   {
-    const label: Row = { measure: 'signal latency, 1 node vs 2 nodes on Redis', clients: LATENCY_PAIRS * 2 };
+    const label: Row = { table: 'redis', measure: 'signal latency, 1 node vs 2 nodes on Redis', clients: LATENCY_PAIRS * 2 };
     const single = { p50: [] as number[], p99: [] as number[] };
     const redis = { p50: [] as number[], p99: [] as number[] };
     const added: number[] = [];
@@ -264,4 +264,4 @@ const idleMemory = async (
   }
 };
 
-const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const msg = errorText;
