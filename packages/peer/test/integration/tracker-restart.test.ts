@@ -79,7 +79,7 @@ describe('tracker restart mid-chat', () => {
       peers.every((p) => {
         const view = p.groups().find((x) => x.groupId === g)?.view;
         return view !== null && view !== undefined && view.viewId > viewBefore && view.members.length === peers.length;
-      }), 60_000);
+      }), 45_000);
     // The tracker's own membership of the group has all three again.
     const res = await (peers[0] as ChildPeer).command('/members survives-restart', g);
     expect(res.kind).toBe('members');
