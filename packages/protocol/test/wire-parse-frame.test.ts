@@ -398,3 +398,50 @@ describe('classifyView', () => {
     expect(classifyView(asViewId(6), asViewId(5))).toBe('future');
   });
 });
+
+describe('optional fields the engines rely on after a crash', () => {
+  const withProposal: DataFrame = { ...data(ALICE, 5), proposal: { p: 9, by: ALICE } };
+  const flush: WireFrame = {
+    t: 'flush',
+    groupId: G,
+    viewId: asViewId(5),
+    unstable: [withProposal],
+    pending: [],
+    agreed: 9,
+    delivered: { alice: 4 },
+    joining: false,
+    installed: { viewId: asViewId(4), members: [ALICE, BOB, CAROL] },
+  };
+  const historyRes: WireFrame = {
+    t: 'history-res',
+    groupId: G,
+    items: [],
+    done: true,
+    state: {
+      viewId: asViewId(5),
+      agreed: 9,
+      nextSeq: { alice: 6 },
+      unstable: [{ frame: withProposal, agreed: { p: 9, by: BOB } }, { frame: data(BOB, 1) }],
+    },
+  };
+
+  it('keeps a DATA proposal, FLUSH joining/installed and the joiner state unstable list', () => {
+    for (const frame of [withProposal, flush, historyRes]) {
+      const r = parseFrame(encodeFrame(frame), ctx);
+      expect(r.ok && r.value).toEqual(frame);
+    }
+  });
+
+  it('refuses malformed values in each of them', () => {
+    const bad: [Record<string, unknown>, ErrorCode][] = [
+      [{ ...clone(withProposal), proposal: { p: -1, by: ALICE } }, 'bad-type'],
+      [{ ...clone(withProposal), proposal: 'high' }, 'bad-type'],
+      [{ ...clone(flush), joining: 'yes' }, 'bad-type'],
+      [{ ...clone(flush), installed: { viewId: 4 } }, 'missing-field'],
+      [{ ...clone(flush), installed: { viewId: 4, members: Array.from({ length: 300 }, (_, i) => `p${i}`) } }, 'too-many'],
+      [{ ...clone(historyRes), state: { viewId: 5, agreed: 9, nextSeq: {}, unstable: [{ agreed: { p: 1, by: BOB } }] } }, 'missing-field'],
+      [{ ...clone(historyRes), state: { viewId: 5, agreed: 9, nextSeq: {}, unstable: [{ frame: { ...clone(data()), groupId: 'other' } }] } }, 'not-member'],
+    ];
+    for (const [frame, code] of bad) expectError(parseFrame(json(frame), ctx), code);
+  });
+});

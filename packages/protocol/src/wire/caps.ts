@@ -85,3 +85,10 @@ export const ED25519_SIGNATURE_B64_CHARS = 88;
 
 /** A raw Ed25519 public key is 32 bytes: 44 base64 characters with one `=`. */
 export const ED25519_PUBLIC_KEY_B64_CHARS = 44;
+
+/**
+ * Members listed in one view inside a frame (FLUSH `installed`). A full mesh
+ * costs n-1 connections per browser, so groups stay far below this; the cap
+ * only bounds what a hostile frame can make us allocate.
+ */
+export const MAX_VIEW_MEMBERS = 256;

@@ -17,6 +17,7 @@ import {
   MAX_ORDER_KEY_CHARS,
   MAX_PRIORITY,
   MAX_SENDER_NAME_UNITS,
+  MAX_VIEW_MEMBERS,
   MAX_WIRE_INTEGER,
   ED25519_PUBLIC_KEY_B64_CHARS,
   ED25519_SIGNATURE_B64_CHARS,
@@ -159,6 +160,8 @@ function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {
     sentAt: readInteger(field(o, 'sentAt', path), `${path}.sentAt`, 0),
     body: readString(field(o, 'body', path), `${path}.body`, MAX_BODY_CHARS),
     sig: readSignature(o, path),
+    // Not signed: the sender's own ISIS proposal, which survivors use if it dies (PROTOCOL.md §3.5).
+    ...(hasField(o, 'proposal') ? { proposal: readPriority(o['proposal'], `${path}.proposal`) } : {}),
   };
 }
 
@@ -227,6 +230,18 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
     pending,
     agreed: readInteger(field(o, 'agreed', 'flush'), 'flush.agreed', 0, MAX_PRIORITY),
     delivered: readCountMap(field(o, 'delivered', 'flush'), 'flush.delivered', 0),
+    ...(hasField(o, 'joining') ? { joining: readBoolean(o['joining'], 'flush.joining') } : {}),
+    ...(hasField(o, 'installed') ? { installed: readInstalled(o['installed'], 'flush.installed') } : {}),
+  };
+}
+
+function readInstalled(v: unknown, path: string): { viewId: ViewId; members: PeerId[] } {
+  const o = readObject(v, path);
+  return {
+    viewId: readViewId(o, path),
+    members: readArray(field(o, 'members', path), `${path}.members`, MAX_VIEW_MEMBERS).map((m, i) =>
+      readPeerIdText(m, `${path}.members[${i}]`) as PeerId,
+    ),
   };
 }
 
@@ -271,13 +286,22 @@ function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryIt
   };
 }
 
-function readJoinerState(v: unknown, path: string): JoinerState {
+function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerState {
   const o = readObject(v, path);
-  return {
+  const state: JoinerState = {
     viewId: readViewId(o, path),
     agreed: readInteger(field(o, 'agreed', path), `${path}.agreed`, 0, MAX_PRIORITY),
     nextSeq: readCountMap(field(o, 'nextSeq', path), `${path}.nextSeq`, 1),
   };
+  if (!hasField(o, 'unstable')) return state;
+  const unstable = readArray(o['unstable'], `${path}.unstable`, MAX_FLUSH_ITEMS).map((u, i) => {
+    const item = readObject(u, `${path}.unstable[${i}]`);
+    const frame = readData(readObject(field(item, 'frame', `${path}.unstable[${i}]`), `${path}.unstable[${i}].frame`), ctx, `${path}.unstable[${i}].frame`);
+    return hasField(item, 'agreed')
+      ? { frame, agreed: readPriority(item['agreed'], `${path}.unstable[${i}].agreed`) }
+      : { frame };
+  });
+  return { ...state, unstable };
 }
 
 function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseFrame {
@@ -287,7 +311,7 @@ function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseF
   );
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
   const frame: HistoryResponseFrame = { t: 'history-res', groupId, items, done };
-  return hasField(o, 'state') ? { ...frame, state: readJoinerState(o['state'], 'history-res.state') } : frame;
+  return hasField(o, 'state') ? { ...frame, state: readJoinerState(o['state'], ctx, 'history-res.state') } : frame;
 }
 
 function readChunk(o: JsonObject): ChunkFrame {
