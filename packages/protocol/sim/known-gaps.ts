@@ -19,41 +19,30 @@ export interface KnownGap {
   readonly scenario: Scenario;
 }
 
+/**
+ * Fixed in the engine since found (and so removed here): a FLUSH lost with a
+ * link; a FLUSH echo between installed members; joiners' history missing from
+ * later flushes.
+ */
 export const KNOWN_GAPS: readonly KnownGap[] = [
-  {
-    id: 'flush-echo-after-install',
-    breaks: 'L2',
-    why:
-      'GroupEngine.onFlush answers any FLUSH for the view it already installed with its own FLUSH; once both ends ' +
-      'installed, one extra copy (a duplicate, or a resend crossing the original) makes them answer each other forever',
-    workaround: { leaveOut: 'duplicate' },
-    scenario: {
-      mode: 'fifo',
-      size: 1,
-      seed: 0,
-      steps: [
-        { gap: 0, action: { k: 'join', send: 0 } },
-        { gap: 0, action: { k: 'join', send: 0 } },
-        { gap: 214, action: { k: 'duplicate', a: 3, b: 0 } },
-      ],
-    },
-  },
   {
     id: 'crashed-sender-delivered-ahead',
     breaks: 'S4U',
     why:
-      'a sender delivers its own message as soon as it has every proposal and may crash before its FINAL leaves; ' +
-      'if the members whose proposals decided that priority crash too, survivors cannot know it and order the message ' +
-      'elsewhere, so the crashed log is no prefix of theirs (ISIS is not uniform; the brief asks crashed logs to be prefixes)',
+      'a member delivers a message as soon as it holds the FINAL (a sender: as soon as it has every proposal) and may ' +
+      'crash before anyone else learns that priority; when the members whose proposals decided it crash too, the ' +
+      'survivors cannot know it and give the message another place, so the crashed log is no prefix of theirs ' +
+      '(ISIS with virtual synchrony is not uniform; the brief asks crashed logs to be prefixes: a spec or engine decision)',
     workaround: { tolerate: 'S4U' },
     scenario: {
       mode: 'total',
-      size: 4,
-      seed: 0,
+      size: 3,
+      seed: 526856815,
       steps: [
-        { gap: 0, action: { k: 'crash-after', node: 2, frames: 3, send: true } },
-        { gap: 42, action: { k: 'send-all' } },
-        { gap: 0, action: { k: 'crash-many', node: 0 } },
+        { gap: 4, action: { k: 'send', node: 1, count: 3 } },
+        { gap: 28, action: { k: 'crash-after', node: 0, frames: 5, send: false } },
+        { gap: 258, action: { k: 'join', send: 1 } },
+        { gap: 42, action: { k: 'crash-many', node: 0 } },
       ],
     },
   },

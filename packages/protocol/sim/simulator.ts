@@ -519,6 +519,9 @@ export class Simulation {
   }
 
   private removeFromGroup(peer: PeerId, reason: LeaveReason): void {
+    // Out of the group from the tracker's decision on, even before it hears so (false suspicion,
+    // eviction): what it delivers still counts as a gone member's log (S4U), its keys bind nobody.
+    this.checker.onGone(peer);
     this.sendView(this.tracker.remove(peer, reason), { peer, reason });
     this.admitReady();
   }
