@@ -4,6 +4,8 @@
 import { expect, test } from '../support/fixtures.ts';
 import { HEARTBEAT_TIMEOUT_MS } from '../support/tracker-settings.ts';
 
+/** Long enough that the browser is closed while Carol is still typing. */
+const CAROL_BURST = 60;
 /** Detection is bounded by the heartbeat timeout; the slack covers the view change reaching the page on a loaded machine. */
 const DETECTION_SLACK_MS = 7_000;
 
@@ -19,11 +21,12 @@ test('a crashed user goes offline for everyone and the rest keep one order', asy
 
   // Carol bursts; her browser is closed while the burst is still going.
   const burst = (async () => {
-    for (let i = 1; i <= 30; i++) await carol.tab.send(`carol ${i}`);
+    for (let i = 1; i <= CAROL_BURST; i++) await carol.tab.send(`carol ${i}`);
+    return 'finished';
   })().catch(() => 'interrupted');
-  await expect(user.tab.messages(group).filter({ hasText: 'carol 3' })).toHaveCount(1);
+  await expect(user.tab.messages(group).filter({ hasText: 'carol 3' }).first()).toBeVisible();
   await carol.crash();
-  await burst;
+  expect(await burst, 'the crash must come in the middle of the burst').toBe('interrupted');
 
   for (const tab of survivors) {
     await expect(tab.member(group, 'Carol')).toContainText('offline', { timeout: HEARTBEAT_TIMEOUT_MS + DETECTION_SLACK_MS });
