@@ -169,6 +169,31 @@ describe('WebRtcMesh over real data channels', () => {
     expect(a.links.at(-1)?.state).toBe('up');
   });
 
+  it('ignores garbage and stale signaling without touching an open link', async () => {
+    const relay = new SignalRelay();
+    const a = makeMesh(relay, 'peer-a');
+    const b = makeMesh(relay, 'peer-b');
+    await fullMesh([a, b]);
+
+    const junk: unknown[] = [
+      null, 'hello', { c: 'old', rtc: { type: 'answer', sdp: 'v=0' } }, { c: 'old', rtc: { candidate: { candidate: 'x' } } },
+      { c: 'old', rtc: { type: 'offer' } }, { c: 'none', restart: true }, { rtc: { type: 'offer', sdp: 'x' } },
+    ];
+    for (const data of junk) {
+      relay.deliver(a.mesh.self, G, b.mesh.self, data);
+      relay.deliver(b.mesh.self, G, a.mesh.self, data);
+    }
+    // Signals from a peer nobody wants are held briefly, never acted on.
+    relay.deliver(asPeerId('stranger'), G, a.mesh.self, { c: 'x', rtc: { type: 'offer', sdp: 'v=0' } });
+    await new Promise((r) => setTimeout(r, 300));
+
+    a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, 1, 'still here'));
+    await waitFor('frame after junk', () => b.frames.length === 1);
+    expect(a.links).toEqual([{ peer: b.mesh.self, state: 'up' }]);
+    expect(b.links).toEqual([{ peer: a.mesh.self, state: 'up' }]);
+    expect(a.mesh.openPeers(G)).toEqual([b.mesh.self]);
+  });
+
   it('connects three meshes pairwise and delivers to each member', async () => {
     const relay = new SignalRelay();
     const probes = ['peer-a', 'peer-b', 'peer-c'].map((id) => makeMesh(relay, id));
