@@ -18,7 +18,7 @@ import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
-import { HISTORY_PAGE_ITEMS, readHistoryPage } from './session/history-pages.ts';
+import { fitState, HISTORY_PAGE_ITEMS, readHistoryPage } from './session/history-pages.ts';
 import { KeyRing, shortName } from './session/key-ring.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
 import type { Transport } from './transport.ts';
@@ -408,7 +408,9 @@ export class GroupSession {
   /** Capture what a joiner would get now, and answer requests that waited for it. */
   #takeHandover(): void {
     if (this.#phase !== 'member') return;
-    this.#handover = this.#engine.joinerState();
+    const { state, cut } = fitState(this.#engine.joinerState());
+    if (cut > 0) this.#problem('too-large', `The state for a joiner was cut by ${cut} unstable messages to fit one frame.`);
+    this.#handover = state;
     const waiting = [...this.#waitingRequests];
     this.#waitingRequests.clear();
     for (const [peer, req] of waiting) void this.#onHistoryRequest(peer, req);
@@ -445,8 +447,11 @@ export class GroupSession {
         return this.#toEngine(from, frame);
       case 'history-req':
         return this.#onHistoryRequest(from, frame);
-      case 'history-res':
-        return this.#onHistoryPage(from, frame, await this.#verifiedItems(from, frame.items));
+      case 'history-res': {
+        const items = await this.#verifiedItems(from, frame.items);
+        const state = frame.state ? await this.#verifiedState(from, frame.state) : undefined;
+        return this.#onHistoryPage(from, state ? { ...frame, state } : frame, items);
+      }
     }
   }
 
@@ -476,6 +481,17 @@ export class GroupSession {
       else this.#rejected(from, badSignature(item.frame));
     }
     return out;
+  }
+
+  /** The sponsor's unstable messages enter our engine (and later flushes): each must carry its sender's signature. */
+  async #verifiedState(from: PeerId, state: JoinerState): Promise<JoinerState> {
+    const unstable = state.unstable ?? [];
+    const ok = await Promise.all(unstable.map((u) => this.#keys.verify(u.frame, 0)));
+    if (ok.every(Boolean)) return state;
+    unstable.forEach((u, i) => {
+      if (!ok[i]) this.#rejected(from, badSignature(u.frame));
+    });
+    return { ...state, unstable: unstable.filter((_, i) => ok[i]) };
   }
 
   #toEngine(from: PeerId, frame: EngineFrame): Promise<void> {

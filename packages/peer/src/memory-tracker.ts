@@ -46,6 +46,14 @@ export class MemoryTracker {
     this.#removeEverywhere(peer, 'failed');
   }
 
+  /**
+   * A false suspicion: the peer is alive and connected, but the tracker
+   * removes it from every group as `failed` and tells it so.
+   */
+  suspect(peer: PeerId): void {
+    this.#removeEverywhere(peer, 'failed');
+  }
+
   directory(): readonly GroupSummary[] {
     return [...this.#groups.values()].map((g) => ({ ...g.summary, online: g.members.length }));
   }
@@ -126,6 +134,7 @@ export class MemoryTracker {
     const before = g.members.length;
     g.members = g.members.filter((m) => m.peerId !== peer);
     if (g.members.length === before) return;
+    this.#links.get(peer)?.push('removed', { groupId, reason });
     this.#newView(groupId, [{ peerId: peer, change: reason }]);
   }
 

@@ -332,11 +332,38 @@ class Peer implements ChorusPeer {
     this.#setLinks(entry, entry.view?.members ?? []);
   }
 
+  /**
+   * The tracker took us out of a group. `left` is final (another tab of this
+   * session, or the tracker's own cleanup); `failed` and `evicted` while we
+   * are alive to hear it are a false suspicion or a broken link, and a person
+   * would expect the app to come back by itself: re-join as a joiner.
+   */
   async #onRemoved(groupId: GroupId, reason: 'left' | 'failed' | 'evicted'): Promise<void> {
     const entry = this.#groups.get(groupId);
-    if (!entry) return;
+    if (!entry || entry.status !== 'member') return;
     this.#events.emit('system', { groupId, at: this.#now(), peerId: this.peerId, name: this.name, change: reason });
-    await this.#dropGroup(entry, 'removed');
+    if (reason === 'left' || this.#closed) {
+      await this.#dropGroup(entry, 'removed');
+      return;
+    }
+    await this.#rejoin(entry, null);
+  }
+
+  /** Back into a group the tracker no longer lists us in; the group is dropped if that fails. */
+  async #rejoin(entry: GroupEntry, reply: JoinReply | null): Promise<void> {
+    const groupId = entry.summary.groupId;
+    const tracker = this.#tracker;
+    if (!tracker || entry.status !== 'member') return;
+    // Marks the re-join as under way, so a `removed` and a reconnect do not both start one.
+    entry.status = 'joining';
+    this.#emitGroup(entry);
+    try {
+      await this.#joinWith(reply ?? (await tracker.join(groupId)), false);
+    } catch (e) {
+      this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not get back into the group: ${errorMessage(e)}` });
+      entry.status = 'member';
+      await this.#dropGroup(this.#groups.get(groupId) ?? entry, 'removed');
+    }
   }
 
   /** After every reconnect: fetch each open group's view again; re-join groups the tracker forgot. */
@@ -364,12 +391,7 @@ class Peer implements ChorusPeer {
       }
     }
     // The tracker no longer lists us (it restarted, or declared us failed while we were away): join again.
-    try {
-      await this.#joinWith(await tracker.join(groupId), false);
-    } catch (e) {
-      this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not re-join after reconnecting: ${errorMessage(e)}` });
-      await this.#dropGroup(entry, 'removed');
-    }
+    await this.#rejoin(entry, null);
   }
 
   /**

@@ -350,3 +350,21 @@ describe('connect', () => {
     await expect(p.connect()).rejects.toMatchObject({ code: 'missing-field' });
   });
 });
+
+describe('false suspicion', () => {
+  it('a member the tracker wrongly declares failed comes back by itself and hears what it missed', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 16);
+    const [ana, ben] = peers as [ScenarioPeer, ScenarioPeer];
+    const lines: string[] = [];
+    ana.peer.on('system', (l) => lines.push(`${l.name} ${l.change}`));
+    w.tracker.suspect(ana.peerId);
+    await ben.peer.send(groupId, 'said while ana was out');
+    await waitFor('ana is back in the view', () =>
+      ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
+    );
+    await waitFor('ana has the message', async () => (await logOf(ana, groupId)).some((m) => m.body === 'said while ana was out'));
+    expect(lines[0]).toBe('ana failed');
+    await ben.peer.send(groupId, 'and after');
+    await waitFor('and after', async () => (await logOf(ana, groupId)).some((m) => m.body === 'and after'));
+  });
+});
