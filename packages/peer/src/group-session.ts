@@ -20,7 +20,7 @@ import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
 import { fitState, HISTORY_PAGE_ITEMS, readHistoryPage } from './session/history-pages.ts';
 import { KeyRing, shortName } from './session/key-ring.ts';
-import type { MessageStore, StoredMessage } from './storage.ts';
+import type { GroupRecord, MessageStore, StoredMessage } from './storage.ts';
 import type { Transport } from './transport.ts';
 
 /** Engines count time in ticks for retransmits and stability; 100 ms is well under any link's patience. */
@@ -147,8 +147,10 @@ export class GroupSession {
     this.#transport = opts.transport;
     this.#now = opts.now ?? Date.now;
     this.#metrics = new GroupMetricsRecorder(this.#now());
-    this.#writer = new DeliveryWriter(opts.store, (e) =>
-      this.#problem('store-failed', `Saving messages failed, retrying: ${errorMessage(e)}`),
+    this.#writer = new DeliveryWriter(
+      opts.store,
+      (e) => this.#problem('store-failed', `Saving messages failed, retrying: ${errorMessage(e)}`),
+      () => this.#groupRecord(),
     );
     this.#keys.learn([opts.self]);
     const t = opts.transport;
@@ -326,7 +328,7 @@ export class GroupSession {
     }
     const now = this.#now();
     const stored = items.map((item) => this.#storedFromHistory(item, now));
-    this.#writer.add(stored, null);
+    this.#writer.add(stored);
     for (const m of stored) this.#events.emit('message', this.#chatFromStored(m));
     const last = page.items.at(-1);
     if (last) sync.cursor = last.order;
@@ -598,11 +600,7 @@ export class GroupSession {
       delivered.set(d.id, chat);
       this.#events.emit('message', chat);
     }
-    if (stored.length > 0) {
-      this.#writer.add(stored, {
-        groupId: this.groupId, name: this.#opts.groupName, ordering: this.#engine.mode, state: this.#engine.joinerState(),
-      });
-    }
+    this.#writer.add(stored);
     for (const ev of result.events) {
       if (ev.type === 'view-installed') this.#onInstalled(ev.view);
       else if (ev.type === 'message-dropped') this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
@@ -671,6 +669,13 @@ export class GroupSession {
 
   #problem(code: string, message: string, from?: PeerId): void {
     this.#events.emit('problem', { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) });
+  }
+
+  /** What the store keeps about the group: where the engine stood at the last saved batch (no unstable copies). */
+  #groupRecord(): GroupRecord | null {
+    if (!this.#engine.view) return null;
+    const { unstable: _unstable, ...state } = this.#engine.joinerState();
+    return { groupId: this.groupId, name: this.#opts.groupName, ordering: this.#engine.mode, state };
   }
 
   #setPhase(phase: SessionPhase): void {

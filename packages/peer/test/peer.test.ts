@@ -79,6 +79,17 @@ describe('Peer facade', () => {
     expect(online).toEqual({ ana: true, ben: false, cy: false, dee: true });
   });
 
+  it('saves the group and where its engine stood with the messages, for a reload', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 17);
+    await peers[1]!.peer.send(groupId, 'one');
+    await peers[1]!.peer.send(groupId, 'two');
+    await waitFor('both at ana', async () => (await logOf(peers[0]!, groupId)).length === 2);
+    const record = await w.stores.get(peers[0]!.peerId)!.getGroup(groupId);
+    expect(record).toMatchObject({ groupId, name: 'general', ordering: 'fifo' });
+    expect(record?.state?.nextSeq[peers[1]!.peerId]).toBe(3);
+    expect(record?.state && 'unstable' in record.state).toBe(false);
+  });
+
   it('a wrong password is refused with its code and leaves nothing joined', async () => {
     const w = memoryWorld(2);
     world = w;

@@ -16,22 +16,23 @@ export const STORE_RETRY_MS = 1_000;
 export class DeliveryWriter {
   readonly #store: MessageStore;
   readonly #onError: (e: unknown) => void;
+  /** The group record to save with each batch, built at write time (engine state is not free to copy). */
+  readonly #record: () => GroupRecord | null;
   #queue: StoredMessage[] = [];
-  #record: GroupRecord | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(store: MessageStore, onError: (e: unknown) => void) {
+  constructor(store: MessageStore, onError: (e: unknown) => void, record: () => GroupRecord | null = () => null) {
     this.#store = store;
     this.#onError = onError;
+    this.#record = record;
   }
 
-  /** Queue messages (and the group record to save with them). */
-  add(items: readonly StoredMessage[], record: GroupRecord | null): void {
-    if (items.length === 0 && record === null) return;
+  /** Queue messages; the group record is saved with the batch they go out in. */
+  add(items: readonly StoredMessage[]): void {
+    if (items.length === 0) return;
     this.#queue.push(...items);
-    if (record) this.#record = record;
     if (this.#queue.length >= STORE_BATCH_MAX) void this.flush();
     else this.#schedule(STORE_BATCH_MS);
   }
@@ -52,17 +53,15 @@ export class DeliveryWriter {
 
   async #writeQueued(): Promise<void> {
     const items = this.#queue;
-    const record = this.#record;
     this.#queue = [];
-    this.#record = null;
-    if (items.length === 0 && record === null) return;
+    if (items.length === 0) return;
     try {
-      if (items.length > 0) await this.#store.putMessages(items);
+      await this.#store.putMessages(items);
+      const record = this.#record();
       if (record) await this.#store.putGroup(record);
     } catch (e) {
       // Nothing delivered is lost: put the batch back in front and try again later.
       this.#queue = [...items, ...this.#queue];
-      this.#record ??= record;
       this.#onError(e);
       if (!this.#closed) this.#schedule(STORE_RETRY_MS);
       throw e;
