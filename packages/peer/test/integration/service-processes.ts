@@ -34,6 +34,17 @@ const accepts = (port: number): Promise<boolean> =>
     sock.once('error', () => resolve(false));
   });
 
+/** Services still running; killed if the test process exits first (no orphaned redis-server). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+const track = (p: ChildProcess): ChildProcess => {
+  running.add(p);
+  p.once('exit', () => running.delete(p));
+  return p;
+};
+
 const exited = (p: ChildProcess): Promise<void> =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', () => r()));
 
@@ -46,7 +57,7 @@ export class RedisProcess {
 
   static async start(): Promise<RedisProcess> {
     const port = await freePort();
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const proc = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
     const r = new RedisProcess(port, proc);
     await waitFor(`redis-server on ${port}`, () => accepts(port), START_WAIT_MS);
     return r;
@@ -78,11 +89,11 @@ export class TrackerProcess {
 
   async start(): Promise<void> {
     if (this.#proc) throw new Error('tracker process already running');
-    const proc = spawn(process.execPath, ['--import', 'tsx', TRACKER_MAIN], {
+    const proc = track(spawn(process.execPath, ['--import', 'tsx', TRACKER_MAIN], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', WEB_DIST: '/nonexistent' },
       stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    }));
     this.#proc = proc;
     await waitFor(`tracker process on ${this.port}`, async () => {
       if (proc.exitCode !== null) throw new Error(`tracker process exited with ${proc.exitCode}`);
