@@ -379,3 +379,30 @@ describe('false suspicion', () => {
     await waitFor('and after', async () => (await logOf(ana, groupId)).some((m) => m.body === 'and after'));
   });
 });
+
+describe('a lying sponsor', () => {
+  it('history items and hand-over messages without a valid signature are refused and counted', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 18);
+    const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
+    const other = peers.find((p) => p !== sponsor)!;
+    // The honest pages never arrive; what arrives instead is forged.
+    w.net.dropFrames((_g, from, _to, frame) => from === sponsor.peerId && frame.t === 'history-res');
+    const cy = await w.network.addPeer('cy');
+    const joined = cy.peer.join(groupId);
+    await waitFor('cy has the view with it', () => cy.peer.groups()[0]?.view?.members.some((m) => m.peerId === cy.peerId) === true);
+    const viewId = cy.peer.groups()[0]!.view!.viewId;
+    const forged = (seq: number, body: string) => ({
+      t: 'data', groupId, viewId, sender: other.peerId, seq, lamport: seq, sentAt: Date.now(), body, sig: `${'B'.repeat(86)}==`,
+    });
+    w.net.inject(groupId, sponsor.peerId, cy.peerId, JSON.stringify({
+      t: 'history-res', groupId, done: true,
+      items: [{ frame: forged(1, 'forged history'), order: '0000000000000001:x:0000000000000001' }],
+      state: { viewId, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
+    }));
+    await joined;
+    expect(cy.peer.metrics(groupId)?.rejectedFrames).toBe(2);
+    expect((await logOf(cy, groupId)).map((m) => m.body)).toEqual([]);
+    await other.peer.send(groupId, 'real');
+    await waitFor('the real message arrives', async () => (await logOf(cy, groupId)).some((m) => m.body === 'real'));
+  });
+});
