@@ -117,6 +117,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
       }, intervalMs);
     },
     'probe-stop': () => { if (probe !== null) clearInterval(probe); probe = null; },
+    /** What this peer believes about its groups: for diagnosing a join that never completes. */
+    'chorus-state': () => need().groups().map((g) => ({ groupId: g.groupId, status: g.status, viewId: g.view?.viewId ?? null, members: g.view?.members.length ?? 0 })),
     'chorus-metrics': ({ groupId }: { groupId: string }) => need().metrics(gid(groupId)),
     'chorus-leave': async ({ groupId }: { groupId: string }) => { await need().leave(gid(groupId)); },
     'chorus-close': async () => { await peer?.close(); peer = null; },
