@@ -139,6 +139,9 @@ const pair = (x: PeerId, y: PeerId): { a: PeerId; b: PeerId } => (x < y ? { a: x
 
 /** A member says its channel to `peer` is up or down. Down starts the grace clock once per pair. */
 export function reportLink(m: Membership, reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Step<null> {
+  // A joiner's links are settled by links-ready or the join timeout, but its
+  // mesh reports them like any other: accept and ignore rather than count bad input.
+  if (m.joining.some((j) => j.peerId === reporter)) return unchanged(ok(null));
   if (!isMember(m, reporter)) return unchanged(err('not-member', 'Only members of the group report links.'));
   if (reporter === peer) return unchanged(err('bad-state', 'A link needs two different peers.'));
   // A link to a session that is gone is settled by the view change, not by eviction.

@@ -93,4 +93,19 @@ describe('membership rules', () => {
     expect(step.effects.removed).toEqual([{ peerId: PEERS[2], reason: 'evicted' }]);
     expect(step.effects.view?.members.map((x) => x.peerId)).toEqual([PEERS[0], PEERS[1]]);
   });
+
+  it('accepts a joiner\'s link reports without counting them as bad input or starting an eviction', () => {
+    let s = m.emptyMembership();
+    s = m.join(G, s, who(PEERS[0]!), 0).next ?? s;
+    s = m.linksReady(G, s, PEERS[0]!).next ?? s;
+    s = m.join(G, s, who(PEERS[1]!), 1).next ?? s;
+    const up = m.reportLink(s, PEERS[1]!, PEERS[0]!, 'up', 2);
+    expect(up.result.ok).toBe(true);
+    const down = m.reportLink(s, PEERS[1]!, PEERS[0]!, 'down', 2);
+    expect(down.result.ok).toBe(true);
+    expect(down.next).toBeNull();
+    expect(down.effects.linkCheck).toBeUndefined();
+    // An outsider is still refused.
+    expect(m.reportLink(s, PEERS[3]!, PEERS[0]!, 'up', 2).result.ok).toBe(false);
+  });
 });
