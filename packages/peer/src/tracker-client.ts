@@ -75,6 +75,16 @@ export class TrackerClient implements TrackerLink {
   #authBackoff = new Backoff({ baseMs: RECONNECT_DELAY_MS, capMs: RECONNECT_DELAY_MAX_MS, minMs: RECONNECT_DELAY_MS });
   #firstConnect: { resolve: (h: HelloReply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   #closed = false;
+  /**
+   * True from socket connect until the hello is answered. The tracker binds
+   * the session (and starts pushing notices to it) a moment before its hello
+   * ack arrives: notices in that window are held and emitted right after
+   * `ready`, and requests made in it wait for the handshake instead of
+   * failing as offline.
+   */
+  #handshaking = false;
+  #held: (() => void)[] = [];
+  readonly #onlineWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
 
   constructor(opts: TrackerClientOptions) {
     this.#opts = opts;
@@ -174,6 +184,7 @@ export class TrackerClient implements TrackerLink {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     this.#settleFirst(new TrackerRequestError('closed', 'The tracker client was closed before it connected.'));
+    this.#endHandshake(new TrackerRequestError('closed', 'The tracker client was closed.'));
     const socket = this.#socket;
     this.#socket = null;
     if (socket) {
@@ -202,11 +213,14 @@ export class TrackerClient implements TrackerLink {
 
     socket.on('connect', () => {
       this.#generation += 1;
+      this.#handshaking = true;
+      this.#held = [];
       void this.#handshake(socket, this.#generation);
     });
     socket.on('disconnect', (reason) => {
       this.#generation += 1;
       this.#stopHeartbeat();
+      this.#endHandshake(new TrackerRequestError('offline', 'The tracker connection dropped during the handshake.'));
       if (this.#closed) return;
       this.#setState('connecting');
       // socket.io does not reconnect by itself after a server-side disconnect
@@ -219,25 +233,27 @@ export class TrackerClient implements TrackerLink {
 
     socket.on('directory:changed', (groups) => {
       if (!Array.isArray(groups)) return;
-      this.#directory = groups;
-      this.#events.emit('directory', groups);
+      this.#deliver(() => {
+        this.#directory = groups;
+        this.#events.emit('directory', groups);
+      });
     });
     socket.on('group:view', (view) => {
-      if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members)) this.#events.emit('view', view);
+      if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members)) this.#deliver(() => this.#events.emit('view', view));
     });
     socket.on('group:joining', (notice) => {
-      if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) this.#events.emit('joining', notice);
+      if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) this.#deliver(() => this.#events.emit('joining', notice));
     });
     socket.on('group:removed', (notice) => {
-      if (isRecord(notice) && typeof notice.groupId === 'string') this.#events.emit('removed', notice);
+      if (isRecord(notice) && typeof notice.groupId === 'string') this.#deliver(() => this.#events.emit('removed', notice));
     });
     socket.on('signal', (delivery) => {
       if (isRecord(delivery) && typeof delivery.groupId === 'string' && typeof delivery.from === 'string') {
-        this.#events.emit('signal', delivery);
+        this.#deliver(() => this.#events.emit('signal', delivery));
       }
     });
     socket.on('tracker:error', (notice) => {
-      if (isRecord(notice) && typeof notice.code === 'string') this.#events.emit('error', notice);
+      if (isRecord(notice) && typeof notice.code === 'string') this.#deliver(() => this.#events.emit('error', notice));
     });
     return socket;
   }
@@ -261,9 +277,11 @@ export class TrackerClient implements TrackerLink {
       this.#settleFirst(null, hello);
       this.#events.emit('ready', hello);
       this.#events.emit('directory', this.#directory);
+      this.#endHandshake(null);
     } catch (e) {
       if (generation !== this.#generation || this.#closed) return;
       const error = e instanceof TrackerRequestError ? e : new TrackerRequestError('internal', `The handshake failed: ${String(e)}`);
+      this.#endHandshake(new TrackerRequestError('offline', `Not connected to the tracker: ${error.message}`));
       this.#events.emit('error', { code: error.code, message: error.message });
       if (this.#firstConnect) {
         // The first connect reports the refusal to its caller and stops; a
@@ -277,6 +295,48 @@ export class TrackerClient implements TrackerLink {
         this.#scheduleReconnect();
       }
     }
+  }
+
+  /** A notice from the tracker: now, or right after `ready` if the handshake is still running. */
+  #deliver(emit: () => void): void {
+    if (this.#handshaking) this.#held.push(emit);
+    else emit();
+  }
+
+  /** Handshake over: on success emit what was held and release waiting requests; on failure drop and reject them. */
+  #endHandshake(error: Error | null): void {
+    if (!this.#handshaking) return;
+    this.#handshaking = false;
+    const held = this.#held;
+    this.#held = [];
+    if (!error) for (const emit of held) emit();
+    const waiters = [...this.#onlineWaiters];
+    this.#onlineWaiters.clear();
+    for (const w of waiters) {
+      if (error) w.reject(error);
+      else w.resolve();
+    }
+  }
+
+  /** Resolves when a running handshake succeeds (within the ack timeout). */
+  #whenOnline(event: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#onlineWaiters.delete(waiter);
+        reject(new TrackerRequestError('timeout', `The tracker handshake did not finish within ${this.#ackTimeoutMs} ms; '${event}' was not sent.`));
+      }, this.#ackTimeoutMs);
+      this.#onlineWaiters.add(waiter);
+    });
   }
 
   #scheduleReconnect(): void {
@@ -337,11 +397,12 @@ export class TrackerClient implements TrackerLink {
    * public methods above (and by the TrackerLink interface); socket.io's
    * typed `emitWithAck` cannot express a generic helper over the event map.
    */
-  #request<T>(event: keyof ClientToServerEvents, payload?: unknown): Promise<T> {
+  async #request<T>(event: keyof ClientToServerEvents, payload?: unknown): Promise<T> {
+    if (this.#closed) throw new TrackerRequestError('closed', 'The tracker client is closed.');
+    if (this.#state !== 'online' && this.#handshaking) await this.#whenOnline(event);
     const socket = this.#socket;
-    if (this.#closed) return Promise.reject(new TrackerRequestError('closed', 'The tracker client is closed.'));
     if (!socket || this.#state !== 'online') {
-      return Promise.reject(new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`));
+      throw new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`);
     }
     return this.#ackOf<T>(emitWithAck(socket, this.#ackTimeoutMs, event, payload), event);
   }

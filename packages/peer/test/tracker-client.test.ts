@@ -193,6 +193,48 @@ describe('TrackerClient', () => {
     expect(second.port).toBe(port);
   });
 
+  it('holds notices that race the hello ack until after ready, and lets requests made meanwhile wait', async () => {
+    // A tracker that binds the session and pushes a notice a moment before
+    // its hello ack arrives, as a real one can (room join, then ack).
+    const http = createServer();
+    const io = new Server(http);
+    let requestSeenAt = 0;
+    let helloAckedAt = 0;
+    io.on('connection', (socket) => {
+      socket.on('auth:challenge', (ack: (r: unknown) => void) => ack({ ok: true, value: { nonce: 'n1' } }));
+      socket.on('auth:hello', (p: { peerId: string }, ack: (r: unknown) => void) => {
+        socket.emit('group:removed', { groupId: 'g1', reason: 'failed' });
+        setTimeout(() => {
+          helloAckedAt = Date.now();
+          ack({ ok: true, value: { peerId: p.peerId, iceServers: [], heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: 5_000, linkGraceMs: 1_000, directory: [] } });
+        }, 100);
+      });
+      socket.on('group:members', (_p: unknown, ack: (r: unknown) => void) => {
+        requestSeenAt = Date.now();
+        ack({ ok: true, value: [] });
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => io.close(() => r())));
+    const a = await client(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, 'Alice');
+
+    const seen: string[] = [];
+    let earlyRequest: Promise<unknown> | null = null;
+    a.on('connection', (s) => {
+      // Asked while the handshake runs: must wait for it, not fail as offline.
+      if (s === 'connecting' && !earlyRequest) earlyRequest = new Promise((r) => setTimeout(r, 20)).then(() => a.members('g1' as GroupId));
+    });
+    a.on('ready', () => seen.push(`ready:${a.state}`));
+    a.on('removed', (n) => seen.push(`removed:${n.groupId}:${a.state}`));
+    // Held notices are emitted in the same turn as ready, before connect() resolves.
+    await a.connect();
+
+    expect(seen).toEqual(['ready:online', 'removed:g1:online']);
+    expect(earlyRequest).not.toBeNull();
+    expect(await earlyRequest).toEqual([]);
+    expect(requestSeenAt).toBeGreaterThanOrEqual(helloAckedAt);
+  });
+
   it('rejects a request the tracker never answers with a timeout code', async () => {
     // A socket.io server that accepts connections and ignores every event.
     const http = createServer();
