@@ -30,6 +30,24 @@ export const closeFloor = async (a: PeerDriver, b: PeerDriver): Promise<void> =>
   await Promise.all([a.call('floor-close'), b.call('floor-close')]);
 };
 
+/** A raw full mesh of simple-peer channels among the drivers (signals relayed by the driver). */
+export const openRawMesh = async (peers: readonly PeerDriver[]): Promise<void> => {
+  const byName = new Map(peers.map((p) => [p.name, p]));
+  const offs = peers.map((p) => p.on('mesh-signal', (m: { to: string; data: unknown }) => void byName.get(m.to)?.call('mesh-signal', { from: p.name, data: m.data })));
+  try {
+    // Acceptors first, so an offer never arrives at a peer that has not opened its end.
+    for (const [i, a] of peers.entries()) for (const c of peers.slice(i + 1)) await c.call('mesh-open', { to: a.name, initiator: false });
+    for (const [i, a] of peers.entries()) for (const c of peers.slice(i + 1)) await a.call('mesh-open', { to: c.name, initiator: true });
+    await Promise.all(peers.map((p) => p.call('mesh-wait')));
+  } finally {
+    for (const off of offs) off();
+  }
+};
+
+export const closeRawMesh = async (peers: readonly PeerDriver[]): Promise<void> => {
+  await Promise.all(peers.map((p) => p.call('mesh-close')));
+};
+
 export const joinRelay = async (workers: readonly PeerDriver[], url: string, room: string): Promise<void> => {
   await Promise.all(workers.map((w) => w.call('relay-connect', { url, room })));
 };

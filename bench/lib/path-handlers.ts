@@ -20,11 +20,15 @@ const timeout = <T>(p: Promise<T>, what: string): Promise<T> =>
 export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unknown) => void, wrtc?: object): Record<string, (args: any) => unknown> => {
   let floor: SimplePeer.Instance | null = null;
   let relay: Socket | null = null;
+  /** Raw full mesh: one simple-peer channel per other member, by member name (no Chorus code on the path). */
+  const mesh = new Map<string, SimplePeer.Instance>();
+  const rtc = (initiator: boolean): SimplePeer.Instance =>
+    new SimplePeer({ initiator, trickle: true, ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }) } as SimplePeer.Options);
   const decoder = new TextDecoder();
   return {
     'floor-open': ({ initiator }: { initiator: boolean }) => {
       floor?.destroy();
-      const p = new SimplePeer({ initiator, trickle: true, ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }) } as SimplePeer.Options);
+      const p = rtc(initiator);
       p.on('signal', (data) => emit('floor-signal', data));
       p.on('data', (d: Uint8Array) => recorder.record(decoder.decode(d)));
       p.on('error', (e) => emit('log', `floor error: ${e.message}`));
@@ -57,6 +61,21 @@ export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unk
       }
     },
     'floor-close': () => { floor?.destroy(); floor = null; },
+
+    /** Open (or accept) a raw channel to member `to`; signals go out as `mesh-signal` events. */
+    'mesh-open': ({ to, initiator }: { to: string; initiator: boolean }) => {
+      mesh.get(to)?.destroy();
+      const p = rtc(initiator);
+      p.on('signal', (data) => emit('mesh-signal', { to, data }));
+      p.on('data', (d: Uint8Array) => recorder.record(decoder.decode(d)));
+      p.on('error', (e) => emit('log', `mesh error: ${e.message}`));
+      mesh.set(to, p);
+    },
+    'mesh-signal': ({ from, data }: { from: string; data: SimplePeer.SignalData }) => mesh.get(from)?.signal(data),
+    'mesh-wait': () => timeout(Promise.all([...mesh.values()].map((p) => (p.connected ? null : new Promise((resolve) => p.once('connect', () => resolve(null)))))), 'raw mesh channels'),
+    /** Every message goes to every member over its own channel, as a mesh broadcast without any protocol. */
+    'mesh-load': (plan: LoadPlan) => runLoad(plan, (body) => { for (const p of mesh.values()) p.send(body); }),
+    'mesh-close': () => { for (const p of mesh.values()) p.destroy(); mesh.clear(); },
 
     'relay-connect': async ({ url, room }: { url: string; room: string }) => {
       relay?.close();

@@ -6,7 +6,7 @@
 import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import type { LoadOutcome, LoadPlan } from '../lib/load.ts';
-import { closeFloor, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor } from '../lib/node-paths.ts';
+import { closeFloor, closeRawMesh, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor, openRawMesh } from '../lib/node-paths.ts';
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
@@ -30,10 +30,18 @@ const BROWSER_GROUP = 8;
 
 interface Plan { readonly sizes: readonly number[]; readonly runs: number; readonly durationMs: number }
 
-const plan = (ctx: BenchContext): Plan =>
+/** BENCH_LATENCY_SIZES=4,8 overrides the group sizes (for looking into one size without a full run). */
+const sizesOverride = process.env['BENCH_LATENCY_SIZES']?.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 2);
+
+const plan = (ctx: BenchContext): Plan => {
+  const base = basePlan(ctx);
+  return sizesOverride !== undefined && sizesOverride.length > 0 ? { ...base, sizes: sizesOverride } : base;
+};
+
+const basePlan = (ctx: BenchContext): Plan =>
   ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_500 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_500 };
 
-type PathName = 'floor' | 'relay' | 'fifo' | 'total';
+type PathName = 'floor' | 'mesh' | 'relay' | 'fifo' | 'total';
 
 /** Clock-agreement lines collected per group for the notes. */
 const clocks: string[] = [];
@@ -45,6 +53,8 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
     { key: 'floor_p50_ms', header: 'floor p50 ms', kind: 'spread', digits: 2 },
     { key: 'floor_p99_ms', header: 'floor p99', kind: 'spread', digits: 2 },
+    { key: 'raw_mesh_p50_ms', header: 'raw mesh p50', kind: 'spread', digits: 2 },
+    { key: 'raw_mesh_p99_ms', header: 'raw mesh p99', kind: 'spread', digits: 2 },
     { key: 'relay_p50_ms', header: 'relay p50', kind: 'spread', digits: 2 },
     { key: 'relay_p99_ms', header: 'relay p99', kind: 'spread', digits: 2 },
     { key: 'fifo_p50_ms', header: 'FIFO p50', kind: 'spread', digits: 2 },
@@ -55,12 +65,14 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     { key: 'fifo_over_floor_p50', header: 'FIFO/floor p50', kind: 'spread', digits: 2 },
     { key: 'fifo_over_relay_p50', header: 'FIFO/relay p50', kind: 'spread', digits: 2 },
     { key: 'fifo_over_relay_p99', header: 'FIFO/relay p99', kind: 'spread', digits: 2 },
+    { key: 'fifo_over_raw_mesh_p50', header: 'FIFO/raw mesh p50', kind: 'spread', digits: 2 },
     { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
     { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
   ], [
     `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
     `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
     'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
+    'Raw mesh (groups of more than 2, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
     'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
     'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
   ]);
@@ -139,9 +151,9 @@ const measureGroup = async (
   let chorusError = chorusErrorIn;
   const size = group.length;
   const perRun: Record<PathName, { p50: number[]; p99: number[] }> = {
-    floor: { p50: [], p99: [] }, relay: { p50: [], p99: [] }, fifo: { p50: [], p99: [] }, total: { p50: [], p99: [] },
+    floor: { p50: [], p99: [] }, mesh: { p50: [], p99: [] }, relay: { p50: [], p99: [] }, fifo: { p50: [], p99: [] }, total: { p50: [], p99: [] },
   };
-  const ratios = { totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
+  const ratios = { fifoMesh: [] as number[], totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
   const problems: string[] = [];
   /** Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs included). */
   const cpu = { peers: [] as number[], machine: [] as number[] };
@@ -181,6 +193,19 @@ const measureGroup = async (
         }
       });
     }
+    if (size > 2) {
+      await measure('mesh', async () => {
+        await openRawMesh(group);
+        try {
+          return summarizeLoad(await runGroupLoad({
+            tag: `mesh-${where}-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
+            warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('mesh-load', plan),
+          }));
+        } finally {
+          await closeRawMesh(group);
+        }
+      });
+    }
     await measure('relay', async () => summarizeLoad(await runGroupLoad({
       tag: `relay-${where}-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
       warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('relay-load', plan),
@@ -212,6 +237,7 @@ const measureGroup = async (
     const to = got.total;
     if (to !== undefined && fl !== undefined) ratios.totalFloor.push(ratio(to.p50, fl.p50));
     if (fi !== undefined && fl !== undefined) ratios.fifoFloor.push(ratio(fi.p50, fl.p50));
+    if (fi !== undefined && got.mesh !== undefined) ratios.fifoMesh.push(ratio(fi.p50, got.mesh.p50));
     if (fi !== undefined && re !== undefined) {
       ratios.fifoRelay50.push(ratio(fi.p50, re.p50));
       ratios.fifoRelay99.push(ratio(fi.p99, re.p99));
@@ -222,6 +248,11 @@ const measureGroup = async (
   for (const path of ['floor', 'relay', 'fifo', 'total'] as const) {
     putSpread(row, `${path}_p50_ms`, perRun[path].p50);
     putSpread(row, `${path}_p99_ms`, perRun[path].p99);
+  }
+  if (perRun.mesh.p50.length > 0) {
+    putSpread(row, 'raw_mesh_p50_ms', perRun.mesh.p50);
+    putSpread(row, 'raw_mesh_p99_ms', perRun.mesh.p99);
+    putSpread(row, 'fifo_over_raw_mesh_p50', ratios.fifoMesh);
   }
   putSpread(row, 'total_over_floor_p50', ratios.totalFloor);
   putSpread(row, 'fifo_over_floor_p50', ratios.fifoFloor);
