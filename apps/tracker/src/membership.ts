@@ -137,11 +137,20 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
 
 const pair = (x: PeerId, y: PeerId): { a: PeerId; b: PeerId } => (x < y ? { a: x, b: y } : { a: y, b: x });
 
+/**
+ * A restored group's views continue above the last one its members
+ * installed, so viewIds never go back across a restart of an in-memory tracker.
+ */
+export function raiseViewFloor(m: Membership, viewId: number): Step<null> {
+  if (m.viewId >= viewId) return unchanged(ok(null));
+  return { next: { ...m, viewId }, result: ok(null), effects: {} };
+}
+
 /** A member says its channel to `peer` is up or down. Down starts the grace clock once per pair. */
 export function reportLink(m: Membership, reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Step<null> {
   // A joiner's links are settled by links-ready or the join timeout, but its
   // mesh reports them like any other: accept and ignore rather than count bad input.
-  if (m.joining.some((j) => j.peerId === reporter)) return unchanged(ok(null));
+  if (isJoining(m, reporter)) return unchanged(ok(null));
   if (!isMember(m, reporter)) return unchanged(err('not-member', 'Only members of the group report links.'));
   if (reporter === peer) return unchanged(err('bad-state', 'A link needs two different peers.'));
   // A link to a session that is gone is settled by the view change, not by eviction.

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
-  err, helloSigningText, ok, parseCreateGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
+  err, helloSigningText, ok, parseCreateGroup, parseRestoreGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
   parseMetricsReport, parseSignal,
 } from '@chorus/protocol';
 import type {
@@ -59,7 +59,7 @@ export interface SessionDeps {
 type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
 
 const KNOWN_EVENTS = new Set<string>([
-  'auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:join', 'group:links-ready',
+  'auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:restore', 'group:join', 'group:links-ready',
   'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat',
 ]);
 /** Events whose ack is optional in the contract: peers send them without one. */
@@ -136,6 +136,10 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
     'group:create': async (payload, s) => {
       const p = parseCreateGroup(payload);
       return p.ok && s !== undefined ? service.createGroup(s, p.value) : p;
+    },
+    'group:restore': async (payload, s) => {
+      const p = parseRestoreGroup(payload);
+      return p.ok && s !== undefined ? service.restoreGroup(s, p.value) : p;
     },
     'group:join': async (payload, s) => {
       const p = parseJoinGroup(payload);

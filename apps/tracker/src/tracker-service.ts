@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { asGroupId, err, ok } from '@chorus/protocol';
 import type {
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
-  ParsedCreateGroup, ParsedJoinGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
+  ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
   ServerToClientEvents, View,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
@@ -86,6 +86,34 @@ export class TrackerService {
     this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
     this.pushDirectorySoon();
     return ok(summary(record, undefined));
+  }
+
+  /**
+   * A member re-registers a group this tracker does not know (it restarted
+   * with the in-memory store): same id, name, ordering; views continue above
+   * the member's last one. A group that exists is returned as it is, so any
+   * number of members may race to restore it.
+   */
+  async restoreGroup(by: MemberInfo, p: ParsedRestoreGroup): Promise<Result<GroupSummary>> {
+    const existing = await this.store.getGroup(p.groupId);
+    if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId)));
+    const record: GroupRecord = {
+      groupId: p.groupId,
+      name: p.name,
+      ordering: p.ordering,
+      ...(p.password !== undefined ? { passwordHash: await hashPassword(p.password) } : {}),
+      createdBy: by.name,
+      createdAt: this.now(),
+    };
+    if (!(await this.store.createGroup(record))) {
+      const again = await this.store.getGroup(p.groupId);
+      if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
+      return err('name-taken', `A different group named "${p.name}" exists now; the group cannot be restored under that name.`);
+    }
+    await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
+    this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');
+    this.pushDirectorySoon();
+    return ok(summary(record, await this.store.getMembership(p.groupId)));
   }
 
   // ---- membership ----

@@ -9,7 +9,7 @@
 import {
   asGroupId, asViewId,
   type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
-  type MemberInfo, type MetricsReport, type Ordering, type PeerId, type View, type ViewChange,
+  type MemberInfo, type MetricsReport, type Ordering, type PeerId, type RestoreGroupPayload, type View, type ViewChange,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 import { ChorusError } from './chorus-error.ts';
@@ -64,6 +64,24 @@ export class MemoryTracker {
   }
 
   // ---- used by MemoryTrackerLink ----
+
+  /** Same rules as the real tracker's group:restore: a known group is left as it is. */
+  restoreGroup(by: MemberInfo, p: RestoreGroupPayload, now: number): GroupSummary {
+    const groupId = asGroupId(p.groupId);
+    if (!this.#groups.has(groupId)) {
+      if ([...this.#groups.values()].some((g) => g.summary.name === p.name))
+        throw new ChorusError('name-taken', `A different group named "${p.name}" exists now.`);
+      this.#groups.set(groupId, {
+        summary: { groupId, name: p.name, ordering: p.ordering, locked: p.password !== undefined, createdBy: by.name, createdAt: now },
+        password: p.password ?? null,
+        viewId: p.viewId,
+        members: [],
+        joining: new Map(),
+      });
+      this.#pushDirectory();
+    }
+    return { ...this.#summary(groupId) };
+  }
 
   createGroup(by: MemberInfo, name: string, ordering: Ordering, password: string | undefined, now: number): GroupSummary {
     if (name.trim() === '') throw new ChorusError('missing-field', 'A group needs a name.');
@@ -222,6 +240,9 @@ export class MemoryTrackerLink implements TrackerLink {
 
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
     return this.#call(() => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
+  }
+  restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
+    return this.#call(() => this.#tracker.restoreGroup(this.#member, payload, Date.now()));
   }
   join(groupId: GroupId, password?: string): Promise<JoinReply> {
     return this.#call(() => this.#tracker.join(this.#member, groupId, password));

@@ -74,6 +74,8 @@ interface GroupEntry {
   readonly joiners: Map<PeerId, MemberInfo>;
   /** Resolves when the session is a full member (history synced). */
   member: Promise<void>;
+  /** The password this tab joined with, in memory only: re-joins and restores of a locked group need it. */
+  readonly password: string | undefined;
   readonly unsubscribe: (() => void)[];
 }
 
@@ -187,7 +189,7 @@ class Peer implements ChorusPeer {
       return this.#joined(existing);
     }
     const reply = await tracker.join(groupId, password);
-    return this.#joinWith(reply, true);
+    return this.#joinWith(reply, true, password);
   }
 
   /**
@@ -196,7 +198,7 @@ class Peer implements ChorusPeer {
    * after the tracker dropped us takes the same road: our old engine state
    * misses whatever was said meanwhile, so we come back as a joiner.
    */
-  async #joinWith(reply: JoinReply, leaveOnFailure: boolean): Promise<JoinedGroup> {
+  async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
     const { tracker, transport, self, privateKey } = this.#need();
     const groupId = reply.group.groupId;
     const session = new GroupSession({
@@ -209,7 +211,7 @@ class Peer implements ChorusPeer {
     const previous = this.#groups.get(groupId);
     const entry: GroupEntry = {
       summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-      member: Promise.resolve(), unsubscribe: [],
+      member: Promise.resolve(), unsubscribe: [], password,
     };
     entry.member = new Promise<void>((resolve, reject) => {
       entry.unsubscribe.push(
@@ -358,12 +360,31 @@ class Peer implements ChorusPeer {
     entry.status = 'joining';
     this.#emitGroup(entry);
     try {
-      await this.#joinWith(reply ?? (await tracker.join(groupId)), false);
+      await this.#joinWith(reply ?? (await this.#joinOrRestore(entry, tracker)), false, entry.password);
     } catch (e) {
       this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not get back into the group: ${errorMessage(e)}` });
       entry.status = 'member';
       await this.#dropGroup(this.#groups.get(groupId) ?? entry, 'removed');
     }
+  }
+
+  /**
+   * Phase one of a re-join. A tracker that restarted with the in-memory store
+   * no longer knows the group at all: re-register it (same id, name,
+   * ordering, password; views continue above ours) and join it.
+   */
+  async #joinOrRestore(entry: GroupEntry, tracker: TrackerLink): Promise<JoinReply> {
+    const { groupId, name, ordering } = entry.summary;
+    try {
+      return await tracker.join(groupId, entry.password);
+    } catch (e) {
+      if (errorCode(e) !== 'not-found') throw e;
+    }
+    await tracker.restoreGroup({
+      groupId, name, ordering, viewId: entry.view?.viewId ?? 0,
+      ...(entry.password === undefined ? {} : { password: entry.password }),
+    });
+    return tracker.join(groupId, entry.password);
   }
 
   /** After every reconnect: fetch each open group's view again; re-join groups the tracker forgot. */

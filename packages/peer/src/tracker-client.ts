@@ -8,7 +8,7 @@ import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
   ChallengeReply, ClientToServerEvents, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
-  MetricsReport, Ordering, PeerId, Result, ServerToClientEvents, View,
+  MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
@@ -130,6 +130,10 @@ export class TrackerClient implements TrackerLink {
 
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
     return this.#request<GroupSummary>('group:create', password === undefined ? { name, ordering } : { name, ordering, password });
+  }
+
+  restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
+    return this.#request<GroupSummary>('group:restore', payload);
   }
 
   join(groupId: GroupId, password?: string): Promise<JoinReply> {

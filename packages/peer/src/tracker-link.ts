@@ -4,7 +4,7 @@
 
 import type {
   GroupId, GroupSummary, HelloReply, JoinReply, JoiningNotice, LinkState, MemberInfo,
-  MetricsReport, Ordering, PeerId, RemovedNotice, SignalDelivery, TrackerErrorNotice, View,
+  MetricsReport, Ordering, PeerId, RemovedNotice, RestoreGroupPayload, SignalDelivery, TrackerErrorNotice, View,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 
@@ -29,6 +29,8 @@ export interface TrackerLink {
   /** Connects and authenticates; resolves with the hello reply. Reconnects by itself afterwards. */
   connect(): Promise<HelloReply>;
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
+  /** Re-registers a group a restarted in-memory tracker forgot (no-op if it knows it). */
+  restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary>;
   /** Rejects with an Error whose `code` is the tracker's error code (e.g. 'wrong-password'). */
   join(groupId: GroupId, password?: string): Promise<JoinReply>;
   linksReady(groupId: GroupId): Promise<View>;

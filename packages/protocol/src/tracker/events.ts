@@ -71,6 +71,20 @@ export interface CreateGroupPayload {
   readonly ordering: Ordering;
   readonly password?: string;
 }
+/**
+ * A member re-registers a group the tracker forgot (an in-memory tracker that
+ * restarted). Same id, name and ordering as before; `viewId` is the last view
+ * the member installed, so the tracker's next view continues above it; the
+ * password (if the member knows it: it created or joined with it) locks the
+ * group again. A group the tracker still knows is left as it is.
+ */
+export interface RestoreGroupPayload {
+  readonly groupId: string;
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly viewId: number;
+  readonly password?: string;
+}
 export interface JoinGroupPayload {
   readonly groupId: string;
   readonly password?: string;
@@ -134,6 +148,7 @@ export interface ClientToServerEvents {
   'auth:hello': (payload: HelloPayload, ack: Ack<HelloReply>) => void;
   'directory:list': (ack: Ack<readonly GroupSummary[]>) => void;
   'group:create': (payload: CreateGroupPayload, ack: Ack<GroupSummary>) => void;
+  'group:restore': (payload: RestoreGroupPayload, ack: Ack<GroupSummary>) => void;
   /** Phase one of a join: become `joining`, get the current view. */
   'group:join': (payload: JoinGroupPayload, ack: Ack<JoinReply>) => void;
   /** Phase two: the joiner's data channels to every member of the view are open. */

@@ -168,6 +168,27 @@ export function parseCreateGroup(x: unknown): Result<ParsedCreateGroup> {
   return ok(password.value === undefined ? base : { ...base, password: password.value });
 }
 
+export interface ParsedRestoreGroup extends ParsedCreateGroup {
+  readonly groupId: GroupId;
+  readonly viewId: number;
+}
+
+export function parseRestoreGroup(x: unknown): Result<ParsedRestoreGroup> {
+  const created = parseCreateGroup(x);
+  if (!created.ok) return created;
+  const what = 'group to restore';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const viewId = o.value['viewId'];
+  if (viewId === undefined) return fail('missing-field', `The ${what} needs "viewId".`);
+  if (typeof viewId !== 'number' || !Number.isSafeInteger(viewId) || viewId < 0) {
+    return fail('bad-type', '"viewId" must be a non-negative integer.');
+  }
+  return ok({ ...created.value, groupId: asGroupId(groupId.value), viewId });
+}
+
 export function parseJoinGroup(x: unknown): Result<ParsedJoinGroup> {
   const what = 'join request';
   const o = object(x, what);
