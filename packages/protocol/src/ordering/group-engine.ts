@@ -28,7 +28,7 @@ import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
 import type { EngineHooks } from './engine-hooks.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
-import { isValidPriority, maxPriority, samePriority } from './priority.ts';
+import { isValidPriority, MAX_PRIORITY_STEP, maxPriority, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { flushParticipants } from './view-membership.ts';
 
@@ -554,6 +554,8 @@ export class GroupEngine implements OrderingEngine {
       this.finishInstall(view, out, now);
       return out.build();
     }
+    const abandoned = this.flush;
+    if (abandoned !== null && abandoned.sent) this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
     this.flush = { target: view, participants, reports: new Map(), hookDropped: new Set(), sent: false };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
@@ -568,6 +570,24 @@ export class GroupEngine implements OrderingEngine {
     this.future = later;
     this.maybeSendFlush(out);
     return out.build();
+  }
+
+  /**
+   * A flush we sent our FLUSH for and never saw complete may have completed at
+   * members that then crashed: they delivered its 'above' messages at
+   * (B + i, lowest participant), pairs our next resolution could hand out again
+   * to other messages (seed 6137). Raise A above anything that resolution can
+   * have used: its B and message count from the reports we hold, plus
+   * MAX_PRIORITY_STEP for what the reports we never got can add (an honest
+   * member is at most that far ahead). Only total order has priorities.
+   */
+  private abandonedCeiling(fl: FlushState): number {
+    if (this.mode !== 'total' || !this.adopted) return 0;
+    const seen = fl.participants.flatMap((p) => {
+      const frame = fl.reports.get(p);
+      return frame === undefined ? [] : [{ from: p, frame }];
+    });
+    return resolveFlush(this.mode, seen, this.hooks.comparePriority).agreed + MAX_PRIORITY_STEP;
   }
 
   /** Send our FLUSH once no draft of an older view is still being signed (it must be in the flush). */
