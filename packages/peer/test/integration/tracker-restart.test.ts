@@ -1,11 +1,11 @@
 // The tracker process is SIGKILLed mid-chat and started again on the same
 // port. Messages never pass through the tracker, so the mesh keeps
 // delivering while it is down; afterwards every peer re-authenticates and
-// the tracker's membership of the group is rebuilt. The directory and views
-// live in Redis (a memory-store tracker forgets every group on restart, so
-// there would be no membership to rebuild: DESIGN §3).
+// the tracker's membership of the group is rebuilt. Run against both stores:
+// in memory (the restarted tracker forgot the group; members restore it) and
+// Redis (the directory and views survive; the dead node's sessions are reaped).
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupId, MemberInfo } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -18,10 +18,10 @@ let redis: RedisProcess | null = null;
 let tracker: TrackerProcess | null = null;
 let peers: ChildPeer[] = [];
 
-beforeEach(async () => {
-  redis = await RedisProcess.start();
+async function startServices(store: 'memory' | 'redis'): Promise<TrackerProcess> {
+  if (store === 'redis') redis = await RedisProcess.start();
   tracker = new TrackerProcess(await freePort(), {
-    REDIS_URL: redis.url,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
     HEARTBEAT_INTERVAL_MS: String(INTEGRATION_TRACKER_TIMERS.heartbeatIntervalMs),
     HEARTBEAT_TIMEOUT_MS: String(INTEGRATION_TRACKER_TIMERS.heartbeatTimeoutMs),
     LINK_GRACE_MS: String(INTEGRATION_TRACKER_TIMERS.linkGraceMs),
@@ -30,12 +30,16 @@ beforeEach(async () => {
     NODE_TTL_MS: '1000',
   });
   await tracker.start();
-});
+  return tracker;
+}
+
 afterEach(async () => {
   await stopAll(peers);
   peers = [];
   await tracker?.kill();
+  tracker = null;
   await redis?.stop();
+  redis = null;
 });
 
 const hasAll = (log: readonly { body: string }[], bodies: readonly string[]): boolean => {
@@ -45,9 +49,9 @@ const hasAll = (log: readonly { body: string }[], bodies: readonly string[]): bo
 const sent = (ps: readonly ChildPeer[], round: string, n: number): string[] =>
   ps.flatMap((p) => Array.from({ length: n }, (_, k) => `${p.name}-${round}:${k + 1}`));
 
-describe('tracker restart mid-chat', () => {
+describe.each(['memory', 'redis'] as const)('tracker restart mid-chat (%s store)', (store) => {
   it('keeps delivering over the mesh while the tracker is down, and rebuilds membership after', async () => {
-    const t = tracker as TrackerProcess;
+    const t = await startServices(store);
     peers = await startPeers(t.url, ['ana', 'ben', 'cy']);
     const g: GroupId = await groupOf(peers, 'survives-restart', 'total');
     const burst = (round: string, n: number): Promise<unknown> => Promise.all(peers.map((p) => p.burst(g, n, `${p.name}-${round}:`)));
@@ -57,7 +61,7 @@ describe('tracker restart mid-chat', () => {
         await waitFor(what, async () => {
           logs = await Promise.all(peers.map((p) => logOf(p, g)));
           return logs.every((l) => hasAll(l, bodies));
-        }, 40_000);
+        }, 30_000);
       } catch (e) {
         // Name what is missing where: a bare timeout says nothing about the cause.
         const missing = logs.map((l, i) => `${peers[i]?.name} (${l.length} stored) lacks ${bodies.filter((b) => !l.some((m) => m.body === b)).slice(0, 8).join(' ')}`);
