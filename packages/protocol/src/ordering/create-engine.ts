@@ -7,14 +7,41 @@ import type { EngineHooks } from './engine-hooks.ts';
 import { withDefaultHooks } from './engine-hooks.ts';
 import { GroupEngine } from './group-engine.ts';
 
+/**
+ * What this peer's store remembers of the group from an earlier engine of the
+ * same peer id (a leave and join again, a false removal, a tracker restart, a
+ * reload that kept the peer id). Without it a new engine would start its own
+ * seq at 1 and its A and Lamport clock at 0, and its new message ids and
+ * order keys would collide with ones already delivered.
+ */
+export interface EngineResume {
+  /** Highest seq this peer ever committed in the group (its next draft is ownSeq + 1). */
+  readonly ownSeq: number;
+  /** Highest Lamport time this peer drafted or saw in the group. */
+  readonly lamport: number;
+  /** Total order: the largest agreed priority number in its stored log (`p` of the last order key); 0 for FIFO. */
+  readonly agreed: number;
+}
+
 export interface EngineOptions {
   readonly mode: Ordering;
   readonly self: PeerId;
   readonly groupId: GroupId;
   readonly hooks?: Partial<EngineHooks>;
+  /** Pass when the runtime re-creates the engine of a group it has history of; omit for a group new to this peer. */
+  readonly resume?: EngineResume;
 }
 
-/** Returns the concrete engine so callers may use `debugState()`; it is an OrderingEngine. */
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Returns the concrete engine so callers may use `debugState()`; it is an OrderingEngine.
+ * Throws a RangeError for a `resume` that is not three non-negative safe integers: that is
+ * a bug in the caller's store code, not something a peer can send.
+ */
 export function createEngine(opts: EngineOptions): GroupEngine {
-  return new GroupEngine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks));
+  const r = opts.resume;
+  if (r !== undefined && !(isCount(r.ownSeq) && isCount(r.lamport) && isCount(r.agreed)))
+    throw new RangeError('createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.');
+  return new GroupEngine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);
 }

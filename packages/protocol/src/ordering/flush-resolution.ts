@@ -71,11 +71,15 @@ export const resolveFlush = (
   const senders = new Set<PeerId>();
   for (const f of union.values()) senders.add(f.sender);
   for (const r of stateful) for (const s of Object.keys(r.frame.delivered)) senders.add(s as PeerId);
+  // Nobody has state (the group starts afresh): a resumed peer's joining report names where its own
+  // seq goes on. Only its own entry counts; a lie about itself only stalls its own messages.
+  const ownFloor = (s: PeerId): number => reports.find((r) => r.from === s)?.frame.delivered[s] ?? 0;
+  if (!anyState) for (const r of reports) if ((r.frame.delivered[r.from] ?? 0) > 0) senders.add(r.from);
   const ends = new Map<PeerId, number>();
   const messages: { frame: DataFrame; id: MessageId }[] = [];
   const dropped: DataFrame[] = [];
   for (const s of [...senders].sort(comparePeerIds)) {
-    const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : 0;
+    const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : ownFloor(s);
     let end = base;
     while (union.has(messageId(s, end + 1))) end += 1;
     ends.set(s, end);
@@ -89,7 +93,8 @@ export const resolveFlush = (
   dropped.sort((a, b) => comparePeerIds(a.sender, b.sender) || a.seq - b.seq);
 
   let agreed = 0;
-  for (const r of stateful) agreed = Math.max(agreed, r.frame.agreed);
+  // Afresh, resumed peers' A (from their stores) keeps new order keys above the ones they hold.
+  for (const r of anyState ? stateful : reports) agreed = Math.max(agreed, r.frame.agreed);
 
   if (mode === 'fifo') {
     const out = messages.map((m) => ({ ...m, agreed: null, rule: 'fifo' as const }));

@@ -25,6 +25,7 @@ import type {
   SignedFields,
 } from '../wire/frames.ts';
 import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
+import type { EngineResume } from './create-engine.ts';
 import type { EngineHooks } from './engine-hooks.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
@@ -112,6 +113,8 @@ export interface EngineDebugState {
   readonly holdBackSize: number;
 }
 
+const staleSeqReason =
+  'its seq was drafted before this member learned that an earlier session of its peer id already used it; send the body again';
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 const isSeq = (n: unknown): n is number => isCount(n) && n >= 1;
 const p2s = (x: Priority): string => `${x.p}:${x.by}`;
@@ -149,6 +152,13 @@ export class GroupEngine implements OrderingEngine {
   private lastAnnounced: string | null = null;
   /** Peers whose link came back: their next hwm tells us what to resend (a periodic one does not). */
   private readonly repairing = new Set<PeerId>();
+  /**
+   * Own seqs at or below this belong to an earlier engine of this peer id (from `resume`, or
+   * the sponsor's nextSeq for us): the group or our store already has messages with those ids.
+   */
+  private seqFloor = 0;
+  /** Seqs of our outbox frames that travelled inside one of our joining FLUSHes (the group may have delivered them). */
+  private readonly flushedOwn = new Set<number>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
   private clock = 0;
 
@@ -157,7 +167,16 @@ export class GroupEngine implements OrderingEngine {
     readonly self: PeerId,
     readonly groupId: GroupId,
     private readonly hooks: EngineHooks,
-  ) {}
+    resume: EngineResume | null = null,
+  ) {
+    if (resume !== null) {
+      this.seqFloor = resume.ownSeq;
+      this.lastDrafted = resume.ownSeq;
+      this.lastCommitted = resume.ownSeq;
+      this.lamport = resume.lamport;
+      this.agreedMax = resume.agreed;
+    }
+  }
 
   get view(): View | null {
     return this.installed;
@@ -192,6 +211,12 @@ export class GroupEngine implements OrderingEngine {
     const out = new OutputBuilder();
     this.clock = Math.max(this.clock, now);
     this.inFlight.shift();
+    if (frame.seq <= this.seqFloor) {
+      // Drafted before the sponsor told us our earlier session's last seq: its id is taken.
+      out.events.push({ type: 'message-dropped', id: messageId(this.self, frame.seq), reason: staleSeqReason });
+      this.maybeSendFlush(out);
+      return out.build();
+    }
     this.lastCommitted = frame.seq;
     const installed = this.installed as View;
     if (this.adopted && frame.viewId === installed.viewId && this.flush?.sent !== true) this.multicastOwn(frame, now, out);
@@ -549,6 +574,7 @@ export class GroupEngine implements OrderingEngine {
       // this view's flush and gets its state from the sponsor. (A member with state that the tracker
       // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
       if (this.installed === null) this.adopted = view.members.length === 1;
+      if (this.adopted) this.claimOwnFloor();
       this.flush = null;
       this.lastFlush = null;
       this.finishInstall(view, out, now);
@@ -604,7 +630,13 @@ export class GroupEngine implements OrderingEngine {
   private buildFlush(fl: FlushState): FlushFrame {
     const carried = this.outbox.filter((f) => f.viewId < fl.target.viewId);
     const base = { t: 'flush' as const, groupId: this.groupId, viewId: fl.target.viewId };
-    if (!this.adopted) return { ...base, unstable: carried, pending: [], agreed: 0, delivered: {}, joining: true };
+    if (!this.adopted) {
+      for (const f of carried) this.flushedOwn.add(f.seq);
+      // A resumed peer tells a group that starts afresh where its seq and A go on (resolveFlush reads
+      // only its own entry): nobody else can know, and the others' FIFO gates must not wait for seq 1.
+      const floor = this.seqFloor > 0 ? { [this.self]: this.seqFloor } : {};
+      return { ...base, unstable: carried, pending: [], agreed: this.agreedMax, delivered: floor, joining: true };
+    }
     const alive = new Set(fl.target.members.map((m) => m.peerId));
     const unstable: DataFrame[] = [...carried];
     const pending: PendingReport[] = [];
@@ -670,7 +702,10 @@ export class GroupEngine implements OrderingEngine {
       fl.participants.map((p) => ({ from: p, frame: fl.reports.get(p) as FlushFrame })),
       this.hooks.comparePriority,
     );
-    if (!this.adopted && !outcome.anyState) this.adopted = true; // nobody had state: the group starts afresh
+    if (!this.adopted && !outcome.anyState) {
+      this.adopted = true; // nobody had state: the group starts afresh
+      this.claimOwnFloor();
+    }
     if (this.adopted) {
       for (const m of outcome.messages) {
         if (m.frame.seq <= (this.senders.get(m.frame.sender)?.delivered ?? 0)) continue;
@@ -778,7 +813,16 @@ export class GroupEngine implements OrderingEngine {
     }
     for (const u of handed) this.kept.set(messageId(u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
+    // Our own seq goes on after what the group has of this peer id (an earlier session: re-join, false removal).
+    this.seqFloor = Math.max(this.seqFloor, ownDelivered);
+    this.lastDrafted = Math.max(this.lastDrafted, this.seqFloor);
+    this.lastCommitted = Math.max(this.lastCommitted, this.seqFloor);
+    for (const f of this.outbox)
+      // At or below the group's count: delivered in a joining flush if it travelled in one, else its id was taken.
+      if (f.seq <= ownDelivered && !this.flushedOwn.has(f.seq))
+        out.events.push({ type: 'message-dropped', id: messageId(this.self, f.seq), reason: staleSeqReason });
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
+    this.flushedOwn.clear();
     this.adopted = true;
     // Mid-flush (a newer view arrived first), the flush's completion sends and replays what waited.
     if (this.flush === null) this.afterReady(out, this.clock);
@@ -786,6 +830,14 @@ export class GroupEngine implements OrderingEngine {
   }
 
   // ---- helpers ----
+
+  /** Starting with state of our own: our earlier session's seqs count as delivered, so joiners we sponsor expect what follows. */
+  private claimOwnFloor(): void {
+    if (this.seqFloor === 0) return;
+    const st = this.sender(this.self);
+    st.delivered = Math.max(st.delivered, this.seqFloor);
+    st.next = Math.max(st.next, st.delivered + 1);
+  }
 
   private sender(s: PeerId): SenderState {
     let st = this.senders.get(s);

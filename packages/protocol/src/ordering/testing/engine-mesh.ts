@@ -10,6 +10,7 @@ import type { MemberInfo, View } from '../../tracker/events.ts';
 import type { DataFrame, EngineFrame } from '../../wire/frames.ts';
 import type { Delivery, EngineEvent, EngineResult, Rejection } from '../engine.ts';
 import { createEngine } from '../create-engine.ts';
+import type { EngineResume } from '../create-engine.ts';
 import type { EngineHooks } from '../engine-hooks.ts';
 import type { GroupEngine } from '../group-engine.ts';
 
@@ -48,8 +49,9 @@ export class EngineMesh {
     for (const id of ids) this.add(id, hooks);
   }
 
-  add(id: string, hooks: Partial<EngineHooks> = {}): GroupEngine {
-    const e = createEngine({ mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks });
+  /** A new engine for `id` (replacing any earlier one: a re-join with the same peer id); `resume` as the runtime would pass it. */
+  add(id: string, hooks: Partial<EngineHooks> = {}, resume?: EngineResume): GroupEngine {
+    const e = createEngine({ mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks, ...(resume === undefined ? {} : { resume }) });
     this.engines.set(id, e);
     this.logs.set(id, []);
     this.events.set(id, []);

@@ -1,0 +1,112 @@
+// A browser tab keeps its peer id for its whole life. When it joins a group
+// again (after leaving, after a false removal, after a tracker restart) its
+// runtime builds a new engine, and that engine must not reuse the message ids
+// (`sender:seq`) or order keys of the tab's earlier session.
+
+import { describe, expect, it } from 'vitest';
+import { totalOrderKey } from '../src/ordering/order-key.ts';
+import { EngineMesh, makeView, peer } from '../src/ordering/testing/engine-mesh.ts';
+
+/** c sends twice in a trio, is removed, and comes back with a new engine under the same peer id. */
+const trioWhereCRejoins = (mode: 'total' | 'fifo'): EngineMesh => {
+  const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+  m.send('c', 'c1');
+  m.send('c', 'c2');
+  m.run();
+  m.crash('c');
+  m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
+  m.run();
+  m.add('c');
+  m.installView(makeView(3, ['a', 'b', 'c'], [['c', 'joined']]));
+  m.run();
+  return m;
+};
+
+describe('re-joining with the same peer id', () => {
+  for (const mode of ['total', 'fifo'] as const) {
+    it(`${mode}: the sponsor's state makes the new engine go on after the seqs the group has of it`, () => {
+      const m = trioWhereCRejoins(mode);
+      m.apply('c', m.engine('c').adoptJoinerState(m.engine('a').joinerState()));
+      m.run();
+      const frame = m.send('c', 'c3 after re-join');
+      m.run();
+      expect(frame.seq).toBe(3);
+      for (const id of ['a', 'b']) expect(m.bodies(id), id).toEqual(['c1', 'c2', 'c3 after re-join']);
+      expect(m.bodies('c')).toEqual(['c3 after re-join']);
+      expect(m.rejections).toEqual([]);
+      for (const id of ['a', 'b', 'c']) expect(m.engine(id).debugState().holdBackSize, id).toBe(0);
+    });
+  }
+
+  it('a message drafted before the state arrived under an id the earlier session used is reported dropped, not sent', () => {
+    const m = trioWhereCRejoins('total');
+    const early = m.send('c', 'typed while joining'); // the new engine does not know of c1, c2 yet
+    expect(early.seq).toBe(1);
+    m.apply('c', m.engine('c').adoptJoinerState(m.engine('a').joinerState()));
+    m.run();
+    expect(m.events.get('c')).toContainEqual(expect.objectContaining({ type: 'message-dropped', id: 'c:1' }));
+    expect(m.bodies('a')).toEqual(['c1', 'c2']); // c1 was not replaced by the new text
+    const again = m.send('c', 'typed while joining');
+    m.run();
+    expect(again.seq).toBe(3);
+    expect(m.bodies('b')).toEqual(['c1', 'c2', 'typed while joining']);
+    expect(m.rejections).toEqual([]);
+  });
+});
+
+describe('resume: what the store remembers of an earlier session', () => {
+  it('total: a peer that starts the group afresh on its own goes on above its stored seq, Lamport time and priority', () => {
+    const m = new EngineMesh('total', []);
+    m.add('a', {}, { ownSeq: 4, lamport: 9, agreed: 12 });
+    m.installView(makeView(7, ['a'], [['a', 'joined']]));
+    const first = m.send('a', 'back again');
+    expect([first.seq, first.lamport]).toEqual([5, 10]);
+    expect(m.orders('a')).toEqual([totalOrderKey({ p: 13, by: peer('a') })]);
+
+    // A joiner it sponsors expects seq 6 next from it, not seq 1.
+    m.add('b');
+    m.installView(makeView(8, ['a', 'b'], [['b', 'joined']]));
+    m.run();
+    m.apply('b', m.engine('b').adoptJoinerState(m.engine('a').joinerState()));
+    m.send('a', 'hello b');
+    m.send('b', 'hello a');
+    m.run();
+    expect(m.bodies('b')).toEqual(m.bodies('a').slice(1));
+    expect(m.bodies('b')).toHaveLength(2);
+    expect(m.rejections).toEqual([]);
+    expect(m.engine('b').debugState().holdBackSize).toBe(0);
+  });
+
+  for (const mode of ['total', 'fifo'] as const) {
+    it(`${mode}: when a group starts afresh with several members, the others do not wait for the resumed peer's seq 1`, () => {
+      // c founds the group, a and b join, c crashes before it hands them any state: nobody has state.
+      const m = new EngineMesh(mode, ['c', 'b']);
+      m.add('a', {}, { ownSeq: 7, lamport: 3, agreed: 20 });
+      m.installView(makeView(1, ['c']));
+      m.installView(makeView(2, ['a', 'b', 'c'], [['a', 'joined'], ['b', 'joined']]));
+      m.run();
+      m.crash('c');
+      m.installView(makeView(3, ['a', 'b'], [['c', 'failed']]));
+      m.run();
+      for (const id of ['a', 'b']) expect(m.engine(id).debugState().adopted, id).toBe(true);
+      const f = m.send('a', 'from a');
+      m.send('b', 'from b');
+      m.run();
+      expect(f.seq).toBe(8);
+      expect(new Set(m.bodies('a'))).toEqual(new Set(['from a', 'from b']));
+      if (mode === 'total') {
+        expect(m.bodies('b')).toEqual(m.bodies('a'));
+        // Above the priorities a's store holds.
+        for (const o of m.orders('a')) expect(Number(o.split(':')[0])).toBeGreaterThan(20);
+      } else expect(new Set(m.bodies('b'))).toEqual(new Set(['from a', 'from b']));
+      expect(m.rejections).toEqual([]);
+      for (const id of ['a', 'b']) expect(m.engine(id).debugState().holdBackSize, id).toBe(0);
+    });
+  }
+
+  it('refuses a resume that is not three non-negative integers, with a sentence', () => {
+    const m = new EngineMesh('fifo', []);
+    expect(() => m.add('a', {}, { ownSeq: -1, lamport: 0, agreed: 0 })).toThrow(/resume\.ownSeq/);
+    expect(() => m.add('a', {}, { ownSeq: 1, lamport: 0.5, agreed: 0 })).toThrow(RangeError);
+  });
+});
