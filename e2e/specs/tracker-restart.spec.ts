@@ -1,48 +1,69 @@
 // The tracker dies and comes back mid-chat: the mesh keeps carrying messages
-// while it is gone, and the directory returns once it is back. This test owns
-// its tracker (its own port), so it can kill it. The directory lives in Redis:
-// an in-memory tracker forgets its groups when it stops, by design.
+// while it is gone, and the directory returns once it is back. Each test owns
+// its tracker (its own port), so it can kill it. Both stores: in memory (the
+// members re-register the group the new process forgot) and Redis (the
+// directory outlives the process).
 
-import { expect, test } from '../support/fixtures.ts';
+import { expect, test, type User } from '../support/fixtures.ts';
 import { freePort } from '../support/environment.ts';
 import { RedisProcess, TrackerProcess } from '../support/tracker-process.ts';
 
-const redis = new RedisProcess(await freePort());
-const tracker = new TrackerProcess(await freePort(), { REDIS_URL: redis.url });
-test.use({ baseURL: tracker.url });
-test.beforeAll(async () => {
-  await redis.start();
-  await tracker.start();
-});
-test.afterAll(async () => {
-  await tracker.kill();
-  await redis.stop();
-});
-
-test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
-  const group = uniqueName('restart');
-  const alice = user.tab;
-  await alice.createGroup(group, 'Total');
-  const bob = (await makeUser('Bob')).tab;
-  await bob.join(group);
-  await alice.send('before the restart');
-  await expect(bob.messages(group)).toHaveCount(1);
+async function chatThroughRestart(tracker: TrackerProcess, group: string, alice: User, makeBob: () => Promise<User>): Promise<void> {
+  const a = alice.tab;
+  await a.createGroup(group, 'Total');
+  const b = (await makeBob()).tab;
+  await b.join(group);
+  await a.send('before the restart');
+  await expect(b.messages(group)).toHaveCount(1);
 
   await tracker.kill();
-  for (const tab of [alice, bob]) await expect(tab.page.getByRole('status').filter({ hasText: /^Online$/ })).toHaveCount(0);
-  await bob.send('while the tracker is down');
-  await alice.send('alice also while down');
-  for (const tab of [alice, bob]) await expect(tab.messages(group)).toHaveCount(3);
+  for (const tab of [a, b]) await expect(tab.page.getByRole('status').filter({ hasText: /^Online$/ })).toHaveCount(0);
+  await b.send('while the tracker is down');
+  await a.send('alice also while down');
+  for (const tab of [a, b]) await expect(tab.messages(group)).toHaveCount(3);
 
   await tracker.start();
-  for (const tab of [alice, bob]) {
+  for (const tab of [a, b]) {
     await tab.waitOnline();
     await expect(tab.listed(group)).toBeVisible();
+    await expect(tab.listed(group)).toContainText('2 online');
   }
-  await alice.send('after the restart');
-  await bob.send('bob after the restart');
-  for (const tab of [alice, bob]) await expect(tab.messages(group)).toHaveCount(5);
-  expect(await alice.bodies(group)).toEqual(await bob.bodies(group));
-  expect(new Set(await alice.bodies(group)).size).toBe(5);
-  await expect(alice.member(group, 'Bob')).toContainText('online');
+  await a.send('after the restart');
+  await b.send('bob after the restart');
+  for (const tab of [a, b]) await expect(tab.messages(group)).toHaveCount(5);
+  expect(await a.bodies(group)).toEqual(await b.bodies(group));
+  expect(new Set(await a.bodies(group)).size).toBe(5);
+  await expect(a.member(group, 'Bob')).toContainText('online');
+  for (const tab of [a, b]) await expect(tab.log(group).getByText('pending')).toHaveCount(0);
+}
+
+const [memoryPort, redisPort, redisTrackerPort] = [await freePort(), await freePort(), await freePort()];
+
+test.describe('with the in-memory tracker', () => {
+  const tracker = new TrackerProcess(memoryPort);
+  test.use({ baseURL: tracker.url });
+  test.beforeAll(async () => tracker.start());
+  test.afterAll(async () => tracker.kill());
+
+  test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
+    await chatThroughRestart(tracker, uniqueName('restart-mem'), user, () => makeUser('Bob'));
+  });
+});
+
+test.describe('with the Redis tracker', () => {
+  const redis = new RedisProcess(redisPort);
+  const tracker = new TrackerProcess(redisTrackerPort, { REDIS_URL: redis.url });
+  test.use({ baseURL: tracker.url });
+  test.beforeAll(async () => {
+    await redis.start();
+    await tracker.start();
+  });
+  test.afterAll(async () => {
+    await tracker.kill();
+    await redis.stop();
+  });
+
+  test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
+    await chatThroughRestart(tracker, uniqueName('restart-redis'), user, () => makeUser('Bob'));
+  });
 });

@@ -26,16 +26,7 @@ const METRICS_POLL_MS = 1_000;
  */
 const CONNECT_RETRY_FIRST_MS = 1_000;
 const CONNECT_RETRY_MAX_MS = 15_000;
-/**
- * A live tab the tracker dropped (it looked dead during a tracker restart or a
- * stall) joins again by itself, like a chat app reconnecting. It waits long
- * enough for the runtime's own re-sync after a reconnect to finish (it may
- * re-join by itself; two joins of one group at once would fight over the
- * links), and gives up after a few tries in a row so a group that is really
- * gone does not loop.
- */
-const AUTO_REJOIN_DELAY_MS = 2_000;
-const AUTO_REJOIN_MAX_TRIES = 3;
+
 
 export type BannerKind = 'storage' | 'connection' | 'error' | 'info';
 export interface Banner {
@@ -194,37 +185,9 @@ export class AppState {
     const group = this.#group(joined.groupId);
     if (!group) return;
     group.apply(joined);
-    if (joined.status === 'removed') void this.#autoRejoin(group);
-  }
-
-  async #autoRejoin(group: GroupState): Promise<void> {
-    const peer = this.#peer;
-    if (!peer || group.rejoining) return;
-    if (group.autoRejoins >= AUTO_REJOIN_MAX_TRIES) {
-      group.problem = `You are no longer a member of ${group.name}: the tracker removed this tab. Leave and join again to continue.`;
-      return;
-    }
-    group.rejoining = true;
-    group.autoRejoins += 1;
-    group.addNote(`The tracker dropped this tab from ${group.name}; joining again…`, 'info', this.#clock());
-    try {
-      await new Promise((r) => setTimeout(r, AUTO_REJOIN_DELAY_MS));
-      if (this.#peer !== peer || !this.#group(group.groupId)) return; // quit or left meanwhile
-      const again = peer.groups().find((g) => g.groupId === group.groupId);
-      if (again && (again.status === 'member' || again.status === 'joining')) {
-        // The runtime is back in the group by itself: just follow it.
-        group.autoRejoins = 0;
-        await this.#adopt(await peer.join(group.groupId));
-        return;
-      }
-      const password = this.#deps.memory.groups.find((g) => g.groupId === group.groupId)?.password;
-      const joined = await peer.join(group.groupId, password);
-      group.autoRejoins = 0;
-      await this.#adopt(joined);
-    } catch (e) {
-      group.problem = `You are no longer a member of ${group.name} and joining again failed (${describe(e)}). Leave and join again to continue.`;
-    } finally {
-      group.rejoining = false;
+    // The runtime re-joins by itself after a false removal (status 'joining'); 'removed' means it gave up.
+    if (joined.status === 'removed') {
+      group.problem = `You are no longer a member of ${joined.name}: the tracker removed this tab and joining again failed. Leave and join again to continue.`;
     }
   }
 

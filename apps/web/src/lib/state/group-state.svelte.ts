@@ -30,10 +30,6 @@ export class GroupState {
   metrics = $state.raw<GroupMetrics | null>(null);
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
   problem = $state<string | null>(null);
-  /** A join after the tracker dropped this tab is under way (not reactive: no view shows it). */
-  rejoining = false;
-  /** Automatic re-joins in a row without a successful one. */
-  autoRejoins = 0;
   /** Messages of this tab's session start counting as unread from here (history is not "new"). */
   readonly joinedAt: number;
   readonly #messages = new SvelteMap<MessageId, ChatMessage>();
