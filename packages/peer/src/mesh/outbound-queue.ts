@@ -13,6 +13,13 @@ export const LOW_WATER_BYTES = 256 * 1024;
  * not fire `bufferedamountlow`, and a missed event must never stall a link.
  */
 export const DRAIN_POLL_MS = 15;
+/**
+ * Write for at most this long per event-loop turn, then yield: `send` on
+ * @roamhq/wrtc costs ~0.2 ms a message (a cross-thread hop), so writing a
+ * 10 000-frame burst in one go would freeze the process for seconds. Half a
+ * 60 Hz frame keeps a UI responsive while the burst drains.
+ */
+export const WRITE_SLICE_MS = 8;
 /** Compact the array once this many sent slots sit at its head (amortized O(1) dequeue). */
 const COMPACT_AFTER = 1024;
 
@@ -31,6 +38,10 @@ export class OutboundQueue {
   #items: string[] = [];
   #head = 0;
   #poll: ReturnType<typeof setInterval> | null = null;
+  /** A write slice is scheduled for the next turn (the last one ran out of time). */
+  #continuation: ReturnType<typeof setTimeout> | null = null;
+  /** When this turn's slice began; every push of one synchronous burst shares it. */
+  #sliceStart: number | null = null;
   readonly #unsubscribe: () => void;
   #closed = false;
 
@@ -51,11 +62,23 @@ export class OutboundQueue {
     this.pump();
   }
 
-  /** Write while the channel is under the high-water mark; otherwise wait for it to drain. */
+  /**
+   * Write while the channel is under the high-water mark and this turn's
+   * slice lasts; otherwise wait for the channel to drain or the next turn.
+   */
   pump(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#continuation) return;
+    const started = this.#slice();
     try {
       while (this.#head < this.#items.length && this.#sink.bufferedAmount() < HIGH_WATER_BYTES) {
+        if (performance.now() - started > WRITE_SLICE_MS) {
+          this.#continuation = setTimeout(() => {
+            this.#continuation = null;
+            this.#sliceStart = null;
+            this.pump();
+          }, 0);
+          break;
+        }
         const text = this.#items[this.#head] as string;
         this.#sink.send(text);
         this.#head += 1;
@@ -71,7 +94,8 @@ export class OutboundQueue {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    if (this.length > 0) this.#startPolling();
+    // Blocked on the channel's buffer (not on the slice): watch for it to drain.
+    if (this.length > 0 && !this.#continuation) this.#startPolling();
     else this.#stopPolling();
   }
 
@@ -81,7 +105,20 @@ export class OutboundQueue {
     this.#items = [];
     this.#head = 0;
     this.#stopPolling();
+    if (this.#continuation) clearTimeout(this.#continuation);
+    this.#continuation = null;
     this.#unsubscribe();
+  }
+
+  /** The start of the current turn's write slice (a new one once the event loop has turned). */
+  #slice(): number {
+    if (this.#sliceStart === null) {
+      this.#sliceStart = performance.now();
+      setTimeout(() => {
+        this.#sliceStart = null;
+      }, 0);
+    }
+    return this.#sliceStart;
   }
 
   #startPolling(): void {
