@@ -29,7 +29,7 @@ import type { EngineResume } from './create-engine.ts';
 import type { EngineHooks } from './engine-hooks.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
-import { isValidPriority, MAX_PRIORITY_STEP, maxPriority, samePriority } from './priority.ts';
+import { ABANDONED_FLUSH_MARGIN, isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { flushParticipants } from './view-membership.ts';
 
@@ -236,6 +236,18 @@ export class GroupEngine implements OrderingEngine {
     this.deliverReady(out);
   }
 
+  /**
+   * A priority number no honest member can be at yet (see MAX_PRIORITY_STEP), or null when fine.
+   * Only a member with state has a reference point: a joiner before its state, or a group that
+   * starts afresh, accepts what it is told.
+   */
+  private priorityTooHigh(p: number, what: string): Rejection | null {
+    if (this.mode !== 'total' || !this.adopted) return null;
+    const ceiling = priorityCeiling(this.proposedMax, this.agreedMax);
+    if (p <= ceiling) return null;
+    return reject('remote', 'too-large', `${what} carries priority ${p}, beyond ${ceiling}: no member can be that far ahead of this one.`);
+  }
+
   /** ISIS: p = max(P, A) + 1, by us. */
   private nextProposal(): Priority {
     return { p: Math.max(this.proposedMax, this.agreedMax) + 1, by: this.self };
@@ -298,15 +310,25 @@ export class GroupEngine implements OrderingEngine {
     if (r !== null) return r;
     if (from === this.self) return reject('remote', 'replay', 'A peer sent this member its own message.');
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    const tooHigh = this.priorityTooHigh(f.proposal?.p ?? 0, 'DATA proposal');
+    if (tooHigh !== null) return tooHigh;
     const st = this.senders.get(from);
     const next = st?.next ?? 1;
     const delivered = st?.delivered ?? 0;
+    const id = messageId(from, f.seq);
     if (f.seq <= delivered) {
       // A resend racing the original (link repair) is a harmless duplicate; anything older is a replay.
-      if (this.kept.get(messageId(from, f.seq))?.frame.sig === f.sig) return new OutputBuilder().build();
-      return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered.`);
+      const had = this.kept.get(id)?.frame;
+      if (had !== undefined && sameSigned(had, f)) return new OutputBuilder().build();
+      return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered${had === undefined ? '' : ' with other content'}.`);
     }
-    if (f.seq < next || st?.held.has(f.seq) === true) return new OutputBuilder().build(); // a resend we already hold: idempotent
+    const holding = st?.held.get(f.seq) ?? (f.seq < next ? this.queue.get(id)?.frame : undefined);
+    if (holding !== undefined || f.seq < next) {
+      // A resend we already hold is idempotent; the same id with other signed content is equivocation:
+      // the first copy stays, the second is refused.
+      if (holding === undefined || sameSigned(holding, f)) return new OutputBuilder().build();
+      return reject('remote', 'replay', `${from} sent message ${f.seq} again with other content; the first copy is kept.`);
+    }
     if (f.seq - next > MAX_HOLD_BACK_AHEAD)
       return reject('remote', 'too-many', `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`);
 
@@ -361,6 +383,8 @@ export class GroupEngine implements OrderingEngine {
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use proposals.');
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     if (f.sender !== this.self) return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
+    const tooHigh = this.priorityTooHigh(f.priority.p, 'PROPOSE');
+    if (tooHigh !== null) return tooHigh;
     const id = messageId(f.sender, f.seq);
     const mine = this.own.get(id);
     if (mine === undefined) {
@@ -403,6 +427,8 @@ export class GroupEngine implements OrderingEngine {
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use finals.');
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     if (!this.members.has(f.priority.by)) return reject('remote', 'not-member', `Agreed priority names ${f.priority.by}, not a member.`);
+    const tooHigh = this.priorityTooHigh(f.priority.p, 'FINAL');
+    if (tooHigh !== null) return tooHigh;
     const id = messageId(f.sender, f.seq);
     const entry = this.queue.get(id);
     const st = this.senders.get(from);
@@ -604,8 +630,8 @@ export class GroupEngine implements OrderingEngine {
    * (B + i, lowest participant), pairs our next resolution could hand out again
    * to other messages (seed 6137). Raise A above anything that resolution can
    * have used: its B and message count from the reports we hold, plus
-   * MAX_PRIORITY_STEP for what the reports we never got can add (an honest
-   * member is at most that far ahead). Only total order has priorities.
+   * ABANDONED_FLUSH_MARGIN for what the reports we never got can add. Only
+   * total order has priorities.
    */
   private abandonedCeiling(fl: FlushState): number {
     if (this.mode !== 'total' || !this.adopted) return 0;
@@ -613,7 +639,7 @@ export class GroupEngine implements OrderingEngine {
       const frame = fl.reports.get(p);
       return frame === undefined ? [] : [{ from: p, frame }];
     });
-    return resolveFlush(this.mode, seen, this.hooks.comparePriority).agreed + MAX_PRIORITY_STEP;
+    return resolveFlush(this.mode, seen, this.hooks.comparePriority).agreed + ABANDONED_FLUSH_MARGIN;
   }
 
   /** Send our FLUSH once no draft of an older view is still being signed (it must be in the flush). */
@@ -668,6 +694,8 @@ export class GroupEngine implements OrderingEngine {
   private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
     const bad = validateFlush(f, this.groupId);
     if (bad !== null) return reject('remote', 'bad-type', bad);
+    const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH');
+    if (tooHigh !== null) return tooHigh;
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
       // The peer may still be flushing for the view we installed (our FLUSH did not reach it): answer
@@ -889,6 +917,18 @@ export class GroupEngine implements OrderingEngine {
     };
   }
 }
+
+/** Same sender, seq and signed fields: a resend, not a second message under the same id. */
+const sameSigned = (a: DataFrame, b: DataFrame): boolean =>
+  a.sig === b.sig && a.body === b.body && a.lamport === b.lamport && a.viewId === b.viewId && a.sentAt === b.sentAt;
+
+/** The largest priority number a FLUSH reports (its A unless joining, proposals, finals, DATA proposals). */
+const highestFlushPriority = (f: FlushFrame): number => {
+  let max = f.joining === true ? 0 : f.agreed;
+  for (const r of f.pending) max = Math.max(max, r.proposed?.p ?? 0, r.final?.p ?? 0);
+  for (const d of f.unstable) max = Math.max(max, d.proposal?.p ?? 0);
+  return max;
+};
 
 /** Shape checks on a FLUSH beyond what the wire parser guarantees; null when fine. */
 const validateFlush = (f: FlushFrame, groupId: GroupId): string | null => {

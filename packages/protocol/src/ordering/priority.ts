@@ -10,12 +10,27 @@ import type { Priority } from '../wire/frames.ts';
  * How far an honest member's priority can be ahead of ours: every member
  * proposes max(P, A) + 1 per message it admits, so another member's P or A
  * exceeds ours by at most the number of messages it admitted that we did not
- * (in flight, or held back: at most MAX_HOLD_BACK_AHEAD per sender). 2^20 is
- * generous for that and still leaves 2^33 such steps below 2^53. Used to
- * refuse absurd proposals, finals and flush reports, and as the margin a
- * member leaves above a flush it sent but never saw complete.
+ * (in flight or held back), plus the margins of flushes it abandoned
+ * (ABANDONED_FLUSH_MARGIN each). 2^20 is generous for that and still leaves
+ * 2^33 such steps below 2^53. A PROPOSE, FINAL, DATA proposal or FLUSH report
+ * with a priority beyond max(P, A) + this is refused: a hostile member must
+ * not push every later priority to the ceiling.
  */
 export const MAX_PRIORITY_STEP = 2 ** 20;
+
+/**
+ * The margin a member leaves above a flush it sent its FLUSH for but saw
+ * superseded: the reports it never got can be ahead of what it saw by the
+ * messages in flight at the view change, and their resolution can hand out one
+ * 'above' priority per message. 4 096 covers a burst of that size and is
+ * 1/256 of MAX_PRIORITY_STEP, so 256 flushes abandoned in a row still pass
+ * the bound at a member that completed them.
+ */
+export const ABANDONED_FLUSH_MARGIN = 2 ** 12;
+
+/** The largest priority number this member accepts from a peer: see MAX_PRIORITY_STEP. */
+export const priorityCeiling = (proposedMax: number, agreedMax: number): number =>
+  Math.max(proposedMax, agreedMax) + MAX_PRIORITY_STEP;
 
 /** Lexicographic on (p, by): the larger p wins, on equal p the larger peer id wins. */
 export const comparePriority = (a: Priority, b: Priority): number =>
