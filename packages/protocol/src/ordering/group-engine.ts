@@ -28,6 +28,7 @@ import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
 import type { EngineResume } from './create-engine.ts';
 import type { EngineHooks } from './engine-hooks.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
+import { HoldBackHeap } from './hold-back-heap.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
 import { ABANDONED_FLUSH_MARGIN, isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
@@ -56,6 +57,8 @@ interface QueueEntry {
   final: boolean;
   /** The proposal this member made (kept for flush reports and resends). */
   readonly proposed: Priority;
+  /** Admission counter: ties in the heap go in admission order. */
+  readonly admitted: number;
 }
 
 interface OwnMessage {
@@ -136,6 +139,9 @@ export class GroupEngine implements OrderingEngine {
   private outbox: DataFrame[] = [];
   private readonly senders = new Map<PeerId, SenderState>();
   private readonly queue = new Map<MessageId, QueueEntry>();
+  /** Index of `queue` by priority; every change of an entry's priority goes through `prioritize`. */
+  private readonly heap: HoldBackHeap;
+  private admissions = 0;
   private readonly own = new Map<MessageId, OwnMessage>();
   /** Agreed priorities read in other members' FLUSH frames: facts we pass on even if that flush never completes. */
   private readonly learnedFinals = new Map<MessageId, Priority>();
@@ -169,6 +175,7 @@ export class GroupEngine implements OrderingEngine {
     private readonly hooks: EngineHooks,
     resume: EngineResume | null = null,
   ) {
+    this.heap = new HoldBackHeap(hooks.comparePriority);
     if (resume !== null) {
       this.seqFloor = resume.ownSeq;
       this.lastDrafted = resume.ownSeq;
@@ -363,7 +370,9 @@ export class GroupEngine implements OrderingEngine {
     this.proposedMax = mine.p;
     const early = this.earlyFinals.get(id);
     this.earlyFinals.delete(id);
-    this.queue.set(id, { frame: f, priority: early ?? mine, final: early !== undefined, proposed: mine });
+    const entry: QueueEntry = { frame: f, priority: early ?? mine, final: early !== undefined, proposed: mine, admitted: this.admissions++ };
+    this.queue.set(id, entry);
+    this.heap.push(id, entry.priority, entry.admitted);
     if (early !== undefined) this.agreedMax = Math.max(this.agreedMax, early.p);
     if (f.sender === this.self) {
       this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
@@ -413,7 +422,7 @@ export class GroupEngine implements OrderingEngine {
     this.own.delete(id);
     const final: FinalFrame = { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: entry.frame.seq, priority: agreed };
     if (this.members.size > 1) out.frames.push({ to: 'all', frame: final });
-    entry.priority = agreed;
+    this.prioritize(id, entry, agreed);
     entry.final = true;
     this.agreedMax = Math.max(this.agreedMax, agreed.p);
   }
@@ -450,22 +459,29 @@ export class GroupEngine implements OrderingEngine {
       return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
     }
     const out = new OutputBuilder();
-    entry.priority = f.priority;
+    this.prioritize(id, entry, f.priority);
     entry.final = true;
     this.agreedMax = Math.max(this.agreedMax, f.priority.p);
     this.deliverReady(out);
     return out.build();
   }
 
+  private prioritize(id: MessageId, entry: QueueEntry, priority: Priority): void {
+    entry.priority = priority;
+    this.heap.push(id, priority, entry.admitted);
+  }
+
   /** ISIS delivery: from the head of the queue while the head is final. */
   private deliverReady(out: OutputBuilder): void {
     if (this.mode === 'fifo') return;
+    const current = (id: MessageId): Priority | undefined => this.queue.get(id)?.priority;
     for (;;) {
-      let head: [MessageId, QueueEntry] | null = null;
-      for (const e of this.queue) if (head === null || this.hooks.comparePriority(e[1].priority, head[1].priority) < 0) head = e;
-      if (head === null || !head[1].final) return;
-      this.queue.delete(head[0]);
-      this.deliver(head[1].frame, head[1].priority, out);
+      const top = this.heap.peek(current);
+      const head = top === null ? undefined : this.queue.get(top.id);
+      if (top === null || head === undefined || !head.final) return;
+      this.heap.pop();
+      this.queue.delete(top.id);
+      this.deliver(head.frame, head.priority, out);
     }
   }
 
@@ -759,6 +775,7 @@ export class GroupEngine implements OrderingEngine {
       }
     }
     this.queue.clear();
+    this.heap.clear();
     this.own.clear();
     this.earlyFinals.clear();
     this.learnedFinals.clear();
