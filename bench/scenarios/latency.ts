@@ -72,7 +72,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
     `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
     'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
-    'Raw mesh (groups of more than 2, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
+    'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
     'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
     'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
   ]);
@@ -110,7 +110,8 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     try {
       const browser = await ctx.browser();
       for (let i = 0; i < size; i++) pages.push(await browser.newPeer(`page-${i + 1}`));
-      const r = await measureGroup(ctx, pages, 'chromium', p, relayUrl, trackerUrl, chorusError);
+      // One run in the quick set: eight pages are the costliest row there.
+      const r = await measureGroup(ctx, pages, 'chromium', ctx.quick ? { ...p, runs: 1 } : p, relayUrl, trackerUrl, chorusError);
       b.rows.push(r.row);
       if (r.problems.length > 0) b.notes.push(`Chromium, ${size} peers: ${r.problems.join('; ')}`);
     } catch (e) {
@@ -193,7 +194,7 @@ const measureGroup = async (
         }
       });
     }
-    if (size > 2) {
+    if (size > 2 && !ctx.quick) {
       await measure('mesh', async () => {
         await openRawMesh(group);
         try {

@@ -25,7 +25,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   // Everyone joining at the same moment: tried once per size (it is the case that exposes join races).
   const atOnceNode = ctx.smoke ? [] : ctx.quick ? [8] : [4, 8, 16];
   const atOnceBrowser = ctx.smoke || ctx.quick ? [] : [8];
-  const atOnceTimeoutMs = ctx.quick ? 10_000 : 15_000;
+  const atOnceTimeoutMs = ctx.quick ? 8_000 : 15_000;
   const wanted = ctx.smoke ? 1 : ctx.quick ? 2 : 4;
   const b = new ScenarioBuilder('mesh-formation', '3. Mesh formation', ctx.mode, [
     { key: 'where', header: 'peers in', kind: 'text' },

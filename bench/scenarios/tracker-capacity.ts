@@ -98,7 +98,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
   }
   // Where the tracker's heap per connection goes, from V8 heap snapshots in an extra pass at the
   // smallest level (writing a snapshot grows RSS, so its memory figures are not used above).
-  try {
+  if (!ctx.quick) try {
     const clients = levels[0] ?? 1_000;
     const t = await idleMemory(clients, 'tracker', true);
     const base = await idleMemory(clients, 'baseline', true);
@@ -174,7 +174,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       const singleUrl = (await one.call<{ url: string }>('start', { overrides: {} })).url;
       const urlA = (await nodeA.call<{ url: string }>('start', { overrides: { redisUrl: redisServer.url } })).url;
       const urlB = (await nodeB.call<{ url: string }>('start', { overrides: { redisUrl: redisServer.url } })).url;
-      for (let run = 1; run <= (ctx.smoke ? 1 : ctx.quick ? 2 : 3); run++) {
+      for (let run = 1; run <= (ctx.quick ? 1 : 3); run++) {
         const measure = async (a: string, bUrl: string): Promise<{ p50: number; p99: number }> => {
           const swarm = spawnWorker('swarm-latency', 'tracker-swarm.ts');
           try {
