@@ -104,6 +104,29 @@ describe('resume: what the store remembers of an earlier session', () => {
     });
   }
 
+  it("total: a resumed peer that joins through a sponsor takes the group's A, not a higher one from its store", () => {
+    // The store's A comes from an older era of the group; proposals that far ahead would be refused.
+    const m = EngineMesh.started('total', ['a', 'b', 'c']);
+    m.send('a', 'a1');
+    m.send('a', 'a2');
+    m.run();
+    m.crash('a');
+    m.installView(makeView(2, ['b', 'c'], [['a', 'failed']]));
+    m.run();
+    m.add('a', {}, { ownSeq: 2, lamport: 5, agreed: 5_000_000 });
+    m.installView(makeView(3, ['a', 'b', 'c'], [['a', 'joined']]));
+    m.run();
+    m.apply('a', m.engine('a').adoptJoinerState(m.engine('b').joinerState()));
+    const f = m.send('a', 'from a');
+    m.send('c', 'from c');
+    m.run();
+    expect(f.seq).toBe(3);
+    for (const id of ['b', 'c']) expect(m.bodies(id), id).toEqual(['a1', 'a2', ...m.bodies('a')]);
+    expect(new Set(m.bodies('a'))).toEqual(new Set(['from a', 'from c']));
+    expect(m.rejections).toEqual([]);
+    for (const p of m.orders('a')) expect(Number(p.split(':')[0])).toBeLessThan(100);
+  });
+
   it('refuses a resume that is not three non-negative integers, with a sentence', () => {
     const m = new EngineMesh('fifo', []);
     expect(() => m.add('a', {}, { ownSeq: -1, lamport: 0, agreed: 0 })).toThrow(/resume\.ownSeq/);

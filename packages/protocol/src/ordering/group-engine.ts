@@ -163,6 +163,8 @@ export class GroupEngine implements OrderingEngine {
    * the sponsor's nextSeq for us): the group or our store already has messages with those ids.
    */
   private seqFloor = 0;
+  /** A from the store of an earlier session (`resume.agreed`). */
+  private resumeAgreed = 0;
   /** Seqs of our outbox frames that travelled inside one of our joining FLUSHes (the group may have delivered them). */
   private readonly flushedOwn = new Set<number>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
@@ -181,7 +183,9 @@ export class GroupEngine implements OrderingEngine {
       this.lastDrafted = resume.ownSeq;
       this.lastCommitted = resume.ownSeq;
       this.lamport = resume.lamport;
-      this.agreedMax = resume.agreed;
+      // Applied only if we gain state without a sponsor: a sponsor's A is the group's, and one from our
+      // store could be far above it (an older era of the group), so far that members would refuse our proposals.
+      this.resumeAgreed = resume.agreed;
     }
   }
 
@@ -677,7 +681,7 @@ export class GroupEngine implements OrderingEngine {
       // A resumed peer tells a group that starts afresh where its seq and A go on (resolveFlush reads
       // only its own entry): nobody else can know, and the others' FIFO gates must not wait for seq 1.
       const floor = this.seqFloor > 0 ? { [this.self]: this.seqFloor } : {};
-      return { ...base, unstable: carried, pending: [], agreed: this.agreedMax, delivered: floor, joining: true };
+      return { ...base, unstable: carried, pending: [], agreed: Math.max(this.agreedMax, this.resumeAgreed), delivered: floor, joining: true };
     }
     const alive = new Set(fl.target.members.map((m) => m.peerId));
     const unstable: DataFrame[] = [...carried];
@@ -876,8 +880,12 @@ export class GroupEngine implements OrderingEngine {
 
   // ---- helpers ----
 
-  /** Starting with state of our own: our earlier session's seqs count as delivered, so joiners we sponsor expect what follows. */
+  /**
+   * Starting with state of our own (no sponsor): our earlier session's seqs count as delivered, so
+   * joiners we sponsor expect what follows, and A goes on above the priorities our store holds.
+   */
   private claimOwnFloor(): void {
+    this.agreedMax = Math.max(this.agreedMax, this.resumeAgreed);
     if (this.seqFloor === 0) return;
     const st = this.sender(this.self);
     st.delivered = Math.max(st.delivered, this.seqFloor);
