@@ -54,6 +54,18 @@ export class MemoryTracker {
     this.#removeEverywhere(peer, 'failed');
   }
 
+  /**
+   * A restart of an in-memory tracker: every group and membership is
+   * forgotten and every session's socket drops; the links reconnect (as
+   * socket.io would) and find a tracker that knows nothing.
+   */
+  async restart(): Promise<void> {
+    this.#groups.clear();
+    const links = [...this.#links.values()];
+    for (const l of links) l.goOffline();
+    for (const l of links) await l.connect();
+  }
+
   directory(): readonly GroupSummary[] {
     return [...this.#groups.values()].map((g) => ({ ...g.summary, online: g.members.length }));
   }

@@ -6,8 +6,8 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity,
-  type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
+  createEngine, exportPublicKey, generateIdentity, ORDER_KEY_DIGITS,
+  type EngineResume, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
@@ -201,9 +201,10 @@ class Peer implements ChorusPeer {
   async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
     const { tracker, transport, self, privateKey } = this.#need();
     const groupId = reply.group.groupId;
+    const resume = await this.#resumePoint(groupId, reply.group.ordering);
     const session = new GroupSession({
       groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name,
-      engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId }),
+      engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId, ...(resume === null ? {} : { resume }) }),
       reportMetrics: (r) => this.#tracker?.reportMetrics(r),
       now: this.#now,
       ...(this.#opts.metricsReportMs === undefined ? {} : { metricsReportMs: this.#opts.metricsReportMs }),
@@ -252,6 +253,26 @@ class Peer implements ChorusPeer {
     entry.status = 'member';
     this.#emitGroup(entry);
     return this.#joined(entry);
+  }
+
+  /**
+   * Where this peer id stood in a group it has history of (a re-join in the
+   * same tab, a group restored after a tracker restart): its own seq, the
+   * last order key's number as Lamport time and, for total order, as the
+   * agreed priority. Without it a re-joined peer would reuse message ids, and
+   * a group that starts afresh would reuse priorities. Null for a new group.
+   */
+  async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
+    const [record, cursor] = await Promise.all([
+      this.#store.getGroup(groupId).catch(() => null),
+      this.#store.cursor(groupId).catch(() => null),
+    ]);
+    const next = record?.state?.nextSeq[this.peerId];
+    const ownSeq = typeof next === 'number' && Number.isSafeInteger(next) && next > 1 ? next - 1 : 0;
+    const lead = cursor === null ? 0 : Number(cursor.slice(0, ORDER_KEY_DIGITS));
+    const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
+    if (ownSeq === 0 && last === 0) return null;
+    return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0 };
   }
 
   /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */

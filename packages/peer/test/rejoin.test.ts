@@ -4,37 +4,8 @@
 // sponsor) and must continue its own sequence numbers, or every member
 // refuses its next messages as replays.
 import { afterEach, describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId, createEngine, isRejection } from '@chorus/protocol';
 import { logOf, waitFor } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
-
-/**
- * Whether the ordering engine continues a peer's own seq from the state it
- * adopts (JoinerState.nextSeq[self]). Without that, re-joining with the same
- * peerId cannot work, whatever the runtime does.
- */
-function engineContinuesOwnSeq(): boolean {
-  const self = asPeerId('me');
-  const groupId = asGroupId('g');
-  const e = createEngine({ mode: 'fifo', self, groupId });
-  const view = {
-    groupId, viewId: asViewId(2), changes: [{ peerId: self, change: 'joined' as const }],
-    members: [{ peerId: asPeerId('other'), name: 'o', publicKey: 'k' }, { peerId: self, name: 'me', publicKey: 'k' }],
-  };
-  e.installView(view, 0);
-  e.adoptJoinerState({ viewId: asViewId(2), agreed: 0, nextSeq: { me: 5, other: 1 } });
-  const d = e.draft('x', 0);
-  return !isRejection(d) && d.seq === 5;
-}
-
-const supported = engineContinuesOwnSeq();
-if (!supported) {
-  console.warn(
-    'rejoin.test.ts: SKIPPED — GroupEngine.adoptJoinerState does not continue the own seq from state.nextSeq[self] ' +
-      '(lastDrafted/lastCommitted stay 0), so a session that re-joins has its messages refused as replays. ' +
-      'Fix in packages/protocol/src/ordering/group-engine.ts; these tests then run.',
-  );
-}
 
 let world: MemoryWorld | null = null;
 afterEach(async () => {
@@ -42,7 +13,7 @@ afterEach(async () => {
   world = null;
 });
 
-describe.skipIf(!supported)('re-joining in the same session', () => {
+describe('re-joining in the same session', () => {
   it('leave, then join again: history of the gap arrives and own messages go through', async () => {
     const w = memoryWorld(11);
     world = w;
