@@ -23,7 +23,9 @@ const FLOOR_MESSAGE_BYTES = 16 * 1024;
 const SYNC_TIMEOUT_MS = 300_000;
 
 export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport> => {
-  const sizes = ctx.smoke ? [1_000] : ctx.quick ? [10_000] : [10_000, 100_000];
+  // BENCH_HISTORY_SIZES=100000 looks into one size without a full run.
+  const override = process.env['BENCH_HISTORY_SIZES']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0) ?? [];
+  const sizes = override.length > 0 ? override : ctx.smoke ? [1_000] : ctx.quick ? [10_000] : [10_000, 100_000];
   // 100 000 messages take tens of seconds per joiner on this machine: one run of each kind there.
   const runsFor = (n: number): number => (ctx.smoke || n >= 100_000 ? 1 : ctx.quick ? 2 : 3);
   const b = new ScenarioBuilder('history-sync', '4. History sync to a late joiner', ctx.mode, [

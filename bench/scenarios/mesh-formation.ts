@@ -23,7 +23,7 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   const nodeSizes = ctx.smoke ? [2] : ctx.quick ? [2, 8] : [2, 4, 8, 16];
   const browserSizes = ctx.smoke ? [2] : ctx.quick ? [2, 8] : [2, 4, 8];
   // Everyone joining at the same moment: tried once per size (it is the case that exposes join races).
-  const atOnceNode = ctx.smoke ? [] : ctx.quick ? [8] : [4, 8, 16];
+  const atOnceNode = ctx.smoke ? [] : [8];
   const atOnceBrowser = ctx.smoke || ctx.quick ? [] : [8];
   const atOnceTimeoutMs = ctx.quick ? 8_000 : 15_000;
   const wanted = ctx.smoke ? 1 : ctx.quick ? 2 : 4;

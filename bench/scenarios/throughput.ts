@@ -25,7 +25,7 @@ const FIRST_RATE = 100;
 const MAX_RATE = 6_400;
 const WARMUP_MS = 300;
 /** After a failed step the peers may still be working off its backlog; the next step must not inherit it. */
-const SETTLE_AFTER_FAILURE_MS = 3_000;
+const SETTLE_AFTER_FAILURE_MS = 2_000;
 
 type Path = 'relay' | 'fifo' | 'total';
 
@@ -34,7 +34,7 @@ interface Step { readonly rate: number; readonly pass: boolean; readonly p99: nu
 export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const sizes = ctx.smoke ? [2] : ctx.quick ? [4] : [4, 8];
   const runs = ctx.smoke || ctx.quick ? 1 : 2;
-  const stepMs = ctx.quick ? 1_000 : 1_500;
+  const stepMs = 1_000;
   const b = new ScenarioBuilder('throughput', '2. Throughput', ctx.mode, [
     { key: 'where', header: 'peers in', kind: 'text' },
     { key: 'group_size', header: 'group', kind: 'value', digits: 0 },

@@ -174,7 +174,7 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       const singleUrl = (await one.call<{ url: string }>('start', { overrides: {} })).url;
       const urlA = (await nodeA.call<{ url: string }>('start', { overrides: { redisUrl: redisServer.url } })).url;
       const urlB = (await nodeB.call<{ url: string }>('start', { overrides: { redisUrl: redisServer.url } })).url;
-      for (let run = 1; run <= (ctx.quick ? 1 : 3); run++) {
+      for (let run = 1; run <= (ctx.quick ? 1 : 2); run++) {
         const measure = async (a: string, bUrl: string): Promise<{ p50: number; p99: number }> => {
           const swarm = spawnWorker('swarm-latency', 'tracker-swarm.ts');
           try {
