@@ -259,7 +259,8 @@ class Peer implements ChorusPeer {
    * Where this peer id stood in a group it has history of (a re-join in the
    * same tab, a group restored after a tracker restart): its own seq, the
    * last order key's number as Lamport time and, for total order, as the
-   * agreed priority. Without it a re-joined peer would reuse message ids, and
+   * agreed priority, and every sender's delivered count (used if it founds
+   * the view alone). Without it a re-joined peer would reuse message ids, and
    * a group that starts afresh would reuse priorities. Null for a new group.
    */
   async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
@@ -267,12 +268,16 @@ class Peer implements ChorusPeer {
       this.#store.getGroup(groupId).catch(() => null),
       this.#store.cursor(groupId).catch(() => null),
     ]);
-    const next = record?.state?.nextSeq[this.peerId];
-    const ownSeq = typeof next === 'number' && Number.isSafeInteger(next) && next > 1 ? next - 1 : 0;
+    // A stored record is data from disk: keep only counts that are sane (createEngine refuses others).
+    const delivered: Record<string, number> = {};
+    for (const [sender, next] of Object.entries(record?.state?.nextSeq ?? {})) {
+      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
+    }
+    const ownSeq = delivered[this.peerId] ?? 0;
     const lead = cursor === null ? 0 : Number(cursor.slice(0, ORDER_KEY_DIGITS));
     const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
-    if (ownSeq === 0 && last === 0) return null;
-    return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0 };
+    if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
+    return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
   }
 
   /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */

@@ -78,6 +78,25 @@ describe('resume: what the store remembers of an earlier session', () => {
   });
 
   for (const mode of ['total', 'fifo'] as const) {
+    it(`${mode}: a peer founding the view alone takes every sender's stored count, so a returning member's next seq is accepted`, () => {
+      // a and b talked before (b sent 3 messages); the tracker forgot the group; a is back first.
+      const m = new EngineMesh(mode, []);
+      m.add('a', {}, { ownSeq: 2, lamport: 6, agreed: mode === 'total' ? 6 : 0, delivered: { a: 2, b: 3 } });
+      m.installView(makeView(7, ['a'], [['a', 'joined']]));
+      // b comes back as a joiner with its own resume, and adopts a's state.
+      m.add('b', {}, { ownSeq: 3, lamport: 6, agreed: mode === 'total' ? 6 : 0 });
+      m.installView(makeView(8, ['a', 'b'], [['b', 'joined']]));
+      m.run();
+      m.apply('b', m.engine('b').adoptJoinerState(m.engine('a').joinerState()));
+      const fromB = m.send('b', 'b4');
+      const fromA = m.send('a', 'a3');
+      m.run();
+      expect([fromB.seq, fromA.seq]).toEqual([4, 3]);
+      for (const id of ['a', 'b']) expect(m.bodies(id).sort(), id).toEqual(['a3', 'b4']);
+      expect(m.rejections).toEqual([]);
+      for (const id of ['a', 'b']) expect(m.engine(id).debugState().holdBackSize, id).toBe(0);
+    });
+
     it(`${mode}: when a group starts afresh with several members, the others do not wait for the resumed peer's seq 1`, () => {
       // c founds the group, a and b join, c crashes before it hands them any state: nobody has state.
       const m = new EngineMesh(mode, ['c', 'b']);

@@ -21,6 +21,12 @@ export interface EngineResume {
   readonly lamport: number;
   /** Total order: the largest agreed priority number in its stored log (`p` of the last order key); 0 for FIFO. */
   readonly agreed: number;
+  /**
+   * Per-sender delivered counts of the stored log (the saved `JoinerState.nextSeq` minus one).
+   * Used only when this peer founds a view alone (no sponsor, nobody to disagree with), so that
+   * the others' next messages, and the joiners it then sponsors, go on after what the group had.
+   */
+  readonly delivered?: Readonly<Record<string, number>>;
 }
 
 export interface EngineOptions {
@@ -43,5 +49,7 @@ export function createEngine(opts: EngineOptions): GroupEngine {
   const r = opts.resume;
   if (r !== undefined && !(isCount(r.ownSeq) && isCount(r.lamport) && isCount(r.agreed)))
     throw new RangeError('createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.');
+  if (r?.delivered !== undefined && !Object.values(r.delivered).every(isCount))
+    throw new RangeError('createEngine: resume.delivered must map peer ids to non-negative safe integers.');
   return new GroupEngine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);
 }

@@ -165,6 +165,8 @@ export class GroupEngine implements OrderingEngine {
   private seqFloor = 0;
   /** A from the store of an earlier session (`resume.agreed`). */
   private resumeAgreed = 0;
+  /** Per-sender delivered counts from the store of an earlier session (`resume.delivered`). */
+  private resumeDelivered: Readonly<Record<string, number>> = {};
   /** Seqs of our outbox frames that travelled inside one of our joining FLUSHes (the group may have delivered them). */
   private readonly flushedOwn = new Set<number>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
@@ -186,6 +188,7 @@ export class GroupEngine implements OrderingEngine {
       // Applied only if we gain state without a sponsor: a sponsor's A is the group's, and one from our
       // store could be far above it (an older era of the group), so far that members would refuse our proposals.
       this.resumeAgreed = resume.agreed;
+      this.resumeDelivered = resume.delivered ?? {};
     }
   }
 
@@ -620,7 +623,7 @@ export class GroupEngine implements OrderingEngine {
       // this view's flush and gets its state from the sponsor. (A member with state that the tracker
       // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
       if (this.installed === null) this.adopted = view.members.length === 1;
-      if (this.adopted) this.claimOwnFloor();
+      if (this.adopted) this.claimOwnFloor(this.installed === null && view.members.length === 1);
       this.flush = null;
       this.lastFlush = null;
       this.finishInstall(view, out, now);
@@ -884,8 +887,17 @@ export class GroupEngine implements OrderingEngine {
    * Starting with state of our own (no sponsor): our earlier session's seqs count as delivered, so
    * joiners we sponsor expect what follows, and A goes on above the priorities our store holds.
    */
-  private claimOwnFloor(): void {
+  private claimOwnFloor(alone = false): void {
     this.agreedMax = Math.max(this.agreedMax, this.resumeAgreed);
+    // Founding a view alone, the stored counts of every sender are the group's (nobody can disagree);
+    // in a flush that starts afresh, each sender's own report decides (resolveFlush).
+    if (alone)
+      for (const [sender, n] of Object.entries(this.resumeDelivered)) {
+        if (sender === this.self) continue;
+        const other = this.sender(sender as PeerId);
+        other.delivered = Math.max(other.delivered, n);
+        other.next = Math.max(other.next, other.delivered + 1);
+      }
     if (this.seqFloor === 0) return;
     const st = this.sender(this.self);
     st.delivered = Math.max(st.delivered, this.seqFloor);
