@@ -22,6 +22,24 @@ const renderOnly = args.includes('--render');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
   ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg === undefined ? null : new Set(onlyArg.split(','));
+/**
+ * --deadline HH:MM (local clock): a scenario whose usual duration would end
+ * past it is skipped, and its JSON from an earlier run is kept (the report
+ * shows that run's date and mode), so a run that must end on time does.
+ */
+const deadlineArg = args.find((a) => a.startsWith('--deadline='))?.slice('--deadline='.length)
+  ?? (args.includes('--deadline') ? args[args.indexOf('--deadline') + 1] : undefined);
+const deadline = (() => {
+  if (deadlineArg === undefined) return null;
+  const m = /^(\d{1,2}):(\d{2})$/.exec(deadlineArg);
+  if (m === null) {
+    console.error(`--deadline wants HH:MM, got "${deadlineArg}".`);
+    process.exit(2);
+  }
+  const d = new Date();
+  d.setHours(Number(m[1]), Number(m[2]), 0, 0);
+  return d.getTime();
+})();
 const unknown = only === null ? [] : [...only].filter((n) => !SCENARIOS.some((s) => s.name === n));
 if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${SCENARIOS.map((s) => s.name).join(', ')}.`);
@@ -46,6 +64,11 @@ const main = async (): Promise<void> => {
   try {
     for (const s of SCENARIOS) {
       if (only !== null && !only.has(s.name)) continue;
+      const expected = (quick ? s.fullSeconds / 4 : s.fullSeconds) * 1000;
+      if (deadline !== null && Date.now() + expected > deadline) {
+        console.log(`\n== ${s.title} ==\n   skipped: it usually takes ${Math.round(expected / 1000)} s and the deadline is ${deadlineArg}; bench/results/${s.name}.json from an earlier run is kept`);
+        continue;
+      }
       console.log(`\n== ${s.title} ==`);
       let report: ScenarioReport;
       try {

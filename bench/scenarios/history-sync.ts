@@ -38,6 +38,7 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
     { key: 'fill_ms', header: 'sponsor sending them, ms', kind: 'spread', digits: 0 },
   ], [
     'The sponsor (a Node peer process, in-memory store) creates a group, a second member (witness) joins, the sponsor sends N signed messages and the joins start once the witness holds all of them (a group after a quiet moment); each run a fresh joiner with an empty store calls join(). The figure is join() called → the N-th message durable in the joiner\'s store (Node: in-memory store; Chromium: the app\'s IndexedDB store, durable = transaction committed). It includes the two-phase join, the history pages from the sponsor, signature checks and the store writes.',
+    'Why a second member: with the sponsor alone in the group, no joiner could complete its join once the sponsor had sent a few thousand messages (5 000 and 10 000 tried): its messages never became stable, and the FLUSH frame carrying them for the joiner\'s view change exceeded MAX_FRAME_BYTES (1 MiB) and was refused, so the view change never finished. `npx tsx bench/tools/flush-size.ts 5000` reproduces it; `… 10000 witness` shows the same group with a second member joining fine.',
     `Baseline: N × ${HISTORY_ITEM_BYTES} bytes (a history item's JSON size) pushed through one raw simple-peer data channel between the same kinds of peers, in ${FLOOR_MESSAGE_BYTES / 1024} KiB messages, timed from the first send to the last arrival.`,
   ]);
   let trackerUrl: string;

@@ -12,6 +12,8 @@ import { runTrackerCapacity } from './tracker-capacity.ts';
 export interface Scenario {
   readonly name: string;
   readonly title: string;
+  /** Rough duration of the full set on an idle 2-core machine, for --deadline. */
+  readonly fullSeconds: number;
   run(ctx: BenchContext): Promise<ScenarioReport>;
 }
 
@@ -21,11 +23,11 @@ export interface Scenario {
  * least-shared scenarios after the ones the targets depend on most.
  */
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'latency', title: '1. Delivery latency', run: runLatency },
-  { name: 'mesh-formation', title: '3. Mesh formation', run: runMeshFormation },
-  { name: 'history-sync', title: '4. History sync to a late joiner', run: runHistorySync },
-  { name: 'bundle', title: '7. Bundle size', run: runBundle },
-  { name: 'indexeddb', title: '6. IndexedDB in Chromium', run: runIndexedDb },
-  { name: 'tracker-capacity', title: '5. Tracker capacity', run: runTrackerCapacity },
-  { name: 'throughput', title: '2. Throughput', run: runThroughput },
+  { name: 'latency', title: '1. Delivery latency', fullSeconds: 300, run: runLatency },
+  { name: 'mesh-formation', title: '3. Mesh formation', fullSeconds: 60, run: runMeshFormation },
+  { name: 'history-sync', title: '4. History sync to a late joiner', fullSeconds: 140, run: runHistorySync },
+  { name: 'bundle', title: '7. Bundle size', fullSeconds: 30, run: runBundle },
+  { name: 'indexeddb', title: '6. IndexedDB in Chromium', fullSeconds: 25, run: runIndexedDb },
+  { name: 'tracker-capacity', title: '5. Tracker capacity', fullSeconds: 210, run: runTrackerCapacity },
+  { name: 'throughput', title: '2. Throughput', fullSeconds: 180, run: runThroughput },
 ];

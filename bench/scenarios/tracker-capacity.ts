@@ -39,7 +39,9 @@ const HEAP_KINDS_SHOWN = 12;
 
 export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const fdLimit = openFilesLimit();
-  const levels = ctx.smoke ? [200] : ctx.quick ? [1_000] : [1_000, 5_000, 20_000];
+  // BENCH_TRACKER_LEVELS=20000 looks into one level without a full run.
+  const override = process.env['BENCH_TRACKER_LEVELS']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0) ?? [];
+  const levels = override.length > 0 ? override : ctx.smoke ? [200] : ctx.quick ? [1_000] : [1_000, 5_000, 20_000];
   // 20 000 clients take the longest to connect: one run there, two below.
   const runsAt = (level: number): number => (ctx.quick ? 1 : level >= 20_000 ? 1 : 2);
   const b = new ScenarioBuilder('tracker-capacity', '5. Tracker capacity', ctx.mode, [
