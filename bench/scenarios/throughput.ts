@@ -21,6 +21,8 @@ const DRAIN_MS = 2_000;
 /** A sender that cannot even offer 90 % of its share is CPU-starved: the step fails. */
 const MIN_ACHIEVED_SHARE = 0.9;
 const FIRST_RATE = 100;
+/** Below one message per second per member of an 8-group the question stops being throughput. */
+const MIN_RATE = 12.5;
 /** Stops the ladder on a path that never fails (it would be measuring the load generator). */
 const MAX_RATE = 6_400;
 const WARMUP_MS = 300;
@@ -32,7 +34,9 @@ type Path = 'relay' | 'fifo' | 'total';
 interface Step { readonly rate: number; readonly pass: boolean; readonly p99: number; readonly why: string }
 
 export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> => {
-  const sizes = ctx.smoke ? [2] : ctx.quick ? [4] : [4, 8];
+  // BENCH_THROUGHPUT_SIZES=8 looks into one size without a full run.
+  const override = process.env['BENCH_THROUGHPUT_SIZES']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x >= 2) ?? [];
+  const sizes = override.length > 0 ? override : ctx.smoke ? [2] : ctx.quick ? [4] : [4, 8];
   const runs = ctx.smoke || ctx.quick ? 1 : 2;
   const stepMs = 1_000;
   const b = new ScenarioBuilder('throughput', '2. Throughput', ctx.mode, [
@@ -46,7 +50,7 @@ export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> 
     { key: 'fifo_over_relay', header: 'FIFO ÷ relay', kind: 'spread', digits: 2 },
     { key: 'total_over_fifo', header: 'total ÷ FIFO', kind: 'spread', digits: 2 },
   ], [
-    `Node peers, one process each. A step offers a rate (messages/s for the whole group, split evenly over the members) for ${stepMs / 1000} s; it passes when p99 one-way latency ≤ ${P99_LIMIT_MS} ms, every message reaches every other member within ${DRAIN_MS / 1000} s after the step (a queue that keeps growing fails this), and the senders offered ≥ ${MIN_ACHIEVED_SHARE * 100} % of the rate. Rates double from ${FIRST_RATE}; after the first failure one step at the geometric mean of the last pass and the failure refines the answer. A failed step is retried once (a single stall on a shared machine should not end the ladder). "max" is the highest passing rate; deliveries/s = max × (members − 1).`,
+    `Node peers, one process each. A step offers a rate (messages/s for the whole group, split evenly over the members) for ${stepMs / 1000} s; it passes when p99 one-way latency ≤ ${P99_LIMIT_MS} ms, every message reaches every other member within ${DRAIN_MS / 1000} s after the step (a queue that keeps growing fails this), and the senders offered ≥ ${MIN_ACHIEVED_SHARE * 100} % of the rate. Rates double from ${FIRST_RATE} (or halve down to ${MIN_RATE} if ${FIRST_RATE} already fails); after the first failure one step at the geometric mean of the last pass and the failure refines the answer. A failed step is retried once (a single stall on a shared machine should not end the ladder). "max" is the highest passing rate; deliveries/s = max × (members − 1).`,
     `Baseline: the Socket.IO broadcast relay (scenario 1) over the same processes with the same ladder. ${runs} run(s); Chorus groups are fresh per run and mode.`,
   ]);
   let trackerUrl: string;
@@ -71,7 +75,7 @@ export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> 
           const steps = await ladder(path, group, size, run, stepMs, trackerUrl, relayUrl, ctx.quick);
           const best = Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.rate));
           maxes[path].push(best);
-          ladders.push(`${path} run ${run}: ${steps.map((s) => `${Math.round(s.rate)}${s.pass ? '✓' : `✗(${s.why})`}`).join(' ')}`);
+          ladders.push(`${path} run ${run}: ${steps.map((s) => `${s.rate < 100 ? s.rate : Math.round(s.rate)}${s.pass ? '✓' : `✗(${s.why})`}`).join(' ')}`);
         } catch (e) {
           problems.push(`${path} run ${run}: ${msg(e)}`);
         }
@@ -134,6 +138,13 @@ const ladder = async (
     }
     if (lastPass > 0) {
       steps.push(await step(Math.round(Math.sqrt(lastPass * rate))));
+      return steps;
+    }
+    // Not even the first step: halve down to the floor of the ladder to find what it does sustain.
+    for (let low = FIRST_RATE / 2; low >= MIN_RATE; low /= 2) {
+      const s = await step(low);
+      steps.push(s);
+      if (s.pass) break;
     }
     return steps;
   } finally {
