@@ -39,7 +39,7 @@ const plan = (ctx: BenchContext): Plan => {
 };
 
 const basePlan = (ctx: BenchContext): Plan =>
-  ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_500 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_000 };
+  ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_000 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_000 };
 
 type PathName = 'floor' | 'mesh' | 'relay' | 'fifo' | 'total';
 
