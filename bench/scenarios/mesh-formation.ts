@@ -12,6 +12,7 @@ import { closeFloor, connectChorus, forgetChorus, formGroup, leaveGroup, openFlo
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { ascending, percentileSorted } from '../lib/stats.ts';
 import { wallNowMs, withTimeout } from '../lib/wall-clock.ts';
+import { HISTORY_RETRY_MS } from '@chorus/peer';
 
 /** The target: a group of 8 is mesh-ready within 1.5 s. */
 const TARGET_SIZE = 8;
@@ -123,6 +124,11 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
     } finally {
       await Promise.all(pages.map((p) => p.close().catch(() => undefined)));
     }
+  }
+  // A join that took about one history retry longer than usual points at a lost first history request.
+  const slow = ctx.formations.filter((f) => f.joinToViewMs.some((ms) => ms >= HISTORY_RETRY_MS * 0.9));
+  if (slow.length > 0) {
+    b.notes.push(`${slow.length} of ${ctx.formations.length} formations had a joiner whose join → own view took ≥ ${HISTORY_RETRY_MS / 1000} s (HISTORY_RETRY_MS): ${slow.map((f) => `${f.where} ${f.size} (${f.joinToViewMs.filter((ms) => ms >= HISTORY_RETRY_MS * 0.9).map((ms) => Math.round(ms)).join(', ')} ms)`).join('; ')} — the joiner's first history request went unanswered and it asked again after the retry timer. These are the max values of the spreads above.`);
   }
   for (const r of b.rows) {
     if (r['group_size'] !== TARGET_SIZE) continue;
