@@ -1,9 +1,11 @@
 // The commands a bench driver sends to one Chorus peer, shared by the Node
 // worker process (over IPC) and the browser bench page (over page.evaluate),
 // so both kinds of peers are measured by the same code. No Node imports.
-import { createPeer } from '@chorus/peer';
+import { createPeer, randomPeerId, TrackerClient, WebRtcMesh } from '@chorus/peer';
 import type { ChorusPeer } from '@chorus/peer';
+import { exportPublicKey, generateIdentity } from '@chorus/protocol';
 import type { GroupId } from '@chorus/protocol';
+import { TimingProbe, TimingTransport } from './timing-transport.ts';
 import { CountingStore } from './counting-store.ts';
 import { makeBody, runLoad, type LoadPlan, type Recorder } from './load.ts';
 
@@ -32,6 +34,7 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
   const { recorder } = deps;
   let peer: ChorusPeer | null = null;
   let store: CountingStore | null = null;
+  let timing = new TimingProbe();
   let probe: ReturnType<typeof setInterval> | null = null;
   /** Per group: when this peer first saw itself in an installed view of n members. */
   const viewSeen = new Map<string, { size: number; at: number }[]>();
@@ -45,14 +48,23 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
     'chorus-connect': async ({ trackerUrl, name, counting }: { trackerUrl: string; name: string; counting?: boolean }) => {
       await peer?.close();
       store = counting === true ? await deps.countingStore() : null;
+      // The same tracker client and WebRTC mesh createPeer builds for a trackerUrl, built here so the
+      // mesh can be wrapped in a pass-through that times where a message spends its latency.
+      const keyPair = await generateIdentity();
+      const publicKey = await exportPublicKey(keyPair.publicKey);
+      const tracker = new TrackerClient({ url: trackerUrl, name, peerId: randomPeerId(), keyPair, publicKey });
+      const mesh = new WebRtcMesh({ tracker, ...(deps.wrtc === undefined ? {} : { wrtc: deps.wrtc }) });
+      timing = new TimingProbe();
+      const timed = timing;
       const p = createPeer({
-        trackerUrl, name,
-        ...(deps.wrtc === undefined ? {} : { wrtc: deps.wrtc }),
+        name, tracker, transport: new TimingTransport(mesh, timed), identity: { keyPair, publicKey },
         ...(store === null ? {} : { store }),
       });
       peer = p;
       p.on('message', (m) => {
-        if (m.state === 'delivered' && m.sender !== p.peerId) recorder.record(m.body);
+        if (m.state !== 'delivered' || m.sender === p.peerId) return;
+        recorder.record(m.body);
+        timed.deliver(m.id, m.body);
       });
       p.on('group', (g) => {
         if (g.status !== 'member' || g.view === null) return;
@@ -119,6 +131,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
     'probe-stop': () => { if (probe !== null) clearInterval(probe); probe = null; },
     /** What this peer believes about its groups: for diagnosing a join that never completes. */
     'chorus-state': () => need().groups().map((g) => ({ groupId: g.groupId, status: g.status, viewId: g.view?.viewId ?? null, members: g.view?.members.length ?? 0 })),
+    /** Where the latency of a tag's messages went, as seen by this peer (see timing-transport.ts). */
+    'timing-take': ({ tag }: { tag: string }) => timing.take(tag),
     'chorus-metrics': ({ groupId }: { groupId: string }) => need().metrics(gid(groupId)),
     'chorus-leave': async ({ groupId }: { groupId: string }) => { await need().leave(gid(groupId)); },
     'chorus-close': async () => { await peer?.close(); peer = null; },

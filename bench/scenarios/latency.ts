@@ -10,7 +10,8 @@ import { closeFloor, closeRawMesh, connectChorus, formGroup, joinRelay, leaveGro
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
-import { latencySummary, ratio } from '../lib/stats.ts';
+import { latencySummary, percentile, ratio } from '../lib/stats.ts';
+import type { PathTimes } from '../lib/timing-transport.ts';
 import { ed25519CostMs } from '../lib/crypto-cost.ts';
 import { startCpuWindow } from '../lib/cpu-meter.ts';
 import { checkClocks } from '../lib/clock-check.ts';
@@ -66,6 +67,12 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     { key: 'fifo_over_relay_p50', header: 'FIFO/relay p50', kind: 'spread', digits: 2 },
     { key: 'fifo_over_relay_p99', header: 'FIFO/relay p99', kind: 'spread', digits: 2 },
     { key: 'fifo_over_raw_mesh_p50', header: 'FIFO/raw mesh p50', kind: 'spread', digits: 2 },
+    { key: 'fifo_send_path_p50_ms', header: 'FIFO sender path p50', kind: 'spread', digits: 2 },
+    { key: 'fifo_wire_p50_ms', header: 'FIFO mesh to mesh p50', kind: 'spread', digits: 2 },
+    { key: 'fifo_receive_path_p50_ms', header: 'FIFO receiver path p50', kind: 'spread', digits: 2 },
+    { key: 'total_send_path_p50_ms', header: 'total sender path p50', kind: 'spread', digits: 2 },
+    { key: 'total_wire_p50_ms', header: 'total mesh to mesh p50', kind: 'spread', digits: 2 },
+    { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
     { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
     { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
   ], [
@@ -73,6 +80,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
     'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
     'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
+    'Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender\'s mesh → out of the receiver\'s mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer\'s own WebRTC mesh (bench/lib/timing-transport.ts).',
     'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
     'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
   ]);
@@ -95,11 +103,13 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     trackerUrl = '';
   }
 
+  const breakdowns: Row[] = [];
   for (const size of p.sizes) {
     console.log(`  latency: ${size} Node peers`);
     const r = await measureGroup(ctx, workers.slice(0, size), 'node', p, relayUrl, trackerUrl, chorusError);
     chorusError = r.chorusError;
     b.rows.push(r.row);
+    breakdowns.push(r.breakdown);
     if (r.problems.length > 0) b.notes.push(`Node, ${size} peers: ${r.problems.join('; ')}`);
   }
   // One row in headless Chromium: 8 pages, each its own browser context (own IndexedDB).
@@ -113,6 +123,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       // One run in the quick set: eight pages are the costliest row there.
       const r = await measureGroup(ctx, pages, 'chromium', ctx.quick ? { ...p, runs: 1 } : p, relayUrl, trackerUrl, chorusError);
       b.rows.push(r.row);
+      breakdowns.push(r.breakdown);
       if (r.problems.length > 0) b.notes.push(`Chromium, ${size} peers: ${r.problems.join('; ')}`);
     } catch (e) {
       b.failRow({ where: 'chromium', group_size: size }, `Chromium peers: ${msg(e)}`);
@@ -130,9 +141,11 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
   } catch (e) {
     b.notes.push(`Ed25519 cost not measured: ${msg(e)}`);
   }
+  // The breakdown is a second table under the main one.
+  b.rows.push(...breakdowns);
   // Every group size is checked: a target met only by the smallest, least contended group would flatter.
   for (const r of b.rows) {
-    if (r['not_run'] !== undefined) continue;
+    if (r['not_run'] !== undefined || r['table'] === 'breakdown') continue;
     const label = `${r['where'] === 'chromium' ? 'Chromium' : 'Node'}, ${String(r['group_size'])} peers`;
     b.targets.push(checkTarget('total/floor ≤ 3.5 at p50', label, r['total_over_floor_p50'], '<=', 3.5));
     b.targets.push(checkTarget('fifo/relay < 1 at p50', label, r['fifo_over_relay_p50'], '<', 1));
@@ -143,7 +156,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
   return b.finish();
 };
 
-interface GroupOutcome { readonly row: Row; readonly problems: string[]; readonly chorusError: string | null }
+interface GroupOutcome { readonly row: Row; readonly breakdown: Row; readonly problems: string[]; readonly chorusError: string | null }
 
 /** All four paths over one set of peers, `runs` times, interleaved so drift hits every path alike. */
 const measureGroup = async (
@@ -158,6 +171,11 @@ const measureGroup = async (
   const problems: string[] = [];
   /** Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs included). */
   const cpu = { peers: [] as number[], machine: [] as number[] };
+  /** Per run, p50 of each stretch of a Chorus message's way (timing-transport.ts). */
+  const split = {
+    fifo: { send: [] as number[], wire: [] as number[], receive: [] as number[] },
+    total: { send: [] as number[], wire: [] as number[], receive: [] as number[] },
+  };
   try {
     const c = await checkClocks(group);
     clocks.push(`${where} ${size}: max |offset| ${c.maxOffsetMs.toFixed(3)} ms ± ${c.boundMs.toFixed(3)} ms`);
@@ -225,6 +243,12 @@ const measureGroup = async (
             send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
           }));
           cpu.machine.push(machine());
+          const times = await Promise.all(group.map((w) => w.call<PathTimes>('timing-take', { tag: name })));
+          const pooled = (k: keyof PathTimes): number[] => times.flatMap((t) => t[k]);
+          const sendP50 = percentile(pooled('sendPath'), 0.5);
+          split[ordering].send.push(sendP50);
+          split[ordering].wire.push(percentile(pooled('toArrival'), 0.5) - sendP50);
+          split[ordering].receive.push(percentile(pooled('receivePath'), 0.5));
           if (where === 'node') cpu.peers.push((await Promise.all(group.map((w) => w.call<number>('cpu')))).reduce((a, c) => a + c, 0));
           return result;
         } finally {
@@ -263,7 +287,13 @@ const measureGroup = async (
   putSpread(row, 'machine_busy_share', cpu.machine);
   if (chorusError !== null) row['chorus_not_run'] = chorusError;
   if (problems.length > 0) row['problems'] = problems.join('; ');
-  return { row, problems, chorusError };
+  const breakdown: Row = { table: 'breakdown', where, group_size: size };
+  for (const ordering of ['fifo', 'total'] as const) {
+    putSpread(breakdown, `${ordering}_send_path_p50_ms`, split[ordering].send);
+    putSpread(breakdown, `${ordering}_wire_p50_ms`, split[ordering].wire);
+    putSpread(breakdown, `${ordering}_receive_path_p50_ms`, split[ordering].receive);
+  }
+  return { row, breakdown, problems, chorusError };
 };
 
 const summarizeLoad = (r: Awaited<ReturnType<typeof runGroupLoad>>): { p50: number; p99: number } => {
