@@ -9,24 +9,38 @@ const rowsOf = (r: ScenarioReport | undefined): readonly Row[] => (r?.rows ?? []
 
 type Explainer = (t: TargetCheck, reports: readonly ScenarioReport[]) => string;
 
-const latencyRow = (t: TargetCheck, reports: readonly ScenarioReport[]): Row | undefined => {
+const latencyRow = (t: TargetCheck, reports: readonly ScenarioReport[], table?: string): Row | undefined => {
   const [where, size] = [t.measured_as.startsWith('Chromium') ? 'chromium' : 'node', Number(/(\d+) peers/.exec(t.measured_as)?.[1])];
-  return rowsOf(find(reports, 'latency')).find((r) => r['where'] === where && r['group_size'] === size);
+  return rowsOf(find(reports, 'latency')).find((r) => r['where'] === where && r['group_size'] === size && r['table'] === table);
+};
+
+/** "sender path a, mesh to mesh b, receiver path c" for one ordering, from the breakdown table. */
+const split = (t: TargetCheck, reports: readonly ScenarioReport[], ordering: 'fifo' | 'total'): string => {
+  const r = latencyRow(t, reports, 'breakdown');
+  if (r === undefined || typeof r[`${ordering}_wire_p50_ms`] !== 'number') return '';
+  return ` Where a ${ordering === 'fifo' ? 'FIFO' : 'total-order'} message spent it (p50): sender path ${n(r[`${ordering}_send_path_p50_ms`])} ms, mesh to mesh ${n(r[`${ordering}_wire_p50_ms`])} ms, receiver path ${n(r[`${ordering}_receive_path_p50_ms`])} ms.`;
 };
 
 const EXPLAIN: Record<string, Explainer> = {
   'total/floor ≤ 3.5 at p50': (t, reports) => {
     const r = latencyRow(t, reports);
-    const f = find(reports, 'latency')?.facts ?? {};
+    const bd = latencyRow(t, reports, 'breakdown');
     const mesh = typeof r?.['raw_mesh_p50_ms'] === 'number'
-      ? ` In this group the raw mesh — the same load over plain data channels between the same peers, no Chorus code — already takes ${n(r['raw_mesh_p50_ms'])} ms at p50 (${n(Number(r['raw_mesh_p50_ms']) / Number(r['floor_p50_ms']), 1)} × the single-channel floor): with ${Number(r['group_size']) - 1} channels per peer the transport itself, on these 2 cores, is a large part of the gap; FIFO is ${n(r['fifo_over_raw_mesh_p50'])} × the raw mesh.`
+      ? ` A raw full mesh of this size (same load, plain channels, no Chorus code) takes ${n(r['raw_mesh_p50_ms'])} ms at p50, ${n(Number(r['raw_mesh_p50_ms']) / Number(r['floor_p50_ms']), 1)} × the single-channel floor: with ${Number(r['group_size']) - 1} channels per peer on these 2 cores the transport alone is far from the floor.`
       : '';
-    return `**${t.target} (${t.measured_as}): ${n(t.value)}.**${mesh} ISIS cannot deliver before three one-way hops (DATA out, PROPOSE back to the sender, FINAL out), so total ≥ 3 × floor before any processing; the target leaves half a hop (${n(Number(r?.['floor_p50_ms']) / 2)} ms here) for everything else. Measured: floor ${n(r?.['floor_p50_ms'])} ms, FIFO (one hop + processing) ${n(r?.['fifo_p50_ms'])} ms, total ${n(r?.['total_p50_ms'])} ms. Each hop pays the per-frame cost FIFO shows (FIFO − floor = ${n(Number(r?.['fifo_p50_ms']) - Number(r?.['floor_p50_ms']))} ms: JSON, parser, engine, store, event plumbing, plus Ed25519 sign ${n(f['ed25519_sign_ms'], 3)} ms and verify ${n(f['ed25519_verify_ms'], 3)} ms for DATA). What would close it: cut the per-frame cost on the PROPOSE/FINAL path (no signature there already; avoid per-frame async hops and re-serialisation), piggyback proposals and finals on the next frame only when busy but send them at once when idle, and in larger groups avoid the sender waiting for the slowest proposer (a sequencer or a fixed-sequencer fallback would need 2 hops instead of 3, at the cost of a different protocol).`;
+    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** Floor ${n(r?.['floor_p50_ms'])} ms, FIFO ${n(r?.['fifo_p50_ms'])} ms, total ${n(r?.['total_p50_ms'])} ms.${split(t, reports, 'total')} ISIS cannot deliver before three one-way hops (DATA out, PROPOSE back to the sender, FINAL out), so total ≥ 3 × floor before any processing, and the target leaves half a hop (${n(Number(r?.['floor_p50_ms']) / 2)} ms) for all the work; here the receiver path — mostly waiting for the PROPOSE/FINAL round — is ${n(bd?.['total_receive_path_p50_ms'])} ms, and each of the three hops costs what a FIFO hop costs (mesh to mesh ${n(bd?.['fifo_wire_p50_ms'])} ms against the bare channel's ${n(r?.['floor_p50_ms'])} ms).${mesh} What would close it: first make one hop cost close to the floor (the mesh-to-mesh stretch: frame encoding, outbound queue, parsing), since ISIS pays it three times; then send PROPOSE and FINAL the moment they exist (no batching or timer between engine and mesh); a fixed sequencer would need two hops instead of three, at the price of a different protocol.`;
   },
   'fifo/relay < 1 at p50': (t, reports) => {
     const r = latencyRow(t, reports);
+    const bd = latencyRow(t, reports, 'breakdown');
     const f = find(reports, 'latency')?.facts ?? {};
-    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** The relay pays two websocket hops through a server that does nothing (${n(r?.['relay_p50_ms'])} ms); Chorus FIFO pays one data-channel hop (the floor, ${n(r?.['floor_p50_ms'])} ms) plus its per-message work (${n(Number(r?.['fifo_p50_ms']) - Number(r?.['floor_p50_ms']))} ms): signing (${n(f['ed25519_sign_ms'], 3)} ms) and verifying (${n(f['ed25519_verify_ms'], 3)} ms) Ed25519 through WebCrypto, parsing, the engine, the store batch and the event plumbing. To win it must do that work in under ${n(Number(r?.['relay_p50_ms']) - Number(r?.['floor_p50_ms']))} ms. What would close it: keep store writes and metrics off the delivery path (deliver first, persist in the batch), avoid extra microtask/timer hops between the data channel and delivery, and on Node use node:crypto's synchronous Ed25519 (same cost, no promise round-trips) or verify while the previous frame is delivered. In Chromium, where WebCrypto and the data channel are native, check the Chromium row.`;
+    const parts = bd === undefined ? [] : [
+      { name: 'sender path (signing, engine, queue)', ms: Number(bd['fifo_send_path_p50_ms']) },
+      { name: 'mesh to mesh (encoding, queue, data channel, parsing)', ms: Number(bd['fifo_wire_p50_ms']) },
+      { name: 'receiver path (signature check, engine, delivery)', ms: Number(bd['fifo_receive_path_p50_ms']) },
+    ].filter((x) => Number.isFinite(x.ms)).sort((a, b) => b.ms - a.ms);
+    const biggest = parts[0];
+    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** The relay's two websocket hops through a server that does nothing take ${n(r?.['relay_p50_ms'])} ms; Chorus FIFO takes ${n(r?.['fifo_p50_ms'])} ms.${split(t, reports, 'fifo')} One bare data channel takes ${n(r?.['floor_p50_ms'])} ms${typeof r?.['raw_mesh_p50_ms'] === 'number' ? ` and a raw full mesh of this size ${n(r['raw_mesh_p50_ms'])} ms` : ''}; Ed25519 costs ${n(f['ed25519_sign_ms'], 3)} ms to sign and ${n(f['ed25519_verify_ms'], 3)} ms to verify here, a small part. ${biggest === undefined ? '' : `The largest stretch is the ${biggest.name}, ${n(biggest.ms)} ms. `}What would close it: bring the mesh-to-mesh stretch down towards what the bare channel costs (profile the peer mesh's frame codec, outbound queue and inbound parse per receiver), and keep the store and metrics off the delivery path; with ${typeof r?.['group_size'] === 'number' ? Number(r['group_size']) - 1 : 'N − 1'} channels per peer on 2 shared cores the transport alone may already exceed the relay, which the raw-mesh column shows.`;
   },
   '8 peers mesh-ready ≤ 1.5 s': (t, reports) => {
     if (t.measured_as.includes('did not form')) {
