@@ -30,6 +30,14 @@ export const METRICS_REPORT_MS = 30_000;
 /** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
 export const HISTORY_RETRY_MS = 5_000;
 /**
+ * After a refused hand-over (state for a view we are already past, a last
+ * page without state, state our engine refused) the joiner asks again after
+ * this long, doubling per refusal up to HISTORY_RETRY_MS. A sponsor answers a
+ * request at once, so without a pause a refusal that repeats (the sponsor has
+ * not installed our view yet) turns into a request loop as fast as the link.
+ */
+export const HISTORY_REASK_MIN_MS = 200;
+/**
  * Own sends not yet drafted (waiting for state while joining, or queued in a
  * burst faster than signing). Bounds memory; a benchmark's burst of a few
  * thousand still fits, a runaway loop does not.
@@ -89,6 +97,10 @@ interface SyncState {
   askedAt: number;
   /** The sponsor's state from the last page, waiting until our engine has installed its view. */
   state: JoinerState | null;
+  /** Hand-overs refused so far in this sync; sets the pause before the next request (HISTORY_REASK_MIN_MS). */
+  refusals: number;
+  /** When a paced re-ask is due (after a refusal), or null. */
+  reaskAt: number | null;
 }
 
 /** The lowest peerId sponsors (DESIGN §4): every member computes the same one without talking. */
@@ -117,6 +129,8 @@ export class GroupSession {
   #phase: SessionPhase = 'waiting';
   #installed: View | null = null;
   #lastTrackerViewId = -1;
+  /** Members of the newest tracker view: the old members a joiner may still ask for history. */
+  #trackerMembers = new Set<PeerId>();
   #sync: SyncState | null = null;
   /** Why each peer last came or went, per the tracker (for system lines when the engine skips a view). */
   readonly #lastChange = new Map<PeerId, MemberChange>();
@@ -217,6 +231,7 @@ export class GroupSession {
     if (view.viewId <= this.#lastTrackerViewId) return;
     if (!view.members.some((m) => m.peerId === this.self.peerId)) return;
     this.#lastTrackerViewId = view.viewId;
+    this.#trackerMembers = new Set(view.members.map((m) => m.peerId));
     this.#keys.learn(view.members);
     for (const c of view.changes) this.#lastChange.set(c.peerId, c.change);
     if (this.#phase === 'waiting') void this.#startSync(view);
@@ -279,7 +294,9 @@ export class GroupSession {
       return;
     }
     this.#setPhase('syncing');
-    const sync: SyncState = { oldMembers, sponsor, initialCursor: null, cursor: null, askedAt: this.#now(), state: null };
+    const sync: SyncState = {
+      oldMembers, sponsor, initialCursor: null, cursor: null, askedAt: this.#now(), state: null, refusals: 0, reaskAt: null,
+    };
     this.#sync = sync;
     let cursor: string | null = null;
     try {
@@ -296,6 +313,7 @@ export class GroupSession {
     const sync = this.#sync;
     if (!sync) return;
     sync.askedAt = this.#now();
+    sync.reaskAt = null;
     this.#transport.send(this.groupId, sync.sponsor, {
       t: 'history-req', groupId: this.groupId, cursor: sync.cursor, limit: HISTORY_PAGE_ITEMS,
     });
@@ -319,6 +337,41 @@ export class GroupSession {
     this.#askHistory();
   }
 
+  /**
+   * The sponsor refused or sent something we cannot use: ask again from the
+   * start, after a pause that doubles per refusal (HISTORY_REASK_MIN_MS up to
+   * HISTORY_RETRY_MS), so a refusal that repeats costs a request every few
+   * seconds instead of one per round trip.
+   */
+  #reaskLater(): void {
+    const sync = this.#sync;
+    if (!sync) return;
+    sync.state = null;
+    sync.cursor = sync.initialCursor;
+    sync.refusals += 1;
+    const pause = Math.min(HISTORY_RETRY_MS, HISTORY_REASK_MIN_MS * 2 ** Math.min(sync.refusals - 1, 16));
+    sync.reaskAt = this.#now() + pause;
+  }
+
+  /**
+   * No answer within HISTORY_RETRY_MS: the sponsor may itself still be
+   * waiting for state (two re-joiners naming each other), or a frame was
+   * lost. Ask the next old member still in the group, round the circle, from
+   * the start; with one candidate that is the same sponsor again.
+   */
+  #askNextSponsor(): void {
+    const sync = this.#sync;
+    if (!sync) return;
+    const candidates = [...sync.oldMembers].filter((p) => this.#trackerMembers.has(p)).sort();
+    const after = candidates.find((p) => p > sync.sponsor) ?? candidates[0];
+    if (after !== undefined && after !== sync.sponsor) {
+      sync.sponsor = after;
+      sync.cursor = sync.initialCursor;
+      sync.state = null;
+    }
+    this.#askHistory();
+  }
+
   async #onHistoryPage(from: PeerId, page: HistoryResponseFrame, items: readonly HistoryItem[]): Promise<void> {
     const sync = this.#sync;
     if (this.#phase !== 'syncing' || !sync || from !== sync.sponsor || sync.state !== null) {
@@ -338,7 +391,7 @@ export class GroupSession {
     }
     if (!page.state) {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
-      this.#askHistory();
+      this.#reaskLater();
       return;
     }
     sync.state = page.state;
@@ -355,20 +408,24 @@ export class GroupSession {
     const sync = this.#sync;
     const state = sync?.state;
     if (!sync || !state || this.#phase !== 'syncing') return;
+    if (this.#engineHasState()) {
+      // A flush gave the engine state meanwhile (see #onInstalled): a hand-over is moot, and
+      // adopting it would be refused ("already has state") and asked for again, forever.
+      this.#becomeMember();
+      this.#takeHandover();
+      return;
+    }
     const installed = this.#engine.view?.viewId ?? -1;
     if (installed < state.viewId) return;
     if (installed > state.viewId) {
-      sync.state = null;
-      sync.cursor = sync.initialCursor;
-      this.#askHistory();
+      this.#reaskLater();
       return;
     }
     const result = this.#engine.adoptJoinerState(state);
     if (isRejection(result)) {
-      this.#rejected(sync.sponsor, result.error);
-      sync.state = null;
-      sync.cursor = sync.initialCursor;
-      this.#askHistory();
+      if (result.fault === 'remote') this.#rejected(sync.sponsor, result.error);
+      else this.#problem(result.error.code, `Adopting the sponsor's state failed: ${result.error.message}`, sync.sponsor);
+      this.#reaskLater();
       return;
     }
     this.#becomeMember();
@@ -510,9 +567,10 @@ export class GroupSession {
   }
 
   #onTick(): void {
-    if (this.#phase === 'syncing' && this.#sync && this.#now() - this.#sync.askedAt >= HISTORY_RETRY_MS) {
-      this.#askHistory();
-    }
+    const sync = this.#phase === 'syncing' ? this.#sync : null;
+    if (sync && sync.reaskAt !== null) {
+      if (this.#now() >= sync.reaskAt) this.#askHistory();
+    } else if (sync && this.#now() - sync.askedAt >= HISTORY_RETRY_MS) this.#askNextSponsor();
     if (this.#phase === 'closed' || this.#engine.view === null) return;
     void this.#locked(() => {
       this.#apply(this.#engine.tick(this.#now()), 'a tick');
@@ -627,6 +685,11 @@ export class GroupSession {
     const present = new Set(view.members.map((m) => m.peerId));
     for (const p of [...this.#pinned.keys()]) if (!present.has(p)) this.#pinned.delete(p);
     for (const p of [...this.#waitingRequests.keys()]) if (!present.has(p)) this.#waitingRequests.delete(p);
+    if (this.#phase === 'syncing' && this.#engineHasState()) {
+      // Nobody in this view's flush had state (every member before us re-joined too): the group
+      // went on afresh and our engine has state of its own. No sponsor can hand over anything now.
+      this.#becomeMember();
+    }
     this.#takeHandover();
     this.#events.emit('view', view);
     if (this.#phase === 'syncing') {
@@ -676,6 +739,10 @@ export class GroupSession {
     if (!this.#engine.view) return null;
     const { unstable: _unstable, ...state } = this.#engine.joinerState();
     return { groupId: this.groupId, name: this.#opts.groupName, ordering: this.#engine.mode, state };
+  }
+
+  #engineHasState(): boolean {
+    return this.#engine.hasState === true;
   }
 
   #setPhase(phase: SessionPhase): void {

@@ -159,8 +159,10 @@ export class RedisStore implements TrackerStore {
     const out: SessionRecord[] = [];
     for (const peerId of (await this.redis.smembers(k.nodeSessions(nodeId))) as PeerId[]) {
       const s = await this.getSession(peerId);
-      if (s !== null && s.nodeId === nodeId) {
-        await this.redis.eval(UNBIND, 1, k.session(peerId), s.socketId, k.nodeSessionsPrefix);
+      // Only a binding this call removed is the dead node's: between the read and the unbind the
+      // peer may have reconnected and re-bound elsewhere (replaceSession), and failing it then would
+      // remove a live session from the groups it just re-joined.
+      if (s !== null && s.nodeId === nodeId && (await this.redis.eval(UNBIND, 1, k.session(peerId), s.socketId, k.nodeSessionsPrefix)) === 1) {
         out.push(s);
       }
     }

@@ -51,6 +51,13 @@ export interface OrderingEngine {
   /** The installed view, or null before the first one. */
   readonly view: View | null;
   /**
+   * False for a joiner until it has state (adopted from a sponsor, or from a
+   * flush in which nobody had any: the group starts afresh). The runtime
+   * reads it to end a history sync the flush made moot. Optional so other
+   * engines may leave it out; the runtime then treats them as stateless.
+   */
+  readonly hasState?: boolean;
+  /**
    * Step 1 of a send: reserve the next seq and lamport and return the fields
    * to sign. Drafts must be committed in the order they were made.
    */
