@@ -13,6 +13,8 @@ const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /** Generous: on 2 shared cores a 16-peer mesh can take many seconds to form. */
 const CONNECT_TIMEOUT_MS = 60_000;
+/** Closing a peer is a leave per group and a socket close; longer means it is stuck. */
+const CLOSE_TIMEOUT_MS = 5_000;
 /** How often the view / store checks poll while waiting. */
 const POLL_MS = 10;
 
@@ -46,7 +48,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
 
   return {
     'chorus-connect': async ({ trackerUrl, name, counting }: { trackerUrl: string; name: string; counting?: boolean }) => {
-      await peer?.close();
+      // A peer left stuck mid-join by an earlier run must not block the next one.
+      if (peer !== null) await timeout(peer.close(), CLOSE_TIMEOUT_MS, 'closing the previous peer').catch(() => undefined);
       store = counting === true ? await deps.countingStore() : null;
       // The same tracker client and WebRTC mesh createPeer builds for a trackerUrl, built here so the
       // mesh can be wrapped in a pass-through that times where a message spends its latency.
@@ -78,9 +81,9 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
     },
     'chorus-create': async ({ name, ordering }: { name: string; ordering: 'fifo' | 'total' }) => (await need().createGroup(name, ordering)).groupId,
     /** Join; say when join() was called and when it resolved (wall clock). */
-    'chorus-join': async ({ groupId }: { groupId: string }) => {
+    'chorus-join': async ({ groupId, timeoutMs }: { groupId: string; timeoutMs?: number }) => {
       const calledAt = wallNow();
-      await timeout(need().join(gid(groupId)), CONNECT_TIMEOUT_MS, `join ${groupId}`);
+      await timeout(need().join(gid(groupId)), timeoutMs ?? CONNECT_TIMEOUT_MS, `join ${groupId}`);
       return { calledAt, resolvedAt: wallNow() };
     },
     /** Wall time at which this peer first had an installed view with at least `size` members. */

@@ -21,6 +21,8 @@ const HISTORY_ITEM_BYTES = 400;
 const FLOOR_MESSAGE_BYTES = 16 * 1024;
 /** 100 000 messages through a busy 2-core machine; past this the row fails rather than hangs. */
 const SYNC_TIMEOUT_MS = 300_000;
+/** join() resolves after the history sync: 20 s plus 1 s per 1 000 messages is ~10× what a healthy sync took here. */
+const joinTimeoutMs = (messages: number): number => 20_000 + messages;
 
 export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport> => {
   // BENCH_HISTORY_SIZES=100000 looks into one size without a full run.
@@ -74,26 +76,29 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
       const sync: number[] = [];
       const floor: number[] = [];
       const ratios: number[] = [];
-      let problem: string | null = null;
-      for (let run = 1; run <= runsFor(n) && problem === null; run++) {
+      const problems: string[] = [];
+      // A stuck run is recorded and the next one still tried: one lost join must not cost the row.
+      for (let run = 1; run <= runsFor(n); run++) {
         let page: PagePeer | null = null;
         try {
           const joiner: PeerDriver = kind === 'node' ? nodeJoiner : (page = await (await ctx.browser()).newPeer(`history-page-${run}`));
           const f = await floorTransfer(sponsor, joiner, n, `hist-floor-${kind}-${n}-${run}`);
           await joiner.call('chorus-connect', { trackerUrl, name: `joiner-${kind}-${run}`, counting: true });
           if (kind === 'node') forgetChorus(joiner);
-          const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', { groupId });
+          // join() resolves once the history is synced: allow for it, but not for a hang.
+          const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', { groupId, timeoutMs: joinTimeoutMs(n) });
           const at = await joiner.call<number>('store-at', { groupId, count: n, timeoutMs: SYNC_TIMEOUT_MS });
           sync.push(at - calledAt);
           floor.push(f);
           ratios.push(ratio(at - calledAt, f));
           await joiner.call('chorus-leave', { groupId });
         } catch (e) {
-          problem = msg(e);
+          problems.push(`run ${run}: ${msg(e)}`);
         } finally {
           await page?.close().catch(() => undefined);
         }
       }
+      const problem = problems.length === 0 ? null : problems.join('; ');
       const label: Row = { joiner: kind === 'node' ? 'Node (memory store)' : 'Chromium (IndexedDB)', messages: n };
       if (sync.length === 0) { b.failRow(label, problem ?? 'no run completed'); continue; }
       const row: Row = { ...label };

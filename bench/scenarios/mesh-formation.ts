@@ -67,20 +67,41 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   const oneByOne = async (where: 'node' | 'chromium', drivers: readonly PeerDriver[]): Promise<void> => {
     const size = drivers.length;
     const label: Row = { where, group_size: size, pattern: 'one by one' };
+    const problems: string[] = [];
     try {
       await connectChorus(drivers, trackerUrl);
-      const have = ctx.formations.filter((f) => f.where === where && f.size === size && f.pattern === 'one-by-one');
-      for (let i = have.length; i < wanted; i++) {
-        const ordering = i % 2 === 0 ? 'fifo' : 'total';
+    } catch (e) {
+      b.failRow(label, errorText(e));
+      return;
+    }
+    const have = ctx.formations.filter((f) => f.where === where && f.size === size && f.pattern === 'one-by-one');
+    // A formation that fails is noted and the next one still tried (up to twice the wanted number of tries).
+    for (let i = have.length, tries = 0; i < wanted && tries < 2 * wanted; tries++) {
+      const ordering = i % 2 === 0 ? 'fifo' : 'total';
+      try {
         const f = await formGroup(drivers, ordering, `form-${where}-${size}-${i}-${Date.now().toString(36)}`);
         ctx.formations.push({ ...f, ordering, where });
         await leaveGroup(drivers, f.groupId);
+        i++;
+      } catch (e) {
+        problems.push(errorText(e));
+        await resetPeers(drivers);
+        await connectChorus(drivers, trackerUrl).catch(() => undefined);
       }
-      const samples = ctx.formations.filter((f) => f.where === where && f.size === size && f.pattern === 'one-by-one');
-      b.rows.push(rowFor(label, samples, await floorOpen(drivers)));
-    } catch (e) {
-      b.failRow(label, errorText(e));
     }
+    const samples = ctx.formations.filter((f) => f.where === where && f.size === size && f.pattern === 'one-by-one');
+    if (samples.length === 0) {
+      b.failRow(label, problems.join('; ') || 'no formation completed');
+      return;
+    }
+    let floorMs: number[] = [];
+    try { floorMs = await floorOpen(drivers); } catch (e) { problems.push(`baseline: ${errorText(e)}`); }
+    const row = rowFor(label, samples, floorMs);
+    if (problems.length > 0) {
+      row['problems'] = problems.join('; ');
+      b.notes.push(`${where}, ${size}, one by one: ${problems.length} formation(s) failed: ${problems.join('; ')}`);
+    }
+    b.rows.push(row);
   };
 
   /** One all-at-once formation; the peers are reset afterwards, since a stuck join may leave them unusable. */
