@@ -9,7 +9,7 @@ import type { LoadOutcome, LoadPlan } from '../lib/load.ts';
 import { closeFloor, closeRawMesh, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor, openRawMesh } from '../lib/node-paths.ts';
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
-import type { PagePeer, PeerDriver } from '../lib/browser.ts';
+import { CHROMIUM_PATH, type PagePeer, type PeerDriver } from '../lib/browser.ts';
 import { latencySummary, percentile, ratio } from '../lib/stats.ts';
 import type { PathTimes } from '../lib/timing-transport.ts';
 import { ed25519CostMs } from '../lib/crypto-cost.ts';
@@ -120,6 +120,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     try {
       const browser = await ctx.browser();
       for (let i = 0; i < size; i++) pages.push(await browser.newPeer(`page-${i + 1}`));
+      b.notes.push(`Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per peer; pages ${browser.isolated ? 'cross-origin isolated (5 µs timers)' : 'NOT cross-origin isolated (timers clamped to 100 µs or coarser)'}.`);
       // One run in the quick set: eight pages are the costliest row there.
       const r = await measureGroup(ctx, pages, 'chromium', ctx.quick ? { ...p, runs: 1 } : p, relayUrl, trackerUrl, chorusError);
       b.rows.push(r.row);
