@@ -17,7 +17,7 @@ export { GroupMetricsRecorder, percentile } from './metrics.ts';
 export { MemoryStore } from './memory-store.ts';
 export { MemoryKeyStore, loadOrCreateKeyPair, randomPeerId, type KeyStore } from './key-store.ts';
 export { MemoryNetwork, MemoryTransport, type MemoryNetworkOptions } from './memory-transport.ts';
-export { MemoryTracker, MemoryTrackerLink } from './memory-tracker.ts';
+export { MemoryTracker, MemoryTrackerLink, type TrackerRequestKind } from './memory-tracker.ts';
 export { Emitter } from './emitter.ts';
 export { IdbStore, IdbKeyStore, IDB_NAME, IDB_VERSION, IDB_WRITE_BATCH_MS, IDB_WRITE_RETRY_MS, type IdbStoreOptions, type IdentityRecord, type StoreProblem, type StoreProblemKind } from './idb-store.ts';
 export { TrackerClient, TrackerRequestError, ACK_TIMEOUT_MS, FIRST_CONNECT_TIMEOUT_MS, type TrackerClientOptions } from './tracker-client.ts';

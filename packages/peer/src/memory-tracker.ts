@@ -16,6 +16,9 @@ import { ChorusError } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
 
+/** Tracker requests a test can make fail (MemoryTracker.failNext). */
+export type TrackerRequestKind = 'createGroup' | 'restoreGroup' | 'join' | 'linksReady' | 'leave' | 'members' | 'view';
+
 interface GroupState {
   summary: Omit<GroupSummary, 'online'>;
   readonly password: string | null;
@@ -32,6 +35,26 @@ export class MemoryTracker {
   readonly metrics: MetricsReport[] = [];
   /** Link-down reports received (the real tracker evicts after a grace time; this one only records). */
   readonly linkReports: { readonly from: PeerId; readonly groupId: GroupId; readonly peer: PeerId; readonly state: LinkState }[] = [];
+  /** Injected failures per request kind, consumed one per call (see failNext). */
+  readonly #faults = new Map<TrackerRequestKind, { code: string; left: number }>();
+
+  /**
+   * The next `times` requests of `kind` (from any session) are refused with
+   * `code`, as a busy or unreachable tracker refuses them (`rate-limited`,
+   * `timeout`, `offline`), or as a final answer (`wrong-password`).
+   */
+  failNext(kind: TrackerRequestKind, code: string, times = 1): void {
+    this.#faults.set(kind, { code, left: times });
+  }
+
+  /** Throws the injected failure for `kind`, if one is left. */
+  injectedFault(kind: TrackerRequestKind): void {
+    const f = this.#faults.get(kind);
+    if (!f || f.left <= 0) return;
+    f.left -= 1;
+    if (f.left === 0) this.#faults.delete(kind);
+    throw new ChorusError(f.code, `The tracker refused this ${kind} request (injected: ${f.code}).`);
+  }
 
   link(member: MemberInfo): MemoryTrackerLink {
     const l = new MemoryTrackerLink(this, member);
@@ -251,25 +274,25 @@ export class MemoryTrackerLink implements TrackerLink {
   }
 
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
-    return this.#call(() => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
+    return this.#call('createGroup', () => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
   }
   restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
-    return this.#call(() => this.#tracker.restoreGroup(this.#member, payload, Date.now()));
+    return this.#call('restoreGroup', () => this.#tracker.restoreGroup(this.#member, payload, Date.now()));
   }
   join(groupId: GroupId, password?: string): Promise<JoinReply> {
-    return this.#call(() => this.#tracker.join(this.#member, groupId, password));
+    return this.#call('join', () => this.#tracker.join(this.#member, groupId, password));
   }
   linksReady(groupId: GroupId): Promise<View> {
-    return this.#call(() => this.#tracker.linksReady(this.peerId, groupId));
+    return this.#call('linksReady', () => this.#tracker.linksReady(this.peerId, groupId));
   }
   leave(groupId: GroupId): Promise<void> {
-    return this.#call(() => this.#tracker.leave(this.peerId, groupId));
+    return this.#call('leave', () => this.#tracker.leave(this.peerId, groupId));
   }
   members(groupId: GroupId): Promise<readonly MemberInfo[]> {
-    return this.#call(() => this.#tracker.members(this.peerId, groupId));
+    return this.#call('members', () => this.#tracker.members(this.peerId, groupId));
   }
   view(groupId: GroupId): Promise<View> {
-    return this.#call(() => this.#tracker.view(this.peerId, groupId));
+    return this.#call('view', () => this.#tracker.view(this.peerId, groupId));
   }
   signal(): void {
     // MemoryTransport opens links without signaling.
@@ -306,9 +329,10 @@ export class MemoryTrackerLink implements TrackerLink {
     }, TRACKER_LATENCY_MS);
   }
 
-  async #call<T>(fn: () => T): Promise<T> {
+  async #call<T>(kind: TrackerRequestKind, fn: () => T): Promise<T> {
     if (this.#state !== 'online') throw new ChorusError('offline', 'Not connected to the tracker.');
     await tick();
+    this.#tracker.injectedFault(kind);
     return fn();
   }
 }

@@ -12,6 +12,7 @@ import {
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
 } from './api.ts';
+import { Backoff } from './backoff.ts';
 import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 import { isCommandError, parseCommand, resolveGroup } from './commands.ts';
 import { Emitter } from './emitter.ts';
@@ -35,6 +36,23 @@ export const JOIN_MEMBERS_POLL_MS = 1_000;
 export const DEFAULT_HISTORY_LIMIT = 1_000;
 /** Page size when reading a group's whole history out of the store. */
 const STORE_PAGE = 500;
+/**
+ * A re-join that failed on a tracker error which may pass (rate-limited,
+ * timeout, offline, a member gone mid-join) is tried again after a pause:
+ * the first window is this long and doubles per failure (full jitter).
+ */
+export const REJOIN_RETRY_BASE_MS = 500;
+/** The longest pause between re-join attempts: a tracker down for minutes is still tried twice a minute. */
+export const REJOIN_RETRY_CAP_MS = 30_000;
+/** Never retry sooner than this, so a retry cannot spin on an error that comes back at once. */
+export const REJOIN_RETRY_MIN_MS = 100;
+/**
+ * Answers after which another attempt cannot help, so the group is dropped:
+ * the group is gone (not-found, after the restore attempt), the password
+ * changed, its name went to another group, or the tracker refuses who we
+ * are, or this peer is closing.
+ */
+export const FINAL_REJOIN_CODES: ReadonlySet<string> = new Set(['not-found', 'wrong-password', 'name-taken', 'not-authenticated', 'closed']);
 
 export interface PeerIdentity {
   readonly keyPair: CryptoKeyPair;
@@ -100,6 +118,8 @@ class Peer implements ChorusPeer {
   #self: MemberInfo | null = null;
   #privateKey: CryptoKey | null = null;
   #connecting: Promise<void> | null = null;
+  /** Re-joins waiting out a pause after a transient error; a reconnect ends their wait. */
+  readonly #wakeRejoins = new Set<() => void>();
   #readyOnce = false;
   #closed = false;
 
@@ -246,8 +266,10 @@ class Peer implements ChorusPeer {
       await this.#enterMesh(entry, reply.view, tracker, transport);
       await entry.member;
     } catch (e) {
-      await this.#dropGroup(entry, leaveOnFailure ? 'left' : 'removed');
-      if (leaveOnFailure) tracker.leave(groupId).catch(() => {});
+      if (leaveOnFailure) {
+        await this.#dropGroup(entry, 'left');
+        tracker.leave(groupId).catch(() => {});
+      } else await this.#parkFailedRejoin(entry);
       throw e;
     }
     entry.status = 'member';
@@ -377,21 +399,73 @@ class Peer implements ChorusPeer {
     await this.#rejoin(entry, null);
   }
 
-  /** Back into a group the tracker no longer lists us in; the group is dropped if that fails. */
+  /**
+   * Back into a group the tracker no longer lists us in. A tracker error that
+   * may pass is retried after a growing pause (REJOIN_RETRY_*_MS), as a person
+   * expects the app to keep trying; the group is dropped only on a final
+   * answer (FINAL_REJOIN_CODES) or when it was left meanwhile.
+   */
   async #rejoin(entry: GroupEntry, reply: JoinReply | null): Promise<void> {
     const groupId = entry.summary.groupId;
-    const tracker = this.#tracker;
-    if (!tracker || entry.status !== 'member') return;
+    if (!this.#tracker || entry.status !== 'member') return;
     // Marks the re-join as under way, so a `removed` and a reconnect do not both start one.
     entry.status = 'joining';
     this.#emitGroup(entry);
-    try {
-      await this.#joinWith(reply ?? (await this.#joinOrRestore(entry, tracker)), false, entry.password);
-    } catch (e) {
-      this.#events.emit('error', { groupId, code: errorCode(e), message: `Could not get back into the group: ${errorMessage(e)}` });
-      entry.status = 'member';
-      await this.#dropGroup(this.#groups.get(groupId) ?? entry, 'removed');
+    // A restored group's views must continue above every view this tab saw of it.
+    const restoreViewId = entry.view?.viewId ?? 0;
+    const backoff = new Backoff({ baseMs: REJOIN_RETRY_BASE_MS, capMs: REJOIN_RETRY_CAP_MS, minMs: REJOIN_RETRY_MIN_MS });
+    let first = reply;
+    for (;;) {
+      const current = this.#groups.get(groupId);
+      const tracker = this.#tracker;
+      // Left (leave(), close()) or dropped meanwhile: nothing to get back into.
+      if (this.#closed || !tracker || current === undefined || current.status !== 'joining') return;
+      try {
+        await this.#joinWith(first ?? (await this.#joinOrRestore(current, tracker, restoreViewId)), false, current.password);
+        return;
+      } catch (e) {
+        first = null;
+        const code = errorCode(e);
+        const now = this.#groups.get(groupId);
+        if (this.#closed || now === undefined || now.status !== 'joining') return;
+        if (FINAL_REJOIN_CODES.has(code)) {
+          this.#events.emit('error', { groupId, code, message: `Could not get back into the group: ${errorMessage(e)}` });
+          await this.#dropGroup(now, 'removed');
+          return;
+        }
+        const pause = backoff.next();
+        this.#events.emit('error', {
+          groupId, code, message: `Getting back into the group failed (${errorMessage(e)}); trying again in ${Math.ceil(pause / 1000)} s.`,
+        });
+        await this.#pause(pause);
+      }
     }
+  }
+
+  /** Waits `ms`, or less if the tracker connection comes back meanwhile (a retry then has a chance at once). */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakeRejoins.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakeRejoins.add(done);
+    });
+  }
+
+  /**
+   * A re-join attempt failed after its session was made: close that session
+   * (its listeners go with it) but keep the group listed as `joining`, so the
+   * next attempt takes its place and the UI never sees the group vanish.
+   */
+  async #parkFailedRejoin(entry: GroupEntry): Promise<void> {
+    if (entry.status === 'left' || entry.status === 'removed') return;
+    entry.status = 'joining';
+    for (const u of entry.unsubscribe.splice(0)) u();
+    await entry.session.close('Getting back into the group failed; trying again.');
+    this.#emitGroup(entry);
   }
 
   /**
@@ -399,7 +473,7 @@ class Peer implements ChorusPeer {
    * no longer knows the group at all: re-register it (same id, name,
    * ordering, password; views continue above ours) and join it.
    */
-  async #joinOrRestore(entry: GroupEntry, tracker: TrackerLink): Promise<JoinReply> {
+  async #joinOrRestore(entry: GroupEntry, tracker: TrackerLink, restoreViewId: number): Promise<JoinReply> {
     const { groupId, name, ordering } = entry.summary;
     try {
       return await tracker.join(groupId, entry.password);
@@ -407,7 +481,7 @@ class Peer implements ChorusPeer {
       if (errorCode(e) !== 'not-found') throw e;
     }
     await tracker.restoreGroup({
-      groupId, name, ordering, viewId: entry.view?.viewId ?? 0,
+      groupId, name, ordering, viewId: Math.max(restoreViewId, entry.view?.viewId ?? 0),
       ...(entry.password === undefined ? {} : { password: entry.password }),
     });
     return tracker.join(groupId, entry.password);
@@ -419,6 +493,7 @@ class Peer implements ChorusPeer {
       this.#readyOnce = true;
       return;
     }
+    for (const wake of [...this.#wakeRejoins]) wake();
     for (const entry of this.#groups.values()) {
       if (entry.status === 'member') void this.#resync(entry);
     }
@@ -554,6 +629,8 @@ class Peer implements ChorusPeer {
     const groups = [...this.#groups.keys()];
     for (const g of groups) await this.leave(g).catch(() => {});
     this.#closed = true;
+    // Re-joins waiting out a pause see the peer closed and stop.
+    for (const wake of [...this.#wakeRejoins]) wake();
     for (const u of this.#unsubscribe) u();
     this.#transport?.close();
     await this.#tracker?.close().catch(() => {});

@@ -54,3 +54,59 @@ describe('re-joining in the same session', () => {
     expect((await logOf(ana, g.groupId)).map((m) => m.id)).toEqual((await logOf(ben, g.groupId)).map((m) => m.id));
   });
 });
+
+describe('re-joining when the tracker refuses for a while', () => {
+  it('a transient refusal (rate-limited join, timed-out links-ready) is retried until the member is back', async () => {
+    const w = memoryWorld(13);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('patient', 'total');
+    await ana.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'a1');
+    await waitFor('ben has a1', async () => (await logOf(ben, g.groupId)).length === 1);
+    const errors: string[] = [];
+    ana.peer.on('error', (e) => errors.push(e.code));
+    const statuses: string[] = [];
+    ana.peer.on('group', (j) => statuses.push(j.status));
+
+    w.tracker.failNext('join', 'rate-limited', 2);
+    w.tracker.suspect(ana.peerId);
+    await waitFor('ana refused twice, then a member again', () =>
+      errors.filter((c) => c === 'rate-limited').length === 2 &&
+      ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
+    expect(statuses).toContain('joining');
+    // The group never left the side bar while the app kept trying.
+    expect(statuses).not.toContain('removed');
+
+    w.tracker.failNext('linksReady', 'timeout', 1);
+    w.tracker.suspect(ana.peerId);
+    await waitFor('ana back after a timed-out links-ready', () =>
+      errors.includes('timeout') && ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
+
+    const a2 = await ana.peer.send(g.groupId, 'a2');
+    expect(a2.id).toBe(`${ana.peerId}:2`);
+    await waitFor('ben has a2', async () => (await logOf(ben, g.groupId)).some((m) => m.body === 'a2'));
+  });
+
+  it('a final refusal (wrong password) drops the group with its code and is not retried', async () => {
+    const w = memoryWorld(14);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('changed-lock', 'fifo');
+    await ana.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    const errors: string[] = [];
+    ana.peer.on('error', (e) => errors.push(e.code));
+
+    w.tracker.failNext('join', 'wrong-password', 3);
+    w.tracker.suspect(ana.peerId);
+    await waitFor('ana gave up on the group', () => ana.peer.groups().length === 0);
+    expect(errors).toEqual(['wrong-password']);
+    // One attempt only: two injected refusals are still unused, and the tracker lists ben alone.
+    await expect(ana.peer.join(g.groupId)).rejects.toMatchObject({ code: 'wrong-password' });
+    expect(w.tracker.currentView(g.groupId)?.members.map((m) => m.name)).toEqual(['ben']);
+  });
+});
