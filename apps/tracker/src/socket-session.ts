@@ -54,6 +54,8 @@ export interface SessionDeps {
   readonly disconnectSocket: (socketId: string) => void;
   /** Whether a socket with this id is in the peer's room on any live node. */
   readonly socketExists: (peerId: PeerId, socketId: string) => Promise<boolean>;
+  /** Nodes whose stale sessions a takeover already swept (sweepStaleSessions runs once per node). */
+  readonly sweptNodes?: Set<string>;
 }
 
 type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
@@ -285,7 +287,10 @@ async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSo
       // first, exactly as in a local takeover.
       d.log.info({ peerId: info.peerId, staleNode: held.nodeId }, 'session reconnected after its node died: taking over');
       await d.service.removeEverywhere(info.peerId, 'failed');
-      if (await d.store.replaceSession(record, held.socketId)) return 'bound';
+      if (await d.store.replaceSession(record, held.socketId)) {
+        await sweepStaleSessions(d, held.nodeId, info.peerId);
+        return 'bound';
+      }
       continue;
     }
     const stale = d.local.get(info.peerId);
@@ -298,6 +303,33 @@ async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSo
     const cleanup = d.cleanups.get(info.peerId);
     if (cleanup !== undefined) await cleanup;
     else await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS));
+  }
+}
+
+/**
+ * The first session back from a node whose sockets are gone (a tracker that
+ * restarted on a shared store) fails every other session of that node whose
+ * socket exists nowhere, before its own hello is answered. One at a time, at
+ * each member's reconnect, re-joiners would meet members that are about to
+ * be failed, and a group whose every member re-joins as a joiner loses the
+ * counts only their stores hold; all at once, the group empties and the
+ * first member back founds it from its store, as after an in-memory
+ * restart. The groups learn first and the binding goes after, so a member
+ * reconnecting meanwhile does not race its own removal.
+ */
+async function sweepStaleSessions(d: SessionDeps, node: string, self: PeerId): Promise<void> {
+  if (d.sweptNodes?.has(node) === true) return;
+  d.sweptNodes?.add(node);
+  try {
+    for (const s of await d.store.sessionsOfNode(node)) {
+      if (s.peerId === self || (await d.socketExists(s.peerId, s.socketId))) continue;
+      d.log.info({ peerId: s.peerId, staleNode: node }, 'stale session of a node whose sockets are gone: failing it');
+      await d.service.removeEverywhere(s.peerId, 'failed');
+      await d.store.unbindSession(s.peerId, s.socketId);
+    }
+  } catch (e) {
+    // The reaper fails them later; a sweep that could not finish changes nothing for this session.
+    d.log.warn({ err: (e as Error).message, staleNode: node }, 'sweeping stale sessions failed');
   }
 }
 

@@ -100,7 +100,8 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       return true; // a node did not answer in time: assume alive, the caller waits and retries
     }
   };
-  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists }));
+  const sweptNodes = new Set<string>();
+  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes }));
 
   // Heartbeat sweep: eight checks per timeout, so with the defaults (8 s) a dead peer is out within 9 s (< 10 s).
   const sweepMs = Math.max(10, Math.min(config.heartbeatIntervalMs, Math.floor(config.heartbeatTimeoutMs / 8)));

@@ -69,6 +69,9 @@ export class MemoryStore implements TrackerStore {
   async claimDeadNodes(): Promise<readonly string[]> {
     return [];
   }
+  async sessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]> {
+    return [...this.sessions.values()].filter((s) => s.nodeId === nodeId);
+  }
   async takeSessionsOfNode(): Promise<readonly SessionRecord[]> {
     return [];
   }

@@ -155,6 +155,15 @@ export class RedisStore implements TrackerStore {
     return dead;
   }
 
+  async sessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]> {
+    const out: SessionRecord[] = [];
+    for (const peerId of (await this.redis.smembers(k.nodeSessions(nodeId))) as PeerId[]) {
+      const s = await this.getSession(peerId);
+      if (s !== null && s.nodeId === nodeId) out.push(s);
+    }
+    return out;
+  }
+
   async takeSessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]> {
     const out: SessionRecord[] = [];
     for (const peerId of (await this.redis.smembers(k.nodeSessions(nodeId))) as PeerId[]) {

@@ -47,6 +47,8 @@ export interface TrackerStore {
   touchNode(nodeId: string, ttlMs: number): Promise<void>;
   /** Nodes that were alive once and whose liveness expired; each is returned to one caller only. */
   claimDeadNodes(selfId: string): Promise<readonly string[]>;
+  /** Sessions bound to a node now (read only; a takeover sweeps the stale ones of a dead node). */
+  sessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]>;
   /** Sessions a dead node held; removes their bindings. */
   takeSessionsOfNode(nodeId: string): Promise<readonly SessionRecord[]>;
   removeNode(nodeId: string): Promise<void>;
