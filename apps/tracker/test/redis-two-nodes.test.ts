@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroupSummary, JoinReply, JoiningNotice, SignalDelivery, View } from '@chorus/protocol';
+import type { GroupSummary, JoinReply, JoiningNotice, MemberInfo, SignalDelivery, View } from '@chorus/protocol';
 import { call, connectClient, unwrap } from './helpers.ts';
 import { redisMissing, startRedis } from './redis-server.ts';
 import type { RedisServer } from './redis-server.ts';
@@ -141,5 +141,30 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     const back = unwrap(await call<View>(again.socket, 'group:links-ready', { groupId: g.groupId }));
     expect(back.members.map((m) => m.peerId).sort()).toEqual([alice.peerId, bob.peerId].sort());
     for (const c of [alice, again, bob]) c.close();
+  });
+
+  it('the first session back from a dead node fails its other stale sessions at once, so a re-joiner finds no stale members', async () => {
+    // A long node TTL: the reaper stays out of it; only the takeover's sweep can fail Carol.
+    const slow = { NODE_TTL_MS: '60000' };
+    const [nodeA, nodeB] = await Promise.all([startNode(slow), startNode(slow)]);
+    const alice = await connectClient(nodeA.url, 'Alice');
+    const carol = await connectClient(nodeA.url, 'Carol');
+    const bob = await connectClient(nodeB.url, 'Bob');
+    const g = unwrap(await call<GroupSummary>(bob.socket, 'group:create', { name: 'sweep', ordering: 'total' }));
+    for (const c of [bob, alice, carol]) {
+      unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+      unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
+    }
+
+    nodeA.proc.child.kill('SIGKILL');
+    await nodeA.proc.exited;
+    const again = await connectClient(nodeB.url, 'Alice', alice.peerId, alice.key);
+    // Answered only after the sweep: Carol, still away, is out of the group too.
+    const members = unwrap(await call<MemberInfo[]>(bob.socket, 'group:members', { groupId: g.groupId }));
+    expect(members.map((m) => m.peerId)).toEqual([bob.peerId]);
+    // Carol, back later, binds her peer id again at once and can re-join.
+    const carol2 = await connectClient(nodeB.url, 'Carol', carol.peerId, carol.key);
+    unwrap(await call(carol2.socket, 'group:join', { groupId: g.groupId }));
+    for (const c of [alice, again, bob, carol, carol2]) c.close();
   });
 });
