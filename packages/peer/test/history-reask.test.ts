@@ -1,0 +1,58 @@
+// A sponsor whose hand-over the joiner cannot use (here: a last page without
+// joiner state, as a broken or hostile member sends it) must not turn the
+// joiner's history sync into a request loop as fast as the link: each
+// refusal is counted and the next request waits HISTORY_REASK_MIN_MS,
+// doubling up to HISTORY_RETRY_MS.
+import { afterEach, describe, expect, it } from 'vitest';
+import { HISTORY_REASK_MIN_MS } from '../src/group-session.ts';
+import { waitFor } from './scenarios/network.ts';
+import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
+
+let world: MemoryWorld | null = null;
+afterEach(async () => {
+  await world?.network.close();
+  world = null;
+});
+
+/** How long the test watches the joiner ask; pauses of 200, 400 and 800 ms fit in it once. */
+const WATCH_MS = 8 * HISTORY_REASK_MIN_MS;
+
+describe('a joiner whose sponsor keeps sending unusable hand-overs', () => {
+  it('asks again after growing pauses, not in a loop, and counts each refusal', async () => {
+    const w = memoryWorld(31);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('stingy', 'total');
+    await ana.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'before ben');
+
+    // Ana's real pages never reach ben; every request of ben's gets a last page without state instead.
+    let requests = 0;
+    const broken = JSON.stringify({ t: 'history-res', groupId: g.groupId, items: [], done: true });
+    w.net.dropFrames((groupId, from, to, frame) => {
+      if (frame.t === 'history-req' && from === ben.peerId) {
+        requests += 1;
+        w.net.inject(groupId, ana.peerId, ben.peerId, broken);
+        return true;
+      }
+      return frame.t === 'history-res' && to === ben.peerId;
+    });
+    const problems: string[] = [];
+    ben.peer.on('error', (e) => problems.push(e.code));
+
+    void ben.peer.join(g.groupId).catch(() => {});
+    await waitFor('ben asked once', () => requests >= 1);
+    await new Promise((r) => setTimeout(r, WATCH_MS));
+    // A loop would have asked thousands of times by now; pauses of 200 + 400 + 800 ms allow four.
+    expect(requests).toBeGreaterThanOrEqual(2);
+    expect(requests).toBeLessThanOrEqual(5);
+    expect(problems.filter((c) => c === 'missing-field').length).toBeGreaterThanOrEqual(requests - 1);
+    expect(ben.peer.groups()[0]?.status).toBe('joining');
+
+    // Once the sponsor answers properly, the joiner gets history and becomes a member.
+    w.net.dropFrames(null);
+    await waitFor('ben a member with the history', async () =>
+      ben.peer.groups()[0]?.status === 'member' && (await ben.peer.history(g.groupId)).some((m) => m.body === 'before ben'));
+  });
+});
