@@ -379,6 +379,11 @@ export class GroupSession {
       this.#problem('bad-state', 'Ignored a history page this peer no longer waits for.', from);
       return;
     }
+    const first = page.items[0];
+    if (first !== undefined && sync.cursor !== null && first.order <= sync.cursor) {
+      // An answer to a request asked twice (see #onLinkUp): its items are in already.
+      return;
+    }
     const now = this.#now();
     const stored = items.map((item) => this.#storedFromHistory(item, now));
     this.#writer.add(stored);
@@ -561,6 +566,11 @@ export class GroupSession {
   }
 
   #onLinkUp(peer: PeerId): void {
+    // A request sent while the link to the sponsor was going down and up again may be lost with
+    // it (a re-joining sponsor drops and re-opens its links): ask again now instead of after
+    // HISTORY_RETRY_MS. A duplicate answer is recognised by its cursor and ignored.
+    const sync = this.#phase === 'syncing' ? this.#sync : null;
+    if (sync && sync.sponsor === peer && sync.reaskAt === null && sync.state === null) this.#askHistory();
     void this.#locked(() => {
       if (this.#phase !== 'closed') this.#apply(this.#engine.linkUp(peer, this.#now()), 'a link coming up');
     });
