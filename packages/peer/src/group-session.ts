@@ -462,6 +462,13 @@ export class GroupSession {
       const page = await readHistoryPage(this.#opts.store, this.groupId, handover, req.cursor, req.limit, (m) =>
         this.#keys.publicKey(m.frame.sender),
       );
+      if (!this.#transport.openPeers(this.groupId).includes(from)) {
+        // The request came in before our end of the channel opened (each end of a data channel opens
+        // on its own): a page sent now would be dropped and the joiner would wait HISTORY_RETRY_MS.
+        // Answer when our end is up (#onLinkUp).
+        this.#waitingRequests.set(from, req);
+        return;
+      }
       if (page.done) this.#pinned.delete(from);
       this.#transport.send(this.groupId, from, page);
     } catch (e) {
@@ -571,6 +578,12 @@ export class GroupSession {
     // HISTORY_RETRY_MS. A duplicate answer is recognised by its cursor and ignored.
     const sync = this.#phase === 'syncing' ? this.#sync : null;
     if (sync && sync.sponsor === peer && sync.reaskAt === null && sync.state === null) this.#askHistory();
+    // Sponsor side: a request that arrived before our end of this link was open is answered now.
+    const waiting = this.#waitingRequests.get(peer);
+    if (waiting !== undefined && (this.#pinned.has(peer) || this.#phase === 'member')) {
+      this.#waitingRequests.delete(peer);
+      void this.#onHistoryRequest(peer, waiting);
+    }
     void this.#locked(() => {
       if (this.#phase !== 'closed') this.#apply(this.#engine.linkUp(peer, this.#now()), 'a link coming up');
     });

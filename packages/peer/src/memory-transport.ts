@@ -19,6 +19,13 @@ export interface MemoryNetworkOptions {
   readonly maxDelayMs?: number;
   /** Delay before a link reports up, as a data channel's handshake takes a moment. */
   readonly linkSetupMs?: number;
+  /**
+   * WebRTC opens a data channel at each end on its own: one end may already
+   * send (and the other receive) before the other end's `link up` fires. Up
+   * to this many ms (seeded) between the two ends' `up`; 0 (the default)
+   * opens both at once.
+   */
+  readonly linkOpenSkewMs?: number;
 }
 
 /** Default delays: enough to reorder frames across links, small enough to keep a test fast. */
@@ -34,6 +41,8 @@ interface Link {
   /** Bumped on every down: frames queued under an older epoch died with the channel. */
   epoch: number;
   up: boolean;
+  /** Ends whose channel is open: they may send, and have been told `up`. */
+  readonly open: Set<PeerId>;
 }
 
 const pairKey = (groupId: GroupId, a: PeerId, b: PeerId): string =>
@@ -64,6 +73,7 @@ export class MemoryNetwork {
   readonly #minDelay: number;
   readonly #maxDelay: number;
   readonly #linkSetup: number;
+  readonly #openSkew: number;
   /** Frames sent to a peer without an open link (a real channel would not carry them either), or filtered out. */
   droppedFrames = 0;
   #dropWhere: ((groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame) => boolean) | null = null;
@@ -73,6 +83,7 @@ export class MemoryNetwork {
     this.#minDelay = opts.minDelayMs ?? 0;
     this.#maxDelay = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     this.#linkSetup = opts.linkSetupMs ?? DEFAULT_LINK_SETUP_MS;
+    this.#openSkew = opts.linkOpenSkewMs ?? 0;
   }
 
   transport(self: PeerId | string): MemoryTransport {
@@ -142,8 +153,10 @@ export class MemoryNetwork {
     }
   }
 
+  /** Whether `a`'s end of its channel to `b` is open (it can send; it was told `up`). */
   isUp(groupId: GroupId, a: PeerId, b: PeerId): boolean {
-    return this.#links.get(pairKey(groupId, a, b))?.up === true;
+    const link = this.#links.get(pairKey(groupId, a, b));
+    return link?.up === true && link.open.has(a);
   }
 
   send(groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame): void {
@@ -165,7 +178,7 @@ export class MemoryNetwork {
     let link = this.#links.get(key);
     if (!link) {
       if (!wanted) return;
-      link = { epoch: 0, up: false };
+      link = { epoch: 0, up: false, open: new Set() };
       this.#links.set(key, link);
     }
     if (wanted && !link.up) {
@@ -176,17 +189,28 @@ export class MemoryNetwork {
         if (l.epoch !== epoch || l.up) return;
         if (!(a.wants(groupId, b.self) && b.wants(groupId, a.self))) return;
         l.up = true;
-        a.emitLink(groupId, b.self, 'up');
-        b.emitLink(groupId, a.self, 'up');
+        const openEnd = (end: MemoryTransport, other: MemoryTransport): void => {
+          if (l.epoch !== epoch || !l.up) return;
+          l.open.add(end.self);
+          end.emitLink(groupId, other.self, 'up');
+        };
+        if (this.#openSkew === 0) {
+          openEnd(a, b);
+          openEnd(b, a);
+          return;
+        }
+        const [first, second] = this.#random() < 0.5 ? [a, b] : [b, a];
+        openEnd(first, second);
+        this.#later(this.#random() * this.#openSkew, () => openEnd(second, first));
       });
     } else if (!wanted && (link.up || link.epoch > 0)) {
-      const wasUp = link.up;
+      // Only an end that was told `up` hears `down`.
+      const wasOpen = new Set(link.up ? link.open : []);
       link.up = false;
+      link.open.clear();
       link.epoch += 1;
-      if (wasUp) {
-        if (!this.#crashed.has(a.self)) a.emitLink(groupId, b.self, 'down');
-        if (!this.#crashed.has(b.self)) b.emitLink(groupId, a.self, 'down');
-      }
+      if (wasOpen.has(a.self) && !this.#crashed.has(a.self)) a.emitLink(groupId, b.self, 'down');
+      if (wasOpen.has(b.self) && !this.#crashed.has(b.self)) b.emitLink(groupId, a.self, 'down');
     }
   }
 

@@ -4,6 +4,7 @@
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
 import type { GroupId, PeerId } from '@chorus/protocol';
 import { createPeer, MemoryNetwork, MemoryStore, MemoryTracker, type MemoryTrackerLink } from '../../src/index.ts';
+import type { MemoryNetworkOptions } from '../../src/memory-transport.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import type { NetworkFactory, ScenarioNetwork, ScenarioPeer } from './network.ts';
 
@@ -26,8 +27,12 @@ export interface MemoryWorld {
 
 export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).network;
 
-export function memoryWorld(seed: number, peerOptions: { readonly metricsReportMs?: number } = {}): MemoryWorld {
-  const net = new MemoryNetwork({ seed });
+export function memoryWorld(
+  seed: number,
+  peerOptions: { readonly metricsReportMs?: number } = {},
+  netOptions: Omit<MemoryNetworkOptions, 'seed'> = {},
+): MemoryWorld {
+  const net = new MemoryNetwork({ seed, ...netOptions });
   const tracker = new MemoryTracker();
   const links = new Map<PeerId, MemoryTrackerLink>();
   const stores = new Map<PeerId, MemoryStore>();

@@ -575,7 +575,16 @@ export class GroupEngine implements OrderingEngine {
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
-    this.lastFlush?.answered.delete(peer); // a peer still flushing may ask for our FLUSH again
+    const last = this.lastFlush;
+    if (last !== null && last.participants.includes(peer)) {
+      // Our FLUSH for the installed view may never have reached this peer: we sent it while our end
+      // of the channel was still closed (a link to a fellow joiner opens after the tracker installed
+      // the view), and the flush completed here before that end opened. The peer may still be
+      // flushing for that view and would wait for it forever. Send it once more; marked answered, so
+      // the copy of its own FLUSH that an installed peer sends back is not answered again.
+      last.answered.add(peer);
+      out.frames.push({ to: peer, frame: last.frame });
+    }
     if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
       out.frames.push({ to: peer, frame: this.hwmFrame() });
