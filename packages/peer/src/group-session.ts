@@ -421,12 +421,13 @@ export class GroupSession {
       return;
     }
     const installed = this.#engine.view?.viewId ?? -1;
-    if (installed < state.viewId) return;
     if (installed > state.viewId) {
       this.#reaskLater();
       return;
     }
+    // Ahead of our installed view, the engine adopts only if it is flushing for exactly that view.
     const result = this.#engine.adoptJoinerState(state);
+    if (isRejection(result) && installed < state.viewId) return; // wait for that view's install
     if (isRejection(result)) {
       if (result.fault === 'remote') this.#rejected(sync.sponsor, result.error);
       else this.#problem(result.error.code, `Adopting the sponsor's state failed: ${result.error.message}`, sync.sponsor);

@@ -854,8 +854,13 @@ export class GroupEngine implements OrderingEngine {
   adoptJoinerState(state: JoinerState): EngineResult {
     if (this.installed === null) return reject('local', 'bad-state', 'No view is installed yet; adopt state after the view that adds this member.');
     if (this.adopted) return reject('local', 'bad-state', 'This member already has state.');
-    if (state.viewId !== this.installed.viewId)
-      return reject('remote', state.viewId < this.installed.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
+    // A joiner flushing (as `joining`) for the view the state was taken in: the sponsor's flush of
+    // that view is over and the state holds its outcome, so the joiner installs it now instead of
+    // waiting for every participant's FLUSH (one it missed would hold it there for good).
+    const jump = this.flush !== null && state.viewId === this.flush.target.viewId ? this.flush : null;
+    const target = jump?.target ?? this.installed;
+    if (state.viewId !== target.viewId)
+      return reject('remote', state.viewId < target.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
     if (!isCount(state.agreed) || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
       return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed and positive next seqs.');
     const handed = state.unstable ?? [];
@@ -866,6 +871,14 @@ export class GroupEngine implements OrderingEngine {
     )
       return reject('remote', 'bad-type', 'Joiner state carries an unstable message that is malformed or beyond its next seq.');
     const out = new OutputBuilder();
+    if (jump !== null) {
+      const mine = jump.reports.get(this.self);
+      this.lastFlush = mine === undefined ? null : { frame: mine, participants: jump.participants, answered: new Set() };
+      this.flush = null;
+      this.outbox = this.outbox.filter((f) => f.viewId >= jump.target.viewId);
+      this.future = this.future.filter((b) => !(b.frame.t === 'flush' && b.frame.viewId <= jump.target.viewId));
+      this.finishInstall(jump.target, out, this.clock);
+    }
     this.agreedMax = Math.max(this.agreedMax, state.agreed);
     for (const [s, n] of Object.entries(state.nextSeq)) {
       const st = this.sender(s as PeerId);
