@@ -21,3 +21,28 @@ describe('a FLUSH lost on a link that was not open yet', () => {
     for (const id of ['a', 'b', 'c']) expect(m.bodies(id)).toEqual(['after']);
   });
 });
+
+describe('a joiner flushing for a newer view while it waits for state', () => {
+  it.each(['fifo', 'total'] as const)('%s: adopts state taken in that view and installs it without the FLUSH it missed', (mode) => {
+    const m = EngineMesh.started(mode, ['a', 'b']);
+    m.send('a', 'before');
+    m.run();
+    m.add('j');
+    m.add('k');
+    m.installView(makeView(2, ['a', 'b', 'j'], [['j', 'joined']]), ['a', 'b', 'j']);
+    m.run();
+    m.installView(makeView(3, ['a', 'b', 'j', 'k'], [['k', 'joined']]));
+    expect(m.lose('b', 'j')).toBeGreaterThan(0); // b's FLUSH for view 3 never reaches j
+    m.run();
+    expect(m.engine('a').view?.viewId).toBe(3);
+    expect(m.engine('j').view?.viewId).toBe(2);
+    // State for view 2 is stale now, and state for a view j is not flushing for is refused.
+    expect('rejected' in m.engine('j').adoptJoinerState({ ...m.engine('a').joinerState(), viewId: 4 as never })).toBe(true);
+    m.apply('j', m.engine('j').adoptJoinerState(m.engine('a').joinerState()));
+    expect(m.engine('j').view?.viewId).toBe(3);
+    m.apply('k', m.engine('k').adoptJoinerState(m.engine('a').joinerState()));
+    m.send('j', 'from j');
+    m.run();
+    for (const id of ['a', 'b', 'j', 'k']) expect(m.bodies(id)).toContain('from j');
+  });
+});
