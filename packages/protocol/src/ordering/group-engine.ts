@@ -496,7 +496,10 @@ export class GroupEngine implements OrderingEngine {
     const id = messageId(f.sender, f.seq);
     const st = this.sender(f.sender);
     st.delivered = Math.max(st.delivered, f.seq);
-    this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
+    // Alone in the view, a delivered message is stable at once: no high-water mark will ever come to
+    // prune it, and keeping it would grow the next FLUSH and hand-over state without bound.
+    const alone = this.members.size === 1 && this.members.has(this.self);
+    if (!alone) this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
     const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(agreed);
     out.deliveries.push({ id, frame: f, order, viewId: this.viewIdNow() });
   }
