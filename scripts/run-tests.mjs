@@ -10,6 +10,7 @@ const suites = [
   ['tracker', 'apps/tracker'],
   ['peer', 'packages/peer'],
   ['web', 'apps/web'],
+  ['bench', 'bench'],
   ['e2e', 'e2e'],
 ];
 
