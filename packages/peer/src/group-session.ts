@@ -7,7 +7,7 @@
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  isRejection, MAX_BODY_CHARS, messageId, signFields,
+  frameMessageId, isRejection, MAX_BODY_CHARS, signFields,
   type DataFrame, type EngineFrame, type EngineOutput, type EngineResult, type FlushFrame, type GroupFrame,
   type GroupId, type HistoryItem, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
   type MemberChange, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
@@ -623,7 +623,7 @@ export class GroupSession {
           }
           const sig = await signFields(this.#opts.privateKey, draft);
           const frame: DataFrame = { t: 'data', ...draft, sig };
-          const id = messageId(frame.sender, frame.seq);
+          const id = frameMessageId(frame);
           const pending: ChatMessage = {
             id, groupId: this.groupId, sender: frame.sender, senderName: this.self.name, body: frame.body,
             sentAt: frame.sentAt, order: pendingOrder(frame.seq), state: 'pending', viewId: frame.viewId,
@@ -779,7 +779,7 @@ export class GroupSession {
     const sender = item.frame.sender;
     const senderKey = this.#keys.publicKey(sender) ?? item.senderKey ?? null;
     return {
-      id: messageId(sender, item.frame.seq), groupId: this.groupId, frame: item.frame, order: item.order,
+      id: frameMessageId(item.frame), groupId: this.groupId, frame: item.frame, order: item.order,
       deliveredAt: now, senderName: this.#keys.name(sender) ?? item.senderName ?? shortName(sender),
       ...(senderKey === null ? {} : { senderKey }),
     };
@@ -795,7 +795,7 @@ export class GroupSession {
 
 const badSignature = (f: DataFrame): ProtocolError => ({
   code: 'bad-signature',
-  message: `Message ${f.sender}:${f.seq} does not carry a valid signature of its sender.`,
+  message: `Message ${frameMessageId(f)} does not carry a valid signature of its sender.`,
 });
 
 /** A stored message as the UI sees it (history). */

@@ -9,7 +9,7 @@ const other = asGroupId('g2');
 function msg(groupId: GroupId, sender: string, seq: number, order: string, sentAt: number, body = `m${seq}`): StoredMessage {
   const s = asPeerId(sender);
   return {
-    id: messageId(s, seq),
+    id: messageId(groupId, s, seq),
     groupId,
     senderName: sender.toUpperCase(),
     deliveredAt: sentAt + 1,

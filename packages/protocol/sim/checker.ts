@@ -5,6 +5,7 @@
 // VOPR style). Crashed and removed nodes keep counting for safety.
 
 import type { MessageId, Ordering, PeerId, ViewId } from '../src/ids.ts';
+import { frameMessageId } from '../src/ids.ts';
 import type { DataFrame } from '../src/wire/frames.ts';
 import type { Delivery } from '../src/ordering/engine.ts';
 import { canonicalFields, fakeVerify } from './fake-signature.ts';
@@ -111,7 +112,7 @@ export class Checker {
 
   /** A sender's runtime signed and committed this frame (engine.send accepted it). */
   onSent(frame: DataFrame): void {
-    const id = `${frame.sender}:${frame.seq}` as MessageId;
+    const id = frameMessageId(frame);
     if (this.sent.has(id)) this.fail('S1', frame.sender, `sender committed seq ${frame.seq} twice`);
     this.sent.set(id, frame);
   }
@@ -124,7 +125,7 @@ export class Checker {
     if (r.ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
     // S2: delivered only what its signer sent, unaltered.
     const original = this.sent.get(d.id);
-    if (`${f.sender}:${f.seq}` !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${f.sender}:${f.seq}`);
+    if (frameMessageId(f) !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${frameMessageId(f)}`);
     if (original === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
     if (!fakeVerify(f)) this.fail('S2', node, `delivered ${d.id} with a signature that does not match its fields`);
     if (canonicalFields(original) !== canonicalFields(f)) this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asPeerId, messageId } from '../src/ids.ts';
+import { asGroupId, asPeerId, messageId } from '../src/ids.ts';
 import type { MessageId } from '../src/ids.ts';
 import { HoldBackHeap } from '../src/ordering/hold-back-heap.ts';
 import { comparePriority } from '../src/ordering/priority.ts';
@@ -35,7 +35,7 @@ describe('hold-back heap', () => {
         };
         for (const o of ops) {
           if (o.k === 'admit') {
-            const id = messageId(asPeerId('s'), ++n);
+            const id = messageId(asGroupId('g'), asPeerId('s'), ++n);
             const pr = { p: o.p, by: BY[o.by] as Priority['by'] };
             queue.set(id, pr);
             admittedAt.set(id, n);

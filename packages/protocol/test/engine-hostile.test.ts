@@ -93,7 +93,7 @@ describe('absurd but in-range priorities', () => {
 describe('equivocation: one id, two signed contents', () => {
   it('total: a second DATA for a message still waiting for its FINAL is refused; the first is delivered', () => {
     const m = trio();
-    const first = m.engine('b').debugState().queue.find((e) => e.id === 'a:1');
+    const first = m.engine('b').debugState().queue.find((e) => e.id === 'g1/a:1');
     expect(first?.final).toBe(false);
     const other: DataFrame = { t: 'data', groupId: GROUP, viewId: v1, sender: a, seq: 1, lamport: 2, sentAt: 2, body: 'other text', sig: 'sig:a:1:other' };
     expectRefused(m, 'a', 'b', other, 'replay');
@@ -120,7 +120,7 @@ describe('equivocation: one id, two signed contents', () => {
     const m = EngineMesh.started('fifo', ['a', 'b']);
     const one = m.send('a', 'one');
     m.run();
-    expect(m.engine('b').debugState().kept).toContain('a:1');
+    expect(m.engine('b').debugState().kept).toContain('g1/a:1');
     expect(m.deliverFrame('a', 'b', one)).not.toHaveProperty('rejected');
     expectRefused(m, 'a', 'b', { ...one, body: 'one, edited' }, 'replay');
     expect(m.bodies('b')).toEqual(['one']);

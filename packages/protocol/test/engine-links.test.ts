@@ -56,10 +56,10 @@ describe('link repair and stability', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('a', 'x');
     m.run();
-    expect(m.engine('a').debugState().kept).toEqual(['a:1']);
+    expect(m.engine('a').debugState().kept).toEqual(['g1/a:1']);
     m.tick('b', 10);
     m.run();
-    expect(m.engine('a').debugState().kept).toEqual(['a:1']); // c has not reported yet
+    expect(m.engine('a').debugState().kept).toEqual(['g1/a:1']); // c has not reported yet
     m.tick('c', 10);
     m.run();
     expect(m.engine('a').debugState().kept).toEqual([]);

@@ -44,7 +44,7 @@ describe('re-joining with the same peer id', () => {
     expect(early.seq).toBe(1);
     m.apply('c', m.engine('c').adoptJoinerState(m.engine('a').joinerState()));
     m.run();
-    expect(m.events.get('c')).toContainEqual(expect.objectContaining({ type: 'message-dropped', id: 'c:1' }));
+    expect(m.events.get('c')).toContainEqual(expect.objectContaining({ type: 'message-dropped', id: 'g1/c:1' }));
     expect(m.bodies('a')).toEqual(['c1', 'c2']); // c1 was not replaced by the new text
     const again = m.send('c', 'typed while joining');
     m.run();

@@ -3,7 +3,7 @@
 // it catches real engines; these show each rule can fail on its own.)
 
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId, messageId } from '../src/ids.ts';
+import { asGroupId, asPeerId, asViewId, frameMessageId } from '../src/ids.ts';
 import type { Delivery } from '../src/ordering/engine.ts';
 import type { DataFrame } from '../src/wire/frames.ts';
 import { Checker, ViolationError } from '../sim/checker.ts';
@@ -21,7 +21,7 @@ const frame = (sender: typeof A, seq: number, body = `${sender}${seq}`): DataFra
   const fields = { groupId: g, viewId: v1, sender, seq, lamport: seq, sentAt: 0, body };
   return { ...fields, t: 'data', sig: fakeSign(fields) };
 };
-const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({ id: messageId(f.sender, f.seq), frame: f, order, viewId });
+const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({ id: frameMessageId(f), frame: f, order, viewId });
 
 const violationOf = (fn: () => void): Guarantee | null => {
   try {

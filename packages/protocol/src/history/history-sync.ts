@@ -3,7 +3,7 @@
 // (IndexedDB or memory) and the transport live in packages/peer; signatures
 // are checked by the runtime before `mergeHistory` sees an item.
 
-import { messageId } from '../ids.ts';
+import { frameMessageId } from '../ids.ts';
 import type { MessageId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { HistoryItem } from '../wire/frames.ts';
@@ -53,14 +53,14 @@ export const mergeHistory = (log: readonly HistoryItem[], incoming: readonly His
   const byId = new Map<MessageId, HistoryItem>();
   const byKey = new Map<string, MessageId>();
   for (const i of log) {
-    const id = messageId(i.frame.sender, i.frame.seq);
+    const id = frameMessageId(i.frame);
     byId.set(id, i);
     byKey.set(i.order, id);
   }
   const added: HistoryItem[] = [];
   const rejected: RejectedItem[] = [];
   for (const item of incoming) {
-    const id = messageId(item.frame.sender, item.frame.seq);
+    const id = frameMessageId(item.frame);
     const had = byId.get(id);
     if (had !== undefined) {
       if (had.order !== item.order)

@@ -3,7 +3,7 @@
 // the same answer; nothing here reads engine state or a clock. The proof that
 // the answer is safe is in PROTOCOL.md §3 ("Resolving a flush").
 
-import { comparePeerIds, messageId } from '../ids.ts';
+import { comparePeerIds, frameMessageId, messageId } from '../ids.ts';
 import type { MessageId, Ordering, PeerId } from '../ids.ts';
 import type { DataFrame, FlushFrame, Priority } from '../wire/frames.ts';
 import { maxPriority } from './priority.ts';
@@ -52,6 +52,8 @@ export const resolveFlush = (
   compare: (a: Priority, b: Priority) => number,
 ): FlushOutcome => {
   const stateful = reports.filter((r) => !isStateless(r.frame));
+  // Every report is a FLUSH of one group (the engine checked), so ids are built in that group.
+  const group = reports[0]?.frame.groupId;
   const anyState = stateful.length > 0;
 
   // Union of DATA, one copy per message id.
@@ -60,7 +62,7 @@ export const resolveFlush = (
   const senderProposals = new Map<MessageId, Priority[]>();
   for (const r of reports)
     for (const f of r.frame.unstable) {
-      const id = messageId(f.sender, f.seq);
+      const id = frameMessageId(f);
       const had = union.get(id);
       union.set(id, had === undefined ? f : preferFrame(had, f));
       if (f.proposal !== undefined && f.proposal.by === f.sender) senderProposals.set(id, [...(senderProposals.get(id) ?? []), f.proposal]);
@@ -81,12 +83,12 @@ export const resolveFlush = (
   for (const s of [...senders].sort(comparePeerIds)) {
     const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : ownFloor(s);
     let end = base;
-    while (union.has(messageId(s, end + 1))) end += 1;
+    while (group !== undefined && union.has(messageId(group, s, end + 1))) end += 1;
     ends.set(s, end);
     // Copies at or below `base` are listed too: a member that delivered nothing yet needs them.
     const mine = [...union.values()].filter((f) => f.sender === s).sort((x, y) => x.seq - y.seq);
     for (const f of mine) {
-      if (f.seq <= end) messages.push({ id: messageId(s, f.seq), frame: f });
+      if (f.seq <= end) messages.push({ id: frameMessageId(f), frame: f });
       else dropped.push(f);
     }
   }
@@ -107,7 +109,7 @@ export const resolveFlush = (
   const proposals = new Map<MessageId, Map<PeerId, Priority>>();
   for (const r of reports)
     for (const rep of r.frame.pending) {
-      const id = messageId(rep.sender, rep.seq);
+      const id = messageId(r.frame.groupId, rep.sender, rep.seq);
       if (rep.final !== undefined) {
         finals.set(id, [...(finals.get(id) ?? []), rep.final]);
         agreed = Math.max(agreed, rep.final.p);

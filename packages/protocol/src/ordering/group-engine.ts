@@ -227,7 +227,7 @@ export class GroupEngine implements OrderingEngine {
     this.inFlight.shift();
     if (frame.seq <= this.seqFloor) {
       // Drafted before the sponsor told us our earlier session's last seq: its id is taken.
-      out.events.push({ type: 'message-dropped', id: messageId(this.self, frame.seq), reason: staleSeqReason });
+      out.events.push({ type: 'message-dropped', id: messageId(this.groupId, this.self, frame.seq), reason: staleSeqReason });
       this.maybeSendFlush(out);
       return out.build();
     }
@@ -329,7 +329,7 @@ export class GroupEngine implements OrderingEngine {
     const st = this.senders.get(from);
     const next = st?.next ?? 1;
     const delivered = st?.delivered ?? 0;
-    const id = messageId(from, f.seq);
+    const id = messageId(this.groupId, from, f.seq);
     if (f.seq <= delivered) {
       // A resend racing the original (link repair) is a harmless duplicate; anything older is a replay.
       const had = this.kept.get(id)?.frame;
@@ -368,7 +368,7 @@ export class GroupEngine implements OrderingEngine {
 
   /** The next message of a sender goes up: delivered (FIFO) or proposed for (ISIS). */
   private admit(f: DataFrame, out: OutputBuilder, now: number): void {
-    const id = messageId(f.sender, f.seq);
+    const id = messageId(this.groupId, f.sender, f.seq);
     if (this.mode === 'fifo') {
       this.deliver(f, null, out);
       return;
@@ -401,7 +401,7 @@ export class GroupEngine implements OrderingEngine {
     if (f.sender !== this.self) return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
     const tooHigh = this.priorityTooHigh(f.priority.p, 'PROPOSE');
     if (tooHigh !== null) return tooHigh;
-    const id = messageId(f.sender, f.seq);
+    const id = messageId(this.groupId, f.sender, f.seq);
     const mine = this.own.get(id);
     if (mine === undefined) {
       if (f.seq <= this.lastCommitted) return new OutputBuilder().build(); // already finalized: a late duplicate
@@ -445,7 +445,7 @@ export class GroupEngine implements OrderingEngine {
     if (!this.members.has(f.priority.by)) return reject('remote', 'not-member', `Agreed priority names ${f.priority.by}, not a member.`);
     const tooHigh = this.priorityTooHigh(f.priority.p, 'FINAL');
     if (tooHigh !== null) return tooHigh;
-    const id = messageId(f.sender, f.seq);
+    const id = messageId(this.groupId, f.sender, f.seq);
     const entry = this.queue.get(id);
     const st = this.senders.get(from);
     if (entry === undefined) {
@@ -493,7 +493,7 @@ export class GroupEngine implements OrderingEngine {
   }
 
   private deliver(f: DataFrame, agreed: Priority | null, out: OutputBuilder): void {
-    const id = messageId(f.sender, f.seq);
+    const id = messageId(this.groupId, f.sender, f.seq);
     const st = this.sender(f.sender);
     st.delivered = Math.max(st.delivered, f.seq);
     // Alone in the view, a delivered message is stable at once: no high-water mark will ever come to
@@ -723,7 +723,7 @@ export class GroupEngine implements OrderingEngine {
 
   private learnFinals(f: FlushFrame): void {
     if (this.mode !== 'total') return;
-    for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(r.sender, r.seq), r.final);
+    for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(this.groupId, r.sender, r.seq), r.final);
   }
 
   private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
@@ -786,7 +786,7 @@ export class GroupEngine implements OrderingEngine {
       }
       for (const st of this.senders.values()) st.held.clear();
       for (const f of outcome.dropped)
-        out.events.push({ type: 'message-dropped', id: messageId(f.sender, f.seq), reason: 'an earlier message of its sender was lost with the sender' });
+        out.events.push({ type: 'message-dropped', id: messageId(this.groupId, f.sender, f.seq), reason: 'an earlier message of its sender was lost with the sender' });
       this.agreedMax = Math.max(this.agreedMax, outcome.agreed);
       for (const p of fl.participants) {
         const r = fl.reports.get(p);
@@ -888,7 +888,7 @@ export class GroupEngine implements OrderingEngine {
       st.delivered = Math.max(st.delivered, n - 1);
       st.next = Math.max(st.next, n);
     }
-    for (const u of handed) this.kept.set(messageId(u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
+    for (const u of handed) this.kept.set(messageId(this.groupId, u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
     // Our own seq goes on after what the group has of this peer id (an earlier session: re-join, false removal).
     this.seqFloor = Math.max(this.seqFloor, ownDelivered);
@@ -897,7 +897,7 @@ export class GroupEngine implements OrderingEngine {
     for (const f of this.outbox)
       // At or below the group's count: delivered in a joining flush if it travelled in one, else its id was taken.
       if (f.seq <= ownDelivered && !this.flushedOwn.has(f.seq))
-        out.events.push({ type: 'message-dropped', id: messageId(this.self, f.seq), reason: staleSeqReason });
+        out.events.push({ type: 'message-dropped', id: messageId(this.groupId, this.self, f.seq), reason: staleSeqReason });
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
     this.flushedOwn.clear();
     this.adopted = true;

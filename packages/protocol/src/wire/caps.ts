@@ -43,7 +43,7 @@ export const MAX_PEER_ID_CHARS = 64;
 export const MAX_GROUP_ID_CHARS = 64;
 
 /**
- * Peer ids are `[A-Za-z0-9_-]`: no `:` because a MessageId is `${sender}:${seq}`,
+ * Peer ids are `[A-Za-z0-9_-]`: no `:` or `/` because a MessageId is `${group}/${sender}:${seq}`,
  * and nothing that needs escaping in logs, URLs or IndexedDB keys.
  */
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
