@@ -40,15 +40,15 @@ describe('MemoryStore', () => {
     expect(second.items.map((m) => m.order)).toEqual(['003', '004']);
     expect(second.next).toBeNull();
     expect((await store.page(g, { after: '004', limit: 2 })).items).toEqual([]);
-    expect((await store.page(other, { limit: 10 })).items.map((m) => m.id)).toEqual(['c:1']);
+    expect((await store.page(other, { limit: 10 })).items.map((m) => m.id)).toEqual(['g2/c:1']);
   });
 
   it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
     const store = new MemoryStore();
     await store.putMessages([msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);
     const got = await store.since(g, 20, 10);
-    expect(got.map((m) => m.id)).toEqual(['b:1', 'b:2', 'a:1']);
-    expect((await store.since(g, 20, 1)).map((m) => m.id)).toEqual(['b:1']);
+    expect(got.map((m) => m.id)).toEqual(['g1/b:1', 'g1/b:2', 'g1/a:1']);
+    expect((await store.since(g, 20, 1)).map((m) => m.id)).toEqual(['g1/b:1']);
   });
 
   it('cursor is the highest order key ever stored, null for an unknown group', async () => {

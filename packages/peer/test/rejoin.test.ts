@@ -86,7 +86,7 @@ describe('re-joining when the tracker refuses for a while', () => {
       errors.includes('timeout') && ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
 
     const a2 = await ana.peer.send(g.groupId, 'a2');
-    expect(a2.id).toBe(`${ana.peerId}:2`);
+    expect(a2.id).toBe(`${g.groupId}/${ana.peerId}:2`);
     await waitFor('ben has a2', async () => (await logOf(ben, g.groupId)).some((m) => m.body === 'a2'));
   });
 

@@ -32,7 +32,7 @@ describe('after a restart of an in-memory tracker', () => {
 
     const a2 = await ana.peer.send(g.groupId, 'a2');
     const b2 = await ben.peer.send(g.groupId, 'b2');
-    expect([a2.id, b2.id]).toEqual([`${ana.peerId}:2`, `${ben.peerId}:2`]);
+    expect([a2.id, b2.id]).toEqual([`${g.groupId}/${ana.peerId}:2`, `${g.groupId}/${ben.peerId}:2`]);
     await waitFor('four everywhere', async () => (await logOf(ana, g.groupId)).length === 4 && (await logOf(ben, g.groupId)).length === 4);
     const la = (await logOf(ana, g.groupId)).map((m) => `${m.order} ${m.body}`);
     const lb = (await logOf(ben, g.groupId)).map((m) => `${m.order} ${m.body}`);
