@@ -2,6 +2,7 @@
 // members re-register them with group:restore and views continue above theirs.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_VIEW_ID } from '@chorus/protocol';
 import type { GroupSummary, JoinReply, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
 import { call, connectClient, startTestTracker, unwrap } from './helpers.ts';
@@ -70,6 +71,9 @@ describe('group:restore', () => {
       [{ groupId: 'gX', name: 'X', ordering: 'fifo', viewId: -1 }, 'bad-type'],
       [{ groupId: 'gX', name: 'X', ordering: 'fifo', viewId: 1.5 }, 'bad-type'],
       [{ groupId: 'gX', name: 'X', ordering: 'chaos', viewId: 1 }, 'bad-type'],
+      // The next view would not be a safe integer: every honest engine would refuse it.
+      [{ groupId: 'gX', name: 'X', ordering: 'fifo', viewId: Number.MAX_SAFE_INTEGER }, 'too-large'],
+      [{ groupId: 'gX', name: 'X', ordering: 'fifo', viewId: MAX_VIEW_ID + 1 }, 'too-large'],
     ] as const) {
       expect(await call(a.socket, 'group:restore', payload), JSON.stringify(payload)).toMatchObject({ ok: false, error: { code } });
     }

@@ -20,6 +20,13 @@ export const MAX_SIGNAL_DATA_BYTES = 32 * 1024;
 /** Raw Ed25519 public key (32 bytes) and signature (64 bytes) in padded standard base64. */
 export const PUBLIC_KEY_B64_CHARS = 44;
 export const SIGNATURE_B64_CHARS = 88;
+/**
+ * Highest view id a restore may carry. Views change once per join, leave or
+ * failure: 2^40 changes are 35 years of 1 000 view changes a second, and above
+ * it 2^53 - 2^40 more views stay safe integers, so nobody can push a group's
+ * next view past Number.MAX_SAFE_INTEGER (where every engine refuses it).
+ */
+export const MAX_VIEW_ID = 2 ** 40;
 /** Metrics counters beyond this are nonsense from a broken or hostile peer. */
 export const MAX_METRIC_VALUE = 1e12;
 
@@ -186,6 +193,7 @@ export function parseRestoreGroup(x: unknown): Result<ParsedRestoreGroup> {
   if (typeof viewId !== 'number' || !Number.isSafeInteger(viewId) || viewId < 0) {
     return fail('bad-type', '"viewId" must be a non-negative integer.');
   }
+  if (viewId > MAX_VIEW_ID) return fail('too-large', `"viewId" must be at most ${MAX_VIEW_ID} (2^40).`);
   return ok({ ...created.value, groupId: asGroupId(groupId.value), viewId });
 }
 
