@@ -23,3 +23,8 @@ export * from './ordering/priority.ts';
 export * from './ordering/flush-resolution.ts';
 export * from './ordering/view-membership.ts';
 export * from './history/history-sync.ts';
+export * from './session/policy.ts';
+export type * from './session/session-types.ts';
+export * from './session/session-core.ts';
+export * from './session/handover-fit.ts';
+export { NameBook, shortName } from './session/name-book.ts';

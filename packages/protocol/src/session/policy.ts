@@ -1,0 +1,64 @@
+// The join and sending policies of a group session, in one place: the
+// product's SessionCore and the simulator import them from here and never
+// copy them. Pure functions and named constants only; what a session does
+// with them (timers, requests) lives in session-core.ts.
+
+import { comparePeerIds } from '../ids.ts';
+import type { PeerId } from '../ids.ts';
+import type { View } from '../tracker/events.ts';
+import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
+
+/** Engines count time in ticks for retransmits and stability; 100 ms is well under any link's patience. */
+export const TICK_MS = 100;
+/** DESIGN §3: peers report their numbers every 30 s (and on leave). */
+export const METRICS_REPORT_MS = 30_000;
+/** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
+export const HISTORY_RETRY_MS = 5_000;
+/**
+ * After a refused hand-over (state for a view we are already past, a last
+ * page without state, state our engine refused) the joiner asks again after
+ * this long, doubling per refusal up to HISTORY_RETRY_MS. A sponsor answers a
+ * request at once, so without a pause a refusal that repeats (the sponsor has
+ * not installed our view yet) turns into a request loop as fast as the link.
+ */
+export const HISTORY_REASK_MIN_MS = 200;
+/** Items a joiner asks for per history page: the wire's cap (the sponsor also keeps the page under the frame cap). */
+export const HISTORY_REQUEST_ITEMS = MAX_HISTORY_ITEMS;
+/**
+ * Own sends not yet drafted (waiting for state while joining, or queued in a
+ * burst faster than signing). Bounds memory; a benchmark's burst of a few
+ * thousand still fits, a runaway loop does not.
+ */
+export const MAX_OUTBOX = 10_000;
+
+/**
+ * Members that were in the group before `self` joined with `view`: the
+ * candidates for sponsor. Everyone `view` added (and self, also when the
+ * tracker re-sends a view without changes) is left out.
+ */
+export const oldMembersOf = (view: View, self: PeerId): ReadonlySet<PeerId> => {
+  const joined = new Set(view.changes.filter((c) => c.change === 'joined').map((c) => c.peerId));
+  joined.add(self);
+  return new Set(view.members.map((m) => m.peerId).filter((p) => !joined.has(p)));
+};
+
+/** The lowest peer id sponsors (DESIGN §4): every member computes the same one without talking. */
+export const firstSponsor = (candidates: Iterable<PeerId>): PeerId | null => {
+  let best: PeerId | null = null;
+  for (const p of candidates) if (best === null || comparePeerIds(p, best) < 0) best = p;
+  return best;
+};
+
+/**
+ * The sponsor to ask after `current` gave no answer within HISTORY_RETRY_MS:
+ * the next old member still present, round the circle (with one candidate,
+ * the same sponsor again). Null when no candidate is present.
+ */
+export const nextSponsor = (current: PeerId, candidates: Iterable<PeerId>): PeerId | null => {
+  const sorted = [...candidates].sort(comparePeerIds);
+  return sorted.find((p) => comparePeerIds(p, current) > 0) ?? sorted[0] ?? null;
+};
+
+/** The pause before re-asking after the `refusals`-th refused hand-over (1-based). */
+export const reaskPause = (refusals: number): number =>
+  Math.min(HISTORY_RETRY_MS, HISTORY_REASK_MIN_MS * 2 ** Math.min(Math.max(refusals, 1) - 1, 16));

@@ -1,0 +1,98 @@
+// What goes into and comes out of a SessionCore, as plain data. The shapes
+// of records and messages match what packages/peer stores and shows
+// (StoredMessage, GroupRecord, ChatMessage, SystemLine) structurally, so the
+// runtime passes them on without copying; nothing here knows a store or a UI.
+
+import type { GroupId, MemberChange, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { ErrorCode } from '../result.ts';
+import type { View } from '../tracker/events.ts';
+import type { DataFrame, GroupFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+
+/** The join lifecycle as a peer sees it (see the diagram in session-core.ts). */
+export type SessionPhase = 'waiting' | 'syncing' | 'adopting' | 'member' | 'closed';
+
+/** A delivered message as the store keeps it (same fields as packages/peer StoredMessage). */
+export interface SessionRecord {
+  readonly id: MessageId;
+  readonly groupId: GroupId;
+  readonly frame: DataFrame;
+  readonly order: string;
+  readonly senderName: string;
+  readonly senderKey?: string;
+  readonly deliveredAt: number;
+}
+
+/** What the store keeps about the group: the engine's position without unstable copies (packages/peer GroupRecord). */
+export interface SessionGroupRecord {
+  readonly groupId: GroupId;
+  readonly name: string;
+  readonly ordering: Ordering;
+  readonly state: JoinerState | null;
+}
+
+/** A message to show (packages/peer ChatMessage): own ones `pending` first, every one `delivered` once. */
+export interface SessionMessage {
+  readonly id: MessageId;
+  readonly groupId: GroupId;
+  readonly sender: PeerId;
+  readonly senderName: string;
+  readonly body: string;
+  readonly sentAt: number;
+  readonly order: string;
+  readonly state: 'pending' | 'delivered';
+  readonly viewId: ViewId;
+}
+
+/** A member came or went (packages/peer SystemLine). */
+export interface SessionSystemLine {
+  readonly groupId: GroupId;
+  readonly at: number;
+  readonly peerId: PeerId;
+  readonly name: string;
+  readonly change: MemberChange;
+}
+
+export interface SessionProblem {
+  readonly groupId: GroupId;
+  readonly code: string;
+  readonly message: string;
+  /** Set when a peer's input caused it. */
+  readonly from?: PeerId;
+}
+
+/** Why a message is shown: our own just sent, a live delivery (counted in metrics), or history from a sponsor. */
+export type MessageSource = 'pending' | 'delivery' | 'history';
+
+/**
+ * What a SessionCore asks its runtime to do, in the order given. Commands
+ * that need an answer name the input that carries it back.
+ */
+export type SessionCommand =
+  /** Send one frame on the link to `to` (an engine frame, a history request or page). */
+  | { readonly type: 'send'; readonly to: PeerId; readonly frame: GroupFrame }
+  /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
+  | { readonly type: 'sign'; readonly draft: SignedFields }
+  /** Read the group's last stored order key, then call `cursorRead(cursor, now)` (null on failure). */
+  | { readonly type: 'read-cursor' }
+  /**
+   * Sponsor side: make every queued `store` durable, read the history page
+   * after `cursor` cut to `state` (at most `limit` items), then call
+   * `historyRead(to, page, now)`.
+   */
+  | { readonly type: 'read-history'; readonly to: PeerId; readonly state: JoinerState; readonly cursor: string | null; readonly limit: number }
+  /** Save delivered messages (idempotent by id), with `groupRecord()` as it is when the batch is written. */
+  | { readonly type: 'store'; readonly messages: readonly SessionRecord[] }
+  /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */
+  | { readonly type: 'flush-store'; readonly ticket: number }
+  | { readonly type: 'message'; readonly message: SessionMessage; readonly source: MessageSource }
+  | { readonly type: 'system'; readonly line: SessionSystemLine }
+  /** The engine installed a view. */
+  | { readonly type: 'view'; readonly view: View }
+  | { readonly type: 'phase'; readonly phase: SessionPhase }
+  /** `remote`: a peer's input was refused (counted as a rejected frame). */
+  | { readonly type: 'problem'; readonly problem: SessionProblem; readonly remote: boolean }
+  /** The text submitted as `ticket` has its place in our sequence: `message` is pending or already delivered. */
+  | { readonly type: 'submitted'; readonly ticket: number; readonly message: SessionMessage }
+  | { readonly type: 'submit-failed'; readonly ticket: number; readonly code: ErrorCode; readonly message: string };
+
+export type SessionCommands = readonly SessionCommand[];
