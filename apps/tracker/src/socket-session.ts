@@ -211,7 +211,7 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       return;
     }
     const bucket = name === 'signal' ? signalBucket : eventBucket;
-    const hashes = (name === 'group:create' || name === 'group:join') && hasPassword(payload);
+    const hashes = (name === 'group:create' || name === 'group:join' || name === 'group:restore') && hasPassword(payload);
     if (!bucket.take(d.now()) || (hashes && !passwordBucket.take(d.now())) || queued >= MAX_QUEUED_EVENTS) {
       if (name === 'signal') metrics.dropped('rate-limited');
       reply(name, ack, err('rate-limited', 'Too many events from this session; slow down.'));

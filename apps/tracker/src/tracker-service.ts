@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { asGroupId, err, ok } from '@chorus/protocol';
+import { charterGroupId, err, ok } from '@chorus/protocol';
 import type {
+  GroupCharter,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
   ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
   ServerToClientEvents, View,
@@ -22,6 +23,8 @@ import type { TrackerMetrics } from './tracker-metrics.ts';
 
 /** Many joins in one burst (a class opening the app) push one directory, not one per join. */
 const DIRECTORY_PUSH_COALESCE_MS = 25;
+/** 128 random bits: two groups created alike in one millisecond still get different ids. */
+const CHARTER_NONCE_BYTES = 16;
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
 const TIMER_SLACK_MS = 5;
 
@@ -74,14 +77,18 @@ export class TrackerService {
   }
 
   async createGroup(by: MemberInfo, p: ParsedCreateGroup): Promise<Result<GroupSummary>> {
-    const record: GroupRecord = {
-      groupId: asGroupId(`g${randomBytes(9).toString('base64url')}`),
+    const lock = p.password !== undefined ? await hashPassword(p.password) : undefined;
+    const charter: GroupCharter = {
+      v: 1,
       name: p.name,
       ordering: p.ordering,
-      ...(p.password !== undefined ? { passwordHash: await hashPassword(p.password) } : {}),
       createdBy: by.name,
+      creatorKey: by.publicKey,
       createdAt: this.now(),
+      nonce: randomBytes(CHARTER_NONCE_BYTES).toString('base64url'),
+      ...(lock !== undefined ? { lock } : {}),
     };
+    const record = recordOf(await charterGroupId(charter), charter);
     if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
     this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
     this.pushDirectorySoon();
@@ -90,25 +97,30 @@ export class TrackerService {
 
   /**
    * A member re-registers a group this tracker does not know (it restarted
-   * with the in-memory store): same id, name, ordering; views continue above
-   * the member's last one. A group that exists is returned as it is, so any
-   * number of members may race to restore it.
+   * with the in-memory store). The proof: the group's charter, which hashes
+   * to the id (so name, ordering and lock are the creator's, not the
+   * restorer's), and for a locked group the password, checked against the
+   * charter's lock. Only someone who joined once holds a charter, and only
+   * someone who knows the password gets a locked group back. Views continue
+   * above the member's last one. A group that exists is returned as it is,
+   * so any number of members may race to restore it.
    */
   async restoreGroup(by: MemberInfo, p: ParsedRestoreGroup): Promise<Result<GroupSummary>> {
     const existing = await this.store.getGroup(p.groupId);
     if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId)));
-    const record: GroupRecord = {
-      groupId: p.groupId,
-      name: p.name,
-      ordering: p.ordering,
-      ...(p.password !== undefined ? { passwordHash: await hashPassword(p.password) } : {}),
-      createdBy: by.name,
-      createdAt: this.now(),
-    };
+    if ((await charterGroupId(p.charter)) !== p.groupId) {
+      return err('bad-proof', 'That charter is not the one of this group (its hash is not the group id).');
+    }
+    const { charter } = p;
+    if (charter.lock !== undefined) {
+      if (p.password === undefined) return err('wrong-password', `The group "${charter.name}" is locked; its password is needed to restore it.`);
+      if (!(await verifyPassword(p.password, charter.lock))) return err('wrong-password', `That is not the password of "${charter.name}".`);
+    }
+    const record = recordOf(p.groupId, charter);
     if (!(await this.store.createGroup(record))) {
       const again = await this.store.getGroup(p.groupId);
       if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
-      return err('name-taken', `A different group named "${p.name}" exists now; the group cannot be restored under that name.`);
+      return err('name-taken', `A different group named "${charter.name}" exists now; the group cannot be restored under that name.`);
     }
     await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
     this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');
@@ -135,7 +147,8 @@ export class TrackerService {
     if (step.effects.view === undefined) this.expireJoinLater(p.groupId, who.peerId);
     const current = step.next ?? (await this.store.getMembership(p.groupId));
     this.log.info({ groupId: p.groupId, peerId: who.peerId, installed: step.effects.view !== undefined }, 'join');
-    return ok({ group: summary(g.value, current), view: step.result.value });
+    const charter = g.value.charter;
+    return ok({ group: summary(g.value, current), view: step.result.value, ...(charter !== undefined ? { charter } : {}) });
   }
 
   async linksReady(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
@@ -292,6 +305,16 @@ export class TrackerService {
     if (this.directoryTimer !== null) clearTimeout(this.directoryTimer);
   }
 }
+
+const recordOf = (groupId: GroupId, c: GroupCharter): GroupRecord => ({
+  groupId,
+  name: c.name,
+  ordering: c.ordering,
+  ...(c.lock !== undefined ? { passwordHash: c.lock } : {}),
+  createdBy: c.createdBy,
+  createdAt: c.createdAt,
+  charter: c,
+});
 
 export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary {
   return {

@@ -8,7 +8,7 @@
 
 import {
   asGroupId, asViewId,
-  type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
+  type GroupCharter, type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
   type MemberInfo, type MetricsReport, type Ordering, type PeerId, type RestoreGroupPayload, type View, type ViewChange,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
@@ -21,6 +21,8 @@ export type TrackerRequestKind = 'createGroup' | 'restoreGroup' | 'join' | 'link
 
 interface GroupState {
   summary: Omit<GroupSummary, 'online'>;
+  /** Handed out at join like the real tracker's; not hashed to the id here (ids stay `g1`, `g2`, … for tests). */
+  readonly charter: GroupCharter;
   readonly password: string | null;
   viewId: number;
   members: MemberInfo[];
@@ -100,14 +102,20 @@ export class MemoryTracker {
 
   // ---- used by MemoryTrackerLink ----
 
-  /** Same rules as the real tracker's group:restore: a known group is left as it is. */
+  /**
+   * The real tracker's group:restore rules, except the proof: a known group
+   * is left as it is; name and ordering come from the charter. The charter's
+   * hash is not checked against the id here (apps/tracker tests do that).
+   */
   restoreGroup(by: MemberInfo, p: RestoreGroupPayload, now: number): GroupSummary {
     const groupId = asGroupId(p.groupId);
+    const { name, ordering } = p.charter;
     if (!this.#groups.has(groupId)) {
-      if ([...this.#groups.values()].some((g) => g.summary.name === p.name))
-        throw new ChorusError('name-taken', `A different group named "${p.name}" exists now.`);
+      if ([...this.#groups.values()].some((g) => g.summary.name === name))
+        throw new ChorusError('name-taken', `A different group named "${name}" exists now.`);
       this.#groups.set(groupId, {
-        summary: { groupId, name: p.name, ordering: p.ordering, locked: p.password !== undefined, createdBy: by.name, createdAt: now },
+        charter: p.charter,
+        summary: { groupId, name, ordering, locked: p.password !== undefined, createdBy: by.name, createdAt: now },
         password: p.password ?? null,
         viewId: p.viewId,
         members: [],
@@ -124,6 +132,7 @@ export class MemoryTracker {
       throw new ChorusError('name-taken', `A group called "${name}" already exists.`);
     const groupId = asGroupId(`g${this.#nextGroup++}`);
     this.#groups.set(groupId, {
+      charter: { v: 1, name, ordering, createdBy: by.name, creatorKey: by.publicKey, createdAt: now, nonce: `memory-tracker-${groupId}` },
       summary: { groupId, name, ordering, locked: password !== undefined, createdBy: by.name, createdAt: now },
       password: password ?? null,
       viewId: 0,
@@ -142,7 +151,7 @@ export class MemoryTracker {
       g.joining.set(member.peerId, member);
       for (const m of g.members) this.#links.get(m.peerId)?.push('joining', { groupId, peer: member });
     }
-    return { group: this.#summary(groupId), view: this.#view(groupId, []) };
+    return { group: this.#summary(groupId), view: this.#view(groupId, []), charter: g.charter };
   }
 
   linksReady(peer: PeerId, groupId: GroupId): View {

@@ -7,7 +7,7 @@
 
 import {
   createEngine, exportPublicKey, generateIdentity, ORDER_KEY_DIGITS,
-  type EngineResume, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
+  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
@@ -94,6 +94,8 @@ interface GroupEntry {
   member: Promise<void>;
   /** The password this tab joined with, in memory only: re-joins and restores of a locked group need it. */
   readonly password: string | undefined;
+  /** The group's charter from the join reply, in memory only: the proof a restore needs after the tracker forgot the group. */
+  readonly charter: GroupCharter | undefined;
   readonly unsubscribe: (() => void)[];
 }
 
@@ -232,7 +234,7 @@ class Peer implements ChorusPeer {
     const previous = this.#groups.get(groupId);
     const entry: GroupEntry = {
       summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-      member: Promise.resolve(), unsubscribe: [], password,
+      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter,
     };
     entry.member = new Promise<void>((resolve, reject) => {
       entry.unsubscribe.push(
@@ -474,14 +476,15 @@ class Peer implements ChorusPeer {
    * ordering, password; views continue above ours) and join it.
    */
   async #joinOrRestore(entry: GroupEntry, tracker: TrackerLink, restoreViewId: number): Promise<JoinReply> {
-    const { groupId, name, ordering } = entry.summary;
+    const { groupId } = entry.summary;
     try {
       return await tracker.join(groupId, entry.password);
     } catch (e) {
-      if (errorCode(e) !== 'not-found') throw e;
+      // Without a charter (a tracker older than charters) there is no proof to restore with: the group is gone.
+      if (errorCode(e) !== 'not-found' || entry.charter === undefined) throw e;
     }
     await tracker.restoreGroup({
-      groupId, name, ordering, viewId: Math.max(restoreViewId, entry.view?.viewId ?? 0),
+      groupId, charter: entry.charter, viewId: Math.max(restoreViewId, entry.view?.viewId ?? 0),
       ...(entry.password === undefined ? {} : { password: entry.password }),
     });
     return tracker.join(groupId, entry.password);

@@ -4,6 +4,7 @@ export type * from './tracker/events.ts';
 export type * from './wire/frames.ts';
 export * from './ordering/engine.ts';
 export * from './tracker/parse.ts';
+export * from './tracker/charter.ts';
 export * from './wire/caps.ts';
 export * from './wire/utf8.ts';
 export * from './wire/canonical.ts';

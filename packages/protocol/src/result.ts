@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'too-many'
   | 'unknown-kind'
   | 'bad-signature'
+  /** A proof (a restore's charter) that does not prove what it claims. */
+  | 'bad-proof'
   | 'replay'
   | 'old-view'
   | 'future-view'

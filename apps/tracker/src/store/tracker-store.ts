@@ -2,7 +2,7 @@
 // the single-process default; the Redis store lets several tracker nodes share
 // the directory, views and session bindings. Both pass the same tests.
 
-import type { GroupId, MemberInfo, Ordering, PeerId } from '@chorus/protocol';
+import type { GroupCharter, GroupId, MemberInfo, Ordering, PeerId } from '@chorus/protocol';
 import type { Membership, Step } from '../membership.ts';
 
 export interface GroupRecord {
@@ -13,6 +13,8 @@ export interface GroupRecord {
   readonly passwordHash?: string;
   readonly createdBy: string;
   readonly createdAt: number;
+  /** What the group id is the hash of (see @chorus/protocol charter.ts); absent only in records older than charters. */
+  readonly charter?: GroupCharter;
 }
 
 export interface SessionRecord extends MemberInfo {

@@ -5,6 +5,9 @@
 
 import type { GroupId, LeaveReason, LinkState, MemberChange, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { Result } from '../result.ts';
+import type { GroupCharter } from './charter.ts';
+
+export type { GroupCharter } from './charter.ts';
 
 export type Ack<T> = (res: Result<T>) => void;
 
@@ -73,15 +76,15 @@ export interface CreateGroupPayload {
 }
 /**
  * A member re-registers a group the tracker forgot (an in-memory tracker that
- * restarted). Same id, name and ordering as before; `viewId` is the last view
- * the member installed, so the tracker's next view continues above it; the
- * password (if the member knows it: it created or joined with it) locks the
- * group again. A group the tracker still knows is left as it is.
+ * restarted). The proof is the group's charter (got at join; its hash is the
+ * group id, so name, ordering and lock come back exactly as created) and, for
+ * a locked group, the password, checked against the charter's lock. `viewId`
+ * is the last view the member installed, so the tracker's next view continues
+ * above it. A group the tracker still knows is left as it is.
  */
 export interface RestoreGroupPayload {
   readonly groupId: string;
-  readonly name: string;
-  readonly ordering: Ordering;
+  readonly charter: GroupCharter;
   readonly viewId: number;
   readonly password?: string;
 }
@@ -93,6 +96,8 @@ export interface JoinReply {
   readonly group: GroupSummary;
   /** The current view: the joiner opens a data channel to each of these. */
   readonly view: View;
+  /** The group's charter, to keep: it is the proof for a restore. Absent for groups older than charters. */
+  readonly charter?: GroupCharter;
 }
 export interface GroupRef {
   readonly groupId: string;

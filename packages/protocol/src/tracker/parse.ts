@@ -7,6 +7,8 @@ import { asGroupId, asPeerId } from '../ids.ts';
 import type { GroupId, LinkState, Ordering, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { ErrorCode, Result } from '../result.ts';
+import { parseCharter } from './charter.ts';
+import type { GroupCharter } from './charter.ts';
 
 /** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
 export const MAX_ID_CHARS = 64;
@@ -175,26 +177,33 @@ export function parseCreateGroup(x: unknown): Result<ParsedCreateGroup> {
   return ok(password.value === undefined ? base : { ...base, password: password.value });
 }
 
-export interface ParsedRestoreGroup extends ParsedCreateGroup {
+export interface ParsedRestoreGroup {
   readonly groupId: GroupId;
+  /** Parsed, not yet proven: the tracker checks that it hashes to groupId. */
+  readonly charter: GroupCharter;
   readonly viewId: number;
+  readonly password?: string;
 }
 
 export function parseRestoreGroup(x: unknown): Result<ParsedRestoreGroup> {
-  const created = parseCreateGroup(x);
-  if (!created.ok) return created;
   const what = 'group to restore';
   const o = object(x, what);
   if (!o.ok) return o;
   const groupId = id(o.value, 'groupId', what);
   if (!groupId.ok) return groupId;
+  if (o.value['charter'] === undefined) return fail('missing-field', 'A restore needs the group\'s "charter" (members get it when they join).');
+  const charter = parseCharter(o.value['charter']);
+  if (!charter.ok) return charter;
+  const password = optionalPassword(o.value, what);
+  if (!password.ok) return password;
   const viewId = o.value['viewId'];
   if (viewId === undefined) return fail('missing-field', `The ${what} needs "viewId".`);
   if (typeof viewId !== 'number' || !Number.isSafeInteger(viewId) || viewId < 0) {
     return fail('bad-type', '"viewId" must be a non-negative integer.');
   }
   if (viewId > MAX_VIEW_ID) return fail('too-large', `"viewId" must be at most ${MAX_VIEW_ID} (2^40).`);
-  return ok({ ...created.value, groupId: asGroupId(groupId.value), viewId });
+  const base = { groupId: asGroupId(groupId.value), charter: charter.value, viewId };
+  return ok(password.value === undefined ? base : { ...base, password: password.value });
 }
 
 export function parseJoinGroup(x: unknown): Result<ParsedJoinGroup> {
