@@ -30,8 +30,8 @@ export class CountingStore implements MessageStore {
     });
   }
 
-  async putMessages(items: readonly StoredMessage[]): Promise<void> {
-    await this.inner.putMessages(items);
+  async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    await this.inner.putMessages(groupId, items);
     // Counted only once durable in the inner store.
     for (const m of items) {
       const set = this.ids.get(m.groupId) ?? new Set<string>();

@@ -4,7 +4,7 @@
 import { openDB } from 'idb';
 import { IdbStore } from '@chorus/peer';
 import type { StoredMessage } from '@chorus/peer';
-import type { DataFrame, GroupId, MessageId, PeerId, ViewId } from '@chorus/protocol';
+import { messageId, type DataFrame, type GroupId, type PeerId, type ViewId } from '@chorus/protocol';
 
 const now = (): number => performance.now();
 
@@ -21,7 +21,7 @@ const synthetic = (groupId: string, count: number, offset: number): StoredMessag
       t: 'data', groupId: groupId as GroupId, viewId: 1 as ViewId, sender, seq, lamport: i + 1, sentAt: 1_700_000_000_000 + i,
       body: `message ${i} ${'x'.repeat(100)}`, sig: 'A'.repeat(88),
     };
-    return { id: `${sender}:${seq}` as MessageId, groupId: groupId as GroupId, senderName: `Bench ${i % 8}`, deliveredAt: frame.sentAt, frame, order: String(i).padStart(12, '0') };
+    return { id: messageId(groupId as GroupId, sender, seq), groupId: groupId as GroupId, senderName: `Bench ${i % 8}`, deliveredAt: frame.sentAt, frame, order: String(i).padStart(12, '0') };
   });
 
 export const idbHandlers = (): Record<string, (args: any) => unknown> => ({
@@ -32,7 +32,7 @@ export const idbHandlers = (): Record<string, (args: any) => unknown> => ({
     const groupId = 'g-bench';
     const batches = Array.from({ length: Math.ceil(count / batch) }, (_, b) => synthetic(groupId, Math.min(batch, count - b * batch), b * batch));
     const t0 = now();
-    await Promise.all(batches.map((items) => store.putMessages(items)));
+    await Promise.all(batches.map((items) => store.putMessages(groupId as GroupId, items)));
     const writeMs = now() - t0;
     // Reads: walk the whole history page by page, as a reload or a sponsor does.
     const t1 = now();

@@ -7,24 +7,26 @@ import { expect, test, type Page } from '@playwright/test';
 import type {} from '../../apps/web/src/store-check.ts';
 
 interface Msg {
-  id: string; groupId: string; order: string; body: string; sentAt: number; sender: string;
+  seq: number; groupId: string; order: string; body: string; sentAt: number; sender: string;
 }
 
-/** Seeds messages in the page through the real store (stored shape built in the browser). */
+/** Seeds messages in the page through the real store (stored shape built in the browser), one write per group. */
 async function put(page: Page, db: string, msgs: readonly Msg[]): Promise<void> {
   await page.evaluate(async ({ db, msgs }) => {
     const store = window.chorusStoreCheck.open(db);
-    await store.putMessages(msgs.map((m) => ({
-      id: m.id as never,
-      groupId: m.groupId as never,
-      order: m.order,
-      senderName: m.sender,
-      deliveredAt: m.sentAt,
-      frame: {
-        t: 'data', groupId: m.groupId as never, viewId: 1 as never, sender: m.sender as never, seq: 1, lamport: 1,
-        sentAt: m.sentAt, body: m.body, sig: 'sig',
-      },
-    })));
+    for (const groupId of new Set(msgs.map((m) => m.groupId))) {
+      await store.putMessages(groupId as never, msgs.filter((m) => m.groupId === groupId).map((m) => ({
+        id: `${m.groupId}/${m.sender}:${m.seq}` as never,
+        groupId: m.groupId as never,
+        order: m.order,
+        senderName: m.sender,
+        deliveredAt: m.sentAt,
+        frame: {
+          t: 'data', groupId: m.groupId as never, viewId: 1 as never, sender: m.sender as never, seq: m.seq, lamport: 1,
+          sentAt: m.sentAt, body: m.body, sig: 'sig',
+        },
+      })));
+    }
     await store.close();
   }, { db, msgs });
 }
@@ -50,10 +52,10 @@ async function read(page: Page, db: string, groupId: string) {
 }
 
 const sample: Msg[] = [
-  { id: 'a:1', groupId: 'g', order: '0003', body: 'third', sentAt: 1_000, sender: 'a' },
-  { id: 'b:1', groupId: 'g', order: '0001', body: 'first', sentAt: 3_000, sender: 'b' },
-  { id: 'a:2', groupId: 'g', order: '0002', body: 'second', sentAt: 2_000, sender: 'a' },
-  { id: 'c:1', groupId: 'other', order: '0001', body: 'elsewhere', sentAt: 2_500, sender: 'c' },
+  { seq: 1, groupId: 'g', order: '0003', body: 'third', sentAt: 1_000, sender: 'a' },
+  { seq: 1, groupId: 'g', order: '0001', body: 'first', sentAt: 3_000, sender: 'b' },
+  { seq: 2, groupId: 'g', order: '0002', body: 'second', sentAt: 2_000, sender: 'a' },
+  { seq: 1, groupId: 'other', order: '0001', body: 'elsewhere', sentAt: 2_500, sender: 'c' },
 ];
 
 test.beforeEach(async ({ page }) => {
@@ -64,7 +66,7 @@ test.beforeEach(async ({ page }) => {
 test('pages by order key, queries since a time, and keeps the first copy of a message id', async ({ page }) => {
   await put(page, 'order', sample);
   // The same id again with another body (a second tab, or history overlapping a live delivery): no change.
-  await put(page, 'order', [{ id: 'a:1', groupId: 'g', order: '0003', body: 'tampered', sentAt: 1_000, sender: 'a' }]);
+  await put(page, 'order', [{ seq: 1, groupId: 'g', order: '0003', body: 'tampered', sentAt: 1_000, sender: 'a' }]);
   const r = await read(page, 'order', 'g');
   expect(r.all).toEqual(['first', 'second', 'third']);
   expect(r.first).toEqual(['first', 'second']);
@@ -89,11 +91,11 @@ test('a batch of writes from one frame lands in one go and every caller hears wh
   const counts = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('batch');
     const mk = (i: number) => ({
-      id: `s:${i}` as never, groupId: 'g' as never, order: String(i).padStart(4, '0'), senderName: 's', deliveredAt: i,
+      id: `g/s:${i}` as never, groupId: 'g' as never, order: String(i).padStart(4, '0'), senderName: 's', deliveredAt: i,
       frame: { t: 'data' as const, groupId: 'g' as never, viewId: 1 as never, sender: 's' as never, seq: i, lamport: i, sentAt: i, body: `m${i}`, sig: 'x' },
     });
     // 100 separate calls in one tick, as a burst of deliveries would make them.
-    const pending = Array.from({ length: 100 }, (_, i) => store.putMessages([mk(i + 1)]));
+    const pending = Array.from({ length: 100 }, (_, i) => store.putMessages('g' as never, [mk(i + 1)]));
     const before = store.unsaved;
     await Promise.all(pending);
     const after = store.unsaved;
@@ -119,8 +121,8 @@ test('a full disk shows a problem, keeps every accepted message and saves them o
     const store = window.chorusStoreCheck.open('quota');
     w.quotaStore = store;
     try {
-      await store.putMessages([{
-        id: 'late:1' as never, groupId: 'g' as never, order: '0009', senderName: 'late', deliveredAt: 1,
+      await store.putMessages('g' as never, [{
+        id: 'g/late:1' as never, groupId: 'g' as never, order: '0009', senderName: 'late', deliveredAt: 1,
         frame: { t: 'data', groupId: 'g' as never, viewId: 1 as never, sender: 'late' as never, seq: 1, lamport: 1, sentAt: 9_000, body: 'kept', sig: 'x' },
       }]);
       return { rejected: false, unsaved: store.unsaved };

@@ -15,11 +15,18 @@ const group = (): GroupState => new GroupState({ groupId: g, name: 'g', ordering
 describe('GroupState', () => {
   it('shows a message once: delivered replaces pending, never the other way round', () => {
     const s = group();
-    expect(s.upsert(msg('a:1', 'pending', '~1'))).toBe(true);
-    expect(s.upsert(msg('a:1', 'delivered', '0005'))).toBe(false);
-    expect(s.upsert(msg('a:1', 'pending', '~1'))).toBe(false);
-    expect(s.upsert(msg('a:1', 'delivered', '0005', 'tampered'))).toBe(false);
-    expect(s.messages.map((m) => [m.id, m.state, m.body])).toEqual([['a:1', 'delivered', 'a:1']]);
+    expect(s.upsert(msg('g/a:1', 'pending', '~1'))).toBe(true);
+    expect(s.upsert(msg('g/a:1', 'delivered', '0005'))).toBe(false);
+    expect(s.upsert(msg('g/a:1', 'pending', '~1'))).toBe(false);
+    expect(s.upsert(msg('g/a:1', 'delivered', '0005', 'tampered'))).toBe(false);
+    expect(s.messages.map((m) => [m.id, m.state, m.body])).toEqual([['g/a:1', 'delivered', 'g/a:1']]);
+  });
+
+  it('refuses a message of another group, even one with the same sender and seq', () => {
+    const s = group();
+    expect(s.upsert(msg('g/a:1', 'delivered', '0001', 'here'))).toBe(true);
+    expect(s.upsert({ ...msg('h/a:1', 'delivered', '0001', 'elsewhere'), groupId: 'h' as GroupId })).toBe(false);
+    expect(s.messages.map((m) => m.body)).toEqual(['here']);
   });
 
   it('sorts by the log order key', () => {
@@ -46,8 +53,8 @@ describe('GroupState outgoing placeholders', () => {
     const id = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'hi', sentAt: 5 });
     s.upsert(msg('other', 'delivered', '0001'));
     expect(s.messages.map((m) => [m.body, m.state])).toEqual([['other', 'delivered'], ['hi', 'pending']]);
-    s.settleOutgoing(id, { ...msg('me:1', 'pending', '~1'), body: 'hi' });
-    expect(s.messages.map((m) => [m.id, m.state])).toEqual([['other', 'delivered'], ['me:1', 'pending']]);
+    s.settleOutgoing(id, { ...msg('g/me:1', 'pending', '~1'), body: 'hi' });
+    expect(s.messages.map((m) => [m.id, m.state])).toEqual([['other', 'delivered'], ['g/me:1', 'pending']]);
     const failed = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'lost', sentAt: 6 });
     s.settleOutgoing(failed, null);
     expect(s.messages.map((m) => m.body)).toEqual(['other', 'hi']);

@@ -162,6 +162,7 @@ export class GroupSession {
     this.#now = opts.now ?? Date.now;
     this.#metrics = new GroupMetricsRecorder(this.#now());
     this.#writer = new DeliveryWriter(
+      opts.groupId,
       opts.store,
       (e) => this.#problem('store-failed', `Saving messages failed, retrying: ${errorMessage(e)}`),
       () => this.#groupRecord(),
@@ -542,6 +543,10 @@ export class GroupSession {
   async #verifiedItems(from: PeerId, items: readonly HistoryItem[]): Promise<HistoryItem[]> {
     const out: HistoryItem[] = [];
     for (const item of items) {
+      if (item.frame.groupId !== this.groupId) {
+        this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
+        continue;
+      }
       const sender = item.frame.sender;
       let valid: boolean;
       if (this.#keys.knows(sender)) valid = await this.#keys.verify(item.frame, 0);

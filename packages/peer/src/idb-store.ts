@@ -3,19 +3,25 @@
 // message writes and the schema; it never knows about groups' membership,
 // ordering or the network. Writes are idempotent by message id, so two tabs
 // (or a sponsor's history and a live delivery) writing the same message is
-// harmless. Problems (quota, a blocked upgrade, another tab upgrading) are
+// harmless. A message id names its group (`group/sender:seq`): version 1 of
+// the schema keyed messages by `sender:seq`, so a sender's message in one group
+// hid its message of the same seq in another; version 2 rewrites those keys in
+// place. Problems (quota, a blocked upgrade, another tab upgrading) are
 // reported through `onProblem` so the UI can show a banner; a batch that
 // failed stays queued and is retried, so nothing delivered is lost while the
 // page lives.
 
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { GroupId, MessageId } from '@chorus/protocol';
+import { messageId, type GroupId, type MessageId } from '@chorus/protocol';
 import type { KeyStore } from './key-store.ts';
-import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from './storage.ts';
+import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from './storage.ts';
 
 export const IDB_NAME = 'chorus';
-/** Bump with a migration in `upgrade` whenever the schema below changes. */
-export const IDB_VERSION = 1;
+/**
+ * Bump with a migration in `upgrade` whenever the schema below changes.
+ * 1: messages keyed `sender:seq`. 2: keyed `group/sender:seq` (rewritten in place).
+ */
+export const IDB_VERSION = 2;
 /** A batch is written at the next animation frame or after this long, whichever is first (hidden tabs get no frames). */
 export const IDB_WRITE_BATCH_MS = 50;
 /** After a failed write (quota, a closing connection) wait this long before retrying, so a full disk is not hammered. */
@@ -91,8 +97,8 @@ export class IdbStore implements MessageStore {
     if (this.#db) return this.#db;
     const report = this.#onProblem;
     const opening = openDB<ChorusDb>(this.#name, IDB_VERSION, {
-      upgrade(db) {
-        // Version 1: the whole schema. Later versions add steps keyed on oldVersion.
+      upgrade(db, oldVersion, _newVersion, tx) {
+        // Version 1: the whole schema (object stores and indexes are unchanged since).
         if (!db.objectStoreNames.contains('identities')) db.createObjectStore('identities', { keyPath: 'name' });
         if (!db.objectStoreNames.contains('groups')) db.createObjectStore('groups', { keyPath: 'groupId' });
         if (!db.objectStoreNames.contains('messages')) {
@@ -101,6 +107,17 @@ export class IdbStore implements MessageStore {
           messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
         }
         if (!db.objectStoreNames.contains('cursors')) db.createObjectStore('cursors', { keyPath: 'groupId' });
+        // Version 2: message keys name their group. If the rewrite fails, abort: the database
+        // stays at version 1 with everything in it, and opening reports the problem.
+        if (oldVersion >= 1 && oldVersion < 2) {
+          rewriteMessageIds(tx).catch(() => {
+            try {
+              tx.abort();
+            } catch {
+              // the transaction already failed on its own
+            }
+          });
+        }
       },
       blocked() {
         report({
@@ -137,8 +154,13 @@ export class IdbStore implements MessageStore {
 
   // ---- messages ----
 
-  putMessages(items: readonly StoredMessage[]): Promise<void> {
+  putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('The store is closed.'));
+    try {
+      checkGroupRecords(groupId, items);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     for (const item of items) if (!this.#queue.has(item.id)) this.#queue.set(item.id, item);
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
@@ -340,6 +362,33 @@ export class IdbKeyStore implements KeyStore {
     const tx = db.transaction('identities', 'readwrite');
     if ((await tx.store.getKey(name)) === undefined) await tx.store.put({ name, keyPair, createdAt: Date.now() });
     await tx.done;
+  }
+}
+
+/**
+ * Version 1 → 2, inside the upgrade transaction: every message stored as
+ * `sender:seq` is put back as `group/sender:seq` (the group it is filed
+ * under; its indexes are unchanged). Mutating while walking is safe here: a
+ * rewritten record that the cursor meets again already has its new id. If a
+ * record already exists under the new id (a build that wrote new ids into a
+ * version 1 database), that first copy is kept, as every write here does.
+ * Messages version 1 never stored (dropped as a "duplicate" of another
+ * group's message) are not here to rewrite; the group's cursor is left as
+ * it was (peer.ts resumes its clocks from it), so history sync does not ask
+ * for them again either.
+ */
+async function rewriteMessageIds(tx: IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>): Promise<void> {
+  const messages = tx.objectStore('messages');
+  let cursor = await messages.openCursor();
+  while (cursor) {
+    const m = cursor.value;
+    const id = messageId(m.groupId, m.frame.sender, m.frame.seq);
+    if (m.id !== id) {
+      const taken = (await messages.getKey(id)) !== undefined;
+      await cursor.delete();
+      if (!taken) await messages.put({ ...m, id });
+    }
+    cursor = await cursor.continue();
   }
 }
 

@@ -2,11 +2,13 @@
 // idb-store.ts: idempotent puts by message id (the first copy wins), pages
 // by (group, order key), "since" by (group, sentAt) with ties broken by id
 // (IndexedDB's index order), and a per-group cursor that is the highest order
-// key ever stored. Used by Node peers (tests, the terminal client) and as the
-// fallback where IndexedDB is unavailable.
+// key ever stored; a write with a record of another group is refused whole.
+// `reopen()` is a second connection to the same data (a reload, another tab).
+// Used by Node peers (tests, the terminal client) and as the fallback where
+// IndexedDB is unavailable.
 
 import type { GroupId, MessageId } from '@chorus/protocol';
-import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from './storage.ts';
+import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from './storage.ts';
 
 /** Same cap as the IndexedDB store, so a caller's typo cannot copy a whole history. */
 export const MAX_PAGE = 5_000;
@@ -18,13 +20,30 @@ interface GroupMessages {
   cursor: string | null;
 }
 
+/** What every connection of one MemoryStore shares (IndexedDB's database). */
+interface MemoryData {
+  readonly groups: Map<GroupId, GroupMessages>;
+  readonly records: Map<GroupId, GroupRecord>;
+}
+
 export class MemoryStore implements MessageStore {
-  readonly #groups = new Map<GroupId, GroupMessages>();
-  readonly #records = new Map<GroupId, GroupRecord>();
+  readonly #groups: Map<GroupId, GroupMessages>;
+  readonly #records: Map<GroupId, GroupRecord>;
   #closed = false;
 
-  async putMessages(items: readonly StoredMessage[]): Promise<void> {
+  constructor(data: MemoryData = { groups: new Map(), records: new Map() }) {
+    this.#groups = data.groups;
+    this.#records = data.records;
+  }
+
+  /** Another connection to the same data, as a reloaded page opens the same database; this one may be closed. */
+  reopen(): MemoryStore {
+    return new MemoryStore({ groups: this.#groups, records: this.#records });
+  }
+
+  async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     this.#assertOpen();
+    checkGroupRecords(groupId, items);
     for (const item of items) {
       const g = this.#group(item.groupId);
       if (g.byId.has(item.id)) continue;

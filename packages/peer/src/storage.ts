@@ -1,8 +1,12 @@
 // Storage seam fit for IndexedDB: batched, idempotent writes keyed by message
 // id, an index by (group, order) and by (group, sentAt), and per-group cursors.
-// The in-memory store lives in memory-store.ts; the IndexedDB one in apps/web.
+// The in-memory store lives in memory-store.ts; the IndexedDB one in
+// idb-store.ts. A message id names its group (`group/sender:seq`, see
+// PROTOCOL.md "Message identity"), and every write names the group it is for:
+// a record of another group is refused before anything is written.
 
-import type { GroupId, HistoryItem, JoinerState, MessageId } from '@chorus/protocol';
+import { messageId, type GroupId, type HistoryItem, type JoinerState, type MessageId } from '@chorus/protocol';
+import { ChorusError } from './chorus-error.ts';
 
 export interface StoredMessage extends HistoryItem {
   readonly id: MessageId;
@@ -26,8 +30,13 @@ export interface HistoryPage {
 }
 
 export interface MessageStore {
-  /** Idempotent: a message id already stored is left as it is. Resolves when durable. */
-  putMessages(items: readonly StoredMessage[]): Promise<void>;
+  /**
+   * Idempotent: a message id already stored is left as it is. Resolves when
+   * durable. Every item must belong to `groupId` (its record, its frame and
+   * its id): otherwise the whole call is refused with a `wrong-group`
+   * ChorusError and nothing of it is written (see `checkGroupRecords`).
+   */
+  putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /** Oldest first by order key, strictly after `after` (an order key) when given. */
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage>;
   /** Messages with sentAt >= since, oldest first by sentAt. */
@@ -38,4 +47,26 @@ export interface MessageStore {
   putGroup(record: GroupRecord): Promise<void>;
   getGroup(groupId: GroupId): Promise<GroupRecord | null>;
   close(): Promise<void>;
+}
+
+/**
+ * Why `m` cannot be stored as a message of `groupId`, or null when it can:
+ * the record, the signed frame and the id must all name that group (and the
+ * id the frame's sender and seq), or one group's message could take the key
+ * of another's.
+ */
+export function wrongGroup(groupId: GroupId, m: StoredMessage): string | null {
+  if (m.groupId !== groupId) return `message ${m.id} is filed under group "${m.groupId}", not "${groupId}"`;
+  if (m.frame.groupId !== groupId) return `message ${m.id} was signed for group "${m.frame.groupId}", not "${groupId}"`;
+  const id = messageId(groupId, m.frame.sender, m.frame.seq);
+  if (m.id !== id) return `message id "${m.id}" should be "${id}" (group/sender:seq of its frame)`;
+  return null;
+}
+
+/** Throws a `wrong-group` ChorusError naming the first record that does not belong to `groupId`. */
+export function checkGroupRecords(groupId: GroupId, items: readonly StoredMessage[]): void {
+  for (const m of items) {
+    const why = wrongGroup(groupId, m);
+    if (why !== null) throw new ChorusError('wrong-group', `Refused to store ${items.length} message(s) for group "${groupId}": ${why}. Nothing of this write was stored.`);
+  }
 }

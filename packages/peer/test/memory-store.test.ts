@@ -21,8 +21,8 @@ function msg(groupId: GroupId, sender: string, seq: number, order: string, sentA
 describe('MemoryStore', () => {
   it('keeps the first copy of a message id and ignores later ones', async () => {
     const store = new MemoryStore();
-    await store.putMessages([msg(g, 'a', 1, '001', 10, 'first')]);
-    await store.putMessages([msg(g, 'a', 1, '001', 10, 'second'), msg(g, 'a', 1, '001', 10, 'third')]);
+    await store.putMessages(g, [msg(g, 'a', 1, '001', 10, 'first')]);
+    await store.putMessages(g, [msg(g, 'a', 1, '001', 10, 'second'), msg(g, 'a', 1, '001', 10, 'third')]);
     const page = await store.page(g, { limit: 10 });
     expect(page.items.map((m) => m.frame.body)).toEqual(['first']);
     expect(await store.count(g)).toBe(1);
@@ -31,8 +31,9 @@ describe('MemoryStore', () => {
   it('pages by order key, strictly after the cursor, and keeps groups apart', async () => {
     const store = new MemoryStore();
     // Inserted out of order, as history pages and live deliveries interleave.
-    await store.putMessages([msg(g, 'b', 1, '003', 5), msg(g, 'a', 1, '001', 30), msg(other, 'c', 1, '002', 1)]);
-    await store.putMessages([msg(g, 'a', 2, '002', 20), msg(g, 'a', 3, '004', 40)]);
+    await store.putMessages(g, [msg(g, 'b', 1, '003', 5), msg(g, 'a', 1, '001', 30)]);
+    await store.putMessages(other, [msg(other, 'c', 1, '002', 1)]);
+    await store.putMessages(g, [msg(g, 'a', 2, '002', 20), msg(g, 'a', 3, '004', 40)]);
     const first = await store.page(g, { limit: 2 });
     expect(first.items.map((m) => m.order)).toEqual(['001', '002']);
     expect(first.next).toBe('002');
@@ -45,7 +46,7 @@ describe('MemoryStore', () => {
 
   it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
     const store = new MemoryStore();
-    await store.putMessages([msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);
+    await store.putMessages(g, [msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);
     const got = await store.since(g, 20, 10);
     expect(got.map((m) => m.id)).toEqual(['g1/b:1', 'g1/b:2', 'g1/a:1']);
     expect((await store.since(g, 20, 1)).map((m) => m.id)).toEqual(['g1/b:1']);
@@ -54,8 +55,40 @@ describe('MemoryStore', () => {
   it('cursor is the highest order key ever stored, null for an unknown group', async () => {
     const store = new MemoryStore();
     expect(await store.cursor(g)).toBeNull();
-    await store.putMessages([msg(g, 'a', 2, '005', 1), msg(g, 'a', 1, '002', 1)]);
+    await store.putMessages(g, [msg(g, 'a', 2, '005', 1), msg(g, 'a', 1, '002', 1)]);
     expect(await store.cursor(g)).toBe('005');
+  });
+
+  it('keeps the same sender and seq in two groups as two messages', async () => {
+    const store = new MemoryStore();
+    await store.putMessages(g, [msg(g, 'a', 1, '001', 10, 'cats 1')]);
+    await store.putMessages(other, [msg(other, 'a', 1, '001', 10, 'dogs 1')]);
+    expect((await store.page(g, { limit: 10 })).items.map((m) => m.frame.body)).toEqual(['cats 1']);
+    expect((await store.page(other, { limit: 10 })).items.map((m) => m.frame.body)).toEqual(['dogs 1']);
+  });
+
+  it('refuses a whole write holding a record of another group, and keeps what it had', async () => {
+    const store = new MemoryStore();
+    await store.putMessages(g, [msg(g, 'a', 1, '001', 10, 'kept')]);
+    const filedElsewhere = msg(other, 'b', 1, '002', 10);
+    const signedElsewhere = { ...msg(g, 'b', 1, '002', 10), frame: msg(other, 'b', 1, '002', 10).frame };
+    const oldId = { ...msg(g, 'b', 1, '002', 10), id: 'b:1' as never };
+    for (const bad of [filedElsewhere, signedElsewhere, oldId]) {
+      await expect(store.putMessages(g, [msg(g, 'a', 2, '003', 11), bad])).rejects.toMatchObject({ code: 'wrong-group' });
+    }
+    expect((await store.page(g, { limit: 10 })).items.map((m) => m.frame.body)).toEqual(['kept']);
+    expect(await store.count(other)).toBe(0);
+    expect(await store.cursor(g)).toBe('001');
+  });
+
+  it('a reopened connection sees everything the closed one stored', async () => {
+    const first = new MemoryStore();
+    await first.putMessages(g, [msg(g, 'a', 1, '001', 10)]);
+    await first.putGroup({ groupId: g, name: 'general', ordering: 'fifo', state: null });
+    const second = first.reopen();
+    await first.close();
+    expect(await second.count(g)).toBe(1);
+    expect((await second.getGroup(g))?.name).toBe('general');
   });
 
   it('remembers group records and refuses use after close', async () => {

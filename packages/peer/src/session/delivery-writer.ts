@@ -1,10 +1,14 @@
 // Batches a group's deliveries into the MessageStore: one putMessages per
 // batch instead of one per message (IndexedDB transactions are the cost).
 // Writes are idempotent by message id, so a batch retried after a failure,
-// or history merged over live deliveries, never duplicates anything. Owns
+// or history merged over live deliveries, never duplicates anything. One
+// writer serves one group: a message of another group is refused when it is
+// added (reported, never queued), so it cannot wedge the retry queue. Owns
 // only the queue and its timer; what is delivered is the engine's business.
 
-import type { GroupRecord, MessageStore, StoredMessage } from '../storage.ts';
+import type { GroupId } from '@chorus/protocol';
+import { ChorusError } from '../chorus-error.ts';
+import { wrongGroup, type GroupRecord, type MessageStore, type StoredMessage } from '../storage.ts';
 
 /** DESIGN §5: writes are batched per 50 ms; a burst of deliveries becomes one transaction. */
 export const STORE_BATCH_MS = 50;
@@ -14,6 +18,7 @@ export const STORE_BATCH_MAX = 500;
 export const STORE_RETRY_MS = 1_000;
 
 export class DeliveryWriter {
+  readonly #groupId: GroupId;
   readonly #store: MessageStore;
   readonly #onError: (e: unknown) => void;
   /** The group record to save with each batch, built at write time (engine state is not free to copy). */
@@ -23,7 +28,13 @@ export class DeliveryWriter {
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(store: MessageStore, onError: (e: unknown) => void, record: () => GroupRecord | null = () => null) {
+  constructor(
+    groupId: GroupId,
+    store: MessageStore,
+    onError: (e: unknown) => void,
+    record: () => GroupRecord | null = () => null,
+  ) {
+    this.#groupId = groupId;
     this.#store = store;
     this.#onError = onError;
     this.#record = record;
@@ -31,8 +42,14 @@ export class DeliveryWriter {
 
   /** Queue messages; the group record is saved with the batch they go out in. */
   add(items: readonly StoredMessage[]): void {
-    if (items.length === 0) return;
-    this.#queue.push(...items);
+    const own: StoredMessage[] = [];
+    for (const m of items) {
+      const why = wrongGroup(this.#groupId, m);
+      if (why === null) own.push(m);
+      else this.#onError(new ChorusError('wrong-group', `Not saved with group "${this.#groupId}": ${why}.`));
+    }
+    if (own.length === 0) return;
+    this.#queue.push(...own);
     if (this.#queue.length >= STORE_BATCH_MAX) void this.flush();
     else this.#schedule(STORE_BATCH_MS);
   }
@@ -56,7 +73,7 @@ export class DeliveryWriter {
     this.#queue = [];
     if (items.length === 0) return;
     try {
-      await this.#store.putMessages(items);
+      await this.#store.putMessages(this.#groupId, items);
       const record = this.#record();
       if (record) await this.#store.putGroup(record);
     } catch (e) {

@@ -1,5 +1,6 @@
-// One joined group as this tab sees it: the messages (merged by id from the
-// local store, live deliveries and history sync, so nothing shows twice), the
+// One joined group as this tab sees it: the messages (merged by id, which
+// names the group, from the local store, live deliveries and history sync, so
+// nothing shows twice and nothing of another group shows here), the
 // system lines, the roster of people seen, unread count and metrics. It holds
 // no protocol logic: every fact comes from the peer runtime or the store.
 
@@ -63,9 +64,12 @@ export class GroupState {
   /**
    * Adds or updates a message. Returns true when it is new to this view. A
    * delivered copy replaces a pending one; a pending copy never replaces a
-   * delivered one (events may arrive in either order).
+   * delivered one (events may arrive in either order). A message of another
+   * group is refused (false): ids are unique per group (`group/sender:seq`),
+   * and this timeline shows one group.
    */
   upsert(message: ChatMessage): boolean {
+    if (message.groupId !== this.groupId) return false;
     const prev = this.#messages.get(message.id);
     if (prev && (prev.state === 'delivered' || message.state === 'pending')) return false;
     this.#messages.set(message.id, message);
