@@ -34,13 +34,14 @@ import { frameMessageId } from '../ids.ts';
 import type { GroupId, MemberChange, MessageId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
-import type { GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState, SignedFields } from '../wire/frames.ts';
-import { MAX_BODY_CHARS } from '../wire/caps.ts';
+import type { GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, SignedFields } from '../wire/frames.ts';
 import { isRejection } from '../ordering/engine.ts';
-import type { EngineResult, OrderingEngine, Rejection } from '../ordering/engine.ts';
+import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { fitState } from './handover-fit.ts';
 import { NameBook } from './name-book.ts';
-import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, MAX_OUTBOX, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
+import { OwnSends } from './own-sends.ts';
+import { ask, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
+import { chatOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 
@@ -51,31 +52,6 @@ export interface SessionCoreOptions {
   /** The group's name, saved in the group record. */
   readonly groupName: string;
 }
-
-/** A joiner's history sync with one sponsor at a time. */
-interface Sync {
-  /** Members that were in the group before us: the candidates for sponsor. */
-  readonly oldMembers: ReadonlySet<PeerId>;
-  sponsor: PeerId;
-  /** Where our own store ended when we joined (undefined until read): every fresh hand-over starts here. */
-  initialCursor: string | null | undefined;
-  cursor: string | null;
-  askedAt: number;
-  /** Hand-overs refused so far in this sync; sets the pause before the next request. */
-  refusals: number;
-  /** When a paced re-ask is due (after a refusal), or null. */
-  reaskAt: number | null;
-}
-
-type Lifecycle =
-  | { readonly phase: 'waiting' }
-  | { readonly phase: 'syncing'; readonly sync: Sync }
-  /** The last page's state waits for its history to be durable and for our engine to reach its view. */
-  | { readonly phase: 'adopting'; readonly sync: Sync; readonly state: JoinerState; readonly ticket: number; stored: boolean }
-  | { readonly phase: 'member' }
-  | { readonly phase: 'closed' };
-
-const pendingOrder = (seq: number): string => `~${String(seq).padStart(16, '0')}`;
 
 export class SessionCore {
   readonly groupId: GroupId;
@@ -91,11 +67,7 @@ export class SessionCore {
   #trackerMembers = new Set<PeerId>();
   /** Why each peer last came or went, per the tracker (for system lines when the engine skips a view). */
   readonly #lastChange = new Map<PeerId, MemberChange>();
-  #outbox: { readonly ticket: number; readonly text: string }[] = [];
-  /** The draft out for signing; the engine takes drafts back in the order it made them. */
-  #signing: { readonly ticket: number; readonly draft: SignedFields } | null = null;
-  /** Own messages sent but not delivered yet, for the pending → delivered switch. */
-  readonly #pending = new Map<MessageId, SessionMessage>();
+  readonly #sends: OwnSends;
   #tickets = 0;
   #out: SessionCommand[] = [];
 
@@ -104,6 +76,7 @@ export class SessionCore {
     this.self = opts.self;
     this.#engine = opts.engine;
     this.#groupName = opts.groupName;
+    this.#sends = new OwnSends(opts.groupId, opts.self);
     this.#names.learn([opts.self]);
   }
 
@@ -125,12 +98,12 @@ export class SessionCore {
 
   /** Own messages not delivered yet, oldest first. */
   pendingMessages(): readonly SessionMessage[] {
-    return [...this.#pending.values()];
+    return this.#sends.pending();
   }
 
   /** Texts submitted and not yet drafted (plus the one out for signing). */
   get outboxSize(): number {
-    return this.#outbox.length + (this.#signing === null ? 0 : 1);
+    return this.#sends.size;
   }
 
   memberName(peerId: PeerId): string {
@@ -230,55 +203,37 @@ export class SessionCore {
     if (this.#life.phase === 'closed')
       return [{ type: 'submit-failed', ticket, code: 'bad-state', message: 'This group is closed; join it again to send.' }];
     return this.#step(now, () => {
-      const fail = (code: 'missing-field' | 'too-long' | 'too-many', message: string): void =>
-        this.#emit({ type: 'submit-failed', ticket, code, message });
-      if (typeof text !== 'string' || text.trim() === '') fail('missing-field', 'A message needs some text.');
-      // Checked here because every receiver's parser refuses a longer body: it would reach only us.
-      else if (text.length > MAX_BODY_CHARS)
-        fail('too-long', `A message is at most ${MAX_BODY_CHARS} characters; this one has ${text.length}.`);
-      else if (this.#outbox.length >= MAX_OUTBOX)
-        fail('too-many', `More than ${MAX_OUTBOX} messages are waiting to be sent; wait a moment.`);
-      else this.#outbox.push({ ticket, text });
+      const refused = this.#sends.queue(ticket, text);
+      if (refused !== null) this.#emit(refused);
     });
   }
 
   /** Answer to `sign`: the draft goes to the engine and out. */
   signed(draft: SignedFields, sig: string, now: number): SessionCommands {
     return this.#step(now, () => {
-      const s = this.#signing;
-      if (s === null || s.draft.seq !== draft.seq || s.draft.body !== draft.body) {
-        this.#problem('internal', `A signature came back for a draft (seq ${draft.seq}) that is not out for signing.`);
-        return;
-      }
-      this.#signing = null;
-      if (this.#life.phase === 'closed') return;
-      const frame = { t: 'data' as const, ...s.draft, sig };
-      const id = frameMessageId(frame);
-      const pending: SessionMessage = {
-        id, groupId: this.groupId, sender: frame.sender, senderName: this.self.name, body: frame.body,
-        sentAt: frame.sentAt, order: pendingOrder(frame.seq), state: 'pending', viewId: frame.viewId,
-      };
-      this.#pending.set(id, pending);
+      const ready = this.#sends.signed(draft, sig);
+      if (ready === null) return this.#problem('internal', `A signature came back for a draft (seq ${draft.seq}) that is not out for signing.`);
+      const { ticket, frame, pending } = ready;
       const result = this.#engine.send(frame, now);
       if (isRejection(result)) {
-        this.#pending.delete(id);
-        this.#emit({ type: 'submit-failed', ticket: s.ticket, code: result.error.code, message: result.error.message });
-        return;
+        this.#sends.settled(pending.id);
+        return this.#emit({ type: 'submit-failed', ticket, code: result.error.code, message: result.error.message });
       }
       this.#emit({ type: 'message', message: pending, source: 'pending' });
       const delivered = this.#apply(result, 'sending', now);
-      this.#emit({ type: 'submitted', ticket: s.ticket, message: delivered.get(id) ?? pending });
+      this.#emit({ type: 'submitted', ticket, message: delivered.get(pending.id) ?? pending });
     });
   }
 
   tick(now: number): SessionCommands {
     return this.#step(now, () => {
       const life = this.#life;
-      if (life.phase === 'syncing' && life.sync.initialCursor !== undefined) {
-        const sync = life.sync;
-        if (sync.reaskAt !== null) {
-          if (now >= sync.reaskAt) this.#askHistory(now);
-        } else if (now - sync.askedAt >= HISTORY_RETRY_MS) this.#askNextSponsor(now);
+      // No answer within HISTORY_RETRY_MS: the sponsor may itself still wait for state (two
+      // re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
+      const next = life.phase === 'syncing' ? due(life.sync, this.#trackerMembers, now) : null;
+      if (life.phase === 'syncing' && next !== null) {
+        if (next.sponsor === life.sync.sponsor) this.#askHistory(now);
+        else this.#restartSync(life.sync, next.sponsor, now);
       }
       if (this.#engine.view !== null) this.#apply(this.#engine.tick(now), 'a tick', now);
     });
@@ -289,51 +244,41 @@ export class SessionCore {
     if (this.#life.phase === 'closed') return [];
     this.#life = { phase: 'closed' };
     this.#emit({ type: 'phase', phase: 'closed' });
-    const unsent = [...(this.#signing === null ? [] : [this.#signing.ticket]), ...this.#outbox.map((o) => o.ticket)];
-    this.#signing = null;
-    this.#outbox = [];
-    for (const ticket of unsent) this.#emit({ type: 'submit-failed', ticket, code: 'bad-state', message: `${reason} The message was not sent.` });
+    for (const c of this.#sends.failAll(`${reason} The message was not sent.`)) this.#emit(c);
     return this.#step(now, () => {});
   }
 
   // ---- joining: history from a sponsor, then its state ----
 
   #startSync(view: View, now: number): void {
-    const oldMembers = oldMembersOf(view, this.self.peerId);
-    const sponsor = firstSponsor(oldMembers);
+    const sync = newSync(view, this.self.peerId, now);
     // First in the group (or everyone before us is gone): the engine starts with empty state.
-    if (sponsor === null) return this.#becomeMember();
-    const sync: Sync = { oldMembers, sponsor, initialCursor: undefined, cursor: null, askedAt: now, refusals: 0, reaskAt: null };
+    if (sync === null) return this.#becomeMember();
     this.#setLife({ phase: 'syncing', sync });
     this.#emit({ type: 'read-cursor' });
   }
 
   #askHistory(now: number): void {
     const life = this.#life;
-    if (life.phase !== 'syncing' || life.sync.initialCursor === undefined) return;
-    const sync = life.sync;
-    sync.askedAt = now;
-    sync.reaskAt = null;
-    this.#emit({ type: 'send', to: sync.sponsor, frame: { t: 'history-req', groupId: this.groupId, cursor: sync.cursor, limit: HISTORY_REQUEST_ITEMS } });
+    const req = life.phase === 'syncing' ? ask(life.sync, this.groupId, now) : null;
+    if (life.phase === 'syncing' && req !== null) this.#emit({ type: 'send', to: life.sync.sponsor, frame: req });
   }
 
-  /** Back to syncing from the start of our own history, with `sponsor`; asks now unless `reaskAt` paces it. */
-  #restartSync(sync: Sync, sponsor: PeerId, now: number, reaskAt: number | null = null): void {
-    sync.sponsor = sponsor;
-    sync.cursor = sync.initialCursor ?? null;
+  /** Back to syncing from the start of our own history with `sponsor`, asking now. */
+  #restartSync(sync: Sync, sponsor: PeerId, now: number): void {
+    restart(sync, sponsor);
     this.#setLife({ phase: 'syncing', sync });
-    if (reaskAt === null) this.#askHistory(now);
-    else sync.reaskAt = reaskAt;
+    this.#askHistory(now);
   }
 
   /** The sponsor left while we synced: ask the lowest old member still present, from the start. */
   #responsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
     const life = this.#life;
-    if ((life.phase !== 'syncing' && life.phase !== 'adopting') || present.has(life.sync.sponsor)) return;
-    const next = firstSponsor([...life.sync.oldMembers].filter((p) => present.has(p)));
+    if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
+    const next = sponsorAmong(life.sync, present);
     // No one who knew the group before us is left; the flush of this view starts the group afresh.
-    if (next === null) return this.#becomeMember();
-    this.#restartSync(life.sync, next, now);
+    if (next === null) this.#becomeMember();
+    else if (next !== 'stay') this.#restartSync(life.sync, next, now);
   }
 
   /**
@@ -344,21 +289,8 @@ export class SessionCore {
   #reaskLater(now: number): void {
     const life = this.#life;
     if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
-    life.sync.refusals += 1;
-    this.#restartSync(life.sync, life.sync.sponsor, now, now + reaskPause(life.sync.refusals));
-  }
-
-  /**
-   * No answer within HISTORY_RETRY_MS: the sponsor may itself still be
-   * waiting for state (two re-joiners naming each other), or a frame was
-   * lost. Ask the next old member still in the group, round the circle.
-   */
-  #askNextSponsor(now: number): void {
-    const life = this.#life;
-    if (life.phase !== 'syncing') return;
-    const next = nextSponsor(life.sync.sponsor, [...life.sync.oldMembers].filter((p) => this.#trackerMembers.has(p)));
-    if (next !== null && next !== life.sync.sponsor) this.#restartSync(life.sync, next, now);
-    else this.#askHistory(now);
+    refused(life.sync, now);
+    this.#setLife({ phase: 'syncing', sync: life.sync });
   }
 
   #onHistoryPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
@@ -372,9 +304,9 @@ export class SessionCore {
     const first = page.items[0];
     // An answer to a request asked twice (see link): its items are in already.
     if (first !== undefined && sync.cursor !== null && first.order <= sync.cursor) return;
-    const records = verified.map((item) => this.#recordFromHistory(item, now));
+    const records = verified.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
     if (records.length > 0) this.#emit({ type: 'store', messages: records });
-    for (const r of records) this.#emit({ type: 'message', message: this.#chat(r, r.frame.viewId), source: 'history' });
+    for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     const last = page.items.at(-1);
     if (last) sync.cursor = last.order;
     if (!page.done) return this.#askHistory(now);
@@ -436,25 +368,6 @@ export class SessionCore {
     for (const [peer, req] of this.#desk.capture(state)) this.#onHistoryRequest(peer, req);
   }
 
-  // ---- outbound: draft → sign → send, one message at a time ----
-
-  #pump(now: number): void {
-    // Not before we have state: a draft made before adoption gets a seq the adopted state may already
-    // count as delivered (a session re-joining a group), and the engine then drops it.
-    while (this.#signing === null && this.#life.phase === 'member' && this.#engine.view !== null) {
-      const entry = this.#outbox[0];
-      if (entry === undefined) return;
-      const draft = this.#engine.draft(entry.text, now);
-      this.#outbox.shift();
-      if (isRejection(draft)) {
-        this.#emit({ type: 'submit-failed', ticket: entry.ticket, code: draft.error.code, message: draft.error.message });
-        continue;
-      }
-      this.#signing = { ticket: entry.ticket, draft };
-      this.#emit({ type: 'sign', draft });
-    }
-  }
-
   // ---- carrying out engine outputs ----
 
   /** Runs one input, then what it may have unblocked (adoption, sends); returns the commands. */
@@ -462,7 +375,9 @@ export class SessionCore {
     if (this.#life.phase !== 'closed') {
       input();
       this.#tryAdopt(now);
-      this.#pump(now);
+      // Not before we have state: a draft made before adoption gets a seq the adopted state may already
+      // count as delivered (a session re-joining a group), and the engine then drops it.
+      if (this.#life.phase === 'member' && this.#engine.view !== null) for (const c of this.#sends.draftNext(this.#engine, now)) this.#emit(c);
     }
     const out = this.#out;
     this.#out = [];
@@ -477,7 +392,8 @@ export class SessionCore {
   #apply(result: EngineResult, what: string, now: number, from?: PeerId): Map<MessageId, SessionMessage> {
     const delivered = new Map<MessageId, SessionMessage>();
     if (isRejection(result)) {
-      this.#onRejection(result, what, from);
+      if (result.fault === 'remote' && from !== undefined) this.#rejected(from, result.error);
+      else this.#problem(result.error.code, `The engine refused ${what}: ${result.error.message}`, from);
       return delivered;
     }
     for (const o of result.frames) {
@@ -486,14 +402,10 @@ export class SessionCore {
     }
     const records: SessionRecord[] = [];
     for (const d of result.deliveries) {
-      this.#pending.delete(d.id);
-      const senderKey = this.#names.publicKey(d.frame.sender);
-      const r: SessionRecord = {
-        id: d.id, groupId: this.groupId, frame: d.frame, order: d.order, deliveredAt: now,
-        senderName: this.#names.name(d.frame.sender), ...(senderKey === null ? {} : { senderKey }),
-      };
+      this.#sends.settled(d.id);
+      const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
       records.push(r);
-      const chat = this.#chat(r, d.viewId);
+      const chat = chatOf(r, d.viewId);
       delivered.set(d.id, chat);
       this.#emit({ type: 'message', message: chat, source: 'delivery' });
     }
@@ -508,7 +420,7 @@ export class SessionCore {
   #onInstalled(view: View, now: number): void {
     const previous = this.#installed;
     this.#installed = view;
-    this.#systemLines(previous, view, now);
+    for (const line of systemLines(this.groupId, previous, view, this.#lastChange, this.#names, now)) this.#emit({ type: 'system', line });
     const present = new Set(view.members.map((m) => m.peerId));
     this.#desk.prune(present);
     const joining = this.#life.phase === 'syncing' || this.#life.phase === 'adopting';
@@ -518,29 +430,6 @@ export class SessionCore {
     this.#takeHandover();
     this.#emit({ type: 'view', view });
     this.#responsorIfGone(present, now);
-  }
-
-  /**
-   * One line per member who came or went between two installed views. The
-   * engine may skip a view (a newer one arrived mid-flush), so lines come
-   * from the difference, with the reason the tracker gave for each peer.
-   */
-  #systemLines(previous: View | null, view: View, at: number): void {
-    const line = (peerId: PeerId, change: MemberChange): void =>
-      this.#emit({ type: 'system', line: { groupId: this.groupId, at, peerId, name: this.#names.name(peerId), change } });
-    if (previous === null) {
-      for (const c of view.changes) line(c.peerId, c.change);
-      return;
-    }
-    const before = new Set(previous.members.map((m) => m.peerId));
-    const after = new Set(view.members.map((m) => m.peerId));
-    for (const p of before) if (!after.has(p)) line(p, this.#lastChange.get(p) ?? 'left');
-    for (const p of after) if (!before.has(p)) line(p, 'joined');
-  }
-
-  #onRejection(r: Rejection, what: string, from?: PeerId): void {
-    if (r.fault === 'remote' && from !== undefined) this.#rejected(from, r.error);
-    else this.#problem(r.error.code, `The engine refused ${what}: ${r.error.message}`, from);
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {
@@ -555,22 +444,5 @@ export class SessionCore {
     const changed = life.phase !== this.#life.phase;
     this.#life = life;
     if (changed) this.#emit({ type: 'phase', phase: life.phase });
-  }
-
-  #recordFromHistory(item: HistoryItem, now: number): SessionRecord {
-    const sender = item.frame.sender;
-    this.#names.vouch(sender, item.senderName, item.senderKey);
-    const senderKey = this.#names.publicKey(sender) ?? item.senderKey ?? null;
-    return {
-      id: frameMessageId(item.frame), groupId: this.groupId, frame: item.frame, order: item.order,
-      deliveredAt: now, senderName: this.#names.name(sender, item.senderName), ...(senderKey === null ? {} : { senderKey }),
-    };
-  }
-
-  #chat(r: SessionRecord, viewId: SessionMessage['viewId']): SessionMessage {
-    return {
-      id: r.id, groupId: this.groupId, sender: r.frame.sender, senderName: r.senderName, body: r.frame.body,
-      sentAt: r.frame.sentAt, order: r.order, state: 'delivered', viewId,
-    };
   }
 }

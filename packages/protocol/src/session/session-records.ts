@@ -1,0 +1,54 @@
+// How a SessionCore turns deliveries and views into what the store keeps
+// and what a person sees: records, timeline messages and system lines. Pure
+// functions of their arguments; names come from the group's NameBook.
+
+import type { GroupId, MemberChange, PeerId, ViewId } from '../ids.ts';
+import type { View } from '../tracker/events.ts';
+import type { DataFrame, HistoryItem } from '../wire/frames.ts';
+import type { NameBook } from './name-book.ts';
+import type { SessionMessage, SessionRecord, SessionSystemLine } from './session-types.ts';
+
+/** A message delivered here (live, or from history) as the store keeps it, with its sender's name and key. */
+export function recordOf(groupId: GroupId, id: SessionRecord['id'], frame: DataFrame, order: string, names: NameBook, now: number): SessionRecord {
+  const senderKey = names.publicKey(frame.sender);
+  return {
+    id, groupId, frame, order, deliveredAt: now,
+    senderName: names.name(frame.sender), ...(senderKey === null ? {} : { senderKey }),
+  };
+}
+
+/** A history item, vouching for its sender's name and key if no view named the sender. */
+export function recordOfHistory(groupId: GroupId, id: SessionRecord['id'], item: HistoryItem, names: NameBook, now: number): SessionRecord {
+  const sender = item.frame.sender;
+  names.vouch(sender, item.senderName, item.senderKey);
+  const senderKey = names.publicKey(sender) ?? item.senderKey ?? null;
+  return {
+    id, groupId, frame: item.frame, order: item.order, deliveredAt: now,
+    senderName: names.name(sender, item.senderName), ...(senderKey === null ? {} : { senderKey }),
+  };
+}
+
+export function chatOf(r: SessionRecord, viewId: ViewId): SessionMessage {
+  return {
+    id: r.id, groupId: r.groupId, sender: r.frame.sender, senderName: r.senderName, body: r.frame.body,
+    sentAt: r.frame.sentAt, order: r.order, state: 'delivered', viewId,
+  };
+}
+
+/**
+ * One line per member who came or went between two installed views. The
+ * engine may skip a view (a newer one arrived mid-flush), so lines come from
+ * the difference, with the reason the tracker gave for each peer.
+ */
+export function systemLines(
+  groupId: GroupId, previous: View | null, view: View, lastChange: ReadonlyMap<PeerId, MemberChange>, names: NameBook, at: number,
+): SessionSystemLine[] {
+  const line = (peerId: PeerId, change: MemberChange): SessionSystemLine => ({ groupId, at, peerId, name: names.name(peerId), change });
+  if (previous === null) return view.changes.map((c) => line(c.peerId, c.change));
+  const before = new Set(previous.members.map((m) => m.peerId));
+  const after = new Set(view.members.map((m) => m.peerId));
+  return [
+    ...[...before].filter((p) => !after.has(p)).map((p) => line(p, lastChange.get(p) ?? 'left')),
+    ...[...after].filter((p) => !before.has(p)).map((p) => line(p, 'joined')),
+  ];
+}
