@@ -27,12 +27,14 @@ import type {
 import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
 import type { EngineResume } from './create-engine.ts';
 import type { EngineHooks } from './engine-hooks.ts';
+import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
 import { ABANDONED_FLUSH_MARGIN, isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { flushParticipants } from './view-membership.ts';
+import { MAX_PARTS } from '../wire/caps.ts';
 
 /** How far ahead of the next expected seq a sender may run: bounds hold-back memory a peer can make us spend. */
 export const MAX_HOLD_BACK_AHEAD = 10_000;
@@ -151,6 +153,8 @@ export class GroupEngine implements OrderingEngine {
   private readonly peerDelivered = new Map<PeerId, Map<PeerId, number>>();
   private future: Buffered[] = [];
   private flush: FlushState | null = null;
+  /** FLUSH reports that came in parts, until each is whole. */
+  private readonly flushParts = new FlushAssembler();
   /** Our FLUSH for the installed view: a peer still flushing for it (its copy was lost) gets it again. */
   private lastFlush: { readonly frame: FlushFrame; readonly participants: readonly PeerId[]; readonly answered: Set<PeerId> } | null = null;
   private lastHwmAt: number | null = null;
@@ -574,7 +578,7 @@ export class GroupEngine implements OrderingEngine {
       // Our FLUSH may have died with the old channel; a second copy is a no-op at the far end.
       // The hwm exchange waits for the new view (an hwm of the old one would be refused there).
       const mine = fl.reports.get(this.self);
-      if (mine !== undefined && fl.participants.includes(peer)) out.frames.push({ to: peer, frame: mine });
+      if (mine !== undefined && fl.participants.includes(peer)) for (const frame of splitFlush(mine)) out.frames.push({ to: peer, frame });
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
@@ -586,7 +590,7 @@ export class GroupEngine implements OrderingEngine {
       // flushing for that view and would wait for it forever. Send it once more; marked answered, so
       // the copy of its own FLUSH that an installed peer sends back is not answered again.
       last.answered.add(peer);
-      out.frames.push({ to: peer, frame: last.frame });
+      for (const frame of splitFlush(last.frame)) out.frames.push({ to: peer, frame });
     }
     if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
@@ -682,7 +686,9 @@ export class GroupEngine implements OrderingEngine {
     const fl = this.flush;
     if (fl === null || fl.sent || this.inFlight.some((d) => d.viewId < fl.target.viewId)) return;
     const frame = this.buildFlush(fl);
-    for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame });
+    // A report over one frame's caps travels in parts (flush-parts.ts); the receiver acts on it whole.
+    const parts = splitFlush(frame);
+    for (const p of fl.participants) if (p !== this.self) for (const part of parts) out.frames.push({ to: p, frame: part });
     fl.reports.set(this.self, frame);
     fl.sent = true;
     this.maybeComplete(out);
@@ -726,9 +732,12 @@ export class GroupEngine implements OrderingEngine {
     for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(this.groupId, r.sender, r.seq), r.final);
   }
 
-  private onFlush(from: PeerId, f: FlushFrame, _now: number): EngineResult {
-    const bad = validateFlush(f, this.groupId);
+  private onFlush(from: PeerId, part: FlushFrame, _now: number): EngineResult {
+    const bad = validateFlush(part, this.groupId);
     if (bad !== null) return reject('remote', 'bad-type', bad);
+    const f = this.flushParts.add(from, part);
+    if (f === null) return new OutputBuilder().build(); // more parts are due
+    if ('rejected' in f) return f;
     const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH');
     if (tooHigh !== null) return tooHigh;
     const last = this.lastFlush;
@@ -738,7 +747,7 @@ export class GroupEngine implements OrderingEngine {
       const out = new OutputBuilder();
       if (!last.answered.has(from)) {
         last.answered.add(from);
-        out.frames.push({ to: from, frame: last.frame });
+        for (const frame of splitFlush(last.frame)) out.frames.push({ to: from, frame });
       }
       return out.build();
     }
@@ -810,6 +819,7 @@ export class GroupEngine implements OrderingEngine {
     this.members = new Set(view.members.map((m) => m.peerId));
     for (const p of [...this.peerDelivered.keys()]) if (!this.members.has(p)) this.peerDelivered.delete(p);
     for (const p of [...this.repairing]) if (!this.members.has(p)) this.repairing.delete(p);
+    this.flushParts.prune(this.members, view.viewId);
     this.lastAnnounced = null; // new members (and the survivors' pruning) need our counts once in this view
     out.events.push({ type: 'view-installed', view });
     if (this.adopted) {
@@ -997,6 +1007,8 @@ const validateFlush = (f: FlushFrame, groupId: GroupId): string | null => {
   if (!isCount(f.viewId)) return 'FLUSH viewId must be a non-negative integer.';
   if (!Array.isArray(f.unstable) || !Array.isArray(f.pending)) return 'FLUSH unstable and pending must be lists.';
   if (!isCount(f.agreed)) return 'FLUSH agreed must be a non-negative integer.';
+  if (f.part !== undefined && !(isCount(f.part.index) && isCount(f.part.count) && f.part.index < f.part.count && f.part.count <= MAX_PARTS))
+    return `FLUSH part must be {index, count} with index < count ≤ ${MAX_PARTS}.`;
   if (typeof f.delivered !== 'object' || f.delivered === null || !Object.values(f.delivered).every(isCount))
     return 'FLUSH delivered must map peer ids to non-negative integers.';
   for (const d of f.unstable) {

@@ -64,8 +64,18 @@ export const MAX_ORDER_KEY_CHARS = 128;
 /** Items in one history page. A sponsor must also keep the page under MAX_FRAME_BYTES. */
 export const MAX_HISTORY_ITEMS = 200;
 
-/** Unstable messages and pending reports in one FLUSH; bounded by MAX_FRAME_BYTES in practice too. */
+/** Unstable messages and pending reports in one FLUSH frame (one part of a report); bounded by MAX_FRAME_BYTES in practice too. */
 export const MAX_FLUSH_ITEMS = 2048;
+
+/**
+ * Parts of one FLUSH report, and of one joiner state handed over on history
+ * pages. A report or state that does not fit one frame travels in parts of
+ * ~256 KiB (FLUSH_PART_BYTES, STATE_PART_BYTES): 1024 parts hold ~256 MiB of
+ * unstable messages, far past what a member keeps between two high-water
+ * marks, while a peer can make us hold at most one partial report of 1024
+ * frames at a time.
+ */
+export const MAX_PARTS = 1024;
 
 /**
  * Per-sender entries in `delivered` / `nextSeq` maps. Senders of earlier views

@@ -91,6 +91,21 @@ export interface FlushFrame {
    * the proposal of every member of that view (PROTOCOL.md §3.5).
    */
   readonly installed?: { readonly viewId: ViewId; readonly members: readonly PeerId[] };
+  /**
+   * Present when the report did not fit one frame: this frame is part
+   * `index` of `count`. Every part repeats the fields above except
+   * `unstable` and `pending`, which are split between the parts in order;
+   * the receiver acts on the report once it holds every part.
+   */
+  readonly part?: FramePart;
+}
+
+/** One frame of a report or state split over several (FLUSH, a joiner state on history pages). */
+export interface FramePart {
+  /** 0-based, < count. */
+  readonly index: number;
+  /** 1..MAX_PARTS. */
+  readonly count: number;
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */
@@ -116,6 +131,12 @@ export interface HistoryResponseFrame {
   readonly items: readonly HistoryItem[];
   readonly done: boolean;
   readonly state?: JoinerState;
+  /**
+   * Present when the state did not fit one frame: the last answer is `count`
+   * frames (`done`, no items after the first), each with the same state
+   * except for its share of `unstable`, in order.
+   */
+  readonly statePart?: FramePart;
 }
 
 /** A delivered message as stored and handed on: the signed frame plus where it sits in the log. */

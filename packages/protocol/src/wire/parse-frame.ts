@@ -15,6 +15,7 @@ import {
   MAX_GROUP_ID_CHARS,
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
+  MAX_PARTS,
   MAX_PRIORITY,
   MAX_SENDER_NAME_UNITS,
   MAX_VIEW_MEMBERS,
@@ -41,6 +42,7 @@ import type {
   FinalFrame,
   FlushFrame,
   FrameKind,
+  FramePart,
   HighWaterFrame,
   HistoryItem,
   HistoryRequestFrame,
@@ -232,7 +234,18 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
     delivered: readCountMap(field(o, 'delivered', 'flush'), 'flush.delivered', 0),
     ...(hasField(o, 'joining') ? { joining: readBoolean(o['joining'], 'flush.joining') } : {}),
     ...(hasField(o, 'installed') ? { installed: readInstalled(o['installed'], 'flush.installed') } : {}),
+    ...(hasField(o, 'part') ? { part: readPart(o['part'], 'flush.part') } : {}),
   };
+}
+
+/** `{index, count}` of a split report: 1 ≤ count ≤ MAX_PARTS, 0 ≤ index < count. */
+function readPart(v: unknown, path: string): FramePart {
+  const o = readObject(v, path);
+  const count = readInteger(field(o, 'count', path), `${path}.count`, 1);
+  if (count > MAX_PARTS) throw new FieldRejection('too-many', `${path}.count is ${count}; a report has at most ${MAX_PARTS} parts.`);
+  const index = readInteger(field(o, 'index', path), `${path}.index`, 0);
+  if (index >= count) throw new FieldRejection('bad-type', `${path}.index ${index} is outside 0..${count - 1}.`);
+  return { index, count };
 }
 
 function readInstalled(v: unknown, path: string): { viewId: ViewId; members: PeerId[] } {
@@ -311,7 +324,14 @@ function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseF
   );
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
   const frame: HistoryResponseFrame = { t: 'history-res', groupId, items, done };
-  return hasField(o, 'state') ? { ...frame, state: readJoinerState(o['state'], ctx, 'history-res.state') } : frame;
+  if (!hasField(o, 'state')) {
+    if (hasField(o, 'statePart')) throw new FieldRejection('bad-type', 'history-res.statePart comes only with a state.');
+    return frame;
+  }
+  const state = readJoinerState(o['state'], ctx, 'history-res.state');
+  if (!hasField(o, 'statePart')) return { ...frame, state };
+  if (!done) throw new FieldRejection('bad-type', 'history-res.statePart comes only on a last page (done).');
+  return { ...frame, state, statePart: readPart(o['statePart'], 'history-res.statePart') };
 }
 
 function readChunk(o: JsonObject): ChunkFrame {
