@@ -120,6 +120,44 @@ describe('SessionCore: the sponsor leaves mid-sync', () => {
   });
 });
 
+describe('SessionCore: the sponsor answers when it can', () => {
+  it('a request that arrives before the sponsor installed the joiner\'s view is answered after it, once', () => {
+    const m = founded('total', 4);
+    m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    // p2's FLUSH for view 3 is slow to reach p1, so p1 installs view 3 late.
+    m.hold = (f) => f.frame.t === 'flush' && f.from === 'p2' && f.to === 'p1';
+    const p3 = m.add('p3');
+    m.view(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]);
+    m.deliver();
+    expect(m.count('history-req', 'p3', 'p1')).toBe(1);
+    expect(m.count('history-res', 'p1', 'p3')).toBe(0);
+    expect(m.node('p1').core.view?.viewId).toBe(2);
+    m.release();
+    m.deliver();
+    expect(m.node('p1').core.view?.viewId).toBe(3);
+    expect(m.count('history-res', 'p1', 'p3')).toBe(1);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
+  it('a joiner whose request was lost with its link asks again when the link comes back, not after HISTORY_RETRY_MS', () => {
+    const m = founded('fifo', 2);
+    let lost = 0;
+    m.drop = (f) => f.frame.t === 'history-req' && lost++ === 0;
+    const p2 = m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    expect(p2.phase).toBe('syncing');
+    m.run(p2, (c) => c.link(m.node('p1').core.self.peerId, 'up', m.now));
+    m.deliver();
+    expect(m.now).toBe(0);
+    expect(p2.phase).toBe('member');
+    expect(p2.storedBodies()).toEqual(['m1', 'm2']);
+  });
+});
+
 describe('SessionCore: re-ask pacing after refusals', () => {
   it('a sponsor that keeps sending a last page without state gets requests after growing pauses', () => {
     const m = founded('total', 2);

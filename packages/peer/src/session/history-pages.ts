@@ -6,7 +6,7 @@
 // the state).
 
 import {
-  MAX_FRAME_BYTES, MAX_HISTORY_ITEMS, utf8ByteLength,
+  MAX_HISTORY_ITEMS, utf8ByteLength,
   type GroupId, type HistoryItem, type HistoryResponseFrame, type JoinerState,
 } from '@chorus/protocol';
 import type { MessageStore, StoredMessage } from '../storage.ts';
@@ -19,14 +19,8 @@ import type { MessageStore, StoredMessage } from '../storage.ts';
 export const HISTORY_PAGE_BYTES = 256 * 1024;
 /** Items a joiner asks for per page: the wire's cap. */
 export const HISTORY_PAGE_ITEMS = MAX_HISTORY_ITEMS;
-/**
- * The joiner state rides on the last page and carries the sponsor's unstable
- * messages, so after a burst of long messages it can be large by itself. It
- * gets a page of its own when it does not fit beside the items, and is cut
- * to this size (leaving room for the frame around it) when it does not fit
- * in a frame at all.
- */
-export const MAX_STATE_BYTES = MAX_FRAME_BYTES - 64 * 1024;
+// The hand-over state is cut to fit one frame where the SessionCore captures it (fitState).
+export { fitState, MAX_STATE_BYTES } from '@chorus/protocol';
 
 /** A message belongs in the joiner's history if the state handed over says it was delivered. */
 export function deliveredBefore(state: JoinerState, m: StoredMessage): boolean {
@@ -43,22 +37,6 @@ export function toHistoryItem(m: StoredMessage, senderKey: string | null): Histo
     senderName: m.senderName,
     ...(key === null ? {} : { senderKey: key }),
   };
-}
-
-/**
- * The state cut to MAX_STATE_BYTES: its oldest unstable messages go first
- * (the most likely to be stable already). Returns how many were cut.
- */
-export function fitState(state: JoinerState): { readonly state: JoinerState; readonly cut: number } {
-  const unstable = state.unstable ?? [];
-  let size = utf8ByteLength(JSON.stringify(state));
-  if (size <= MAX_STATE_BYTES) return { state, cut: 0 };
-  let cut = 0;
-  while (cut < unstable.length && size > MAX_STATE_BYTES) {
-    size -= utf8ByteLength(JSON.stringify(unstable[cut])) + 1;
-    cut += 1;
-  }
-  return { state: { ...state, unstable: unstable.slice(cut) }, cut };
 }
 
 export async function readHistoryPage(

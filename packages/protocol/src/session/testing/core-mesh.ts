@@ -81,6 +81,9 @@ export class CoreMesh {
   #ticket = 0;
   /** Return true to drop a frame as it is sent (a lossy or hostile link). */
   drop: ((f: InFlight) => boolean) | null = null;
+  /** Return true to hold a frame back (a slow link) until `release()`; later frames on its link wait behind it. */
+  hold: ((f: InFlight) => boolean) | null = null;
+  readonly #held: InFlight[] = [];
 
   constructor(mode: Ordering) {
     this.#mode = mode;
@@ -140,6 +143,15 @@ export class CoreMesh {
     for (const k of [...this.#queues.keys()]) if (k.startsWith(`${id}>`) || k.endsWith(`>${id}`)) this.#queues.delete(k);
   }
 
+  /** Lets held frames go, in the order they were sent, and stops holding. */
+  release(): void {
+    this.hold = null;
+    for (const f of this.#held.splice(0)) {
+      const key = `${f.from}>${f.to}`;
+      this.#queues.set(key, [...(this.#queues.get(key) ?? []), f]);
+    }
+  }
+
   releaseStoreFlush(id: string): void {
     const n = this.node(id);
     n.holdStoreFlush = false;
@@ -161,6 +173,10 @@ export class CoreMesh {
         const f: InFlight = { from: n.id, to: c.to, frame: c.frame };
         this.sent.push({ ...f, at: this.now });
         if (this.drop?.(f) === true) return;
+        if (this.#held.some((h) => h.from === f.from && h.to === f.to) || this.hold?.(f) === true) {
+          this.#held.push(f);
+          return;
+        }
         const key = `${n.id}>${c.to}`;
         const q = this.#queues.get(key) ?? [];
         q.push(f);
