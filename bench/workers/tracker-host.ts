@@ -26,8 +26,9 @@ serve({
   start: async ({ overrides }: { overrides: Record<string, unknown> }) => {
     const mod = (await import(TRACKER_MODULE)) as { startTracker?: (c: unknown) => Promise<Running> };
     if (typeof mod.startTracker !== 'function') throw new Error('@chorus/tracker does not export startTracker yet');
-    // startTracker fills the rest from its defaults (the values `npm start` runs with).
-    tracker = await mod.startTracker({ logLevel: 'warn', port: 0, host: '127.0.0.1', ...overrides });
+    // startTracker fills the rest from its defaults (the values `npm start` runs with), except the
+    // per-address connection cap: every benchmark client connects from 127.0.0.1.
+    tracker = await mod.startTracker({ logLevel: 'warn', port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 1_000_000, ...overrides });
     return { url: tracker.url, port: tracker.port };
   },
   /** Heap and RSS after a full GC, so per-connection figures are retained memory, not garbage. */

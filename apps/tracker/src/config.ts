@@ -17,6 +17,28 @@ export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_NODE_TTL_MS = 5_000;
 export const DEFAULT_PORT = 8080;
 
+// ---- caps against one client filling the tracker (issue 12) ----
+/** The whole directory: 10 000 groups are ~2 MB of records, still a cheap scan per hello. */
+export const DEFAULT_MAX_GROUPS = 10_000;
+/** Groups one key created that still exist: a person runs a handful; a script hits this at once. */
+export const DEFAULT_MAX_GROUPS_PER_KEY = 20;
+/** Groups created from one network address: a school or office behind one NAT, not a botnet of one. */
+export const DEFAULT_MAX_GROUPS_PER_ADDRESS = 100;
+/** Members plus joiners of one group: a view must fit the wire's MAX_VIEW_MEMBERS (256) and a full mesh. */
+export const DEFAULT_MAX_MEMBERS_PER_GROUP = 256;
+/**
+ * Open sockets from one network address: a household with a few browsers of
+ * many tabs each. Behind a reverse proxy every client has the proxy's
+ * address: raise this there (the tracker does not trust X-Forwarded-For).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+/**
+ * A group with nobody in it and nobody joining is removed after this long:
+ * a weekly group survives, a flood of empty groups does not stay forever.
+ * A member that still holds the charter can bring it back (group:restore).
+ */
+export const DEFAULT_EMPTY_GROUP_TTL_MS = 24 * 60 * 60 * 1000;
+
 export interface RateLimit {
   /** Tokens a session may spend at once. */
   readonly burst: number;
@@ -45,6 +67,12 @@ export interface TrackerConfig {
   readonly eventRateLimit: RateLimit;
   /** Creates and joins that carry a password cost one scrypt (~50 ms of a core) each. */
   readonly passwordRateLimit: RateLimit;
+  readonly maxGroups: number;
+  readonly maxGroupsPerKey: number;
+  readonly maxGroupsPerAddress: number;
+  readonly maxMembersPerGroup: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly emptyGroupTtlMs: number;
 }
 
 export const DEFAULT_SIGNAL_RATE_LIMIT: RateLimit = { burst: 500, perSecond: 200 };
@@ -67,6 +95,12 @@ export const defaultConfig = (): TrackerConfig => ({
   signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
   eventRateLimit: DEFAULT_EVENT_RATE_LIMIT,
   passwordRateLimit: DEFAULT_PASSWORD_RATE_LIMIT,
+  maxGroups: DEFAULT_MAX_GROUPS,
+  maxGroupsPerKey: DEFAULT_MAX_GROUPS_PER_KEY,
+  maxGroupsPerAddress: DEFAULT_MAX_GROUPS_PER_ADDRESS,
+  maxMembersPerGroup: DEFAULT_MAX_MEMBERS_PER_GROUP,
+  maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  emptyGroupTtlMs: DEFAULT_EMPTY_GROUP_TTL_MS,
 });
 
 export class ConfigError extends Error {
@@ -144,6 +178,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
     linkGraceMs: int(env, 'LINK_GRACE_MS', d.linkGraceMs, 10, 3_600_000),
     joinTimeoutMs: int(env, 'JOIN_TIMEOUT_MS', d.joinTimeoutMs, 10, 3_600_000),
     nodeTtlMs: int(env, 'NODE_TTL_MS', d.nodeTtlMs, 100, 600_000),
+    maxGroups: int(env, 'MAX_GROUPS', d.maxGroups, 1, 10_000_000),
+    maxConnectionsPerAddress: int(env, 'MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress, 1, 10_000_000),
+    emptyGroupTtlMs: int(env, 'EMPTY_GROUP_TTL_MS', d.emptyGroupTtlMs, 1_000, 365 * 24 * 3_600_000),
     iceServers: env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']),
     logLevel,
     ...(host !== undefined && host !== '' ? { host } : {}),

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
-  err, helloSigningText, ok, parseCreateGroup, parseRestoreGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
+  err, helloSigningText, ok, parseCreateGroup, parseDirectoryQuery, parseRestoreGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
   parseMetricsReport, parseSignal,
 } from '@chorus/protocol';
 import type {
@@ -19,7 +19,7 @@ import type { TrackerStore } from './store/tracker-store.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { verifyEd25519 } from './verify-signature.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
-import { peerRoom } from './tracker-service.ts';
+import { DIRECTORY_ROOM, peerRoom } from './tracker-service.ts';
 import type { SocketData, TrackerService } from './tracker-service.ts';
 
 /** A socket that never says hello is dropped: it holds a connection and proves nothing. */
@@ -72,7 +72,7 @@ const FIRE_AND_FORGET = new Set<string>(['signal', 'link:report', 'metrics:repor
  */
 const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
 /** Events whose only argument is the ack. */
-const NO_PAYLOAD = new Set<string>(['auth:challenge', 'directory:list', 'heartbeat']);
+const NO_PAYLOAD = new Set<string>(['auth:challenge', 'heartbeat']);
 
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
   const { service, metrics, log, config } = d;
@@ -110,9 +110,12 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       }
       // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
       // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
-      await socket.join(peerRoom(info.peerId));
+      await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM]);
       const bound = await bindOrTakeOver(d, info, socket);
-      if (bound !== 'bound') await socket.leave(peerRoom(info.peerId));
+      if (bound !== 'bound') {
+        await socket.leave(peerRoom(info.peerId));
+        await socket.leave(DIRECTORY_ROOM);
+      }
       if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
       if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
       if (!socket.connected) {
@@ -124,24 +127,29 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
       metrics.sessions = d.local.size;
       log.info({ peerId: info.peerId, name: info.name }, 'hello');
+      const page = await service.directoryPage({ query: '', offset: 0 });
       const reply: HelloReply = {
         peerId: info.peerId,
         iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now()),
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         linkGraceMs: config.linkGraceMs,
-        directory: await service.directory(),
+        directory: page.groups,
+        directoryTotal: page.total,
       };
       return ok(reply);
     },
-    'directory:list': async () => ok(await service.directory()),
+    'directory:list': async (payload) => {
+      const p = parseDirectoryQuery(payload);
+      return p.ok ? ok(await service.directoryPage(p.value)) : p;
+    },
     'group:create': async (payload, s) => {
       const p = parseCreateGroup(payload);
-      return p.ok && s !== undefined ? service.createGroup(s, p.value) : p;
+      return p.ok && s !== undefined ? service.createGroup(s, p.value, socket.data.address) : p;
     },
     'group:restore': async (payload, s) => {
       const p = parseRestoreGroup(payload);
-      return p.ok && s !== undefined ? service.restoreGroup(s, p.value) : p;
+      return p.ok && s !== undefined ? service.restoreGroup(s, p.value, socket.data.address) : p;
     },
     'group:join': async (payload, s) => {
       const p = parseJoinGroup(payload);

@@ -101,7 +101,27 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     }
   };
   const sweptNodes = new Set<string>();
-  io.on('connection', (socket) => attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes }));
+  // Open sockets per network address on this node (one script must not hold every fd of the tracker).
+  const perAddress = new Map<string, number>();
+  io.on('connection', (socket) => {
+    const address = socket.handshake.address;
+    const open = perAddress.get(address) ?? 0;
+    if (open >= config.maxConnectionsPerAddress) {
+      metrics.badInput('too-many');
+      log.warn({ address, open }, 'too many connections from one address: refused');
+      socket.emit('tracker:error', { code: 'too-many', message: `At most ${config.maxConnectionsPerAddress} connections per network address; close some tabs.` });
+      socket.disconnect(true);
+      return;
+    }
+    perAddress.set(address, open + 1);
+    socket.on('disconnect', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+    socket.data.address = address;
+    attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes });
+  });
 
   // Heartbeat sweep: eight checks per timeout, so with the defaults (8 s) a dead peer is out within 9 s (< 10 s).
   const sweepMs = Math.max(10, Math.min(config.heartbeatIntervalMs, Math.floor(config.heartbeatTimeoutMs / 8)));
@@ -115,6 +135,10 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       service.track(service.removeEverywhere(s.info.peerId, 'failed'));
     }
   }, sweepMs);
+
+  // Empty groups expire: checked four times per TTL (at most once a minute); a group goes within two checks after its TTL.
+  const emptySweepMs = Math.max(10, Math.min(60_000, Math.floor(config.emptyGroupTtlMs / 4)));
+  const emptySweep = setInterval(() => service.track(service.sweepEmptyGroups()), emptySweepMs);
 
   // Node liveness (Redis only does anything): refresh three times per TTL, reap dead nodes twice per TTL.
   const nodeBeat = setInterval(() => service.track(store.touchNode(nodeId, config.nodeTtlMs)), Math.max(10, Math.floor(config.nodeTtlMs / 3)));
@@ -147,6 +171,7 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     closing ??= (async () => {
       ready = false;
       clearInterval(heartbeatSweep);
+      clearInterval(emptySweep);
       clearInterval(nodeBeat);
       clearInterval(reaper);
       service.stop();

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { charterGroupId, err, ok } from '@chorus/protocol';
+import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, charterGroupId, err, jsonByteLength, ok } from '@chorus/protocol';
 import type {
-  GroupCharter,
+  DirectoryPage, GroupCharter, ParsedDirectoryQuery,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
   ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
   ServerToClientEvents, View,
@@ -21,8 +21,17 @@ import { hashPassword, verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
 
-/** Many joins in one burst (a class opening the app) push one directory, not one per join. */
-const DIRECTORY_PUSH_COALESCE_MS = 25;
+/**
+ * Directory changes are pushed as deltas at most this often: many joins in
+ * one burst (a class opening the app) make one push, and a client flooding
+ * view changes makes every other client receive each changed group at most
+ * four times a second, not once per change. Online counts need not be faster.
+ */
+export const DIRECTORY_PUSH_COALESCE_MS = 250;
+/** Summaries per `directory:delta` push; a bigger burst goes out as several. */
+const DELTA_CHUNK_GROUPS = 50;
+/** Authenticated sessions join this room at hello: directory pushes go to them only. */
+export const DIRECTORY_ROOM = 'directory';
 /** 128 random bits: two groups created alike in one millisecond still get different ids. */
 const CHARTER_NONCE_BYTES = 16;
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
@@ -31,6 +40,8 @@ const TIMER_SLACK_MS = 5;
 export interface SocketData {
   nonce?: string;
   session?: MemberInfo;
+  /** The TCP peer address, for per-address caps. */
+  address?: string;
 }
 
 export type ChorusServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -40,6 +51,10 @@ export const peerRoom = (p: PeerId): string => `peer:${p}`;
 export class TrackerService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private directoryTimer: NodeJS.Timeout | null = null;
+  /** Groups changed since the last directory push. */
+  private readonly dirty = new Set<GroupId>();
+  /** When this node first saw each group empty (no member, no joiner); see sweepEmptyGroups. */
+  private readonly emptySince = new Map<GroupId, number>();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -65,18 +80,72 @@ export class TrackerService {
     this.metrics.snapshot = { groups: groups.length, members, joining };
     return groups
       .map((g) => summary(g, ms.get(g.groupId)))
-      .sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1));
+      .sort((a, b) => b.online - a.online || b.createdAt - a.createdAt || (a.groupId < b.groupId ? -1 : 1));
   }
 
-  private pushDirectorySoon(): void {
+  /** One page (most online first, then newest), capped in count and in JSON bytes. */
+  async directoryPage(q: ParsedDirectoryQuery): Promise<DirectoryPage> {
+    const all = await this.directory();
+    const matching = q.query === '' ? all : all.filter((g) => g.name.toLowerCase().includes(q.query));
+    const groups: GroupSummary[] = [];
+    let bytes = 2;
+    for (const g of matching.slice(q.offset, q.offset + DIRECTORY_PAGE_GROUPS)) {
+      bytes += (jsonByteLength(g) ?? 0) + 1;
+      if (bytes > DIRECTORY_PAGE_BYTES) break;
+      groups.push(g);
+    }
+    return { groups, total: matching.length, offset: q.offset };
+  }
+
+  private pushDirectorySoon(groupId: GroupId): void {
+    this.dirty.add(groupId);
     if (this.directoryTimer !== null || this.closed) return;
     this.directoryTimer = setTimeout(() => {
       this.directoryTimer = null;
-      this.track(this.directory().then((d) => this.io.emit('directory:changed', d)));
+      const ids = [...this.dirty];
+      this.dirty.clear();
+      this.track(this.pushDelta(ids));
     }, DIRECTORY_PUSH_COALESCE_MS);
   }
 
-  async createGroup(by: MemberInfo, p: ParsedCreateGroup): Promise<Result<GroupSummary>> {
+  private async pushDelta(ids: readonly GroupId[]): Promise<void> {
+    const upserted: GroupSummary[] = [];
+    const removed: GroupId[] = [];
+    for (const id of ids) {
+      const g = await this.store.getGroup(id);
+      if (g === null) removed.push(id);
+      else upserted.push(summary(g, await this.store.getMembership(id)));
+    }
+    for (let i = 0; i < Math.max(upserted.length, removed.length); i += DELTA_CHUNK_GROUPS) {
+      this.io.to(DIRECTORY_ROOM).emit('directory:delta', {
+        upserted: upserted.slice(i, i + DELTA_CHUNK_GROUPS),
+        removed: removed.slice(i, i + DELTA_CHUNK_GROUPS),
+      });
+    }
+  }
+
+  /**
+   * Whether `by` (from `address`) may add a group: total, per-key and
+   * per-address caps. Counted before the write, so sessions racing on several
+   * sockets may overshoot a cap by at most their number.
+   */
+  private async canAddGroup(creatorKey: string, address: string | undefined): Promise<Result<null>> {
+    const groups = await this.store.listGroups();
+    if (groups.length >= this.config.maxGroups) {
+      return err('too-many', `The tracker holds its maximum of ${this.config.maxGroups} groups; join one or try later.`);
+    }
+    if (groups.filter((g) => g.charter?.creatorKey === creatorKey).length >= this.config.maxGroupsPerKey) {
+      return err('too-many', `You created ${this.config.maxGroupsPerKey} groups that still exist; that is the most one person may have.`);
+    }
+    if (address !== undefined && groups.filter((g) => g.createdFrom === address).length >= this.config.maxGroupsPerAddress) {
+      return err('too-many', `${this.config.maxGroupsPerAddress} groups were created from your network address; that is the most allowed.`);
+    }
+    return ok(null);
+  }
+
+  async createGroup(by: MemberInfo, p: ParsedCreateGroup, address?: string): Promise<Result<GroupSummary>> {
+    const room = await this.canAddGroup(by.publicKey, address);
+    if (!room.ok) return room;
     const lock = p.password !== undefined ? await hashPassword(p.password) : undefined;
     const charter: GroupCharter = {
       v: 1,
@@ -88,10 +157,10 @@ export class TrackerService {
       nonce: randomBytes(CHARTER_NONCE_BYTES).toString('base64url'),
       ...(lock !== undefined ? { lock } : {}),
     };
-    const record = recordOf(await charterGroupId(charter), charter);
+    const record = recordOf(await charterGroupId(charter), charter, address);
     if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
     this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
-    this.pushDirectorySoon();
+    this.pushDirectorySoon(record.groupId);
     return ok(summary(record, undefined));
   }
 
@@ -105,7 +174,7 @@ export class TrackerService {
    * above the member's last one. A group that exists is returned as it is,
    * so any number of members may race to restore it.
    */
-  async restoreGroup(by: MemberInfo, p: ParsedRestoreGroup): Promise<Result<GroupSummary>> {
+  async restoreGroup(by: MemberInfo, p: ParsedRestoreGroup, address?: string): Promise<Result<GroupSummary>> {
     const existing = await this.store.getGroup(p.groupId);
     if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId)));
     if ((await charterGroupId(p.charter)) !== p.groupId) {
@@ -116,7 +185,10 @@ export class TrackerService {
       if (p.password === undefined) return err('wrong-password', `The group "${charter.name}" is locked; its password is needed to restore it.`);
       if (!(await verifyPassword(p.password, charter.lock))) return err('wrong-password', `That is not the password of "${charter.name}".`);
     }
-    const record = recordOf(p.groupId, charter);
+    // A restore adds a group like a create: the same caps (the creator's key counts, the restorer's address).
+    const room = await this.canAddGroup(charter.creatorKey, address);
+    if (!room.ok) return room;
+    const record = recordOf(p.groupId, charter, address);
     if (!(await this.store.createGroup(record))) {
       const again = await this.store.getGroup(p.groupId);
       if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
@@ -124,7 +196,7 @@ export class TrackerService {
     }
     await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
     this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');
-    this.pushDirectorySoon();
+    this.pushDirectorySoon(record.groupId);
     return ok(summary(record, await this.store.getMembership(p.groupId)));
   }
 
@@ -142,7 +214,11 @@ export class TrackerService {
       if (p.password === undefined) return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
       if (!(await verifyPassword(p.password, g.value.passwordHash))) return err('wrong-password', `That is not the password of "${g.value.name}".`);
     }
-    const step = await this.update(p.groupId, (m) => membership.join(p.groupId, m, who, this.now()));
+    const cap = this.config.maxMembersPerGroup;
+    const full = (m: Membership): boolean => !membership.isInGroup(m, who.peerId) && m.members.length + m.joining.length >= cap;
+    const step = await this.update(p.groupId, (m): Step<View> => (full(m)
+      ? { next: null, result: err('too-many', `"${g.value.name}" is full: ${cap} members and joiners is the most a group holds.`), effects: {} }
+      : membership.join(p.groupId, m, who, this.now())));
     if (!step.result.ok) return step.result;
     if (step.effects.view === undefined) this.expireJoinLater(p.groupId, who.peerId);
     const current = step.next ?? (await this.store.getMembership(p.groupId));
@@ -256,6 +332,39 @@ export class TrackerService {
     return ok(null);
   }
 
+  /**
+   * Removes groups nobody has been in or joining for `emptyGroupTtlMs`, as
+   * this node saw them (a restarted node starts counting again: a group may
+   * live longer than the TTL, never shorter). The store deletes under the
+   * group's lock, so a join racing the sweep either lands first (and the
+   * group stays) or finds the group gone (`not-found`).
+   */
+  async sweepEmptyGroups(): Promise<number> {
+    const now = this.now();
+    const ms = await this.store.listMemberships();
+    let removed = 0;
+    for (const [groupId, m] of ms) {
+      if (m.members.length > 0 || m.joining.length > 0) {
+        this.emptySince.delete(groupId);
+        continue;
+      }
+      const since = this.emptySince.get(groupId);
+      if (since === undefined) {
+        this.emptySince.set(groupId, now);
+        continue;
+      }
+      if (now - since < this.config.emptyGroupTtlMs) continue;
+      this.emptySince.delete(groupId);
+      if (await this.store.deleteGroupIfEmpty(groupId)) {
+        removed++;
+        this.log.info({ groupId, emptyMs: now - since }, 'empty group expired');
+        this.pushDirectorySoon(groupId);
+      }
+    }
+    for (const id of this.emptySince.keys()) if (!ms.has(id)) this.emptySince.delete(id);
+    return removed;
+  }
+
   // ---- plumbing ----
 
   private async update<T>(groupId: GroupId, f: (m: Membership) => Step<T>): Promise<Step<T>> {
@@ -270,7 +379,7 @@ export class TrackerService {
       this.metrics.viewInstalled();
       const rooms = e.view.members.map((x) => peerRoom(x.peerId));
       if (rooms.length > 0) this.io.to(rooms).emit('group:view', e.view);
-      this.pushDirectorySoon();
+      this.pushDirectorySoon(groupId);
     }
     for (const n of e.joiningNotices ?? []) {
       if (n.to.length > 0) this.io.to(n.to.map(peerRoom)).emit('group:joining', { groupId, peer: n.peer });
@@ -306,7 +415,7 @@ export class TrackerService {
   }
 }
 
-const recordOf = (groupId: GroupId, c: GroupCharter): GroupRecord => ({
+const recordOf = (groupId: GroupId, c: GroupCharter, address: string | undefined): GroupRecord => ({
   groupId,
   name: c.name,
   ordering: c.ordering,
@@ -314,6 +423,7 @@ const recordOf = (groupId: GroupId, c: GroupCharter): GroupRecord => ({
   createdBy: c.createdBy,
   createdAt: c.createdAt,
   charter: c,
+  ...(address !== undefined ? { createdFrom: address } : {}),
 });
 
 export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroupSummary, JoinReply } from '@chorus/protocol';
+import type { DirectoryDelta, DirectoryPage, GroupSummary, JoinReply } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
 import { call, connectClient, startTestTracker, unwrap } from './helpers.ts';
 
@@ -15,14 +15,14 @@ describe('directory', () => {
     const b = await connectClient(tracker.url, 'Bob');
     const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Lobby', ordering: 'total' }));
     expect(g).toMatchObject({ name: 'Lobby', ordering: 'total', locked: false, online: 0, createdBy: 'Alice' });
-    const pushed = await b.events.next<GroupSummary[]>('directory:changed', (d) => d.some((x) => x.groupId === g.groupId));
-    expect(pushed.find((x) => x.groupId === g.groupId)).toMatchObject({ name: 'Lobby', online: 0 });
+    const pushed = await b.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId));
+    expect(pushed.upserted.find((x) => x.groupId === g.groupId)).toMatchObject({ name: 'Lobby', online: 0 });
 
     unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
-    const after = await b.events.next<GroupSummary[]>('directory:changed', (d) => d.some((x) => x.groupId === g.groupId && x.online === 1));
-    expect(after.find((x) => x.groupId === g.groupId)?.online).toBe(1);
-    const list = unwrap(await call<GroupSummary[]>(b.socket, 'directory:list'));
-    expect(list.find((x) => x.groupId === g.groupId)?.online).toBe(1);
+    const after = await b.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId && x.online === 1));
+    expect(after.upserted.find((x) => x.groupId === g.groupId)?.online).toBe(1);
+    const list = unwrap(await call<DirectoryPage>(b.socket, 'directory:list'));
+    expect(list.groups.find((x) => x.groupId === g.groupId)?.online).toBe(1);
     a.close();
     b.close();
   });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GroupSummary, JoinReply, JoiningNotice, MemberInfo, SignalDelivery, View } from '@chorus/protocol';
+import type { DirectoryDelta, GroupSummary, JoinReply, JoiningNotice, MemberInfo, SignalDelivery, View } from '@chorus/protocol';
 import { call, connectClient, unwrap } from './helpers.ts';
 import { redisMissing, startRedis } from './redis-server.ts';
 import type { RedisServer } from './redis-server.ts';
@@ -75,7 +75,7 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
 
     const g = unwrap(await call<GroupSummary>(alice.socket, 'group:create', { name: 'cluster', ordering: 'total' }));
     // The directory change made on A is pushed to a client on B.
-    await bob.events.next<GroupSummary[]>('directory:changed', (d) => d.some((x) => x.groupId === g.groupId));
+    await bob.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId));
     expect(await call(bob.socket, 'group:create', { name: 'Cluster', ordering: 'fifo' })).toMatchObject({ ok: false, error: { code: 'name-taken' } });
 
     unwrap(await call(alice.socket, 'group:join', { groupId: g.groupId }));

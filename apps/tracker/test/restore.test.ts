@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_VIEW_ID, charterGroupId } from '@chorus/protocol';
-import type { GroupCharter, GroupSummary, JoinReply, View } from '@chorus/protocol';
+import type { DirectoryPage, GroupCharter, GroupSummary, JoinReply, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
 import { call, connectClient, startTestTracker, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
@@ -33,7 +33,7 @@ async function lockedGroupOnAFormerTracker(name: string, password: string): Prom
 }
 
 const directoryIds = async (c: TestClient): Promise<string[]> =>
-  unwrap(await call<GroupSummary[]>(c.socket, 'directory:list')).map((x) => x.groupId);
+  unwrap(await call<DirectoryPage>(c.socket, 'directory:list')).groups.map((x) => x.groupId);
 
 describe('group:restore', () => {
   it('gives every joiner the charter whose hash is the group id', async () => {
@@ -91,7 +91,7 @@ describe('group:restore', () => {
     const alice = await connectClient(after.url, 'Alice');
     unwrap(await call(alice.socket, 'group:restore', { groupId: g.groupId, charter: joined.charter, viewId: 3, password: 'secret' }));
     expect(await call(mallory.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
-    const summary = unwrap(await call<GroupSummary[]>(mallory.socket, 'directory:list')).find((x) => x.groupId === g.groupId);
+    const summary = unwrap(await call<DirectoryPage>(mallory.socket, 'directory:list')).groups.find((x) => x.groupId === g.groupId);
     expect(summary).toMatchObject({ locked: true, createdBy: 'Alice' });
     mallory.close();
     alice.close();

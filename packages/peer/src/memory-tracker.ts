@@ -269,6 +269,7 @@ export class MemoryTrackerLink implements TrackerLink {
       heartbeatTimeoutMs: 10_000,
       linkGraceMs: 5_000,
       directory: this.#directory,
+      directoryTotal: this.#directory.length,
     };
     this.#state = 'online';
     this.#events.emit('connection', 'online');

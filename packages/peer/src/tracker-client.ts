@@ -7,7 +7,7 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
-  ChallengeReply, ClientToServerEvents, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
+  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
   MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
@@ -67,6 +67,12 @@ export class TrackerClient implements TrackerLink {
   #socket: ChorusSocket | null = null;
   #state: ConnectionState = 'offline';
   #hello: HelloReply | null = null;
+  /**
+   * The groups this client knows: the hello's first page, kept current by
+   * `directory:delta` pushes, plus pages fetched with listDirectory. Never
+   * the whole directory of a big tracker (thousands of groups).
+   */
+  #known = new Map<GroupId, GroupSummary>();
   #directory: readonly GroupSummary[] = [];
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -156,10 +162,19 @@ export class TrackerClient implements TrackerLink {
     return this.#request<View>('group:view', { groupId });
   }
 
-  async listDirectory(): Promise<readonly GroupSummary[]> {
-    const groups = await this.#request<readonly GroupSummary[]>('directory:list');
-    this.#directory = groups;
-    return groups;
+  /** One page of the directory (groups whose name contains `query`); its groups join the known directory. */
+  async listDirectory(query: DirectoryQuery = {}): Promise<DirectoryPage> {
+    const page = await this.#request<DirectoryPage>('directory:list', query);
+    if (Array.isArray(page.groups)) {
+      for (const g of page.groups) this.#known.set(g.groupId, g);
+      this.#publishDirectory();
+    }
+    return page;
+  }
+
+  #publishDirectory(): void {
+    this.#directory = [...this.#known.values()];
+    this.#events.emit('directory', this.#directory);
   }
 
   // Fire-and-forget events: while offline they are dropped, not buffered, because
@@ -235,11 +250,12 @@ export class TrackerClient implements TrackerLink {
       if (!this.#closed) this.#setState('connecting');
     });
 
-    socket.on('directory:changed', (groups) => {
-      if (!Array.isArray(groups)) return;
+    socket.on('directory:delta', (delta) => {
+      if (!isRecord(delta) || !Array.isArray(delta.upserted) || !Array.isArray(delta.removed)) return;
       this.#deliver(() => {
-        this.#directory = groups;
-        this.#events.emit('directory', groups);
+        for (const id of delta.removed) this.#known.delete(id);
+        for (const g of delta.upserted) if (isRecord(g) && typeof g.groupId === 'string') this.#known.set(g.groupId, g);
+        this.#publishDirectory();
       });
     });
     socket.on('group:view', (view) => {
@@ -274,7 +290,10 @@ export class TrackerClient implements TrackerLink {
       const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload), 'auth:hello');
       if (generation !== this.#generation) return;
       this.#hello = hello;
-      if (Array.isArray(hello.directory)) this.#directory = hello.directory;
+      if (Array.isArray(hello.directory)) {
+        this.#known = new Map(hello.directory.map((g) => [g.groupId, g]));
+        this.#directory = hello.directory;
+      }
       this.#authBackoff.reset();
       this.#startHeartbeat(socket, hello.heartbeatIntervalMs);
       this.#setState('online');

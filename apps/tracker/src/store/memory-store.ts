@@ -29,6 +29,16 @@ export class MemoryStore implements TrackerStore {
     return [...this.groups.values()];
   }
 
+  async deleteGroupIfEmpty(groupId: GroupId): Promise<boolean> {
+    const g = this.groups.get(groupId);
+    const m = this.memberships.get(groupId) ?? emptyMembership();
+    if (g === undefined || m.members.length > 0 || m.joining.length > 0) return false;
+    this.groups.delete(groupId);
+    this.names.delete(g.name.toLowerCase());
+    this.memberships.delete(groupId);
+    return true;
+  }
+
   async getMembership(groupId: GroupId): Promise<Membership> {
     return this.memberships.get(groupId) ?? emptyMembership();
   }

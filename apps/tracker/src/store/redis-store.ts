@@ -102,6 +102,25 @@ export class RedisStore implements TrackerStore {
   }
 
   async updateMembership<T>(groupId: GroupId, step: (m: Membership) => Step<T>): Promise<Step<T>> {
+    return this.locked(groupId, async () => {
+      const s = step(await this.getMembership(groupId));
+      if (s.next !== null) await this.redis.set(k.membership(groupId), JSON.stringify(s.next));
+      return s;
+    });
+  }
+
+  async deleteGroupIfEmpty(groupId: GroupId): Promise<boolean> {
+    return this.locked(groupId, async () => {
+      const g = await this.getGroup(groupId);
+      const m = await this.getMembership(groupId);
+      if (g === null || m.members.length > 0 || m.joining.length > 0) return false;
+      await this.redis.multi().hdel(k.groups, groupId).hdel(k.names, g.name.toLowerCase()).del(k.membership(groupId)).exec();
+      return true;
+    });
+  }
+
+  /** Runs `f` under the group's lock (SET NX PX + compare-and-delete). */
+  private async locked<T>(groupId: GroupId, f: () => Promise<T>): Promise<T> {
     const token = randomBytes(12).toString('base64');
     const deadline = Date.now() + LOCK_WAIT_MS;
     while ((await this.redis.set(k.lock(groupId), token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
@@ -109,9 +128,7 @@ export class RedisStore implements TrackerStore {
       await sleep(LOCK_RETRY_MIN_MS + Math.random() * LOCK_RETRY_JITTER_MS);
     }
     try {
-      const s = step(await this.getMembership(groupId));
-      if (s.next !== null) await this.redis.set(k.membership(groupId), JSON.stringify(s.next));
-      return s;
+      return await f();
     } finally {
       await this.redis.eval(RELEASE_LOCK, 1, k.lock(groupId), token);
     }

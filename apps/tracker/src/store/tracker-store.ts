@@ -15,6 +15,8 @@ export interface GroupRecord {
   readonly createdAt: number;
   /** What the group id is the hash of (see @chorus/protocol charter.ts); absent only in records older than charters. */
   readonly charter?: GroupCharter;
+  /** Network address of the session that created (or restored) it, for the per-address cap. Never sent to clients. */
+  readonly createdFrom?: string;
 }
 
 export interface SessionRecord extends MemberInfo {
@@ -27,6 +29,8 @@ export interface TrackerStore {
   createGroup(group: GroupRecord): Promise<boolean>;
   getGroup(groupId: GroupId): Promise<GroupRecord | null>;
   listGroups(): Promise<readonly GroupRecord[]>;
+  /** Deletes the group (record, name, membership) if nobody is in it or joining, under the group's lock. */
+  deleteGroupIfEmpty(groupId: GroupId): Promise<boolean>;
 
   getMembership(groupId: GroupId): Promise<Membership>;
   /** Every group's membership, for directory counts and sweeps. */

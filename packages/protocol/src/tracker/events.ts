@@ -67,7 +67,31 @@ export interface HelloReply {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly linkGraceMs: number;
+  /** The first page of the directory (see DirectoryPage); `directory:delta` pushes keep it current. */
   readonly directory: readonly GroupSummary[];
+  /** Groups in the whole directory; `directory:list` pages through them. */
+  readonly directoryTotal: number;
+}
+/** `directory:list` asks for one page: groups whose name contains `query` (case-insensitive), from `offset`. */
+export interface DirectoryQuery {
+  readonly query?: string;
+  readonly offset?: number;
+}
+/**
+ * One page of the directory, most online first, then newest: at most
+ * DIRECTORY_PAGE_GROUPS groups and DIRECTORY_PAGE_BYTES of JSON, so a hello
+ * stays small however many groups exist.
+ */
+export interface DirectoryPage {
+  readonly groups: readonly GroupSummary[];
+  /** Groups matching the query in the whole directory. */
+  readonly total: number;
+  readonly offset: number;
+}
+/** What changed in the directory since the last push: new or changed summaries, removed ids. */
+export interface DirectoryDelta {
+  readonly upserted: readonly GroupSummary[];
+  readonly removed: readonly GroupId[];
 }
 export interface CreateGroupPayload {
   readonly name: string;
@@ -151,7 +175,7 @@ export interface ClientToServerEvents {
   'auth:challenge': (ack: Ack<ChallengeReply>) => void;
   /** Step 2: prove the key by signing the nonce. Everything else needs this first. */
   'auth:hello': (payload: HelloPayload, ack: Ack<HelloReply>) => void;
-  'directory:list': (ack: Ack<readonly GroupSummary[]>) => void;
+  'directory:list': (query: DirectoryQuery, ack: Ack<DirectoryPage>) => void;
   'group:create': (payload: CreateGroupPayload, ack: Ack<GroupSummary>) => void;
   'group:restore': (payload: RestoreGroupPayload, ack: Ack<GroupSummary>) => void;
   /** Phase one of a join: become `joining`, get the current view. */
@@ -169,8 +193,11 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  /** The full directory, pushed on every change (it is small; deltas are not worth the state). */
-  'directory:changed': (groups: readonly GroupSummary[]) => void;
+  /**
+   * Directory changes, coalesced (DIRECTORY_PUSH_COALESCE_MS): never the whole
+   * directory, which can be thousands of groups.
+   */
+  'directory:delta': (delta: DirectoryDelta) => void;
   /** A new view of a group this session is a member of (also re-sent after a tracker restart). */
   'group:view': (view: View) => void;
   'group:joining': (notice: JoiningNotice) => void;

@@ -29,6 +29,12 @@ export const SIGNATURE_B64_CHARS = 88;
  * next view past Number.MAX_SAFE_INTEGER (where every engine refuses it).
  */
 export const MAX_VIEW_ID = 2 ** 40;
+/** Groups in one directory page (the hello carries the first): a side bar's worth. */
+export const DIRECTORY_PAGE_GROUPS = 50;
+/** JSON bytes of one directory page, whatever the names: keeps a hello under 20 kB. */
+export const DIRECTORY_PAGE_BYTES = 16 * 1024;
+/** A directory offset past this is paging through a directory no tracker holds. */
+export const MAX_DIRECTORY_OFFSET = 10_000_000;
 /** Metrics counters beyond this are nonsense from a broken or hostile peer. */
 export const MAX_METRIC_VALUE = 1e12;
 
@@ -204,6 +210,28 @@ export function parseRestoreGroup(x: unknown): Result<ParsedRestoreGroup> {
   if (viewId > MAX_VIEW_ID) return fail('too-large', `"viewId" must be at most ${MAX_VIEW_ID} (2^40).`);
   const base = { groupId: asGroupId(groupId.value), charter: charter.value, viewId };
   return ok(password.value === undefined ? base : { ...base, password: password.value });
+}
+
+export interface ParsedDirectoryQuery {
+  /** Lower-cased; empty = every group. */
+  readonly query: string;
+  readonly offset: number;
+}
+
+/** `directory:list` takes an optional query; none (or `{}`) is the first page of everything. */
+export function parseDirectoryQuery(x: unknown): Result<ParsedDirectoryQuery> {
+  if (x === undefined || x === null) return ok({ query: '', offset: 0 });
+  const what = 'directory query';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const q = o.value['query'];
+  if (q !== undefined && typeof q !== 'string') return fail('bad-type', '"query" must be a string.');
+  if (typeof q === 'string' && [...q].length > MAX_NAME_CHARS) return fail('too-long', `"query" must be at most ${MAX_NAME_CHARS} characters.`);
+  const offset = o.value['offset'] ?? 0;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || offset > MAX_DIRECTORY_OFFSET) {
+    return fail('bad-type', `"offset" must be an integer from 0 to ${MAX_DIRECTORY_OFFSET}.`);
+  }
+  return ok({ query: (q ?? '').trim().toLowerCase(), offset });
 }
 
 export function parseJoinGroup(x: unknown): Result<ParsedJoinGroup> {
