@@ -9,6 +9,7 @@ const suites = [
   ['protocol', 'packages/protocol'],
   ['tracker', 'apps/tracker'],
   ['peer', 'packages/peer'],
+  ['cli', 'apps/cli'],
   ['web', 'apps/web'],
   ['bench', 'bench'],
   ['e2e', 'e2e'],

@@ -1,0 +1,193 @@
+// The archivist: a peer with no terminal UI that stays in its groups,
+// stores every message on disk and serves history to joiners exactly as any
+// member does (it is the sponsor whenever it is the oldest member left, and
+// joiners verify every item's signature as from any sponsor). It holds no
+// special rights. Owns only "which groups should I be in, and am I": the
+// peer facade re-joins after a tracker restart or a false suspicion; this
+// loop covers the rest (a group that does not exist yet, a join that timed
+// out, a group the peer gave up on). Logs JSON lines (pino).
+
+import type { Logger } from 'pino';
+import { resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
+import type { GroupId, GroupSummary } from '@chorus/protocol';
+import { connectWithRetry } from './runtime.ts';
+import type { SqliteStore } from './sqlite-store.ts';
+
+/**
+ * How often the archivist checks that it is in every group it should be.
+ * Also the pause before a failed join is tried again: a few seconds keeps a
+ * group's history served soon after a hiccup without hammering the tracker.
+ */
+export const RECONCILE_MS = 3_000;
+/** `--groups '*'`: every group in the directory. */
+export const ALL_GROUPS = '*';
+
+/**
+ * The store as the peer sees it, reporting each durable batch: a `stored`
+ * log line is written only after the transaction committed, so every id it
+ * names survives a SIGKILL that comes after it.
+ */
+export class ReportingStore implements MessageStore {
+  readonly #inner: SqliteStore;
+  readonly #onStored: (groupId: GroupId, ids: readonly string[]) => void;
+
+  constructor(inner: SqliteStore, onStored: (groupId: GroupId, ids: readonly string[]) => void) {
+    this.#inner = inner;
+    this.#onStored = onStored;
+  }
+
+  async putMessages(items: readonly StoredMessage[]): Promise<void> {
+    await this.#inner.putMessages(items);
+    const byGroup = new Map<GroupId, string[]>();
+    for (const m of items) {
+      let ids = byGroup.get(m.groupId);
+      if (!ids) byGroup.set(m.groupId, (ids = []));
+      ids.push(m.id);
+    }
+    for (const [groupId, ids] of byGroup) this.#onStored(groupId, ids);
+  }
+
+  page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
+    return this.#inner.page(groupId, opts);
+  }
+  since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
+    return this.#inner.since(groupId, since, limit);
+  }
+  cursor(groupId: GroupId): Promise<string | null> {
+    return this.#inner.cursor(groupId);
+  }
+  count(groupId: GroupId): Promise<number> {
+    return this.#inner.count(groupId);
+  }
+  putGroup(record: GroupRecord): Promise<void> {
+    return this.#inner.putGroup(record);
+  }
+  getGroup(groupId: GroupId): Promise<GroupRecord | null> {
+    return this.#inner.getGroup(groupId);
+  }
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+export interface ArchivistOptions {
+  readonly peer: ChorusPeer;
+  readonly store: SqliteStore;
+  readonly log: Logger;
+  readonly trackerUrl: string;
+  /** Names or ids, or ALL_GROUPS. */
+  readonly groups: readonly string[];
+  readonly now?: () => number;
+}
+
+export class Archivist {
+  readonly #opts: ArchivistOptions;
+  readonly #peer: ChorusPeer;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  /** Joins under way, so a slow join is not started twice. */
+  readonly #joining = new Set<GroupId>();
+  /** Refs already reported as missing from the directory (said once, not every round). */
+  readonly #missing = new Set<string>();
+  /** Locked groups already reported as skipped. */
+  readonly #skipped = new Set<GroupId>();
+  readonly #status = new Map<GroupId, JoinedGroup['status']>();
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #stopped = false;
+
+  constructor(opts: ArchivistOptions) {
+    this.#opts = opts;
+    this.#peer = opts.peer;
+    this.#log = opts.log;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Called by the ReportingStore after every durable batch. */
+  noteStored(groupId: GroupId, ids: readonly string[]): void {
+    const g = this.#peer.groups().find((x) => x.groupId === groupId);
+    if (g) this.#opts.store.noteSync(groupId, g.name, g.ordering, this.#now());
+    this.#log.debug({ groupId, count: ids.length, ids }, 'stored');
+  }
+
+  async start(): Promise<void> {
+    const peer = this.#peer;
+    peer.on('connection', (state) => this.#log.info({ state }, 'tracker connection'));
+    peer.on('error', (e) => this.#log.warn({ groupId: e.groupId, code: e.code }, e.message));
+    peer.on('system', (s) => this.#log.info({ groupId: s.groupId, peer: s.name, change: s.change }, 'member change'));
+    peer.on('group', (g) => void this.#onGroup(g));
+    peer.on('directory', () => void this.#reconcile());
+    this.#log.info({ name: peer.name, peerId: peer.peerId, tracker: this.#opts.trackerUrl, groups: this.#opts.groups, db: this.#opts.store.file }, 'archivist starting');
+    await connectWithRetry(
+      peer,
+      (r) => this.#log.warn({ tracker: this.#opts.trackerUrl, attempt: r.attempt, retryInMs: r.delayMs }, `tracker unreachable: ${r.message}`),
+      () => this.#stopped,
+    );
+    this.#timer = setInterval(() => void this.#reconcile(), RECONCILE_MS);
+    await this.#reconcile();
+  }
+
+  /** The groups this archivist should be in, as the directory lists them now. */
+  #targets(): GroupSummary[] {
+    const directory = this.#peer.directory();
+    if (this.#opts.groups.includes(ALL_GROUPS)) return [...directory];
+    const out: GroupSummary[] = [];
+    for (const ref of this.#opts.groups) {
+      const id = resolveGroup(ref, directory);
+      const g = id === null ? undefined : directory.find((d) => d.groupId === id);
+      if (!g) {
+        if (!this.#missing.has(ref)) this.#log.warn({ group: ref }, 'group not in the directory yet; waiting for it');
+        this.#missing.add(ref);
+        continue;
+      }
+      this.#missing.delete(ref);
+      out.push(g);
+    }
+    return out;
+  }
+
+  async #reconcile(): Promise<void> {
+    if (this.#stopped) return;
+    const inGroup = new Set(this.#peer.groups().filter((g) => g.status === 'member' || g.status === 'joining').map((g) => g.groupId));
+    for (const g of this.#targets()) {
+      if (inGroup.has(g.groupId) || this.#joining.has(g.groupId)) continue;
+      if (g.locked) {
+        if (!this.#skipped.has(g.groupId)) this.#log.warn({ groupId: g.groupId, group: g.name }, 'group has a password; the archivist does not join locked groups');
+        this.#skipped.add(g.groupId);
+        continue;
+      }
+      void this.#join(g);
+    }
+  }
+
+  async #join(g: GroupSummary): Promise<void> {
+    this.#joining.add(g.groupId);
+    const started = this.#now();
+    this.#log.info({ groupId: g.groupId, group: g.name }, 'joining');
+    try {
+      await this.#peer.join(g.groupId);
+      const messages = await this.#opts.store.count(g.groupId);
+      this.#log.info({ groupId: g.groupId, group: g.name, messages, ms: this.#now() - started }, 'in group; history synced');
+    } catch (e) {
+      this.#log.warn({ groupId: g.groupId, group: g.name, retryInMs: RECONCILE_MS }, `join failed: ${(e as Error).message}`);
+    } finally {
+      this.#joining.delete(g.groupId);
+    }
+  }
+
+  async #onGroup(g: JoinedGroup): Promise<void> {
+    const before = this.#status.get(g.groupId);
+    this.#status.set(g.groupId, g.status);
+    if (before === g.status) return;
+    if (g.status === 'member') this.#opts.store.noteSync(g.groupId, g.name, g.ordering, this.#now());
+    this.#log.info({ groupId: g.groupId, group: g.name, status: g.status, members: g.view?.members.length ?? 0 }, 'group status');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#log.info('archivist stopping');
+    await this.#peer.close().catch(() => {});
+    await this.#opts.store.close();
+  }
+}

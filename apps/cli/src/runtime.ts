@@ -1,0 +1,79 @@
+// What the terminal client and the archivist share: the history database,
+// the identity for a name, a peer over real WebRTC (@roamhq/wrtc), and a
+// first connect that is retried with backoff instead of giving up — a wrong
+// or down tracker is reported and tried again, never a crash.
+
+import wrtc from '@roamhq/wrtc';
+import { Backoff, createPeer, loadOrCreateKeyPair, randomPeerId, TrackerClient, WebRtcMesh, type ChorusPeer, type MessageStore } from '@chorus/peer';
+import { exportPublicKey } from '@chorus/protocol';
+import { FileKeyStore, generateStorableIdentity } from './file-key-store.ts';
+import type { Options } from './options.ts';
+import { SqliteStore, type QuarantinedRow } from './sqlite-store.ts';
+
+/** First retry after a failed connect comes quickly (a tracker that is starting), later ones spread out. */
+export const CONNECT_RETRY_BASE_MS = 1_000;
+/** Even a tracker down for hours is tried every half minute. */
+export const CONNECT_RETRY_CAP_MS = 30_000;
+/**
+ * One connect attempt gives up after this. socket.io keeps trying in the
+ * background meanwhile; the limit only decides how often we say so.
+ */
+export const CONNECT_ATTEMPT_MS = 5_000;
+
+export interface Runtime {
+  readonly peer: ChorusPeer;
+  readonly store: SqliteStore;
+  /** Asks the tracker for the directory now (pushes are coalesced, so a group created a moment ago may be missing). */
+  readonly refreshDirectory: () => Promise<unknown>;
+}
+
+/** `wrap` lets the archivist see each durable batch (ReportingStore); the peer writes through what it returns. */
+export async function openRuntime(
+  opts: Options,
+  onQuarantine: (row: QuarantinedRow) => void,
+  wrap: (store: SqliteStore) => MessageStore = (s) => s,
+): Promise<Runtime> {
+  const store = new SqliteStore(opts.dbFile, { onQuarantine });
+  try {
+    const keyPair = await loadOrCreateKeyPair(new FileKeyStore(opts.keyFile), opts.name, generateStorableIdentity);
+    const publicKey = await exportPublicKey(keyPair.publicKey);
+    // The tracker client and mesh are built here (not by createPeer) only to shorten the first connect's timeout.
+    const tracker = new TrackerClient({
+      url: opts.trackerUrl, name: opts.name, peerId: randomPeerId(), keyPair, publicKey,
+      socketOptions: { transports: ['websocket'] }, firstConnectTimeoutMs: CONNECT_ATTEMPT_MS,
+    });
+    const transport = new WebRtcMesh({ tracker, wrtc });
+    const peer = createPeer({ name: opts.name, tracker, transport, store: wrap(store), identity: { keyPair, publicKey } });
+    return { peer, store, refreshDirectory: () => tracker.listDirectory() };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+export interface ConnectRetry {
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly message: string;
+}
+
+/**
+ * Connects, and on failure says why and tries again after a growing pause
+ * (full jitter, CONNECT_RETRY_*). Resolves once connected; rejects only when
+ * `stopped()` turns true (the user quit meanwhile).
+ */
+export async function connectWithRetry(peer: ChorusPeer, onRetry: (r: ConnectRetry) => void, stopped: () => boolean): Promise<void> {
+  const backoff = new Backoff({ baseMs: CONNECT_RETRY_BASE_MS, capMs: CONNECT_RETRY_CAP_MS, minMs: CONNECT_RETRY_BASE_MS / 2 });
+  for (;;) {
+    if (stopped()) throw new Error('Stopped before the tracker answered.');
+    try {
+      await peer.connect();
+      return;
+    } catch (e) {
+      if (stopped()) throw e;
+      const delayMs = backoff.next();
+      onRetry({ attempt: backoff.attempt, delayMs, message: e instanceof Error ? e.message : String(e) });
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}

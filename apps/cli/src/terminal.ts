@@ -1,0 +1,318 @@
+// The terminal client: reads lines, carries them out through the peer
+// facade, and writes one line per message (time, group, author, text).
+// Owns the current group (where plain lines go), which messages were
+// already shown, and the prompt; ordering, history and the network are the
+// peer's. On a TTY the prompt shows the current group and incoming lines are
+// written above what is being typed; on a pipe there is no prompt, so the
+// output is a clean log that scripts (and our tests) can read.
+//
+//   starting ──connect (retried with backoff)──▶ online ⇄ reconnecting
+//       └──────────────── /quit, !q, Ctrl-D, SIGTERM ──────────────▶ closed
+
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
+import type { GroupId } from '@chorus/protocol';
+import { clock, Formatter } from './format.ts';
+import { connectWithRetry } from './runtime.ts';
+import { HELP, parseTerminalLine } from './terminal-commands.ts';
+
+/** After a join, at most this many of the group's latest messages are shown; /since shows more. */
+export const CATCH_UP_LINES = 20;
+/** /since shows at most this many messages (the store's page cap is larger; a screen is not). */
+export const SINCE_LIMIT = 1_000;
+/** Ids of shown messages kept to avoid showing one twice; older ones are forgotten (they will not come again). */
+const SEEN_CAP = 20_000;
+
+export interface TerminalOptions {
+  readonly peer: ChorusPeer;
+  readonly input: Readable;
+  readonly output: Writable;
+  readonly tty: boolean;
+  readonly color: boolean;
+  readonly trackerUrl: string;
+  /** Groups to join once connected (names or ids). */
+  readonly groups: readonly string[];
+  /** Brings the peer's directory up to date before a command resolves a group name in it. */
+  readonly refreshDirectory?: () => Promise<unknown>;
+  /** Called once after the peer is closed (quit); the caller closes the store and exits. */
+  readonly onClosed: () => void;
+}
+
+export class Terminal {
+  readonly #opts: TerminalOptions;
+  readonly #peer: ChorusPeer;
+  readonly #fmt: Formatter;
+  readonly #rl: Interface;
+  #current: GroupId | null = null;
+  readonly #seen = new Set<string>();
+  readonly #status = new Map<GroupId, JoinedGroup['status']>();
+  #online = false;
+  /** True once the first connect succeeded (or was given up): typed lines run from then on. */
+  #connected = false;
+  #work: Promise<void> = Promise.resolve();
+  #closing = false;
+
+  constructor(opts: TerminalOptions) {
+    this.#opts = opts;
+    this.#peer = opts.peer;
+    this.#fmt = new Formatter(opts.color);
+    this.#rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
+    this.#rl.setPrompt(this.#fmt.prompt(null));
+  }
+
+  async start(): Promise<void> {
+    const peer = this.#peer;
+    peer.on('message', (m) => this.#onMessage(m));
+    peer.on('system', (line) => this.#print(this.#fmt.system(line, this.#groupName(line.groupId))));
+    peer.on('group', (g) => this.#onGroup(g));
+    peer.on('error', (e) => {
+      const where = e.groupId === undefined ? '' : `[${this.#groupName(e.groupId)}] `;
+      this.#print(this.#fmt.error(`${where}${e.message}`));
+    });
+    peer.on('connection', (state) => this.#onConnection(state));
+    this.#rl.on('line', (line) => {
+      const action = parseTerminalLine(line, Date.now());
+      if (!this.#connected && this.#opts.tty && action.kind === 'peer' && /^\/quit\b/i.test(action.line)) {
+        // Not queued: a person can quit while the tracker is still being tried (a script's lines all run in order).
+        void this.quit();
+        return;
+      }
+      // One line at a time, in order, and only once connected: a message typed after /join goes to the joined group.
+      this.#work = this.#work.then(() => this.#handle(line)).catch((e: unknown) => this.#print(this.#fmt.error(String(e))));
+    });
+    // End of input: finish what was typed, then quit (a person's Ctrl-D quits at once if the tracker never answered).
+    this.#rl.on('close', () => void (this.#connected || !this.#opts.tty ? this.#work.then(() => this.quit()) : this.quit()));
+    this.#rl.on('SIGINT', () => void this.quit());
+
+    this.#print(this.#fmt.notice(`Chorus as ${peer.name}; connecting to ${this.#opts.trackerUrl} … (/help for commands)`));
+    this.#prompt();
+    let connected!: () => void;
+    this.#work = new Promise<void>((resolve) => (connected = resolve));
+    try {
+      await connectWithRetry(
+        peer,
+        (r) => this.#print(this.#fmt.error(`Cannot reach the tracker at ${this.#opts.trackerUrl}: ${r.message} Retrying in ${Math.ceil(r.delayMs / 1000)} s (attempt ${r.attempt}).`)),
+        () => this.#closing,
+      );
+    } catch {
+      return;
+    } finally {
+      this.#connected = true;
+      connected();
+    }
+    for (const ref of this.#opts.groups) {
+      this.#work = this.#work.then(() => this.#handle(`/join ${ref}`));
+    }
+  }
+
+  // ---- input ----
+
+  async #handle(line: string): Promise<void> {
+    if (this.#closing) return;
+    const action = parseTerminalLine(line, Date.now());
+    switch (action.kind) {
+      case 'empty':
+        break;
+      case 'help':
+        this.#print(HELP);
+        break;
+      case 'error':
+        this.#print(this.#fmt.error(action.message));
+        break;
+      case 'send':
+        await this.#send(action.text);
+        break;
+      case 'create':
+        await this.#create(action.name, action.ordering);
+        break;
+      case 'since':
+        await this.#since(action.at, action.group);
+        break;
+      case 'peer':
+        // Quit here, not through the facade: the terminal says goodbye and closes the store too.
+        if (/^\/quit\b/i.test(action.line)) await this.quit();
+        else await this.#command(action.line);
+        break;
+    }
+    this.#prompt();
+  }
+
+  async #send(text: string): Promise<void> {
+    const groupId = this.#current;
+    if (groupId === null) {
+      this.#print(this.#fmt.error('No group to write to. Join one first: /join <group> (or !j <group>); /groups lists them.'));
+      return;
+    }
+    try {
+      await this.#peer.send(groupId, text);
+    } catch (e) {
+      this.#print(this.#fmt.error(`Not sent: ${(e as Error).message}`));
+    }
+  }
+
+  async #create(name: string, ordering: 'fifo' | 'total'): Promise<void> {
+    try {
+      const g = await this.#peer.createGroup(name, ordering);
+      this.#print(this.#fmt.notice(`Created ${g.name} (${g.ordering}).`));
+      await this.#peer.join(g.groupId);
+      await this.#catchUp(g.groupId);
+      this.#setCurrent(g.groupId, 'Joined');
+    } catch (e) {
+      this.#print(this.#fmt.error(`Could not create ${name}: ${(e as Error).message}`));
+    }
+  }
+
+  async #command(line: string): Promise<void> {
+    if (/^\/join\s/i.test(line)) this.#print(this.#fmt.notice(`Joining ${line.slice(5).trim()} …`));
+    if (/^\/(join|members|groups)\b/i.test(line)) await this.#opts.refreshDirectory?.().catch(() => {});
+    const result = await this.#peer.command(line, this.#current);
+    switch (result.kind) {
+      case 'error':
+        this.#print(this.#fmt.error(result.message));
+        return;
+      case 'groups':
+        this.#print(this.#fmt.groups(result.groups, new Set(this.#peer.groups().map((g) => g.groupId))));
+        return;
+      case 'members':
+        this.#print(this.#fmt.members(this.#groupName(result.groupId), result.members));
+        return;
+      case 'joined':
+        await this.#catchUp(result.groupId);
+        this.#setCurrent(result.groupId, 'Joined');
+        return;
+      case 'switched':
+        this.#setCurrent(result.groupId, 'Writing to');
+        return;
+      case 'left': {
+        this.#print(this.#fmt.notice(`Left ${this.#groupName(result.groupId)}.`));
+        if (this.#current === result.groupId) {
+          const other = this.#peer.groups().find((g) => g.groupId !== result.groupId && g.status === 'member');
+          this.#current = null;
+          if (other) this.#setCurrent(other.groupId, 'Writing to');
+          else this.#rl.setPrompt(this.#fmt.prompt(null));
+        }
+        return;
+      }
+      case 'quit':
+        await this.quit();
+        return;
+    }
+  }
+
+  /** Messages since `at` from the local store, which a join's history sync has filled from the members. */
+  async #since(at: number, ref: string | null): Promise<void> {
+    let groupId = this.#current;
+    if (ref !== null) {
+      const known = [...this.#peer.groups(), ...this.#peer.directory()];
+      groupId = resolveGroup(ref, known);
+      if (groupId === null) {
+        this.#print(this.#fmt.error(`There is no group called "${ref}".`));
+        return;
+      }
+    }
+    if (groupId === null) {
+      this.#print(this.#fmt.error('Which group? Join one first, or name it: /since <time> <group>.'));
+      return;
+    }
+    const joined = this.#peer.groups().some((g) => g.groupId === groupId && g.status === 'member');
+    const list = await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT });
+    const name = this.#groupName(groupId);
+    const source = joined ? 'kept here and synced from the members' : 'kept here only: join the group to sync from its members';
+    this.#print(this.#fmt.notice(`${list.length} message(s) in ${name} since ${clock(at)} (${source}):`));
+    for (const m of list) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+    if (list.length === SINCE_LIMIT) this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
+  }
+
+  // ---- peer events ----
+
+  #onMessage(m: ChatMessage): void {
+    if (m.state !== 'delivered') return;
+    // History arriving while a join syncs is shown in one go afterwards (#catchUp), not line by line.
+    if (this.#status.get(m.groupId) !== 'member') return;
+    if (!this.#markSeen(m.id)) return;
+    this.#print(this.#fmt.message(m, this.#groupName(m.groupId), m.sender === this.#peer.peerId));
+  }
+
+  #onGroup(g: JoinedGroup): void {
+    const before = this.#status.get(g.groupId);
+    this.#status.set(g.groupId, g.status);
+    // Back after a re-join (tracker restart, false suspicion): show what came in meanwhile.
+    if (before === 'joining' && g.status === 'member') void this.#catchUp(g.groupId);
+    if (g.status === 'removed' && before !== 'removed') {
+      this.#print(this.#fmt.error(`You are no longer in ${g.name}.`));
+      if (this.#current === g.groupId) {
+        this.#current = null;
+        this.#rl.setPrompt(this.#fmt.prompt(null));
+        this.#prompt();
+      }
+    }
+  }
+
+  #onConnection(state: ConnectionState): void {
+    const online = state === 'online';
+    if (online === this.#online || this.#closing) return;
+    this.#online = online;
+    this.#print(this.#fmt.notice(online ? `Connected to the tracker as ${this.#peer.name}.` : 'Lost the tracker; reconnecting … (groups come back by themselves)'));
+  }
+
+  /** Shows the latest messages of a group not shown yet, after a join's history sync. */
+  async #catchUp(groupId: GroupId): Promise<void> {
+    const list = await this.#peer.history(groupId, { limit: 1_000 });
+    const unseen = list.filter((m) => this.#markSeen(m.id));
+    const shown = unseen.slice(-CATCH_UP_LINES);
+    const name = this.#groupName(groupId);
+    if (unseen.length > shown.length) this.#print(this.#fmt.notice(`${unseen.length - shown.length} earlier message(s) in ${name}; /since <time> shows them.`));
+    for (const m of shown) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+  }
+
+  // ---- output ----
+
+  #setCurrent(groupId: GroupId, verb: string): void {
+    this.#current = groupId;
+    this.#rl.setPrompt(this.#fmt.prompt(this.#groupName(groupId)));
+    this.#print(this.#fmt.notice(`${verb} ${this.#groupName(groupId)}: your messages go there.`));
+  }
+
+  #markSeen(id: string): boolean {
+    if (this.#seen.has(id)) return false;
+    if (this.#seen.size >= SEEN_CAP) this.#seen.delete(this.#seen.values().next().value as string);
+    this.#seen.add(id);
+    return true;
+  }
+
+  #groupName(groupId: GroupId): string {
+    return this.#peer.groups().find((g) => g.groupId === groupId)?.name ??
+      this.#peer.directory().find((g) => g.groupId === groupId)?.name ?? groupId.slice(0, 8);
+  }
+
+  #print(text: string): void {
+    const out = this.#opts.output;
+    if (this.#opts.tty) {
+      // Above the line being typed, which the prompt then redraws.
+      clearLine(out, 0);
+      cursorTo(out, 0);
+      out.write(`${text}\n`);
+      if (!this.#closing) this.#rl.prompt(true);
+    } else {
+      out.write(`${text}\n`);
+    }
+  }
+
+  #prompt(): void {
+    if (this.#opts.tty && !this.#closing) this.#rl.prompt(true);
+  }
+
+  async quit(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#print(this.#fmt.notice('Leaving every group and closing …'));
+    try {
+      await this.#peer.close();
+    } catch (e) {
+      this.#print(this.#fmt.error(`Closing failed: ${(e as Error).message}`));
+    }
+    this.#rl.close();
+    this.#opts.onClosed();
+  }
+}

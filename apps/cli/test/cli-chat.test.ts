@@ -1,0 +1,116 @@
+// The terminal client as a person uses it, driven through a child process's
+// stdin and stdout: it chats with a Node peer (packages/peer over real
+// WebRTC, in its own process) through a real tracker in one total-order
+// group, both see one order, the seed's `!` commands and /since work, and a
+// wrong tracker or a damaged history file is reported instead of crashing.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTracker, type RunningTracker } from '@chorus/tracker';
+import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts';
+import { INTEGRATION_TRACKER_TIMERS } from '../../../packages/peer/test/integration/tracker-timers.ts';
+import { freePort } from '../../../packages/peer/test/integration/service-processes.ts';
+import { waitFor } from '../../../packages/peer/test/scenarios/network.ts';
+import { LineProcess, tempHome } from './fixtures.ts';
+
+/** One printed message: `HH:MM:SS [group] Author: text`. */
+const MESSAGE_LINE = /^\d\d:\d\d:\d\d \[([^\]]+)\] ([^:]+): (.*)$/;
+const messagesIn = (lines: readonly string[], group: string): string[] =>
+  lines.flatMap((l) => {
+    const m = MESSAGE_LINE.exec(l);
+    return m && m[1] === group ? [`${m[2]}: ${m[3]}`] : [];
+  });
+
+let tracker: RunningTracker;
+const started: { kill: () => Promise<unknown> }[] = [];
+beforeAll(async () => {
+  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((p) => p.kill()));
+});
+afterAll(async () => {
+  await tracker.close();
+});
+
+describe('the terminal client', () => {
+  it('chats with a Node peer in a total-order group: one order, ! commands, /since', async () => {
+    const bob = await new ChildPeer().start(tracker.url, 'Bob');
+    started.push(bob);
+    const room = await bob.createGroup('room', 'total');
+    await bob.join(room.groupId);
+    await bob.send(room.groupId, 'said before Ann came');
+
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'room'], { CHORUS_HOME: tempHome() });
+    started.push(ann);
+    await ann.waitForLine('Ann joined room', (l) => l.includes('Joined room'));
+    // History from the sponsor is shown after the join.
+    expect(messagesIn(ann.lines, 'room')).toEqual(['Bob: said before Ann came']);
+
+    // Both write at once; a total-order group must show both the same interleaving.
+    const since = Date.now();
+    const sends: Promise<unknown>[] = [];
+    for (let i = 1; i <= 8; i += 1) {
+      ann.write(`ann ${i}`);
+      sends.push(bob.send(room.groupId, `bob ${i}`));
+    }
+    await Promise.all(sends);
+    await waitFor('17 messages at Bob', async () => (await bob.history(room.groupId)).length >= 17, 40_000);
+    await waitFor('17 messages printed by Ann', () => messagesIn(ann.lines, 'room').length >= 17, 40_000);
+    const bobLog = (await bob.history(room.groupId)).map((m) => `${m.senderName}: ${m.body}`);
+    expect(messagesIn(ann.lines, 'room')).toEqual(bobLog);
+
+    // The seed's commands.
+    let mark = ann.lines.length;
+    ann.write('!g');
+    await ann.waitForLine('the group list', (l) => /^\s+\* room\s+total, 2 online/.test(l), 10_000, mark);
+    mark = ann.lines.length;
+    ann.write('!lm');
+    await ann.waitForLine('the member list', (l) => l.includes('Members of room (2 online)'), 10_000, mark);
+    await ann.waitForLine('Bob in it', (l) => /^\s+Bob\s/.test(l), 10_000, mark);
+
+    // /since: exactly the messages sent from `since` on, from Ann's own store.
+    const expected = (await bob.history(room.groupId, { since })).map((m) => `${m.senderName}: ${m.body}`);
+    expect(expected).toHaveLength(16);
+    mark = ann.lines.length;
+    ann.write(`/since ${since}`);
+    await ann.waitForLine('the /since header', (l) => l.includes('16 message(s) in room since'), 10_000, mark);
+    await waitFor('the /since lines', () => messagesIn(ann.lines.slice(mark), 'room').length >= 16, 10_000);
+    expect(messagesIn(ann.lines.slice(mark), 'room')).toEqual(expected);
+
+    // !e leaves (Bob sees Ann go), !q quits cleanly.
+    mark = ann.lines.length;
+    ann.write('!e');
+    await ann.waitForLine('left', (l) => l.includes('Left room.'), 10_000, mark);
+    await waitFor('Bob alone', () => (bob.groups().find((g) => g.groupId === room.groupId)?.view?.members.length ?? 0) === 1, 20_000);
+    ann.write('!q');
+    expect(await ann.exited).toBe(0);
+  });
+
+  it('reports a tracker it cannot reach, keeps retrying with backoff and does not crash', async () => {
+    const port = await freePort();
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
+    started.push(ann);
+    const first = await ann.waitForLine('first failure', (l) => l.includes('Cannot reach the tracker'), 30_000);
+    expect(first).toContain(`http://127.0.0.1:${port}`);
+    expect(first).toMatch(/Retrying in \d+ s \(attempt 1\)/);
+    await ann.waitForLine('second failure', (l) => l.includes('(attempt 2)'), 30_000);
+    expect(ann.proc.exitCode).toBeNull();
+    // Typing meanwhile is kept for when the tracker answers; Ctrl-C-like quit still works.
+    ann.proc.kill('SIGTERM');
+    expect(await ann.exited).not.toBeNull();
+  });
+
+  it('refuses a damaged history file with a sentence naming it, and exits', async () => {
+    const home = tempHome();
+    const db = join(home, 'Ann.sqlite');
+    writeFileSync(db, 'not a database '.repeat(500));
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: home });
+    started.push(ann);
+    expect(await ann.exited).toBe(2);
+    const said = ann.lines.join('\n');
+    expect(said).toContain(db);
+    expect(said).toContain(`mv "${db}" "${db}.broken"`);
+  });
+});
