@@ -36,15 +36,9 @@ export class ReportingStore implements MessageStore {
     this.#onStored = onStored;
   }
 
-  async putMessages(items: readonly StoredMessage[]): Promise<void> {
-    await this.#inner.putMessages(items);
-    const byGroup = new Map<GroupId, string[]>();
-    for (const m of items) {
-      let ids = byGroup.get(m.groupId);
-      if (!ids) byGroup.set(m.groupId, (ids = []));
-      ids.push(m.id);
-    }
-    for (const [groupId, ids] of byGroup) this.#onStored(groupId, ids);
+  async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    await this.#inner.putMessages(groupId, items);
+    if (items.length > 0) this.#onStored(groupId, items.map((m) => m.id));
   }
 
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {

@@ -22,7 +22,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { GroupId, MessageId } from '@chorus/protocol';
-import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from '@chorus/peer';
+import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from '@chorus/peer';
 
 /** Same cap as the IndexedDB and memory stores: a caller's typo cannot load a whole history. */
 export const MAX_PAGE = 5_000;
@@ -248,8 +248,10 @@ export class SqliteStore implements MessageStore {
     for (const { row: r, reason } of bad) onQuarantine({ groupId: r.group_id, id: r.id, reason });
   }
 
-  async putMessages(items: readonly StoredMessage[]): Promise<void> {
+  async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     this.#assertOpen();
+    // Refused whole (a wrong-group ChorusError) before anything is written.
+    checkGroupRecords(groupId, items);
     if (items.length === 0) return;
     // One transaction: on disk (WAL, synchronous=FULL) when this returns, or not at all.
     this.#insertMany(items);

@@ -18,9 +18,10 @@ const H = asGroupId('gB');
 
 async function fill(store: MessageStore): Promise<void> {
   // Out of order, with a duplicate id (the second copy must be ignored) and a second group.
-  await store.putMessages([stored('gA', 'bob', 1, 3, 1_000), stored('gA', 'ann', 1, 1, 3_000), stored('gB', 'ann', 1, 1, 500)]);
-  await store.putMessages([stored('gA', 'ann', 2, 2, 2_000), { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' }]);
-  await store.putMessages([stored('gA', 'cy', 1, 4, 2_000)]);
+  await store.putMessages(G, [stored('gA', 'bob', 1, 3, 1_000), stored('gA', 'ann', 1, 1, 3_000)]);
+  await store.putMessages(H, [stored('gB', 'ann', 1, 1, 500)]);
+  await store.putMessages(G, [stored('gA', 'ann', 2, 2, 2_000), { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' }]);
+  await store.putMessages(G, [stored('gA', 'cy', 1, 4, 2_000)]);
   await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, agreed: 4, nextSeq: { ann: 3 } } });
 }
 
@@ -47,6 +48,9 @@ describe('SqliteStore', () => {
     expect((await sql.since(G, 2_000, 10)).map((m) => m.id)).toEqual(['gA/ann:2', 'gA/cy:1', 'gA/ann:1']);
     expect(await sql.getGroup(G)).toEqual(await mem.getGroup(G));
     expect(await sql.page(H, { limit: 10 })).toEqual(await mem.page(H, { limit: 10 }));
+    // A write with another group's record in it is refused whole.
+    await expect(sql.putMessages(G, [stored('gA', 'dee', 1, 9), stored('gB', 'dee', 1, 9)])).rejects.toMatchObject({ code: 'wrong-group' });
+    expect(await sql.count(G)).toBe(4);
     await sql.close();
 
     // Everything survives a close and reopen, the file is the owner's only.
@@ -72,7 +76,7 @@ describe('SqliteStore', () => {
     expect(reopened.ids(G)).toEqual(['gA/ann:1', 'gA/bob:1', 'gA/cy:1']);
     expect(reopened.quarantined()).toHaveLength(1);
     // The group still works: the missing message can come back from a member and is stored again.
-    await reopened.putMessages([stored('gA', 'ann', 2, 2, 2_000)]);
+    await reopened.putMessages(G, [stored('gA', 'ann', 2, 2, 2_000)]);
     expect(await reopened.count(G)).toBe(4);
     await reopened.close();
     // Checked once: the next open has nothing new to report.
@@ -91,7 +95,7 @@ describe('SqliteStore', () => {
     // A real Chorus file with its pages overwritten in the middle.
     const file = join(home, 'h.sqlite');
     const store = new SqliteStore(file);
-    for (let i = 1; i <= 200; i += 1) await store.putMessages([stored('gA', 'ann', i, i, i, `${i} ${'y'.repeat(500)}`)]);
+    for (let i = 1; i <= 200; i += 1) await store.putMessages(G, [stored('gA', 'ann', i, i, i, `${i} ${'y'.repeat(500)}`)]);
     await store.close();
     const bytes = Buffer.from(execFileSync('cat', [file]));
     bytes.fill(0x5a, 8_192, 40_960);

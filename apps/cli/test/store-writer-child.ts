@@ -18,6 +18,6 @@ for (;;) {
     k += 1;
     return m;
   });
-  await store.putMessages(items);
+  await store.putMessages(group as never, items);
   process.stdout.write(`stored ${items.map((m) => m.id).join(',')}\n`);
 }

@@ -4,6 +4,7 @@
 
 export type * from './api.ts';
 export type * from './storage.ts';
+export { checkGroupRecords, wrongGroup } from './storage.ts';
 export type * from './transport.ts';
 export type * from './tracker-link.ts';
 export { createPeer, LINKS_READY_TIMEOUT_MS, type CreatePeerOptions, type PeerIdentity } from './peer.ts';
