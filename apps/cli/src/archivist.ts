@@ -9,7 +9,7 @@
 
 import type { Logger } from 'pino';
 import { resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
-import type { GroupId, GroupSummary } from '@chorus/protocol';
+import type { DirectoryPage, DirectoryQuery, GroupId, GroupSummary } from '@chorus/protocol';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 
@@ -21,6 +21,12 @@ import type { SqliteStore } from './sqlite-store.ts';
 export const RECONCILE_MS = 3_000;
 /** `--groups '*'`: every group in the directory. */
 export const ALL_GROUPS = '*';
+/**
+ * With ALL_GROUPS, the whole directory is paged through this often (the
+ * hello carries one page and pushes carry changes, but a group missed in a
+ * reconnect would otherwise wait for its next change).
+ */
+export const FULL_SCAN_MS = 60_000;
 
 /**
  * The store as the peer sees it, reporting each durable batch: a `stored`
@@ -71,6 +77,8 @@ export interface ArchivistOptions {
   readonly trackerUrl: string;
   /** Names or ids, or ALL_GROUPS. */
   readonly groups: readonly string[];
+  /** One page of the tracker's directory; its groups join `peer.directory()`. */
+  readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
   readonly now?: () => number;
 }
 
@@ -87,6 +95,10 @@ export class Archivist {
   readonly #skipped = new Set<GroupId>();
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
   #timer: ReturnType<typeof setInterval> | null = null;
+  #lastFullScan = -Infinity;
+  /** When each missing ref was last looked up at the tracker. */
+  readonly #lookedUp = new Map<string, number>();
+  #reconciling = false;
   #stopped = false;
 
   constructor(opts: ArchivistOptions) {
@@ -139,7 +151,39 @@ export class Archivist {
     return out;
   }
 
+  /** Makes sure the groups we want are in the peer's directory: pages by name, or all pages for ALL_GROUPS. */
+  async #lookUp(): Promise<void> {
+    const list = this.#opts.listDirectory;
+    if (this.#opts.groups.includes(ALL_GROUPS)) {
+      if (this.#now() - this.#lastFullScan < FULL_SCAN_MS) return;
+      this.#lastFullScan = this.#now();
+      for (let offset = 0; ;) {
+        const page = await list({ offset });
+        offset += page.groups.length;
+        if (page.groups.length === 0 || offset >= page.total) break;
+      }
+      return;
+    }
+    const known = this.#peer.directory();
+    for (const ref of this.#opts.groups) {
+      if (resolveGroup(ref, known) !== null) continue;
+      // A lookup publishes the directory, which starts another round: ask at most once per round's interval.
+      if (this.#now() - (this.#lookedUp.get(ref) ?? -Infinity) < RECONCILE_MS) continue;
+      this.#lookedUp.set(ref, this.#now());
+      await list({ query: ref });
+    }
+  }
+
   async #reconcile(): Promise<void> {
+    if (this.#stopped || this.#reconciling) return;
+    this.#reconciling = true;
+    try {
+      await this.#lookUp();
+    } catch (e) {
+      this.#log.warn({ retryInMs: RECONCILE_MS }, `looking up groups at the tracker failed: ${(e as Error).message}`);
+    } finally {
+      this.#reconciling = false;
+    }
     if (this.#stopped) return;
     const inGroup = new Set(this.#peer.groups().filter((g) => g.status === 'member' || g.status === 'joining').map((g) => g.groupId));
     for (const g of this.#targets()) {

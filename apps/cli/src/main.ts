@@ -23,12 +23,12 @@ function fail(message: string): never {
 const isUserProblem = (e: unknown): e is Error => e instanceof StoreOpenError || e instanceof KeyFileError;
 
 async function runTerminal(opts: Options): Promise<void> {
-  const { peer, store, refreshDirectory } = await openRuntime(opts, (row) => {
+  const { peer, store, listDirectory } = await openRuntime(opts, (row) => {
     process.stderr.write(`chorus: skipped a damaged stored message ${row.id} of group ${row.groupId} (${row.reason}); it is kept in the quarantine table of ${opts.dbFile}.\n`);
   });
   const terminal = new Terminal({
     peer, input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, refreshDirectory,
+    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory,
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },
@@ -43,12 +43,12 @@ async function runTerminal(opts: Options): Promise<void> {
 async function runArchivist(opts: Options): Promise<void> {
   const log = pino({ name: 'chorus-archivist', level: process.env['LOG_LEVEL'] ?? 'info' });
   let archivist: Archivist | null = null;
-  const { peer, store } = await openRuntime(
+  const { peer, store, listDirectory } = await openRuntime(
     opts,
     (row) => log.error({ groupId: row.groupId, id: row.id, reason: row.reason, db: opts.dbFile }, 'skipped a damaged stored message (kept in the quarantine table)'),
     (s) => new ReportingStore(s, (groupId, ids) => archivist?.noteStored(groupId, ids)),
   );
-  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups });
+  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory });
   const stop = (signal: string): void => {
     log.info({ signal }, 'stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();

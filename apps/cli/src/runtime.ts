@@ -5,7 +5,7 @@
 
 import wrtc from '@roamhq/wrtc';
 import { Backoff, createPeer, loadOrCreateKeyPair, randomPeerId, TrackerClient, WebRtcMesh, type ChorusPeer, type MessageStore } from '@chorus/peer';
-import { exportPublicKey } from '@chorus/protocol';
+import { exportPublicKey, type DirectoryPage, type DirectoryQuery } from '@chorus/protocol';
 import { FileKeyStore, generateStorableIdentity } from './file-key-store.ts';
 import type { Options } from './options.ts';
 import { SqliteStore, type QuarantinedRow } from './sqlite-store.ts';
@@ -23,8 +23,13 @@ export const CONNECT_ATTEMPT_MS = 5_000;
 export interface Runtime {
   readonly peer: ChorusPeer;
   readonly store: SqliteStore;
-  /** Asks the tracker for the directory now (pushes are coalesced, so a group created a moment ago may be missing). */
-  readonly refreshDirectory: () => Promise<unknown>;
+  /**
+   * Asks the tracker for one page of the directory (groups whose name
+   * contains `query`); its groups join what `peer.directory()` knows. The
+   * hello carries only the first page and pushes are coalesced, so a name
+   * is looked up before it is resolved.
+   */
+  readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
 }
 
 /** `wrap` lets the archivist see each durable batch (ReportingStore); the peer writes through what it returns. */
@@ -44,7 +49,7 @@ export async function openRuntime(
     });
     const transport = new WebRtcMesh({ tracker, wrtc });
     const peer = createPeer({ name: opts.name, tracker, transport, store: wrap(store), identity: { keyPair, publicKey } });
-    return { peer, store, refreshDirectory: () => tracker.listDirectory() };
+    return { peer, store, listDirectory: (query) => tracker.listDirectory(query) };
   } catch (e) {
     await store.close();
     throw e;

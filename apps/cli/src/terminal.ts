@@ -12,7 +12,7 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
-import type { GroupId } from '@chorus/protocol';
+import type { DirectoryQuery, GroupId } from '@chorus/protocol';
 import { clock, Formatter } from './format.ts';
 import { connectWithRetry } from './runtime.ts';
 import { HELP, parseTerminalLine } from './terminal-commands.ts';
@@ -33,8 +33,8 @@ export interface TerminalOptions {
   readonly trackerUrl: string;
   /** Groups to join once connected (names or ids). */
   readonly groups: readonly string[];
-  /** Brings the peer's directory up to date before a command resolves a group name in it. */
-  readonly refreshDirectory?: () => Promise<unknown>;
+  /** Looks groups up at the tracker (by a part of their name) before a command resolves a name in the directory. */
+  readonly listDirectory?: (query?: DirectoryQuery) => Promise<unknown>;
   /** Called once after the peer is closed (quit); the caller closes the store and exits. */
   readonly onClosed: () => void;
 }
@@ -165,7 +165,8 @@ export class Terminal {
 
   async #command(line: string): Promise<void> {
     if (/^\/join\s/i.test(line)) this.#print(this.#fmt.notice(`Joining ${line.slice(5).trim()} …`));
-    if (/^\/(join|members|groups)\b/i.test(line)) await this.#opts.refreshDirectory?.().catch(() => {});
+    const named = /^\/(join|members|groups)\b\s*(.*)$/i.exec(line);
+    if (named) await this.#opts.listDirectory?.(named[2] ? { query: named[2] } : {}).catch(() => {});
     const result = await this.#peer.command(line, this.#current);
     switch (result.kind) {
       case 'error':
