@@ -333,6 +333,10 @@ export class TrackerClient implements TrackerLink {
     const held = this.#held;
     this.#held = [];
     if (!error) for (const emit of held) emit();
+    this.#releaseWaiters(error);
+  }
+
+  #releaseWaiters(error: Error | null): void {
     const waiters = [...this.#onlineWaiters];
     this.#onlineWaiters.clear();
     for (const w of waiters) {
@@ -394,8 +398,11 @@ export class TrackerClient implements TrackerLink {
     if (!pending) return;
     this.#firstConnect = null;
     clearTimeout(pending.timer);
-    if (error) pending.reject(error);
-    else if (hello) pending.resolve(hello);
+    if (error) {
+      // Requests made before the socket even connected waited for this first connect; it failed.
+      this.#releaseWaiters(error);
+      pending.reject(error);
+    } else if (hello) pending.resolve(hello);
   }
 
   /** Turns an ack (or its timeout) into the value or a TrackerRequestError. */
@@ -422,7 +429,9 @@ export class TrackerClient implements TrackerLink {
    */
   async #request<T>(event: keyof ClientToServerEvents, payload?: unknown): Promise<T> {
     if (this.#closed) throw new TrackerRequestError('closed', 'The tracker client is closed.');
-    if (this.#state !== 'online' && this.#handshaking) await this.#whenOnline(event);
+    // A request made while the first connect or a handshake runs waits for it (the socket may
+    // not even be connected yet: a slow machine takes longer than a caller's short delay).
+    if (this.#state !== 'online' && (this.#handshaking || this.#firstConnect !== null)) await this.#whenOnline(event);
     const socket = this.#socket;
     if (!socket || this.#state !== 'online') {
       throw new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`);

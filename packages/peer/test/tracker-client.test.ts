@@ -221,8 +221,9 @@ describe('TrackerClient', () => {
     const seen: string[] = [];
     let earlyRequest: Promise<unknown> | null = null;
     a.on('connection', (s) => {
-      // Asked while the handshake runs: must wait for it, not fail as offline.
-      if (s === 'connecting' && !earlyRequest) earlyRequest = new Promise((r) => setTimeout(r, 20)).then(() => a.members('g1' as GroupId));
+      // Asked as soon as connecting starts, before the socket is even connected (on a loaded
+      // machine any short delay can still land there): must wait for the handshake, not fail as offline.
+      if (s === 'connecting' && !earlyRequest) earlyRequest = a.members('g1' as GroupId);
     });
     a.on('ready', () => seen.push(`ready:${a.state}`));
     a.on('removed', (n) => seen.push(`removed:${n.groupId}:${a.state}`));
