@@ -88,6 +88,34 @@ describe('the terminal client', () => {
     expect(await ann.exited).toBe(0);
   });
 
+  it('on a terminal: the prompt names the current group, colours are on, and NO_COLOR turns them off', async () => {
+    const bob = await new ChildPeer().start(tracker.url, 'Bob');
+    started.push(bob);
+    const den = await bob.createGroup('den', 'fifo');
+    await bob.join(den.groupId);
+
+    const ESC = '\u001b[';
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: tempHome() }, { pty: true });
+    started.push(ann);
+    await ann.waitForLine('connected', (l) => l.includes('Connected to the tracker'));
+    ann.write('!j den');
+    // The prompt shows the group, in colour (readline redraws it after every line written above it).
+    await ann.waitForLine('the prompt with the group', (l) => l.includes(`${ESC}36m[den]${ESC}0m> `), 30_000);
+    await bob.send(den.groupId, 'hi Ann');
+    const line = await ann.waitForLine('Bob\'s message', (l) => l.includes('hi Ann'), 30_000);
+    expect(line).toMatch(/\u001b\[2m\d\d:\d\d:\d\d\u001b\[0m \u001b\[36m\[den\]\u001b\[0m \u001b\[1;\d\dmBob\u001b\[0m: hi Ann/);
+    ann.write('!q');
+    await ann.exited;
+
+    const plain = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'den'], { CHORUS_HOME: tempHome(), NO_COLOR: '1' }, { pty: true });
+    started.push(plain);
+    await plain.waitForLine('joined', (l) => l.includes('Joined den'), 30_000);
+    await plain.waitForLine('the plain prompt', (l) => l.includes('[den]> '), 30_000);
+    expect(plain.lines.join('\n')).not.toMatch(/\u001b\[\d+(;\d+)*m/);
+    plain.write('!q');
+    await plain.exited;
+  });
+
   it('reports a tracker it cannot reach, keeps retrying with backoff and does not crash', async () => {
     const port = await freePort();
     const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });

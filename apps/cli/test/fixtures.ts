@@ -37,12 +37,23 @@ export class LineProcess {
   #waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: readonly string[], env: Record<string, string>) {
-    this.proc = spawn(process.execPath, [CHORUS_BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  /**
+   * `pty: true` runs it under util-linux `script`, in a pseudo-terminal as a
+   * person's shell would (prompt, colours, line editing); otherwise on pipes
+   * with NO_COLOR set.
+   */
+  constructor(args: readonly string[], env: Record<string, string>, opts: { readonly pty?: boolean } = {}) {
+    const command = [process.execPath, CHORUS_BIN, ...args];
+    const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const base: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+    delete base['NO_COLOR'];
+    this.proc = opts.pty
+      ? spawn('script', ['-qfec', quoted, '/dev/null'], { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(command[0] as string, command.slice(1), {
+          cwd: REPO_ROOT,
+          env: { ...process.env, NO_COLOR: '1', ...env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
     running.add(this.proc);
     this.exited = new Promise((resolve) => this.proc.once('exit', (code) => {
       running.delete(this.proc);
@@ -58,8 +69,23 @@ export class LineProcess {
           this.#line(buffer.slice(0, nl));
           buffer = buffer.slice(nl + 1);
         }
+        // A prompt has no newline after it: waiters see the unfinished line too.
+        this.#tail = '';
+        if (buffer !== '') this.#partial(buffer);
       });
     }
+  }
+
+  /** Output after the last newline (a prompt), for waiters that start after it arrived. */
+  #tail = '';
+
+  #partial(text: string): void {
+    this.#tail = text;
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.test(text)) return true;
+      w.resolve(text);
+      return false;
+    });
   }
 
   #line(line: string): void {
@@ -74,7 +100,7 @@ export class LineProcess {
 
   /** The first line (already seen or still to come) that matches. */
   waitForLine(what: string, test: (line: string) => boolean, timeoutMs = 30_000, from = 0): Promise<string> {
-    const seen = this.lines.slice(from).find(test);
+    const seen = [...this.lines.slice(from), this.#tail].find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
