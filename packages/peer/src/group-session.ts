@@ -2,14 +2,13 @@
 // session/session-core.ts), which owns the engine, the join lifecycle and
 // the sponsor's bookkeeping. Here live only the things that touch the world:
 // real timers that call `tick`, signing our DATA, verifying every inbound
-// DATA (also inside FLUSH and history pages) while keeping each link's order,
+// DATA (session/frame-verifier.ts) while keeping each link's order,
 // store reads and batched writes, the group's metrics and the emitter. It
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  frameMessageId, METRICS_REPORT_MS, SessionCore, signFields, TICK_MS,
-  type DataFrame, type FlushFrame, type GroupFrame, type GroupId, type HistoryItem, type HistoryResponseFrame,
-  type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  METRICS_REPORT_MS, SessionCore, signFields, TICK_MS,
+  type GroupFrame, type GroupId, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
   type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type View,
 } from '@chorus/protocol';
 import type { ChatMessage, GroupMetrics, SystemLine } from './api.ts';
@@ -18,6 +17,7 @@ import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
 import { readHistoryPage } from './session/history-pages.ts';
+import { FrameVerifier } from './session/frame-verifier.ts';
 import { KeyRing } from './session/key-ring.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
 import type { Transport } from './transport.ts';
@@ -66,6 +66,7 @@ export class GroupSession {
   readonly #transport: Transport;
   readonly #events = new Emitter<GroupSessionEvents>((e) => console.error('group session listener failed', e));
   readonly #keys = new KeyRing();
+  readonly #verifier: FrameVerifier;
   readonly #metrics: GroupMetricsRecorder;
   readonly #writer: DeliveryWriter;
   readonly #now: () => number;
@@ -100,6 +101,7 @@ export class GroupSession {
       () => this.#core.groupRecord(),
     );
     this.#keys.learn([opts.self]);
+    this.#verifier = new FrameVerifier(opts.groupId, this.#keys, (from, error) => this.#rejected(from, error));
     const t = opts.transport;
     this.#unsubscribe.push(
       t.on('frame', (g, from, frame) => {
@@ -309,66 +311,10 @@ export class GroupSession {
 
   async #handle(from: PeerId, frame: GroupFrame): Promise<void> {
     if (this.#core.phase === 'closed') return;
-    switch (frame.t) {
-      case 'data':
-        if (!(await this.#keys.verify(frame))) return this.#rejected(from, badSignature(frame));
-        return this.#run(this.#core.receive(from, frame, this.#now()));
-      case 'flush':
-        return this.#run(this.#core.receive(from, await this.#verifiedFlush(from, frame), this.#now()));
-      case 'propose':
-      case 'final':
-      case 'hwm':
-      case 'history-req':
-        return this.#run(this.#core.receive(from, frame, this.#now()));
-      case 'history-res': {
-        const items = await this.#verifiedItems(from, frame.items);
-        const state = frame.state ? await this.#verifiedState(from, frame.state) : undefined;
-        return this.#run(this.#core.historyPage(from, state ? { ...frame, state } : frame, items, this.#now()));
-      }
-    }
-  }
-
-  /** Unstable messages that fail to verify are dropped one by one; the flush itself must go on (liveness). */
-  async #verifiedFlush(from: PeerId, flush: FlushFrame): Promise<FlushFrame> {
-    const ok = await Promise.all(flush.unstable.map((f) => this.#keys.verify(f)));
-    if (ok.every(Boolean)) return flush;
-    const unstable: DataFrame[] = [];
-    flush.unstable.forEach((f, i) => {
-      if (ok[i]) unstable.push(f);
-      else this.#rejected(from, badSignature(f));
-    });
-    return { ...flush, unstable };
-  }
-
-  async #verifiedItems(from: PeerId, items: readonly HistoryItem[]): Promise<HistoryItem[]> {
-    const out: HistoryItem[] = [];
-    for (const item of items) {
-      if (item.frame.groupId !== this.groupId) {
-        this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
-        continue;
-      }
-      const sender = item.frame.sender;
-      let valid: boolean;
-      if (this.#keys.knows(sender)) valid = await this.#keys.verify(item.frame, 0);
-      else if (item.senderKey !== undefined) {
-        valid = await this.#keys.verifyWith(item.frame, item.senderKey);
-        if (valid) this.#keys.vouch(sender, item.senderName, item.senderKey);
-      } else valid = false;
-      if (valid) out.push(item);
-      else this.#rejected(from, badSignature(item.frame));
-    }
-    return out;
-  }
-
-  /** The sponsor's unstable messages enter our engine (and later flushes): each must carry its sender's signature. */
-  async #verifiedState(from: PeerId, state: JoinerState): Promise<JoinerState> {
-    const unstable = state.unstable ?? [];
-    const ok = await Promise.all(unstable.map((u) => this.#keys.verify(u.frame, 0)));
-    if (ok.every(Boolean)) return state;
-    unstable.forEach((u, i) => {
-      if (!ok[i]) this.#rejected(from, badSignature(u.frame));
-    });
-    return { ...state, unstable: unstable.filter((_, i) => ok[i]) };
+    const v = await this.#verifier.verify(from, frame);
+    if (v === null) return;
+    if (v.kind === 'page') this.#run(this.#core.historyPage(from, v.page, v.items, this.#now()));
+    else this.#run(this.#core.receive(from, v.frame, this.#now()));
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {
@@ -380,11 +326,6 @@ export class GroupSession {
     this.#events.emit('problem', { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) });
   }
 }
-
-const badSignature = (f: DataFrame): ProtocolError => ({
-  code: 'bad-signature',
-  message: `Message ${frameMessageId(f)} does not carry a valid signature of its sender.`,
-});
 
 /** A stored message as the UI sees it (history). */
 export function chatFromStored(m: StoredMessage): ChatMessage {

@@ -1,0 +1,97 @@
+// Signature checks on everything inbound that carries DATA: a DATA frame,
+// the unstable messages inside a FLUSH, history items and the unstable
+// messages of a sponsor's joiner state. Each message that fails is reported
+// (the session counts it) and left out; what passes goes on to the
+// SessionCore. Holds no state of its own beyond the group's KeyRing.
+
+import {
+  frameMessageId,
+  type DataFrame, type FlushFrame, type GroupFrame, type GroupId, type HistoryItem, type HistoryResponseFrame,
+  type JoinerState, type PeerId, type ProtocolError,
+} from '@chorus/protocol';
+import type { KeyRing } from './key-ring.ts';
+
+/** What the core may take: a frame, or a history page with the items whose signature held. */
+export type Verified =
+  | { readonly kind: 'frame'; readonly frame: GroupFrame }
+  | { readonly kind: 'page'; readonly page: HistoryResponseFrame; readonly items: readonly HistoryItem[] };
+
+export const badSignature = (f: DataFrame): ProtocolError => ({
+  code: 'bad-signature',
+  message: `Message ${frameMessageId(f)} does not carry a valid signature of its sender.`,
+});
+
+export class FrameVerifier {
+  readonly #groupId: GroupId;
+  readonly #keys: KeyRing;
+  readonly #rejected: (from: PeerId, error: ProtocolError) => void;
+
+  constructor(groupId: GroupId, keys: KeyRing, rejected: (from: PeerId, error: ProtocolError) => void) {
+    this.#groupId = groupId;
+    this.#keys = keys;
+    this.#rejected = rejected;
+  }
+
+  /** The frame with every unverifiable message left out; null when the frame itself is a DATA that fails. */
+  async verify(from: PeerId, frame: GroupFrame): Promise<Verified | null> {
+    switch (frame.t) {
+      case 'data':
+        if (await this.#keys.verify(frame)) return { kind: 'frame', frame };
+        this.#rejected(from, badSignature(frame));
+        return null;
+      case 'flush':
+        return { kind: 'frame', frame: await this.#flush(from, frame) };
+      case 'history-res': {
+        const items = await this.#items(from, frame.items);
+        const state = frame.state ? await this.#state(from, frame.state) : undefined;
+        return { kind: 'page', page: state ? { ...frame, state } : frame, items };
+      }
+      default:
+        return { kind: 'frame', frame };
+    }
+  }
+
+  /** Unstable messages that fail to verify are dropped one by one; the flush itself must go on (liveness). */
+  async #flush(from: PeerId, flush: FlushFrame): Promise<FlushFrame> {
+    const ok = await Promise.all(flush.unstable.map((f) => this.#keys.verify(f)));
+    if (ok.every(Boolean)) return flush;
+    const unstable: DataFrame[] = [];
+    flush.unstable.forEach((f, i) => {
+      if (ok[i]) unstable.push(f);
+      else this.#rejected(from, badSignature(f));
+    });
+    return { ...flush, unstable };
+  }
+
+  /** History items of this group whose sender's key (from a view, else the item's own) verifies them. */
+  async #items(from: PeerId, items: readonly HistoryItem[]): Promise<HistoryItem[]> {
+    const out: HistoryItem[] = [];
+    for (const item of items) {
+      if (item.frame.groupId !== this.#groupId) {
+        this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
+        continue;
+      }
+      const sender = item.frame.sender;
+      let valid: boolean;
+      if (this.#keys.knows(sender)) valid = await this.#keys.verify(item.frame, 0);
+      else if (item.senderKey !== undefined) {
+        valid = await this.#keys.verifyWith(item.frame, item.senderKey);
+        if (valid) this.#keys.vouch(sender, item.senderName, item.senderKey);
+      } else valid = false;
+      if (valid) out.push(item);
+      else this.#rejected(from, badSignature(item.frame));
+    }
+    return out;
+  }
+
+  /** The sponsor's unstable messages enter our engine (and later flushes): each must carry its sender's signature. */
+  async #state(from: PeerId, state: JoinerState): Promise<JoinerState> {
+    const unstable = state.unstable ?? [];
+    const ok = await Promise.all(unstable.map((u) => this.#keys.verify(u.frame, 0)));
+    if (ok.every(Boolean)) return state;
+    unstable.forEach((u, i) => {
+      if (!ok[i]) this.#rejected(from, badSignature(u.frame));
+    });
+    return { ...state, unstable: unstable.filter((_, i) => ok[i]) };
+  }
+}
