@@ -65,11 +65,18 @@ async function burst(peers: readonly ScenarioPeer[], groupId: GroupId, count: nu
   return sent;
 }
 
-async function allHave(net: ScenarioNetwork, peers: readonly ScenarioPeer[], groupId: GroupId, n: number, what: string): Promise<ChatMessage[][]> {
+/**
+ * Waits until every peer has at least `n` messages and every body in `expected`. The count alone is not
+ * enough where some messages may or may not be delivered (a crashed sender's): they can make up the
+ * count while an expected message is still on its way.
+ */
+async function allHave(
+  net: ScenarioNetwork, peers: readonly ScenarioPeer[], groupId: GroupId, n: number, what: string, expected: readonly string[] = [],
+): Promise<ChatMessage[][]> {
   let logs: ChatMessage[][] = [];
   await waitFor(`${what}: every member has ${n} messages [${net.label}]`, async () => {
     logs = await Promise.all(peers.map(async (p) => [...(await logOf(p, groupId))]));
-    return logs.every((l) => l.length >= n);
+    return logs.every((l) => l.length >= n && expected.every((b) => l.some((m) => m.body === b)));
   });
   return logs;
 }
@@ -172,7 +179,7 @@ export const crashMidBurst: Scenario = async (net, seed) => {
   );
   // After the view change the group is live again: more messages go through everywhere.
   const more = await burst(survivors, groupId, 3, seed + 7, 'd');
-  const logs = await allHave(net, survivors, groupId, sent.length + more.length, 'after the crash');
+  const logs = await allHave(net, survivors, groupId, sent.length + more.length, 'after the crash', [...sent, ...more]);
   logs.forEach((l, i) => {
     assertNoDuplicates(net, survivors[i]!.name, l);
     assertFifoPerSender(net, survivors[i]!.name, l);
