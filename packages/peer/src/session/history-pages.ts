@@ -19,9 +19,6 @@ import type { MessageStore, StoredMessage } from '../storage.ts';
 export const HISTORY_PAGE_BYTES = 256 * 1024;
 /** Items a joiner asks for per page: the wire's cap. */
 export const HISTORY_PAGE_ITEMS = MAX_HISTORY_ITEMS;
-// The hand-over state is cut to fit one frame where the SessionCore captures it (fitState).
-export { fitState, MAX_STATE_BYTES } from '@chorus/protocol';
-
 /** A message belongs in the joiner's history if the state handed over says it was delivered. */
 export function deliveredBefore(state: JoinerState, m: StoredMessage): boolean {
   const next = state.nextSeq[m.frame.sender];
@@ -74,7 +71,8 @@ export async function readHistoryPage(
     }
     after = page.next;
   }
-  // A large state goes on a page of its own: the joiner asks again after these items and gets it then.
+  // A large state goes on a page of its own (SessionCore cuts it into parts if one frame cannot hold
+  // it, splitStatePage): the joiner asks again after these items and gets it then.
   if (done && items.length > 0 && bytes + stateBytes > HISTORY_PAGE_BYTES) done = false;
   return done ? { t: 'history-res', groupId, items, done, state } : { t: 'history-res', groupId, items, done };
 }

@@ -5,6 +5,7 @@
 
 import type { GroupId, PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
+import { StatePartCollector } from '../history/state-parts.ts';
 import type { HistoryRequestFrame, JoinerState } from '../wire/frames.ts';
 import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
 
@@ -20,6 +21,8 @@ export interface Sync {
   refusals: number;
   /** When a paced re-ask is due (after a refusal), or null. */
   reaskAt: number | null;
+  /** Parts of a state too large for one last page, until it is whole. */
+  readonly stateParts: StatePartCollector;
 }
 
 export type Lifecycle =
@@ -35,7 +38,7 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
   const oldMembers = oldMembersOf(view, self);
   const sponsor = firstSponsor(oldMembers);
   if (sponsor === null) return null;
-  return { oldMembers, sponsor, initialCursor: undefined, cursor: null, askedAt: now, refusals: 0, reaskAt: null };
+  return { oldMembers, sponsor, initialCursor: undefined, cursor: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector() };
 }
 
 /** The next request to the sponsor (null until our store's cursor is known); marks it asked. */
@@ -50,6 +53,7 @@ export function ask(sync: Sync, groupId: GroupId, now: number): HistoryRequestFr
 export function restart(sync: Sync, sponsor: PeerId): void {
   sync.sponsor = sponsor;
   sync.cursor = sync.initialCursor ?? null;
+  sync.stateParts.clear();
 }
 
 /** A refused hand-over: start over with the same sponsor after the paced pause. */

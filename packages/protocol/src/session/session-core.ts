@@ -37,7 +37,7 @@ import type { MemberInfo, View } from '../tracker/events.ts';
 import type { GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, SignedFields } from '../wire/frames.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
-import { fitState } from './handover-fit.ts';
+import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import { ask, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
@@ -186,7 +186,8 @@ export class SessionCore {
   historyRead(to: PeerId, page: HistoryResponseFrame, now: number): SessionCommands {
     return this.#step(now, () => {
       this.#desk.served(to, page.done);
-      this.#emit({ type: 'send', to, frame: page });
+      // A state larger than a frame goes as several last pages, never cut (a cut hand-over loses messages).
+      for (const frame of splitStatePage(page)) this.#emit({ type: 'send', to, frame });
     });
   }
 
@@ -314,8 +315,13 @@ export class SessionCore {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
       return this.#reaskLater(now);
     }
+    const state = sync.stateParts.add(page.state, page.statePart);
+    if (state === null) {
+      sync.askedAt = now; // the sponsor is answering: more parts of its state are on the way
+      return;
+    }
     this.#tickets += 1;
-    this.#setLife({ phase: 'adopting', sync, state: page.state, ticket: this.#tickets, stored: false });
+    this.#setLife({ phase: 'adopting', sync, state, ticket: this.#tickets, stored: false });
     // The history must be durable before we are a member: a reload must never find a member without it.
     this.#emit({ type: 'flush-store', ticket: this.#tickets });
   }
@@ -363,9 +369,7 @@ export class SessionCore {
   /** Capture what a joiner would get now, and answer requests that waited for it. */
   #takeHandover(): void {
     if (this.#life.phase !== 'member') return;
-    const { state, cut } = fitState(this.#engine.joinerState());
-    if (cut > 0) this.#problem('too-large', `The state for a joiner was cut by ${cut} unstable messages to fit one frame.`);
-    for (const [peer, req] of this.#desk.capture(state)) this.#onHistoryRequest(peer, req);
+    for (const [peer, req] of this.#desk.capture(this.#engine.joinerState())) this.#onHistoryRequest(peer, req);
   }
 
   // ---- carrying out engine outputs ----

@@ -1,0 +1,86 @@
+// The joiner state rides on the sponsor's last history page and carries the
+// sponsor's unstable messages, so it can outgrow a frame by itself (issue 16:
+// with more than MAX_FLUSH_ITEMS unstable messages every hand-over was refused
+// at the joiner's parser, and cutting it to fit would lose messages). Here a
+// last page is cut into frames that each fit (`statePart`), and a joiner puts
+// the state together again. Pure; the collector holds the parts of one state.
+
+import type { FramePart, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES } from '../wire/caps.ts';
+import { jsonBytes, packBySize } from '../wire/parts.ts';
+
+/** Bytes of unstable messages per part of a state: as a FLUSH part, a quarter of a frame (room for items and the header). */
+export const STATE_PART_BYTES = MAX_FRAME_BYTES / 4;
+
+type Unstable = NonNullable<JoinerState['unstable']>[number];
+
+/**
+ * The frames that carry a sponsor's answer `page`: the page itself unless it
+ * is a last page whose state does not fit one frame; then `count` frames, all
+ * `done`, the first with the page's items, each with the state's fields and
+ * its share of `unstable` in order. Deterministic.
+ */
+export function splitStatePage(page: HistoryResponseFrame): HistoryResponseFrame[] {
+  const state = page.state;
+  const unstable = state?.unstable ?? [];
+  const { statePart: _part, ...whole } = page;
+  if (state === undefined || !page.done || (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2)) return [whole];
+  const runs = packBySize(unstable, STATE_PART_BYTES, MAX_FLUSH_ITEMS);
+  return runs.map((run, index) => ({
+    ...whole,
+    items: index === 0 ? page.items : [],
+    state: { ...state, unstable: run },
+    statePart: { index, count: runs.length },
+  }));
+}
+
+/** The fields every part of one state repeats, as comparable text. */
+const headerKey = (s: JoinerState, part: FramePart): string =>
+  JSON.stringify([s.viewId, s.agreed, s.nextSeq, part.count]);
+
+/** A joiner's parts of one hand-over state, until it is whole. */
+export class StatePartCollector {
+  #header: string | null = null;
+  #parts: (readonly Unstable[] | undefined)[] = [];
+  #have = 0;
+  #state: JoinerState | null = null;
+
+  /**
+   * One last page's state and its part: the whole state once every part of
+   * it is in, else null. Parts of another state (a newer hand-over, another
+   * sponsor) replace those held; a repeated part is a no-op.
+   */
+  add(state: JoinerState, part: FramePart | undefined): JoinerState | null {
+    if (part === undefined) {
+      this.clear();
+      return state;
+    }
+    const header = headerKey(state, part);
+    if (header !== this.#header) {
+      this.#header = header;
+      this.#parts = new Array<readonly Unstable[] | undefined>(part.count).fill(undefined);
+      this.#have = 0;
+      this.#state = state;
+    }
+    if (this.#parts[part.index] !== undefined) return null;
+    this.#parts[part.index] = state.unstable ?? [];
+    this.#have += 1;
+    if (this.#have < this.#parts.length) return null;
+    const { unstable: _u, ...fields } = this.#state as JoinerState;
+    const whole: JoinerState = { ...fields, unstable: this.#parts.flatMap((p) => p ?? []) };
+    this.clear();
+    return whole;
+  }
+
+  clear(): void {
+    this.#header = null;
+    this.#parts = [];
+    this.#have = 0;
+    this.#state = null;
+  }
+
+  /** Parts held of an unfinished state. */
+  get held(): number {
+    return this.#have;
+  }
+}

@@ -1,0 +1,74 @@
+// A joiner state larger than one frame goes as several last history pages
+// (statePart) and is put together whole on the joiner's side; nothing is cut
+// (issue 16: a state with more than MAX_FLUSH_ITEMS unstable messages was
+// refused by every joiner's parser, and cutting it would lose messages).
+
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
+import { splitStatePage, StatePartCollector } from '../src/history/state-parts.ts';
+import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES } from '../src/wire/caps.ts';
+import { encodeFrame } from '../src/wire/canonical.ts';
+import type { HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import { parseFrame } from '../src/wire/parse-frame.ts';
+import { utf8ByteLength } from '../src/wire/utf8.ts';
+
+const G = asGroupId('g1');
+const A = asPeerId('a');
+const SIG = `${'A'.repeat(85)}Q==`;
+const stateOf = (n: number, agreed = 7, body = (i: number) => `m${i}`): JoinerState => ({
+  viewId: asViewId(3),
+  agreed,
+  nextSeq: { a: n + 1 },
+  unstable: Array.from({ length: n }, (_, i) => ({
+    frame: { t: 'data' as const, groupId: G, viewId: asViewId(2), sender: A, seq: i + 1, lamport: i, sentAt: 0, body: body(i), sig: SIG },
+    agreed: { p: i + 1, by: A },
+  })),
+});
+const lastPage = (state: JoinerState): HistoryResponseFrame => ({
+  t: 'history-res', groupId: G, done: true, state,
+  items: [{ frame: { ...(state.unstable?.[0]?.frame ?? ({} as never)) }, order: '0001' }],
+});
+
+describe('splitStatePage and StatePartCollector', () => {
+  it('a small state stays on one page, without statePart', () => {
+    const page = lastPage(stateOf(10));
+    expect(splitStatePage(page)).toEqual([page]);
+    expect(new StatePartCollector().add(stateOf(10), undefined)).toEqual(stateOf(10));
+  });
+
+  for (const [what, state] of [
+    ['more unstable messages than a list may hold', stateOf(MAX_FLUSH_ITEMS * 3 + 5)],
+    ['several MiB of long messages', stateOf(400, 7, (i) => `${i} ${'✓'.repeat(3990)}`)],
+  ] as const) {
+    it(`${what}: every part is a legal frame, and the joiner gets the whole state back`, () => {
+      const parts = splitStatePage(lastPage(state));
+      expect(parts.length).toBeGreaterThan(1);
+      expect(parts[0]?.items).toHaveLength(1);
+      for (const [i, p] of parts.entries()) {
+        expect(p.statePart).toEqual({ index: i, count: parts.length });
+        expect(p.done).toBe(true);
+        if (i > 0) expect(p.items).toEqual([]);
+        const text = encodeFrame(p);
+        expect(utf8ByteLength(text)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+        expect(parseFrame(text, { groupId: G, from: A }).ok).toBe(true);
+      }
+      const c = new StatePartCollector();
+      // Out of order, one part twice (an answer asked twice).
+      const order = [parts.length - 1, ...[...parts.keys()].reverse()];
+      const results = order.map((i) => c.add(parts[i]?.state as JoinerState, parts[i]?.statePart));
+      expect(results.slice(0, -1).every((r) => r === null)).toBe(true);
+      expect(results.at(-1)).toEqual(state);
+      expect(c.held).toBe(0);
+    });
+  }
+
+  it('parts of a newer hand-over replace the parts held of an older one', () => {
+    const old = splitStatePage(lastPage(stateOf(MAX_FLUSH_ITEMS + 10, 7)));
+    const newer = splitStatePage(lastPage(stateOf(MAX_FLUSH_ITEMS + 10, 9)));
+    const c = new StatePartCollector();
+    expect(c.add(old[0]?.state as JoinerState, old[0]?.statePart)).toBeNull();
+    let last: JoinerState | null = null;
+    for (const p of newer) last = c.add(p.state as JoinerState, p.statePart);
+    expect(last).toEqual(stateOf(MAX_FLUSH_ITEMS + 10, 9));
+  });
+});
