@@ -96,6 +96,18 @@ export class TrackerMetrics {
     g.set(peerId, { ...r, reports: (g.get(peerId)?.reports ?? 0) + 1 });
   }
 
+  /** A session left the group (or was removed): its report no longer counts, and an emptied group's series goes. */
+  forgetPeer(groupId: GroupId, peerId: PeerId): void {
+    const g = this.peerReports.get(groupId);
+    if (g === undefined) return;
+    g.delete(peerId);
+    if (g.size === 0) this.peerReports.delete(groupId);
+  }
+
+  forgetGroup(groupId: GroupId): void {
+    this.peerReports.delete(groupId);
+  }
+
   peerStats(): Map<GroupId, GroupPeerStats> {
     const out = new Map<GroupId, GroupPeerStats>();
     for (const [groupId, byPeer] of this.peerReports) {

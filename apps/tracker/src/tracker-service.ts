@@ -326,7 +326,14 @@ export class TrackerService {
     return ok(null);
   }
 
-  metricsReport(from: MemberInfo, r: ParsedMetricsReport): Result<null> {
+  /**
+   * Only a member (or joiner) of the group reports on it: anyone else could
+   * mint a Prometheus series per made-up group id. Its series goes when it
+   * leaves (see announce).
+   */
+  async metricsReport(from: MemberInfo, r: ParsedMetricsReport): Promise<Result<null>> {
+    const m = await this.store.getMembership(r.groupId);
+    if (!membership.isInGroup(m, from.peerId)) return err('not-member', `You are not in group ${r.groupId}; report metrics for your own groups.`);
     this.metrics.peerReport(from.peerId, r);
     this.log.info({ peerId: from.peerId, ...r }, 'peer metrics');
     return ok(null);
@@ -358,6 +365,7 @@ export class TrackerService {
       if (await this.store.deleteGroupIfEmpty(groupId)) {
         removed++;
         this.log.info({ groupId, emptyMs: now - since }, 'empty group expired');
+        this.metrics.forgetGroup(groupId);
         this.pushDirectorySoon(groupId);
       }
     }
@@ -374,7 +382,11 @@ export class TrackerService {
   }
 
   private announce(groupId: GroupId, e: Effects): void {
-    for (const r of e.removed ?? []) this.io.to(peerRoom(r.peerId)).emit('group:removed', { groupId, reason: r.reason });
+    for (const r of e.removed ?? []) {
+      this.io.to(peerRoom(r.peerId)).emit('group:removed', { groupId, reason: r.reason });
+      this.metrics.forgetPeer(groupId, r.peerId);
+    }
+    for (const c of e.view?.changes ?? []) if (c.change !== 'joined') this.metrics.forgetPeer(groupId, c.peerId);
     if (e.view !== undefined) {
       this.metrics.viewInstalled();
       const rooms = e.view.members.map((x) => peerRoom(x.peerId));

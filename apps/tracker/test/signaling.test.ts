@@ -124,6 +124,31 @@ describe('metrics reports', () => {
     b.close();
   });
 
+  it('takes reports only from the group\'s own sessions, and drops a session\'s series when it leaves', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const b = await connectClient(tracker.url, 'Bob');
+    const outsider = await connectClient(tracker.url, 'Mallory');
+    const g = await groupWith(a, b);
+    const report = { groupId: g.groupId, sent: 3, received: 4, total: 7, throughputPerSec: 1, latencyP50Ms: 5, latencyP99Ms: 9, rejectedFrames: 0 };
+    // 6 000 made-up group ids used to become 12 000 Prometheus series that never went away.
+    const forged = await Promise.all(Array.from({ length: 20 }, (_, i) => call(outsider.socket, 'metrics:report', { ...report, groupId: `gmadeup${i}` })));
+    expect(forged.every((r) => !r.ok && r.error.code === 'not-member')).toBe(true);
+    expect(await call(outsider.socket, 'metrics:report', report)).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    unwrap(await call(a.socket, 'metrics:report', report));
+    unwrap(await call(b.socket, 'metrics:report', { ...report, sent: 100 }));
+    const series = async (): Promise<string[]> =>
+      (await (await fetch(`${tracker.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('chorus_peer_reported_messages{'));
+    expect((await series()).some((l) => l.includes('gmadeup'))).toBe(false);
+    expect(await series()).toContain(`chorus_peer_reported_messages{group="${g.groupId}",kind="sent"} 103`);
+
+    unwrap(await call(b.socket, 'group:leave', { groupId: g.groupId }));
+    expect(await series()).toContain(`chorus_peer_reported_messages{group="${g.groupId}",kind="sent"} 3`);
+    a.close(); // a disconnect is a failure: its series goes too
+    await expect.poll(async () => (await series()).some((l) => l.includes(g.groupId)), { timeout: 5_000 }).toBe(false);
+    b.close();
+    outsider.close();
+  });
+
   it('answers heartbeats with the tracker time', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const r = unwrap(await call<{ now: number }>(a.socket, 'heartbeat'));
