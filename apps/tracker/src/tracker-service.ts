@@ -376,9 +376,29 @@ export class TrackerService {
   // ---- plumbing ----
 
   private async update<T>(groupId: GroupId, f: (m: Membership) => Step<T>): Promise<Step<T>> {
-    const step = await this.store.updateMembership(groupId, f);
+    let before = null as Membership | null;
+    const step = await this.store.updateMembership(groupId, (m) => {
+      before = m;
+      return f(m);
+    });
     this.announce(groupId, step.effects);
+    if (before !== null && step.next !== null) this.announceGoneJoiners(groupId, before, step.next);
     return step;
+  }
+
+  /**
+   * Members were told of every joiner (`group:joining`) and dial it; one that
+   * leaves, fails or times out before it is installed is announced, so they
+   * stop. (The membership steps say who was removed, not who was told.)
+   */
+  private announceGoneJoiners(groupId: GroupId, before: Membership, after: Membership): void {
+    const gone = before.joining.filter((j) => !membership.isInGroup(after, j.peerId));
+    if (gone.length === 0) return;
+    const rooms = after.members.map((x) => peerRoom(x.peerId));
+    for (const j of gone) {
+      this.metrics.forgetPeer(groupId, j.peerId);
+      if (rooms.length > 0) this.io.to(rooms).emit('group:joiner-gone', { groupId, peerId: j.peerId });
+    }
   }
 
   private announce(groupId: GroupId, e: Effects): void {

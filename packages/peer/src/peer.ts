@@ -171,6 +171,7 @@ class Peer implements ChorusPeer {
       tracker.on('ready', () => this.#onReady()),
       tracker.on('view', (view) => this.#onView(view)),
       tracker.on('joining', (n) => this.#onJoining(n.groupId, n.peer)),
+      tracker.on('joinerGone', (n) => this.#onJoinerGone(n.groupId, n.peerId)),
       tracker.on('removed', (n) => void this.#onRemoved(n.groupId, n.reason)),
       tracker.on('error', (n) => this.#events.emit('error', { code: n.code, message: n.message })),
     );
@@ -374,6 +375,13 @@ class Peer implements ChorusPeer {
     this.#setLinks(entry, view.members);
     entry.session.onTrackerView(view);
     this.#emitGroup(entry);
+  }
+
+  /** A joiner we were told of left or failed before it was installed: stop keeping a link to it. */
+  #onJoinerGone(groupId: GroupId, peerId: PeerId): void {
+    const entry = this.#groups.get(groupId);
+    if (!entry || !entry.joiners.delete(peerId)) return;
+    this.#setLinks(entry, entry.view?.members ?? []);
   }
 
   #onJoining(groupId: GroupId, peer: MemberInfo): void {

@@ -264,6 +264,9 @@ export class TrackerClient implements TrackerLink {
     socket.on('group:joining', (notice) => {
       if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) this.#deliver(() => this.#events.emit('joining', notice));
     });
+    socket.on('group:joiner-gone', (notice) => {
+      if (isRecord(notice) && typeof notice.groupId === 'string' && typeof notice.peerId === 'string') this.#deliver(() => this.#events.emit('joinerGone', notice));
+    });
     socket.on('group:removed', (notice) => {
       if (isRecord(notice) && typeof notice.groupId === 'string') this.#deliver(() => this.#events.emit('removed', notice));
     });

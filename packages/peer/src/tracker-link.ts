@@ -3,7 +3,7 @@
 // against a real tracker started in-process (apps/tracker startTracker).
 
 import type {
-  GroupId, GroupSummary, HelloReply, JoinReply, JoiningNotice, LinkState, MemberInfo,
+  GroupId, GroupSummary, HelloReply, JoinReply, JoinerGoneNotice, JoiningNotice, LinkState, MemberInfo,
   MetricsReport, Ordering, PeerId, RemovedNotice, RestoreGroupPayload, SignalDelivery, TrackerErrorNotice, View,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
@@ -15,6 +15,8 @@ export interface TrackerLinkEvents {
   directory: (groups: readonly GroupSummary[]) => void;
   view: (view: View) => void;
   joining: (notice: JoiningNotice) => void;
+  /** A joiner announced by `joining` is gone without being installed: stop dialing it. */
+  joinerGone: (notice: JoinerGoneNotice) => void;
   removed: (notice: RemovedNotice) => void;
   signal: (delivery: SignalDelivery) => void;
   error: (notice: TrackerErrorNotice) => void;

@@ -161,6 +161,11 @@ export interface JoiningNotice {
   /** A joiner in phase one: members accept its signaling and open a channel. */
   readonly peer: MemberInfo;
 }
+/** A joiner that left, failed or timed out before it was installed: members stop dialing it. */
+export interface JoinerGoneNotice {
+  readonly groupId: GroupId;
+  readonly peerId: PeerId;
+}
 export interface RemovedNotice {
   readonly groupId: GroupId;
   readonly reason: LeaveReason;
@@ -201,6 +206,8 @@ export interface ServerToClientEvents {
   /** A new view of a group this session is a member of (also re-sent after a tracker restart). */
   'group:view': (view: View) => void;
   'group:joining': (notice: JoiningNotice) => void;
+  /** A joiner announced by `group:joining` is gone without being installed. */
+  'group:joiner-gone': (notice: JoinerGoneNotice) => void;
   /** This session is no longer in the group (evicted, or declared failed while alive). */
   'group:removed': (notice: RemovedNotice) => void;
   signal: (delivery: SignalDelivery) => void;
