@@ -65,8 +65,12 @@ export interface TrackerConfig {
   readonly signalRateLimit: RateLimit;
   /** Every other event per session: heartbeats, joins, reports. */
   readonly eventRateLimit: RateLimit;
-  /** Creates and joins that carry a password cost one scrypt (~50 ms of a core) each. */
+  /** Creates, joins and restores that carry a password cost one scrypt (~0.2 s of a core) each. */
   readonly passwordRateLimit: RateLimit;
+  /** Password checks from one network address, all its sessions together. */
+  readonly passwordRateLimitPerAddress: RateLimit;
+  /** Password checks on this node, everyone together: bounds the CPU scrypt may take. */
+  readonly passwordRateLimitGlobal: RateLimit;
   readonly maxGroups: number;
   readonly maxGroupsPerKey: number;
   readonly maxGroupsPerAddress: number;
@@ -79,6 +83,10 @@ export const DEFAULT_SIGNAL_RATE_LIMIT: RateLimit = { burst: 500, perSecond: 200
 export const DEFAULT_EVENT_RATE_LIMIT: RateLimit = { burst: 100, perSecond: 30 };
 /** A person types a password a few times a minute at most; a script should not buy our CPU. */
 export const DEFAULT_PASSWORD_RATE_LIMIT: RateLimit = { burst: 5, perSecond: 1 };
+/** A classroom behind one NAT joining a locked group at once; a guesser with many sockets gets 2 a second. */
+export const DEFAULT_PASSWORD_RATE_LIMIT_PER_ADDRESS: RateLimit = { burst: 30, perSecond: 2 };
+/** One scrypt is ~0.2 s of a core: 4 a second keeps the node's password work under one core. */
+export const DEFAULT_PASSWORD_RATE_LIMIT_GLOBAL: RateLimit = { burst: 20, perSecond: 4 };
 
 export const DEFAULT_WEB_DIST = resolve(import.meta.dirname, '../../web/dist');
 
@@ -95,6 +103,8 @@ export const defaultConfig = (): TrackerConfig => ({
   signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
   eventRateLimit: DEFAULT_EVENT_RATE_LIMIT,
   passwordRateLimit: DEFAULT_PASSWORD_RATE_LIMIT,
+  passwordRateLimitPerAddress: DEFAULT_PASSWORD_RATE_LIMIT_PER_ADDRESS,
+  passwordRateLimitGlobal: DEFAULT_PASSWORD_RATE_LIMIT_GLOBAL,
   maxGroups: DEFAULT_MAX_GROUPS,
   maxGroupsPerKey: DEFAULT_MAX_GROUPS_PER_KEY,
   maxGroupsPerAddress: DEFAULT_MAX_GROUPS_PER_ADDRESS,

@@ -21,6 +21,26 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
 };
 
+/**
+ * On every response. The app loads only its own scripts (no inline script,
+ * no eval), connects only to its own origin (Socket.IO; WebRTC is not under
+ * CSP), shows images from itself, data: (the icon) and blob: (received
+ * files); styles may be inline (Svelte sets style attributes). No framing,
+ * no plugins, no <base> tricks, no referrer to other sites.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "media-src 'self' blob:", "connect-src 'self'", "worker-src 'self' blob:", "object-src 'none'", "base-uri 'none'",
+    "form-action 'self'", "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+};
+
 export interface RouteDeps {
   readonly ready: () => boolean;
   readonly metricsText: () => Promise<{ contentType: string; body: string }>;
@@ -30,7 +50,7 @@ export interface RouteDeps {
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
 }
 
@@ -65,6 +85,7 @@ async function serveStatic(root: string, pathname: string, res: ServerResponse, 
   }
   const immutable = file.includes(`${sep}assets${sep}`);
   res.writeHead(200, {
+    ...SECURITY_HEADERS,
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });

@@ -15,6 +15,7 @@ import type {
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { iceServersFor } from './ice-servers.ts';
+import type { PasswordGate } from './password-gate.ts';
 import type { TrackerStore } from './store/tracker-store.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { verifyEd25519 } from './verify-signature.ts';
@@ -27,6 +28,12 @@ export const AUTH_TIMEOUT_MS = 30_000;
 /** Events queued behind a slow one (scrypt, Redis); beyond this a client is flooding. */
 export const MAX_QUEUED_EVENTS = 256;
 const NONCE_BYTES = 32;
+/**
+ * After a session ends its peer id stays its key's for this long: peers that
+ * still have it in a view or a joiner notice must not reach another key under
+ * it. A tab that comes back later than this simply picks a new id.
+ */
+export const PEER_ID_RESERVATION_MS = 60 * 60 * 1000;
 
 export type ChorusSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -54,6 +61,8 @@ export interface SessionDeps {
   readonly disconnectSocket: (socketId: string) => void;
   /** Whether a socket with this id is in the peer's room on any live node. */
   readonly socketExists: (peerId: PeerId, socketId: string) => Promise<boolean>;
+  /** Password checks per address and for the whole node (the per-session bucket is here). */
+  readonly passwordGate: PasswordGate;
   /** Nodes whose stale sessions a takeover already swept (sweepStaleSessions runs once per node). */
   readonly sweptNodes?: Set<string>;
 }
@@ -104,6 +113,10 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       }
       await d.cleanups.get(p.value.peerId);
       const info: MemberInfo = { peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey };
+      const kept = await d.store.peerIdReservation(info.peerId);
+      if (kept !== null && kept !== info.publicKey) {
+        return err('bad-state', `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`);
+      }
       const held = await d.store.getSession(info.peerId);
       if (held !== null && held.publicKey !== info.publicKey) {
         return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
@@ -187,14 +200,16 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       const p = parseMetricsReport(payload);
       return p.ok && s !== undefined ? service.metricsReport(s, p.value) : p;
     },
-    heartbeat: async (_payload, s) => {
-      const local = s !== undefined ? d.local.get(s.peerId) : undefined;
-      if (local !== undefined && local.socket === socket) {
-        local.lastHeartbeat = d.now();
-        local.failed = false;
-      }
-      return ok({ now: d.now() });
-    },
+    heartbeat: async () => ok({ now: d.now() }),
+  };
+
+  const markAlive = (): void => {
+    const s = socket.data.session;
+    const local = s !== undefined ? d.local.get(s.peerId) : undefined;
+    if (local !== undefined && local.socket === socket) {
+      local.lastHeartbeat = d.now();
+      local.failed = false;
+    }
   };
 
   const reply = (event: string, ack: ((r: unknown) => void) | undefined, res: Result<unknown>): void => {
@@ -220,11 +235,16 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
     }
     const bucket = name === 'signal' ? signalBucket : eventBucket;
     const hashes = (name === 'group:create' || name === 'group:join' || name === 'group:restore') && hasPassword(payload);
-    if (!bucket.take(d.now()) || (hashes && !passwordBucket.take(d.now())) || queued >= MAX_QUEUED_EVENTS) {
+    const rationed = (): boolean => passwordBucket.take(d.now()) && d.passwordGate.take(socket.data.address ?? '', d.now());
+    if (!bucket.take(d.now()) || (hashes && !rationed()) || queued >= MAX_QUEUED_EVENTS) {
       if (name === 'signal') metrics.dropped('rate-limited');
       reply(name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
       return;
     }
+    // Liveness is the heartbeat's arrival, not its turn in the queue: a session
+    // whose own password checks are slow is still alive. (The ack stays in
+    // order, after everything sent before it.)
+    if (name === 'heartbeat') markAlive();
     queued++;
     queue = queue.then(async () => {
       let res: Result<unknown>;
@@ -260,6 +280,9 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
     // the groups know, so a quick reconnect does not race its own removal.
     const cleanup = queue
       .then(() => service.removeEverywhere(s.peerId, 'failed'))
+      // Members may still hold this peer id (views in flight, joiner notices):
+      // only its own key may take it again for a while.
+      .then(() => d.store.reservePeerId(s.peerId, s.publicKey, PEER_ID_RESERVATION_MS))
       .then(() => d.store.unbindSession(s.peerId, socket.id))
       .finally(() => {
         if (d.cleanups.get(s.peerId) === cleanup) d.cleanups.delete(s.peerId);

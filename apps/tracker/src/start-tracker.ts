@@ -9,10 +9,11 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Server } from 'socket.io';
-import type { PeerId } from '@chorus/protocol';
+import type { GroupSummary, PeerId } from '@chorus/protocol';
 import { defaultConfig } from './config.ts';
 import type { TrackerConfig } from './config.ts';
 import { httpHandler } from './http-routes.ts';
+import { PasswordGate } from './password-gate.ts';
 import { attachSession } from './socket-session.ts';
 import type { LocalSession } from './socket-session.ts';
 import { MemoryStore } from './store/memory-store.ts';
@@ -20,6 +21,18 @@ import type { TrackerStore } from './store/tracker-store.ts';
 import { TrackerMetrics } from './tracker-metrics.ts';
 import { TrackerService, peerRoom } from './tracker-service.ts';
 import type { ChorusServer } from './tracker-service.ts';
+
+/**
+ * A session silent for this many heartbeat timeouts is disconnected. At one
+ * timeout it is only failed out of its groups (it may be alive and merely
+ * slow: it hears `group:removed` and re-joins); at two it holds a socket
+ * for nothing.
+ */
+export const SILENT_DISCONNECT_TIMEOUTS = 2;
+
+const lockedStub = (g: GroupSummary): Omit<GroupSummary, 'name' | 'createdBy'> => ({
+  groupId: g.groupId, ordering: g.ordering, locked: true, online: g.online, createdAt: g.createdAt,
+});
 
 /** DESIGN §3: payload cap per event. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -83,7 +96,8 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     stats: async () => {
-      const directory = await service.directory();
+      // /api/stats needs no key: a locked group's name and creator are for those who know its password.
+      const directory = (await service.directory()).map((g) => (g.locked ? lockedStub(g) : g));
       return { nodeId, ...metrics.toJSON(), directory };
     },
     webDist,
@@ -101,6 +115,7 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     }
   };
   const sweptNodes = new Set<string>();
+  const passwordGate = new PasswordGate(config.passwordRateLimitPerAddress, config.passwordRateLimitGlobal, now());
   // Open sockets per network address on this node (one script must not hold every fd of the tracker).
   const perAddress = new Map<string, number>();
   io.on('connection', (socket) => {
@@ -120,7 +135,7 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       else perAddress.set(address, left);
     });
     socket.data.address = address;
-    attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes });
+    attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes, passwordGate });
   });
 
   // Heartbeat sweep: eight checks per timeout, so with the defaults (8 s) a dead peer is out within 9 s (< 10 s).
@@ -128,6 +143,13 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
   const heartbeatSweep = setInterval(() => {
     const t = now();
     for (const s of local.values()) {
+      if (t - s.lastHeartbeat > SILENT_DISCONNECT_TIMEOUTS * config.heartbeatTimeoutMs) {
+        // Failed out of its groups a timeout ago and still silent: a hung tab or a
+        // script holding a socket. Closing it frees the connection; a live client reconnects.
+        log.warn({ peerId: s.info.peerId, silentMs: t - s.lastHeartbeat }, 'silent past twice the heartbeat timeout: disconnected');
+        s.socket.disconnect(true);
+        continue;
+      }
       if (s.failed || t - s.lastHeartbeat <= config.heartbeatTimeoutMs) continue;
       s.failed = true;
       metrics.heartbeatFailed();

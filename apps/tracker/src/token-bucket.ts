@@ -12,6 +12,11 @@ export class TokenBucket {
     this.last = now;
   }
 
+  /** Whether the bucket refilled completely by `now` (its history no longer matters). */
+  isFull(now: number): boolean {
+    return this.tokens + (Math.max(0, now - this.last) / 1000) * this.limit.perSecond >= this.limit.burst;
+  }
+
   take(now: number): boolean {
     const elapsed = Math.max(0, now - this.last) / 1000;
     this.last = now;

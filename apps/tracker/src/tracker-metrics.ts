@@ -37,6 +37,8 @@ export class TrackerMetrics {
   evictions = 0;
   /** Last report per group and peer: reports are cumulative per session, so summing the last of each is right. */
   private readonly peerReports = new Map<GroupId, Map<PeerId, ParsedMetricsReport & { reports: number }>>();
+  /** Summed counts of sessions that left each group (no per-session entries). */
+  private readonly departed = new Map<GroupId, { reports: number; sent: number; received: number; total: number; rejectedFrames: number }>();
 
   private readonly cViews = new Counter({ name: 'chorus_views_installed_total', help: 'Membership views installed', registers: [this.registry] });
   private readonly cRelayed = new Counter({ name: 'chorus_signals_relayed_total', help: 'Signaling messages relayed', registers: [this.registry] });
@@ -96,32 +98,43 @@ export class TrackerMetrics {
     g.set(peerId, { ...r, reports: (g.get(peerId)?.reports ?? 0) + 1 });
   }
 
-  /** A session left the group (or was removed): its report no longer counts, and an emptied group's series goes. */
+  /**
+   * A session left the group (or was removed): its entry goes, its counts
+   * (the final report a peer sends on leave) stay in the group's totals.
+   */
   forgetPeer(groupId: GroupId, peerId: PeerId): void {
     const g = this.peerReports.get(groupId);
-    if (g === undefined) return;
+    const last = g?.get(peerId);
+    if (g === undefined || last === undefined) return;
     g.delete(peerId);
-    if (g.size === 0) this.peerReports.delete(groupId);
+    const d = this.departed.get(groupId) ?? { reports: 0, sent: 0, received: 0, total: 0, rejectedFrames: 0 };
+    this.departed.set(groupId, {
+      reports: d.reports + last.reports, sent: d.sent + last.sent, received: d.received + last.received,
+      total: d.total + last.total, rejectedFrames: d.rejectedFrames + last.rejectedFrames,
+    });
   }
 
-  forgetGroup(groupId: GroupId): void {
-    this.peerReports.delete(groupId);
+  /** Series exist only for groups in the directory: an expired or deleted group's go. */
+  retainGroups(groupIds: ReadonlySet<GroupId>): void {
+    for (const id of this.peerReports.keys()) if (!groupIds.has(id)) this.peerReports.delete(id);
+    for (const id of this.departed.keys()) if (!groupIds.has(id)) this.departed.delete(id);
   }
 
   peerStats(): Map<GroupId, GroupPeerStats> {
     const out = new Map<GroupId, GroupPeerStats>();
-    for (const [groupId, byPeer] of this.peerReports) {
-      const all = [...byPeer.values()];
+    for (const groupId of new Set([...this.peerReports.keys(), ...this.departed.keys()])) {
+      const all = [...(this.peerReports.get(groupId)?.values() ?? [])];
+      const gone = this.departed.get(groupId) ?? { reports: 0, sent: 0, received: 0, total: 0, rejectedFrames: 0 };
       const sum = (f: (r: ParsedMetricsReport) => number): number => all.reduce((a, r) => a + f(r), 0);
       out.set(groupId, {
-        reports: all.reduce((a, r) => a + r.reports, 0),
-        sent: sum((r) => r.sent),
-        received: sum((r) => r.received),
-        total: sum((r) => r.total),
+        reports: all.reduce((a, r) => a + r.reports, 0) + gone.reports,
+        sent: sum((r) => r.sent) + gone.sent,
+        received: sum((r) => r.received) + gone.received,
+        total: sum((r) => r.total) + gone.total,
         throughputPerSec: sum((r) => r.throughputPerSec),
         latencyP50Ms: Math.max(0, ...all.map((r) => r.latencyP50Ms)),
         latencyP99Ms: Math.max(0, ...all.map((r) => r.latencyP99Ms)),
-        rejectedFrames: sum((r) => r.rejectedFrames),
+        rejectedFrames: sum((r) => r.rejectedFrames) + gone.rejectedFrames,
       });
     }
     return out;

@@ -78,6 +78,7 @@ export class TrackerService {
       joining += m.joining.length;
     }
     this.metrics.snapshot = { groups: groups.length, members, joining };
+    this.metrics.retainGroups(new Set(groups.map((g) => g.groupId)));
     return groups
       .map((g) => summary(g, ms.get(g.groupId)))
       .sort((a, b) => b.online - a.online || b.createdAt - a.createdAt || (a.groupId < b.groupId ? -1 : 1));
@@ -315,11 +316,12 @@ export class TrackerService {
       return err('not-member', `You are not in group ${s.groupId}; signaling is only relayed inside a group.`);
     }
     if (!membership.isInGroup(m, s.to)) {
+      // One answer whether `to` is online elsewhere or does not exist: the
+      // ack must not tell a member who is connected outside the group.
+      // (The counter, for the operator, still tells them apart.)
       const known = (await this.store.getSession(s.to)) !== null;
       this.metrics.dropped(known ? 'not-shared' : 'unknown-peer');
-      return known
-        ? err('not-member', `${s.to} is not in group ${s.groupId}; signal dropped.`)
-        : err('not-found', `There is no session ${s.to}; signal dropped.`);
+      return err('not-member', `${s.to} is not in group ${s.groupId}; signal dropped.`);
     }
     this.io.to(peerRoom(s.to)).emit('signal', { groupId: s.groupId, from: from.peerId, data: s.data });
     this.metrics.relayed();
@@ -328,8 +330,8 @@ export class TrackerService {
 
   /**
    * Only a member (or joiner) of the group reports on it: anyone else could
-   * mint a Prometheus series per made-up group id. Its series goes when it
-   * leaves (see announce).
+   * mint a Prometheus series per made-up group id. Its entry goes when it
+   * leaves (see announce), the group's series when the group does.
    */
   async metricsReport(from: MemberInfo, r: ParsedMetricsReport): Promise<Result<null>> {
     const m = await this.store.getMembership(r.groupId);
@@ -365,7 +367,6 @@ export class TrackerService {
       if (await this.store.deleteGroupIfEmpty(groupId)) {
         removed++;
         this.log.info({ groupId, emptyMs: now - since }, 'empty group expired');
-        this.metrics.forgetGroup(groupId);
         this.pushDirectorySoon(groupId);
       }
     }

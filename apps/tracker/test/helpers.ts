@@ -45,9 +45,15 @@ export async function makeKey(): Promise<Key> {
 
 export const newPeerId = (): PeerId => `p${randomBytes(8).toString('hex')}` as PeerId;
 
+/**
+ * Generous: events of one socket run in order, and a few password checks
+ * (scrypt at current cost, ~1 s each on a loaded 2-core box) may queue.
+ */
+const ACK_WAIT_MS = 20_000;
+
 /** Resolves with the ack; emits with any arguments so tests can send garbage too. */
 export function call<T = unknown>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {
-  return callWithin<T>(5_000, socket, event, ...args);
+  return callWithin<T>(ACK_WAIT_MS, socket, event, ...args);
 }
 
 export function callWithin<T = unknown>(timeoutMs: number, socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {

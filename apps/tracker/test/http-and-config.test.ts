@@ -37,6 +37,8 @@ describe('http routes', () => {
   it('serves the built web app with an SPA fallback, and 404s missing assets and path escapes', async () => {
     const root = await fetch(`${tracker.url}/`);
     expect(root.status).toBe(200);
+    expect(root.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(root.headers.get('x-frame-options')).toBe('DENY');
     expect(await root.text()).toContain('<title>Chorus</title>');
     const deep = await fetch(`${tracker.url}/groups/lobby`);
     expect(deep.status).toBe(200);

@@ -52,7 +52,7 @@ describe('signaling relay', () => {
     const dropped = (s: typeof before, r: string): number => s.signalsDropped[r] ?? 0;
 
     expect(await call(a.socket, 'signal', { groupId: g.groupId, to: outsider.peerId, data: { x: 1 } })).toMatchObject({ ok: false, error: { code: 'not-member' } });
-    expect(await call(a.socket, 'signal', { groupId: g.groupId, to: 'pnobodyatall', data: { x: 2 } })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await call(a.socket, 'signal', { groupId: g.groupId, to: 'pnobodyatall', data: { x: 2 } })).toMatchObject({ ok: false, error: { code: 'not-member' } });
     expect(await call(a.socket, 'signal', { groupId: g.groupId, to: b.peerId, from: outsider.peerId, data: { x: 3 } })).toMatchObject({ ok: false, error: { code: 'forged-sender' } });
     expect(await call(outsider.socket, 'signal', { groupId: g.groupId, to: b.peerId, data: { x: 4 } })).toMatchObject({ ok: false, error: { code: 'not-member' } });
     // A group both are in is the only way: Olga's own group does not contain Bob either.
@@ -124,7 +124,7 @@ describe('metrics reports', () => {
     b.close();
   });
 
-  it('takes reports only from the group\'s own sessions, and drops a session\'s series when it leaves', async () => {
+  it('takes reports only from the group\'s own sessions; a leaver\'s entry goes (its counts stay), an expired group\'s series too', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const outsider = await connectClient(tracker.url, 'Mallory');
@@ -141,12 +141,30 @@ describe('metrics reports', () => {
     expect((await series()).some((l) => l.includes('gmadeup'))).toBe(false);
     expect(await series()).toContain(`chorus_peer_reported_messages{group="${g.groupId}",kind="sent"} 103`);
 
+    // A report after leaving is refused; the leaver's final numbers still count in the group's totals.
     unwrap(await call(b.socket, 'group:leave', { groupId: g.groupId }));
-    expect(await series()).toContain(`chorus_peer_reported_messages{group="${g.groupId}",kind="sent"} 3`);
-    a.close(); // a disconnect is a failure: its series goes too
-    await expect.poll(async () => (await series()).some((l) => l.includes(g.groupId)), { timeout: 5_000 }).toBe(false);
+    expect(await call(b.socket, 'metrics:report', { ...report, sent: 1_000 })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await series()).toContain(`chorus_peer_reported_messages{group="${g.groupId}",kind="sent"} 103`);
+    a.close();
     b.close();
     outsider.close();
+  });
+
+  it('drops a group\'s series when the group expires', async () => {
+    const t = await startTestTracker({ emptyGroupTtlMs: 300 });
+    try {
+      const a = await connectClient(t.url, 'Alice');
+      const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'brief', ordering: 'fifo' }));
+      unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
+      unwrap(await call(a.socket, 'metrics:report', { groupId: g.groupId, sent: 1, received: 0, total: 1, throughputPerSec: 0, latencyP50Ms: 0, latencyP99Ms: 0, rejectedFrames: 0 }));
+      const text = async (): Promise<string> => (await fetch(`${t.url}/metrics`)).text();
+      expect(await text()).toContain(`group="${g.groupId}"`);
+      unwrap(await call(a.socket, 'group:leave', { groupId: g.groupId }));
+      await expect.poll(async () => (await text()).includes(`group="${g.groupId}"`), { timeout: 5_000 }).toBe(false);
+      a.close();
+    } finally {
+      await t.close();
+    }
   });
 
   it('answers heartbeats with the tracker time', async () => {

@@ -11,6 +11,7 @@ export class MemoryStore implements TrackerStore {
   private readonly names = new Set<string>();
   private readonly memberships = new Map<GroupId, Membership>();
   private readonly sessions = new Map<PeerId, SessionRecord>();
+  private readonly reserved = new Map<PeerId, { publicKey: string; until: number }>();
 
   async createGroup(group: GroupRecord): Promise<boolean> {
     const key = group.name.toLowerCase();
@@ -73,6 +74,17 @@ export class MemoryStore implements TrackerStore {
     if (this.sessions.get(session.peerId)?.socketId !== staleSocketId) return false;
     this.sessions.set(session.peerId, session);
     return true;
+  }
+
+  async reservePeerId(peerId: PeerId, publicKey: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [p, r] of this.reserved) if (r.until <= now) this.reserved.delete(p);
+    this.reserved.set(peerId, { publicKey, until: now + ttlMs });
+  }
+
+  async peerIdReservation(peerId: PeerId): Promise<string | null> {
+    const r = this.reserved.get(peerId);
+    return r !== undefined && r.until > Date.now() ? r.publicKey : null;
   }
 
   async touchNode(): Promise<void> {}

@@ -56,6 +56,7 @@ const k = {
   membership: (g: GroupId) => `${PREFIX}membership:${g}`,
   lock: (g: GroupId) => `${PREFIX}lock:${g}`,
   session: (p: PeerId) => `${PREFIX}session:${p}`,
+  reserved: (p: PeerId) => `${PREFIX}reserved:${p}`,
   nodeSessionsPrefix: `${PREFIX}node-sessions:`,
   nodeSessions: (n: string) => `${PREFIX}node-sessions:${n}`,
   node: (n: string) => `${PREFIX}node:${n}`,
@@ -132,6 +133,14 @@ export class RedisStore implements TrackerStore {
     } finally {
       await this.redis.eval(RELEASE_LOCK, 1, k.lock(groupId), token);
     }
+  }
+
+  async reservePeerId(peerId: PeerId, publicKey: string, ttlMs: number): Promise<void> {
+    await this.redis.set(k.reserved(peerId), publicKey, 'PX', ttlMs);
+  }
+
+  async peerIdReservation(peerId: PeerId): Promise<string | null> {
+    return this.redis.get(k.reserved(peerId));
   }
 
   async bindSession(session: SessionRecord): Promise<boolean> {

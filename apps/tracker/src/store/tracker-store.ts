@@ -49,6 +49,11 @@ export interface TrackerStore {
   /** Rebinds a peer id held by `staleSocketId` (of a dead node) to a new session; false if someone else got it first. */
   replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean>;
 
+  /** Keeps a released peer id for its key: another key cannot take it until `ttlMs` pass. */
+  reservePeerId(peerId: PeerId, publicKey: string, ttlMs: number): Promise<void>;
+  /** The key a released peer id is kept for, or null. */
+  peerIdReservation(peerId: PeerId): Promise<string | null>;
+
   /** Liveness of tracker nodes (a no-op in memory: one process is one node). */
   touchNode(nodeId: string, ttlMs: number): Promise<void>;
   /** Nodes that were alive once and whose liveness expired; each is returned to one caller only. */
