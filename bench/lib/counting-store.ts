@@ -51,6 +51,7 @@ export class CountingStore implements MessageStore {
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> { return this.inner.page(groupId, opts); }
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> { return this.inner.since(groupId, since, limit); }
   cursor(groupId: GroupId): Promise<string | null> { return this.inner.cursor(groupId); }
+  lastOrder(groupId: GroupId): Promise<string | null> { return this.inner.lastOrder?.(groupId) ?? this.inner.cursor(groupId); }
   count(groupId: GroupId): Promise<number> { return this.inner.count(groupId); }
   putGroup(record: GroupRecord): Promise<void> { return this.inner.putGroup(record); }
   getGroup(groupId: GroupId): Promise<GroupRecord | null> { return this.inner.getGroup(groupId); }

@@ -89,6 +89,7 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
       dogs: await ids('dogs'),
       since: (await store.since('dogs' as never, 0, 100)).map((m) => m.id),
       cursors: [await store.cursor('cats' as never), await store.cursor('dogs' as never)],
+      lastOrders: [await store.lastOrder('cats' as never), await store.lastOrder('dogs' as never)],
       groups: [(await store.getGroup('cats' as never))?.name, (await store.getGroup('dogs' as never))?.name],
       identity: (await store.keys().get('Bob'))?.privateKey.extractable,
       keys: (await db.getAllKeys('messages')).map(String).sort(),
@@ -102,23 +103,34 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
   expect(after.dogs).toEqual(['dogs/bob:1 dogs bob 1', 'dogs/bob:2 dogs bob 2 (new spelling)', 'dogs/alice:4 dogs alice 4']);
   expect(after.since).toEqual(['dogs/bob:1', 'dogs/alice:4', 'dogs/bob:2']); // by sentAt
   expect(after.keys).toEqual(['cats/alice:1', 'cats/alice:2', 'cats/alice:3', 'dogs/alice:4', 'dogs/bob:1', 'dogs/bob:2']);
-  expect(after.cursors).toEqual(['03:alice', '05:alice']);
+  // "dogs" shows a gap (Alice's seqs 1-3 are missing below her 4): its next history sync starts from the
+  // beginning, to refill what version 1 dropped; "cats" has none and syncs on from where it was.
+  expect(after.cursors).toEqual(['03:alice', null]);
+  expect(after.lastOrders).toEqual(['03:alice', '05:alice']);
   expect(after.groups).toEqual(['cats', 'dogs']);
   expect(after.identity).toBe(false);
 
-  // Now the messages version 1 could not hold fit beside their namesakes of the other group,
-  // also after a reload (a new connection to the upgraded database).
-  await page.evaluate(async () => {
+  // That sync hands over the whole history: the messages version 1 could not hold now fit beside
+  // their namesakes of the other group, also after a reload (a new connection to the upgraded database).
+  const cursors = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('migrate');
-    await store.putMessages('dogs' as never, [1, 2, 3].map((seq) => ({
-      id: `dogs/alice:${seq}` as never, groupId: 'dogs' as never, order: `0${seq}:alice~`, senderName: 'alice', deliveredAt: 200 + seq,
+    const dogs = (seq: number, order: string, body: string) => ({
+      id: `dogs/alice:${seq}` as never, groupId: 'dogs' as never, order, senderName: 'alice', deliveredAt: 200 + seq,
       frame: {
         t: 'data' as const, groupId: 'dogs' as never, viewId: 1 as never, sender: 'alice' as never, seq, lamport: 1,
-        sentAt: 2_000 + seq, body: `dogs alice ${seq}`, sig: 'sig',
+        sentAt: 2_000 + seq, body, sig: 'sig',
       },
-    })));
+    });
+    // The first history page, up to below the old last key: the gap is not known to be filled yet.
+    await store.putMessages('dogs' as never, [1, 2, 3].map((seq) => dogs(seq, `0${seq}:alice~`, `dogs alice ${seq}`)));
+    const midway = await store.cursor('dogs' as never);
+    // The last page reaches the old last key (a copy of a stored message): the sync may go on from there.
+    await store.putMessages('dogs' as never, [dogs(4, '05:alice', 'dogs alice 4 (copy)')]);
+    const done = await store.cursor('dogs' as never);
     await store.close();
+    return { midway, done };
   });
+  expect(cursors).toEqual({ midway: null, done: '05:alice' });
   await page.reload();
   const refilled = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('migrate');

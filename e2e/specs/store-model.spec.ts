@@ -37,6 +37,7 @@ function browserUnderTest(page: Page, db: string): StoreUnderTest {
     since: (groupId, since, limit): Promise<readonly StoredMessage[]> =>
       page.evaluate(({ groupId, since, limit }) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.since(groupId, since, limit), { groupId, since, limit }),
     cursor: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.cursor(groupId), groupId),
+    lastOrder: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.lastOrder(groupId), groupId),
     count: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.count(groupId), groupId),
     reopen: async () => {
       await page.evaluate(() => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.close());

@@ -6,7 +6,8 @@
 // harmless. A message id names its group (`group/sender:seq`): version 1 of
 // the schema keyed messages by `sender:seq`, so a sender's message in one group
 // hid its message of the same seq in another; version 2 rewrites those keys in
-// place. Problems (quota, a blocked upgrade, another tab upgrading) are
+// place and has groups that show gaps sync their history again from the start.
+// Problems (quota, a blocked upgrade, another tab upgrading) are
 // reported through `onProblem` so the UI can show a banner; a batch that
 // failed stays queued and is retried, so nothing delivered is lost while the
 // page lives.
@@ -39,6 +40,13 @@ interface CursorRecord {
   readonly groupId: GroupId;
   /** Highest order key stored for the group. */
   readonly order: string;
+  /**
+   * Set by the schema 2 upgrade on a group whose stored messages show gaps
+   * (schema 1 dropped them as duplicates of another group's): until a write
+   * reaches this order key again, `cursor()` is null, so the next history
+   * sync asks for everything and refills them (writes are idempotent).
+   */
+  readonly resyncUntil?: string;
 }
 
 interface ChorusDb extends DBSchema {
@@ -110,7 +118,7 @@ export class IdbStore implements MessageStore {
         // Version 2: message keys name their group. If the rewrite fails, abort: the database
         // stays at version 1 with everything in it, and opening reports the problem.
         if (oldVersion >= 1 && oldVersion < 2) {
-          rewriteMessageIds(tx).catch(() => {
+          rewriteMessageIds(tx).then(() => resyncGroupsWithGaps(tx)).catch(() => {
             try {
               tx.abort();
             } catch {
@@ -221,7 +229,10 @@ export class IdbStore implements MessageStore {
         }),
         ...[...highest].map(async ([groupId, order]) => {
           const cur = await cursors.get(groupId);
-          if (!cur || order > cur.order) await cursors.put({ groupId, order });
+          // A history sync from the start that reaches the old last key has refilled every gap below it.
+          const refilled = cur?.resyncUntil !== undefined && order >= cur.resyncUntil;
+          // (Past cur.order is past resyncUntil too: it was cur.order when set, and cur.order only grows.)
+          if (!cur || order > cur.order || refilled) await cursors.put({ groupId, order: cur && cur.order > order ? cur.order : order });
         }),
       ]);
       await tx.done;
@@ -303,6 +314,13 @@ export class IdbStore implements MessageStore {
   async cursor(groupId: GroupId): Promise<string | null> {
     await this.flush().catch(() => {});
     const db = await this.open();
+    const cur = await db.get('cursors', groupId);
+    return cur === undefined || cur.resyncUntil !== undefined ? null : cur.order;
+  }
+
+  async lastOrder(groupId: GroupId): Promise<string | null> {
+    await this.flush().catch(() => {});
+    const db = await this.open();
     return (await db.get('cursors', groupId))?.order ?? null;
   }
 
@@ -373,9 +391,7 @@ export class IdbKeyStore implements KeyStore {
  * record already exists under the new id (a build that wrote new ids into a
  * version 1 database), that first copy is kept, as every write here does.
  * Messages version 1 never stored (dropped as a "duplicate" of another
- * group's message) are not here to rewrite; the group's cursor is left as
- * it was (peer.ts resumes its clocks from it), so history sync does not ask
- * for them again either.
+ * group's message) are not here to rewrite: see resyncGroupsWithGaps.
  */
 async function rewriteMessageIds(tx: IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>): Promise<void> {
   const messages = tx.objectStore('messages');
@@ -389,6 +405,46 @@ async function rewriteMessageIds(tx: IDBPTransaction<ChorusDb, ('identities' | '
       if (!taken) await messages.put({ ...m, id });
     }
     cursor = await cursor.continue();
+  }
+}
+
+/**
+ * Version 1 → 2, after the rewrite: a group in which some sender's stored
+ * seqs do not run 1..n (n the highest stored, or delivered according to the
+ * group's saved engine state) may have lost messages to schema 1's false
+ * duplicates. Its cursor gets `resyncUntil`, so the next join asks a sponsor
+ * for the whole history. A gap for another reason costs one extra sync.
+ */
+async function resyncGroupsWithGaps(tx: IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>): Promise<void> {
+  /** Per group, per sender: how many seqs are stored and the highest seq known. */
+  const seen = new Map<GroupId, Map<string, { count: number; top: number }>>();
+  const of = (groupId: GroupId, sender: string) => {
+    let g = seen.get(groupId);
+    if (!g) seen.set(groupId, (g = new Map()));
+    let s = g.get(sender);
+    if (!s) g.set(sender, (s = { count: 0, top: 0 }));
+    return s;
+  };
+  let walk = await tx.objectStore('messages').openCursor();
+  while (walk) {
+    const s = of(walk.value.groupId, walk.value.frame.sender);
+    s.count += 1;
+    s.top = Math.max(s.top, walk.value.frame.seq);
+    walk = await walk.continue();
+  }
+  for (const record of await tx.objectStore('groups').getAll()) {
+    for (const [sender, next] of Object.entries(record.state?.nextSeq ?? {})) {
+      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) {
+        const s = of(record.groupId, sender);
+        s.top = Math.max(s.top, next - 1);
+      }
+    }
+  }
+  const cursors = tx.objectStore('cursors');
+  for (const [groupId, senders] of seen) {
+    if (![...senders.values()].some((s) => s.count < s.top)) continue;
+    const cur = await cursors.get(groupId);
+    if (cur) await cursors.put({ ...cur, resyncUntil: cur.order });
   }
 }
 

@@ -89,6 +89,11 @@ export class MemoryStore implements MessageStore {
     return this.#groups.get(groupId)?.cursor ?? null;
   }
 
+  /** Same as cursor: a memory store never misses messages below its last key. */
+  async lastOrder(groupId: GroupId): Promise<string | null> {
+    return this.cursor(groupId);
+  }
+
   async count(groupId: GroupId): Promise<number> {
     this.#assertOpen();
     return this.#groups.get(groupId)?.byId.size ?? 0;

@@ -291,7 +291,8 @@ class Peer implements ChorusPeer {
   async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
     const [record, cursor] = await Promise.all([
       this.#store.getGroup(groupId).catch(() => null),
-      this.#store.cursor(groupId).catch(() => null),
+      // The highest key stored, not the sync cursor: that one may restart from null to refill gaps.
+      (this.#store.lastOrder?.(groupId) ?? this.#store.cursor(groupId)).catch(() => null),
     ]);
     // A stored record is data from disk: keep only counts that are sane (createEngine refuses others).
     const delivered: Record<string, number> = {};

@@ -41,8 +41,19 @@ export interface MessageStore {
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage>;
   /** Messages with sentAt >= since, oldest first by sentAt. */
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
-  /** The last stored order key of a group (a joiner's cursor), or null. */
+  /**
+   * Where a joiner's history sync starts: the last stored order key of the
+   * group, or null (from the start) when nothing is stored, or when the
+   * store knows it may miss messages below its last key (a database upgraded
+   * from schema 1, see idb-store.ts) until a write reaches that key again.
+   */
   cursor(groupId: GroupId): Promise<string | null>;
+  /**
+   * The highest order key ever stored for the group, or null: where a resumed
+   * engine's clocks start. A store whose cursor is always that key may leave
+   * this out (callers then use `cursor`).
+   */
+  lastOrder?(groupId: GroupId): Promise<string | null>;
   count(groupId: GroupId): Promise<number>;
   putGroup(record: GroupRecord): Promise<void>;
   getGroup(groupId: GroupId): Promise<GroupRecord | null>;

@@ -21,6 +21,7 @@ function memoryUnderTest(): StoreUnderTest {
     page: (groupId, after, limit) => store.page(groupId, { after, limit }),
     since: (groupId, since, limit) => store.since(groupId, since, limit),
     cursor: (groupId) => store.cursor(groupId),
+    lastOrder: (groupId) => store.lastOrder(groupId),
     count: (groupId) => store.count(groupId),
     reopen: async () => {
       const next = store.reopen();
