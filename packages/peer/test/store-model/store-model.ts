@@ -17,7 +17,8 @@ export interface StoreUnderTest {
   page(groupId: GroupId, after: string | null, limit: number): Promise<HistoryPage>;
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
   cursor(groupId: GroupId): Promise<string | null>;
-  lastOrder(groupId: GroupId): Promise<string | null>;
+  /** Left out by a driver of a store without `lastOrder` (its cursor is always the last key). */
+  lastOrder?(groupId: GroupId): Promise<string | null>;
   count(groupId: GroupId): Promise<number>;
   /** Close and open again (the browser driver reloads the page in between). */
   reopen(): Promise<void>;
@@ -171,7 +172,7 @@ class CursorAndCount implements Cmd {
     const groupId = GROUPS[this.group] as GroupId;
     const all = modelList(model, groupId);
     expectEqual(`${groupId} cursor`, await real.cursor(groupId), all.at(-1)?.order ?? null);
-    expectEqual(`${groupId} last order`, await real.lastOrder(groupId), all.at(-1)?.order ?? null);
+    if (real.lastOrder) expectEqual(`${groupId} last order`, await real.lastOrder(groupId), all.at(-1)?.order ?? null);
     expectEqual(`${groupId} count`, await real.count(groupId), all.length);
   }
   toString = (): string => `cursorAndCount(${GROUPS[this.group]})`;
