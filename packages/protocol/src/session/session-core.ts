@@ -19,8 +19,7 @@
 //   syncing | adopting ──engine got state from a flush, or no old member left────────────▶ member
 //   any ──close──▶ closed
 //
-// The sponsor side (SponsorDesk) answers a joiner's requests from the state
-// captured at each view install, once the joiner's view is installed here.
+// As a sponsor (SponsorDesk), it answers a joiner once the joiner's view is installed here.
 //
 // Usage (a runtime; `run` carries out commands and feeds answers back):
 //   const core = new SessionCore({ groupId, self, engine, groupName });
@@ -41,7 +40,7 @@ import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import { ask, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
-import { chatOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
+import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 
@@ -116,9 +115,7 @@ export class SessionCore {
 
   /** What the store keeps about the group: where the engine stands now (no unstable copies). */
   groupRecord(): SessionGroupRecord | null {
-    if (!this.#engine.view) return null;
-    const { unstable: _unstable, ...state } = this.#engine.joinerState();
-    return { groupId: this.groupId, name: this.#groupName, ordering: this.#engine.mode, state };
+    return groupRecordOf(this.groupId, this.#groupName, this.#engine);
   }
 
   // ---- inputs ----
@@ -131,8 +128,8 @@ export class SessionCore {
   /** A view from the tracker (also the links-ready ack). Duplicates, older views and views without us are ignored. */
   trackerView(view: View, now: number): SessionCommands {
     return this.#step(now, () => {
-      if (view.groupId !== this.groupId || view.viewId <= this.#lastTrackerViewId) return;
-      if (!view.members.some((m) => m.peerId === this.self.peerId)) return;
+      const forUs = view.groupId === this.groupId && view.members.some((m) => m.peerId === this.self.peerId);
+      if (!forUs || view.viewId <= this.#lastTrackerViewId) return;
       this.#lastTrackerViewId = view.viewId;
       this.#trackerMembers = new Set(view.members.map((m) => m.peerId));
       this.#names.learn(view.members);

@@ -5,8 +5,9 @@
 import type { GroupId, MemberChange, PeerId, ViewId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, HistoryItem } from '../wire/frames.ts';
+import type { OrderingEngine } from '../ordering/engine.ts';
 import type { NameBook } from './name-book.ts';
-import type { SessionMessage, SessionRecord, SessionSystemLine } from './session-types.ts';
+import type { SessionGroupRecord, SessionMessage, SessionRecord, SessionSystemLine } from './session-types.ts';
 
 /** A message delivered here (live, or from history) as the store keeps it, with its sender's name and key. */
 export function recordOf(groupId: GroupId, id: SessionRecord['id'], frame: DataFrame, order: string, names: NameBook, now: number): SessionRecord {
@@ -51,4 +52,11 @@ export function systemLines(
     ...[...before].filter((p) => !after.has(p)).map((p) => line(p, lastChange.get(p) ?? 'left')),
     ...[...after].filter((p) => !before.has(p)).map((p) => line(p, 'joined')),
   ];
+}
+
+/** What the store keeps about the group: where the engine stands now, without copies of unstable messages. */
+export function groupRecordOf(groupId: GroupId, name: string, engine: OrderingEngine): SessionGroupRecord | null {
+  if (!engine.view) return null;
+  const { unstable: _unstable, ...state } = engine.joinerState();
+  return { groupId, name, ordering: engine.mode, state };
 }
