@@ -168,3 +168,51 @@ describe('empty groups expire', () => {
 
 // Unused-type guard: the hello reply shape this file relies on.
 export type _Hello = HelloReply;
+
+describe('soak: one address floods groups, reports and idle sockets', () => {
+  it('leaves the tracker\'s state bounded and an honest client served (default caps)', async () => {
+    const t = await start(); // the defaults: 20 groups per key, 100 per address, 64 sockets per address
+    const watcher = await client(t, 'Watcher');
+    const flooders = await Promise.all(Array.from({ length: 10 }, (_, i) => client(t, `Flooder ${i}`)));
+    const idle = await Promise.all(Array.from({ length: 40 }, async () => {
+      const s = rawSocket(t.url);
+      await connected(s);
+      return s;
+    }));
+    const report = { sent: 1, received: 1, total: 2, throughputPerSec: 1, latencyP50Ms: 1, latencyP99Ms: 1, rejectedFrames: 0 };
+    const outcomes = await Promise.all(flooders.map(async (f, i) => {
+      const codes: string[] = [];
+      for (let k = 0; k < 50; k++) {
+        codes.push(code(await call(f.socket, 'group:create', { name: `flood ${i}-${k}`, ordering: 'fifo' })));
+        for (let r = 0; r < 4; r++) f.socket.emit('metrics:report', { ...report, groupId: `gfake${i}x${k}x${r}` });
+      }
+      return codes;
+    }));
+    const created = outcomes.flat().filter((c) => c === 'ok').length;
+    console.log(`soak: ${created} of 500 creates got through; 2 000 reports for made-up groups sent`);
+
+    const s = (await (await fetch(`${t.url}/api/stats`)).json()) as { groups: number; sessions: number; peerMetrics: Record<string, unknown> };
+    expect(s.groups).toBeLessThanOrEqual(100 + flooders.length);
+    expect(Object.keys(s.peerMetrics)).toEqual([]);
+    const series = (await (await fetch(`${t.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('chorus_peer_reported_messages{'));
+    expect(series).toEqual([]);
+
+    // The idle watcher got deltas of what was created, not the directory again and again (was 43.7 MB).
+    await new Promise((r) => setTimeout(r, 3 * DIRECTORY_PUSH_COALESCE_MS));
+    const pushed = watcher.events.log.filter((e) => e.event === 'directory:delta').reduce((a, e) => a + bytes(e.payload), 0);
+    console.log(`soak: the idle watcher received ${pushed} bytes of directory pushes`);
+    expect(pushed).toBeLessThan(100_000);
+
+    // An honest client is served: small hello, and a search and a join come back. (It shares the
+    // flooders' address here, so it may not create: that cap is the flood's, the next test's.)
+    const started = Date.now();
+    const honest = await client(t, 'Honest');
+    const found = unwrap(await call<DirectoryPage>(honest.socket, 'directory:list', { query: 'flood 3-1' }));
+    unwrap(await call(honest.socket, 'group:join', { groupId: found.groups[0]!.groupId }));
+    const roundTrip = Date.now() - started;
+    console.log(`soak: honest hello ${bytes(honest.hello)} bytes, connect + search + join ${roundTrip} ms`);
+    expect(bytes(honest.hello)).toBeLessThanOrEqual(20_000);
+    expect(roundTrip).toBeLessThan(10_000); // a liveness bound on a shared machine, not a speed claim
+    for (const i of idle) i.disconnect();
+  }, 120_000);
+});
