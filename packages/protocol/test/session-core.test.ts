@@ -212,6 +212,29 @@ describe('SessionCore: the outbox waits until we are a member', () => {
     expect(p2.storedBodies()).toEqual(m.node('p1').storedBodies());
   });
 
+  it('a session re-joining with a fresh engine sends after its earlier messages, none dropped as stale', () => {
+    const m = founded('total', 1);
+    m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    for (const t of ['a', 'b', 'c']) m.send('p2', t);
+    m.deliver();
+    // p2 is dropped and comes back as a new session of the same peer id (a re-join): its engine starts at seq 0.
+    m.crash('p2');
+    m.view(3, ['p1'], [['p2', 'failed']]);
+    m.deliver();
+    const again = m.add('p2');
+    const t = m.send('p2', 'd, typed while re-joining');
+    m.view(4, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    m.advance(5 * TICK_MS);
+    expect(again.phase).toBe('member');
+    expect(again.submitted.get(t)?.id).toBe('g1/p2:4');
+    expect(m.node('p1').storedBodies()).toEqual(['m1', 'a', 'b', 'c', 'd, typed while re-joining']);
+    expect(again.storedBodies()).toEqual(m.node('p1').storedBodies());
+    expect(again.problems.map((p) => p.problem.code)).not.toContain('message-dropped');
+  });
+
   it('closing while joining fails every text not sent, and a closed session takes no more', () => {
     const m = founded('fifo', 1);
     const p2 = m.add('p2');
