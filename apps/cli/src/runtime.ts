@@ -46,6 +46,8 @@ export async function openRuntime(
     const tracker = new TrackerClient({
       url: opts.trackerUrl, name: opts.name, peerId: randomPeerId(), keyPair, publicKey,
       socketOptions: { transports: ['websocket'] }, firstConnectTimeoutMs: CONNECT_ATTEMPT_MS,
+      // Members see an "archivist" badge; the label grants nothing.
+      ...(opts.mode === 'archive' ? { role: 'archivist' as const } : {}),
     });
     const transport = new WebRtcMesh({ tracker, wrtc });
     const peer = createPeer({ name: opts.name, tracker, transport, store: wrap(store), identity: { keyPair, publicKey } });

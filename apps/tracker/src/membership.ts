@@ -52,7 +52,7 @@ export interface Step<T> {
   readonly effects: Effects;
 }
 
-const info = (m: MemberInfo): MemberInfo => ({ peerId: m.peerId, name: m.name, publicKey: m.publicKey });
+const info = (m: MemberInfo): MemberInfo => ({ peerId: m.peerId, name: m.name, publicKey: m.publicKey, ...(m.role === undefined ? {} : { role: m.role }) });
 
 export const viewOf = (groupId: GroupId, m: Membership, changes: readonly ViewChange[] = []): View => ({
   groupId,

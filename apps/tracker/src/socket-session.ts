@@ -112,7 +112,9 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
         return err('bad-signature', 'The hello signature does not match the public key; ask for a new challenge.');
       }
       await d.cleanups.get(p.value.peerId);
-      const info: MemberInfo = { peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey };
+      const info: MemberInfo = {
+        peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey, ...(p.value.role === undefined ? {} : { role: p.value.role }),
+      };
       const kept = await d.store.peerIdReservation(info.peerId);
       if (kept !== null && kept !== info.publicKey) {
         return err('bad-state', `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`);

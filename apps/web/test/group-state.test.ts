@@ -40,10 +40,17 @@ describe('GroupState', () => {
     s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
       members: [member('1', 'Alice'), member('2', 'Alice'), member('3', 'Bob')] });
     expect(s.people).toEqual([
-      { name: 'Alice', online: true, sessions: 2 }, { name: 'Bob', online: true, sessions: 1 },
+      { name: 'Alice', online: true, sessions: 2, archivist: false }, { name: 'Bob', online: true, sessions: 1, archivist: false },
     ]);
     s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null, members: [member('1', 'Alice')] });
-    expect(s.people).toEqual([{ name: 'Alice', online: true, sessions: 1 }, { name: 'Bob', online: false, sessions: 0 }]);
+    expect(s.people).toEqual([{ name: 'Alice', online: true, sessions: 1, archivist: false }, { name: 'Bob', online: false, sessions: 0, archivist: false }]);
+  });
+
+  it('marks a member whose session says it is an archivist', () => {
+    const s = group();
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
+      members: [member('1', 'Alice'), { ...member('2', 'archivist'), role: 'archivist' }] });
+    expect(s.people.map((p) => [p.name, p.archivist])).toEqual([['Alice', false], ['archivist', true]]);
   });
 });
 

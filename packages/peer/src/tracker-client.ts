@@ -7,7 +7,7 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
-  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, HelloReply, JoinReply, LinkState, MemberInfo,
+  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
   MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
@@ -46,6 +46,8 @@ export interface TrackerClientOptions {
   readonly keyPair: CryptoKeyPair;
   /** Raw Ed25519 public key, base64. */
   readonly publicKey: string;
+  /** Shown to members as a badge (an archivist); grants nothing. */
+  readonly role?: PeerRole;
   /** Passed to socket.io-client (Node passes `transports: ['websocket']`). */
   readonly socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** Defaults to ACK_TIMEOUT_MS. */
@@ -289,7 +291,8 @@ export class TrackerClient implements TrackerLink {
       if (typeof challenge.nonce !== 'string') throw new TrackerRequestError('bad-reply', 'The tracker sent a challenge without a nonce.');
       const signature = await signText(keyPair.privateKey, helloSigningText(challenge.nonce, this.peerId, name));
       if (generation !== this.#generation) return;
-      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature };
+      const role = this.#opts.role;
+      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature, ...(role === undefined ? {} : { role }) };
       const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload), 'auth:hello');
       if (generation !== this.#generation) return;
       this.#hello = hello;

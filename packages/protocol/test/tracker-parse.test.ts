@@ -33,6 +33,13 @@ describe('tracker event parsers', () => {
     expect(code(parseHello({ ...good, signature: 7 }))).toBe('bad-type');
   });
 
+  it('takes an optional role from a closed set (a display label for archivists)', () => {
+    const good = { peerId: 'p1', name: 'archivist', publicKey: KEY, signature: SIG };
+    expect(parseHello({ ...good, role: 'archivist' })).toEqual({ ok: true, value: { ...good, role: 'archivist' } });
+    expect(code(parseHello({ ...good, role: 'admin' }))).toBe('bad-type');
+    expect(code(parseHello({ ...good, role: 1 }))).toBe('bad-type');
+  });
+
   it('counts name length in characters, not UTF-16 units', () => {
     expect(parseHello({ peerId: 'p1', name: '😀'.repeat(MAX_NAME_CHARS), publicKey: KEY, signature: SIG }).ok).toBe(true);
   });

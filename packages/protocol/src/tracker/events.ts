@@ -11,12 +11,21 @@ export type { GroupCharter } from './charter.ts';
 
 export type Ack<T> = (res: Result<T>) => void;
 
+/**
+ * What kind of peer a session says it is, for display only (a badge in the
+ * member list): it grants nothing, and members treat an archivist's history
+ * like anyone's. Absent for a person's session.
+ */
+export type PeerRole = 'archivist';
+export const PEER_ROLES: readonly PeerRole[] = ['archivist'];
+
 /** Public part of a session: what the tracker binds at the identity challenge. */
 export interface MemberInfo {
   readonly peerId: PeerId;
   readonly name: string;
   /** Raw Ed25519 public key, base64 (32 bytes). */
   readonly publicKey: string;
+  readonly role?: PeerRole;
 }
 
 export interface GroupSummary {
@@ -60,6 +69,8 @@ export interface HelloPayload {
   readonly publicKey: string;
   /** Ed25519 signature (base64) over UTF-8 `chorus-hello:${nonce}:${peerId}:${name}`. */
   readonly signature: string;
+  /** A display label (PeerRole), not signed: it grants nothing. */
+  readonly role?: PeerRole;
 }
 export interface HelloReply {
   readonly peerId: PeerId;

@@ -9,6 +9,7 @@ import { err, ok } from '../result.ts';
 import type { ErrorCode, Result } from '../result.ts';
 import { parseCharter } from './charter.ts';
 import type { GroupCharter } from './charter.ts';
+import { PEER_ROLES, type PeerRole } from './events.ts';
 
 /** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
 export const MAX_ID_CHARS = 64;
@@ -48,6 +49,7 @@ export interface ParsedHello {
   readonly name: string;
   readonly publicKey: string;
   readonly signature: string;
+  readonly role?: PeerRole;
 }
 export interface ParsedCreateGroup {
   readonly name: string;
@@ -163,7 +165,14 @@ export function parseHello(x: unknown): Result<ParsedHello> {
   if (!publicKey.ok) return publicKey;
   const signature = base64(o.value, 'signature', SIGNATURE_B64_CHARS, what);
   if (!signature.ok) return signature;
-  return ok({ peerId: asPeerId(peerId.value), name: name.value, publicKey: publicKey.value, signature: signature.value });
+  const role = o.value['role'];
+  if (role !== undefined && !PEER_ROLES.includes(role as PeerRole)) {
+    return fail('bad-type', `"role" in the ${what} must be one of: ${PEER_ROLES.join(', ')} (or absent).`);
+  }
+  return ok({
+    peerId: asPeerId(peerId.value), name: name.value, publicKey: publicKey.value, signature: signature.value,
+    ...(role === undefined ? {} : { role: role as PeerRole }),
+  });
 }
 
 export function parseCreateGroup(x: unknown): Result<ParsedCreateGroup> {

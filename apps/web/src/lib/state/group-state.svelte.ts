@@ -17,6 +17,8 @@ export interface Person {
   readonly online: boolean;
   /** Open sessions (tabs, terminals) of this person in the group. */
   readonly sessions: number;
+  /** An always-on archivist peer (apps/cli --archive): a label only, it holds no special rights. */
+  readonly archivist: boolean;
 }
 
 export class GroupState {
@@ -51,9 +53,10 @@ export class GroupState {
   readonly people: readonly Person[] = $derived.by(() => {
     const sessions = new Map<string, number>();
     for (const m of this.members) if (m.online) sessions.set(m.name, (sessions.get(m.name) ?? 0) + 1);
+    const archivists = new Set(this.members.filter((m) => m.role === 'archivist').map((m) => m.name));
     const names = new Set([...this.#seen.keys(), ...this.members.map((m) => m.name)]);
     return [...names]
-      .map((name) => ({ name, online: (sessions.get(name) ?? 0) > 0, sessions: sessions.get(name) ?? 0 }))
+      .map((name) => ({ name, online: (sessions.get(name) ?? 0) > 0, sessions: sessions.get(name) ?? 0, archivist: archivists.has(name) }))
       .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
   });
 
