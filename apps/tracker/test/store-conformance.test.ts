@@ -45,6 +45,33 @@ function conformance(name: string, skip: boolean, make: () => TrackerStore): voi
       expect((await s.getMembership(g.groupId)).viewId).toBe(0);
     });
 
+    it('deletes a group only while nobody is in it or joining, and frees its name', async () => {
+      const s = make();
+      const busy = group(`occupied-${name}`);
+      const idle = group(`deserted-${name}`);
+      await s.createGroup(busy);
+      await s.createGroup(idle);
+      await s.updateMembership(busy.groupId, (m) => membership.join(busy.groupId, m, who('pin'), 0));
+      expect(await s.deleteGroupIfEmpty(busy.groupId)).toBe(false);
+      expect(await s.getGroup(busy.groupId)).not.toBeNull();
+      expect(await s.deleteGroupIfEmpty(idle.groupId)).toBe(true);
+      expect(await s.getGroup(idle.groupId)).toBeNull();
+      expect((await s.listGroups()).map((x) => x.groupId)).not.toContain(idle.groupId);
+      expect((await s.listMemberships()).has(idle.groupId)).toBe(false);
+      expect(await s.deleteGroupIfEmpty(idle.groupId)).toBe(false);
+      expect(await s.createGroup(group(`Deserted-${name}`))).toBe(true);
+    });
+
+    it('keeps a released peer id for its key until the reservation expires', async () => {
+      const s = make();
+      const p = asPeerId(`preserved${name}${n++}`);
+      expect(await s.peerIdReservation(p)).toBeNull();
+      await s.reservePeerId(p, 'key-a', 150);
+      expect(await s.peerIdReservation(p)).toBe('key-a');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await s.peerIdReservation(p)).toBeNull();
+    });
+
     it('runs concurrent membership steps one at a time: 40 joins, 40 views, viewId 40', async () => {
       const s = make();
       const g = group(`busy-${name}`);
