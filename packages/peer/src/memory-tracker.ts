@@ -192,7 +192,8 @@ export class MemoryTracker {
 
   #remove(peer: PeerId, groupId: GroupId, reason: LeaveReason): void {
     const g = this.#group(groupId);
-    g.joining.delete(peer);
+    // As the real tracker: members that were told of a joiner hear when it goes without being installed.
+    if (g.joining.delete(peer)) for (const m of g.members) this.#links.get(m.peerId)?.push('joinerGone', { groupId, peerId: peer });
     const before = g.members.length;
     g.members = g.members.filter((m) => m.peerId !== peer);
     if (g.members.length === before) return;

@@ -406,3 +406,16 @@ describe('a lying sponsor', () => {
     await waitFor('the real message arrives', async () => (await logOf(cy, groupId)).some((m) => m.body === 'real'));
   });
 });
+
+describe('a joiner that vanishes before it is installed', () => {
+  it('is dropped from the members\' links once the tracker announces it gone', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 3);
+    const ana = peers[0]!;
+    const cy = await w.network.addPeer('cy');
+    w.net.crash(cy.peerId); // its channels never open: it stays a joiner
+    void cy.peer.join(groupId).catch(() => undefined); // settles only when its links-ready wait runs out
+    await waitFor('ana was told of cy and dials it', () => w.net.transport(ana.peerId).wants(groupId, cy.peerId));
+    w.tracker.fail(cy.peerId);
+    await waitFor('ana stops dialing cy', () => !w.net.transport(ana.peerId).wants(groupId, cy.peerId));
+  });
+});
