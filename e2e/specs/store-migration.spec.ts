@@ -3,7 +3,7 @@
 // IndexedDB: the old database is built here with the raw API, exactly as
 // version 1 of IdbStore laid it out, then the real IdbStore opens it.
 
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 // For the type of window.chorusStoreCheck (erased at run time).
 import type {} from '../../apps/web/src/store-check.ts';
 
@@ -33,16 +33,11 @@ const OLD: readonly OldMessage[] = [
   { id: 'dogs/bob:2', groupId: 'dogs', sender: 'bob', seq: 2, order: '04:bob', body: 'dogs bob 2 (new spelling)' },
 ];
 
-test.beforeEach(async ({ page }) => {
-  await page.goto('/store-check.html');
-  await expect(page.getByRole('heading', { name: 'Chorus store check' })).toBeVisible();
-});
-
-test('a version 1 database is upgraded in place: every message kept, keyed by its group', async ({ page }) => {
-  // Version 1 of the schema, verbatim from idb-store.ts at IDB_VERSION = 1.
-  await page.evaluate(async (old) => {
+/** Builds database `name` at version 1 of the schema, verbatim from idb-store.ts at IDB_VERSION = 1, holding OLD. */
+async function createVersion1(page: Page, name: string): Promise<void> {
+  await page.evaluate(async ({ name, old }) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('migrate', 1);
+      const req = indexedDB.open(name, 1);
       req.onupgradeneeded = () => {
         const d = req.result;
         d.createObjectStore('identities', { keyPath: 'name' });
@@ -77,7 +72,16 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
       tx.onerror = () => reject(tx.error);
     });
     db.close();
-  }, OLD);
+  }, { name, old: OLD });
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/store-check.html');
+  await expect(page.getByRole('heading', { name: 'Chorus store check' })).toBeVisible();
+});
+
+test('a version 1 database is upgraded in place: every message kept, keyed by its group', async ({ page }) => {
+  await createVersion1(page, 'migrate');
 
   const after = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('migrate');
@@ -170,4 +174,56 @@ test('a write holding a message of another group is refused whole, and nothing s
     return result;
   });
   expect(r).toEqual({ refusals: ['wrong-group', 'wrong-group'], unsaved: 0, cats: ['cats 1'], dogs: 0 });
+});
+
+test('an upgrade that fails leaves the version 1 database as it was, and the next open upgrades it', async ({ page }) => {
+  await createVersion1(page, 'interrupted');
+  const failed = await page.evaluate(async () => {
+    // The disk fails in the middle of the rewrite: the third message put of the upgrade throws.
+    const realPut = IDBObjectStore.prototype.put;
+    let puts = 0;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'messages' && ++puts === 3) throw new DOMException('Injected by the test.', 'UnknownError');
+      return realPut.apply(this, args);
+    };
+    const store = window.chorusStoreCheck.open('interrupted');
+    let opened = true;
+    try {
+      await store.open();
+    } catch {
+      opened = false;
+    }
+    IDBObjectStore.prototype.put = realPut;
+    const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('interrupted');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const keys = await new Promise<string[]>((resolve) => {
+      const req = raw.transaction('messages').objectStore('messages').getAllKeys();
+      req.onsuccess = () => resolve(req.result.map(String).sort());
+    });
+    const version = raw.version;
+    raw.close();
+    return { opened, version, keys, problems: window.chorusStoreCheck.problems().map((p) => p.kind) };
+  });
+  expect(failed).toEqual({
+    opened: false,
+    version: 1,
+    keys: ['alice:1', 'alice:2', 'alice:3', 'bob:1', 'bob:2', 'dogs/alice:4', 'dogs/bob:2'],
+    problems: ['unavailable'],
+  });
+
+  const retried = await page.evaluate(async () => {
+    const store = window.chorusStoreCheck.open('interrupted');
+    const bodies = async (g: string) => (await store.page(g as never, { limit: 100 })).items.map((m) => m.id);
+    const result = { version: (await store.open()).version, cats: await bodies('cats'), dogs: await bodies('dogs') };
+    await store.close();
+    return result;
+  });
+  expect(retried).toEqual({
+    version: 2,
+    cats: ['cats/alice:1', 'cats/alice:2', 'cats/alice:3'],
+    dogs: ['dogs/bob:1', 'dogs/bob:2', 'dogs/alice:4'],
+  });
 });
