@@ -5,7 +5,7 @@
 
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup } from '@chorus/peer';
-import type { GroupId, GroupSummary, Ordering } from '@chorus/protocol';
+import { MAX_BODY_CHARS, type GroupId, type GroupSummary, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
 import { GroupState } from './group-state.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
@@ -13,8 +13,11 @@ import type { RememberedGroup, TabMemory } from './tab-memory.ts';
 
 /** Longest display name accepted here; the tracker enforces its own cap too. */
 export const MAX_NAME_LENGTH = 40;
-/** Longest message body the composer sends (a frame is signed as one piece; very long text belongs in a file). */
-export const MAX_MESSAGE_LENGTH = 8_000;
+/**
+ * Longest message body the composer sends: the wire's own cap, which every
+ * receiver's parser enforces (a longer body would reach only its sender).
+ */
+export const MAX_MESSAGE_LENGTH = MAX_BODY_CHARS;
 /** Messages read from the local store when a group opens: enough to fill any screen and then some. */
 const CACHED_HISTORY_LIMIT = 1_000;
 /** How often the metrics panel refreshes: fast enough to feel live, slow enough to cost nothing. */
