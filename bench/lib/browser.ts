@@ -10,7 +10,7 @@ import { withTimeout } from './wall-clock.ts';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /**
- * DESIGN §8's launch flags, plus one: Chromium hides host candidates behind
+ * docs/design.md §8's launch flags, plus one: Chromium hides host candidates behind
  * mDNS names by default, which the other headless pages cannot resolve here.
  */
 export const CHROMIUM_ARGS = [

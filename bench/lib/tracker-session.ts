@@ -1,6 +1,6 @@
 // A bare authenticated tracker session over socket.io-client (websocket only),
 // for load generation: no reconnects, no mesh, just the identity handshake of
-// DESIGN §3 and the events a bench needs. Real peers use TrackerClient.
+// docs/design.md §3 and the events a bench needs. Real peers use TrackerClient.
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 

@@ -1,5 +1,5 @@
 // One tab of a user, driven the way a person would: only through roles and
-// accessible names from DESIGN §6 (the accessibility contract).
+// accessible names from docs/design.md §6 (the accessibility contract).
 
 import { expect, type Locator, type Page } from '@playwright/test';
 

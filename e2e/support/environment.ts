@@ -1,6 +1,6 @@
 // Where the e2e suite finds Chromium, the repo and a free port. Debian's
 // Chromium is used because the Playwright browser download does not work
-// here (DESIGN §8).
+// here (docs/design.md §8).
 
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,5 +1,5 @@
 // packages/peer's KeyStore in one JSON file under the user's config
-// directory: one Ed25519 key pair per display name (DESIGN §3), as JWK,
+// directory: one Ed25519 key pair per display name (docs/design.md §3), as JWK,
 // readable by the owner only (mode 0600, in a 0700 directory). Writes go to
 // a temporary file that is renamed over the old one, so a crash mid-write
 // leaves the previous identities intact. Keys are imported non-extractable:

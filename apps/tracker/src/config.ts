@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { IceServer } from '@chorus/protocol';
 
-/** Heartbeat every 2 s, declare dead after 8 s: a dead peer is out of every group within 10 s (DESIGN §3). */
+/** Heartbeat every 2 s, declare dead after 8 s: a dead peer is out of every group within 10 s (docs/design.md §3). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 8_000;
 /** A data channel may flap (ICE restart, Wi-Fi switch) for this long before the younger end is evicted. */

@@ -34,7 +34,7 @@ const lockedStub = (g: GroupSummary): Omit<GroupSummary, 'name' | 'createdBy'> =
   groupId: g.groupId, ordering: g.ordering, locked: true, online: g.online, createdAt: g.createdAt,
 });
 
-/** DESIGN §3: payload cap per event. */
+/** docs/design.md §3: payload cap per event. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 export interface RunningTracker {

@@ -86,7 +86,7 @@ export interface ChorusPeer {
   /** Stored history of a group, oldest first (cached messages before the mesh is up). */
   history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]>;
   metrics(groupId: GroupId): GroupMetrics | null;
-  /** A `/` command from the composer (DESIGN §3). `current` is the open group. */
+  /** A `/` command from the composer (docs/design.md §3). `current` is the open group. */
   command(line: string, current: GroupId | null): Promise<CommandResult>;
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-// The `/` commands of DESIGN §3, parsed in one place for the web composer
+// The `/` commands of docs/design.md §3, parsed in one place for the web composer
 // and the terminal client alike. Pure: a line in, a command or an error out.
 // Resolving a group reference (name or id) against the directory is also
 // here and pure; carrying a command out is the Peer facade's job.

@@ -1,5 +1,5 @@
 // Per-group numbers a person sees in the metrics panel and the tracker logs
-// (DESIGN §3 Metrics). Pure bookkeeping: time comes in as an argument so the
+// (docs/design.md §3 Metrics). Pure bookkeeping: time comes in as an argument so the
 // numbers are testable; the group session decides when to report them.
 
 import type { GroupId, MetricsReport } from '@chorus/protocol';

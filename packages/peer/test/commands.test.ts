@@ -3,7 +3,7 @@ import { asGroupId } from '@chorus/protocol';
 import { MAX_COMMAND_LENGTH, isCommandError, parseCommand, resolveGroup } from '../src/commands.ts';
 
 describe('parseCommand', () => {
-  it('parses every command of DESIGN §3', () => {
+  it('parses every command of docs/design.md §3', () => {
     expect(parseCommand('/groups')).toEqual({ kind: 'groups' });
     expect(parseCommand('/members general')).toEqual({ kind: 'members', group: 'general' });
     expect(parseCommand('/join  general ')).toEqual({ kind: 'join', group: 'general' });

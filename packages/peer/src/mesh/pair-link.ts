@@ -6,7 +6,7 @@
 //
 // Frames sent while the link is not up are dropped on purpose: after the next
 // link-up the session's engine exchanges high-water marks and resends the gap
-// (DESIGN §4 "Links"), so keeping them here would only duplicate that work
+// (docs/design.md §4 "Links"), so keeping them here would only duplicate that work
 // and grow memory without bound while a peer is unreachable.
 
 import type { GroupFrame, GroupId, IceServer, PeerId, ProtocolError } from '@chorus/protocol';

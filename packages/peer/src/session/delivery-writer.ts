@@ -10,7 +10,7 @@ import type { GroupId } from '@chorus/protocol';
 import { ChorusError } from '../chorus-error.ts';
 import { wrongGroup, type GroupRecord, type MessageStore, type StoredMessage } from '../storage.ts';
 
-/** DESIGN §5: writes are batched per 50 ms; a burst of deliveries becomes one transaction. */
+/** docs/design.md §5: writes are batched per 50 ms; a burst of deliveries becomes one transaction. */
 export const STORE_BATCH_MS = 50;
 /** Write at once past this many queued messages, so a long burst does not grow one huge batch. */
 export const STORE_BATCH_MAX = 500;

@@ -1,4 +1,4 @@
-// The sponsor's half of history sync (DESIGN §4 Joiners): one history-res
+// The sponsor's half of history sync (docs/design.md §4 Joiners): one history-res
 // page read from the store for a joiner's history-req, cut to what the
 // joiner's state says was delivered before it joined, with each item's
 // sender name and key so the joiner can verify messages of members it never

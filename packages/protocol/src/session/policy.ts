@@ -10,7 +10,7 @@ import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
 
 /** Engines count time in ticks for retransmits and stability; 100 ms is well under any link's patience. */
 export const TICK_MS = 100;
-/** DESIGN §3: peers report their numbers every 30 s (and on leave). */
+/** docs/design.md §3: peers report their numbers every 30 s (and on leave). */
 export const METRICS_REPORT_MS = 30_000;
 /** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
 export const HISTORY_RETRY_MS = 5_000;
@@ -42,7 +42,7 @@ export const oldMembersOf = (view: View, self: PeerId): ReadonlySet<PeerId> => {
   return new Set(view.members.map((m) => m.peerId).filter((p) => !joined.has(p)));
 };
 
-/** The lowest peer id sponsors (DESIGN §4): every member computes the same one without talking. */
+/** The lowest peer id sponsors (docs/design.md §4): every member computes the same one without talking. */
 export const firstSponsor = (candidates: Iterable<PeerId>): PeerId | null => {
   let best: PeerId | null = null;
   for (const p of candidates) if (best === null || comparePeerIds(p, best) < 0) best = p;

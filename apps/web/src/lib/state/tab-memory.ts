@@ -1,5 +1,5 @@
 // What one tab remembers across a reload (sessionStorage is per tab, which is
-// what DESIGN §6 asks: the display name is remembered per tab, so two tabs can
+// what docs/design.md §6 asks: the display name is remembered per tab, so two tabs can
 // be two different users). The joined groups are remembered so a reload can
 // show their cached history at once and join them again; a group's password
 // is kept for that re-join only, in this tab's session storage, never in
