@@ -13,7 +13,10 @@ function start(env: Record<string, string>, args: string[]): { child: ChildProce
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close', not 'exit': npm exits as soon as its child does, while the tracker's own node process
+  // (a grandchild holding the same stdout pipe) may still be writing its last line. 'close' fires
+  // once every process holding the pipes is gone and everything written was read.
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, output: () => out, exited };
 }
 
