@@ -3,6 +3,7 @@
 
 import { expect, test } from '../support/fixtures.ts';
 import { gateTracker } from '../support/offline.ts';
+import { storedMessageCount } from '../support/stored-messages.ts';
 
 test('a reloaded tab shows cached history while offline, then catches up', async ({ user, makeUser, uniqueName }) => {
   const group = uniqueName('reload');
@@ -16,6 +17,8 @@ test('a reloaded tab shows cached history while offline, then catches up', async
   }
   await expect(alice.messages(group)).toHaveCount(6);
   const before = await alice.bodies(group);
+  // Shown is not yet stored (writes are batched): reload once all six are durable.
+  await expect.poll(() => storedMessageCount(alice.page)).toBe(6);
 
   // Keep the tracker out of reach after the reload: the page can only show what it stored.
   const gate = await gateTracker(alice.page);
