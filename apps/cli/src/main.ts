@@ -28,7 +28,7 @@ async function runTerminal(opts: Options): Promise<void> {
   });
   const terminal = new Terminal({
     peer, input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory,
+    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, storedGroups: () => store.summaries(),
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },

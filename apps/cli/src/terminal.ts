@@ -33,6 +33,8 @@ export interface TerminalOptions {
   readonly trackerUrl: string;
   /** Groups to join once connected (names or ids). */
   readonly groups: readonly string[];
+  /** Groups this machine has history of (the local store), to show before the network is up. */
+  readonly storedGroups?: () => readonly { readonly groupId: GroupId; readonly name: string }[];
   /** Looks groups up at the tracker (by a part of their name) before a command resolves a name in the directory. */
   readonly listDirectory?: (query?: DirectoryQuery) => Promise<unknown>;
   /** Called once after the peer is closed (quit); the caller closes the store and exits. */
@@ -86,6 +88,7 @@ export class Terminal {
     this.#rl.on('SIGINT', () => void this.quit());
 
     this.#print(this.#fmt.notice(`Chorus as ${peer.name}; connecting to ${this.#opts.trackerUrl} … (/help for commands)`));
+    await this.#showStored();
     this.#prompt();
     let connected!: () => void;
     this.#work = new Promise<void>((resolve) => (connected = resolve));
@@ -255,6 +258,20 @@ export class Terminal {
     if (online === this.#online || this.#closing) return;
     this.#online = online;
     this.#print(this.#fmt.notice(online ? `Connected to the tracker as ${this.#peer.name}.` : 'Lost the tracker; reconnecting … (groups come back by themselves)'));
+  }
+
+  /** What this machine already has of the groups to join, shown before the tracker answers (as a reloaded page does). */
+  async #showStored(): Promise<void> {
+    const known = this.#opts.storedGroups?.() ?? [];
+    for (const ref of this.#opts.groups) {
+      const groupId = resolveGroup(ref, known);
+      if (groupId === null) continue;
+      const name = known.find((g) => g.groupId === groupId)?.name ?? ref;
+      const list = (await this.#peer.history(groupId, { limit: CATCH_UP_LINES })).filter((m) => this.#markSeen(m.id));
+      if (list.length === 0) continue;
+      this.#print(this.#fmt.notice(`Kept on this machine from ${name} (new messages follow once connected):`));
+      for (const m of list) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+    }
   }
 
   /** Shows the latest messages of a group not shown yet, after a join's history sync. */

@@ -42,7 +42,8 @@ describe('the terminal client', () => {
     await bob.join(room.groupId);
     await bob.send(room.groupId, 'said before Ann came');
 
-    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'room'], { CHORUS_HOME: tempHome() });
+    const home = tempHome();
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'room'], { CHORUS_HOME: home });
     started.push(ann);
     await ann.waitForLine('Ann joined room', (l) => l.includes('Joined room'));
     // History from the sponsor is shown after the join.
@@ -86,6 +87,13 @@ describe('the terminal client', () => {
     await waitFor('Bob alone', () => (bob.groups().find((g) => g.groupId === room.groupId)?.view?.members.length ?? 0) === 1, 20_000);
     ann.write('!q');
     expect(await ann.exited).toBe(0);
+
+    // Started again with no tracker in reach, Ann sees what her machine kept of the group at once.
+    const offline = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${await freePort()}`, '--groups', 'room'], { CHORUS_HOME: home });
+    started.push(offline);
+    await offline.waitForLine('the kept history', (l) => l.includes('Kept on this machine from room'), 20_000);
+    await waitFor('the last messages', () => messagesIn(offline.lines, 'room').length >= 17, 10_000);
+    expect(messagesIn(offline.lines, 'room')).toEqual(bobLog.slice(-20));
   });
 
   it('on a terminal: the prompt names the current group, colours are on, and NO_COLOR turns them off', async () => {
