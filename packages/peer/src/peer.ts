@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, ORDER_KEY_DIGITS,
+  createEngine, exportPublicKey, generateIdentity, ORDER_KEY_DIGITS, parseTotalOrderKey,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -300,7 +300,9 @@ class Peer implements ChorusPeer {
       if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
     }
     const ownSeq = delivered[this.peerId] ?? 0;
-    const lead = cursor === null ? 0 : Number(cursor.slice(0, ORDER_KEY_DIGITS));
+    // A total-order key starts with the group's incarnation; its priority number comes second.
+    const total = ordering === 'total' && cursor !== null ? parseTotalOrderKey(cursor) : null;
+    const lead = cursor === null ? 0 : total !== null ? total.p : Number(cursor.slice(0, ORDER_KEY_DIGITS));
     const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
     if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
     return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };

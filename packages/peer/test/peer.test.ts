@@ -397,7 +397,7 @@ describe('a lying sponsor', () => {
     w.net.inject(groupId, sponsor.peerId, cy.peerId, JSON.stringify({
       t: 'history-res', groupId, done: true,
       items: [{ frame: forged(1, 'forged history'), order: '0000000000000001:x:0000000000000001' }],
-      state: { viewId, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
+      state: { viewId, incarnation: 1, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
     }));
     await joined;
     expect(cy.peer.metrics(groupId)?.rejectedFrames).toBe(2);

@@ -8,6 +8,7 @@ import type { MessageId, Ordering, PeerId, ViewId } from '../src/ids.ts';
 import { frameMessageId } from '../src/ids.ts';
 import type { DataFrame } from '../src/wire/frames.ts';
 import type { Delivery } from '../src/ordering/engine.ts';
+import { ORDER_KEY_DIGITS } from '../src/ordering/order-key.ts';
 import { canonicalFields, fakeVerify } from './fake-signature.ts';
 
 /**
@@ -17,6 +18,17 @@ import { canonicalFields, fakeVerify } from './fake-signature.ts';
  * disagreeing) because the two need different fixes.
  */
 export type Guarantee = 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ENGINE';
+
+/**
+ * One incarnation of the group's log (PROTOCOL.md §3.11): begun by the
+ * member(s) that gained state without a sponsor in view `incarnation` (null
+ * until the simulator names it). Total-order keys of its messages carry that
+ * number; every member's deliveries in it are a prefix of `entries`.
+ */
+interface Era {
+  incarnation: number | null;
+  readonly entries: CanonicalEntry[];
+}
 
 interface CanonicalEntry {
   readonly id: MessageId;
@@ -65,14 +77,21 @@ export interface EngineCounters {
   readonly adopted?: boolean;
 }
 
+/** The incarnation a total-order key begins with (order-key.ts), or null when it names none. */
+const incarnationOf = (key: string): number | null => {
+  const lead = key.slice(0, ORDER_KEY_DIGITS);
+  return key[ORDER_KEY_DIGITS] === ':' && /^\d+$/.test(lead) ? Number(lead) : null;
+};
+
 export class Checker {
   readonly sent = new Map<MessageId, DataFrame>();
   /**
-   * One canonical log per era. A group whose every member with state is gone
-   * (left, crashed) keeps no history anyone could hand over; whoever comes
-   * next starts a new log, and a new era (keyed by the view it starts in).
+   * One canonical log per era (incarnation). A group whose every member with
+   * state is gone (left, crashed, removed) keeps no history anyone could hand
+   * over; whoever comes next starts a new era, keyed by the view it starts
+   * in, even while members removed unawares still deliver in the old one.
    */
-  private readonly eras: CanonicalEntry[][] = [[]];
+  private readonly eras: Era[] = [{ incarnation: null, entries: [] }];
   /** Violations of tolerated guarantees (known engine gaps), recorded instead of stopping the run. */
   readonly tolerated: Violation[] = [];
   private readonly eraOfView = new Map<number, number>();
@@ -92,7 +111,7 @@ export class Checker {
   }
 
   get canonical(): readonly MessageId[] {
-    return (this.eras[this.eras.length - 1] as CanonicalEntry[]).map((e) => e.id);
+    return (this.eras[this.eras.length - 1] as Era).entries.map((e) => e.id);
   }
 
   private record(node: PeerId): NodeRecord {
@@ -135,7 +154,13 @@ export class Checker {
     // S4: one canonical log; unique agreed priorities.
     if (this.mode === 'total') {
       const at = r.log.length;
-      const canonical = this.eras[r.era] as CanonicalEntry[];
+      const era = this.eras[r.era] as Era;
+      const canonical = era.entries;
+      // Order keys name the incarnation the message was delivered in; it must be this node's.
+      const inc = incarnationOf(d.order);
+      if (inc === null) this.fail('S4', node, `${d.id} has order key ${d.order}, which names no incarnation`);
+      if (era.incarnation === null) era.incarnation = inc;
+      else if (inc !== era.incarnation) this.fail('S4', node, `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`);
       const expected = canonical[at];
       if (expected === undefined) canonical.push({ id: d.id, holders: new Set([node]) });
       else if (expected.id === d.id) expected.holders.add(node);
@@ -160,12 +185,13 @@ export class Checker {
       }
       keys.set(node, d.order);
       this.orderOf.set(d.id, keys);
-      const owner = this.idOfOrder.get(`${r.era}|${d.order}`);
+      // Keys carry the incarnation, so they are unique across the whole group, not only per era.
+      const owner = this.idOfOrder.get(d.order);
       if (owner !== undefined && owner !== d.id) this.fail('S4', node, `order ${d.order} given to both ${owner} and ${d.id}`);
       if (r.lastOrder !== null && !(d.order > r.lastOrder)) {
         this.fail('S4', node, `order ${d.order} of ${d.id} does not sort after ${r.lastOrder}`);
       }
-      this.idOfOrder.set(`${r.era}|${d.order}`, d.id);
+      this.idOfOrder.set(d.order, d.id);
       r.lastOrder = d.order;
     }
     // S5 bookkeeping: an engine delivers in the view it has installed.
@@ -212,19 +238,24 @@ export class Checker {
   }
 
   /**
-   * A node's engine started with empty state in `viewId` although messages
-   * were delivered before, and (the simulator checked) no live member had
-   * state to hand over: its log starts a new era, shared with everyone else
-   * who starts afresh in that view.
+   * A node's engine started with empty state in `viewId`: the group's creator,
+   * or a member that (the simulator checked) no live member with state could
+   * hand a history to. Its log starts a new era, shared with everyone else who
+   * starts afresh in that view.
    */
   onFreshStart(node: PeerId, viewId: number): void {
     const r = this.record(node);
     if (r.log.length > 0) this.fail('S7', node, `started afresh in view ${viewId} with ${r.log.length} messages already delivered`);
     let era = this.eraOfView.get(viewId);
     if (era === undefined) {
-      if (this.eraEmpty(this.eras.length - 1)) era = this.eras.length - 1;
-      else {
-        this.eras.push([]);
+      // Never reuse an era another view began, even an empty one: members removed unawares may
+      // still deliver in it (seeds 1127726, 1148931, 1181969). The group's creator names the first.
+      const first = this.eras[0] as Era;
+      if (this.eraOfView.size === 0 && first.entries.length === 0) {
+        era = 0;
+        first.incarnation = viewId;
+      } else {
+        this.eras.push({ incarnation: viewId, entries: [] });
         era = this.eras.length - 1;
       }
       this.eraOfView.set(viewId, era);
@@ -232,9 +263,11 @@ export class Checker {
     r.era = era;
   }
 
-  /** True while nobody has delivered anything in `era`. */
-  private eraEmpty(era: number): boolean {
-    return (this.eras[era] as CanonicalEntry[]).length === 0;
+  /** A node gained state in a flush where the members with state had delivered nothing yet: their era. */
+  onSameEra(node: PeerId, withState: PeerId): void {
+    const r = this.record(node);
+    if (r.log.length > 0) this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
+    r.era = this.record(withState).era;
   }
 
   /** The node crashed, left or was removed: its log still counts, its order keys no longer bind others. */

@@ -282,6 +282,7 @@ export class Simulation {
     const view = this.tracker.found([{ peer: creator.id, name: creator.name }]);
     this.log(`${creator.id} creates the group (${this.scenario.mode}) as view ${view.viewId}`);
     creator.latestView = view;
+    this.checker.onFreshStart(creator.id, view.viewId);
     this.installAt(creator, view);
     for (let i = 1; i < this.scenario.size; i++) this.founders.push(this.join(0, this.nextName()).id);
   }
@@ -319,13 +320,17 @@ export class Simulation {
       // the engine starts afresh with an empty log. With a live member holding state this would be
       // a lost history, and S4/S7 will say so; with none, it is a new era of the group's log.
       // Only members of the view it starts in could have handed it a history.
-      const holder = (node.engine.view?.members ?? []).some((m) => {
+      const withState = (node.engine.view?.members ?? []).flatMap((m) => {
         const n = this.nodes.get(m.peerId);
-        return n !== undefined && n !== node && n.status === 'member' && n.log.length > 0;
+        return n !== undefined && n !== node && n.status === 'member' ? [n] : [];
       });
+      const holder = withState.some((n) => n.log.length > 0);
       this.log(`${node.id} starts with empty state (${holder ? 'although a live member has state' : 'no live member has any'})`);
       node.status = 'member';
-      if (!holder) this.checker.onFreshStart(node.id, node.engine.view?.viewId ?? 0);
+      // Members with state that delivered nothing yet: the node joins their incarnation (PROTOCOL.md §3.11).
+      const empty = withState[0];
+      if (!holder && empty !== undefined) this.checker.onSameEra(node.id, empty.id);
+      else if (!holder) this.checker.onFreshStart(node.id, node.engine.view?.viewId ?? 0);
       this.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:

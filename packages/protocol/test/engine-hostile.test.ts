@@ -25,7 +25,7 @@ const trio = (): EngineMesh => {
   return m;
 };
 
-const priorityNumbers = (m: EngineMesh, id: string): number[] => m.orders(id).map((o) => Number(o.split(':')[0]));
+const priorityNumbers = (m: EngineMesh, id: string): number[] => m.orders(id).map((o) => Number(o.split(':')[1])); // keys are incarnation:p:by
 
 const expectRefused = (m: EngineMesh, from: string, to: string, frame: EngineFrame, code: string): void => {
   const before = JSON.stringify(m.engine(to).debugState());
@@ -65,7 +65,7 @@ describe('absurd but in-range priorities', () => {
     m.lose('c', 'a');
     m.setCut('c', 'a', false);
     m.run();
-    for (const id of ['a', 'b', 'c']) expect(m.orders(id)[1], id).toBe(`${String(ahead).padStart(16, '0')}:c`);
+    for (const id of ['a', 'b', 'c']) expect(m.orders(id)[1], id).toBe(`${'1'.padStart(16, '0')}:${String(ahead).padStart(16, '0')}:c`);
   });
 
   it('a FLUSH reporting an absurd priority is refused whole; the honest copy completes the view change', () => {

@@ -57,8 +57,9 @@ describe('ISIS total order', () => {
     expect(m.bodies('a')).toEqual(['from-b', 'from-a']);
     expect(m.bodies('b')).toEqual(['from-b', 'from-a']);
     const orders = m.orders('a');
-    expect(orders.map((o) => o.split(':')[1])).toEqual(['a', 'b']);
-    expect(orders[0]?.split(':')[0]).toBe(orders[1]?.split(':')[0]);
+    // Keys are incarnation:p:by (order-key.ts).
+    expect(orders.map((o) => o.split(':')[2])).toEqual(['a', 'b']);
+    expect(orders[0]?.split(':')[1]).toBe(orders[1]?.split(':')[1]);
   });
 
   it('lets an agreed priority raise later proposals (P and A never go down)', () => {

@@ -6,7 +6,7 @@ import type { HistoryItem } from '../src/wire/frames.ts';
 
 const item = (sender: string, seq: number, p: number): HistoryItem => ({
   frame: { t: 'data', groupId: asGroupId('g'), viewId: asViewId(1), sender: asPeerId(sender), seq, lamport: seq, sentAt: seq, body: `${sender}${seq}`, sig: `s${sender}${seq}` },
-  order: totalOrderKey({ p, by: asPeerId('a') }),
+  order: totalOrderKey(1, { p, by: asPeerId('a') }),
 });
 
 const log = [item('a', 1, 1), item('b', 1, 2), item('a', 2, 3), item('b', 2, 10), item('c', 1, 11)];
@@ -38,7 +38,7 @@ describe('history hand-over', () => {
 
   it('rejects items whose order key disagrees with the log and keeps what it had', () => {
     const mine = log.slice(0, 3);
-    const moved = { ...(log[1] as HistoryItem), order: totalOrderKey({ p: 99, by: asPeerId('a') }) };
+    const moved = { ...(log[1] as HistoryItem), order: totalOrderKey(1, { p: 99, by: asPeerId('a') }) };
     const squatter = { ...item('z', 1, 3) }; // another message at a2's place
     const r = mergeHistory(mine, [moved, squatter, log[3] as HistoryItem]);
     expect(r.rejected.map((x) => x.item.frame.body)).toEqual(['b1', 'z1']);

@@ -21,7 +21,8 @@ const frame = (sender: typeof A, seq: number, body = `${sender}${seq}`): DataFra
   const fields = { groupId: g, viewId: v1, sender, seq, lamport: seq, sentAt: 0, body };
   return { ...fields, t: 'data', sig: fakeSign(fields) };
 };
-const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({ id: frameMessageId(f), frame: f, order, viewId });
+/** Total-order keys begin with the incarnation (order-key.ts); these tests live in incarnation 1. */
+const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({ id: frameMessageId(f), frame: f, order: `0000000000000001:${order}`, viewId });
 
 const violationOf = (fn: () => void): Guarantee | null => {
   try {

@@ -67,7 +67,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
       { frame: data(CAROL, 1, 'second ✓ 😀'), order: '00000002:carol' },
     ],
     done: true,
-    state: { viewId: asViewId(3), agreed: 2, nextSeq: { bob: 2, carol: 2 } },
+    state: { viewId: asViewId(3), incarnation: asViewId(1), agreed: 2, nextSeq: { bob: 2, carol: 2 } },
   },
   chunk: { t: 'chunk', id: 'c-17', index: 1, count: 3, part: '{"t":"da' },
 };
@@ -162,6 +162,7 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['state', 3],
     ['state.nextSeq.bob', 0],
     ['state.agreed', 2.5],
+    ['state.incarnation', -1],
   ],
   chunk: [
     ['id', 17],
@@ -419,6 +420,7 @@ describe('optional fields the engines rely on after a crash', () => {
     done: true,
     state: {
       viewId: asViewId(5),
+      incarnation: asViewId(2),
       agreed: 9,
       nextSeq: { alice: 6 },
       unstable: [{ frame: withProposal, agreed: { p: 9, by: BOB } }, { frame: data(BOB, 1) }],
@@ -439,8 +441,8 @@ describe('optional fields the engines rely on after a crash', () => {
       [{ ...clone(flush), joining: 'yes' }, 'bad-type'],
       [{ ...clone(flush), installed: { viewId: 4 } }, 'missing-field'],
       [{ ...clone(flush), installed: { viewId: 4, members: Array.from({ length: 300 }, (_, i) => `p${i}`) } }, 'too-many'],
-      [{ ...clone(historyRes), state: { viewId: 5, agreed: 9, nextSeq: {}, unstable: [{ agreed: { p: 1, by: BOB } }] } }, 'missing-field'],
-      [{ ...clone(historyRes), state: { viewId: 5, agreed: 9, nextSeq: {}, unstable: [{ frame: { ...clone(data()), groupId: 'other' } }] } }, 'not-member'],
+      [{ ...clone(historyRes), state: { viewId: 5, incarnation: 2, agreed: 9, nextSeq: {}, unstable: [{ agreed: { p: 1, by: BOB } }] } }, 'missing-field'],
+      [{ ...clone(historyRes), state: { viewId: 5, incarnation: 2, agreed: 9, nextSeq: {}, unstable: [{ frame: { ...clone(data()), groupId: 'other' } }] } }, 'not-member'],
     ];
     for (const [frame, code] of bad) expectError(parseFrame(json(frame), ctx), code);
   });

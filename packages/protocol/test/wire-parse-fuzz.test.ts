@@ -118,7 +118,7 @@ const validFrame = fc.oneof(
       groupId: fc.constant('g-1'),
       items: fc.array(fc.record({ frame: validData(okPeer), order: fc.string({ minLength: 1, maxLength: 128 }) }), { maxLength: 3 }),
       done: fc.boolean(),
-      state: fc.record({ viewId: nat, agreed: nat, nextSeq: counts(1) }),
+      state: fc.record({ viewId: nat, incarnation: nat, agreed: nat, nextSeq: counts(1) }),
     },
     { requiredKeys: ['t', 'groupId', 'items', 'done'] },
   ),

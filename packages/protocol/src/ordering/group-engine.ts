@@ -94,6 +94,8 @@ export interface EngineDebugState {
   readonly flushingTo: number | null;
   readonly flushSent: boolean;
   readonly adopted: boolean;
+  /** The view the group's current log began in (0 until this member has state). */
+  readonly incarnation: number;
   /** Largest proposal made (ISIS `P`). */
   readonly proposedMax: number;
   /** Largest agreed priority seen (ISIS `A`). */
@@ -131,6 +133,12 @@ export class GroupEngine implements OrderingEngine {
   private members = new Set<PeerId>();
   /** False until this member has state: a joiner before adoptJoinerState. */
   private adopted = false;
+  /**
+   * The view in which the group's current log began (PROTOCOL.md §3.11): set when this member
+   * gains state without a sponsor (a group that starts afresh), or adopted from the sponsor.
+   * Total-order keys carry it, so the logs of two incarnations never interleave.
+   */
+  private incarnation = 0;
   private lamport = 0;
   private proposedMax = 0;
   private agreedMax = 0;
@@ -504,7 +512,7 @@ export class GroupEngine implements OrderingEngine {
     // prune it, and keeping it would grow the next FLUSH and hand-over state without bound.
     const alone = this.members.size === 1 && this.members.has(this.self);
     if (!alone) this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
-    const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(agreed);
+    const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(this.incarnation, agreed);
     out.deliveries.push({ id, frame: f, order, viewId: this.viewIdNow() });
   }
 
@@ -638,8 +646,10 @@ export class GroupEngine implements OrderingEngine {
       // The first member of a brand-new group (empty state), or a joiner: it does not take part in
       // this view's flush and gets its state from the sponsor. (A member with state that the tracker
       // lists as joined again keeps its state: see PROTOCOL.md §3, limits.)
-      if (this.installed === null) this.adopted = view.members.length === 1;
-      if (this.adopted) this.claimOwnFloor(this.installed === null && view.members.length === 1);
+      const founds = this.installed === null && view.members.length === 1;
+      if (this.installed === null) this.adopted = founds;
+      if (founds) this.incarnation = view.viewId; // nobody to take state from: a new incarnation
+      if (this.adopted) this.claimOwnFloor(founds);
       this.flush = null;
       this.lastFlush = null;
       this.finishInstall(view, out, now);
@@ -724,7 +734,7 @@ export class GroupEngine implements OrderingEngine {
     unstable.sort(byIdThenSeq);
     pending.sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
     const installed = this.installed === null ? {} : { installed: { viewId: this.installed.viewId, members: [...this.members].sort() } };
-    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts(), ...installed };
+    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts(), ...installed, incarnation: asViewId(this.incarnation) };
   }
 
   private learnFinals(f: FlushFrame): void {
@@ -775,7 +785,10 @@ export class GroupEngine implements OrderingEngine {
       this.hooks.comparePriority,
     );
     if (!this.adopted && !outcome.anyState) {
-      this.adopted = true; // nobody had state: the group starts afresh
+      // Nobody delivered anything. Members with state (still empty) say which incarnation we
+      // join; without any, the group starts afresh here: a new incarnation.
+      this.adopted = true;
+      this.incarnation = carriedIncarnation(fl.participants.map((p) => fl.reports.get(p) as FlushFrame)) ?? fl.target.viewId;
       this.claimOwnFloor();
     }
     if (this.adopted) {
@@ -861,7 +874,7 @@ export class GroupEngine implements OrderingEngine {
     const nextSeq: Record<string, number> = {};
     for (const [s, st] of this.senders) nextSeq[s] = st.delivered + 1;
     const unstable = [...this.kept.values()].map((k) => (k.agreed === undefined ? { frame: k.frame } : { frame: k.frame, agreed: k.agreed }));
-    return { viewId: this.installed?.viewId ?? asViewId(0), agreed: this.agreedMax, nextSeq, unstable };
+    return { viewId: this.installed?.viewId ?? asViewId(0), incarnation: asViewId(this.incarnation), agreed: this.agreedMax, nextSeq, unstable };
   }
 
   adoptJoinerState(state: JoinerState): EngineResult {
@@ -874,8 +887,8 @@ export class GroupEngine implements OrderingEngine {
     const target = jump?.target ?? this.installed;
     if (state.viewId !== target.viewId)
       return reject('remote', state.viewId < target.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
-    if (!isCount(state.agreed) || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
-      return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed and positive next seqs.');
+    if (!isCount(state.agreed) || !isCount(state.incarnation) || state.incarnation > state.viewId || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
+      return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed, an incarnation not after its view and positive next seqs.');
     const handed = state.unstable ?? [];
     if (
       !Array.isArray(handed) ||
@@ -893,6 +906,7 @@ export class GroupEngine implements OrderingEngine {
       this.finishInstall(jump.target, out, this.clock);
     }
     this.agreedMax = Math.max(this.agreedMax, state.agreed);
+    this.incarnation = state.incarnation;
     for (const [s, n] of Object.entries(state.nextSeq)) {
       const st = this.sender(s as PeerId);
       st.delivered = Math.max(st.delivered, n - 1);
@@ -968,6 +982,7 @@ export class GroupEngine implements OrderingEngine {
       flushingTo: this.flush?.target.viewId ?? null,
       flushSent: this.flush?.sent ?? false,
       adopted: this.adopted,
+      incarnation: this.incarnation,
       proposedMax: this.proposedMax,
       agreedMax: this.agreedMax,
       lamport: this.lamport,
@@ -993,6 +1008,13 @@ export class GroupEngine implements OrderingEngine {
 /** Same sender, seq and signed fields: a resend, not a second message under the same id. */
 const sameSigned = (a: DataFrame, b: DataFrame): boolean =>
   a.sig === b.sig && a.body === b.body && a.lamport === b.lamport && a.viewId === b.viewId && a.sentAt === b.sentAt;
+
+/** The incarnation the members with state report in a flush (they share one), or null if none does. */
+const carriedIncarnation = (reports: readonly FlushFrame[]): number | null => {
+  let inc: number | null = null;
+  for (const r of reports) if (r.joining !== true && r.incarnation !== undefined) inc = Math.max(inc ?? 0, r.incarnation);
+  return inc;
+};
 
 /** The largest priority number a FLUSH reports (its A unless joining, proposals, finals, DATA proposals). */
 const highestFlushPriority = (f: FlushFrame): number => {

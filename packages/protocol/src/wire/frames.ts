@@ -98,6 +98,12 @@ export interface FlushFrame {
    * the receiver acts on the report once it holds every part.
    */
   readonly part?: FramePart;
+  /**
+   * The reporter's incarnation (the view the group's log began in,
+   * PROTOCOL.md §3.11); absent when `joining`. A flush in which nobody
+   * delivered anything yet still tells a joiner which incarnation it joins.
+   */
+  readonly incarnation?: ViewId;
 }
 
 /** One frame of a report or state split over several (FLUSH, a joiner state on history pages). */
@@ -156,6 +162,11 @@ export interface HistoryItem {
 
 export interface JoinerState {
   readonly viewId: ViewId;
+  /**
+   * The view in which the group's current log began (it started afresh there:
+   * PROTOCOL.md §3.11). Total-order keys carry it; a joiner takes it over.
+   */
+  readonly incarnation: ViewId;
   readonly agreed: number;
   /** Next expected seq per sender (delivered + 1). */
   readonly nextSeq: Readonly<Record<string, number>>;

@@ -235,6 +235,7 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
     ...(hasField(o, 'joining') ? { joining: readBoolean(o['joining'], 'flush.joining') } : {}),
     ...(hasField(o, 'installed') ? { installed: readInstalled(o['installed'], 'flush.installed') } : {}),
     ...(hasField(o, 'part') ? { part: readPart(o['part'], 'flush.part') } : {}),
+    ...(hasField(o, 'incarnation') ? { incarnation: readInteger(o['incarnation'], 'flush.incarnation', 0) as ViewId } : {}),
   };
 }
 
@@ -303,6 +304,7 @@ function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerSta
   const o = readObject(v, path);
   const state: JoinerState = {
     viewId: readViewId(o, path),
+    incarnation: readInteger(field(o, 'incarnation', path), `${path}.incarnation`, 0) as ViewId,
     agreed: readInteger(field(o, 'agreed', path), `${path}.agreed`, 0, MAX_PRIORITY),
     nextSeq: readCountMap(field(o, 'nextSeq', path), `${path}.nextSeq`, 1),
   };
