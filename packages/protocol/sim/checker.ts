@@ -75,6 +75,8 @@ export interface EngineCounters {
   readonly holdBack?: number;
   /** False while a joiner waits for its sponsor's state. */
   readonly adopted?: boolean;
+  /** The view the engine's log began in (PROTOCOL.md §3.11): names the era of a node that starts afresh. */
+  readonly incarnation?: number;
 }
 
 /** The incarnation a total-order key begins with (order-key.ts), or null when it names none. */

@@ -28,8 +28,10 @@ export const readCounters = (engine: OrderingEngine): EngineCounters => {
   const A = num(s['agreedMax']);
   const holdBack = num(s['holdBackSize']);
   const adopted = s['adopted'];
+  const incarnation = num(s['incarnation']);
   return {
     ...(typeof adopted === 'boolean' ? { adopted } : {}),
+    ...(incarnation === undefined ? {} : { incarnation }),
     ...(P === undefined ? {} : { P }),
     ...(A === undefined ? {} : { A }),
     ...(holdBack === undefined ? {} : { holdBack }),

@@ -22,7 +22,9 @@ export interface KnownGap {
 /**
  * Fixed in the engine since found (and so removed here): a FLUSH lost with a
  * link; a FLUSH echo between installed members; joiners' history missing from
- * later flushes.
+ * later flushes; a group that empties while someone joins forking its log
+ * (incarnations, PROTOCOL.md §3.11); a member removed unawares completing a
+ * flush the others abandoned (the FLUSH-OK round, §3.4).
  */
 export const KNOWN_GAPS: readonly KnownGap[] = [
   {
@@ -34,15 +36,17 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
       'survivors cannot know it and give the message another place, so the crashed log is no prefix of theirs ' +
       '(ISIS with virtual synchrony is not uniform; the brief asks crashed logs to be prefixes: a spec or engine decision)',
     workaround: { tolerate: 'S4U' },
+    // Seed 737 of `--mode total`. (The shrunk scenario found first, seed 526856815, no longer reaches the
+    // case since the FLUSH-OK round: its view change cannot complete at the members that then crash.)
     scenario: {
       mode: 'total',
       size: 3,
-      seed: 526856815,
+      seed: 22,
       steps: [
-        { gap: 4, action: { k: 'send', node: 1, count: 3 } },
-        { gap: 28, action: { k: 'crash-after', node: 0, frames: 5, send: false } },
-        { gap: 258, action: { k: 'join', send: 1 } },
-        { gap: 42, action: { k: 'crash-many', node: 0 } },
+        { gap: 12, action: { k: 'send-all' } },
+        { gap: 294, action: { k: 'crash-after', node: 14, frames: 5, send: true } },
+        { gap: 186, action: { k: 'send', node: 16, count: 2 } },
+        { gap: 226, action: { k: 'rejoin', node: 0, graceful: true } },
       ],
     },
   },

@@ -134,6 +134,8 @@ const describeFrame = (f: EngineFrame): string => {
       return `FINAL ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
     case 'flush':
       return `FLUSH v${f.viewId}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
+    case 'flush-ok':
+      return `FLUSH-OK v${f.viewId}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}`;
   }
@@ -330,7 +332,8 @@ export class Simulation {
       // Members with state that delivered nothing yet: the node joins their incarnation (PROTOCOL.md §3.11).
       const empty = withState[0];
       if (!holder && empty !== undefined) this.checker.onSameEra(node.id, empty.id);
-      else if (!holder) this.checker.onFreshStart(node.id, node.engine.view?.viewId ?? 0);
+      // A flush that started afresh names the incarnation (also when this node abandoned it after its FLUSH-OK).
+      else if (!holder) this.checker.onFreshStart(node.id, counters.incarnation ?? node.engine.view?.viewId ?? 0);
       this.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:

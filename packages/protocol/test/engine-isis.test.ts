@@ -95,7 +95,8 @@ describe('ISIS total order', () => {
     m.run();
     m.apply('c', m.engine('c').adoptJoinerState(m.engine('a').joinerState()));
     m.installView(makeView(4, ['a', 'b', 'c']));
-    m.setCut('a', 'b', true); // a's FLUSH for view 4 is late at b
+    m.runHolding('a', 'b', (f) => f.t === 'flush-ok'); // a's FLUSH-OK for view 4 is late at b
+    m.setCut('a', 'b', true);
     m.run();
     expect(m.engine('c').view?.viewId).toBe(4);
     expect(m.engine('b').view?.viewId).toBe(3);

@@ -104,12 +104,14 @@ describe('joining a running group', () => {
     m.step('d', 'c');
     m.crash('d'); // b and c proposed; nobody agreed
     const j = m.add('j');
-    m.setCut('b', 'c', true); // c will never get b's FLUSH
     m.installView(makeView(2, ['b', 'c', 'j'], [['d', 'failed'], ['j', 'joined']]));
+    m.runHolding('b', 'c', (f) => f.t === 'flush-ok'); // c will never get b's FLUSH-OK
+    m.setCut('b', 'c', true);
     m.run();
     expect(m.engine('b').view?.viewId).toBe(2);
     expect(m.engine('c').view?.viewId).toBe(1);
     expect(m.bodies('b')).toEqual(['orphan']);
+    expect(m.bodies('c')).toEqual([]); // bound by its FLUSH-OK, but not installed yet
     const history = m.logs.get('b')?.map((d) => ({ frame: d.frame, order: d.order })) ?? [];
     m.apply('j', j.adoptJoinerState(m.engine('b').joinerState()));
     m.crash('b');

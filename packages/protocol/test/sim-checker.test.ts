@@ -144,6 +144,25 @@ describe('checker', () => {
     expect(violationOf(() => d.c.checkLiveness([C, asPeerId('j')], new Set([asPeerId('j')]), new Map()))).toBe('S7');
   });
 
+  it('S4 across incarnations: a new era beside a stale one is fine, a key naming the wrong incarnation is not', () => {
+    const c = new Checker('total');
+    c.onFreshStart(A, v1); // the creator: era of incarnation 1
+    for (const p of [A, B]) c.onViewInstalled(p, v1, true);
+    const a1 = frame(A, 1);
+    const c1 = frame(C, 1);
+    const c2 = frame(C, 2);
+    for (const f of [a1, c1, c2]) c.onSent(f);
+    c.onGone(A);
+    c.onGone(B);
+    // C starts afresh in view 5 while B, removed unawares, still delivers in incarnation 1.
+    c.onFreshStart(C, asViewId(5));
+    c.onViewInstalled(C, asViewId(5), true);
+    c.onDeliver(C, { ...delivery(c1, ''), order: '0000000000000005:0000000000000001:c', viewId: asViewId(5) }, false);
+    expect(violationOf(() => c.onDeliver(B, delivery(a1, '0000000000000001:b'), false))).toBe(null);
+    // An engine that kept the old incarnation in the new era forks it: caught.
+    expect(violationOf(() => c.onDeliver(C, { ...delivery(c2, ''), order: '0000000000000001:0000000000000002:c', viewId: asViewId(5) }, false))).toBe('S4');
+  });
+
   it('L1: a surviving sender\'s message missing at a survivor; L2: a hold-back queue left non-empty', () => {
     const { c, a1 } = setup('fifo');
     c.onDeliver(A, delivery(a1, '1'), false);

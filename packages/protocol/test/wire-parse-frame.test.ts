@@ -57,6 +57,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     agreed: 8,
     delivered: { alice: 2, bob: 1, carol: 8 },
   },
+  'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4) },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
   'history-req': { t: 'history-req', groupId: G, cursor: '00000012:bob', limit: 100 },
   'history-res': {
@@ -137,6 +138,10 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['agreed', '8'],
     ['delivered', []],
     ['delivered.bob', '1'],
+  ],
+  'flush-ok': [
+    ['groupId', 1],
+    ['viewId', -1],
   ],
   hwm: [
     ['groupId', null],

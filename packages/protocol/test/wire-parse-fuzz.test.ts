@@ -111,6 +111,7 @@ const validFrame = fc.oneof(
     delivered: counts(0),
   }),
   fc.record({ t: fc.constant('hwm' as const), groupId: fc.constant('g-1'), viewId: nat, delivered: counts(0) }),
+  fc.record({ t: fc.constant('flush-ok' as const), groupId: fc.constant('g-1'), viewId: nat }),
   fc.record({ t: fc.constant('history-req' as const), groupId: fc.constant('g-1'), cursor: fc.option(fc.string({ maxLength: 128 })), limit: fc.integer({ min: 1, max: 200 }) }),
   fc.record(
     {

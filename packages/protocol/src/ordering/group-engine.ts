@@ -17,6 +17,7 @@ import type {
   EngineFrame,
   FinalFrame,
   FlushFrame,
+  FlushOkFrame,
   HighWaterFrame,
   JoinerState,
   PendingReport,
@@ -81,7 +82,14 @@ interface FlushState {
   /** Pending messages the dropDeadSenderPending hook told us to drop. */
   readonly hookDropped: Set<MessageId>;
   sent: boolean;
+  /** We hold every report and sent our FLUSH-OK: we are bound to deliver this flush's resolution. */
+  oked: boolean;
+  /** Participants whose FLUSH-OK we hold (ours included); the view is installed when all have. */
+  readonly oks: Set<PeerId>;
 }
+
+/** FLUSH and FLUSH-OK: the two rounds of a view change, kept apart from the view's own frames. */
+const isFlushRound = (f: EngineFrame): f is FlushFrame | FlushOkFrame => f.t === 'flush' || f.t === 'flush-ok';
 
 interface Buffered {
   readonly from: PeerId;
@@ -164,7 +172,7 @@ export class GroupEngine implements OrderingEngine {
   /** FLUSH reports that came in parts, until each is whole. */
   private readonly flushParts = new FlushAssembler();
   /** Our FLUSH for the installed view: a peer still flushing for it (its copy was lost) gets it again. */
-  private lastFlush: { readonly frame: FlushFrame; readonly participants: readonly PeerId[]; readonly answered: Set<PeerId> } | null = null;
+  private lastFlush: { readonly frame: FlushFrame; readonly ok: FlushOkFrame; readonly participants: readonly PeerId[]; readonly answered: Set<PeerId> } | null = null;
   private lastHwmAt: number | null = null;
   /** Delivered counts as last announced to the view; null = announce in this view. */
   private lastAnnounced: string | null = null;
@@ -294,6 +302,8 @@ export class GroupEngine implements OrderingEngine {
         return this.onFinal(from, frame);
       case 'flush':
         return this.onFlush(from, frame, now);
+      case 'flush-ok':
+        return this.onFlushOk(from, frame);
       case 'hwm':
         return this.onHwm(from, frame);
       default:
@@ -587,6 +597,7 @@ export class GroupEngine implements OrderingEngine {
       // The hwm exchange waits for the new view (an hwm of the old one would be refused there).
       const mine = fl.reports.get(this.self);
       if (mine !== undefined && fl.participants.includes(peer)) for (const frame of splitFlush(mine)) out.frames.push({ to: peer, frame });
+      if (fl.oked && fl.participants.includes(peer)) out.frames.push({ to: peer, frame: this.flushOkFrame(fl.target.viewId) });
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
@@ -599,6 +610,7 @@ export class GroupEngine implements OrderingEngine {
       // the copy of its own FLUSH that an installed peer sends back is not answered again.
       last.answered.add(peer);
       for (const frame of splitFlush(last.frame)) out.frames.push({ to: peer, frame });
+      out.frames.push({ to: peer, frame: last.ok });
     }
     if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
@@ -656,8 +668,10 @@ export class GroupEngine implements OrderingEngine {
       return out.build();
     }
     const abandoned = this.flush;
-    if (abandoned !== null && abandoned.sent) this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
-    this.flush = { target: view, participants, reports: new Map(), hookDropped: new Set(), sent: false };
+    // Our FLUSH-OK for the abandoned view may have let someone install it: deliver what they did.
+    if (abandoned !== null && abandoned.oked) this.applyResolution(abandoned, out);
+    else if (abandoned !== null && abandoned.sent) this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
+    this.flush = { target: view, participants, reports: new Map(), hookDropped: new Set(), sent: false, oked: false, oks: new Set() };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
     const later: Buffered[] = [];
@@ -665,8 +679,8 @@ export class GroupEngine implements OrderingEngine {
       if (b.frame.t === 'flush' && b.frame.viewId === view.viewId && participants.includes(b.from)) {
         this.flush.reports.set(b.from, b.frame);
         this.learnFinals(b.frame);
-      }
-      else if (!(b.frame.t === 'flush' && b.frame.viewId <= view.viewId)) later.push(b);
+      } else if (b.frame.t === 'flush-ok' && b.frame.viewId === view.viewId && participants.includes(b.from)) this.flush.oks.add(b.from);
+      else if (!(isFlushRound(b.frame) && b.frame.viewId <= view.viewId)) later.push(b);
     }
     this.future = later;
     this.maybeSendFlush(out);
@@ -758,6 +772,7 @@ export class GroupEngine implements OrderingEngine {
       if (!last.answered.has(from)) {
         last.answered.add(from);
         for (const frame of splitFlush(last.frame)) out.frames.push({ to: from, frame });
+        out.frames.push({ to: from, frame: last.ok });
       }
       return out.build();
     }
@@ -776,9 +791,53 @@ export class GroupEngine implements OrderingEngine {
     return out.build();
   }
 
+  /**
+   * Round two of a view change. With every participant's FLUSH we send FLUSH-OK and are bound to
+   * its resolution; the view is installed once every participant sent FLUSH-OK. Without the second
+   * round a participant removed unawares could complete a flush that the others abandoned for a
+   * newer view without it, and deliver what they never will (seed 1148931).
+   */
   private maybeComplete(out: OutputBuilder): void {
     const fl = this.flush;
     if (fl === null || !fl.sent || !fl.participants.every((p) => fl.reports.has(p))) return;
+    if (!fl.oked) {
+      fl.oked = true;
+      fl.oks.add(this.self);
+      const ok = this.flushOkFrame(fl.target.viewId);
+      for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame: ok });
+    }
+    if (!fl.participants.every((p) => fl.oks.has(p))) return;
+    this.applyResolution(fl, out);
+    const mine = fl.reports.get(this.self);
+    this.lastFlush = mine === undefined ? null : { frame: mine, ok: this.flushOkFrame(fl.target.viewId), participants: fl.participants, answered: new Set() };
+    this.flush = null;
+    this.finishInstall(fl.target, out, this.clock);
+  }
+
+  private flushOkFrame(viewId: ViewId): FlushOkFrame {
+    return { t: 'flush-ok', groupId: this.groupId, viewId };
+  }
+
+  private onFlushOk(from: PeerId, f: FlushOkFrame): EngineResult {
+    if (!isCount(f.viewId)) return reject('remote', 'bad-type', 'FLUSH-OK viewId must be a non-negative integer.');
+    const last = this.lastFlush;
+    // A copy for the view we installed (we had its FLUSH-OK already): nothing to do.
+    if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from)) return new OutputBuilder().build();
+    if (this.installed !== null && f.viewId <= this.installed.viewId)
+      return reject('remote', 'old-view', `FLUSH-OK for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`);
+    const fl = this.flush;
+    if (fl !== null && f.viewId < fl.target.viewId)
+      return reject('remote', 'old-view', `FLUSH-OK for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`);
+    if (fl === null || f.viewId > fl.target.viewId) return this.buffer(from, f);
+    if (!fl.participants.includes(from)) return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
+    const out = new OutputBuilder();
+    fl.oks.add(from);
+    this.maybeComplete(out);
+    return out.build();
+  }
+
+  /** Deliver what the flush decided and take on its counts: at install, or when we abandon a flush we sent FLUSH-OK for. */
+  private applyResolution(fl: FlushState, out: OutputBuilder): void {
     const outcome = resolveFlush(
       this.mode,
       fl.participants.map((p) => ({ from: p, frame: fl.reports.get(p) as FlushFrame })),
@@ -821,10 +880,6 @@ export class GroupEngine implements OrderingEngine {
     this.earlyFinals.clear();
     this.learnedFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
-    const mine = fl.reports.get(this.self);
-    this.lastFlush = mine === undefined ? null : { frame: mine, participants: fl.participants, answered: new Set() };
-    this.flush = null;
-    this.finishInstall(fl.target, out, this.clock);
   }
 
   private finishInstall(view: View, out: OutputBuilder, now: number): void {
@@ -852,8 +907,8 @@ export class GroupEngine implements OrderingEngine {
     const replay: Buffered[] = [];
     const later: Buffered[] = [];
     for (const b of this.future) {
-      if (b.frame.t === 'flush' ? b.frame.viewId > installed.viewId : b.frame.viewId >= installed.viewId) {
-        if (b.frame.t !== 'flush' && b.frame.viewId === installed.viewId) replay.push(b);
+      if (isFlushRound(b.frame) ? b.frame.viewId > installed.viewId : b.frame.viewId >= installed.viewId) {
+        if (!isFlushRound(b.frame) && b.frame.viewId === installed.viewId) replay.push(b);
         else later.push(b);
       }
     }
@@ -899,10 +954,10 @@ export class GroupEngine implements OrderingEngine {
     const out = new OutputBuilder();
     if (jump !== null) {
       const mine = jump.reports.get(this.self);
-      this.lastFlush = mine === undefined ? null : { frame: mine, participants: jump.participants, answered: new Set() };
+      this.lastFlush = mine === undefined ? null : { frame: mine, ok: this.flushOkFrame(jump.target.viewId), participants: jump.participants, answered: new Set() };
       this.flush = null;
       this.outbox = this.outbox.filter((f) => f.viewId >= jump.target.viewId);
-      this.future = this.future.filter((b) => !(b.frame.t === 'flush' && b.frame.viewId <= jump.target.viewId));
+      this.future = this.future.filter((b) => !(isFlushRound(b.frame) && b.frame.viewId <= jump.target.viewId));
       this.finishInstall(jump.target, out, this.clock);
     }
     this.agreedMax = Math.max(this.agreedMax, state.agreed);

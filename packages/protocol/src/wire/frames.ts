@@ -114,6 +114,19 @@ export interface FramePart {
   readonly count: number;
 }
 
+/**
+ * The second round of a view change: the sender holds every participant's
+ * FLUSH for `viewId` and is bound to deliver that flush's resolution, even if
+ * a newer view supersedes it. A member installs a view only once every
+ * participant said so (PROTOCOL.md §3.4), so a flush can no longer complete
+ * at a member removed unawares while the others abandon it (seed 1148931).
+ */
+export interface FlushOkFrame {
+  readonly t: 'flush-ok';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+}
+
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */
 export interface HighWaterFrame {
   readonly t: 'hwm';
@@ -189,7 +202,7 @@ export interface ChunkFrame {
 }
 
 /** Frames an ordering engine consumes and produces. */
-export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | FlushFrame | HighWaterFrame;
+export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
 export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame;
 export type WireFrame = GroupFrame | ChunkFrame;

@@ -69,6 +69,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'propose',
   'final',
   'flush',
+  'flush-ok',
   'hwm',
   'history-req',
   'history-res',
@@ -116,6 +117,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readFinal(o, ctx);
     case 'flush':
       return readFlush(o, ctx);
+    case 'flush-ok':
+      return { t: 'flush-ok', groupId: readGroup(o, ctx, 'flush-ok'), viewId: readViewId(o, 'flush-ok') };
     case 'hwm':
       return readHighWater(o, ctx);
     case 'history-req':

@@ -144,6 +144,25 @@ export class EngineMesh {
     throw new Error('mesh did not settle');
   }
 
+  /** Like run(), but frames on from>to stay queued from the first one `hold` matches (say, a FLUSH-OK that is late). */
+  runHolding(from: string, to: string, hold: (f: EngineFrame) => boolean, maxSteps = 100_000): void {
+    const held = `${from}>${to}`;
+    for (let n = 0; n < maxSteps; ) {
+      let moved = false;
+      for (const k of [...this.links.keys()].sort()) {
+        const head = this.links.get(k)?.[0];
+        if (k === held && head !== undefined && hold(head)) continue;
+        const [a, b] = k.split('>') as [string, string];
+        if (this.step(a, b)) {
+          moved = true;
+          n += 1;
+        }
+      }
+      if (!moved) return;
+    }
+    throw new Error('mesh did not settle');
+  }
+
   /** Remove and return everything queued on from>to, so a test can hand it over in its own order. */
   take(from: string, to: string): EngineFrame[] {
     const q = this.links.get(`${from}>${to}`) ?? [];
