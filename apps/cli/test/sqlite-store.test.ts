@@ -22,7 +22,7 @@ async function fill(store: MessageStore): Promise<void> {
   await store.putMessages(H, [stored('gB', 'ann', 1, 1, 500)]);
   await store.putMessages(G, [stored('gA', 'ann', 2, 2, 2_000), { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' }]);
   await store.putMessages(G, [stored('gA', 'cy', 1, 4, 2_000)]);
-  await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, agreed: 4, nextSeq: { ann: 3 } } });
+  await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, incarnation: 1 as never, agreed: 4, nextSeq: { ann: 3 } } });
 }
 
 describe('SqliteStore', () => {
