@@ -17,6 +17,7 @@ const A = asPeerId('a');
 const SIG = `${'A'.repeat(85)}Q==`;
 const stateOf = (n: number, agreed = 7, body = (i: number) => `m${i}`): JoinerState => ({
   viewId: asViewId(3),
+  incarnation: asViewId(1),
   agreed,
   nextSeq: { a: n + 1 },
   unstable: Array.from({ length: n }, (_, i) => ({

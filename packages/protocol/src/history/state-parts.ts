@@ -36,7 +36,7 @@ export function splitStatePage(page: HistoryResponseFrame): HistoryResponseFrame
 
 /** The fields every part of one state repeats, as comparable text. */
 const headerKey = (s: JoinerState, part: FramePart): string =>
-  JSON.stringify([s.viewId, s.agreed, s.nextSeq, part.count]);
+  JSON.stringify([s.viewId, s.incarnation, s.agreed, s.nextSeq, part.count]);
 
 /** A joiner's parts of one hand-over state, until it is whole. */
 export class StatePartCollector {
