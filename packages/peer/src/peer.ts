@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, ORDER_KEY_DIGITS, parseTotalOrderKey,
+  createEngine, exportPublicKey, generateIdentity, MAX_RESUME_LAMPORT, ORDER_KEY_DIGITS, parseTotalOrderKey, resumeLamport,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -303,7 +303,10 @@ class Peer implements ChorusPeer {
     // A total-order key starts with the group's incarnation; its priority number comes second.
     const total = ordering === 'total' && cursor !== null ? parseTotalOrderKey(cursor) : null;
     const lead = cursor === null ? 0 : total !== null ? total.p : Number(cursor.slice(0, ORDER_KEY_DIGITS));
-    const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
+    // A key stored before lamport jumps were bounded may carry 2^53 - 1 (PROTOCOL.md §7.2): resuming
+    // from it would put every draft out of range. Then the stored count stands in (resumeLamport).
+    const count = Number.isSafeInteger(lead) && lead >= 0 && lead <= MAX_RESUME_LAMPORT ? 0 : await this.#store.count(groupId).catch(() => 0);
+    const last = resumeLamport(lead, count);
     if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
     return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
   }

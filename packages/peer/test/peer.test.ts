@@ -286,6 +286,29 @@ describe('reload', () => {
   });
 });
 
+describe('reload after a poisoned clock', () => {
+  it('a FIFO store holding a message at lamport 2^53 - 1 (from before the bound) does not re-poison the reloaded engine', async () => {
+    const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 9);
+    const [ana, ben] = peers as [ScenarioPeer, ScenarioPeer];
+    await ana.peer.send(groupId, 'before');
+    await waitFor('ana has it', async () => (await logOf(ana, groupId)).length === 1);
+    const store = w.stores.get(ana.peerId)!;
+    const honest = (await store.page(groupId, { limit: 10 })).items[0]!;
+    const top = Number.MAX_SAFE_INTEGER;
+    const sender = 'mallory' as typeof honest.frame.sender;
+    await store.putMessages(groupId, [{
+      ...honest, id: `${groupId}/mallory:1` as typeof honest.id, order: `${top}:mallory:0000000000000001`,
+      frame: { ...honest.frame, sender, seq: 1, lamport: top },
+    }]);
+    const ana2 = await w.reload(ana);
+    await ana2.peer.join(groupId);
+    await ana2.peer.send(groupId, 'after reload');
+    await waitFor('ben has it', async () => (await logOf(ben, groupId)).some((m) => m.body === 'after reload'));
+    const after = (await logOf(ben, groupId)).find((m) => m.body === 'after reload')!;
+    expect(Number(after.order.split(':')[0])).toBeLessThan(100);
+  });
+});
+
 describe('several groups at once', () => {
   it('keeps two groups of one peer apart, each with its own ordering and numbers', async () => {
     const w = memoryWorld(13);

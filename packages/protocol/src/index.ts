@@ -22,6 +22,7 @@ export * from './ordering/engine-hooks.ts';
 export * from './ordering/group-engine.ts';
 export * from './ordering/order-key.ts';
 export * from './ordering/priority.ts';
+export * from './ordering/lamport.ts';
 export * from './ordering/flush-resolution.ts';
 export * from './ordering/view-membership.ts';
 export * from './history/history-sync.ts';

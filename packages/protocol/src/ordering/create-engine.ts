@@ -6,6 +6,7 @@ import type { GroupId, Ordering, PeerId } from '../ids.ts';
 import type { EngineHooks } from './engine-hooks.ts';
 import { withDefaultHooks } from './engine-hooks.ts';
 import { GroupEngine } from './group-engine.ts';
+import { MAX_RESUME_LAMPORT } from './lamport.ts';
 
 /**
  * What this peer's store remembers of the group from an earlier engine of the
@@ -17,7 +18,7 @@ import { GroupEngine } from './group-engine.ts';
 export interface EngineResume {
   /** Highest seq this peer ever committed in the group (its next draft is ownSeq + 1). */
   readonly ownSeq: number;
-  /** Highest Lamport time this peer drafted or saw in the group. */
+  /** Highest Lamport time this peer drafted or saw in the group; at most MAX_RESUME_LAMPORT (see `resumeLamport`). */
   readonly lamport: number;
   /** Total order: the largest agreed priority number in its stored log (`p` of the last order key); 0 for FIFO. */
   readonly agreed: number;
@@ -43,12 +44,15 @@ const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeI
 /**
  * Returns the concrete engine so callers may use `debugState()`; it is an OrderingEngine.
  * Throws a RangeError for a `resume` that is not three non-negative safe integers: that is
- * a bug in the caller's store code, not something a peer can send.
+ * a bug in the caller's store code, not something a peer can send; the same for a `resume.lamport`
+ * above MAX_RESUME_LAMPORT (a poisoned store: pass it through `resumeLamport` first).
  */
 export function createEngine(opts: EngineOptions): GroupEngine {
   const r = opts.resume;
   if (r !== undefined && !(isCount(r.ownSeq) && isCount(r.lamport) && isCount(r.agreed)))
     throw new RangeError('createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.');
+  if (r !== undefined && r.lamport > MAX_RESUME_LAMPORT)
+    throw new RangeError(`createEngine: resume.lamport ${r.lamport} is above MAX_RESUME_LAMPORT; pass the stored clock through resumeLamport.`);
   if (r?.delivered !== undefined && !Object.values(r.delivered).every(isCount))
     throw new RangeError('createEngine: resume.delivered must map peer ids to non-negative safe integers.');
   return new GroupEngine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);

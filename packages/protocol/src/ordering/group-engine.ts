@@ -31,6 +31,7 @@ import type { EngineHooks } from './engine-hooks.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
+import { lamportCeiling, MAX_RESUME_LAMPORT } from './lamport.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
 import { ABANDONED_FLUSH_MARGIN, isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
@@ -282,6 +283,17 @@ export class GroupEngine implements OrderingEngine {
     return reject('remote', 'too-large', `${what} carries priority ${p}, beyond ${ceiling}: no member can be that far ahead of this one.`);
   }
 
+  /**
+   * A Lamport time no honest member can be at yet (see MAX_LAMPORT_STEP), or null when fine.
+   * Like priorities, only a member with state has a reference point.
+   */
+  private lamportTooHigh(lamport: number, what: string): Rejection | null {
+    if (!this.adopted) return null;
+    const ceiling = lamportCeiling(this.lamport);
+    if (lamport <= ceiling) return null;
+    return reject('remote', 'too-large', `${what} carries lamport ${lamport}, beyond ${ceiling}: no member's clock can be that far ahead of this one.`);
+  }
+
   /** ISIS: p = max(P, A) + 1, by us. */
   private nextProposal(): Priority {
     return { p: Math.max(this.proposedMax, this.agreedMax) + 1, by: this.self };
@@ -346,7 +358,7 @@ export class GroupEngine implements OrderingEngine {
     if (r !== null) return r;
     if (from === this.self) return reject('remote', 'replay', 'A peer sent this member its own message.');
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
-    const tooHigh = this.priorityTooHigh(f.proposal?.p ?? 0, 'DATA proposal');
+    const tooHigh = this.priorityTooHigh(f.proposal?.p ?? 0, 'DATA proposal') ?? this.lamportTooHigh(f.lamport, 'DATA');
     if (tooHigh !== null) return tooHigh;
     const st = this.senders.get(from);
     const next = st?.next ?? 1;
@@ -762,7 +774,8 @@ export class GroupEngine implements OrderingEngine {
     const f = this.flushParts.add(from, part);
     if (f === null) return new OutputBuilder().build(); // more parts are due
     if ('rejected' in f) return f;
-    const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH');
+    const tooHigh =
+      this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ?? this.lamportTooHigh(f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0), 'FLUSH');
     if (tooHigh !== null) return tooHigh;
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
@@ -967,7 +980,11 @@ export class GroupEngine implements OrderingEngine {
       st.delivered = Math.max(st.delivered, n - 1);
       st.next = Math.max(st.next, n);
     }
-    for (const u of handed) this.kept.set(messageId(this.groupId, u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
+    for (const u of handed) {
+      this.kept.set(messageId(this.groupId, u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
+      // The group's clock, as far as the state shows it (a believable one: the sponsor is not checked here).
+      if (isCount(u.frame.lamport) && u.frame.lamport <= MAX_RESUME_LAMPORT) this.lamport = Math.max(this.lamport, u.frame.lamport);
+    }
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
     // Our own seq goes on after what the group has of this peer id (an earlier session: re-join, false removal).
     this.seqFloor = Math.max(this.seqFloor, ownDelivered);
