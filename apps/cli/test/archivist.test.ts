@@ -116,9 +116,10 @@ describe('the archivist', () => {
     started.push(first);
     await synced(first, g.groupId);
 
-    const PER_SENDER = 150;
+    const PER_SENDER = 250;
     const bursts = Promise.all([ann.burst(g.groupId, PER_SENDER, 'ann:'), bob.burst(g.groupId, PER_SENDER, 'bob:')]);
-    await waitFor('the archivist reporting stored batches', () => reportedIds(first).length >= 20, 40_000);
+    // Killed the moment it reports its first stored batch of the burst (on the line, not on a poll), so the kill lands mid-burst.
+    await first.waitForLine('the first stored batch', (l) => l.includes('"msg":"stored"'), 40_000);
     await first.kill('SIGKILL');
     const reported = reportedIds(first);
     await bursts;
