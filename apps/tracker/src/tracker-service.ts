@@ -190,10 +190,13 @@ export class TrackerService {
     const room = await this.canAddGroup(charter.creatorKey, address);
     if (!room.ok) return room;
     const record = recordOf(p.groupId, charter, address);
-    if (!(await this.store.createGroup(record))) {
+    // A proven group comes back under its own name even if a newer group took
+    // that name meanwhile (after a restart anyone could squat it, and every
+    // member's restore would fail): the two are told apart by id, lock and age.
+    if (!(await this.store.createGroup(record, true))) {
       const again = await this.store.getGroup(p.groupId);
       if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
-      return err('name-taken', `A different group named "${charter.name}" exists now; the group cannot be restored under that name.`);
+      return err('internal', 'The group could not be stored; try again.');
     }
     await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
     this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');

@@ -110,15 +110,33 @@ describe('group:restore', () => {
     a.close();
   });
 
-  it('refuses a restore whose name another group now has, and malformed payloads, with codes', async () => {
+  it('a name squatted after the restart does not keep the proven group out; the two are told apart by id', async () => {
+    const joined = await lockedGroupOnAFormerTracker('Private', 'secret');
+    const after = await start();
+    const mallory = await connectClient(after.url, 'Mallory');
+    // Mallory is quicker than the members: she creates an open group under the same name.
+    const squat = unwrap(await call<GroupSummary>(mallory.socket, 'group:create', { name: 'private', ordering: 'fifo' }));
+    const alice = await connectClient(after.url, 'Alice');
+    const back = unwrap(await call<GroupSummary>(alice.socket, 'group:restore', {
+      groupId: joined.group.groupId, charter: joined.charter, viewId: 2, password: 'secret',
+    }));
+    expect(back).toMatchObject({ groupId: joined.group.groupId, name: 'Private', locked: true });
+    const ids = await directoryIds(alice);
+    expect(ids).toEqual(expect.arrayContaining([joined.group.groupId, squat.groupId]));
+    unwrap(await call(alice.socket, 'group:join', { groupId: joined.group.groupId, password: 'secret' }));
+    // New creates still may not take a name that is in use.
+    expect(await call(alice.socket, 'group:create', { name: 'PRIVATE', ordering: 'fifo' })).toMatchObject({ ok: false, error: { code: 'name-taken' } });
+    mallory.close();
+    alice.close();
+  });
+
+  it('refuses malformed restore payloads with codes', async () => {
     const t = await start();
     const a = await connectClient(t.url, 'Alice');
-    unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Taken', ordering: 'fifo' }));
     const charter: GroupCharter = {
       v: 1, name: 'taken', ordering: 'fifo', createdBy: 'Alice', creatorKey: a.key.publicKey, createdAt: 1, nonce: randomBytes(16).toString('base64url'),
     };
     const groupId = await charterGroupId(charter);
-    expect(await call(a.socket, 'group:restore', { groupId, charter, viewId: 3 })).toMatchObject({ ok: false, error: { code: 'name-taken' } });
     const expensive = { ...charter, lock: `scrypt$${2 ** 20}$8$1$${'A'.repeat(22)}==$${'A'.repeat(43)}=` };
     for (const [payload, code] of [
       [{ charter, viewId: 1 }, 'missing-field'],

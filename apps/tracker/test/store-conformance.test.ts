@@ -45,6 +45,20 @@ function conformance(name: string, skip: boolean, make: () => TrackerStore): voi
       expect((await s.getMembership(g.groupId)).viewId).toBe(0);
     });
 
+    it('lets a restore share a name a newer group holds; only the holder frees the name', async () => {
+      const s = make();
+      const holder = group(`Shared-${name}`);
+      const restored = group(`shared-${name}`);
+      expect(await s.createGroup(holder)).toBe(true);
+      expect(await s.createGroup(restored)).toBe(false);
+      expect(await s.createGroup(restored, true)).toBe(true);
+      expect(await s.createGroup(restored, true)).toBe(false); // the id exists
+      expect(await s.deleteGroupIfEmpty(restored.groupId)).toBe(true);
+      expect(await s.createGroup(group(`SHARED-${name}`))).toBe(false); // still the holder's
+      expect(await s.deleteGroupIfEmpty(holder.groupId)).toBe(true);
+      expect(await s.createGroup(group(`SHARED-${name}`))).toBe(true);
+    });
+
     it('deletes a group only while nobody is in it or joining, and frees its name', async () => {
       const s = make();
       const busy = group(`occupied-${name}`);

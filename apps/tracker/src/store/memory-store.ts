@@ -8,15 +8,16 @@ import type { GroupRecord, SessionRecord, TrackerStore } from './tracker-store.t
 
 export class MemoryStore implements TrackerStore {
   private readonly groups = new Map<GroupId, GroupRecord>();
-  private readonly names = new Set<string>();
+  /** Lower-cased name → the group holding it. */
+  private readonly names = new Map<string, GroupId>();
   private readonly memberships = new Map<GroupId, Membership>();
   private readonly sessions = new Map<PeerId, SessionRecord>();
   private readonly reserved = new Map<PeerId, { publicKey: string; until: number }>();
 
-  async createGroup(group: GroupRecord): Promise<boolean> {
+  async createGroup(group: GroupRecord, sharedName = false): Promise<boolean> {
     const key = group.name.toLowerCase();
-    if (this.names.has(key)) return false;
-    this.names.add(key);
+    if (this.groups.has(group.groupId) || (this.names.has(key) && !sharedName)) return false;
+    if (!this.names.has(key)) this.names.set(key, group.groupId);
     this.groups.set(group.groupId, group);
     this.memberships.set(group.groupId, emptyMembership());
     return true;
@@ -35,7 +36,7 @@ export class MemoryStore implements TrackerStore {
     const m = this.memberships.get(groupId) ?? emptyMembership();
     if (g === undefined || m.members.length > 0 || m.joining.length > 0) return false;
     this.groups.delete(groupId);
-    this.names.delete(g.name.toLowerCase());
+    if (this.names.get(g.name.toLowerCase()) === groupId) this.names.delete(g.name.toLowerCase());
     this.memberships.delete(groupId);
     return true;
   }

@@ -24,11 +24,15 @@ const LOCK_RETRY_JITTER_MS = 8;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 // One script: a name is never claimed without its group (no half-created group if a node dies).
+// ARGV[5] = '1': a proven restore may share a name a newer group holds (it claims it only if free).
 const CREATE_GROUP = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 and ARGV[5] ~= '1' then return 0 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SET', KEYS[3], ARGV[4], 'NX')
 return 1`;
+// A name is freed only by the group holding it.
+const RELEASE_NAME = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) else return 0 end`;
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const UNBIND = `
 local v = redis.call('GET', KEYS[1])
@@ -69,9 +73,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class RedisStore implements TrackerStore {
   constructor(private readonly redis: Redis) {}
 
-  async createGroup(group: GroupRecord): Promise<boolean> {
+  async createGroup(group: GroupRecord, sharedName = false): Promise<boolean> {
     const r = await this.redis.eval(CREATE_GROUP, 3, k.names, k.groups, k.membership(group.groupId),
-      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(emptyMembership()));
+      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(emptyMembership()), sharedName ? '1' : '0');
     return r === 1;
   }
 
@@ -115,7 +119,8 @@ export class RedisStore implements TrackerStore {
       const g = await this.getGroup(groupId);
       const m = await this.getMembership(groupId);
       if (g === null || m.members.length > 0 || m.joining.length > 0) return false;
-      await this.redis.multi().hdel(k.groups, groupId).hdel(k.names, g.name.toLowerCase()).del(k.membership(groupId)).exec();
+      await this.redis.multi().hdel(k.groups, groupId).del(k.membership(groupId)).exec();
+      await this.redis.eval(RELEASE_NAME, 1, k.names, g.name.toLowerCase(), groupId);
       return true;
     });
   }

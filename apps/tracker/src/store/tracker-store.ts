@@ -25,8 +25,12 @@ export interface SessionRecord extends MemberInfo {
 }
 
 export interface TrackerStore {
-  /** Fails (false) when the name is taken, case-insensitively. */
-  createGroup(group: GroupRecord): Promise<boolean>;
+  /**
+   * Fails (false) when the name is taken, case-insensitively — unless
+   * `sharedName`: a proven restore may sit beside a newer group that took its
+   * name meanwhile (it claims the name only if free). False also when the id exists.
+   */
+  createGroup(group: GroupRecord, sharedName?: boolean): Promise<boolean>;
   getGroup(groupId: GroupId): Promise<GroupRecord | null>;
   listGroups(): Promise<readonly GroupRecord[]>;
   /** Deletes the group (record, name, membership) if nobody is in it or joining, under the group's lock. */
