@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, SystemLine } from '@chorus/peer';
 import type { GroupId, MessageId, PeerId, ViewId } from '@chorus/protocol';
-import { buildTimeline, dayLabel } from '../src/lib/timeline.ts';
+import { buildTimeline, dayLabel, isoTime, timeLabel } from '../src/lib/timeline.ts';
 
 const at = (day: number, hour: number): number => new Date(2026, 0, day, hour, 0).getTime();
 
@@ -48,5 +48,17 @@ describe('buildTimeline', () => {
 
   it('an empty group has an empty log', () => {
     expect(buildTimeline([], [], [], at(10, 12))).toEqual([]);
+  });
+});
+
+describe('a stored sentAt outside the Date range (a record from before the wire cap)', () => {
+  it('builds the log and labels it instead of throwing', () => {
+    const bad = Number.MAX_SAFE_INTEGER;
+    const now = at(10, 12);
+    const items = buildTimeline([msg('ok', '0001', at(10, 9)), msg('poisoned', '0002', bad)], [line('Sam', bad)], [], now);
+    expect(shape(items)).toEqual(['--Today', 'ok', '--Unknown date', 'poisoned', '*Sam']);
+    expect(timeLabel(bad)).toBe('');
+    expect(isoTime(bad)).toBeUndefined();
+    expect(isoTime(at(10, 9))).toBe(new Date(at(10, 9)).toISOString());
   });
 });

@@ -7,6 +7,7 @@ import type { ErrorCode, Result } from '../src/result.ts';
 import {
   CHUNK_THRESHOLD_BYTES,
   MAX_BODY_CHARS,
+  MAX_SENT_AT_MS,
   MAX_CHUNKS,
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
@@ -284,6 +285,16 @@ describe('parseFrame: numbers', () => {
 });
 
 describe('parseFrame: caps', () => {
+  it('a sentAt past the Date range (2^53 - 1, MAX_SENT_AT_MS + 1) → bad-type, in a DATA and inside a FLUSH; MAX_SENT_AT_MS itself parses', () => {
+    for (const sentAt of [Number.MAX_SAFE_INTEGER, MAX_SENT_AT_MS + 1]) {
+      expectError(parseFrame(json({ ...data(), sentAt }), ctx), 'bad-type');
+      expectError(parseFrame(json({ ...samples.flush, unstable: [{ ...data(BOB, 2), sentAt }] }), ctx), 'bad-type');
+    }
+    const edge = parseFrame(json({ ...data(), sentAt: MAX_SENT_AT_MS }), ctx);
+    expect(edge.ok).toBe(true);
+    expect(() => new Date(MAX_SENT_AT_MS).toISOString()).not.toThrow();
+  });
+
   it('a body over MAX_BODY_CHARS → too-long', () => {
     expectError(parseFrame(json(data(ALICE, 1, 'x'.repeat(MAX_BODY_CHARS + 1))), ctx), 'too-long');
   });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId } from '../src/ids.ts';
 import type { ErrorCode, Result } from '../src/result.ts';
+import { MAX_SENT_AT_MS } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { WireFrame } from '../src/wire/frames.ts';
 import { FRAME_KINDS, parseFrame } from '../src/wire/parse-frame.ts';
@@ -91,7 +92,7 @@ const validData = (sender: fc.Arbitrary<string>) =>
     sender,
     seq: pos,
     lamport: nat,
-    sentAt: nat,
+    sentAt: fc.nat({ max: MAX_SENT_AT_MS }),
     body: fc.string({ unit: 'binary', maxLength: 1000 }),
     sig: fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
   });

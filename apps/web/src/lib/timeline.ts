@@ -64,18 +64,34 @@ function timeOf(e: Entry): number {
   return e.kind === 'message' ? e.message.sentAt : e.kind === 'system' ? e.line.at : e.note.at;
 }
 
-function dayKey(at: number): string {
+/**
+ * A time the Date range can show, or null. The wire refuses a sentAt past
+ * MAX_SENT_AT_MS, but a record stored before that cap (IndexedDB) can still
+ * hold one, and `toISOString()` throws on it: every label goes through here.
+ */
+function validDate(at: number): Date | null {
   const d = new Date(at);
-  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function dayKey(at: number): string {
+  const d = validDate(at);
+  return d === null ? 'unknown' : `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }
 
 export function dayLabel(at: number, now: number): string {
   const key = dayKey(at);
+  if (key === 'unknown') return 'Unknown date';
   if (key === dayKey(now)) return 'Today';
   if (key === dayKey(now - 86_400_000)) return 'Yesterday';
   return new Date(at).toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
 }
 
 export function timeLabel(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return validDate(at)?.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) ?? '';
+}
+
+/** The `datetime` attribute of a <time>: undefined (no attribute) for a time outside the Date range. */
+export function isoTime(at: number): string | undefined {
+  return validDate(at)?.toISOString();
 }

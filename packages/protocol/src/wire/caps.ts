@@ -35,6 +35,14 @@ export const CHUNK_ASSEMBLY_TIMEOUT_MS = 30_000;
 /** Chunk ids are short counters chosen by the sender; 64 chars fits any counter or uuid. */
 export const MAX_CHUNK_ID_CHARS = 64;
 
+/**
+ * The latest DATA `sentAt` (ms since the epoch): the end of the ECMAScript Date
+ * range (year 275760). Above it `new Date(sentAt)` is an Invalid Date and
+ * `toISOString()` throws, so one signed message would break the group's view
+ * on every member, every time it is shown.
+ */
+export const MAX_SENT_AT_MS = 8_640_000_000_000_000;
+
 /** A chat message body, in UTF-16 code units (String.length), as Discord's 4000. */
 export const MAX_BODY_CHARS = 4000;
 

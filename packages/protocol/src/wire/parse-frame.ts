@@ -17,6 +17,7 @@ import {
   MAX_ORDER_KEY_CHARS,
   MAX_PARTS,
   MAX_PRIORITY,
+  MAX_SENT_AT_MS,
   MAX_SENDER_NAME_UNITS,
   MAX_VIEW_MEMBERS,
   MAX_WIRE_INTEGER,
@@ -162,7 +163,7 @@ function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {
     sender: readPeer(o, 'sender', path),
     seq: readSeq(o, path),
     lamport: readInteger(field(o, 'lamport', path), `${path}.lamport`, 0),
-    sentAt: readInteger(field(o, 'sentAt', path), `${path}.sentAt`, 0),
+    sentAt: readInteger(field(o, 'sentAt', path), `${path}.sentAt`, 0, MAX_SENT_AT_MS),
     body: readString(field(o, 'body', path), `${path}.body`, MAX_BODY_CHARS),
     sig: readSignature(o, path),
     // Not signed: the sender's own ISIS proposal, which survivors use if it dies (PROTOCOL.md §3.5).
