@@ -9,7 +9,7 @@
 
 import type { Logger } from 'pino';
 import { resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
-import type { DirectoryPage, DirectoryQuery, GroupId, GroupSummary } from '@chorus/protocol';
+import type { DirectoryPage, DirectoryQuery, GroupId, GroupSummary, RestoreGroupPayload } from '@chorus/protocol';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 
@@ -79,6 +79,8 @@ export interface ArchivistOptions {
   readonly groups: readonly string[];
   /** One page of the tracker's directory; its groups join `peer.directory()`. */
   readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
+  /** Re-registers a group the tracker forgot, with a charter kept from an earlier join. */
+  readonly restoreGroup: (payload: RestoreGroupPayload) => Promise<GroupSummary>;
   readonly now?: () => number;
 }
 
@@ -98,6 +100,8 @@ export class Archivist {
   #lastFullScan = -Infinity;
   /** When each missing ref was last looked up at the tracker. */
   readonly #lookedUp = new Map<string, number>();
+  /** When a restore of each forgotten group was last tried. */
+  readonly #restoredAt = new Map<GroupId, number>();
   #reconciling = false;
   #stopped = false;
 
@@ -174,11 +178,39 @@ export class Archivist {
     }
   }
 
+  /**
+   * Groups this archivist holds (a charter kept from a join) that the
+   * tracker no longer lists — it restarted with the in-memory store while
+   * every member was away — are registered again with their charter, as a
+   * browser member would after a tracker restart. Only after a look-up said
+   * they are missing, and at most once per round each.
+   */
+  async #restoreForgotten(): Promise<void> {
+    const all = this.#opts.groups.includes(ALL_GROUPS);
+    const directory = this.#peer.directory();
+    for (const held of this.#opts.store.charters()) {
+      if (directory.some((g) => g.groupId === held.groupId)) continue;
+      const ref = this.#opts.groups.find((r) => r === held.groupId || r.toLowerCase() === held.name.toLowerCase());
+      // A named group is restored only after the tracker was asked for it by name and did not have it.
+      if (!all && (ref === undefined || !this.#lookedUp.has(ref))) continue;
+      if (this.#now() - (this.#restoredAt.get(held.groupId) ?? -Infinity) < RECONCILE_MS) continue;
+      this.#restoredAt.set(held.groupId, this.#now());
+      try {
+        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId: held.viewId });
+        this.#log.info({ groupId: held.groupId, group: held.name }, 'restored a group the tracker forgot');
+        await this.#opts.listDirectory({ query: held.name });
+      } catch (e) {
+        this.#log.warn({ groupId: held.groupId, group: held.name }, `restoring the group failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
   async #reconcile(): Promise<void> {
     if (this.#stopped || this.#reconciling) return;
     this.#reconciling = true;
     try {
       await this.#lookUp();
+      await this.#restoreForgotten();
     } catch (e) {
       this.#log.warn({ retryInMs: RECONCILE_MS }, `looking up groups at the tracker failed: ${(e as Error).message}`);
     } finally {

@@ -43,12 +43,12 @@ async function runTerminal(opts: Options): Promise<void> {
 async function runArchivist(opts: Options): Promise<void> {
   const log = pino({ name: 'chorus-archivist', level: process.env['LOG_LEVEL'] ?? 'info' });
   let archivist: Archivist | null = null;
-  const { peer, store, listDirectory } = await openRuntime(
+  const { peer, store, listDirectory, restoreGroup } = await openRuntime(
     opts,
     (row) => log.error({ groupId: row.groupId, id: row.id, reason: row.reason, db: opts.dbFile }, 'skipped a damaged stored message (kept in the quarantine table)'),
     (s) => new ReportingStore(s, (groupId, ids) => archivist?.noteStored(groupId, ids)),
   );
-  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory });
+  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, restoreGroup });
   const stop = (signal: string): void => {
     log.info({ signal }, 'stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();

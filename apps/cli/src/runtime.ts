@@ -4,8 +4,12 @@
 // or down tracker is reported and tried again, never a crash.
 
 import wrtc from '@roamhq/wrtc';
-import { Backoff, createPeer, loadOrCreateKeyPair, randomPeerId, TrackerClient, WebRtcMesh, type ChorusPeer, type MessageStore } from '@chorus/peer';
-import { exportPublicKey, type DirectoryPage, type DirectoryQuery } from '@chorus/protocol';
+import {
+  Backoff, createPeer, loadOrCreateKeyPair, randomPeerId, TrackerClient, WebRtcMesh, type ChorusPeer, type MessageStore, type TrackerLink,
+} from '@chorus/peer';
+import {
+  exportPublicKey, type DirectoryPage, type DirectoryQuery, type GroupId, type GroupSummary, type JoinReply, type RestoreGroupPayload,
+} from '@chorus/protocol';
 import { FileKeyStore, generateStorableIdentity } from './file-key-store.ts';
 import type { Options } from './options.ts';
 import { SqliteStore, type QuarantinedRow } from './sqlite-store.ts';
@@ -30,6 +34,8 @@ export interface Runtime {
    * is looked up before it is resolved.
    */
   readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
+  /** Re-registers a group a restarted tracker forgot, with the charter kept from a join (the tracker checks the proof). */
+  readonly restoreGroup: (payload: RestoreGroupPayload) => Promise<GroupSummary>;
 }
 
 /** `wrap` lets the archivist see each durable batch (ReportingStore); the peer writes through what it returns. */
@@ -50,12 +56,42 @@ export async function openRuntime(
       ...(opts.mode === 'archive' ? { role: 'archivist' as const } : {}),
     });
     const transport = new WebRtcMesh({ tracker, wrtc });
-    const peer = createPeer({ name: opts.name, tracker, transport, store: wrap(store), identity: { keyPair, publicKey } });
-    return { peer, store, listDirectory: (query) => tracker.listDirectory(query) };
+    const peer = createPeer({ name: opts.name, tracker: keepingCharters(tracker, store), transport, store: wrap(store), identity: { keyPair, publicKey } });
+    return {
+      peer, store,
+      listDirectory: (query) => tracker.listDirectory(query),
+      restoreGroup: (payload) => tracker.restoreGroup(payload),
+    };
   } catch (e) {
     await store.close();
     throw e;
   }
+}
+
+/**
+ * The tracker link as the peer sees it, writing down each joined group's
+ * charter: the peer keeps charters in memory only, and a process that
+ * restarts after the tracker forgot a group needs one to restore it.
+ */
+function keepingCharters(tracker: TrackerClient, store: SqliteStore): TrackerLink {
+  const join = async (groupId: GroupId, password?: string): Promise<JoinReply> => {
+    const reply = await tracker.join(groupId, password);
+    if (reply.charter !== undefined) {
+      try {
+        store.putCharter(reply.group.groupId, reply.charter);
+      } catch {
+        // Only a later restore needs it; the join itself is fine.
+      }
+    }
+    return reply;
+  };
+  return new Proxy(tracker, {
+    get(target, key) {
+      if (key === 'join') return join;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 export interface ConnectRetry {

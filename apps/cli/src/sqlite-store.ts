@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { GroupId, MessageId } from '@chorus/protocol';
+import { parseCharter, type GroupCharter, type GroupId, type MessageId } from '@chorus/protocol';
 import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from '@chorus/peer';
 
 /** Same cap as the IndexedDB and memory stores: a caller's typo cannot load a whole history. */
@@ -137,6 +137,7 @@ const SCHEMA = `
     state TEXT,
     last_sync_at INTEGER
   );
+  CREATE TABLE IF NOT EXISTS charters (group_id TEXT PRIMARY KEY, charter TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS quarantine (
     row INTEGER PRIMARY KEY,
     group_id TEXT,
@@ -316,6 +317,30 @@ export class SqliteStore implements MessageStore {
     this.#assertOpen();
     this.#db.prepare(`INSERT INTO groups (group_id, name, ordering, state, last_sync_at) VALUES (?, ?, ?, NULL, ?)
       ON CONFLICT (group_id) DO UPDATE SET last_sync_at = excluded.last_sync_at`).run(groupId, name, ordering, at);
+  }
+
+  /** A group's charter from a join reply: the proof a restore needs when a restarted tracker forgot the group. */
+  putCharter(groupId: GroupId, charter: GroupCharter): void {
+    this.#assertOpen();
+    this.#db.prepare(`INSERT OR REPLACE INTO charters (group_id, charter) VALUES (?, ?)`).run(groupId, JSON.stringify(charter));
+  }
+
+  /** Stored charters, with the highest view id this peer saw of each group (a restore's views continue above it). */
+  charters(): { readonly groupId: GroupId; readonly name: string; readonly charter: GroupCharter; readonly viewId: number }[] {
+    this.#assertOpen();
+    const rows = this.#db.prepare(`SELECT c.group_id, c.charter, g.state FROM charters c LEFT JOIN groups g ON g.group_id = c.group_id`).all() as
+      { group_id: string; charter: string; state: string | null }[];
+    return rows.flatMap((r) => {
+      try {
+        const charter = parseCharter(JSON.parse(r.charter));
+        if (!charter.ok) return [];
+        const state = r.state === null ? null : (JSON.parse(r.state) as { viewId?: unknown });
+        const viewId = typeof state?.viewId === 'number' && Number.isSafeInteger(state.viewId) ? state.viewId : 0;
+        return [{ groupId: r.group_id as GroupId, name: charter.value.name, charter: charter.value, viewId }];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Every group this file holds anything of, for `--status`. */

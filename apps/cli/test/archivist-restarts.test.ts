@@ -67,4 +67,42 @@ describe('the archivist and a tracker restart', () => {
     expect(storedBodies(dbFile, g.groupId)).toEqual(['before the crash', 'after the crash']);
     expect(archivist.proc.exitCode).toBeNull();
   });
+
+  it('after a reboot of both (tracker forgot the group, nobody else online) restores the group and serves its history', async () => {
+    tracker = new TrackerProcess(await freePort(), {
+      HEARTBEAT_INTERVAL_MS: String(INTEGRATION_TRACKER_TIMERS.heartbeatIntervalMs),
+      HEARTBEAT_TIMEOUT_MS: String(INTEGRATION_TRACKER_TIMERS.heartbeatTimeoutMs),
+      LINK_GRACE_MS: String(INTEGRATION_TRACKER_TIMERS.linkGraceMs),
+      JOIN_TIMEOUT_MS: String(INTEGRATION_TRACKER_TIMERS.joinTimeoutMs),
+    });
+    await tracker.start();
+    const ann = await new ChildPeer().start(tracker.url, 'Ann');
+    started.push(ann);
+    const g = await ann.createGroup('attic', 'fifo');
+    await ann.join(g.groupId);
+    const home = tempHome();
+    const dbFile = join(home, 'archivist.sqlite');
+    const first = new LineProcess(['--archive', '--groups', 'attic', '--tracker', tracker.url], { CHORUS_HOME: home });
+    started.push(first);
+    await first.waitForLine('in the group', (l) => l.includes('"in group; history synced"'), 60_000);
+    for (const text of ['one', 'two', 'three']) await ann.send(g.groupId, text);
+    await waitFor('stored', () => storedBodies(dbFile, g.groupId).length === 3, 30_000);
+    await ann.close();
+
+    // The machine reboots: the archivist and the tracker die; the tracker comes back empty.
+    await first.kill('SIGKILL');
+    await tracker.kill();
+    await tracker.start();
+    const second = new LineProcess(['--archive', '--groups', 'attic', '--tracker', tracker.url], { CHORUS_HOME: home });
+    started.push(second);
+    await second.waitForLine('the restore', (l) => l.includes('"restored a group the tracker forgot"'), 60_000);
+    await second.waitForLine('in the group again', (l) => l.includes('"in group; history synced"'), 60_000);
+
+    // A newcomer finds the group under its old id and gets its history from the archivist.
+    const cy = await new ChildPeer().start(tracker.url, 'Cy');
+    started.push(cy);
+    await cy.join(g.groupId);
+    await waitFor('Cy has the history', async () => (await cy.history(g.groupId)).length >= 3, 40_000);
+    expect((await cy.history(g.groupId)).map((m) => m.body)).toEqual(['one', 'two', 'three']);
+  });
 });
