@@ -37,11 +37,25 @@ import { ABANDONED_FLUSH_MARGIN, isValidPriority, maxPriority, priorityCeiling, 
 import { OutputBuilder, reject } from './rejection.ts';
 import { flushParticipants } from './view-membership.ts';
 import { MAX_PARTS } from '../wire/caps.ts';
+import { jsonBytes } from '../wire/parts.ts';
 
 /** How far ahead of the next expected seq a sender may run: bounds hold-back memory a peer can make us spend. */
 export const MAX_HOLD_BACK_AHEAD = 10_000;
-/** Frames of views we have not installed yet that we keep: bounds memory a peer can make us spend. */
+/**
+ * Frames one peer may have waiting for a view we have not installed (or, on a
+ * joiner, for its state). Per peer, so one member's flood cannot crowd out the
+ * others' frames; a count as well as bytes because small frames cost heap too.
+ */
 export const MAX_BUFFERED_FRAMES = 10_000;
+/**
+ * Bytes (JSON, UTF-8) one peer may have waiting, the same way. An honest peer is
+ * at most a view or two ahead: its FLUSH for the next view (even a burst of a
+ * thousand maximum-length unstable messages is ~12 MiB) and what it says in that
+ * view before we install it; on a joiner, what it says while the history syncs.
+ * 16 MiB holds that, and one peer's unsigned FLUSH frames for made-up views can
+ * no longer fill the heap (300 of 1 MiB added 93 MB). Beyond it: `too-many`.
+ */
+export const MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024;
 /** At most how often `tick` announces changed delivered counts: stability within a second keeps resend buffers small, and batching keeps it to one tiny frame per member per second under load. */
 export const HWM_INTERVAL_MS = 1_000;
 
@@ -95,6 +109,8 @@ const isFlushRound = (f: EngineFrame): f is FlushFrame | FlushOkFrame => f.t ===
 interface Buffered {
   readonly from: PeerId;
   readonly frame: EngineFrame;
+  /** Its JSON size, charged to `from`'s budget while it waits. */
+  readonly bytes: number;
 }
 
 /** A read-only picture of the engine for the simulator (S6, L2) and for before/after comparisons in tests. */
@@ -123,6 +139,8 @@ export interface EngineDebugState {
   readonly kept: readonly string[];
   readonly peerDelivered: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly buffered: number;
+  /** Bytes of buffered frames per sending peer (MAX_BUFFERED_BYTES_PER_PEER). */
+  readonly bufferedBytes: Readonly<Record<string, number>>;
   readonly repairing: readonly string[];
   readonly flushReports: readonly string[];
   /** Sum of every hold-back structure: must reach 0 once faults heal (L2). */
@@ -168,7 +186,9 @@ export class GroupEngine implements OrderingEngine {
   private readonly earlyFinals = new Map<MessageId, Priority>();
   private readonly kept = new Map<MessageId, KeptMessage>();
   private readonly peerDelivered = new Map<PeerId, Map<PeerId, number>>();
-  private future: Buffered[] = [];
+  private futureList: Buffered[] = [];
+  /** Per peer: frames and bytes in `future` (MAX_BUFFERED_FRAMES, MAX_BUFFERED_BYTES_PER_PEER). */
+  private readonly futureUse = new Map<PeerId, { frames: number; bytes: number }>();
   private flush: FlushState | null = null;
   /** FLUSH reports that came in parts, until each is whole. */
   private readonly flushParts = new FlushAssembler();
@@ -334,10 +354,31 @@ export class GroupEngine implements OrderingEngine {
     return this.flush?.sent === true ? 'ignore' : 'process';
   }
 
+  /** Frames waiting for a later view; every replacement of the list recounts the per-peer budgets. */
+  private get future(): Buffered[] {
+    return this.futureList;
+  }
+
+  private set future(list: Buffered[]) {
+    this.futureList = list;
+    this.futureUse.clear();
+    for (const b of list) {
+      const use = this.futureUse.get(b.from) ?? { frames: 0, bytes: 0 };
+      use.frames += 1;
+      use.bytes += b.bytes;
+      this.futureUse.set(b.from, use);
+    }
+  }
+
   private buffer(from: PeerId, frame: EngineFrame): EngineResult {
-    if (this.future.length >= MAX_BUFFERED_FRAMES)
-      return reject('remote', 'too-many', `More than ${MAX_BUFFERED_FRAMES} frames are waiting for a view change.`);
-    this.future.push({ from, frame });
+    const bytes = jsonBytes(frame);
+    const use = this.futureUse.get(from) ?? { frames: 0, bytes: 0 };
+    if (use.frames >= MAX_BUFFERED_FRAMES)
+      return reject('remote', 'too-many', `${from} already has ${MAX_BUFFERED_FRAMES} frames waiting for a view change.`);
+    if (use.bytes + bytes > MAX_BUFFERED_BYTES_PER_PEER)
+      return reject('remote', 'too-many', `${from} already has ${use.bytes} bytes waiting for a view change; ${bytes} more exceed ${MAX_BUFFERED_BYTES_PER_PEER}.`);
+    this.futureList.push({ from, frame, bytes });
+    this.futureUse.set(from, { frames: use.frames + 1, bytes: use.bytes + bytes });
     return new OutputBuilder().build();
   }
 
@@ -1070,6 +1111,7 @@ export class GroupEngine implements OrderingEngine {
       kept: [...this.kept.keys()].sort(),
       peerDelivered,
       buffered: this.future.length,
+      bufferedBytes: Object.fromEntries([...this.futureUse].map(([p, u]) => [p, u.bytes]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1))),
       repairing: [...this.repairing].sort(),
       flushReports: [...(this.flush?.reports.keys() ?? [])].sort(),
       holdBackSize: held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length,
