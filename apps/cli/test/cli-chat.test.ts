@@ -127,12 +127,17 @@ describe('the terminal client', () => {
   it('reports a tracker it cannot reach, keeps retrying with backoff and does not crash', async () => {
     const port = await freePort();
     const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
-    started.push(ann);
+    // The archivist too, alongside: it logs each failure and keeps trying.
+    const archivist = new LineProcess(['--archive', '--groups', 'x', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
+    started.push(ann, archivist);
     const first = await ann.waitForLine('first failure', (l) => l.includes('Cannot reach the tracker'), 30_000);
     expect(first).toContain(`http://127.0.0.1:${port}`);
     expect(first).toMatch(/Retrying in \d+ s \(attempt 1\)/);
     await ann.waitForLine('second failure', (l) => l.includes('(attempt 2)'), 30_000);
     expect(ann.proc.exitCode).toBeNull();
+    const logged = (await archivist.waitForLine('the archivist\'s second failure', (l) => l.includes('tracker unreachable') && l.includes('"attempt":2'), 30_000));
+    expect(JSON.parse(logged)).toMatchObject({ level: 40, tracker: `http://127.0.0.1:${port}`, attempt: 2, retryInMs: expect.any(Number) });
+    expect(archivist.proc.exitCode).toBeNull();
     // Typing meanwhile is kept for when the tracker answers; Ctrl-C-like quit still works.
     ann.proc.kill('SIGTERM');
     expect(await ann.exited).not.toBeNull();
