@@ -1,22 +1,21 @@
 // What the tracker does, independent of which socket asked: directory,
 // two-phase joins, views, failure handling, link eviction, signaling relay.
-// State lives in the store; this class runs membership.ts steps under the
-// store's lock and announces their effects through Socket.IO rooms (one room
-// per peer, so an emit reaches a socket on any node behind the adapter).
+// State lives in the store; this class runs the pure membership steps of
+// @chorus/protocol (packages/protocol/src/membership/) under the store's lock
+// and announces their effects through Socket.IO rooms (one room per peer, so
+// an emit reaches a socket on any node behind the adapter).
 
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, charterGroupId, err, jsonByteLength, ok } from '@chorus/protocol';
+import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, charterGroupId, err, jsonByteLength, membership, ok } from '@chorus/protocol';
 import type {
   DirectoryPage, GroupCharter, ParsedDirectoryQuery,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
   ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
-  ServerToClientEvents, View,
+  Membership, MembershipEffects as Effects, MembershipStep as Step, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
-import * as membership from './membership.ts';
-import type { Effects, Membership, Step } from './membership.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';

@@ -3,9 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { asGroupId, asPeerId, ok } from '@chorus/protocol';
+import { asGroupId, asPeerId, membership, ok } from '@chorus/protocol';
 import type { GroupId } from '@chorus/protocol';
-import * as membership from '../src/membership.ts';
 import { MemoryStore } from '../src/store/memory-store.ts';
 import { connectRedis } from '../src/store/redis-store.ts';
 import type { RedisConnection } from '../src/store/redis-store.ts';

@@ -33,3 +33,5 @@ export * from './session/policy.ts';
 export type * from './session/session-types.ts';
 export * from './session/session-core.ts';
 export { NameBook, shortName } from './session/name-book.ts';
+export * as membership from './membership/index.ts';
+export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';

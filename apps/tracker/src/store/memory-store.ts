@@ -1,9 +1,8 @@
 // In-process store: the default for one tracker. All state is lost on
 // restart (groups too), so there is no stale viewId to go back to.
 
-import type { GroupId, PeerId } from '@chorus/protocol';
-import { emptyMembership } from '../membership.ts';
-import type { Membership, Step } from '../membership.ts';
+import { membership } from '@chorus/protocol';
+import type { GroupId, Membership, MembershipStep as Step, PeerId } from '@chorus/protocol';
 import type { GroupRecord, SessionRecord, TrackerStore } from './tracker-store.ts';
 
 export class MemoryStore implements TrackerStore {
@@ -19,7 +18,7 @@ export class MemoryStore implements TrackerStore {
     if (this.groups.has(group.groupId) || (this.names.has(key) && !sharedName)) return false;
     if (!this.names.has(key)) this.names.set(key, group.groupId);
     this.groups.set(group.groupId, group);
-    this.memberships.set(group.groupId, emptyMembership());
+    this.memberships.set(group.groupId, membership.emptyMembership());
     return true;
   }
 
@@ -33,7 +32,7 @@ export class MemoryStore implements TrackerStore {
 
   async deleteGroupIfEmpty(groupId: GroupId): Promise<boolean> {
     const g = this.groups.get(groupId);
-    const m = this.memberships.get(groupId) ?? emptyMembership();
+    const m = this.memberships.get(groupId) ?? membership.emptyMembership();
     if (g === undefined || m.members.length > 0 || m.joining.length > 0) return false;
     this.groups.delete(groupId);
     if (this.names.get(g.name.toLowerCase()) === groupId) this.names.delete(g.name.toLowerCase());
@@ -42,7 +41,7 @@ export class MemoryStore implements TrackerStore {
   }
 
   async getMembership(groupId: GroupId): Promise<Membership> {
-    return this.memberships.get(groupId) ?? emptyMembership();
+    return this.memberships.get(groupId) ?? membership.emptyMembership();
   }
 
   async listMemberships(): Promise<ReadonlyMap<GroupId, Membership>> {
@@ -51,7 +50,7 @@ export class MemoryStore implements TrackerStore {
 
   // Single-threaded: read-modify-write with no await in between is atomic.
   async updateMembership<T>(groupId: GroupId, step: (m: Membership) => Step<T>): Promise<Step<T>> {
-    const s = step(this.memberships.get(groupId) ?? emptyMembership());
+    const s = step(this.memberships.get(groupId) ?? membership.emptyMembership());
     if (s.next !== null) this.memberships.set(groupId, s.next);
     return s;
   }

@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { GroupId, PeerId } from '@chorus/protocol';
-import { emptyMembership } from '../membership.ts';
-import type { Membership, Step } from '../membership.ts';
+import { membership } from '@chorus/protocol';
+import type { GroupId, Membership, MembershipStep as Step, PeerId } from '@chorus/protocol';
 import type { GroupRecord, SessionRecord, TrackerStore } from './tracker-store.ts';
 
 const PREFIX = 'chorus:';
@@ -75,7 +74,7 @@ export class RedisStore implements TrackerStore {
 
   async createGroup(group: GroupRecord, sharedName = false): Promise<boolean> {
     const r = await this.redis.eval(CREATE_GROUP, 3, k.names, k.groups, k.membership(group.groupId),
-      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(emptyMembership()), sharedName ? '1' : '0');
+      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(membership.emptyMembership()), sharedName ? '1' : '0');
     return r === 1;
   }
 
@@ -91,7 +90,7 @@ export class RedisStore implements TrackerStore {
 
   async getMembership(groupId: GroupId): Promise<Membership> {
     const v = await this.redis.get(k.membership(groupId));
-    return v === null ? emptyMembership() : (JSON.parse(v) as Membership);
+    return v === null ? membership.emptyMembership() : (JSON.parse(v) as Membership);
   }
 
   async listMemberships(): Promise<ReadonlyMap<GroupId, Membership>> {
@@ -101,7 +100,7 @@ export class RedisStore implements TrackerStore {
     const values = await this.redis.mget(ids.map(k.membership));
     ids.forEach((id, i) => {
       const v = values[i];
-      out.set(id, v === null || v === undefined ? emptyMembership() : (JSON.parse(v) as Membership));
+      out.set(id, v === null || v === undefined ? membership.emptyMembership() : (JSON.parse(v) as Membership));
     });
     return out;
   }

@@ -2,8 +2,7 @@
 // the single-process default; the Redis store lets several tracker nodes share
 // the directory, views and session bindings. Both pass the same tests.
 
-import type { GroupCharter, GroupId, MemberInfo, Ordering, PeerId } from '@chorus/protocol';
-import type { Membership, Step } from '../membership.ts';
+import type { GroupCharter, GroupId, MemberInfo, Membership, MembershipStep as Step, Ordering, PeerId } from '@chorus/protocol';
 
 export interface GroupRecord {
   readonly groupId: GroupId;
