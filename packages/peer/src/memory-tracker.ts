@@ -1,15 +1,19 @@
 // An in-process stand-in for the Socket.IO tracker (apps/tracker), for fast
-// group-session tests with many seeds: directory, two-phase join, views with
-// growing viewIds, leave and failure notices, all delivered asynchronously in
-// order as over one socket. It keeps no heartbeats: a test declares a peer
-// failed with `fail(peer)`, as the real tracker does after a missed heartbeat.
-// Signaling is not relayed (MemoryTransport needs none). Tests that need the
-// real thing use startTracker + TrackerClient.
+// group-session tests with many seeds: directory, and membership by the same
+// pure steps the tracker runs (@chorus/protocol `membership`: two-phase join,
+// views with growing viewIds, leave, failure, link eviction, pending-joiner
+// notices), their effects delivered asynchronously in order as over one
+// socket. It keeps no timers: a test declares a peer failed with `fail(peer)`,
+// as the real tracker does after a missed heartbeat, and runs the link grace
+// and join timeout with `expireLinks(now)` / `expireJoins(now)`. Signaling is
+// not relayed (MemoryTransport needs none). Tests that need the real thing
+// use startTracker + TrackerClient.
 
 import {
-  asGroupId, asViewId,
+  asGroupId, membership,
   type GroupCharter, type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
-  type MemberInfo, type MetricsReport, type Ordering, type PeerId, type RestoreGroupPayload, type View, type ViewChange,
+  type MemberInfo, type Membership, type MembershipStep, type MetricsReport, type Ordering, type PeerId,
+  type RestoreGroupPayload, type Result, type View,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 import { ChorusError } from './chorus-error.ts';
@@ -19,15 +23,23 @@ import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
 /** Tracker requests a test can make fail (MemoryTracker.failNext). */
 export type TrackerRequestKind = 'createGroup' | 'restoreGroup' | 'join' | 'linksReady' | 'leave' | 'members' | 'view';
 
+/** The link grace time this tracker announces in its hello (the real one's is configurable). */
+export const MEMORY_TRACKER_LINK_GRACE_MS = 5_000;
+/** How long a joiner may take to report its links (the real tracker's default). */
+export const MEMORY_TRACKER_JOIN_TIMEOUT_MS = 30_000;
+
 interface GroupState {
-  summary: Omit<GroupSummary, 'online'>;
+  readonly summary: Omit<GroupSummary, 'online'>;
   /** Handed out at join like the real tracker's; not hashed to the id here (ids stay `g1`, `g2`, … for tests). */
   readonly charter: GroupCharter;
   readonly password: string | null;
-  viewId: number;
-  members: MemberInfo[];
-  readonly joining: Map<PeerId, MemberInfo>;
+  membership: Membership;
 }
+
+const valueOf = <T>(r: Result<T>): T => {
+  if (!r.ok) throw new ChorusError(r.error.code, r.error.message);
+  return r.value;
+};
 
 export class MemoryTracker {
   readonly #groups = new Map<GroupId, GroupState>();
@@ -35,7 +47,7 @@ export class MemoryTracker {
   #nextGroup = 1;
   /** Every metrics report received, oldest first, for tests to read. */
   readonly metrics: MetricsReport[] = [];
-  /** Link-down reports received (the real tracker evicts after a grace time; this one only records). */
+  /** Every link report received, for tests to read (they also drive eviction, see expireLinks). */
   readonly linkReports: { readonly from: PeerId; readonly groupId: GroupId; readonly peer: PeerId; readonly state: LinkState }[] = [];
   /** Injected failures per request kind, consumed one per call (see failNext). */
   readonly #faults = new Map<TrackerRequestKind, { code: string; left: number }>();
@@ -79,6 +91,20 @@ export class MemoryTracker {
     this.#removeEverywhere(peer, 'failed');
   }
 
+  /** What the real tracker's link timers do: every link down for `graceMs` by `now` evicts its younger member. */
+  expireLinks(now: number = Date.now(), graceMs: number = MEMORY_TRACKER_LINK_GRACE_MS): void {
+    for (const [groupId, g] of this.#groups) {
+      for (const l of g.membership.linksDown) this.#update(groupId, (m) => membership.expireLink(groupId, m, l.a, l.b, now, graceMs));
+    }
+  }
+
+  /** What the real tracker's join timers do: joiners that did not report links ready within `timeoutMs` are dropped. */
+  expireJoins(now: number = Date.now(), timeoutMs: number = MEMORY_TRACKER_JOIN_TIMEOUT_MS): void {
+    for (const [groupId, g] of this.#groups) {
+      for (const j of g.membership.joining) this.#update(groupId, (m) => membership.expireJoin(groupId, m, j.peerId, now, timeoutMs));
+    }
+  }
+
   /**
    * A restart of an in-memory tracker: every group and membership is
    * forgotten and every session's socket drops; the links reconnect (as
@@ -92,12 +118,12 @@ export class MemoryTracker {
   }
 
   directory(): readonly GroupSummary[] {
-    return [...this.#groups.values()].map((g) => ({ ...g.summary, online: g.members.length }));
+    return [...this.#groups.keys()].map((groupId) => this.#summary(groupId));
   }
 
   currentView(groupId: GroupId): View | null {
     const g = this.#groups.get(groupId);
-    return g ? { groupId, viewId: asViewId(g.viewId), members: [...g.members], changes: [] } : null;
+    return g ? membership.viewOf(groupId, g.membership) : null;
   }
 
   // ---- used by MemoryTrackerLink ----
@@ -113,17 +139,16 @@ export class MemoryTracker {
     if (!this.#groups.has(groupId)) {
       if ([...this.#groups.values()].some((g) => g.summary.name === name))
         throw new ChorusError('name-taken', `A different group named "${name}" exists now.`);
+      const floor = membership.raiseViewFloor(membership.emptyMembership(), p.viewId);
       this.#groups.set(groupId, {
         charter: p.charter,
         summary: { groupId, name, ordering, locked: p.password !== undefined, createdBy: by.name, createdAt: now },
         password: p.password ?? null,
-        viewId: p.viewId,
-        members: [],
-        joining: new Map(),
+        membership: floor.next ?? membership.emptyMembership(),
       });
       this.#pushDirectory();
     }
-    return { ...this.#summary(groupId) };
+    return this.#summary(groupId);
   }
 
   createGroup(by: MemberInfo, name: string, ordering: Ordering, password: string | undefined, now: number): GroupSummary {
@@ -135,89 +160,87 @@ export class MemoryTracker {
       charter: { v: 1, name, ordering, createdBy: by.name, creatorKey: by.publicKey, createdAt: now, nonce: `memory-tracker-${groupId}` },
       summary: { groupId, name, ordering, locked: password !== undefined, createdBy: by.name, createdAt: now },
       password: password ?? null,
-      viewId: 0,
-      members: [],
-      joining: new Map(),
+      membership: membership.emptyMembership(),
     });
     this.#pushDirectory();
-    return { ...this.#summary(groupId) };
+    return this.#summary(groupId);
   }
 
-  join(member: MemberInfo, groupId: GroupId, password: string | undefined): JoinReply {
+  join(member: MemberInfo, groupId: GroupId, password: string | undefined, now: number): JoinReply {
     const g = this.#group(groupId);
     if (g.password !== null && g.password !== password)
       throw new ChorusError('wrong-password', `The password for "${g.summary.name}" is wrong.`);
-    if (!g.members.some((m) => m.peerId === member.peerId)) {
-      g.joining.set(member.peerId, member);
-      for (const m of g.members) this.#links.get(m.peerId)?.push('joining', { groupId, peer: member });
-    }
-    return { group: this.#summary(groupId), view: this.#view(groupId, []), charter: g.charter };
+    const view = valueOf(this.#update(groupId, (m) => membership.join(groupId, m, member, now)).result);
+    return { group: this.#summary(groupId), view, charter: g.charter };
   }
 
   linksReady(peer: PeerId, groupId: GroupId): View {
-    const g = this.#group(groupId);
-    const joiner = g.joining.get(peer);
-    if (!joiner) {
-      if (g.members.some((m) => m.peerId === peer)) return this.#view(groupId, []);
-      throw new ChorusError('bad-state', 'Join the group before reporting links ready.');
-    }
-    g.joining.delete(peer);
-    g.members.push(joiner);
-    return this.#newView(groupId, [{ peerId: peer, change: 'joined' }]);
+    this.#group(groupId);
+    return valueOf(this.#update(groupId, (m) => membership.linksReady(groupId, m, peer)).result);
   }
 
   leave(peer: PeerId, groupId: GroupId): void {
     this.#group(groupId);
-    this.#remove(peer, groupId, 'left');
+    valueOf(this.#update(groupId, (m) => membership.remove(groupId, m, peer, 'left')).result);
   }
 
+  reportLink(from: PeerId, groupId: GroupId, peer: PeerId, state: LinkState, now: number): void {
+    this.linkReports.push({ from, groupId, peer, state });
+    if (this.#groups.has(groupId)) this.#update(groupId, (m) => membership.reportLink(m, from, peer, state, now));
+  }
+
+  /** Members of an open group are public like its online count; a locked group's list is for those inside. */
   members(peer: PeerId, groupId: GroupId): readonly MemberInfo[] {
-    return [...this.#group(groupId).members];
+    const g = this.#group(groupId);
+    if (g.password !== null && !membership.isInGroup(g.membership, peer))
+      throw new ChorusError('not-member', `Join "${g.summary.name}" to see who is in it.`);
+    return membership.viewOf(groupId, g.membership).members;
   }
 
   view(peer: PeerId, groupId: GroupId): View {
     const g = this.#group(groupId);
-    if (!g.members.some((m) => m.peerId === peer)) throw new ChorusError('not-member', 'This session is not a member of the group.');
-    return this.#view(groupId, []);
+    if (!membership.isInGroup(g.membership, peer)) throw new ChorusError('not-member', 'This session is not in the group.');
+    return membership.viewOf(groupId, g.membership);
   }
 
+  /** A socket closed without group:leave: to the real tracker that is a failure. */
   closed(peer: PeerId): void {
     this.#links.delete(peer);
-    this.#removeEverywhere(peer, 'left');
+    this.#removeEverywhere(peer, 'failed');
   }
 
   #removeEverywhere(peer: PeerId, reason: LeaveReason): void {
-    for (const groupId of this.#groups.keys()) this.#remove(peer, groupId, reason);
+    for (const [groupId, g] of this.#groups) {
+      if (membership.isInGroup(g.membership, peer)) this.#update(groupId, (m) => membership.remove(groupId, m, peer, reason));
+    }
   }
 
-  #remove(peer: PeerId, groupId: GroupId, reason: LeaveReason): void {
+  /** Runs one step on a group's membership, keeps its next state and announces its effects, as the tracker does. */
+  #update<T>(groupId: GroupId, step: (m: Membership) => MembershipStep<T>): MembershipStep<T> {
     const g = this.#group(groupId);
+    const s = step(g.membership);
+    const before = g.membership;
+    if (s.next !== null) g.membership = s.next;
+    const e = s.effects;
+    for (const r of e.removed ?? []) this.#links.get(r.peerId)?.push('removed', { groupId, reason: r.reason });
+    if (e.view !== undefined) {
+      for (const m of e.view.members) this.#links.get(m.peerId)?.push('view', e.view);
+      this.#pushDirectory();
+    }
+    for (const n of e.joiningNotices ?? []) {
+      for (const to of n.to) this.#links.get(to)?.push('joining', { groupId, peer: n.peer });
+    }
     // As the real tracker: members that were told of a joiner hear when it goes without being installed.
-    if (g.joining.delete(peer)) for (const m of g.members) this.#links.get(m.peerId)?.push('joinerGone', { groupId, peerId: peer });
-    const before = g.members.length;
-    g.members = g.members.filter((m) => m.peerId !== peer);
-    if (g.members.length === before) return;
-    this.#links.get(peer)?.push('removed', { groupId, reason });
-    this.#newView(groupId, [{ peerId: peer, change: reason }]);
-  }
-
-  #newView(groupId: GroupId, changes: readonly ViewChange[]): View {
-    const g = this.#group(groupId);
-    g.viewId += 1;
-    const view = this.#view(groupId, changes);
-    for (const m of g.members) this.#links.get(m.peerId)?.push('view', view);
-    this.#pushDirectory();
-    return view;
-  }
-
-  #view(groupId: GroupId, changes: readonly ViewChange[]): View {
-    const g = this.#group(groupId);
-    return { groupId, viewId: asViewId(g.viewId), members: [...g.members], changes };
+    for (const j of before.joining) {
+      if (membership.isInGroup(g.membership, j.peerId)) continue;
+      for (const m of g.membership.members) this.#links.get(m.peerId)?.push('joinerGone', { groupId, peerId: j.peerId });
+    }
+    return s;
   }
 
   #summary(groupId: GroupId): GroupSummary {
     const g = this.#group(groupId);
-    return { ...g.summary, online: g.members.length };
+    return { ...g.summary, online: g.membership.members.length };
   }
 
   #group(groupId: GroupId): GroupState {
@@ -268,7 +291,7 @@ export class MemoryTrackerLink implements TrackerLink {
       iceServers: [],
       heartbeatIntervalMs: 1_000,
       heartbeatTimeoutMs: 10_000,
-      linkGraceMs: 5_000,
+      linkGraceMs: MEMORY_TRACKER_LINK_GRACE_MS,
       directory: this.#directory,
       directoryTotal: this.#directory.length,
     };
@@ -291,7 +314,7 @@ export class MemoryTrackerLink implements TrackerLink {
     return this.#call('restoreGroup', () => this.#tracker.restoreGroup(this.#member, payload, Date.now()));
   }
   join(groupId: GroupId, password?: string): Promise<JoinReply> {
-    return this.#call('join', () => this.#tracker.join(this.#member, groupId, password));
+    return this.#call('join', () => this.#tracker.join(this.#member, groupId, password, Date.now()));
   }
   linksReady(groupId: GroupId): Promise<View> {
     return this.#call('linksReady', () => this.#tracker.linksReady(this.peerId, groupId));
@@ -309,7 +332,7 @@ export class MemoryTrackerLink implements TrackerLink {
     // MemoryTransport opens links without signaling.
   }
   reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
-    this.#tracker.linkReports.push({ from: this.peerId, groupId, peer, state });
+    if (this.#state === 'online') this.#tracker.reportLink(this.peerId, groupId, peer, state, Date.now());
   }
   reportMetrics(report: MetricsReport): void {
     if (this.#state === 'online') this.#tracker.metrics.push(report);
