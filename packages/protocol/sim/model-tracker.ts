@@ -1,25 +1,33 @@
-// The tracker as the simulator models it: the one authority for membership.
-// It keeps the member list in admission order (oldest first, so "the younger
-// of two" is well defined), the joiners still in phase one, and a viewId that
-// only grows, also across a restart. It decides; the simulator carries its
-// views to each node with a per-node delay.
+// The tracker as the simulator models it: the one authority for membership,
+// running the same pure steps as apps/tracker and the peer package's
+// MemoryTracker (src/membership/). It keeps the group's membership and the
+// names it was told; the simulator decides when a joiner's links are ready
+// and carries each view to each node with a per-node delay. Its viewId only
+// grows, also across a restart (the state is kept, as Redis keeps it).
 
 import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
-import { asViewId } from '../src/ids.ts';
+import * as membership from '../src/membership/index.ts';
+import type { Membership, Step } from '../src/membership/index.ts';
 import type { MemberInfo, View, ViewChange } from '../src/tracker/events.ts';
 
 export class ModelTracker {
-  private viewId = 0;
-  /** Admission order, oldest first. */
-  readonly members: PeerId[] = [];
-  /** Phase-one joiners in the order they asked. */
-  readonly joining: PeerId[] = [];
+  private state: Membership = membership.emptyMembership();
   private readonly names = new Map<PeerId, string>();
 
   constructor(readonly groupId: GroupId) {}
 
   get currentViewId(): number {
-    return this.viewId;
+    return this.state.viewId;
+  }
+
+  /** Admission order, oldest first. */
+  get members(): PeerId[] {
+    return this.state.members.map((m) => m.peerId);
+  }
+
+  /** Phase-one joiners in the order they asked. */
+  get joining(): PeerId[] {
+    return this.state.joining.map((j) => j.peerId);
   }
 
   nameOf(peer: PeerId): string {
@@ -30,60 +38,59 @@ export class ModelTracker {
     return { peerId: peer, name: this.nameOf(peer), publicKey: `sim-key:${peer}` };
   }
 
-  view(changes: readonly ViewChange[]): View {
-    return {
-      groupId: this.groupId,
-      viewId: asViewId(this.viewId),
-      members: this.members.map((m) => this.info(m)),
-      changes,
-    };
+  /** Runs one membership step; a refused input is a bug in the simulator, not a tracker answer. */
+  private run<T>(what: string, f: (m: Membership) => Step<T>): Step<T> {
+    const step = f(this.state);
+    if (!step.result.ok) throw new Error(`model tracker: ${what} refused: ${step.result.error.message}`);
+    if (step.next !== null) this.state = step.next;
+    return step;
   }
 
-  /** The first view: the group's founders, all linked already. */
+  view(changes: readonly ViewChange[]): View {
+    return membership.viewOf(this.groupId, this.state, changes);
+  }
+
+  /** The first view: the group's founders, all linked already (one view per founder after the first). */
   found(peers: readonly { readonly peer: PeerId; readonly name: string }[]): View {
     for (const p of peers) {
       this.names.set(p.peer, p.name);
-      this.members.push(p.peer);
+      this.run('found', (m) => membership.join(this.groupId, m, this.info(p.peer), 0));
+      if (membership.isJoining(this.state, p.peer)) this.run('found', (m) => membership.linksReady(this.groupId, m, p.peer));
     }
-    this.viewId++;
     return this.view(peers.map((p) => ({ peerId: p.peer, change: 'joined' as const })));
   }
 
-  /** Phase one of a join. */
-  askToJoin(peer: PeerId, name: string): void {
+  /**
+   * Phase one of a join. Into an empty group the joiner is installed at once
+   * (nobody to link to): the view to send is returned; otherwise null.
+   */
+  askToJoin(peer: PeerId, name: string): View | null {
     this.names.set(peer, name);
-    this.joining.push(peer);
+    return this.run('join', (m) => membership.join(this.groupId, m, this.info(peer), 0)).effects.view ?? null;
   }
 
   isMember(peer: PeerId): boolean {
-    return this.members.includes(peer);
+    return membership.isMember(this.state, peer);
   }
 
   /** Phase two: the joiner's links to every member are up. */
   admit(peer: PeerId): View {
-    this.joining.splice(this.joining.indexOf(peer), 1);
-    this.members.push(peer);
-    this.viewId++;
-    return this.view([{ peerId: peer, change: 'joined' }]);
+    const view = this.run('links-ready', (m) => membership.linksReady(this.groupId, m, peer)).effects.view;
+    if (view === undefined) throw new Error(`model tracker: ${peer} was admitted but is no joiner`);
+    return view;
   }
 
   /** Removes a member (new view) or a phase-one joiner (no view); null when it is neither. */
   remove(peer: PeerId, reason: LeaveReason): View | null | 'joiner' {
-    const j = this.joining.indexOf(peer);
-    if (j >= 0) {
-      this.joining.splice(j, 1);
-      return 'joiner';
-    }
-    const i = this.members.indexOf(peer);
-    if (i < 0) return null;
-    this.members.splice(i, 1);
-    this.viewId++;
-    return this.view([{ peerId: peer, change: reason }]);
+    if (!membership.isInGroup(this.state, peer)) return null;
+    return this.run('remove', (m) => membership.remove(this.groupId, m, peer, reason)).effects.view ?? 'joiner';
   }
 
-  /** The younger (admitted later) of two members. */
+  /** The younger (admitted later) of two members: the one a link down past grace evicts. */
   younger(a: PeerId, b: PeerId): PeerId {
-    return this.members.indexOf(a) > this.members.indexOf(b) ? a : b;
+    const y = membership.youngerOf(this.state, a, b);
+    if (y === null) throw new Error(`model tracker: ${a} and ${b} are not both members`);
+    return y;
   }
 
   /** After a restart the tracker re-sends the current view with no changes; viewId is kept (persisted). */

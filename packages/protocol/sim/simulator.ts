@@ -543,14 +543,14 @@ export class Simulation {
 
   private join(sendOnArrival: number, name: string): SimNode {
     const node = this.newNode(name, true);
-    this.tracker.askToJoin(node.id, name);
+    const installed = this.tracker.askToJoin(node.id, name);
     this.log(`${node.id} asks to join`);
     for (let i = 0; i < sendOnArrival; i++) node.outbox.push(this.body());
     const peers = [...this.tracker.members, ...this.tracker.joining].filter((p) => p !== node.id);
     for (const p of peers) {
       this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), { k: 'link-up', a: node.id, b: p, reconnect: false });
     }
-    if (peers.length === 0) this.admitReady();
+    if (installed !== null) this.sendView(installed); // an empty group: nobody to link to
     return node;
   }
 
