@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
-import { FLUSH_PART_BYTES, FlushAssembler, splitFlush } from '../src/ordering/flush-parts.ts';
+import { FLUSH_PART_BYTES, FlushAssembler, MAX_FLUSH_REPORT_BYTES, splitFlush } from '../src/ordering/flush-parts.ts';
 import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_PARTS } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
@@ -196,5 +196,37 @@ describe('parser: parts', () => {
     const { state: _s, ...noState } = page;
     expect(code(noState)).toBe('bad-type'); // a part of a state that is not there
     expect(code({ ...page, done: false })).toBe('bad-type'); // state parts come only on the last answer
+  });
+});
+
+describe('FLUSH parts: per-peer byte budget (issue 12)', () => {
+  const G = asGroupId('g1');
+  const filler: DataFrame[] = Array.from({ length: 60 }, (_, i) => ({
+    t: 'data', groupId: G, viewId: asViewId(1), sender: asPeerId('m'), seq: i + 1, lamport: 1, sentAt: 1, body: 'x'.repeat(4000), sig: SIG,
+  }));
+  const partOf = (index: number, count: number): FlushFrame =>
+    ({ t: 'flush', groupId: G, viewId: asViewId(5), unstable: filler, pending: [], agreed: 0, delivered: {}, part: { index, count } });
+
+  it(`a peer announcing ${MAX_PARTS} parts of ~250 kB is refused once its parts pass MAX_FLUSH_REPORT_BYTES; they are dropped, another peer's report still assembles`, () => {
+    const asm = new FlushAssembler();
+    const m = asPeerId('m');
+    const partBytes = utf8ByteLength(JSON.stringify(partOf(0, MAX_PARTS)));
+    let refusedAt = -1;
+    for (let i = 0; i < MAX_PARTS && refusedAt < 0; i++) {
+      const r = asm.add(m, partOf(i, MAX_PARTS));
+      if (r !== null) {
+        expect(r).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'too-large' } });
+        refusedAt = i;
+      }
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+    expect(refusedAt * partBytes).toBeLessThanOrEqual(MAX_FLUSH_REPORT_BYTES);
+    expect((refusedAt + 1) * partBytes).toBeGreaterThan(MAX_FLUSH_REPORT_BYTES);
+    expect(asm.bytesOf(m)).toBe(0);
+    expect(asm.size).toBe(0);
+
+    const honest = asPeerId('h');
+    expect(asm.add(honest, partOf(0, 2))).toBeNull();
+    expect(asm.add(honest, partOf(1, 2))).toMatchObject({ t: 'flush', unstable: [...filler, ...filler] });
   });
 });

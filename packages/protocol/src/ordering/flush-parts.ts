@@ -20,6 +20,16 @@ import { reject } from './rejection.ts';
  */
 export const FLUSH_PART_BYTES = MAX_FRAME_BYTES / 4;
 
+/**
+ * Bytes (JSON, UTF-8) of one peer's unfinished report. Without it a peer could
+ * announce MAX_PARTS parts of up to a frame each (1 GiB) and have us hold them.
+ * An honest report carries the messages its member holds unstable: 64 MiB is
+ * ~5 000 maximum-length messages (4000 characters, 3 bytes each) or several
+ * hundred thousand ordinary ones, far beyond a burst at a view change. Over it
+ * the report is refused (`too-large`) and its parts are dropped.
+ */
+export const MAX_FLUSH_REPORT_BYTES = 64 * 1024 * 1024;
+
 type Entry = { readonly u: FlushFrame['unstable'][number] } | { readonly p: FlushFrame['pending'][number] };
 
 /**
@@ -52,11 +62,15 @@ interface Partial {
   readonly header: string;
   readonly parts: (FlushFrame | undefined)[];
   have: number;
+  bytes: number;
 }
 
 /** Parts of FLUSH reports per sending peer, until each report is whole. */
 export class FlushAssembler {
   readonly #partial = new Map<PeerId, Partial>();
+
+  /** `maxBytes`: per peer, see MAX_FLUSH_REPORT_BYTES (tests pass a smaller one). */
+  constructor(private readonly maxBytes = MAX_FLUSH_REPORT_BYTES) {}
 
   /**
    * One frame from `from`: the whole report once every part is in, null while
@@ -73,10 +87,16 @@ export class FlushAssembler {
     if (p !== undefined && p.viewId === f.viewId && (p.header !== header || p.parts.length !== part.count))
       return reject('remote', 'bad-state', `${from} sent parts of one FLUSH for view ${f.viewId} that disagree.`);
     if (p === undefined || p.viewId !== f.viewId) {
-      p = { viewId: f.viewId, header, parts: new Array<FlushFrame | undefined>(part.count).fill(undefined), have: 0 };
+      p = { viewId: f.viewId, header, parts: new Array<FlushFrame | undefined>(part.count).fill(undefined), have: 0, bytes: 0 };
       this.#partial.set(from, p);
     }
     if (p.parts[part.index] !== undefined) return null;
+    const bytes = jsonBytes(f);
+    if (p.bytes + bytes > this.maxBytes) {
+      this.#partial.delete(from);
+      return reject('remote', 'too-large', `${from}'s FLUSH for view ${f.viewId} in parts is over ${this.maxBytes} bytes; its parts are dropped.`);
+    }
+    p.bytes += bytes;
     p.parts[part.index] = f;
     p.have += 1;
     if (p.have < p.parts.length) return null;
@@ -89,6 +109,11 @@ export class FlushAssembler {
   /** Drop unfinished reports of peers gone from the view and of views older than `viewId`. */
   prune(members: ReadonlySet<PeerId>, viewId: number): void {
     for (const [peer, p] of this.#partial) if (!members.has(peer) || p.viewId < viewId) this.#partial.delete(peer);
+  }
+
+  /** Bytes of `peer`'s unfinished report (0 when none). */
+  bytesOf(peer: PeerId): number {
+    return this.#partial.get(peer)?.bytes ?? 0;
   }
 
   /** Unfinished reports held (for debugState). */
