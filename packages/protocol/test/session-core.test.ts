@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { HISTORY_REASK_MIN_MS, HISTORY_RETRY_MS, reaskPause, TICK_MS } from '../src/session/policy.ts';
 import { CoreMesh } from '../src/session/testing/core-mesh.ts';
+import { MAX_PARTS } from '../src/wire/caps.ts';
 
 /** p1 founds the group and says `n` things; p2 joins and syncs. */
 const founded = (mode: 'fifo' | 'total', n: number): CoreMesh => {
@@ -180,6 +181,31 @@ describe('SessionCore: re-ask pacing after refusals', () => {
     expect(p2.phase).toBe('syncing');
 
     // Once the sponsor answers properly, the joiner gets history and becomes a member.
+    m.drop = null;
+    m.advance(HISTORY_RETRY_MS);
+    expect(p2.phase).toBe('member');
+    expect(p2.storedBodies()).toEqual(['m1', 'm2']);
+  });
+
+  it('a sponsor whose state in parts passes MAX_STATE_BYTES is refused (too-large, parts dropped); a proper answer later makes the joiner a member', () => {
+    const m = founded('total', 2);
+    const filler = Array.from({ length: 60 }, (_, i) => ({
+      frame: { t: 'data' as const, groupId: 'x' as never, viewId: 0 as never, sender: 'p1' as never, seq: i + 1, lamport: 1, sentAt: 1, body: 'x'.repeat(4000), sig: 's' },
+    }));
+    let fed = false;
+    m.drop = (f) => {
+      if (f.frame.t !== 'history-req' || fed) return false;
+      fed = true;
+      const state = { viewId: 2 as never, incarnation: 1 as never, agreed: 0, nextSeq: {}, unstable: filler };
+      for (let index = 0; index < 300; index += 1)
+        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, items: [], done: true, state, statePart: { index, count: MAX_PARTS } }, m.now));
+      return true;
+    };
+    const p2 = m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    expect(fed).toBe(true);
+    expect(p2.problems.filter((p) => p.remote && p.problem.code === 'too-large')).toHaveLength(1);
+    expect(p2.phase).toBe('syncing');
     m.drop = null;
     m.advance(HISTORY_RETRY_MS);
     expect(p2.phase).toBe('member');

@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
-import { splitStatePage, StatePartCollector } from '../src/history/state-parts.ts';
-import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES } from '../src/wire/caps.ts';
+import { MAX_STATE_BYTES, splitStatePage, StatePartCollector } from '../src/history/state-parts.ts';
+import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_PARTS } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
@@ -68,8 +68,31 @@ describe('splitStatePage and StatePartCollector', () => {
     const newer = splitStatePage(lastPage(stateOf(MAX_FLUSH_ITEMS + 10, 9)));
     const c = new StatePartCollector();
     expect(c.add(old[0]?.state as JoinerState, old[0]?.statePart)).toBeNull();
-    let last: JoinerState | null = null;
+    let last: ReturnType<StatePartCollector['add']> = null;
     for (const p of newer) last = c.add(p.state as JoinerState, p.statePart);
     expect(last).toEqual(stateOf(MAX_FLUSH_ITEMS + 10, 9));
+  });
+
+  it(`a sponsor announcing ${MAX_PARTS} parts of ~250 kB is refused once they pass MAX_STATE_BYTES; every part is dropped`, () => {
+    const big = stateOf(60, 7, (i) => `${i} ${'x'.repeat(4000)}`);
+    const partBytes = utf8ByteLength(JSON.stringify(big.unstable)) + 1;
+    const c = new StatePartCollector();
+    let refusedAt = -1;
+    for (let i = 0; i < MAX_PARTS && refusedAt < 0; i++) {
+      const r = c.add(big, { index: i, count: MAX_PARTS });
+      if (r !== null) {
+        expect(r).toMatchObject({ refused: expect.stringContaining('over') });
+        refusedAt = i;
+      }
+    }
+    expect(refusedAt).toBeGreaterThan(0);
+    expect(refusedAt * partBytes).toBeLessThanOrEqual(MAX_STATE_BYTES);
+    expect((refusedAt + 1) * partBytes).toBeGreaterThan(MAX_STATE_BYTES);
+    expect(c.held).toBe(0);
+    // The collector is usable afterwards: an honest hand-over in parts comes through whole.
+    const honest = stateOf(MAX_FLUSH_ITEMS + 10, 9);
+    let last: ReturnType<StatePartCollector['add']> = null;
+    for (const p of splitStatePage(lastPage(honest))) last = c.add(p.state as JoinerState, p.statePart);
+    expect(last).toEqual(honest);
   });
 });

@@ -12,6 +12,14 @@ import { jsonBytes, packBySize } from '../wire/parts.ts';
 /** Bytes of unstable messages per part of a state: as a FLUSH part, a quarter of a frame (room for items and the header). */
 export const STATE_PART_BYTES = MAX_FRAME_BYTES / 4;
 
+/**
+ * Bytes (JSON, UTF-8) of the parts of one state a joiner holds. Without it a
+ * sponsor could announce MAX_PARTS parts of up to a frame each (1 GiB). The
+ * state carries the sponsor's unstable messages, as a FLUSH report does: the
+ * same 64 MiB (MAX_FLUSH_REPORT_BYTES' reason) is far beyond an honest one.
+ */
+export const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
 type Unstable = NonNullable<JoinerState['unstable']>[number];
 
 /**
@@ -44,13 +52,18 @@ export class StatePartCollector {
   #parts: (readonly Unstable[] | undefined)[] = [];
   #have = 0;
   #state: JoinerState | null = null;
+  #bytes = 0;
+
+  /** `maxBytes`: see MAX_STATE_BYTES (tests pass a smaller one). */
+  constructor(private readonly maxBytes = MAX_STATE_BYTES) {}
 
   /**
    * One last page's state and its part: the whole state once every part of
    * it is in, else null. Parts of another state (a newer hand-over, another
-   * sponsor) replace those held; a repeated part is a no-op.
+   * sponsor) replace those held; a repeated part is a no-op. Parts over
+   * `maxBytes` are dropped, all of them, and `refused` says why.
    */
-  add(state: JoinerState, part: FramePart | undefined): JoinerState | null {
+  add(state: JoinerState, part: FramePart | undefined): JoinerState | null | { readonly refused: string } {
     if (part === undefined) {
       this.clear();
       return state;
@@ -61,8 +74,15 @@ export class StatePartCollector {
       this.#parts = new Array<readonly Unstable[] | undefined>(part.count).fill(undefined);
       this.#have = 0;
       this.#state = state;
+      this.#bytes = 0;
     }
     if (this.#parts[part.index] !== undefined) return null;
+    const bytes = jsonBytes(state.unstable ?? []);
+    if (this.#bytes + bytes > this.maxBytes) {
+      this.clear();
+      return { refused: `The joiner state in ${part.count} parts is over ${this.maxBytes} bytes; its parts are dropped.` };
+    }
+    this.#bytes += bytes;
     this.#parts[part.index] = state.unstable ?? [];
     this.#have += 1;
     if (this.#have < this.#parts.length) return null;
@@ -77,6 +97,7 @@ export class StatePartCollector {
     this.#parts = [];
     this.#have = 0;
     this.#state = null;
+    this.#bytes = 0;
   }
 
   /** Parts held of an unfinished state. */

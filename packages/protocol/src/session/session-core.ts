@@ -317,6 +317,10 @@ export class SessionCore {
       sync.askedAt = now; // the sponsor is answering: more parts of its state are on the way
       return;
     }
+    if ('refused' in state) {
+      this.#rejected(from, { code: 'too-large', message: state.refused });
+      return this.#reaskLater(now);
+    }
     this.#tickets += 1;
     this.#setLife({ phase: 'adopting', sync, state, ticket: this.#tickets, stored: false });
     // The history must be durable before we are a member: a reload must never find a member without it.
