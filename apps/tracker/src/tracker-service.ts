@@ -217,11 +217,7 @@ export class TrackerService {
       if (p.password === undefined) return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
       if (!(await verifyPassword(p.password, g.value.passwordHash))) return err('wrong-password', `That is not the password of "${g.value.name}".`);
     }
-    const cap = this.config.maxMembersPerGroup;
-    const full = (m: Membership): boolean => !membership.isInGroup(m, who.peerId) && m.members.length + m.joining.length >= cap;
-    const step = await this.update(p.groupId, (m): Step<View> => (full(m)
-      ? { next: null, result: err('too-many', `"${g.value.name}" is full: ${cap} members and joiners is the most a group holds.`), effects: {} }
-      : membership.join(p.groupId, m, who, this.now())));
+    const step = await this.update(p.groupId, (m) => membership.join(p.groupId, m, who, this.now(), this.config.maxMembersPerGroup));
     if (!step.result.ok) return step.result;
     if (step.effects.view === undefined) this.expireJoinLater(p.groupId, who.peerId);
     const current = step.next ?? (await this.store.getMembership(p.groupId));
@@ -379,29 +375,9 @@ export class TrackerService {
   // ---- plumbing ----
 
   private async update<T>(groupId: GroupId, f: (m: Membership) => Step<T>): Promise<Step<T>> {
-    let before = null as Membership | null;
-    const step = await this.store.updateMembership(groupId, (m) => {
-      before = m;
-      return f(m);
-    });
+    const step = await this.store.updateMembership(groupId, f);
     this.announce(groupId, step.effects);
-    if (before !== null && step.next !== null) this.announceGoneJoiners(groupId, before, step.next);
     return step;
-  }
-
-  /**
-   * Members were told of every joiner (`group:joining`) and dial it; one that
-   * leaves, fails or times out before it is installed is announced, so they
-   * stop. (The membership steps say who was removed, not who was told.)
-   */
-  private announceGoneJoiners(groupId: GroupId, before: Membership, after: Membership): void {
-    const gone = before.joining.filter((j) => !membership.isInGroup(after, j.peerId));
-    if (gone.length === 0) return;
-    const rooms = after.members.map((x) => peerRoom(x.peerId));
-    for (const j of gone) {
-      this.metrics.forgetPeer(groupId, j.peerId);
-      if (rooms.length > 0) this.io.to(rooms).emit('group:joiner-gone', { groupId, peerId: j.peerId });
-    }
   }
 
   private announce(groupId: GroupId, e: Effects): void {
@@ -418,6 +394,11 @@ export class TrackerService {
     }
     for (const n of e.joiningNotices ?? []) {
       if (n.to.length > 0) this.io.to(n.to.map(peerRoom)).emit('group:joining', { groupId, peer: n.peer });
+    }
+    // Members were told of the joiner and dial it: they stop when it goes uninstalled.
+    for (const j of e.joinerGone ?? []) {
+      this.metrics.forgetPeer(groupId, j.peerId);
+      if (j.to.length > 0) this.io.to(j.to.map(peerRoom)).emit('group:joiner-gone', { groupId, peerId: j.peerId });
     }
     if (e.linkCheck !== undefined) this.checkLinkLater(groupId, e.linkCheck.a, e.linkCheck.b, e.linkCheck.since);
   }

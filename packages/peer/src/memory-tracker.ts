@@ -219,7 +219,6 @@ export class MemoryTracker {
   #update<T>(groupId: GroupId, step: (m: Membership) => MembershipStep<T>): MembershipStep<T> {
     const g = this.#group(groupId);
     const s = step(g.membership);
-    const before = g.membership;
     if (s.next !== null) g.membership = s.next;
     const e = s.effects;
     for (const r of e.removed ?? []) this.#links.get(r.peerId)?.push('removed', { groupId, reason: r.reason });
@@ -230,10 +229,8 @@ export class MemoryTracker {
     for (const n of e.joiningNotices ?? []) {
       for (const to of n.to) this.#links.get(to)?.push('joining', { groupId, peer: n.peer });
     }
-    // As the real tracker: members that were told of a joiner hear when it goes without being installed.
-    for (const j of before.joining) {
-      if (membership.isInGroup(g.membership, j.peerId)) continue;
-      for (const m of g.membership.members) this.#links.get(m.peerId)?.push('joinerGone', { groupId, peerId: j.peerId });
+    for (const j of e.joinerGone ?? []) {
+      for (const to of j.to) this.#links.get(to)?.push('joinerGone', { groupId, peerId: j.peerId });
     }
     return s;
   }

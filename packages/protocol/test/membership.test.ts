@@ -152,6 +152,15 @@ describe('two-phase join', () => {
     expect(step.effects).toEqual({});
   });
 
+  it('takes no one new into a group that holds the most members and joiners it may, but lets a joiner ask again', () => {
+    let s = groupOf(A);
+    s = must(m.join(G, s, who(B), 1, 2)).s;
+    const full = m.join(G, s, who(C), 2, 2);
+    expect(full.next).toBeNull();
+    expect(full.result.ok ? null : full.result.error.code).toBe('too-many');
+    expect(m.join(G, s, who(B), 3, 2).result.ok).toBe(true);
+  });
+
   it('restarts the clock of a joiner that asks again, without listing it twice', () => {
     let s = groupOf(A);
     s = must(m.join(G, s, who(B), 1)).s;
@@ -186,11 +195,13 @@ describe('leave, failure, eviction', () => {
     expect(failed.step.effects.view?.changes).toEqual([{ peerId: B, change: 'failed' }]);
   });
 
-  it('drops a joiner without a view', () => {
-    let s = groupOf(A);
+  it('drops a joiner without a view, and tells the members (who dial it) that it is gone', () => {
+    let s = groupOf(A, C);
     s = must(m.join(G, s, who(B), 1)).s;
     const { s: after, step } = must(m.remove(G, s, B, 'failed'));
     expect(step.effects.view).toBeUndefined();
+    expect(step.effects.joinerGone).toEqual([{ to: [A, C], peerId: B }]);
+    expect(must(m.remove(G, groupOf(A), A, 'left')).step.effects.joinerGone).toBeUndefined();
     expect(after.viewId).toBe(s.viewId);
     expect(m.isInGroup(after, B)).toBe(false);
   });

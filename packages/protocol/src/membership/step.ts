@@ -14,6 +14,8 @@ export interface Effects {
   readonly removed?: readonly { readonly peerId: PeerId; readonly reason: LeaveReason }[];
   /** Tell `to` about a pending joiner (a fresh member must accept its signaling too). */
   readonly joiningNotices?: readonly { readonly to: readonly PeerId[]; readonly peer: MemberInfo }[];
+  /** Tell `to` (the members, who were told of it and dial it) that a joiner went without being installed. */
+  readonly joinerGone?: readonly { readonly to: readonly PeerId[]; readonly peerId: PeerId }[];
   /** Run `expireLink(a, b)` once the link grace time after `since` has passed. */
   readonly linkCheck?: { readonly a: PeerId; readonly b: PeerId; readonly since: number };
 }

@@ -37,9 +37,13 @@ function install(groupId: GroupId, m: Membership, who: MemberInfo): Step<View> {
  * Phase one. Into an empty group the joiner is installed at once (there is
  * nobody to link to); otherwise it becomes `joining` (again, if it was: its
  * clock restarts) and the members are told. The answer is the view it joins.
+ * A group already holding `maxInGroup` members and joiners takes no one new.
  */
-export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: number): Step<View> {
+export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: number, maxInGroup = Infinity): Step<View> {
   if (isMember(m, who.peerId)) return unchanged(err('bad-state', 'You are already a member of this group.'));
+  if (!isJoining(m, who.peerId) && m.members.length + m.joining.length >= maxInGroup) {
+    return unchanged(err('too-many', `This group is full: ${maxInGroup} members and joiners is the most it holds.`));
+  }
   if (m.members.length === 0) return install(groupId, m, who);
   const next: Membership = {
     ...m,
@@ -69,8 +73,8 @@ export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Ste
 
 /**
  * Leave, failure or eviction. A member's removal is a new view; a joiner just
- * stops joining (no view had it). Whoever did not leave of its own accord is
- * told it was removed.
+ * stops joining (no view had it) and the members, who were told of it, hear
+ * it is gone. Whoever did not leave of its own accord is told it was removed.
  */
 export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: LeaveReason): Step<null> {
   const wasMember = isMember(m, peerId);
@@ -83,7 +87,9 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
     linksDown: m.linksDown.filter((l) => l.a !== peerId && l.b !== peerId),
   };
   const effects: Effects = {
-    ...(wasMember ? { view: viewOf(groupId, next, [{ peerId, change: reason }]) } : {}),
+    ...(wasMember
+      ? { view: viewOf(groupId, next, [{ peerId, change: reason }]) }
+      : { joinerGone: [{ to: next.members.map((e) => e.peerId), peerId }] }),
     removed: reason === 'left' ? [] : [{ peerId, reason }],
   };
   return { next, result: ok(null), effects };
