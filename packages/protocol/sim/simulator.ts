@@ -329,11 +329,12 @@ export class Simulation {
       const holder = withState.some((n) => n.log.length > 0);
       this.log(`${node.id} starts with empty state (${holder ? 'although a live member has state' : 'no live member has any'})`);
       node.status = 'member';
-      // Members with state that delivered nothing yet: the node joins their incarnation (PROTOCOL.md §3.11).
-      const empty = withState[0];
-      if (!holder && empty !== undefined) this.checker.onSameEra(node.id, empty.id);
-      // A flush that started afresh names the incarnation (also when this node abandoned it after its FLUSH-OK).
-      else if (!holder) this.checker.onFreshStart(node.id, counters.incarnation ?? node.engine.view?.viewId ?? 0);
+      // A member with state in the view: the node joins its incarnation (PROTOCOL.md §3.11) — the flush
+      // told the engine which — and must then deliver that era's log from its start (S4 says if it
+      // does not). A member of the same flush may have delivered already (seed 1168085).
+      const peer = withState[0];
+      if (peer !== undefined) this.checker.onSameEra(node.id, peer.id);
+      else this.checker.onFreshStart(node.id, counters.incarnation ?? node.engine.view?.viewId ?? 0);
       this.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:

@@ -55,6 +55,13 @@ describe('simulator regressions', () => {
   it('seed 1127726: a group that empties while someone joins starts a new incarnation; the stale members keep the old one', staleEmptyGroup(1127726, '7c7-c1', '533-b1'));
   it('seed 1181969: the same after every member crashed or was suspected', staleEmptyGroup(1181969, 'dc7-c1', '940-a1'));
 
+  it('seed 1168085: joiners that gain state in a flush where a member carries an incarnation with nothing delivered join that incarnation', () => {
+    // 85f-d1 started incarnation 8 on its own (it abandoned the view-8 flush after its FLUSH-OK); in
+    // view 10 it reports incarnation 8 with an empty log, and every joiner of that flush takes it.
+    const r = runScenario(scenarioForSeed(1168085), { factory: correctEngine, tolerate: [] });
+    expect(r.violation, 'npm run sim -- --seed 1168085').toBeNull();
+  });
+
   it('seed 1148931: a member removed unawares cannot complete a flush the others abandoned (FLUSH-OK round)', () => {
     // d42-a1 sent its FLUSH for view 3, then got view 4 without 65d-b1 and resolved without it;
     // 65d-b1, removed but not yet told, used to complete view 3 with d42-a1's FLUSH and its own and
