@@ -17,7 +17,10 @@ import { canonicalFields, fakeVerify } from './fake-signature.ts';
  * deliver (uniform total order). It is reported apart from S4 (live members
  * disagreeing) because the two need different fixes.
  */
-export type Guarantee = 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ENGINE';
+export type Guarantee = 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ST1' | 'ST2' | 'ENGINE';
+// ST1 and ST2 are the store's: for every node and group the store holds exactly the
+// group's delivered sequence (no loss, no duplicate, nothing of another group), and a
+// restarted node shows a prefix of what it had delivered (the simulator checks both).
 
 /**
  * One incarnation of the group's log (PROTOCOL.md §3.11): begun by the
@@ -66,6 +69,16 @@ interface NodeRecord {
   lastP: number | null;
   lastA: number | null;
   era: number;
+  /** Started from its store's history (a reload, a second tab): a sponsor's history continues it. */
+  resumed: boolean;
+  /** Where in `log` its current era starts (a restarted node's store may hold an earlier era first). */
+  eraStart: number;
+  /** What it showed from its store when it started. */
+  readonly shown: Set<MessageId>;
+  /** Its stored log left the canonical one (a crashed incarnation's non-uniform deliveries). */
+  divergent: boolean;
+  /** The last history a sponsor handed it. */
+  handedLast: readonly Delivery[];
 }
 
 /** Engines may expose this read-only view of their counters (see create-engine.ts). */
@@ -88,10 +101,9 @@ const incarnationOf = (key: string): number | null => {
 export class Checker {
   readonly sent = new Map<MessageId, DataFrame>();
   /**
-   * One canonical log per era (incarnation). A group whose every member with
-   * state is gone (left, crashed, removed) keeps no history anyone could hand
-   * over; whoever comes next starts a new era, keyed by the view it starts
-   * in, even while members removed unawares still deliver in the old one.
+   * One canonical log per era. A group whose every member with state is gone
+   * (left, crashed) keeps no history anyone could hand over; whoever comes
+   * next starts a new log, and a new era (keyed by the view it starts in).
    */
   private readonly eras: Era[] = [{ incarnation: null, entries: [] }];
   /** Violations of tolerated guarantees (known engine gaps), recorded instead of stopping the run. */
@@ -101,6 +113,12 @@ export class Checker {
   private readonly orderOf = new Map<MessageId, Map<PeerId, string>>();
   /** Nodes that crashed, left or were removed. */
   private readonly gone = new Set<PeerId>();
+  /** Who delivered each message through its engine (not from a sponsor or a store). */
+  private readonly engineHolders = new Map<MessageId, Set<PeerId>>();
+  /** The era each message was sent in. */
+  private readonly eraOfMessage = new Map<MessageId, number>();
+  /** Messages sent by an earlier incarnation of a restarted peer id: their sender did not survive. */
+  private readonly orphaned = new Set<MessageId>();
   private readonly idOfOrder = new Map<string, MessageId>();
   private readonly nodes = new Map<PeerId, NodeRecord>();
   /** `${from}>${to}` -> the set delivered in view `from` by the first node that moved on to `to`. */
@@ -121,6 +139,7 @@ export class Checker {
     if (r === undefined) {
       r = {
         log: [], ids: new Set(), lastSeq: new Map(), lastOrder: null, install: null, handed: 0, lastP: null, lastA: null, era: 0,
+        resumed: false, eraStart: 0, shown: new Set(), divergent: false, handedLast: [],
       };
       this.nodes.set(node, r);
     }
@@ -134,12 +153,21 @@ export class Checker {
   /** A sender's runtime signed and committed this frame (engine.send accepted it). */
   onSent(frame: DataFrame): void {
     const id = frameMessageId(frame);
-    if (this.sent.has(id)) this.fail('S1', frame.sender, `sender committed seq ${frame.seq} twice`);
+    if (this.sent.has(id)) {
+      // A restarted peer id may reuse a seq only if its first use left no trace in any live log
+      // (it died with the process before anyone, its store included, kept it).
+      const holders = [...this.nodes].filter(([p, r]) => !this.gone.has(p) && r.ids.has(id)).map(([p]) => p);
+      if (holders.length > 0 || !this.orphaned.has(id)) {
+        this.fail('S1', frame.sender, `sender committed seq ${frame.seq} twice${holders.length > 0 ? ` (${holders.join(', ')} delivered the first)` : ''}`);
+      }
+      this.orphaned.delete(id);
+    }
     this.sent.set(id, frame);
+    this.eraOfMessage.set(id, this.record(frame.sender).era);
   }
 
   /** One delivery at `node`; `handed` when it came in a sponsor's history rather than from the engine. */
-  onDeliver(node: PeerId, d: Delivery, handed: boolean): void {
+  onDeliver(node: PeerId, d: Delivery, handed: boolean, fromStore = false): void {
     const r = this.record(node);
     const f = d.frame;
     // S1: at most once.
@@ -154,38 +182,50 @@ export class Checker {
     const last = r.lastSeq.get(f.sender) ?? 0;
     if (f.seq !== last + 1) this.fail('S3', node, `delivered ${d.id} after seq ${last} of that sender`);
     // S4: one canonical log; unique agreed priorities.
-    if (this.mode === 'total') {
-      const at = r.log.length;
+    // A message of an earlier era shown from a store (or handed over from one) is no part of
+    // this era's log: S1-S3 hold for it, the canonical log of the era does not include it.
+    const earlier = handed && (this.eraOfMessage.get(d.id) ?? r.era) !== r.era;
+    if (!handed) {
+      const holders = this.engineHolders.get(d.id) ?? new Set<PeerId>();
+      holders.add(node);
+      this.engineHolders.set(d.id, holders);
+    }
+    if (this.mode === 'total' && !earlier && !r.divergent) {
+      const at = r.log.length - r.eraStart;
       const era = this.eras[r.era] as Era;
       const canonical = era.entries;
       // Order keys name the incarnation the message was delivered in; it must be this node's.
       const inc = incarnationOf(d.order);
       if (inc === null) this.fail('S4', node, `${d.id} has order key ${d.order}, which names no incarnation`);
       if (era.incarnation === null) era.incarnation = inc;
-      else if (inc !== era.incarnation) this.fail('S4', node, `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`);
+      else if (inc !== era.incarnation && !fromStore) this.fail('S4', node, `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`);
       const expected = canonical[at];
       if (expected === undefined) canonical.push({ id: d.id, holders: new Set([node]) });
       else if (expected.id === d.id) expected.holders.add(node);
       else {
         const where = `position ${at} is ${d.id} here but ${expected.id} in the canonical log${r.era > 0 ? ` (era ${r.era})` : ''}`;
         const holders = [...expected.holders];
-        if (this.gone.has(node) || !holders.every((h) => this.gone.has(h))) this.fail('S4', node, where);
+        // A restarted node's store holds what its earlier incarnation delivered before it crashed:
+        // non-uniform like any crashed member's log (S4U), not a disagreement of live members.
+        if (!fromStore && (this.gone.has(node) || !holders.every((h) => this.gone.has(h)))) this.fail('S4', node, where);
         // Only members that are gone delivered the canonical entry here (and so everything after it).
         const v: Violation = { rule: 'S4U', node, message: `${where}, which only ${holders.join(', ')} delivered before leaving the group` };
         if (!this.tolerate.has('S4U')) throw new ViolationError(v);
         this.tolerated.push(v);
-        canonical.splice(at, canonical.length - at, { id: d.id, holders: new Set([node]) });
+        // From here its log is its crashed incarnation's: positions no longer compare, keys still do.
+        if (fromStore) r.divergent = true;
+        else canonical.splice(at, canonical.length - at, { id: d.id, holders: new Set([node]) });
       }
       // Same key on every member still in the group. A sender that delivers its own message at
       // the FINAL it computed and crashes before the FINAL leaves can hold a key nobody else
       // learns; its log is still checked as a prefix of the canonical log above.
       const keys = this.orderOf.get(d.id) ?? new Map<PeerId, string>();
-      if (!this.gone.has(node)) {
+      if (!this.gone.has(node) && !fromStore) {
         for (const [other, key] of keys) {
           if (key !== d.order && !this.gone.has(other)) this.fail('S4', node, `${d.id} has order ${d.order} here but ${key} at ${other}`);
         }
       }
-      keys.set(node, d.order);
+      if (!fromStore) keys.set(node, d.order);
       this.orderOf.set(d.id, keys);
       // Keys carry the incarnation, so they are unique across the whole group, not only per era.
       const owner = this.idOfOrder.get(d.order);
@@ -208,6 +248,8 @@ export class Checker {
     }
     r.ids.add(d.id);
     r.log.push(d.id);
+    // An earlier era's message takes no place in this era's canonical log.
+    if (earlier) r.eraStart++;
     r.lastSeq.set(f.sender, f.seq);
   }
 
@@ -227,6 +269,7 @@ export class Checker {
       }
     }
     r.install = { viewId, delivered: new Set(), stateless: !hasState };
+    for (const d of r.handedLast) if (d.viewId === viewId && r.ids.has(d.id)) r.install.delivered.add(d.id);
   }
 
   /**
@@ -240,14 +283,28 @@ export class Checker {
   }
 
   /**
-   * A node's engine started with empty state in `viewId`: the group's creator,
-   * or a member that (the simulator checked) no live member with state could
-   * hand a history to. Its log starts a new era, shared with everyone else who
-   * starts afresh in that view.
+   * A node's engine started with empty state in `viewId` although messages
+   * were delivered before, and (the simulator checked) no live member had
+   * state to hand over: its log starts a new era, shared with everyone else
+   * who starts afresh in that view.
    */
-  onFreshStart(node: PeerId, viewId: number): void {
+  onFreshStart(node: PeerId, viewId: number, alone = false): void {
     const r = this.record(node);
+    if (r.resumed && r.log.length > 0) {
+      // A node that came back from its store starts a new incarnation; its store holds the old one.
+      void alone;
+      r.eraStart = r.log.length;
+      r.lastOrder = null;
+      r.era = this.eraFor(viewId);
+      return;
+    }
     if (r.log.length > 0) this.fail('S7', node, `started afresh in view ${viewId} with ${r.log.length} messages already delivered`);
+    const era = this.eraFor(viewId);
+    r.era = era;
+  }
+
+  /** The era that starts afresh in `viewId` (one per view, shared by all who start in it). */
+  private eraFor(viewId: number): number {
     let era = this.eraOfView.get(viewId);
     if (era === undefined) {
       // Never reuse an era another view began, even an empty one: members removed unawares may
@@ -262,14 +319,52 @@ export class Checker {
       }
       this.eraOfView.set(viewId, era);
     }
-    r.era = era;
+    return era;
   }
 
   /** A node gained state in a flush where the members with state had delivered nothing yet: their era. */
   onSameEra(node: PeerId, withState: PeerId): void {
     const r = this.record(node);
-    if (r.log.length > 0) this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
+    if (r.log.length > 0 && !r.resumed) this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
     r.era = this.record(withState).era;
+    if (r.log.length > 0) {
+      r.eraStart = r.log.length;
+      r.lastOrder = null;
+    }
+  }
+
+  /**
+   * A session starts from its node's store (a reload, a second tab): `shown` is
+   * the stored log it shows before the network is up, in the era of `like` (the
+   * session that wrote it). It replaces whatever this peer id delivered before
+   * (a restarted peer id) and is checked like any delivery.
+   */
+  onResume(node: PeerId, shown: readonly Delivery[], like: PeerId | null): void {
+    // The era its stored log is in: that of the last message it shows (else of the session like it).
+    const last = shown.at(-1);
+    const eraOfLast = last === undefined ? undefined : this.eraOfMessage.get(last.id);
+    const era = eraOfLast ?? (like === null ? this.eras.length - 1 : this.record(like).era);
+    for (const [id, f] of this.sent) if (f.sender === node) this.orphaned.add(id);
+    this.nodes.delete(node);
+    this.gone.delete(node);
+    for (const keys of this.orderOf.values()) keys.delete(node);
+    const r = this.record(node);
+    r.era = era;
+    r.resumed = true;
+    for (const d of shown) {
+      this.onDeliver(node, d, true, true);
+      r.shown.add(d.id);
+    }
+  }
+
+  /** More of its store shown by a session that started from it (written meanwhile by another tab). */
+  onShown(node: PeerId, more: readonly Delivery[]): void {
+    const r = this.record(node);
+    r.resumed = true;
+    for (const d of more) {
+      this.onDeliver(node, d, true, true);
+      r.shown.add(d.id);
+    }
   }
 
   /** The node crashed, left or was removed: its log still counts, its order keys no longer bind others. */
@@ -291,16 +386,23 @@ export class Checker {
   }
 
   /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
-  onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId): void {
+  onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items): void {
     const r = this.record(joiner);
-    if (r.log.length > 0) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
-    r.era = this.record(sponsor).era;
-    for (const d of items) {
-      this.onDeliver(joiner, d, true);
-      // The sponsor may hand over messages it delivered in the view the joiner has installed:
-      // for S5 they count as delivered in that view.
-      if (r.install !== null && d.viewId === r.install.viewId) r.install.delivered.add(d.id);
+    if (r.log.length > 0 && !r.resumed) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
+    if (r.log.length > 0 && r.era !== this.record(sponsor).era) {
+      // Its store holds an earlier era of the group (every member before had gone): from the
+      // group's point of view it joins the new era as a newcomer (PROTOCOL.md: a group across an
+      // empty view is fork's decision; the store keeps both).
+      r.eraStart = r.log.length;
+      r.lastOrder = null;
     }
+    r.era = this.record(sponsor).era;
+    for (const d of items) this.onDeliver(joiner, d, true);
+    // The sponsor may hand over messages it delivered in the view the joiner has installed:
+    // for S5 they count as delivered in that view (also those the joiner showed from its store).
+    // The engine may install that view only with the adoption (a joiner flushing for it).
+    for (const d of handedAll) if (r.install !== null && d.viewId === r.install.viewId && r.ids.has(d.id)) r.install.delivered.add(d.id);
+    r.handedLast = handedAll;
   }
 
   /**
@@ -309,8 +411,12 @@ export class Checker {
    */
   checkLiveness(survivors: readonly PeerId[], joiners: ReadonlySet<PeerId>, holdBack: ReadonlyMap<PeerId, number>): void {
     const alive = new Set(survivors);
+    // Survivors are compared on the era they end in: what a store shows of an earlier era (every
+    // member had gone in between) is its own business (PROTOCOL.md, a group across an empty view).
+    const era = survivors[0] === undefined ? 0 : this.record(survivors[0]).era;
+    const ofEra = (id: MessageId): boolean => (this.eraOfMessage.get(id) ?? era) === era;
     for (const [id, frame] of this.sent) {
-      if (!alive.has(frame.sender)) continue;
+      if (!alive.has(frame.sender) || this.orphaned.has(id) || !ofEra(id)) continue;
       for (const s of survivors) {
         if (!this.record(s).ids.has(id)) this.fail('L1', s, `never delivered ${id}, sent by surviving member ${frame.sender}`);
       }
@@ -320,10 +426,19 @@ export class Checker {
     }
     const first = survivors[0];
     if (first === undefined) return;
-    const ref = this.record(first).log;
+    // A store shared by two tabs may show what only a crashed tab delivered, and hand it on as
+    // history (a crashed member's non-uniform delivery, as S4U): such a message, that no engine
+    // still in the group delivered, is left out of the comparison.
+    const uniform = (id: MessageId): boolean => [...(this.engineHolders.get(id) ?? [])].some((p) => !this.gone.has(p));
+    // What a survivor shows from its store sits where its earlier incarnation delivered it (S4U):
+    // such messages are left out of the comparison of survivors' logs.
+    const fromStores = new Set<MessageId>();
+    for (const s of survivors) for (const id of this.record(s).shown) fromStores.add(id);
+    const compared = (s: PeerId): MessageId[] => this.record(s).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id));
+    const ref = compared(first);
     const refKey = this.mode === 'total' ? ref.join(',') : [...ref].sort().join(',');
     for (const s of survivors.slice(1)) {
-      const log = this.record(s).log;
+      const log = compared(s);
       const key = this.mode === 'total' ? log.join(',') : [...log].sort().join(',');
       if (key !== refKey) {
         const rule = joiners.has(s) || joiners.has(first) ? 'S7' : 'L3';

@@ -1,6 +1,8 @@
 // `npm run sim -- --seed N`          replay one seed with a step-by-step trace
-// `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME] [--uniform]`
-//                                    run N seeds from K, print what they covered and every failing seed
+// `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME] [--uniform] [--long]`
+//                                    run N seeds from K, print what they covered and every failing seed;
+//                                    --long: long-history scenarios (floods of thousands of messages)
+//                                    --store-cursor: joiners sync after their store's cursor, as the product does
 // Total order is non-uniform (PROTOCOL.md §3.5 "Limits"): a member that
 // crashed may have delivered a message at a place the survivors could not
 // learn. That case (S4U) is counted and printed, not fatal; `--uniform`
@@ -9,16 +11,18 @@
 // Exit code 1 when a guarantee broke.
 
 import { BROKEN_VARIANTS } from './broken/index.ts';
+import { BROKEN_SESSIONS } from './broken/session-variants.ts';
+import type { SessionVariant } from './session-variant.ts';
 import { correctEngine } from './default-engine.ts';
 import { toleratedByKnownGaps } from './known-gaps.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { runSeeds } from './run-seeds.ts';
 import type { Scenario } from './scenario.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
-import { scenarioForSeed } from './scenario-arbitrary.ts';
+import { LONG_HISTORY_BOUNDS, scenarioForSeed } from './scenario-arbitrary.ts';
 import { runScenario } from './simulator.ts';
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${Object.keys(BROKEN_VARIANTS).join('|')}] [--uniform]`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long] [--store-cursor]`;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -39,7 +43,12 @@ const int = (name: string): number | undefined => {
 const brokenName = flag('broken');
 let factory: EngineFactory = correctEngine;
 let variantBounds: ScenarioBounds = {};
-if (brokenName !== undefined) {
+let session: SessionVariant | undefined;
+const brokenSession = brokenName === undefined ? undefined : BROKEN_SESSIONS[brokenName];
+if (brokenSession !== undefined) {
+  session = brokenSession.variant;
+  variantBounds = brokenSession.bounds;
+} else if (brokenName !== undefined) {
   const variant = BROKEN_VARIANTS[brokenName];
   if (variant === undefined) {
     console.error(`unknown broken variant ${brokenName}\n${USAGE}`);
@@ -54,11 +63,13 @@ if (mode !== undefined && mode !== 'fifo' && mode !== 'total') {
   console.error(`--mode is fifo or total\n${USAGE}`);
   process.exit(2);
 }
+if (args.includes('--long')) variantBounds = { ...variantBounds, ...LONG_HISTORY_BOUNDS };
 const bounds: ScenarioBounds = mode === undefined ? variantBounds : { ...variantBounds, modes: [mode] };
+const withSession = { ...(session === undefined ? {} : { session }), ...(args.includes('--store-cursor') ? { storeCursor: true } : {}) };
 const tolerated = args.includes('--uniform') ? [] : toleratedByKnownGaps();
 
 const replay = (scenario: Scenario, label: string): never => {
-  const r = runScenario(scenario, { factory, trace: true, tolerate: tolerated });
+  const r = runScenario(scenario, { factory, trace: true, tolerate: tolerated, ...withSession });
   console.log(`${label}: ${JSON.stringify(scenario)}\n`);
   for (const line of r.trace) console.log(line);
   const st = r.stats;
@@ -80,15 +91,15 @@ else if (scenarioJson !== undefined) replay(JSON.parse(scenarioJson) as Scenario
 else if (seeds !== undefined) {
   const from = int('from') ?? 0;
   const started = performance.now();
-  const s = runSeeds(factory, from, seeds, bounds, tolerated);
+  const s = runSeeds(factory, from, seeds, bounds, tolerated, session, args.includes('--store-cursor'));
   const secs = (performance.now() - started) / 1000;
   console.log(`seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${(secs / s.scenarios * 10_000).toFixed(1)} s per 10k seeds)`);
-  console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}`);
+  console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}`);
   if (Object.keys(s.toleratedBy).length > 0) console.log(`non-uniform deliveries of crashed members (documented, not fatal without --uniform): ${JSON.stringify(s.toleratedBy)} seeds`);
   const failed = Object.values(s.failedBy).reduce((a, b) => a + b, 0);
   if (failed > 0) {
     console.log(`FAILED: ${failed} of ${s.scenarios} seeds, by first broken guarantee ${JSON.stringify(s.failedBy)}`);
-    const flags = `${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}`;
+    const flags = `${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}`;
     for (const f of s.failures) {
       const v = f.violation;
       console.log(`  seed ${f.seed} (${f.scenario.mode}, ${f.scenario.size} members, ${f.scenario.steps.length} actions): ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message.slice(0, 160)}`);

@@ -4,4 +4,4 @@
 import { createEngine } from '../src/ordering/create-engine.ts';
 import type { EngineFactory } from './engine-factory.ts';
 
-export const correctEngine: EngineFactory = ({ mode, self, groupId }) => createEngine({ mode, self, groupId });
+export const correctEngine: EngineFactory = (options) => createEngine(options);

@@ -2,6 +2,7 @@
 // broken variant built from its hooks (sim/broken/, tests only).
 
 import type { GroupId, Ordering, PeerId } from '../src/ids.ts';
+import type { EngineResume } from '../src/ordering/create-engine.ts';
 import type { OrderingEngine } from '../src/ordering/engine.ts';
 import type { EngineCounters } from './checker.ts';
 
@@ -9,6 +10,8 @@ export interface EngineOptions {
   readonly mode: Ordering;
   readonly self: PeerId;
   readonly groupId: GroupId;
+  /** Where an earlier session of this peer id stood (read from the node's store), as the runtime passes it. */
+  readonly resume?: EngineResume;
 }
 
 export type EngineFactory = (options: EngineOptions) => OrderingEngine;

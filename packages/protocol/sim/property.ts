@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { Guarantee } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
+import type { SessionVariant } from './session-variant.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { scenarioArbitrary, scenarioForSeed } from './scenario-arbitrary.ts';
 import type { Scenario } from './scenario.ts';
@@ -32,12 +33,16 @@ export interface ScenarioTotals {
   deliveries: number;
   faults: number;
   views: number;
+  restarts: number;
+  stored: number;
   /** Tolerated violations (known engine gaps) seen. */
   tolerated: number;
   /** How many scenarios had each group size. */
   readonly bySize: Record<number, number>;
   /** How often each action ran. */
   readonly byAction: Record<string, number>;
+  /** How many scenarios had 1, 2 or 3 groups. */
+  readonly byGroups: Record<number, number>;
 }
 
 export interface CheckOptions extends ScenarioBounds {
@@ -47,6 +52,8 @@ export interface CheckOptions extends ScenarioBounds {
   readonly seed: number;
   /** Guarantees to record instead of fail (known engine gaps). */
   readonly tolerate?: readonly Guarantee[];
+  /** A broken session; the correct one by default. */
+  readonly session?: SessionVariant;
 }
 
 /**
@@ -55,12 +62,17 @@ export interface CheckOptions extends ScenarioBounds {
  */
 export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   const totals: ScenarioTotals = {
-    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, views: 0, tolerated: 0, bySize: {}, byAction: {},
+    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, views: 0, restarts: 0, stored: 0, tolerated: 0, bySize: {}, byAction: {}, byGroups: {},
   };
   let lastFailure: SimResult | null = null;
+  const session = opts.session === undefined ? {} : { session: opts.session };
   const property = fc.property(scenarioArbitrary(opts), (scenario: Scenario) => {
-    const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [] });
+    const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], ...session });
     totals.scenarios++;
+    totals.restarts += r.stats.restarts;
+    totals.stored += r.stats.stored;
+    const groups = 1 + (scenario.groups?.length ?? 0);
+    totals.byGroups[groups] = (totals.byGroups[groups] ?? 0) + 1;
     totals.tolerated += r.tolerated.length;
     totals.steps += r.stats.steps;
     totals.messages += r.stats.messages;
@@ -79,7 +91,7 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   } catch (e) {
     const shrunk = lastFailure as SimResult | null;
     if (shrunk === null) throw e;
-    const replay = runScenario(shrunk.scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], trace: true });
+    const replay = runScenario(shrunk.scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], trace: true, ...session });
     const tail = replay.trace.slice(-TRACE_TAIL_LINES).join('\n');
     throw new Error(`${(e as Error).message}\n\nlast ${TRACE_TAIL_LINES} trace lines of the shrunk scenario:\n${tail}`);
   }
@@ -97,13 +109,15 @@ export const firstViolation = (
   reference: EngineFactory,
   bounds: ScenarioBounds,
   maxSeeds: number,
+  session?: SessionVariant,
+  tolerate: readonly Guarantee[] = [],
 ): { readonly seed: number; readonly result: SimResult; readonly skipped: number } | null => {
   let skipped = 0;
   for (let seed = 0; seed < maxSeeds; seed++) {
     const scenario = scenarioForSeed(seed, bounds);
-    const r = runScenario(scenario, { factory });
+    const r = runScenario(scenario, { factory, tolerate, ...(session === undefined ? {} : { session }) });
     if (r.violation === null) continue;
-    if (runScenario(scenario, { factory: reference }).violation === null) return { seed, result: r, skipped };
+    if (runScenario(scenario, { factory: reference, tolerate }).violation === null) return { seed, result: r, skipped };
     skipped++;
   }
   return null;

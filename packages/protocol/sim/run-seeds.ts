@@ -3,6 +3,7 @@
 
 import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
+import type { SessionVariant } from './session-variant.ts';
 import type { Scenario } from './scenario.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { scenarioForSeed } from './scenario-arbitrary.ts';
@@ -17,8 +18,12 @@ export interface SeedsSummary {
   frames: number;
   faults: number;
   views: number;
+  restarts: number;
+  stored: number;
   bySize: Record<number, number>;
   byMode: Record<string, number>;
+  /** How many groups each node's store held sessions of. */
+  byGroups: Record<number, number>;
   /** Failing seeds, the first MAX_LISTED_FAILURES of them. */
   readonly failures: { readonly seed: number; readonly scenario: Scenario; readonly violation: Violation }[];
   /** How many seeds failed, by the guarantee that broke first. */
@@ -36,14 +41,16 @@ export const runSeeds = (
   count: number,
   bounds: ScenarioBounds = {},
   tolerate: readonly Guarantee[] = [],
+  session?: SessionVariant,
+  storeCursor = false,
 ): SeedsSummary => {
   const s: SeedsSummary = {
-    from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0,
-    bySize: {}, byMode: {}, failures: [], failedBy: {}, toleratedBy: {},
+    from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, restarts: 0, stored: 0,
+    bySize: {}, byMode: {}, byGroups: {}, failures: [], failedBy: {}, toleratedBy: {},
   };
   for (let seed = from; seed < from + count; seed++) {
     const scenario = scenarioForSeed(seed, bounds);
-    const r = runScenario(scenario, { factory, tolerate });
+    const r = runScenario(scenario, { factory, tolerate, storeCursor, ...(session === undefined ? {} : { session }) });
     s.scenarios++;
     s.steps += r.stats.steps;
     s.messages += r.stats.messages;
@@ -51,8 +58,12 @@ export const runSeeds = (
     s.frames += r.stats.frames;
     s.faults += r.stats.faults;
     s.views += r.stats.views;
+    s.restarts += r.stats.restarts;
+    s.stored += r.stats.stored;
     s.bySize[scenario.size] = (s.bySize[scenario.size] ?? 0) + 1;
+    const groups = 1 + (scenario.groups?.length ?? 0);
     s.byMode[scenario.mode] = (s.byMode[scenario.mode] ?? 0) + 1;
+    s.byGroups[groups] = (s.byGroups[groups] ?? 0) + 1;
     for (const t of r.tolerated) s.toleratedBy[t.rule] = (s.toleratedBy[t.rule] ?? 0) + 1;
     if (r.violation !== null) {
       s.failedBy[r.violation.rule] = (s.failedBy[r.violation.rule] ?? 0) + 1;

@@ -1,11 +1,15 @@
-// A scenario is plain data: the group's mode and size, a seed for link and
+// A scenario is plain data: the first group's mode and size, the modes of up
+// to two more groups the same people also talk in, a seed for link and
 // tracker delays, and a list of actions each after a gap of virtual time.
-// Node references are indices taken modulo the nodes alive at that moment,
-// so a scenario stays meaningful when fast-check shrinks actions away.
+// Node references are indices taken modulo the members of the action's group
+// alive at that moment, so a scenario stays meaningful when fast-check shrinks
+// actions away; `group` is an index modulo the number of groups (default 0).
 
 import type { Ordering } from '../src/ids.ts';
 
-export type Action =
+export type Action = GroupAction & { readonly group?: number };
+
+type GroupAction =
   /** `count` messages from one member, back to back. */
   | { readonly k: 'send'; readonly node: number; readonly count: number }
   /** Every member multicasts at the same instant (ISIS proposal ties). */
@@ -32,7 +36,19 @@ export type Action =
   /** The next frame on a link arrives twice. */
   | { readonly k: 'duplicate'; readonly a: number; readonly b: number }
   /** The tracker restarts: every member gets its view again, viewIds keep growing. */
-  | { readonly k: 'tracker-restart' };
+  | { readonly k: 'tracker-restart' }
+  /** The member sends one message in every group it is a member of, back to back (same seqs in each). */
+  | { readonly k: 'send-groups'; readonly node: number }
+  /**
+   * The node restarts: every session and everything not yet written is lost;
+   * once the tracker has dropped it, it comes back from its store (same peer
+   * id: a restarted process; a new one: a reloaded tab) and re-joins its groups.
+   */
+  | { readonly k: 'reload'; readonly node: number; readonly samePeer: boolean }
+  /** The member's user opens a second tab: a new session of the same identity over the same store joins its groups. */
+  | { readonly k: 'tab-pair'; readonly node: number }
+  /** A long burst (long-history scenarios): `count` messages from one member while a link is down, so few become stable. */
+  | { readonly k: 'flood'; readonly node: number; readonly count: number };
 
 export interface Step {
   /** Virtual ms after the previous action. */
@@ -41,11 +57,18 @@ export interface Step {
 }
 
 export interface Scenario {
+  /** Ordering of the first group. */
   readonly mode: Ordering;
+  /** Orderings of further groups (0-2) whose founders are members of the first group. */
+  readonly groups?: readonly Ordering[];
   readonly size: number;
   /** Seed for link delays, tracker delays and peer ids. */
   readonly seed: number;
   readonly steps: readonly Step[];
 }
 
-export const isFault = (a: Action): boolean => a.k !== 'send' && a.k !== 'send-all' && a.k !== 'join';
+export const isFault = (a: Action): boolean =>
+  a.k !== 'send' && a.k !== 'send-all' && a.k !== 'join' && a.k !== 'send-groups' && a.k !== 'tab-pair' && a.k !== 'flood';
+
+/** Every group's ordering, the first group's first. */
+export const groupModes = (s: Scenario): readonly Ordering[] => [s.mode, ...(s.groups ?? [])];

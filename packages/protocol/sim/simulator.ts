@@ -1,17 +1,25 @@
 // One deterministic run of a scenario. The simulator plays everything around
-// the engines: the data channels (network.ts), the tracker (model-tracker.ts),
-// and the runtime of each node — it routes Outbound frames, signs drafts,
-// installs views, hands a joiner its sponsor's history and state once the
-// joiner's engine has installed the view they were made for, and ticks. The checker sees every delivery and every installed view as it
-// happens; after the faults heal the run goes on until only ticks are left
-// and then liveness is checked.
+// the engines: the data channels (network.ts, one mesh per group), the
+// tracker (model-tracker.ts, one per group), each node's store (store-model.ts)
+// and the runtime of each node's sessions. A node is one peer id (a tab, a
+// process) with a session per group it is in, 1-3 at once, all writing one
+// store; a tab pair is two nodes of one identity over one store. A session
+// routes Outbound frames, signs drafts, installs views, hands a joiner its
+// history (read from its store) and state once the joiner's engine has
+// installed the view they were made for, writes deliveries to the store in
+// batches, and ticks. The checkers see every delivery and every installed view
+// as it happens, every store write and every restart; after the faults heal
+// the run goes on until only ticks are left and then liveness is checked.
 
-import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
-import { asGroupId, asPeerId } from '../src/ids.ts';
+import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/ids.ts';
+import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
-import type { View } from '../src/tracker/events.ts';
-import type { DataFrame, EngineFrame, JoinerState } from '../src/wire/frames.ts';
+import { HISTORY_REQUEST_ITEMS, TICK_MS } from '../src/session/policy.ts';
+import { SessionCore } from '../src/session/session-core.ts';
+import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
+import type { MemberInfo, View } from '../src/tracker/events.ts';
+import type { DataFrame, EngineFrame, GroupFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
 import { Checker, ViolationError } from './checker.ts';
 import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
@@ -20,9 +28,14 @@ import { EventQueue } from './event-queue.ts';
 import { fakeSign } from './fake-signature.ts';
 import { ModelTracker } from './model-tracker.ts';
 import { Network } from './network.ts';
+import { observeEngine } from './observed-engine.ts';
 import { Prng } from './prng.ts';
 import type { Action, Scenario } from './scenario.ts';
-import { isFault } from './scenario.ts';
+import { groupModes, isFault } from './scenario.ts';
+import type { HistoryRecord, SessionVariant } from './session-variant.ts';
+import { CORRECT_SESSION } from './session-variant.ts';
+import type { StoredRecord } from './store-model.ts';
+import { deliveredBefore, resumeFromStore, StoreModel } from './store-model.ts';
 
 /** The tracker notices a crash between these (the product default is ≤ 10 s; shorter keeps runs small). */
 export const DETECT_MIN_MS = 200;
@@ -37,62 +50,115 @@ const SIGNALING_MIN_MS = 10;
 const SIGNALING_MAX_MS = 300;
 /** A graceful leave reaches the tracker after one socket hop. */
 const LEAVE_NOTICE_MS = 5;
-/** Runtime tick period (resends, stability); engines must not finalize on it. */
-export const TICK_MS = 250;
+/** The session's tick period is the product's (session/policy.ts), imported, never copied. */
+export { TICK_MS };
+/** Deliveries reach the store in batches this far apart (the product's writer batches per 50 ms). */
+export const STORE_BATCH_MS = 50;
+/** A broken joiner's late history write lands after the next batch. */
+const LATE_HISTORY_WRITE_MS = 3 * STORE_BATCH_MS;
+/** A flood keeps one link of its sender down this long (under LINK_GRACE_MS: no eviction), so little becomes stable. */
+const FLOOD_LINK_DOWN_MS = 1500;
 /** After the last action, armed crash points are disarmed: faults stop. */
 const HEAL_AFTER_MS = 1000;
 /** With only ticks left for this long, the run is quiescent. */
 const QUIET_MS = 3 * TICK_MS;
 /** A run that never quiesces is a liveness bug, not a hang of the test. */
 const MAX_EVENTS = 200_000;
+/** Long-history runs get this many more events per message flooded. */
+const EVENTS_PER_FLOODED_MESSAGE = 400;
 /** Far above any resend or flush round here (tens of ms per hop, 1 s stability announcements). */
 const MAX_MS_AFTER_HEAL = 30_000;
 
-const GROUP: GroupId = asGroupId('g-sim');
+const groupIdOf = (index: number): GroupId => asGroupId(index === 0 ? 'g-sim' : `g-sim-${index}`);
 
 type Status = 'joining' | 'member' | 'crashed' | 'left' | 'removed';
+
+interface SimGroup {
+  readonly index: number;
+  readonly id: GroupId;
+  readonly mode: Ordering;
+  readonly tracker: ModelTracker;
+  readonly checker: Checker;
+  readonly net: Network;
+  readonly founders: PeerId[];
+  readonly viewArrival: Map<PeerId, number>;
+}
+
+/** One store shared by every session of one identity in one browser profile (or one process). */
+interface SimStore {
+  readonly id: number;
+  readonly model: StoreModel;
+  /** Every session that ever wrote here, per group (what the store may hold). */
+  readonly delivered: Map<GroupId, Set<MessageId>>;
+  flushAt: number | null;
+}
 
 interface SimNode {
   readonly id: PeerId;
   readonly name: string;
+  /** Bumped when the same peer id restarts; events for an earlier incarnation are dropped. */
+  readonly inc: number;
+  readonly store: SimStore;
+  readonly sessions: Map<number, Session>;
+  alive: boolean;
+  /** Crash after putting this many more frames on links (null = not armed). */
+  crashAfter: number | null;
+  /** Restart from the store once the tracker has dropped it (a reload). */
+  reboot: { readonly samePeer: boolean } | null;
+  tickArmed: boolean;
+}
+
+/**
+ * One group on one node: the product's SessionCore, driven as packages/peer
+ * GroupSession drives it (views, verified frames, links, ticks, the store's
+ * answers), with its engine observed (not changed) for the checker.
+ */
+interface Session {
+  readonly node: SimNode;
+  readonly g: SimGroup;
+  readonly core: SessionCore;
   readonly engine: OrderingEngine;
+  /** The simulator's view of the lifecycle: 'member' once the engine has state (adopted or afresh). */
   status: Status;
-  /** True once the runtime called installView the first time. */
+  /** True once the runtime handed it a view. */
   started: boolean;
   /** Joined after the group was founded (gets history from a sponsor). */
   readonly joiner: boolean;
-  /** The sponsor's hand-over, kept until the engine has installed the view it was made for. */
-  pendingHistory: HistoryEvent | null;
+  /** The view it had installed when it got state (-1 while joining). */
+  memberSince: number;
+  /** What the session shows: the stored log it started from, history, then deliveries. */
+  readonly log: Delivery[];
+  /** History shown while syncing (by id, first copy), handed to the checker when the engine adopts the state. */
+  readonly history: Map<MessageId, Delivery>;
   /** The latest view the tracker told this node about. */
   latestView: View | null;
-  readonly log: Delivery[];
-  readonly outbox: string[];
-  /** Crash after putting this many more frames on links (null = not armed). */
-  crashAfter: number | null;
-}
-
-interface HistoryEvent {
-  readonly k: 'history';
-  readonly from: PeerId;
-  readonly to: PeerId;
-  readonly epoch: number;
-  readonly items: readonly Delivery[];
-  readonly state: JoinerState;
-  readonly viewId: number;
+  /** What it shows only because its store held it (not from the group in this session). */
+  readonly fromStore: Set<MessageId>;
+  /** How long its log was when its engine installed each view (when a sponsor's hand-over is taken). */
+  readonly logAtInstall: Map<number, number>;
+  /** The peer whose history pages it took last. */
+  sponsor: PeerId | null;
+  /** Records given to `store` and not written yet (lost if the node dies). */
+  unwritten: StoredRecord[];
+  /** A broken joiner's history, written late. */
+  lateHistory: StoredRecord[];
+  /** Frames signed for this session, by seq, until the core says whether the engine took them. */
+  readonly signing: Map<number, DataFrame>;
 }
 
 type SimEvent =
   | { readonly k: 'action'; readonly action: Action }
-  | { readonly k: 'frame'; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: EngineFrame }
-  | HistoryEvent
-  | { readonly k: 'view'; readonly to: PeerId; readonly view: View }
-  | { readonly k: 'removed'; readonly to: PeerId; readonly reason: LeaveReason }
-  | { readonly k: 'link-up'; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
-  | { readonly k: 'detect'; readonly peer: PeerId }
-  | { readonly k: 'leave-notice'; readonly peer: PeerId }
-  | { readonly k: 'link-grace'; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  | { readonly k: 'frame'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: GroupFrame }
+  | { readonly k: 'view'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly view: View }
+  | { readonly k: 'removed'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly reason: LeaveReason }
+  | { readonly k: 'link-up'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
+  | { readonly k: 'detect'; readonly peer: PeerId; readonly inc: number }
+  | { readonly k: 'leave-notice'; readonly g: number; readonly peer: PeerId }
+  | { readonly k: 'link-grace'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
   | { readonly k: 'heal' }
-  | { readonly k: 'tick'; readonly node: PeerId };
+  | { readonly k: 'store-flush'; readonly store: number }
+  | { readonly k: 'late-history'; readonly node: PeerId; readonly inc: number; readonly g: number }
+  | { readonly k: 'tick'; readonly node: PeerId; readonly inc: number };
 
 export interface SimStats {
   steps: number;
@@ -104,6 +170,10 @@ export interface SimStats {
   views: number;
   /** Inputs an engine refused (counted, never fatal: a refused input leaves state unchanged). */
   rejections: number;
+  /** Nodes restarted from their store (reloads and second tabs). */
+  restarts: number;
+  /** Records written to stores. */
+  stored: number;
   virtualMs: number;
 }
 
@@ -118,14 +188,29 @@ export interface SimResult {
 
 export interface SimOptions {
   readonly factory: EngineFactory;
+  /** A broken session (sim/broken/session-variants.ts); the correct one by default. */
+  readonly session?: SessionVariant;
   /** Record a line per step (for `npm run sim -- --seed N`). */
   readonly trace?: boolean;
+  /**
+   * Answer a joiner's `read-cursor` with its store's cursor, as packages/peer
+   * GroupSession does. Off by default: this simulator found that rule to lose
+   * messages (test/sim-session-gaps.test.ts): in a FIFO group order keys are
+   * Lamport times, so a message delivered after the cursor's may sort below
+   * it; across an empty view a new era's priorities start low again. Without
+   * it a restarted session asks from the start and keeps what it lacks.
+   */
+  readonly storeCursor?: boolean;
   /** Guarantees recorded rather than fatal (only S4U supports it: a known engine gap). */
   readonly tolerate?: readonly Guarantee[];
 }
 
-const describeFrame = (f: EngineFrame): string => {
+const describeFrame = (f: GroupFrame): string => {
   switch (f.t) {
+    case 'history-req':
+      return `HISTORY-REQ after ${f.cursor ?? 'the start'} limit ${f.limit}`;
+    case 'history-res':
+      return `HISTORY-RES ${f.items.length} items${f.done ? ' done' : ''}${f.state === undefined ? '' : ` state v${f.state.viewId}`}`;
     case 'data':
       return `DATA ${f.sender}:${f.seq} v${f.viewId} "${f.body}"`;
     case 'propose':
@@ -141,34 +226,48 @@ const describeFrame = (f: EngineFrame): string => {
   }
 };
 
+function fail(rule: Guarantee, node: PeerId | null, message: string): never {
+  throw new ViolationError({ rule, node, message });
+}
+
+const asDelivery = (r: StoredRecord): Delivery => ({ id: frameMessageId(r.frame), frame: r.frame, order: r.order, viewId: r.frame.viewId });
+
 export class Simulation {
   private readonly rng: Prng;
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly net: Network;
-  private readonly tracker = new ModelTracker(GROUP);
-  private readonly checker: Checker;
+  private readonly groups: SimGroup[];
+  private readonly variant: SessionVariant;
   private readonly nodes = new Map<PeerId, SimNode>();
+  private readonly stores: SimStore[] = [];
   /** Creation order, so scenario indices resolve the same way every run. */
   private readonly order: PeerId[] = [];
-  private readonly viewArrival = new Map<PeerId, number>();
   private readonly trace: string[] = [];
   private readonly stats: SimStats = {
-    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, virtualMs: 0,
+    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, restarts: 0, stored: 0, virtualMs: 0,
   };
+  private readonly maxEvents: number;
   private now = 0;
   private pendingNonTick = 0;
   private healed = false;
   private healedAt = 0;
   private bodyCounter = 0;
   private nameCounter = 0;
-  private readonly sessions = new Map<string, number>();
-  private readonly draining = new Set<PeerId>();
-  private readonly founders: PeerId[] = [];
+  private readonly sessionsOf = new Map<string, number>();
+  private tickets = 0;
 
   constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
     this.rng = new Prng(scenario.seed);
-    this.net = new Network(this.rng);
-    this.checker = new Checker(scenario.mode, new Set(options.tolerate ?? []));
+    this.variant = options.session ?? CORRECT_SESSION;
+    const tolerate = new Set(options.tolerate ?? []);
+    this.groups = groupModes(scenario).map((mode, index) => {
+      const id = groupIdOf(index);
+      return {
+        index, id, mode, tracker: new ModelTracker(id), checker: new Checker(mode, tolerate), net: new Network(this.rng),
+        founders: [], viewArrival: new Map(),
+      };
+    });
+    const flooded = scenario.steps.reduce((n, s) => n + (s.action.k === 'flood' ? s.action.count : 0), 0);
+    this.maxEvents = MAX_EVENTS + flooded * EVENTS_PER_FLOODED_MESSAGE;
   }
 
   private log(line: string): void {
@@ -178,6 +277,10 @@ export class Simulation {
   private schedule(at: number, event: SimEvent): void {
     if (event.k !== 'tick') this.pendingNonTick++;
     this.queue.push(at, event);
+  }
+
+  private group(index: number | undefined): SimGroup {
+    return this.groups[(index ?? 0) % this.groups.length] as SimGroup;
   }
 
   // ---------------------------------------------------------------- run
@@ -201,7 +304,8 @@ export class Simulation {
       this.log(`VIOLATION ${e.message}`);
     }
     this.stats.virtualMs = this.now;
-    return { scenario: this.scenario, violation, tolerated: this.checker.tolerated, stats: this.stats, trace: this.trace };
+    const tolerated = this.groups.flatMap((g) => g.checker.tolerated);
+    return { scenario: this.scenario, violation, tolerated, stats: this.stats, trace: this.trace };
   }
 
   /** Runs events until `until` holds (or, without it, until quiescence after the faults healed). */
@@ -215,13 +319,10 @@ export class Simulation {
       this.stats.steps++;
       if (next.event.k !== 'tick') this.pendingNonTick--;
       this.handle(next.event);
-      if (this.stats.steps > MAX_EVENTS || (this.healed && this.now > this.healedAt + MAX_MS_AFTER_HEAL)) {
-        throw new ViolationError({
-          rule: 'L2', node: null,
-          message: `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`,
-        });
+      if (this.stats.steps > this.maxEvents || (this.healed && this.now > this.healedAt + MAX_MS_AFTER_HEAL)) {
+        fail('L2', null, `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`);
       }
-      if (this.healed && this.pendingNonTick === 0) {
+      if (this.healed && this.pendingNonTick === 0 && !this.syncing()) {
         quietSince ??= this.now;
         if (this.now - quietSince >= QUIET_MS) return;
       } else {
@@ -230,29 +331,79 @@ export class Simulation {
     }
   }
 
+  /** A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not quiet. */
+  private syncing(): boolean {
+    for (const n of this.nodes.values()) {
+      if (!n.alive) continue;
+      for (const s of n.sessions.values()) if (this.active(s) && (s.core.phase === 'syncing' || s.core.phase === 'adopting')) return true;
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- nodes
 
-  private newNode(name: string, joiner: boolean): SimNode {
-    const session = (this.sessions.get(name) ?? 0) + 1;
-    this.sessions.set(name, session);
-    // A random prefix so the lowest peer id (sponsor, tie-breaks) is not always the oldest member.
-    const id = asPeerId(`${this.rng.hex(3)}-${name}${session}`);
+  private newStore(): SimStore {
+    const s: SimStore = { id: this.stores.length, model: new StoreModel(), delivered: new Map(), flushAt: null };
+    this.stores.push(s);
+    return s;
+  }
+
+  private newNode(name: string, store: SimStore, samePeer?: SimNode): SimNode {
+    let id: PeerId;
+    if (samePeer !== undefined) id = samePeer.id;
+    else {
+      const session = (this.sessionsOf.get(name) ?? 0) + 1;
+      this.sessionsOf.set(name, session);
+      // A random prefix so the lowest peer id (sponsor, tie-breaks) is not always the oldest member.
+      id = asPeerId(`${this.rng.hex(3)}-${name}${session}`);
+    }
     const node: SimNode = {
-      id,
-      name,
-      engine: this.options.factory({ mode: this.scenario.mode, self: id, groupId: GROUP }),
+      id, name, inc: (samePeer?.inc ?? 0) + 1, store, sessions: new Map(), alive: true, crashAfter: null, reboot: null, tickArmed: false,
+    };
+    this.nodes.set(id, node);
+    if (samePeer === undefined) this.order.push(id);
+    return node;
+  }
+
+  private newSession(node: SimNode, g: SimGroup, joiner: boolean, resume: boolean): Session {
+    const stored = node.store.model.list(g.id);
+    const canResume = resume && this.variant.resume !== false;
+    const point = canResume ? resumeFromStore(node.store.model, g.id, node.id, g.mode) : null;
+    const engine = this.options.factory({ mode: g.mode, self: node.id, groupId: g.id, ...(point === null ? {} : { resume: point }) });
+    const self: MemberInfo = { peerId: node.id, name: node.name, publicKey: `sim-key:${node.id}` };
+    let session: Session | null = null;
+    const observed = observeEngine(engine, {
+      result: (what, r) => {
+        if (session !== null) this.observe(session, r, what);
+      },
+      adopting: (state) => {
+        if (session !== null) this.onAdopting(session, state);
+      },
+      sending: (frame) => {
+        if (session !== null) this.onSending(session, frame);
+      },
+    });
+    const s: Session = {
+      node, g,
+      core: new SessionCore({ groupId: g.id, self, engine: observed, groupName: g.id }),
+      engine,
       status: joiner ? 'joining' : 'member',
       started: false,
       joiner,
-      pendingHistory: null,
+      memberSince: joiner ? -1 : 0,
+      log: stored.map(asDelivery),
+      history: new Map(),
       latestView: null,
-      log: [],
-      outbox: [],
-      crashAfter: null,
+      logAtInstall: new Map(),
+      fromStore: new Set(stored.map((r) => frameMessageId(r.frame))),
+      sponsor: null,
+      unwritten: [],
+      lateHistory: [],
+      signing: new Map(),
     };
-    this.nodes.set(id, node);
-    this.order.push(id);
-    return node;
+    session = s;
+    node.sessions.set(g.index, s);
+    return s;
   }
 
   private nextName(): string {
@@ -260,402 +411,611 @@ export class Simulation {
     return n < 26 ? String.fromCharCode(97 + n) : `u${n}`;
   }
 
-  private active(n: SimNode): boolean {
-    return n.status === 'joining' || n.status === 'member';
+  private active(s: Session | undefined): s is Session {
+    return s !== undefined && s.node.alive && (s.status === 'joining' || s.status === 'member');
   }
 
-  /** Live nodes that have installed a view, in creation order. */
-  private members(): SimNode[] {
-    return this.order.map((id) => this.nodes.get(id) as SimNode).filter((n) => n.status === 'member' && n.started);
+  private session(g: SimGroup, peer: PeerId): Session | undefined {
+    return this.nodes.get(peer)?.sessions.get(g.index);
   }
 
-  private pick(index: number): SimNode | null {
-    const m = this.members();
-    return m.length === 0 ? null : (m[index % m.length] as SimNode);
+  /** Live sessions of `g` that have installed a view, in node creation order. */
+  private members(g: SimGroup): Session[] {
+    const out: Session[] = [];
+    for (const id of this.order) {
+      const s = this.nodes.get(id)?.sessions.get(g.index);
+      if (s !== undefined && s.node.alive && s.status === 'member' && s.started) out.push(s);
+    }
+    return out;
+  }
+
+  private pick(index: number, g: SimGroup): Session | null {
+    const m = this.members(g);
+    return m.length === 0 ? null : (m[index % m.length] as Session);
   }
 
   /**
-   * The group forms as the tracker makes it: the creator alone in view 1,
-   * then every other founder joins (two-phase, with history) at once.
+   * Every group forms as the tracker makes it: its creator alone in view 1,
+   * then every other founder joins (two-phase, with history) at once. The
+   * first group's founders are new nodes; a further group's are some of them
+   * (another one creates it), so people talk in several groups at once.
    * Actions start once all of them are members.
    */
   private found(): void {
-    const creator = this.newNode(this.nextName(), false);
-    const view = this.tracker.found([{ peer: creator.id, name: creator.name }]);
-    this.log(`${creator.id} creates the group (${this.scenario.mode}) as view ${view.viewId}`);
-    creator.latestView = view;
-    this.checker.onFreshStart(creator.id, view.viewId);
-    this.installAt(creator, view);
-    for (let i = 1; i < this.scenario.size; i++) this.founders.push(this.join(0, this.nextName()).id);
+    const people: SimNode[] = [];
+    for (let i = 0; i < this.scenario.size; i++) people.push(this.newNode(this.nextName(), this.newStore()));
+    for (const g of this.groups) {
+      const count = g.index === 0 ? people.length : Math.min(people.length, 3);
+      const founders = Array.from({ length: count }, (_, i) => people[(i + g.index) % people.length] as SimNode);
+      const creator = founders[0] as SimNode;
+      const s = this.newSession(creator, g, false, false);
+      const view = g.tracker.found([{ peer: creator.id, name: creator.name }]);
+      this.log(`${creator.id} creates group ${g.id} (${g.mode}) as view ${view.viewId}`);
+      s.latestView = view;
+      g.checker.onFreshStart(creator.id, view.viewId);
+      this.installAt(s, view);
+      for (const f of founders.slice(1)) {
+        this.join(g, f, 0);
+        g.founders.push(f.id);
+      }
+    }
   }
 
   private formed(): boolean {
-    return this.founders.every((p) => {
-      const n = this.nodes.get(p) as SimNode;
-      return n.status === 'member' && n.engine.view?.viewId === this.tracker.currentViewId;
-    });
+    return this.groups.every((g) =>
+      g.founders.every((p) => {
+        const s = this.session(g, p);
+        return s !== undefined && s.status === 'member' && s.engine.view?.viewId === g.tracker.currentViewId;
+      }),
+    );
   }
 
-  // ---------------------------------------------------------------- engine I/O
+  // ---------------------------------------------------------------- the session's engine, observed
 
-  /** Every engine call goes through here: a throw is a bug, a rejection is counted. */
-  private call(node: SimNode, what: string, fn: () => EngineResult): void {
-    let result: EngineResult;
-    try {
-      result = fn();
-    } catch (e) {
-      throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `${what} threw: ${(e as Error).message}` });
-    }
-    this.apply(node, result, what);
-  }
-
-  private apply(node: SimNode, result: EngineResult, what: string): void {
+  /**
+   * Every engine result inside a session, as its core gets it: the checker
+   * sees deliveries and view installs in the engine's order (S1-S7), and a
+   * joiner whose engine got state from a flush in which nobody had any
+   * starts a new era of the group's log (or goes on with its stored one).
+   */
+  private observe(s: Session, result: EngineResult, what: string): void {
+    const node = s.node;
+    const g = s.g;
     if (isRejection(result)) {
       this.stats.rejections++;
-      this.log(`${node.id} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
+      this.log(`${node.id}@${g.index} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
       return;
     }
-    const counters = readCounters(node.engine);
-    this.checker.onCounters(node.id, counters);
-    if (node.status === 'joining' && counters.adopted === true) {
-      // No flush participant had any state (no deliveries anywhere yet, or every old member is gone):
-      // the engine starts afresh with an empty log. With a live member holding state this would be
-      // a lost history, and S4/S7 will say so; with none, it is a new era of the group's log.
-      // Only members of the view it starts in could have handed it a history.
-      const withState = (node.engine.view?.members ?? []).flatMap((m) => {
-        const n = this.nodes.get(m.peerId);
-        return n !== undefined && n !== node && n.status === 'member' ? [n] : [];
+    // Most ticks change nothing the checker reads; debugState() is not free (a copy of the engine's state).
+    if (what === 'tick' && result.deliveries.length === 0 && result.events.length === 0) return;
+    const counters = readCounters(s.engine);
+    g.checker.onCounters(node.id, counters);
+    if (s.status === 'joining' && counters.adopted === true) {
+      const viewId = s.engine.view?.viewId ?? 0;
+      // Those who became members in this very flush (starting afresh with it) hand nothing over.
+      const withState = (s.engine.view?.members ?? []).flatMap((m) => {
+        const o = this.session(g, m.peerId);
+        return o !== undefined && o !== s && this.active(o) && o.status === 'member' && o.memberSince < viewId ? [o] : [];
       });
-      const holder = withState.some((n) => n.log.length > 0);
-      this.log(`${node.id} starts with empty state (${holder ? 'although a live member has state' : 'no live member has any'})`);
-      node.status = 'member';
-      // A member with state in the view: the node joins its incarnation (PROTOCOL.md §3.11) — the flush
-      // told the engine which — and must then deliver that era's log from its start (S4 says if it
-      // does not). A member of the same flush may have delivered already (seed 1168085).
-      const peer = withState[0];
-      if (peer !== undefined) this.checker.onSameEra(node.id, peer.id);
-      else this.checker.onFreshStart(node.id, counters.incarnation ?? node.engine.view?.viewId ?? 0);
-      this.checker.onAdopted(node.id);
+      const holder = withState.some((o) => o.log.length > 0);
+      this.log(`${node.id}@${g.index} starts with ${s.log.length > 0 ? 'its stored' : 'empty'} state (${holder ? 'although a live member has state' : 'no live member has any'})`);
+      s.status = 'member';
+      s.memberSince = viewId;
+      s.history.clear();
+      // Members with state that delivered nothing yet: the node joins their incarnation (PROTOCOL.md §3.11).
+      const empty = withState[0];
+      if (!holder && empty !== undefined) g.checker.onSameEra(node.id, empty.node.id);
+      // A flush that started afresh names the incarnation (also when this node abandoned it after its FLUSH-OK).
+      else if (!holder) g.checker.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
+      g.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:
     // replay them in view order so S5 sees what the engine meant.
     const installs = result.events.filter((e) => e.type === 'view-installed');
     let nextInstall = 0;
     const install = (view: View): void => {
-      this.log(`${node.id} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
-      this.checker.onViewInstalled(node.id, view.viewId, node.status === 'member');
+      this.log(`${node.id}@${g.index} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
+      g.checker.onViewInstalled(node.id, view.viewId, s.status === 'member');
     };
     for (const d of result.deliveries) {
       for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
         install(e.view);
       }
-      this.checker.onDeliver(node.id, d, false);
-      node.log.push(d);
+      g.checker.onDeliver(node.id, d, false);
+      s.log.push(d);
       this.stats.deliveries++;
-      this.log(`${node.id} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
+      this.log(`${node.id}@${g.index} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
     }
     for (let e = installs[nextInstall]; e !== undefined; e = installs[++nextInstall]) {
       if (e.type === 'view-installed') install(e.view);
     }
     for (const e of result.events) {
-      if (e.type === 'message-dropped') this.log(`${node.id} dropped ${e.id}: ${e.reason}`);
+      if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
     }
-    // The hand-over is made after the whole call, as a runtime does once it stored the
-    // call's deliveries: the log and joinerState() then describe the same moment.
-    if (installs.length > 0) this.sponsor(node);
-    for (const out of result.frames) {
-      const targets = out.to === 'all' ? this.allOf(node) : [out.to];
-      for (const to of targets) {
-        if (!this.active(node)) return; // crashed mid-multicast: the rest never leaves
-        if (node.crashAfter !== null) {
-          if (node.crashAfter === 0) {
-            this.crash(node, 'armed crash point reached');
-            return;
+    // The core takes its hand-over for joiners once the whole result is carried out.
+    const view = s.engine.view?.viewId;
+    if (view !== undefined && (installs.length > 0 || what === 'adoptJoinerState')) s.logAtInstall.set(view, s.log.length);
+  }
+
+  /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
+  private onAdopting(s: Session, state: JoinerState): void {
+    const shown = new Set(s.log.map((d) => d.id));
+    const all = [...s.history.values()];
+    const items = all.filter((d) => !shown.has(d.id));
+    s.history.clear();
+    this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${items.length} messages of history`);
+    s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all);
+    s.log.push(...items);
+    s.status = 'member';
+    s.memberSince = state.viewId;
+    s.g.checker.onAdopted(s.node.id);
+  }
+
+  /** A frame our engine is about to send: the sender committed it. */
+  private onSending(s: Session, frame: DataFrame): void {
+    s.g.checker.onSent(frame);
+    this.stats.messages++;
+    this.log(`${s.node.id}@${s.g.index} sends ${frame.sender}:${frame.seq} "${frame.body}" in view ${frame.viewId}`);
+  }
+
+  // ---------------------------------------------------------------- the session's commands
+
+  /**
+   * Carries out a core's commands in order, as packages/peer GroupSession
+   * does, with the simulated network, signer and store; every answer goes
+   * back to the core at once and its commands join the queue. Stops when the
+   * node dies (the rest never happens).
+   */
+  private carry(s: Session, commands: SessionCommands): void {
+    const queue = [...commands];
+    /** Records of the last `store` command, for the history messages that follow it. */
+    let stored = new Map<MessageId, StoredRecord>();
+    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+      if (!s.node.alive) return;
+      const now = this.now;
+      switch (c.type) {
+        case 'send':
+          if (s.node.crashAfter !== null) {
+            if (s.node.crashAfter === 0) {
+              this.crash(s.node, 'armed crash point reached');
+              return;
+            }
+            s.node.crashAfter--;
           }
-          node.crashAfter--;
+          this.transmit(s.g, s.node.id, c.to, c.frame);
+          break;
+        case 'sign': {
+          const sig = fakeSign(c.draft);
+          queue.push(...s.core.signed(c.draft, sig, now));
+          break;
         }
-        this.transmit(node.id, to, out.frame);
+        case 'read-cursor':
+          queue.push(...s.core.cursorRead(this.options.storeCursor === true ? s.node.store.model.cursor(s.g.id) : null, now));
+          break;
+        case 'read-history':
+          // The runtime writes what it delivered before it reads a page for a joiner.
+          this.write(s);
+          queue.push(...s.core.historyRead(c.to, this.historyPage(s, c.state, c.cursor, c.limit), now));
+          break;
+        case 'store': {
+          stored = new Map();
+          for (const m of c.messages) {
+            const r = this.record(s, m);
+            s.unwritten.push(r);
+            stored.set(m.id, r);
+            this.noteDelivered(s, m.id);
+          }
+          this.scheduleFlush(s.node.store);
+          break;
+        }
+        case 'flush-store':
+          if (this.variant.historyAfterAdopt === true) {
+            // Broken: answered at once; what was queued is written only later.
+            s.lateHistory.push(...s.unwritten);
+            s.unwritten = [];
+            this.schedule(now + LATE_HISTORY_WRITE_MS, { k: 'late-history', node: s.node.id, inc: s.node.inc, g: s.g.index });
+          } else this.write(s);
+          queue.push(...s.core.storeFlushed(c.ticket, now));
+          break;
+        case 'message':
+          if (c.source === 'history') {
+            const r = stored.get(c.message.id);
+            if (r !== undefined && !s.history.has(c.message.id)) s.history.set(c.message.id, asDelivery(r));
+          }
+          break;
+        case 'phase':
+          this.log(`${s.node.id}@${s.g.index} session ${c.phase}`);
+          break;
+        case 'problem':
+          this.log(`${s.node.id}@${s.g.index} problem ${c.problem.code}${c.remote ? ' (remote)' : ''}: ${c.problem.message}`);
+          break;
+        case 'submit-failed':
+          this.log(`${s.node.id}@${s.g.index} submit ${c.ticket} failed ${c.code}: ${c.message}`);
+          break;
+        case 'system':
+        case 'view':
+        case 'submitted':
+          break;
       }
     }
-    // A view installed by this call (a flush that completed on a FLUSH frame, not only on a
-    // view from the tracker) may be the one a waiting hand-over was made for.
-    if (installs.length > 0) this.tryAdopt(node);
-    this.drain(node);
   }
 
-  /** `to: 'all'`: every other member of the node's installed view (the tracker's latest before the first install). */
-  private allOf(node: SimNode): PeerId[] {
-    const view = node.engine.view ?? node.latestView;
-    if (view === null) return [];
-    return view.members.map((m) => m.peerId).filter((p) => p !== node.id);
+  /**
+   * The sponsor's page: stored messages of the group after `cursor` that the
+   * state counts as delivered, at most `limit`, the state on the last page
+   * (packages/peer history-pages.ts readHistoryPage over this store).
+   */
+  private historyPage(s: Session, state: JoinerState, cursor: string | null, limit: number): HistoryResponseFrame {
+    const cap = Math.max(1, Math.min(limit, HISTORY_REQUEST_ITEMS));
+    // Only what this session had delivered when it took the hand-over: the product's page also
+    // takes every stored message of a sender the state does not name ("left before"), which hands
+    // a joiner messages delivered after the hand-over (a sender that joined since: its buffered
+    // frame is delivered again) and, over a store shared by two tabs, what only the other tab
+    // delivered. Found by this simulator; see the report of issue 16.
+    const taken = new Set(s.log.slice(0, s.logAtInstall.get(state.viewId) ?? s.log.length).map((d) => d.id));
+    const read: HistoryRecord[] = s.node.store.model
+      .after(s.g.id, cursor)
+      .filter((r) => r.frame.groupId === s.g.id && deliveredBefore(state, r.frame) && (taken.has(frameMessageId(r.frame)) || s.fromStore.has(frameMessageId(r.frame))))
+      .map((r) => ({ ...r, trueId: frameMessageId(r.frame) }));
+    const last = s.log.at(-1)?.id ?? null;
+    const items = (this.variant.history?.(read, last) ?? read).slice(0, cap + 1);
+    const done = items.length <= cap;
+    const page = items.slice(0, cap).map((r) => ({ frame: r.frame, order: r.order }));
+    this.log(`${s.node.id}@${s.g.index} reads a history page after ${cursor ?? "the start"}: ${page.length} messages${done ? `, the last with state ${JSON.stringify(state.nextSeq)}` : ""} (store ${read.length}, shown ${s.log.length})`);
+    return done ? { t: 'history-res', groupId: s.g.id, items: page, done, state } : { t: 'history-res', groupId: s.g.id, items: page, done };
   }
 
-  private transmit(from: PeerId, to: PeerId, frame: EngineFrame): void {
-    const arrival = this.net.schedule(from, to, this.now);
+  private record(s: Session, m: SessionRecord): StoredRecord {
+    const r: StoredRecord = { id: m.id, groupId: s.g.id, frame: m.frame, order: m.order };
+    const key = this.variant.storeKey;
+    return key === undefined ? r : { ...r, id: key(r) };
+  }
+
+  private noteDelivered(s: Session, id: MessageId): void {
+    let set = s.node.store.delivered.get(s.g.id);
+    if (set === undefined) {
+      set = new Set();
+      s.node.store.delivered.set(s.g.id, set);
+    }
+    set.add(id);
+  }
+
+  private transmit(g: SimGroup, from: PeerId, to: PeerId, frame: GroupFrame): void {
+    const arrival = g.net.schedule(from, to, this.now);
     this.stats.frames++;
     if (arrival === null) {
-      this.log(`${from} -> ${to} ${describeFrame(frame)} LOST (link down)`);
+      this.log(`${from} -> ${to} @${g.index} ${describeFrame(frame)} LOST (link down)`);
       return;
     }
-    const ev: SimEvent = { k: 'frame', from, to, epoch: arrival.epoch, frame };
+    const ev: SimEvent = { k: 'frame', g: g.index, from, to, epoch: arrival.epoch, frame };
     this.schedule(arrival.at, ev);
     if (arrival.twice) this.schedule(arrival.at, ev);
   }
 
-  /** The runtime's composer queue: a message waits while the engine refuses drafts (view change). */
-  private drain(node: SimNode): void {
-    if (this.draining.has(node.id)) return;
-    this.draining.add(node.id);
-    try {
-      while (node.outbox.length > 0 && node.status === 'member' && node.started && node.engine.view !== null) {
-        const body = node.outbox[0] as string;
-        let fields;
-        try {
-          fields = node.engine.draft(body, this.now);
-        } catch (e) {
-          throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `draft threw: ${(e as Error).message}` });
-        }
-        if (isRejection(fields)) return;
-        node.outbox.shift();
-        const frame: DataFrame = { ...fields, t: 'data', sig: fakeSign(fields) };
-        this.checker.onSent(frame);
-        this.stats.messages++;
-        this.log(`${node.id} sends ${frame.sender}:${frame.seq} "${body}" in view ${frame.viewId}`);
-        let result: EngineResult;
-        try {
-          result = node.engine.send(frame, this.now);
-        } catch (e) {
-          throw new ViolationError({ rule: 'ENGINE', node: node.id, message: `send threw: ${(e as Error).message}` });
-        }
-        if (isRejection(result)) {
-          throw new ViolationError({
-            rule: 'ENGINE', node: node.id,
-            message: `send refused the frame built from its own draft: ${result.error.code} ${result.error.message}`,
-          });
-        }
-        this.apply(node, result, 'send');
-      }
-    } finally {
-      this.draining.delete(node.id);
-    }
+
+  // ---------------------------------------------------------------- store
+
+  private scheduleFlush(store: SimStore): void {
+    if (store.flushAt !== null) return;
+    store.flushAt = this.now + STORE_BATCH_MS;
+    this.schedule(store.flushAt, { k: 'store-flush', store: store.id });
   }
 
-  // ---------------------------------------------------------------- joiners
+  /** Every live session of the store writes what it showed since the last batch, then the store is checked. */
+  private flushStore(store: SimStore): void {
+    store.flushAt = null;
+    for (const node of this.nodes.values()) {
+      if (node.store !== store || !node.alive) continue;
+      for (const s of node.sessions.values()) this.write(s);
+    }
+    this.checkStore(store);
+  }
+
+  /** The session's queued records go to the store, with the group record as it is now (DeliveryWriter). */
+  private write(s: Session): void {
+    if (s.unwritten.length === 0) return;
+    s.node.store.model.put(s.unwritten);
+    this.stats.stored += s.unwritten.length;
+    s.unwritten = [];
+    const record = s.core.groupRecord();
+    if (record !== null) s.node.store.model.putGroup({ groupId: s.g.id, ordering: s.g.mode, state: record.state });
+  }
 
   /**
-   * On installing `view`, a member with state hands each member of the view
-   * that still waits for state its log and engine state. Every such member
-   * does it, not only the lowest: which members have state when is a matter of
-   * timing, and a rule by peer id alone can name a sponsor that has none yet
-   * (a joiner of the previous view whose sponsor crashed). The joiner adopts
-   * the first hand-over made for the view its engine installed.
+   * ST1 after every batch: for every group, the store holds each message a
+   * live session of it showed (under its order key), nothing no session
+   * showed, nothing of another group, and no message twice.
    */
-  private sponsor(node: SimNode): void {
-    const view = node.engine.view;
-    if (node.status !== 'member' || view === null) return;
-    const state = node.engine.joinerState();
-    const waiting = view.members.map((m) => m.peerId).filter((p) => p !== node.id && this.nodes.get(p)?.status === 'joining');
-    for (const j of waiting) {
-      const arrival = this.net.schedule(node.id, j, this.now);
-      if (arrival === null) {
-        this.log(`${node.id} cannot sponsor ${j}: link down`);
-        continue;
+  private checkStore(store: SimStore): void {
+    const sessions: Session[] = [];
+    for (const node of this.nodes.values()) {
+      if (node.store === store && node.alive) for (const s of node.sessions.values()) if (this.active(s)) sessions.push(s);
+    }
+    for (const g of this.groups) {
+      const list = store.model.list(g.id);
+      const byId = new Map<MessageId, StoredRecord>();
+      const shown = store.delivered.get(g.id);
+      for (const r of list) {
+        const id = frameMessageId(r.frame);
+        if (r.frame.groupId !== g.id) fail('ST1', null, `store ${store.id} lists ${id} of another group under ${g.id}`);
+        if (byId.has(id)) fail('ST1', null, `store ${store.id} holds ${id} twice in ${g.id}`);
+        if (shown?.has(id) !== true) fail('ST1', null, `store ${store.id} holds ${id}, which no session of it showed`);
+        byId.set(id, r);
       }
-      this.log(`${node.id} sponsors ${j}: ${node.log.length} messages for view ${state.viewId}`);
-      this.schedule(arrival.at, {
-        k: 'history', from: node.id, to: j, epoch: arrival.epoch,
-        items: [...node.log], state, viewId: state.viewId,
-      });
+      for (const s of sessions) {
+        if (s.g !== g) continue;
+        // The writer's queue is written in order at the next batch; nothing else may be missing.
+        const pending = new Set(s.unwritten.map((r) => frameMessageId(r.frame)));
+        for (const d of s.log) {
+          if (pending.has(d.id)) continue;
+          const r = byId.get(d.id);
+          if (r === undefined) fail('ST1', s.node.id, `${d.id} was shown in ${g.id} and written, but the store does not hold it`);
+          // A different order key here is two sessions of this store delivering it at different
+          // places: S4 (or S4U, one of them gone) says so where it happens.
+        }
+      }
     }
   }
 
-  private installAt(node: SimNode, view: View): void {
-    if (!this.active(node)) return;
-    const first = !node.started;
-    node.started = true;
-    this.call(node, 'installView', () => node.engine.installView(view, this.now));
-    if (first) this.schedule(this.now + TICK_MS, { k: 'tick', node: node.id });
-    this.tryAdopt(node);
+  private installAt(s: Session, view: View): void {
+    if (!this.active(s)) return;
+    s.started = true;
+    this.carry(s, s.core.trackerView(view, this.now));
+    if (!s.node.tickArmed) {
+      s.node.tickArmed = true;
+      this.schedule(this.now + TICK_MS, { k: 'tick', node: s.node.id, inc: s.node.inc });
+    }
   }
 
-  /** A joiner adopts its sponsor's hand-over once its engine has installed the view it was made for. */
-  private tryAdopt(node: SimNode): void {
-    const h = node.pendingHistory;
-    if (h === null || node.status !== 'joining') return;
-    const installed = node.engine.view?.viewId ?? -1;
-    if (installed > h.viewId) {
-      this.log(`${node.id} drops history for view ${h.viewId}: view ${installed} is installed, a newer sponsor will hand over`);
-      node.pendingHistory = null;
-      return;
-    }
-    if (installed < h.viewId) return;
-    node.pendingHistory = null;
-    this.log(`${node.id} adopts history from ${h.from}: ${h.items.length} messages, view ${h.viewId}`);
-    this.checker.onHistory(node.id, h.items, h.from);
-    node.log.push(...h.items);
-    node.status = 'member';
-    this.checker.onAdopted(node.id);
-    this.call(node, 'adoptJoinerState', () => node.engine.adoptJoinerState(h.state));
-  }
 
   // ---------------------------------------------------------------- faults and membership
 
+  /** The node's process dies: every session with it, and what it had not written. */
   private crash(node: SimNode, why: string): void {
-    if (!this.active(node)) return;
-    node.status = 'crashed';
+    if (!node.alive) return;
+    node.alive = false;
     node.crashAfter = null;
-    this.checker.onGone(node.id);
+    for (const s of node.sessions.values()) {
+      if (s.status === 'joining' || s.status === 'member') {
+        s.status = 'crashed';
+        s.g.checker.onGone(node.id);
+      }
+    }
     this.log(`${node.id} CRASHES (${why})`);
-    this.schedule(this.now + this.rng.int(DETECT_MIN_MS, DETECT_MAX_MS), { k: 'detect', peer: node.id });
+    this.schedule(this.now + this.rng.int(DETECT_MIN_MS, DETECT_MAX_MS), { k: 'detect', peer: node.id, inc: node.inc });
   }
 
-  private sendView(view: View | null | 'joiner', removed?: { peer: PeerId; reason: LeaveReason }): void {
+  private sendView(g: SimGroup, view: View | null | 'joiner', removed?: { peer: PeerId; reason: LeaveReason }): void {
     if (removed !== undefined && view !== null) {
-      const r = this.nodes.get(removed.peer);
-      if (r !== undefined && this.active(r)) this.schedule(this.viewTime(removed.peer), { k: 'removed', to: removed.peer, reason: removed.reason });
+      const r = this.session(g, removed.peer);
+      if (this.active(r)) this.schedule(this.viewTime(g, removed.peer), { k: 'removed', g: g.index, to: removed.peer, inc: r.node.inc, reason: removed.reason });
     }
     if (view === null || view === 'joiner') return;
     this.stats.views++;
-    this.log(`tracker issues view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`);
-    for (const m of view.members) this.schedule(this.viewTime(m.peerId), { k: 'view', to: m.peerId, view });
+    this.log(`tracker issues view ${view.viewId} of ${g.id} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`);
+    for (const m of view.members) {
+      const inc = this.nodes.get(m.peerId)?.inc ?? 0;
+      this.schedule(this.viewTime(g, m.peerId), { k: 'view', g: g.index, to: m.peerId, inc, view });
+    }
   }
 
-  /** Tracker-to-node delivery time: random, but in order per node (one socket). */
-  private viewTime(peer: PeerId): number {
-    const at = Math.max(this.now + this.rng.int(VIEW_MIN_DELAY_MS, VIEW_MAX_DELAY_MS), this.viewArrival.get(peer) ?? 0);
-    this.viewArrival.set(peer, at);
+  /** Tracker-to-node delivery time: random, but in order per node and group. */
+  private viewTime(g: SimGroup, peer: PeerId): number {
+    const at = Math.max(this.now + this.rng.int(VIEW_MIN_DELAY_MS, VIEW_MAX_DELAY_MS), g.viewArrival.get(peer) ?? 0);
+    g.viewArrival.set(peer, at);
     return at;
   }
 
-  private removeFromGroup(peer: PeerId, reason: LeaveReason): void {
+  private removeFromGroup(g: SimGroup, peer: PeerId, reason: LeaveReason): void {
     // Out of the group from the tracker's decision on, even before it hears so (false suspicion,
     // eviction): what it delivers still counts as a gone member's log (S4U), its keys bind nobody.
-    this.checker.onGone(peer);
-    this.sendView(this.tracker.remove(peer, reason), { peer, reason });
-    this.admitReady();
+    g.checker.onGone(peer);
+    this.sendView(g, g.tracker.remove(peer, reason), { peer, reason });
+    this.admitReady(g);
   }
 
   /** Phase two for every joiner whose links to all members are up. */
-  private admitReady(): void {
-    for (const j of [...this.tracker.joining]) {
-      if (this.tracker.members.every((m) => this.net.isUp(j, m))) this.sendView(this.tracker.admit(j));
+  private admitReady(g: SimGroup): void {
+    for (const j of [...g.tracker.joining]) {
+      if (g.tracker.members.every((m) => g.net.isUp(j, m))) this.sendView(g, g.tracker.admit(j));
     }
   }
 
-  private join(sendOnArrival: number, name: string): SimNode {
-    const node = this.newNode(name, true);
-    const installed = this.tracker.askToJoin(node.id, name);
-    this.log(`${node.id} asks to join`);
-    for (let i = 0; i < sendOnArrival; i++) node.outbox.push(this.body());
-    const peers = [...this.tracker.members, ...this.tracker.joining].filter((p) => p !== node.id);
+  /** `node` asks to join `g` with a new session (a new person, a founder, a second tab, a restart). */
+  private join(g: SimGroup, node: SimNode, sendOnArrival: number, resume = false): Session {
+    const s = this.newSession(node, g, true, resume);
+    const installed = g.tracker.askToJoin(node.id, node.name);
+    this.log(`${node.id} asks to join ${g.id}${s.log.length > 0 ? ` showing ${s.log.length} stored messages` : ''}`);
+    // Submitted at once: the core keeps them until it is a member.
+    this.queueSend(s, sendOnArrival);
+    const peers = [...g.tracker.members, ...g.tracker.joining].filter((p) => p !== node.id);
     for (const p of peers) {
-      this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), { k: 'link-up', a: node.id, b: p, reconnect: false });
+      this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), { k: 'link-up', g: g.index, a: node.id, b: p, reconnect: false });
     }
-    if (installed !== null) this.sendView(installed); // an empty group: nobody to link to
-    return node;
+    if (installed !== null) this.sendView(g, installed); // an empty group: nobody to link to
+    return s;
+  }
+
+  /**
+   * A session of `node` starts from the store: ST2 (what it shows is what an
+   * earlier session of this store delivered, a prefix of it with no hole),
+   * then the checker continues its log from there, and it joins.
+   */
+  private startFromStore(node: SimNode, g: SimGroup, before: Session | null): void {
+    const shown = node.store.model.list(g.id).map(asDelivery);
+    if (before !== null) {
+      const ids = new Set(shown.map((d) => d.id));
+      let k = 0;
+      while (k < before.log.length && ids.has((before.log[k] as Delivery).id)) k++;
+      for (const d of before.log.slice(k)) {
+        if (ids.has(d.id)) fail('ST2', node.id, `after restarting it shows ${d.id} of ${g.id} but not ${(before.log[k] as Delivery).id}, delivered before it`);
+      }
+    }
+    const like = before?.node.id ?? this.like(node.store, g);
+    this.join(g, node, 0, true);
+    g.checker.onResume(node.id, shown, like);
+  }
+
+  /** A session that wrote `store`'s history of `g` (whose era the history is in). */
+  private like(store: SimStore, g: SimGroup): PeerId | null {
+    for (const n of this.nodes.values()) if (n.store === store && n.sessions.has(g.index)) return n.id;
+    return null;
+  }
+
+  /** Once the tracker dropped a reloaded node, it starts again from its store and re-joins its groups. */
+  private restart(old: SimNode): void {
+    const samePeer = old.reboot?.samePeer === true;
+    const node = this.newNode(old.name, old.store, samePeer ? old : undefined);
+    this.stats.restarts++;
+    if (samePeer) for (const g of this.groups) for (const p of this.nodes.keys()) if (p !== node.id) g.net.down(node.id, p);
+    this.log(`${old.id} restarts from its store as ${node.id}`);
+    for (const [index, before] of old.sessions) {
+      if (before.status !== 'crashed') continue; // it had left (or was removed from) that group
+      this.startFromStore(node, this.groups[index] as SimGroup, before);
+    }
   }
 
   private body(): string {
     return `m${++this.bodyCounter}`;
   }
 
-  private queueSend(node: SimNode, count: number): void {
-    for (let i = 0; i < count; i++) node.outbox.push(this.body());
-    this.drain(node);
+  private queueSend(s: Session, count: number): void {
+    for (let i = 0; i < count; i++) this.carry(s, s.core.submit(++this.tickets, this.body(), this.now));
   }
 
   private runAction(a: Action): void {
     if (isFault(a)) this.stats.faults++;
     this.log(`ACTION ${JSON.stringify(a)}`);
+    const g = this.group(a.group);
     switch (a.k) {
       case 'send': {
-        const n = this.pick(a.node);
-        if (n !== null) this.queueSend(n, a.count);
+        const s = this.pick(a.node, g);
+        if (s !== null) this.queueSend(s, a.count);
         return;
       }
       case 'send-all':
-        for (const n of this.members()) this.queueSend(n, 1);
+        for (const s of this.members(g)) this.queueSend(s, 1);
         return;
+      case 'send-groups': {
+        const s = this.pick(a.node, g);
+        if (s === null) return;
+        for (const o of s.node.sessions.values()) if (this.active(o) && o.status === 'member') this.queueSend(o, 1);
+        return;
+      }
+      case 'flood': {
+        const s = this.pick(a.node, g);
+        if (s === null) return;
+        const other = this.members(g).find((o) => o !== s);
+        if (other !== undefined && g.net.isUp(s.node.id, other.node.id)) {
+          g.net.down(s.node.id, other.node.id);
+          this.log(`link ${s.node.id}~${other.node.id} @${g.index} DOWN for the flood`);
+          this.schedule(this.now + FLOOD_LINK_DOWN_MS, { k: 'link-up', g: g.index, a: s.node.id, b: other.node.id, reconnect: true });
+        }
+        this.queueSend(s, a.count);
+        return;
+      }
       case 'crash': {
-        const n = this.pick(a.node);
-        if (n !== null) this.crash(n, 'scenario');
+        const s = this.pick(a.node, g);
+        if (s !== null) this.crash(s.node, 'scenario');
         return;
       }
       case 'crash-after': {
-        const n = this.pick(a.node);
-        if (n === null) return;
+        const s = this.pick(a.node, g);
+        if (s === null) return;
         if (a.frames === 0 && !a.send) {
-          this.crash(n, 'scenario');
+          this.crash(s.node, 'scenario');
           return;
         }
-        n.crashAfter = a.frames;
-        if (a.send) this.queueSend(n, 1);
+        s.node.crashAfter = a.frames;
+        if (a.send) this.queueSend(s, 1);
         return;
       }
       case 'crash-many': {
-        const keep = this.pick(a.node);
-        for (const n of this.members()) if (n !== keep) this.crash(n, 'n-1 crash');
+        const keep = this.pick(a.node, g);
+        for (const s of this.members(g)) if (s !== keep) this.crash(s.node, 'n-1 crash');
         return;
       }
       case 'leave': {
-        const n = this.pick(a.node);
-        if (n !== null) this.leave(n);
+        const s = this.pick(a.node, g);
+        if (s !== null) this.leave(s);
         return;
       }
       case 'join': {
-        const j = this.join(a.send, this.nextName());
-        if (a.send > 0) for (const n of this.members()) if (n !== j) this.queueSend(n, 1);
+        const j = this.join(g, this.newNode(this.nextName(), this.newStore()), a.send);
+        if (a.send > 0) for (const s of this.members(g)) if (s !== j) this.queueSend(s, 1);
         return;
       }
       case 'rejoin': {
-        const n = this.pick(a.node);
-        if (n === null) return;
-        if (a.graceful) this.leave(n);
-        else this.crash(n, 'before rejoining');
-        this.join(0, n.name);
+        const s = this.pick(a.node, g);
+        if (s === null) return;
+        if (a.graceful) this.leave(s);
+        else this.crash(s.node, 'before rejoining');
+        // The same person in the same browser: a new session over the same store.
+        this.startFromStore(this.newNode(s.node.name, s.node.store), g, null);
+        return;
+      }
+      case 'reload': {
+        const s = this.pick(a.node, g);
+        if (s === null) return;
+        s.node.reboot = { samePeer: a.samePeer };
+        this.crash(s.node, a.samePeer ? 'restart' : 'reload');
+        return;
+      }
+      case 'tab-pair': {
+        const s = this.pick(a.node, g);
+        if (s === null) return;
+        const tab = this.newNode(s.node.name, s.node.store);
+        this.log(`${s.node.id} opens a second tab ${tab.id}`);
+        for (const o of s.node.sessions.values()) if (this.active(o)) this.startFromStore(tab, o.g, null);
         return;
       }
       case 'suspect': {
-        const n = this.pick(a.node);
-        if (n === null || !this.tracker.isMember(n.id)) return;
-        this.log(`tracker falsely suspects ${n.id}`);
-        this.removeFromGroup(n.id, 'failed');
+        const s = this.pick(a.node, g);
+        if (s === null || !g.tracker.isMember(s.node.id)) return;
+        this.log(`tracker falsely suspects ${s.node.id} in ${g.id}`);
+        this.removeFromGroup(g, s.node.id, 'failed');
         return;
       }
       case 'link-fail': {
-        const x = this.pick(a.a);
-        const y = this.pick(a.b);
-        if (x === null || y === null || x === y || !this.net.isUp(x.id, y.id)) return;
-        this.net.down(x.id, y.id);
-        this.log(`link ${x.id}~${y.id} DOWN for ${a.downMs}ms`);
+        const x = this.pick(a.a, g);
+        const y = this.pick(a.b, g);
+        if (x === null || y === null || x === y || !g.net.isUp(x.node.id, y.node.id)) return;
+        g.net.down(x.node.id, y.node.id);
+        this.log(`link ${x.node.id}~${y.node.id} @${g.index} DOWN for ${a.downMs}ms`);
         if (a.downMs > LINK_GRACE_MS) {
-          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', a: x.id, b: y.id, epoch: this.net.epochOf(x.id, y.id) });
+          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: g.index, a: x.node.id, b: y.node.id, epoch: g.net.epochOf(x.node.id, y.node.id) });
         }
-        this.schedule(this.now + a.downMs, { k: 'link-up', a: x.id, b: y.id, reconnect: true });
+        this.schedule(this.now + a.downMs, { k: 'link-up', g: g.index, a: x.node.id, b: y.node.id, reconnect: true });
         return;
       }
       case 'duplicate': {
-        const x = this.pick(a.a);
-        const y = this.pick(a.b);
-        if (x !== null && y !== null && x !== y) this.net.markDuplicate(x.id, y.id);
+        const x = this.pick(a.a, g);
+        const y = this.pick(a.b, g);
+        if (x !== null && y !== null && x !== y) g.net.markDuplicate(x.node.id, y.node.id);
         return;
       }
       case 'tracker-restart':
         this.log('tracker restarts and re-sends views');
-        this.sendView(this.tracker.restart());
+        for (const each of this.groups) this.sendView(each, each.tracker.restart());
         return;
     }
   }
 
-  private leave(n: SimNode): void {
-    if (!this.active(n)) return;
-    n.status = 'left';
-    this.checker.onGone(n.id);
-    this.log(`${n.id} leaves`);
-    this.schedule(this.now + LEAVE_NOTICE_MS, { k: 'leave-notice', peer: n.id });
+  private leave(s: Session): void {
+    if (!this.active(s)) return;
+    this.carry(s, s.core.close('Left the group.', this.now));
+    s.status = 'left';
+    s.g.checker.onGone(s.node.id);
+    this.log(`${s.node.id} leaves ${s.g.id}`);
+    this.schedule(this.now + LEAVE_NOTICE_MS, { k: 'leave-notice', g: s.g.index, peer: s.node.id });
   }
 
   // ---------------------------------------------------------------- events
+
+  private current(peer: PeerId, inc: number): SimNode | null {
+    const n = this.nodes.get(peer);
+    return n !== undefined && n.inc === inc && n.alive ? n : null;
+  }
 
   private handle(ev: SimEvent): void {
     switch (ev.k) {
@@ -669,105 +1029,121 @@ export class Simulation {
         this.log('faults healed');
         return;
       case 'tick': {
-        const n = this.nodes.get(ev.node) as SimNode;
-        if (!this.active(n)) return;
-        this.call(n, 'tick', () => n.engine.tick(this.now));
-        this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id });
+        const n = this.current(ev.node, ev.inc);
+        if (n === null) return;
+        for (const s of n.sessions.values()) if (this.active(s) && s.started) this.carry(s, s.core.tick(this.now));
+        if (n.alive) this.schedule(this.now + TICK_MS, { k: 'tick', node: n.id, inc: n.inc });
+        return;
+      }
+      case 'store-flush':
+        this.flushStore(this.stores[ev.store] as SimStore);
+        return;
+      case 'late-history': {
+        const s = this.current(ev.node, ev.inc)?.sessions.get(ev.g);
+        if (s === undefined || s.lateHistory.length === 0) return;
+        s.node.store.model.put(s.lateHistory);
+        s.lateHistory = [];
+        this.checkStore(s.node.store);
         return;
       }
       case 'frame': {
-        const n = this.nodes.get(ev.to) as SimNode;
-        if (!this.net.current(ev.from, ev.to, ev.epoch) || !this.active(n)) return;
-        this.log(`${ev.from} -> ${ev.to} ${describeFrame(ev.frame)}`);
-        this.call(n, `receive from ${ev.from}`, () => n.engine.receive(ev.from, ev.frame, this.now));
+        const g = this.group(ev.g);
+        const s = this.session(g, ev.to);
+        if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
+        this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(ev.frame)}`);
+        if (ev.frame.t === 'history-res') s.sponsor = ev.from;
+        this.carry(s, s.core.receive(ev.from, ev.frame, this.now));
         return;
       }
-      case 'history': {
-        const n = this.nodes.get(ev.to) as SimNode;
-        if (!this.net.current(ev.from, ev.to, ev.epoch) || n.status !== 'joining') return;
-        if (n.pendingHistory === null || n.pendingHistory.viewId < ev.viewId) n.pendingHistory = ev;
-        this.tryAdopt(n);
+      case 'view': {
+        const s = this.current(ev.to, ev.inc)?.sessions.get(ev.g);
+        if (s !== undefined) this.onView(s, ev.view);
         return;
       }
-      case 'view':
-        this.onView(ev.to, ev.view);
-        return;
       case 'removed': {
-        const n = this.nodes.get(ev.to) as SimNode;
-        if (!this.active(n)) return;
-        n.status = 'removed';
-        this.checker.onGone(n.id);
-        this.log(`${n.id} is told it was removed (${ev.reason}) while alive`);
+        const s = this.current(ev.to, ev.inc)?.sessions.get(ev.g);
+        if (!this.active(s)) return;
+        this.carry(s, s.core.close('Removed from the group.', this.now));
+        s.status = 'removed';
+        s.g.checker.onGone(s.node.id);
+        this.log(`${s.node.id} is told it was removed from ${s.g.id} (${ev.reason}) while alive`);
         return;
       }
       case 'link-up': {
-        const a = this.nodes.get(ev.a) as SimNode;
-        const b = this.nodes.get(ev.b) as SimNode;
+        const g = this.group(ev.g);
+        const a = this.session(g, ev.a);
+        const b = this.session(g, ev.b);
         if (!this.active(a) || !this.active(b)) return;
-        this.net.up(a.id, b.id);
-        this.log(`link ${a.id}~${b.id} UP${ev.reconnect ? ' again' : ''}`);
-        if (ev.reconnect) {
-          for (const [x, y] of [[a, b], [b, a]] as const) {
-            if (x.status === 'member' && x.started && this.active(y)) this.call(x, `linkUp ${y.id}`, () => x.engine.linkUp(y.id, this.now));
-          }
-        }
-        this.admitReady();
+        g.net.up(ev.a, ev.b);
+        this.log(`link ${ev.a}~${ev.b} @${g.index} UP${ev.reconnect ? ' again' : ''}`);
+        // Both ends' sessions hear the link is open (a re-ask to a sponsor, a waiting answer, HWM exchange).
+        for (const [x, y] of [[a, b], [b, a]] as const) if (this.active(x) && this.active(y)) this.carry(x, x.core.link(y.node.id, 'up', this.now));
+        this.admitReady(g);
         return;
       }
-      case 'detect':
+      case 'detect': {
+        const n = this.nodes.get(ev.peer);
+        if (n === undefined || n.inc !== ev.inc) return;
         this.log(`tracker detects ${ev.peer} failed`);
-        this.removeFromGroup(ev.peer, 'failed');
+        // A missed heartbeat removes the peer from every group at once (DESIGN §3).
+        for (const g of this.groups) if (g.tracker.isMember(ev.peer) || g.tracker.joining.includes(ev.peer)) this.removeFromGroup(g, ev.peer, 'failed');
+        if (n.reboot !== null) this.restart(n);
         return;
+      }
       case 'leave-notice':
-        this.removeFromGroup(ev.peer, 'left');
+        this.removeFromGroup(this.group(ev.g), ev.peer, 'left');
         return;
       case 'link-grace': {
-        if (this.net.isUp(ev.a, ev.b) || this.net.epochOf(ev.a, ev.b) !== ev.epoch) return;
-        if (!this.tracker.isMember(ev.a) || !this.tracker.isMember(ev.b)) return;
-        const evict = this.tracker.younger(ev.a, ev.b);
-        this.log(`link ${ev.a}~${ev.b} down past grace: tracker evicts ${evict}`);
-        this.removeFromGroup(evict, 'evicted');
+        const g = this.group(ev.g);
+        if (g.net.isUp(ev.a, ev.b) || g.net.epochOf(ev.a, ev.b) !== ev.epoch) return;
+        if (!g.tracker.isMember(ev.a) || !g.tracker.isMember(ev.b)) return;
+        const evict = g.tracker.younger(ev.a, ev.b);
+        this.log(`link ${ev.a}~${ev.b} @${g.index} down past grace: tracker evicts ${evict}`);
+        this.removeFromGroup(g, evict, 'evicted');
         return;
       }
     }
   }
 
-  private onView(to: PeerId, view: View): void {
-    const n = this.nodes.get(to) as SimNode;
-    if (!this.active(n)) return;
-    const previous = n.latestView;
-    n.latestView = view;
-    // The mesh closes channels to peers the view no longer has; what was in flight is lost.
+  private onView(s: Session, view: View): void {
+    if (!this.active(s)) return;
+    const previous = s.latestView;
+    s.latestView = view;
+    // The mesh closes channels to peers the view no longer has; what was in flight is lost. A
+    // peer id that is joining again (a restarted process) keeps the channel it opened meanwhile:
+    // the tracker told every member it is joining before it was admitted.
     if (previous !== null) {
       const now = new Set(view.members.map((m) => m.peerId));
-      for (const m of previous.members) if (!now.has(m.peerId)) this.net.down(n.id, m.peerId);
+      for (const m of previous.members) {
+        if (!now.has(m.peerId) && !s.g.tracker.joining.includes(m.peerId) && !s.g.tracker.isMember(m.peerId)) s.g.net.down(s.node.id, m.peerId);
+      }
     }
-    this.log(`${n.id} gets view ${view.viewId} from the tracker`);
-    this.installAt(n, view);
+    this.log(`${s.node.id} gets view ${view.viewId} of ${s.g.id} from the tracker`);
+    this.installAt(s, view);
   }
 
   // ---------------------------------------------------------------- liveness
 
   private checkLiveness(): void {
-    const survivors = this.tracker.members.filter((p) => this.nodes.get(p)?.status === 'member');
+    for (const store of this.stores) this.flushStore(store);
+    for (const g of this.groups) this.checkGroupLiveness(g);
+  }
+
+  private checkGroupLiveness(g: SimGroup): void {
+    const survivors = g.tracker.members.filter((p) => this.session(g, p)?.status === 'member' && this.nodes.get(p)?.alive === true);
     const holdBack = new Map<PeerId, number>();
-    for (const s of survivors) {
-      const n = this.nodes.get(s) as SimNode;
-      if (n.engine.view?.viewId !== this.tracker.currentViewId) {
-        throw new ViolationError({
-          rule: 'L2', node: s,
-          message: `ends in view ${n.engine.view?.viewId ?? 'none'}, the tracker's view is ${this.tracker.currentViewId}`,
-        });
+    for (const p of survivors) {
+      const s = this.session(g, p) as Session;
+      if (s.engine.view?.viewId !== g.tracker.currentViewId) {
+        fail('L2', p, `ends in view ${s.engine.view?.viewId ?? 'none'} of ${g.id}, the tracker's view is ${g.tracker.currentViewId}`);
       }
-      if (n.outbox.length > 0) {
-        throw new ViolationError({ rule: 'L1', node: s, message: `${n.outbox.length} messages never left its composer (drafts refused)` });
-      }
-      const c = readCounters(n.engine);
-      if (c.holdBack !== undefined) holdBack.set(s, c.holdBack);
+      if (s.core.outboxSize > 0) fail('L1', p, `${s.core.outboxSize} messages never left its composer in ${g.id}`);
+      const c = readCounters(s.engine);
+      if (c.holdBack !== undefined) holdBack.set(p, c.holdBack);
     }
-    const joiners = new Set(survivors.filter((s) => this.nodes.get(s)?.joiner === true && !this.founders.includes(s)));
-    this.checker.checkLiveness(survivors, joiners, holdBack);
-    this.log(`quiescent: ${survivors.length} survivors with ${survivors.map((s) => this.checker.logOf(s).length).join('/')} messages`);
+    const joiners = new Set(survivors.filter((p) => this.session(g, p)?.joiner === true && !g.founders.includes(p)));
+    g.checker.checkLiveness(survivors, joiners, holdBack);
+    this.log(`quiescent ${g.id}: ${survivors.length} survivors with ${survivors.map((p) => g.checker.logOf(p).length).join('/')} messages`);
   }
 }
 

@@ -11,6 +11,8 @@ import { checkScenarios } from '../sim/property.ts';
 
 /** 4 files x 2500 = 10 000 scenarios per run, split so Vitest runs them in parallel. */
 const RUNS = 2500;
+/** Each scenario now runs every node's SessionCores and stores: minutes on a loaded 2-core machine, not a hang. */
+const SUITE_TIMEOUT_MS = 600_000;
 /** Fixed so every run checks the same scenarios; change it to explore new ones. */
 const FC_SEED = 104;
 
@@ -30,5 +32,5 @@ describe('simulation: total, 5-8 members', () => {
     for (const [kind, weight] of Object.entries(weightsWithoutKnownGaps())) {
       if (weight > 0) expect(t.byAction[kind] ?? 0, `action ${kind} never ran`).toBeGreaterThan(RUNS / 100);
     }
-  });
+  }, SUITE_TIMEOUT_MS);
 });

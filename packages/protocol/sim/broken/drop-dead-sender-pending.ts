@@ -9,5 +9,5 @@ import type { EngineFactory } from '../engine-factory.ts';
 
 const dropsHere = (self: PeerId): boolean => (self[0] ?? 'f') < '8';
 
-export const dropDeadSenderPending: EngineFactory = ({ mode, self, groupId }) =>
-  createEngine({ mode, self, groupId, hooks: { dropDeadSenderPending: (me) => dropsHere(me) } });
+export const dropDeadSenderPending: EngineFactory = (options) =>
+  createEngine({ ...options, hooks: { dropDeadSenderPending: (me) => dropsHere(me) } });

@@ -9,5 +9,5 @@ import type { EngineFactory } from '../engine-factory.ts';
 /** Shorter than the slow-link delay of the simulated network, so late proposals happen. */
 export const BROKEN_FINALIZE_AFTER_MS = 30;
 
-export const finalizeOnTimeout: EngineFactory = ({ mode, self, groupId }) =>
-  createEngine({ mode, self, groupId, hooks: { finalizeOnTimeoutMs: BROKEN_FINALIZE_AFTER_MS } });
+export const finalizeOnTimeout: EngineFactory = (options) =>
+  createEngine({ ...options, hooks: { finalizeOnTimeoutMs: BROKEN_FINALIZE_AFTER_MS } });

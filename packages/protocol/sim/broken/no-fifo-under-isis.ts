@@ -5,5 +5,5 @@
 import { createEngine } from '../../src/ordering/create-engine.ts';
 import type { EngineFactory } from '../engine-factory.ts';
 
-export const noFifoUnderIsis: EngineFactory = ({ mode, self, groupId }) =>
-  createEngine({ mode, self, groupId, hooks: { fifoGateUnderIsis: false } });
+export const noFifoUnderIsis: EngineFactory = (options) =>
+  createEngine({ ...options, hooks: { fifoGateUnderIsis: false } });

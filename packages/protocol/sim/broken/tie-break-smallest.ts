@@ -10,5 +10,5 @@ import type { EngineFactory } from '../engine-factory.ts';
 const smallestProposerWins = (a: Priority, b: Priority): number =>
   a.p !== b.p ? (a.p < b.p ? -1 : 1) : comparePeerIds(b.by, a.by);
 
-export const tieBreakSmallest: EngineFactory = ({ mode, self, groupId }) =>
-  createEngine({ mode, self, groupId, hooks: { comparePriority: smallestProposerWins } });
+export const tieBreakSmallest: EngineFactory = (options) =>
+  createEngine({ ...options, hooks: { comparePriority: smallestProposerWins } });

@@ -1,0 +1,133 @@
+// One node's local history as the simulator models it: the key rules of the
+// product's stores (packages/peer memory-store.ts and idb-store.ts) over plain
+// maps. Records are keyed by their message id and the first copy wins; a
+// group's messages are paged by (order key, id); the cursor is the highest
+// order key ever stored in the group; one record per group keeps the engine
+// state of the last saved batch. Every session of the node (one per group,
+// and both tabs of a tab pair) writes into the same store. What was written
+// is durable: a crash or reload loses only what a session had not written yet.
+
+import type { GroupId, MessageId, Ordering, PeerId } from '../src/ids.ts';
+import type { EngineResume } from '../src/ordering/create-engine.ts';
+import { ORDER_KEY_DIGITS } from '../src/ordering/order-key.ts';
+import type { DataFrame, JoinerState } from '../src/wire/frames.ts';
+
+export interface StoredRecord {
+  /** The store's key (IdbStore's keyPath `id`): the message id the session computed. */
+  readonly id: string;
+  readonly groupId: GroupId;
+  readonly frame: DataFrame;
+  readonly order: string;
+}
+
+/** What the store keeps about a group besides its messages (GroupRecord without name and ordering). */
+export interface GroupRecordModel {
+  readonly groupId: GroupId;
+  readonly ordering: Ordering;
+  /** Engine state at the last saved batch, without the unstable copies. */
+  readonly state: Omit<JoinerState, 'unstable'> | null;
+}
+
+const before = (a: StoredRecord, b: StoredRecord): boolean => a.order < b.order || (a.order === b.order && a.id < b.id);
+
+export class StoreModel {
+  private readonly byId = new Map<string, StoredRecord>();
+  /** Per group, sorted by (order key, id): the index `by-group-order`. */
+  private readonly byGroup = new Map<GroupId, StoredRecord[]>();
+  private readonly cursors = new Map<GroupId, string>();
+  private readonly records = new Map<GroupId, GroupRecordModel>();
+
+  /** Idempotent by id: a record whose key is taken is left out (the first copy wins), as in both product stores. */
+  put(items: readonly StoredRecord[]): void {
+    for (const item of items) {
+      if (this.byId.has(item.id)) continue;
+      this.byId.set(item.id, item);
+      let list = this.byGroup.get(item.groupId);
+      if (list === undefined) {
+        list = [];
+        this.byGroup.set(item.groupId, list);
+      }
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(item, list[mid] as StoredRecord)) hi = mid;
+        else lo = mid + 1;
+      }
+      list.splice(lo, 0, item);
+      const c = this.cursors.get(item.groupId);
+      if (c === undefined || item.order > c) this.cursors.set(item.groupId, item.order);
+    }
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** A group's messages oldest first by order key (what a reload shows before the network is up). */
+  list(groupId: GroupId): readonly StoredRecord[] {
+    return this.byGroup.get(groupId) ?? [];
+  }
+
+  /** Strictly after `after` (an order key), as MessageStore.page. */
+  after(groupId: GroupId, after: string | null): readonly StoredRecord[] {
+    const list = this.list(groupId);
+    if (after === null) return list;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as StoredRecord).order <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return list.slice(lo);
+  }
+
+  cursor(groupId: GroupId): string | null {
+    return this.cursors.get(groupId) ?? null;
+  }
+
+  putGroup(record: GroupRecordModel): void {
+    this.records.set(record.groupId, record);
+  }
+
+  getGroup(groupId: GroupId): GroupRecordModel | null {
+    return this.records.get(groupId) ?? null;
+  }
+
+  /** Every group that has messages or a record here. */
+  groups(): GroupId[] {
+    return [...new Set([...this.byGroup.keys(), ...this.records.keys()])];
+  }
+
+  /** The record under `id` (for the checks). */
+  get(id: MessageId | string): StoredRecord | undefined {
+    return this.byId.get(id);
+  }
+}
+
+/**
+ * Where an earlier session of `self` stood in a group, read from the store:
+ * the rule of the product's resume point (packages/peer peer.ts
+ * `#resumePoint`), which hands it to createEngine so a re-joined peer id does
+ * not reuse its seqs or order keys. Null for a group new to this store.
+ */
+export const resumeFromStore = (store: StoreModel, groupId: GroupId, self: PeerId, ordering: Ordering): EngineResume | null => {
+  const record = store.getGroup(groupId);
+  const cursor = store.cursor(groupId);
+  const delivered: Record<string, number> = {};
+  for (const [sender, next] of Object.entries(record?.state?.nextSeq ?? {})) {
+    if (Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
+  }
+  const ownSeq = delivered[self] ?? 0;
+  const lead = cursor === null ? 0 : Number(cursor.slice(0, ORDER_KEY_DIGITS));
+  const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
+  if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
+  return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
+};
+
+/** A message belongs in a joiner's history if the state handed over counts it as delivered (history-pages.ts). */
+export const deliveredBefore = (state: Pick<JoinerState, 'nextSeq'>, frame: DataFrame): boolean => {
+  const next = state.nextSeq[frame.sender];
+  return next === undefined || frame.seq < next;
+};
