@@ -115,7 +115,7 @@ export class Checker {
   private readonly gone = new Set<PeerId>();
   /** Who delivered each message through its engine (not from a sponsor or a store). */
   private readonly engineHolders = new Map<MessageId, Set<PeerId>>();
-  /** The era each message was sent in. */
+  /** The era each message was first delivered in by an engine. */
   private readonly eraOfMessage = new Map<MessageId, number>();
   /** Messages sent by an earlier incarnation of a restarted peer id: their sender did not survive. */
   private readonly orphaned = new Set<MessageId>();
@@ -163,7 +163,6 @@ export class Checker {
       this.orphaned.delete(id);
     }
     this.sent.set(id, frame);
-    this.eraOfMessage.set(id, this.record(frame.sender).era);
   }
 
   /** One delivery at `node`; `handed` when it came in a sponsor's history rather than from the engine. */
@@ -185,6 +184,7 @@ export class Checker {
     // A message of an earlier era shown from a store (or handed over from one) is no part of
     // this era's log: S1-S3 hold for it, the canonical log of the era does not include it.
     const earlier = handed && (this.eraOfMessage.get(d.id) ?? r.era) !== r.era;
+    if (!handed && !this.eraOfMessage.has(d.id)) this.eraOfMessage.set(d.id, r.era);
     if (!handed) {
       const holders = this.engineHolders.get(d.id) ?? new Set<PeerId>();
       holders.add(node);

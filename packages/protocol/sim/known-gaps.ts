@@ -36,19 +36,9 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
       'survivors cannot know it and give the message another place, so the crashed log is no prefix of theirs ' +
       '(ISIS with virtual synchrony is not uniform; the brief asks crashed logs to be prefixes: a spec or engine decision)',
     workaround: { tolerate: 'S4U' },
-    // Seed 737 of `--mode total`. (The shrunk scenario found first, seed 526856815, no longer reaches the
-    // case since the FLUSH-OK round: its view change cannot complete at the members that then crash.)
-    scenario: {
-      mode: 'total',
-      size: 3,
-      seed: 22,
-      steps: [
-        { gap: 12, action: { k: 'send-all' } },
-        { gap: 294, action: { k: 'crash-after', node: 14, frames: 5, send: true } },
-        { gap: 186, action: { k: 'send', node: 16, count: 2 } },
-        { gap: 226, action: { k: 'rejoin', node: 0, graceful: true } },
-      ],
-    },
+    // Seed 3395 of `--mode total` since the simulator runs SessionCores over stores (its scenario
+    // generator changed; seed 737's scenario, found before, no longer reaches the case).
+    scenario: {"mode":"total","size":3,"seed":7,"steps":[{"gap":99,"action":{"k":"leave","node":9,"group":2}},{"gap":5,"action":{"k":"tab-pair","node":13}},{"gap":104,"action":{"k":"crash-after","node":4,"frames":10,"send":true,"group":1}},{"gap":323,"action":{"k":"crash-after","node":2,"frames":10,"send":false,"group":1}},{"gap":183,"action":{"k":"send-all"}},{"gap":398,"action":{"k":"reload","node":9,"samePeer":false}},{"gap":299,"action":{"k":"send-groups","node":3}}]},
   },
 ];
 
