@@ -132,6 +132,8 @@ interface Session {
   readonly history: Map<MessageId, Delivery>;
   /** The latest view the tracker told this node about. */
   latestView: View | null;
+  /** The view the checker last saw its engine install (-1 before any). */
+  checkedView: number;
   /** What it shows only because its store held it (not from the group in this session). */
   readonly fromStore: Set<MessageId>;
   /** How long its log was when its engine installed each view (when a sponsor's hand-over is taken). */
@@ -394,6 +396,7 @@ export class Simulation {
       log: stored.map(asDelivery),
       history: new Map(),
       latestView: null,
+      checkedView: -1,
       logAtInstall: new Map(),
       fromStore: new Set(stored.map((r) => frameMessageId(r.frame))),
       sponsor: null,
@@ -516,6 +519,7 @@ export class Simulation {
     const install = (view: View): void => {
       this.log(`${node.id}@${g.index} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
       g.checker.onViewInstalled(node.id, view.viewId, s.status === 'member');
+      s.checkedView = view.viewId;
     };
     for (const d of result.deliveries) {
       for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
@@ -548,7 +552,9 @@ export class Simulation {
     s.log.push(...items);
     s.status = 'member';
     s.memberSince = state.viewId;
-    s.g.checker.onAdopted(s.node.id);
+    // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while
+    // flushing for the state's view, the install that follows in the same result is its first with state.
+    if (s.checkedView === state.viewId) s.g.checker.onAdopted(s.node.id);
   }
 
   /** A frame our engine is about to send: the sender committed it. */
