@@ -505,11 +505,12 @@ export class Simulation {
       s.status = 'member';
       s.memberSince = viewId;
       s.history.clear();
-      // Members with state that delivered nothing yet: the node joins their incarnation (PROTOCOL.md §3.11).
-      const empty = withState[0];
-      if (!holder && empty !== undefined) g.checker.onSameEra(node.id, empty.node.id);
-      // A flush that started afresh names the incarnation (also when this node abandoned it after its FLUSH-OK).
-      else if (!holder) g.checker.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
+      // A member with state in the view: the node joins its incarnation (PROTOCOL.md §3.11) — the flush
+      // told the engine which — and must then deliver that era's log from its start (S4 says if it
+      // does not). A member of the same flush may have delivered already (seed 1168085).
+      const peer = withState[0];
+      if (peer !== undefined) g.checker.onSameEra(node.id, peer.node.id);
+      else g.checker.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
       g.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:
