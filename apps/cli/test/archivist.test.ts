@@ -98,9 +98,11 @@ describe('the archivist', () => {
     const cyLog = await cy.history(club.groupId);
     expect(cyLog.map((m) => m.id)).toEqual(annLog);
     expect(cyLog[0]?.body).toBe('first words');
-    // It shows as a member with the archivist role (the web app's badge), Cy and it online.
-    const members = cy.groups().find((g) => g.groupId === club.groupId)?.members.filter((m) => m.online);
-    expect(members?.map((m) => [m.name, m.role ?? null]).sort()).toEqual([['Cy', null], ['archivist', 'archivist']]);
+    // It shows as a member with the archivist role (the web app's badge), Cy and it online. The
+    // history is stored before Cy's first view is installed (adopting → member), so wait for that view.
+    const onlineMembers = () => cy.groups().find((g) => g.groupId === club.groupId)?.members.filter((m) => m.online) ?? [];
+    await waitFor('Cy is a member beside the archivist', () => onlineMembers().length === 2, 30_000);
+    expect(onlineMembers().map((m) => [m.name, m.role ?? null]).sort()).toEqual([['Cy', null], ['archivist', 'archivist']]);
   });
 
   it('SIGKILLed mid-burst and restarted: keeps every message it reported, none twice, and catches up', async () => {
