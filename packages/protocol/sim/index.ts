@@ -1,4 +1,4 @@
-// The deterministic simulator and checker (DESIGN §4, §8). Used by the
+// The deterministic simulator and checker (docs/design.md §4, §8). Used by the
 // protocol tests and by `npm run sim`; nothing in src/ imports it.
 
 export { Checker, ViolationError } from './checker.ts';

@@ -40,7 +40,7 @@ import { deliveredBefore, resumeFromStore, StoreModel } from './store-model.ts';
 /** The tracker notices a crash between these (the product default is ≤ 10 s; shorter keeps runs small). */
 export const DETECT_MIN_MS = 200;
 export const DETECT_MAX_MS = 1500;
-/** A link down longer than this gets the younger member evicted (DESIGN §3). */
+/** A link down longer than this gets the younger member evicted (docs/design.md §3). */
 export const LINK_GRACE_MS = 2000;
 /** Tracker-to-peer socket latency; every node sees views in order but at different times. */
 const VIEW_MIN_DELAY_MS = 1;
@@ -1092,7 +1092,7 @@ export class Simulation {
         const n = this.nodes.get(ev.peer);
         if (n === undefined || n.inc !== ev.inc) return;
         this.log(`tracker detects ${ev.peer} failed`);
-        // A missed heartbeat removes the peer from every group at once (DESIGN §3).
+        // A missed heartbeat removes the peer from every group at once (docs/design.md §3).
         for (const g of this.groups) if (g.tracker.isMember(ev.peer) || g.tracker.joining.includes(ev.peer)) this.removeFromGroup(g, ev.peer, 'failed');
         if (n.reboot !== null) this.restart(n);
         return;

@@ -1,5 +1,5 @@
 // Broken on purpose: a sender finalizes with the proposals it has once its
-// message is this old, instead of waiting for every member (DESIGN §4:
+// message is this old, instead of waiting for every member (docs/design.md §4:
 // never finalize on a local timeout). A late, larger proposal then orders
 // the message differently at its proposer.
 

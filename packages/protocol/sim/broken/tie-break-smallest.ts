@@ -1,5 +1,5 @@
 // Broken on purpose: on equal proposal numbers the SMALLER proposer id wins.
-// DESIGN §4 says the lexicographic max of (p, proposerPeerId); "smallest id
+// docs/design.md §4 says the lexicographic max of (p, proposerPeerId); "smallest id
 // wins" makes delivery order disagree with the order keys members store.
 
 import { comparePeerIds } from '../../src/ids.ts';

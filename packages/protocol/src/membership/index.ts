@@ -1,4 +1,4 @@
-// One membership model (DESIGN §3, PROTOCOL.md "Membership"): the tracker,
+// One membership model (docs/design.md §3, PROTOCOL.md "Membership"): the tracker,
 // the peer package's MemoryTracker and the simulator's ModelTracker all run
 // these steps and only differ in how they carry out the effects.
 
