@@ -603,7 +603,10 @@ class Peer implements ChorusPeer {
           await this.close();
           return { kind: 'quit' };
         case 'members': {
-          const groupId = this.#resolve(cmd.group, current, this.directory());
+          // Joined groups resolve by name too: the directory is a page plus coalesced deltas and may
+          // not list a group yet (just after a tracker restart, or beyond the first page).
+          const joined = [...this.#groups.values()].map((e) => e.summary);
+          const groupId = this.#resolve(cmd.group, current, [...joined, ...this.directory()]);
           return { kind: 'members', groupId, members: await this.#need().tracker.members(groupId) };
         }
         case 'join': {

@@ -70,6 +70,9 @@ describe('Peer facade', () => {
     peers[0]!.peer.on('system', (l) => lines.push(l));
     const dee = await w.network.addPeer('dee');
     await dee.peer.join(groupId);
+    // One change at a time, as people come and go: ana's view holds dee before ben leaves (an
+    // engine that gets a newer view mid-flush installs both changes at once, leavers first).
+    await waitFor('ana sees dee', () => peers[0]!.peer.groups().find((x) => x.groupId === groupId)?.view?.members.length === 4);
     await peers[1]!.peer.leave(groupId);
     await w.network.crash(peers[2]!);
     await waitFor('three system lines', () => lines.length >= 3);
