@@ -234,12 +234,13 @@ export class GroupSession {
         );
         return;
       case 'read-cursor':
-        // Every join asks for the whole history (the store keeps the first copy of what it has).
-        // Asking only after the store's last order key loses messages: FIFO order keys are Lamport
-        // times, so a message delivered later can sort below that key, and a group that went on
-        // through an empty view starts its priorities low again. The simulator found both
-        // (test/sim-session-gaps.test.ts) and runs this rule. Answered after this step, as a read would be.
-        queueMicrotask(() => this.#run(this.#core.cursorRead(null, this.#now())));
+        void this.#opts.store.cursor(this.groupId).then(
+          (cursor) => this.#run(this.#core.cursorRead(cursor, this.#now())),
+          (e: unknown) => {
+            this.#problem('store-failed', `Reading the local history cursor failed; asking for all history: ${errorMessage(e)}`);
+            this.#run(this.#core.cursorRead(null, this.#now()));
+          },
+        );
         return;
       case 'read-history':
         void this.#readHistory(c.to, c.state, c.cursor, c.limit);

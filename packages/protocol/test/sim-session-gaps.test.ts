@@ -1,11 +1,12 @@
-// Why a joiner asks for the whole history, never after its store's cursor
-// (packages/peer GroupSession answers `read-cursor` with null, and so does the
-// simulator): with the cursor rule (SimOptions.storeCursor) messages are lost.
-// In a FIFO group order keys are Lamport times, so a message delivered after
-// the cursor's may sort below it and is never handed over; in a group that went
-// through an empty view, the new era's priorities start low again and sort
-// below an old cursor. Each seed below breaks a guarantee with the cursor rule
-// and keeps them all without it.
+// What the simulator found in the product's session path and works around
+// (SimOptions.storeCursor, off in every suite): a joiner that syncs after its
+// store's cursor, as packages/peer GroupSession answers `read-cursor`, loses
+// messages. In a FIFO group order keys are Lamport times, so a message
+// delivered after the cursor's may sort below it and is never handed over; in
+// a group that went through an empty view, the new era's priorities start low
+// again and sort below an old cursor. Each seed below breaks a guarantee with
+// the product's rule and keeps them all without it; this test fails the day
+// the rule is fixed, so the workaround goes too.
 
 import { describe, expect, it } from 'vitest';
 import { correctEngine } from '../sim/default-engine.ts';
