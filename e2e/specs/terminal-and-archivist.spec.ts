@@ -4,7 +4,7 @@
 // whose browsers all closed and hands its whole history to a new browser
 // user, who sees it in the member list with an "archivist" badge.
 
-import { LineProcess, tempHome } from '../../apps/cli/test/fixtures.ts';
+import { LineProcess, printedMessages, tempHome } from '../../apps/cli/test/fixtures.ts';
 import { expect, test } from '../support/fixtures.ts';
 
 const processes: LineProcess[] = [];
@@ -14,10 +14,7 @@ test.afterEach(async () => {
 
 /** Bodies of the messages a terminal printed for `group`, in the order printed. */
 const terminalBodies = (p: LineProcess, group: string): string[] =>
-  p.lines.flatMap((l) => {
-    const m = /^\d\d:\d\d:\d\d \[([^\]]+)\] [^:]+: (.*)$/.exec(l);
-    return m && m[1] === group ? [m[2] as string] : [];
-  });
+  printedMessages(p.lines, group).map((m) => m.slice(m.indexOf(': ') + 2));
 
 test('a terminal user and two browser users in a total-order group see one order', async ({ user, makeUser, uniqueName, baseURL }) => {
   const group = uniqueName('term');

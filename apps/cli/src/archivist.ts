@@ -5,11 +5,14 @@
 // special rights. Owns only "which groups should I be in, and am I": the
 // peer facade re-joins after a tracker restart or a false suspicion; this
 // loop covers the rest (a group that does not exist yet, a join that timed
-// out, a group the peer gave up on). Logs JSON lines (pino).
+// out, a group the peer gave up on) and locked groups, which it joins with
+// the passwords it was given. Why it is not in a group is written to its
+// database for `--status`. Logs JSON lines (pino); never a password.
 
 import type { Logger } from 'pino';
-import { resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
+import { errorCode, resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
 import type { DirectoryPage, DirectoryQuery, GroupId, GroupSummary, RestoreGroupPayload } from '@chorus/protocol';
+import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
 
@@ -27,6 +30,12 @@ export const ALL_GROUPS = '*';
  * reconnect would otherwise wait for its next change).
  */
 export const FULL_SCAN_MS = 60_000;
+/**
+ * A password the tracker refused is not tried again for this long (each try
+ * costs the tracker a scrypt and counts against its password rate limit),
+ * unless a different password for the group turns up (the file was edited).
+ */
+export const WRONG_PASSWORD_RETRY_MS = 10 * 60_000;
 
 /**
  * The store as the peer sees it, reporting each durable batch: a `stored`
@@ -81,6 +90,8 @@ export interface ArchivistOptions {
   readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
   /** Re-registers a group the tracker forgot, with a charter kept from an earlier join. */
   readonly restoreGroup: (payload: RestoreGroupPayload) => Promise<GroupSummary>;
+  /** Passwords of locked groups; the file behind them is read again when it changes. */
+  readonly passwords: GroupPasswords;
   readonly now?: () => number;
 }
 
@@ -93,8 +104,11 @@ export class Archivist {
   readonly #joining = new Set<GroupId>();
   /** Refs already reported as missing from the directory (said once, not every round). */
   readonly #missing = new Set<string>();
-  /** Locked groups already reported as skipped. */
-  readonly #skipped = new Set<GroupId>();
+  /** Why each group (id, or a name not listed yet) is not joined, as last logged and written down. */
+  readonly #notJoined = new Map<string, string>();
+  /** Locked groups whose password the tracker refused: which password, and when. */
+  readonly #refused = new Map<GroupId, { readonly password: string; readonly at: number }>();
+  #passwordFileProblem: string | null = null;
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastFullScan = -Infinity;
@@ -126,7 +140,12 @@ export class Archivist {
     peer.on('system', (s) => this.#log.info({ groupId: s.groupId, peer: s.name, change: s.change }, 'member change'));
     peer.on('group', (g) => void this.#onGroup(g));
     peer.on('directory', () => void this.#reconcile());
-    this.#log.info({ name: peer.name, peerId: peer.peerId, tracker: this.#opts.trackerUrl, groups: this.#opts.groups, db: this.#opts.store.file }, 'archivist starting');
+    this.#log.info({
+      name: peer.name, peerId: peer.peerId, tracker: this.#opts.trackerUrl, groups: this.#opts.groups, db: this.#opts.store.file,
+      passwords: this.#opts.passwords.size,
+    }, 'archivist starting');
+    // What an earlier run could not join is its news, not ours: this run finds out again.
+    this.#opts.store.clearNotJoined();
     await connectWithRetry(
       peer,
       (r) => this.#log.warn({ tracker: this.#opts.trackerUrl, attempt: r.attempt, retryInMs: r.delayMs }, `tracker unreachable: ${r.message}`),
@@ -147,9 +166,10 @@ export class Archivist {
       if (!g) {
         if (!this.#missing.has(ref)) this.#log.warn({ group: ref }, 'group not in the directory yet; waiting for it');
         this.#missing.add(ref);
+        this.#noteNotJoined({ ref, groupId: null, name: ref, locked: false }, 'not in the directory yet; waiting for it', false);
         continue;
       }
-      this.#missing.delete(ref);
+      if (this.#missing.delete(ref)) this.#clearNotJoined(ref);
       out.push(g);
     }
     return out;
@@ -195,8 +215,10 @@ export class Archivist {
       if (!all && (ref === undefined || !this.#lookedUp.has(ref))) continue;
       if (this.#now() - (this.#restoredAt.get(held.groupId) ?? -Infinity) < RECONCILE_MS) continue;
       this.#restoredAt.set(held.groupId, this.#now());
+      // A locked group's restore needs its password too (the tracker checks it against the charter's lock).
+      const password = this.#opts.passwords.for(held);
       try {
-        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId: held.viewId });
+        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId: held.viewId, ...(password === undefined ? {} : { password }) });
         this.#log.info({ groupId: held.groupId, group: held.name }, 'restored a group the tracker forgot');
         await this.#opts.listDirectory({ query: held.name });
       } catch (e) {
@@ -217,28 +239,66 @@ export class Archivist {
       this.#reconciling = false;
     }
     if (this.#stopped) return;
+    this.#reloadPasswords();
     const inGroup = new Set(this.#peer.groups().filter((g) => g.status === 'member' || g.status === 'joining').map((g) => g.groupId));
     for (const g of this.#targets()) {
       if (inGroup.has(g.groupId) || this.#joining.has(g.groupId)) continue;
-      if (g.locked) {
-        if (!this.#skipped.has(g.groupId)) this.#log.warn({ groupId: g.groupId, group: g.name }, 'group has a password; the archivist does not join locked groups');
-        this.#skipped.add(g.groupId);
+      const password = g.locked ? this.#opts.passwords.for(g) : undefined;
+      if (g.locked && password === undefined) {
+        this.#noteNotJoined(g, `locked, and no password was given for it: ${this.#opts.passwords.hint(g.name)}`);
         continue;
       }
-      void this.#join(g);
+      const refused = this.#refused.get(g.groupId);
+      if (refused !== undefined && refused.password === password && this.#now() - refused.at < WRONG_PASSWORD_RETRY_MS) continue;
+      void this.#join(g, password);
     }
   }
 
-  async #join(g: GroupSummary): Promise<void> {
+  #reloadPasswords(): void {
+    try {
+      this.#opts.passwords.reload();
+      this.#passwordFileProblem = null;
+    } catch (e) {
+      // The passwords read before stay in force; said once per problem, not every round.
+      const message = (e as Error).message;
+      if (message !== this.#passwordFileProblem) this.#log.error(`${message} (keeping the passwords read before)`);
+      this.#passwordFileProblem = message;
+    }
+  }
+
+  /** Written down for --status and logged, once per reason. */
+  #noteNotJoined(g: { readonly ref?: string; readonly groupId: GroupId | null; readonly name: string; readonly locked: boolean }, reason: string, log = true): void {
+    const ref = g.ref ?? (g.groupId as string);
+    if (this.#notJoined.get(ref) === reason) return;
+    this.#notJoined.set(ref, reason);
+    if (log) this.#log.warn({ groupId: g.groupId, group: g.name, locked: g.locked }, `not joining: ${reason}`);
+    this.#opts.store.noteNotJoined({ ref, groupId: g.groupId, name: g.name, locked: g.locked, reason, since: this.#now() });
+  }
+
+  #clearNotJoined(ref: string): void {
+    if (!this.#notJoined.delete(ref)) return;
+    this.#opts.store.clearNotJoined(ref);
+  }
+
+  async #join(g: GroupSummary, password: string | undefined): Promise<void> {
     this.#joining.add(g.groupId);
     const started = this.#now();
     this.#log.info({ groupId: g.groupId, group: g.name }, 'joining');
     try {
-      await this.#peer.join(g.groupId);
+      await this.#peer.join(g.groupId, password);
+      this.#refused.delete(g.groupId);
+      this.#clearNotJoined(g.groupId);
       const messages = await this.#opts.store.count(g.groupId);
       this.#log.info({ groupId: g.groupId, group: g.name, messages, ms: this.#now() - started }, 'in group; history synced');
     } catch (e) {
-      this.#log.warn({ groupId: g.groupId, group: g.name, retryInMs: RECONCILE_MS }, `join failed: ${(e as Error).message}`);
+      if (errorCode(e) === 'wrong-password' && password !== undefined) {
+        this.#refused.set(g.groupId, { password, at: this.#now() });
+        this.#noteNotJoined(g, `locked, and the tracker refused the password given for it (${(e as Error).message}); ` +
+          `tried again in ${WRONG_PASSWORD_RETRY_MS / 60_000} min, or at once when the password file changes`);
+      } else {
+        this.#log.warn({ groupId: g.groupId, group: g.name, retryInMs: RECONCILE_MS }, `join failed: ${(e as Error).message}`);
+        this.#noteNotJoined(g, `join failed (${errorCode(e)}): ${(e as Error).message}; trying again every ${RECONCILE_MS / 1000} s`, false);
+      }
     } finally {
       this.#joining.delete(g.groupId);
     }
@@ -248,7 +308,10 @@ export class Archivist {
     const before = this.#status.get(g.groupId);
     this.#status.set(g.groupId, g.status);
     if (before === g.status) return;
-    if (g.status === 'member') this.#opts.store.noteSync(g.groupId, g.name, g.ordering, this.#now());
+    if (g.status === 'member') {
+      this.#opts.store.noteSync(g.groupId, g.name, g.ordering, this.#now());
+      this.#clearNotJoined(g.groupId);
+    }
     this.#log.info({ groupId: g.groupId, group: g.name, status: g.status, members: g.view?.members.length ?? 0 }, 'group status');
   }
 

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { Archivist, ReportingStore } from './archivist.ts';
 import { KeyFileError } from './file-key-store.ts';
+import { GroupPasswords, PasswordFileError } from './group-passwords.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
 import { openRuntime } from './runtime.ts';
 import { SqliteStore, StoreOpenError } from './sqlite-store.ts';
@@ -20,15 +21,19 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const isUserProblem = (e: unknown): e is Error => e instanceof StoreOpenError || e instanceof KeyFileError;
+const isUserProblem = (e: unknown): e is Error => e instanceof StoreOpenError || e instanceof KeyFileError || e instanceof PasswordFileError;
+
+/** Read at start so a bad file stops us with a sentence; the archivist reads it again when it changes. */
+const loadPasswords = (opts: Options): GroupPasswords => new GroupPasswords(opts.passwords, opts.passwordFile, opts.passwordFileGiven);
 
 async function runTerminal(opts: Options): Promise<void> {
+  const passwords = loadPasswords(opts);
   const { peer, store, listDirectory } = await openRuntime(opts, (row) => {
     process.stderr.write(`chorus: skipped a damaged stored message ${row.id} of group ${row.groupId} (${row.reason}); it is kept in the quarantine table of ${opts.dbFile}.\n`);
   });
   const terminal = new Terminal({
     peer, input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, storedGroups: () => store.summaries(),
+    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, storedGroups: () => store.summaries(), passwords,
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },
@@ -42,13 +47,14 @@ async function runTerminal(opts: Options): Promise<void> {
 
 async function runArchivist(opts: Options): Promise<void> {
   const log = pino({ name: 'chorus-archivist', level: process.env['LOG_LEVEL'] ?? 'info' });
+  const passwords = loadPasswords(opts);
   let archivist: Archivist | null = null;
   const { peer, store, listDirectory, restoreGroup } = await openRuntime(
     opts,
     (row) => log.error({ groupId: row.groupId, id: row.id, reason: row.reason, db: opts.dbFile }, 'skipped a damaged stored message (kept in the quarantine table)'),
     (s) => new ReportingStore(s, (groupId, ids) => archivist?.noteStored(groupId, ids)),
   );
-  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, restoreGroup });
+  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, restoreGroup, passwords });
   const stop = (signal: string): void => {
     log.info({ signal }, 'stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
@@ -74,6 +80,8 @@ function runStatus(opts: Options): void {
       lastMessageAt: iso(g.lastSentAt), lastSyncAt: iso(g.lastSyncAt),
     })),
     quarantined: store.quarantined().length,
+    // Groups the archivist should be in but is not (a locked group without its password, a refused one, …), and why.
+    notJoined: store.notJoined().map((r) => ({ group: r.name, groupId: r.groupId, locked: r.locked, reason: r.reason, since: iso(r.since) })),
   };
   void store.close();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PASSWORD_FILE_NAME, parsePasswordArg } from './group-passwords.ts';
 
 export const DEFAULT_TRACKER = 'http://localhost:8080';
 /** The archivist's display name when none is given: what members see in the member list. */
@@ -24,6 +25,12 @@ export interface Options {
   /** The identities file (one key pair per name). */
   readonly keyFile: string;
   readonly color: boolean;
+  /** Passwords of locked groups from `--password <group>=<secret>` (never printed). */
+  readonly passwords: readonly { readonly group: string; readonly password: string }[];
+  /** The group password file (`--passwords`, else <config dir>/group-passwords.json). */
+  readonly passwordFile: string;
+  /** True when the file was named (--passwords): then it must exist. */
+  readonly passwordFileGiven: boolean;
 }
 
 export const USAGE = `Usage:
@@ -34,8 +41,12 @@ export const USAGE = `Usage:
 Options:
   --tracker <url>    tracker to use (env CHORUS_TRACKER, default ${DEFAULT_TRACKER})
   --groups <list>    comma-separated group names or ids to join at start (env CHORUS_GROUPS)
-  --config <file>    JSON file with any of { name, tracker, groups, db }
+  --config <file>    JSON file with any of { name, tracker, groups, db, passwords }
   --db <file>        history database (default: <data dir>/<name>.sqlite)
+  --password <g>=<p> password of a locked group (repeatable); better in the file below,
+                     as a command line is visible to other users of the machine
+  --passwords <file> JSON { "<group>": "<password>" }, mode 0600
+                     (default: <config dir>/${PASSWORD_FILE_NAME}, if it exists)
   --home <dir>       where identities and history live (env CHORUS_HOME;
                      default $XDG_CONFIG_HOME/chorus and $XDG_DATA_HOME/chorus)
   --no-color         plain output (also NO_COLOR=1)
@@ -48,6 +59,8 @@ interface ConfigFile {
   readonly tracker?: unknown;
   readonly groups?: unknown;
   readonly db?: unknown;
+  /** The group password file (not the passwords: a config file is often readable by others). */
+  readonly passwords?: unknown;
 }
 
 const splitGroups = (s: string): string[] => s.split(',').map((g) => g.trim()).filter((g) => g !== '');
@@ -68,6 +81,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
         groups: { type: 'string', short: 'g' },
         config: { type: 'string' },
         db: { type: 'string' },
+        password: { type: 'string', multiple: true },
+        passwords: { type: 'string' },
         home: { type: 'string' },
         archive: { type: 'boolean' },
         status: { type: 'boolean' },
@@ -113,7 +128,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
     return { ok: false, message: 'Which groups should the archivist keep? --groups <names or ids, comma-separated>, or --groups "*" for all.' };
   }
 
+  const passwords: { group: string; password: string }[] = [];
+  for (const arg of values.password ?? []) {
+    const p = parsePasswordArg(arg);
+    // Not echoed: the value is a secret, or close to one.
+    if (p === null) return { ok: false, message: 'A --password is <group name or id>=<password>, for example --password lobby=s3cret.' };
+    passwords.push(p);
+  }
+
   const { configDir, dataDir } = dirsFor(str(values.home) ?? str(env['CHORUS_HOME']), env);
+  const givenPasswordFile = str(values.passwords) ?? str(file.passwords);
   const dbFile = str(values.db) ?? str(file.db) ?? join(dataDir, `${safeFileName(name)}.sqlite`);
   const noColor = values['no-color'] === true || (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '');
   const forceColor = env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0' && env['FORCE_COLOR'] !== '';
@@ -122,6 +146,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
     options: {
       mode, name, trackerUrl, groups, dbFile, keyFile: join(configDir, 'identities.json'),
       color: !noColor && (forceColor || (isTty && env['TERM'] !== 'dumb')),
+      passwords, passwordFile: givenPasswordFile ?? join(configDir, PASSWORD_FILE_NAME), passwordFileGiven: givenPasswordFile !== undefined,
     },
   };
 }
@@ -131,6 +156,7 @@ function defaults(env: NodeJS.ProcessEnv): Omit<Options, 'mode'> {
   return {
     name: '', trackerUrl: DEFAULT_TRACKER, groups: [], dbFile: join(dataDir, 'user.sqlite'),
     keyFile: join(configDir, 'identities.json'), color: false,
+    passwords: [], passwordFile: join(configDir, PASSWORD_FILE_NAME), passwordFileGiven: false,
   };
 }
 

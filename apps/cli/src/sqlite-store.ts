@@ -61,6 +61,16 @@ export interface GroupSummaryRow {
   readonly lastSyncAt: number | null;
 }
 
+export interface NotJoinedRow {
+  readonly ref: string;
+  readonly groupId: GroupId | null;
+  readonly name: string;
+  readonly locked: boolean;
+  readonly reason: string;
+  /** Since when this reason holds (ms). */
+  readonly since: number;
+}
+
 interface MessageRow {
   readonly row: number;
   readonly group_id: string;
@@ -138,6 +148,14 @@ const SCHEMA = `
     last_sync_at INTEGER
   );
   CREATE TABLE IF NOT EXISTS charters (group_id TEXT PRIMARY KEY, charter TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS not_joined (
+    ref TEXT PRIMARY KEY,
+    group_id TEXT,
+    name TEXT NOT NULL,
+    locked INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    since INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS quarantine (
     row INTEGER PRIMARY KEY,
     group_id TEXT,
@@ -217,7 +235,8 @@ export class SqliteStore implements MessageStore {
     if (version > SCHEMA_VERSION) {
       throw new StoreOpenError(this.file, `${this.file} was written by a newer Chorus (schema ${version}, this one knows ${SCHEMA_VERSION}). Update Chorus, or point --db at another file.`);
     }
-    // Version 1 is the whole schema above; later versions add steps keyed on `version` here.
+    // Version 1 is the whole schema above; later versions add steps keyed on `version` here. A table
+    // added with IF NOT EXISTS (not_joined) needs no step: an older file gets it at its next open.
     db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(SCHEMA_VERSION));
   }
 
@@ -341,6 +360,34 @@ export class SqliteStore implements MessageStore {
         return [];
       }
     });
+  }
+
+  /**
+   * A group the archivist should be in but is not, and why (no password for
+   * a locked group, a refused one, a join that failed, not listed yet). Kept
+   * until it joins, so `--status` can say it. `ref` is the group id, or the
+   * name given when the tracker does not list the group.
+   */
+  noteNotJoined(row: NotJoinedRow): void {
+    this.#assertOpen();
+    this.#db.prepare(`INSERT INTO not_joined (ref, group_id, name, locked, reason, since) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (ref) DO UPDATE SET reason = excluded.reason, locked = excluded.locked, name = excluded.name,
+        since = CASE WHEN not_joined.reason = excluded.reason THEN not_joined.since ELSE excluded.since END`)
+      .run(row.ref, row.groupId, row.name, row.locked ? 1 : 0, row.reason, row.since);
+  }
+
+  /** The group is joined (or no longer wanted): nothing to report. Without a ref, forgets every row (an archivist starting). */
+  clearNotJoined(ref?: string): void {
+    this.#assertOpen();
+    if (ref === undefined) this.#db.prepare(`DELETE FROM not_joined`).run();
+    else this.#db.prepare(`DELETE FROM not_joined WHERE ref = ?`).run(ref);
+  }
+
+  notJoined(): NotJoinedRow[] {
+    this.#assertOpen();
+    return (this.#db.prepare(`SELECT * FROM not_joined ORDER BY name, ref`).all() as
+      { ref: string; group_id: string | null; name: string; locked: number; reason: string; since: number }[])
+      .map((r) => ({ ref: r.ref, groupId: r.group_id as GroupId | null, name: r.name, locked: r.locked === 1, reason: r.reason, since: r.since }));
   }
 
   /** Every group this file holds anything of, for `--status`. */

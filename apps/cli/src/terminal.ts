@@ -11,9 +11,10 @@
 
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
-import type { DirectoryQuery, GroupId } from '@chorus/protocol';
+import { resolveGroup, type ChatMessage, type ChorusPeer, type CommandResult, type ConnectionState, type JoinedGroup } from '@chorus/peer';
+import type { DirectoryQuery, GroupId, GroupSummary } from '@chorus/protocol';
 import { clock, Formatter } from './format.ts';
+import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import { HELP, parseTerminalLine } from './terminal-commands.ts';
 
@@ -37,6 +38,8 @@ export interface TerminalOptions {
   readonly storedGroups?: () => readonly { readonly groupId: GroupId; readonly name: string }[];
   /** Looks groups up at the tracker (by a part of their name) before a command resolves a name in the directory. */
   readonly listDirectory?: (query?: DirectoryQuery) => Promise<unknown>;
+  /** Passwords of locked groups (--password, the password file), for /join and /since. */
+  readonly passwords?: GroupPasswords;
   /** Called once after the peer is closed (quit); the caller closes the store and exits. */
   readonly onClosed: () => void;
 }
@@ -49,6 +52,8 @@ export class Terminal {
   #current: GroupId | null = null;
   readonly #seen = new Set<string>();
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
+  /** Groups joined for a moment by /since to ask their members: their traffic is not shown as chat. */
+  readonly #reading = new Set<GroupId>();
   #online = false;
   /** True once the first connect succeeded (or was given up): typed lines run from then on. */
   #connected = false;
@@ -66,7 +71,9 @@ export class Terminal {
   async start(): Promise<void> {
     const peer = this.#peer;
     peer.on('message', (m) => this.#onMessage(m));
-    peer.on('system', (line) => this.#print(this.#fmt.system(line, this.#groupName(line.groupId))));
+    peer.on('system', (line) => {
+      if (!this.#reading.has(line.groupId)) this.#print(this.#fmt.system(line, this.#groupName(line.groupId)));
+    });
     peer.on('group', (g) => this.#onGroup(g));
     peer.on('error', (e) => {
       const where = e.groupId === undefined ? '' : `[${this.#groupName(e.groupId)}] `;
@@ -170,7 +177,8 @@ export class Terminal {
     if (/^\/join\s/i.test(line)) this.#print(this.#fmt.notice(`Joining ${line.slice(5).trim()} …`));
     const named = /^\/(join|members|groups)\b\s*(.*)$/i.exec(line);
     if (named) await this.#opts.listDirectory?.(named[2] ? { query: named[2] } : {}).catch(() => {});
-    const result = await this.#peer.command(line, this.#current);
+    const locked = named?.[1]?.toLowerCase() === 'join' ? this.#lockedGroup(named[2] ?? '') : null;
+    const result = locked === null ? await this.#peer.command(line, this.#current) : await this.#joinLocked(locked);
     switch (result.kind) {
       case 'error':
         this.#print(this.#fmt.error(result.message));
@@ -204,12 +212,44 @@ export class Terminal {
     }
   }
 
-  /** Messages since `at` from the local store, which a join's history sync has filled from the members. */
+  /** A locked group `/join <ref>` names (the peer's /join knows no passwords), else null. */
+  #lockedGroup(ref: string): GroupSummary | null {
+    const directory = this.#peer.directory();
+    const id = ref === '' ? null : resolveGroup(ref, directory);
+    const g = directory.find((d) => d.groupId === id);
+    return g?.locked === true ? g : null;
+  }
+
+  async #joinLocked(g: GroupSummary): Promise<CommandResult> {
+    const password = this.#opts.passwords?.for(g);
+    if (password === undefined) return { kind: 'error', message: `${g.name} is locked: ${this.#passwordHint(g.name)}.` };
+    try {
+      await this.#peer.join(g.groupId, password);
+      return { kind: 'joined', groupId: g.groupId };
+    } catch (e) {
+      return { kind: 'error', message: (e as Error).message };
+    }
+  }
+
+  #passwordHint(name: string): string {
+    return this.#opts.passwords?.hint(name) ?? `start chorus with --password '${name}=…'`;
+  }
+
+  /**
+   * Messages since `at`, in the group's order: from the local store and then
+   * from the members. A joined group's store is in sync with its members (the
+   * join's history sync, then every delivery). For any other group the
+   * client joins it for a moment — the only way the protocol lets a peer ask
+   * members for history — so the sponsor sends what came after what this
+   * machine kept; the store keeps one copy of each message, whoever sent it.
+   */
   async #since(at: number, ref: string | null): Promise<void> {
     let groupId = this.#current;
     if (ref !== null) {
-      const known = [...this.#peer.groups(), ...this.#peer.directory()];
-      groupId = resolveGroup(ref, known);
+      await this.#opts.listDirectory?.({ query: ref }).catch(() => {});
+      const known = new Map<GroupId, { groupId: GroupId; name: string }>();
+      for (const g of [...this.#peer.groups(), ...this.#peer.directory(), ...(this.#opts.storedGroups?.() ?? [])]) known.set(g.groupId, g);
+      groupId = resolveGroup(ref, [...known.values()]);
       if (groupId === null) {
         this.#print(this.#fmt.error(`There is no group called "${ref}".`));
         return;
@@ -219,19 +259,44 @@ export class Terminal {
       this.#print(this.#fmt.error('Which group? Join one first, or name it: /since <time> <group>.'));
       return;
     }
-    const joined = this.#peer.groups().some((g) => g.groupId === groupId && g.status === 'member');
-    const list = await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT });
+    const source = await this.#askMembers(groupId);
+    const list = [...(await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT }))]
+      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     const name = this.#groupName(groupId);
-    const source = joined ? 'kept here and synced from the members' : 'kept here only: join the group to sync from its members';
     this.#print(this.#fmt.notice(`${list.length} message(s) in ${name} since ${clock(at)} (${source}):`));
     for (const m of list) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
     if (list.length === SINCE_LIMIT) this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
   }
 
+  /** Fills the store from the group's members unless it is in sync already; says where the answer comes from. */
+  async #askMembers(groupId: GroupId): Promise<string> {
+    const mine = this.#peer.groups().find((g) => g.groupId === groupId);
+    if (mine?.status === 'member') return 'kept here, in sync with the members';
+    if (mine?.status === 'joining') return 'kept here; the group is being re-joined, so the latest may still be on its way';
+    if (!this.#online) return 'kept here only: not connected to the tracker';
+    const g = this.#peer.directory().find((d) => d.groupId === groupId);
+    if (g === undefined) return 'kept here only: the tracker does not list this group';
+    if (g.online === 0) return 'kept here only: no member is online to ask';
+    const password = g.locked ? this.#opts.passwords?.for(g) : undefined;
+    if (g.locked && password === undefined) return `kept here only: the group is locked; to ask its members, ${this.#passwordHint(g.name)}`;
+    this.#print(this.#fmt.notice(`Asking the members of ${g.name} (joining it for a moment) …`));
+    this.#reading.add(groupId);
+    try {
+      await this.#peer.join(groupId, password);
+      return 'kept here and fetched from the members just now';
+    } catch (e) {
+      return `kept here only: asking the members failed (${(e as Error).message})`;
+    } finally {
+      // A failed join has dropped the group already; leave() then says so, which is fine.
+      await this.#peer.leave(groupId).catch(() => {});
+      this.#reading.delete(groupId);
+    }
+  }
+
   // ---- peer events ----
 
   #onMessage(m: ChatMessage): void {
-    if (m.state !== 'delivered') return;
+    if (m.state !== 'delivered' || this.#reading.has(m.groupId)) return;
     // History arriving while a join syncs is shown in one go afterwards (#catchUp), not line by line.
     if (this.#status.get(m.groupId) !== 'member') return;
     if (!this.#markSeen(m.id)) return;
@@ -242,7 +307,7 @@ export class Terminal {
     const before = this.#status.get(g.groupId);
     this.#status.set(g.groupId, g.status);
     // Back after a re-join (tracker restart, false suspicion): show what came in meanwhile.
-    if (before === 'joining' && g.status === 'member') void this.#catchUp(g.groupId);
+    if (before === 'joining' && g.status === 'member' && !this.#reading.has(g.groupId)) void this.#catchUp(g.groupId);
     if (g.status === 'removed' && before !== 'removed') {
       this.#print(this.#fmt.error(`You are no longer in ${g.name}.`));
       if (this.#current === g.groupId) {

@@ -4,22 +4,19 @@
 // tracker: a group's history outlives every member, and a SIGKILL mid-burst
 // loses nothing the archivist had reported as stored.
 
-import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTracker, type RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import type { GroupId } from '@chorus/protocol';
 import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts';
-import { INTEGRATION_TRACKER_TIMERS } from '../../../packages/peer/test/integration/tracker-timers.ts';
 import { waitFor } from '../../../packages/peer/test/scenarios/network.ts';
-import { CHORUS_BIN, LineProcess, REPO_ROOT, tempHome } from './fixtures.ts';
+import { type LineProcess, tempHome } from './fixtures.ts';
+import { archivistDb, archivistInGroup, killedAfterEach, startArchivist, status, storedColumn, trackerForFile } from './harness.ts';
 
 interface LogLine {
   readonly msg: string;
   readonly groupId?: string;
   readonly ids?: readonly string[];
-  readonly messages?: number;
 }
 
 const logLines = (p: LineProcess): LogLine[] =>
@@ -34,62 +31,39 @@ const logLines = (p: LineProcess): LogLine[] =>
 /** Every id the archivist said it stored (a `stored` line is written after the commit). */
 const reportedIds = (p: LineProcess): string[] => logLines(p).flatMap((l) => (l.msg === 'stored' ? [...(l.ids ?? [])] : []));
 
-/** What the archivist's database holds for a group, read as another process would (WAL allows it). */
-function storedIds(dbFile: string, groupId: GroupId): string[] {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT id FROM messages WHERE group_id = ? ORDER BY order_key').all(groupId) as { id: string }[]).map((r) => r.id);
-  } finally {
-    db.close();
-  }
-}
+const storedIds = (home: string, groupId: GroupId): string[] => storedColumn(archivistDb(home), groupId, 'id');
 
-const startArchivist = (home: string, trackerUrl: string, groups: string): LineProcess =>
-  new LineProcess(['--archive', '--groups', groups, '--tracker', trackerUrl], { CHORUS_HOME: home, LOG_LEVEL: 'debug' });
-
-const synced = (p: LineProcess, groupId: GroupId): Promise<string> =>
-  p.waitForLine('the archivist in the group', (l) => l.includes('"in group; history synced"') && l.includes(groupId), 60_000);
-
-let tracker: RunningTracker;
-const started: { kill: () => Promise<unknown> }[] = [];
-beforeAll(async () => {
-  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
-});
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.kill()));
-});
-afterAll(async () => {
-  await tracker.close();
-});
+const tracker = trackerForFile();
+const track = killedAfterEach();
 
 describe('the archivist', () => {
   it('keeps a group whose members all left, and hands the whole history to a newcomer', async () => {
     // Started before the group exists: it waits for the group to appear in the directory.
     const home = tempHome();
     const archivist = startArchivist(home, tracker.url, 'club');
-    started.push(archivist);
+    track(archivist);
     await archivist.waitForLine('waiting for the group', (l) => l.includes('group not in the directory yet'), 30_000);
 
     const [ann, bob] = await Promise.all([new ChildPeer().start(tracker.url, 'Ann'), new ChildPeer().start(tracker.url, 'Bob')]);
-    started.push(ann, bob);
+    track(ann, bob);
     const club = await ann.createGroup('club', 'total');
     await ann.join(club.groupId);
     await ann.send(club.groupId, 'first words');
     await bob.join(club.groupId);
-    await synced(archivist, club.groupId);
+    await archivistInGroup(archivist, club.groupId);
 
     await Promise.all([ann.burst(club.groupId, 10, 'ann:'), bob.burst(club.groupId, 10, 'bob:')]);
     const annLog = await (async () => {
       await waitFor('21 messages at Ann', async () => (await ann.history(club.groupId)).length >= 21, 40_000);
       return (await ann.history(club.groupId)).map((m) => m.id);
     })();
-    await waitFor('the archivist stored all 21', () => storedIds(join(home, 'archivist.sqlite'), club.groupId).length >= 21, 40_000);
+    await waitFor('the archivist stored all 21', () => storedIds(home, club.groupId).length >= 21, 40_000);
 
     // Every browser closes: only the archivist is left in the group.
     await ann.close();
     await bob.close();
     const cy = await new ChildPeer().start(tracker.url, 'Cy');
-    started.push(cy);
+    track(cy);
     await waitFor('only the archivist online', () => cy.directory().find((g) => g.groupId === club.groupId)?.online === 1, 30_000);
 
     // A newcomer gets everything, verified like any sponsor's history.
@@ -107,16 +81,15 @@ describe('the archivist', () => {
 
   it('SIGKILLed mid-burst and restarted: keeps every message it reported, none twice, and catches up', async () => {
     const [ann, bob] = await Promise.all([new ChildPeer().start(tracker.url, 'Ann'), new ChildPeer().start(tracker.url, 'Bob')]);
-    started.push(ann, bob);
+    track(ann, bob);
     const g = await ann.createGroup('burst', 'total');
     await ann.join(g.groupId);
     await bob.join(g.groupId);
 
     const home = tempHome();
-    const dbFile = join(home, 'archivist.sqlite');
     const first = startArchivist(home, tracker.url, 'burst');
-    started.push(first);
-    await synced(first, g.groupId);
+    track(first);
+    await archivistInGroup(first, g.groupId);
 
     const PER_SENDER = 250;
     const bursts = Promise.all([ann.burst(g.groupId, PER_SENDER, 'ann:'), bob.burst(g.groupId, PER_SENDER, 'bob:')]);
@@ -128,22 +101,63 @@ describe('the archivist', () => {
     await waitFor('the burst delivered at Ann', async () => (await ann.history(g.groupId, { limit: 10_000 })).length >= 2 * PER_SENDER, 60_000);
 
     // Nothing reported as stored is missing, even before a restart.
-    const afterKill = storedIds(dbFile, g.groupId);
+    const afterKill = storedIds(home, g.groupId);
     expect(reported.filter((id) => !afterKill.includes(id))).toEqual([]);
     expect(afterKill.length).toBeLessThan(2 * PER_SENDER);
 
     const second = startArchivist(home, tracker.url, 'burst');
-    started.push(second);
-    await synced(second, g.groupId);
-    await waitFor('the archivist caught up', () => storedIds(dbFile, g.groupId).length >= 2 * PER_SENDER, 60_000);
-    const ids = storedIds(dbFile, g.groupId);
+    track(second);
+    await archivistInGroup(second, g.groupId);
+    await waitFor('the archivist caught up', () => storedIds(home, g.groupId).length >= 2 * PER_SENDER, 60_000);
+    const ids = storedIds(home, g.groupId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual((await ann.history(g.groupId, { limit: 10_000 })).map((m) => m.id));
 
     // --status says what it holds.
-    const status = JSON.parse(execFileSync(process.execPath, [CHORUS_BIN, '--status', '--home', home], { cwd: REPO_ROOT, encoding: 'utf8' })) as {
-      groups: { name: string; messages: number; lastSyncAt: string | null }[];
-    };
-    expect(status.groups).toEqual([expect.objectContaining({ name: 'burst', messages: 2 * PER_SENDER, lastSyncAt: expect.any(String) })]);
+    expect(status(home).report.groups).toEqual([expect.objectContaining({ name: 'burst', messages: 2 * PER_SENDER, lastSyncAt: expect.any(String) })]);
+  });
+
+  it('joins the locked groups it has a password for, and --status says which it could not join and why', async () => {
+    const ann = await new ChildPeer().start(tracker.url, 'Ann');
+    track(ann);
+    const vault = await ann.createGroup('vault', 'total', 'vault-secret-1');
+    const safe = await ann.createGroup('safe', 'fifo', 'safe-secret-2');
+    const crypt = await ann.createGroup('crypt', 'fifo', 'crypt-secret-3');
+    await ann.join(vault.groupId, 'vault-secret-1');
+    await ann.send(vault.groupId, 'locked in');
+
+    // One password on the command line, one (a wrong one) in the owner-only file; none for crypt.
+    const home = tempHome();
+    const file = join(home, 'group-passwords.json');
+    writeFileSync(file, JSON.stringify({ SAFE: 'not-the-password-4' }));
+    chmodSync(file, 0o600);
+    const archivist = startArchivist(home, tracker.url, 'vault,safe,crypt', ['--password', 'vault=vault-secret-1']);
+    track(archivist);
+    await archivistInGroup(archivist, vault.groupId);
+    await waitFor('the locked group\'s history stored', () => storedColumn(archivistDb(home), vault.groupId, 'body').includes('locked in'), 30_000);
+    await ann.send(vault.groupId, 'said after it came');
+    await waitFor('a live message stored', () => storedIds(home, vault.groupId).length === 2, 30_000);
+
+    await waitFor('both refusals written down', () => status(home).report.notJoined.length === 2, 30_000);
+    const { text, report } = status(home);
+    expect(report.groups).toEqual([expect.objectContaining({ name: 'vault', messages: 2 })]);
+    expect(report.notJoined).toEqual([
+      expect.objectContaining({ group: 'crypt', groupId: crypt.groupId, locked: true, reason: expect.stringContaining('no password was given') }),
+      expect.objectContaining({ group: 'safe', groupId: safe.groupId, locked: true, reason: expect.stringContaining('refused the password') }),
+    ]);
+    // Never a password in what it prints.
+    for (const said of [text, archivist.lines.join('\n')]) expect(said).not.toMatch(/secret|not-the-password/);
+    expect(archivist.proc.exitCode).toBeNull();
+  });
+
+  it('refuses a group password file that others can read, with a sentence saying how to fix it', async () => {
+    const home = tempHome();
+    const file = join(home, 'group-passwords.json');
+    writeFileSync(file, JSON.stringify({ vault: 'pw' }));
+    chmodSync(file, 0o644);
+    const archivist = startArchivist(home, tracker.url, 'vault');
+    track(archivist);
+    expect(await archivist.exited).toBe(2);
+    expect(archivist.lines.join('\n')).toContain(`chmod 600 "${file}"`);
   });
 });

@@ -6,45 +6,27 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTracker, type RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts';
-import { INTEGRATION_TRACKER_TIMERS } from '../../../packages/peer/test/integration/tracker-timers.ts';
 import { freePort } from '../../../packages/peer/test/integration/service-processes.ts';
 import { waitFor } from '../../../packages/peer/test/scenarios/network.ts';
-import { LineProcess, tempHome } from './fixtures.ts';
+import { LineProcess, printedMessages as messagesIn, tempHome } from './fixtures.ts';
+import { killedAfterEach, trackerForFile } from './harness.ts';
 
-/** One printed message: `HH:MM:SS [group] Author: text`. */
-const MESSAGE_LINE = /^\d\d:\d\d:\d\d \[([^\]]+)\] ([^:]+): (.*)$/;
-const messagesIn = (lines: readonly string[], group: string): string[] =>
-  lines.flatMap((l) => {
-    const m = MESSAGE_LINE.exec(l);
-    return m && m[1] === group ? [`${m[2]}: ${m[3]}`] : [];
-  });
-
-let tracker: RunningTracker;
-const started: { kill: () => Promise<unknown> }[] = [];
-beforeAll(async () => {
-  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
-});
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => p.kill()));
-});
-afterAll(async () => {
-  await tracker.close();
-});
+const tracker = trackerForFile();
+const track = killedAfterEach();
 
 describe('the terminal client', () => {
   it('chats with a Node peer in a total-order group: one order, ! commands, /since', async () => {
     const bob = await new ChildPeer().start(tracker.url, 'Bob');
-    started.push(bob);
+    track(bob);
     const room = await bob.createGroup('room', 'total');
     await bob.join(room.groupId);
     await bob.send(room.groupId, 'said before Ann came');
 
     const home = tempHome();
     const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'room'], { CHORUS_HOME: home });
-    started.push(ann);
+    track(ann);
     await ann.waitForLine('Ann joined room', (l) => l.includes('Joined room'));
     // History from the sponsor is shown after the join.
     expect(messagesIn(ann.lines, 'room')).toEqual(['Bob: said before Ann came']);
@@ -71,8 +53,8 @@ describe('the terminal client', () => {
     await ann.waitForLine('the member list', (l) => l.includes('Members of room (2 online)'), 10_000, mark);
     await ann.waitForLine('Bob in it', (l) => /^\s+Bob\s/.test(l), 10_000, mark);
 
-    // /since: exactly the messages sent from `since` on, from Ann's own store.
-    const expected = (await bob.history(room.groupId, { since })).map((m) => `${m.senderName}: ${m.body}`);
+    // /since: exactly the messages sent from `since` on, in the group's order, from Ann's own store.
+    const expected = (await bob.history(room.groupId)).filter((m) => m.sentAt >= since).map((m) => `${m.senderName}: ${m.body}`);
     expect(expected).toHaveLength(16);
     mark = ann.lines.length;
     ann.write(`/since ${since}`);
@@ -90,21 +72,71 @@ describe('the terminal client', () => {
 
     // Started again with no tracker in reach, Ann sees what her machine kept of the group at once.
     const offline = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${await freePort()}`, '--groups', 'room'], { CHORUS_HOME: home });
-    started.push(offline);
+    track(offline);
     await offline.waitForLine('the kept history', (l) => l.includes('Kept on this machine from room'), 20_000);
     await waitFor('the last messages', () => messagesIn(offline.lines, 'room').length >= 17, 10_000);
     expect(messagesIn(offline.lines, 'room')).toEqual(bobLog.slice(-20));
   });
 
+  it('/since on a group it is not in asks the members: what was said while it was away comes back, once each, in order', async () => {
+    const bob = await new ChildPeer().start(tracker.url, 'Bob');
+    track(bob);
+    const hall = await bob.createGroup('hall', 'total');
+    await bob.join(hall.groupId);
+    const since = Date.now();
+    await bob.send(hall.groupId, 'one');
+
+    const home = tempHome();
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'hall'], { CHORUS_HOME: home });
+    track(ann);
+    await ann.waitForLine('Ann joined hall', (l) => l.includes('Joined hall'));
+    ann.write('two');
+    await waitFor('Ann\'s message at Bob', async () => (await bob.history(hall.groupId)).length === 2, 30_000);
+    ann.write('!q');
+    expect(await ann.exited).toBe(0);
+    await waitFor('Bob alone', () => (bob.groups().find((g) => g.groupId === hall.groupId)?.view?.members.length ?? 0) === 1, 20_000);
+    await bob.send(hall.groupId, 'three, while Ann was away');
+    const bobLog = (await bob.history(hall.groupId)).map((m) => `${m.senderName}: ${m.body}`);
+    expect(bobLog).toEqual(['Bob: one', 'Ann: two', 'Bob: three, while Ann was away']);
+
+    // Ann comes back without joining: her store has two of the three, Bob has the third.
+    const back = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: home });
+    track(back);
+    await back.waitForLine('connected', (l) => l.includes('Connected to the tracker'));
+    let mark = back.lines.length;
+    back.write(`/since ${since} hall`);
+    await back.waitForLine('the /since header', (l) => l.includes('message(s) in hall since'), 60_000, mark);
+    const header = back.lines.slice(mark).find((l) => l.includes('message(s) in hall since'));
+    expect(header).toContain('3 message(s)');
+    expect(header).toContain('fetched from the members');
+    await waitFor('the /since lines', () => messagesIn(back.lines.slice(mark), 'hall').length >= 3, 10_000);
+    expect(messagesIn(back.lines.slice(mark), 'hall')).toEqual(bobLog);
+    // It only looked in: it is not in the group afterwards, and no other line of the group was shown.
+    await waitFor('Bob alone again', () => (bob.groups().find((g) => g.groupId === hall.groupId)?.view?.members.length ?? 0) === 1, 20_000);
+    mark = back.lines.length;
+    back.write('!g');
+    await back.waitForLine('the group list', (l) => /^\s+ hall\s+total/.test(l), 10_000, mark);
+
+    // With nobody left to ask, the answer is what this machine kept, and it says so.
+    await bob.close();
+    mark = back.lines.length;
+    back.write(`/since ${since} hall`);
+    const alone = await back.waitForLine('the second /since header', (l) => l.includes('message(s) in hall since'), 30_000, mark);
+    expect(alone).toContain('3 message(s)');
+    expect(alone).toContain('no member is online');
+    await waitFor('the second /since lines', () => messagesIn(back.lines.slice(mark), 'hall').length >= 3, 10_000);
+    expect(messagesIn(back.lines.slice(mark), 'hall')).toEqual(bobLog);
+  });
+
   it('on a terminal: the prompt names the current group, colours are on, and NO_COLOR turns them off', async () => {
     const bob = await new ChildPeer().start(tracker.url, 'Bob');
-    started.push(bob);
+    track(bob);
     const den = await bob.createGroup('den', 'fifo');
     await bob.join(den.groupId);
 
     const ESC = '\u001b[';
     const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: tempHome() }, { pty: true });
-    started.push(ann);
+    track(ann);
     await ann.waitForLine('connected', (l) => l.includes('Connected to the tracker'));
     ann.write('!j den');
     // The prompt shows the group, in colour (readline redraws it after every line written above it).
@@ -116,7 +148,7 @@ describe('the terminal client', () => {
     await ann.exited;
 
     const plain = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'den'], { CHORUS_HOME: tempHome(), NO_COLOR: '1' }, { pty: true });
-    started.push(plain);
+    track(plain);
     await plain.waitForLine('joined', (l) => l.includes('Joined den'), 30_000);
     await plain.waitForLine('the plain prompt', (l) => l.includes('[den]> '), 30_000);
     expect(plain.lines.join('\n')).not.toMatch(/\u001b\[\d+(;\d+)*m/);
@@ -129,7 +161,7 @@ describe('the terminal client', () => {
     const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
     // The archivist too, alongside: it logs each failure and keeps trying.
     const archivist = new LineProcess(['--archive', '--groups', 'x', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
-    started.push(ann, archivist);
+    track(ann, archivist);
     const first = await ann.waitForLine('first failure', (l) => l.includes('Cannot reach the tracker'), 30_000);
     expect(first).toContain(`http://127.0.0.1:${port}`);
     expect(first).toMatch(/Retrying in \d+ s \(attempt 1\)/);
@@ -148,7 +180,7 @@ describe('the terminal client', () => {
     const db = join(home, 'Ann.sqlite');
     writeFileSync(db, 'not a database '.repeat(500));
     const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: home });
-    started.push(ann);
+    track(ann);
     expect(await ann.exited).toBe(2);
     const said = ann.lines.join('\n');
     expect(said).toContain(db);

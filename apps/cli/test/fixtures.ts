@@ -30,6 +30,16 @@ export function stored(group: string, sender: string, seq: number, k: number, se
   };
 }
 
+/** One printed message line: `HH:MM:SS [group] Author: text` (a message of another day has its date in front). */
+const MESSAGE_LINE = /^(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \[([^\]]+)\] ([^:]+): (.*)$/;
+
+/** The messages a terminal printed for `group` (as `Author: text`), in the order printed. */
+export const printedMessages = (lines: readonly string[], group: string): string[] =>
+  lines.flatMap((l) => {
+    const m = MESSAGE_LINE.exec(l);
+    return m && m[1] === group ? [`${m[2]}: ${m[3]}`] : [];
+  });
+
 /** A child process whose stdout (and stderr) lines are collected and can be waited for. */
 export class LineProcess {
   readonly lines: string[] = [];
