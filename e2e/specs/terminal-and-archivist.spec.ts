@@ -1,8 +1,9 @@
 // apps/cli in the same mesh as Chromium users: a terminal user (the `chorus`
 // command on pipes) chats with two browser users in a total-order group and
-// all three see one order; an archivist (`chorus --archive`) keeps a group
-// whose browsers all closed and hands its whole history to a new browser
-// user, who sees it in the member list with an "archivist" badge.
+// all three see one order (live, and again through /since); an archivist
+// (`chorus --archive`) keeps a group whose browsers all closed and hands its
+// whole history to a new browser user, who sees it in the member list with an
+// "archivist" badge.
 
 import { LineProcess, printedMessages, tempHome } from '../../apps/cli/test/fixtures.ts';
 import { expect, test } from '../support/fixtures.ts';
@@ -27,6 +28,7 @@ test('a terminal user and two browser users in a total-order group see one order
   await cli.waitForLine('Tess in the group', (l) => l.includes(`Joined ${group}`), 60_000);
   await expect(user.tab.member(group, 'Tess')).toContainText('online');
 
+  const since = Date.now();
   for (let i = 1; i <= 4; i++) cli.write(`Tess ${i}`);
   await Promise.all([user.tab, bob].map(async (tab) => {
     for (let i = 1; i <= 4; i++) await tab.send(`${tab.userName} ${i}`);
@@ -37,6 +39,13 @@ test('a terminal user and two browser users in a total-order group see one order
   const order = await user.tab.bodies(group);
   expect(await bob.bodies(group)).toEqual(order);
   expect(terminalBodies(cli, group)).toEqual(order);
+
+  // /since gives the same twelve again, in the same order.
+  const mark = cli.lines.length;
+  cli.write(`/since ${since}`);
+  await cli.waitForLine('the /since header', (l) => l.includes(`12 message(s) in ${group} since`), 30_000, mark);
+  await expect.poll(() => terminalBodies(cli, group).length, { timeout: 10_000 }).toBe(24);
+  expect(terminalBodies(cli, group).slice(12)).toEqual(order);
 
   cli.write('!q');
   expect(await cli.exited).toBe(0);

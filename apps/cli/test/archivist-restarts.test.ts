@@ -14,20 +14,21 @@ import { archivistDb, archivistInGroup, killedAfterEach, startArchivist, startTr
 
 const track = killedAfterEach();
 
-/** A tracker process, Ann in a new group, and an archivist keeping it. */
-async function archivedGroup(name: string, ordering: Ordering) {
+/** A tracker process, Ann in a new group (locked when a password is given), and an archivist keeping it. */
+async function archivedGroup(name: string, ordering: Ordering, password?: string) {
   const tracker = await startTrackerProcess();
   track(tracker);
   const ann = await new ChildPeer().start(tracker.url, 'Ann');
   track(ann);
-  const g = await ann.createGroup(name, ordering);
-  await ann.join(g.groupId);
+  const g = await ann.createGroup(name, ordering, password);
+  await ann.join(g.groupId, password);
   const home = tempHome();
-  const archivist = startArchivist(home, tracker.url, name);
+  const passwordArgs = password === undefined ? [] : ['--password', `${name}=${password}`];
+  const archivist = startArchivist(home, tracker.url, name, passwordArgs);
   track(archivist);
   await archivistInGroup(archivist, g.groupId);
   const bodies = (): string[] => storedColumn(archivistDb(home), g.groupId, 'body');
-  return { tracker, ann, g, home, archivist, bodies };
+  return { tracker, ann, g, home, archivist, bodies, passwordArgs };
 }
 
 const restart = async (tracker: TrackerProcess): Promise<void> => {
@@ -54,8 +55,8 @@ describe('the archivist and a tracker restart', () => {
     expect(archivist.proc.exitCode).toBeNull();
   });
 
-  it('after a reboot of both (tracker forgot the group, nobody else online) restores the group and serves its history', async () => {
-    const { tracker, ann, g, home, archivist: first, bodies } = await archivedGroup('attic', 'fifo');
+  it('after a reboot of both (tracker forgot the locked group, nobody else online) restores it with its password and serves its history', async () => {
+    const { tracker, ann, g, home, archivist: first, bodies, passwordArgs } = await archivedGroup('attic', 'fifo', 'attic-pw');
     for (const text of ['one', 'two', 'three']) await ann.send(g.groupId, text);
     await waitFor('stored', () => bodies().length === 3, 30_000);
     await ann.close();
@@ -63,15 +64,16 @@ describe('the archivist and a tracker restart', () => {
     // The machine reboots: the archivist and the tracker die; the tracker comes back empty.
     await first.kill('SIGKILL');
     await restart(tracker);
-    const second = startArchivist(home, tracker.url, 'attic');
+    const second = startArchivist(home, tracker.url, 'attic', passwordArgs);
     track(second);
     await second.waitForLine('the restore', (l) => l.includes('"restored a group the tracker forgot"'), 60_000);
     await archivistInGroup(second, g.groupId);
 
-    // A newcomer finds the group under its old id and gets its history from the archivist.
+    // A newcomer finds the group under its old id, still locked with its password, and gets its history from the archivist.
     const cy = await new ChildPeer().start(tracker.url, 'Cy');
     track(cy);
-    await cy.join(g.groupId);
+    await expect(cy.join(g.groupId, 'a guess')).rejects.toMatchObject({ code: 'wrong-password' });
+    await cy.join(g.groupId, 'attic-pw');
     await waitFor('Cy has the history', async () => (await cy.history(g.groupId)).length >= 3, 40_000);
     expect((await cy.history(g.groupId)).map((m) => m.body)).toEqual(['one', 'two', 'three']);
   });

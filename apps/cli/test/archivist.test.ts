@@ -6,6 +6,7 @@
 
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { GroupId } from '@chorus/protocol';
 import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts';
@@ -77,6 +78,31 @@ describe('the archivist', () => {
     const onlineMembers = () => cy.groups().find((g) => g.groupId === club.groupId)?.members.filter((m) => m.online) ?? [];
     await waitFor('Cy is a member beside the archivist', () => onlineMembers().length === 2, 30_000);
     expect(onlineMembers().map((m) => [m.name, m.role ?? null]).sort()).toEqual([['Cy', null], ['archivist', 'archivist']]);
+  });
+
+  it('holds no special rights: a message altered in its database is refused by the newcomer it sponsors', async () => {
+    const ann = await new ChildPeer().start(tracker.url, 'Ann');
+    track(ann);
+    const g = await ann.createGroup('ledger', 'fifo');
+    await ann.join(g.groupId);
+    const home = tempHome();
+    const archivist = startArchivist(home, tracker.url, 'ledger');
+    track(archivist);
+    await archivistInGroup(archivist, g.groupId);
+    for (const text of ['a', 'b', 'c']) await ann.send(g.groupId, text);
+    await waitFor('stored', () => storedIds(home, g.groupId).length === 3, 30_000);
+    await ann.close();
+
+    // Whoever runs the archivist edits a message (the row checksum is checked at open only: it is served as it is now).
+    const db = new Database(archivistDb(home), { timeout: 5_000 });
+    db.prepare(`UPDATE messages SET body = 'b, as the archivist would have it' WHERE group_id = ? AND body = 'b'`).run(g.groupId);
+    db.close();
+
+    const cy = await new ChildPeer().start(tracker.url, 'Cy');
+    track(cy);
+    await cy.join(g.groupId);
+    await waitFor('the forged item counted', () => (cy.metrics(g.groupId)?.rejectedFrames ?? 0) >= 1, 20_000);
+    expect((await cy.history(g.groupId)).map((m) => m.body)).toEqual(['a', 'c']);
   });
 
   it('SIGKILLed mid-burst and restarted: keeps every message it reported, none twice, and catches up', async () => {

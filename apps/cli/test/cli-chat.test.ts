@@ -144,6 +144,17 @@ describe('the terminal client', () => {
     await bob.send(den.groupId, 'hi Ann');
     const line = await ann.waitForLine('Bob\'s message', (l) => l.includes('hi Ann'), 30_000);
     expect(line).toMatch(/\u001b\[2m\d\d:\d\d:\d\d\u001b\[0m \u001b\[36m\[den\]\u001b\[0m \u001b\[1;\d\dmBob\u001b\[0m: hi Ann/);
+    // A second group: /create joins it and writes there; !w takes the writing back to den.
+    ann.write('/create nook fifo');
+    await ann.waitForLine('the prompt in nook', (l) => l.includes(`${ESC}36m[nook]${ESC}0m> `), 30_000);
+    let mark = ann.lines.length;
+    ann.write('!w den');
+    await ann.waitForLine('writing to den', (l) => l.includes('Writing to den'), 10_000, mark);
+    ann.write('back in den');
+    await waitFor('Ann\'s line in den at Bob', async () => (await bob.history(den.groupId)).some((m) => m.body === 'back in den'), 30_000);
+    mark = ann.lines.length;
+    ann.write('!w nowhere');
+    await ann.waitForLine('an unknown group refused', (l) => l.includes('You have not joined group called "nowhere"'), 10_000, mark);
     ann.write('!q');
     await ann.exited;
 
