@@ -4,7 +4,8 @@
 // runtime after start.
 
 import { resolve } from 'node:path';
-import type { IceServer } from '@chorus/protocol';
+import { ICE_TRANSPORT_POLICIES } from '@chorus/protocol';
+import type { IceServer, IceTransportPolicy } from '@chorus/protocol';
 
 /** Heartbeat every 2 s, declare dead after 8 s: a dead peer is out of every group within 10 s (docs/design.md §3). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
@@ -56,6 +57,8 @@ export interface TrackerConfig {
   readonly nodeTtlMs: number;
   readonly iceServers: readonly IceServer[];
   readonly turnSecret?: string;
+  /** Handed to peers at hello; `relay` makes every data channel go through a TURN server in `iceServers`. */
+  readonly iceTransportPolicy: IceTransportPolicy;
   /** Unset: same-origin and no-origin (Node) clients only. */
   readonly allowedOrigins?: readonly string[];
   readonly logLevel: string;
@@ -98,6 +101,7 @@ export const defaultConfig = (): TrackerConfig => ({
   joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
   nodeTtlMs: DEFAULT_NODE_TTL_MS,
   iceServers: [],
+  iceTransportPolicy: 'all',
   logLevel: 'info',
   webDist: DEFAULT_WEB_DIST,
   signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
@@ -156,6 +160,21 @@ export function parseIceServers(raw: string): readonly IceServer[] {
   });
 }
 
+const isTurnUrl = (u: string): boolean => u.startsWith('turn:') || u.startsWith('turns:');
+
+/** `ICE_TRANSPORT_POLICY`: `relay` only makes sense with a TURN server to relay through. */
+export function parseIceTransportPolicy(raw: string | undefined, iceServers: readonly IceServer[]): IceTransportPolicy {
+  if (raw === undefined || raw.trim() === '') return 'all';
+  const policy = raw.trim();
+  if (!(ICE_TRANSPORT_POLICIES as readonly string[]).includes(policy)) {
+    throw new ConfigError('ICE_TRANSPORT_POLICY', `must be one of ${ICE_TRANSPORT_POLICIES.join(', ')}, got "${raw}".`);
+  }
+  if (policy === 'relay' && !iceServers.some((s) => (typeof s.urls === 'string' ? [s.urls] : s.urls).some(isTurnUrl))) {
+    throw new ConfigError('ICE_TRANSPORT_POLICY', 'relay needs a turn: or turns: server in ICE_SERVERS, e.g. [{"urls":"turn:turn.example.org:3478"}] with TURN_SECRET.');
+  }
+  return policy as IceTransportPolicy;
+}
+
 /** Reads the process environment; throws ConfigError naming the first bad variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
   const d = defaultConfig();
@@ -180,6 +199,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
   const host = env['HOST'];
   const turnSecret = env['TURN_SECRET'];
   const webDist = env['WEB_DIST'];
+  const iceServers = env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']);
   return {
     ...d,
     port: int(env, 'PORT', d.port, 0, 65_535),
@@ -191,7 +211,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
     maxGroups: int(env, 'MAX_GROUPS', d.maxGroups, 1, 10_000_000),
     maxConnectionsPerAddress: int(env, 'MAX_CONNECTIONS_PER_ADDRESS', d.maxConnectionsPerAddress, 1, 10_000_000),
     emptyGroupTtlMs: int(env, 'EMPTY_GROUP_TTL_MS', d.emptyGroupTtlMs, 1_000, 365 * 24 * 3_600_000),
-    iceServers: env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']),
+    iceServers,
+    iceTransportPolicy: parseIceTransportPolicy(env['ICE_TRANSPORT_POLICY'], iceServers),
     logLevel,
     ...(host !== undefined && host !== '' ? { host } : {}),
     ...(redisUrl !== undefined && redisUrl !== '' ? { redisUrl } : {}),

@@ -146,6 +146,7 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       const reply: HelloReply = {
         peerId: info.peerId,
         iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now()),
+        iceTransportPolicy: config.iceTransportPolicy,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         heartbeatTimeoutMs: config.heartbeatTimeoutMs,
         linkGraceMs: config.linkGraceMs,

@@ -117,6 +117,9 @@ describe('config from env', () => {
       [{ ALLOWED_ORIGINS: 'https://ok.example,not an origin' }, 'ALLOWED_ORIGINS'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
       [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+      [{ ICE_TRANSPORT_POLICY: 'relay-only', ICE_SERVERS: '[{"urls":"turn:t.example:3478"}]' }, 'ICE_TRANSPORT_POLICY'],
+      [{ ICE_TRANSPORT_POLICY: 'relay', ICE_SERVERS: '[{"urls":"stun:s.example"}]' }, 'ICE_TRANSPORT_POLICY'],
+      [{ ICE_TRANSPORT_POLICY: 'relay' }, 'ICE_TRANSPORT_POLICY'],
     ];
     for (const [env, variable] of cases) {
       let caught: unknown;
@@ -140,5 +143,14 @@ describe('config from env', () => {
     expect(c.iceServers).toEqual([{ urls: ['turn:t.example:3478'] }, { urls: 'stun:s.example', username: 'u', credential: 'c' }]);
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(c.turnSecret).toBe('k');
+    expect(c.iceTransportPolicy).toBe('all');
+  });
+
+  it('takes ICE_TRANSPORT_POLICY=relay with a TURN server, and says why not without one', () => {
+    const c = configFromEnv({ ICE_SERVERS: '[{"urls":["stun:s.example","turns:t.example:5349"]}]', ICE_TRANSPORT_POLICY: 'relay' });
+    expect(c.iceTransportPolicy).toBe('relay');
+    expect(configFromEnv({ ICE_TRANSPORT_POLICY: 'all' }).iceTransportPolicy).toBe('all');
+    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'relay' })).toThrow(/relay needs a turn: or turns: server in ICE_SERVERS/);
+    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'RELAY' })).toThrow('ICE_TRANSPORT_POLICY: must be one of all, relay, got "RELAY".');
   });
 });

@@ -19,6 +19,7 @@ describe('identity challenge', () => {
     expect(a.hello.heartbeatIntervalMs).toBe(200);
     expect(a.hello.heartbeatTimeoutMs).toBe(3000);
     expect(a.hello.linkGraceMs).toBe(1500);
+    expect(a.hello.iceTransportPolicy).toBe('all');
     expect(Array.isArray(a.hello.directory)).toBe(true);
     expect(a.hello.iceServers[0]).toEqual({ urls: 'stun:stun.example.org' });
     const turn = a.hello.iceServers[1]!;

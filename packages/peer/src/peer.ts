@@ -254,6 +254,7 @@ class Peer implements ChorusPeer {
         this.#emitGroup(entry);
       }),
       session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
+      this.#onceTurnFails(groupId, transport),
     );
     if (previous && previous.status !== 'left' && previous.status !== 'removed') {
       // Keep the links (the new session takes them over); only the old session and its listeners go.
@@ -311,6 +312,16 @@ class Peer implements ChorusPeer {
     return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
   }
 
+  /** A relay-only link that cannot get a TURN address is told to the user once per join, naming TURN. */
+  #onceTurnFails(groupId: GroupId, transport: Transport): () => void {
+    let told = false;
+    return transport.on('turn', (g, _peer, problem) => {
+      if (g !== groupId || !problem.fatal || told) return;
+      told = true;
+      this.#events.emit('error', { groupId, code: 'turn', message: problem.message });
+    });
+  }
+
   /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
   async #enterMesh(entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
     const groupId = entry.summary.groupId;
@@ -339,12 +350,21 @@ class Peer implements ChorusPeer {
         clearTimeout(timer);
         clearInterval(poll);
         off();
+        offTurn();
         if (error) reject(error);
         else resolve();
       };
+      let turnProblem = '';
       const timer = setTimeout(() => {
-        finish(new ChorusError('timeout', `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.`));
+        const turn = turnProblem ? ` ${turnProblem}` : '';
+        finish(new ChorusError('timeout', `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.${turn}`));
       }, timeoutMs);
+      // Relay-only ICE without a TURN address cannot open any link: say so now, not at the timeout.
+      const offTurn = transport.on('turn', (g, peer, problem) => {
+        if (g !== groupId || !wanted.has(peer)) return;
+        if (problem.fatal) finish(new ChorusError('turn', `No data channel to the group's members through TURN. ${problem.message}`));
+        else turnProblem = problem.message;
+      });
       const poll = setInterval(() => {
         tracker.members(groupId).then((members) => {
           const now = new Set(members.map((m) => m.peerId));

@@ -12,6 +12,13 @@ export interface TransportEvents {
   link: (groupId: GroupId, peer: PeerId, state: LinkState) => void;
   /** An inbound frame the parser refused: dropped, counted by the session. */
   reject: (groupId: GroupId, from: PeerId, error: ProtocolError) => void;
+  /**
+   * The link to `peer` cannot open through TURN (no relay address: wrong or
+   * expired credentials, server unreachable). `fatal` when ICE may use relay
+   * candidates only, so the link will not open until the credentials change.
+   * Only the WebRTC mesh emits it.
+   */
+  turn: (groupId: GroupId, peer: PeerId, problem: { readonly message: string; readonly fatal: boolean }) => void;
 }
 
 export interface Transport {

@@ -1,7 +1,7 @@
 export * from './ids.ts';
 export * from './result.ts';
 export type * from './tracker/events.ts';
-export { PEER_ROLES } from './tracker/events.ts';
+export { ICE_TRANSPORT_POLICIES, PEER_ROLES } from './tracker/events.ts';
 export type * from './wire/frames.ts';
 export * from './ordering/engine.ts';
 export * from './tracker/parse.ts';

@@ -9,11 +9,12 @@
 // (docs/design.md §4 "Links"), so keeping them here would only duplicate that work
 // and grow memory without bound while a peer is unreachable.
 
-import type { GroupFrame, GroupId, IceServer, PeerId, ProtocolError } from '@chorus/protocol';
+import type { GroupFrame, GroupId, IceServer, IceTransportPolicy, PeerId, ProtocolError } from '@chorus/protocol';
 import { comparePeerIds } from '@chorus/protocol';
 import { Backoff } from '../backoff.ts';
 import type { FrameCodec, FrameDecoder } from './frame-codec.ts';
 import { RtcConnection } from './rtc-connection.ts';
+import type { SelectedPair } from './rtc-connection.ts';
 import { isOffer, restartEnvelope, rtcEnvelope } from './signal-envelope.ts';
 import type { SignalEnvelope } from './signal-envelope.ts';
 
@@ -31,6 +32,8 @@ export interface PairLinkHooks {
   down(reason: string): void;
   frame(frame: GroupFrame): void;
   reject(error: ProtocolError): void;
+  /** An attempt's ICE gathering got no TURN relay address (see RtcConnection.turnFailed). */
+  turnFailed?(message: string): void;
 }
 
 export interface PairLinkOptions {
@@ -39,6 +42,7 @@ export interface PairLinkOptions {
   readonly peer: PeerId;
   readonly wrtc?: object;
   readonly iceServers: () => readonly IceServer[];
+  readonly iceTransportPolicy?: () => IceTransportPolicy;
   readonly codec: FrameCodec;
   readonly now: () => number;
   readonly randomId: () => string;
@@ -118,6 +122,11 @@ export class PairLink {
     return true;
   }
 
+  /** ICE candidate types of the open channel's selected pair; null when not up (diagnostics, tests). */
+  selectedPair(): Promise<SelectedPair | null> {
+    return this.#state === 'up' && this.#conn ? this.#conn.selectedPair() : Promise.resolve(null);
+  }
+
   /** Debug/test hook: kill the current channel as a network failure would. */
   fail(): void {
     this.#conn?.fail('destroyed on request');
@@ -151,7 +160,7 @@ export class PairLink {
     this.#state = 'connecting';
     this.#connId = connId;
     this.#decoder = this.#opts.codec.decoder(this.#opts.groupId, this.peer);
-    const init = { initiator: this.initiator, iceServers: this.#opts.iceServers() };
+    const init = { initiator: this.initiator, iceServers: this.#opts.iceServers(), iceTransportPolicy: this.#opts.iceTransportPolicy?.() ?? 'all' };
     const conn: RtcConnection = new RtcConnection(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
       signal: (data) => this.#hooks.sendSignal(rtcEnvelope(connId, data)),
       open: () => {
@@ -172,6 +181,9 @@ export class PairLink {
         this.#state = 'down';
         if (wasUp) this.#hooks.down(reason);
         this.#retryLater();
+      },
+      turnFailed: (message) => {
+        if (conn === this.#conn) this.#hooks.turnFailed?.(message);
       },
     });
     this.#conn = conn;

@@ -4,7 +4,7 @@
 // tracker. It reports `down` exactly once, whatever killed it.
 
 import SimplePeer from 'simple-peer';
-import type { IceServer } from '@chorus/protocol';
+import type { IceServer, IceTransportPolicy } from '@chorus/protocol';
 import { OutboundQueue, LOW_WATER_BYTES } from './outbound-queue.ts';
 import type { ChannelSink } from './outbound-queue.ts';
 
@@ -22,6 +22,18 @@ export interface RtcConnectionHandlers {
   text(text: string): void;
   /** The channel is gone (closed, errored, ICE failed); called once, never after destroy(). */
   down(reason: string): void;
+  /**
+   * ICE gathering finished without a relay candidate although TURN servers
+   * were given: the TURN server refused our credentials or cannot be reached.
+   * At most once per connection; with `relay` policy this link cannot open.
+   */
+  turnFailed?(message: string): void;
+}
+
+/** The candidate types of the pair ICE selected: `relay` on both ends means everything goes through TURN. */
+export interface SelectedPair {
+  readonly local: string;
+  readonly remote: string;
 }
 
 export interface RtcConnectionOptions {
@@ -29,11 +41,35 @@ export interface RtcConnectionOptions {
   /** `@roamhq/wrtc` in Node; undefined in a browser (simple-peer finds RTCPeerConnection). */
   readonly wrtc?: object;
   readonly iceServers: readonly IceServer[];
+  /** `relay`: TURN candidates only (tracker config ICE_TRANSPORT_POLICY). Default `all`. */
+  readonly iceTransportPolicy?: IceTransportPolicy;
 }
+
+const turnUrlsOf = (servers: readonly IceServer[]): string[] =>
+  servers.flatMap((s) => (typeof s.urls === 'string' ? [s.urls] : [...s.urls])).filter((u) => u.startsWith('turn:') || u.startsWith('turns:'));
+
+/** A relay candidate line: `candidate:… typ relay …`. */
+const isRelayCandidate = (data: unknown): boolean => {
+  const c = (data as { type?: unknown; candidate?: { candidate?: unknown } } | null)?.candidate?.candidate;
+  return (data as { type?: unknown }).type === 'candidate' && typeof c === 'string' && / typ relay( |$)/.test(c);
+};
 
 /** The bits of simple-peer's instance we use that its typings leave out. */
 interface SimplePeerInternals {
   _channel?: RTCDataChannel | null;
+  _pc?: RTCPeerConnection;
+}
+
+interface StatsItem {
+  readonly type?: string;
+  readonly id?: string;
+  readonly selected?: boolean;
+  readonly nominated?: boolean;
+  readonly state?: string;
+  readonly selectedCandidatePairId?: string;
+  readonly localCandidateId?: string;
+  readonly remoteCandidateId?: string;
+  readonly candidateType?: string;
 }
 
 const decoder = new TextDecoder();
@@ -45,10 +81,14 @@ export class RtcConnection {
   #iceTimer: ReturnType<typeof setTimeout> | null = null;
   #open = false;
   #finished = false;
+  #relayCandidates = 0;
+  #turnError = '';
+  #turnReported = false;
 
   constructor(opts: RtcConnectionOptions, handlers: RtcConnectionHandlers) {
     this.#handlers = handlers;
     const config: RTCConfiguration = {
+      ...(opts.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' as const } : {}),
       iceServers: opts.iceServers.map((s) => {
         const server: RTCIceServer = { urls: typeof s.urls === 'string' ? s.urls : [...s.urls] };
         if (s.username !== undefined) server.username = s.username;
@@ -63,8 +103,12 @@ export class RtcConnection {
       ...(opts.wrtc ? { wrtc: opts.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });
     this.#sp.on('signal', (data) => {
-      if (!this.#finished) handlers.signal(data);
+      if (this.#finished) return;
+      if (isRelayCandidate(data)) this.#relayCandidates++;
+      handlers.signal(data);
     });
+    const turnUrls = turnUrlsOf(opts.iceServers);
+    if (turnUrls.length > 0) this.#watchTurn(turnUrls);
     this.#sp.on('connect', () => this.#onConnect());
     this.#sp.on('data', (data: Uint8Array | string) => {
       if (this.#finished) return;
@@ -110,6 +154,62 @@ export class RtcConnection {
   /** Kill the channel as a network failure would: the owner hears `down`. */
   fail(reason: string): void {
     this.#finish(reason);
+  }
+
+  /** The ICE candidate types of the selected pair, null while none is selected (diagnostics, tests). */
+  selectedPair(): Promise<SelectedPair | null> {
+    return new Promise((resolve) => {
+      if (this.#finished) {
+        resolve(null);
+        return;
+      }
+      (this.#sp as unknown as { getStats(cb: (err: Error | null, items: StatsItem[]) => void): void }).getStats((err, items) => {
+        if (err) {
+          resolve(null);
+          return;
+        }
+        const byId = new Map(items.filter((i) => i.id !== undefined).map((i) => [i.id, i]));
+        const selectedId = items.find((i) => i.type === 'transport' && i.selectedCandidatePairId)?.selectedCandidatePairId;
+        const pair = (selectedId === undefined ? undefined : byId.get(selectedId)) ??
+          items.find((i) => i.type === 'candidate-pair' && (i.selected === true || (i.nominated === true && i.state === 'succeeded')));
+        const local = pair?.localCandidateId === undefined ? undefined : byId.get(pair.localCandidateId)?.candidateType;
+        const remote = pair?.remoteCandidateId === undefined ? undefined : byId.get(pair.remoteCandidateId)?.candidateType;
+        resolve(local !== undefined && remote !== undefined ? { local, remote } : null);
+      });
+    });
+  }
+
+  /**
+   * A TURN server that refuses our credentials (coturn answers 401) or cannot
+   * be reached leaves gathering to finish with no relay candidate; the
+   * icecandidateerror event (Chromium and @roamhq/wrtc) says which and why.
+   */
+  #watchTurn(turnUrls: readonly string[]): void {
+    const pc = (this.#sp as unknown as SimplePeerInternals)._pc;
+    if (pc && typeof pc.addEventListener === 'function') {
+      pc.addEventListener('icecandidateerror', (e: Event) => {
+        const err = e as Event & { errorCode?: number; errorText?: string; url?: string };
+        if (typeof err.url === 'string' && (err.url.startsWith('turn:') || err.url.startsWith('turns:')) && !this.#turnError) {
+          this.#turnError = `${err.url} answered ${err.errorCode ?? '?'}${err.errorText ? ` ${err.errorText}` : ''}`;
+        }
+      });
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') this.#gatheringDone(turnUrls);
+      });
+    }
+    // simple-peer also fires this 5 s after the first candidate when gathering drags on: not an end.
+    this.#sp.on('_iceComplete', () => {
+      if (pc?.iceGatheringState === undefined || pc.iceGatheringState === 'complete') this.#gatheringDone(turnUrls);
+    });
+  }
+
+  #gatheringDone(turnUrls: readonly string[]): void {
+    if (this.#finished || this.#turnReported || this.#relayCandidates > 0) return;
+    this.#turnReported = true;
+    const why = this.#turnError ? ` (${this.#turnError})` : '';
+    this.#handlers.turnFailed?.(
+      `The TURN server gave no relay address${why}: its credentials are wrong or expired, or ${turnUrls.join(', ')} cannot be reached.`,
+    );
   }
 
   #onConnect(): void {

@@ -10,7 +10,7 @@
 // in the link's outbound queue (outbound-queue.ts) until the channel drains.
 
 import type {
-  GroupFrame, GroupId, IceServer, LinkState, MemberInfo, PeerId, ProtocolError, SignalDelivery,
+  GroupFrame, GroupId, IceServer, IceTransportPolicy, LinkState, MemberInfo, PeerId, ProtocolError, SignalDelivery,
 } from '@chorus/protocol';
 import { asGroupId, asPeerId } from '@chorus/protocol';
 import { Emitter } from '../emitter.ts';
@@ -19,6 +19,7 @@ import type { Transport, TransportEvents } from '../transport.ts';
 import { wireCodec } from './frame-codec.ts';
 import type { FrameCodec } from './frame-codec.ts';
 import { PairLink } from './pair-link.ts';
+import type { SelectedPair } from './rtc-connection.ts';
 import { parseSignalEnvelope } from './signal-envelope.ts';
 import type { SignalEnvelope } from './signal-envelope.ts';
 
@@ -38,6 +39,8 @@ export interface WebRtcMeshOptions {
   readonly wrtc?: object;
   /** ICE servers; defaults to the tracker hello's list (empty before the first hello). */
   readonly iceServers?: () => readonly IceServer[];
+  /** ICE transport policy; defaults to the tracker hello's (`all` when it says nothing). */
+  readonly iceTransportPolicy?: () => IceTransportPolicy;
   /** Frame encoding; the wire module's by default. */
   readonly codec?: FrameCodec;
   readonly now?: () => number;
@@ -121,6 +124,11 @@ export class WebRtcMesh implements Transport {
     return this.#groups.get(groupId)?.get(peer)?.state ?? null;
   }
 
+  /** Candidate types of the selected ICE pair of an open link (diagnostics, tests: is it relayed?). */
+  selectedPair(groupId: GroupId, peer: PeerId): Promise<SelectedPair | null> {
+    return this.#groups.get(groupId)?.get(peer)?.selectedPair() ?? Promise.resolve(null);
+  }
+
   /** Texts waiting for a channel to drain, over all links (diagnostics, metrics). */
   queuedTexts(): number {
     let n = 0;
@@ -162,11 +170,13 @@ export class WebRtcMesh implements Transport {
   }
 
   #createLink(groupId: GroupId, peer: PeerId): PairLink {
+    const policy = this.#opts.iceTransportPolicy ?? ((): IceTransportPolicy => this.#tracker.hello?.iceTransportPolicy ?? 'all');
     const base = {
       self: this.self,
       groupId,
       peer,
       iceServers: this.#opts.iceServers ?? (() => this.#tracker.hello?.iceServers ?? []),
+      iceTransportPolicy: policy,
       codec: this.#codec,
       now: this.#now,
       randomId,
@@ -177,6 +187,7 @@ export class WebRtcMesh implements Transport {
       down: () => this.#linkChanged(groupId, peer, 'down'),
       frame: (frame: GroupFrame) => this.#events.emit('frame', groupId, peer, frame),
       reject: (error: ProtocolError) => this.#events.emit('reject', groupId, peer, error),
+      turnFailed: (message) => this.#events.emit('turn', groupId, peer, { message, fatal: policy() === 'relay' }),
     });
   }
 

@@ -180,6 +180,10 @@ export class ChildPeer implements ChorusPeer {
   linkState(groupId: GroupId, peer: PeerId): Promise<'connecting' | 'up' | 'down' | null> {
     return this.request('linkState', { groupId, peer });
   }
+  /** ICE candidate types of the selected pair of the open link to `peer` (`relay` = through TURN). */
+  selectedPair(groupId: GroupId, peer: PeerId): Promise<{ local: string; remote: string } | null> {
+    return this.request('selectedPair', { groupId, peer });
+  }
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
     let set = this.#listeners.get(event);
     if (!set) {

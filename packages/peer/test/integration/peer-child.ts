@@ -94,6 +94,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   /** Debug: raw text on the channel to `to`, bypassing the codec (what a hostile peer can do). */
   inject: async (a) => need().mesh.sendRaw(a['groupId'] as GroupId, a['to'] as PeerId, String(a['text'])),
   frameCounts: async () => ({ ...framesByKind }),
+  selectedPair: async (a) => need().mesh.selectedPair(a['groupId'] as GroupId, a['peer'] as PeerId),
   linkState: async (a) => need().mesh.linkState(a['groupId'] as GroupId, a['peer'] as PeerId),
   async close() {
     await peer?.close();

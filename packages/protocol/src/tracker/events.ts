@@ -58,6 +58,14 @@ export interface IceServer {
   readonly credential?: string;
 }
 
+/**
+ * Which ICE candidates a peer may use: `all` (host, STUN and TURN, the
+ * browser default) or `relay` (TURN only: every data channel goes through the
+ * TURN server, so peers never learn each other's addresses).
+ */
+export type IceTransportPolicy = 'all' | 'relay';
+export const ICE_TRANSPORT_POLICIES: readonly IceTransportPolicy[] = ['all', 'relay'];
+
 // ---- client -> server payloads ----
 
 export interface ChallengeReply {
@@ -75,6 +83,8 @@ export interface HelloPayload {
 export interface HelloReply {
   readonly peerId: PeerId;
   readonly iceServers: readonly IceServer[];
+  /** Absent = `all` (a tracker older than this field). */
+  readonly iceTransportPolicy?: IceTransportPolicy;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly linkGraceMs: number;
