@@ -149,7 +149,8 @@ describe('sessions', () => {
     a.stopHeartbeats();
     await a.events.next('group:removed', () => true, 5_000);
     const at = await disconnected;
-    expect(at - stoppedAt).toBeGreaterThanOrEqual(2 * 300);
+    // The last heartbeat the tracker counted may have left up to one interval before stoppedAt.
+    expect(at - stoppedAt).toBeGreaterThanOrEqual(2 * 300 - 50);
     expect(at - stoppedAt).toBeLessThan(5_000);
   });
 });
