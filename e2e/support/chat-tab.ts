@@ -55,11 +55,12 @@ export class ChatTab {
     await this.expectJoined(group);
   }
 
-  /** Joined: the group is in the nav, its log is open and its members list shows this user online. */
+  /** Joined: the group is in the nav, its log is open and its members list shows this user ("(you)") online. */
   async expectJoined(group: string): Promise<void> {
     await expect(this.navLink(group)).toBeVisible();
     await expect(this.log(group)).toBeVisible();
-    await expect(this.member(group, this.userName)).toContainText('online');
+    await expect(this.you(group)).toContainText(new RegExp(`^\\s*${escape(this.userName)}(?=\\s)`));
+    await expect(this.you(group)).toContainText('online');
     await expect(this.page.getByRole('status').filter({ hasText: 'Joining' })).toHaveCount(0);
   }
 
@@ -98,8 +99,33 @@ export class ChatTab {
     return this.page.getByRole('list', { name: `Members of ${group}` });
   }
 
+  /** The members listitem(s) of people named `name` (several when namesakes are in the group). */
   member(group: string, name: string): Locator {
-    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(name)}\\b`) });
+    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(name)}(?=\\s|$)`) });
+  }
+
+  /** The members listitem of one person: name and key fingerprint, `Alice (3f9a·c2)` (docs/design.md §6). */
+  person(group: string, label: string): Locator {
+    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(label)}`) });
+  }
+
+  /** The members listitem of this tab's own key, marked "(you)". */
+  you(group: string): Locator {
+    return this.members(group).getByRole('listitem').filter({ hasText: '(you)' });
+  }
+
+  /** This tab's key fingerprint, shown after its name at the top of the page (`key 3f9a·c2`). */
+  async fingerprint(): Promise<string> {
+    const banner = this.page.getByRole('banner');
+    await expect(banner).toContainText(/key [0-9a-f]{4}·[0-9a-f]{2}/);
+    const m = /key ([0-9a-f]{4}·[0-9a-f]{2})/.exec(await banner.innerText());
+    if (!m?.[1]) throw new Error(`${this.userName}: no key fingerprint in the page header.`);
+    return m[1];
+  }
+
+  /** Messages whose author is shown as `author` (the article's accessible name: a name, or `Alice (3f9a·c2)` for namesakes). */
+  messagesBy(group: string, author: string): Locator {
+    return this.log(group).getByRole('article', { name: author, exact: true });
   }
 
   /** Types a message and presses Enter (the open group receives it). */

@@ -9,7 +9,13 @@ const g = 'g' as GroupId;
 const msg = (id: string, state: ChatMessage['state'], order: string, body = id): ChatMessage => ({
   id: id as MessageId, groupId: g, sender: 'p' as PeerId, senderName: 'Pat', body, sentAt: 1, order, state, viewId: 1 as ViewId,
 });
-const member = (peerId: string, name: string, online = true): MemberState => ({ peerId: peerId as PeerId, name, publicKey: 'k', online });
+const member = (peerId: string, name: string, publicKey: string, online = true): MemberState => ({ peerId: peerId as PeerId, name, publicKey, online });
+/** A 32-byte raw key as base64 whose first bytes are `head`: its fingerprint is their hex. */
+const key = (...head: number[]): string => btoa(String.fromCharCode(...head, ...new Array<number>(32 - head.length).fill(7)));
+const ALICE = key(0x3f, 0x9a, 0xc2);
+const MALLORY = key(0x77, 0xb0, 0x1e);
+const BOB = key(0xb0, 0xb0, 0x01);
+const summary = (p: GroupState['people'][number]): [string, boolean, number] => [p.label, p.online, p.sessions];
 const group = (): GroupState => new GroupState({ groupId: g, name: 'g', ordering: 'total', joinedAt: 0 });
 
 describe('GroupState', () => {
@@ -35,21 +41,47 @@ describe('GroupState', () => {
     expect(s.messages.map((m) => m.id)).toEqual(['a', 'b', 'c', 'p']);
   });
 
-  it('lists people once per name, counts their tabs, and keeps those who left as offline', () => {
+  it('lists people once per key, counts their tabs, and keeps those who left as offline', () => {
     const s = group();
     s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
-      members: [member('1', 'Alice'), member('2', 'Alice'), member('3', 'Bob')] });
-    expect(s.people).toEqual([
-      { name: 'Alice', online: true, sessions: 2, archivist: false }, { name: 'Bob', online: true, sessions: 1, archivist: false },
-    ]);
-    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null, members: [member('1', 'Alice')] });
-    expect(s.people).toEqual([{ name: 'Alice', online: true, sessions: 1, archivist: false }, { name: 'Bob', online: false, sessions: 0, archivist: false }]);
+      members: [member('1', 'Alice', ALICE), member('2', 'Alice', ALICE), member('3', 'Bob', BOB)] });
+    expect(s.people.map(summary)).toEqual([['Alice (3f9a·c2)', true, 2], ['Bob (b0b0·01)', true, 1]]);
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null, members: [member('1', 'Alice', ALICE)] });
+    expect(s.people.map(summary)).toEqual([['Alice (3f9a·c2)', true, 1], ['Bob (b0b0·01)', false, 0]]);
+  });
+
+  it('tells two keys with one name apart: two people, neither with "2 tabs", authors named with fingerprints', () => {
+    const s = group();
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
+      members: [member('1', 'Alice', ALICE), member('2', 'Alice', MALLORY), member('3', 'Bob', BOB)] });
+    expect(s.people.map(summary)).toEqual([['Alice (3f9a·c2)', true, 1], ['Alice (77b0·1e)', true, 1], ['Bob (b0b0·01)', true, 1]]);
+    expect(s.people.filter((p) => p.namesake).map((p) => p.fingerprint)).toEqual(['3f9a·c2', '77b0·1e']);
+    const real = { ...msg('g/1:1', 'delivered', '0001'), sender: '1' as PeerId, senderName: 'Alice', senderKey: ALICE };
+    const fake = { ...msg('g/2:1', 'delivered', '0002'), sender: '2' as PeerId, senderName: 'Alice', senderKey: MALLORY };
+    const bob = { ...msg('g/3:1', 'delivered', '0003'), sender: '3' as PeerId, senderName: 'Bob', senderKey: BOB };
+    for (const m of [real, fake, bob]) s.upsert(m);
+    expect([real, fake, bob].map((m) => s.authorOf(m))).toEqual(['Alice (3f9a·c2)', 'Alice (77b0·1e)', 'Bob']);
+    expect(s.keyOf(fake)).toBe(MALLORY);
+    expect(s.keyOf(real)).not.toBe(s.keyOf(fake));
+  });
+
+  it('finds a namesake among the authors of history too, and a key a message lacks from the view', () => {
+    const s = group();
+    s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null, members: [member('2', 'alice', MALLORY)] });
+    // A stored message of someone who left before this tab came: only its record names the key.
+    const old = { ...msg('g/1:1', 'delivered', '0001'), sender: '1' as PeerId, senderName: 'Alice', senderKey: ALICE };
+    s.upsert(old);
+    const live = { ...msg('g/2:1', 'delivered', '0002'), sender: '2' as PeerId, senderName: 'alice' }; // no senderKey
+    s.upsert(live);
+    expect(s.keyOf(live)).toBe(MALLORY);
+    expect([s.authorOf(old), s.authorOf(live)]).toEqual(['Alice (3f9a·c2)', 'alice (77b0·1e)']);
+    expect(s.people.map(summary)).toEqual([['alice (77b0·1e)', true, 1], ['Alice (3f9a·c2)', false, 0]]);
   });
 
   it('marks a member whose session says it is an archivist', () => {
     const s = group();
     s.apply({ groupId: g, name: 'g', ordering: 'total', status: 'member', view: null,
-      members: [member('1', 'Alice'), { ...member('2', 'archivist'), role: 'archivist' }] });
+      members: [member('1', 'Alice', ALICE), { ...member('2', 'archivist', BOB), role: 'archivist' }] });
     expect(s.people.map((p) => [p.name, p.archivist])).toEqual([['Alice', false], ['archivist', true]]);
   });
 });
@@ -57,12 +89,12 @@ describe('GroupState', () => {
 describe('GroupState outgoing placeholders', () => {
   it('shows a sent text as pending at once and swaps in the runtime\'s message without a duplicate', () => {
     const s = group();
-    const id = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'hi', sentAt: 5 });
+    const id = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', senderKey: null, body: 'hi', sentAt: 5 });
     s.upsert(msg('other', 'delivered', '0001'));
     expect(s.messages.map((m) => [m.body, m.state])).toEqual([['other', 'delivered'], ['hi', 'pending']]);
     s.settleOutgoing(id, { ...msg('g/me:1', 'pending', '~1'), body: 'hi' });
     expect(s.messages.map((m) => [m.id, m.state])).toEqual([['other', 'delivered'], ['g/me:1', 'pending']]);
-    const failed = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', body: 'lost', sentAt: 6 });
+    const failed = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', senderKey: null, body: 'lost', sentAt: 6 });
     s.settleOutgoing(failed, null);
     expect(s.messages.map((m) => m.body)).toEqual(['other', 'hi']);
   });

@@ -12,6 +12,12 @@ export interface ChatMessage {
   readonly groupId: GroupId;
   readonly sender: PeerId;
   readonly senderName: string;
+  /**
+   * The sender's Ed25519 public key (base64) when known (always for live
+   * messages; a record stored without one has none). A person is this key,
+   * never the name: two keys with one name are two people (docs/design.md §6).
+   */
+  readonly senderKey?: string;
   readonly body: string;
   readonly sentAt: number;
   /** Position in the group's log; sort by this string. Pending messages have '~' + local seq. */

@@ -330,7 +330,8 @@ export class GroupSession {
 /** A stored message as the UI sees it (history). */
 export function chatFromStored(m: StoredMessage): ChatMessage {
   return {
-    id: m.id, groupId: m.groupId, sender: m.frame.sender, senderName: m.senderName, body: m.frame.body,
+    id: m.id, groupId: m.groupId, sender: m.frame.sender, senderName: m.senderName,
+    ...(m.senderKey === undefined ? {} : { senderKey: m.senderKey }), body: m.frame.body,
     sentAt: m.frame.sentAt, order: m.order, state: 'delivered', viewId: m.frame.viewId,
   };
 }

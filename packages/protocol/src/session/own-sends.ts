@@ -84,7 +84,7 @@ export class OwnSends {
     const frame: DataFrame = { t: 'data', ...s.draft, sig };
     const id = frameMessageId(frame);
     const pending: SessionMessage = {
-      id, groupId: this.#groupId, sender: frame.sender, senderName: this.#self.name, body: frame.body,
+      id, groupId: this.#groupId, sender: frame.sender, senderName: this.#self.name, senderKey: this.#self.publicKey, body: frame.body,
       sentAt: frame.sentAt, order: pendingOrder(frame.seq), state: 'pending', viewId: frame.viewId,
     };
     this.#pending.set(id, pending);

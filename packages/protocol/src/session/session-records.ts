@@ -31,7 +31,8 @@ export function recordOfHistory(groupId: GroupId, id: SessionRecord['id'], item:
 
 export function chatOf(r: SessionRecord, viewId: ViewId): SessionMessage {
   return {
-    id: r.id, groupId: r.groupId, sender: r.frame.sender, senderName: r.senderName, body: r.frame.body,
+    id: r.id, groupId: r.groupId, sender: r.frame.sender, senderName: r.senderName,
+    ...(r.senderKey === undefined ? {} : { senderKey: r.senderKey }), body: r.frame.body,
     sentAt: r.frame.sentAt, order: r.order, state: 'delivered', viewId,
   };
 }

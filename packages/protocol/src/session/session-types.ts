@@ -36,6 +36,8 @@ export interface SessionMessage {
   readonly groupId: GroupId;
   readonly sender: PeerId;
   readonly senderName: string;
+  /** The sender's public key (base64) when known: who the sender is, whatever its name (docs/design.md §6). */
+  readonly senderKey?: string;
   readonly body: string;
   readonly sentAt: number;
   readonly order: string;

@@ -4,9 +4,10 @@
 // calls, and never throws into a component (failures become messages).
 
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
-import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup } from '@chorus/peer';
+import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup, PeerIdentity } from '@chorus/peer';
 import { MAX_BODY_CHARS, type GroupId, type GroupSummary, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
+import { peopleOf } from '../people.ts';
 import { GroupState } from './group-state.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
@@ -47,26 +48,22 @@ export interface AppDeps {
 }
 
 export class AppState {
-  name = $state<string | null>(null);
-  connection = $state<ConnectionState>('offline');
-  directory = $state.raw<readonly GroupSummary[]>([]);
-  groups = $state.raw<readonly GroupState[]>([]);
-  currentId = $state<GroupId | null>(null);
-  banners = $state.raw<readonly Banner[]>([]);
-  createError = $state<string | null>(null);
-  creating = $state(false);
-  /** Groups whose listitem shows a password field (locked, Join pressed). */
-  readonly passwordAsked = new SvelteSet<GroupId>();
-  readonly joinErrors = new SvelteMap<GroupId, string>();
-  readonly joinBusy = new SvelteSet<GroupId>();
-  /**
-   * A moment of the current local day, for "Today"/"Yesterday" separators.
-   * It changes only when the date does, so the log is not rebuilt every tick.
-   */
-  today = $state(0);
+  #name = $state<string | null>(null);
+  #selfKey = $state<string | null>(null);
+  #connection = $state<ConnectionState>('offline');
+  #directory = $state.raw<readonly GroupSummary[]>([]);
+  #groups = $state.raw<readonly GroupState[]>([]);
+  #currentId = $state<GroupId | null>(null);
+  #banners = $state.raw<readonly Banner[]>([]);
+  #createError = $state<string | null>(null);
+  #creating = $state(false);
+  #today = $state(0);
+  readonly #passwordAsked = new SvelteSet<GroupId>();
+  readonly #joinErrors = new SvelteMap<GroupId, string>();
+  readonly #joinBusy = new SvelteSet<GroupId>();
 
-  readonly current = $derived(this.groups.find((g) => g.groupId === this.currentId) ?? null);
-  readonly joinedIds = $derived(new Set(this.groups.map((g) => g.groupId)));
+  readonly current = $derived(this.#groups.find((g) => g.groupId === this.#currentId) ?? null);
+  readonly joinedIds = $derived(new Set(this.#groups.map((g) => g.groupId)));
 
   readonly #deps: AppDeps;
   readonly #clock: () => number;
@@ -79,13 +76,38 @@ export class AppState {
   constructor(deps: AppDeps) {
     this.#deps = deps;
     this.#clock = deps.now ?? Date.now;
-    this.today = this.#clock();
+    this.#today = this.#clock();
     const remembered = deps.memory.name;
     if (remembered) void this.#boot(remembered);
   }
 
+  /** The display name of this tab, null before one is picked. */
+  get name(): string | null { return this.#name; }
+  /**
+   * This tab's public key (base64): who "you" are. Messages and people are
+   * yours when their key is this one, whatever their name (lib/people.ts).
+   * Null until the identity is loaded.
+   */
+  get selfKey(): string | null { return this.#selfKey; }
+  get connection(): ConnectionState { return this.#connection; }
+  get directory(): readonly GroupSummary[] { return this.#directory; }
+  get groups(): readonly GroupState[] { return this.#groups; }
+  get currentId(): GroupId | null { return this.#currentId; }
+  get banners(): readonly Banner[] { return this.#banners; }
+  get createError(): string | null { return this.#createError; }
+  get creating(): boolean { return this.#creating; }
+  /**
+   * A moment of the current local day, for "Today"/"Yesterday" separators.
+   * It changes only when the date does, so the log is not rebuilt every tick.
+   */
+  get today(): number { return this.#today; }
+  /** Groups whose listitem shows a password field (locked, Join pressed). */
+  get passwordAsked(): ReadonlySet<GroupId> { return this.#passwordAsked; }
+  get joinErrors(): ReadonlyMap<GroupId, string> { return this.#joinErrors; }
+  get joinBusy(): ReadonlySet<GroupId> { return this.#joinBusy; }
+
   get selfName(): string {
-    return this.name ?? '';
+    return this.#name ?? '';
   }
 
   /** The display-name form: validate, remember for this tab, start. Returns an error sentence or null. */
@@ -100,14 +122,14 @@ export class AppState {
   }
 
   async #boot(name: string): Promise<void> {
-    this.name = name;
-    this.connection = 'connecting';
+    this.#name = name;
+    this.#connection = 'connecting';
     let runtime: Runtime;
     try {
       runtime = await this.#deps.loadRuntime();
     } catch (e) {
       this.#banner('error', `Chorus could not load (${describe(e)}). Reload the page to try again.`);
-      this.connection = 'offline';
+      this.#connection = 'offline';
       return;
     }
     const store = runtime.openStore({
@@ -115,14 +137,24 @@ export class AppState {
       onRecovered: () => this.#clearBanners('storage'),
     });
     this.#store = store;
+    // Who "you" are is your key: loaded (or made) before anything is shown, so your own cached messages show as yours.
+    let identity: Required<PeerIdentity>;
+    try {
+      identity = await runtime.loadIdentity(store.keys(), name);
+    } catch (e) {
+      this.#banner('error', `Chorus could not open your identity for ${name} (${describe(e)}). Reload the page to try again.`);
+      this.#connection = 'offline';
+      return;
+    }
+    this.#selfKey = identity.publicKey;
 
     // Cached history first: the tab shows what it knows before the network is up.
     const remembered = this.#deps.memory.groups;
     for (const g of remembered) this.#ensureGroup(g.groupId, g.name, g.ordering);
-    this.currentId = this.#deps.memory.current ?? remembered[0]?.groupId ?? null;
+    this.#currentId = this.#deps.memory.current ?? remembered[0]?.groupId ?? null;
     await Promise.all(remembered.map((g) => this.#loadCached(g.groupId)));
 
-    const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, keyStore: store.keys() });
+    const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
     this.#peer = peer;
     this.#subscribe(peer);
     this.#timer = setInterval(() => this.#tick(), METRICS_POLL_MS);
@@ -138,7 +170,7 @@ export class AppState {
       }
     }
     this.#clearBanners('connection');
-    this.directory = peer.directory();
+    this.#directory = peer.directory();
     await Promise.all(remembered.map((g) => this.#rejoin(g)));
   }
 
@@ -160,18 +192,18 @@ export class AppState {
       await this.#adopt(joined);
     } catch (e) {
       const group = this.#group(g.groupId);
-      if (group) group.problem = `Could not join ${g.name} again: ${describe(e)}`;
+      group?.setProblem(`Could not join ${g.name} again: ${describe(e)}`);
     }
   }
 
   #subscribe(peer: ChorusPeer): void {
     this.#unsubscribe.push(
       peer.on('connection', (state) => {
-        this.connection = state;
+        this.#connection = state;
         if (state === 'online') this.#clearBanners('connection');
       }),
       peer.on('directory', (groups) => {
-        this.directory = groups;
+        this.#directory = groups;
       }),
       peer.on('group', (group) => this.#onGroup(group)),
       peer.on('message', (message) => this.#onMessage(message)),
@@ -190,7 +222,7 @@ export class AppState {
     group.apply(joined);
     // The runtime re-joins by itself after a false removal (status 'joining'); 'removed' means it gave up.
     if (joined.status === 'removed') {
-      group.problem = `You are no longer a member of ${joined.name}: the tracker removed this tab and joining again failed. Leave and join again to continue.`;
+      group.setProblem(`You are no longer a member of ${joined.name}: the tracker removed this tab and joining again failed. Leave and join again to continue.`);
     }
   }
 
@@ -198,18 +230,19 @@ export class AppState {
     const group = this.#group(message.groupId);
     if (!group) return;
     const fresh = group.upsert(message);
-    if (!fresh || message.state !== 'delivered' || message.senderName === this.name) return;
+    // Yours is what your key signed (any tab of yours), never what carries your name.
+    if (!fresh || message.state !== 'delivered' || group.keyOf(message) === this.#selfKey) return;
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
-    if (group.groupId !== this.currentId) group.unread += 1;
-    this.#deps.attention.message(group.name, message.senderName, message.body);
+    if (group.groupId !== this.#currentId) group.countUnread();
+    this.#deps.attention.message(group.name, group.authorOf(message), message.body);
   }
 
   #tick(): void {
     const t = this.#clock();
-    if (new Date(t).toDateString() !== new Date(this.today).toDateString()) this.today = t;
+    if (new Date(t).toDateString() !== new Date(this.#today).toDateString()) this.#today = t;
     const peer = this.#peer;
     if (!peer) return;
-    for (const g of this.groups) g.metrics = peer.metrics(g.groupId);
+    for (const g of this.#groups) g.setMetrics(peer.metrics(g.groupId));
   }
 
   // ---- intents ----
@@ -217,86 +250,86 @@ export class AppState {
   open(groupId: GroupId): void {
     const group = this.#group(groupId);
     if (!group) return;
-    this.currentId = groupId;
-    group.unread = 0;
+    this.#currentId = groupId;
+    group.markRead();
     this.#deps.memory.current = groupId;
   }
 
   /** Join a listed group. A locked group first asks for its password inside its listitem. */
   async join(groupId: GroupId, password?: string): Promise<void> {
     const peer = this.#peer;
-    const summary = this.directory.find((g) => g.groupId === groupId);
+    const summary = this.#directory.find((g) => g.groupId === groupId);
     if (!peer || !summary) return;
     if (this.joinedIds.has(groupId)) {
       this.open(groupId);
       return;
     }
     if (summary.locked && password === undefined) {
-      this.passwordAsked.add(groupId);
-      this.joinErrors.delete(groupId);
+      this.#passwordAsked.add(groupId);
+      this.#joinErrors.delete(groupId);
       return;
     }
     if (summary.locked && password === '') {
-      this.joinErrors.set(groupId, `Enter the password for ${summary.name}.`);
+      this.#joinErrors.set(groupId, `Enter the password for ${summary.name}.`);
       return;
     }
-    this.joinBusy.add(groupId);
-    this.joinErrors.delete(groupId);
-    const previous = this.currentId;
+    this.#joinBusy.add(groupId);
+    this.#joinErrors.delete(groupId);
+    const previous = this.#currentId;
     const group = this.#ensureGroup(groupId, summary.name, summary.ordering);
-    this.currentId = groupId;
+    this.#currentId = groupId;
     try {
       const joined = await peer.join(groupId, password);
-      this.passwordAsked.delete(groupId);
+      this.#passwordAsked.delete(groupId);
       this.#remember({ groupId, name: summary.name, ordering: summary.ordering, ...(password ? { password } : {}) });
       this.open(groupId);
       await this.#adopt(joined);
     } catch (e) {
       this.#dropGroup(group.groupId);
-      if (this.currentId === groupId) this.currentId = previous;
+      if (this.#currentId === groupId) this.#currentId = previous;
       const code = errorCode(e);
       if (code === 'wrong-password') {
-        this.passwordAsked.add(groupId);
-        this.joinErrors.set(groupId, `Wrong password for ${summary.name}. Try again.`);
+        this.#passwordAsked.add(groupId);
+        this.#joinErrors.set(groupId, `Wrong password for ${summary.name}. Try again.`);
       } else {
-        this.joinErrors.set(groupId, `Could not join ${summary.name}: ${describe(e)}`);
+        this.#joinErrors.set(groupId, `Could not join ${summary.name}: ${describe(e)}`);
       }
     } finally {
-      this.joinBusy.delete(groupId);
+      this.#joinBusy.delete(groupId);
     }
   }
 
   cancelPassword(groupId: GroupId): void {
-    this.passwordAsked.delete(groupId);
-    this.joinErrors.delete(groupId);
+    this.#passwordAsked.delete(groupId);
+    this.#joinErrors.delete(groupId);
   }
 
   async createGroup(rawName: string, ordering: Ordering, password: string): Promise<boolean> {
     const peer = this.#peer;
     const name = rawName.trim();
     if (!peer) {
-      this.createError = 'Not connected yet. Wait a moment and try again.';
+      this.#createError = 'Not connected yet. Wait a moment and try again.';
       return false;
     }
     if (name.length === 0) {
-      this.createError = 'Enter a group name.';
+      this.#createError = 'Enter a group name.';
       return false;
     }
-    this.creating = true;
-    this.createError = null;
+    this.#creating = true;
+    this.#createError = null;
     try {
       const summary = await peer.createGroup(name, ordering, password === '' ? undefined : password);
-      if (!this.directory.some((g) => g.groupId === summary.groupId)) this.directory = [...this.directory, summary];
+      if (!this.#directory.some((g) => g.groupId === summary.groupId)) this.#directory = [...this.#directory, summary];
       // Whoever creates a group wants to be in it.
       await this.join(summary.groupId, password === '' ? undefined : password);
       return true;
     } catch (e) {
-      this.createError = errorCode(e) === 'name-taken'
+      this.#createError = errorCode(e) === 'name-taken'
         ? `A group named ${name} already exists. Pick another name or join it.`
         : `Could not create ${name}: ${describe(e)}`;
       return false;
     } finally {
-      this.creating = false;
+      this.#creating = false;
     }
   }
 
@@ -321,7 +354,7 @@ export class AppState {
     const group = this.current;
     if (text.startsWith('/')) {
       if (!peer) return false;
-      const result = await peer.command(text, this.currentId).catch((e: unknown): CommandResult => ({ kind: 'error', message: describe(e) }));
+      const result = await peer.command(text, this.#currentId).catch((e: unknown): CommandResult => ({ kind: 'error', message: describe(e) }));
       await this.#commandResult(text, result);
       return true;
     }
@@ -331,7 +364,7 @@ export class AppState {
       return false;
     }
     // Shown at once as pending: the runtime may hold a message back (a view change in progress) before it has an id.
-    const placeholder = group.addOutgoing({ sender: peer.peerId, senderName: peer.name, body: text, sentAt: this.#clock() });
+    const placeholder = group.addOutgoing({ sender: peer.peerId, senderName: peer.name, senderKey: this.#selfKey, body: text, sentAt: this.#clock() });
     try {
       group.settleOutgoing(placeholder, await peer.send(group.groupId, text));
       return true;
@@ -355,8 +388,10 @@ export class AppState {
           : `Groups: ${result.groups.map((g) => `${g.name} (${g.ordering === 'total' ? 'Total' : 'FIFO'}${g.locked ? ', locked' : ''}, ${g.online} online)`).join('; ')}`);
         return;
       case 'members': {
-        const name = this.#group(result.groupId)?.name ?? this.directory.find((g) => g.groupId === result.groupId)?.name ?? 'the group';
-        note(`Members of ${name}: ${result.members.map((m) => m.name).join(', ') || 'nobody'}`);
+        const name = this.#group(result.groupId)?.name ?? this.#directory.find((g) => g.groupId === result.groupId)?.name ?? 'the group';
+        // One entry per key; namesakes carry their fingerprints, as in the members panel.
+        const people = peopleOf(result.members.map((m) => ({ ...m, online: true })), new Map());
+        note(`Members of ${name}: ${people.map((p) => (p.namesake ? p.label : p.name)).join(', ') || 'nobody'}`);
         return;
       }
       case 'joined': {
@@ -389,16 +424,17 @@ export class AppState {
     const peer = this.#peer;
     this.#teardown();
     this.#deps.memory.clear();
-    this.name = null;
-    this.groups = [];
-    this.currentId = null;
-    this.directory = [];
-    this.connection = 'offline';
+    this.#name = null;
+    this.#selfKey = null;
+    this.#groups = [];
+    this.#currentId = null;
+    this.#directory = [];
+    this.#connection = 'offline';
     await peer?.close().catch(() => {});
   }
 
   dismiss(bannerId: number): void {
-    this.banners = this.banners.filter((b) => b.id !== bannerId);
+    this.#banners = this.#banners.filter((b) => b.id !== bannerId);
   }
 
   #teardown(): void {
@@ -430,16 +466,16 @@ export class AppState {
     const existing = this.#group(groupId);
     if (existing) return existing;
     const group = new GroupState({ groupId, name, ordering, joinedAt: this.#clock() });
-    this.groups = [...this.groups, group];
+    this.#groups = [...this.#groups, group];
     return group;
   }
 
   #dropGroup(groupId: GroupId): void {
-    this.groups = this.groups.filter((g) => g.groupId !== groupId);
+    this.#groups = this.#groups.filter((g) => g.groupId !== groupId);
     this.#deps.memory.groups = this.#deps.memory.groups.filter((g) => g.groupId !== groupId);
-    if (this.currentId === groupId) {
-      this.currentId = this.groups[0]?.groupId ?? null;
-      this.#deps.memory.current = this.currentId;
+    if (this.#currentId === groupId) {
+      this.#currentId = this.#groups[0]?.groupId ?? null;
+      this.#deps.memory.current = this.#currentId;
     }
   }
 
@@ -449,16 +485,16 @@ export class AppState {
   }
 
   #group(groupId: GroupId): GroupState | undefined {
-    return this.groups.find((g) => g.groupId === groupId);
+    return this.#groups.find((g) => g.groupId === groupId);
   }
 
   #banner(kind: BannerKind, message: string): void {
-    if (this.banners.some((b) => b.kind === kind && b.message === message)) return;
-    this.banners = [...this.banners, { id: ++this.#bannerSeq, kind, message }];
+    if (this.#banners.some((b) => b.kind === kind && b.message === message)) return;
+    this.#banners = [...this.#banners, { id: ++this.#bannerSeq, kind, message }];
   }
 
   #clearBanners(kind: BannerKind): void {
-    this.banners = this.banners.filter((b) => b.kind !== kind);
+    this.#banners = this.#banners.filter((b) => b.kind !== kind);
   }
 }
 

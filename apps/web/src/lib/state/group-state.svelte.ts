@@ -1,67 +1,103 @@
 // One joined group as this tab sees it: the messages (merged by id, which
 // names the group, from the local store, live deliveries and history sync, so
 // nothing shows twice and nothing of another group shows here), the
-// system lines, the roster of people seen, unread count and metrics. It holds
-// no protocol logic: every fact comes from the peer runtime or the store.
+// system lines, the people seen (keyed by public key, lib/people.ts), unread
+// count and metrics. It holds no protocol logic: every fact comes from the
+// peer runtime or the store. Only this class writes its fields; the page's
+// AppState tells it what happened through its methods.
 
 import { SvelteMap } from 'svelte/reactivity';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
 import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '@chorus/protocol';
+import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type PersonKey } from '../people.ts';
 import { buildTimeline, compareMessages, type Note } from '../timeline.ts';
+
+export type { Person } from '../people.ts';
 
 /** System lines and notes kept per group; older ones scroll away (they are not history). */
 const MAX_ASIDES = 200;
 
-export interface Person {
-  readonly name: string;
-  readonly online: boolean;
-  /** Open sessions (tabs, terminals) of this person in the group. */
-  readonly sessions: number;
-  /** An always-on archivist peer (apps/cli --archive): a label only, it holds no special rights. */
-  readonly archivist: boolean;
-}
-
 export class GroupState {
   readonly groupId: GroupId;
-  name = $state('');
-  ordering = $state<Ordering>('fifo');
-  status = $state<GroupStatus>('joining');
-  members = $state.raw<readonly MemberState[]>([]);
-  system = $state.raw<readonly SystemLine[]>([]);
-  notes = $state.raw<readonly Note[]>([]);
-  unread = $state(0);
-  metrics = $state.raw<GroupMetrics | null>(null);
-  /** Shown inside the chat view: why a join failed, or that the tab was removed. */
-  problem = $state<string | null>(null);
   /** Messages of this tab's session start counting as unread from here (history is not "new"). */
   readonly joinedAt: number;
+  #name = $state('');
+  #ordering = $state<Ordering>('fifo');
+  #status = $state<GroupStatus>('joining');
+  #members = $state.raw<readonly MemberState[]>([]);
+  #system = $state.raw<readonly SystemLine[]>([]);
+  #notes = $state.raw<readonly Note[]>([]);
+  #unread = $state(0);
+  #metrics = $state.raw<GroupMetrics | null>(null);
+  #problem = $state<string | null>(null);
   readonly #messages = new SvelteMap<MessageId, ChatMessage>();
-  /** Everyone seen in this group during this tab's life, so people who left show as offline. */
-  readonly #seen = new SvelteMap<string, true>();
+  /** Every key seen in this group during this tab's life (with the name it used last), so people who left show as offline. */
+  readonly #seen = new SvelteMap<PersonKey, string>();
+  /** Which key each session of the group has, from the views: names the senders of system lines. */
+  readonly #keyOfPeer = new SvelteMap<PeerId, string>();
   #noteSeq = 0;
   #outgoingSeq = 0;
 
   constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
     this.groupId = init.groupId;
-    this.name = init.name;
-    this.ordering = init.ordering;
+    this.#name = init.name;
+    this.#ordering = init.ordering;
     this.joinedAt = init.joinedAt;
   }
 
+  get name(): string { return this.#name; }
+  get ordering(): Ordering { return this.#ordering; }
+  get status(): GroupStatus { return this.#status; }
+  get members(): readonly MemberState[] { return this.#members; }
+  get system(): readonly SystemLine[] { return this.#system; }
+  get notes(): readonly Note[] { return this.#notes; }
+  get unread(): number { return this.#unread; }
+  get metrics(): GroupMetrics | null { return this.#metrics; }
+  /** Shown inside the chat view: why a join failed, or that the tab was removed. */
+  get problem(): string | null { return this.#problem; }
+
   readonly messages = $derived([...this.#messages.values()].sort(compareMessages));
 
-  readonly people: readonly Person[] = $derived.by(() => {
-    const sessions = new Map<string, number>();
-    for (const m of this.members) if (m.online) sessions.set(m.name, (sessions.get(m.name) ?? 0) + 1);
-    const archivists = new Set(this.members.filter((m) => m.role === 'archivist').map((m) => m.name));
-    const names = new Set([...this.#seen.keys(), ...this.members.map((m) => m.name)]);
-    return [...names]
-      .map((name) => ({ name, online: (sessions.get(name) ?? 0) > 0, sessions: sessions.get(name) ?? 0, archivist: archivists.has(name) }))
-      .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+  /** Everyone known in the group, one entry per key (lib/people.ts). */
+  readonly people: readonly Person[] = $derived(peopleOf(this.#members, this.#seen));
+
+  /** Name skeleton → the keys known under it (people and message authors): who has a namesake. */
+  readonly #keysByName = $derived.by(() => {
+    const out = new Map<string, Set<PersonKey>>();
+    const add = (name: string, key: PersonKey): void => {
+      const skeleton = nameSkeleton(name);
+      const set = out.get(skeleton) ?? new Set<PersonKey>();
+      set.add(key);
+      out.set(skeleton, set);
+    };
+    for (const p of this.people) add(p.name, p.key);
+    for (const m of this.messages) add(m.senderName, this.keyOf(m));
+    return out;
   });
 
   timeline(now: number) {
-    return buildTimeline(this.messages, this.system, this.notes, now);
+    return buildTimeline(this.messages, this.#system, this.#notes, now);
+  }
+
+  /** Who sent a message: its sender's key (the session's key from the views when the message has none). */
+  keyOf(message: ChatMessage): PersonKey {
+    return personKey(message.senderKey ?? this.#keyOfPeer.get(message.sender), message.sender);
+  }
+
+  /** A name as shown for `key`: with the key's fingerprint when another person in the group has the same name. */
+  labelOf(name: string, key: PersonKey): string {
+    const keys = this.#keysByName.get(nameSkeleton(name));
+    return keys !== undefined && [...keys].some((k) => k !== key) ? withFingerprint(name, key) : name;
+  }
+
+  /** How the log names a message's author. */
+  authorOf(message: ChatMessage): string {
+    return this.labelOf(message.senderName, this.keyOf(message));
+  }
+
+  /** How the log names the member of a system line. */
+  systemName(line: SystemLine): string {
+    return this.labelOf(line.name, personKey(this.#keyOfPeer.get(line.peerId), line.peerId));
   }
 
   /**
@@ -76,17 +112,18 @@ export class GroupState {
     const prev = this.#messages.get(message.id);
     if (prev && (prev.state === 'delivered' || message.state === 'pending')) return false;
     this.#messages.set(message.id, message);
-    this.#see(message.senderName);
+    this.#see(this.keyOf(message), message.senderName);
     return prev === undefined;
   }
 
   /** A message the composer handed to the runtime that has no id yet; it shows as pending. */
-  addOutgoing(draft: { sender: PeerId; senderName: string; body: string; sentAt: number }): MessageId {
+  addOutgoing(draft: { sender: PeerId; senderName: string; senderKey: string | null; body: string; sentAt: number }): MessageId {
     const n = ++this.#outgoingSeq;
     const id = `local:${n}` as MessageId;
     // '~~' sorts after the runtime's pending order keys ('~' + seq), so a placeholder stays last.
     this.#messages.set(id, {
-      id, groupId: this.groupId, sender: draft.sender, senderName: draft.senderName, body: draft.body, sentAt: draft.sentAt,
+      id, groupId: this.groupId, sender: draft.sender, senderName: draft.senderName,
+      ...(draft.senderKey === null ? {} : { senderKey: draft.senderKey }), body: draft.body, sentAt: draft.sentAt,
       order: `~~${String(n).padStart(8, '0')}`, state: 'pending', viewId: 0 as ViewId,
     });
     return id;
@@ -103,24 +140,44 @@ export class GroupState {
   }
 
   apply(group: JoinedGroup): void {
-    this.name = group.name;
-    this.ordering = group.ordering;
-    this.status = group.status;
-    this.members = group.members;
-    for (const m of group.members) this.#see(m.name);
-    if (group.status === 'member') this.problem = null;
+    this.#name = group.name;
+    this.#ordering = group.ordering;
+    this.#status = group.status;
+    this.#members = group.members;
+    for (const m of group.members) {
+      if (this.#keyOfPeer.get(m.peerId) !== m.publicKey) this.#keyOfPeer.set(m.peerId, m.publicKey);
+      this.#see(personKey(m.publicKey, m.peerId), m.name);
+    }
+    if (group.status === 'member') this.#problem = null;
   }
 
   addSystem(line: SystemLine): void {
-    this.system = [...this.system, line].slice(-MAX_ASIDES);
-    this.#see(line.name);
+    this.#system = [...this.#system, line].slice(-MAX_ASIDES);
   }
 
   addNote(text: string, tone: Note['tone'], at: number): void {
-    this.notes = [...this.notes, { id: String(++this.#noteSeq), at, text, tone }].slice(-MAX_ASIDES);
+    this.#notes = [...this.#notes, { id: String(++this.#noteSeq), at, text, tone }].slice(-MAX_ASIDES);
   }
 
-  #see(name: string): void {
-    if (!this.#seen.has(name)) this.#seen.set(name, true);
+  /** A message arrived that the person has not seen (the group is not open). */
+  countUnread(): void {
+    this.#unread += 1;
+  }
+
+  /** The group was opened: everything in it is read. */
+  markRead(): void {
+    this.#unread = 0;
+  }
+
+  setProblem(text: string | null): void {
+    this.#problem = text;
+  }
+
+  setMetrics(metrics: GroupMetrics | null): void {
+    this.#metrics = metrics;
+  }
+
+  #see(key: PersonKey, name: string): void {
+    if (this.#seen.get(key) !== name) this.#seen.set(key, name);
   }
 }

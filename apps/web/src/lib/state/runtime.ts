@@ -3,7 +3,7 @@
 // is loaded with a dynamic import after the first paint: the name picker and
 // the UI shell cost nothing of it.
 
-import type { ChatMessage, ChorusPeer, IdbKeyStore, IdbStore, StoreProblem, StoredMessage } from '@chorus/peer';
+import type { ChatMessage, ChorusPeer, IdbKeyStore, IdbStore, PeerIdentity, StoreProblem, StoredMessage } from '@chorus/peer';
 
 export interface StoreHooks {
   readonly onProblem: (problem: StoreProblem) => void;
@@ -12,13 +12,19 @@ export interface StoreHooks {
 
 export interface Runtime {
   openStore(hooks: StoreHooks): IdbStore;
-  createPeer(opts: { trackerUrl: string; name: string; store: IdbStore; keyStore: IdbKeyStore }): ChorusPeer;
+  /** The key pair of `name` in this browser (made the first time), with its public half as base64. */
+  loadIdentity(keyStore: IdbKeyStore, name: string): Promise<Required<PeerIdentity>>;
+  createPeer(opts: { trackerUrl: string; name: string; store: IdbStore; identity: PeerIdentity }): ChorusPeer;
 }
 
 export async function loadRuntime(): Promise<Runtime> {
-  const peer = await import('@chorus/peer');
+  const [peer, protocol] = await Promise.all([import('@chorus/peer'), import('@chorus/protocol')]);
   return {
     openStore: (hooks) => new peer.IdbStore(hooks),
+    loadIdentity: async (keyStore, name) => {
+      const keyPair = await peer.loadOrCreateKeyPair(keyStore, name, () => protocol.generateIdentity());
+      return { keyPair, publicKey: await protocol.exportPublicKey(keyPair.publicKey) };
+    },
     createPeer: (opts) => peer.createPeer(opts),
   };
 }
@@ -30,6 +36,7 @@ export function chatMessageFromStored(item: StoredMessage): ChatMessage {
     groupId: item.groupId,
     sender: item.frame.sender,
     senderName: item.senderName,
+    ...(item.senderKey === undefined ? {} : { senderKey: item.senderKey }),
     body: item.frame.body,
     sentAt: item.frame.sentAt,
     order: item.order,
