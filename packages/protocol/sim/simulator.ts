@@ -224,7 +224,7 @@ const describeFrame = (f: GroupFrame): string => {
     case 'flush-ok':
       return `FLUSH-OK v${f.viewId}`;
     case 'hwm':
-      return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}`;
+      return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? "" : ` floor=${f.floor}`}`;
   }
 };
 
@@ -965,6 +965,10 @@ export class Simulation {
         const s = this.pick(a.node, g);
         if (s === null) return;
         s.node.reboot = { samePeer: a.samePeer };
+        // The product draws a peer id per process (Peer, randomPeerId): the same id coming back is
+        // the same process, whose sessions were dropped (it was cut off until the tracker removed
+        // it), so its store writer finishes what it had queued. Only a new process loses a batch.
+        if (a.samePeer) for (const each of s.node.sessions.values()) this.write(each);
         this.crash(s.node, a.samePeer ? 'restart' : 'reload');
         return;
       }

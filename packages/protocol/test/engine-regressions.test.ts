@@ -79,4 +79,25 @@ describe('simulator regressions', () => {
     expect(r.violation, 'npm run sim -- --seed 1148931').toBeNull();
     expect(r.trace.some((l) => l.includes('65d-b1@0 installed view 3'))).toBe(false);
   });
+
+  // `npm run sim -- --seeds 2000 --from 1000000` once SessionCores ran over stores (issue 16).
+  it('seed 1000092: a restarted peer id whose group emptied meanwhile is not waited for at seq 1 (hwm.floor)', () => {
+    // 712-a1 sent g-sim/712-a1:1 alone, restarted; 81a-c1 started the group afresh without it; back as a
+    // joiner, 712-a1 goes on at seq 2 (its store holds seq 1) and the sponsor's state counts none of its
+    // messages. 81a-c1 used to hold seq 2 forever (L1); now 712-a1's hwm names its floor.
+    const scenario: Scenario = {"mode":"total","groups":["fifo","total"],"size":1,"seed":300367317,"steps":[{"gap":213,"action":{"k":"send","node":7,"count":2,"group":2}},{"gap":17,"action":{"k":"join","send":0,"group":2}},{"gap":202,"action":{"k":"join","send":0}},{"gap":3,"action":{"k":"send-groups","node":14}},{"gap":62,"action":{"k":"reload","node":11,"samePeer":true,"group":2}},{"gap":257,"action":{"k":"tab-pair","node":16}},{"gap":189,"action":{"k":"leave","node":9,"group":1}},{"gap":314,"action":{"k":"send-all"}}]};
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    expect(r.trace.some((l) => l.includes('81a-c1@0 delivered g-sim/712-a1:2'))).toBe(true);
+  });
+
+  it('seed 1001659: a peer id restarts only with its process, so its queued store writes are not lost', () => {
+    // 13a-a1 delivered three own messages and restarted (same peer id) before its 50 ms store batch: it
+    // came back with seq 0 and sent a second g-sim/13a-a1:1 (S4: one id, two messages). The product
+    // draws a new peer id per process (Peer, randomPeerId); the same id is a living process whose
+    // sessions were dropped, and its writer finishes the batch.
+    const scenario: Scenario = {"mode":"total","size":1,"seed":228208881,"steps":[{"gap":122,"action":{"k":"send","node":11,"count":3,"group":2}},{"gap":39,"action":{"k":"reload","node":0,"samePeer":true,"group":2}},{"gap":147,"action":{"k":"crash-after","node":8,"frames":5,"send":false,"group":1}},{"gap":372,"action":{"k":"send-all","group":2}},{"gap":118,"action":{"k":"link-fail","a":11,"b":3,"downMs":614}},{"gap":264,"action":{"k":"join","send":2}},{"gap":289,"action":{"k":"send","node":7,"count":3}},{"gap":197,"action":{"k":"send-all","group":1}}]};
+    const r = replay(scenario);
+    expect(r.violation, command(scenario)).toBeNull();
+  });
 });

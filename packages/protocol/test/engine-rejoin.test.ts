@@ -146,6 +146,50 @@ describe('resume: what the store remembers of an earlier session', () => {
     for (const p of m.orders('a')) expect(Number(p.split(':')[1])).toBeLessThan(100);
   });
 
+  for (const mode of ['total', 'fifo'] as const) {
+    it(`${mode}: a resumed peer whose sponsor counts none of its seqs (the group went through an empty view) is not waited for (hwm.floor, seed 1000092)`, () => {
+      // b's new group knows nothing of a's three earlier messages; a's store does, so it goes on at 4.
+      const m = new EngineMesh(mode, ['b', 'c']);
+      m.installView(makeView(5, ['b', 'c']));
+      m.run();
+      m.add('a', {}, { ownSeq: 3, lamport: 3, agreed: mode === 'total' ? 3 : 0 });
+      m.installView(makeView(6, ['a', 'b', 'c'], [['a', 'joined']]));
+      m.run();
+      m.apply('a', m.engine('a').adoptJoinerState(m.engine('b').joinerState()));
+      const f = m.send('a', 'a4');
+      m.send('b', 'b1');
+      m.run();
+      expect(f.seq).toBe(4);
+      for (const id of ['a', 'b', 'c']) expect(new Set(m.bodies(id)), id).toEqual(new Set(['a4', 'b1']));
+      if (mode === 'total') expect(m.bodies('c')).toEqual(m.bodies('b'));
+      expect(m.rejections).toEqual([]);
+      for (const id of ['a', 'b', 'c']) expect(m.engine(id).debugState().holdBackSize, id).toBe(0);
+    });
+
+    it(`${mode}: a member that never got the floor delivers the resumed peer's messages at the next view change`, () => {
+      const m = new EngineMesh(mode, ['b', 'c']);
+      m.installView(makeView(5, ['b', 'c']));
+      m.run();
+      m.send('c', 'c1'); // c has state: its flush report counts
+      m.run();
+      m.add('a', {}, { ownSeq: 3, lamport: 3, agreed: mode === 'total' ? 3 : 0 });
+      m.installView(makeView(6, ['a', 'b', 'c'], [['a', 'joined']]));
+      m.run();
+      m.apply('a', m.engine('a').adoptJoinerState(m.engine('b').joinerState()));
+      m.lose('a', 'c'); // the floor never reaches c
+      m.setCut('a', 'c', true);
+      m.send('a', 'a4');
+      m.run();
+      expect(m.bodies('c')).toEqual(['c1']);
+      // a is removed before its link to c recovers; b and c flush: b counted a's floor, c did not.
+      m.crash('a');
+      m.installView(makeView(7, ['b', 'c'], [['a', 'failed']]));
+      m.run();
+      for (const id of ['b', 'c']) expect(m.bodies(id), id).toEqual(['c1', 'a4']);
+      expect(m.rejections).toEqual([]);
+    });
+  }
+
   it('refuses a resume that is not three non-negative integers, with a sentence', () => {
     const m = new EngineMesh('fifo', []);
     expect(() => m.add('a', {}, { ownSeq: -1, lamport: 0, agreed: 0 })).toThrow(/resume\.ownSeq/);

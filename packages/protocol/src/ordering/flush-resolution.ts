@@ -84,6 +84,14 @@ export const resolveFlush = (
     const base = anyState ? Math.min(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : ownFloor(s);
     let end = base;
     while (group !== undefined && union.has(messageId(group, s, end + 1))) end += 1;
+    // A count above the union's prefix is a sender's floor (hwm.floor, §3.1): seqs an earlier engine
+    // of its peer id used, none of this incarnation. Any other count is covered by the union (a
+    // member keeps what it delivered until every member has it), so this changes nothing else.
+    const counted = anyState ? Math.max(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : base;
+    if (counted > end) {
+      end = counted;
+      while (group !== undefined && union.has(messageId(group, s, end + 1))) end += 1;
+    }
     ends.set(s, end);
     // Copies at or below `base` are listed too: a member that delivered nothing yet needs them.
     const mine = [...union.values()].filter((f) => f.sender === s).sort((x, y) => x.seq - y.seq);

@@ -208,6 +208,12 @@ export class GroupEngine implements OrderingEngine {
   private resumeAgreed = 0;
   /** Per-sender delivered counts from the store of an earlier session (`resume.delivered`). */
   private resumeDelivered: Readonly<Record<string, number>> = {};
+  /**
+   * Our seqs up to here were used by an earlier engine of this peer id but the state we adopted
+   * counts fewer of them (the group went through an empty view): our hwm says so (`floor`), and
+   * members start their FIFO gate for us after it. Null when the group's count covers them.
+   */
+  private ownFloor: number | null = null;
   /** Seqs of our outbox frames that travelled inside one of our joining FLUSHes (the group may have delivered them). */
   private readonly flushedOwn = new Set<number>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
@@ -588,6 +594,7 @@ export class GroupEngine implements OrderingEngine {
     if (r !== null) return r;
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const out = new OutputBuilder();
+    if (f.floor !== undefined) this.skipTo(from, f.floor, out);
     this.notePeerDelivered(from, f.delivered);
     if (!this.repairing.delete(from)) {
       // A periodic announcement only teaches stability; resending on it would duplicate frames still in flight.
@@ -614,6 +621,26 @@ export class GroupEngine implements OrderingEngine {
     return out.build();
   }
 
+  /**
+   * `from` says its seqs up to `floor` are none of this incarnation (hwm.floor): its FIFO gate goes
+   * on after them. Ignored once we admitted any of its messages past our count (an honest sender
+   * sends its floor before its first message in the incarnation, on the same link).
+   */
+  private skipTo(from: PeerId, floor: number, out: OutputBuilder): void {
+    if (!this.adopted || !isSeq(floor)) return;
+    const st = this.sender(from);
+    if (floor <= st.delivered || st.next !== st.delivered + 1) return;
+    for (const seq of [...st.held.keys()]) if (seq <= floor) st.held.delete(seq);
+    st.delivered = floor;
+    st.next = floor + 1;
+    for (let h = st.held.get(st.next); h !== undefined; h = st.held.get(st.next)) {
+      st.held.delete(st.next);
+      this.admit(h, out, this.clock);
+      st.next += 1;
+    }
+    this.deliverReady(out);
+  }
+
   private notePeerDelivered(peer: PeerId, delivered: Readonly<Record<string, number>>): void {
     const m = this.peerDelivered.get(peer) ?? new Map<PeerId, number>();
     for (const [s, n] of Object.entries(delivered)) m.set(s as PeerId, Math.max(m.get(s as PeerId) ?? 0, n));
@@ -638,7 +665,8 @@ export class GroupEngine implements OrderingEngine {
   }
 
   private hwmFrame(): HighWaterFrame {
-    return { t: 'hwm', groupId: this.groupId, viewId: this.viewIdNow(), delivered: this.deliveredCounts() };
+    const base = { t: 'hwm' as const, groupId: this.groupId, viewId: this.viewIdNow(), delivered: this.deliveredCounts() };
+    return this.ownFloor === null ? base : { ...base, floor: this.ownFloor };
   }
 
   linkUp(peer: PeerId, _now: number): EngineResult {
@@ -947,6 +975,9 @@ export class GroupEngine implements OrderingEngine {
     if (this.adopted) {
       // Links that came back during the flush: now exchange high-water marks in this view.
       for (const p of [...this.repairing].sort()) out.frames.push({ to: p, frame: this.hwmFrame() });
+      // Our floor goes ahead of our first message in this view (a member may not have it yet).
+      if (this.ownFloor !== null)
+        for (const p of [...this.members].sort()) if (p !== this.self && !this.repairing.has(p)) out.frames.push({ to: p, frame: this.hwmFrame() });
       this.afterReady(out, now);
     }
     this.pruneStable();
@@ -1038,6 +1069,16 @@ export class GroupEngine implements OrderingEngine {
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
     this.flushedOwn.clear();
     this.adopted = true;
+    if (this.seqFloor > ownDelivered) {
+      // The group lacks our earlier seqs (it went through an empty view since): they are none of
+      // this incarnation. Count them as delivered here and tell every member before our first
+      // message in it, on the same links; a flush carries it in our delivered count (resolveFlush).
+      const own = this.sender(this.self);
+      own.delivered = this.seqFloor;
+      own.next = this.seqFloor + 1;
+      this.ownFloor = this.seqFloor;
+      if (this.flush === null) for (const p of [...this.members].sort()) if (p !== this.self) out.frames.push({ to: p, frame: this.hwmFrame() });
+    }
     // Mid-flush (a newer view arrived first), the flush's completion sends and replays what waited.
     if (this.flush === null) this.afterReady(out, this.clock);
     return out.build();

@@ -133,6 +133,13 @@ export interface HighWaterFrame {
   readonly groupId: GroupId;
   readonly viewId: ViewId;
   readonly delivered: Readonly<Record<string, number>>;
+  /**
+   * The sender's own seqs at or below this are none of this incarnation's: an earlier engine of
+   * its peer id used them, and the state it adopted counts fewer of its messages (the group went
+   * through an empty view meanwhile). Every member's FIFO gate for the sender starts after it
+   * (PROTOCOL.md §3.1). Only the sender's own hwm carries it, so a lie stalls only its own messages.
+   */
+  readonly floor?: number;
 }
 
 /** A joiner asks its sponsor for history after `cursor` (an order key, or null for all). */

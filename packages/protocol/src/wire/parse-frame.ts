@@ -269,6 +269,7 @@ function readHighWater(o: JsonObject, ctx: ParseContext): HighWaterFrame {
     groupId: readGroup(o, ctx, 'hwm'),
     viewId: readViewId(o, 'hwm'),
     delivered: readCountMap(field(o, 'delivered', 'hwm'), 'hwm.delivered', 0),
+    ...(hasField(o, 'floor') ? { floor: readInteger(o['floor'], 'hwm.floor', 1) } : {}),
   };
 }
 
