@@ -393,6 +393,12 @@ describe('parseFrame: hostile structure', () => {
     expect(r.value.delivered['alice']).toBe(2);
   });
 
+  it("an hwm's floor (the sender's seqs of an earlier engine, PROTOCOL.md §3.1) is kept when it is a positive integer", () => {
+    const r = parseFrame(json({ ...samples.hwm, floor: 3 }), ctx);
+    expect(r.ok && r.value).toEqual({ ...samples.hwm, floor: 3 });
+    for (const bad of [0, -1, 1.5, '2', null]) expectError(parseFrame(json({ ...samples.hwm, floor: bad } as never), ctx), 'bad-type');
+  });
+
   it('peer ids with a colon (the MessageId separator) or spaces are refused', () => {
     expectError(parseFrame(withField(samples.propose, 'sender', 'a:1'), ctx), 'bad-type');
     expectError(parseFrame(withField(samples.hwm, 'delivered', { 'a b': 1 }), ctx), 'bad-type');
