@@ -180,7 +180,8 @@ describe('the terminal client', () => {
 
   it('reports a tracker it cannot reach, keeps retrying with backoff and does not crash', async () => {
     const port = await freePort();
-    const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
+    // On pipes with neither NO_COLOR nor FORCE_COLOR set: plain text (the retry lines would be red on a terminal).
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome(), NO_COLOR: '', FORCE_COLOR: '' });
     // The archivist too, alongside: it logs each failure and keeps trying.
     const archivist = new LineProcess(['--archive', '--groups', 'x', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
     track(ann, archivist);
@@ -189,6 +190,7 @@ describe('the terminal client', () => {
     expect(first).toMatch(/Retrying in \d+ s \(attempt 1\)/);
     await ann.waitForLine('second failure', (l) => l.includes('(attempt 2)'), 30_000);
     expect(ann.proc.exitCode).toBeNull();
+    expect(ann.lines.join('\n')).not.toContain('\u001b[');
     const logged = (await archivist.waitForLine('the archivist\'s second failure', (l) => l.includes('tracker unreachable') && l.includes('"attempt":2'), 30_000));
     expect(JSON.parse(logged)).toMatchObject({ level: 40, tracker: `http://127.0.0.1:${port}`, attempt: 2, retryInMs: expect.any(Number) });
     expect(archivist.proc.exitCode).toBeNull();
