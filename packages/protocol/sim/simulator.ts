@@ -660,8 +660,8 @@ export class Simulation {
     const more = s.node.store.model.list(s.g.id).filter((r) => !shown.has(frameMessageId(r.frame))).map(asDelivery);
     if (more.length === 0) return;
     this.log(`${s.node.id}@${s.g.index} shows ${more.length} more stored messages`);
-    s.log.push(...more);
     s.g.checker.onShown(s.node.id, more);
+    s.log.push(...more);
   }
 
   private record(s: Session, m: SessionRecord): StoredRecord {

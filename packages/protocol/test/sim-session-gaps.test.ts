@@ -6,7 +6,9 @@
 // in a group that went through an empty view, the new incarnation's keys
 // start low again and sort below an old cursor. Now a joiner says per sender
 // what it holds (`have`) and the sponsor hands what it delivered beyond that
-// (PROTOCOL.md §4). Each seed must hold every guarantee.
+// (PROTOCOL.md §4). Seeds 758 and 6876 broke the simulator's model of the new
+// rule (a second tab holds, and shows, what the first tab stored). Each seed
+// must hold every guarantee.
 
 import { describe, expect, it } from 'vitest';
 import { correctEngine } from '../sim/default-engine.ts';
@@ -18,6 +20,7 @@ const FOUND: readonly { readonly seed: number; readonly why: string }[] = [
   { seed: 197, why: 'fifo: a message sorts below the cursor of a second session of the same store' },
   { seed: 204, why: 'a restarted member of a group that went on without it: what it lacks sorts below its cursor' },
   { seed: 758, why: 'a second tab joins after the first tab stored a message: the store holds it, the new session shows it' },
+  { seed: 6876, why: 'total: a second tab shows what the first stored, in the era of that log, then delivers after it' },
 ];
 
 describe('history sync on the seeds that lost messages with the store-cursor rule', () => {
