@@ -278,7 +278,7 @@ export class TrackerService {
   async linkReport(who: MemberInfo, r: ParsedLinkReport): Promise<Result<null>> {
     const g = await this.group(r.groupId);
     if (!g.ok) return g;
-    const step = await this.update(r.groupId, (m) => membership.reportLink(m, who.peerId, r.peer, r.state, this.now()));
+    const step = await this.update(r.groupId, (m) => membership.reportLink(r.groupId, m, who.peerId, r.peer, r.state, this.now()));
     return step.result;
   }
 
@@ -287,9 +287,11 @@ export class TrackerService {
     this.later(due + TIMER_SLACK_MS, async () => {
       const step = await this.update(groupId, (m) => membership.expireLink(groupId, m, a, b, this.now(), this.config.linkGraceMs));
       const evicted = step.effects.removed?.[0];
+      const falseReport = step.effects.falseReport;
+      if (falseReport !== undefined) this.log.warn({ groupId, a, b, reporter: falseReport }, 'link report proved false: the reporter got a mark');
       if (evicted !== undefined) {
         this.metrics.evicted();
-        this.log.warn({ groupId, a, b, evicted: evicted.peerId }, 'link down past grace: evicted the younger member');
+        this.log.warn({ groupId, a, b, evicted: evicted.peerId }, 'link down past grace: evicted');
       }
     });
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type {
-  ClientToServerEvents, HelloReply, MemberInfo, PeerId, Result, ServerToClientEvents,
+  ClientToServerEvents, GroupId, HelloReply, MemberInfo, PeerId, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import { helloSigningText } from '@chorus/protocol';
 import { startTracker } from '../src/index.ts';
@@ -153,6 +153,15 @@ export async function connectClient(url: string, name = 'Alice', peerId: PeerId 
 export function unwrap<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
   return r.value;
+}
+
+/**
+ * Phase two as honest peers go through it: each member says its channel to
+ * the joiner is up, then the joiner says links-ready; the view that has it.
+ */
+export async function admit(joiner: TestClient, members: readonly TestClient[], groupId: GroupId): Promise<View> {
+  for (const m of members) unwrap(await call(m.socket, 'link:report', { groupId, peer: joiner.peerId, state: 'up' }));
+  return unwrap(await call<View>(joiner.socket, 'group:links-ready', { groupId }));
 }
 
 export async function stats(url: string): Promise<Record<string, unknown> & { signalsDropped: Record<string, number>; badInputs: Record<string, number> }> {

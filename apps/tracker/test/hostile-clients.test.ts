@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { charterGroupId } from '@chorus/protocol';
 import type { GroupCharter, GroupSummary, JoinReply, JoinerGoneNotice, JoiningNotice } from '@chorus/protocol';
 import type { RunningTracker, TrackerConfig } from '../src/index.ts';
-import { call, callWithin, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import { admit, call, callWithin, connectClient, startTestTracker, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 
 let trackers: RunningTracker[] = [];
@@ -50,7 +50,7 @@ describe('joiners that vanish', () => {
     // An installed joiner is not "gone".
     const m = await client(t, 'Member');
     unwrap(await call(m.socket, 'group:join', { groupId: g.groupId }));
-    unwrap(await call(m.socket, 'group:links-ready', { groupId: g.groupId }));
+    await admit(m, [alice], g.groupId);
     await new Promise((r) => setTimeout(r, 300));
     expect(alice.events.all<JoinerGoneNotice>('group:joiner-gone').some((n) => n.peerId === m.peerId)).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, JoinReply, JoiningNotice, MemberInfo, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { call, connectClient, startTestTracker, stats, unwrap } from './helpers.ts';
+import { admit, call, connectClient, startTestTracker, stats, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -15,9 +15,11 @@ async function groupWith(...clients: TestClient[]): Promise<GroupSummary> {
   const [first, ...rest] = clients;
   const g = unwrap(await call<GroupSummary>(first!.socket, 'group:create', { name: `m-${++groupCounter}-${Date.now()}`, ordering: 'total' }));
   unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
+  const installed = [first!];
   for (const c of rest) {
     unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-    unwrap(await call(c.socket, 'group:links-ready', { groupId: g.groupId }));
+    await admit(c, installed, g.groupId);
+    installed.push(c);
   }
   return g;
 }
@@ -39,7 +41,7 @@ describe('two-phase join', () => {
     a.close();
   });
 
-  it('keeps a joiner out of every view until it reports its links up, then installs it for all', async () => {
+  it('keeps a joiner out of every view until it reports its links up and the members confirm them, then installs it for all', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const g = await groupWith(a);
@@ -55,7 +57,11 @@ describe('two-phase join', () => {
     unwrap(await call(b.socket, 'signal', { groupId: g.groupId, to: a.peerId, data: { type: 'offer', sdp: 'x' } }));
     expect(a.events.all('group:view').filter((v) => (v as View).groupId === g.groupId && (v as View).viewId > v1.viewId)).toEqual([]);
 
-    const installed = unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId }));
+    // Bob's word alone: answered with the view without him.
+    expect(unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId })).viewId).toBe(v1.viewId);
+    // Alice's channel to him is up too: that installs him, and the view is pushed to both.
+    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'up' }));
+    const installed = await b.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId > v1.viewId);
     expect(installed.viewId).toBe(v1.viewId + 1);
     expect(ids(installed)).toEqual([a.peerId, b.peerId].sort());
     expect(installed.changes).toEqual([{ peerId: b.peerId, change: 'joined' }]);
@@ -75,12 +81,13 @@ describe('two-phase join', () => {
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
     const cJoin = unwrap(await call<JoinReply>(c.socket, 'group:join', { groupId: g.groupId }));
     expect(ids(cJoin.view)).toEqual([a.peerId]);
-    unwrap(await call(b.socket, 'group:links-ready', { groupId: g.groupId }));
+    await admit(b, [a], g.groupId);
     // Bob is a member now and must accept Carol's signaling and link to her.
     const n = await b.events.next<JoiningNotice>('group:joining', (x) => x.peer.peerId === c.peerId);
     expect(n.groupId).toBe(g.groupId);
     unwrap(await call(c.socket, 'signal', { groupId: g.groupId, to: b.peerId, data: { type: 'offer' } }));
-    const installed = unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
+    // Only Alice was in Carol's view: her confirmation is the one needed.
+    const installed = await admit(c, [a], g.groupId);
     expect(ids(installed)).toEqual([a.peerId, b.peerId, c.peerId].sort());
     expect(installed.changes).toEqual([{ peerId: c.peerId, change: 'joined' }]);
     for (const x of [a, b, c]) x.close();
@@ -99,6 +106,25 @@ describe('two-phase join', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'not-member' } });
     a.close();
     b.close();
+    await t.close();
+  });
+
+  it('never installs a joiner that says links-ready but whose channels no member sees open, and drops it at the join timeout', async () => {
+    const t = await startTestTracker({ joinTimeoutMs: 400 });
+    const a = await connectClient(t.url, 'Alice');
+    const b = await connectClient(t.url, 'Bob');
+    const fake = await connectClient(t.url, 'Fake');
+    const g = await groupWith(a, b);
+    const before = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
+    unwrap(await call(fake.socket, 'group:join', { groupId: g.groupId }));
+    expect(ids(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })))).toEqual(ids(before));
+    // One member's word is not all of them.
+    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: fake.peerId, state: 'up' }));
+    expect(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })).viewId).toBe(before.viewId);
+    expect((await fake.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId)).reason).toBe('failed');
+    expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })).viewId).toBe(before.viewId);
+    expect(a.events.all<View>('group:view').some((v) => v.members.some((m) => m.peerId === fake.peerId))).toBe(false);
+    for (const x of [a, b, fake]) x.close();
     await t.close();
   });
 
@@ -162,12 +188,16 @@ describe('leaving and failing', () => {
 });
 
 describe('link reports', () => {
-  it('evicts the younger member when a link stays down past the grace time', async () => {
+  const report = (c: TestClient, groupId: string, peer: TestClient, state: 'up' | 'down') =>
+    call(c.socket, 'link:report', { groupId, peer: peer.peerId, state });
+
+  it('evicts the younger member when both ends report their link down past the grace time', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const c = await connectClient(tracker.url, 'Carol');
     const g = await groupWith(a, b, c); // c joined last: the youngest
-    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'down' }));
+    unwrap(await report(a, g.groupId, c, 'down'));
+    unwrap(await report(c, g.groupId, a, 'down'));
     const removed = await c.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
     expect(removed.reason).toBe('evicted');
     const v = await b.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((ch) => ch.change === 'evicted'));
@@ -176,17 +206,49 @@ describe('link reports', () => {
     for (const x of [a, b, c]) x.close();
   });
 
+  it('evicts nobody on one member\'s word: its false reports are refused past the first, and the third grace time it is evicted', async () => {
+    const t = await startTestTracker({ linkGraceMs: 300 });
+    const [a, b, c] = [await connectClient(t.url, 'Alice'), await connectClient(t.url, 'Bob'), await connectClient(t.url, 'Carol')];
+    const g = await groupWith(a, b, c);
+    // Alice, the oldest, says her link to Carol is down; Carol and Bob say nothing (their links are fine).
+    unwrap(await report(a, g.groupId, c, 'down'));
+    expect(await report(a, g.groupId, b, 'down')).toMatchObject({ ok: false, error: { code: 'rate-limited' } });
+    const removed = await a.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId, 5_000);
+    expect(removed.reason).toBe('evicted');
+    const v = unwrap(await call<View>(b.socket, 'group:view', { groupId: g.groupId }));
+    expect(ids(v)).toEqual([b.peerId, c.peerId].sort());
+    expect(c.events.all('group:removed')).toEqual([]);
+    for (const x of [a, b, c]) x.close();
+    await t.close();
+  });
+
+  it('evicts a member that most of the view reports down, though it says nothing', async () => {
+    const t = await startTestTracker({ linkGraceMs: 300 });
+    const [a, b, c] = [await connectClient(t.url, 'Alice'), await connectClient(t.url, 'Bob'), await connectClient(t.url, 'Carol')];
+    const g = await groupWith(a, b, c);
+    // Bob (not the youngest) is silent on his links; Alice and Carol both report him.
+    unwrap(await report(a, g.groupId, b, 'down'));
+    unwrap(await report(c, g.groupId, b, 'down'));
+    expect((await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId, 5_000)).reason).toBe('evicted');
+    expect(ids(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })))).toEqual([a.peerId, c.peerId].sort());
+    for (const x of [a, b, c]) x.close();
+    await t.close();
+  });
+
   it('does not evict when the link comes back up within the grace time', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const g = await groupWith(a, b);
-    unwrap(await call(b.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' }));
-    unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'up' }));
+    unwrap(await report(b, g.groupId, a, 'down'));
+    unwrap(await report(a, g.groupId, b, 'down'));
+    unwrap(await report(a, g.groupId, b, 'up'));
+    unwrap(await report(b, g.groupId, a, 'up'));
     // A later, unrelated eviction in a control group proves the grace timer has fired meanwhile.
     const c = await connectClient(tracker.url, 'Carol');
     const d = await connectClient(tracker.url, 'Dave');
     const control = await groupWith(c, d);
-    unwrap(await call(c.socket, 'link:report', { groupId: control.groupId, peer: d.peerId, state: 'down' }));
+    unwrap(await report(c, control.groupId, d, 'down'));
+    unwrap(await report(d, control.groupId, c, 'down'));
     await d.events.next<RemovedNotice>('group:removed', (r) => r.groupId === control.groupId);
     const v = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
     expect(ids(v)).toEqual([a.peerId, b.peerId].sort());

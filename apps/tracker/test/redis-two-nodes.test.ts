@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryDelta, GroupSummary, JoinReply, JoiningNotice, MemberInfo, SignalDelivery, View } from '@chorus/protocol';
-import { call, connectClient, unwrap } from './helpers.ts';
+import { admit, call, connectClient, unwrap } from './helpers.ts';
+import type { TestClient } from './helpers.ts';
 import { redisMissing, startRedis } from './redis-server.ts';
 import type { RedisServer } from './redis-server.ts';
 
@@ -89,9 +90,9 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     unwrap(await call(alice.socket, 'signal', { groupId: g.groupId, to: bob.peerId, data: { type: 'answer' } }));
     expect((await bob.events.next<SignalDelivery>('signal')).from).toBe(alice.peerId);
 
-    const v2 = unwrap(await call<View>(bob.socket, 'group:links-ready', { groupId: g.groupId }));
+    const v2 = await admit(bob, [alice], g.groupId);
     unwrap(await call(carol.socket, 'group:join', { groupId: g.groupId }));
-    const v3 = unwrap(await call<View>(carol.socket, 'group:links-ready', { groupId: g.groupId }));
+    const v3 = await admit(carol, [alice, bob], g.groupId);
     expect(v3.viewId).toBe(v2.viewId + 1);
     for (const c of [alice, bob, carol]) {
       const seen = await c.events.next<View>('group:view', (v) => v.groupId === g.groupId && v.viewId === v3.viewId);
@@ -111,7 +112,7 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     const alice2 = await connectClient(nodeA2.url, 'Alice', alice.peerId);
     const back = unwrap(await call<JoinReply>(alice2.socket, 'group:join', { groupId: g.groupId }));
     expect(back.view.viewId).toBe(failedView.viewId);
-    const v5 = unwrap(await call<View>(alice2.socket, 'group:links-ready', { groupId: g.groupId }));
+    const v5 = await admit(alice2, [bob, carol], g.groupId);
     expect(v5.viewId).toBe(failedView.viewId + 1);
     expect(back.group.online).toBe(2);
 
@@ -127,7 +128,7 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     const g = unwrap(await call<GroupSummary>(bob.socket, 'group:create', { name: 'restart', ordering: 'fifo' }));
     unwrap(await call(bob.socket, 'group:join', { groupId: g.groupId }));
     unwrap(await call(alice.socket, 'group:join', { groupId: g.groupId }));
-    const v = unwrap(await call<View>(alice.socket, 'group:links-ready', { groupId: g.groupId }));
+    const v = await admit(alice, [bob], g.groupId);
 
     nodeA.proc.child.kill('SIGKILL');
     await nodeA.proc.exited;
@@ -138,7 +139,7 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     // A different key still cannot take the peer id.
     await expect(connectClient(nodeB.url, 'Mallory', alice.peerId)).rejects.toThrow(/different key/);
     unwrap(await call(again.socket, 'group:join', { groupId: g.groupId }));
-    const back = unwrap(await call<View>(again.socket, 'group:links-ready', { groupId: g.groupId }));
+    const back = await admit(again, [bob], g.groupId);
     expect(back.members.map((m) => m.peerId).sort()).toEqual([alice.peerId, bob.peerId].sort());
     for (const c of [alice, again, bob]) c.close();
   });
@@ -151,9 +152,11 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     const carol = await connectClient(nodeA.url, 'Carol');
     const bob = await connectClient(nodeB.url, 'Bob');
     const g = unwrap(await call<GroupSummary>(bob.socket, 'group:create', { name: 'sweep', ordering: 'total' }));
+    const installed: TestClient[] = [];
     for (const c of [bob, alice, carol]) {
       unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-      unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
+      if (installed.length > 0) await admit(c, installed, g.groupId);
+      installed.push(c);
     }
 
     nodeA.proc.child.kill('SIGKILL');

@@ -186,7 +186,7 @@ export class MemoryTracker {
 
   reportLink(from: PeerId, groupId: GroupId, peer: PeerId, state: LinkState, now: number): void {
     this.linkReports.push({ from, groupId, peer, state });
-    if (this.#groups.has(groupId)) this.#update(groupId, (m) => membership.reportLink(m, from, peer, state, now));
+    if (this.#groups.has(groupId)) this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now));
   }
 
   /** Members of an open group are public like its online count; a locked group's list is for those inside. */

@@ -9,6 +9,7 @@ import {
   type GroupFrame, type GroupId, type LinkState, type MemberInfo, type PeerId, type ProtocolError,
 } from '@chorus/protocol';
 import { Emitter } from './emitter.ts';
+import type { TrackerLink } from './tracker-link.ts';
 import type { Transport, TransportEvents } from './transport.ts';
 
 export interface MemoryNetworkOptions {
@@ -86,11 +87,16 @@ export class MemoryNetwork {
     this.#openSkew = opts.linkOpenSkewMs ?? 0;
   }
 
-  transport(self: PeerId | string): MemoryTransport {
+  /**
+   * The transport of `self`. With `tracker` it reports its links there as the
+   * WebRTC mesh does (up; down unless this end removed the peer itself), which
+   * the tracker needs to install a joiner.
+   */
+  transport(self: PeerId | string, tracker?: Pick<TrackerLink, 'reportLink'>): MemoryTransport {
     const id = asPeerId(self);
     const existing = this.#transports.get(id);
     if (existing) return existing;
-    const t = new MemoryTransport(id, this);
+    const t = new MemoryTransport(id, this, tracker);
     this.#transports.set(id, t);
     return t;
   }
@@ -263,10 +269,12 @@ export class MemoryTransport implements Transport {
   readonly #network: MemoryNetwork;
   readonly #events = new Emitter<TransportEvents>();
   readonly #peers = new Map<GroupId, Set<PeerId>>();
+  readonly #tracker: Pick<TrackerLink, 'reportLink'> | undefined;
 
-  constructor(self: PeerId, network: MemoryNetwork) {
+  constructor(self: PeerId, network: MemoryNetwork, tracker?: Pick<TrackerLink, 'reportLink'>) {
     this.self = self;
     this.#network = network;
+    this.#tracker = tracker;
   }
 
   setPeers(groupId: GroupId, peers: readonly MemberInfo[]): void {
@@ -305,12 +313,8 @@ export class MemoryTransport implements Transport {
   }
 
   emitLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
+    if (state === 'up' || this.wants(groupId, peer)) this.#tracker?.reportLink(groupId, peer, state);
     this.#events.emit('link', groupId, peer, state);
-  }
-
-  /** Test hook: what the WebRTC mesh says when a TURN server gives no relay address. */
-  emitTurn(groupId: GroupId, peer: PeerId, problem: { readonly message: string; readonly fatal: boolean }): void {
-    this.#events.emit('turn', groupId, peer, problem);
   }
 
   deliver(groupId: GroupId, from: PeerId, text: string): void {

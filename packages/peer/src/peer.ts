@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, resumePoint,
+  createEngine, exportPublicKey, generateIdentity, MAX_RESUME_LAMPORT, ORDER_KEY_DIGITS, parseTotalOrderKey, resumeLamport,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -290,13 +290,26 @@ class Peer implements ChorusPeer {
    * a group that starts afresh would reuse priorities. Null for a new group.
    */
   async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
-    const [record, lastOrder, count] = await Promise.all([
+    const [record, cursor] = await Promise.all([
       this.#store.getGroup(groupId).catch(() => null),
       // The highest key stored, not the sync cursor: that one may restart from null to refill gaps.
       (this.#store.lastOrder?.(groupId) ?? this.#store.cursor(groupId)).catch(() => null),
-      this.#store.count(groupId).catch(() => 0),
     ]);
-    return resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, this.peerId, ordering);
+    // A stored record is data from disk: keep only counts that are sane (createEngine refuses others).
+    const delivered: Record<string, number> = {};
+    for (const [sender, next] of Object.entries(record?.state?.nextSeq ?? {})) {
+      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
+    }
+    const ownSeq = delivered[this.peerId] ?? 0;
+    // A total-order key starts with the group's incarnation; its priority number comes second.
+    const total = ordering === 'total' && cursor !== null ? parseTotalOrderKey(cursor) : null;
+    const lead = cursor === null ? 0 : total !== null ? total.p : Number(cursor.slice(0, ORDER_KEY_DIGITS));
+    // A key stored before lamport jumps were bounded may carry 2^53 - 1 (PROTOCOL.md §7.2): resuming
+    // from it would put every draft out of range. Then the stored count stands in (resumeLamport).
+    const count = Number.isSafeInteger(lead) && lead >= 0 && lead <= MAX_RESUME_LAMPORT ? 0 : await this.#store.count(groupId).catch(() => 0);
+    const last = resumeLamport(lead, count);
+    if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
+    return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
   }
 
   /** A relay-only link that cannot get a TURN address is told to the user once per join, naming TURN. */
@@ -315,8 +328,21 @@ class Peer implements ChorusPeer {
     this.#setLinks(entry, view.members);
     const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
     await this.#waitForLinks(entry, others, tracker, transport);
-    const installed = await tracker.linksReady(groupId);
-    this.#onView(installed);
+    // The tracker installs us once the members confirm their channels to us
+    // too; until then links-ready answers the view without us, and the view
+    // with us comes as a push. Asking again now and then re-checks (a member
+    // that never confirmed may have gone); a tracker that dropped us answers
+    // not-member, which fails the join.
+    this.#onView(await tracker.linksReady(groupId));
+    while (!this.#installed(entry)) {
+      await new Promise((r) => setTimeout(r, JOIN_MEMBERS_POLL_MS));
+      if (this.#closed || this.#groups.get(groupId) !== entry || entry.status !== 'joining' || this.#installed(entry)) return;
+      this.#onView(await tracker.linksReady(groupId));
+    }
+  }
+
+  #installed(entry: GroupEntry): boolean {
+    return entry.view?.members.some((m) => m.peerId === this.peerId) === true;
   }
 
   /**
@@ -403,6 +429,9 @@ class Peer implements ChorusPeer {
     entry.joiners.set(peer.peerId, peer);
     entry.session.noteJoining(peer);
     this.#setLinks(entry, entry.view?.members ?? []);
+    // The tracker installs a joiner once every member confirms its channel to
+    // it; one still open from before (a member re-joining) raises no new `up`.
+    if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true) this.#tracker?.reportLink(groupId, peer.peerId, 'up');
   }
 
   /**

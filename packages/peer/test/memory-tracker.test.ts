@@ -25,7 +25,7 @@ const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 const ids = (v: View | undefined): string[] => (v?.members ?? []).map((m) => m.peerId);
 
 describe('MemoryTracker membership', () => {
-  it('installs a founder at once, a joiner only after links-ready, and tells a member installed later about pending joiners', async () => {
+  it('installs a founder at once, a joiner only after links-ready and the members confirm it, and tells a member installed later about pending joiners', async () => {
     const t = new MemoryTracker();
     const ana = await connect(t, 'ana');
     const ben = await connect(t, 'ben');
@@ -43,24 +43,30 @@ describe('MemoryTracker membership', () => {
     expect(ana.seen.joining.map((n) => n.peer.peerId)).toEqual(['p-ben', 'p-cy']);
     expect(ben.seen.views).toEqual([]);
 
-    const v2 = await ben.link.linksReady(g.groupId);
+    // Ben's word alone does not install him: ana must say her channel to him is up.
+    expect(ids(await ben.link.linksReady(g.groupId))).toEqual(['p-ana']);
+    ana.link.reportLink(g.groupId, asPeerId('p-ben'), 'up');
     await settle();
-    expect(v2.viewId).toBe(2);
+    const v2 = ben.seen.views.at(-1);
+    expect(v2?.viewId).toBe(2);
     expect(ids(v2)).toEqual(['p-ana', 'p-ben']);
     expect(ben.seen.joining.map((n) => n.peer.peerId)).toEqual(['p-cy']);
     await expect(ben.link.join(g.groupId)).rejects.toMatchObject({ code: 'bad-state' });
   });
 
-  it('evicts the younger member of a link down past the grace time, and tells it; a closed session fails out', async () => {
+  it('evicts the younger member of a link both ends report down past the grace time, and tells it; a closed session fails out', async () => {
     const t = new MemoryTracker();
     const [ana, ben, cy] = [await connect(t, 'ana'), await connect(t, 'ben'), await connect(t, 'cy')];
     const g = await ana.link.createGroup('g', 'total');
     await ana.link.join(g.groupId);
     for (const x of [ben, cy]) {
       await x.link.join(g.groupId);
+      for (const m of t.currentView(g.groupId)?.members ?? []) t.reportLink(m.peerId, g.groupId, x.link.peerId, 'up', Date.now());
       await x.link.linksReady(g.groupId);
     }
+    // Both ends say so: an honest broken link.
     ana.link.reportLink(g.groupId, asPeerId('p-cy'), 'down');
+    cy.link.reportLink(g.groupId, asPeerId('p-ana'), 'down');
     t.expireLinks(Date.now() + 1_000, 10_000);
     expect(ids(t.currentView(g.groupId) ?? undefined)).toEqual(['p-ana', 'p-ben', 'p-cy']);
     t.expireLinks(Date.now() + 10_000, 10_000);

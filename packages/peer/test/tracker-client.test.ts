@@ -130,7 +130,11 @@ describe('TrackerClient', () => {
     expect(joinReply.view.members.map((m) => m.peerId)).toEqual([a.peerId]);
     expect((await joining).peer.peerId).toBe(b.peerId);
     const aView = nextEvent<View>((cb) => a.on('view', cb), (v) => v.members.length === 2);
-    const installed = await b.linksReady(g.groupId);
+    // Bob says his links are up: not installed on his word alone, until Alice confirms hers.
+    expect((await b.linksReady(g.groupId)).members.map((m) => m.peerId)).toEqual([a.peerId]);
+    const bView = nextEvent<View>((cb) => b.on('view', cb), (v) => v.members.length === 2);
+    a.reportLink(g.groupId, b.peerId, 'up');
+    const installed = await bView;
     expect(installed.members.map((m) => m.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
     expect((await aView).viewId).toBe(installed.viewId);
     expect((await a.view(g.groupId)).viewId).toBe(installed.viewId);
@@ -155,7 +159,10 @@ describe('TrackerClient', () => {
     const g = await a.createGroup('alive', 'total');
     await a.join(g.groupId);
     await b.join(g.groupId);
+    const bView = nextEvent<View>((cb) => b.on('view', cb), (v) => v.members.length === 2);
+    a.reportLink(g.groupId, b.peerId, 'up');
     await b.linksReady(g.groupId);
+    await bView;
 
     // Several heartbeat timeouts pass: nobody is removed.
     await new Promise((r) => setTimeout(r, TIMERS.heartbeatTimeoutMs * 3));

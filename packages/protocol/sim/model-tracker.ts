@@ -55,7 +55,9 @@ export class ModelTracker {
     for (const p of peers) {
       this.names.set(p.peer, p.name);
       this.run('found', (m) => membership.join(this.groupId, m, this.info(p.peer), 0));
-      if (membership.isJoining(this.state, p.peer)) this.run('found', (m) => membership.linksReady(this.groupId, m, p.peer));
+      if (!membership.isJoining(this.state, p.peer)) continue;
+      this.confirmLinks(p.peer);
+      this.run('found', (m) => membership.linksReady(this.groupId, m, p.peer));
     }
     return this.view(peers.map((p) => ({ peerId: p.peer, change: 'joined' as const })));
   }
@@ -73,8 +75,14 @@ export class ModelTracker {
     return membership.isMember(this.state, peer);
   }
 
-  /** Phase two: the joiner's links to every member are up. */
+  /** Every member reports its link to the joiner up, as its mesh does when the channel opens. */
+  private confirmLinks(peer: PeerId): void {
+    for (const m of this.members) this.run('link up', (s) => membership.reportLink(this.groupId, s, m, peer, 'up', 0));
+  }
+
+  /** Phase two: the joiner's links to every member are up; the members confirm them, then it says links-ready. */
   admit(peer: PeerId): View {
+    this.confirmLinks(peer);
     const view = this.run('links-ready', (m) => membership.linksReady(this.groupId, m, peer)).effects.view;
     if (view === undefined) throw new Error(`model tracker: ${peer} was admitted but is no joiner`);
     return view;
@@ -86,11 +94,16 @@ export class ModelTracker {
     return this.run('remove', (m) => membership.remove(this.groupId, m, peer, reason)).effects.view ?? 'joiner';
   }
 
-  /** The younger (admitted later) of two members: the one a link down past grace evicts. */
-  younger(a: PeerId, b: PeerId): PeerId {
-    const y = membership.youngerOf(this.state, a, b);
-    if (y === null) throw new Error(`model tracker: ${a} and ${b} are not both members`);
-    return y;
+  /** Both ends of a link between two members report it (honest nodes: both see it), at virtual time `now`. */
+  reportLink(a: PeerId, b: PeerId, state: 'up' | 'down', now: number): void {
+    if (!this.isMember(a) || !this.isMember(b)) return;
+    for (const [x, y] of [[a, b], [b, a]] as const) this.run(`link ${state}`, (s) => membership.reportLink(this.groupId, s, x, y, state, now));
+  }
+
+  /** Whom the link rules evict once the grace time of the pair's outage has run out (null: nobody); the caller removes it. */
+  linkVerdict(a: PeerId, b: PeerId, now: number, graceMs: number): PeerId | null {
+    const [x, y] = a < b ? [a, b] : [b, a];
+    return membership.expireLink(this.groupId, this.state, x, y, now, graceMs).effects.removed?.[0]?.peerId ?? null;
   }
 
   /** After a restart the tracker re-sends the current view with no changes; viewId is kept (persisted). */

@@ -37,7 +37,7 @@ function apply(s: Membership, o: Op, now: number): Step<unknown> {
     case 'ready': return m.linksReady(G, s, p);
     case 'leave': return m.remove(G, s, p, 'left');
     case 'fail': return m.remove(G, s, p, 'failed');
-    case 'link': return m.reportLink(s, p, PEERS[o.q]!, o.up ? 'up' : 'down', now);
+    case 'link': return m.reportLink(G, s, p, PEERS[o.q]!, o.up ? 'up' : 'down', now);
     case 'expire-link': {
       const [a, b] = [p, PEERS[o.q]!].sort();
       return m.expireLink(G, s, a!, b!, now, GRACE);
@@ -90,12 +90,18 @@ function must<T>(step: Step<T>): { s: Membership; step: Step<T> } {
   return { s: step.next!, step };
 }
 
+/** Every member says its link to the joiner `p` is up. */
+function confirm(s: Membership, p: PeerId): Membership {
+  for (const x of s.members) s = m.reportLink(G, s, x.peerId, p, 'up', 0).next ?? s;
+  return s;
+}
+
 /** A group whose members are `peers`, installed in that order (the first founds it). */
 function groupOf(...peers: PeerId[]): Membership {
   let s = m.emptyMembership();
   for (const p of peers) {
     s = must(m.join(G, s, who(p), 0)).s;
-    if (m.isJoining(s, p)) s = must(m.linksReady(G, s, p)).s;
+    if (m.isJoining(s, p)) s = must(m.linksReady(G, confirm(s, p), p)).s;
   }
   return s;
 }
@@ -120,7 +126,7 @@ describe('two-phase join', () => {
     expect(s.viewId).toBe(s0.viewId);
     expect(m.isJoining(s, C) && !m.isMember(s, C) && m.isInGroup(s, C)).toBe(true);
 
-    const ready = must(m.linksReady(G, s, C));
+    const ready = must(m.linksReady(G, confirm(s, C), C));
     expect(ready.step.effects.view?.viewId).toBe(s0.viewId + 1);
     expect(ids(ready.step.effects.view?.members)).toEqual([A, B, C]);
     expect(ready.step.effects.view?.changes).toEqual([{ peerId: C, change: 'joined' }]);
@@ -131,7 +137,7 @@ describe('two-phase join', () => {
     const archivist = { ...who(B), role: 'archivist' as const };
     const asked = must(m.join(G, groupOf(A), archivist, 1));
     expect(asked.step.effects.joiningNotices).toEqual([{ to: [A], peer: archivist }]);
-    const { step } = must(m.linksReady(G, asked.s, B));
+    const { step } = must(m.linksReady(G, confirm(asked.s, B), B));
     expect(step.effects.view?.members).toEqual([who(A), archivist]);
   });
 
@@ -139,7 +145,7 @@ describe('two-phase join', () => {
     let s = groupOf(A);
     s = must(m.join(G, s, who(B), 1)).s;
     s = must(m.join(G, s, who(C), 2)).s;
-    const { step } = must(m.linksReady(G, s, B));
+    const { step } = must(m.linksReady(G, confirm(s, B), B));
     expect(step.effects.joiningNotices).toEqual([{ to: [B], peer: who(C) }]);
   });
 
@@ -227,64 +233,172 @@ describe('leave, failure, eviction', () => {
   });
 });
 
-describe('link reports', () => {
-  it('evicts the younger of two members, never the older', () => {
-    let s = m.emptyMembership();
-    for (const p of PEERS.slice(0, 3)) {
-      s = m.join(G, s, who(p), 0).next ?? s;
-      s = m.linksReady(G, s, p).next ?? s;
-    }
-    // pc joined last; a report from the younger end about the older one still evicts pc.
-    s = m.reportLink(s, PEERS[2]!, PEERS[0]!, 'down', 100).next ?? s;
-    expect(m.expireLink(G, s, PEERS[0]!, PEERS[2]!, 100 + GRACE - 1, GRACE).next).toBeNull();
-    const step = m.expireLink(G, s, PEERS[0]!, PEERS[2]!, 100 + GRACE, GRACE);
-    expect(step.effects.removed).toEqual([{ peerId: PEERS[2], reason: 'evicted' }]);
-    expect(step.effects.view?.members.map((x) => x.peerId)).toEqual([PEERS[0], PEERS[1]]);
+describe('joiners confirmed by the members', () => {
+  it('installs a joiner only once every member of its view says its link is up, whichever comes last', () => {
+    const s0 = must(m.join(G, groupOf(A, B), who(C), 1)).s;
+    // On its own word alone: still out, answered with the current view.
+    const alone = must(m.linksReady(G, s0, C));
+    expect(alone.step.effects.view).toBeUndefined();
+    expect(alone.step.result).toEqual({ ok: true, value: m.viewOf(G, s0) });
+    expect(m.isJoining(alone.s, C)).toBe(true);
+    const one = must(m.reportLink(G, alone.s, A, C, 'up', 2));
+    expect(one.step.effects.view).toBeUndefined();
+    // The last confirmation installs it, and its step carries the view to push.
+    const last = must(m.reportLink(G, one.s, B, C, 'up', 3));
+    expect(ids(last.step.effects.view?.members)).toEqual([A, B, C]);
+    expect(last.step.result).toEqual({ ok: true, value: null });
+    // Confirmations first, links-ready last: links-ready installs.
+    const early = confirm(s0, C);
+    expect(m.isJoining(early, C)).toBe(true);
+    expect(ids(must(m.linksReady(G, early, C)).step.effects.view?.members)).toEqual([A, B, C]);
   });
 
-  it('accepts a joiner\'s link reports without counting them as bad input or starting an eviction', () => {
-    let s = m.emptyMembership();
-    s = m.join(G, s, who(PEERS[0]!), 0).next ?? s;
-    s = m.linksReady(G, s, PEERS[0]!).next ?? s;
-    s = m.join(G, s, who(PEERS[1]!), 1).next ?? s;
-    const up = m.reportLink(s, PEERS[1]!, PEERS[0]!, 'up', 2);
-    expect(up.result.ok).toBe(true);
-    const down = m.reportLink(s, PEERS[1]!, PEERS[0]!, 'down', 2);
-    expect(down.result.ok).toBe(true);
-    expect(down.next).toBeNull();
-    expect(down.effects.linkCheck).toBeUndefined();
-    // An outsider is still refused.
-    expect(m.reportLink(s, PEERS[3]!, PEERS[0]!, 'up', 2).result.ok).toBe(false);
+  it('takes a confirmation back on a down report, waits for no member that went, and starts over when the joiner asks again', () => {
+    let s = must(m.join(G, groupOf(A, B), who(C), 1)).s;
+    s = must(m.reportLink(G, s, A, C, 'up', 2)).s;
+    s = must(m.reportLink(G, s, A, C, 'down', 3)).s;
+    s = must(m.reportLink(G, s, B, C, 'up', 4)).s;
+    s = must(m.linksReady(G, s, C)).s;
+    expect(m.isJoining(s, C)).toBe(true);
+    // A leaves without confirming: asking again installs C.
+    s = must(m.remove(G, s, A, 'left')).s;
+    expect(ids(must(m.linksReady(G, s, C)).step.effects.view?.members)).toEqual([B, C]);
+    // A joiner that asks to join again needs every confirmation anew.
+    let t = confirm(must(m.join(G, groupOf(A, B), who(C), 1)).s, C);
+    t = must(m.join(G, t, who(C), 5)).s;
+    expect(m.linksReady(G, t, C).effects.view).toBeUndefined();
+  });
+
+  it('does not wait for a member installed after the joiner got its view (the joiner links to it once installed)', () => {
+    let s = groupOf(A);
+    s = must(m.join(G, s, who(B), 1)).s;
+    s = must(m.join(G, s, who(C), 2)).s;
+    s = must(m.linksReady(G, confirm(s, B), B)).s;
+    // C's view was [A]: A's word is enough, B's is not needed.
+    s = must(m.reportLink(G, s, A, C, 'up', 3)).s;
+    expect(ids(must(m.linksReady(G, s, C)).step.effects.view?.members)).toEqual([A, B, C]);
+  });
+
+  it('drops a joiner nobody confirms at the join timeout, having never been in a view', () => {
+    let s = must(m.join(G, groupOf(A, B), who(C), 10)).s;
+    s = must(m.linksReady(G, s, C)).s;
+    const gone = must(m.expireJoin(G, s, C, 10 + JOIN_TIMEOUT, JOIN_TIMEOUT));
+    expect(gone.step.effects.view).toBeUndefined();
+    expect(gone.step.effects.removed).toEqual([{ peerId: C, reason: 'failed' }]);
+    expect(gone.s.viewId).toBe(s.viewId);
+  });
+});
+
+/** Reports of `by` that their link to `peer` is down, at `now`. */
+function down(s: Membership, now: number, ...pairs: [PeerId, PeerId][]): Membership {
+  for (const [x, y] of pairs) s = must(m.reportLink(G, s, x, y, 'down', now)).s;
+  return s;
+}
+const expire = (s: Membership, x: PeerId, y: PeerId, now: number) => {
+  const [a, b] = [x, y].sort() as [PeerId, PeerId];
+  return m.expireLink(G, s, a, b, now, GRACE);
+};
+
+describe('link reports', () => {
+  it('evicts the younger of two members whose link both ends report down, never the older', () => {
+    const s = down(groupOf(A, B, C), 100, [C, A], [A, C]);
+    expect(expire(s, A, C, 100 + GRACE - 1).next).toBeNull();
+    const step = expire(s, A, C, 100 + GRACE);
+    expect(step.effects.removed).toEqual([{ peerId: C, reason: 'evicted' }]);
+    expect(ids(step.effects.view?.members)).toEqual([A, B]);
+  });
+
+  it('never evicts the accused on one report; the reporter of a false one gets a mark each grace time and the third evicts it', () => {
+    let s = down(groupOf(A, B, C), 100, [A, C]);
+    for (const k of [1, 2]) {
+      const now = 100 + k * GRACE;
+      const step = expire(s, A, C, now);
+      expect(step.effects.view).toBeUndefined();
+      expect(step.effects.falseReport).toBe(A);
+      expect(step.effects.linkCheck).toEqual({ a: A, b: C, since: now });
+      s = step.next!;
+      expect(m.isMember(s, C) && m.isMember(s, A)).toBe(true);
+    }
+    const third = expire(s, A, C, 100 + 3 * GRACE);
+    expect(third.effects.removed).toEqual([{ peerId: A, reason: 'evicted' }]);
+    expect(ids(third.effects.view?.members)).toEqual([B, C]);
+  });
+
+  it('rate-limits a reporter to one report nobody corroborates, and lets it corroborate the other end', () => {
+    let s = down(groupOf(A, B, C, D), 1, [A, C]);
+    const second = m.reportLink(G, s, A, D, 'down', 2);
+    expect(second.next).toBeNull();
+    expect(second.result.ok ? null : second.result.error.code).toBe('rate-limited');
+    s = down(s, 2, [B, A], [A, B]);
+    expect(s.linksDown.find((l) => l.a === A && l.b === B)?.by).toEqual([B, A]);
+    // Withdrawn (up), the claim no longer limits it.
+    s = must(m.reportLink(G, s, A, C, 'up', 3)).s;
+    expect(m.reportLink(G, s, A, D, 'down', 4).result.ok).toBe(true);
+  });
+
+  it('evicts the member a majority of the view reports down, though it says nothing (a silent member)', () => {
+    const s = down(groupOf(A, B, C, D), 5, [A, D], [B, D], [C, D]);
+    const step = expire(s, B, D, 5 + GRACE);
+    expect(step.effects.removed).toEqual([{ peerId: D, reason: 'evicted' }]);
+    // Two of four is no majority: the older accused stays, and nobody is marked (others agree with the reporter).
+    const half = down(groupOf(A, B, C, D), 5, [C, A], [D, A]);
+    const none = expire(half, A, C, 5 + GRACE);
+    expect(none.effects.removed).toBeUndefined();
+    expect(none.effects.falseReport).toBeUndefined();
+  });
+
+  it('decides nothing in a view of two when only one end says down (nobody can tell who is right)', () => {
+    let s = down(groupOf(A, B), 1, [A, B]);
+    for (let k = 1; k <= 5; k++) {
+      const step = expire(s, A, B, 1 + k * GRACE);
+      expect(step.effects.removed).toBeUndefined();
+      expect(step.effects.falseReport).toBeUndefined();
+      s = step.next!;
+    }
+    // The other end agreeing settles it: the younger goes.
+    s = down(s, 60, [B, A]);
+    expect(expire(s, A, B, 1 + 6 * GRACE).effects.removed).toEqual([{ peerId: B, reason: 'evicted' }]);
+  });
+
+  it('forgets marks older than the window', () => {
+    let s = down(groupOf(A, B, C), 0, [A, C]);
+    s = expire(s, A, C, GRACE).next!;
+    s = expire(s, A, C, 2 * GRACE).next!;
+    s = must(m.reportLink(G, s, A, C, 'up', 2 * GRACE)).s;
+    const later = m.FALSE_REPORT_WINDOW_GRACES * GRACE + 3 * GRACE;
+    s = down(s, later, [A, C]);
+    const step = expire(s, A, C, later + GRACE);
+    expect(step.effects.removed).toBeUndefined();
+    expect(step.next?.falseReports?.map((f) => f.peerId)).toEqual([A]);
   });
 
   it('forgets a link that came back up, and keeps the first outage time when it is reported down again', () => {
     let s = groupOf(A, B);
-    const first = must(m.reportLink(s, A, B, 'down', 100));
+    const first = must(m.reportLink(G, s, A, B, 'down', 100));
     expect(first.step.effects.linkCheck).toEqual({ a: A, b: B, since: 100 });
-    const again = m.reportLink(first.s, B, A, 'down', 130);
+    const again = m.reportLink(G, first.s, A, B, 'down', 130);
     expect(again.next).toBeNull();
     expect(again.effects.linkCheck).toEqual({ a: A, b: B, since: 100 });
-    s = must(m.reportLink(first.s, B, A, 'up', 140)).s;
+    s = must(m.reportLink(G, first.s, A, B, 'up', 140)).s;
     expect(s.linksDown).toEqual([]);
-    expect(m.expireLink(G, s, A, B, 100 + GRACE, GRACE).next).toBeNull();
+    expect(expire(s, A, B, 100 + GRACE).next).toBeNull();
   });
 
-  it('ignores reports about a joiner (its links are settled by links-ready) and refuses a link to oneself', () => {
-    let s = groupOf(A, B);
-    s = must(m.join(G, s, who(C), 1)).s;
-    const aboutJoiner = m.reportLink(s, A, C, 'down', 2);
-    expect(aboutJoiner.result.ok).toBe(true);
-    expect(aboutJoiner.next).toBeNull();
-    const self = m.reportLink(s, A, A, 'down', 2);
+  it('ignores a joiner\'s reports and refuses an outsider\'s and a link to oneself', () => {
+    const s = must(m.join(G, groupOf(A, B), who(C), 1)).s;
+    const byJoiner = m.reportLink(G, s, C, A, 'down', 2);
+    expect(byJoiner.result.ok).toBe(true);
+    expect(byJoiner.next).toBeNull();
+    expect(m.reportLink(G, s, D, A, 'up', 2).result.ok).toBe(false);
+    const self = m.reportLink(G, s, A, A, 'down', 2);
     expect(self.result.ok ? null : self.result.error.code).toBe('bad-state');
   });
 
   it('forgets the outages of a member that is removed', () => {
     let s = groupOf(A, B, C, D);
-    s = must(m.reportLink(s, A, C, 'down', 1)).s;
-    s = must(m.reportLink(s, B, D, 'down', 1)).s;
+    s = down(s, 1, [A, C], [B, D]);
     s = must(m.remove(G, s, C, 'left')).s;
-    expect(s.linksDown).toEqual([{ a: B, b: D, since: 1 }]);
+    expect(s.linksDown).toEqual([{ a: B, b: D, since: 1, by: [B] }]);
     expect(m.youngerOf(s, A, D)).toBe(D);
     expect(m.youngerOf(s, A, C)).toBeNull();
   });

@@ -30,6 +30,8 @@ export interface PairLinkHooks {
   sendSignal(data: unknown): void;
   up(): void;
   down(reason: string): void;
+  /** The link was wanted for `neverOpenedMs` and never opened (counts as down for the tracker). */
+  neverOpened?(): void;
   frame(frame: GroupFrame): void;
   reject(error: ProtocolError): void;
   /** An attempt's ICE gathering got no TURN relay address (see RtcConnection.turnFailed). */
@@ -46,6 +48,8 @@ export interface PairLinkOptions {
   readonly codec: FrameCodec;
   readonly now: () => number;
   readonly randomId: () => string;
+  /** How long a link may stay unopened before `neverOpened` (the tracker's link grace time); absent: never. */
+  readonly neverOpenedMs?: () => number;
 }
 
 export class PairLink {
@@ -59,6 +63,8 @@ export class PairLink {
   #decoder: FrameDecoder | null = null;
   #state: PairLinkState = 'connecting';
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #neverOpenedTimer: ReturnType<typeof setTimeout> | null = null;
+  #everUp = false;
   #closed = false;
 
   constructor(opts: PairLinkOptions, hooks: PairLinkHooks) {
@@ -78,6 +84,15 @@ export class PairLink {
   }
 
   start(): void {
+    // A link that was never up is down as far as the tracker is concerned
+    // (a member that never opens its channels must not look healthy).
+    const ms = this.#opts.neverOpenedMs?.();
+    if (ms !== undefined) {
+      this.#neverOpenedTimer = setTimeout(() => {
+        this.#neverOpenedTimer = null;
+        if (!this.#closed && !this.#everUp) this.#hooks.neverOpened?.();
+      }, ms);
+    }
     // The responder waits for an offer; the initiator's connect timeout covers a lost one.
     if (this.initiator) this.#offer();
   }
@@ -137,6 +152,8 @@ export class PairLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearTimer();
+    if (this.#neverOpenedTimer) clearTimeout(this.#neverOpenedTimer);
+    this.#neverOpenedTimer = null;
     this.#conn?.destroy();
     this.#conn = null;
     this.#connId = null;
@@ -168,6 +185,7 @@ export class PairLink {
         this.#clearTimer();
         this.#backoff.reset();
         this.#state = 'up';
+        this.#everUp = true;
         this.#hooks.up();
       },
       text: (text) => {

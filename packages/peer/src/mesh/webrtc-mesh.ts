@@ -32,6 +32,8 @@ export const EARLY_SIGNAL_TTL_MS = 15_000;
 export const MAX_EARLY_SIGNALS_PER_PEER = 64;
 /** Distinct (group, peer) pairs with early signals; a bound on what strangers can make us hold. */
 export const MAX_EARLY_SIGNAL_PAIRS = 256;
+/** A link never opened by then is reported down; the tracker's hello names its link grace time, this is for before it. */
+export const DEFAULT_NEVER_OPENED_MS = 10_000;
 
 export interface WebRtcMeshOptions {
   readonly tracker: TrackerLink;
@@ -180,11 +182,14 @@ export class WebRtcMesh implements Transport {
       codec: this.#codec,
       now: this.#now,
       randomId,
+      neverOpenedMs: () => this.#tracker.hello?.linkGraceMs ?? DEFAULT_NEVER_OPENED_MS,
     };
     return new PairLink(this.#opts.wrtc ? { ...base, wrtc: this.#opts.wrtc } : base, {
       sendSignal: (data) => this.#tracker.signal(groupId, peer, data),
       up: () => this.#linkChanged(groupId, peer, 'up'),
       down: () => this.#linkChanged(groupId, peer, 'down'),
+      // Only the tracker hears it: the session was never told `up`, so it gets no `down` either.
+      neverOpened: () => this.#tracker.reportLink(groupId, peer, 'down'),
       frame: (frame: GroupFrame) => this.#events.emit('frame', groupId, peer, frame),
       reject: (error: ProtocolError) => this.#events.emit('reject', groupId, peer, error),
       turnFailed: (message) => this.#events.emit('turn', groupId, peer, { message, fatal: policy() === 'relay' }),

@@ -184,6 +184,10 @@ export class ChildPeer implements ChorusPeer {
   selectedPair(groupId: GroupId, peer: PeerId): Promise<{ local: string; remote: string } | null> {
     return this.request('selectedPair', { groupId, peer });
   }
+  /** Debug: make this peer tell the tracker a link is up or down, whatever it is (a lying member). */
+  reportLink(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): Promise<null> {
+    return this.request('reportLink', { groupId, peer, state });
+  }
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
     let set = this.#listeners.get(event);
     if (!set) {

@@ -1,10 +1,12 @@
 // A hostile group member for the integration tests: it authenticates and
 // joins through the real tracker like anyone (two-phase join, real WebRTC
 // channels to every member), then speaks the wire directly — raw text it
-// chooses, frames signed with its own key, nothing from the engine.
+// chooses, frames signed with its own key, nothing from the engine — or
+// talks to the tracker as no honest peer would (links-ready without a
+// channel).
 
 import wrtc from '@roamhq/wrtc';
-import type { DataFrame, GroupFrame, GroupId, PeerId, View } from '@chorus/protocol';
+import type { DataFrame, GroupFrame, GroupId, PeerId, RemovedNotice, View } from '@chorus/protocol';
 import { asViewId, exportPublicKey, generateIdentity, signFields } from '@chorus/protocol';
 import { randomPeerId } from '../../src/key-store.ts';
 import { TrackerClient } from '../../src/tracker-client.ts';
@@ -13,7 +15,10 @@ import { waitFor } from '../scenarios/network.ts';
 
 export class HostilePeer {
   readonly frames: { from: PeerId; frame: GroupFrame }[] = [];
+  readonly removed: RemovedNotice[] = [];
   view: View | null = null;
+  /** Opens no channel at all, whatever views it gets (see joinSilently). */
+  #silent = false;
 
   private constructor(
     readonly tracker: TrackerClient,
@@ -21,10 +26,14 @@ export class HostilePeer {
     readonly keyPair: CryptoKeyPair,
   ) {
     mesh.on('frame', (_g, from, frame) => this.frames.push({ from, frame }));
-    tracker.on('view', (v) => {
-      this.view = v;
-      mesh.setPeers(v.groupId, v.members);
-    });
+    tracker.on('view', (v) => this.#onView(v));
+    tracker.on('removed', (n) => this.removed.push(n));
+  }
+
+  #onView(v: View): void {
+    if (this.view !== null && this.view.groupId === v.groupId && v.viewId <= this.view.viewId) return;
+    this.view = v;
+    if (!this.#silent) this.mesh.setPeers(v.groupId, v.members);
   }
 
   get peerId(): PeerId {
@@ -47,8 +56,23 @@ export class HostilePeer {
     this.mesh.setPeers(groupId, reply.view.members);
     const others = reply.view.members.filter((m) => m.peerId !== this.peerId).length;
     await waitFor('hostile links up', () => this.mesh.openPeers(groupId).length === others);
-    this.view = await this.tracker.linksReady(groupId);
-    return this.view;
+    this.#onView(await this.tracker.linksReady(groupId));
+    // Installed once the members confirm their channels to it too: then the view comes as a push.
+    await waitFor('hostile installed', () => this.view?.members.some((m) => m.peerId === this.peerId) === true);
+    return this.view as View;
+  }
+
+  /**
+   * The silent fake member: joins and says links-ready while it keeps its
+   * session alive (heartbeats), but never opens a data channel; the
+   * members' offers go unanswered. Returns the links-ready answer.
+   */
+  async joinSilently(groupId: GroupId): Promise<View> {
+    this.#silent = true;
+    await this.tracker.join(groupId);
+    const answer = await this.tracker.linksReady(groupId);
+    this.#onView(answer);
+    return answer;
   }
 
   /** Raw text to every open peer of the group; returns how many channels took it. */

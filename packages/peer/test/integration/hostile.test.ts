@@ -2,12 +2,14 @@
 // sends garbage, forgeries, replays, oversized frames and absurd ISIS
 // priorities to three honest peers in child processes. Every bad frame must
 // be refused and counted; the honest peers must still end in one order once
-// the hostile member is gone.
+// the hostile member is gone. A hostile member that lies to the tracker (a
+// silent fake member, false link reports) must not stall or shrink the group.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import type { GroupId, PeerId, View } from '@chorus/protocol';
+import type { SystemLine } from '../../src/api.ts';
 import { MAX_BODY_CHARS, MAX_PRIORITY } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -172,4 +174,61 @@ describe('a hostile member speaking the wire directly', () => {
     await expectCounted(a, 1);
     await expectHonestRecover(a);
   }, 90_000);
+});
+
+describe('a hostile member lying to the tracker', () => {
+  /** Each honest peer's bodies `${name}-${tag}:k` all arrive at every honest peer, in one order. */
+  async function expectChatInOneOrder(peers: readonly ChildPeer[], g: GroupId, tag: string): Promise<void> {
+    await Promise.all(peers.map((p) => p.burst(g, 5, `${p.name}-${tag}:`)));
+    const mustHave = peers.flatMap((p) => Array.from({ length: 5 }, (_, k) => `${p.name}-${tag}:${k + 1}`));
+    await waitFor(`every ${tag} message at every honest peer`, async () => {
+      const logs = await Promise.all(peers.map((p) => logOf(p, g)));
+      return logs.every((l) => mustHave.every((b) => bodiesOf(l).includes(b)));
+    }, 30_000);
+    const logs = await Promise.all(peers.map((p) => logOf(p, g)));
+    for (const log of logs) {
+      expect(idsOf(log)).toEqual(idsOf(logs[0] ?? []));
+      expect(duplicates(log)).toEqual([]);
+    }
+  }
+
+  it('a member that heartbeats and says links-ready but never opens a channel is never installed; the total-order group goes on', async () => {
+    honest = await startPeers(tracker.url, ['ana', 'ben', 'cy']);
+    const g = await groupOf(honest, 'silent-fake', 'total');
+    const fake = await HostilePeer.connect(tracker.url, 'fake');
+    hostile = fake;
+    const answer = await fake.joinSilently(g);
+    expect(answer.members.map((m) => m.peerId)).not.toContain(fake.peerId);
+    // While it waits, honest members keep talking; a view with it would stall every total-order delivery.
+    await expectChatInOneOrder(honest, g, 'while-faking');
+    // The join timeout drops it, never having been in a view.
+    await waitFor('the tracker drops the fake joiner', () => fake.removed.length > 0, INTEGRATION_TRACKER_TIMERS.joinTimeoutMs + 15_000);
+    expect(fake.removed[0]?.reason).toBe('failed');
+    for (const p of honest) {
+      expect(p.groups().find((x) => x.groupId === g)?.view?.members.map((m) => m.peerId)).not.toContain(fake.peerId);
+    }
+    expect(fake.view?.members.some((m) => m.peerId === fake.peerId) ?? false).toBe(false);
+    await expectChatInOneOrder(honest, g, 'after');
+  }, 120_000);
+
+  it('a member that keeps reporting a younger one down does not evict it: the liar is evicted', async () => {
+    // mallory runs the real engine (a view change needs every member's FLUSH) and lies only to the tracker.
+    honest = await startPeers(tracker.url, ['ana', 'ben', 'mallory', 'cy']);
+    const [ana, ben, mallory, cy] = honest as [ChildPeer, ChildPeer, ChildPeer, ChildPeer];
+    const g = await groupOf([ana, ben, mallory], 'liar', 'total');
+    // cy joins after mallory: the younger one, whom one report used to evict.
+    await cy.join(g);
+    const lines: SystemLine[] = [];
+    for (const p of [ana, ben, cy]) p.on('system', (l) => lines.push(l));
+    const removed = (): boolean => lines.some((l) => l.peerId === mallory.peerId && l.change === 'evicted');
+    const lie = setInterval(() => void mallory.reportLink(g, cy.peerId, 'down').catch(() => {}), 250);
+    try {
+      await waitFor('the tracker evicts the liar', removed, 6 * INTEGRATION_TRACKER_TIMERS.linkGraceMs + 15_000);
+    } finally {
+      clearInterval(lie);
+    }
+    expect(lines.filter((l) => l.peerId === cy.peerId)).toEqual([]);
+    // mallory comes back by itself (an eviction of a live peer is re-joined); the group goes on in one order.
+    await expectChatInOneOrder([ana, ben, cy], g, 'after');
+  }, 150_000);
 });

@@ -22,6 +22,7 @@ const STATE_PUSH_MS = 50;
 
 let peer: ChorusPeer | null = null;
 let mesh: WebRtcMesh | null = null;
+let trackerLink: TrackerClient | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
 const framesByKind: Record<string, number> = {};
@@ -56,6 +57,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
       url: String(args['trackerUrl']), name, peerId: randomPeerId(), keyPair, publicKey,
       socketOptions: { transports: ['websocket'] },
     });
+    trackerLink = tracker;
     mesh = new WebRtcMesh({ tracker, wrtc });
     mesh.on('frame', (_g, _from, frame) => {
       framesByKind[frame.t] = (framesByKind[frame.t] ?? 0) + 1;
@@ -96,6 +98,12 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   frameCounts: async () => ({ ...framesByKind }),
   selectedPair: async (a) => need().mesh.selectedPair(a['groupId'] as GroupId, a['peer'] as PeerId),
   linkState: async (a) => need().mesh.linkState(a['groupId'] as GroupId, a['peer'] as PeerId),
+  /** Debug: a link report to the tracker whatever the channel's real state (what a lying member can do). */
+  async reportLink(a) {
+    need();
+    trackerLink?.reportLink(a['groupId'] as GroupId, a['peer'] as PeerId, a['state'] as 'up' | 'down');
+    return null;
+  },
   async close() {
     await peer?.close();
     peer = null;

@@ -29,7 +29,7 @@ export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).n
 
 export function memoryWorld(
   seed: number,
-  peerOptions: { readonly metricsReportMs?: number; readonly linksReadyTimeoutMs?: number } = {},
+  peerOptions: { readonly metricsReportMs?: number } = {},
   netOptions: Omit<MemoryNetworkOptions, 'seed'> = {},
 ): MemoryWorld {
   const net = new MemoryNetwork({ seed, ...netOptions });
@@ -52,7 +52,7 @@ export function memoryWorld(
     const store = reuse ?? new MemoryStore();
     links.set(peerId, link);
     stores.set(peerId, store);
-    const peer = createPeer({ name, tracker: link, transport: net.transport(peerId), identity: { keyPair, publicKey }, store, ...peerOptions });
+    const peer = createPeer({ name, tracker: link, transport: net.transport(peerId, link), identity: { keyPair, publicKey }, store, ...peerOptions });
     await peer.connect();
     const p: ScenarioPeer = { name, peerId, peer };
     peers.push(p);

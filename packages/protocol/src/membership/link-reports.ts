@@ -1,52 +1,135 @@
-// Members report their data channels up or down; a pair down for longer than
-// the link grace time loses its younger member, so a view stays a fully
-// connected mesh. State: one `LinkDown` per pair, from the first report.
+// Members report their data channels up or down (PROTOCOL.md §2 Links). No
+// single report removes anyone: a down link costs a member its place only when
+// it is corroborated, and a report that proves false costs its reporter.
 //
-// Today one report is enough. Corroboration (issue 12: the other end or a
-// majority must agree, never-opened links count as down, a liar is
-// rate-limited then evicted) would record reporters per pair here and decide
-// in `expireLink`; the drivers only schedule the check `linkCheck` asks for.
+// State: one `LinkDown` per pair with the ends whose latest report says down
+// (`by`), and the recent false reports. When the link grace time after the
+// first report (or the last verdict) has passed, `expireLink` decides:
+//   1. a majority of the view says one end of the pair is down (more than half
+//      of all members report their own link to it down): that end goes — it is
+//      the one that cannot reach the others;
+//   2. both ends say down: an honest broken link between two live members; the
+//      younger goes, so the view stays a full mesh;
+//   3. one end says down, the other does not, and the view has other members
+//      and none of them says the accused is down (it keeps its links with the
+//      others): the report is false. Its reporter gets a mark; with
+//      `MAX_FALSE_REPORTS` marks inside the window it is evicted;
+//   4. anything else (a view of two, or a minority of others agree): nobody
+//      can tell who is right yet; nothing happens.
+// In 3 and 4 the outage stays on record with its clock restarted, so a claim
+// kept up is judged again every grace time.
+// Rate limit: a member holds at most one down report nobody corroborates;
+// another is refused (`rate-limited`) until the first is corroborated or
+// withdrawn (`up`). So one liar accuses one member at a time, and each grace
+// time its standing false claim earns a mark.
+// Reports about a joiner are its confirmations (view-changes.ts): `up` from a
+// member of its view counts towards installing it, `down` withdraws it.
 
 import type { GroupId, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import { isJoining, isMember, youngerOf } from './membership.ts';
-import type { Membership } from './membership.ts';
+import type { LinkDown, Membership } from './membership.ts';
 import { unchanged } from './step.ts';
 import type { Step } from './step.ts';
-import { remove } from './view-changes.ts';
+import { installIfConfirmed, remove } from './view-changes.ts';
+
+/** False down reports that evict their reporter when they fall inside the window. */
+export const MAX_FALSE_REPORTS = 3;
+/** The window, in link grace times: a mark older than this is forgotten. */
+export const FALSE_REPORT_WINDOW_GRACES = 10;
 
 const pair = (x: PeerId, y: PeerId): { a: PeerId; b: PeerId } => (x < y ? { a: x, b: y } : { a: y, b: x });
 
-/** A member says its channel to `peer` is up or down. Down starts the grace clock once per pair. */
-export function reportLink(m: Membership, reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Step<null> {
-  // A joiner's links are settled by links-ready or the join timeout, but its
-  // mesh reports them like any other: accept and ignore rather than count bad input.
+/** The ends whose latest report says the link is down. */
+export const saysDown = (l: LinkDown): readonly PeerId[] => l.by ?? [l.a, l.b];
+
+/** Members whose latest report says their own link to `p` is down. */
+export function accusersOf(m: Membership, p: PeerId): PeerId[] {
+  return m.linksDown.filter((l) => l.a === p || l.b === p).flatMap((l) => saysDown(l).filter((x) => x !== p));
+}
+
+/** Down reports of `x` that the other end does not share. */
+const openClaims = (m: Membership, x: PeerId): LinkDown[] =>
+  m.linksDown.filter((l) => { const by = saysDown(l); return by.length === 1 && by[0] === x; });
+
+/** A member confirms (up) or withdraws (down) its link to a joiner; the last confirmation may install it. */
+function confirmJoiner(groupId: GroupId, m: Membership, reporter: PeerId, joiner: PeerId, state: 'up' | 'down'): Step<null> {
+  const j = m.joining.find((x) => x.peerId === joiner);
+  if (j === undefined) return unchanged(ok(null));
+  const had = (j.confirmedBy ?? []).includes(reporter);
+  if ((state === 'up') === had) return unchanged(ok(null));
+  const confirmedBy = state === 'up' ? [...(j.confirmedBy ?? []), reporter] : (j.confirmedBy ?? []).filter((p) => p !== reporter);
+  const next: Membership = { ...m, joining: m.joining.map((x) => (x === j ? { ...x, confirmedBy } : x)) };
+  const installed = state === 'up' ? installIfConfirmed(groupId, next, joiner) : null;
+  if (installed !== null) return { ...installed, result: ok(null) };
+  return { next, result: ok(null), effects: {} };
+}
+
+/** A member says its channel to `peer` is up or down. A down report starts the grace clock of the pair. */
+export function reportLink(groupId: GroupId, m: Membership, reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Step<null> {
+  // A joiner's own links are settled by links-ready and the members'
+  // confirmations; its mesh reports them like any other: accept and ignore.
   if (isJoining(m, reporter)) return unchanged(ok(null));
   if (!isMember(m, reporter)) return unchanged(err('not-member', 'Only members of the group report links.'));
   if (reporter === peer) return unchanged(err('bad-state', 'A link needs two different peers.'));
-  // A link to a session that is gone (or not yet in) is settled by the view change, not by eviction.
+  if (isJoining(m, peer)) return confirmJoiner(groupId, m, reporter, peer, state);
+  // A link to a session that is gone is settled by the view change, not by eviction.
   if (!isMember(m, peer)) return unchanged(ok(null));
   const { a, b } = pair(reporter, peer);
   const existing = m.linksDown.find((l) => l.a === a && l.b === b);
+  const by = existing === undefined ? [] : saysDown(existing);
   if (state === 'up') {
-    if (existing === undefined) return unchanged(ok(null));
-    return { next: { ...m, linksDown: m.linksDown.filter((l) => l !== existing) }, result: ok(null), effects: {} };
+    if (!by.includes(reporter)) return unchanged(ok(null));
+    const rest = by.filter((p) => p !== reporter);
+    const linksDown = rest.length === 0
+      ? m.linksDown.filter((l) => l !== existing)
+      : m.linksDown.map((l) => (l === existing ? { ...l, by: rest } : l));
+    return { next: { ...m, linksDown }, result: ok(null), effects: {} };
   }
-  // Already down: keep the first `since`, but ask for a check again — the node
-  // that scheduled the first one may have died with its timer.
-  if (existing !== undefined) return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
+  // Already said: ask for a check again (the node that scheduled the first one may have died with its timer).
+  if (existing !== undefined && by.includes(reporter)) return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
+  if (existing !== undefined) {
+    // The other end said so first: this one corroborates it.
+    return {
+      next: { ...m, linksDown: m.linksDown.map((l) => (l === existing ? { ...l, by: [...by, reporter] } : l)) },
+      result: ok(null),
+      effects: { linkCheck: { a, b, since: existing.since } },
+    };
+  }
+  if (openClaims(m, reporter).length > 0) {
+    return unchanged(err('rate-limited', 'You already report a link down that nobody confirms; one such report at a time.'));
+  }
   return {
-    next: { ...m, linksDown: [...m.linksDown, { a, b, since: now }] },
+    next: { ...m, linksDown: [...m.linksDown, { a, b, since: now, by: [reporter] }] },
     result: ok(null),
     effects: { linkCheck: { a, b, since: now } },
   };
 }
 
-/** The grace time of a down link ran out: evict the younger of the two if it is still down. */
+/** The grace time of a down link ran out: decide (rules 1–4 above). */
 export function expireLink(groupId: GroupId, m: Membership, a: PeerId, b: PeerId, now: number, graceMs: number): Step<null> {
   const l = m.linksDown.find((x) => x.a === a && x.b === b);
   if (l === undefined || now - l.since < graceMs) return unchanged(ok(null));
   const younger = youngerOf(m, a, b);
   if (younger === null) return unchanged(ok(null));
-  return remove(groupId, m, younger, 'evicted');
+  const older = younger === a ? b : a;
+  const n = m.members.length;
+  for (const p of [younger, older]) if (2 * accusersOf(m, p).length > n) return remove(groupId, m, p, 'evicted');
+  const by = saysDown(l);
+  if (by.length === 2) return remove(groupId, m, younger, 'evicted');
+  const reporter = by[0];
+  const accused = reporter === a ? b : a;
+  // Judged again one grace time from now, whatever the verdict, while the claim stands.
+  const again: Membership = { ...m, linksDown: m.linksDown.map((x) => (x === l ? { ...x, since: now } : x)) };
+  const recheck = { linkCheck: { a, b, since: now } };
+  const othersKeepLinks = n > 2 && accusersOf(m, accused).every((x) => x === reporter);
+  if (reporter === undefined || !othersKeepLinks) return { next: again, result: ok(null), effects: recheck };
+  const window = FALSE_REPORT_WINDOW_GRACES * graceMs;
+  const falseReports = [...(m.falseReports ?? []).filter((f) => now - f.at < window), { peerId: reporter, at: now }];
+  const marked: Membership = { ...again, falseReports };
+  if (falseReports.filter((f) => f.peerId === reporter).length >= MAX_FALSE_REPORTS) {
+    const out = remove(groupId, marked, reporter, 'evicted');
+    return { ...out, effects: { ...out.effects, falseReport: reporter } };
+  }
+  return { next: marked, result: ok(null), effects: { ...recheck, falseReport: reporter } };
 }

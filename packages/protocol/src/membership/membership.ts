@@ -15,14 +15,28 @@ export interface MemberEntry extends MemberInfo {
 export interface JoinerEntry extends MemberInfo {
   /** When it asked to join (phase one); the join timeout counts from here. */
   readonly since: number;
+  /** The members of the view it was given: each must confirm its link to it (absent: every member). */
+  readonly expect?: readonly PeerId[];
+  /** Members whose latest report says their channel to it is up. */
+  readonly confirmedBy?: readonly PeerId[];
+  /** It sent links-ready: its own channels are open. */
+  readonly ready?: boolean;
 }
 
 export interface LinkDown {
   /** Smaller peer id of the pair. */
   readonly a: PeerId;
   readonly b: PeerId;
-  /** First report of this outage; the grace time counts from here. */
+  /** First report of this outage (or the last verdict on it); the grace time counts from here. */
   readonly since: number;
+  /** The ends whose latest report says down (absent, as stored before corroboration: both). */
+  readonly by?: readonly PeerId[];
+}
+
+/** A down report that proved false (link-reports.ts): the reporter and when. */
+export interface FalseReport {
+  readonly peerId: PeerId;
+  readonly at: number;
 }
 
 /** Persisted as it is (Redis stores it as JSON): add fields only as optional. */
@@ -35,6 +49,8 @@ export interface Membership {
   /** Phase one: may signal and be signaled, in no view yet. */
   readonly joining: readonly JoinerEntry[];
   readonly linksDown: readonly LinkDown[];
+  /** Recent false down reports, kept for `FALSE_REPORT_WINDOW_GRACES` link grace times (absent: none). */
+  readonly falseReports?: readonly FalseReport[];
 }
 
 export const emptyMembership = (): Membership => ({ viewId: 0, nextJoinSeq: 1, members: [], joining: [], linksDown: [] });

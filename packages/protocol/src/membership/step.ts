@@ -18,6 +18,8 @@ export interface Effects {
   readonly joinerGone?: readonly { readonly to: readonly PeerId[]; readonly peerId: PeerId }[];
   /** Run `expireLink(a, b)` once the link grace time after `since` has passed. */
   readonly linkCheck?: { readonly a: PeerId; readonly b: PeerId; readonly since: number };
+  /** A down report proved false (link-reports.ts): its reporter got a mark (for the log). */
+  readonly falseReport?: PeerId;
 }
 
 export interface Step<T> {

@@ -3,21 +3,36 @@
 // tracker runs them under its per-group lock, so a viewId is computed exactly
 // once per change, also across tracker nodes.
 //
-//   (outside) --join--> joining --linksReady--> member --remove--> (outside)
+//   (outside) --join--> joining --linksReady + members confirm--> member --remove--> (outside)
 //       |                  |  \--remove / expireJoin: no view----> (outside)
 //       \--join into an empty group: member at once (nobody to link to)
 //
-// Today a joiner is installed on its own word (`linksReady`). A rule that the
-// members must confirm the links first (issue 12) belongs in `linksReady`
-// alone: members' `up` reports about a joiner already reach link-reports.ts.
+// A joiner is installed on nobody's word alone: it says its channels are open
+// (`linksReady`) and every member of the view it was given says its channel to
+// the joiner is up (`reportLink` up, link-reports.ts). Whichever comes last
+// installs it. A joiner that sends links-ready but whose channels nobody sees
+// open stays out of every view and is dropped at the join timeout.
 
 import type { GroupId, LeaveReason, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
 import { isJoining, isMember, memberInfo, viewOf } from './membership.ts';
-import type { Membership } from './membership.ts';
+import type { JoinerEntry, Membership } from './membership.ts';
 import { unchanged } from './step.ts';
 import type { Effects, Step } from './step.ts';
+
+/** Members of its view, still members, that have not said their channel to the joiner is up. */
+export function unconfirmed(m: Membership, j: JoinerEntry): PeerId[] {
+  const expected = j.expect ?? m.members.map((e) => e.peerId);
+  return expected.filter((p) => isMember(m, p) && !(j.confirmedBy ?? []).includes(p));
+}
+
+/** Installs the joiner if it said links-ready and every member of its view confirmed its link; else null. */
+export function installIfConfirmed(groupId: GroupId, m: Membership, peerId: PeerId): Step<View> | null {
+  const j = m.joining.find((x) => x.peerId === peerId);
+  if (j === undefined || j.ready !== true || unconfirmed(m, j).length > 0) return null;
+  return install(groupId, m, j);
+}
 
 function install(groupId: GroupId, m: Membership, who: MemberInfo): Step<View> {
   const next: Membership = {
@@ -47,7 +62,10 @@ export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: numb
   if (m.members.length === 0) return install(groupId, m, who);
   const next: Membership = {
     ...m,
-    joining: [...m.joining.filter((j) => j.peerId !== who.peerId), { ...memberInfo(who), since: now }],
+    joining: [
+      ...m.joining.filter((j) => j.peerId !== who.peerId),
+      { ...memberInfo(who), since: now, expect: m.members.map((e) => e.peerId), confirmedBy: [] },
+    ],
   };
   return {
     next,
@@ -58,17 +76,27 @@ export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: numb
 
 /**
  * Phase two: the joiner's channels to every member of its view are open.
- * Members installed after this joiner got its view are not a reason to
- * refuse: they were sent `group:joining` for it when they were installed and
- * open their channel to it; the joiner links to them when it gets this view.
- * Should that link never come up, the link grace eviction restores a full mesh.
- * A member asking again gets its view back, unchanged.
+ * It is installed once every member of that view (still a member) has also
+ * reported its channel to the joiner up; until then the answer is the
+ * current view without it, and the view that installs it comes as a push
+ * (the step of the member report that completes the set). Asking again
+ * re-checks (a member that never confirmed may have gone meanwhile).
+ * Members installed after this joiner got its view are not waited for: they
+ * were sent `group:joining` for it when they were installed and open their
+ * channel to it; the joiner links to them when it gets the view that has it.
+ * Should that link never come up, the link rules (link-reports.ts) restore a
+ * full mesh. A member asking again gets its view back, unchanged.
  */
 export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Step<View> {
   if (isMember(m, peerId)) return unchanged(ok(viewOf(groupId, m)));
   const joiner = m.joining.find((j) => j.peerId === peerId);
   if (joiner === undefined) return unchanged(err('not-member', 'You are not joining this group; send group:join first.'));
-  return install(groupId, m, joiner);
+  const next: Membership = joiner.ready === true
+    ? m
+    : { ...m, joining: m.joining.map((j) => (j === joiner ? { ...j, ready: true } : j)) };
+  const installed = installIfConfirmed(groupId, next, peerId);
+  if (installed !== null) return installed;
+  return { next: next === m ? null : next, result: ok(viewOf(groupId, m)), effects: {} };
 }
 
 /**
@@ -83,7 +111,9 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
     ...m,
     viewId: wasMember ? m.viewId + 1 : m.viewId,
     members: m.members.filter((e) => e.peerId !== peerId),
-    joining: m.joining.filter((j) => j.peerId !== peerId),
+    joining: m.joining
+      .filter((j) => j.peerId !== peerId)
+      .map((j) => (j.confirmedBy?.includes(peerId) === true ? { ...j, confirmedBy: j.confirmedBy.filter((p) => p !== peerId) } : j)),
     linksDown: m.linksDown.filter((l) => l.a !== peerId && l.b !== peerId),
   };
   const effects: Effects = {
