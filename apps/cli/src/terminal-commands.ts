@@ -34,7 +34,8 @@ export const HELP = `Commands (the ! form is the seed's short alias):
   /leave [group]     !e [group]      leave a group
   /quit              !q              leave every group and exit
   /create <name> [fifo|total]        create a group (total order by default) and join it
-  /since <time>                      messages of the current group since a time:
+  /since <time> [group]              messages since a time, of the current group or another
+                                     (one you are not in is asked of its members):
                                      14:05, 2026-11-29T14:05, 10m, 2h, 1d, or epoch ms
   /help                              this text
 Anything else is a message to the current group.`;

@@ -221,7 +221,7 @@ export class Terminal {
   }
 
   async #joinLocked(g: GroupSummary): Promise<CommandResult> {
-    const password = this.#opts.passwords?.for(g);
+    const password = this.#passwordFor(g);
     if (password === undefined) return { kind: 'error', message: `${g.name} is locked: ${this.#passwordHint(g.name)}.` };
     try {
       await this.#peer.join(g.groupId, password);
@@ -229,6 +229,16 @@ export class Terminal {
     } catch (e) {
       return { kind: 'error', message: (e as Error).message };
     }
+  }
+
+  /** The password file is read again first: one written while the client runs counts. */
+  #passwordFor(g: GroupSummary): string | undefined {
+    try {
+      this.#opts.passwords?.reload();
+    } catch (e) {
+      this.#print(this.#fmt.error(`${(e as Error).message} (using the passwords read before)`));
+    }
+    return this.#opts.passwords?.for(g);
   }
 
   #passwordHint(name: string): string {
@@ -277,7 +287,7 @@ export class Terminal {
     const g = this.#peer.directory().find((d) => d.groupId === groupId);
     if (g === undefined) return 'kept here only: the tracker does not list this group';
     if (g.online === 0) return 'kept here only: no member is online to ask';
-    const password = g.locked ? this.#opts.passwords?.for(g) : undefined;
+    const password = g.locked ? this.#passwordFor(g) : undefined;
     if (g.locked && password === undefined) return `kept here only: the group is locked; to ask its members, ${this.#passwordHint(g.name)}`;
     this.#print(this.#fmt.notice(`Asking the members of ${g.name} (joining it for a moment) …`));
     this.#reading.add(groupId);

@@ -1,6 +1,7 @@
 // The `chorus` command as npm installs it: `npm install -g ./apps/cli` (here
 // into a throwaway prefix) puts a `chorus` on the PATH that runs from any
-// directory, and the workspace's own node_modules/.bin/chorus is the same
+// directory (a link to this folder: nothing is downloaded, so --offline), and
+// the workspace's own node_modules/.bin/chorus is the same
 // program. Nothing here needs a tracker.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { REPO_ROOT, tempHome } from './fixtures.ts';
 describe('the chorus bin', () => {
   it('npm install -g gives a chorus command that runs from anywhere', () => {
     const prefix = tempHome();
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(REPO_ROOT, 'apps/cli')], { cwd: REPO_ROOT, stdio: 'pipe' });
+    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(REPO_ROOT, 'apps/cli')], { cwd: REPO_ROOT, stdio: 'pipe' });
     const chorus = join(prefix, 'bin', 'chorus');
     expect(existsSync(chorus)).toBe(true);
     const elsewhere = tempHome();

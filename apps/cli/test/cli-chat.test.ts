@@ -81,13 +81,14 @@ describe('the terminal client', () => {
   it('/since on a group it is not in asks the members: what was said while it was away comes back, once each, in order', async () => {
     const bob = await new ChildPeer().start(tracker.url, 'Bob');
     track(bob);
-    const hall = await bob.createGroup('hall', 'total');
-    await bob.join(hall.groupId);
+    // A locked group: /join and /since need its password, from --password or the password file.
+    const hall = await bob.createGroup('hall', 'total', 'hall-pw');
+    await bob.join(hall.groupId, 'hall-pw');
     const since = Date.now();
     await bob.send(hall.groupId, 'one');
 
     const home = tempHome();
-    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'hall'], { CHORUS_HOME: home });
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', tracker.url, '--groups', 'hall', '--password', 'hall=hall-pw'], { CHORUS_HOME: home });
     track(ann);
     await ann.waitForLine('Ann joined hall', (l) => l.includes('Joined hall'));
     ann.write('two');
@@ -99,11 +100,21 @@ describe('the terminal client', () => {
     const bobLog = (await bob.history(hall.groupId)).map((m) => `${m.senderName}: ${m.body}`);
     expect(bobLog).toEqual(['Bob: one', 'Ann: two', 'Bob: three, while Ann was away']);
 
-    // Ann comes back without joining: her store has two of the three, Bob has the third.
+    // Ann comes back without joining (and without the password): her store has two of the three, Bob has the third.
     const back = new LineProcess(['--name', 'Ann', '--tracker', tracker.url], { CHORUS_HOME: home });
     track(back);
     await back.waitForLine('connected', (l) => l.includes('Connected to the tracker'));
     let mark = back.lines.length;
+    back.write(`/since ${since} hall`);
+    const local = await back.waitForLine('the local-only header', (l) => l.includes('message(s) in hall since'), 30_000, mark);
+    expect(local).toContain('2 message(s)');
+    expect(local).toContain('the group is locked');
+    await waitFor('the local lines', () => messagesIn(back.lines.slice(mark), 'hall').length >= 2, 10_000);
+    expect(messagesIn(back.lines.slice(mark), 'hall')).toEqual(bobLog.slice(0, 2));
+
+    // The password goes into the owner-only file while the client runs; now the members are asked.
+    writeFileSync(join(home, 'group-passwords.json'), JSON.stringify({ hall: 'hall-pw' }), { mode: 0o600 });
+    mark = back.lines.length;
     back.write(`/since ${since} hall`);
     await back.waitForLine('the /since header', (l) => l.includes('message(s) in hall since'), 60_000, mark);
     const header = back.lines.slice(mark).find((l) => l.includes('message(s) in hall since'));
@@ -115,7 +126,7 @@ describe('the terminal client', () => {
     await waitFor('Bob alone again', () => (bob.groups().find((g) => g.groupId === hall.groupId)?.view?.members.length ?? 0) === 1, 20_000);
     mark = back.lines.length;
     back.write('!g');
-    await back.waitForLine('the group list', (l) => /^\s+ hall\s+total/.test(l), 10_000, mark);
+    await back.waitForLine('the group list', (l) => /^\s+ hall\s+total, 1 online \(password\)/.test(l), 10_000, mark);
 
     // With nobody left to ask, the answer is what this machine kept, and it says so.
     await bob.close();
@@ -169,7 +180,8 @@ describe('the terminal client', () => {
 
   it('reports a tracker it cannot reach, keeps retrying with backoff and does not crash', async () => {
     const port = await freePort();
-    const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
+    // On pipes with neither NO_COLOR nor FORCE_COLOR set: plain text (the retry lines would be red on a terminal).
+    const ann = new LineProcess(['--name', 'Ann', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome(), NO_COLOR: '', FORCE_COLOR: '' });
     // The archivist too, alongside: it logs each failure and keeps trying.
     const archivist = new LineProcess(['--archive', '--groups', 'x', '--tracker', `http://127.0.0.1:${port}`], { CHORUS_HOME: tempHome() });
     track(ann, archivist);
@@ -178,6 +190,7 @@ describe('the terminal client', () => {
     expect(first).toMatch(/Retrying in \d+ s \(attempt 1\)/);
     await ann.waitForLine('second failure', (l) => l.includes('(attempt 2)'), 30_000);
     expect(ann.proc.exitCode).toBeNull();
+    expect(ann.lines.join('\n')).not.toContain('\u001b[');
     const logged = (await archivist.waitForLine('the archivist\'s second failure', (l) => l.includes('tracker unreachable') && l.includes('"attempt":2'), 30_000));
     expect(JSON.parse(logged)).toMatchObject({ level: 40, tracker: `http://127.0.0.1:${port}`, attempt: 2, retryInMs: expect.any(Number) });
     expect(archivist.proc.exitCode).toBeNull();

@@ -3,7 +3,7 @@
 // restart).
 
 import { chmodSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOrCreateKeyPair } from '@chorus/peer';
 import { exportPublicKey } from '@chorus/protocol';
@@ -119,6 +119,7 @@ describe('FileKeyStore', () => {
     expect(await exportPublicKey(ann2.publicKey)).toBe(await exportPublicKey(ann1.publicKey));
     expect(await exportPublicKey(bob.publicKey)).not.toBe(await exportPublicKey(ann1.publicKey));
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
     // Once loaded, the private key cannot be read back out of the process.
     expect(ann2.privateKey.extractable).toBe(false);
   });

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { ICE_TRANSPORT_POLICIES } from '@chorus/protocol';
 import type { IceServer, IceTransportPolicy } from '@chorus/protocol';
+import { TURN_CREDENTIAL_TTL_S } from './ice-servers.ts';
 
 /** Heartbeat every 2 s, declare dead after 8 s: a dead peer is out of every group within 10 s (docs/design.md §3). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
@@ -57,6 +58,8 @@ export interface TrackerConfig {
   readonly nodeTtlMs: number;
   readonly iceServers: readonly IceServer[];
   readonly turnSecret?: string;
+  /** How long minted TURN credentials stay valid (coturn refuses them after). */
+  readonly turnCredentialTtlS: number;
   /** Handed to peers at hello; `relay` makes every data channel go through a TURN server in `iceServers`. */
   readonly iceTransportPolicy: IceTransportPolicy;
   /** Unset: same-origin and no-origin (Node) clients only. */
@@ -102,6 +105,7 @@ export const defaultConfig = (): TrackerConfig => ({
   nodeTtlMs: DEFAULT_NODE_TTL_MS,
   iceServers: [],
   iceTransportPolicy: 'all',
+  turnCredentialTtlS: TURN_CREDENTIAL_TTL_S,
   logLevel: 'info',
   webDist: DEFAULT_WEB_DIST,
   signalRateLimit: DEFAULT_SIGNAL_RATE_LIMIT,
@@ -213,6 +217,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
     emptyGroupTtlMs: int(env, 'EMPTY_GROUP_TTL_MS', d.emptyGroupTtlMs, 1_000, 365 * 24 * 3_600_000),
     iceServers,
     iceTransportPolicy: parseIceTransportPolicy(env['ICE_TRANSPORT_POLICY'], iceServers),
+    turnCredentialTtlS: int(env, 'TURN_CREDENTIAL_TTL_S', d.turnCredentialTtlS, 60, 30 * 24 * 3_600),
     logLevel,
     ...(host !== undefined && host !== '' ? { host } : {}),
     ...(redisUrl !== undefined && redisUrl !== '' ? { redisUrl } : {}),

@@ -70,7 +70,7 @@ export interface SessionDeps {
 type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
 
 const KNOWN_EVENTS = new Set<string>([
-  'auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:restore', 'group:join', 'group:links-ready',
+  'auth:challenge', 'auth:hello', 'directory:list', 'ice:servers', 'group:create', 'group:restore', 'group:join', 'group:links-ready',
   'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat',
 ]);
 /** Events whose ack is optional in the contract: peers send them without one. */
@@ -81,7 +81,7 @@ const FIRE_AND_FORGET = new Set<string>(['signal', 'link:report', 'metrics:repor
  */
 const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
 /** Events whose only argument is the ack. */
-const NO_PAYLOAD = new Set<string>(['auth:challenge', 'heartbeat']);
+const NO_PAYLOAD = new Set<string>(['auth:challenge', 'heartbeat', 'ice:servers']);
 
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
   const { service, metrics, log, config } = d;
@@ -145,7 +145,7 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       const page = await service.directoryPage({ query: '', offset: 0 });
       const reply: HelloReply = {
         peerId: info.peerId,
-        iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now()),
+        iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now(), config.turnCredentialTtlS),
         iceTransportPolicy: config.iceTransportPolicy,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         heartbeatTimeoutMs: config.heartbeatTimeoutMs,
@@ -155,6 +155,8 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       };
       return ok(reply);
     },
+    'ice:servers': async (_payload, s) =>
+      s === undefined ? err('not-authenticated', 'Say hello first.') : ok(iceServersFor(config.iceServers, config.turnSecret, s.peerId, d.now(), config.turnCredentialTtlS)),
     'directory:list': async (payload) => {
       const p = parseDirectoryQuery(payload);
       return p.ok ? ok(await service.directoryPage(p.value)) : p;

@@ -120,6 +120,7 @@ describe('config from env', () => {
       [{ ICE_TRANSPORT_POLICY: 'relay-only', ICE_SERVERS: '[{"urls":"turn:t.example:3478"}]' }, 'ICE_TRANSPORT_POLICY'],
       [{ ICE_TRANSPORT_POLICY: 'relay', ICE_SERVERS: '[{"urls":"stun:s.example"}]' }, 'ICE_TRANSPORT_POLICY'],
       [{ ICE_TRANSPORT_POLICY: 'relay' }, 'ICE_TRANSPORT_POLICY'],
+      [{ TURN_CREDENTIAL_TTL_S: '30' }, 'TURN_CREDENTIAL_TTL_S'],
     ];
     for (const [env, variable] of cases) {
       let caught: unknown;
@@ -144,6 +145,8 @@ describe('config from env', () => {
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(c.turnSecret).toBe('k');
     expect(c.iceTransportPolicy).toBe('all');
+    expect(c.turnCredentialTtlS).toBe(24 * 3600);
+    expect(configFromEnv({ TURN_CREDENTIAL_TTL_S: '3600' }).turnCredentialTtlS).toBe(3600);
   });
 
   it('takes ICE_TRANSPORT_POLICY=relay with a TURN server, and says why not without one', () => {

@@ -31,12 +31,28 @@ describe('identity challenge', () => {
     a.close();
   });
 
+  it('ice:servers mints fresh TURN credentials for the session, later than the hello\'s; other entries as they were', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const first = a.hello.iceServers[1]!;
+    await new Promise((r) => setTimeout(r, 1_100)); // the expiry has a resolution of one second
+    const r = await call<readonly { urls: unknown; username?: string; credential?: string }[]>(a.socket, 'ice:servers');
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value[0]).toEqual({ urls: 'stun:stun.example.org' });
+    const fresh = r.value[1]!;
+    const [expiry, pid] = (fresh.username ?? '').split(':');
+    expect(pid).toBe(a.peerId);
+    expect(Number(expiry)).toBeGreaterThan(Number((first.username ?? '').split(':')[0]));
+    const { createHmac } = await import('node:crypto');
+    expect(fresh.credential).toBe(createHmac('sha1', 's3cret').update(fresh.username ?? '').digest('base64'));
+    a.close();
+  });
+
   it('refuses every other event before hello with not-authenticated', async () => {
     const s = rawSocket(tracker.url);
     await connected(s);
     for (const [event, payload] of [
       ['directory:list', undefined], ['group:create', { name: 'x', ordering: 'fifo' }], ['group:join', { groupId: 'g1' }],
-      ['signal', { groupId: 'g1', to: 'p1', data: {} }], ['heartbeat', undefined],
+      ['signal', { groupId: 'g1', to: 'p1', data: {} }], ['heartbeat', undefined], ['ice:servers', undefined],
     ] as const) {
       const r = payload === undefined ? await call(s, event) : await call(s, event, payload);
       expect(r).toMatchObject({ ok: false, error: { code: 'not-authenticated' } });

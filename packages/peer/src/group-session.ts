@@ -8,7 +8,7 @@
 
 import {
   METRICS_REPORT_MS, SessionCore, signFields, TICK_MS,
-  type GroupFrame, type GroupId, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
   type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type View,
 } from '@chorus/protocol';
 import type { ChatMessage, GroupMetrics, SystemLine } from './api.ts';
@@ -16,7 +16,7 @@ import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
-import { readHistoryPage } from './session/history-pages.ts';
+import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
 import { KeyRing } from './session/key-ring.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
@@ -233,17 +233,18 @@ export class GroupSession {
           (e: unknown) => this.#problem('internal', `Signing a message failed: ${errorMessage(e)}`),
         );
         return;
-      case 'read-cursor':
-        void this.#opts.store.cursor(this.groupId).then(
-          (cursor) => this.#run(this.#core.cursorRead(cursor, this.#now())),
+      case 'read-held':
+        // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
+        void this.#writer.flush().catch(() => {}).then(() => readHeldVector(this.#opts.store, this.groupId)).then(
+          (have) => this.#run(this.#core.heldRead(have, this.#now())),
           (e: unknown) => {
-            this.#problem('store-failed', `Reading the local history cursor failed; asking for all history: ${errorMessage(e)}`);
-            this.#run(this.#core.cursorRead(null, this.#now()));
+            this.#problem('store-failed', `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`);
+            this.#run(this.#core.heldRead({}, this.#now()));
           },
         );
         return;
       case 'read-history':
-        void this.#readHistory(c.to, c.state, c.cursor, c.limit);
+        void this.#readHistory(c.to, c.state, c.req);
         return;
       case 'store':
         this.#writer.add(c.messages);
@@ -285,10 +286,10 @@ export class GroupSession {
   }
 
   /** Sponsor side: every delivery the hand-over counts must be in the store before the page is read. */
-  async #readHistory(to: PeerId, state: JoinerState, cursor: string | null, limit: number): Promise<void> {
+  async #readHistory(to: PeerId, state: JoinerState, req: HistoryRequestFrame): Promise<void> {
     try {
       await this.#writer.flush();
-      const page = await readHistoryPage(this.#opts.store, this.groupId, state, cursor, limit, (m) => this.#core.publicKey(m.frame.sender));
+      const page = await readHistoryPage(this.#opts.store, this.groupId, state, req, (m) => this.#core.publicKey(m.frame.sender));
       this.#run(this.#core.historyRead(to, page, this.#now()));
     } catch (e) {
       this.#problem('store-failed', `Could not read history for a joiner: ${errorMessage(e)}`);

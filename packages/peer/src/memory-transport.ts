@@ -317,6 +317,11 @@ export class MemoryTransport implements Transport {
     this.#events.emit('link', groupId, peer, state);
   }
 
+  /** Test hook: what the WebRTC mesh says when a TURN server gives no relay address. */
+  emitTurn(groupId: GroupId, peer: PeerId, problem: { readonly message: string; readonly fatal: boolean }): void {
+    this.#events.emit('turn', groupId, peer, problem);
+  }
+
   deliver(groupId: GroupId, from: PeerId, text: string): void {
     const parsed = parseFrame(text, { groupId, from });
     if (!parsed.ok) {

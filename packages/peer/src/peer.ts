@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, MAX_RESUME_LAMPORT, ORDER_KEY_DIGITS, parseTotalOrderKey, resumeLamport,
+  createEngine, exportPublicKey, generateIdentity, resumePoint,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -290,26 +290,13 @@ class Peer implements ChorusPeer {
    * a group that starts afresh would reuse priorities. Null for a new group.
    */
   async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
-    const [record, cursor] = await Promise.all([
+    const [record, lastOrder, count] = await Promise.all([
       this.#store.getGroup(groupId).catch(() => null),
       // The highest key stored, not the sync cursor: that one may restart from null to refill gaps.
       (this.#store.lastOrder?.(groupId) ?? this.#store.cursor(groupId)).catch(() => null),
+      this.#store.count(groupId).catch(() => 0),
     ]);
-    // A stored record is data from disk: keep only counts that are sane (createEngine refuses others).
-    const delivered: Record<string, number> = {};
-    for (const [sender, next] of Object.entries(record?.state?.nextSeq ?? {})) {
-      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
-    }
-    const ownSeq = delivered[this.peerId] ?? 0;
-    // A total-order key starts with the group's incarnation; its priority number comes second.
-    const total = ordering === 'total' && cursor !== null ? parseTotalOrderKey(cursor) : null;
-    const lead = cursor === null ? 0 : total !== null ? total.p : Number(cursor.slice(0, ORDER_KEY_DIGITS));
-    // A key stored before lamport jumps were bounded may carry 2^53 - 1 (PROTOCOL.md §7.2): resuming
-    // from it would put every draft out of range. Then the stored count stands in (resumeLamport).
-    const count = Number.isSafeInteger(lead) && lead >= 0 && lead <= MAX_RESUME_LAMPORT ? 0 : await this.#store.count(groupId).catch(() => 0);
-    const last = resumeLamport(lead, count);
-    if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
-    return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
+    return resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, this.peerId, ordering);
   }
 
   /** A relay-only link that cannot get a TURN address is told to the user once per join, naming TURN. */

@@ -1,5 +1,7 @@
 // Storage seam fit for IndexedDB: batched, idempotent writes keyed by message
 // id, an index by (group, order) and by (group, sentAt), and per-group cursors.
+// History sync reads a store only through `page` (@chorus/protocol's
+// history-reader.ts: what a joiner holds, a sponsor's pages).
 // The in-memory store lives in memory-store.ts; the IndexedDB one in
 // idb-store.ts. A message id names its group (`group/sender:seq`, see
 // PROTOCOL.md "Message identity"), and every write names the group it is for:
@@ -42,10 +44,12 @@ export interface MessageStore {
   /** Messages with sentAt >= since, oldest first by sentAt. */
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
   /**
-   * Where a joiner's history sync starts: the last stored order key of the
-   * group, or null (from the start) when nothing is stored, or when the
-   * store knows it may miss messages below its last key (a database upgraded
-   * from schema 1, see idb-store.ts) until a write reaches that key again.
+   * The last stored order key of the group, or null when nothing is stored,
+   * or when the store knows it may miss messages below its last key (a
+   * database upgraded from schema 1, see idb-store.ts) until a write reaches
+   * that key again. A join does not start from it (an order key cannot say
+   * what is missing, PROTOCOL.md §4): it reads what the store holds per
+   * sender through `page` (`readHeld`, @chorus/protocol).
    */
   cursor(groupId: GroupId): Promise<string | null>;
   /**

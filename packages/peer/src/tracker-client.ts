@@ -7,13 +7,14 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type {
-  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
+  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, IceServer, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
   MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 import { Backoff } from './backoff.ts';
 import { Emitter } from './emitter.ts';
+import { TurnRefresher } from './turn-refresh.ts';
 import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
 
 /** A tracker that does not answer within this time is treated as gone for that request (it acks in milliseconds). */
@@ -80,6 +81,12 @@ export class TrackerClient implements TrackerLink {
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Bumped on every socket (re)connect, so a handshake from an older connection is ignored. */
   #generation = 0;
+  readonly #turnRefresh = new TurnRefresher(
+    () => this.#request<readonly IceServer[]>('ice:servers'),
+    (iceServers) => {
+      if (this.#hello) this.#hello = { ...this.#hello, iceServers };
+    },
+  );
   #authBackoff = new Backoff({ baseMs: RECONNECT_DELAY_MS, capMs: RECONNECT_DELAY_MAX_MS, minMs: RECONNECT_DELAY_MS });
   #firstConnect: { resolve: (h: HelloReply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   #closed = false;
@@ -302,6 +309,7 @@ export class TrackerClient implements TrackerLink {
       }
       this.#authBackoff.reset();
       this.#startHeartbeat(socket, hello.heartbeatIntervalMs);
+      if (Array.isArray(hello.iceServers)) this.#turnRefresh.start(hello.iceServers);
       this.#setState('online');
       this.#settleFirst(null, hello);
       this.#events.emit('ready', hello);
@@ -389,6 +397,7 @@ export class TrackerClient implements TrackerLink {
   }
 
   #stopHeartbeat(): void {
+    this.#turnRefresh.stop();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
   }

@@ -26,7 +26,7 @@ describe('FrameVerifier on history pages', () => {
     };
     const refused: ProtocolError[] = [];
     const verifier = new FrameVerifier(dogs, ring, (_from, e) => refused.push(e));
-    const page = { t: 'history-res' as const, groupId: dogs, items: [await item(cats, 'cats 1'), await item(dogs, 'dogs 1')], done: false };
+    const page = { t: 'history-res' as const, groupId: dogs, req: 1, items: [await item(cats, 'cats 1'), await item(dogs, 'dogs 1')], done: false };
     const v = await verifier.verify(sponsor, page);
     expect(v?.kind).toBe('page');
     expect(v?.kind === 'page' ? v.items.map((i) => i.frame.body) : null).toEqual(['dogs 1']);

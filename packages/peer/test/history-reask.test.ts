@@ -29,11 +29,10 @@ describe('a joiner whose sponsor keeps sending unusable hand-overs', () => {
 
     // Ana's real pages never reach ben; every request of ben's gets a last page without state instead.
     let requests = 0;
-    const broken = JSON.stringify({ t: 'history-res', groupId: g.groupId, items: [], done: true });
     w.net.dropFrames((groupId, from, to, frame) => {
       if (frame.t === 'history-req' && from === ben.peerId) {
         requests += 1;
-        w.net.inject(groupId, ana.peerId, ben.peerId, broken);
+        w.net.inject(groupId, ana.peerId, ben.peerId, JSON.stringify({ t: 'history-res', groupId, req: frame.req, items: [], done: true }));
         return true;
       }
       return frame.t === 'history-res' && to === ben.peerId;

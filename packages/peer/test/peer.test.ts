@@ -411,17 +411,21 @@ describe('a lying sponsor', () => {
     const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 18);
     const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
     const other = peers.find((p) => p !== sponsor)!;
-    // The honest pages never arrive; what arrives instead is forged.
-    w.net.dropFrames((_g, from, _to, frame) => from === sponsor.peerId && frame.t === 'history-res');
+    // The honest pages never arrive; what arrives instead is forged (answering cy's request by its id).
     const cy = await w.network.addPeer('cy');
+    let req: number | null = null;
+    w.net.dropFrames((_g, from, _to, frame) => {
+      if (from === cy.peerId && frame.t === 'history-req') req = frame.req;
+      return from === sponsor.peerId && frame.t === 'history-res';
+    });
     const joined = cy.peer.join(groupId);
-    await waitFor('cy has the view with it', () => cy.peer.groups()[0]?.view?.members.some((m) => m.peerId === cy.peerId) === true);
+    await waitFor('cy has the view with it and asked', () => cy.peer.groups()[0]?.view?.members.some((m) => m.peerId === cy.peerId) === true && req !== null);
     const viewId = cy.peer.groups()[0]!.view!.viewId;
     const forged = (seq: number, body: string) => ({
       t: 'data', groupId, viewId, sender: other.peerId, seq, lamport: seq, sentAt: Date.now(), body, sig: `${'B'.repeat(86)}==`,
     });
     w.net.inject(groupId, sponsor.peerId, cy.peerId, JSON.stringify({
-      t: 'history-res', groupId, done: true,
+      t: 'history-res', groupId, req, done: true,
       items: [{ frame: forged(1, 'forged history'), order: '0000000000000001:x:0000000000000001' }],
       state: { viewId, incarnation: 1, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
     }));

@@ -367,6 +367,10 @@ export class Checker {
   /** More of its store shown by a session that started from it (written meanwhile by another tab). */
   onShown(node: PeerId, more: readonly Delivery[]): void {
     const r = this.record(node);
+    // A session that showed nothing yet (a second tab) is in the era of what its store holds.
+    const last = more.at(-1);
+    const era = r.log.length > 0 || last === undefined ? undefined : this.eraOfMessage.get(last.id);
+    if (era !== undefined) r.era = era;
     r.resumed = true;
     for (const d of more) {
       this.onDeliver(node, d, true, true);

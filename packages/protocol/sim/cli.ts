@@ -2,7 +2,6 @@
 // `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME] [--uniform] [--long]`
 //                                    run N seeds from K, print what they covered and every failing seed;
 //                                    --long: long-history scenarios (floods of thousands of messages)
-//                                    --store-cursor: joiners sync after their store's cursor, as the product does
 // Total order is non-uniform (PROTOCOL.md §3.5 "Limits"): a member that
 // crashed may have delivered a message at a place the survivors could not
 // learn. That case (S4U) is counted and printed, not fatal; `--uniform`
@@ -22,7 +21,7 @@ import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { LONG_HISTORY_BOUNDS, scenarioForSeed } from './scenario-arbitrary.ts';
 import { runScenario } from './simulator.ts';
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long] [--store-cursor]`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long]`;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -65,7 +64,7 @@ if (mode !== undefined && mode !== 'fifo' && mode !== 'total') {
 }
 if (args.includes('--long')) variantBounds = { ...variantBounds, ...LONG_HISTORY_BOUNDS };
 const bounds: ScenarioBounds = mode === undefined ? variantBounds : { ...variantBounds, modes: [mode] };
-const withSession = { ...(session === undefined ? {} : { session }), ...(args.includes('--store-cursor') ? { storeCursor: true } : {}) };
+const withSession = session === undefined ? {} : { session };
 const tolerated = args.includes('--uniform') ? [] : toleratedByKnownGaps();
 
 const replay = (scenario: Scenario, label: string): never => {
@@ -91,7 +90,7 @@ else if (scenarioJson !== undefined) replay(JSON.parse(scenarioJson) as Scenario
 else if (seeds !== undefined) {
   const from = int('from') ?? 0;
   const started = performance.now();
-  const s = runSeeds(factory, from, seeds, bounds, tolerated, session, args.includes('--store-cursor'));
+  const s = runSeeds(factory, from, seeds, bounds, tolerated, session);
   const secs = (performance.now() - started) / 1000;
   console.log(`seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${(secs / s.scenarios * 10_000).toFixed(1)} s per 10k seeds)`);
   console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}`);

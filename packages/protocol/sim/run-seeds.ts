@@ -42,7 +42,6 @@ export const runSeeds = (
   bounds: ScenarioBounds = {},
   tolerate: readonly Guarantee[] = [],
   session?: SessionVariant,
-  storeCursor = false,
 ): SeedsSummary => {
   const s: SeedsSummary = {
     from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, restarts: 0, stored: 0,
@@ -50,7 +49,7 @@ export const runSeeds = (
   };
   for (let seed = from; seed < from + count; seed++) {
     const scenario = scenarioForSeed(seed, bounds);
-    const r = runScenario(scenario, { factory, tolerate, storeCursor, ...(session === undefined ? {} : { session }) });
+    const r = runScenario(scenario, { factory, tolerate, ...(session === undefined ? {} : { session }) });
     s.scenarios++;
     s.steps += r.stats.steps;
     s.messages += r.stats.messages;

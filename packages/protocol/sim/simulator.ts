@@ -15,11 +15,12 @@ import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/i
 import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
-import { HISTORY_REQUEST_ITEMS, TICK_MS } from '../src/session/policy.ts';
+import { readHeldSync, readHistoryPageSync, type HistorySource } from '../src/history/history-reader.ts';
+import { TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
 import type { MemberInfo, View } from '../src/tracker/events.ts';
-import type { DataFrame, EngineFrame, GroupFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type { DataFrame, EngineFrame, GroupFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
 import { Checker, ViolationError } from './checker.ts';
 import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
@@ -32,10 +33,10 @@ import { observeEngine } from './observed-engine.ts';
 import { Prng } from './prng.ts';
 import type { Action, Scenario } from './scenario.ts';
 import { groupModes, isFault } from './scenario.ts';
-import type { HistoryRecord, SessionVariant } from './session-variant.ts';
+import type { SessionVariant } from './session-variant.ts';
 import { CORRECT_SESSION } from './session-variant.ts';
 import type { StoredRecord } from './store-model.ts';
-import { deliveredBefore, resumeFromStore, StoreModel } from './store-model.ts';
+import { resumeFromStore, StoreModel } from './store-model.ts';
 
 /** The tracker notices a crash between these (the product default is ≤ 10 s; shorter keeps runs small). */
 export const DETECT_MIN_MS = 200;
@@ -134,10 +135,6 @@ interface Session {
   latestView: View | null;
   /** The view the checker last saw its engine install (-1 before any). */
   checkedView: number;
-  /** What it shows only because its store held it (not from the group in this session). */
-  readonly fromStore: Set<MessageId>;
-  /** How long its log was when its engine installed each view (when a sponsor's hand-over is taken). */
-  readonly logAtInstall: Map<number, number>;
   /** The peer whose history pages it took last. */
   sponsor: PeerId | null;
   /** Records given to `store` and not written yet (lost if the node dies). */
@@ -194,15 +191,6 @@ export interface SimOptions {
   readonly session?: SessionVariant;
   /** Record a line per step (for `npm run sim -- --seed N`). */
   readonly trace?: boolean;
-  /**
-   * Answer a joiner's `read-cursor` with its store's cursor, as packages/peer
-   * GroupSession does. Off by default: this simulator found that rule to lose
-   * messages (test/sim-session-gaps.test.ts): in a FIFO group order keys are
-   * Lamport times, so a message delivered after the cursor's may sort below
-   * it; across an empty view a new era's priorities start low again. Without
-   * it a restarted session asks from the start and keeps what it lacks.
-   */
-  readonly storeCursor?: boolean;
   /** Guarantees recorded rather than fatal (only S4U supports it: a known engine gap). */
   readonly tolerate?: readonly Guarantee[];
 }
@@ -210,9 +198,9 @@ export interface SimOptions {
 const describeFrame = (f: GroupFrame): string => {
   switch (f.t) {
     case 'history-req':
-      return `HISTORY-REQ after ${f.cursor ?? 'the start'} limit ${f.limit}`;
+      return `HISTORY-REQ ${f.req} after ${f.after ?? 'the start'} have ${JSON.stringify(f.have)} limit ${f.limit}`;
     case 'history-res':
-      return `HISTORY-RES ${f.items.length} items${f.done ? ' done' : ''}${f.state === undefined ? '' : ` state v${f.state.viewId}`}`;
+      return `HISTORY-RES ${f.req}: ${f.items.length} items${f.done ? ' done' : ''}${f.state === undefined ? '' : ` state v${f.state.viewId}`}`;
     case 'data':
       return `DATA ${f.sender}:${f.seq} v${f.viewId} "${f.body}"`;
     case 'propose':
@@ -397,8 +385,6 @@ export class Simulation {
       history: new Map(),
       latestView: null,
       checkedView: -1,
-      logAtInstall: new Map(),
-      fromStore: new Set(stored.map((r) => frameMessageId(r.frame))),
       sponsor: null,
       unwritten: [],
       lateHistory: [],
@@ -537,9 +523,6 @@ export class Simulation {
     for (const e of result.events) {
       if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
     }
-    // The core takes its hand-over for joiners once the whole result is carried out.
-    const view = s.engine.view?.viewId;
-    if (view !== undefined && (installs.length > 0 || what === 'adoptJoinerState')) s.logAtInstall.set(view, s.log.length);
   }
 
   /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
@@ -596,13 +579,16 @@ export class Simulation {
           queue.push(...s.core.signed(c.draft, sig, now));
           break;
         }
-        case 'read-cursor':
-          queue.push(...s.core.cursorRead(this.options.storeCursor === true ? s.node.store.model.cursor(s.g.id) : null, now));
+        case 'read-held':
+          // What the store holds, read by the product's reader (history-reader.ts), as GroupSession does;
+          // the app shows it all once joined (what another tab wrote meanwhile too), so the session does here.
+          this.showStored(s);
+          queue.push(...s.core.heldRead(readHeldSync(s.node.store.model, s.g.id), now));
           break;
         case 'read-history':
           // The runtime writes what it delivered before it reads a page for a joiner.
           this.write(s);
-          queue.push(...s.core.historyRead(c.to, this.historyPage(s, c.state, c.cursor, c.limit), now));
+          queue.push(...s.core.historyRead(c.to, this.historyPage(s, c.state, c.req), now));
           break;
         case 'store': {
           stored = new Map();
@@ -648,28 +634,34 @@ export class Simulation {
   }
 
   /**
-   * The sponsor's page: stored messages of the group after `cursor` that the
-   * state counts as delivered, at most `limit`, the state on the last page
-   * (packages/peer history-pages.ts readHistoryPage over this store).
+   * The sponsor's page, read from the store model by the product's page
+   * reader (history-reader.ts, as packages/peer GroupSession reads its
+   * store). A broken variant rewrites what the store gives the reader.
    */
-  private historyPage(s: Session, state: JoinerState, cursor: string | null, limit: number): HistoryResponseFrame {
-    const cap = Math.max(1, Math.min(limit, HISTORY_REQUEST_ITEMS));
-    // Only what this session had delivered when it took the hand-over: the product's page also
-    // takes every stored message of a sender the state does not name ("left before"), which hands
-    // a joiner messages delivered after the hand-over (a sender that joined since: its buffered
-    // frame is delivered again) and, over a store shared by two tabs, what only the other tab
-    // delivered. Found by this simulator; see the report of issue 16.
-    const taken = new Set(s.log.slice(0, s.logAtInstall.get(state.viewId) ?? s.log.length).map((d) => d.id));
-    const read: HistoryRecord[] = s.node.store.model
-      .after(s.g.id, cursor)
-      .filter((r) => r.frame.groupId === s.g.id && deliveredBefore(state, r.frame) && (taken.has(frameMessageId(r.frame)) || s.fromStore.has(frameMessageId(r.frame))))
-      .map((r) => ({ ...r, trueId: frameMessageId(r.frame) }));
+  private historyPage(s: Session, state: JoinerState, req: HistoryRequestFrame): HistoryResponseFrame {
+    const model = s.node.store.model;
+    const rewrite = this.variant.history;
     const last = s.log.at(-1)?.id ?? null;
-    const items = (this.variant.history?.(read, last) ?? read).slice(0, cap + 1);
-    const done = items.length <= cap;
-    const page = items.slice(0, cap).map((r) => ({ frame: r.frame, order: r.order }));
-    this.log(`${s.node.id}@${s.g.index} reads a history page after ${cursor ?? "the start"}: ${page.length} messages${done ? `, the last with state ${JSON.stringify(state.nextSeq)}` : ""} (store ${read.length}, shown ${s.log.length})`);
-    return done ? { t: 'history-res', groupId: s.g.id, items: page, done, state } : { t: 'history-res', groupId: s.g.id, items: page, done };
+    const source: HistorySource = rewrite === undefined ? model : {
+      page: (groupId, read) => {
+        const page = model.page(groupId, read);
+        const items = rewrite(page.items.map((r) => ({ ...r, trueId: frameMessageId(r.frame) })), last);
+        return { items, next: page.next };
+      },
+    };
+    const page = readHistoryPageSync(source, { groupId: s.g.id, state, req, keyOf: () => null });
+    this.log(`${s.node.id}@${s.g.index} reads a history page for request ${req.req} after ${req.after ?? 'the start'}: ${page.items.length} messages${page.done ? `, the last with state ${JSON.stringify(state.nextSeq)}` : ''} (shown ${s.log.length})`);
+    return page;
+  }
+
+  /** What the store holds of the group beyond what the session shows (another tab wrote it): shown now. */
+  private showStored(s: Session): void {
+    const shown = new Set(s.log.map((d) => d.id));
+    const more = s.node.store.model.list(s.g.id).filter((r) => !shown.has(frameMessageId(r.frame))).map(asDelivery);
+    if (more.length === 0) return;
+    this.log(`${s.node.id}@${s.g.index} shows ${more.length} more stored messages`);
+    s.g.checker.onShown(s.node.id, more);
+    s.log.push(...more);
   }
 
   private record(s: Session, m: SessionRecord): StoredRecord {

@@ -8,8 +8,9 @@
 // is durable: a crash or reload loses only what a session had not written yet.
 
 import type { GroupId, MessageId, Ordering, PeerId } from '../src/ids.ts';
+import type { HistorySource, StorePage, StoreRead } from '../src/history/history-reader.ts';
 import type { EngineResume } from '../src/ordering/create-engine.ts';
-import { ORDER_KEY_DIGITS } from '../src/ordering/order-key.ts';
+import { resumePoint } from '../src/ordering/resume-point.ts';
 import type { DataFrame, JoinerState } from '../src/wire/frames.ts';
 
 export interface StoredRecord {
@@ -30,7 +31,7 @@ export interface GroupRecordModel {
 
 const before = (a: StoredRecord, b: StoredRecord): boolean => a.order < b.order || (a.order === b.order && a.id < b.id);
 
-export class StoreModel {
+export class StoreModel implements HistorySource<StoredRecord> {
   private readonly byId = new Map<string, StoredRecord>();
   /** Per group, sorted by (order key, id): the index `by-group-order`. */
   private readonly byGroup = new Map<GroupId, StoredRecord[]>();
@@ -83,6 +84,14 @@ export class StoreModel {
     return list.slice(lo);
   }
 
+  /** MessageStore.page: at most `limit` records strictly after `after`; `next` is the last one's key while more follow. */
+  page(groupId: GroupId, read: StoreRead): StorePage<StoredRecord> {
+    const rest = this.after(groupId, read.after);
+    const items = rest.slice(0, Math.max(1, read.limit));
+    return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
+  }
+
+  /** The highest order key ever stored in the group (MessageStore.lastOrder). */
   cursor(groupId: GroupId): string | null {
     return this.cursors.get(groupId) ?? null;
   }
@@ -107,27 +116,10 @@ export class StoreModel {
 }
 
 /**
- * Where an earlier session of `self` stood in a group, read from the store:
- * the rule of the product's resume point (packages/peer peer.ts
- * `#resumePoint`), which hands it to createEngine so a re-joined peer id does
- * not reuse its seqs or order keys. Null for a group new to this store.
+ * Where an earlier session of `self` stood in a group, from the store: the
+ * product's rule (src/ordering/resume-point.ts, as packages/peer Peer uses
+ * it), so a re-joined peer id does not reuse its seqs or order keys. Null for
+ * a group new to this store.
  */
-export const resumeFromStore = (store: StoreModel, groupId: GroupId, self: PeerId, ordering: Ordering): EngineResume | null => {
-  const record = store.getGroup(groupId);
-  const cursor = store.cursor(groupId);
-  const delivered: Record<string, number> = {};
-  for (const [sender, next] of Object.entries(record?.state?.nextSeq ?? {})) {
-    if (Number.isSafeInteger(next) && next > 1) delivered[sender] = next - 1;
-  }
-  const ownSeq = delivered[self] ?? 0;
-  const lead = cursor === null ? 0 : Number(cursor.slice(0, ORDER_KEY_DIGITS));
-  const last = Number.isSafeInteger(lead) && lead > 0 ? lead : 0;
-  if (ownSeq === 0 && last === 0 && Object.keys(delivered).length === 0) return null;
-  return { ownSeq, lamport: last, agreed: ordering === 'total' ? last : 0, delivered };
-};
-
-/** A message belongs in a joiner's history if the state handed over counts it as delivered (history-pages.ts). */
-export const deliveredBefore = (state: Pick<JoinerState, 'nextSeq'>, frame: DataFrame): boolean => {
-  const next = state.nextSeq[frame.sender];
-  return next === undefined || frame.seq < next;
-};
+export const resumeFromStore = (store: StoreModel, groupId: GroupId, self: PeerId, ordering: Ordering): EngineResume | null =>
+  resumePoint({ nextSeq: store.getGroup(groupId)?.state?.nextSeq ?? null, lastOrder: store.cursor(groupId), count: store.list(groupId).length }, self, ordering);

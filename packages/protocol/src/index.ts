@@ -26,6 +26,8 @@ export * from './ordering/lamport.ts';
 export * from './ordering/flush-resolution.ts';
 export * from './ordering/view-membership.ts';
 export * from './history/history-sync.ts';
+export * from './history/history-reader.ts';
+export * from './ordering/resume-point.ts';
 export * from './history/state-parts.ts';
 export * from './ordering/flush-parts.ts';
 export * from './wire/parts.ts';

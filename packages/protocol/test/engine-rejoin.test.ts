@@ -190,6 +190,29 @@ describe('resume: what the store remembers of an earlier session', () => {
     });
   }
 
+  it('fifo: a member that lacks the floor (its copy was lost) hears it again when its counts show it', () => {
+    const m = new EngineMesh('fifo', ['b']);
+    m.installView(makeView(5, ['b']));
+    m.run();
+    m.add('a', {}, { ownSeq: 3, lamport: 3, agreed: 0 });
+    m.add('j');
+    m.installView(makeView(6, ['a', 'b', 'j'], [['a', 'joined'], ['j', 'joined']]));
+    m.run();
+    const forJ = m.engine('b').joinerState(); // taken before a's floor reaches b
+    m.apply('a', m.engine('a').adoptJoinerState(m.engine('b').joinerState()));
+    m.lose('a', 'j'); // j never gets the floor
+    m.run();
+    m.apply('j', m.engine('j').adoptJoinerState(forJ));
+    m.send('a', 'a4');
+    m.run();
+    expect(m.bodies('j')).toEqual([]); // held: j waits for a's seq 1
+    m.tick('j', 10_000); // j announces its counts; a sees j lacks its floor and says it again
+    m.run();
+    for (const id of ['a', 'b', 'j']) expect(m.bodies(id), id).toEqual(['a4']);
+    expect(m.rejections).toEqual([]);
+    expect(m.engine('j').debugState().holdBackSize).toBe(0);
+  });
+
   it('refuses a resume that is not three non-negative integers, with a sentence', () => {
     const m = new EngineMesh('fifo', []);
     expect(() => m.add('a', {}, { ownSeq: -1, lamport: 0, agreed: 0 })).toThrow(/resume\.ownSeq/);

@@ -174,7 +174,7 @@ describe('splitFlush and FlushAssembler', () => {
 describe('parser: parts', () => {
   const ctx = { groupId: G, from: asPeerId('a') };
   const flush = { ...report(1), part: { index: 0, count: 2 } };
-  const page = { t: 'history-res', groupId: G, items: [], done: true, state: { viewId: 2, incarnation: 1, agreed: 0, nextSeq: { a: 2 } }, statePart: { index: 1, count: 3 } };
+  const page = { t: 'history-res', groupId: G, req: 4, items: [], done: true, state: { viewId: 2, incarnation: 1, agreed: 0, nextSeq: { a: 2 } }, statePart: { index: 1, count: 3 } };
   const code = (v: unknown): string => {
     const r = parseFrame(JSON.stringify(v), ctx);
     return r.ok ? 'ok' : r.error.code;

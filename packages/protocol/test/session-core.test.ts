@@ -165,7 +165,7 @@ describe('SessionCore: re-ask pacing after refusals', () => {
     // p1's pages never arrive; each request is answered by a broken last page without state.
     m.drop = (f) => {
       if (f.frame.t === 'history-req') {
-        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, items: [], done: true }, m.now));
+        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, req: (f.frame as { readonly req: number }).req, items: [], done: true }, m.now));
         return true;
       }
       return false;
@@ -198,7 +198,7 @@ describe('SessionCore: re-ask pacing after refusals', () => {
       fed = true;
       const state = { viewId: 2 as never, incarnation: 1 as never, agreed: 0, nextSeq: {}, unstable: filler };
       for (let index = 0; index < 300; index += 1)
-        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, items: [], done: true, state, statePart: { index, count: MAX_PARTS } }, m.now));
+        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, req: (f.frame as { readonly req: number }).req, items: [], done: true, state, statePart: { index, count: MAX_PARTS } }, m.now));
       return true;
     };
     const p2 = m.add('p2');

@@ -26,7 +26,7 @@ const stateOf = (n: number, agreed = 7, body = (i: number) => `m${i}`): JoinerSt
   })),
 });
 const lastPage = (state: JoinerState): HistoryResponseFrame => ({
-  t: 'history-res', groupId: G, done: true, state,
+  t: 'history-res', groupId: G, req: 1, done: true, state,
   items: [{ frame: { ...(state.unstable?.[0]?.frame ?? ({} as never)) }, order: '0001' }],
 });
 

@@ -35,6 +35,7 @@ const data = (seq: number, body: string, sender = ALICE): DataFrame => ({
 const page = (n: number): HistoryResponseFrame => ({
   t: 'history-res',
   groupId: G,
+  req: 7,
   items: Array.from({ length: n }, (_, i) => ({
     frame: data(i + 1, `#${i} "quoted" \\ line\nnext 😀 €€€ ${'lorem ipsum '.repeat(80)}`, BOB),
     order: `${String(i).padStart(8, '0')}:bob`,

@@ -60,10 +60,11 @@ const samples: Record<WireFrame['t'], WireFrame> = {
   },
   'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4) },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
-  'history-req': { t: 'history-req', groupId: G, cursor: '00000012:bob', limit: 100 },
+  'history-req': { t: 'history-req', groupId: G, req: 3, have: { alice: 4, bob: 1 }, after: '00000012:bob', limit: 100 },
   'history-res': {
     t: 'history-res',
     groupId: G,
+    req: 3,
     items: [
       { frame: data(BOB, 1, 'first'), order: '00000001:bob', senderName: 'Bob 🎸', senderKey: `${'B'.repeat(43)}=` },
       { frame: data(CAROL, 1, 'second ✓ 😀'), order: '00000002:carol' },
@@ -152,11 +153,15 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
   ],
   'history-req': [
     ['groupId', 1],
-    ['cursor', 5],
+    ['req', 1.5],
+    ['have', [4]],
+    ['have.alice', 0],
+    ['after', 5],
     ['limit', '100'],
   ],
   'history-res': [
     ['groupId', 1],
+    ['req', -1],
     ['items', 'many'],
     ['items.0', null],
     ['items.0.frame', 'data'],
@@ -187,6 +192,7 @@ const optional = new Set([
   'delivered.bob',
   'delivered.alice',
   'state.nextSeq.bob',
+  'have.alice',
   'items.0.senderName',
   'items.0.senderKey',
 ]);
@@ -209,10 +215,10 @@ describe('parseFrame: valid frames', () => {
     expect(r.ok && Object.keys(r.value).sort()).toEqual(['groupId', 'priority', 'sender', 'seq', 't', 'viewId']);
   });
 
-  it('accepts a history page without state, a null cursor and a pending report without priorities', () => {
+  it('accepts a history page without state, a first-page request (after null, nothing held) and a pending report without priorities', () => {
     const { state: _omit, ...page } = samples['history-res'] as Extract<WireFrame, { t: 'history-res' }>;
     expect(parseFrame(json({ ...page, done: false }), ctx)).toEqual({ ok: true, value: { ...page, done: false } });
-    const req = { ...samples['history-req'], cursor: null };
+    const req = { ...samples['history-req'], after: null, have: {} };
     expect(parseFrame(json(req), ctx)).toEqual({ ok: true, value: req });
   });
 
@@ -221,7 +227,8 @@ describe('parseFrame: valid frames', () => {
     expect(parseFrame(json(longest), ctx).ok).toBe(true);
     const longId = asPeerId('p'.repeat(MAX_PEER_ID_CHARS));
     expect(parseFrame(json(data(longId)), { groupId: G, from: longId }).ok).toBe(true);
-    const req = { ...samples['history-req'], limit: MAX_HISTORY_ITEMS, cursor: 'k'.repeat(MAX_ORDER_KEY_CHARS) };
+    const full = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES }, (_, i) => [`p${i}`, Number.MAX_SAFE_INTEGER]));
+    const req = { ...samples['history-req'], limit: MAX_HISTORY_ITEMS, after: 'k'.repeat(MAX_ORDER_KEY_CHARS), have: full, req: Number.MAX_SAFE_INTEGER };
     expect(parseFrame(json(req), ctx).ok).toBe(true);
     expect(parseFrame(json({ t: 'chunk', id: 'c', index: MAX_CHUNKS - 1, count: MAX_CHUNKS, part: '' }), ctx).ok).toBe(true);
   });
@@ -303,7 +310,7 @@ describe('parseFrame: caps', () => {
     const long = 'p'.repeat(MAX_PEER_ID_CHARS + 1);
     expectError(parseFrame(json(data(asPeerId(long))), { groupId: G, from: asPeerId(long) }), 'too-long');
     expectError(parseFrame(withField(samples.propose, 'priority.by', long), ctx), 'too-long');
-    expectError(parseFrame(withField(samples['history-req'], 'cursor', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
+    expectError(parseFrame(withField(samples['history-req'], 'after', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
     expectError(parseFrame(withField(samples['history-res'], 'items.0.order', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
     expectError(parseFrame(withField(samples.chunk, 'part', 'x'.repeat(CHUNK_THRESHOLD_BYTES + 1)), ctx), 'too-long');
     const longName = 'n'.repeat(MAX_SENDER_NAME_UNITS + 1);
@@ -319,6 +326,7 @@ describe('parseFrame: caps', () => {
     const many = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES + 1 }, (_, i) => [`p${i}`, 1]));
     expectError(parseFrame(withField(samples.hwm, 'delivered', many), ctx), 'too-many');
     expectError(parseFrame(withField(samples['history-res'], 'state.nextSeq', many), ctx), 'too-many');
+    expectError(parseFrame(withField(samples['history-req'], 'have', many), ctx), 'too-many');
   });
 
   it('text over the byte cap → too-large, counting UTF-8 bytes rather than characters', () => {
@@ -438,6 +446,7 @@ describe('optional fields the engines rely on after a crash', () => {
   const historyRes: WireFrame = {
     t: 'history-res',
     groupId: G,
+    req: 0,
     items: [],
     done: true,
     state: {

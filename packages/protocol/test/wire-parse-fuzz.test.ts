@@ -67,7 +67,9 @@ const frameShaped = fc.record(
     pending: fc.array(fc.record({ sender: peer, seq: int, proposed: fc.record({ p: int, by: peer }) }, { requiredKeys: ['sender', 'seq'] }), { maxLength: 3 }),
     agreed: int,
     delivered: fc.oneof(fc.dictionary(peer, int, { maxKeys: 3 }), anything),
-    cursor: fc.oneof(fc.constant(null), fc.string({ maxLength: 10 }), anything),
+    after: fc.oneof(fc.constant(null), fc.string({ maxLength: 10 }), anything),
+    req: fc.oneof(int, anything),
+    have: fc.oneof(fc.dictionary(peer, int, { maxKeys: 3 }), anything),
     limit: int,
     items: fc.array(anything, { maxLength: 3 }),
     done: fc.oneof(fc.boolean(), anything),
@@ -113,16 +115,20 @@ const validFrame = fc.oneof(
   }),
   fc.record({ t: fc.constant('hwm' as const), groupId: fc.constant('g-1'), viewId: nat, delivered: counts(0) }),
   fc.record({ t: fc.constant('flush-ok' as const), groupId: fc.constant('g-1'), viewId: nat }),
-  fc.record({ t: fc.constant('history-req' as const), groupId: fc.constant('g-1'), cursor: fc.option(fc.string({ maxLength: 128 })), limit: fc.integer({ min: 1, max: 200 }) }),
+  fc.record({
+    t: fc.constant('history-req' as const), groupId: fc.constant('g-1'), req: nat, have: counts(1),
+    after: fc.option(fc.string({ minLength: 1, maxLength: 128 })), limit: fc.integer({ min: 1, max: 200 }),
+  }),
   fc.record(
     {
       t: fc.constant('history-res' as const),
       groupId: fc.constant('g-1'),
+      req: nat,
       items: fc.array(fc.record({ frame: validData(okPeer), order: fc.string({ minLength: 1, maxLength: 128 }) }), { maxLength: 3 }),
       done: fc.boolean(),
       state: fc.record({ viewId: nat, incarnation: nat, agreed: nat, nextSeq: counts(1) }),
     },
-    { requiredKeys: ['t', 'groupId', 'items', 'done'] },
+    { requiredKeys: ['t', 'groupId', 'req', 'items', 'done'] },
   ),
   fc
     .record({ t: fc.constant('chunk' as const), id: fc.string({ minLength: 1, maxLength: 64 }), count: fc.integer({ min: 1, max: 256 }), part: fc.string({ maxLength: 100 }) })

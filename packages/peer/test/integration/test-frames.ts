@@ -23,6 +23,7 @@ export const dataFrame = (groupId: GroupId, sender: PeerId, seq: number, body = 
 export const bigHistoryPage = (groupId: GroupId, sender: PeerId, items: number): HistoryResponseFrame => ({
   t: 'history-res',
   groupId,
+  req: 1,
   items: Array.from({ length: items }, (_, i) => ({
     frame: dataFrame(groupId, sender, i + 1, `${i}:`.padEnd(4000, String.fromCharCode(97 + (i % 26)))),
     order: `o${String(i).padStart(8, '0')}`,

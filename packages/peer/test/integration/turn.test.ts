@@ -37,10 +37,11 @@ afterEach(async () => {
   tracker = null;
 });
 
-const relayOnlyTracker = (turnSecret: string): Promise<RunningTracker> =>
+const relayOnlyTracker = (turnSecret: string, turnCredentialTtlS?: number): Promise<RunningTracker> =>
   startTracker({
     port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS,
     iceServers: [{ urls: turn.url }], turnSecret, iceTransportPolicy: 'relay',
+    ...(turnCredentialTtlS === undefined ? {} : { turnCredentialTtlS }),
   });
 
 /** Every open link of `p` in the group goes through TURN at both ends. */
@@ -116,5 +117,25 @@ describe('TURN through a real coturn, relay-only ICE', () => {
     for (const e of turnErrors) expect(e.message).toMatch(/TURN server gave no relay address/);
     expect(ana.groups().find((x) => x.groupId === g)?.status).toBe('member');
     expect((await ana.send(g, 'still here')).body).toBe('still here');
+  });
+
+  it('credentials that expire while the session stays online are renewed: a group formed after the first ones expired links through TURN', async () => {
+    // 4 s credentials: coturn refuses a username whose expiry has passed (401), exactly as after 24 h.
+    const ttlS = 4;
+    tracker = await relayOnlyTracker(SECRET, ttlS);
+    const early = await startPeers(tracker.url, ['ana', 'ben', 'cy']);
+    peers = early;
+    const helloExpiry = Math.floor(Date.now() / 1000) + ttlS;
+    // Outlive the hello's credentials (plus coturn's one-second resolution) before any link is made.
+    await new Promise((r) => setTimeout(r, (ttlS + 2) * 1000));
+    const g = await groupOf(early, 'turn-renewed', 'total');
+    await Promise.all(early.map((p) => p.send(g, `${p.name}:1`)));
+    const logs = await logsWithAtLeast(early, g, 3, 'after renewal');
+    logs.forEach((log) => expect(idsOf(log)).toEqual(idsOf(logs[0] ?? [])));
+    for (const p of early) await expectRelayed(p, early.filter((o) => o !== p), g);
+    // Every allocation of these sessions used a username minted after the hello's had expired.
+    const used = turn.allocatedUsers().filter((u) => early.some((p) => u.endsWith(`:${p.peerId}`)));
+    expect(used.length).toBeGreaterThanOrEqual(3);
+    for (const u of used) expect(Number(u.split(':')[0]), u).toBeGreaterThan(helloExpiry);
   });
 });

@@ -237,7 +237,7 @@ export const hostileFrames: Scenario = async (net, seed) => {
     data({ seq: -1 }),
     data({ seq: 1, body: 'forged replay' }), // an old seq: refused whatever the signature
     JSON.stringify({ t: 'flush', groupId, viewId: viewId + 1, unstable: [JSON.parse(data({ body: 'in a flush' }))], pending: [], agreed: 0, delivered: {} }),
-    JSON.stringify({ t: 'history-res', groupId, items: [{ frame: JSON.parse(data({ body: 'fake history' })), order: '0' }], done: true }),
+    JSON.stringify({ t: 'history-res', groupId, req: 1, items: [{ frame: JSON.parse(data({ body: 'fake history' })), order: '0' }], done: true }),
     '{"t":"data","__proto__":{"polluted":true}}',
   ];
   const rejectedBefore = victim.peer.metrics(groupId)?.rejectedFrames ?? 0;

@@ -595,6 +595,9 @@ export class GroupEngine implements OrderingEngine {
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const out = new OutputBuilder();
     if (f.floor !== undefined) this.skipTo(from, f.floor, out);
+    // A member that counts fewer of our seqs than our floor has not learnt it (it adopted a state
+    // taken before our floor reached its sponsor): tell it again.
+    if (this.ownFloor !== null && (f.delivered[this.self] ?? 0) < this.ownFloor) out.frames.push({ to: from, frame: this.hwmFrame() });
     this.notePeerDelivered(from, f.delivered);
     if (!this.repairing.delete(from)) {
       // A periodic announcement only teaches stability; resending on it would duplicate frames still in flight.

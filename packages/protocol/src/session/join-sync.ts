@@ -5,17 +5,26 @@
 
 import type { GroupId, PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
+import type { HeldVector } from '../history/history-reader.ts';
 import { StatePartCollector } from '../history/state-parts.ts';
-import type { HistoryRequestFrame, JoinerState } from '../wire/frames.ts';
+import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
+import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
 import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
 
 export interface Sync {
   /** Members that were in the group before us: the candidates for sponsor. */
   readonly oldMembers: ReadonlySet<PeerId>;
   sponsor: PeerId;
-  /** Where our own store ended when we joined (undefined until read): every fresh hand-over starts here. */
-  initialCursor: string | null | undefined;
-  cursor: string | null;
+  /**
+   * What we hold, per sender the next seq (undefined until our store was
+   * read): read from the store at the start, then moved on by every page we
+   * take, so a hand-over started afresh asks only for what we still lack.
+   */
+  have: Record<string, number> | undefined;
+  /** Where the current paging stands in the sponsor's order: the last item taken; null before its first page. */
+  after: string | null;
+  /** Our last request (null: none yet); only its answer is taken. Its id is new for every new request, never reused in a sync. */
+  asked: HistoryRequestFrame | null;
   askedAt: number;
   /** Hand-overs refused so far in this sync; sets the pause before the next request. */
   refusals: number;
@@ -38,21 +47,61 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
   const oldMembers = oldMembersOf(view, self);
   const sponsor = firstSponsor(oldMembers);
   if (sponsor === null) return null;
-  return { oldMembers, sponsor, initialCursor: undefined, cursor: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector() };
+  return { oldMembers, sponsor, have: undefined, after: null, asked: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector() };
 }
 
-/** The next request to the sponsor (null until our store's cursor is known); marks it asked. */
+/** What our store holds (the answer to `read-held`): the sync can ask from now on. */
+export function holding(sync: Sync, have: HeldVector): void {
+  const copy: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const [sender, next] of Object.entries(have)) if (Number.isSafeInteger(next) && next > 1) copy[sender] = next;
+  sync.have = copy;
+}
+
+/** The next request to the sponsor, under a new id (null until our store was read); marks it asked. */
 export function ask(sync: Sync, groupId: GroupId, now: number): HistoryRequestFrame | null {
-  if (sync.initialCursor === undefined) return null;
+  if (sync.have === undefined) return null;
   sync.askedAt = now;
   sync.reaskAt = null;
-  return { t: 'history-req', groupId, cursor: sync.cursor, limit: HISTORY_REQUEST_ITEMS };
+  const req = (sync.asked?.req ?? 0) + 1;
+  sync.asked = { t: 'history-req', groupId, req, have: wireHave(sync.have), after: sync.after, limit: HISTORY_REQUEST_ITEMS };
+  return sync.asked;
 }
 
-/** Start over from our own history with `sponsor`; a fresh hand-over never builds on a stale one. */
+/**
+ * Our last request again, same id, for when it or its answer may have been
+ * lost (the link to the sponsor went down and up, or the sponsor stayed
+ * silent): an answer to either copy is the answer. Null if nothing was asked.
+ */
+export function askAgain(sync: Sync, now: number): HistoryRequestFrame | null {
+  if (sync.asked === null) return null;
+  sync.askedAt = now;
+  return sync.asked;
+}
+
+/** At most MAX_SENDER_ENTRIES senders on the wire, the longest runs: one left out is handed again, not lost. */
+const wireHave = (have: Readonly<Record<string, number>>): Record<string, number> => {
+  const entries = Object.entries(have);
+  if (entries.length <= MAX_SENDER_ENTRIES) return { ...have };
+  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return Object.fromEntries(entries.slice(0, MAX_SENDER_ENTRIES));
+};
+
+/** Whether `page` from `from` answers our last request (anything else is a late answer to an earlier one). */
+export const answersLast = (sync: Sync, from: PeerId, page: HistoryResponseFrame): boolean =>
+  sync.asked !== null && from === sync.sponsor && page.req === sync.asked.req;
+
+/** A page's items were taken (stored): the paging moves past them, and what we hold grows. */
+export function took(sync: Sync, frames: readonly DataFrame[], lastOrder: string | undefined): void {
+  const have = sync.have;
+  if (have === undefined) return;
+  for (const f of frames) if (f.seq === (have[f.sender] ?? 1)) have[f.sender] = f.seq + 1;
+  if (lastOrder !== undefined) sync.after = lastOrder;
+}
+
+/** Start over with `sponsor` from the first page; a fresh hand-over never builds on a stale one. */
 export function restart(sync: Sync, sponsor: PeerId): void {
   sync.sponsor = sponsor;
-  sync.cursor = sync.initialCursor ?? null;
+  sync.after = null;
   sync.stateParts.clear();
 }
 
@@ -79,7 +128,7 @@ export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId |
  * when it is the only candidate); null when nothing is due.
  */
 export function due(sync: Sync, trackerMembers: ReadonlySet<PeerId>, now: number): { readonly sponsor: PeerId } | null {
-  if (sync.initialCursor === undefined) return null;
+  if (sync.have === undefined) return null;
   if (sync.reaskAt !== null) return now >= sync.reaskAt ? { sponsor: sync.sponsor } : null;
   if (now - sync.askedAt < HISTORY_RETRY_MS) return null;
   return { sponsor: nextSponsor(sync.sponsor, [...sync.oldMembers].filter((p) => trackerMembers.has(p))) ?? sync.sponsor };

@@ -8,7 +8,7 @@
 //                 tracker view, no old member left
 //   waiting ───────────────────────────────────────────────┐
 //      │ tracker view naming old members                   │
-//      │   → read-cursor, then history-req to the sponsor  │
+//      │   → read-held, then history-req to the sponsor    │
 //      ▼                                                   ▼
 //   syncing ──pages (→ store), last one with state──▶ adopting ──stored, engine at the
 //    ▲  │  ▲                                            │  │      state's view, adopted──▶ member
@@ -23,8 +23,8 @@
 //
 // Usage (a runtime; `run` carries out commands and feeds answers back):
 //   const core = new SessionCore({ groupId, self, engine, groupName });
-//   run(core.trackerView(view, now));           // → read-cursor, send history-req …
-//   run(core.cursorRead(cursorFromStore, now));
+//   run(core.trackerView(view, now));           // → read-held, send history-req …
+//   run(core.heldRead(haveFromStore, now));
 //   run(core.receive(from, verifiedFrame, now)); // every frame, signatures checked
 //   run(core.submit(1, 'hello', now));           // → sign; later core.signed(draft, sig, now)
 //   every TICK_MS: run(core.tick(now));          // re-asks, retransmits, stability
@@ -39,7 +39,8 @@ import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
-import { ask, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
+import type { HeldVector } from '../history/history-reader.ts';
+import { answersLast, ask, askAgain, due, holding, newSync, refused, restart, sponsorAmong, took, type Lifecycle, type Sync } from './join-sync.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
@@ -159,22 +160,21 @@ export class SessionCore {
     return this.#step(now, () => {
       if (state === 'down') return;
       // A request sent while the link to the sponsor went down and up again may be lost with it:
-      // ask again now. A duplicate answer is recognised by its cursor and ignored.
+      // send it again, same id. An answer to either copy is taken once; later ones are ignored.
       const life = this.#life;
-      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null) this.#askHistory(now);
+      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null) this.#askHistory(now, true);
       const waiting = this.#desk.takeWaiting(peer, life.phase === 'member');
       if (waiting !== null) this.#onHistoryRequest(peer, waiting);
       this.#apply(this.#engine.linkUp(peer, now), 'a link coming up', now);
     });
   }
 
-  /** Answer to `read-cursor`. */
-  cursorRead(cursor: string | null, now: number): SessionCommands {
+  /** Answer to `read-held`: what our store holds of the group (`{}` if it could not be read). */
+  heldRead(have: HeldVector, now: number): SessionCommands {
     return this.#step(now, () => {
       const life = this.#life;
-      if (life.phase !== 'syncing' || life.sync.initialCursor !== undefined) return;
-      life.sync.initialCursor = cursor;
-      life.sync.cursor = cursor;
+      if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
+      holding(life.sync, have);
       this.#askHistory(now);
     });
   }
@@ -230,8 +230,8 @@ export class SessionCore {
       // re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
       const next = life.phase === 'syncing' ? due(life.sync, this.#trackerMembers, now) : null;
       if (life.phase === 'syncing' && next !== null) {
-        if (next.sponsor === life.sync.sponsor) this.#askHistory(now);
-        else this.#restartSync(life.sync, next.sponsor, now);
+        if (next.sponsor !== life.sync.sponsor) this.#restartSync(life.sync, next.sponsor, now);
+        else this.#askHistory(now, life.sync.reaskAt === null);
       }
       if (this.#engine.view !== null) this.#apply(this.#engine.tick(now), 'a tick', now);
     });
@@ -253,12 +253,13 @@ export class SessionCore {
     // First in the group (or everyone before us is gone): the engine starts with empty state.
     if (sync === null) return this.#becomeMember();
     this.#setLife({ phase: 'syncing', sync });
-    this.#emit({ type: 'read-cursor' });
+    this.#emit({ type: 'read-held' });
   }
 
-  #askHistory(now: number): void {
+  /** A new request to the sponsor, or (`again`) the last one once more, same id. */
+  #askHistory(now: number, again = false): void {
     const life = this.#life;
-    const req = life.phase === 'syncing' ? ask(life.sync, this.groupId, now) : null;
+    const req = life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.groupId, now);
     if (life.phase === 'syncing' && req !== null) this.#emit({ type: 'send', to: life.sync.sponsor, frame: req });
   }
 
@@ -293,20 +294,17 @@ export class SessionCore {
 
   #onHistoryPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
     const life = this.#life;
-    if (life.phase !== 'syncing' || from !== life.sync.sponsor || life.sync.initialCursor === undefined) {
-      // Usually the answer to a re-sent request after the sync finished: harmless, not counted.
-      this.#problem('bad-state', 'Ignored a history page this peer no longer waits for.', from);
+    if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
+      // The answer to an earlier request (asked twice, or of a former sponsor), or after the sync
+      // finished: harmless, not counted.
+      this.#problem('bad-state', `Ignored a history page (request ${page.req}) this peer no longer waits for.`, from);
       return;
     }
     const sync = life.sync;
-    const first = page.items[0];
-    // An answer to a request asked twice (see link): its items are in already.
-    if (first !== undefined && sync.cursor !== null && first.order <= sync.cursor) return;
     const records = verified.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
     if (records.length > 0) this.#emit({ type: 'store', messages: records });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
-    const last = page.items.at(-1);
-    if (last) sync.cursor = last.order;
+    took(sync, records.map((r) => r.frame), page.items.at(-1)?.order);
     if (!page.done) return this.#askHistory(now);
     if (!page.state) {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
@@ -364,7 +362,7 @@ export class SessionCore {
   #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): void {
     const inView = this.#installed?.members.some((m) => m.peerId === from) === true;
     const answer = this.#desk.request(from, req, this.#life.phase === 'member' && inView);
-    if (answer !== null) this.#emit({ type: 'read-history', to: from, state: answer.state, cursor: req.cursor, limit: req.limit });
+    if (answer !== null) this.#emit({ type: 'read-history', to: from, state: answer.state, req });
   }
 
   /** Capture what a joiner would get now, and answer requests that waited for it. */

@@ -6,7 +6,7 @@
 import type { GroupId, MemberChange, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { ErrorCode } from '../result.ts';
 import type { View } from '../tracker/events.ts';
-import type { DataFrame, GroupFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+import type { DataFrame, GroupFrame, HistoryRequestFrame, JoinerState, SignedFields } from '../wire/frames.ts';
 
 /** The join lifecycle as a peer sees it (see the diagram in session-core.ts). */
 export type SessionPhase = 'waiting' | 'syncing' | 'adopting' | 'member' | 'closed';
@@ -74,14 +74,14 @@ export type SessionCommand =
   | { readonly type: 'send'; readonly to: PeerId; readonly frame: GroupFrame }
   /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
   | { readonly type: 'sign'; readonly draft: SignedFields }
-  /** Read the group's last stored order key, then call `cursorRead(cursor, now)` (null on failure). */
-  | { readonly type: 'read-cursor' }
+  /** Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`{}` on failure). */
+  | { readonly type: 'read-held' }
   /**
-   * Sponsor side: make every queued `store` durable, read the history page
-   * after `cursor` cut to `state` (at most `limit` items), then call
-   * `historyRead(to, page, now)`.
+   * Sponsor side: make every queued `store` durable, read the page that
+   * answers `req` cut to `state` (`readHistoryPage`, history-reader.ts),
+   * then call `historyRead(to, page, now)`.
    */
-  | { readonly type: 'read-history'; readonly to: PeerId; readonly state: JoinerState; readonly cursor: string | null; readonly limit: number }
+  | { readonly type: 'read-history'; readonly to: PeerId; readonly state: JoinerState; readonly req: HistoryRequestFrame }
   /** Save delivered messages (idempotent by id), with `groupRecord()` as it is when the batch is written. */
   | { readonly type: 'store'; readonly messages: readonly SessionRecord[] }
   /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */

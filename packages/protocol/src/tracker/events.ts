@@ -202,6 +202,8 @@ export interface ClientToServerEvents {
   /** Step 2: prove the key by signing the nonce. Everything else needs this first. */
   'auth:hello': (payload: HelloPayload, ack: Ack<HelloReply>) => void;
   'directory:list': (query: DirectoryQuery, ack: Ack<DirectoryPage>) => void;
+  /** The hello's ICE servers with freshly minted TURN credentials (a session online longer than their TTL). */
+  'ice:servers': (ack: Ack<readonly IceServer[]>) => void;
   'group:create': (payload: CreateGroupPayload, ack: Ack<GroupSummary>) => void;
   'group:restore': (payload: RestoreGroupPayload, ack: Ack<GroupSummary>) => void;
   /** Phase one of a join: become `joining`, get the current view. */

@@ -142,11 +142,21 @@ export interface HighWaterFrame {
   readonly floor?: number;
 }
 
-/** A joiner asks its sponsor for history after `cursor` (an order key, or null for all). */
+/**
+ * A joiner asks its sponsor for the history it lacks (PROTOCOL.md §4). `have`
+ * says what it holds: per sender, the next seq its store has (every seq below
+ * it is there); the sponsor hands what it delivered that `have` does not
+ * cover. `after` is where this paging stands in the sponsor's order (the last
+ * item of the previous page), null for the first page of a hand-over. `req`
+ * names this request: the answer carries it, so an answer to an earlier
+ * request (a re-ask, a request to a former sponsor) is told apart.
+ */
 export interface HistoryRequestFrame {
   readonly t: 'history-req';
   readonly groupId: GroupId;
-  readonly cursor: string | null;
+  readonly req: number;
+  readonly have: Readonly<Record<string, number>>;
+  readonly after: string | null;
   readonly limit: number;
 }
 
@@ -154,6 +164,8 @@ export interface HistoryRequestFrame {
 export interface HistoryResponseFrame {
   readonly t: 'history-res';
   readonly groupId: GroupId;
+  /** The `req` of the request this page answers. */
+  readonly req: number;
   readonly items: readonly HistoryItem[];
   readonly done: boolean;
   readonly state?: JoinerState;

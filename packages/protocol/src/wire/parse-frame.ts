@@ -275,12 +275,14 @@ function readHighWater(o: JsonObject, ctx: ParseContext): HighWaterFrame {
 
 function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFrame {
   const groupId = readGroup(o, ctx, 'history-req');
-  const rawCursor = field(o, 'cursor', 'history-req');
-  const cursor = rawCursor === null ? null : readString(rawCursor, 'history-req.cursor', MAX_ORDER_KEY_CHARS);
+  const req = readInteger(field(o, 'req', 'history-req'), 'history-req.req', 0, MAX_WIRE_INTEGER);
+  const have = readCountMap(field(o, 'have', 'history-req'), 'history-req.have', 1);
+  const rawAfter = field(o, 'after', 'history-req');
+  const after = rawAfter === null ? null : readString(rawAfter, 'history-req.after', MAX_ORDER_KEY_CHARS, 1);
   const limit = readInteger(field(o, 'limit', 'history-req'), 'history-req.limit', 1, MAX_WIRE_INTEGER);
   if (limit > MAX_HISTORY_ITEMS)
     throw new FieldRejection('too-many', `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`);
-  return { t: 'history-req', groupId, cursor, limit };
+  return { t: 'history-req', groupId, req, have, after, limit };
 }
 
 function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
@@ -326,11 +328,12 @@ function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerSta
 
 function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseFrame {
   const groupId = readGroup(o, ctx, 'history-res');
+  const req = readInteger(field(o, 'req', 'history-res'), 'history-res.req', 0, MAX_WIRE_INTEGER);
   const items = readArray(field(o, 'items', 'history-res'), 'history-res.items', MAX_HISTORY_ITEMS).map((v, i) =>
     readHistoryItem(v, ctx, `history-res.items[${i}]`),
   );
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
-  const frame: HistoryResponseFrame = { t: 'history-res', groupId, items, done };
+  const frame: HistoryResponseFrame = { t: 'history-res', groupId, req, items, done };
   if (!hasField(o, 'state')) {
     if (hasField(o, 'statePart')) throw new FieldRejection('bad-type', 'history-res.statePart comes only with a state.');
     return frame;

@@ -8,7 +8,8 @@
 import { asGroupId, asPeerId, asViewId } from '../../ids.ts';
 import type { MemberChange, MessageId, Ordering, PeerId } from '../../ids.ts';
 import type { MemberInfo, View } from '../../tracker/events.ts';
-import type { GroupFrame, HistoryItem, HistoryResponseFrame, JoinerState } from '../../wire/frames.ts';
+import type { GroupFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../../wire/frames.ts';
+import { readHeldSync, readHistoryPageSync, type HistorySource, type StorePage } from '../../history/history-reader.ts';
 import { createEngine } from '../../ordering/create-engine.ts';
 import { TICK_MS } from '../policy.ts';
 import { SessionCore } from '../session-core.ts';
@@ -185,12 +186,10 @@ export class CoreMesh {
       }
       case 'sign':
         return this.run(n, (core) => core.signed(c.draft, `sig-${n.id}-${c.draft.seq}`, this.now));
-      case 'read-cursor': {
-        const orders = [...n.store.values()].map((r) => r.order).sort();
-        return this.run(n, (core) => core.cursorRead(orders.at(-1) ?? null, this.now));
-      }
+      case 'read-held':
+        return this.run(n, (core) => core.heldRead(readHeldSync(this.#source(n), CORE_GROUP), this.now));
       case 'read-history':
-        return this.run(n, (core) => core.historyRead(c.to, this.#page(n, c.state, c.cursor, c.limit), this.now));
+        return this.run(n, (core) => core.historyRead(c.to, this.#page(n, c.state, c.req), this.now));
       case 'store':
         for (const r of c.messages) if (!n.store.has(r.id)) n.store.set(r.id, r);
         return;
@@ -222,16 +221,20 @@ export class CoreMesh {
     }
   }
 
-  /** The sponsor's page, read from its store the way packages/peer history-pages.ts does (without byte caps). */
-  #page(n: CoreNode, state: JoinerState, cursor: string | null, limit: number): HistoryResponseFrame {
-    const after = [...n.store.values()]
-      .filter((r) => (cursor === null || r.order > cursor) && r.frame.seq < (state.nextSeq[r.frame.sender] ?? Infinity))
-      .sort((a, b) => (a.order < b.order ? -1 : 1));
-    const items: HistoryItem[] = after.slice(0, limit).map((r) => ({
-      frame: r.frame, order: r.order, senderName: r.senderName, ...(r.senderKey === undefined ? {} : { senderKey: r.senderKey }),
-    }));
-    const done = after.length <= limit;
-    return done ? { t: 'history-res', groupId: CORE_GROUP, items, done, state } : { t: 'history-res', groupId: CORE_GROUP, items, done };
+  /** The node's store as the shared readers see it: pages by order key. */
+  #source(n: CoreNode): HistorySource {
+    return {
+      page: (_groupId, read): StorePage => {
+        const list = [...n.store.values()].filter((r) => read.after === null || r.order > read.after).sort((a, b) => (a.order < b.order ? -1 : 1));
+        const items = list.slice(0, read.limit);
+        return { items, next: list.length > read.limit ? (items.at(-1)?.order ?? null) : null };
+      },
+    };
+  }
+
+  /** The sponsor's page, read from its store by the product's reader (history-reader.ts). */
+  #page(n: CoreNode, state: JoinerState, req: HistoryRequestFrame): HistoryResponseFrame {
+    return readHistoryPageSync(this.#source(n), { groupId: CORE_GROUP, state, req, keyOf: () => null });
   }
 }
 

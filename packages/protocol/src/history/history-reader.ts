@@ -1,0 +1,183 @@
+// The one reader of a group's stored history for history sync (PROTOCOL.md
+// §4): what a joiner holds (its `have` vector) and the sponsor's pages for a
+// joiner's request. Pure: each reader is a generator that asks for store
+// pages (`StoreRead`) and gets them back, so packages/peer drives it over
+// IndexedDB, memory or SQLite (`readHistoryPage`, async) and the simulator
+// over its store model (`readHistoryPageSync`), and both run this code.
+
+import type { GroupId } from '../ids.ts';
+import { MAX_HISTORY_ITEMS, MAX_SENDER_ENTRIES } from '../wire/caps.ts';
+import type { DataFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { utf8ByteLength } from '../wire/utf8.ts';
+
+/**
+ * Bytes of items per page. Well under MAX_FRAME_BYTES (1 MiB) so one page is
+ * always a legal frame, small enough that a page does not hog a data channel
+ * that also carries live messages (the mesh chunks it anyway).
+ */
+export const HISTORY_PAGE_BYTES = 256 * 1024;
+/** Records asked of the store per read at most (the stores cap a page at 5 000). */
+export const HISTORY_SCAN_RECORDS = 1_000;
+
+/** What the readers need of a stored message. */
+export interface HistoryRecord {
+  readonly frame: DataFrame;
+  readonly order: string;
+  readonly senderName?: string;
+  readonly senderKey?: string;
+}
+
+/** One read of a group's records, oldest first by order key, strictly after `after`. */
+export interface StoreRead {
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+/** A store's answer: `next` is the `after` of the following read, null at the end. */
+export interface StorePage<R extends HistoryRecord = HistoryRecord> {
+  readonly items: readonly R[];
+  readonly next: string | null;
+}
+
+/** The minimal store: pages of one group by order key (MessageStore.page has this shape). */
+export interface HistorySource<R extends HistoryRecord = HistoryRecord> {
+  page(groupId: GroupId, read: StoreRead): StorePage<R> | Promise<StorePage<R>>;
+}
+
+/** Per sender, the next seq a joiner holds for the group: it has every seq below it. */
+export type HeldVector = Readonly<Record<string, number>>;
+
+/**
+ * Whether the hand-over `state` counts `frame` as delivered: a sender it names
+ * up to its next seq; a sender it does not name only in an incarnation before
+ * the state's (PROTOCOL.md §3.11: the state's engine can never deliver those).
+ * A sender that joined after the hand-over was taken is not named, and its
+ * messages (sent in the state's incarnation) are left to the joiner's engine:
+ * handing them over too delivered them twice.
+ */
+export function countedByHandover(state: Pick<JoinerState, 'nextSeq' | 'incarnation'>, frame: DataFrame): boolean {
+  const next = state.nextSeq[frame.sender];
+  return next === undefined ? frame.viewId < state.incarnation : frame.seq < next;
+}
+
+/** Whether the joiner already holds `frame`. */
+export const heldBy = (have: HeldVector, frame: DataFrame): boolean => frame.seq < (have[frame.sender] ?? 1);
+
+export function toHistoryItem(m: HistoryRecord, senderKey: string | null): HistoryItem {
+  const key = m.senderKey ?? senderKey;
+  return {
+    frame: m.frame,
+    order: m.order,
+    ...(m.senderName === undefined ? {} : { senderName: m.senderName }),
+    ...(key === null ? {} : { senderKey: key }),
+  };
+}
+
+/**
+ * What a joiner holds of a group: per sender, one past the longest run of
+ * seqs 1, 2, 3, … in its store. A seq above a hole does not count (the
+ * sponsor hands it again; the store keeps one copy). At most
+ * MAX_SENDER_ENTRIES senders, those with the longest runs: a sender left out
+ * is handed over again from its first message, which costs bytes, not
+ * messages.
+ */
+export function* heldSteps(): Generator<StoreRead, HeldVector, StorePage> {
+  const seqs = new Map<string, Set<number>>();
+  let after: string | null = null;
+  for (;;) {
+    const page: StorePage = yield { after, limit: HISTORY_SCAN_RECORDS };
+    for (const r of page.items) {
+      let s = seqs.get(r.frame.sender);
+      if (s === undefined) seqs.set(r.frame.sender, (s = new Set()));
+      s.add(r.frame.seq);
+    }
+    if (page.next === null) break;
+    after = page.next;
+  }
+  const runs: [string, number][] = [];
+  for (const [sender, s] of seqs) {
+    let next = 1;
+    while (s.has(next)) next += 1;
+    if (next > 1) runs.push([sender, next]);
+  }
+  runs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return Object.fromEntries(runs.slice(0, MAX_SENDER_ENTRIES));
+}
+
+export interface PageInput {
+  readonly groupId: GroupId;
+  /** The hand-over state this joiner's paging uses (SponsorDesk pins it). */
+  readonly state: JoinerState;
+  readonly req: HistoryRequestFrame;
+  /** A sender's key when the record has none (the sponsor's name book). */
+  readonly keyOf: (m: HistoryRecord) => string | null;
+}
+
+/**
+ * The sponsor's answer to `req`: the stored messages after `req.after` that
+ * the state counts and the joiner does not hold (`req.have`), in the store's
+ * order, at most `req.limit` and HISTORY_PAGE_BYTES of them; the state on the
+ * last page (done). A state that does not fit beside the items gets a page of
+ * its own: the joiner asks again after these items. Every page that is not
+ * done carries at least one item, whose order key the next request starts
+ * after.
+ */
+export function* historyPageSteps(input: PageInput): Generator<StoreRead, HistoryResponseFrame, StorePage> {
+  const { groupId, state, req } = input;
+  const stateBytes = utf8ByteLength(JSON.stringify(state));
+  const cap = Math.max(1, Math.min(req.limit, MAX_HISTORY_ITEMS));
+  const items: HistoryItem[] = [];
+  let bytes = 0;
+  let after = req.after;
+  let done = false;
+  // The first read asks for a page's worth; reads that follow (most records were held) grow.
+  for (let read = cap; ; read = Math.min(2 * read, HISTORY_SCAN_RECORDS)) {
+    const page: StorePage = yield { after, limit: read };
+    let full = false;
+    for (const m of page.items) {
+      if (m.frame.groupId !== groupId || heldBy(req.have, m.frame) || !countedByHandover(state, m.frame)) continue;
+      const item = toHistoryItem(m, input.keyOf(m));
+      const size = utf8ByteLength(JSON.stringify(item));
+      if (items.length >= cap || (items.length > 0 && bytes + size > HISTORY_PAGE_BYTES)) {
+        full = true;
+        break;
+      }
+      items.push(item);
+      bytes += size;
+    }
+    if (full) break;
+    if (page.next === null) {
+      done = true;
+      break;
+    }
+    after = page.next;
+  }
+  if (done && items.length > 0 && bytes + stateBytes > HISTORY_PAGE_BYTES) done = false;
+  const base = { t: 'history-res' as const, groupId, req: req.req, items, done };
+  return done ? { ...base, state } : base;
+}
+
+/** Runs a reader over a store that answers at once (the simulator's model, tests). */
+export function runSync<T>(steps: Generator<StoreRead, T, StorePage>, groupId: GroupId, source: HistorySource): T {
+  let step = steps.next();
+  while (step.done !== true) {
+    const page = source.page(groupId, step.value);
+    if (page instanceof Promise) throw new TypeError('runSync needs a store that answers at once; use runAsync.');
+    step = steps.next(page);
+  }
+  return step.value;
+}
+
+/** Runs a reader over a store that answers with promises (IndexedDB, memory, SQLite). */
+export async function runAsync<T>(steps: Generator<StoreRead, T, StorePage>, groupId: GroupId, source: HistorySource): Promise<T> {
+  let step = steps.next();
+  while (step.done !== true) step = steps.next(await source.page(groupId, step.value));
+  return step.value;
+}
+
+export const readHistoryPage = (source: HistorySource, input: PageInput): Promise<HistoryResponseFrame> =>
+  runAsync(historyPageSteps(input), input.groupId, source);
+export const readHistoryPageSync = (source: HistorySource, input: PageInput): HistoryResponseFrame =>
+  runSync(historyPageSteps(input), input.groupId, source);
+export const readHeld = (source: HistorySource, groupId: GroupId): Promise<HeldVector> => runAsync(heldSteps(), groupId, source);
+export const readHeldSync = (source: HistorySource, groupId: GroupId): HeldVector => runSync(heldSteps(), groupId, source);

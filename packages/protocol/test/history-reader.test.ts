@@ -1,0 +1,88 @@
+// The one history reader (src/history/history-reader.ts), over a plain store:
+// what a joiner holds, and what a sponsor's pages hand it.
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
+import {
+  countedByHandover, HISTORY_PAGE_BYTES, readHeldSync, readHistoryPageSync,
+  type HistoryRecord, type HistorySource, type StorePage,
+} from '../src/history/history-reader.ts';
+import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+
+const G = asGroupId('g');
+const A = asPeerId('ann');
+const B = asPeerId('bob');
+const C = asPeerId('cyd');
+
+const rec = (sender: PeerId, seq: number, order: string, viewId = 3, body = `${sender}${seq}`): HistoryRecord => ({
+  frame: { t: 'data', groupId: G, viewId: asViewId(viewId), sender, seq, lamport: 1, sentAt: 0, body, sig: 's' } satisfies DataFrame,
+  order,
+});
+
+/** A store over `records`, paged by order key in reads of at most `max` (to cross read boundaries). */
+const store = (records: readonly HistoryRecord[], max = 2): HistorySource => ({
+  page: (_g, read): StorePage => {
+    const rest = [...records].sort((a, b) => (a.order < b.order ? -1 : 1)).filter((r) => read.after === null || r.order > read.after);
+    const items = rest.slice(0, Math.min(read.limit, max));
+    return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
+  },
+});
+
+const state = (nextSeq: Record<string, number>, incarnation = 2): JoinerState => ({ viewId: asViewId(5), incarnation: asViewId(incarnation), agreed: 0, nextSeq });
+const req = (have: Record<string, number>, after: string | null = null, limit = 200): HistoryRequestFrame => ({ t: 'history-req', groupId: G, req: 9, have, after, limit });
+const bodies = (p: HistoryResponseFrame): string[] => p.items.map((i) => i.frame.body);
+
+describe('what a joiner holds', () => {
+  it('per sender, one past the run 1, 2, 3, … in its store; a seq above a hole does not count', () => {
+    const s = store([rec(A, 1, '01'), rec(B, 2, '02'), rec(A, 2, '03'), rec(A, 4, '04'), rec(C, 1, '05')]);
+    expect(readHeldSync(s, G)).toEqual({ [A]: 3, [C]: 2 });
+    expect(readHeldSync(store([]), G)).toEqual({});
+  });
+});
+
+describe('what a sponsor hands over', () => {
+  // FIFO keys are Lamport times: cyd's first message sorts before bob's last, which the joiner has.
+  const log = [rec(C, 1, '01'), rec(A, 1, '02'), rec(B, 1, '03'), rec(A, 2, '04'), rec(B, 2, '05')];
+
+  it('everything the state counts that the joiner does not hold, in the store\'s order, whatever sorts where', () => {
+    const page = readHistoryPageSync(store(log), { groupId: G, state: state({ [A]: 3, [B]: 3, [C]: 2 }), req: req({ [B]: 3, [A]: 2 }), keyOf: () => null });
+    expect(bodies(page)).toEqual(['cyd1', 'ann2']);
+    expect(page).toMatchObject({ t: 'history-res', req: 9, done: true, state: { viewId: 5 } });
+  });
+
+  it('not what the state does not count: a later seq, or a sender it does not name in its own incarnation (joined after the hand-over)', () => {
+    const late = rec(asPeerId('dee'), 1, '06', 5);
+    const older = rec(asPeerId('eve'), 1, '00', 1);
+    const s = state({ [A]: 2, [B]: 3, [C]: 2 });
+    expect(countedByHandover(s, late.frame)).toBe(false);
+    expect(countedByHandover(s, older.frame)).toBe(true); // an earlier incarnation's: its engine can never deliver it
+    const page = readHistoryPageSync(store([...log, late, older]), { groupId: G, state: s, req: req({}), keyOf: () => null });
+    expect(bodies(page)).toEqual(['eve1', 'cyd1', 'ann1', 'bob1', 'bob2']);
+  });
+
+  it('pages by item count, goes on after the last item, and puts the state only on the last page', () => {
+    const s = state({ [A]: 3, [B]: 3, [C]: 2 });
+    const first = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, null, 2), keyOf: () => null });
+    expect([bodies(first), first.done, first.state]).toEqual([['cyd1', 'ann1'], false, undefined]);
+    const second = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, first.items.at(-1)!.order, 2), keyOf: () => null });
+    expect(bodies(second)).toEqual(['bob1', 'ann2']);
+    const last = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, second.items.at(-1)!.order, 2), keyOf: () => null });
+    expect([bodies(last), last.done, last.state?.viewId]).toEqual([['bob2'], true, 5]);
+  });
+
+  it('keeps every page under HISTORY_PAGE_BYTES of items, and hands each item once over the pages', () => {
+    const big = Array.from({ length: 100 }, (_, i) => rec(A, i + 1, String(i).padStart(4, '0'), 3, 'x'.repeat(4000)));
+    const s = state({ [A]: 101 });
+    const sizes: number[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: HistoryResponseFrame = readHistoryPageSync(store(big, 1000), { groupId: G, state: s, req: req({}, after), keyOf: () => 'key' });
+      expect(JSON.stringify(page.items).length).toBeLessThanOrEqual(HISTORY_PAGE_BYTES);
+      sizes.push(page.items.length);
+      if (page.done) break;
+      after = page.items.at(-1)!.order;
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(readHistoryPageSync(store(big, 1000), { groupId: G, state: s, req: req({}), keyOf: () => 'key' }).items[0]?.senderKey).toBe('key');
+  });
+});
