@@ -2,8 +2,11 @@
 // and the sponsor hands what it delivered beyond that (PROTOCOL.md §4). Before,
 // a joiner asked for what sorts after its store's last order key: in a FIFO
 // group order keys are Lamport times, so a message delivered after that key's
-// message can sort below it, and it was never handed over. Through the real
-// GroupSession, MemoryTracker and MemoryTransport.
+// message can sort below it, and it was never handed over. And the sponsor's
+// reader counted every sender its hand-over state does not name as delivered:
+// a sender that joined after the hand-over was taken had its message handed
+// over and delivered again by the joiner's engine. Both fail on the old code;
+// through the real GroupSession, MemoryTracker and MemoryTransport.
 import { afterEach, describe, expect, it } from 'vitest';
 import { logOf, waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
@@ -54,5 +57,38 @@ describe('history after a reload (fifo)', () => {
     await ana2.peer.send(g.groupId, 'back');
     await waitFor('six everywhere', async () =>
       (await Promise.all([ana2, ben, cat].map((p) => logOf(p, g.groupId)))).every((l) => l.length === 6));
+  });
+});
+
+describe('a sender that joined after the hand-over was taken', () => {
+  it('its message is the joiner engine\'s to deliver, not also the history\'s: shown once', async () => {
+    const w = memoryWorld(42);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const g = await ana.peer.createGroup('late-sender', 'fifo');
+    await ana.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'a1');
+    const ben = await w.network.addPeer('ben');
+    const cat = await w.network.addPeer('cat');
+    const shown = new Map<string, number>();
+    ben.peer.on('message', (m) => {
+      if (m.state === 'delivered') shown.set(m.id, (shown.get(m.id) ?? 0) + 1);
+    });
+    // Ben's history requests wait until cat (who joins after ben) has said something and ana stored it:
+    // ana's hand-over was taken when she installed the view with cat, before cat's message.
+    let hold = true;
+    w.net.dropFrames((_g, from, _to, frame) => hold && from === ben.peerId && frame.t === 'history-req');
+    const benJoined = ben.peer.join(g.groupId);
+    await waitFor('ben is in a view', () => ben.peer.groups()[0]?.view !== null && ben.peer.groups()[0]?.view !== undefined);
+    await cat.peer.join(g.groupId);
+    await cat.peer.send(g.groupId, 'c1');
+    const store = w.stores.get(ana.peerId)!;
+    await waitFor('ana stored c1', async () => (await store.count(g.groupId)) === 2);
+    hold = false; // ben asks again after HISTORY_RETRY_MS
+    await benJoined;
+    await waitFor('ben shows a1 and c1', () => shown.size === 2, 20_000);
+    await ana.peer.send(g.groupId, 'a2');
+    await waitFor('ben shows a2', () => shown.size === 3);
+    expect([...shown.values()]).toEqual([1, 1, 1]);
   });
 });
