@@ -43,6 +43,9 @@ async function read(page: Page, db: string, groupId: string) {
       rest: rest.items.map((m) => m.frame.body),
       since: (await store.since(groupId as never, 2_000, 100)).map((m) => m.frame.body),
       latest: (await store.latest(groupId as never, 2)).map((m) => m.frame.body),
+      before: (await store.before(groupId as never, '0003', 1)).map((m) => m.frame.body),
+      beforeAll: (await store.before(groupId as never, '0003', 10)).map((m) => m.frame.body),
+      beforeFirst: (await store.before(groupId as never, '0001', 10)).map((m) => m.frame.body),
       cursor: await store.cursor(groupId as never),
       count: await store.count(groupId as never),
     };
@@ -74,6 +77,10 @@ test('pages by order key, queries since a time, and keeps the first copy of a me
   expect(r.rest).toEqual(['third']);
   expect(r.since).toEqual(['second', 'first']); // sentAt >= 2000, oldest first by sentAt
   expect(r.latest).toEqual(['second', 'third']);
+  // The page before an order key (what a log reads as the person scrolls up): strictly below it, newest `limit`, oldest first.
+  expect(r.before).toEqual(['second']);
+  expect(r.beforeAll).toEqual(['first', 'second']);
+  expect(r.beforeFirst).toEqual([]);
   expect(r.cursor).toBe('0003');
   expect(r.count).toBe(3);
 });

@@ -99,3 +99,31 @@ describe('GroupState outgoing placeholders', () => {
     expect(s.messages.map((m) => m.body)).toEqual(['other', 'hi']);
   });
 });
+
+describe('GroupState holding part of a long history', () => {
+  const page = (from: number, to: number): ChatMessage[] =>
+    Array.from({ length: to - from }, (_, i) => msg(`g/p:${from + i}`, 'delivered', String(from + i).padStart(6, '0')));
+
+  it('holds the newest page, leaves older arrivals to the store, and takes the page before in place', () => {
+    const s = group();
+    s.addPage(page(100, 300), 200); // full: the store may hold older ones
+    expect([s.count, s.olderInStore, s.oldestOrder]).toEqual([200, true, '000100']);
+    // An older message arriving live (history catching up) would leave a gap: the store has it, scrolling up reads it.
+    expect(s.upsert(msg('g/p:50', 'delivered', '000050'))).toBe(false);
+    expect(s.upsert(msg('g/p:300', 'delivered', '000300'))).toBe(true);
+    s.addPage(page(0, 100), 200); // short: nothing older is stored
+    expect(s.olderInStore).toBe(false);
+    expect(s.messages.map((m) => m.order)).toEqual(page(0, 301).map((m) => m.order));
+    expect(s.items(0, 2, 0).filter((i) => i.kind === 'message').map((i) => i.key)).toEqual(['mg/p:0', 'mg/p:1']);
+    expect(s.indexOfOrder('000150')).toBe(150);
+    // Everything is held now: an older arrival is held too, in its place.
+    expect(s.upsert(msg('g/p:x', 'delivered', '00000'))).toBe(true);
+    expect(s.messageAt(0)?.id).toBe('g/p:x');
+  });
+
+  it('holds whatever arrives before any page was read, in log order', () => {
+    const s = group();
+    for (const order of ['000003', '000001', '000002']) s.upsert(msg(`g/p:${order}`, 'delivered', order));
+    expect(s.messages.map((m) => m.order)).toEqual(['000001', '000002', '000003']);
+  });
+});

@@ -89,8 +89,13 @@ export interface ChorusPeer {
   join(groupId: GroupId, password?: string): Promise<JoinedGroup>;
   leave(groupId: GroupId): Promise<void>;
   send(groupId: GroupId, text: string): Promise<ChatMessage>;
-  /** Stored history of a group, oldest first (cached messages before the mesh is up). */
-  history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]>;
+  /**
+   * Stored history of a group, oldest first (cached messages before the mesh
+   * is up): the newest `limit` messages, or those with sentAt >= `since`, or
+   * the newest `limit` with an order key below `before` (the page before the
+   * oldest a view holds: how a log reads older messages as it scrolls up).
+   */
+  history(groupId: GroupId, opts?: { readonly since?: number; readonly before?: string; readonly limit?: number }): Promise<readonly ChatMessage[]>;
   metrics(groupId: GroupId): GroupMetrics | null;
   /** A `/` command from the composer (docs/design.md §3). `current` is the open group. */
   command(line: string, current: GroupId | null): Promise<CommandResult>;

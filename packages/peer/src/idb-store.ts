@@ -298,9 +298,15 @@ export class IdbStore implements MessageStore {
 
   /** The newest `limit` messages of a group, oldest first (what a chat view shows on open). */
   async latest(groupId: GroupId, limit: number): Promise<readonly StoredMessage[]> {
+    return this.before(groupId, null, limit);
+  }
+
+  async before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    const range = IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS]);
+    const range = before === null
+      ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
+      : IDBKeyRange.bound([groupId, ''], [groupId, before], false, true);
     const out: StoredMessage[] = [];
     let cursor = await db.transaction('messages').store.index('by-group-order').openCursor(range, 'prev');
     const cap = clampLimit(limit);

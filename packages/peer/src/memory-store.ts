@@ -75,6 +75,22 @@ export class MemoryStore implements MessageStore {
     return { items, next: more ? (items[items.length - 1]?.order ?? null) : null };
   }
 
+  async before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
+    this.#assertOpen();
+    const list = this.#groups.get(groupId)?.byOrder ?? [];
+    // First index whose order key is >= `before`: everything below it is older.
+    let end = list.length;
+    if (before !== null) {
+      let lo = 0;
+      while (lo < end) {
+        const mid = (lo + end) >>> 1;
+        if ((list[mid] as StoredMessage).order < before) lo = mid + 1;
+        else end = mid;
+      }
+    }
+    return list.slice(Math.max(0, end - clampLimit(limit)), end);
+  }
+
   async since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
     this.#assertOpen();
     const list = this.#groups.get(groupId)?.byOrder ?? [];

@@ -594,10 +594,24 @@ class Peer implements ChorusPeer {
     return entry.session.send(text);
   }
 
-  async history(groupId: GroupId, opts: { readonly since?: number; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {
+  async history(groupId: GroupId, opts: { readonly since?: number; readonly before?: string; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {
     const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
     await this.#groups.get(groupId)?.session.flushStore().catch(() => {});
     if (opts.since !== undefined) return (await this.#store.since(groupId, opts.since, limit)).map(chatFromStored);
+    // The newest page (below `before`) straight from the order index, when the store can: never the whole history.
+    if (this.#store.before) {
+      const pages: (readonly StoredMessage[])[] = [];
+      let below = opts.before ?? null;
+      for (let left = limit; left > 0;) {
+        const want = Math.min(left, STORE_PAGE);
+        const page = await this.#store.before(groupId, below, want);
+        pages.unshift(page);
+        left -= page.length;
+        if (page.length < want) break;
+        below = page[0]!.order;
+      }
+      return pages.flat().map(chatFromStored);
+    }
     const all: StoredMessage[] = [];
     let after: string | null = null;
     for (;;) {
@@ -606,7 +620,8 @@ class Peer implements ChorusPeer {
       if (page.next === null) break;
       after = page.next;
     }
-    return all.slice(-limit).map(chatFromStored);
+    const older = opts.before === undefined ? all : all.filter((m) => m.order < opts.before!);
+    return older.slice(-limit).map(chatFromStored);
   }
 
   metrics(groupId: GroupId): GroupMetrics | null {

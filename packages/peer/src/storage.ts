@@ -41,6 +41,12 @@ export interface MessageStore {
   putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /** Oldest first by order key, strictly after `after` (an order key) when given. */
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage>;
+  /**
+   * The newest `limit` messages with an order key below `before` (all when
+   * null), oldest first: a chat view opens at the newest page and reads the
+   * one before it as the person scrolls up, never the whole history.
+   */
+  before?(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]>;
   /** Messages with sentAt >= since, oldest first by sentAt. */
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
   /**

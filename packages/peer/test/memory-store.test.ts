@@ -44,6 +44,17 @@ describe('MemoryStore', () => {
     expect((await store.page(other, { limit: 10 })).items.map((m) => m.id)).toEqual(['g2/c:1']);
   });
 
+  it('reads the newest page strictly below an order key, oldest first (a log scrolling up)', async () => {
+    const store = new MemoryStore();
+    await store.putMessages(g, [msg(g, 'a', 3, '003', 3), msg(g, 'a', 1, '001', 1), msg(g, 'a', 4, '004', 4), msg(g, 'a', 2, '002', 2)]);
+    await store.putMessages(other, [msg(other, 'c', 1, '000', 1)]);
+    expect((await store.before(g, null, 2)).map((m) => m.order)).toEqual(['003', '004']);
+    expect((await store.before(g, '003', 5)).map((m) => m.order)).toEqual(['001', '002']);
+    expect((await store.before(g, '0025', 1)).map((m) => m.order)).toEqual(['002']);
+    expect(await store.before(g, '001', 5)).toEqual([]);
+    expect(await store.before(asGroupId('none'), null, 5)).toEqual([]);
+  });
+
   it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
     const store = new MemoryStore();
     await store.putMessages(g, [msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);

@@ -116,6 +116,9 @@ describe('Peer facade', () => {
     await waitFor('late at ana', async () => (await logOf(peers[0]!, groupId)).length === 2);
     expect((await peers[0]!.peer.history(groupId, { since: cut })).map((m) => m.body)).toEqual(['late']);
     expect((await peers[0]!.peer.history(groupId, { limit: 1 })).map((m) => m.body)).toEqual(['late']);
+    const [, late] = await peers[0]!.peer.history(groupId);
+    expect((await peers[0]!.peer.history(groupId, { before: late!.order, limit: 5 })).map((m) => m.body)).toEqual(['early']);
+    expect(await peers[0]!.peer.history(groupId, { before: late!.order, limit: 0 })).toEqual([]);
   });
 
   it('a joiner verifies and keeps history of a member who left before it came', async () => {

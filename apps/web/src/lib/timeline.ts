@@ -3,6 +3,8 @@
 // changes. Messages keep the group's log order (the order key, identical on
 // every member for total order); system lines and notes are placed by time
 // among them, because they are local observations, not part of the log.
+// This is the definition; the page keeps the same thing up to date change by
+// change in log-index.ts (and its tests hold the two equal).
 
 import type { ChatMessage, SystemLine } from '@chorus/peer';
 
@@ -22,8 +24,8 @@ export type TimelineItem =
 type Entry = Exclude<TimelineItem, { kind: 'day' }>;
 
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
-  // Delivered before pending ('~' sorts after every order key), then by order key.
-  return a.order < b.order ? -1 : a.order > b.order ? 1 : 0;
+  // Delivered before pending ('~' sorts after every order key), then by order key (then id, so no tie is left to chance).
+  return a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 export function buildTimeline(
@@ -34,7 +36,7 @@ export function buildTimeline(
 ): TimelineItem[] {
   const sorted = [...messages].sort(compareMessages);
   const asides: Entry[] = [
-    ...system.map((line, i): Entry => ({ kind: 'system', key: `s${i}:${line.at}`, line })),
+    ...system.map((line, i): Entry => ({ kind: 'system', key: `s${i}`, line })),
     ...notes.map((note): Entry => ({ kind: 'note', key: `n${note.id}`, note })),
   ].sort((a, b) => timeOf(a) - timeOf(b));
 
@@ -53,7 +55,8 @@ export function buildTimeline(
     const key = dayKey(at);
     if (key !== day) {
       day = key;
-      out.push({ kind: 'day', key: `d${key}:${out.length}`, label: dayLabel(at, now) });
+      // Named after the entry it stands before: the same separator keeps its key in any part of the log.
+      out.push({ kind: 'day', key: `d${key}:${entry.key}`, label: dayLabel(at, now) });
     }
     out.push(entry);
   }
@@ -74,7 +77,7 @@ function validDate(at: number): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-function dayKey(at: number): string {
+export function dayKey(at: number): string {
   const d = validDate(at);
   return d === null ? 'unknown' : `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }

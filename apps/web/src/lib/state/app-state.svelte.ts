@@ -19,8 +19,12 @@ export const MAX_NAME_LENGTH = 40;
  * receiver's parser enforces (a longer body would reach only its sender).
  */
 export const MAX_MESSAGE_LENGTH = MAX_BODY_CHARS;
-/** Messages read from the local store when a group opens: enough to fill any screen and then some. */
-const CACHED_HISTORY_LIMIT = 1_000;
+/**
+ * Messages read from the local store at a time: the newest page when a group
+ * opens (enough to fill any screen and then some), then one page before the
+ * oldest held each time the log is scrolled to its top. Never the whole history.
+ */
+export const HISTORY_PAGE = 200;
 /** How often the metrics panel refreshes: fast enough to feel live, slow enough to cost nothing. */
 const METRICS_POLL_MS = 1_000;
 /**
@@ -178,7 +182,7 @@ export class AppState {
     const group = this.#group(groupId);
     if (!group || !this.#store) return;
     try {
-      for (const item of await this.#store.latest(groupId, CACHED_HISTORY_LIMIT)) group.upsert(chatMessageFromStored(item));
+      group.addPage((await this.#store.latest(groupId, HISTORY_PAGE)).map(chatMessageFromStored), HISTORY_PAGE);
     } catch {
       // The store reported the problem through its banner; the network history still comes.
     }
@@ -253,6 +257,30 @@ export class AppState {
     this.#currentId = groupId;
     group.markRead();
     this.#deps.memory.current = groupId;
+  }
+
+  /**
+   * The log was scrolled to the oldest message held: read the page before it
+   * (from the runtime, or the store itself before the runtime is up). One read
+   * at a time per group; a failed read leaves the log as it was.
+   */
+  async loadOlder(groupId: GroupId): Promise<void> {
+    const group = this.#group(groupId);
+    const oldest = group?.oldestOrder ?? null;
+    if (!group || !group.olderInStore || group.loadingOlder || oldest === null) return;
+    group.setLoadingOlder(true);
+    try {
+      const peer = this.#peer;
+      const store = this.#store;
+      const page = peer
+        ? await peer.history(groupId, { before: oldest, limit: HISTORY_PAGE })
+        : store ? (await store.before(groupId, oldest, HISTORY_PAGE)).map(chatMessageFromStored) : [];
+      group.addPage(page, HISTORY_PAGE);
+    } catch {
+      // The store reported the problem through its banner; scrolling up again retries.
+    } finally {
+      group.setLoadingOlder(false);
+    }
   }
 
   /** Join a listed group. A locked group first asks for its password inside its listitem. */
@@ -456,7 +484,7 @@ export class AppState {
     const peer = this.#peer;
     if (!peer) return;
     try {
-      for (const m of await peer.history(joined.groupId, { limit: CACHED_HISTORY_LIMIT })) group.upsert(m);
+      group.addPage(await peer.history(joined.groupId, { limit: HISTORY_PAGE }), HISTORY_PAGE);
     } catch {
       // History arrives as message events as well; a failed read only delays what is shown.
     }

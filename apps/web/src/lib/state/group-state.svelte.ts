@@ -2,15 +2,21 @@
 // names the group, from the local store, live deliveries and history sync, so
 // nothing shows twice and nothing of another group shows here), the
 // system lines, the people seen (keyed by public key, lib/people.ts), unread
-// count and metrics. It holds no protocol logic: every fact comes from the
+// count and metrics. Messages are held in log order change by change
+// (lib/log-index.ts): one arriving message costs the same however long the
+// conversation is, and only the part of the log on screen is turned into
+// timeline items. Not all of a long history is held: the newest page comes
+// from the store on open, and older pages as the person scrolls up
+// (`olderInStore`, `addPage`). It holds no protocol logic: every fact comes from the
 // peer runtime or the store. Only this class writes its fields; the page's
 // AppState tells it what happened through its methods.
 
 import { SvelteMap } from 'svelte/reactivity';
+import { LogIndex } from '../log-index.ts';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
 import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '@chorus/protocol';
 import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type PersonKey } from '../people.ts';
-import { buildTimeline, compareMessages, type Note } from '../timeline.ts';
+import type { Note, TimelineItem } from '../timeline.ts';
 
 export type { Person } from '../people.ts';
 
@@ -25,17 +31,31 @@ export class GroupState {
   #ordering = $state<Ordering>('fifo');
   #status = $state<GroupStatus>('joining');
   #members = $state.raw<readonly MemberState[]>([]);
-  #system = $state.raw<readonly SystemLine[]>([]);
-  #notes = $state.raw<readonly Note[]>([]);
+  /** System lines and notes held (keys in the log index), oldest first, to drop the oldest past MAX_ASIDES. */
+  readonly #systemKeys: string[] = [];
+  readonly #noteKeys: string[] = [];
   #unread = $state(0);
   #metrics = $state.raw<GroupMetrics | null>(null);
   #problem = $state<string | null>(null);
-  readonly #messages = new SvelteMap<MessageId, ChatMessage>();
+  /** The messages, system lines and notes in log order; not reactive by itself: #version counts its changes. */
+  readonly #log = new LogIndex();
+  #version = $state(0);
+  /**
+   * The store may hold messages older than the oldest held here: the last
+   * page read came back full. Until a page is read, whatever arrives is held
+   * (a joiner's history lands before its first read, in delivery order).
+   */
+  #olderInStore = $state(false);
+  #loadingOlder = $state(false);
+  /** Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the views). */
+  readonly #authors = new Map<string, Set<string>>();
+  #authorsVersion = $state(0);
   /** Every key seen in this group during this tab's life (with the name it used last), so people who left show as offline. */
   readonly #seen = new SvelteMap<PersonKey, string>();
   /** Which key each session of the group has, from the views: names the senders of system lines. */
   readonly #keyOfPeer = new SvelteMap<PeerId, string>();
   #noteSeq = 0;
+  #systemSeq = 0;
   #outgoingSeq = 0;
 
   constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
@@ -49,14 +69,57 @@ export class GroupState {
   get ordering(): Ordering { return this.#ordering; }
   get status(): GroupStatus { return this.#status; }
   get members(): readonly MemberState[] { return this.#members; }
-  get system(): readonly SystemLine[] { return this.#system; }
-  get notes(): readonly Note[] { return this.#notes; }
   get unread(): number { return this.#unread; }
   get metrics(): GroupMetrics | null { return this.#metrics; }
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
   get problem(): string | null { return this.#problem; }
 
-  readonly messages = $derived([...this.#messages.values()].sort(compareMessages));
+  /** The messages held, in log order (a copy: O(n), for tests and tools; the page reads `count` and `items`). */
+  get messages(): readonly ChatMessage[] {
+    void this.#version;
+    return this.#log.messages();
+  }
+
+  /** How many messages are held. */
+  get count(): number {
+    void this.#version;
+    return this.#log.length;
+  }
+
+  /** Whether the store may hold messages older than the oldest held here (scrolling up reads them). */
+  get olderInStore(): boolean { return this.#olderInStore; }
+  get loadingOlder(): boolean { return this.#loadingOlder; }
+
+  /** The order key of the oldest delivered message held: where a read of older messages starts (null when none). */
+  get oldestOrder(): string | null {
+    void this.#version;
+    const first = this.#log.at(0);
+    return first === undefined || first.state !== 'delivered' ? null : first.order;
+  }
+
+  /** The message at a log index (reactive). */
+  messageAt(index: number): ChatMessage | undefined {
+    void this.#version;
+    return this.#log.at(index);
+  }
+
+  /** Index of the first message whose order key is >= `order` (reactive). */
+  indexOfOrder(order: string): number {
+    void this.#version;
+    return this.#log.lowerBound(order);
+  }
+
+  /** Index of the first message whose order key is > `order` (reactive). */
+  indexAfterOrder(order: string): number {
+    void this.#version;
+    return this.#log.upperBound(order);
+  }
+
+  /** What the log shows for messages [lo, hi): those messages, the system lines and notes among them, day separators. */
+  items(lo: number, hi: number, now: number): TimelineItem[] {
+    void this.#version;
+    return this.#log.items(lo, hi, now);
+  }
 
   /** Everyone known in the group, one entry per key (lib/people.ts). */
   readonly people: readonly Person[] = $derived(peopleOf(this.#members, this.#seen));
@@ -71,13 +134,17 @@ export class GroupState {
       out.set(skeleton, set);
     };
     for (const p of this.people) add(p.name, p.key);
-    for (const m of this.messages) add(m.senderName, this.keyOf(m));
+    void this.#authorsVersion;
+    for (const [skeleton, writers] of this.#authors) {
+      for (const w of writers) {
+        const key = w[0] === 'k' ? personKey(w.slice(1), w.slice(1) as PeerId) : personKey(this.#keyOfPeer.get(w.slice(1) as PeerId), w.slice(1) as PeerId);
+        const set = out.get(skeleton) ?? new Set<PersonKey>();
+        set.add(key);
+        out.set(skeleton, set);
+      }
+    }
     return out;
   });
-
-  timeline(now: number) {
-    return buildTimeline(this.messages, this.#system, this.#notes, now);
-  }
 
   /** Who sent a message: its sender's key (the session's key from the views when the message has none). */
   keyOf(message: ChatMessage): PersonKey {
@@ -105,15 +172,41 @@ export class GroupState {
    * delivered copy replaces a pending one; a pending copy never replaces a
    * delivered one (events may arrive in either order). A message of another
    * group is refused (false): ids are unique per group (`group/sender:seq`),
-   * and this timeline shows one group.
+   * and this timeline shows one group. A delivered message older than the
+   * oldest held while the store holds older ones is left to the store (false):
+   * holding it would leave a gap between it and the rest, and scrolling up
+   * reads it in its place.
    */
   upsert(message: ChatMessage): boolean {
     if (message.groupId !== this.groupId) return false;
-    const prev = this.#messages.get(message.id);
+    const prev = this.#log.get(message.id);
     if (prev && (prev.state === 'delivered' || message.state === 'pending')) return false;
-    this.#messages.set(message.id, message);
-    this.#see(this.keyOf(message), message.senderName);
+    if (prev === undefined && this.#olderInStore && message.state === 'delivered') {
+      const oldest = this.oldestOrder;
+      if (oldest !== null && message.order < oldest) return false;
+    }
+    this.#put(message);
     return prev === undefined;
+  }
+
+  /**
+   * A page read from the store: the newest messages of the group, or those
+   * just before the oldest held. A page shorter than `limit` means the store
+   * holds nothing older than its first message; a full one, that it may.
+   */
+  addPage(page: readonly ChatMessage[], limit: number): void {
+    for (const m of page) {
+      if (m.groupId !== this.groupId) continue;
+      const prev = this.#log.get(m.id);
+      if (prev && (prev.state === 'delivered' || m.state === 'pending')) continue;
+      this.#put(m);
+    }
+    this.#olderInStore = page.length >= limit;
+  }
+
+  /** A read of older messages started (true) or ended (false): one at a time. */
+  setLoadingOlder(loading: boolean): void {
+    this.#loadingOlder = loading;
   }
 
   /** A message the composer handed to the runtime that has no id yet; it shows as pending. */
@@ -121,7 +214,7 @@ export class GroupState {
     const n = ++this.#outgoingSeq;
     const id = `local:${n}` as MessageId;
     // '~~' sorts after the runtime's pending order keys ('~' + seq), so a placeholder stays last.
-    this.#messages.set(id, {
+    this.#put({
       id, groupId: this.groupId, sender: draft.sender, senderName: draft.senderName,
       ...(draft.senderKey === null ? {} : { senderKey: draft.senderKey }), body: draft.body, sentAt: draft.sentAt,
       order: `~~${String(n).padStart(8, '0')}`, state: 'pending', viewId: 0 as ViewId,
@@ -131,12 +224,13 @@ export class GroupState {
 
   /** Replaces a placeholder with the runtime's message (in one step, so it never shows twice), or drops it. */
   settleOutgoing(placeholder: MessageId, message: ChatMessage | null): void {
-    this.#messages.delete(placeholder);
+    if (this.#log.remove(placeholder)) this.#version += 1;
     if (message) this.upsert(message);
   }
 
   has(id: MessageId): boolean {
-    return this.#messages.has(id);
+    void this.#version;
+    return this.#log.get(id) !== undefined;
   }
 
   apply(group: JoinedGroup): void {
@@ -152,11 +246,19 @@ export class GroupState {
   }
 
   addSystem(line: SystemLine): void {
-    this.#system = [...this.#system, line].slice(-MAX_ASIDES);
+    const key = `s${++this.#systemSeq}`;
+    this.#log.addSystem(line, key);
+    this.#systemKeys.push(key);
+    if (this.#systemKeys.length > MAX_ASIDES) this.#log.removeAside(this.#systemKeys.shift()!);
+    this.#version += 1;
   }
 
   addNote(text: string, tone: Note['tone'], at: number): void {
-    this.#notes = [...this.#notes, { id: String(++this.#noteSeq), at, text, tone }].slice(-MAX_ASIDES);
+    const note: Note = { id: String(++this.#noteSeq), at, text, tone };
+    this.#log.addNote(note);
+    this.#noteKeys.push(`n${note.id}`);
+    if (this.#noteKeys.length > MAX_ASIDES) this.#log.removeAside(this.#noteKeys.shift()!);
+    this.#version += 1;
   }
 
   /** A message arrived that the person has not seen (the group is not open). */
@@ -175,6 +277,20 @@ export class GroupState {
 
   setMetrics(metrics: GroupMetrics | null): void {
     this.#metrics = metrics;
+  }
+
+  #put(message: ChatMessage): void {
+    this.#log.put(message);
+    this.#version += 1;
+    this.#see(this.keyOf(message), message.senderName);
+    const skeleton = nameSkeleton(message.senderName);
+    const writer = message.senderKey === undefined ? `p${message.sender}` : `k${message.senderKey}`;
+    const writers = this.#authors.get(skeleton) ?? new Set<string>();
+    if (!writers.has(writer)) {
+      writers.add(writer);
+      this.#authors.set(skeleton, writers);
+      this.#authorsVersion += 1;
+    }
   }
 
   #see(key: PersonKey, name: string): void {
