@@ -80,6 +80,12 @@ const FIRE_AND_FORGET = new Set<string>(['signal', 'link:report', 'metrics:repor
  * change: counted, but not pushed back as a `tracker:error` the UI would show.
  */
 const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
+/**
+ * Refused and counted, not pushed either: a second down report nobody
+ * corroborates (PROTOCOL.md §2 Links) is something a peer's mesh cannot act on.
+ */
+const quietRefusal = (event: string, code: string): boolean =>
+  FIRE_AND_FORGET.has(event) && (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
 /** Events whose only argument is the ack. */
 const NO_PAYLOAD = new Set<string>(['auth:challenge', 'heartbeat', 'ice:servers']);
 
@@ -223,7 +229,7 @@ export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
       log.debug({ event, peerId: socket.data.session?.peerId, code: res.error.code }, res.error.message);
     }
     if (ack !== undefined) ack(res);
-    else if (!res.ok && !(FIRE_AND_FORGET.has(event) && BENIGN_RACES.has(res.error.code))) {
+    else if (!res.ok && !quietRefusal(event, res.error.code)) {
       socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
     }
   };

@@ -213,6 +213,12 @@ describe('link reports', () => {
     // Alice, the oldest, says her link to Carol is down; Carol and Bob say nothing (their links are fine).
     unwrap(await report(a, g.groupId, c, 'down'));
     expect(await report(a, g.groupId, b, 'down')).toMatchObject({ ok: false, error: { code: 'rate-limited' } });
+    // Sent as a mesh sends it (no ack), that refusal is counted but not pushed back; a report about
+    // oneself is, and arrives after it (one socket, in order).
+    a.socket.emit('link:report', { groupId: g.groupId, peer: b.peerId, state: 'down' });
+    a.socket.emit('link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' });
+    await a.events.next<{ code: string }>('tracker:error', (e) => e.code === 'bad-state');
+    expect(a.events.all<{ code: string }>('tracker:error').map((e) => e.code)).toEqual(['bad-state']);
     const removed = await a.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId, 5_000);
     expect(removed.reason).toBe('evicted');
     const v = unwrap(await call<View>(b.socket, 'group:view', { groupId: g.groupId }));
