@@ -69,6 +69,11 @@ describe('two-phase join', () => {
       const v = await c.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId === installed.viewId);
       expect(ids(v)).toEqual(ids(installed));
     }
+    // One view per viewId: asked later (group:view after a reconnect, links-ready again from a
+    // re-joining founder), it carries the same changes. A copy saying "nobody joined" made Alice's
+    // engine wait for Bob's FLUSH while Bob installed as a joiner (issue 16, tracker restart).
+    expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }))).toEqual(installed);
+    expect(unwrap(await call<View>(a.socket, 'group:links-ready', { groupId: g.groupId }))).toEqual(installed);
     a.close();
     b.close();
   });

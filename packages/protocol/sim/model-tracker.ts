@@ -46,8 +46,10 @@ export class ModelTracker {
     return step;
   }
 
-  view(changes: readonly ViewChange[]): View {
-    return membership.viewOf(this.groupId, this.state, changes);
+  /** The installed view as the tracker hands it out (with the changes that made it), or with `changes` instead (the founders' first view). */
+  view(changes?: readonly ViewChange[]): View {
+    const v = membership.viewOf(this.groupId, this.state);
+    return changes === undefined ? v : { ...v, changes };
   }
 
   /** The first view: the group's founders, all linked already (one view per founder after the first). */
@@ -106,8 +108,8 @@ export class ModelTracker {
     return membership.expireLink(this.groupId, this.state, x, y, now, graceMs).effects.removed?.[0]?.peerId ?? null;
   }
 
-  /** After a restart the tracker re-sends the current view with no changes; viewId is kept (persisted). */
+  /** After a restart the tracker re-sends the current view as it was installed (same changes); viewId is kept (persisted). */
   restart(): View {
-    return this.view([]);
+    return this.view();
   }
 }

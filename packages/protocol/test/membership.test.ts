@@ -68,6 +68,8 @@ describe('membership rules under random inputs', () => {
             expect(next.members.map((x) => x.peerId)).toEqual(s.members.map((x) => x.peerId));
           }
           if (!step.result.ok) expect(step.next).toBeNull();
+          // One view per viewId: whoever asks later (group:view, links-ready again) gets the pushed view, changes and all.
+          if (step.effects.view !== undefined) expect(m.viewOf(G, next)).toEqual(step.effects.view);
           const ids = next.members.map((x) => x.peerId);
           expect(new Set(ids).size).toBe(ids.length);
           for (const j of next.joining) expect(ids).not.toContain(j.peerId);
@@ -224,6 +226,25 @@ describe('leave, failure, eviction', () => {
     expect(empty.step.effects.view).toEqual({ groupId: G, viewId: 2, members: [], changes: [{ peerId: A, change: 'failed' }] });
     const again = must(m.join(G, empty.s, who(B), 3));
     expect(again.step.effects.view?.viewId).toBe(3);
+  });
+
+  it('hands out one view per viewId: a later group:view or a repeated links-ready carries the changes the push carried', () => {
+    // After an in-memory tracker restart, A restores the group and is installed alone; B joins and
+    // is installed before A's links-ready answer. If that answer said "no changes", A's engine
+    // would count B as a flush participant while B installs as a joiner: both wait for ever.
+    const a = must(m.join(G, m.emptyMembership(), who(A), 0));
+    const b = must(m.linksReady(G, must(m.join(G, a.s, who(B), 1)).s, B));
+    const pushed = b.step.effects.view;
+    expect(pushed?.changes).toEqual([{ peerId: B, change: 'joined' }]);
+    const again = m.linksReady(G, b.s, A);
+    expect(again.next).toBeNull();
+    expect(again.result).toEqual({ ok: true, value: pushed });
+    expect(m.viewOf(G, b.s)).toEqual(pushed);
+    // A joiner's answer is the installed view it links to, as the members have it.
+    expect(m.join(G, b.s, who(C), 2).result).toEqual({ ok: true, value: pushed });
+    // A leave's view too.
+    const left = must(m.remove(G, b.s, A, 'left'));
+    expect(m.viewOf(G, left.s)).toEqual(left.step.effects.view);
   });
 
   it('continues views above the floor a restored group brings, and never lowers it', () => {

@@ -51,6 +51,14 @@ export interface Membership {
   readonly linksDown: readonly LinkDown[];
   /** Recent false down reports, kept for `FALSE_REPORT_WINDOW_GRACES` link grace times (absent: none). */
   readonly falseReports?: readonly FalseReport[];
+  /**
+   * The changes that made the installed view (who joined, who went). Every
+   * answer that carries the view carries them too: an engine reads the flush
+   * participants from them, so the same viewId must never reach two peers
+   * with different changes (PROTOCOL.md §2, "One view per viewId").
+   * Absent in memberships stored before it existed: read as none.
+   */
+  readonly changes?: readonly ViewChange[];
 }
 
 export const emptyMembership = (): Membership => ({ viewId: 0, nextJoinSeq: 1, members: [], joining: [], linksDown: [] });
@@ -60,11 +68,12 @@ export const memberInfo = (m: MemberInfo): MemberInfo => ({
   peerId: m.peerId, name: m.name, publicKey: m.publicKey, ...(m.role === undefined ? {} : { role: m.role }),
 });
 
-export const viewOf = (groupId: GroupId, m: Membership, changes: readonly ViewChange[] = []): View => ({
+/** The installed view, always with the changes that made it (the same for every asker, whatever the path). */
+export const viewOf = (groupId: GroupId, m: Membership): View => ({
   groupId,
   viewId: asViewId(m.viewId),
   members: m.members.map(memberInfo),
-  changes,
+  changes: m.changes ?? [],
 });
 
 export const isMember = (m: Membership, p: PeerId): boolean => m.members.some((e) => e.peerId === p);

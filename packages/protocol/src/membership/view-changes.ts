@@ -41,8 +41,9 @@ function install(groupId: GroupId, m: Membership, who: MemberInfo): Step<View> {
     nextJoinSeq: m.nextJoinSeq + 1,
     members: [...m.members, { ...memberInfo(who), joinSeq: m.nextJoinSeq }],
     joining: m.joining.filter((j) => j.peerId !== who.peerId),
+    changes: [{ peerId: who.peerId, change: 'joined' }],
   };
-  const view = viewOf(groupId, next, [{ peerId: who.peerId, change: 'joined' }]);
+  const view = viewOf(groupId, next);
   // The new member did not see the `group:joining` notices sent before it was in.
   const joiningNotices = next.joining.map((j) => ({ to: [who.peerId], peer: memberInfo(j) }));
   return { next, result: ok(view), effects: { view, joiningNotices } };
@@ -85,7 +86,8 @@ export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: numb
  * were sent `group:joining` for it when they were installed and open their
  * channel to it; the joiner links to them when it gets the view that has it.
  * Should that link never come up, the link rules (link-reports.ts) restore a
- * full mesh. A member asking again gets its view back, unchanged.
+ * full mesh. A member asking again gets the installed view back, unchanged —
+ * with the changes that made it, as every other answer carries it.
  */
 export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Step<View> {
   if (isMember(m, peerId)) return unchanged(ok(viewOf(groupId, m)));
@@ -115,10 +117,11 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
       .filter((j) => j.peerId !== peerId)
       .map((j) => (j.confirmedBy?.includes(peerId) === true ? { ...j, confirmedBy: j.confirmedBy.filter((p) => p !== peerId) } : j)),
     linksDown: m.linksDown.filter((l) => l.a !== peerId && l.b !== peerId),
+    ...(wasMember ? { changes: [{ peerId, change: reason }] } : {}),
   };
   const effects: Effects = {
     ...(wasMember
-      ? { view: viewOf(groupId, next, [{ peerId, change: reason }]) }
+      ? { view: viewOf(groupId, next) }
       : { joinerGone: [{ to: next.members.map((e) => e.peerId), peerId }] }),
     removed: reason === 'left' ? [] : [{ peerId, reason }],
   };
@@ -138,5 +141,6 @@ export function expireJoin(groupId: GroupId, m: Membership, peerId: PeerId, now:
  */
 export function raiseViewFloor(m: Membership, viewId: number): Step<null> {
   if (m.viewId >= viewId) return unchanged(ok(null));
-  return { next: { ...m, viewId }, result: ok(null), effects: {} };
+  // A floor is no installed view: no changes made it.
+  return { next: { ...m, viewId, changes: [] }, result: ok(null), effects: {} };
 }
