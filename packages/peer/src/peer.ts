@@ -97,7 +97,20 @@ interface GroupEntry {
   /** The group's charter from the join reply, in memory only: the proof a restore needs after the tracker forgot the group. */
   readonly charter: GroupCharter | undefined;
   readonly unsubscribe: (() => void)[];
+  /**
+   * While a re-join attempt is under way: the tracker's notices for the group
+   * (views, joiners), kept in order for the session that attempt makes. The
+   * old session must not act on views of the group it is being replaced in,
+   * and the new one must see every view from its join on (PROTOCOL.md §2,
+   * "Restore"). Null otherwise.
+   */
+  held: TrackerNotice[] | null;
 }
+
+type TrackerNotice =
+  | { readonly kind: 'view'; readonly view: View }
+  | { readonly kind: 'joining'; readonly peer: MemberInfo }
+  | { readonly kind: 'joiner-gone'; readonly peerId: PeerId };
 
 export function createPeer(opts: CreatePeerOptions): ChorusPeer {
   return new Peer(opts);
@@ -235,7 +248,7 @@ class Peer implements ChorusPeer {
     const previous = this.#groups.get(groupId);
     const entry: GroupEntry = {
       summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter,
+      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter, held: null,
     };
     entry.member = new Promise<void>((resolve, reject) => {
       entry.unsubscribe.push(
@@ -250,7 +263,7 @@ class Peer implements ChorusPeer {
       session.on('message', (m) => this.#events.emit('message', m)),
       session.on('system', (line) => this.#events.emit('system', line)),
       session.on('view', (view) => {
-        entry.view = view;
+        if (entry.view === null || view.viewId >= entry.view.viewId) entry.view = view;
         this.#emitGroup(entry);
       }),
       session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
@@ -265,6 +278,9 @@ class Peer implements ChorusPeer {
     this.#groups.set(groupId, entry);
     for (const m of reply.view.members) entry.known.set(m.peerId, m);
     for (const m of reply.view.members) session.noteJoining(m);
+    // What the tracker said while this attempt was being set up (the views that installed us and
+    // those after it come before the join's answer is handled): the new session hears it first.
+    for (const n of previous?.held?.splice(0) ?? []) this.#notice(groupId, n);
     this.#emitGroup(entry);
     try {
       await this.#enterMesh(entry, reply.view, tracker, transport);
@@ -312,7 +328,8 @@ class Peer implements ChorusPeer {
   /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
   async #enterMesh(entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
     const groupId = entry.summary.groupId;
-    this.#setLinks(entry, view.members);
+    // A newer view may have come already (replayed notices): links follow the newest one.
+    this.#setLinks(entry, (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members);
     const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
     await this.#waitForLinks(entry, others, tracker, transport);
     // The tracker installs us once the members confirm their channels to us
@@ -392,7 +409,14 @@ class Peer implements ChorusPeer {
   #onView(view: View): void {
     const entry = this.#groups.get(view.groupId);
     if (!entry || entry.status === 'left' || entry.status === 'removed') return;
-    if (entry.view === null || view.viewId > entry.view.viewId) entry.view = view;
+    if (entry.held !== null) {
+      entry.held.push({ kind: 'view', view });
+      return;
+    }
+    // An older view (a links-ready answer overtaken by the push of the next view) changes nothing:
+    // its member list would close the link to whoever the newer view added.
+    if (entry.view !== null && view.viewId < entry.view.viewId) return;
+    entry.view = view;
     for (const m of view.members) {
       entry.known.set(m.peerId, m);
       entry.joiners.delete(m.peerId);
@@ -406,13 +430,18 @@ class Peer implements ChorusPeer {
   /** A joiner we were told of left or failed before it was installed: stop keeping a link to it. */
   #onJoinerGone(groupId: GroupId, peerId: PeerId): void {
     const entry = this.#groups.get(groupId);
-    if (!entry || !entry.joiners.delete(peerId)) return;
+    if (entry?.held) entry.held.push({ kind: 'joiner-gone', peerId });
+    if (!entry || entry.held !== null || !entry.joiners.delete(peerId)) return;
     this.#setLinks(entry, entry.view?.members ?? []);
   }
 
   #onJoining(groupId: GroupId, peer: MemberInfo): void {
     const entry = this.#groups.get(groupId);
     if (!entry || peer.peerId === this.peerId) return;
+    if (entry.held !== null) {
+      entry.held.push({ kind: 'joining', peer });
+      return;
+    }
     entry.joiners.set(peer.peerId, peer);
     entry.session.noteJoining(peer);
     this.#setLinks(entry, entry.view?.members ?? []);
@@ -459,6 +488,8 @@ class Peer implements ChorusPeer {
       const tracker = this.#tracker;
       // Left (leave(), close()) or dropped meanwhile: nothing to get back into.
       if (this.#closed || !tracker || current === undefined || current.status !== 'joining') return;
+      // From here the tracker's notices for the group wait for the session this attempt makes.
+      current.held = [];
       try {
         await this.#joinWith(first ?? (await this.#joinOrRestore(current, tracker, restoreViewId)), false, current.password);
         return;
@@ -479,6 +510,12 @@ class Peer implements ChorusPeer {
         await this.#pause(pause);
       }
     }
+  }
+
+  #notice(groupId: GroupId, n: TrackerNotice): void {
+    if (n.kind === 'view') this.#onView(n.view);
+    else if (n.kind === 'joining') this.#onJoining(groupId, n.peer);
+    else this.#onJoinerGone(groupId, n.peerId);
   }
 
   /** Waits `ms`, or less if the tracker connection comes back meanwhile (a retry then has a chance at once). */
