@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, resumePoint,
+  createEngine, exportPublicKey, generateIdentity, membership, resumePoint,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -558,7 +558,7 @@ class Peer implements ChorusPeer {
       if (errorCode(e) !== 'not-found' || entry.charter === undefined) throw e;
     }
     await tracker.restoreGroup({
-      groupId, charter: entry.charter, viewId: Math.max(restoreViewId, entry.view?.viewId ?? 0),
+      groupId, charter: entry.charter, viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0)),
       ...(entry.password === undefined ? {} : { password: entry.password }),
     });
     return tracker.join(groupId, entry.password);

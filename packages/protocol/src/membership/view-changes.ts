@@ -136,6 +136,19 @@ export function expireJoin(groupId: GroupId, m: Membership, peerId: PeerId, now:
 }
 
 /**
+ * How far above the last view it saw a member restores a forgotten group.
+ * The restorer may have missed the last views the old process issued (they
+ * were in flight when it died); a view id issued twice with other members
+ * would let frames an old session sent in the first reach an engine that
+ * installed the second. A restart is rare, so a wide margin costs nothing:
+ * 2^40 (MAX_VIEW_ID) leaves room for 2^30 of them.
+ */
+export const RESTORE_VIEW_MARGIN = 1024;
+
+/** The viewId a member sends in group:restore: its last view plus the margin, within MAX_VIEW_ID (2^40). */
+export const restoreViewFloor = (lastSeen: number): number => Math.min(2 ** 40, Math.max(0, lastSeen) + RESTORE_VIEW_MARGIN);
+
+/**
  * A restored group's views continue above the last one its members
  * installed, so viewIds never go back across a restart of an in-memory tracker.
  */
