@@ -130,6 +130,11 @@ export class GroupSession {
     return this.#core.phase;
   }
 
+  /** The highest own seq this session sent: a session that replaces it goes on above it. */
+  get sentSeq(): number {
+    return this.#core.sentSeq;
+  }
+
   /** The view the engine installed last (null until this peer is a member). */
   get view(): View | null {
     return this.#core.view;

@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, membership, resumePoint,
+  createEngine, exportPublicKey, generateIdentity, membership, resumeAfterSent, resumePoint,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -105,6 +105,8 @@ interface GroupEntry {
    * "Restore"). Null otherwise.
    */
   held: TrackerNotice[] | null;
+  /** The highest own seq the sessions this entry replaced sent (its new engine goes on above it). */
+  readonly sentSeq: number;
 }
 
 type TrackerNotice =
@@ -237,7 +239,11 @@ class Peer implements ChorusPeer {
   async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
     const { tracker, transport, self, privateKey } = this.#need();
     const groupId = reply.group.groupId;
-    const resume = await this.#resumePoint(groupId, reply.group.ordering);
+    const stored = await this.#resumePoint(groupId, reply.group.ordering);
+    const previous = this.#groups.get(groupId);
+    // The store's point, raised above what the session we replace sent (delivered here or not).
+    const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
+    const resume = resumeAfterSent(stored, sentSeq);
     const session = new GroupSession({
       groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name,
       engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId, ...(resume === null ? {} : { resume }) }),
@@ -245,10 +251,9 @@ class Peer implements ChorusPeer {
       now: this.#now,
       ...(this.#opts.metricsReportMs === undefined ? {} : { metricsReportMs: this.#opts.metricsReportMs }),
     });
-    const previous = this.#groups.get(groupId);
     const entry: GroupEntry = {
       summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter, held: null,
+      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter, held: null, sentSeq,
     };
     entry.member = new Promise<void>((resolve, reject) => {
       entry.unsubscribe.push(

@@ -3,7 +3,9 @@
 // MemoryTracker (src/membership/). It keeps the group's membership and the
 // names it was told; the simulator decides when a joiner's links are ready
 // and carries each view to each node with a per-node delay. Its viewId only
-// grows, also across a restart (the state is kept, as Redis keeps it).
+// grows, also across a restart: `restart` keeps the state (as Redis keeps
+// it); `forget` drops it (the in-memory store) until a member's `restore`
+// brings the group back with views above the floor it names.
 
 import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
 import * as membership from '../src/membership/index.ts';
@@ -13,6 +15,7 @@ import type { MemberInfo, View, ViewChange } from '../src/tracker/events.ts';
 export class ModelTracker {
   private state: Membership = membership.emptyMembership();
   private readonly names = new Map<PeerId, string>();
+  #forgotten = false;
 
   constructor(readonly groupId: GroupId) {}
 
@@ -106,6 +109,24 @@ export class ModelTracker {
   linkVerdict(a: PeerId, b: PeerId, now: number, graceMs: number): PeerId | null {
     const [x, y] = a < b ? [a, b] : [b, a];
     return membership.expireLink(this.groupId, this.state, x, y, now, graceMs).effects.removed?.[0]?.peerId ?? null;
+  }
+
+  /** True after an in-memory restart until a member restores the group: a join then finds no group. */
+  get forgotten(): boolean {
+    return this.#forgotten;
+  }
+
+  /** An in-memory tracker restarts: the group, its members and its joiners are gone (names stay: sessions say hello again). */
+  forget(): void {
+    this.state = membership.emptyMembership();
+    this.#forgotten = true;
+  }
+
+  /** group:restore by a member holding the charter: views go on above `viewId`. A group the tracker knows stays as it is. */
+  restore(viewId: number): void {
+    if (!this.#forgotten) return;
+    this.#forgotten = false;
+    this.run('restore', (m) => membership.raiseViewFloor(m, viewId));
   }
 
   /** After a restart the tracker re-sends the current view as it was installed (same changes); viewId is kept (persisted). */

@@ -32,6 +32,8 @@ export const DEFAULT_WEIGHTS: ActionWeights = {
   'link-fail': 2,
   duplicate: 1,
   'tracker-restart': 1,
+  // Its own suite (test/sim-tracker-forgets.test.ts), so that the default mix and its seeds stay as they were.
+  'tracker-forgets': 0,
   'send-groups': 2,
   reload: 1,
   'tab-pair': 1,
@@ -58,6 +60,7 @@ const ACTIONS: { readonly [K in Action['k']]: fc.Arbitrary<Extract<Action, { k: 
   }),
   duplicate: fc.record({ k: fc.constant('duplicate' as const), a: node, b: node }),
   'tracker-restart': fc.constant({ k: 'tracker-restart' as const }),
+  'tracker-forgets': fc.constant({ k: 'tracker-forgets' as const }),
   'send-groups': fc.record({ k: fc.constant('send-groups' as const), node }),
   reload: fc.record({ k: fc.constant('reload' as const), node, samePeer: fc.boolean() }),
   'tab-pair': fc.record({ k: fc.constant('tab-pair' as const), node }),

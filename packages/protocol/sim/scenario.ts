@@ -37,6 +37,14 @@ type GroupAction =
   | { readonly k: 'duplicate'; readonly a: number; readonly b: number }
   /** The tracker restarts: every member gets its view again, viewIds keep growing. */
   | { readonly k: 'tracker-restart' }
+  /**
+   * A tracker on the in-memory store restarts: it forgets every group. Each
+   * member reconnects after its own delay and re-joins with a new session from
+   * its store (same peer id); the first one back restores the group (views go
+   * on above its last one) and is installed alone, the others join it. Joins
+   * from anyone else find no group until then (PROTOCOL.md §2, Restore).
+   */
+  | { readonly k: 'tracker-forgets' }
   /** The member sends one message in every group it is a member of, back to back (same seqs in each). */
   | { readonly k: 'send-groups'; readonly node: number }
   /**

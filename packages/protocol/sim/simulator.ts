@@ -16,7 +16,7 @@ import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
 import { readHeldSync, readHistoryPageSync, type HistorySource } from '../src/history/history-reader.ts';
-import { TICK_MS } from '../src/session/policy.ts';
+import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
 import type { MemberInfo, View } from '../src/tracker/events.ts';
@@ -27,6 +27,7 @@ import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
 import { fakeSign } from './fake-signature.ts';
+import * as membership from '../src/membership/index.ts';
 import { ModelTracker } from './model-tracker.ts';
 import { Network } from './network.ts';
 import { observeEngine } from './observed-engine.ts';
@@ -49,6 +50,8 @@ const VIEW_MAX_DELAY_MS = 120;
 /** Signaling plus ICE until a joiner's data channel is open. */
 const SIGNALING_MIN_MS = 10;
 const SIGNALING_MAX_MS = 300;
+/** After a tracker restart a member is back within this (socket.io reconnects with a backoff of up to seconds). */
+const RECONNECT_MAX_MS = 1500;
 /** A graceful leave reaches the tracker after one socket hop. */
 const LEAVE_NOTICE_MS = 5;
 /** The session's tick period is the product's (session/policy.ts), imported, never copied. */
@@ -83,6 +86,8 @@ interface SimGroup {
   readonly net: Network;
   readonly founders: PeerId[];
   readonly viewArrival: Map<PeerId, number>;
+  /** Bumped when an in-memory tracker restarts: its notices still in flight died with the sockets. */
+  trackerEpoch: number;
 }
 
 /** One store shared by every session of one identity in one browser profile (or one process). */
@@ -148,8 +153,10 @@ interface Session {
 type SimEvent =
   | { readonly k: 'action'; readonly action: Action }
   | { readonly k: 'frame'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: GroupFrame }
-  | { readonly k: 'view'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly view: View }
-  | { readonly k: 'removed'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly reason: LeaveReason }
+  | { readonly k: 'view'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly view: View; readonly tracker: number }
+  | { readonly k: 'removed'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly reason: LeaveReason; readonly tracker: number }
+  /** After an in-memory tracker restart: the member finds its group gone and re-joins it (restoring it if nobody has yet). */
+  | { readonly k: 'restore'; readonly g: number; readonly node: PeerId; readonly inc: number; readonly tracker: number }
   | { readonly k: 'link-up'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
   | { readonly k: 'detect'; readonly peer: PeerId; readonly inc: number }
   | { readonly k: 'leave-notice'; readonly g: number; readonly peer: PeerId }
@@ -253,7 +260,7 @@ export class Simulation {
       const id = groupIdOf(index);
       return {
         index, id, mode, tracker: new ModelTracker(id), checker: new Checker(mode, tolerate), net: new Network(this.rng),
-        founders: [], viewArrival: new Map(),
+        founders: [], viewArrival: new Map(), trackerEpoch: 0,
       };
     });
     const flooded = scenario.steps.reduce((n, s) => n + (s.action.k === 'flood' ? s.action.count : 0), 0);
@@ -355,10 +362,10 @@ export class Simulation {
     return node;
   }
 
-  private newSession(node: SimNode, g: SimGroup, joiner: boolean, resume: boolean): Session {
+  private newSession(node: SimNode, g: SimGroup, joiner: boolean, resume: boolean, sentSeq = 0): Session {
     const stored = node.store.model.list(g.id);
     const canResume = resume && this.variant.resume !== false;
-    const point = canResume ? resumeFromStore(node.store.model, g.id, node.id, g.mode) : null;
+    const point = canResume ? resumeAfterSent(resumeFromStore(node.store.model, g.id, node.id, g.mode), sentSeq) : null;
     const engine = this.options.factory({ mode: g.mode, self: node.id, groupId: g.id, ...(point === null ? {} : { resume: point }) });
     const self: MemberInfo = { peerId: node.id, name: node.name, publicKey: `sim-key:${node.id}` };
     let session: Session | null = null;
@@ -787,14 +794,14 @@ export class Simulation {
   private sendView(g: SimGroup, view: View | null | 'joiner', removed?: { peer: PeerId; reason: LeaveReason }): void {
     if (removed !== undefined && view !== null) {
       const r = this.session(g, removed.peer);
-      if (this.active(r)) this.schedule(this.viewTime(g, removed.peer), { k: 'removed', g: g.index, to: removed.peer, inc: r.node.inc, reason: removed.reason });
+      if (this.active(r)) this.schedule(this.viewTime(g, removed.peer), { k: 'removed', g: g.index, to: removed.peer, inc: r.node.inc, reason: removed.reason, tracker: g.trackerEpoch });
     }
     if (view === null || view === 'joiner') return;
     this.stats.views++;
     this.log(`tracker issues view ${view.viewId} of ${g.id} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`);
     for (const m of view.members) {
       const inc = this.nodes.get(m.peerId)?.inc ?? 0;
-      this.schedule(this.viewTime(g, m.peerId), { k: 'view', g: g.index, to: m.peerId, inc, view });
+      this.schedule(this.viewTime(g, m.peerId), { k: 'view', g: g.index, to: m.peerId, inc, view, tracker: g.trackerEpoch });
     }
   }
 
@@ -821,8 +828,8 @@ export class Simulation {
   }
 
   /** `node` asks to join `g` with a new session (a new person, a founder, a second tab, a restart). */
-  private join(g: SimGroup, node: SimNode, sendOnArrival: number, resume = false): Session {
-    const s = this.newSession(node, g, true, resume);
+  private join(g: SimGroup, node: SimNode, sendOnArrival: number, resume = false, sentSeq = 0): Session {
+    const s = this.newSession(node, g, true, resume, sentSeq);
     const installed = g.tracker.askToJoin(node.id, node.name);
     this.log(`${node.id} asks to join ${g.id}${s.log.length > 0 ? ` showing ${s.log.length} stored messages` : ''}`);
     // Submitted at once: the core keeps them until it is a member.
@@ -841,6 +848,11 @@ export class Simulation {
    * then the checker continues its log from there, and it joins.
    */
   private startFromStore(node: SimNode, g: SimGroup, before: Session | null): void {
+    if (g.tracker.forgotten) {
+      // Only a member that was in the group when the tracker restarted holds its charter (in memory).
+      this.log(`${node.id} finds no group ${g.id} at the tracker (forgotten, not restored yet): not-found`);
+      return;
+    }
     const shown = node.store.model.list(g.id).map(asDelivery);
     if (before !== null) {
       const ids = new Set(shown.map((d) => d.id));
@@ -851,7 +863,8 @@ export class Simulation {
       }
     }
     const like = before?.node.id ?? this.like(node.store, g);
-    this.join(g, node, 0, true);
+    // The same process replacing its session (a re-join) goes on above what the old one sent.
+    this.join(g, node, 0, true, before?.node === node ? before.core.sentSeq : 0);
     g.checker.onResume(node.id, shown, like);
   }
 
@@ -940,6 +953,10 @@ export class Simulation {
         return;
       }
       case 'join': {
+        if (g.tracker.forgotten) {
+          this.log(`a newcomer finds no group ${g.id} at the tracker (forgotten, not restored yet): not-found`);
+          return;
+        }
         const j = this.join(g, this.newNode(this.nextName(), this.newStore()), a.send);
         if (a.send > 0) for (const s of this.members(g)) if (s !== j) this.queueSend(s, 1);
         return;
@@ -1002,6 +1019,18 @@ export class Simulation {
         this.log('tracker restarts and re-sends views');
         for (const each of this.groups) this.sendView(each, each.tracker.restart());
         return;
+      case 'tracker-forgets':
+        this.log('tracker restarts on the in-memory store and forgets every group');
+        for (const each of this.groups) {
+          each.tracker.forget();
+          each.trackerEpoch += 1;
+          for (const id of this.order) {
+            const s = this.session(each, id);
+            // Each reconnects on its own schedule (socket.io backoff) and finds its group gone.
+            if (this.active(s)) this.schedule(this.now + this.rng.int(VIEW_MIN_DELAY_MS, RECONNECT_MAX_MS), { k: 'restore', g: each.index, node: id, inc: s.node.inc, tracker: each.trackerEpoch });
+          }
+        }
+        return;
     }
   }
 
@@ -1061,16 +1090,41 @@ export class Simulation {
       }
       case 'view': {
         const s = this.current(ev.to, ev.inc)?.sessions.get(ev.g);
-        if (s !== undefined) this.onView(s, ev.view);
+        if (s !== undefined && ev.tracker === s.g.trackerEpoch) this.onView(s, ev.view);
         return;
       }
       case 'removed': {
         const s = this.current(ev.to, ev.inc)?.sessions.get(ev.g);
-        if (!this.active(s)) return;
+        if (!this.active(s) || ev.tracker !== s.g.trackerEpoch) return;
         this.carry(s, s.core.close('Removed from the group.', this.now));
         s.status = 'removed';
         s.g.checker.onGone(s.node.id);
         this.log(`${s.node.id} is told it was removed from ${s.g.id} (${ev.reason}) while alive`);
+        return;
+      }
+      case 'restore': {
+        const before = this.current(ev.node, ev.inc)?.sessions.get(ev.g);
+        // A later restart supersedes this one (the member reconnects to the tracker that runs now).
+        if (!this.active(before) || ev.tracker !== before.g.trackerEpoch) return;
+        if (before.status !== 'member' || !before.started) {
+          // A join under way fails (links-ready finds no group): only a member re-joins and restores.
+          this.carry(before, before.core.close('The join failed: the group is gone.', this.now));
+          before.status = 'removed';
+          before.g.checker.onGone(before.node.id);
+          this.log(`${before.node.id}'s join of ${before.g.id} fails: the tracker forgot the group`);
+          return;
+        }
+        // As packages/peer Peer re-joins: the old session ends (its writer finishes), the group is
+        // restored with views above the last one this session saw if nobody did yet, and a new
+        // session from the store joins it (alone if first: it founds the state from its store).
+        this.write(before);
+        this.carry(before, before.core.close('Re-joining the group.', this.now));
+        before.status = 'removed';
+        before.g.checker.onGone(before.node.id);
+        const seen = Math.max(before.latestView?.viewId ?? 0, before.engine.view?.viewId ?? 0);
+        if (before.g.tracker.forgotten) this.log(`${before.node.id} restores ${before.g.id}, last seen view ${seen}`);
+        before.g.tracker.restore(membership.restoreViewFloor(seen));
+        this.startFromStore(before.node, before.g, before);
         return;
       }
       case 'link-up': {

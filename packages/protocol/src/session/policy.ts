@@ -5,6 +5,7 @@
 
 import { comparePeerIds } from '../ids.ts';
 import type { PeerId } from '../ids.ts';
+import type { EngineResume } from '../ordering/create-engine.ts';
 import type { View } from '../tracker/events.ts';
 import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
 
@@ -57,6 +58,20 @@ export const firstSponsor = (candidates: Iterable<PeerId>): PeerId | null => {
 export const nextSponsor = (current: PeerId, candidates: Iterable<PeerId>): PeerId | null => {
   const sorted = [...candidates].sort(comparePeerIds);
   return sorted.find((p) => comparePeerIds(p, current) > 0) ?? sorted[0] ?? null;
+};
+
+/**
+ * The resume point of a session that replaces one of the same peer id in the
+ * same process (a re-join after a tracker restart or a false removal): above
+ * the store's, our seqs go on after every seq the old session sent, delivered
+ * here or not. Others may have delivered a message our store never saw (its
+ * view change never ended here), and a new message under its id would be
+ * dropped as a duplicate by every store that has the first (issue 16, found
+ * by the simulator's forgetting tracker restart).
+ */
+export const resumeAfterSent = (resume: EngineResume | null, sentSeq: number): EngineResume | null => {
+  if (sentSeq <= (resume?.ownSeq ?? 0)) return resume;
+  return { ownSeq: sentSeq, lamport: resume?.lamport ?? 0, agreed: resume?.agreed ?? 0, ...(resume?.delivered === undefined ? {} : { delivered: resume.delivered }) };
 };
 
 /** The pause before re-asking after the `refusals`-th refused hand-over (1-based). */

@@ -69,6 +69,7 @@ export class SessionCore {
   readonly #lastChange = new Map<PeerId, MemberChange>();
   readonly #sends: OwnSends;
   #tickets = 0;
+  #sentSeq = 0;
   #out: SessionCommand[] = [];
 
   constructor(opts: SessionCoreOptions) {
@@ -99,6 +100,11 @@ export class SessionCore {
   /** Own messages not delivered yet, oldest first. */
   pendingMessages(): readonly SessionMessage[] {
     return this.#sends.pending();
+  }
+
+  /** The highest own seq this session put on the wire (a session replacing it goes on above it: policy.ts resumeAfterSent). */
+  get sentSeq(): number {
+    return this.#sentSeq;
   }
 
   /** Texts submitted and not yet drafted (plus the one out for signing). */
@@ -217,6 +223,7 @@ export class SessionCore {
         this.#sends.settled(pending.id);
         return this.#emit({ type: 'submit-failed', ticket, code: result.error.code, message: result.error.message });
       }
+      this.#sentSeq = Math.max(this.#sentSeq, frame.seq);
       this.#emit({ type: 'message', message: pending, source: 'pending' });
       const delivered = this.#apply(result, 'sending', now);
       this.#emit({ type: 'submitted', ticket, message: delivered.get(pending.id) ?? pending });
