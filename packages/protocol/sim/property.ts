@@ -54,6 +54,8 @@ export interface CheckOptions extends ScenarioBounds {
   readonly tolerate?: readonly Guarantee[];
   /** A broken session; the correct one by default. */
   readonly session?: SessionVariant;
+  /** Only scenarios this accepts are run (fast-check filters the generator). */
+  readonly where?: (scenario: Scenario) => boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   };
   let lastFailure: SimResult | null = null;
   const session = opts.session === undefined ? {} : { session: opts.session };
-  const property = fc.property(scenarioArbitrary(opts), (scenario: Scenario) => {
+  const property = fc.property(opts.where === undefined ? scenarioArbitrary(opts) : scenarioArbitrary(opts).filter(opts.where), (scenario: Scenario) => {
     const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], ...session });
     totals.scenarios++;
     totals.restarts += r.stats.restarts;

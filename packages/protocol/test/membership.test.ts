@@ -233,7 +233,7 @@ describe('leave, failure, eviction', () => {
     // is installed before A's links-ready answer. If that answer said "no changes", A's engine
     // would count B as a flush participant while B installs as a joiner: both wait for ever.
     const a = must(m.join(G, m.emptyMembership(), who(A), 0));
-    const b = must(m.linksReady(G, must(m.join(G, a.s, who(B), 1)).s, B));
+    const b = must(m.linksReady(G, confirm(must(m.join(G, a.s, who(B), 1)).s, B), B));
     const pushed = b.step.effects.view;
     expect(pushed?.changes).toEqual([{ peerId: B, change: 'joined' }]);
     const again = m.linksReady(G, b.s, A);
