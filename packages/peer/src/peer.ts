@@ -443,6 +443,10 @@ class Peer implements ChorusPeer {
   #onJoining(groupId: GroupId, peer: MemberInfo): void {
     const entry = this.#groups.get(groupId);
     if (!entry || peer.peerId === this.peerId) return;
+    // The tracker installs a joiner once every member confirms its channel to
+    // it; one still open from before (a member re-joining) raises no new `up`.
+    // The channel is the transport's, whichever session is current: say so now.
+    if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true) this.#tracker?.reportLink(groupId, peer.peerId, 'up');
     if (entry.held !== null) {
       entry.held.push({ kind: 'joining', peer });
       return;
@@ -450,9 +454,6 @@ class Peer implements ChorusPeer {
     entry.joiners.set(peer.peerId, peer);
     entry.session.noteJoining(peer);
     this.#setLinks(entry, entry.view?.members ?? []);
-    // The tracker installs a joiner once every member confirms its channel to
-    // it; one still open from before (a member re-joining) raises no new `up`.
-    if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true) this.#tracker?.reportLink(groupId, peer.peerId, 'up');
   }
 
   /**
