@@ -91,6 +91,21 @@ describe('simulator regressions', () => {
     expect(r.trace.some((l) => l.includes('81a-c1@0 delivered g-sim/712-a1:2'))).toBe(true);
   });
 
+  // A joiner whose every older member left while it synced became a 'member' with no state when a
+  // member that joined after it (and adopted first) was still there; its engine, never given state,
+  // buffered every frame for good (L1). Now it asks that member (SessionCore #responsorIfGone).
+  const LATER_SPONSOR: Record<number, Scenario> = {
+    1043749: {"mode":"total","size":3,"seed":8,"steps":[{"gap":37,"action":{"k":"reload","node":13,"samePeer":true}},{"gap":189,"action":{"k":"tab-pair","node":14,"group":1}},{"gap":119,"action":{"k":"suspect","node":5,"group":2}},{"gap":228,"action":{"k":"send-all","group":2}},{"gap":140,"action":{"k":"leave","node":15}},{"gap":319,"action":{"k":"send","node":4,"count":2,"group":1}},{"gap":1,"action":{"k":"send-groups","node":0,"group":2}}]},
+    1051170: {"mode":"total","groups":["fifo","total"],"size":7,"seed":2147483636,"steps":[{"gap":369,"action":{"k":"tracker-restart"}},{"gap":162,"action":{"k":"send","node":0,"count":2,"group":2}},{"gap":145,"action":{"k":"reload","node":14,"samePeer":false,"group":1}},{"gap":71,"action":{"k":"send-all","group":2}},{"gap":62,"action":{"k":"reload","node":7,"samePeer":true,"group":1}},{"gap":229,"action":{"k":"tracker-restart","group":1}},{"gap":150,"action":{"k":"crash-after","node":4,"frames":3,"send":true,"group":2}},{"gap":195,"action":{"k":"join","send":2,"group":2}}]},
+    1057129: {"mode":"total","size":3,"seed":26,"steps":[{"gap":332,"action":{"k":"send","node":14,"count":1,"group":2}},{"gap":396,"action":{"k":"duplicate","a":2,"b":0,"group":1}},{"gap":349,"action":{"k":"join","send":1,"group":1}},{"gap":46,"action":{"k":"rejoin","node":9,"graceful":true,"group":2}},{"gap":380,"action":{"k":"rejoin","node":12,"graceful":false,"group":2}},{"gap":34,"action":{"k":"suspect","node":1,"group":2}},{"gap":129,"action":{"k":"link-fail","a":6,"b":9,"downMs":1737,"group":2}},{"gap":140,"action":{"k":"send-groups","node":7}}]},
+  };
+  for (const [seed, scenario] of Object.entries(LATER_SPONSOR)) {
+    it(`seed ${seed}: a joiner whose older members all left asks a later joiner that has state`, () => {
+      const r = replay(scenario);
+      expect(r.violation, command(scenario)).toBeNull();
+    });
+  }
+
   it('seed 1001659: a peer id restarts only with its process, so its queued store writes are not lost', () => {
     // 13a-a1 delivered three own messages and restarted (same peer id) before its 50 ms store batch: it
     // came back with seq 0 and sent a second g-sim/13a-a1:1 (S4: one id, two messages). The product

@@ -16,7 +16,7 @@
 //    │  │      pause (policy.ts reaskPause)                │                               │
 //    │  └──sponsor gone: next old member, from the start   │                               │
 //    └───silent HISTORY_RETRY_MS: next sponsor (round)     │                               │
-//   syncing | adopting ──engine got state from a flush, or no old member left────────────▶ member
+//   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
 //   any ──close──▶ closed
 //
 // As a sponsor (SponsorDesk), it answers a joiner once the joiner's view is installed here.
@@ -43,6 +43,7 @@ import type { HeldVector } from '../history/history-reader.ts';
 import { answersLast, ask, askAgain, due, holding, newSync, refused, restart, sponsorAmong, took, type Lifecycle, type Sync } from './join-sync.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
+import { firstSponsor } from './policy.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 
 export interface SessionCoreOptions {
@@ -282,9 +283,15 @@ export class SessionCore {
     const life = this.#life;
     if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
     const next = sponsorAmong(life.sync, present);
-    // No one who knew the group before us is left; the flush of this view starts the group afresh.
-    if (next === null) this.#becomeMember();
-    else if (next !== 'stay') this.#restartSync(life.sync, next, now);
+    if (next === null) {
+      // No one who knew the group before us is left. If our engine has state, a flush started the
+      // group afresh. Otherwise a member that joined after us may have adopted state before we did
+      // (seed 1043749): ask the lowest other member; if this view's flush starts the group afresh
+      // instead, the install makes us a member (#onInstalled).
+      const other = firstSponsor([...present].filter((p) => p !== this.self.peerId));
+      if (this.#engine.hasState === true || other === null) this.#becomeMember();
+      else if (other !== life.sync.sponsor) this.#restartSync(life.sync, other, now);
+    } else if (next !== 'stay') this.#restartSync(life.sync, next, now);
   }
 
   /**
