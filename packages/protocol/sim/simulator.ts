@@ -864,7 +864,7 @@ export class Simulation {
     }
     const like = before?.node.id ?? this.like(node.store, g);
     // The same process replacing its session (a re-join) goes on above what the old one sent.
-    this.join(g, node, 0, true, before?.node === node ? before.core.sentSeq : 0);
+    this.join(g, node, 0, true, before?.node.id === node.id ? before.core.sentSeq : 0);
     g.checker.onResume(node.id, shown, like);
   }
 

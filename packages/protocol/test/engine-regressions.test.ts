@@ -115,4 +115,14 @@ describe('simulator regressions', () => {
     const r = replay(scenario);
     expect(r.violation, command(scenario)).toBeNull();
   });
+
+  it('seed 1019911: a peer id reloaded in its process goes on above the seqs its old session sent, delivered or not', () => {
+    // a71-a1 sent a71-a1:1 and its sessions were dropped (same peer id, same process) before it delivered it;
+    // the other member delivered it in the flush that removed a71-a1, then left, and a71-a1 founded the group
+    // again alone. With the store's point only (it never stored the message) it sent a second a71-a1:1
+    // (S1: one id, two messages); the replacing session resumes above what the old one sent (resumeAfterSent).
+    const scenario: Scenario = {"mode":"total","groups":["total"],"size":2,"seed":1393121948,"steps":[{"gap":50,"action":{"k":"send-groups","node":2,"group":2}},{"gap":6,"action":{"k":"reload","node":4,"samePeer":true}},{"gap":330,"action":{"k":"suspect","node":3}},{"gap":204,"action":{"k":"rejoin","node":3,"graceful":true,"group":1}},{"gap":396,"action":{"k":"join","send":1,"group":1}},{"gap":7,"action":{"k":"send","node":10,"count":1,"group":2}}]};
+    const r = replay(scenario);
+    expect(r.violation, command(scenario)).toBeNull();
+  });
 });
