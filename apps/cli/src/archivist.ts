@@ -10,8 +10,8 @@
 // database for `--status`. Logs JSON lines (pino); never a password.
 
 import type { Logger } from 'pino';
-import { errorCode, resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
-import type { DirectoryPage, DirectoryQuery, GroupId, GroupSummary, RestoreGroupPayload } from '@chorus/protocol';
+import { errorCode, randomRestoreOffset, resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
+import { membership, type DirectoryPage, type DirectoryQuery, type GroupId, type GroupSummary, type RestoreGroupPayload } from '@chorus/protocol';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
@@ -217,8 +217,10 @@ export class Archivist {
       this.#restoredAt.set(held.groupId, this.#now());
       // A locked group's restore needs its password too (the tracker checks it against the charter's lock).
       const password = this.#opts.passwords.for(held);
+      // Above its last view with the margin and a random offset, as a browser restores (membership.restoreViewFloor).
+      const viewId = membership.restoreViewFloor(held.viewId, randomRestoreOffset());
       try {
-        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId: held.viewId, ...(password === undefined ? {} : { password }) });
+        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId, ...(password === undefined ? {} : { password }) });
         this.#log.info({ groupId: held.groupId, group: held.name }, 'restored a group the tracker forgot');
         await this.#opts.listDirectory({ query: held.name });
       } catch (e) {

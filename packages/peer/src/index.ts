@@ -16,7 +16,7 @@ export { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 export { parseCommand, resolveGroup, isCommandError, isCommandLine, COMMAND_USAGE, type Command, type CommandError } from './commands.ts';
 export { GroupMetricsRecorder, percentile } from './metrics.ts';
 export { MemoryStore } from './memory-store.ts';
-export { MemoryKeyStore, loadOrCreateKeyPair, randomPeerId, type KeyStore } from './key-store.ts';
+export { MemoryKeyStore, loadOrCreateKeyPair, randomPeerId, randomRestoreOffset, type KeyStore } from './key-store.ts';
 export { MemoryNetwork, MemoryTransport, type MemoryNetworkOptions } from './memory-transport.ts';
 export { MemoryTracker, MemoryTrackerLink, type TrackerRequestKind } from './memory-tracker.ts';
 export { Emitter } from './emitter.ts';

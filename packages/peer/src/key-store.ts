@@ -4,7 +4,7 @@
 // the seam, the in-memory implementation and the per-session peer id. It
 // never signs anything (that is @chorus/protocol's crypto).
 
-import { asPeerId, type PeerId } from '@chorus/protocol';
+import { asPeerId, membership, type PeerId } from '@chorus/protocol';
 
 export interface KeyStore {
   get(name: string): Promise<CryptoKeyPair | null>;
@@ -45,6 +45,13 @@ export async function loadOrCreateKeyPair(
 export const PEER_ID_BYTES = 16;
 
 /** A fresh random id for one peer session (one tab, one process). */
+/** A random offset for a restored group's first view id (membership.restoreViewFloor). */
+export function randomRestoreOffset(): number {
+  const word = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(word);
+  return (word[0] as number) % membership.RESTORE_VIEW_SPREAD;
+}
+
 export function randomPeerId(): PeerId {
   const bytes = new Uint8Array(PEER_ID_BYTES);
   globalThis.crypto.getRandomValues(bytes);

@@ -17,7 +17,7 @@ import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 import { isCommandError, parseCommand, resolveGroup } from './commands.ts';
 import { Emitter } from './emitter.ts';
 import { chatFromStored, GroupSession } from './group-session.ts';
-import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
+import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, randomRestoreOffset, type KeyStore } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
 import type { TrackerClientOptions } from './tracker-client.ts';
@@ -564,7 +564,7 @@ class Peer implements ChorusPeer {
       if (errorCode(e) !== 'not-found' || entry.charter === undefined) throw e;
     }
     await tracker.restoreGroup({
-      groupId, charter: entry.charter, viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0)),
+      groupId, charter: entry.charter, viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0), randomRestoreOffset()),
       ...(entry.password === undefined ? {} : { password: entry.password }),
     });
     return tracker.join(groupId, entry.password);

@@ -1123,7 +1123,7 @@ export class Simulation {
         before.g.checker.onGone(before.node.id);
         const seen = Math.max(before.latestView?.viewId ?? 0, before.engine.view?.viewId ?? 0);
         if (before.g.tracker.forgotten) this.log(`${before.node.id} restores ${before.g.id}, last seen view ${seen}`);
-        before.g.tracker.restore(membership.restoreViewFloor(seen));
+        before.g.tracker.restore(membership.restoreViewFloor(seen, this.rng.int(0, membership.RESTORE_VIEW_SPREAD - 1)));
         this.startFromStore(before.node, before.g, before);
         return;
       }

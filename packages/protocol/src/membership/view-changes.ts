@@ -145,8 +145,26 @@ export function expireJoin(groupId: GroupId, m: Membership, peerId: PeerId, now:
  */
 export const RESTORE_VIEW_MARGIN = 1024;
 
-/** The viewId a member sends in group:restore: its last view plus the margin, within MAX_VIEW_ID (2^40). */
-export const restoreViewFloor = (lastSeen: number): number => Math.min(2 ** 40, Math.max(0, lastSeen) + RESTORE_VIEW_MARGIN);
+/**
+ * Restorers that saw the same last view would otherwise pick the same id: a
+ * member not back yet after one restart restores again, after a second one,
+ * from the view the first restorer also started from, and two incarnations
+ * (PROTOCOL.md §3.11) would be named alike, their total-order keys colliding
+ * (the simulator's forgetting tracker found it). Each restorer adds a random
+ * offset below this: two restorers collide with odds 2^-20, and 2^40 still
+ * leaves room for a million restores.
+ */
+export const RESTORE_VIEW_SPREAD = 2 ** 20;
+
+/**
+ * The viewId a member sends in group:restore: its last view plus the margin
+ * plus `offset`, a random integer in [0, RESTORE_VIEW_SPREAD) the caller draws
+ * (this package has no randomness), within MAX_VIEW_ID (2^40).
+ */
+export const restoreViewFloor = (lastSeen: number, offset: number): number => {
+  const spread = Number.isSafeInteger(offset) ? Math.min(Math.max(offset, 0), RESTORE_VIEW_SPREAD - 1) : 0;
+  return Math.min(2 ** 40, Math.max(0, lastSeen) + RESTORE_VIEW_MARGIN + spread);
+};
 
 /**
  * A restored group's views continue above the last one its members
