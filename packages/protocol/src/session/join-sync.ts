@@ -8,8 +8,9 @@ import type { View } from '../tracker/events.ts';
 import type { HeldVector } from '../history/history-reader.ts';
 import { StatePartCollector } from '../history/state-parts.ts';
 import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
+import { utf8ByteLength } from '../wire/utf8.ts';
 import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
-import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
+import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, MAX_HANDOVER_BYTES, MAX_HANDOVER_ITEMS, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
 
 export interface Sync {
   /** Members that were in the group before us: the candidates for sponsor. */
@@ -32,6 +33,12 @@ export interface Sync {
   reaskAt: number | null;
   /** Parts of a state too large for one last page, until it is whole. */
   readonly stateParts: StatePartCollector;
+  /** Sponsors caught handing what their own answers contradict: never asked again in this sync. */
+  readonly dropped: Set<PeerId>;
+  /** Items and bytes each sponsor handed in this sync (MAX_HANDOVER_ITEMS, MAX_HANDOVER_BYTES). */
+  readonly spent: Map<PeerId, { items: number; bytes: number }>;
+  /** Per sender, the highest seq and view id handed in the current paging: checked against its state. */
+  readonly seen: Map<string, { seq: number; viewId: number }>;
 }
 
 export type Lifecycle =
@@ -47,7 +54,7 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
   const oldMembers = oldMembersOf(view, self);
   const sponsor = firstSponsor(oldMembers);
   if (sponsor === null) return null;
-  return { oldMembers, sponsor, have: undefined, after: null, asked: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector() };
+  return { oldMembers, sponsor, have: undefined, after: null, asked: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector(), dropped: new Set(), spent: new Map(), seen: new Map() };
 }
 
 /** What our store holds (the answer to `read-held`): the sync can ask from now on. */
@@ -88,7 +95,7 @@ const wireHave = (have: Readonly<Record<string, number>>): Record<string, number
 
 /** Whether `page` from `from` answers our last request (anything else is a late answer to an earlier one). */
 export const answersLast = (sync: Sync, from: PeerId, page: HistoryResponseFrame): boolean =>
-  sync.asked !== null && from === sync.sponsor && page.req === sync.asked.req;
+  sync.asked !== null && from === sync.sponsor && page.req === sync.asked.req && !sync.dropped.has(from);
 
 /** A page's items were taken (stored): the paging moves past them, and what we hold grows. */
 export function took(sync: Sync, frames: readonly DataFrame[], lastOrder: string | undefined): void {
@@ -103,6 +110,67 @@ export function restart(sync: Sync, sponsor: PeerId): void {
   sync.sponsor = sponsor;
   sync.after = null;
   sync.stateParts.clear();
+  sync.seen.clear();
+}
+
+/**
+ * Why a page of the sponsor's answer cannot come from an honest sponsor, or
+ * null. An honest page that is not the last carries at least one item; its
+ * items are of this group, in strictly increasing order; and one sponsor hands at most MAX_HANDOVER_ITEMS and
+ * MAX_HANDOVER_BYTES in a sync. Counts what the page hands.
+ */
+export function vetPage(sync: Sync, groupId: GroupId, page: HistoryResponseFrame): string | null {
+  if (!page.done && page.items.length === 0) return 'Its history page was not the last and carried no message (no progress).';
+  let prev: string | null = null;
+  for (const item of page.items) {
+    if (item.frame.groupId !== groupId) return `Its history page carried a message of another group (${item.frame.groupId}).`;
+    if (prev !== null && !(item.order > prev)) return `Its history page's order keys do not increase (${item.order} after ${prev}).`;
+    prev = item.order;
+  }
+  // A page starting at or before the last key taken: the sponsor started its paging over with a
+  // newer hand-over (it restarted or forgot us, sponsor-desk.ts); the cap below counts every start.
+  const first = page.items[0]?.order;
+  if (first !== undefined && sync.after !== null && !(first > sync.after)) sync.seen.clear();
+  const spent = sync.spent.get(sync.sponsor) ?? { items: 0, bytes: 0 };
+  sync.spent.set(sync.sponsor, spent);
+  spent.items += page.items.length;
+  if (page.items.length > 0) spent.bytes += utf8ByteLength(JSON.stringify(page.items));
+  if (spent.items > MAX_HANDOVER_ITEMS || spent.bytes > MAX_HANDOVER_BYTES)
+    return `It handed more than ${MAX_HANDOVER_ITEMS} messages or ${MAX_HANDOVER_BYTES} bytes in one join.`;
+  for (const { frame } of page.items) {
+    const s = sync.seen.get(frame.sender);
+    if (s === undefined) sync.seen.set(frame.sender, { seq: frame.seq, viewId: frame.viewId });
+    else {
+      s.seq = Math.max(s.seq, frame.seq);
+      s.viewId = Math.max(s.viewId, frame.viewId);
+    }
+  }
+  return null;
+}
+
+/**
+ * Why the sponsor's hand-over `state` contradicts the items it handed in this
+ * paging, or null: an honest sponsor hands only what its state counts as
+ * delivered (countedByHandover: a named sender below its next seq, another
+ * only from an incarnation before the state's).
+ */
+export function vetState(sync: Sync, state: JoinerState): string | null {
+  for (const [sender, s] of sync.seen) {
+    const next = state.nextSeq[sender];
+    if (next === undefined ? s.viewId >= state.incarnation : s.seq >= next)
+      return `It handed ${sender}'s message ${s.seq} (view ${s.viewId}) that its own state does not count as delivered (next seq ${next ?? 'none'}, incarnation ${state.incarnation}).`;
+  }
+  return null;
+}
+
+/**
+ * Drop the sponsor for this sync: the next old member present that was not
+ * dropped, round the circle, or null when every one was (the joiner then
+ * waits: nobody it trusts can hand it the state).
+ */
+export function dropSponsor(sync: Sync, present: ReadonlySet<PeerId>): PeerId | null {
+  sync.dropped.add(sync.sponsor);
+  return nextSponsor(sync.sponsor, [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)));
 }
 
 /** A refused hand-over: start over with the same sponsor after the paced pause. */
@@ -119,7 +187,10 @@ export function refused(sync: Sync, now: number): void {
  */
 export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId | 'stay' | null {
   if (present.has(sync.sponsor)) return 'stay';
-  return firstSponsor([...sync.oldMembers].filter((p) => present.has(p)));
+  const left = [...sync.oldMembers].filter((p) => present.has(p));
+  if (left.length === 0) return null;
+  // Only dropped sponsors left: stay put (asking none of them), the group's state is still theirs.
+  return firstSponsor(left.filter((p) => !sync.dropped.has(p))) ?? 'stay';
 }
 
 /**
@@ -131,5 +202,6 @@ export function due(sync: Sync, trackerMembers: ReadonlySet<PeerId>, now: number
   if (sync.have === undefined) return null;
   if (sync.reaskAt !== null) return now >= sync.reaskAt ? { sponsor: sync.sponsor } : null;
   if (now - sync.askedAt < HISTORY_RETRY_MS) return null;
-  return { sponsor: nextSponsor(sync.sponsor, [...sync.oldMembers].filter((p) => trackerMembers.has(p))) ?? sync.sponsor };
+  const candidates = [...sync.oldMembers].filter((p) => trackerMembers.has(p) && !sync.dropped.has(p));
+  return { sponsor: nextSponsor(sync.sponsor, candidates) ?? sync.sponsor };
 }

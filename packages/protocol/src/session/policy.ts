@@ -26,6 +26,15 @@ export const HISTORY_REASK_MIN_MS = 200;
 /** Items a joiner asks for per history page: the wire's cap (the sponsor also keeps the page under the frame cap). */
 export const HISTORY_REQUEST_ITEMS = MAX_HISTORY_ITEMS;
 /**
+ * What one sponsor may make a joiner store in one join, over all its pages
+ * (PROTOCOL.md §7.3). The joiner learns the sponsor's state only with the
+ * last page, so paging is bounded by these fixed caps and the state is
+ * checked against the items once it comes. A history larger than this goes
+ * on with the next old member (the joiner asks only for what it lacks).
+ */
+export const MAX_HANDOVER_ITEMS = 1_000_000;
+export const MAX_HANDOVER_BYTES = 1024 * 1024 * 1024;
+/**
  * Own sends not yet drafted (waiting for state while joining, or queued in a
  * burst faster than signing). Bounds memory; a benchmark's burst of a few
  * thousand still fits, a runaway loop does not.

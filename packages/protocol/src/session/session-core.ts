@@ -40,7 +40,7 @@ import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
-import { answersLast, ask, askAgain, due, holding, newSync, refused, restart, sponsorAmong, took, type Lifecycle, type Sync } from './join-sync.ts';
+import { answersLast, ask, askAgain, dropSponsor, due, holding, newSync, refused, restart, sponsorAmong, took, vetPage, vetState, type Lifecycle, type Sync } from './join-sync.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { firstSponsor } from './policy.ts';
@@ -306,6 +306,19 @@ export class SessionCore {
     this.#setLife({ phase: 'syncing', sync: life.sync });
   }
 
+  /**
+   * The sponsor answered what its own answers contradict (§7.3): what we stored stays, the
+   * next old member we have not dropped is asked from the start, or, with none, nobody is.
+   */
+  #dropSponsor(sync: Sync, why: string, now: number): void {
+    this.#rejected(sync.sponsor, { code: 'bad-state', message: `Sponsor ${sync.sponsor} dropped: ${why}` });
+    const next = dropSponsor(sync, this.#trackerMembers);
+    if (next !== null) return this.#restartSync(sync, next, now);
+    restart(sync, sync.sponsor);
+    sync.reaskAt = Infinity;
+    this.#problem('bad-state', 'Every member that could hand over the group\'s history was dropped: this peer stays joining (leave and join again to start afresh; what it stored stays).');
+  }
+
   #onHistoryPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
     const life = this.#life;
     if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
@@ -315,6 +328,8 @@ export class SessionCore {
       return;
     }
     const sync = life.sync;
+    const lie = vetPage(sync, this.groupId, page);
+    if (lie !== null) return this.#dropSponsor(sync, lie, now);
     const records = verified.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
     if (records.length > 0) this.#emit({ type: 'store', messages: records });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
@@ -333,6 +348,8 @@ export class SessionCore {
       this.#rejected(from, { code: 'too-large', message: state.refused });
       return this.#reaskLater(now);
     }
+    const contradiction = vetState(sync, state);
+    if (contradiction !== null) return this.#dropSponsor(sync, contradiction, now);
     this.#tickets += 1;
     this.#setLife({ phase: 'adopting', sync, state, ticket: this.#tickets, stored: false });
     // The history must be durable before we are a member: a reload must never find a member without it.

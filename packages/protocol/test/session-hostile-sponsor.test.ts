@@ -1,0 +1,156 @@
+// A hostile sponsor against a joiner's SessionCore (PROTOCOL.md §7.3): pages
+// without progress, order keys that go back, items of another group, and a
+// state that does not count what its pages handed get the sponsor dropped;
+// the next old member is asked from the start and what was stored stays.
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId } from '../src/ids.ts';
+import { dropSponsor, newSync, vetPage } from '../src/session/join-sync.ts';
+import { HISTORY_RETRY_MS, MAX_HANDOVER_ITEMS, TICK_MS } from '../src/session/policy.ts';
+import { CORE_GROUP, coreView, CoreMesh, type InFlight } from '../src/session/testing/core-mesh.ts';
+import type { HistoryItem, HistoryResponseFrame } from '../src/wire/frames.ts';
+
+/** p1 and p2 are members with m1..m3 (p1 said them); p3 joins with p1 (lowest id) as its sponsor. */
+const group = (): CoreMesh => {
+  const m = new CoreMesh('total');
+  m.add('p1');
+  m.view(1, ['p1'], [['p1', 'joined']]);
+  for (let i = 1; i <= 3; i += 1) m.send('p1', `m${i}`);
+  m.deliver();
+  m.add('p2');
+  m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+  m.deliver();
+  return m;
+};
+
+/** p1's answers to p3 go through `lie` (one or more pages in their place) instead. */
+const hostileP1 = (m: CoreMesh, lie: (page: HistoryResponseFrame) => HistoryResponseFrame[]): void => {
+  m.drop = (f: InFlight) => {
+    if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
+    for (const page of lie(f.frame)) m.run(m.node('p3'), (c) => c.receive(asPeerId('p1'), page, m.now));
+    return true;
+  };
+};
+
+const joinP3 = (m: CoreMesh) => {
+  const p3 = m.add('p3');
+  m.view(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]);
+  m.deliver();
+  m.advance(5 * TICK_MS);
+  return p3;
+};
+
+const dropped = (m: CoreMesh) => m.node('p3').problems.filter((p) => p.remote && p.problem.code === 'bad-state' && p.problem.from === 'p1');
+
+describe('SessionCore: a hostile sponsor is dropped, the next old member asked', () => {
+  it('a sponsor answering done:false without items forever is dropped after one such page; p2 hands the history', () => {
+    const m = group();
+    hostileP1(m, (page) => [{ ...page, items: [], done: false }]);
+    const p3 = joinP3(m);
+    expect(dropped(m)).toHaveLength(1);
+    expect(dropped(m)[0]?.problem.message).toMatch(/no progress/);
+    expect(m.count('history-req', 'p3', 'p1')).toBe(1);
+    expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('order keys that go back: the page is refused whole and p2 hands the history', () => {
+    const m = group();
+    hostileP1(m, (page) => [{ ...page, items: [...page.items].reverse() }]);
+    const p3 = joinP3(m);
+    expect(dropped(m)[0]?.problem.message).toMatch(/order keys do not increase/);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('a sponsor that starts its paging over (as an honest one does after a restart) is not dropped', () => {
+    const m = group();
+    let first: HistoryResponseFrame | null = null;
+    hostileP1(m, (page) => {
+      if (first === null) {
+        first = page;
+        return [{ ...page, items: page.items.slice(0, 2), done: false, state: undefined } as HistoryResponseFrame];
+      }
+      // The second answer pages again from m1, with the state: keys at and before the last one taken.
+      return [{ ...first, req: page.req }];
+    });
+    const p3 = joinP3(m);
+    expect(dropped(m)).toEqual([]);
+    expect(m.count('history-req', 'p3', 'p2')).toBe(0);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('an item of another group gets the sponsor dropped', () => {
+    const m = group();
+    hostileP1(m, (page) => [{ ...page, items: page.items.map((i, n) => (n === 0 ? { ...i, frame: { ...i.frame, groupId: asGroupId('other') } } : i)) }]);
+    const p3 = joinP3(m);
+    expect(dropped(m)[0]?.problem.message).toMatch(/another group/);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('a state that does not count an item it handed (a seq beyond its own nextSeq): dropped, what was stored stays, p2 finishes', () => {
+    const m = group();
+    // p1 hands a first page with m1 and m2, then a last page with a message of its own (seq 9)
+    // that its state (nextSeq p1: 4) says it never delivered.
+    hostileP1(m, (page) => {
+      if (page.items.length < 3 || page.state === undefined) return [page];
+      const [a, b, c] = page.items as [HistoryItem, HistoryItem, HistoryItem];
+      const minted: HistoryItem = { ...c, frame: { ...c.frame, seq: 9, body: 'minted' }, order: `${c.order}~` };
+      return [
+        { ...page, items: [a, b], done: false, state: undefined } as HistoryResponseFrame,
+        { ...page, req: page.req + 1, items: [minted], done: true },
+      ];
+    });
+    const p3 = joinP3(m);
+    expect(dropped(m)[0]?.problem.message).toMatch(/does not count as delivered/);
+    expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+    expect(p3.phase).toBe('member');
+    // m1 and m2 (taken from p1) and the minted item stay stored; p2 handed m3.
+    expect(p3.storedBodies()).toEqual(expect.arrayContaining(['m1', 'm2', 'm3', 'minted']));
+    expect(p3.core.engine.joinerState().nextSeq['p1']).toBe(4);
+  });
+
+  it('when every old member lies, the joiner stays joining, asks nobody again, and keeps what it stored', () => {
+    const m = group();
+    const liar = (from: string) => (f: InFlight): boolean => {
+      if (f.frame.t !== 'history-res' || f.from !== from || f.to !== 'p3') return false;
+      const page = f.frame;
+      m.run(m.node('p3'), (c) => c.receive(asPeerId(from), { ...page, items: page.items.slice(0, 1), done: false }, m.now));
+      return true;
+    };
+    m.drop = (f) => liar('p1')(f) || liar('p2')(f);
+    const p3 = joinP3(m);
+    // Each sponsor's pages are cut to one item and never end: m1..m3 are taken one page at a time,
+    // then the page after the last item is empty and not the last (no progress): dropped; p2 the same.
+    const asked = m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length;
+    m.advance(10 * HISTORY_RETRY_MS);
+    expect(m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length).toBe(asked);
+    expect(p3.phase).toBe('syncing');
+    expect(dropped(m)).toHaveLength(1);
+    expect(p3.problems.filter((p) => p.remote && p.problem.from === 'p2' && /no progress/.test(p.problem.message))).toHaveLength(1);
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+    expect(p3.problems.some((p) => !p.remote && /stays joining/.test(p.problem.message))).toBe(true);
+  });
+});
+
+describe('join-sync: what one sponsor may hand in one join', () => {
+  it(`more than MAX_HANDOVER_ITEMS (${MAX_HANDOVER_ITEMS}) items from one sponsor is refused; another sponsor starts from zero`, () => {
+    const sync = newSync(coreView(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]), asPeerId('p3'), 0);
+    if (sync === null) throw new Error('p3 has old members');
+    const item = (seq: number): HistoryItem => ({
+      frame: { t: 'data', groupId: CORE_GROUP, viewId: 1 as never, sender: asPeerId('p1'), seq, lamport: seq, sentAt: 1, body: 'x', sig: 's' },
+      order: String(seq).padStart(8, '0'),
+    });
+    const page = (from: number, n: number): HistoryResponseFrame => ({ t: 'history-res', groupId: CORE_GROUP, req: 1, items: Array.from({ length: n }, (_, i) => item(from + i)), done: false });
+    sync.spent.set(asPeerId('p1'), { items: MAX_HANDOVER_ITEMS - 2, bytes: 0 });
+    expect(vetPage(sync, CORE_GROUP, page(1, 2))).toBeNull();
+    sync.after = '00000002';
+    expect(vetPage(sync, CORE_GROUP, page(3, 1))).toMatch(/more than/);
+    expect(dropSponsor(sync, new Set(['p1', 'p2', 'p3'].map(asPeerId)))).toBe('p2');
+    sync.sponsor = asPeerId('p2');
+    sync.after = null;
+    expect(vetPage(sync, CORE_GROUP, page(1, 200))).toBeNull();
+  });
+});
