@@ -69,7 +69,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     hostileP1(m, (page) => {
       if (first === null) {
         first = page;
-        return [{ ...page, items: page.items.slice(0, 2), done: false, state: undefined } as HistoryResponseFrame];
+        return [{ ...page, items: page.items.slice(0, 2), done: false, state: undefined } as unknown as HistoryResponseFrame];
       }
       // The second answer pages again from m1, with the state: keys at and before the last one taken.
       return [{ ...first, req: page.req }];
@@ -99,7 +99,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
       const [a, b, c] = page.items as [HistoryItem, HistoryItem, HistoryItem];
       const minted: HistoryItem = { ...c, frame: { ...c.frame, seq: 9, body: 'minted' }, order: `${c.order}~` };
       return [
-        { ...page, items: [a, b], done: false, state: undefined } as HistoryResponseFrame,
+        { ...page, items: [a, b], done: false, state: undefined } as unknown as HistoryResponseFrame,
         { ...page, req: page.req + 1, items: [minted], done: true },
       ];
     });
