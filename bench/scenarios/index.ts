@@ -8,6 +8,7 @@ import { runLatency } from './latency.ts';
 import { runMeshFormation } from './mesh-formation.ts';
 import { runThroughput } from './throughput.ts';
 import { runTrackerCapacity } from './tracker-capacity.ts';
+import { runUiLog } from './ui-log.ts';
 
 export interface Scenario {
   readonly name: string;
@@ -30,4 +31,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'indexeddb', title: '6. IndexedDB in Chromium', fullSeconds: 25, run: runIndexedDb },
   { name: 'tracker-capacity', title: '5. Tracker capacity', fullSeconds: 210, run: runTrackerCapacity },
   { name: 'throughput', title: '2. Throughput', fullSeconds: 180, run: runThroughput },
+  { name: 'ui-log', title: '8. Chat page with a long conversation', fullSeconds: 600, run: runUiLog },
 ];
