@@ -123,11 +123,20 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('log', { name: `Messages in ${group}` }).waitFor();
     await send(page, 'live');
-    const groupId = await page.waitForFunction(groupIdIn, group, { polling: 100, timeout: 30_000 }).then((h) => h.jsonValue() as Promise<string>);
+    // Reload only once the live message is durable: the page can only show what it stored.
+    const groupId = await page.waitForFunction(groupIdIn, 'live', { polling: 100, timeout: 30_000 }).then((h) => h.jsonValue() as Promise<string>);
     await page.evaluate(seed, { groupId, count: size - 1 });
+    progress(`${size}: seeded group ${groupId}; stored: ${await page.evaluate(() => new Promise<number>((resolve) => {
+      const open = indexedDB.open('chorus');
+      open.onsuccess = () => { const c = open.result.transaction('messages').objectStore('messages').count(); c.onsuccess = () => resolve(c.result); };
+    }))}`);
     await page.addInitScript(watchOpen, `seed ${size - 2}`);
     await page.reload();
-    const openMs = await page.evaluate(() => (window as unknown as { benchOpen: Promise<number> }).benchOpen);
+    const openMs = await page.evaluate(() => Promise.race([
+      (window as unknown as { benchOpen: Promise<number> }).benchOpen,
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the newest messages were not painted within 20 s of the reload; the log ends with ${JSON.stringify([...document.querySelectorAll('[role=log] article .body')].slice(-3).map((e) => e.textContent))}`)), 20_000)),
+    ]));
+    progress(`${size}: open ${openMs.toFixed(0)} ms`);
     await page.getByRole('status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 60_000 });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -143,6 +152,7 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
       await send(page, `m${i}`);
       await page.waitForTimeout(SETTLE_MS);
       const [task1, script1] = await seconds();
+      progress(`${size}: message ${i} ${((task1 - task0) * 1_000).toFixed(1)} ms`);
       if (i >= WARMUP) {
         perMessageMs.push((task1 - task0) * 1_000);
         scriptMs.push((script1 - script0) * 1_000);
@@ -153,6 +163,10 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     await context.close();
   }
 }
+
+const progress = (line: string): void => {
+  if (process.env['BENCH_VERBOSE']) console.log(`    ${line}`);
+};
 
 /** Types a message and waits until the log's last article is it, delivered. */
 async function send(page: Page, text: string): Promise<void> {
@@ -166,17 +180,17 @@ async function send(page: Page, text: string): Promise<void> {
   }, text, { polling: 20, timeout: 60_000 });
 }
 
-/** The stored id of the group named `name`, or null until its record is written (runs in the page). */
-function groupIdIn(name: string): Promise<string | null> {
+/** The group id of the stored message `body`, or null until it is durable (runs in the page). */
+function groupIdIn(body: string): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open('chorus');
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
       const db = open.result;
-      const all = db.transaction('groups').objectStore('groups').getAll();
+      const all = db.transaction('messages').objectStore('messages').getAll();
       all.onsuccess = () => {
         db.close();
-        resolve((all.result as { groupId: string; name: string }[]).find((g) => g.name === name)?.groupId ?? null);
+        resolve((all.result as { groupId: string; frame: { body: string } }[]).find((m) => m.frame.body === body)?.groupId ?? null);
       };
       all.onerror = () => reject(all.error);
     };
