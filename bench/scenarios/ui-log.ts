@@ -124,7 +124,12 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     await page.getByRole('log', { name: `Messages in ${group}` }).waitFor();
     await send(page, 'live');
     // Reload only once the live message is durable: the page can only show what it stored.
-    const groupId = await page.waitForFunction(groupIdIn, 'live', { polling: 100, timeout: 30_000 }).then((h) => h.jsonValue() as Promise<string>);
+    let groupId: string | null = null;
+    for (let i = 0; groupId === null; i++) {
+      if (i > 300) throw new Error('the live message was not stored within 30 s');
+      groupId = await page.evaluate(groupIdIn, 'live');
+      if (groupId === null) await page.waitForTimeout(100);
+    }
     await page.evaluate(seed, { groupId, count: size - 1 });
     progress(`${size}: seeded group ${groupId}; stored: ${await page.evaluate(() => new Promise<number>((resolve) => {
       const open = indexedDB.open('chorus');
