@@ -388,9 +388,25 @@ export class GroupEngine implements OrderingEngine {
     return new OutputBuilder().build();
   }
 
+  /**
+   * `from` sent us a frame of view `viewId` (installed here), so its engine had installed it; its
+   * DATA, HWM, PROPOSE and FINAL of a later view that reached us before it come from an earlier
+   * session of that peer id (an engine's installed view never goes back) - an incarnation whose view
+   * ids ran above this one's (restore offset, PROTOCOL.md §2 Restore). They would wait for that view
+   * for good (and fill the peer's buffer budget): drop them. Flush-round frames stay: a FLUSH for the
+   * next view goes out before the sender's last frames of the view it leaves.
+   */
+  private dropStaleFuture(from: PeerId, viewId: ViewId): void {
+    if (this.futureUse.has(from) && this.future.some((b) => b.from === from && !isFlushRound(b.frame) && b.frame.viewId > viewId))
+      this.future = this.future.filter((b) => b.from !== from || isFlushRound(b.frame) || b.frame.viewId <= viewId);
+  }
+
   private routed(from: PeerId, frame: EngineFrame & { readonly viewId: ViewId }): EngineResult | null {
     const g = this.gate(frame);
-    if (g === 'process') return null;
+    if (g === 'process') {
+      if (!isFlushRound(frame)) this.dropStaleFuture(from, frame.viewId);
+      return null;
+    }
     if (g === 'buffer') return this.buffer(from, frame);
     if (g === 'ignore') return new OutputBuilder().build();
     return g;
