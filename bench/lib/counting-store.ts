@@ -30,8 +30,17 @@ export class CountingStore implements MessageStore {
     });
   }
 
+  async putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    await this.inner.putHistory(groupId, items);
+    this.#count(items);
+  }
+
   async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     await this.inner.putMessages(groupId, items);
+    this.#count(items);
+  }
+
+  #count(items: readonly StoredMessage[]): void {
     // Counted only once durable in the inner store.
     for (const m of items) {
       const set = this.ids.get(m.groupId) ?? new Set<string>();

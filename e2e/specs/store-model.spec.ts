@@ -23,15 +23,15 @@ async function openStore(page: Page, db: string): Promise<void> {
 
 function browserUnderTest(page: Page, db: string): StoreUnderTest {
   return {
-    put: (groupId, items) => page.evaluate(async ({ groupId, items }) => {
+    put: (groupId, items, history) => page.evaluate(async ({ groupId, items, history }) => {
       const store = (window as unknown as { modelStore: IdbStoreHandle }).modelStore;
       try {
-        await store.putMessages(groupId, items);
+        await (history === true ? store.putHistory(groupId, items) : store.putMessages(groupId, items));
         return 'ok' as const;
       } catch (e) {
         return { refused: `${(e as { code?: string }).code ?? 'no code'}: ${e instanceof Error ? e.message : String(e)}` };
       }
-    }, { groupId, items }),
+    }, { groupId, items, history }),
     page: (groupId, after, limit): Promise<HistoryPage> =>
       page.evaluate(({ groupId, after, limit }) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.page(groupId, { after, limit }), { groupId, after, limit }),
     since: (groupId, since, limit): Promise<readonly StoredMessage[]> =>

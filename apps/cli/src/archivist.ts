@@ -56,6 +56,11 @@ export class ReportingStore implements MessageStore {
     if (items.length > 0) this.#onStored(groupId, items.map((m) => m.id));
   }
 
+  async putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    await this.#inner.putHistory(groupId, items);
+    if (items.length > 0) this.#onStored(groupId, items.map((m) => m.id));
+  }
+
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
     return this.#inner.page(groupId, opts);
   }

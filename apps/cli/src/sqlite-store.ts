@@ -177,6 +177,7 @@ export class SqliteStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement;
   readonly #insertMany: (items: readonly StoredMessage[]) => void;
+  readonly #rekeyMany: (items: readonly StoredMessage[]) => void;
   #closed = false;
 
   /**
@@ -222,6 +223,19 @@ export class SqliteStore implements MessageStore {
           senderName: m.senderName, deliveredAt: m.deliveredAt, header, body, checksum: checksumOf(header, body),
         });
       }
+    });
+    const stored = db.prepare(`SELECT * FROM messages WHERE group_id = ? AND id = ?`);
+    const remove = db.prepare(`DELETE FROM messages WHERE group_id = ? AND id = ?`);
+    // putHistory: a stored copy at another key moves to the item's key (its other fields stay).
+    this.#rekeyMany = db.transaction((items: readonly StoredMessage[]) => {
+      const moved: StoredMessage[] = [];
+      for (const m of items) {
+        const row = stored.get(m.groupId, m.id) as MessageRow | undefined;
+        if (row === undefined || row.order_key === m.order) continue;
+        remove.run(m.groupId, m.id);
+        moved.push({ ...joinMessage(row), order: m.order });
+      }
+      this.#insertMany([...moved, ...items]);
     });
   }
 
@@ -277,6 +291,13 @@ export class SqliteStore implements MessageStore {
     this.#insertMany(items);
   }
 
+  async putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    this.#assertOpen();
+    checkGroupRecords(groupId, items);
+    if (items.length === 0) return;
+    this.#rekeyMany(items);
+  }
+
   async page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
     this.#assertOpen();
     const limit = clampLimit(opts.limit);
@@ -313,7 +334,9 @@ export class SqliteStore implements MessageStore {
     this.#assertOpen();
     this.#db.prepare(`INSERT INTO groups (group_id, name, ordering, state) VALUES (?, ?, ?, ?)
       ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, ordering = excluded.ordering, state = excluded.state`)
-      .run(record.groupId, record.name, record.ordering, record.state === null ? null : JSON.stringify(record.state));
+      .run(record.groupId, record.name, record.ordering, record.state === null ? null : JSON.stringify(
+        record.tentative === undefined ? record.state : { ...record.state, tentative: record.tentative },
+      ));
   }
 
   async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
@@ -322,13 +345,17 @@ export class SqliteStore implements MessageStore {
       { group_id: string; name: string; ordering: string; state: string | null } | undefined;
     if (!r) return null;
     let state: GroupRecord['state'] = null;
+    let tentative: GroupRecord['tentative'];
     try {
-      state = r.state === null ? null : (JSON.parse(r.state) as GroupRecord['state']);
+      // The tentative seqs ride in the state's JSON (one column).
+      const saved = r.state === null ? null : (JSON.parse(r.state) as GroupRecord['state'] & { tentative?: GroupRecord['tentative'] });
+      if (saved !== null) ({ tentative, ...state } = saved);
     } catch {
       // Engine state is a cache for resuming; without it the peer re-joins as a plain joiner.
       state = null;
     }
-    return { groupId: r.group_id as GroupId, name: r.name, ordering: r.ordering === 'total' ? 'total' : 'fifo', state };
+    const ordering = r.ordering === 'total' ? 'total' : 'fifo';
+    return { groupId: r.group_id as GroupId, name: r.name, ordering, state, ...(tentative === undefined || state === null ? {} : { tentative }) };
   }
 
   /** The archivist notes when it last had a group in sync (joined, or stored a message of it). */

@@ -14,9 +14,9 @@ function sqliteUnderTest(): StoreUnderTest {
   const file = join(tempHome(), 'model.sqlite');
   let store = new SqliteStore(file);
   return {
-    put: async (groupId, items) => {
+    put: async (groupId, items, history) => {
       try {
-        await store.putMessages(groupId, items);
+        await (history === true ? store.putHistory(groupId, items) : store.putMessages(groupId, items));
         return 'ok';
       } catch (e) {
         return { refused: `${errorCode(e)}: ${errorMessage(e)}` };

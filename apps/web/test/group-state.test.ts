@@ -28,6 +28,19 @@ describe('GroupState', () => {
     expect(s.messages.map((m) => [m.id, m.state, m.body])).toEqual([['g/a:1', 'delivered', 'g/a:1']]);
   });
 
+  it('moves a delivered message to the key a total-order group\'s history gives it, keeping what was shown', () => {
+    // A store kept a crashed session's non-uniform delivery; the sponsor's history carries the group's key.
+    const s = group();
+    for (const [id, order] of [['a', '0001'], ['m', '0002'], ['b', '0003']] as const) s.upsert(msg(id, 'delivered', order));
+    expect(s.upsert(msg('m', 'delivered', '0009', 'other'))).toBe(false);
+    expect(s.messages.map((m) => [m.id, m.order, m.body])).toEqual([['a', '0001', 'a'], ['b', '0003', 'b'], ['m', '0009', 'm']]);
+    // A FIFO group's keys are each member's display order: a copy with another key changes nothing.
+    const f = new GroupState({ groupId: g, name: 'g', ordering: 'fifo', joinedAt: 0 });
+    for (const [id, order] of [['a', '0001'], ['m', '0002'], ['b', '0003']] as const) f.upsert(msg(id, 'delivered', order));
+    f.upsert(msg('m', 'delivered', '0009'));
+    expect(f.messages.map((m) => m.id)).toEqual(['a', 'm', 'b']);
+  });
+
   it('refuses a message of another group, even one with the same sender and seq', () => {
     const s = group();
     expect(s.upsert(msg('g/a:1', 'delivered', '0001', 'here'))).toBe(true);

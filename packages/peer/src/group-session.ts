@@ -240,6 +240,7 @@ export class GroupSession {
         return;
       case 'read-held':
         // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
+        // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).
         void this.#writer.flush().catch(() => {}).then(() => readHeldVector(this.#opts.store, this.groupId)).then(
           (have) => this.#run(this.#core.heldRead(have, this.#now())),
           (e: unknown) => {
@@ -252,7 +253,7 @@ export class GroupSession {
         void this.#readHistory(c.to, c.state, c.req);
         return;
       case 'store':
-        this.#writer.add(c.messages);
+        this.#writer.add(c.messages, c.history === true && this.#opts.engine.mode === 'total');
         return;
       case 'flush-store':
         void this.#writer.flush().catch(() => {}).then(() => this.#run(this.#core.storeFlushed(c.ticket, this.#now())));

@@ -87,6 +87,8 @@ export class IdbStore implements MessageStore {
   #db: Promise<Db> | null = null;
   /** Messages accepted by putMessages but not yet durable, by id (a later duplicate is ignored). */
   readonly #queue = new Map<MessageId, StoredMessage>();
+  /** Queued ids from `putHistory`: their order key replaces a stored copy's. */
+  readonly #rekey = new Set<MessageId>();
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #frame: number | null = null;
@@ -176,6 +178,24 @@ export class IdbStore implements MessageStore {
     });
   }
 
+  putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('The store is closed.'));
+    try {
+      checkGroupRecords(groupId, items);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // The group's key wins over a queued or stored copy's (storage.ts).
+    for (const item of items) {
+      this.#queue.set(item.id, item);
+      this.#rekey.add(item.id);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      this.#schedule(IDB_WRITE_BATCH_MS);
+    });
+  }
+
   /** Writes everything queued now. Reads call this first so they see every accepted write. */
   async flush(): Promise<void> {
     this.#cancelSchedule();
@@ -209,6 +229,7 @@ export class IdbStore implements MessageStore {
 
   async #writeQueued(): Promise<void> {
     const batch = [...this.#queue.values()];
+    const rekey = new Set(this.#rekey);
     const waiters = this.#waiters;
     this.#waiters = [];
     let tx: IDBPTransaction<ChorusDb, ['messages', 'cursors'], 'readwrite'> | null = null;
@@ -225,7 +246,14 @@ export class IdbStore implements MessageStore {
       await Promise.all([
         ...batch.map(async (item) => {
           // Idempotent: the first stored copy of a message wins (same id = same signed frame).
-          if ((await messages.getKey(item.id)) === undefined) await messages.put(item);
+          // A history item of a total-order group moves a stored copy to the group's key (putHistory).
+          if (!rekey.has(item.id)) {
+            if ((await messages.getKey(item.id)) === undefined) await messages.put(item);
+            return;
+          }
+          const had = await messages.get(item.id);
+          if (had === undefined) await messages.put(item);
+          else if (had.order !== item.order) await messages.put({ ...had, order: item.order });
         }),
         ...[...highest].map(async ([groupId, order]) => {
           const cur = await cursors.get(groupId);
@@ -236,7 +264,11 @@ export class IdbStore implements MessageStore {
         }),
       ]);
       await tx.done;
-      for (const item of batch) if (this.#queue.get(item.id) === item) this.#queue.delete(item.id);
+      for (const item of batch) {
+        if (this.#queue.get(item.id) !== item) continue;
+        this.#queue.delete(item.id);
+        this.#rekey.delete(item.id);
+      }
       for (const w of waiters) w.resolve();
       if (this.#troubled) {
         this.#troubled = false;

@@ -53,6 +53,23 @@ export class MemoryStore implements MessageStore {
     }
   }
 
+  async putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
+    this.#assertOpen();
+    checkGroupRecords(groupId, items);
+    for (const item of items) {
+      const g = this.#group(item.groupId);
+      const had = g.byId.get(item.id);
+      if (had === undefined || had.order === item.order) continue;
+      g.byOrder.splice(g.byOrder.indexOf(had), 1);
+      g.byId.delete(item.id);
+      const moved = { ...had, order: item.order };
+      g.byId.set(moved.id, moved);
+      g.byOrder.splice(upperBound(g.byOrder, moved), 0, moved);
+      if (g.cursor === null || moved.order > g.cursor) g.cursor = moved.order;
+    }
+    await this.putMessages(groupId, items);
+  }
+
   async page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
     this.#assertOpen();
     const list = this.#groups.get(groupId)?.byOrder ?? [];

@@ -23,6 +23,13 @@ export interface GroupRecord {
   readonly ordering: 'fifo' | 'total';
   /** Engine state at the last delivered message, so a reload can resume. */
   readonly state: JoinerState | null;
+  /**
+   * Total order: per sender, the lowest seq delivered here that not every
+   * member was known to have delivered when the record was saved. A session
+   * that starts over this store does not count it as held (`settledHeld`,
+   * @chorus/protocol), so the group hands it again at the group's key.
+   */
+  readonly tentative?: Readonly<Record<string, number>>;
 }
 
 export interface HistoryPage {
@@ -39,6 +46,14 @@ export interface MessageStore {
    * ChorusError and nothing of it is written (see `checkGroupRecords`).
    */
   putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
+  /**
+   * A total-order group's agreed log from a sponsor (history): as
+   * `putMessages`, except that a message already stored under another order
+   * key takes the item's key (its other fields stay). What a crashed session
+   * delivered at a key only it computed (non-uniform, PROTOCOL.md §3.10)
+   * moves to the group's place; live deliveries never move a stored key.
+   */
+  putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /** Oldest first by order key, strictly after `after` (an order key) when given. */
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage>;
   /**

@@ -10,9 +10,9 @@ import { runStoreModel, storeCommands, type StoreUnderTest } from './store-model
 function memoryUnderTest(): StoreUnderTest {
   let store = new MemoryStore();
   return {
-    put: async (groupId, items) => {
+    put: async (groupId, items, history) => {
       try {
-        await store.putMessages(groupId, items);
+        await (history === true ? store.putHistory(groupId, items) : store.putMessages(groupId, items));
         return 'ok';
       } catch (e) {
         return { refused: `${errorCode(e)}: ${errorMessage(e)}` };

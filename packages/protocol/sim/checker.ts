@@ -207,9 +207,13 @@ export class Checker {
       if (era.incarnation === null) era.incarnation = inc;
       else if (inc !== era.incarnation && !fromStore) this.fail('S4', node, `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`);
       const expected = canonical[at];
-      if (expected === undefined) canonical.push({ id: d.id, holders: new Set([node]) });
-      else if (expected.id === d.id) expected.holders.add(node);
-      else {
+      // What a session shows from its store binds nobody: it may be a crashed session's non-uniform
+      // delivery, which the session replaces with the group's key once it joins (PROTOCOL.md §4).
+      const holding = fromStore ? new Set<PeerId>() : new Set([node]);
+      if (expected === undefined) canonical.push({ id: d.id, holders: holding });
+      else if (expected.id === d.id) {
+        if (!fromStore) expected.holders.add(node);
+      } else {
         const where = `position ${at} is ${d.id} here but ${expected.id} in the canonical log${r.era > 0 ? ` (era ${r.era})` : ''}`;
         const holders = [...expected.holders];
         // A restarted node's store holds what its earlier incarnation delivered before it crashed:
@@ -376,6 +380,27 @@ export class Checker {
       this.onDeliver(node, d, true, true);
       r.shown.add(d.id);
     }
+  }
+
+  /**
+   * A sponsor's history moved messages the node showed from its store to the group's order keys
+   * (PROTOCOL.md §4): what it showed was a crashed session's log, non-uniform (S4U, counted), and
+   * its log starts again with the history it is handed (the caller passes all of it to onHistory).
+   */
+  onRekeyed(node: PeerId, moved: readonly Delivery[]): void {
+    const r = this.record(node);
+    const v: Violation = {
+      rule: 'S4U', node,
+      message: `showed ${moved.map((d) => d.id).join(', ')} from its store at keys the group never agreed on; its sponsor's history moves them to ${moved.map((d) => d.order).join(', ')}`,
+    };
+    if (!this.tolerate.has('S4U')) throw new ViolationError(v);
+    this.tolerated.push(v);
+    r.log.length = 0;
+    r.ids.clear();
+    r.lastSeq.clear();
+    r.lastOrder = null;
+    r.eraStart = 0;
+    r.divergent = false;
   }
 
   /** The node crashed, left or was removed: its log still counts, its order keys no longer bind others. */

@@ -15,7 +15,7 @@ import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/i
 import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
-import { readHeldSync, readHistoryPageSync, type HistorySource } from '../src/history/history-reader.ts';
+import { readHeldSync, readHistoryPageSync, settledHeld, type HistorySource } from '../src/history/history-reader.ts';
 import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
@@ -133,7 +133,7 @@ interface Session {
   /** The view it had installed when it got state (-1 while joining). */
   memberSince: number;
   /** What the session shows: the stored log it started from, history, then deliveries. */
-  readonly log: Delivery[];
+  log: Delivery[];
   /** History shown while syncing (by id, first copy), handed to the checker when the engine adopts the state. */
   readonly history: Map<MessageId, Delivery>;
   /** The latest view the tracker told this node about. */
@@ -144,6 +144,8 @@ interface Session {
   sponsor: PeerId | null;
   /** Records given to `store` and not written yet (lost if the node dies). */
   unwritten: StoredRecord[];
+  /** Ids among `unwritten` from a sponsor's history in a total-order group: their keys replace the stored ones. */
+  rekey: Set<string>;
   /** A broken joiner's history, written late. */
   lateHistory: StoredRecord[];
   /** Frames signed for this session, by seq, until the core says whether the engine took them. */
@@ -394,6 +396,7 @@ export class Simulation {
       checkedView: -1,
       sponsor: null,
       unwritten: [],
+      rekey: new Set(),
       lateHistory: [],
       signing: new Map(),
     };
@@ -536,11 +539,21 @@ export class Simulation {
   private onAdopting(s: Session, state: JoinerState): void {
     const shown = new Set(s.log.map((d) => d.id));
     const all = [...s.history.values()];
-    const items = all.filter((d) => !shown.has(d.id));
+    let items = all.filter((d) => !shown.has(d.id));
     s.history.clear();
     this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${items.length} messages of history`);
+    // Messages it showed from its store at another key (a crashed session's non-uniform deliveries)
+    // the store now holds at the group's key: it shows them there (PROTOCOL.md §4).
+    const shownAt = new Map(s.log.map((d) => [d.id, d.order]));
+    const moved = new Map(all.filter((d) => shownAt.has(d.id) && shownAt.get(d.id) !== d.order).map((d) => [d.id, d]));
+    if (moved.size > 0) {
+      this.log(`${s.node.id}@${s.g.index} shows ${[...moved.keys()].join(', ')} at the group's order keys instead of its store's`);
+      s.g.checker.onRekeyed(s.node.id, [...moved.values()]);
+      s.log = s.log.map((d) => moved.get(d.id) ?? d);
+      items = all;
+    }
     s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all);
-    s.log.push(...items);
+    s.log.push(...items.filter((d) => !shownAt.has(d.id)));
     s.status = 'member';
     s.memberSince = state.viewId;
     // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while
@@ -590,7 +603,7 @@ export class Simulation {
           // What the store holds, read by the product's reader (history-reader.ts), as GroupSession does;
           // the app shows it all once joined (what another tab wrote meanwhile too), so the session does here.
           this.showStored(s);
-          queue.push(...s.core.heldRead(readHeldSync(s.node.store.model, s.g.id), now));
+          queue.push(...s.core.heldRead(settledHeld(readHeldSync(s.node.store.model, s.g.id), s.node.store.model.getGroup(s.g.id)), now));
           break;
         case 'read-history':
           // The runtime writes what it delivered before it reads a page for a joiner.
@@ -602,6 +615,7 @@ export class Simulation {
           for (const m of c.messages) {
             const r = this.record(s, m);
             s.unwritten.push(r);
+            if (c.history === true && s.g.mode === 'total') s.rekey.add(r.id);
             stored.set(m.id, r);
             this.noteDelivered(s, m.id);
           }
@@ -720,11 +734,16 @@ export class Simulation {
   /** The session's queued records go to the store, with the group record as it is now (DeliveryWriter). */
   private write(s: Session): void {
     if (s.unwritten.length === 0) return;
-    s.node.store.model.put(s.unwritten);
+    s.node.store.model.put(s.unwritten, s.rekey);
     this.stats.stored += s.unwritten.length;
     s.unwritten = [];
+    s.rekey = new Set();
     const record = s.core.groupRecord();
-    if (record !== null) s.node.store.model.putGroup({ groupId: s.g.id, ordering: s.g.mode, state: record.state });
+    if (record !== null) {
+      s.node.store.model.putGroup({
+        groupId: s.g.id, ordering: s.g.mode, state: record.state, ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
+      });
+    }
   }
 
   /**

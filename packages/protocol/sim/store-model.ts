@@ -27,6 +27,8 @@ export interface GroupRecordModel {
   readonly ordering: Ordering;
   /** Engine state at the last saved batch, without the unstable copies. */
   readonly state: Omit<JoinerState, 'unstable'> | null;
+  /** Total order: per sender, the first seq delivered but not known to every member (SessionGroupRecord). */
+  readonly tentative?: Readonly<Record<string, number>>;
 }
 
 const before = (a: StoredRecord, b: StoredRecord): boolean => a.order < b.order || (a.order === b.order && a.id < b.id);
@@ -38,10 +40,19 @@ export class StoreModel implements HistorySource<StoredRecord> {
   private readonly cursors = new Map<GroupId, string>();
   private readonly records = new Map<GroupId, GroupRecordModel>();
 
-  /** Idempotent by id: a record whose key is taken is left out (the first copy wins), as in both product stores. */
-  put(items: readonly StoredRecord[]): void {
+  /**
+   * Idempotent by id: a record whose key is taken is left out (the first copy wins), as in the
+   * product's stores — except an item of `history` (a total-order group's agreed log from a sponsor,
+   * the product's `putHistory`), whose order key replaces the one stored for its id.
+   */
+  put(items: readonly StoredRecord[], history: ReadonlySet<string> = new Set()): void {
     for (const item of items) {
-      if (this.byId.has(item.id)) continue;
+      const had = this.byId.get(item.id);
+      if (had !== undefined) {
+        if (!history.has(item.id) || had.order === item.order) continue;
+        const old = this.byGroup.get(had.groupId) ?? [];
+        old.splice(old.indexOf(had), 1);
+      }
       this.byId.set(item.id, item);
       let list = this.byGroup.get(item.groupId);
       if (list === undefined) {

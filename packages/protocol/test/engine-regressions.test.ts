@@ -125,4 +125,32 @@ describe('simulator regressions', () => {
     const r = replay(scenario);
     expect(r.violation, command(scenario)).toBeNull();
   });
+  // Issue 16: a total-order message delivered non-uniformly (at a FINAL only that member computed) by a
+  // member that then goes lives on in its store. Another session over that store (a reloaded tab, a
+  // second tab) used to count it as held, keep its key and show it and hand it on there (S4 between
+  // live members). The saved record names it tentative: the session asks for it again and the store
+  // takes the group's key (PROTOCOL.md §4, `settledHeld`, `putHistory`).
+  const rekeyed = (r: ReturnType<typeof replay>, node: string, id: string) => {
+    expect(r.trace.some((l) => l.includes(`${node}@`) && l.includes(`shows ${id} at the group's order keys instead of its store's`))).toBe(true);
+    expect(r.tolerated.some((v) => v.rule === 'S4U' && v.node === node && v.message.includes(id))).toBe(true);
+  };
+
+  it('seed 1130448: a reloaded tab moves its crashed session\'s non-uniform delivery to the group\'s key before it sponsors', () => {
+    // 981-e1 delivers its own 981-e1:3 at (3, d2e-c1), the FINAL it computed, and reloads as a60-e2 over the
+    // same store; the survivors never got that FINAL and place it at (4103, b49-d1) in a flush. a60-e2 said
+    // it held 981-e1 up to seq 3, kept the old key, and handed it to the second tab 07f-d2 (S4).
+    const scenario: Scenario = {"mode":"fifo","groups":["total","total"],"size":6,"seed":211227504,"steps":[{"gap":362,"action":{"k":"send","node":2,"count":3,"group":2}},{"gap":21,"action":{"k":"reload","node":6,"samePeer":true,"group":2}},{"gap":2,"action":{"k":"send","node":1,"count":2}},{"gap":187,"action":{"k":"rejoin","node":3,"graceful":true,"group":2}},{"gap":3,"action":{"k":"tab-pair","node":2}},{"gap":7,"action":{"k":"send","node":6,"count":1,"group":2}},{"gap":312,"action":{"k":"send-groups","node":16,"group":1}},{"gap":33,"action":{"k":"send-groups","node":16}}]};
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    rekeyed(r, 'a60-e2', 'g-sim-2/981-e1:3');
+  });
+
+  it('seed 1180150: a second tab moves what its crashed first tab delivered non-uniformly to the group\'s key', () => {
+    // 6bb-a1 delivers 61f-c1:1 at the FINAL of 61f-c1, which crashed before anyone else got it; 6bb-a1's second
+    // tab e9a-a2 shows the store, 6bb-a1 crashes, the survivor b44-b1 places 61f-c1:1 at (4103, b44-b1).
+    const scenario: Scenario = {"mode":"total","size":3,"seed":28,"steps":[{"gap":111,"action":{"k":"crash-after","node":8,"frames":7,"send":false}},{"gap":395,"action":{"k":"send-all"}},{"gap":1,"action":{"k":"send","node":2,"count":1,"group":2}},{"gap":393,"action":{"k":"tab-pair","node":12,"group":2}},{"gap":1,"action":{"k":"crash-many","node":1,"group":2}},{"gap":201,"action":{"k":"link-fail","a":0,"b":12,"downMs":2,"group":2}}]};
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    rekeyed(r, 'e9a-a2', 'g-sim/61f-c1:1');
+  });
 });

@@ -24,6 +24,8 @@ export class DeliveryWriter {
   /** The group record to save with each batch, built at write time (engine state is not free to copy). */
   readonly #record: () => GroupRecord | null;
   #queue: StoredMessage[] = [];
+  /** Queued messages from a total-order group's history: written with `putHistory` (their keys win). */
+  #history = new Set<StoredMessage>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
@@ -40,8 +42,11 @@ export class DeliveryWriter {
     this.#record = record;
   }
 
-  /** Queue messages; the group record is saved with the batch they go out in. */
-  add(items: readonly StoredMessage[]): void {
+  /**
+   * Queue messages; the group record is saved with the batch they go out in.
+   * `history`: a total-order group's agreed log from a sponsor (`putHistory`).
+   */
+  add(items: readonly StoredMessage[], history = false): void {
     const own: StoredMessage[] = [];
     for (const m of items) {
       const why = wrongGroup(this.#groupId, m);
@@ -50,6 +55,7 @@ export class DeliveryWriter {
     }
     if (own.length === 0) return;
     this.#queue.push(...own);
+    if (history) for (const m of own) this.#history.add(m);
     if (this.#queue.length >= STORE_BATCH_MAX) void this.flush();
     else this.#schedule(STORE_BATCH_MS);
   }
@@ -70,15 +76,20 @@ export class DeliveryWriter {
 
   async #writeQueued(): Promise<void> {
     const items = this.#queue;
+    const history = this.#history;
     this.#queue = [];
+    this.#history = new Set();
     if (items.length === 0) return;
     try {
-      await this.#store.putMessages(this.#groupId, items);
+      const live = items.filter((m) => !history.has(m));
+      if (live.length > 0) await this.#store.putMessages(this.#groupId, live);
+      if (live.length < items.length) await this.#store.putHistory(this.#groupId, items.filter((m) => history.has(m)));
       const record = this.#record();
       if (record) await this.#store.putGroup(record);
     } catch (e) {
       // Nothing delivered is lost: put the batch back in front and try again later.
       this.#queue = [...items, ...this.#queue];
+      for (const m of history) this.#history.add(m);
       this.#onError(e);
       if (!this.#closed) this.#schedule(STORE_RETRY_MS);
       throw e;

@@ -4,7 +4,7 @@
 // driven over a MessageStore (IndexedDB, memory, the CLI's SQLite).
 
 import {
-  readHeld, readHistoryPage as readPage, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
+  readHeld, readHistoryPage as readPage, settledHeld, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
   type GroupId, type HeldVector, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
 } from '@chorus/protocol';
 import type { MessageStore, StoredMessage } from '../storage.ts';
@@ -24,5 +24,12 @@ export function readHistoryPage(
   return readPage(store, { groupId, state, req, keyOf: (m) => keyOf(m as StoredMessage) });
 }
 
-/** Joiner side: what the store holds of the group, per sender the next seq. */
-export const readHeldVector = (store: MessageStore, groupId: GroupId): Promise<HeldVector> => readHeld(store, groupId);
+/**
+ * Joiner side: what the store holds of the group, per sender the next seq —
+ * in a total-order group without what the last session saved as tentative
+ * (`settledHeld`: the sponsor hands it again at the group's key).
+ */
+export async function readHeldVector(store: MessageStore, groupId: GroupId): Promise<HeldVector> {
+  const have = await readHeld(store, groupId);
+  return settledHeld(have, await store.getGroup(groupId).catch(() => null));
+}

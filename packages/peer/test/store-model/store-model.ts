@@ -1,7 +1,8 @@
 // A model-based test of a MessageStore (fast-check `fc.commands`), run
 // against the memory store (vitest) and the IndexedDB store in Chromium
 // (e2e/specs/store-model.spec.ts). The model is a plain map per group with
-// "the first copy of an id wins"; the commands write many groups in which
+// "the first copy of an id wins" (a history write moves a stored copy to
+// its key); the commands write many groups in which
 // the same senders use the same seqs, deliver duplicates, refuse a write
 // with another group's record, reopen the store (a reload), and read by
 // order (pages and cursors) and by time, comparing every answer with the
@@ -13,7 +14,8 @@ import type { HistoryPage, StoredMessage } from '../../src/storage.ts';
 
 /** The store as a test drives it; the browser driver forwards each call to a page. */
 export interface StoreUnderTest {
-  put(groupId: GroupId, items: readonly StoredMessage[]): Promise<'ok' | { readonly refused: string }>;
+  /** `history`: a total-order group's agreed log (`putHistory`, its keys replace stored ones); else `putMessages`. */
+  put(groupId: GroupId, items: readonly StoredMessage[], history?: boolean): Promise<'ok' | { readonly refused: string }>;
   page(groupId: GroupId, after: string | null, limit: number): Promise<HistoryPage>;
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
   cursor(groupId: GroupId): Promise<string | null>;
@@ -99,6 +101,32 @@ class Put implements Cmd {
   }
   toString = (): string => `put(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
 }
+
+/**
+ * A sponsor's history (`putHistory`): every item carries the group's key, here always above the
+ * keys of live copies (a crashed member's non-uniform key sits below the flush's, PROTOCOL.md §4),
+ * so "the highest key ever stored" stays the highest key stored. A stored copy moves to it and keeps
+ * its other fields; a new id is stored as given.
+ */
+class PutHistory implements Cmd {
+  constructor(readonly group: number, readonly draws: readonly Draw[]) {}
+  check = (): boolean => true;
+  async run(model: Model, real: StoreUnderTest): Promise<void> {
+    const groupId = GROUPS[this.group] as GroupId;
+    const items = this.draws.map((d) => agreed(message({ ...d, group: this.group })));
+    expectEqual('putHistory', await real.put(groupId, items, true), 'ok');
+    const g = model.get(groupId) ?? new Map<MessageId, StoredMessage>();
+    for (const m of items) {
+      const had = g.get(m.id);
+      g.set(m.id, had === undefined ? m : { ...had, order: m.order });
+    }
+    model.set(groupId, g);
+  }
+  toString = (): string => `putHistory(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
+}
+
+/** The group's agreed key for a message: above every live key `message` gives. */
+const agreed = (m: StoredMessage): StoredMessage => ({ ...m, order: `9${m.order.slice(1)}` });
 
 class PutForeign implements Cmd {
   constructor(readonly group: number, readonly own: Draw, readonly foreign: Draw, readonly filedHere: boolean) {}
@@ -200,6 +228,7 @@ export function storeCommands(maxCommands: number): fc.Arbitrary<Iterable<Cmd>> 
   const arbs: fc.Arbitrary<Cmd>[] = [
     fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 8 })).map(([g, ds]) => new Put(g, ds)),
     fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 8 })).map(([g, ds]) => new Put(g, ds)),
+    fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 4 })).map(([g, ds]) => new PutHistory(g, ds)),
     fc.tuple(group, draw, draw, fc.boolean()).map(([g, own, foreign, here]) => new PutForeign(g, own, foreign, here)),
     fc.tuple(group, limit).map(([g, l]) => new WalkPages(g, l)),
     fc.tuple(group, fc.nat(20), limit).map(([g, p, l]) => new PageAfter(g, p, l)),

@@ -60,6 +60,32 @@ export function countedByHandover(state: Pick<JoinerState, 'nextSeq' | 'incarnat
   return next === undefined ? frame.viewId < state.incarnation : frame.seq < next;
 }
 
+/** What a store keeps about a group that bears on what it holds (packages/peer GroupRecord). */
+export interface HeldRecord {
+  readonly ordering: 'fifo' | 'total';
+  readonly state: { readonly nextSeq: Readonly<Record<string, number>> } | null;
+  readonly tentative?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What a session starting over a store counts as held (PROTOCOL.md §4). In a
+ * total-order group a stored message the last session called tentative
+ * (delivered, not known to every member) may sit at a key only that session
+ * computed (a non-uniform delivery, §3.10), and one stored beyond the saved
+ * state was never vouched for by it: per sender, `have` stops at the first
+ * of them, so the sponsor hands them again with the group's keys and the
+ * store takes those (`putHistory`). FIFO keys are a display order: kept.
+ */
+export function settledHeld(have: HeldVector, record: HeldRecord | null): HeldVector {
+  if (record === null || record.ordering !== 'total') return have;
+  const out: Record<string, number> = {};
+  for (const [sender, next] of Object.entries(have)) {
+    const limit = Math.min(next, record.tentative?.[sender] ?? next, record.state?.nextSeq[sender] ?? next);
+    if (limit > 1) out[sender] = limit;
+  }
+  return out;
+}
+
 /** Whether the joiner already holds `frame`. */
 export const heldBy = (have: HeldVector, frame: DataFrame): boolean => frame.seq < (have[frame.sender] ?? 1);
 

@@ -331,7 +331,7 @@ export class SessionCore {
     const lie = vetPage(sync, this.groupId, page);
     if (lie !== null) return this.#dropSponsor(sync, lie, now);
     const records = verified.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
-    if (records.length > 0) this.#emit({ type: 'store', messages: records });
+    if (records.length > 0) this.#emit({ type: 'store', messages: records, history: true });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     took(sync, records.map((r) => r.frame), page.items.at(-1)?.order);
     if (!page.done) return this.#askHistory(now);

@@ -58,6 +58,15 @@ export function systemLines(
 /** What the store keeps about the group: where the engine stands now, without copies of unstable messages. */
 export function groupRecordOf(groupId: GroupId, name: string, engine: OrderingEngine): SessionGroupRecord | null {
   if (!engine.view) return null;
-  const { unstable: _unstable, ...state } = engine.joinerState();
-  return { groupId, name, ordering: engine.mode, state };
+  const { unstable, ...state } = engine.joinerState();
+  if (engine.mode !== 'total') return { groupId, name, ordering: engine.mode, state };
+  // Total order: what this member delivered that not every member is known to have delivered may
+  // sit at a key only it computed (a non-uniform delivery, PROTOCOL.md §3.10): a later session
+  // over this store asks the group for it again (tentativeHeld, history-reader.ts).
+  const tentative: Record<string, number> = {};
+  for (const u of unstable ?? []) {
+    const at = tentative[u.frame.sender];
+    if (at === undefined || u.frame.seq < at) tentative[u.frame.sender] = u.frame.seq;
+  }
+  return { groupId, name, ordering: engine.mode, state, tentative };
 }

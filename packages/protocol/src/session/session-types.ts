@@ -28,6 +28,13 @@ export interface SessionGroupRecord {
   readonly name: string;
   readonly ordering: Ordering;
   readonly state: JoinerState | null;
+  /**
+   * Total order only: per sender, the lowest seq delivered here that not
+   * every member was known to have delivered when the record was saved. Its
+   * order key may be one only this member computed (non-uniform, PROTOCOL.md
+   * §3.10): a session that starts over this store does not count it as held.
+   */
+  readonly tentative?: Readonly<Record<string, number>>;
 }
 
 /** A message to show (packages/peer ChatMessage): own ones `pending` first, every one `delivered` once. */
@@ -83,7 +90,11 @@ export type SessionCommand =
    */
   | { readonly type: 'read-history'; readonly to: PeerId; readonly state: JoinerState; readonly req: HistoryRequestFrame }
   /** Save delivered messages (idempotent by id), with `groupRecord()` as it is when the batch is written. */
-  | { readonly type: 'store'; readonly messages: readonly SessionRecord[] }
+  /**
+   * Queue for the store (idempotent by id). `history`: a sponsor's hand-over, the group's agreed
+   * log; in a total-order group its order keys replace the stored ones (`putHistory`).
+   */
+  | { readonly type: 'store'; readonly messages: readonly SessionRecord[]; readonly history?: true }
   /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */
   | { readonly type: 'flush-store'; readonly ticket: number }
   | { readonly type: 'message'; readonly message: SessionMessage; readonly source: MessageSource }

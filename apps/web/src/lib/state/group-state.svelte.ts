@@ -180,6 +180,13 @@ export class GroupState {
   upsert(message: ChatMessage): boolean {
     if (message.groupId !== this.groupId) return false;
     const prev = this.#log.get(message.id);
+    // A total-order group's history moves a message shown at a key only a crashed session computed
+    // (its store kept that session's non-uniform delivery) to the group's key (PROTOCOL.md §4).
+    const moved = prev?.state === 'delivered' && message.state === 'delivered' && prev.order !== message.order && this.#ordering === 'total';
+    if (moved) {
+      this.#put({ ...prev, order: message.order }); // only the place changes: what was shown stays
+      return false;
+    }
     if (prev && (prev.state === 'delivered' || message.state === 'pending')) return false;
     if (prev === undefined && this.#olderInStore && message.state === 'delivered') {
       const oldest = this.oldestOrder;
