@@ -187,7 +187,8 @@ export class IdbStore implements MessageStore {
     }
     // The group's key wins over a queued or stored copy's (storage.ts).
     for (const item of items) {
-      this.#queue.set(item.id, item);
+      const queued = this.#queue.get(item.id);
+      this.#queue.set(item.id, queued === undefined ? item : { ...queued, order: item.order });
       this.#rekey.add(item.id);
     }
     return new Promise<void>((resolve, reject) => {

@@ -285,8 +285,12 @@ describe('reload', () => {
       if (to === ana2.peerId && frame.t === 'history-res') pageSizes.push(frame.items.length);
       return false;
     });
+    // A message the store's record calls tentative (ben's delivery of it not yet known when the batch
+    // was saved: its key might be one only ana computed, PROTOCOL.md §4) travels again, and is stored once.
+    const tentative = (await store.getGroup(groupId))?.tentative ?? {};
+    const again = tentative[ana.peerId] === 1 ? 1 : 0;
     await ana2.peer.join(groupId);
-    expect(pageSizes).toEqual([1]); // only the message it missed travelled
+    expect(pageSizes).toEqual([1 + again]); // only the message it missed travelled (and a tentative one)
     expect(await store.count(groupId)).toBe(2);
     expect((await logOf(ana2, groupId)).map((m) => m.id)).toEqual((await logOf(ben, groupId)).map((m) => m.id));
   });
