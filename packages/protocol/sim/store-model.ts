@@ -1,6 +1,7 @@
 // One node's local history as the simulator models it: the key rules of the
 // product's stores (packages/peer memory-store.ts and idb-store.ts) over plain
-// maps. Records are keyed by their message id and the first copy wins; a
+// maps. Records are keyed by their message id and the first copy wins (a
+// total-order group's history moves a stored copy to its key: putHistory); a
 // group's messages are paged by (order key, id); the cursor is the highest
 // order key ever stored in the group; one record per group keeps the engine
 // state of the last saved batch. Every session of the node (one per group,
