@@ -371,12 +371,20 @@ export class Checker {
   /** More of its store shown by a session that started from it (written meanwhile by another tab). */
   onShown(node: PeerId, more: readonly Delivery[]): void {
     const r = this.record(node);
-    // A session that showed nothing yet (a second tab) is in the era of what its store holds.
-    const last = more.at(-1);
-    const era = r.log.length > 0 || last === undefined ? undefined : this.eraOfMessage.get(last.id);
-    if (era !== undefined) r.era = era;
     r.resumed = true;
     for (const d of more) {
+      // A session is in the era of what its store holds. A store that held an earlier era's log
+      // (every member had gone, and a session restarted from it: PROTOCOL.md §3.11) and now shows
+      // what a later era delivered, written by another tab meanwhile, is in that era from here:
+      // its earlier-era messages take no place in the later era's log (seeds 42326, 72938).
+      const era = this.eraOfMessage.get(d.id);
+      if (era !== undefined && (r.log.length === 0 || era > r.era)) {
+        if (r.log.length > 0) {
+          r.eraStart = r.log.length;
+          r.lastOrder = null;
+        }
+        r.era = era;
+      }
       this.onDeliver(node, d, true, true);
       r.shown.add(d.id);
     }
