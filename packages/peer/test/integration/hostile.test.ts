@@ -218,6 +218,10 @@ describe('a hostile member lying to the tracker', () => {
     const g = await groupOf([ana, ben, mallory], 'liar', 'total');
     // cy joins after mallory: the younger one, whom one report used to evict.
     await cy.join(g);
+    // cy's join resolves at cy; the others install the view with cy a moment later (their 'cy joined' line
+    // is not what this test is about), so listen only once every member shows cy.
+    const showsCy = (p: ChildPeer): boolean => p.groups().find((x) => x.groupId === g)?.view?.members.some((m) => m.peerId === cy.peerId) ?? false;
+    await waitFor('every member installed the view with cy', () => [ana, ben, mallory].every(showsCy), 30_000);
     const lines: SystemLine[] = [];
     for (const p of [ana, ben, cy]) p.on('system', (l) => lines.push(l));
     const removed = (): boolean => lines.some((l) => l.peerId === mallory.peerId && l.change === 'evicted');
@@ -227,7 +231,8 @@ describe('a hostile member lying to the tracker', () => {
     } finally {
       clearInterval(lie);
     }
-    expect(lines.filter((l) => l.peerId === cy.peerId)).toEqual([]);
+    // cy is never removed (its own late 'joined' line at a member may still trail the view: not a removal).
+    expect(lines.filter((l) => l.peerId === cy.peerId && l.change !== 'joined')).toEqual([]);
     // mallory comes back by itself (an eviction of a live peer is re-joined); the group goes on in one order.
     await expectChatInOneOrder([ana, ben, cy], g, 'after');
   }, 150_000);
