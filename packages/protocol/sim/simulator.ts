@@ -522,11 +522,6 @@ export class Simulation {
       for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
         install(e.view);
       }
-      if (d.shown === true) {
-        g.checker.onDeliveredShown(node.id, d);
-        this.log(`${node.id}@${g.index} delivered ${d.id} v${d.viewId}, shown already`);
-        continue;
-      }
       g.checker.onDeliver(node.id, d, false);
       s.log.push(d);
       this.stats.deliveries++;

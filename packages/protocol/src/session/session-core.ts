@@ -182,8 +182,6 @@ export class SessionCore {
       const life = this.#life;
       if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
       holding(life.sync, have);
-      // What we show from the store: the engine must not deliver it again (adopted state, a flush).
-      this.#engine.markShown(life.sync.have ?? {});
       this.#askHistory(now);
     });
   }
@@ -336,7 +334,6 @@ export class SessionCore {
     if (records.length > 0) this.#emit({ type: 'store', messages: records, history: true });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     took(sync, records.map((r) => r.frame), page.items.at(-1)?.order);
-    this.#engine.markShown(sync.have ?? {});
     if (!page.done) return this.#askHistory(now);
     if (!page.state) {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
@@ -440,7 +437,6 @@ export class SessionCore {
     const records: SessionRecord[] = [];
     for (const d of result.deliveries) {
       this.#sends.settled(d.id);
-      if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
       const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
       records.push(r);
       const chat = chatOf(r, d.viewId);
