@@ -37,3 +37,5 @@ export * from './session/session-core.ts';
 export { NameBook, shortName } from './session/name-book.ts';
 export * as membership from './membership/index.ts';
 export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';
+export * from './ops/message-op.ts';
+export * from './ops/op-fold.ts';
