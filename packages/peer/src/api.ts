@@ -2,7 +2,7 @@
 // groups. Everything here is plain data so a UI can copy it into its state.
 
 import type {
-  GroupId, GroupSummary, LeaveReason, MemberInfo, MessageId, Ordering, PeerId, View, ViewId,
+  GroupId, GroupSummary, LeaveReason, MemberInfo, MessageId, MessageOp, Ordering, PeerId, View, ViewId,
 } from '@chorus/protocol';
 
 export type DeliveryState = 'pending' | 'delivered';
@@ -57,6 +57,12 @@ export interface GroupMetrics {
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
   readonly rejectedFrames: number;
+  /**
+   * Delivered operations this session refused to apply (PROTOCOL.md §8): an
+   * edit or delete signed by a key that is not the message's author, one that
+   * names an operation, a malformed one. Each also raises an `error` event.
+   */
+  readonly refusedOps: number;
   /** Recent delivery latencies (ms), oldest first, for a plot. */
   readonly recentLatenciesMs: readonly number[];
 }
@@ -88,7 +94,10 @@ export interface ChorusPeer {
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
   join(groupId: GroupId, password?: string): Promise<JoinedGroup>;
   leave(groupId: GroupId): Promise<void>;
+  /** A plain text; one that starts with U+0000 (the operation marker, PROTOCOL.md §8) is refused (`bad-input`). */
   send(groupId: GroupId, text: string): Promise<ChatMessage>;
+  /** A reply, edit, delete or reaction (PROTOCOL.md §8): sent like a text, ordered with the log. */
+  sendOp(groupId: GroupId, op: MessageOp): Promise<ChatMessage>;
   /**
    * Stored history of a group, oldest first (cached messages before the mesh
    * is up): the newest `limit` messages, or those with sentAt >= `since`, or

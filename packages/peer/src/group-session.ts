@@ -7,7 +7,7 @@
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  METRICS_REPORT_MS, SessionCore, signFields, TICK_MS,
+  METRICS_REPORT_MS, OpFold, SessionCore, signFields, TICK_MS,
   type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
   type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type View,
 } from '@chorus/protocol';
@@ -68,6 +68,8 @@ export class GroupSession {
   readonly #keys = new KeyRing();
   readonly #verifier: FrameVerifier;
   readonly #metrics: GroupMetricsRecorder;
+  /** The session's delivered messages folded (PROTOCOL.md §8): refuses edits and deletes by other keys, and counts them. */
+  readonly #ops: OpFold;
   readonly #writer: DeliveryWriter;
   readonly #now: () => number;
   readonly #unsubscribe: (() => void)[] = [];
@@ -94,6 +96,7 @@ export class GroupSession {
     this.#now = opts.now ?? Date.now;
     this.#core = new SessionCore({ groupId: opts.groupId, self: opts.self, engine: opts.engine, groupName: opts.groupName });
     this.#metrics = new GroupMetricsRecorder(this.#now());
+    this.#ops = new OpFold(opts.groupId);
     this.#writer = new DeliveryWriter(
       opts.groupId,
       opts.store,
@@ -260,6 +263,7 @@ export class GroupSession {
         return;
       case 'message':
         if (c.source === 'delivery') this.#metrics.recordDelivery(c.message.sender === this.self.peerId, c.message.sentAt, this.#now());
+        if (c.message.state === 'delivered') this.#fold(c.message);
         this.#events.emit('message', c.message);
         return;
       case 'system':
@@ -282,6 +286,15 @@ export class GroupSession {
       case 'submit-failed':
         this.#settle(c.ticket)?.reject(new ChorusError(c.code, c.message));
         return;
+    }
+  }
+
+  /** Enforces the operations' rules on what this session delivered: a refused one changes nothing and is counted. */
+  #fold(m: ChatMessage): void {
+    for (const r of this.#ops.add(m).refused) {
+      this.#metrics.recordRefusedOp();
+      const who = this.#core.memberName(m.sender);
+      this.#problem(`op-${r.reason}`, `Refused ${r.op === null ? 'an operation' : `a ${r.op}`} from ${who}: ${r.message}`, m.sender);
     }
   }
 

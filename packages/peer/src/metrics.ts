@@ -16,6 +16,7 @@ export class GroupMetricsRecorder {
   #sent = 0;
   #received = 0;
   #rejected = 0;
+  #refusedOps = 0;
   /** Ring of the last LATENCY_SAMPLES latencies, in arrival order. */
   readonly #latencies: number[] = [];
   #latencyNext = 0;
@@ -49,6 +50,11 @@ export class GroupMetricsRecorder {
     this.#rejected += 1;
   }
 
+  /** A delivered operation was refused by the fold (an edit or delete by another key, a bad target, a malformed one). */
+  recordRefusedOp(): void {
+    this.#refusedOps += 1;
+  }
+
   get rejectedFrames(): number {
     return this.#rejected;
   }
@@ -66,12 +72,14 @@ export class GroupMetricsRecorder {
       latencyP50Ms: percentile(sorted, 0.5),
       latencyP99Ms: percentile(sorted, 0.99),
       rejectedFrames: this.#rejected,
+      refusedOps: this.#refusedOps,
       recentLatenciesMs: ordered.slice(-RECENT_LATENCIES),
     };
   }
 
   report(groupId: GroupId, now: number): MetricsReport {
-    const { recentLatenciesMs: _plot, ...numbers } = this.snapshot(now);
+    // The tracker's report keeps its fields (refused operations are this peer's view of the log, not the mesh's health).
+    const { recentLatenciesMs: _plot, refusedOps: _ops, ...numbers } = this.snapshot(now);
     return { groupId, ...numbers };
   }
 

@@ -6,8 +6,8 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, exportPublicKey, generateIdentity, membership, resumeAfterSent, resumePoint,
-  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type Ordering, type PeerId, type View,
+  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, membership, opFits, resumeAfterSent, resumePoint,
+  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageOp, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
@@ -634,7 +634,16 @@ class Peer implements ChorusPeer {
   send(groupId: GroupId, text: string): Promise<ChatMessage> {
     const entry = this.#groups.get(groupId);
     if (!entry) return Promise.reject(new ChorusError('not-member', 'Join the group before sending to it.'));
+    if (isOpBody(text)) return Promise.reject(new ChorusError('bad-input', 'A text may not start with U+0000 (it marks an operation).'));
     return entry.session.send(text);
+  }
+
+  sendOp(groupId: GroupId, op: MessageOp): Promise<ChatMessage> {
+    const entry = this.#groups.get(groupId);
+    if (!entry) return Promise.reject(new ChorusError('not-member', 'Join the group before sending to it.'));
+    if (groupOfMessageId(op.target) !== groupId) return Promise.reject(new ChorusError('bad-input', `${op.target} is not a message of this group.`));
+    if (!opFits(op)) return Promise.reject(new ChorusError('too-long', `This ${op.op} does not fit a message (at most ${MAX_BODY_CHARS} characters with its target).`));
+    return entry.session.send(encodeOp(op));
   }
 
   async history(groupId: GroupId, opts: { readonly since?: number; readonly before?: string; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {

@@ -151,14 +151,14 @@ function script(steps: readonly { sender: number; kind: number; pick: number; em
     // Mostly one of the first three ids (so edits and reactions of one key from two tabs meet), sometimes any.
     const target = ids.length === 0 || s.pick % 11 === 0 ? id('ghost', (s.pick % 3) + 1)
       : ids[s.pick % 2 === 0 ? s.pick % Math.min(ids.length, 3) : s.pick % ids.length]!;
-    const body: string | MessageOp = [
+    const body = ([
       `text ${i}`,
       { op: 'reply', target, text: `reply ${i}` },
       { op: 'edit', target, text: `edit ${i}` },
       { op: 'delete', target },
       { op: 'react', target, emoji: s.emoji, on: s.on },
       { op: 'react', target, emoji: s.emoji, on: !s.on },
-    ][s.kind]!;
+    ] satisfies (string | MessageOp)[])[s.kind]!;
     const e = entry(name, seq, body);
     queues[s.sender]!.push(e);
     ids.push(e.id);

@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GroupId, GroupSummary, Ordering, PeerId } from '@chorus/protocol';
+import type { GroupId, GroupSummary, MessageOp, Ordering, PeerId } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap,
 } from '../../src/api.ts';
@@ -149,6 +149,9 @@ export class ChildPeer implements ChorusPeer {
   }
   send(groupId: GroupId, text: string): Promise<ChatMessage> {
     return this.request('send', { groupId, text });
+  }
+  sendOp(groupId: GroupId, op: MessageOp): Promise<ChatMessage> {
+    return this.request('sendOp', { groupId, op });
   }
   /** `count` sends started at once inside the child; resolves with their ids. */
   burst(groupId: GroupId, count: number, prefix: string): Promise<readonly string[]> {

@@ -8,7 +8,7 @@
 // state (groups, directory, metrics) whenever it changes, and its events.
 
 import wrtc from '@roamhq/wrtc';
-import type { GroupId, PeerId } from '@chorus/protocol';
+import type { GroupId, MessageOp, PeerId } from '@chorus/protocol';
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
 import type { ChorusPeer, GroupMetrics, PeerEventMap } from '../../src/api.ts';
 import { createPeer } from '../../src/peer.ts';
@@ -80,6 +80,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   join: async (a) => need().peer.join(a['groupId'] as GroupId, a['password'] as string | undefined),
   leave: async (a) => need().peer.leave(a['groupId'] as GroupId),
   send: async (a) => need().peer.send(a['groupId'] as GroupId, String(a['text'])),
+  sendOp: async (a) => need().peer.sendOp(a['groupId'] as GroupId, a['op'] as MessageOp),
   /** `count` messages `${prefix}${k}`, all started at once: the engine and mesh see a real burst. */
   async burst(a) {
     const p = need().peer;

@@ -147,7 +147,7 @@ export class OpFold {
       return { changed, refused };
     }
     if (parsed.kind === 'text' || parsed.op.op === 'reply') {
-      const text = parsed.kind === 'text' ? parsed.text : parsed.op.text;
+      const text = parsed.kind === 'text' ? parsed.text : parsed.op.op === 'reply' ? parsed.op.text : '';
       const replyTo = parsed.kind === 'op' ? parsed.op.target : null;
       this.#held.set(entry.id, { kind: 'message', ...author, text, replyTo, edit: null, deleted: false, reactions: new Map() });
       changed.push(entry.id);
