@@ -393,7 +393,8 @@ export class Checker {
   /**
    * A sponsor's history moved messages the node showed from its store to the group's order keys
    * (PROTOCOL.md §4): what it showed was a crashed session's log, non-uniform (S4U, counted), and
-   * its log starts again with the history it is handed (the caller passes all of it to onHistory).
+   * its log starts again: the caller passes onHistory its whole new log in order, the history and
+   * what the store showed and still holds where the history did not hand it again (`fromStore`).
    */
   onRekeyed(node: PeerId, moved: readonly Delivery[]): void {
     const r = this.record(node);
@@ -430,7 +431,7 @@ export class Checker {
   }
 
   /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
-  onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items): void {
+  onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items, fromStore: ReadonlySet<MessageId> = new Set()): void {
     const r = this.record(joiner);
     if (r.log.length > 0 && !r.resumed) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
     if (r.log.length > 0 && r.era !== this.record(sponsor).era) {
@@ -441,7 +442,7 @@ export class Checker {
       r.lastOrder = null;
     }
     r.era = this.record(sponsor).era;
-    for (const d of items) this.onDeliver(joiner, d, true);
+    for (const d of items) this.onDeliver(joiner, d, true, fromStore.has(d.id));
     // The sponsor may hand over messages it delivered in the view the joiner has installed:
     // for S5 they count as delivered in that view (also those the joiner showed from its store).
     // The engine may install that view only with the adoption (a joiner flushing for it).

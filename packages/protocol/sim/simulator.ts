@@ -539,7 +539,7 @@ export class Simulation {
   private onAdopting(s: Session, state: JoinerState): void {
     const shown = new Set(s.log.map((d) => d.id));
     const all = [...s.history.values()];
-    let items = all.filter((d) => !shown.has(d.id));
+    const items = all.filter((d) => !shown.has(d.id));
     s.history.clear();
     this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${items.length} messages of history`);
     // Messages it showed from its store at another key (a crashed session's non-uniform deliveries)
@@ -549,11 +549,17 @@ export class Simulation {
     if (moved.size > 0) {
       this.log(`${s.node.id}@${s.g.index} shows ${[...moved.keys()].join(', ')} at the group's order keys instead of its store's`);
       s.g.checker.onRekeyed(s.node.id, [...moved.values()]);
-      s.log = s.log.map((d) => moved.get(d.id) ?? d);
-      items = all;
+      // Its log is now what its store holds, in the store's order: what it showed and was not handed
+      // again (the prefix per sender it said it held, `have`) and the history, moved ones at the
+      // group's keys. Only the history starts again: the held prefix stays (seed 49261).
+      const handed = new Set(all.map((d) => d.id));
+      const kept = s.log.filter((d) => !handed.has(d.id));
+      s.log = [...kept, ...all].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+      s.g.checker.onHistory(s.node.id, s.log, s.sponsor ?? s.node.id, all, new Set(kept.map((d) => d.id)));
+    } else {
+      s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all);
+      s.log.push(...items);
     }
-    s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all);
-    s.log.push(...items.filter((d) => !shownAt.has(d.id)));
     s.status = 'member';
     s.memberSince = state.viewId;
     // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while

@@ -154,6 +154,19 @@ describe('simulator regressions', () => {
     rekeyed(r, 'e9a-a2', 'g-sim/61f-c1:1');
   });
 
+  it('seed 49261: a session that moves one stored message to the group\'s key keeps the prefix it held below it', () => {
+    // 21b-b2 delivered cf3-c1:6 at the FINAL cf3-c1 computed before it crashed and left; its store's next
+    // session 5c1-b3 held cf3-c1:1-4 and asked for the rest (cf3-c1:5 and 6 tentative); the sponsor handed
+    // 5 at the same key and 6 at the key its flush agreed. The product's store and screen were right (seqs
+    // 1-6, 6 moved); the simulator restarted the session's log with the history alone, so the checker saw
+    // cf3-c1:5 after seq 0 (S3). Its log is now the store's: the held prefix, then the history.
+    const scenario: Scenario = {"mode":"total","size":2,"seed":12,"steps":[{"gap":164,"action":{"k":"join","send":2,"group":1}},{"gap":369,"action":{"k":"send","node":5,"count":2}},{"gap":202,"action":{"k":"rejoin","node":3,"graceful":true,"group":2}},{"gap":287,"action":{"k":"send","node":16,"count":2,"group":2}},{"gap":292,"action":{"k":"crash-after","node":13,"frames":11,"send":true,"group":2}},{"gap":379,"action":{"k":"send-groups","node":10,"group":1}},{"gap":205,"action":{"k":"link-fail","a":2,"b":14,"downMs":2941,"group":1}},{"gap":138,"action":{"k":"rejoin","node":11,"graceful":true}}]};
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    rekeyed(r, '5c1-b3', 'g-sim/cf3-c1:6');
+    expect(r.trace.some((l) => l.includes('quiescent g-sim: 2 survivors with 8/8 messages'))).toBe(true);
+  });
+
   // Issue 16, seeds 42326 and 72938: a store that holds an earlier incarnation's log (every member had
   // gone; a session restarted from it, §3.11) and a second tab over it that shows, from the store, what
   // the restarted session delivered in the new incarnation meanwhile. The tab's log is that incarnation's
