@@ -5,7 +5,7 @@
 
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup, PeerIdentity } from '@chorus/peer';
-import { MAX_BODY_CHARS, type GroupId, type GroupSummary, type Ordering } from '@chorus/protocol';
+import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageOp, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
 import { peopleOf } from '../people.ts';
 import { GroupState } from './group-state.svelte.ts';
@@ -238,7 +238,7 @@ export class AppState {
     if (!fresh || message.state !== 'delivered' || group.keyOf(message) === this.#selfKey) return;
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
     if (group.groupId !== this.#currentId) group.countUnread();
-    this.#deps.attention.message(group.name, group.authorOf(message), message.body);
+    this.#deps.attention.message(group.name, group.authorOf(message), group.viewOf(message).text);
   }
 
   #tick(): void {
@@ -387,17 +387,36 @@ export class AppState {
       return true;
     }
     if (!peer || !group) return false;
-    if (text.length > MAX_MESSAGE_LENGTH) {
-      group.addNote(`Not sent: a message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${text.length}).`, 'error', this.#clock());
+    const replyTo = group.replyingTo;
+    const reply: MessageOp | null = replyTo === null ? null : { op: 'reply', target: replyTo, text };
+    if (reply === null ? text.length > MAX_MESSAGE_LENGTH : !opFits(reply)) {
+      group.addNote(`Not sent: a message has at most ${MAX_MESSAGE_LENGTH} characters${reply === null ? '' : ', a reply a little less'} (this one has ${text.length}).`, 'error', this.#clock());
       return false;
     }
     // Shown at once as pending: the runtime may hold a message back (a view change in progress) before it has an id.
-    const placeholder = group.addOutgoing({ sender: peer.peerId, senderName: peer.name, senderKey: this.#selfKey, body: text, sentAt: this.#clock() });
+    const body = reply === null ? text : encodeOp(reply);
+    const placeholder = group.addOutgoing({ sender: peer.peerId, senderName: peer.name, senderKey: this.#selfKey, body, sentAt: this.#clock() });
+    group.setReplyTo(null);
     try {
-      group.settleOutgoing(placeholder, await peer.send(group.groupId, text));
+      group.settleOutgoing(placeholder, await (reply === null ? peer.send(group.groupId, text) : peer.sendOp(group.groupId, reply)));
       return true;
     } catch (e) {
       group.settleOutgoing(placeholder, null);
+      if (group.replyingTo === null) group.setReplyTo(replyTo);
+      group.addNote(`Not sent: ${describe(e)}`, 'error', this.#clock());
+      return false;
+    }
+  }
+
+  /** An edit, delete or reaction on a message of the open group (PROTOCOL.md §8). Returns false when it was not sent. */
+  async act(op: MessageOp): Promise<boolean> {
+    const peer = this.#peer;
+    const group = this.current;
+    if (!peer || !group) return false;
+    try {
+      await peer.sendOp(group.groupId, op);
+      return true;
+    } catch (e) {
       group.addNote(`Not sent: ${describe(e)}`, 'error', this.#clock());
       return false;
     }

@@ -14,11 +14,19 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { LogIndex } from '../log-index.ts';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
-import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '@chorus/protocol';
+import { OpFold, parseBody, type GroupId, type MessageId, type MessageView, type Ordering, type PeerId, type ViewId } from '@chorus/protocol';
 import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type PersonKey } from '../people.ts';
 import type { Note, TimelineItem } from '../timeline.ts';
 
 export type { Person } from '../people.ts';
+
+/** A reply's quote: who wrote the original and what it shows now (null when the original is not held here). */
+export interface Quote {
+  readonly id: MessageId;
+  readonly author: string;
+  readonly text: string;
+  readonly deleted: boolean;
+}
 
 /** System lines and notes kept per group; older ones scroll away (they are not history). */
 const MAX_ASIDES = 200;
@@ -46,6 +54,16 @@ export class GroupState {
    * (a joiner's history lands before its first read, in delivery order).
    */
   #olderInStore = $state(false);
+  /**
+   * The group's operations (PROTOCOL.md §8) folded with its messages: what
+   * each message shows. Edits, deletes and reactions are not in the log
+   * index (they are not lines of the log); replies are.
+   */
+  readonly #ops: OpFold;
+  /** The lowest order key of the pages read from the store, operations included: where the next older page starts. */
+  #pageOldest: string | null = null;
+  /** The message the composer's next text replies to (null: a plain message). */
+  #replyingTo = $state<MessageId | null>(null);
   #loadingOlder = $state(false);
   /** Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the views). */
   readonly #authors = new Map<string, Set<string>>();
@@ -63,6 +81,7 @@ export class GroupState {
     this.#name = init.name;
     this.#ordering = init.ordering;
     this.joinedAt = init.joinedAt;
+    this.#ops = new OpFold(init.groupId);
   }
 
   get name(): string { return this.#name; }
@@ -94,7 +113,61 @@ export class GroupState {
   get oldestOrder(): string | null {
     void this.#version;
     const first = this.#log.at(0);
-    return first === undefined || first.state !== 'delivered' ? null : first.order;
+    const shown = first === undefined || first.state !== 'delivered' ? null : first.order;
+    // A page of only operations moves no line of the log, but the next page starts below it.
+    return shown === null ? this.#pageOldest : this.#pageOldest === null || shown < this.#pageOldest ? shown : this.#pageOldest;
+  }
+
+  /**
+   * What a message shows (reactive): its text with edits applied, deleted or
+   * not, the message it replies to, its reactions. A message not delivered
+   * yet shows its own body.
+   */
+  viewOf(message: ChatMessage): MessageView {
+    void this.#version;
+    const folded = message.state === 'delivered' ? this.#ops.view(message.id) : undefined;
+    if (folded !== undefined) return folded;
+    const parsed = parseBody(message.body, this.groupId);
+    const reply = parsed.kind === 'op' && parsed.op.op === 'reply' ? parsed.op : null;
+    return {
+      id: message.id, author: message.senderKey ?? `peer:${message.sender}`, text: reply?.text ?? (parsed.kind === 'text' ? parsed.text : ''),
+      replyTo: reply?.target ?? null, edited: false, deleted: false, reactions: [],
+    };
+  }
+
+  /** The quote above a reply to `id` (reactive). */
+  quoteOf(id: MessageId): Quote | null {
+    void this.#version;
+    const original = this.#log.get(id);
+    if (original === undefined) return null;
+    const view = this.viewOf(original);
+    return { id, author: this.authorOf(original), text: view.text, deleted: view.deleted };
+  }
+
+  /** A message held here, by id (reactive). */
+  messageById(id: MessageId): ChatMessage | undefined {
+    void this.#version;
+    return this.#log.get(id);
+  }
+
+  /** The name shown for a reacting key (the fold's `key` or `peer:<id>`), as the log would name it. */
+  nameOfKey(identity: string): string {
+    const key = identity.startsWith('peer:') ? personKey(undefined, identity.slice(5)) : (identity as PersonKey);
+    const name = this.#seen.get(key);
+    return name === undefined ? 'someone not seen here' : this.labelOf(name, key);
+  }
+
+  get replyingTo(): MessageId | null { return this.#replyingTo; }
+
+  /** The composer's next text replies to `id` (null: cancel the reply). */
+  setReplyTo(id: MessageId | null): void {
+    this.#replyingTo = id;
+  }
+
+  /** Operations the fold refused (an edit or delete by another key, …): they change nothing shown. */
+  get refusedOps(): number {
+    void this.#version;
+    return this.#ops.refused;
   }
 
   /** The message at a log index (reactive). */
@@ -179,6 +252,7 @@ export class GroupState {
    */
   upsert(message: ChatMessage): boolean {
     if (message.groupId !== this.groupId) return false;
+    if (this.#takeOp(message)) return false;
     const prev = this.#log.get(message.id);
     // A total-order group's history moves a message shown at a key only a crashed session computed
     // (its store kept that session's non-uniform delivery) to the group's key (PROTOCOL.md §4).
@@ -204,6 +278,8 @@ export class GroupState {
   addPage(page: readonly ChatMessage[], limit: number): void {
     for (const m of page) {
       if (m.groupId !== this.groupId) continue;
+      if (m.state === 'delivered' && (this.#pageOldest === null || m.order < this.#pageOldest)) this.#pageOldest = m.order;
+      if (this.#takeOp(m)) continue;
       const prev = this.#log.get(m.id);
       if (prev && (prev.state === 'delivered' || m.state === 'pending')) continue;
       this.#put(m);
@@ -284,6 +360,18 @@ export class GroupState {
 
   setMetrics(metrics: GroupMetrics | null): void {
     this.#metrics = metrics;
+  }
+
+  /**
+   * An edit, delete or reaction (or a malformed operation): folded once
+   * delivered, never a line of the log. Returns false for a text or a reply,
+   * which go into the log (a delivered one is folded too).
+   */
+  #takeOp(message: ChatMessage): boolean {
+    const parsed = parseBody(message.body, this.groupId);
+    const line = parsed.kind === 'text' || (parsed.kind === 'op' && parsed.op.op === 'reply');
+    if (message.state === 'delivered' && this.#ops.add(message).changed.length > 0 && !line) this.#version += 1;
+    return !line;
   }
 
   #put(message: ChatMessage): void {
