@@ -4,7 +4,8 @@
 // edit and delete by mouse and keyboard; everyone ends with the same log,
 // also after a reload (from the store) and as a late joiner (from history).
 
-import { expect, test, type Locator } from '../support/fixtures.ts';
+import type { Locator } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
 
 test('reply, react, edit and delete are seen by everyone alike, after a reload and by a late joiner', async ({ user, makeUser, uniqueName }) => {
