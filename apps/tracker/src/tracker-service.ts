@@ -450,7 +450,8 @@ export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary
     name: g.name,
     ordering: g.ordering,
     locked: g.passwordHash !== undefined,
-    online: m?.members.length ?? 0,
+    // People, not tabs: one key with several sessions in the group counts once (issue 14).
+    online: m ? new Set(m.members.map((x) => x.publicKey)).size : 0,
     createdBy: g.createdBy,
     createdAt: g.createdAt,
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryDelta, DirectoryPage, GroupSummary, JoinReply } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { call, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import { admit, call, connectClient, startTestTracker, unwrap } from './helpers.ts';
 
 let tracker: RunningTracker;
 beforeAll(async () => {
@@ -25,6 +25,23 @@ describe('directory', () => {
     expect(list.groups.find((x) => x.groupId === g.groupId)?.online).toBe(1);
     a.close();
     b.close();
+  });
+
+  it('counts people online, not sessions: two tabs of one key are one, another key is two', async () => {
+    const a = await connectClient(tracker.url, 'Alice');
+    const a2 = await connectClient(tracker.url, 'Alice', undefined, a.key);
+    const b = await connectClient(tracker.url, 'Bob');
+    const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Headcount', ordering: 'fifo' }));
+    const online = async (): Promise<number | undefined> =>
+      unwrap(await call<DirectoryPage>(b.socket, 'directory:list')).groups.find((x) => x.groupId === g.groupId)?.online;
+    unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(a2.socket, 'group:join', { groupId: g.groupId }));
+    await admit(a2, [a], g.groupId);
+    expect(await online()).toBe(1);
+    unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
+    await admit(b, [a, a2], g.groupId);
+    expect(await online()).toBe(2);
+    for (const c of [a, a2, b]) c.close();
   });
 
   it('refuses a second group with the same name (case-insensitive)', async () => {
