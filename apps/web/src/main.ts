@@ -6,13 +6,17 @@ import { AppState } from './lib/state/app-state.svelte.ts';
 import { Attention } from './lib/state/attention.svelte.ts';
 import { loadRuntime } from './lib/state/runtime.ts';
 import { TabMemory } from './lib/state/tab-memory.ts';
+import { windowAddressBar } from './lib/route.ts';
 
 const app = new AppState({
-  memory: new TabMemory(window.sessionStorage),
+  memory: new TabMemory(window.sessionStorage, window.localStorage),
   attention: new Attention(document),
   loadRuntime,
   // The tracker serves this page, so it lives at our own origin; `vite dev` can point elsewhere.
   trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
+  address: windowAddressBar(window),
 });
+// A group address typed or pasted into this tab's address bar (a link opened in a new tab arrives at load).
+window.addEventListener('hashchange', () => app.followAddress(window.location.hash));
 
 mount(App, { target: document.getElementById('app') ?? document.body, props: { app } });

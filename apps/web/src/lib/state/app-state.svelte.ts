@@ -8,6 +8,7 @@ import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore,
 import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageOp, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
 import { peopleOf } from '../people.ts';
+import { groupHash, groupIdFromHash, type AddressBar } from '../route.ts';
 import { GroupState } from './group-state.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
@@ -49,6 +50,16 @@ export interface AppDeps {
   readonly loadRuntime: () => Promise<Runtime>;
   readonly trackerUrl: string;
   readonly now?: () => number;
+  /** The address bar: it shows the open group (`#/g/<id>`), and a group address opened in it is followed. */
+  readonly address?: AddressBar;
+}
+
+/** A group someone was sent to (an invite link) or a new tab rejoins, that needs its password first. */
+export interface Invite {
+  readonly groupId: GroupId;
+  readonly name: string;
+  readonly error: string | null;
+  readonly busy: boolean;
 }
 
 export class AppState {
@@ -65,6 +76,12 @@ export class AppState {
   readonly #passwordAsked = new SvelteSet<GroupId>();
   readonly #joinErrors = new SvelteMap<GroupId, string>();
   readonly #joinBusy = new SvelteSet<GroupId>();
+  /** Groups waiting for their password (an invite link to a locked group, a locked group a new tab rejoins), first shown first. */
+  #invites = $state.raw<readonly GroupId[]>([]);
+  #inviteError = $state<string | null>(null);
+  #inviteBusy = $state(false);
+  /** The group the address named before the tab could follow it (no name yet, not connected yet). */
+  #target: GroupId | null = null;
 
   readonly current = $derived(this.#groups.find((g) => g.groupId === this.#currentId) ?? null);
   readonly joinedIds = $derived(new Set(this.#groups.map((g) => g.groupId)));
@@ -81,6 +98,7 @@ export class AppState {
     this.#deps = deps;
     this.#clock = deps.now ?? Date.now;
     this.#today = this.#clock();
+    this.#target = groupIdFromHash(deps.address?.read() ?? '');
     const remembered = deps.memory.name;
     if (remembered) void this.#boot(remembered);
   }
@@ -109,6 +127,13 @@ export class AppState {
   get passwordAsked(): ReadonlySet<GroupId> { return this.#passwordAsked; }
   get joinErrors(): ReadonlyMap<GroupId, string> { return this.#joinErrors; }
   get joinBusy(): ReadonlySet<GroupId> { return this.#joinBusy; }
+  /** The locked group whose password the page asks for now, if any. */
+  get invite(): Invite | null {
+    const groupId = this.#invites[0];
+    if (groupId === undefined) return null;
+    const name = this.#directory.find((g) => g.groupId === groupId)?.name ?? this.#group(groupId)?.name ?? 'this group';
+    return { groupId, name, error: this.#inviteError, busy: this.#inviteBusy };
+  }
 
   get selfName(): string {
     return this.#name ?? '';
@@ -155,7 +180,8 @@ export class AppState {
     // Cached history first: the tab shows what it knows before the network is up.
     const remembered = this.#deps.memory.groups;
     for (const g of remembered) this.#ensureGroup(g.groupId, g.name, g.ordering);
-    this.#currentId = this.#deps.memory.current ?? remembered[0]?.groupId ?? null;
+    const target = this.#target !== null && remembered.some((g) => g.groupId === this.#target) ? this.#target : null;
+    this.#setCurrent(target ?? this.#deps.memory.current ?? remembered[0]?.groupId ?? null);
     await Promise.all(remembered.map((g) => this.#loadCached(g.groupId)));
 
     const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
@@ -175,7 +201,95 @@ export class AppState {
     }
     this.#clearBanners('connection');
     this.#directory = peer.directory();
-    await Promise.all(remembered.map((g) => this.#rejoin(g)));
+    await Promise.all([...remembered.map((g) => this.#rejoin(g)), this.#followTarget()]);
+  }
+
+  /**
+   * The address bar names a group (a link was opened, or typed): open it if
+   * joined, join it if not (a locked one asks for its password first). Before
+   * the tab has a name or a connection, it is kept and followed once there.
+   */
+  followAddress(hash: string): void {
+    const groupId = groupIdFromHash(hash);
+    if (groupId === null) return;
+    this.#target = groupId;
+    if (this.#peer && this.#connection === 'online') void this.#followTarget();
+  }
+
+  async #followTarget(): Promise<void> {
+    const groupId = this.#target;
+    this.#target = null;
+    if (groupId === null) return;
+    if (this.joinedIds.has(groupId)) {
+      this.open(groupId);
+      return;
+    }
+    // The runtime's copy: on a reconnect it is fresh before the page's `directory` event arrives.
+    if (this.#peer) this.#directory = this.#peer.directory();
+    const summary = this.#directory.find((g) => g.groupId === groupId);
+    if (!summary) {
+      this.#banner('error', 'The group this link opens is not in the directory: it may have been deleted, or the link is cut short.');
+      this.#syncAddress();
+      return;
+    }
+    if (summary.locked) this.#askPassword(groupId, true);
+    else await this.join(groupId);
+  }
+
+  #askPassword(groupId: GroupId, first: boolean): void {
+    const others = this.#invites.filter((id) => id !== groupId);
+    this.#invites = first ? [groupId, ...others] : [...others, groupId];
+    this.#inviteError = null;
+  }
+
+  /** The password for the group the page asks about: join (or rejoin) it with that. */
+  async acceptInvite(password: string): Promise<void> {
+    const invite = this.invite;
+    const peer = this.#peer;
+    if (!invite || !peer || this.#inviteBusy) return;
+    if (password === '') {
+      this.#inviteError = `Enter the password for ${invite.name}.`;
+      return;
+    }
+    const { groupId } = invite;
+    this.#inviteBusy = true;
+    this.#inviteError = null;
+    try {
+      if (this.#group(groupId)) {
+        // Listed already (a locked group a new tab rejoins): join it with the password.
+        const joined = await peer.join(groupId, password);
+        this.#remember({ groupId, name: joined.name, ordering: joined.ordering, password });
+        this.#group(groupId)?.setProblem(null);
+        this.open(groupId);
+        await this.#adopt(joined);
+      } else {
+        await this.join(groupId, password);
+        if (!this.joinedIds.has(groupId)) {
+          // join() put its sentence beside the directory entry; the prompt here shows it instead.
+          this.#inviteError = this.#joinErrors.get(groupId) ?? `Could not join ${invite.name}.`;
+          this.cancelPassword(groupId);
+          return;
+        }
+      }
+      this.#invites = this.#invites.filter((id) => id !== groupId);
+    } catch (e) {
+      this.#inviteError = errorCode(e) === 'wrong-password' ? `Wrong password for ${invite.name}. Try again.` : `Could not join ${invite.name}: ${describe(e)}`;
+    } finally {
+      this.#inviteBusy = false;
+    }
+  }
+
+  /**
+   * "Not now": stop asking for this group's password. An invite's group can
+   * still be joined from the directory; a listed one keeps its problem line
+   * and its Leave button.
+   */
+  dismissInvite(): void {
+    const groupId = this.#invites[0];
+    if (groupId === undefined) return;
+    this.#invites = this.#invites.slice(1);
+    this.#inviteError = null;
+    this.#syncAddress();
   }
 
   async #loadCached(groupId: GroupId): Promise<void> {
@@ -196,6 +310,12 @@ export class AppState {
       await this.#adopt(joined);
     } catch (e) {
       const group = this.#group(g.groupId);
+      if (errorCode(e) === 'wrong-password' && g.password === undefined) {
+        // A locked group this tab knows from another tab of the profile: passwords are never shared, so ask.
+        group?.setProblem(`${g.name} is locked: enter its password to join it in this tab.`);
+        this.#askPassword(g.groupId, false);
+        return;
+      }
       group?.setProblem(`Could not join ${g.name} again: ${describe(e)}`);
     }
   }
@@ -204,7 +324,10 @@ export class AppState {
     this.#unsubscribe.push(
       peer.on('connection', (state) => {
         this.#connection = state;
-        if (state === 'online') this.#clearBanners('connection');
+        if (state === 'online') {
+          this.#clearBanners('connection');
+          void this.#followTarget(); // an address opened while the tracker was out of reach
+        }
       }),
       peer.on('directory', (groups) => {
         this.#directory = groups;
@@ -254,9 +377,8 @@ export class AppState {
   open(groupId: GroupId): void {
     const group = this.#group(groupId);
     if (!group) return;
-    this.#currentId = groupId;
+    this.#setCurrent(groupId);
     group.markRead();
-    this.#deps.memory.current = groupId;
   }
 
   /**
@@ -305,16 +427,18 @@ export class AppState {
     this.#joinErrors.delete(groupId);
     const previous = this.#currentId;
     const group = this.#ensureGroup(groupId, summary.name, summary.ordering);
-    this.#currentId = groupId;
+    // The group opens at once ("Joining…"); if the person opens another one meanwhile, that one stays open.
+    this.#setCurrent(groupId);
     try {
       const joined = await peer.join(groupId, password);
       this.#passwordAsked.delete(groupId);
       this.#remember({ groupId, name: summary.name, ordering: summary.ordering, ...(password ? { password } : {}) });
-      this.open(groupId);
+      if (this.#currentId === groupId) this.open(groupId);
       await this.#adopt(joined);
     } catch (e) {
+      const wasOpen = this.#currentId === groupId;
       this.#dropGroup(group.groupId);
-      if (this.#currentId === groupId) this.#currentId = previous;
+      if (wasOpen && previous !== null && this.#group(previous)) this.#setCurrent(previous);
       const code = errorCode(e);
       if (code === 'wrong-password') {
         this.#passwordAsked.add(groupId);
@@ -371,6 +495,7 @@ export class AppState {
       // The tracker drops us anyway when the session goes; still leave locally so the person is not stuck.
       this.#banner('error', `Leaving ${group.name} was not confirmed by the tracker (${describe(e)}).`);
     }
+    this.#invites = this.#invites.filter((id) => id !== groupId);
     this.#dropGroup(groupId);
   }
 
@@ -474,7 +599,8 @@ export class AppState {
     this.#name = null;
     this.#selfKey = null;
     this.#groups = [];
-    this.#currentId = null;
+    this.#setCurrent(null);
+    this.#invites = [];
     this.#directory = [];
     this.#connection = 'offline';
     await peer?.close().catch(() => {});
@@ -518,12 +644,22 @@ export class AppState {
   }
 
   #dropGroup(groupId: GroupId): void {
-    this.#groups = this.#groups.filter((g) => g.groupId !== groupId);
     this.#deps.memory.groups = this.#deps.memory.groups.filter((g) => g.groupId !== groupId);
-    if (this.#currentId === groupId) {
-      this.#currentId = this.#groups[0]?.groupId ?? null;
-      this.#deps.memory.current = this.#currentId;
-    }
+    this.#groups = this.#groups.filter((g) => g.groupId !== groupId);
+    if (this.#currentId === groupId) this.#setCurrent(this.#groups[0]?.groupId ?? null);
+  }
+
+  /** The open group: remembered for a reload and shown in the address bar. */
+  #setCurrent(groupId: GroupId | null): void {
+    this.#currentId = groupId;
+    this.#deps.memory.current = groupId;
+    this.#syncAddress();
+  }
+
+  #syncAddress(): void {
+    const asked = this.#invites[0];
+    const shown = asked !== undefined && !this.joinedIds.has(asked) ? asked : this.#currentId;
+    this.#deps.address?.write(shown === null ? null : groupHash(shown));
   }
 
   #remember(g: RememberedGroup): void {
