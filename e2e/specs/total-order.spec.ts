@@ -9,10 +9,12 @@ const BURST = 8;
 test('three users and a second tab send concurrent bursts and every page shows one order', async ({ user, makeUser, uniqueName }) => {
   const group = uniqueName('total');
   await user.tab.createGroup(group, 'Total');
+  // A new tab of the profile rejoins Alice's groups by itself (issue 14): let it finish before the others join.
+  const aliceTab2 = await user.openTab();
+  await aliceTab2.join(group);
   const bob = await makeUser('Bob');
   const carol = await makeUser('Carol');
-  const aliceTab2 = await user.openTab();
-  for (const tab of [bob.tab, carol.tab, aliceTab2]) await tab.join(group);
+  for (const tab of [bob.tab, carol.tab]) await tab.join(group);
   const tabs = [user.tab, bob.tab, carol.tab, aliceTab2];
   for (const tab of tabs) await expect(tab.member(group, 'Carol')).toContainText('online');
 
