@@ -264,6 +264,19 @@ export class Checker {
     r.lastSeq.set(f.sender, f.seq);
   }
 
+  /**
+   * The node's engine delivered a message its session shows already (from its store or a history
+   * page), marked so: it must really be shown (else it is lost, L1), and for S5 it counts as
+   * delivered in the view the engine is in.
+   */
+  onDeliveredShown(node: PeerId, d: Delivery): void {
+    const r = this.record(node);
+    if (!r.ids.has(d.id)) this.fail('L1', node, `its engine marked ${d.id} as shown already, but the session never showed it`);
+    if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
+    if (d.viewId !== r.install.viewId) this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
+    r.install.delivered.add(d.id);
+  }
+
   /** The node's engine installed `viewId` (S5: same set delivered by all who go from one view to the same next). */
   onViewInstalled(node: PeerId, viewId: ViewId, hasState: boolean): void {
     const r = this.record(node);
@@ -448,6 +461,14 @@ export class Checker {
     // The engine may install that view only with the adoption (a joiner flushing for it).
     for (const d of handedAll) if (r.install !== null && d.viewId === r.install.viewId && r.ids.has(d.id)) r.install.delivered.add(d.id);
     r.handedLast = handedAll;
+  }
+
+  /**
+   * History a joiner's session showed although its engine had state of its own already (a flush gave
+   * it state while the session synced): checked like any delivery, after what the engine delivered.
+   */
+  onHistoryShown(joiner: PeerId, items: readonly Delivery[]): void {
+    for (const d of items) this.onDeliver(joiner, d, true);
   }
 
   /**

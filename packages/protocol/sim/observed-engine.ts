@@ -61,6 +61,7 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
     linkUp: (peer, now) => seen(`linkUp ${peer}`, guard('linkUp', () => engine.linkUp(peer, now))),
     tick: (now) => seen('tick', guard('tick', () => engine.tick(now))),
     joinerState: () => guard('joinerState', () => engine.joinerState()),
+    markShown: (shown) => engine.markShown(shown),
     adoptJoinerState: (state) => {
       const r = guard('adoptJoinerState', () => engine.adoptJoinerState(state));
       if (!isRejection(r)) o.adopting(state);

@@ -500,13 +500,14 @@ export class Simulation {
       this.log(`${node.id}@${g.index} starts with ${s.log.length > 0 ? 'its stored' : 'empty'} state (${holder ? 'although a live member has state' : 'no live member has any'})`);
       s.status = 'member';
       s.memberSince = viewId;
-      s.history.clear();
       // A member with state in the view: the node joins its incarnation (PROTOCOL.md §3.11) — the flush
       // told the engine which — and must then deliver that era's log from its start (S4 says if it
       // does not). A member of the same flush may have delivered already (seed 1168085).
       const peer = withState[0];
       if (peer !== undefined) g.checker.onSameEra(node.id, peer.node.id);
       else g.checker.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
+      // The session still syncs: what it showed of its sponsor's history counts as shown (seed 15763).
+      this.showHistory(s);
       g.checker.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:
@@ -521,6 +522,11 @@ export class Simulation {
     for (const d of result.deliveries) {
       for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
         install(e.view);
+      }
+      if (d.shown === true) {
+        g.checker.onDeliveredShown(node.id, d);
+        this.log(`${node.id}@${g.index} delivered ${d.id} v${d.viewId}, shown already`);
+        continue;
       }
       g.checker.onDeliver(node.id, d, false);
       s.log.push(d);
@@ -565,6 +571,19 @@ export class Simulation {
     // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while
     // flushing for the state's view, the install that follows in the same result is its first with state.
     if (s.checkedView === state.viewId) s.g.checker.onAdopted(s.node.id);
+  }
+
+  /**
+   * History the session showed although its engine has state of its own (a flush gave it state while
+   * the session synced, so it adopts nothing): shown as it comes, after what the engine delivered.
+   */
+  private showHistory(s: Session): void {
+    const items = [...s.history.values()];
+    s.history.clear();
+    if (items.length === 0) return;
+    this.log(`${s.node.id}@${s.g.index} shows ${items.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`);
+    s.g.checker.onHistoryShown(s.node.id, items);
+    s.log.push(...items);
   }
 
   /** A frame our engine is about to send: the sender committed it. */
@@ -641,6 +660,8 @@ export class Simulation {
           if (c.source === 'history') {
             const r = stored.get(c.message.id);
             if (r !== undefined && !s.history.has(c.message.id)) s.history.set(c.message.id, asDelivery(r));
+            // A flush gave the engine state while the session synced: no adoption follows, the page is shown now.
+            if (s.status === 'member') this.showHistory(s);
           }
           break;
         case 'phase':

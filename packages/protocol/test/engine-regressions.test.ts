@@ -187,4 +187,34 @@ describe('simulator regressions', () => {
     {"mode":"total","groups":["total"],"size":1,"seed":2091182015,"steps":[{"gap":378,"action":{"k":"send-all","group":1}},{"gap":104,"action":{"k":"rejoin","node":13,"graceful":true,"group":1}},{"gap":97,"action":{"k":"crash-many","node":15,"group":1}},{"gap":198,"action":{"k":"join","send":1,"group":2}},{"gap":184,"action":{"k":"join","send":0,"group":1}},{"gap":390,"action":{"k":"join","send":1,"group":1}},{"gap":117,"action":{"k":"tab-pair","node":11,"group":1}}]},
     'ff9-c2', 'g-sim-1/4a8-d1:1',
   ));
+
+  // Issue 16: a second tab shows what the shared store holds and asks its sponsor for the rest with
+  // `have`; the sponsor's state (taken at its install) did not count a message the store already had, so
+  // the joiner's engine delivered it again once it adopted (a frame that waited for the view, a flush).
+  const SHOWN_FROM_STORE: Record<string, { readonly node: string; readonly id: string; readonly scenario: Scenario }> = {
+    52219: { node: '314-b2', id: 'g-sim/a54-b1:1', scenario: {"mode":"fifo","groups":["total"],"size":2,"seed":679948334,"steps":[{"gap":124,"action":{"k":"tab-pair","node":15,"group":1}},{"gap":8,"action":{"k":"send","node":7,"count":2,"group":1}},{"gap":310,"action":{"k":"join","send":1}}]} },
+    30005: { node: 'f51-a2', id: 'g-sim/f91-a1:8', scenario: {"mode":"fifo","groups":["total"],"size":1,"seed":2049665541,"steps":[{"gap":229,"action":{"k":"send","node":15,"count":2}},{"gap":228,"action":{"k":"send","node":11,"count":1}},{"gap":343,"action":{"k":"send","node":11,"count":1,"group":2}},{"gap":293,"action":{"k":"send","node":3,"count":3}},{"gap":390,"action":{"k":"tab-pair","node":16,"group":1}},{"gap":248,"action":{"k":"send-all"}}]} },
+  };
+  for (const [seed, { node, id, scenario }] of Object.entries(SHOWN_FROM_STORE)) {
+    it(`seed ${seed}: a second tab's engine does not deliver again what its session showed from the store`, () => {
+      const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+      expect(r.violation, command(scenario)).toBeNull();
+      // The engine still delivers it in its view (S5), marked as shown: the session neither shows nor stores it again.
+      expect(r.trace.some((l) => l.includes(`${node}@`) && l.includes(`delivered ${id} v`) && l.endsWith('shown already'))).toBe(true);
+    });
+  }
+
+  // Issue 16, seed 15763: a flush gave a syncing joiner's engine state of its own (nobody had delivered
+  // anything yet), so its engine delivered m1 and m2 while its history request (have {}) was out; the
+  // sponsor's page then handed m1–m5 and 9bf-e1's two. The session shows from that page only what it has
+  // not shown (not m1, m2), and the engine, delivering the rest in the next view's flush, marks them shown.
+  it('seed 15763: a joiner whose engine got state from a flush shows each message once, delivered or handed over', () => {
+    const scenario: Scenario = {"mode":"fifo","size":6,"seed":29,"steps":[{"gap":357,"action":{"k":"join","send":0}},{"gap":209,"action":{"k":"tab-pair","node":1}},{"gap":212,"action":{"k":"send","node":9,"count":2,"group":2}},{"gap":67,"action":{"k":"crash","node":12,"group":1}},{"gap":306,"action":{"k":"crash-after","node":4,"frames":3,"send":false}},{"gap":389,"action":{"k":"send","node":8,"count":1}},{"gap":369,"action":{"k":"send-groups","node":3,"group":2}},{"gap":349,"action":{"k":"send","node":12,"count":3}}]};
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    const history = r.trace.filter((l) => l.includes('c7b-g1@0 shows') && l.includes('of history'));
+    expect(history.some((l) => l.includes('g-sim/0a0-d1:3'))).toBe(true);
+    expect(history.some((l) => l.includes('g-sim/0a0-d1:1') || l.includes('g-sim/0a0-d1:2'))).toBe(false);
+    expect(r.trace.some((l) => l.includes('c7b-g1@0 delivered g-sim/0a0-d1:3 v') && l.endsWith('shown already'))).toBe(true);
+  });
 });

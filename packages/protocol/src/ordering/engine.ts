@@ -22,6 +22,8 @@ export interface Delivery {
   readonly order: string;
   /** The view the message was delivered in. */
   readonly viewId: ViewId;
+  /** The session shows it already (markShown): delivered in the view, not to be shown or stored again. */
+  readonly shown?: true;
 }
 
 export type EngineEvent =
@@ -75,6 +77,12 @@ export interface OrderingEngine {
   joinerState(): JoinerState;
   /** For a joiner: adopt the sponsor's state before the first view that includes it. */
   adoptJoinerState(state: JoinerState): EngineResult;
+  /**
+   * For a joiner: what its session shows already (from its store or history pages), per sender
+   * the next seq. A message below it that this engine delivers later (the adopted state, a flush,
+   * a frame that waited) is delivered marked `shown`, not to be handed out again. Grows only.
+   */
+  markShown(shown: Readonly<Record<string, number>>): void;
 }
 
 export const isRejection = (r: EngineResult | SignedFields | Rejection): r is Rejection =>

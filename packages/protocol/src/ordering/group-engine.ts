@@ -216,6 +216,8 @@ export class GroupEngine implements OrderingEngine {
   private ownFloor: number | null = null;
   /** Seqs of our outbox frames that travelled inside one of our joining FLUSHes (the group may have delivered them). */
   private readonly flushedOwn = new Set<number>();
+  /** Per sender, the next seq past what the session shows already (markShown): delivered marked `shown`. */
+  private readonly shown = new Map<string, number>();
   /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
   private clock = 0;
 
@@ -598,7 +600,8 @@ export class GroupEngine implements OrderingEngine {
     const alone = this.members.size === 1 && this.members.has(this.self);
     if (!alone) this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
     const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(this.incarnation, agreed);
-    out.deliveries.push({ id, frame: f, order, viewId: this.viewIdNow() });
+    const shown = f.seq < (this.shown.get(f.sender) ?? 1); // the session shows it already (markShown)
+    out.deliveries.push(shown ? { id, frame: f, order, viewId: this.viewIdNow(), shown } : { id, frame: f, order, viewId: this.viewIdNow() });
   }
 
   // ---- stability and link repair ----
@@ -1101,6 +1104,10 @@ export class GroupEngine implements OrderingEngine {
     // Mid-flush (a newer view arrived first), the flush's completion sends and replays what waited.
     if (this.flush === null) this.afterReady(out, this.clock);
     return out.build();
+  }
+
+  markShown(shown: Readonly<Record<string, number>>): void {
+    for (const [sender, next] of Object.entries(shown)) if (isSeq(next)) this.shown.set(sender, Math.max(this.shown.get(sender) ?? 1, next));
   }
 
   // ---- helpers ----

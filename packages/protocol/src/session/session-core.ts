@@ -182,6 +182,8 @@ export class SessionCore {
       const life = this.#life;
       if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
       holding(life.sync, have);
+      // What we show from the store: the engine must not deliver it again (adopted state, a flush).
+      this.#engine.markShown(life.sync.have ?? {});
       this.#askHistory(now);
     });
   }
@@ -330,10 +332,15 @@ export class SessionCore {
     const sync = life.sync;
     const lie = vetPage(sync, this.groupId, page);
     if (lie !== null) return this.#dropSponsor(sync, lie, now);
-    const records = verified.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
+    // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
+    // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
+    const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
+    const records = fresh.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
     if (records.length > 0) this.#emit({ type: 'store', messages: records, history: true });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
-    took(sync, records.map((r) => r.frame), page.items.at(-1)?.order);
+    took(sync, verified.map((item) => item.frame), page.items.at(-1)?.order);
+    // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
+    this.#engine.markShown(sync.have ?? {});
     if (!page.done) return this.#askHistory(now);
     if (!page.state) {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
@@ -435,8 +442,13 @@ export class SessionCore {
       for (const peer of to) if (peer !== this.self.peerId) this.#emit({ type: 'send', to: peer, frame: o.frame });
     }
     const records: SessionRecord[] = [];
+    const life = this.#life;
+    const shown = life.phase === 'syncing' || life.phase === 'adopting' ? life.sync : null;
     for (const d of result.deliveries) {
       this.#sends.settled(d.id);
+      if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
+      // Delivered while we still sync (a flush gave our engine state): a page asked for before must not show it again.
+      if (shown !== null) took(shown, [d.frame], undefined);
       const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
       records.push(r);
       const chat = chatOf(r, d.viewId);
