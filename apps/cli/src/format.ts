@@ -25,11 +25,17 @@ export class Formatter {
     return `${ESC}${styles.map((s) => codes[s]).join(';')}m${text}${ESC}0m`;
   }
 
-  message(m: ChatMessage, groupName: string, own: boolean): string {
+  /** `text` replaces the body (a reply's text with what it answers, lib op-lines.ts). */
+  message(m: ChatMessage, groupName: string, own: boolean, text: string = m.body): string {
     const author = this.#paint(m.senderName, 'bold', own ? 'bold' : authorColour(m.senderName));
     // A body with line breaks keeps its lines, indented under the first.
-    const body = m.body.replace(/\r?\n/g, '\n    ');
+    const body = text.replace(/\r?\n/g, '\n    ');
     return `${this.#paint(clock(m.sentAt), 'dim')} ${this.#paint(`[${groupName}]`, 'cyan')} ${author}: ${body}`;
+  }
+
+  /** An edit, delete or reaction: a line of its own (the terminal never rewrites a line written). */
+  operation(at: number, groupName: string, text: string): string {
+    return this.#paint(`${clock(at)} [${groupName}] -- ${text.replace(/\r?\n/g, '\n    ')}`, 'dim');
   }
 
   system(line: SystemLine, groupName: string): string {

@@ -14,6 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { resolveGroup, type ChatMessage, type ChorusPeer, type CommandResult, type ConnectionState, type JoinedGroup } from '@chorus/peer';
 import type { DirectoryQuery, GroupId, GroupSummary } from '@chorus/protocol';
 import { clock, Formatter } from './format.ts';
+import { OpLines } from './op-lines.ts';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import { HELP, parseTerminalLine } from './terminal-commands.ts';
@@ -51,6 +52,7 @@ export class Terminal {
   readonly #rl: Interface;
   #current: GroupId | null = null;
   readonly #seen = new Set<string>();
+  readonly #ops = new OpLines();
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
   /** Groups joined for a moment by /since to ask their members: their traffic is not shown as chat. */
   readonly #reading = new Set<GroupId>();
@@ -274,7 +276,7 @@ export class Terminal {
       .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     const name = this.#groupName(groupId);
     this.#print(this.#fmt.notice(`${list.length} message(s) in ${name} since ${clock(at)} (${source}):`));
-    for (const m of list) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+    for (const m of list) this.#show(m, name);
     if (list.length === SINCE_LIMIT) this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
   }
 
@@ -310,7 +312,14 @@ export class Terminal {
     // History arriving while a join syncs is shown in one go afterwards (#catchUp), not line by line.
     if (this.#status.get(m.groupId) !== 'member') return;
     if (!this.#markSeen(m.id)) return;
-    this.#print(this.#fmt.message(m, this.#groupName(m.groupId), m.sender === this.#peer.peerId));
+    this.#show(m, this.#groupName(m.groupId));
+  }
+
+  /** One message's line: a text or reply as a message, an edit, delete or reaction as a line about it (op-lines.ts). */
+  #show(m: ChatMessage, groupName: string): void {
+    const line = this.#ops.line(m);
+    if (line === null) return;
+    this.#print(line.kind === 'message' ? this.#fmt.message(m, groupName, m.sender === this.#peer.peerId, line.text) : this.#fmt.operation(m.sentAt, groupName, line.text));
   }
 
   #onGroup(g: JoinedGroup): void {
@@ -345,7 +354,7 @@ export class Terminal {
       const list = (await this.#peer.history(groupId, { limit: CATCH_UP_LINES })).filter((m) => this.#markSeen(m.id));
       if (list.length === 0) continue;
       this.#print(this.#fmt.notice(`Kept on this machine from ${name} (new messages follow once connected):`));
-      for (const m of list) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+      for (const m of list) this.#show(m, name);
     }
   }
 
@@ -356,7 +365,7 @@ export class Terminal {
     const shown = unseen.slice(-CATCH_UP_LINES);
     const name = this.#groupName(groupId);
     if (unseen.length > shown.length) this.#print(this.#fmt.notice(`${unseen.length - shown.length} earlier message(s) in ${name}; /since <time> shows them.`));
-    for (const m of shown) this.#print(this.#fmt.message(m, name, m.sender === this.#peer.peerId));
+    for (const m of shown) this.#show(m, name);
   }
 
   // ---- output ----
