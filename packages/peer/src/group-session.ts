@@ -294,7 +294,8 @@ export class GroupSession {
     for (const r of this.#ops.add(m).refused) {
       this.#metrics.recordRefusedOp();
       const who = this.#core.memberName(m.sender);
-      this.#problem(`op-${r.reason}`, `Refused ${r.op === null ? 'an operation' : `a ${r.op}`} from ${who}: ${r.message}`, m.sender);
+      const what = r.op === null ? 'an operation' : { reply: 'a reply', edit: 'an edit', delete: 'a delete', react: 'a reaction' }[r.op];
+      this.#problem(`op-${r.reason}`, `Refused ${what} from ${who}: ${r.message}`, m.sender);
     }
   }
 
