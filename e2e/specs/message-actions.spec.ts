@@ -64,6 +64,7 @@ test('reply, react, edit and delete are seen by everyone alike, after a reload a
   for (const tab of [alice, bob]) await expect(oops(tab)).toContainText('oops, wrong group');
   await oops(carol).getByRole('button', { name: 'Delete' }).click();
   await oops(carol).getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(oops(carol)).toBeFocused(); // the keyboard stays on the message, now "Message deleted"
 
   const expectSameState = async (tab: ChatTab): Promise<void> => {
     await expect(tab.messages(group)).toHaveCount(3);
