@@ -16,6 +16,10 @@ const app = new AppState({
   trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
   address: windowAddressBar(window),
 });
+// The browser knows at once when the network goes; the tracker socket only after its ping timeout.
+app.setNetwork(navigator.onLine);
+window.addEventListener('online', () => app.setNetwork(true));
+window.addEventListener('offline', () => app.setNetwork(false));
 // A group address typed or pasted into this tab's address bar (a link opened in a new tab arrives at load).
 window.addEventListener('hashchange', () => app.followAddress(window.location.hash));
 

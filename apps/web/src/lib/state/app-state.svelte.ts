@@ -7,6 +7,7 @@ import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup, PeerIdentity } from '@chorus/peer';
 import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageOp, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
+import { HELP_LINES, parseJoin, webCommand } from '../commands.ts';
 import { peopleOf } from '../people.ts';
 import { groupHash, groupIdFromHash, type AddressBar } from '../route.ts';
 import { GroupState } from './group-state.svelte.ts';
@@ -66,6 +67,10 @@ export class AppState {
   #name = $state<string | null>(null);
   #selfKey = $state<string | null>(null);
   #connection = $state<ConnectionState>('offline');
+  /** The tracker connection was up once: a later 'connecting' is a reconnect. */
+  #wasOnline = $state(false);
+  /** What the browser says of the network (`navigator.onLine`): false is surely offline, true proves nothing. */
+  #network = $state(true);
   #directory = $state.raw<readonly GroupSummary[]>([]);
   #groups = $state.raw<readonly GroupState[]>([]);
   #currentId = $state<GroupId | null>(null);
@@ -73,6 +78,8 @@ export class AppState {
   #createError = $state<string | null>(null);
   #creating = $state(false);
   #today = $state(0);
+  /** Counts every time a group is opened (the same one again too): the narrow layout then shows the chat. */
+  #opened = $state(0);
   readonly #passwordAsked = new SvelteSet<GroupId>();
   readonly #joinErrors = new SvelteMap<GroupId, string>();
   readonly #joinBusy = new SvelteSet<GroupId>();
@@ -89,6 +96,7 @@ export class AppState {
   readonly #deps: AppDeps;
   readonly #clock: () => number;
   #peer: ChorusPeer | null = null;
+  #runtime: Runtime | null = null;
   #store: IdbStore | null = null;
   #unsubscribe: (() => void)[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -112,9 +120,20 @@ export class AppState {
    */
   get selfKey(): string | null { return this.#selfKey; }
   get connection(): ConnectionState { return this.#connection; }
+  /**
+   * Your own connection, honestly: "Offline" as soon as the browser says the
+   * network is gone (the tracker socket takes a while to notice),
+   * "Reconnecting…" while a dropped tracker connection is being restored.
+   */
+  get connectionView(): { readonly label: 'Online' | 'Connecting…' | 'Reconnecting…' | 'Offline'; readonly tone: 'online' | 'connecting' | 'offline' } {
+    if (!this.#network || this.#connection === 'offline') return { label: 'Offline', tone: 'offline' };
+    if (this.#connection === 'online') return { label: 'Online', tone: 'online' };
+    return { label: this.#wasOnline ? 'Reconnecting…' : 'Connecting…', tone: 'connecting' };
+  }
   get directory(): readonly GroupSummary[] { return this.#directory; }
   get groups(): readonly GroupState[] { return this.#groups; }
   get currentId(): GroupId | null { return this.#currentId; }
+  get opened(): number { return this.#opened; }
   get banners(): readonly Banner[] { return this.#banners; }
   get createError(): string | null { return this.#createError; }
   get creating(): boolean { return this.#creating; }
@@ -139,6 +158,11 @@ export class AppState {
     return this.#name ?? '';
   }
 
+  /** The browser's own word on the network (`online` / `offline` events). */
+  setNetwork(online: boolean): void {
+    this.#network = online;
+  }
+
   /** The display-name form: validate, remember for this tab, start. Returns an error sentence or null. */
   start(rawName: string): string | null {
     const name = rawName.trim();
@@ -161,6 +185,7 @@ export class AppState {
       this.#connection = 'offline';
       return;
     }
+    this.#runtime = runtime;
     const store = runtime.openStore({
       onProblem: (p) => this.#banner('storage', p.message),
       onRecovered: () => this.#clearBanners('storage'),
@@ -200,6 +225,8 @@ export class AppState {
       }
     }
     this.#clearBanners('connection');
+    this.#connection = 'online';
+    this.#wasOnline = true;
     this.#directory = peer.directory();
     await Promise.all([...remembered.map((g) => this.#rejoin(g)), this.#followTarget()]);
   }
@@ -325,6 +352,7 @@ export class AppState {
       peer.on('connection', (state) => {
         this.#connection = state;
         if (state === 'online') {
+          this.#wasOnline = true;
           this.#clearBanners('connection');
           void this.#followTarget(); // an address opened while the tracker was out of reach
         }
@@ -379,6 +407,7 @@ export class AppState {
     if (!group) return;
     this.#setCurrent(groupId);
     group.markRead();
+    this.#opened++;
   }
 
   /**
@@ -405,8 +434,12 @@ export class AppState {
     }
   }
 
-  /** Join a listed group. A locked group first asks for its password inside its listitem. */
-  async join(groupId: GroupId, password?: string): Promise<void> {
+  /**
+   * Join a listed group. A locked group first asks for its password inside its
+   * listitem. It opens at once unless `open` is false (a group created while
+   * the person went on to another one).
+   */
+  async join(groupId: GroupId, password?: string, open = true): Promise<void> {
     const peer = this.#peer;
     const summary = this.#directory.find((g) => g.groupId === groupId);
     if (!peer || !summary) return;
@@ -428,7 +461,7 @@ export class AppState {
     const previous = this.#currentId;
     const group = this.#ensureGroup(groupId, summary.name, summary.ordering);
     // The group opens at once ("Joining…"); if the person opens another one meanwhile, that one stays open.
-    this.#setCurrent(groupId);
+    if (open) this.#setCurrent(groupId);
     try {
       const joined = await peer.join(groupId, password);
       this.#passwordAsked.delete(groupId);
@@ -469,11 +502,13 @@ export class AppState {
     }
     this.#creating = true;
     this.#createError = null;
+    const openBefore = this.#currentId;
     try {
       const summary = await peer.createGroup(name, ordering, password === '' ? undefined : password);
       if (!this.#directory.some((g) => g.groupId === summary.groupId)) this.#directory = [...this.#directory, summary];
-      // Whoever creates a group wants to be in it.
-      await this.join(summary.groupId, password === '' ? undefined : password);
+      // Whoever creates a group wants to be in it, and to see it, as Slack opens a channel you create
+      // (docs/design.md §6) — unless they opened another group while it was being created.
+      await this.join(summary.groupId, password === '' ? undefined : password, this.#currentId === openBefore);
       return true;
     } catch (e) {
       this.#createError = errorCode(e) === 'name-taken'
@@ -506,12 +541,28 @@ export class AppState {
     const peer = this.#peer;
     const group = this.current;
     if (text.startsWith('/')) {
-      if (!peer) return false;
+      const own = webCommand(text);
+      if (own?.kind === 'help') {
+        this.#note(['Commands:', ...HELP_LINES].join('\n'), 'info');
+        return true;
+      }
+      if (!peer) {
+        this.#note(`${text.split(/\s/u)[0]}: not connected yet. Wait a moment and try again.`, 'error');
+        return false;
+      }
+      if (own?.kind === 'join') {
+        await this.#joinCommand(own.arg);
+        return true;
+      }
       const result = await peer.command(text, this.#currentId).catch((e: unknown): CommandResult => ({ kind: 'error', message: describe(e) }));
       await this.#commandResult(text, result);
       return true;
     }
-    if (!peer || !group) return false;
+    if (!group) {
+      this.#note('No group is open: open or join one to send messages. Type /help for the commands.', 'error');
+      return false;
+    }
+    if (!peer) return false;
     const replyTo = group.replyingTo;
     const reply: MessageOp | null = replyTo === null ? null : { op: 'reply', target: replyTo, text };
     if (reply === null ? text.length > MAX_MESSAGE_LENGTH : !opFits(reply)) {
@@ -547,12 +598,47 @@ export class AppState {
     }
   }
 
+  /** A line in the open group's log, or a banner when none is open (after leaving the last group). */
+  #note(text: string, tone: 'info' | 'error' = 'info'): void {
+    const group = this.current;
+    if (group) group.addNote(text, tone, this.#clock());
+    else this.#banner(tone === 'error' ? 'error' : 'info', text);
+  }
+
+  /** `/join <group> [password]`: a locked group without its password asks for it, as an invite link does. */
+  async #joinCommand(arg: string): Promise<void> {
+    const peer = this.#peer;
+    const runtime = this.#runtime;
+    if (!peer || !runtime) return;
+    if (arg.trim() === '') {
+      this.#note('/join: which group? Usage: /join <group> [password].', 'error');
+      return;
+    }
+    this.#directory = peer.directory();
+    const target = parseJoin(arg, this.#directory, runtime.resolveGroup);
+    const summary = target && this.#directory.find((g) => g.groupId === target.groupId);
+    if (!target || !summary) {
+      this.#note(`/join: there is no group called "${arg.trim()}".`, 'error');
+      return;
+    }
+    if (this.joinedIds.has(summary.groupId)) {
+      this.open(summary.groupId);
+      return;
+    }
+    if (summary.locked && target.password === undefined) {
+      this.#askPassword(summary.groupId, true);
+      this.#syncAddress();
+      return;
+    }
+    await this.join(summary.groupId, target.password);
+    if (!this.joinedIds.has(summary.groupId)) {
+      this.#note(`/join: ${this.#joinErrors.get(summary.groupId) ?? `could not join ${summary.name}.`}`, 'error');
+      this.cancelPassword(summary.groupId);
+    }
+  }
+
   async #commandResult(line: string, result: CommandResult): Promise<void> {
-    const note = (text: string, tone: 'info' | 'error' = 'info'): void => {
-      const group = this.current;
-      if (group) group.addNote(text, tone, this.#clock());
-      else this.#banner(tone === 'error' ? 'error' : 'info', text);
-    };
+    const note = (text: string, tone: 'info' | 'error' = 'info'): void => this.#note(text, tone);
     switch (result.kind) {
       case 'groups':
         note(result.groups.length === 0
@@ -603,6 +689,7 @@ export class AppState {
     this.#invites = [];
     this.#directory = [];
     this.#connection = 'offline';
+    this.#wasOnline = false;
     await peer?.close().catch(() => {});
   }
 

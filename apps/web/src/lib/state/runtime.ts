@@ -15,6 +15,8 @@ export interface Runtime {
   /** The key pair of `name` in this browser (made the first time), with its public half as base64. */
   loadIdentity(keyStore: IdbKeyStore, name: string): Promise<Required<PeerIdentity>>;
   createPeer(opts: { trackerUrl: string; name: string; store: IdbStore; identity: PeerIdentity }): ChorusPeer;
+  /** The runtime's group lookup for commands: id, exact name, then unambiguous case-insensitive name. */
+  resolveGroup: typeof import('@chorus/peer').resolveGroup;
 }
 
 export async function loadRuntime(): Promise<Runtime> {
@@ -26,6 +28,7 @@ export async function loadRuntime(): Promise<Runtime> {
       return { keyPair, publicKey: await protocol.exportPublicKey(keyPair.publicKey) };
     },
     createPeer: (opts) => peer.createPeer(opts),
+    resolveGroup: peer.resolveGroup,
   };
 }
 
