@@ -5,6 +5,7 @@ import './app.css';
 import { AppState } from './lib/state/app-state.svelte.ts';
 import { Attention } from './lib/state/attention.svelte.ts';
 import { loadRuntime } from './lib/state/runtime.ts';
+import { MetricsMemory } from './lib/state/metrics-memory.ts';
 import { TabMemory } from './lib/state/tab-memory.ts';
 import { windowAddressBar } from './lib/route.ts';
 
@@ -15,6 +16,7 @@ const app = new AppState({
   // The tracker serves this page, so it lives at our own origin; `vite dev` can point elsewhere.
   trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
   address: windowAddressBar(window),
+  metrics: new MetricsMemory(window.sessionStorage),
 });
 // The browser knows at once when the network goes; the tracker socket only after its ping timeout.
 app.setNetwork(navigator.onLine);

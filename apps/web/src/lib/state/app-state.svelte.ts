@@ -12,6 +12,7 @@ import { peopleOf } from '../people.ts';
 import { groupHash, groupIdFromHash, type AddressBar } from '../route.ts';
 import { GroupState } from './group-state.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
+import type { MetricsMemory } from './metrics-memory.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
 
 /** Longest display name accepted here; the tracker enforces its own cap too. */
@@ -53,6 +54,8 @@ export interface AppDeps {
   readonly now?: () => number;
   /** The address bar: it shows the open group (`#/g/<id>`), and a group address opened in it is followed. */
   readonly address?: AddressBar;
+  /** Each group's metrics across reloads; without it the panel counts from zero in every page. */
+  readonly metrics?: MetricsMemory;
 }
 
 /** A group someone was sent to (an invite link) or a new tab rejoins, that needs its password first. */
@@ -208,6 +211,7 @@ export class AppState {
     const target = this.#target !== null && remembered.some((g) => g.groupId === this.#target) ? this.#target : null;
     this.#setCurrent(target ?? this.#deps.memory.current ?? remembered[0]?.groupId ?? null);
     await Promise.all(remembered.map((g) => this.#loadCached(g.groupId)));
+    for (const g of this.#groups) g.setMetrics(this.#deps.metrics?.show(g.groupId, null) ?? null);
 
     const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
     this.#peer = peer;
@@ -397,7 +401,11 @@ export class AppState {
     if (new Date(t).toDateString() !== new Date(this.#today).toDateString()) this.#today = t;
     const peer = this.#peer;
     if (!peer) return;
-    for (const g of this.#groups) g.setMetrics(peer.metrics(g.groupId));
+    const memory = this.#deps.metrics;
+    for (const g of this.#groups) {
+      const live = peer.metrics(g.groupId);
+      g.setMetrics(memory ? memory.show(g.groupId, live) : live);
+    }
   }
 
   // ---- intents ----
@@ -731,6 +739,7 @@ export class AppState {
   }
 
   #dropGroup(groupId: GroupId): void {
+    this.#deps.metrics?.forget(groupId);
     this.#deps.memory.groups = this.#deps.memory.groups.filter((g) => g.groupId !== groupId);
     this.#groups = this.#groups.filter((g) => g.groupId !== groupId);
     if (this.#currentId === groupId) this.#setCurrent(this.#groups[0]?.groupId ?? null);
