@@ -35,6 +35,9 @@ test('an edit or delete of another member\'s message is refused by the peers, no
     await mallory.sendOp(groupId, { op: 'edit', target, text: 'meeting cancelled' });
     await mallory.sendOp(groupId, { op: 'delete', target });
     await mallory.sendOp(groupId, { op: 'react', target, emoji: '👀', on: true });
+    // sendOp resolves once the engine has the frame, not once it left: closing now could drop it on the way
+    // (it did once). Mallory's reaction at both browsers means her earlier edit and delete got there too (FIFO).
+    for (const tab of [alice, bob]) await expect(tab.messagesBy(group, 'Alice').getByRole('button', { name: '👀 1' })).toBeVisible();
   } finally {
     await mallory.close();
   }
