@@ -543,29 +543,11 @@ export class Simulation {
 
   /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
   private onAdopting(s: Session, state: JoinerState): void {
-    const shown = new Set(s.log.map((d) => d.id));
     const all = [...s.history.values()];
-    const items = all.filter((d) => !shown.has(d.id));
     s.history.clear();
-    this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${items.length} messages of history`);
-    // Messages it showed from its store at another key (a crashed session's non-uniform deliveries)
-    // the store now holds at the group's key: it shows them there (PROTOCOL.md §4).
-    const shownAt = new Map(s.log.map((d) => [d.id, d.order]));
-    const moved = new Map(all.filter((d) => shownAt.has(d.id) && shownAt.get(d.id) !== d.order).map((d) => [d.id, d]));
-    if (moved.size > 0) {
-      this.log(`${s.node.id}@${s.g.index} shows ${[...moved.keys()].join(', ')} at the group's order keys instead of its store's`);
-      s.g.checker.onRekeyed(s.node.id, [...moved.values()]);
-      // Its log is now what its store holds, in the store's order: what it showed and was not handed
-      // again (the prefix per sender it said it held, `have`) and the history, moved ones at the
-      // group's keys. Only the history starts again: the held prefix stays (seed 49261).
-      const handed = new Set(all.map((d) => d.id));
-      const kept = s.log.filter((d) => !handed.has(d.id));
-      s.log = [...kept, ...all].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-      s.g.checker.onHistory(s.node.id, s.log, s.sponsor ?? s.node.id, all, new Set(kept.map((d) => d.id)));
-    } else {
-      s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all);
-      s.log.push(...items);
-    }
+    const shown = new Set(s.log.map((d) => d.id));
+    this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`);
+    this.takeHistory(s, all, (items) => s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all));
     s.status = 'member';
     s.memberSince = state.viewId;
     // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while
@@ -578,12 +560,37 @@ export class Simulation {
    * the session synced, so it adopts nothing): shown as it comes, after what the engine delivered.
    */
   private showHistory(s: Session): void {
-    const items = [...s.history.values()];
+    const all = [...s.history.values()];
     s.history.clear();
-    if (items.length === 0) return;
-    this.log(`${s.node.id}@${s.g.index} shows ${items.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`);
-    s.g.checker.onHistoryShown(s.node.id, items);
-    s.log.push(...items);
+    if (all.length === 0) return;
+    this.log(`${s.node.id}@${s.g.index} shows ${all.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`);
+    this.takeHistory(s, all, (items) => s.g.checker.onHistoryShown(s.node.id, items));
+  }
+
+  /**
+   * The history a session took, as its screen shows it: the app merges by id, so a message the
+   * session showed already (from its store: what another tab wrote, seed 1014987) at the same key
+   * is not shown again; one it showed at another key (a crashed session's non-uniform delivery)
+   * the store now holds at the group's key, and it shows it there (PROTOCOL.md §4).
+   */
+  private takeHistory(s: Session, all: readonly Delivery[], check: (fresh: readonly Delivery[]) => void): void {
+    const shownAt = new Map(s.log.map((d) => [d.id, d.order]));
+    const moved = all.filter((d) => shownAt.has(d.id) && shownAt.get(d.id) !== d.order);
+    if (moved.length === 0) {
+      const fresh = all.filter((d) => !shownAt.has(d.id));
+      check(fresh);
+      s.log.push(...fresh);
+      return;
+    }
+    this.log(`${s.node.id}@${s.g.index} shows ${moved.map((d) => d.id).join(', ')} at the group's order keys instead of its store's`);
+    s.g.checker.onRekeyed(s.node.id, moved);
+    // Its log is now what its store holds, in the store's order: what it showed and was not handed
+    // again (the prefix per sender it said it held, `have`) and the history, moved ones at the
+    // group's keys. Only the history starts again: the held prefix stays (seed 49261).
+    const handed = new Set(all.map((d) => d.id));
+    const kept = s.log.filter((d) => !handed.has(d.id));
+    s.log = [...kept, ...all].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    s.g.checker.onHistory(s.node.id, s.log, s.sponsor ?? s.node.id, all, new Set(kept.map((d) => d.id)));
   }
 
   /** A frame our engine is about to send: the sender committed it. */
