@@ -21,7 +21,7 @@ test('a sentAt at or past the end of the Date range never breaks the group view,
   alice.page.on('pageerror', (e) => pageErrors.push(e));
   await alice.createGroup(group, 'FIFO');
   const href = await alice.navLink(group).getAttribute('href');
-  const groupId = decodeURIComponent(/#\/group\/(.+)$/.exec(href ?? '')?.[1] ?? '') as GroupId;
+  const groupId = decodeURIComponent(/#\/g\/(.+)$/.exec(href ?? '')?.[1] ?? '') as GroupId;
   expect(groupId).not.toBe('');
 
   let clock: number | null = null;
