@@ -1,11 +1,11 @@
 // An in-memory network of Transports for fast, many-seed tests: every frame
 // is encoded to JSON text and parsed with the same parser the WebRTC mesh
-// uses, so hostile input is refused exactly as on a real channel. Owns links,
+// uses (a BATCH injected by a test is unpacked as the mesh does), so hostile input is refused exactly as on a real channel. Owns links,
 // per-link FIFO queues, seeded delays and injected faults (cut links,
 // crashes); knows nothing of groups' views or ordering.
 
 import {
-  asPeerId, encodeFrame, parseFrame,
+  asPeerId, encodeFrame, MAX_FRAME_BYTES, ok, parseChannelMessage,
   type GroupFrame, type GroupId, type LinkState, type MemberInfo, type PeerId, type ProtocolError,
 } from '@chorus/protocol';
 import { Emitter } from './emitter.ts';
@@ -323,18 +323,20 @@ export class MemoryTransport implements Transport {
   }
 
   deliver(groupId: GroupId, from: PeerId, text: string): void {
-    const parsed = parseFrame(text, { groupId, from });
+    // This transport never splits frames, so a message may be as big as a whole frame.
+    const parsed = parseChannelMessage(text, { groupId, from, maxBytes: MAX_FRAME_BYTES });
     if (!parsed.ok) {
       this.#events.emit('reject', groupId, from, parsed.error);
       return;
     }
-    const frame = parsed.value;
-    if (frame.t === 'chunk') {
-      // This transport never splits frames, so a chunk here is a peer misbehaving.
-      const error: ProtocolError = { code: 'bad-type', message: 'The in-memory transport does not carry chunked frames.' };
-      this.#events.emit('reject', groupId, from, error);
-      return;
+    const members = parsed.value.kind === 'batch' ? parsed.value.members : [ok(parsed.value.frame)];
+    for (const r of members) {
+      if (!r.ok) this.#events.emit('reject', groupId, from, r.error);
+      else if (r.value.t === 'chunk') {
+        // A chunk here is a peer misbehaving.
+        const error: ProtocolError = { code: 'bad-type', message: 'The in-memory transport does not carry chunked frames.' };
+        this.#events.emit('reject', groupId, from, error);
+      } else this.#events.emit('frame', groupId, from, r.value);
     }
-    this.#events.emit('frame', groupId, from, frame);
   }
 }

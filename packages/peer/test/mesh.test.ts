@@ -6,7 +6,7 @@
 import wrtc from '@roamhq/wrtc';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupFrame, GroupId, LinkState, MemberInfo, PeerId, ProtocolError } from '@chorus/protocol';
-import { asGroupId, asPeerId, MAX_BODY_CHARS } from '@chorus/protocol';
+import { asGroupId, asPeerId, encodeBatch, MAX_BODY_CHARS } from '@chorus/protocol';
 import { WebRtcMesh } from '../src/mesh/webrtc-mesh.ts';
 import { wireCodec } from '../src/mesh/frame-codec.ts';
 import type { FrameCodec } from '../src/mesh/frame-codec.ts';
@@ -222,26 +222,20 @@ describe('WebRtcMesh over real data channels', () => {
 
   it('rejects malformed text from a hostile end and still delivers the honest frames after it', async () => {
     const relay = new SignalRelay();
-    const garbage: string[][] = [];
-    // The hostile end speaks raw text: whatever is queued in `garbage` replaces the next encoded frame.
-    const hostileCodec: FrameCodec = {
-      encode: (f) => garbage.shift() ?? wireCodec.encode(f),
-      decoder: wireCodec.decoder,
-    };
     const a = makeMesh(relay, 'peer-a');
-    const h = makeMesh(relay, 'peer-h', hostileCodec);
+    const h = makeMesh(relay, 'peer-h');
     await fullMesh([a, h]);
 
     const honest = (seq: number): GroupFrame => dataFrame(G, h.mesh.self, seq, `honest ${seq}`);
-    garbage.push(
-      ['{not json'],
-      ['"just a string"'],
-      [JSON.stringify({ t: 'nope', groupId: G })],
-      [JSON.stringify(dataFrame(G, asPeerId('someone-else'), 1))],
-      [JSON.stringify(dataFrame(asGroupId('other-group'), h.mesh.self, 1))],
-      ['x'.repeat(20 * 1024)],
-    );
-    for (let i = 0; i < 6; i++) h.mesh.send(G, a.mesh.self, honest(100 + i));
+    const garbage = [
+      '{not json',
+      '"just a string"',
+      JSON.stringify({ t: 'nope', groupId: G }),
+      JSON.stringify(dataFrame(G, asPeerId('someone-else'), 1)),
+      JSON.stringify(dataFrame(asGroupId('other-group'), h.mesh.self, 1)),
+      'x'.repeat(20 * 1024),
+    ];
+    for (const text of garbage) expect(h.mesh.sendRaw(G, a.mesh.self, text)).toBe(true);
     for (let seq = 1; seq <= 3; seq++) h.mesh.send(G, a.mesh.self, honest(seq));
     await waitFor('honest frames', () => a.frames.length === 3);
 
@@ -253,6 +247,60 @@ describe('WebRtcMesh over real data channels', () => {
     expect(codes).toContain('too-large');
     expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual(['honest 1', 'honest 2', 'honest 3']);
     // The link survived the garbage.
+    expect(a.mesh.openPeers(G)).toEqual([h.mesh.self]);
+  });
+
+  it('sends the frames of one turn as one batch message, and a lone frame at once', async () => {
+    const relay = new SignalRelay();
+    let messages = 0;
+    const counting: FrameCodec = {
+      encode: wireCodec.encode,
+      decoder: (g, from) => {
+        const inner = wireCodec.decoder(g, from);
+        return { decode: (text, now) => { messages += 1; return inner.decode(text, now); } };
+      },
+    };
+    const a = makeMesh(relay, 'peer-a');
+    const b = makeMesh(relay, 'peer-b', counting);
+    await fullMesh([a, b]);
+
+    for (let seq = 1; seq <= 40; seq++) a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, seq, `burst ${seq}`));
+    await waitFor('the burst', () => b.frames.length === 40);
+    expect(messages).toBe(1);
+    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+
+    // A frame alone in its turn leaves without waiting for company.
+    a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, 41, 'alone'));
+    await waitFor('the lone frame', () => b.frames.length === 41);
+    expect(messages).toBe(2);
+
+    // Frames past one message's 16 KiB fill more than one batch, none over the cap, all in order.
+    const body = 'y'.repeat(3000);
+    for (let seq = 42; seq <= 61; seq++) a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, seq, body));
+    await waitFor('the big burst', () => b.frames.length === 61);
+    expect(messages).toBeGreaterThan(2 + 3);
+    expect(messages).toBeLessThan(2 + 20);
+    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    expect(b.rejects).toEqual([]);
+  });
+
+  it('keeps the good members of a batch with a bad one and refuses a malformed batch whole, counting each refusal', async () => {
+    const relay = new SignalRelay();
+    const a = makeMesh(relay, 'peer-a');
+    const h = makeMesh(relay, 'peer-h');
+    await fullMesh([a, h]);
+
+    const good = (seq: number): string => JSON.stringify(dataFrame(G, h.mesh.self, seq, `good ${seq}`));
+    const forgedMember = JSON.stringify(dataFrame(G, asPeerId('someone-else'), 9, 'forged'));
+    h.mesh.sendRaw(G, a.mesh.self, encodeBatch([good(1), forgedMember, good(2), '{"t":"chunk","id":"c","index":0,"count":1,"part":"x"}', good(3)]));
+    h.mesh.sendRaw(G, a.mesh.self, '{"t":"batch","frames":[]}');
+    h.mesh.sendRaw(G, a.mesh.self, `{"t":"batch","frames":[${good(4)}`);
+    h.mesh.send(G, a.mesh.self, dataFrame(G, h.mesh.self, 5, 'good 5'));
+    await waitFor('good frames', () => a.frames.length === 4);
+
+    expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual(['good 1', 'good 2', 'good 3', 'good 5']);
+    expect(a.rejects.map((r) => r.error.code)).toEqual(['forged-sender', 'bad-type', 'bad-type', 'bad-json']);
+    expect(a.rejects[0]?.error.message).toMatch(/^batch\.frames\[1\]: /);
     expect(a.mesh.openPeers(G)).toEqual([h.mesh.self]);
   });
 });

@@ -32,6 +32,10 @@ export interface ScenarioTotals {
   messages: number;
   deliveries: number;
   faults: number;
+  /** Frames the engines sent. */
+  frames: number;
+  /** With `wire`: the data-channel messages that carried them. */
+  wireTexts: number;
   views: number;
   restarts: number;
   stored: number;
@@ -56,6 +60,8 @@ export interface CheckOptions extends ScenarioBounds {
   readonly session?: SessionVariant;
   /** Only scenarios this accepts are run (fast-check filters the generator). */
   readonly where?: (scenario: Scenario) => boolean;
+  /** Links carry batched text through the shipped wire code (SimOptions.wire). */
+  readonly wire?: boolean;
 }
 
 /**
@@ -64,10 +70,10 @@ export interface CheckOptions extends ScenarioBounds {
  */
 export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   const totals: ScenarioTotals = {
-    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, views: 0, restarts: 0, stored: 0, tolerated: 0, bySize: {}, byAction: {}, byGroups: {},
+    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, frames: 0, wireTexts: 0, views: 0, restarts: 0, stored: 0, tolerated: 0, bySize: {}, byAction: {}, byGroups: {},
   };
   let lastFailure: SimResult | null = null;
-  const session = opts.session === undefined ? {} : { session: opts.session };
+  const session = { ...(opts.session === undefined ? {} : { session: opts.session }), ...(opts.wire === true ? { wire: true } : {}) };
   const property = fc.property(opts.where === undefined ? scenarioArbitrary(opts) : scenarioArbitrary(opts).filter(opts.where), (scenario: Scenario) => {
     const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], ...session });
     totals.scenarios++;
@@ -80,6 +86,8 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
     totals.messages += r.stats.messages;
     totals.deliveries += r.stats.deliveries;
     totals.faults += r.stats.faults;
+    totals.frames += r.stats.frames;
+    totals.wireTexts += r.stats.wireTexts;
     totals.views += r.stats.views;
     totals.bySize[scenario.size] = (totals.bySize[scenario.size] ?? 0) + 1;
     for (const st of scenario.steps) totals.byAction[st.action.k] = (totals.byAction[st.action.k] ?? 0) + 1;

@@ -27,6 +27,7 @@ import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
 import { fakeSign } from './fake-signature.ts';
+import { WireLinks } from './wire-links.ts';
 import * as membership from '../src/membership/index.ts';
 import { ModelTracker } from './model-tracker.ts';
 import { Network } from './network.ts';
@@ -155,6 +156,8 @@ interface Session {
 type SimEvent =
   | { readonly k: 'action'; readonly action: Action }
   | { readonly k: 'frame'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: GroupFrame }
+  /** SimOptions.wire: one data-channel message; `dup` for the copy a duplicate fault adds. */
+  | { readonly k: 'message'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly text: string; readonly dup: boolean }
   | { readonly k: 'view'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly view: View; readonly tracker: number }
   | { readonly k: 'removed'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly reason: LeaveReason; readonly tracker: number }
   /** After an in-memory tracker restart: the member finds its group gone and re-joins it (restoring it if nobody has yet). */
@@ -183,6 +186,8 @@ export interface SimStats {
   /** Records written to stores. */
   stored: number;
   virtualMs: number;
+  /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
+  wireTexts: number;
 }
 
 export interface SimResult {
@@ -202,6 +207,12 @@ export interface SimOptions {
   readonly trace?: boolean;
   /** Guarantees recorded rather than fatal (only S4U supports it: a known engine gap). */
   readonly tolerate?: readonly Guarantee[];
+  /**
+   * Links carry data-channel text, batched per turn and read back by the
+   * shipped wire code (sim/wire-links.ts). Off by default: it changes arrival
+   * times, so numbered seeds would replay other scenarios.
+   */
+  readonly wire?: boolean;
 }
 
 const describeFrame = (f: GroupFrame): string => {
@@ -242,8 +253,10 @@ export class Simulation {
   private readonly order: PeerId[] = [];
   private readonly trace: string[] = [];
   private readonly stats: SimStats = {
-    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, restarts: 0, stored: 0, virtualMs: 0,
+    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, restarts: 0, stored: 0, virtualMs: 0, wireTexts: 0,
   };
+  /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
+  private readonly wire: WireLinks | null;
   private readonly maxEvents: number;
   private now = 0;
   private pendingNonTick = 0;
@@ -257,6 +270,7 @@ export class Simulation {
   constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
     this.rng = new Prng(scenario.seed);
     this.variant = options.session ?? CORRECT_SESSION;
+    this.wire = options.wire === true ? new WireLinks() : null;
     const tolerate = new Set(options.tolerate ?? []);
     this.groups = groupModes(scenario).map((mode, index) => {
       const id = groupIdOf(index);
@@ -612,6 +626,8 @@ export class Simulation {
     const queue = [...commands];
     /** Records of the last `store` command, for the history messages that follow it. */
     let stored = new Map<MessageId, StoredRecord>();
+    /** SimOptions.wire: this turn's frames per link, sent at its end (lost if the node dies first, as in a tab). */
+    const out = this.wire === null ? null : new Map<PeerId, GroupFrame[]>();
     for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
       if (!s.node.alive) return;
       const now = this.now;
@@ -624,7 +640,13 @@ export class Simulation {
             }
             s.node.crashAfter--;
           }
-          this.transmit(s.g, s.node.id, c.to, c.frame);
+          if (out === null) this.transmit(s.g, s.node.id, c.to, c.frame);
+          else {
+            this.stats.frames++;
+            const frames = out.get(c.to);
+            if (frames === undefined) out.set(c.to, [c.frame]);
+            else frames.push(c.frame);
+          }
           break;
         case 'sign': {
           const sig = fakeSign(c.draft);
@@ -686,6 +708,7 @@ export class Simulation {
           break;
       }
     }
+    if (out !== null && s.node.alive) for (const [to, frames] of out) this.transmitText(s.g, s.node.id, to, frames);
   }
 
   /**
@@ -746,6 +769,21 @@ export class Simulation {
     if (arrival.twice) this.schedule(arrival.at, ev);
   }
 
+
+  /** SimOptions.wire: one turn's frames for one link as the mesh sends them, one arrival per message. */
+  private transmitText(g: SimGroup, from: PeerId, to: PeerId, frames: readonly GroupFrame[]): void {
+    const texts = (this.wire as WireLinks).pack(frames);
+    this.stats.wireTexts += texts.length;
+    for (const text of texts) {
+      const arrival = g.net.schedule(from, to, this.now);
+      if (arrival === null) {
+        this.log(`${from} -> ${to} @${g.index} a message of ${frames.length} frame(s) LOST (link down)`);
+        return;
+      }
+      this.schedule(arrival.at, { k: 'message', g: g.index, from, to, epoch: arrival.epoch, text, dup: false });
+      if (arrival.twice) this.schedule(arrival.at, { k: 'message', g: g.index, from, to, epoch: arrival.epoch, text, dup: true });
+    }
+  }
 
   // ---------------------------------------------------------------- store
 
@@ -1139,6 +1177,23 @@ export class Simulation {
         this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(ev.frame)}`);
         if (ev.frame.t === 'history-res') s.sponsor = ev.from;
         this.carry(s, s.core.receive(ev.from, ev.frame, this.now));
+        return;
+      }
+      case 'message': {
+        const g = this.group(ev.g);
+        const s = this.session(g, ev.to);
+        if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
+        for (const r of (this.wire as WireLinks).read(g.id, ev.to, ev.from, ev.epoch, ev.text, this.now)) {
+          if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
+          if (!r.ok) {
+            // A duplicated message repeats its chunks, which the assembler refuses: a channel never duplicates.
+            if (ev.dup) continue;
+            throw new Error(`wire: ${ev.to} refused what ${ev.from} sent: ${r.error.code}: ${r.error.message}`);
+          }
+          this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(r.value)}`);
+          if (r.value.t === 'history-res') s.sponsor = ev.from;
+          this.carry(s, s.core.receive(ev.from, r.value, this.now));
+        }
         return;
       }
       case 'view': {

@@ -13,6 +13,7 @@ export * from './wire/parse-frame.ts';
 export * from './wire/chunking.ts';
 export * from './wire/chunk-assembler.ts';
 export * from './wire/frame-reader.ts';
+export * from './wire/batch.ts';
 export { isPeerIdText } from './wire/field-reader.ts';
 export * from './crypto/base64.ts';
 export * from './crypto/signing.ts';

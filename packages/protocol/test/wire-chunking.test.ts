@@ -4,14 +4,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
-import type { Result } from '../src/result.ts';
+import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
+import { ok, type Result } from '../src/result.ts';
 import { CHUNK_ASSEMBLY_TIMEOUT_MS, CHUNK_THRESHOLD_BYTES, MAX_CHUNKS, MAX_FRAME_BYTES, MAX_OUTSTANDING_CHUNKED_FRAMES } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import { ChunkAssembler } from '../src/wire/chunk-assembler.ts';
 import { encodeForWire, splitIntoChunks } from '../src/wire/chunking.ts';
 import { FrameReader } from '../src/wire/frame-reader.ts';
-import type { ChunkFrame, DataFrame, HistoryResponseFrame } from '../src/wire/frames.ts';
+import type { ChunkFrame, DataFrame, GroupFrame, HistoryResponseFrame } from '../src/wire/frames.ts';
 import { utf8ByteLength } from '../src/wire/utf8.ts';
 
 const G = asGroupId('g-1');
@@ -50,6 +50,9 @@ function value<T>(r: Result<T>): T {
 
 const chunk = (id: string, index: number, count: number, part: string): ChunkFrame => ({ t: 'chunk', id, index, count, part });
 
+/** The one frame a message carries, null while a chunked frame is still arriving. */
+const readOne = (reader: FrameReader, from: PeerId, text: string): Result<GroupFrame | null> => reader.readMessage(from, text, 0)[0] ?? ok(null);
+
 describe('encodeForWire and FrameReader', () => {
   it('sends a small frame as one message', () => {
     const frame = data(1, 'hi');
@@ -63,7 +66,7 @@ describe('encodeForWire and FrameReader', () => {
     expect(messages.length).toBeGreaterThan(9);
     for (const m of messages) expect(utf8ByteLength(m)).toBeLessThanOrEqual(CHUNK_THRESHOLD_BYTES);
     const reader = new FrameReader(G);
-    const results = messages.map((m) => value(reader.read(ALICE, m, 0)));
+    const results = messages.map((m) => value(readOne(reader, ALICE, m)));
     expect(results.slice(0, -1).every((r) => r === null)).toBe(true);
     expect(results.at(-1)).toEqual(frame);
     expect(reader.pending).toBe(0);
@@ -76,7 +79,7 @@ describe('encodeForWire and FrameReader', () => {
 
   it('a raw message over one chunk is refused before parsing', () => {
     const reader = new FrameReader(G);
-    const r = reader.read(ALICE, encodeFrame(page(30)), 0);
+    const r = readOne(reader, ALICE, encodeFrame(page(30)));
     expect(r.ok || r.error.code).toBe('too-large');
   });
 
@@ -84,7 +87,7 @@ describe('encodeForWire and FrameReader', () => {
     const inner = encodeFrame(chunk('x', 0, 1, 'y'.repeat(CHUNK_THRESHOLD_BYTES - 100)));
     const reader = new FrameReader(G);
     const outer = splitIntoChunks(inner, 'c1').map(encodeFrame);
-    const results = outer.map((m) => reader.read(ALICE, m, 0));
+    const results = outer.map((m) => readOne(reader, ALICE, m));
     const last = results.at(-1);
     expect(last?.ok || last?.error.code).toBe('bad-type');
   });
@@ -94,9 +97,9 @@ describe('encodeForWire and FrameReader', () => {
     const pieces = splitIntoChunks(encodeFrame(data(1, 'x'.repeat(4000))), 'c3').map(encodeFrame);
     expect(pieces.length).toBe(1);
     const reader = new FrameReader(G);
-    const r = reader.read(BOB, pieces[0] as string, 0);
+    const r = readOne(reader, BOB, pieces[0] as string);
     expect(r.ok || r.error.code).toBe('forged-sender');
-    expect(reader.read(ALICE, pieces[0] as string, 0)).toEqual({ ok: true, value: data(1, 'x'.repeat(4000)) });
+    expect(readOne(reader, ALICE, pieces[0] as string)).toEqual({ ok: true, value: data(1, 'x'.repeat(4000)) });
   });
 });
 

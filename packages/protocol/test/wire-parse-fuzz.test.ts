@@ -1,15 +1,19 @@
 // Properties of the parser over inputs nobody wrote by hand: it never throws,
 // always answers with a frame or a known code, and what it accepts is stable
-// (parse ∘ encode ∘ parse = parse). 12 000 runs in total, a second or two.
+// (parse ∘ encode ∘ parse = parse); a BATCH reads back as what was packed and
+// reads each member as if it came alone.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId } from '../src/ids.ts';
 import type { ErrorCode, Result } from '../src/result.ts';
-import { MAX_SENT_AT_MS } from '../src/wire/caps.ts';
+import { BatchWriter, parseChannelMessage } from '../src/wire/batch.ts';
+import { CHUNK_THRESHOLD_BYTES, MAX_SENT_AT_MS } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { WireFrame } from '../src/wire/frames.ts';
+import { FrameReader } from '../src/wire/frame-reader.ts';
 import { FRAME_KINDS, parseFrame } from '../src/wire/parse-frame.ts';
+import { utf8ByteLength } from '../src/wire/utf8.ts';
 
 const G = asGroupId('g-1');
 const ALICE = asPeerId('alice');
@@ -197,6 +201,80 @@ describe('parseFrame never throws', () => {
       fc.property(fc.nat(text.length), fc.nat(text.length - 1), fc.string({ minLength: 1, maxLength: 1, unit: 'binary-ascii' }), (cut, at, ch) => {
         checkedParse(text.slice(0, cut));
         checkedParse(`${text.slice(0, at)}${ch}${text.slice(at + 1)}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+// ---- BATCH (wire/batch.ts): the writer's messages read back as the frames, in order; members read as if alone.
+
+const notChunk = validFrame.filter((f) => f.t !== 'chunk');
+/** Bigger DATA too (multi-byte bodies up to the cap), so batches fill up and split. */
+const anyBodyData = validData(fc.constant('alice')).chain((d) =>
+  fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '"', '\n'), maxLength: 4000 }).map((body) => ({ ...d, body })),
+);
+
+describe('BATCH', () => {
+  it('what BatchWriter packs, FrameReader reads back as the same frames in order, every message within one chunk', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(notChunk, anyBodyData), { minLength: 1, maxLength: 60 }), (frames) => {
+        const writer = new BatchWriter();
+        const messages: string[] = [];
+        for (const f of frames) {
+          const closed = writer.add(encodeFrame(f as WireFrame));
+          if (closed !== null) messages.push(closed);
+          expect(writer.pendingBytes).toBeLessThanOrEqual(CHUNK_THRESHOLD_BYTES);
+        }
+        const last = writer.take();
+        if (last !== null) messages.push(last);
+        for (const m of messages) expect(utf8ByteLength(m)).toBeLessThanOrEqual(CHUNK_THRESHOLD_BYTES);
+        const reader = new FrameReader(G);
+        const read = messages.flatMap((m) => reader.readMessage(ALICE, m, 0));
+        expect(read).toEqual(frames.map((f) => ({ ok: true, value: f })));
+        // Packing is worth it: never more messages than frames, and one when everything fits.
+        expect(messages.length).toBeLessThanOrEqual(frames.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads each member exactly as the parser reads it alone, and never throws', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(notChunk, frameShaped, anything), { minLength: 1, maxLength: 8 }), (members) => {
+        const r = parseChannelMessage(JSON.stringify({ t: 'batch', frames: members }), ctx);
+        expect(r.ok).toBe(true);
+        if (!r.ok || r.value.kind !== 'batch') return;
+        expect(r.value.members).toHaveLength(members.length);
+        r.value.members.forEach((got, i) => {
+          const m = members[i];
+          const t = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
+          const alone = parseFrame(JSON.stringify(m) ?? 'null', ctx);
+          if (t === 'chunk' || t === 'batch') {
+            expect(got.ok || got.error.code).toBe('bad-type');
+            return;
+          }
+          if (alone.ok) expect(got).toEqual(alone);
+          else {
+            expect(got.ok || got.error.code).toBe(alone.error.code);
+            expect(got.ok || got.error.message).toBe(`batch.frames[${i}]: ${alone.error.message}`);
+          }
+        });
+      }),
+      { numRuns: 800 },
+    );
+  });
+
+  it('refuses a malformed batch whole with a known code, never throwing', () => {
+    fc.assert(
+      fc.property(fc.oneof(anything, fc.array(anything, { minLength: 0, maxLength: 2 })), fc.boolean(), (frames, drop) => {
+        const o: Record<string, unknown> = { t: 'batch' };
+        if (!drop) o['frames'] = frames;
+        const r = parseChannelMessage(JSON.stringify(o), ctx);
+        if (!Array.isArray(frames) || frames.length === 0 || drop) {
+          expect(r.ok).toBe(false);
+          if (!r.ok) expect(PARSER_CODES).toContain(r.error.code);
+        } else expect(r.ok).toBe(true);
       }),
       { numRuns: 1000 },
     );

@@ -1,19 +1,19 @@
 // Frames <-> data-channel messages for one link. Owns chunking on the way out
-// and reassembly + parsing on the way in; the grammar and caps themselves live
-// in @chorus/protocol's wire module. Never throws: a refused message becomes a
-// `reject` result with the parser's code.
+// and unpacking, reassembly + parsing on the way in; packing a turn's frames
+// into one BATCH message is the link's (pair-link.ts), the grammar and caps
+// live in @chorus/protocol's wire module. Never throws: a refused message or
+// batch member becomes a `reject` result with the parser's code.
 
 import type { GroupFrame, GroupId, PeerId, ProtocolError } from '@chorus/protocol';
 import { encodeForWire, FrameReader } from '@chorus/protocol';
 
 export type DecodeResult =
   | { readonly kind: 'frame'; readonly frame: GroupFrame }
-  /** A chunk was stored; the frame is not complete yet. */
-  | { readonly kind: 'partial' }
   | { readonly kind: 'reject'; readonly error: ProtocolError };
 
 export interface FrameDecoder {
-  decode(text: string, now: number): DecodeResult;
+  /** What one channel message carries, in order: one frame, a batch's members, or nothing yet (a chunk was stored). */
+  decode(text: string, now: number): readonly DecodeResult[];
 }
 
 export interface FrameCodec {
@@ -42,9 +42,8 @@ export const wireCodec: FrameCodec = {
     const reader = new FrameReader(groupId);
     return {
       decode(text, now) {
-        const res = reader.read(from, text, now);
-        if (!res.ok) return { kind: 'reject', error: res.error };
-        return res.value === null ? { kind: 'partial' } : { kind: 'frame', frame: res.value };
+        return reader.readMessage(from, text, now).map((r): DecodeResult =>
+          r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error });
       },
     };
   },

@@ -4,13 +4,19 @@
 // WebRTC connection and lives exactly as long as the peer is wanted by
 // `setPeers`.
 //
+// Frames sent to the link in one event-loop turn leave as one BATCH message
+// (PROTOCOL.md §1.2b): the first frame of a turn schedules the flush at the
+// end of the turn (endOfTurn below, never a timer), so a lone frame still
+// leaves at once; a batch that reaches the 16 KiB message cap leaves on the
+// spot, so at most one message's worth waits here per link.
+//
 // Frames sent while the link is not up are dropped on purpose: after the next
 // link-up the session's engine exchanges high-water marks and resends the gap
 // (docs/design.md §4 "Links"), so keeping them here would only duplicate that work
 // and grow memory without bound while a peer is unreachable.
 
 import type { GroupFrame, GroupId, IceServer, IceTransportPolicy, PeerId, ProtocolError } from '@chorus/protocol';
-import { comparePeerIds } from '@chorus/protocol';
+import { BatchWriter, comparePeerIds } from '@chorus/protocol';
 import { Backoff } from '../backoff.ts';
 import type { FrameCodec, FrameDecoder } from './frame-codec.ts';
 import { RtcConnection } from './rtc-connection.ts';
@@ -25,6 +31,15 @@ export const RECONNECT_BASE_MS = 200;
 export const RECONNECT_CAP_MS = 5_000;
 
 export type PairLinkState = 'connecting' | 'up' | 'down';
+
+/**
+ * Runs `fn` once the current turn's work is done, without a timer: Node's
+ * setImmediate (after this loop iteration's I/O callbacks, so frames made
+ * while handling several inbound messages share a batch), else a microtask
+ * (a browser: right after the current task).
+ */
+export const endOfTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => queueMicrotask(fn);
 
 export interface PairLinkHooks {
   sendSignal(data: unknown): void;
@@ -66,6 +81,9 @@ export class PairLink {
   #neverOpenedTimer: ReturnType<typeof setTimeout> | null = null;
   #everUp = false;
   #closed = false;
+  /** This turn's frames for the link, not yet handed to the channel. */
+  readonly #batch = new BatchWriter();
+  #flushScheduled = false;
 
   constructor(opts: PairLinkOptions, hooks: PairLinkHooks) {
     this.#opts = opts;
@@ -99,7 +117,21 @@ export class PairLink {
 
   send(frame: GroupFrame): void {
     if (this.#state !== 'up' || !this.#conn) return;
-    this.#conn.send(this.#opts.codec.encode(frame));
+    const ready = this.#batch.push(this.#opts.codec.encode(frame));
+    if (ready.length > 0) this.#conn.send(ready);
+    if (this.#batch.pending === 0) return;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      endOfTurn(() => {
+        this.#flushScheduled = false;
+        this.#flushBatch();
+      });
+    }
+  }
+
+  #flushBatch(): void {
+    const text = this.#batch.take();
+    if (text !== null && this.#state === 'up' && this.#conn) this.#conn.send([text]);
   }
 
   handleSignal(env: SignalEnvelope): void {
@@ -133,6 +165,7 @@ export class PairLink {
   /** Debug/test hook: put raw text on the channel, bypassing the codec (a hostile peer's view). */
   sendRaw(text: string): boolean {
     if (this.#state !== 'up' || !this.#conn) return false;
+    this.#flushBatch();
     this.#conn.send([text]);
     return true;
   }
@@ -158,6 +191,7 @@ export class PairLink {
     this.#conn = null;
     this.#connId = null;
     this.#decoder = null;
+    this.#batch.clear();
   }
 
   #offer(): void {
@@ -176,6 +210,7 @@ export class PairLink {
   #connect(connId: string): void {
     this.#state = 'connecting';
     this.#connId = connId;
+    this.#batch.clear();
     this.#decoder = this.#opts.codec.decoder(this.#opts.groupId, this.peer);
     const init = { initiator: this.initiator, iceServers: this.#opts.iceServers(), iceTransportPolicy: this.#opts.iceTransportPolicy?.() ?? 'all' };
     const conn: RtcConnection = new RtcConnection(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
@@ -210,9 +245,12 @@ export class PairLink {
   #receive(text: string): void {
     const decoder = this.#decoder;
     if (!decoder) return;
-    const res = decoder.decode(text, this.#opts.now());
-    if (res.kind === 'frame') this.#hooks.frame(res.frame);
-    else if (res.kind === 'reject') this.#hooks.reject(res.error);
+    for (const res of decoder.decode(text, this.#opts.now())) {
+      // A hook may close the link (a removal): the rest of a batch is then no longer ours to hand on.
+      if (this.#decoder !== decoder) return;
+      if (res.kind === 'frame') this.#hooks.frame(res.frame);
+      else this.#hooks.reject(res.error);
+    }
   }
 
   /** Current attempt abandoned on purpose: report down if it was up, no retry scheduled here. */

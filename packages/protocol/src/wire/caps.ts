@@ -26,6 +26,14 @@ export const CHUNK_THRESHOLD_BYTES = 16 * KIB;
  */
 export const MAX_CHUNKS = 256;
 
+/**
+ * Frames in one BATCH message (wire/batch.ts). A batch is one data-channel
+ * message, so CHUNK_THRESHOLD_BYTES bounds it already; the smallest frame
+ * is over 40 bytes, so 16 KiB never holds more than ~400 of them. The cap
+ * bounds what a hostile batch of empty objects can make us allocate.
+ */
+export const MAX_BATCH_FRAMES = 512;
+
 /** Partially reassembled frames per peer at once. The mesh sends one frame at a time; 4 tolerates pipelining. */
 export const MAX_OUTSTANDING_CHUNKED_FRAMES = 4;
 

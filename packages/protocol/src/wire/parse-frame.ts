@@ -84,16 +84,24 @@ const SIGNATURE_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_SIGNATURE_B64_CHA
 const PUBLIC_KEY_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_PUBLIC_KEY_B64_CHARS - 1}}=$`);
 
 export function parseFrame(text: string, ctx: ParseContext): Result<WireFrame> {
+  const value = parseJsonText(text, ctx.maxBytes ?? MAX_FRAME_BYTES);
+  return value.ok ? parseFrameValue(value.value, ctx) : value;
+}
+
+/** JSON text from a peer, size-checked, as a value; never throws. */
+export function parseJsonText(text: string, maxBytes: number): Result<unknown> {
+  if (typeof text !== 'string') return err('bad-type', 'A frame must be JSON text, not binary data.');
+  if (exceedsUtf8Bytes(text, maxBytes)) return err('too-large', `The frame is over ${maxBytes} bytes.`);
   try {
-    if (typeof text !== 'string') return err('bad-type', 'A frame must be JSON text, not binary data.');
-    const maxBytes = ctx.maxBytes ?? MAX_FRAME_BYTES;
-    if (exceedsUtf8Bytes(text, maxBytes)) return err('too-large', `The frame is over ${maxBytes} bytes.`);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return err('bad-json', 'The frame is not valid JSON.');
-    }
+    return ok(JSON.parse(text) as unknown);
+  } catch {
+    return err('bad-json', 'The frame is not valid JSON.');
+  }
+}
+
+/** One frame from an already-parsed JSON value (a whole message, or one member of a batch: wire/batch.ts). */
+export function parseFrameValue(value: unknown, ctx: ParseContext): Result<WireFrame> {
+  try {
     return ok(readFrame(value, ctx));
   } catch (e) {
     if (e instanceof FieldRejection) return err(e.code, e.message);
