@@ -1,7 +1,8 @@
 // One connected socket: identity challenge, per-session rate limits, one
-// parser per event, and an ack (or a `tracker:error` when the client gave no
-// ack) for every outcome. Events of one socket run one at a time, in order,
-// so a join is settled before the links-ready that follows it.
+// table mapping each client event (the names of ClientToServerEvents) to its
+// parser and handler, and an ack (or a `tracker:error` when the client gave
+// no ack) for every outcome. Events of one socket run one at a time, in
+// order, so a join is settled before the links-ready that follows it.
 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io';
@@ -17,7 +18,7 @@ import type { TrackerConfig } from './config.ts';
 import { iceServersFor } from './ice-servers.ts';
 import type { PasswordGate } from './password-gate.ts';
 import type { TrackerStore } from './store/tracker-store.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { takeToken } from './token-bucket.ts';
 import { verifyEd25519 } from './verify-signature.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
 import { DIRECTORY_ROOM, peerRoom } from './tracker-service.ts';
@@ -67,14 +68,86 @@ export interface SessionDeps {
   readonly sweptNodes?: Set<string>;
 }
 
-type Handler = (payload: unknown, session: MemberInfo | undefined) => Promise<Result<unknown>>;
+/**
+ * What the tracker keeps of one socket besides Socket.IO's own (and the
+ * three fields of `socket.data`): one object of fixed shape, no `delete`,
+ * the rate limits as six numbers. Every event goes through the one table
+ * below; the socket's only listeners are two small closures over this.
+ */
+class SocketState {
+  /** Tokens and last refill of the signal, event and password buckets (takeToken slots 0, 2, 4). */
+  readonly buckets: number[];
+  /** Events of this socket run one at a time, in order. */
+  queue: Promise<void> = IDLE;
+  queued = 0;
+  authTimer: ReturnType<typeof setTimeout> | null;
 
-const KNOWN_EVENTS = new Set<string>([
-  'auth:challenge', 'auth:hello', 'directory:list', 'ice:servers', 'group:create', 'group:restore', 'group:join', 'group:links-ready',
-  'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat',
-]);
-/** Events whose ack is optional in the contract: peers send them without one. */
-const FIRE_AND_FORGET = new Set<string>(['signal', 'link:report', 'metrics:report', 'heartbeat']);
+  constructor(
+    readonly socket: ChorusSocket,
+    readonly d: SessionDeps,
+  ) {
+    const { signalRateLimit, eventRateLimit, passwordRateLimit } = d.config;
+    const now = d.now();
+    this.buckets = [signalRateLimit.burst, now, eventRateLimit.burst, now, passwordRateLimit.burst, now];
+    this.authTimer = setTimeout(dropUnauthenticated, AUTH_TIMEOUT_MS, socket);
+  }
+}
+
+const IDLE: Promise<void> = Promise.resolve();
+const SIGNAL_BUCKET = 0;
+const EVENT_BUCKET = 2;
+const PASSWORD_BUCKET = 4;
+
+const dropUnauthenticated = (socket: ChorusSocket): void => {
+  if (socket.data.session === undefined) socket.disconnect(true);
+};
+
+type EventName = keyof ClientToServerEvents;
+type Run = (s: SocketState, value: unknown, session: MemberInfo) => Promise<Result<unknown>> | Result<unknown>;
+
+/** How one client event is read and carried out; the table below has one per name of the event map. */
+interface EventSpec {
+  /** The parser of the payload; null when `run` takes the raw payload (or there is none: the ack is the only argument). */
+  readonly parse: ((payload: unknown) => Result<unknown>) | null;
+  readonly run: Run;
+  /** Allowed before hello (the identity challenge itself); `session` is then a placeholder. */
+  readonly beforeHello?: true;
+  /** The ack is optional in the contract: peers send it without one. */
+  readonly fireAndForget?: true;
+  /** May carry a group password: one scrypt, rationed per session, address and node. */
+  readonly hashes?: true;
+}
+type Flags = Omit<EventSpec, 'parse' | 'run'>;
+
+/** An event whose parsed payload `run` takes, typed by its parser. */
+const on = <T>(
+  parse: (payload: unknown) => Result<T>,
+  run: (s: SocketState, value: T, session: MemberInfo) => Promise<Result<unknown>> | Result<unknown>,
+  flags: Flags = {},
+): EventSpec => ({ parse, run: run as Run, ...flags });
+/** An event that parses nothing itself. */
+const raw = (run: Run, flags: Flags = {}): EventSpec => ({ parse: null, run, ...flags });
+
+const EVENTS: { readonly [K in EventName]: EventSpec } = {
+  'auth:challenge': raw((s) => challenge(s), { beforeHello: true }),
+  'auth:hello': raw((s, payload) => hello(s, payload), { beforeHello: true }),
+  'ice:servers': raw(({ d }, _v, m) => ok(iceServersFor(d.config.iceServers, d.config.turnSecret, m.peerId, d.now(), d.config.turnCredentialTtlS))),
+  'directory:list': on(parseDirectoryQuery, async ({ d }, q) => ok(await d.service.directoryPage(q))),
+  'group:create': on(parseCreateGroup, ({ d, socket }, p, m) => d.service.createGroup(m, p, socket.data.address), { hashes: true }),
+  'group:restore': on(parseRestoreGroup, ({ d, socket }, p, m) => d.service.restoreGroup(m, p, socket.data.address), { hashes: true }),
+  'group:join': on(parseJoinGroup, ({ d }, p, m) => d.service.join(m, p), { hashes: true }),
+  'group:links-ready': on(parseGroupRef, ({ d }, p, m) => d.service.linksReady(m, p.groupId)),
+  'group:leave': on(parseGroupRef, ({ d }, p, m) => d.service.leave(m, p.groupId)),
+  'group:members': on(parseGroupRef, ({ d }, p, m) => d.service.members(m, p.groupId)),
+  'group:view': on(parseGroupRef, ({ d }, p, m) => d.service.view(m, p.groupId)),
+  signal: on(parseSignal, ({ d }, p, m) => d.service.signal(m, p), { fireAndForget: true }),
+  'link:report': on(parseLinkReport, ({ d }, p, m) => d.service.linkReport(m, p), { fireAndForget: true }),
+  'metrics:report': on(parseMetricsReport, ({ d }, p, m) => d.service.metricsReport(m, p), { fireAndForget: true }),
+  heartbeat: raw(({ d }) => ok({ now: d.now() }), { fireAndForget: true }),
+};
+
+const specOf = (name: string): EventSpec | undefined => (Object.hasOwn(EVENTS, name) ? EVENTS[name as EventName] : undefined);
+
 /**
  * A candidate or report for someone who just left is normal after any view
  * change: counted, but not pushed back as a `tracker:error` the UI would show.
@@ -85,222 +158,185 @@ const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
  * corroborates (PROTOCOL.md §2 Links) is something a peer's mesh cannot act on.
  */
 const quietRefusal = (event: string, code: string): boolean =>
-  FIRE_AND_FORGET.has(event) && (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
-/** Events whose only argument is the ack. */
-const NO_PAYLOAD = new Set<string>(['auth:challenge', 'heartbeat', 'ice:servers']);
+  specOf(event)?.fireAndForget === true && (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
 
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
-  const { service, metrics, log, config } = d;
-  const signalBucket = new TokenBucket(config.signalRateLimit, d.now());
-  const eventBucket = new TokenBucket(config.eventRateLimit, d.now());
-  const passwordBucket = new TokenBucket(config.passwordRateLimit, d.now());
-  let queue: Promise<void> = Promise.resolve();
-  let queued = 0;
-  const authTimer = setTimeout(() => {
-    if (socket.data.session === undefined) socket.disconnect(true);
-  }, AUTH_TIMEOUT_MS);
+  const s = new SocketState(socket, d);
+  socket.onAny((event: unknown, ...args: unknown[]) => dispatch(s, event, args));
+  socket.on('disconnect', (reason) => disconnected(s, reason));
+}
 
-  const handlers: Record<string, Handler> = {
-    'auth:challenge': async () => {
-      if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
-      const nonce = randomBytes(NONCE_BYTES).toString('base64');
-      socket.data.nonce = nonce;
-      return ok({ nonce });
-    },
-    'auth:hello': async (payload) => {
-      if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
-      const nonce = socket.data.nonce;
-      if (nonce === undefined) return err('bad-state', 'Ask for a challenge (auth:challenge) before saying hello.');
-      const p = parseHello(payload);
-      if (!p.ok) return p;
-      delete socket.data.nonce; // one attempt per nonce: a signature can never be replayed
-      if (!(await verifyEd25519(p.value.publicKey, helloSigningText(nonce, p.value.peerId, p.value.name), p.value.signature))) {
-        return err('bad-signature', 'The hello signature does not match the public key; ask for a new challenge.');
-      }
-      await d.cleanups.get(p.value.peerId);
-      const info: MemberInfo = {
-        peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey, ...(p.value.role === undefined ? {} : { role: p.value.role }),
-      };
-      const kept = await d.store.peerIdReservation(info.peerId);
-      if (kept !== null && kept !== info.publicKey) {
-        return err('bad-state', `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`);
-      }
-      const held = await d.store.getSession(info.peerId);
-      if (held !== null && held.publicKey !== info.publicKey) {
-        return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
-      }
-      // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
-      // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
-      await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM]);
-      const bound = await bindOrTakeOver(d, info, socket);
-      if (bound !== 'bound') {
-        await socket.leave(peerRoom(info.peerId));
-        await socket.leave(DIRECTORY_ROOM);
-      }
-      if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
-      if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
-      if (!socket.connected) {
-        await d.store.unbindSession(info.peerId, socket.id);
-        return err('bad-state', 'Disconnected during hello.');
-      }
-      socket.data.session = info;
-      clearTimeout(authTimer);
-      d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
-      metrics.sessions = d.local.size;
-      log.info({ peerId: info.peerId, name: info.name }, 'hello');
-      const page = await service.directoryPage({ query: '', offset: 0 });
-      const reply: HelloReply = {
-        peerId: info.peerId,
-        iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now(), config.turnCredentialTtlS),
-        iceTransportPolicy: config.iceTransportPolicy,
-        heartbeatIntervalMs: config.heartbeatIntervalMs,
-        heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-        linkGraceMs: config.linkGraceMs,
-        directory: page.groups,
-        directoryTotal: page.total,
-      };
-      return ok(reply);
-    },
-    'ice:servers': async (_payload, s) =>
-      s === undefined ? err('not-authenticated', 'Say hello first.') : ok(iceServersFor(config.iceServers, config.turnSecret, s.peerId, d.now(), config.turnCredentialTtlS)),
-    'directory:list': async (payload) => {
-      const p = parseDirectoryQuery(payload);
-      return p.ok ? ok(await service.directoryPage(p.value)) : p;
-    },
-    'group:create': async (payload, s) => {
-      const p = parseCreateGroup(payload);
-      return p.ok && s !== undefined ? service.createGroup(s, p.value, socket.data.address) : p;
-    },
-    'group:restore': async (payload, s) => {
-      const p = parseRestoreGroup(payload);
-      return p.ok && s !== undefined ? service.restoreGroup(s, p.value, socket.data.address) : p;
-    },
-    'group:join': async (payload, s) => {
-      const p = parseJoinGroup(payload);
-      return p.ok && s !== undefined ? service.join(s, p.value) : p;
-    },
-    'group:links-ready': async (payload, s) => {
-      const p = parseGroupRef(payload);
-      return p.ok && s !== undefined ? service.linksReady(s, p.value.groupId) : p;
-    },
-    'group:leave': async (payload, s) => {
-      const p = parseGroupRef(payload);
-      return p.ok && s !== undefined ? service.leave(s, p.value.groupId) : p;
-    },
-    'group:members': async (payload, s) => {
-      const p = parseGroupRef(payload);
-      return p.ok && s !== undefined ? service.members(s, p.value.groupId) : p;
-    },
-    'group:view': async (payload, s) => {
-      const p = parseGroupRef(payload);
-      return p.ok && s !== undefined ? service.view(s, p.value.groupId) : p;
-    },
-    signal: async (payload, s) => {
-      const p = parseSignal(payload);
-      if (!p.ok) {
-        metrics.dropped(p.error.code === 'forged-sender' ? 'forged-sender' : 'bad-input');
-        return p;
-      }
-      return s !== undefined ? service.signal(s, p.value) : p;
-    },
-    'link:report': async (payload, s) => {
-      const p = parseLinkReport(payload);
-      return p.ok && s !== undefined ? service.linkReport(s, p.value) : p;
-    },
-    'metrics:report': async (payload, s) => {
-      const p = parseMetricsReport(payload);
-      return p.ok && s !== undefined ? service.metricsReport(s, p.value) : p;
-    },
-    heartbeat: async () => ok({ now: d.now() }),
+/** Every client event: known name, rate limits and password rationing, then its turn in the socket's queue. */
+function dispatch(s: SocketState, event: unknown, args: unknown[]): void {
+  const { d, socket } = s;
+  const last = args[args.length - 1];
+  const ack = typeof last === 'function' ? (last as (r: unknown) => void) : undefined;
+  const payload = ack !== undefined ? args.slice(0, -1)[0] : args[0];
+  const name = typeof event === 'string' ? event : String(event);
+  const spec = specOf(name);
+  if (spec === undefined) {
+    d.metrics.badInput('unknown-event');
+    reply(s, name.slice(0, 40), ack, err('unknown-kind', `Unknown event "${name.slice(0, 40)}".`));
+    return;
+  }
+  const now = d.now();
+  const limits = d.config;
+  const allowed = name === 'signal'
+    ? takeToken(s.buckets, SIGNAL_BUCKET, limits.signalRateLimit, now)
+    : takeToken(s.buckets, EVENT_BUCKET, limits.eventRateLimit, now);
+  const rationed = (): boolean =>
+    takeToken(s.buckets, PASSWORD_BUCKET, limits.passwordRateLimit, now) && d.passwordGate.take(socket.data.address ?? '', now);
+  if (!allowed || (spec.hashes === true && hasPassword(payload) && !rationed()) || s.queued >= MAX_QUEUED_EVENTS) {
+    if (name === 'signal') d.metrics.dropped('rate-limited');
+    reply(s, name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
+    return;
+  }
+  // Liveness is the heartbeat's arrival, not its turn in the queue: a session
+  // whose own password checks are slow is still alive. (The ack stays in
+  // order, after everything sent before it.)
+  if (name === 'heartbeat') markAlive(s);
+  s.queued++;
+  const queue = s.queue.then(() => carryOut(s, name, spec, payload, ack));
+  s.queue = queue;
+  // An idle socket holds the shared resolved promise, not the last one of its chain.
+  void queue.then(() => {
+    if (s.queue === queue) s.queue = IDLE;
+  });
+}
+
+async function carryOut(s: SocketState, name: string, spec: EventSpec, payload: unknown, ack: ((r: unknown) => void) | undefined): Promise<void> {
+  let res: Result<unknown>;
+  try {
+    const session = s.socket.data.session;
+    if (session === undefined && spec.beforeHello !== true) {
+      res = err('not-authenticated', 'Say hello first: auth:challenge, then auth:hello with the signed nonce.');
+    } else if (spec.parse === null) {
+      res = await spec.run(s, payload, session as MemberInfo);
+    } else {
+      const p = spec.parse(payload);
+      if (!p.ok && name === 'signal') s.d.metrics.dropped(p.error.code === 'forged-sender' ? 'forged-sender' : 'bad-input');
+      res = p.ok ? await spec.run(s, p.value, session as MemberInfo) : p;
+    }
+  } catch (e) {
+    s.d.log.error({ err: e, event: name }, 'handler failed');
+    res = err('internal', 'The tracker failed to handle this event; it has been logged.');
+  }
+  s.queued--;
+  try {
+    reply(s, name, ack, res);
+  } catch (e) {
+    s.d.log.warn({ err: e, event: name }, 'ack failed');
+  }
+}
+
+function reply(s: SocketState, event: string, ack: ((r: unknown) => void) | undefined, res: Result<unknown>): void {
+  if (!res.ok) {
+    s.d.metrics.badInput(res.error.code);
+    s.d.log.debug({ event, peerId: s.socket.data.session?.peerId, code: res.error.code }, res.error.message);
+  }
+  if (ack !== undefined) ack(res);
+  else if (!res.ok && !quietRefusal(event, res.error.code)) {
+    s.socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
+  }
+}
+
+function markAlive({ d, socket }: SocketState): void {
+  const session = socket.data.session;
+  const local = session !== undefined ? d.local.get(session.peerId) : undefined;
+  if (local !== undefined && local.socket === socket) {
+    local.lastHeartbeat = d.now();
+    local.failed = false;
+  }
+}
+
+function challenge({ socket }: SocketState): Result<unknown> {
+  if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
+  const nonce = randomBytes(NONCE_BYTES).toString('base64');
+  socket.data.nonce = nonce;
+  return ok({ nonce });
+}
+
+async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>> {
+  const { socket, d } = s;
+  if (socket.data.session !== undefined) return err('bad-state', 'This session is already authenticated.');
+  const nonce = socket.data.nonce;
+  if (nonce === undefined) return err('bad-state', 'Ask for a challenge (auth:challenge) before saying hello.');
+  const p = parseHello(payload);
+  if (!p.ok) return p;
+  socket.data.nonce = undefined; // one attempt per nonce: a signature can never be replayed
+  if (!(await verifyEd25519(p.value.publicKey, helloSigningText(nonce, p.value.peerId, p.value.name), p.value.signature))) {
+    return err('bad-signature', 'The hello signature does not match the public key; ask for a new challenge.');
+  }
+  await d.cleanups.get(p.value.peerId);
+  const info: MemberInfo = {
+    peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey, ...(p.value.role === undefined ? {} : { role: p.value.role }),
   };
-
-  const markAlive = (): void => {
-    const s = socket.data.session;
-    const local = s !== undefined ? d.local.get(s.peerId) : undefined;
-    if (local !== undefined && local.socket === socket) {
-      local.lastHeartbeat = d.now();
-      local.failed = false;
-    }
+  const kept = await d.store.peerIdReservation(info.peerId);
+  if (kept !== null && kept !== info.publicKey) {
+    return err('bad-state', `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`);
+  }
+  const held = await d.store.getSession(info.peerId);
+  if (held !== null && held.publicKey !== info.publicKey) {
+    return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+  }
+  // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
+  // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
+  await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM]);
+  const bound = await bindOrTakeOver(d, info, socket);
+  if (bound !== 'bound') {
+    await socket.leave(peerRoom(info.peerId));
+    await socket.leave(DIRECTORY_ROOM);
+  }
+  if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+  if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
+  if (!socket.connected) {
+    await d.store.unbindSession(info.peerId, socket.id);
+    return err('bad-state', 'Disconnected during hello.');
+  }
+  socket.data.session = info;
+  if (s.authTimer !== null) clearTimeout(s.authTimer);
+  s.authTimer = null;
+  d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
+  d.metrics.sessions = d.local.size;
+  d.log.info({ peerId: info.peerId, name: info.name }, 'hello');
+  const page = await d.service.directoryPage({ query: '', offset: 0 });
+  const { config } = d;
+  const reply: HelloReply = {
+    peerId: info.peerId,
+    iceServers: iceServersFor(config.iceServers, config.turnSecret, info.peerId, d.now(), config.turnCredentialTtlS),
+    iceTransportPolicy: config.iceTransportPolicy,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    linkGraceMs: config.linkGraceMs,
+    directory: page.groups,
+    directoryTotal: page.total,
   };
+  return ok(reply);
+}
 
-  const reply = (event: string, ack: ((r: unknown) => void) | undefined, res: Result<unknown>): void => {
-    if (!res.ok) {
-      metrics.badInput(res.error.code);
-      log.debug({ event, peerId: socket.data.session?.peerId, code: res.error.code }, res.error.message);
-    }
-    if (ack !== undefined) ack(res);
-    else if (!res.ok && !quietRefusal(event, res.error.code)) {
-      socket.emit('tracker:error', { code: res.error.code, message: `${event}: ${res.error.message}` });
-    }
-  };
-
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    const last = args[args.length - 1];
-    const ack = typeof last === 'function' ? (last as (r: unknown) => void) : undefined;
-    const payload = ack !== undefined ? args.slice(0, -1)[0] : args[0];
-    const name = typeof event === 'string' ? event : String(event);
-    if (!KNOWN_EVENTS.has(name)) {
-      metrics.badInput('unknown-event');
-      reply(name.slice(0, 40), ack, err('unknown-kind', `Unknown event "${name.slice(0, 40)}".`));
-      return;
-    }
-    const bucket = name === 'signal' ? signalBucket : eventBucket;
-    const hashes = (name === 'group:create' || name === 'group:join' || name === 'group:restore') && hasPassword(payload);
-    const rationed = (): boolean => passwordBucket.take(d.now()) && d.passwordGate.take(socket.data.address ?? '', d.now());
-    if (!bucket.take(d.now()) || (hashes && !rationed()) || queued >= MAX_QUEUED_EVENTS) {
-      if (name === 'signal') metrics.dropped('rate-limited');
-      reply(name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
-      return;
-    }
-    // Liveness is the heartbeat's arrival, not its turn in the queue: a session
-    // whose own password checks are slow is still alive. (The ack stays in
-    // order, after everything sent before it.)
-    if (name === 'heartbeat') markAlive();
-    queued++;
-    queue = queue.then(async () => {
-      let res: Result<unknown>;
-      try {
-        const session = socket.data.session;
-        if (session === undefined && name !== 'auth:challenge' && name !== 'auth:hello') {
-          res = err('not-authenticated', 'Say hello first: auth:challenge, then auth:hello with the signed nonce.');
-        } else {
-          res = await handlers[name]!(NO_PAYLOAD.has(name) ? undefined : payload, session);
-        }
-      } catch (e) {
-        log.error({ err: e, event: name }, 'handler failed');
-        res = err('internal', 'The tracker failed to handle this event; it has been logged.');
-      }
-      queued--;
-      try {
-        reply(name, ack, res);
-      } catch (e) {
-        log.warn({ err: e, event: name }, 'ack failed');
-      }
+function disconnected(s: SocketState, reason: string): void {
+  const { d, socket } = s;
+  if (s.authTimer !== null) clearTimeout(s.authTimer);
+  s.authTimer = null;
+  const session = socket.data.session;
+  if (session === undefined) return;
+  const local = d.local.get(session.peerId);
+  if (local?.socket === socket) d.local.delete(session.peerId);
+  d.metrics.sessions = d.local.size;
+  d.log.info({ peerId: session.peerId, reason }, 'disconnected');
+  // A disconnect without group:leave is a failure; the binding goes only after
+  // the groups know, so a quick reconnect does not race its own removal.
+  const cleanup = s.queue
+    .then(() => d.service.removeEverywhere(session.peerId, 'failed'))
+    // Members may still hold this peer id (views in flight, joiner notices):
+    // only its own key may take it again for a while.
+    .then(() => d.store.reservePeerId(session.peerId, session.publicKey, PEER_ID_RESERVATION_MS))
+    .then(() => d.store.unbindSession(session.peerId, socket.id))
+    .finally(() => {
+      if (d.cleanups.get(session.peerId) === cleanup) d.cleanups.delete(session.peerId);
     });
-  });
-
-  socket.on('disconnect', (reason) => {
-    clearTimeout(authTimer);
-    const s = socket.data.session;
-    if (s === undefined) return;
-    const local = d.local.get(s.peerId);
-    if (local?.socket === socket) d.local.delete(s.peerId);
-    metrics.sessions = d.local.size;
-    log.info({ peerId: s.peerId, reason }, 'disconnected');
-    // A disconnect without group:leave is a failure; the binding goes only after
-    // the groups know, so a quick reconnect does not race its own removal.
-    const cleanup = queue
-      .then(() => service.removeEverywhere(s.peerId, 'failed'))
-      // Members may still hold this peer id (views in flight, joiner notices):
-      // only its own key may take it again for a while.
-      .then(() => d.store.reservePeerId(s.peerId, s.publicKey, PEER_ID_RESERVATION_MS))
-      .then(() => d.store.unbindSession(s.peerId, socket.id))
-      .finally(() => {
-        if (d.cleanups.get(s.peerId) === cleanup) d.cleanups.delete(s.peerId);
-      });
-    d.cleanups.set(s.peerId, cleanup);
-    service.track(cleanup);
-  });
+  d.cleanups.set(session.peerId, cleanup);
+  d.service.track(cleanup);
 }
 
 /** How long a reconnecting session waits for its own stale session (on another node) to go away. */

@@ -134,7 +134,7 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);
     });
-    socket.data.address = address;
+    socket.data = { nonce: undefined, session: undefined, address };
     attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes, passwordGate });
   });
 

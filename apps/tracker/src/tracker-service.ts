@@ -36,11 +36,13 @@ const CHARTER_NONCE_BYTES = 16;
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
 const TIMER_SLACK_MS = 5;
 
+/** Set whole when a socket connects (start-tracker.ts) and never reshaped: a cleared field is undefined, not deleted. */
 export interface SocketData {
-  nonce?: string;
-  session?: MemberInfo;
+  /** The challenge of a pending hello; cleared by the hello that uses it. */
+  nonce: string | undefined;
+  session: MemberInfo | undefined;
   /** The TCP peer address, for per-address caps. */
-  address?: string;
+  address: string | undefined;
 }
 
 export type ChorusServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
