@@ -284,6 +284,18 @@ describe('WebRtcMesh over real data channels', () => {
     expect(b.rejects).toEqual([]);
   });
 
+  it('a frame sent just before the link is closed in the same turn still leaves (the batch is not dropped)', async () => {
+    const relay = new SignalRelay();
+    const a = makeMesh(relay, 'peer-a');
+    const b = makeMesh(relay, 'peer-b');
+    await fullMesh([a, b]);
+
+    a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, 1, 'last words'));
+    a.mesh.setPeers(G, [member(a.mesh.self)]);
+    await waitFor('the last frame', () => b.frames.length === 1, 5_000);
+    expect(b.frames[0]?.frame).toMatchObject({ body: 'last words' });
+  });
+
   it('keeps the good members of a batch with a bad one and refuses a malformed batch whole, counting each refusal', async () => {
     const relay = new SignalRelay();
     const a = makeMesh(relay, 'peer-a');

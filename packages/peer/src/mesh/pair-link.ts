@@ -183,6 +183,9 @@ export class PairLink {
   /** Deliberate close (peer no longer wanted, leave): no events, no retries. */
   close(): void {
     if (this.#closed) return;
+    // What this turn batched was sent as far as the caller knows (a leave right after a send):
+    // hand it to the channel, which still carries what it holds when it closes.
+    this.#flushBatch();
     this.#closed = true;
     this.#clearTimer();
     if (this.#neverOpenedTimer) clearTimeout(this.#neverOpenedTimer);
