@@ -3,7 +3,7 @@
 // scenario to its smallest case (to check the scripts, not to measure).
 // Writes bench/results/<scenario>.json and renders BENCHMARKS.md from every
 // JSON file present, so a partial run updates only its own sections.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BenchContext } from './lib/context.ts';
 import { machineInfo, openFilesLimit, type MachineInfo } from './lib/machine.ts';
@@ -50,7 +50,7 @@ const main = async (): Promise<void> => {
   mkdirSync(RESULTS_DIR, { recursive: true });
   if (renderOnly) {
     const saved = JSON.parse(readFileSync(`${RESULTS_DIR}machine.json`, 'utf8')) as MachineInfo;
-    writeFileSync(BENCHMARKS_MD, renderMarkdown(saved, 'npm run bench', loadReports(), preface(saved)));
+    writeFileSync(BENCHMARKS_MD, renderMarkdown(saved, 'npm run bench', loadReports(), preface(saved)) + comparisons());
     console.log('rendered BENCHMARKS.md from bench/results');
     return;
   }
@@ -87,7 +87,7 @@ const main = async (): Promise<void> => {
   }
   const reports = loadReports();
   const command = `npm run bench${quick ? ' -- --quick' : ''}${only === null ? '' : ` -- --only ${[...only].join(',')}`}`;
-  writeFileSync(BENCHMARKS_MD, renderMarkdown(machine, command, reports, preface(machine)));
+  writeFileSync(BENCHMARKS_MD, renderMarkdown(machine, command, reports, preface(machine)) + comparisons());
   console.log(`\nwrote ${RESULTS_DIR}*.json and ${BENCHMARKS_MD} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 };
 
@@ -97,6 +97,16 @@ const compact = (row: Record<string, unknown>): string =>
     .filter(([k, v]) => !k.endsWith('_runs') && !k.endsWith('_min') && !k.endsWith('_max') && v !== null)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(2)) : String(v)}`)
     .join(' ');
+
+/**
+ * Hand-written before/after comparisons of a change (bench/results/comparisons.md:
+ * each with its date, machine, load and the runs behind it), kept at the end of
+ * BENCHMARKS.md across re-renders: the scenario JSONs hold one state of the code only.
+ */
+const comparisons = (): string => {
+  const path = `${RESULTS_DIR}comparisons.md`;
+  return existsSync(path) ? `\n${readFileSync(path, 'utf8')}` : '';
+};
 
 const loadReports = (): ScenarioReport[] => {
   const files = new Set(readdirSync(RESULTS_DIR));
