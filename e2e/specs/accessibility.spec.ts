@@ -1,0 +1,66 @@
+// axe-core on every view this app has (issue 14, point 9), in light and dark
+// mode: the name screen, the directory, a chat with messages (links and
+// markdown), members and metrics, a password prompt, and the narrow layout's
+// tabs. Zero violations is the bar.
+
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test } from '../support/fixtures.ts';
+
+async function violations(page: Page, view: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations.map((v) => `${view}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`no axe violations in ${colorScheme} mode`, async ({ browser, baseURL, makeUser, uniqueName }) => {
+    // Seven axe analyses of a full page, with three browsers running WebRTC, on a small shared machine.
+    test.setTimeout(300_000);
+    const found: string[] = [];
+    // The name screen, in a browser that never saw Chorus.
+    const fresh = await browser.newContext({ ...(baseURL ? { baseURL } : {}), colorScheme });
+    try {
+      const page = await fresh.newPage();
+      await page.goto('/');
+      await expect(page.getByRole('textbox', { name: 'Display name' })).toBeVisible();
+      found.push(...(await violations(page, 'name screen')));
+    } finally {
+      await fresh.close();
+    }
+
+    const open = uniqueName('a11y');
+    const locked = uniqueName('a11y-locked');
+    const alice = (await makeUser('Alice')).tab;
+    await alice.page.emulateMedia({ colorScheme });
+    // The directory with nothing open.
+    await alice.createGroup(locked, 'FIFO', 'sesame');
+    await alice.leave(locked);
+    found.push(...(await violations(alice.page, 'directory')));
+
+    await alice.createGroup(open, 'Total');
+    const bob = (await makeUser('Bob')).tab;
+    await bob.join(open);
+    const carol = (await makeUser('Carol')).tab;
+    await carol.join(open);
+    await bob.send('see https://example.com/page and **bold**, *italic*, `code`');
+    await carol.send('```\nblock of code\n```');
+    await alice.send('mine, delivered');
+    await expect(alice.messages(open)).toHaveCount(3);
+    await expect(alice.messages(open).last()).toContainText('delivered');
+    found.push(...(await violations(alice.page, 'chat')));
+
+    // The password prompt of a locked group.
+    await alice.send(`/join ${locked}`);
+    await expect(alice.page.getByRole('textbox', { name: `Password for ${locked}` })).toBeVisible();
+    found.push(...(await violations(alice.page, 'password prompt')));
+
+    // The narrow layout's tabs, each panel.
+    await alice.page.setViewportSize({ width: 360, height: 740 });
+    const tabs = alice.page.getByRole('tablist', { name: 'Sections' });
+    for (const name of ['Groups', 'Chat', 'Members']) {
+      await tabs.getByRole('tab', { name }).click();
+      found.push(...(await violations(alice.page, `narrow ${name}`)));
+    }
+    expect(found).toEqual([]);
+  });
+}
