@@ -334,9 +334,11 @@ export class SqliteStore implements MessageStore {
     this.#assertOpen();
     this.#db.prepare(`INSERT INTO groups (group_id, name, ordering, state) VALUES (?, ?, ?, ?)
       ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, ordering = excluded.ordering, state = excluded.state`)
-      .run(record.groupId, record.name, record.ordering, record.state === null ? null : JSON.stringify(
-        record.tentative === undefined ? record.state : { ...record.state, tentative: record.tentative },
-      ));
+      .run(record.groupId, record.name, record.ordering, record.state === null ? null : JSON.stringify({
+        ...record.state,
+        ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
+        ...(record.floors === undefined ? {} : { floors: record.floors }),
+      }));
   }
 
   async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
@@ -346,16 +348,20 @@ export class SqliteStore implements MessageStore {
     if (!r) return null;
     let state: GroupRecord['state'] = null;
     let tentative: GroupRecord['tentative'];
+    let floors: GroupRecord['floors'];
     try {
-      // The tentative seqs ride in the state's JSON (one column).
-      const saved = r.state === null ? null : (JSON.parse(r.state) as GroupRecord['state'] & { tentative?: GroupRecord['tentative'] });
-      if (saved !== null) ({ tentative, ...state } = saved);
+      // The tentative seqs and the floors ride in the state's JSON (one column).
+      const saved = r.state === null ? null : (JSON.parse(r.state) as GroupRecord['state'] & Pick<GroupRecord, 'tentative' | 'floors'>);
+      if (saved !== null) ({ tentative, floors, ...state } = saved);
     } catch {
       // Engine state is a cache for resuming; without it the peer re-joins as a plain joiner.
       state = null;
     }
     const ordering = r.ordering === 'total' ? 'total' : 'fifo';
-    return { groupId: r.group_id as GroupId, name: r.name, ordering, state, ...(tentative === undefined || state === null ? {} : { tentative }) };
+    return {
+      groupId: r.group_id as GroupId, name: r.name, ordering, state,
+      ...(tentative === undefined || state === null ? {} : { tentative }), ...(floors === undefined || state === null ? {} : { floors }),
+    };
   }
 
   /** The archivist notes when it last had a group in sync (joined, or stored a message of it). */

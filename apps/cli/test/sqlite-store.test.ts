@@ -22,7 +22,7 @@ async function fill(store: MessageStore): Promise<void> {
   await store.putMessages(H, [stored('gB', 'ann', 1, 1, 500)]);
   await store.putMessages(G, [stored('gA', 'ann', 2, 2, 2_000), { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' }]);
   await store.putMessages(G, [stored('gA', 'cy', 1, 4, 2_000)]);
-  await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, incarnation: 1 as never, agreed: 4, nextSeq: { ann: 3 } }, tentative: { ann: 2 } });
+  await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, incarnation: 1 as never, agreed: 4, nextSeq: { ann: 3 } }, tentative: { ann: 2 }, floors: { bob: 2 } });
 }
 
 describe('SqliteStore', () => {
@@ -49,6 +49,8 @@ describe('SqliteStore', () => {
     expect(await sql.getGroup(G)).toEqual(await mem.getGroup(G));
     // The tentative seqs (total order, PROTOCOL.md §4) come back with the state.
     expect((await sql.getGroup(G))?.tentative).toEqual({ ann: 2 });
+    // So do the floors (PROTOCOL.md §4: seqs the store will never be handed).
+    expect((await sql.getGroup(G))?.floors).toEqual({ bob: 2 });
     expect(await sql.page(H, { limit: 10 })).toEqual(await mem.page(H, { limit: 10 }));
     // A write with another group's record in it is refused whole.
     await expect(sql.putMessages(G, [stored('gA', 'dee', 1, 9), stored('gB', 'dee', 1, 9)])).rejects.toMatchObject({ code: 'wrong-group' });

@@ -47,6 +47,8 @@ export interface GroupSessionOptions {
   readonly store: MessageStore;
   /** The group's name and ordering, saved with the engine state in the store. */
   readonly groupName: string;
+  /** The floors of the group record in the store when the session starts (PROTOCOL.md §4), kept in the records it saves. */
+  readonly floors?: Readonly<Record<string, number>>;
   readonly reportMetrics?: (report: MetricsReport) => void;
   readonly now?: () => number;
   readonly tickMs?: number;
@@ -94,7 +96,9 @@ export class GroupSession {
     this.self = opts.self;
     this.#transport = opts.transport;
     this.#now = opts.now ?? Date.now;
-    this.#core = new SessionCore({ groupId: opts.groupId, self: opts.self, engine: opts.engine, groupName: opts.groupName });
+    this.#core = new SessionCore({
+      groupId: opts.groupId, self: opts.self, engine: opts.engine, groupName: opts.groupName, ...(opts.floors === undefined ? {} : { floors: opts.floors }),
+    });
     this.#metrics = new GroupMetricsRecorder(this.#now());
     this.#ops = new OpFold(opts.groupId);
     this.#writer = new DeliveryWriter(
@@ -248,7 +252,7 @@ export class GroupSession {
           (have) => this.#run(this.#core.heldRead(have, this.#now())),
           (e: unknown) => {
             this.#problem('store-failed', `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`);
-            this.#run(this.#core.heldRead({}, this.#now()));
+            this.#run(this.#core.heldRead(null, this.#now()));
           },
         );
         return;

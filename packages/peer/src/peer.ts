@@ -6,7 +6,7 @@
 // session and below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, membership, opFits, resumeAfterSent, resumePoint,
+  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, membership, opFits, recordFloors, resumeAfterSent, resumePoint,
   type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageOp, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
@@ -239,13 +239,13 @@ class Peer implements ChorusPeer {
   async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
     const { tracker, transport, self, privateKey } = this.#need();
     const groupId = reply.group.groupId;
-    const stored = await this.#resumePoint(groupId, reply.group.ordering);
+    const { point: stored, floors } = await this.#resumePoint(groupId, reply.group.ordering);
     const previous = this.#groups.get(groupId);
     // The store's point, raised above what the session we replace sent (delivered here or not).
     const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
     const resume = resumeAfterSent(stored, sentSeq);
     const session = new GroupSession({
-      groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name,
+      groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name, floors,
       engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId, ...(resume === null ? {} : { resume }) }),
       reportMetrics: (r) => this.#tracker?.reportMetrics(r),
       now: this.#now,
@@ -309,15 +309,17 @@ class Peer implements ChorusPeer {
    * agreed priority, and every sender's delivered count (used if it founds
    * the view alone). Without it a re-joined peer would reuse message ids, and
    * a group that starts afresh would reuse priorities. Null for a new group.
+   * With it, the floors of the store's group record (PROTOCOL.md §4), which
+   * the new session keeps in the records it saves.
    */
-  async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<EngineResume | null> {
+  async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<{ point: EngineResume | null; floors: Record<string, number> }> {
     const [record, lastOrder, count] = await Promise.all([
       this.#store.getGroup(groupId).catch(() => null),
       // The highest key stored, not the sync cursor: that one may restart from null to refill gaps.
       (this.#store.lastOrder?.(groupId) ?? this.#store.cursor(groupId)).catch(() => null),
       this.#store.count(groupId).catch(() => 0),
     ]);
-    return resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, this.peerId, ordering);
+    return { point: resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, this.peerId, ordering), floors: recordFloors(record) };
   }
 
   /** A relay-only link that cannot get a TURN address is told to the user once per join, naming TURN. */

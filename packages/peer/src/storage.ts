@@ -30,6 +30,14 @@ export interface GroupRecord {
    * @chorus/protocol), so the group hands it again at the group's key.
    */
   readonly tentative?: Readonly<Record<string, number>>;
+  /**
+   * Per sender, a floor: seqs at or below it that the store lacks are ones
+   * no session over this store will be handed (a sender's resume floor
+   * passed over them, or the sponsor of a hand-over lacked them). A session
+   * starting over the store counts them as held (`readHeld`, @chorus/protocol;
+   * PROTOCOL.md §4).
+   */
+  readonly floors?: Readonly<Record<string, number>>;
 }
 
 export interface HistoryPage {

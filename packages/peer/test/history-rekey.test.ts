@@ -59,3 +59,18 @@ describe('a non-uniform delivery in the store', () => {
     expect((await store.page(g, { after: key(3, 'bob'), limit: 10 })).items.map((m) => m.frame.seq)).toEqual([3, 4]);
   });
 });
+
+describe('a floor in the group record (PROTOCOL.md §4)', () => {
+  it('counts the seqs at or below it the store lacks as held: no sponsor hands them, and the run goes on above', async () => {
+    const store = new MemoryStore();
+    // alice's seq 1 was passed over by her resume floor: the store holds 2 and 3 only.
+    await store.putMessages(g, [msg(g, 2, '02'), msg(g, 3, '03')]);
+    await store.putGroup(record('fifo'));
+    expect(await readHeldVector(store, g)).toEqual({});
+    await store.putGroup({ ...record('fifo'), floors: { alice: 1 } });
+    expect(await readHeldVector(store, g)).toEqual({ alice: 4 });
+    // In a total-order group the saved state's next seq and the tentative seqs still bound it.
+    await store.putGroup({ ...record('total', { alice: 3 }), floors: { alice: 1 } });
+    expect(await readHeldVector(store, g)).toEqual({ alice: 3 });
+  });
+});

@@ -1,7 +1,8 @@
 // `npm run sim -- --seed N`          replay one seed with a step-by-step trace
-// `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME] [--uniform] [--long]`
+// `npm run sim -- --seeds N [--from K] [--mode fifo|total] [--broken NAME] [--uniform] [--long | --forgets]`
 //                                    run N seeds from K, print what they covered and every failing seed;
-//                                    --long: long-history scenarios (floods of thousands of messages)
+//                                    --long: long-history scenarios (floods of thousands of messages);
+//                                    --forgets: the mix with forgetting tracker restarts (any number per scenario)
 // Total order is non-uniform (PROTOCOL.md §3.5 "Limits"): a member that
 // crashed may have delivered a message at a place the survivors could not
 // learn. That case (S4U) is counted and printed, not fatal; `--uniform`
@@ -13,7 +14,7 @@ import { BROKEN_VARIANTS } from './broken/index.ts';
 import { BROKEN_SESSIONS } from './broken/session-variants.ts';
 import type { SessionVariant } from './session-variant.ts';
 import { correctEngine } from './default-engine.ts';
-import { toleratedByKnownGaps } from './known-gaps.ts';
+import { forgettingBounds, toleratedByKnownGaps } from './known-gaps.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { runSeeds } from './run-seeds.ts';
 import type { Scenario } from './scenario.ts';
@@ -21,7 +22,7 @@ import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { LONG_HISTORY_BOUNDS, scenarioForSeed } from './scenario-arbitrary.ts';
 import { runScenario } from './simulator.ts';
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long]`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long | --forgets]`;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -63,6 +64,7 @@ if (mode !== undefined && mode !== 'fifo' && mode !== 'total') {
   process.exit(2);
 }
 if (args.includes('--long')) variantBounds = { ...variantBounds, ...LONG_HISTORY_BOUNDS };
+if (args.includes('--forgets')) variantBounds = { ...variantBounds, ...forgettingBounds() };
 const bounds: ScenarioBounds = mode === undefined ? variantBounds : { ...variantBounds, modes: [mode] };
 const withSession = session === undefined ? {} : { session };
 const tolerated = args.includes('--uniform') ? [] : toleratedByKnownGaps();
@@ -98,7 +100,7 @@ else if (seeds !== undefined) {
   const failed = Object.values(s.failedBy).reduce((a, b) => a + b, 0);
   if (failed > 0) {
     console.log(`FAILED: ${failed} of ${s.scenarios} seeds, by first broken guarantee ${JSON.stringify(s.failedBy)}`);
-    const flags = `${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}`;
+    const flags = `${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}${args.includes('--forgets') ? ' --forgets' : ''}`;
     for (const f of s.failures) {
       const v = f.violation;
       console.log(`  seed ${f.seed} (${f.scenario.mode}, ${f.scenario.size} members, ${f.scenario.steps.length} actions): ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message.slice(0, 160)}`);

@@ -49,6 +49,14 @@ export const weightsWithoutKnownGaps = (): ActionWeights => {
   return w as ActionWeights;
 };
 
+/**
+ * The forgetting tracker restart's mix (test/sim-tracker-forgets.test.ts, `npm run sim -- --forgets`):
+ * the suites' mix plus `tracker-forgets`, any number of them per scenario, 1-5 members.
+ */
+export const forgettingBounds = (): { readonly minSize: number; readonly maxSize: number; readonly weights: ActionWeights } => ({
+  minSize: 1, maxSize: 5, weights: { ...weightsWithoutKnownGaps(), 'tracker-forgets': 4 },
+});
+
 /** Guarantees the suites record instead of fail because of a known gap. */
 export const toleratedByKnownGaps = (): Guarantee[] =>
   KNOWN_GAPS.flatMap((g) => ('tolerate' in g.workaround ? [g.workaround.tolerate] : []));

@@ -15,7 +15,7 @@ import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/i
 import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
-import { readHeldSync, readHistoryPageSync, settledHeld, type HistorySource } from '../src/history/history-reader.ts';
+import { readHeldSync, readHistoryPageSync, recordFloors, settledHeld, type HistorySource } from '../src/history/history-reader.ts';
 import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
@@ -398,7 +398,8 @@ export class Simulation {
     });
     const s: Session = {
       node, g,
-      core: new SessionCore({ groupId: g.id, self, engine: observed, groupName: g.id }),
+      // The store's floors, as packages/peer Peer reads them with the resume point (PROTOCOL.md §4).
+      core: new SessionCore({ groupId: g.id, self, engine: observed, groupName: g.id, floors: recordFloors(node.store.model.getGroup(g.id)) }),
       engine,
       status: joiner ? 'joining' : 'member',
       started: false,
@@ -655,9 +656,14 @@ export class Simulation {
         }
         case 'read-held':
           // What the store holds, read by the product's reader (history-reader.ts), as GroupSession does;
-          // the app shows it all once joined (what another tab wrote meanwhile too), so the session does here.
-          this.showStored(s);
-          queue.push(...s.core.heldRead(settledHeld(readHeldSync(s.node.store.model, s.g.id), s.node.store.model.getGroup(s.g.id)), now));
+          // the app shows it all once joined (what another tab wrote meanwhile too), so a joining session
+          // does here. A founder reads it too (for its floors, PROTOCOL.md §4): what it shows of the store
+          // is what it showed when it started (startFromStore).
+          if (s.core.phase === 'syncing') this.showStored(s);
+          {
+            const record = s.node.store.model.getGroup(s.g.id);
+            queue.push(...s.core.heldRead(settledHeld(readHeldSync(s.node.store.model, s.g.id, recordFloors(record)), record), now));
+          }
           break;
         case 'read-history':
           // The runtime writes what it delivered before it reads a page for a joiner.
@@ -814,6 +820,7 @@ export class Simulation {
     if (record !== null) {
       s.node.store.model.putGroup({
         groupId: s.g.id, ordering: s.g.mode, state: record.state, ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
+        ...(record.floors === undefined ? {} : { floors: record.floors }),
       });
     }
   }

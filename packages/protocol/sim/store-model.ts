@@ -30,6 +30,8 @@ export interface GroupRecordModel {
   readonly state: Omit<JoinerState, 'unstable'> | null;
   /** Total order: per sender, the first seq delivered but not known to every member (SessionGroupRecord). */
   readonly tentative?: Readonly<Record<string, number>>;
+  /** Per sender, seqs at or below it this store lacks will never be handed to it (SessionGroupRecord). */
+  readonly floors?: Readonly<Record<string, number>>;
 }
 
 const before = (a: StoredRecord, b: StoredRecord): boolean => a.order < b.order || (a.order === b.order && a.id < b.id);

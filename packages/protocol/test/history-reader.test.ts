@@ -3,10 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
 import {
-  countedByHandover, HISTORY_PAGE_BYTES, readHeldSync, readHistoryPageSync,
+  countedByHandover, HISTORY_PAGE_BYTES, readHeldSync, readHistoryPageSync, recordFloors,
   type HistoryRecord, type HistorySource, type StorePage,
 } from '../src/history/history-reader.ts';
 import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import { SeqFloors } from '../src/session/seq-floors.ts';
 
 const G = asGroupId('g');
 const A = asPeerId('ann');
@@ -36,6 +37,39 @@ describe('what a joiner holds', () => {
     const s = store([rec(A, 1, '01'), rec(B, 2, '02'), rec(A, 2, '03'), rec(A, 4, '04'), rec(C, 1, '05')]);
     expect(readHeldSync(s, G)).toEqual({ [A]: 3, [C]: 2 });
     expect(readHeldSync(store([]), G)).toEqual({});
+  });
+
+  it('counts a sender\'s seqs at or below its floor as held (no sponsor hands them to this store), and goes on from there', () => {
+    // bob's seq 1 was skipped by his resume floor: the store holds 2 and 3. cyd has a floor and nothing stored.
+    const s = store([rec(B, 2, '02'), rec(B, 3, '03'), rec(A, 1, '01'), rec(A, 3, '04')]);
+    expect(readHeldSync(s, G)).toEqual({ [A]: 2 });
+    expect(readHeldSync(s, G, { [B]: 1, [C]: 4 })).toEqual({ [A]: 2, [B]: 4, [C]: 5 });
+    // A floor does not cover a hole above it: ann's seq 2 is asked for again.
+    expect(readHeldSync(s, G, { [A]: 1 })).toEqual({ [A]: 2 });
+    // Floors are data from disk: anything but a positive safe integer is no floor.
+    expect(recordFloors({ floors: { [A]: 2, [B]: -1, [C]: 1.5, x: 'no' as unknown as number } })).toEqual({ [A]: 2 });
+    expect(recordFloors(null)).toEqual({});
+  });
+});
+
+describe('the floors a session saves (SeqFloors)', () => {
+  it('notes the seqs its engine counted that never reached the store, and only those', () => {
+    const f = new SeqFloors({ [C]: 2 });
+    f.reached(A, 5); // before the store was read nothing is derived
+    f.held({ [A]: 2, [C]: 3 }); // holds ann 1; cyd up to 2 (its floor)
+    f.reached(A, 2);
+    f.reached(A, 4); // 3 never came: the sponsor lacked it, or a floor passed over it
+    f.reached(B, 3); // bob 1 and 2 never came
+    f.reached(C, 3);
+    f.counted({ [A]: 5, [B]: 4, [C]: 6 }); // the engine counts cyd 4 and 5 without delivering them
+    expect(f.floors()).toEqual({ [A]: 3, [B]: 2, [C]: 5 });
+  });
+
+  it('derives nothing before the store was read (a failed read): the record keeps the floors it had', () => {
+    const f = new SeqFloors({ [A]: 1 });
+    f.reached(B, 3);
+    f.counted({ [A]: 4, [B]: 4 });
+    expect(f.floors()).toEqual({ [A]: 1 });
   });
 });
 

@@ -4,7 +4,7 @@
 // driven over a MessageStore (IndexedDB, memory, the CLI's SQLite).
 
 import {
-  readHeld, readHistoryPage as readPage, settledHeld, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
+  readHeld, readHistoryPage as readPage, recordFloors, settledHeld, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
   type GroupId, type HeldVector, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
 } from '@chorus/protocol';
 import type { MessageStore, StoredMessage } from '../storage.ts';
@@ -26,10 +26,13 @@ export function readHistoryPage(
 
 /**
  * Joiner side: what the store holds of the group, per sender the next seq —
- * in a total-order group without what the last session saved as tentative
- * (`settledHeld`: the sponsor hands it again at the group's key).
+ * seqs below the record's floors counted as held (no sponsor hands them to
+ * this store, PROTOCOL.md §4), and in a total-order group without what the
+ * last session saved as tentative (`settledHeld`: the sponsor hands it again
+ * at the group's key).
  */
 export async function readHeldVector(store: MessageStore, groupId: GroupId): Promise<HeldVector> {
-  const have = await readHeld(store, groupId);
-  return settledHeld(have, await store.getGroup(groupId).catch(() => null));
+  const record = await store.getGroup(groupId).catch(() => null);
+  const have = await readHeld(store, groupId, recordFloors(record));
+  return settledHeld(have, record);
 }

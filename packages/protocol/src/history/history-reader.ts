@@ -65,6 +65,21 @@ export interface HeldRecord {
   readonly ordering: 'fifo' | 'total';
   readonly state: { readonly nextSeq: Readonly<Record<string, number>> } | null;
   readonly tentative?: Readonly<Record<string, number>>;
+  /** Per sender, seqs at or below it that the store lacks are none it will be handed (PROTOCOL.md §4, `floors`). */
+  readonly floors?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A record's floors as data from disk: only senders with a safe integer seq
+ * ≥ 1 (anything else counts as no floor, so the sponsor hands that sender
+ * from its first hole: bytes, not loss).
+ */
+export function recordFloors(record: Pick<HeldRecord, 'floors'> | null | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  const floors: unknown = record?.floors;
+  if (typeof floors !== 'object' || floors === null) return out;
+  for (const [sender, floor] of Object.entries(floors)) if (Number.isSafeInteger(floor) && (floor as number) >= 1) out[sender] = floor as number;
+  return out;
 }
 
 /**
@@ -101,13 +116,15 @@ export function toHistoryItem(m: HistoryRecord, senderKey: string | null): Histo
 
 /**
  * What a joiner holds of a group: per sender, one past the longest run of
- * seqs 1, 2, 3, … in its store. A seq above a hole does not count (the
- * sponsor hands it again; the store keeps one copy). At most
+ * seqs 1, 2, 3, … in its store, where a seq at or below the sender's floor
+ * (the group record's `floors`: seqs no sponsor will hand this store, skipped
+ * by a resume floor, §3.1) counts as held. A seq above a hole does not count
+ * (the sponsor hands it again; the store keeps one copy). At most
  * MAX_SENDER_ENTRIES senders, those with the longest runs: a sender left out
  * is handed over again from its first message, which costs bytes, not
  * messages.
  */
-export function* heldSteps(): Generator<StoreRead, HeldVector, StorePage> {
+export function* heldSteps(floors: Readonly<Record<string, number>> = {}): Generator<StoreRead, HeldVector, StorePage> {
   const seqs = new Map<string, Set<number>>();
   let after: string | null = null;
   for (;;) {
@@ -121,9 +138,11 @@ export function* heldSteps(): Generator<StoreRead, HeldVector, StorePage> {
     after = page.next;
   }
   const runs: [string, number][] = [];
-  for (const [sender, s] of seqs) {
-    let next = 1;
-    while (s.has(next)) next += 1;
+  for (const sender of new Set([...seqs.keys(), ...Object.keys(floors)])) {
+    const s = seqs.get(sender);
+    const floor = floors[sender] ?? 0;
+    let next = Math.max(1, floor + 1);
+    while (s?.has(next) === true) next += 1;
     if (next > 1) runs.push([sender, next]);
   }
   runs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -205,5 +224,7 @@ export const readHistoryPage = (source: HistorySource, input: PageInput): Promis
   runAsync(historyPageSteps(input), input.groupId, source);
 export const readHistoryPageSync = (source: HistorySource, input: PageInput): HistoryResponseFrame =>
   runSync(historyPageSteps(input), input.groupId, source);
-export const readHeld = (source: HistorySource, groupId: GroupId): Promise<HeldVector> => runAsync(heldSteps(), groupId, source);
-export const readHeldSync = (source: HistorySource, groupId: GroupId): HeldVector => runSync(heldSteps(), groupId, source);
+export const readHeld = (source: HistorySource, groupId: GroupId, floors: Readonly<Record<string, number>> = {}): Promise<HeldVector> =>
+  runAsync(heldSteps(floors), groupId, source);
+export const readHeldSync = (source: HistorySource, groupId: GroupId, floors: Readonly<Record<string, number>> = {}): HeldVector =>
+  runSync(heldSteps(floors), groupId, source);

@@ -403,6 +403,17 @@ export class GroupEngine implements OrderingEngine {
       this.future = this.future.filter((b) => b.from !== from || isFlushRound(b.frame) || b.frame.viewId <= viewId);
   }
 
+  /**
+   * The same for a peer the installed view leaves out (it crashed or left before it sent us a frame
+   * of a view we installed): its DATA, HWM, PROPOSE and FINAL of a later view are an earlier
+   * session's. A later view with that peer in it (a re-join) cannot have given it state yet — its
+   * flush needs our FLUSH-OK, which comes after this install — so it sent us none of those for it.
+   */
+  private dropGoneFuture(viewId: ViewId): void {
+    const gone = (b: Buffered): boolean => !this.members.has(b.from) && !isFlushRound(b.frame) && b.frame.viewId > viewId;
+    if (this.future.some(gone)) this.future = this.future.filter((b) => !gone(b));
+  }
+
   private routed(from: PeerId, frame: EngineFrame & { readonly viewId: ViewId }): EngineResult | null {
     const g = this.gate(frame);
     if (g === 'process') {
@@ -989,6 +1000,7 @@ export class GroupEngine implements OrderingEngine {
   private finishInstall(view: View, out: OutputBuilder, now: number): void {
     this.installed = view;
     this.members = new Set(view.members.map((m) => m.peerId));
+    this.dropGoneFuture(view.viewId);
     for (const p of [...this.peerDelivered.keys()]) if (!this.members.has(p)) this.peerDelivered.delete(p);
     for (const p of [...this.repairing]) if (!this.members.has(p)) this.repairing.delete(p);
     this.flushParts.prune(this.members, view.viewId);

@@ -45,6 +45,7 @@ import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from '.
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { firstSponsor } from './policy.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
+import { SeqFloors } from './seq-floors.ts';
 
 export interface SessionCoreOptions {
   readonly groupId: GroupId;
@@ -52,6 +53,8 @@ export interface SessionCoreOptions {
   readonly engine: OrderingEngine;
   /** The group's name, saved in the group record. */
   readonly groupName: string;
+  /** The `floors` of the group record in the store when the session starts (seq-floors.ts), if any. */
+  readonly floors?: Readonly<Record<string, number>>;
 }
 
 export class SessionCore {
@@ -71,6 +74,7 @@ export class SessionCore {
   readonly #sends: OwnSends;
   #tickets = 0;
   #sentSeq = 0;
+  readonly #floors: SeqFloors;
   #out: SessionCommand[] = [];
 
   constructor(opts: SessionCoreOptions) {
@@ -79,6 +83,7 @@ export class SessionCore {
     this.#engine = opts.engine;
     this.#groupName = opts.groupName;
     this.#sends = new OwnSends(opts.groupId, opts.self);
+    this.#floors = new SeqFloors(opts.floors);
     this.#names.learn([opts.self]);
   }
 
@@ -123,7 +128,11 @@ export class SessionCore {
 
   /** What the store keeps about the group: where the engine stands now (no unstable copies). */
   groupRecord(): SessionGroupRecord | null {
-    return groupRecordOf(this.groupId, this.#groupName, this.#engine);
+    const record = groupRecordOf(this.groupId, this.#groupName, this.#engine);
+    if (record === null) return null;
+    if (record.state !== null) this.#floors.counted(record.state.nextSeq);
+    const floors = this.#floors.floors();
+    return Object.keys(floors).length === 0 ? record : { ...record, floors };
   }
 
   // ---- inputs ----
@@ -176,12 +185,14 @@ export class SessionCore {
     });
   }
 
-  /** Answer to `read-held`: what our store holds of the group (`{}` if it could not be read). */
-  heldRead(have: HeldVector, now: number): SessionCommands {
+  /** Answer to `read-held`: what our store holds of the group (null if it could not be read: then we ask for everything). */
+  heldRead(have: HeldVector | null, now: number): SessionCommands {
     return this.#step(now, () => {
+      // Where the store stands, for the floors the records we save name (seq-floors.ts).
+      if (have !== null) this.#floors.held(have);
       const life = this.#life;
       if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
-      holding(life.sync, have);
+      holding(life.sync, have ?? {});
       // What we show from the store: the engine must not deliver it again (adopted state, a flush).
       this.#engine.markShown(life.sync.have ?? {});
       this.#askHistory(now);
@@ -260,10 +271,11 @@ export class SessionCore {
 
   #startSync(view: View, now: number): void {
     const sync = newSync(view, this.self.peerId, now);
+    // Every session reads what the store holds: a joiner asks for the rest; the floors need it (seq-floors.ts).
+    this.#emit({ type: 'read-held' });
     // First in the group (or everyone before us is gone): the engine starts with empty state.
     if (sync === null) return this.#becomeMember();
     this.#setLife({ phase: 'syncing', sync });
-    this.#emit({ type: 'read-held' });
   }
 
   /** A new request to the sponsor, or (`again`) the last one once more, same id. */
@@ -338,6 +350,8 @@ export class SessionCore {
     const records = fresh.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
     if (records.length > 0) this.#emit({ type: 'store', messages: records, history: true });
     for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
+    // Every item the sponsor sent counts as reached, also one whose signature failed: it is asked for again.
+    for (const item of page.items) this.#floors.reached(item.frame.sender, item.frame.seq);
     took(sync, verified.map((item) => item.frame), page.items.at(-1)?.order);
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#engine.markShown(sync.have ?? {});
@@ -445,6 +459,7 @@ export class SessionCore {
     const life = this.#life;
     const shown = life.phase === 'syncing' || life.phase === 'adopting' ? life.sync : null;
     for (const d of result.deliveries) {
+      this.#floors.reached(d.frame.sender, d.frame.seq);
       this.#sends.settled(d.id);
       if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
       // Delivered while we still sync (a flush gave our engine state): a page asked for before must not show it again.

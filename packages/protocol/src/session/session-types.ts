@@ -35,6 +35,15 @@ export interface SessionGroupRecord {
    * §3.10): a session that starts over this store does not count it as held.
    */
   readonly tentative?: Readonly<Record<string, number>>;
+  /**
+   * Per sender, a floor: the seqs at or below it that the store lacks are
+   * ones no session over this store will be handed — an engine here counted
+   * them without a delivery or a history item (a sender's resume floor, §3.1;
+   * a sponsor that lacked them). A session starting over the store counts
+   * them as held (`readHeld`), so its history never hands an earlier
+   * incarnation's message below a seq it holds (PROTOCOL.md §4).
+   */
+  readonly floors?: Readonly<Record<string, number>>;
 }
 
 /** A message to show (packages/peer ChatMessage): own ones `pending` first, every one `delivered` once. */
@@ -81,7 +90,7 @@ export type SessionCommand =
   | { readonly type: 'send'; readonly to: PeerId; readonly frame: GroupFrame }
   /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
   | { readonly type: 'sign'; readonly draft: SignedFields }
-  /** Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`{}` on failure). */
+  /** Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on failure). */
   | { readonly type: 'read-held' }
   /**
    * Sponsor side: make every queued `store` durable, read the page that
