@@ -63,8 +63,25 @@ export interface GroupMetrics {
    * names an operation, a malformed one. Each also raises an `error` event.
    */
   readonly refusedOps: number;
+  /** Typing and read markers dropped for coming faster than one per second per peer and kind (PROTOCOL.md §9). */
+  readonly droppedSignals: number;
   /** Recent delivery latencies (ms), oldest first, for a plot. */
   readonly recentLatenciesMs: readonly number[];
+}
+
+/**
+ * An ephemeral marker from a member (PROTOCOL.md §9): typing, or the newest
+ * message its open, visible tab shows. Never stored, never ordered.
+ */
+export interface SignalEvent {
+  readonly groupId: GroupId;
+  readonly from: PeerId;
+  readonly name: string;
+  readonly kind: 'typing' | 'read';
+  /** Read markers only: the newest message the member's tab shows. */
+  readonly seen?: MessageId;
+  /** Our clock when it arrived. */
+  readonly at: number;
 }
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
@@ -75,6 +92,7 @@ export interface PeerEventMap {
   group: JoinedGroup;
   message: ChatMessage;
   system: SystemLine;
+  signal: SignalEvent;
   error: { readonly groupId?: GroupId; readonly code: string; readonly message: string };
 }
 
@@ -104,6 +122,13 @@ export interface ChorusPeer {
    * the newest `limit` with an order key below `before` (the page before the
    * oldest a view holds: how a log reads older messages as it scrolls up).
    */
+  /**
+   * Tell the group's members we are typing, or which message our visible tab
+   * shows newest. Ephemeral: sent to the open links only, at most one per
+   * second per kind (more are skipped here, and would be dropped by the
+   * receivers); false when it was skipped or we are not a member yet.
+   */
+  signal(groupId: GroupId, marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean;
   history(groupId: GroupId, opts?: { readonly since?: number; readonly before?: string; readonly limit?: number }): Promise<readonly ChatMessage[]>;
   metrics(groupId: GroupId): GroupMetrics | null;
   /** A `/` command from the composer (docs/design.md §3). `current` is the open group. */

@@ -7,11 +7,11 @@
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  METRICS_REPORT_MS, OpFold, SessionCore, signFields, TICK_MS,
-  type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
-  type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type View,
+  METRICS_REPORT_MS, OpFold, SessionCore, SignalGate, signFields, TICK_MS,
+  type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type SignalFrame, type View,
 } from '@chorus/protocol';
-import type { ChatMessage, GroupMetrics, SystemLine } from './api.ts';
+import type { ChatMessage, GroupMetrics, SignalEvent, SystemLine } from './api.ts';
 import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
@@ -33,6 +33,8 @@ export interface GroupSessionEvents {
   /** The engine installed a view (the mesh agreed on a membership). */
   view: (view: View) => void;
   phase: (phase: SessionPhase) => void;
+  /** A member's typing or read marker (PROTOCOL.md §9), past the rate limit. */
+  signal: (signal: SignalEvent) => void;
   /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
   problem: (problem: SessionProblem) => void;
 }
@@ -88,6 +90,10 @@ export class GroupSession {
   readonly #parked = new Map<PeerId, HistoryResponseFrame>();
   /** Commands not carried out yet: a listener may call in while we carry out, and order must hold. */
   #queue: SessionCommand[] = [];
+  /** Inbound markers: one per second per peer and kind, the rest dropped and counted (PROTOCOL.md §9). */
+  readonly #signalsIn = new SignalGate();
+  /** Our own markers: never faster than the receivers' limit, so none of ours is dropped there. */
+  readonly #signalsOut = new SignalGate();
   #running = false;
 
   constructor(opts: GroupSessionOptions) {
@@ -152,7 +158,22 @@ export class GroupSession {
   }
 
   metrics(): GroupMetrics {
-    return this.#metrics.snapshot(this.#now());
+    return { ...this.#metrics.snapshot(this.#now()), droppedSignals: this.#signalsIn.dropped };
+  }
+
+  /**
+   * Sends a typing or read marker to every open link of the group; never
+   * stored, never ordered. False when we are not a member or sent one of this
+   * kind less than a second ago.
+   */
+  signal(marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean {
+    if (this.#core.phase !== 'member') return false;
+    const frame: SignalFrame = marker.kind === 'typing'
+      ? { t: 'signal', groupId: this.groupId, kind: 'typing' }
+      : { t: 'signal', groupId: this.groupId, kind: 'read', seen: marker.seen };
+    if (!this.#signalsOut.admit(this.self.peerId, frame, this.#now())) return false;
+    for (const to of this.#transport.openPeers(this.groupId)) this.#transport.send(this.groupId, to, frame);
+    return true;
   }
 
   reportMetrics(): void {
@@ -323,6 +344,10 @@ export class GroupSession {
   // ---- inbound frames: verify per link in order, then the core ----
 
   #onFrame(from: PeerId, frame: GroupFrame): void {
+    if (frame.t === 'signal') {
+      this.#onSignal(from, frame);
+      return;
+    }
     const prev = this.#chains.get(from) ?? Promise.resolve();
     const next = prev.then(() => this.#handle(from, frame)).catch((e: unknown) => {
       this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from);
@@ -340,6 +365,17 @@ export class GroupSession {
     if (v === null) return;
     if (v.kind === 'page') this.#run(this.#core.historyPage(from, v.page, v.items, this.#now()));
     else this.#run(this.#core.receive(from, v.frame, this.#now()));
+  }
+
+  /** A marker goes to the UI only: never to the core (engine, store). Only members of the installed view count. */
+  #onSignal(from: PeerId, frame: SignalFrame): void {
+    const view = this.#core.view;
+    if (this.#core.phase !== 'member' || view === null || !view.members.some((m) => m.peerId === from)) return;
+    if (!this.#signalsIn.admit(from, frame, this.#now())) return;
+    this.#events.emit('signal', {
+      groupId: this.groupId, from, name: this.#core.memberName(from), kind: frame.kind,
+      ...(frame.kind === 'read' ? { seen: frame.seen } : {}), at: this.#now(),
+    });
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {

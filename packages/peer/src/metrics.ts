@@ -59,7 +59,8 @@ export class GroupMetricsRecorder {
     return this.#rejected;
   }
 
-  snapshot(now: number): GroupMetrics {
+  /** Everything but `droppedSignals`, which the session's SignalGate counts. */
+  snapshot(now: number): Omit<GroupMetrics, 'droppedSignals'> {
     this.#trim(now);
     const ordered = this.#chronological();
     const sorted = [...ordered].sort((a, b) => a - b);

@@ -7,7 +7,7 @@
 
 import {
   createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, membership, opFits, recordFloors, resumeAfterSent, resumePoint,
-  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageOp, type Ordering, type PeerId, type View,
+  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageId, type MessageOp, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type {
   ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
@@ -271,6 +271,7 @@ class Peer implements ChorusPeer {
         if (entry.view === null || view.viewId >= entry.view.viewId) entry.view = view;
         this.#emitGroup(entry);
       }),
+      session.on('signal', (sig) => this.#events.emit('signal', sig)),
       session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
       this.#onceTurnFails(groupId, transport),
     );
@@ -646,6 +647,12 @@ class Peer implements ChorusPeer {
     if (groupOfMessageId(op.target) !== groupId) return Promise.reject(new ChorusError('bad-input', `${op.target} is not a message of this group.`));
     if (!opFits(op)) return Promise.reject(new ChorusError('too-long', `This ${op.op} does not fit a message (at most ${MAX_BODY_CHARS} characters with its target).`));
     return entry.session.send(encodeOp(op));
+  }
+
+  signal(groupId: GroupId, marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean {
+    const entry = this.#groups.get(groupId);
+    if (!entry || (marker.kind === 'read' && groupOfMessageId(marker.seen) !== groupId)) return false;
+    return entry.session.signal(marker);
   }
 
   async history(groupId: GroupId, opts: { readonly since?: number; readonly before?: string; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {

@@ -233,6 +233,8 @@ const describeFrame = (f: GroupFrame): string => {
       return `FLUSH-OK v${f.viewId}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? "" : ` floor=${f.floor}`}`;
+    case 'signal':
+      return `SIGNAL ${f.kind}${f.kind === 'read' ? ` ${f.seen}` : ''}`;
   }
 };
 

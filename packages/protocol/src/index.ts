@@ -14,6 +14,7 @@ export * from './wire/chunking.ts';
 export * from './wire/chunk-assembler.ts';
 export * from './wire/frame-reader.ts';
 export * from './wire/batch.ts';
+export * from './wire/signal-gate.ts';
 export { isPeerIdText } from './wire/field-reader.ts';
 export * from './crypto/base64.ts';
 export * from './crypto/signing.ts';

@@ -2,7 +2,9 @@
 // class of bad input gets its own error code instead of a throw or a frame.
 
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
+import { asGroupId, asPeerId, asViewId, type MessageId } from '../src/ids.ts';
+
+const asMessageId = (s: string): MessageId => s as MessageId;
 import type { ErrorCode, Result } from '../src/result.ts';
 import {
   CHUNK_THRESHOLD_BYTES,
@@ -72,6 +74,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     done: true,
     state: { viewId: asViewId(3), incarnation: asViewId(1), agreed: 2, nextSeq: { bob: 2, carol: 2 } },
   },
+  signal: { t: 'signal', groupId: G, kind: 'read', seen: asMessageId('g-1/bob:4') },
   chunk: { t: 'chunk', id: 'c-17', index: 1, count: 3, part: '{"t":"da' },
 };
 const kinds = Object.keys(samples) as WireFrame['t'][];
@@ -158,6 +161,11 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['have.alice', 0],
     ['after', 5],
     ['limit', '100'],
+  ],
+  signal: [
+    ['groupId', 1],
+    ['kind', 2],
+    ['seen', 4],
   ],
   'history-res': [
     ['groupId', 1],

@@ -160,6 +160,11 @@ export class ChildPeer implements ChorusPeer {
   history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]> {
     return this.request('history', opts === undefined ? { groupId } : { groupId, opts });
   }
+  /** Typing and read markers are not carried over the IPC seam: none of the process scenarios uses them. */
+  signal(): boolean {
+    return false;
+  }
+
   metrics(groupId: GroupId): GroupMetrics | null {
     return this.#metrics[groupId] ?? null;
   }

@@ -161,6 +161,8 @@ export class SessionCore {
   /** A frame from a view member, every DATA in it verified (a history page's items: all of them). */
   receive(from: PeerId, frame: GroupFrame, now: number): SessionCommands {
     if (frame.t === 'history-res') return this.historyPage(from, frame, frame.items, now);
+    // Ephemeral markers (PROTOCOL.md §9) are the runtime's; they never reach the engine or the store.
+    if (frame.t === 'signal') return [];
     return this.#step(now, () => {
       if (frame.t === 'history-req') this.#onHistoryRequest(from, frame);
       else this.#apply(this.#engine.receive(from, frame, now), 'a frame', now, from);

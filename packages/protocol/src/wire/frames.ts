@@ -4,7 +4,7 @@
 // sender, because it is the only one that is stored and handed on (history,
 // flush); every other frame is attributed to the data channel it arrived on.
 
-import type { GroupId, PeerId, ViewId } from '../ids.ts';
+import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
 
 /** ISIS priority: compared lexicographically on (p, by); never a float. */
 export interface Priority {
@@ -220,9 +220,20 @@ export interface ChunkFrame {
   readonly part: string;
 }
 
+/**
+ * An ephemeral marker (PROTOCOL.md §9): "I am typing" or "my open, visible
+ * tab shows up to message `seen`". Not signed and not stored: attributed to
+ * the data channel it arrived on (whose far end the tracker authenticated),
+ * never handed to the ordering engine or the store, rate-limited per peer on
+ * receive (wire/signal-gate.ts).
+ */
+export type SignalFrame =
+  | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'typing' }
+  | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'read'; readonly seen: MessageId };
+
 /** Frames an ordering engine consumes and produces. */
 export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
-export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame;
+export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame;
 export type WireFrame = GroupFrame | ChunkFrame;
 export type FrameKind = WireFrame['t'];

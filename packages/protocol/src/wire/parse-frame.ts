@@ -3,7 +3,7 @@
 // It checks shape, caps, the group and who may send what on this link; it does
 // not check signatures (crypto/signing.ts), views or replays (the engine).
 
-import type { GroupId, PeerId, ViewId } from '../ids.ts';
+import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import {
   CHUNK_THRESHOLD_BYTES,
@@ -13,6 +13,7 @@ import {
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
   MAX_GROUP_ID_CHARS,
+  MAX_PEER_ID_CHARS,
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
   MAX_PARTS,
@@ -52,8 +53,10 @@ import type {
   PendingReport,
   Priority,
   ProposeFrame,
+  SignalFrame,
   WireFrame,
 } from './frames.ts';
+import { groupOfMessageId } from '../ops/message-op.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
 
 export interface ParseContext {
@@ -74,6 +77,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'hwm',
   'history-req',
   'history-res',
+  'signal',
   'chunk',
 ];
 const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly string[]).includes(s);
@@ -134,6 +138,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readHistoryRequest(o, ctx);
     case 'history-res':
       return readHistoryResponse(o, ctx);
+    case 'signal':
+      return readSignal(o, ctx);
     case 'chunk':
       return readChunk(o);
   }
@@ -350,6 +356,26 @@ function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseF
   if (!hasField(o, 'statePart')) return { ...frame, state };
   if (!done) throw new FieldRejection('bad-type', 'history-res.statePart comes only on a last page (done).');
   return { ...frame, state, statePart: readPart(o['statePart'], 'history-res.statePart') };
+}
+
+/** Longest `seen` of a read marker: `group/sender:seq` with the longest group, peer id and seq. */
+const MAX_MESSAGE_ID_CHARS = MAX_GROUP_ID_CHARS + 1 + MAX_PEER_ID_CHARS + 1 + 16;
+
+/** A typing or read marker (PROTOCOL.md §9). No other field is allowed: the frame stays small and unambiguous. */
+function readSignal(o: JsonObject, ctx: ParseContext): SignalFrame {
+  const groupId = readGroup(o, ctx, 'signal');
+  const kind = readString(field(o, 'kind', 'signal'), 'signal.kind', 16);
+  const extra = Object.keys(o).filter((k) => !['t', 'groupId', 'kind', 'seen'].includes(k));
+  if (extra.length > 0) throw new FieldRejection('bad-type', `signal has a field it may not carry: "${extra[0]}".`);
+  if (kind === 'typing') {
+    if (hasField(o, 'seen')) throw new FieldRejection('bad-type', 'signal.seen comes only with kind "read".');
+    return { t: 'signal', groupId, kind };
+  }
+  if (kind !== 'read') throw new FieldRejection('bad-type', `signal.kind is "${kind}"; it must be "typing" or "read".`);
+  const seen = readString(field(o, 'seen', 'signal'), 'signal.seen', MAX_MESSAGE_ID_CHARS, 1);
+  if (groupOfMessageId(seen) !== groupId)
+    throw new FieldRejection('bad-type', `signal.seen "${seen}" is not a message id of group "${groupId}".`);
+  return { t: 'signal', groupId, kind, seen: seen as MessageId };
 }
 
 function readChunk(o: JsonObject): ChunkFrame {
