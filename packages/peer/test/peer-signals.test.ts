@@ -65,8 +65,8 @@ describe('typing and read markers', () => {
     const { w, groupId, peers } = await room(['ann', 'ben', 'cat']);
     const [ann, ben] = peers as [ScenarioPeer, ScenarioPeer, ScenarioPeer];
     const atAnn = heard(ann);
-    for (let i = 0; i < 40; i++) await w.network.inject(groupId, ben, ann, JSON.stringify({ t: 'signal', groupId, kind: 'typing' }));
-    await w.network.inject(groupId, ben, ann, JSON.stringify({ t: 'signal', groupId, kind: 'typing', name: 'Admin' }));
+    for (let i = 0; i < 40; i++) w.net.inject(groupId, ben.peerId, ann.peerId, JSON.stringify({ t: 'signal', groupId, kind: 'typing' }));
+    w.net.inject(groupId, ben.peerId, ann.peerId, JSON.stringify({ t: 'signal', groupId, kind: 'typing', name: 'Admin' }));
     await waitFor('ann dropped the flood', () => (ann.peer.metrics(groupId)?.droppedSignals ?? 0) + atAnn.length === 40);
     expect(atAnn).toHaveLength(1);
     expect(ann.peer.metrics(groupId)?.droppedSignals).toBe(39);
