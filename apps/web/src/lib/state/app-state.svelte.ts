@@ -5,12 +5,13 @@
 
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore, JoinedGroup, PeerIdentity } from '@chorus/peer';
-import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageOp, type Ordering } from '@chorus/protocol';
+import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
 import { HELP_LINES, parseJoin, webCommand } from '../commands.ts';
 import { peopleOf } from '../people.ts';
 import { groupHash, groupIdFromHash, type AddressBar } from '../route.ts';
 import { GroupState } from './group-state.svelte.ts';
+import { MessageSearch } from './search.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
@@ -95,6 +96,9 @@ export class AppState {
 
   readonly current = $derived(this.#groups.find((g) => g.groupId === this.#currentId) ?? null);
   readonly joinedIds = $derived(new Set(this.#groups.map((g) => g.groupId)));
+
+  /** "Search messages": the stored history of every joined group. */
+  readonly search = new MessageSearch(() => this.#store, () => this.#groups);
 
   readonly #deps: AppDeps;
   readonly #clock: () => number;
@@ -416,6 +420,14 @@ export class AppState {
     this.#setCurrent(groupId);
     group.markRead();
     this.#opened++;
+  }
+
+  /** A search result was activated: open its group and show the message there. */
+  openAt(groupId: GroupId, messageId: MessageId): void {
+    const group = this.#group(groupId);
+    if (!group) return;
+    group.requestFocus(messageId);
+    this.open(groupId);
   }
 
   /**

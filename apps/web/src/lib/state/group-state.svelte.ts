@@ -64,6 +64,8 @@ export class GroupState {
   #pageOldest: string | null = null;
   /** The message the composer's next text replies to (null: a plain message). */
   #replyingTo = $state<MessageId | null>(null);
+  /** A message to bring into view and focus (a search result was activated); the log takes it. */
+  #focusRequest = $state<MessageId | null>(null);
   #loadingOlder = $state(false);
   /** Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the views). */
   readonly #authors = new Map<string, Set<string>>();
@@ -158,6 +160,13 @@ export class GroupState {
   }
 
   get replyingTo(): MessageId | null { return this.#replyingTo; }
+
+  get focusRequest(): MessageId | null { return this.#focusRequest; }
+
+  /** Show `id` in the log and focus it (the log reads older pages for it); null once the log took it. */
+  requestFocus(id: MessageId | null): void {
+    this.#focusRequest = id;
+  }
 
   /** The composer's next text replies to `id` (null: cancel the reply). */
   setReplyTo(id: MessageId | null): void {

@@ -1,0 +1,94 @@
+// "Search messages" over the stored history of every joined group: the store
+// is read page by page, newest first, up to SEARCH_SCAN_MAX messages per
+// group (older history is not searched: a bound on what one keystroke costs),
+// and the newest SEARCH_RESULTS_MAX matches across groups are shown.
+
+import type { IdbStore } from '@chorus/peer';
+import type { GroupId, MessageId } from '@chorus/protocol';
+import { normalizeQuery, searchItems } from '../search.ts';
+import type { GroupState } from './group-state.svelte.ts';
+import { chatMessageFromStored } from './runtime.ts';
+
+export const SEARCH_SCAN_MAX = 5_000;
+export const SEARCH_PAGE = 500;
+export const SEARCH_RESULTS_MAX = 50;
+/** Typing pauses this long before the store is read. */
+export const SEARCH_DEBOUNCE_MS = 200;
+
+export interface SearchResult {
+  readonly groupId: GroupId;
+  readonly groupName: string;
+  readonly messageId: MessageId;
+  readonly author: string;
+  readonly sentAt: number;
+  readonly snippet: string;
+}
+
+export class MessageSearch {
+  query = $state('');
+  results = $state.raw<readonly SearchResult[]>([]);
+  busy = $state(false);
+  /** The query the results are for (null: none searched). */
+  searched = $state<string | null>(null);
+  readonly #store: () => IdbStore | null;
+  readonly #groups: () => readonly GroupState[];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #seq = 0;
+
+  constructor(store: () => IdbStore | null, groups: () => readonly GroupState[]) {
+    this.#store = store;
+    this.#groups = groups;
+  }
+
+  /** The textbox changed: search after a short pause. */
+  set(raw: string): void {
+    this.query = raw;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.run(), SEARCH_DEBOUNCE_MS);
+  }
+
+  clear(): void {
+    this.query = '';
+    this.results = [];
+    this.searched = null;
+    this.#seq++;
+  }
+
+  async run(): Promise<void> {
+    const seq = ++this.#seq;
+    const query = normalizeQuery(this.query);
+    const store = this.#store();
+    if (query === null || !store) {
+      this.results = [];
+      this.searched = null;
+      return;
+    }
+    this.busy = true;
+    try {
+      const found: SearchResult[] = [];
+      for (const group of this.#groups()) {
+        const items = [];
+        let before: string | null = null;
+        while (items.length < SEARCH_SCAN_MAX) {
+          const page = await store.before(group.groupId, before, SEARCH_PAGE);
+          items.push(...page);
+          if (page.length < SEARCH_PAGE) break;
+          before = page[0]?.order ?? null;
+          if (before === null) break;
+        }
+        if (seq !== this.#seq) return;
+        for (const m of searchItems(group.groupId, items, query, SEARCH_RESULTS_MAX)) {
+          found.push({ groupId: group.groupId, groupName: group.name, messageId: m.id, author: group.authorOf(chatMessageFromStored(m.item)),
+            sentAt: m.item.frame.sentAt, snippet: m.snippet });
+        }
+      }
+      found.sort((a, b) => b.sentAt - a.sentAt);
+      this.results = found.slice(0, SEARCH_RESULTS_MAX);
+      this.searched = query;
+    } catch {
+      // The store reported its problem through its banner; typing again retries.
+    } finally {
+      if (seq === this.#seq) this.busy = false;
+    }
+  }
+}
