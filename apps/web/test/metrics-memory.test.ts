@@ -17,7 +17,7 @@ class MapStorage implements Storage {
 
 const G = 'g1' as GroupId;
 const live = (over: Partial<GroupMetrics> = {}): GroupMetrics => ({
-  sent: 0, received: 0, total: 0, throughputPerSec: 0, latencyP50Ms: 0, latencyP99Ms: 0, rejectedFrames: 0, refusedOps: 0, recentLatenciesMs: [], ...over,
+  sent: 0, received: 0, total: 0, throughputPerSec: 0, latencyP50Ms: 0, latencyP99Ms: 0, rejectedFrames: 0, refusedOps: 0, droppedSignals: 0, recentLatenciesMs: [], ...over,
 });
 
 describe('MetricsMemory', () => {

@@ -41,6 +41,7 @@ export class MetricsMemory {
       latencyP99Ms: live.recentLatenciesMs.length > 0 ? live.latencyP99Ms : base.latencyP99Ms,
       rejectedFrames: base.rejectedFrames + live.rejectedFrames,
       refusedOps: base.refusedOps + live.refusedOps,
+      droppedSignals: base.droppedSignals + live.droppedSignals,
       recentLatenciesMs: [...base.recentLatenciesMs, ...live.recentLatenciesMs].slice(-SAMPLES),
       carried: false,
     };
@@ -83,7 +84,7 @@ export class MetricsMemory {
   }
 }
 
-const NUMBERS = ['sent', 'received', 'total', 'throughputPerSec', 'latencyP50Ms', 'latencyP99Ms', 'rejectedFrames', 'refusedOps'] as const;
+const NUMBERS = ['sent', 'received', 'total', 'throughputPerSec', 'latencyP50Ms', 'latencyP99Ms', 'rejectedFrames', 'refusedOps', 'droppedSignals'] as const;
 
 function parseMetrics(v: unknown): GroupMetrics | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -95,6 +96,6 @@ function parseMetrics(v: unknown): GroupMetrics | null {
   return {
     sent: n('sent'), received: n('received'), total: n('total'), throughputPerSec: n('throughputPerSec'),
     latencyP50Ms: n('latencyP50Ms'), latencyP99Ms: n('latencyP99Ms'), rejectedFrames: n('rejectedFrames'),
-    refusedOps: n('refusedOps'), recentLatenciesMs: samples,
+    refusedOps: n('refusedOps'), droppedSignals: n('droppedSignals'), recentLatenciesMs: samples,
   };
 }
