@@ -17,7 +17,13 @@ import { canonicalFields, fakeVerify } from './fake-signature.ts';
  * deliver (uniform total order). It is reported apart from S4 (live members
  * disagreeing) because the two need different fixes.
  */
-export type Guarantee = 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ST1' | 'ST2' | 'ENGINE';
+export type Guarantee =
+  | 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ST1' | 'ST2' | 'ENGINE'
+  // Hostile runs (sim/hostile.ts): H1 an honest member evicted on the liar's word, H2 a buffer over its
+  // budget, H3 a liar the link rules can see still a member at its deadline. S2E (equivocation shown
+  // apart) and SPONSOR (a joiner misled by an undetectable sponsor lie) are documented limits, counted.
+  // H4 (a departed liar's frames for later views left in an honest engine) is open, counted.
+  | 'H1' | 'H2' | 'H3' | 'H4' | 'S2E' | 'SPONSOR';
 // ST1 and ST2 are the store's: for every node and group the store holds exactly the
 // group's delivered sequence (no loss, no duplicate, nothing of another group), and a
 // restarted node shows a prefix of what it had delivered (the simulator checks both).
@@ -44,6 +50,9 @@ export interface Violation {
   readonly node: PeerId | null;
   readonly message: string;
 }
+
+/** A misled joiner's violation, recorded as SPONSOR: the check of that node stops where it was. */
+class Excused extends Error {}
 
 export class ViolationError extends Error {
   constructor(readonly violation: Violation) {
@@ -124,10 +133,47 @@ export class Checker {
   /** `${from}>${to}` -> the set delivered in view `from` by the first node that moved on to `to`. */
   private readonly viewSets = new Map<string, { readonly node: PeerId; readonly set: string }>();
 
+  /** Every DATA a hostile member signed, by id: each version's signed fields (it may sign several). */
+  private readonly hostileSigned = new Map<MessageId, Set<string>>();
+  /** The version of a hostile member's message the first honest node delivered, and who. */
+  private readonly hostileShown = new Map<MessageId, { readonly node: PeerId; readonly fields: string }>();
+  /** Joiners a hostile sponsor told an undetectable lie (PROTOCOL.md §7.3 "Can, still"). */
+  private readonly misled = new Set<PeerId>();
+  /** Misled joiners whose log broke a guarantee because of it: no longer compared (S1, S2 still hold). */
+  private readonly excused = new Set<PeerId>();
+
   constructor(readonly mode: Ordering, private readonly tolerate: ReadonlySet<Guarantee> = new Set()) {}
 
   private fail(rule: Guarantee, node: PeerId | null, message: string): never {
+    if (node !== null && this.misled.has(node) && rule !== 'S1' && rule !== 'S2' && rule !== 'S6') {
+      this.tolerated.push({ rule: 'SPONSOR', node, message: `${rule} after a hostile sponsor's undetectable lie: ${message}` });
+      this.excused.add(node);
+      throw new Excused();
+    }
     throw new ViolationError({ rule, node, message });
+  }
+
+  /** Runs a check of `node`; a misled node's failure ends its checks instead of the run. */
+  private excusing(node: PeerId, check: () => void): void {
+    if (this.excused.has(node)) return;
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof Excused)) throw e;
+    }
+  }
+
+  /** A hostile member signed this version of one of its messages (S2 accepts any of them). */
+  onHostileSigned(frame: DataFrame): void {
+    const id = frameMessageId(frame);
+    const versions = this.hostileSigned.get(id) ?? new Set<string>();
+    versions.add(canonicalFields(frame));
+    this.hostileSigned.set(id, versions);
+  }
+
+  /** A hostile sponsor told `node` a lie no check can see (an omitted item, a minted one, an inflated count). */
+  onMisled(node: PeerId): void {
+    this.misled.add(node);
   }
 
   get canonical(): readonly MessageId[] {
@@ -167,16 +213,42 @@ export class Checker {
 
   /** One delivery at `node`; `handed` when it came in a sponsor's history rather than from the engine. */
   onDeliver(node: PeerId, d: Delivery, handed: boolean, fromStore = false): void {
+    if (this.excused.has(node)) {
+      this.checkSigned(node, d);
+      return;
+    }
+    this.excusing(node, () => this.deliver(node, d, handed, fromStore));
+  }
+
+  /** S1 (within what the node delivered) and S2: only what its signer signed, unaltered. */
+  private checkSigned(node: PeerId, d: Delivery): void {
+    const f = d.frame;
+    if (this.record(node).ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
+    if (frameMessageId(f) !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${frameMessageId(f)}`);
+    if (!fakeVerify(f)) this.fail('S2', node, `delivered ${d.id} with a signature that does not match its fields`);
+    const fields = canonicalFields(f);
+    const original = this.sent.get(d.id);
+    if (original !== undefined) {
+      if (canonicalFields(original) !== fields) this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);
+      return;
+    }
+    const versions = this.hostileSigned.get(d.id);
+    if (versions === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
+    if (!versions.has(fields)) this.fail('S2', node, `delivered ${d.id} with fields its (hostile) sender never signed`);
+    // Two honest nodes showing two versions of one id: the liar equivocated and nothing can stop that
+    // in a FIFO delivery (PROTOCOL.md §7.2); counted, not fatal.
+    const shown = this.hostileShown.get(d.id);
+    if (shown === undefined) this.hostileShown.set(d.id, { node, fields });
+    else if (shown.fields !== fields && shown.node !== node) {
+      this.tolerated.push({ rule: 'S2E', node, message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated)` });
+      this.hostileShown.set(d.id, { node, fields });
+    }
+  }
+
+  private deliver(node: PeerId, d: Delivery, handed: boolean, fromStore: boolean): void {
     const r = this.record(node);
     const f = d.frame;
-    // S1: at most once.
-    if (r.ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
-    // S2: delivered only what its signer sent, unaltered.
-    const original = this.sent.get(d.id);
-    if (frameMessageId(f) !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${frameMessageId(f)}`);
-    if (original === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
-    if (!fakeVerify(f)) this.fail('S2', node, `delivered ${d.id} with a signature that does not match its fields`);
-    if (canonicalFields(original) !== canonicalFields(f)) this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);
+    this.checkSigned(node, d);
     // S3: per-sender FIFO without gaps.
     const last = r.lastSeq.get(f.sender) ?? 0;
     // The one allowed jump (hwm.floor, PROTOCOL.md §3.1): over seqs an earlier engine of a restarted
@@ -197,7 +269,8 @@ export class Checker {
       holders.add(node);
       this.engineHolders.set(d.id, holders);
     }
-    if (this.mode === 'total' && !earlier && !r.divergent) {
+    // A joiner a hostile sponsor misled holds a log the others' is no measure of (PROTOCOL.md §7.3).
+    if (this.mode === 'total' && !earlier && !r.divergent && !this.misled.has(node)) {
       const at = r.log.length - r.eraStart;
       const era = this.eras[r.era] as Era;
       const canonical = era.entries;
@@ -270,6 +343,10 @@ export class Checker {
    * delivered in the view the engine is in.
    */
   onDeliveredShown(node: PeerId, d: Delivery): void {
+    this.excusing(node, () => this.onDeliveredShownChecked(node, d));
+  }
+
+  private onDeliveredShownChecked(node: PeerId, d: Delivery): void {
     const r = this.record(node);
     if (!r.ids.has(d.id)) this.fail('L1', node, `its engine marked ${d.id} as shown already, but the session never showed it`);
     if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
@@ -279,6 +356,10 @@ export class Checker {
 
   /** The node's engine installed `viewId` (S5: same set delivered by all who go from one view to the same next). */
   onViewInstalled(node: PeerId, viewId: ViewId, hasState: boolean): void {
+    this.excusing(node, () => this.onViewInstalledChecked(node, viewId, hasState));
+  }
+
+  private onViewInstalledChecked(node: PeerId, viewId: ViewId, hasState: boolean): void {
     const r = this.record(node);
     const prev = r.install;
     if (prev !== null && prev.viewId === viewId) return; // a re-sent view (tracker restart)
@@ -313,6 +394,10 @@ export class Checker {
    * who starts afresh in that view.
    */
   onFreshStart(node: PeerId, viewId: number, alone = false): void {
+    this.excusing(node, () => this.onFreshStartChecked(node, viewId, alone));
+  }
+
+  private onFreshStartChecked(node: PeerId, viewId: number, alone: boolean): void {
     const r = this.record(node);
     if (r.resumed && r.log.length > 0) {
       // A node that came back from its store starts a new incarnation; its store holds the old one.
@@ -348,6 +433,10 @@ export class Checker {
 
   /** A node gained state in a flush where the members with state had delivered nothing yet: their era. */
   onSameEra(node: PeerId, withState: PeerId): void {
+    this.excusing(node, () => this.onSameEraChecked(node, withState));
+  }
+
+  private onSameEraChecked(node: PeerId, withState: PeerId): void {
     const r = this.record(node);
     if (r.log.length > 0 && !r.resumed) this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
     r.era = this.record(withState).era;
@@ -445,6 +534,10 @@ export class Checker {
 
   /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
   onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items, fromStore: ReadonlySet<MessageId> = new Set()): void {
+    this.excusing(joiner, () => this.onHistoryChecked(joiner, items, sponsor, handedAll, fromStore));
+  }
+
+  private onHistoryChecked(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[], fromStore: ReadonlySet<MessageId>): void {
     const r = this.record(joiner);
     if (r.log.length > 0 && !r.resumed) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
     if (r.log.length > 0 && r.era !== this.record(sponsor).era) {
@@ -475,7 +568,11 @@ export class Checker {
    * Liveness once faults have healed: `survivors` are the live members of
    * the tracker's final view, `lost` the messages whose sender did not survive.
    */
-  checkLiveness(survivors: readonly PeerId[], joiners: ReadonlySet<PeerId>, holdBack: ReadonlyMap<PeerId, number>): void {
+  checkLiveness(all: readonly PeerId[], joiners: ReadonlySet<PeerId>, holdBack: ReadonlyMap<PeerId, number>): void {
+    // A joiner a hostile sponsor misled may lack messages or show made-up ones (PROTOCOL.md §7.3): it is
+    // not compared; a difference it shows is counted as SPONSOR.
+    const survivors = all.filter((p) => !this.misled.has(p));
+    for (const p of all) if (this.misled.has(p) && !this.excused.has(p)) this.tolerated.push({ rule: 'SPONSOR', node: p, message: 'misled by a hostile sponsor: its log is not compared' });
     const alive = new Set(survivors);
     // Survivors are compared on the era they end in: what a store shows of an earlier era (every
     // member had gone in between) is its own business (PROTOCOL.md, a group across an empty view).
@@ -488,7 +585,7 @@ export class Checker {
       }
     }
     for (const [s, size] of holdBack) {
-      if (size > 0) this.fail('L2', s, `hold-back queue still holds ${size} messages after the faults healed`);
+      if (size > 0 && !this.misled.has(s)) this.fail('L2', s, `hold-back queue still holds ${size} messages after the faults healed`);
     }
     const first = survivors[0];
     if (first === undefined) return;

@@ -7,6 +7,8 @@
 // crashed may have delivered a message at a place the survivors could not
 // learn. That case (S4U) is counted and printed, not fatal; `--uniform`
 // makes it fatal, to measure how often it happens or to test a uniform engine.
+// `npm run sim -- --seeds N --hostile [--kind K]` the same with one hostile member (sim/hostile.ts, PROTOCOL.md §7);
+//                                    `--seed N --hostile` replays one. S2E and SPONSOR (documented limits) are counted.
 // `npm run sim -- --scenario '<json>'` replay a scenario printed by a failing test
 // Exit code 1 when a guarantee broke.
 
@@ -21,8 +23,10 @@ import type { Scenario } from './scenario.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { LONG_HISTORY_BOUNDS, scenarioForSeed } from './scenario-arbitrary.ts';
 import { runScenario } from './simulator.ts';
+import { HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts';
+import type { HostileKind } from './scenario.ts';
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long | --forgets]`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long | --forgets] [--hostile [--kind ${HOSTILE_KINDS.join('|')}]]`;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -67,7 +71,16 @@ if (args.includes('--long')) variantBounds = { ...variantBounds, ...LONG_HISTORY
 if (args.includes('--forgets')) variantBounds = { ...variantBounds, ...forgettingBounds() };
 const bounds: ScenarioBounds = mode === undefined ? variantBounds : { ...variantBounds, modes: [mode] };
 const withSession = session === undefined ? {} : { session };
-const tolerated = args.includes('--uniform') ? [] : toleratedByKnownGaps();
+const hostile = args.includes('--hostile');
+const kind = flag('kind');
+if (kind !== undefined && !HOSTILE_KINDS.includes(kind as HostileKind)) {
+  console.error(`--kind is one of ${HOSTILE_KINDS.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
+const kinds = kind === undefined ? undefined : [kind as HostileKind];
+const scenarioOf = (n: number): Scenario => (hostile ? hostileScenarioForSeed(n, kinds) : scenarioForSeed(n, bounds));
+// Hostile runs count what no design here prevents (PROTOCOL.md §7): an equivocation shown apart, a misled joiner.
+const tolerated = [...(args.includes('--uniform') ? [] : toleratedByKnownGaps()), ...(hostile ? HOSTILE_TOLERATED : [])];
 
 const replay = (scenario: Scenario, label: string): never => {
   const r = runScenario(scenario, { factory, trace: true, tolerate: tolerated, ...withSession });
@@ -75,7 +88,7 @@ const replay = (scenario: Scenario, label: string): never => {
   for (const line of r.trace) console.log(line);
   const st = r.stats;
   console.log(`\n${st.steps} steps, ${st.messages} messages, ${st.deliveries} deliveries, ${st.frames} frames, ${st.faults} faults, ${st.views} views, ${st.rejections} rejected inputs, ${st.virtualMs} virtual ms`);
-  for (const t of r.tolerated) console.log(`non-uniform (${t.rule}, documented, not fatal without --uniform): ${t.message}`);
+  for (const t of r.tolerated) console.log(`documented (${t.rule}, not fatal): ${t.message}`);
   if (r.violation !== null) {
     console.log(`VIOLATION ${r.violation.rule}${r.violation.node === null ? '' : ` at ${r.violation.node}`}: ${r.violation.message}`);
     process.exit(1);
@@ -87,20 +100,21 @@ const replay = (scenario: Scenario, label: string): never => {
 const seed = int('seed');
 const scenarioJson = flag('scenario');
 const seeds = int('seeds');
-if (seed !== undefined) replay(scenarioForSeed(seed, bounds), `seed ${seed}`);
+if (seed !== undefined) replay(scenarioOf(seed), `seed ${seed}${hostile ? ' (hostile)' : ''}`);
 else if (scenarioJson !== undefined) replay(JSON.parse(scenarioJson) as Scenario, 'scenario');
 else if (seeds !== undefined) {
   const from = int('from') ?? 0;
   const started = performance.now();
-  const s = runSeeds(factory, from, seeds, bounds, tolerated, session);
+  const s = runSeeds(factory, from, seeds, bounds, tolerated, session, scenarioOf);
   const secs = (performance.now() - started) / 1000;
   console.log(`seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${(secs / s.scenarios * 10_000).toFixed(1)} s per 10k seeds)`);
   console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}`);
-  if (Object.keys(s.toleratedBy).length > 0) console.log(`non-uniform deliveries of crashed members (documented, not fatal without --uniform): ${JSON.stringify(s.toleratedBy)} seeds`);
+  if (hostile) console.log(`hostile kinds: ${JSON.stringify(s.byKind)}  liar frames refused by honest nodes: ${s.liarRefused}  most bytes one peer had waiting in an honest engine: ${s.maxBufferedBytes}`);
+  if (Object.keys(s.toleratedBy).length > 0) console.log(`documented, not fatal (S4U without --uniform): ${JSON.stringify(s.toleratedBy)} seeds`);
   const failed = Object.values(s.failedBy).reduce((a, b) => a + b, 0);
   if (failed > 0) {
     console.log(`FAILED: ${failed} of ${s.scenarios} seeds, by first broken guarantee ${JSON.stringify(s.failedBy)}`);
-    const flags = `${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}${args.includes('--forgets') ? ' --forgets' : ''}`;
+    const flags = `${hostile ? ` --hostile${kind === undefined ? '' : ` --kind ${kind}`}` : ''}${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}${args.includes('--forgets') ? ' --forgets' : ''}`;
     for (const f of s.failures) {
       const v = f.violation;
       console.log(`  seed ${f.seed} (${f.scenario.mode}, ${f.scenario.size} members, ${f.scenario.steps.length} actions): ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message.slice(0, 160)}`);

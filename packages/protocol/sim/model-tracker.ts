@@ -9,7 +9,7 @@
 
 import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
 import * as membership from '../src/membership/index.ts';
-import type { Membership, Step } from '../src/membership/index.ts';
+import type { Effects, Membership, Step } from '../src/membership/index.ts';
 import type { MemberInfo, View, ViewChange } from '../src/tracker/events.ts';
 
 export class ModelTracker {
@@ -109,6 +109,25 @@ export class ModelTracker {
   linkVerdict(a: PeerId, b: PeerId, now: number, graceMs: number): PeerId | null {
     const [x, y] = a < b ? [a, b] : [b, a];
     return membership.expireLink(this.groupId, this.state, x, y, now, graceMs).effects.removed?.[0]?.peerId ?? null;
+  }
+
+  /**
+   * One end's own report (hostile runs: a liar's, or an honest end's about a
+   * link the liar keeps closed). The tracker's refusal (`rate-limited`,
+   * `not-member`) is an answer, returned as its code, not a simulator bug.
+   */
+  reportOne(reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Effects | string {
+    const step = membership.reportLink(this.groupId, this.state, reporter, peer, state, now);
+    if (!step.result.ok) return step.result.error.code;
+    if (step.next !== null) this.state = step.next;
+    return step.effects;
+  }
+
+  /** The link grace time of the pair ran out: the link rules decide (and their verdict is applied). */
+  expire(a: PeerId, b: PeerId, now: number, graceMs: number): Effects {
+    const step = membership.expireLink(this.groupId, this.state, a, b, now, graceMs);
+    if (step.next !== null) this.state = step.next;
+    return step.effects;
   }
 
   /** True after an in-memory restart until a member restores the group: a join then finds no group. */

@@ -30,6 +30,12 @@ export interface SeedsSummary {
   readonly failedBy: Record<string, number>;
   /** Violations of tolerated guarantees, by guarantee. */
   readonly toleratedBy: Record<string, number>;
+  /** Hostile runs: the most bytes one peer had waiting in an honest engine, over all seeds. */
+  maxBufferedBytes: number;
+  /** Hostile runs: the liar's frames honest nodes refused (parser, signatures, engine), over all seeds. */
+  liarRefused: number;
+  /** Hostile runs: seeds per kind of liar. */
+  readonly byKind: Record<string, number>;
 }
 
 /** Enough failing seeds to pick a short one to replay, without flooding the terminal. */
@@ -42,13 +48,15 @@ export const runSeeds = (
   bounds: ScenarioBounds = {},
   tolerate: readonly Guarantee[] = [],
   session?: SessionVariant,
+  /** The scenario of a seed (default: scenarioForSeed with `bounds`; hostile runs pass hostileScenarioForSeed). */
+  scenarioOf: (seed: number) => Scenario = (seed) => scenarioForSeed(seed, bounds),
 ): SeedsSummary => {
   const s: SeedsSummary = {
     from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, restarts: 0, stored: 0,
-    bySize: {}, byMode: {}, byGroups: {}, failures: [], failedBy: {}, toleratedBy: {},
+    bySize: {}, byMode: {}, byGroups: {}, failures: [], failedBy: {}, toleratedBy: {}, maxBufferedBytes: 0, liarRefused: 0, byKind: {},
   };
   for (let seed = from; seed < from + count; seed++) {
-    const scenario = scenarioForSeed(seed, bounds);
+    const scenario = scenarioOf(seed);
     const r = runScenario(scenario, { factory, tolerate, ...(session === undefined ? {} : { session }) });
     s.scenarios++;
     s.steps += r.stats.steps;
@@ -59,11 +67,15 @@ export const runSeeds = (
     s.views += r.stats.views;
     s.restarts += r.stats.restarts;
     s.stored += r.stats.stored;
+    s.maxBufferedBytes = Math.max(s.maxBufferedBytes, r.stats.maxBufferedBytes);
+    s.liarRefused += r.stats.liarRefused;
+    if (scenario.hostile !== undefined) s.byKind[scenario.hostile.kind] = (s.byKind[scenario.hostile.kind] ?? 0) + 1;
     s.bySize[scenario.size] = (s.bySize[scenario.size] ?? 0) + 1;
     const groups = 1 + (scenario.groups?.length ?? 0);
     s.byMode[scenario.mode] = (s.byMode[scenario.mode] ?? 0) + 1;
     s.byGroups[groups] = (s.byGroups[groups] ?? 0) + 1;
-    for (const t of r.tolerated) s.toleratedBy[t.rule] = (s.toleratedBy[t.rule] ?? 0) + 1;
+    // Seeds per tolerated guarantee (one count per seed and guarantee).
+    for (const rule of new Set(r.tolerated.map((t) => t.rule))) s.toleratedBy[rule] = (s.toleratedBy[rule] ?? 0) + 1;
     if (r.violation !== null) {
       s.failedBy[r.violation.rule] = (s.failedBy[r.violation.rule] ?? 0) + 1;
       if (s.failures.length < MAX_LISTED_FAILURES) s.failures.push({ seed, scenario, violation: r.violation });

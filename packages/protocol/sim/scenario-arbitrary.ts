@@ -39,6 +39,8 @@ export const DEFAULT_WEIGHTS: ActionWeights = {
   'tab-pair': 1,
   // Long histories are their own suite (long-history bounds): thousands of messages per run.
   flood: 0,
+  // Hostile runs only (sim/hostile-scenario.ts).
+  lie: 0,
 };
 
 /** Long-history runs: a flood of thousands of messages, then joins, reloads and link faults around it. */
@@ -65,6 +67,7 @@ const ACTIONS: { readonly [K in Action['k']]: fc.Arbitrary<Extract<Action, { k: 
   reload: fc.record({ k: fc.constant('reload' as const), node, samePeer: fc.boolean() }),
   'tab-pair': fc.record({ k: fc.constant('tab-pair' as const), node }),
   flood: fc.record({ k: fc.constant('flood' as const), node, count: fc.integer({ min: MIN_FLOOD, max: MAX_FLOOD }) }),
+  lie: fc.constant({ k: 'lie' as const }),
 };
 
 const actionArbitrary = (weights: ActionWeights, groups: number): fc.Arbitrary<Action> => {
@@ -90,7 +93,7 @@ export interface ScenarioBounds {
   readonly maxGroups?: number;
 }
 
-const NO_ACTIONS: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
+export const NO_ACTIONS: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
 
 /**
  * Long histories: a flood of thousands of messages while a link of its sender

@@ -56,7 +56,9 @@ type GroupAction =
   /** The member's user opens a second tab: a new session of the same identity over the same store joins its groups. */
   | { readonly k: 'tab-pair'; readonly node: number }
   /** A long burst (long-history scenarios): `count` messages from one member while a link is down, so few become stable. */
-  | { readonly k: 'flood'; readonly node: number; readonly count: number };
+  | { readonly k: 'flood'; readonly node: number; readonly count: number }
+  /** Hostile runs only (sim/hostile.ts): the liar starts or repeats its lie (a flood burst, a false report, going silent). */
+  | { readonly k: 'lie' };
 
 export interface Step {
   /** Virtual ms after the previous action. */
@@ -73,10 +75,21 @@ export interface Scenario {
   /** Seed for link delays, tracker delays and peer ids. */
   readonly seed: number;
   readonly steps: readonly Step[];
+  /** A hostile member among the first group's founders (sim/hostile.ts); absent: every node is honest. */
+  readonly hostile?: Hostile;
+}
+
+/** What the liar does (PROTOCOL.md §7, issue 12): see sim/hostile.ts. */
+export type HostileKind = 'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood';
+
+export interface Hostile {
+  readonly kind: HostileKind;
+  /** Picks the kind's sub-behaviour (which field, how far, which lie), see sim/hostile.ts. */
+  readonly variant: number;
 }
 
 export const isFault = (a: Action): boolean =>
-  a.k !== 'send' && a.k !== 'send-all' && a.k !== 'join' && a.k !== 'send-groups' && a.k !== 'tab-pair' && a.k !== 'flood';
+  a.k !== 'send' && a.k !== 'send-all' && a.k !== 'join' && a.k !== 'send-groups' && a.k !== 'tab-pair' && a.k !== 'flood' && a.k !== 'lie';
 
 /** Every group's ordering, the first group's first. */
 export const groupModes = (s: Scenario): readonly Ordering[] => [s.mode, ...(s.groups ?? [])];

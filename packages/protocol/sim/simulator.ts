@@ -12,7 +12,7 @@
 // the run goes on until only ticks are left and then liveness is checked.
 
 import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/ids.ts';
-import { asGroupId, asPeerId, frameMessageId } from '../src/ids.ts';
+import { asGroupId, asPeerId, asViewId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
 import { readHeldSync, readHistoryPageSync, recordFloors, settledHeld, type HistorySource } from '../src/history/history-reader.ts';
@@ -39,6 +39,12 @@ import type { SessionVariant } from './session-variant.ts';
 import { CORRECT_SESSION } from './session-variant.ts';
 import type { StoredRecord } from './store-model.ts';
 import { resumeFromStore, StoreModel } from './store-model.ts';
+import { Liar, LIAR_ID } from './hostile.ts';
+import { EVICTED_KINDS } from './hostile-scenario.ts';
+import { LiarWire, verifyLikePeer } from './hostile-wire.ts';
+import { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from '../src/ordering/group-engine.ts';
+import { MAX_OUTSTANDING_CHUNKED_FRAMES } from '../src/wire/caps.ts';
+import { MAX_FALSE_REPORTS } from '../src/membership/index.ts';
 
 /** The tracker notices a crash between these (the product default is ≤ 10 s; shorter keeps runs small). */
 export const DETECT_MIN_MS = 200;
@@ -169,7 +175,15 @@ type SimEvent =
   | { readonly k: 'heal' }
   | { readonly k: 'store-flush'; readonly store: number }
   | { readonly k: 'late-history'; readonly node: PeerId; readonly inc: number; readonly g: number }
-  | { readonly k: 'tick'; readonly node: PeerId; readonly inc: number };
+  | { readonly k: 'tick'; readonly node: PeerId; readonly inc: number }
+  /** Hostile runs: the liar's channel messages (encoded by the product's encoder) reach an honest node's parser. */
+  | { readonly k: 'wire'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly texts: readonly string[] }
+  /** Hostile runs: the tracker's grace timer of a reported link (membership `linkCheck`). */
+  | { readonly k: 'hostile-grace'; readonly a: PeerId; readonly b: PeerId }
+  /** Hostile runs: the liar keeps its false report standing (every half grace time while it lies). */
+  | { readonly k: 'liar-tick' }
+  /** Hostile runs: by now the link rules must have evicted a liar they can see (H3). */
+  | { readonly k: 'hostile-deadline' };
 
 export interface SimStats {
   steps: number;
@@ -188,6 +202,10 @@ export interface SimStats {
   virtualMs: number;
   /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
   wireTexts: number;
+  /** Hostile runs: the most bytes one peer had waiting for a later view in an honest engine (its budget is MAX_BUFFERED_BYTES_PER_PEER). */
+  maxBufferedBytes: number;
+  /** Hostile runs: frames of the liar an honest node's parser, signature check or engine refused. */
+  liarRefused: number;
 }
 
 export interface SimResult {
@@ -242,6 +260,9 @@ function fail(rule: Guarantee, node: PeerId | null, message: string): never {
   throw new ViolationError({ rule, node, message });
 }
 
+/** The checker's stand-in for the liar's own sessions: nothing the liar delivers or shows is checked. */
+const UNCHECKED = new Proxy({}, { get: () => () => undefined }) as Checker;
+
 const asDelivery = (r: StoredRecord): Delivery => ({ id: frameMessageId(r.frame), frame: r.frame, order: r.order, viewId: r.frame.viewId });
 
 export class Simulation {
@@ -256,9 +277,15 @@ export class Simulation {
   private readonly trace: string[] = [];
   private readonly stats: SimStats = {
     steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, restarts: 0, stored: 0, virtualMs: 0, wireTexts: 0,
+    maxBufferedBytes: 0, liarRefused: 0,
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
   private readonly wire: WireLinks | null;
+  /** The hostile member (sim/hostile.ts), when the scenario has one; its wire to the honest nodes. */
+  private readonly liar: Liar | null;
+  private readonly liarWire = new LiarWire();
+  /** When the liar first lied (virtual ms), for the eviction deadline. */
+  private lieAt: number | null = null;
   private readonly maxEvents: number;
   private now = 0;
   private pendingNonTick = 0;
@@ -281,8 +308,25 @@ export class Simulation {
         founders: [], viewArrival: new Map(), trackerEpoch: 0,
       };
     });
+    const g0 = this.groups[0] as SimGroup;
+    this.liar = scenario.hostile === undefined ? null : new Liar(scenario.hostile, g0.id, (f) => g0.checker.onHostileSigned(f));
     const flooded = scenario.steps.reduce((n, s) => n + (s.action.k === 'flood' ? s.action.count : 0), 0);
     this.maxEvents = MAX_EVENTS + flooded * EVENTS_PER_FLOODED_MESSAGE;
+  }
+
+  private isLiar(node: SimNode): boolean {
+    return this.liar !== null && node.id === LIAR_ID;
+  }
+
+  /** Whom the checker follows: every honest session; the liar's deliveries are no guarantee's business. */
+  private ck(s: Session): Checker {
+    return this.isLiar(s.node) ? UNCHECKED : s.g.checker;
+  }
+
+  /** A liar the tracker's link rules can see (a false reporter, a dark member): it must be evicted. */
+  private judged(): boolean {
+    const l = this.liar;
+    return l !== null && EVICTED_KINDS.includes(l.kind) && (l.kind !== 'silent' || l.hostile.variant % 2 === 1);
   }
 
   private log(line: string): void {
@@ -306,11 +350,20 @@ export class Simulation {
       this.found();
       this.loop(() => this.formed());
       let at = this.now;
+      let firstLie: number | null = null;
       for (const step of this.scenario.steps) {
         at += step.gap;
+        if (step.action.k === 'lie') firstLie ??= at;
         this.schedule(at, { k: 'action', action: step.action });
       }
-      this.schedule(at + HEAL_AFTER_MS, { k: 'heal' });
+      let healAt = at + HEAL_AFTER_MS;
+      if (this.judged() && firstLie !== null) {
+        // The liar the link rules can see must be out by then (H3); the faults heal after that.
+        const deadline = firstLie + (MAX_FALSE_REPORTS + 2) * LINK_GRACE_MS;
+        this.schedule(deadline, { k: 'hostile-deadline' });
+        healAt = Math.max(healAt, deadline + 1);
+      }
+      this.schedule(healAt, { k: 'heal' });
       this.loop();
       this.checkLiveness();
     } catch (e) {
@@ -363,9 +416,10 @@ export class Simulation {
     return s;
   }
 
-  private newNode(name: string, store: SimStore, samePeer?: SimNode): SimNode {
+  private newNode(name: string, store: SimStore, samePeer?: SimNode, fixed?: PeerId): SimNode {
     let id: PeerId;
     if (samePeer !== undefined) id = samePeer.id;
+    else if (fixed !== undefined) id = fixed;
     else {
       const session = (this.sessionsOf.get(name) ?? 0) + 1;
       this.sessionsOf.set(name, session);
@@ -474,6 +528,12 @@ export class Simulation {
         this.join(g, f, 0);
         g.founders.push(f.id);
       }
+      if (g.index === 0 && this.liar !== null) {
+        // The hostile member joins with the founders, through the same two-phase join.
+        const liar = this.newNode('liar', this.newStore(), undefined, LIAR_ID);
+        this.join(g, liar, 0);
+        g.founders.push(liar.id);
+      }
     }
   }
 
@@ -497,6 +557,7 @@ export class Simulation {
   private observe(s: Session, result: EngineResult, what: string): void {
     const node = s.node;
     const g = s.g;
+    const ck = this.ck(s);
     if (isRejection(result)) {
       this.stats.rejections++;
       this.log(`${node.id}@${g.index} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
@@ -505,7 +566,7 @@ export class Simulation {
     // Most ticks change nothing the checker reads; debugState() is not free (a copy of the engine's state).
     if (what === 'tick' && result.deliveries.length === 0 && result.events.length === 0) return;
     const counters = readCounters(s.engine);
-    g.checker.onCounters(node.id, counters);
+    ck.onCounters(node.id, counters);
     if (s.status === 'joining' && counters.adopted === true) {
       const viewId = s.engine.view?.viewId ?? 0;
       // Those who became members in this very flush (starting afresh with it) hand nothing over.
@@ -521,11 +582,11 @@ export class Simulation {
       // told the engine which — and must then deliver that era's log from its start (S4 says if it
       // does not). A member of the same flush may have delivered already (seed 1168085).
       const peer = withState[0];
-      if (peer !== undefined) g.checker.onSameEra(node.id, peer.node.id);
-      else g.checker.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
+      if (peer !== undefined) ck.onSameEra(node.id, peer.node.id);
+      else ck.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
       // The session still syncs: what it showed of its sponsor's history counts as shown (seed 15763).
       this.showHistory(s);
-      g.checker.onAdopted(node.id);
+      ck.onAdopted(node.id);
     }
     // Deliveries of a view come before that view's installation in one result:
     // replay them in view order so S5 sees what the engine meant.
@@ -533,7 +594,7 @@ export class Simulation {
     let nextInstall = 0;
     const install = (view: View): void => {
       this.log(`${node.id}@${g.index} installed view ${view.viewId} [${view.members.map((m) => m.peerId).join(' ')}]`);
-      g.checker.onViewInstalled(node.id, view.viewId, s.status === 'member');
+      ck.onViewInstalled(node.id, view.viewId, s.status === 'member');
       s.checkedView = view.viewId;
     };
     for (const d of result.deliveries) {
@@ -541,11 +602,11 @@ export class Simulation {
         install(e.view);
       }
       if (d.shown === true) {
-        g.checker.onDeliveredShown(node.id, d);
+        ck.onDeliveredShown(node.id, d);
         this.log(`${node.id}@${g.index} delivered ${d.id} v${d.viewId}, shown already`);
         continue;
       }
-      g.checker.onDeliver(node.id, d, false);
+      ck.onDeliver(node.id, d, false);
       s.log.push(d);
       this.stats.deliveries++;
       this.log(`${node.id}@${g.index} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
@@ -564,12 +625,12 @@ export class Simulation {
     s.history.clear();
     const shown = new Set(s.log.map((d) => d.id));
     this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`);
-    this.takeHistory(s, all, (items) => s.g.checker.onHistory(s.node.id, items, s.sponsor ?? s.node.id, all));
+    this.takeHistory(s, all, (items) => this.ck(s).onHistory(s.node.id, items, s.sponsor ?? s.node.id, all));
     s.status = 'member';
     s.memberSince = state.viewId;
     // Adopted in the view it has installed: from here its set for that view counts (S5). Adopted while
     // flushing for the state's view, the install that follows in the same result is its first with state.
-    if (s.checkedView === state.viewId) s.g.checker.onAdopted(s.node.id);
+    if (s.checkedView === state.viewId) this.ck(s).onAdopted(s.node.id);
   }
 
   /**
@@ -581,7 +642,7 @@ export class Simulation {
     s.history.clear();
     if (all.length === 0) return;
     this.log(`${s.node.id}@${s.g.index} shows ${all.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`);
-    this.takeHistory(s, all, (items) => s.g.checker.onHistoryShown(s.node.id, items));
+    this.takeHistory(s, all, (items) => this.ck(s).onHistoryShown(s.node.id, items));
   }
 
   /**
@@ -600,19 +661,21 @@ export class Simulation {
       return;
     }
     this.log(`${s.node.id}@${s.g.index} shows ${moved.map((d) => d.id).join(', ')} at the group's order keys instead of its store's`);
-    s.g.checker.onRekeyed(s.node.id, moved);
+    this.ck(s).onRekeyed(s.node.id, moved);
     // Its log is now what its store holds, in the store's order: what it showed and was not handed
     // again (the prefix per sender it said it held, `have`) and the history, moved ones at the
     // group's keys. Only the history starts again: the held prefix stays (seed 49261).
     const handed = new Set(all.map((d) => d.id));
     const kept = s.log.filter((d) => !handed.has(d.id));
     s.log = [...kept, ...all].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-    s.g.checker.onHistory(s.node.id, s.log, s.sponsor ?? s.node.id, all, new Set(kept.map((d) => d.id)));
+    this.ck(s).onHistory(s.node.id, s.log, s.sponsor ?? s.node.id, all, new Set(kept.map((d) => d.id)));
   }
 
   /** A frame our engine is about to send: the sender committed it. */
   private onSending(s: Session, frame: DataFrame): void {
-    s.g.checker.onSent(frame);
+    // The liar's core commits it; what the liar signs and sends is its own business (hostile.ts).
+    if (this.isLiar(s.node)) s.g.checker.onHostileSigned(frame);
+    else s.g.checker.onSent(frame);
     this.stats.messages++;
     this.log(`${s.node.id}@${s.g.index} sends ${frame.sender}:${frame.seq} "${frame.body}" in view ${frame.viewId}`);
   }
@@ -643,7 +706,8 @@ export class Simulation {
             }
             s.node.crashAfter--;
           }
-          if (out === null) this.transmit(s.g, s.node.id, c.to, c.frame);
+          if (this.liar !== null && this.isLiar(s.node)) this.liarSends(s.g, c.to, c.frame);
+          else if (out === null) this.transmit(s.g, s.node.id, c.to, c.frame);
           else {
             this.stats.frames++;
             const frames = out.get(c.to);
@@ -746,7 +810,7 @@ export class Simulation {
     const more = s.node.store.model.list(s.g.id).filter((r) => !shown.has(frameMessageId(r.frame))).map(asDelivery);
     if (more.length === 0) return;
     this.log(`${s.node.id}@${s.g.index} shows ${more.length} more stored messages`);
-    s.g.checker.onShown(s.node.id, more);
+    this.ck(s).onShown(s.node.id, more);
     s.log.push(...more);
   }
 
@@ -793,6 +857,166 @@ export class Simulation {
     }
   }
 
+  // ---------------------------------------------------------------- the hostile member
+
+  /** What the liar's core meant to send goes out as the liar rewrites it, through the product's encoder. */
+  private liarSends(g: SimGroup, to: PeerId, frame: GroupFrame): void {
+    const liar = this.liar as Liar;
+    for (const f of liar.outbound(to, frame)) this.transmitWire(g, to, f);
+    if (liar.misled.has(to)) g.checker.onMisled(to);
+  }
+
+  private transmitWire(g: SimGroup, to: PeerId, frame: GroupFrame): void {
+    this.stats.frames++;
+    const texts = this.liarWire.encode(frame);
+    if (!texts.ok) {
+      this.log(`${LIAR_ID} -> ${to} @${g.index} ${describeFrame(frame)} refused by the encoder: ${texts.error.message}`);
+      return;
+    }
+    const arrival = g.net.schedule(LIAR_ID, to, this.now);
+    if (arrival === null) {
+      this.log(`${LIAR_ID} -> ${to} @${g.index} ${describeFrame(frame)} LOST (link down)`);
+      return;
+    }
+    this.schedule(arrival.at, { k: 'wire', g: g.index, from: LIAR_ID, to, epoch: arrival.epoch, texts: texts.value });
+  }
+
+  /** The liar's channel messages at an honest node: the product's parser, the signature checks, then its core. */
+  private onWire(ev: Extract<SimEvent, { k: 'wire' }>): void {
+    const g = this.group(ev.g);
+    const s = this.session(g, ev.to);
+    if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
+    const refuse = (why: string): void => {
+      this.stats.liarRefused++;
+      this.log(`${ev.from} -> ${ev.to} @${g.index} refused: ${why}`);
+    };
+    for (const text of ev.texts) {
+      if (!s.node.alive || !this.active(s)) return;
+      for (const parsed of this.liarWire.decode(g.id, ev.to, ev.from, text, this.now)) {
+        if (!s.node.alive || !this.active(s)) return;
+        if (!parsed.ok) {
+          refuse(`parser ${parsed.error.code}: ${parsed.error.message}`);
+          continue;
+        }
+        this.liarFrame(s, ev.from, parsed.value, refuse);
+      }
+    }
+  }
+
+  /** One frame of the liar, parsed: the signature checks, then the honest core, then the budgets (H2). */
+  private liarFrame(s: Session, from: PeerId, frame: GroupFrame, refuse: (why: string) => void): void {
+    const v = verifyLikePeer(s.g.id, frame, (p) => s.core.publicKey(p) !== null, refuse);
+    if (v === null) return;
+    this.log(`${from} -> ${s.node.id} @${s.g.index} ${describeFrame(v.kind === 'page' ? v.page : v.frame)} (through the wire)`);
+    const before = this.stats.rejections;
+    if (v.kind === 'page') {
+      s.sponsor = from;
+      this.carry(s, s.core.historyPage(from, v.page, v.items, this.now));
+    } else this.carry(s, s.core.receive(from, v.frame, this.now));
+    this.stats.liarRefused += this.stats.rejections - before;
+    this.checkBudgets(s);
+  }
+
+  /**
+   * H2: what one peer can make an honest engine hold waiting for a later view
+   * stays within its budgets (bytes and frames per peer, as the engine counts
+   * them in its own state), and the wire's reassembly within its cap.
+   */
+  private checkBudgets(s: Session): void {
+    if (!this.active(s)) return;
+    const probe = s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } };
+    const st = probe.debugState?.();
+    const bytes = st?.bufferedBytes ?? {};
+    for (const [peer, n] of Object.entries(bytes)) {
+      this.stats.maxBufferedBytes = Math.max(this.stats.maxBufferedBytes, n);
+      if (n > MAX_BUFFERED_BYTES_PER_PEER) fail('H2', s.node.id, `holds ${n} bytes from ${peer} waiting for a later view, over the budget of ${MAX_BUFFERED_BYTES_PER_PEER}`);
+    }
+    const peers = Math.max(1, Object.keys(bytes).length);
+    if ((st?.buffered ?? 0) > peers * MAX_BUFFERED_FRAMES) fail('H2', s.node.id, `holds ${st?.buffered} frames for ${peers} peers waiting for a later view`);
+    const partial = this.liarWire.pending(s.node.id, LIAR_ID);
+    if (partial > MAX_OUTSTANDING_CHUNKED_FRAMES) fail('H2', s.node.id, `reassembles ${partial} chunked frames of the liar at once`);
+  }
+
+  /** Honest members of `g` the tracker has in its view, alive. */
+  private honestMembers(g: SimGroup): PeerId[] {
+    return g.tracker.members.filter((p) => p !== LIAR_ID && this.nodes.get(p)?.alive === true);
+  }
+
+  /** A `lie` action: the liar starts lying, or lies again. */
+  private lie(): void {
+    const liar = this.liar;
+    const g = this.groups[0] as SimGroup;
+    const node = this.nodes.get(LIAR_ID);
+    if (liar === null || node === undefined || !node.alive || !g.tracker.isMember(LIAR_ID)) return;
+    const first = !liar.lying;
+    liar.lying = true;
+    this.lieAt ??= this.now;
+    this.log(`the liar lies (${liar.kind}, variant ${liar.hostile.variant})`);
+    switch (liar.kind) {
+      case 'silent':
+        if (first && liar.dark) {
+          // Every channel closes; the liar keeps heartbeating and says nothing. The honest ends say so.
+          for (const p of this.honestMembers(g)) {
+            g.net.down(LIAR_ID, p);
+            this.report(g, p, LIAR_ID);
+          }
+        }
+        return;
+      case 'false-report':
+        this.falseReport(g);
+        if (first) this.schedule(this.now + LINK_GRACE_MS / 2, { k: 'liar-tick' });
+        return;
+      case 'flood': {
+        const installed = this.session(g, LIAR_ID)?.engine.view?.viewId ?? asViewId(0);
+        for (const { to, frame } of liar.flood(installed, this.honestMembers(g))) this.transmitWire(g, to, frame);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The liar tells the tracker its working link to an honest member is down. */
+  private falseReport(g: SimGroup): void {
+    const victim = this.honestMembers(g)[0];
+    if (victim === undefined) return;
+    this.report(g, LIAR_ID, victim);
+  }
+
+  /** `reporter` says its link to `peer` is down; the tracker's grace timer follows its answer. */
+  private report(g: SimGroup, reporter: PeerId, peer: PeerId): void {
+    const effects = g.tracker.reportOne(reporter, peer, 'down', this.now);
+    if (typeof effects === 'string') {
+      this.log(`${reporter} reports its link to ${peer} down: refused (${effects})`);
+      return;
+    }
+    this.log(`${reporter} reports its link to ${peer} down`);
+    if (effects.linkCheck !== undefined) this.schedule(effects.linkCheck.since + LINK_GRACE_MS, { k: 'hostile-grace', a: effects.linkCheck.a, b: effects.linkCheck.b });
+  }
+
+  /** The tracker's grace timer of a reported link: the link rules decide, as the tracker applies them. */
+  private hostileGrace(a: PeerId, b: PeerId): void {
+    const g = this.groups[0] as SimGroup;
+    const before = g.tracker.members;
+    const effects = g.tracker.expire(a, b, this.now, LINK_GRACE_MS);
+    if (effects.falseReport !== undefined) this.log(`tracker marks ${effects.falseReport}'s report about ${a}~${b} false`);
+    if (effects.linkCheck !== undefined) this.schedule(effects.linkCheck.since + LINK_GRACE_MS, { k: 'hostile-grace', a: effects.linkCheck.a, b: effects.linkCheck.b });
+    for (const r of effects.removed ?? []) {
+      this.log(`link ${a}~${b} down past grace: tracker evicts ${r.peerId}`);
+      this.onRemoved(g, r.peerId, r.reason);
+      if (before.includes(r.peerId)) this.sendView(g, effects.view ?? null, { peer: r.peerId, reason: r.reason });
+      this.admitReady(g);
+    }
+  }
+
+  /** A removal the tracker decided: an honest member evicted on the liar's word is H1. */
+  private onRemoved(g: SimGroup, peer: PeerId, reason: LeaveReason): void {
+    g.checker.onGone(peer);
+    if (this.liar !== null && reason === 'evicted' && peer !== LIAR_ID) {
+      fail('H1', peer, `the tracker evicted honest member ${peer} (the liar ${this.liar.kind} keeps its links with everyone else)`);
+    }
+  }
+
   // ---------------------------------------------------------------- store
 
   private scheduleFlush(store: SimStore): void {
@@ -833,6 +1057,8 @@ export class Simulation {
    * showed, nothing of another group, and no message twice.
    */
   private checkStore(store: SimStore): void {
+    // The liar's store is its own business.
+    if (this.liar !== null && [...this.nodes.values()].some((n) => n.store === store && this.isLiar(n))) return;
     const sessions: Session[] = [];
     for (const node of this.nodes.values()) {
       if (node.store === store && node.alive) for (const s of node.sessions.values()) if (this.active(s)) sessions.push(s);
@@ -915,7 +1141,7 @@ export class Simulation {
   private removeFromGroup(g: SimGroup, peer: PeerId, reason: LeaveReason): void {
     // Out of the group from the tracker's decision on, even before it hears so (false suspicion,
     // eviction): what it delivers still counts as a gone member's log (S4U), its keys bind nobody.
-    g.checker.onGone(peer);
+    this.onRemoved(g, peer, reason);
     this.sendView(g, g.tracker.remove(peer, reason), { peer, reason });
     this.admitReady(g);
   }
@@ -1115,6 +1341,9 @@ export class Simulation {
         if (x !== null && y !== null && x !== y) g.net.markDuplicate(x.node.id, y.node.id);
         return;
       }
+      case 'lie':
+        this.lie();
+        return;
       case 'tracker-restart':
         this.log('tracker restarts and re-sends views');
         for (const each of this.groups) this.sendView(each, each.tracker.restart());
@@ -1156,6 +1385,7 @@ export class Simulation {
         this.runAction(ev.action);
         return;
       case 'heal':
+        if (this.liar !== null) this.liarGoes();
         this.healed = true;
         this.healedAt = this.now;
         for (const n of this.nodes.values()) n.crashAfter = null;
@@ -1171,6 +1401,26 @@ export class Simulation {
       case 'store-flush':
         this.flushStore(this.stores[ev.store] as SimStore);
         return;
+      case 'wire':
+        this.onWire(ev);
+        return;
+      case 'hostile-grace':
+        this.hostileGrace(ev.a, ev.b);
+        return;
+      case 'liar-tick': {
+        const g = this.groups[0] as SimGroup;
+        if (this.liar?.lying !== true || !g.tracker.isMember(LIAR_ID) || this.nodes.get(LIAR_ID)?.alive !== true) return;
+        this.falseReport(g);
+        this.schedule(this.now + LINK_GRACE_MS / 2, { k: 'liar-tick' });
+        return;
+      }
+      case 'hostile-deadline': {
+        const g = this.groups[0] as SimGroup;
+        if (g.tracker.isMember(LIAR_ID) && this.honestMembers(g).length >= 2) {
+          fail('H3', LIAR_ID, `the liar (${this.liar?.kind}) is still a member ${this.now - (this.lieAt ?? 0)} ms after it began to lie`);
+        }
+        return;
+      }
       case 'late-history': {
         const s = this.current(ev.node, ev.inc)?.sessions.get(ev.g);
         if (s === undefined || s.lateHistory.length === 0) return;
@@ -1249,6 +1499,8 @@ export class Simulation {
         const a = this.session(g, ev.a);
         const b = this.session(g, ev.b);
         if (!this.active(a) || !this.active(b)) return;
+        // A dark liar opens no channel (a joiner's included).
+        if (this.liar?.dark === true && (ev.a === LIAR_ID || ev.b === LIAR_ID)) return;
         g.net.up(ev.a, ev.b);
         g.tracker.reportLink(ev.a, ev.b, 'up', this.now);
         this.log(`link ${ev.a}~${ev.b} @${g.index} UP${ev.reconnect ? ' again' : ''}`);
@@ -1299,11 +1551,33 @@ export class Simulation {
     this.installAt(s, view);
   }
 
+  /** The faults heal: the liar stops lying and goes away (its process ends; the tracker notices). */
+  private liarGoes(): void {
+    const liar = this.liar as Liar;
+    liar.lying = false;
+    const node = this.nodes.get(LIAR_ID);
+    if (node !== undefined && node.alive) this.crash(node, 'the liar goes away as the faults heal');
+  }
+
   // ---------------------------------------------------------------- liveness
 
   private checkLiveness(): void {
     for (const store of this.stores) this.flushStore(store);
     for (const g of this.groups) this.checkGroupLiveness(g);
+  }
+
+  /**
+   * Frames a departed liar left waiting for views far ahead in an honest engine: they stay until the
+   * group reaches those views (bounded by its per-peer budget; open, PROTOCOL.md §7.5). Counted as
+   * H4, left out of L2's hold-back count.
+   */
+  private liarLeftovers(s: Session, g: SimGroup): number {
+    if (this.liar === null) return 0;
+    const st = (s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } }).debugState?.();
+    const owners = Object.keys(st?.bufferedBytes ?? {});
+    if (owners.length !== 1 || owners[0] !== LIAR_ID || g.tracker.isMember(LIAR_ID)) return 0;
+    g.checker.tolerated.push({ rule: 'H4', node: s.node.id, message: `still holds ${st?.buffered} frames (${st?.bufferedBytes?.[LIAR_ID]} bytes) the departed liar sent for later views` });
+    return st?.buffered ?? 0;
   }
 
   private checkGroupLiveness(g: SimGroup): void {
@@ -1316,7 +1590,7 @@ export class Simulation {
       }
       if (s.core.outboxSize > 0) fail('L1', p, `${s.core.outboxSize} messages never left its composer in ${g.id}`);
       const c = readCounters(s.engine);
-      if (c.holdBack !== undefined) holdBack.set(p, c.holdBack);
+      if (c.holdBack !== undefined) holdBack.set(p, c.holdBack - this.liarLeftovers(s, g));
     }
     const joiners = new Set(survivors.filter((p) => this.session(g, p)?.joiner === true && !g.founders.includes(p)));
     g.checker.checkLiveness(survivors, joiners, holdBack);

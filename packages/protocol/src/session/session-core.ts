@@ -346,6 +346,10 @@ export class SessionCore {
     const sync = life.sync;
     const lie = vetPage(sync, this.groupId, page);
     if (lie !== null) return this.#dropSponsor(sync, lie, now);
+    // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
+    // its state count it as held): a forging sponsor is dropped like any other liar (PROTOCOL.md §7.3).
+    const unverified = page.items.length - verified.length;
+    if (unverified > 0) return this.#dropSponsor(sync, `${unverified} of its history items do not carry their sender's signature`, now);
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
     const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));

@@ -1,0 +1,127 @@
+// The hostile node's frames cross the same boundary a real peer's do: the
+// product's encoder (`encodeForWire`, chunks above the threshold) on the
+// liar's side, the product's `FrameReader` (parse, reassemble, parse, every
+// cap) on the honest side, then the signature checks of packages/peer
+// `FrameVerifier` (modelled here with the simulator's fake signatures) before
+// the honest SessionCore sees anything. Honest nodes' frames to each other skip
+// this (they are well-formed by construction; the seeds stay as they were).
+//
+// The wire grammar wants an Ed25519 signature (88 base64 characters) and key
+// (44): a simulator signature `sim:<sender>:<hash>` travels padded into those
+// sizes and is read back after parsing, so the parser sees real shapes and the
+// checker real fake signatures.
+
+import type { GroupId, PeerId } from '../src/ids.ts';
+import { frameMessageId } from '../src/ids.ts';
+import { ok, type Result } from '../src/result.ts';
+import { encodeForWire } from '../src/wire/chunking.ts';
+import { FrameReader } from '../src/wire/frame-reader.ts';
+import type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import { fakeVerify } from './fake-signature.ts';
+
+const SIG_BYTES = 64;
+const KEY_BYTES = 32;
+
+const pad = (text: string, bytes: number): string => {
+  const raw = Buffer.from(text, 'utf8');
+  if (raw.length > bytes) throw new Error(`simulator signature or key ${text} is longer than ${bytes} bytes`);
+  return Buffer.concat([raw, Buffer.alloc(bytes - raw.length)]).toString('base64');
+};
+
+const unpad = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8').replace(/\0+$/, '');
+
+/** Every `sig` and `senderKey` in a frame, rewritten by `f` (the frame is JSON data). */
+const transcode = (value: unknown, f: (text: string, bytes: number) => string): unknown => {
+  if (Array.isArray(value)) return value.map((v) => transcode(v, f));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'sig' && typeof v === 'string') out[k] = f(v, SIG_BYTES);
+    else if (k === 'senderKey' && typeof v === 'string') out[k] = f(v, KEY_BYTES);
+    else out[k] = transcode(v, f);
+  }
+  return out;
+};
+
+/** The simulator's stand-in for a member's public key (the views carry the same). */
+export const simKey = (peer: PeerId): string => `sim-key:${peer}`;
+
+export class LiarWire {
+  private chunks = 0;
+  /** One reader per (honest receiver, link): its chunk assembler's partial frames are per link. */
+  private readonly readers = new Map<string, FrameReader>();
+
+  /** The channel messages for one frame, or why the product's encoder refused it. */
+  encode(frame: GroupFrame): Result<readonly string[]> {
+    return encodeForWire(transcode(frame, pad) as GroupFrame, `c${++this.chunks}`);
+  }
+
+  /** One channel message at an honest receiver: each frame it completes, or the parser's refusal (none while chunks arrive). */
+  decode(groupId: GroupId, to: PeerId, from: PeerId, text: string, now: number): readonly Result<GroupFrame>[] {
+    const key = `${to}|${from}`;
+    let reader = this.readers.get(key);
+    if (reader === undefined) {
+      reader = new FrameReader(groupId);
+      this.readers.set(key, reader);
+    }
+    return reader.readMessage(from, text, now).map((r) => (r.ok ? ok(transcode(r.value, unpad) as GroupFrame) : r));
+  }
+
+  /** Chunked frames still being reassembled at `to` from `from` (MAX_OUTSTANDING_CHUNKED_FRAMES bounds it). */
+  pending(to: PeerId, from: PeerId): number {
+    return this.readers.get(`${to}|${from}`)?.pending ?? 0;
+  }
+}
+
+/** What the honest session may take, as packages/peer FrameVerifier hands it on. */
+export type Verified =
+  | { readonly kind: 'frame'; readonly frame: GroupFrame }
+  | { readonly kind: 'page'; readonly page: HistoryResponseFrame; readonly items: readonly HistoryItem[] };
+
+/**
+ * FrameVerifier's rules with fake signatures: a DATA whose signature fails is
+ * refused; a FLUSH's or a state's unstable messages that fail are left out;
+ * history items of another group or that fail (with the key the receiver
+ * knows for their sender, else the item's own) are left out. `knows` says
+ * whether the receiver holds a key for a peer (from a view).
+ */
+export const verifyLikePeer = (
+  groupId: GroupId,
+  frame: GroupFrame,
+  knows: (peer: PeerId) => boolean,
+  rejected: (why: string) => void,
+): Verified | null => {
+  const good = (f: DataFrame): boolean => {
+    if (fakeVerify(f)) return true;
+    rejected(`Message ${frameMessageId(f)} does not carry a valid signature of its sender.`);
+    return false;
+  };
+  switch (frame.t) {
+    case 'data':
+      return good(frame) ? { kind: 'frame', frame } : null;
+    case 'flush': {
+      const flush: FlushFrame = { ...frame, unstable: frame.unstable.filter(good) };
+      return { kind: 'frame', frame: flush };
+    }
+    case 'history-res': {
+      const items = frame.items.filter((item) => {
+        if (item.frame.groupId !== groupId) {
+          rejected(`History item ${frameMessageId(item.frame)} belongs to another group.`);
+          return false;
+        }
+        const sender = item.frame.sender;
+        if (!knows(sender) && item.senderKey !== simKey(sender)) {
+          rejected(`History item ${frameMessageId(item.frame)} has no key its receiver can check.`);
+          return false;
+        }
+        return good(item.frame);
+      });
+      const s = frame.state;
+      const state: JoinerState | undefined = s === undefined ? undefined : { ...s, unstable: (s.unstable ?? []).filter((u) => good(u.frame)) };
+      return { kind: 'page', page: state === undefined ? frame : { ...frame, state }, items };
+    }
+    default:
+      return { kind: 'frame', frame };
+  }
+};
+

@@ -1,0 +1,278 @@
+// The hostile member (issue 12, PROTOCOL.md §7): the only simulator code on
+// the liar's side. It runs the product's SessionCore like every node (so it
+// joins, proposes, flushes and sponsors as an honest member would) and lies by
+// rewriting what that core puts on its links, and by what it tells the
+// tracker. Its frames reach the honest nodes through the product's encoder,
+// parser and (modelled) signature checks (hostile-wire.ts); the honest side is
+// the code that ships. The liar can sign only as itself (and as senders it
+// makes up, with keys it makes up): any other signature it sends is a forgery
+// the honest side must catch.
+//
+// Kinds (`Hostile.kind`), each from its first `lie` action until the faults heal:
+// - clock: its DATA carry Lamport times and `sentAt` far off, its PROPOSE,
+//   FINAL and FLUSH priorities jump, its HWM inflates counts (`variant` picks
+//   how far: within the engine's step bounds, just past them, or 2^53-1);
+// - equivocate: half the members (by peer id) get another validly signed DATA
+//   for each of its seqs, everywhere the liar hands that message on (DATA,
+//   FLUSH, history); with `variant` ≥ FINAL_EQUIVOCATION (never drawn by the
+//   seeds: an open gap, PROTOCOL.md §7.5), in total order, those members also
+//   get another FINAL priority for its own messages;
+// - silent: `variant` even: it keeps its channels open and sends nothing (mute);
+//   odd: it closes every channel and keeps heartbeating the tracker (dark) —
+//   the honest ends report their links down;
+// - false-report: it tells the tracker its link to an honest member is down
+//   while the link works, again at every `lie` and every half grace time;
+// - sponsor: it is the lowest peer id, so it sponsors joiners, and lies in its
+//   history pages (`variant` mod 8): reorders them, forges an item, pages
+//   forever without items, goes silent, omits an item, mints a message of a
+//   made-up sender, hands another group's item, inflates a sender's `nextSeq`;
+// - flood: every `lie` sends FLUSH and DATA frames for views far ahead (with
+//   `variant` mod 8 = 0, to one member, until its byte budget is exceeded).
+
+import type { GroupId, PeerId, ViewId } from '../src/ids.ts';
+import { asPeerId, asViewId } from '../src/ids.ts';
+import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
+import { MAX_LAMPORT_STEP } from '../src/ordering/lamport.ts';
+import { MAX_PRIORITY_STEP } from '../src/ordering/priority.ts';
+import { MAX_BODY_CHARS, MAX_SENT_AT_MS } from '../src/wire/caps.ts';
+import type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, Priority } from '../src/wire/frames.ts';
+import { fakeSign } from './fake-signature.ts';
+import { simKey } from './hostile-wire.ts';
+import type { Hostile } from './scenario.ts';
+
+/** The liar's peer id: '-' sorts before every hex digit, so it is the lowest id (the sponsor). */
+export const LIAR_ID = asPeerId('0-liar');
+/** A sender the lying sponsor makes up (with a key it makes up). */
+export const GHOST_ID = asPeerId('0-ghost');
+
+/** The undetectable sponsor lies (PROTOCOL.md §7.3 "Can, still"): their victim's log may lack or add messages. */
+const MISLEADING_LIES: readonly number[] = [4, 5, 7];
+/** A variant at or above this also equivocates FINAL priorities (open: breaks S4, test/sim-hostile.test.ts pins it). */
+export const FINAL_EQUIVOCATION = 1024;
+
+export const SPONSOR_LIES = ['reorder', 'forge', 'endless', 'silence', 'omit', 'mint', 'foreign', 'inflate'] as const;
+
+const hash = (text: string): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+};
+
+export class Liar {
+  /** Between its first `lie` and the heal. */
+  lying = false;
+  /** Honest joiners it handed an undetectable lie (their logs may lack or add messages). */
+  readonly misled = new Set<PeerId>();
+  private floods = 0;
+
+  constructor(
+    readonly hostile: Hostile,
+    private readonly groupId: GroupId,
+    /** Every DATA the liar signs (the checker knows them as its, S2). */
+    private readonly signed: (frame: DataFrame) => void,
+  ) {}
+
+  get kind(): Hostile['kind'] {
+    return this.hostile.kind;
+  }
+
+  /** Silent and dark: its channels are closed. */
+  get dark(): boolean {
+    return this.lying && this.kind === 'silent' && this.hostile.variant % 2 === 1;
+  }
+
+  get sponsorLie(): (typeof SPONSOR_LIES)[number] {
+    return SPONSOR_LIES[this.hostile.variant % SPONSOR_LIES.length] as (typeof SPONSOR_LIES)[number];
+  }
+
+  private sign(f: Omit<DataFrame, 'sig'> & { readonly sig?: string }): DataFrame {
+    const { sig: _old, ...fields } = f;
+    const frame: DataFrame = { ...fields, sig: fakeSign(fields) };
+    this.signed(frame);
+    return frame;
+  }
+
+  /** What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. */
+  outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
+    if (!this.lying) return [frame];
+    switch (this.kind) {
+      case 'silent':
+        return [];
+      case 'clock':
+        return [this.clock(frame)];
+      case 'equivocate':
+        return [this.equivocate(to, frame)];
+      case 'sponsor':
+        return frame.t === 'history-res' ? this.lieAsSponsor(to, frame) : [frame];
+      case 'false-report':
+      case 'flood':
+        return [frame];
+    }
+  }
+
+  // ------------------------------------------------------------ clocks
+
+  private lamport(l: number): number {
+    switch (this.hostile.variant % 4) {
+      case 0: return l + MAX_LAMPORT_STEP / 2;
+      case 1: return l + MAX_LAMPORT_STEP + 7;
+      case 2: return Number.MAX_SAFE_INTEGER;
+      default: return l;
+    }
+  }
+
+  private sentAt(t: number): number {
+    switch ((this.hostile.variant >> 2) % 4) {
+      case 1: return MAX_SENT_AT_MS;
+      case 2: return MAX_SENT_AT_MS + 1;
+      case 3: return 0;
+      default: return t;
+    }
+  }
+
+  private priority(p: Priority): Priority {
+    switch ((this.hostile.variant >> 4) % 3) {
+      case 0: return { p: p.p + MAX_PRIORITY_STEP / 2, by: p.by };
+      case 1: return { p: p.p + 2 * MAX_PRIORITY_STEP, by: p.by };
+      default: return { p: Number.MAX_SAFE_INTEGER, by: p.by };
+    }
+  }
+
+  private clockData(f: DataFrame): DataFrame {
+    if (f.sender !== LIAR_ID) return f;
+    return this.sign({ ...f, lamport: this.lamport(f.lamport), sentAt: this.sentAt(f.sentAt) });
+  }
+
+  private clock(frame: GroupFrame): GroupFrame {
+    switch (frame.t) {
+      case 'data':
+        return this.clockData(frame);
+      case 'propose':
+      case 'final':
+        return { ...frame, priority: this.priority(frame.priority) };
+      case 'flush':
+        return { ...frame, agreed: this.priority({ p: Math.max(1, frame.agreed), by: LIAR_ID }).p, unstable: frame.unstable.map((f) => this.clockData(f)) };
+      case 'hwm':
+        if ((this.hostile.variant >> 6) % 2 === 0) return frame;
+        return { ...frame, delivered: Object.fromEntries(Object.entries(frame.delivered).map(([s, n]) => [s, n + 1000])) };
+      default:
+        return frame;
+    }
+  }
+
+  // ------------------------------------------------------------ equivocation
+
+  /** Members that get the second version of the liar's messages. */
+  private get equivocatesFinals(): boolean {
+    return this.hostile.variant >= FINAL_EQUIVOCATION;
+  }
+
+  private twin(to: PeerId): boolean {
+    return hash(to) % 2 === 1;
+  }
+
+  private other(f: DataFrame, to: PeerId): DataFrame {
+    if (f.sender !== LIAR_ID || !this.twin(to)) return f;
+    return this.sign({ ...f, body: `${f.body}~` });
+  }
+
+  private equivocate(to: PeerId, frame: GroupFrame): GroupFrame {
+    switch (frame.t) {
+      case 'data':
+        return this.other(frame, to);
+      case 'final':
+        if (!this.equivocatesFinals || frame.sender !== LIAR_ID || !this.twin(to)) return frame;
+        return { ...frame, priority: { p: frame.priority.p + 1, by: frame.priority.by } };
+      case 'flush':
+        return { ...frame, unstable: frame.unstable.map((f) => this.other(f, to)) } satisfies FlushFrame;
+      case 'history-res':
+        return {
+          ...frame,
+          items: frame.items.map((i) => ({ ...i, frame: this.other(i.frame, to) })),
+          ...(frame.state === undefined ? {} : { state: { ...frame.state, unstable: (frame.state.unstable ?? []).map((u) => ({ ...u, frame: this.other(u.frame, to) })) } }),
+        };
+      default:
+        return frame;
+    }
+  }
+
+  // ------------------------------------------------------------ sponsor
+
+  private lieAsSponsor(to: PeerId, page: HistoryResponseFrame): GroupFrame[] {
+    // Honest sponsors send the keys they know (packages/peer readHistoryPage); so does the liar.
+    const items: HistoryItem[] = page.items.map((i) => ({ ...i, senderKey: simKey(i.frame.sender) }));
+    const honest = { ...page, items };
+    const lie = this.hostile.variant % SPONSOR_LIES.length;
+    if (MISLEADING_LIES.includes(lie)) this.misled.add(to);
+    switch (SPONSOR_LIES[lie]) {
+      case 'reorder':
+        return [{ ...honest, items: [...items].reverse() }];
+      case 'forge': {
+        const k = items.findIndex((i) => i.frame.sender !== LIAR_ID);
+        if (k < 0) return [honest];
+        const forged = items.map((i, n) => (n === k ? { ...i, frame: { ...i.frame, body: `${i.frame.body}!` } } : i));
+        return [{ ...honest, items: forged }];
+      }
+      case 'endless':
+        return [{ t: 'history-res', groupId: page.groupId, req: page.req, items: [], done: false }];
+      case 'silence':
+        return [];
+      case 'omit':
+        return [{ ...honest, items: items.filter((_, n) => n !== Math.floor(items.length / 2)) }];
+      case 'mint': {
+        const last = items.at(-1);
+        const ghost = this.sign({
+          t: 'data', groupId: this.groupId, viewId: last?.frame.viewId ?? asViewId(1), sender: GHOST_ID, seq: 1, lamport: 1, sentAt: 0, body: 'ghost',
+        });
+        const item: HistoryItem = { frame: ghost, order: `${last?.order ?? ''}~`, senderName: 'ghost', senderKey: simKey(GHOST_ID) };
+        return [{ ...honest, items: [...items, item] }];
+      }
+      case 'foreign': {
+        if (items.length === 0) return [honest];
+        const [first, ...rest] = items as [HistoryItem, ...HistoryItem[]];
+        const alien = this.sign({ ...first.frame, groupId: `${this.groupId}-elsewhere` as GroupId, sender: LIAR_ID });
+        return [{ ...honest, items: [{ ...first, frame: alien }, ...rest] }];
+      }
+      case 'inflate': {
+        if (page.state === undefined) return [honest];
+        const nextSeq = Object.fromEntries(Object.entries(page.state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]));
+        return [{ ...honest, state: { ...page.state, nextSeq } }];
+      }
+      default:
+        return [honest];
+    }
+  }
+
+  // ------------------------------------------------------------ flood
+
+  /**
+   * Frames for views far ahead of `installed`, for each victim: 40 small ones
+   * a burst, or (variant mod 8 = 0, one victim) large FLUSH frames until their
+   * bytes pass the per-peer budget by two frames.
+   */
+  flood(installed: ViewId, victims: readonly PeerId[]): { readonly to: PeerId; readonly frame: GroupFrame }[] {
+    const burst = ++this.floods;
+    const far = (i: number): ViewId => asViewId((this.hostile.variant >> 3) % 2 === 0 ? installed + 1000 + burst * 100 + i : 2 ** 40 - burst * 100 - i);
+    const data = (viewId: ViewId, seq: number, body: string): DataFrame =>
+      this.sign({ t: 'data', groupId: this.groupId, viewId, sender: LIAR_ID, seq, lamport: 1, sentAt: 0, body });
+    const out: { to: PeerId; frame: GroupFrame }[] = [];
+    if (this.hostile.variant % 8 === 0) {
+      const to = victims[burst % Math.max(1, victims.length)];
+      if (to === undefined) return out;
+      const body = 'x'.repeat(MAX_BODY_CHARS);
+      const unstable = Array.from({ length: 180 }, (_, k) => data(asViewId(1), 100_000 + k, body));
+      const bytes = JSON.stringify(unstable).length;
+      const count = Math.ceil(MAX_BUFFERED_BYTES_PER_PEER / bytes) + 2;
+      for (let i = 0; i < count; i++) out.push({ to, frame: this.flush(far(i + 1), unstable) });
+      return out;
+    }
+    for (const to of victims) {
+      for (let i = 0; i < 40; i++) out.push({ to, frame: i % 2 === 0 ? this.flush(far(i), []) : data(far(i), 50_000 + burst * 100 + i, `flood ${i}`) });
+    }
+    return out;
+  }
+
+  private flush(viewId: ViewId, unstable: readonly DataFrame[]): FlushFrame {
+    return { t: 'flush', groupId: this.groupId, viewId, unstable, pending: [], agreed: 0, delivered: {} };
+  }
+}

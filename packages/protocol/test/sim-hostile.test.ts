@@ -1,0 +1,43 @@
+// One hostile member among honest ones (sim/hostile.ts, PROTOCOL.md §7): it
+// poisons clocks, equivocates, goes silent, files false link reports, lies as
+// a sponsor or floods future views, through the product's encoder and parser.
+// The honest members keep S1-S7, a liar the link rules can see is evicted
+// (H3) and no honest member is (H1), no buffer passes its budget (H2), and
+// once the liar is gone the group is live again (L1-L3). Seeds 0-999 here,
+// 1000-1999 in sim-hostile-more.test.ts (two files: two workers).
+
+import { describe, expect, it } from 'vitest';
+import { correctEngine } from '../sim/default-engine.ts';
+import { HOSTILE_KINDS, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
+import { HOSTILE_GAPS } from '../sim/hostile-suite.ts';
+import { runScenario } from '../sim/simulator.ts';
+import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
+import { expectHostileSeedsHold } from './sim-hostile-seeds.ts';
+
+describe('simulation: a hostile member (seeds 0-999)', () => {
+  it('keeps the honest members safe, evicts what the link rules see, stays in budget', () => {
+    const s = expectHostileSeedsHold(0, 1000);
+    expect([...Object.keys(s.byKind)].sort()).toEqual([...HOSTILE_KINDS].sort());
+    // The liar's lies reached the honest code and were refused there (parser, signatures, engine).
+    expect(s.liarRefused).toBeGreaterThan(100);
+    // A byte flood filled one member's budget for the liar to within a frame, never past it.
+    expect(s.maxBufferedBytes).toBeGreaterThan(MAX_BUFFERED_BYTES_PER_PEER - 1024 * 1024);
+    expect(s.maxBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES_PER_PEER);
+  });
+
+  // Found by these seeds; fixed in the shipped SessionCore (PROTOCOL.md §7.3).
+  it('seed 39: a sponsor that forges an item is dropped, so the joiner has no hole (was S3)', () => {
+    const scenario = hostileScenarioForSeed(39);
+    expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.trace.some((l) => l.includes('dropped: 1 of its history items do not carry'))).toBe(true);
+  });
+
+  for (const gap of HOSTILE_GAPS) {
+    it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
+      const r = runScenario(gap.scenario, { factory: correctEngine });
+      expect(r.violation?.rule, `fixed? replay: npm run sim -- --scenario '${JSON.stringify(gap.scenario)}'`).toBe(gap.breaks);
+    });
+  }
+});
