@@ -5,7 +5,7 @@
 
 import type { Guarantee } from './checker.ts';
 import { correctEngine } from './default-engine.ts';
-import { FINAL_EQUIVOCATION } from './hostile.ts';
+import { OPEN_LIES } from './hostile.ts';
 import { HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts';
 import { toleratedByKnownGaps } from './known-gaps.ts';
 import type { SeedsSummary } from './run-seeds.ts';
@@ -34,7 +34,7 @@ export const HOSTILE_GAPS: readonly HostileGap[] = [
     scenario: {
       mode: 'total', size: 3, seed: 28,
       steps: [{ gap: 50, action: { k: 'lie' } }, { gap: 100, action: { k: 'send-all' } }, { gap: 100, action: { k: 'send-all' } }],
-      hostile: { kind: 'equivocate', variant: FINAL_EQUIVOCATION + 1 },
+      hostile: { kind: 'equivocate', variant: OPEN_LIES + 1 },
     },
   },
 ];

@@ -14,9 +14,9 @@
 //   how far: within the engine's step bounds, just past them, or 2^53-1);
 // - equivocate: half the members (by peer id) get another validly signed DATA
 //   for each of its seqs, everywhere the liar hands that message on (DATA,
-//   FLUSH, history); with `variant` ≥ FINAL_EQUIVOCATION (never drawn by the
-//   seeds: an open gap, PROTOCOL.md §7.5), in total order, those members also
-//   get another FINAL priority for its own messages;
+//   FLUSH, history); with `variant` ≥ OPEN_LIES (never drawn by the seeds: an
+//   open gap, PROTOCOL.md §7.5), in total order, those members also get
+//   another FINAL priority for its own messages;
 // - silent: `variant` even: it keeps its channels open and sends nothing (mute);
 //   odd: it closes every channel and keeps heartbeating the tracker (dark) —
 //   the honest ends report their links down;
@@ -47,8 +47,12 @@ export const GHOST_ID = asPeerId('0-ghost');
 
 /** The undetectable sponsor lies (PROTOCOL.md §7.3 "Can, still"): their victim's log may lack or add messages. */
 const MISLEADING_LIES: readonly number[] = [4, 5, 7];
-/** A variant at or above this also equivocates FINAL priorities (open: breaks S4, test/sim-hostile.test.ts pins it). */
-export const FINAL_EQUIVOCATION = 1024;
+/**
+ * A variant at or above this also tells the lies that still break a guarantee (open, PROTOCOL.md §7.5;
+ * `HOSTILE_GAPS` pins each): the seeds never draw it. Equivocate: other FINAL priorities to half the
+ * members.
+ */
+export const OPEN_LIES = 1024;
 
 export const SPONSOR_LIES = ['reorder', 'forge', 'endless', 'silence', 'omit', 'mint', 'foreign', 'inflate'] as const;
 
@@ -95,6 +99,9 @@ export class Liar {
   /** What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. */
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
     if (!this.lying) return [frame];
+    // Its store holds its own versions and its own order keys (its FINALs said others): a joiner it
+    // sponsors takes its word for them (PROTOCOL.md §7.3, "hand its own order").
+    if (frame.t === 'history-res' && (this.kind === 'clock' || this.kind === 'equivocate')) this.misled.add(to);
     switch (this.kind) {
       case 'silent':
         return [];
@@ -163,8 +170,8 @@ export class Liar {
   // ------------------------------------------------------------ equivocation
 
   /** Members that get the second version of the liar's messages. */
-  private get equivocatesFinals(): boolean {
-    return this.hostile.variant >= FINAL_EQUIVOCATION;
+  private get openLies(): boolean {
+    return this.hostile.variant >= OPEN_LIES;
   }
 
   private twin(to: PeerId): boolean {
@@ -181,7 +188,7 @@ export class Liar {
       case 'data':
         return this.other(frame, to);
       case 'final':
-        if (!this.equivocatesFinals || frame.sender !== LIAR_ID || !this.twin(to)) return frame;
+        if (!this.openLies || frame.sender !== LIAR_ID || !this.twin(to)) return frame;
         return { ...frame, priority: { p: frame.priority.p + 1, by: frame.priority.by } };
       case 'flush':
         return { ...frame, unstable: frame.unstable.map((f) => this.other(f, to)) } satisfies FlushFrame;
