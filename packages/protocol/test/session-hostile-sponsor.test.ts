@@ -54,6 +54,23 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
   });
 
+  it('an item its runtime left out for a failed signature drops the sponsor: p2 hands the history, no hole (hostile sim seed 39)', () => {
+    const m = group();
+    m.drop = (f: InFlight) => {
+      if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
+      const page = f.frame;
+      // p1 altered m2 under its old signature; the runtime's FrameVerifier hands the core the rest.
+      const items = page.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
+      const verified = items.filter((i) => i.frame.body !== 'forged');
+      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...page, items }, verified, m.now));
+      return true;
+    };
+    const p3 = joinP3(m);
+    expect(dropped(m)[0]?.problem.message).toMatch(/do not carry their sender's signature/);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+  });
+
   it('order keys that go back: the page is refused whole and p2 hands the history', () => {
     const m = group();
     hostileP1(m, (page) => [{ ...page, items: [...page.items].reverse() }]);
