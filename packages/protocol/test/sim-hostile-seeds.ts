@@ -10,6 +10,9 @@ import { runHostileSeeds } from '../sim/hostile-suite.ts';
  */
 export const OPEN_HONEST_SEEDS: Readonly<Record<number, string>> = {};
 
+/** 1 000 seeds take ~40 s of CPU; a 2-core machine shared by several test runs takes minutes. */
+export const HOSTILE_SEEDS_TIMEOUT_MS = 900_000;
+
 export const expectHostileSeedsHold = (from: number, count: number): SeedsSummary => {
   const s = runHostileSeeds(from, count);
   console.log(
