@@ -23,7 +23,7 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     // A byte flood filled one member's budget for the liar to within a frame, never past it.
     expect(s.maxBufferedBytes).toBeGreaterThan(MAX_BUFFERED_BYTES_PER_PEER - 1024 * 1024);
     expect(s.maxBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES_PER_PEER);
-   }, HOSTILE_SEEDS_TIMEOUT_MS);
+  }, HOSTILE_SEEDS_TIMEOUT_MS);
 
   // Found by these seeds; fixed in the shipped SessionCore (PROTOCOL.md §7.3).
   it('seed 39: a sponsor that forges an item is dropped, so the joiner has no hole (was S3)', () => {
