@@ -15,6 +15,7 @@ import { MessageSearch } from './search.svelte.ts';
 import { chatMessageFromStored, type Runtime } from './runtime.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
+import { TypingState } from './typing.svelte.ts';
 
 /** Longest display name accepted here; the tracker enforces its own cap too. */
 export const MAX_NAME_LENGTH = 40;
@@ -100,6 +101,8 @@ export class AppState {
   /** "Search messages": the stored history of every joined group. */
   readonly search = new MessageSearch(() => this.#store, () => this.#groups);
 
+  /** Who is typing in each group (ephemeral markers, never stored). */
+  readonly typing = new TypingState();
   readonly #deps: AppDeps;
   readonly #clock: () => number;
   #peer: ChorusPeer | null = null;
@@ -371,6 +374,9 @@ export class AppState {
       peer.on('group', (group) => this.#onGroup(group)),
       peer.on('message', (message) => this.#onMessage(message)),
       peer.on('system', (line) => this.#group(line.groupId)?.addSystem(line)),
+      peer.on('signal', (s) => {
+        if (s.kind === 'typing' && this.#group(s.groupId)) this.typing.heard(s.groupId, s.from, s.name);
+      }),
       peer.on('error', (e) => {
         const group = e.groupId ? this.#group(e.groupId) : null;
         if (group) group.addNote(e.message, 'error', this.#clock());
@@ -393,6 +399,7 @@ export class AppState {
     const group = this.#group(message.groupId);
     if (!group) return;
     const fresh = group.upsert(message);
+    if (message.state === 'delivered') this.typing.stopped(message.groupId, message.sender);
     // Yours is what your key signed (any tab of yours), never what carries your name.
     if (!fresh || message.state !== 'delivered' || group.keyOf(message) === this.#selfKey) return;
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
@@ -413,6 +420,12 @@ export class AppState {
   }
 
   // ---- intents ----
+
+  /** The person types in the open group's composer (the composer throttles; the runtime gates too). */
+  typed(): void {
+    const id = this.#currentId;
+    if (id !== null) this.#peer?.signal(id, { kind: 'typing' });
+  }
 
   open(groupId: GroupId): void {
     const group = this.#group(groupId);
@@ -721,6 +734,7 @@ export class AppState {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     if (this.#timer !== null) clearInterval(this.#timer);
+    this.typing.clear();
     this.#timer = null;
     this.#peer = null;
     const store = this.#store;

@@ -1,0 +1,63 @@
+// Who is typing, per group (issue 14 point 4, PROTOCOL.md §9): a member is
+// listed from its typing marker until TYPING_SHOWN_MS of silence or until its
+// message arrives. The composer's side: a marker at most every
+// TYPING_SEND_EVERY_MS while the person types. Nothing here is stored.
+
+/** A typer disappears after this much silence. */
+export const TYPING_SHOWN_MS = 5000;
+/** The composer sends a typing marker at most this often (under the shown time, so a typer stays listed). */
+export const TYPING_SEND_EVERY_MS = 3000;
+
+interface Typer {
+  readonly from: string;
+  readonly name: string;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** "Ann is typing…", "Ann and Ben are typing…", "Several people are typing…", or '' for nobody. */
+export function typingLine(names: readonly string[]): string {
+  const distinct = [...new Set(names)];
+  if (distinct.length === 0) return '';
+  if (distinct.length === 1) return `${distinct[0]} is typing…`;
+  if (distinct.length === 2) return `${distinct[0]} and ${distinct[1]} are typing…`;
+  return 'Several people are typing…';
+}
+
+export class TypingState {
+  #byGroup = $state<Record<string, readonly Typer[]>>({});
+  readonly #shownMs: number;
+
+  constructor(shownMs = TYPING_SHOWN_MS) {
+    this.#shownMs = shownMs;
+  }
+
+  /** `from` (a peer id) of `groupId` typed just now. */
+  heard(groupId: string, from: string, name: string): void {
+    this.#drop(groupId, from);
+    const timer = setTimeout(() => this.#drop(groupId, from), this.#shownMs);
+    this.#byGroup = { ...this.#byGroup, [groupId]: [...(this.#byGroup[groupId] ?? []), { from, name, timer }] };
+  }
+
+  /** `from`'s message arrived: it is no longer typing it. */
+  stopped(groupId: string, from: string): void {
+    this.#drop(groupId, from);
+  }
+
+  line(groupId: string): string {
+    return typingLine((this.#byGroup[groupId] ?? []).map((t) => t.name));
+  }
+
+  /** Stop every timer (the app quit). */
+  clear(): void {
+    for (const list of Object.values(this.#byGroup)) for (const t of list) clearTimeout(t.timer);
+    this.#byGroup = {};
+  }
+
+  #drop(groupId: string, from: string): void {
+    const list = this.#byGroup[groupId];
+    const old = list?.find((t) => t.from === from);
+    if (!list || !old) return;
+    clearTimeout(old.timer);
+    this.#byGroup = { ...this.#byGroup, [groupId]: list.filter((t) => t !== old) };
+  }
+}

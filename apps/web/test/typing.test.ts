@@ -1,0 +1,41 @@
+// The typing line: who is listed, how they are named, and that silence or
+// their message takes them off (issue 14 point 4).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TYPING_SHOWN_MS, TypingState, typingLine } from '../src/lib/state/typing.svelte.ts';
+
+describe('typing line', () => {
+  it('names one or two people and counts more as several', () => {
+    expect(typingLine([])).toBe('');
+    expect(typingLine(['Ann'])).toBe('Ann is typing…');
+    expect(typingLine(['Ann', 'Ben'])).toBe('Ann and Ben are typing…');
+    expect(typingLine(['Ann', 'Ben', 'Cat'])).toBe('Several people are typing…');
+    expect(typingLine(['Ann', 'Ann'])).toBe('Ann is typing…');
+  });
+});
+
+describe('TypingState', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('lists a typer until its silence lasts the shown time, per group', () => {
+    const t = new TypingState();
+    t.heard('g1', 'p-ann', 'Ann');
+    t.heard('g1', 'p-ben', 'Ben');
+    expect(t.line('g1')).toBe('Ann and Ben are typing…');
+    expect(t.line('g2')).toBe('');
+    vi.advanceTimersByTime(TYPING_SHOWN_MS - 1000);
+    t.heard('g1', 'p-ann', 'Ann'); // Ann types on: her time starts again
+    vi.advanceTimersByTime(1000);
+    expect(t.line('g1')).toBe('Ann is typing…');
+    vi.advanceTimersByTime(TYPING_SHOWN_MS);
+    expect(t.line('g1')).toBe('');
+  });
+
+  it('takes a typer off when its message arrives', () => {
+    const t = new TypingState();
+    t.heard('g1', 'p-ann', 'Ann');
+    t.stopped('g1', 'p-ann');
+    expect(t.line('g1')).toBe('');
+    t.clear();
+  });
+});
