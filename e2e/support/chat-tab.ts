@@ -79,7 +79,7 @@ export class ChatTab {
 
   navLink(group: string): Locator {
     return this.page.getByRole('navigation', { name: 'Joined groups' })
-      .getByRole('link', { name: new RegExp(`^${escape(group)}( \\d+ unread)?$`) });
+      .getByRole('link', { name: new RegExp(`^${escape(group)}( @\\d+ mentions?)?( \\d+ unread)?$`) });
   }
 
   async open(group: string): Promise<void> {
@@ -92,6 +92,13 @@ export class ChatTab {
     // The link's accessible name is "<group>" or "<group> <n> unread"; the ARIA snapshot shows it.
     const snapshot = await this.navLink(group).ariaSnapshot();
     const m = / (\d+) unread"?:?\s*$/m.exec(snapshot.split('\n')[0] ?? '');
+    return m ? Number(m[1]) : 0;
+  }
+
+  /** The count of unread messages that mention you, inside the group's nav link (0 when none is shown). */
+  async mentions(group: string): Promise<number> {
+    const snapshot = await this.navLink(group).ariaSnapshot();
+    const m = / @(\d+) mentions?/.exec(snapshot.split('\n')[0] ?? '');
     return m ? Number(m[1]) : 0;
   }
 

@@ -8,6 +8,7 @@ import type { ChatMessage, ChorusPeer, CommandResult, ConnectionState, IdbStore,
 import { encodeOp, MAX_BODY_CHARS, opFits, type GroupId, type GroupSummary, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol';
 import type { Attention } from './attention.svelte.ts';
 import { HELP_LINES, parseJoin, webCommand } from '../commands.ts';
+import { mentions } from '../mentions.ts';
 import { peopleOf } from '../people.ts';
 import { groupHash, groupIdFromHash, type AddressBar } from '../route.ts';
 import { GroupState } from './group-state.svelte.ts';
@@ -403,8 +404,14 @@ export class AppState {
     // Yours is what your key signed (any tab of yours), never what carries your name.
     if (!fresh || message.state !== 'delivered' || group.keyOf(message) === this.#selfKey) return;
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
-    if (group.groupId !== this.#currentId) group.countUnread();
-    this.#deps.attention.message(group.name, group.authorOf(message), group.viewOf(message).text);
+    const text = group.viewOf(message).text;
+    const open = group.groupId === this.#currentId;
+    if (!open) {
+      group.countUnread();
+      if (mentions(text, this.selfName)) group.countMention();
+    }
+    this.#deps.attention.message(group.name, group.authorOf(message), text, open);
+    this.#deps.attention.setUnread(this.#groups.reduce((n, g) => n + g.unread, 0));
   }
 
   #tick(): void {
@@ -432,6 +439,7 @@ export class AppState {
     if (!group) return;
     this.#setCurrent(groupId);
     group.markRead();
+    this.#deps.attention.setUnread(this.#groups.reduce((n, g) => n + g.unread, 0));
     this.#opened++;
   }
 

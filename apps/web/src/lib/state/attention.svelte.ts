@@ -1,6 +1,8 @@
-// Getting a person's attention while the tab is hidden: a count in the title
-// (`(3) Chorus`) and a desktop notification per message, both cleared when
-// the tab becomes visible again. Knows nothing about groups or peers.
+// Getting a person's attention: a count in the title (`(3) Chorus`: the
+// unread messages of the groups not open, and while the tab is hidden those
+// of the open one too) and, while hidden, a desktop notification per message;
+// the hidden part is cleared when the tab becomes visible again. Knows
+// nothing about groups or peers.
 
 export const BASE_TITLE = 'Chorus';
 /** Notification text is cut here: a desktop notification is a hint, not a reader. */
@@ -9,6 +11,8 @@ const NOTIFICATION_BODY_MAX = 140;
 export class Attention {
   hidden = $state(false);
   unseen = $state(0);
+  /** Unread messages in the joined groups that are not open (counted in the title whether the tab is hidden or not). */
+  unread = $state(0);
   readonly #doc: Document | null;
 
   constructor(doc: Document | null) {
@@ -28,10 +32,16 @@ export class Attention {
     void Notification.requestPermission().catch(() => {});
   }
 
-  /** A message from someone else arrived. */
-  message(groupName: string, senderName: string, body: string): void {
+  /** The joined groups that are not open have `n` unread messages together. */
+  setUnread(n: number): void {
+    this.unread = n;
+    this.#renderTitle();
+  }
+
+  /** A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`). */
+  message(groupName: string, senderName: string, body: string, open = true): void {
     if (!this.hidden) return;
-    this.unseen += 1;
+    if (open) this.unseen += 1;
     this.#renderTitle();
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     try {
@@ -44,6 +54,7 @@ export class Attention {
   }
 
   #renderTitle(): void {
-    if (this.#doc) this.#doc.title = this.unseen > 0 ? `(${this.unseen}) ${BASE_TITLE}` : BASE_TITLE;
+    const n = this.unseen + this.unread;
+    if (this.#doc) this.#doc.title = n > 0 ? `(${n}) ${BASE_TITLE}` : BASE_TITLE;
   }
 }

@@ -43,6 +43,8 @@ export class GroupState {
   readonly #systemKeys: string[] = [];
   readonly #noteKeys: string[] = [];
   #unread = $state(0);
+  /** Unread messages that mention you (counted apart, also among `#unread`). */
+  #mentions = $state(0);
   #metrics = $state.raw<GroupMetrics | null>(null);
   #problem = $state<string | null>(null);
   /** The messages, system lines and notes in log order; not reactive by itself: #version counts its changes. */
@@ -358,9 +360,17 @@ export class GroupState {
     this.#unread += 1;
   }
 
+  /** An unread message mentions you. */
+  countMention(): void {
+    this.#mentions += 1;
+  }
+
+  get mentions(): number { return this.#mentions; }
+
   /** The group was opened: everything in it is read. */
   markRead(): void {
     this.#unread = 0;
+    this.#mentions = 0;
   }
 
   setProblem(text: string | null): void {

@@ -1,0 +1,40 @@
+// Mentions and attention (issue 14, point 3; docs/design.md §6): a message
+// naming you with @ is highlighted and counted apart in the joined groups;
+// the tab title counts unread messages.
+
+import { expect, test } from '../support/fixtures.ts';
+
+test('a mention is highlighted and counted apart for the one mentioned; the title shows unread', async ({ makeUser, uniqueName }) => {
+  const team = uniqueName('team');
+  const garden = uniqueName('garden');
+  const alice = (await makeUser('Alice')).tab;
+  const bob = (await makeUser('Bob')).tab;
+  const carol = (await makeUser('Carol')).tab;
+  await alice.createGroup(team, 'Total');
+  await alice.createGroup(garden, 'FIFO');
+  await bob.join(team);
+  await carol.join(team);
+  await carol.join(garden);
+  await alice.open(garden);
+  await carol.open(garden);
+  await expect(alice.page).toHaveTitle('Chorus');
+
+  await bob.send('@alice can you look at this?');
+  await bob.send('plain team news');
+  await expect.poll(() => alice.unread(team)).toBe(2);
+  expect(await alice.mentions(team)).toBe(1);
+  await expect(alice.page).toHaveTitle('(2) Chorus');
+  // Carol was not named: her unread count has no mention in it.
+  await expect.poll(() => carol.unread(team)).toBe(2);
+  expect(await carol.mentions(team)).toBe(0);
+
+  await alice.open(team);
+  await expect(alice.page).toHaveTitle('Chorus');
+  expect(await alice.mentions(team)).toBe(0);
+  const named = alice.messages(team).filter({ hasText: 'can you look' });
+  await expect(named).toContainText('Mentions you');
+  await expect(alice.messages(team).filter({ hasText: 'plain team news' })).not.toContainText('Mentions you');
+  await carol.open(team);
+  await expect(carol.messages(team)).toHaveCount(2);
+  await expect(carol.log(team)).not.toContainText('Mentions you');
+});
