@@ -19,7 +19,25 @@ test('a mention is highlighted and counted apart for the one mentioned; the titl
   await carol.open(garden);
   await expect(alice.page).toHaveTitle('Chorus');
 
-  await bob.send('@alice can you look at this?');
+  // "@" offers the group's members (not yourself); arrows move, Escape closes, Enter or Tab picks.
+  const box = bob.page.getByRole('textbox', { name: 'Message', exact: true });
+  const listbox = bob.page.getByRole('listbox', { name: 'Mention suggestions' });
+  await box.fill('');
+  await box.pressSequentially('@');
+  await expect(listbox.getByRole('option')).toHaveText(['@Alice', '@Carol']);
+  await box.press('ArrowDown');
+  await expect(listbox.getByRole('option', { name: '@Carol' })).toHaveAttribute('aria-selected', 'true');
+  await box.press('Escape');
+  await expect(listbox).toHaveCount(0);
+  await box.fill('');
+  await box.pressSequentially('@ali');
+  await expect(listbox.getByRole('option')).toHaveText(['@Alice']);
+  await box.press('Enter');
+  await expect(box).toHaveValue('@Alice ');
+  await expect(listbox).toHaveCount(0);
+  await box.pressSequentially('can you look at this?');
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
   await bob.send('plain team news');
   await expect.poll(() => alice.unread(team)).toBe(2);
   expect(await alice.mentions(team)).toBe(1);

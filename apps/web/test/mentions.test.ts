@@ -1,6 +1,6 @@
 // Mentions (docs/design.md §6): who a message names with `@`.
 import { describe, expect, it } from 'vitest';
-import { mentions } from '../src/lib/mentions.ts';
+import { mentionQuery, mentions, suggestNames } from '../src/lib/mentions.ts';
 
 describe('mentions', () => {
   it('finds @name anywhere, case-insensitively, with punctuation around it', () => {
@@ -17,5 +17,18 @@ describe('mentions', () => {
     expect(mentions('alice, hi', 'Alice')).toBe(false);
     expect(mentions('@Alicia and @alice', 'Alice')).toBe(true);
     expect(mentions('@ alone', '')).toBe(false);
+  });
+});
+
+describe('mentionQuery and suggestNames', () => {
+  it('finds the @word before the caret, not an address', () => {
+    expect(mentionQuery('hi @al')).toEqual({ start: 3, query: 'al' });
+    expect(mentionQuery('@')).toEqual({ start: 0, query: '' });
+    expect(mentionQuery('mail bob@al')).toBeNull();
+    expect(mentionQuery('@al done')).toBeNull();
+  });
+  it('offers names starting with the query first, once each', () => {
+    expect(suggestNames(['Carol', 'Alice', 'Malia', 'Alice'], 'al')).toEqual(['Alice', 'Malia']);
+    expect(suggestNames(['Bob', 'Alice'], '')).toEqual(['Alice', 'Bob']);
   });
 });
