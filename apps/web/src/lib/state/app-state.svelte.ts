@@ -165,6 +165,12 @@ export class AppState {
     return { groupId, name, error: this.#inviteError, busy: this.#inviteBusy };
   }
 
+  /** Desktop notifications: what the browser allows, and asking it (from a click: browsers ignore other requests). */
+  get notifications(): NotificationPermission | 'unsupported' { return this.#deps.attention.permission; }
+  enableNotifications(): void {
+    this.#deps.attention.requestPermission();
+  }
+
   get selfName(): string {
     return this.#name ?? '';
   }

@@ -29,8 +29,11 @@ export class Attention {
   /** Ask once, from a user gesture (browsers ignore the request otherwise). */
   requestPermission(): void {
     if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
-    void Notification.requestPermission().catch(() => {});
+    void Notification.requestPermission().then((p) => { this.permission = p; }).catch(() => {});
   }
+
+  /** What the browser allows ('unsupported' without the Notification API): the header offers "Enable notifications" while 'default'. */
+  permission = $state<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
 
   /** The joined groups that are not open have `n` unread messages together. */
   setUnread(n: number): void {
