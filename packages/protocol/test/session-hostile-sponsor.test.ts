@@ -71,6 +71,28 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
   });
 
+  it('a forging sponsor that is the only old member: the joiner takes what verified, says so, and becomes a member', () => {
+    const m = new CoreMesh('fifo');
+    m.add('p1');
+    m.view(1, ['p1'], [['p1', 'joined']]);
+    for (let i = 1; i <= 3; i += 1) m.send('p1', `m${i}`);
+    m.deliver();
+    m.drop = (f: InFlight) => {
+      if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
+      const items = f.frame.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
+      const verified = items.filter((i) => i.frame.body !== 'forged');
+      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...f.frame, items }, verified, m.now));
+      return true;
+    };
+    const p3 = m.add('p3');
+    m.view(2, ['p1', 'p3'], [['p3', 'joined']]);
+    m.deliver();
+    m.advance(5 * TICK_MS);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm3']);
+    expect(p3.problems.some((p) => /no other member can hand them over/.test(p.problem.message))).toBe(true);
+  });
+
   it('order keys that go back: the page is refused whole and p2 hands the history', () => {
     const m = group();
     hostileP1(m, (page) => [{ ...page, items: [...page.items].reverse() }]);

@@ -347,9 +347,16 @@ export class SessionCore {
     const lie = vetPage(sync, this.groupId, page);
     if (lie !== null) return this.#dropSponsor(sync, lie, now);
     // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
-    // its state count it as held): a forging sponsor is dropped like any other liar (PROTOCOL.md §7.3).
+    // its state count it as held): a forging sponsor is dropped like any other liar while another old
+    // member can hand the history over (PROTOCOL.md §7.3). When it is the only one, the joiner takes
+    // what verified and says so: a hole nobody present can fill, rather than never joining.
     const unverified = page.items.length - verified.length;
-    if (unverified > 0) return this.#dropSponsor(sync, `${unverified} of its history items do not carry their sender's signature`, now);
+    if (unverified > 0) {
+      const why = `${unverified} of its history items do not carry their sender's signature`;
+      const others = [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#trackerMembers.has(p) && !sync.dropped.has(p));
+      if (others) return this.#dropSponsor(sync, why, now);
+      this.#problem('bad-state', `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`, from);
+    }
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
     const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
