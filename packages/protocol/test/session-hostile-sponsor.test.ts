@@ -79,9 +79,10 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     m.deliver();
     m.drop = (f: InFlight) => {
       if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
-      const items = f.frame.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
+      const page = f.frame;
+      const items = page.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
       const verified = items.filter((i) => i.frame.body !== 'forged');
-      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...f.frame, items }, verified, m.now));
+      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...page, items }, verified, m.now));
       return true;
     };
     const p3 = m.add('p3');
