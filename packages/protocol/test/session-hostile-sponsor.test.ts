@@ -31,6 +31,18 @@ const hostileP1 = (m: CoreMesh, lie: (page: HistoryResponseFrame) => HistoryResp
   };
 };
 
+/** p1 altered m2 under its old signature in its pages to p3; the runtime's FrameVerifier hands the core the rest. */
+const forgingP1 = (m: CoreMesh): void => {
+  m.drop = (f: InFlight) => {
+    if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
+    const page = f.frame;
+    const items = page.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
+    const verified = items.filter((i) => i.frame.body !== 'forged');
+    m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...page, items }, verified, m.now));
+    return true;
+  };
+};
+
 const joinP3 = (m: CoreMesh) => {
   const p3 = m.add('p3');
   m.view(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]);
@@ -56,15 +68,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
 
   it('an item its runtime left out for a failed signature drops the sponsor: p2 hands the history, no hole (hostile sim seed 39)', () => {
     const m = group();
-    m.drop = (f: InFlight) => {
-      if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
-      const page = f.frame;
-      // p1 altered m2 under its old signature; the runtime's FrameVerifier hands the core the rest.
-      const items = page.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
-      const verified = items.filter((i) => i.frame.body !== 'forged');
-      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...page, items }, verified, m.now));
-      return true;
-    };
+    forgingP1(m);
     const p3 = joinP3(m);
     expect(dropped(m)[0]?.problem.message).toMatch(/do not carry their sender's signature/);
     expect(p3.phase).toBe('member');
@@ -77,14 +81,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     m.view(1, ['p1'], [['p1', 'joined']]);
     for (let i = 1; i <= 3; i += 1) m.send('p1', `m${i}`);
     m.deliver();
-    m.drop = (f: InFlight) => {
-      if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
-      const page = f.frame;
-      const items = page.items.map((i) => (i.frame.body === 'm2' ? { ...i, frame: { ...i.frame, body: 'forged' } } : i));
-      const verified = items.filter((i) => i.frame.body !== 'forged');
-      m.run(m.node('p3'), (c) => c.historyPage(asPeerId('p1'), { ...page, items }, verified, m.now));
-      return true;
-    };
+    forgingP1(m);
     const p3 = m.add('p3');
     m.view(2, ['p1', 'p3'], [['p3', 'joined']]);
     m.deliver();
