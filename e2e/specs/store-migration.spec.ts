@@ -33,7 +33,7 @@ const OLD: readonly OldMessage[] = [
   { id: 'dogs/bob:2', groupId: 'dogs', sender: 'bob', seq: 2, order: '04:bob', body: 'dogs bob 2 (new spelling)' },
 ];
 
-/** Builds database `name` at version 1 of the schema, verbatim from idb-store.ts at IDB_VERSION = 1, holding OLD. */
+/** Builds database `name` at version 1 of the schema, verbatim from idb-schema.ts at IDB_VERSION = 1, holding OLD. */
 async function createVersion1(page: Page, name: string): Promise<void> {
   await page.evaluate(async ({ name, old }) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {

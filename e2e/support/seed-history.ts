@@ -1,5 +1,5 @@
 // Writes a long stored history straight into a tab's IndexedDB (the raw API,
-// the schema of packages/peer/src/idb-store.ts), the way years of chatting
+// the schema of packages/peer/src/idb-schema.ts), the way years of chatting
 // would have left it: `count` messages of one group from an archive sender,
 // with FIFO order keys of lamport 0 (below anything the live group sends) and
 // bodies `seed 0` … `seed <count-1>`. The app reads them as cached history

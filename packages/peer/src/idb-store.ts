@@ -1,64 +1,30 @@
-// The IndexedDB implementation of MessageStore and KeyStore (via `idb`), one
-// database per origin shared by every tab of the profile. It owns batching of
-// message writes and the schema; it never knows about groups' membership,
+// The IndexedDB implementation of MessageStore (via `idb`), one database per
+// origin shared by every tab of the profile. It owns batching of message
+// writes, the reads and the connection's life; it never knows about groups' membership,
 // ordering or the network. Writes are idempotent by message id, so two tabs
 // (or a sponsor's history and a live delivery) writing the same message is
-// harmless. A message id names its group (`group/sender:seq`): version 1 of
-// the schema keyed messages by `sender:seq`, so a sender's message in one group
-// hid its message of the same seq in another; version 2 rewrites those keys in
-// place and has groups that show gaps sync their history again from the start.
+// harmless. The schema and its upgrades are idb-schema.ts; identities are
+// idb-key-store.ts.
 // Problems (quota, a blocked upgrade, another tab upgrading) are
 // reported through `onProblem` so the UI can show a banner; a batch that
 // failed stays queued and is retried, so nothing delivered is lost while the
 // page lives.
 
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { messageId, type GroupId, type MessageId } from '@chorus/protocol';
-import type { KeyStore } from './key-store.ts';
+import { openDB, type IDBPTransaction } from 'idb';
+import type { GroupId, MessageId } from '@chorus/protocol';
+import { IdbKeyStore } from './idb-key-store.ts';
+import { IDB_NAME, IDB_VERSION, upgradeSchema, type ChorusDb, type Db } from './idb-schema.ts';
 import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from './storage.ts';
 
-export const IDB_NAME = 'chorus';
-/**
- * Bump with a migration in `upgrade` whenever the schema below changes.
- * 1: messages keyed `sender:seq`. 2: keyed `group/sender:seq` (rewritten in place).
- */
-export const IDB_VERSION = 2;
+export { IDB_NAME, IDB_VERSION, type IdentityRecord } from './idb-schema.ts';
+export { IdbKeyStore } from './idb-key-store.ts';
+
 /** A batch is written at the next animation frame or after this long, whichever is first (hidden tabs get no frames). */
 export const IDB_WRITE_BATCH_MS = 50;
 /** After a failed write (quota, a closing connection) wait this long before retrying, so a full disk is not hammered. */
 export const IDB_WRITE_RETRY_MS = 2_000;
 /** Upper bound on one page of a read, so a caller's typo cannot load a whole history into memory. */
 const MAX_PAGE = 5_000;
-
-export interface IdentityRecord {
-  readonly name: string;
-  readonly keyPair: CryptoKeyPair;
-  readonly createdAt: number;
-}
-
-interface CursorRecord {
-  readonly groupId: GroupId;
-  /** Highest order key stored for the group. */
-  readonly order: string;
-  /**
-   * Set by the schema 2 upgrade on a group whose stored messages show gaps
-   * (schema 1 dropped them as duplicates of another group's): until a write
-   * reaches this order key again, `cursor()` is null, so the next history
-   * sync asks for everything and refills them (writes are idempotent).
-   */
-  readonly resyncUntil?: string;
-}
-
-interface ChorusDb extends DBSchema {
-  identities: { key: string; value: IdentityRecord };
-  groups: { key: GroupId; value: GroupRecord };
-  messages: {
-    key: MessageId;
-    value: StoredMessage;
-    indexes: { 'by-group-order': [GroupId, string]; 'by-group-sent': [GroupId, number] };
-  };
-  cursors: { key: GroupId; value: CursorRecord };
-}
 
 export type StoreProblemKind = 'quota' | 'blocked' | 'version-change' | 'terminated' | 'write-failed' | 'unavailable';
 
@@ -78,7 +44,6 @@ export interface IdbStoreOptions {
 /** In IndexedDB key order every array sorts after every string, so this bounds "all order keys". */
 const AFTER_ALL_STRINGS: [] = [];
 
-type Db = IDBPDatabase<ChorusDb>;
 
 export class IdbStore implements MessageStore {
   readonly #name: string;
@@ -108,26 +73,7 @@ export class IdbStore implements MessageStore {
     const report = this.#onProblem;
     const opening = openDB<ChorusDb>(this.#name, IDB_VERSION, {
       upgrade(db, oldVersion, _newVersion, tx) {
-        // Version 1: the whole schema (object stores and indexes are unchanged since).
-        if (!db.objectStoreNames.contains('identities')) db.createObjectStore('identities', { keyPath: 'name' });
-        if (!db.objectStoreNames.contains('groups')) db.createObjectStore('groups', { keyPath: 'groupId' });
-        if (!db.objectStoreNames.contains('messages')) {
-          const messages = db.createObjectStore('messages', { keyPath: 'id' });
-          messages.createIndex('by-group-order', ['groupId', 'order']);
-          messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
-        }
-        if (!db.objectStoreNames.contains('cursors')) db.createObjectStore('cursors', { keyPath: 'groupId' });
-        // Version 2: message keys name their group. If the rewrite fails, abort: the database
-        // stays at version 1 with everything in it, and opening reports the problem.
-        if (oldVersion >= 1 && oldVersion < 2) {
-          rewriteMessageIds(tx).then(() => resyncGroupsWithGaps(tx)).catch(() => {
-            try {
-              tx.abort();
-            } catch {
-              // the transaction already failed on its own
-            }
-          });
-        }
+        upgradeSchema(db, oldVersion, tx);
       },
       blocked() {
         report({
@@ -390,100 +336,6 @@ export class IdbStore implements MessageStore {
   /** The key store sharing this database (identities object store). */
   keys(): IdbKeyStore {
     return new IdbKeyStore(this);
-  }
-}
-
-/**
- * One Ed25519 key pair per display name in this browser profile. CryptoKeys
- * are structured-cloneable, so non-extractable keys are stored as they are
- * and never leave the browser's key storage as bytes.
- */
-export class IdbKeyStore implements KeyStore {
-  readonly #store: IdbStore;
-  constructor(store: IdbStore) {
-    this.#store = store;
-  }
-
-  async get(name: string): Promise<CryptoKeyPair | null> {
-    const db = await this.#store.open();
-    return (await db.get('identities', name))?.keyPair ?? null;
-  }
-
-  /**
-   * Stores the pair unless the name already has one (two tabs choosing the
-   * same name at once must end up as one user): the first writer wins and
-   * `get` afterwards returns the winner.
-   */
-  async put(name: string, keyPair: CryptoKeyPair): Promise<void> {
-    const db = await this.#store.open();
-    const tx = db.transaction('identities', 'readwrite');
-    if ((await tx.store.getKey(name)) === undefined) await tx.store.put({ name, keyPair, createdAt: Date.now() });
-    await tx.done;
-  }
-}
-
-/**
- * Version 1 → 2, inside the upgrade transaction: every message stored as
- * `sender:seq` is put back as `group/sender:seq` (the group it is filed
- * under; its indexes are unchanged). Mutating while walking is safe here: a
- * rewritten record that the cursor meets again already has its new id. If a
- * record already exists under the new id (a build that wrote new ids into a
- * version 1 database), that first copy is kept, as every write here does.
- * Messages version 1 never stored (dropped as a "duplicate" of another
- * group's message) are not here to rewrite: see resyncGroupsWithGaps.
- */
-async function rewriteMessageIds(tx: IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>): Promise<void> {
-  const messages = tx.objectStore('messages');
-  let cursor = await messages.openCursor();
-  while (cursor) {
-    const m = cursor.value;
-    const id = messageId(m.groupId, m.frame.sender, m.frame.seq);
-    if (m.id !== id) {
-      const taken = (await messages.getKey(id)) !== undefined;
-      await cursor.delete();
-      if (!taken) await messages.put({ ...m, id });
-    }
-    cursor = await cursor.continue();
-  }
-}
-
-/**
- * Version 1 → 2, after the rewrite: a group in which some sender's stored
- * seqs do not run 1..n (n the highest stored, or delivered according to the
- * group's saved engine state) may have lost messages to schema 1's false
- * duplicates. Its cursor gets `resyncUntil`, so the next join asks a sponsor
- * for the whole history. A gap for another reason costs one extra sync.
- */
-async function resyncGroupsWithGaps(tx: IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>): Promise<void> {
-  /** Per group, per sender: how many seqs are stored and the highest seq known. */
-  const seen = new Map<GroupId, Map<string, { count: number; top: number }>>();
-  const of = (groupId: GroupId, sender: string) => {
-    let g = seen.get(groupId);
-    if (!g) seen.set(groupId, (g = new Map()));
-    let s = g.get(sender);
-    if (!s) g.set(sender, (s = { count: 0, top: 0 }));
-    return s;
-  };
-  let walk = await tx.objectStore('messages').openCursor();
-  while (walk) {
-    const s = of(walk.value.groupId, walk.value.frame.sender);
-    s.count += 1;
-    s.top = Math.max(s.top, walk.value.frame.seq);
-    walk = await walk.continue();
-  }
-  for (const record of await tx.objectStore('groups').getAll()) {
-    for (const [sender, next] of Object.entries(record.state?.nextSeq ?? {})) {
-      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) {
-        const s = of(record.groupId, sender);
-        s.top = Math.max(s.top, next - 1);
-      }
-    }
-  }
-  const cursors = tx.objectStore('cursors');
-  for (const [groupId, senders] of seen) {
-    if (![...senders.values()].some((s) => s.count < s.top)) continue;
-    const cur = await cursors.get(groupId);
-    if (cur) await cursors.put({ ...cur, resyncUntil: cur.order });
   }
 }
 

@@ -1,6 +1,6 @@
 // Where a user's identity lives: one Ed25519 key pair per display name (the
 // same name in two tabs is the same user on two sessions, docs/design.md §3). The
-// IndexedDB implementation is IdbKeyStore in idb-store.ts; this file holds
+// IndexedDB implementation is IdbKeyStore in idb-key-store.ts; this file holds
 // the seam, the in-memory implementation and the per-session peer id. It
 // never signs anything (that is @chorus/protocol's crypto).
 

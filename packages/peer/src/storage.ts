@@ -75,7 +75,7 @@ export interface MessageStore {
   /**
    * The last stored order key of the group, or null when nothing is stored,
    * or when the store knows it may miss messages below its last key (a
-   * database upgraded from schema 1, see idb-store.ts) until a write reaches
+   * database upgraded from schema 1, see idb-schema.ts) until a write reaches
    * that key again. A join does not start from it (an order key cannot say
    * what is missing, PROTOCOL.md §4): it reads what the store holds per
    * sender through `page` (`readHeld`, @chorus/protocol).

@@ -1,0 +1,141 @@
+// The IndexedDB schema of the `chorus` database and its upgrades: object
+// stores, indexes, record shapes and the migration steps from each older
+// version. What belongs here: anything that changes when IDB_VERSION does.
+// Reading and writing messages is idb-store.ts, identities idb-key-store.ts.
+// A message id names its group (`group/sender:seq`): version 1 of the schema
+// keyed messages by `sender:seq`, so a sender's message in one group hid its
+// message of the same seq in another; version 2 rewrites those keys in place
+// and has groups that show gaps sync their history again from the start.
+
+import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
+import { messageId, type GroupId, type MessageId } from '@chorus/protocol';
+import type { GroupRecord, StoredMessage } from './storage.ts';
+
+export const IDB_NAME = 'chorus';
+/**
+ * Bump with a migration step in upgradeSchema whenever the schema below changes.
+ * 1: messages keyed `sender:seq`. 2: keyed `group/sender:seq` (rewritten in place).
+ */
+export const IDB_VERSION = 2;
+
+export interface IdentityRecord {
+  readonly name: string;
+  readonly keyPair: CryptoKeyPair;
+  readonly createdAt: number;
+}
+
+export interface CursorRecord {
+  readonly groupId: GroupId;
+  /** Highest order key stored for the group. */
+  readonly order: string;
+  /**
+   * Set by the schema 2 upgrade on a group whose stored messages show gaps
+   * (schema 1 dropped them as duplicates of another group's): until a write
+   * reaches this order key again, `cursor()` is null, so the next history
+   * sync asks for everything and refills them (writes are idempotent).
+   */
+  readonly resyncUntil?: string;
+}
+
+export interface ChorusDb extends DBSchema {
+  identities: { key: string; value: IdentityRecord };
+  groups: { key: GroupId; value: GroupRecord };
+  messages: {
+    key: MessageId;
+    value: StoredMessage;
+    indexes: { 'by-group-order': [GroupId, string]; 'by-group-sent': [GroupId, number] };
+  };
+  cursors: { key: GroupId; value: CursorRecord };
+}
+
+export type Db = IDBPDatabase<ChorusDb>;
+type UpgradeTx = IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>;
+
+/** `openDB`'s upgrade step: brings a database at `oldVersion` (0 when new) to IDB_VERSION inside `tx`. */
+export function upgradeSchema(db: Db, oldVersion: number, tx: UpgradeTx): void {
+  // Version 1: the whole schema (object stores and indexes are unchanged since).
+  if (!db.objectStoreNames.contains('identities')) db.createObjectStore('identities', { keyPath: 'name' });
+  if (!db.objectStoreNames.contains('groups')) db.createObjectStore('groups', { keyPath: 'groupId' });
+  if (!db.objectStoreNames.contains('messages')) {
+    const messages = db.createObjectStore('messages', { keyPath: 'id' });
+    messages.createIndex('by-group-order', ['groupId', 'order']);
+    messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
+  }
+  if (!db.objectStoreNames.contains('cursors')) db.createObjectStore('cursors', { keyPath: 'groupId' });
+  // Version 2: message keys name their group. If the rewrite fails, abort: the database
+  // stays at version 1 with everything in it, and opening reports the problem.
+  if (oldVersion >= 1 && oldVersion < 2) {
+    rewriteMessageIds(tx).then(() => resyncGroupsWithGaps(tx)).catch(() => {
+      try {
+        tx.abort();
+      } catch {
+        // the transaction already failed on its own
+      }
+    });
+  }
+}
+
+/**
+ * Version 1 → 2, inside the upgrade transaction: every message stored as
+ * `sender:seq` is put back as `group/sender:seq` (the group it is filed
+ * under; its indexes are unchanged). Mutating while walking is safe here: a
+ * rewritten record that the cursor meets again already has its new id. If a
+ * record already exists under the new id (a build that wrote new ids into a
+ * version 1 database), that first copy is kept, as every write here does.
+ * Messages version 1 never stored (dropped as a "duplicate" of another
+ * group's message) are not here to rewrite: see resyncGroupsWithGaps.
+ */
+async function rewriteMessageIds(tx: UpgradeTx): Promise<void> {
+  const messages = tx.objectStore('messages');
+  let cursor = await messages.openCursor();
+  while (cursor) {
+    const m = cursor.value;
+    const id = messageId(m.groupId, m.frame.sender, m.frame.seq);
+    if (m.id !== id) {
+      const taken = (await messages.getKey(id)) !== undefined;
+      await cursor.delete();
+      if (!taken) await messages.put({ ...m, id });
+    }
+    cursor = await cursor.continue();
+  }
+}
+
+/**
+ * Version 1 → 2, after the rewrite: a group in which some sender's stored
+ * seqs do not run 1..n (n the highest stored, or delivered according to the
+ * group's saved engine state) may have lost messages to schema 1's false
+ * duplicates. Its cursor gets `resyncUntil`, so the next join asks a sponsor
+ * for the whole history. A gap for another reason costs one extra sync.
+ */
+async function resyncGroupsWithGaps(tx: UpgradeTx): Promise<void> {
+  /** Per group, per sender: how many seqs are stored and the highest seq known. */
+  const seen = new Map<GroupId, Map<string, { count: number; top: number }>>();
+  const of = (groupId: GroupId, sender: string) => {
+    let g = seen.get(groupId);
+    if (!g) seen.set(groupId, (g = new Map()));
+    let s = g.get(sender);
+    if (!s) g.set(sender, (s = { count: 0, top: 0 }));
+    return s;
+  };
+  let walk = await tx.objectStore('messages').openCursor();
+  while (walk) {
+    const s = of(walk.value.groupId, walk.value.frame.sender);
+    s.count += 1;
+    s.top = Math.max(s.top, walk.value.frame.seq);
+    walk = await walk.continue();
+  }
+  for (const record of await tx.objectStore('groups').getAll()) {
+    for (const [sender, next] of Object.entries(record.state?.nextSeq ?? {})) {
+      if (typeof next === 'number' && Number.isSafeInteger(next) && next > 1) {
+        const s = of(record.groupId, sender);
+        s.top = Math.max(s.top, next - 1);
+      }
+    }
+  }
+  const cursors = tx.objectStore('cursors');
+  for (const [groupId, senders] of seen) {
+    if (![...senders.values()].some((s) => s.count < s.top)) continue;
+    const cur = await cursors.get(groupId);
+    if (cur) await cursors.put({ ...cur, resyncUntil: cur.order });
+  }
+}
