@@ -4,11 +4,12 @@
 // @chorus/protocol (packages/protocol/src/membership/) under the store's lock
 // and announces their effects through Socket.IO rooms (one room per peer, so
 // an emit reaches a socket on any node behind the adapter).
+// The directory (listing and pushes) is tracker-directory.ts.
 
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, charterGroupId, err, jsonByteLength, membership, ok } from '@chorus/protocol';
+import { charterGroupId, err, membership, ok } from '@chorus/protocol';
 import type {
   DirectoryPage, GroupCharter, ParsedDirectoryQuery,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
@@ -19,18 +20,10 @@ import type { TrackerConfig } from './config.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
+import { DirectoryPushes, directoryPage, listDirectory, summary } from './tracker-directory.ts';
 
-/**
- * Directory changes are pushed as deltas at most this often: many joins in
- * one burst (a class opening the app) make one push, and a client flooding
- * view changes makes every other client receive each changed group at most
- * four times a second, not once per change. Online counts need not be faster.
- */
-export const DIRECTORY_PUSH_COALESCE_MS = 250;
-/** Summaries per `directory:delta` push; a bigger burst goes out as several. */
-const DELTA_CHUNK_GROUPS = 50;
-/** Authenticated sessions join this room at hello: directory pushes go to them only. */
-export const DIRECTORY_ROOM = 'directory';
+export { DIRECTORY_PUSH_COALESCE_MS, DIRECTORY_ROOM, summary } from './tracker-directory.ts';
+
 /** 128 random bits: two groups created alike in one millisecond still get different ids. */
 const CHARTER_NONCE_BYTES = 16;
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
@@ -51,9 +44,7 @@ export const peerRoom = (p: PeerId): string => `peer:${p}`;
 
 export class TrackerService {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private directoryTimer: NodeJS.Timeout | null = null;
-  /** Groups changed since the last directory push. */
-  private readonly dirty = new Set<GroupId>();
+  private readonly pushes: DirectoryPushes;
   /** When this node first saw each group empty (no member, no joiner); see sweepEmptyGroups. */
   private readonly emptySince = new Map<GroupId, number>();
   private readonly pending = new Set<Promise<unknown>>();
@@ -66,64 +57,23 @@ export class TrackerService {
     private readonly metrics: TrackerMetrics,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.pushes = new DirectoryPushes(io, store, (p) => this.track(p));
+  }
 
   // ---- directory ----
 
-  async directory(): Promise<readonly GroupSummary[]> {
-    const [groups, ms] = await Promise.all([this.store.listGroups(), this.store.listMemberships()]);
-    let members = 0;
-    let joining = 0;
-    for (const m of ms.values()) {
-      members += m.members.length;
-      joining += m.joining.length;
-    }
-    this.metrics.snapshot = { groups: groups.length, members, joining };
-    this.metrics.retainGroups(new Set(groups.map((g) => g.groupId)));
-    return groups
-      .map((g) => summary(g, ms.get(g.groupId)))
-      .sort((a, b) => b.online - a.online || b.createdAt - a.createdAt || (a.groupId < b.groupId ? -1 : 1));
+  directory(): Promise<readonly GroupSummary[]> {
+    return listDirectory(this.store, this.metrics);
   }
 
   /** One page (most online first, then newest), capped in count and in JSON bytes. */
   async directoryPage(q: ParsedDirectoryQuery): Promise<DirectoryPage> {
-    const all = await this.directory();
-    const matching = q.query === '' ? all : all.filter((g) => g.name.toLowerCase().includes(q.query));
-    const groups: GroupSummary[] = [];
-    let bytes = 2;
-    for (const g of matching.slice(q.offset, q.offset + DIRECTORY_PAGE_GROUPS)) {
-      bytes += (jsonByteLength(g) ?? 0) + 1;
-      if (bytes > DIRECTORY_PAGE_BYTES) break;
-      groups.push(g);
-    }
-    return { groups, total: matching.length, offset: q.offset };
+    return directoryPage(await this.directory(), q);
   }
 
   private pushDirectorySoon(groupId: GroupId): void {
-    this.dirty.add(groupId);
-    if (this.directoryTimer !== null || this.closed) return;
-    this.directoryTimer = setTimeout(() => {
-      this.directoryTimer = null;
-      const ids = [...this.dirty];
-      this.dirty.clear();
-      this.track(this.pushDelta(ids));
-    }, DIRECTORY_PUSH_COALESCE_MS);
-  }
-
-  private async pushDelta(ids: readonly GroupId[]): Promise<void> {
-    const upserted: GroupSummary[] = [];
-    const removed: GroupId[] = [];
-    for (const id of ids) {
-      const g = await this.store.getGroup(id);
-      if (g === null) removed.push(id);
-      else upserted.push(summary(g, await this.store.getMembership(id)));
-    }
-    for (let i = 0; i < Math.max(upserted.length, removed.length); i += DELTA_CHUNK_GROUPS) {
-      this.io.to(DIRECTORY_ROOM).emit('directory:delta', {
-        upserted: upserted.slice(i, i + DELTA_CHUNK_GROUPS),
-        removed: removed.slice(i, i + DELTA_CHUNK_GROUPS),
-      });
-    }
+    this.pushes.soon(groupId);
   }
 
   /**
@@ -431,7 +381,7 @@ export class TrackerService {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.directoryTimer !== null) clearTimeout(this.directoryTimer);
+    this.pushes.stop();
   }
 }
 
@@ -445,16 +395,3 @@ const recordOf = (groupId: GroupId, c: GroupCharter, address: string | undefined
   charter: c,
   ...(address !== undefined ? { createdFrom: address } : {}),
 });
-
-export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary {
-  return {
-    groupId: g.groupId,
-    name: g.name,
-    ordering: g.ordering,
-    locked: g.passwordHash !== undefined,
-    // People, not tabs: one key with several sessions in the group counts once (issue 14).
-    online: m ? new Set(m.members.map((x) => x.publicKey)).size : 0,
-    createdBy: g.createdBy,
-    createdAt: g.createdAt,
-  };
-}
