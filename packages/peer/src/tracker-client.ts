@@ -3,19 +3,23 @@
 // turning every ack into a value or an Error with a `code`. Knows nothing of
 // groups' state: after every (re)connect it emits `ready`, and the owner
 // re-syncs the directory and views and re-joins its groups.
+// One request's ack, timeout and error are tracker-acks.ts.
 
 import { io } from 'socket.io-client';
-import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type {
-  ChallengeReply, ClientToServerEvents, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, IceServer, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
-  MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, ServerToClientEvents, View,
+  ChallengeReply, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, IceServer, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
+  MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, View, ClientToServerEvents,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
+import { ackOf, emitWithAck, HandshakeWaiters, isRecord, TrackerRequestError, type ChorusSocket } from './tracker-acks.ts';
 import { Backoff } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { TurnRefresher } from './turn-refresh.ts';
 import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
+
+export { TrackerRequestError, type ClientErrorCode } from './tracker-acks.ts';
 
 /** A tracker that does not answer within this time is treated as gone for that request (it acks in milliseconds). */
 export const ACK_TIMEOUT_MS = 8_000;
@@ -26,18 +30,6 @@ export const RECONNECT_DELAY_MS = 250;
 export const RECONNECT_DELAY_MAX_MS = 5_000;
 /** Never heartbeat faster than this, whatever the tracker says (a broken config must not flood it). */
 export const MIN_HEARTBEAT_INTERVAL_MS = 50;
-
-/** Codes the client adds to the tracker's own error codes. */
-export type ClientErrorCode = 'timeout' | 'offline' | 'closed' | 'bad-reply' | 'unreachable';
-
-export class TrackerRequestError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'TrackerRequestError';
-    this.code = code;
-  }
-}
 
 export interface TrackerClientOptions {
   readonly url: string;
@@ -56,12 +48,6 @@ export interface TrackerClientOptions {
   /** Defaults to FIRST_CONNECT_TIMEOUT_MS. */
   readonly firstConnectTimeoutMs?: number;
 }
-
-type ChorusSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isResult = (v: unknown): v is Result<unknown> =>
-  isRecord(v) && (v.ok === true ? 'value' in v : v.ok === false && isRecord(v.error));
 
 export class TrackerClient implements TrackerLink {
   readonly peerId: PeerId;
@@ -99,7 +85,7 @@ export class TrackerClient implements TrackerLink {
    */
   #handshaking = false;
   #held: (() => void)[] = [];
-  readonly #onlineWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  readonly #onlineWaiters = new HandshakeWaiters();
 
   constructor(opts: TrackerClientOptions) {
     this.#opts = opts;
@@ -347,37 +333,7 @@ export class TrackerClient implements TrackerLink {
     const held = this.#held;
     this.#held = [];
     if (!error) for (const emit of held) emit();
-    this.#releaseWaiters(error);
-  }
-
-  #releaseWaiters(error: Error | null): void {
-    const waiters = [...this.#onlineWaiters];
-    this.#onlineWaiters.clear();
-    for (const w of waiters) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
-  }
-
-  /** Resolves when a running handshake succeeds (within the ack timeout). */
-  #whenOnline(event: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#onlineWaiters.delete(waiter);
-        reject(new TrackerRequestError('timeout', `The tracker handshake did not finish within ${this.#ackTimeoutMs} ms; '${event}' was not sent.`));
-      }, this.#ackTimeoutMs);
-      this.#onlineWaiters.add(waiter);
-    });
+    this.#onlineWaiters.release(error);
   }
 
   #scheduleReconnect(): void {
@@ -415,26 +371,13 @@ export class TrackerClient implements TrackerLink {
     clearTimeout(pending.timer);
     if (error) {
       // Requests made before the socket even connected waited for this first connect; it failed.
-      this.#releaseWaiters(error);
+      this.#onlineWaiters.release(error);
       pending.reject(error);
     } else if (hello) pending.resolve(hello);
   }
 
-  /** Turns an ack (or its timeout) into the value or a TrackerRequestError. */
-  async #ackOf<T>(pending: Promise<Result<never>>, event: string): Promise<T> {
-    let res: unknown;
-    try {
-      res = await pending;
-    } catch {
-      throw new TrackerRequestError('timeout', `The tracker did not answer '${event}' within ${this.#ackTimeoutMs} ms.`);
-    }
-    if (!isResult(res)) throw new TrackerRequestError('bad-reply', `The tracker answered '${event}' with something that is not a result.`);
-    if (!res.ok) {
-      const code = typeof res.error.code === 'string' ? res.error.code : 'internal';
-      const message = typeof res.error.message === 'string' ? res.error.message : `The tracker refused '${event}'.`;
-      throw new TrackerRequestError(code, message);
-    }
-    return res.value as T;
+  #ackOf<T>(pending: Promise<Result<never>>, event: string): Promise<T> {
+    return ackOf<T>(pending, event, this.#ackTimeoutMs);
   }
 
   /**
@@ -446,7 +389,7 @@ export class TrackerClient implements TrackerLink {
     if (this.#closed) throw new TrackerRequestError('closed', 'The tracker client is closed.');
     // A request made while the first connect or a handshake runs waits for it (the socket may
     // not even be connected yet: a slow machine takes longer than a caller's short delay).
-    if (this.#state !== 'online' && (this.#handshaking || this.#firstConnect !== null)) await this.#whenOnline(event);
+    if (this.#state !== 'online' && (this.#handshaking || this.#firstConnect !== null)) await this.#onlineWaiters.wait(event, this.#ackTimeoutMs);
     const socket = this.#socket;
     if (!socket || this.#state !== 'online') {
       throw new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`);
@@ -454,10 +397,3 @@ export class TrackerClient implements TrackerLink {
     return this.#ackOf<T>(emitWithAck(socket, this.#ackTimeoutMs, event, payload), event);
   }
 }
-
-const emitWithAck = (socket: ChorusSocket, timeoutMs: number, event: keyof ClientToServerEvents, payload?: unknown): Promise<Result<never>> => {
-  const untyped = socket.timeout(timeoutMs) as unknown as {
-    emitWithAck(ev: string, ...args: unknown[]): Promise<Result<never>>;
-  };
-  return payload === undefined ? untyped.emitWithAck(event) : untyped.emitWithAck(event, payload);
-};
