@@ -4,55 +4,32 @@
 // re-sync after a tracker reconnect, routing tracker notices to sessions and
 // carrying out `/` commands. Ordering, signatures and history live in the
 // session and below; sockets and data channels in the tracker client and mesh.
+// One group's record is group-entry.ts, the wait for links join-links.ts,
+// re-joining rejoin.ts, history reads peer-history.ts, commands peer-commands.ts.
 
 import {
-  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, membership, opFits, recordFloors, resumeAfterSent, resumePoint,
-  type EngineResume, type GroupCharter, type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageId, type MessageOp, type Ordering, type PeerId, type View,
+  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, opFits, resumeAfterSent,
+  type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageId, type MessageOp, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
-import type {
-  ChatMessage, ChorusPeer, CommandResult, GroupMetrics, GroupStatus, JoinedGroup, MemberState, PeerEventMap,
-} from './api.ts';
-import { Backoff } from './backoff.ts';
+import type { ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap } from './api.ts';
 import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
-import { isCommandError, parseCommand, resolveGroup } from './commands.ts';
 import { Emitter } from './emitter.ts';
-import { chatFromStored, GroupSession } from './group-session.ts';
-import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, randomRestoreOffset, type KeyStore } from './key-store.ts';
+import {
+  applyJoinerGone, applyJoining, applyView, isInstalled, joinedGroup, setLinks, type GroupEntry, type TrackerNotice,
+} from './group-entry.ts';
+import { GroupSession } from './group-session.ts';
+import { JOIN_MEMBERS_POLL_MS, LINKS_READY_TIMEOUT_MS, onceTurnFails, waitForLinks } from './join-links.ts';
+import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
-import type { MessageStore, StoredMessage } from './storage.ts';
+import { runCommand } from './peer-commands.ts';
+import { readHistory, storedResumePoint, type HistoryQuery } from './peer-history.ts';
+import { Rejoins } from './rejoin.ts';
+import type { MessageStore } from './storage.ts';
 import type { TrackerClientOptions } from './tracker-client.ts';
 import type { TrackerLink } from './tracker-link.ts';
 import type { Transport } from './transport.ts';
 
-/**
- * How long a joiner waits for data channels to every member before giving
- * up. ICE through STUN/TURN takes a few seconds at worst; the mesh's own
- * connect timeout is 10 s, so this leaves it room for one retry.
- */
-export const LINKS_READY_TIMEOUT_MS = 25_000;
-/** While a joiner waits for its links, it re-reads the member list this often (a member may die meanwhile). */
-export const JOIN_MEMBERS_POLL_MS = 1_000;
-/** A history() call without a limit returns at most this many messages (the newest). */
-export const DEFAULT_HISTORY_LIMIT = 1_000;
-/** Page size when reading a group's whole history out of the store. */
-const STORE_PAGE = 500;
-/**
- * A re-join that failed on a tracker error which may pass (rate-limited,
- * timeout, offline, a member gone mid-join) is tried again after a pause:
- * the first window is this long and doubles per failure (full jitter).
- */
-export const REJOIN_RETRY_BASE_MS = 500;
-/** The longest pause between re-join attempts: a tracker down for minutes is still tried twice a minute. */
-export const REJOIN_RETRY_CAP_MS = 30_000;
-/** Never retry sooner than this, so a retry cannot spin on an error that comes back at once. */
-export const REJOIN_RETRY_MIN_MS = 100;
-/**
- * Answers after which another attempt cannot help, so the group is dropped:
- * the group is gone (not-found, after the restore attempt), the password
- * changed, its name went to another group, or the tracker refuses who we
- * are, or this peer is closing.
- */
-export const FINAL_REJOIN_CODES: ReadonlySet<string> = new Set(['not-found', 'wrong-password', 'name-taken', 'not-authenticated', 'closed']);
+export { LINKS_READY_TIMEOUT_MS } from './join-links.ts';
 
 export interface PeerIdentity {
   readonly keyPair: CryptoKeyPair;
@@ -81,39 +58,6 @@ export interface CreatePeerOptions {
   readonly metricsReportMs?: number;
 }
 
-interface GroupEntry {
-  summary: GroupSummary;
-  status: GroupStatus;
-  readonly session: GroupSession;
-  view: View | null;
-  /** Everyone seen in a view of this group, for the members panel (online = in the current view). */
-  readonly known: Map<PeerId, MemberInfo>;
-  /** Phase-one joiners the tracker told us about: we keep links to them too. */
-  readonly joiners: Map<PeerId, MemberInfo>;
-  /** Resolves when the session is a full member (history synced). */
-  member: Promise<void>;
-  /** The password this tab joined with, in memory only: re-joins and restores of a locked group need it. */
-  readonly password: string | undefined;
-  /** The group's charter from the join reply, in memory only: the proof a restore needs after the tracker forgot the group. */
-  readonly charter: GroupCharter | undefined;
-  readonly unsubscribe: (() => void)[];
-  /**
-   * While a re-join attempt is under way: the tracker's notices for the group
-   * (views, joiners), kept in order for the session that attempt makes. The
-   * old session must not act on views of the group it is being replaced in,
-   * and the new one must see every view from its join on (PROTOCOL.md §2,
-   * "Restore"). Null otherwise.
-   */
-  held: TrackerNotice[] | null;
-  /** The highest own seq the sessions this entry replaced sent (its new engine goes on above it). */
-  readonly sentSeq: number;
-}
-
-type TrackerNotice =
-  | { readonly kind: 'view'; readonly view: View }
-  | { readonly kind: 'joining'; readonly peer: MemberInfo }
-  | { readonly kind: 'joiner-gone'; readonly peerId: PeerId };
-
 export function createPeer(opts: CreatePeerOptions): ChorusPeer {
   return new Peer(opts);
 }
@@ -135,8 +79,7 @@ class Peer implements ChorusPeer {
   #self: MemberInfo | null = null;
   #privateKey: CryptoKey | null = null;
   #connecting: Promise<void> | null = null;
-  /** Re-joins waiting out a pause after a transient error; a reconnect ends their wait. */
-  readonly #wakeRejoins = new Set<() => void>();
+  readonly #rejoins: Rejoins;
   #readyOnce = false;
   #closed = false;
 
@@ -151,6 +94,16 @@ class Peer implements ChorusPeer {
     this.#now = opts.now ?? Date.now;
     if (opts.tracker && opts.transport && opts.transport.self !== opts.tracker.peerId)
       throw new ChorusError('bad-state', 'The transport and the tracker link belong to different peer sessions.');
+    this.#rejoins = new Rejoins({
+      closed: () => this.#closed,
+      tracker: () => this.#tracker,
+      entry: (groupId) => this.#groups.get(groupId),
+      joinWith: (reply, password) => this.#joinWith(reply, false, password),
+      drop: (entry) => this.#dropGroup(entry, 'removed'),
+      changed: (entry) => this.#emitGroup(entry),
+      onView: (view) => this.#onView(view),
+      error: (e) => this.#events.emit('error', e),
+    });
   }
 
   // ---- connection ----
@@ -210,7 +163,7 @@ class Peer implements ChorusPeer {
   }
 
   groups(): readonly JoinedGroup[] {
-    return [...this.#groups.values()].map((e) => this.#joined(e));
+    return [...this.#groups.values()].map((e) => joinedGroup(e));
   }
 
   async createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
@@ -224,7 +177,7 @@ class Peer implements ChorusPeer {
     const existing = this.#groups.get(groupId);
     if (existing && (existing.status === 'member' || existing.status === 'joining')) {
       await existing.member;
-      return this.#joined(existing);
+      return joinedGroup(existing);
     }
     const reply = await tracker.join(groupId, password);
     return this.#joinWith(reply, true, password);
@@ -239,7 +192,7 @@ class Peer implements ChorusPeer {
   async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
     const { tracker, transport, self, privateKey } = this.#need();
     const groupId = reply.group.groupId;
-    const { point: stored, floors } = await this.#resumePoint(groupId, reply.group.ordering);
+    const { point: stored, floors } = await storedResumePoint(this.#store, groupId, this.peerId, reply.group.ordering);
     const previous = this.#groups.get(groupId);
     // The store's point, raised above what the session we replace sent (delivered here or not).
     const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
@@ -273,7 +226,7 @@ class Peer implements ChorusPeer {
       }),
       session.on('signal', (sig) => this.#events.emit('signal', sig)),
       session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
-      this.#onceTurnFails(groupId, transport),
+      onceTurnFails(groupId, transport, (message) => this.#events.emit('error', { groupId, code: 'turn', message })),
     );
     if (previous && previous.status !== 'left' && previous.status !== 'removed') {
       // Keep the links (the new session takes them over); only the old session and its listeners go.
@@ -300,147 +253,39 @@ class Peer implements ChorusPeer {
     }
     entry.status = 'member';
     this.#emitGroup(entry);
-    return this.#joined(entry);
-  }
-
-  /**
-   * Where this peer id stood in a group it has history of (a re-join in the
-   * same tab, a group restored after a tracker restart): its own seq, the
-   * last order key's number as Lamport time and, for total order, as the
-   * agreed priority, and every sender's delivered count (used if it founds
-   * the view alone). Without it a re-joined peer would reuse message ids, and
-   * a group that starts afresh would reuse priorities. Null for a new group.
-   * With it, the floors of the store's group record (PROTOCOL.md §4), which
-   * the new session keeps in the records it saves.
-   */
-  async #resumePoint(groupId: GroupId, ordering: Ordering): Promise<{ point: EngineResume | null; floors: Record<string, number> }> {
-    const [record, lastOrder, count] = await Promise.all([
-      this.#store.getGroup(groupId).catch(() => null),
-      // The highest key stored, not the sync cursor: that one may restart from null to refill gaps.
-      (this.#store.lastOrder?.(groupId) ?? this.#store.cursor(groupId)).catch(() => null),
-      this.#store.count(groupId).catch(() => 0),
-    ]);
-    return { point: resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, this.peerId, ordering), floors: recordFloors(record) };
-  }
-
-  /** A relay-only link that cannot get a TURN address is told to the user once per join, naming TURN. */
-  #onceTurnFails(groupId: GroupId, transport: Transport): () => void {
-    let told = false;
-    return transport.on('turn', (g, _peer, problem) => {
-      if (g !== groupId || !problem.fatal || told) return;
-      told = true;
-      this.#events.emit('error', { groupId, code: 'turn', message: problem.message });
-    });
+    return joinedGroup(entry);
   }
 
   /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
   async #enterMesh(entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
     const groupId = entry.summary.groupId;
     // A newer view may have come already (replayed notices): links follow the newest one.
-    this.#setLinks(entry, (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members);
+    setLinks(entry, (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members, this.peerId, this.#transport);
     const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
-    await this.#waitForLinks(entry, others, tracker, transport);
+    await waitForLinks(groupId, others, tracker, transport, this.#opts.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS);
     // The tracker installs us once the members confirm their channels to us
     // too; until then links-ready answers the view without us, and the view
     // with us comes as a push. Asking again now and then re-checks (a member
     // that never confirmed may have gone); a tracker that dropped us answers
     // not-member, which fails the join.
     this.#onView(await tracker.linksReady(groupId));
-    while (!this.#installed(entry)) {
+    while (!isInstalled(entry, this.peerId)) {
       await new Promise((r) => setTimeout(r, JOIN_MEMBERS_POLL_MS));
-      if (this.#closed || this.#groups.get(groupId) !== entry || entry.status !== 'joining' || this.#installed(entry)) return;
+      if (this.#closed || this.#groups.get(groupId) !== entry || entry.status !== 'joining' || isInstalled(entry, this.peerId)) return;
       this.#onView(await tracker.linksReady(groupId));
     }
-  }
-
-  #installed(entry: GroupEntry): boolean {
-    return entry.view?.members.some((m) => m.peerId === this.peerId) === true;
-  }
-
-  /**
-   * Resolves once a data channel to every member is open. A joiner hears no
-   * views, so it asks the tracker for the member list now and then: a member
-   * that died meanwhile must not hold the join up until the timeout.
-   */
-  #waitForLinks(entry: GroupEntry, peers: readonly PeerId[], tracker: TrackerLink, transport: Transport): Promise<void> {
-    const groupId = entry.summary.groupId;
-    const timeoutMs = this.#opts.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS;
-    let wanted = new Set(peers);
-    return new Promise<void>((resolve, reject) => {
-      const missing = (): PeerId[] => {
-        const open = new Set(transport.openPeers(groupId));
-        return [...wanted].filter((p) => !open.has(p));
-      };
-      const finish = (error: Error | null): void => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        off();
-        offTurn();
-        if (error) reject(error);
-        else resolve();
-      };
-      let turnProblem = '';
-      const timer = setTimeout(() => {
-        const turn = turnProblem ? ` ${turnProblem}` : '';
-        finish(new ChorusError('timeout', `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.${turn}`));
-      }, timeoutMs);
-      // Relay-only ICE without a TURN address cannot open any link: say so now, not at the timeout.
-      const offTurn = transport.on('turn', (g, peer, problem) => {
-        if (g !== groupId || !wanted.has(peer)) return;
-        if (problem.fatal) finish(new ChorusError('turn', `No data channel to the group's members through TURN. ${problem.message}`));
-        else turnProblem = problem.message;
-      });
-      const poll = setInterval(() => {
-        tracker.members(groupId).then((members) => {
-          const now = new Set(members.map((m) => m.peerId));
-          wanted = new Set([...wanted].filter((p) => now.has(p)));
-          if (missing().length === 0) finish(null);
-        }, () => {});
-      }, JOIN_MEMBERS_POLL_MS);
-      const off = transport.on('link', (g) => {
-        if (g === groupId && missing().length === 0) finish(null);
-      });
-      if (missing().length === 0) finish(null);
-    });
-  }
-
-  #setLinks(entry: GroupEntry, members: readonly MemberInfo[]): void {
-    const peers = new Map<PeerId, MemberInfo>();
-    for (const m of members) peers.set(m.peerId, m);
-    for (const [p, m] of entry.joiners) peers.set(p, m);
-    peers.delete(this.peerId);
-    this.#transport?.setPeers(entry.summary.groupId, [...peers.values()]);
   }
 
   // ---- tracker notices ----
 
   #onView(view: View): void {
     const entry = this.#groups.get(view.groupId);
-    if (!entry || entry.status === 'left' || entry.status === 'removed') return;
-    if (entry.held !== null) {
-      entry.held.push({ kind: 'view', view });
-      return;
-    }
-    // An older view (a links-ready answer overtaken by the push of the next view) changes nothing:
-    // its member list would close the link to whoever the newer view added.
-    if (entry.view !== null && view.viewId < entry.view.viewId) return;
-    entry.view = view;
-    for (const m of view.members) {
-      entry.known.set(m.peerId, m);
-      entry.joiners.delete(m.peerId);
-    }
-    entry.summary = { ...entry.summary, online: view.members.length };
-    this.#setLinks(entry, view.members);
-    entry.session.onTrackerView(view);
-    this.#emitGroup(entry);
+    if (entry && applyView(entry, view, this.peerId, this.#transport)) this.#emitGroup(entry);
   }
 
-  /** A joiner we were told of left or failed before it was installed: stop keeping a link to it. */
   #onJoinerGone(groupId: GroupId, peerId: PeerId): void {
     const entry = this.#groups.get(groupId);
-    if (entry?.held) entry.held.push({ kind: 'joiner-gone', peerId });
-    if (!entry || entry.held !== null || !entry.joiners.delete(peerId)) return;
-    this.#setLinks(entry, entry.view?.members ?? []);
+    if (entry) applyJoinerGone(entry, peerId, this.peerId, this.#transport);
   }
 
   #onJoining(groupId: GroupId, peer: MemberInfo): void {
@@ -450,13 +295,7 @@ class Peer implements ChorusPeer {
     // it; one still open from before (a member re-joining) raises no new `up`.
     // The channel is the transport's, whichever session is current: say so now.
     if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true) this.#tracker?.reportLink(groupId, peer.peerId, 'up');
-    if (entry.held !== null) {
-      entry.held.push({ kind: 'joining', peer });
-      return;
-    }
-    entry.joiners.set(peer.peerId, peer);
-    entry.session.noteJoining(peer);
-    this.#setLinks(entry, entry.view?.members ?? []);
+    applyJoining(entry, peer, this.peerId, this.#transport);
   }
 
   /**
@@ -473,71 +312,13 @@ class Peer implements ChorusPeer {
       await this.#dropGroup(entry, 'removed');
       return;
     }
-    await this.#rejoin(entry, null);
-  }
-
-  /**
-   * Back into a group the tracker no longer lists us in. A tracker error that
-   * may pass is retried after a growing pause (REJOIN_RETRY_*_MS), as a person
-   * expects the app to keep trying; the group is dropped only on a final
-   * answer (FINAL_REJOIN_CODES) or when it was left meanwhile.
-   */
-  async #rejoin(entry: GroupEntry, reply: JoinReply | null): Promise<void> {
-    const groupId = entry.summary.groupId;
-    if (!this.#tracker || entry.status !== 'member') return;
-    // Marks the re-join as under way, so a `removed` and a reconnect do not both start one.
-    entry.status = 'joining';
-    this.#emitGroup(entry);
-    // A restored group's views must continue above every view this tab saw of it.
-    const restoreViewId = entry.view?.viewId ?? 0;
-    const backoff = new Backoff({ baseMs: REJOIN_RETRY_BASE_MS, capMs: REJOIN_RETRY_CAP_MS, minMs: REJOIN_RETRY_MIN_MS });
-    let first = reply;
-    for (;;) {
-      const current = this.#groups.get(groupId);
-      const tracker = this.#tracker;
-      // Left (leave(), close()) or dropped meanwhile: nothing to get back into.
-      if (this.#closed || !tracker || current === undefined || current.status !== 'joining') return;
-      // From here the tracker's notices for the group wait for the session this attempt makes.
-      current.held = [];
-      try {
-        await this.#joinWith(first ?? (await this.#joinOrRestore(current, tracker, restoreViewId)), false, current.password);
-        return;
-      } catch (e) {
-        first = null;
-        const code = errorCode(e);
-        const now = this.#groups.get(groupId);
-        if (this.#closed || now === undefined || now.status !== 'joining') return;
-        if (FINAL_REJOIN_CODES.has(code)) {
-          this.#events.emit('error', { groupId, code, message: `Could not get back into the group: ${errorMessage(e)}` });
-          await this.#dropGroup(now, 'removed');
-          return;
-        }
-        const pause = backoff.next();
-        this.#events.emit('error', {
-          groupId, code, message: `Getting back into the group failed (${errorMessage(e)}); trying again in ${Math.ceil(pause / 1000)} s.`,
-        });
-        await this.#pause(pause);
-      }
-    }
+    await this.#rejoins.rejoin(entry, null);
   }
 
   #notice(groupId: GroupId, n: TrackerNotice): void {
     if (n.kind === 'view') this.#onView(n.view);
     else if (n.kind === 'joining') this.#onJoining(groupId, n.peer);
     else this.#onJoinerGone(groupId, n.peerId);
-  }
-
-  /** Waits `ms`, or less if the tracker connection comes back meanwhile (a retry then has a chance at once). */
-  #pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#wakeRejoins.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wakeRejoins.add(done);
-    });
   }
 
   /**
@@ -553,53 +334,16 @@ class Peer implements ChorusPeer {
     this.#emitGroup(entry);
   }
 
-  /**
-   * Phase one of a re-join. A tracker that restarted with the in-memory store
-   * no longer knows the group at all: re-register it (same id, name,
-   * ordering, password; views continue above ours) and join it.
-   */
-  async #joinOrRestore(entry: GroupEntry, tracker: TrackerLink, restoreViewId: number): Promise<JoinReply> {
-    const { groupId } = entry.summary;
-    try {
-      return await tracker.join(groupId, entry.password);
-    } catch (e) {
-      // Without a charter (a tracker older than charters) there is no proof to restore with: the group is gone.
-      if (errorCode(e) !== 'not-found' || entry.charter === undefined) throw e;
-    }
-    await tracker.restoreGroup({
-      groupId, charter: entry.charter, viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0), randomRestoreOffset()),
-      ...(entry.password === undefined ? {} : { password: entry.password }),
-    });
-    return tracker.join(groupId, entry.password);
-  }
-
   /** After every reconnect: fetch each open group's view again; re-join groups the tracker forgot. */
   #onReady(): void {
     if (!this.#readyOnce) {
       this.#readyOnce = true;
       return;
     }
-    for (const wake of [...this.#wakeRejoins]) wake();
+    this.#rejoins.wakeAll();
     for (const entry of this.#groups.values()) {
-      if (entry.status === 'member') void this.#resync(entry);
+      if (entry.status === 'member') void this.#rejoins.resync(entry);
     }
-  }
-
-  async #resync(entry: GroupEntry): Promise<void> {
-    const groupId = entry.summary.groupId;
-    const tracker = this.#tracker;
-    if (!tracker) return;
-    try {
-      this.#onView(await tracker.view(groupId));
-      return;
-    } catch (e) {
-      if (errorCode(e) !== 'not-member' && errorCode(e) !== 'not-found') {
-        this.#events.emit('error', { groupId, code: errorCode(e), message: `Re-syncing the group failed: ${errorMessage(e)}` });
-        return;
-      }
-    }
-    // The tracker no longer lists us (it restarted, or declared us failed while we were away): join again.
-    await this.#rejoin(entry, null);
   }
 
   /**
@@ -655,34 +399,9 @@ class Peer implements ChorusPeer {
     return entry.session.signal(marker);
   }
 
-  async history(groupId: GroupId, opts: { readonly since?: number; readonly before?: string; readonly limit?: number } = {}): Promise<readonly ChatMessage[]> {
-    const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
+  async history(groupId: GroupId, opts: HistoryQuery = {}): Promise<readonly ChatMessage[]> {
     await this.#groups.get(groupId)?.session.flushStore().catch(() => {});
-    if (opts.since !== undefined) return (await this.#store.since(groupId, opts.since, limit)).map(chatFromStored);
-    // The newest page (below `before`) straight from the order index, when the store can: never the whole history.
-    if (this.#store.before) {
-      const pages: (readonly StoredMessage[])[] = [];
-      let below = opts.before ?? null;
-      for (let left = limit; left > 0;) {
-        const want = Math.min(left, STORE_PAGE);
-        const page = await this.#store.before(groupId, below, want);
-        pages.unshift(page);
-        left -= page.length;
-        if (page.length < want) break;
-        below = page[0]!.order;
-      }
-      return pages.flat().map(chatFromStored);
-    }
-    const all: StoredMessage[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const page = await this.#store.page(groupId, { after, limit: STORE_PAGE });
-      all.push(...page.items);
-      if (page.next === null) break;
-      after = page.next;
-    }
-    const older = opts.before === undefined ? all : all.filter((m) => m.order < opts.before!);
-    return older.slice(-limit).map(chatFromStored);
+    return readHistory(this.#store, groupId, opts);
   }
 
   metrics(groupId: GroupId): GroupMetrics | null {
@@ -691,52 +410,16 @@ class Peer implements ChorusPeer {
 
   // ---- commands ----
 
-  async command(line: string, current: GroupId | null): Promise<CommandResult> {
-    const cmd = parseCommand(line);
-    if (isCommandError(cmd)) return { kind: 'error', message: cmd.error.message };
-    try {
-      switch (cmd.kind) {
-        case 'groups':
-          return { kind: 'groups', groups: this.directory() };
-        case 'quit':
-          await this.close();
-          return { kind: 'quit' };
-        case 'members': {
-          // Joined groups resolve by name too: the directory is a page plus coalesced deltas and may
-          // not list a group yet (just after a tracker restart, or beyond the first page).
-          const joined = [...this.#groups.values()].map((e) => e.summary);
-          const groupId = this.#resolve(cmd.group, current, [...joined, ...this.directory()]);
-          return { kind: 'members', groupId, members: await this.#need().tracker.members(groupId) };
-        }
-        case 'join': {
-          const groupId = this.#resolve(cmd.group, current, this.directory());
-          await this.join(groupId);
-          return { kind: 'joined', groupId };
-        }
-        case 'switch': {
-          const joined = [...this.#groups.values()].map((e) => e.summary);
-          return { kind: 'switched', groupId: this.#resolve(cmd.group, current, joined, 'You have not joined') };
-        }
-        case 'leave': {
-          const joined = [...this.#groups.values()].map((e) => e.summary);
-          const groupId = this.#resolve(cmd.group, current, joined, 'You have not joined');
-          await this.leave(groupId);
-          return { kind: 'left', groupId };
-        }
-      }
-    } catch (e) {
-      return { kind: 'error', message: errorMessage(e) };
-    }
-  }
-
-  #resolve(ref: string | null, current: GroupId | null, among: readonly GroupSummary[], missing = 'There is no'): GroupId {
-    if (ref === null) {
-      if (current === null) throw new ChorusError('missing-field', 'Which group? Open one or name it after the command.');
-      return current;
-    }
-    const id = resolveGroup(ref, among);
-    if (id === null) throw new ChorusError('not-found', `${missing} group called "${ref}".`);
-    return id;
+  command(line: string, current: GroupId | null): Promise<CommandResult> {
+    const joined = (): GroupSummary[] => [...this.#groups.values()].map((e) => e.summary);
+    return runCommand({
+      directory: () => this.directory(),
+      joined,
+      members: (groupId) => this.#need().tracker.members(groupId),
+      join: (groupId) => this.join(groupId),
+      leave: (groupId) => this.leave(groupId),
+      close: () => this.close(),
+    }, line, current);
   }
 
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
@@ -749,7 +432,7 @@ class Peer implements ChorusPeer {
     for (const g of groups) await this.leave(g).catch(() => {});
     this.#closed = true;
     // Re-joins waiting out a pause see the peer closed and stop.
-    for (const wake of [...this.#wakeRejoins]) wake();
+    this.#rejoins.wakeAll();
     for (const u of this.#unsubscribe) u();
     this.#transport?.close();
     await this.#tracker?.close().catch(() => {});
@@ -759,17 +442,8 @@ class Peer implements ChorusPeer {
 
   // ---- plain-data views for UIs ----
 
-  #joined(e: GroupEntry): JoinedGroup {
-    const online = new Set(e.view?.members.map((m) => m.peerId) ?? []);
-    const members: MemberState[] = [...e.known.values()].map((m) => ({ ...m, online: online.has(m.peerId) }));
-    return {
-      groupId: e.summary.groupId, name: e.summary.name, ordering: e.summary.ordering, status: e.status,
-      view: e.session.view ?? e.view, members,
-    };
-  }
-
   #emitGroup(e: GroupEntry): void {
-    this.#events.emit('group', this.#joined(e));
+    this.#events.emit('group', joinedGroup(e));
   }
 }
 
