@@ -29,7 +29,7 @@ export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).n
 
 export function memoryWorld(
   seed: number,
-  peerOptions: { readonly metricsReportMs?: number; readonly linksReadyTimeoutMs?: number } = {},
+  peerOptions: { readonly metricsReportMs?: number; readonly linksReadyTimeoutMs?: number; readonly now?: () => number } = {},
   netOptions: Omit<MemoryNetworkOptions, 'seed'> = {},
 ): MemoryWorld {
   const net = new MemoryNetwork({ seed, ...netOptions });
