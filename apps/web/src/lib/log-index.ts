@@ -6,11 +6,16 @@
 // by each insert or removal instead of merged again. `items(lo, hi)` turns a
 // range of messages into what the log shows (asides and day separators
 // placed), costing the range, not the log. It gives exactly what
-// `buildTimeline` (timeline.ts, the definition) gives for the same content.
+// `buildTimeline` (timeline.ts, the definition) gives for the same content,
+// and the same item objects for what did not change between two calls, so the
+// page's keyed list leaves those rows alone.
 
 import type { ChatMessage, SystemLine } from '@chorus/peer';
 import type { MessageId } from '@chorus/protocol';
 import { compareMessages, dayKey, dayLabel, type Note, type TimelineItem } from './timeline.ts';
+
+/** Day separators remembered for reuse; past this many (a long scroll through many days), forgotten and made again. */
+const DAY_ITEMS = 1_000;
 
 type Aside = Extract<TimelineItem, { kind: 'system' | 'note' }>;
 
@@ -30,6 +35,10 @@ export class LogIndex {
   /** Sorted by (at, rank, seq), hence by slot too: a later time never stands before an earlier one. */
   #asides: PlacedAside[] = [];
   #asideSeq = 0;
+  /** The item of each message object given out (a replaced message gets a new one). */
+  readonly #messageItems = new WeakMap<ChatMessage, Extract<TimelineItem, { kind: 'message' }>>();
+  /** Day separators given out, by key and label (bounded: cleared when it grows past DAY_ITEMS). */
+  #dayItems = new Map<string, TimelineItem>();
 
   get length(): number {
     return this.#list.length;
@@ -130,7 +139,7 @@ export class LogIndex {
       const key = dayKey(at);
       if (key !== day) {
         day = key;
-        out.push({ kind: 'day', key: `d${key}:${entry.key}`, label: dayLabel(at, now) });
+        out.push(this.#dayItem(`d${key}:${entry.key}`, dayLabel(at, now)));
       }
       out.push(entry);
     };
@@ -140,10 +149,26 @@ export class LogIndex {
     for (let i = lo; i < hi; i++) {
       while (j < asides.length && asides[j]!.slot === i) push(asides[j]!.entry, asides[j++]!.at);
       const m = list[i]!;
-      push({ kind: 'message', key: `m${m.id}`, message: m }, m.sentAt);
+      let item = this.#messageItems.get(m);
+      if (item === undefined) {
+        item = { kind: 'message', key: `m${m.id}`, message: m };
+        this.#messageItems.set(m, item);
+      }
+      push(item, m.sentAt);
     }
     if (hi === n) while (j < asides.length) push(asides[j]!.entry, asides[j++]!.at);
     return out;
+  }
+
+  #dayItem(key: string, label: string): TimelineItem {
+    const at = `${key}\u0000${label}`;
+    let item = this.#dayItems.get(at);
+    if (item === undefined) {
+      if (this.#dayItems.size >= DAY_ITEMS) this.#dayItems = new Map();
+      item = { kind: 'day', key, label };
+      this.#dayItems.set(at, item);
+    }
+    return item;
   }
 
   #addAside(entry: Aside, at: number, rank: number): void {

@@ -82,16 +82,26 @@ export function dayKey(at: number): string {
   return d === null ? 'unknown' : `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }
 
+// One formatter each, made once: `toLocaleTimeString(undefined, options)` builds
+// a new Intl.DateTimeFormat on every call (about 0.5 ms in Chromium), which a log
+// of a hundred messages paid on every render.
+let timeFormat: Intl.DateTimeFormat | undefined;
+let dayFormat: Intl.DateTimeFormat | undefined;
+
 export function dayLabel(at: number, now: number): string {
   const key = dayKey(at);
   if (key === 'unknown') return 'Unknown date';
   if (key === dayKey(now)) return 'Today';
   if (key === dayKey(now - 86_400_000)) return 'Yesterday';
-  return new Date(at).toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  dayFormat ??= new Intl.DateTimeFormat(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  return dayFormat.format(new Date(at));
 }
 
 export function timeLabel(at: number): string {
-  return validDate(at)?.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }) ?? '';
+  const d = validDate(at);
+  if (d === null) return '';
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+  return timeFormat.format(d);
 }
 
 /** The `datetime` attribute of a <time>: undefined (no attribute) for a time outside the Date range. */

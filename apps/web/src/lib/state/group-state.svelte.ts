@@ -28,6 +28,11 @@ export interface Quote {
   readonly deleted: boolean;
 }
 
+/** One message's own change counter: what reads that message alone re-runs when it changes, not when another arrives. */
+class Tick {
+  v = $state(0);
+}
+
 /** System lines and notes kept per group; older ones scroll away (they are not history). */
 const MAX_ASIDES = 200;
 
@@ -50,6 +55,15 @@ export class GroupState {
   /** The messages, system lines and notes in log order; not reactive by itself: #version counts its changes. */
   readonly #log = new LogIndex();
   #version = $state(0);
+  /**
+   * Per message (held, or named by an operation): bumped when that message is
+   * put, replaced, removed or its view changes. What reads one message (its
+   * view, a quote of it) depends on its tick alone, so a new message at the
+   * end re-runs the log's range and nothing inside the articles already shown.
+   */
+  readonly #ticks = new Map<MessageId, Tick>();
+  /** Counts operations folded (edits, deletes, reactions, refusals), for what reads the fold as a whole. */
+  #opsVersion = $state(0);
   /**
    * The store may hold messages older than the oldest held here: the last
    * page read came back full. Until a page is read, whatever arrives is held
@@ -128,7 +142,7 @@ export class GroupState {
    * yet shows its own body.
    */
   viewOf(message: ChatMessage): MessageView {
-    void this.#version;
+    this.#track(message.id);
     const folded = message.state === 'delivered' ? this.#ops.view(message.id) : undefined;
     if (folded !== undefined) return folded;
     const parsed = parseBody(message.body, this.groupId);
@@ -141,7 +155,7 @@ export class GroupState {
 
   /** The quote above a reply to `id` (reactive). */
   quoteOf(id: MessageId): Quote | null {
-    void this.#version;
+    this.#track(id);
     const original = this.#log.get(id);
     if (original === undefined) return null;
     const view = this.viewOf(original);
@@ -150,7 +164,7 @@ export class GroupState {
 
   /** A message held here, by id (reactive). */
   messageById(id: MessageId): ChatMessage | undefined {
-    void this.#version;
+    this.#track(id);
     return this.#log.get(id);
   }
 
@@ -177,7 +191,7 @@ export class GroupState {
 
   /** Operations the fold refused (an edit or delete by another key, …): they change nothing shown. */
   get refusedOps(): number {
-    void this.#version;
+    void this.#opsVersion;
     return this.#ops.refused;
   }
 
@@ -318,12 +332,16 @@ export class GroupState {
 
   /** Replaces a placeholder with the runtime's message (in one step, so it never shows twice), or drops it. */
   settleOutgoing(placeholder: MessageId, message: ChatMessage | null): void {
-    if (this.#log.remove(placeholder)) this.#version += 1;
+    if (this.#log.remove(placeholder)) {
+      this.#version += 1;
+      this.#bump(placeholder);
+      this.#ticks.delete(placeholder);
+    }
     if (message) this.upsert(message);
   }
 
   has(id: MessageId): boolean {
-    void this.#version;
+    this.#track(id);
     return this.#log.get(id) !== undefined;
   }
 
@@ -389,13 +407,33 @@ export class GroupState {
   #takeOp(message: ChatMessage): boolean {
     const parsed = parseBody(message.body, this.groupId);
     const line = parsed.kind === 'text' || (parsed.kind === 'op' && parsed.op.op === 'reply');
-    if (message.state === 'delivered' && this.#ops.add(message).changed.length > 0 && !line) this.#version += 1;
+    if (message.state === 'delivered') {
+      const folded = this.#ops.add(message);
+      for (const id of folded.changed) this.#bump(id);
+      if (!line || folded.refused.length > 0) this.#opsVersion += 1;
+    }
     return !line;
+  }
+
+  /** Reads what changes `id`: its tick, or, for a message not held (nor named by an operation), the log as a whole (it may arrive). */
+  #track(id: MessageId): void {
+    const tick = this.#ticks.get(id);
+    if (tick === undefined) void this.#version;
+    else void tick.v;
+  }
+
+  #bump(id: MessageId): void {
+    const tick = this.#ticks.get(id);
+    if (tick === undefined) {
+      this.#ticks.set(id, new Tick());
+      this.#version += 1; // whoever read it before it had a tick read #version
+    } else tick.v += 1;
   }
 
   #put(message: ChatMessage): void {
     this.#log.put(message);
     this.#version += 1;
+    this.#bump(message.id);
     this.#see(this.keyOf(message), message.senderName);
     const skeleton = nameSkeleton(message.senderName);
     const writer = message.senderKey === undefined ? `p${message.sender}` : `k${message.senderKey}`;
