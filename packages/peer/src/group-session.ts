@@ -19,7 +19,7 @@ import { DeliveryWriter } from './session/delivery-writer.ts';
 import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
 import { KeyRing } from './session/key-ring.ts';
-import type { MessageStore, StoredMessage } from './storage.ts';
+import type { MessageStore } from './storage.ts';
 import type { Transport } from './transport.ts';
 
 // The policies live with the core (one place, also for the simulator); re-exported for existing importers.
@@ -386,13 +386,4 @@ export class GroupSession {
   #problem(code: string, message: string, from?: PeerId): void {
     this.#events.emit('problem', { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) });
   }
-}
-
-/** A stored message as the UI sees it (history). */
-export function chatFromStored(m: StoredMessage): ChatMessage {
-  return {
-    id: m.id, groupId: m.groupId, sender: m.frame.sender, senderName: m.senderName,
-    ...(m.senderKey === undefined ? {} : { senderKey: m.senderKey }), body: m.frame.body,
-    sentAt: m.frame.sentAt, order: m.order, state: 'delivered', viewId: m.frame.viewId,
-  };
 }

@@ -9,10 +9,11 @@ export type * from './transport.ts';
 export type * from './tracker-link.ts';
 export { createPeer, LINKS_READY_TIMEOUT_MS, type CreatePeerOptions, type PeerIdentity } from './peer.ts';
 export {
-  GroupSession, chatFromStored, TICK_MS, METRICS_REPORT_MS, HISTORY_RETRY_MS,
+  GroupSession, TICK_MS, METRICS_REPORT_MS, HISTORY_RETRY_MS,
   type GroupSessionOptions, type GroupSessionEvents, type SessionPhase, type SessionProblem,
 } from './group-session.ts';
 export { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
+export { chatFromStored } from './stored-chat.ts';
 export { parseCommand, resolveGroup, isCommandError, isCommandLine, COMMAND_USAGE, type Command, type CommandError } from './commands.ts';
 export { GroupMetricsRecorder, percentile } from './metrics.ts';
 export { MemoryStore } from './memory-store.ts';

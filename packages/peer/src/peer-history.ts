@@ -5,7 +5,7 @@
 
 import { recordFloors, resumePoint, type EngineResume, type GroupId, type Ordering, type PeerId } from '@chorus/protocol';
 import type { ChatMessage } from './api.ts';
-import { chatFromStored } from './group-session.ts';
+import { chatFromStored } from './stored-chat.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
 
 /** A history() call without a limit returns at most this many messages (the newest). */

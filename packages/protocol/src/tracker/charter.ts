@@ -11,6 +11,7 @@ import type { GroupId, Ordering } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { Result } from '../result.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
+import { MAX_NAME_CHARS } from './name-caps.ts';
 
 /** Domain tag: a charter's hash can never collide with the bytes of another signed or hashed thing. */
 export const CHARTER_TAG = 'chorus-charter-v1';
@@ -65,7 +66,6 @@ const KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 /** Date's range: anything beyond cannot be shown as a date. */
 const MAX_TIME_MS = 8.64e15;
-const MAX_NAME_CHARS = 64;
 
 /** Whether the tracker may run this verifier: bounded CPU and memory, whatever the charter's author asked for. */
 export function lockCostAcceptable(lock: string): boolean {

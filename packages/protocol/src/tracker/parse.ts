@@ -1,23 +1,22 @@
 // Parsers for every client->server tracker event payload. The tracker calls
 // exactly one of these per inbound event before it looks at anything else.
 // They never throw: untrusted input becomes a typed value or a Result error
-// with a stable code and a sentence. Caps live here, next to the grammar.
+// with a stable code and a sentence. Caps live here, next to the grammar
+// (the name and password caps in name-caps.ts, which UIs import).
 
 import { asGroupId, asPeerId } from '../ids.ts';
 import type { GroupId, LinkState, Ordering, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { ErrorCode, Result } from '../result.ts';
 import { parseCharter } from './charter.ts';
+import { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './name-caps.ts';
 import type { GroupCharter } from './charter.ts';
 import { PEER_ROLES, type PeerRole } from './events.ts';
 
 /** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
 export const MAX_ID_CHARS = 64;
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
-/** Display and group names: long enough for a real name, short enough for a side bar. */
-export const MAX_NAME_CHARS = 64;
-/** Passwords are hashed with scrypt; a cap keeps one join from costing a lot of CPU on huge input. */
-export const MAX_PASSWORD_CHARS = 256;
+export { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './name-caps.ts';
 /** An SDP offer with many candidates stays well under this; the socket cap is 64 KiB anyway. */
 export const MAX_SIGNAL_DATA_BYTES = 32 * 1024;
 /** Raw Ed25519 public key (32 bytes) and signature (64 bytes) in padded standard base64. */
