@@ -4,8 +4,8 @@
 // path) because the tracker serves the app as static files from one page: a
 // path would need a catch-all route on every server in front of it.
 
-import type { GroupId } from '@chorus/protocol';
-import { MAX_GROUP_ID_CHARS } from '@chorus/protocol';
+import type { GroupId } from '@chorus/protocol/light';
+import { MAX_GROUP_ID_CHARS } from '@chorus/protocol/light';
 
 const PREFIXES = ['#/g/', '#/group/']; // `#/group/` is what the joined-groups links used to say
 

@@ -4,7 +4,7 @@
 // an operation is never a result itself). Pure: the store is read by the caller.
 
 import type { StoredMessage } from '@chorus/peer';
-import { OpFold, type GroupId, type MessageId } from '@chorus/protocol';
+import { OpFold, type GroupId, type MessageId } from '@chorus/protocol/light';
 
 /** Shorter queries match nearly everything: nothing is searched below this. */
 export const SEARCH_MIN_CHARS = 2;

@@ -1,27 +1,29 @@
 // Getting a person's attention: a count in the title (`(3) Chorus`: the
 // unread messages of the groups not open, and while the tab is hidden those
 // of the open one too) and, while hidden, a desktop notification per message;
-// the hidden part is cleared when the tab becomes visible again. Knows
-// nothing about groups or peers.
+// the hidden part is cleared when the tab becomes visible again. Owns the
+// counts and the visibility it reads; knows nothing about groups or peers.
 
 export const BASE_TITLE = 'Chorus';
 /** Notification text is cut here: a desktop notification is a hint, not a reader. */
 const NOTIFICATION_BODY_MAX = 140;
 
 export class Attention {
-  hidden = $state(false);
-  unseen = $state(0);
+  #hidden = $state(false);
+  /** Messages of the open group that arrived while the tab was hidden. */
+  #unseen = $state(0);
   /** Unread messages in the joined groups that are not open (counted in the title whether the tab is hidden or not). */
-  unread = $state(0);
+  #unread = $state(0);
+  #permission = $state<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
   readonly #doc: Document | null;
 
   constructor(doc: Document | null) {
     this.#doc = doc;
     if (!doc) return;
-    this.hidden = doc.visibilityState === 'hidden';
+    this.#hidden = doc.visibilityState === 'hidden';
     doc.addEventListener('visibilitychange', () => {
-      this.hidden = doc.visibilityState === 'hidden';
-      if (!this.hidden) this.unseen = 0;
+      this.#hidden = doc.visibilityState === 'hidden';
+      if (!this.#hidden) this.#unseen = 0;
       this.#renderTitle();
     });
   }
@@ -29,22 +31,25 @@ export class Attention {
   /** Ask once, from a user gesture (browsers ignore the request otherwise). */
   requestPermission(): void {
     if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
-    void Notification.requestPermission().then((p) => { this.permission = p; }).catch(() => {});
+    void Notification.requestPermission().then((p) => { this.#permission = p; }).catch(() => {});
   }
 
   /** What the browser allows ('unsupported' without the Notification API): the header offers "Enable notifications" while 'default'. */
-  permission = $state<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+  get permission(): NotificationPermission | 'unsupported' { return this.#permission; }
+  /** The tab is hidden (`document.visibilityState`): messages then notify and count in the title. */
+  get hidden(): boolean { return this.#hidden; }
+  get unread(): number { return this.#unread; }
 
   /** The joined groups that are not open have `n` unread messages together. */
   setUnread(n: number): void {
-    this.unread = n;
+    this.#unread = n;
     this.#renderTitle();
   }
 
   /** A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`). */
   message(groupName: string, senderName: string, body: string, open = true): void {
-    if (!this.hidden) return;
-    if (open) this.unseen += 1;
+    if (!this.#hidden) return;
+    if (open) this.#unseen += 1;
     this.#renderTitle();
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     try {
@@ -57,7 +62,7 @@ export class Attention {
   }
 
   #renderTitle(): void {
-    const n = this.unseen + this.unread;
+    const n = this.#unseen + this.#unread;
     if (this.#doc) this.#doc.title = n > 0 ? `(${n}) ${BASE_TITLE}` : BASE_TITLE;
   }
 }

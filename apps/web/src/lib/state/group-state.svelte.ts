@@ -14,7 +14,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { LogIndex } from '../log-index.ts';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
-import { OpFold, parseBody, type GroupId, type MessageId, type MessageView, type Ordering, type PeerId, type ViewId } from '@chorus/protocol';
+import { OpFold, parseBody, type GroupId, type MessageId, type MessageView, type Ordering, type PeerId, type ViewId } from '@chorus/protocol/light';
 import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type PersonKey } from '../people.ts';
 import type { Note, TimelineItem } from '../timeline.ts';
 

@@ -3,7 +3,7 @@
 // is loaded with a dynamic import after the first paint: the name picker and
 // the UI shell cost nothing of it.
 
-import type { ChatMessage, ChorusPeer, IdbKeyStore, IdbStore, PeerIdentity, StoreProblem, StoredMessage } from '@chorus/peer';
+import type { ChorusPeer, IdbKeyStore, IdbStore, PeerIdentity, StoreProblem } from '@chorus/peer';
 
 export interface StoreHooks {
   readonly onProblem: (problem: StoreProblem) => void;
@@ -32,18 +32,18 @@ export async function loadRuntime(): Promise<Runtime> {
   };
 }
 
-/** A stored (delivered) message as the chat view shows it, before the runtime is up. */
-export function chatMessageFromStored(item: StoredMessage): ChatMessage {
-  return {
-    id: item.id,
-    groupId: item.groupId,
-    sender: item.frame.sender,
-    senderName: item.senderName,
-    ...(item.senderKey === undefined ? {} : { senderKey: item.senderKey }),
-    body: item.frame.body,
-    sentAt: item.frame.sentAt,
-    order: item.order,
-    state: 'delivered',
-    viewId: item.frame.viewId,
-  };
+/**
+ * What the parts of the page's state read of the running session (AppState
+ * owns it and hands this view to them): null until the runtime, the store and
+ * the peer are up, null again after quitting.
+ */
+export interface Live {
+  readonly runtime: Runtime | null;
+  readonly store: IdbStore | null;
+  readonly peer: ChorusPeer | null;
+  /** This tab's public key (base64), null before the identity is loaded. */
+  readonly selfKey: string | null;
+  readonly selfName: string;
+  /** The peer exists and the tracker connection is up. */
+  readonly online: boolean;
 }

@@ -4,10 +4,10 @@
 // and the newest SEARCH_RESULTS_MAX matches across groups are shown.
 
 import type { IdbStore } from '@chorus/peer';
-import type { GroupId, MessageId } from '@chorus/protocol';
+import { chatFromStored } from '@chorus/peer/light';
+import type { GroupId, MessageId } from '@chorus/protocol/light';
 import { normalizeQuery, searchItems } from '../search.ts';
 import type { GroupState } from './group-state.svelte.ts';
-import { chatMessageFromStored } from './runtime.ts';
 
 export const SEARCH_SCAN_MAX = 5_000;
 export const SEARCH_PAGE = 500;
@@ -25,11 +25,10 @@ export interface SearchResult {
 }
 
 export class MessageSearch {
-  query = $state('');
-  results = $state.raw<readonly SearchResult[]>([]);
-  busy = $state(false);
-  /** The query the results are for (null: none searched). */
-  searched = $state<string | null>(null);
+  #query = $state('');
+  #results = $state.raw<readonly SearchResult[]>([]);
+  #busy = $state(false);
+  #searched = $state<string | null>(null);
   readonly #store: () => IdbStore | null;
   readonly #groups: () => readonly GroupState[];
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -40,30 +39,38 @@ export class MessageSearch {
     this.#groups = groups;
   }
 
+  /** What the textbox holds. */
+  get query(): string { return this.#query; }
+  get results(): readonly SearchResult[] { return this.#results; }
+  /** The store is being read for the current query. */
+  get busy(): boolean { return this.#busy; }
+  /** The query the results are for (null: none searched). */
+  get searched(): string | null { return this.#searched; }
+
   /** The textbox changed: search after a short pause. */
   set(raw: string): void {
-    this.query = raw;
+    this.#query = raw;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.run(), SEARCH_DEBOUNCE_MS);
   }
 
   clear(): void {
-    this.query = '';
-    this.results = [];
-    this.searched = null;
+    this.#query = '';
+    this.#results = [];
+    this.#searched = null;
     this.#seq++;
   }
 
   async run(): Promise<void> {
     const seq = ++this.#seq;
-    const query = normalizeQuery(this.query);
+    const query = normalizeQuery(this.#query);
     const store = this.#store();
     if (query === null || !store) {
-      this.results = [];
-      this.searched = null;
+      this.#results = [];
+      this.#searched = null;
       return;
     }
-    this.busy = true;
+    this.#busy = true;
     try {
       const found: SearchResult[] = [];
       for (const group of this.#groups()) {
@@ -78,17 +85,17 @@ export class MessageSearch {
         }
         if (seq !== this.#seq) return;
         for (const m of searchItems(group.groupId, items, query, SEARCH_RESULTS_MAX)) {
-          found.push({ groupId: group.groupId, groupName: group.name, messageId: m.id, author: group.authorOf(chatMessageFromStored(m.item)),
+          found.push({ groupId: group.groupId, groupName: group.name, messageId: m.id, author: group.authorOf(chatFromStored(m.item)),
             sentAt: m.item.frame.sentAt, snippet: m.snippet });
         }
       }
       found.sort((a, b) => b.sentAt - a.sentAt);
-      this.results = found.slice(0, SEARCH_RESULTS_MAX);
-      this.searched = query;
+      this.#results = found.slice(0, SEARCH_RESULTS_MAX);
+      this.#searched = query;
     } catch {
       // The store reported its problem through its banner; typing again retries.
     } finally {
-      if (seq === this.#seq) this.busy = false;
+      if (seq === this.#seq) this.#busy = false;
     }
   }
 }
