@@ -1,0 +1,121 @@
+// The state every layer of the group engine reads (engine-state → frame-gate → isis-queue →
+// fifo-layer → resume-floors → stability → view-change → joiner-adoption → group-engine, each
+// class extending the one before). Owns: the engine's identity, the installed view and its
+// members, whether this member has state, the Lamport clock, its own send counters, per-sender
+// FIFO counters, the delivered-but-unstable messages (`kept`) and the one way to deliver.
+// Belongs here: a field or helper read by three or more layers. A field one concern owns lives
+// in that concern's file; a later layer may read it, an earlier one asks through an abstract method.
+//
+// Every handler validates its whole input before it changes anything, so a Rejection always
+// leaves the state as it was (h11's rule).
+
+import { asViewId, messageId } from '../ids.ts';
+import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { View } from '../tracker/events.ts';
+import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame, Priority, SignedFields } from '../wire/frames.ts';
+import type { Rejection } from './engine.ts';
+import type { EngineHooks } from './engine-hooks.ts';
+import type { EngineResume } from './create-engine.ts';
+import { lamportCeiling } from './lamport.ts';
+import { fifoOrderKey, totalOrderKey } from './order-key.ts';
+import type { OutputBuilder } from './rejection.ts';
+import { reject } from './rejection.ts';
+
+export interface SenderState {
+  /** Next seq that goes up to the ordering layer (FIFO delivery, or ISIS). */
+  next: number;
+  /** Highest seq delivered to the application; all lower ones are delivered too. */
+  delivered: number;
+  /** FIFO hold-back: DATA that arrived ahead of `next`. */
+  readonly held: Map<number, DataFrame>;
+}
+
+export interface KeptMessage {
+  readonly frame: DataFrame;
+  /** Total order: the priority it was delivered at. */
+  readonly agreed?: Priority;
+}
+
+/** FLUSH and FLUSH-OK: the two rounds of a view change, kept apart from the view's own frames. */
+export const isFlushRound = (f: EngineFrame): f is FlushFrame | FlushOkFrame => f.t === 'flush' || f.t === 'flush-ok';
+
+export const staleSeqReason =
+  'its seq was drafted before this member learned that an earlier session of its peer id already used it; send the body again';
+export const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+export const isSeq = (n: unknown): n is number => isCount(n) && n >= 1;
+
+export abstract class EngineState {
+  protected installed: View | null = null;
+  protected members = new Set<PeerId>();
+  /** False until this member has state: a joiner before adoptJoinerState. */
+  protected adopted = false;
+  /**
+   * The view in which the group's current log began (PROTOCOL.md §3.11): set when this member
+   * gains state without a sponsor (a group that starts afresh), or adopted from the sponsor.
+   * Total-order keys carry it, so the logs of two incarnations never interleave.
+   */
+  protected incarnation = 0;
+  protected lamport = 0;
+  protected lastDrafted = 0;
+  protected lastCommitted = 0;
+  protected readonly inFlight: SignedFields[] = [];
+  /** Signed own DATA waiting for a view to be installed (or for state, on a joiner). */
+  protected outbox: DataFrame[] = [];
+  protected readonly senders = new Map<PeerId, SenderState>();
+  protected readonly kept = new Map<MessageId, KeptMessage>();
+  /** Per sender, the next seq past what the session shows already (markShown): delivered marked `shown`. */
+  protected readonly shown = new Map<string, number>();
+  /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
+  protected clock = 0;
+
+  constructor(
+    readonly mode: Ordering,
+    readonly self: PeerId,
+    readonly groupId: GroupId,
+    protected readonly hooks: EngineHooks,
+    resume: EngineResume | null = null,
+  ) {
+    if (resume !== null) {
+      this.lastDrafted = resume.ownSeq;
+      this.lastCommitted = resume.ownSeq;
+      this.lamport = resume.lamport;
+    }
+  }
+
+  /**
+   * A Lamport time no honest member can be at yet (see MAX_LAMPORT_STEP), or null when fine.
+   * Like priorities, only a member with state has a reference point.
+   */
+  protected lamportTooHigh(lamport: number, what: string): Rejection | null {
+    if (!this.adopted) return null;
+    const ceiling = lamportCeiling(this.lamport);
+    if (lamport <= ceiling) return null;
+    return reject('remote', 'too-large', `${what} carries lamport ${lamport}, beyond ${ceiling}: no member's clock can be that far ahead of this one.`);
+  }
+
+  protected deliver(f: DataFrame, agreed: Priority | null, out: OutputBuilder): void {
+    const id = messageId(this.groupId, f.sender, f.seq);
+    const st = this.sender(f.sender);
+    st.delivered = Math.max(st.delivered, f.seq);
+    // Alone in the view, a delivered message is stable at once: no high-water mark will ever come to
+    // prune it, and keeping it would grow the next FLUSH and hand-over state without bound.
+    const alone = this.members.size === 1 && this.members.has(this.self);
+    if (!alone) this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
+    const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(this.incarnation, agreed);
+    const shown = f.seq < (this.shown.get(f.sender) ?? 1); // the session shows it already (markShown)
+    out.deliveries.push(shown ? { id, frame: f, order, viewId: this.viewIdNow(), shown } : { id, frame: f, order, viewId: this.viewIdNow() });
+  }
+
+  protected sender(s: PeerId): SenderState {
+    let st = this.senders.get(s);
+    if (st === undefined) {
+      st = { next: 1, delivered: 0, held: new Map() };
+      this.senders.set(s, st);
+    }
+    return st;
+  }
+
+  protected viewIdNow(): ViewId {
+    return this.installed?.viewId ?? asViewId(0);
+  }
+}
