@@ -1,6 +1,7 @@
 // axe-core on every view this app has (issue 14, point 9), in light and dark
 // mode: the name screen, the directory, a chat with messages (links and
-// markdown), members and metrics, a password prompt, and the narrow layout's
+// markdown), members and metrics, search with results and with none, the
+// composer's character counter, a password prompt, and the narrow layout's
 // tabs. Zero violations is the bar.
 
 import AxeBuilder from '@axe-core/playwright';
@@ -14,7 +15,7 @@ async function violations(page: Page, view: string): Promise<string[]> {
 
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`no axe violations in ${colorScheme} mode`, async ({ browser, baseURL, makeUser, uniqueName }) => {
-    // Seven axe analyses of a full page, with three browsers running WebRTC, on a small shared machine.
+    // Ten axe analyses of a full page, with three browsers running WebRTC, on a small shared machine.
     test.setTimeout(300_000);
     const found: string[] = [];
     // The name screen, in a browser that never saw Chorus.
@@ -48,6 +49,23 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await expect(alice.messages(open)).toHaveCount(3);
     await expect(alice.messages(open).last()).toContainText('delivered');
     found.push(...(await violations(alice.page, 'chat')));
+
+    // Search: results listed, then a query nothing matches.
+    const search = alice.page.getByRole('searchbox', { name: 'Search messages' });
+    await search.fill('italic');
+    await expect(alice.page.getByRole('list', { name: 'Search results' }).getByRole('listitem')).toHaveCount(1);
+    found.push(...(await violations(alice.page, 'search results')));
+    await search.fill('zebra crossing');
+    await expect(alice.page.getByText('No messages match.')).toBeVisible();
+    found.push(...(await violations(alice.page, 'search, no match')));
+    await search.fill('');
+
+    // The composer near the message cap shows its character counter (over the cap, as an error).
+    const box = alice.page.getByRole('textbox', { name: 'Message', exact: true });
+    await box.fill('x'.repeat(4_010));
+    await expect(alice.page.getByText('10 characters over the limit of 4000')).toBeVisible();
+    found.push(...(await violations(alice.page, 'composer counter')));
+    await box.fill('');
 
     // The password prompt of a locked group.
     await alice.send(`/join ${locked}`);

@@ -1,8 +1,10 @@
 // Mentions and attention (issue 14, point 3; docs/design.md §6): a message
 // naming you with @ is highlighted and counted apart in the joined groups;
-// the tab title counts unread messages.
+// the tab title counts unread messages; while the tab is hidden a mention
+// raises a desktop notification where the person allowed them.
 
 import { expect, test } from '../support/fixtures.ts';
+import { notifications, setTabHidden, TAB_VISIBILITY_SCRIPT } from '../support/tab-visibility.ts';
 
 test('a mention is highlighted and counted apart for the one mentioned; the title shows unread', async ({ makeUser, uniqueName }) => {
   const team = uniqueName('team');
@@ -55,4 +57,33 @@ test('a mention is highlighted and counted apart for the one mentioned; the titl
   await carol.open(team);
   await expect(carol.messages(team)).toHaveCount(2);
   await expect(carol.log(team)).not.toContainText('Mentions you');
+});
+
+test('a mention raises a desktop notification while the tab is hidden, where notifications are allowed', async ({ makeUser, uniqueName }) => {
+  const group = uniqueName('ping');
+  // Both hide their tab the way the app reads it (document.visibilityState and its event), and both record each
+  // Notification constructed on the way to the real one; only Alice's browser granted the permission.
+  const alice = (await makeUser('Alice', { permissions: ['notifications'], initScripts: [TAB_VISIBILITY_SCRIPT] })).tab;
+  const carol = (await makeUser('Carol', { initScripts: [TAB_VISIBILITY_SCRIPT] })).tab;
+  const bob = (await makeUser('Bob')).tab;
+  await alice.createGroup(group, 'FIFO');
+  await carol.join(group);
+  await bob.join(group);
+  await bob.send('all here?');
+  await expect(alice.messages(group)).toHaveCount(1);
+  await expect(carol.messages(group)).toHaveCount(1);
+
+  // Visible, a mention is highlighted and notifies nobody.
+  await bob.send('@Alice while you look');
+  await expect(alice.messages(group).filter({ hasText: 'while you look' })).toContainText('Mentions you');
+  expect(await notifications(alice.page)).toEqual([]);
+
+  await setTabHidden(alice.page, true);
+  await setTabHidden(carol.page, true);
+  await bob.send('@Alice @Carol can you look at this?');
+  await expect.poll(() => notifications(alice.page)).toEqual([{ title: `Bob in ${group}`, body: '@Alice @Carol can you look at this?' }]);
+  // Carol got it too (her title counts it) but never allowed notifications: none was made.
+  await expect(carol.messages(group).filter({ hasText: 'can you look at this?' })).toHaveCount(1);
+  await expect(carol.page).toHaveTitle('(1) Chorus');
+  expect(await notifications(carol.page)).toEqual([]);
 });

@@ -57,6 +57,14 @@ test('two people named Alice with different keys are two people to everyone, and
   await expect(bob.messagesBy(group, `Alice (${namesake})`)).not.toContainText('delivered');
   await expect(bob.messagesBy(group, 'Bob')).toContainText('✓ delivered');
 
+  // Typing names them as everywhere else: the namesake by her fingerprint, two Alices typing as two people.
+  const typing = bob.page.getByRole('status').filter({ hasText: /typing…/ });
+  await other.page.getByRole('textbox', { name: 'Message' }).fill('hel');
+  await expect(typing).toHaveText(`Alice (${namesake}) is typing…`);
+  await alice.page.getByRole('textbox', { name: 'Message' }).fill('wai');
+  const both = [`Alice (${real}) and Alice (${namesake}) are typing…`, `Alice (${namesake}) and Alice (${real}) are typing…`];
+  await expect(typing).toHaveText(new RegExp(`^(${both.map((t) => t.replace(/[()]/g, '\\$&')).join('|')})$`));
+
   // The same key in a second tab is the same person: "2 tabs" on her entry, not on the namesake's.
   const aliceAgain = await user.openTab();
   await aliceAgain.join(group);

@@ -74,6 +74,9 @@ describe('GroupState', () => {
     const bob = { ...msg('g/3:1', 'delivered', '0003'), sender: '3' as PeerId, senderName: 'Bob', senderKey: BOB };
     for (const m of [real, fake, bob]) s.upsert(m);
     expect([real, fake, bob].map((m) => s.authorOf(m))).toEqual(['Alice (3f9a·c2)', 'Alice (77b0·1e)', 'Bob']);
+    // A session named by its peer id alone (a typer) is labelled the same way.
+    expect([s.labelOfPeer('1' as PeerId, 'Alice'), s.labelOfPeer('2' as PeerId, 'Alice'), s.labelOfPeer('3' as PeerId, 'Bob')])
+      .toEqual(['Alice (3f9a·c2)', 'Alice (77b0·1e)', 'Bob']);
     expect(s.keyOf(fake)).toBe(MALLORY);
     expect(s.keyOf(real)).not.toBe(s.keyOf(fake));
   });

@@ -38,4 +38,18 @@ describe('TypingState', () => {
     expect(t.line('g1')).toBe('');
     t.clear();
   });
+
+  it('names typers as the group labels them: namesakes apart, two tabs of one person once', () => {
+    const t = new TypingState();
+    t.heard('g1', 'p-alice', 'Alice');
+    t.heard('g1', 'p-other-alice', 'Alice');
+    expect(t.line('g1')).toBe('Alice is typing…'); // without the group's labels two people read as one
+    const keyOf: Record<string, string> = { 'p-alice': '3f9a·c2', 'p-alice-tab2': '3f9a·c2', 'p-other-alice': '77d0·1e' };
+    const label = (from: string, name: string): string => `${name} (${keyOf[from]})`;
+    expect(t.line('g1', label)).toBe('Alice (3f9a·c2) and Alice (77d0·1e) are typing…');
+    t.stopped('g1', 'p-other-alice');
+    t.heard('g1', 'p-alice-tab2', 'Alice');
+    expect(t.line('g1', label)).toBe('Alice (3f9a·c2) is typing…');
+    t.clear();
+  });
 });

@@ -262,7 +262,12 @@ export class GroupState {
 
   /** How the log names the member of a system line. */
   systemName(line: SystemLine): string {
-    return this.labelOf(line.name, personKey(this.#keyOfPeer.get(line.peerId), line.peerId));
+    return this.labelOfPeer(line.peerId, line.name);
+  }
+
+  /** How a session of the group (a typer, a system line's subject) is named: its key's fingerprint joins a namesake's name. */
+  labelOfPeer(peerId: PeerId, name: string): string {
+    return this.labelOf(name, personKey(this.#keyOfPeer.get(peerId), peerId));
   }
 
   /**

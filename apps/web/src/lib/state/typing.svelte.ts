@@ -43,8 +43,13 @@ export class TypingState {
     this.#drop(groupId, from);
   }
 
-  line(groupId: string): string {
-    return typingLine((this.#byGroup[groupId] ?? []).map((t) => t.name));
+  /**
+   * The status line of `groupId`. `label` names a typer from its peer id and
+   * display name (the group tells namesakes apart by key, GroupState.labelOfPeer);
+   * two tabs of one person give one label, so they are named once.
+   */
+  line(groupId: string, label: (from: string, name: string) => string = (_from, name) => name): string {
+    return typingLine((this.#byGroup[groupId] ?? []).map((t) => label(t.from, t.name)));
   }
 
   /** Stop every timer (the app quit). */
