@@ -93,7 +93,7 @@ describe('simulator regressions', () => {
 
   // A joiner whose every older member left while it synced became a 'member' with no state when a
   // member that joined after it (and adopted first) was still there; its engine, never given state,
-  // buffered every frame for good (L1). Now it asks that member (SessionCore #responsorIfGone).
+  // buffered every frame for good (L1). Now it asks that member (JoinFlow.sponsorIfGone, session/join-flow.ts).
   const LATER_SPONSOR: Record<number, Scenario> = {
     1043749: {"mode":"total","size":3,"seed":8,"steps":[{"gap":37,"action":{"k":"reload","node":13,"samePeer":true}},{"gap":189,"action":{"k":"tab-pair","node":14,"group":1}},{"gap":119,"action":{"k":"suspect","node":5,"group":2}},{"gap":228,"action":{"k":"send-all","group":2}},{"gap":140,"action":{"k":"leave","node":15}},{"gap":319,"action":{"k":"send","node":4,"count":2,"group":1}},{"gap":1,"action":{"k":"send-groups","node":0,"group":2}}]},
     1051170: {"mode":"total","groups":["fifo","total"],"size":7,"seed":2147483636,"steps":[{"gap":369,"action":{"k":"tracker-restart"}},{"gap":162,"action":{"k":"send","node":0,"count":2,"group":2}},{"gap":145,"action":{"k":"reload","node":14,"samePeer":false,"group":1}},{"gap":71,"action":{"k":"send-all","group":2}},{"gap":62,"action":{"k":"reload","node":7,"samePeer":true,"group":1}},{"gap":229,"action":{"k":"tracker-restart","group":1}},{"gap":150,"action":{"k":"crash-after","node":4,"frames":3,"send":true,"group":2}},{"gap":195,"action":{"k":"join","send":2,"group":2}}]},

@@ -1,7 +1,7 @@
 // The join and sending policies of a group session, in one place: the
 // product's SessionCore and the simulator import them from here and never
 // copy them. Pure functions and named constants only; what a session does
-// with them (timers, requests) lives in session-core.ts.
+// with them (timers, requests) lives in session-core.ts and join-flow.ts.
 
 import { comparePeerIds } from '../ids.ts';
 import type { PeerId } from '../ids.ts';

@@ -5,19 +5,8 @@
 // `now`, and every call returns the commands to carry out, in order
 // (session-types.ts). packages/peer GroupSession and the simulator drive it.
 //
-//                 tracker view, no old member left
-//   waiting ───────────────────────────────────────────────┐
-//      │ tracker view naming old members                   │
-//      │   → read-held, then history-req to the sponsor    │
-//      ▼                                                   ▼
-//   syncing ──pages (→ store), last one with state──▶ adopting ──stored, engine at the
-//    ▲  │  ▲                                            │  │      state's view, adopted──▶ member
-//    │  │  └──refused / stale state: re-ask after a ────┘  │                               │
-//    │  │      pause (policy.ts reaskPause)                │                               │
-//    │  └──sponsor gone: next old member, from the start   │                               │
-//    └───silent HISTORY_RETRY_MS: next sponsor (round)     │                               │
-//   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
-//   any ──close──▶ closed
+// The join lifecycle (waiting → syncing → adopting → member, and closed) is drawn in
+// join-flow.ts, which moves a joiner between sponsors.
 //
 // As a sponsor (SponsorDesk), it answers a joiner once the joiner's view is installed here.
 //
@@ -40,10 +29,10 @@ import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
-import { answersLast, ask, askAgain, dropSponsor, due, holding, newSync, refused, restart, sponsorAmong, took, vetPage, vetState, type Lifecycle, type Sync } from './join-sync.ts';
+import { answersLast, holding, took, vetPage, vetState, type Lifecycle } from './join-sync.ts';
+import { JoinFlow } from './join-flow.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
-import { firstSponsor } from './policy.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
 
@@ -76,6 +65,7 @@ export class SessionCore {
   #sentSeq = 0;
   readonly #floors: SeqFloors;
   #out: SessionCommand[] = [];
+  readonly #join: JoinFlow;
 
   constructor(opts: SessionCoreOptions) {
     this.groupId = opts.groupId;
@@ -85,6 +75,17 @@ export class SessionCore {
     this.#sends = new OwnSends(opts.groupId, opts.self);
     this.#floors = new SeqFloors(opts.floors);
     this.#names.learn([opts.self]);
+    this.#join = new JoinFlow({
+      groupId: opts.groupId,
+      self: opts.self.peerId,
+      engine: opts.engine,
+      trackerMembers: () => this.#trackerMembers,
+      life: () => this.#life,
+      setLife: (life) => this.#setLife(life),
+      emit: (command) => this.#emit(command),
+      problem: (code, message, from) => this.#problem(code, message, from),
+      rejected: (from, error) => this.#rejected(from, error),
+    });
   }
 
   // ---- what a runtime reads ----
@@ -151,8 +152,8 @@ export class SessionCore {
       this.#trackerMembers = new Set(view.members.map((m) => m.peerId));
       this.#names.learn(view.members);
       for (const c of view.changes) this.#lastChange.set(c.peerId, c.change);
-      if (this.#life.phase === 'waiting') this.#startSync(view, now);
-      else this.#responsorIfGone(this.#trackerMembers, now);
+      if (this.#life.phase === 'waiting') this.#join.start(view, now);
+      else this.#join.sponsorIfGone(this.#trackerMembers, now);
       // The engine installs at once (a joiner buffers frames until it adopts state) or starts a flush.
       this.#apply(this.#engine.installView(view, now), 'installing a view', now);
     });
@@ -180,7 +181,7 @@ export class SessionCore {
       // A request sent while the link to the sponsor went down and up again may be lost with it:
       // send it again, same id. An answer to either copy is taken once; later ones are ignored.
       const life = this.#life;
-      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null) this.#askHistory(now, true);
+      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null) this.#join.ask(now, true);
       const waiting = this.#desk.takeWaiting(peer, life.phase === 'member');
       if (waiting !== null) this.#onHistoryRequest(peer, waiting);
       this.#apply(this.#engine.linkUp(peer, now), 'a link coming up', now);
@@ -197,7 +198,7 @@ export class SessionCore {
       holding(life.sync, have ?? {});
       // What we show from the store: the engine must not deliver it again (adopted state, a flush).
       this.#engine.markShown(life.sync.have ?? {});
-      this.#askHistory(now);
+      this.#join.ask(now);
     });
   }
 
@@ -248,14 +249,7 @@ export class SessionCore {
 
   tick(now: number): SessionCommands {
     return this.#step(now, () => {
-      const life = this.#life;
-      // No answer within HISTORY_RETRY_MS: the sponsor may itself still wait for state (two
-      // re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
-      const next = life.phase === 'syncing' ? due(life.sync, this.#trackerMembers, now) : null;
-      if (life.phase === 'syncing' && next !== null) {
-        if (next.sponsor !== life.sync.sponsor) this.#restartSync(life.sync, next.sponsor, now);
-        else this.#askHistory(now, life.sync.reaskAt === null);
-      }
+      this.#join.tick(now);
       if (this.#engine.view !== null) this.#apply(this.#engine.tick(now), 'a tick', now);
     });
   }
@@ -271,70 +265,6 @@ export class SessionCore {
 
   // ---- joining: history from a sponsor, then its state ----
 
-  #startSync(view: View, now: number): void {
-    const sync = newSync(view, this.self.peerId, now);
-    // Every session reads what the store holds: a joiner asks for the rest; the floors need it (seq-floors.ts).
-    this.#emit({ type: 'read-held' });
-    // First in the group (or everyone before us is gone): the engine starts with empty state.
-    if (sync === null) return this.#becomeMember();
-    this.#setLife({ phase: 'syncing', sync });
-  }
-
-  /** A new request to the sponsor, or (`again`) the last one once more, same id. */
-  #askHistory(now: number, again = false): void {
-    const life = this.#life;
-    const req = life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.groupId, now);
-    if (life.phase === 'syncing' && req !== null) this.#emit({ type: 'send', to: life.sync.sponsor, frame: req });
-  }
-
-  /** Back to syncing from the start of our own history with `sponsor`, asking now. */
-  #restartSync(sync: Sync, sponsor: PeerId, now: number): void {
-    restart(sync, sponsor);
-    this.#setLife({ phase: 'syncing', sync });
-    this.#askHistory(now);
-  }
-
-  /** The sponsor left while we synced: ask the lowest old member still present, from the start. */
-  #responsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
-    const life = this.#life;
-    if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
-    const next = sponsorAmong(life.sync, present);
-    if (next === null) {
-      // No one who knew the group before us is left. If our engine has state, a flush started the
-      // group afresh. Otherwise a member that joined after us may have adopted state before we did
-      // (seed 1043749): ask the lowest other member; if this view's flush starts the group afresh
-      // instead, the install makes us a member (#onInstalled).
-      const other = firstSponsor([...present].filter((p) => p !== this.self.peerId));
-      if (this.#engine.hasState === true || other === null) this.#becomeMember();
-      else if (other !== life.sync.sponsor) this.#restartSync(life.sync, other, now);
-    } else if (next !== 'stay') this.#restartSync(life.sync, next, now);
-  }
-
-  /**
-   * The sponsor refused or sent something we cannot use: ask again from the
-   * start, after a pause that doubles per refusal, so a refusal that repeats
-   * costs a request every few seconds instead of one per round trip.
-   */
-  #reaskLater(now: number): void {
-    const life = this.#life;
-    if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
-    refused(life.sync, now);
-    this.#setLife({ phase: 'syncing', sync: life.sync });
-  }
-
-  /**
-   * The sponsor answered what its own answers contradict (§7.3): what we stored stays, the
-   * next old member we have not dropped is asked from the start, or, with none, nobody is.
-   */
-  #dropSponsor(sync: Sync, why: string, now: number): void {
-    this.#rejected(sync.sponsor, { code: 'bad-state', message: `Sponsor ${sync.sponsor} dropped: ${why}` });
-    const next = dropSponsor(sync, this.#trackerMembers);
-    if (next !== null) return this.#restartSync(sync, next, now);
-    restart(sync, sync.sponsor);
-    sync.reaskAt = Infinity;
-    this.#problem('bad-state', 'Every member that could hand over the group\'s history was dropped: this peer stays joining (leave and join again to start afresh; what it stored stays).');
-  }
-
   #onHistoryPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
     const life = this.#life;
     if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
@@ -345,7 +275,7 @@ export class SessionCore {
     }
     const sync = life.sync;
     const lie = vetPage(sync, this.groupId, page);
-    if (lie !== null) return this.#dropSponsor(sync, lie, now);
+    if (lie !== null) return this.#join.dropSponsor(sync, lie, now);
     // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
     // its state count it as held): a forging sponsor is dropped like any other liar while another old
     // member can hand the history over (PROTOCOL.md §7.3). When it is the only one, the joiner takes
@@ -354,7 +284,7 @@ export class SessionCore {
     if (unverified > 0) {
       const why = `${unverified} of its history items do not carry their sender's signature`;
       const others = [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#trackerMembers.has(p) && !sync.dropped.has(p));
-      if (others) return this.#dropSponsor(sync, why, now);
+      if (others) return this.#join.dropSponsor(sync, why, now);
       this.#problem('bad-state', `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`, from);
     }
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
@@ -368,10 +298,10 @@ export class SessionCore {
     took(sync, verified.map((item) => item.frame), page.items.at(-1)?.order);
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#engine.markShown(sync.have ?? {});
-    if (!page.done) return this.#askHistory(now);
+    if (!page.done) return this.#join.ask(now);
     if (!page.state) {
       this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
-      return this.#reaskLater(now);
+      return this.#join.reaskLater(now);
     }
     const state = sync.stateParts.add(page.state, page.statePart);
     if (state === null) {
@@ -380,10 +310,10 @@ export class SessionCore {
     }
     if ('refused' in state) {
       this.#rejected(from, { code: 'too-large', message: state.refused });
-      return this.#reaskLater(now);
+      return this.#join.reaskLater(now);
     }
     const contradiction = vetState(sync, state);
-    if (contradiction !== null) return this.#dropSponsor(sync, contradiction, now);
+    if (contradiction !== null) return this.#join.dropSponsor(sync, contradiction, now);
     this.#tickets += 1;
     this.#setLife({ phase: 'adopting', sync, state, ticket: this.#tickets, stored: false });
     // The history must be durable before we are a member: a reload must never find a member without it.
@@ -400,26 +330,22 @@ export class SessionCore {
     if (life.phase !== 'adopting' || !life.stored) return;
     if (this.#engine.hasState === true) {
       // A flush gave the engine state meanwhile: a hand-over is moot, and adopting it would be refused.
-      this.#becomeMember();
+      this.#join.becomeMember();
       return this.#takeHandover();
     }
     const installed = this.#engine.view?.viewId ?? -1;
-    if (installed > life.state.viewId) return this.#reaskLater(now);
+    if (installed > life.state.viewId) return this.#join.reaskLater(now);
     // Ahead of our installed view, the engine adopts only if it is flushing for exactly that view.
     const result = this.#engine.adoptJoinerState(life.state);
     if (isRejection(result) && installed < life.state.viewId) return; // wait for that view's install
     if (isRejection(result)) {
       if (result.fault === 'remote') this.#rejected(life.sync.sponsor, result.error);
       else this.#problem(result.error.code, `Adopting the sponsor's state failed: ${result.error.message}`, life.sync.sponsor);
-      return this.#reaskLater(now);
+      return this.#join.reaskLater(now);
     }
-    this.#becomeMember();
+    this.#join.becomeMember();
     this.#apply(result, 'adopting the sponsor state', now);
     this.#takeHandover();
-  }
-
-  #becomeMember(): void {
-    this.#setLife({ phase: 'member' });
   }
 
   // ---- sponsor: answer a joiner's history requests ----
@@ -500,10 +426,10 @@ export class SessionCore {
     const joining = this.#life.phase === 'syncing' || this.#life.phase === 'adopting';
     // Nobody in this view's flush had state (every member before us re-joined too): the group
     // went on afresh and our engine has state of its own. No sponsor can hand over anything now.
-    if (joining && this.#engine.hasState === true) this.#becomeMember();
+    if (joining && this.#engine.hasState === true) this.#join.becomeMember();
     this.#takeHandover();
     this.#emit({ type: 'view', view });
-    this.#responsorIfGone(present, now);
+    this.#join.sponsorIfGone(present, now);
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../result.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, GroupFrame, HistoryRequestFrame, JoinerState, SignedFields } from '../wire/frames.ts';
 
-/** The join lifecycle as a peer sees it (see the diagram in session-core.ts). */
+/** The join lifecycle as a peer sees it (see the diagram in join-flow.ts). */
 export type SessionPhase = 'waiting' | 'syncing' | 'adopting' | 'member' | 'closed';
 
 /** A delivered message as the store keeps it (same fields as packages/peer StoredMessage). */

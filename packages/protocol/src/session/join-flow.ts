@@ -1,0 +1,132 @@
+// A joiner's way to a sponsor's hand-over: which old member it asks, when it asks again, when it
+// gives a sponsor up, and when it becomes a member without one. The pure decisions are
+// join-sync.ts; this file turns them into lifecycle changes and commands through the port the
+// SessionCore gives it. Owns no state (the lifecycle stays the core's). Belongs here: moving
+// between waiting, syncing and member because of who is present and what a sponsor did; what a
+// history page holds and adopting the state stay in session-core.ts.
+//
+//                 tracker view, no old member left
+//   waiting ───────────────────────────────────────────────┐
+//      │ tracker view naming old members                   │
+//      │   → read-held, then history-req to the sponsor    │
+//      ▼                                                   ▼
+//   syncing ──pages (→ store), last one with state──▶ adopting ──stored, engine at the
+//    ▲  │  ▲                                            │  │      state's view, adopted──▶ member
+//    │  │  └──refused / stale state: re-ask after a ────┘  │                               │
+//    │  │      pause (policy.ts reaskPause)                │                               │
+//    │  └──sponsor gone: next old member, from the start   │                               │
+//    └───silent HISTORY_RETRY_MS: next sponsor (round)     │                               │
+//   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
+//   any ──close──▶ closed
+
+import type { GroupId, PeerId } from '../ids.ts';
+import type { OrderingEngine } from '../ordering/engine.ts';
+import type { ProtocolError } from '../result.ts';
+import type { View } from '../tracker/events.ts';
+import { ask, askAgain, dropSponsor, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
+import { firstSponsor } from './policy.ts';
+import type { SessionCommand } from './session-types.ts';
+
+/** What the flow may read and do in its SessionCore. */
+export interface JoinPort {
+  readonly groupId: GroupId;
+  readonly self: PeerId;
+  readonly engine: OrderingEngine;
+  /** Members of the newest tracker view: the old members a joiner may still ask for history. */
+  trackerMembers(): ReadonlySet<PeerId>;
+  life(): Lifecycle;
+  setLife(life: Lifecycle): void;
+  emit(command: SessionCommand): void;
+  problem(code: string, message: string, from?: PeerId): void;
+  rejected(from: PeerId, error: ProtocolError): void;
+}
+
+export class JoinFlow {
+  readonly #port: JoinPort;
+
+  constructor(port: JoinPort) {
+    this.#port = port;
+  }
+
+  /** The first tracker view naming us: read the store, then sync from the first old member, or found the state. */
+  start(view: View, now: number): void {
+    const sync = newSync(view, this.#port.self, now);
+    // Every session reads what the store holds: a joiner asks for the rest; the floors need it (seq-floors.ts).
+    this.#port.emit({ type: 'read-held' });
+    // First in the group (or everyone before us is gone): the engine starts with empty state.
+    if (sync === null) return this.becomeMember();
+    this.#port.setLife({ phase: 'syncing', sync });
+  }
+
+  becomeMember(): void {
+    this.#port.setLife({ phase: 'member' });
+  }
+
+  /** A new request to the sponsor, or (`again`) the last one once more, same id. */
+  ask(now: number, again = false): void {
+    const life = this.#port.life();
+    const req = life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.#port.groupId, now);
+    if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
+  }
+
+  /** Back to syncing from the start of our own history with `sponsor`, asking now. */
+  restart(sync: Sync, sponsor: PeerId, now: number): void {
+    restart(sync, sponsor);
+    this.#port.setLife({ phase: 'syncing', sync });
+    this.ask(now);
+  }
+
+  /** The sponsor left while we synced: ask the lowest old member still present, from the start. */
+  sponsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
+    const life = this.#port.life();
+    if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
+    const next = sponsorAmong(life.sync, present);
+    if (next === null) {
+      // No one who knew the group before us is left. If our engine has state, a flush started the
+      // group afresh. Otherwise a member that joined after us may have adopted state before we did
+      // (seed 1043749): ask the lowest other member; if this view's flush starts the group afresh
+      // instead, the install makes us a member (SessionCore #onInstalled).
+      const other = firstSponsor([...present].filter((p) => p !== this.#port.self));
+      if (this.#port.engine.hasState === true || other === null) this.becomeMember();
+      else if (other !== life.sync.sponsor) this.restart(life.sync, other, now);
+    } else if (next !== 'stay') this.restart(life.sync, next, now);
+  }
+
+  /**
+   * The sponsor refused or sent something we cannot use: ask again from the
+   * start, after a pause that doubles per refusal, so a refusal that repeats
+   * costs a request every few seconds instead of one per round trip.
+   */
+  reaskLater(now: number): void {
+    const life = this.#port.life();
+    if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
+    refused(life.sync, now);
+    this.#port.setLife({ phase: 'syncing', sync: life.sync });
+  }
+
+  /**
+   * The sponsor answered what its own answers contradict (§7.3): what we stored stays, the
+   * next old member we have not dropped is asked from the start, or, with none, nobody is.
+   */
+  dropSponsor(sync: Sync, why: string, now: number): void {
+    this.#port.rejected(sync.sponsor, { code: 'bad-state', message: `Sponsor ${sync.sponsor} dropped: ${why}` });
+    const next = dropSponsor(sync, this.#port.trackerMembers());
+    if (next !== null) return this.restart(sync, next, now);
+    restart(sync, sync.sponsor);
+    sync.reaskAt = Infinity;
+    this.#port.problem('bad-state', 'Every member that could hand over the group\'s history was dropped: this peer stays joining (leave and join again to start afresh; what it stored stays).');
+  }
+
+  /**
+   * On every tick: no answer within HISTORY_RETRY_MS means the sponsor may itself still wait for
+   * state (two re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
+   */
+  tick(now: number): void {
+    const life = this.#port.life();
+    const next = life.phase === 'syncing' ? due(life.sync, this.#port.trackerMembers(), now) : null;
+    if (life.phase === 'syncing' && next !== null) {
+      if (next.sponsor !== life.sync.sponsor) this.restart(life.sync, next.sponsor, now);
+      else this.ask(now, life.sync.reaskAt === null);
+    }
+  }
+}
