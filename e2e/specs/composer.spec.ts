@@ -1,4 +1,5 @@
-// The composer: Enter sends, Shift+Enter breaks a line, `/` runs commands.
+// The composer: Enter sends, Shift+Enter breaks a line, `/` runs commands;
+// near the wire's cap a counter says how long the message is.
 
 import { expect, test } from '../support/fixtures.ts';
 
@@ -46,4 +47,29 @@ test('slash commands list groups and members, join, switch and leave', async ({ 
   await expect(bob.navLink(two)).toHaveCount(0);
   await bob.send('/frobnicate');
   await expect(bob.log(one)).toContainText('/frobnicate:');
+});
+
+test('near the cap a counter describes the composer; a message of the cap is sent, one over it is kept and explained', async ({ user, makeUser, uniqueName }) => {
+  const group = uniqueName('cap');
+  await user.tab.createGroup(group, 'FIFO');
+  const bob = (await makeUser('Bob')).tab;
+  await bob.join(group);
+  const box = user.tab.page.getByRole('textbox', { name: 'Message', exact: true });
+
+  await box.fill('a'.repeat(3_599));
+  await expect(box).toHaveAccessibleDescription('');
+  await box.fill('a'.repeat(3_700));
+  await expect(box).toHaveAccessibleDescription('3700 / 4000 characters');
+  await box.fill('b'.repeat(4_001));
+  await expect(box).toHaveAccessibleDescription('1 character over the limit of 4000');
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await box.press('Enter');
+  await expect(user.tab.log(group)).toContainText('Not sent: a message has at most 4000 characters (this one has 4001).');
+  await expect(box).toHaveValue('b'.repeat(4_001));
+
+  // Exactly the cap: every receiver's parser takes it.
+  await box.fill('c'.repeat(4_000));
+  await box.press('Enter');
+  await expect(bob.messages(group).getByRole('paragraph')).toHaveText(['c'.repeat(4_000)]);
+  await expect(bob.messages(group)).toHaveCount(1);
 });
