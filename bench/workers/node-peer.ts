@@ -4,7 +4,7 @@
 // of a Socket.IO broadcast server) and chorus (a real Chorus peer over
 // @roamhq/wrtc with an in-memory store).
 import wrtc from '@roamhq/wrtc';
-import { MemoryStore } from '@chorus/peer';
+import { MemoryStore } from '@chorus/peer/testing';
 import { serve } from '../lib/rpc.ts';
 import { Recorder } from '../lib/load.ts';
 import { chorusHandlers, recorderHandlers } from '../lib/chorus-handlers.ts';

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wrtc from '@roamhq/wrtc';
 import { startTracker, type RunningTracker } from '@chorus/tracker';
-import { createPeer, MemoryKeyStore, type ChorusPeer } from '../src/index.ts';
+import { createPeer, type ChorusPeer } from '../src/index.ts';
+import { MemoryKeyStore } from '../src/testing.ts';
 import { waitFor } from './scenarios/network.ts';
 
 let tracker: RunningTracker;

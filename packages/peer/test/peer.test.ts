@@ -350,7 +350,9 @@ describe('several groups at once', () => {
 
 describe('connect', () => {
   it('a failed connect can be retried without doubling events', async () => {
-    const { MemoryTracker, MemoryNetwork, createPeer, randomPeerId, ChorusError } = await import('../src/index.ts');
+    const { createPeer, randomPeerId } = await import('../src/index.ts');
+    const { ChorusError } = await import('../src/chorus-error.ts');
+    const { MemoryTracker, MemoryNetwork } = await import('../src/testing.ts');
     const { generateIdentity, exportPublicKey } = await import('@chorus/protocol');
     const tracker = new MemoryTracker();
     const net = new MemoryNetwork({ seed: 15 });

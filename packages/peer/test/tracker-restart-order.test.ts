@@ -7,7 +7,8 @@
 // until the tracker has moved on.
 import { afterEach, describe, expect, it } from 'vitest';
 import { exportPublicKey, generateIdentity, type GroupId, type PeerId, type View } from '@chorus/protocol';
-import { createPeer, MemoryNetwork, MemoryStore, MemoryTracker, type ChorusPeer, type TrackerLink } from '../src/index.ts';
+import { createPeer, type ChorusPeer, type TrackerLink } from '../src/index.ts';
+import { MemoryNetwork, MemoryStore, MemoryTracker } from '../src/testing.ts';
 import { randomPeerId } from '../src/key-store.ts';
 import { logOf, waitFor } from './scenarios/network.ts';
 

@@ -1,43 +1,33 @@
-export * from './ids.ts';
-export * from './result.ts';
-export type * from './tracker/events.ts';
-export { ICE_TRANSPORT_POLICIES, PEER_ROLES } from './tracker/events.ts';
-export type * from './wire/frames.ts';
-export * from './ordering/engine.ts';
-export * from './tracker/parse.ts';
-export * from './tracker/charter.ts';
-export * from './wire/caps.ts';
-export * from './wire/utf8.ts';
-export * from './wire/canonical.ts';
-export * from './wire/parse-frame.ts';
-export * from './wire/chunking.ts';
-export * from './wire/chunk-assembler.ts';
-export * from './wire/frame-reader.ts';
-export * from './wire/batch.ts';
-export * from './wire/signal-gate.ts';
-export { isPeerIdText } from './wire/field-reader.ts';
-export * from './crypto/base64.ts';
-export * from './crypto/signing.ts';
-export * from './crypto/identity.ts';
-export * from './ordering/create-engine.ts';
-export * from './ordering/engine-hooks.ts';
-export * from './ordering/group-engine.ts';
-export * from './ordering/order-key.ts';
-export * from './ordering/priority.ts';
-export * from './ordering/lamport.ts';
-export * from './ordering/flush-resolution.ts';
-export * from './ordering/view-membership.ts';
-export * from './history/history-sync.ts';
-export * from './history/history-reader.ts';
-export * from './ordering/resume-point.ts';
-export * from './history/state-parts.ts';
-export * from './ordering/flush-parts.ts';
-export * from './wire/parts.ts';
-export * from './session/policy.ts';
-export type * from './session/session-types.ts';
-export * from './session/session-core.ts';
-export { NameBook, shortName } from './session/name-book.ts';
+// @chorus/protocol: the pure core the peer runtime and the apps build on.
+// This barrel exports what packages/peer and the apps use (ids, results,
+// tracker events and parsers, wire frames and caps, signing, the engine
+// factory, the session core, history reading, message ops); everything else
+// is internal to the package and its tests import it by path. Test doubles
+// (the engine and session meshes) are `@chorus/protocol/testing`; the
+// simulator is `@chorus/protocol/sim`.
+
+export { asGroupId, asPeerId, asViewId, comparePeerIds, frameMessageId, type GroupId, type LeaveReason, type LinkState, messageId, type MessageId, type Ordering, type PeerId, type ViewId } from './ids.ts';
+export { err, type ErrorCode, ok, type ProtocolError, type Result } from './result.ts';
+export { type ChallengeReply, type ClientToServerEvents, type DirectoryDelta, type DirectoryPage, type DirectoryQuery, type GroupSummary, type HelloPayload, type HelloReply, ICE_TRANSPORT_POLICIES, type IceServer, type IceTransportPolicy, type InterServerEvents, type JoinerGoneNotice, type JoiningNotice, type JoinReply, type MemberInfo, type MetricsReport, type PeerRole, type RemovedNotice, type RestoreGroupPayload, type ServerToClientEvents, type SignalDelivery, type TrackerErrorNotice, type View } from './tracker/events.ts';
+export type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState, SignalFrame } from './wire/frames.ts';
+export type { OrderingEngine } from './ordering/engine.ts';
+export { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, helloSigningText, jsonByteLength, MAX_VIEW_ID, parseCreateGroup, type ParsedCreateGroup, type ParsedDirectoryQuery, parseDirectoryQuery, type ParsedJoinGroup, type ParsedLinkReport, type ParsedMetricsReport, type ParsedRestoreGroup, type ParsedSignal, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport, parseMetricsReport, parseRestoreGroup, parseSignal } from './tracker/parse.ts';
+export { charterGroupId, type GroupCharter, lockCostAcceptable, MAX_SCRYPT_MEMORY_BYTES, parseCharter } from './tracker/charter.ts';
+export { MAX_BODY_CHARS, MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_HISTORY_ITEMS, MAX_PRIORITY, MAX_SENT_AT_MS } from './wire/caps.ts';
+export { encodeFrame } from './wire/canonical.ts';
+export { encodeForWire } from './wire/chunking.ts';
+export { FrameReader } from './wire/frame-reader.ts';
+export { BatchWriter, encodeBatch, parseChannelMessage } from './wire/batch.ts';
+export { SignalGate } from './wire/signal-gate.ts';
+export { exportPublicKey, readPublicKey, signFields, signText, verifyFrame, verifyText } from './crypto/signing.ts';
+export { generateIdentity } from './crypto/identity.ts';
+export { createEngine, type EngineResume } from './ordering/create-engine.ts';
+export { type HeldVector, HISTORY_PAGE_BYTES, readHeld, readHistoryPage, recordFloors, settledHeld } from './history/history-reader.ts';
+export { resumePoint } from './ordering/resume-point.ts';
+export { HISTORY_REASK_MIN_MS, HISTORY_RETRY_MS, MAX_OUTBOX, METRICS_REPORT_MS, resumeAfterSent, TICK_MS } from './session/policy.ts';
+export type { SessionCommand, SessionCommands, SessionPhase, SessionProblem } from './session/session-types.ts';
+export { SessionCore } from './session/session-core.ts';
+export { encodeOp, groupOfMessageId, isOpBody, type MessageOp, opFits, parseBody } from './ops/message-op.ts';
+export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';
 export * as membership from './membership/index.ts';
 export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';
-export * from './ops/message-op.ts';
-export * from './ops/op-fold.ts';

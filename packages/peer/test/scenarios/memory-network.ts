@@ -3,8 +3,8 @@
 
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
 import type { GroupId, PeerId } from '@chorus/protocol';
-import { createPeer, MemoryNetwork, MemoryStore, MemoryTracker, type MemoryTrackerLink } from '../../src/index.ts';
-import type { MemoryNetworkOptions } from '../../src/memory-transport.ts';
+import { createPeer } from '../../src/index.ts';
+import { MemoryNetwork, MemoryStore, MemoryTracker, type MemoryNetworkOptions, type MemoryTrackerLink } from '../../src/testing.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import type { NetworkFactory, ScenarioNetwork, ScenarioPeer } from './network.ts';
 
