@@ -134,6 +134,11 @@ export class MemoryNetwork {
     this.#dropWhere = predicate;
   }
 
+  /** True while a delivery or a link opening is pending: a test waits for quiet before asserting that nothing happened. */
+  get busy(): boolean {
+    return this.#timers.size > 0;
+  }
+
   /** Stop every pending delivery (end of a test). */
   close(): void {
     for (const t of this.#timers) clearTimeout(t);

@@ -29,7 +29,7 @@ describe('MemoryTransport', () => {
     const b = net.transport(B);
     const wb = watch(b);
     a.setPeers(g, [member(B)]);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor('nothing pending on the network', () => !net.busy);
     expect(a.openPeers(g)).toEqual([]);
     a.send(g, B, hwm(0)); // no link yet: lost, as on a real channel
     b.setPeers(g, [member(A)]);

@@ -111,7 +111,7 @@ describe('Peer facade', () => {
     await peers[0]!.peer.send(groupId, 'early');
     await waitFor('early at ben', async () => (await logOf(peers[1]!, groupId)).length === 1);
     const cut = Date.now() + 1;
-    await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the clock passes the cut', () => Date.now() > cut);
     await peers[1]!.peer.send(groupId, 'late');
     await waitFor('late at ana', async () => (await logOf(peers[0]!, groupId)).length === 2);
     expect((await peers[0]!.peer.history(groupId, { since: cut })).map((m) => m.body)).toEqual(['late']);
@@ -237,7 +237,7 @@ describe('joining while the sponsor fails', () => {
     w.net.crash(ben.peerId); // dead, but the tracker does not know yet
     const cy = await w.network.addPeer('cy');
     const joining = cy.peer.join(groupId);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('cy is opening its links', () => cy.peer.groups()[0]?.status === 'joining');
     w.tracker.fail(ben.peerId);
     await joining;
     expect(cy.peer.groups()[0]?.view?.members.map((m) => m.name).sort()).toEqual(['ana', 'cy']);
@@ -381,9 +381,10 @@ describe('connect', () => {
     const dirs: number[] = [];
     ana.on('directory', (d) => dirs.push(d.length));
     await ana.createGroup('one', 'fifo');
-    await waitFor('directory pushed', () => dirs.length >= 1);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(dirs).toEqual([1]);
+    await ana.createGroup('two', 'fifo');
+    // Pushes arrive in order: once the second group's is here, a doubled listener would have shown twice.
+    await waitFor('both directory pushes', () => dirs.includes(2));
+    expect(dirs).toEqual([1, 2]);
     await ana.close();
     net.close();
   });
