@@ -1,31 +1,30 @@
-// What the tracker does, independent of which socket asked: directory,
-// two-phase joins, views, failure handling, link eviction, signaling relay.
+// What the tracker does, independent of which socket asked: two-phase joins,
+// views, failure handling, link eviction, signaling relay, metrics reports.
 // State lives in the store; this class runs the pure membership steps of
 // @chorus/protocol (packages/protocol/src/membership/) under the store's lock
 // and announces their effects through Socket.IO rooms (one room per peer, so
 // an emit reaches a socket on any node behind the adapter).
-// The directory (listing and pushes) is tracker-directory.ts.
+// The directory (listing and pushes) is tracker-directory.ts; creating,
+// restoring and expiring whole groups group-registry.ts.
 
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { charterGroupId, err, membership, ok } from '@chorus/protocol';
+import { err, membership, ok } from '@chorus/protocol';
 import type {
-  DirectoryPage, GroupCharter, ParsedDirectoryQuery,
+  DirectoryPage, ParsedDirectoryQuery,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
   ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
   Membership, MembershipEffects as Effects, MembershipStep as Step, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { GroupRegistry } from './group-registry.ts';
+import { verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
 import { DirectoryPushes, directoryPage, listDirectory, summary } from './tracker-directory.ts';
 
 export { DIRECTORY_PUSH_COALESCE_MS, DIRECTORY_ROOM, summary } from './tracker-directory.ts';
 
-/** 128 random bits: two groups created alike in one millisecond still get different ids. */
-const CHARTER_NONCE_BYTES = 16;
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
 const TIMER_SLACK_MS = 5;
 
@@ -45,8 +44,7 @@ export const peerRoom = (p: PeerId): string => `peer:${p}`;
 export class TrackerService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pushes: DirectoryPushes;
-  /** When this node first saw each group empty (no member, no joiner); see sweepEmptyGroups. */
-  private readonly emptySince = new Map<GroupId, number>();
+  private readonly registry: GroupRegistry;
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -59,6 +57,7 @@ export class TrackerService {
     private readonly now: () => number = Date.now,
   ) {
     this.pushes = new DirectoryPushes(io, store, (p) => this.track(p));
+    this.registry = new GroupRegistry(store, config, log, now, (groupId) => this.pushDirectorySoon(groupId));
   }
 
   // ---- directory ----
@@ -76,83 +75,13 @@ export class TrackerService {
     this.pushes.soon(groupId);
   }
 
-  /**
-   * Whether `by` (from `address`) may add a group: total, per-key and
-   * per-address caps. Counted before the write, so sessions racing on several
-   * sockets may overshoot a cap by at most their number.
-   */
-  private async canAddGroup(creatorKey: string, address: string | undefined): Promise<Result<null>> {
-    const groups = await this.store.listGroups();
-    if (groups.length >= this.config.maxGroups) {
-      return err('too-many', `The tracker holds its maximum of ${this.config.maxGroups} groups; join one or try later.`);
-    }
-    if (groups.filter((g) => g.charter?.creatorKey === creatorKey).length >= this.config.maxGroupsPerKey) {
-      return err('too-many', `You created ${this.config.maxGroupsPerKey} groups that still exist; that is the most one person may have.`);
-    }
-    if (address !== undefined && groups.filter((g) => g.createdFrom === address).length >= this.config.maxGroupsPerAddress) {
-      return err('too-many', `${this.config.maxGroupsPerAddress} groups were created from your network address; that is the most allowed.`);
-    }
-    return ok(null);
+  createGroup(by: MemberInfo, p: ParsedCreateGroup, address?: string): Promise<Result<GroupSummary>> {
+    return this.registry.create(by, p, address);
   }
 
-  async createGroup(by: MemberInfo, p: ParsedCreateGroup, address?: string): Promise<Result<GroupSummary>> {
-    const room = await this.canAddGroup(by.publicKey, address);
-    if (!room.ok) return room;
-    const lock = p.password !== undefined ? await hashPassword(p.password) : undefined;
-    const charter: GroupCharter = {
-      v: 1,
-      name: p.name,
-      ordering: p.ordering,
-      createdBy: by.name,
-      creatorKey: by.publicKey,
-      createdAt: this.now(),
-      nonce: randomBytes(CHARTER_NONCE_BYTES).toString('base64url'),
-      ...(lock !== undefined ? { lock } : {}),
-    };
-    const record = recordOf(await charterGroupId(charter), charter, address);
-    if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
-    this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
-    this.pushDirectorySoon(record.groupId);
-    return ok(summary(record, undefined));
-  }
-
-  /**
-   * A member re-registers a group this tracker does not know (it restarted
-   * with the in-memory store). The proof: the group's charter, which hashes
-   * to the id (so name, ordering and lock are the creator's, not the
-   * restorer's), and for a locked group the password, checked against the
-   * charter's lock. Only someone who joined once holds a charter, and only
-   * someone who knows the password gets a locked group back. Views continue
-   * above the member's last one. A group that exists is returned as it is,
-   * so any number of members may race to restore it.
-   */
-  async restoreGroup(by: MemberInfo, p: ParsedRestoreGroup, address?: string): Promise<Result<GroupSummary>> {
-    const existing = await this.store.getGroup(p.groupId);
-    if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId)));
-    if ((await charterGroupId(p.charter)) !== p.groupId) {
-      return err('bad-proof', 'That charter is not the one of this group (its hash is not the group id).');
-    }
-    const { charter } = p;
-    if (charter.lock !== undefined) {
-      if (p.password === undefined) return err('wrong-password', `The group "${charter.name}" is locked; its password is needed to restore it.`);
-      if (!(await verifyPassword(p.password, charter.lock))) return err('wrong-password', `That is not the password of "${charter.name}".`);
-    }
-    // A restore adds a group like a create: the same caps (the creator's key counts, the restorer's address).
-    const room = await this.canAddGroup(charter.creatorKey, address);
-    if (!room.ok) return room;
-    const record = recordOf(p.groupId, charter, address);
-    // A proven group comes back under its own name even if a newer group took
-    // that name meanwhile (after a restart anyone could squat it, and every
-    // member's restore would fail): the two are told apart by id, lock and age.
-    if (!(await this.store.createGroup(record, true))) {
-      const again = await this.store.getGroup(p.groupId);
-      if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
-      return err('internal', 'The group could not be stored; try again.');
-    }
-    await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
-    this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');
-    this.pushDirectorySoon(record.groupId);
-    return ok(summary(record, await this.store.getMembership(p.groupId)));
+  /** A member re-registers a group this tracker forgot (group-registry.ts). */
+  restoreGroup(by: MemberInfo, p: ParsedRestoreGroup, address?: string): Promise<Result<GroupSummary>> {
+    return this.registry.restore(by, p, address);
   }
 
   // ---- membership ----
@@ -293,37 +222,9 @@ export class TrackerService {
     return ok(null);
   }
 
-  /**
-   * Removes groups nobody has been in or joining for `emptyGroupTtlMs`, as
-   * this node saw them (a restarted node starts counting again: a group may
-   * live longer than the TTL, never shorter). The store deletes under the
-   * group's lock, so a join racing the sweep either lands first (and the
-   * group stays) or finds the group gone (`not-found`).
-   */
-  async sweepEmptyGroups(): Promise<number> {
-    const now = this.now();
-    const ms = await this.store.listMemberships();
-    let removed = 0;
-    for (const [groupId, m] of ms) {
-      if (m.members.length > 0 || m.joining.length > 0) {
-        this.emptySince.delete(groupId);
-        continue;
-      }
-      const since = this.emptySince.get(groupId);
-      if (since === undefined) {
-        this.emptySince.set(groupId, now);
-        continue;
-      }
-      if (now - since < this.config.emptyGroupTtlMs) continue;
-      this.emptySince.delete(groupId);
-      if (await this.store.deleteGroupIfEmpty(groupId)) {
-        removed++;
-        this.log.info({ groupId, emptyMs: now - since }, 'empty group expired');
-        this.pushDirectorySoon(groupId);
-      }
-    }
-    for (const id of this.emptySince.keys()) if (!ms.has(id)) this.emptySince.delete(id);
-    return removed;
+  /** Removes groups that stayed empty past `emptyGroupTtlMs` (group-registry.ts). */
+  sweepEmptyGroups(): Promise<number> {
+    return this.registry.sweepEmpty();
   }
 
   // ---- plumbing ----
@@ -384,14 +285,3 @@ export class TrackerService {
     this.pushes.stop();
   }
 }
-
-const recordOf = (groupId: GroupId, c: GroupCharter, address: string | undefined): GroupRecord => ({
-  groupId,
-  name: c.name,
-  ordering: c.ordering,
-  ...(c.lock !== undefined ? { passwordHash: c.lock } : {}),
-  createdBy: c.createdBy,
-  createdAt: c.createdAt,
-  charter: c,
-  ...(address !== undefined ? { createdFrom: address } : {}),
-});
