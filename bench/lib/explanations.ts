@@ -70,6 +70,22 @@ const EXPLAIN: Record<string, Explainer> = {
     const where = extra.length === 0 ? '' : ` The heap snapshots (tracker section) put the largest Chorus-specific growth in ${extra.map((e) => `${e.kind} (+${Math.round(e.bytes)} B)`).join(', ')} per connection over the bare server; "(object properties)" are out-of-line property stores (objects in dictionary mode after a \`delete\`, or with properties added after creation), closures are functions made per socket.`;
     return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} B.**${where} A bare Socket.IO server holding the same number of plain websocket connections, measured the same way in the same run, already uses ${n(r?.['baseline_heap_bytes_per_conn'], 0)} B of heap per connection (engine.io socket, ws, buffers, the Socket.IO socket and its rooms); Chorus adds ${n(Number(r?.['heap_bytes_per_conn']) - Number(r?.['baseline_heap_bytes_per_conn']), 0)} B (its per-socket state and the session's records and room, apps/tracker/README.md "Memory per connection"; the before/after records at the end of this file say which code a run measured). What would close it: the Socket.IO part can only shrink by moving the websocket layer out of the JS heap (engine.io on uWebSockets.js) or dropping Socket.IO for plain ws; the Chorus part by folding the local session record into the SocketState and routing to a peer without a room of its own per session (the room carries signals across nodes on Redis).`;
   },
+  'main thread ≤ 8 ms per delivered message, p50': (t, reports) => {
+    const report = find(reports, 'ui-log');
+    const rows = rowsOf(report);
+    const size = Number(/(\d+) messages/.exec(t.measured_as)?.[1]);
+    const r = rows.find((x) => x['build'] === 'this build' && x['messages'] === size);
+    const base = rows.find((x) => x['build'] !== 'this build' && x['messages'] === size);
+    const before = base === undefined ? '' : ` ${String(base['build'])} took ${n(base['main_ms_per_message_p50'], 1)} ms (script ${n(base['script_ms_per_message_p50'], 1)}) in the same run.`;
+    return `**${t.target} (${t.measured_as}): ${n(t.value, 1)} ms.** Of it, script is ${n(r?.['script_ms_per_message_p50'], 1)} ms; the rest is the browser's own work for one message: the runtime's IndexedDB write of it, style, layout and paint of the new article, and the page's timers during the ${'150'} ms after it shows, measured on a machine with a load average of ${n(report?.loadavg_1m_at_start, 0)} on 2 cores (CPU time, but shared caches and cores still slow it).${before} The figure is flat in the number of messages held. What would close it: measure on a quiet machine first; then batch the store write of a burst into one transaction, and keep the message article's layout self-contained (CSS containment) so a new one lays out alone.`;
+  },
+  'open a group of 100 000 stored messages, newest painted ≤ 300 ms': (t, reports) => {
+    const report = find(reports, 'ui-log');
+    const rows = rowsOf(report).filter((x) => x['messages'] === 100_000);
+    const base = rows.find((x) => x['build'] !== 'this build');
+    const before = base === undefined ? '' : ` ${String(base['build'])}: ${n(base['open_ms'], 0)} ms in the same run.`;
+    return `**${t.target}: ${n(t.value, 0)} ms.** Wall time from the reload's navigation start, so it includes loading and compiling the app and starting the runtime, and the machine's load (average ${n(report?.loadavg_1m_at_start, 0)} on 2 cores) stretches every step.${before} The page reads only the newest page (200) from the store, before the network is up, however many are stored. What would close it: measure on a quiet machine; then trace the reload to split loading and compiling the app, opening IndexedDB and reading the page, and the first render of the log, and cut the largest.`;
+  },
   'initial JS ≤ 60 KB gzip': (t) => `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
 };
 

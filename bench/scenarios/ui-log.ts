@@ -4,7 +4,7 @@
 // and 100 000 messages in the group, and how long a reload takes to paint the
 // newest messages of a group holding that many in IndexedDB.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -37,13 +37,13 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
     { key: 'script_ms_per_message_p50', header: 'of which script, p50', kind: 'spread', digits: 1 },
     { key: 'open_ms', header: 'reload → newest painted, ms', kind: 'spread', digits: 0 },
   ], [
-    'The app as shipped (apps/web/dist served by apps/tracker) in headless Chromium (Debian /usr/bin/chromium), one user in a FIFO group. The group holds the given number of messages: all but one written straight into its IndexedDB (the app\'s schema, lamport 0 so they sort before the live one), then the page is reloaded.',
-    `Open: from the reload's navigation start to the frame after the newest two messages are in the log (performance.now() in the page). Per message: ${typed} messages typed through the composer (Playwright fill + Enter) after ${WARMUP} untimed ones, each timed from before the keystrokes until ${SETTLE_MS} ms after it shows "✓ delivered", as Chromium's TaskDuration (CDP Performance.getMetrics: all main-thread tasks of the page, idle timers included); the row gives the median over the messages.`,
-    'Baseline: the app of commit 8e8ca76 (before issue 15: every message re-sorts the whole map and rebuilds the timeline, every article is in the DOM), built against the same runtime packages, when BENCH_UI_BASELINE_DIST names its build. That runtime reads only the newest page of a group on open (history({ before })), so the old app holds its 1 000-message cache, not the whole store; with the old runtime it read every stored message on open.',
+    'The app as shipped (apps/web/dist served by apps/tracker) in headless Chromium (Debian /usr/bin/chromium): the page measured is one member of a FIFO group, a second member (another browser context, its own renderer process) types. The group holds the given number of messages: all but one written straight into the page\'s IndexedDB (the app\'s schema, lamport 0 so they sort before the live one), then the page is reloaded.',
+    `Open: from the reload's navigation start to the frame after the newest two messages are in the log (performance.now() in the page, wall time). Per message: the other member types ${typed} messages (Playwright fill + Enter in its page) after ${WARMUP} untimed ones; each is timed in the page measured from before the keystrokes until ${SETTLE_MS} ms after it shows there, as the main thread's CPU time (CDP Performance.getMetrics with timeDomain threadTicks: TaskDuration, all tasks of the page, its timers and store writes included, less DevToolsCommandDuration, the bench's own commands: the metrics and one wait for the message). CPU time, not wall time, so the machine's load does not inflate it; the row gives the median over the messages.`,
+    'Baseline (BENCH_UI_BASELINE_DIST, named by BENCH_UI_BASELINE_LABEL): another build of the app measured by the same code in the same run.',
     `${runs} run(s) per size, each in a fresh browser context.`,
   ]);
   const builds: [string, string][] = [['this build', THIS_BUILD]];
-  if (baseline) builds.push(['8e8ca76 (baseline)', baseline]);
+  if (baseline) builds.push([process.env['BENCH_UI_BASELINE_LABEL'] ?? 'baseline', baseline]);
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web-if-needed.mjs')], { cwd: ROOT, stdio: 'ignore' });
   let browser: Browser | null = null;
   try {
@@ -58,7 +58,7 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
       try {
         for (const size of sizes) {
           const samples: Sample[] = [];
-          const row: Row = { build: label, messages: size, held: label === 'this build' ? Math.min(size, 200) : Math.min(size, 1_000) };
+          const row: Row = { build: label, messages: size, held: Math.min(size, 200) };
           try {
             for (let run = 0; run < runs; run++) samples.push(await measure(browser, tracker.url, size, typed));
           } catch (e) {
@@ -109,19 +109,24 @@ async function startTracker(dist: string): Promise<{ url: string; stop: () => vo
 }
 
 async function measure(browser: Browser, url: string, size: number, typed: number): Promise<Sample> {
-  const context = await browser.newContext();
+  // The page measured (the receiver) and another member who types (the sender), each a user of their own.
+  const contexts = [await browser.newContext(), await browser.newContext()];
   // tsx keeps function names with a helper the page does not have: functions handed to evaluate need it there.
-  await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+  for (const c of contexts) await c.addInitScript({ content: 'globalThis.__name = (f) => f;' });
   try {
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.getByRole('textbox', { name: 'Display name' }).fill('Bench');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const [page, sender] = [await contexts[0]!.newPage(), await contexts[1]!.newPage()];
     const group = `bench-${Date.now().toString(36)}`;
+    for (const [p, name] of [[page, 'Bench'], [sender, 'Sender']] as const) {
+      await p.goto(url);
+      await p.getByRole('textbox', { name: 'Display name' }).fill(name);
+      await p.getByRole('button', { name: 'Continue' }).click();
+    }
     await page.getByRole('textbox', { name: 'Group name' }).fill(group);
     await page.getByRole('radiogroup', { name: 'Ordering' }).getByRole('radio', { name: 'FIFO' }).check();
     await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('log', { name: `Messages in ${group}` }).waitFor();
+    await page.getByRole('log', { name: `Messages in ${group}` }).waitFor({ timeout: 60_000 });
+    await sender.getByRole('list', { name: 'Groups' }).getByRole('listitem').filter({ hasText: group }).getByRole('button', { name: 'Join' }).click();
+    await sender.getByRole('log', { name: `Messages in ${group}` }).waitFor({ timeout: 60_000 });
     await send(page, 'live');
     // Reload only once the live message is durable: the page can only show what it stored.
     let groupId: string | null = null;
@@ -143,18 +148,40 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     ]));
     progress(`${size}: open ${openMs.toFixed(0)} ms`);
     await page.getByRole('status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 60_000 });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
+    // The reloaded page is a new session: wait until each member sees the other online.
+    for (const [p, other] of [[page, 'Sender'], [sender, 'Bench']] as const) {
+      await p.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem').filter({ hasText: other }).filter({ hasText: 'online' }).first().waitFor({ timeout: 60_000 });
+    }
+    const cdp = await contexts[0]!.newCDPSession(page);
+    // Thread time: the main thread's CPU, which a loaded machine does not inflate as it does wall time.
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     const seconds = async (): Promise<[number, number]> => {
       const metrics = (await cdp.send('Performance.getMetrics')).metrics;
       const of = (name: string): number => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
-      return [of('TaskDuration'), of('ScriptDuration')];
+      // The bench's own DevTools commands to the page (these metrics, the wait for the message) are not the app's work.
+      return [of('TaskDuration') - of('DevToolsCommandDuration'), of('ScriptDuration')];
     };
     const perMessageMs: number[] = [];
     const scriptMs: number[] = [];
+    const profileTo = process.env['BENCH_UI_PROFILE'];
+    const traceTo = process.env['BENCH_UI_TRACE'];
     for (let i = 0; i < WARMUP + typed; i++) {
+      if (i === WARMUP && traceTo) await browser.startTracing(page, { categories: (process.env['BENCH_UI_TRACE_CATEGORIES'] ?? 'devtools.timeline,disabled-by-default-devtools.timeline').split(',') });
+      if (i === WARMUP && profileTo) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+        await cdp.send('Profiler.start');
+      }
+      const text = `m${i}`;
       const [task0, script0] = await seconds();
-      await send(page, `m${i}`);
+      // The sender types; the page measured only receives: one call waits in it for the message to show.
+      const shown = page.evaluate(lastShows, text);
+      const box = sender.getByRole('textbox', { name: 'Message' });
+      await box.fill(text);
+      await box.press('Enter');
+      // A warm-up message may be sent before the two pages' link is up; the timed ones may not.
+      const late = await Promise.race([shown.then(() => false), sender.waitForTimeout(i < WARMUP ? 20_000 : 60_000).then(() => true)]);
+      if (late && i >= WARMUP) throw new Error(`${text} did not show in the page within 60 s`);
       await page.waitForTimeout(SETTLE_MS);
       const [task1, script1] = await seconds();
       progress(`${size}: message ${i} ${((task1 - task0) * 1_000).toFixed(1)} ms`);
@@ -163,10 +190,27 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
         scriptMs.push((script1 - script0) * 1_000);
       }
     }
+    if (traceTo) writeTrace(`${traceTo}-${size}.txt`, await browser.stopTracing(), typed);
+    if (profileTo) writeProfile(`${profileTo}-${size}.txt`, (await cdp.send('Profiler.stop')).profile, typed);
     return { perMessageMs, scriptMs, openMs };
   } finally {
-    await context.close();
+    for (const c of contexts) await c.close();
   }
+}
+
+/** Resolves once one of the log's last articles shows `text` (runs in the page: a MutationObserver on the log's children, no polling). */
+function lastShows(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const log = document.querySelector('[role=log]');
+    const done = (): boolean => [...(log?.querySelectorAll(':scope > article .body') ?? [])].slice(-5).some((b) => b.textContent === text);
+    if (!log || done()) return resolve();
+    const watch = new MutationObserver(() => {
+      if (!done()) return;
+      watch.disconnect();
+      resolve();
+    });
+    watch.observe(log, { childList: true });
+  });
 }
 
 const progress = (line: string): void => {
@@ -183,6 +227,43 @@ async function send(page: Page, text: string): Promise<void> {
     const last = articles[articles.length - 1];
     return last?.querySelector('.body')?.textContent === text && last.textContent?.includes('delivered') === true && !last.textContent.includes('pending');
   }, text, { polling: 20, timeout: 60_000 });
+}
+
+/** BENCH_UI_PROFILE: where the page's script time went while the messages were typed, by self time, per message. */
+function writeProfile(path: string, profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number }[]; samples?: number[]; timeDeltas?: number[] }, messages: number): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const f = byId.get(samples[i]!)?.callFrame;
+    if (!f) continue;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1_000);
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 60);
+  writeFileSync(path, top.map(([name, ms]) => `${(ms / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n');
+}
+
+/** BENCH_UI_TRACE: the renderer main thread's time by trace event (self time), per message. */
+function writeTrace(path: string, buffer: Buffer, messages: number): void {
+  if (process.env['BENCH_UI_TRACE_RAW']) writeFileSync(`${path}.json`, buffer);
+  const events = (JSON.parse(buffer.toString()) as { traceEvents: { name: string; ph: string; dur?: number; ts: number; tid: number; pid: number; args?: { name?: string } }[] }).traceEvents;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const mine = events.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const self = new Map<string, number>();
+  const stack: { end: number; name: string }[] = [];
+  for (const e of mine) {
+    while (stack.length > 0 && stack[stack.length - 1]!.end <= e.ts) stack.pop();
+    const parent = stack[stack.length - 1];
+    const a = (e.args ?? {}) as Record<string, { src_func?: string; src_file?: string } | undefined>;
+    const name = e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask' ? `${e.name} ${a['src_func'] ?? ''} ${JSON.stringify(e.args).slice(0, 120)}` : e.name;
+    if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
+    self.set(name, (self.get(name) ?? 0) + e.dur!);
+    stack.push({ end: e.ts + e.dur!, name });
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  writeFileSync(path, top.map(([name, us]) => `${(us / 1_000 / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n');
 }
 
 /** The group id of the stored message `body`, or null until it is durable (runs in the page). */
