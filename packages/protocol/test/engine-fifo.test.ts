@@ -3,6 +3,8 @@ import { EngineMesh } from '../src/ordering/testing/engine-mesh.ts';
 import type { DataFrame } from '../src/wire/frames.ts';
 
 const snapshot = (m: EngineMesh, id: string): string => JSON.stringify(m.engine(id).debugState());
+/** The same without `clock`: an accepted input records its time even when it changes nothing else. */
+const untimed = (m: EngineMesh, id: string): string => JSON.stringify({ ...m.engine(id).debugState(), clock: null });
 
 describe('FIFO engine', () => {
   it('holds back messages that arrive ahead of their turn and delivers them in send order', () => {
@@ -26,8 +28,10 @@ describe('FIFO engine', () => {
     const m = EngineMesh.started('fifo', ['a', 'b']);
     const first = m.send('a', 'hello');
     m.run();
-    let before = snapshot(m, 'b');
+    const untimedBefore = untimed(m, 'b');
     expect(m.deliverFrame('a', 'b', first)).toMatchObject({ deliveries: [], frames: [] }); // a resend racing the original
+    expect(untimed(m, 'b')).toBe(untimedBefore);
+    let before = snapshot(m, 'b');
     expect(m.deliverFrame('a', 'b', { ...first, sig: 'other' })).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
     expect(snapshot(m, 'b')).toBe(before);
     m.tick('a', 5); // both announce delivered counts: the message becomes stable and is forgotten

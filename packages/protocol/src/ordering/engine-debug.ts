@@ -5,11 +5,27 @@
 
 import type { Priority } from '../wire/frames.ts';
 
-/** A read-only picture of the engine for the simulator (S6, L2) and for before/after comparisons in tests. */
+/**
+ * A read-only picture of every field of the engine, for the simulator (S6, L2) and for
+ * "state unchanged after a rejection" tests, which compare it whole (JSON). A field added to a
+ * layer gets its line here and in `GroupEngine.debugState()`; derived indexes (the heap) show
+ * their size only.
+ */
 export interface EngineDebugState {
   readonly viewId: number | null;
+  /** Members of the installed view, sorted. */
+  readonly members: readonly string[];
   readonly flushingTo: number | null;
   readonly flushSent: boolean;
+  readonly flushOked: boolean;
+  readonly flushParticipants: readonly string[];
+  readonly flushOks: readonly string[];
+  /** Pending messages the dropDeadSenderPending hook dropped from the flush under way. */
+  readonly flushDropped: readonly string[];
+  /** FLUSH reports still in parts, per peer `viewId:held/count:bytes`. */
+  readonly flushParts: Readonly<Record<string, string>>;
+  /** Our FLUSH for the installed view, kept for peers still flushing for it. */
+  readonly lastFlush: { readonly viewId: number; readonly participants: readonly string[]; readonly answered: readonly string[] } | null;
   readonly adopted: boolean;
   /** The view the group's current log began in (0 until this member has state). */
   readonly incarnation: number;
@@ -18,25 +34,50 @@ export interface EngineDebugState {
   /** Largest agreed priority seen (ISIS `A`). */
   readonly agreedMax: number;
   readonly lamport: number;
+  /** Latest `now` of an accepted input. */
+  readonly clock: number;
   readonly lastDrafted: number;
   readonly lastCommitted: number;
   readonly inFlight: number;
+  readonly inFlightSeqs: readonly number[];
   readonly outbox: readonly number[];
+  readonly seqFloor: number;
+  readonly ownFloor: number | null;
+  readonly flushedOwn: readonly number[];
+  readonly resumeAgreed: number;
+  readonly resumeDelivered: Readonly<Record<string, number>>;
+  /** Per sender, the next seq past what the session shows already. */
+  readonly shown: Readonly<Record<string, number>>;
   readonly senders: Readonly<Record<string, { next: number; delivered: number; held: readonly number[] }>>;
   /** The ISIS hold-back queue, by message id. */
   readonly queue: readonly { id: string; p: number; by: string; final: boolean }[];
+  /** Per queued message: this member's proposal and admission number, `p:by#admitted`. */
+  readonly queueProposed: Readonly<Record<string, string>>;
+  readonly admissions: number;
+  readonly heapSize: number;
   readonly ownProposals: Readonly<Record<string, readonly string[]>>;
+  readonly ownSentAt: Readonly<Record<string, number>>;
   readonly earlyFinals: readonly string[];
   readonly learnedFinals: readonly string[];
   readonly kept: readonly string[];
+  /** Total order: the priority each kept message was delivered at. */
+  readonly keptAgreed: Readonly<Record<string, string>>;
   readonly peerDelivered: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly buffered: number;
+  /** Frames waiting for a later view, in order, `from:kind@viewId`. */
+  readonly bufferedFrames: readonly string[];
   /** Bytes of buffered frames per sending peer (MAX_BUFFERED_BYTES_PER_PEER). */
   readonly bufferedBytes: Readonly<Record<string, number>>;
   readonly repairing: readonly string[];
+  readonly lastHwmAt: number | null;
+  readonly lastAnnounced: string | null;
   readonly flushReports: readonly string[];
   /** Sum of every hold-back structure: must reach 0 once faults heal (L2). */
   readonly holdBackSize: number;
 }
 
 export const p2s = (x: Priority): string => `${x.p}:${x.by}`;
+
+/** A record with its keys in order, so two pictures of the same state are the same JSON. */
+export const sortedRecord = <V>(entries: Iterable<readonly [string, V]>): Record<string, V> =>
+  Object.fromEntries([...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));

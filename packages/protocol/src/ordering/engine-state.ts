@@ -45,7 +45,9 @@ export const isCount = (n: unknown): n is number => typeof n === 'number' && Num
 export const isSeq = (n: unknown): n is number => isCount(n) && n >= 1;
 
 export abstract class EngineState {
+  /** Never goes back to null, and its view id only grows. */
   protected installed: View | null = null;
+  /** Invariant: the peer ids of `installed` (empty before the first view). */
   protected members = new Set<PeerId>();
   /** False until this member has state: a joiner before adoptJoinerState. */
   protected adopted = false;
@@ -56,16 +58,27 @@ export abstract class EngineState {
    */
   protected incarnation = 0;
   protected lamport = 0;
+  /** The last own seq drafted. Invariant: lastCommitted <= lastDrafted. */
   protected lastDrafted = 0;
+  /** The last own seq committed (`send`), or the floor of an earlier session when that is higher. */
   protected lastCommitted = 0;
+  /** Drafts out for signing, oldest first. Invariant: ascending seqs, none past lastDrafted; empty while no view is installed. */
   protected readonly inFlight: SignedFields[] = [];
   /** Signed own DATA waiting for a view to be installed (or for state, on a joiner). */
   protected outbox: DataFrame[] = [];
+  /** Per sender. Invariant: delivered < next, and every held seq > next (it waits behind a gap). */
   protected readonly senders = new Map<PeerId, SenderState>();
+  /**
+   * Delivered messages not known to be stable yet (for resends, flush reports, a joiner's state).
+   * Invariant: each is delivered (its seq <= its sender's `delivered`).
+   */
   protected readonly kept = new Map<MessageId, KeptMessage>();
   /** Per sender, the next seq past what the session shows already (markShown): delivered marked `shown`. */
   protected readonly shown = new Map<string, number>();
-  /** Latest `now` seen, for the calls that have none (adoptJoinerState): only the test hooks read send times. */
+  /**
+   * Latest `now` of an accepted input, for the steps that have none (adopting a joiner state, a
+   * flush that completes): only the send times of our own messages read it. A refused input leaves it.
+   */
   protected clock = 0;
 
   constructor(
@@ -86,6 +99,11 @@ export abstract class EngineState {
    * A Lamport time no honest member can be at yet (see MAX_LAMPORT_STEP), or null when fine.
    * Like priorities, only a member with state has a reference point.
    */
+  /** The clock as it reads once an input at `now` is accepted; `clock` itself moves only then. */
+  protected clockAt(now: number): number {
+    return Math.max(this.clock, now);
+  }
+
   protected lamportTooHigh(lamport: number, what: string): Rejection | null {
     if (!this.adopted) return null;
     const ceiling = lamportCeiling(this.lamport);

@@ -116,6 +116,12 @@ export class FlushAssembler {
     return this.#partial.get(peer)?.bytes ?? 0;
   }
 
+  /** Per peer, its unfinished report as `viewId:parts held/count:bytes` (for debugState). */
+  debug(): Record<string, string> {
+    const rows = [...this.#partial].map(([peer, p]): [string, string] => [peer, `${p.viewId}:${p.have}/${p.parts.length}:${p.bytes}`]);
+    return Object.fromEntries(rows.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  }
+
   /** Unfinished reports held (for debugState). */
   get size(): number {
     return this.#partial.size;

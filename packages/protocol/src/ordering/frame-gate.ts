@@ -35,7 +35,10 @@ export interface Buffered {
 
 export abstract class FrameGate extends EngineState {
   protected futureList: Buffered[] = [];
-  /** Per peer: frames and bytes in `future` (MAX_BUFFERED_FRAMES, MAX_BUFFERED_BYTES_PER_PEER). */
+  /**
+   * Per peer: frames and bytes in `future` (MAX_BUFFERED_FRAMES, MAX_BUFFERED_BYTES_PER_PEER).
+   * Invariant: exactly the count and the sum of `bytes` of that peer's entries in `futureList`.
+   */
   protected readonly futureUse = new Map<PeerId, { frames: number; bytes: number }>();
 
   /** After our FLUSH left, the old view is frozen: its own frames are ignored (view-change.ts). */

@@ -19,10 +19,12 @@ import type { PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, SignedFields } from '../wire/frames.ts';
 import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
+import { isRejection } from './engine.ts';
 import type { EngineDebugState } from './engine-debug.ts';
-import { p2s } from './engine-debug.ts';
+import { p2s, sortedRecord } from './engine-debug.ts';
 import { isSeq, staleSeqReason } from './engine-state.ts';
 import { splitFlush } from './flush-parts.ts';
+import { invariant, present } from './invariant.ts';
 import { JoinerAdoption } from './joiner-adoption.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
@@ -68,23 +70,29 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     if (frame.seq <= this.seqFloor) {
       // Drafted before the sponsor told us our earlier session's last seq: its id is taken.
       out.events.push({ type: 'message-dropped', id: messageId(this.groupId, this.self, frame.seq), reason: staleSeqReason });
-      this.maybeSendFlush(out);
+      this.maybeSendFlush(out, this.clock);
       return out.build();
     }
     this.lastCommitted = frame.seq;
-    const installed = this.installed as View;
+    const installed = present(this.installed, 'a draft exists only once a view is installed');
     if (this.adopted && frame.viewId === installed.viewId && this.flush?.sent !== true) this.multicastOwn(frame, now, out);
     else this.outbox.push(frame);
-    this.maybeSendFlush(out);
+    this.maybeSendFlush(out, this.clock);
     return out.build();
   }
 
   // ---- receiving ----
 
   receive(from: PeerId, frame: EngineFrame, now: number): EngineResult {
-    this.clock = Math.max(this.clock, now);
     if (frame.groupId !== this.groupId)
       return reject('remote', 'bad-state', `A frame for group ${String(frame.groupId)} arrived on group ${this.groupId}.`);
+    const result = this.dispatch(from, frame, now);
+    // The handlers read the clock as `clockAt(now)`; it moves only for an accepted frame.
+    if (!isRejection(result)) this.clock = this.clockAt(now);
+    return result;
+  }
+
+  private dispatch(from: PeerId, frame: EngineFrame, now: number): EngineResult {
     switch (frame.t) {
       case 'data':
         return this.onData(from, frame, now);
@@ -95,9 +103,9 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       case 'flush':
         return this.onFlush(from, frame, now);
       case 'flush-ok':
-        return this.onFlushOk(from, frame);
+        return this.onFlushOk(from, frame, now);
       case 'hwm':
-        return this.onHwm(from, frame);
+        return this.onHwm(from, frame, now);
       default:
         return reject('remote', 'unknown-kind', 'The ordering engine does not handle this kind of frame.');
     }
@@ -149,7 +157,40 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     for (const [sender, next] of Object.entries(shown)) if (isSeq(next)) this.shown.set(sender, Math.max(this.shown.get(sender) ?? 1, next));
   }
 
+  /**
+   * Throws an InvariantError (invariant.ts) if a field breaks what its doc says always holds.
+   * `debugState()` runs it first, so the simulator and the tests check it after every step.
+   */
+  protected checkInvariants(): void {
+    invariant(this.lastCommitted <= this.lastDrafted, 'lastCommitted <= lastDrafted');
+    invariant(this.inFlight.every((d, i) => d.seq <= this.lastDrafted && (i === 0 || this.inFlight[i - 1]!.seq < d.seq)), 'inFlight: ascending seqs, none past lastDrafted');
+    invariant(this.installed !== null || this.inFlight.length === 0, 'no draft before a view is installed');
+    invariant(this.installed === null ? this.members.size === 0 : this.members.size === this.installed.members.length && this.installed.members.every((m) => this.members.has(m.peerId)), 'members are the installed view\'s');
+    for (const [s, st] of this.senders) {
+      invariant(st.delivered < st.next, `senders[${s}]: delivered < next`);
+      for (const seq of st.held.keys()) invariant(seq > st.next, `senders[${s}]: held seq ${seq} > next ${st.next}`);
+    }
+    for (const [id, k] of this.kept) invariant(k.frame.seq <= (this.senders.get(k.frame.sender)?.delivered ?? 0), `kept ${id} is delivered`);
+    for (const id of this.own.keys()) invariant(this.queue.get(id)?.final === false, `own ${id} waits in the queue, not final`);
+    for (const id of this.earlyFinals.keys()) invariant(!this.queue.has(id), `earlyFinals ${id} not in the queue`);
+    let frames = 0;
+    for (const [p, use] of this.futureUse) {
+      const mine = this.future.filter((b) => b.from === p);
+      invariant(use.frames === mine.length && use.bytes === mine.reduce((n, b) => n + b.bytes, 0), `futureUse[${p}] counts its buffered frames`);
+      frames += use.frames;
+    }
+    invariant(frames === this.future.length, 'futureUse covers every buffered frame');
+    const fl = this.flush;
+    if (fl !== null) {
+      invariant(this.installed === null || fl.target.viewId > this.installed.viewId, 'a flush is for a view newer than the installed one');
+      invariant(fl.sent || !fl.oked, 'FLUSH-OK only after our FLUSH');
+      invariant([...fl.reports.keys(), ...fl.oks].every((p) => fl.participants.includes(p)), 'flush reports and oks come from participants');
+    }
+  }
+
+  /** Every field, in a JSON-comparable form (sorted keys and lists); checks the invariants first. */
   debugState(): EngineDebugState {
+    this.checkInvariants();
     const senders: Record<string, { next: number; delivered: number; held: number[] }> = {};
     let held = 0;
     for (const [s, st] of [...this.senders].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
@@ -159,31 +200,56 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     const ownProposals: Record<string, string[]> = {};
     for (const [id, m] of this.own) ownProposals[id] = [...m.proposals.values()].map(p2s).sort();
     const peerDelivered: Record<string, Record<string, number>> = {};
-    for (const [p, m] of this.peerDelivered) peerDelivered[p] = Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+    for (const [p, m] of this.peerDelivered) peerDelivered[p] = sortedRecord(m);
+    const fl = this.flush;
+    const last = this.lastFlush;
     return {
       viewId: this.installed?.viewId ?? null,
-      flushingTo: this.flush?.target.viewId ?? null,
-      flushSent: this.flush?.sent ?? false,
+      members: [...this.members].sort(),
+      flushingTo: fl?.target.viewId ?? null,
+      flushSent: fl?.sent ?? false,
+      flushOked: fl?.oked ?? false,
+      flushParticipants: [...(fl?.participants ?? [])].sort(),
+      flushOks: [...(fl?.oks ?? [])].sort(),
+      flushDropped: [...(fl?.hookDropped ?? [])].sort(),
+      flushParts: this.flushParts.debug(),
+      lastFlush: last === null ? null : { viewId: last.frame.viewId, participants: [...last.participants].sort(), answered: [...last.answered].sort() },
       adopted: this.adopted,
       incarnation: this.incarnation,
       proposedMax: this.proposedMax,
       agreedMax: this.agreedMax,
       lamport: this.lamport,
+      clock: this.clock,
       lastDrafted: this.lastDrafted,
       lastCommitted: this.lastCommitted,
       inFlight: this.inFlight.length,
+      inFlightSeqs: this.inFlight.map((d) => d.seq),
       outbox: this.outbox.map((f) => f.seq),
+      seqFloor: this.seqFloor,
+      ownFloor: this.ownFloor,
+      flushedOwn: [...this.flushedOwn].sort((a, b) => a - b),
+      resumeAgreed: this.resumeAgreed,
+      resumeDelivered: sortedRecord(Object.entries(this.resumeDelivered)),
+      shown: sortedRecord(this.shown),
       senders,
       queue: [...this.queue].map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      queueProposed: Object.fromEntries([...this.queue].map(([id, e]): [string, string] => [id, `${p2s(e.proposed)}#${e.admitted}`]).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      admissions: this.admissions,
+      heapSize: this.heap.size,
       ownProposals,
+      ownSentAt: sortedRecord([...this.own].map(([id, m]) => [id, m.sentAt])),
       earlyFinals: [...this.earlyFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
       learnedFinals: [...this.learnedFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
       kept: [...this.kept.keys()].sort(),
+      keptAgreed: Object.fromEntries([...this.kept].flatMap(([id, k]): [string, string][] => (k.agreed === undefined ? [] : [[id, p2s(k.agreed)]])).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       peerDelivered,
       buffered: this.future.length,
+      bufferedFrames: this.future.map((b) => `${b.from}:${b.frame.t}@${b.frame.viewId}`),
       bufferedBytes: Object.fromEntries([...this.futureUse].map(([p, u]) => [p, u.bytes]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1))),
       repairing: [...this.repairing].sort(),
-      flushReports: [...(this.flush?.reports.keys() ?? [])].sort(),
+      lastHwmAt: this.lastHwmAt,
+      lastAnnounced: this.lastAnnounced,
+      flushReports: [...(fl?.reports.keys() ?? [])].sort(),
       holdBackSize: held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length,
     };
   }

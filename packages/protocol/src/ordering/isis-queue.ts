@@ -13,6 +13,7 @@ import type { EngineResult, Rejection } from './engine.ts';
 import { isSeq } from './engine-state.ts';
 import { FrameGate } from './frame-gate.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
+import { present } from './invariant.ts';
 import { isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
@@ -35,10 +36,12 @@ export interface OwnMessage {
 export abstract class IsisQueue extends FrameGate {
   protected proposedMax = 0;
   protected agreedMax = 0;
+  /** Admitted, not yet delivered. Invariant: every `own` entry is here and not final; no `earlyFinals` entry is. */
   protected readonly queue = new Map<MessageId, QueueEntry>();
   /** Index of `queue` by priority; every change of an entry's priority goes through `prioritize`. */
   protected readonly heap = new HoldBackHeap(this.hooks.comparePriority);
   protected admissions = 0;
+  /** Our own messages waiting for every member's proposal (our own is always among them). */
   protected readonly own = new Map<MessageId, OwnMessage>();
   /** FINALs that arrived while the DATA still waited in FIFO hold-back. */
   protected readonly earlyFinals = new Map<MessageId, Priority>();
@@ -119,7 +122,7 @@ export abstract class IsisQueue extends FrameGate {
     const entry = this.queue.get(id);
     if (mine === undefined || entry === undefined) return;
     if (!force && ![...this.members].every((m) => mine.proposals.has(m))) return;
-    const agreed = maxPriority(mine.proposals.values(), this.hooks.comparePriority) as Priority;
+    const agreed = present(maxPriority(mine.proposals.values(), this.hooks.comparePriority), 'our own proposal is among them');
     this.own.delete(id);
     const final: FinalFrame = { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: entry.frame.seq, priority: agreed };
     if (this.members.size > 1) out.frames.push({ to: 'all', frame: final });

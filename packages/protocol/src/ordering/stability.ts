@@ -22,14 +22,14 @@ export abstract class Stability extends ResumeFloors {
   /** Peers whose link came back: their next hwm tells us what to resend (a periodic one does not). */
   protected readonly repairing = new Set<PeerId>();
 
-  protected onHwm(from: PeerId, f: HighWaterFrame): EngineResult {
+  protected onHwm(from: PeerId, f: HighWaterFrame, now: number): EngineResult {
     if (typeof f.delivered !== 'object' || f.delivered === null || !Object.values(f.delivered).every(isCount))
       return reject('remote', 'bad-type', 'hwm.delivered must map peer ids to non-negative integers.');
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const out = new OutputBuilder();
-    if (f.floor !== undefined) this.skipTo(from, f.floor, out);
+    if (f.floor !== undefined) this.skipTo(from, f.floor, out, this.clockAt(now));
     // A member that counts fewer of our seqs than our floor has not learnt it (it adopted a state
     // taken before our floor reached its sponsor): tell it again.
     if (this.ownFloor !== null && (f.delivered[this.self] ?? 0) < this.ownFloor) out.frames.push({ to: from, frame: this.hwmFrame() });
@@ -64,14 +64,14 @@ export abstract class Stability extends ResumeFloors {
    * on after them. Ignored once we admitted any of its messages past our count (an honest sender
    * sends its floor before its first message in the incarnation, on the same link).
    */
-  protected skipTo(from: PeerId, floor: number, out: OutputBuilder): void {
+  protected skipTo(from: PeerId, floor: number, out: OutputBuilder, now: number): void {
     if (!this.adopted || !isSeq(floor)) return;
     const st = this.sender(from);
     if (floor <= st.delivered || st.next !== st.delivered + 1) return;
     for (const seq of [...st.held.keys()]) if (seq <= floor) st.held.delete(seq);
     st.delivered = floor;
     st.next = floor + 1;
-    this.releaseHeld(st, out, this.clock);
+    this.releaseHeld(st, out, now);
     this.deliverReady(out);
   }
 

@@ -16,6 +16,7 @@ import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import type { Buffered } from './frame-gate.ts';
+import { present } from './invariant.ts';
 import { ABANDONED_FLUSH_MARGIN } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { Stability } from './stability.ts';
@@ -46,6 +47,7 @@ const byIdThenSeq = (a: DataFrame, b: DataFrame): number =>
   a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq;
 
 export abstract class ViewChange extends Stability {
+  /** The flush under way. Invariant: for a view newer than `installed`; oked only once sent; reports and oks only from participants. */
   protected flush: FlushState | null = null;
   /** FLUSH reports that came in parts, until each is whole. */
   protected readonly flushParts = new FlushAssembler();
@@ -102,7 +104,7 @@ export abstract class ViewChange extends Stability {
       else if (!(isFlushRound(b.frame) && b.frame.viewId <= view.viewId)) later.push(b);
     }
     this.future = later;
-    this.maybeSendFlush(out);
+    this.maybeSendFlush(out, this.clock);
     return out.build();
   }
 
@@ -125,7 +127,7 @@ export abstract class ViewChange extends Stability {
   }
 
   /** Send our FLUSH once no draft of an older view is still being signed (it must be in the flush). */
-  protected maybeSendFlush(out: OutputBuilder): void {
+  protected maybeSendFlush(out: OutputBuilder, now: number): void {
     const fl = this.flush;
     if (fl === null || fl.sent || this.inFlight.some((d) => d.viewId < fl.target.viewId)) return;
     const frame = this.buildFlush(fl);
@@ -134,7 +136,7 @@ export abstract class ViewChange extends Stability {
     for (const p of fl.participants) if (p !== this.self) for (const part of parts) out.frames.push({ to: p, frame: part });
     fl.reports.set(this.self, frame);
     fl.sent = true;
-    this.maybeComplete(out);
+    this.maybeComplete(out, now);
   }
 
   protected buildFlush(fl: FlushState): FlushFrame {
@@ -175,7 +177,7 @@ export abstract class ViewChange extends Stability {
     for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(this.groupId, r.sender, r.seq), r.final);
   }
 
-  protected onFlush(from: PeerId, part: FlushFrame, _now: number): EngineResult {
+  protected onFlush(from: PeerId, part: FlushFrame, now: number): EngineResult {
     const bad = validateFlush(part, this.groupId);
     if (bad !== null) return reject('remote', 'bad-type', bad);
     const f = this.flushParts.add(from, part);
@@ -207,7 +209,7 @@ export abstract class ViewChange extends Stability {
     const out = new OutputBuilder();
     fl.reports.set(from, f);
     this.learnFinals(f);
-    this.maybeComplete(out);
+    this.maybeComplete(out, this.clockAt(now));
     return out.build();
   }
 
@@ -217,7 +219,7 @@ export abstract class ViewChange extends Stability {
    * round a participant removed unawares could complete a flush that the others abandoned for a
    * newer view without it, and deliver what they never will (seed 1148931).
    */
-  protected maybeComplete(out: OutputBuilder): void {
+  protected maybeComplete(out: OutputBuilder, now: number): void {
     const fl = this.flush;
     if (fl === null || !fl.sent || !fl.participants.every((p) => fl.reports.has(p))) return;
     if (!fl.oked) {
@@ -231,14 +233,14 @@ export abstract class ViewChange extends Stability {
     const mine = fl.reports.get(this.self);
     this.lastFlush = mine === undefined ? null : { frame: mine, ok: this.flushOkFrame(fl.target.viewId), participants: fl.participants, answered: new Set() };
     this.flush = null;
-    this.finishInstall(fl.target, out, this.clock);
+    this.finishInstall(fl.target, out, now);
   }
 
   protected flushOkFrame(viewId: ViewId): FlushOkFrame {
     return { t: 'flush-ok', groupId: this.groupId, viewId };
   }
 
-  protected onFlushOk(from: PeerId, f: FlushOkFrame): EngineResult {
+  protected onFlushOk(from: PeerId, f: FlushOkFrame, now: number): EngineResult {
     if (!isCount(f.viewId)) return reject('remote', 'bad-type', 'FLUSH-OK viewId must be a non-negative integer.');
     const last = this.lastFlush;
     // A copy for the view we installed (we had its FLUSH-OK already): nothing to do.
@@ -252,22 +254,19 @@ export abstract class ViewChange extends Stability {
     if (!fl.participants.includes(from)) return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
     const out = new OutputBuilder();
     fl.oks.add(from);
-    this.maybeComplete(out);
+    this.maybeComplete(out, this.clockAt(now));
     return out.build();
   }
 
   /** Deliver what the flush decided and take on its counts: at install, or when we abandon a flush we sent FLUSH-OK for. */
   protected applyResolution(fl: FlushState, out: OutputBuilder): void {
-    const outcome = resolveFlush(
-      this.mode,
-      fl.participants.map((p) => ({ from: p, frame: fl.reports.get(p) as FlushFrame })),
-      this.hooks.comparePriority,
-    );
+    const reports = fl.participants.map((p) => ({ from: p, frame: present(fl.reports.get(p), `a flush resolves with every participant's report (${p})`) }));
+    const outcome = resolveFlush(this.mode, reports, this.hooks.comparePriority);
     if (!this.adopted && !outcome.anyState) {
       // Nobody delivered anything. Members with state (still empty) say which incarnation we
       // join; without any, the group starts afresh here: a new incarnation.
       this.adopted = true;
-      this.incarnation = carriedIncarnation(fl.participants.map((p) => fl.reports.get(p) as FlushFrame)) ?? fl.target.viewId;
+      this.incarnation = carriedIncarnation(reports.map((r) => r.frame)) ?? fl.target.viewId;
       this.claimOwnFloor();
     }
     if (this.adopted) {
@@ -324,7 +323,7 @@ export abstract class ViewChange extends Stability {
 
   /** The view is installed and we have state: send what waited, then process frames that waited for this view. */
   protected afterReady(out: OutputBuilder, now: number): void {
-    const installed = this.installed as View;
+    const installed = present(this.installed, 'frames wait for a view that is installed');
     const waiting = this.outbox.filter((f) => f.viewId === installed.viewId);
     this.outbox = this.outbox.filter((f) => f.viewId > installed.viewId);
     for (const f of waiting) this.multicastOwn(f, now, out);
