@@ -1,28 +1,25 @@
 // The Peer facade (api.ts ChorusPeer): one identity, one tracker link, one
-// transport, and a GroupSession per joined group. Owns the join sequence
-// (tracker join → links to every member → links-ready → history sync), the
-// re-sync after a tracker reconnect, routing tracker notices to sessions and
-// carrying out `/` commands. Ordering, signatures and history live in the
-// session and below; sockets and data channels in the tracker client and mesh.
-// One group's record is group-entry.ts, the wait for links join-links.ts,
-// re-joining rejoin.ts, history reads peer-history.ts, commands peer-commands.ts.
+// transport, and a GroupSession per joined group. Owns the groups: it starts
+// joins (tracker join → links to every member → links-ready → history sync,
+// whose steps are group-join.ts), routes tracker notices to the groups' entries
+// (group-entry.ts), re-syncs after a tracker reconnect (rejoin.ts), ends
+// groups, and answers the UI's calls (history: peer-history.ts, `/` commands:
+// peer-commands.ts). Ordering, signatures and history live in the session and
+// below; sockets and data channels in the tracker client and mesh.
 
 import {
-  createEngine, encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, opFits, resumeAfterSent,
+  encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, opFits,
   type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageId, type MessageOp, type Ordering, type PeerId, type View,
 } from '@chorus/protocol';
 import type { ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap } from './api.ts';
 import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
-import {
-  applyJoinerGone, applyJoining, applyView, isInstalled, joinedGroup, setLinks, type GroupEntry, type TrackerNotice,
-} from './group-entry.ts';
-import { GroupSession } from './group-session.ts';
-import { JOIN_MEMBERS_POLL_MS, LINKS_READY_TIMEOUT_MS, onceTurnFails, waitForLinks } from './join-links.ts';
+import { applyJoinerGone, applyJoining, applyView, joinedGroup, type GroupEntry, type TrackerNotice } from './group-entry.ts';
+import { joinWith, type JoinHost, type PeerEvents } from './group-join.ts';
 import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { runCommand } from './peer-commands.ts';
-import { readHistory, storedResumePoint, type HistoryQuery } from './peer-history.ts';
+import { readHistory, type HistoryQuery } from './peer-history.ts';
 import { Rejoins } from './rejoin.ts';
 import type { MessageStore } from './storage.ts';
 import type { TrackerClientOptions } from './tracker-client.ts';
@@ -66,9 +63,7 @@ class Peer implements ChorusPeer {
   readonly peerId: PeerId;
   readonly name: string;
   readonly #opts: CreatePeerOptions;
-  readonly #events = new Emitter<{ [K in keyof PeerEventMap]: (value: PeerEventMap[K]) => void }>((e) =>
-    console.error('peer listener failed', e),
-  );
+  readonly #events = new Emitter<PeerEvents>((e) => console.error('peer listener failed', e));
   readonly #store: MessageStore;
   readonly #ownsStore: boolean;
   readonly #now: () => number;
@@ -80,6 +75,7 @@ class Peer implements ChorusPeer {
   #privateKey: CryptoKey | null = null;
   #connecting: Promise<void> | null = null;
   readonly #rejoins: Rejoins;
+  readonly #join: JoinHost;
   #readyOnce = false;
   #closed = false;
 
@@ -104,6 +100,19 @@ class Peer implements ChorusPeer {
       onView: (view) => this.#onView(view),
       error: (e) => this.#events.emit('error', e),
     });
+    this.#join = {
+      peerId: this.peerId, store: this.#store, events: this.#events, groups: this.#groups, now: this.#now,
+      linksReadyTimeoutMs: opts.linksReadyTimeoutMs, metricsReportMs: opts.metricsReportMs,
+      need: () => this.#need(),
+      closed: () => this.#closed,
+      tracker: () => this.#tracker,
+      transport: () => this.#transport,
+      put: (entry) => this.#groups.set(entry.summary.groupId, entry),
+      changed: (entry) => this.#emitGroup(entry),
+      onView: (view) => this.#onView(view),
+      notice: (groupId, n) => this.#notice(groupId, n),
+      drop: (entry, status) => this.#dropGroup(entry, status),
+    };
   }
 
   // ---- connection ----
@@ -183,97 +192,8 @@ class Peer implements ChorusPeer {
     return this.#joinWith(reply, true, password);
   }
 
-  /**
-   * Phase one is done (`reply`): a fresh session and engine, links to every
-   * member, links-ready, then history and state from a sponsor. A re-join
-   * after the tracker dropped us takes the same road: our old engine state
-   * misses whatever was said meanwhile, so we come back as a joiner.
-   */
-  async #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
-    const { tracker, transport, self, privateKey } = this.#need();
-    const groupId = reply.group.groupId;
-    const { point: stored, floors } = await storedResumePoint(this.#store, groupId, this.peerId, reply.group.ordering);
-    const previous = this.#groups.get(groupId);
-    // The store's point, raised above what the session we replace sent (delivered here or not).
-    const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
-    const resume = resumeAfterSent(stored, sentSeq);
-    const session = new GroupSession({
-      groupId, self, privateKey, transport, store: this.#store, groupName: reply.group.name, floors,
-      engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId, ...(resume === null ? {} : { resume }) }),
-      reportMetrics: (r) => this.#tracker?.reportMetrics(r),
-      now: this.#now,
-      ...(this.#opts.metricsReportMs === undefined ? {} : { metricsReportMs: this.#opts.metricsReportMs }),
-    });
-    const entry: GroupEntry = {
-      summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-      member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter, held: null, sentSeq,
-    };
-    entry.member = new Promise<void>((resolve, reject) => {
-      entry.unsubscribe.push(
-        session.on('phase', (phase) => {
-          if (phase === 'member') resolve();
-          if (phase === 'closed') reject(new ChorusError('bad-state', 'The group was closed before the join finished.'));
-        }),
-      );
-    });
-    entry.member.catch(() => {});
-    entry.unsubscribe.push(
-      session.on('message', (m) => this.#events.emit('message', m)),
-      session.on('system', (line) => this.#events.emit('system', line)),
-      session.on('view', (view) => {
-        if (entry.view === null || view.viewId >= entry.view.viewId) entry.view = view;
-        this.#emitGroup(entry);
-      }),
-      session.on('signal', (sig) => this.#events.emit('signal', sig)),
-      session.on('problem', (p) => this.#events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
-      onceTurnFails(groupId, transport, (message) => this.#events.emit('error', { groupId, code: 'turn', message })),
-    );
-    if (previous && previous.status !== 'left' && previous.status !== 'removed') {
-      // Keep the links (the new session takes them over); only the old session and its listeners go.
-      previous.status = 'removed';
-      for (const u of previous.unsubscribe) u();
-      await previous.session.close('Re-joining the group.');
-    }
-    this.#groups.set(groupId, entry);
-    for (const m of reply.view.members) entry.known.set(m.peerId, m);
-    for (const m of reply.view.members) session.noteJoining(m);
-    // What the tracker said while this attempt was being set up (the views that installed us and
-    // those after it come before the join's answer is handled): the new session hears it first.
-    for (const n of previous?.held?.splice(0) ?? []) this.#notice(groupId, n);
-    this.#emitGroup(entry);
-    try {
-      await this.#enterMesh(entry, reply.view, tracker, transport);
-      await entry.member;
-    } catch (e) {
-      if (leaveOnFailure) {
-        await this.#dropGroup(entry, 'left');
-        tracker.leave(groupId).catch(() => {});
-      } else await this.#parkFailedRejoin(entry);
-      throw e;
-    }
-    entry.status = 'member';
-    this.#emitGroup(entry);
-    return joinedGroup(entry);
-  }
-
-  /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
-  async #enterMesh(entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
-    const groupId = entry.summary.groupId;
-    // A newer view may have come already (replayed notices): links follow the newest one.
-    setLinks(entry, (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members, this.peerId, this.#transport);
-    const others = view.members.map((m) => m.peerId).filter((p) => p !== this.peerId);
-    await waitForLinks(groupId, others, tracker, transport, this.#opts.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS);
-    // The tracker installs us once the members confirm their channels to us
-    // too; until then links-ready answers the view without us, and the view
-    // with us comes as a push. Asking again now and then re-checks (a member
-    // that never confirmed may have gone); a tracker that dropped us answers
-    // not-member, which fails the join.
-    this.#onView(await tracker.linksReady(groupId));
-    while (!isInstalled(entry, this.peerId)) {
-      await new Promise((r) => setTimeout(r, JOIN_MEMBERS_POLL_MS));
-      if (this.#closed || this.#groups.get(groupId) !== entry || entry.status !== 'joining' || isInstalled(entry, this.peerId)) return;
-      this.#onView(await tracker.linksReady(groupId));
-    }
+  #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
+    return joinWith(this.#join, reply, leaveOnFailure, password);
   }
 
   // ---- tracker notices ----
@@ -319,19 +239,6 @@ class Peer implements ChorusPeer {
     if (n.kind === 'view') this.#onView(n.view);
     else if (n.kind === 'joining') this.#onJoining(groupId, n.peer);
     else this.#onJoinerGone(groupId, n.peerId);
-  }
-
-  /**
-   * A re-join attempt failed after its session was made: close that session
-   * (its listeners go with it) but keep the group listed as `joining`, so the
-   * next attempt takes its place and the UI never sees the group vanish.
-   */
-  async #parkFailedRejoin(entry: GroupEntry): Promise<void> {
-    if (entry.status === 'left' || entry.status === 'removed') return;
-    entry.status = 'joining';
-    for (const u of entry.unsubscribe.splice(0)) u();
-    await entry.session.close('Getting back into the group failed; trying again.');
-    this.#emitGroup(entry);
   }
 
   /** After every reconnect: fetch each open group's view again; re-join groups the tracker forgot. */

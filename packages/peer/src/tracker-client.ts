@@ -3,7 +3,8 @@
 // turning every ack into a value or an Error with a `code`. Knows nothing of
 // groups' state: after every (re)connect it emits `ready`, and the owner
 // re-syncs the directory and views and re-joins its groups.
-// One request's ack, timeout and error are tracker-acks.ts.
+// One request's ack, timeout and error are tracker-acks.ts; pushed notices and
+// the known directory tracker-notices.ts.
 
 import { io } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
@@ -13,11 +14,12 @@ import type {
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
-import { ackOf, emitWithAck, HandshakeWaiters, isRecord, TrackerRequestError, type ChorusSocket } from './tracker-acks.ts';
+import { ackOf, emitWithAck, HandshakeWaiters, TrackerRequestError, type ChorusSocket } from './tracker-acks.ts';
 import { Backoff } from './backoff.ts';
 import { Emitter } from './emitter.ts';
 import { TurnRefresher } from './turn-refresh.ts';
 import type { TrackerLink, TrackerLinkEvents } from './tracker-link.ts';
+import { KnownDirectory, listenForNotices } from './tracker-notices.ts';
 
 export { TrackerRequestError, type ClientErrorCode } from './tracker-acks.ts';
 
@@ -56,13 +58,7 @@ export class TrackerClient implements TrackerLink {
   #socket: ChorusSocket | null = null;
   #state: ConnectionState = 'offline';
   #hello: HelloReply | null = null;
-  /**
-   * The groups this client knows: the hello's first page, kept current by
-   * `directory:delta` pushes, plus pages fetched with listDirectory. Never
-   * the whole directory of a big tracker (thousands of groups).
-   */
-  #known = new Map<GroupId, GroupSummary>();
-  #directory: readonly GroupSummary[] = [];
+  readonly #directory = new KnownDirectory();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Bumped on every socket (re)connect, so a handshake from an older connection is ignored. */
@@ -99,7 +95,7 @@ export class TrackerClient implements TrackerLink {
     return this.#hello;
   }
   get directory(): readonly GroupSummary[] {
-    return this.#directory;
+    return this.#directory.list;
   }
 
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void {
@@ -161,15 +157,10 @@ export class TrackerClient implements TrackerLink {
   async listDirectory(query: DirectoryQuery = {}): Promise<DirectoryPage> {
     const page = await this.#request<DirectoryPage>('directory:list', query);
     if (Array.isArray(page.groups)) {
-      for (const g of page.groups) this.#known.set(g.groupId, g);
-      this.#publishDirectory();
+      this.#directory.merge(page.groups);
+      this.#events.emit('directory', this.#directory.list);
     }
     return page;
-  }
-
-  #publishDirectory(): void {
-    this.#directory = [...this.#known.values()];
-    this.#events.emit('directory', this.#directory);
   }
 
   // Fire-and-forget events: while offline they are dropped, not buffered, because
@@ -245,33 +236,9 @@ export class TrackerClient implements TrackerLink {
       if (!this.#closed) this.#setState('connecting');
     });
 
-    socket.on('directory:delta', (delta) => {
-      if (!isRecord(delta) || !Array.isArray(delta.upserted) || !Array.isArray(delta.removed)) return;
-      this.#deliver(() => {
-        for (const id of delta.removed) this.#known.delete(id);
-        for (const g of delta.upserted) if (isRecord(g) && typeof g.groupId === 'string') this.#known.set(g.groupId, g);
-        this.#publishDirectory();
-      });
-    });
-    socket.on('group:view', (view) => {
-      if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members)) this.#deliver(() => this.#events.emit('view', view));
-    });
-    socket.on('group:joining', (notice) => {
-      if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) this.#deliver(() => this.#events.emit('joining', notice));
-    });
-    socket.on('group:joiner-gone', (notice) => {
-      if (isRecord(notice) && typeof notice.groupId === 'string' && typeof notice.peerId === 'string') this.#deliver(() => this.#events.emit('joinerGone', notice));
-    });
-    socket.on('group:removed', (notice) => {
-      if (isRecord(notice) && typeof notice.groupId === 'string') this.#deliver(() => this.#events.emit('removed', notice));
-    });
-    socket.on('signal', (delivery) => {
-      if (isRecord(delivery) && typeof delivery.groupId === 'string' && typeof delivery.from === 'string') {
-        this.#deliver(() => this.#events.emit('signal', delivery));
-      }
-    });
-    socket.on('tracker:error', (notice) => {
-      if (isRecord(notice) && typeof notice.code === 'string') this.#deliver(() => this.#events.emit('error', notice));
+    listenForNotices(socket, (emit) => this.#deliver(emit), this.#events, (delta) => {
+      this.#directory.apply(delta);
+      this.#events.emit('directory', this.#directory.list);
     });
     return socket;
   }
@@ -289,17 +256,14 @@ export class TrackerClient implements TrackerLink {
       const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload), 'auth:hello');
       if (generation !== this.#generation) return;
       this.#hello = hello;
-      if (Array.isArray(hello.directory)) {
-        this.#known = new Map(hello.directory.map((g) => [g.groupId, g]));
-        this.#directory = hello.directory;
-      }
+      if (Array.isArray(hello.directory)) this.#directory.reset(hello.directory);
       this.#authBackoff.reset();
       this.#startHeartbeat(socket, hello.heartbeatIntervalMs);
       if (Array.isArray(hello.iceServers)) this.#turnRefresh.start(hello.iceServers);
       this.#setState('online');
       this.#settleFirst(null, hello);
       this.#events.emit('ready', hello);
-      this.#events.emit('directory', this.#directory);
+      this.#events.emit('directory', this.#directory.list);
       this.#endHandshake(null);
     } catch (e) {
       if (generation !== this.#generation || this.#closed) return;
