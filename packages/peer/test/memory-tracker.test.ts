@@ -7,6 +7,7 @@ import { asPeerId } from '@chorus/protocol';
 import type { JoiningNotice, RemovedNotice, View } from '@chorus/protocol';
 import { MemoryTracker } from '../src/memory-tracker.ts';
 import type { MemoryTrackerLink } from '../src/memory-tracker.ts';
+import { waitFor } from './scenarios/network.ts';
 
 interface Seen { views: View[]; joining: JoiningNotice[]; removed: RemovedNotice[] }
 
@@ -20,8 +21,6 @@ async function connect(t: MemoryTracker, name: string): Promise<{ link: MemoryTr
   return { link, seen };
 }
 
-/** Pushes arrive after a turn of the event loop, as over a socket. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 const ids = (v: View | undefined): string[] => (v?.members ?? []).map((m) => m.peerId);
 
 describe('MemoryTracker membership', () => {
@@ -39,14 +38,15 @@ describe('MemoryTracker membership', () => {
     const benJoin = await ben.link.join(g.groupId);
     expect(ids(benJoin.view)).toEqual(['p-ana']);
     await cy.link.join(g.groupId);
-    await settle();
+    // Pushes arrive after a turn of the event loop, as over a socket, in the order they were made.
+    await waitFor('ana told of both joiners', () => ana.seen.joining.length === 2);
     expect(ana.seen.joining.map((n) => n.peer.peerId)).toEqual(['p-ben', 'p-cy']);
     expect(ben.seen.views).toEqual([]);
 
     // Ben's word alone does not install him: ana must say her channel to him is up.
     expect(ids(await ben.link.linksReady(g.groupId))).toEqual(['p-ana']);
     ana.link.reportLink(g.groupId, asPeerId('p-ben'), 'up');
-    await settle();
+    await waitFor('ben installed and told of cy', () => ben.seen.views.length > 0 && ben.seen.joining.length > 0);
     const v2 = ben.seen.views.at(-1);
     expect(v2?.viewId).toBe(2);
     expect(ids(v2)).toEqual(['p-ana', 'p-ben']);
@@ -70,13 +70,14 @@ describe('MemoryTracker membership', () => {
     t.expireLinks(Date.now() + 1_000, 10_000);
     expect(ids(t.currentView(g.groupId) ?? undefined)).toEqual(['p-ana', 'p-ben', 'p-cy']);
     t.expireLinks(Date.now() + 10_000, 10_000);
-    await settle();
+    await waitFor('cy and ana told of the eviction', () =>
+      cy.seen.removed.length > 0 && ana.seen.views.at(-1)?.changes.some((c) => c.peerId === 'p-cy') === true);
     expect(ids(t.currentView(g.groupId) ?? undefined)).toEqual(['p-ana', 'p-ben']);
     expect(cy.seen.removed).toEqual([{ groupId: g.groupId, reason: 'evicted' }]);
     expect(ana.seen.views.at(-1)?.changes).toEqual([{ peerId: 'p-cy', change: 'evicted' }]);
 
     await ben.link.close();
-    await settle();
+    await waitFor('ana sees ben fail', () => ana.seen.views.at(-1)?.changes.some((c) => c.peerId === 'p-ben') === true);
     expect(ana.seen.views.at(-1)?.changes).toEqual([{ peerId: 'p-ben', change: 'failed' }]);
     expect(t.currentView(g.groupId)?.viewId).toBe(5);
   });
