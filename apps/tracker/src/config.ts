@@ -24,6 +24,10 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_MAX_GROUPS = 10_000;
 /** Groups one key created that still exist: a person runs a handful; a script hits this at once. */
 export const DEFAULT_MAX_GROUPS_PER_KEY = 20;
+/** Direct messages one key opened that still exist: more people than anyone writes to in a day (empty DMs expire like groups). */
+export const DEFAULT_MAX_DMS_PER_KEY = 100;
+/** Direct messages opened from one network address: an office of people writing to each other. */
+export const DEFAULT_MAX_DMS_PER_ADDRESS = 1_000;
 /** Groups created from one network address: a school or office behind one NAT, not a botnet of one. */
 export const DEFAULT_MAX_GROUPS_PER_ADDRESS = 100;
 /** Members plus joiners of one group: a view must fit the wire's MAX_VIEW_MEMBERS (256) and a full mesh. */
@@ -79,6 +83,9 @@ export interface TrackerConfig {
   readonly passwordRateLimitGlobal: RateLimit;
   readonly maxGroups: number;
   readonly maxGroupsPerKey: number;
+  /** Direct messages (counted apart from groups, and in `maxGroups`). */
+  readonly maxDmsPerKey: number;
+  readonly maxDmsPerAddress: number;
   readonly maxGroupsPerAddress: number;
   readonly maxMembersPerGroup: number;
   readonly maxConnectionsPerAddress: number;
@@ -115,6 +122,8 @@ export const defaultConfig = (): TrackerConfig => ({
   passwordRateLimitGlobal: DEFAULT_PASSWORD_RATE_LIMIT_GLOBAL,
   maxGroups: DEFAULT_MAX_GROUPS,
   maxGroupsPerKey: DEFAULT_MAX_GROUPS_PER_KEY,
+  maxDmsPerKey: DEFAULT_MAX_DMS_PER_KEY,
+  maxDmsPerAddress: DEFAULT_MAX_DMS_PER_ADDRESS,
   maxGroupsPerAddress: DEFAULT_MAX_GROUPS_PER_ADDRESS,
   maxMembersPerGroup: DEFAULT_MAX_MEMBERS_PER_GROUP,
   maxConnectionsPerAddress: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,

@@ -6,8 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { charterGroupId, err, membership, ok } from '@chorus/protocol';
-import type { GroupCharter, GroupId, GroupSummary, MemberInfo, ParsedCreateGroup, ParsedRestoreGroup, Result } from '@chorus/protocol';
+import { charterGroupId, err, isParty, membership, ok } from '@chorus/protocol';
+import type { GroupCharter, GroupId, GroupSummary, MemberInfo, ParsedCreateGroup, ParsedOpenDm, ParsedRestoreGroup, Result } from '@chorus/protocol';
+import { dmCharter, dmRefusal, DM_HELLO_MAX, isDm } from './direct-messages.ts';
 import type { TrackerConfig } from './config.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
@@ -39,13 +40,61 @@ export class GroupRegistry {
     if (groups.length >= this.config.maxGroups) {
       return err('too-many', `The tracker holds its maximum of ${this.config.maxGroups} groups; join one or try later.`);
     }
-    if (groups.filter((g) => g.charter?.creatorKey === creatorKey).length >= this.config.maxGroupsPerKey) {
+    if (groups.filter((g) => !isDm(g) && g.charter?.creatorKey === creatorKey).length >= this.config.maxGroupsPerKey) {
       return err('too-many', `You created ${this.config.maxGroupsPerKey} groups that still exist; that is the most one person may have.`);
     }
-    if (address !== undefined && groups.filter((g) => g.createdFrom === address).length >= this.config.maxGroupsPerAddress) {
+    if (address !== undefined && groups.filter((g) => !isDm(g) && g.createdFrom === address).length >= this.config.maxGroupsPerAddress) {
       return err('too-many', `${this.config.maxGroupsPerAddress} groups were created from your network address; that is the most allowed.`);
     }
     return ok(null);
+  }
+
+  /** The caps of a direct message opened (or restored) by `key` from `address`: the total, per key, per address. */
+  private async canAddDm(key: string, address: string | undefined): Promise<Result<null>> {
+    const groups = await this.store.listGroups();
+    if (groups.length >= this.config.maxGroups) {
+      return err('too-many', `The tracker holds its maximum of ${this.config.maxGroups} groups; try later.`);
+    }
+    const dms = groups.filter(isDm);
+    if (dms.filter((g) => g.charter?.creatorKey === key).length >= this.config.maxDmsPerKey) {
+      return err('too-many', `You opened ${this.config.maxDmsPerKey} direct messages that still exist; that is the most one person may have.`);
+    }
+    if (address !== undefined && dms.filter((g) => g.createdFrom === address).length >= this.config.maxDmsPerAddress) {
+      return err('too-many', `${this.config.maxDmsPerAddress} direct messages were opened from your network address; that is the most allowed.`);
+    }
+    return ok(null);
+  }
+
+  /**
+   * The record of the direct message of `by`'s key and `p.publicKey`, made if
+   * it does not exist (its id comes from the two keys, so whoever opens it
+   * first makes the one both find). Never in the directory: nothing is pushed.
+   */
+  async openDm(by: MemberInfo, p: ParsedOpenDm, address?: string): Promise<Result<GroupRecord>> {
+    if (p.publicKey === by.publicKey) return err('bad-state', 'A direct message is between two people; this is your own key.');
+    const charter = await dmCharter(by, p, this.now(), randomBytes(CHARTER_NONCE_BYTES).toString('base64url'));
+    const groupId = await charterGroupId(charter);
+    const existing = await this.store.getGroup(groupId);
+    if (existing !== null) return ok(existing);
+    const room = await this.canAddDm(by.publicKey, address);
+    if (!room.ok) return room;
+    const made = recordOf(groupId, charter, address);
+    // Its name is its id (never shown; it must not take a name people choose), shared: it never blocks a group.
+    if (await this.store.createGroup(made, true)) {
+      this.log.info({ groupId, by: by.peerId }, 'direct message opened');
+      return ok(made);
+    }
+    const again = await this.store.getGroup(groupId);
+    return again !== null ? ok(again) : err('internal', 'The direct message could not be stored; try again.');
+  }
+
+  /** The newest direct messages of a key (for its hello), at most DM_HELLO_MAX. */
+  async dmsOf(publicKey: string): Promise<readonly GroupSummary[]> {
+    const mine = (await this.store.listGroups())
+      .filter((g) => g.charter?.dm !== undefined && isParty(g.charter.dm, publicKey))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, DM_HELLO_MAX);
+    return Promise.all(mine.map(async (g) => summary(g, await this.store.getMembership(g.groupId), publicKey)));
   }
 
   async create(by: MemberInfo, p: ParsedCreateGroup, address?: string): Promise<Result<GroupSummary>> {
@@ -80,8 +129,11 @@ export class GroupRegistry {
    * so any number of members may race to restore it.
    */
   async restore(by: MemberInfo, p: ParsedRestoreGroup, address?: string): Promise<Result<GroupSummary>> {
+    // A third key learns nothing of a direct message, not even whether it exists.
+    const refused = dmRefusal(p.charter, by.publicKey);
+    if (refused !== null) return refused;
     const existing = await this.store.getGroup(p.groupId);
-    if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId)));
+    if (existing !== null) return ok(summary(existing, await this.store.getMembership(p.groupId), by.publicKey));
     if ((await charterGroupId(p.charter)) !== p.groupId) {
       return err('bad-proof', 'That charter is not the one of this group (its hash is not the group id).');
     }
@@ -91,7 +143,7 @@ export class GroupRegistry {
       if (!(await verifyPassword(p.password, charter.lock))) return err('wrong-password', `That is not the password of "${charter.name}".`);
     }
     // A restore adds a group like a create: the same caps (the creator's key counts, the restorer's address).
-    const room = await this.canAdd(charter.creatorKey, address);
+    const room = charter.dm !== undefined ? await this.canAddDm(charter.creatorKey, address) : await this.canAdd(charter.creatorKey, address);
     if (!room.ok) return room;
     const record = recordOf(p.groupId, charter, address);
     // A proven group comes back under its own name even if a newer group took
@@ -99,13 +151,13 @@ export class GroupRegistry {
     // member's restore would fail): the two are told apart by id, lock and age.
     if (!(await this.store.createGroup(record, true))) {
       const again = await this.store.getGroup(p.groupId);
-      if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId)));
+      if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId), by.publicKey));
       return err('internal', 'The group could not be stored; try again.');
     }
     await this.store.updateMembership(p.groupId, (m) => membership.raiseViewFloor(m, p.viewId));
     this.log.info({ groupId: record.groupId, name: record.name, viewId: p.viewId, by: by.peerId }, 'group restored');
     this.changed(record.groupId);
-    return ok(summary(record, await this.store.getMembership(p.groupId)));
+    return ok(summary(record, await this.store.getMembership(p.groupId), by.publicKey));
   }
 
   /**
@@ -144,7 +196,7 @@ export class GroupRegistry {
 
 const recordOf = (groupId: GroupId, c: GroupCharter, address: string | undefined): GroupRecord => ({
   groupId,
-  name: c.name,
+  name: c.dm !== undefined ? groupId : c.name,
   ordering: c.ordering,
   ...(c.lock !== undefined ? { passwordHash: c.lock } : {}),
   createdBy: c.createdBy,

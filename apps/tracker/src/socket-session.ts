@@ -9,7 +9,7 @@ import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
   err, helloSigningText, ok, parseCreateGroup, parseDirectoryQuery, parseRestoreGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
-  parseMetricsReport, parseSignal,
+  parseMetricsReport, parseOpenDm, parseSignal,
 } from '@chorus/protocol';
 import type {
   ClientToServerEvents, HelloReply, InterServerEvents, MemberInfo, PeerId, Result, ServerToClientEvents,
@@ -21,7 +21,7 @@ import type { TrackerStore } from './store/tracker-store.ts';
 import { takeToken } from './token-bucket.ts';
 import { verifyEd25519 } from './verify-signature.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
-import { DIRECTORY_ROOM, peerRoom } from './tracker-service.ts';
+import { DIRECTORY_ROOM, keyRoom, peerRoom } from './tracker-service.ts';
 import type { SocketData, TrackerService } from './tracker-service.ts';
 
 /** A socket that never says hello is dropped: it holds a connection and proves nothing. */
@@ -135,6 +135,7 @@ const EVENTS: { readonly [K in EventName]: EventSpec } = {
   'directory:list': on(parseDirectoryQuery, async ({ d }, q) => ok(await d.service.directoryPage(q))),
   'group:create': on(parseCreateGroup, ({ d, socket }, p, m) => d.service.createGroup(m, p, socket.data.address), { hashes: true }),
   'group:restore': on(parseRestoreGroup, ({ d, socket }, p, m) => d.service.restoreGroup(m, p, socket.data.address), { hashes: true }),
+  'dm:open': on(parseOpenDm, ({ d, socket }, p, m) => d.service.openDm(m, p, socket.data.address)),
   'group:join': on(parseJoinGroup, ({ d }, p, m) => d.service.join(m, p), { hashes: true }),
   'group:links-ready': on(parseGroupRef, ({ d }, p, m) => d.service.linksReady(m, p.groupId)),
   'group:leave': on(parseGroupRef, ({ d }, p, m) => d.service.leave(m, p.groupId)),
@@ -281,11 +282,13 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   }
   // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
   // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
-  await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM]);
+  // The key's room carries `dm:opened` to every session of the key (only a holder of the key gets here).
+  await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM, keyRoom(info.publicKey)]);
   const bound = await bindOrTakeOver(d, info, socket);
   if (bound !== 'bound') {
     await socket.leave(peerRoom(info.peerId));
     await socket.leave(DIRECTORY_ROOM);
+    await socket.leave(keyRoom(info.publicKey));
   }
   if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
   if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
@@ -299,7 +302,7 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
   d.metrics.sessions = d.local.size;
   d.log.info({ peerId: info.peerId, name: info.name }, 'hello');
-  const page = await d.service.directoryPage({ query: '', offset: 0 });
+  const [page, dms] = await Promise.all([d.service.directoryPage({ query: '', offset: 0 }), d.service.dmsOf(info.publicKey)]);
   const { config } = d;
   const reply: HelloReply = {
     peerId: info.peerId,
@@ -310,6 +313,7 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
     linkGraceMs: config.linkGraceMs,
     directory: page.groups,
     directoryTotal: page.total,
+    dms,
   };
   return ok(reply);
 }

@@ -4,7 +4,8 @@
 // listings reach clients; what a group is and who is in it is the store's and
 // tracker-service.ts's.
 
-import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, jsonByteLength } from '@chorus/protocol';
+import { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, isDmGroupId, jsonByteLength, otherParty } from '@chorus/protocol';
+import { DM_CHARTER_NAME, isDm } from './direct-messages.ts';
 import type { DirectoryPage, GroupId, GroupSummary, Membership, ParsedDirectoryQuery } from '@chorus/protocol';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
@@ -33,7 +34,9 @@ export async function listDirectory(store: TrackerStore, metrics: TrackerMetrics
   }
   metrics.snapshot = { groups: groups.length, members, joining };
   metrics.retainGroups(new Set(groups.map((g) => g.groupId)));
+  // Direct messages are never listed: not in pages, hello, search, deltas or /api/stats.
   return groups
+    .filter((g) => !isDm(g))
     .map((g) => summary(g, ms.get(g.groupId)))
     .sort((a, b) => b.online - a.online || b.createdAt - a.createdAt || (a.groupId < b.groupId ? -1 : 1));
 }
@@ -81,8 +84,10 @@ export class DirectoryPushes {
     const removed: GroupId[] = [];
     for (const id of ids) {
       const g = await this.store.getGroup(id);
-      if (g === null) removed.push(id);
-      else upserted.push(summary(g, await this.store.getMembership(id)));
+      // A direct message's id is never pushed, not even when it goes.
+      if (g === null) {
+        if (!isDmGroupId(id)) removed.push(id);
+      } else if (!isDm(g)) upserted.push(summary(g, await this.store.getMembership(id)));
     }
     for (let i = 0; i < Math.max(upserted.length, removed.length); i += DELTA_CHUNK_GROUPS) {
       this.io.to(DIRECTORY_ROOM).emit('directory:delta', {
@@ -98,15 +103,18 @@ export class DirectoryPushes {
   }
 }
 
-export function summary(g: GroupRecord, m: Membership | undefined): GroupSummary {
+/** `viewer`: the key it is sent to; a direct message is named after its other person, as that key sees it. */
+export function summary(g: GroupRecord, m: Membership | undefined, viewer?: string): GroupSummary {
+  const dm = g.charter?.dm;
   return {
     groupId: g.groupId,
-    name: g.name,
+    name: dm === undefined ? g.name : ((viewer === undefined ? null : otherParty(dm, viewer)?.name) ?? DM_CHARTER_NAME),
     ordering: g.ordering,
     locked: g.passwordHash !== undefined,
     // People, not tabs: one key with several sessions in the group counts once (issue 14).
     online: m ? new Set(m.members.map((x) => x.publicKey)).size : 0,
     createdBy: g.createdBy,
     createdAt: g.createdAt,
+    ...(dm !== undefined ? { dm } : {}),
   };
 }

@@ -9,15 +9,16 @@
 
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { err, membership, ok } from '@chorus/protocol';
+import { err, isDmGroupId, membership, ok } from '@chorus/protocol';
 import type {
   DirectoryPage, ParsedDirectoryQuery,
   ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
-  ParsedCreateGroup, ParsedJoinGroup, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
+  ParsedCreateGroup, ParsedJoinGroup, ParsedOpenDm, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
   Membership, MembershipEffects as Effects, MembershipStep as Step, ServerToClientEvents, View,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { GroupRegistry } from './group-registry.ts';
+import { dmRefusal, isDm } from './direct-messages.ts';
 import { verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
@@ -40,6 +41,8 @@ export interface SocketData {
 export type ChorusServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export const peerRoom = (p: PeerId): string => `peer:${p}`;
+/** Every session of one key (a person's tabs): `dm:opened` goes there. */
+export const keyRoom = (publicKey: string): string => `key:${publicKey}`;
 
 export class TrackerService {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -79,6 +82,24 @@ export class TrackerService {
     return this.registry.create(by, p, address);
   }
 
+  /**
+   * The direct message of `by`'s key and another (made if needed,
+   * group-registry.ts). Every session of the other key is told with
+   * `dm:opened`, each time it is opened (it may have left it since).
+   */
+  async openDm(by: MemberInfo, p: ParsedOpenDm, address?: string): Promise<Result<GroupSummary>> {
+    const record = await this.registry.openDm(by, p, address);
+    if (!record.ok) return record;
+    const m = await this.store.getMembership(record.value.groupId);
+    this.io.to(keyRoom(p.publicKey)).emit('dm:opened', summary(record.value, m, p.publicKey));
+    return ok(summary(record.value, m, by.publicKey));
+  }
+
+  /** The direct messages of a key, for its hello. */
+  dmsOf(publicKey: string): Promise<readonly GroupSummary[]> {
+    return this.registry.dmsOf(publicKey);
+  }
+
   /** A member re-registers a group this tracker forgot (group-registry.ts). */
   restoreGroup(by: MemberInfo, p: ParsedRestoreGroup, address?: string): Promise<Result<GroupSummary>> {
     return this.registry.restore(by, p, address);
@@ -94,6 +115,8 @@ export class TrackerService {
   async join(who: MemberInfo, p: ParsedJoinGroup): Promise<Result<JoinReply>> {
     const g = await this.group(p.groupId);
     if (!g.ok) return g;
+    const refused = g.value.charter === undefined ? null : dmRefusal(g.value.charter, who.publicKey);
+    if (refused !== null) return refused;
     if (g.value.passwordHash !== undefined) {
       if (p.password === undefined) return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
       if (!(await verifyPassword(p.password, g.value.passwordHash))) return err('wrong-password', `That is not the password of "${g.value.name}".`);
@@ -104,7 +127,7 @@ export class TrackerService {
     const current = step.next ?? (await this.store.getMembership(p.groupId));
     this.log.info({ groupId: p.groupId, peerId: who.peerId, installed: step.effects.view !== undefined }, 'join');
     const charter = g.value.charter;
-    return ok({ group: summary(g.value, current), view: step.result.value, ...(charter !== undefined ? { charter } : {}) });
+    return ok({ group: summary(g.value, current, who.publicKey), view: step.result.value, ...(charter !== undefined ? { charter } : {}) });
   }
 
   async linksReady(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
@@ -127,7 +150,7 @@ export class TrackerService {
     const g = await this.group(groupId);
     if (!g.ok) return g;
     const m = await this.store.getMembership(groupId);
-    if (g.value.passwordHash !== undefined && !membership.isInGroup(m, who.peerId)) {
+    if ((g.value.passwordHash !== undefined || isDm(g.value)) && !membership.isInGroup(m, who.peerId)) {
       return err('not-member', `Join "${g.value.name}" to see who is in it.`);
     }
     return ok(membership.viewOf(groupId, m).members);
@@ -217,6 +240,8 @@ export class TrackerService {
   async metricsReport(from: MemberInfo, r: ParsedMetricsReport): Promise<Result<null>> {
     const m = await this.store.getMembership(r.groupId);
     if (!membership.isInGroup(m, from.peerId)) return err('not-member', `You are not in group ${r.groupId}; report metrics for your own groups.`);
+    // A direct message has no series in /metrics or /api/stats: its id would tell that two people write to each other.
+    if (isDmGroupId(r.groupId)) return ok(null);
     this.metrics.peerReport(from.peerId, r);
     this.log.info({ peerId: from.peerId, ...r }, 'peer metrics');
     return ok(null);

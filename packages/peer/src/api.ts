@@ -89,6 +89,12 @@ export type ConnectionState = 'connecting' | 'online' | 'offline';
 export interface PeerEventMap {
   connection: ConnectionState;
   directory: readonly GroupSummary[];
+  /**
+   * A direct message of this key (its summary has `dm`): `opened` when the
+   * other person just opened it (a `dm:opened` push), not when it was only
+   * listed in the tracker's hello after a (re)connect.
+   */
+  dm: { readonly group: GroupSummary; readonly opened: boolean };
   group: JoinedGroup;
   message: ChatMessage;
   system: SystemLine;
@@ -110,6 +116,14 @@ export interface ChorusPeer {
   directory(): readonly GroupSummary[];
   groups(): readonly JoinedGroup[];
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
+  /**
+   * The direct message with the person of this key (docs/design.md §6): made
+   * if needed, never listed; join it with `join` like a group. Only the two
+   * keys may join it.
+   */
+  openDm(person: { readonly publicKey: string; readonly name: string }): Promise<GroupSummary>;
+  /** The direct messages of this key the tracker listed at the last hello, plus those opened since. */
+  dms(): readonly GroupSummary[];
   join(groupId: GroupId, password?: string): Promise<JoinedGroup>;
   leave(groupId: GroupId): Promise<void>;
   /** A plain text; one that starts with U+0000 (the operation marker, PROTOCOL.md §8) is refused (`bad-input`). */

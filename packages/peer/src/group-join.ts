@@ -38,6 +38,8 @@ export interface JoinHost {
   changed(entry: GroupEntry): void;
   onView(view: View): void;
   notice(groupId: GroupId, n: TrackerNotice): void;
+  /** Notices heard for a group joined for the first time before its entry existed: replayed to it now. */
+  replayEarly(groupId: GroupId): void;
   drop(entry: GroupEntry, status: 'left' | 'removed'): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function joinWith(host: JoinHost, reply: JoinReply, leaveOnFailure:
   // What the tracker said while this attempt was being set up (the views that installed us and
   // those after it come before the join's answer is handled): the new session hears it first.
   for (const n of previous?.held?.splice(0) ?? []) host.notice(groupId, n);
+  host.replayEarly(groupId);
   host.changed(entry);
   try {
     await enterMesh(host, entry, reply.view, tracker, transport);

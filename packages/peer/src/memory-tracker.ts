@@ -307,6 +307,10 @@ export class MemoryTrackerLink implements TrackerLink {
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
     return this.#call('createGroup', () => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
   }
+  /** Direct messages are the real tracker's (apps/tracker direct-messages.ts); this one has none. */
+  openDm(): Promise<GroupSummary> {
+    return Promise.reject(new ChorusError('bad-state', 'The in-memory tracker has no direct messages; use apps/tracker.'));
+  }
   restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
     return this.#call('restoreGroup', () => this.#tracker.restoreGroup(this.#member, payload, Date.now()));
   }

@@ -68,6 +68,16 @@ class Peer implements ChorusPeer {
   readonly #ownsStore: boolean;
   readonly #now: () => number;
   readonly #groups = new Map<GroupId, GroupEntry>();
+  /** Direct messages of this key: listed at hello, pushed when opened (PROTOCOL.md §2 Direct messages). */
+  readonly #dms = new Map<GroupId, GroupSummary>();
+  /**
+   * Notices for a group this peer is joining for the first time, heard
+   * before its entry exists (the join's answer is followed by a store read):
+   * replayed to the new entry. Two joins of an empty group race (the other
+   * person's tab joins a direct message as soon as it is opened); the one
+   * installed alone must not miss "the other is joining".
+   */
+  readonly #early = new Map<GroupId, TrackerNotice[]>();
   readonly #unsubscribe: (() => void)[] = [];
   #tracker: TrackerLink | null;
   #transport: Transport | null;
@@ -111,6 +121,9 @@ class Peer implements ChorusPeer {
       changed: (entry) => this.#emitGroup(entry),
       onView: (view) => this.#onView(view),
       notice: (groupId, n) => this.#notice(groupId, n),
+      replayEarly: (groupId) => {
+        for (const n of this.#early.get(groupId)?.splice(0) ?? []) this.#notice(groupId, n);
+      },
       drop: (entry, status) => this.#dropGroup(entry, status),
     };
   }
@@ -145,7 +158,11 @@ class Peer implements ChorusPeer {
     if (this.#unsubscribe.length === 0) this.#unsubscribe.push(
       tracker.on('connection', (state) => this.#events.emit('connection', state)),
       tracker.on('directory', (groups) => this.#events.emit('directory', groups)),
-      tracker.on('ready', () => this.#onReady()),
+      tracker.on('ready', (hello) => {
+        for (const group of hello.dms ?? []) this.#noteDm(group, false);
+        this.#onReady();
+      }),
+      tracker.on('dm', (group) => this.#noteDm(group, true)),
       tracker.on('view', (view) => this.#onView(view)),
       tracker.on('joining', (n) => this.#onJoining(n.groupId, n.peer)),
       tracker.on('joinerGone', (n) => this.#onJoinerGone(n.groupId, n.peerId)),
@@ -179,6 +196,21 @@ class Peer implements ChorusPeer {
     return this.#need().tracker.createGroup(name, ordering, password);
   }
 
+  async openDm(person: { readonly publicKey: string; readonly name: string }): Promise<GroupSummary> {
+    const group = await this.#need().tracker.openDm(person.publicKey, person.name);
+    this.#dms.set(group.groupId, group);
+    return group;
+  }
+
+  dms(): readonly GroupSummary[] {
+    return [...this.#dms.values()];
+  }
+
+  #noteDm(group: GroupSummary, opened: boolean): void {
+    this.#dms.set(group.groupId, group);
+    this.#events.emit('dm', { group, opened });
+  }
+
   // ---- joining ----
 
   async join(groupId: GroupId, password?: string): Promise<JoinedGroup> {
@@ -188,8 +220,14 @@ class Peer implements ChorusPeer {
       await existing.member;
       return joinedGroup(existing);
     }
-    const reply = await tracker.join(groupId, password);
-    return this.#joinWith(reply, true, password);
+    const early = existing === undefined && !this.#early.has(groupId);
+    if (early) this.#early.set(groupId, []);
+    try {
+      const reply = await tracker.join(groupId, password);
+      return await this.#joinWith(reply, true, password);
+    } finally {
+      if (early) this.#early.delete(groupId);
+    }
   }
 
   #joinWith(reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
@@ -200,16 +238,19 @@ class Peer implements ChorusPeer {
 
   #onView(view: View): void {
     const entry = this.#groups.get(view.groupId);
+    if (!entry) this.#early.get(view.groupId)?.push({ kind: 'view', view });
     if (entry && applyView(entry, view, this.peerId, this.#transport)) this.#emitGroup(entry);
   }
 
   #onJoinerGone(groupId: GroupId, peerId: PeerId): void {
     const entry = this.#groups.get(groupId);
+    if (!entry) this.#early.get(groupId)?.push({ kind: 'joiner-gone', peerId });
     if (entry) applyJoinerGone(entry, peerId, this.peerId, this.#transport);
   }
 
   #onJoining(groupId: GroupId, peer: MemberInfo): void {
     const entry = this.#groups.get(groupId);
+    if (!entry) this.#early.get(groupId)?.push({ kind: 'joining', peer });
     if (!entry || peer.peerId === this.peerId) return;
     // The tracker installs a joiner once every member confirms its channel to
     // it; one still open from before (a member re-joining) raises no new `up`.

@@ -133,6 +133,10 @@ export class TrackerClient implements TrackerLink {
     return this.#request<GroupSummary>('group:restore', payload);
   }
 
+  openDm(publicKey: string, name: string): Promise<GroupSummary> {
+    return this.#request<GroupSummary>('dm:open', { publicKey, name });
+  }
+
   join(groupId: GroupId, password?: string): Promise<JoinReply> {
     return this.#request<JoinReply>('group:join', password === undefined ? { groupId } : { groupId, password });
   }

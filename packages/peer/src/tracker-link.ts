@@ -13,6 +13,8 @@ export interface TrackerLinkEvents {
   /** Emitted after every (re)connect + hello, so owners can re-sync views and re-join groups. */
   ready: (hello: HelloReply) => void;
   directory: (groups: readonly GroupSummary[]) => void;
+  /** Someone opened a direct message with this key (`dm:opened`). */
+  dm: (dm: GroupSummary) => void;
   view: (view: View) => void;
   joining: (notice: JoiningNotice) => void;
   /** A joiner announced by `joining` is gone without being installed: stop dialing it. */
@@ -31,6 +33,8 @@ export interface TrackerLink {
   /** Connects and authenticates; resolves with the hello reply. Reconnects by itself afterwards. */
   connect(): Promise<HelloReply>;
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary>;
+  /** The direct message with this key (made if needed; PROTOCOL.md §2 Direct messages). Join it like a group. */
+  openDm(publicKey: string, name: string): Promise<GroupSummary>;
   /** Re-registers a group a restarted in-memory tracker forgot (no-op if it knows it). */
   restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary>;
   /** Rejects with an Error whose `code` is the tracker's error code (e.g. 'wrong-password'). */

@@ -39,6 +39,9 @@ export function listenForNotices(
       deliver(() => events.emit('signal', delivery));
     }
   });
+  socket.on('dm:opened', (dm) => {
+    if (isRecord(dm) && typeof dm.groupId === 'string' && Array.isArray(dm.dm)) deliver(() => events.emit('dm', dm));
+  });
   socket.on('tracker:error', (notice) => {
     if (isRecord(notice) && typeof notice.code === 'string') deliver(() => events.emit('error', notice));
   });

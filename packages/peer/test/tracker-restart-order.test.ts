@@ -143,4 +143,27 @@ describe('re-joining a group restored after an in-memory tracker restart', () =>
     await w.tracker.restart();
     await chatsOn(g, [cy, ana, ben], viewBefore, 6);
   });
+
+  it('a first join of an empty group hears of a joiner that came before its own join answer was handled', async () => {
+    // A direct message (issue 14): the other person's tab joins the moment it hears of the DM, so
+    // two joins of an empty group race. Ana is installed alone; ben's join makes the tracker tell
+    // ana "ben is joining" while ana's join is still reading its store (no group entry yet): that
+    // notice was dropped, ana never dialled ben, and ben stayed "Joining…".
+    const w = world(7);
+    const ana = await w.add('ana');
+    const ben = await w.add('ben');
+    const { groupId: g } = await ana.peer.createGroup('two-at-once', 'fifo');
+    let benAsked = (): void => {};
+    const benAsking = new Promise<void>((r) => { benAsked = r; });
+    let benJoin: Promise<unknown> = Promise.resolve();
+    ben.gates = { join: { after: async () => benAsked() } };
+    ana.gates = { join: { after: async () => {
+      benJoin = ben.peer.join(g);
+      await benAsking;
+      await turn(); // the joining notice reaches ana's link
+    } } };
+    await ana.peer.join(g);
+    await benJoin;
+    await chatsOn(g, [ana, ben], 0, 2);
+  });
 });

@@ -8,11 +8,12 @@
 
 export { asGroupId, asPeerId, asViewId, comparePeerIds, frameMessageId, type GroupId, type LeaveReason, type LinkState, messageId, type MessageId, type Ordering, type PeerId, type ViewId } from './ids.ts';
 export { err, type ErrorCode, ok, type ProtocolError, type Result } from './result.ts';
-export { type ChallengeReply, type ClientToServerEvents, type DirectoryDelta, type DirectoryPage, type DirectoryQuery, type GroupSummary, type HelloPayload, type HelloReply, ICE_TRANSPORT_POLICIES, type IceServer, type IceTransportPolicy, type InterServerEvents, type JoinerGoneNotice, type JoiningNotice, type JoinReply, type MemberInfo, type MetricsReport, type PeerRole, type RemovedNotice, type RestoreGroupPayload, type ServerToClientEvents, type SignalDelivery, type TrackerErrorNotice, type View } from './tracker/events.ts';
+export { type ChallengeReply, type ClientToServerEvents, type DirectoryDelta, type DirectoryPage, type DirectoryQuery, type GroupSummary, type HelloPayload, type HelloReply, ICE_TRANSPORT_POLICIES, type IceServer, type IceTransportPolicy, type InterServerEvents, type JoinerGoneNotice, type JoiningNotice, type JoinReply, type MemberInfo, type MetricsReport, type OpenDmPayload, type PeerRole, type RemovedNotice, type RestoreGroupPayload, type ServerToClientEvents, type SignalDelivery, type TrackerErrorNotice, type View } from './tracker/events.ts';
 export type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState, SignalFrame } from './wire/frames.ts';
 export type { OrderingEngine } from './ordering/engine.ts';
-export { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, helloSigningText, jsonByteLength, MAX_VIEW_ID, parseCreateGroup, type ParsedCreateGroup, type ParsedDirectoryQuery, parseDirectoryQuery, type ParsedJoinGroup, type ParsedLinkReport, type ParsedMetricsReport, type ParsedRestoreGroup, type ParsedSignal, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport, parseMetricsReport, parseRestoreGroup, parseSignal } from './tracker/parse.ts';
-export { charterGroupId, type GroupCharter, lockCostAcceptable, MAX_SCRYPT_MEMORY_BYTES, parseCharter } from './tracker/charter.ts';
+export { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, helloSigningText, jsonByteLength, MAX_VIEW_ID, parseCreateGroup, type ParsedCreateGroup, type ParsedDirectoryQuery, parseDirectoryQuery, type ParsedJoinGroup, type ParsedLinkReport, type ParsedMetricsReport, type ParsedRestoreGroup, type ParsedSignal, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport, parseMetricsReport, type ParsedOpenDm, parseOpenDm, parseRestoreGroup, parseSignal } from './tracker/parse.ts';
+export { charterGroupId, type GroupCharter, lockCostAcceptable, MAX_SCRYPT_MEMORY_BYTES, parseCharter, parseParties } from './tracker/charter.ts';
+export { dmGroupId, type DmParties, type DmParty, isDmGroupId, isParty, otherParty, sortParties } from './tracker/dm.ts';
 export { MAX_BODY_CHARS, MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_HISTORY_ITEMS, MAX_PRIORITY, MAX_SENT_AT_MS } from './wire/caps.ts';
 export { encodeFrame } from './wire/canonical.ts';
 export { encodeForWire } from './wire/chunking.ts';

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'not-found'
   | 'name-taken'
   | 'wrong-password'
+  /** Authenticated, but this key may not: a direct message of two other keys. */
+  | 'not-allowed'
   | 'not-authenticated'
   | 'rate-limited'
   | 'bad-state'

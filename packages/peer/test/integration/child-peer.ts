@@ -141,6 +141,13 @@ export class ChildPeer implements ChorusPeer {
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
     return this.request('createGroup', password === undefined ? { name, ordering } : { name, ordering, password });
   }
+  /** Not driven across processes (apps/tracker and e2e test direct messages). */
+  openDm(): Promise<GroupSummary> {
+    return Promise.reject(new Error('ChildPeer does not open direct messages.'));
+  }
+  dms(): readonly GroupSummary[] {
+    return [];
+  }
   join(groupId: GroupId, password?: string): Promise<JoinedGroup> {
     return this.request('join', password === undefined ? { groupId } : { groupId, password });
   }

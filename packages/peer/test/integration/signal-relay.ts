@@ -75,6 +75,7 @@ export class RelayEnd implements TrackerLink {
   connect = (): never => unsupported('connect');
   createGroup = (): never => unsupported('createGroup');
   restoreGroup = (): never => unsupported('restoreGroup');
+  openDm = (): never => unsupported('openDm');
   join = (): never => unsupported('join');
   linksReady = (): never => unsupported('linksReady');
   leave = (): never => unsupported('leave');

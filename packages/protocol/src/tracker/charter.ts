@@ -12,6 +12,7 @@ import { err, ok } from '../result.ts';
 import type { Result } from '../result.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 import { MAX_NAME_CHARS } from './name-caps.ts';
+import { dmGroupId, type DmParties, type DmParty } from './dm.ts';
 
 /** Domain tag: a charter's hash can never collide with the bytes of another signed or hashed thing. */
 export const CHARTER_TAG = 'chorus-charter-v1';
@@ -34,6 +35,13 @@ export interface GroupCharter {
    * password without trusting the restorer.
    */
   readonly lock?: string;
+  /**
+   * A direct message (dm.ts): the two people, sorted by key. Its id is
+   * `dmGroupId` of the two keys, not the hash of the other fields: both
+   * sides must find the same group. Always FIFO and open (no lock); only
+   * these two keys may join or restore it, and the tracker never lists it.
+   */
+  readonly dm?: DmParties;
 }
 
 /** The bytes that are hashed: a fixed array, so key order in the JSON a peer kept changes nothing. */
@@ -49,6 +57,7 @@ const base64url = (bytes: Uint8Array): string => {
 
 /** `g` + base64url(SHA-256(charterBytes)): 44 characters, a valid id token. */
 export async function charterGroupId(c: GroupCharter): Promise<GroupId> {
+  if (c.dm !== undefined) return dmGroupId(c.dm[0].publicKey, c.dm[1].publicKey);
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', charterBytes(c)));
   return asGroupId(`g${base64url(digest)}`);
 }
@@ -102,5 +111,32 @@ export function parseCharter(x: unknown): Result<GroupCharter> {
     return err('bad-type', `The charter's "lock" must be a scrypt verifier with N ≥ ${MIN_SCRYPT_N} and bounded cost.`);
   }
   const base: GroupCharter = { v: 1, name, ordering, createdBy, creatorKey, createdAt, nonce };
+  if (o['dm'] !== undefined) {
+    const dm = parseParties(o['dm']);
+    if (!dm.ok) return dm;
+    if (lock !== undefined || ordering !== 'fifo') return err('bad-type', 'A direct message\'s charter is FIFO and has no "lock".');
+    if (creatorKey !== dm.value[0].publicKey && creatorKey !== dm.value[1].publicKey) return err('bad-type', 'A direct message is created by one of its two people.');
+    return ok({ ...base, dm: dm.value });
+  }
   return ok(lock === undefined ? base : { ...base, lock });
+}
+
+function parseParty(x: unknown): DmParty | null {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return null;
+  const o = x as Record<string, unknown>;
+  const publicKey = o['publicKey'];
+  const name = o['name'];
+  if (typeof publicKey !== 'string' || !KEY_PATTERN.test(publicKey)) return null;
+  if (typeof name !== 'string' || name.length === 0 || [...name].length > MAX_NAME_CHARS) return null;
+  return { publicKey, name };
+}
+
+/** Two parties with two different keys, in key order (as `sortParties` makes them). */
+export function parseParties(x: unknown): Result<DmParties> {
+  if (!Array.isArray(x) || x.length !== 2) return err('bad-type', 'A direct message\'s "dm" must list its two people.');
+  const a = parseParty(x[0]);
+  const b = parseParty(x[1]);
+  if (a === null || b === null) return err('bad-type', 'Each person of a direct message needs a "publicKey" (44 characters of padded base64) and a "name" of 1 to 64 characters.');
+  if (!(a.publicKey < b.publicKey)) return err('bad-type', 'The two people of a direct message have different keys, listed in key order.');
+  return ok([a, b]);
 }

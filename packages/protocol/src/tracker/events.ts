@@ -6,6 +6,7 @@
 import type { GroupId, LeaveReason, LinkState, MemberChange, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { Result } from '../result.ts';
 import type { GroupCharter } from './charter.ts';
+import type { DmParties } from './dm.ts';
 
 export type { GroupCharter } from './charter.ts';
 
@@ -36,6 +37,12 @@ export interface GroupSummary {
   readonly online: number;
   readonly createdBy: string;
   readonly createdAt: number;
+  /**
+   * A direct message (dm.ts): its two people. Such a summary is only ever
+   * sent to those two keys (`dm:open`, `dm:opened`, the hello's `dms`),
+   * never in the directory.
+   */
+  readonly dm?: DmParties;
 }
 
 export interface ViewChange {
@@ -92,6 +99,8 @@ export interface HelloReply {
   readonly directory: readonly GroupSummary[];
   /** Groups in the whole directory; `directory:list` pages through them. */
   readonly directoryTotal: number;
+  /** The direct messages this key is one of the two people of (absent from trackers older than DMs). */
+  readonly dms?: readonly GroupSummary[];
 }
 /** `directory:list` asks for one page: groups whose name contains `query` (case-insensitive), from `offset`. */
 export interface DirectoryQuery {
@@ -132,6 +141,13 @@ export interface RestoreGroupPayload {
   readonly charter: GroupCharter;
   readonly viewId: number;
   readonly password?: string;
+}
+/** `dm:open`: the direct message with this person (made if it does not exist yet). */
+export interface OpenDmPayload {
+  /** The other person's public key (padded base64). */
+  readonly publicKey: string;
+  /** Their display name as the opener knows it: a label for the DM, not proof of anything. */
+  readonly name: string;
 }
 export interface JoinGroupPayload {
   readonly groupId: string;
@@ -206,6 +222,8 @@ export interface ClientToServerEvents {
   'ice:servers': (ack: Ack<readonly IceServer[]>) => void;
   'group:create': (payload: CreateGroupPayload, ack: Ack<GroupSummary>) => void;
   'group:restore': (payload: RestoreGroupPayload, ack: Ack<GroupSummary>) => void;
+  /** The direct message with a key: made if needed; the other key's sessions get `dm:opened`. Join it like a group. */
+  'dm:open': (payload: OpenDmPayload, ack: Ack<GroupSummary>) => void;
   /** Phase one of a join: become `joining`, get the current view. */
   'group:join': (payload: JoinGroupPayload, ack: Ack<JoinReply>) => void;
   /** Phase two: the joiner's data channels to every member of the view are open. */
@@ -234,6 +252,8 @@ export interface ServerToClientEvents {
   /** This session is no longer in the group (evicted, or declared failed while alive). */
   'group:removed': (notice: RemovedNotice) => void;
   signal: (delivery: SignalDelivery) => void;
+  /** Someone opened a direct message with this session's key (to every session of the key). */
+  'dm:opened': (dm: GroupSummary) => void;
   'tracker:error': (notice: TrackerErrorNotice) => void;
 }
 

@@ -59,6 +59,10 @@ export interface ParsedJoinGroup {
   readonly groupId: GroupId;
   readonly password?: string;
 }
+export interface ParsedOpenDm {
+  readonly publicKey: string;
+  readonly name: string;
+}
 export interface ParsedGroupRef {
   readonly groupId: GroupId;
 }
@@ -240,6 +244,17 @@ export function parseDirectoryQuery(x: unknown): Result<ParsedDirectoryQuery> {
     return fail('bad-type', `"offset" must be an integer from 0 to ${MAX_DIRECTORY_OFFSET}.`);
   }
   return ok({ query: (q ?? '').trim().toLowerCase(), offset });
+}
+
+export function parseOpenDm(x: unknown): Result<ParsedOpenDm> {
+  const what = 'direct message to open';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const publicKey = base64(o.value, 'publicKey', PUBLIC_KEY_B64_CHARS, what);
+  if (!publicKey.ok) return publicKey;
+  const name = displayName(o.value, 'name', what);
+  if (!name.ok) return name;
+  return ok({ publicKey: publicKey.value, name: name.value });
 }
 
 export function parseJoinGroup(x: unknown): Result<ParsedJoinGroup> {
