@@ -3,6 +3,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import { AppState } from './lib/state/app-state.svelte.ts';
+import { DmMemory } from './lib/state/dm-memory.ts';
 import { Attention } from './lib/state/attention.svelte.ts';
 import { loadRuntime } from './lib/state/runtime.ts';
 import { MetricsMemory } from './lib/state/metrics-memory.ts';
@@ -17,6 +18,7 @@ const app = new AppState({
   trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
   address: windowAddressBar(window),
   metrics: new MetricsMemory(window.sessionStorage),
+  dms: new DmMemory(window.localStorage),
 });
 // The browser knows at once when the network goes; the tracker socket only after its ping timeout.
 app.setNetwork(navigator.onLine);

@@ -10,3 +10,6 @@ export * from './wire/caps.ts';
 export { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './tracker/name-caps.ts';
 export * from './ops/message-op.ts';
 export * from './ops/op-fold.ts';
+// Who a direct message is with (PROTOCOL.md §2 Direct messages).
+export { otherParty } from './tracker/dm.ts';
+export type { DmParties, DmParty } from './tracker/dm.ts';

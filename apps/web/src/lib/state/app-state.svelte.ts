@@ -7,6 +7,7 @@
 //   joins.svelte.ts          directory, joining, passwords, invites, create, leave
 //   composer-actions.ts      messages, replies, edits, reactions, `/` commands
 //   banners.svelte.ts        the page's banners
+//   direct-messages.svelte.ts  which groups are DMs, opening and joining them
 //   search.svelte.ts, typing.svelte.ts   "Search messages", who is typing
 // Each part writes only its own fields. Nothing here throws into a component:
 // failures become messages.
@@ -14,10 +15,12 @@
 import type { ChorusPeer, ConnectionState, IdbStore, PeerIdentity } from '@chorus/peer';
 import { Backoff, errorMessage } from '@chorus/peer/light';
 import type { GroupSummary } from '@chorus/protocol';
-import { MAX_NAME_CHARS, type GroupId, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol/light';
+import { MAX_NAME_CHARS, type DmParty, type GroupId, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol/light';
 import type { Attention } from './attention.svelte.ts';
 import { Banners, type Banner } from './banners.svelte.ts';
 import { ComposerActions } from './composer-actions.ts';
+import { DirectMessages } from './direct-messages.svelte.ts';
+import type { DmMemory } from './dm-memory.ts';
 import { JoinedGroups } from './joined-groups.svelte.ts';
 import type { GroupState } from './group-state.svelte.ts';
 import { Joins, type Invite } from './joins.svelte.ts';
@@ -54,6 +57,8 @@ export interface AppDeps {
   readonly address?: AddressBar;
   /** Each group's metrics across reloads; without it the panel counts from zero in every page. */
   readonly metrics?: MetricsMemory;
+  /** Direct messages the person left (not joined by themselves again); without it none stay left. */
+  readonly dms?: DmMemory;
 }
 
 export class AppState {
@@ -79,6 +84,7 @@ export class AppState {
   readonly #groups: JoinedGroups;
   readonly #joins: Joins;
   readonly #composer: ComposerActions;
+  readonly #dms: DirectMessages;
   /** "Search messages": the stored history of every joined group. */
   readonly search: MessageSearch;
   /** Who is typing in each group (ephemeral markers, never stored). */
@@ -101,7 +107,10 @@ export class AppState {
       memory: deps.memory, attention: deps.attention, metrics: deps.metrics, clock: this.#clock, live: this.#live,
       onCurrent: () => this.#joins.syncAddress(),
     });
-    this.#joins = new Joins({ groups: this.#groups, banners: this.#banners, live: this.#live, address: deps.address });
+    this.#dms = new DirectMessages({ groups: this.#groups, banners: this.#banners, live: this.#live, memory: deps.dms });
+    this.#joins = new Joins({
+      groups: this.#groups, banners: this.#banners, live: this.#live, address: deps.address, followDm: (id) => this.#dms.follow(id),
+    });
     this.#composer = new ComposerActions({
       live: this.#live, groups: this.#groups, joins: this.#joins, banners: this.#banners, clock: this.#clock, quit: () => this.quit(),
     });
@@ -166,7 +175,16 @@ export class AppState {
   join(groupId: GroupId, password?: string, open = true): Promise<void> { return this.#joins.join(groupId, password, open); }
   cancelPassword(groupId: GroupId): void { this.#joins.cancelPassword(groupId); }
   createGroup(name: string, ordering: Ordering, password: string): Promise<boolean> { return this.#joins.createGroup(name, ordering, password); }
-  leave(groupId: GroupId): Promise<void> { return this.#joins.leave(groupId); }
+  leave(groupId: GroupId): Promise<void> {
+    this.#dms.left(groupId);
+    return this.#joins.leave(groupId);
+  }
+
+  // ---- direct messages (direct-messages.svelte.ts) ----
+  /** The joined groups that are direct messages, and the other person of each. */
+  get dmWith(): ReadonlyMap<GroupId, DmParty> { return this.#dms.with; }
+  /** "Message <name>": open the direct message with this person. */
+  openDm(person: { readonly key: string; readonly name: string }): Promise<void> { return this.#dms.open(person); }
 
   // ---- the composer (composer-actions.ts) ----
   /** A `/` command or a message to the open group. Returns false when nothing was sent. */
@@ -233,7 +251,10 @@ export class AppState {
 
     // Cached history first: the tab shows what it knows before the network is up.
     const remembered = this.#deps.memory.groups;
-    for (const g of remembered) this.#groups.ensure(g.groupId, g.name, g.ordering);
+    for (const g of remembered) {
+      this.#groups.ensure(g.groupId, g.name, g.ordering);
+      this.#dms.remembered(g);
+    }
     const target = this.#joins.target;
     const opening = target !== null && remembered.some((g) => g.groupId === target) ? target : null;
     this.#groups.setCurrent(opening ?? this.#deps.memory.current ?? remembered[0]?.groupId ?? null);
@@ -260,7 +281,12 @@ export class AppState {
     this.#connection = 'online';
     this.#wasOnline = true;
     this.#joins.setDirectory(peer.directory());
-    await Promise.all([...remembered.map((g) => this.#joins.rejoin(g)), this.#joins.followTarget()]);
+    await Promise.all([
+      ...remembered.map((g) => this.#joins.rejoin(g)),
+      this.#joins.followTarget(),
+      // Direct messages opened with this person while this tab was away (or by another of their tabs).
+      ...peer.dms().map((dm) => this.#dms.heard(dm, false)),
+    ]);
   }
 
   #subscribe(peer: ChorusPeer): void {
@@ -275,6 +301,7 @@ export class AppState {
       }),
       peer.on('directory', (groups) => this.#joins.setDirectory(groups)),
       peer.on('group', (group) => this.#groups.changed(group)),
+      peer.on('dm', ({ group, opened }) => void this.#dms.heard(group, opened)),
       peer.on('message', (message) => {
         if (message.state === 'delivered' && this.#groups.get(message.groupId)) this.typing.stopped(message.groupId, message.sender);
         this.#groups.received(message);
@@ -305,6 +332,7 @@ export class AppState {
     this.#name = null;
     this.#selfKey = null;
     this.#joins.clear();
+    this.#dms.clear();
     this.#groups.clear();
     this.#connection = 'offline';
     this.#wasOnline = false;

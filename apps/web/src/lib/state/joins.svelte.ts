@@ -30,6 +30,8 @@ export interface JoinsDeps {
   readonly live: Live;
   /** The address bar: it shows the open group (`#/g/<id>`), and a group address opened in it is followed. */
   readonly address?: AddressBar | undefined;
+  /** A group address that is not in the directory: a direct message of this key? (true when it was followed). */
+  readonly followDm?: ((groupId: GroupId) => Promise<boolean>) | undefined;
 }
 
 export class Joins {
@@ -110,6 +112,7 @@ export class Joins {
     }
     this.refresh();
     const summary = this.#directory.find((g) => g.groupId === groupId);
+    if (!summary && (await this.#deps.followDm?.(groupId)) === true) return;
     if (!summary) {
       this.#deps.banners.show('error', 'The group this link opens is not in the directory: it may have been deleted, or the link is cut short.');
       this.syncAddress();
@@ -181,7 +184,13 @@ export class Joins {
     const peer = this.#deps.live.peer;
     if (!peer) return;
     try {
-      await this.#groups.adopt(await peer.join(g.groupId, g.password));
+      // A direct message the tracker forgot (it restarted) and this page holds no charter of: open it again.
+      const joined = await peer.join(g.groupId, g.password).catch(async (e: unknown) => {
+        if (!g.dm || errorCode(e) !== 'not-found') throw e;
+        await peer.openDm(g.dm);
+        return peer.join(g.groupId);
+      });
+      await this.#groups.adopt(joined);
     } catch (e) {
       const group = this.#groups.get(g.groupId);
       if (errorCode(e) === 'wrong-password' && g.password === undefined) {

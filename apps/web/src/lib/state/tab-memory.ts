@@ -21,6 +21,8 @@ export interface RememberedGroup {
   readonly name: string;
   readonly ordering: Ordering;
   readonly password?: string;
+  /** A direct message: the other person (to open it again should the tracker have forgotten it). */
+  readonly dm?: { readonly publicKey: string; readonly name: string };
 }
 
 const NAME_KEY = 'chorus:name';
@@ -77,7 +79,7 @@ export class TabMemory {
     const key = PROFILE_GROUPS_PREFIX + name;
     const shared = parseGroups(read(this.#profile, key))
       .filter((g) => !removed.some((r) => r.groupId === g.groupId) && !added.some((a) => a.groupId === g.groupId));
-    const plain = added.map(({ groupId, name: groupName, ordering }) => ({ groupId, name: groupName, ordering }));
+    const plain = added.map(({ groupId, name: groupName, ordering, dm }) => ({ groupId, name: groupName, ordering, ...(dm ? { dm } : {}) }));
     write(this.#profile, key, JSON.stringify([...shared, ...plain]));
   }
 
@@ -120,5 +122,7 @@ function isRememberedGroup(v: unknown): v is RememberedGroup {
   if (typeof v !== 'object' || v === null) return false;
   const g = v as Record<string, unknown>;
   return typeof g.groupId === 'string' && typeof g.name === 'string' && (g.ordering === 'fifo' || g.ordering === 'total')
-    && (g.password === undefined || typeof g.password === 'string');
+    && (g.password === undefined || typeof g.password === 'string')
+    && (g.dm === undefined || (typeof g.dm === 'object' && g.dm !== null
+      && typeof (g.dm as Record<string, unknown>).publicKey === 'string' && typeof (g.dm as Record<string, unknown>).name === 'string'));
 }
