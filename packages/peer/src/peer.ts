@@ -16,44 +16,19 @@ import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { applyJoinerGone, applyJoining, applyView, joinedGroup, type GroupEntry, type TrackerNotice } from './group-entry.ts';
 import { joinWith, type JoinHost, type PeerEvents } from './group-join.ts';
-import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId, type KeyStore } from './key-store.ts';
+import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { runCommand } from './peer-commands.ts';
 import { readHistory, type HistoryQuery } from './peer-history.ts';
+import type { CreatePeerOptions } from './peer-options.ts';
 import { Rejoins } from './rejoin.ts';
 import type { MessageStore } from './storage.ts';
-import type { TrackerClientOptions } from './tracker-client.ts';
 import type { TrackerLink } from './tracker-link.ts';
 import type { Transport } from './transport.ts';
 
 export { LINKS_READY_TIMEOUT_MS } from './join-links.ts';
 
-export interface PeerIdentity {
-  readonly keyPair: CryptoKeyPair;
-  /** Raw public key, base64; derived from the key pair when left out. */
-  readonly publicKey?: string;
-}
-
-export interface CreatePeerOptions {
-  readonly name: string;
-  /** Tracker to connect to when no `tracker` is given (socket.io-client). */
-  readonly trackerUrl?: string;
-  readonly tracker?: TrackerLink;
-  /** Data channels; a WebRTC mesh over the tracker when left out. */
-  readonly transport?: Transport;
-  /** `@roamhq/wrtc` in Node, for the default mesh. */
-  readonly wrtc?: object;
-  /** socket.io-client options for the default tracker client (Node passes `{ transports: ['websocket'] }`). */
-  readonly socketOptions?: TrackerClientOptions['socketOptions'];
-  readonly store?: MessageStore;
-  readonly keyStore?: KeyStore;
-  /** Use this key pair instead of the key store's one for `name`. Must match an injected tracker's. */
-  readonly identity?: PeerIdentity;
-  readonly now?: () => number;
-  readonly linksReadyTimeoutMs?: number;
-  /** How often each group reports its metrics to the tracker (METRICS_REPORT_MS by default). */
-  readonly metricsReportMs?: number;
-}
+export type { CreatePeerOptions, PeerIdentity } from './peer-options.ts';
 
 export function createPeer(opts: CreatePeerOptions): ChorusPeer {
   return new Peer(opts);
