@@ -1,4 +1,4 @@
-// Deliberately broken engines, built from the production engine's hooks.
+// Deliberately broken engines: GroupEngine subclasses (or, for the tie-break, a priority order) built here.
 // Tests prove the checker catches each within a bounded number of seeds;
 // nothing outside tests and `npm run sim -- --broken NAME` uses them.
 

@@ -1,6 +1,6 @@
 // The one way to build an ordering engine: the runtime and the simulator call
-// this. Hooks default to the correct behaviour; see engine-hooks.ts for what
-// the simulator's broken variants override.
+// this. Hooks default to the correct behaviour; the simulator's broken variants
+// pass a GroupEngine subclass of their own (sim/broken/, see engine-hooks.ts).
 
 import type { GroupId, Ordering, PeerId } from '../ids.ts';
 import type { EngineHooks } from './engine-hooks.ts';
@@ -41,13 +41,17 @@ export interface EngineOptions {
 
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
+/** A GroupEngine class to build: GroupEngine itself, or a simulator's broken subclass (sim/broken/). */
+export type EngineClass = new (mode: Ordering, self: PeerId, groupId: GroupId, hooks: EngineHooks, resume: EngineResume | null) => GroupEngine;
+
 /**
  * Returns the concrete engine so callers may use `debugState()`; it is an OrderingEngine.
+ * `Engine` is for the simulator and tests only; the runtime never passes it.
  * Throws a RangeError for a `resume` that is not three non-negative safe integers: that is
  * a bug in the caller's store code, not something a peer can send; the same for a `resume.lamport`
  * above MAX_RESUME_LAMPORT (a poisoned store: pass it through `resumeLamport` first).
  */
-export function createEngine(opts: EngineOptions): GroupEngine {
+export function createEngine(opts: EngineOptions, Engine: EngineClass = GroupEngine): GroupEngine {
   const r = opts.resume;
   if (r !== undefined && !(isCount(r.ownSeq) && isCount(r.lamport) && isCount(r.agreed)))
     throw new RangeError('createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.');
@@ -55,5 +59,5 @@ export function createEngine(opts: EngineOptions): GroupEngine {
     throw new RangeError(`createEngine: resume.lamport ${r.lamport} is above MAX_RESUME_LAMPORT; pass the stored clock through resumeLamport.`);
   if (r?.delivered !== undefined && !Object.values(r.delivered).every(isCount))
     throw new RangeError('createEngine: resume.delivered must map peer ids to non-negative safe integers.');
-  return new GroupEngine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);
+  return new Engine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);
 }

@@ -20,8 +20,6 @@ export interface EngineDebugState {
   readonly flushOked: boolean;
   readonly flushParticipants: readonly string[];
   readonly flushOks: readonly string[];
-  /** Pending messages the dropDeadSenderPending hook dropped from the flush under way. */
-  readonly flushDropped: readonly string[];
   /** FLUSH reports still in parts, per peer `viewId:held/count:bytes`. */
   readonly flushParts: Readonly<Record<string, string>>;
   /** Our FLUSH for the installed view, kept for peers still flushing for it. */

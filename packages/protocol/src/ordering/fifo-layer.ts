@@ -66,18 +66,18 @@ export abstract class FifoLayer extends IsisQueue {
 
     const out = new OutputBuilder();
     this.lamport = Math.max(this.lamport, f.lamport);
-    const s = this.sender(from);
-    if (this.mode === 'total' && !this.hooks.fifoGateUnderIsis) {
-      // Deliberately broken variant: no FIFO gate below ISIS.
-      s.next = Math.max(s.next, f.seq + 1);
-      this.admit(f, out, now);
-    } else if (f.seq === s.next) {
+    this.passFifoGate(this.sender(from), f, out, now);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** An accepted DATA of sender `s`: admitted if it is the next one (with what waited behind it), else held back. */
+  protected passFifoGate(s: SenderState, f: DataFrame, out: OutputBuilder, now: number): void {
+    if (f.seq === s.next) {
       this.admit(f, out, now);
       s.next += 1;
       this.releaseHeld(s, out, now);
     } else s.held.set(f.seq, f);
-    this.deliverReady(out);
-    return out.build();
   }
 
   /** Admit the held-back DATA that now follows `st.next` without a gap. */

@@ -144,11 +144,6 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
 
   tick(now: number): EngineResult {
     const out = new OutputBuilder();
-    const timeout = this.hooks.finalizeOnTimeoutMs;
-    if (timeout !== null && this.flush?.sent !== true) {
-      for (const [id, m] of [...this.own]) if (now - m.sentAt >= timeout) this.maybeFinalize(id, out, true);
-      this.deliverReady(out);
-    }
     if (this.flush === null) this.announceCounts(now, out);
     return out.build();
   }
@@ -211,7 +206,6 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       flushOked: fl?.oked ?? false,
       flushParticipants: [...(fl?.participants ?? [])].sort(),
       flushOks: [...(fl?.oks ?? [])].sort(),
-      flushDropped: [...(fl?.hookDropped ?? [])].sort(),
       flushParts: this.flushParts.debug(),
       lastFlush: last === null ? null : { viewId: last.frame.viewId, participants: [...last.participants].sort(), answered: [...last.answered].sort() },
       adopted: this.adopted,

@@ -80,7 +80,7 @@ export abstract class IsisQueue extends FrameGate {
     if (early !== undefined) this.agreedMax = Math.max(this.agreedMax, early.p);
     if (f.sender === this.self) {
       this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
-      this.maybeFinalize(id, out, false);
+      this.maybeFinalize(id, out);
     } else {
       const propose: ProposeFrame = { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: f.sender, seq: f.seq, priority: mine };
       out.frames.push({ to: f.sender, frame: propose });
@@ -111,17 +111,22 @@ export abstract class IsisQueue extends FrameGate {
     }
     const out = new OutputBuilder();
     mine.proposals.set(from, f.priority);
-    this.maybeFinalize(id, out, false);
+    this.maybeFinalize(id, out);
     this.deliverReady(out);
     return out.build();
   }
 
-  /** A sender's own message: FINAL = max of every member's proposal (or, broken, of what it has). */
-  protected maybeFinalize(id: MessageId, out: OutputBuilder, force: boolean): void {
+  /** A sender's own message: finalized once every member's proposal is in. */
+  protected maybeFinalize(id: MessageId, out: OutputBuilder): void {
+    const mine = this.own.get(id);
+    if (mine !== undefined && [...this.members].every((m) => mine.proposals.has(m))) this.finalize(id, out);
+  }
+
+  /** FINAL for our own message `id` = the max of the proposals it has; sent to the view. */
+  protected finalize(id: MessageId, out: OutputBuilder): void {
     const mine = this.own.get(id);
     const entry = this.queue.get(id);
     if (mine === undefined || entry === undefined) return;
-    if (!force && ![...this.members].every((m) => mine.proposals.has(m))) return;
     const agreed = present(maxPriority(mine.proposals.values(), this.hooks.comparePriority), 'our own proposal is among them');
     this.own.delete(id);
     const final: FinalFrame = { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: entry.frame.seq, priority: agreed };

@@ -15,6 +15,7 @@ import { isCount, isFlushRound } from './engine-state.ts';
 import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush-checks.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
+import type { ResolvedMessage } from './flush-resolution.ts';
 import type { Buffered } from './frame-gate.ts';
 import { present } from './invariant.ts';
 import { ABANDONED_FLUSH_MARGIN } from './priority.ts';
@@ -26,8 +27,6 @@ export interface FlushState {
   readonly target: View;
   readonly participants: readonly PeerId[];
   readonly reports: Map<PeerId, FlushFrame>;
-  /** Pending messages the dropDeadSenderPending hook told us to drop. */
-  readonly hookDropped: Set<MessageId>;
   sent: boolean;
   /** We hold every report and sent our FLUSH-OK: we are bound to deliver this flush's resolution. */
   oked: boolean;
@@ -92,7 +91,7 @@ export abstract class ViewChange extends Stability {
     // Our FLUSH-OK for the abandoned view may have let someone install it: deliver what they did.
     if (abandoned !== null && abandoned.oked) this.applyResolution(abandoned, out);
     else if (abandoned !== null && abandoned.sent) this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
-    this.flush = { target: view, participants, reports: new Map(), hookDropped: new Set(), sent: false, oked: false, oks: new Set() };
+    this.flush = { target: view, participants, reports: new Map(), sent: false, oked: false, oks: new Set() };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
     const later: Buffered[] = [];
@@ -149,7 +148,6 @@ export abstract class ViewChange extends Stability {
       const floor = this.seqFloor > 0 ? { [this.self]: this.seqFloor } : {};
       return { ...base, unstable: carried, pending: [], agreed: Math.max(this.agreedMax, this.resumeAgreed), delivered: floor, joining: true };
     }
-    const alive = new Set(fl.target.members.map((m) => m.peerId));
     const unstable: DataFrame[] = [...carried];
     const pending: PendingReport[] = [];
     for (const k of this.kept.values()) {
@@ -158,10 +156,6 @@ export abstract class ViewChange extends Stability {
     }
     for (const st of this.senders.values()) unstable.push(...st.held.values());
     for (const [id, e] of this.queue) {
-      if (!e.final && !alive.has(e.frame.sender) && this.hooks.dropDeadSenderPending(this.self, e.frame)) {
-        fl.hookDropped.add(id);
-        continue;
-      }
       unstable.push(e.frame);
       const final = e.final ? e.priority : this.learnedFinals.get(id);
       pending.push(final !== undefined ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
@@ -272,12 +266,7 @@ export abstract class ViewChange extends Stability {
     if (this.adopted) {
       for (const m of outcome.messages) {
         if (m.frame.seq <= (this.senders.get(m.frame.sender)?.delivered ?? 0)) continue;
-        if (fl.hookDropped.has(m.id)) {
-          out.events.push({ type: 'message-dropped', id: m.id, reason: 'dropped at view change (test hook)' });
-          continue;
-        }
-        this.lamport = Math.max(this.lamport, m.frame.lamport);
-        this.deliver(m.frame, m.agreed, out);
+        this.deliverResolved(fl, m, out);
       }
       for (const [s, end] of outcome.ends) {
         const st = this.sender(s);
@@ -299,6 +288,12 @@ export abstract class ViewChange extends Stability {
     this.earlyFinals.clear();
     this.learnedFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
+  }
+
+  /** One message the resolution of flush `fl` delivers here (not delivered here before). */
+  protected deliverResolved(_fl: FlushState, m: ResolvedMessage, out: OutputBuilder): void {
+    this.lamport = Math.max(this.lamport, m.frame.lamport);
+    this.deliver(m.frame, m.agreed, out);
   }
 
   protected finishInstall(view: View, out: OutputBuilder, now: number): void {

@@ -10,7 +10,7 @@ import type { MemberInfo, View } from '../../tracker/events.ts';
 import type { DataFrame, EngineFrame } from '../../wire/frames.ts';
 import type { Delivery, EngineEvent, EngineResult, Rejection } from '../engine.ts';
 import { createEngine } from '../create-engine.ts';
-import type { EngineResume } from '../create-engine.ts';
+import type { EngineClass, EngineResume } from '../create-engine.ts';
 import type { EngineHooks } from '../engine-hooks.ts';
 import type { GroupEngine } from '../group-engine.ts';
 
@@ -45,13 +45,17 @@ export class EngineMesh {
     readonly mode: Ordering,
     ids: readonly string[],
     hooks: Partial<EngineHooks> = {},
+    Engine?: EngineClass,
   ) {
-    for (const id of ids) this.add(id, hooks);
+    for (const id of ids) this.add(id, hooks, undefined, Engine);
   }
 
-  /** A new engine for `id` (replacing any earlier one: a re-join with the same peer id); `resume` as the runtime would pass it. */
-  add(id: string, hooks: Partial<EngineHooks> = {}, resume?: EngineResume): GroupEngine {
-    const e = createEngine({ mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks, ...(resume === undefined ? {} : { resume }) });
+  /**
+   * A new engine for `id` (replacing any earlier one: a re-join with the same peer id); `resume` as the
+   * runtime would pass it; `Engine` a broken variant from sim/broken/ (GroupEngine when left out).
+   */
+  add(id: string, hooks: Partial<EngineHooks> = {}, resume?: EngineResume, Engine?: EngineClass): GroupEngine {
+    const e = createEngine({ mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks, ...(resume === undefined ? {} : { resume }) }, Engine);
     this.engines.set(id, e);
     this.logs.set(id, []);
     this.events.set(id, []);
@@ -206,8 +210,8 @@ export class EngineMesh {
   }
 
   /** Start a group whose members all begin together with empty state. */
-  static started(mode: Ordering, ids: readonly string[], hooks: Partial<EngineHooks> = {}): EngineMesh {
-    const m = new EngineMesh(mode, ids, hooks);
+  static started(mode: Ordering, ids: readonly string[], hooks: Partial<EngineHooks> = {}, Engine?: EngineClass): EngineMesh {
+    const m = new EngineMesh(mode, ids, hooks, Engine);
     m.installView(makeView(1, ids));
     m.run();
     return m;
