@@ -174,6 +174,8 @@ export abstract class ViewChange extends Stability {
   protected onFlush(from: PeerId, part: FlushFrame, now: number): EngineResult {
     const bad = validateFlush(part, this.groupId);
     if (bad !== null) return reject('remote', 'bad-type', bad);
+    // The one exception to validate-before-mutate: a report in parts is checked once whole, and a
+    // whole report refused below is dropped with its parts (a sender resends all of them on link-up).
     const f = this.flushParts.add(from, part);
     if (f === null) return new OutputBuilder().build(); // more parts are due
     if ('rejected' in f) return f;
