@@ -26,5 +26,9 @@ window.addEventListener('online', () => app.setNetwork(true));
 window.addEventListener('offline', () => app.setNetwork(false));
 // A group address typed or pasted into this tab's address bar (a link opened in a new tab arrives at load).
 window.addEventListener('hashchange', () => app.followAddress(window.location.hash));
+// Back to the tab: the open group's newest message is now seen (a read marker, PROTOCOL.md §9).
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') app.pageShown();
+});
 
 mount(App, { target: document.getElementById('app') ?? document.body, props: { app } });

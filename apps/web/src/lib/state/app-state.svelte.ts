@@ -9,6 +9,7 @@
 //   banners.svelte.ts        the page's banners
 //   direct-messages.svelte.ts  which groups are DMs, opening and joining them
 //   search.svelte.ts, typing.svelte.ts   "Search messages", who is typing
+//   seen.svelte.ts           read markers: what this tab shows, "Seen by"
 // Each part writes only its own fields. Nothing here throws into a component:
 // failures become messages.
 
@@ -30,6 +31,7 @@ import type { Live, Runtime } from './runtime.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
 import type { TabMemory } from './tab-memory.ts';
 import { TypingState } from './typing.svelte.ts';
+import { SeenState } from './seen.svelte.ts';
 
 export { HISTORY_PAGE } from './joined-groups.svelte.ts';
 export { MAX_MESSAGE_LENGTH } from './composer-actions.ts';
@@ -89,6 +91,8 @@ export class AppState {
   readonly search: MessageSearch;
   /** Who is typing in each group (ephemeral markers, never stored). */
   readonly typing = new TypingState();
+  /** Who has seen your latest message, per group of at most ten people (read markers, never stored). */
+  readonly seen: SeenState;
 
   constructor(deps: AppDeps) {
     this.#deps = deps;
@@ -105,7 +109,13 @@ export class AppState {
     };
     this.#groups = new JoinedGroups({
       memory: deps.memory, attention: deps.attention, metrics: deps.metrics, clock: this.#clock, live: this.#live,
-      onCurrent: () => this.#joins.syncAddress(),
+      onCurrent: () => {
+        this.#joins.syncAddress();
+        this.seen.markRead();
+      },
+    });
+    this.seen = new SeenState({
+      live: this.#live, current: () => this.#groups.current, group: (id) => this.#groups.get(id), hidden: () => deps.attention.hidden,
     });
     this.#dms = new DirectMessages({ groups: this.#groups, banners: this.#banners, live: this.#live, memory: deps.dms });
     this.#joins = new Joins({
@@ -177,6 +187,7 @@ export class AppState {
   createGroup(name: string, ordering: Ordering, password: string): Promise<boolean> { return this.#joins.createGroup(name, ordering, password); }
   leave(groupId: GroupId): Promise<void> {
     this.#dms.left(groupId);
+    this.seen.forget(groupId);
     return this.#joins.leave(groupId);
   }
 
@@ -198,6 +209,9 @@ export class AppState {
   }
 
   dismiss(bannerId: number): void { this.#banners.dismiss(bannerId); }
+
+  /** The page became visible again: the open group's newest message is now seen (a read marker). */
+  pageShown(): void { this.seen.markRead(); }
 
   /** Desktop notifications: what the browser allows, and asking it (from a click: browsers ignore other requests). */
   get notifications(): NotificationPermission | 'unsupported' { return this.#deps.attention.permission; }
@@ -300,15 +314,22 @@ export class AppState {
         }
       }),
       peer.on('directory', (groups) => this.#joins.setDirectory(groups)),
-      peer.on('group', (group) => this.#groups.changed(group)),
+      peer.on('group', (group) => {
+        this.#groups.changed(group);
+        // A new view (someone joined, this tab became a member): say again what this tab shows.
+        this.seen.resend(group.groupId);
+        if (group.groupId === this.#groups.currentId) this.seen.markRead();
+      }),
       peer.on('dm', ({ group, opened }) => void this.#dms.heard(group, opened)),
       peer.on('message', (message) => {
         if (message.state === 'delivered' && this.#groups.get(message.groupId)) this.typing.stopped(message.groupId, message.sender);
         this.#groups.received(message);
+        if (message.state === 'delivered' && message.groupId === this.#groups.currentId) this.seen.markRead();
       }),
       peer.on('system', (line) => this.#groups.get(line.groupId)?.addSystem(line)),
       peer.on('signal', (s) => {
         if (s.kind === 'typing' && this.#groups.get(s.groupId)) this.typing.heard(s.groupId, s.from, s.name);
+        this.seen.received(s);
       }),
       peer.on('error', (e) => {
         const group = e.groupId ? this.#groups.get(e.groupId) : null;
@@ -344,6 +365,7 @@ export class AppState {
     this.#unsubscribe = [];
     if (this.#timer !== null) clearInterval(this.#timer);
     this.typing.clear();
+    this.seen.clear();
     this.#timer = null;
     this.#peer = null;
     const store = this.#store;
