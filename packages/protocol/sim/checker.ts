@@ -236,11 +236,14 @@ export class Checker {
     if (versions === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
     if (!versions.has(fields)) this.fail('S2', node, `delivered ${d.id} with fields its (hostile) sender never signed`);
     // Two honest nodes showing two versions of one id: the liar equivocated and nothing can stop that
-    // in a FIFO delivery (PROTOCOL.md §7.2); counted, not fatal.
+    // in a FIFO delivery (PROTOCOL.md §7.2); counted, not fatal. In total order the echo carries the
+    // version each member orders (§3.3), so only a view change whose FLUSH reports the liar told each
+    // member differently can do it (open, §7.5).
     const shown = this.hostileShown.get(d.id);
     if (shown === undefined) this.hostileShown.set(d.id, { node, fields });
     else if (shown.fields !== fields && shown.node !== node) {
-      this.tolerated.push({ rule: 'S2E', node, message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated)` });
+      const how = this.mode === 'total' ? 'total order, through a view change' : 'FIFO';
+      this.tolerated.push({ rule: 'S2E', node, message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated; ${how})` });
       this.hostileShown.set(d.id, { node, fields });
     }
   }

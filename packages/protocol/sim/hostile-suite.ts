@@ -5,7 +5,6 @@
 
 import type { Guarantee } from './checker.ts';
 import { correctEngine } from './default-engine.ts';
-import { OPEN_LIES } from './hostile.ts';
 import { HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts';
 import { toleratedByKnownGaps } from './known-gaps.ts';
 import type { SeedsSummary } from './run-seeds.ts';
@@ -22,19 +21,30 @@ export interface HostileGap {
   readonly scenario: Scenario;
 }
 
-/** What a hostile member can still break (PROTOCOL.md §7.5, open). Not drawn by the seeds. */
-export const HOSTILE_GAPS: readonly HostileGap[] = [
+/** What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn by the seeds. */
+export const HOSTILE_GAPS: readonly HostileGap[] = [];
+
+/** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
+export interface HostileFixed {
+  readonly id: string;
+  readonly broke: Guarantee;
+  readonly how: string;
+  readonly scenario: Scenario;
+}
+
+export const HOSTILE_FIXED: readonly HostileFixed[] = [
   {
     id: 'equivocated-final',
-    breaks: 'S4',
-    why:
-      'a hostile sender sends two members different FINAL priorities for its own message; each member takes the one ' +
-      'it got (a FINAL is checked against nothing but an earlier FINAL at the same member), so they order the message ' +
-      'differently (ISIS trusts the sender to announce one maximum)',
+    broke: 'S4',
+    how:
+      'a hostile sender sent two members different FINAL priorities (and DATA versions) for its own message and each ' +
+      'ordered it at its own place; now each member echoes the FINAL and version it applied and delivers only what ' +
+      'every other member echoed alike (PROTOCOL.md §3.3 "Echo"): both wait, and the flush after the liar leaves ' +
+      'orders the message once for all',
     scenario: {
       mode: 'total', size: 3, seed: 28,
       steps: [{ gap: 50, action: { k: 'lie' } }, { gap: 100, action: { k: 'send-all' } }, { gap: 100, action: { k: 'send-all' } }],
-      hostile: { kind: 'equivocate', variant: OPEN_LIES + 1 },
+      hostile: { kind: 'equivocate', variant: 2 },
     },
   },
 ];

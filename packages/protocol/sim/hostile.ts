@@ -12,11 +12,11 @@
 // - clock: its DATA carry Lamport times and `sentAt` far off, its PROPOSE,
 //   FINAL and FLUSH priorities jump, its HWM inflates counts (`variant` picks
 //   how far: within the engine's step bounds, just past them, or 2^53-1);
-// - equivocate: half the members (by peer id) get another validly signed DATA
-//   for each of its seqs, everywhere the liar hands that message on (DATA,
-//   FLUSH, history); with `variant` ≥ OPEN_LIES (never drawn by the seeds: an
-//   open gap, PROTOCOL.md §7.5), in total order, those members also get
-//   another FINAL priority for its own messages;
+// - equivocate: half the members (by peer id) are told something else about
+//   its messages (`variant` >> 1 mod 4): another validly signed DATA for each
+//   of its seqs, everywhere the liar hands that message on (DATA, FLUSH,
+//   history); that and, in total order, another FINAL priority (one above);
+//   only the other FINAL; or a FINAL at its own proposal (below the others');
 // - silent: `variant` even: it keeps its channels open and sends nothing (mute);
 //   odd: it closes every channel and keeps heartbeating the tracker (dark) —
 //   the honest ends report their links down;
@@ -35,7 +35,7 @@ import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
 import { MAX_LAMPORT_STEP } from '../src/ordering/lamport.ts';
 import { MAX_PRIORITY_STEP } from '../src/ordering/priority.ts';
 import { MAX_BODY_CHARS, MAX_SENT_AT_MS } from '../src/wire/caps.ts';
-import type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, Priority } from '../src/wire/frames.ts';
+import type { DataFrame, FinalFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, Priority } from '../src/wire/frames.ts';
 import { fakeSign } from './fake-signature.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
@@ -47,12 +47,8 @@ export const GHOST_ID = asPeerId('0-ghost');
 
 /** The undetectable sponsor lies (PROTOCOL.md §7.3 "Can, still"): their victim's log may lack or add messages. */
 const MISLEADING_LIES: readonly number[] = [4, 5, 7];
-/**
- * A variant at or above this also tells the lies that still break a guarantee (open, PROTOCOL.md §7.5;
- * `HOSTILE_GAPS` pins each): the seeds never draw it. Equivocate: other FINAL priorities to half the
- * members.
- */
-export const OPEN_LIES = 1024;
+/** What the equivocating liar tells half the members (`variant` >> 1 mod 4). */
+export const EQUIVOCATIONS = ['data', 'data-and-final', 'final', 'low-final'] as const;
 
 export const SPONSOR_LIES = ['reorder', 'forge', 'endless', 'silence', 'omit', 'mint', 'foreign', 'inflate'] as const;
 
@@ -169,27 +165,44 @@ export class Liar {
 
   // ------------------------------------------------------------ equivocation
 
-  /** Members that get the second version of the liar's messages. */
-  private get openLies(): boolean {
-    return this.hostile.variant >= OPEN_LIES;
+  get equivocation(): (typeof EQUIVOCATIONS)[number] {
+    return EQUIVOCATIONS[(this.hostile.variant >> 1) % EQUIVOCATIONS.length] as (typeof EQUIVOCATIONS)[number];
   }
 
+  /** Members that get the second version of the liar's messages. */
   private twin(to: PeerId): boolean {
     return hash(to) % 2 === 1;
   }
 
+  /** The liar's own proposal for each of its messages (from its DATA), for the low FINAL. */
+  private readonly ownProposals = new Map<number, Priority>();
+
   private other(f: DataFrame, to: PeerId): DataFrame {
     if (f.sender !== LIAR_ID || !this.twin(to)) return f;
+    if (this.equivocation !== 'data' && this.equivocation !== 'data-and-final') return f;
     return this.sign({ ...f, body: `${f.body}~` });
+  }
+
+  private otherFinal(frame: FinalFrame, to: PeerId): FinalFrame {
+    if (frame.sender !== LIAR_ID || !this.twin(to)) return frame;
+    switch (this.equivocation) {
+      case 'data-and-final':
+      case 'final':
+        return { ...frame, priority: { p: frame.priority.p + 1, by: frame.priority.by } };
+      case 'low-final':
+        return { ...frame, priority: this.ownProposals.get(frame.seq) ?? frame.priority };
+      default:
+        return frame;
+    }
   }
 
   private equivocate(to: PeerId, frame: GroupFrame): GroupFrame {
     switch (frame.t) {
       case 'data':
+        if (frame.sender === LIAR_ID && frame.proposal !== undefined) this.ownProposals.set(frame.seq, frame.proposal);
         return this.other(frame, to);
       case 'final':
-        if (!this.openLies || frame.sender !== LIAR_ID || !this.twin(to)) return frame;
-        return { ...frame, priority: { p: frame.priority.p + 1, by: frame.priority.by } };
+        return this.otherFinal(frame, to);
       case 'flush':
         return { ...frame, unstable: frame.unstable.map((f) => this.other(f, to)) } satisfies FlushFrame;
       case 'history-res':

@@ -29,8 +29,8 @@ export { KNOWN_GAPS, toleratedByKnownGaps, weightsWithoutKnownGaps } from './kno
 export type { KnownGap } from './known-gaps.ts';
 export { DEFAULT_WEIGHTS, LONG_HISTORY_BOUNDS } from './scenario-arbitrary.ts';
 export type { ActionWeights } from './scenario-arbitrary.ts';
-export { Liar, LIAR_ID, OPEN_LIES, SPONSOR_LIES } from './hostile.ts';
+export { EQUIVOCATIONS, Liar, LIAR_ID, SPONSOR_LIES } from './hostile.ts';
 export { HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed, hostileArbitrary } from './hostile-scenario.ts';
-export { HOSTILE_GAPS, runHostileSeeds } from './hostile-suite.ts';
-export type { HostileGap } from './hostile-suite.ts';
+export { HOSTILE_FIXED, HOSTILE_GAPS, runHostileSeeds } from './hostile-suite.ts';
+export type { HostileFixed, HostileGap } from './hostile-suite.ts';
 export type { Hostile, HostileKind } from './scenario.ts';

@@ -34,7 +34,14 @@ const key = (a: PeerId, b: PeerId): string => (a < b ? `${a}|${b}` : `${b}|${a}`
 export class Network {
   private readonly channels = new Map<string, Channel>();
 
-  constructor(private readonly rng: Prng) {}
+  constructor(
+    private readonly rng: Prng,
+    /**
+     * Delays of the frames added after the seeds were numbered (ECHO, PROTOCOL.md §3.3): drawn from a
+     * stream of their own, so every other frame of a numbered seed keeps the delay it had.
+     */
+    private readonly sideRng: Prng = rng,
+  ) {}
 
   private channel(a: PeerId, b: PeerId): Channel {
     const k = key(a, b);
@@ -80,12 +87,11 @@ export class Network {
   }
 
   /** When a frame sent now from `from` to `to` arrives, or null if the channel is down. */
-  schedule(from: PeerId, to: PeerId, now: number): Arrival | null {
+  schedule(from: PeerId, to: PeerId, now: number, side = false): Arrival | null {
     const c = this.channels.get(key(from, to));
     if (c === undefined || !c.up) return null;
-    const delay = this.rng.chance(SLOW_FRAME_CHANCE)
-      ? LINK_SLOW_DELAY_MS
-      : this.rng.int(LINK_MIN_DELAY_MS, LINK_MAX_DELAY_MS);
+    const rng = side ? this.sideRng : this.rng;
+    const delay = rng.chance(SLOW_FRAME_CHANCE) ? LINK_SLOW_DELAY_MS : rng.int(LINK_MIN_DELAY_MS, LINK_MAX_DELAY_MS);
     const at = Math.max(now + delay, c.lastArrival.get(from) ?? 0);
     c.lastArrival.set(from, at);
     const twice = c.duplicateNext.delete(from);

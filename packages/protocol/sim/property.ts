@@ -121,10 +121,12 @@ export const firstViolation = (
   maxSeeds: number,
   session?: SessionVariant,
   tolerate: readonly Guarantee[] = [],
+  /** The scenario of a seed (default: scenarioForSeed with `bounds`; a hostile variant passes hostileScenarioForSeed). */
+  scenarioOf: (seed: number) => Scenario = (seed) => scenarioForSeed(seed, bounds),
 ): { readonly seed: number; readonly result: SimResult; readonly skipped: number } | null => {
   let skipped = 0;
   for (let seed = 0; seed < maxSeeds; seed++) {
-    const scenario = scenarioForSeed(seed, bounds);
+    const scenario = scenarioOf(seed);
     const r = runScenario(scenario, { factory, tolerate, ...(session === undefined ? {} : { session }) });
     if (r.violation === null) continue;
     if (runScenario(scenario, { factory: reference, tolerate }).violation === null) return { seed, result: r, skipped };

@@ -245,6 +245,8 @@ const describeFrame = (f: GroupFrame): string => {
       return `PROPOSE ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
     case 'final':
       return `FINAL ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
+    case 'echo':
+      return `ECHO v${f.viewId} ${f.finals.map((e) => `${e.sender}:${e.seq}@(${e.priority.p},${e.priority.by})`).join(' ')}`;
     case 'flush':
       return `FLUSH v${f.viewId}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
     case 'flush-ok':
@@ -267,6 +269,8 @@ const asDelivery = (r: StoredRecord): Delivery => ({ id: frameMessageId(r.frame)
 
 export class Simulation {
   private readonly rng: Prng;
+  /** For the frames added after the seeds were numbered (Network.sideRng). */
+  private readonly sideRng: Prng;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly groups: SimGroup[];
   private readonly variant: SessionVariant;
@@ -298,13 +302,14 @@ export class Simulation {
 
   constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
     this.rng = new Prng(scenario.seed);
+    this.sideRng = new Prng(scenario.seed ^ 0x9e3779b9);
     this.variant = options.session ?? CORRECT_SESSION;
     this.wire = options.wire === true ? new WireLinks() : null;
     const tolerate = new Set(options.tolerate ?? []);
     this.groups = groupModes(scenario).map((mode, index) => {
       const id = groupIdOf(index);
       return {
-        index, id, mode, tracker: new ModelTracker(id), checker: new Checker(mode, tolerate), net: new Network(this.rng),
+        index, id, mode, tracker: new ModelTracker(id), checker: new Checker(mode, tolerate), net: new Network(this.rng, this.sideRng),
         founders: [], viewArrival: new Map(), trackerEpoch: 0,
       };
     });
@@ -616,6 +621,7 @@ export class Simulation {
     }
     for (const e of result.events) {
       if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
+      if (e.type === 'final-disputed') this.log(`${node.id}@${g.index} disputed ${e.id} (echo of ${e.by}): ${e.reason}`);
     }
   }
 
@@ -830,7 +836,7 @@ export class Simulation {
   }
 
   private transmit(g: SimGroup, from: PeerId, to: PeerId, frame: GroupFrame): void {
-    const arrival = g.net.schedule(from, to, this.now);
+    const arrival = g.net.schedule(from, to, this.now, frame.t === 'echo');
     this.stats.frames++;
     if (arrival === null) {
       this.log(`${from} -> ${to} @${g.index} ${describeFrame(frame)} LOST (link down)`);

@@ -65,7 +65,11 @@ describe('absurd but in-range priorities', () => {
     m.lose('c', 'a');
     m.setCut('c', 'a', false);
     m.run();
-    for (const id of ['a', 'b', 'c']) expect(m.orders(id)[1], id).toBe(`${'1'.padStart(16, '0')}:${String(ahead).padStart(16, '0')}:c`);
+    // a agreed at it and b took a's FINAL (within b's bound too). c itself never proposed it: it refuses a
+    // FINAL that names it at another priority, so b waits for c's echo (PROTOCOL.md §3.3 "Echo").
+    expect(m.orders('a')[1]).toBe(`${'1'.padStart(16, '0')}:${String(ahead).padStart(16, '0')}:c`);
+    expect(m.engine('b').debugState().queue).toEqual([{ id: expect.stringContaining('a:1'), p: 2, by: 'b', final: false, told: `${ahead}:c` }]);
+    expect(m.bodies('c')).toEqual(['b1']);
   });
 
   it('a FLUSH reporting an absurd priority is refused whole; the honest copy completes the view change', () => {

@@ -42,11 +42,12 @@ describe('link repair and stability', () => {
     m.step('b', 'c'); // c has every proposal and sends FINAL
     m.lose('c', 'b'); // the FINAL to b is lost
     m.run();
-    expect(m.bodies('a')).toEqual(['a1', 'c1', 'c2']);
+    expect(m.bodies('a')).toEqual(['a1', 'c1']); // a has c2's FINAL, and waits for b's echo of it
     expect(m.bodies('b')).toEqual(['a1', 'c1']);
     m.linkUp('b', 'c');
     m.run();
     expect(m.bodies('b')).toEqual(['a1', 'c1', 'c2']);
+    expect(m.bodies('a')).toEqual(['a1', 'c1', 'c2']);
     expect(m.orders('b')).toEqual(m.orders('a'));
     expect(m.orders('c')).toEqual(m.orders('a'));
     expect(m.rejections).toEqual([]);

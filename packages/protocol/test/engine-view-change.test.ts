@@ -66,10 +66,12 @@ describe('view change (flush)', () => {
     m.step('c', 'b');
     m.step('a', 'b'); // b agrees fast at (2,b) and sends FINAL
     m.step('b', 'c');
+    m.step('b', 'a'); // a applies the FINAL and echoes it to c
+    m.step('a', 'c');
     expect(m.bodies('c')).toEqual(['fast']); // c's own proposal for slow, (2,c), is above (2,b)
     expect(m.bodies('a')).toEqual([]);
     expect(m.bodies('b')).toEqual([]);
-    m.lose('c', 'a'); // c's proposal for slow never reaches a
+    m.lose('c', 'a'); // c's proposal for slow (and its echo of fast) never reaches a
     m.crash('c');
     m.run();
     m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
@@ -80,16 +82,35 @@ describe('view change (flush)', () => {
     expect(m.orders('a')[0]).toBe(m.orders('c')[0]);
   });
 
-  it('adopts a FINAL that reached only one survivor', () => {
+  it('adopts a FINAL that reached only one survivor (which waited for the echo it could not get)', () => {
     const m = EngineMesh.started('total', ['a', 'b', 'c']);
     m.send('c', 'c1');
     m.step('c', 'b'); // b has c1 and proposes
     m.setCut('c', 'b', true); // but c's FINAL never reaches b
-    m.send('a', 'a1'); // finishes at a; at b it waits behind c1
+    m.send('a', 'a1'); // at a it waits behind c1, whose FINAL b never echoes; at b behind c1 too
     m.run();
-    expect(m.bodies('a')[0]).toBe('c1');
+    expect(m.engine('a').debugState().queue.find((e) => e.id.endsWith('c:1'))?.told).toBeDefined(); // applied, not echoed
+    expect(m.bodies('a')).toEqual([]);
     expect(m.bodies('b')).toEqual([]);
     m.crash('c');
+    m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
+    m.run();
+    survivorsAgree(m, ['a', 'b']);
+    expect(m.bodies('b')).toEqual(['c1', 'a1']);
+  });
+
+  it('keeps the place of a message one survivor delivered when the other never got its echo', () => {
+    const m = EngineMesh.started('total', ['a', 'b', 'c']);
+    m.send('c', 'c1');
+    m.setCut('a', 'b', true); // a's echo of c1's FINAL (and all else of a) never reaches b
+    m.run();
+    expect(m.bodies('a')).toEqual(['c1']); // a had c's FINAL and b's echo
+    expect(m.bodies('b')).toEqual([]); // b has the FINAL, not a's echo
+    m.send('a', 'a1'); // reaches c only: it cannot finish in view 1
+    m.run();
+    m.crash('c');
+    m.lose('a', 'b'); // the data channel died with a's echo and a1 in it, and comes back for the flush
+    m.setCut('a', 'b', false);
     const aLog = m.bodies('a');
     m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
     m.run();

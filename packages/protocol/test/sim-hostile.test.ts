@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { correctEngine } from '../sim/default-engine.ts';
 import { HOSTILE_KINDS, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
-import { HOSTILE_GAPS } from '../sim/hostile-suite.ts';
+import { HOSTILE_FIXED, HOSTILE_GAPS } from '../sim/hostile-suite.ts';
 import { runScenario } from '../sim/simulator.ts';
 import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
@@ -33,6 +33,16 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.trace.some((l) => l.includes('dropped: 1 of its history items do not carry'))).toBe(true);
   });
+
+  // Lies that once broke a guarantee, replayed as they were (PROTOCOL.md §7.6).
+  for (const fixed of HOSTILE_FIXED) {
+    it(`fixed: ${fixed.id} (was ${fixed.broke})`, () => {
+      const r = runScenario(fixed.scenario, { factory: correctEngine, trace: true });
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      // The honest members saw the lie through each other's echoes before anyone delivered the message.
+      expect(r.trace.some((l) => l.includes('disputed'))).toBe(true);
+    });
+  }
 
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {

@@ -47,6 +47,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
   data: data(),
   propose: { t: 'propose', groupId: G, viewId: asViewId(3), sender: BOB, seq: 4, priority: { p: 12, by: ALICE } },
   final: { t: 'final', groupId: G, viewId: asViewId(3), sender: ALICE, seq: 4, priority: { p: 12, by: CAROL } },
+  echo: { t: 'echo', groupId: G, viewId: asViewId(3), finals: [{ sender: BOB, seq: 4, priority: { p: 12, by: CAROL }, sig: SIG }] },
   flush: {
     t: 'flush',
     groupId: G,
@@ -129,6 +130,16 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['priority', 'high'],
     ['priority.p', -3],
     ['priority.by', []],
+  ],
+  echo: [
+    ['groupId', 3],
+    ['viewId', 'v'],
+    ['finals', {}],
+    ['finals.0.sender', 2],
+    ['finals.0.seq', 0],
+    ['finals.0.priority', null],
+    ['finals.0.priority.p', 1.5],
+    ['finals.0.sig', 12],
   ],
   flush: [
     ['groupId', 0],

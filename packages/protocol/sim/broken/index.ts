@@ -7,6 +7,8 @@ import type { Guarantee } from '../checker.ts';
 import type { EngineFactory } from '../engine-factory.ts';
 import type { ActionWeights, ScenarioBounds } from '../scenario-arbitrary.ts';
 import { DEFAULT_WEIGHTS } from '../scenario-arbitrary.ts';
+import type { HostileKind } from '../scenario.ts';
+import { deliverWithoutEcho } from './deliver-without-echo.ts';
 import { dropDeadSenderPending } from './drop-dead-sender-pending.ts';
 import { finalizeOnTimeout } from './finalize-on-timeout.ts';
 import { noFifoUnderIsis } from './no-fifo-under-isis.ts';
@@ -20,6 +22,8 @@ export interface BrokenVariant {
   readonly breaks: readonly Guarantee[];
   /** The scenarios that exercise it. */
   readonly bounds: ScenarioBounds;
+  /** Only a hostile member shows it: searched among the hostile seeds of these kinds (`--hostile`). */
+  readonly hostile?: readonly HostileKind[];
 }
 
 const NONE: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
@@ -37,11 +41,16 @@ export const BROKEN_VARIANTS: Readonly<Record<string, BrokenVariant>> = {
     factory: noFifoUnderIsis, mode: 'total', breaks: ['S3'], bounds: { modes: ['total'], weights: LINK_FLAPS },
   },
   // Its own two messages finalized out of order by the timeout are a total-order inversion that the
-  // per-sender check (S3) may see first, at the flush that delivers them.
-  'finalize-on-timeout': { factory: finalizeOnTimeout, mode: 'total', breaks: ['S4', 'S3'], bounds: { modes: ['total'] } },
+  // per-sender check (S3) may see first, at the flush that delivers them. A FINAL below a member's own
+  // proposal is not applied there (PROTOCOL.md §3.3 Echo): the message then never comes (L1).
+  'finalize-on-timeout': { factory: finalizeOnTimeout, mode: 'total', breaks: ['S4', 'S3', 'L1'], bounds: { modes: ['total'] } },
   // A survivor that drops a message the others deliver is one position behind them from
   // there on: the canonical-log check (S4) usually sees it before the next view (S5).
   'drop-dead-sender-pending': {
     factory: dropDeadSenderPending, mode: 'total', breaks: ['S4', 'S5'], bounds: { modes: ['total'] },
+  },
+  // A sender that tells members different FINALs splits the order of a member that does not wait for the echoes.
+  'deliver-without-echo': {
+    factory: deliverWithoutEcho, mode: 'total', breaks: ['S4'], bounds: { modes: ['total'] }, hostile: ['equivocate'],
   },
 };

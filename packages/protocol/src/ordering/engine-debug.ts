@@ -48,7 +48,7 @@ export interface EngineDebugState {
   readonly shown: Readonly<Record<string, number>>;
   readonly senders: Readonly<Record<string, { next: number; delivered: number; held: readonly number[] }>>;
   /** The ISIS hold-back queue, by message id. */
-  readonly queue: readonly { id: string; p: number; by: string; final: boolean }[];
+  readonly queue: readonly { id: string; p: number; by: string; final: boolean; told?: string }[];
   /** Per queued message: this member's proposal and admission number, `p:by#admitted`. */
   readonly queueProposed: Readonly<Record<string, string>>;
   readonly admissions: number;

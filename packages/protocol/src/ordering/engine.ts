@@ -29,7 +29,13 @@ export interface Delivery {
 export type EngineEvent =
   | { readonly type: 'view-installed'; readonly view: View }
   | { readonly type: 'message-dropped'; readonly id: MessageId; readonly reason: string }
-  | { readonly type: 'blocked'; readonly reason: 'view-change' };
+  | { readonly type: 'blocked'; readonly reason: 'view-change' }
+  /**
+   * Total order: member `by` echoed another FINAL or version of message `id` than this member holds
+   * (PROTOCOL.md §3.3 "Echo"). The message's sender or `by` lied; nobody delivers it in this view, and
+   * the view change that comes when either leaves orders it once for all.
+   */
+  | { readonly type: 'final-disputed'; readonly id: MessageId; readonly by: PeerId; readonly reason: string };
 
 export interface EngineOutput {
   readonly frames: readonly Outbound[];

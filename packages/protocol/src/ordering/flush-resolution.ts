@@ -6,7 +6,7 @@
 import { comparePeerIds, frameMessageId, messageId } from '../ids.ts';
 import type { MessageId, Ordering, PeerId } from '../ids.ts';
 import type { DataFrame, FlushFrame, Priority } from '../wire/frames.ts';
-import { maxPriority } from './priority.ts';
+import { maxPriority, samePriority } from './priority.ts';
 
 export interface FlushReport {
   readonly from: PeerId;
@@ -56,15 +56,24 @@ export const resolveFlush = (
   const group = reports[0]?.frame.groupId;
   const anyState = stateful.length > 0;
 
-  // Union of DATA, one copy per message id.
+  // Union of DATA, one copy per message id. Of two versions (an equivocating sender), the one a
+  // reporter delivered wins: its pending report has a final and no proposal (a delivered, unstable
+  // message); else the deterministic pick.
   const union = new Map<MessageId, DataFrame>();
+  const delivered = new Set<string>();
+  for (const r of reports)
+    for (const rep of r.frame.pending) if (rep.final !== undefined && rep.proposed === undefined) delivered.add(`${r.from}|${rep.sender}:${rep.seq}`);
+  const unionDelivered = new Set<MessageId>();
   // The sender's own proposal, from any copy that carries it (a dead sender cannot report it).
   const senderProposals = new Map<MessageId, Priority[]>();
   for (const r of reports)
     for (const f of r.frame.unstable) {
       const id = frameMessageId(f);
       const had = union.get(id);
-      union.set(id, had === undefined ? f : preferFrame(had, f));
+      const isDelivered = delivered.has(`${r.from}|${f.sender}:${f.seq}`);
+      if (had === undefined || (isDelivered && !unionDelivered.has(id))) union.set(id, f);
+      else if (isDelivered === unionDelivered.has(id)) union.set(id, preferFrame(had, f));
+      if (isDelivered) unionDelivered.add(id);
       if (f.proposal !== undefined && f.proposal.by === f.sender) senderProposals.set(id, [...(senderProposals.get(id) ?? []), f.proposal]);
     }
 
@@ -146,6 +155,49 @@ export const resolveFlush = (
     if (members === undefined || props === undefined || !everySurvivorProposed(m)) return false;
     return members.every((p) => props.has(p) || (p === m.frame.sender && senderProposals.has(m.id)));
   };
+  // Per message, what each reporter holds as final, and the finals some reporter delivered it at (a
+  // pending report without a proposal is a delivered, unstable message).
+  const finalsBy = new Map<MessageId, Map<PeerId, Priority>>();
+  const deliveredAt = new Map<MessageId, Priority[]>();
+  for (const r of reports)
+    for (const rep of r.frame.pending) {
+      if (rep.final === undefined) continue;
+      const id = messageId(r.frame.groupId, rep.sender, rep.seq);
+      finalsBy.set(id, (finalsBy.get(id) ?? new Map<PeerId, Priority>()).set(r.from, rep.final));
+      if (rep.proposed === undefined) deliveredAt.set(id, [...(deliveredAt.get(id) ?? []), rep.final]);
+    }
+  /**
+   * The reported finals of a message that no report contradicts (PROTOCOL.md §3.3 Echo). A final is at
+   * least every known proposal (it is their max, or above all of them). One that names a reporter which
+   * proposed something else for the message and does not hold that final itself, and that no reporter
+   * delivered the message at, is a hostile sender's made-up pair (it could be another message's): an
+   * honest final naming a reporter is that reporter's proposal, or an `above` pair of a flush that a
+   * reporter completed and delivered.
+   */
+  const vouched = (m: { id: MessageId }, known: readonly Priority[]): Priority[] =>
+    known.filter((f) => {
+      if (knownProposals(m).some((x) => compare(f, x) < 0)) return false;
+      if ((deliveredAt.get(m.id) ?? []).some((x) => samePriority(x, f))) return true;
+      const theirs = proposals.get(m.id)?.get(f.by);
+      const held = finalsBy.get(m.id)?.get(f.by);
+      return theirs === undefined || samePriority(theirs, f) || (held !== undefined && samePriority(held, f));
+    });
+  // The final each message would adopt. Two messages never share an honest pair; when a made-up one
+  // (its named proposer gone) equals another message's, it is kept only where a reporter delivered
+  // the message at it.
+  const adopted = new Map<MessageId, Priority>();
+  for (const m of messages) {
+    const f = maxPriority(vouched(m, finals.get(m.id) ?? []), compare);
+    if (f !== null) adopted.set(m.id, f);
+  }
+  const byPair = new Map<string, MessageId[]>();
+  for (const [id, f] of adopted) byPair.set(`${f.p}:${f.by}`, [...(byPair.get(`${f.p}:${f.by}`) ?? []), id]);
+  for (const ids of byPair.values())
+    if (ids.length > 1)
+      for (const id of ids) {
+        const f = adopted.get(id) as Priority;
+        if (!(deliveredAt.get(id) ?? []).some((x) => samePriority(x, f))) adopted.delete(id);
+      }
   const rules = new Map<MessageId, ResolvedMessage>();
   // Per sender, from its last message back: once a later message has a fixed priority, every earlier one
   // must sort before it, which the max of the known proposals does (FIFO gate: each proposer's proposal grows with seq).
@@ -156,7 +208,7 @@ export const resolveFlush = (
       sender = m.frame.sender;
       laterFixed = false;
     }
-    const known = maxPriority(finals.get(m.id) ?? [], compare);
+    const known = adopted.get(m.id) ?? null;
     if (known !== null) rules.set(m.id, { ...m, agreed: known, rule: 'final' });
     else if (exact(m) || (laterFixed && everySurvivorProposed(m)))
       rules.set(m.id, { ...m, agreed: maxPriority(knownProposals(m), compare) as Priority, rule: 'max-proposal' });

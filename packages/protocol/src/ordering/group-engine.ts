@@ -100,6 +100,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
         return this.onPropose(from, frame, now);
       case 'final':
         return this.onFinal(from, frame);
+      case 'echo':
+        return this.onEcho(from, frame);
       case 'flush':
         return this.onFlush(from, frame, now);
       case 'flush-ok':
@@ -226,7 +228,9 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       resumeDelivered: sortedRecord(Object.entries(this.resumeDelivered)),
       shown: sortedRecord(this.shown),
       senders,
-      queue: [...this.queue].map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+      queue: [...this.queue]
+        .map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final, ...(e.told === undefined ? {} : { told: p2s(e.told) }) }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1)),
       queueProposed: Object.fromEntries([...this.queue].map(([id, e]): [string, string] => [id, `${p2s(e.proposed)}#${e.admitted}`]).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       admissions: this.admissions,
       heapSize: this.heap.size,

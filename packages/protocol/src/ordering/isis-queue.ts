@@ -3,14 +3,17 @@
 // Owns: P (`proposedMax`), A (`agreedMax`), `queue` and its `heap`, our own messages'
 // collected proposals (`own`) and FINALs that came before their DATA (`earlyFinals`).
 // Belongs here: what happens from the moment a sender's next message goes up (`admit`) until
-// it is delivered, and the PROPOSE and FINAL frames. FIFO gating is fifo-layer.ts; what a
-// view change does to the queue is view-change.ts.
+// it is delivered, and the PROPOSE, FINAL and ECHO frames (PROTOCOL.md §3.3 Echo: another sender's
+// FINAL moves its message only once every other member echoed it alike; the bookkeeping is
+// final-echo.ts). FIFO gating is fifo-layer.ts; what a view change does to the queue is view-change.ts.
 
 import { messageId } from '../ids.ts';
 import type { MessageId, PeerId } from '../ids.ts';
-import type { DataFrame, FinalFrame, Priority, ProposeFrame } from '../wire/frames.ts';
-import type { EngineResult, Rejection } from './engine.ts';
+import type { DataFrame, EchoEntry, EchoFrame, FinalFrame, Priority, ProposeFrame } from '../wire/frames.ts';
+import type { EngineEvent, EngineResult, Rejection } from './engine.ts';
+import { p2s } from './engine-debug.ts';
 import { isSeq } from './engine-state.ts';
+import { EchoBook, echoesNeeded, echoFrames, sameEcho, type Echoed } from './final-echo.ts';
 import { FrameGate } from './frame-gate.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
 import { present } from './invariant.ts';
@@ -19,9 +22,15 @@ import { OutputBuilder, reject } from './rejection.ts';
 
 export interface QueueEntry {
   readonly frame: DataFrame;
-  /** Our proposal until a FINAL arrives, then the agreed priority. */
+  /** Our proposal until a FINAL arrives and every other member echoed it, then the agreed priority. */
   priority: Priority;
   final: boolean;
+  /**
+   * Another sender's FINAL, applied but not yet echoed alike by every other member (PROTOCOL.md §3.3
+   * Echo): the message keeps its place at our proposal until then, so nothing is delivered past it on
+   * the word of a sender that may have told others another priority.
+   */
+  told?: Priority | undefined;
   /** The proposal this member made (kept for flush reports and resends). */
   readonly proposed: Priority;
   /** Admission counter: ties in the heap go in admission order. */
@@ -45,6 +54,10 @@ export abstract class IsisQueue extends FrameGate {
   protected readonly own = new Map<MessageId, OwnMessage>();
   /** FINALs that arrived while the DATA still waited in FIFO hold-back. */
   protected readonly earlyFinals = new Map<MessageId, Priority>();
+  /** What the other members echoed of the FINALs they applied (PROTOCOL.md §3.3 Echo). */
+  protected readonly echoes = new EchoBook();
+  /** Messages whose FINAL some member echoed otherwise than we hold it: nobody delivers them in this view. */
+  protected readonly disputed = new Set<MessageId>();
 
   /**
    * A priority number no honest member can be at yet (see MAX_PRIORITY_STEP), or null when fine.
@@ -74,10 +87,15 @@ export abstract class IsisQueue extends FrameGate {
     this.proposedMax = mine.p;
     const early = this.earlyFinals.get(id);
     this.earlyFinals.delete(id);
-    const entry: QueueEntry = { frame: f, priority: early ?? mine, final: early !== undefined, proposed: mine, admitted: this.admissions++ };
+    const entry: QueueEntry = { frame: f, priority: mine, final: false, proposed: mine, admitted: this.admissions++ };
     this.queue.set(id, entry);
     this.heap.push(id, entry.priority, entry.admitted);
-    if (early !== undefined) this.agreedMax = Math.max(this.agreedMax, early.p);
+    if (early !== undefined) {
+      // A FINAL below our own proposal, or with a made-up pair, is no maximum of the proposals (onFinal).
+      const wrong = this.finalBelow(early, mine, f);
+      if (wrong === null) this.applyFinal(id, entry, early, out);
+      else this.object(id, entry, wrong, out);
+    }
     if (f.sender === this.self) {
       this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
       this.maybeFinalize(id, out);
@@ -163,14 +181,111 @@ export abstract class IsisQueue extends FrameGate {
       this.earlyFinals.set(id, f.priority);
       return new OutputBuilder().build();
     }
-    if (entry.final) {
-      if (samePriority(entry.priority, f.priority)) return new OutputBuilder().build();
+    const held = heldFinal(entry);
+    if (held !== undefined) {
+      if (samePriority(held, f.priority)) return new OutputBuilder().build();
       return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
     }
     const out = new OutputBuilder();
-    this.prioritize(id, entry, f.priority);
+    const wrong = this.finalBelow(f.priority, entry.proposed, entry.frame);
+    if (wrong === null) this.applyFinal(id, entry, f.priority, out);
+    else this.object(id, entry, wrong, out);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /**
+   * Why a FINAL cannot be the largest of the proposals for a message we proposed `proposed` for, or
+   * null: an honest FINAL is at least our proposal, is our proposal if it names us, and the sender's own
+   * (on its DATA) if it names the sender. A lower one could place the message before what we delivered
+   * meanwhile; a made-up pair could be another message's.
+   */
+  private finalBelow(final: Priority, proposed: Priority, f: DataFrame): string | null {
+    if (this.hooks.comparePriority(final, proposed) < 0) return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
+    if (final.by === this.self && !samePriority(final, proposed)) return `(${p2s(final)}) names this member, which proposed (${p2s(proposed)})`;
+    if (final.by === f.sender && f.proposal !== undefined && !samePriority(final, f.proposal))
+      return `(${p2s(final)}) names its sender, whose own proposal was (${p2s(f.proposal)})`;
+    return null;
+  }
+
+  /**
+   * A FINAL we refuse: it is not applied, and we echo our own proposal instead, so every member that
+   * applied the sender's word sees the dispute (and none reports it as agreed at the view change).
+   */
+  private object(id: MessageId, entry: QueueEntry, why: string, out: OutputBuilder): void {
+    const sender = entry.frame.sender;
+    out.events.push({ type: 'final-disputed', id, by: sender, reason: `${sender}'s final ${why}` });
+    const e: EchoEntry = { sender, seq: entry.frame.seq, priority: entry.proposed, sig: entry.frame.sig };
+    out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [e]));
+  }
+
+  /** Another sender's FINAL: held until every other member echoed it alike (then the message moves), and echoed. */
+  private applyFinal(id: MessageId, entry: QueueEntry, final: Priority, out: OutputBuilder): void {
+    entry.told = final;
+    this.agreedMax = Math.max(this.agreedMax, final.p);
+    const mine: Echoed = { priority: final, sig: entry.frame.sig };
+    const e: EchoEntry = { sender: entry.frame.sender, seq: entry.frame.seq, ...mine };
+    out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [e]));
+    for (const by of this.echoes.contradicting(id, mine)) this.dispute(id, by, this.echoes.of(id, by) as Echoed, mine, out);
+    this.promote(id, entry);
+  }
+
+  private dispute(id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed, out: OutputBuilder): void {
+    this.disputed.add(id);
+    out.events.push(disputedEvent(id, by, theirs, mine));
+  }
+
+  /** Every other member but the sender echoed exactly the FINAL `told` and the version we hold. */
+  protected echoesAgree(id: MessageId, entry: QueueEntry, told: Priority): boolean {
+    return this.echoes.confirmed(id, { priority: told, sig: entry.frame.sig }, echoesNeeded(this.members, this.self, entry.frame.sender));
+  }
+
+  /** The FINAL we hold was echoed alike by every other member but the sender: the message takes its place. */
+  private promote(id: MessageId, entry: QueueEntry): void {
+    const told = entry.told;
+    if (told === undefined || entry.final) return;
+    if (!this.echoesAgree(id, entry, told)) return;
+    this.prioritize(id, entry, told);
     entry.final = true;
-    this.agreedMax = Math.max(this.agreedMax, f.priority.p);
+    entry.told = undefined;
+  }
+
+  protected onEcho(from: PeerId, f: EchoFrame): EngineResult {
+    if (!Array.isArray(f.finals) || !f.finals.every(isEchoEntry))
+      return reject('remote', 'bad-type', 'ECHO entries need a sender, a positive seq, a valid priority and a signature.');
+    const r = this.routed(from, f);
+    if (r !== null) return r;
+    if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not echo finals.');
+    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    const tooHigh = this.priorityTooHigh(f.finals.reduce((m, e) => Math.max(m, e.priority.p), 0), 'ECHO');
+    if (tooHigh !== null) return tooHigh;
+    for (const e of f.finals) {
+      if (e.sender === from || e.sender === this.self)
+        return reject('remote', 'bad-state', `${from} echoed a final of ${e.sender}'s message to ${this.self}: only others' finals are echoed, never to their sender.`);
+      if (!this.members.has(e.sender) || !this.members.has(e.priority.by))
+        return reject('remote', 'not-member', `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`);
+      const verdict = this.echoes.check(from, messageId(this.groupId, e.sender, e.seq), e);
+      if (verdict === 'changed') return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
+      if (verdict === 'too-many') return reject('remote', 'too-many', `${from} has too many echoes waiting here.`);
+    }
+    const out = new OutputBuilder();
+    for (const e of f.finals) {
+      const id = messageId(this.groupId, e.sender, e.seq);
+      const theirs: Echoed = { priority: e.priority, sig: e.sig };
+      if (e.seq <= (this.senders.get(e.sender)?.delivered ?? 0)) {
+        // Delivered here already (after every echo agreed, or by a flush): a late word that differs is a lie.
+        const k = this.kept.get(id);
+        if (k?.agreed !== undefined && !sameEcho({ priority: k.agreed, sig: k.frame.sig }, theirs))
+          out.events.push(disputedEvent(id, from, theirs, { priority: k.agreed, sig: k.frame.sig }));
+        continue;
+      }
+      if (this.echoes.hear(from, id, theirs) !== 'new') continue;
+      const entry = this.queue.get(id);
+      const held = entry === undefined ? undefined : heldFinal(entry);
+      if (entry === undefined || held === undefined) continue;
+      if (!sameEcho({ priority: held, sig: entry.frame.sig }, theirs)) this.dispute(id, from, theirs, { priority: held, sig: entry.frame.sig }, out);
+      else this.promote(id, entry);
+    }
     this.deliverReady(out);
     return out.build();
   }
@@ -190,7 +305,23 @@ export abstract class IsisQueue extends FrameGate {
       if (top === null || head === undefined || !head.final) return;
       this.heap.pop();
       this.queue.delete(top.id);
+      this.echoes.forget(top.id);
       this.deliver(head.frame, head.priority, out);
     }
   }
 }
+
+/** The FINAL a queue entry holds: agreed (and echoed), or applied and waiting for the echoes. */
+export const heldFinal = (e: QueueEntry): Priority | undefined => (e.final ? e.priority : e.told);
+
+const isEchoEntry = (e: EchoEntry): boolean =>
+  typeof e === 'object' && e !== null && typeof e.sender === 'string' && isSeq(e.seq) && isValidPriority(e.priority) && typeof e.sig === 'string';
+
+const disputedEvent = (id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed): EngineEvent => ({
+  type: 'final-disputed',
+  id,
+  by,
+  reason:
+    `${by} echoed (${p2s(theirs.priority)})${theirs.sig === mine.sig ? '' : ' and another version'}, this member holds (${p2s(mine.priority)}): ` +
+    'its sender told members different things, or that member lies',
+});

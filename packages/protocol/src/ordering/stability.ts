@@ -5,9 +5,11 @@
 // Deciding when a link-up also resends flush-round frames is group-engine.ts (`linkUp`).
 
 import type { PeerId } from '../ids.ts';
-import type { DataFrame, HighWaterFrame, Priority } from '../wire/frames.ts';
+import type { DataFrame, EchoEntry, HighWaterFrame, Priority } from '../wire/frames.ts';
 import type { EngineResult } from './engine.ts';
 import { isCount, isSeq } from './engine-state.ts';
+import { echoFrames } from './final-echo.ts';
+import { heldFinal } from './isis-queue.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { ResumeFloors } from './resume-floors.ts';
 
@@ -53,8 +55,19 @@ export abstract class Stability extends ResumeFloors {
     }
     // Our proposals for their messages that are still open (the PROPOSE may have been lost).
     for (const e of this.queue.values())
-      if (e.frame.sender === from && !e.final)
+      if (e.frame.sender === from && heldFinal(e) === undefined)
         out.frames.push({ to: from, frame: { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: from, seq: e.frame.seq, priority: e.proposed } });
+    // Our echoes of others' messages of this view it has not delivered (the ECHO may have been lost).
+    const echoes: EchoEntry[] = [];
+    const view = this.viewIdNow();
+    for (const k of this.kept.values())
+      if (k.agreed !== undefined && k.frame.viewId === view && k.frame.sender !== from && k.frame.sender !== this.self && k.frame.seq > (f.delivered[k.frame.sender] ?? 0))
+        echoes.push({ sender: k.frame.sender, seq: k.frame.seq, priority: k.agreed, sig: k.frame.sig });
+    for (const e of this.queue.values()) {
+      const held = heldFinal(e);
+      if (held !== undefined && e.frame.sender !== from && e.frame.sender !== this.self) echoes.push({ sender: e.frame.sender, seq: e.frame.seq, priority: held, sig: e.frame.sig });
+    }
+    if (this.mode === 'total' && echoes.length > 0) out.frames.push(...echoFrames(this.groupId, view, this.self, [from], echoes));
     this.pruneStable();
     return out.build();
   }

@@ -19,6 +19,7 @@ import type { ResolvedMessage } from './flush-resolution.ts';
 import type { Buffered } from './frame-gate.ts';
 import { present } from './invariant.ts';
 import { ABANDONED_FLUSH_MARGIN } from './priority.ts';
+import { heldFinal } from './isis-queue.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { Stability } from './stability.ts';
 import { flushParticipants } from './view-membership.ts';
@@ -157,7 +158,8 @@ export abstract class ViewChange extends Stability {
     for (const st of this.senders.values()) unstable.push(...st.held.values());
     for (const [id, e] of this.queue) {
       unstable.push(e.frame);
-      const final = e.final ? e.priority : this.learnedFinals.get(id);
+      // A FINAL some member echoed otherwise is no agreement: nobody delivered the message (§3.3 Echo).
+      const final = this.disputed.has(id) ? undefined : (heldFinal(e) ?? this.learnedFinals.get(id));
       pending.push(final !== undefined ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
     }
     unstable.sort(byIdThenSeq);
@@ -288,6 +290,8 @@ export abstract class ViewChange extends Stability {
     this.heap.clear();
     this.own.clear();
     this.earlyFinals.clear();
+    this.echoes.clear();
+    this.disputed.clear();
     this.learnedFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);
   }

@@ -413,6 +413,7 @@ export class SessionCore {
     for (const ev of result.events) {
       if (ev.type === 'view-installed') this.#onInstalled(ev.view, now);
       else if (ev.type === 'message-dropped') this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
+      else if (ev.type === 'final-disputed') this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
     }
     return delivered;
   }

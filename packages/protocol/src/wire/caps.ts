@@ -83,6 +83,9 @@ export const MAX_HISTORY_ITEMS = 200;
 /** Unstable messages and pending reports in one FLUSH frame (one part of a report); bounded by MAX_FRAME_BYTES in practice too. */
 export const MAX_FLUSH_ITEMS = 2048;
 
+/** FINALs echoed in one ECHO frame (an engine step applies a handful; a replay after a view change, at most a view's worth). */
+export const MAX_ECHO_ITEMS = 2048;
+
 /**
  * Parts of one FLUSH report, and of one joiner state handed over on history
  * pages. A report or state that does not fit one frame travels in parts of

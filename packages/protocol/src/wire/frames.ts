@@ -54,6 +54,30 @@ export interface FinalFrame {
   readonly priority: Priority;
 }
 
+/** One FINAL a member applied, as it tells the other members (EchoFrame). */
+export interface EchoEntry {
+  readonly sender: PeerId;
+  readonly seq: number;
+  /** The agreed priority the member holds for (sender, seq). */
+  readonly priority: Priority;
+  /** The signature of the DATA it holds for (sender, seq): which version of the message it orders. */
+  readonly sig: string;
+}
+
+/**
+ * Total order only: the FINALs this member applied (in one step), told to the
+ * other members of the view. A member delivers another sender's message only
+ * once every other member (but the sender) echoed the same priority and
+ * version, so a sender that tells members different FINALs (or DATA) is seen
+ * before anyone delivers (PROTOCOL.md §3.3 "Echo"). Attributed to its link.
+ */
+export interface EchoFrame {
+  readonly t: 'echo';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly finals: readonly EchoEntry[];
+}
+
 /** What one survivor knows about one not-yet-delivered message at a view change. */
 export interface PendingReport {
   readonly sender: PeerId;
@@ -232,7 +256,7 @@ export type SignalFrame =
   | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'read'; readonly seen: MessageId };
 
 /** Frames an ordering engine consumes and produces. */
-export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
+export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
 export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame;
 export type WireFrame = GroupFrame | ChunkFrame;

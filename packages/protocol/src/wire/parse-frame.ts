@@ -10,6 +10,7 @@ import {
   MAX_BODY_CHARS,
   MAX_CHUNK_ID_CHARS,
   MAX_CHUNKS,
+  MAX_ECHO_ITEMS,
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
   MAX_GROUP_ID_CHARS,
@@ -41,6 +42,8 @@ import {
 import type {
   ChunkFrame,
   DataFrame,
+  EchoEntry,
+  EchoFrame,
   FinalFrame,
   FlushFrame,
   FrameKind,
@@ -72,6 +75,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'data',
   'propose',
   'final',
+  'echo',
   'flush',
   'flush-ok',
   'hwm',
@@ -128,6 +132,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readPropose(o, ctx);
     case 'final':
       return readFinal(o, ctx);
+    case 'echo':
+      return readEcho(o, ctx);
     case 'flush':
       return readFlush(o, ctx);
     case 'flush-ok':
@@ -219,6 +225,26 @@ function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
   // Only a message's sender announces its agreed priority; view-change resolutions travel in FLUSH.
   if (frame.sender !== ctx.from) throw forged('final.sender', frame.sender, ctx.from);
   return frame;
+}
+
+function readEchoEntry(v: unknown, path: string): EchoEntry {
+  const o = readObject(v, path);
+  return {
+    sender: readPeer(o, 'sender', path),
+    seq: readSeq(o, path),
+    priority: readPriority(field(o, 'priority', path), `${path}.priority`),
+    sig: readSignature(o, path),
+  };
+}
+
+/** Any member may echo any sender's FINAL: the entries are what the link's far end says it applied. */
+function readEcho(o: JsonObject, ctx: ParseContext): EchoFrame {
+  return {
+    t: 'echo',
+    groupId: readGroup(o, ctx, 'echo'),
+    viewId: readViewId(o, 'echo'),
+    finals: readArray(field(o, 'finals', 'echo'), 'echo.finals', MAX_ECHO_ITEMS).map((v, i) => readEchoEntry(v, `echo.finals[${i}]`)),
+  };
 }
 
 function readPending(v: unknown, path: string): PendingReport {
