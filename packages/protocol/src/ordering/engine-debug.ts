@@ -53,6 +53,10 @@ export interface EngineDebugState {
   readonly queueProposed: Readonly<Record<string, string>>;
   readonly admissions: number;
   readonly heapSize: number;
+  /** Echoes kept from other members (PROTOCOL.md §3.3 Echo). */
+  readonly echoes: number;
+  /** Messages whose FINAL some member echoed otherwise than this member holds it. */
+  readonly disputed: readonly string[];
   readonly ownProposals: Readonly<Record<string, readonly string[]>>;
   readonly ownSentAt: Readonly<Record<string, number>>;
   readonly earlyFinals: readonly string[];

@@ -170,6 +170,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     for (const [id, k] of this.kept) invariant(k.frame.seq <= (this.senders.get(k.frame.sender)?.delivered ?? 0), `kept ${id} is delivered`);
     for (const id of this.own.keys()) invariant(this.queue.get(id)?.final === false, `own ${id} waits in the queue, not final`);
     for (const id of this.earlyFinals.keys()) invariant(!this.queue.has(id), `earlyFinals ${id} not in the queue`);
+    for (const [id, e] of this.queue) invariant(e.told === undefined || (!e.final && e.frame.sender !== this.self), `queue ${id}: a held FINAL is another sender's, not yet final`);
     let frames = 0;
     for (const [p, use] of this.futureUse) {
       const mine = this.future.filter((b) => b.from === p);
@@ -234,6 +235,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       queueProposed: Object.fromEntries([...this.queue].map(([id, e]): [string, string] => [id, `${p2s(e.proposed)}#${e.admitted}`]).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
       admissions: this.admissions,
       heapSize: this.heap.size,
+      echoes: this.echoes.size,
+      disputed: [...this.disputed].sort(),
       ownProposals,
       ownSentAt: sortedRecord([...this.own].map(([id, m]) => [id, m.sentAt])),
       earlyFinals: [...this.earlyFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
