@@ -8,7 +8,7 @@
 
 import {
   METRICS_REPORT_MS, OpFold, SessionCore, SignalGate, signFields, TICK_MS,
-  type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
+  type DataFrame, type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
   type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type SignalFrame, type View,
 } from '@chorus/protocol';
 import type { ChatMessage, GroupMetrics, SignalEvent, SystemLine } from './api.ts';
@@ -266,17 +266,20 @@ export class GroupSession {
           (e: unknown) => this.#problem('internal', `Signing a message failed: ${errorMessage(e)}`),
         );
         return;
-      case 'read-held':
+      case 'read-held': {
         // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
         // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).
-        void this.#writer.flush().catch(() => {}).then(() => readHeldVector(this.#opts.store, this.groupId)).then(
-          (have) => this.#run(this.#core.heldRead(have, this.#now())),
+        // With it, each sender's last stored message: the link its next one must name (PROTOCOL.md §1.5).
+        const tips = new Map<string, DataFrame>();
+        void this.#writer.flush().catch(() => {}).then(() => readHeldVector(this.#opts.store, this.groupId, tips)).then(
+          (have) => this.#run(this.#core.heldRead(have, this.#now(), tips.values())),
           (e: unknown) => {
             this.#problem('store-failed', `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`);
             this.#run(this.#core.heldRead(null, this.#now()));
           },
         );
         return;
+      }
       case 'read-history':
         void this.#readHistory(c.to, c.state, c.req);
         return;

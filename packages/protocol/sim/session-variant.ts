@@ -4,6 +4,7 @@
 // point a restarted engine gets). The correct session is the empty variant.
 
 import type { MessageId } from '../src/ids.ts';
+import type { ChainHooks } from '../src/session/chain-check.ts';
 import type { StoredRecord } from './store-model.ts';
 
 /** A stored record with the id its content names (group/sender:seq), whatever key it is stored under. */
@@ -20,6 +21,8 @@ export interface SessionVariant {
   readonly historyAfterAdopt?: boolean;
   /** False: a restarted peer id gets no resume point from its store. */
   readonly resume?: boolean;
+  /** Chain checks switched off in every node's SessionCore (PROTOCOL.md §1.5): "gap accepted", "fork accepted". */
+  readonly chain?: ChainHooks;
 }
 
 export const CORRECT_SESSION: SessionVariant = {};

@@ -460,7 +460,10 @@ export class Simulation {
     const s: Session = {
       node, g,
       // The store's floors, as packages/peer Peer reads them with the resume point (PROTOCOL.md §4).
-      core: new SessionCore({ groupId: g.id, self, engine: observed, groupName: g.id, floors: recordFloors(node.store.model.getGroup(g.id)) }),
+      core: new SessionCore({
+        groupId: g.id, self, engine: observed, groupName: g.id, floors: recordFloors(node.store.model.getGroup(g.id)),
+        ...(this.variant.chain === undefined ? {} : { chainHooks: this.variant.chain }),
+      }),
       engine,
       status: joiner ? 'joining' : 'member',
       started: false,
@@ -734,7 +737,9 @@ export class Simulation {
           if (s.core.phase === 'syncing') this.showStored(s);
           {
             const record = s.node.store.model.getGroup(s.g.id);
-            queue.push(...s.core.heldRead(settledHeld(readHeldSync(s.node.store.model, s.g.id, recordFloors(record)), record), now));
+            const tips = new Map<string, DataFrame>();
+            const held = readHeldSync(s.node.store.model, s.g.id, recordFloors(record), tips);
+            queue.push(...s.core.heldRead(settledHeld(held, record), now, tips.values()));
           }
           break;
         case 'read-history':

@@ -16,6 +16,7 @@ export { charterGroupId, type GroupCharter, lockCostAcceptable, MAX_SCRYPT_MEMOR
 export { dmGroupId, type DmParties, type DmParty, isDmGroupId, isParty, otherParty, sortParties } from './tracker/dm.ts';
 export { MAX_BODY_CHARS, MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_HISTORY_ITEMS, MAX_PRIORITY, MAX_SENT_AT_MS } from './wire/caps.ts';
 export { encodeFrame } from './wire/canonical.ts';
+export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';
 export { BatchWriter, encodeBatch, parseChannelMessage } from './wire/batch.ts';

@@ -13,6 +13,10 @@ export type ErrorCode =
   /** A proof (a restore's charter) that does not prove what it claims. */
   | 'bad-proof'
   | 'replay'
+  /** Two signed messages of one sender on one seq or one predecessor (PROTOCOL.md §1.5): proof it equivocated. */
+  | 'equivocation'
+  /** A history page whose message names a predecessor of its sender the sponsor did not hand (§1.5, §4). */
+  | 'gap'
   | 'old-view'
   | 'future-view'
   | 'forged-sender'

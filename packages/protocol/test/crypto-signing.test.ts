@@ -18,6 +18,7 @@ import {
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
 import type { DataFrame, SignedFields } from '../src/wire/frames.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
+import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 const ALICE = asPeerId('alice');
 const G = asGroupId('g-1');
@@ -29,6 +30,7 @@ const fields: SignedFields = {
   lamport: 11,
   sentAt: 1_700_000_000_123,
   body: 'Lunch at 12? 🍜 "quoted" \\ back\nslash',
+  prev: GENESIS_PREV,
 };
 
 let alice: CryptoKeyPair;
@@ -90,6 +92,7 @@ describe('signed DATA frames', () => {
     ['sender', { sender: asPeerId('mallory') }],
     ['lamport', { lamport: 12 }],
     ['sentAt', { sentAt: 1_700_000_000_124 }],
+    ['prev', { prev: `${'B'.repeat(43)}=` }],
   ];
   it.each(tampers)('a changed %s no longer verifies', async (_name, change) => {
     expect(await verifyFrame(alice.publicKey, { ...signed, ...change })).toBe(false);

@@ -8,6 +8,7 @@ import { dropSponsor, newSync, vetPage } from '../src/session/join-sync.ts';
 import { HISTORY_RETRY_MS, MAX_HANDOVER_ITEMS, TICK_MS } from '../src/session/policy.ts';
 import { CORE_GROUP, coreView, CoreMesh, type InFlight } from '../src/session/testing/core-mesh.ts';
 import type { HistoryItem, HistoryResponseFrame } from '../src/wire/frames.ts';
+import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 /** p1 and p2 are members with m1..m3 (p1 said them); p3 joins with p1 (lowest id) as its sponsor. */
 const group = (): CoreMesh => {
@@ -134,7 +135,8 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     hostileP1(m, (page) => {
       if (page.items.length < 3 || page.state === undefined) return [page];
       const [a, b, c] = page.items as [HistoryItem, HistoryItem, HistoryItem];
-      const minted: HistoryItem = { ...c, frame: { ...c.frame, seq: 9, body: 'minted' }, order: `${c.order}~` };
+      // A chain of its own (genesis): on m3's predecessor it would be an equivocation with m3 (chain-book.ts).
+      const minted: HistoryItem = { ...c, frame: { ...c.frame, seq: 9, body: 'minted', prev: GENESIS_PREV }, order: `${c.order}~` };
       return [
         { ...page, items: [a, b], done: false, state: undefined } as unknown as HistoryResponseFrame,
         { ...page, req: page.req + 1, items: [minted], done: true },

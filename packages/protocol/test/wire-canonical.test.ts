@@ -8,6 +8,7 @@ import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
 import { canonicalSignedBytes, encodeFrame, signedFieldsOf } from '../src/wire/canonical.ts';
 import type { DataFrame, SignedFields } from '../src/wire/frames.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
+import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -19,6 +20,7 @@ const fields: SignedFields = {
   lamport: 5,
   sentAt: 1_700_000_000_000,
   body: 'hi ✓',
+  prev: GENESIS_PREV,
 };
 
 const arbFields = fc.record({
@@ -33,9 +35,14 @@ const arbFields = fc.record({
 
 describe('canonicalSignedBytes', () => {
   it('is the documented tagged JSON array in UTF-8 (PROTOCOL.md §1)', () => {
-    const bytes = canonicalSignedBytes(fields);
+    const { prev: _prev, ...v1 } = fields;
+    const bytes = canonicalSignedBytes(v1);
     expect(decode(bytes)).toBe('["chorus-data-v1","g-1",3,"alice",1,5,1700000000000,"hi ✓"]');
     expect(bytes.length).toBe(decode(bytes).length + 2); // ✓ is three bytes in UTF-8
+  });
+
+  it('a chained DATA (with prev) is the v2 array, prev last (PROTOCOL.md §1.5)', () => {
+    expect(decode(canonicalSignedBytes(fields))).toBe(`["chorus-data-v2","g-1",3,"alice",1,5,1700000000000,"hi ✓","${GENESIS_PREV}"]`);
   });
 
   it('ignores key order, the frame kind, the signature and extra fields', () => {

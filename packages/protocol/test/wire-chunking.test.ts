@@ -2,6 +2,7 @@
 // reassembled per peer whatever the interleaving, and refused (dropping only
 // the partial frame) when a peer lies about indices, counts or sizes.
 
+import { GENESIS_PREV } from '../src/wire/chain.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
@@ -28,6 +29,7 @@ const data = (seq: number, body: string, sender = ALICE): DataFrame => ({
   lamport: seq,
   sentAt: 1_700_000_000_000 + seq,
   body,
+  prev: GENESIS_PREV,
   sig: SIG,
 });
 

@@ -22,6 +22,7 @@ import {
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { DataFrame, WireFrame } from '../src/wire/frames.ts';
 import { classifyView, parseFrame } from '../src/wire/parse-frame.ts';
+import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 const G = asGroupId('g-1');
 const ALICE = asPeerId('alice');
@@ -39,6 +40,7 @@ const data = (sender = ALICE, seq = 1, body = 'hello'): DataFrame => ({
   lamport: 7,
   sentAt: 1_700_000_000_000,
   body,
+  prev: GENESIS_PREV,
   sig: SIG,
 });
 

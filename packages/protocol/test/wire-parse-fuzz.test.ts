@@ -100,6 +100,7 @@ const validData = (sender: fc.Arbitrary<string>) =>
     lamport: nat,
     sentAt: fc.nat({ max: MAX_SENT_AT_MS }),
     body: fc.string({ unit: 'binary', maxLength: 1000 }),
+    prev: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64')),
     sig: fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
   });
 

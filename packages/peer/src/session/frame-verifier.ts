@@ -5,7 +5,7 @@
 // SessionCore. Holds no state of its own beyond the group's KeyRing.
 
 import {
-  frameMessageId,
+  chainAnchors, frameMessageId,
   type DataFrame, type FlushFrame, type GroupFrame, type GroupId, type HistoryItem, type HistoryResponseFrame,
   type JoinerState, type PeerId, type ProtocolError,
 } from '@chorus/protocol';
@@ -63,25 +63,41 @@ export class FrameVerifier {
     return { ...flush, unstable };
   }
 
-  /** History items of this group whose sender's key (from a view, else the item's own) verifies them. */
+  /**
+   * History items of this group whose sender's key (from a view, else the
+   * item's own) verifies them — one signature per chain segment: an item that
+   * the next item of its sender in the page names by hash is decided by that
+   * item's signature (`chainAnchors`, PROTOCOL.md §1.5), so a page costs
+   * about one signature per sender instead of one per message.
+   */
   async #items(from: PeerId, items: readonly HistoryItem[]): Promise<HistoryItem[]> {
-    const out: HistoryItem[] = [];
+    const ours: HistoryItem[] = [];
     for (const item of items) {
-      if (item.frame.groupId !== this.#groupId) {
-        this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
-        continue;
-      }
-      const sender = item.frame.sender;
-      let valid: boolean;
-      if (this.#keys.knows(sender)) valid = await this.#keys.verify(item.frame, 0);
-      else if (item.senderKey !== undefined) {
-        valid = await this.#keys.verifyWith(item.frame, item.senderKey);
-        if (valid) this.#keys.vouch(sender, item.senderName, item.senderKey);
-      } else valid = false;
-      if (valid) out.push(item);
-      else this.#rejected(from, badSignature(item.frame));
+      if (item.frame.groupId === this.#groupId) ours.push(item);
+      else this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
     }
+    const keyOf = (item: HistoryItem): string | undefined => (this.#keys.knows(item.frame.sender) ? undefined : item.senderKey);
+    const anchors = chainAnchors(ours, (item) => item.frame, keyOf);
+    const verdicts = await Promise.all(ours.map((item, i) => (anchors[i] === i ? this.#item(item) : Promise.resolve(false))));
+    // An item whose anchor failed (a sponsor altered or forged it) is checked on its own: the genuine
+    // items below a forged one stay, at one signature each, only on a page that carries a forgery.
+    const orphans = ours.map((item, i) => (anchors[i] !== i && verdicts[anchors[i]!] !== true ? this.#item(item) : null));
+    const own = await Promise.all(orphans);
+    const out: HistoryItem[] = [];
+    ours.forEach((item, i) => {
+      if (verdicts[anchors[i]!] === true || own[i] === true) out.push(item);
+      else this.#rejected(from, badSignature(item.frame));
+    });
     return out;
+  }
+
+  async #item(item: HistoryItem): Promise<boolean> {
+    const sender = item.frame.sender;
+    if (this.#keys.knows(sender)) return this.#keys.verify(item.frame, 0);
+    if (item.senderKey === undefined) return false;
+    const valid = await this.#keys.verifyWith(item.frame, item.senderKey);
+    if (valid) this.#keys.vouch(sender, item.senderName, item.senderKey);
+    return valid;
   }
 
   /** The sponsor's unstable messages enter our engine (and later flushes): each must carry its sender's signature. */

@@ -5,7 +5,7 @@
 
 import {
   readHeld, readHistoryPage as readPage, recordFloors, settledHeld, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
-  type GroupId, type HeldVector, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
+  type DataFrame, type GroupId, type HeldVector, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
 } from '@chorus/protocol';
 import type { MessageStore, StoredMessage } from '../storage.ts';
 
@@ -29,10 +29,11 @@ export function readHistoryPage(
  * seqs below the record's floors counted as held (no sponsor hands them to
  * this store, PROTOCOL.md §4), and in a total-order group without what the
  * last session saved as tentative (`settledHeld`: the sponsor hands it again
- * at the group's key).
+ * at the group's key). With `tips`: each sender's stored message at the end
+ * of its run (the chain link a page must continue, PROTOCOL.md §1.5).
  */
-export async function readHeldVector(store: MessageStore, groupId: GroupId): Promise<HeldVector> {
+export async function readHeldVector(store: MessageStore, groupId: GroupId, tips?: Map<string, DataFrame>): Promise<HeldVector> {
   const record = await store.getGroup(groupId).catch(() => null);
-  const have = await readHeld(store, groupId, recordFloors(record));
+  const have = await readHeld(store, groupId, recordFloors(record), tips);
   return settledHeld(have, record);
 }

@@ -7,7 +7,7 @@
 
 import wrtc from '@roamhq/wrtc';
 import type { DataFrame, GroupFrame, GroupId, PeerId, RemovedNotice, View } from '@chorus/protocol';
-import { asViewId, exportPublicKey, generateIdentity, signFields } from '@chorus/protocol';
+import { asViewId, exportPublicKey, GENESIS_PREV, generateIdentity, signFields } from '@chorus/protocol';
 import { randomPeerId } from '../../src/key-store.ts';
 import { TrackerClient } from '../../src/tracker-client.ts';
 import { WebRtcMesh } from '../../src/mesh/webrtc-mesh.ts';
@@ -85,7 +85,7 @@ export class HostilePeer {
   /** A DATA frame signed with this peer's real key (valid unless `over` changes signed fields after signing). */
   async signedData(groupId: GroupId, seq: number, body: string, over: Partial<DataFrame> = {}): Promise<DataFrame> {
     const fields = {
-      groupId, viewId: this.view?.viewId ?? asViewId(1), sender: this.peerId, seq, lamport: seq, sentAt: Date.now(), body,
+      groupId, viewId: this.view?.viewId ?? asViewId(1), sender: this.peerId, seq, lamport: seq, sentAt: Date.now(), body, prev: GENESIS_PREV,
     };
     const sig = await signFields(this.keyPair.privateKey, fields);
     return { t: 'data', ...fields, sig, ...over };

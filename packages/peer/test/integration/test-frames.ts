@@ -3,7 +3,7 @@
 // (the session does), so these exercise exactly what the mesh sees.
 
 import type { DataFrame, GroupId, HistoryResponseFrame, PeerId } from '@chorus/protocol';
-import { asViewId } from '@chorus/protocol';
+import { asViewId, GENESIS_PREV } from '@chorus/protocol';
 
 export const FAKE_SIG = `${'A'.repeat(86)}==`;
 
@@ -16,6 +16,7 @@ export const dataFrame = (groupId: GroupId, sender: PeerId, seq: number, body = 
   lamport: seq,
   sentAt: 1_700_000_000_000 + seq,
   body,
+  prev: GENESIS_PREV,
   sig: FAKE_SIG,
 });
 

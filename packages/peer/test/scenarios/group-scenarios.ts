@@ -4,6 +4,7 @@
 // who saw which messages, in which order, and that bad input changed nothing.
 
 import type { GroupId, Ordering } from '@chorus/protocol';
+import { GENESIS_PREV } from '@chorus/protocol';
 import type { ChatMessage } from '../../src/index.ts';
 import { bodies, ids, logOf, waitFor, type ScenarioNetwork, type ScenarioPeer } from './network.ts';
 
@@ -225,7 +226,7 @@ export const hostileFrames: Scenario = async (net, seed) => {
   const data = (over: Record<string, unknown>): string =>
     JSON.stringify({
       t: 'data', groupId, viewId, sender: villain.peerId, seq: 3, lamport: 99, sentAt: Date.now(),
-      body: 'forged', sig: `${'A'.repeat(86)}==`, ...over,
+      body: 'forged', prev: GENESIS_PREV, sig: `${'A'.repeat(86)}==`, ...over,
     });
   const hostile = [
     'not json at all',

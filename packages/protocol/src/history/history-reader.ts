@@ -124,8 +124,13 @@ export function toHistoryItem(m: HistoryRecord, senderKey: string | null): Histo
  * is handed over again from its first message, which costs bytes, not
  * messages.
  */
-export function* heldSteps(floors: Readonly<Record<string, number>> = {}): Generator<StoreRead, HeldVector, StorePage> {
+export function* heldSteps(
+  floors: Readonly<Record<string, number>> = {},
+  tips?: Map<string, DataFrame>,
+): Generator<StoreRead, HeldVector, StorePage> {
   const seqs = new Map<string, Set<number>>();
+  // With `tips`: per sender the frames by seq, to hand back the one at the end of each run (chain-book.ts).
+  const frames = new Map<string, Map<number, DataFrame>>();
   let after: string | null = null;
   for (;;) {
     const page: StorePage = yield { after, limit: HISTORY_SCAN_RECORDS };
@@ -133,6 +138,10 @@ export function* heldSteps(floors: Readonly<Record<string, number>> = {}): Gener
       let s = seqs.get(r.frame.sender);
       if (s === undefined) seqs.set(r.frame.sender, (s = new Set()));
       s.add(r.frame.seq);
+      if (tips === undefined) continue;
+      let f = frames.get(r.frame.sender);
+      if (f === undefined) frames.set(r.frame.sender, (f = new Map()));
+      f.set(r.frame.seq, r.frame);
     }
     if (page.next === null) break;
     after = page.next;
@@ -144,6 +153,8 @@ export function* heldSteps(floors: Readonly<Record<string, number>> = {}): Gener
     let next = Math.max(1, floor + 1);
     while (s?.has(next) === true) next += 1;
     if (next > 1) runs.push([sender, next]);
+    const tip = frames.get(sender)?.get(next - 1);
+    if (tips !== undefined && tip !== undefined) tips.set(sender, tip);
   }
   runs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return Object.fromEntries(runs.slice(0, MAX_SENDER_ENTRIES));
@@ -224,7 +235,16 @@ export const readHistoryPage = (source: HistorySource, input: PageInput): Promis
   runAsync(historyPageSteps(input), input.groupId, source);
 export const readHistoryPageSync = (source: HistorySource, input: PageInput): HistoryResponseFrame =>
   runSync(historyPageSteps(input), input.groupId, source);
-export const readHeld = (source: HistorySource, groupId: GroupId, floors: Readonly<Record<string, number>> = {}): Promise<HeldVector> =>
-  runAsync(heldSteps(floors), groupId, source);
-export const readHeldSync = (source: HistorySource, groupId: GroupId, floors: Readonly<Record<string, number>> = {}): HeldVector =>
-  runSync(heldSteps(floors), groupId, source);
+/** With `tips`: each sender's stored message at the end of its run is put there (its chain link, PROTOCOL.md §1.5). */
+export const readHeld = (
+  source: HistorySource,
+  groupId: GroupId,
+  floors: Readonly<Record<string, number>> = {},
+  tips?: Map<string, DataFrame>,
+): Promise<HeldVector> => runAsync(heldSteps(floors, tips), groupId, source);
+export const readHeldSync = (
+  source: HistorySource,
+  groupId: GroupId,
+  floors: Readonly<Record<string, number>> = {},
+  tips?: Map<string, DataFrame>,
+): HeldVector => runSync(heldSteps(floors, tips), groupId, source);

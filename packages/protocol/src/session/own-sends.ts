@@ -60,7 +60,7 @@ export class OwnSends {
   }
 
   /** Drafts the next text when no draft is out: a `sign` command, or refusals of texts the engine will not draft. */
-  draftNext(engine: OrderingEngine, now: number): SessionCommand[] {
+  draftNext(engine: OrderingEngine, now: number, chain: (draft: SignedFields) => SignedFields = (d) => d): SessionCommand[] {
     const out: SessionCommand[] = [];
     while (this.#signing === null) {
       const entry = this.#outbox.shift();
@@ -70,8 +70,10 @@ export class OwnSends {
         out.push(failed(entry.ticket, draft.error.code, draft.error.message));
         continue;
       }
-      this.#signing = { ticket: entry.ticket, draft };
-      out.push({ type: 'sign', draft });
+      // The runtime signs the draft with its chain link (`prev`, PROTOCOL.md §1.5).
+      const chained = chain(draft);
+      this.#signing = { ticket: entry.ticket, draft: chained };
+      out.push({ type: 'sign', draft: chained });
     }
     return out;
   }

@@ -22,7 +22,7 @@ import { frameMessageId } from '../ids.ts';
 import type { GroupId, MemberChange, MessageId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
-import type { GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, SignedFields } from '../wire/frames.ts';
+import type { DataFrame, GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, SignedFields } from '../wire/frames.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
@@ -31,6 +31,7 @@ import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
 import { answersLast, holding, took, vetPage, vetState, type Lifecycle } from './join-sync.ts';
 import { JoinFlow } from './join-flow.ts';
+import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
@@ -44,6 +45,8 @@ export interface SessionCoreOptions {
   readonly groupName: string;
   /** The `floors` of the group record in the store when the session starts (seq-floors.ts), if any. */
   readonly floors?: Readonly<Record<string, number>>;
+  /** Broken variants of the simulator only: chain checks switched off (chain-check.ts). */
+  readonly chainHooks?: ChainHooks;
 }
 
 export class SessionCore {
@@ -66,6 +69,8 @@ export class SessionCore {
   readonly #floors: SeqFloors;
   #out: SessionCommand[] = [];
   readonly #join: JoinFlow;
+  /** Every sender's hash chain as far as this session saw it, and what a hand-over owes (PROTOCOL.md §1.5). */
+  readonly #chains: ChainGuard;
 
   constructor(opts: SessionCoreOptions) {
     this.groupId = opts.groupId;
@@ -74,6 +79,7 @@ export class SessionCore {
     this.#groupName = opts.groupName;
     this.#sends = new OwnSends(opts.groupId, opts.self);
     this.#floors = new SeqFloors(opts.floors);
+    this.#chains = new ChainGuard(opts.chainHooks);
     this.#names.learn([opts.self]);
     this.#join = new JoinFlow({
       groupId: opts.groupId,
@@ -165,8 +171,10 @@ export class SessionCore {
     // Ephemeral markers (PROTOCOL.md §9) are the runtime's; they never reach the engine or the store.
     if (frame.t === 'signal') return [];
     return this.#step(now, () => {
-      if (frame.t === 'history-req') this.#onHistoryRequest(from, frame);
-      else this.#apply(this.#engine.receive(from, frame, now), 'a frame', now, from);
+      if (frame.t === 'history-req') return this.#onHistoryRequest(from, frame);
+      // Every DATA passes its sender's chain first (PROTOCOL.md §1.5): a live equivocation is refused.
+      const checked = frame.t === 'data' ? this.#chained(from, this.#chains.data(frame)) : frame.t === 'flush' ? this.#chained(from, this.#chains.flush(frame)) : frame;
+      if (checked !== null) this.#apply(this.#engine.receive(from, checked, now), 'a frame', now, from);
     });
   }
 
@@ -189,8 +197,10 @@ export class SessionCore {
   }
 
   /** Answer to `read-held`: what our store holds of the group (null if it could not be read: then we ask for everything). */
-  heldRead(have: HeldVector | null, now: number): SessionCommands {
+  heldRead(have: HeldVector | null, now: number, tips?: Iterable<DataFrame>): SessionCommands {
     return this.#step(now, () => {
+      // Each sender's last stored message: the link its next one must name (§1.5).
+      if (tips !== undefined) this.#chains.learn(tips);
       // Where the store stands, for the floors the records we save name (seq-floors.ts).
       if (have !== null) this.#floors.held(have);
       const life = this.#life;
@@ -241,6 +251,8 @@ export class SessionCore {
         return this.#emit({ type: 'submit-failed', ticket, code: result.error.code, message: result.error.message });
       }
       this.#sentSeq = Math.max(this.#sentSeq, frame.seq);
+      // Our next draft chains to this one, unless the engine dropped it (its seq was taken).
+      if (!result.events.some((e) => e.type === 'message-dropped' && e.id === pending.id)) this.#chains.sent(frame);
       this.#emit({ type: 'message', message: pending, source: 'pending' });
       const delivered = this.#apply(result, 'sending', now);
       this.#emit({ type: 'submitted', ticket, message: delivered.get(pending.id) ?? pending });
@@ -287,6 +299,9 @@ export class SessionCore {
       if (others) return this.#join.dropSponsor(sync, why, now);
       this.#problem('bad-state', `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`, from);
     }
+    // Each sender's items against its chain (§1.5): equivocations reported; predecessors they name
+    // that we lack are owed by the hand-over's last page.
+    verified = this.#chained(from, this.#chains.page(sync.have ?? {}, verified));
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
     const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
@@ -312,10 +327,16 @@ export class SessionCore {
       this.#rejected(from, { code: 'too-large', message: state.refused });
       return this.#join.reaskLater(now);
     }
+    // A message left out of a sender's chain is as much a hole the sponsor chose as a forged item.
+    const gaps = this.#chains.owed(from);
+    for (const gap of gaps) this.#rejected(from, gap);
+    if (gaps.length > 0 && [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#trackerMembers.has(p) && !sync.dropped.has(p)))
+      return this.#join.dropSponsor(sync, gaps.map((g) => g.message).join(' '), now);
+    this.#chains.settle(); // reported: what no old member present hands is left out
     const contradiction = vetState(sync, state);
     if (contradiction !== null) return this.#join.dropSponsor(sync, contradiction, now);
     this.#tickets += 1;
-    this.#setLife({ phase: 'adopting', sync, state, ticket: this.#tickets, stored: false });
+    this.#setLife({ phase: 'adopting', sync, state: this.#chained(from, this.#chains.state(state)), ticket: this.#tickets, stored: false });
     // The history must be durable before we are a member: a reload must never find a member without it.
     this.#emit({ type: 'flush-store', ticket: this.#tickets });
   }
@@ -371,7 +392,11 @@ export class SessionCore {
       this.#tryAdopt(now);
       // Not before we have state: a draft made before adoption gets a seq the adopted state may already
       // count as delivered (a session re-joining a group), and the engine then drops it.
-      if (this.#life.phase === 'member' && this.#engine.view !== null) for (const c of this.#sends.draftNext(this.#engine, now)) this.#emit(c);
+      if (this.#life.phase === 'member' && this.#engine.view !== null) {
+        // Each draft names our previous message's hash (PROTOCOL.md §1.5); the signature covers it.
+        const chain = (d: SignedFields): SignedFields => ({ ...d, prev: this.#chains.prevFor(this.self.peerId, d.seq) });
+        for (const c of this.#sends.draftNext(this.#engine, now, chain)) this.#emit(c);
+      }
     }
     const out = this.#out;
     this.#out = [];
@@ -402,7 +427,10 @@ export class SessionCore {
       this.#sends.settled(d.id);
       if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
       // Delivered while we still sync (a flush gave our engine state): a page asked for before must not show it again.
-      if (shown !== null) took(shown, [d.frame], undefined);
+      if (shown !== null) {
+        took(shown, [d.frame], undefined);
+        this.#chains.delivered(d.frame);
+      }
       const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
       records.push(r);
       const chat = chatOf(r, d.viewId);
@@ -433,6 +461,12 @@ export class SessionCore {
     this.#join.sponsorIfGone(present, now);
   }
 
+  /** What passed the chain checks; each fault is reported as a rejection of `from`'s input. */
+  #chained<T>(from: PeerId, vetted: Vetted<T>): T {
+    for (const fault of vetted.faults) this.#rejected(from, fault);
+    return vetted.value;
+  }
+
   #rejected(from: PeerId, error: ProtocolError): void {
     this.#emit({ type: 'problem', problem: { groupId: this.groupId, code: error.code, message: error.message, from }, remote: true });
   }
@@ -444,6 +478,7 @@ export class SessionCore {
   #setLife(life: Lifecycle): void {
     const changed = life.phase !== this.#life.phase;
     this.#life = life;
+    if (life.phase === 'member') this.#chains.settle();
     if (changed) this.#emit({ type: 'phase', phase: life.phase });
   }
 }

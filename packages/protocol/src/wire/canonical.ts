@@ -8,26 +8,26 @@ import { utf8Bytes } from './utf8.ts';
 
 /** Domain tag: a signature over DATA can never pass as one over a tracker challenge or a later format. */
 export const SIGNED_DATA_TAG = 'chorus-data-v1';
+/** Domain tag of a chained DATA (one that carries `prev`, PROTOCOL.md §1.5): never read as a v1 text. */
+export const SIGNED_CHAINED_DATA_TAG = 'chorus-data-v2';
 
 /**
- * `["chorus-data-v1", groupId, viewId, sender, seq, lamport, sentAt, body]` as
- * UTF-8 JSON. JSON.stringify of strings and safe integers is deterministic in
- * every engine (ES2019 well-formed stringify escapes lone surrogates).
+ * `["chorus-data-v1", groupId, viewId, sender, seq, lamport, sentAt, body]` —
+ * or, for a DATA with `prev` (a chained one, PROTOCOL.md §1.5),
+ * `["chorus-data-v2", groupId, viewId, sender, seq, lamport, sentAt, body, prev]`
+ * — as JSON text. JSON.stringify of strings and safe integers is
+ * deterministic in every engine (ES2019 well-formed stringify escapes lone
+ * surrogates).
  */
-export function canonicalSignedBytes(fields: SignedFields): Uint8Array<ArrayBuffer> {
-  return utf8Bytes(
-    JSON.stringify([
-      SIGNED_DATA_TAG,
-      fields.groupId,
-      fields.viewId,
-      fields.sender,
-      fields.seq,
-      fields.lamport,
-      fields.sentAt,
-      fields.body,
-    ]),
-  );
+export function canonicalSignedText(fields: SignedFields): string {
+  const { groupId, viewId, sender, seq, lamport, sentAt, body, prev } = fields;
+  return prev === undefined
+    ? JSON.stringify([SIGNED_DATA_TAG, groupId, viewId, sender, seq, lamport, sentAt, body])
+    : JSON.stringify([SIGNED_CHAINED_DATA_TAG, groupId, viewId, sender, seq, lamport, sentAt, body, prev]);
 }
+
+/** The UTF-8 of canonicalSignedText: the bytes a DATA signature covers. */
+export const canonicalSignedBytes = (fields: SignedFields): Uint8Array<ArrayBuffer> => utf8Bytes(canonicalSignedText(fields));
 
 /** Just the signed fields of a frame (drops `t`, `sig` and anything else riding along). */
 export const signedFieldsOf = (f: SignedFields): SignedFields => ({
@@ -38,6 +38,7 @@ export const signedFieldsOf = (f: SignedFields): SignedFields => ({
   lamport: f.lamport,
   sentAt: f.sentAt,
   body: f.body,
+  ...(f.prev === undefined ? {} : { prev: f.prev }),
 });
 
 /** The JSON text of a frame; the mesh chunks it when it is over CHUNK_THRESHOLD_BYTES (see encodeForWire). */

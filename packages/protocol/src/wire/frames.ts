@@ -21,6 +21,12 @@ export interface SignedFields {
   readonly lamport: number;
   readonly sentAt: number;
   readonly body: string;
+  /**
+   * The hash of the same sender's previous DATA in this group
+   * (`linkHash`, wire/chain.ts), or GENESIS_PREV for its first; signed.
+   * Absent only on messages stored before chains (signed as v1, PROTOCOL.md §1.5).
+   */
+  readonly prev?: string;
 }
 
 export interface DataFrame extends SignedFields {

@@ -61,6 +61,7 @@ import type {
 } from './frames.ts';
 import { groupOfMessageId } from '../ops/message-op.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
+import { LINK_HASH_B64_CHARS } from './chain.ts';
 
 export interface ParseContext {
   /** The group whose data channel this text arrived on. */
@@ -88,6 +89,8 @@ const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly stri
 
 /** Standard base64 of exactly 64 bytes: 86 alphabet characters and `==`. */
 const SIGNATURE_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_SIGNATURE_B64_CHARS - 2}}==$`);
+/** Canonical base64 of exactly 32 bytes (the last character's two unused bits zero): a chain link (`prev`). */
+const LINK_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${LINK_HASH_B64_CHARS - 2}}[AEIMQUYcgkosw048]=$`);
 /** Standard base64 of exactly 32 bytes: 43 alphabet characters and `=`. */
 const PUBLIC_KEY_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_PUBLIC_KEY_B64_CHARS - 1}}=$`);
 
@@ -126,6 +129,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
     case 'data': {
       const frame = readData(o, ctx, 'data');
       if (frame.sender !== ctx.from) throw forged('data.sender', frame.sender, ctx.from);
+      // A live DATA is always chained (PROTOCOL.md §1.5); only stored messages from before chains lack `prev`.
+      if (frame.prev === undefined) throw new FieldRejection('missing-field', 'data.prev is required: a DATA names the hash of its sender\'s previous one.');
       return frame;
     }
     case 'propose':
@@ -173,6 +178,12 @@ function readSignature(o: JsonObject, path: string): string {
   return sig;
 }
 
+function readLink(o: JsonObject, path: string): string {
+  const prev = readString(o['prev'], `${path}.prev`, LINK_HASH_B64_CHARS, LINK_HASH_B64_CHARS);
+  if (!LINK_PATTERN.test(prev)) throw new FieldRejection('bad-type', `${path}.prev is not canonical base64 of a 32-byte hash.`);
+  return prev;
+}
+
 /** A DATA frame wherever it appears; who may carry it is the caller's rule. */
 function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {
   if (field(o, 't', path) !== 'data') throw new FieldRejection('bad-type', `${path}.t must be "data".`);
@@ -185,6 +196,7 @@ function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {
     lamport: readInteger(field(o, 'lamport', path), `${path}.lamport`, 0),
     sentAt: readInteger(field(o, 'sentAt', path), `${path}.sentAt`, 0, MAX_SENT_AT_MS),
     body: readString(field(o, 'body', path), `${path}.body`, MAX_BODY_CHARS),
+    ...(hasField(o, 'prev') ? { prev: readLink(o, path) } : {}),
     sig: readSignature(o, path),
     // Not signed: the sender's own ISIS proposal, which survivors use if it dies (PROTOCOL.md §3.5).
     ...(hasField(o, 'proposal') ? { proposal: readPriority(o['proposal'], `${path}.proposal`) } : {}),

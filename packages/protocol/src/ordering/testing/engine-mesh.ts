@@ -4,6 +4,7 @@
 // is one deterministic interleaving. Signing is out of scope for engines, so
 // the signature here is a readable placeholder.
 
+import { GENESIS_PREV } from '../../wire/chain.ts';
 import { asGroupId, asPeerId, asViewId } from '../../ids.ts';
 import type { MemberChange, Ordering, PeerId } from '../../ids.ts';
 import type { MemberInfo, View } from '../../tracker/events.ts';
@@ -106,7 +107,8 @@ export class EngineMesh {
     this.now += 1;
     const fields = e.draft(body, this.now);
     if ('rejected' in fields) throw new Error(`draft refused: ${fields.error.message}`);
-    const frame: DataFrame = { t: 'data', ...fields, sig: `sig:${fields.sender}:${fields.seq}` };
+    // Engines do not look at chains (the session does, PROTOCOL.md §1.5): every frame starts one, so it parses.
+    const frame: DataFrame = { t: 'data', ...fields, prev: GENESIS_PREV, sig: `sig:${fields.sender}:${fields.seq}` };
     const r = this.apply(id, e.send(frame, this.now));
     if ('rejected' in r) throw new Error(`send refused: ${r.error.message}`);
     return frame;

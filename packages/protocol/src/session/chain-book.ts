@@ -1,0 +1,113 @@
+// What one session knows of each sender's hash chain in its group
+// (PROTOCOL.md §1.5): per sender, the link hash of the messages it saw
+// recently, by seq, and which seq named which predecessor. From it: the
+// `prev` of our own next draft, and the check every DATA passes before it
+// reaches the engine or the store — two messages on one seq, two on one
+// predecessor, or one naming a predecessor other than the one held, are an
+// equivocation of their sender (each carries its sender's signature: the
+// pair is the proof), refused and reported.
+
+import type { PeerId } from '../ids.ts';
+import type { ProtocolError } from '../result.ts';
+import { GENESIS_PREV, linkHash } from '../wire/chain.ts';
+import type { DataFrame } from '../wire/frames.ts';
+
+/**
+ * Seqs per sender whose links are kept. A check needs the neighbours of the
+ * seq that arrives; live DATA arrives within the hold-back window, history in
+ * seq order per sender. Older links are forgotten, and an equivocation that
+ * reaches back further than this is caught only by the engine's duplicate
+ * check (the same seq) or not at all (PROTOCOL.md §1.5).
+ */
+export const CHAIN_WINDOW = 4096;
+
+interface Link {
+  readonly hash: string;
+  /** The predecessor it names; undefined for a message stored before chains. */
+  readonly prev: string | undefined;
+}
+
+class SenderChain {
+  readonly bySeq = new Map<number, Link>();
+  /** A non-genesis `prev` → the seq of the message that named it. */
+  readonly byPrev = new Map<string, number>();
+  top = 0;
+
+  record(seq: number, link: Link): void {
+    this.bySeq.set(seq, link);
+    if (link.prev !== undefined && link.prev !== GENESIS_PREV) this.byPrev.set(link.prev, seq);
+    if (seq > this.top) this.top = seq;
+    if (this.bySeq.size > 2 * CHAIN_WINDOW) this.#forget(this.top - CHAIN_WINDOW);
+  }
+
+  #forget(below: number): void {
+    for (const [seq, link] of this.bySeq) {
+      if (seq >= below) continue;
+      this.bySeq.delete(seq);
+      if (link.prev !== undefined && this.byPrev.get(link.prev) === seq) this.byPrev.delete(link.prev);
+    }
+  }
+}
+
+export const equivocation = (f: DataFrame, why: string): ProtocolError => ({
+  code: 'equivocation',
+  message: `Message ${f.sender}:${f.seq} refused: ${why} (both carry ${f.sender}'s signature: ${f.sender} equivocated).`,
+});
+
+export class ChainBook {
+  readonly #senders = new Map<PeerId, SenderChain>();
+
+  #chain(sender: PeerId): SenderChain {
+    let c = this.#senders.get(sender);
+    if (c === undefined) this.#senders.set(sender, (c = new SenderChain()));
+    return c;
+  }
+
+  /** The link hash of `sender`'s message `seq`, when this book holds it. */
+  hashOf(sender: PeerId, seq: number): string | undefined {
+    return this.#senders.get(sender)?.bySeq.get(seq)?.hash;
+  }
+
+  /**
+   * The `prev` of our own message `seq`: the hash of our `seq − 1` when we
+   * know it, else GENESIS_PREV — our first message, or a chain we restart
+   * because this session does not hold our previous message (PROTOCOL.md §1.5).
+   */
+  prevFor(self: PeerId, seq: number): string {
+    return (seq > 1 ? this.hashOf(self, seq - 1) : undefined) ?? GENESIS_PREV;
+  }
+
+  /**
+   * Checks `f` against the links held and records it when it agrees; the
+   * equivocation it proves otherwise (nothing recorded). A message without
+   * `prev` (stored before chains) is recorded unchecked: it vouches for no
+   * predecessor. The same message twice is a no-op.
+   */
+  admit(f: DataFrame): ProtocolError | null {
+    const hash = linkHash(f);
+    const c = this.#chain(f.sender);
+    const same = c.bySeq.get(f.seq);
+    if (same !== undefined) return same.hash === hash ? null : equivocation(f, `another message ${f.sender}:${f.seq} is held`);
+    if (f.prev !== undefined && f.prev !== GENESIS_PREV) {
+      const before = c.bySeq.get(f.seq - 1);
+      if (before !== undefined && before.hash !== f.prev)
+        return equivocation(f, `it names a predecessor other than the ${f.sender}:${f.seq - 1} held`);
+      const sibling = c.byPrev.get(f.prev);
+      if (sibling !== undefined && sibling !== f.seq)
+        return equivocation(f, `message ${f.sender}:${sibling} names the same predecessor`);
+    }
+    const after = c.bySeq.get(f.seq + 1);
+    if (after?.prev !== undefined && after.prev !== GENESIS_PREV && after.prev !== hash)
+      return equivocation(f, `the ${f.sender}:${f.seq + 1} held names another predecessor`);
+    c.record(f.seq, { hash, prev: f.prev });
+    return null;
+  }
+
+  /** Links read from our own store (what earlier sessions took): recorded without checks, first copy wins. */
+  learn(frames: Iterable<DataFrame>): void {
+    for (const f of frames) {
+      const c = this.#chain(f.sender);
+      if (!c.bySeq.has(f.seq)) c.record(f.seq, { hash: linkHash(f), prev: f.prev });
+    }
+  }
+}
