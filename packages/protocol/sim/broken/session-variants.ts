@@ -7,7 +7,7 @@
 import type { Guarantee } from '../checker.ts';
 import type { ScenarioBounds } from '../scenario-arbitrary.ts';
 import { DEFAULT_WEIGHTS } from '../scenario-arbitrary.ts';
-import type { SessionVariant } from '../session-variant.ts';
+import type { HistoryRecord, SessionVariant } from '../session-variant.ts';
 
 export interface BrokenSession {
   readonly variant: SessionVariant;
@@ -15,6 +15,12 @@ export interface BrokenSession {
   readonly breaks: readonly Guarantee[];
   readonly bounds: ScenarioBounds;
 }
+
+/** A sponsor's read without the first message whose sender's next message is in the same read. */
+export const omitInsideChain = (items: readonly HistoryRecord[]): HistoryRecord[] => {
+  const k = items.findIndex((r) => items.some((n) => n.frame.sender === r.frame.sender && n.frame.seq === r.frame.seq + 1));
+  return k < 0 ? [...items] : items.filter((_, i) => i !== k);
+};
 
 const NO_ACTIONS = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as Record<keyof typeof DEFAULT_WEIGHTS, number>;
 
@@ -38,6 +44,14 @@ export const BROKEN_SESSIONS: Readonly<Record<string, BrokenSession>> = {
     variant: { historyAfterAdopt: true },
     breaks: ['ST1', 'ST2', 'S3', 'S4'],
     bounds: { weights: { ...DEFAULT_WEIGHTS, join: 6, 'tab-pair': 3, reload: 3 } },
+  },
+  // Chains (PROTOCOL.md §1.5): every sponsor leaves out a message inside a sender's chain (one whose
+  // successor it hands), and the joiner takes the page without owing it ("gap accepted"). With the
+  // checks on, the joiner reports the gap and drops the sponsor (test/chain-sim.test.ts).
+  'gap-accepted': {
+    variant: { history: omitInsideChain, chain: { acceptGaps: true } },
+    breaks: ['S3', 'S4', 'S5', 'S7', 'L1', 'L3', 'ST1', 'ST2'],
+    bounds: { weights: { ...DEFAULT_WEIGHTS, join: 6, 'tab-pair': 3 } },
   },
   // A restarted peer id starts its seq at 1 again instead of where its store says it stood.
   'reload-reuses-seq': {
