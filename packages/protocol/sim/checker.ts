@@ -146,11 +146,17 @@ export class Checker {
 
   private fail(rule: Guarantee, node: PeerId | null, message: string): never {
     if (node !== null && this.misled.has(node) && rule !== 'S1' && rule !== 'S2' && rule !== 'S6') {
-      this.tolerated.push({ rule: 'SPONSOR', node, message: `${rule} after a hostile sponsor's undetectable lie: ${message}` });
-      this.excused.add(node);
+      this.excuse(node, rule, message);
       throw new Excused();
     }
     throw new ViolationError({ rule, node, message });
+  }
+
+  /** Records `node`'s (a misled joiner's) violation found while checking another node: its checks end. */
+  private excuse(node: PeerId, rule: Guarantee, message: string): void {
+    if (this.excused.has(node)) return;
+    this.tolerated.push({ rule: 'SPONSOR', node, message: `${rule} after a hostile sponsor's undetectable lie: ${message}` });
+    this.excused.add(node);
   }
 
   /** Runs a check of `node`; a misled node's failure ends its checks instead of the run. */
@@ -371,7 +377,13 @@ export class Checker {
       const key = `${prev.viewId}>${viewId}`;
       const set = [...prev.delivered].sort().join(',');
       const seen = this.viewSets.get(key);
-      if (seen === undefined) this.viewSets.set(key, { node, set });
+      // A misled joiner's set is no measure of the others' (an inflated nextSeq makes it refuse live
+      // messages as delivered, PROTOCOL.md §7.3; seed 10044): an honest node's set replaces it, and the
+      // misled node's difference is counted as SPONSOR, whichever moved on first.
+      if (seen !== undefined && this.misled.has(seen.node) && !this.misled.has(node)) {
+        if (seen.set !== set) this.excuse(seen.node, 'S5', `went from view ${prev.viewId} to ${viewId} having delivered {${seen.set}} in it, but ${node} delivered {${set}}`);
+        this.viewSets.set(key, { node, set });
+      } else if (seen === undefined) this.viewSets.set(key, { node, set });
       else if (seen.set !== set) {
         this.fail('S5', node, `went from view ${prev.viewId} to ${viewId} having delivered {${set}} in it, but ${seen.node} delivered {${seen.set}}`);
       }

@@ -44,6 +44,24 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     });
   }
 
+  // Seeds 10044 and 11978 (a fresh range): the sponsor inflated a joiner's nextSeq (§7.3), so the joiner
+  // refused that sender's next live seqs as delivered and proposed for none of them.
+  it('seed 11978: a flush keeps FIFO at honest members when a misled joiner proposed for a later seq only (was S3)', () => {
+    const scenario = hostileScenarioForSeed(11978);
+    expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // Only the misled joiner itself skipped the seqs it was told were delivered.
+    expect(r.tolerated.filter((t) => t.rule !== 'SPONSOR' && t.rule !== 'S2E' && t.rule !== 'H4')).toEqual([]);
+    expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
+  });
+
+  it('seed 10044: a misled joiner\'s view set is not the measure of the honest members\' (was S5, the checker\'s)', () => {
+    const r = runScenario(hostileScenarioForSeed(10044), { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S5'))).toBe(true);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });

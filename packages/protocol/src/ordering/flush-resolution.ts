@@ -144,9 +144,13 @@ export const resolveFlush = (
   const viewMembers = new Map<number, readonly PeerId[]>();
   for (const r of stateful) if (r.frame.installed !== undefined) viewMembers.set(r.frame.installed.viewId, r.frame.installed.members);
   const knownProposals = (m: { id: MessageId }): Priority[] => [...(proposals.get(m.id)?.values() ?? []), ...(senderProposals.get(m.id) ?? [])];
-  const everySurvivorProposed = (m: { id: MessageId }): boolean => {
+  // A survivor that counts the message as delivered is past it: its FIFO gate holds nothing back for it
+  // (a joiner a hostile sponsor handed an inflated nextSeq, PROTOCOL.md §7.3, proposes for the sender's
+  // later seqs and for none of these; seed 11978 put them after a later FINAL at honest members, S3).
+  const everySurvivorProposed = (m: { id: MessageId; frame: DataFrame }): boolean => {
     const props = proposals.get(m.id);
-    return anyState && props !== undefined && stateful.every((r) => props.has(r.from));
+    const past = (r: (typeof stateful)[number]): boolean => (r.frame.delivered[m.frame.sender] ?? 0) >= m.frame.seq;
+    return anyState && props !== undefined && stateful.every((r) => props.has(r.from) || past(r));
   };
   /** We hold the proposal of every member of the message's view: the max is exactly what its sender agreed. */
   const exact = (m: { id: MessageId; frame: DataFrame }): boolean => {
