@@ -549,6 +549,9 @@ export class Checker {
 
   /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
   onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items, fromStore: ReadonlySet<MessageId> = new Set()): void {
+    // An honest sponsor a hostile one misled hands on what it was told (an omitted message stays
+    // omitted, PROTOCOL.md §7.3): its joiner is misled as well (seed 14958).
+    if (this.misled.has(sponsor)) this.misled.add(joiner);
     this.excusing(joiner, () => this.onHistoryChecked(joiner, items, sponsor, handedAll, fromStore));
   }
 

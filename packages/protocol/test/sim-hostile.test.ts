@@ -62,6 +62,12 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S5'))).toBe(true);
   });
 
+  it('seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker\'s)', () => {
+    const r = runScenario(hostileScenarioForSeed(14958), { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.tolerated.filter((t) => t.rule === 'SPONSOR').length).toBeGreaterThanOrEqual(2);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
