@@ -171,13 +171,15 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     for (const id of this.own.keys()) invariant(this.queue.get(id)?.final === false, `own ${id} waits in the queue, not final`);
     for (const id of this.earlyFinals.keys()) invariant(!this.queue.has(id), `earlyFinals ${id} not in the queue`);
     for (const [id, e] of this.queue) invariant(e.told === undefined || (!e.final && e.frame.sender !== this.self), `queue ${id}: a held FINAL is another sender's, not yet final`);
-    let frames = 0;
-    for (const [p, use] of this.futureUse) {
-      const mine = this.future.filter((b) => b.from === p);
-      invariant(use.frames === mine.length && use.bytes === mine.reduce((n, b) => n + b.bytes, 0), `futureUse[${p}] counts its buffered frames`);
-      frames += use.frames;
+    const counted = new Map<PeerId, { frames: number; bytes: number }>();
+    for (const b of this.future) {
+      const c = counted.get(b.from) ?? { frames: 0, bytes: 0 };
+      c.frames += 1;
+      c.bytes += b.bytes;
+      counted.set(b.from, c);
     }
-    invariant(frames === this.future.length, 'futureUse covers every buffered frame');
+    invariant(counted.size === this.futureUse.size, 'futureUse has an entry for exactly the peers with buffered frames');
+    for (const [p, use] of this.futureUse) invariant(counted.get(p)?.frames === use.frames && counted.get(p)?.bytes === use.bytes, `futureUse[${p}] counts its buffered frames`);
     const fl = this.flush;
     if (fl !== null) {
       invariant(this.installed === null || fl.target.viewId > this.installed.viewId, 'a flush is for a view newer than the installed one');
@@ -201,6 +203,15 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     for (const [p, m] of this.peerDelivered) peerDelivered[p] = sortedRecord(m);
     const fl = this.flush;
     const last = this.lastFlush;
+    const kept = [...this.kept.keys()].sort();
+    const queued = [...this.queue].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const queueProposed: Record<string, string> = {};
+    for (const [id, e] of queued) queueProposed[id] = `${p2s(e.proposed)}#${e.admitted}`;
+    const keptAgreed: Record<string, string> = {};
+    for (const id of kept) {
+      const agreed = this.kept.get(id)?.agreed;
+      if (agreed !== undefined) keptAgreed[id] = p2s(agreed);
+    }
     return {
       viewId: this.installed?.viewId ?? null,
       members: [...this.members].sort(),
@@ -229,20 +240,18 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       resumeDelivered: sortedRecord(Object.entries(this.resumeDelivered)),
       shown: sortedRecord(this.shown),
       senders,
-      queue: [...this.queue]
-        .map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final, ...(e.told === undefined ? {} : { told: p2s(e.told) }) }))
-        .sort((a, b) => (a.id < b.id ? -1 : 1)),
-      queueProposed: Object.fromEntries([...this.queue].map(([id, e]): [string, string] => [id, `${p2s(e.proposed)}#${e.admitted}`]).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      queue: queued.map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final, ...(e.told === undefined ? {} : { told: p2s(e.told) }) })),
+      queueProposed,
       admissions: this.admissions,
       heapSize: this.heap.size,
       echoes: this.echoes.size,
       disputed: [...this.disputed].sort(),
       ownProposals,
-      ownSentAt: sortedRecord([...this.own].map(([id, m]) => [id, m.sentAt])),
+      ownSentAt: Object.fromEntries([...this.own].map(([id, m]) => [id, m.sentAt])),
       earlyFinals: [...this.earlyFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
       learnedFinals: [...this.learnedFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
-      kept: [...this.kept.keys()].sort(),
-      keptAgreed: Object.fromEntries([...this.kept].flatMap(([id, k]): [string, string][] => (k.agreed === undefined ? [] : [[id, p2s(k.agreed)]])).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+      kept,
+      keptAgreed,
       peerDelivered,
       buffered: this.future.length,
       bufferedFrames: this.future.map((b) => `${b.from}:${b.frame.t}@${b.frame.viewId}`),
