@@ -11,20 +11,20 @@
 
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { resolveGroup, type ChatMessage, type ChorusPeer, type CommandResult, type ConnectionState, type JoinedGroup } from '@chorus/peer';
-import type { DirectoryQuery, GroupId, GroupSummary } from '@chorus/protocol';
+import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
+import type { DirectoryQuery, GroupId } from '@chorus/protocol';
 import { clock, Formatter } from './format.ts';
 import { OpLines } from './op-lines.ts';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
+import { SeenIds } from './seen-ids.ts';
 import { HELP, parseTerminalLine } from './terminal-commands.ts';
+import { LockedGroups } from './terminal-locked.ts';
 
 /** After a join, at most this many of the group's latest messages are shown; /since shows more. */
 export const CATCH_UP_LINES = 20;
 /** /since shows at most this many messages (the store's page cap is larger; a screen is not). */
 export const SINCE_LIMIT = 1_000;
-/** Ids of shown messages kept to avoid showing one twice; older ones are forgotten (they will not come again). */
-const SEEN_CAP = 20_000;
 
 export interface TerminalOptions {
   readonly peer: ChorusPeer;
@@ -50,8 +50,9 @@ export class Terminal {
   readonly #peer: ChorusPeer;
   readonly #fmt: Formatter;
   readonly #rl: Interface;
+  readonly #locked: LockedGroups;
   #current: GroupId | null = null;
-  readonly #seen = new Set<string>();
+  readonly #seen = new SeenIds();
   readonly #ops = new OpLines();
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
   /** Groups joined for a moment by /since to ask their members: their traffic is not shown as chat. */
@@ -68,6 +69,7 @@ export class Terminal {
     this.#fmt = new Formatter(opts.color);
     this.#rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
     this.#rl.setPrompt(this.#fmt.prompt(null));
+    this.#locked = new LockedGroups(opts.peer, opts.passwords, (message) => this.#print(this.#fmt.error(message)));
   }
 
   async start(): Promise<void> {
@@ -179,8 +181,8 @@ export class Terminal {
     if (/^\/join\s/i.test(line)) this.#print(this.#fmt.notice(`Joining ${line.slice(5).trim()} …`));
     const named = /^\/(join|members|groups)\b\s*(.*)$/i.exec(line);
     if (named) await this.#opts.listDirectory?.(named[2] ? { query: named[2] } : {}).catch(() => {});
-    const locked = named?.[1]?.toLowerCase() === 'join' ? this.#lockedGroup(named[2] ?? '') : null;
-    const result = locked === null ? await this.#peer.command(line, this.#current) : await this.#joinLocked(locked);
+    const locked = named?.[1]?.toLowerCase() === 'join' ? this.#locked.named(named[2] ?? '') : null;
+    const result = locked === null ? await this.#peer.command(line, this.#current) : await this.#locked.join(locked);
     switch (result.kind) {
       case 'error':
         this.#print(this.#fmt.error(result.message));
@@ -212,39 +214,6 @@ export class Terminal {
         await this.quit();
         return;
     }
-  }
-
-  /** A locked group `/join <ref>` names (the peer's /join knows no passwords), else null. */
-  #lockedGroup(ref: string): GroupSummary | null {
-    const directory = this.#peer.directory();
-    const id = ref === '' ? null : resolveGroup(ref, directory);
-    const g = directory.find((d) => d.groupId === id);
-    return g?.locked === true ? g : null;
-  }
-
-  async #joinLocked(g: GroupSummary): Promise<CommandResult> {
-    const password = this.#passwordFor(g);
-    if (password === undefined) return { kind: 'error', message: `${g.name} is locked: ${this.#passwordHint(g.name)}.` };
-    try {
-      await this.#peer.join(g.groupId, password);
-      return { kind: 'joined', groupId: g.groupId };
-    } catch (e) {
-      return { kind: 'error', message: (e as Error).message };
-    }
-  }
-
-  /** The password file is read again first: one written while the client runs counts. */
-  #passwordFor(g: GroupSummary): string | undefined {
-    try {
-      this.#opts.passwords?.reload();
-    } catch (e) {
-      this.#print(this.#fmt.error(`${(e as Error).message} (using the passwords read before)`));
-    }
-    return this.#opts.passwords?.for(g);
-  }
-
-  #passwordHint(name: string): string {
-    return this.#opts.passwords?.hint(name) ?? `start chorus with --password '${name}=…'`;
   }
 
   /**
@@ -289,8 +258,8 @@ export class Terminal {
     const g = this.#peer.directory().find((d) => d.groupId === groupId);
     if (g === undefined) return 'kept here only: the tracker does not list this group';
     if (g.online === 0) return 'kept here only: no member is online to ask';
-    const password = g.locked ? this.#passwordFor(g) : undefined;
-    if (g.locked && password === undefined) return `kept here only: the group is locked; to ask its members, ${this.#passwordHint(g.name)}`;
+    const password = g.locked ? this.#locked.passwordFor(g) : undefined;
+    if (g.locked && password === undefined) return `kept here only: the group is locked; to ask its members, ${this.#locked.hint(g.name)}`;
     this.#print(this.#fmt.notice(`Asking the members of ${g.name} (joining it for a moment) …`));
     this.#reading.add(groupId);
     try {
@@ -311,7 +280,7 @@ export class Terminal {
     if (m.state !== 'delivered' || this.#reading.has(m.groupId)) return;
     // History arriving while a join syncs is shown in one go afterwards (#catchUp), not line by line.
     if (this.#status.get(m.groupId) !== 'member') return;
-    if (!this.#markSeen(m.id)) return;
+    if (!this.#seen.mark(m.id)) return;
     this.#show(m, this.#groupName(m.groupId));
   }
 
@@ -351,7 +320,7 @@ export class Terminal {
       const groupId = resolveGroup(ref, known);
       if (groupId === null) continue;
       const name = known.find((g) => g.groupId === groupId)?.name ?? ref;
-      const list = (await this.#peer.history(groupId, { limit: CATCH_UP_LINES })).filter((m) => this.#markSeen(m.id));
+      const list = (await this.#peer.history(groupId, { limit: CATCH_UP_LINES })).filter((m) => this.#seen.mark(m.id));
       if (list.length === 0) continue;
       this.#print(this.#fmt.notice(`Kept on this machine from ${name} (new messages follow once connected):`));
       for (const m of list) this.#show(m, name);
@@ -361,7 +330,7 @@ export class Terminal {
   /** Shows the latest messages of a group not shown yet, after a join's history sync. */
   async #catchUp(groupId: GroupId): Promise<void> {
     const list = await this.#peer.history(groupId, { limit: 1_000 });
-    const unseen = list.filter((m) => this.#markSeen(m.id));
+    const unseen = list.filter((m) => this.#seen.mark(m.id));
     const shown = unseen.slice(-CATCH_UP_LINES);
     const name = this.#groupName(groupId);
     if (unseen.length > shown.length) this.#print(this.#fmt.notice(`${unseen.length - shown.length} earlier message(s) in ${name}; /since <time> shows them.`));
@@ -374,13 +343,6 @@ export class Terminal {
     this.#current = groupId;
     this.#rl.setPrompt(this.#fmt.prompt(this.#groupName(groupId)));
     this.#print(this.#fmt.notice(`${verb} ${this.#groupName(groupId)}: your messages go there.`));
-  }
-
-  #markSeen(id: string): boolean {
-    if (this.#seen.has(id)) return false;
-    if (this.#seen.size >= SEEN_CAP) this.#seen.delete(this.#seen.values().next().value as string);
-    this.#seen.add(id);
-    return true;
   }
 
   #groupName(groupId: GroupId): string {
