@@ -1,25 +1,27 @@
 // The page's state over one ChorusPeer, and the one object components talk to
 // (lib/state/context.ts). Owns the session: who this tab is (name, key), the
 // connection, the runtime, store and peer, and the timers; it boots them,
-// turns peer events into calls on the owners below, and quits. The rest is
-// owned by parts it composes and forwards to, one concern each:
+// turns peer events into calls on the owners below (peer-events.ts), and
+// quits. The rest is owned by parts it composes and forwards to:
 //   joined-groups.svelte.ts  the joined groups, the open one, history pages
 //   joins.svelte.ts          directory, joining, passwords, invites, create, leave
 //   composer-actions.ts      messages, replies, edits, reactions, `/` commands
 //   banners.svelte.ts        the page's banners
+//   connection.svelte.ts     the tracker connection as shown, the first connect's retries
+//   session-start.ts         loading the runtime, the store and your key; cached history
 //   direct-messages.svelte.ts  which groups are DMs, opening and joining them
 //   search.svelte.ts, typing.svelte.ts   "Search messages", who is typing
 //   seen.svelte.ts           read markers: what this tab shows, "Seen by"
 // Each part writes only its own fields. Nothing here throws into a component:
 // failures become messages.
 
-import type { ChorusPeer, ConnectionState, IdbStore, PeerIdentity } from '@chorus/peer';
-import { Backoff, errorMessage } from '@chorus/peer/light';
+import type { ChorusPeer, ConnectionState, IdbStore } from '@chorus/peer';
 import type { GroupSummary } from '@chorus/protocol';
 import { MAX_NAME_CHARS, type DmParty, type GroupId, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol/light';
 import type { Attention } from './attention.svelte.ts';
 import { Banners, type Banner } from './banners.svelte.ts';
 import { ComposerActions } from './composer-actions.ts';
+import { Connection, connectUntilUp, type ConnectionView } from './connection.svelte.ts';
 import { DirectMessages } from './direct-messages.svelte.ts';
 import type { DmMemory } from './dm-memory.ts';
 import { JoinedGroups } from './joined-groups.svelte.ts';
@@ -29,8 +31,10 @@ import type { AddressBar } from '../route.ts';
 import { MessageSearch } from './search.svelte.ts';
 import type { Live, Runtime } from './runtime.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
+import { routePeerEvents } from './peer-events.ts';
 import type { TabMemory } from './tab-memory.ts';
 import { TypingState } from './typing.svelte.ts';
+import { showCached, startSession } from './session-start.ts';
 import { SeenState } from './seen.svelte.ts';
 
 export { HISTORY_PAGE } from './joined-groups.svelte.ts';
@@ -40,14 +44,6 @@ export { MAX_MESSAGE_LENGTH } from './composer-actions.ts';
 export const MAX_NAME_LENGTH = MAX_NAME_CHARS;
 /** How often the metrics panel refreshes: fast enough to feel live, slow enough to cost nothing. */
 const METRICS_POLL_MS = 1_000;
-/**
- * The runtime's first connect gives up after a while; the tab keeps asking,
- * starting soon (a tracker restart takes a second or two) and backing off to
- * this cap so a long outage costs nothing. Jittered, so the tabs a tracker
- * restart dropped do not all come back in the same second.
- */
-const CONNECT_RETRY_FIRST_MS = 1_000;
-const CONNECT_RETRY_MAX_MS = 15_000;
 
 export interface AppDeps {
   readonly memory: TabMemory;
@@ -66,11 +62,7 @@ export interface AppDeps {
 export class AppState {
   #name = $state<string | null>(null);
   #selfKey = $state<string | null>(null);
-  #connection = $state<ConnectionState>('offline');
-  /** The tracker connection was up once: a later 'connecting' is a reconnect. */
-  #wasOnline = $state(false);
-  /** What the browser says of the network (`navigator.onLine`): false is surely offline, true proves nothing. */
-  #network = $state(true);
+  readonly #connection = new Connection();
   #today = $state(0);
   readonly #deps: AppDeps;
   readonly #clock: () => number;
@@ -105,7 +97,7 @@ export class AppState {
       get peer() { return app.#peer; },
       get selfKey() { return app.#selfKey; },
       get selfName() { return app.selfName; },
-      get online() { return app.#peer !== null && app.#connection === 'online'; },
+      get online() { return app.#peer !== null && app.#connection.state === 'online'; },
     };
     this.#groups = new JoinedGroups({
       memory: deps.memory, attention: deps.attention, metrics: deps.metrics, clock: this.#clock, live: this.#live,
@@ -138,17 +130,9 @@ export class AppState {
    * Null until the identity is loaded.
    */
   get selfKey(): string | null { return this.#selfKey; }
-  get connection(): ConnectionState { return this.#connection; }
-  /**
-   * Your own connection, honestly: "Offline" as soon as the browser says the
-   * network is gone (the tracker socket takes a while to notice),
-   * "Reconnecting…" while a dropped tracker connection is being restored.
-   */
-  get connectionView(): { readonly label: 'Online' | 'Connecting…' | 'Reconnecting…' | 'Offline'; readonly tone: 'online' | 'connecting' | 'offline' } {
-    if (!this.#network || this.#connection === 'offline') return { label: 'Offline', tone: 'offline' };
-    if (this.#connection === 'online') return { label: 'Online', tone: 'online' };
-    return { label: this.#wasOnline ? 'Reconnecting…' : 'Connecting…', tone: 'connecting' };
-  }
+  get connection(): ConnectionState { return this.#connection.state; }
+  /** Your own connection, honestly (connection.svelte.ts). */
+  get connectionView(): ConnectionView { return this.#connection.view; }
   /**
    * A moment of the current local day, for "Today"/"Yesterday" separators.
    * It changes only when the date does, so the log is not rebuilt every tick.
@@ -221,7 +205,7 @@ export class AppState {
 
   /** The browser's own word on the network (`online` / `offline` events). */
   setNetwork(online: boolean): void {
-    this.#network = online;
+    this.#connection.setNetwork(online);
   }
 
   /** The display-name form: validate, remember for this tab, start. Returns an error sentence or null. */
@@ -237,63 +221,24 @@ export class AppState {
 
   async #boot(name: string): Promise<void> {
     this.#name = name;
-    this.#connection = 'connecting';
-    let runtime: Runtime;
-    try {
-      runtime = await this.#deps.loadRuntime();
-    } catch (e) {
-      this.#banners.show('error', `Chorus could not load (${errorMessage(e)}). Reload the page to try again.`);
-      this.#connection = 'offline';
-      return;
-    }
-    this.#runtime = runtime;
-    const store = runtime.openStore({
-      onProblem: (p) => this.#banners.show('storage', p.message),
-      onRecovered: () => this.#banners.clear('storage'),
+    this.#connection.set('connecting');
+    const started = await startSession(() => this.#deps.loadRuntime(), name, this.#banners, (runtime, store) => {
+      this.#runtime = runtime;
+      this.#store = store;
     });
-    this.#store = store;
-    // Who "you" are is your key: loaded (or made) before anything is shown, so your own cached messages show as yours.
-    let identity: Required<PeerIdentity>;
-    try {
-      identity = await runtime.loadIdentity(store.keys(), name);
-    } catch (e) {
-      this.#banners.show('error', `Chorus could not open your identity for ${name} (${errorMessage(e)}). Reload the page to try again.`);
-      this.#connection = 'offline';
-      return;
-    }
+    if (started === null) return this.#connection.set('offline');
+    const { runtime, store, identity } = started;
     this.#selfKey = identity.publicKey;
 
-    // Cached history first: the tab shows what it knows before the network is up.
-    const remembered = this.#deps.memory.groups;
-    for (const g of remembered) {
-      this.#groups.ensure(g.groupId, g.name, g.ordering);
-      this.#dms.remembered(g);
-    }
-    const target = this.#joins.target;
-    const opening = target !== null && remembered.some((g) => g.groupId === target) ? target : null;
-    this.#groups.setCurrent(opening ?? this.#deps.memory.current ?? remembered[0]?.groupId ?? null);
-    await Promise.all(remembered.map((g) => this.#groups.loadCached(g.groupId)));
-    this.#groups.showMetrics();
+    const remembered = await showCached(this.#deps.memory, this.#groups, this.#dms, this.#joins.target);
 
     const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
     this.#peer = peer;
     this.#subscribe(peer);
     this.#timer = setInterval(() => this.#tick(), METRICS_POLL_MS);
-    const backoff = new Backoff({ baseMs: CONNECT_RETRY_FIRST_MS, capMs: CONNECT_RETRY_MAX_MS, minMs: CONNECT_RETRY_FIRST_MS / 2 });
-    for (;;) {
-      try {
-        await peer.connect();
-        break;
-      } catch (e) {
-        if (this.#peer !== peer) return;
-        this.#banners.show('connection', `Cannot reach the tracker (${errorMessage(e)}). Chorus keeps trying; cached history stays readable.`);
-        await new Promise((r) => setTimeout(r, backoff.next()));
-        if (this.#peer !== peer) return; // the person quit meanwhile
-      }
-    }
+    if (!(await connectUntilUp(peer, this.#banners, () => this.#peer === peer))) return;
     this.#banners.clear('connection');
-    this.#connection = 'online';
-    this.#wasOnline = true;
+    this.#connection.set('online');
     this.#joins.setDirectory(peer.directory());
     await Promise.all([
       ...remembered.map((g) => this.#joins.rejoin(g)),
@@ -304,39 +249,8 @@ export class AppState {
   }
 
   #subscribe(peer: ChorusPeer): void {
-    this.#unsubscribe.push(
-      peer.on('connection', (state) => {
-        this.#connection = state;
-        if (state === 'online') {
-          this.#wasOnline = true;
-          this.#banners.clear('connection');
-          void this.#joins.followTarget(); // an address opened while the tracker was out of reach
-        }
-      }),
-      peer.on('directory', (groups) => this.#joins.setDirectory(groups)),
-      peer.on('group', (group) => {
-        this.#groups.changed(group);
-        // A new view (someone joined, this tab became a member): say again what this tab shows.
-        this.seen.resend(group.groupId);
-        if (group.groupId === this.#groups.currentId) this.seen.markRead();
-      }),
-      peer.on('dm', ({ group, opened }) => void this.#dms.heard(group, opened)),
-      peer.on('message', (message) => {
-        if (message.state === 'delivered' && this.#groups.get(message.groupId)) this.typing.stopped(message.groupId, message.sender);
-        this.#groups.received(message);
-        if (message.state === 'delivered' && message.groupId === this.#groups.currentId) this.seen.markRead();
-      }),
-      peer.on('system', (line) => this.#groups.get(line.groupId)?.addSystem(line)),
-      peer.on('signal', (s) => {
-        if (s.kind === 'typing' && this.#groups.get(s.groupId)) this.typing.heard(s.groupId, s.from, s.name);
-        this.seen.received(s);
-      }),
-      peer.on('error', (e) => {
-        const group = e.groupId ? this.#groups.get(e.groupId) : null;
-        if (group) group.addNote(e.message, 'error', this.#clock());
-        else this.#banners.show('error', e.message);
-      }),
-    );
+    const parts = { connection: this.#connection, banners: this.#banners, groups: this.#groups, joins: this.#joins, dms: this.#dms };
+    this.#unsubscribe.push(...routePeerEvents(peer, { ...parts, typing: this.typing, seen: this.seen, clock: this.#clock }));
   }
 
   #tick(): void {
@@ -355,8 +269,7 @@ export class AppState {
     this.#joins.clear();
     this.#dms.clear();
     this.#groups.clear();
-    this.#connection = 'offline';
-    this.#wasOnline = false;
+    this.#connection.reset();
     await peer?.close().catch(() => {});
   }
 
