@@ -1,7 +1,7 @@
 // One joined group as this tab sees it: the messages (merged by id, which
 // names the group, from the local store, live deliveries and history sync, so
 // nothing shows twice and nothing of another group shows here), the
-// system lines, the people seen (keyed by public key, lib/people.ts), unread
+// system lines, the people seen (group-people.svelte.ts, which it extends), unread
 // count and metrics. Messages are held in log order change by change
 // (lib/log-index.ts): one arriving message costs the same however long the
 // conversation is, and only the part of the log on screen is turned into
@@ -11,11 +11,11 @@
 // peer runtime or the store. Only this class writes its fields; the page's
 // AppState tells it what happened through its methods.
 
-import { SvelteMap } from 'svelte/reactivity';
 import { LogIndex } from '../log-index.ts';
-import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, MemberState, SystemLine } from '@chorus/peer';
+import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, SystemLine } from '@chorus/peer';
 import { OpFold, parseBody, type GroupId, type MessageId, type MessageView, type Ordering, type PeerId, type ViewId } from '@chorus/protocol/light';
-import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type PersonKey } from '../people.ts';
+import { Asides } from './group-asides.ts';
+import { GroupPeople } from './group-people.svelte.ts';
 import type { Note, TimelineItem } from '../timeline.ts';
 
 export type { Person } from '../people.ts';
@@ -33,20 +33,13 @@ class Tick {
   v = $state(0);
 }
 
-/** System lines and notes kept per group; older ones scroll away (they are not history). */
-const MAX_ASIDES = 200;
-
-export class GroupState {
+export class GroupState extends GroupPeople {
   readonly groupId: GroupId;
   /** Messages of this tab's session start counting as unread from here (history is not "new"). */
   readonly joinedAt: number;
   #name = $state('');
   #ordering = $state<Ordering>('fifo');
   #status = $state<GroupStatus>('joining');
-  #members = $state.raw<readonly MemberState[]>([]);
-  /** System lines and notes held (keys in the log index), oldest first, to drop the oldest past MAX_ASIDES. */
-  readonly #systemKeys: string[] = [];
-  readonly #noteKeys: string[] = [];
   #unread = $state(0);
   /** Unread messages that mention you (counted apart, also among `#unread`). */
   #mentions = $state(0);
@@ -54,6 +47,7 @@ export class GroupState {
   #problem = $state<string | null>(null);
   /** The messages, system lines and notes in log order; not reactive by itself: #version counts its changes. */
   readonly #log = new LogIndex();
+  readonly #asides = new Asides(this.#log);
   #version = $state(0);
   /**
    * Per message (held, or named by an operation): bumped when that message is
@@ -83,18 +77,10 @@ export class GroupState {
   /** A message to bring into view and focus (a search result was activated); the log takes it. */
   #focusRequest = $state<MessageId | null>(null);
   #loadingOlder = $state(false);
-  /** Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the views). */
-  readonly #authors = new Map<string, Set<string>>();
-  #authorsVersion = $state(0);
-  /** Every key seen in this group during this tab's life (with the name it used last), so people who left show as offline. */
-  readonly #seen = new SvelteMap<PersonKey, string>();
-  /** Which key each session of the group has, from the views: names the senders of system lines. */
-  readonly #keyOfPeer = new SvelteMap<PeerId, string>();
-  #noteSeq = 0;
-  #systemSeq = 0;
   #outgoingSeq = 0;
 
   constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
+    super();
     this.groupId = init.groupId;
     this.#name = init.name;
     this.#ordering = init.ordering;
@@ -105,7 +91,6 @@ export class GroupState {
   get name(): string { return this.#name; }
   get ordering(): Ordering { return this.#ordering; }
   get status(): GroupStatus { return this.#status; }
-  get members(): readonly MemberState[] { return this.#members; }
   get unread(): number { return this.#unread; }
   get metrics(): GroupMetrics | null { return this.#metrics; }
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
@@ -168,13 +153,6 @@ export class GroupState {
     return this.#log.get(id);
   }
 
-  /** The name shown for a reacting key (the fold's `key` or `peer:<id>`), as the log would name it. */
-  nameOfKey(identity: string): string {
-    const key = identity.startsWith('peer:') ? personKey(undefined, identity.slice(5)) : (identity as PersonKey);
-    const name = this.#seen.get(key);
-    return name === undefined ? 'someone not seen here' : this.labelOf(name, key);
-  }
-
   get replyingTo(): MessageId | null { return this.#replyingTo; }
 
   get focusRequest(): MessageId | null { return this.#focusRequest; }
@@ -217,57 +195,6 @@ export class GroupState {
   items(lo: number, hi: number, now: number): TimelineItem[] {
     void this.#version;
     return this.#log.items(lo, hi, now);
-  }
-
-  /** Everyone known in the group, one entry per key (lib/people.ts). */
-  readonly people: readonly Person[] = $derived(peopleOf(this.#members, this.#seen));
-
-  /** Name skeleton → the keys known under it (people and message authors): who has a namesake. */
-  readonly #keysByName = $derived.by(() => {
-    const out = new Map<string, Set<PersonKey>>();
-    const add = (name: string, key: PersonKey): void => {
-      const skeleton = nameSkeleton(name);
-      const set = out.get(skeleton) ?? new Set<PersonKey>();
-      set.add(key);
-      out.set(skeleton, set);
-    };
-    for (const p of this.people) add(p.name, p.key);
-    void this.#authorsVersion;
-    for (const [skeleton, writers] of this.#authors) {
-      for (const w of writers) {
-        const key = w[0] === 'k' ? personKey(w.slice(1), w.slice(1) as PeerId) : personKey(this.#keyOfPeer.get(w.slice(1) as PeerId), w.slice(1) as PeerId);
-        const set = out.get(skeleton) ?? new Set<PersonKey>();
-        set.add(key);
-        out.set(skeleton, set);
-      }
-    }
-    return out;
-  });
-
-  /** Who sent a message: its sender's key (the session's key from the views when the message has none). */
-  keyOf(message: ChatMessage): PersonKey {
-    return personKey(message.senderKey ?? this.#keyOfPeer.get(message.sender), message.sender);
-  }
-
-  /** A name as shown for `key`: with the key's fingerprint when another person in the group has the same name. */
-  labelOf(name: string, key: PersonKey): string {
-    const keys = this.#keysByName.get(nameSkeleton(name));
-    return keys !== undefined && [...keys].some((k) => k !== key) ? withFingerprint(name, key) : name;
-  }
-
-  /** How the log names a message's author. */
-  authorOf(message: ChatMessage): string {
-    return this.labelOf(message.senderName, this.keyOf(message));
-  }
-
-  /** How the log names the member of a system line. */
-  systemName(line: SystemLine): string {
-    return this.labelOfPeer(line.peerId, line.name);
-  }
-
-  /** How a session of the group (a typer, a system line's subject) is named: its key's fingerprint joins a namesake's name. */
-  labelOfPeer(peerId: PeerId, name: string): string {
-    return this.labelOf(name, personKey(this.#keyOfPeer.get(peerId), peerId));
   }
 
   /**
@@ -354,27 +281,17 @@ export class GroupState {
     this.#name = group.name;
     this.#ordering = group.ordering;
     this.#status = group.status;
-    this.#members = group.members;
-    for (const m of group.members) {
-      if (this.#keyOfPeer.get(m.peerId) !== m.publicKey) this.#keyOfPeer.set(m.peerId, m.publicKey);
-      this.#see(personKey(m.publicKey, m.peerId), m.name);
-    }
+    this.learnMembers(group.members);
     if (group.status === 'member') this.#problem = null;
   }
 
   addSystem(line: SystemLine): void {
-    const key = `s${++this.#systemSeq}`;
-    this.#log.addSystem(line, key);
-    this.#systemKeys.push(key);
-    if (this.#systemKeys.length > MAX_ASIDES) this.#log.removeAside(this.#systemKeys.shift()!);
+    this.#asides.addSystem(line);
     this.#version += 1;
   }
 
   addNote(text: string, tone: Note['tone'], at: number): void {
-    const note: Note = { id: String(++this.#noteSeq), at, text, tone };
-    this.#log.addNote(note);
-    this.#noteKeys.push(`n${note.id}`);
-    if (this.#noteKeys.length > MAX_ASIDES) this.#log.removeAside(this.#noteKeys.shift()!);
+    this.#asides.addNote(text, tone, at);
     this.#version += 1;
   }
 
@@ -439,18 +356,6 @@ export class GroupState {
     this.#log.put(message);
     this.#version += 1;
     this.#bump(message.id);
-    this.#see(this.keyOf(message), message.senderName);
-    const skeleton = nameSkeleton(message.senderName);
-    const writer = message.senderKey === undefined ? `p${message.sender}` : `k${message.senderKey}`;
-    const writers = this.#authors.get(skeleton) ?? new Set<string>();
-    if (!writers.has(writer)) {
-      writers.add(writer);
-      this.#authors.set(skeleton, writers);
-      this.#authorsVersion += 1;
-    }
-  }
-
-  #see(key: PersonKey, name: string): void {
-    if (this.#seen.get(key) !== name) this.#seen.set(key, name);
+    this.learnAuthor(message);
   }
 }
