@@ -3,7 +3,7 @@
 // join-sync.ts; this file turns them into lifecycle changes and commands through the port the
 // SessionCore gives it. Owns no state (the lifecycle stays the core's). Belongs here: moving
 // between waiting, syncing and member because of who is present and what a sponsor did; what a
-// history page holds and adopting the state stay in session-core.ts.
+// history page holds and adopting the state are join-handover.ts.
 //
 //                 tracker view, no old member left
 //   waiting ───────────────────────────────────────────────┐

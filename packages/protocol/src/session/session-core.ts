@@ -6,7 +6,8 @@
 // (session-types.ts). packages/peer GroupSession and the simulator drive it.
 //
 // The join lifecycle (waiting → syncing → adopting → member, and closed) is drawn in
-// join-flow.ts, which moves a joiner between sponsors.
+// join-flow.ts, which moves a joiner between sponsors; join-handover.ts takes its
+// history pages and adopts the sponsor's state.
 //
 // As a sponsor (SponsorDesk), it answers a joiner once the joiner's view is installed here.
 //
@@ -30,7 +31,8 @@ import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
 import { answersLast, holding, took, vetPage, vetState, type Lifecycle } from './join-sync.ts';
-import { JoinFlow } from './join-flow.ts';
+import { JoinFlow, type JoinPort } from './join-flow.ts';
+import { JoinHandover } from './join-handover.ts';
 import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
 import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
 import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
@@ -64,11 +66,11 @@ export class SessionCore {
   /** Why each peer last came or went, per the tracker (for system lines when the engine skips a view). */
   readonly #lastChange = new Map<PeerId, MemberChange>();
   readonly #sends: OwnSends;
-  #tickets = 0;
   #sentSeq = 0;
   readonly #floors: SeqFloors;
   #out: SessionCommand[] = [];
   readonly #join: JoinFlow;
+  readonly #handover: JoinHandover;
   /** Every sender's hash chain as far as this session saw it, and what a hand-over owes (PROTOCOL.md §1.5). */
   readonly #chains: ChainGuard;
 
@@ -81,7 +83,7 @@ export class SessionCore {
     this.#floors = new SeqFloors(opts.floors);
     this.#chains = new ChainGuard(opts.chainHooks);
     this.#names.learn([opts.self]);
-    this.#join = new JoinFlow({
+    const port: JoinPort = {
       groupId: opts.groupId,
       self: opts.self.peerId,
       engine: opts.engine,
@@ -91,6 +93,17 @@ export class SessionCore {
       emit: (command) => this.#emit(command),
       problem: (code, message, from) => this.#problem(code, message, from),
       rejected: (from, error) => this.#rejected(from, error),
+    };
+    this.#join = new JoinFlow(port);
+    this.#handover = new JoinHandover({
+      ...port,
+      names: this.#names,
+      floors: this.#floors,
+      join: this.#join,
+      chains: this.#chains,
+      chained: (from, vetted) => this.#chained(from, vetted),
+      apply: (result, what, now) => void this.#apply(result, what, now),
+      takeHandover: () => this.#takeHandover(),
     });
   }
 
@@ -180,7 +193,7 @@ export class SessionCore {
 
   /** A history page as received (state verified), with the items whose signature held. */
   historyPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): SessionCommands {
-    return this.#step(now, () => this.#onHistoryPage(from, page, verified, now));
+    return this.#step(now, () => this.#handover.page(from, page, verified, now));
   }
 
   link(peer: PeerId, state: 'up' | 'down', now: number): SessionCommands {
@@ -275,100 +288,6 @@ export class SessionCore {
     return this.#step(now, () => {});
   }
 
-  // ---- joining: history from a sponsor, then its state ----
-
-  #onHistoryPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
-    const life = this.#life;
-    if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
-      // The answer to an earlier request (asked twice, or of a former sponsor), or after the sync
-      // finished: harmless, not counted.
-      this.#problem('bad-state', `Ignored a history page (request ${page.req}) this peer no longer waits for.`, from);
-      return;
-    }
-    const sync = life.sync;
-    const lie = vetPage(sync, this.groupId, page);
-    if (lie !== null) return this.#join.dropSponsor(sync, lie, now);
-    // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
-    // its state count it as held): a forging sponsor is dropped like any other liar while another old
-    // member can hand the history over (PROTOCOL.md §7.3). When it is the only one, the joiner takes
-    // what verified and says so: a hole nobody present can fill, rather than never joining.
-    const unverified = page.items.length - verified.length;
-    if (unverified > 0) {
-      const why = `${unverified} of its history items do not carry their sender's signature`;
-      const others = [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#trackerMembers.has(p) && !sync.dropped.has(p));
-      if (others) return this.#join.dropSponsor(sync, why, now);
-      this.#problem('bad-state', `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`, from);
-    }
-    // Each sender's items against its chain (§1.5): equivocations reported; predecessors they name
-    // that we lack are owed by the hand-over's last page.
-    verified = this.#chained(from, this.#chains.page(sync.have ?? {}, verified));
-    // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
-    // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
-    const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
-    const records = fresh.map((item) => recordOfHistory(this.groupId, frameMessageId(item.frame), item, this.#names, now));
-    if (records.length > 0) this.#emit({ type: 'store', messages: records, history: true });
-    for (const r of records) this.#emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
-    // Every item the sponsor sent counts as reached, also one whose signature failed: it is asked for again.
-    for (const item of page.items) this.#floors.reached(item.frame.sender, item.frame.seq);
-    took(sync, verified.map((item) => item.frame), page.items.at(-1)?.order);
-    // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
-    this.#engine.markShown(sync.have ?? {});
-    if (!page.done) return this.#join.ask(now);
-    if (!page.state) {
-      this.#rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
-      return this.#join.reaskLater(now);
-    }
-    const state = sync.stateParts.add(page.state, page.statePart);
-    if (state === null) {
-      sync.askedAt = now; // the sponsor is answering: more parts of its state are on the way
-      return;
-    }
-    if ('refused' in state) {
-      this.#rejected(from, { code: 'too-large', message: state.refused });
-      return this.#join.reaskLater(now);
-    }
-    // A message left out of a sender's chain is as much a hole the sponsor chose as a forged item.
-    const gaps = this.#chains.owed(from);
-    for (const gap of gaps) this.#rejected(from, gap);
-    if (gaps.length > 0 && [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#trackerMembers.has(p) && !sync.dropped.has(p)))
-      return this.#join.dropSponsor(sync, gaps.map((g) => g.message).join(' '), now);
-    this.#chains.settle(); // reported: what no old member present hands is left out
-    const contradiction = vetState(sync, state);
-    if (contradiction !== null) return this.#join.dropSponsor(sync, contradiction, now);
-    this.#tickets += 1;
-    this.#setLife({ phase: 'adopting', sync, state: this.#chained(from, this.#chains.state(state)), ticket: this.#tickets, stored: false });
-    // The history must be durable before we are a member: a reload must never find a member without it.
-    this.#emit({ type: 'flush-store', ticket: this.#tickets });
-  }
-
-  /**
-   * Adopt the sponsor's state once its history is stored and our engine has
-   * installed (or is flushing for) the view it was taken in. If we are past
-   * that view, the state is stale: ask again for the sponsor's newer one.
-   */
-  #tryAdopt(now: number): void {
-    const life = this.#life;
-    if (life.phase !== 'adopting' || !life.stored) return;
-    if (this.#engine.hasState === true) {
-      // A flush gave the engine state meanwhile: a hand-over is moot, and adopting it would be refused.
-      this.#join.becomeMember();
-      return this.#takeHandover();
-    }
-    const installed = this.#engine.view?.viewId ?? -1;
-    if (installed > life.state.viewId) return this.#join.reaskLater(now);
-    // Ahead of our installed view, the engine adopts only if it is flushing for exactly that view.
-    const result = this.#engine.adoptJoinerState(life.state);
-    if (isRejection(result) && installed < life.state.viewId) return; // wait for that view's install
-    if (isRejection(result)) {
-      if (result.fault === 'remote') this.#rejected(life.sync.sponsor, result.error);
-      else this.#problem(result.error.code, `Adopting the sponsor's state failed: ${result.error.message}`, life.sync.sponsor);
-      return this.#join.reaskLater(now);
-    }
-    this.#join.becomeMember();
-    this.#apply(result, 'adopting the sponsor state', now);
-    this.#takeHandover();
-  }
-
   // ---- sponsor: answer a joiner's history requests ----
 
   #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): void {
@@ -389,7 +308,7 @@ export class SessionCore {
   #step(now: number, input: () => void): SessionCommands {
     if (this.#life.phase !== 'closed') {
       input();
-      this.#tryAdopt(now);
+      this.#handover.tryAdopt(now);
       // Not before we have state: a draft made before adoption gets a seq the adopted state may already
       // count as delivered (a session re-joining a group), and the engine then drops it.
       if (this.#life.phase === 'member' && this.#engine.view !== null) {
