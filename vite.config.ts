@@ -53,7 +53,10 @@ export default defineConfig({
   server: { port: 5173 },
 });
 
-/** Prints the gzip size of the JS the main page loads up front (entry chunk + its static imports); over the budget, fails. */
+/**
+ * Prints the gzip size of the JS the main page loads up front (entry chunk + its static imports); over the budget,
+ * fails.
+ */
 function reportInitialGzip(): Plugin {
   return {
     name: 'chorus-report-initial-gzip',
@@ -76,9 +79,13 @@ function reportInitialGzip(): Plugin {
       const kb = (gz / 1024).toFixed(1);
       const budget = `${INITIAL_JS_BUDGET_GZIP_BYTES / 1024} KB budget`;
       if (gz > INITIAL_JS_BUDGET_GZIP_BYTES) {
-        const files = [...seen].map((f) => `${f} ${(gzipSync(chunks.get(f)?.code ?? '').length / 1024).toFixed(1)} KB`).join(', ');
-        this.error(`initial JS is ${kb} KB gzip (${files}), over the ${budget}. Something the first page imports statically is heavy: `
-          + 'import values from @chorus/protocol/light or @chorus/peer/light, or load the module lazily (lib/state/runtime.ts).');
+        const files = [...seen]
+          .map((f) => `${f} ${(gzipSync(chunks.get(f)?.code ?? '').length / 1024).toFixed(1)} KB`)
+          .join(', ');
+        this.error(
+          `initial JS is ${kb} KB gzip (${files}), over the ${budget}. Something the first page imports statically is heavy: ` +
+            'import values from @chorus/protocol/light or @chorus/peer/light, or load the module lazily (lib/state/runtime.ts).',
+        );
       }
       console.log(`\n[chorus] initial JS: ${kb} KB gzip in ${seen.size} chunk(s), within the ${budget}`);
     },

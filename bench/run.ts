@@ -16,19 +16,23 @@ const quick = args.includes('--quick');
 const smoke = args.includes('--smoke');
 // A smoke run writes next to the build cache, never over the committed results.
 const RESULTS_DIR = fileURLToPath(new URL(smoke ? './.cache/smoke-results/' : './results/', import.meta.url));
-const BENCHMARKS_MD = fileURLToPath(new URL(smoke ? './.cache/SMOKE-BENCHMARKS.md' : '../BENCHMARKS.md', import.meta.url));
+const BENCHMARKS_MD = fileURLToPath(
+  new URL(smoke ? './.cache/SMOKE-BENCHMARKS.md' : '../BENCHMARKS.md', import.meta.url),
+);
 /** Re-render BENCHMARKS.md from the JSON already in bench/results, running nothing. */
 const renderOnly = args.includes('--render');
-const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-  ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const onlyArg =
+  args.find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
+  (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg === undefined ? null : new Set(onlyArg.split(','));
 /**
  * --deadline HH:MM (local clock): a scenario whose usual duration would end
  * past it is skipped, and its JSON from an earlier run is kept (the report
  * shows that run's date and mode), so a run that must end on time does.
  */
-const deadlineArg = args.find((a) => a.startsWith('--deadline='))?.slice('--deadline='.length)
-  ?? (args.includes('--deadline') ? args[args.indexOf('--deadline') + 1] : undefined);
+const deadlineArg =
+  args.find((a) => a.startsWith('--deadline='))?.slice('--deadline='.length) ??
+  (args.includes('--deadline') ? args[args.indexOf('--deadline') + 1] : undefined);
 const deadline = (() => {
   if (deadlineArg === undefined) return null;
   const m = /^(\d{1,2}):(\d{2})$/.exec(deadlineArg);
@@ -58,15 +62,22 @@ const main = async (): Promise<void> => {
   const ctx = new BenchContext(quick ? 'quick' : 'full', smoke);
   writeFileSync(`${RESULTS_DIR}machine.json`, `${JSON.stringify(machine, null, 2)}\n`);
   const started = Date.now();
-  console.log(`Chorus bench (${ctx.mode}${smoke ? ', smoke' : ''}) on ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node_version}, load ${machine.loadavg_1m_at_start.toFixed(2)}`);
-  const stop = async (): Promise<void> => { await ctx.close(); process.exit(130); };
+  console.log(
+    `Chorus bench (${ctx.mode}${smoke ? ', smoke' : ''}) on ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node_version}, load ${machine.loadavg_1m_at_start.toFixed(2)}`,
+  );
+  const stop = async (): Promise<void> => {
+    await ctx.close();
+    process.exit(130);
+  };
   process.once('SIGINT', () => void stop());
   try {
     for (const s of SCENARIOS) {
       if (only !== null && !only.has(s.name)) continue;
       const expected = (quick ? s.fullSeconds / 4 : s.fullSeconds) * 1000;
       if (deadline !== null && Date.now() + expected > deadline) {
-        console.log(`\n== ${s.title} ==\n   skipped: it usually takes ${Math.round(expected / 1000)} s and the deadline is ${deadlineArg}; bench/results/${s.name}.json from an earlier run is kept`);
+        console.log(
+          `\n== ${s.title} ==\n   skipped: it usually takes ${Math.round(expected / 1000)} s and the deadline is ${deadlineArg}; bench/results/${s.name}.json from an earlier run is kept`,
+        );
         continue;
       }
       console.log(`\n== ${s.title} ==`);
@@ -77,10 +88,15 @@ const main = async (): Promise<void> => {
         report = notRun(s.name, s.title, ctx.mode, errorText(e));
       }
       writeFileSync(`${RESULTS_DIR}${s.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`   ${report.status} in ${report.duration_s} s${report.not_run_reason === null ? '' : ` — ${report.not_run_reason}`}`);
+      console.log(
+        `   ${report.status} in ${report.duration_s} s${report.not_run_reason === null ? '' : ` — ${report.not_run_reason}`}`,
+      );
       for (const r of report.rows) console.log(`   ${compact(r)}`);
       for (const n of report.notes) console.log(`   note: ${n}`);
-      for (const t of report.targets) console.log(`   target ${t.target} (${t.measured_as}): ${t.value?.toFixed(2) ?? 'n/a'} → ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+      for (const t of report.targets)
+        console.log(
+          `   target ${t.target} (${t.measured_as}): ${t.value?.toFixed(2) ?? 'n/a'} → ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`,
+        );
     }
   } finally {
     await ctx.close();

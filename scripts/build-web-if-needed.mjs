@@ -10,9 +10,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const builtMarker = join(root, 'apps/web/dist/index.html');
 /** Everything the bundle is made of: the app, the packages it imports, the build config. */
 const sources = [
-  'apps/web/src', 'apps/web/index.html', 'apps/web/store-check.html', 'apps/web/package.json',
-  'packages/peer/src', 'packages/peer/package.json', 'packages/protocol/src', 'packages/protocol/package.json',
-  'vite.config.ts', 'package-lock.json',
+  'apps/web/src',
+  'apps/web/index.html',
+  'apps/web/store-check.html',
+  'apps/web/package.json',
+  'packages/peer/src',
+  'packages/peer/package.json',
+  'packages/protocol/src',
+  'packages/protocol/package.json',
+  'vite.config.ts',
+  'package-lock.json',
 ].map((p) => join(root, p));
 
 function newestMtime(path) {
@@ -30,6 +37,10 @@ if (builtAt > 0 && builtAt >= sourcesAt) {
   console.log('[build-web] apps/web/dist is up to date.');
   process.exit(0);
 }
-console.log(builtAt === 0 ? '[build-web] apps/web/dist is missing: building.' : '[build-web] sources changed since the last build: rebuilding.');
+console.log(
+  builtAt === 0
+    ? '[build-web] apps/web/dist is missing: building.'
+    : '[build-web] sources changed since the last build: rebuilding.',
+);
 const r = spawnSync('npm', ['run', 'build', '-w', 'apps/web'], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 
 const suites = [
+  ['lint', '.'],
   ['protocol', 'packages/protocol'],
   ['tracker', 'apps/tracker'],
   ['peer', 'packages/peer'],
@@ -45,10 +46,18 @@ function countsIn(text) {
 
 function run(dir) {
   return new Promise((resolve) => {
-    const child = spawn('npm', ['run', 'test', '--if-present', '-w', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The root's own check (lint) runs at the root; every other suite is a workspace's `test` script.
+    const args = dir === '.' ? ['run', 'lint'] : ['run', 'test', '--if-present', '-w', dir];
+    const child = spawn('npm', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { out += d; process.stderr.write(d); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
     child.on('close', (code) => resolve({ code: code ?? 1, out }));
   });
 }
@@ -65,11 +74,15 @@ for (const [name, dir] of suites) {
   total.passed += c.passed;
   total.failed += c.failed;
   total.skipped += c.skipped;
-  console.log(`=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped) ===`);
+  console.log(
+    `=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped) ===`,
+  );
   if (code !== 0) failedSuites.push(name);
 }
 if (failedSuites.length > 0) console.error(`\nFailed suites: ${failedSuites.join(', ')}`);
 // A suite can fail without a failed test (a crash, a type error): count it as one.
 const failedCount = Math.max(total.failed, failedSuites.length);
-console.log(`\ntests: ${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+console.log(
+  `\ntests: ${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+);
 process.exit(failedSuites.length > 0 ? 1 : 0);

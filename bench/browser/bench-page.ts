@@ -23,7 +23,11 @@ const handlers: Record<string, (args: any) => unknown> = {
 };
 
 declare global {
-  interface Window { benchCall: (cmd: string, args: unknown) => Promise<unknown>; benchReady: boolean; benchEmit?: (event: string, data: unknown) => Promise<void> }
+  interface Window {
+    benchCall: (cmd: string, args: unknown) => Promise<unknown>;
+    benchReady: boolean;
+    benchEmit?: (event: string, data: unknown) => Promise<void>;
+  }
 }
 
 window.benchCall = async (cmd, args) => {

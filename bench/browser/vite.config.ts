@@ -9,7 +9,10 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   plugins: [
-    nodePolyfills({ include: ['buffer', 'events', 'process', 'util'], globals: { Buffer: true, process: true, global: true } }),
+    nodePolyfills({
+      include: ['buffer', 'events', 'process', 'util'],
+      globals: { Buffer: true, process: true, global: true },
+    }),
   ],
   build: {
     outDir: fileURLToPath(new URL('../.cache/browser', import.meta.url)),

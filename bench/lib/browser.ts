@@ -14,15 +14,26 @@ export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
  * mDNS names by default, which the other headless pages cannot resolve here.
  */
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-quic', '--no-first-run', '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 /** A page of the bench app loads a few hundred KB from loopback; this only bounds a broken build. */
 const PAGE_READY_TIMEOUT_MS = 30_000;
 
 const HERE = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(HERE, '.cache/browser');
-const SOURCES = [join(HERE, 'browser'), join(HERE, 'lib'), join(HERE, '../packages/peer/src'), join(HERE, '../packages/protocol/src')];
+const SOURCES = [
+  join(HERE, 'browser'),
+  join(HERE, 'lib'),
+  join(HERE, '../packages/peer/src'),
+  join(HERE, '../packages/protocol/src'),
+];
 
 const newest = (p: string): number => {
   if (!existsSync(p)) return 0;
@@ -38,20 +49,34 @@ export const buildBenchPage = async (): Promise<void> => {
   await build({ configFile: join(HERE, 'browser/vite.config.ts') });
 };
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
 
 const serveStatic = (port: number): Promise<Server> =>
   new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
+        /^(\.\.[/\\])+/,
+        '',
+      );
       const file = join(OUT, path === '/' ? 'index.html' : path);
-      if (!file.startsWith(OUT) || !existsSync(file) || statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-      // Cross-origin isolation lifts Chromium's coarse timer clamp, so sub-millisecond one-way latencies are measurable.
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      }).end(readFileSync(file));
+      if (!file.startsWith(OUT) || !existsSync(file) || statSync(file).isDirectory()) {
+        res.writeHead(404).end();
+        return;
+      }
+      // Cross-origin isolation lifts Chromium's coarse timer clamp, so sub-millisecond one-way latencies are
+      // measurable.
+      res
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+        })
+        .end(readFileSync(file));
     });
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
@@ -67,8 +92,13 @@ export interface PeerDriver {
 export class PagePeer implements PeerDriver {
   errors = '';
   private readonly listeners = new Map<string, Set<(data: any) => void>>();
-  constructor(readonly name: string, readonly page: Page) {
-    page.on('pageerror', (e) => { this.errors = `${this.errors}\n${e.message}`.slice(-2000); });
+  constructor(
+    readonly name: string,
+    readonly page: Page,
+  ) {
+    page.on('pageerror', (e) => {
+      this.errors = `${this.errors}\n${e.message}`.slice(-2000);
+    });
   }
 
   /** Called from the page through the exposed `benchEmit`. */
@@ -87,18 +117,27 @@ export class PagePeer implements PeerDriver {
     try {
       return (await this.page.evaluate(([c, a]) => window.benchCall(c as string, a), [cmd, args] as const)) as T;
     } catch (e) {
-      throw new Error(`${this.name} ${cmd}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}${this.errors === '' ? '' : ` (page errors: ${this.errors.slice(-300)})`}`);
+      throw new Error(
+        `${this.name} ${cmd}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}${this.errors === '' ? '' : ` (page errors: ${this.errors.slice(-300)})`}`,
+      );
     }
   }
 
-  async close(): Promise<void> { await this.page.context().close(); }
+  async close(): Promise<void> {
+    await this.page.context().close();
+  }
 }
 
 export class BrowserHarness {
-  private constructor(private readonly browser: Browser, private readonly server: Server, readonly origin: string) {}
+  private constructor(
+    private readonly browser: Browser,
+    private readonly server: Server,
+    readonly origin: string,
+  ) {}
 
   static async start(port: number): Promise<BrowserHarness> {
-    if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM_PATH))
+      throw new Error(`no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
     await buildBenchPage();
     const server = await serveStatic(port);
     try {
@@ -110,7 +149,9 @@ export class BrowserHarness {
     }
   }
 
-  get version(): string { return this.browser.version(); }
+  get version(): string {
+    return this.browser.version();
+  }
 
   /** Whether pages got cross-origin isolation (fine timers); reported next to the figures. */
   isolated = false;
@@ -121,7 +162,11 @@ export class BrowserHarness {
     const peer = new PagePeer(name, page);
     await page.exposeFunction('benchEmit', (event: string, data: unknown) => peer.dispatch(event, data));
     await page.goto(`${this.origin}/index.html`);
-    await withTimeout(page.waitForFunction(() => window.benchReady === true), PAGE_READY_TIMEOUT_MS, `${name} bench page`);
+    await withTimeout(
+      page.waitForFunction(() => window.benchReady === true),
+      PAGE_READY_TIMEOUT_MS,
+      `${name} bench page`,
+    );
     this.isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
     return peer;
   }

@@ -29,7 +29,16 @@ export interface ChorusHandlerDeps {
 const timeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   });
 
 export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: any) => unknown> => {
@@ -47,9 +56,18 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
   const gid = (raw: string): GroupId => raw as GroupId;
 
   return {
-    'chorus-connect': async ({ trackerUrl, name, counting }: { trackerUrl: string; name: string; counting?: boolean }) => {
+    'chorus-connect': async ({
+      trackerUrl,
+      name,
+      counting,
+    }: {
+      trackerUrl: string;
+      name: string;
+      counting?: boolean;
+    }) => {
       // A peer left stuck mid-join by an earlier run must not block the next one.
-      if (peer !== null) await timeout(peer.close(), CLOSE_TIMEOUT_MS, 'closing the previous peer').catch(() => undefined);
+      if (peer !== null)
+        await timeout(peer.close(), CLOSE_TIMEOUT_MS, 'closing the previous peer').catch(() => undefined);
       store = counting === true ? await deps.countingStore() : null;
       // The same tracker client and WebRTC mesh createPeer builds for a trackerUrl, built here so the
       // mesh can be wrapped in a pass-through that times where a message spends its latency.
@@ -60,7 +78,10 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
       timing = new TimingProbe();
       const timed = timing;
       const p = createPeer({
-        name, tracker, transport: new TimingTransport(mesh, timed), identity: { keyPair, publicKey },
+        name,
+        tracker,
+        transport: new TimingTransport(mesh, timed),
+        identity: { keyPair, publicKey },
         ...(store === null ? {} : { store }),
       });
       peer = p;
@@ -79,7 +100,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
       await timeout(p.connect(), CONNECT_TIMEOUT_MS, 'tracker connect');
       return { peerId: p.peerId };
     },
-    'chorus-create': async ({ name, ordering }: { name: string; ordering: 'fifo' | 'total' }) => (await need().createGroup(name, ordering)).groupId,
+    'chorus-create': async ({ name, ordering }: { name: string; ordering: 'fifo' | 'total' }) =>
+      (await need().createGroup(name, ordering)).groupId,
     /** Join; say when join() was called and when it resolved (wall clock). */
     'chorus-join': async ({ groupId, timeoutMs }: { groupId: string; timeoutMs?: number }) => {
       const calledAt = wallNow();
@@ -92,7 +114,10 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
       for (;;) {
         const hit = (viewSeen.get(groupId) ?? []).find((v) => v.size >= size);
         if (hit !== undefined) return hit.at;
-        if (Date.now() > deadline) throw new Error(`no view of ${size} members in ${timeoutMs} ms (saw sizes ${JSON.stringify((viewSeen.get(groupId) ?? []).map((v) => v.size))})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no view of ${size} members in ${timeoutMs} ms (saw sizes ${JSON.stringify((viewSeen.get(groupId) ?? []).map((v) => v.size))})`,
+          );
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     },
@@ -118,7 +143,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
       const s = store;
       if (s === null) throw new Error('connect with counting: true');
       const at = await s.waitFor(groupId, count, timeoutMs);
-      if (at === null) throw new Error(`the store holds ${s.stored(groupId)} of ${count} messages after ${timeoutMs} ms`);
+      if (at === null)
+        throw new Error(`the store holds ${s.stored(groupId)} of ${count} messages after ${timeoutMs} ms`);
       return at;
     },
     /** Send a probe every intervalMs until probe-stop, so joiners can time their first delivery. */
@@ -131,14 +157,30 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
         p.send(gid(groupId), makeBody(tag, 'probe', seq, wallNow())).catch(() => undefined);
       }, intervalMs);
     },
-    'probe-stop': () => { if (probe !== null) clearInterval(probe); probe = null; },
+    'probe-stop': () => {
+      if (probe !== null) clearInterval(probe);
+      probe = null;
+    },
     /** What this peer believes about its groups: for diagnosing a join that never completes. */
-    'chorus-state': () => need().groups().map((g) => ({ groupId: g.groupId, status: g.status, viewId: g.view?.viewId ?? null, members: g.view?.members.length ?? 0 })),
+    'chorus-state': () =>
+      need()
+        .groups()
+        .map((g) => ({
+          groupId: g.groupId,
+          status: g.status,
+          viewId: g.view?.viewId ?? null,
+          members: g.view?.members.length ?? 0,
+        })),
     /** Where the latency of a tag's messages went, as seen by this peer (see timing-transport.ts). */
     'timing-take': ({ tag }: { tag: string }) => timing.take(tag),
     'chorus-metrics': ({ groupId }: { groupId: string }) => need().metrics(gid(groupId)),
-    'chorus-leave': async ({ groupId }: { groupId: string }) => { await need().leave(gid(groupId)); },
-    'chorus-close': async () => { await peer?.close(); peer = null; },
+    'chorus-leave': async ({ groupId }: { groupId: string }) => {
+      await need().leave(gid(groupId));
+    },
+    'chorus-close': async () => {
+      await peer?.close();
+      peer = null;
+    },
   };
 };
 
@@ -147,7 +189,8 @@ export const recorderHandlers = (recorder: Recorder): Record<string, (args: any)
   /** This peer's clock (timeOrigin + now), for the driver's clock-agreement check. */
   now: () => wallNow(),
   expect: ({ tag, warmUntil }: { tag: string; warmUntil: number }) => recorder.expectTag(tag, warmUntil),
-  wait: ({ tag, count, timeoutMs }: { tag: string; count: number; timeoutMs: number }) => recorder.waitFor(tag, count, timeoutMs),
+  wait: ({ tag, count, timeoutMs }: { tag: string; count: number; timeoutMs: number }) =>
+    recorder.waitFor(tag, count, timeoutMs),
   count: ({ tag }: { tag: string }) => recorder.count(tag),
   take: ({ tag }: { tag: string }) => recorder.take(tag),
   /** Wall time of the first arrival of a tag (waits up to timeoutMs for it). */

@@ -26,7 +26,10 @@ export const checkClocks = async (peers: readonly PeerDriver[]): Promise<ClockAg
       const t1 = wallNowMs();
       if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: peerNow - (t0 + t1) / 2 };
     }
-    if (Math.abs(best.offset) >= Math.abs(maxOffset)) { maxOffset = best.offset; bound = best.rtt / 2; }
+    if (Math.abs(best.offset) >= Math.abs(maxOffset)) {
+      maxOffset = best.offset;
+      bound = best.rtt / 2;
+    }
   }
   return { maxOffsetMs: Math.abs(maxOffset), boundMs: bound };
 };

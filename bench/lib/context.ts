@@ -27,9 +27,14 @@ export class BenchContext {
   private readonly cleanups: (() => Promise<void>)[] = [];
 
   /** smoke: every scenario shrinks to its smallest case, to check the scripts run (figures are meaningless). */
-  constructor(readonly mode: BenchMode, readonly smoke = false) {}
+  constructor(
+    readonly mode: BenchMode,
+    readonly smoke = false,
+  ) {}
 
-  get quick(): boolean { return this.mode === 'quick' || this.smoke; }
+  get quick(): boolean {
+    return this.mode === 'quick' || this.smoke;
+  }
 
   /** One in-memory tracker node for every peer scenario (its own process). */
   trackerUrl(): Promise<string> {
@@ -68,7 +73,9 @@ export class BenchContext {
     return this.browserHarness;
   }
 
-  onClose(fn: () => Promise<void>): void { this.cleanups.push(fn); }
+  onClose(fn: () => Promise<void>): void {
+    this.cleanups.push(fn);
+  }
 
   async close(): Promise<void> {
     await this.cluster.stop();

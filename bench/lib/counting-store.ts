@@ -14,13 +14,22 @@ export class CountingStore implements MessageStore {
   constructor(private readonly inner: MessageStore) {}
 
   /** Messages of the group durable in the inner store (counted here, synchronously). */
-  stored(groupId: string): number { return this.ids.get(groupId)?.size ?? 0; }
+  stored(groupId: string): number {
+    return this.ids.get(groupId)?.size ?? 0;
+  }
 
   /** Resolves with the wall time the count was first reached (now if already), or null on timeout. */
   waitFor(groupId: string, count: number, timeoutMs: number): Promise<number | null> {
     if (this.stored(groupId) >= count) return Promise.resolve(wallNow());
     return new Promise((resolve) => {
-      const w = { groupId, count, resolve: (at: number) => { clearTimeout(timer); resolve(at); } };
+      const w = {
+        groupId,
+        count,
+        resolve: (at: number) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      };
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -57,12 +66,28 @@ export class CountingStore implements MessageStore {
     }
   }
 
-  page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> { return this.inner.page(groupId, opts); }
-  since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> { return this.inner.since(groupId, since, limit); }
-  cursor(groupId: GroupId): Promise<string | null> { return this.inner.cursor(groupId); }
-  lastOrder(groupId: GroupId): Promise<string | null> { return this.inner.lastOrder?.(groupId) ?? this.inner.cursor(groupId); }
-  count(groupId: GroupId): Promise<number> { return this.inner.count(groupId); }
-  putGroup(record: GroupRecord): Promise<void> { return this.inner.putGroup(record); }
-  getGroup(groupId: GroupId): Promise<GroupRecord | null> { return this.inner.getGroup(groupId); }
-  close(): Promise<void> { return this.inner.close(); }
+  page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
+    return this.inner.page(groupId, opts);
+  }
+  since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
+    return this.inner.since(groupId, since, limit);
+  }
+  cursor(groupId: GroupId): Promise<string | null> {
+    return this.inner.cursor(groupId);
+  }
+  lastOrder(groupId: GroupId): Promise<string | null> {
+    return this.inner.lastOrder?.(groupId) ?? this.inner.cursor(groupId);
+  }
+  count(groupId: GroupId): Promise<number> {
+    return this.inner.count(groupId);
+  }
+  putGroup(record: GroupRecord): Promise<void> {
+    return this.inner.putGroup(record);
+  }
+  getGroup(groupId: GroupId): Promise<GroupRecord | null> {
+    return this.inner.getGroup(groupId);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }

@@ -3,11 +3,16 @@
 // to figures taken with many peer processes on few cores.
 import { readFileSync } from 'node:fs';
 
-interface Sample { readonly busy: number; readonly total: number }
+interface Sample {
+  readonly busy: number;
+  readonly total: number;
+}
 
 const sample = (): Sample | null => {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('cpu '));
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('cpu '));
     if (line === undefined) return null;
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal: idle + iowait are not busy.

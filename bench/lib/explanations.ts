@@ -4,14 +4,21 @@
 import type { Row, ScenarioReport, TargetCheck } from './report.ts';
 
 const n = (v: unknown, digits = 2): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
-const find = (reports: readonly ScenarioReport[], name: string): ScenarioReport | undefined => reports.find((r) => r.scenario === name);
-const rowsOf = (r: ScenarioReport | undefined): readonly Row[] => (r?.rows ?? []).filter((x) => x['not_run'] === undefined);
+const find = (reports: readonly ScenarioReport[], name: string): ScenarioReport | undefined =>
+  reports.find((r) => r.scenario === name);
+const rowsOf = (r: ScenarioReport | undefined): readonly Row[] =>
+  (r?.rows ?? []).filter((x) => x['not_run'] === undefined);
 
 type Explainer = (t: TargetCheck, reports: readonly ScenarioReport[]) => string;
 
 const latencyRow = (t: TargetCheck, reports: readonly ScenarioReport[], table?: string): Row | undefined => {
-  const [where, size] = [t.measured_as.startsWith('Chromium') ? 'chromium' : 'node', Number(/(\d+) peers/.exec(t.measured_as)?.[1])];
-  return rowsOf(find(reports, 'latency')).find((r) => r['where'] === where && r['group_size'] === size && r['table'] === table);
+  const [where, size] = [
+    t.measured_as.startsWith('Chromium') ? 'chromium' : 'node',
+    Number(/(\d+) peers/.exec(t.measured_as)?.[1]),
+  ];
+  return rowsOf(find(reports, 'latency')).find(
+    (r) => r['where'] === where && r['group_size'] === size && r['table'] === table,
+  );
 };
 
 /** "sender path a, mesh to mesh b, receiver path c" for one ordering, from the breakdown table. */
@@ -25,32 +32,45 @@ const EXPLAIN: Record<string, Explainer> = {
   'total/floor ≤ 3.5 at p50': (t, reports) => {
     const r = latencyRow(t, reports);
     const bd = latencyRow(t, reports, 'breakdown');
-    const mesh = typeof r?.['raw_mesh_p50_ms'] === 'number'
-      ? ` A raw full mesh of this size (same load, plain channels, no Chorus code) takes ${n(r['raw_mesh_p50_ms'])} ms at p50, ${n(Number(r['raw_mesh_p50_ms']) / Number(r['floor_p50_ms']), 1)} × the single-channel floor: with ${Number(r['group_size']) - 1} channels per peer on these 2 cores the transport alone is far from the floor.`
-      : '';
+    const mesh =
+      typeof r?.['raw_mesh_p50_ms'] === 'number'
+        ? ` A raw full mesh of this size (same load, plain channels, no Chorus code) takes ${n(r['raw_mesh_p50_ms'])} ms at p50, ${n(Number(r['raw_mesh_p50_ms']) / Number(r['floor_p50_ms']), 1)} × the single-channel floor: with ${Number(r['group_size']) - 1} channels per peer on these 2 cores the transport alone is far from the floor.`
+        : '';
     return `**${t.target} (${t.measured_as}): ${n(t.value)}.** Floor ${n(r?.['floor_p50_ms'])} ms, FIFO ${n(r?.['fifo_p50_ms'])} ms, total ${n(r?.['total_p50_ms'])} ms.${split(t, reports, 'total')} ISIS cannot deliver before three one-way hops (DATA out, PROPOSE back to the sender, FINAL out), so total ≥ 3 × floor before any processing, and the target leaves half a hop (${n(Number(r?.['floor_p50_ms']) / 2)} ms) for all the work; here the receiver path — mostly waiting for the PROPOSE/FINAL round — is ${n(bd?.['total_receive_path_p50_ms'])} ms, and each of the three hops costs what a FIFO hop costs (mesh to mesh ${n(bd?.['fifo_wire_p50_ms'])} ms against the bare channel's ${n(r?.['floor_p50_ms'])} ms).${mesh} What would close it: first make one hop cost close to the floor (the mesh-to-mesh stretch: frame encoding, outbound queue, parsing), since ISIS pays it three times; then send PROPOSE and FINAL the moment they exist (no batching or timer between engine and mesh); a fixed sequencer would need two hops instead of three, at the price of a different protocol.`;
   },
   'fifo/relay < 1 at p50': (t, reports) => {
     const r = latencyRow(t, reports);
     const bd = latencyRow(t, reports, 'breakdown');
     const f = find(reports, 'latency')?.facts ?? {};
-    const parts = bd === undefined ? [] : [
-      { name: 'sender path (signing, engine, queue)', ms: Number(bd['fifo_send_path_p50_ms']) },
-      { name: 'mesh to mesh (encoding, queue, data channel, parsing)', ms: Number(bd['fifo_wire_p50_ms']) },
-      { name: 'receiver path (signature check, engine, delivery)', ms: Number(bd['fifo_receive_path_p50_ms']) },
-    ].filter((x) => Number.isFinite(x.ms)).sort((a, b) => b.ms - a.ms);
+    const parts =
+      bd === undefined
+        ? []
+        : [
+            { name: 'sender path (signing, engine, queue)', ms: Number(bd['fifo_send_path_p50_ms']) },
+            { name: 'mesh to mesh (encoding, queue, data channel, parsing)', ms: Number(bd['fifo_wire_p50_ms']) },
+            { name: 'receiver path (signature check, engine, delivery)', ms: Number(bd['fifo_receive_path_p50_ms']) },
+          ]
+            .filter((x) => Number.isFinite(x.ms))
+            .sort((a, b) => b.ms - a.ms);
     const biggest = parts[0];
     return `**${t.target} (${t.measured_as}): ${n(t.value)}.** The relay's two websocket hops through a server that does nothing take ${n(r?.['relay_p50_ms'])} ms; Chorus FIFO takes ${n(r?.['fifo_p50_ms'])} ms.${split(t, reports, 'fifo')} One bare data channel takes ${n(r?.['floor_p50_ms'])} ms${typeof r?.['raw_mesh_p50_ms'] === 'number' ? ` and a raw full mesh of this size ${n(r['raw_mesh_p50_ms'])} ms` : ''}; Ed25519 costs ${n(f['ed25519_sign_ms'], 3)} ms to sign and ${n(f['ed25519_verify_ms'], 3)} ms to verify here, a small part. ${biggest === undefined ? '' : `The largest stretch is the ${biggest.name}, ${n(biggest.ms)} ms. `}What would close it: bring the mesh-to-mesh stretch down towards what the bare channel costs (profile the peer mesh's frame codec, outbound queue and inbound parse per receiver), and keep the store and metrics off the delivery path; with ${typeof r?.['group_size'] === 'number' ? Number(r['group_size']) - 1 : 'N − 1'} channels per peer on 2 shared cores the transport alone may already exceed the relay, which the raw-mesh column shows.`;
   },
   '8 peers mesh-ready ≤ 1.5 s': (t, reports) => {
     if (t.measured_as.includes('did not form')) {
-      const row = rowsOf(find(reports, 'mesh-formation')).length >= 0
-        ? (find(reports, 'mesh-formation')?.rows ?? []).find((x) => x['group_size'] === 8 && x['pattern'] === 'all at once' && x['not_run'] !== undefined)
-        : undefined;
+      const row =
+        rowsOf(find(reports, 'mesh-formation')).length >= 0
+          ? (find(reports, 'mesh-formation')?.rows ?? []).find(
+              (x) => x['group_size'] === 8 && x['pattern'] === 'all at once' && x['not_run'] !== undefined,
+            )
+          : undefined;
       return `**${t.target} (${t.measured_as}).** With every joiner calling join() at the same moment the group never became a full mesh: ${String(row?.['not_run'] ?? 'see the mesh-formation section')}. Observed: the tracker installs a view per joiner and most members reach the final view, but at least one joiner stays "joining" at an older installed view and its join() never resolves. With two simultaneous joiners (a group of 3) the group forms only after about 5 s (the joiner's history retry, HISTORY_RETRY_MS) or not at all; \`npx tsx bench/tools/concurrent-joins.ts 8\` reproduces it and prints each peer's state. Where to look: a joiner that receives the next view while it is still syncing history (packages/peer group-session.ts, adopting the sponsor's state once the installed view moved past the state's view, and the flush of a view the joiner installed before it was a member). What would close it: make a syncing joiner complete view changes (or be left out of their flush), or have the tracker install a group's next joiner only after the previous one finished its sync. Joins one by one form fine (row above).`;
     }
     const rows = rowsOf(find(reports, 'mesh-formation'));
-    const r = rows.find((x) => x['group_size'] === 8 && (t.measured_as.startsWith('Chromium') ? x['where'] === 'chromium' : x['where'] === 'node'));
+    const r = rows.find(
+      (x) =>
+        x['group_size'] === 8 &&
+        (t.measured_as.startsWith('Chromium') ? x['where'] === 'chromium' : x['where'] === 'node'),
+    );
     return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} ms.** Opening one raw channel takes ${n(r?.['floor_channel_open_ms'], 0)} ms here; a joiner of an 8-group opens up to 7 at once (offer, answer and candidates relayed by the tracker), then the two-phase join adds tracker round trips (join, links-ready) and the tracker installs one view per joiner (apps/tracker membership.ts linksReady): seven simultaneous joiners mean seven view changes, each a FLUSH round among the members before the next view can be installed, and joiners that arrive while others are being installed must also link to them. What would close it: let the tracker admit joiners whose links-ready arrive close together in one view change, let the engine install a view whose only change is joins without a full FLUSH when nothing is unstable, and on 2 shared cores keep fewer DTLS handshakes in flight per process.`;
   },
   '10 000-message history to a joiner ≤ 1 s': (t, reports) => {
@@ -60,14 +80,25 @@ const EXPLAIN: Record<string, Explainer> = {
   },
   '≤ 10 KB heap per idle tracker connection': (t, reports) => {
     const rows = rowsOf(find(reports, 'tracker-capacity'));
-    const r = rows.find((x) => x['clients'] !== undefined && typeof x['heap_bytes_per_conn'] === 'number' && t.measured_as.startsWith(String(x['clients'])));
+    const r = rows.find(
+      (x) =>
+        x['clients'] !== undefined &&
+        typeof x['heap_bytes_per_conn'] === 'number' &&
+        t.measured_as.startsWith(String(x['clients'])),
+    );
     const facts = find(reports, 'tracker-capacity')?.facts ?? {};
     const extra = Object.entries(facts)
       .filter(([k]) => k.startsWith('heap_per_conn_') && !k.includes('compiled code'))
-      .map(([k, v]) => ({ kind: k.slice('heap_per_conn_'.length), bytes: v - (facts[`baseline_heap_per_conn_${k.slice('heap_per_conn_'.length)}`] ?? 0) }))
+      .map(([k, v]) => ({
+        kind: k.slice('heap_per_conn_'.length),
+        bytes: v - (facts[`baseline_heap_per_conn_${k.slice('heap_per_conn_'.length)}`] ?? 0),
+      }))
       .sort((a, b) => b.bytes - a.bytes)
       .slice(0, 3);
-    const where = extra.length === 0 ? '' : ` The heap snapshots (tracker section) put the largest Chorus-specific growth in ${extra.map((e) => `${e.kind} (+${Math.round(e.bytes)} B)`).join(', ')} per connection over the bare server; "(object properties)" are out-of-line property stores (objects in dictionary mode after a \`delete\`, or with properties added after creation), closures are functions made per socket.`;
+    const where =
+      extra.length === 0
+        ? ''
+        : ` The heap snapshots (tracker section) put the largest Chorus-specific growth in ${extra.map((e) => `${e.kind} (+${Math.round(e.bytes)} B)`).join(', ')} per connection over the bare server; "(object properties)" are out-of-line property stores (objects in dictionary mode after a \`delete\`, or with properties added after creation), closures are functions made per socket.`;
     return `**${t.target} (${t.measured_as}): ${n(t.value, 0)} B.**${where} A bare Socket.IO server holding the same number of plain websocket connections, measured the same way in the same run, already uses ${n(r?.['baseline_heap_bytes_per_conn'], 0)} B of heap per connection (engine.io socket, ws, buffers, the Socket.IO socket and its rooms); Chorus adds ${n(Number(r?.['heap_bytes_per_conn']) - Number(r?.['baseline_heap_bytes_per_conn']), 0)} B (its per-socket state and the session's records and room, apps/tracker/README.md "Memory per connection"; the before/after records at the end of this file say which code a run measured). What would close it: the Socket.IO part can only shrink by moving the websocket layer out of the JS heap (engine.io on uWebSockets.js) or dropping Socket.IO for plain ws; the Chorus part by folding the local session record into the SocketState and routing to a peer without a room of its own per session (the room carries signals across nodes on Redis).`;
   },
   'main thread ≤ 8 ms per delivered message, p50': (t, reports) => {
@@ -76,7 +107,10 @@ const EXPLAIN: Record<string, Explainer> = {
     const size = Number(/(\d+) messages/.exec(t.measured_as)?.[1]);
     const r = rows.find((x) => x['build'] === 'this build' && x['messages'] === size);
     const base = rows.find((x) => x['build'] !== 'this build' && x['messages'] === size);
-    const before = base === undefined ? '' : ` ${String(base['build'])} took ${n(base['main_ms_per_message_p50'], 1)} ms (script ${n(base['script_ms_per_message_p50'], 1)}) in the same run.`;
+    const before =
+      base === undefined
+        ? ''
+        : ` ${String(base['build'])} took ${n(base['main_ms_per_message_p50'], 1)} ms (script ${n(base['script_ms_per_message_p50'], 1)}) in the same run.`;
     return `**${t.target} (${t.measured_as}): ${n(t.value, 1)} ms.** Of it, script is ${n(r?.['script_ms_per_message_p50'], 1)} ms; the rest is the browser's own work for one message: the runtime's IndexedDB write of it, style, layout and paint of the new article, and the page's timers during the ${'150'} ms after it shows, measured on a machine with a load average of ${n(report?.loadavg_1m_at_start, 0)} on 2 cores (CPU time, but shared caches and cores still slow it).${before} The figure is flat in the number of messages held. What would close it: measure on a quiet machine first; then batch the store write of a burst into one transaction, and keep the message article's layout self-contained (CSS containment) so a new one lays out alone.`;
   },
   'open a group of 100 000 stored messages, newest painted ≤ 300 ms': (t, reports) => {
@@ -86,7 +120,8 @@ const EXPLAIN: Record<string, Explainer> = {
     const before = base === undefined ? '' : ` ${String(base['build'])}: ${n(base['open_ms'], 0)} ms in the same run.`;
     return `**${t.target}: ${n(t.value, 0)} ms.** Wall time from the reload's navigation start, so it includes loading and compiling the app and starting the runtime, and the machine's load (average ${n(report?.loadavg_1m_at_start, 0)} on 2 cores) stretches every step.${before} The page reads only the newest page (200) from the store, before the network is up, however many are stored. What would close it: measure on a quiet machine; then trace the reload to split loading and compiling the app, opening IndexedDB and reading the page, and the first render of the log, and cut the largest.`;
   },
-  'initial JS ≤ 60 KB gzip': (t) => `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
+  'initial JS ≤ 60 KB gzip': (t) =>
+    `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
 };
 
 export const explainMisses = (reports: readonly ScenarioReport[]): string[] => {
@@ -99,7 +134,9 @@ export const explainMisses = (reports: readonly ScenarioReport[]): string[] => {
     if (seen.has(key)) continue;
     seen.add(key);
     const ex = EXPLAIN[t.target];
-    out.push(`- ${ex === undefined ? `**${t.target} (${t.measured_as})**: ${n(t.value)} against ${t.comparison} ${t.limit}.` : ex(t, reports)}`);
+    out.push(
+      `- ${ex === undefined ? `**${t.target} (${t.measured_as})**: ${n(t.value)} against ${t.comparison} ${t.limit}.` : ex(t, reports)}`,
+    );
   }
   return out;
 };

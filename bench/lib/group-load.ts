@@ -39,12 +39,19 @@ export const runGroupLoad = async (spec: GroupLoadSpec): Promise<GroupLoadResult
   const startAt = wallNowMs() + START_DELAY_MS;
   await Promise.all(spec.workers.map((w) => w.call('expect', { tag: spec.tag, warmUntil: startAt + spec.warmupMs })));
   const perSender = spec.ratePerSec / senders.length;
-  const outcomes = await Promise.all(senders.map((w) => spec.send(w, { tag: spec.tag, sender: w.name, startAt, durationMs: spec.durationMs, ratePerSec: perSender })));
+  const outcomes = await Promise.all(
+    senders.map((w) =>
+      spec.send(w, { tag: spec.tag, sender: w.name, startAt, durationMs: spec.durationMs, ratePerSec: perSender }),
+    ),
+  );
   const totalSent = outcomes.reduce((a, o) => a + o.sent, 0);
   const senderSet = new Set(senders);
   // Every worker receives everything sent by the others (not its own).
-  const expectFor = (w: Worker): number => totalSent - (senderSet.has(w) ? (outcomes[senders.indexOf(w)]?.sent ?? 0) : 0);
-  await Promise.all(spec.workers.map((w) => w.call('wait', { tag: spec.tag, count: expectFor(w), timeoutMs: spec.drainMs })));
+  const expectFor = (w: Worker): number =>
+    totalSent - (senderSet.has(w) ? (outcomes[senders.indexOf(w)]?.sent ?? 0) : 0);
+  await Promise.all(
+    spec.workers.map((w) => w.call('wait', { tag: spec.tag, count: expectFor(w), timeoutMs: spec.drainMs })),
+  );
   const received = await Promise.all(spec.workers.map((w) => w.call<Received>('take', { tag: spec.tag })));
   const latencies: number[] = [];
   for (const r of received) for (const l of r.latencies) latencies.push(l);

@@ -27,14 +27,23 @@ export const heapByKind = (path: string): Map<string, number> => {
     const size = snap.nodes[i + iSize] ?? 0;
     if (size === 0) continue;
     const name = snap.strings[snap.nodes[i + iName] ?? 0] ?? '';
-    const key = STRING_TYPES.has(type) ? '(strings)' : type === 'code' ? '(compiled code)' : `${type}:${name.slice(0, 60)}`;
+    const key = STRING_TYPES.has(type)
+      ? '(strings)'
+      : type === 'code'
+        ? '(compiled code)'
+        : `${type}:${name.slice(0, 60)}`;
     out.set(key, (out.get(key) ?? 0) + size);
   }
   return out;
 };
 
 /** The kinds that grew most from `before` to `after`, per connection, largest first. */
-export const growthPer = (before: Map<string, number>, after: Map<string, number>, per: number, top: number): { kind: string; bytes: number }[] =>
+export const growthPer = (
+  before: Map<string, number>,
+  after: Map<string, number>,
+  per: number,
+  top: number,
+): { kind: string; bytes: number }[] =>
   [...after.entries()]
     .map(([kind, size]) => ({ kind, bytes: (size - (before.get(kind) ?? 0)) / per }))
     .sort((a, b) => b.bytes - a.bytes)

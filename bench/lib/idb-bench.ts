@@ -18,10 +18,24 @@ const synthetic = (groupId: string, count: number, offset: number): StoredMessag
     const sender = `bench${i % 8}` as PeerId;
     const seq = Math.floor(i / 8) + 1;
     const frame: DataFrame = {
-      t: 'data', groupId: groupId as GroupId, viewId: 1 as ViewId, sender, seq, lamport: i + 1, sentAt: 1_700_000_000_000 + i,
-      body: `message ${i} ${'x'.repeat(100)}`, sig: 'A'.repeat(88),
+      t: 'data',
+      groupId: groupId as GroupId,
+      viewId: 1 as ViewId,
+      sender,
+      seq,
+      lamport: i + 1,
+      sentAt: 1_700_000_000_000 + i,
+      body: `message ${i} ${'x'.repeat(100)}`,
+      sig: 'A'.repeat(88),
     };
-    return { id: messageId(groupId as GroupId, sender, seq), groupId: groupId as GroupId, senderName: `Bench ${i % 8}`, deliveredAt: frame.sentAt, frame, order: String(i).padStart(12, '0') };
+    return {
+      id: messageId(groupId as GroupId, sender, seq),
+      groupId: groupId as GroupId,
+      senderName: `Bench ${i % 8}`,
+      deliveredAt: frame.sentAt,
+      frame,
+      order: String(i).padStart(12, '0'),
+    };
   });
 
 export const idbHandlers = (): Record<string, (args: any) => unknown> => ({
@@ -30,7 +44,9 @@ export const idbHandlers = (): Record<string, (args: any) => unknown> => ({
     const store = new IdbStore({ name: `bench-idb-${Date.now()}-${Math.random().toString(36).slice(2)}` });
     await store.open();
     const groupId = 'g-bench';
-    const batches = Array.from({ length: Math.ceil(count / batch) }, (_, b) => synthetic(groupId, Math.min(batch, count - b * batch), b * batch));
+    const batches = Array.from({ length: Math.ceil(count / batch) }, (_, b) =>
+      synthetic(groupId, Math.min(batch, count - b * batch), b * batch),
+    );
     const t0 = now();
     await Promise.all(batches.map((items) => store.putMessages(groupId as GroupId, items)));
     const writeMs = now() - t0;

@@ -33,7 +33,12 @@ export const makeBody = (tag: string, sender: string, seq: number, stamp: number
   return head + 'x'.repeat(Math.max(0, BODY_BYTES - head.length));
 };
 
-export interface ParsedBody { readonly tag: string; readonly sender: string; readonly seq: number; readonly stamp: number }
+export interface ParsedBody {
+  readonly tag: string;
+  readonly sender: string;
+  readonly seq: number;
+  readonly stamp: number;
+}
 
 export const parseBody = (body: string): ParsedBody | null => {
   const parts = body.split('|', 4);
@@ -63,7 +68,12 @@ export const runLoad = async (plan: LoadPlan, send: (body: string) => unknown): 
       sent += 1;
       try {
         const r = send(makeBody(plan.tag, plan.sender, sent, wallNow()));
-        if (r instanceof Promise) inFlight.push(r.catch(() => { failed += 1; }));
+        if (r instanceof Promise)
+          inFlight.push(
+            r.catch(() => {
+              failed += 1;
+            }),
+          );
       } catch {
         failed += 1;
       }
@@ -86,7 +96,17 @@ export interface Received {
 
 /** Records arrivals per tag; the driver asks for them once the senders are done. */
 export class Recorder {
-  private readonly byTag = new Map<string, { count: number; latencies: number[]; lastSeq: Map<string, number>; outOfOrder: number; warmUntil: number; firstAt: number | null }>();
+  private readonly byTag = new Map<
+    string,
+    {
+      count: number;
+      latencies: number[];
+      lastSeq: Map<string, number>;
+      outOfOrder: number;
+      warmUntil: number;
+      firstAt: number | null;
+    }
+  >();
   private readonly waiters: { tag: string; count: number; resolve: () => void }[] = [];
 
   /** Start listening for a tag; samples stamped before `warmUntil` are counted but not timed. */
@@ -114,15 +134,26 @@ export class Recorder {
     }
   }
 
-  count(tag: string): number { return this.byTag.get(tag)?.count ?? 0; }
+  count(tag: string): number {
+    return this.byTag.get(tag)?.count ?? 0;
+  }
 
-  firstAt(tag: string): number | null { return this.byTag.get(tag)?.firstAt ?? null; }
+  firstAt(tag: string): number | null {
+    return this.byTag.get(tag)?.firstAt ?? null;
+  }
 
   /** Resolves true once `count` messages of `tag` arrived, false after `timeoutMs`. */
   waitFor(tag: string, count: number, timeoutMs: number): Promise<boolean> {
     if (this.count(tag) >= count) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const w = { tag, count, resolve: () => { clearTimeout(timer); resolve(true); } };
+      const w = {
+        tag,
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -135,6 +166,11 @@ export class Recorder {
   take(tag: string): Received {
     const e = this.byTag.get(tag);
     this.byTag.delete(tag);
-    return { count: e?.count ?? 0, latencies: e?.latencies ?? [], outOfOrder: e?.outOfOrder ?? 0, firstAt: e?.firstAt ?? null };
+    return {
+      count: e?.count ?? 0,
+      latencies: e?.latencies ?? [],
+      outOfOrder: e?.outOfOrder ?? 0,
+      firstAt: e?.firstAt ?? null,
+    };
   }
 }

@@ -24,7 +24,9 @@ export class NodeCluster {
       this.workers.push(w);
       fresh.push(w);
     }
-    await Promise.all(fresh.map((w) => withTimeout(w.call('count', { tag: 'ping' }), SPAWN_READY_TIMEOUT_MS, `${w.name} start`)));
+    await Promise.all(
+      fresh.map((w) => withTimeout(w.call('count', { tag: 'ping' }), SPAWN_READY_TIMEOUT_MS, `${w.name} start`)),
+    );
     return this.workers.slice(0, n);
   }
 

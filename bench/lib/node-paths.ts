@@ -22,7 +22,8 @@ export const openFloor = async (a: PeerDriver, b: PeerDriver): Promise<void> => 
     await Promise.all([a.call('floor-wait'), b.call('floor-wait')]);
   } finally {
     // Trickled candidates after connect are not needed on loopback.
-    offA(); offB();
+    offA();
+    offB();
   }
 };
 
@@ -33,11 +34,18 @@ export const closeFloor = async (a: PeerDriver, b: PeerDriver): Promise<void> =>
 /** A raw full mesh of simple-peer channels among the drivers (signals relayed by the driver). */
 export const openRawMesh = async (peers: readonly PeerDriver[]): Promise<void> => {
   const byName = new Map(peers.map((p) => [p.name, p]));
-  const offs = peers.map((p) => p.on('mesh-signal', (m: { to: string; data: unknown }) => void byName.get(m.to)?.call('mesh-signal', { from: p.name, data: m.data })));
+  const offs = peers.map((p) =>
+    p.on(
+      'mesh-signal',
+      (m: { to: string; data: unknown }) => void byName.get(m.to)?.call('mesh-signal', { from: p.name, data: m.data }),
+    ),
+  );
   try {
     // Acceptors first, so an offer never arrives at a peer that has not opened its end.
-    for (const [i, a] of peers.entries()) for (const c of peers.slice(i + 1)) await c.call('mesh-open', { to: a.name, initiator: false });
-    for (const [i, a] of peers.entries()) for (const c of peers.slice(i + 1)) await a.call('mesh-open', { to: c.name, initiator: true });
+    for (const [i, a] of peers.entries())
+      for (const c of peers.slice(i + 1)) await c.call('mesh-open', { to: a.name, initiator: false });
+    for (const [i, a] of peers.entries())
+      for (const c of peers.slice(i + 1)) await a.call('mesh-open', { to: c.name, initiator: true });
     await Promise.all(peers.map((p) => p.call('mesh-wait')));
   } finally {
     for (const off of offs) off();
@@ -60,13 +68,19 @@ const connected = new WeakSet<PeerDriver>();
 
 /** Connect workers to the tracker as Chorus peers (once per worker per run). */
 export const connectChorus = async (workers: readonly PeerDriver[], trackerUrl: string): Promise<void> => {
-  await Promise.all(workers.filter((w) => !connected.has(w)).map(async (w) => {
-    await w.call('chorus-connect', { trackerUrl, name: w.name });
-    connected.add(w);
-  }));
+  await Promise.all(
+    workers
+      .filter((w) => !connected.has(w))
+      .map(async (w) => {
+        await w.call('chorus-connect', { trackerUrl, name: w.name });
+        connected.add(w);
+      }),
+  );
 };
 
-export const forgetChorus = (w: PeerDriver): void => { connected.delete(w); };
+export const forgetChorus = (w: PeerDriver): void => {
+  connected.delete(w);
+};
 
 export interface Formation {
   readonly groupId: string;
@@ -94,8 +108,11 @@ export type JoinPattern = 'one-by-one' | 'all-at-once';
  * `timeoutMs`, so a stuck join is reported with its state.
  */
 export const formGroup = async (
-  workers: readonly PeerDriver[], ordering: 'fifo' | 'total', name: string,
-  pattern: JoinPattern = 'one-by-one', timeoutMs = FORMATION_TIMEOUT_MS,
+  workers: readonly PeerDriver[],
+  ordering: 'fifo' | 'total',
+  name: string,
+  pattern: JoinPattern = 'one-by-one',
+  timeoutMs = FORMATION_TIMEOUT_MS,
 ): Promise<Formation> => {
   const [creator, ...joiners] = workers;
   if (creator === undefined) throw new Error('a group needs at least one worker');
@@ -106,7 +123,10 @@ export const formGroup = async (
   await Promise.all(joiners.map((w) => w.call('expect', { tag: probeTag, warmUntil: NEVER })));
   await creator.call('probe-start', { groupId, tag: probeTag, intervalMs: PROBE_INTERVAL_MS });
   try {
-    interface Joined { calledAt: number; viewAt: number }
+    interface Joined {
+      calledAt: number;
+      viewAt: number;
+    }
     /** One joiner: join(), then when it first saw itself in a view of `members` (the view that added it). */
     const joinOne = async (w: PeerDriver, members: number): Promise<Joined> => {
       const { calledAt } = await w.call<{ calledAt: number }>('chorus-join', { groupId });
@@ -123,18 +143,28 @@ export const formGroup = async (
       joins = await withTimeout(joining, timeoutMs, `${size - 1} joins (${pattern})`);
     } catch (e) {
       joining.catch(() => undefined);
-      const states = await Promise.all(workers.map(async (w) => {
-        try {
-          const gs = await withTimeout(w.call<{ groupId: string; status: string; viewId: number | null; members: number }[]>('chorus-state'), 5_000, 'state');
-          const g = gs.find((x) => x.groupId === groupId);
-          return g === undefined ? 'not in group' : `${g.status} v${g.viewId ?? '-'}/${g.members}`;
-        } catch {
-          return 'no answer';
-        }
-      }));
-      throw new Error(`${e instanceof Error ? e.message : String(e)}; each peer (status, installed view/members): ${workers.map((w, i) => `${w.name} ${states[i] ?? '?'}`).join(', ')}`);
+      const states = await Promise.all(
+        workers.map(async (w) => {
+          try {
+            const gs = await withTimeout(
+              w.call<{ groupId: string; status: string; viewId: number | null; members: number }[]>('chorus-state'),
+              5_000,
+              'state',
+            );
+            const g = gs.find((x) => x.groupId === groupId);
+            return g === undefined ? 'not in group' : `${g.status} v${g.viewId ?? '-'}/${g.members}`;
+          } catch {
+            return 'no answer';
+          }
+        }),
+      );
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}; each peer (status, installed view/members): ${workers.map((w, i) => `${w.name} ${states[i] ?? '?'}`).join(', ')}`,
+      );
     }
-    const viewAts = await Promise.all(workers.map((w) => w.call<number>('chorus-view-at', { groupId, size, timeoutMs })));
+    const viewAts = await Promise.all(
+      workers.map((w) => w.call<number>('chorus-view-at', { groupId, size, timeoutMs })),
+    );
     const firstAts = await Promise.all(joiners.map((w) => w.call<number>('first-at', { tag: probeTag, timeoutMs })));
     const firstCall = Math.min(...joins.map((j) => j.calledAt));
     return {
@@ -154,5 +184,9 @@ export const formGroup = async (
 export const leaveGroup = async (workers: readonly PeerDriver[], groupId: string): Promise<void> => {
   // Sequential leaves would cost one view change each anyway; concurrent ones let the tracker batch.
   // A leave that hangs (a peer stuck mid-join) must not stall the run.
-  await Promise.all(workers.map((w) => withTimeout(w.call('chorus-leave', { groupId }), LEAVE_TIMEOUT_MS, `${w.name} leave`).catch(() => undefined)));
+  await Promise.all(
+    workers.map((w) =>
+      withTimeout(w.call('chorus-leave', { groupId }), LEAVE_TIMEOUT_MS, `${w.name} leave`).catch(() => undefined),
+    ),
+  );
 };

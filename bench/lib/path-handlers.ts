@@ -13,17 +13,37 @@ const FLOOR_BUFFER_BYTES = 4 * 1024 * 1024;
 
 const timeout = <T>(p: Promise<T>, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${CONNECT_TIMEOUT_MS} ms: ${what}`)), CONNECT_TIMEOUT_MS);
-    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+    const t = setTimeout(
+      () => reject(new Error(`timed out after ${CONNECT_TIMEOUT_MS} ms: ${what}`)),
+      CONNECT_TIMEOUT_MS,
+    );
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   });
 
-export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unknown) => void, wrtc?: object): Record<string, (args: any) => unknown> => {
+export const pathHandlers = (
+  recorder: Recorder,
+  emit: (event: string, data: unknown) => void,
+  wrtc?: object,
+): Record<string, (args: any) => unknown> => {
   let floor: SimplePeer.Instance | null = null;
   let relay: Socket | null = null;
   /** Raw full mesh: one simple-peer channel per other member, by member name (no Chorus code on the path). */
   const mesh = new Map<string, SimplePeer.Instance>();
   const rtc = (initiator: boolean): SimplePeer.Instance =>
-    new SimplePeer({ initiator, trickle: true, ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }) } as SimplePeer.Options);
+    new SimplePeer({
+      initiator,
+      trickle: true,
+      ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }),
+    } as SimplePeer.Options);
   const decoder = new TextDecoder();
   return {
     'floor-open': ({ initiator }: { initiator: boolean }) => {
@@ -56,11 +76,15 @@ export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unk
       if (p === null) throw new Error('floor-open first');
       const pad = 'h'.repeat(bytes);
       for (let i = 1; i <= messages; i++) {
-        while ((p as unknown as { bufferSize: number }).bufferSize > FLOOR_BUFFER_BYTES) await new Promise((r) => setTimeout(r, 1));
+        while ((p as unknown as { bufferSize: number }).bufferSize > FLOOR_BUFFER_BYTES)
+          await new Promise((r) => setTimeout(r, 1));
         p.send(`${tag}|bulk|${i}|0|${pad}`);
       }
     },
-    'floor-close': () => { floor?.destroy(); floor = null; },
+    'floor-close': () => {
+      floor?.destroy();
+      floor = null;
+    },
 
     /** Open (or accept) a raw channel to member `to`; signals go out as `mesh-signal` events. */
     'mesh-open': ({ to, initiator }: { to: string; initiator: boolean }) => {
@@ -72,10 +96,24 @@ export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unk
       mesh.set(to, p);
     },
     'mesh-signal': ({ from, data }: { from: string; data: SimplePeer.SignalData }) => mesh.get(from)?.signal(data),
-    'mesh-wait': () => timeout(Promise.all([...mesh.values()].map((p) => (p.connected ? null : new Promise((resolve) => p.once('connect', () => resolve(null)))))), 'raw mesh channels'),
+    'mesh-wait': () =>
+      timeout(
+        Promise.all(
+          [...mesh.values()].map((p) =>
+            p.connected ? null : new Promise((resolve) => p.once('connect', () => resolve(null))),
+          ),
+        ),
+        'raw mesh channels',
+      ),
     /** Every message goes to every member over its own channel, as a mesh broadcast without any protocol. */
-    'mesh-load': (plan: LoadPlan) => runLoad(plan, (body) => { for (const p of mesh.values()) p.send(body); }),
-    'mesh-close': () => { for (const p of mesh.values()) p.destroy(); mesh.clear(); },
+    'mesh-load': (plan: LoadPlan) =>
+      runLoad(plan, (body) => {
+        for (const p of mesh.values()) p.send(body);
+      }),
+    'mesh-close': () => {
+      for (const p of mesh.values()) p.destroy();
+      mesh.clear();
+    },
 
     'relay-connect': async ({ url, room }: { url: string; room: string }) => {
       relay?.close();
@@ -90,6 +128,9 @@ export const pathHandlers = (recorder: Recorder, emit: (event: string, data: unk
       if (s === null) throw new Error('relay-connect first');
       return runLoad(plan, (body) => s.emit('msg', body));
     },
-    'relay-close': () => { relay?.close(); relay = null; },
+    'relay-close': () => {
+      relay?.close();
+      relay = null;
+    },
   };
 };

@@ -58,8 +58,11 @@ export const putSpread = (row: Row, key: string, perRun: readonly number[]): voi
 /** Colour codes stripped, whitespace collapsed, bounded: an error as one readable line for the report. */
 export const errorText = (e: unknown): string => {
   const raw = e instanceof Error ? e.message : String(e);
-  // eslint-disable-next-line no-control-regex
-  const line = raw.replace(/\u001b\[[0-9;]*m/g, '').replace(/\s+/g, ' ').trim();
+  const line = raw
+    // eslint-disable-next-line no-control-regex -- strips the terminal's colour codes
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > MAX_ERROR_CHARS ? `${line.slice(0, MAX_ERROR_CHARS)}…` : line;
 };
 
@@ -69,10 +72,21 @@ const MAX_ERROR_CHARS = 400;
 export const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 export const checkTarget = (
-  target: string, measuredAs: string, value: Cell | readonly number[] | undefined, comparison: '<=' | '<', limit: number,
+  target: string,
+  measuredAs: string,
+  value: Cell | readonly number[] | undefined,
+  comparison: '<=' | '<',
+  limit: number,
 ): TargetCheck => {
   const v = typeof value === 'number' && Number.isFinite(value) ? value : null;
-  return { target, measured_as: measuredAs, value: v, limit, comparison, met: v === null ? null : comparison === '<=' ? v <= limit : v < limit };
+  return {
+    target,
+    measured_as: measuredAs,
+    value: v,
+    limit,
+    comparison,
+    met: v === null ? null : comparison === '<=' ? v <= limit : v < limit,
+  };
 };
 
 /** Collects the rows of one scenario; a failing row is recorded with its reason instead of aborting the scenario. */
@@ -111,7 +125,10 @@ export class ScenarioBuilder {
       duration_s: Math.round((Date.now() - this.started) / 100) / 10,
       loadavg_1m_at_start: Math.round(this.load * 100) / 100,
       status: measured === 0 ? 'not-run' : this.failures > 0 ? 'partial' : 'ran',
-      not_run_reason: measured === 0 ? String(this.rows.find((r) => r['not_run'] !== undefined)?.['not_run'] ?? 'nothing measured') : null,
+      not_run_reason:
+        measured === 0
+          ? String(this.rows.find((r) => r['not_run'] !== undefined)?.['not_run'] ?? 'nothing measured')
+          : null,
       method: this.method,
       columns: this.columns,
       rows: this.rows,
@@ -123,6 +140,18 @@ export class ScenarioBuilder {
 }
 
 export const notRun = (scenario: string, title: string, mode: 'quick' | 'full', reason: string): ScenarioReport => ({
-  scenario, title, mode, date: new Date().toISOString(), duration_s: 0, loadavg_1m_at_start: Math.round((os.loadavg()[0] ?? 0) * 100) / 100, status: 'not-run', not_run_reason: reason,
-  method: [], columns: [], rows: [], targets: [], notes: [], facts: {},
+  scenario,
+  title,
+  mode,
+  date: new Date().toISOString(),
+  duration_s: 0,
+  loadavg_1m_at_start: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+  status: 'not-run',
+  not_run_reason: reason,
+  method: [],
+  columns: [],
+  rows: [],
+  targets: [],
+  notes: [],
+  facts: {},
 });

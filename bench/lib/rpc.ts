@@ -7,19 +7,40 @@ import { fileURLToPath } from 'node:url';
 
 type Handler = (args: any) => unknown;
 
-interface Request { readonly kind: 'call'; readonly id: number; readonly cmd: string; readonly args: unknown }
-interface Response { readonly kind: 'reply'; readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: string }
-interface Push { readonly kind: 'event'; readonly event: string; readonly data: unknown }
+interface Request {
+  readonly kind: 'call';
+  readonly id: number;
+  readonly cmd: string;
+  readonly args: unknown;
+}
+interface Response {
+  readonly kind: 'reply';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+interface Push {
+  readonly kind: 'event';
+  readonly event: string;
+  readonly data: unknown;
+}
 
 /** A worker process seen from the driver. */
 export class Worker {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string }
+  >();
   private readonly listeners = new Map<string, Set<(data: any) => void>>();
   private exited = false;
   stderrTail = '';
 
-  constructor(readonly name: string, private readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
     child.on('message', (raw) => this.onMessage(raw as Response | Push));
     child.stderr?.on('data', (chunk: Buffer) => {
       // Keep the tail only: enough to explain a crash in the report.
@@ -28,14 +49,19 @@ export class Worker {
     });
     child.on('exit', (code, signal) => {
       this.exited = true;
-      for (const [, p] of this.pending) p.reject(new Error(`${name} exited (${code ?? signal}) during ${p.cmd}: ${this.stderrTail.slice(-600)}`));
+      for (const [, p] of this.pending)
+        p.reject(new Error(`${name} exited (${code ?? signal}) during ${p.cmd}: ${this.stderrTail.slice(-600)}`));
       this.pending.clear();
     });
   }
 
-  get pid(): number { return this.child.pid ?? -1; }
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
 
-  get alive(): boolean { return !this.exited; }
+  get alive(): boolean {
+    return !this.exited;
+  }
 
   call<T = unknown>(cmd: string, args: unknown = null): Promise<T> {
     if (this.exited) return Promise.reject(new Error(`${this.name} has exited: ${this.stderrTail.slice(-600)}`));
@@ -88,20 +114,23 @@ export const spawnWorker = (name: string, script: string, opts: SpawnOptions = {
   const execArgv = ['--import', 'tsx', ...(opts.nodeArgs ?? [])];
   // With cpus set, taskset execs node: fork runs `execPath ...execArgv script`, and the
   // IPC channel survives the exec because it travels as an inherited fd + env var.
-  const child = opts.cpus === undefined
-    ? fork(path, [], { execArgv, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-    : fork(path, [], {
-      execPath: '/usr/bin/taskset',
-      execArgv: ['-c', opts.cpus, process.execPath, ...execArgv],
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+  const child =
+    opts.cpus === undefined
+      ? fork(path, [], { execArgv, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+      : fork(path, [], {
+          execPath: '/usr/bin/taskset',
+          execArgv: ['-c', opts.cpus, process.execPath, ...execArgv],
+          env: { ...process.env, ...opts.env },
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
   return new Worker(name, child);
 };
 
 /** Worker side: answer calls with the given handlers; never let a handler's throw kill the worker. */
 export const serve = (handlers: Record<string, Handler>): ((event: string, data: unknown) => void) => {
-  const send = (msg: Response | Push): void => { if (process.connected) process.send?.(msg); };
+  const send = (msg: Response | Push): void => {
+    if (process.connected) process.send?.(msg);
+  };
   process.on('message', (raw) => {
     const req = raw as Request;
     if (req.kind !== 'call') return;
@@ -114,7 +143,8 @@ export const serve = (handlers: Record<string, Handler>): ((event: string, data:
       .then(() => handler(req.args))
       .then(
         (value) => send({ kind: 'reply', id: req.id, ok: true, value: value ?? null }),
-        (e: unknown) => send({ kind: 'reply', id: req.id, ok: false, error: e instanceof Error ? `${e.message}` : String(e) }),
+        (e: unknown) =>
+          send({ kind: 'reply', id: req.id, ok: false, error: e instanceof Error ? `${e.message}` : String(e) }),
       );
   });
   // The driver going away must not leave orphan peers behind.

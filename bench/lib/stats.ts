@@ -59,4 +59,5 @@ export const latencySummary = (samples: readonly number[]): LatencySummary => {
 };
 
 /** Ratio of two medians; NaN when either side is missing so a table shows "n/a", never a made-up number. */
-export const ratio = (a: number, b: number): number => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : Number.NaN);
+export const ratio = (a: number, b: number): number =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : Number.NaN;

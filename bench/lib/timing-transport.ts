@@ -76,18 +76,27 @@ export class TimingProbe {
 }
 
 export class TimingTransport implements Transport {
-  constructor(private readonly inner: Transport, private readonly probe: TimingProbe) {}
+  constructor(
+    private readonly inner: Transport,
+    private readonly probe: TimingProbe,
+  ) {}
 
-  get self(): PeerId { return this.inner.self; }
+  get self(): PeerId {
+    return this.inner.self;
+  }
 
-  setPeers(groupId: GroupId, peers: readonly MemberInfo[]): void { this.inner.setPeers(groupId, peers); }
+  setPeers(groupId: GroupId, peers: readonly MemberInfo[]): void {
+    this.inner.setPeers(groupId, peers);
+  }
 
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
     if (frame.t === 'data') this.probe.handOff(frame);
     this.inner.send(groupId, to, frame);
   }
 
-  openPeers(groupId: GroupId): readonly PeerId[] { return this.inner.openPeers(groupId); }
+  openPeers(groupId: GroupId): readonly PeerId[] {
+    return this.inner.openPeers(groupId);
+  }
 
   on<K extends keyof TransportEvents>(event: K, listener: TransportEvents[K]): () => void {
     if (event !== 'frame') return this.inner.on(event, listener);
@@ -98,5 +107,7 @@ export class TimingTransport implements Transport {
     });
   }
 
-  close(groupId?: GroupId): void { this.inner.close(groupId); }
+  close(groupId?: GroupId): void {
+    this.inner.close(groupId);
+  }
 }

@@ -4,7 +4,11 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 
-export interface TrackerAck<T> { readonly ok: boolean; readonly value?: T; readonly error?: { code: string; message: string } }
+export interface TrackerAck<T> {
+  readonly ok: boolean;
+  readonly value?: T;
+  readonly error?: { code: string; message: string };
+}
 
 export interface Session {
   readonly socket: Socket;
@@ -15,7 +19,10 @@ export interface Session {
 /** Node clients send no Origin header, which the tracker accepts (config.ts: "no-origin (Node) clients"). */
 const SOCKET_OPTIONS = { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000 };
 
-interface Identity { readonly privateKey: KeyObject; readonly publicKey: string }
+interface Identity {
+  readonly privateKey: KeyObject;
+  readonly publicKey: string;
+}
 
 const newIdentity = (): Identity => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -44,8 +51,17 @@ export const openSession = async (url: string, name: string): Promise<Session> =
     const peerId = randomBytes(12).toString('hex');
     const { nonce } = await call<{ nonce: string }>(socket, 'auth:challenge');
     // The signing text is the contract in protocol/tracker/events.ts (HelloPayload.signature).
-    const signature = sign(null, Buffer.from(`chorus-hello:${nonce}:${peerId}:${name}`, 'utf8'), id.privateKey).toString('base64');
-    const hello = await call<{ heartbeatIntervalMs: number }>(socket, 'auth:hello', { peerId, name, publicKey: id.publicKey, signature });
+    const signature = sign(
+      null,
+      Buffer.from(`chorus-hello:${nonce}:${peerId}:${name}`, 'utf8'),
+      id.privateKey,
+    ).toString('base64');
+    const hello = await call<{ heartbeatIntervalMs: number }>(socket, 'auth:hello', {
+      peerId,
+      name,
+      publicKey: id.publicKey,
+      signature,
+    });
     return { socket, peerId, heartbeatIntervalMs: hello.heartbeatIntervalMs };
   } catch (e) {
     socket.close();
@@ -60,5 +76,8 @@ export const startHeartbeats = (s: Session): (() => void) => {
     s.socket.emit('heartbeat');
     interval = setInterval(() => s.socket.emit('heartbeat'), s.heartbeatIntervalMs);
   }, Math.random() * s.heartbeatIntervalMs);
-  return () => { clearTimeout(first); if (interval !== null) clearInterval(interval); };
+  return () => {
+    clearTimeout(first);
+    if (interval !== null) clearInterval(interval);
+  };
 };

@@ -8,7 +8,11 @@ export const wallNowMs = (): number => performance.timeOrigin + performance.now(
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll `check` until it returns true or `timeoutMs` passes; resolves with whether it came true. */
-export const waitUntil = async (check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 20): Promise<boolean> => {
+export const waitUntil = async (
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -22,7 +26,13 @@ export const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
     p.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
     );
   });

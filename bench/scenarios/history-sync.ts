@@ -8,7 +8,7 @@ import type { BenchContext } from '../lib/context.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import type { Received } from '../lib/load.ts';
 import { HISTORY_RETRY_MS } from '@chorus/peer';
-import { closeFloor, connectChorus, forgetChorus, openFloor } from '../lib/node-paths.ts';
+import { closeFloor, forgetChorus, openFloor } from '../lib/node-paths.ts';
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import { ratio } from '../lib/stats.ts';
 import { wallNowMs } from '../lib/wall-clock.ts';
@@ -26,25 +26,37 @@ const joinTimeoutMs = (messages: number): number => 20_000 + messages;
 
 export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport> => {
   // BENCH_HISTORY_SIZES=100000 looks into one size without a full run.
-  const override = process.env['BENCH_HISTORY_SIZES']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0) ?? [];
+  const override =
+    process.env['BENCH_HISTORY_SIZES']
+      ?.split(',')
+      .map(Number)
+      .filter((x) => Number.isInteger(x) && x > 0) ?? [];
   const sizes = override.length > 0 ? override : ctx.smoke ? [1_000] : ctx.quick ? [10_000] : [10_000, 100_000];
   // 100 000 messages take tens of seconds per joiner on this machine: one run of each kind there.
   const runsFor = (n: number): number => (ctx.smoke || n >= 100_000 ? 1 : ctx.quick ? 2 : 3);
-  const b = new ScenarioBuilder('history-sync', '4. History sync to a late joiner', ctx.mode, [
-    { key: 'joiner', header: 'joiner', kind: 'text' },
-    { key: 'messages', header: 'messages', kind: 'value', digits: 0 },
-    { key: 'sync_ms', header: 'join → all stored, ms', kind: 'spread', digits: 0 },
-    { key: 'messages_per_sec', header: 'messages/s', kind: 'spread', digits: 0 },
-    { key: 'floor_transfer_ms', header: 'same bytes, one raw channel (baseline) ms', kind: 'spread', digits: 0 },
-    { key: 'sync_over_floor', header: 'sync ÷ baseline', kind: 'spread', digits: 1 },
-    { key: 'fill_ms', header: 'sponsor sending them, ms', kind: 'spread', digits: 0 },
-  ], [
-    'The sponsor (a Node peer process, in-memory store) creates a group, a second member (witness) joins, the sponsor sends N signed messages and the joins start once the witness holds all of them (a group after a quiet moment); each run a fresh joiner with an empty store calls join(). The figure is join() called → the N-th message durable in the joiner\'s store (Node: in-memory store; Chromium: the app\'s IndexedDB store, durable = transaction committed). It includes the two-phase join, the history pages from the sponsor, signature checks and the store writes.',
-    'Why a second member: a group after a quiet moment, as a joiner usually meets it. (Before issue 16 no joiner could join while thousands of messages were unstable — a lone sender\'s, or those of the last second before a high-water mark, ~3 000 at this fill rate: the FLUSH and the joiner state carrying them went over the wire caps and were refused, so the view change never ended and every later run of the invocation hung too. Both now travel in parts; `npx tsx bench/tools/flush-size.ts 5000` joins.)',
-    `Baseline: N × ${HISTORY_ITEM_BYTES} bytes (a history item's JSON size) pushed through one raw simple-peer data channel between the same kinds of peers, in ${FLOOR_MESSAGE_BYTES / 1024} KiB messages, timed from the first send to the last arrival.`,
-  ]);
+  const b = new ScenarioBuilder(
+    'history-sync',
+    '4. History sync to a late joiner',
+    ctx.mode,
+    [
+      { key: 'joiner', header: 'joiner', kind: 'text' },
+      { key: 'messages', header: 'messages', kind: 'value', digits: 0 },
+      { key: 'sync_ms', header: 'join → all stored, ms', kind: 'spread', digits: 0 },
+      { key: 'messages_per_sec', header: 'messages/s', kind: 'spread', digits: 0 },
+      { key: 'floor_transfer_ms', header: 'same bytes, one raw channel (baseline) ms', kind: 'spread', digits: 0 },
+      { key: 'sync_over_floor', header: 'sync ÷ baseline', kind: 'spread', digits: 1 },
+      { key: 'fill_ms', header: 'sponsor sending them, ms', kind: 'spread', digits: 0 },
+    ],
+    [
+      "The sponsor (a Node peer process, in-memory store) creates a group, a second member (witness) joins, the sponsor sends N signed messages and the joins start once the witness holds all of them (a group after a quiet moment); each run a fresh joiner with an empty store calls join(). The figure is join() called → the N-th message durable in the joiner's store (Node: in-memory store; Chromium: the app's IndexedDB store, durable = transaction committed). It includes the two-phase join, the history pages from the sponsor, signature checks and the store writes.",
+      "Why a second member: a group after a quiet moment, as a joiner usually meets it. (Before issue 16 no joiner could join while thousands of messages were unstable — a lone sender's, or those of the last second before a high-water mark, ~3 000 at this fill rate: the FLUSH and the joiner state carrying them went over the wire caps and were refused, so the view change never ended and every later run of the invocation hung too. Both now travel in parts; `npx tsx bench/tools/flush-size.ts 5000` joins.)",
+      `Baseline: N × ${HISTORY_ITEM_BYTES} bytes (a history item's JSON size) pushed through one raw simple-peer data channel between the same kinds of peers, in ${FLOOR_MESSAGE_BYTES / 1024} KiB messages, timed from the first send to the last arrival.`,
+    ],
+  );
   let trackerUrl: string;
-  try { trackerUrl = await ctx.trackerUrl(); } catch (e) {
+  try {
+    trackerUrl = await ctx.trackerUrl();
+  } catch (e) {
     b.failRow({ joiner: 'node' }, `tracker did not start: ${msg(e)}`);
     return b.finish();
   }
@@ -61,7 +73,10 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
     let groupId: string;
     let fillMs: number;
     try {
-      groupId = await sponsor.call<string>('chorus-create', { name: `history-${n}-${Date.now().toString(36)}`, ordering: 'fifo' });
+      groupId = await sponsor.call<string>('chorus-create', {
+        name: `history-${n}-${Date.now().toString(36)}`,
+        ordering: 'fifo',
+      });
       await sponsor.call('chorus-join', { groupId });
       await witness.call('chorus-join', { groupId });
       fillMs = (await sponsor.call<{ ms: number }>('chorus-fill', { groupId, count: n, batch: FILL_BATCH })).ms;
@@ -81,12 +96,16 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
       for (let run = 1; run <= runsFor(n); run++) {
         let page: PagePeer | null = null;
         try {
-          const joiner: PeerDriver = kind === 'node' ? nodeJoiner : (page = await (await ctx.browser()).newPeer(`history-page-${run}`));
+          const joiner: PeerDriver =
+            kind === 'node' ? nodeJoiner : (page = await (await ctx.browser()).newPeer(`history-page-${run}`));
           const f = await floorTransfer(sponsor, joiner, n, `hist-floor-${kind}-${n}-${run}`);
           await joiner.call('chorus-connect', { trackerUrl, name: `joiner-${kind}-${run}`, counting: true });
           if (kind === 'node') forgetChorus(joiner);
           // join() resolves once the history is synced: allow for it, but not for a hang.
-          const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', { groupId, timeoutMs: joinTimeoutMs(n) });
+          const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', {
+            groupId,
+            timeoutMs: joinTimeoutMs(n),
+          });
           const at = await joiner.call<number>('store-at', { groupId, count: n, timeoutMs: SYNC_TIMEOUT_MS });
           sync.push(at - calledAt);
           floor.push(f);
@@ -100,22 +119,43 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
       }
       const problem = problems.length === 0 ? null : problems.join('; ');
       const label: Row = { joiner: kind === 'node' ? 'Node (memory store)' : 'Chromium (IndexedDB)', messages: n };
-      if (sync.length === 0) { b.failRow(label, problem ?? 'no run completed'); continue; }
+      if (sync.length === 0) {
+        b.failRow(label, problem ?? 'no run completed');
+        continue;
+      }
       const row: Row = { ...label };
       putSpread(row, 'sync_ms', sync);
-      putSpread(row, 'messages_per_sec', sync.map((ms) => (n * 1000) / ms));
+      putSpread(
+        row,
+        'messages_per_sec',
+        sync.map((ms) => (n * 1000) / ms),
+      );
       putSpread(row, 'floor_transfer_ms', floor);
       putSpread(row, 'sync_over_floor', ratios);
       putSpread(row, 'fill_ms', [fillMs]);
-      if (problem !== null) { row['problems'] = problem; b.notes.push(`${String(label['joiner'])}, ${n}: ${problem}`); }
+      if (problem !== null) {
+        row['problems'] = problem;
+        b.notes.push(`${String(label['joiner'])}, ${n}: ${problem}`);
+      }
       // A run that took about one history retry longer than the fastest points at a lost first request.
       const fastest = Math.min(...sync);
       const stalled = sync.filter((ms) => ms - fastest >= HISTORY_RETRY_MS * 0.9);
       if (stalled.length > 0) {
-        b.notes.push(`${String(label['joiner'])}, ${n}: ${stalled.length} of ${sync.length} runs took ≥ ${HISTORY_RETRY_MS / 1000} s (HISTORY_RETRY_MS) longer than the fastest (${stalled.map((ms) => Math.round(ms)).join(', ')} ms vs ${Math.round(fastest)} ms): the joiner's first history request went unanswered and it asked again after the retry timer.`);
+        b.notes.push(
+          `${String(label['joiner'])}, ${n}: ${stalled.length} of ${sync.length} runs took ≥ ${HISTORY_RETRY_MS / 1000} s (HISTORY_RETRY_MS) longer than the fastest (${stalled.map((ms) => Math.round(ms)).join(', ')} ms vs ${Math.round(fastest)} ms): the joiner's first history request went unanswered and it asked again after the retry timer.`,
+        );
       }
       b.rows.push(row);
-      if (n === 10_000) b.targets.push(checkTarget('10 000-message history to a joiner ≤ 1 s', `${String(label['joiner'])} (ms)`, row['sync_ms'], '<=', 1_000));
+      if (n === 10_000)
+        b.targets.push(
+          checkTarget(
+            '10 000-message history to a joiner ≤ 1 s',
+            `${String(label['joiner'])} (ms)`,
+            row['sync_ms'],
+            '<=',
+            1_000,
+          ),
+        );
     }
     await sponsor.call('chorus-leave', { groupId }).catch(() => undefined);
     await witness.call('chorus-leave', { groupId }).catch(() => undefined);
@@ -131,7 +171,8 @@ const floorTransfer = async (a: PeerDriver, c: PeerDriver, n: number, tag: strin
     await c.call('expect', { tag, warmUntil: Number.MAX_SAFE_INTEGER });
     const t0 = wallNowMs();
     await a.call('floor-bulk', { tag, messages, bytes: FLOOR_MESSAGE_BYTES - 40 });
-    if (!(await c.call<boolean>('wait', { tag, count: messages, timeoutMs: SYNC_TIMEOUT_MS }))) throw new Error('baseline transfer did not complete');
+    if (!(await c.call<boolean>('wait', { tag, count: messages, timeoutMs: SYNC_TIMEOUT_MS })))
+      throw new Error('baseline transfer did not complete');
     const done = wallNowMs();
     await c.call<Received>('take', { tag });
     return done - t0;

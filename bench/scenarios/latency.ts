@@ -6,7 +6,17 @@
 import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import type { LoadOutcome, LoadPlan } from '../lib/load.ts';
-import { closeFloor, closeRawMesh, connectChorus, formGroup, joinRelay, leaveGroup, leaveRelay, openFloor, openRawMesh } from '../lib/node-paths.ts';
+import {
+  closeFloor,
+  closeRawMesh,
+  connectChorus,
+  formGroup,
+  joinRelay,
+  leaveGroup,
+  leaveRelay,
+  openFloor,
+  openRawMesh,
+} from '../lib/node-paths.ts';
 import { checkTarget, putSpread, ScenarioBuilder, type Row, type ScenarioReport, errorText } from '../lib/report.ts';
 import type { Worker } from '../lib/rpc.ts';
 import { CHROMIUM_PATH, type PagePeer, type PeerDriver } from '../lib/browser.ts';
@@ -29,10 +39,17 @@ const DRAIN_MS = 20_000;
 /** The browser row: 8 pages, the group size of the mesh-ready target. */
 const BROWSER_GROUP = 8;
 
-interface Plan { readonly sizes: readonly number[]; readonly runs: number; readonly durationMs: number }
+interface Plan {
+  readonly sizes: readonly number[];
+  readonly runs: number;
+  readonly durationMs: number;
+}
 
 /** BENCH_LATENCY_SIZES=4,8 overrides the group sizes (for looking into one size without a full run). */
-const sizesOverride = process.env['BENCH_LATENCY_SIZES']?.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 2);
+const sizesOverride = process.env['BENCH_LATENCY_SIZES']
+  ?.split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n >= 2);
 
 const plan = (ctx: BenchContext): Plan => {
   const base = basePlan(ctx);
@@ -40,7 +57,11 @@ const plan = (ctx: BenchContext): Plan => {
 };
 
 const basePlan = (ctx: BenchContext): Plan =>
-  ctx.smoke ? { sizes: [2], runs: 1, durationMs: 1_000 } : ctx.quick ? { sizes: [2, 8], runs: 2, durationMs: 1_000 } : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_000 };
+  ctx.smoke
+    ? { sizes: [2], runs: 1, durationMs: 1_000 }
+    : ctx.quick
+      ? { sizes: [2, 8], runs: 2, durationMs: 1_000 }
+      : { sizes: [2, 4, 8, 16], runs: 3, durationMs: 2_000 };
 
 type PathName = 'floor' | 'mesh' | 'relay' | 'fifo' | 'total';
 
@@ -49,41 +70,47 @@ const clocks: string[] = [];
 
 export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const p = plan(ctx);
-  const b = new ScenarioBuilder('latency', '1. Delivery latency', ctx.mode, [
-    { key: 'where', header: 'peers in', kind: 'text' },
-    { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
-    { key: 'floor_p50_ms', header: 'floor p50 ms', kind: 'spread', digits: 2 },
-    { key: 'floor_p99_ms', header: 'floor p99', kind: 'spread', digits: 2 },
-    { key: 'raw_mesh_p50_ms', header: 'raw mesh p50', kind: 'spread', digits: 2 },
-    { key: 'raw_mesh_p99_ms', header: 'raw mesh p99', kind: 'spread', digits: 2 },
-    { key: 'relay_p50_ms', header: 'relay p50', kind: 'spread', digits: 2 },
-    { key: 'relay_p99_ms', header: 'relay p99', kind: 'spread', digits: 2 },
-    { key: 'fifo_p50_ms', header: 'FIFO p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_p99_ms', header: 'FIFO p99', kind: 'spread', digits: 2 },
-    { key: 'total_p50_ms', header: 'total p50', kind: 'spread', digits: 2 },
-    { key: 'total_p99_ms', header: 'total p99', kind: 'spread', digits: 2 },
-    { key: 'total_over_floor_p50', header: 'total/floor p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_over_floor_p50', header: 'FIFO/floor p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_over_relay_p50', header: 'FIFO/relay p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_over_relay_p99', header: 'FIFO/relay p99', kind: 'spread', digits: 2 },
-    { key: 'fifo_over_raw_mesh_p50', header: 'FIFO/raw mesh p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_send_path_p50_ms', header: 'FIFO sender path p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_wire_p50_ms', header: 'FIFO mesh to mesh p50', kind: 'spread', digits: 2 },
-    { key: 'fifo_receive_path_p50_ms', header: 'FIFO receiver path p50', kind: 'spread', digits: 2 },
-    { key: 'total_send_path_p50_ms', header: 'total sender path p50', kind: 'spread', digits: 2 },
-    { key: 'total_wire_p50_ms', header: 'total mesh to mesh p50', kind: 'spread', digits: 2 },
-    { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
-    { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
-    { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
-  ], [
-    `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
-    `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size${p.sizes.includes(16) ? " (2 for 16 peers, 1 for the Chromium row in the quick set)" : ctx.quick ? " (1 for the Chromium row)" : ""}; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
-    'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
-    'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
-    'Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender\'s mesh → out of the receiver\'s mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer\'s own WebRTC mesh (bench/lib/timing-transport.ts).',
-    'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
-    'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
-  ]);
+  const b = new ScenarioBuilder(
+    'latency',
+    '1. Delivery latency',
+    ctx.mode,
+    [
+      { key: 'where', header: 'peers in', kind: 'text' },
+      { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
+      { key: 'floor_p50_ms', header: 'floor p50 ms', kind: 'spread', digits: 2 },
+      { key: 'floor_p99_ms', header: 'floor p99', kind: 'spread', digits: 2 },
+      { key: 'raw_mesh_p50_ms', header: 'raw mesh p50', kind: 'spread', digits: 2 },
+      { key: 'raw_mesh_p99_ms', header: 'raw mesh p99', kind: 'spread', digits: 2 },
+      { key: 'relay_p50_ms', header: 'relay p50', kind: 'spread', digits: 2 },
+      { key: 'relay_p99_ms', header: 'relay p99', kind: 'spread', digits: 2 },
+      { key: 'fifo_p50_ms', header: 'FIFO p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_p99_ms', header: 'FIFO p99', kind: 'spread', digits: 2 },
+      { key: 'total_p50_ms', header: 'total p50', kind: 'spread', digits: 2 },
+      { key: 'total_p99_ms', header: 'total p99', kind: 'spread', digits: 2 },
+      { key: 'total_over_floor_p50', header: 'total/floor p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_over_floor_p50', header: 'FIFO/floor p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_over_relay_p50', header: 'FIFO/relay p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_over_relay_p99', header: 'FIFO/relay p99', kind: 'spread', digits: 2 },
+      { key: 'fifo_over_raw_mesh_p50', header: 'FIFO/raw mesh p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_send_path_p50_ms', header: 'FIFO sender path p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_wire_p50_ms', header: 'FIFO mesh to mesh p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_receive_path_p50_ms', header: 'FIFO receiver path p50', kind: 'spread', digits: 2 },
+      { key: 'total_send_path_p50_ms', header: 'total sender path p50', kind: 'spread', digits: 2 },
+      { key: 'total_wire_p50_ms', header: 'total mesh to mesh p50', kind: 'spread', digits: 2 },
+      { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
+      { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
+      { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
+    ],
+    [
+      `Every peer is its own Node ${process.version} process with @roamhq/wrtc; the driver only coordinates. One-way latency = receive time − send stamp, both read as performance.timeOrigin + performance.now(), which all processes on one host share (the wall clock at process start plus a monotonic offset).`,
+      `Offered load: ${GROUP_RATE_PER_SEC} messages/s for the whole group, split evenly over the members, ${p.durationMs / 1000} s per run, ${p.runs} run(s) per path and size${p.sizes.includes(16) ? ' (2 for 16 peers, 1 for the Chromium row in the quick set)' : ctx.quick ? ' (1 for the Chromium row)' : ''}; ${WARMUP_MS} ms warm-up not timed. Body ${120} bytes. Every member receives every other member's messages; latencies of all receivers are pooled per run.`,
+      'Paths, measured in the same run on the same processes: floor = one raw simple-peer data channel between two of the processes (one sender); relay = the same messages through a Socket.IO server that broadcasts to the room (a server-based chat, websocket only, no persistence); FIFO and total = Chorus groups (signed DATA, parser, engine, store) created fresh for each run.',
+      'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
+      "Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender's mesh → out of the receiver's mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer's own WebRTC mesh (bench/lib/timing-transport.ts).",
+      'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
+      'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
+    ],
+  );
 
   let workers: Worker[];
   let trackerUrl: string;
@@ -107,7 +134,15 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
   for (const size of p.sizes) {
     console.log(`  latency: ${size} Node peers`);
     // 16 processes take the longest per run on 2 cores: two runs there keep the full set in its window.
-    const r = await measureGroup(ctx, workers.slice(0, size), 'node', size >= 16 ? { ...p, runs: Math.min(p.runs, 2) } : p, relayUrl, trackerUrl, chorusError);
+    const r = await measureGroup(
+      ctx,
+      workers.slice(0, size),
+      'node',
+      size >= 16 ? { ...p, runs: Math.min(p.runs, 2) } : p,
+      relayUrl,
+      trackerUrl,
+      chorusError,
+    );
     chorusError = r.chorusError;
     b.rows.push(r.row);
     breakdowns.push(r.breakdown);
@@ -121,9 +156,19 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     try {
       const browser = await ctx.browser();
       for (let i = 0; i < size; i++) pages.push(await browser.newPeer(`page-${i + 1}`));
-      b.notes.push(`Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per peer; pages ${browser.isolated ? 'cross-origin isolated (5 µs timers)' : 'NOT cross-origin isolated (timers clamped to 100 µs or coarser)'}.`);
+      b.notes.push(
+        `Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per peer; pages ${browser.isolated ? 'cross-origin isolated (5 µs timers)' : 'NOT cross-origin isolated (timers clamped to 100 µs or coarser)'}.`,
+      );
       // One run in the quick set: eight pages are the costliest row there.
-      const r = await measureGroup(ctx, pages, 'chromium', ctx.quick ? { ...p, runs: 1 } : p, relayUrl, trackerUrl, chorusError);
+      const r = await measureGroup(
+        ctx,
+        pages,
+        'chromium',
+        ctx.quick ? { ...p, runs: 1 } : p,
+        relayUrl,
+        trackerUrl,
+        chorusError,
+      );
       b.rows.push(r.row);
       breakdowns.push(r.breakdown);
       if (r.problems.length > 0) b.notes.push(`Chromium, ${size} peers: ${r.problems.join('; ')}`);
@@ -134,12 +179,17 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     }
   }
   if (chorusError !== null) b.notes.push(`FIFO/total not run: ${chorusError}`);
-  if (clocks.length > 0) b.notes.push(`Clock agreement (each peer's timeOrigin + now() against the driver's, offset known to ± half the IPC/page round trip): ${clocks.join('; ')}.`);
+  if (clocks.length > 0)
+    b.notes.push(
+      `Clock agreement (each peer's timeOrigin + now() against the driver's, offset known to ± half the IPC/page round trip): ${clocks.join('; ')}.`,
+    );
   try {
     const c = await ed25519CostMs();
     b.facts['ed25519_sign_ms'] = c.sign;
     b.facts['ed25519_verify_ms'] = c.verify;
-    b.notes.push(`Ed25519 through WebCrypto in Node on this machine, same run: sign ${c.sign.toFixed(3)} ms, verify ${c.verify.toFixed(3)} ms per message (every DATA is signed once and verified by every receiver).`);
+    b.notes.push(
+      `Ed25519 through WebCrypto in Node on this machine, same run: sign ${c.sign.toFixed(3)} ms, verify ${c.verify.toFixed(3)} ms per message (every DATA is signed once and verified by every receiver).`,
+    );
   } catch (e) {
     b.notes.push(`Ed25519 cost not measured: ${msg(e)}`);
   }
@@ -153,25 +203,51 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     b.targets.push(checkTarget('fifo/relay < 1 at p50', label, r['fifo_over_relay_p50'], '<', 1));
   }
   if (p.sizes.includes(16)) {
-    b.notes.push('16 peers = 16 processes plus the tracker and the relay server on 2 cores: every receiver competes for CPU with 15 others, so the 16-peer figures include run-queue waiting; they show CPU contention on this machine as much as the protocol.');
+    b.notes.push(
+      '16 peers = 16 processes plus the tracker and the relay server on 2 cores: every receiver competes for CPU with 15 others, so the 16-peer figures include run-queue waiting; they show CPU contention on this machine as much as the protocol.',
+    );
   }
   return b.finish();
 };
 
-interface GroupOutcome { readonly row: Row; readonly breakdown: Row; readonly problems: string[]; readonly chorusError: string | null }
+interface GroupOutcome {
+  readonly row: Row;
+  readonly breakdown: Row;
+  readonly problems: string[];
+  readonly chorusError: string | null;
+}
 
 /** All four paths over one set of peers, `runs` times, interleaved so drift hits every path alike. */
 const measureGroup = async (
-  ctx: BenchContext, group: readonly PeerDriver[], where: 'node' | 'chromium', p: Plan, relayUrl: string, trackerUrl: string, chorusErrorIn: string | null,
+  ctx: BenchContext,
+  group: readonly PeerDriver[],
+  where: 'node' | 'chromium',
+  p: Plan,
+  relayUrl: string,
+  trackerUrl: string,
+  chorusErrorIn: string | null,
 ): Promise<GroupOutcome> => {
   let chorusError = chorusErrorIn;
   const size = group.length;
   const perRun: Record<PathName, { p50: number[]; p99: number[] }> = {
-    floor: { p50: [], p99: [] }, mesh: { p50: [], p99: [] }, relay: { p50: [], p99: [] }, fifo: { p50: [], p99: [] }, total: { p50: [], p99: [] },
+    floor: { p50: [], p99: [] },
+    mesh: { p50: [], p99: [] },
+    relay: { p50: [], p99: [] },
+    fifo: { p50: [], p99: [] },
+    total: { p50: [], p99: [] },
   };
-  const ratios = { fifoMesh: [] as number[], totalFloor: [] as number[], fifoFloor: [] as number[], fifoRelay50: [] as number[], fifoRelay99: [] as number[] };
+  const ratios = {
+    fifoMesh: [] as number[],
+    totalFloor: [] as number[],
+    fifoFloor: [] as number[],
+    fifoRelay50: [] as number[],
+    fifoRelay99: [] as number[],
+  };
   const problems: string[] = [];
-  /** Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs included). */
+  /**
+   * Over the Chorus load windows: cores the peer processes used, and the machine's busy share (everything, other jobs
+   * included).
+   */
   const cpu = { peers: [] as number[], machine: [] as number[] };
   /** Per run, p50 of each stretch of a Chorus message's way (timing-transport.ts). */
   const split = {
@@ -184,9 +260,17 @@ const measureGroup = async (
   } catch (e) {
     problems.push(`clock check: ${msg(e)}`);
   }
-  try { await joinRelay(group, relayUrl, `lat-${where}-${size}`); } catch (e) { problems.push(`relay: ${msg(e)}`); }
+  try {
+    await joinRelay(group, relayUrl, `lat-${where}-${size}`);
+  } catch (e) {
+    problems.push(`relay: ${msg(e)}`);
+  }
   if (chorusError === null) {
-    try { await connectChorus(group, trackerUrl); } catch (e) { chorusError = `Chorus peers could not connect: ${msg(e)}`; }
+    try {
+      await connectChorus(group, trackerUrl);
+    } catch (e) {
+      chorusError = `Chorus peers could not connect: ${msg(e)}`;
+    }
   }
   for (let run = 1; run <= p.runs; run++) {
     const got: Partial<Record<PathName, { p50: number; p99: number }>> = {};
@@ -205,10 +289,18 @@ const measureGroup = async (
       await measure('floor', async () => {
         await openFloor(a, bw);
         try {
-          return summarizeLoad(await runGroupLoad({
-            tag: `floor-${where}-${size}-${run}`, workers: [a, bw], senders: [a], ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
-            warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
-          }));
+          return summarizeLoad(
+            await runGroupLoad({
+              tag: `floor-${where}-${size}-${run}`,
+              workers: [a, bw],
+              senders: [a],
+              ratePerSec: GROUP_RATE_PER_SEC,
+              durationMs: p.durationMs,
+              warmupMs: WARMUP_MS,
+              drainMs: DRAIN_MS,
+              send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
+            }),
+          );
         } finally {
           await closeFloor(a, bw);
         }
@@ -218,19 +310,35 @@ const measureGroup = async (
       await measure('mesh', async () => {
         await openRawMesh(group);
         try {
-          return summarizeLoad(await runGroupLoad({
-            tag: `mesh-${where}-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
-            warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('mesh-load', plan),
-          }));
+          return summarizeLoad(
+            await runGroupLoad({
+              tag: `mesh-${where}-${size}-${run}`,
+              workers: group,
+              ratePerSec: GROUP_RATE_PER_SEC,
+              durationMs: p.durationMs,
+              warmupMs: WARMUP_MS,
+              drainMs: DRAIN_MS,
+              send: (w, plan) => w.call<LoadOutcome>('mesh-load', plan),
+            }),
+          );
         } finally {
           await closeRawMesh(group);
         }
       });
     }
-    await measure('relay', async () => summarizeLoad(await runGroupLoad({
-      tag: `relay-${where}-${size}-${run}`, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs,
-      warmupMs: WARMUP_MS, drainMs: DRAIN_MS, send: (w, plan) => w.call<LoadOutcome>('relay-load', plan),
-    })));
+    await measure('relay', async () =>
+      summarizeLoad(
+        await runGroupLoad({
+          tag: `relay-${where}-${size}-${run}`,
+          workers: group,
+          ratePerSec: GROUP_RATE_PER_SEC,
+          durationMs: p.durationMs,
+          warmupMs: WARMUP_MS,
+          drainMs: DRAIN_MS,
+          send: (w, plan) => w.call<LoadOutcome>('relay-load', plan),
+        }),
+      ),
+    );
     for (const ordering of ['fifo', 'total'] as const) {
       if (chorusError !== null) break;
       await measure(ordering, async () => {
@@ -240,10 +348,17 @@ const measureGroup = async (
         try {
           if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
           const machine = startCpuWindow();
-          const result = summarizeLoad(await runGroupLoad({
-            tag: name, workers: group, ratePerSec: GROUP_RATE_PER_SEC, durationMs: p.durationMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
-            send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
-          }));
+          const result = summarizeLoad(
+            await runGroupLoad({
+              tag: name,
+              workers: group,
+              ratePerSec: GROUP_RATE_PER_SEC,
+              durationMs: p.durationMs,
+              warmupMs: WARMUP_MS,
+              drainMs: DRAIN_MS,
+              send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
+            }),
+          );
           cpu.machine.push(machine());
           const times = await Promise.all(group.map((w) => w.call<PathTimes>('timing-take', { tag: name })));
           const pooled = (k: keyof PathTimes): number[] => times.flatMap((t) => t[k]);
@@ -251,7 +366,8 @@ const measureGroup = async (
           split[ordering].send.push(sendP50);
           split[ordering].wire.push(percentile(pooled('toArrival'), 0.5) - sendP50);
           split[ordering].receive.push(percentile(pooled('receivePath'), 0.5));
-          if (where === 'node') cpu.peers.push((await Promise.all(group.map((w) => w.call<number>('cpu')))).reduce((a, c) => a + c, 0));
+          if (where === 'node')
+            cpu.peers.push((await Promise.all(group.map((w) => w.call<number>('cpu')))).reduce((a, c) => a + c, 0));
           return result;
         } finally {
           await leaveGroup(group, f.groupId);
@@ -299,7 +415,8 @@ const measureGroup = async (
 };
 
 const summarizeLoad = (r: Awaited<ReturnType<typeof runGroupLoad>>): { p50: number; p99: number } => {
-  if (r.delivered < r.expected) throw new Error(`only ${r.delivered} of ${r.expected} deliveries arrived within ${DRAIN_MS / 1000} s`);
+  if (r.delivered < r.expected)
+    throw new Error(`only ${r.delivered} of ${r.expected} deliveries arrived within ${DRAIN_MS / 1000} s`);
   if (r.failedSends > 0) throw new Error(`${r.failedSends} sends failed`);
   const s = latencySummary(r.latencies);
   return { p50: s.p50, p99: s.p99 };

@@ -28,22 +28,33 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   const atOnceBrowser = ctx.smoke || ctx.quick ? [] : [8];
   const atOnceTimeoutMs = ctx.quick ? 8_000 : 15_000;
   const wanted = ctx.smoke ? 1 : ctx.quick ? 2 : 4;
-  const b = new ScenarioBuilder('mesh-formation', '3. Mesh formation', ctx.mode, [
-    { key: 'where', header: 'peers in', kind: 'text' },
-    { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
-    { key: 'pattern', header: 'joins', kind: 'text' },
-    { key: 'formations', header: 'formations', kind: 'value', digits: 0 },
-    { key: 'mesh_ready_ms', header: 'mesh ready ms', kind: 'spread', digits: 0 },
-    { key: 'join_to_view_p50_ms', header: 'join → own view (joiner p50)', kind: 'spread', digits: 0 },
-    { key: 'join_to_view_max_ms', header: 'join → own view (slowest joiner)', kind: 'spread', digits: 0 },
-    { key: 'first_message_last_joiner_ms', header: 'join → first message (slowest joiner)', kind: 'spread', digits: 0 },
-    { key: 'floor_channel_open_ms', header: 'one raw channel opens (baseline)', kind: 'spread', digits: 0 },
-  ], [
-    'One member creates the group and joins alone; then the others join through the real tracker (two-phase join: signaling, data channels to every member, links-ready, view installed, history from a sponsor). "one by one": each calls join() when the previous join() resolved (people arriving in a room); "all at once": every joiner calls join() at the same moment. Mesh ready = first join() call → the moment the last member installed the view with everyone.',
-    'join → own view: a joiner\'s join() call → the first installed view that contains it. join → first message: the creator sends a message every 20 ms from before the joins; the figure is the slowest joiner\'s join() call → the first of those messages delivered to it (history sync included).',
-    'Baseline: the time to open one raw simple-peer data channel between two of the same peers, offer/answer/candidates relayed by the driver (no tracker, no membership), measured in the same run.',
-    `Each formation is one sample; spread is min–max over formations (FIFO and total groups alike: the join path is the same). One-by-one groups formed by the latency scenario in the same run are included. An all-at-once formation that does not complete within ${atOnceTimeoutMs / 1000} s is reported with every peer's view of the group.`,
-  ]);
+  const b = new ScenarioBuilder(
+    'mesh-formation',
+    '3. Mesh formation',
+    ctx.mode,
+    [
+      { key: 'where', header: 'peers in', kind: 'text' },
+      { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
+      { key: 'pattern', header: 'joins', kind: 'text' },
+      { key: 'formations', header: 'formations', kind: 'value', digits: 0 },
+      { key: 'mesh_ready_ms', header: 'mesh ready ms', kind: 'spread', digits: 0 },
+      { key: 'join_to_view_p50_ms', header: 'join → own view (joiner p50)', kind: 'spread', digits: 0 },
+      { key: 'join_to_view_max_ms', header: 'join → own view (slowest joiner)', kind: 'spread', digits: 0 },
+      {
+        key: 'first_message_last_joiner_ms',
+        header: 'join → first message (slowest joiner)',
+        kind: 'spread',
+        digits: 0,
+      },
+      { key: 'floor_channel_open_ms', header: 'one raw channel opens (baseline)', kind: 'spread', digits: 0 },
+    ],
+    [
+      'One member creates the group and joins alone; then the others join through the real tracker (two-phase join: signaling, data channels to every member, links-ready, view installed, history from a sponsor). "one by one": each calls join() when the previous join() resolved (people arriving in a room); "all at once": every joiner calls join() at the same moment. Mesh ready = first join() call → the moment the last member installed the view with everyone.',
+      "join → own view: a joiner's join() call → the first installed view that contains it. join → first message: the creator sends a message every 20 ms from before the joins; the figure is the slowest joiner's join() call → the first of those messages delivered to it (history sync included).",
+      'Baseline: the time to open one raw simple-peer data channel between two of the same peers, offer/answer/candidates relayed by the driver (no tracker, no membership), measured in the same run.',
+      `Each formation is one sample; spread is min–max over formations (FIFO and total groups alike: the join path is the same). One-by-one groups formed by the latency scenario in the same run are included. An all-at-once formation that does not complete within ${atOnceTimeoutMs / 1000} s is reported with every peer's view of the group.`,
+    ],
+  );
   let trackerUrl: string;
   try {
     trackerUrl = await ctx.trackerUrl();
@@ -95,7 +106,11 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
       return;
     }
     let floorMs: number[] = [];
-    try { floorMs = await floorOpen(drivers); } catch (e) { problems.push(`baseline: ${errorText(e)}`); }
+    try {
+      floorMs = await floorOpen(drivers);
+    } catch (e) {
+      problems.push(`baseline: ${errorText(e)}`);
+    }
     const row = rowFor(label, samples, floorMs);
     if (problems.length > 0) {
       row['problems'] = problems.join('; ');
@@ -110,7 +125,13 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
     const label: Row = { where, group_size: size, pattern: 'all at once' };
     try {
       await connectChorus(drivers, trackerUrl);
-      const f = await formGroup(drivers, 'fifo', `form-once-${where}-${size}-${Date.now().toString(36)}`, 'all-at-once', atOnceTimeoutMs);
+      const f = await formGroup(
+        drivers,
+        'fifo',
+        `form-once-${where}-${size}-${Date.now().toString(36)}`,
+        'all-at-once',
+        atOnceTimeoutMs,
+      );
       ctx.formations.push({ ...f, ordering: 'fifo', where });
       await leaveGroup(drivers, f.groupId);
       b.rows.push(rowFor(label, [{ ...f, ordering: 'fifo', where }], []));
@@ -149,37 +170,83 @@ export const runMeshFormation = async (ctx: BenchContext): Promise<ScenarioRepor
   // A join that took about one history retry longer than usual points at a lost first history request.
   const slow = ctx.formations.filter((f) => f.joinToViewMs.some((ms) => ms >= HISTORY_RETRY_MS * 0.9));
   if (slow.length > 0) {
-    b.notes.push(`${slow.length} of ${ctx.formations.length} formations had a joiner whose join → own view took ≥ ${HISTORY_RETRY_MS / 1000} s (HISTORY_RETRY_MS): ${slow.map((f) => `${f.where} ${f.size} (${f.joinToViewMs.filter((ms) => ms >= HISTORY_RETRY_MS * 0.9).map((ms) => Math.round(ms)).join(', ')} ms)`).join('; ')} — the joiner's first history request went unanswered and it asked again after the retry timer. These are the max values of the spreads above.`);
+    b.notes.push(
+      `${slow.length} of ${ctx.formations.length} formations had a joiner whose join → own view took ≥ ${HISTORY_RETRY_MS / 1000} s (HISTORY_RETRY_MS): ${slow
+        .map(
+          (f) =>
+            `${f.where} ${f.size} (${f.joinToViewMs
+              .filter((ms) => ms >= HISTORY_RETRY_MS * 0.9)
+              .map((ms) => Math.round(ms))
+              .join(', ')} ms)`,
+        )
+        .join(
+          '; ',
+        )} — the joiner's first history request went unanswered and it asked again after the retry timer. These are the max values of the spreads above.`,
+    );
   }
   for (const r of b.rows) {
     if (r['group_size'] !== TARGET_SIZE) continue;
     const who = `${r['where'] === 'chromium' ? 'Chromium' : 'Node'}, ${String(r['pattern'])}`;
     // A group that never formed misses the target; there is no figure to print, only the verdict.
-    if (r['not_run'] !== undefined) b.targets.push({ ...checkTarget('8 peers mesh-ready ≤ 1.5 s', `${who}: did not form`, null, '<=', TARGET_MS), met: false });
-    else b.targets.push(checkTarget('8 peers mesh-ready ≤ 1.5 s', `${who}, median of ${String(r['formations'])} (ms)`, r['mesh_ready_ms'], '<=', TARGET_MS));
+    if (r['not_run'] !== undefined)
+      b.targets.push({
+        ...checkTarget('8 peers mesh-ready ≤ 1.5 s', `${who}: did not form`, null, '<=', TARGET_MS),
+        met: false,
+      });
+    else
+      b.targets.push(
+        checkTarget(
+          '8 peers mesh-ready ≤ 1.5 s',
+          `${who}, median of ${String(r['formations'])} (ms)`,
+          r['mesh_ready_ms'],
+          '<=',
+          TARGET_MS,
+        ),
+      );
   }
-  if (nodeSizes.includes(16)) b.notes.push('16 Node peers: 16 processes on 2 cores; each new member runs ICE/DTLS/SCTP handshakes with every member, so this row is dominated by CPU contention.');
+  if (nodeSizes.includes(16))
+    b.notes.push(
+      '16 Node peers: 16 processes on 2 cores; each new member runs ICE/DTLS/SCTP handshakes with every member, so this row is dominated by CPU contention.',
+    );
   return b.finish();
 };
 
 /** Close each peer's Chorus session (a worker that does not answer is stopped; the pool restarts it). */
 const resetPeers = async (drivers: readonly PeerDriver[]): Promise<void> => {
-  await Promise.all(drivers.map(async (d) => {
-    forgetChorus(d);
-    try {
-      await withTimeout(d.call('chorus-close'), RESET_TIMEOUT_MS, `${d.name} close`);
-    } catch {
-      if ('stop' in d && typeof d.stop === 'function') await (d as unknown as { stop: () => Promise<void> }).stop();
-    }
-  }));
+  await Promise.all(
+    drivers.map(async (d) => {
+      forgetChorus(d);
+      try {
+        await withTimeout(d.call('chorus-close'), RESET_TIMEOUT_MS, `${d.name} close`);
+      } catch {
+        if ('stop' in d && typeof d.stop === 'function') await (d as unknown as { stop: () => Promise<void> }).stop();
+      }
+    }),
+  );
 };
 
 const rowFor = (label: Row, samples: readonly FormationSample[], floorMs: readonly number[]): Row => {
   const row: Row = { ...label, formations: samples.length };
-  putSpread(row, 'mesh_ready_ms', samples.map((f) => f.meshReadyMs));
-  putSpread(row, 'join_to_view_p50_ms', samples.map((f) => percentileSorted(ascending(f.joinToViewMs), 0.5)));
-  putSpread(row, 'join_to_view_max_ms', samples.map((f) => Math.max(...f.joinToViewMs)));
-  putSpread(row, 'first_message_last_joiner_ms', samples.map((f) => Math.max(...f.joinToFirstMessageMs)));
+  putSpread(
+    row,
+    'mesh_ready_ms',
+    samples.map((f) => f.meshReadyMs),
+  );
+  putSpread(
+    row,
+    'join_to_view_p50_ms',
+    samples.map((f) => percentileSorted(ascending(f.joinToViewMs), 0.5)),
+  );
+  putSpread(
+    row,
+    'join_to_view_max_ms',
+    samples.map((f) => Math.max(...f.joinToViewMs)),
+  );
+  putSpread(
+    row,
+    'first_message_last_joiner_ms',
+    samples.map((f) => Math.max(...f.joinToFirstMessageMs)),
+  );
   if (floorMs.length > 0) putSpread(row, 'floor_channel_open_ms', floorMs);
   return row;
 };

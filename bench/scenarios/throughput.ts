@@ -31,28 +31,43 @@ const SETTLE_AFTER_FAILURE_MS = 2_000;
 
 type Path = 'relay' | 'fifo' | 'total';
 
-interface Step { readonly rate: number; readonly pass: boolean; readonly p99: number; readonly why: string }
+interface Step {
+  readonly rate: number;
+  readonly pass: boolean;
+  readonly p99: number;
+  readonly why: string;
+}
 
 export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> => {
   // BENCH_THROUGHPUT_SIZES=8 looks into one size without a full run.
-  const override = process.env['BENCH_THROUGHPUT_SIZES']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x >= 2) ?? [];
+  const override =
+    process.env['BENCH_THROUGHPUT_SIZES']
+      ?.split(',')
+      .map(Number)
+      .filter((x) => Number.isInteger(x) && x >= 2) ?? [];
   const sizes = override.length > 0 ? override : ctx.smoke ? [2] : ctx.quick ? [4] : [4, 8];
   const runs = ctx.smoke || ctx.quick ? 1 : 2;
   const stepMs = 1_000;
-  const b = new ScenarioBuilder('throughput', '2. Throughput', ctx.mode, [
-    { key: 'where', header: 'peers in', kind: 'text' },
-    { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
-    { key: 'relay_max_msgs_per_sec', header: 'relay max msg/s', kind: 'spread', digits: 0 },
-    { key: 'fifo_max_msgs_per_sec', header: 'FIFO max msg/s', kind: 'spread', digits: 0 },
-    { key: 'total_max_msgs_per_sec', header: 'total max msg/s', kind: 'spread', digits: 0 },
-    { key: 'fifo_max_deliveries_per_sec', header: 'FIFO deliveries/s', kind: 'spread', digits: 0 },
-    { key: 'total_max_deliveries_per_sec', header: 'total deliveries/s', kind: 'spread', digits: 0 },
-    { key: 'fifo_over_relay', header: 'FIFO ÷ relay', kind: 'spread', digits: 2 },
-    { key: 'total_over_fifo', header: 'total ÷ FIFO', kind: 'spread', digits: 2 },
-  ], [
-    `Node peers, one process each. A step offers a rate (messages/s for the whole group, split evenly over the members) for ${stepMs / 1000} s; it passes when p99 one-way latency ≤ ${P99_LIMIT_MS} ms, every message reaches every other member within ${DRAIN_MS / 1000} s after the step (a queue that keeps growing fails this), and the senders offered ≥ ${MIN_ACHIEVED_SHARE * 100} % of the rate. Rates double from ${FIRST_RATE} (or halve down to ${MIN_RATE} if ${FIRST_RATE} already fails); after the first failure one step at the geometric mean of the last pass and the failure refines the answer. A failed step is retried once in the full set (a single stall on a shared machine should not end the ladder). "max" is the highest passing rate; deliveries/s = max × (members − 1).`,
-    `Baseline: the Socket.IO broadcast relay (scenario 1) over the same processes with the same ladder. ${runs} run(s); Chorus groups are fresh per run and mode.`,
-  ]);
+  const b = new ScenarioBuilder(
+    'throughput',
+    '2. Throughput',
+    ctx.mode,
+    [
+      { key: 'where', header: 'peers in', kind: 'text' },
+      { key: 'group_size', header: 'group', kind: 'value', digits: 0 },
+      { key: 'relay_max_msgs_per_sec', header: 'relay max msg/s', kind: 'spread', digits: 0 },
+      { key: 'fifo_max_msgs_per_sec', header: 'FIFO max msg/s', kind: 'spread', digits: 0 },
+      { key: 'total_max_msgs_per_sec', header: 'total max msg/s', kind: 'spread', digits: 0 },
+      { key: 'fifo_max_deliveries_per_sec', header: 'FIFO deliveries/s', kind: 'spread', digits: 0 },
+      { key: 'total_max_deliveries_per_sec', header: 'total deliveries/s', kind: 'spread', digits: 0 },
+      { key: 'fifo_over_relay', header: 'FIFO ÷ relay', kind: 'spread', digits: 2 },
+      { key: 'total_over_fifo', header: 'total ÷ FIFO', kind: 'spread', digits: 2 },
+    ],
+    [
+      `Node peers, one process each. A step offers a rate (messages/s for the whole group, split evenly over the members) for ${stepMs / 1000} s; it passes when p99 one-way latency ≤ ${P99_LIMIT_MS} ms, every message reaches every other member within ${DRAIN_MS / 1000} s after the step (a queue that keeps growing fails this), and the senders offered ≥ ${MIN_ACHIEVED_SHARE * 100} % of the rate. Rates double from ${FIRST_RATE} (or halve down to ${MIN_RATE} if ${FIRST_RATE} already fails); after the first failure one step at the geometric mean of the last pass and the failure refines the answer. A failed step is retried once in the full set (a single stall on a shared machine should not end the ladder). "max" is the highest passing rate; deliveries/s = max × (members − 1).`,
+      `Baseline: the Socket.IO broadcast relay (scenario 1) over the same processes with the same ladder. ${runs} run(s); Chorus groups are fresh per run and mode.`,
+    ],
+  );
   let trackerUrl: string;
   let relayUrl: string;
   try {
@@ -75,7 +90,9 @@ export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> 
           const steps = await ladder(path, group, size, run, stepMs, trackerUrl, relayUrl, ctx.quick);
           const best = Math.max(0, ...steps.filter((s) => s.pass).map((s) => s.rate));
           maxes[path].push(best);
-          ladders.push(`${path} run ${run}: ${steps.map((s) => `${s.rate < 100 ? s.rate : Math.round(s.rate)}${s.pass ? '✓' : `✗(${s.why})`}`).join(' ')}`);
+          ladders.push(
+            `${path} run ${run}: ${steps.map((s) => `${s.rate < 100 ? s.rate : Math.round(s.rate)}${s.pass ? '✓' : `✗(${s.why})`}`).join(' ')}`,
+          );
         } catch (e) {
           problems.push(`${path} run ${run}: ${msg(e)}`);
         }
@@ -83,22 +100,53 @@ export const runThroughput = async (ctx: BenchContext): Promise<ScenarioReport> 
     }
     const row: Row = { where: 'node', group_size: size };
     for (const path of ['relay', 'fifo', 'total'] as const) putSpread(row, `${path}_max_msgs_per_sec`, maxes[path]);
-    putSpread(row, 'fifo_max_deliveries_per_sec', maxes.fifo.map((r) => r * (size - 1)));
-    putSpread(row, 'total_max_deliveries_per_sec', maxes.total.map((r) => r * (size - 1)));
-    putSpread(row, 'fifo_over_relay', maxes.fifo.map((r, i) => ratio(r, maxes.relay[i] ?? Number.NaN)));
-    putSpread(row, 'total_over_fifo', maxes.total.map((r, i) => ratio(r, maxes.fifo[i] ?? Number.NaN)));
+    putSpread(
+      row,
+      'fifo_max_deliveries_per_sec',
+      maxes.fifo.map((r) => r * (size - 1)),
+    );
+    putSpread(
+      row,
+      'total_max_deliveries_per_sec',
+      maxes.total.map((r) => r * (size - 1)),
+    );
+    putSpread(
+      row,
+      'fifo_over_relay',
+      maxes.fifo.map((r, i) => ratio(r, maxes.relay[i] ?? Number.NaN)),
+    );
+    putSpread(
+      row,
+      'total_over_fifo',
+      maxes.total.map((r, i) => ratio(r, maxes.fifo[i] ?? Number.NaN)),
+    );
     row['ladders'] = ladders.join(' | ');
-    if (problems.length > 0) { row['problems'] = problems.join('; '); b.notes.push(`${size} peers: ${problems.join('; ')}`); }
+    if (problems.length > 0) {
+      row['problems'] = problems.join('; ');
+      b.notes.push(`${size} peers: ${problems.join('; ')}`);
+    }
     b.rows.push(row);
-    if (maxes.relay.some((r) => r >= (ctx.quick ? MAX_RATE / 2 : MAX_RATE))) b.notes.push(`${size} peers: the relay passed the top step (${ctx.quick ? MAX_RATE / 2 : MAX_RATE} msg/s), so its max is a lower bound and FIFO ÷ relay an upper bound.`);
+    if (maxes.relay.some((r) => r >= (ctx.quick ? MAX_RATE / 2 : MAX_RATE)))
+      b.notes.push(
+        `${size} peers: the relay passed the top step (${ctx.quick ? MAX_RATE / 2 : MAX_RATE} msg/s), so its max is a lower bound and FIFO ÷ relay an upper bound.`,
+      );
     b.notes.push(`Ladder, ${size} peers (✓ pass, ✗ fail with reason): ${ladders.join('; ')}.`);
   }
-  b.notes.push('All peers, the tracker, the relay server and the driver share the same 2 cores: the ceiling found is the machine\'s as much as the protocol\'s (Ed25519 signing and verification per message run on the same cores as the senders).');
+  b.notes.push(
+    "All peers, the tracker, the relay server and the driver share the same 2 cores: the ceiling found is the machine's as much as the protocol's (Ed25519 signing and verification per message run on the same cores as the senders).",
+  );
   return b.finish();
 };
 
 const ladder = async (
-  path: Path, group: readonly PeerDriver[], size: number, run: number, stepMs: number, trackerUrl: string, relayUrl: string, quick: boolean,
+  path: Path,
+  group: readonly PeerDriver[],
+  size: number,
+  run: number,
+  stepMs: number,
+  trackerUrl: string,
+  relayUrl: string,
+  quick: boolean,
 ): Promise<Step[]> => {
   const steps: Step[] = [];
   let groupId: string | null = null;
@@ -112,8 +160,16 @@ const ladder = async (
       const tag = `tp-${path}-${size}-${run}-${Math.round(rate)}`;
       const gid = groupId;
       const r = await runGroupLoad({
-        tag, workers: group, ratePerSec: rate, durationMs: stepMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
-        send: (w, plan) => (gid === null ? w.call<LoadOutcome>('relay-load', plan) : w.call<LoadOutcome>('chorus-load', { groupId: gid, plan })),
+        tag,
+        workers: group,
+        ratePerSec: rate,
+        durationMs: stepMs,
+        warmupMs: WARMUP_MS,
+        drainMs: DRAIN_MS,
+        send: (w, plan) =>
+          gid === null
+            ? w.call<LoadOutcome>('relay-load', plan)
+            : w.call<LoadOutcome>('chorus-load', { groupId: gid, plan }),
       });
       const first = judge(rate, r);
       if (first.pass) return first;
@@ -121,10 +177,21 @@ const ladder = async (
       // The quick set has no time for retries: its ladder may stop one step early on a noisy machine.
       if (quick) return first;
       // One retry: on a shared machine a single stall (another process's GC, a CI job) can sink a step.
-      const again = judge(rate, await runGroupLoad({
-        tag: `${tag}-retry`, workers: group, ratePerSec: rate, durationMs: stepMs, warmupMs: WARMUP_MS, drainMs: DRAIN_MS,
-        send: (w, plan) => (gid === null ? w.call<LoadOutcome>('relay-load', plan) : w.call<LoadOutcome>('chorus-load', { groupId: gid, plan })),
-      }));
+      const again = judge(
+        rate,
+        await runGroupLoad({
+          tag: `${tag}-retry`,
+          workers: group,
+          ratePerSec: rate,
+          durationMs: stepMs,
+          warmupMs: WARMUP_MS,
+          drainMs: DRAIN_MS,
+          send: (w, plan) =>
+            gid === null
+              ? w.call<LoadOutcome>('relay-load', plan)
+              : w.call<LoadOutcome>('chorus-load', { groupId: gid, plan }),
+        }),
+      );
       if (!again.pass) await sleep(SETTLE_AFTER_FAILURE_MS);
       return again.pass ? again : first;
     };
@@ -158,7 +225,8 @@ const ladder = async (
 const judge = (rate: number, r: GroupLoadResult): Step => {
   const p99 = latencySummary(r.latencies).p99;
   if (r.delivered < r.expected) return { rate, pass: false, p99, why: `backlog ${r.expected - r.delivered}` };
-  if (r.achievedPerSec < rate * MIN_ACHIEVED_SHARE) return { rate, pass: false, p99, why: `offered only ${Math.round(r.achievedPerSec)}/s` };
+  if (r.achievedPerSec < rate * MIN_ACHIEVED_SHARE)
+    return { rate, pass: false, p99, why: `offered only ${Math.round(r.achievedPerSec)}/s` };
   if (!(p99 <= P99_LIMIT_MS)) return { rate, pass: false, p99, why: `p99 ${Math.round(p99)} ms` };
   return { rate, pass: true, p99, why: '' };
 };

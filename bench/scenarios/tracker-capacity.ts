@@ -31,7 +31,10 @@ const RELAY_IN_FLIGHT = 8;
 const LATENCY_PAIRS = 10;
 const LATENCY_RATE_PER_PAIR = 40;
 
-interface Mem { heapUsed: number; rss: number }
+interface Mem {
+  heapUsed: number;
+  rss: number;
+}
 
 const gcArgs = { nodeArgs: ['--expose-gc'] };
 /** Kinds of heap objects listed in the per-connection breakdown. */
@@ -40,53 +43,81 @@ const HEAP_KINDS_SHOWN = 12;
 export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioReport> => {
   const fdLimit = openFilesLimit();
   // BENCH_TRACKER_LEVELS=20000 looks into one level without a full run.
-  const override = process.env['BENCH_TRACKER_LEVELS']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0) ?? [];
+  const override =
+    process.env['BENCH_TRACKER_LEVELS']
+      ?.split(',')
+      .map(Number)
+      .filter((x) => Number.isInteger(x) && x > 0) ?? [];
   const levels = override.length > 0 ? override : ctx.smoke ? [200] : ctx.quick ? [1_000] : [1_000, 5_000, 20_000];
   // 20 000 clients take the longest to connect: one run there, two below.
   const runsAt = (level: number): number => (ctx.quick ? 1 : level >= 20_000 ? 1 : 2);
-  const b = new ScenarioBuilder('tracker-capacity', '5. Tracker capacity', ctx.mode, [
-    { key: 'measure', header: 'measure', kind: 'text' },
-    { key: 'clients', header: 'clients', kind: 'value', digits: 0 },
-    { key: 'heap_bytes_per_conn', header: 'tracker heap B/conn', kind: 'spread', digits: 0 },
-    { key: 'rss_bytes_per_conn', header: 'tracker RSS B/conn', kind: 'spread', digits: 0 },
-    { key: 'baseline_heap_bytes_per_conn', header: 'bare Socket.IO heap B/conn', kind: 'spread', digits: 0 },
-    { key: 'baseline_rss_bytes_per_conn', header: 'bare Socket.IO RSS B/conn', kind: 'spread', digits: 0 },
-    { key: 'heap_over_baseline', header: 'heap / bare', kind: 'spread', digits: 2 },
-    { key: 'tracker_cpu_share', header: 'tracker CPU (1 = one core)', kind: 'spread', digits: 2 },
-    { key: 'signals_per_sec', header: 'signals/s', kind: 'spread', digits: 0 },
-    { key: 'signals_per_tracker_cpu_sec', header: 'signals per tracker CPU-s', kind: 'spread', digits: 0 },
-    { key: 'single_p50_ms', header: '1 node p50 ms', kind: 'spread', digits: 2 },
-    { key: 'single_p99_ms', header: '1 node p99', kind: 'spread', digits: 2 },
-    { key: 'redis_p50_ms', header: '2 nodes+Redis p50', kind: 'spread', digits: 2 },
-    { key: 'redis_p99_ms', header: '2 nodes+Redis p99', kind: 'spread', digits: 2 },
-    { key: 'added_p50_ms', header: 'added p50', kind: 'spread', digits: 2 },
-  ], [
-    `Idle connections: authenticated sessions (Ed25519 hello) sending a heartbeat every interval the tracker announces (default ${DEFAULT_HEARTBEAT_INTERVAL_MS} ms), websocket only, from separate swarm processes (≤ ${CLIENTS_PER_SWARM} clients each). The tracker (apps/tracker startTracker, in-memory store) runs alone in its own process; heap and RSS are read after two forced GCs, before any client connects and again after ${STEADY_HEARTBEATS} heartbeat intervals with all clients connected; per connection = difference / connected clients. A fresh tracker per level and run.`,
-    'Baseline: a bare Socket.IO server (the relay server of scenario 1) holding the same number of plain websocket connections, measured the same way.',
-    `Relay rate: ${RELAY_PAIRS} member/joiner pairs, each sender keeping ${RELAY_IN_FLIGHT} acknowledged signals in flight; the tracker is pinned to CPU 0 with taskset, the clients to CPU 1; per-session signal rate limits raised so the tracker's relay path (parse, membership check, emit) is what is measured.`,
-    `Redis: ${LATENCY_PAIRS} pairs, ${LATENCY_RATE_PER_PAIR} signals/s each; "1 node" has both ends on one tracker, "2 nodes" puts the sender on node A and the receiver on node B of two trackers sharing a real redis-server (started on a free port) through the Socket.IO Redis adapter.`,
-  ]);
+  const b = new ScenarioBuilder(
+    'tracker-capacity',
+    '5. Tracker capacity',
+    ctx.mode,
+    [
+      { key: 'measure', header: 'measure', kind: 'text' },
+      { key: 'clients', header: 'clients', kind: 'value', digits: 0 },
+      { key: 'heap_bytes_per_conn', header: 'tracker heap B/conn', kind: 'spread', digits: 0 },
+      { key: 'rss_bytes_per_conn', header: 'tracker RSS B/conn', kind: 'spread', digits: 0 },
+      { key: 'baseline_heap_bytes_per_conn', header: 'bare Socket.IO heap B/conn', kind: 'spread', digits: 0 },
+      { key: 'baseline_rss_bytes_per_conn', header: 'bare Socket.IO RSS B/conn', kind: 'spread', digits: 0 },
+      { key: 'heap_over_baseline', header: 'heap / bare', kind: 'spread', digits: 2 },
+      { key: 'tracker_cpu_share', header: 'tracker CPU (1 = one core)', kind: 'spread', digits: 2 },
+      { key: 'signals_per_sec', header: 'signals/s', kind: 'spread', digits: 0 },
+      { key: 'signals_per_tracker_cpu_sec', header: 'signals per tracker CPU-s', kind: 'spread', digits: 0 },
+      { key: 'single_p50_ms', header: '1 node p50 ms', kind: 'spread', digits: 2 },
+      { key: 'single_p99_ms', header: '1 node p99', kind: 'spread', digits: 2 },
+      { key: 'redis_p50_ms', header: '2 nodes+Redis p50', kind: 'spread', digits: 2 },
+      { key: 'redis_p99_ms', header: '2 nodes+Redis p99', kind: 'spread', digits: 2 },
+      { key: 'added_p50_ms', header: 'added p50', kind: 'spread', digits: 2 },
+    ],
+    [
+      `Idle connections: authenticated sessions (Ed25519 hello) sending a heartbeat every interval the tracker announces (default ${DEFAULT_HEARTBEAT_INTERVAL_MS} ms), websocket only, from separate swarm processes (≤ ${CLIENTS_PER_SWARM} clients each). The tracker (apps/tracker startTracker, in-memory store) runs alone in its own process; heap and RSS are read after two forced GCs, before any client connects and again after ${STEADY_HEARTBEATS} heartbeat intervals with all clients connected; per connection = difference / connected clients. A fresh tracker per level and run.`,
+      'Baseline: a bare Socket.IO server (the relay server of scenario 1) holding the same number of plain websocket connections, measured the same way.',
+      `Relay rate: ${RELAY_PAIRS} member/joiner pairs, each sender keeping ${RELAY_IN_FLIGHT} acknowledged signals in flight; the tracker is pinned to CPU 0 with taskset, the clients to CPU 1; per-session signal rate limits raised so the tracker's relay path (parse, membership check, emit) is what is measured.`,
+      `Redis: ${LATENCY_PAIRS} pairs, ${LATENCY_RATE_PER_PAIR} signals/s each; "1 node" has both ends on one tracker, "2 nodes" puts the sender on node A and the receiver on node B of two trackers sharing a real redis-server (started on a free port) through the Socket.IO Redis adapter.`,
+    ],
+  );
 
   // ---- memory per idle connection ----
   for (const level of levels) {
     const clients = Math.min(level, (fdLimit ?? Infinity) - FD_HEADROOM);
-    const label: Row = { table: 'memory', measure: level === clients ? 'idle memory' : `idle memory (${level} asked, capped by ulimit -n ${fdLimit})`, clients };
-    const perRun = { heap: [] as number[], rss: [] as number[], bHeap: [] as number[], bRss: [] as number[], cpu: [] as number[], ratio: [] as number[] };
+    const label: Row = {
+      table: 'memory',
+      measure: level === clients ? 'idle memory' : `idle memory (${level} asked, capped by ulimit -n ${fdLimit})`,
+      clients,
+    };
+    const perRun = {
+      heap: [] as number[],
+      rss: [] as number[],
+      bHeap: [] as number[],
+      bRss: [] as number[],
+      cpu: [] as number[],
+      ratio: [] as number[],
+    };
     let problem: string | null = null;
     console.log(`  tracker memory: ${clients} clients`);
     for (let run = 1; run <= runsAt(level) && problem === null; run++) {
       try {
         const t = await idleMemory(clients, 'tracker');
         const base = await idleMemory(clients, 'baseline');
-        perRun.heap.push(t.heapPerConn); perRun.rss.push(t.rssPerConn); perRun.cpu.push(t.cpu);
-        perRun.bHeap.push(base.heapPerConn); perRun.bRss.push(base.rssPerConn);
+        perRun.heap.push(t.heapPerConn);
+        perRun.rss.push(t.rssPerConn);
+        perRun.cpu.push(t.cpu);
+        perRun.bHeap.push(base.heapPerConn);
+        perRun.bRss.push(base.rssPerConn);
         perRun.ratio.push(ratio(t.heapPerConn, base.heapPerConn));
-        if (t.alive < clients) problem = `only ${t.alive} of ${clients} stayed connected (${t.firstError ?? 'no error reported'})`;
+        if (t.alive < clients)
+          problem = `only ${t.alive} of ${clients} stayed connected (${t.firstError ?? 'no error reported'})`;
       } catch (e) {
         problem = msg(e);
       }
     }
-    if (perRun.heap.length === 0) { b.failRow(label, problem ?? 'no run completed'); continue; }
+    if (perRun.heap.length === 0) {
+      b.failRow(label, problem ?? 'no run completed');
+      continue;
+    }
     const row: Row = { ...label };
     putSpread(row, 'heap_bytes_per_conn', perRun.heap);
     putSpread(row, 'rss_bytes_per_conn', perRun.rss);
@@ -94,27 +125,44 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
     putSpread(row, 'baseline_rss_bytes_per_conn', perRun.bRss);
     putSpread(row, 'heap_over_baseline', perRun.ratio);
     putSpread(row, 'tracker_cpu_share', perRun.cpu);
-    if (problem !== null) { row['problems'] = problem; b.notes.push(`${clients} clients: ${problem}`); }
+    if (problem !== null) {
+      row['problems'] = problem;
+      b.notes.push(`${clients} clients: ${problem}`);
+    }
     b.rows.push(row);
-    b.targets.push(checkTarget('≤ 10 KB heap per idle tracker connection', `${clients} clients`, row['heap_bytes_per_conn'], '<=', 10_240));
+    b.targets.push(
+      checkTarget(
+        '≤ 10 KB heap per idle tracker connection',
+        `${clients} clients`,
+        row['heap_bytes_per_conn'],
+        '<=',
+        10_240,
+      ),
+    );
   }
   // Where the tracker's heap per connection goes, from V8 heap snapshots in an extra pass at the
   // smallest level (writing a snapshot grows RSS, so its memory figures are not used above).
-  if (!ctx.quick) try {
-    const clients = levels[0] ?? 1_000;
-    const t = await idleMemory(clients, 'tracker', true);
-    const base = await idleMemory(clients, 'baseline', true);
-    const fmt = (list: readonly { kind: string; bytes: number }[]): string => list.map((k) => `${k.kind} ${Math.round(k.bytes)} B`).join(', ');
-    b.notes.push(`Tracker heap growth per idle connection by kind (V8 heap snapshots before/after ${clients} clients, self sizes; compiled code is JIT warm-up, not per connection): ${fmt(t.byKind)}.`);
-    b.notes.push(`The same for the bare Socket.IO server: ${fmt(base.byKind)}.`);
-    b.facts['heap_breakdown_clients'] = clients;
-    for (const k of t.byKind) b.facts[`heap_per_conn_${k.kind}`] = Math.round(k.bytes);
-    for (const k of base.byKind) b.facts[`baseline_heap_per_conn_${k.kind}`] = Math.round(k.bytes);
-  } catch (e) {
-    b.notes.push(`Heap breakdown not taken: ${msg(e)}`);
-  }
+  if (!ctx.quick)
+    try {
+      const clients = levels[0] ?? 1_000;
+      const t = await idleMemory(clients, 'tracker', true);
+      const base = await idleMemory(clients, 'baseline', true);
+      const fmt = (list: readonly { kind: string; bytes: number }[]): string =>
+        list.map((k) => `${k.kind} ${Math.round(k.bytes)} B`).join(', ');
+      b.notes.push(
+        `Tracker heap growth per idle connection by kind (V8 heap snapshots before/after ${clients} clients, self sizes; compiled code is JIT warm-up, not per connection): ${fmt(t.byKind)}.`,
+      );
+      b.notes.push(`The same for the bare Socket.IO server: ${fmt(base.byKind)}.`);
+      b.facts['heap_breakdown_clients'] = clients;
+      for (const k of t.byKind) b.facts[`heap_per_conn_${k.kind}`] = Math.round(k.bytes);
+      for (const k of base.byKind) b.facts[`baseline_heap_per_conn_${k.kind}`] = Math.round(k.bytes);
+    } catch (e) {
+      b.notes.push(`Heap breakdown not taken: ${msg(e)}`);
+    }
   if (fdLimit !== null && levels.some((l) => l > fdLimit - FD_HEADROOM)) {
-    b.notes.push(`The open-files limit is ${fdLimit} (hard limit; the container does not allow raising it), and the tracker needs one fd per client plus its own, so the largest level holds ${fdLimit - FD_HEADROOM} clients.`);
+    b.notes.push(
+      `The open-files limit is ${fdLimit} (hard limit; the container does not allow raising it), and the tracker needs one fd per client plus its own, so the largest level holds ${fdLimit - FD_HEADROOM} clients.`,
+    );
   }
 
   // ---- signaling relay rate on one core ----
@@ -129,10 +177,17 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       const tracker = spawnWorker('tracker-relay', 'tracker-host.ts', { ...gcArgs, cpus: '0' });
       const swarm = spawnWorker('swarm-relay', 'tracker-swarm.ts', { cpus: '1' });
       try {
-        const { url } = await tracker.call<{ url: string }>('start', { overrides: { signalRateLimit: { burst: 1e9, perSecond: 1e9 } } });
+        const { url } = await tracker.call<{ url: string }>('start', {
+          overrides: { signalRateLimit: { burst: 1e9, perSecond: 1e9 } },
+        });
         await swarm.call('pair-setup', { urlA: url, urlB: url, count: RELAY_PAIRS, tag: `relay${run}` });
         await tracker.call('cpu');
-        const r = await swarm.call<{ perSec: number; rejected: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 4_000, inFlight: RELAY_IN_FLIGHT, ratePerSec: 0, warmupMs: 500 });
+        const r = await swarm.call<{ perSec: number; rejected: number }>('pair-run', {
+          durationMs: ctx.quick ? 2_000 : 4_000,
+          inFlight: RELAY_IN_FLIGHT,
+          ratePerSec: 0,
+          warmupMs: 500,
+        });
         const cpu = await tracker.call<number>('cpu');
         cpus.push(cpu);
         rates.push(r.perSec);
@@ -141,7 +196,8 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       } catch (e) {
         problem = msg(e);
       } finally {
-        await swarm.stop(); await tracker.stop();
+        await swarm.stop();
+        await tracker.stop();
       }
     }
     if (rates.length === 0) b.failRow(label, problem ?? 'no run completed');
@@ -153,13 +209,20 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       if (problem !== null) row['problems'] = problem;
       b.rows.push(row);
       const cpu = row['tracker_cpu_share'];
-      if (typeof cpu === 'number' && cpu < 0.9) b.notes.push(`Signal relay: the tracker used ${cpu.toFixed(2)} of its core, so the single client core was (also) a limit; signals/s is a lower bound of the tracker's relay rate; "signals per tracker CPU-s" (signals/s ÷ the tracker's CPU share) estimates what one saturated core would relay, assuming cost per signal stays flat.`);
+      if (typeof cpu === 'number' && cpu < 0.9)
+        b.notes.push(
+          `Signal relay: the tracker used ${cpu.toFixed(2)} of its core, so the single client core was (also) a limit; signals/s is a lower bound of the tracker's relay rate; "signals per tracker CPU-s" (signals/s ÷ the tracker's CPU share) estimates what one saturated core would relay, assuming cost per signal stays flat.`,
+        );
     }
   }
 
   // ---- added latency of two nodes on Redis ----
   {
-    const label: Row = { table: 'redis', measure: 'signal latency, 1 node vs 2 nodes on Redis', clients: LATENCY_PAIRS * 2 };
+    const label: Row = {
+      table: 'redis',
+      measure: 'signal latency, 1 node vs 2 nodes on Redis',
+      clients: LATENCY_PAIRS * 2,
+    };
     const single = { p50: [] as number[], p99: [] as number[] };
     const redis = { p50: [] as number[], p99: [] as number[] };
     const added: number[] = [];
@@ -181,7 +244,12 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
           const swarm = spawnWorker('swarm-latency', 'tracker-swarm.ts');
           try {
             await swarm.call('pair-setup', { urlA: a, urlB: bUrl, count: LATENCY_PAIRS, tag: `lat${run}` });
-            const r = await swarm.call<{ latencies: number[]; received: number }>('pair-run', { durationMs: ctx.quick ? 2_000 : 3_000, inFlight: 0, ratePerSec: LATENCY_RATE_PER_PAIR, warmupMs: 500 });
+            const r = await swarm.call<{ latencies: number[]; received: number }>('pair-run', {
+              durationMs: ctx.quick ? 2_000 : 3_000,
+              inFlight: 0,
+              ratePerSec: LATENCY_RATE_PER_PAIR,
+              warmupMs: 500,
+            });
             if (r.received === 0) throw new Error('no signal arrived');
             const s = latencySummary(r.latencies);
             return { p50: s.p50, p99: s.p99 };
@@ -192,8 +260,10 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
         try {
           const s1 = await measure(singleUrl, singleUrl);
           const s2 = await measure(urlA, urlB);
-          single.p50.push(s1.p50); single.p99.push(s1.p99);
-          redis.p50.push(s2.p50); redis.p99.push(s2.p99);
+          single.p50.push(s1.p50);
+          single.p99.push(s1.p99);
+          redis.p50.push(s2.p50);
+          redis.p99.push(s2.p99);
           added.push(s2.p50 - s1.p50);
         } catch (e) {
           problem = msg(e);
@@ -223,22 +293,42 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
 
 /** Opens `clients` idle connections to a fresh server and returns memory per connection. */
 const idleMemory = async (
-  clients: number, kind: 'tracker' | 'baseline', breakdown = false,
-): Promise<{ heapPerConn: number; rssPerConn: number; cpu: number; alive: number; firstError: string | null; byKind: { kind: string; bytes: number }[] }> => {
-  const server = kind === 'tracker' ? spawnWorker('tracker-mem', 'tracker-host.ts', gcArgs) : spawnWorker('bare-socketio', 'relay-server.ts', gcArgs);
+  clients: number,
+  kind: 'tracker' | 'baseline',
+  breakdown = false,
+): Promise<{
+  heapPerConn: number;
+  rssPerConn: number;
+  cpu: number;
+  alive: number;
+  firstError: string | null;
+  byKind: { kind: string; bytes: number }[];
+}> => {
+  const server =
+    kind === 'tracker'
+      ? spawnWorker('tracker-mem', 'tracker-host.ts', gcArgs)
+      : spawnWorker('bare-socketio', 'relay-server.ts', gcArgs);
   const swarms: Worker[] = [];
   try {
-    const url = kind === 'tracker'
-      ? (await server.call<{ url: string }>('start', { overrides: {} })).url
-      : `http://127.0.0.1:${await server.call<number>('start', { port: await freePort() })}`;
+    const url =
+      kind === 'tracker'
+        ? (await server.call<{ url: string }>('start', { overrides: {} })).url
+        : `http://127.0.0.1:${await server.call<number>('start', { port: await freePort() })}`;
     await sleep(500);
     const before = await server.call<Mem>('mem');
     const snapBefore = breakdown ? await server.call<string>('snapshot') : null;
     const n = Math.ceil(clients / CLIENTS_PER_SWARM);
     for (let i = 0; i < n; i++) swarms.push(spawnWorker(`swarm-${i + 1}`, 'tracker-swarm.ts'));
-    const opened = await Promise.all(swarms.map((s, i) => s.call<{ alive: number; failed: number; firstError: string | null }>('idle-open', {
-      url, count: Math.min(CLIENTS_PER_SWARM, clients - i * CLIENTS_PER_SWARM), concurrency: HANDSHAKE_CONCURRENCY, bare: kind === 'baseline',
-    })));
+    const opened = await Promise.all(
+      swarms.map((s, i) =>
+        s.call<{ alive: number; failed: number; firstError: string | null }>('idle-open', {
+          url,
+          count: Math.min(CLIENTS_PER_SWARM, clients - i * CLIENTS_PER_SWARM),
+          concurrency: HANDSHAKE_CONCURRENCY,
+          bare: kind === 'baseline',
+        }),
+      ),
+    );
     if (kind === 'tracker') await server.call('cpu');
     await sleep(STEADY_HEARTBEATS * DEFAULT_HEARTBEAT_INTERVAL_MS);
     const cpu = kind === 'tracker' ? await server.call<number>('cpu') : Number.NaN;
@@ -251,7 +341,10 @@ const idleMemory = async (
       rmSync(snapBefore, { force: true });
       rmSync(snapAfter, { force: true });
     }
-    if (alive === 0) throw new Error(`no client stayed connected (${opened.find((o) => o.firstError !== null)?.firstError ?? 'no error reported'})`);
+    if (alive === 0)
+      throw new Error(
+        `no client stayed connected (${opened.find((o) => o.firstError !== null)?.firstError ?? 'no error reported'})`,
+      );
     return {
       heapPerConn: (after.heapUsed - before.heapUsed) / alive,
       rssPerConn: (after.rss - before.rss) / alive,

@@ -18,33 +18,53 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const THIS_BUILD = join(ROOT, 'apps/web/dist');
 /** Messages typed and timed per size (after WARMUP untimed ones). */
 const WARMUP = 3;
-/** After a message shows as delivered, time also what the page does in the next moment (the log's layout, the store write). */
+/**
+ * After a message shows as delivered, time also what the page does in the next moment (the log's layout, the store
+ * write).
+ */
 const SETTLE_MS = 150;
 
-interface Sample { readonly perMessageMs: readonly number[]; readonly scriptMs: readonly number[]; readonly openMs: number }
+interface Sample {
+  readonly perMessageMs: readonly number[];
+  readonly scriptMs: readonly number[];
+  readonly openMs: number;
+}
 
 export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
-  const override = process.env['BENCH_UI_SIZES']?.split(',').map(Number).filter((x) => Number.isInteger(x) && x > 1) ?? [];
+  const override =
+    process.env['BENCH_UI_SIZES']
+      ?.split(',')
+      .map(Number)
+      .filter((x) => Number.isInteger(x) && x > 1) ?? [];
   const sizes = override.length > 0 ? override : ctx.smoke ? [100] : [100, 10_000, 100_000];
   const typed = ctx.smoke ? 3 : ctx.quick ? 12 : 25;
   const runs = ctx.quick ? 1 : 2;
   const baseline = process.env['BENCH_UI_BASELINE_DIST'];
-  const b = new ScenarioBuilder('ui-log', '8. Chat page with a long conversation', ctx.mode, [
-    { key: 'build', header: 'build', kind: 'text' },
-    { key: 'messages', header: 'messages in the group', kind: 'value', digits: 0 },
-    { key: 'held', header: 'held by the page', kind: 'value', digits: 0 },
-    { key: 'main_ms_per_message_p50', header: 'main thread ms / message, p50', kind: 'spread', digits: 1 },
-    { key: 'script_ms_per_message_p50', header: 'of which script, p50', kind: 'spread', digits: 1 },
-    { key: 'open_ms', header: 'reload → newest painted, ms', kind: 'spread', digits: 0 },
-  ], [
-    'The app as shipped (apps/web/dist served by apps/tracker) in headless Chromium (Debian /usr/bin/chromium): the page measured is one member of a FIFO group, a second member (another browser context, its own renderer process) types. The group holds the given number of messages: all but one written straight into the page\'s IndexedDB (the app\'s schema, lamport 0 so they sort before the live one), then the page is reloaded.',
-    `Open: from the reload's navigation start to the frame after the newest two messages are in the log (performance.now() in the page, wall time). Per message: the other member types ${typed} messages (Playwright fill + Enter in its page) after ${WARMUP} untimed ones; each is timed in the page measured from before the keystrokes until ${SETTLE_MS} ms after it shows there, as the main thread's CPU time (CDP Performance.getMetrics with timeDomain threadTicks: TaskDuration, all tasks of the page, its timers and store writes included, less DevToolsCommandDuration, the bench's own commands: the metrics and one wait for the message). CPU time, not wall time, so the machine's load does not inflate it; the row gives the median over the messages.`,
-    'Baseline (BENCH_UI_BASELINE_DIST, named by BENCH_UI_BASELINE_LABEL): another build of the app measured by the same code in the same run.',
-    `${runs} run(s) per size, each in a fresh browser context.`,
-  ]);
+  const b = new ScenarioBuilder(
+    'ui-log',
+    '8. Chat page with a long conversation',
+    ctx.mode,
+    [
+      { key: 'build', header: 'build', kind: 'text' },
+      { key: 'messages', header: 'messages in the group', kind: 'value', digits: 0 },
+      { key: 'held', header: 'held by the page', kind: 'value', digits: 0 },
+      { key: 'main_ms_per_message_p50', header: 'main thread ms / message, p50', kind: 'spread', digits: 1 },
+      { key: 'script_ms_per_message_p50', header: 'of which script, p50', kind: 'spread', digits: 1 },
+      { key: 'open_ms', header: 'reload → newest painted, ms', kind: 'spread', digits: 0 },
+    ],
+    [
+      "The app as shipped (apps/web/dist served by apps/tracker) in headless Chromium (Debian /usr/bin/chromium): the page measured is one member of a FIFO group, a second member (another browser context, its own renderer process) types. The group holds the given number of messages: all but one written straight into the page's IndexedDB (the app's schema, lamport 0 so they sort before the live one), then the page is reloaded.",
+      `Open: from the reload's navigation start to the frame after the newest two messages are in the log (performance.now() in the page, wall time). Per message: the other member types ${typed} messages (Playwright fill + Enter in its page) after ${WARMUP} untimed ones; each is timed in the page measured from before the keystrokes until ${SETTLE_MS} ms after it shows there, as the main thread's CPU time (CDP Performance.getMetrics with timeDomain threadTicks: TaskDuration, all tasks of the page, its timers and store writes included, less DevToolsCommandDuration, the bench's own commands: the metrics and one wait for the message). CPU time, not wall time, so the machine's load does not inflate it; the row gives the median over the messages.`,
+      'Baseline (BENCH_UI_BASELINE_DIST, named by BENCH_UI_BASELINE_LABEL): another build of the app measured by the same code in the same run.',
+      `${runs} run(s) per size, each in a fresh browser context.`,
+    ],
+  );
   const builds: [string, string][] = [['this build', THIS_BUILD]];
   if (baseline) builds.push([process.env['BENCH_UI_BASELINE_LABEL'] ?? 'baseline', baseline]);
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web-if-needed.mjs')], { cwd: ROOT, stdio: 'ignore' });
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web-if-needed.mjs')], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   let browser: Browser | null = null;
   try {
     if (built.status !== 0) throw new Error('apps/web did not build (node scripts/build-web-if-needed.mjs)');
@@ -65,12 +85,26 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
             b.failRow(row, errorText(e));
             continue;
           }
-          putSpread(row, 'main_ms_per_message_p50', samples.map((s) => percentile(s.perMessageMs, 0.5)));
-          putSpread(row, 'script_ms_per_message_p50', samples.map((s) => percentile(s.scriptMs, 0.5)));
-          putSpread(row, 'open_ms', samples.map((s) => s.openMs));
+          putSpread(
+            row,
+            'main_ms_per_message_p50',
+            samples.map((s) => percentile(s.perMessageMs, 0.5)),
+          );
+          putSpread(
+            row,
+            'script_ms_per_message_p50',
+            samples.map((s) => percentile(s.scriptMs, 0.5)),
+          );
+          putSpread(
+            row,
+            'open_ms',
+            samples.map((s) => s.openMs),
+          );
           row['main_ms_per_message_all'] = samples.flatMap((s) => s.perMessageMs.map((v) => Math.round(v * 10) / 10));
           b.rows.push(row);
-          console.log(`  ${label}, ${size} messages: ${String(row['main_ms_per_message_p50'])} ms/message (script ${String(row['script_ms_per_message_p50'])}), open ${String(row['open_ms'])} ms`);
+          console.log(
+            `  ${label}, ${size} messages: ${String(row['main_ms_per_message_p50'])} ms/message (script ${String(row['script_ms_per_message_p50'])}), open ${String(row['open_ms'])} ms`,
+          );
         }
       } finally {
         tracker.stop();
@@ -82,8 +116,25 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
     await browser?.close();
   }
   for (const row of b.rows.filter((r) => r['build'] === 'this build' && r['not_run'] === undefined)) {
-    b.targets.push(checkTarget('main thread ≤ 8 ms per delivered message, p50', `this build, ${String(row['messages'])} messages`, row['main_ms_per_message_p50'], '<=', 8));
-    if (row['messages'] === 100_000) b.targets.push(checkTarget('open a group of 100 000 stored messages, newest painted ≤ 300 ms', 'this build, 100000 messages', row['open_ms'], '<=', 300));
+    b.targets.push(
+      checkTarget(
+        'main thread ≤ 8 ms per delivered message, p50',
+        `this build, ${String(row['messages'])} messages`,
+        row['main_ms_per_message_p50'],
+        '<=',
+        8,
+      ),
+    );
+    if (row['messages'] === 100_000)
+      b.targets.push(
+        checkTarget(
+          'open a group of 100 000 stored messages, newest painted ≤ 300 ms',
+          'this build, 100000 messages',
+          row['open_ms'],
+          '<=',
+          300,
+        ),
+      );
   }
   return b.finish();
 };
@@ -91,7 +142,8 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
 async function startTracker(dist: string): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/tracker/src/main.ts'], {
-    cwd: ROOT, stdio: 'ignore',
+    cwd: ROOT,
+    stdio: 'ignore',
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST: dist, LOG_LEVEL: 'warn' },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -116,7 +168,10 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
   try {
     const [page, sender] = [await contexts[0]!.newPage(), await contexts[1]!.newPage()];
     const group = `bench-${Date.now().toString(36)}`;
-    for (const [p, name] of [[page, 'Bench'], [sender, 'Sender']] as const) {
+    for (const [p, name] of [
+      [page, 'Bench'],
+      [sender, 'Sender'],
+    ] as const) {
       await p.goto(url);
       await p.getByRole('textbox', { name: 'Display name' }).fill(name);
       await p.getByRole('button', { name: 'Continue' }).click();
@@ -125,7 +180,12 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     await page.getByRole('radiogroup', { name: 'Ordering' }).getByRole('radio', { name: 'FIFO' }).check();
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('log', { name: `Messages in ${group}` }).waitFor({ timeout: 60_000 });
-    await sender.getByRole('list', { name: 'Groups' }).getByRole('listitem').filter({ hasText: group }).getByRole('button', { name: 'Join' }).click();
+    await sender
+      .getByRole('list', { name: 'Groups' })
+      .getByRole('listitem')
+      .filter({ hasText: group })
+      .getByRole('button', { name: 'Join' })
+      .click();
     await sender.getByRole('log', { name: `Messages in ${group}` }).waitFor({ timeout: 60_000 });
     await send(page, 'live');
     // Reload only once the live message is durable: the page can only show what it stored.
@@ -136,21 +196,53 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
       if (groupId === null) await page.waitForTimeout(100);
     }
     await page.evaluate(seed, { groupId, count: size - 1 });
-    progress(`${size}: seeded group ${groupId}; stored: ${await page.evaluate(() => new Promise<number>((resolve) => {
-      const open = indexedDB.open('chorus');
-      open.onsuccess = () => { const c = open.result.transaction('messages').objectStore('messages').count(); c.onsuccess = () => resolve(c.result); };
-    }))}`);
+    progress(
+      `${size}: seeded group ${groupId}; stored: ${await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const open = indexedDB.open('chorus');
+            open.onsuccess = () => {
+              const c = open.result.transaction('messages').objectStore('messages').count();
+              c.onsuccess = () => resolve(c.result);
+            };
+          }),
+      )}`,
+    );
     await page.addInitScript(watchOpen, `seed ${size - 2}`);
     await page.reload();
-    const openMs = await page.evaluate(() => Promise.race([
-      (window as unknown as { benchOpen: Promise<number> }).benchOpen,
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the newest messages were not painted within 20 s of the reload; the log ends with ${JSON.stringify([...document.querySelectorAll('[role=log] article .body')].slice(-3).map((e) => e.textContent))}`)), 20_000)),
-    ]));
+    const openMs = await page.evaluate(() =>
+      Promise.race([
+        (window as unknown as { benchOpen: Promise<number> }).benchOpen,
+        new Promise<number>((_, reject) =>
+          setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `the newest messages were not painted within 20 s of the reload; the log ends with ${JSON.stringify([...document.querySelectorAll('[role=log] article .body')].slice(-3).map((e) => e.textContent))}`,
+                ),
+              ),
+            20_000,
+          ),
+        ),
+      ]),
+    );
     progress(`${size}: open ${openMs.toFixed(0)} ms`);
-    await page.getByRole('status').filter({ hasText: /^Online$/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Online$/ })
+      .waitFor({ timeout: 60_000 });
     // The reloaded page is a new session: wait until each member sees the other online.
-    for (const [p, other] of [[page, 'Sender'], [sender, 'Bench']] as const) {
-      await p.getByRole('list', { name: `Members of ${group}` }).getByRole('listitem').filter({ hasText: other }).filter({ hasText: 'online' }).first().waitFor({ timeout: 60_000 });
+    for (const [p, other] of [
+      [page, 'Sender'],
+      [sender, 'Bench'],
+    ] as const) {
+      await p
+        .getByRole('list', { name: `Members of ${group}` })
+        .getByRole('listitem')
+        .filter({ hasText: other })
+        .filter({ hasText: 'online' })
+        .first()
+        .waitFor({ timeout: 60_000 });
     }
     const cdp = await contexts[0]!.newCDPSession(page);
     // Thread time: the main thread's CPU, which a loaded machine does not inflate as it does wall time.
@@ -166,7 +258,12 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
     const profileTo = process.env['BENCH_UI_PROFILE'];
     const traceTo = process.env['BENCH_UI_TRACE'];
     for (let i = 0; i < WARMUP + typed; i++) {
-      if (i === WARMUP && traceTo) await browser.startTracing(page, { categories: (process.env['BENCH_UI_TRACE_CATEGORIES'] ?? 'devtools.timeline,disabled-by-default-devtools.timeline').split(',') });
+      if (i === WARMUP && traceTo)
+        await browser.startTracing(page, {
+          categories: (
+            process.env['BENCH_UI_TRACE_CATEGORIES'] ?? 'devtools.timeline,disabled-by-default-devtools.timeline'
+          ).split(','),
+        });
       if (i === WARMUP && profileTo) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -180,7 +277,10 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
       await box.fill(text);
       await box.press('Enter');
       // A warm-up message may be sent before the two pages' link is up; the timed ones may not.
-      const late = await Promise.race([shown.then(() => false), sender.waitForTimeout(i < WARMUP ? 20_000 : 60_000).then(() => true)]);
+      const late = await Promise.race([
+        shown.then(() => false),
+        sender.waitForTimeout(i < WARMUP ? 20_000 : 60_000).then(() => true),
+      ]);
       if (late && i >= WARMUP) throw new Error(`${text} did not show in the page within 60 s`);
       await page.waitForTimeout(SETTLE_MS);
       const [task1, script1] = await seconds();
@@ -198,11 +298,15 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
   }
 }
 
-/** Resolves once one of the log's last articles shows `text` (runs in the page: a MutationObserver on the log's children, no polling). */
+/**
+ * Resolves once one of the log's last articles shows `text` (runs in the page: a MutationObserver on the log's
+ * children, no polling).
+ */
 function lastShows(text: string): Promise<void> {
   return new Promise((resolve) => {
     const log = document.querySelector('[role=log]');
-    const done = (): boolean => [...(log?.querySelectorAll(':scope > article .body') ?? [])].slice(-5).some((b) => b.textContent === text);
+    const done = (): boolean =>
+      [...(log?.querySelectorAll(':scope > article .body') ?? [])].slice(-5).some((b) => b.textContent === text);
     if (!log || done()) return resolve();
     const watch = new MutationObserver(() => {
       if (!done()) return;
@@ -222,15 +326,35 @@ async function send(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
   await box.press('Enter');
-  await page.waitForFunction((text) => {
-    const articles = document.querySelectorAll('[role=log] article');
-    const last = articles[articles.length - 1];
-    return last?.querySelector('.body')?.textContent === text && last.textContent?.includes('delivered') === true && !last.textContent.includes('pending');
-  }, text, { polling: 20, timeout: 60_000 });
+  await page.waitForFunction(
+    (text) => {
+      const articles = document.querySelectorAll('[role=log] article');
+      const last = articles[articles.length - 1];
+      return (
+        last?.querySelector('.body')?.textContent === text &&
+        last.textContent?.includes('delivered') === true &&
+        !last.textContent.includes('pending')
+      );
+    },
+    text,
+    { polling: 20, timeout: 60_000 },
+  );
 }
 
 /** BENCH_UI_PROFILE: where the page's script time went while the messages were typed, by self time, per message. */
-function writeProfile(path: string, profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number }[]; samples?: number[]; timeDeltas?: number[] }, messages: number): void {
+function writeProfile(
+  path: string,
+  profile: {
+    nodes: {
+      id: number;
+      callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+      hitCount?: number;
+    }[];
+    samples?: number[];
+    timeDeltas?: number[];
+  },
+  messages: number,
+): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
@@ -242,28 +366,51 @@ function writeProfile(path: string, profile: { nodes: { id: number; callFrame: {
     self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1_000);
   }
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 60);
-  writeFileSync(path, top.map(([name, ms]) => `${(ms / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n');
+  writeFileSync(
+    path,
+    top.map(([name, ms]) => `${(ms / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n',
+  );
 }
 
 /** BENCH_UI_TRACE: the renderer main thread's time by trace event (self time), per message. */
 function writeTrace(path: string, buffer: Buffer, messages: number): void {
   if (process.env['BENCH_UI_TRACE_RAW']) writeFileSync(`${path}.json`, buffer);
-  const events = (JSON.parse(buffer.toString()) as { traceEvents: { name: string; ph: string; dur?: number; ts: number; tid: number; pid: number; args?: { name?: string } }[] }).traceEvents;
+  const events = (
+    JSON.parse(buffer.toString()) as {
+      traceEvents: {
+        name: string;
+        ph: string;
+        dur?: number;
+        ts: number;
+        tid: number;
+        pid: number;
+        args?: { name?: string };
+      }[];
+    }
+  ).traceEvents;
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const mine = events.filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const mine = events
+    .filter((e) => main && e.tid === main.tid && e.pid === main.pid && e.ph === 'X' && e.dur !== undefined)
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const self = new Map<string, number>();
   const stack: { end: number; name: string }[] = [];
   for (const e of mine) {
     while (stack.length > 0 && stack[stack.length - 1]!.end <= e.ts) stack.pop();
     const parent = stack[stack.length - 1];
     const a = (e.args ?? {}) as Record<string, { src_func?: string; src_file?: string } | undefined>;
-    const name = e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask' ? `${e.name} ${a['src_func'] ?? ''} ${JSON.stringify(e.args).slice(0, 120)}` : e.name;
+    const name =
+      e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask'
+        ? `${e.name} ${a['src_func'] ?? ''} ${JSON.stringify(e.args).slice(0, 120)}`
+        : e.name;
     if (parent) self.set(parent.name, (self.get(parent.name) ?? 0) - e.dur!);
     self.set(name, (self.get(name) ?? 0) + e.dur!);
     stack.push({ end: e.ts + e.dur!, name });
   }
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 40);
-  writeFileSync(path, top.map(([name, us]) => `${(us / 1_000 / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n');
+  writeFileSync(
+    path,
+    top.map(([name, us]) => `${(us / 1_000 / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n',
+  );
 }
 
 /** The group id of the stored message `body`, or null until it is durable (runs in the page). */
@@ -276,7 +423,10 @@ function groupIdIn(body: string): Promise<string | null> {
       const all = db.transaction('messages').objectStore('messages').getAll();
       all.onsuccess = () => {
         db.close();
-        resolve((all.result as { groupId: string; frame: { body: string } }[]).find((m) => m.frame.body === body)?.groupId ?? null);
+        resolve(
+          (all.result as { groupId: string; frame: { body: string } }[]).find((m) => m.frame.body === body)?.groupId ??
+            null,
+        );
       };
       all.onerror = () => reject(all.error);
     };
@@ -300,7 +450,11 @@ async function seed({ groupId, count }: { groupId: string; count: number }): Pro
       for (let seq = from; seq < Math.min(count, from + 10_000); seq++) {
         const sentAt = start + seq * 1_000;
         store.put({
-          id: `${groupId}/${sender}:${seq}`, groupId, senderName: 'Archive', deliveredAt: sentAt, order: `${pad(0)}:${sender}:${pad(seq)}`,
+          id: `${groupId}/${sender}:${seq}`,
+          groupId,
+          senderName: 'Archive',
+          deliveredAt: sentAt,
+          order: `${pad(0)}:${sender}:${pad(seq)}`,
           frame: { t: 'data', groupId, viewId: 1, sender, seq, lamport: 0, sentAt, body: `seed ${seq}`, sig: 'seeded' },
         });
       }
@@ -311,7 +465,10 @@ async function seed({ groupId, count }: { groupId: string; count: number }): Pro
   db.close();
 }
 
-/** Init script: `window.benchOpen` resolves with the time of the first frame showing `newestSeed` and then "live" last in the log. */
+/**
+ * Init script: `window.benchOpen` resolves with the time of the first frame showing `newestSeed` and then "live" last
+ * in the log.
+ */
 function watchOpen(newestSeed: string): void {
   (window as unknown as { benchOpen: Promise<number> }).benchOpen = new Promise((resolve) => {
     const check = (): void => {

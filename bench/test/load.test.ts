@@ -50,10 +50,9 @@ describe('Recorder', () => {
 describe('runLoad', () => {
   it('sends rate × duration messages with increasing sequence numbers', async () => {
     const seqs: number[] = [];
-    const out = await runLoad(
-      { tag: 't', sender: 's', startAt: 0, durationMs: 100, ratePerSec: 200 },
-      (body) => { seqs.push(parseBody(body)?.seq ?? -1); },
-    );
+    const out = await runLoad({ tag: 't', sender: 's', startAt: 0, durationMs: 100, ratePerSec: 200 }, (body) => {
+      seqs.push(parseBody(body)?.seq ?? -1);
+    });
     expect(out.sent).toBe(20);
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(out.failedSends).toBe(0);

@@ -4,13 +4,30 @@ import { checkTarget, putSpread, type Row, type ScenarioReport } from '../lib/re
 import { initialScripts } from '../scenarios/bundle.ts';
 
 const machine = {
-  cpu_model: 'Test CPU', cores: 2, memory_bytes: 2 ** 30, node_version: 'v20', platform: 'Linux', date: '2026-01-01T00:00:00Z',
-  loadavg_1m_at_start: 0.5, open_files_limit: 1024,
+  cpu_model: 'Test CPU',
+  cores: 2,
+  memory_bytes: 2 ** 30,
+  node_version: 'v20',
+  platform: 'Linux',
+  date: '2026-01-01T00:00:00Z',
+  loadavg_1m_at_start: 0.5,
+  open_files_limit: 1024,
 };
 
 const report = (rows: Row[], targets = [] as ReturnType<typeof checkTarget>[]): ScenarioReport => ({
-  scenario: 'latency', title: '1. Delivery latency', mode: 'full', date: '2026-01-01T00:00:00Z', duration_s: 1, loadavg_1m_at_start: 0.5,
-  status: 'ran', not_run_reason: null, method: ['how'], rows, targets, notes: [], facts: {},
+  scenario: 'latency',
+  title: '1. Delivery latency',
+  mode: 'full',
+  date: '2026-01-01T00:00:00Z',
+  duration_s: 1,
+  loadavg_1m_at_start: 0.5,
+  status: 'ran',
+  not_run_reason: null,
+  method: ['how'],
+  rows,
+  targets,
+  notes: [],
+  facts: {},
   columns: [
     { key: 'where', header: 'peers in', kind: 'text' },
     { key: 'fifo_p50_ms', header: 'FIFO p50', kind: 'spread', digits: 2 },
@@ -27,7 +44,12 @@ describe('BENCHMARKS.md', () => {
   });
 
   it('says "not run" with the reason for a row that could not be measured', () => {
-    const md = renderMarkdown(machine, 'npm run bench', [report([{ where: 'chromium', not_run: 'no Chromium at /usr/bin/chromium' }])], []);
+    const md = renderMarkdown(
+      machine,
+      'npm run bench',
+      [report([{ where: 'chromium', not_run: 'no Chromium at /usr/bin/chromium' }])],
+      [],
+    );
     expect(md).toContain('not run (peers in chromium): no Chromium at /usr/bin/chromium');
   });
 
@@ -44,8 +66,12 @@ describe('BENCHMARKS.md', () => {
 
 describe('initial scripts of the built app', () => {
   it('counts the entry script and the chunks it modulepreloads, not other links', () => {
-    const html = '<script type="module" crossorigin src="./assets/main-1.js"></script>'
-      + '<link rel="modulepreload" crossorigin href="./assets/vendor-2.js"><link rel="stylesheet" href="./assets/a.css">';
-    expect(initialScripts(html).map((p) => p.slice(p.indexOf('assets/')))).toEqual(['assets/main-1.js', 'assets/vendor-2.js']);
+    const html =
+      '<script type="module" crossorigin src="./assets/main-1.js"></script>' +
+      '<link rel="modulepreload" crossorigin href="./assets/vendor-2.js"><link rel="stylesheet" href="./assets/a.css">';
+    expect(initialScripts(html).map((p) => p.slice(p.indexOf('assets/')))).toEqual([
+      'assets/main-1.js',
+      'assets/vendor-2.js',
+    ]);
   });
 });

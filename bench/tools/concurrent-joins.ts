@@ -20,7 +20,9 @@ try {
   const workers = await ctx.cluster.ensure(size);
   await connectChorus(workers, await ctx.trackerUrl());
   const f = await formGroup(workers, 'fifo', `join-race-${Date.now().toString(36)}`, pattern, TIMEOUT_MS);
-  console.log(`formed (${pattern}): mesh ready in ${Math.round(f.meshReadyMs)} ms; join → own view per joiner: ${f.joinToViewMs.map((ms) => Math.round(ms)).join(', ')} ms`);
+  console.log(
+    `formed (${pattern}): mesh ready in ${Math.round(f.meshReadyMs)} ms; join → own view per joiner: ${f.joinToViewMs.map((ms) => Math.round(ms)).join(', ')} ms`,
+  );
 } catch (e) {
   console.log(`did not form (${pattern}): ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;

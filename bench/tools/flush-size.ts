@@ -20,11 +20,16 @@ try {
   // The witness counts what it stores, so the join can wait until it holds every message.
   await second.call('chorus-connect', { trackerUrl, name: 'witness', counting: true });
   await connectChorus([sponsor, joiner], trackerUrl);
-  const groupId = await sponsor.call<string>('chorus-create', { name: `flush-${Date.now().toString(36)}`, ordering: 'fifo' });
+  const groupId = await sponsor.call<string>('chorus-create', {
+    name: `flush-${Date.now().toString(36)}`,
+    ordering: 'fifo',
+  });
   await sponsor.call('chorus-join', { groupId });
   if (witness) await second.call('chorus-join', { groupId });
   const fill = await sponsor.call<{ ms: number }>('chorus-fill', { groupId, count, batch: 200 });
-  console.log(`${count} messages sent${witness ? ' with a second member present' : ' alone'} in ${Math.round(fill.ms)} ms`);
+  console.log(
+    `${count} messages sent${witness ? ' with a second member present' : ' alone'} in ${Math.round(fill.ms)} ms`,
+  );
   if (witness) {
     await second.call<number>('store-at', { groupId, count, timeoutMs: JOIN_TIMEOUT_MS });
     console.log(`the witness stored all ${count}`);
@@ -33,11 +38,15 @@ try {
   try {
     await Promise.race([
       joiner.call('chorus-join', { groupId }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no join in ${JOIN_TIMEOUT_MS / 1000} s`)), JOIN_TIMEOUT_MS)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no join in ${JOIN_TIMEOUT_MS / 1000} s`)), JOIN_TIMEOUT_MS),
+      ),
     ]);
     console.log(`joiner joined in ${Date.now() - t0} ms`);
   } catch (e) {
-    console.log(`joiner did not join: ${e instanceof Error ? e.message : String(e)}; states: ${JSON.stringify(await Promise.all([sponsor, second, joiner].map((w) => w.call('chorus-state'))))}`);
+    console.log(
+      `joiner did not join: ${e instanceof Error ? e.message : String(e)}; states: ${JSON.stringify(await Promise.all([sponsor, second, joiner].map((w) => w.call('chorus-state'))))}`,
+    );
     process.exitCode = 1;
   }
 } finally {

@@ -41,15 +41,21 @@ serve({
   mem: () => {
     const g = (globalThis as { gc?: () => void }).gc;
     if (g === undefined) throw new Error('relay-server needs --expose-gc for mem');
-    g(); g();
+    g();
+    g();
     const m = process.memoryUsage();
     return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
   },
   /** Writes a heap snapshot (after a full GC) and returns its path, for the per-kind comparison with the tracker. */
   snapshot: () => {
     const g = (globalThis as { gc?: () => void }).gc;
-    g?.(); g?.();
+    g?.();
+    g?.();
     return writeHeapSnapshot(join(tmpdir(), `chorus-bench-relay-${process.pid}-${Date.now()}.heapsnapshot`));
   },
-  stop: () => new Promise<void>((resolve) => { if (io === null) resolve(); else io.close(() => resolve()); }),
+  stop: () =>
+    new Promise<void>((resolve) => {
+      if (io === null) resolve();
+      else io.close(() => resolve());
+    }),
 });

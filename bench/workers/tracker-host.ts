@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { serve } from '../lib/rpc.ts';
 
-interface Running { readonly url: string; readonly port: number; close(): Promise<void> }
+interface Running {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
 
 /** Variable specifier: type-checking must not depend on the tracker package being finished. */
 const TRACKER_MODULE: string = '@chorus/tracker';
@@ -19,7 +23,8 @@ const gc = (): void => {
   const g = (globalThis as { gc?: () => void }).gc;
   if (g === undefined) throw new Error('tracker-host needs --expose-gc');
   // Twice: the first pass frees, the second collects what finalizers released.
-  g(); g();
+  g();
+  g();
 };
 
 serve({
@@ -28,7 +33,13 @@ serve({
     if (typeof mod.startTracker !== 'function') throw new Error('@chorus/tracker does not export startTracker yet');
     // startTracker fills the rest from its defaults (the values `npm start` runs with), except the
     // per-address connection cap: every benchmark client connects from 127.0.0.1.
-    tracker = await mod.startTracker({ logLevel: 'warn', port: 0, host: '127.0.0.1', maxConnectionsPerAddress: 1_000_000, ...overrides });
+    tracker = await mod.startTracker({
+      logLevel: 'warn',
+      port: 0,
+      host: '127.0.0.1',
+      maxConnectionsPerAddress: 1_000_000,
+      ...overrides,
+    });
     return { url: tracker.url, port: tracker.port };
   },
   /** Heap and RSS after a full GC, so per-connection figures are retained memory, not garbage. */
@@ -50,5 +61,8 @@ serve({
     gc();
     return writeHeapSnapshot(join(tmpdir(), `chorus-bench-tracker-${process.pid}-${Date.now()}.heapsnapshot`));
   },
-  stop: async () => { await tracker?.close(); tracker = null; },
+  stop: async () => {
+    await tracker?.close();
+    tracker = null;
+  },
 });

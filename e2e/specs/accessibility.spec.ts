@@ -10,7 +10,9 @@ import { expect, test } from '../support/fixtures.ts';
 
 async function violations(page: Page, view: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
-  return result.violations.map((v) => `${view}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return result.violations.map(
+    (v) => `${view}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }
 
 for (const colorScheme of ['light', 'dark'] as const) {

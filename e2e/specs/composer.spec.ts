@@ -49,7 +49,11 @@ test('slash commands list groups and members, join, switch and leave', async ({ 
   await expect(bob.log(one)).toContainText('/frobnicate:');
 });
 
-test('near the cap a counter describes the composer; a message of the cap is sent, one over it is kept and explained', async ({ user, makeUser, uniqueName }) => {
+test('near the cap a counter describes the composer; a message of the cap is sent, one over it is kept and explained', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('cap');
   await user.tab.createGroup(group, 'FIFO');
   const bob = (await makeUser('Bob')).tab;
@@ -64,7 +68,9 @@ test('near the cap a counter describes the composer; a message of the cap is sen
   await expect(box).toHaveAccessibleDescription('1 character over the limit of 4000');
   await expect(box).toHaveAttribute('aria-invalid', 'true');
   await box.press('Enter');
-  await expect(user.tab.log(group)).toContainText('Not sent: a message has at most 4000 characters (this one has 4001).');
+  await expect(user.tab.log(group)).toContainText(
+    'Not sent: a message has at most 4000 characters (this one has 4001).',
+  );
   await expect(box).toHaveValue('b'.repeat(4_001));
 
   // Exactly the cap: every receiver's parser takes it.

@@ -8,9 +8,13 @@ import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
 
 const dmNav = (tab: ChatTab) => tab.page.getByRole('navigation', { name: 'Direct messages' });
-const dmLink = (tab: ChatTab, person: string) => dmNav(tab).getByRole('link', { name: new RegExp(`^${person}( \\d+ unread)?$`) });
+const dmLink = (tab: ChatTab, person: string) =>
+  dmNav(tab).getByRole('link', { name: new RegExp(`^${person}( \\d+ unread)?$`) });
 
-test('a direct message reaches only its two people, stays out of the directory, and survives a reload', async ({ makeUser, uniqueName }) => {
+test('a direct message reaches only its two people, stays out of the directory, and survives a reload', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('dm-lobby');
   const annUser = await makeUser('Ann');
   const ann = annUser.tab;

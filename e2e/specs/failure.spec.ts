@@ -6,7 +6,10 @@ import { HEARTBEAT_TIMEOUT_MS } from '../support/tracker-settings.ts';
 
 /** Long enough that the browser is closed while Carol is still typing. */
 const CAROL_BURST = 60;
-/** Detection is bounded by the heartbeat timeout; the slack covers the view change reaching the page on a loaded machine. */
+/**
+ * Detection is bounded by the heartbeat timeout; the slack covers the view change reaching the page on a loaded
+ * machine.
+ */
 const DETECTION_SLACK_MS = 7_000;
 
 test('a crashed user goes offline for everyone and the rest keep one order', async ({ user, makeUser, uniqueName }) => {
@@ -29,17 +32,23 @@ test('a crashed user goes offline for everyone and the rest keep one order', asy
   expect(await burst, 'the crash must come in the middle of the burst').toBe('interrupted');
 
   for (const tab of survivors) {
-    await expect(tab.member(group, 'Carol')).toContainText('offline', { timeout: HEARTBEAT_TIMEOUT_MS + DETECTION_SLACK_MS });
+    await expect(tab.member(group, 'Carol')).toContainText('offline', {
+      timeout: HEARTBEAT_TIMEOUT_MS + DETECTION_SLACK_MS,
+    });
     await expect(tab.log(group)).toContainText('Carol went offline');
   }
 
-  await Promise.all(survivors.map(async (tab) => {
-    for (let i = 1; i <= 5; i++) await tab.send(`${tab.userName} after ${i}`);
-  }));
+  await Promise.all(
+    survivors.map(async (tab) => {
+      for (let i = 1; i <= 5; i++) await tab.send(`${tab.userName} after ${i}`);
+    }),
+  );
   // Not anchored at the end: an article also holds its message actions (Reply, React, …) after the text.
   for (const tab of survivors) await expect(tab.messages(group).filter({ hasText: / after \d(?!\d)/ })).toHaveCount(10);
   // Same messages (including however much of Carol's burst survived), same order, nothing twice.
-  await expect.poll(async () => JSON.stringify(await bob.tab.bodies(group))).toBe(JSON.stringify(await user.tab.bodies(group)));
+  await expect
+    .poll(async () => JSON.stringify(await bob.tab.bodies(group)))
+    .toBe(JSON.stringify(await user.tab.bodies(group)));
   const bodies = await user.tab.bodies(group);
   expect(new Set(bodies).size).toBe(bodies.length);
   for (const tab of survivors) await expect(tab.log(group).getByText('pending')).toHaveCount(0);

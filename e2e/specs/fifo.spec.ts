@@ -4,7 +4,7 @@ import { expect, test } from '../support/fixtures.ts';
 
 const BURST = 10;
 
-test('every page shows each sender\'s messages in send order', async ({ user, makeUser, uniqueName }) => {
+test("every page shows each sender's messages in send order", async ({ user, makeUser, uniqueName }) => {
   const group = uniqueName('fifo');
   await user.tab.createGroup(group, 'FIFO');
   const bob = await makeUser('Bob');
@@ -14,9 +14,11 @@ test('every page shows each sender\'s messages in send order', async ({ user, ma
   const tabs = [user.tab, bob.tab, carol.tab];
   for (const tab of tabs) await expect(tab.member(group, 'Carol')).toContainText('online');
 
-  await Promise.all(tabs.map(async (tab) => {
-    for (let i = 1; i <= BURST; i++) await tab.send(`${tab.userName}:${i}`);
-  }));
+  await Promise.all(
+    tabs.map(async (tab) => {
+      for (let i = 1; i <= BURST; i++) await tab.send(`${tab.userName}:${i}`);
+    }),
+  );
 
   for (const tab of tabs) {
     await expect(tab.messages(group)).toHaveCount(BURST * tabs.length);

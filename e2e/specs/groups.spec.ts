@@ -2,7 +2,11 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('a user creates a group, another joins it, sees who is there, and leaves', async ({ user, makeUser, uniqueName }) => {
+test('a user creates a group, another joins it, sees who is there, and leaves', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const room = uniqueName('room');
   const alice = user.tab;
   await alice.createGroup(room, 'Total');
@@ -26,7 +30,11 @@ test('a user creates a group, another joins it, sees who is there, and leaves', 
   await expect(alice.log(room)).toContainText('Bob left');
 });
 
-test('a locked group refuses a wrong password with a clear message and accepts the right one', async ({ user, makeUser, uniqueName }) => {
+test('a locked group refuses a wrong password with a clear message and accepts the right one', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const vault = uniqueName('vault');
   await user.tab.createGroup(vault, 'FIFO', 'sesame');
 

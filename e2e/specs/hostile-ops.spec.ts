@@ -12,7 +12,12 @@ import { createPeer, type ChatMessage } from '@chorus/peer';
 import type { GroupId } from '@chorus/protocol';
 import { expect, test } from '../support/fixtures.ts';
 
-test('an edit or delete of another member\'s message is refused by the peers, not only hidden by the UI', async ({ user, makeUser, uniqueName, baseURL }) => {
+test("an edit or delete of another member's message is refused by the peers, not only hidden by the UI", async ({
+  user,
+  makeUser,
+  uniqueName,
+  baseURL,
+}) => {
   const group = uniqueName('hostile-ops');
   const alice = user.tab;
   await alice.createGroup(group, 'FIFO');
@@ -22,7 +27,12 @@ test('an edit or delete of another member\'s message is refused by the peers, no
   const groupId = decodeURIComponent(/#\/g(?:roup)?\/(.+)$/.exec(href ?? '')?.[1] ?? '') as GroupId;
   expect(groupId).not.toBe('');
 
-  const mallory = createPeer({ name: 'Mallory', trackerUrl: baseURL as string, wrtc, socketOptions: { transports: ['websocket'] } });
+  const mallory = createPeer({
+    name: 'Mallory',
+    trackerUrl: baseURL as string,
+    wrtc,
+    socketOptions: { transports: ['websocket'] },
+  });
   try {
     const seen: ChatMessage[] = [];
     mallory.on('message', (m) => seen.push(m));
@@ -37,7 +47,8 @@ test('an edit or delete of another member\'s message is refused by the peers, no
     await mallory.sendOp(groupId, { op: 'react', target, emoji: '👀', on: true });
     // sendOp resolves once the engine has the frame, not once it left: closing now could drop it on the way
     // (it did once). Mallory's reaction at both browsers means her earlier edit and delete got there too (FIFO).
-    for (const tab of [alice, bob]) await expect(tab.messagesBy(group, 'Alice').getByRole('button', { name: '👀 1' })).toBeVisible();
+    for (const tab of [alice, bob])
+      await expect(tab.messagesBy(group, 'Alice').getByRole('button', { name: '👀 1' })).toBeVisible();
   } finally {
     await mallory.close();
   }

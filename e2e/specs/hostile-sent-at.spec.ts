@@ -14,7 +14,11 @@ import { MAX_SENT_AT_MS, type GroupId } from '@chorus/protocol';
 import { expect, test } from '../support/fixtures.ts';
 import { storedMessageCount } from '../support/stored-messages.ts';
 
-test('a sentAt at or past the end of the Date range never breaks the group view, also after a reload', async ({ user, uniqueName, baseURL }) => {
+test('a sentAt at or past the end of the Date range never breaks the group view, also after a reload', async ({
+  user,
+  uniqueName,
+  baseURL,
+}) => {
   const group = uniqueName('sent-at');
   const alice = user.tab;
   const pageErrors: Error[] = [];
@@ -26,7 +30,10 @@ test('a sentAt at or past the end of the Date range never breaks the group view,
 
   let clock: number | null = null;
   const mallory = createPeer({
-    name: 'Mallory', trackerUrl: baseURL as string, wrtc, socketOptions: { transports: ['websocket'] },
+    name: 'Mallory',
+    trackerUrl: baseURL as string,
+    wrtc,
+    socketOptions: { transports: ['websocket'] },
     now: () => clock ?? Date.now(),
   });
   try {
@@ -44,11 +51,16 @@ test('a sentAt at or past the end of the Date range never breaks the group view,
     clock = null;
     await expect(alice.messages(group)).toHaveCount(3);
     await alice.send('alice after');
-    // One past the range: every receiver's parser refuses it and counts it; it is Mallory's last (FIFO holds back what follows).
+    // One past the range: every receiver's parser refuses it and counts it; it is Mallory's last (FIFO holds back what
+    // follows).
     clock = MAX_SENT_AT_MS + 1;
     await mallory.send(groupId, 'mallory past the end of time');
     clock = null;
-    const rejected = alice.page.getByRole('region', { name: 'Metrics' }).locator('div').filter({ hasText: /^Rejected frames/ }).getByRole('definition');
+    const rejected = alice.page
+      .getByRole('region', { name: 'Metrics' })
+      .locator('div')
+      .filter({ hasText: /^Rejected frames/ })
+      .getByRole('definition');
     await expect.poll(async () => Number(await rejected.innerText())).toBeGreaterThanOrEqual(1);
   } finally {
     await mallory.close();
@@ -59,7 +71,9 @@ test('a sentAt at or past the end of the Date range never breaks the group view,
     await expect(alice.messages(group)).toHaveCount(4);
     expect(await alice.bodies(group)).toEqual(expected);
     await expect(alice.log(group).getByRole('separator', { name: /275760/ })).toHaveCount(1);
-    await expect(alice.messagesBy(group, 'Mallory').filter({ hasText: 'mallory at the end of time' }).locator('time')).toHaveAttribute('datetime', '+275760-09-13T00:00:00.000Z');
+    await expect(
+      alice.messagesBy(group, 'Mallory').filter({ hasText: 'mallory at the end of time' }).locator('time'),
+    ).toHaveAttribute('datetime', '+275760-09-13T00:00:00.000Z');
   };
   await check();
   await expect.poll(() => storedMessageCount(alice.page)).toBe(4);

@@ -10,7 +10,12 @@ import { expect, test } from '../support/fixtures.ts';
 const CLIPBOARD = ['clipboard-read', 'clipboard-write'];
 
 /** A person who has never used Chorus, opening `link` in a new browser: picks `name`, lands in the group. */
-async function arriveByLink(browser: Browser, baseURL: string | undefined, link: string, name: string): Promise<{ context: BrowserContext; tab: ChatTab }> {
+async function arriveByLink(
+  browser: Browser,
+  baseURL: string | undefined,
+  link: string,
+  name: string,
+): Promise<{ context: BrowserContext; tab: ChatTab }> {
   const context = await browser.newContext({ ...(baseURL ? { baseURL } : {}), viewport: { width: 1280, height: 800 } });
   const tab = new ChatTab(await context.newPage(), name);
   await tab.signIn(link);
@@ -23,7 +28,12 @@ async function copyInviteLink(tab: ChatTab): Promise<string> {
   return tab.page.evaluate(() => navigator.clipboard.readText());
 }
 
-test('an invite link opened in a fresh browser joins; a locked group asks its password; the address bar follows the open group', async ({ browser, baseURL, makeUser, uniqueName }) => {
+test('an invite link opened in a fresh browser joins; a locked group asks its password; the address bar follows the open group', async ({
+  browser,
+  baseURL,
+  makeUser,
+  uniqueName,
+}) => {
   const open = uniqueName('invite-open');
   const locked = uniqueName('invite-locked');
   const alice = (await makeUser('Alice', { permissions: CLIPBOARD })).tab;
@@ -90,7 +100,11 @@ test('a link to a group that does not exist says so', async ({ user }) => {
   await expect(user.tab.page.getByRole('alert').filter({ hasText: 'not in the directory' })).toBeVisible();
 });
 
-test('a new tab of the same profile remembers the name and rejoins its groups (a locked one asks its password)', async ({ user, makeUser, uniqueName }) => {
+test('a new tab of the same profile remembers the name and rejoins its groups (a locked one asks its password)', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const open = uniqueName('tabs-open');
   const locked = uniqueName('tabs-locked');
   const alice = user.tab;
@@ -128,5 +142,6 @@ test('a new tab of the same profile remembers the name and rejoins its groups (a
 
   await second.send('from the second tab');
   await alice.open(open);
-  for (const tab of [alice, bob, carol]) await expect(tab.messages(open).filter({ hasText: 'from the second tab' })).toHaveCount(1);
+  for (const tab of [alice, bob, carol])
+    await expect(tab.messages(open).filter({ hasText: 'from the second tab' })).toHaveCount(1);
 });

@@ -21,7 +21,10 @@ const snapshot = (log: Locator): Promise<{ bodies: string[]; top: string }> =>
     return { bodies: articles.map(body), top: top ? body(top) : '' };
   });
 
-/** Scrolls the log to the top of what it holds (a flick of the wheel), and waits until the older messages it asked for are in. */
+/**
+ * Scrolls the log to the top of what it holds (a flick of the wheel), and waits until the older messages it asked for
+ * are in.
+ */
 const scrollToTop = (log: Locator): Promise<void> =>
   log.evaluate(async (el) => {
     const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
@@ -39,7 +42,11 @@ const seedNumber = (body: string): number => {
   return Number(m[1]);
 };
 
-test('a long stored history opens at the newest, scrolls up in order, and stays put while messages arrive', async ({ user, makeUser, uniqueName }) => {
+test('a long stored history opens at the newest, scrolls up in order, and stays put while messages arrive', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   test.setTimeout(300_000);
   const group = uniqueName('archive');
   const alice = user.tab;

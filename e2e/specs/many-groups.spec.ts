@@ -15,7 +15,11 @@ async function whole(tab: ChatTab, group: string, count: number): Promise<string
   return tab.bodies(group);
 }
 
-test('three groups, same senders: after a reload and for a late joiner every group is whole and in one order', async ({ user, makeUser, uniqueName }) => {
+test('three groups, same senders: after a reload and for a late joiner every group is whole and in one order', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   test.setTimeout(240_000);
   const cats = uniqueName('cats');
   const dogs = uniqueName('dogs');
@@ -52,7 +56,9 @@ test('three groups, same senders: after a reload and for a late joiner every gro
     expect(new Set(reference[group]).size).toBe(count);
     expect(await whole(bob, group, count)).toEqual(reference[group]);
   }
-  expect(reference[dogs]).toEqual(expect.arrayContaining(['dogs alice 1', 'dogs alice 2', 'dogs alice 3', 'dogs bob 1']));
+  expect(reference[dogs]).toEqual(
+    expect.arrayContaining(['dogs alice 1', 'dogs alice 2', 'dogs alice 3', 'dogs bob 1']),
+  );
 
   // Bob reloads with the tracker out of reach: what he stored alone shows every group whole.
   const gate = await gateTracker(bob.page);
@@ -76,5 +82,6 @@ test('three groups, same senders: after a reload and for a late joiner every gro
   // And the groups go on: one more message in "dogs" reaches every page once.
   await carol.open(dogs);
   await carol.send('dogs carol 1');
-  for (const tab of [alice, bob, carol]) expect(await whole(tab, dogs, 7)).toEqual([...(reference[dogs] ?? []), 'dogs carol 1']);
+  for (const tab of [alice, bob, carol])
+    expect(await whole(tab, dogs, 7)).toEqual([...(reference[dogs] ?? []), 'dogs carol 1']);
 });

@@ -6,7 +6,10 @@
 import { expect, test } from '../support/fixtures.ts';
 import { notifications, setTabHidden, TAB_VISIBILITY_SCRIPT } from '../support/tab-visibility.ts';
 
-test('a mention is highlighted and counted apart for the one mentioned; the title shows unread', async ({ makeUser, uniqueName }) => {
+test('a mention is highlighted and counted apart for the one mentioned; the title shows unread', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const team = uniqueName('team');
   const garden = uniqueName('garden');
   const alice = (await makeUser('Alice')).tab;
@@ -59,7 +62,10 @@ test('a mention is highlighted and counted apart for the one mentioned; the titl
   await expect(carol.log(team)).not.toContainText('Mentions you');
 });
 
-test('a mention raises a desktop notification while the tab is hidden, where notifications are allowed', async ({ makeUser, uniqueName }) => {
+test('a mention raises a desktop notification while the tab is hidden, where notifications are allowed', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('ping');
   // Both hide their tab the way the app reads it (document.visibilityState and its event), and both record each
   // Notification constructed on the way to the real one; only Alice's browser granted the permission.
@@ -81,7 +87,9 @@ test('a mention raises a desktop notification while the tab is hidden, where not
   await setTabHidden(alice.page, true);
   await setTabHidden(carol.page, true);
   await bob.send('@Alice @Carol can you look at this?');
-  await expect.poll(() => notifications(alice.page)).toEqual([{ title: `Bob in ${group}`, body: '@Alice @Carol can you look at this?' }]);
+  await expect
+    .poll(() => notifications(alice.page))
+    .toEqual([{ title: `Bob in ${group}`, body: '@Alice @Carol can you look at this?' }]);
   // Carol got it too (her title counts it) but never allowed notifications: none was made.
   await expect(carol.messages(group).filter({ hasText: 'can you look at this?' })).toHaveCount(1);
   await expect(carol.page).toHaveTitle('(1) Chorus');

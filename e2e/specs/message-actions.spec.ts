@@ -8,7 +8,11 @@ import type { Locator } from '@playwright/test';
 import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
 
-test('reply, react, edit and delete are seen by everyone alike, after a reload and by a late joiner', async ({ user, makeUser, uniqueName }) => {
+test('reply, react, edit and delete are seen by everyone alike, after a reload and by a late joiner', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   test.setTimeout(180_000);
   const group = uniqueName('ops');
   const alice = user.tab;
@@ -82,7 +86,10 @@ test('reply, react, edit and delete are seen by everyone alike, after a reload a
   for (const tab of [alice, bob, carol]) await expectSameState(tab);
 
   // The quote takes you to the original.
-  await carol.messagesBy(group, 'Bob').getByRole('button', { name: /^In reply to Alice/ }).click();
+  await carol
+    .messagesBy(group, 'Bob')
+    .getByRole('button', { name: /^In reply to Alice/ })
+    .click();
   await expect(lunch(carol)).toBeFocused();
 
   // After a reload the page shows the same from its store and the rejoin.
@@ -98,5 +105,6 @@ test('reply, react, edit and delete are seen by everyone alike, after a reload a
   // Dave's reaction reaches everyone, on a message edited before he came.
   await lunch(dave).getByRole('button', { name: 'React' }).click();
   await lunch(dave).getByRole('button', { name: 'React with 👍' }).click();
-  for (const tab of [alice, bob, carol, dave]) await expect(lunch(tab).getByRole('button', { name: '👍 2' })).toBeVisible();
+  for (const tab of [alice, bob, carol, dave])
+    await expect(lunch(tab).getByRole('button', { name: '👍 2' })).toBeVisible();
 });

@@ -6,7 +6,11 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('links are clickable, markdown renders from text only, HTML and javascript: stay text, RTL reads RTL', async ({ user, makeUser, uniqueName }) => {
+test('links are clickable, markdown renders from text only, HTML and javascript: stay text, RTL reads RTL', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('text');
   const alice = user.tab;
   await alice.createGroup(group, 'FIFO');
@@ -15,10 +19,14 @@ test('links are clickable, markdown renders from text only, HTML and javascript:
   const carol = (await makeUser('Carol')).tab;
   await carol.join(group);
   // The link's target, served by the test: nothing leaves the machine.
-  await bob.context.route('https://example.com/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>landed</title>ok' }));
+  await bob.context.route('https://example.com/**', (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<title>landed</title>ok' }),
+  );
 
-  await alice.send('read https://example.com/docs?a=1&b=2. and **this** is *nice* with `x < y` '
-    + 'and **<img src=x onerror=window.__pwned=1>** and javascript:alert(1) and [x](javascript:alert(2))');
+  await alice.send(
+    'read https://example.com/docs?a=1&b=2. and **this** is *nice* with `x < y` ' +
+      'and **<img src=x onerror=window.__pwned=1>** and javascript:alert(1) and [x](javascript:alert(2))',
+  );
   await alice.send('```\n<script>window.__pwned=2</script> **not bold**\n```');
   await alice.send('שלום, מה שלומך?');
 

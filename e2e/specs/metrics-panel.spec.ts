@@ -7,10 +7,19 @@ import { expect, test } from '../support/fixtures.ts';
 
 /** The number shown for a term of the panel (`Sent`, `Received`, …). */
 function value(panel: Locator, term: string): Locator {
-  return panel.locator('dl').first().locator('div').filter({ has: panel.page().locator('dt', { hasText: new RegExp(`^${term}$`) }) }).locator('dd');
+  return panel
+    .locator('dl')
+    .first()
+    .locator('div')
+    .filter({ has: panel.page().locator('dt', { hasText: new RegExp(`^${term}$`) }) })
+    .locator('dd');
 }
 
-test('metrics are kept per group across a reload, each term is explained, the plot has axes and units', async ({ user, makeUser, uniqueName }) => {
+test('metrics are kept per group across a reload, each term is explained, the plot has axes and units', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('metrics');
   const other = uniqueName('metrics-other');
   const alice = user.tab;
@@ -38,7 +47,9 @@ test('metrics are kept per group across a reload, each term is explained, the pl
     await expect(panel.locator('.terms dt', { hasText: new RegExp(`^${term}$`) })).toBeVisible();
   }
   // The plot says what its axes are, with units.
-  const plot = panel.getByRole('img', { name: /Delivery latency of the last \d+ messages, oldest to newest, from 0 to \d+ milliseconds/ });
+  const plot = panel.getByRole('img', {
+    name: /Delivery latency of the last \d+ messages, oldest to newest, from 0 to \d+ milliseconds/,
+  });
   await expect(plot).toBeVisible();
   await expect(plot.locator('text')).toContainText(['ms', '0 ms', 'older', 'newest']);
 

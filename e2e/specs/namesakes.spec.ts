@@ -6,7 +6,11 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('two people named Alice with different keys are two people to everyone, and one Alice in two tabs stays one', async ({ user, makeUser, uniqueName }) => {
+test('two people named Alice with different keys are two people to everyone, and one Alice in two tabs stays one', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('namesakes');
   const alice = user.tab;
   await alice.createGroup(group, 'Total');
@@ -27,7 +31,8 @@ test('two people named Alice with different keys are two people to everyone, and
   await bob.send('Which one of you is Alice?');
   for (const tab of [alice, other, bob]) await expect(tab.messages(group)).toHaveCount(3);
 
-  // On the real Alice's screen the namesake's message is not hers: not "delivered", not on her side; and the other way round.
+  // On the real Alice's screen the namesake's message is not hers: not "delivered", not on her side; and the other way
+  // round.
   const theirs = alice.messages(group).filter({ hasText: 'I am Alice too' });
   await expect(theirs).not.toContainText('delivered');
   await expect(theirs).not.toHaveClass(/\bmine\b/);
@@ -62,7 +67,10 @@ test('two people named Alice with different keys are two people to everyone, and
   await other.page.getByRole('textbox', { name: 'Message' }).fill('hel');
   await expect(typing).toHaveText(`Alice (${namesake}) is typing…`);
   await alice.page.getByRole('textbox', { name: 'Message' }).fill('wai');
-  const both = [`Alice (${real}) and Alice (${namesake}) are typing…`, `Alice (${namesake}) and Alice (${real}) are typing…`];
+  const both = [
+    `Alice (${real}) and Alice (${namesake}) are typing…`,
+    `Alice (${namesake}) and Alice (${real}) are typing…`,
+  ];
   await expect(typing).toHaveText(new RegExp(`^(${both.map((t) => t.replace(/[()]/g, '\\$&')).join('|')})$`));
 
   // The same key in a second tab is the same person: "2 tabs" on her entry, not on the namesake's.

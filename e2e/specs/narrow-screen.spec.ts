@@ -4,7 +4,10 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('at 360 px the sections are tabs: create a group, chat and see members without sideways scrolling', async ({ makeUser, uniqueName }) => {
+test('at 360 px the sections are tabs: create a group, chat and see members without sideways scrolling', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('narrow-group-with-a-rather-long-name');
   const alice = (await makeUser('Alice', { viewport: { width: 360, height: 740 } })).tab;
   const page = alice.page;
@@ -22,15 +25,20 @@ test('at 360 px the sections are tabs: create a group, chat and see members with
   await expect(tab('Chat')).toHaveAttribute('aria-selected', 'true');
   await expect(alice.log(group)).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Group name' })).toBeHidden();
-  await alice.send('a message long enough to need wrapping on a phone screen, with no spaces: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+  await alice.send(
+    'a message long enough to need wrapping on a phone screen, with no spaces: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  );
   await expect(alice.messages(group)).toContainText('delivered');
   for (const locator of [
     page.getByRole('textbox', { name: 'Message' }),
     page.getByRole('button', { name: 'Send' }),
     page.getByRole('button', { name: `Leave ${group}` }),
     page.getByRole('button', { name: 'Copy invite link' }),
-  ]) await expect(locator).toBeInViewport();
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+  ])
+    await expect(locator).toBeInViewport();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(
+    0,
+  );
 
   // Bob joins; Alice's Members tab shows both, and the metrics.
   const bob = (await makeUser('Bob')).tab;
@@ -40,7 +48,9 @@ test('at 360 px the sections are tabs: create a group, chat and see members with
   await expect(alice.you(group)).toContainText('Alice');
   await expect(page.getByRole('region', { name: 'Metrics' })).toBeVisible();
   await expect(alice.log(group)).toBeHidden();
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(
+    0,
+  );
 
   // Keyboard: arrows move between the tabs.
   await tab('Members').focus();

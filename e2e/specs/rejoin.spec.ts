@@ -4,7 +4,11 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('a user who leaves and joins again keeps the history and can keep talking', async ({ user, makeUser, uniqueName }) => {
+test('a user who leaves and joins again keeps the history and can keep talking', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('again');
   const alice = user.tab;
   await alice.createGroup(group, 'Total');

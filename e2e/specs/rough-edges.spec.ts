@@ -5,7 +5,11 @@
 import type { Page, WebSocketRoute } from '@playwright/test';
 import { expect, test } from '../support/fixtures.ts';
 
-test('/help lists the commands, /join takes a password or asks for it, the composer stays after leaving the last group', async ({ user, makeUser, uniqueName }) => {
+test('/help lists the commands, /join takes a password or asks for it, the composer stays after leaving the last group', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const open = uniqueName('edges-open');
   const locked = uniqueName('edges-locked');
   const alice = user.tab;
@@ -82,7 +86,9 @@ async function cuttableTracker(page: Page): Promise<{ cut: () => Promise<void>; 
   };
 }
 
-test('your own header says Offline when the network goes and Reconnecting… while the tracker is out of reach', async ({ makeUser }) => {
+test('your own header says Offline when the network goes and Reconnecting… while the tracker is out of reach', async ({
+  makeUser,
+}) => {
   const alice = await makeUser('Alice');
   const status = (page: Page) => page.getByRole('banner').getByRole('status');
   await expect(status(alice.tab.page)).toHaveText('Online');

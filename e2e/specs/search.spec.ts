@@ -4,7 +4,10 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('search finds a message in another group and opens it there; the directory filters and lists online groups first', async ({ makeUser, uniqueName }) => {
+test('search finds a message in another group and opens it there; the directory filters and lists online groups first', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const tag = uniqueName('find');
   const team = `${tag}-team`;
   const garden = `${tag}-garden`;

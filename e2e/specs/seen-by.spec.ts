@@ -6,9 +6,16 @@
 import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
 
-const seenLine = (tab: ChatTab, group: string) => tab.messagesBy(group, tab.userName).last().getByText(/^Seen by /);
+const seenLine = (tab: ChatTab, group: string) =>
+  tab
+    .messagesBy(group, tab.userName)
+    .last()
+    .getByText(/^Seen by /);
 
-test('your latest message says who has seen it, and follows who comes back to read', async ({ makeUser, uniqueName }) => {
+test('your latest message says who has seen it, and follows who comes back to read', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('seen');
   const elsewhere = uniqueName('seen-other');
   const ann = (await makeUser('Ann')).tab;
@@ -29,7 +36,12 @@ test('your latest message says who has seen it, and follows who comes back to re
   await cat.open(elsewhere);
   await ann.send('second');
   await expect(seenLine(ann, group)).toHaveText('Seen by Ben');
-  await expect(ann.messagesBy(group, 'Ann').first().getByText(/^Seen by /)).toHaveCount(0);
+  await expect(
+    ann
+      .messagesBy(group, 'Ann')
+      .first()
+      .getByText(/^Seen by /),
+  ).toHaveCount(0);
   // Cat comes back to the group and reads it.
   await cat.open(group);
   await expect(seenLine(ann, group)).toHaveText('Seen by Ben, Cat');

@@ -5,7 +5,10 @@ import { expect, test } from '../support/fixtures.ts';
 import { DISK_FULL_SCRIPT, setDiskFull } from '../support/disk-full.ts';
 import { gateTracker } from '../support/offline.ts';
 
-test('a full disk shows a banner, loses nothing, and everything is saved once there is room', async ({ makeUser, uniqueName }) => {
+test('a full disk shows a banner, loses nothing, and everything is saved once there is room', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('disk');
   const alice = (await makeUser('Alice', { initScripts: [DISK_FULL_SCRIPT] })).tab;
   await alice.createGroup(group, 'Total');

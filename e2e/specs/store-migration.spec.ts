@@ -35,44 +35,61 @@ const OLD: readonly OldMessage[] = [
 
 /** Builds database `name` at version 1 of the schema, verbatim from idb-schema.ts at IDB_VERSION = 1, holding OLD. */
 async function createVersion1(page: Page, name: string): Promise<void> {
-  await page.evaluate(async ({ name, old }) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open(name, 1);
-      req.onupgradeneeded = () => {
-        const d = req.result;
-        d.createObjectStore('identities', { keyPath: 'name' });
-        d.createObjectStore('groups', { keyPath: 'groupId' });
-        const messages = d.createObjectStore('messages', { keyPath: 'id' });
-        messages.createIndex('by-group-order', ['groupId', 'order']);
-        messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
-        d.createObjectStore('cursors', { keyPath: 'groupId' });
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const keyPair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
-    const tx = db.transaction(['identities', 'groups', 'messages', 'cursors'], 'readwrite');
-    tx.objectStore('identities').put({ name: 'Bob', keyPair, createdAt: 1 });
-    for (const g of ['cats', 'dogs']) {
-      tx.objectStore('groups').put({ groupId: g, name: g, ordering: 'fifo', state: null });
-    }
-    tx.objectStore('cursors').put({ groupId: 'cats', order: '03:alice' });
-    tx.objectStore('cursors').put({ groupId: 'dogs', order: '05:alice' });
-    old.forEach((m, i) => {
-      tx.objectStore('messages').put({
-        id: m.id, groupId: m.groupId, order: m.order, senderName: m.sender, deliveredAt: 100 + i,
-        frame: {
-          t: 'data', groupId: m.groupId, viewId: 1, sender: m.sender, seq: m.seq, lamport: 1,
-          sentAt: 1_000 + i, body: m.body, sig: 'sig',
-        },
+  await page.evaluate(
+    async ({ name, old }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(name, 1);
+        req.onupgradeneeded = () => {
+          const d = req.result;
+          d.createObjectStore('identities', { keyPath: 'name' });
+          d.createObjectStore('groups', { keyPath: 'groupId' });
+          const messages = d.createObjectStore('messages', { keyPath: 'id' });
+          messages.createIndex('by-group-order', ['groupId', 'order']);
+          messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
+          d.createObjectStore('cursors', { keyPath: 'groupId' });
+        };
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
       });
-    });
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-    });
-    db.close();
-  }, { name, old: OLD });
+      const keyPair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair;
+      const tx = db.transaction(['identities', 'groups', 'messages', 'cursors'], 'readwrite');
+      tx.objectStore('identities').put({ name: 'Bob', keyPair, createdAt: 1 });
+      for (const g of ['cats', 'dogs']) {
+        tx.objectStore('groups').put({ groupId: g, name: g, ordering: 'fifo', state: null });
+      }
+      tx.objectStore('cursors').put({ groupId: 'cats', order: '03:alice' });
+      tx.objectStore('cursors').put({ groupId: 'dogs', order: '05:alice' });
+      old.forEach((m, i) => {
+        tx.objectStore('messages').put({
+          id: m.id,
+          groupId: m.groupId,
+          order: m.order,
+          senderName: m.sender,
+          deliveredAt: 100 + i,
+          frame: {
+            t: 'data',
+            groupId: m.groupId,
+            viewId: 1,
+            sender: m.sender,
+            seq: m.seq,
+            lamport: 1,
+            sentAt: 1_000 + i,
+            body: m.body,
+            sig: 'sig',
+          },
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    },
+    { name, old: OLD },
+  );
 }
 
 test.beforeEach(async ({ page }) => {
@@ -86,7 +103,8 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
   const after = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('migrate');
     const db = await store.open();
-    const ids = async (g: string) => (await store.page(g as never, { limit: 100 })).items.map((m) => `${m.id} ${m.frame.body}`);
+    const ids = async (g: string) =>
+      (await store.page(g as never, { limit: 100 })).items.map((m) => `${m.id} ${m.frame.body}`);
     const result = {
       version: db.version,
       cats: await ids('cats'),
@@ -104,9 +122,20 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
   expect(after.version).toBe(2);
   expect(after.cats).toEqual(['cats/alice:1 cats 1', 'cats/alice:2 cats 2', 'cats/alice:3 cats 3']);
   // The copy already under the new id was the first one stored there: it is kept, the old spelling goes.
-  expect(after.dogs).toEqual(['dogs/bob:1 dogs bob 1', 'dogs/bob:2 dogs bob 2 (new spelling)', 'dogs/alice:4 dogs alice 4']);
+  expect(after.dogs).toEqual([
+    'dogs/bob:1 dogs bob 1',
+    'dogs/bob:2 dogs bob 2 (new spelling)',
+    'dogs/alice:4 dogs alice 4',
+  ]);
   expect(after.since).toEqual(['dogs/bob:1', 'dogs/alice:4', 'dogs/bob:2']); // by sentAt
-  expect(after.keys).toEqual(['cats/alice:1', 'cats/alice:2', 'cats/alice:3', 'dogs/alice:4', 'dogs/bob:1', 'dogs/bob:2']);
+  expect(after.keys).toEqual([
+    'cats/alice:1',
+    'cats/alice:2',
+    'cats/alice:3',
+    'dogs/alice:4',
+    'dogs/bob:1',
+    'dogs/bob:2',
+  ]);
   // "dogs" shows a gap (Alice's seqs 1-3 are missing below her 4): its next history sync starts from the
   // beginning, to refill what version 1 dropped; "cats" has none and syncs on from where it was.
   expect(after.cursors).toEqual(['03:alice', null]);
@@ -119,14 +148,28 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
   const cursors = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('migrate');
     const dogs = (seq: number, order: string, body: string) => ({
-      id: `dogs/alice:${seq}` as never, groupId: 'dogs' as never, order, senderName: 'alice', deliveredAt: 200 + seq,
+      id: `dogs/alice:${seq}` as never,
+      groupId: 'dogs' as never,
+      order,
+      senderName: 'alice',
+      deliveredAt: 200 + seq,
       frame: {
-        t: 'data' as const, groupId: 'dogs' as never, viewId: 1 as never, sender: 'alice' as never, seq, lamport: 1,
-        sentAt: 2_000 + seq, body, sig: 'sig',
+        t: 'data' as const,
+        groupId: 'dogs' as never,
+        viewId: 1 as never,
+        sender: 'alice' as never,
+        seq,
+        lamport: 1,
+        sentAt: 2_000 + seq,
+        body,
+        sig: 'sig',
       },
     });
     // The first history page, up to below the old last key: the gap is not known to be filled yet.
-    await store.putMessages('dogs' as never, [1, 2, 3].map((seq) => dogs(seq, `0${seq}:alice~`, `dogs alice ${seq}`)));
+    await store.putMessages(
+      'dogs' as never,
+      [1, 2, 3].map((seq) => dogs(seq, `0${seq}:alice~`, `dogs alice ${seq}`)),
+    );
     const midway = await store.cursor('dogs' as never);
     // The last page reaches the old last key (a copy of a stored message): the sync may go on from there.
     await store.putMessages('dogs' as never, [dogs(4, '05:alice', 'dogs alice 4 (copy)')]);
@@ -144,15 +187,36 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
     return result;
   });
   expect(refilled.cats).toEqual(['cats 1', 'cats 2', 'cats 3']);
-  expect(refilled.dogs).toEqual(['dogs alice 1', 'dogs alice 2', 'dogs bob 1', 'dogs alice 3', 'dogs bob 2 (new spelling)', 'dogs alice 4']);
+  expect(refilled.dogs).toEqual([
+    'dogs alice 1',
+    'dogs alice 2',
+    'dogs bob 1',
+    'dogs alice 3',
+    'dogs bob 2 (new spelling)',
+    'dogs alice 4',
+  ]);
 });
 
 test('a write holding a message of another group is refused whole, and nothing stored is lost', async ({ page }) => {
   const r = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('refuse');
     const mk = (g: string, seq: number, filedUnder = g) => ({
-      id: `${filedUnder}/alice:${seq}` as never, groupId: filedUnder as never, order: `0${seq}`, senderName: 'alice', deliveredAt: seq,
-      frame: { t: 'data' as const, groupId: g as never, viewId: 1 as never, sender: 'alice' as never, seq, lamport: 1, sentAt: seq, body: `${g} ${seq}`, sig: 'sig' },
+      id: `${filedUnder}/alice:${seq}` as never,
+      groupId: filedUnder as never,
+      order: `0${seq}`,
+      senderName: 'alice',
+      deliveredAt: seq,
+      frame: {
+        t: 'data' as const,
+        groupId: g as never,
+        viewId: 1 as never,
+        sender: 'alice' as never,
+        seq,
+        lamport: 1,
+        sentAt: seq,
+        body: `${g} ${seq}`,
+        sig: 'sig',
+      },
     });
     await store.putMessages('cats' as never, [mk('cats', 1)]);
     const refusals: string[] = [];
@@ -176,7 +240,9 @@ test('a write holding a message of another group is refused whole, and nothing s
   expect(r).toEqual({ refusals: ['wrong-group', 'wrong-group'], unsaved: 0, cats: ['cats 1'], dogs: 0 });
 });
 
-test('an upgrade that fails leaves the version 1 database as it was, and the next open upgrades it', async ({ page }) => {
+test('an upgrade that fails leaves the version 1 database as it was, and the next open upgrades it', async ({
+  page,
+}) => {
   await createVersion1(page, 'interrupted');
   const failed = await page.evaluate(async () => {
     // The disk fails in the middle of the rewrite: the third message put of the upgrade throws.

@@ -13,7 +13,6 @@ import { runStoreModel, storeCommands, type StoreUnderTest } from '../../package
 import type {} from '../../apps/web/src/store-check.ts';
 
 type IdbStoreHandle = ReturnType<Window['chorusStoreCheck']['open']>;
-const handle = (): IdbStoreHandle => (window as unknown as { modelStore: IdbStoreHandle }).modelStore;
 
 async function openStore(page: Page, db: string): Promise<void> {
   await page.evaluate((db) => {
@@ -23,22 +22,48 @@ async function openStore(page: Page, db: string): Promise<void> {
 
 function browserUnderTest(page: Page, db: string): StoreUnderTest {
   return {
-    put: (groupId, items, history) => page.evaluate(async ({ groupId, items, history }) => {
-      const store = (window as unknown as { modelStore: IdbStoreHandle }).modelStore;
-      try {
-        await (history === true ? store.putHistory(groupId, items) : store.putMessages(groupId, items));
-        return 'ok' as const;
-      } catch (e) {
-        return { refused: `${(e as { code?: string }).code ?? 'no code'}: ${e instanceof Error ? e.message : String(e)}` };
-      }
-    }, { groupId, items, history }),
+    put: (groupId, items, history) =>
+      page.evaluate(
+        async ({ groupId, items, history }) => {
+          const store = (window as unknown as { modelStore: IdbStoreHandle }).modelStore;
+          try {
+            await (history === true ? store.putHistory(groupId, items) : store.putMessages(groupId, items));
+            return 'ok' as const;
+          } catch (e) {
+            return {
+              refused: `${(e as { code?: string }).code ?? 'no code'}: ${e instanceof Error ? e.message : String(e)}`,
+            };
+          }
+        },
+        { groupId, items, history },
+      ),
     page: (groupId, after, limit): Promise<HistoryPage> =>
-      page.evaluate(({ groupId, after, limit }) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.page(groupId, { after, limit }), { groupId, after, limit }),
+      page.evaluate(
+        ({ groupId, after, limit }) =>
+          (window as unknown as { modelStore: IdbStoreHandle }).modelStore.page(groupId, { after, limit }),
+        { groupId, after, limit },
+      ),
     since: (groupId, since, limit): Promise<readonly StoredMessage[]> =>
-      page.evaluate(({ groupId, since, limit }) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.since(groupId, since, limit), { groupId, since, limit }),
-    cursor: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.cursor(groupId), groupId),
-    lastOrder: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.lastOrder(groupId), groupId),
-    count: (groupId: GroupId) => page.evaluate((groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.count(groupId), groupId),
+      page.evaluate(
+        ({ groupId, since, limit }) =>
+          (window as unknown as { modelStore: IdbStoreHandle }).modelStore.since(groupId, since, limit),
+        { groupId, since, limit },
+      ),
+    cursor: (groupId: GroupId) =>
+      page.evaluate(
+        (groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.cursor(groupId),
+        groupId,
+      ),
+    lastOrder: (groupId: GroupId) =>
+      page.evaluate(
+        (groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.lastOrder(groupId),
+        groupId,
+      ),
+    count: (groupId: GroupId) =>
+      page.evaluate(
+        (groupId) => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.count(groupId),
+        groupId,
+      ),
     reopen: async () => {
       await page.evaluate(() => (window as unknown as { modelStore: IdbStoreHandle }).modelStore.close());
       await page.reload();
@@ -48,7 +73,9 @@ function browserUnderTest(page: Page, db: string): StoreUnderTest {
   };
 }
 
-test('IdbStore against the model: many groups with the same senders and seqs, duplicates, refused foreign records, reloads, pages and times', async ({ page }) => {
+test('IdbStore against the model: many groups with the same senders and seqs, duplicates, refused foreign records, reloads, pages and times', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   await page.goto('/store-check.html');
   await expect(page.getByRole('heading', { name: 'Chorus store check' })).toBeVisible();

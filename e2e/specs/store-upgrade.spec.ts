@@ -7,7 +7,11 @@
 import { expect, test } from '../support/fixtures.ts';
 import { gateTracker } from '../support/offline.ts';
 
-test('a profile written by the schema 1 build gets every group whole again after the upgrade', async ({ user, makeUser, uniqueName }) => {
+test('a profile written by the schema 1 build gets every group whole again after the upgrade', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   test.setTimeout(180_000);
   const cats = uniqueName('cats');
   const dogs = uniqueName('dogs');
@@ -32,26 +36,34 @@ test('a profile written by the schema 1 build gets every group whole again after
   reference[cats] = await alice.bodies(cats);
   expect(reference[cats]).toEqual(['cats alice 1', 'cats alice 2', 'cats alice 3']);
   // Bob's store holds all nine before his page goes.
-  await expect.poll(() => bob.page.evaluate(() => new Promise<number>((resolve, reject) => {
-    const req = indexedDB.open('chorus');
-    req.onsuccess = () => {
-      const count = req.result.transaction('messages').objectStore('messages').count();
-      count.onsuccess = () => {
-        resolve(count.result);
-        req.result.close();
-      };
-    };
-    req.onerror = () => reject(req.error);
-  }))).toBe(9);
+  await expect
+    .poll(() =>
+      bob.page.evaluate(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const req = indexedDB.open('chorus');
+            req.onsuccess = () => {
+              const count = req.result.transaction('messages').objectStore('messages').count();
+              count.onsuccess = () => {
+                resolve(count.result);
+                req.result.close();
+              };
+            };
+            req.onerror = () => reject(req.error);
+          }),
+      ),
+    )
+    .toBe(9);
 
   // Rewrite Bob's database as the schema 1 build would have left it: keyed `sender:seq`, the first
   // copy of an id kept, so Alice's seqs 1-3 in "dogs" are lost under her "cats" messages.
   await bob.page.goto('/store-check.html');
   const kept = await bob.page.evaluate(async () => {
-    const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => {
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
+    const request = <T>(r: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
     const opened = indexedDB.open('chorus');
     const current = await request(opened);
     const tx = current.transaction(['identities', 'groups', 'messages', 'cursors']);
@@ -105,13 +117,16 @@ test('a profile written by the schema 1 build gets every group whole again after
     await expect(bob.messages(group)).toHaveCount(reference[group]?.length ?? -1);
     expect(await bob.bodies(group)).toEqual(reference[group]);
   }
-  const version = await bob.page.evaluate(() => new Promise<number>((resolve) => {
-    const req = indexedDB.open('chorus');
-    req.onsuccess = () => {
-      resolve(req.result.version);
-      req.result.close();
-    };
-  }));
+  const version = await bob.page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const req = indexedDB.open('chorus');
+        req.onsuccess = () => {
+          resolve(req.result.version);
+          req.result.close();
+        };
+      }),
+  );
   expect(version).toBe(2);
 
   // And the refilled store alone serves a reload with the tracker out of reach.

@@ -17,22 +17,31 @@ test.afterEach(async () => {
 const terminalBodies = (p: LineProcess, group: string): string[] =>
   printedMessages(p.lines, group).map((m) => m.slice(m.indexOf(': ') + 2));
 
-test('a terminal user and two browser users in a total-order group see one order', async ({ user, makeUser, uniqueName, baseURL }) => {
+test('a terminal user and two browser users in a total-order group see one order', async ({
+  user,
+  makeUser,
+  uniqueName,
+  baseURL,
+}) => {
   const group = uniqueName('term');
   await user.tab.createGroup(group, 'Total');
   const bob = (await makeUser('Bob')).tab;
   await bob.join(group);
 
-  const cli = new LineProcess(['--name', 'Tess', '--tracker', baseURL as string, '--groups', group], { CHORUS_HOME: tempHome() });
+  const cli = new LineProcess(['--name', 'Tess', '--tracker', baseURL as string, '--groups', group], {
+    CHORUS_HOME: tempHome(),
+  });
   processes.push(cli);
   await cli.waitForLine('Tess in the group', (l) => l.includes(`Joined ${group}`), 60_000);
   await expect(user.tab.member(group, 'Tess')).toContainText('online');
 
   const since = Date.now();
   for (let i = 1; i <= 4; i++) cli.write(`Tess ${i}`);
-  await Promise.all([user.tab, bob].map(async (tab) => {
-    for (let i = 1; i <= 4; i++) await tab.send(`${tab.userName} ${i}`);
-  }));
+  await Promise.all(
+    [user.tab, bob].map(async (tab) => {
+      for (let i = 1; i <= 4; i++) await tab.send(`${tab.userName} ${i}`);
+    }),
+  );
   await expect(user.tab.messages(group)).toHaveCount(12);
   await expect(bob.messages(group)).toHaveCount(12);
   await expect.poll(() => terminalBodies(cli, group).length, { timeout: 30_000 }).toBe(12);
@@ -51,10 +60,18 @@ test('a terminal user and two browser users in a total-order group see one order
   expect(await cli.exited).toBe(0);
 });
 
-test('an archivist keeps a group whose browsers all closed and hands the history to a newcomer', async ({ user, makeUser, uniqueName, baseURL }) => {
+test('an archivist keeps a group whose browsers all closed and hands the history to a newcomer', async ({
+  user,
+  makeUser,
+  uniqueName,
+  baseURL,
+}) => {
   const group = uniqueName('kept');
   await user.tab.createGroup(group, 'Total');
-  const archivist = new LineProcess(['--archive', '--name', 'Keeper', '--groups', group, '--tracker', baseURL as string], { CHORUS_HOME: tempHome() });
+  const archivist = new LineProcess(
+    ['--archive', '--name', 'Keeper', '--groups', group, '--tracker', baseURL as string],
+    { CHORUS_HOME: tempHome() },
+  );
   processes.push(archivist);
   await archivist.waitForLine('the archivist in the group', (l) => l.includes('"in group; history synced"'), 60_000);
   await expect(user.tab.member(group, 'Keeper')).toContainText('archivist');

@@ -6,7 +6,11 @@ import { expect, test } from '../support/fixtures.ts';
 /** Messages each tab sends at once: enough to interleave on the wire, few enough for a 2-core machine. */
 const BURST = 8;
 
-test('three users and a second tab send concurrent bursts and every page shows one order', async ({ user, makeUser, uniqueName }) => {
+test('three users and a second tab send concurrent bursts and every page shows one order', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('total');
   await user.tab.createGroup(group, 'Total');
   // A new tab of the profile rejoins Alice's groups by itself (issue 14): let it finish before the others join.
@@ -18,9 +22,11 @@ test('three users and a second tab send concurrent bursts and every page shows o
   const tabs = [user.tab, bob.tab, carol.tab, aliceTab2];
   for (const tab of tabs) await expect(tab.member(group, 'Carol')).toContainText('online');
 
-  await Promise.all(tabs.map(async (tab, t) => {
-    for (let i = 1; i <= BURST; i++) await tab.send(`${tab.userName}#${t}-${i}`);
-  }));
+  await Promise.all(
+    tabs.map(async (tab, t) => {
+      for (let i = 1; i <= BURST; i++) await tab.send(`${tab.userName}#${t}-${i}`);
+    }),
+  );
 
   const total = BURST * tabs.length;
   for (const tab of tabs) await expect(tab.messages(group)).toHaveCount(total);
@@ -32,5 +38,4 @@ test('three users and a second tab send concurrent bursts and every page shows o
 
   // Two tabs with one name are one person (one key pair) on two sessions.
   await expect(bob.tab.member(group, 'Alice')).toContainText('2 tabs');
-
 });

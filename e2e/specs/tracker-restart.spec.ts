@@ -11,7 +11,12 @@ import { RedisProcess, TrackerProcess } from '../support/tracker-process.ts';
 /** See the comment where it is used: the worst observed recovery, with room. */
 const RECOVERY_TIMEOUT_MS = 40_000;
 
-async function chatThroughRestart(tracker: TrackerProcess, group: string, alice: User, makeBob: () => Promise<User>): Promise<void> {
+async function chatThroughRestart(
+  tracker: TrackerProcess,
+  group: string,
+  alice: User,
+  makeBob: () => Promise<User>,
+): Promise<void> {
   const a = alice.tab;
   await a.createGroup(group, 'Total');
   const b = (await makeBob()).tab;
@@ -51,7 +56,11 @@ test.describe('with the in-memory tracker', () => {
   test.beforeAll(async () => tracker.start());
   test.afterAll(async () => tracker.kill());
 
-  test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
+  test('pages keep chatting while the tracker restarts and the directory comes back', async ({
+    user,
+    makeUser,
+    uniqueName,
+  }) => {
     // About one run in six once left both members "Joining…" here (issue 16): see PROTOCOL.md §2,
     // "Restore", for the two causes (a view id answered with other changes than its push; a
     // re-joining tab's new session missing the views that installed it).
@@ -72,7 +81,11 @@ test.describe('with the Redis tracker', () => {
     await redis.stop();
   });
 
-  test('pages keep chatting while the tracker restarts and the directory comes back', async ({ user, makeUser, uniqueName }) => {
+  test('pages keep chatting while the tracker restarts and the directory comes back', async ({
+    user,
+    makeUser,
+    uniqueName,
+  }) => {
     await chatThroughRestart(tracker, uniqueName('restart-redis'), user, () => makeUser('Bob'));
   });
 });

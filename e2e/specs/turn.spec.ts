@@ -4,8 +4,8 @@
 // every data channel crosses coturn. Proof from both ends: every connected
 // RTCPeerConnection of every page selected a relay/relay candidate pair
 // (getStats), and coturn's log shows each user's session (TURN username
-// `${expiry}:${peerId}`) allocating a relay and binding channels to peers. A tracker whose secret coturn does not share must
-// give the joining user an error naming TURN, not an endless "Joining…".
+// `${expiry}:${peerId}`) allocating a relay and binding channels to peers. A tracker whose secret coturn does not share
+// must give the joining user an error naming TURN, not an endless "Joining…".
 //
 // Needs `turnserver` (Debian: coturn); without it these tests fail with the
 // install hint (.ci/run installs it).
@@ -40,7 +40,10 @@ test.describe('relay-only ICE through coturn', () => {
     await turn?.stop();
   });
 
-  test('three users chat in a total-order group through TURN only, and a late joiner gets the history through it', async ({ makeUser, uniqueName }) => {
+  test('three users chat in a total-order group through TURN only, and a late joiner gets the history through it', async ({
+    makeUser,
+    uniqueName,
+  }) => {
     const recorded = { initScripts: [RTC_RECORDER_SCRIPT] };
     const group = uniqueName('turn');
     const user = await makeUser('Alice', recorded);
@@ -51,9 +54,11 @@ test.describe('relay-only ICE through coturn', () => {
     const tabs = [user.tab, bob.tab, carol.tab];
     for (const tab of tabs) await expect(tab.member(group, 'Carol')).toContainText('online');
 
-    await Promise.all(tabs.map(async (tab) => {
-      for (let i = 1; i <= 4; i++) await tab.send(`${tab.userName} ${i}`);
-    }));
+    await Promise.all(
+      tabs.map(async (tab) => {
+        for (let i = 1; i <= 4; i++) await tab.send(`${tab.userName} ${i}`);
+      }),
+    );
     for (const tab of tabs) await expect(tab.messages(group)).toHaveCount(12);
     const reference = await user.tab.bodies(group);
     expect(new Set(reference).size).toBe(12);
@@ -63,7 +68,8 @@ test.describe('relay-only ICE through coturn', () => {
     for (const tab of tabs) {
       const pairs = await selectedPairs(tab.page);
       expect(pairs.length, `${tab.userName}'s open data channels`).toBeGreaterThanOrEqual(2);
-      for (const p of pairs) expect(p, `${tab.userName}'s selected ICE pair`).toEqual({ policy: 'relay', local: 'relay', remote: 'relay' });
+      for (const p of pairs)
+        expect(p, `${tab.userName}'s selected ICE pair`).toEqual({ policy: 'relay', local: 'relay', remote: 'relay' });
     }
     // Three sessions, three TURN usernames with a relay each and channels bound through it.
     expect(turn.allocatedUsers().length, turn.log().slice(-3_000)).toBeGreaterThanOrEqual(3);
@@ -98,12 +104,18 @@ test.describe('a TURN secret coturn does not share', () => {
     await turn?.stop();
   });
 
-  test('the joining user is told that TURN refused, instead of joining forever', async ({ user, makeUser, uniqueName }) => {
+  test('the joining user is told that TURN refused, instead of joining forever', async ({
+    user,
+    makeUser,
+    uniqueName,
+  }) => {
     const group = uniqueName('turn-refused');
     await user.tab.createGroup(group, 'Total');
     const bob = await makeUser('Bob');
     await bob.tab.pressJoin(group);
-    await expect(bob.tab.listed(group).getByRole('alert')).toContainText(/TURN server gave no relay address \(turn:127\.0\.0\.1:\d+\S* answered 401/);
+    await expect(bob.tab.listed(group).getByRole('alert')).toContainText(
+      /TURN server gave no relay address \(turn:127\.0\.0\.1:\d+\S* answered 401/,
+    );
     await expect(bob.tab.page.getByRole('status').filter({ hasText: 'Joining' })).toHaveCount(0);
     // Alice stays the group's only member and can still write in it.
     await expect(user.tab.member(group, 'Bob')).toHaveCount(0);

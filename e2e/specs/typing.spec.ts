@@ -10,7 +10,10 @@ const typeSome = async (tab: ChatTab, text: string): Promise<void> => {
   await tab.page.getByRole('textbox', { name: 'Message' }).fill(text);
 };
 
-test('typing shows at the others, names two typers, and goes with their message or their silence', async ({ makeUser, uniqueName }) => {
+test('typing shows at the others, names two typers, and goes with their message or their silence', async ({
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('typing');
   const ann = (await makeUser('Ann')).tab;
   await ann.createGroup(group, 'FIFO');

@@ -2,7 +2,11 @@
 
 import { expect, test } from '../support/fixtures.ts';
 
-test('unread counts rise in the group that is not open and clear when it is opened', async ({ user, makeUser, uniqueName }) => {
+test('unread counts rise in the group that is not open and clear when it is opened', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const first = uniqueName('first');
   const second = uniqueName('second');
   const alice = user.tab;

@@ -20,7 +20,11 @@ function watch(page: Page): { dialogs: string[]; pwned: () => Promise<unknown> }
   return { dialogs, pwned: () => page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned) };
 }
 
-test('a display name and a message body made of HTML are shown as text and run nothing', async ({ user, makeUser, uniqueName }) => {
+test('a display name and a message body made of HTML are shown as text and run nothing', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
   const group = uniqueName('xss');
   const alice = user.tab;
   const seen = watch(alice.page);

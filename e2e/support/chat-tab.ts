@@ -40,7 +40,9 @@ export class ChatTab {
 
   /** The directory listitem of a group (it contains the group's name). */
   listed(group: string): Locator {
-    return this.directory().getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(group)}\\b`) });
+    return this.directory()
+      .getByRole('listitem')
+      .filter({ hasText: new RegExp(`^\\s*${escape(group)}\\b`) });
   }
 
   async createGroup(name: string, ordering: OrderingLabel, password?: string): Promise<void> {
@@ -78,7 +80,8 @@ export class ChatTab {
   }
 
   navLink(group: string): Locator {
-    return this.page.getByRole('navigation', { name: 'Joined groups' })
+    return this.page
+      .getByRole('navigation', { name: 'Joined groups' })
       .getByRole('link', { name: new RegExp(`^${escape(group)}( @\\d+ mentions?)?( \\d+ unread)?$`) });
   }
 
@@ -121,12 +124,16 @@ export class ChatTab {
 
   /** The members listitem(s) of people named `name` (several when namesakes are in the group). */
   member(group: string, name: string): Locator {
-    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(name)}(?=\\s|$)`) });
+    return this.members(group)
+      .getByRole('listitem')
+      .filter({ hasText: new RegExp(`^\\s*${escape(name)}(?=\\s|$)`) });
   }
 
   /** The members listitem of one person: name and key fingerprint, `Alice (3f9a·c2)` (docs/design.md §6). */
   person(group: string, label: string): Locator {
-    return this.members(group).getByRole('listitem').filter({ hasText: new RegExp(`^\\s*${escape(label)}`) });
+    return this.members(group)
+      .getByRole('listitem')
+      .filter({ hasText: new RegExp(`^\\s*${escape(label)}`) });
   }
 
   /** The members listitem of this tab's own key, marked "(you)". */
@@ -143,7 +150,10 @@ export class ChatTab {
     return m[1];
   }
 
-  /** Messages whose author is shown as `author` (the article's accessible name: a name, or `Alice (3f9a·c2)` for namesakes). */
+  /**
+   * Messages whose author is shown as `author` (the article's accessible name: a name, or `Alice (3f9a·c2)` for
+   * namesakes).
+   */
   messagesBy(group: string, author: string): Locator {
     return this.log(group).getByRole('article', { name: author, exact: true });
   }

@@ -55,7 +55,12 @@ export interface Fixtures {
   uniqueName: (prefix: string) => string;
 }
 
-async function newUser(browser: Browser, baseURL: string | undefined, name: string, options: UserOptions): Promise<User> {
+async function newUser(
+  browser: Browser,
+  baseURL: string | undefined,
+  name: string,
+  options: UserOptions,
+): Promise<User> {
   const context = await browser.newContext({
     ...(baseURL ? { baseURL } : {}),
     viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -81,9 +86,12 @@ export const test = base.extend<Fixtures>({
   user: async ({ makeUser, displayName }, use) => {
     await use(await makeUser(displayName));
   },
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
   uniqueName: async ({}, use, testInfo) => {
     let n = 0;
-    await use((prefix) => `${prefix}-${testInfo.workerIndex}${testInfo.repeatEachIndex}-${Date.now().toString(36)}${++n}`);
+    await use(
+      (prefix) => `${prefix}-${testInfo.workerIndex}${testInfo.repeatEachIndex}-${Date.now().toString(36)}${++n}`,
+    );
   },
 });
 

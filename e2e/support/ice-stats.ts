@@ -29,7 +29,9 @@ export interface PagePair {
 /** The selected candidate pair of every connected RTCPeerConnection of the page. */
 export async function selectedPairs(page: Page): Promise<PagePair[]> {
   return page.evaluate(async () => {
-    const made = (window as unknown as { __chorusPeerConnections?: { pc: RTCPeerConnection; policy: string }[] }).__chorusPeerConnections ?? [];
+    const made =
+      (window as unknown as { __chorusPeerConnections?: { pc: RTCPeerConnection; policy: string }[] })
+        .__chorusPeerConnections ?? [];
     const out: { policy: string; local: string; remote: string }[] = [];
     for (const { pc, policy } of made) {
       if (pc.connectionState !== 'connected') continue;

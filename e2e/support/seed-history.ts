@@ -23,8 +23,22 @@ export async function seedHistory(page: Page, groupId: string, count: number): P
             const sender = 'seed-archive';
             const sentAt = start + seq * 1_000;
             store.put({
-              id: `${groupId}/${sender}:${seq}`, groupId, senderName: 'Archive', deliveredAt: sentAt, order: `${pad(0)}:${sender}:${pad(seq)}`,
-              frame: { t: 'data', groupId, viewId: 1, sender, seq, lamport: 0, sentAt, body: `seed ${seq}`, sig: 'seeded' },
+              id: `${groupId}/${sender}:${seq}`,
+              groupId,
+              senderName: 'Archive',
+              deliveredAt: sentAt,
+              order: `${pad(0)}:${sender}:${pad(seq)}`,
+              frame: {
+                t: 'data',
+                groupId,
+                viewId: 1,
+                sender,
+                seq,
+                lamport: 0,
+                sentAt,
+                body: `seed ${seq}`,
+                sig: 'seeded',
+              },
             });
           }
           tx.oncomplete = () => {

@@ -29,9 +29,14 @@ export const TAB_VISIBILITY_SCRIPT = `
 `;
 
 export async function setTabHidden(page: Page, hidden: boolean): Promise<void> {
-  await page.evaluate((h) => (window as unknown as { __chorusSetHidden: (h: boolean) => void }).__chorusSetHidden(h), hidden);
+  await page.evaluate(
+    (h) => (window as unknown as { __chorusSetHidden: (h: boolean) => void }).__chorusSetHidden(h),
+    hidden,
+  );
 }
 
 export async function notifications(page: Page): Promise<{ title: string; body: string }[]> {
-  return page.evaluate(() => (window as unknown as { __chorusNotifications: { title: string; body: string }[] }).__chorusNotifications);
+  return page.evaluate(
+    () => (window as unknown as { __chorusNotifications: { title: string; body: string }[] }).__chorusNotifications,
+  );
 }

@@ -76,16 +76,24 @@ export class RedisProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      cwd: '/tmp',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        cwd: '/tmp',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#child = child;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s.')), 10_000);
       child.once('error', (e) => {
         clearTimeout(timer);
-        reject(new Error(`redis-server could not start (${e.message}); install it with \`apt-get install -y redis-server\`.`));
+        reject(
+          new Error(
+            `redis-server could not start (${e.message}); install it with \`apt-get install -y redis-server\`.`,
+          ),
+        );
       });
       child.stdout?.on('data', (d: Buffer) => {
         if (d.toString().includes('Ready to accept connections')) {

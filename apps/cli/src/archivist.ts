@@ -10,8 +10,25 @@
 // database for `--status`. Logs JSON lines (pino); never a password.
 
 import type { Logger } from 'pino';
-import { errorCode, randomRestoreOffset, resolveGroup, type ChorusPeer, type GroupRecord, type HistoryPage, type JoinedGroup, type MessageStore, type StoredMessage } from '@chorus/peer';
-import { membership, type DirectoryPage, type DirectoryQuery, type GroupId, type GroupSummary, type RestoreGroupPayload } from '@chorus/protocol';
+import {
+  errorCode,
+  randomRestoreOffset,
+  resolveGroup,
+  type ChorusPeer,
+  type GroupRecord,
+  type HistoryPage,
+  type JoinedGroup,
+  type MessageStore,
+  type StoredMessage,
+} from '@chorus/peer';
+import {
+  membership,
+  type DirectoryPage,
+  type DirectoryQuery,
+  type GroupId,
+  type GroupSummary,
+  type RestoreGroupPayload,
+} from '@chorus/protocol';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
@@ -53,12 +70,20 @@ export class ReportingStore implements MessageStore {
 
   async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     await this.#inner.putMessages(groupId, items);
-    if (items.length > 0) this.#onStored(groupId, items.map((m) => m.id));
+    if (items.length > 0)
+      this.#onStored(
+        groupId,
+        items.map((m) => m.id),
+      );
   }
 
   async putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {
     await this.#inner.putHistory(groupId, items);
-    if (items.length > 0) this.#onStored(groupId, items.map((m) => m.id));
+    if (items.length > 0)
+      this.#onStored(
+        groupId,
+        items.map((m) => m.id),
+      );
   }
 
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
@@ -145,15 +170,26 @@ export class Archivist {
     peer.on('system', (s) => this.#log.info({ groupId: s.groupId, peer: s.name, change: s.change }, 'member change'));
     peer.on('group', (g) => void this.#onGroup(g));
     peer.on('directory', () => void this.#reconcile());
-    this.#log.info({
-      name: peer.name, peerId: peer.peerId, tracker: this.#opts.trackerUrl, groups: this.#opts.groups, db: this.#opts.store.file,
-      passwords: this.#opts.passwords.size,
-    }, 'archivist starting');
+    this.#log.info(
+      {
+        name: peer.name,
+        peerId: peer.peerId,
+        tracker: this.#opts.trackerUrl,
+        groups: this.#opts.groups,
+        db: this.#opts.store.file,
+        passwords: this.#opts.passwords.size,
+      },
+      'archivist starting',
+    );
     // What an earlier run could not join is its news, not ours: this run finds out again.
     this.#opts.store.clearNotJoined();
     await connectWithRetry(
       peer,
-      (r) => this.#log.warn({ tracker: this.#opts.trackerUrl, attempt: r.attempt, retryInMs: r.delayMs }, `tracker unreachable: ${r.message}`),
+      (r) =>
+        this.#log.warn(
+          { tracker: this.#opts.trackerUrl, attempt: r.attempt, retryInMs: r.delayMs },
+          `tracker unreachable: ${r.message}`,
+        ),
       () => this.#stopped,
     );
     this.#timer = setInterval(() => void this.#reconcile(), RECONCILE_MS);
@@ -171,7 +207,11 @@ export class Archivist {
       if (!g) {
         if (!this.#missing.has(ref)) this.#log.warn({ group: ref }, 'group not in the directory yet; waiting for it');
         this.#missing.add(ref);
-        this.#noteNotJoined({ ref, groupId: null, name: ref, locked: false }, 'not in the directory yet; waiting for it', false);
+        this.#noteNotJoined(
+          { ref, groupId: null, name: ref, locked: false },
+          'not in the directory yet; waiting for it',
+          false,
+        );
         continue;
       }
       if (this.#missing.delete(ref)) this.#clearNotJoined(ref);
@@ -225,11 +265,19 @@ export class Archivist {
       // Above its last view with the margin and a random offset, as a browser restores (membership.restoreViewFloor).
       const viewId = membership.restoreViewFloor(held.viewId, randomRestoreOffset());
       try {
-        await this.#opts.restoreGroup({ groupId: held.groupId, charter: held.charter, viewId, ...(password === undefined ? {} : { password }) });
+        await this.#opts.restoreGroup({
+          groupId: held.groupId,
+          charter: held.charter,
+          viewId,
+          ...(password === undefined ? {} : { password }),
+        });
         this.#log.info({ groupId: held.groupId, group: held.name }, 'restored a group the tracker forgot');
         await this.#opts.listDirectory({ query: held.name });
       } catch (e) {
-        this.#log.warn({ groupId: held.groupId, group: held.name }, `restoring the group failed: ${(e as Error).message}`);
+        this.#log.warn(
+          { groupId: held.groupId, group: held.name },
+          `restoring the group failed: ${(e as Error).message}`,
+        );
       }
     }
   }
@@ -247,7 +295,12 @@ export class Archivist {
     }
     if (this.#stopped) return;
     this.#reloadPasswords();
-    const inGroup = new Set(this.#peer.groups().filter((g) => g.status === 'member' || g.status === 'joining').map((g) => g.groupId));
+    const inGroup = new Set(
+      this.#peer
+        .groups()
+        .filter((g) => g.status === 'member' || g.status === 'joining')
+        .map((g) => g.groupId),
+    );
     for (const g of this.#targets()) {
       if (inGroup.has(g.groupId) || this.#joining.has(g.groupId)) continue;
       const password = g.locked ? this.#opts.passwords.for(g) : undefined;
@@ -256,7 +309,8 @@ export class Archivist {
         continue;
       }
       const refused = this.#refused.get(g.groupId);
-      if (refused !== undefined && refused.password === password && this.#now() - refused.at < WRONG_PASSWORD_RETRY_MS) continue;
+      if (refused !== undefined && refused.password === password && this.#now() - refused.at < WRONG_PASSWORD_RETRY_MS)
+        continue;
       void this.#join(g, password);
     }
   }
@@ -274,12 +328,23 @@ export class Archivist {
   }
 
   /** Written down for --status and logged, once per reason. */
-  #noteNotJoined(g: { readonly ref?: string; readonly groupId: GroupId | null; readonly name: string; readonly locked: boolean }, reason: string, log = true): void {
+  #noteNotJoined(
+    g: { readonly ref?: string; readonly groupId: GroupId | null; readonly name: string; readonly locked: boolean },
+    reason: string,
+    log = true,
+  ): void {
     const ref = g.ref ?? (g.groupId as string);
     if (this.#notJoined.get(ref) === reason) return;
     this.#notJoined.set(ref, reason);
     if (log) this.#log.warn({ groupId: g.groupId, group: g.name, locked: g.locked }, `not joining: ${reason}`);
-    this.#opts.store.noteNotJoined({ ref, groupId: g.groupId, name: g.name, locked: g.locked, reason, since: this.#now() });
+    this.#opts.store.noteNotJoined({
+      ref,
+      groupId: g.groupId,
+      name: g.name,
+      locked: g.locked,
+      reason,
+      since: this.#now(),
+    });
   }
 
   #clearNotJoined(ref: string): void {
@@ -296,15 +361,28 @@ export class Archivist {
       this.#refused.delete(g.groupId);
       this.#clearNotJoined(g.groupId);
       const messages = await this.#opts.store.count(g.groupId);
-      this.#log.info({ groupId: g.groupId, group: g.name, messages, ms: this.#now() - started }, 'in group; history synced');
+      this.#log.info(
+        { groupId: g.groupId, group: g.name, messages, ms: this.#now() - started },
+        'in group; history synced',
+      );
     } catch (e) {
       if (errorCode(e) === 'wrong-password' && password !== undefined) {
         this.#refused.set(g.groupId, { password, at: this.#now() });
-        this.#noteNotJoined(g, `locked, and the tracker refused the password given for it (${(e as Error).message}); ` +
-          `tried again in ${WRONG_PASSWORD_RETRY_MS / 60_000} min, or at once when the password file changes`);
+        this.#noteNotJoined(
+          g,
+          `locked, and the tracker refused the password given for it (${(e as Error).message}); ` +
+            `tried again in ${WRONG_PASSWORD_RETRY_MS / 60_000} min, or at once when the password file changes`,
+        );
       } else {
-        this.#log.warn({ groupId: g.groupId, group: g.name, retryInMs: RECONCILE_MS }, `join failed: ${(e as Error).message}`);
-        this.#noteNotJoined(g, `join failed (${errorCode(e)}): ${(e as Error).message}; trying again every ${RECONCILE_MS / 1000} s`, false);
+        this.#log.warn(
+          { groupId: g.groupId, group: g.name, retryInMs: RECONCILE_MS },
+          `join failed: ${(e as Error).message}`,
+        );
+        this.#noteNotJoined(
+          g,
+          `join failed (${errorCode(e)}): ${(e as Error).message}; trying again every ${RECONCILE_MS / 1000} s`,
+          false,
+        );
       }
     } finally {
       this.#joining.delete(g.groupId);
@@ -319,7 +397,10 @@ export class Archivist {
       this.#opts.store.noteSync(g.groupId, g.name, g.ordering, this.#now());
       this.#clearNotJoined(g.groupId);
     }
-    this.#log.info({ groupId: g.groupId, group: g.name, status: g.status, members: g.view?.members.length ?? 0 }, 'group status');
+    this.#log.info(
+      { groupId: g.groupId, group: g.name, status: g.status, members: g.view?.members.length ?? 0 },
+      'group status',
+    );
   }
 
   async stop(): Promise<void> {

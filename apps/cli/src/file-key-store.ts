@@ -22,7 +22,10 @@ interface IdentityEntry {
 type IdentityFile = Record<string, IdentityEntry>;
 
 export class KeyFileError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'KeyFileError';
   }
@@ -44,7 +47,10 @@ export class FileKeyStore implements KeyStore {
       const privateKey = await subtle.importKey('jwk', entry.privateKey, ED25519, false, ['sign']);
       return { publicKey, privateKey };
     } catch (e) {
-      throw new KeyFileError(this.file, `The identity of ${JSON.stringify(name)} in ${this.file} is not a usable Ed25519 key (${(e as Error).message}). Remove that entry to make a new identity under this name.`);
+      throw new KeyFileError(
+        this.file,
+        `The identity of ${JSON.stringify(name)} in ${this.file} is not a usable Ed25519 key (${(e as Error).message}). Remove that entry to make a new identity under this name.`,
+      );
     }
   }
 
@@ -74,7 +80,10 @@ export class FileKeyStore implements KeyStore {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
       return parsed as IdentityFile;
     } catch (e) {
-      throw new KeyFileError(this.file, `The identity file ${this.file} is not valid JSON (${(e as Error).message}). Move it aside to start with new identities.`);
+      throw new KeyFileError(
+        this.file,
+        `The identity file ${this.file} is not valid JSON (${(e as Error).message}). Move it aside to start with new identities.`,
+      );
     }
   }
 

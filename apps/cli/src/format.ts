@@ -7,7 +7,16 @@ import type { GroupSummary, MemberInfo } from '@chorus/protocol';
 import type { ChatMessage, SystemLine } from '@chorus/peer';
 
 const ESC = '\u001b[';
-const codes = { dim: '2', bold: '1', red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36' } as const;
+const codes = {
+  dim: '2',
+  bold: '1',
+  red: '31',
+  green: '32',
+  yellow: '33',
+  blue: '34',
+  magenta: '35',
+  cyan: '36',
+} as const;
 type Style = keyof typeof codes;
 
 /** Author colours, picked by a hash of the name so a person keeps one colour across runs. */
@@ -39,7 +48,14 @@ export class Formatter {
   }
 
   system(line: SystemLine, groupName: string): string {
-    const what = line.change === 'joined' ? 'joined' : line.change === 'left' ? 'left' : line.change === 'failed' ? 'failed (no heartbeat)' : `is gone (${line.change})`;
+    const what =
+      line.change === 'joined'
+        ? 'joined'
+        : line.change === 'left'
+          ? 'left'
+          : line.change === 'failed'
+            ? 'failed (no heartbeat)'
+            : `is gone (${line.change})`;
     return this.#paint(`${clock(line.at)} [${groupName}] -- ${line.name} ${what}`, 'dim');
   }
 
@@ -57,11 +73,13 @@ export class Formatter {
 
   groups(groups: readonly GroupSummary[], joined: ReadonlySet<string>): string {
     if (groups.length === 0) return this.notice('No groups yet. Create one: /create <name> [fifo|total]');
-    const rows = [...groups].sort((a, b) => a.name.localeCompare(b.name)).map((g) => {
-      const mark = joined.has(g.groupId) ? '*' : ' ';
-      const lock = g.locked ? ' (password)' : '';
-      return `  ${mark} ${g.name}  ${this.#paint(`${g.ordering}, ${g.online} online${lock}`, 'dim')}`;
-    });
+    const rows = [...groups]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((g) => {
+        const mark = joined.has(g.groupId) ? '*' : ' ';
+        const lock = g.locked ? ' (password)' : '';
+        return `  ${mark} ${g.name}  ${this.#paint(`${g.ordering}, ${g.online} online${lock}`, 'dim')}`;
+      });
     return [this.notice(`Groups (* = joined):`), ...rows].join('\n');
   }
 
@@ -83,6 +101,7 @@ export function clock(at: number, now = Date.now()): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const today = new Date(now);
-  const sameDay = d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+  const sameDay =
+    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
   return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }

@@ -12,13 +12,19 @@ import { readFileSync, statSync } from 'node:fs';
 export const PASSWORD_FILE_NAME = 'group-passwords.json';
 
 export class PasswordFileError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'PasswordFileError';
   }
 }
 
-/** `lobby=secret` → ['lobby', 'secret']: the group ends at the first '=', so a password may hold '=' (a group name may not). */
+/**
+ * `lobby=secret` → ['lobby', 'secret']: the group ends at the first '=', so a password may hold '=' (a group name may
+ * not).
+ */
 export function parsePasswordArg(arg: string): { readonly group: string; readonly password: string } | null {
   const eq = arg.indexOf('=');
   if (eq <= 0) return null;
@@ -35,7 +41,11 @@ export class GroupPasswords {
   #fromFile: ReadonlyMap<string, string> = new Map();
   #fileStamp = '';
 
-  constructor(args: readonly { readonly group: string; readonly password: string }[], file: string | null, fileRequired = false) {
+  constructor(
+    args: readonly { readonly group: string; readonly password: string }[],
+    file: string | null,
+    fileRequired = false,
+  ) {
     this.#fromArgs = new Map(args.map((a) => [a.group, a.password]));
     this.#file = file;
     this.#fileRequired = fileRequired;
@@ -72,21 +82,33 @@ export class GroupPasswords {
     }
     if (stamp === this.#fileStamp) return;
     if ((mode & 0o077) !== 0) {
-      throw new PasswordFileError(file, `The group password file ${file} can be read by others (mode ${(mode & 0o777).toString(8)}); make it yours only: chmod 600 "${file}"`);
+      throw new PasswordFileError(
+        file,
+        `The group password file ${file} can be read by others (mode ${(mode & 0o777).toString(8)}); make it yours only: chmod 600 "${file}"`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new PasswordFileError(file, `The group password file ${file} is not valid JSON (${(e as Error).message}); it should read { "<group name or id>": "<password>" }.`);
+      throw new PasswordFileError(
+        file,
+        `The group password file ${file} is not valid JSON (${(e as Error).message}); it should read { "<group name or id>": "<password>" }.`,
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new PasswordFileError(file, `The group password file ${file} should be a JSON object: { "<group name or id>": "<password>" }.`);
+      throw new PasswordFileError(
+        file,
+        `The group password file ${file} should be a JSON object: { "<group name or id>": "<password>" }.`,
+      );
     }
     const map = new Map<string, string>();
     for (const [group, password] of Object.entries(parsed)) {
       if (typeof password !== 'string' || password === '') {
-        throw new PasswordFileError(file, `In the group password file ${file}, the entry for ${JSON.stringify(group)} is not a non-empty string.`);
+        throw new PasswordFileError(
+          file,
+          `In the group password file ${file}, the entry for ${JSON.stringify(group)} is not a non-empty string.`,
+        );
       }
       map.set(group, password);
     }
@@ -97,7 +119,9 @@ export class GroupPasswords {
   /** The password for a group, by id, then exact name, then name in any case; a --password beats the file. */
   for(group: { readonly groupId: string; readonly name: string }): string | undefined {
     for (const source of [this.#fromArgs, this.#fromFile]) {
-      const hit = source.get(group.groupId) ?? source.get(group.name) ??
+      const hit =
+        source.get(group.groupId) ??
+        source.get(group.name) ??
         [...source.entries()].find(([k]) => k.toLowerCase() === group.name.toLowerCase())?.[1];
       if (hit !== undefined) return hit;
     }

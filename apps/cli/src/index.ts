@@ -1,6 +1,12 @@
 // @chorus/cli as a library, for tests and tools: the store, the key file,
 // the terminal's command parser, the archivist and group passwords.
-export { SqliteStore, StoreOpenError, SCHEMA_VERSION, type QuarantinedRow, type GroupSummaryRow } from './sqlite-store.ts';
+export {
+  SqliteStore,
+  StoreOpenError,
+  SCHEMA_VERSION,
+  type QuarantinedRow,
+  type GroupSummaryRow,
+} from './sqlite-store.ts';
 export { FileKeyStore, KeyFileError, generateStorableIdentity, KEY_FILE_MODE } from './file-key-store.ts';
 export { parseOptions, dirsFor, DEFAULT_TRACKER, USAGE, type Options, type Mode } from './options.ts';
 export { parseTerminalLine, parseTime, BANG_ALIASES, HELP, type TerminalAction } from './terminal-commands.ts';

@@ -21,19 +21,31 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const isUserProblem = (e: unknown): e is Error => e instanceof StoreOpenError || e instanceof KeyFileError || e instanceof PasswordFileError;
+const isUserProblem = (e: unknown): e is Error =>
+  e instanceof StoreOpenError || e instanceof KeyFileError || e instanceof PasswordFileError;
 
 /** Read at start so a bad file stops us with a sentence; the archivist reads it again when it changes. */
-const loadPasswords = (opts: Options): GroupPasswords => new GroupPasswords(opts.passwords, opts.passwordFile, opts.passwordFileGiven);
+const loadPasswords = (opts: Options): GroupPasswords =>
+  new GroupPasswords(opts.passwords, opts.passwordFile, opts.passwordFileGiven);
 
 async function runTerminal(opts: Options): Promise<void> {
   const passwords = loadPasswords(opts);
   const { peer, store, listDirectory } = await openRuntime(opts, (row) => {
-    process.stderr.write(`chorus: skipped a damaged stored message ${row.id} of group ${row.groupId} (${row.reason}); it is kept in the quarantine table of ${opts.dbFile}.\n`);
+    process.stderr.write(
+      `chorus: skipped a damaged stored message ${row.id} of group ${row.groupId} (${row.reason}); it is kept in the quarantine table of ${opts.dbFile}.\n`,
+    );
   });
   const terminal = new Terminal({
-    peer, input: process.stdin, output: process.stdout, tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    color: opts.color, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, storedGroups: () => store.summaries(), passwords,
+    peer,
+    input: process.stdin,
+    output: process.stdout,
+    tty: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    color: opts.color,
+    trackerUrl: opts.trackerUrl,
+    groups: opts.groups,
+    listDirectory,
+    storedGroups: () => store.summaries(),
+    passwords,
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },
@@ -51,10 +63,23 @@ async function runArchivist(opts: Options): Promise<void> {
   let archivist: Archivist | null = null;
   const { peer, store, listDirectory, restoreGroup } = await openRuntime(
     opts,
-    (row) => log.error({ groupId: row.groupId, id: row.id, reason: row.reason, db: opts.dbFile }, 'skipped a damaged stored message (kept in the quarantine table)'),
+    (row) =>
+      log.error(
+        { groupId: row.groupId, id: row.id, reason: row.reason, db: opts.dbFile },
+        'skipped a damaged stored message (kept in the quarantine table)',
+      ),
     (s) => new ReportingStore(s, (groupId, ids) => archivist?.noteStored(groupId, ids)),
   );
-  archivist = new Archivist({ peer, store, log, trackerUrl: opts.trackerUrl, groups: opts.groups, listDirectory, restoreGroup, passwords });
+  archivist = new Archivist({
+    peer,
+    store,
+    log,
+    trackerUrl: opts.trackerUrl,
+    groups: opts.groups,
+    listDirectory,
+    restoreGroup,
+    passwords,
+  });
   const stop = (signal: string): void => {
     log.info({ signal }, 'stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
@@ -76,12 +101,18 @@ function runStatus(opts: Options): void {
     db: opts.dbFile,
     name: opts.name,
     groups: groups.map((g) => ({
-      groupId: g.groupId, name: g.name, ordering: g.ordering, messages: g.messages,
-      lastMessageAt: iso(g.lastSentAt), lastSyncAt: iso(g.lastSyncAt),
+      groupId: g.groupId,
+      name: g.name,
+      ordering: g.ordering,
+      messages: g.messages,
+      lastMessageAt: iso(g.lastSentAt),
+      lastSyncAt: iso(g.lastSyncAt),
     })),
     quarantined: store.quarantined().length,
     // Groups the archivist should be in but is not (a locked group without its password, a refused one, …), and why.
-    notJoined: store.notJoined().map((r) => ({ group: r.name, groupId: r.groupId, locked: r.locked, reason: r.reason, since: iso(r.since) })),
+    notJoined: store
+      .notJoined()
+      .map((r) => ({ group: r.name, groupId: r.groupId, locked: r.locked, reason: r.reason, since: iso(r.since) })),
   };
   void store.close();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -25,7 +25,10 @@ export type OpLine =
 
 export class OpLines {
   readonly #folds = new Map<GroupId, OpFold>();
-  readonly #kept = new Map<MessageId, { readonly name: string; readonly sentAt: number; readonly key: string | undefined }>();
+  readonly #kept = new Map<
+    MessageId,
+    { readonly name: string; readonly sentAt: number; readonly key: string | undefined }
+  >();
   readonly #now: () => number;
   /** Operations refused (a message shown again by /since must stay unwritten). */
   readonly #refused = new Set<MessageId>();
@@ -59,7 +62,12 @@ export class OpLines {
       case 'delete':
         return { kind: 'op', text: `${m.senderName} deleted ${target}` };
       case 'react':
-        return { kind: 'op', text: op.on ? `${m.senderName} reacted ${op.emoji} to ${target}` : `${m.senderName} took back ${op.emoji} on ${target}` };
+        return {
+          kind: 'op',
+          text: op.on
+            ? `${m.senderName} reacted ${op.emoji} to ${target}`
+            : `${m.senderName} took back ${op.emoji} on ${target}`,
+        };
     }
   }
 

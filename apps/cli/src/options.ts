@@ -52,7 +52,8 @@ Options:
   --no-color         plain output (also NO_COLOR=1)
   --help             this text`;
 
-export type ParseResult = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly message: string };
+export type ParseResult =
+  { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly message: string };
 
 interface ConfigFile {
   readonly name?: unknown;
@@ -63,7 +64,11 @@ interface ConfigFile {
   readonly passwords?: unknown;
 }
 
-const splitGroups = (s: string): string[] => s.split(',').map((g) => g.trim()).filter((g) => g !== '');
+const splitGroups = (s: string): string[] =>
+  s
+    .split(',')
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
 
 /** Display names become file names: keep them to something every file system takes. */
 const safeFileName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'user';
@@ -97,7 +102,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
   if (values.config !== undefined) {
     try {
       const parsed: unknown = JSON.parse(readFileSync(values.config, 'utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected a JSON object');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('expected a JSON object');
       file = parsed as ConfigFile;
     } catch (e) {
       return { ok: false, message: `Cannot use the config file ${values.config}: ${(e as Error).message}` };
@@ -109,8 +115,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
   if (values.archive && values.status) return { ok: false, message: 'Pick one of --archive and --status.' };
   const mode: Mode = values.archive ? 'archive' : values.status ? 'status' : 'terminal';
 
-  const name = str(values.name) ?? str(file.name) ?? str(env['CHORUS_NAME']) ?? (mode === 'terminal' ? undefined : DEFAULT_ARCHIVIST_NAME);
-  if (name === undefined) return { ok: false, message: `Who are you? Give a display name: chorus --name Ann\n\n${USAGE}` };
+  const name =
+    str(values.name) ??
+    str(file.name) ??
+    str(env['CHORUS_NAME']) ??
+    (mode === 'terminal' ? undefined : DEFAULT_ARCHIVIST_NAME);
+  if (name === undefined)
+    return { ok: false, message: `Who are you? Give a display name: chorus --name Ann\n\n${USAGE}` };
   if (name.length > 64) return { ok: false, message: 'A display name is at most 64 characters.' };
 
   const trackerUrl = str(values.tracker) ?? str(file.tracker) ?? str(env['CHORUS_TRACKER']) ?? DEFAULT_TRACKER;
@@ -118,21 +129,38 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
     const u = new URL(trackerUrl);
     if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) throw new Error('not http(s) or ws(s)');
   } catch (e) {
-    return { ok: false, message: `--tracker ${JSON.stringify(trackerUrl)} is not a tracker URL (${(e as Error).message}); for example http://localhost:8080.` };
+    return {
+      ok: false,
+      message: `--tracker ${JSON.stringify(trackerUrl)} is not a tracker URL (${(e as Error).message}); for example http://localhost:8080.`,
+    };
   }
 
-  const fileGroups = Array.isArray(file.groups) ? file.groups.filter((g): g is string => typeof g === 'string') : str(file.groups);
-  const groupsText = str(values.groups) ?? (typeof fileGroups === 'string' ? fileGroups : fileGroups?.join(',')) ?? str(env['CHORUS_GROUPS']) ?? '';
+  const fileGroups = Array.isArray(file.groups)
+    ? file.groups.filter((g): g is string => typeof g === 'string')
+    : str(file.groups);
+  const groupsText =
+    str(values.groups) ??
+    (typeof fileGroups === 'string' ? fileGroups : fileGroups?.join(',')) ??
+    str(env['CHORUS_GROUPS']) ??
+    '';
   const groups = splitGroups(groupsText);
   if (mode === 'archive' && groups.length === 0) {
-    return { ok: false, message: 'Which groups should the archivist keep? --groups <names or ids, comma-separated>, or --groups "*" for all.' };
+    return {
+      ok: false,
+      message:
+        'Which groups should the archivist keep? --groups <names or ids, comma-separated>, or --groups "*" for all.',
+    };
   }
 
   const passwords: { group: string; password: string }[] = [];
   for (const arg of values.password ?? []) {
     const p = parsePasswordArg(arg);
     // Not echoed: the value is a secret, or close to one.
-    if (p === null) return { ok: false, message: 'A --password is <group name or id>=<password>, for example --password lobby=s3cret.' };
+    if (p === null)
+      return {
+        ok: false,
+        message: 'A --password is <group name or id>=<password>, for example --password lobby=s3cret.',
+      };
     passwords.push(p);
   }
 
@@ -144,9 +172,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
   return {
     ok: true,
     options: {
-      mode, name, trackerUrl, groups, dbFile, keyFile: join(configDir, 'identities.json'),
+      mode,
+      name,
+      trackerUrl,
+      groups,
+      dbFile,
+      keyFile: join(configDir, 'identities.json'),
       color: !noColor && (forceColor || (isTty && env['TERM'] !== 'dumb')),
-      passwords, passwordFile: givenPasswordFile ?? join(configDir, PASSWORD_FILE_NAME), passwordFileGiven: givenPasswordFile !== undefined,
+      passwords,
+      passwordFile: givenPasswordFile ?? join(configDir, PASSWORD_FILE_NAME),
+      passwordFileGiven: givenPasswordFile !== undefined,
     },
   };
 }
@@ -154,9 +189,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, is
 function defaults(env: NodeJS.ProcessEnv): Omit<Options, 'mode'> {
   const { configDir, dataDir } = dirsFor(env['CHORUS_HOME'], env);
   return {
-    name: '', trackerUrl: DEFAULT_TRACKER, groups: [], dbFile: join(dataDir, 'user.sqlite'),
-    keyFile: join(configDir, 'identities.json'), color: false,
-    passwords: [], passwordFile: join(configDir, PASSWORD_FILE_NAME), passwordFileGiven: false,
+    name: '',
+    trackerUrl: DEFAULT_TRACKER,
+    groups: [],
+    dbFile: join(dataDir, 'user.sqlite'),
+    keyFile: join(configDir, 'identities.json'),
+    color: false,
+    passwords: [],
+    passwordFile: join(configDir, PASSWORD_FILE_NAME),
+    passwordFileGiven: false,
   };
 }
 

@@ -5,10 +5,24 @@
 
 import wrtc from '@roamhq/wrtc';
 import {
-  Backoff, createPeer, loadOrCreateKeyPair, randomPeerId, TrackerClient, WebRtcMesh, type ChorusPeer, type MessageStore, type TrackerLink,
+  Backoff,
+  createPeer,
+  loadOrCreateKeyPair,
+  randomPeerId,
+  TrackerClient,
+  WebRtcMesh,
+  type ChorusPeer,
+  type MessageStore,
+  type TrackerLink,
 } from '@chorus/peer';
 import {
-  exportPublicKey, type DirectoryPage, type DirectoryQuery, type GroupId, type GroupSummary, type JoinReply, type RestoreGroupPayload,
+  exportPublicKey,
+  type DirectoryPage,
+  type DirectoryQuery,
+  type GroupId,
+  type GroupSummary,
+  type JoinReply,
+  type RestoreGroupPayload,
 } from '@chorus/protocol';
 import { FileKeyStore, generateStorableIdentity } from './file-key-store.ts';
 import type { Options } from './options.ts';
@@ -34,7 +48,9 @@ export interface Runtime {
    * is looked up before it is resolved.
    */
   readonly listDirectory: (query?: DirectoryQuery) => Promise<DirectoryPage>;
-  /** Re-registers a group a restarted tracker forgot, with the charter kept from a join (the tracker checks the proof). */
+  /**
+   * Re-registers a group a restarted tracker forgot, with the charter kept from a join (the tracker checks the proof).
+   */
   readonly restoreGroup: (payload: RestoreGroupPayload) => Promise<GroupSummary>;
 }
 
@@ -50,15 +66,27 @@ export async function openRuntime(
     const publicKey = await exportPublicKey(keyPair.publicKey);
     // The tracker client and mesh are built here (not by createPeer) only to shorten the first connect's timeout.
     const tracker = new TrackerClient({
-      url: opts.trackerUrl, name: opts.name, peerId: randomPeerId(), keyPair, publicKey,
-      socketOptions: { transports: ['websocket'] }, firstConnectTimeoutMs: CONNECT_ATTEMPT_MS,
+      url: opts.trackerUrl,
+      name: opts.name,
+      peerId: randomPeerId(),
+      keyPair,
+      publicKey,
+      socketOptions: { transports: ['websocket'] },
+      firstConnectTimeoutMs: CONNECT_ATTEMPT_MS,
       // Members see an "archivist" badge; the label grants nothing.
       ...(opts.mode === 'archive' ? { role: 'archivist' as const } : {}),
     });
     const transport = new WebRtcMesh({ tracker, wrtc });
-    const peer = createPeer({ name: opts.name, tracker: keepingCharters(tracker, store), transport, store: wrap(store), identity: { keyPair, publicKey } });
+    const peer = createPeer({
+      name: opts.name,
+      tracker: keepingCharters(tracker, store),
+      transport,
+      store: wrap(store),
+      identity: { keyPair, publicKey },
+    });
     return {
-      peer, store,
+      peer,
+      store,
       listDirectory: (query) => tracker.listDirectory(query),
       restoreGroup: (payload) => tracker.restoreGroup(payload),
     };
@@ -105,8 +133,16 @@ export interface ConnectRetry {
  * (full jitter, CONNECT_RETRY_*). Resolves once connected; rejects only when
  * `stopped()` turns true (the user quit meanwhile).
  */
-export async function connectWithRetry(peer: ChorusPeer, onRetry: (r: ConnectRetry) => void, stopped: () => boolean): Promise<void> {
-  const backoff = new Backoff({ baseMs: CONNECT_RETRY_BASE_MS, capMs: CONNECT_RETRY_CAP_MS, minMs: CONNECT_RETRY_BASE_MS / 2 });
+export async function connectWithRetry(
+  peer: ChorusPeer,
+  onRetry: (r: ConnectRetry) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  const backoff = new Backoff({
+    baseMs: CONNECT_RETRY_BASE_MS,
+    capMs: CONNECT_RETRY_CAP_MS,
+    minMs: CONNECT_RETRY_BASE_MS / 2,
+  });
   for (;;) {
     if (stopped()) throw new Error('Stopped before the tracker answered.');
     try {

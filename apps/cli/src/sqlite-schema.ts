@@ -22,7 +22,9 @@ import type { StoredMessage } from '@chorus/peer';
 /** Bump with a migration step in `migrate` whenever the schema below changes. */
 export const SCHEMA_VERSION = 1;
 
-/** The file cannot be used: corrupt, not a database, or from a newer Chorus. The message names the file and a way out. */
+/**
+ * The file cannot be used: corrupt, not a database, or from a newer Chorus. The message names the file and a way out.
+ */
 export class StoreOpenError extends Error {
   readonly file: string;
   constructor(file: string, message: string) {
@@ -143,13 +145,18 @@ export const wayOut = (file: string): string =>
  */
 export function migrate(db: Database.Database, file: string): void {
   const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() !== undefined;
-  const hasOther = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name <> 'meta'`).get() !== undefined;
-  if (!hasMeta && hasOther) throw new StoreOpenError(file, `${file} is an SQLite database but not a Chorus history. ${wayOut(file)}`);
+  const hasOther =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name <> 'meta'`).get() !== undefined;
+  if (!hasMeta && hasOther)
+    throw new StoreOpenError(file, `${file} is an SQLite database but not a Chorus history. ${wayOut(file)}`);
   db.exec(SCHEMA);
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined;
   const version = row === undefined ? 0 : Number(row.value);
   if (version > SCHEMA_VERSION) {
-    throw new StoreOpenError(file, `${file} was written by a newer Chorus (schema ${version}, this one knows ${SCHEMA_VERSION}). Update Chorus, or point --db at another file.`);
+    throw new StoreOpenError(
+      file,
+      `${file} was written by a newer Chorus (schema ${version}, this one knows ${SCHEMA_VERSION}). Update Chorus, or point --db at another file.`,
+    );
   }
   // Version 1 is the whole schema above; later versions add steps keyed on `version` here. A table
   // added with IF NOT EXISTS (not_joined) needs no step: an older file gets it at its next open.
@@ -162,8 +169,13 @@ export function migrate(db: Database.Database, file: string): void {
  * open: a row that was whole then stays whole while we hold the file.
  */
 export function verifyNewRows(db: Database.Database, onQuarantine: (row: QuarantinedRow) => void): void {
-  const from = Number((db.prepare(`SELECT value FROM meta WHERE key = 'verified_row'`).get() as { value: string } | undefined)?.value ?? 0);
-  const rows = db.prepare(`SELECT * FROM messages WHERE row > ? ORDER BY row`).iterate(from) as IterableIterator<MessageRow>;
+  const from = Number(
+    (db.prepare(`SELECT value FROM meta WHERE key = 'verified_row'`).get() as { value: string } | undefined)?.value ??
+      0,
+  );
+  const rows = db
+    .prepare(`SELECT * FROM messages WHERE row > ? ORDER BY row`)
+    .iterate(from) as IterableIterator<MessageRow>;
   const bad: { row: MessageRow; reason: string }[] = [];
   let last = from;
   for (const r of rows) {
@@ -174,8 +186,9 @@ export function verifyNewRows(db: Database.Database, onQuarantine: (row: Quarant
   const now = Date.now();
   db.transaction(() => {
     for (const { row: r, reason } of bad) {
-      db.prepare(`INSERT INTO quarantine (group_id, id, reason, found_at, header, body, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-        .run(r.group_id, r.id, reason, now, r.header, r.body, r.checksum);
+      db.prepare(
+        `INSERT INTO quarantine (group_id, id, reason, found_at, header, body, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(r.group_id, r.id, reason, now, r.header, r.body, r.checksum);
       db.prepare(`DELETE FROM messages WHERE row = ?`).run(r.row);
     }
     db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('verified_row', ?)`).run(String(last));

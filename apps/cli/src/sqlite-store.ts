@@ -13,9 +13,23 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseCharter, type GroupCharter, type GroupId, type MessageId } from '@chorus/protocol';
-import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from '@chorus/peer';
 import {
-  checksumOf, joinMessage, migrate, splitMessage, verifyNewRows, wayOut, StoreOpenError, type MessageRow, type QuarantinedRow,
+  checkGroupRecords,
+  type GroupRecord,
+  type HistoryPage,
+  type MessageStore,
+  type StoredMessage,
+} from '@chorus/peer';
+import {
+  checksumOf,
+  joinMessage,
+  migrate,
+  splitMessage,
+  verifyNewRows,
+  wayOut,
+  StoreOpenError,
+  type MessageRow,
+  type QuarantinedRow,
 } from './sqlite-schema.ts';
 
 export { SCHEMA_VERSION, StoreOpenError, type QuarantinedRow } from './sqlite-schema.ts';
@@ -88,7 +102,10 @@ export class SqliteStore implements MessageStore {
     } catch (e) {
       db.close();
       if (e instanceof StoreOpenError) throw e;
-      throw new StoreOpenError(file, `The history database ${file} is damaged or is not a Chorus database (${(e as Error).message}). ${wayOut(file)}`);
+      throw new StoreOpenError(
+        file,
+        `The history database ${file} is damaged or is not a Chorus database (${(e as Error).message}). ${wayOut(file)}`,
+      );
     }
     this.#db = db;
     verifyNewRows(db, opts.onQuarantine ?? (() => {}));
@@ -99,8 +116,17 @@ export class SqliteStore implements MessageStore {
       for (const m of items) {
         const { header, body } = splitMessage(m);
         this.#insert.run({
-          groupId: m.groupId, id: m.id, order: m.order, sentAt: m.frame.sentAt, sender: m.frame.sender, seq: m.frame.seq,
-          senderName: m.senderName, deliveredAt: m.deliveredAt, header, body, checksum: checksumOf(header, body),
+          groupId: m.groupId,
+          id: m.id,
+          order: m.order,
+          sentAt: m.frame.sentAt,
+          sender: m.frame.sender,
+          seq: m.frame.seq,
+          senderName: m.senderName,
+          deliveredAt: m.deliveredAt,
+          header,
+          body,
+          checksum: checksumOf(header, body),
         });
       }
     });
@@ -139,9 +165,14 @@ export class SqliteStore implements MessageStore {
     this.#assertOpen();
     const limit = clampLimit(opts.limit);
     const after = opts.after ?? null;
-    const rows = (after === null
-      ? this.#db.prepare(`SELECT * FROM messages WHERE group_id = ? ORDER BY order_key, id LIMIT ?`).all(groupId, limit + 1)
-      : this.#db.prepare(`SELECT * FROM messages WHERE group_id = ? AND order_key > ? ORDER BY order_key, id LIMIT ?`).all(groupId, after, limit + 1)
+    const rows = (
+      after === null
+        ? this.#db
+            .prepare(`SELECT * FROM messages WHERE group_id = ? ORDER BY order_key, id LIMIT ?`)
+            .all(groupId, limit + 1)
+        : this.#db
+            .prepare(`SELECT * FROM messages WHERE group_id = ? AND order_key > ? ORDER BY order_key, id LIMIT ?`)
+            .all(groupId, after, limit + 1)
     ) as MessageRow[];
     const more = rows.length > limit;
     const items = rows.slice(0, limit).map(joinMessage);
@@ -158,7 +189,9 @@ export class SqliteStore implements MessageStore {
 
   async cursor(groupId: GroupId): Promise<string | null> {
     this.#assertOpen();
-    const r = this.#db.prepare(`SELECT max(order_key) AS o FROM messages WHERE group_id = ?`).get(groupId) as { o: string | null };
+    const r = this.#db.prepare(`SELECT max(order_key) AS o FROM messages WHERE group_id = ?`).get(groupId) as {
+      o: string | null;
+    };
     return r.o;
   }
 
@@ -169,13 +202,23 @@ export class SqliteStore implements MessageStore {
 
   async putGroup(record: GroupRecord): Promise<void> {
     this.#assertOpen();
-    this.#db.prepare(`INSERT INTO groups (group_id, name, ordering, state) VALUES (?, ?, ?, ?)
-      ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, ordering = excluded.ordering, state = excluded.state`)
-      .run(record.groupId, record.name, record.ordering, record.state === null ? null : JSON.stringify({
-        ...record.state,
-        ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
-        ...(record.floors === undefined ? {} : { floors: record.floors }),
-      }));
+    this.#db
+      .prepare(
+        `INSERT INTO groups (group_id, name, ordering, state) VALUES (?, ?, ?, ?)
+      ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, ordering = excluded.ordering, state = excluded.state`,
+      )
+      .run(
+        record.groupId,
+        record.name,
+        record.ordering,
+        record.state === null
+          ? null
+          : JSON.stringify({
+              ...record.state,
+              ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
+              ...(record.floors === undefined ? {} : { floors: record.floors }),
+            }),
+      );
   }
 
   async getGroup(groupId: GroupId): Promise<GroupRecord | null> {
@@ -188,7 +231,10 @@ export class SqliteStore implements MessageStore {
     let floors: GroupRecord['floors'];
     try {
       // The tentative seqs and the floors ride in the state's JSON (one column).
-      const saved = r.state === null ? null : (JSON.parse(r.state) as GroupRecord['state'] & Pick<GroupRecord, 'tentative' | 'floors'>);
+      const saved =
+        r.state === null
+          ? null
+          : (JSON.parse(r.state) as GroupRecord['state'] & Pick<GroupRecord, 'tentative' | 'floors'>);
       if (saved !== null) ({ tentative, floors, ...state } = saved);
     } catch {
       // Engine state is a cache for resuming; without it the peer re-joins as a plain joiner.
@@ -196,29 +242,45 @@ export class SqliteStore implements MessageStore {
     }
     const ordering = r.ordering === 'total' ? 'total' : 'fifo';
     return {
-      groupId: r.group_id as GroupId, name: r.name, ordering, state,
-      ...(tentative === undefined || state === null ? {} : { tentative }), ...(floors === undefined || state === null ? {} : { floors }),
+      groupId: r.group_id as GroupId,
+      name: r.name,
+      ordering,
+      state,
+      ...(tentative === undefined || state === null ? {} : { tentative }),
+      ...(floors === undefined || state === null ? {} : { floors }),
     };
   }
 
   /** The archivist notes when it last had a group in sync (joined, or stored a message of it). */
   noteSync(groupId: GroupId, name: string, ordering: 'fifo' | 'total', at: number): void {
     this.#assertOpen();
-    this.#db.prepare(`INSERT INTO groups (group_id, name, ordering, state, last_sync_at) VALUES (?, ?, ?, NULL, ?)
-      ON CONFLICT (group_id) DO UPDATE SET last_sync_at = excluded.last_sync_at`).run(groupId, name, ordering, at);
+    this.#db
+      .prepare(
+        `INSERT INTO groups (group_id, name, ordering, state, last_sync_at) VALUES (?, ?, ?, NULL, ?)
+      ON CONFLICT (group_id) DO UPDATE SET last_sync_at = excluded.last_sync_at`,
+      )
+      .run(groupId, name, ordering, at);
   }
 
   /** A group's charter from a join reply: the proof a restore needs when a restarted tracker forgot the group. */
   putCharter(groupId: GroupId, charter: GroupCharter): void {
     this.#assertOpen();
-    this.#db.prepare(`INSERT OR REPLACE INTO charters (group_id, charter) VALUES (?, ?)`).run(groupId, JSON.stringify(charter));
+    this.#db
+      .prepare(`INSERT OR REPLACE INTO charters (group_id, charter) VALUES (?, ?)`)
+      .run(groupId, JSON.stringify(charter));
   }
 
   /** Stored charters, with the highest view id this peer saw of each group (a restore's views continue above it). */
-  charters(): { readonly groupId: GroupId; readonly name: string; readonly charter: GroupCharter; readonly viewId: number }[] {
+  charters(): {
+    readonly groupId: GroupId;
+    readonly name: string;
+    readonly charter: GroupCharter;
+    readonly viewId: number;
+  }[] {
     this.#assertOpen();
-    const rows = this.#db.prepare(`SELECT c.group_id, c.charter, g.state FROM charters c LEFT JOIN groups g ON g.group_id = c.group_id`).all() as
-      { group_id: string; charter: string; state: string | null }[];
+    const rows = this.#db
+      .prepare(`SELECT c.group_id, c.charter, g.state FROM charters c LEFT JOIN groups g ON g.group_id = c.group_id`)
+      .all() as { group_id: string; charter: string; state: string | null }[];
     return rows.flatMap((r) => {
       try {
         const charter = parseCharter(JSON.parse(r.charter));
@@ -240,13 +302,19 @@ export class SqliteStore implements MessageStore {
    */
   noteNotJoined(row: NotJoinedRow): void {
     this.#assertOpen();
-    this.#db.prepare(`INSERT INTO not_joined (ref, group_id, name, locked, reason, since) VALUES (?, ?, ?, ?, ?, ?)
+    this.#db
+      .prepare(
+        `INSERT INTO not_joined (ref, group_id, name, locked, reason, since) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (ref) DO UPDATE SET reason = excluded.reason, locked = excluded.locked, name = excluded.name,
-        since = CASE WHEN not_joined.reason = excluded.reason THEN not_joined.since ELSE excluded.since END`)
+        since = CASE WHEN not_joined.reason = excluded.reason THEN not_joined.since ELSE excluded.since END`,
+      )
       .run(row.ref, row.groupId, row.name, row.locked ? 1 : 0, row.reason, row.since);
   }
 
-  /** The group is joined (or no longer wanted): nothing to report. Without a ref, forgets every row (an archivist starting). */
+  /**
+   * The group is joined (or no longer wanted): nothing to report. Without a ref, forgets every row (an archivist
+   * starting).
+   */
   clearNotJoined(ref?: string): void {
     this.#assertOpen();
     if (ref === undefined) this.#db.prepare(`DELETE FROM not_joined`).run();
@@ -255,37 +323,74 @@ export class SqliteStore implements MessageStore {
 
   notJoined(): NotJoinedRow[] {
     this.#assertOpen();
-    return (this.#db.prepare(`SELECT * FROM not_joined ORDER BY name, ref`).all() as
-      { ref: string; group_id: string | null; name: string; locked: number; reason: string; since: number }[])
-      .map((r) => ({ ref: r.ref, groupId: r.group_id as GroupId | null, name: r.name, locked: r.locked === 1, reason: r.reason, since: r.since }));
+    return (
+      this.#db.prepare(`SELECT * FROM not_joined ORDER BY name, ref`).all() as {
+        ref: string;
+        group_id: string | null;
+        name: string;
+        locked: number;
+        reason: string;
+        since: number;
+      }[]
+    ).map((r) => ({
+      ref: r.ref,
+      groupId: r.group_id as GroupId | null,
+      name: r.name,
+      locked: r.locked === 1,
+      reason: r.reason,
+      since: r.since,
+    }));
   }
 
   /** Every group this file holds anything of, for `--status`. */
   summaries(): GroupSummaryRow[] {
     this.#assertOpen();
-    const rows = this.#db.prepare(`
+    const rows = this.#db
+      .prepare(
+        `
       SELECT g.group_id, g.name, g.ordering, g.last_sync_at,
         (SELECT count(*) FROM messages m WHERE m.group_id = g.group_id) AS messages,
         (SELECT max(sent_at) FROM messages m WHERE m.group_id = g.group_id) AS last_sent_at
-      FROM groups g ORDER BY g.name`).all() as
-      { group_id: string; name: string; ordering: string; last_sync_at: number | null; messages: number; last_sent_at: number | null }[];
+      FROM groups g ORDER BY g.name`,
+      )
+      .all() as {
+      group_id: string;
+      name: string;
+      ordering: string;
+      last_sync_at: number | null;
+      messages: number;
+      last_sent_at: number | null;
+    }[];
     return rows.map((r) => ({
-      groupId: r.group_id as GroupId, name: r.name, ordering: r.ordering === 'total' ? 'total' : 'fifo',
-      messages: r.messages, lastSentAt: r.last_sent_at, lastSyncAt: r.last_sync_at,
+      groupId: r.group_id as GroupId,
+      name: r.name,
+      ordering: r.ordering === 'total' ? 'total' : 'fifo',
+      messages: r.messages,
+      lastSentAt: r.last_sent_at,
+      lastSyncAt: r.last_sync_at,
     }));
   }
 
   /** Rows moved aside at some open, for a person (and tests) to look at. */
   quarantined(): QuarantinedRow[] {
     this.#assertOpen();
-    return (this.#db.prepare(`SELECT group_id, id, reason FROM quarantine ORDER BY row`).all() as
-      { group_id: string; id: string; reason: string }[]).map((r) => ({ groupId: r.group_id, id: r.id, reason: r.reason }));
+    return (
+      this.#db.prepare(`SELECT group_id, id, reason FROM quarantine ORDER BY row`).all() as {
+        group_id: string;
+        id: string;
+        reason: string;
+      }[]
+    ).map((r) => ({ groupId: r.group_id, id: r.id, reason: r.reason }));
   }
 
   /** Every id of a group, in order (tests and `--status` use it to look for gaps and duplicates). */
   ids(groupId: GroupId): MessageId[] {
     this.#assertOpen();
-    return (this.#db.prepare(`SELECT id FROM messages WHERE group_id = ? ORDER BY order_key, id`).all(groupId) as { id: MessageId }[]).map((r) => r.id);
+    return (
+      this.#db.prepare(`SELECT id FROM messages WHERE group_id = ? ORDER BY order_key, id`).all(groupId) as {
+        id: MessageId;
+      }[]
+    ).map((r) => r.id);
   }
 
   async close(): Promise<void> {

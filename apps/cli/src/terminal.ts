@@ -92,13 +92,20 @@ export class Terminal {
         return;
       }
       // One line at a time, in order, and only once connected: a message typed after /join goes to the joined group.
-      this.#work = this.#work.then(() => this.#handle(line)).catch((e: unknown) => this.#print(this.#fmt.error(String(e))));
+      this.#work = this.#work
+        .then(() => this.#handle(line))
+        .catch((e: unknown) => this.#print(this.#fmt.error(String(e))));
     });
     // End of input: finish what was typed, then quit (a person's Ctrl-D quits at once if the tracker never answered).
-    this.#rl.on('close', () => void (this.#connected || !this.#opts.tty ? this.#work.then(() => this.quit()) : this.quit()));
+    this.#rl.on(
+      'close',
+      () => void (this.#connected || !this.#opts.tty ? this.#work.then(() => this.quit()) : this.quit()),
+    );
     this.#rl.on('SIGINT', () => void this.quit());
 
-    this.#print(this.#fmt.notice(`Chorus as ${peer.name}; connecting to ${this.#opts.trackerUrl} … (/help for commands)`));
+    this.#print(
+      this.#fmt.notice(`Chorus as ${peer.name}; connecting to ${this.#opts.trackerUrl} … (/help for commands)`),
+    );
     await this.#showStored();
     this.#prompt();
     let connected!: () => void;
@@ -106,7 +113,12 @@ export class Terminal {
     try {
       await connectWithRetry(
         peer,
-        (r) => this.#print(this.#fmt.error(`Cannot reach the tracker at ${this.#opts.trackerUrl}: ${r.message} Retrying in ${Math.ceil(r.delayMs / 1000)} s (attempt ${r.attempt}).`)),
+        (r) =>
+          this.#print(
+            this.#fmt.error(
+              `Cannot reach the tracker at ${this.#opts.trackerUrl}: ${r.message} Retrying in ${Math.ceil(r.delayMs / 1000)} s (attempt ${r.attempt}).`,
+            ),
+          ),
         () => this.#closing,
       );
     } catch {
@@ -155,7 +167,9 @@ export class Terminal {
   async #send(text: string): Promise<void> {
     const groupId = this.#current;
     if (groupId === null) {
-      this.#print(this.#fmt.error('No group to write to. Join one first: /join <group> (or !j <group>); /groups lists them.'));
+      this.#print(
+        this.#fmt.error('No group to write to. Join one first: /join <group> (or !j <group>); /groups lists them.'),
+      );
       return;
     }
     try {
@@ -229,7 +243,8 @@ export class Terminal {
     if (ref !== null) {
       await this.#opts.listDirectory?.({ query: ref }).catch(() => {});
       const known = new Map<GroupId, { groupId: GroupId; name: string }>();
-      for (const g of [...this.#peer.groups(), ...this.#peer.directory(), ...(this.#opts.storedGroups?.() ?? [])]) known.set(g.groupId, g);
+      for (const g of [...this.#peer.groups(), ...this.#peer.directory(), ...(this.#opts.storedGroups?.() ?? [])])
+        known.set(g.groupId, g);
       groupId = resolveGroup(ref, [...known.values()]);
       if (groupId === null) {
         this.#print(this.#fmt.error(`There is no group called "${ref}".`));
@@ -241,25 +256,29 @@ export class Terminal {
       return;
     }
     const source = await this.#askMembers(groupId);
-    const list = [...(await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT }))]
-      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    const list = [...(await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT }))].sort((a, b) =>
+      a.order < b.order ? -1 : a.order > b.order ? 1 : 0,
+    );
     const name = this.#groupName(groupId);
     this.#print(this.#fmt.notice(`${list.length} message(s) in ${name} since ${clock(at)} (${source}):`));
     for (const m of list) this.#show(m, name);
-    if (list.length === SINCE_LIMIT) this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
+    if (list.length === SINCE_LIMIT)
+      this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
   }
 
   /** Fills the store from the group's members unless it is in sync already; says where the answer comes from. */
   async #askMembers(groupId: GroupId): Promise<string> {
     const mine = this.#peer.groups().find((g) => g.groupId === groupId);
     if (mine?.status === 'member') return 'kept here, in sync with the members';
-    if (mine?.status === 'joining') return 'kept here; the group is being re-joined, so the latest may still be on its way';
+    if (mine?.status === 'joining')
+      return 'kept here; the group is being re-joined, so the latest may still be on its way';
     if (!this.#online) return 'kept here only: not connected to the tracker';
     const g = this.#peer.directory().find((d) => d.groupId === groupId);
     if (g === undefined) return 'kept here only: the tracker does not list this group';
     if (g.online === 0) return 'kept here only: no member is online to ask';
     const password = g.locked ? this.#locked.passwordFor(g) : undefined;
-    if (g.locked && password === undefined) return `kept here only: the group is locked; to ask its members, ${this.#locked.hint(g.name)}`;
+    if (g.locked && password === undefined)
+      return `kept here only: the group is locked; to ask its members, ${this.#locked.hint(g.name)}`;
     this.#print(this.#fmt.notice(`Asking the members of ${g.name} (joining it for a moment) …`));
     this.#reading.add(groupId);
     try {
@@ -288,7 +307,11 @@ export class Terminal {
   #show(m: ChatMessage, groupName: string): void {
     const line = this.#ops.line(m);
     if (line === null) return;
-    this.#print(line.kind === 'message' ? this.#fmt.message(m, groupName, m.sender === this.#peer.peerId, line.text) : this.#fmt.operation(m.sentAt, groupName, line.text));
+    this.#print(
+      line.kind === 'message'
+        ? this.#fmt.message(m, groupName, m.sender === this.#peer.peerId, line.text)
+        : this.#fmt.operation(m.sentAt, groupName, line.text),
+    );
   }
 
   #onGroup(g: JoinedGroup): void {
@@ -310,10 +333,18 @@ export class Terminal {
     const online = state === 'online';
     if (online === this.#online || this.#closing) return;
     this.#online = online;
-    this.#print(this.#fmt.notice(online ? `Connected to the tracker as ${this.#peer.name}.` : 'Lost the tracker; reconnecting … (groups come back by themselves)'));
+    this.#print(
+      this.#fmt.notice(
+        online
+          ? `Connected to the tracker as ${this.#peer.name}.`
+          : 'Lost the tracker; reconnecting … (groups come back by themselves)',
+      ),
+    );
   }
 
-  /** What this machine already has of the groups to join, shown before the tracker answers (as a reloaded page does). */
+  /**
+   * What this machine already has of the groups to join, shown before the tracker answers (as a reloaded page does).
+   */
   async #showStored(): Promise<void> {
     const known = this.#opts.storedGroups?.() ?? [];
     for (const ref of this.#opts.groups) {
@@ -333,7 +364,10 @@ export class Terminal {
     const unseen = list.filter((m) => this.#seen.mark(m.id));
     const shown = unseen.slice(-CATCH_UP_LINES);
     const name = this.#groupName(groupId);
-    if (unseen.length > shown.length) this.#print(this.#fmt.notice(`${unseen.length - shown.length} earlier message(s) in ${name}; /since <time> shows them.`));
+    if (unseen.length > shown.length)
+      this.#print(
+        this.#fmt.notice(`${unseen.length - shown.length} earlier message(s) in ${name}; /since <time> shows them.`),
+      );
     for (const m of shown) this.#show(m, name);
   }
 
@@ -346,8 +380,11 @@ export class Terminal {
   }
 
   #groupName(groupId: GroupId): string {
-    return this.#peer.groups().find((g) => g.groupId === groupId)?.name ??
-      this.#peer.directory().find((g) => g.groupId === groupId)?.name ?? groupId.slice(0, 8);
+    return (
+      this.#peer.groups().find((g) => g.groupId === groupId)?.name ??
+      this.#peer.directory().find((g) => g.groupId === groupId)?.name ??
+      groupId.slice(0, 8)
+    );
   }
 
   #print(text: string): void {

@@ -10,7 +10,14 @@ import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts
 import type { TrackerProcess } from '../../../packages/peer/test/integration/service-processes.ts';
 import { waitFor } from '../../../packages/peer/test/scenarios/network.ts';
 import { tempHome } from './fixtures.ts';
-import { archivistDb, archivistInGroup, killedAfterEach, startArchivist, startTrackerProcess, storedColumn } from './harness.ts';
+import {
+  archivistDb,
+  archivistInGroup,
+  killedAfterEach,
+  startArchivist,
+  startTrackerProcess,
+  storedColumn,
+} from './harness.ts';
 
 const track = killedAfterEach();
 
@@ -44,10 +51,16 @@ describe('the archivist and a tracker restart', () => {
 
     await restart(tracker);
     // Both come back by themselves: the restarted tracker, which forgot the group, lists it with both online.
-    await waitFor('the group restored with both members', async () => {
-      const stats = (await (await fetch(`${tracker.url}/api/stats`)).json()) as { directory?: { groupId: string; online: number }[] };
-      return stats.directory?.some((d) => d.groupId === g.groupId && d.online === 2) ?? false;
-    }, 60_000);
+    await waitFor(
+      'the group restored with both members',
+      async () => {
+        const stats = (await (await fetch(`${tracker.url}/api/stats`)).json()) as {
+          directory?: { groupId: string; online: number }[];
+        };
+        return stats.directory?.some((d) => d.groupId === g.groupId && d.online === 2) ?? false;
+      },
+      60_000,
+    );
 
     await ann.send(g.groupId, 'after the crash');
     await waitFor('stored after the crash', () => bodies().includes('after the crash'), 30_000);
@@ -56,7 +69,15 @@ describe('the archivist and a tracker restart', () => {
   });
 
   it('after a reboot of both (tracker forgot the locked group, nobody else online) restores it with its password and serves its history', async () => {
-    const { tracker, ann, g, home, archivist: first, bodies, passwordArgs } = await archivedGroup('attic', 'fifo', 'attic-pw');
+    const {
+      tracker,
+      ann,
+      g,
+      home,
+      archivist: first,
+      bodies,
+      passwordArgs,
+    } = await archivedGroup('attic', 'fifo', 'attic-pw');
     for (const text of ['one', 'two', 'three']) await ann.send(g.groupId, text);
     await waitFor('stored', () => bodies().length === 3, 30_000);
     await ann.close();
@@ -69,7 +90,8 @@ describe('the archivist and a tracker restart', () => {
     await second.waitForLine('the restore', (l) => l.includes('"restored a group the tracker forgot"'), 60_000);
     await archivistInGroup(second, g.groupId);
 
-    // A newcomer finds the group under its old id, still locked with its password, and gets its history from the archivist.
+    // A newcomer finds the group under its old id, still locked with its password, and gets its history from the
+    // archivist.
     const cy = await new ChildPeer().start(tracker.url, 'Cy');
     track(cy);
     await expect(cy.join(g.groupId, 'a guess')).rejects.toMatchObject({ code: 'wrong-password' });

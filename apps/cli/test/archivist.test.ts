@@ -12,7 +12,15 @@ import type { GroupId } from '@chorus/protocol';
 import { ChildPeer } from '../../../packages/peer/test/integration/child-peer.ts';
 import { waitFor } from '../../../packages/peer/test/scenarios/network.ts';
 import { type LineProcess, tempHome } from './fixtures.ts';
-import { archivistDb, archivistInGroup, killedAfterEach, startArchivist, status, storedColumn, trackerForFile } from './harness.ts';
+import {
+  archivistDb,
+  archivistInGroup,
+  killedAfterEach,
+  startArchivist,
+  status,
+  storedColumn,
+  trackerForFile,
+} from './harness.ts';
 
 interface LogLine {
   readonly msg: string;
@@ -30,7 +38,8 @@ const logLines = (p: LineProcess): LogLine[] =>
   });
 
 /** Every id the archivist said it stored (a `stored` line is written after the commit). */
-const reportedIds = (p: LineProcess): string[] => logLines(p).flatMap((l) => (l.msg === 'stored' ? [...(l.ids ?? [])] : []));
+const reportedIds = (p: LineProcess): string[] =>
+  logLines(p).flatMap((l) => (l.msg === 'stored' ? [...(l.ids ?? [])] : []));
 
 const storedIds = (home: string, groupId: GroupId): string[] => storedColumn(archivistDb(home), groupId, 'id');
 
@@ -45,7 +54,10 @@ describe('the archivist', () => {
     track(archivist);
     await archivist.waitForLine('waiting for the group', (l) => l.includes('group not in the directory yet'), 30_000);
 
-    const [ann, bob] = await Promise.all([new ChildPeer().start(tracker.url, 'Ann'), new ChildPeer().start(tracker.url, 'Bob')]);
+    const [ann, bob] = await Promise.all([
+      new ChildPeer().start(tracker.url, 'Ann'),
+      new ChildPeer().start(tracker.url, 'Bob'),
+    ]);
     track(ann, bob);
     const club = await ann.createGroup('club', 'total');
     await ann.join(club.groupId);
@@ -65,7 +77,11 @@ describe('the archivist', () => {
     await bob.close();
     const cy = await new ChildPeer().start(tracker.url, 'Cy');
     track(cy);
-    await waitFor('only the archivist online', () => cy.directory().find((g) => g.groupId === club.groupId)?.online === 1, 30_000);
+    await waitFor(
+      'only the archivist online',
+      () => cy.directory().find((g) => g.groupId === club.groupId)?.online === 1,
+      30_000,
+    );
 
     // A newcomer gets everything, verified like any sponsor's history.
     await cy.join(club.groupId);
@@ -75,9 +91,20 @@ describe('the archivist', () => {
     expect(cyLog[0]?.body).toBe('first words');
     // It shows as a member with the archivist role (the web app's badge), Cy and it online. The
     // history is stored before Cy's first view is installed (adopting → member), so wait for that view.
-    const onlineMembers = () => cy.groups().find((g) => g.groupId === club.groupId)?.members.filter((m) => m.online) ?? [];
+    const onlineMembers = () =>
+      cy
+        .groups()
+        .find((g) => g.groupId === club.groupId)
+        ?.members.filter((m) => m.online) ?? [];
     await waitFor('Cy is a member beside the archivist', () => onlineMembers().length === 2, 30_000);
-    expect(onlineMembers().map((m) => [m.name, m.role ?? null]).sort()).toEqual([['Cy', null], ['archivist', 'archivist']]);
+    expect(
+      onlineMembers()
+        .map((m) => [m.name, m.role ?? null])
+        .sort(),
+    ).toEqual([
+      ['Cy', null],
+      ['archivist', 'archivist'],
+    ]);
   });
 
   it('holds no special rights: a message altered in its database is refused by the newcomer it sponsors', async () => {
@@ -95,7 +122,9 @@ describe('the archivist', () => {
 
     // Whoever runs the archivist edits a message (the row checksum is checked at open only: it is served as it is now).
     const db = new Database(archivistDb(home), { timeout: 5_000 });
-    db.prepare(`UPDATE messages SET body = 'b, as the archivist would have it' WHERE group_id = ? AND body = 'b'`).run(g.groupId);
+    db.prepare(`UPDATE messages SET body = 'b, as the archivist would have it' WHERE group_id = ? AND body = 'b'`).run(
+      g.groupId,
+    );
     db.close();
 
     const cy = await new ChildPeer().start(tracker.url, 'Cy');
@@ -106,7 +135,10 @@ describe('the archivist', () => {
   });
 
   it('SIGKILLed mid-burst and restarted: keeps every message it reported, none twice, and catches up', async () => {
-    const [ann, bob] = await Promise.all([new ChildPeer().start(tracker.url, 'Ann'), new ChildPeer().start(tracker.url, 'Bob')]);
+    const [ann, bob] = await Promise.all([
+      new ChildPeer().start(tracker.url, 'Ann'),
+      new ChildPeer().start(tracker.url, 'Bob'),
+    ]);
     track(ann, bob);
     const g = await ann.createGroup('burst', 'total');
     await ann.join(g.groupId);
@@ -119,12 +151,17 @@ describe('the archivist', () => {
 
     const PER_SENDER = 250;
     const bursts = Promise.all([ann.burst(g.groupId, PER_SENDER, 'ann:'), bob.burst(g.groupId, PER_SENDER, 'bob:')]);
-    // Killed the moment it reports its first stored batch of the burst (on the line, not on a poll), so the kill lands mid-burst.
+    // Killed the moment it reports its first stored batch of the burst (on the line, not on a poll), so the kill lands
+    // mid-burst.
     await first.waitForLine('the first stored batch', (l) => l.includes('"msg":"stored"'), 40_000);
     await first.kill('SIGKILL');
     const reported = reportedIds(first);
     await bursts;
-    await waitFor('the burst delivered at Ann', async () => (await ann.history(g.groupId, { limit: 10_000 })).length >= 2 * PER_SENDER, 60_000);
+    await waitFor(
+      'the burst delivered at Ann',
+      async () => (await ann.history(g.groupId, { limit: 10_000 })).length >= 2 * PER_SENDER,
+      60_000,
+    );
 
     // Nothing reported as stored is missing, even before a restart.
     const afterKill = storedIds(home, g.groupId);
@@ -140,7 +177,9 @@ describe('the archivist', () => {
     expect(ids).toEqual((await ann.history(g.groupId, { limit: 10_000 })).map((m) => m.id));
 
     // --status says what it holds.
-    expect(status(home).report.groups).toEqual([expect.objectContaining({ name: 'burst', messages: 2 * PER_SENDER, lastSyncAt: expect.any(String) })]);
+    expect(status(home).report.groups).toEqual([
+      expect.objectContaining({ name: 'burst', messages: 2 * PER_SENDER, lastSyncAt: expect.any(String) }),
+    ]);
   });
 
   it('joins the locked groups it has a password for, and --status says which it could not join and why', async () => {
@@ -160,7 +199,11 @@ describe('the archivist', () => {
     const archivist = startArchivist(home, tracker.url, 'vault,safe,crypt', ['--password', 'vault=vault-secret-1']);
     track(archivist);
     await archivistInGroup(archivist, vault.groupId);
-    await waitFor('the locked group\'s history stored', () => storedColumn(archivistDb(home), vault.groupId, 'body').includes('locked in'), 30_000);
+    await waitFor(
+      "the locked group's history stored",
+      () => storedColumn(archivistDb(home), vault.groupId, 'body').includes('locked in'),
+      30_000,
+    );
     await ann.send(vault.groupId, 'said after it came');
     await waitFor('a live message stored', () => storedIds(home, vault.groupId).length === 2, 30_000);
 
@@ -168,8 +211,18 @@ describe('the archivist', () => {
     const { text, report } = status(home);
     expect(report.groups).toEqual([expect.objectContaining({ name: 'vault', messages: 2 })]);
     expect(report.notJoined).toEqual([
-      expect.objectContaining({ group: 'crypt', groupId: crypt.groupId, locked: true, reason: expect.stringContaining('no password was given') }),
-      expect.objectContaining({ group: 'safe', groupId: safe.groupId, locked: true, reason: expect.stringContaining('refused the password') }),
+      expect.objectContaining({
+        group: 'crypt',
+        groupId: crypt.groupId,
+        locked: true,
+        reason: expect.stringContaining('no password was given'),
+      }),
+      expect.objectContaining({
+        group: 'safe',
+        groupId: safe.groupId,
+        locked: true,
+        reason: expect.stringContaining('refused the password'),
+      }),
     ]);
     // Never a password in what it prints.
     for (const said of [text, archivist.lines.join('\n')]) expect(said).not.toMatch(/secret|not-the-password/);

@@ -13,7 +13,11 @@ import { REPO_ROOT, tempHome } from './fixtures.ts';
 describe('the chorus bin', () => {
   it('npm install -g gives a chorus command that runs from anywhere', () => {
     const prefix = tempHome();
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(REPO_ROOT, 'apps/cli')], { cwd: REPO_ROOT, stdio: 'pipe' });
+    execFileSync(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(REPO_ROOT, 'apps/cli')],
+      { cwd: REPO_ROOT, stdio: 'pipe' },
+    );
     const chorus = join(prefix, 'bin', 'chorus');
     expect(existsSync(chorus)).toBe(true);
     const elsewhere = tempHome();

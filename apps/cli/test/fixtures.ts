@@ -17,7 +17,14 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const tempHome = (): string => mkdtempSync(join(tmpdir(), 'chorus-cli-'));
 
 /** A stored message as the group session would write it; `k` is its position in the group's log. */
-export function stored(group: string, sender: string, seq: number, k: number, sentAt = 1_700_000_000_000 + k * 1_000, body = `${sender} says ${seq}`): StoredMessage {
+export function stored(
+  group: string,
+  sender: string,
+  seq: number,
+  k: number,
+  sentAt = 1_700_000_000_000 + k * 1_000,
+  body = `${sender} says ${seq}`,
+): StoredMessage {
   const groupId: GroupId = asGroupId(group);
   const from = asPeerId(sender);
   return {
@@ -26,7 +33,17 @@ export function stored(group: string, sender: string, seq: number, k: number, se
     senderName: sender.toUpperCase(),
     deliveredAt: sentAt + 5,
     order: String(k).padStart(16, '0'),
-    frame: { t: 'data', groupId, viewId: 1 as StoredMessage['frame']['viewId'], sender: from, seq, lamport: k, sentAt, body, sig: 'c2ln' },
+    frame: {
+      t: 'data',
+      groupId,
+      viewId: 1 as StoredMessage['frame']['viewId'],
+      sender: from,
+      seq,
+      lamport: k,
+      sentAt,
+      body,
+      sig: 'c2ln',
+    },
   };
 }
 
@@ -58,17 +75,23 @@ export class LineProcess {
     const base: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
     delete base['NO_COLOR'];
     this.proc = opts.pty
-      ? spawn('script', ['-qfec', quoted, '/dev/null'], { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+      ? spawn('script', ['-qfec', quoted, '/dev/null'], {
+          cwd: REPO_ROOT,
+          env: { ...base, ...env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
       : spawn(command[0] as string, command.slice(1), {
           cwd: REPO_ROOT,
           env: { ...process.env, NO_COLOR: '1', ...env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
     running.add(this.proc);
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => {
-      running.delete(this.proc);
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code) => {
+        running.delete(this.proc);
+        resolve(code);
+      }),
+    );
     for (const stream of [this.proc.stdout, this.proc.stderr]) {
       let buffer = '';
       stream?.setEncoding('utf8');
@@ -114,9 +137,17 @@ export class LineProcess {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. Output so far:\n${this.lines.join('\n')}`));
+        reject(
+          new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. Output so far:\n${this.lines.join('\n')}`),
+        );
       }, timeoutMs);
-      this.#waiters.push({ test, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+      this.#waiters.push({
+        test,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   }
 

@@ -31,7 +31,13 @@ export function killedAfterEach(): (...processes: Killable[]) => void {
 export function trackerForFile(): { readonly url: string } {
   let tracker: RunningTracker | null = null;
   beforeAll(async () => {
-    tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
+    tracker = await startTracker({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      webDist: '/nonexistent',
+      ...INTEGRATION_TRACKER_TIMERS,
+    });
   });
   afterAll(async () => {
     await tracker?.close();
@@ -57,12 +63,24 @@ export async function startTrackerProcess(): Promise<TrackerProcess> {
 }
 
 /** `chorus --archive` in CHORUS_HOME `home`, logging at debug (every durable batch as a `stored` line). */
-export const startArchivist = (home: string, trackerUrl: string, groups: string, more: readonly string[] = []): LineProcess =>
-  new LineProcess(['--archive', '--groups', groups, '--tracker', trackerUrl, ...more], { CHORUS_HOME: home, LOG_LEVEL: 'debug' });
+export const startArchivist = (
+  home: string,
+  trackerUrl: string,
+  groups: string,
+  more: readonly string[] = [],
+): LineProcess =>
+  new LineProcess(['--archive', '--groups', groups, '--tracker', trackerUrl, ...more], {
+    CHORUS_HOME: home,
+    LOG_LEVEL: 'debug',
+  });
 
 /** The archivist's log line saying it is in a group (any group when `groupId` is left out). */
 export const archivistInGroup = (p: LineProcess, groupId?: GroupId): Promise<string> =>
-  p.waitForLine('the archivist in the group', (l) => l.includes('"in group; history synced"') && (groupId === undefined || l.includes(groupId)), 60_000);
+  p.waitForLine(
+    'the archivist in the group',
+    (l) => l.includes('"in group; history synced"') && (groupId === undefined || l.includes(groupId)),
+    60_000,
+  );
 
 export const archivistDb = (home: string): string => join(home, 'archivist.sqlite');
 
@@ -70,19 +88,36 @@ export const archivistDb = (home: string): string => join(home, 'archivist.sqlit
 export function storedColumn(dbFile: string, groupId: GroupId, column: 'id' | 'body'): string[] {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare(`SELECT ${column} AS v FROM messages WHERE group_id = ? ORDER BY order_key`).all(groupId) as { v: string }[]).map((r) => r.v);
+    return (
+      db.prepare(`SELECT ${column} AS v FROM messages WHERE group_id = ? ORDER BY order_key`).all(groupId) as {
+        v: string;
+      }[]
+    ).map((r) => r.v);
   } finally {
     db.close();
   }
 }
 
 export interface StatusReport {
-  readonly groups: readonly { readonly groupId: string; readonly name: string; readonly messages: number; readonly lastSyncAt: string | null }[];
-  readonly notJoined: readonly { readonly group: string; readonly groupId: string | null; readonly locked: boolean; readonly reason: string }[];
+  readonly groups: readonly {
+    readonly groupId: string;
+    readonly name: string;
+    readonly messages: number;
+    readonly lastSyncAt: string | null;
+  }[];
+  readonly notJoined: readonly {
+    readonly group: string;
+    readonly groupId: string | null;
+    readonly locked: boolean;
+    readonly reason: string;
+  }[];
 }
 
 /** `chorus --status` for the database in `home`: the raw text and the parsed report. */
 export function status(home: string): { readonly text: string; readonly report: StatusReport } {
-  const text = execFileSync(process.execPath, [CHORUS_BIN, '--status', '--home', home], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const text = execFileSync(process.execPath, [CHORUS_BIN, '--status', '--home', home], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   return { text, report: JSON.parse(text) as StatusReport };
 }

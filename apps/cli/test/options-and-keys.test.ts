@@ -16,17 +16,33 @@ describe('parseOptions', () => {
   it('takes the tracker from --tracker, then CHORUS_TRACKER, then the default', () => {
     const env = { CHORUS_HOME: '/h' };
     const a = parseOptions(['--name', 'Ann'], env, false);
-    expect(a.ok && a.options).toMatchObject({ mode: 'terminal', name: 'Ann', trackerUrl: DEFAULT_TRACKER, dbFile: '/h/Ann.sqlite', keyFile: '/h/identities.json' });
+    expect(a.ok && a.options).toMatchObject({
+      mode: 'terminal',
+      name: 'Ann',
+      trackerUrl: DEFAULT_TRACKER,
+      dbFile: '/h/Ann.sqlite',
+      keyFile: '/h/identities.json',
+    });
     const b = parseOptions(['--name', 'Ann'], { ...env, CHORUS_TRACKER: 'http://t:1' }, false);
     expect(b.ok && b.options.trackerUrl).toBe('http://t:1');
-    const c = parseOptions(['--name', 'Ann', '--tracker', 'http://u:2'], { ...env, CHORUS_TRACKER: 'http://t:1' }, false);
+    const c = parseOptions(
+      ['--name', 'Ann', '--tracker', 'http://u:2'],
+      { ...env, CHORUS_TRACKER: 'http://t:1' },
+      false,
+    );
     expect(c.ok && c.options.trackerUrl).toBe('http://u:2');
   });
 
   it('says what is wrong instead of starting', () => {
     expect(parseOptions([], {}, false)).toMatchObject({ ok: false, message: expect.stringContaining('--name') });
-    expect(parseOptions(['--name', 'A', '--tracker', 'not a url'], {}, false)).toMatchObject({ ok: false, message: expect.stringContaining('not a tracker URL') });
-    expect(parseOptions(['--archive'], {}, false)).toMatchObject({ ok: false, message: expect.stringContaining('--groups') });
+    expect(parseOptions(['--name', 'A', '--tracker', 'not a url'], {}, false)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('not a tracker URL'),
+    });
+    expect(parseOptions(['--archive'], {}, false)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('--groups'),
+    });
     expect(parseOptions(['--bogus'], {}, false)).toMatchObject({ ok: false });
   });
 
@@ -51,7 +67,11 @@ describe('where things live', () => {
   it('keys under the XDG config directory, history under the XDG data directory, each name its own database', () => {
     const env = { XDG_CONFIG_HOME: '/c', XDG_DATA_HOME: '/d' };
     const ann = parseOptions(['--name', 'Ann'], env, false);
-    expect(ann.ok && ann.options).toMatchObject({ keyFile: '/c/chorus/identities.json', dbFile: '/d/chorus/Ann.sqlite', passwordFile: '/c/chorus/group-passwords.json' });
+    expect(ann.ok && ann.options).toMatchObject({
+      keyFile: '/c/chorus/identities.json',
+      dbFile: '/d/chorus/Ann.sqlite',
+      passwordFile: '/c/chorus/group-passwords.json',
+    });
     const odd = parseOptions(['--name', 'Ann/../x y'], env, false);
     expect(odd.ok && odd.options.dbFile).toBe('/d/chorus/Ann_.._x_y.sqlite');
   });
@@ -59,16 +79,42 @@ describe('where things live', () => {
   it('reads a config file, and the command line wins over it', () => {
     const home = tempHome();
     const config = join(home, 'archivist.json');
-    writeFileSync(config, JSON.stringify({ name: 'Keeper', tracker: 'http://t:9', groups: ['a', 'b'], db: '/x.sqlite', passwords: '/p.json' }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'Keeper',
+        tracker: 'http://t:9',
+        groups: ['a', 'b'],
+        db: '/x.sqlite',
+        passwords: '/p.json',
+      }),
+    );
     const r = parseOptions(['--archive', '--config', config, '--tracker', 'http://u:1'], { CHORUS_HOME: home }, false);
-    expect(r.ok && r.options).toMatchObject({ name: 'Keeper', trackerUrl: 'http://u:1', groups: ['a', 'b'], dbFile: '/x.sqlite', passwordFile: '/p.json', passwordFileGiven: true });
+    expect(r.ok && r.options).toMatchObject({
+      name: 'Keeper',
+      trackerUrl: 'http://u:1',
+      groups: ['a', 'b'],
+      dbFile: '/x.sqlite',
+      passwordFile: '/p.json',
+      passwordFileGiven: true,
+    });
     writeFileSync(config, '{ not json');
-    expect(parseOptions(['--archive', '--config', config], {}, false)).toMatchObject({ ok: false, message: expect.stringContaining(config) });
+    expect(parseOptions(['--archive', '--config', config], {}, false)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining(config),
+    });
   });
 
   it('takes --password <group>=<secret>, repeated, and never repeats a malformed one back', () => {
-    const r = parseOptions(['--archive', '--groups', 'a', '--password', 'a=x=y', '--password', 'big room=z'], { CHORUS_HOME: '/h' }, false);
-    expect(r.ok && r.options.passwords).toEqual([{ group: 'a', password: 'x=y' }, { group: 'big room', password: 'z' }]);
+    const r = parseOptions(
+      ['--archive', '--groups', 'a', '--password', 'a=x=y', '--password', 'big room=z'],
+      { CHORUS_HOME: '/h' },
+      false,
+    );
+    expect(r.ok && r.options.passwords).toEqual([
+      { group: 'a', password: 'x=y' },
+      { group: 'big room', password: 'z' },
+    ]);
     const bad = parseOptions(['--archive', '--groups', 'a', '--password', 'hunter2'], {}, false);
     expect(bad).toMatchObject({ ok: false });
     expect(!bad.ok && bad.message).not.toContain('hunter2');

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { errorCode, errorMessage } from '@chorus/peer';
-import { runStoreModel, storeCommands, type StoreUnderTest } from '../../../packages/peer/test/store-model/store-model.ts';
+import {
+  runStoreModel,
+  storeCommands,
+  type StoreUnderTest,
+} from '../../../packages/peer/test/store-model/store-model.ts';
 import { SqliteStore } from '../src/sqlite-store.ts';
 import { tempHome } from './fixtures.ts';
 

@@ -21,9 +21,19 @@ async function fill(store: MessageStore): Promise<void> {
   // Out of order, with a duplicate id (the second copy must be ignored) and a second group.
   await store.putMessages(G, [stored('gA', 'bob', 1, 3, 1_000), stored('gA', 'ann', 1, 1, 3_000)]);
   await store.putMessages(H, [stored('gB', 'ann', 1, 1, 500)]);
-  await store.putMessages(G, [stored('gA', 'ann', 2, 2, 2_000), { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' }]);
+  await store.putMessages(G, [
+    stored('gA', 'ann', 2, 2, 2_000),
+    { ...stored('gA', 'bob', 1, 3, 1_000), senderName: 'IMPOSTOR' },
+  ]);
   await store.putMessages(G, [stored('gA', 'cy', 1, 4, 2_000)]);
-  await store.putGroup({ groupId: G, name: 'alpha', ordering: 'total', state: { viewId: 3 as never, incarnation: 1 as never, agreed: 4, nextSeq: { ann: 3 } }, tentative: { ann: 2 }, floors: { bob: 2 } });
+  await store.putGroup({
+    groupId: G,
+    name: 'alpha',
+    ordering: 'total',
+    state: { viewId: 3 as never, incarnation: 1 as never, agreed: 4, nextSeq: { ann: 3 } },
+    tentative: { ann: 2 },
+    floors: { bob: 2 },
+  });
 }
 
 describe('SqliteStore', () => {
@@ -54,7 +64,9 @@ describe('SqliteStore', () => {
     expect((await sql.getGroup(G))?.floors).toEqual({ bob: 2 });
     expect(await sql.page(H, { limit: 10 })).toEqual(await mem.page(H, { limit: 10 }));
     // A write with another group's record in it is refused whole.
-    await expect(sql.putMessages(G, [stored('gA', 'dee', 1, 9), stored('gB', 'dee', 1, 9)])).rejects.toMatchObject({ code: 'wrong-group' });
+    await expect(sql.putMessages(G, [stored('gA', 'dee', 1, 9), stored('gB', 'dee', 1, 9)])).rejects.toMatchObject({
+      code: 'wrong-group',
+    });
     expect(await sql.count(G)).toBe(4);
     await sql.close();
 
@@ -100,7 +112,8 @@ describe('SqliteStore', () => {
     // A real Chorus file with its pages overwritten in the middle.
     const file = join(home, 'h.sqlite');
     const store = new SqliteStore(file);
-    for (let i = 1; i <= 200; i += 1) await store.putMessages(G, [stored('gA', 'ann', i, i, i, `${i} ${'y'.repeat(500)}`)]);
+    for (let i = 1; i <= 200; i += 1)
+      await store.putMessages(G, [stored('gA', 'ann', i, i, i, `${i} ${'y'.repeat(500)}`)]);
     await store.close();
     const bytes = Buffer.from(execFileSync('cat', [file]));
     bytes.fill(0x5a, 8_192, 40_960);
@@ -120,9 +133,14 @@ describe('SqliteStore', () => {
     const reported = new Set<string>();
     // Three kills at different points; each run appends to what the last one left.
     for (const afterBatches of [3, 11, 27]) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/test/store-writer-child.ts', file, 'gCrash', '40'], {
-        cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'apps/cli/test/store-writer-child.ts', file, 'gCrash', '40'],
+        {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let batches = 0;
       let buffer = '';
       await new Promise<void>((resolve) => {

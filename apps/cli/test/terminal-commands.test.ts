@@ -31,14 +31,20 @@ describe('parseTerminalLine', () => {
   it('reads /since with a time and an optional group', () => {
     expect(parseTerminalLine('/since 10m', NOW)).toEqual({ kind: 'since', at: NOW - 600_000, group: null });
     expect(parseTerminalLine('/since 2026-11-29 14:05 big room', NOW)).toEqual({
-      kind: 'since', at: new Date(2026, 10, 29, 14, 5).getTime(), group: 'big room',
+      kind: 'since',
+      at: new Date(2026, 10, 29, 14, 5).getTime(),
+      group: 'big room',
     });
     expect(parseTerminalLine('/since soon', NOW)).toMatchObject({ kind: 'error' });
     expect(parseTerminalLine('/since', NOW)).toMatchObject({ kind: 'error' });
   });
 
   it('reads /create with an ordering, total by default', () => {
-    expect(parseTerminalLine('/create team room fifo', NOW)).toEqual({ kind: 'create', name: 'team room', ordering: 'fifo' });
+    expect(parseTerminalLine('/create team room fifo', NOW)).toEqual({
+      kind: 'create',
+      name: 'team room',
+      ordering: 'fifo',
+    });
     expect(parseTerminalLine('/create lobby', NOW)).toEqual({ kind: 'create', name: 'lobby', ordering: 'total' });
     expect(parseTerminalLine('/create', NOW)).toMatchObject({ kind: 'error' });
   });

@@ -24,7 +24,10 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_MAX_GROUPS = 10_000;
 /** Groups one key created that still exist: a person runs a handful; a script hits this at once. */
 export const DEFAULT_MAX_GROUPS_PER_KEY = 20;
-/** Direct messages one key opened that still exist: more people than anyone writes to in a day (empty DMs expire like groups). */
+/**
+ * Direct messages one key opened that still exist: more people than anyone writes to in a day (empty DMs expire like
+ * groups).
+ */
 export const DEFAULT_MAX_DMS_PER_KEY = 100;
 /** Direct messages opened from one network address: an office of people writing to each other. */
 export const DEFAULT_MAX_DMS_PER_ADDRESS = 1_000;
@@ -131,7 +134,10 @@ export const defaultConfig = (): TrackerConfig => ({
 });
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -153,17 +159,23 @@ export function parseIceServers(raw: string): readonly IceServer[] {
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    throw new ConfigError('ICE_SERVERS', `is not valid JSON (${(e as Error).message}). Example: [{"urls":"stun:stun.example.org:3478"}]`);
+    throw new ConfigError(
+      'ICE_SERVERS',
+      `is not valid JSON (${(e as Error).message}). Example: [{"urls":"stun:stun.example.org:3478"}]`,
+    );
   }
-  if (!Array.isArray(parsed)) throw new ConfigError('ICE_SERVERS', 'must be a JSON array of {urls, username?, credential?}.');
+  if (!Array.isArray(parsed))
+    throw new ConfigError('ICE_SERVERS', 'must be a JSON array of {urls, username?, credential?}.');
   return parsed.map((s: unknown, i): IceServer => {
     if (s === null || typeof s !== 'object') throw new ConfigError('ICE_SERVERS', `entry ${i} must be an object.`);
     const o = s as Record<string, unknown>;
     const urls = o['urls'];
-    const okUrls = typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
+    const okUrls =
+      typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
     if (!okUrls) throw new ConfigError('ICE_SERVERS', `entry ${i} needs "urls": a string or an array of strings.`);
     for (const k of ['username', 'credential'] as const) {
-      if (o[k] !== undefined && typeof o[k] !== 'string') throw new ConfigError('ICE_SERVERS', `entry ${i}: "${k}" must be a string.`);
+      if (o[k] !== undefined && typeof o[k] !== 'string')
+        throw new ConfigError('ICE_SERVERS', `entry ${i}: "${k}" must be a string.`);
     }
     return {
       urls: urls as string | string[],
@@ -183,7 +195,10 @@ export function parseIceTransportPolicy(raw: string | undefined, iceServers: rea
     throw new ConfigError('ICE_TRANSPORT_POLICY', `must be one of ${ICE_TRANSPORT_POLICIES.join(', ')}, got "${raw}".`);
   }
   if (policy === 'relay' && !iceServers.some((s) => (typeof s.urls === 'string' ? [s.urls] : s.urls).some(isTurnUrl))) {
-    throw new ConfigError('ICE_TRANSPORT_POLICY', 'relay needs a turn: or turns: server in ICE_SERVERS, e.g. [{"urls":"turn:turn.example.org:3478"}] with TURN_SECRET.');
+    throw new ConfigError(
+      'ICE_TRANSPORT_POLICY',
+      'relay needs a turn: or turns: server in ICE_SERVERS, e.g. [{"urls":"turn:turn.example.org:3478"}] with TURN_SECRET.',
+    );
   }
   return policy as IceTransportPolicy;
 }
@@ -194,25 +209,38 @@ export function configFromEnv(env: NodeJS.ProcessEnv): TrackerConfig {
   const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', d.heartbeatIntervalMs, 10, 600_000);
   const heartbeatTimeoutMs = int(env, 'HEARTBEAT_TIMEOUT_MS', d.heartbeatTimeoutMs, 20, 3_600_000);
   if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
-    throw new ConfigError('HEARTBEAT_TIMEOUT_MS', `must be larger than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs}), got ${heartbeatTimeoutMs}.`);
+    throw new ConfigError(
+      'HEARTBEAT_TIMEOUT_MS',
+      `must be larger than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs}), got ${heartbeatTimeoutMs}.`,
+    );
   }
   const logLevel = env['LOG_LEVEL'] === undefined || env['LOG_LEVEL'] === '' ? d.logLevel : env['LOG_LEVEL'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}".`);
   const redisUrl = env['REDIS_URL'];
   if (redisUrl !== undefined && redisUrl !== '' && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${redisUrl}".`);
   }
   const origins = env['ALLOWED_ORIGINS'];
-  const allowedOrigins = origins === undefined || origins.trim() === ''
-    ? undefined
-    : origins.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const allowedOrigins =
+    origins === undefined || origins.trim() === ''
+      ? undefined
+      : origins
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== '');
   for (const o of allowedOrigins ?? []) {
-    if (!/^https?:\/\/[^/]+$/.test(o)) throw new ConfigError('ALLOWED_ORIGINS', `"${o}" is not an origin like https://chat.example.org (no path, no trailing slash).`);
+    if (!/^https?:\/\/[^/]+$/.test(o))
+      throw new ConfigError(
+        'ALLOWED_ORIGINS',
+        `"${o}" is not an origin like https://chat.example.org (no path, no trailing slash).`,
+      );
   }
   const host = env['HOST'];
   const turnSecret = env['TURN_SECRET'];
   const webDist = env['WEB_DIST'];
-  const iceServers = env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']);
+  const iceServers =
+    env['ICE_SERVERS'] === undefined || env['ICE_SERVERS'] === '' ? d.iceServers : parseIceServers(env['ICE_SERVERS']);
   return {
     ...d,
     port: int(env, 'PORT', d.port, 0, 65_535),

@@ -7,7 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { charterGroupId, err, isParty, membership, ok } from '@chorus/protocol';
-import type { GroupCharter, GroupId, GroupSummary, MemberInfo, ParsedCreateGroup, ParsedOpenDm, ParsedRestoreGroup, Result } from '@chorus/protocol';
+import type {
+  GroupCharter,
+  GroupId,
+  GroupSummary,
+  MemberInfo,
+  ParsedCreateGroup,
+  ParsedOpenDm,
+  ParsedRestoreGroup,
+  Result,
+} from '@chorus/protocol';
 import { dmCharter, dmRefusal, DM_HELLO_MAX, isDm } from './direct-messages.ts';
 import type { TrackerConfig } from './config.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -38,13 +47,25 @@ export class GroupRegistry {
   private async canAdd(creatorKey: string, address: string | undefined): Promise<Result<null>> {
     const groups = await this.store.listGroups();
     if (groups.length >= this.config.maxGroups) {
-      return err('too-many', `The tracker holds its maximum of ${this.config.maxGroups} groups; join one or try later.`);
+      return err(
+        'too-many',
+        `The tracker holds its maximum of ${this.config.maxGroups} groups; join one or try later.`,
+      );
     }
     if (groups.filter((g) => !isDm(g) && g.charter?.creatorKey === creatorKey).length >= this.config.maxGroupsPerKey) {
-      return err('too-many', `You created ${this.config.maxGroupsPerKey} groups that still exist; that is the most one person may have.`);
+      return err(
+        'too-many',
+        `You created ${this.config.maxGroupsPerKey} groups that still exist; that is the most one person may have.`,
+      );
     }
-    if (address !== undefined && groups.filter((g) => !isDm(g) && g.createdFrom === address).length >= this.config.maxGroupsPerAddress) {
-      return err('too-many', `${this.config.maxGroupsPerAddress} groups were created from your network address; that is the most allowed.`);
+    if (
+      address !== undefined &&
+      groups.filter((g) => !isDm(g) && g.createdFrom === address).length >= this.config.maxGroupsPerAddress
+    ) {
+      return err(
+        'too-many',
+        `${this.config.maxGroupsPerAddress} groups were created from your network address; that is the most allowed.`,
+      );
     }
     return ok(null);
   }
@@ -57,10 +78,16 @@ export class GroupRegistry {
     }
     const dms = groups.filter(isDm);
     if (dms.filter((g) => g.charter?.creatorKey === key).length >= this.config.maxDmsPerKey) {
-      return err('too-many', `You opened ${this.config.maxDmsPerKey} direct messages that still exist; that is the most one person may have.`);
+      return err(
+        'too-many',
+        `You opened ${this.config.maxDmsPerKey} direct messages that still exist; that is the most one person may have.`,
+      );
     }
     if (address !== undefined && dms.filter((g) => g.createdFrom === address).length >= this.config.maxDmsPerAddress) {
-      return err('too-many', `${this.config.maxDmsPerAddress} direct messages were opened from your network address; that is the most allowed.`);
+      return err(
+        'too-many',
+        `${this.config.maxDmsPerAddress} direct messages were opened from your network address; that is the most allowed.`,
+      );
     }
     return ok(null);
   }
@@ -71,7 +98,8 @@ export class GroupRegistry {
    * first makes the one both find). Never in the directory: nothing is pushed.
    */
   async openDm(by: MemberInfo, p: ParsedOpenDm, address?: string): Promise<Result<GroupRecord>> {
-    if (p.publicKey === by.publicKey) return err('bad-state', 'A direct message is between two people; this is your own key.');
+    if (p.publicKey === by.publicKey)
+      return err('bad-state', 'A direct message is between two people; this is your own key.');
     const charter = await dmCharter(by, p, this.now(), randomBytes(CHARTER_NONCE_BYTES).toString('base64url'));
     const groupId = await charterGroupId(charter);
     const existing = await this.store.getGroup(groupId);
@@ -113,7 +141,10 @@ export class GroupRegistry {
     };
     const record = recordOf(await charterGroupId(charter), charter, address);
     if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
-    this.log.info({ groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId }, 'group created');
+    this.log.info(
+      { groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId },
+      'group created',
+    );
     this.changed(record.groupId);
     return ok(summary(record, undefined));
   }
@@ -139,11 +170,16 @@ export class GroupRegistry {
     }
     const { charter } = p;
     if (charter.lock !== undefined) {
-      if (p.password === undefined) return err('wrong-password', `The group "${charter.name}" is locked; its password is needed to restore it.`);
-      if (!(await verifyPassword(p.password, charter.lock))) return err('wrong-password', `That is not the password of "${charter.name}".`);
+      if (p.password === undefined)
+        return err('wrong-password', `The group "${charter.name}" is locked; its password is needed to restore it.`);
+      if (!(await verifyPassword(p.password, charter.lock)))
+        return err('wrong-password', `That is not the password of "${charter.name}".`);
     }
     // A restore adds a group like a create: the same caps (the creator's key counts, the restorer's address).
-    const room = charter.dm !== undefined ? await this.canAddDm(charter.creatorKey, address) : await this.canAdd(charter.creatorKey, address);
+    const room =
+      charter.dm !== undefined
+        ? await this.canAddDm(charter.creatorKey, address)
+        : await this.canAdd(charter.creatorKey, address);
     if (!room.ok) return room;
     const record = recordOf(p.groupId, charter, address);
     // A proven group comes back under its own name even if a newer group took

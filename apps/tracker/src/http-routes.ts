@@ -30,9 +30,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': [
-    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
-    "media-src 'self' blob:", "connect-src 'self'", "worker-src 'self' blob:", "object-src 'none'", "base-uri 'none'",
-    "form-action 'self'", "frame-ancestors 'none'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
   ].join('; '),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -93,7 +101,9 @@ async function serveStatic(root: string, pathname: string, res: ServerResponse, 
     res.end();
     return true;
   }
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
   return true;
 }
 
@@ -111,7 +121,11 @@ export function httpHandler(deps: RouteDeps): (req: IncomingMessage, res: Server
         send(res, 200, m.contentType, m.body);
       } else if (get && url.pathname === '/api/stats') {
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify(await deps.stats()));
-      } else if (get && deps.webDist !== undefined && (await serveStatic(deps.webDist, url.pathname, res, req.method === 'HEAD'))) {
+      } else if (
+        get &&
+        deps.webDist !== undefined &&
+        (await serveStatic(deps.webDist, url.pathname, res, req.method === 'HEAD'))
+      ) {
         // served
       } else {
         send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');

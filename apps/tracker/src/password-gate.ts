@@ -14,7 +14,11 @@ export class PasswordGate {
   private readonly byAddress = new Map<string, TokenBucket>();
   private takes = 0;
 
-  constructor(private readonly perAddress: RateLimit, global: RateLimit, now: number) {
+  constructor(
+    private readonly perAddress: RateLimit,
+    global: RateLimit,
+    now: number,
+  ) {
     this.global = new TokenBucket(global, now);
   }
 

@@ -19,7 +19,9 @@ const SALT_BYTES = 16;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_BYTES, { N: n, r, p, maxmem: 2 * MAX_SCRYPT_MEMORY_BYTES }, (e, key) => (e ? reject(e) : resolve(key)));
+    scrypt(password, salt, KEY_BYTES, { N: n, r, p, maxmem: 2 * MAX_SCRYPT_MEMORY_BYTES }, (e, key) =>
+      e ? reject(e) : resolve(key),
+    );
   });
 }
 
@@ -33,7 +35,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   // Never run a verifier with unbounded cost (a charter's lock comes from a peer at a restore).
   if (!lockCostAcceptable(stored)) return false;
   const [tag, n, r, p, salt, hash] = stored.split('$');
-  if (tag !== 'scrypt' || n === undefined || r === undefined || p === undefined || salt === undefined || hash === undefined) return false;
+  if (
+    tag !== 'scrypt' ||
+    n === undefined ||
+    r === undefined ||
+    p === undefined ||
+    salt === undefined ||
+    hash === undefined
+  )
+    return false;
   const expected = Buffer.from(hash, 'base64');
   const key = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
   return key.length === expected.length && timingSafeEqual(key, expected);

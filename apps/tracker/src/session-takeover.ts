@@ -16,7 +16,11 @@ const TAKEOVER_POLL_MS = 50;
  * the new one takes over; if the stale session's node is dead, at once. A
  * different key is another session: refused.
  */
-export async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: ChorusSocket): Promise<'bound' | 'other-key' | 'timeout'> {
+export async function bindOrTakeOver(
+  d: SessionDeps,
+  info: MemberInfo,
+  socket: ChorusSocket,
+): Promise<'bound' | 'other-key' | 'timeout'> {
   const record = { ...info, nodeId: d.nodeId, socketId: socket.id };
   const deadline = d.now() + TAKEOVER_WAIT_MS;
   for (;;) {
@@ -29,7 +33,10 @@ export async function bindOrTakeOver(d: SessionDeps, info: MemberInfo, socket: C
       // Its socket is gone from every live node (its tracker died or restarted):
       // do not wait for the reaper. The old session fails out of its groups
       // first, exactly as in a local takeover.
-      d.log.info({ peerId: info.peerId, staleNode: held.nodeId }, 'session reconnected after its node died: taking over');
+      d.log.info(
+        { peerId: info.peerId, staleNode: held.nodeId },
+        'session reconnected after its node died: taking over',
+      );
       await d.service.removeEverywhere(info.peerId, 'failed');
       if (await d.store.replaceSession(record, held.socketId)) {
         await sweepStaleSessions(d, held.nodeId, info.peerId);

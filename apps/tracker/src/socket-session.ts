@@ -8,11 +8,28 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
-  err, helloSigningText, ok, parseCreateGroup, parseDirectoryQuery, parseRestoreGroup, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport,
-  parseMetricsReport, parseOpenDm, parseSignal,
+  err,
+  helloSigningText,
+  ok,
+  parseCreateGroup,
+  parseDirectoryQuery,
+  parseRestoreGroup,
+  parseGroupRef,
+  parseHello,
+  parseJoinGroup,
+  parseLinkReport,
+  parseMetricsReport,
+  parseOpenDm,
+  parseSignal,
 } from '@chorus/protocol';
 import type {
-  ClientToServerEvents, HelloReply, InterServerEvents, MemberInfo, PeerId, Result, ServerToClientEvents,
+  ClientToServerEvents,
+  HelloReply,
+  InterServerEvents,
+  MemberInfo,
+  PeerId,
+  Result,
+  ServerToClientEvents,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { iceServersFor } from './ice-servers.ts';
@@ -108,7 +125,9 @@ type Run = (s: SocketState, value: unknown, session: MemberInfo) => Promise<Resu
 
 /** How one client event is read and carried out; the table below has one per name of the event map. */
 interface EventSpec {
-  /** The parser of the payload; null when `run` takes the raw payload (or there is none: the ack is the only argument). */
+  /**
+   * The parser of the payload; null when `run` takes the raw payload (or there is none: the ack is the only argument).
+   */
   readonly parse: ((payload: unknown) => Result<unknown>) | null;
   readonly run: Run;
   /** Allowed before hello (the identity challenge itself); `session` is then a placeholder. */
@@ -132,10 +151,16 @@ const raw = (run: Run, flags: Flags = {}): EventSpec => ({ parse: null, run, ...
 const EVENTS: { readonly [K in EventName]: EventSpec } = {
   'auth:challenge': raw((s) => challenge(s), { beforeHello: true }),
   'auth:hello': raw((s, payload) => hello(s, payload), { beforeHello: true }),
-  'ice:servers': raw(({ d }, _v, m) => ok(iceServersFor(d.config.iceServers, d.config.turnSecret, m.peerId, d.now(), d.config.turnCredentialTtlS))),
+  'ice:servers': raw(({ d }, _v, m) =>
+    ok(iceServersFor(d.config.iceServers, d.config.turnSecret, m.peerId, d.now(), d.config.turnCredentialTtlS)),
+  ),
   'directory:list': on(parseDirectoryQuery, async ({ d }, q) => ok(await d.service.directoryPage(q))),
-  'group:create': on(parseCreateGroup, ({ d, socket }, p, m) => d.service.createGroup(m, p, socket.data.address), { hashes: true }),
-  'group:restore': on(parseRestoreGroup, ({ d, socket }, p, m) => d.service.restoreGroup(m, p, socket.data.address), { hashes: true }),
+  'group:create': on(parseCreateGroup, ({ d, socket }, p, m) => d.service.createGroup(m, p, socket.data.address), {
+    hashes: true,
+  }),
+  'group:restore': on(parseRestoreGroup, ({ d, socket }, p, m) => d.service.restoreGroup(m, p, socket.data.address), {
+    hashes: true,
+  }),
   'dm:open': on(parseOpenDm, ({ d, socket }, p, m) => d.service.openDm(m, p, socket.data.address)),
   'group:join': on(parseJoinGroup, ({ d }, p, m) => d.service.join(m, p), { hashes: true }),
   'group:links-ready': on(parseGroupRef, ({ d }, p, m) => d.service.linksReady(m, p.groupId)),
@@ -148,7 +173,8 @@ const EVENTS: { readonly [K in EventName]: EventSpec } = {
   heartbeat: raw(({ d }) => ok({ now: d.now() }), { fireAndForget: true }),
 };
 
-const specOf = (name: string): EventSpec | undefined => (Object.hasOwn(EVENTS, name) ? EVENTS[name as EventName] : undefined);
+const specOf = (name: string): EventSpec | undefined =>
+  Object.hasOwn(EVENTS, name) ? EVENTS[name as EventName] : undefined;
 
 /**
  * A candidate or report for someone who just left is normal after any view
@@ -160,7 +186,8 @@ const BENIGN_RACES = new Set<string>(['not-member', 'not-found']);
  * corroborates (PROTOCOL.md §2 Links) is something a peer's mesh cannot act on.
  */
 const quietRefusal = (event: string, code: string): boolean =>
-  specOf(event)?.fireAndForget === true && (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
+  specOf(event)?.fireAndForget === true &&
+  (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
 
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
   const s = new SocketState(socket, d);
@@ -183,11 +210,13 @@ function dispatch(s: SocketState, event: unknown, args: unknown[]): void {
   }
   const now = d.now();
   const limits = d.config;
-  const allowed = name === 'signal'
-    ? takeToken(s.buckets, SIGNAL_BUCKET, limits.signalRateLimit, now)
-    : takeToken(s.buckets, EVENT_BUCKET, limits.eventRateLimit, now);
+  const allowed =
+    name === 'signal'
+      ? takeToken(s.buckets, SIGNAL_BUCKET, limits.signalRateLimit, now)
+      : takeToken(s.buckets, EVENT_BUCKET, limits.eventRateLimit, now);
   const rationed = (): boolean =>
-    takeToken(s.buckets, PASSWORD_BUCKET, limits.passwordRateLimit, now) && d.passwordGate.take(socket.data.address ?? '', now);
+    takeToken(s.buckets, PASSWORD_BUCKET, limits.passwordRateLimit, now) &&
+    d.passwordGate.take(socket.data.address ?? '', now);
   if (!allowed || (spec.hashes === true && hasPassword(payload) && !rationed()) || s.queued >= MAX_QUEUED_EVENTS) {
     if (name === 'signal') d.metrics.dropped('rate-limited');
     reply(s, name, ack, err('rate-limited', 'Too many events from this session; slow down.'));
@@ -206,7 +235,13 @@ function dispatch(s: SocketState, event: unknown, args: unknown[]): void {
   });
 }
 
-async function carryOut(s: SocketState, name: string, spec: EventSpec, payload: unknown, ack: ((r: unknown) => void) | undefined): Promise<void> {
+async function carryOut(
+  s: SocketState,
+  name: string,
+  spec: EventSpec,
+  payload: unknown,
+  ack: ((r: unknown) => void) | undefined,
+): Promise<void> {
   let res: Result<unknown>;
   try {
     const session = s.socket.data.session;
@@ -216,7 +251,8 @@ async function carryOut(s: SocketState, name: string, spec: EventSpec, payload: 
       res = await spec.run(s, payload, session as MemberInfo);
     } else {
       const p = spec.parse(payload);
-      if (!p.ok && name === 'signal') s.d.metrics.dropped(p.error.code === 'forged-sender' ? 'forged-sender' : 'bad-input');
+      if (!p.ok && name === 'signal')
+        s.d.metrics.dropped(p.error.code === 'forged-sender' ? 'forged-sender' : 'bad-input');
       res = p.ok ? await spec.run(s, p.value, session as MemberInfo) : p;
     }
   } catch (e) {
@@ -266,20 +302,31 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   const p = parseHello(payload);
   if (!p.ok) return p;
   socket.data.nonce = undefined; // one attempt per nonce: a signature can never be replayed
-  if (!(await verifyEd25519(p.value.publicKey, helloSigningText(nonce, p.value.peerId, p.value.name), p.value.signature))) {
+  if (
+    !(await verifyEd25519(p.value.publicKey, helloSigningText(nonce, p.value.peerId, p.value.name), p.value.signature))
+  ) {
     return err('bad-signature', 'The hello signature does not match the public key; ask for a new challenge.');
   }
   await d.cleanups.get(p.value.peerId);
   const info: MemberInfo = {
-    peerId: p.value.peerId, name: p.value.name, publicKey: p.value.publicKey, ...(p.value.role === undefined ? {} : { role: p.value.role }),
+    peerId: p.value.peerId,
+    name: p.value.name,
+    publicKey: p.value.publicKey,
+    ...(p.value.role === undefined ? {} : { role: p.value.role }),
   };
   const kept = await d.store.peerIdReservation(info.peerId);
   if (kept !== null && kept !== info.publicKey) {
-    return err('bad-state', `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`);
+    return err(
+      'bad-state',
+      `The peer id ${info.peerId} belonged to another key a short while ago; pick a new peer id.`,
+    );
   }
   const held = await d.store.getSession(info.peerId);
   if (held !== null && held.publicKey !== info.publicKey) {
-    return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
+    return err(
+      'bad-state',
+      `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`,
+    );
   }
   // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
   // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
@@ -291,8 +338,13 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
     await socket.leave(DIRECTORY_ROOM);
     await socket.leave(keyRoom(info.publicKey));
   }
-  if (bound === 'other-key') return err('bad-state', `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`);
-  if (bound === 'timeout') return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
+  if (bound === 'other-key')
+    return err(
+      'bad-state',
+      `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`,
+    );
+  if (bound === 'timeout')
+    return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
   if (!socket.connected) {
     await d.store.unbindSession(info.peerId, socket.id);
     return err('bad-state', 'Disconnected during hello.');
@@ -303,7 +355,10 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
   d.metrics.sessions = d.local.size;
   d.log.info({ peerId: info.peerId, name: info.name }, 'hello');
-  const [page, dms] = await Promise.all([d.service.directoryPage({ query: '', offset: 0 }), d.service.dmsOf(info.publicKey)]);
+  const [page, dms] = await Promise.all([
+    d.service.directoryPage({ query: '', offset: 0 }),
+    d.service.dmsOf(info.publicKey),
+  ]);
   const { config } = d;
   const reply: HelloReply = {
     peerId: info.peerId,

@@ -31,7 +31,11 @@ import type { ChorusServer } from './tracker-service.ts';
 export const SILENT_DISCONNECT_TIMEOUTS = 2;
 
 const lockedStub = (g: GroupSummary): Omit<GroupSummary, 'name' | 'createdBy'> => ({
-  groupId: g.groupId, ordering: g.ordering, locked: true, online: g.online, createdAt: g.createdAt,
+  groupId: g.groupId,
+  ordering: g.ordering,
+  locked: true,
+  online: g.online,
+  createdAt: g.createdAt,
 });
 
 /** docs/design.md §3: payload cap per event. */
@@ -88,20 +92,23 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
   const cleanups = new Map<PeerId, Promise<void>>();
   const now = Date.now;
 
-  http.on('request', httpHandler({
-    ready: () => ready,
-    // directory() refreshes the group and member gauges before they are read.
-    metricsText: async () => {
-      await service.directory();
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
-    },
-    stats: async () => {
-      // /api/stats needs no key: a locked group's name and creator are for those who know its password.
-      const directory = (await service.directory()).map((g) => (g.locked ? lockedStub(g) : g));
-      return { nodeId, ...metrics.toJSON(), directory };
-    },
-    webDist,
-  }));
+  http.on(
+    'request',
+    httpHandler({
+      ready: () => ready,
+      // directory() refreshes the group and member gauges before they are read.
+      metricsText: async () => {
+        await service.directory();
+        return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      },
+      stats: async () => {
+        // /api/stats needs no key: a locked group's name and creator are for those who know its password.
+        const directory = (await service.directory()).map((g) => (g.locked ? lockedStub(g) : g));
+        return { nodeId, ...metrics.toJSON(), directory };
+      },
+      webDist,
+    }),
+  );
 
   // Every socket is in a room named by its id, on whichever node holds it.
   const disconnectSocket = (socketId: string): void => {
@@ -124,7 +131,10 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     if (open >= config.maxConnectionsPerAddress) {
       metrics.badInput('too-many');
       log.warn({ address, open }, 'too many connections from one address: refused');
-      socket.emit('tracker:error', { code: 'too-many', message: `At most ${config.maxConnectionsPerAddress} connections per network address; close some tabs.` });
+      socket.emit('tracker:error', {
+        code: 'too-many',
+        message: `At most ${config.maxConnectionsPerAddress} connections per network address; close some tabs.`,
+      });
       socket.disconnect(true);
       return;
     }
@@ -135,7 +145,21 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       else perAddress.set(address, left);
     });
     socket.data = { nonce: undefined, session: undefined, address };
-    attachSession(socket, { config, nodeId, service, store, metrics, log, local, cleanups, now, disconnectSocket, socketExists, sweptNodes, passwordGate });
+    attachSession(socket, {
+      config,
+      nodeId,
+      service,
+      store,
+      metrics,
+      log,
+      local,
+      cleanups,
+      now,
+      disconnectSocket,
+      socketExists,
+      sweptNodes,
+      passwordGate,
+    });
   });
 
   // Heartbeat sweep: eight checks per timeout, so with the defaults (8 s) a dead peer is out within 9 s (< 10 s).
@@ -146,7 +170,10 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       if (t - s.lastHeartbeat > SILENT_DISCONNECT_TIMEOUTS * config.heartbeatTimeoutMs) {
         // Failed out of its groups a timeout ago and still silent: a hung tab or a
         // script holding a socket. Closing it frees the connection; a live client reconnects.
-        log.warn({ peerId: s.info.peerId, silentMs: t - s.lastHeartbeat }, 'silent past twice the heartbeat timeout: disconnected');
+        log.warn(
+          { peerId: s.info.peerId, silentMs: t - s.lastHeartbeat },
+          'silent past twice the heartbeat timeout: disconnected',
+        );
         s.socket.disconnect(true);
         continue;
       }
@@ -158,22 +185,31 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     }
   }, sweepMs);
 
-  // Empty groups expire: checked four times per TTL (at most once a minute); a group goes within two checks after its TTL.
+  // Empty groups expire: checked four times per TTL (at most once a minute); a group goes within two checks after its
+  // TTL.
   const emptySweepMs = Math.max(10, Math.min(60_000, Math.floor(config.emptyGroupTtlMs / 4)));
   const emptySweep = setInterval(() => service.track(service.sweepEmptyGroups()), emptySweepMs);
 
   // Node liveness (Redis only does anything): refresh three times per TTL, reap dead nodes twice per TTL.
-  const nodeBeat = setInterval(() => service.track(store.touchNode(nodeId, config.nodeTtlMs)), Math.max(10, Math.floor(config.nodeTtlMs / 3)));
-  const reaper = setInterval(() => {
-    service.track((async () => {
-      for (const dead of await store.claimDeadNodes(nodeId)) {
-        const sessions = await store.takeSessionsOfNode(dead);
-        log.warn({ node: dead, sessions: sessions.length }, 'tracker node died: failing its sessions');
-        for (const s of sessions) await service.removeEverywhere(s.peerId, 'failed');
-        await store.removeNode(dead);
-      }
-    })());
-  }, Math.max(10, Math.floor(config.nodeTtlMs / 2)));
+  const nodeBeat = setInterval(
+    () => service.track(store.touchNode(nodeId, config.nodeTtlMs)),
+    Math.max(10, Math.floor(config.nodeTtlMs / 3)),
+  );
+  const reaper = setInterval(
+    () => {
+      service.track(
+        (async () => {
+          for (const dead of await store.claimDeadNodes(nodeId)) {
+            const sessions = await store.takeSessionsOfNode(dead);
+            log.warn({ node: dead, sessions: sessions.length }, 'tracker node died: failing its sessions');
+            for (const s of sessions) await service.removeEverywhere(s.peerId, 'failed');
+            await store.removeNode(dead);
+          }
+        })(),
+      );
+    },
+    Math.max(10, Math.floor(config.nodeTtlMs / 2)),
+  );
   await store.touchNode(nodeId, config.nodeTtlMs);
 
   await new Promise<void>((resolve, reject) => {
@@ -184,7 +220,8 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     });
   });
   const port = (http.address() as AddressInfo).port;
-  const host = config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const host =
+    config.host === undefined || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   ready = true;
   log.info({ port, nodeId, redis: config.redisUrl !== undefined, webDist: webDist ?? null }, 'tracker listening');
 

@@ -7,7 +7,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly limit: RateLimit, now: number) {
+  constructor(
+    private readonly limit: RateLimit,
+    now: number,
+  ) {
     this.tokens = limit.burst;
     this.last = now;
   }

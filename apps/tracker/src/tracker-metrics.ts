@@ -38,24 +38,90 @@ export class TrackerMetrics {
   /** Last report per group and peer: reports are cumulative per session, so summing the last of each is right. */
   private readonly peerReports = new Map<GroupId, Map<PeerId, ParsedMetricsReport & { reports: number }>>();
   /** Summed counts of sessions that left each group (no per-session entries). */
-  private readonly departed = new Map<GroupId, { reports: number; sent: number; received: number; total: number; rejectedFrames: number }>();
+  private readonly departed = new Map<
+    GroupId,
+    { reports: number; sent: number; received: number; total: number; rejectedFrames: number }
+  >();
 
-  private readonly cViews = new Counter({ name: 'chorus_views_installed_total', help: 'Membership views installed', registers: [this.registry] });
-  private readonly cRelayed = new Counter({ name: 'chorus_signals_relayed_total', help: 'Signaling messages relayed', registers: [this.registry] });
-  private readonly cDropped = new Counter({ name: 'chorus_signals_dropped_total', help: 'Signaling messages dropped', labelNames: ['reason'], registers: [this.registry] });
-  private readonly cBad = new Counter({ name: 'chorus_bad_inputs_total', help: 'Rejected inbound events by error code', labelNames: ['code'], registers: [this.registry] });
-  private readonly cHeartbeat = new Counter({ name: 'chorus_heartbeat_failures_total', help: 'Sessions declared failed for missing heartbeats', registers: [this.registry] });
-  private readonly cEvictions = new Counter({ name: 'chorus_evictions_total', help: 'Members evicted for a link down past the grace time', registers: [this.registry] });
-  private readonly cPeerReports = new Counter({ name: 'chorus_peer_metrics_reports_total', help: 'Metrics reports received from peers', registers: [this.registry] });
+  private readonly cViews = new Counter({
+    name: 'chorus_views_installed_total',
+    help: 'Membership views installed',
+    registers: [this.registry],
+  });
+  private readonly cRelayed = new Counter({
+    name: 'chorus_signals_relayed_total',
+    help: 'Signaling messages relayed',
+    registers: [this.registry],
+  });
+  private readonly cDropped = new Counter({
+    name: 'chorus_signals_dropped_total',
+    help: 'Signaling messages dropped',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly cBad = new Counter({
+    name: 'chorus_bad_inputs_total',
+    help: 'Rejected inbound events by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+  private readonly cHeartbeat = new Counter({
+    name: 'chorus_heartbeat_failures_total',
+    help: 'Sessions declared failed for missing heartbeats',
+    registers: [this.registry],
+  });
+  private readonly cEvictions = new Counter({
+    name: 'chorus_evictions_total',
+    help: 'Members evicted for a link down past the grace time',
+    registers: [this.registry],
+  });
+  private readonly cPeerReports = new Counter({
+    name: 'chorus_peer_metrics_reports_total',
+    help: 'Metrics reports received from peers',
+    registers: [this.registry],
+  });
 
   constructor() {
+    // prom-client calls collect() with the gauge as `this`.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    new Gauge({ name: 'chorus_sessions_connected', help: 'Authenticated sessions on this node', registers: [this.registry], collect() { this.set(self.sessions); } });
-    new Gauge({ name: 'chorus_groups', help: 'Groups in the directory', registers: [this.registry], collect() { this.set(self.snapshot.groups); } });
-    new Gauge({ name: 'chorus_group_members', help: 'Members in installed views, summed over groups', registers: [this.registry], collect() { this.set(self.snapshot.members); } });
-    new Gauge({ name: 'chorus_group_joiners', help: 'Sessions in phase one of a join', registers: [this.registry], collect() { this.set(self.snapshot.joining); } });
     new Gauge({
-      name: 'chorus_peer_reported_messages', help: 'Messages per group as reported by peers (sum of latest reports)', labelNames: ['group', 'kind'], registers: [this.registry],
+      name: 'chorus_sessions_connected',
+      help: 'Authenticated sessions on this node',
+      registers: [this.registry],
+      collect() {
+        this.set(self.sessions);
+      },
+    });
+    new Gauge({
+      name: 'chorus_groups',
+      help: 'Groups in the directory',
+      registers: [this.registry],
+      collect() {
+        this.set(self.snapshot.groups);
+      },
+    });
+    new Gauge({
+      name: 'chorus_group_members',
+      help: 'Members in installed views, summed over groups',
+      registers: [this.registry],
+      collect() {
+        this.set(self.snapshot.members);
+      },
+    });
+    new Gauge({
+      name: 'chorus_group_joiners',
+      help: 'Sessions in phase one of a join',
+      registers: [this.registry],
+      collect() {
+        this.set(self.snapshot.joining);
+      },
+    });
+    new Gauge({
+      name: 'chorus_peer_reported_messages',
+      help: 'Messages per group as reported by peers (sum of latest reports)',
+      labelNames: ['group', 'kind'],
+      registers: [this.registry],
       collect() {
         this.reset();
         for (const [g, s] of self.peerStats()) {
@@ -109,8 +175,11 @@ export class TrackerMetrics {
     g.delete(peerId);
     const d = this.departed.get(groupId) ?? { reports: 0, sent: 0, received: 0, total: 0, rejectedFrames: 0 };
     this.departed.set(groupId, {
-      reports: d.reports + last.reports, sent: d.sent + last.sent, received: d.received + last.received,
-      total: d.total + last.total, rejectedFrames: d.rejectedFrames + last.rejectedFrames,
+      reports: d.reports + last.reports,
+      sent: d.sent + last.sent,
+      received: d.received + last.received,
+      total: d.total + last.total,
+      rejectedFrames: d.rejectedFrames + last.rejectedFrames,
     });
   }
 

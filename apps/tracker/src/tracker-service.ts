@@ -11,10 +11,29 @@ import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import { err, isDmGroupId, membership, ok } from '@chorus/protocol';
 import type {
-  DirectoryPage, ParsedDirectoryQuery,
-  ClientToServerEvents, GroupId, GroupSummary, InterServerEvents, JoinReply, LeaveReason, MemberInfo,
-  ParsedCreateGroup, ParsedJoinGroup, ParsedOpenDm, ParsedRestoreGroup, ParsedLinkReport, ParsedMetricsReport, ParsedSignal, PeerId, Result,
-  Membership, MembershipEffects as Effects, MembershipStep as Step, ServerToClientEvents, View,
+  DirectoryPage,
+  ParsedDirectoryQuery,
+  ClientToServerEvents,
+  GroupId,
+  GroupSummary,
+  InterServerEvents,
+  JoinReply,
+  LeaveReason,
+  MemberInfo,
+  ParsedCreateGroup,
+  ParsedJoinGroup,
+  ParsedOpenDm,
+  ParsedRestoreGroup,
+  ParsedLinkReport,
+  ParsedMetricsReport,
+  ParsedSignal,
+  PeerId,
+  Result,
+  Membership,
+  MembershipEffects as Effects,
+  MembershipStep as Step,
+  ServerToClientEvents,
+  View,
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { GroupRegistry } from './group-registry.ts';
@@ -29,7 +48,9 @@ export { DIRECTORY_PUSH_COALESCE_MS, DIRECTORY_ROOM, summary } from './tracker-d
 /** Timers fire a hair late on purpose so `now - since >= grace` holds on the first check. */
 const TIMER_SLACK_MS = 5;
 
-/** Set whole when a socket connects (start-tracker.ts) and never reshaped: a cleared field is undefined, not deleted. */
+/**
+ * Set whole when a socket connects (start-tracker.ts) and never reshaped: a cleared field is undefined, not deleted.
+ */
 export interface SocketData {
   /** The challenge of a pending hello; cleared by the hello that uses it. */
   nonce: string | undefined;
@@ -118,16 +139,24 @@ export class TrackerService {
     const refused = g.value.charter === undefined ? null : dmRefusal(g.value.charter, who.publicKey);
     if (refused !== null) return refused;
     if (g.value.passwordHash !== undefined) {
-      if (p.password === undefined) return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
-      if (!(await verifyPassword(p.password, g.value.passwordHash))) return err('wrong-password', `That is not the password of "${g.value.name}".`);
+      if (p.password === undefined)
+        return err('wrong-password', `The group "${g.value.name}" is locked; enter its password to join.`);
+      if (!(await verifyPassword(p.password, g.value.passwordHash)))
+        return err('wrong-password', `That is not the password of "${g.value.name}".`);
     }
-    const step = await this.update(p.groupId, (m) => membership.join(p.groupId, m, who, this.now(), this.config.maxMembersPerGroup));
+    const step = await this.update(p.groupId, (m) =>
+      membership.join(p.groupId, m, who, this.now(), this.config.maxMembersPerGroup),
+    );
     if (!step.result.ok) return step.result;
     if (step.effects.view === undefined) this.expireJoinLater(p.groupId, who.peerId);
     const current = step.next ?? (await this.store.getMembership(p.groupId));
     this.log.info({ groupId: p.groupId, peerId: who.peerId, installed: step.effects.view !== undefined }, 'join');
     const charter = g.value.charter;
-    return ok({ group: summary(g.value, current, who.publicKey), view: step.result.value, ...(charter !== undefined ? { charter } : {}) });
+    return ok({
+      group: summary(g.value, current, who.publicKey),
+      view: step.result.value,
+      ...(charter !== undefined ? { charter } : {}),
+    });
   }
 
   async linksReady(who: MemberInfo, groupId: GroupId): Promise<Result<View>> {
@@ -182,17 +211,22 @@ export class TrackerService {
   async linkReport(who: MemberInfo, r: ParsedLinkReport): Promise<Result<null>> {
     const g = await this.group(r.groupId);
     if (!g.ok) return g;
-    const step = await this.update(r.groupId, (m) => membership.reportLink(r.groupId, m, who.peerId, r.peer, r.state, this.now()));
+    const step = await this.update(r.groupId, (m) =>
+      membership.reportLink(r.groupId, m, who.peerId, r.peer, r.state, this.now()),
+    );
     return step.result;
   }
 
   private checkLinkLater(groupId: GroupId, a: PeerId, b: PeerId, since: number): void {
     const due = Math.max(0, since + this.config.linkGraceMs - this.now());
     this.later(due + TIMER_SLACK_MS, async () => {
-      const step = await this.update(groupId, (m) => membership.expireLink(groupId, m, a, b, this.now(), this.config.linkGraceMs));
+      const step = await this.update(groupId, (m) =>
+        membership.expireLink(groupId, m, a, b, this.now(), this.config.linkGraceMs),
+      );
       const evicted = step.effects.removed?.[0];
       const falseReport = step.effects.falseReport;
-      if (falseReport !== undefined) this.log.warn({ groupId, a, b, reporter: falseReport }, 'link report proved false: the reporter got a mark');
+      if (falseReport !== undefined)
+        this.log.warn({ groupId, a, b, reporter: falseReport }, 'link report proved false: the reporter got a mark');
       if (evicted !== undefined) {
         this.metrics.evicted();
         this.log.warn({ groupId, a, b, evicted: evicted.peerId }, 'link down past grace: evicted');
@@ -202,7 +236,9 @@ export class TrackerService {
 
   private expireJoinLater(groupId: GroupId, peerId: PeerId): void {
     this.later(this.config.joinTimeoutMs + TIMER_SLACK_MS, async () => {
-      const step = await this.update(groupId, (m) => membership.expireJoin(groupId, m, peerId, this.now(), this.config.joinTimeoutMs));
+      const step = await this.update(groupId, (m) =>
+        membership.expireJoin(groupId, m, peerId, this.now(), this.config.joinTimeoutMs),
+      );
       if (step.next !== null) this.log.info({ groupId, peerId }, 'joiner never reported links ready: dropped');
     });
   }
@@ -239,7 +275,8 @@ export class TrackerService {
    */
   async metricsReport(from: MemberInfo, r: ParsedMetricsReport): Promise<Result<null>> {
     const m = await this.store.getMembership(r.groupId);
-    if (!membership.isInGroup(m, from.peerId)) return err('not-member', `You are not in group ${r.groupId}; report metrics for your own groups.`);
+    if (!membership.isInGroup(m, from.peerId))
+      return err('not-member', `You are not in group ${r.groupId}; report metrics for your own groups.`);
     // A direct message has no series in /metrics or /api/stats: its id would tell that two people write to each other.
     if (isDmGroupId(r.groupId)) return ok(null);
     this.metrics.peerReport(from.peerId, r);
@@ -294,7 +331,9 @@ export class TrackerService {
 
   /** Background work is awaited on close and its failures logged, never left unhandled. */
   track(p: Promise<unknown>): void {
-    const q = p.catch((e: unknown) => this.log.error({ err: e }, 'background task failed')).finally(() => this.pending.delete(q));
+    const q = p
+      .catch((e: unknown) => this.log.error({ err: e }, 'background task failed'))
+      .finally(() => this.pending.delete(q));
     this.pending.add(q);
   }
 

@@ -32,24 +32,36 @@ const client = async (t: RunningTracker, name: string): Promise<TestClient> => {
   return c;
 };
 const bytes = (x: unknown): number => Buffer.byteLength(JSON.stringify(x));
-const code = (r: { ok: boolean; error?: { code: string } }): string => (r.ok ? 'ok' : r.error?.code ?? '?');
+const code = (r: { ok: boolean; error?: { code: string } }): string => (r.ok ? 'ok' : (r.error?.code ?? '?'));
 
 describe('directory at scale', () => {
   it('an honest hello stays under 20 kB with 5 000 groups; pages and search reach the rest; an idle client gets deltas only', async () => {
     const GROUPS = 5_000;
     const WRITERS = 10;
     const t = await start({
-      maxGroupsPerKey: GROUPS, maxGroupsPerAddress: 2 * GROUPS, eventRateLimit: { burst: 1e6, perSecond: 1e6 },
+      maxGroupsPerKey: GROUPS,
+      maxGroupsPerAddress: 2 * GROUPS,
+      eventRateLimit: { burst: 1e6, perSecond: 1e6 },
     });
     const idle = await client(t, 'Idle');
     const writers = await Promise.all(Array.from({ length: WRITERS }, (_, w) => client(t, `Writer ${w}`)));
-    await Promise.all(writers.map(async (c, w) => {
-      for (let i = w; i < GROUPS; i += WRITERS) unwrap(await call(c.socket, 'group:create', { name: `study group ${i}`, ordering: i % 2 === 0 ? 'fifo' : 'total' }));
-    }));
+    await Promise.all(
+      writers.map(async (c, w) => {
+        for (let i = w; i < GROUPS; i += WRITERS)
+          unwrap(
+            await call(c.socket, 'group:create', {
+              name: `study group ${i}`,
+              ordering: i % 2 === 0 ? 'fifo' : 'total',
+            }),
+          );
+      }),
+    );
 
     const fresh = await client(t, 'Fresh');
     const helloBytes = bytes(fresh.hello);
-    console.log(`hello with ${GROUPS} groups in the directory: ${helloBytes} bytes, ${fresh.hello.directory.length} groups in its first page`);
+    console.log(
+      `hello with ${GROUPS} groups in the directory: ${helloBytes} bytes, ${fresh.hello.directory.length} groups in its first page`,
+    );
     expect(helloBytes).toBeLessThanOrEqual(20_000);
     expect(fresh.hello.directoryTotal).toBe(GROUPS);
     expect(fresh.hello.directory.length).toBe(DIRECTORY_PAGE_GROUPS);
@@ -69,10 +81,14 @@ describe('directory at scale', () => {
       await new Promise((r) => setTimeout(r, 3 * DIRECTORY_PUSH_COALESCE_MS));
     }
     const before = idle.events.log.length;
-    const floodBytes = idle.events.log.filter((e) => e.event === 'directory:delta').reduce((a, e) => a + bytes(e.payload), 0);
+    const floodBytes = idle.events.log
+      .filter((e) => e.event === 'directory:delta')
+      .reduce((a, e) => a + bytes(e.payload), 0);
     console.log(`an idle client received ${floodBytes} bytes of directory deltas while ${GROUPS} groups were created`);
     const g = unwrap(await call<GroupSummary>(fresh.socket, 'group:create', { name: 'the new one', ordering: 'fifo' }));
-    const delta = await idle.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId));
+    const delta = await idle.events.next<DirectoryDelta>('directory:delta', (d) =>
+      d.upserted.some((x) => x.groupId === g.groupId),
+    );
     expect(delta.upserted.length).toBe(1);
     expect(bytes(delta)).toBeLessThan(1_000);
     const pushed = idle.events.log.slice(before).filter((e) => e.event === 'directory:delta');
@@ -83,7 +99,13 @@ describe('directory at scale', () => {
   it('pages are capped in bytes too: a directory of 64-character emoji names still fits', async () => {
     const t = await start({ maxGroupsPerKey: 100, eventRateLimit: { burst: 1e6, perSecond: 1e6 } });
     const a = await client(t, '🦄'.repeat(64));
-    for (let i = 0; i < 60; i++) unwrap(await call(a.socket, 'group:create', { name: `${'🐙'.repeat(60)}${String(i).padStart(4, '0')}`, ordering: 'fifo' }));
+    for (let i = 0; i < 60; i++)
+      unwrap(
+        await call(a.socket, 'group:create', {
+          name: `${'🐙'.repeat(60)}${String(i).padStart(4, '0')}`,
+          ordering: 'fifo',
+        }),
+      );
     const b = await client(t, 'Bob');
     expect(bytes(b.hello)).toBeLessThanOrEqual(20_000);
     expect(b.hello.directoryTotal).toBe(60);
@@ -95,11 +117,14 @@ describe('caps', () => {
     const t = await start({ maxGroupsPerKey: 3, maxGroupsPerAddress: 5, maxGroups: 100 });
     // Five sockets of one process (one address), each its own key, as in the issue's probe.
     const bots = await Promise.all(Array.from({ length: 5 }, (_, i) => client(t, `Bot ${i}`)));
-    const outcomes = await Promise.all(bots.map(async (b, i) => {
-      const codes: string[] = [];
-      for (let k = 0; k < 10; k++) codes.push(code(await call(b.socket, 'group:create', { name: `spam ${i}-${k}`, ordering: 'fifo' })));
-      return codes;
-    }));
+    const outcomes = await Promise.all(
+      bots.map(async (b, i) => {
+        const codes: string[] = [];
+        for (let k = 0; k < 10; k++)
+          codes.push(code(await call(b.socket, 'group:create', { name: `spam ${i}-${k}`, ordering: 'fifo' })));
+        return codes;
+      }),
+    );
     const all = outcomes.flat();
     expect(all.filter((c) => c === 'ok').length).toBeLessThanOrEqual(5 + bots.length); // racing sockets overshoot by at most their number
     expect(all.filter((c) => c === 'too-many').length).toBeGreaterThanOrEqual(40);
@@ -124,7 +149,10 @@ describe('caps', () => {
     const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'small', ordering: 'fifo' }));
     unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId })); // joining: counts
-    expect(await call(c.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'too-many' } });
+    expect(await call(c.socket, 'group:join', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'too-many' },
+    });
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId })); // the joiner asking again is fine
     unwrap(await call(b.socket, 'group:leave', { groupId: g.groupId }));
     unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
@@ -132,11 +160,13 @@ describe('caps', () => {
 
   it('caps open connections per address; closing one makes room', async () => {
     const t = await start({ maxConnectionsPerAddress: 3 });
-    const held = await Promise.all([0, 1, 2].map(async () => {
-      const s = rawSocket(t.url);
-      await connected(s);
-      return s;
-    }));
+    const held = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const s = rawSocket(t.url);
+        await connected(s);
+        return s;
+      }),
+    );
     const extra = rawSocket(t.url);
     const refused = new Promise<{ code: string }>((resolve) => extra.on('tracker:error', resolve));
     const gone = new Promise<void>((resolve) => extra.on('disconnect', () => resolve()));
@@ -162,7 +192,10 @@ describe('empty groups expire', () => {
     await watcher.events.next<DirectoryDelta>('directory:delta', (d) => d.removed.includes(empty.groupId), 5_000);
     const page = unwrap(await call<DirectoryPage>(watcher.socket, 'directory:list'));
     expect(page.groups.map((g) => g.groupId)).toEqual([lively.groupId]);
-    expect(await call(watcher.socket, 'group:join', { groupId: empty.groupId })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await call(watcher.socket, 'group:join', { groupId: empty.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
     // Its name is free again.
     unwrap(await call(watcher.socket, 'group:create', { name: 'Ghost Town', ordering: 'total' }));
   });
@@ -181,54 +214,89 @@ const heapAfterGc = (): number => {
 const SOAK_HEAP_BOUND_BYTES = 32 * 1024 * 1024;
 
 describe('soak: one address floods groups, reports and idle sockets', () => {
-  it('leaves the tracker\'s heap and state bounded and an honest client served (default caps)', async () => {
+  it("leaves the tracker's heap and state bounded and an honest client served (default caps)", async () => {
     const t = await start(); // the defaults: 20 groups per key, 100 per address, 64 sockets per address
     const watcher = await client(t, 'Watcher');
     const heapBefore = heapAfterGc();
     const flooders = await Promise.all(Array.from({ length: 10 }, (_, i) => client(t, `Flooder ${i}`)));
-    const idle = await Promise.all(Array.from({ length: 40 }, async () => {
-      const s = rawSocket(t.url);
-      await connected(s);
-      return s;
-    }));
-    const report = { sent: 1, received: 1, total: 2, throughputPerSec: 1, latencyP50Ms: 1, latencyP99Ms: 1, rejectedFrames: 0 };
-    const outcomes = await Promise.all(flooders.map(async (f, i) => {
-      const codes: string[] = [];
-      let mine: string | null = null;
-      for (let k = 0; k < 50; k++) {
-        const created = await call<GroupSummary>(f.socket, 'group:create', { name: `flood ${i}-${k}`, ordering: 'fifo' });
-        codes.push(code(created));
-        if (mine === null && created.ok) {
-          mine = created.value.groupId;
-          unwrap(await call(f.socket, 'group:join', { groupId: mine }));
+    const idle = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const s = rawSocket(t.url);
+        await connected(s);
+        return s;
+      }),
+    );
+    const report = {
+      sent: 1,
+      received: 1,
+      total: 2,
+      throughputPerSec: 1,
+      latencyP50Ms: 1,
+      latencyP99Ms: 1,
+      rejectedFrames: 0,
+    };
+    const outcomes = await Promise.all(
+      flooders.map(async (f, i) => {
+        const codes: string[] = [];
+        let mine: string | null = null;
+        for (let k = 0; k < 50; k++) {
+          const created = await call<GroupSummary>(f.socket, 'group:create', {
+            name: `flood ${i}-${k}`,
+            ordering: 'fifo',
+          });
+          codes.push(code(created));
+          if (mine === null && created.ok) {
+            mine = created.value.groupId;
+            unwrap(await call(f.socket, 'group:join', { groupId: mine }));
+          }
+          for (let r = 0; r < 4; r++) {
+            f.socket.emit('metrics:report', { ...report, groupId: `gfake${i}x${k}x${r}` });
+            // Link reports about peers nobody knows, in its own group and in made-up ones.
+            f.socket.emit('link:report', {
+              groupId: mine ?? `gfake${i}x${k}`,
+              peer: `pfake${i}x${k}x${r}`,
+              state: r % 2 === 0 ? 'down' : 'up',
+            });
+            f.socket.emit('link:report', {
+              groupId: `gfake${i}x${k}x${r}`,
+              peer: flooders[(i + 1) % flooders.length]!.peerId,
+              state: 'down',
+            });
+          }
         }
-        for (let r = 0; r < 4; r++) {
-          f.socket.emit('metrics:report', { ...report, groupId: `gfake${i}x${k}x${r}` });
-          // Link reports about peers nobody knows, in its own group and in made-up ones.
-          f.socket.emit('link:report', { groupId: mine ?? `gfake${i}x${k}`, peer: `pfake${i}x${k}x${r}`, state: r % 2 === 0 ? 'down' : 'up' });
-          f.socket.emit('link:report', { groupId: `gfake${i}x${k}x${r}`, peer: flooders[(i + 1) % flooders.length]!.peerId, state: 'down' });
-        }
-      }
-      return codes;
-    }));
+        return codes;
+      }),
+    );
     const created = outcomes.flat().filter((c) => c === 'ok').length;
-    console.log(`soak: ${created} of 500 creates got through; 2 000 metrics reports and 4 000 link reports for made-up groups and peers sent`);
+    console.log(
+      `soak: ${created} of 500 creates got through; 2 000 metrics reports and 4 000 link reports for made-up groups and peers sent`,
+    );
 
-    const s = (await (await fetch(`${t.url}/api/stats`)).json()) as { groups: number; sessions: number; peerMetrics: Record<string, unknown> };
+    const s = (await (await fetch(`${t.url}/api/stats`)).json()) as {
+      groups: number;
+      sessions: number;
+      peerMetrics: Record<string, unknown>;
+    };
     expect(s.groups).toBeLessThanOrEqual(100 + flooders.length);
     expect(Object.keys(s.peerMetrics)).toEqual([]);
-    const series = (await (await fetch(`${t.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('chorus_peer_reported_messages{'));
+    const series = (await (await fetch(`${t.url}/metrics`)).text())
+      .split('\n')
+      .filter((l) => l.startsWith('chorus_peer_reported_messages{'));
     expect(series).toEqual([]);
 
     // The idle watcher got deltas of what was created, not the directory again and again (was 43.7 MB).
     await new Promise((r) => setTimeout(r, 3 * DIRECTORY_PUSH_COALESCE_MS));
-    const pushed = watcher.events.log.filter((e) => e.event === 'directory:delta').reduce((a, e) => a + bytes(e.payload), 0);
+    const pushed = watcher.events.log
+      .filter((e) => e.event === 'directory:delta')
+      .reduce((a, e) => a + bytes(e.payload), 0);
     console.log(`soak: the idle watcher received ${pushed} bytes of directory pushes`);
     expect(pushed).toBeLessThan(100_000);
 
     // The heap with the flooders and idle sockets still connected: what the tracker holds for them.
     const grown = heapAfterGc() - heapBefore;
-    console.log(`soak: heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB (bound ${SOAK_HEAP_BOUND_BYTES / 2 ** 20} MiB)`);
+    console.log(
+      `soak: heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB (bound ${SOAK_HEAP_BOUND_BYTES / 2 ** 20} MiB)`,
+    );
     expect(grown).toBeLessThan(SOAK_HEAP_BOUND_BYTES);
 
     // An honest client is served: a small hello, and a search and a join come back (that they come
@@ -236,7 +304,11 @@ describe('soak: one address floods groups, reports and idle sockets', () => {
     // that cap is the flood's, the next test's.
     const honest = await client(t, 'Honest');
     const found = unwrap(await call<DirectoryPage>(honest.socket, 'directory:list', { query: 'flood 3-1' }));
-    const joined = unwrap(await call<{ view: { members: { peerId: string }[] } }>(honest.socket, 'group:join', { groupId: found.groups[0]!.groupId }));
+    const joined = unwrap(
+      await call<{ view: { members: { peerId: string }[] } }>(honest.socket, 'group:join', {
+        groupId: found.groups[0]!.groupId,
+      }),
+    );
     console.log(`soak: honest hello ${bytes(honest.hello)} bytes`);
     expect(bytes(honest.hello)).toBeLessThanOrEqual(20_000);
     expect(joined.view.members.length).toBeGreaterThan(0);

@@ -30,10 +30,16 @@ describe('direct messages', () => {
     expect(dm.name).toBe('Bob');
     // Every session of Bob's key hears of it; Carol does not.
     for (const b of [bob, bob2]) {
-      expect(await b.events.next<GroupSummary>('dm:opened', (g) => g.groupId === dm.groupId)).toMatchObject({ name: 'Alice', dm: dm.dm });
+      expect(await b.events.next<GroupSummary>('dm:opened', (g) => g.groupId === dm.groupId)).toMatchObject({
+        name: 'Alice',
+        dm: dm.dm,
+      });
     }
     // Bob opening it from his side finds the same group.
-    expect(unwrap(await call<GroupSummary>(bob.socket, 'dm:open', { publicKey: alice.key.publicKey, name: 'Alice' })).groupId).toBe(dm.groupId);
+    expect(
+      unwrap(await call<GroupSummary>(bob.socket, 'dm:open', { publicKey: alice.key.publicKey, name: 'Alice' }))
+        .groupId,
+    ).toBe(dm.groupId);
 
     const joined = unwrap(await call<JoinReply>(alice.socket, 'group:join', { groupId: dm.groupId }));
     expect(joined.charter?.dm).toEqual(dm.dm);
@@ -45,8 +51,15 @@ describe('direct messages', () => {
     const refused = await call(carol.socket, 'group:join', { groupId: dm.groupId });
     expect(refused).toMatchObject({ ok: false, error: { code: 'not-allowed' } });
     if (!refused.ok) expect(refused.error.message).toMatch(/direct message between two other people/);
-    expect(await call(carol.socket, 'group:members', { groupId: dm.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
-    const restore = await call(carol.socket, 'group:restore', { groupId: dm.groupId, charter: joined.charter, viewId: 5 });
+    expect(await call(carol.socket, 'group:members', { groupId: dm.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
+    const restore = await call(carol.socket, 'group:restore', {
+      groupId: dm.groupId,
+      charter: joined.charter,
+      viewId: 5,
+    });
     expect(restore).toMatchObject({ ok: false, error: { code: 'not-allowed' } });
 
     // Not in the directory: pages, search, a fresh hello, deltas, /api/stats, /metrics.
@@ -58,13 +71,26 @@ describe('direct messages', () => {
     const dave = await connectClient(tracker.url, 'Dave');
     expect(mentions(dave.hello, dm.groupId)).toBe(false);
     // A listed group created after the DM's view changes: once its delta arrives, the DM's pushes would have too.
-    const later = unwrap(await call<GroupSummary>(alice.socket, 'group:create', { name: 'After the DM', ordering: 'fifo' }));
-    await carol.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((g) => g.groupId === later.groupId));
+    const later = unwrap(
+      await call<GroupSummary>(alice.socket, 'group:create', { name: 'After the DM', ordering: 'fifo' }),
+    );
+    await carol.events.next<DirectoryDelta>('directory:delta', (d) =>
+      d.upserted.some((g) => g.groupId === later.groupId),
+    );
     expect(mentions(carol.events.all('directory:delta'), dm.groupId)).toBe(false);
     expect(mentions(carol.events.all('dm:opened'), dm.groupId)).toBe(false);
-    unwrap(await call(alice.socket, 'metrics:report', {
-      groupId: dm.groupId, sent: 3, received: 2, total: 5, throughputPerSec: 1, latencyP50Ms: 4, latencyP99Ms: 9, rejectedFrames: 0,
-    }));
+    unwrap(
+      await call(alice.socket, 'metrics:report', {
+        groupId: dm.groupId,
+        sent: 3,
+        received: 2,
+        total: 5,
+        throughputPerSec: 1,
+        latencyP50Ms: 4,
+        latencyP99Ms: 9,
+        rejectedFrames: 0,
+      }),
+    );
     for (const path of ['/api/stats', '/metrics']) {
       const text = await (await fetch(`${tracker.url}${path}`)).text();
       expect(text).not.toContain(dm.groupId);
@@ -80,9 +106,18 @@ describe('direct messages', () => {
 
   it('refuses a DM with yourself and bad payloads, with a code and a sentence', async () => {
     const a = await connectClient(tracker.url, 'Solo');
-    expect(await call(a.socket, 'dm:open', { publicKey: a.key.publicKey, name: 'Solo' })).toMatchObject({ ok: false, error: { code: 'bad-state' } });
-    expect(await call(a.socket, 'dm:open', { publicKey: 'short', name: 'X' })).toMatchObject({ ok: false, error: { code: 'bad-type' } });
-    expect(await call(a.socket, 'dm:open', { name: 'X' })).toMatchObject({ ok: false, error: { code: 'missing-field' } });
+    expect(await call(a.socket, 'dm:open', { publicKey: a.key.publicKey, name: 'Solo' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-state' },
+    });
+    expect(await call(a.socket, 'dm:open', { publicKey: 'short', name: 'X' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-type' },
+    });
+    expect(await call(a.socket, 'dm:open', { name: 'X' })).toMatchObject({
+      ok: false,
+      error: { code: 'missing-field' },
+    });
     a.close();
   });
 
@@ -90,7 +125,8 @@ describe('direct messages', () => {
     const alice = await connectClient(tracker.url, 'Alice');
     const bob = await connectClient(tracker.url, 'Bob');
     const dm = unwrap(await call<GroupSummary>(alice.socket, 'dm:open', { publicKey: bob.key.publicKey, name: 'Bob' }));
-    const charter = unwrap(await call<JoinReply>(alice.socket, 'group:join', { groupId: dm.groupId })).charter as GroupCharter;
+    const charter = unwrap(await call<JoinReply>(alice.socket, 'group:join', { groupId: dm.groupId }))
+      .charter as GroupCharter;
     alice.close();
     bob.close();
 
@@ -99,9 +135,18 @@ describe('direct messages', () => {
       const a = await connectClient(fresh.url, 'Alice', undefined, alice.key);
       const c = await connectClient(fresh.url, 'Carol');
       // Carol swaps Bob's key for hers: the id no longer matches.
-      const swapped = { ...charter, dm: charter.dm?.map((p) => (p.publicKey === bob.key.publicKey ? { publicKey: c.key.publicKey, name: 'Carol' } : p)).sort((x, y) => (x.publicKey < y.publicKey ? -1 : 1)) };
-      expect(await call(c.socket, 'group:restore', { groupId: dm.groupId, charter: swapped, viewId: 3 })).toMatchObject({ ok: false, error: { code: 'bad-proof' } });
-      const restored = unwrap(await call<GroupSummary>(a.socket, 'group:restore', { groupId: dm.groupId, charter, viewId: 3 }));
+      const swapped = {
+        ...charter,
+        dm: charter.dm
+          ?.map((p) => (p.publicKey === bob.key.publicKey ? { publicKey: c.key.publicKey, name: 'Carol' } : p))
+          .sort((x, y) => (x.publicKey < y.publicKey ? -1 : 1)),
+      };
+      expect(await call(c.socket, 'group:restore', { groupId: dm.groupId, charter: swapped, viewId: 3 })).toMatchObject(
+        { ok: false, error: { code: 'bad-proof' } },
+      );
+      const restored = unwrap(
+        await call<GroupSummary>(a.socket, 'group:restore', { groupId: dm.groupId, charter, viewId: 3 }),
+      );
       expect(restored.dm).toEqual(dm.dm);
       expect(unwrap(await call<DirectoryPage>(c.socket, 'directory:list', {})).groups).toEqual([]);
       a.close();

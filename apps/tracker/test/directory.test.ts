@@ -15,11 +15,15 @@ describe('directory', () => {
     const b = await connectClient(tracker.url, 'Bob');
     const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Lobby', ordering: 'total' }));
     expect(g).toMatchObject({ name: 'Lobby', ordering: 'total', locked: false, online: 0, createdBy: 'Alice' });
-    const pushed = await b.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId));
+    const pushed = await b.events.next<DirectoryDelta>('directory:delta', (d) =>
+      d.upserted.some((x) => x.groupId === g.groupId),
+    );
     expect(pushed.upserted.find((x) => x.groupId === g.groupId)).toMatchObject({ name: 'Lobby', online: 0 });
 
     unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
-    const after = await b.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId && x.online === 1));
+    const after = await b.events.next<DirectoryDelta>('directory:delta', (d) =>
+      d.upserted.some((x) => x.groupId === g.groupId && x.online === 1),
+    );
     expect(after.upserted.find((x) => x.groupId === g.groupId)?.online).toBe(1);
     const list = unwrap(await call<DirectoryPage>(b.socket, 'directory:list'));
     expect(list.groups.find((x) => x.groupId === g.groupId)?.online).toBe(1);
@@ -71,7 +75,9 @@ describe('directory', () => {
 
   it('locks a group with a password: no password or a wrong one is wrong-password, the right one joins', async () => {
     const a = await connectClient(tracker.url, 'Alice');
-    const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Secret', ordering: 'fifo', password: 'hunter2' }));
+    const g = unwrap(
+      await call<GroupSummary>(a.socket, 'group:create', { name: 'Secret', ordering: 'fifo', password: 'hunter2' }),
+    );
     expect(g.locked).toBe(true);
     const none = await call(a.socket, 'group:join', { groupId: g.groupId });
     expect(none).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
@@ -85,16 +91,25 @@ describe('directory', () => {
 
   it('rate-limits password guessing per session', async () => {
     const owner = await connectClient(tracker.url, 'Owner');
-    const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'Vault', ordering: 'fifo', password: 'right' }));
+    const g = unwrap(
+      await call<GroupSummary>(owner.socket, 'group:create', { name: 'Vault', ordering: 'fifo', password: 'right' }),
+    );
     const guesser = await connectClient(tracker.url, 'Guesser');
     // Sent at once: the bucket is checked on arrival, so slow hashing on a busy machine cannot refill it meanwhile.
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(guesser.socket, 'group:join', { groupId: g.groupId, password: `guess${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call(guesser.socket, 'group:join', { groupId: g.groupId, password: `guess${i}` }),
+      ),
+    );
     const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'wrong-password').length).toBeGreaterThanOrEqual(5);
     expect(codes.filter((c) => c === 'rate-limited').length).toBeGreaterThanOrEqual(4);
     expect(codes).not.toContain('ok');
     // Joining without a password costs no hash and is not limited by it.
-    expect(await call(guesser.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    expect(await call(guesser.socket, 'group:join', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-password' },
+    });
     owner.close();
     guesser.close();
   });

@@ -15,7 +15,21 @@ const ANONYMOUS_CLIENTS = 2;
 const SEED = 20261121;
 const FLOOD_ACK_TIMEOUT_MS = 60_000;
 
-const KNOWN = ['auth:challenge', 'auth:hello', 'directory:list', 'group:create', 'group:join', 'group:links-ready', 'group:leave', 'group:members', 'group:view', 'signal', 'link:report', 'metrics:report', 'heartbeat'];
+const KNOWN = [
+  'auth:challenge',
+  'auth:hello',
+  'directory:list',
+  'group:create',
+  'group:join',
+  'group:links-ready',
+  'group:leave',
+  'group:members',
+  'group:view',
+  'signal',
+  'link:report',
+  'metrics:report',
+  'heartbeat',
+];
 // socket.io-client refuses to emit these itself; they never reach a server from a real client.
 const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
@@ -39,8 +53,13 @@ const nearlyValid = fc.record(
 );
 
 const event = fc.record({
-  name: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...KNOWN) }, { weight: 1, arbitrary: fc.string({ maxLength: 60 }).filter((s) => !RESERVED.has(s)) }),
-  args: fc.array(fc.oneof(nearlyValid, fc.anything({ maxDepth: 3, maxKeys: 5 }), fc.uint8Array({ maxLength: 64 })), { maxLength: 3 }),
+  name: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...KNOWN) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 60 }).filter((s) => !RESERVED.has(s)) },
+  ),
+  args: fc.array(fc.oneof(nearlyValid, fc.anything({ maxDepth: 3, maxKeys: 5 }), fc.uint8Array({ maxLength: 64 })), {
+    maxLength: 3,
+  }),
   withAck: fc.boolean(),
 });
 
@@ -71,7 +90,13 @@ async function flood(socket: ClientSocket, seed: number): Promise<{ acked: numbe
     else (socket as unknown as { emit: (...a: unknown[]) => void }).emit(e.name, ...e.args);
   }
   const results = await Promise.all(acks);
-  const malformedAcks = results.filter((r) => typeof r !== 'object' || r === null || typeof r.ok !== 'boolean' || (!r.ok && (typeof r.error.code !== 'string' || r.error.message.length < 5))).length;
+  const malformedAcks = results.filter(
+    (r) =>
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.ok !== 'boolean' ||
+      (!r.ok && (typeof r.error.code !== 'string' || r.error.message.length < 5)),
+  ).length;
   // Events of one socket are handled in order: this ack comes after all the un-acked ones.
   await callWithin(FLOOD_ACK_TIMEOUT_MS, socket, 'heartbeat');
   return { acked: results.length, malformedAcks };
@@ -82,12 +107,16 @@ describe('malformed event flood', () => {
     const owner = await connectClient(tracker.url, 'Owner');
     const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'fuzzed', ordering: 'total' }));
     unwrap(await call(owner.socket, 'group:join', { groupId: g.groupId }));
-    const authed = await Promise.all(Array.from({ length: AUTHENTICATED_CLIENTS }, (_, i) => connectClient(tracker.url, `F${i}`)));
-    const anonymous = await Promise.all(Array.from({ length: ANONYMOUS_CLIENTS }, async () => {
-      const s = rawSocket(tracker.url);
-      await connected(s);
-      return s;
-    }));
+    const authed = await Promise.all(
+      Array.from({ length: AUTHENTICATED_CLIENTS }, (_, i) => connectClient(tracker.url, `F${i}`)),
+    );
+    const anonymous = await Promise.all(
+      Array.from({ length: ANONYMOUS_CLIENTS }, async () => {
+        const s = rawSocket(tracker.url);
+        await connected(s);
+        return s;
+      }),
+    );
     const sockets = [...authed.map((c) => c.socket), ...anonymous];
     const outcomes = await Promise.all(sockets.map((s, i) => flood(s, SEED + i)));
     const acked = outcomes.reduce((a, o) => a + o.acked, 0);

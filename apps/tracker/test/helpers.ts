@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type {
-  ClientToServerEvents, GroupId, HelloReply, MemberInfo, PeerId, Result, ServerToClientEvents, View,
+  ClientToServerEvents,
+  GroupId,
+  HelloReply,
+  MemberInfo,
+  PeerId,
+  Result,
+  ServerToClientEvents,
+  View,
 } from '@chorus/protocol';
 import { helloSigningText } from '@chorus/protocol';
 import { startTracker } from '../src/index.ts';
@@ -26,7 +33,14 @@ export const TEST_TIMERS = {
 } as const;
 
 export async function startTestTracker(over: Partial<TrackerConfig> = {}): Promise<RunningTracker> {
-  return startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...TEST_TIMERS, ...over });
+  return startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...TEST_TIMERS,
+    ...over,
+  });
 }
 
 export interface Key {
@@ -39,7 +53,10 @@ export async function makeKey(): Promise<Key> {
   const raw = await crypto.subtle.exportKey('raw', pair.publicKey);
   return {
     publicKey: Buffer.from(raw).toString('base64'),
-    sign: async (text) => Buffer.from(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, new TextEncoder().encode(text))).toString('base64'),
+    sign: async (text) =>
+      Buffer.from(
+        await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, new TextEncoder().encode(text)),
+      ).toString('base64'),
   };
 }
 
@@ -56,7 +73,12 @@ export function call<T = unknown>(socket: ClientSocket, event: string, ...args: 
   return callWithin<T>(ACK_WAIT_MS, socket, event, ...args);
 }
 
-export function callWithin<T = unknown>(timeoutMs: number, socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {
+export function callWithin<T = unknown>(
+  timeoutMs: number,
+  socket: ClientSocket,
+  event: string,
+  ...args: unknown[]
+): Promise<Result<T>> {
   return (socket as unknown as Socket).timeout(timeoutMs).emitWithAck(event, ...args) as Promise<Result<T>>;
 }
 
@@ -111,12 +133,24 @@ export class Recorder {
     if (seen !== undefined) return Promise.resolve(seen.payload as T);
     return new Promise<T>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ event, pred: pred as (p: unknown) => boolean, resolve: (p) => { clearTimeout(t); resolve(p as T); } });
+      this.waiters.push({
+        event,
+        pred: pred as (p: unknown) => boolean,
+        resolve: (p) => {
+          clearTimeout(t);
+          resolve(p as T);
+        },
+      });
     });
   }
 }
 
-export async function connectClient(url: string, name = 'Alice', peerId: PeerId = newPeerId(), givenKey?: Key): Promise<TestClient> {
+export async function connectClient(
+  url: string,
+  name = 'Alice',
+  peerId: PeerId = newPeerId(),
+  givenKey?: Key,
+): Promise<TestClient> {
   const socket = rawSocket(url);
   const events = new Recorder(socket);
   await connected(socket);
@@ -164,7 +198,9 @@ export async function admit(joiner: TestClient, members: readonly TestClient[], 
   return unwrap(await call<View>(joiner.socket, 'group:links-ready', { groupId }));
 }
 
-export async function stats(url: string): Promise<Record<string, unknown> & { signalsDropped: Record<string, number>; badInputs: Record<string, number> }> {
+export async function stats(
+  url: string,
+): Promise<Record<string, unknown> & { signalsDropped: Record<string, number>; badInputs: Record<string, number> }> {
   const res = await fetch(`${url}/api/stats`);
   return (await res.json()) as never;
 }

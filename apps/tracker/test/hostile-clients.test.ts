@@ -63,11 +63,18 @@ describe('password checks', () => {
       passwordRateLimitPerAddress: { burst: 6, perSecond: 0.01 },
     });
     const owner = await client(t, 'Owner');
-    const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'vault', ordering: 'fifo', password: 'right' }));
+    const g = unwrap(
+      await call<GroupSummary>(owner.socket, 'group:create', { name: 'vault', ordering: 'fifo', password: 'right' }),
+    );
     // Three sessions from one address, four guesses each, all at once: the address has 6 - 1 (the create) left.
     const guessers = await Promise.all([0, 1, 2].map((i) => client(t, `Guesser ${i}`)));
-    const results = await Promise.all(guessers.flatMap((c, i) => [0, 1, 2, 3].map((k) =>
-      callWithin(60_000, c.socket, 'group:join', { groupId: g.groupId, password: `guess-${i}-${k}` }))));
+    const results = await Promise.all(
+      guessers.flatMap((c, i) =>
+        [0, 1, 2, 3].map((k) =>
+          callWithin(60_000, c.socket, 'group:join', { groupId: g.groupId, password: `guess-${i}-${k}` }),
+        ),
+      ),
+    );
     const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'wrong-password').length).toBe(5);
     expect(codes.filter((c) => c === 'rate-limited').length).toBe(7);
@@ -80,10 +87,17 @@ describe('password checks', () => {
       passwordRateLimitGlobal: { burst: 4, perSecond: 0.01 },
     });
     const owner = await client(t, 'Owner');
-    const g = unwrap(await call<GroupSummary>(owner.socket, 'group:create', { name: 'vault', ordering: 'fifo', password: 'right' }));
+    const g = unwrap(
+      await call<GroupSummary>(owner.socket, 'group:create', { name: 'vault', ordering: 'fifo', password: 'right' }),
+    );
     const guessers = await Promise.all([0, 1].map((i) => client(t, `Guesser ${i}`)));
-    const results = await Promise.all(guessers.flatMap((c) => [0, 1, 2].map((k) =>
-      callWithin(60_000, c.socket, 'group:join', { groupId: g.groupId, password: `guess-${k}` }))));
+    const results = await Promise.all(
+      guessers.flatMap((c) =>
+        [0, 1, 2].map((k) =>
+          callWithin(60_000, c.socket, 'group:join', { groupId: g.groupId, password: `guess-${k}` }),
+        ),
+      ),
+    );
     const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'wrong-password').length).toBe(3);
     expect(codes.filter((c) => c === 'rate-limited').length).toBe(3);
@@ -92,7 +106,9 @@ describe('password checks', () => {
   it('new locks use current scrypt parameters, and a lock written with the old ones still opens', async () => {
     const t = await start();
     const a = await client(t, 'Alice');
-    const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'modern', ordering: 'fifo', password: 'pw' }));
+    const g = unwrap(
+      await call<GroupSummary>(a.socket, 'group:create', { name: 'modern', ordering: 'fifo', password: 'pw' }),
+    );
     const joined = unwrap(await call<JoinReply>(a.socket, 'group:join', { groupId: g.groupId, password: 'pw' }));
     expect(joined.charter?.lock).toMatch(/^scrypt\$32768\$8\$3\$/);
 
@@ -100,13 +116,22 @@ describe('password checks', () => {
     const salt = randomBytes(16);
     const key = scryptSync('old-pw', salt, 32, { N: 16_384, r: 8, p: 1 });
     const charter: GroupCharter = {
-      v: 1, name: 'vintage', ordering: 'fifo', createdBy: 'Alice', creatorKey: a.key.publicKey, createdAt: 1,
-      nonce: randomBytes(16).toString('base64url'), lock: `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`,
+      v: 1,
+      name: 'vintage',
+      ordering: 'fifo',
+      createdBy: 'Alice',
+      creatorKey: a.key.publicKey,
+      createdAt: 1,
+      nonce: randomBytes(16).toString('base64url'),
+      lock: `scrypt$16384$8$1$${salt.toString('base64')}$${key.toString('base64')}`,
     };
     const groupId = await charterGroupId(charter);
     unwrap(await call(a.socket, 'group:restore', { groupId, charter, viewId: 0, password: 'old-pw' }));
     const b = await client(t, 'Bob');
-    expect(await call(b.socket, 'group:join', { groupId, password: 'nope' })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    expect(await call(b.socket, 'group:join', { groupId, password: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-password' },
+    });
     unwrap(await call(b.socket, 'group:join', { groupId, password: 'old-pw' }));
   });
 });
@@ -120,7 +145,8 @@ describe('who is online', () => {
     unwrap(await call(a.socket, 'group:join', { groupId: g.groupId }));
     const online = await call(a.socket, 'signal', { groupId: g.groupId, to: elsewhere.peerId, data: { x: 1 } });
     const nobody = await call(a.socket, 'signal', { groupId: g.groupId, to: 'pnobodyatall', data: { x: 1 } });
-    const shape = (r: typeof online, id: string): unknown => (r.ok ? r : { code: r.error.code, message: r.error.message.replace(id, '<peer>') });
+    const shape = (r: typeof online, id: string): unknown =>
+      r.ok ? r : { code: r.error.code, message: r.error.message.replace(id, '<peer>') };
     expect(shape(online, elsewhere.peerId)).toEqual(shape(nobody, 'pnobodyatall'));
     expect(online).toMatchObject({ ok: false, error: { code: 'not-member' } });
   });
@@ -156,7 +182,7 @@ describe('sessions', () => {
 });
 
 describe('public HTTP', () => {
-  it('/api/stats and /metrics do not show a locked group\'s name or creator', async () => {
+  it("/api/stats and /metrics do not show a locked group's name or creator", async () => {
     const t = await start();
     const a = await client(t, 'Secretive Sam');
     const b = await client(t, 'Open Olga');

@@ -25,7 +25,14 @@ describe('http routes', () => {
     const m = await fetch(`${tracker.url}/metrics`);
     expect(m.headers.get('content-type')).toContain('text/plain');
     const text = await m.text();
-    for (const name of ['chorus_sessions_connected 1', 'chorus_groups', 'chorus_group_members', 'chorus_views_installed_total', 'chorus_signals_relayed_total', 'chorus_heartbeat_failures_total']) {
+    for (const name of [
+      'chorus_sessions_connected 1',
+      'chorus_groups',
+      'chorus_group_members',
+      'chorus_views_installed_total',
+      'chorus_signals_relayed_total',
+      'chorus_heartbeat_failures_total',
+    ]) {
       expect(text).toContain(name);
     }
     const s = (await (await fetch(`${tracker.url}/api/stats`)).json()) as Record<string, unknown>;
@@ -99,7 +106,13 @@ describe('origin allow-list', () => {
 describe('config from env', () => {
   it('has defaults that work on one laptop', () => {
     const c = configFromEnv({});
-    expect(c).toMatchObject({ port: 8080, heartbeatIntervalMs: 2000, heartbeatTimeoutMs: 8000, iceServers: [], logLevel: 'info' });
+    expect(c).toMatchObject({
+      port: 8080,
+      heartbeatIntervalMs: 2000,
+      heartbeatTimeoutMs: 8000,
+      iceServers: [],
+      logLevel: 'info',
+    });
     // Worst case: last heartbeat, then the timeout, then one sweep period (timeout/8) until someone notices.
     expect(c.heartbeatTimeoutMs + c.heartbeatTimeoutMs / 8).toBeLessThan(10_000);
   });
@@ -141,7 +154,10 @@ describe('config from env', () => {
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173',
       TURN_SECRET: 'k',
     });
-    expect(c.iceServers).toEqual([{ urls: ['turn:t.example:3478'] }, { urls: 'stun:s.example', username: 'u', credential: 'c' }]);
+    expect(c.iceServers).toEqual([
+      { urls: ['turn:t.example:3478'] },
+      { urls: 'stun:s.example', username: 'u', credential: 'c' },
+    ]);
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(c.turnSecret).toBe('k');
     expect(c.iceTransportPolicy).toBe('all');
@@ -150,10 +166,17 @@ describe('config from env', () => {
   });
 
   it('takes ICE_TRANSPORT_POLICY=relay with a TURN server, and says why not without one', () => {
-    const c = configFromEnv({ ICE_SERVERS: '[{"urls":["stun:s.example","turns:t.example:5349"]}]', ICE_TRANSPORT_POLICY: 'relay' });
+    const c = configFromEnv({
+      ICE_SERVERS: '[{"urls":["stun:s.example","turns:t.example:5349"]}]',
+      ICE_TRANSPORT_POLICY: 'relay',
+    });
     expect(c.iceTransportPolicy).toBe('relay');
     expect(configFromEnv({ ICE_TRANSPORT_POLICY: 'all' }).iceTransportPolicy).toBe('all');
-    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'relay' })).toThrow(/relay needs a turn: or turns: server in ICE_SERVERS/);
-    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'RELAY' })).toThrow('ICE_TRANSPORT_POLICY: must be one of all, relay, got "RELAY".');
+    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'relay' })).toThrow(
+      /relay needs a turn: or turns: server in ICE_SERVERS/,
+    );
+    expect(() => configFromEnv({ ICE_TRANSPORT_POLICY: 'RELAY' })).toThrow(
+      'ICE_TRANSPORT_POLICY: must be one of all, relay, got "RELAY".',
+    );
   });
 });

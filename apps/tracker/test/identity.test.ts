@@ -27,11 +27,15 @@ describe('identity challenge', () => {
     expect(pid).toBe(a.peerId);
     expect(Number(expiry)).toBeGreaterThan(Date.now() / 1000);
     const { createHmac } = await import('node:crypto');
-    expect(turn.credential).toBe(createHmac('sha1', 's3cret').update(turn.username ?? '').digest('base64'));
+    expect(turn.credential).toBe(
+      createHmac('sha1', 's3cret')
+        .update(turn.username ?? '')
+        .digest('base64'),
+    );
     a.close();
   });
 
-  it('ice:servers mints fresh TURN credentials for the session, later than the hello\'s; other entries as they were', async () => {
+  it("ice:servers mints fresh TURN credentials for the session, later than the hello's; other entries as they were", async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const first = a.hello.iceServers[1]!;
     await new Promise((r) => setTimeout(r, 1_100)); // the expiry has a resolution of one second
@@ -43,7 +47,11 @@ describe('identity challenge', () => {
     expect(pid).toBe(a.peerId);
     expect(Number(expiry)).toBeGreaterThan(Number((first.username ?? '').split(':')[0]));
     const { createHmac } = await import('node:crypto');
-    expect(fresh.credential).toBe(createHmac('sha1', 's3cret').update(fresh.username ?? '').digest('base64'));
+    expect(fresh.credential).toBe(
+      createHmac('sha1', 's3cret')
+        .update(fresh.username ?? '')
+        .digest('base64'),
+    );
     a.close();
   });
 
@@ -51,8 +59,12 @@ describe('identity challenge', () => {
     const s = rawSocket(tracker.url);
     await connected(s);
     for (const [event, payload] of [
-      ['directory:list', undefined], ['group:create', { name: 'x', ordering: 'fifo' }], ['group:join', { groupId: 'g1' }],
-      ['signal', { groupId: 'g1', to: 'p1', data: {} }], ['heartbeat', undefined], ['ice:servers', undefined],
+      ['directory:list', undefined],
+      ['group:create', { name: 'x', ordering: 'fifo' }],
+      ['group:join', { groupId: 'g1' }],
+      ['signal', { groupId: 'g1', to: 'p1', data: {} }],
+      ['heartbeat', undefined],
+      ['ice:servers', undefined],
     ] as const) {
       const r = payload === undefined ? await call(s, event) : await call(s, event, payload);
       expect(r).toMatchObject({ ok: false, error: { code: 'not-authenticated' } });
@@ -65,22 +77,42 @@ describe('identity challenge', () => {
     await connected(s);
     const key = await makeKey();
     const peerId = newPeerId();
-    const noChallenge = await call(s, 'auth:hello', { peerId, name: 'Mallory', publicKey: key.publicKey, signature: 'A'.repeat(86) + '==' });
+    const noChallenge = await call(s, 'auth:hello', {
+      peerId,
+      name: 'Mallory',
+      publicKey: key.publicKey,
+      signature: 'A'.repeat(86) + '==',
+    });
     expect(noChallenge).toMatchObject({ ok: false, error: { code: 'bad-state' } });
 
     const ch1 = await call<{ nonce: string }>(s, 'auth:challenge');
     if (!ch1.ok) throw new Error('no challenge');
     const other = await makeKey(); // signs with a key that is not the claimed one
-    const wrong = await call(s, 'auth:hello', { peerId, name: 'Mallory', publicKey: key.publicKey, signature: await other.sign(helloSigningText(ch1.value.nonce, peerId, 'Mallory')) });
+    const wrong = await call(s, 'auth:hello', {
+      peerId,
+      name: 'Mallory',
+      publicKey: key.publicKey,
+      signature: await other.sign(helloSigningText(ch1.value.nonce, peerId, 'Mallory')),
+    });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
 
     // The nonce was consumed by the failed attempt: a correct signature over it no longer works.
-    const replay = await call(s, 'auth:hello', { peerId, name: 'Mallory', publicKey: key.publicKey, signature: await key.sign(helloSigningText(ch1.value.nonce, peerId, 'Mallory')) });
+    const replay = await call(s, 'auth:hello', {
+      peerId,
+      name: 'Mallory',
+      publicKey: key.publicKey,
+      signature: await key.sign(helloSigningText(ch1.value.nonce, peerId, 'Mallory')),
+    });
     expect(replay).toMatchObject({ ok: false, error: { code: 'bad-state' } });
 
     const ch2 = await call<{ nonce: string }>(s, 'auth:challenge');
     if (!ch2.ok) throw new Error('no challenge');
-    const good = await call(s, 'auth:hello', { peerId, name: 'Mallory', publicKey: key.publicKey, signature: await key.sign(helloSigningText(ch2.value.nonce, peerId, 'Mallory')) });
+    const good = await call(s, 'auth:hello', {
+      peerId,
+      name: 'Mallory',
+      publicKey: key.publicKey,
+      signature: await key.sign(helloSigningText(ch2.value.nonce, peerId, 'Mallory')),
+    });
     expect(good.ok).toBe(true);
     const again = await call(s, 'auth:challenge');
     expect(again).toMatchObject({ ok: false, error: { code: 'bad-state' } });
@@ -111,7 +143,9 @@ describe('identity challenge', () => {
     const a = await connectClient(tracker.url, 'Alice');
     const again = await connectClient(tracker.url, 'Alice', a.peerId, a.key);
     expect(again.hello.peerId).toBe(a.peerId);
-    await new Promise<void>((resolve) => (a.socket.connected ? a.socket.once('disconnect', () => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      a.socket.connected ? a.socket.once('disconnect', () => resolve()) : resolve(),
+    );
     expect(a.socket.connected).toBe(false);
     const r = await call(again.socket, 'directory:list');
     expect(r.ok).toBe(true);

@@ -13,7 +13,12 @@ afterAll(() => tracker.close());
 let groupCounter = 0;
 async function groupWith(...clients: TestClient[]): Promise<GroupSummary> {
   const [first, ...rest] = clients;
-  const g = unwrap(await call<GroupSummary>(first!.socket, 'group:create', { name: `m-${++groupCounter}-${Date.now()}`, ordering: 'total' }));
+  const g = unwrap(
+    await call<GroupSummary>(first!.socket, 'group:create', {
+      name: `m-${++groupCounter}-${Date.now()}`,
+      ordering: 'total',
+    }),
+  );
   unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
   const installed = [first!];
   for (const c of rest) {
@@ -52,10 +57,14 @@ describe('two-phase join', () => {
     const notice = await a.events.next<JoiningNotice>('group:joining', (n) => n.groupId === g.groupId);
     expect(notice.peer).toEqual(b.info);
     // Still phase one: the members list and view do not have Bob, signaling does work.
-    expect(ids({ members: unwrap(await call<MemberInfo[]>(a.socket, 'group:members', { groupId: g.groupId })) })).toEqual([a.peerId]);
+    expect(
+      ids({ members: unwrap(await call<MemberInfo[]>(a.socket, 'group:members', { groupId: g.groupId })) }),
+    ).toEqual([a.peerId]);
     expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })).viewId).toBe(v1.viewId);
     unwrap(await call(b.socket, 'signal', { groupId: g.groupId, to: a.peerId, data: { type: 'offer', sdp: 'x' } }));
-    expect(a.events.all('group:view').filter((v) => (v as View).groupId === g.groupId && (v as View).viewId > v1.viewId)).toEqual([]);
+    expect(
+      a.events.all('group:view').filter((v) => (v as View).groupId === g.groupId && (v as View).viewId > v1.viewId),
+    ).toEqual([]);
 
     // Bob's word alone: answered with the view without him.
     expect(unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId })).viewId).toBe(v1.viewId);
@@ -66,7 +75,10 @@ describe('two-phase join', () => {
     expect(ids(installed)).toEqual([a.peerId, b.peerId].sort());
     expect(installed.changes).toEqual([{ peerId: b.peerId, change: 'joined' }]);
     for (const c of [a, b]) {
-      const v = await c.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId === installed.viewId);
+      const v = await c.events.next<View>(
+        'group:view',
+        (x) => x.groupId === g.groupId && x.viewId === installed.viewId,
+      );
       expect(ids(v)).toEqual(ids(installed));
     }
     // One view per viewId: asked later (group:view after a reconnect, links-ready again from a
@@ -106,7 +118,10 @@ describe('two-phase join', () => {
     unwrap(await call(b.socket, 'group:join', { groupId: g.groupId }));
     const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
     expect(removed.reason).toBe('failed');
-    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
     const r = await call(b.socket, 'signal', { groupId: g.groupId, to: a.peerId, data: { x: 1 } });
     expect(r).toMatchObject({ ok: false, error: { code: 'not-member' } });
     a.close();
@@ -122,11 +137,17 @@ describe('two-phase join', () => {
     const g = await groupWith(a, b);
     const before = unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId }));
     unwrap(await call(fake.socket, 'group:join', { groupId: g.groupId }));
-    expect(ids(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })))).toEqual(ids(before));
+    expect(ids(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })))).toEqual(
+      ids(before),
+    );
     // One member's word is not all of them.
     unwrap(await call(a.socket, 'link:report', { groupId: g.groupId, peer: fake.peerId, state: 'up' }));
-    expect(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })).viewId).toBe(before.viewId);
-    expect((await fake.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId)).reason).toBe('failed');
+    expect(unwrap(await call<View>(fake.socket, 'group:links-ready', { groupId: g.groupId })).viewId).toBe(
+      before.viewId,
+    );
+    expect((await fake.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId)).reason).toBe(
+      'failed',
+    );
     expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })).viewId).toBe(before.viewId);
     expect(a.events.all<View>('group:view').some((v) => v.members.some((m) => m.peerId === fake.peerId))).toBe(false);
     for (const x of [a, b, fake]) x.close();
@@ -137,10 +158,22 @@ describe('two-phase join', () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const g = await groupWith(a);
-    expect(await call(a.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'bad-state' } });
-    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
-    expect(await call(b.socket, 'group:leave', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
-    expect(await call(b.socket, 'group:view', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(a.socket, 'group:join', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-state' },
+    });
+    expect(await call(b.socket, 'group:links-ready', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
+    expect(await call(b.socket, 'group:leave', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
+    expect(await call(b.socket, 'group:view', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
     a.close();
     b.close();
   });
@@ -166,7 +199,10 @@ describe('leaving and failing', () => {
     const b = await connectClient(tracker.url, 'Bob');
     const g = await groupWith(a, b);
     b.close();
-    const v = await a.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'));
+    const v = await a.events.next<View>(
+      'group:view',
+      (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'),
+    );
     expect(ids(v)).toEqual([a.peerId]);
     a.close();
   });
@@ -179,7 +215,11 @@ describe('leaving and failing', () => {
     const g2 = await groupWith(b, a);
     b.stopHeartbeats(); // socket stays open: a hung tab, not a closed one
     for (const g of [g1, g2]) {
-      const v = await a.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'), 5_000);
+      const v = await a.events.next<View>(
+        'group:view',
+        (x) => x.groupId === g.groupId && x.changes.some((c) => c.peerId === b.peerId && c.change === 'failed'),
+        5_000,
+      );
       expect(ids(v)).toEqual([a.peerId]);
       // The hung session, if it ever wakes up, learns it was removed.
       const removed = await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
@@ -205,15 +245,22 @@ describe('link reports', () => {
     unwrap(await report(c, g.groupId, a, 'down'));
     const removed = await c.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId);
     expect(removed.reason).toBe('evicted');
-    const v = await b.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.changes.some((ch) => ch.change === 'evicted'));
+    const v = await b.events.next<View>(
+      'group:view',
+      (x) => x.groupId === g.groupId && x.changes.some((ch) => ch.change === 'evicted'),
+    );
     expect(v.changes).toEqual([{ peerId: c.peerId, change: 'evicted' }]);
     expect(ids(v)).toEqual([a.peerId, b.peerId].sort());
     for (const x of [a, b, c]) x.close();
   });
 
-  it('evicts nobody on one member\'s word: its false reports are refused past the first, and the third grace time it is evicted', async () => {
+  it("evicts nobody on one member's word: its false reports are refused past the first, and the third grace time it is evicted", async () => {
     const t = await startTestTracker({ linkGraceMs: 300 });
-    const [a, b, c] = [await connectClient(t.url, 'Alice'), await connectClient(t.url, 'Bob'), await connectClient(t.url, 'Carol')];
+    const [a, b, c] = [
+      await connectClient(t.url, 'Alice'),
+      await connectClient(t.url, 'Bob'),
+      await connectClient(t.url, 'Carol'),
+    ];
     const g = await groupWith(a, b, c);
     // Alice, the oldest, says her link to Carol is down; Carol and Bob say nothing (their links are fine).
     unwrap(await report(a, g.groupId, c, 'down'));
@@ -235,13 +282,21 @@ describe('link reports', () => {
 
   it('evicts a member that most of the view reports down, though it says nothing', async () => {
     const t = await startTestTracker({ linkGraceMs: 300 });
-    const [a, b, c] = [await connectClient(t.url, 'Alice'), await connectClient(t.url, 'Bob'), await connectClient(t.url, 'Carol')];
+    const [a, b, c] = [
+      await connectClient(t.url, 'Alice'),
+      await connectClient(t.url, 'Bob'),
+      await connectClient(t.url, 'Carol'),
+    ];
     const g = await groupWith(a, b, c);
     // Bob (not the youngest) is silent on his links; Alice and Carol both report him.
     unwrap(await report(a, g.groupId, b, 'down'));
     unwrap(await report(c, g.groupId, b, 'down'));
-    expect((await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId, 5_000)).reason).toBe('evicted');
-    expect(ids(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })))).toEqual([a.peerId, c.peerId].sort());
+    expect((await b.events.next<RemovedNotice>('group:removed', (r) => r.groupId === g.groupId, 5_000)).reason).toBe(
+      'evicted',
+    );
+    expect(ids(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })))).toEqual(
+      [a.peerId, c.peerId].sort(),
+    );
     for (const x of [a, b, c]) x.close();
     await t.close();
   });
@@ -271,9 +326,17 @@ describe('link reports', () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');
     const g = await groupWith(a);
-    expect(await call(b.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({ ok: false, error: { code: 'not-member' } });
-    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({ ok: false, error: { code: 'bad-state' } });
-    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'sideways' })).toMatchObject({ ok: false, error: { code: 'bad-type' } });
+    expect(await call(b.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
+    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: a.peerId, state: 'down' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-state' },
+    });
+    expect(
+      await call(a.socket, 'link:report', { groupId: g.groupId, peer: b.peerId, state: 'sideways' }),
+    ).toMatchObject({ ok: false, error: { code: 'bad-type' } });
     a.close();
     b.close();
   });
@@ -286,9 +349,18 @@ describe('members', () => {
     const g = await groupWith(a);
     const list = unwrap(await call<MemberInfo[]>(b.socket, 'group:members', { groupId: g.groupId }));
     expect(list).toEqual([a.info]);
-    const locked = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: `locked-${Date.now()}`, ordering: 'fifo', password: 'pw' }));
+    const locked = unwrap(
+      await call<GroupSummary>(a.socket, 'group:create', {
+        name: `locked-${Date.now()}`,
+        ordering: 'fifo',
+        password: 'pw',
+      }),
+    );
     unwrap(await call(a.socket, 'group:join', { groupId: locked.groupId, password: 'pw' }));
-    expect(await call(b.socket, 'group:members', { groupId: locked.groupId })).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(b.socket, 'group:members', { groupId: locked.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'not-member' },
+    });
     expect(unwrap(await call<MemberInfo[]>(a.socket, 'group:members', { groupId: locked.groupId }))).toEqual([a.info]);
     a.close();
     b.close();

@@ -33,11 +33,18 @@ const REDIS_START_TIMEOUT_MS = 15_000;
 
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { cwd: '/tmp', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`redis-server not ready in ${REDIS_START_TIMEOUT_MS} ms:\n${out}`)), REDIS_START_TIMEOUT_MS);
+    const t = setTimeout(
+      () => reject(new Error(`redis-server not ready in ${REDIS_START_TIMEOUT_MS} ms:\n${out}`)),
+      REDIS_START_TIMEOUT_MS,
+    );
     const onData = (d: Buffer): void => {
       out += d.toString();
       if (/Ready to accept connections/.test(out)) {

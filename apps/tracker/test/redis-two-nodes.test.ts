@@ -6,7 +6,15 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DirectoryDelta, GroupSummary, JoinReply, JoiningNotice, MemberInfo, SignalDelivery, View } from '@chorus/protocol';
+import type {
+  DirectoryDelta,
+  GroupSummary,
+  JoinReply,
+  JoiningNotice,
+  MemberInfo,
+  SignalDelivery,
+  View,
+} from '@chorus/protocol';
 import { admit, call, connectClient, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 import { redisMissing, startRedis } from './redis-server.ts';
@@ -53,7 +61,11 @@ async function startNode(env: Record<string, string> = {}): Promise<{ url: strin
     ...env,
   });
   procs.push(proc);
-  const port = await until('tracker listening', proc, () => /"port":(\d+).*"msg":"tracker listening"/.exec(proc.output)?.[1]);
+  const port = await until(
+    'tracker listening',
+    proc,
+    () => /"port":(\d+).*"msg":"tracker listening"/.exec(proc.output)?.[1],
+  );
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
@@ -68,7 +80,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
-  it('share groups, views and signaling; a SIGKILLed node\'s sessions fail on the survivor; viewIds keep growing', async () => {
+  it("share groups, views and signaling; a SIGKILLed node's sessions fail on the survivor; viewIds keep growing", async () => {
     const [nodeA, nodeB] = await Promise.all([startNode(), startNode()]);
     const alice = await connectClient(nodeA.url, 'Alice');
     const bob = await connectClient(nodeB.url, 'Bob');
@@ -77,7 +89,10 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     const g = unwrap(await call<GroupSummary>(alice.socket, 'group:create', { name: 'cluster', ordering: 'total' }));
     // The directory change made on A is pushed to a client on B.
     await bob.events.next<DirectoryDelta>('directory:delta', (d) => d.upserted.some((x) => x.groupId === g.groupId));
-    expect(await call(bob.socket, 'group:create', { name: 'Cluster', ordering: 'fifo' })).toMatchObject({ ok: false, error: { code: 'name-taken' } });
+    expect(await call(bob.socket, 'group:create', { name: 'Cluster', ordering: 'fifo' })).toMatchObject({
+      ok: false,
+      error: { code: 'name-taken' },
+    });
 
     unwrap(await call(alice.socket, 'group:join', { groupId: g.groupId }));
     const joined = unwrap(await call<JoinReply>(bob.socket, 'group:join', { groupId: g.groupId }));
@@ -86,7 +101,11 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
 
     // Signaling crosses nodes both ways, with `from` set by the tracker.
     unwrap(await call(bob.socket, 'signal', { groupId: g.groupId, to: alice.peerId, data: { type: 'offer' } }));
-    expect(await alice.events.next<SignalDelivery>('signal')).toEqual({ groupId: g.groupId, from: bob.peerId, data: { type: 'offer' } });
+    expect(await alice.events.next<SignalDelivery>('signal')).toEqual({
+      groupId: g.groupId,
+      from: bob.peerId,
+      data: { type: 'offer' },
+    });
     unwrap(await call(alice.socket, 'signal', { groupId: g.groupId, to: bob.peerId, data: { type: 'answer' } }));
     expect((await bob.events.next<SignalDelivery>('signal')).from).toBe(alice.peerId);
 
@@ -101,7 +120,11 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
 
     nodeA.proc.child.kill('SIGKILL');
     await nodeA.proc.exited;
-    const failedView = await bob.events.next<View>('group:view', (v) => v.groupId === g.groupId && v.changes.some((c) => c.peerId === alice.peerId), 15_000);
+    const failedView = await bob.events.next<View>(
+      'group:view',
+      (v) => v.groupId === g.groupId && v.changes.some((c) => c.peerId === alice.peerId),
+      15_000,
+    );
     expect(failedView.changes).toEqual([{ peerId: alice.peerId, change: 'failed' }]);
     expect(failedView.viewId).toBe(v3.viewId + 1);
     expect(failedView.members.map((m) => m.peerId).sort()).toEqual([bob.peerId, carol.peerId].sort());
@@ -134,7 +157,10 @@ describe.skipIf(redisMissing)('two tracker nodes on Redis', () => {
     await nodeA.proc.exited;
     const again = await connectClient(nodeB.url, 'Alice', alice.peerId, alice.key);
     expect(again.hello.peerId).toBe(alice.peerId);
-    const failed = await bob.events.next<View>('group:view', (x) => x.groupId === g.groupId && x.viewId === v.viewId + 1);
+    const failed = await bob.events.next<View>(
+      'group:view',
+      (x) => x.groupId === g.groupId && x.viewId === v.viewId + 1,
+    );
     expect(failed.changes).toEqual([{ peerId: alice.peerId, change: 'failed' }]);
     // A different key still cannot take the peer id.
     await expect(connectClient(nodeB.url, 'Mallory', alice.peerId)).rejects.toThrow(/different key/);

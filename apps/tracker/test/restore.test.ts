@@ -22,7 +22,10 @@ const start = async (): Promise<RunningTracker> => {
 };
 
 /** A group created and joined on one tracker: what its creator keeps (the join reply, with the charter). */
-async function lockedGroupOnAFormerTracker(name: string, password: string): Promise<JoinReply & { charter: GroupCharter }> {
+async function lockedGroupOnAFormerTracker(
+  name: string,
+  password: string,
+): Promise<JoinReply & { charter: GroupCharter }> {
   const before = await start();
   const a = await connectClient(before.url, 'Alice');
   const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name, ordering: 'total', password }));
@@ -49,18 +52,38 @@ describe('group:restore', () => {
     // A second, fresh tracker stands in for the restarted one: it knows nothing.
     const after = await start();
     const b = await connectClient(after.url, 'Alice');
-    expect(await call(b.socket, 'group:join', { groupId: g.groupId, password: 'pw' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await call(b.socket, 'group:join', { groupId: g.groupId, password: 'pw' })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
     const lastViewId = joined.view.viewId + 6;
-    const restored = unwrap(await call<GroupSummary>(b.socket, 'group:restore', {
-      groupId: g.groupId, charter: joined.charter, viewId: lastViewId, password: 'pw',
-    }));
-    expect(restored).toMatchObject({ groupId: g.groupId, name: 'Kept', ordering: 'total', locked: true, createdBy: 'Alice' });
+    const restored = unwrap(
+      await call<GroupSummary>(b.socket, 'group:restore', {
+        groupId: g.groupId,
+        charter: joined.charter,
+        viewId: lastViewId,
+        password: 'pw',
+      }),
+    );
+    expect(restored).toMatchObject({
+      groupId: g.groupId,
+      name: 'Kept',
+      ordering: 'total',
+      locked: true,
+      createdBy: 'Alice',
+    });
     expect(await directoryIds(b)).toContain(g.groupId);
 
     // Still locked with the same password; the next view continues above the member's last one.
-    expect(await call(b.socket, 'group:join', { groupId: g.groupId, password: 'nope' })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    expect(await call(b.socket, 'group:join', { groupId: g.groupId, password: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-password' },
+    });
     const back = unwrap(await call<JoinReply>(b.socket, 'group:join', { groupId: g.groupId, password: 'pw' }));
-    const view: View = back.view.members.length > 0 ? back.view : unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId }));
+    const view: View =
+      back.view.members.length > 0
+        ? back.view
+        : unwrap(await call<View>(b.socket, 'group:links-ready', { groupId: g.groupId }));
     expect(view.viewId).toBe(lastViewId + 1);
     expect(back.charter).toEqual(joined.charter);
     b.close();
@@ -72,26 +95,53 @@ describe('group:restore', () => {
     const after = await start();
     // Mallory saw the id and name in the old directory, but never was a member.
     const mallory = await connectClient(after.url, 'Mallory');
-    expect(await call(mallory.socket, 'group:restore', { groupId: g.groupId, name: 'Private', ordering: 'total', viewId: 5 }))
-      .toMatchObject({ ok: false, error: { code: 'missing-field' } });
+    expect(
+      await call(mallory.socket, 'group:restore', {
+        groupId: g.groupId,
+        name: 'Private',
+        ordering: 'total',
+        viewId: 5,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'missing-field' } });
     const forged: GroupCharter = { ...joined.charter, createdBy: 'Mallory', creatorKey: mallory.key.publicKey };
     const { lock: _dropped, ...unlocked } = joined.charter;
     for (const charter of [forged, unlocked]) {
-      expect(await call(mallory.socket, 'group:restore', { groupId: g.groupId, charter, viewId: 5 }))
-        .toMatchObject({ ok: false, error: { code: 'bad-proof' } });
+      expect(await call(mallory.socket, 'group:restore', { groupId: g.groupId, charter, viewId: 5 })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-proof' },
+      });
     }
     // Even the real charter (leaked by a member) does not open the lock without the password.
-    expect(await call(mallory.socket, 'group:restore', { groupId: g.groupId, charter: joined.charter, viewId: 5 }))
-      .toMatchObject({ ok: false, error: { code: 'wrong-password' } });
-    expect(await call(mallory.socket, 'group:restore', { groupId: g.groupId, charter: joined.charter, viewId: 5, password: 'guess' }))
-      .toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    expect(
+      await call(mallory.socket, 'group:restore', { groupId: g.groupId, charter: joined.charter, viewId: 5 }),
+    ).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
+    expect(
+      await call(mallory.socket, 'group:restore', {
+        groupId: g.groupId,
+        charter: joined.charter,
+        viewId: 5,
+        password: 'guess',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
     expect(await directoryIds(mallory)).not.toContain(g.groupId);
 
     // The owner comes back: the group is hers, locked as before; Mallory still cannot get in.
     const alice = await connectClient(after.url, 'Alice');
-    unwrap(await call(alice.socket, 'group:restore', { groupId: g.groupId, charter: joined.charter, viewId: 3, password: 'secret' }));
-    expect(await call(mallory.socket, 'group:join', { groupId: g.groupId })).toMatchObject({ ok: false, error: { code: 'wrong-password' } });
-    const summary = unwrap(await call<DirectoryPage>(mallory.socket, 'directory:list')).groups.find((x) => x.groupId === g.groupId);
+    unwrap(
+      await call(alice.socket, 'group:restore', {
+        groupId: g.groupId,
+        charter: joined.charter,
+        viewId: 3,
+        password: 'secret',
+      }),
+    );
+    expect(await call(mallory.socket, 'group:join', { groupId: g.groupId })).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-password' },
+    });
+    const summary = unwrap(await call<DirectoryPage>(mallory.socket, 'directory:list')).groups.find(
+      (x) => x.groupId === g.groupId,
+    );
     expect(summary).toMatchObject({ locked: true, createdBy: 'Alice' });
     mallory.close();
     alice.close();
@@ -102,9 +152,14 @@ describe('group:restore', () => {
     const a = await connectClient(t.url, 'Alice');
     const g = unwrap(await call<GroupSummary>(a.socket, 'group:create', { name: 'Known', ordering: 'fifo' }));
     const joined = unwrap(await call<JoinReply>(a.socket, 'group:join', { groupId: g.groupId }));
-    const again = unwrap(await call<GroupSummary>(a.socket, 'group:restore', {
-      groupId: g.groupId, charter: joined.charter, viewId: 99, password: 'sneaky',
-    }));
+    const again = unwrap(
+      await call<GroupSummary>(a.socket, 'group:restore', {
+        groupId: g.groupId,
+        charter: joined.charter,
+        viewId: 99,
+        password: 'sneaky',
+      }),
+    );
     expect(again).toMatchObject({ groupId: g.groupId, name: 'Known', ordering: 'fifo', locked: false });
     expect(unwrap(await call<View>(a.socket, 'group:view', { groupId: g.groupId })).viewId).toBe(1);
     a.close();
@@ -115,17 +170,27 @@ describe('group:restore', () => {
     const after = await start();
     const mallory = await connectClient(after.url, 'Mallory');
     // Mallory is quicker than the members: she creates an open group under the same name.
-    const squat = unwrap(await call<GroupSummary>(mallory.socket, 'group:create', { name: 'private', ordering: 'fifo' }));
+    const squat = unwrap(
+      await call<GroupSummary>(mallory.socket, 'group:create', { name: 'private', ordering: 'fifo' }),
+    );
     const alice = await connectClient(after.url, 'Alice');
-    const back = unwrap(await call<GroupSummary>(alice.socket, 'group:restore', {
-      groupId: joined.group.groupId, charter: joined.charter, viewId: 2, password: 'secret',
-    }));
+    const back = unwrap(
+      await call<GroupSummary>(alice.socket, 'group:restore', {
+        groupId: joined.group.groupId,
+        charter: joined.charter,
+        viewId: 2,
+        password: 'secret',
+      }),
+    );
     expect(back).toMatchObject({ groupId: joined.group.groupId, name: 'Private', locked: true });
     const ids = await directoryIds(alice);
     expect(ids).toEqual(expect.arrayContaining([joined.group.groupId, squat.groupId]));
     unwrap(await call(alice.socket, 'group:join', { groupId: joined.group.groupId, password: 'secret' }));
     // New creates still may not take a name that is in use.
-    expect(await call(alice.socket, 'group:create', { name: 'PRIVATE', ordering: 'fifo' })).toMatchObject({ ok: false, error: { code: 'name-taken' } });
+    expect(await call(alice.socket, 'group:create', { name: 'PRIVATE', ordering: 'fifo' })).toMatchObject({
+      ok: false,
+      error: { code: 'name-taken' },
+    });
     mallory.close();
     alice.close();
   });
@@ -134,7 +199,13 @@ describe('group:restore', () => {
     const t = await start();
     const a = await connectClient(t.url, 'Alice');
     const charter: GroupCharter = {
-      v: 1, name: 'taken', ordering: 'fifo', createdBy: 'Alice', creatorKey: a.key.publicKey, createdAt: 1, nonce: randomBytes(16).toString('base64url'),
+      v: 1,
+      name: 'taken',
+      ordering: 'fifo',
+      createdBy: 'Alice',
+      creatorKey: a.key.publicKey,
+      createdAt: 1,
+      nonce: randomBytes(16).toString('base64url'),
     };
     const groupId = await charterGroupId(charter);
     const expensive = { ...charter, lock: `scrypt$${2 ** 20}$8$1$${'A'.repeat(22)}==$${'A'.repeat(43)}=` };
@@ -151,7 +222,10 @@ describe('group:restore', () => {
       [{ groupId, charter, viewId: Number.MAX_SAFE_INTEGER }, 'too-large'],
       [{ groupId, charter, viewId: MAX_VIEW_ID + 1 }, 'too-large'],
     ] as const) {
-      expect(await call(a.socket, 'group:restore', payload), JSON.stringify(payload)).toMatchObject({ ok: false, error: { code } });
+      expect(await call(a.socket, 'group:restore', payload), JSON.stringify(payload)).toMatchObject({
+        ok: false,
+        error: { code },
+      });
     }
     a.close();
   });
@@ -160,8 +234,16 @@ describe('group:restore', () => {
     const joined = await lockedGroupOnAFormerTracker('Guarded', 'right');
     const after = await start();
     const guesser = await connectClient(after.url, 'Guesser');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      call(guesser.socket, 'group:restore', { groupId: joined.group.groupId, charter: joined.charter, viewId: 1, password: `guess${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call(guesser.socket, 'group:restore', {
+          groupId: joined.group.groupId,
+          charter: joined.charter,
+          viewId: 1,
+          password: `guess${i}`,
+        }),
+      ),
+    );
     const codes = results.map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'rate-limited').length).toBeGreaterThanOrEqual(4);
     expect(codes).not.toContain('ok');

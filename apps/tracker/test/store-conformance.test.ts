@@ -27,7 +27,11 @@ afterAll(async () => {
 
 let n = 0;
 const group = (name: string): GroupRecord => ({
-  groupId: asGroupId(`g${++n}x${Date.now()}`), name, ordering: 'fifo', createdBy: 'T', createdAt: n,
+  groupId: asGroupId(`g${++n}x${Date.now()}`),
+  name,
+  ordering: 'fifo',
+  createdBy: 'T',
+  createdAt: n,
 });
 const who = (p: string) => ({ peerId: asPeerId(p), name: p, publicKey: 'k' });
 
@@ -92,16 +96,18 @@ function conformance(name: string, skip: boolean, make: () => TrackerStore): voi
       const gid: GroupId = g.groupId;
       // Each peer joins, then (one step) the members confirm its links and it reports links ready,
       // all at once: the first is installed at join.
-      await Promise.all(Array.from({ length: 40 }, async (_, i) => {
-        const p = who(`p${i}`);
-        await s.updateMembership(gid, (m) => membership.join(gid, m, p, 0));
-        await s.updateMembership(gid, (m) => {
-          let cur = m;
-          for (const e of m.members) cur = membership.reportLink(gid, cur, e.peerId, p.peerId, 'up', 0).next ?? cur;
-          const step = membership.linksReady(gid, cur, p.peerId);
-          return { ...step, next: step.next ?? (cur === m ? null : cur) };
-        });
-      }));
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const p = who(`p${i}`);
+          await s.updateMembership(gid, (m) => membership.join(gid, m, p, 0));
+          await s.updateMembership(gid, (m) => {
+            let cur = m;
+            for (const e of m.members) cur = membership.reportLink(gid, cur, e.peerId, p.peerId, 'up', 0).next ?? cur;
+            const step = membership.linksReady(gid, cur, p.peerId);
+            return { ...step, next: step.next ?? (cur === m ? null : cur) };
+          });
+        }),
+      );
       const m = await s.getMembership(gid);
       expect(m.members).toHaveLength(40);
       expect(m.viewId).toBe(40);

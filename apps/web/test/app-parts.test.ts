@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChorusPeer, JoinedGroup } from '@chorus/peer';
 import { ChorusError } from '@chorus/peer/light';
-import { MAX_BODY_CHARS, type GroupId, type GroupSummary, type MessageId, type PeerId, type ViewId } from '@chorus/protocol';
+import {
+  MAX_BODY_CHARS,
+  type GroupId,
+  type GroupSummary,
+  type MessageId,
+  type PeerId,
+  type ViewId,
+} from '@chorus/protocol';
 import { Attention } from '../src/lib/state/attention.svelte.ts';
 import { Banners } from '../src/lib/state/banners.svelte.ts';
 import { ComposerActions } from '../src/lib/state/composer-actions.ts';
@@ -21,25 +28,46 @@ const summary = (groupId: GroupId, locked = false): GroupSummary =>
 const joined = (groupId: GroupId): JoinedGroup =>
   ({ groupId, name: groupId, ordering: 'fifo', status: 'member', view: null, members: [] }) as unknown as JoinedGroup;
 const message = (groupId: GroupId, seq: number, body: string, senderKey = 'KEY-BEN', sentAt = 1_000): ChatMessage => ({
-  id: `${groupId}/ben:${seq}` as MessageId, groupId, sender: 'ben' as PeerId, senderName: 'Ben', senderKey, body, sentAt,
-  order: String(seq).padStart(4, '0'), state: 'delivered', viewId: 1 as ViewId,
+  id: `${groupId}/ben:${seq}` as MessageId,
+  groupId,
+  sender: 'ben' as PeerId,
+  senderName: 'Ben',
+  senderKey,
+  body,
+  sentAt,
+  order: String(seq).padStart(4, '0'),
+  state: 'delivered',
+  viewId: 1 as ViewId,
 });
 
 /** sessionStorage as a Map. */
 class MapStorage implements Storage {
   readonly #items = new Map<string, string>();
-  get length(): number { return this.#items.size; }
-  clear(): void { this.#items.clear(); }
-  getItem(key: string): string | null { return this.#items.get(key) ?? null; }
-  key(index: number): string | null { return [...this.#items.keys()][index] ?? null; }
-  removeItem(key: string): void { this.#items.delete(key); }
-  setItem(key: string, value: string): void { this.#items.set(key, value); }
+  get length(): number {
+    return this.#items.size;
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+  getItem(key: string): string | null {
+    return this.#items.get(key) ?? null;
+  }
+  key(index: number): string | null {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  removeItem(key: string): void {
+    this.#items.delete(key);
+  }
+  setItem(key: string, value: string): void {
+    this.#items.set(key, value);
+  }
 }
 
 /** A peer that joins every group but `vault` without its password, and records what is sent. */
 function fakePeer(sent: string[]): ChorusPeer {
   return {
-    peerId: 'me' as PeerId, name: 'Me',
+    peerId: 'me' as PeerId,
+    name: 'Me',
     directory: () => [summary(lobby), summary(vault, true)],
     join: async (groupId: GroupId, password?: string) => {
       if (groupId === vault && password !== 'sesame') throw new ChorusError('wrong-password', 'Wrong password.');
@@ -60,6 +88,8 @@ function parts(clock = () => 10) {
   const attention = new Attention(null);
   const memory = new TabMemory(new MapStorage());
   const banners = new Banners();
+  // Assigned once, after `groups`, whose callback reads it: a const cannot be read before its line.
+  // eslint-disable-next-line prefer-const
   let joins: Joins | undefined;
   const groups = new JoinedGroups({ memory, attention, clock, live, onCurrent: () => joins?.syncAddress() });
   joins = new Joins({ groups, banners, live });
@@ -69,7 +99,7 @@ function parts(clock = () => 10) {
 }
 
 describe('JoinedGroups', () => {
-  it('counts someone else\'s new message in a group not open, a mention of you apart, and clears both on open', async () => {
+  it("counts someone else's new message in a group not open, a mention of you apart, and clears both on open", async () => {
     const { groups, joins, attention } = parts();
     await joins.join(lobby);
     await joins.join(vault, 'sesame');
@@ -82,7 +112,7 @@ describe('JoinedGroups', () => {
     expect([held.unread, held.mentions, attention.unread]).toEqual([0, 0, 0]);
   });
 
-  it('does not count your own key\'s messages, history from before the join, or the open group', async () => {
+  it("does not count your own key's messages, history from before the join, or the open group", async () => {
     const { groups, joins } = parts(() => 500);
     await joins.join(lobby);
     await joins.join(vault, 'sesame');
@@ -93,7 +123,7 @@ describe('JoinedGroups', () => {
     expect(groups.get(lobby)!.count).toBe(2);
   });
 
-  it('leaving the open group opens the next and forgets it in the tab\'s memory', async () => {
+  it("leaving the open group opens the next and forgets it in the tab's memory", async () => {
     const { groups, joins, memory } = parts();
     await joins.join(lobby);
     await joins.join(vault, 'sesame');
@@ -105,7 +135,7 @@ describe('JoinedGroups', () => {
 });
 
 describe('Joins', () => {
-  it('asks a locked group\'s password, keeps a wrong one out with a sentence, and reopens the group open before', async () => {
+  it("asks a locked group's password, keeps a wrong one out with a sentence, and reopens the group open before", async () => {
     const { groups, joins } = parts();
     await joins.join(lobby);
     await joins.join(vault);
@@ -120,7 +150,7 @@ describe('Joins', () => {
     expect(groups.currentId).toBe(vault);
   });
 
-  it('refuses a group name over the tracker\'s cap before asking it', async () => {
+  it("refuses a group name over the tracker's cap before asking it", async () => {
     const { joins } = parts();
     expect(await joins.createGroup('n'.repeat(65), 'fifo', '')).toBe(false);
     expect(joins.createError).toBe('A group name has at most 64 characters.');
@@ -128,19 +158,21 @@ describe('Joins', () => {
 });
 
 describe('ComposerActions', () => {
-  it('sends a message of the wire\'s cap and keeps one over it, saying the cap', async () => {
+  it("sends a message of the wire's cap and keeps one over it, saying the cap", async () => {
     const { sent, groups, joins, composer } = parts();
     await joins.join(lobby);
     expect(await composer.submit('x'.repeat(MAX_BODY_CHARS + 1))).toBe(false);
     expect(sent).toEqual([]);
     const group = groups.get(lobby)!;
     const notes = group.items(0, group.count, 10).flatMap((i) => (i.kind === 'note' ? [i.note.text] : []));
-    expect(notes).toEqual([`Not sent: a message has at most ${MAX_BODY_CHARS} characters (this one has ${MAX_BODY_CHARS + 1}).`]);
+    expect(notes).toEqual([
+      `Not sent: a message has at most ${MAX_BODY_CHARS} characters (this one has ${MAX_BODY_CHARS + 1}).`,
+    ]);
     expect(await composer.submit('x'.repeat(MAX_BODY_CHARS))).toBe(true);
     expect(sent.map((t) => t.length)).toEqual([MAX_BODY_CHARS]);
   });
 
-  it('puts a command\'s answer in a banner when no group is open', async () => {
+  it("puts a command's answer in a banner when no group is open", async () => {
     const { composer, banners } = parts();
     expect(await composer.submit('/help')).toBe(true);
     expect(banners.list.map((b) => b.kind)).toEqual(['info']);

@@ -4,8 +4,15 @@ import type { GroupId, GroupSummary } from '@chorus/protocol';
 import { resolveGroup } from '../../../packages/peer/src/commands.ts';
 import { parseJoin, webCommand } from '../src/lib/commands.ts';
 
-const group = (groupId: string, name: string, locked = false): GroupSummary =>
-  ({ groupId: groupId as GroupId, name, ordering: 'total', locked, online: 0, createdBy: 'x', createdAt: 0 });
+const group = (groupId: string, name: string, locked = false): GroupSummary => ({
+  groupId: groupId as GroupId,
+  name,
+  ordering: 'total',
+  locked,
+  online: 0,
+  createdBy: 'x',
+  createdAt: 0,
+});
 
 describe('web commands', () => {
   const groups = [group('g1', 'team'), group('g2', 'night shift', true), group('g3', 'night shift crew')];
@@ -23,7 +30,7 @@ describe('web commands', () => {
     expect(parseJoin('  ', groups, resolveGroup)).toBeNull();
   });
 
-  it('only /help and /join are the web\'s', () => {
+  it("only /help and /join are the web's", () => {
     expect(webCommand('/help')).toEqual({ kind: 'help' });
     expect(webCommand(' /HELP ')).toEqual({ kind: 'help' });
     expect(webCommand('/join night shift pw')).toEqual({ kind: 'join', arg: 'night shift pw' });

@@ -10,8 +10,16 @@ import { GroupState } from '../src/lib/state/group-state.svelte.ts';
 const g = 'g' as GroupId;
 const KEYS: Record<string, string> = { ann: 'KEY-ANN', ben: 'KEY-BEN' };
 const msg = (sender: string, seq: number, order: string, body: string | MessageOp): ChatMessage => ({
-  id: messageId(g, sender as PeerId, seq), groupId: g, sender: sender as PeerId, senderName: sender, senderKey: KEYS[sender]!,
-  body: typeof body === 'string' ? body : encodeOp(body), sentAt: 1, order, state: 'delivered', viewId: 1 as ViewId,
+  id: messageId(g, sender as PeerId, seq),
+  groupId: g,
+  sender: sender as PeerId,
+  senderName: sender,
+  senderKey: KEYS[sender]!,
+  body: typeof body === 'string' ? body : encodeOp(body),
+  sentAt: 1,
+  order,
+  state: 'delivered',
+  viewId: 1 as ViewId,
 });
 const group = (): GroupState => new GroupState({ groupId: g, name: 'g', ordering: 'fifo', joinedAt: 0 });
 
@@ -26,7 +34,11 @@ describe('GroupState with operations', () => {
     const reply = msg('ben', 3, '05', { op: 'reply', target: hello.id, text: 'hi!' });
     expect(s.upsert(reply)).toBe(true);
     expect(s.messages.map((m) => m.id)).toEqual([hello.id, reply.id]);
-    expect(s.viewOf(hello)).toMatchObject({ text: 'hello', edited: true, reactions: [{ emoji: '👍', keys: ['KEY-BEN'] }] });
+    expect(s.viewOf(hello)).toMatchObject({
+      text: 'hello',
+      edited: true,
+      reactions: [{ emoji: '👍', keys: ['KEY-BEN'] }],
+    });
     expect(s.refusedOps).toBe(1);
     expect(s.viewOf(reply)).toMatchObject({ text: 'hi!', replyTo: hello.id });
     expect(s.quoteOf(hello.id)).toMatchObject({ author: 'ann', text: 'hello', deleted: false });
@@ -38,7 +50,9 @@ describe('GroupState with operations', () => {
   it('reads past a page of only operations, and applies them when the page with their target comes', () => {
     const s = group();
     const target = msg('ann', 1, '01', 'first');
-    const ops = Array.from({ length: 3 }, (_, i) => msg('ben', i + 1, `1${i}`, { op: 'react', target: target.id, emoji: '🎉', on: i % 2 === 0 }));
+    const ops = Array.from({ length: 3 }, (_, i) =>
+      msg('ben', i + 1, `1${i}`, { op: 'react', target: target.id, emoji: '🎉', on: i % 2 === 0 }),
+    );
     s.addPage(ops, 3); // full: the store may hold older ones
     expect(s.count).toBe(0);
     expect(s.olderInStore).toBe(true);

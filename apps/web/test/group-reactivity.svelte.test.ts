@@ -12,8 +12,16 @@ import { GroupState } from '../src/lib/state/group-state.svelte.ts';
 const g = 'g' as GroupId;
 const now = new Date(2026, 0, 10, 12).getTime();
 const msg = (seq: number, body: string | MessageOp): ChatMessage => ({
-  id: messageId(g, 'ann' as PeerId, seq), groupId: g, sender: 'ann' as PeerId, senderName: 'ann', senderKey: 'KEY-ANN',
-  body: typeof body === 'string' ? body : encodeOp(body), sentAt: now + seq, order: String(seq).padStart(4, '0'), state: 'delivered', viewId: 1 as ViewId,
+  id: messageId(g, 'ann' as PeerId, seq),
+  groupId: g,
+  sender: 'ann' as PeerId,
+  senderName: 'ann',
+  senderKey: 'KEY-ANN',
+  body: typeof body === 'string' ? body : encodeOp(body),
+  sentAt: now + seq,
+  order: String(seq).padStart(4, '0'),
+  state: 'delivered',
+  viewId: 1 as ViewId,
 });
 
 /** Runs `read` in an effect; returns how often it ran and what it saw last. */

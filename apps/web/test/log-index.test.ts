@@ -13,7 +13,13 @@ const DAY = 86_400_000;
 const now = new Date(2026, 0, 10, 12).getTime();
 
 type Op =
-  | { readonly op: 'put'; readonly id: number; readonly order: string; readonly sentAt: number; readonly pending: boolean }
+  | {
+      readonly op: 'put';
+      readonly id: number;
+      readonly order: string;
+      readonly sentAt: number;
+      readonly pending: boolean;
+    }
   | { readonly op: 'remove'; readonly id: number }
   | { readonly op: 'system'; readonly at: number }
   | { readonly op: 'note'; readonly at: number }
@@ -21,7 +27,16 @@ type Op =
 
 const time = fc.integer({ min: now - 3 * DAY, max: now + DAY });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('put' as const), id: fc.integer({ min: 0, max: 40 }), order: fc.string({ minLength: 1, maxLength: 3, unit: fc.constantFrom('0', '1', '2', '~') }), sentAt: time, pending: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('put' as const),
+      id: fc.integer({ min: 0, max: 40 }),
+      order: fc.string({ minLength: 1, maxLength: 3, unit: fc.constantFrom('0', '1', '2', '~') }),
+      sentAt: time,
+      pending: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), id: fc.integer({ min: 0, max: 40 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('system' as const), at: time }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('note' as const), at: time }) },
@@ -29,13 +44,29 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const message = (id: number, order: string, sentAt: number, pending: boolean, body: string): ChatMessage => ({
-  id: `g/p:${id}` as MessageId, groupId: 'g' as GroupId, sender: 'p' as PeerId, senderName: 'Pat', body, sentAt, order,
-  state: pending ? 'pending' : 'delivered', viewId: 1 as ViewId,
+  id: `g/p:${id}` as MessageId,
+  groupId: 'g' as GroupId,
+  sender: 'p' as PeerId,
+  senderName: 'Pat',
+  body,
+  sentAt,
+  order,
+  state: pending ? 'pending' : 'delivered',
+  viewId: 1 as ViewId,
 });
 
-/** What a person sees of an item (system keys differ by design: the index numbers lines for good, the definition by position). */
+/**
+ * What a person sees of an item (system keys differ by design: the index numbers lines for good, the definition by
+ * position).
+ */
 const seen = (i: TimelineItem): string =>
-  i.kind === 'day' ? `--${i.label}` : i.kind === 'message' ? `${i.message.id}@${i.message.order}:${i.message.body}` : i.kind === 'system' ? `*${i.line.name}` : `!${i.note.id}`;
+  i.kind === 'day'
+    ? `--${i.label}`
+    : i.kind === 'message'
+      ? `${i.message.id}@${i.message.order}:${i.message.body}`
+      : i.kind === 'system'
+        ? `*${i.line.name}`
+        : `!${i.note.id}`;
 
 /** Applies `ops` to a LogIndex and to plain lists, and returns both logs. */
 function run(ops: readonly Op[]): { index: LogIndex; expected: TimelineItem[] } {
@@ -53,7 +84,13 @@ function run(ops: readonly Op[]): { index: LogIndex; expected: TimelineItem[] } 
       messages.delete(o.id);
       index.remove(`g/p:${o.id}` as MessageId);
     } else if (o.op === 'system') {
-      const line: SystemLine = { groupId: 'g' as GroupId, at: o.at, peerId: 'q' as PeerId, name: `line${seq}`, change: 'joined' };
+      const line: SystemLine = {
+        groupId: 'g' as GroupId,
+        at: o.at,
+        peerId: 'q' as PeerId,
+        name: `line${seq}`,
+        change: 'joined',
+      };
       asides.push({ kind: 'system', line, key: `s${seq}` });
       index.addSystem(line, `s${seq}`);
     } else if (o.op === 'note') {
@@ -77,7 +114,9 @@ describe('LogIndex', () => {
       fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
         const { index, expected } = run(ops);
         expect(index.items(0, index.length, now).map(seen)).toEqual(expected.map(seen));
-        expect(index.messages().map((m) => m.id)).toEqual(expected.flatMap((i) => (i.kind === 'message' ? [i.message.id] : [])));
+        expect(index.messages().map((m) => m.id)).toEqual(
+          expected.flatMap((i) => (i.kind === 'message' ? [i.message.id] : [])),
+        );
       }),
       { numRuns: 500 },
     );

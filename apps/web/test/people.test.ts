@@ -7,7 +7,12 @@ import { authorLabel, fingerprint, nameSkeleton, peopleOf, personKey, type Perso
 
 const key = (...head: number[]): PersonKey =>
   btoa(String.fromCharCode(...head, ...new Array<number>(32 - head.length).fill(0))) as PersonKey;
-const member = (peerId: string, name: string, publicKey: string, online = true): MemberState => ({ peerId: peerId as PeerId, name, publicKey, online });
+const member = (peerId: string, name: string, publicKey: string, online = true): MemberState => ({
+  peerId: peerId as PeerId,
+  name,
+  publicKey,
+  online,
+});
 
 describe('fingerprint', () => {
   it('is the first three bytes of the raw key in hex, grouped 4·2', () => {
@@ -23,7 +28,16 @@ describe('fingerprint', () => {
 
 describe('nameSkeleton', () => {
   it('ignores case, width, spacing, punctuation, invisible characters and a copied fingerprint', () => {
-    for (const name of ['alice', 'ALICE', 'Ａｌｉｃｅ', ' A l i c e ', 'Ali\u200bce', 'Alice.', 'Alice (3f9a·c2)', 'Alice(3f9a.c2)'])
+    for (const name of [
+      'alice',
+      'ALICE',
+      'Ａｌｉｃｅ',
+      ' A l i c e ',
+      'Ali\u200bce',
+      'Alice.',
+      'Alice (3f9a·c2)',
+      'Alice(3f9a.c2)',
+    ])
       expect(nameSkeleton(name), name).toBe(nameSkeleton('Alice'));
     expect(nameSkeleton('Alicia')).not.toBe(nameSkeleton('Alice'));
   });
@@ -34,14 +48,26 @@ describe('peopleOf', () => {
     const a = key(1, 2, 3);
     const b = key(4, 5, 6);
     const people = peopleOf([member('1', 'Alice', a), member('2', 'Alice', a), member('3', 'Alice', b)], new Map());
-    expect(people.map((p) => [p.label, p.sessions, p.namesake])).toEqual([['Alice (0102·03)', 2, true], ['Alice (0405·06)', 1, true]]);
+    expect(people.map((p) => [p.label, p.sessions, p.namesake])).toEqual([
+      ['Alice (0102·03)', 2, true],
+      ['Alice (0405·06)', 1, true],
+    ]);
   });
 
   it('keeps people seen earlier as offline, with the name an online session uses now', () => {
     const a = key(1, 2, 3);
     const gone = key(9, 9, 9);
-    const people = peopleOf([member('1', 'Alice B.', a), member('9', 'Zed', gone, false)], new Map([[a, 'Alice'], [gone, 'Zed']]));
-    expect(people.map((p) => [p.name, p.online, p.namesake])).toEqual([['Alice B.', true, false], ['Zed', false, false]]);
+    const people = peopleOf(
+      [member('1', 'Alice B.', a), member('9', 'Zed', gone, false)],
+      new Map([
+        [a, 'Alice'],
+        [gone, 'Zed'],
+      ]),
+    );
+    expect(people.map((p) => [p.name, p.online, p.namesake])).toEqual([
+      ['Alice B.', true, false],
+      ['Zed', false, false],
+    ]);
   });
 });
 

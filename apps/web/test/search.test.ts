@@ -10,7 +10,12 @@ function stored(body: string, sender = 'p1', key = 'KEY1'): StoredMessage {
   seq++;
   const order = String(seq).padStart(6, '0');
   return {
-    id: messageId(G, sender as PeerId, seq), groupId: G, senderName: sender, senderKey: key, deliveredAt: seq, order,
+    id: messageId(G, sender as PeerId, seq),
+    groupId: G,
+    senderName: sender,
+    senderKey: key,
+    deliveredAt: seq,
+    order,
     frame: { sender: sender as PeerId, body, sentAt: 1000 + seq },
   } as unknown as StoredMessage;
 }
@@ -67,7 +72,10 @@ describe('searchItems', () => {
 
 describe('filterDirectory', () => {
   const dir = [
-    { name: 'zeta', online: 2 }, { name: 'Alpha', online: 0 }, { name: 'beta', online: 1 }, { name: 'alphabet', online: 0 },
+    { name: 'zeta', online: 2 },
+    { name: 'Alpha', online: 0 },
+    { name: 'beta', online: 1 },
+    { name: 'alphabet', online: 0 },
   ];
   it('lists groups with people online first, each part by name', () => {
     expect(filterDirectory(dir, '').map((g) => g.name)).toEqual(['beta', 'zeta', 'Alpha', 'alphabet']);

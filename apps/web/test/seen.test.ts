@@ -11,28 +11,67 @@ import type { Live } from '../src/lib/state/runtime.ts';
 const g = 'g' as GroupId;
 const key = (n: number): string => btoa(String.fromCharCode(n, ...new Array<number>(31).fill(7)));
 const ME = key(1);
-const person = (n: number): MemberState => ({ peerId: `p${n}` as PeerId, name: `P${n}`, publicKey: key(n), online: true });
-const msg = (seq: number, from: number): ChatMessage => ({
-  id: `g/p${from}:${seq}` as MessageId, groupId: g, sender: `p${from}` as PeerId, senderName: `P${from}`, senderKey: key(from),
-  body: `m${seq}`, sentAt: seq, order: String(seq).padStart(4, '0'), state: 'delivered', viewId: 1 as ViewId,
+const person = (n: number): MemberState => ({
+  peerId: `p${n}` as PeerId,
+  name: `P${n}`,
+  publicKey: key(n),
+  online: true,
 });
-const read = (from: number, seen: ChatMessage): SignalEvent => ({ groupId: g, from: `p${from}` as PeerId, name: `P${from}`, kind: 'read', seen: seen.id, at: 0 });
+const msg = (seq: number, from: number): ChatMessage => ({
+  id: `g/p${from}:${seq}` as MessageId,
+  groupId: g,
+  sender: `p${from}` as PeerId,
+  senderName: `P${from}`,
+  senderKey: key(from),
+  body: `m${seq}`,
+  sentAt: seq,
+  order: String(seq).padStart(4, '0'),
+  state: 'delivered',
+  viewId: 1 as ViewId,
+});
+const read = (from: number, seen: ChatMessage): SignalEvent => ({
+  groupId: g,
+  from: `p${from}` as PeerId,
+  name: `P${from}`,
+  kind: 'read',
+  seen: seen.id,
+  at: 0,
+});
 
 function world(people: number) {
   const group = new GroupState({ groupId: g, name: 'g', ordering: 'fifo', joinedAt: 0 });
-  const joined: JoinedGroup = { groupId: g, name: 'g', ordering: 'fifo', status: 'member', view: null, members: Array.from({ length: people }, (_, i) => person(i + 1)) };
+  const joined: JoinedGroup = {
+    groupId: g,
+    name: 'g',
+    ordering: 'fifo',
+    status: 'member',
+    view: null,
+    members: Array.from({ length: people }, (_, i) => person(i + 1)),
+  };
   group.apply(joined);
   const signals: { seen: MessageId }[] = [];
   let gate = true;
   let hidden = false;
-  const peer = { signal: (_g: GroupId, m: { kind: string; seen?: MessageId }) => {
-    if (!gate) return false;
-    if (m.seen !== undefined) signals.push({ seen: m.seen });
-    return true;
-  } } as unknown as ChorusPeer;
+  const peer = {
+    signal: (_g: GroupId, m: { kind: string; seen?: MessageId }) => {
+      if (!gate) return false;
+      if (m.seen !== undefined) signals.push({ seen: m.seen });
+      return true;
+    },
+  } as unknown as ChorusPeer;
   const live = { peer, selfKey: ME, selfName: 'P1', runtime: null, store: null, online: true } as Live;
   const seen = new SeenState({ live, current: () => group, group: () => group, hidden: () => hidden });
-  return { group, seen, signals, setGate: (v: boolean) => { gate = v; }, setHidden: (v: boolean) => { hidden = v; } };
+  return {
+    group,
+    seen,
+    signals,
+    setGate: (v: boolean) => {
+      gate = v;
+    },
+    setHidden: (v: boolean) => {
+      hidden = v;
+    },
+  };
 }
 
 describe('SeenState', () => {

@@ -5,12 +5,24 @@ import { TabMemory } from '../src/lib/state/tab-memory.ts';
 
 class MapStorage implements Storage {
   readonly #m = new Map<string, string>();
-  get length(): number { return this.#m.size; }
-  clear(): void { this.#m.clear(); }
-  getItem(k: string): string | null { return this.#m.get(k) ?? null; }
-  key(i: number): string | null { return [...this.#m.keys()][i] ?? null; }
-  removeItem(k: string): void { this.#m.delete(k); }
-  setItem(k: string, v: string): void { this.#m.set(k, v); }
+  get length(): number {
+    return this.#m.size;
+  }
+  clear(): void {
+    this.#m.clear();
+  }
+  getItem(k: string): string | null {
+    return this.#m.get(k) ?? null;
+  }
+  key(i: number): string | null {
+    return [...this.#m.keys()][i] ?? null;
+  }
+  removeItem(k: string): void {
+    this.#m.delete(k);
+  }
+  setItem(k: string, v: string): void {
+    this.#m.set(k, v);
+  }
 }
 
 describe('TabMemory', () => {
@@ -21,14 +33,21 @@ describe('TabMemory', () => {
     a.groups = [{ groupId: 'g1' as GroupId, name: 'one', ordering: 'total', password: 'pw' }];
     a.current = 'g1' as GroupId;
     const b = new TabMemory(storage);
-    expect([b.name, b.groups, b.current]).toEqual(['Alice', [{ groupId: 'g1', name: 'one', ordering: 'total', password: 'pw' }], 'g1']);
+    expect([b.name, b.groups, b.current]).toEqual([
+      'Alice',
+      [{ groupId: 'g1', name: 'one', ordering: 'total', password: 'pw' }],
+      'g1',
+    ]);
     b.clear();
     expect([a.name, a.groups, a.current]).toEqual([null, [], null]);
   });
 
   it('drops damaged or foreign group entries instead of failing', () => {
     const storage = new MapStorage();
-    storage.setItem('chorus:groups', '[{"groupId":"g","name":"ok","ordering":"fifo"},{"groupId":1},"x",{"groupId":"h","name":"n","ordering":"random"}]');
+    storage.setItem(
+      'chorus:groups',
+      '[{"groupId":"g","name":"ok","ordering":"fifo"},{"groupId":1},"x",{"groupId":"h","name":"n","ordering":"random"}]',
+    );
     expect(new TabMemory(storage).groups).toEqual([{ groupId: 'g', name: 'ok', ordering: 'fifo' }]);
     storage.setItem('chorus:groups', '{not json');
     expect(new TabMemory(storage).groups).toEqual([]);
@@ -52,7 +71,9 @@ describe('TabMemory', () => {
       { groupId: 'g1', name: 'one', ordering: 'total' },
       { groupId: 'g2', name: 'two', ordering: 'fifo' },
     ]);
-    expect(JSON.stringify([...Array(profile.length).keys()].map((i) => profile.getItem(profile.key(i) ?? '')))).not.toContain('pw');
+    expect(
+      JSON.stringify([...Array(profile.length).keys()].map((i) => profile.getItem(profile.key(i) ?? ''))),
+    ).not.toContain('pw');
   });
 
   it('tabs change the profile list one group at a time, so they do not overwrite each other', () => {

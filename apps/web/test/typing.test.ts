@@ -44,7 +44,11 @@ describe('TypingState', () => {
     t.heard('g1', 'p-alice', 'Alice');
     t.heard('g1', 'p-other-alice', 'Alice');
     expect(t.line('g1')).toBe('Alice is typing…'); // without the group's labels two people read as one
-    const keyOf: Record<string, string> = { 'p-alice': '3f9a·c2', 'p-alice-tab2': '3f9a·c2', 'p-other-alice': '77d0·1e' };
+    const keyOf: Record<string, string> = {
+      'p-alice': '3f9a·c2',
+      'p-alice-tab2': '3f9a·c2',
+      'p-other-alice': '77d0·1e',
+    };
     const label = (from: string, name: string): string => `${name} (${keyOf[from]})`;
     expect(t.line('g1', label)).toBe('Alice (3f9a·c2) and Alice (77d0·1e) are typing…');
     t.stopped('g1', 'p-other-alice');

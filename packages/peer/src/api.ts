@@ -2,7 +2,16 @@
 // groups. Everything here is plain data so a UI can copy it into its state.
 
 import type {
-  GroupId, GroupSummary, LeaveReason, MemberInfo, MessageId, MessageOp, Ordering, PeerId, View, ViewId,
+  GroupId,
+  GroupSummary,
+  LeaveReason,
+  MemberInfo,
+  MessageId,
+  MessageOp,
+  Ordering,
+  PeerId,
+  View,
+  ViewId,
 } from '@chorus/protocol';
 
 export type DeliveryState = 'pending' | 'delivered';
@@ -142,8 +151,14 @@ export interface ChorusPeer {
    * second per kind (more are skipped here, and would be dropped by the
    * receivers); false when it was skipped or we are not a member yet.
    */
-  signal(groupId: GroupId, marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean;
-  history(groupId: GroupId, opts?: { readonly since?: number; readonly before?: string; readonly limit?: number }): Promise<readonly ChatMessage[]>;
+  signal(
+    groupId: GroupId,
+    marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId },
+  ): boolean;
+  history(
+    groupId: GroupId,
+    opts?: { readonly since?: number; readonly before?: string; readonly limit?: number },
+  ): Promise<readonly ChatMessage[]>;
   metrics(groupId: GroupId): GroupMetrics | null;
   /** A `/` command from the composer (docs/design.md §3). `current` is the open group. */
   command(line: string, current: GroupId | null): Promise<CommandResult>;

@@ -23,7 +23,10 @@ export interface GroupEntry {
   member: Promise<void>;
   /** The password this tab joined with, in memory only: re-joins and restores of a locked group need it. */
   readonly password: string | undefined;
-  /** The group's charter from the join reply, in memory only: the proof a restore needs after the tracker forgot the group. */
+  /**
+   * The group's charter from the join reply, in memory only: the proof a restore needs after the tracker forgot the
+   * group.
+   */
   readonly charter: GroupCharter | undefined;
   readonly unsubscribe: (() => void)[];
   /**
@@ -44,7 +47,12 @@ export type TrackerNotice =
   | { readonly kind: 'joiner-gone'; readonly peerId: PeerId };
 
 /** Links to everyone in `members` and to the joiners we were told of, never to ourselves. */
-export function setLinks(entry: GroupEntry, members: readonly MemberInfo[], self: PeerId, transport: Transport | null): void {
+export function setLinks(
+  entry: GroupEntry,
+  members: readonly MemberInfo[],
+  self: PeerId,
+  transport: Transport | null,
+): void {
   const peers = new Map<PeerId, MemberInfo>();
   for (const m of members) peers.set(m.peerId, m);
   for (const [p, m] of entry.joiners) peers.set(p, m);
@@ -100,7 +108,11 @@ export function joinedGroup(e: GroupEntry): JoinedGroup {
   const online = new Set(e.view?.members.map((m) => m.peerId) ?? []);
   const members: MemberState[] = [...e.known.values()].map((m) => ({ ...m, online: online.has(m.peerId) }));
   return {
-    groupId: e.summary.groupId, name: e.summary.name, ordering: e.summary.ordering, status: e.status,
-    view: e.session.view ?? e.view, members,
+    groupId: e.summary.groupId,
+    name: e.summary.name,
+    ordering: e.summary.ordering,
+    status: e.status,
+    view: e.session.view ?? e.view,
+    members,
   };
 }

@@ -5,7 +5,15 @@
 // joining for the next attempt (rejoin.ts). What belongs here: the steps of
 // one join; peer.ts owns the groups and routes the tracker's notices.
 
-import { createEngine, resumeAfterSent, type GroupId, type JoinReply, type MemberInfo, type PeerId, type View } from '@chorus/protocol';
+import {
+  createEngine,
+  resumeAfterSent,
+  type GroupId,
+  type JoinReply,
+  type MemberInfo,
+  type PeerId,
+  type View,
+} from '@chorus/protocol';
 import type { JoinedGroup, PeerEventMap } from './api.ts';
 import { ChorusError } from './chorus-error.ts';
 import type { Emitter } from './emitter.ts';
@@ -49,7 +57,12 @@ export interface JoinHost {
  * after the tracker dropped us takes the same road: our old engine state
  * misses whatever was said meanwhile, so we come back as a joiner.
  */
-export async function joinWith(host: JoinHost, reply: JoinReply, leaveOnFailure: boolean, password: string | undefined): Promise<JoinedGroup> {
+export async function joinWith(
+  host: JoinHost,
+  reply: JoinReply,
+  leaveOnFailure: boolean,
+  password: string | undefined,
+): Promise<JoinedGroup> {
   const { tracker, transport, self, privateKey } = host.need();
   const groupId = reply.group.groupId;
   const { point: stored, floors } = await storedResumePoint(host.store, groupId, host.peerId, reply.group.ordering);
@@ -58,15 +71,36 @@ export async function joinWith(host: JoinHost, reply: JoinReply, leaveOnFailure:
   const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
   const resume = resumeAfterSent(stored, sentSeq);
   const session = new GroupSession({
-    groupId, self, privateKey, transport, store: host.store, groupName: reply.group.name, floors,
-    engine: createEngine({ mode: reply.group.ordering, self: self.peerId, groupId, ...(resume === null ? {} : { resume }) }),
+    groupId,
+    self,
+    privateKey,
+    transport,
+    store: host.store,
+    groupName: reply.group.name,
+    floors,
+    engine: createEngine({
+      mode: reply.group.ordering,
+      self: self.peerId,
+      groupId,
+      ...(resume === null ? {} : { resume }),
+    }),
     reportMetrics: (r) => host.tracker()?.reportMetrics(r),
     now: host.now,
     ...(host.metricsReportMs === undefined ? {} : { metricsReportMs: host.metricsReportMs }),
   });
   const entry: GroupEntry = {
-    summary: reply.group, status: 'joining', session, view: null, known: new Map(previous?.known ?? []), joiners: new Map(),
-    member: Promise.resolve(), unsubscribe: [], password, charter: reply.charter ?? previous?.charter, held: null, sentSeq,
+    summary: reply.group,
+    status: 'joining',
+    session,
+    view: null,
+    known: new Map(previous?.known ?? []),
+    joiners: new Map(),
+    member: Promise.resolve(),
+    unsubscribe: [],
+    password,
+    charter: reply.charter ?? previous?.charter,
+    held: null,
+    sentSeq,
   };
   entry.member = new Promise<void>((resolve, reject) => {
     entry.unsubscribe.push(
@@ -119,10 +153,21 @@ export async function joinWith(host: JoinHost, reply: JoinReply, leaveOnFailure:
 }
 
 /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
-async function enterMesh(host: JoinHost, entry: GroupEntry, view: View, tracker: TrackerLink, transport: Transport): Promise<void> {
+async function enterMesh(
+  host: JoinHost,
+  entry: GroupEntry,
+  view: View,
+  tracker: TrackerLink,
+  transport: Transport,
+): Promise<void> {
   const groupId = entry.summary.groupId;
   // A newer view may have come already (replayed notices): links follow the newest one.
-  setLinks(entry, (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members, host.peerId, host.transport());
+  setLinks(
+    entry,
+    (entry.view !== null && entry.view.viewId > view.viewId ? entry.view : view).members,
+    host.peerId,
+    host.transport(),
+  );
   const others = view.members.map((m) => m.peerId).filter((p) => p !== host.peerId);
   await waitForLinks(groupId, others, tracker, transport, host.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS);
   // The tracker installs us once the members confirm their channels to us
@@ -133,7 +178,13 @@ async function enterMesh(host: JoinHost, entry: GroupEntry, view: View, tracker:
   host.onView(await tracker.linksReady(groupId));
   while (!isInstalled(entry, host.peerId)) {
     await new Promise((r) => setTimeout(r, JOIN_MEMBERS_POLL_MS));
-    if (host.closed() || host.groups.get(groupId) !== entry || entry.status !== 'joining' || isInstalled(entry, host.peerId)) return;
+    if (
+      host.closed() ||
+      host.groups.get(groupId) !== entry ||
+      entry.status !== 'joining' ||
+      isInstalled(entry, host.peerId)
+    )
+      return;
     host.onView(await tracker.linksReady(groupId));
   }
 }

@@ -7,9 +7,30 @@
 // does not talk to the tracker: the Peer facade hands it views and notices.
 
 import {
-  METRICS_REPORT_MS, OpFold, SessionCore, SignalGate, signFields, TICK_MS,
-  type DataFrame, type GroupFrame, type GroupId, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState, type MemberInfo, type MessageId, type MetricsReport, type OrderingEngine, type PeerId, type ProtocolError,
-  type SessionCommand, type SessionCommands, type SessionPhase, type SessionProblem, type SignalFrame, type View,
+  METRICS_REPORT_MS,
+  OpFold,
+  SessionCore,
+  SignalGate,
+  signFields,
+  TICK_MS,
+  type DataFrame,
+  type GroupFrame,
+  type GroupId,
+  type HistoryRequestFrame,
+  type HistoryResponseFrame,
+  type JoinerState,
+  type MemberInfo,
+  type MessageId,
+  type MetricsReport,
+  type OrderingEngine,
+  type PeerId,
+  type ProtocolError,
+  type SessionCommand,
+  type SessionCommands,
+  type SessionPhase,
+  type SessionProblem,
+  type SignalFrame,
+  type View,
 } from '@chorus/protocol';
 import type { ChatMessage, GroupMetrics, SignalEvent, SystemLine } from './api.ts';
 import { ChorusError, errorMessage } from './chorus-error.ts';
@@ -49,7 +70,9 @@ export interface GroupSessionOptions {
   readonly store: MessageStore;
   /** The group's name and ordering, saved with the engine state in the store. */
   readonly groupName: string;
-  /** The floors of the group record in the store when the session starts (PROTOCOL.md §4), kept in the records it saves. */
+  /**
+   * The floors of the group record in the store when the session starts (PROTOCOL.md §4), kept in the records it saves.
+   */
   readonly floors?: Readonly<Record<string, number>>;
   readonly reportMetrics?: (report: MetricsReport) => void;
   readonly now?: () => number;
@@ -72,7 +95,9 @@ export class GroupSession {
   readonly #keys = new KeyRing();
   readonly #verifier: FrameVerifier;
   readonly #metrics: GroupMetricsRecorder;
-  /** The session's delivered messages folded (PROTOCOL.md §8): refuses edits and deletes by other keys, and counts them. */
+  /**
+   * The session's delivered messages folded (PROTOCOL.md §8): refuses edits and deletes by other keys, and counts them.
+   */
   readonly #ops: OpFold;
   readonly #writer: DeliveryWriter;
   readonly #now: () => number;
@@ -103,7 +128,11 @@ export class GroupSession {
     this.#transport = opts.transport;
     this.#now = opts.now ?? Date.now;
     this.#core = new SessionCore({
-      groupId: opts.groupId, self: opts.self, engine: opts.engine, groupName: opts.groupName, ...(opts.floors === undefined ? {} : { floors: opts.floors }),
+      groupId: opts.groupId,
+      self: opts.self,
+      engine: opts.engine,
+      groupName: opts.groupName,
+      ...(opts.floors === undefined ? {} : { floors: opts.floors }),
     });
     this.#metrics = new GroupMetricsRecorder(this.#now());
     this.#ops = new OpFold(opts.groupId);
@@ -168,9 +197,10 @@ export class GroupSession {
    */
   signal(marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean {
     if (this.#core.phase !== 'member') return false;
-    const frame: SignalFrame = marker.kind === 'typing'
-      ? { t: 'signal', groupId: this.groupId, kind: 'typing' }
-      : { t: 'signal', groupId: this.groupId, kind: 'read', seen: marker.seen };
+    const frame: SignalFrame =
+      marker.kind === 'typing'
+        ? { t: 'signal', groupId: this.groupId, kind: 'typing' }
+        : { t: 'signal', groupId: this.groupId, kind: 'read', seen: marker.seen };
     if (!this.#signalsOut.admit(this.self.peerId, frame, this.#now())) return false;
     for (const to of this.#transport.openPeers(this.groupId)) this.#transport.send(this.groupId, to, frame);
     return true;
@@ -202,7 +232,8 @@ export class GroupSession {
 
   /** A view from the tracker (also the links-ready ack). Duplicates and older views are ignored. */
   onTrackerView(view: View): void {
-    if (view.groupId === this.groupId && view.members.some((m) => m.peerId === this.self.peerId)) this.#keys.learn(view.members);
+    if (view.groupId === this.groupId && view.members.some((m) => m.peerId === this.self.peerId))
+      this.#keys.learn(view.members);
     this.#run(this.#core.trackerView(view, this.#now()));
   }
 
@@ -257,7 +288,8 @@ export class GroupSession {
   #carryOut(c: SessionCommand): void {
     switch (c.type) {
       case 'send':
-        if (c.frame.t === 'history-res' && !this.#transport.openPeers(this.groupId).includes(c.to)) this.#parked.set(c.to, c.frame);
+        if (c.frame.t === 'history-res' && !this.#transport.openPeers(this.groupId).includes(c.to))
+          this.#parked.set(c.to, c.frame);
         else this.#transport.send(this.groupId, c.to, c.frame);
         return;
       case 'sign':
@@ -271,13 +303,20 @@ export class GroupSession {
         // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).
         // With it, each sender's last stored message: the link its next one must name (PROTOCOL.md §1.5).
         const tips = new Map<string, DataFrame>();
-        void this.#writer.flush().catch(() => {}).then(() => readHeldVector(this.#opts.store, this.groupId, tips)).then(
-          (have) => this.#run(this.#core.heldRead(have, this.#now(), tips.values())),
-          (e: unknown) => {
-            this.#problem('store-failed', `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`);
-            this.#run(this.#core.heldRead(null, this.#now()));
-          },
-        );
+        void this.#writer
+          .flush()
+          .catch(() => {})
+          .then(() => readHeldVector(this.#opts.store, this.groupId, tips))
+          .then(
+            (have) => this.#run(this.#core.heldRead(have, this.#now(), tips.values())),
+            (e: unknown) => {
+              this.#problem(
+                'store-failed',
+                `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`,
+              );
+              this.#run(this.#core.heldRead(null, this.#now()));
+            },
+          );
         return;
       }
       case 'read-history':
@@ -287,10 +326,14 @@ export class GroupSession {
         this.#writer.add(c.messages, c.history === true && this.#opts.engine.mode === 'total');
         return;
       case 'flush-store':
-        void this.#writer.flush().catch(() => {}).then(() => this.#run(this.#core.storeFlushed(c.ticket, this.#now())));
+        void this.#writer
+          .flush()
+          .catch(() => {})
+          .then(() => this.#run(this.#core.storeFlushed(c.ticket, this.#now())));
         return;
       case 'message':
-        if (c.source === 'delivery') this.#metrics.recordDelivery(c.message.sender === this.self.peerId, c.message.sentAt, this.#now());
+        if (c.source === 'delivery')
+          this.#metrics.recordDelivery(c.message.sender === this.self.peerId, c.message.sentAt, this.#now());
         if (c.message.state === 'delivered') this.#fold(c.message);
         this.#events.emit('message', c.message);
         return;
@@ -322,7 +365,10 @@ export class GroupSession {
     for (const r of this.#ops.add(m).refused) {
       this.#metrics.recordRefusedOp();
       const who = this.#core.memberName(m.sender);
-      const what = r.op === null ? 'an operation' : { reply: 'a reply', edit: 'an edit', delete: 'a delete', react: 'a reaction' }[r.op];
+      const what =
+        r.op === null
+          ? 'an operation'
+          : { reply: 'a reply', edit: 'an edit', delete: 'a delete', react: 'a reaction' }[r.op];
       this.#problem(`op-${r.reason}`, `Refused ${what} from ${who}: ${r.message}`, m.sender);
     }
   }
@@ -337,7 +383,9 @@ export class GroupSession {
   async #readHistory(to: PeerId, state: JoinerState, req: HistoryRequestFrame): Promise<void> {
     try {
       await this.#writer.flush();
-      const page = await readHistoryPage(this.#opts.store, this.groupId, state, req, (m) => this.#core.publicKey(m.frame.sender));
+      const page = await readHistoryPage(this.#opts.store, this.groupId, state, req, (m) =>
+        this.#core.publicKey(m.frame.sender),
+      );
       this.#run(this.#core.historyRead(to, page, this.#now()));
     } catch (e) {
       this.#problem('store-failed', `Could not read history for a joiner: ${errorMessage(e)}`);
@@ -352,9 +400,11 @@ export class GroupSession {
       return;
     }
     const prev = this.#chains.get(from) ?? Promise.resolve();
-    const next = prev.then(() => this.#handle(from, frame)).catch((e: unknown) => {
-      this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from);
-    });
+    const next = prev
+      .then(() => this.#handle(from, frame))
+      .catch((e: unknown) => {
+        this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from);
+      });
     this.#chains.set(from, next);
     // Drop the chain once it is idle so a departed peer leaves nothing behind.
     void next.then(() => {
@@ -376,8 +426,12 @@ export class GroupSession {
     if (this.#core.phase !== 'member' || view === null || !view.members.some((m) => m.peerId === from)) return;
     if (!this.#signalsIn.admit(from, frame, this.#now())) return;
     this.#events.emit('signal', {
-      groupId: this.groupId, from, name: this.#core.memberName(from), kind: frame.kind,
-      ...(frame.kind === 'read' ? { seen: frame.seen } : {}), at: this.#now(),
+      groupId: this.groupId,
+      from,
+      name: this.#core.memberName(from),
+      kind: frame.kind,
+      ...(frame.kind === 'read' ? { seen: frame.seen } : {}),
+      at: this.#now(),
     });
   }
 

@@ -65,13 +65,15 @@ export function upgradeSchema(db: Db, oldVersion: number, tx: UpgradeTx): void {
   // Version 2: message keys name their group. If the rewrite fails, abort: the database
   // stays at version 1 with everything in it, and opening reports the problem.
   if (oldVersion >= 1 && oldVersion < 2) {
-    rewriteMessageIds(tx).then(() => resyncGroupsWithGaps(tx)).catch(() => {
-      try {
-        tx.abort();
-      } catch {
-        // the transaction already failed on its own
-      }
-    });
+    rewriteMessageIds(tx)
+      .then(() => resyncGroupsWithGaps(tx))
+      .catch(() => {
+        try {
+          tx.abort();
+        } catch {
+          // the transaction already failed on its own
+        }
+      });
   }
 }
 

@@ -14,14 +14,24 @@ import { openDB, type IDBPTransaction } from 'idb';
 import type { GroupId, MessageId } from '@chorus/protocol';
 import { IdbKeyStore } from './idb-key-store.ts';
 import { IDB_NAME, IDB_VERSION, upgradeSchema, type ChorusDb, type Db } from './idb-schema.ts';
-import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from './storage.ts';
+import {
+  checkGroupRecords,
+  type GroupRecord,
+  type HistoryPage,
+  type MessageStore,
+  type StoredMessage,
+} from './storage.ts';
 
 export { IDB_NAME, IDB_VERSION, type IdentityRecord } from './idb-schema.ts';
 export { IdbKeyStore } from './idb-key-store.ts';
 
-/** A batch is written at the next animation frame or after this long, whichever is first (hidden tabs get no frames). */
+/**
+ * A batch is written at the next animation frame or after this long, whichever is first (hidden tabs get no frames).
+ */
 export const IDB_WRITE_BATCH_MS = 50;
-/** After a failed write (quota, a closing connection) wait this long before retrying, so a full disk is not hammered. */
+/**
+ * After a failed write (quota, a closing connection) wait this long before retrying, so a full disk is not hammered.
+ */
 export const IDB_WRITE_RETRY_MS = 2_000;
 /** Upper bound on one page of a read, so a caller's typo cannot load a whole history into memory. */
 const MAX_PAGE = 5_000;
@@ -43,7 +53,6 @@ export interface IdbStoreOptions {
 
 /** In IndexedDB key order every array sorts after every string, so this bounds "all order keys". */
 const AFTER_ALL_STRINGS: [] = [];
-
 
 export class IdbStore implements MessageStore {
   readonly #name: string;
@@ -91,12 +100,19 @@ export class IdbStore implements MessageStore {
       },
       terminated: () => {
         void this.#dropConnection();
-        report({ kind: 'terminated', message: 'The browser closed the local history database. Messages are kept in this tab and saved again when possible.' });
+        report({
+          kind: 'terminated',
+          message:
+            'The browser closed the local history database. Messages are kept in this tab and saved again when possible.',
+        });
       },
     });
     this.#db = opening.catch((e: unknown) => {
       this.#db = null;
-      report({ kind: 'unavailable', message: `Local history is unavailable (${describe(e)}). Messages stay in this tab only.` });
+      report({
+        kind: 'unavailable',
+        message: `Local history is unavailable (${describe(e)}). Messages stay in this tab only.`,
+      });
       throw e;
     });
     return this.#db;
@@ -207,7 +223,8 @@ export class IdbStore implements MessageStore {
           // A history sync from the start that reaches the old last key has refilled every gap below it.
           const refilled = cur?.resyncUntil !== undefined && order >= cur.resyncUntil;
           // (Past cur.order is past resyncUntil too: it was cur.order when set, and cur.order only grows.)
-          if (!cur || order > cur.order || refilled) await cursors.put({ groupId, order: cur && cur.order > order ? cur.order : order });
+          if (!cur || order > cur.order || refilled)
+            await cursors.put({ groupId, order: cur && cur.order > order ? cur.order : order });
         }),
       ]);
       await tx.done;
@@ -246,7 +263,10 @@ export class IdbStore implements MessageStore {
   #settle(error: unknown): void {
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) (error === null ? w.resolve() : w.reject(error));
+    for (const w of waiters) {
+      if (error === null) w.resolve();
+      else w.reject(error);
+    }
   }
 
   /** Number of accepted messages not yet durable (a banner can say "N messages not saved yet"). */
@@ -259,9 +279,10 @@ export class IdbStore implements MessageStore {
     const db = await this.open();
     const limit = clampLimit(opts.limit);
     const after = opts.after ?? null;
-    const range = after === null
-      ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
-      : IDBKeyRange.bound([groupId, after], [groupId, AFTER_ALL_STRINGS], true, false);
+    const range =
+      after === null
+        ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
+        : IDBKeyRange.bound([groupId, after], [groupId, AFTER_ALL_STRINGS], true, false);
     const items = await db.getAllFromIndex('messages', 'by-group-order', range, limit + 1);
     const more = items.length > limit;
     const page = more ? items.slice(0, limit) : items;
@@ -283,9 +304,10 @@ export class IdbStore implements MessageStore {
   async before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    const range = before === null
-      ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
-      : IDBKeyRange.bound([groupId, ''], [groupId, before], false, true);
+    const range =
+      before === null
+        ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
+        : IDBKeyRange.bound([groupId, ''], [groupId, before], false, true);
     const out: StoredMessage[] = [];
     let cursor = await db.transaction('messages').store.index('by-group-order').openCursor(range, 'prev');
     const cap = clampLimit(limit);
@@ -312,7 +334,11 @@ export class IdbStore implements MessageStore {
   async count(groupId: GroupId): Promise<number> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    return db.countFromIndex('messages', 'by-group-order', IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS]));
+    return db.countFromIndex(
+      'messages',
+      'by-group-order',
+      IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS]),
+    );
   }
 
   async putGroup(record: GroupRecord): Promise<void> {

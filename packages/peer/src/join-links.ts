@@ -24,7 +24,11 @@ export const JOIN_MEMBERS_POLL_MS = 1_000;
  * that died meanwhile must not hold the join up until the timeout.
  */
 export function waitForLinks(
-  groupId: GroupId, peers: readonly PeerId[], tracker: TrackerLink, transport: Transport, timeoutMs: number,
+  groupId: GroupId,
+  peers: readonly PeerId[],
+  tracker: TrackerLink,
+  transport: Transport,
+  timeoutMs: number,
 ): Promise<void> {
   let wanted = new Set(peers);
   return new Promise<void>((resolve, reject) => {
@@ -43,20 +47,29 @@ export function waitForLinks(
     let turnProblem = '';
     const timer = setTimeout(() => {
       const turn = turnProblem ? ` ${turnProblem}` : '';
-      finish(new ChorusError('timeout', `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.${turn}`));
+      finish(
+        new ChorusError(
+          'timeout',
+          `No data channel to ${missing().length} member(s) after ${timeoutMs / 1000} s; the group cannot be joined from this network.${turn}`,
+        ),
+      );
     }, timeoutMs);
     // Relay-only ICE without a TURN address cannot open any link: say so now, not at the timeout.
     const offTurn = transport.on('turn', (g, peer, problem) => {
       if (g !== groupId || !wanted.has(peer)) return;
-      if (problem.fatal) finish(new ChorusError('turn', `No data channel to the group's members through TURN. ${problem.message}`));
+      if (problem.fatal)
+        finish(new ChorusError('turn', `No data channel to the group's members through TURN. ${problem.message}`));
       else turnProblem = problem.message;
     });
     const poll = setInterval(() => {
-      tracker.members(groupId).then((members) => {
-        const now = new Set(members.map((m) => m.peerId));
-        wanted = new Set([...wanted].filter((p) => now.has(p)));
-        if (missing().length === 0) finish(null);
-      }, () => {});
+      tracker.members(groupId).then(
+        (members) => {
+          const now = new Set(members.map((m) => m.peerId));
+          wanted = new Set([...wanted].filter((p) => now.has(p)));
+          if (missing().length === 0) finish(null);
+        },
+        () => {},
+      );
     }, JOIN_MEMBERS_POLL_MS);
     const off = transport.on('link', (g) => {
       if (g === groupId && missing().length === 0) finish(null);

@@ -8,7 +8,13 @@
 // IndexedDB is unavailable.
 
 import type { GroupId, MessageId } from '@chorus/protocol';
-import { checkGroupRecords, type GroupRecord, type HistoryPage, type MessageStore, type StoredMessage } from './storage.ts';
+import {
+  checkGroupRecords,
+  type GroupRecord,
+  type HistoryPage,
+  type MessageStore,
+  type StoredMessage,
+} from './storage.ts';
 
 /** Same cap as the IndexedDB store, so a caller's typo cannot copy a whole history. */
 export const MAX_PAGE = 5_000;

@@ -10,10 +10,24 @@
 // use startTracker + TrackerClient.
 
 import {
-  asGroupId, membership,
-  type GroupCharter, type GroupId, type GroupSummary, type HelloReply, type JoinReply, type LeaveReason, type LinkState,
-  type MemberInfo, type Membership, type MembershipStep, type MetricsReport, type Ordering, type PeerId,
-  type RestoreGroupPayload, type Result, type View,
+  asGroupId,
+  membership,
+  type GroupCharter,
+  type GroupId,
+  type GroupSummary,
+  type HelloReply,
+  type JoinReply,
+  type LeaveReason,
+  type LinkState,
+  type MemberInfo,
+  type Membership,
+  type MembershipStep,
+  type MetricsReport,
+  type Ordering,
+  type PeerId,
+  type RestoreGroupPayload,
+  type Result,
+  type View,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 import { ChorusError } from './chorus-error.ts';
@@ -48,7 +62,12 @@ export class MemoryTracker {
   /** Every metrics report received, oldest first, for tests to read. */
   readonly metrics: MetricsReport[] = [];
   /** Every link report received, for tests to read (they also drive eviction, see expireLinks). */
-  readonly linkReports: { readonly from: PeerId; readonly groupId: GroupId; readonly peer: PeerId; readonly state: LinkState }[] = [];
+  readonly linkReports: {
+    readonly from: PeerId;
+    readonly groupId: GroupId;
+    readonly peer: PeerId;
+    readonly state: LinkState;
+  }[] = [];
   /** Injected failures per request kind, consumed one per call (see failNext). */
   readonly #faults = new Map<TrackerRequestKind, { code: string; left: number }>();
 
@@ -94,14 +113,16 @@ export class MemoryTracker {
   /** What the real tracker's link timers do: every link down for `graceMs` by `now` evicts its younger member. */
   expireLinks(now: number = Date.now(), graceMs: number = MEMORY_TRACKER_LINK_GRACE_MS): void {
     for (const [groupId, g] of this.#groups) {
-      for (const l of g.membership.linksDown) this.#update(groupId, (m) => membership.expireLink(groupId, m, l.a, l.b, now, graceMs));
+      for (const l of g.membership.linksDown)
+        this.#update(groupId, (m) => membership.expireLink(groupId, m, l.a, l.b, now, graceMs));
     }
   }
 
   /** What the real tracker's join timers do: joiners that did not report links ready within `timeoutMs` are dropped. */
   expireJoins(now: number = Date.now(), timeoutMs: number = MEMORY_TRACKER_JOIN_TIMEOUT_MS): void {
     for (const [groupId, g] of this.#groups) {
-      for (const j of g.membership.joining) this.#update(groupId, (m) => membership.expireJoin(groupId, m, j.peerId, now, timeoutMs));
+      for (const j of g.membership.joining)
+        this.#update(groupId, (m) => membership.expireJoin(groupId, m, j.peerId, now, timeoutMs));
     }
   }
 
@@ -151,13 +172,27 @@ export class MemoryTracker {
     return this.#summary(groupId);
   }
 
-  createGroup(by: MemberInfo, name: string, ordering: Ordering, password: string | undefined, now: number): GroupSummary {
+  createGroup(
+    by: MemberInfo,
+    name: string,
+    ordering: Ordering,
+    password: string | undefined,
+    now: number,
+  ): GroupSummary {
     if (name.trim() === '') throw new ChorusError('missing-field', 'A group needs a name.');
     if ([...this.#groups.values()].some((g) => g.summary.name === name))
       throw new ChorusError('name-taken', `A group called "${name}" already exists.`);
     const groupId = asGroupId(`g${this.#nextGroup++}`);
     this.#groups.set(groupId, {
-      charter: { v: 1, name, ordering, createdBy: by.name, creatorKey: by.publicKey, createdAt: now, nonce: `memory-tracker-${groupId}` },
+      charter: {
+        v: 1,
+        name,
+        ordering,
+        createdBy: by.name,
+        creatorKey: by.publicKey,
+        createdAt: now,
+        nonce: `memory-tracker-${groupId}`,
+      },
       summary: { groupId, name, ordering, locked: password !== undefined, createdBy: by.name, createdAt: now },
       password: password ?? null,
       membership: membership.emptyMembership(),
@@ -186,7 +221,8 @@ export class MemoryTracker {
 
   reportLink(from: PeerId, groupId: GroupId, peer: PeerId, state: LinkState, now: number): void {
     this.linkReports.push({ from, groupId, peer, state });
-    if (this.#groups.has(groupId)) this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now));
+    if (this.#groups.has(groupId))
+      this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now));
   }
 
   /** Members of an open group are public like its online count; a locked group's list is for those inside. */
@@ -199,7 +235,8 @@ export class MemoryTracker {
 
   view(peer: PeerId, groupId: GroupId): View {
     const g = this.#group(groupId);
-    if (!membership.isInGroup(g.membership, peer)) throw new ChorusError('not-member', 'This session is not in the group.');
+    if (!membership.isInGroup(g.membership, peer))
+      throw new ChorusError('not-member', 'This session is not in the group.');
     return membership.viewOf(groupId, g.membership);
   }
 
@@ -211,7 +248,8 @@ export class MemoryTracker {
 
   #removeEverywhere(peer: PeerId, reason: LeaveReason): void {
     for (const [groupId, g] of this.#groups) {
-      if (membership.isInGroup(g.membership, peer)) this.#update(groupId, (m) => membership.remove(groupId, m, peer, reason));
+      if (membership.isInGroup(g.membership, peer))
+        this.#update(groupId, (m) => membership.remove(groupId, m, peer, reason));
     }
   }
 
@@ -305,11 +343,15 @@ export class MemoryTrackerLink implements TrackerLink {
   }
 
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
-    return this.#call('createGroup', () => this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()));
+    return this.#call('createGroup', () =>
+      this.#tracker.createGroup(this.#member, name, ordering, password, Date.now()),
+    );
   }
   /** Direct messages are the real tracker's (apps/tracker direct-messages.ts); this one has none. */
   openDm(): Promise<GroupSummary> {
-    return Promise.reject(new ChorusError('bad-state', 'The in-memory tracker has no direct messages; use apps/tracker.'));
+    return Promise.reject(
+      new ChorusError('bad-state', 'The in-memory tracker has no direct messages; use apps/tracker.'),
+    );
   }
   restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
     return this.#call('restoreGroup', () => this.#tracker.restoreGroup(this.#member, payload, Date.now()));

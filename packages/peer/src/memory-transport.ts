@@ -1,12 +1,21 @@
 // An in-memory network of Transports for fast, many-seed tests: every frame
 // is encoded to JSON text and parsed with the same parser the WebRTC mesh
-// uses (a BATCH injected by a test is unpacked as the mesh does), so hostile input is refused exactly as on a real channel. Owns links,
-// per-link FIFO queues, seeded delays and injected faults (cut links,
+// uses (a BATCH injected by a test is unpacked as the mesh does), so hostile input is refused exactly as on a real
+// channel. Owns links, per-link FIFO queues, seeded delays and injected faults (cut links,
 // crashes); knows nothing of groups' views or ordering.
 
 import {
-  asPeerId, encodeFrame, MAX_FRAME_BYTES, ok, parseChannelMessage,
-  type GroupFrame, type GroupId, type LinkState, type MemberInfo, type PeerId, type ProtocolError,
+  asPeerId,
+  encodeFrame,
+  MAX_FRAME_BYTES,
+  ok,
+  parseChannelMessage,
+  type GroupFrame,
+  type GroupId,
+  type LinkState,
+  type MemberInfo,
+  type PeerId,
+  type ProtocolError,
 } from '@chorus/protocol';
 import { Emitter } from './emitter.ts';
 import type { TrackerLink } from './tracker-link.ts';
@@ -134,7 +143,9 @@ export class MemoryNetwork {
     this.#dropWhere = predicate;
   }
 
-  /** True while a delivery or a link opening is pending: a test waits for quiet before asserting that nothing happened. */
+  /**
+   * True while a delivery or a link opening is pending: a test waits for quiet before asserting that nothing happened.
+   */
   get busy(): boolean {
     return this.#timers.size > 0;
   }
@@ -156,8 +167,10 @@ export class MemoryNetwork {
         const a = peers[i] as MemoryTransport;
         const b = peers[j] as MemoryTransport;
         const wanted =
-          a.wants(groupId, b.self) && b.wants(groupId, a.self) &&
-          !this.#crashed.has(a.self) && !this.#crashed.has(b.self) &&
+          a.wants(groupId, b.self) &&
+          b.wants(groupId, a.self) &&
+          !this.#crashed.has(a.self) &&
+          !this.#crashed.has(b.self) &&
           !this.#cut.has(a.self < b.self ? `${a.self}|${b.self}` : `${b.self}|${a.self}`);
         this.#setLink(groupId, a, b, wanted);
       }
@@ -171,7 +184,11 @@ export class MemoryNetwork {
   }
 
   send(groupId: GroupId, from: PeerId, to: PeerId, frame: GroupFrame): void {
-    if (this.#crashed.has(from) || !this.isUp(groupId, from, to) || this.#dropWhere?.(groupId, from, to, frame) === true) {
+    if (
+      this.#crashed.has(from) ||
+      !this.isUp(groupId, from, to) ||
+      this.#dropWhere?.(groupId, from, to, frame) === true
+    ) {
       this.droppedFrames += 1;
       return;
     }
@@ -261,10 +278,13 @@ export class MemoryNetwork {
   }
 
   #later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.#timers.add(t);
   }
 }
@@ -339,7 +359,10 @@ export class MemoryTransport implements Transport {
       if (!r.ok) this.#events.emit('reject', groupId, from, r.error);
       else if (r.value.t === 'chunk') {
         // A chunk here is a peer misbehaving.
-        const error: ProtocolError = { code: 'bad-type', message: 'The in-memory transport does not carry chunked frames.' };
+        const error: ProtocolError = {
+          code: 'bad-type',
+          message: 'The in-memory transport does not carry chunked frames.',
+        };
         this.#events.emit('reject', groupId, from, error);
       } else this.#events.emit('frame', groupId, from, r.value);
     }

@@ -50,7 +50,9 @@ export class GroupMetricsRecorder {
     this.#rejected += 1;
   }
 
-  /** A delivered operation was refused by the fold (an edit or delete by another key, a bad target, a malformed one). */
+  /**
+   * A delivered operation was refused by the fold (an edit or delete by another key, a bad target, a malformed one).
+   */
   recordRefusedOp(): void {
     this.#refusedOps += 1;
   }
@@ -79,7 +81,8 @@ export class GroupMetricsRecorder {
   }
 
   report(groupId: GroupId, now: number): MetricsReport {
-    // The tracker's report keeps its fields (refused operations are this peer's view of the log, not the mesh's health).
+    // The tracker's report keeps its fields (refused operations are this peer's view of the log, not the mesh's
+    // health).
     const { recentLatenciesMs: _plot, refusedOps: _ops, ...numbers } = this.snapshot(now);
     return { groupId, ...numbers };
   }

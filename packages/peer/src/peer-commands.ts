@@ -53,7 +53,12 @@ export async function runCommand(peer: CommandTarget, line: string, current: Gro
   }
 }
 
-function resolve(ref: string | null, current: GroupId | null, among: readonly GroupSummary[], missing = 'There is no'): GroupId {
+function resolve(
+  ref: string | null,
+  current: GroupId | null,
+  among: readonly GroupSummary[],
+  missing = 'There is no',
+): GroupId {
   if (ref === null) {
     if (current === null) throw new ChorusError('missing-field', 'Which group? Open one or name it after the command.');
     return current;

@@ -3,7 +3,14 @@
 // own seq, Lamport time, floors). What belongs here: reads of stored history
 // on the peer's behalf; writes are the session's (group-session.ts).
 
-import { recordFloors, resumePoint, type EngineResume, type GroupId, type Ordering, type PeerId } from '@chorus/protocol';
+import {
+  recordFloors,
+  resumePoint,
+  type EngineResume,
+  type GroupId,
+  type Ordering,
+  type PeerId,
+} from '@chorus/protocol';
 import type { ChatMessage } from './api.ts';
 import { chatFromStored } from './stored-chat.ts';
 import type { MessageStore, StoredMessage } from './storage.ts';
@@ -20,7 +27,11 @@ export interface HistoryQuery {
 }
 
 /** Messages sent since `since`, or the newest `limit` below `before` (in order), from the store. */
-export async function readHistory(store: MessageStore, groupId: GroupId, opts: HistoryQuery): Promise<readonly ChatMessage[]> {
+export async function readHistory(
+  store: MessageStore,
+  groupId: GroupId,
+  opts: HistoryQuery,
+): Promise<readonly ChatMessage[]> {
   const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
   if (opts.since !== undefined) return (await store.since(groupId, opts.since, limit)).map(chatFromStored);
   // The newest page (below `before`) straight from the order index, when the store can: never the whole history.
@@ -60,7 +71,10 @@ export async function readHistory(store: MessageStore, groupId: GroupId, opts: H
  * the new session keeps in the records it saves.
  */
 export async function storedResumePoint(
-  store: MessageStore, groupId: GroupId, self: PeerId, ordering: Ordering,
+  store: MessageStore,
+  groupId: GroupId,
+  self: PeerId,
+  ordering: Ordering,
 ): Promise<{ point: EngineResume | null; floors: Record<string, number> }> {
   const [record, lastOrder, count] = await Promise.all([
     store.getGroup(groupId).catch(() => null),
@@ -68,5 +82,8 @@ export async function storedResumePoint(
     (store.lastOrder?.(groupId) ?? store.cursor(groupId)).catch(() => null),
     store.count(groupId).catch(() => 0),
   ]);
-  return { point: resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, self, ordering), floors: recordFloors(record) };
+  return {
+    point: resumePoint({ nextSeq: record?.state?.nextSeq ?? null, lastOrder, count }, self, ordering),
+    floors: recordFloors(record),
+  };
 }

@@ -8,13 +8,34 @@
 // below; sockets and data channels in the tracker client and mesh.
 
 import {
-  encodeOp, exportPublicKey, generateIdentity, groupOfMessageId, isOpBody, MAX_BODY_CHARS, opFits,
-  type GroupId, type GroupSummary, type JoinReply, type MemberInfo, type MessageId, type MessageOp, type Ordering, type PeerId, type View,
+  encodeOp,
+  exportPublicKey,
+  generateIdentity,
+  groupOfMessageId,
+  isOpBody,
+  MAX_BODY_CHARS,
+  opFits,
+  type GroupId,
+  type GroupSummary,
+  type JoinReply,
+  type MemberInfo,
+  type MessageId,
+  type MessageOp,
+  type Ordering,
+  type PeerId,
+  type View,
 } from '@chorus/protocol';
 import type { ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap } from './api.ts';
 import { ChorusError, errorCode, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
-import { applyJoinerGone, applyJoining, applyView, joinedGroup, type GroupEntry, type TrackerNotice } from './group-entry.ts';
+import {
+  applyJoinerGone,
+  applyJoining,
+  applyView,
+  joinedGroup,
+  type GroupEntry,
+  type TrackerNotice,
+} from './group-entry.ts';
 import { joinWith, type JoinHost, type PeerEvents } from './group-join.ts';
 import { loadOrCreateKeyPair, MemoryKeyStore, randomPeerId } from './key-store.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -86,8 +107,13 @@ class Peer implements ChorusPeer {
       error: (e) => this.#events.emit('error', e),
     });
     this.#join = {
-      peerId: this.peerId, store: this.#store, events: this.#events, groups: this.#groups, now: this.#now,
-      linksReadyTimeoutMs: opts.linksReadyTimeoutMs, metricsReportMs: opts.metricsReportMs,
+      peerId: this.peerId,
+      store: this.#store,
+      events: this.#events,
+      groups: this.#groups,
+      now: this.#now,
+      linksReadyTimeoutMs: opts.linksReadyTimeoutMs,
+      metricsReportMs: opts.metricsReportMs,
       need: () => this.#need(),
       closed: () => this.#closed,
       tracker: () => this.#tracker,
@@ -115,38 +141,48 @@ class Peer implements ChorusPeer {
 
   async #connect(): Promise<void> {
     if (this.#closed) throw new ChorusError('bad-state', 'This peer is closed.');
-    const keyPair = this.#opts.identity?.keyPair ??
+    const keyPair =
+      this.#opts.identity?.keyPair ??
       (await loadOrCreateKeyPair(this.#opts.keyStore ?? new MemoryKeyStore(), this.name, () => generateIdentity()));
     const publicKey = this.#opts.identity?.publicKey ?? (await exportPublicKey(keyPair.publicKey));
     this.#privateKey = keyPair.privateKey;
     this.#self = { peerId: this.peerId, name: this.name, publicKey };
     if (!this.#tracker) {
-      if (this.#opts.trackerUrl === undefined) throw new ChorusError('missing-field', 'Give createPeer a trackerUrl or a tracker.');
+      if (this.#opts.trackerUrl === undefined)
+        throw new ChorusError('missing-field', 'Give createPeer a trackerUrl or a tracker.');
       const { TrackerClient } = await import('./tracker-client.ts');
       this.#tracker = new TrackerClient({
-        url: this.#opts.trackerUrl, name: this.name, peerId: this.peerId, keyPair, publicKey,
+        url: this.#opts.trackerUrl,
+        name: this.name,
+        peerId: this.peerId,
+        keyPair,
+        publicKey,
         ...(this.#opts.socketOptions === undefined ? {} : { socketOptions: this.#opts.socketOptions }),
       });
     }
     const tracker = this.#tracker;
     // A UI retries connect() after a failure: listen to the tracker once only.
-    if (this.#unsubscribe.length === 0) this.#unsubscribe.push(
-      tracker.on('connection', (state) => this.#events.emit('connection', state)),
-      tracker.on('directory', (groups) => this.#events.emit('directory', groups)),
-      tracker.on('ready', (hello) => {
-        for (const group of hello.dms ?? []) this.#noteDm(group, false);
-        this.#onReady();
-      }),
-      tracker.on('dm', (group) => this.#noteDm(group, true)),
-      tracker.on('view', (view) => this.#onView(view)),
-      tracker.on('joining', (n) => this.#onJoining(n.groupId, n.peer)),
-      tracker.on('joinerGone', (n) => this.#onJoinerGone(n.groupId, n.peerId)),
-      tracker.on('removed', (n) => void this.#onRemoved(n.groupId, n.reason)),
-      tracker.on('error', (n) => this.#events.emit('error', { code: n.code, message: n.message })),
-    );
+    if (this.#unsubscribe.length === 0)
+      this.#unsubscribe.push(
+        tracker.on('connection', (state) => this.#events.emit('connection', state)),
+        tracker.on('directory', (groups) => this.#events.emit('directory', groups)),
+        tracker.on('ready', (hello) => {
+          for (const group of hello.dms ?? []) this.#noteDm(group, false);
+          this.#onReady();
+        }),
+        tracker.on('dm', (group) => this.#noteDm(group, true)),
+        tracker.on('view', (view) => this.#onView(view)),
+        tracker.on('joining', (n) => this.#onJoining(n.groupId, n.peer)),
+        tracker.on('joinerGone', (n) => this.#onJoinerGone(n.groupId, n.peerId)),
+        tracker.on('removed', (n) => void this.#onRemoved(n.groupId, n.reason)),
+        tracker.on('error', (n) => this.#events.emit('error', { code: n.code, message: n.message })),
+      );
     if (!this.#transport) {
       const { WebRtcMesh } = await import('./mesh/webrtc-mesh.ts');
-      this.#transport = new WebRtcMesh({ tracker, ...(this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc }) });
+      this.#transport = new WebRtcMesh({
+        tracker,
+        ...(this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc }),
+      });
     }
     this.#events.emit('connection', 'connecting');
     await tracker.connect();
@@ -230,7 +266,8 @@ class Peer implements ChorusPeer {
     // The tracker installs a joiner once every member confirms its channel to
     // it; one still open from before (a member re-joining) raises no new `up`.
     // The channel is the transport's, whichever session is current: say so now.
-    if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true) this.#tracker?.reportLink(groupId, peer.peerId, 'up');
+    if (this.#transport?.openPeers(groupId).includes(peer.peerId) === true)
+      this.#tracker?.reportLink(groupId, peer.peerId, 'up');
     applyJoining(entry, peer, this.peerId, this.#transport);
   }
 
@@ -296,7 +333,11 @@ class Peer implements ChorusPeer {
     // The session reports its final numbers on close, before the tracker forgets us.
     await this.#dropGroup(entry, 'left', async () => {
       await tracker?.leave(groupId).catch((e: unknown) => {
-        this.#events.emit('error', { groupId, code: errorCode(e), message: `The tracker did not confirm the leave: ${errorMessage(e)}` });
+        this.#events.emit('error', {
+          groupId,
+          code: errorCode(e),
+          message: `The tracker did not confirm the leave: ${errorMessage(e)}`,
+        });
       });
     });
   }
@@ -304,26 +345,40 @@ class Peer implements ChorusPeer {
   send(groupId: GroupId, text: string): Promise<ChatMessage> {
     const entry = this.#groups.get(groupId);
     if (!entry) return Promise.reject(new ChorusError('not-member', 'Join the group before sending to it.'));
-    if (isOpBody(text)) return Promise.reject(new ChorusError('bad-input', 'A text may not start with U+0000 (it marks an operation).'));
+    if (isOpBody(text))
+      return Promise.reject(new ChorusError('bad-input', 'A text may not start with U+0000 (it marks an operation).'));
     return entry.session.send(text);
   }
 
   sendOp(groupId: GroupId, op: MessageOp): Promise<ChatMessage> {
     const entry = this.#groups.get(groupId);
     if (!entry) return Promise.reject(new ChorusError('not-member', 'Join the group before sending to it.'));
-    if (groupOfMessageId(op.target) !== groupId) return Promise.reject(new ChorusError('bad-input', `${op.target} is not a message of this group.`));
-    if (!opFits(op)) return Promise.reject(new ChorusError('too-long', `This ${op.op} does not fit a message (at most ${MAX_BODY_CHARS} characters with its target).`));
+    if (groupOfMessageId(op.target) !== groupId)
+      return Promise.reject(new ChorusError('bad-input', `${op.target} is not a message of this group.`));
+    if (!opFits(op))
+      return Promise.reject(
+        new ChorusError(
+          'too-long',
+          `This ${op.op} does not fit a message (at most ${MAX_BODY_CHARS} characters with its target).`,
+        ),
+      );
     return entry.session.send(encodeOp(op));
   }
 
-  signal(groupId: GroupId, marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId }): boolean {
+  signal(
+    groupId: GroupId,
+    marker: { readonly kind: 'typing' } | { readonly kind: 'read'; readonly seen: MessageId },
+  ): boolean {
     const entry = this.#groups.get(groupId);
     if (!entry || (marker.kind === 'read' && groupOfMessageId(marker.seen) !== groupId)) return false;
     return entry.session.signal(marker);
   }
 
   async history(groupId: GroupId, opts: HistoryQuery = {}): Promise<readonly ChatMessage[]> {
-    await this.#groups.get(groupId)?.session.flushStore().catch(() => {});
+    await this.#groups
+      .get(groupId)
+      ?.session.flushStore()
+      .catch(() => {});
     return readHistory(this.#store, groupId, opts);
   }
 
@@ -335,14 +390,18 @@ class Peer implements ChorusPeer {
 
   command(line: string, current: GroupId | null): Promise<CommandResult> {
     const joined = (): GroupSummary[] => [...this.#groups.values()].map((e) => e.summary);
-    return runCommand({
-      directory: () => this.directory(),
-      joined,
-      members: (groupId) => this.#need().tracker.members(groupId),
-      join: (groupId) => this.join(groupId),
-      leave: (groupId) => this.leave(groupId),
-      close: () => this.close(),
-    }, line, current);
+    return runCommand(
+      {
+        directory: () => this.directory(),
+        joined,
+        members: (groupId) => this.#need().tracker.members(groupId),
+        join: (groupId) => this.join(groupId),
+        leave: (groupId) => this.leave(groupId),
+        close: () => this.close(),
+      },
+      line,
+      current,
+    );
   }
 
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
@@ -369,4 +428,3 @@ class Peer implements ChorusPeer {
     this.#events.emit('group', joinedGroup(e));
   }
 }
-

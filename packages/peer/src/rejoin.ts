@@ -28,7 +28,13 @@ export const REJOIN_RETRY_MIN_MS = 100;
  * changed, its name went to another group, or the tracker refuses who we
  * are, or this peer is closing.
  */
-export const FINAL_REJOIN_CODES: ReadonlySet<string> = new Set(['not-found', 'wrong-password', 'name-taken', 'not-authenticated', 'closed']);
+export const FINAL_REJOIN_CODES: ReadonlySet<string> = new Set([
+  'not-found',
+  'wrong-password',
+  'name-taken',
+  'not-authenticated',
+  'closed',
+]);
 
 /** What a re-join needs of the Peer that owns the groups. */
 export interface RejoinHost {
@@ -92,7 +98,11 @@ export class Rejoins {
     host.changed(entry);
     // A restored group's views must continue above every view this tab saw of it.
     const restoreViewId = entry.view?.viewId ?? 0;
-    const backoff = new Backoff({ baseMs: REJOIN_RETRY_BASE_MS, capMs: REJOIN_RETRY_CAP_MS, minMs: REJOIN_RETRY_MIN_MS });
+    const backoff = new Backoff({
+      baseMs: REJOIN_RETRY_BASE_MS,
+      capMs: REJOIN_RETRY_CAP_MS,
+      minMs: REJOIN_RETRY_MIN_MS,
+    });
     let first = reply;
     for (;;) {
       const current = host.entry(groupId);
@@ -116,7 +126,9 @@ export class Rejoins {
         }
         const pause = backoff.next();
         host.error({
-          groupId, code, message: `Getting back into the group failed (${errorMessage(e)}); trying again in ${Math.ceil(pause / 1000)} s.`,
+          groupId,
+          code,
+          message: `Getting back into the group failed (${errorMessage(e)}); trying again in ${Math.ceil(pause / 1000)} s.`,
         });
         await this.#pause(pause);
       }
@@ -151,7 +163,9 @@ async function joinOrRestore(entry: GroupEntry, tracker: TrackerLink, restoreVie
     if (errorCode(e) !== 'not-found' || entry.charter === undefined) throw e;
   }
   await tracker.restoreGroup({
-    groupId, charter: entry.charter, viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0), randomRestoreOffset()),
+    groupId,
+    charter: entry.charter,
+    viewId: membership.restoreViewFloor(Math.max(restoreViewId, entry.view?.viewId ?? 0), randomRestoreOffset()),
     ...(entry.password === undefined ? {} : { password: entry.password }),
   });
   return tracker.join(groupId, entry.password);

@@ -111,6 +111,10 @@ export function wrongGroup(groupId: GroupId, m: StoredMessage): string | null {
 export function checkGroupRecords(groupId: GroupId, items: readonly StoredMessage[]): void {
   for (const m of items) {
     const why = wrongGroup(groupId, m);
-    if (why !== null) throw new ChorusError('wrong-group', `Refused to store ${items.length} message(s) for group "${groupId}": ${why}. Nothing of this write was stored.`);
+    if (why !== null)
+      throw new ChorusError(
+        'wrong-group',
+        `Refused to store ${items.length} message(s) for group "${groupId}": ${why}. Nothing of this write was stored.`,
+      );
   }
 }

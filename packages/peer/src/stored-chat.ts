@@ -8,8 +8,15 @@ import type { StoredMessage } from './storage.ts';
 /** A stored (delivered) message as the UI sees it (history). */
 export function chatFromStored(m: StoredMessage): ChatMessage {
   return {
-    id: m.id, groupId: m.groupId, sender: m.frame.sender, senderName: m.senderName,
-    ...(m.senderKey === undefined ? {} : { senderKey: m.senderKey }), body: m.frame.body,
-    sentAt: m.frame.sentAt, order: m.order, state: 'delivered', viewId: m.frame.viewId,
+    id: m.id,
+    groupId: m.groupId,
+    sender: m.frame.sender,
+    senderName: m.senderName,
+    ...(m.senderKey === undefined ? {} : { senderKey: m.senderKey }),
+    body: m.frame.body,
+    sentAt: m.frame.sentAt,
+    order: m.order,
+    state: 'delivered',
+    viewId: m.frame.viewId,
   };
 }

@@ -34,7 +34,8 @@ export async function ackOf<T>(pending: Promise<Result<never>>, event: string, t
   } catch {
     throw new TrackerRequestError('timeout', `The tracker did not answer '${event}' within ${timeoutMs} ms.`);
   }
-  if (!isResult(res)) throw new TrackerRequestError('bad-reply', `The tracker answered '${event}' with something that is not a result.`);
+  if (!isResult(res))
+    throw new TrackerRequestError('bad-reply', `The tracker answered '${event}' with something that is not a result.`);
   if (!res.ok) {
     const code = typeof res.error.code === 'string' ? res.error.code : 'internal';
     const message = typeof res.error.message === 'string' ? res.error.message : `The tracker refused '${event}'.`;
@@ -43,7 +44,12 @@ export async function ackOf<T>(pending: Promise<Result<never>>, event: string, t
   return res.value as T;
 }
 
-export const emitWithAck = (socket: ChorusSocket, timeoutMs: number, event: keyof ClientToServerEvents, payload?: unknown): Promise<Result<never>> => {
+export const emitWithAck = (
+  socket: ChorusSocket,
+  timeoutMs: number,
+  event: keyof ClientToServerEvents,
+  payload?: unknown,
+): Promise<Result<never>> => {
   const untyped = socket.timeout(timeoutMs) as unknown as {
     emitWithAck(ev: string, ...args: unknown[]): Promise<Result<never>>;
   };
@@ -69,7 +75,12 @@ export class HandshakeWaiters {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
-        reject(new TrackerRequestError('timeout', `The tracker handshake did not finish within ${timeoutMs} ms; '${event}' was not sent.`));
+        reject(
+          new TrackerRequestError(
+            'timeout',
+            `The tracker handshake did not finish within ${timeoutMs} ms; '${event}' was not sent.`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(waiter);
     });

@@ -9,8 +9,25 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type {
-  ChallengeReply, DirectoryPage, DirectoryQuery, GroupId, GroupSummary, HelloPayload, IceServer, PeerRole, HelloReply, JoinReply, LinkState, MemberInfo,
-  MetricsReport, Ordering, PeerId, RestoreGroupPayload, Result, View, ClientToServerEvents,
+  ChallengeReply,
+  DirectoryPage,
+  DirectoryQuery,
+  GroupId,
+  GroupSummary,
+  HelloPayload,
+  IceServer,
+  PeerRole,
+  HelloReply,
+  JoinReply,
+  LinkState,
+  MemberInfo,
+  MetricsReport,
+  Ordering,
+  PeerId,
+  RestoreGroupPayload,
+  Result,
+  View,
+  ClientToServerEvents,
 } from '@chorus/protocol';
 import { asPeerId, helloSigningText, signText } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
@@ -70,7 +87,11 @@ export class TrackerClient implements TrackerLink {
     },
   );
   #authBackoff = new Backoff({ baseMs: RECONNECT_DELAY_MS, capMs: RECONNECT_DELAY_MAX_MS, minMs: RECONNECT_DELAY_MS });
-  #firstConnect: { resolve: (h: HelloReply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  #firstConnect: {
+    resolve: (h: HelloReply) => void;
+    reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout>;
+  } | null = null;
   #closed = false;
   /**
    * True from socket connect until the hello is answered. The tracker binds
@@ -108,15 +129,23 @@ export class TrackerClient implements TrackerLink {
       const pending = this.#firstConnect;
       return new Promise((resolve, reject) => {
         const { resolve: r0, reject: j0 } = pending;
-        pending.resolve = (h) => { r0(h); resolve(h); };
-        pending.reject = (e) => { j0(e); reject(e); };
+        pending.resolve = (h) => {
+          r0(h);
+          resolve(h);
+        };
+        pending.reject = (e) => {
+          j0(e);
+          reject(e);
+        };
       });
     }
     this.#closed = false;
     return new Promise<HelloReply>((resolve, reject) => {
       const limit = this.#opts.firstConnectTimeoutMs ?? FIRST_CONNECT_TIMEOUT_MS;
       const timer = setTimeout(() => {
-        this.#settleFirst(new TrackerRequestError('unreachable', `The tracker at ${this.#opts.url} did not answer within ${limit} ms.`));
+        this.#settleFirst(
+          new TrackerRequestError('unreachable', `The tracker at ${this.#opts.url} did not answer within ${limit} ms.`),
+        );
       }, limit);
       this.#firstConnect = { resolve, reject, timer };
       this.#setState('connecting');
@@ -126,7 +155,10 @@ export class TrackerClient implements TrackerLink {
   }
 
   createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
-    return this.#request<GroupSummary>('group:create', password === undefined ? { name, ordering } : { name, ordering, password });
+    return this.#request<GroupSummary>(
+      'group:create',
+      password === undefined ? { name, ordering } : { name, ordering, password },
+    );
   }
 
   restoreGroup(payload: RestoreGroupPayload): Promise<GroupSummary> {
@@ -240,24 +272,42 @@ export class TrackerClient implements TrackerLink {
       if (!this.#closed) this.#setState('connecting');
     });
 
-    listenForNotices(socket, (emit) => this.#deliver(emit), this.#events, (delta) => {
-      this.#directory.apply(delta);
-      this.#events.emit('directory', this.#directory.list);
-    });
+    listenForNotices(
+      socket,
+      (emit) => this.#deliver(emit),
+      this.#events,
+      (delta) => {
+        this.#directory.apply(delta);
+        this.#events.emit('directory', this.#directory.list);
+      },
+    );
     return socket;
   }
 
   async #handshake(socket: ChorusSocket, generation: number): Promise<void> {
     const { name, publicKey, keyPair } = this.#opts;
     try {
-      const challenge = await this.#ackOf<ChallengeReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:challenge'), 'auth:challenge');
+      const challenge = await this.#ackOf<ChallengeReply>(
+        emitWithAck(socket, this.#ackTimeoutMs, 'auth:challenge'),
+        'auth:challenge',
+      );
       if (generation !== this.#generation) return;
-      if (typeof challenge.nonce !== 'string') throw new TrackerRequestError('bad-reply', 'The tracker sent a challenge without a nonce.');
+      if (typeof challenge.nonce !== 'string')
+        throw new TrackerRequestError('bad-reply', 'The tracker sent a challenge without a nonce.');
       const signature = await signText(keyPair.privateKey, helloSigningText(challenge.nonce, this.peerId, name));
       if (generation !== this.#generation) return;
       const role = this.#opts.role;
-      const payload: HelloPayload = { peerId: this.peerId, name, publicKey, signature, ...(role === undefined ? {} : { role }) };
-      const hello = await this.#ackOf<HelloReply>(emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload), 'auth:hello');
+      const payload: HelloPayload = {
+        peerId: this.peerId,
+        name,
+        publicKey,
+        signature,
+        ...(role === undefined ? {} : { role }),
+      };
+      const hello = await this.#ackOf<HelloReply>(
+        emitWithAck(socket, this.#ackTimeoutMs, 'auth:hello', payload),
+        'auth:hello',
+      );
       if (generation !== this.#generation) return;
       this.#hello = hello;
       if (Array.isArray(hello.directory)) this.#directory.reset(hello.directory);
@@ -271,7 +321,10 @@ export class TrackerClient implements TrackerLink {
       this.#endHandshake(null);
     } catch (e) {
       if (generation !== this.#generation || this.#closed) return;
-      const error = e instanceof TrackerRequestError ? e : new TrackerRequestError('internal', `The handshake failed: ${String(e)}`);
+      const error =
+        e instanceof TrackerRequestError
+          ? e
+          : new TrackerRequestError('internal', `The handshake failed: ${String(e)}`);
       this.#endHandshake(new TrackerRequestError('offline', `Not connected to the tracker: ${error.message}`));
       this.#events.emit('error', { code: error.code, message: error.message });
       if (this.#firstConnect) {
@@ -314,7 +367,9 @@ export class TrackerClient implements TrackerLink {
 
   #startHeartbeat(socket: ChorusSocket, intervalMs: number): void {
     this.#stopHeartbeat();
-    const every = Number.isFinite(intervalMs) ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, intervalMs) : MIN_HEARTBEAT_INTERVAL_MS;
+    const every = Number.isFinite(intervalMs)
+      ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, intervalMs)
+      : MIN_HEARTBEAT_INTERVAL_MS;
     this.#heartbeat = setInterval(() => {
       if (socket.connected) socket.emit('heartbeat');
     }, every);
@@ -357,7 +412,8 @@ export class TrackerClient implements TrackerLink {
     if (this.#closed) throw new TrackerRequestError('closed', 'The tracker client is closed.');
     // A request made while the first connect or a handshake runs waits for it (the socket may
     // not even be connected yet: a slow machine takes longer than a caller's short delay).
-    if (this.#state !== 'online' && (this.#handshaking || this.#firstConnect !== null)) await this.#onlineWaiters.wait(event, this.#ackTimeoutMs);
+    if (this.#state !== 'online' && (this.#handshaking || this.#firstConnect !== null))
+      await this.#onlineWaiters.wait(event, this.#ackTimeoutMs);
     const socket = this.#socket;
     if (!socket || this.#state !== 'online') {
       throw new TrackerRequestError('offline', `Not connected to the tracker; '${event}' was not sent.`);

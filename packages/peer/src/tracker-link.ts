@@ -3,8 +3,22 @@
 // against a real tracker started in-process (apps/tracker startTracker).
 
 import type {
-  GroupId, GroupSummary, HelloReply, JoinReply, JoinerGoneNotice, JoiningNotice, LinkState, MemberInfo,
-  MetricsReport, Ordering, PeerId, RemovedNotice, RestoreGroupPayload, SignalDelivery, TrackerErrorNotice, View,
+  GroupId,
+  GroupSummary,
+  HelloReply,
+  JoinReply,
+  JoinerGoneNotice,
+  JoiningNotice,
+  LinkState,
+  MemberInfo,
+  MetricsReport,
+  Ordering,
+  PeerId,
+  RemovedNotice,
+  RestoreGroupPayload,
+  SignalDelivery,
+  TrackerErrorNotice,
+  View,
 } from '@chorus/protocol';
 import type { ConnectionState } from './api.ts';
 

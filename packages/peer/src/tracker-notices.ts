@@ -23,13 +23,16 @@ export function listenForNotices(
     deliver(() => onDelta(delta));
   });
   socket.on('group:view', (view) => {
-    if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members)) deliver(() => events.emit('view', view));
+    if (isRecord(view) && typeof view.groupId === 'string' && Array.isArray(view.members))
+      deliver(() => events.emit('view', view));
   });
   socket.on('group:joining', (notice) => {
-    if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer)) deliver(() => events.emit('joining', notice));
+    if (isRecord(notice) && typeof notice.groupId === 'string' && isRecord(notice.peer))
+      deliver(() => events.emit('joining', notice));
   });
   socket.on('group:joiner-gone', (notice) => {
-    if (isRecord(notice) && typeof notice.groupId === 'string' && typeof notice.peerId === 'string') deliver(() => events.emit('joinerGone', notice));
+    if (isRecord(notice) && typeof notice.groupId === 'string' && typeof notice.peerId === 'string')
+      deliver(() => events.emit('joinerGone', notice));
   });
   socket.on('group:removed', (notice) => {
     if (isRecord(notice) && typeof notice.groupId === 'string') deliver(() => events.emit('removed', notice));

@@ -40,7 +40,11 @@ export class TurnRefresher {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #round = 0;
 
-  constructor(fetch: () => Promise<readonly IceServer[]>, apply: (servers: readonly IceServer[]) => void, now: () => number = Date.now) {
+  constructor(
+    fetch: () => Promise<readonly IceServer[]>,
+    apply: (servers: readonly IceServer[]) => void,
+    now: () => number = Date.now,
+  ) {
     this.#fetch = fetch;
     this.#apply = apply;
     this.#now = now;

@@ -14,7 +14,7 @@ afterEach(async () => {
   world = null;
 });
 
-describe('a sponsor that leaves a message out of a sender\'s chain', () => {
+describe("a sponsor that leaves a message out of a sender's chain", () => {
   it('is noticed (gap), dropped, and the joiner gets every message from the other old member', async () => {
     const w = memoryWorld(61);
     world = w;
@@ -42,19 +42,24 @@ describe('a sponsor that leaves a message out of a sender\'s chain', () => {
     cy.peer.on('error', (e) => problems.push({ code: e.code, message: e.message }));
 
     await cy.peer.join(g.groupId);
-    await waitFor('cy a member with all five', async () =>
-      cy.peer.groups()[0]?.status === 'member' && (await cy.peer.history(g.groupId)).length === 5);
+    await waitFor(
+      'cy a member with all five',
+      async () => cy.peer.groups()[0]?.status === 'member' && (await cy.peer.history(g.groupId)).length === 5,
+    );
     expect(tampered).toBe(1);
     const gaps = problems.filter((p) => p.code === 'gap');
     expect(gaps).toHaveLength(1);
     expect(gaps[0]?.message).toMatch(new RegExp(`Sponsor ${liar.peerId} left out ${ana.peerId}'s message 3`));
     expect(problems.some((p) => p.message.includes(`Sponsor ${liar.peerId} dropped`))).toBe(true);
-    expect((await cy.peer.history(g.groupId)).map((m) => m.body)).toEqual((await honest.peer.history(g.groupId)).map((m) => m.body));
+    expect((await cy.peer.history(g.groupId)).map((m) => m.body)).toEqual(
+      (await honest.peer.history(g.groupId)).map((m) => m.body),
+    );
 
     // The chain goes on: cy's and ana's next messages reach everyone.
     await cy.peer.send(g.groupId, 'c1');
     await ana.peer.send(g.groupId, 'a6');
     await waitFor('seven everywhere', async () =>
-      (await Promise.all([ana, ben, cy].map((p) => p.peer.history(g.groupId)))).every((h) => h.length === 7));
+      (await Promise.all([ana, ben, cy].map((p) => p.peer.history(g.groupId)))).every((h) => h.length === 7),
+    );
   });
 });

@@ -12,8 +12,22 @@ const dogs = asGroupId('dogs');
 function msg(groupId: GroupId, seq: number): StoredMessage {
   const s = asPeerId('alice');
   return {
-    id: messageId(groupId, s, seq), groupId, senderName: 'Alice', deliveredAt: seq, order: String(seq).padStart(4, '0'),
-    frame: { t: 'data', groupId, viewId: asViewId(1), sender: s, seq, lamport: seq, sentAt: seq, body: `${groupId} ${seq}`, sig: 'x' },
+    id: messageId(groupId, s, seq),
+    groupId,
+    senderName: 'Alice',
+    deliveredAt: seq,
+    order: String(seq).padStart(4, '0'),
+    frame: {
+      t: 'data',
+      groupId,
+      viewId: asViewId(1),
+      sender: s,
+      seq,
+      lamport: seq,
+      sentAt: seq,
+      body: `${groupId} ${seq}`,
+      sig: 'x',
+    },
   };
 }
 

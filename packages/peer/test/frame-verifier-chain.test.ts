@@ -4,8 +4,18 @@
 // genuine items around it stay.
 import { describe, expect, it } from 'vitest';
 import {
-  asGroupId, asPeerId, asViewId, exportPublicKey, generateIdentity, GENESIS_PREV, linkHash, signFields,
-  type DataFrame, type HistoryItem, type PeerId, type ProtocolError,
+  asGroupId,
+  asPeerId,
+  asViewId,
+  exportPublicKey,
+  generateIdentity,
+  GENESIS_PREV,
+  linkHash,
+  signFields,
+  type DataFrame,
+  type HistoryItem,
+  type PeerId,
+  type ProtocolError,
 } from '@chorus/protocol';
 import { FrameVerifier } from '../src/session/frame-verifier.ts';
 import { KeyRing } from '../src/session/key-ring.ts';
@@ -17,7 +27,16 @@ async function chainOf(sender: PeerId, key: CryptoKey, n: number): Promise<Histo
   const out: HistoryItem[] = [];
   let prev = GENESIS_PREV;
   for (let seq = 1; seq <= n; seq++) {
-    const fields = { groupId: cats, viewId: asViewId(1), sender, seq, lamport: seq, sentAt: seq, body: `${sender} ${seq}`, prev };
+    const fields = {
+      groupId: cats,
+      viewId: asViewId(1),
+      sender,
+      seq,
+      lamport: seq,
+      sentAt: seq,
+      body: `${sender} ${seq}`,
+      prev,
+    };
     const frame: DataFrame = { t: 'data', ...fields, sig: await signFields(key, fields) };
     prev = linkHash(frame);
     out.push({ frame, order: `${String(seq).padStart(4, '0')}:${sender}` });
@@ -46,7 +65,8 @@ async function setup() {
   return { items, refused, verifier, checks: () => checks };
 }
 
-const bodies = (v: Awaited<ReturnType<FrameVerifier['verify']>>): string[] => (v?.kind === 'page' ? v.items.map((i) => i.frame.body) : []);
+const bodies = (v: Awaited<ReturnType<FrameVerifier['verify']>>): string[] =>
+  v?.kind === 'page' ? v.items.map((i) => i.frame.body) : [];
 
 describe('FrameVerifier: history through hash chains', () => {
   it('a page of 50 messages from two senders costs two signature checks and keeps every item', async () => {

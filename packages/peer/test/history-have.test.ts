@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('history after a reload (fifo)', () => {
-  it('a message that sorts below the reloaded store\'s last key, still on its way when the tab reloaded, reaches it', async () => {
+  it("a message that sorts below the reloaded store's last key, still on its way when the tab reloaded, reaches it", async () => {
     const w = memoryWorld(41);
     world = w;
     const ana = await w.network.addPeer('ana');
@@ -34,7 +34,7 @@ describe('history after a reload (fifo)', () => {
     await cat.peer.send(g.groupId, 'from cat, early');
     await waitFor('ben has it', async () => (await logOf(ben, g.groupId)).length === 1);
     for (const text of ['b1', 'b2', 'b3', 'b4']) await ben.peer.send(g.groupId, text);
-    await waitFor('ana has ben\'s four', async () => (await logOf(ana, g.groupId)).length === 4);
+    await waitFor("ana has ben's four", async () => (await logOf(ana, g.groupId)).length === 4);
     const store = w.stores.get(ana.peerId)!;
     const cursor = await store.cursor(g.groupId);
     const early = (await logOf(ben, g.groupId)).find((m) => m.body === 'from cat, early')!;
@@ -56,12 +56,13 @@ describe('history after a reload (fifo)', () => {
     // And it goes on: everyone gets what is said next, once.
     await ana2.peer.send(g.groupId, 'back');
     await waitFor('six everywhere', async () =>
-      (await Promise.all([ana2, ben, cat].map((p) => logOf(p, g.groupId)))).every((l) => l.length === 6));
+      (await Promise.all([ana2, ben, cat].map((p) => logOf(p, g.groupId)))).every((l) => l.length === 6),
+    );
   });
 });
 
 describe('a sender that joined after the hand-over was taken', () => {
-  it('its message is the joiner engine\'s to deliver, not also the history\'s: shown once', async () => {
+  it("its message is the joiner engine's to deliver, not also the history's: shown once", async () => {
     const w = memoryWorld(42);
     world = w;
     const ana = await w.network.addPeer('ana');
@@ -79,7 +80,10 @@ describe('a sender that joined after the hand-over was taken', () => {
     let hold = true;
     w.net.dropFrames((_g, from, _to, frame) => hold && from === ben.peerId && frame.t === 'history-req');
     const benJoined = ben.peer.join(g.groupId);
-    await waitFor('ben is in a view', () => ben.peer.groups()[0]?.view !== null && ben.peer.groups()[0]?.view !== undefined);
+    await waitFor(
+      'ben is in a view',
+      () => ben.peer.groups()[0]?.view !== null && ben.peer.groups()[0]?.view !== undefined,
+    );
     await cat.peer.join(g.groupId);
     await cat.peer.send(g.groupId, 'c1');
     const store = w.stores.get(ana.peerId)!;

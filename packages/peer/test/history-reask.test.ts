@@ -29,7 +29,12 @@ describe('a joiner whose sponsor keeps sending unusable hand-overs', () => {
     w.net.dropFrames((groupId, from, to, frame) => {
       if (frame.t === 'history-req' && from === ben.peerId) {
         asked.push(Date.now());
-        w.net.inject(groupId, ana.peerId, ben.peerId, JSON.stringify({ t: 'history-res', groupId, req: frame.req, items: [], done: true }));
+        w.net.inject(
+          groupId,
+          ana.peerId,
+          ben.peerId,
+          JSON.stringify({ t: 'history-res', groupId, req: frame.req, items: [], done: true }),
+        );
         return true;
       }
       return frame.t === 'history-res' && to === ben.peerId;
@@ -48,7 +53,11 @@ describe('a joiner whose sponsor keeps sending unusable hand-overs', () => {
 
     // Once the sponsor answers properly, the joiner gets history and becomes a member.
     w.net.dropFrames(null);
-    await waitFor('ben a member with the history', async () =>
-      ben.peer.groups()[0]?.status === 'member' && (await ben.peer.history(g.groupId)).some((m) => m.body === 'before ben'));
+    await waitFor(
+      'ben a member with the history',
+      async () =>
+        ben.peer.groups()[0]?.status === 'member' &&
+        (await ben.peer.history(g.groupId)).some((m) => m.body === 'before ben'),
+    );
   });
 });

@@ -16,20 +16,36 @@ const alice = asPeerId('alice');
 
 function msg(groupId: GroupId, seq: number, order: string): StoredMessage {
   return {
-    id: messageId(groupId, alice, seq), groupId, senderName: 'Alice', deliveredAt: seq, order,
-    frame: { t: 'data', groupId, viewId: asViewId(3), sender: alice, seq, lamport: seq, sentAt: seq, body: `m${seq}`, sig: 'x' },
+    id: messageId(groupId, alice, seq),
+    groupId,
+    senderName: 'Alice',
+    deliveredAt: seq,
+    order,
+    frame: {
+      t: 'data',
+      groupId,
+      viewId: asViewId(3),
+      sender: alice,
+      seq,
+      lamport: seq,
+      sentAt: seq,
+      body: `m${seq}`,
+      sig: 'x',
+    },
   };
 }
 
 const key = (n: number, by: string): string => `0000000000000001:${String(n).padStart(16, '0')}:${by}`;
 const record = (ordering: 'fifo' | 'total', tentative?: Record<string, number>): GroupRecord => ({
-  groupId: g, name: 'g', ordering,
+  groupId: g,
+  name: 'g',
+  ordering,
   state: { viewId: asViewId(3), incarnation: asViewId(1), agreed: 3, nextSeq: { alice: 4 } },
   ...(tentative === undefined ? {} : { tentative }),
 });
 
 describe('a non-uniform delivery in the store', () => {
-  it('is not counted as held in a total-order group, and the sponsor\'s key replaces it', async () => {
+  it("is not counted as held in a total-order group, and the sponsor's key replaces it", async () => {
     const store = new MemoryStore();
     // The crashed session delivered alice:1..3, the third at the FINAL only it computed.
     await store.putMessages(g, [msg(g, 1, key(1, 'bob')), msg(g, 2, key(2, 'bob')), msg(g, 3, key(3, 'bob'))]);
@@ -43,17 +59,26 @@ describe('a non-uniform delivery in the store', () => {
     await store.putGroup(record('total'));
     expect(await readHeldVector(store, g)).toEqual({ alice: 4 });
 
-    const writer = new DeliveryWriter(g, store, (e) => { throw e; });
+    const writer = new DeliveryWriter(g, store, (e) => {
+      throw e;
+    });
     // A live delivery of the same id at another key does not move it (first copy wins) ...
     writer.add([msg(g, 3, key(5, 'carol'))]);
     await writer.flush();
-    expect((await store.page(g, { limit: 10 })).items.map((m) => m.order)).toEqual([key(1, 'bob'), key(2, 'bob'), key(3, 'bob')]);
+    expect((await store.page(g, { limit: 10 })).items.map((m) => m.order)).toEqual([
+      key(1, 'bob'),
+      key(2, 'bob'),
+      key(3, 'bob'),
+    ]);
     // ... the sponsor's history does, and the message is stored once.
     writer.add([msg(g, 3, key(4103, 'carol')), msg(g, 4, key(4104, 'carol'))], true);
     await writer.close();
     const items = (await store.page(g, { limit: 10 })).items;
     expect(items.map((m) => `${m.frame.seq}@${m.order}`)).toEqual([
-      `1@${key(1, 'bob')}`, `2@${key(2, 'bob')}`, `3@${key(4103, 'carol')}`, `4@${key(4104, 'carol')}`,
+      `1@${key(1, 'bob')}`,
+      `2@${key(2, 'bob')}`,
+      `3@${key(4103, 'carol')}`,
+      `4@${key(4104, 'carol')}`,
     ]);
     expect(await store.count(g)).toBe(4);
     expect((await store.page(g, { after: key(3, 'bob'), limit: 10 })).items.map((m) => m.frame.seq)).toEqual([3, 4]);

@@ -36,7 +36,12 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
     w.net.dropFrames((groupId, from, to, frame) => {
       if (frame.t === 'history-req' && from === cy.peerId && to === liar.peerId) {
         lies += 1;
-        w.net.inject(groupId, liar.peerId, cy.peerId, JSON.stringify({ t: 'history-res', groupId, req: frame.req, items: [], done: false }));
+        w.net.inject(
+          groupId,
+          liar.peerId,
+          cy.peerId,
+          JSON.stringify({ t: 'history-res', groupId, req: frame.req, items: [], done: false }),
+        );
         return true;
       }
       return frame.t === 'history-res' && from === liar.peerId && to === cy.peerId;
@@ -45,10 +50,14 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
     cy.peer.on('error', (e) => problems.push(`${e.code}: ${e.message}`));
 
     await cy.peer.join(g.groupId);
-    await waitFor('cy a member with the whole history', async () =>
-      cy.peer.groups()[0]?.status === 'member' && (await cy.peer.history(g.groupId)).length === 4);
+    await waitFor(
+      'cy a member with the whole history',
+      async () => cy.peer.groups()[0]?.status === 'member' && (await cy.peer.history(g.groupId)).length === 4,
+    );
     expect(lies).toBe(1);
-    expect(problems.filter((p) => p.includes(`Sponsor ${liar.peerId} dropped`) && /no progress/.test(p))).toHaveLength(1);
+    expect(problems.filter((p) => p.includes(`Sponsor ${liar.peerId} dropped`) && /no progress/.test(p))).toHaveLength(
+      1,
+    );
     const bodies = (await cy.peer.history(g.groupId)).map((m) => m.body);
     expect(bodies).toEqual((await honest.peer.history(g.groupId)).map((m) => m.body));
     expect(new Set(bodies).size).toBe(4);
@@ -56,6 +65,11 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
     // The group goes on with cy in it: its message reaches both old members.
     await cy.peer.send(g.groupId, 'cy after');
     await waitFor('cy heard by both', async () =>
-      (await Promise.all([ana, ben].map(async (p) => (await p.peer.history(g.groupId)).some((m) => m.body === 'cy after')))).every(Boolean));
+      (
+        await Promise.all(
+          [ana, ben].map(async (p) => (await p.peer.history(g.groupId)).some((m) => m.body === 'cy after')),
+        )
+      ).every(Boolean),
+    );
   });
 });

@@ -35,16 +35,32 @@ describe('a joiner of a group holding a large unstable backlog', () => {
       // No hwm between the members: nothing they deliver becomes stable.
       w.net.dropFrames((_g, _from, _to, frame) => frame.t === 'hwm');
       const count = MAX_FLUSH_ITEMS + 300;
-      await sendMany((b) => ana.peer.send(g.groupId, b), Array.from({ length: count }, (_, i) => `backlog ${i}`));
-      await waitFor('ben holds the backlog', async () => (await ben.peer.history(g.groupId, { limit: 100_000 })).length === count, 60_000);
+      await sendMany(
+        (b) => ana.peer.send(g.groupId, b),
+        Array.from({ length: count }, (_, i) => `backlog ${i}`),
+      );
+      await waitFor(
+        'ben holds the backlog',
+        async () => (await ben.peer.history(g.groupId, { limit: 100_000 })).length === count,
+        60_000,
+      );
 
       const cal = await w.network.addPeer('cal');
       const problems: string[] = [];
-      for (const p of [ana, ben, cal]) p.peer.on('error', (e) => problems.push(`${p.name}: ${e.code} ${e.message.slice(0, 120)}`));
+      for (const p of [ana, ben, cal])
+        p.peer.on('error', (e) => problems.push(`${p.name}: ${e.code} ${e.message.slice(0, 120)}`));
       await cal.peer.join(g.groupId);
       await cal.peer.send(g.groupId, 'hello from cal');
-      await waitFor('everyone has cal\'s message', async () =>
-        (await Promise.all([ana, ben, cal].map(async (p) => (await p.peer.history(g.groupId, { limit: 100_000 })).length))).every((n) => n === count + 1), 30_000);
+      await waitFor(
+        "everyone has cal's message",
+        async () =>
+          (
+            await Promise.all(
+              [ana, ben, cal].map(async (p) => (await p.peer.history(g.groupId, { limit: 100_000 })).length),
+            )
+          ).every((n) => n === count + 1),
+        30_000,
+      );
       const calLog = await cal.peer.history(g.groupId, { limit: 100_000 });
       expect(new Set(calLog.map((m) => m.body)).size).toBe(count + 1);
       expect(problems.filter((p) => /too-many|too-large|cut/.test(p))).toEqual([]);
@@ -63,16 +79,32 @@ describe('a joiner of a group holding a large unstable backlog', () => {
     // 4000 three-byte characters: ~12 KiB per message, so 3 MiB of backlog is ~260 messages.
     const long = (i: number): string => `${i} ${'✓'.repeat(3990)}`;
     const count = Math.ceil((3 * MAX_FRAME_BYTES) / (4000 * 3));
-    await sendMany((b) => ana.peer.send(g.groupId, b), Array.from({ length: count }, (_, i) => long(i)));
-    await waitFor('ben holds the backlog', async () => (await ben.peer.history(g.groupId, { limit: 100_000 })).length === count, 60_000);
+    await sendMany(
+      (b) => ana.peer.send(g.groupId, b),
+      Array.from({ length: count }, (_, i) => long(i)),
+    );
+    await waitFor(
+      'ben holds the backlog',
+      async () => (await ben.peer.history(g.groupId, { limit: 100_000 })).length === count,
+      60_000,
+    );
 
     const cal = await w.network.addPeer('cal');
     const problems: string[] = [];
-    for (const p of [ana, ben, cal]) p.peer.on('error', (e) => problems.push(`${p.name}: ${e.code} ${e.message.slice(0, 120)}`));
+    for (const p of [ana, ben, cal])
+      p.peer.on('error', (e) => problems.push(`${p.name}: ${e.code} ${e.message.slice(0, 120)}`));
     await cal.peer.join(g.groupId);
     await cal.peer.send(g.groupId, 'hello from cal');
-    await waitFor('everyone has cal\'s message', async () =>
-      (await Promise.all([ana, ben, cal].map(async (p) => (await p.peer.history(g.groupId, { limit: 100_000 })).length))).every((n) => n === count + 1), 30_000);
+    await waitFor(
+      "everyone has cal's message",
+      async () =>
+        (
+          await Promise.all(
+            [ana, ben, cal].map(async (p) => (await p.peer.history(g.groupId, { limit: 100_000 })).length),
+          )
+        ).every((n) => n === count + 1),
+      30_000,
+    );
     expect(problems.filter((p) => /too-many|too-large|cut/.test(p))).toEqual([]);
   }, 120_000);
 });

@@ -6,7 +6,14 @@ import type { StoredMessage } from '../src/storage.ts';
 const g = asGroupId('g1');
 const other = asGroupId('g2');
 
-function msg(groupId: GroupId, sender: string, seq: number, order: string, sentAt: number, body = `m${seq}`): StoredMessage {
+function msg(
+  groupId: GroupId,
+  sender: string,
+  seq: number,
+  order: string,
+  sentAt: number,
+  body = `m${seq}`,
+): StoredMessage {
   const s = asPeerId(sender);
   return {
     id: messageId(groupId, s, seq),
@@ -46,7 +53,12 @@ describe('MemoryStore', () => {
 
   it('reads the newest page strictly below an order key, oldest first (a log scrolling up)', async () => {
     const store = new MemoryStore();
-    await store.putMessages(g, [msg(g, 'a', 3, '003', 3), msg(g, 'a', 1, '001', 1), msg(g, 'a', 4, '004', 4), msg(g, 'a', 2, '002', 2)]);
+    await store.putMessages(g, [
+      msg(g, 'a', 3, '003', 3),
+      msg(g, 'a', 1, '001', 1),
+      msg(g, 'a', 4, '004', 4),
+      msg(g, 'a', 2, '002', 2),
+    ]);
     await store.putMessages(other, [msg(other, 'c', 1, '000', 1)]);
     expect((await store.before(g, null, 2)).map((m) => m.order)).toEqual(['003', '004']);
     expect((await store.before(g, '003', 5)).map((m) => m.order)).toEqual(['001', '002']);
@@ -57,7 +69,12 @@ describe('MemoryStore', () => {
 
   it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
     const store = new MemoryStore();
-    await store.putMessages(g, [msg(g, 'a', 1, '001', 30), msg(g, 'a', 2, '002', 10), msg(g, 'b', 1, '003', 20), msg(g, 'b', 2, '004', 20)]);
+    await store.putMessages(g, [
+      msg(g, 'a', 1, '001', 30),
+      msg(g, 'a', 2, '002', 10),
+      msg(g, 'b', 1, '003', 20),
+      msg(g, 'b', 2, '004', 20),
+    ]);
     const got = await store.since(g, 20, 10);
     expect(got.map((m) => m.id)).toEqual(['g1/b:1', 'g1/b:2', 'g1/a:1']);
     expect((await store.since(g, 20, 1)).map((m) => m.id)).toEqual(['g1/b:1']);
@@ -85,7 +102,9 @@ describe('MemoryStore', () => {
     const signedElsewhere = { ...msg(g, 'b', 1, '002', 10), frame: msg(other, 'b', 1, '002', 10).frame };
     const oldId = { ...msg(g, 'b', 1, '002', 10), id: 'b:1' as never };
     for (const bad of [filedElsewhere, signedElsewhere, oldId]) {
-      await expect(store.putMessages(g, [msg(g, 'a', 2, '003', 11), bad])).rejects.toMatchObject({ code: 'wrong-group' });
+      await expect(store.putMessages(g, [msg(g, 'a', 2, '003', 11), bad])).rejects.toMatchObject({
+        code: 'wrong-group',
+      });
     }
     expect((await store.page(g, { limit: 10 })).items.map((m) => m.frame.body)).toEqual(['kept']);
     expect(await store.count(other)).toBe(0);

@@ -9,7 +9,11 @@ import { MemoryTracker } from '../src/memory-tracker.ts';
 import type { MemoryTrackerLink } from '../src/memory-tracker.ts';
 import { waitFor } from './scenarios/network.ts';
 
-interface Seen { views: View[]; joining: JoiningNotice[]; removed: RemovedNotice[] }
+interface Seen {
+  views: View[];
+  joining: JoiningNotice[];
+  removed: RemovedNotice[];
+}
 
 async function connect(t: MemoryTracker, name: string): Promise<{ link: MemoryTrackerLink; seen: Seen }> {
   const link = t.link({ peerId: asPeerId(`p-${name}`), name, publicKey: `key-${name}` });
@@ -61,7 +65,8 @@ describe('MemoryTracker membership', () => {
     await ana.link.join(g.groupId);
     for (const x of [ben, cy]) {
       await x.link.join(g.groupId);
-      for (const m of t.currentView(g.groupId)?.members ?? []) t.reportLink(m.peerId, g.groupId, x.link.peerId, 'up', Date.now());
+      for (const m of t.currentView(g.groupId)?.members ?? [])
+        t.reportLink(m.peerId, g.groupId, x.link.peerId, 'up', Date.now());
       await x.link.linksReady(g.groupId);
     }
     // Both ends say so: an honest broken link.
@@ -70,8 +75,10 @@ describe('MemoryTracker membership', () => {
     t.expireLinks(Date.now() + 1_000, 10_000);
     expect(ids(t.currentView(g.groupId) ?? undefined)).toEqual(['p-ana', 'p-ben', 'p-cy']);
     t.expireLinks(Date.now() + 10_000, 10_000);
-    await waitFor('cy and ana told of the eviction', () =>
-      cy.seen.removed.length > 0 && ana.seen.views.at(-1)?.changes.some((c) => c.peerId === 'p-cy') === true);
+    await waitFor(
+      'cy and ana told of the eviction',
+      () => cy.seen.removed.length > 0 && ana.seen.views.at(-1)?.changes.some((c) => c.peerId === 'p-cy') === true,
+    );
     expect(ids(t.currentView(g.groupId) ?? undefined)).toEqual(['p-ana', 'p-ben']);
     expect(cy.seen.removed).toEqual([{ groupId: g.groupId, reason: 'evicted' }]);
     expect(ana.seen.views.at(-1)?.changes).toEqual([{ peerId: 'p-cy', change: 'evicted' }]);

@@ -2,7 +2,16 @@
 // links only between peers that want each other, per-link FIFO, nothing
 // carried without a link, every frame through the wire parser.
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId, type GroupFrame, type LinkState, type MemberInfo, type PeerId, type ProtocolError } from '@chorus/protocol';
+import {
+  asGroupId,
+  asPeerId,
+  asViewId,
+  type GroupFrame,
+  type LinkState,
+  type MemberInfo,
+  type PeerId,
+  type ProtocolError,
+} from '@chorus/protocol';
 import { MemoryNetwork, type MemoryTransport } from '../src/memory-transport.ts';
 import { waitFor } from './scenarios/network.ts';
 
@@ -36,7 +45,9 @@ describe('MemoryTransport', () => {
     await waitFor('link up', () => a.openPeers(g).includes(B));
     for (let i = 1; i <= 50; i++) a.send(g, B, hwm(i));
     await waitFor('50 frames', () => wb.frames.length === 50);
-    expect(wb.frames.map((f) => (f.frame as { delivered: Record<string, number> }).delivered[A])).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(wb.frames.map((f) => (f.frame as { delivered: Record<string, number> }).delivered[A])).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     expect(wb.links).toEqual([`${A} up`]);
     expect(net.droppedFrames).toBe(1);
     net.close();

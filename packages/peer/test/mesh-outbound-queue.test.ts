@@ -17,12 +17,16 @@ class SimulatedChannel implements ChannelSink {
   readonly #listeners = new Set<() => void>();
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(drainPerTickBytes: number, readonly firesDrainEvents: boolean) {
+  constructor(
+    drainPerTickBytes: number,
+    readonly firesDrainEvents: boolean,
+  ) {
     this.#timer = setInterval(() => {
       if (this.buffered === 0) return;
       const before = this.buffered;
       this.buffered = Math.max(0, this.buffered - drainPerTickBytes);
-      if (this.firesDrainEvents && before > LOW_WATER_BYTES && this.buffered <= LOW_WATER_BYTES) for (const l of this.#listeners) l();
+      if (this.firesDrainEvents && before > LOW_WATER_BYTES && this.buffered <= LOW_WATER_BYTES)
+        for (const l of this.#listeners) l();
     }, 1);
   }
 

@@ -3,18 +3,31 @@
 
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../src/backoff.ts';
-import { MAX_CONNECTION_ID_CHARS, parseSignalEnvelope, restartEnvelope, rtcEnvelope } from '../src/mesh/signal-envelope.ts';
+import {
+  MAX_CONNECTION_ID_CHARS,
+  parseSignalEnvelope,
+  restartEnvelope,
+  rtcEnvelope,
+} from '../src/mesh/signal-envelope.ts';
 
 describe('parseSignalEnvelope', () => {
   it('accepts what the mesh sends: offers, candidates and restart requests', () => {
-    expect(parseSignalEnvelope(rtcEnvelope('c1', { type: 'offer', sdp: 'v=0' }))).toEqual({ c: 'c1', kind: 'rtc', rtc: { type: 'offer', sdp: 'v=0' } });
+    expect(parseSignalEnvelope(rtcEnvelope('c1', { type: 'offer', sdp: 'v=0' }))).toEqual({
+      c: 'c1',
+      kind: 'rtc',
+      rtc: { type: 'offer', sdp: 'v=0' },
+    });
     expect(parseSignalEnvelope(rtcEnvelope('c1', { candidate: { candidate: 'a=x', sdpMid: '0' } }))?.kind).toBe('rtc');
     expect(parseSignalEnvelope(restartEnvelope('c9'))).toEqual({ c: 'c9', kind: 'restart' });
   });
 
   it('refuses anything else instead of handing it to simple-peer (which would tear the connection down)', () => {
     const refused: unknown[] = [
-      null, 'offer', 42, [], {},
+      null,
+      'offer',
+      42,
+      [],
+      {},
       { c: '', rtc: { type: 'offer', sdp: 'x' } },
       { c: 'x'.repeat(MAX_CONNECTION_ID_CHARS + 1), rtc: { type: 'offer', sdp: 'x' } },
       { c: 7, rtc: { type: 'offer', sdp: 'x' } },

@@ -17,17 +17,27 @@ afterEach(async () => {
 });
 
 let n = 0;
-async function node(url: string, name: string): Promise<{ tracker: TrackerClient; mesh: WebRtcMesh; frames: { from: PeerId; frame: GroupFrame }[] }> {
+async function node(
+  url: string,
+  name: string,
+): Promise<{ tracker: TrackerClient; mesh: WebRtcMesh; frames: { from: PeerId; frame: GroupFrame }[] }> {
   const keyPair = await generateIdentity();
   const tracker = new TrackerClient({
-    url, name, peerId: `m${++n}x${Date.now().toString(36)}`, keyPair,
-    publicKey: await exportPublicKey(keyPair.publicKey), socketOptions: { transports: ['websocket'] },
+    url,
+    name,
+    peerId: `m${++n}x${Date.now().toString(36)}`,
+    keyPair,
+    publicKey: await exportPublicKey(keyPair.publicKey),
+    socketOptions: { transports: ['websocket'] },
   });
   await tracker.connect();
   const mesh = new WebRtcMesh({ tracker, wrtc });
   const frames: { from: PeerId; frame: GroupFrame }[] = [];
   mesh.on('frame', (_g, from, frame) => frames.push({ from, frame }));
-  cleanups.push(() => tracker.close(), () => mesh.destroy());
+  cleanups.push(
+    () => tracker.close(),
+    () => mesh.destroy(),
+  );
   return { tracker, mesh, frames };
 }
 
@@ -41,7 +51,14 @@ const waitFor = async (what: string, cond: () => boolean, timeoutMs = 20_000): P
 
 describe('WebRtcMesh through a real tracker', () => {
   it('links a joiner to the members, gets it installed, and carries frames', async () => {
-    const t = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1_500 });
+    const t = await startTracker({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      webDist: '/nonexistent',
+      heartbeatIntervalMs: 200,
+      heartbeatTimeoutMs: 1_500,
+    });
     cleanups.unshift(() => t.close());
     const a = await node(t.url, 'Alice');
     const b = await node(t.url, 'Bob');
@@ -76,17 +93,30 @@ describe('WebRtcMesh through a real tracker', () => {
 
     for (const from of [a, b, c]) {
       for (const to of [a, b, c]) {
-        if (from !== to) from.mesh.send(g.groupId, to.tracker.peerId, dataFrame(g.groupId, from.tracker.peerId, 1, `from ${from.tracker.peerId}`));
+        if (from !== to)
+          from.mesh.send(
+            g.groupId,
+            to.tracker.peerId,
+            dataFrame(g.groupId, from.tracker.peerId, 1, `from ${from.tracker.peerId}`),
+          );
       }
     }
     await waitFor('frames everywhere', () => [a, b, c].every((m) => m.frames.length === 2));
     for (const m of [a, b, c]) {
-      expect(m.frames.map((f) => f.from).sort()).toEqual([a, b, c].filter((x) => x !== m).map((x) => x.tracker.peerId).sort());
+      expect(m.frames.map((f) => f.from).sort()).toEqual(
+        [a, b, c]
+          .filter((x) => x !== m)
+          .map((x) => x.tracker.peerId)
+          .sort(),
+      );
     }
 
     // A channel destroyed under a live view reconnects through the tracker's relay; nobody is evicted.
     expect(b.mesh.dropLink(g.groupId, a.tracker.peerId)).toBe(true);
-    await waitFor('link back', () => b.mesh.linkState(g.groupId, a.tracker.peerId) === 'up' && a.mesh.openPeers(g.groupId).length === 2);
+    await waitFor(
+      'link back',
+      () => b.mesh.linkState(g.groupId, a.tracker.peerId) === 'up' && a.mesh.openPeers(g.groupId).length === 2,
+    );
     expect((await a.tracker.view(g.groupId)).members).toHaveLength(3);
   });
 });

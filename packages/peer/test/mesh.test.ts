@@ -5,7 +5,7 @@
 
 import wrtc from '@roamhq/wrtc';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GroupFrame, GroupId, LinkState, MemberInfo, PeerId, ProtocolError } from '@chorus/protocol';
+import type { GroupFrame, LinkState, MemberInfo, PeerId, ProtocolError } from '@chorus/protocol';
 import { asGroupId, asPeerId, encodeBatch, MAX_BODY_CHARS } from '@chorus/protocol';
 import { WebRtcMesh } from '../src/mesh/webrtc-mesh.ts';
 import { wireCodec } from '../src/mesh/frame-codec.ts';
@@ -155,7 +155,8 @@ describe('WebRtcMesh over real data channels', () => {
     // Destroy the channel at the responder's end (peer-b): the initiator must notice and re-offer.
     expect(b.mesh.dropLink(G, a.mesh.self)).toBe(true);
     await waitFor('down and up again on both ends', () =>
-      [a, b].every((p) => p.links.map((l) => l.state).join(',') === 'up,down,up'));
+      [a, b].every((p) => p.links.map((l) => l.state).join(',') === 'up,down,up'),
+    );
 
     expect(relay.relayed).toBeGreaterThan(signalsBefore);
     expect(relay.reports.filter((r) => r.state === 'down').length).toBeGreaterThanOrEqual(1);
@@ -165,7 +166,10 @@ describe('WebRtcMesh over real data channels', () => {
 
     // And from the initiator's end too.
     expect(a.mesh.dropLink(G, b.mesh.self)).toBe(true);
-    await waitFor('second reconnect', () => a.links.length === 5 && b.links.length === 5 && a.mesh.openPeers(G).length === 1);
+    await waitFor(
+      'second reconnect',
+      () => a.links.length === 5 && b.links.length === 5 && a.mesh.openPeers(G).length === 1,
+    );
     expect(a.links.at(-1)?.state).toBe('up');
   });
 
@@ -176,8 +180,13 @@ describe('WebRtcMesh over real data channels', () => {
     await fullMesh([a, b]);
 
     const junk: unknown[] = [
-      null, 'hello', { c: 'old', rtc: { type: 'answer', sdp: 'v=0' } }, { c: 'old', rtc: { candidate: { candidate: 'x' } } },
-      { c: 'old', rtc: { type: 'offer' } }, { c: 'none', restart: true }, { rtc: { type: 'offer', sdp: 'x' } },
+      null,
+      'hello',
+      { c: 'old', rtc: { type: 'answer', sdp: 'v=0' } },
+      { c: 'old', rtc: { candidate: { candidate: 'x' } } },
+      { c: 'old', rtc: { type: 'offer' } },
+      { c: 'none', restart: true },
+      { rtc: { type: 'offer', sdp: 'x' } },
     ];
     for (const data of junk) {
       relay.deliver(a.mesh.self, G, b.mesh.self, data);
@@ -201,13 +210,17 @@ describe('WebRtcMesh over real data channels', () => {
 
     for (const from of probes) {
       for (const to of probes) {
-        if (from !== to) from.mesh.send(G, to.mesh.self, dataFrame(G, from.mesh.self, 1, `${from.mesh.self}->${to.mesh.self}`));
+        if (from !== to)
+          from.mesh.send(G, to.mesh.self, dataFrame(G, from.mesh.self, 1, `${from.mesh.self}->${to.mesh.self}`));
       }
     }
     await waitFor('two frames at each', () => probes.every((p) => p.frames.length === 2));
     for (const p of probes) {
       expect(p.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : '')).sort()).toEqual(
-        probes.filter((q) => q !== p).map((q) => `${q.mesh.self}->${p.mesh.self}`).sort(),
+        probes
+          .filter((q) => q !== p)
+          .map((q) => `${q.mesh.self}->${p.mesh.self}`)
+          .sort(),
       );
     }
 
@@ -245,7 +258,11 @@ describe('WebRtcMesh over real data channels', () => {
     expect(codes).toContain('bad-json');
     expect(codes).toContain('forged-sender');
     expect(codes).toContain('too-large');
-    expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual(['honest 1', 'honest 2', 'honest 3']);
+    expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual([
+      'honest 1',
+      'honest 2',
+      'honest 3',
+    ]);
     // The link survived the garbage.
     expect(a.mesh.openPeers(G)).toEqual([h.mesh.self]);
   });
@@ -257,7 +274,12 @@ describe('WebRtcMesh over real data channels', () => {
       encode: wireCodec.encode,
       decoder: (g, from) => {
         const inner = wireCodec.decoder(g, from);
-        return { decode: (text, now) => { messages += 1; return inner.decode(text, now); } };
+        return {
+          decode: (text, now) => {
+            messages += 1;
+            return inner.decode(text, now);
+          },
+        };
       },
     };
     const a = makeMesh(relay, 'peer-a');
@@ -267,7 +289,9 @@ describe('WebRtcMesh over real data channels', () => {
     for (let seq = 1; seq <= 40; seq++) a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, seq, `burst ${seq}`));
     await waitFor('the burst', () => b.frames.length === 40);
     expect(messages).toBe(1);
-    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
 
     // A frame alone in its turn leaves without waiting for company.
     a.mesh.send(G, b.mesh.self, dataFrame(G, a.mesh.self, 41, 'alone'));
@@ -280,7 +304,9 @@ describe('WebRtcMesh over real data channels', () => {
     await waitFor('the big burst', () => b.frames.length === 61);
     expect(messages).toBeGreaterThan(2 + 3);
     expect(messages).toBeLessThan(2 + 20);
-    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    expect(b.frames.map((f) => (f.frame.t === 'data' ? f.frame.seq : -1))).toEqual(
+      Array.from({ length: 61 }, (_, i) => i + 1),
+    );
     expect(b.rejects).toEqual([]);
   });
 
@@ -304,13 +330,22 @@ describe('WebRtcMesh over real data channels', () => {
 
     const good = (seq: number): string => JSON.stringify(dataFrame(G, h.mesh.self, seq, `good ${seq}`));
     const forgedMember = JSON.stringify(dataFrame(G, asPeerId('someone-else'), 9, 'forged'));
-    h.mesh.sendRaw(G, a.mesh.self, encodeBatch([good(1), forgedMember, good(2), '{"t":"chunk","id":"c","index":0,"count":1,"part":"x"}', good(3)]));
+    h.mesh.sendRaw(
+      G,
+      a.mesh.self,
+      encodeBatch([good(1), forgedMember, good(2), '{"t":"chunk","id":"c","index":0,"count":1,"part":"x"}', good(3)]),
+    );
     h.mesh.sendRaw(G, a.mesh.self, '{"t":"batch","frames":[]}');
     h.mesh.sendRaw(G, a.mesh.self, `{"t":"batch","frames":[${good(4)}`);
     h.mesh.send(G, a.mesh.self, dataFrame(G, h.mesh.self, 5, 'good 5'));
     await waitFor('good frames', () => a.frames.length === 4);
 
-    expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual(['good 1', 'good 2', 'good 3', 'good 5']);
+    expect(a.frames.map((f) => (f.frame.t === 'data' ? f.frame.body : ''))).toEqual([
+      'good 1',
+      'good 2',
+      'good 3',
+      'good 5',
+    ]);
     expect(a.rejects.map((r) => r.error.code)).toEqual(['forged-sender', 'bad-type', 'bad-type', 'bad-json']);
     expect(a.rejects[0]?.error.message).toMatch(/^batch\.frames\[1\]: /);
     expect(a.mesh.openPeers(G)).toEqual([h.mesh.self]);

@@ -44,8 +44,14 @@ describe('GroupMetricsRecorder', () => {
     m.recordDelivery(true, 0, 4);
     const r = m.report(asGroupId('g'), 1000);
     expect(r).toEqual({
-      groupId: 'g', sent: 1, received: 0, total: 1, throughputPerSec: 1,
-      latencyP50Ms: 4, latencyP99Ms: 4, rejectedFrames: 0,
+      groupId: 'g',
+      sent: 1,
+      received: 0,
+      total: 1,
+      throughputPerSec: 1,
+      latencyP50Ms: 4,
+      latencyP99Ms: 4,
+      rejectedFrames: 0,
     });
   });
 });

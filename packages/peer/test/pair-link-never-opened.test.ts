@@ -15,8 +15,14 @@ afterEach(() => {
 const waitingLink = (neverOpened: () => void): PairLink =>
   new PairLink(
     {
-      self: asPeerId('p9'), groupId: asGroupId('g'), peer: asPeerId('p1'), iceServers: () => [], codec: wireCodec,
-      now: () => Date.now(), randomId: () => 'r', neverOpenedMs: () => 1_000,
+      self: asPeerId('p9'),
+      groupId: asGroupId('g'),
+      peer: asPeerId('p1'),
+      iceServers: () => [],
+      codec: wireCodec,
+      now: () => Date.now(),
+      randomId: () => 'r',
+      neverOpenedMs: () => 1_000,
     },
     { sendSignal: () => {}, up: () => {}, down: () => {}, neverOpened, frame: () => {}, reject: () => {} },
   );

@@ -22,7 +22,13 @@ describe('createPeer default wiring (TrackerClient + WebRtcMesh)', () => {
   it('two peers chat through a real tracker and WebRTC, and the tracker gets their numbers', async () => {
     const keyStore = new MemoryKeyStore();
     const make = (name: string): ChorusPeer => {
-      const p = createPeer({ name, trackerUrl: tracker.url, wrtc, keyStore, socketOptions: { transports: ['websocket'] } });
+      const p = createPeer({
+        name,
+        trackerUrl: tracker.url,
+        wrtc,
+        keyStore,
+        socketOptions: { transports: ['websocket'] },
+      });
       peers.push(p);
       return p;
     };
@@ -41,6 +47,6 @@ describe('createPeer default wiring (TrackerClient + WebRtcMesh)', () => {
     // Ana's final numbers reached the tracker on leave.
     const stats = async (): Promise<{ peerMetrics: Record<string, { sent: number }> }> =>
       (await fetch(`${tracker.url}/api/stats`)).json() as never;
-    await waitFor('tracker has ana\'s report', async () => (await stats()).peerMetrics[g.groupId]?.sent === 1);
+    await waitFor("tracker has ana's report", async () => (await stats()).peerMetrics[g.groupId]?.sent === 1);
   });
 });

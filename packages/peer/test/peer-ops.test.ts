@@ -29,12 +29,16 @@ describe('Peer facade: message operations', () => {
     const { groupId, peers } = await room(['ana']);
     const ana = peers[0]!.peer;
     await expect(ana.send(groupId, '\u0000{"op":"delete"}')).rejects.toMatchObject({ code: 'bad-input' });
-    await expect(ana.sendOp(groupId, { op: 'delete', target: messageId('other' as GroupId, 'x' as PeerId, 1) })).rejects.toMatchObject({ code: 'bad-input' });
-    await expect(ana.sendOp(groupId, { op: 'edit', target: messageId(groupId, ana.peerId, 1), text: 'x'.repeat(MAX_BODY_CHARS) })).rejects.toMatchObject({ code: 'too-long' });
+    await expect(
+      ana.sendOp(groupId, { op: 'delete', target: messageId('other' as GroupId, 'x' as PeerId, 1) }),
+    ).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(
+      ana.sendOp(groupId, { op: 'edit', target: messageId(groupId, ana.peerId, 1), text: 'x'.repeat(MAX_BODY_CHARS) }),
+    ).rejects.toMatchObject({ code: 'too-long' });
     expect(ana.metrics(groupId)?.sent).toBe(0);
   });
 
-  it('applies the author\'s edit everywhere and has every peer refuse and count an edit by another key', async () => {
+  it("applies the author's edit everywhere and has every peer refuse and count an edit by another key", async () => {
     const { groupId, peers } = await room(['ana', 'ben']);
     const [ana, ben] = [peers[0]!.peer, peers[1]!.peer];
     const errors: string[] = [];
@@ -49,7 +53,14 @@ describe('Peer facade: message operations', () => {
     expect(errors).toContain('op-not-author');
     for (const p of peers) {
       const shown = foldLog(groupId, await logOf(p, groupId));
-      expect(shown.views).toEqual([expect.objectContaining({ id: hello.id, text: 'hello', edited: true, reactions: [{ emoji: '👋', keys: [expect.any(String)] }] })]);
+      expect(shown.views).toEqual([
+        expect.objectContaining({
+          id: hello.id,
+          text: 'hello',
+          edited: true,
+          reactions: [{ emoji: '👋', keys: [expect.any(String)] }],
+        }),
+      ]);
     }
   });
 });

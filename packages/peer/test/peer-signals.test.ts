@@ -14,7 +14,10 @@ afterEach(async () => {
   world = null;
 });
 
-async function room(names: string[], now?: () => number): Promise<{ w: MemoryWorld; groupId: GroupId; peers: ScenarioPeer[] }> {
+async function room(
+  names: string[],
+  now?: () => number,
+): Promise<{ w: MemoryWorld; groupId: GroupId; peers: ScenarioPeer[] }> {
   const w = memoryWorld(11, now === undefined ? {} : { now });
   world = w;
   const peers: ScenarioPeer[] = [];
@@ -48,10 +51,12 @@ describe('typing and read markers', () => {
     expect(ben.peer.signal(groupId, { kind: 'read', seen: hello.id })).toBe(true);
     await waitFor('ben hears ann typing', () => atBen.some((s) => s.kind === 'typing'));
     await waitFor('cat hears ann typing and ben reading', () => atCat.length === 2);
-    expect(atCat).toEqual(expect.arrayContaining([
-      expect.objectContaining({ groupId, from: ann.peerId, name: 'ann', kind: 'typing' }),
-      expect.objectContaining({ groupId, from: ben.peerId, name: 'ben', kind: 'read', seen: hello.id }),
-    ]));
+    expect(atCat).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ groupId, from: ann.peerId, name: 'ann', kind: 'typing' }),
+        expect.objectContaining({ groupId, from: ben.peerId, name: 'ben', kind: 'read', seen: hello.id }),
+      ]),
+    );
     expect(atBen.filter((s) => s.kind === 'typing')).toHaveLength(1);
 
     for (const p of peers) {
@@ -70,14 +75,25 @@ describe('typing and read markers', () => {
     const [ann, ben] = peers as [ScenarioPeer, ScenarioPeer, ScenarioPeer];
     const atAnn = heard(ann);
     frozen = Date.now();
-    for (let i = 0; i < 40; i++) w.net.inject(groupId, ben.peerId, ann.peerId, JSON.stringify({ t: 'signal', groupId, kind: 'typing' }));
-    w.net.inject(groupId, ben.peerId, ann.peerId, JSON.stringify({ t: 'signal', groupId, kind: 'typing', name: 'Admin' }));
-    await waitFor('ann dropped the flood', () => (ann.peer.metrics(groupId)?.droppedSignals ?? 0) + atAnn.length === 40);
+    for (let i = 0; i < 40; i++)
+      w.net.inject(groupId, ben.peerId, ann.peerId, JSON.stringify({ t: 'signal', groupId, kind: 'typing' }));
+    w.net.inject(
+      groupId,
+      ben.peerId,
+      ann.peerId,
+      JSON.stringify({ t: 'signal', groupId, kind: 'typing', name: 'Admin' }),
+    );
+    await waitFor(
+      'ann dropped the flood',
+      () => (ann.peer.metrics(groupId)?.droppedSignals ?? 0) + atAnn.length === 40,
+    );
     expect(atAnn).toHaveLength(1);
     expect(ann.peer.metrics(groupId)?.droppedSignals).toBe(39);
     frozen = null;
     await waitFor('ann refused the malformed one', () => ann.peer.metrics(groupId)?.rejectedFrames === 1);
     const after = await ben.peer.send(groupId, 'still here');
-    await waitFor('ann still gets ben\'s messages', async () => (await logOf(ann, groupId)).some((m) => m.id === after.id));
+    await waitFor("ann still gets ben's messages", async () =>
+      (await logOf(ann, groupId)).some((m) => m.id === after.id),
+    );
   });
 });

@@ -12,7 +12,11 @@ afterEach(async () => {
   world = null;
 });
 
-async function room(names: string[], ordering: 'fifo' | 'total' = 'total', seed = 1): Promise<{ w: MemoryWorld; groupId: GroupId; peers: ScenarioPeer[] }> {
+async function room(
+  names: string[],
+  ordering: 'fifo' | 'total' = 'total',
+  seed = 1,
+): Promise<{ w: MemoryWorld; groupId: GroupId; peers: ScenarioPeer[] }> {
   const w = memoryWorld(seed);
   world = w;
   const peers: ScenarioPeer[] = [];
@@ -37,7 +41,11 @@ describe('Peer facade', () => {
     expect(delivered.id).toBe(sent.id);
     expect(delivered.order.startsWith('~')).toBe(false);
     await waitFor('ben has it', async () => (await logOf(peers[1]!, groupId)).some((m) => m.body === 'hello'));
-    expect((await logOf(peers[1]!, groupId))[0]).toMatchObject({ senderName: 'ana', body: 'hello', state: 'delivered' });
+    expect((await logOf(peers[1]!, groupId))[0]).toMatchObject({
+      senderName: 'ana',
+      body: 'hello',
+      state: 'delivered',
+    });
   });
 
   it('refuses empty and over-long messages with a code, and sends nothing', async () => {
@@ -72,7 +80,10 @@ describe('Peer facade', () => {
     await dee.peer.join(groupId);
     // One change at a time, as people come and go: ana's view holds dee before ben leaves (an
     // engine that gets a newer view mid-flush installs both changes at once, leavers first).
-    await waitFor('ana sees dee', () => peers[0]!.peer.groups().find((x) => x.groupId === groupId)?.view?.members.length === 4);
+    await waitFor(
+      'ana sees dee',
+      () => peers[0]!.peer.groups().find((x) => x.groupId === groupId)?.view?.members.length === 4,
+    );
     await peers[1]!.peer.leave(groupId);
     await w.network.crash(peers[2]!);
     await waitFor('three system lines', () => lines.length >= 3);
@@ -117,7 +128,9 @@ describe('Peer facade', () => {
     expect((await peers[0]!.peer.history(groupId, { since: cut })).map((m) => m.body)).toEqual(['late']);
     expect((await peers[0]!.peer.history(groupId, { limit: 1 })).map((m) => m.body)).toEqual(['late']);
     const [, late] = await peers[0]!.peer.history(groupId);
-    expect((await peers[0]!.peer.history(groupId, { before: late!.order, limit: 5 })).map((m) => m.body)).toEqual(['early']);
+    expect((await peers[0]!.peer.history(groupId, { before: late!.order, limit: 5 })).map((m) => m.body)).toEqual([
+      'early',
+    ]);
     expect(await peers[0]!.peer.history(groupId, { before: late!.order, limit: 0 })).toEqual([]);
   });
 
@@ -175,9 +188,15 @@ describe('Peer commands', () => {
     const members = await ben.peer.command('/members Team Chat', null);
     expect(members.kind === 'members' && members.members.map((m) => m.name).sort()).toEqual(['ana', 'ben']);
     expect(await ben.peer.command('/switch Team Chat', null)).toEqual({ kind: 'switched', groupId: g.groupId });
-    expect(await ben.peer.command('/switch elsewhere', null)).toMatchObject({ kind: 'error', message: expect.stringContaining('elsewhere') });
+    expect(await ben.peer.command('/switch elsewhere', null)).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('elsewhere'),
+    });
     expect(await ben.peer.command('/members', null)).toMatchObject({ kind: 'error' });
-    expect(await ben.peer.command('/dance', null)).toMatchObject({ kind: 'error', message: expect.stringContaining('/groups') });
+    expect(await ben.peer.command('/dance', null)).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('/groups'),
+    });
     expect(await ben.peer.command('/leave', g.groupId)).toEqual({ kind: 'left', groupId: g.groupId });
     expect(ben.peer.groups()).toEqual([]);
     expect(await ben.peer.command('/quit', null)).toEqual({ kind: 'quit' });
@@ -191,7 +210,10 @@ describe('Peer facade under load and replay', () => {
     const sends: Promise<unknown>[] = [];
     for (let i = 1; i <= 230; i++) sends.push(peers[i % 2]!.peer.send(groupId, `m${i} ${'·'.repeat(2000)}`));
     await Promise.all(sends);
-    await waitFor('all 230 at both', async () => (await logOf(peers[0]!, groupId)).length === 230 && (await logOf(peers[1]!, groupId)).length === 230);
+    await waitFor(
+      'all 230 at both',
+      async () => (await logOf(peers[0]!, groupId)).length === 230 && (await logOf(peers[1]!, groupId)).length === 230,
+    );
     const cy = await w.network.addPeer('cy');
     await cy.peer.join(groupId);
     const mine = (await logOf(cy, groupId)).map((m) => m.id);
@@ -222,8 +244,9 @@ describe('Peer facade under load and replay', () => {
     const g = await ana.peer.createGroup('metered', 'fifo');
     await ana.peer.join(g.groupId);
     await ana.peer.send(g.groupId, 'tick');
-    await waitFor('two reports with the sent message', () =>
-      w.tracker.metrics.filter((r) => r.groupId === g.groupId && r.sent === 1).length >= 2,
+    await waitFor(
+      'two reports with the sent message',
+      () => w.tracker.metrics.filter((r) => r.groupId === g.groupId && r.sent === 1).length >= 2,
     );
   });
 });
@@ -240,7 +263,12 @@ describe('joining while the sponsor fails', () => {
     await waitFor('cy is opening its links', () => cy.peer.groups()[0]?.status === 'joining');
     w.tracker.fail(ben.peerId);
     await joining;
-    expect(cy.peer.groups()[0]?.view?.members.map((m) => m.name).sort()).toEqual(['ana', 'cy']);
+    expect(
+      cy.peer
+        .groups()[0]
+        ?.view?.members.map((m) => m.name)
+        .sort(),
+    ).toEqual(['ana', 'cy']);
     expect((await logOf(cy, groupId)).map((m) => m.body)).toEqual(['hi']);
   });
 
@@ -248,19 +276,26 @@ describe('joining while the sponsor fails', () => {
     const { w, groupId, peers } = await room(['ana', 'ben', 'cy'], 'total', 7);
     await peers[0]!.peer.send(groupId, 'before 1');
     await peers[1]!.peer.send(groupId, 'before 2');
-    await waitFor('history in place', async () => (await Promise.all(peers.map((p) => logOf(p, groupId)))).every((l) => l.length === 2));
+    await waitFor('history in place', async () =>
+      (await Promise.all(peers.map((p) => logOf(p, groupId)))).every((l) => l.length === 2),
+    );
     const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
     const others = peers.filter((p) => p !== sponsor);
     // The sponsor never gets its history pages out (as if it hung), then dies.
     w.net.dropFrames((_g, from, _to, frame) => from === sponsor.peerId && frame.t === 'history-res');
     const dee = await w.network.addPeer('dee');
     const joined = dee.peer.join(groupId);
-    await waitFor('dee asked the sponsor', () => dee.peer.groups()[0]?.view?.members.some((m) => m.peerId === dee.peerId) === true);
+    await waitFor(
+      'dee asked the sponsor',
+      () => dee.peer.groups()[0]?.view?.members.some((m) => m.peerId === dee.peerId) === true,
+    );
     await w.network.crash(sponsor);
     await joined;
     await others[0]!.peer.send(groupId, 'after');
     const all = [...others, dee];
-    await waitFor('everyone has 3', async () => (await Promise.all(all.map((p) => logOf(p, groupId)))).every((l) => l.length === 3));
+    await waitFor('everyone has 3', async () =>
+      (await Promise.all(all.map((p) => logOf(p, groupId)))).every((l) => l.length === 3),
+    );
     const logs = await Promise.all(all.map(async (p) => (await logOf(p, groupId)).map((m) => m.body)));
     expect(logs[2]).toEqual(logs[0]);
     expect([...logs[2]!].sort()).toEqual(['after', 'before 1', 'before 2']);
@@ -306,10 +341,14 @@ describe('reload after a poisoned clock', () => {
     const honest = (await store.page(groupId, { limit: 10 })).items[0]!;
     const top = Number.MAX_SAFE_INTEGER;
     const sender = 'mallory' as typeof honest.frame.sender;
-    await store.putMessages(groupId, [{
-      ...honest, id: `${groupId}/mallory:1` as typeof honest.id, order: `${top}:mallory:0000000000000001`,
-      frame: { ...honest.frame, sender, seq: 1, lamport: top },
-    }]);
+    await store.putMessages(groupId, [
+      {
+        ...honest,
+        id: `${groupId}/mallory:1` as typeof honest.id,
+        order: `${top}:mallory:0000000000000001`,
+        frame: { ...honest.frame, sender, seq: 1, lamport: top },
+      },
+    ]);
     const ana2 = await w.reload(ana);
     await ana2.peer.join(groupId);
     await ana2.peer.send(groupId, 'after reload');
@@ -332,15 +371,26 @@ describe('several groups at once', () => {
       await ben.peer.join(g.groupId);
     }
     await Promise.all([
-      ana.peer.send(fifo.groupId, 'f-ana'), ben.peer.send(total.groupId, 't-ben'),
-      ben.peer.send(fifo.groupId, 'f-ben'), ana.peer.send(total.groupId, 't-ana'),
+      ana.peer.send(fifo.groupId, 'f-ana'),
+      ben.peer.send(total.groupId, 't-ben'),
+      ben.peer.send(fifo.groupId, 'f-ben'),
+      ana.peer.send(total.groupId, 't-ana'),
     ]);
     await waitFor('two in each group at both', async () =>
-      (await Promise.all([ana, ben].flatMap((p) => [logOf(p, fifo.groupId), logOf(p, total.groupId)]))).every((l) => l.length === 2),
+      (await Promise.all([ana, ben].flatMap((p) => [logOf(p, fifo.groupId), logOf(p, total.groupId)]))).every(
+        (l) => l.length === 2,
+      ),
     );
     expect((await logOf(ben, fifo.groupId)).map((m) => m.body).sort()).toEqual(['f-ana', 'f-ben']);
-    expect((await logOf(ben, total.groupId)).map((m) => m.id)).toEqual((await logOf(ana, total.groupId)).map((m) => m.id));
-    expect(ana.peer.groups().map((g) => `${g.name}:${g.ordering}:${g.status}`).sort()).toEqual(['fifo room:fifo:member', 'total room:total:member']);
+    expect((await logOf(ben, total.groupId)).map((m) => m.id)).toEqual(
+      (await logOf(ana, total.groupId)).map((m) => m.id),
+    );
+    expect(
+      ana.peer
+        .groups()
+        .map((g) => `${g.name}:${g.ordering}:${g.status}`)
+        .sort(),
+    ).toEqual(['fifo room:fifo:member', 'total room:total:member']);
     expect([ana.peer.metrics(fifo.groupId)?.sent, ana.peer.metrics(total.groupId)?.received]).toEqual([1, 1]);
     await ana.peer.leave(fifo.groupId);
     await ben.peer.send(total.groupId, 'still on');
@@ -375,7 +425,12 @@ describe('connect', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-    const ana = createPeer({ name: 'ana', tracker: flaky, transport: net.transport(peerId), identity: { keyPair, publicKey } });
+    const ana = createPeer({
+      name: 'ana',
+      tracker: flaky,
+      transport: net.transport(peerId),
+      identity: { keyPair, publicKey },
+    });
     await expect(ana.connect()).rejects.toMatchObject({ code: 'unreachable' });
     await ana.connect();
     const dirs: number[] = [];
@@ -406,10 +461,13 @@ describe('false suspicion', () => {
     ana.peer.on('system', (l) => lines.push(`${l.name} ${l.change}`));
     w.tracker.suspect(ana.peerId);
     await ben.peer.send(groupId, 'said while ana was out');
-    await waitFor('ana is back in the view', () =>
-      ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
+    await waitFor(
+      'ana is back in the view',
+      () => ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
     );
-    await waitFor('ana has the message', async () => (await logOf(ana, groupId)).some((m) => m.body === 'said while ana was out'));
+    await waitFor('ana has the message', async () =>
+      (await logOf(ana, groupId)).some((m) => m.body === 'said while ana was out'),
+    );
     expect(lines[0]).toBe('ana failed');
     await ben.peer.send(groupId, 'and after');
     await waitFor('and after', async () => (await logOf(ana, groupId)).some((m) => m.body === 'and after'));
@@ -429,16 +487,35 @@ describe('a lying sponsor', () => {
       return from === sponsor.peerId && frame.t === 'history-res';
     });
     const joined = cy.peer.join(groupId);
-    await waitFor('cy has the view with it and asked', () => cy.peer.groups()[0]?.view?.members.some((m) => m.peerId === cy.peerId) === true && req !== null);
+    await waitFor(
+      'cy has the view with it and asked',
+      () => cy.peer.groups()[0]?.view?.members.some((m) => m.peerId === cy.peerId) === true && req !== null,
+    );
     const viewId = cy.peer.groups()[0]!.view!.viewId;
     const forged = (seq: number, body: string) => ({
-      t: 'data', groupId, viewId, sender: other.peerId, seq, lamport: seq, sentAt: Date.now(), body, sig: `${'B'.repeat(86)}==`,
+      t: 'data',
+      groupId,
+      viewId,
+      sender: other.peerId,
+      seq,
+      lamport: seq,
+      sentAt: Date.now(),
+      body,
+      sig: `${'B'.repeat(86)}==`,
     });
-    w.net.inject(groupId, sponsor.peerId, cy.peerId, JSON.stringify({
-      t: 'history-res', groupId, req, done: true,
-      items: [{ frame: forged(1, 'forged history'), order: '0000000000000001:x:0000000000000001' }],
-      state: { viewId, incarnation: 1, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
-    }));
+    w.net.inject(
+      groupId,
+      sponsor.peerId,
+      cy.peerId,
+      JSON.stringify({
+        t: 'history-res',
+        groupId,
+        req,
+        done: true,
+        items: [{ frame: forged(1, 'forged history'), order: '0000000000000001:x:0000000000000001' }],
+        state: { viewId, incarnation: 1, agreed: 0, nextSeq: {}, unstable: [{ frame: forged(1, 'forged unstable') }] },
+      }),
+    );
     await joined;
     // The two forgeries, and the page whose state does not count the item it carried (an unnamed
     // sender in the state's incarnation, PROTOCOL.md §7.3): that sponsor is dropped, the other one asked.
@@ -450,7 +527,7 @@ describe('a lying sponsor', () => {
 });
 
 describe('a joiner that vanishes before it is installed', () => {
-  it('is dropped from the members\' links once the tracker announces it gone', async () => {
+  it("is dropped from the members' links once the tracker announces it gone", async () => {
     const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 3);
     const ana = peers[0]!;
     const cy = await w.network.addPeer('cy');

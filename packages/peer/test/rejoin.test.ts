@@ -29,7 +29,10 @@ describe('re-joining in the same session', () => {
     await ana.peer.join(g.groupId);
     await ana.peer.send(g.groupId, 'second');
     await ben.peer.send(g.groupId, 'third');
-    await waitFor('both have 4', async () => (await logOf(ben, g.groupId)).length === 4 && (await logOf(ana, g.groupId)).length === 4);
+    await waitFor(
+      'both have 4',
+      async () => (await logOf(ben, g.groupId)).length === 4 && (await logOf(ana, g.groupId)).length === 4,
+    );
     expect((await logOf(ana, g.groupId)).map((m) => m.id)).toEqual((await logOf(ben, g.groupId)).map((m) => m.id));
   });
 
@@ -47,10 +50,16 @@ describe('re-joining in the same session', () => {
     await waitFor('ben alone', () => ben.peer.groups()[0]?.view?.members.length === 1);
     await ben.peer.send(g.groupId, 'b-while-away');
     await w.links.get(ana.peerId)!.connect();
-    await waitFor('ana is a member again', () => ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
+    await waitFor(
+      'ana is a member again',
+      () => ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
+    );
     await ana.peer.send(g.groupId, 'a2');
     await ben.peer.send(g.groupId, 'b2');
-    await waitFor('both have 4', async () => (await logOf(ben, g.groupId)).length === 4 && (await logOf(ana, g.groupId)).length === 4);
+    await waitFor(
+      'both have 4',
+      async () => (await logOf(ben, g.groupId)).length === 4 && (await logOf(ana, g.groupId)).length === 4,
+    );
     expect((await logOf(ana, g.groupId)).map((m) => m.id)).toEqual((await logOf(ben, g.groupId)).map((m) => m.id));
   });
 });
@@ -73,17 +82,26 @@ describe('re-joining when the tracker refuses for a while', () => {
 
     w.tracker.failNext('join', 'rate-limited', 2);
     w.tracker.suspect(ana.peerId);
-    await waitFor('ana refused twice, then a member again', () =>
-      errors.filter((c) => c === 'rate-limited').length === 2 &&
-      ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
+    await waitFor(
+      'ana refused twice, then a member again',
+      () =>
+        errors.filter((c) => c === 'rate-limited').length === 2 &&
+        ana.peer.groups()[0]?.status === 'member' &&
+        ben.peer.groups()[0]?.view?.members.length === 2,
+    );
     expect(statuses).toContain('joining');
     // The group never left the side bar while the app kept trying.
     expect(statuses).not.toContain('removed');
 
     w.tracker.failNext('linksReady', 'timeout', 1);
     w.tracker.suspect(ana.peerId);
-    await waitFor('ana back after a timed-out links-ready', () =>
-      errors.includes('timeout') && ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2);
+    await waitFor(
+      'ana back after a timed-out links-ready',
+      () =>
+        errors.includes('timeout') &&
+        ana.peer.groups()[0]?.status === 'member' &&
+        ben.peer.groups()[0]?.view?.members.length === 2,
+    );
 
     const a2 = await ana.peer.send(g.groupId, 'a2');
     expect(a2.id).toBe(`${g.groupId}/${ana.peerId}:2`);

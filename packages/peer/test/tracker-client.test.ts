@@ -21,13 +21,24 @@ afterEach(async () => {
 });
 
 async function tracker(over: Partial<TrackerConfig> = {}): Promise<RunningTracker> {
-  const t = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...TIMERS, ...over });
+  const t = await startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...TIMERS,
+    ...over,
+  });
   cleanups.push(() => t.close());
   return t;
 }
 
 let counter = 0;
-async function client(url: string, name = `user${++counter}`, extra: { ackTimeoutMs?: number; firstConnectTimeoutMs?: number } = {}): Promise<TrackerClient> {
+async function client(
+  url: string,
+  name = `user${++counter}`,
+  extra: { ackTimeoutMs?: number; firstConnectTimeoutMs?: number } = {},
+): Promise<TrackerClient> {
   const keyPair = await generateIdentity();
   const c = new TrackerClient({
     url,
@@ -42,7 +53,11 @@ async function client(url: string, name = `user${++counter}`, extra: { ackTimeou
   return c;
 }
 
-function nextEvent<T>(subscribe: (cb: (v: T) => void) => () => void, pred: (v: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+function nextEvent<T>(
+  subscribe: (cb: (v: T) => void) => () => void,
+  pred: (v: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -85,7 +100,10 @@ describe('TrackerClient', () => {
 
     const b = await client(t.url, 'Bob');
     await b.connect();
-    const pushed = nextEvent<readonly { name: string }[]>((cb) => b.on('directory', cb), (d) => d.some((g) => g.name === 'general'));
+    const pushed = nextEvent<readonly { name: string }[]>(
+      (cb) => b.on('directory', cb),
+      (d) => d.some((g) => g.name === 'general'),
+    );
     const created = await a.createGroup('general', 'total');
     expect(created).toMatchObject({ name: 'general', ordering: 'total', locked: false });
     expect((await pushed).map((g) => g.name)).toContain('general');
@@ -129,10 +147,16 @@ describe('TrackerClient', () => {
     const joinReply = await b.join(g.groupId, 'hunter2');
     expect(joinReply.view.members.map((m) => m.peerId)).toEqual([a.peerId]);
     expect((await joining).peer.peerId).toBe(b.peerId);
-    const aView = nextEvent<View>((cb) => a.on('view', cb), (v) => v.members.length === 2);
+    const aView = nextEvent<View>(
+      (cb) => a.on('view', cb),
+      (v) => v.members.length === 2,
+    );
     // Bob says his links are up: not installed on his word alone, until Alice confirms hers.
     expect((await b.linksReady(g.groupId)).members.map((m) => m.peerId)).toEqual([a.peerId]);
-    const bView = nextEvent<View>((cb) => b.on('view', cb), (v) => v.members.length === 2);
+    const bView = nextEvent<View>(
+      (cb) => b.on('view', cb),
+      (v) => v.members.length === 2,
+    );
     a.reportLink(g.groupId, b.peerId, 'up');
     const installed = await bView;
     expect(installed.members.map((m) => m.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
@@ -145,7 +169,10 @@ describe('TrackerClient', () => {
     a.signal(g.groupId, b.peerId, { hello: 'there' });
     expect(await got).toEqual({ groupId: g.groupId, from: a.peerId, data: { hello: 'there' } });
 
-    const left = nextEvent<View>((cb) => a.on('view', cb), (v) => v.members.length === 1);
+    const left = nextEvent<View>(
+      (cb) => a.on('view', cb),
+      (v) => v.members.length === 1,
+    );
     await b.leave(g.groupId);
     expect((await left).changes).toEqual([{ peerId: b.peerId, change: 'left' }]);
     expect(await codeOf(b.view(g.groupId))).toBe('not-member');
@@ -159,7 +186,10 @@ describe('TrackerClient', () => {
     const g = await a.createGroup('alive', 'total');
     await a.join(g.groupId);
     await b.join(g.groupId);
-    const bView = nextEvent<View>((cb) => b.on('view', cb), (v) => v.members.length === 2);
+    const bView = nextEvent<View>(
+      (cb) => b.on('view', cb),
+      (v) => v.members.length === 2,
+    );
     a.reportLink(g.groupId, b.peerId, 'up');
     await b.linksReady(g.groupId);
     await bView;
@@ -168,7 +198,10 @@ describe('TrackerClient', () => {
     await new Promise((r) => setTimeout(r, TIMERS.heartbeatTimeoutMs * 3));
     expect((await a.members(g.groupId)).map((m) => m.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
 
-    const gone = nextEvent<View>((cb) => a.on('view', cb), (v) => v.members.length === 1);
+    const gone = nextEvent<View>(
+      (cb) => a.on('view', cb),
+      (v) => v.members.length === 1,
+    );
     await b.close();
     expect((await gone).changes[0]).toMatchObject({ peerId: b.peerId });
     expect(b.state).toBe('offline');
@@ -176,7 +209,13 @@ describe('TrackerClient', () => {
   });
 
   it('reconnects after the tracker restarts on the same port and emits ready again', async () => {
-    const first = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...TIMERS });
+    const first = await startTracker({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      webDist: '/nonexistent',
+      ...TIMERS,
+    });
     const port = first.port;
     const a = await client(first.url, 'Alice');
     const readies: HelloReply[] = [];
@@ -184,7 +223,10 @@ describe('TrackerClient', () => {
     await a.connect();
     await a.createGroup('before', 'fifo');
 
-    const offline = nextEvent<ConnectionState>((cb) => a.on('connection', cb), (s) => s !== 'online');
+    const offline = nextEvent<ConnectionState>(
+      (cb) => a.on('connection', cb),
+      (s) => s !== 'online',
+    );
     await first.close();
     await offline;
     expect(await codeOf(a.members('x' as GroupId))).toBe('offline');
@@ -213,7 +255,17 @@ describe('TrackerClient', () => {
         socket.emit('group:removed', { groupId: 'g1', reason: 'failed' });
         setTimeout(() => {
           helloAckedAt = Date.now();
-          ack({ ok: true, value: { peerId: p.peerId, iceServers: [], heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: 5_000, linkGraceMs: 1_000, directory: [] } });
+          ack({
+            ok: true,
+            value: {
+              peerId: p.peerId,
+              iceServers: [],
+              heartbeatIntervalMs: 1_000,
+              heartbeatTimeoutMs: 5_000,
+              linkGraceMs: 1_000,
+              directory: [],
+            },
+          });
         }, 100);
       });
       socket.on('group:members', (_p: unknown, ack: (r: unknown) => void) => {

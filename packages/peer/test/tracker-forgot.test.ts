@@ -23,12 +23,20 @@ describe('after a restart of an in-memory tracker', () => {
     await ben.peer.join(g.groupId, 'pw');
     await ana.peer.send(g.groupId, 'a1');
     await ben.peer.send(g.groupId, 'b1');
-    await waitFor('both have two', async () => (await logOf(ana, g.groupId)).length === 2 && (await logOf(ben, g.groupId)).length === 2);
+    await waitFor(
+      'both have two',
+      async () => (await logOf(ana, g.groupId)).length === 2 && (await logOf(ben, g.groupId)).length === 2,
+    );
     const viewBefore = ana.peer.groups()[0]!.view!.viewId;
 
     await w.tracker.restart();
-    await waitFor('the group is back in the directory, locked', () => w.tracker.directory().some((d) => d.groupId === g.groupId && d.locked));
-    await waitFor('both members again', () => ana.peer.groups()[0]?.view?.members.length === 2 && ben.peer.groups()[0]?.view?.members.length === 2);
+    await waitFor('the group is back in the directory, locked', () =>
+      w.tracker.directory().some((d) => d.groupId === g.groupId && d.locked),
+    );
+    await waitFor(
+      'both members again',
+      () => ana.peer.groups()[0]?.view?.members.length === 2 && ben.peer.groups()[0]?.view?.members.length === 2,
+    );
     // Views go on well above the last one anyone saw (a view the dead process issued and nobody
     // here received must never be issued again with other members).
     expect(ana.peer.groups()[0]!.view!.viewId).toBeGreaterThan(viewBefore + membership.RESTORE_VIEW_MARGIN);
@@ -36,11 +44,19 @@ describe('after a restart of an in-memory tracker', () => {
     const a2 = await ana.peer.send(g.groupId, 'a2');
     const b2 = await ben.peer.send(g.groupId, 'b2');
     expect([a2.id, b2.id]).toEqual([`${g.groupId}/${ana.peerId}:2`, `${g.groupId}/${ben.peerId}:2`]);
-    await waitFor('four everywhere', async () => (await logOf(ana, g.groupId)).length === 4 && (await logOf(ben, g.groupId)).length === 4);
+    await waitFor(
+      'four everywhere',
+      async () => (await logOf(ana, g.groupId)).length === 4 && (await logOf(ben, g.groupId)).length === 4,
+    );
     const la = (await logOf(ana, g.groupId)).map((m) => `${m.order} ${m.body}`);
     const lb = (await logOf(ben, g.groupId)).map((m) => `${m.order} ${m.body}`);
     expect(la).toEqual(lb);
-    expect(la.slice(0, 2).map((l) => l.split(' ')[1]).sort()).toEqual(['a1', 'b1']);
+    expect(
+      la
+        .slice(0, 2)
+        .map((l) => l.split(' ')[1])
+        .sort(),
+    ).toEqual(['a1', 'b1']);
     expect(ana.peer.metrics(g.groupId)?.rejectedFrames ?? 0).toBe(0);
     expect(ben.peer.metrics(g.groupId)?.rejectedFrames ?? 0).toBe(0);
   });

@@ -59,20 +59,32 @@ function world(seed: number) {
         };
       },
     }) as TrackerLink;
-    const peer = createPeer({ name, tracker: gated, transport: net.transport(peerId, link), identity: { keyPair, publicKey }, store: new MemoryStore() });
+    const peer = createPeer({
+      name,
+      tracker: gated,
+      transport: net.transport(peerId, link),
+      identity: { keyPair, publicKey },
+      store: new MemoryStore(),
+    });
     (member as { peer: ChorusPeer }).peer = peer;
     stopped.push(peer);
     await peer.connect();
     return member;
   };
   /** Resolves once the tracker's installed view of `g` lists every one of `who`, and its pushes went out. */
-  const installed = (g: GroupId, ...who: Member[]) => async (): Promise<void> => {
-    await waitFor(`the tracker installs ${who.map((w) => w.name).join(', ')}`, () => {
-      const v = tracker.currentView(g);
-      return v !== null && who.every((w) => v.members.some((m) => m.peerId === w.peerId));
-    }, 10_000);
-    await turn();
-  };
+  const installed =
+    (g: GroupId, ...who: Member[]) =>
+    async (): Promise<void> => {
+      await waitFor(
+        `the tracker installs ${who.map((w) => w.name).join(', ')}`,
+        () => {
+          const v = tracker.currentView(g);
+          return v !== null && who.every((w) => v.members.some((m) => m.peerId === w.peerId));
+        },
+        10_000,
+      );
+      await turn();
+    };
   return { tracker, add, installed };
 }
 
@@ -80,17 +92,27 @@ const viewOf = (m: Member, g: GroupId): View | null => m.peer.groups().find((x) 
 
 /** Everyone is a member again (a newer view of all of them), says `after` and sees every message in one order. */
 async function chatsOn(g: GroupId, members: readonly Member[], viewBefore: number, expected: number): Promise<void> {
-  await waitFor('every peer a member of a newer view of all', () =>
-    members.every((m) => {
-      const joined = m.peer.groups().find((x) => x.groupId === g);
-      const v = viewOf(m, g);
-      return joined?.status === 'member' && v !== null && v.viewId > viewBefore && v.members.length === members.length;
-    }), 10_000);
+  await waitFor(
+    'every peer a member of a newer view of all',
+    () =>
+      members.every((m) => {
+        const joined = m.peer.groups().find((x) => x.groupId === g);
+        const v = viewOf(m, g);
+        return (
+          joined?.status === 'member' && v !== null && v.viewId > viewBefore && v.members.length === members.length
+        );
+      }),
+    10_000,
+  );
   for (const m of members) await m.peer.send(g, `${m.name} after`);
-  await waitFor(`${expected} messages at every peer`, async () => {
-    for (const m of members) if ((await logOf(m, g)).length !== expected) return false;
-    return true;
-  }, 10_000);
+  await waitFor(
+    `${expected} messages at every peer`,
+    async () => {
+      for (const m of members) if ((await logOf(m, g)).length !== expected) return false;
+      return true;
+    },
+    10_000,
+  );
   const logs = await Promise.all(members.map(async (m) => (await logOf(m, g)).map((x) => `${x.order} ${x.body}`)));
   // (Frames the old sessions sent until they were replaced may be refused as old-view: harmless.)
   for (const log of logs) expect(log).toEqual(logs[0]);
@@ -154,14 +176,20 @@ describe('re-joining a group restored after an in-memory tracker restart', () =>
     const ben = await w.add('ben');
     const { groupId: g } = await ana.peer.createGroup('two-at-once', 'fifo');
     let benAsked = (): void => {};
-    const benAsking = new Promise<void>((r) => { benAsked = r; });
+    const benAsking = new Promise<void>((r) => {
+      benAsked = r;
+    });
     let benJoin: Promise<unknown> = Promise.resolve();
     ben.gates = { join: { after: async () => benAsked() } };
-    ana.gates = { join: { after: async () => {
-      benJoin = ben.peer.join(g);
-      await benAsking;
-      await turn(); // the joining notice reaches ana's link
-    } } };
+    ana.gates = {
+      join: {
+        after: async () => {
+          benJoin = ben.peer.join(g);
+          await benAsking;
+          await turn(); // the joining notice reaches ana's link
+        },
+      },
+    };
     await ana.peer.join(g);
     await benJoin;
     await chatsOn(g, [ana, ben], 0, 2);

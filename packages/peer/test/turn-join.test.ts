@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
-const PROBLEM = 'The TURN server gave no relay address (turn:t.example:3478 answered 401 Unauthorized): its credentials are wrong or expired.';
+const PROBLEM =
+  'The TURN server gave no relay address (turn:t.example:3478 answered 401 Unauthorized): its credentials are wrong or expired.';
 
 let world: MemoryWorld | null = null;
 afterEach(async () => {
@@ -50,7 +51,9 @@ describe('a join whose links cannot get a TURN relay', () => {
     const { ana, g, errors, joining, transport } = await blockedJoin(400);
     transport.emitTurn(g, ana.peerId, { message: PROBLEM, fatal: false });
     await expect(joining).rejects.toMatchObject({ code: 'timeout' });
-    await expect(joining).rejects.toThrow(`No data channel to 1 member(s) after 0.4 s; the group cannot be joined from this network. ${PROBLEM}`);
+    await expect(joining).rejects.toThrow(
+      `No data channel to 1 member(s) after 0.4 s; the group cannot be joined from this network. ${PROBLEM}`,
+    );
     expect(errors.filter((e) => e.code === 'turn')).toEqual([]);
   });
 

@@ -3,13 +3,19 @@ import type { IceServer } from '@chorus/protocol';
 import { MIN_TURN_REFRESH_MS, TurnRefresher, turnRefreshDelayMs } from '../src/turn-refresh.ts';
 
 const NOW = 1_800_000_000_000;
-const turnFor = (expiryS: number): IceServer => ({ urls: ['turn:t.example:3478'], username: `${expiryS}:p1`, credential: 'c' });
+const turnFor = (expiryS: number): IceServer => ({
+  urls: ['turn:t.example:3478'],
+  username: `${expiryS}:p1`,
+  credential: 'c',
+});
 
 describe('turnRefreshDelayMs', () => {
   it('renews at three quarters of the soonest TURN expiry; nothing to renew without one', () => {
     const servers = [{ urls: 'stun:s.example' }, turnFor(NOW / 1000 + 400), turnFor(NOW / 1000 + 100)];
     expect(turnRefreshDelayMs(servers, NOW)).toBe(75_000);
-    expect(turnRefreshDelayMs([{ urls: 'stun:s.example', username: `${NOW / 1000 + 100}:x`, credential: 'c' }], NOW)).toBeNull();
+    expect(
+      turnRefreshDelayMs([{ urls: 'stun:s.example', username: `${NOW / 1000 + 100}:x`, credential: 'c' }], NOW),
+    ).toBeNull();
     expect(turnRefreshDelayMs([{ urls: 'turn:t.example', username: 'static-user', credential: 'c' }], NOW)).toBeNull();
     expect(turnRefreshDelayMs([], NOW)).toBeNull();
   });

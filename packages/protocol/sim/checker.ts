@@ -18,12 +18,30 @@ import { canonicalFields, fakeVerify } from './fake-signature.ts';
  * disagreeing) because the two need different fixes.
  */
 export type Guarantee =
-  | 'S1' | 'S2' | 'S3' | 'S4' | 'S4U' | 'S5' | 'S6' | 'S7' | 'L1' | 'L2' | 'L3' | 'ST1' | 'ST2' | 'ENGINE'
+  | 'S1'
+  | 'S2'
+  | 'S3'
+  | 'S4'
+  | 'S4U'
+  | 'S5'
+  | 'S6'
+  | 'S7'
+  | 'L1'
+  | 'L2'
+  | 'L3'
+  | 'ST1'
+  | 'ST2'
+  | 'ENGINE'
   // Hostile runs (sim/hostile.ts): H1 an honest member evicted on the liar's word, H2 a buffer over its
   // budget, H3 a liar the link rules can see still a member at its deadline. S2E (equivocation shown
   // apart) and SPONSOR (a joiner misled by an undetectable sponsor lie) are documented limits, counted.
   // H4 (a departed liar's frames for later views left in an honest engine) is open, counted.
-  | 'H1' | 'H2' | 'H3' | 'H4' | 'S2E' | 'SPONSOR';
+  | 'H1'
+  | 'H2'
+  | 'H3'
+  | 'H4'
+  | 'S2E'
+  | 'SPONSOR';
 // ST1 and ST2 are the store's: for every node and group the store holds exactly the
 // group's delivered sequence (no loss, no duplicate, nothing of another group), and a
 // restarted node shows a prefix of what it had delivered (the simulator checks both).
@@ -142,7 +160,10 @@ export class Checker {
   /** Misled joiners whose log broke a guarantee because of it: no longer compared (S1, S2 still hold). */
   private readonly excused = new Set<PeerId>();
 
-  constructor(readonly mode: Ordering, private readonly tolerate: ReadonlySet<Guarantee> = new Set()) {}
+  constructor(
+    readonly mode: Ordering,
+    private readonly tolerate: ReadonlySet<Guarantee> = new Set(),
+  ) {}
 
   private fail(rule: Guarantee, node: PeerId | null, message: string): never {
     if (node !== null && this.misled.has(node) && rule !== 'S1' && rule !== 'S2' && rule !== 'S6') {
@@ -155,7 +176,11 @@ export class Checker {
   /** Records `node`'s (a misled joiner's) violation found while checking another node: its checks end. */
   private excuse(node: PeerId, rule: Guarantee, message: string): void {
     if (this.excused.has(node)) return;
-    this.tolerated.push({ rule: 'SPONSOR', node, message: `${rule} after a hostile sponsor's undetectable lie: ${message}` });
+    this.tolerated.push({
+      rule: 'SPONSOR',
+      node,
+      message: `${rule} after a hostile sponsor's undetectable lie: ${message}`,
+    });
     this.excused.add(node);
   }
 
@@ -190,8 +215,20 @@ export class Checker {
     let r = this.nodes.get(node);
     if (r === undefined) {
       r = {
-        log: [], ids: new Set(), lastSeq: new Map(), lastOrder: null, install: null, handed: 0, lastP: null, lastA: null, era: 0,
-        resumed: false, eraStart: 0, shown: new Set(), divergent: false, handedLast: [],
+        log: [],
+        ids: new Set(),
+        lastSeq: new Map(),
+        lastOrder: null,
+        install: null,
+        handed: 0,
+        lastP: null,
+        lastA: null,
+        era: 0,
+        resumed: false,
+        eraStart: 0,
+        shown: new Set(),
+        divergent: false,
+        handedLast: [],
       };
       this.nodes.set(node, r);
     }
@@ -210,7 +247,11 @@ export class Checker {
       // (it died with the process before anyone, its store included, kept it).
       const holders = [...this.nodes].filter(([p, r]) => !this.gone.has(p) && r.ids.has(id)).map(([p]) => p);
       if (holders.length > 0 || !this.orphaned.has(id)) {
-        this.fail('S1', frame.sender, `sender committed seq ${frame.seq} twice${holders.length > 0 ? ` (${holders.join(', ')} delivered the first)` : ''}`);
+        this.fail(
+          'S1',
+          frame.sender,
+          `sender committed seq ${frame.seq} twice${holders.length > 0 ? ` (${holders.join(', ')} delivered the first)` : ''}`,
+        );
       }
       this.orphaned.delete(id);
     }
@@ -230,12 +271,14 @@ export class Checker {
   private checkSigned(node: PeerId, d: Delivery): void {
     const f = d.frame;
     if (this.record(node).ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
-    if (frameMessageId(f) !== d.id) this.fail('S2', node, `delivery id ${d.id} does not match frame ${frameMessageId(f)}`);
+    if (frameMessageId(f) !== d.id)
+      this.fail('S2', node, `delivery id ${d.id} does not match frame ${frameMessageId(f)}`);
     if (!fakeVerify(f)) this.fail('S2', node, `delivered ${d.id} with a signature that does not match its fields`);
     const fields = canonicalFields(f);
     const original = this.sent.get(d.id);
     if (original !== undefined) {
-      if (canonicalFields(original) !== fields) this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);
+      if (canonicalFields(original) !== fields)
+        this.fail('S2', node, `delivered ${d.id} with fields changed since it was signed`);
       return;
     }
     const versions = this.hostileSigned.get(d.id);
@@ -249,7 +292,11 @@ export class Checker {
     if (shown === undefined) this.hostileShown.set(d.id, { node, fields });
     else if (shown.fields !== fields && shown.node !== node) {
       const how = this.mode === 'total' ? 'total order, through a view change' : 'FIFO';
-      this.tolerated.push({ rule: 'S2E', node, message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated; ${how})` });
+      this.tolerated.push({
+        rule: 'S2E',
+        node,
+        message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated; ${how})`,
+      });
       this.hostileShown.set(d.id, { node, fields });
     }
   }
@@ -266,7 +313,8 @@ export class Checker {
       const id = messageId(f.groupId, f.sender, k);
       return this.orphaned.has(id) && this.eraOfMessage.get(id) !== r.era;
     };
-    for (let k = last + 1; k < f.seq; k++) if (!skipped(k)) this.fail('S3', node, `delivered ${d.id} after seq ${last} of that sender`);
+    for (let k = last + 1; k < f.seq; k++)
+      if (!skipped(k)) this.fail('S3', node, `delivered ${d.id} after seq ${last} of that sender`);
     if (f.seq <= last) this.fail('S3', node, `delivered ${d.id} after seq ${last} of that sender`);
     // S4: one canonical log; unique agreed priorities.
     // A message of an earlier era shown from a store (or handed over from one) is no part of
@@ -287,7 +335,12 @@ export class Checker {
       const inc = incarnationOf(d.order);
       if (inc === null) this.fail('S4', node, `${d.id} has order key ${d.order}, which names no incarnation`);
       if (era.incarnation === null) era.incarnation = inc;
-      else if (inc !== era.incarnation && !fromStore) this.fail('S4', node, `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`);
+      else if (inc !== era.incarnation && !fromStore)
+        this.fail(
+          'S4',
+          node,
+          `${d.id} has order key ${d.order} of incarnation ${inc}, but this node's log began in view ${era.incarnation}`,
+        );
       const expected = canonical[at];
       // What a session shows from its store binds nobody: it may be a crashed session's non-uniform
       // delivery, which the session replaces with the group's key once it joins (PROTOCOL.md §4).
@@ -300,9 +353,14 @@ export class Checker {
         const holders = [...expected.holders];
         // A restarted node's store holds what its earlier incarnation delivered before it crashed:
         // non-uniform like any crashed member's log (S4U), not a disagreement of live members.
-        if (!fromStore && (this.gone.has(node) || !holders.every((h) => this.gone.has(h)))) this.fail('S4', node, where);
+        if (!fromStore && (this.gone.has(node) || !holders.every((h) => this.gone.has(h))))
+          this.fail('S4', node, where);
         // Only members that are gone delivered the canonical entry here (and so everything after it).
-        const v: Violation = { rule: 'S4U', node, message: `${where}, which only ${holders.join(', ')} delivered before leaving the group` };
+        const v: Violation = {
+          rule: 'S4U',
+          node,
+          message: `${where}, which only ${holders.join(', ')} delivered before leaving the group`,
+        };
         if (!this.tolerate.has('S4U')) throw new ViolationError(v);
         this.tolerated.push(v);
         // From here its log is its crashed incarnation's: positions no longer compare, keys still do.
@@ -315,14 +373,16 @@ export class Checker {
       const keys = this.orderOf.get(d.id) ?? new Map<PeerId, string>();
       if (!this.gone.has(node) && !fromStore) {
         for (const [other, key] of keys) {
-          if (key !== d.order && !this.gone.has(other)) this.fail('S4', node, `${d.id} has order ${d.order} here but ${key} at ${other}`);
+          if (key !== d.order && !this.gone.has(other))
+            this.fail('S4', node, `${d.id} has order ${d.order} here but ${key} at ${other}`);
         }
       }
       if (!fromStore) keys.set(node, d.order);
       this.orderOf.set(d.id, keys);
       // Keys carry the incarnation, so they are unique across the whole group, not only per era.
       const owner = this.idOfOrder.get(d.order);
-      if (owner !== undefined && owner !== d.id) this.fail('S4', node, `order ${d.order} given to both ${owner} and ${d.id}`);
+      if (owner !== undefined && owner !== d.id)
+        this.fail('S4', node, `order ${d.order} given to both ${owner} and ${d.id}`);
       if (r.lastOrder !== null && !(d.order > r.lastOrder)) {
         this.fail('S4', node, `order ${d.order} of ${d.id} does not sort after ${r.lastOrder}`);
       }
@@ -357,9 +417,11 @@ export class Checker {
 
   private onDeliveredShownChecked(node: PeerId, d: Delivery): void {
     const r = this.record(node);
-    if (!r.ids.has(d.id)) this.fail('L1', node, `its engine marked ${d.id} as shown already, but the session never showed it`);
+    if (!r.ids.has(d.id))
+      this.fail('L1', node, `its engine marked ${d.id} as shown already, but the session never showed it`);
     if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
-    if (d.viewId !== r.install.viewId) this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
+    if (d.viewId !== r.install.viewId)
+      this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
     r.install.delivered.add(d.id);
   }
 
@@ -372,7 +434,8 @@ export class Checker {
     const r = this.record(node);
     const prev = r.install;
     if (prev !== null && prev.viewId === viewId) return; // a re-sent view (tracker restart)
-    if (prev !== null && viewId < prev.viewId) this.fail('S5', node, `installed view ${viewId} after view ${prev.viewId}`);
+    if (prev !== null && viewId < prev.viewId)
+      this.fail('S5', node, `installed view ${viewId} after view ${prev.viewId}`);
     if (prev !== null && !prev.stateless) {
       const key = `${prev.viewId}>${viewId}`;
       const set = [...prev.delivered].sort().join(',');
@@ -381,11 +444,20 @@ export class Checker {
       // messages as delivered, PROTOCOL.md §7.3; seed 10044): an honest node's set replaces it, and the
       // misled node's difference is counted as SPONSOR, whichever moved on first.
       if (seen !== undefined && this.misled.has(seen.node) && !this.misled.has(node)) {
-        if (seen.set !== set) this.excuse(seen.node, 'S5', `went from view ${prev.viewId} to ${viewId} having delivered {${seen.set}} in it, but ${node} delivered {${set}}`);
+        if (seen.set !== set)
+          this.excuse(
+            seen.node,
+            'S5',
+            `went from view ${prev.viewId} to ${viewId} having delivered {${seen.set}} in it, but ${node} delivered {${set}}`,
+          );
         this.viewSets.set(key, { node, set });
       } else if (seen === undefined) this.viewSets.set(key, { node, set });
       else if (seen.set !== set) {
-        this.fail('S5', node, `went from view ${prev.viewId} to ${viewId} having delivered {${set}} in it, but ${seen.node} delivered {${seen.set}}`);
+        this.fail(
+          'S5',
+          node,
+          `went from view ${prev.viewId} to ${viewId} having delivered {${set}} in it, but ${seen.node} delivered {${seen.set}}`,
+        );
       }
     }
     r.install = { viewId, delivered: new Set(), stateless: !hasState };
@@ -422,7 +494,8 @@ export class Checker {
       r.era = this.eraFor(viewId);
       return;
     }
-    if (r.log.length > 0) this.fail('S7', node, `started afresh in view ${viewId} with ${r.log.length} messages already delivered`);
+    if (r.log.length > 0)
+      this.fail('S7', node, `started afresh in view ${viewId} with ${r.log.length} messages already delivered`);
     const era = this.eraFor(viewId);
     r.era = era;
   }
@@ -453,7 +526,8 @@ export class Checker {
 
   private onSameEraChecked(node: PeerId, withState: PeerId): void {
     const r = this.record(node);
-    if (r.log.length > 0 && !r.resumed) this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
+    if (r.log.length > 0 && !r.resumed)
+      this.fail('S7', node, `joined ${withState}'s log with ${r.log.length} messages already delivered`);
     r.era = this.record(withState).era;
     if (r.log.length > 0) {
       r.eraStart = r.log.length;
@@ -516,7 +590,8 @@ export class Checker {
   onRekeyed(node: PeerId, moved: readonly Delivery[]): void {
     const r = this.record(node);
     const v: Violation = {
-      rule: 'S4U', node,
+      rule: 'S4U',
+      node,
       message: `showed ${moved.map((d) => d.id).join(', ')} from its store at keys the group never agreed on; its sponsor's history moves them to ${moved.map((d) => d.order).join(', ')}`,
     };
     if (!this.tolerate.has('S4U')) throw new ViolationError(v);
@@ -548,16 +623,29 @@ export class Checker {
   }
 
   /** S7 at hand-over: what a sponsor gives a joiner must itself be a consistent log. */
-  onHistory(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[] = items, fromStore: ReadonlySet<MessageId> = new Set()): void {
+  onHistory(
+    joiner: PeerId,
+    items: readonly Delivery[],
+    sponsor: PeerId,
+    handedAll: readonly Delivery[] = items,
+    fromStore: ReadonlySet<MessageId> = new Set(),
+  ): void {
     // An honest sponsor a hostile one misled hands on what it was told (an omitted message stays
     // omitted, PROTOCOL.md §7.3): its joiner is misled as well (seed 14958).
     if (this.misled.has(sponsor)) this.misled.add(joiner);
     this.excusing(joiner, () => this.onHistoryChecked(joiner, items, sponsor, handedAll, fromStore));
   }
 
-  private onHistoryChecked(joiner: PeerId, items: readonly Delivery[], sponsor: PeerId, handedAll: readonly Delivery[], fromStore: ReadonlySet<MessageId>): void {
+  private onHistoryChecked(
+    joiner: PeerId,
+    items: readonly Delivery[],
+    sponsor: PeerId,
+    handedAll: readonly Delivery[],
+    fromStore: ReadonlySet<MessageId>,
+  ): void {
     const r = this.record(joiner);
-    if (r.log.length > 0 && !r.resumed) this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
+    if (r.log.length > 0 && !r.resumed)
+      this.fail('S7', joiner, `got history after it had already delivered ${r.log.length} messages`);
     if (r.log.length > 0 && r.era !== this.record(sponsor).era) {
       // Its store holds an earlier era of the group (every member before had gone): from the
       // group's point of view it joins the new era as a newcomer (PROTOCOL.md: a group across an
@@ -570,7 +658,8 @@ export class Checker {
     // The sponsor may hand over messages it delivered in the view the joiner has installed:
     // for S5 they count as delivered in that view (also those the joiner showed from its store).
     // The engine may install that view only with the adoption (a joiner flushing for it).
-    for (const d of handedAll) if (r.install !== null && d.viewId === r.install.viewId && r.ids.has(d.id)) r.install.delivered.add(d.id);
+    for (const d of handedAll)
+      if (r.install !== null && d.viewId === r.install.viewId && r.ids.has(d.id)) r.install.delivered.add(d.id);
     r.handedLast = handedAll;
   }
 
@@ -590,7 +679,13 @@ export class Checker {
     // A joiner a hostile sponsor misled may lack messages or show made-up ones (PROTOCOL.md §7.3): it is
     // not compared; a difference it shows is counted as SPONSOR.
     const survivors = all.filter((p) => !this.misled.has(p));
-    for (const p of all) if (this.misled.has(p) && !this.excused.has(p)) this.tolerated.push({ rule: 'SPONSOR', node: p, message: 'misled by a hostile sponsor: its log is not compared' });
+    for (const p of all)
+      if (this.misled.has(p) && !this.excused.has(p))
+        this.tolerated.push({
+          rule: 'SPONSOR',
+          node: p,
+          message: 'misled by a hostile sponsor: its log is not compared',
+        });
     const alive = new Set(survivors);
     // Survivors are compared on the era they end in: what a store shows of an earlier era (every
     // member had gone in between) is its own business (PROTOCOL.md, a group across an empty view).
@@ -599,11 +694,13 @@ export class Checker {
     for (const [id, frame] of this.sent) {
       if (!alive.has(frame.sender) || this.orphaned.has(id) || !ofEra(id)) continue;
       for (const s of survivors) {
-        if (!this.record(s).ids.has(id)) this.fail('L1', s, `never delivered ${id}, sent by surviving member ${frame.sender}`);
+        if (!this.record(s).ids.has(id))
+          this.fail('L1', s, `never delivered ${id}, sent by surviving member ${frame.sender}`);
       }
     }
     for (const [s, size] of holdBack) {
-      if (size > 0 && !this.misled.has(s)) this.fail('L2', s, `hold-back queue still holds ${size} messages after the faults healed`);
+      if (size > 0 && !this.misled.has(s))
+        this.fail('L2', s, `hold-back queue still holds ${size} messages after the faults healed`);
     }
     const first = survivors[0];
     if (first === undefined) return;
@@ -615,7 +712,8 @@ export class Checker {
     // such messages are left out of the comparison of survivors' logs.
     const fromStores = new Set<MessageId>();
     for (const s of survivors) for (const id of this.record(s).shown) fromStores.add(id);
-    const compared = (s: PeerId): MessageId[] => this.record(s).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id));
+    const compared = (s: PeerId): MessageId[] =>
+      this.record(s).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id));
     const ref = compared(first);
     const refKey = this.mode === 'total' ? ref.join(',') : [...ref].sort().join(',');
     for (const s of survivors.slice(1)) {

@@ -80,17 +80,24 @@ if (kind !== undefined && !HOSTILE_KINDS.includes(kind as HostileKind)) {
 const kinds = kind === undefined ? undefined : [kind as HostileKind];
 const scenarioOf = (n: number): Scenario => (hostile ? hostileScenarioForSeed(n, kinds) : scenarioForSeed(n, bounds));
 // Hostile runs count what no design here prevents (PROTOCOL.md §7): an equivocation shown apart, a misled joiner.
-const tolerated = [...(args.includes('--uniform') ? [] : toleratedByKnownGaps()), ...(hostile ? HOSTILE_TOLERATED : [])];
+const tolerated = [
+  ...(args.includes('--uniform') ? [] : toleratedByKnownGaps()),
+  ...(hostile ? HOSTILE_TOLERATED : []),
+];
 
 const replay = (scenario: Scenario, label: string): never => {
   const r = runScenario(scenario, { factory, trace: true, tolerate: tolerated, ...withSession });
   console.log(`${label}: ${JSON.stringify(scenario)}\n`);
   for (const line of r.trace) console.log(line);
   const st = r.stats;
-  console.log(`\n${st.steps} steps, ${st.messages} messages, ${st.deliveries} deliveries, ${st.frames} frames, ${st.faults} faults, ${st.views} views, ${st.rejections} rejected inputs, ${st.virtualMs} virtual ms`);
+  console.log(
+    `\n${st.steps} steps, ${st.messages} messages, ${st.deliveries} deliveries, ${st.frames} frames, ${st.faults} faults, ${st.views} views, ${st.rejections} rejected inputs, ${st.virtualMs} virtual ms`,
+  );
   for (const t of r.tolerated) console.log(`documented (${t.rule}, not fatal): ${t.message}`);
   if (r.violation !== null) {
-    console.log(`VIOLATION ${r.violation.rule}${r.violation.node === null ? '' : ` at ${r.violation.node}`}: ${r.violation.message}`);
+    console.log(
+      `VIOLATION ${r.violation.rule}${r.violation.node === null ? '' : ` at ${r.violation.node}`}: ${r.violation.message}`,
+    );
     process.exit(1);
   }
   console.log('all guarantees held');
@@ -107,17 +114,27 @@ else if (seeds !== undefined) {
   const started = performance.now();
   const s = runSeeds(factory, from, seeds, bounds, tolerated, session, scenarioOf);
   const secs = (performance.now() - started) / 1000;
-  console.log(`seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${(secs / s.scenarios * 10_000).toFixed(1)} s per 10k seeds)`);
-  console.log(`by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}`);
-  if (hostile) console.log(`hostile kinds: ${JSON.stringify(s.byKind)}  liar frames refused by honest nodes: ${s.liarRefused}  most bytes one peer had waiting in an honest engine: ${s.maxBufferedBytes}`);
-  if (Object.keys(s.toleratedBy).length > 0) console.log(`documented, not fatal (S4U without --uniform): ${JSON.stringify(s.toleratedBy)} seeds`);
+  console.log(
+    `seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${((secs / s.scenarios) * 10_000).toFixed(1)} s per 10k seeds)`,
+  );
+  console.log(
+    `by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}`,
+  );
+  if (hostile)
+    console.log(
+      `hostile kinds: ${JSON.stringify(s.byKind)}  liar frames refused by honest nodes: ${s.liarRefused}  most bytes one peer had waiting in an honest engine: ${s.maxBufferedBytes}`,
+    );
+  if (Object.keys(s.toleratedBy).length > 0)
+    console.log(`documented, not fatal (S4U without --uniform): ${JSON.stringify(s.toleratedBy)} seeds`);
   const failed = Object.values(s.failedBy).reduce((a, b) => a + b, 0);
   if (failed > 0) {
     console.log(`FAILED: ${failed} of ${s.scenarios} seeds, by first broken guarantee ${JSON.stringify(s.failedBy)}`);
     const flags = `${hostile ? ` --hostile${kind === undefined ? '' : ` --kind ${kind}`}` : ''}${mode === undefined ? '' : ` --mode ${mode}`}${brokenName === undefined ? '' : ` --broken ${brokenName}`}${args.includes('--long') ? ' --long' : ''}${args.includes('--forgets') ? ' --forgets' : ''}`;
     for (const f of s.failures) {
       const v = f.violation;
-      console.log(`  seed ${f.seed} (${f.scenario.mode}, ${f.scenario.size} members, ${f.scenario.steps.length} actions): ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message.slice(0, 160)}`);
+      console.log(
+        `  seed ${f.seed} (${f.scenario.mode}, ${f.scenario.size} members, ${f.scenario.steps.length} actions): ${v.rule}${v.node === null ? '' : ` at ${v.node}`}: ${v.message.slice(0, 160)}`,
+      );
     }
     console.log(`replay one: npm run sim -- --seed ${s.failures[0]?.seed ?? 0}${flags}`);
     process.exit(1);

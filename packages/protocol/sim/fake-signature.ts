@@ -18,7 +18,16 @@ const fnv1a = (text: string): string => {
 
 /** Field order is fixed so the same fields always give the same text. */
 export const canonicalFields = (f: SignedFields): string =>
-  JSON.stringify([f.groupId, f.viewId, f.sender, f.seq, f.lamport, f.sentAt, f.body, ...(f.prev === undefined ? [] : [f.prev])]);
+  JSON.stringify([
+    f.groupId,
+    f.viewId,
+    f.sender,
+    f.seq,
+    f.lamport,
+    f.sentAt,
+    f.body,
+    ...(f.prev === undefined ? [] : [f.prev]),
+  ]);
 
 export const fakeSign = (f: SignedFields): string => `sim:${f.sender}:${fnv1a(canonicalFields(f))}`;
 

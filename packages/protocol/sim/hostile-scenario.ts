@@ -10,7 +10,14 @@ import type { Action, Hostile, HostileKind, Scenario, Step } from './scenario.ts
 import type { ActionWeights } from './scenario-arbitrary.ts';
 import { NO_ACTIONS, scenarioArbitrary } from './scenario-arbitrary.ts';
 
-export const HOSTILE_KINDS: readonly HostileKind[] = ['clock', 'equivocate', 'silent', 'false-report', 'sponsor', 'flood'];
+export const HOSTILE_KINDS: readonly HostileKind[] = [
+  'clock',
+  'equivocate',
+  'silent',
+  'false-report',
+  'sponsor',
+  'flood',
+];
 
 /** Kinds the tracker's link rules see (PROTOCOL.md §2 Links): their liar must be evicted. */
 export const EVICTED_KINDS: readonly HostileKind[] = ['false-report', 'silent'];
@@ -30,7 +37,13 @@ const MAX_VARIANT = 1023;
 export const hostileArbitrary = (kinds: readonly HostileKind[] = HOSTILE_KINDS): fc.Arbitrary<Scenario> =>
   fc.tuple(fc.constantFrom(...kinds), fc.nat(MAX_VARIANT)).chain(([kind, variant]) => {
     const judged = EVICTED_KINDS.includes(kind);
-    const base = scenarioArbitrary({ minSize: 2, maxSize: 4, maxSteps: 6, maxGroups: 1, weights: judged ? JUDGED_WEIGHTS : WEIGHTS });
+    const base = scenarioArbitrary({
+      minSize: 2,
+      maxSize: 4,
+      maxSteps: 6,
+      maxGroups: 1,
+      weights: judged ? JUDGED_WEIGHTS : WEIGHTS,
+    });
     return base.map((s) => withLie(s, { kind, variant }));
   });
 
@@ -39,7 +52,12 @@ const withLie = (s: Scenario, hostile: Hostile): Scenario => {
   let steps: Step[] = [...s.steps];
   const lie: Action = { k: 'lie' };
   if (!steps.some((x) => x.action.k === 'lie')) steps = [{ gap: 50, action: lie }, ...steps];
-  if (hostile.kind === 'sponsor') steps = [...steps, { gap: 100, action: { k: 'send', node: 0, count: 2 } }, { gap: 100, action: { k: 'join', send: 1 } }];
+  if (hostile.kind === 'sponsor')
+    steps = [
+      ...steps,
+      { gap: 100, action: { k: 'send', node: 0, count: 2 } },
+      { gap: 100, action: { k: 'join', send: 1 } },
+    ];
   return { ...s, steps, hostile };
 };
 

@@ -12,7 +12,9 @@ import { runSeeds } from './run-seeds.ts';
 import type { Scenario } from './scenario.ts';
 
 export const runHostileSeeds = (from: number, count: number): SeedsSummary =>
-  runSeeds(correctEngine, from, count, {}, [...toleratedByKnownGaps(), ...HOSTILE_TOLERATED], undefined, (seed) => hostileScenarioForSeed(seed));
+  runSeeds(correctEngine, from, count, {}, [...toleratedByKnownGaps(), ...HOSTILE_TOLERATED], undefined, (seed) =>
+    hostileScenarioForSeed(seed),
+  );
 
 export interface HostileGap {
   readonly id: string;
@@ -21,7 +23,10 @@ export interface HostileGap {
   readonly scenario: Scenario;
 }
 
-/** What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn by the seeds. */
+/**
+ * What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn
+ * by the seeds.
+ */
 export const HOSTILE_GAPS: readonly HostileGap[] = [];
 
 /** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
@@ -42,8 +47,14 @@ export const HOSTILE_FIXED: readonly HostileFixed[] = [
       'every other member echoed alike (PROTOCOL.md §3.3 "Echo"): both wait, and the flush after the liar leaves ' +
       'orders the message once for all',
     scenario: {
-      mode: 'total', size: 3, seed: 28,
-      steps: [{ gap: 50, action: { k: 'lie' } }, { gap: 100, action: { k: 'send-all' } }, { gap: 100, action: { k: 'send-all' } }],
+      mode: 'total',
+      size: 3,
+      seed: 28,
+      steps: [
+        { gap: 50, action: { k: 'lie' } },
+        { gap: 100, action: { k: 'send-all' } },
+        { gap: 100, action: { k: 'send-all' } },
+      ],
       hostile: { kind: 'equivocate', variant: 2 },
     },
   },

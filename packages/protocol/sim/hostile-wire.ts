@@ -16,7 +16,14 @@ import { frameMessageId } from '../src/ids.ts';
 import { ok, type Result } from '../src/result.ts';
 import { encodeForWire } from '../src/wire/chunking.ts';
 import { FrameReader } from '../src/wire/frame-reader.ts';
-import type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type {
+  DataFrame,
+  FlushFrame,
+  GroupFrame,
+  HistoryItem,
+  HistoryResponseFrame,
+  JoinerState,
+} from '../src/wire/frames.ts';
 import { fakeVerify } from './fake-signature.ts';
 
 const SIG_BYTES = 64;
@@ -56,7 +63,10 @@ export class LiarWire {
     return encodeForWire(transcode(frame, pad) as GroupFrame, `c${++this.chunks}`);
   }
 
-  /** One channel message at an honest receiver: each frame it completes, or the parser's refusal (none while chunks arrive). */
+  /**
+   * One channel message at an honest receiver: each frame it completes, or the parser's refusal (none while chunks
+   * arrive).
+   */
   decode(groupId: GroupId, to: PeerId, from: PeerId, text: string, now: number): readonly Result<GroupFrame>[] {
     const key = `${to}|${from}`;
     let reader = this.readers.get(key);
@@ -117,11 +127,11 @@ export const verifyLikePeer = (
         return good(item.frame);
       });
       const s = frame.state;
-      const state: JoinerState | undefined = s === undefined ? undefined : { ...s, unstable: (s.unstable ?? []).filter((u) => good(u.frame)) };
+      const state: JoinerState | undefined =
+        s === undefined ? undefined : { ...s, unstable: (s.unstable ?? []).filter((u) => good(u.frame)) };
       return { kind: 'page', page: state === undefined ? frame : { ...frame, state }, items };
     }
     default:
       return { kind: 'frame', frame };
   }
 };
-

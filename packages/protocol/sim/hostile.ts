@@ -35,7 +35,15 @@ import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
 import { MAX_LAMPORT_STEP } from '../src/ordering/lamport.ts';
 import { MAX_PRIORITY_STEP } from '../src/ordering/priority.ts';
 import { MAX_BODY_CHARS, MAX_SENT_AT_MS } from '../src/wire/caps.ts';
-import type { DataFrame, FinalFrame, FlushFrame, GroupFrame, HistoryItem, HistoryResponseFrame, Priority } from '../src/wire/frames.ts';
+import type {
+  DataFrame,
+  FinalFrame,
+  FlushFrame,
+  GroupFrame,
+  HistoryItem,
+  HistoryResponseFrame,
+  Priority,
+} from '../src/wire/frames.ts';
 import { fakeSign } from './fake-signature.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
@@ -117,27 +125,38 @@ export class Liar {
 
   private lamport(l: number): number {
     switch (this.hostile.variant % 4) {
-      case 0: return l + MAX_LAMPORT_STEP / 2;
-      case 1: return l + MAX_LAMPORT_STEP + 7;
-      case 2: return Number.MAX_SAFE_INTEGER;
-      default: return l;
+      case 0:
+        return l + MAX_LAMPORT_STEP / 2;
+      case 1:
+        return l + MAX_LAMPORT_STEP + 7;
+      case 2:
+        return Number.MAX_SAFE_INTEGER;
+      default:
+        return l;
     }
   }
 
   private sentAt(t: number): number {
     switch ((this.hostile.variant >> 2) % 4) {
-      case 1: return MAX_SENT_AT_MS;
-      case 2: return MAX_SENT_AT_MS + 1;
-      case 3: return 0;
-      default: return t;
+      case 1:
+        return MAX_SENT_AT_MS;
+      case 2:
+        return MAX_SENT_AT_MS + 1;
+      case 3:
+        return 0;
+      default:
+        return t;
     }
   }
 
   private priority(p: Priority): Priority {
     switch ((this.hostile.variant >> 4) % 3) {
-      case 0: return { p: p.p + MAX_PRIORITY_STEP / 2, by: p.by };
-      case 1: return { p: p.p + 2 * MAX_PRIORITY_STEP, by: p.by };
-      default: return { p: Number.MAX_SAFE_INTEGER, by: p.by };
+      case 0:
+        return { p: p.p + MAX_PRIORITY_STEP / 2, by: p.by };
+      case 1:
+        return { p: p.p + 2 * MAX_PRIORITY_STEP, by: p.by };
+      default:
+        return { p: Number.MAX_SAFE_INTEGER, by: p.by };
     }
   }
 
@@ -154,10 +173,17 @@ export class Liar {
       case 'final':
         return { ...frame, priority: this.priority(frame.priority) };
       case 'flush':
-        return { ...frame, agreed: this.priority({ p: Math.max(1, frame.agreed), by: LIAR_ID }).p, unstable: frame.unstable.map((f) => this.clockData(f)) };
+        return {
+          ...frame,
+          agreed: this.priority({ p: Math.max(1, frame.agreed), by: LIAR_ID }).p,
+          unstable: frame.unstable.map((f) => this.clockData(f)),
+        };
       case 'hwm':
         if ((this.hostile.variant >> 6) % 2 === 0) return frame;
-        return { ...frame, delivered: Object.fromEntries(Object.entries(frame.delivered).map(([s, n]) => [s, n + 1000])) };
+        return {
+          ...frame,
+          delivered: Object.fromEntries(Object.entries(frame.delivered).map(([s, n]) => [s, n + 1000])),
+        };
       default:
         return frame;
     }
@@ -209,7 +235,14 @@ export class Liar {
         return {
           ...frame,
           items: frame.items.map((i) => ({ ...i, frame: this.other(i.frame, to) })),
-          ...(frame.state === undefined ? {} : { state: { ...frame.state, unstable: (frame.state.unstable ?? []).map((u) => ({ ...u, frame: this.other(u.frame, to) })) } }),
+          ...(frame.state === undefined
+            ? {}
+            : {
+                state: {
+                  ...frame.state,
+                  unstable: (frame.state.unstable ?? []).map((u) => ({ ...u, frame: this.other(u.frame, to) })),
+                },
+              }),
         };
       default:
         return frame;
@@ -242,9 +275,21 @@ export class Liar {
       case 'mint': {
         const last = items.at(-1);
         const ghost = this.sign({
-          t: 'data', groupId: this.groupId, viewId: last?.frame.viewId ?? asViewId(1), sender: GHOST_ID, seq: 1, lamport: 1, sentAt: 0, body: 'ghost',
+          t: 'data',
+          groupId: this.groupId,
+          viewId: last?.frame.viewId ?? asViewId(1),
+          sender: GHOST_ID,
+          seq: 1,
+          lamport: 1,
+          sentAt: 0,
+          body: 'ghost',
         });
-        const item: HistoryItem = { frame: ghost, order: `${last?.order ?? ''}~`, senderName: 'ghost', senderKey: simKey(GHOST_ID) };
+        const item: HistoryItem = {
+          frame: ghost,
+          order: `${last?.order ?? ''}~`,
+          senderName: 'ghost',
+          senderKey: simKey(GHOST_ID),
+        };
         return [{ ...honest, items: [...items, item] }];
       }
       case 'foreign': {
@@ -255,7 +300,9 @@ export class Liar {
       }
       case 'inflate': {
         if (page.state === undefined) return [honest];
-        const nextSeq = Object.fromEntries(Object.entries(page.state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]));
+        const nextSeq = Object.fromEntries(
+          Object.entries(page.state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]),
+        );
         return [{ ...honest, state: { ...page.state, nextSeq } }];
       }
       default:
@@ -272,7 +319,8 @@ export class Liar {
    */
   flood(installed: ViewId, victims: readonly PeerId[]): { readonly to: PeerId; readonly frame: GroupFrame }[] {
     const burst = ++this.floods;
-    const far = (i: number): ViewId => asViewId((this.hostile.variant >> 3) % 2 === 0 ? installed + 1000 + burst * 100 + i : 2 ** 40 - burst * 100 - i);
+    const far = (i: number): ViewId =>
+      asViewId((this.hostile.variant >> 3) % 2 === 0 ? installed + 1000 + burst * 100 + i : 2 ** 40 - burst * 100 - i);
     const data = (viewId: ViewId, seq: number, body: string): DataFrame =>
       this.sign({ t: 'data', groupId: this.groupId, viewId, sender: LIAR_ID, seq, lamport: 1, sentAt: 0, body });
     const out: { to: PeerId; frame: GroupFrame }[] = [];
@@ -287,7 +335,11 @@ export class Liar {
       return out;
     }
     for (const to of victims) {
-      for (let i = 0; i < 40; i++) out.push({ to, frame: i % 2 === 0 ? this.flush(far(i), []) : data(far(i), 50_000 + burst * 100 + i, `flood ${i}`) });
+      for (let i = 0; i < 40; i++)
+        out.push({
+          to,
+          frame: i % 2 === 0 ? this.flush(far(i), []) : data(far(i), 50_000 + burst * 100 + i, `flood ${i}`),
+        });
     }
     return out;
   }

@@ -39,7 +39,22 @@ export const KNOWN_GAPS: readonly KnownGap[] = [
     // Seed 3118 of `npm run sim -- --seeds` since the echo (PROTOCOL.md §3.3): only a sender delivers
     // at a FINAL nobody else holds now, so seed 3395's scenario (a non-sender's lonely delivery) no longer
     // reaches the case.
-    scenario: {"mode":"total","groups":["fifo"],"size":3,"seed":4,"steps":[{"gap":396,"action":{"k":"join","send":1}},{"gap":3,"action":{"k":"crash-after","node":12,"frames":3,"send":false}},{"gap":4,"action":{"k":"send","node":14,"count":1,"group":1}},{"gap":66,"action":{"k":"crash-after","node":12,"frames":1,"send":false}},{"gap":227,"action":{"k":"link-fail","a":1,"b":4,"downMs":2989,"group":2}},{"gap":1,"action":{"k":"link-fail","a":0,"b":7,"downMs":2999,"group":2}},{"gap":398,"action":{"k":"join","send":0}},{"gap":3,"action":{"k":"send","node":4,"count":2}}]},
+    scenario: {
+      mode: 'total',
+      groups: ['fifo'],
+      size: 3,
+      seed: 4,
+      steps: [
+        { gap: 396, action: { k: 'join', send: 1 } },
+        { gap: 3, action: { k: 'crash-after', node: 12, frames: 3, send: false } },
+        { gap: 4, action: { k: 'send', node: 14, count: 1, group: 1 } },
+        { gap: 66, action: { k: 'crash-after', node: 12, frames: 1, send: false } },
+        { gap: 227, action: { k: 'link-fail', a: 1, b: 4, downMs: 2989, group: 2 } },
+        { gap: 1, action: { k: 'link-fail', a: 0, b: 7, downMs: 2999, group: 2 } },
+        { gap: 398, action: { k: 'join', send: 0 } },
+        { gap: 3, action: { k: 'send', node: 4, count: 2 } },
+      ],
+    },
   },
 ];
 
@@ -54,8 +69,14 @@ export const weightsWithoutKnownGaps = (): ActionWeights => {
  * The forgetting tracker restart's mix (test/sim-tracker-forgets.test.ts, `npm run sim -- --forgets`):
  * the suites' mix plus `tracker-forgets`, any number of them per scenario, 1-5 members.
  */
-export const forgettingBounds = (): { readonly minSize: number; readonly maxSize: number; readonly weights: ActionWeights } => ({
-  minSize: 1, maxSize: 5, weights: { ...weightsWithoutKnownGaps(), 'tracker-forgets': 4 },
+export const forgettingBounds = (): {
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly weights: ActionWeights;
+} => ({
+  minSize: 1,
+  maxSize: 5,
+  weights: { ...weightsWithoutKnownGaps(), 'tracker-forgets': 4 },
 });
 
 /** Guarantees the suites record instead of fail because of a known gap. */
@@ -64,6 +85,9 @@ export const toleratedByKnownGaps = (): Guarantee[] =>
 
 export const describeKnownGaps = (): string =>
   KNOWN_GAPS.map((g) => {
-    const w = 'leaveOut' in g.workaround ? `'${g.workaround.leaveOut}' is left out of this suite's mix` : `${g.workaround.tolerate} is recorded, not fatal, in this suite`;
+    const w =
+      'leaveOut' in g.workaround
+        ? `'${g.workaround.leaveOut}' is left out of this suite's mix`
+        : `${g.workaround.tolerate} is recorded, not fatal, in this suite`;
     return `known engine gap ${g.id} (${g.breaks}): ${g.why}; ${w}`;
   }).join('\n');

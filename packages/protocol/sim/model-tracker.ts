@@ -49,7 +49,10 @@ export class ModelTracker {
     return step;
   }
 
-  /** The installed view as the tracker hands it out (with the changes that made it), or with `changes` instead (the founders' first view). */
+  /**
+   * The installed view as the tracker hands it out (with the changes that made it), or with `changes` instead (the
+   * founders' first view).
+   */
   view(changes?: readonly ViewChange[]): View {
     const v = membership.viewOf(this.groupId, this.state);
     return changes === undefined ? v : { ...v, changes };
@@ -102,10 +105,17 @@ export class ModelTracker {
   /** Both ends of a link between two members report it (honest nodes: both see it), at virtual time `now`. */
   reportLink(a: PeerId, b: PeerId, state: 'up' | 'down', now: number): void {
     if (!this.isMember(a) || !this.isMember(b)) return;
-    for (const [x, y] of [[a, b], [b, a]] as const) this.run(`link ${state}`, (s) => membership.reportLink(this.groupId, s, x, y, state, now));
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const)
+      this.run(`link ${state}`, (s) => membership.reportLink(this.groupId, s, x, y, state, now));
   }
 
-  /** Whom the link rules evict once the grace time of the pair's outage has run out (null: nobody); the caller removes it. */
+  /**
+   * Whom the link rules evict once the grace time of the pair's outage has run out (null: nobody); the caller removes
+   * it.
+   */
   linkVerdict(a: PeerId, b: PeerId, now: number, graceMs: number): PeerId | null {
     const [x, y] = a < b ? [a, b] : [b, a];
     return membership.expireLink(this.groupId, this.state, x, y, now, graceMs).effects.removed?.[0]?.peerId ?? null;
@@ -135,20 +145,29 @@ export class ModelTracker {
     return this.#forgotten;
   }
 
-  /** An in-memory tracker restarts: the group, its members and its joiners are gone (names stay: sessions say hello again). */
+  /**
+   * An in-memory tracker restarts: the group, its members and its joiners are gone (names stay: sessions say hello
+   * again).
+   */
   forget(): void {
     this.state = membership.emptyMembership();
     this.#forgotten = true;
   }
 
-  /** group:restore by a member holding the charter: views go on above `viewId`. A group the tracker knows stays as it is. */
+  /**
+   * group:restore by a member holding the charter: views go on above `viewId`. A group the tracker knows stays as it
+   * is.
+   */
   restore(viewId: number): void {
     if (!this.#forgotten) return;
     this.#forgotten = false;
     this.run('restore', (m) => membership.raiseViewFloor(m, viewId));
   }
 
-  /** After a restart the tracker re-sends the current view as it was installed (same changes); viewId is kept (persisted). */
+  /**
+   * After a restart the tracker re-sends the current view as it was installed (same changes); viewId is kept
+   * (persisted).
+   */
   restart(): View {
     return this.view();
   }

@@ -22,7 +22,11 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
       return fn();
     } catch (e) {
       if (e instanceof ViolationError) throw e;
-      throw new ViolationError({ rule: 'ENGINE', node: engine.self, message: `${engine.groupId}: ${what} threw: ${(e as Error).message}` });
+      throw new ViolationError({
+        rule: 'ENGINE',
+        node: engine.self,
+        message: `${engine.groupId}: ${what} threw: ${(e as Error).message}`,
+      });
     }
   };
   const seen = (what: string, r: EngineResult): EngineResult => {
@@ -51,15 +55,33 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
       const r = guard('send', () => engine.send(frame, now));
       if (isRejection(r)) {
         throw new ViolationError({
-          rule: 'ENGINE', node: engine.self, message: `send refused the frame built from its own draft: ${r.error.code} ${r.error.message}`,
+          rule: 'ENGINE',
+          node: engine.self,
+          message: `send refused the frame built from its own draft: ${r.error.code} ${r.error.message}`,
         });
       }
       return seen('send', r);
     },
-    receive: (from, frame, now) => seen(`receive from ${from}`, guard('receive', () => engine.receive(from, frame, now))),
-    installView: (view, now) => seen('installView', guard('installView', () => engine.installView(view, now))),
-    linkUp: (peer, now) => seen(`linkUp ${peer}`, guard('linkUp', () => engine.linkUp(peer, now))),
-    tick: (now) => seen('tick', guard('tick', () => engine.tick(now))),
+    receive: (from, frame, now) =>
+      seen(
+        `receive from ${from}`,
+        guard('receive', () => engine.receive(from, frame, now)),
+      ),
+    installView: (view, now) =>
+      seen(
+        'installView',
+        guard('installView', () => engine.installView(view, now)),
+      ),
+    linkUp: (peer, now) =>
+      seen(
+        `linkUp ${peer}`,
+        guard('linkUp', () => engine.linkUp(peer, now)),
+      ),
+    tick: (now) =>
+      seen(
+        'tick',
+        guard('tick', () => engine.tick(now)),
+      ),
     joinerState: () => guard('joinerState', () => engine.joinerState()),
     markShown: (shown) => engine.markShown(shown),
     adoptJoinerState: (state) => {

@@ -70,38 +70,62 @@ export interface CheckOptions extends ScenarioBounds {
  */
 export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
   const totals: ScenarioTotals = {
-    scenarios: 0, steps: 0, messages: 0, deliveries: 0, faults: 0, frames: 0, wireTexts: 0, views: 0, restarts: 0, stored: 0, tolerated: 0, bySize: {}, byAction: {}, byGroups: {},
+    scenarios: 0,
+    steps: 0,
+    messages: 0,
+    deliveries: 0,
+    faults: 0,
+    frames: 0,
+    wireTexts: 0,
+    views: 0,
+    restarts: 0,
+    stored: 0,
+    tolerated: 0,
+    bySize: {},
+    byAction: {},
+    byGroups: {},
   };
   let lastFailure: SimResult | null = null;
-  const session = { ...(opts.session === undefined ? {} : { session: opts.session }), ...(opts.wire === true ? { wire: true } : {}) };
-  const property = fc.property(opts.where === undefined ? scenarioArbitrary(opts) : scenarioArbitrary(opts).filter(opts.where), (scenario: Scenario) => {
-    const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], ...session });
-    totals.scenarios++;
-    totals.restarts += r.stats.restarts;
-    totals.stored += r.stats.stored;
-    const groups = 1 + (scenario.groups?.length ?? 0);
-    totals.byGroups[groups] = (totals.byGroups[groups] ?? 0) + 1;
-    totals.tolerated += r.tolerated.length;
-    totals.steps += r.stats.steps;
-    totals.messages += r.stats.messages;
-    totals.deliveries += r.stats.deliveries;
-    totals.faults += r.stats.faults;
-    totals.frames += r.stats.frames;
-    totals.wireTexts += r.stats.wireTexts;
-    totals.views += r.stats.views;
-    totals.bySize[scenario.size] = (totals.bySize[scenario.size] ?? 0) + 1;
-    for (const st of scenario.steps) totals.byAction[st.action.k] = (totals.byAction[st.action.k] ?? 0) + 1;
-    if (r.violation !== null) {
-      lastFailure = r;
-      throw new ScenarioFailure(r);
-    }
-  });
+  const session = {
+    ...(opts.session === undefined ? {} : { session: opts.session }),
+    ...(opts.wire === true ? { wire: true } : {}),
+  };
+  const property = fc.property(
+    opts.where === undefined ? scenarioArbitrary(opts) : scenarioArbitrary(opts).filter(opts.where),
+    (scenario: Scenario) => {
+      const r = runScenario(scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], ...session });
+      totals.scenarios++;
+      totals.restarts += r.stats.restarts;
+      totals.stored += r.stats.stored;
+      const groups = 1 + (scenario.groups?.length ?? 0);
+      totals.byGroups[groups] = (totals.byGroups[groups] ?? 0) + 1;
+      totals.tolerated += r.tolerated.length;
+      totals.steps += r.stats.steps;
+      totals.messages += r.stats.messages;
+      totals.deliveries += r.stats.deliveries;
+      totals.faults += r.stats.faults;
+      totals.frames += r.stats.frames;
+      totals.wireTexts += r.stats.wireTexts;
+      totals.views += r.stats.views;
+      totals.bySize[scenario.size] = (totals.bySize[scenario.size] ?? 0) + 1;
+      for (const st of scenario.steps) totals.byAction[st.action.k] = (totals.byAction[st.action.k] ?? 0) + 1;
+      if (r.violation !== null) {
+        lastFailure = r;
+        throw new ScenarioFailure(r);
+      }
+    },
+  );
   try {
     fc.assert(property, { numRuns: opts.numRuns, seed: opts.seed });
   } catch (e) {
     const shrunk = lastFailure as SimResult | null;
     if (shrunk === null) throw e;
-    const replay = runScenario(shrunk.scenario, { factory: opts.factory, tolerate: opts.tolerate ?? [], trace: true, ...session });
+    const replay = runScenario(shrunk.scenario, {
+      factory: opts.factory,
+      tolerate: opts.tolerate ?? [],
+      trace: true,
+      ...session,
+    });
     const tail = replay.trace.slice(-TRACE_TAIL_LINES).join('\n');
     throw new Error(`${(e as Error).message}\n\nlast ${TRACE_TAIL_LINES} trace lines of the shrunk scenario:\n${tail}`);
   }
@@ -121,7 +145,9 @@ export const firstViolation = (
   maxSeeds: number,
   session?: SessionVariant,
   tolerate: readonly Guarantee[] = [],
-  /** The scenario of a seed (default: scenarioForSeed with `bounds`; a hostile variant passes hostileScenarioForSeed). */
+  /**
+   * The scenario of a seed (default: scenarioForSeed with `bounds`; a hostile variant passes hostileScenarioForSeed).
+   */
   scenarioOf: (seed: number) => Scenario = (seed) => scenarioForSeed(seed, bounds),
 ): { readonly seed: number; readonly result: SimResult; readonly skipped: number } | null => {
   let skipped = 0;

@@ -52,8 +52,25 @@ export const runSeeds = (
   scenarioOf: (seed: number) => Scenario = (seed) => scenarioForSeed(seed, bounds),
 ): SeedsSummary => {
   const s: SeedsSummary = {
-    from, scenarios: 0, steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, restarts: 0, stored: 0,
-    bySize: {}, byMode: {}, byGroups: {}, failures: [], failedBy: {}, toleratedBy: {}, maxBufferedBytes: 0, liarRefused: 0, byKind: {},
+    from,
+    scenarios: 0,
+    steps: 0,
+    messages: 0,
+    deliveries: 0,
+    frames: 0,
+    faults: 0,
+    views: 0,
+    restarts: 0,
+    stored: 0,
+    bySize: {},
+    byMode: {},
+    byGroups: {},
+    failures: [],
+    failedBy: {},
+    toleratedBy: {},
+    maxBufferedBytes: 0,
+    liarRefused: 0,
+    byKind: {},
   };
   for (let seed = from; seed < from + count; seed++) {
     const scenario = scenarioOf(seed);

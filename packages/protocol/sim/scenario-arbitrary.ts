@@ -58,7 +58,10 @@ const ACTIONS: { readonly [K in Action['k']]: fc.Arbitrary<Extract<Action, { k: 
   rejoin: fc.record({ k: fc.constant('rejoin' as const), node, graceful: fc.boolean() }),
   suspect: fc.record({ k: fc.constant('suspect' as const), node }),
   'link-fail': fc.record({
-    k: fc.constant('link-fail' as const), a: node, b: node, downMs: fc.integer({ min: 1, max: MAX_LINK_DOWN_MS }),
+    k: fc.constant('link-fail' as const),
+    a: node,
+    b: node,
+    downMs: fc.integer({ min: 1, max: MAX_LINK_DOWN_MS }),
   }),
   duplicate: fc.record({ k: fc.constant('duplicate' as const), a: node, b: node }),
   'tracker-restart': fc.constant({ k: 'tracker-restart' as const }),
@@ -93,7 +96,9 @@ export interface ScenarioBounds {
   readonly maxGroups?: number;
 }
 
-export const NO_ACTIONS: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
+export const NO_ACTIONS: ActionWeights = Object.fromEntries(
+  Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0]),
+) as unknown as ActionWeights;
 
 /**
  * Long histories: a flood of thousands of messages while a link of its sender
@@ -105,7 +110,18 @@ export const LONG_HISTORY_BOUNDS: ScenarioBounds = {
   maxSize: 4,
   maxGroups: 2,
   maxSteps: 6,
-  weights: { ...NO_ACTIONS, flood: 3, join: 3, send: 2, 'send-groups': 1, reload: 1, 'tab-pair': 1, crash: 1, 'link-fail': 1, rejoin: 1 },
+  weights: {
+    ...NO_ACTIONS,
+    flood: 3,
+    join: 3,
+    send: 2,
+    'send-groups': 1,
+    reload: 1,
+    'tab-pair': 1,
+    crash: 1,
+    'link-fail': 1,
+    rejoin: 1,
+  },
 };
 
 /** A node holds sessions of up to this many groups at once over its one store. */
@@ -115,16 +131,18 @@ export const scenarioArbitrary = (bounds: ScenarioBounds = {}): fc.Arbitrary<Sce
   const modes = fc.constantFrom(...(bounds.modes ?? (['fifo', 'total'] as const)));
   const maxGroups = Math.max(1, Math.min(MAX_GROUPS, bounds.maxGroups ?? MAX_GROUPS));
   const minGroups = Math.max(1, Math.min(maxGroups, bounds.minGroups ?? 1));
-  return fc.record({
-    mode: modes,
-    groups: fc.array(modes, { minLength: minGroups - 1, maxLength: maxGroups - 1 }),
-    size: fc.integer({ min: bounds.minSize ?? 1, max: bounds.maxSize ?? MAX_GROUP_SIZE }),
-    seed: fc.nat(),
-    steps: fc.array(
-      fc.record({ gap: fc.nat(MAX_GAP_MS), action: actionArbitrary(bounds.weights ?? DEFAULT_WEIGHTS, maxGroups) }),
-      { maxLength: bounds.maxSteps ?? MAX_STEPS },
-    ),
-  }).map((s) => (s.groups.length === 0 ? { mode: s.mode, size: s.size, seed: s.seed, steps: s.steps } : s));
+  return fc
+    .record({
+      mode: modes,
+      groups: fc.array(modes, { minLength: minGroups - 1, maxLength: maxGroups - 1 }),
+      size: fc.integer({ min: bounds.minSize ?? 1, max: bounds.maxSize ?? MAX_GROUP_SIZE }),
+      seed: fc.nat(),
+      steps: fc.array(
+        fc.record({ gap: fc.nat(MAX_GAP_MS), action: actionArbitrary(bounds.weights ?? DEFAULT_WEIGHTS, maxGroups) }),
+        { maxLength: bounds.maxSteps ?? MAX_STEPS },
+      ),
+    })
+    .map((s) => (s.groups.length === 0 ? { mode: s.mode, size: s.size, seed: s.seed, steps: s.steps } : s));
 };
 
 /** The scenario for one numbered seed: what `npm run sim -- --seed N` replays. */

@@ -55,9 +55,14 @@ type GroupAction =
   | { readonly k: 'reload'; readonly node: number; readonly samePeer: boolean }
   /** The member's user opens a second tab: a new session of the same identity over the same store joins its groups. */
   | { readonly k: 'tab-pair'; readonly node: number }
-  /** A long burst (long-history scenarios): `count` messages from one member while a link is down, so few become stable. */
+  /**
+   * A long burst (long-history scenarios): `count` messages from one member while a link is down, so few become stable.
+   */
   | { readonly k: 'flood'; readonly node: number; readonly count: number }
-  /** Hostile runs only (sim/hostile.ts): the liar starts or repeats its lie (a flood burst, a false report, going silent). */
+  /**
+   * Hostile runs only (sim/hostile.ts): the liar starts or repeats its lie (a flood burst, a false report, going
+   * silent).
+   */
   | { readonly k: 'lie' };
 
 export interface Step {
@@ -89,7 +94,13 @@ export interface Hostile {
 }
 
 export const isFault = (a: Action): boolean =>
-  a.k !== 'send' && a.k !== 'send-all' && a.k !== 'join' && a.k !== 'send-groups' && a.k !== 'tab-pair' && a.k !== 'flood' && a.k !== 'lie';
+  a.k !== 'send' &&
+  a.k !== 'send-all' &&
+  a.k !== 'join' &&
+  a.k !== 'send-groups' &&
+  a.k !== 'tab-pair' &&
+  a.k !== 'flood' &&
+  a.k !== 'lie';
 
 /** Every group's ordering, the first group's first. */
 export const groupModes = (s: Scenario): readonly Ordering[] => [s.mode, ...(s.groups ?? [])];

@@ -15,12 +15,24 @@ import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/i
 import { asGroupId, asPeerId, asViewId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
-import { readHeldSync, readHistoryPageSync, recordFloors, settledHeld, type HistorySource } from '../src/history/history-reader.ts';
+import {
+  readHeldSync,
+  readHistoryPageSync,
+  recordFloors,
+  settledHeld,
+  type HistorySource,
+} from '../src/history/history-reader.ts';
 import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
 import type { MemberInfo, View } from '../src/tracker/events.ts';
-import type { DataFrame, EngineFrame, GroupFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type {
+  DataFrame,
+  GroupFrame,
+  HistoryRequestFrame,
+  HistoryResponseFrame,
+  JoinerState,
+} from '../src/wire/frames.ts';
 import { Checker, ViolationError } from './checker.ts';
 import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
@@ -161,12 +173,44 @@ interface Session {
 
 type SimEvent =
   | { readonly k: 'action'; readonly action: Action }
-  | { readonly k: 'frame'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly frame: GroupFrame }
+  | {
+      readonly k: 'frame';
+      readonly g: number;
+      readonly from: PeerId;
+      readonly to: PeerId;
+      readonly epoch: number;
+      readonly frame: GroupFrame;
+    }
   /** SimOptions.wire: one data-channel message; `dup` for the copy a duplicate fault adds. */
-  | { readonly k: 'message'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly text: string; readonly dup: boolean }
-  | { readonly k: 'view'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly view: View; readonly tracker: number }
-  | { readonly k: 'removed'; readonly g: number; readonly to: PeerId; readonly inc: number; readonly reason: LeaveReason; readonly tracker: number }
-  /** After an in-memory tracker restart: the member finds its group gone and re-joins it (restoring it if nobody has yet). */
+  | {
+      readonly k: 'message';
+      readonly g: number;
+      readonly from: PeerId;
+      readonly to: PeerId;
+      readonly epoch: number;
+      readonly text: string;
+      readonly dup: boolean;
+    }
+  | {
+      readonly k: 'view';
+      readonly g: number;
+      readonly to: PeerId;
+      readonly inc: number;
+      readonly view: View;
+      readonly tracker: number;
+    }
+  | {
+      readonly k: 'removed';
+      readonly g: number;
+      readonly to: PeerId;
+      readonly inc: number;
+      readonly reason: LeaveReason;
+      readonly tracker: number;
+    }
+  /**
+   * After an in-memory tracker restart: the member finds its group gone and re-joins it (restoring it if nobody has
+   * yet).
+   */
   | { readonly k: 'restore'; readonly g: number; readonly node: PeerId; readonly inc: number; readonly tracker: number }
   | { readonly k: 'link-up'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly reconnect: boolean }
   | { readonly k: 'detect'; readonly peer: PeerId; readonly inc: number }
@@ -177,7 +221,14 @@ type SimEvent =
   | { readonly k: 'late-history'; readonly node: PeerId; readonly inc: number; readonly g: number }
   | { readonly k: 'tick'; readonly node: PeerId; readonly inc: number }
   /** Hostile runs: the liar's channel messages (encoded by the product's encoder) reach an honest node's parser. */
-  | { readonly k: 'wire'; readonly g: number; readonly from: PeerId; readonly to: PeerId; readonly epoch: number; readonly texts: readonly string[] }
+  | {
+      readonly k: 'wire';
+      readonly g: number;
+      readonly from: PeerId;
+      readonly to: PeerId;
+      readonly epoch: number;
+      readonly texts: readonly string[];
+    }
   /** Hostile runs: the tracker's grace timer of a reported link (membership `linkCheck`). */
   | { readonly k: 'hostile-grace'; readonly a: PeerId; readonly b: PeerId }
   /** Hostile runs: the liar keeps its false report standing (every half grace time while it lies). */
@@ -202,7 +253,10 @@ export interface SimStats {
   virtualMs: number;
   /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
   wireTexts: number;
-  /** Hostile runs: the most bytes one peer had waiting for a later view in an honest engine (its budget is MAX_BUFFERED_BYTES_PER_PEER). */
+  /**
+   * Hostile runs: the most bytes one peer had waiting for a later view in an honest engine (its budget is
+   * MAX_BUFFERED_BYTES_PER_PEER).
+   */
   maxBufferedBytes: number;
   /** Hostile runs: frames of the liar an honest node's parser, signature check or engine refused. */
   liarRefused: number;
@@ -252,7 +306,7 @@ const describeFrame = (f: GroupFrame): string => {
     case 'flush-ok':
       return `FLUSH-OK v${f.viewId}`;
     case 'hwm':
-      return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? "" : ` floor=${f.floor}`}`;
+      return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? '' : ` floor=${f.floor}`}`;
     case 'signal':
       return `SIGNAL ${f.kind}${f.kind === 'read' ? ` ${f.seen}` : ''}`;
   }
@@ -265,7 +319,12 @@ function fail(rule: Guarantee, node: PeerId | null, message: string): never {
 /** The checker's stand-in for the liar's own sessions: nothing the liar delivers or shows is checked. */
 const UNCHECKED = new Proxy({}, { get: () => () => undefined }) as Checker;
 
-const asDelivery = (r: StoredRecord): Delivery => ({ id: frameMessageId(r.frame), frame: r.frame, order: r.order, viewId: r.frame.viewId });
+const asDelivery = (r: StoredRecord): Delivery => ({
+  id: frameMessageId(r.frame),
+  frame: r.frame,
+  order: r.order,
+  viewId: r.frame.viewId,
+});
 
 export class Simulation {
   private readonly rng: Prng;
@@ -280,8 +339,19 @@ export class Simulation {
   private readonly order: PeerId[] = [];
   private readonly trace: string[] = [];
   private readonly stats: SimStats = {
-    steps: 0, messages: 0, deliveries: 0, frames: 0, faults: 0, views: 0, rejections: 0, restarts: 0, stored: 0, virtualMs: 0, wireTexts: 0,
-    maxBufferedBytes: 0, liarRefused: 0,
+    steps: 0,
+    messages: 0,
+    deliveries: 0,
+    frames: 0,
+    faults: 0,
+    views: 0,
+    rejections: 0,
+    restarts: 0,
+    stored: 0,
+    virtualMs: 0,
+    wireTexts: 0,
+    maxBufferedBytes: 0,
+    liarRefused: 0,
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
   private readonly wire: WireLinks | null;
@@ -300,7 +370,10 @@ export class Simulation {
   private readonly sessionsOf = new Map<string, number>();
   private tickets = 0;
 
-  constructor(private readonly scenario: Scenario, private readonly options: SimOptions) {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: SimOptions,
+  ) {
     this.rng = new Prng(scenario.seed);
     this.sideRng = new Prng(scenario.seed ^ 0x9e3779b9);
     this.variant = options.session ?? CORRECT_SESSION;
@@ -309,12 +382,20 @@ export class Simulation {
     this.groups = groupModes(scenario).map((mode, index) => {
       const id = groupIdOf(index);
       return {
-        index, id, mode, tracker: new ModelTracker(id), checker: new Checker(mode, tolerate), net: new Network(this.rng, this.sideRng),
-        founders: [], viewArrival: new Map(), trackerEpoch: 0,
+        index,
+        id,
+        mode,
+        tracker: new ModelTracker(id),
+        checker: new Checker(mode, tolerate),
+        net: new Network(this.rng, this.sideRng),
+        founders: [],
+        viewArrival: new Map(),
+        trackerEpoch: 0,
       };
     });
     const g0 = this.groups[0] as SimGroup;
-    this.liar = scenario.hostile === undefined ? null : new Liar(scenario.hostile, g0.id, (f) => g0.checker.onHostileSigned(f));
+    this.liar =
+      scenario.hostile === undefined ? null : new Liar(scenario.hostile, g0.id, (f) => g0.checker.onHostileSigned(f));
     const flooded = scenario.steps.reduce((n, s) => n + (s.action.k === 'flood' ? s.action.count : 0), 0);
     this.maxEvents = MAX_EVENTS + flooded * EVENTS_PER_FLOODED_MESSAGE;
   }
@@ -404,11 +485,15 @@ export class Simulation {
     }
   }
 
-  /** A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not quiet. */
+  /**
+   * A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not
+   * quiet.
+   */
   private syncing(): boolean {
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
-      for (const s of n.sessions.values()) if (this.active(s) && (s.core.phase === 'syncing' || s.core.phase === 'adopting')) return true;
+      for (const s of n.sessions.values())
+        if (this.active(s) && (s.core.phase === 'syncing' || s.core.phase === 'adopting')) return true;
     }
     return false;
   }
@@ -432,7 +517,15 @@ export class Simulation {
       id = asPeerId(`${this.rng.hex(3)}-${name}${session}`);
     }
     const node: SimNode = {
-      id, name, inc: (samePeer?.inc ?? 0) + 1, store, sessions: new Map(), alive: true, crashAfter: null, reboot: null, tickArmed: false,
+      id,
+      name,
+      inc: (samePeer?.inc ?? 0) + 1,
+      store,
+      sessions: new Map(),
+      alive: true,
+      crashAfter: null,
+      reboot: null,
+      tickArmed: false,
     };
     this.nodes.set(id, node);
     if (samePeer === undefined) this.order.push(id);
@@ -443,7 +536,12 @@ export class Simulation {
     const stored = node.store.model.list(g.id);
     const canResume = resume && this.variant.resume !== false;
     const point = canResume ? resumeAfterSent(resumeFromStore(node.store.model, g.id, node.id, g.mode), sentSeq) : null;
-    const engine = this.options.factory({ mode: g.mode, self: node.id, groupId: g.id, ...(point === null ? {} : { resume: point }) });
+    const engine = this.options.factory({
+      mode: g.mode,
+      self: node.id,
+      groupId: g.id,
+      ...(point === null ? {} : { resume: point }),
+    });
     const self: MemberInfo = { peerId: node.id, name: node.name, publicKey: `sim-key:${node.id}` };
     let session: Session | null = null;
     const observed = observeEngine(engine, {
@@ -458,10 +556,15 @@ export class Simulation {
       },
     });
     const s: Session = {
-      node, g,
+      node,
+      g,
       // The store's floors, as packages/peer Peer reads them with the resume point (PROTOCOL.md §4).
       core: new SessionCore({
-        groupId: g.id, self, engine: observed, groupName: g.id, floors: recordFloors(node.store.model.getGroup(g.id)),
+        groupId: g.id,
+        self,
+        engine: observed,
+        groupName: g.id,
+        floors: recordFloors(node.store.model.getGroup(g.id)),
         ...(this.variant.chain === undefined ? {} : { chainHooks: this.variant.chain }),
       }),
       engine,
@@ -568,7 +671,9 @@ export class Simulation {
     const ck = this.ck(s);
     if (isRejection(result)) {
       this.stats.rejections++;
-      this.log(`${node.id}@${g.index} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`);
+      this.log(
+        `${node.id}@${g.index} ${what} rejected (${result.fault}) ${result.error.code}: ${result.error.message}`,
+      );
       return;
     }
     // Most ticks change nothing the checker reads; debugState() is not free (a copy of the engine's state).
@@ -580,10 +685,14 @@ export class Simulation {
       // Those who became members in this very flush (starting afresh with it) hand nothing over.
       const withState = (s.engine.view?.members ?? []).flatMap((m) => {
         const o = this.session(g, m.peerId);
-        return o !== undefined && o !== s && this.active(o) && o.status === 'member' && o.memberSince < viewId ? [o] : [];
+        return o !== undefined && o !== s && this.active(o) && o.status === 'member' && o.memberSince < viewId
+          ? [o]
+          : [];
       });
       const holder = withState.some((o) => o.log.length > 0);
-      this.log(`${node.id}@${g.index} starts with ${s.log.length > 0 ? 'its stored' : 'empty'} state (${holder ? 'although a live member has state' : 'no live member has any'})`);
+      this.log(
+        `${node.id}@${g.index} starts with ${s.log.length > 0 ? 'its stored' : 'empty'} state (${holder ? 'although a live member has state' : 'no live member has any'})`,
+      );
       s.status = 'member';
       s.memberSince = viewId;
       // A member with state in the view: the node joins its incarnation (PROTOCOL.md §3.11) — the flush
@@ -606,7 +715,11 @@ export class Simulation {
       s.checkedView = view.viewId;
     };
     for (const d of result.deliveries) {
-      for (let e = installs[nextInstall]; e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId; e = installs[++nextInstall]) {
+      for (
+        let e = installs[nextInstall];
+        e !== undefined && e.type === 'view-installed' && d.viewId >= e.view.viewId;
+        e = installs[++nextInstall]
+      ) {
         install(e.view);
       }
       if (d.shown === true) {
@@ -624,7 +737,8 @@ export class Simulation {
     }
     for (const e of result.events) {
       if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
-      if (e.type === 'final-disputed') this.log(`${node.id}@${g.index} disputed ${e.id} (echo of ${e.by}): ${e.reason}`);
+      if (e.type === 'final-disputed')
+        this.log(`${node.id}@${g.index} disputed ${e.id} (echo of ${e.by}): ${e.reason}`);
     }
   }
 
@@ -633,7 +747,9 @@ export class Simulation {
     const all = [...s.history.values()];
     s.history.clear();
     const shown = new Set(s.log.map((d) => d.id));
-    this.log(`${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`);
+    this.log(
+      `${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`,
+    );
     this.takeHistory(s, all, (items) => this.ck(s).onHistory(s.node.id, items, s.sponsor ?? s.node.id, all));
     s.status = 'member';
     s.memberSince = state.viewId;
@@ -650,7 +766,9 @@ export class Simulation {
     const all = [...s.history.values()];
     s.history.clear();
     if (all.length === 0) return;
-    this.log(`${s.node.id}@${s.g.index} shows ${all.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`);
+    this.log(
+      `${s.node.id}@${s.g.index} shows ${all.map((d) => d.id).join(', ')} of history from ${s.sponsor ?? '?'} (its engine has state already)`,
+    );
     this.takeHistory(s, all, (items) => this.ck(s).onHistoryShown(s.node.id, items));
   }
 
@@ -669,7 +787,9 @@ export class Simulation {
       s.log.push(...fresh);
       return;
     }
-    this.log(`${s.node.id}@${s.g.index} shows ${moved.map((d) => d.id).join(', ')} at the group's order keys instead of its store's`);
+    this.log(
+      `${s.node.id}@${s.g.index} shows ${moved.map((d) => d.id).join(', ')} at the group's order keys instead of its store's`,
+    );
     this.ck(s).onRekeyed(s.node.id, moved);
     // Its log is now what its store holds, in the store's order: what it showed and was not handed
     // again (the prefix per sender it said it held, `have`) and the history, moved ones at the
@@ -764,7 +884,12 @@ export class Simulation {
             // Broken: answered at once; what was queued is written only later.
             s.lateHistory.push(...s.unwritten);
             s.unwritten = [];
-            this.schedule(now + LATE_HISTORY_WRITE_MS, { k: 'late-history', node: s.node.id, inc: s.node.inc, g: s.g.index });
+            this.schedule(now + LATE_HISTORY_WRITE_MS, {
+              k: 'late-history',
+              node: s.node.id,
+              inc: s.node.inc,
+              g: s.g.index,
+            });
           } else this.write(s);
           queue.push(...s.core.storeFlushed(c.ticket, now));
           break;
@@ -780,7 +905,9 @@ export class Simulation {
           this.log(`${s.node.id}@${s.g.index} session ${c.phase}`);
           break;
         case 'problem':
-          this.log(`${s.node.id}@${s.g.index} problem ${c.problem.code}${c.remote ? ' (remote)' : ''}: ${c.problem.message}`);
+          this.log(
+            `${s.node.id}@${s.g.index} problem ${c.problem.code}${c.remote ? ' (remote)' : ''}: ${c.problem.message}`,
+          );
           break;
         case 'submit-failed':
           this.log(`${s.node.id}@${s.g.index} submit ${c.ticket} failed ${c.code}: ${c.message}`);
@@ -803,22 +930,33 @@ export class Simulation {
     const model = s.node.store.model;
     const rewrite = this.variant.history;
     const last = s.log.at(-1)?.id ?? null;
-    const source: HistorySource = rewrite === undefined ? model : {
-      page: (groupId, read) => {
-        const page = model.page(groupId, read);
-        const items = rewrite(page.items.map((r) => ({ ...r, trueId: frameMessageId(r.frame) })), last);
-        return { items, next: page.next };
-      },
-    };
+    const source: HistorySource =
+      rewrite === undefined
+        ? model
+        : {
+            page: (groupId, read) => {
+              const page = model.page(groupId, read);
+              const items = rewrite(
+                page.items.map((r) => ({ ...r, trueId: frameMessageId(r.frame) })),
+                last,
+              );
+              return { items, next: page.next };
+            },
+          };
     const page = readHistoryPageSync(source, { groupId: s.g.id, state, req, keyOf: () => null });
-    this.log(`${s.node.id}@${s.g.index} reads a history page for request ${req.req} after ${req.after ?? 'the start'}: ${page.items.length} messages${page.done ? `, the last with state ${JSON.stringify(state.nextSeq)}` : ''} (shown ${s.log.length})`);
+    this.log(
+      `${s.node.id}@${s.g.index} reads a history page for request ${req.req} after ${req.after ?? 'the start'}: ${page.items.length} messages${page.done ? `, the last with state ${JSON.stringify(state.nextSeq)}` : ''} (shown ${s.log.length})`,
+    );
     return page;
   }
 
   /** What the store holds of the group beyond what the session shows (another tab wrote it): shown now. */
   private showStored(s: Session): void {
     const shown = new Set(s.log.map((d) => d.id));
-    const more = s.node.store.model.list(s.g.id).filter((r) => !shown.has(frameMessageId(r.frame))).map(asDelivery);
+    const more = s.node.store.model
+      .list(s.g.id)
+      .filter((r) => !shown.has(frameMessageId(r.frame)))
+      .map(asDelivery);
     if (more.length === 0) return;
     this.log(`${s.node.id}@${s.g.index} shows ${more.length} more stored messages`);
     this.ck(s).onShown(s.node.id, more);
@@ -852,7 +990,6 @@ export class Simulation {
     if (arrival.twice) this.schedule(arrival.at, ev);
   }
 
-
   /** SimOptions.wire: one turn's frames for one link as the mesh sends them, one arrival per message. */
   private transmitText(g: SimGroup, from: PeerId, to: PeerId, frames: readonly GroupFrame[]): void {
     const texts = (this.wire as WireLinks).pack(frames);
@@ -864,7 +1001,8 @@ export class Simulation {
         return;
       }
       this.schedule(arrival.at, { k: 'message', g: g.index, from, to, epoch: arrival.epoch, text, dup: false });
-      if (arrival.twice) this.schedule(arrival.at, { k: 'message', g: g.index, from, to, epoch: arrival.epoch, text, dup: true });
+      if (arrival.twice)
+        this.schedule(arrival.at, { k: 'message', g: g.index, from, to, epoch: arrival.epoch, text, dup: true });
     }
   }
 
@@ -881,7 +1019,9 @@ export class Simulation {
     this.stats.frames++;
     const texts = this.liarWire.encode(frame);
     if (!texts.ok) {
-      this.log(`${LIAR_ID} -> ${to} @${g.index} ${describeFrame(frame)} refused by the encoder: ${texts.error.message}`);
+      this.log(
+        `${LIAR_ID} -> ${to} @${g.index} ${describeFrame(frame)} refused by the encoder: ${texts.error.message}`,
+      );
       return;
     }
     const arrival = g.net.schedule(LIAR_ID, to, this.now);
@@ -918,7 +1058,9 @@ export class Simulation {
   private liarFrame(s: Session, from: PeerId, frame: GroupFrame, refuse: (why: string) => void): void {
     const v = verifyLikePeer(s.g.id, frame, (p) => s.core.publicKey(p) !== null, refuse);
     if (v === null) return;
-    this.log(`${from} -> ${s.node.id} @${s.g.index} ${describeFrame(v.kind === 'page' ? v.page : v.frame)} (through the wire)`);
+    this.log(
+      `${from} -> ${s.node.id} @${s.g.index} ${describeFrame(v.kind === 'page' ? v.page : v.frame)} (through the wire)`,
+    );
     const before = this.stats.rejections;
     if (v.kind === 'page') {
       s.sponsor = from;
@@ -935,17 +1077,26 @@ export class Simulation {
    */
   private checkBudgets(s: Session): void {
     if (!this.active(s)) return;
-    const probe = s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } };
+    const probe = s.engine as OrderingEngine & {
+      debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number };
+    };
     const st = probe.debugState?.();
     const bytes = st?.bufferedBytes ?? {};
     for (const [peer, n] of Object.entries(bytes)) {
       this.stats.maxBufferedBytes = Math.max(this.stats.maxBufferedBytes, n);
-      if (n > MAX_BUFFERED_BYTES_PER_PEER) fail('H2', s.node.id, `holds ${n} bytes from ${peer} waiting for a later view, over the budget of ${MAX_BUFFERED_BYTES_PER_PEER}`);
+      if (n > MAX_BUFFERED_BYTES_PER_PEER)
+        fail(
+          'H2',
+          s.node.id,
+          `holds ${n} bytes from ${peer} waiting for a later view, over the budget of ${MAX_BUFFERED_BYTES_PER_PEER}`,
+        );
     }
     const peers = Math.max(1, Object.keys(bytes).length);
-    if ((st?.buffered ?? 0) > peers * MAX_BUFFERED_FRAMES) fail('H2', s.node.id, `holds ${st?.buffered} frames for ${peers} peers waiting for a later view`);
+    if ((st?.buffered ?? 0) > peers * MAX_BUFFERED_FRAMES)
+      fail('H2', s.node.id, `holds ${st?.buffered} frames for ${peers} peers waiting for a later view`);
     const partial = this.liarWire.pending(s.node.id, LIAR_ID);
-    if (partial > MAX_OUTSTANDING_CHUNKED_FRAMES) fail('H2', s.node.id, `reassembles ${partial} chunked frames of the liar at once`);
+    if (partial > MAX_OUTSTANDING_CHUNKED_FRAMES)
+      fail('H2', s.node.id, `reassembles ${partial} chunked frames of the liar at once`);
   }
 
   /** Honest members of `g` the tracker has in its view, alive. */
@@ -1002,7 +1153,12 @@ export class Simulation {
       return;
     }
     this.log(`${reporter} reports its link to ${peer} down`);
-    if (effects.linkCheck !== undefined) this.schedule(effects.linkCheck.since + LINK_GRACE_MS, { k: 'hostile-grace', a: effects.linkCheck.a, b: effects.linkCheck.b });
+    if (effects.linkCheck !== undefined)
+      this.schedule(effects.linkCheck.since + LINK_GRACE_MS, {
+        k: 'hostile-grace',
+        a: effects.linkCheck.a,
+        b: effects.linkCheck.b,
+      });
   }
 
   /** The tracker's grace timer of a reported link: the link rules decide, as the tracker applies them. */
@@ -1010,8 +1166,14 @@ export class Simulation {
     const g = this.groups[0] as SimGroup;
     const before = g.tracker.members;
     const effects = g.tracker.expire(a, b, this.now, LINK_GRACE_MS);
-    if (effects.falseReport !== undefined) this.log(`tracker marks ${effects.falseReport}'s report about ${a}~${b} false`);
-    if (effects.linkCheck !== undefined) this.schedule(effects.linkCheck.since + LINK_GRACE_MS, { k: 'hostile-grace', a: effects.linkCheck.a, b: effects.linkCheck.b });
+    if (effects.falseReport !== undefined)
+      this.log(`tracker marks ${effects.falseReport}'s report about ${a}~${b} false`);
+    if (effects.linkCheck !== undefined)
+      this.schedule(effects.linkCheck.since + LINK_GRACE_MS, {
+        k: 'hostile-grace',
+        a: effects.linkCheck.a,
+        b: effects.linkCheck.b,
+      });
     for (const r of effects.removed ?? []) {
       this.log(`link ${a}~${b} down past grace: tracker evicts ${r.peerId}`);
       this.onRemoved(g, r.peerId, r.reason);
@@ -1024,7 +1186,11 @@ export class Simulation {
   private onRemoved(g: SimGroup, peer: PeerId, reason: LeaveReason): void {
     g.checker.onGone(peer);
     if (this.liar !== null && reason === 'evicted' && peer !== LIAR_ID) {
-      fail('H1', peer, `the tracker evicted honest member ${peer} (the liar ${this.liar.kind} keeps its links with everyone else)`);
+      fail(
+        'H1',
+        peer,
+        `the tracker evicted honest member ${peer} (the liar ${this.liar.kind} keeps its links with everyone else)`,
+      );
     }
   }
 
@@ -1056,7 +1222,10 @@ export class Simulation {
     const record = s.core.groupRecord();
     if (record !== null) {
       s.node.store.model.putGroup({
-        groupId: s.g.id, ordering: s.g.mode, state: record.state, ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
+        groupId: s.g.id,
+        ordering: s.g.mode,
+        state: record.state,
+        ...(record.tentative === undefined ? {} : { tentative: record.tentative }),
         ...(record.floors === undefined ? {} : { floors: record.floors }),
       });
     }
@@ -1072,7 +1241,8 @@ export class Simulation {
     if (this.liar !== null && [...this.nodes.values()].some((n) => n.store === store && this.isLiar(n))) return;
     const sessions: Session[] = [];
     for (const node of this.nodes.values()) {
-      if (node.store === store && node.alive) for (const s of node.sessions.values()) if (this.active(s)) sessions.push(s);
+      if (node.store === store && node.alive)
+        for (const s of node.sessions.values()) if (this.active(s)) sessions.push(s);
     }
     for (const g of this.groups) {
       const list = store.model.list(g.id);
@@ -1092,7 +1262,8 @@ export class Simulation {
         for (const d of s.log) {
           if (pending.has(d.id)) continue;
           const r = byId.get(d.id);
-          if (r === undefined) fail('ST1', s.node.id, `${d.id} was shown in ${g.id} and written, but the store does not hold it`);
+          if (r === undefined)
+            fail('ST1', s.node.id, `${d.id} was shown in ${g.id} and written, but the store does not hold it`);
           // A different order key here is two sessions of this store delivering it at different
           // places: S4 (or S4U, one of them gone) says so where it happens.
         }
@@ -1109,7 +1280,6 @@ export class Simulation {
       this.schedule(this.now + TICK_MS, { k: 'tick', node: s.node.id, inc: s.node.inc });
     }
   }
-
 
   // ---------------------------------------------------------------- faults and membership
 
@@ -1131,14 +1301,31 @@ export class Simulation {
   private sendView(g: SimGroup, view: View | null | 'joiner', removed?: { peer: PeerId; reason: LeaveReason }): void {
     if (removed !== undefined && view !== null) {
       const r = this.session(g, removed.peer);
-      if (this.active(r)) this.schedule(this.viewTime(g, removed.peer), { k: 'removed', g: g.index, to: removed.peer, inc: r.node.inc, reason: removed.reason, tracker: g.trackerEpoch });
+      if (this.active(r))
+        this.schedule(this.viewTime(g, removed.peer), {
+          k: 'removed',
+          g: g.index,
+          to: removed.peer,
+          inc: r.node.inc,
+          reason: removed.reason,
+          tracker: g.trackerEpoch,
+        });
     }
     if (view === null || view === 'joiner') return;
     this.stats.views++;
-    this.log(`tracker issues view ${view.viewId} of ${g.id} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`);
+    this.log(
+      `tracker issues view ${view.viewId} of ${g.id} [${view.members.map((m) => m.peerId).join(' ')}] ${view.changes.map((c) => `${c.change}:${c.peerId}`).join(' ')}`,
+    );
     for (const m of view.members) {
       const inc = this.nodes.get(m.peerId)?.inc ?? 0;
-      this.schedule(this.viewTime(g, m.peerId), { k: 'view', g: g.index, to: m.peerId, inc, view, tracker: g.trackerEpoch });
+      this.schedule(this.viewTime(g, m.peerId), {
+        k: 'view',
+        g: g.index,
+        to: m.peerId,
+        inc,
+        view,
+        tracker: g.trackerEpoch,
+      });
     }
   }
 
@@ -1173,7 +1360,13 @@ export class Simulation {
     this.queueSend(s, sendOnArrival);
     const peers = [...g.tracker.members, ...g.tracker.joining].filter((p) => p !== node.id);
     for (const p of peers) {
-      this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), { k: 'link-up', g: g.index, a: node.id, b: p, reconnect: false });
+      this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), {
+        k: 'link-up',
+        g: g.index,
+        a: node.id,
+        b: p,
+        reconnect: false,
+      });
     }
     if (installed !== null) this.sendView(g, installed); // an empty group: nobody to link to
     return s;
@@ -1196,7 +1389,12 @@ export class Simulation {
       let k = 0;
       while (k < before.log.length && ids.has((before.log[k] as Delivery).id)) k++;
       for (const d of before.log.slice(k)) {
-        if (ids.has(d.id)) fail('ST2', node.id, `after restarting it shows ${d.id} of ${g.id} but not ${(before.log[k] as Delivery).id}, delivered before it`);
+        if (ids.has(d.id))
+          fail(
+            'ST2',
+            node.id,
+            `after restarting it shows ${d.id} of ${g.id} but not ${(before.log[k] as Delivery).id}, delivered before it`,
+          );
       }
     }
     const like = before?.node.id ?? this.like(node.store, g);
@@ -1216,7 +1414,8 @@ export class Simulation {
     const samePeer = old.reboot?.samePeer === true;
     const node = this.newNode(old.name, old.store, samePeer ? old : undefined);
     this.stats.restarts++;
-    if (samePeer) for (const g of this.groups) for (const p of this.nodes.keys()) if (p !== node.id) g.net.down(node.id, p);
+    if (samePeer)
+      for (const g of this.groups) for (const p of this.nodes.keys()) if (p !== node.id) g.net.down(node.id, p);
     this.log(`${old.id} restarts from its store as ${node.id}`);
     for (const [index, before] of old.sessions) {
       if (before.status !== 'crashed') continue; // it had left (or was removed from) that group
@@ -1258,7 +1457,13 @@ export class Simulation {
         if (other !== undefined && g.net.isUp(s.node.id, other.node.id)) {
           g.net.down(s.node.id, other.node.id);
           this.log(`link ${s.node.id}~${other.node.id} @${g.index} DOWN for the flood`);
-          this.schedule(this.now + FLOOD_LINK_DOWN_MS, { k: 'link-up', g: g.index, a: s.node.id, b: other.node.id, reconnect: true });
+          this.schedule(this.now + FLOOD_LINK_DOWN_MS, {
+            k: 'link-up',
+            g: g.index,
+            a: s.node.id,
+            b: other.node.id,
+            reconnect: true,
+          });
         }
         this.queueSend(s, a.count);
         return;
@@ -1341,7 +1546,13 @@ export class Simulation {
         g.tracker.reportLink(x.node.id, y.node.id, 'down', this.now);
         this.log(`link ${x.node.id}~${y.node.id} @${g.index} DOWN for ${a.downMs}ms`);
         if (a.downMs > LINK_GRACE_MS) {
-          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: g.index, a: x.node.id, b: y.node.id, epoch: g.net.epochOf(x.node.id, y.node.id) });
+          this.schedule(this.now + LINK_GRACE_MS, {
+            k: 'link-grace',
+            g: g.index,
+            a: x.node.id,
+            b: y.node.id,
+            epoch: g.net.epochOf(x.node.id, y.node.id),
+          });
         }
         this.schedule(this.now + a.downMs, { k: 'link-up', g: g.index, a: x.node.id, b: y.node.id, reconnect: true });
         return;
@@ -1367,7 +1578,14 @@ export class Simulation {
           for (const id of this.order) {
             const s = this.session(each, id);
             // Each reconnects on its own schedule (socket.io backoff) and finds its group gone.
-            if (this.active(s)) this.schedule(this.now + this.rng.int(VIEW_MIN_DELAY_MS, RECONNECT_MAX_MS), { k: 'restore', g: each.index, node: id, inc: s.node.inc, tracker: each.trackerEpoch });
+            if (this.active(s))
+              this.schedule(this.now + this.rng.int(VIEW_MIN_DELAY_MS, RECONNECT_MAX_MS), {
+                k: 'restore',
+                g: each.index,
+                node: id,
+                inc: s.node.inc,
+                tracker: each.trackerEpoch,
+              });
           }
         }
         return;
@@ -1420,7 +1638,8 @@ export class Simulation {
         return;
       case 'liar-tick': {
         const g = this.groups[0] as SimGroup;
-        if (this.liar?.lying !== true || !g.tracker.isMember(LIAR_ID) || this.nodes.get(LIAR_ID)?.alive !== true) return;
+        if (this.liar?.lying !== true || !g.tracker.isMember(LIAR_ID) || this.nodes.get(LIAR_ID)?.alive !== true)
+          return;
         this.falseReport(g);
         this.schedule(this.now + LINK_GRACE_MS / 2, { k: 'liar-tick' });
         return;
@@ -1428,7 +1647,11 @@ export class Simulation {
       case 'hostile-deadline': {
         const g = this.groups[0] as SimGroup;
         if (g.tracker.isMember(LIAR_ID) && this.honestMembers(g).length >= 2) {
-          fail('H3', LIAR_ID, `the liar (${this.liar?.kind}) is still a member ${this.now - (this.lieAt ?? 0)} ms after it began to lie`);
+          fail(
+            'H3',
+            LIAR_ID,
+            `the liar (${this.liar?.kind}) is still a member ${this.now - (this.lieAt ?? 0)} ms after it began to lie`,
+          );
         }
         return;
       }
@@ -1501,7 +1724,9 @@ export class Simulation {
         before.g.checker.onGone(before.node.id);
         const seen = Math.max(before.latestView?.viewId ?? 0, before.engine.view?.viewId ?? 0);
         if (before.g.tracker.forgotten) this.log(`${before.node.id} restores ${before.g.id}, last seen view ${seen}`);
-        before.g.tracker.restore(membership.restoreViewFloor(seen, this.rng.int(0, membership.RESTORE_VIEW_SPREAD - 1)));
+        before.g.tracker.restore(
+          membership.restoreViewFloor(seen, this.rng.int(0, membership.RESTORE_VIEW_SPREAD - 1)),
+        );
         this.startFromStore(before.node, before.g, before);
         return;
       }
@@ -1516,7 +1741,11 @@ export class Simulation {
         g.tracker.reportLink(ev.a, ev.b, 'up', this.now);
         this.log(`link ${ev.a}~${ev.b} @${g.index} UP${ev.reconnect ? ' again' : ''}`);
         // Both ends' sessions hear the link is open (a re-ask to a sponsor, a waiting answer, HWM exchange).
-        for (const [x, y] of [[a, b], [b, a]] as const) if (this.active(x) && this.active(y)) this.carry(x, x.core.link(y.node.id, 'up', this.now));
+        for (const [x, y] of [
+          [a, b],
+          [b, a],
+        ] as const)
+          if (this.active(x) && this.active(y)) this.carry(x, x.core.link(y.node.id, 'up', this.now));
         this.admitReady(g);
         return;
       }
@@ -1525,7 +1754,9 @@ export class Simulation {
         if (n === undefined || n.inc !== ev.inc) return;
         this.log(`tracker detects ${ev.peer} failed`);
         // A missed heartbeat removes the peer from every group at once (docs/design.md §3).
-        for (const g of this.groups) if (g.tracker.isMember(ev.peer) || g.tracker.joining.includes(ev.peer)) this.removeFromGroup(g, ev.peer, 'failed');
+        for (const g of this.groups)
+          if (g.tracker.isMember(ev.peer) || g.tracker.joining.includes(ev.peer))
+            this.removeFromGroup(g, ev.peer, 'failed');
         if (n.reboot !== null) this.restart(n);
         return;
       }
@@ -1537,7 +1768,8 @@ export class Simulation {
         if (g.net.isUp(ev.a, ev.b) || g.net.epochOf(ev.a, ev.b) !== ev.epoch) return;
         if (!g.tracker.isMember(ev.a) || !g.tracker.isMember(ev.b)) return;
         const evict = g.tracker.linkVerdict(ev.a, ev.b, this.now, LINK_GRACE_MS);
-        if (evict === null) throw new Error(`link ${ev.a}~${ev.b} down past grace, reported by both ends, evicts nobody`);
+        if (evict === null)
+          throw new Error(`link ${ev.a}~${ev.b} down past grace, reported by both ends, evicts nobody`);
         this.log(`link ${ev.a}~${ev.b} @${g.index} down past grace: tracker evicts ${evict}`);
         this.removeFromGroup(g, evict, 'evicted');
         return;
@@ -1555,7 +1787,8 @@ export class Simulation {
     if (previous !== null) {
       const now = new Set(view.members.map((m) => m.peerId));
       for (const m of previous.members) {
-        if (!now.has(m.peerId) && !s.g.tracker.joining.includes(m.peerId) && !s.g.tracker.isMember(m.peerId)) s.g.net.down(s.node.id, m.peerId);
+        if (!now.has(m.peerId) && !s.g.tracker.joining.includes(m.peerId) && !s.g.tracker.isMember(m.peerId))
+          s.g.net.down(s.node.id, m.peerId);
       }
     }
     this.log(`${s.node.id} gets view ${view.viewId} of ${s.g.id} from the tracker`);
@@ -1584,20 +1817,32 @@ export class Simulation {
    */
   private liarLeftovers(s: Session, g: SimGroup): number {
     if (this.liar === null) return 0;
-    const st = (s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } }).debugState?.();
+    const st = (
+      s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } }
+    ).debugState?.();
     const owners = Object.keys(st?.bufferedBytes ?? {});
     if (owners.length !== 1 || owners[0] !== LIAR_ID || g.tracker.isMember(LIAR_ID)) return 0;
-    g.checker.tolerated.push({ rule: 'H4', node: s.node.id, message: `still holds ${st?.buffered} frames (${st?.bufferedBytes?.[LIAR_ID]} bytes) the departed liar sent for later views` });
+    g.checker.tolerated.push({
+      rule: 'H4',
+      node: s.node.id,
+      message: `still holds ${st?.buffered} frames (${st?.bufferedBytes?.[LIAR_ID]} bytes) the departed liar sent for later views`,
+    });
     return st?.buffered ?? 0;
   }
 
   private checkGroupLiveness(g: SimGroup): void {
-    const survivors = g.tracker.members.filter((p) => this.session(g, p)?.status === 'member' && this.nodes.get(p)?.alive === true);
+    const survivors = g.tracker.members.filter(
+      (p) => this.session(g, p)?.status === 'member' && this.nodes.get(p)?.alive === true,
+    );
     const holdBack = new Map<PeerId, number>();
     for (const p of survivors) {
       const s = this.session(g, p) as Session;
       if (s.engine.view?.viewId !== g.tracker.currentViewId) {
-        fail('L2', p, `ends in view ${s.engine.view?.viewId ?? 'none'} of ${g.id}, the tracker's view is ${g.tracker.currentViewId}`);
+        fail(
+          'L2',
+          p,
+          `ends in view ${s.engine.view?.viewId ?? 'none'} of ${g.id}, the tracker's view is ${g.tracker.currentViewId}`,
+        );
       }
       if (s.core.outboxSize > 0) fail('L1', p, `${s.core.outboxSize} messages never left its composer in ${g.id}`);
       const c = readCounters(s.engine);
@@ -1605,8 +1850,11 @@ export class Simulation {
     }
     const joiners = new Set(survivors.filter((p) => this.session(g, p)?.joiner === true && !g.founders.includes(p)));
     g.checker.checkLiveness(survivors, joiners, holdBack);
-    this.log(`quiescent ${g.id}: ${survivors.length} survivors with ${survivors.map((p) => g.checker.logOf(p).length).join('/')} messages`);
+    this.log(
+      `quiescent ${g.id}: ${survivors.length} survivors with ${survivors.map((p) => g.checker.logOf(p).length).join('/')} messages`,
+    );
   }
 }
 
-export const runScenario = (scenario: Scenario, options: SimOptions): SimResult => new Simulation(scenario, options).run();
+export const runScenario = (scenario: Scenario, options: SimOptions): SimResult =>
+  new Simulation(scenario, options).run();

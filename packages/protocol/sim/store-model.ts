@@ -98,7 +98,9 @@ export class StoreModel implements HistorySource<StoredRecord> {
     return list.slice(lo);
   }
 
-  /** MessageStore.page: at most `limit` records strictly after `after`; `next` is the last one's key while more follow. */
+  /**
+   * MessageStore.page: at most `limit` records strictly after `after`; `next` is the last one's key while more follow.
+   */
   page(groupId: GroupId, read: StoreRead): StorePage<StoredRecord> {
     const rest = this.after(groupId, read.after);
     const items = rest.slice(0, Math.max(1, read.limit));
@@ -135,5 +137,18 @@ export class StoreModel implements HistorySource<StoredRecord> {
  * it), so a re-joined peer id does not reuse its seqs or order keys. Null for
  * a group new to this store.
  */
-export const resumeFromStore = (store: StoreModel, groupId: GroupId, self: PeerId, ordering: Ordering): EngineResume | null =>
-  resumePoint({ nextSeq: store.getGroup(groupId)?.state?.nextSeq ?? null, lastOrder: store.cursor(groupId), count: store.list(groupId).length }, self, ordering);
+export const resumeFromStore = (
+  store: StoreModel,
+  groupId: GroupId,
+  self: PeerId,
+  ordering: Ordering,
+): EngineResume | null =>
+  resumePoint(
+    {
+      nextSeq: store.getGroup(groupId)?.state?.nextSeq ?? null,
+      lastOrder: store.cursor(groupId),
+      count: store.list(groupId).length,
+    },
+    self,
+    ordering,
+  );

@@ -25,7 +25,8 @@ const decoder = new TextDecoder();
 
 const toWireSig = (sig: string): string => {
   const text = encoder.encode(sig);
-  if (text.length > SIG_BYTES) throw new Error(`wire: a stand-in signature of ${text.length} bytes does not fit ${SIG_BYTES}`);
+  if (text.length > SIG_BYTES)
+    throw new Error(`wire: a stand-in signature of ${text.length} bytes does not fit ${SIG_BYTES}`);
   const bytes = new Uint8Array(SIG_BYTES);
   bytes.set(text);
   return bytesToBase64(bytes);
@@ -78,7 +79,8 @@ export class WireLinks {
       reader = new FrameReader(groupId);
       this.#readers.set(key, reader);
     }
-    return reader.readMessage(from, text, now).map((r) => (r.ok ? ok(mapSigs(r.value, fromWireSig)) : err(r.error.code, r.error.message)));
+    return reader
+      .readMessage(from, text, now)
+      .map((r) => (r.ok ? ok(mapSigs(r.value, fromWireSig)) : err(r.error.code, r.error.message)));
   }
-
 }

@@ -21,10 +21,14 @@ export type LinkState = 'up' | 'down';
 export const asPeerId = (s: string): PeerId => s as PeerId;
 export const asGroupId = (s: string): GroupId => s as GroupId;
 export const asViewId = (n: number): ViewId => n as ViewId;
-export const messageId = (group: GroupId, sender: PeerId, seq: number): MessageId => `${group}/${sender}:${seq}` as MessageId;
+export const messageId = (group: GroupId, sender: PeerId, seq: number): MessageId =>
+  `${group}/${sender}:${seq}` as MessageId;
 /** The id of the message a frame (DATA, or any frame naming a sender and seq of a group) is about. */
-export const frameMessageId = (f: { readonly groupId: GroupId; readonly sender: PeerId; readonly seq: number }): MessageId =>
-  messageId(f.groupId, f.sender, f.seq);
+export const frameMessageId = (f: {
+  readonly groupId: GroupId;
+  readonly sender: PeerId;
+  readonly seq: number;
+}): MessageId => messageId(f.groupId, f.sender, f.seq);
 
 /** Peer ids are compared as strings everywhere (initiator choice, tie-breaks, sponsor). */
 export const comparePeerIds = (a: PeerId, b: PeerId): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -6,15 +6,110 @@
 // (the engine and session meshes) are `@chorus/protocol/testing`; the
 // simulator is `@chorus/protocol/sim`.
 
-export { asGroupId, asPeerId, asViewId, comparePeerIds, frameMessageId, type GroupId, type LeaveReason, type LinkState, messageId, type MessageId, type Ordering, type PeerId, type ViewId } from './ids.ts';
+export {
+  asGroupId,
+  asPeerId,
+  asViewId,
+  comparePeerIds,
+  frameMessageId,
+  type GroupId,
+  type LeaveReason,
+  type LinkState,
+  messageId,
+  type MessageId,
+  type Ordering,
+  type PeerId,
+  type ViewId,
+} from './ids.ts';
 export { err, type ErrorCode, ok, type ProtocolError, type Result } from './result.ts';
-export { type ChallengeReply, type ClientToServerEvents, type DirectoryDelta, type DirectoryPage, type DirectoryQuery, type GroupSummary, type HelloPayload, type HelloReply, ICE_TRANSPORT_POLICIES, type IceServer, type IceTransportPolicy, type InterServerEvents, type JoinerGoneNotice, type JoiningNotice, type JoinReply, type MemberInfo, type MetricsReport, type OpenDmPayload, type PeerRole, type RemovedNotice, type RestoreGroupPayload, type ServerToClientEvents, type SignalDelivery, type TrackerErrorNotice, type View } from './tracker/events.ts';
-export type { DataFrame, FlushFrame, GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState, SignalFrame } from './wire/frames.ts';
+export {
+  type ChallengeReply,
+  type ClientToServerEvents,
+  type DirectoryDelta,
+  type DirectoryPage,
+  type DirectoryQuery,
+  type GroupSummary,
+  type HelloPayload,
+  type HelloReply,
+  ICE_TRANSPORT_POLICIES,
+  type IceServer,
+  type IceTransportPolicy,
+  type InterServerEvents,
+  type JoinerGoneNotice,
+  type JoiningNotice,
+  type JoinReply,
+  type MemberInfo,
+  type MetricsReport,
+  type OpenDmPayload,
+  type PeerRole,
+  type RemovedNotice,
+  type RestoreGroupPayload,
+  type ServerToClientEvents,
+  type SignalDelivery,
+  type TrackerErrorNotice,
+  type View,
+} from './tracker/events.ts';
+export type {
+  DataFrame,
+  FlushFrame,
+  GroupFrame,
+  HistoryItem,
+  HistoryRequestFrame,
+  HistoryResponseFrame,
+  JoinerState,
+  SignalFrame,
+} from './wire/frames.ts';
 export type { OrderingEngine } from './ordering/engine.ts';
-export { DIRECTORY_PAGE_BYTES, DIRECTORY_PAGE_GROUPS, helloSigningText, jsonByteLength, MAX_VIEW_ID, parseCreateGroup, type ParsedCreateGroup, type ParsedDirectoryQuery, parseDirectoryQuery, type ParsedJoinGroup, type ParsedLinkReport, type ParsedMetricsReport, type ParsedRestoreGroup, type ParsedSignal, parseGroupRef, parseHello, parseJoinGroup, parseLinkReport, parseMetricsReport, type ParsedOpenDm, parseOpenDm, parseRestoreGroup, parseSignal } from './tracker/parse.ts';
-export { charterGroupId, type GroupCharter, lockCostAcceptable, MAX_SCRYPT_MEMORY_BYTES, parseCharter, parseParties } from './tracker/charter.ts';
-export { dmGroupId, type DmParties, type DmParty, isDmGroupId, isParty, otherParty, sortParties } from './tracker/dm.ts';
-export { MAX_BODY_CHARS, MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_HISTORY_ITEMS, MAX_PRIORITY, MAX_SENT_AT_MS } from './wire/caps.ts';
+export {
+  DIRECTORY_PAGE_BYTES,
+  DIRECTORY_PAGE_GROUPS,
+  helloSigningText,
+  jsonByteLength,
+  MAX_VIEW_ID,
+  parseCreateGroup,
+  type ParsedCreateGroup,
+  type ParsedDirectoryQuery,
+  parseDirectoryQuery,
+  type ParsedJoinGroup,
+  type ParsedLinkReport,
+  type ParsedMetricsReport,
+  type ParsedRestoreGroup,
+  type ParsedSignal,
+  parseGroupRef,
+  parseHello,
+  parseJoinGroup,
+  parseLinkReport,
+  parseMetricsReport,
+  type ParsedOpenDm,
+  parseOpenDm,
+  parseRestoreGroup,
+  parseSignal,
+} from './tracker/parse.ts';
+export {
+  charterGroupId,
+  type GroupCharter,
+  lockCostAcceptable,
+  MAX_SCRYPT_MEMORY_BYTES,
+  parseCharter,
+  parseParties,
+} from './tracker/charter.ts';
+export {
+  dmGroupId,
+  type DmParties,
+  type DmParty,
+  isDmGroupId,
+  isParty,
+  otherParty,
+  sortParties,
+} from './tracker/dm.ts';
+export {
+  MAX_BODY_CHARS,
+  MAX_FLUSH_ITEMS,
+  MAX_FRAME_BYTES,
+  MAX_HISTORY_ITEMS,
+  MAX_PRIORITY,
+  MAX_SENT_AT_MS,
+} from './wire/caps.ts';
 export { encodeFrame } from './wire/canonical.ts';
 export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
@@ -24,9 +119,23 @@ export { SignalGate } from './wire/signal-gate.ts';
 export { exportPublicKey, readPublicKey, signFields, signText, verifyFrame, verifyText } from './crypto/signing.ts';
 export { generateIdentity } from './crypto/identity.ts';
 export { createEngine, type EngineResume } from './ordering/create-engine.ts';
-export { type HeldVector, HISTORY_PAGE_BYTES, readHeld, readHistoryPage, recordFloors, settledHeld } from './history/history-reader.ts';
+export {
+  type HeldVector,
+  HISTORY_PAGE_BYTES,
+  readHeld,
+  readHistoryPage,
+  recordFloors,
+  settledHeld,
+} from './history/history-reader.ts';
 export { resumePoint } from './ordering/resume-point.ts';
-export { HISTORY_REASK_MIN_MS, HISTORY_RETRY_MS, MAX_OUTBOX, METRICS_REPORT_MS, resumeAfterSent, TICK_MS } from './session/policy.ts';
+export {
+  HISTORY_REASK_MIN_MS,
+  HISTORY_RETRY_MS,
+  MAX_OUTBOX,
+  METRICS_REPORT_MS,
+  resumeAfterSent,
+  TICK_MS,
+} from './session/policy.ts';
 export type { SessionCommand, SessionCommands, SessionPhase, SessionProblem } from './session/session-types.ts';
 export { SessionCore } from './session/session-core.ts';
 export { encodeOp, groupOfMessageId, isOpBody, type MessageOp, opFits, parseBody } from './ops/message-op.ts';

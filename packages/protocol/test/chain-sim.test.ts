@@ -14,7 +14,8 @@ import { toleratedByKnownGaps } from '../sim/known-gaps.ts';
 import { scenarioForSeed } from '../sim/scenario-arbitrary.ts';
 import { runScenario } from '../sim/simulator.ts';
 
-const reported = (trace: readonly string[], code: string): string[] => trace.filter((l) => l.includes(`problem ${code} (remote)`));
+const reported = (trace: readonly string[], code: string): string[] =>
+  trace.filter((l) => l.includes(`problem ${code} (remote)`));
 
 describe('chains in the simulator', () => {
   it('a sponsor that leaves a message out of a chain: the joiner reports the gap; "gap accepted" does not, and the checker finds the hole', () => {
@@ -23,11 +24,21 @@ describe('chains in the simulator', () => {
     let shown = 0;
     for (let seed = 0; seed < 60 && shown < 3; seed++) {
       const scenario = scenarioForSeed(seed, bounds);
-      const checked = runScenario(scenario, { factory: correctEngine, tolerate, trace: true, session: { history: omitInsideChain } });
+      const checked = runScenario(scenario, {
+        factory: correctEngine,
+        tolerate,
+        trace: true,
+        session: { history: omitInsideChain },
+      });
       if (reported(checked.trace, 'gap').length === 0) continue;
       shown += 1;
       expect(reported(checked.trace, 'gap')[0]).toMatch(/left out .*'s message/);
-      const broken = runScenario(scenario, { factory: correctEngine, tolerate, trace: true, session: BROKEN_SESSIONS['gap-accepted']!.variant });
+      const broken = runScenario(scenario, {
+        factory: correctEngine,
+        tolerate,
+        trace: true,
+        session: BROKEN_SESSIONS['gap-accepted']!.variant,
+      });
       expect(reported(broken.trace, 'gap')).toEqual([]);
       expect(broken.violation?.rule).toBeDefined();
       expect(runScenario(scenario, { factory: correctEngine, tolerate }).violation).toBeNull();
@@ -38,7 +49,11 @@ describe('chains in the simulator', () => {
   it('an equivocating member: honest members that see both versions report it, and every guarantee holds', () => {
     let reports = 0;
     for (let seed = 0; seed < 40; seed++) {
-      const r = runScenario(hostileScenarioForSeed(seed, ['equivocate']), { factory: correctEngine, tolerate: [...toleratedByKnownGaps(), ...HOSTILE_TOLERATED], trace: true });
+      const r = runScenario(hostileScenarioForSeed(seed, ['equivocate']), {
+        factory: correctEngine,
+        tolerate: [...toleratedByKnownGaps(), ...HOSTILE_TOLERATED],
+        trace: true,
+      });
       expect(r.violation, `seed ${seed}`).toBeNull();
       reports += reported(r.trace, 'equivocation').length;
     }

@@ -23,13 +23,27 @@ function chain(sender: PeerId, n: number, from = 1, first = GENESIS_PREV, tag = 
   const out: DataFrame[] = [];
   let prev = first;
   for (let seq = from; seq < from + n; seq++) {
-    const f: DataFrame = { t: 'data', groupId: G, viewId: asViewId(1), sender, seq, lamport: seq, sentAt: 1_000 + seq, body: `${sender} ${seq}${tag}`, prev, sig: SIG };
+    const f: DataFrame = {
+      t: 'data',
+      groupId: G,
+      viewId: asViewId(1),
+      sender,
+      seq,
+      lamport: seq,
+      sentAt: 1_000 + seq,
+      body: `${sender} ${seq}${tag}`,
+      prev,
+      sig: SIG,
+    };
     out.push(f);
     prev = linkHash(f);
   }
   return out;
 }
-const item = (frame: DataFrame): HistoryItem => ({ frame, order: `${String(frame.lamport).padStart(16, '0')}:${frame.sender}` });
+const item = (frame: DataFrame): HistoryItem => ({
+  frame,
+  order: `${String(frame.lamport).padStart(16, '0')}:${frame.sender}`,
+});
 
 describe('sha256', () => {
   it('is SHA-256 (node:crypto agrees on any bytes, across block boundaries)', () => {
@@ -39,22 +53,36 @@ describe('sha256', () => {
       }),
       { numRuns: 400 },
     );
-    expect(Buffer.from(sha256(new Uint8Array())).toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(Buffer.from(sha256(new Uint8Array())).toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 });
 
 describe('linkHash', () => {
   it('is SHA-256 of the canonical signed text followed by the signature, and changes with any signed field or the signature', () => {
     const [f] = chain(ALICE, 1) as [DataFrame];
-    expect(linkHash(f)).toBe(createHash('sha256').update(canonicalSignedText(f) + f.sig).digest('base64'));
-    for (const change of [{ body: 'x' }, { seq: 2 }, { prev: `${'B'.repeat(43)}=` }, { sig: `${'B'.repeat(85)}Q==` }, { viewId: asViewId(2) }])
+    expect(linkHash(f)).toBe(
+      createHash('sha256')
+        .update(canonicalSignedText(f) + f.sig)
+        .digest('base64'),
+    );
+    for (const change of [
+      { body: 'x' },
+      { seq: 2 },
+      { prev: `${'B'.repeat(43)}=` },
+      { sig: `${'B'.repeat(85)}Q==` },
+      { viewId: asViewId(2) },
+    ])
       expect(linkHash({ ...f, ...change })).not.toBe(linkHash(f));
   });
 });
 
 describe('chainAnchors: one signature per chain segment', () => {
   it('a whole run of one sender rests on its newest message; two senders on one each', () => {
-    const items = [...chain(ALICE, 5), ...chain(BOB, 3)].sort((a, b) => a.lamport - b.lamport || (a.sender < b.sender ? -1 : 1));
+    const items = [...chain(ALICE, 5), ...chain(BOB, 3)].sort(
+      (a, b) => a.lamport - b.lamport || (a.sender < b.sender ? -1 : 1),
+    );
     const anchors = chainAnchors(items, (f) => f);
     const roots = new Set(anchors);
     expect(roots.size).toBe(2);
@@ -71,7 +99,13 @@ describe('chainAnchors: one signature per chain segment', () => {
 
   it('items with another key than their successor are not vouched for by it', () => {
     const a = chain(ALICE, 2);
-    expect(chainAnchors(a, (f) => f, (f) => (f.seq === 1 ? 'k1' : 'k2'))).toEqual([0, 1]);
+    expect(
+      chainAnchors(
+        a,
+        (f) => f,
+        (f) => (f.seq === 1 ? 'k1' : 'k2'),
+      ),
+    ).toEqual([0, 1]);
   });
 });
 
@@ -126,7 +160,15 @@ describe('session checks', () => {
     const r = vetDataChain(book, {}, forked);
     expect(r.value).toBeNull();
     expect(r.faults.map((f) => f.code)).toEqual(['equivocation']);
-    const flush = { t: 'flush', groupId: G, viewId: asViewId(2), unstable: [forked, a[1]!], pending: [], agreed: 0, delivered: {} } as unknown as FlushFrame;
+    const flush = {
+      t: 'flush',
+      groupId: G,
+      viewId: asViewId(2),
+      unstable: [forked, a[1]!],
+      pending: [],
+      agreed: 0,
+      delivered: {},
+    } as unknown as FlushFrame;
     const v = vetFlushChains(book, {}, flush);
     expect(v.value.unstable).toEqual([forked, a[1]]);
     expect(v.faults.map((f) => f.code)).toEqual(['equivocation']);
@@ -138,7 +180,12 @@ describe('session checks', () => {
     const a = chain(ALICE, 5);
     const book = new ChainBook();
     const gaps = new ChainGaps();
-    const take = (frames: DataFrame[], have = {}) => gaps.took(book, have, vetPageChains(book, {}, frames.map(item)).value.map((i) => i.frame));
+    const take = (frames: DataFrame[], have = {}) =>
+      gaps.took(
+        book,
+        have,
+        vetPageChains(book, {}, frames.map(item)).value.map((i) => i.frame),
+      );
     take([a[0]!, a[1]!, a[3]!]);
     take([a[4]!]);
     expect(gaps.open(asPeerId('sponsor')).map((f) => f.code)).toEqual(['gap']);
@@ -157,7 +204,7 @@ describe('session checks', () => {
     expect(fresh.open(asPeerId('s'))).toEqual([]);
   });
 
-  it('a page item that forks from what the joiner holds is reported as an equivocation (and kept: it is the group\'s log)', () => {
+  it("a page item that forks from what the joiner holds is reported as an equivocation (and kept: it is the group's log)", () => {
     const a = chain(ALICE, 3);
     const held = new ChainBook();
     held.learn(a.slice(0, 2));

@@ -63,7 +63,14 @@ describe('identity keys', () => {
   });
 
   it('a malformed public key is refused with a code and a sentence', async () => {
-    for (const bad of ['', 'abc', 'A'.repeat(44), `${'A'.repeat(42)}==`, `${'*'.repeat(43)}=`, 42 as unknown as string]) {
+    for (const bad of [
+      '',
+      'abc',
+      'A'.repeat(44),
+      `${'A'.repeat(42)}==`,
+      `${'*'.repeat(43)}=`,
+      42 as unknown as string,
+    ]) {
       const r = await readPublicKey(bad);
       expect(r.ok).toBe(false);
       if (!r.ok) {
@@ -106,7 +113,15 @@ describe('signed DATA frames', () => {
 
   it('a malformed signature is false, never a throw', async () => {
     const flipped = `${signed.sig[0] === 'A' ? 'B' : 'A'}${signed.sig.slice(1)}`;
-    for (const sig of ['', 'not base64!', 'AAAA', signed.sig.slice(0, 86), `${signed.sig.slice(0, 86)}=`, flipped, 7 as unknown as string])
+    for (const sig of [
+      '',
+      'not base64!',
+      'AAAA',
+      signed.sig.slice(0, 86),
+      `${signed.sig.slice(0, 86)}=`,
+      flipped,
+      7 as unknown as string,
+    ])
       expect(await verifyFrame(alice.publicKey, { ...signed, sig })).toBe(false);
   });
 

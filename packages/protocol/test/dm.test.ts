@@ -12,8 +12,15 @@ const ann = { publicKey: keyA, name: 'Ann' };
 const ben = { publicKey: keyB, name: 'Ben' };
 
 const charter = (over: Partial<GroupCharter> = {}): GroupCharter => ({
-  v: 1, name: 'Direct message', ordering: 'fifo', createdBy: 'Ann', creatorKey: keyA, createdAt: 1, nonce: 'n'.repeat(22),
-  dm: sortParties(ben, ann), ...over,
+  v: 1,
+  name: 'Direct message',
+  ordering: 'fifo',
+  createdBy: 'Ann',
+  creatorKey: keyA,
+  createdAt: 1,
+  nonce: 'n'.repeat(22),
+  dm: sortParties(ben, ann),
+  ...over,
 });
 
 describe('direct message ids and charters', () => {
@@ -24,7 +31,9 @@ describe('direct message ids and charters', () => {
     expect(isDmGroupId(ab)).toBe(true);
     // The charter's id is the DM id, whatever its time, nonce or names.
     expect(await charterGroupId(charter())).toBe(ab);
-    expect(await charterGroupId(charter({ createdAt: 99, nonce: 'm'.repeat(22), createdBy: 'Ben', creatorKey: keyB }))).toBe(ab);
+    expect(
+      await charterGroupId(charter({ createdAt: 99, nonce: 'm'.repeat(22), createdBy: 'Ben', creatorKey: keyB })),
+    ).toBe(ab);
     // An ordinary group's id never has a DM id's shape.
     const { dm: _dm, ...plain } = charter();
     expect(isDmGroupId(await charterGroupId(plain))).toBe(false);
@@ -42,6 +51,7 @@ describe('direct message ids and charters', () => {
       { ...charter(), dm: [ann] },
       { ...charter(), creatorKey: keyC },
       { ...charter(), dm: [ann, { publicKey: 'short', name: 'Ben' }] },
-    ]) expect(parseCharter(bad)).toMatchObject({ ok: false, error: { code: 'bad-type' } });
+    ])
+      expect(parseCharter(bad)).toMatchObject({ ok: false, error: { code: 'bad-type' } });
   });
 });

@@ -13,10 +13,20 @@ import type { DataFrame, FlushFrame } from '../src/wire/frames.ts';
 
 const c = asPeerId('c');
 
-/** A FLUSH for a made-up future view, ~260 kB: 64 DATA of 4000 characters (unsigned: the engine checks no signatures). */
+/**
+ * A FLUSH for a made-up future view, ~260 kB: 64 DATA of 4000 characters (unsigned: the engine checks no signatures).
+ */
 const bomb = (viewId: number): FlushFrame => {
   const unstable: DataFrame[] = Array.from({ length: 64 }, (_, i) => ({
-    t: 'data', groupId: GROUP, viewId: asViewId(1), sender: c, seq: i + 1, lamport: 1, sentAt: 1, body: 'x'.repeat(4000), sig: `sig:c:${i}`,
+    t: 'data',
+    groupId: GROUP,
+    viewId: asViewId(1),
+    sender: c,
+    seq: i + 1,
+    lamport: 1,
+    sentAt: 1,
+    body: 'x'.repeat(4000),
+    sig: `sig:c:${i}`,
   }));
   return { t: 'flush', groupId: GROUP, viewId: asViewId(viewId), unstable, pending: [], agreed: 0, delivered: {} };
 };
@@ -50,7 +60,17 @@ describe('future-view buffer budget per peer', () => {
     expect(use['a']).toBeLessThan(10_000);
 
     // a's budget is its own: its frames for a later view are still taken while c's is full.
-    const ahead: DataFrame = { t: 'data', groupId: GROUP, viewId: asViewId(3), sender: asPeerId('a'), seq: 9, lamport: 9, sentAt: 9, body: 'later', sig: 'sig:a:9' };
+    const ahead: DataFrame = {
+      t: 'data',
+      groupId: GROUP,
+      viewId: asViewId(3),
+      sender: asPeerId('a'),
+      seq: 9,
+      lamport: 9,
+      sentAt: 9,
+      body: 'later',
+      sig: 'sig:a:9',
+    };
     expect(m.deliverFrame('a', 'b', ahead)).not.toHaveProperty('rejected');
 
     m.installView(makeView(2, ['a', 'b', 'c']), ['b']);

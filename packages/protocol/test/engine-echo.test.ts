@@ -25,7 +25,8 @@ const proposed = (): { m: EngineMesh; final: FinalFrame } => {
   return { m, final: finals[0] as FinalFrame };
 };
 
-const disputes = (m: EngineMesh, id: string): number => (m.events.get(id) ?? []).filter((e) => e.type === 'final-disputed').length;
+const disputes = (m: EngineMesh, id: string): number =>
+  (m.events.get(id) ?? []).filter((e) => e.type === 'final-disputed').length;
 
 describe('FINAL echo', () => {
   it('an honest FINAL: every member delivers once the others echoed it', () => {
@@ -55,7 +56,7 @@ describe('FINAL echo', () => {
     expect(m.orders('a')).toEqual(m.orders('b'));
   });
 
-  it('a FINAL below a member\'s own proposal is not applied: that member objects, and the other does not deliver on it', () => {
+  it("a FINAL below a member's own proposal is not applied: that member objects, and the other does not deliver on it", () => {
     const { m, final } = proposed();
     // Everyone proposed p = 1, so the true FINAL is (1, c); (1, a) is below b's (1, b).
     expect(final.priority).toEqual({ p: 1, by: 'c' });
@@ -69,15 +70,26 @@ describe('FINAL echo', () => {
     expect(disputes(m, 'a')).toBeGreaterThan(0); // and a sees b's objection instead of an echo
   });
 
-  it('refuses an echo that changes, and echoes of the echoer\'s own message', () => {
+  it("refuses an echo that changes, and echoes of the echoer's own message", () => {
     const { m, final } = proposed();
     m.deliverFrame('c', 'a', final);
     const aEcho = m.pending('a', 'b').find((f) => f.t === 'echo');
     if (aEcho?.t !== 'echo') throw new Error('a sent b no echo');
     const sig = aEcho.finals[0]?.sig ?? '';
-    const echo = (p: number, sender = 'c'): EngineFrame => ({ t: 'echo', groupId: GROUP, viewId: v1, finals: [{ sender: asPeerId(sender), seq: 1, priority: { p, by: final.priority.by }, sig }] });
+    const echo = (p: number, sender = 'c'): EngineFrame => ({
+      t: 'echo',
+      groupId: GROUP,
+      viewId: v1,
+      finals: [{ sender: asPeerId(sender), seq: 1, priority: { p, by: final.priority.by }, sig }],
+    });
     expect(m.deliverFrame('a', 'b', echo(final.priority.p))).not.toHaveProperty('rejected');
-    expect(m.deliverFrame('a', 'b', echo(final.priority.p + 1))).toMatchObject({ rejected: true, error: { code: 'bad-state' } });
-    expect(m.deliverFrame('a', 'b', echo(final.priority.p, 'a'))).toMatchObject({ rejected: true, error: { code: 'bad-state' } });
+    expect(m.deliverFrame('a', 'b', echo(final.priority.p + 1))).toMatchObject({
+      rejected: true,
+      error: { code: 'bad-state' },
+    });
+    expect(m.deliverFrame('a', 'b', echo(final.priority.p, 'a'))).toMatchObject({
+      rejected: true,
+      error: { code: 'bad-state' },
+    });
   });
 });

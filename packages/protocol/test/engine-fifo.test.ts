@@ -32,14 +32,22 @@ describe('FIFO engine', () => {
     expect(m.deliverFrame('a', 'b', first)).toMatchObject({ deliveries: [], frames: [] }); // a resend racing the original
     expect(untimed(m, 'b')).toBe(untimedBefore);
     let before = snapshot(m, 'b');
-    expect(m.deliverFrame('a', 'b', { ...first, sig: 'other' })).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
+    expect(m.deliverFrame('a', 'b', { ...first, sig: 'other' })).toMatchObject({
+      rejected: true,
+      fault: 'remote',
+      error: { code: 'replay' },
+    });
     expect(snapshot(m, 'b')).toBe(before);
     m.tick('a', 5); // both announce delivered counts: the message becomes stable and is forgotten
     m.tick('b', 5);
     m.run();
     expect(m.engine('b').debugState().kept).toEqual([]);
     before = snapshot(m, 'b');
-    expect(m.deliverFrame('a', 'b', first)).toMatchObject({ rejected: true, fault: 'remote', error: { code: 'replay' } });
+    expect(m.deliverFrame('a', 'b', first)).toMatchObject({
+      rejected: true,
+      fault: 'remote',
+      error: { code: 'replay' },
+    });
     expect(snapshot(m, 'b')).toBe(before);
     expect(m.bodies('b')).toEqual(['hello']);
   });
@@ -53,7 +61,8 @@ describe('FIFO engine', () => {
     for (const id of ['a', 'b', 'c']) {
       const log = m.bodies(id);
       expect(log).toHaveLength(13);
-      for (const s of ['a', 'b', 'c']) expect(log.filter((b) => b.startsWith(s))).toEqual([1, 2, 3, 4].map((i) => `${s}${i}`));
+      for (const s of ['a', 'b', 'c'])
+        expect(log.filter((b) => b.startsWith(s))).toEqual([1, 2, 3, 4].map((i) => `${s}${i}`));
       const keyed = (m.logs.get(id) ?? []).map((d) => [d.order, d.frame.body] as const);
       const sorted = [...keyed].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map((x) => x[1]);
       expect(sorted.at(-1)).toBe('reply');
@@ -70,9 +79,15 @@ describe('FIFO engine', () => {
     const f = m.send('a', 'x');
     const before = snapshot(m, 'b');
     expect(m.deliverFrame('c', 'b', f)).toMatchObject({ rejected: true, error: { code: 'forged-sender' } });
-    expect(m.deliverFrame('z', 'b', { ...f, sender: 'z' as DataFrame['sender'] })).toMatchObject({ rejected: true, error: { code: 'not-member' } });
+    expect(m.deliverFrame('z', 'b', { ...f, sender: 'z' as DataFrame['sender'] })).toMatchObject({
+      rejected: true,
+      error: { code: 'not-member' },
+    });
     expect(m.deliverFrame('a', 'b', { ...f, seq: 0 })).toMatchObject({ rejected: true, error: { code: 'bad-type' } });
-    expect(m.deliverFrame('a', 'b', { ...f, seq: 50_000 })).toMatchObject({ rejected: true, error: { code: 'too-many' } });
+    expect(m.deliverFrame('a', 'b', { ...f, seq: 50_000 })).toMatchObject({
+      rejected: true,
+      error: { code: 'too-many' },
+    });
     expect(snapshot(m, 'b')).toBe(before);
   });
 });

@@ -6,7 +6,12 @@ import type { EngineFrame } from '../src/wire/frames.ts';
 
 // Frames that got past a (hypothetically lax) parser: the engine must answer with a result, never throw,
 // and a rejection must leave its state exactly as it was.
-const anyValue = fc.oneof(fc.integer({ min: -3, max: 60 }), fc.constantFrom('a', 'b', 'c', 'zed', '', null, undefined, 1.5, Number.MAX_SAFE_INTEGER + 2), fc.constant({}), fc.constant([]));
+const anyValue = fc.oneof(
+  fc.integer({ min: -3, max: 60 }),
+  fc.constantFrom('a', 'b', 'c', 'zed', '', null, undefined, 1.5, Number.MAX_SAFE_INTEGER + 2),
+  fc.constant({}),
+  fc.constant([]),
+);
 const priority = fc.oneof(anyValue, fc.record({ p: anyValue, by: anyValue }));
 const frame = fc.record({
   t: fc.constantFrom('data', 'propose', 'final', 'flush', 'hwm', 'chunk'),
@@ -23,7 +28,10 @@ const frame = fc.record({
   agreed: anyValue,
   delivered: fc.oneof(fc.dictionary(fc.constantFrom('a', 'b', 'c'), anyValue), anyValue),
   unstable: fc.oneof(fc.array(anyValue, { maxLength: 2 }), anyValue),
-  pending: fc.oneof(fc.array(fc.record({ sender: anyValue, seq: anyValue, proposed: priority }), { maxLength: 2 }), anyValue),
+  pending: fc.oneof(
+    fc.array(fc.record({ sender: anyValue, seq: anyValue, proposed: priority }), { maxLength: 2 }),
+    anyValue,
+  ),
 });
 
 describe('garbage frames', () => {

@@ -10,11 +10,21 @@ import { HoldBackHeap } from '../src/ordering/hold-back-heap.ts';
 import { comparePriority } from '../src/ordering/priority.ts';
 import type { Priority } from '../src/wire/frames.ts';
 
-type Op = { k: 'admit'; p: number; by: number } | { k: 'change'; pick: number; p: number; by: number } | { k: 'deliver' };
+type Op =
+  { k: 'admit'; p: number; by: number } | { k: 'change'; pick: number; p: number; by: number } | { k: 'deliver' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constant('admit' as const), p: fc.integer({ min: 1, max: 30 }), by: fc.integer({ min: 0, max: 2 }) }),
-  fc.record({ k: fc.constant('change' as const), pick: fc.nat(), p: fc.integer({ min: 1, max: 30 }), by: fc.integer({ min: 0, max: 2 }) }),
+  fc.record({
+    k: fc.constant('admit' as const),
+    p: fc.integer({ min: 1, max: 30 }),
+    by: fc.integer({ min: 0, max: 2 }),
+  }),
+  fc.record({
+    k: fc.constant('change' as const),
+    pick: fc.nat(),
+    p: fc.integer({ min: 1, max: 30 }),
+    by: fc.integer({ min: 0, max: 2 }),
+  }),
   fc.record({ k: fc.constant('deliver' as const) }),
 );
 

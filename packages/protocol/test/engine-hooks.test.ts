@@ -40,7 +40,12 @@ describe('deliberately broken engines', () => {
 
   it('finalize on timeout: the sender agrees without a missing proposal once its message is old enough', () => {
     for (const timeout of [null, 50]) {
-      const m = EngineMesh.started('total', ['a', 'b', 'c'], {}, timeout === null ? undefined : finalizingAfter(timeout));
+      const m = EngineMesh.started(
+        'total',
+        ['a', 'b', 'c'],
+        {},
+        timeout === null ? undefined : finalizingAfter(timeout),
+      );
       m.setCut('c', 'a', true);
       m.send('a', 'x');
       m.run();
@@ -49,10 +54,15 @@ describe('deliberately broken engines', () => {
     }
   });
 
-  it('drop a dead sender\'s pending message: the survivor that drops it never delivers what the others do', () => {
+  it("drop a dead sender's pending message: the survivor that drops it never delivers what the others do", () => {
     // a is the broken engine, b is not
     const mesh = new EngineMesh('total', [], {});
-    mesh.add('a', {}, undefined, droppingDeadSenderPending(() => true));
+    mesh.add(
+      'a',
+      {},
+      undefined,
+      droppingDeadSenderPending(() => true),
+    );
     mesh.add('b');
     mesh.add('c');
     mesh.installView(makeView(1, ['a', 'b', 'c']));

@@ -37,9 +37,30 @@ const expectRefused = (m: EngineMesh, from: string, to: string, frame: EngineFra
 
 describe('absurd but in-range priorities', () => {
   const hostile: readonly [string, string, string, EngineFrame][] = [
-    ['PROPOSE', 'b', 'a', { t: 'propose', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b } }],
+    [
+      'PROPOSE',
+      'b',
+      'a',
+      { t: 'propose', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b } },
+    ],
     ['FINAL', 'a', 'b', { t: 'final', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b } }],
-    ['DATA proposal', 'b', 'c', { t: 'data', groupId: GROUP, viewId: v1, sender: b, seq: 2, lamport: 9, sentAt: 1, body: 'x', sig: 'sig:b:2', proposal: { p: ABSURD, by: b } }],
+    [
+      'DATA proposal',
+      'b',
+      'c',
+      {
+        t: 'data',
+        groupId: GROUP,
+        viewId: v1,
+        sender: b,
+        seq: 2,
+        lamport: 9,
+        sentAt: 1,
+        body: 'x',
+        sig: 'sig:b:2',
+        proposal: { p: ABSURD, by: b },
+      },
+    ],
   ];
   for (const [name, from, to, frame] of hostile) {
     it(`a ${name} with p = 2^53 - 2 is refused and later priorities stay small`, () => {
@@ -58,9 +79,17 @@ describe('absurd but in-range priorities', () => {
 
   it('a member up to MAX_PRIORITY_STEP ahead is honest enough: its proposal decides', () => {
     const m = trio();
-    const ahead = Math.max(m.engine('a').debugState().proposedMax, m.engine('a').debugState().agreedMax) + MAX_PRIORITY_STEP;
+    const ahead =
+      Math.max(m.engine('a').debugState().proposedMax, m.engine('a').debugState().agreedMax) + MAX_PRIORITY_STEP;
     // c's proposal is still queued on the cut link; b's was accepted already, so c is the one far ahead.
-    const r = m.deliverFrame('c', 'a', { t: 'propose', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ahead, by: asPeerId('c') } });
+    const r = m.deliverFrame('c', 'a', {
+      t: 'propose',
+      groupId: GROUP,
+      viewId: v1,
+      sender: a,
+      seq: 1,
+      priority: { p: ahead, by: asPeerId('c') },
+    });
     expect('rejected' in r).toBe(false);
     m.lose('c', 'a');
     m.setCut('c', 'a', false);
@@ -68,7 +97,9 @@ describe('absurd but in-range priorities', () => {
     // a agreed at it and b took a's FINAL (within b's bound too). c itself never proposed it: it refuses a
     // FINAL that names it at another priority, so b waits for c's echo (PROTOCOL.md §3.3 "Echo").
     expect(m.orders('a')[1]).toBe(`${'1'.padStart(16, '0')}:${String(ahead).padStart(16, '0')}:c`);
-    expect(m.engine('b').debugState().queue).toEqual([{ id: expect.stringContaining('a:1'), p: 2, by: 'b', final: false, told: `${ahead}:c` }]);
+    expect(m.engine('b').debugState().queue).toEqual([
+      { id: expect.stringContaining('a:1'), p: 2, by: 'b', final: false, told: `${ahead}:c` },
+    ]);
     expect(m.bodies('c')).toEqual(['b1']);
   });
 
@@ -97,9 +128,22 @@ describe('absurd but in-range priorities', () => {
 describe('equivocation: one id, two signed contents', () => {
   it('total: a second DATA for a message still waiting for its FINAL is refused; the first is delivered', () => {
     const m = trio();
-    const first = m.engine('b').debugState().queue.find((e) => e.id === 'g1/a:1');
+    const first = m
+      .engine('b')
+      .debugState()
+      .queue.find((e) => e.id === 'g1/a:1');
     expect(first?.final).toBe(false);
-    const other: DataFrame = { t: 'data', groupId: GROUP, viewId: v1, sender: a, seq: 1, lamport: 2, sentAt: 2, body: 'other text', sig: 'sig:a:1:other' };
+    const other: DataFrame = {
+      t: 'data',
+      groupId: GROUP,
+      viewId: v1,
+      sender: a,
+      seq: 1,
+      lamport: 2,
+      sentAt: 2,
+      body: 'other text',
+      sig: 'sig:a:1:other',
+    };
     expectRefused(m, 'a', 'b', other, 'replay');
     m.setCut('c', 'a', false);
     m.run();

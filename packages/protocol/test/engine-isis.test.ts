@@ -7,7 +7,7 @@ const runShuffled = (m: EngineMesh, seed: number): void => {
   let x = seed >>> 0 || 1;
   const ids = [...m.engines.keys()];
   const pairs = ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => [a, b] as const));
-  for (let idle = 0; idle < 200; ) {
+  for (let idle = 0; idle < 200;) {
     x = (x * 1103515245 + 12345) >>> 0;
     const [a, b] = pairs[x % pairs.length] as readonly [string, string];
     if (m.step(a, b)) idle = 0;

@@ -4,7 +4,8 @@ import { EngineMesh, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import { sponsorOf } from '../src/ordering/view-membership.ts';
 import type { HistoryItem } from '../src/wire/frames.ts';
 
-const items = (m: EngineMesh, id: string): HistoryItem[] => (m.logs.get(id) ?? []).map((d) => ({ frame: d.frame, order: d.order }));
+const items = (m: EngineMesh, id: string): HistoryItem[] =>
+  (m.logs.get(id) ?? []).map((d) => ({ frame: d.frame, order: d.order }));
 
 describe('joining a running group', () => {
   for (const mode of ['total', 'fifo'] as const) {
@@ -22,7 +23,9 @@ describe('joining a running group', () => {
       expect(j.view?.viewId).toBe(2);
       expect(j.debugState().adopted).toBe(false);
       // FIFO delivers c2 at once; total order needs a's proposal first
-      expect(new Set(m.bodies('b'))).toEqual(new Set(mode === 'fifo' ? ['b1', 'c1', 'c2 while a waits for state'] : ['b1', 'c1']));
+      expect(new Set(m.bodies('b'))).toEqual(
+        new Set(mode === 'fifo' ? ['b1', 'c1', 'c2 while a waits for state'] : ['b1', 'c1']),
+      );
 
       // the sponsor hands over history and state in one step
       const sponsor = m.engine('b');
@@ -41,7 +44,8 @@ describe('joining a running group', () => {
         expect(m.bodies('c')).toEqual(m.bodies('b'));
       } else {
         // FIFO promises per-sender order only: same set, each sender in order, nothing twice
-        const perSender = (log: string[]): string[][] => ['a', 'b', 'c'].map((s) => log.filter((x) => x.startsWith(s) || x.startsWith(`hello from ${s}`)));
+        const perSender = (log: string[]): string[][] =>
+          ['a', 'b', 'c'].map((s) => log.filter((x) => x.startsWith(s) || x.startsWith(`hello from ${s}`)));
         for (const log of [joinerLog, m.bodies('c')]) {
           expect([...log].sort()).toEqual([...m.bodies('b')].sort());
           expect(perSender(log)).toEqual(perSender(m.bodies('b')));
@@ -104,7 +108,16 @@ describe('joining a running group', () => {
     m.step('d', 'c');
     m.crash('d'); // b and c proposed; nobody agreed
     const j = m.add('j');
-    m.installView(makeView(2, ['b', 'c', 'j'], [['d', 'failed'], ['j', 'joined']]));
+    m.installView(
+      makeView(
+        2,
+        ['b', 'c', 'j'],
+        [
+          ['d', 'failed'],
+          ['j', 'joined'],
+        ],
+      ),
+    );
     m.runHolding('b', 'c', (f) => f.t === 'flush-ok'); // c will never get b's FLUSH-OK
     m.setCut('b', 'c', true);
     m.run();
@@ -128,7 +141,10 @@ describe('joining a running group', () => {
     m.run();
     const state = m.engine('b').joinerState();
     const before = JSON.stringify(j.debugState());
-    expect(j.adoptJoinerState({ ...state, viewId: 1 as typeof state.viewId })).toMatchObject({ rejected: true, error: { code: 'old-view' } });
+    expect(j.adoptJoinerState({ ...state, viewId: 1 as typeof state.viewId })).toMatchObject({
+      rejected: true,
+      error: { code: 'old-view' },
+    });
     expect(j.adoptJoinerState({ ...state, agreed: -1 })).toMatchObject({ rejected: true, error: { code: 'bad-type' } });
     expect(JSON.stringify(j.debugState())).toBe(before);
     j.adoptJoinerState(state);

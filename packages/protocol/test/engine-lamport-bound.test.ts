@@ -15,8 +15,17 @@ const c = asPeerId('c');
 const v1 = asViewId(1);
 const TOP = Number.MAX_SAFE_INTEGER;
 
-const poisoned = (lamport: number, seq = 1): DataFrame =>
-  ({ t: 'data', groupId: GROUP, viewId: v1, sender: c, seq, lamport, sentAt: 1, body: 'clock bomb', sig: `sig:c:${seq}:bomb` });
+const poisoned = (lamport: number, seq = 1): DataFrame => ({
+  t: 'data',
+  groupId: GROUP,
+  viewId: v1,
+  sender: c,
+  seq,
+  lamport,
+  sentAt: 1,
+  body: 'clock bomb',
+  sig: `sig:c:${seq}:bomb`,
+});
 
 const expectRefused = (m: EngineMesh, from: string, to: string, frame: EngineFrame): void => {
   const before = JSON.stringify(m.engine(to).debugState());

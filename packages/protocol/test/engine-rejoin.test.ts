@@ -102,7 +102,16 @@ describe('resume: what the store remembers of an earlier session', () => {
       const m = new EngineMesh(mode, ['c', 'b']);
       m.add('a', {}, { ownSeq: 7, lamport: 3, agreed: 20 });
       m.installView(makeView(1, ['c']));
-      m.installView(makeView(2, ['a', 'b', 'c'], [['a', 'joined'], ['b', 'joined']]));
+      m.installView(
+        makeView(
+          2,
+          ['a', 'b', 'c'],
+          [
+            ['a', 'joined'],
+            ['b', 'joined'],
+          ],
+        ),
+      );
       m.run();
       m.crash('c');
       m.installView(makeView(3, ['a', 'b'], [['c', 'failed']]));
@@ -196,7 +205,16 @@ describe('resume: what the store remembers of an earlier session', () => {
     m.run();
     m.add('a', {}, { ownSeq: 3, lamport: 3, agreed: 0 });
     m.add('j');
-    m.installView(makeView(6, ['a', 'b', 'j'], [['a', 'joined'], ['j', 'joined']]));
+    m.installView(
+      makeView(
+        6,
+        ['a', 'b', 'j'],
+        [
+          ['a', 'joined'],
+          ['j', 'joined'],
+        ],
+      ),
+    );
     m.run();
     const forJ = m.engine('b').joinerState(); // taken before a's floor reaches b
     m.apply('a', m.engine('a').adoptJoinerState(m.engine('b').joinerState()));

@@ -89,7 +89,12 @@ describe('view change (flush)', () => {
     m.setCut('c', 'b', true); // but c's FINAL never reaches b
     m.send('a', 'a1'); // at a it waits behind c1, whose FINAL b never echoes; at b behind c1 too
     m.run();
-    expect(m.engine('a').debugState().queue.find((e) => e.id.endsWith('c:1'))?.told).toBeDefined(); // applied, not echoed
+    expect(
+      m
+        .engine('a')
+        .debugState()
+        .queue.find((e) => e.id.endsWith('c:1'))?.told,
+    ).toBeDefined(); // applied, not echoed
     expect(m.bodies('a')).toEqual([]);
     expect(m.bodies('b')).toEqual([]);
     m.crash('c');

@@ -20,7 +20,7 @@ const SIG = `${'A'.repeat(85)}Q==`;
 function runThroughWire(m: EngineMesh, ids: readonly string[]): { refused: string[]; largest: number } {
   const refused: string[] = [];
   let largest = 0;
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false;
     for (const from of ids)
       for (const to of ids) {
@@ -106,13 +106,28 @@ describe('FLUSH in parts', () => {
 
 const G = asGroupId('g1');
 const frameOf = (seq: number, body = 'x'): DataFrame => ({
-  t: 'data', groupId: G, viewId: asViewId(1), sender: asPeerId('a'), seq, lamport: seq, sentAt: 0, body, sig: SIG,
+  t: 'data',
+  groupId: G,
+  viewId: asViewId(1),
+  sender: asPeerId('a'),
+  seq,
+  lamport: seq,
+  sentAt: 0,
+  body,
+  sig: SIG,
 });
 const report = (n: number, viewId = 2): FlushFrame => ({
-  t: 'flush', groupId: G, viewId: asViewId(viewId),
+  t: 'flush',
+  groupId: G,
+  viewId: asViewId(viewId),
   unstable: Array.from({ length: n }, (_, i) => frameOf(i + 1, 'y'.repeat(200))),
-  pending: Array.from({ length: n }, (_, i) => ({ sender: asPeerId('a'), seq: i + 1, final: { p: i + 1, by: asPeerId('a') } })),
-  agreed: n, delivered: { a: n },
+  pending: Array.from({ length: n }, (_, i) => ({
+    sender: asPeerId('a'),
+    seq: i + 1,
+    final: { p: i + 1, by: asPeerId('a') },
+  })),
+  agreed: n,
+  delivered: { a: n },
 });
 
 describe('splitFlush and FlushAssembler', () => {
@@ -163,7 +178,12 @@ describe('splitFlush and FlushAssembler', () => {
     m.add('c');
     m.installView(makeView(2, ['a', 'b', 'c'], [['c', 'joined']]), ['b']);
     const before = JSON.stringify(m.engine('b').debugState());
-    for (const part of [{ index: 2, count: 2 }, { index: 0, count: 0 }, { index: 0, count: MAX_PARTS + 1 }, { index: -1, count: 2 }]) {
+    for (const part of [
+      { index: 2, count: 2 },
+      { index: 0, count: 0 },
+      { index: 0, count: MAX_PARTS + 1 },
+      { index: -1, count: 2 },
+    ]) {
       const r = m.engine('b').receive(asPeerId('a'), { ...report(1), groupId: GROUP, part }, 10);
       expect('rejected' in r && r.error.code).toBe('bad-type');
     }
@@ -174,7 +194,15 @@ describe('splitFlush and FlushAssembler', () => {
 describe('parser: parts', () => {
   const ctx = { groupId: G, from: asPeerId('a') };
   const flush = { ...report(1), part: { index: 0, count: 2 } };
-  const page = { t: 'history-res', groupId: G, req: 4, items: [], done: true, state: { viewId: 2, incarnation: 1, agreed: 0, nextSeq: { a: 2 } }, statePart: { index: 1, count: 3 } };
+  const page = {
+    t: 'history-res',
+    groupId: G,
+    req: 4,
+    items: [],
+    done: true,
+    state: { viewId: 2, incarnation: 1, agreed: 0, nextSeq: { a: 2 } },
+    statePart: { index: 1, count: 3 },
+  };
   const code = (v: unknown): string => {
     const r = parseFrame(JSON.stringify(v), ctx);
     return r.ok ? 'ok' : r.error.code;
@@ -188,7 +216,16 @@ describe('parser: parts', () => {
   });
 
   it('refuses bad parts with a reason', () => {
-    for (const part of [{ index: 2, count: 2 }, { index: -1, count: 2 }, { index: 0, count: 0 }, { index: 0.5, count: 2 }, { index: 0 }, 'first', null, [0, 2]])
+    for (const part of [
+      { index: 2, count: 2 },
+      { index: -1, count: 2 },
+      { index: 0, count: 0 },
+      { index: 0.5, count: 2 },
+      { index: 0 },
+      'first',
+      null,
+      [0, 2],
+    ])
       expect(['bad-type', 'missing-field']).toContain(code({ ...flush, part }));
     expect(code({ ...flush, part: { index: 0, count: MAX_PARTS + 1 } })).toBe('too-many');
     expect(code({ ...page, statePart: { index: 3, count: 3 } })).toBe('bad-type');
@@ -202,10 +239,26 @@ describe('parser: parts', () => {
 describe('FLUSH parts: per-peer byte budget (issue 12)', () => {
   const G = asGroupId('g1');
   const filler: DataFrame[] = Array.from({ length: 60 }, (_, i) => ({
-    t: 'data', groupId: G, viewId: asViewId(1), sender: asPeerId('m'), seq: i + 1, lamport: 1, sentAt: 1, body: 'x'.repeat(4000), sig: SIG,
+    t: 'data',
+    groupId: G,
+    viewId: asViewId(1),
+    sender: asPeerId('m'),
+    seq: i + 1,
+    lamport: 1,
+    sentAt: 1,
+    body: 'x'.repeat(4000),
+    sig: SIG,
   }));
-  const partOf = (index: number, count: number): FlushFrame =>
-    ({ t: 'flush', groupId: G, viewId: asViewId(5), unstable: filler, pending: [], agreed: 0, delivered: {}, part: { index, count } });
+  const partOf = (index: number, count: number): FlushFrame => ({
+    t: 'flush',
+    groupId: G,
+    viewId: asViewId(5),
+    unstable: filler,
+    pending: [],
+    agreed: 0,
+    delivered: {},
+    part: { index, count },
+  });
 
   it(`a peer announcing ${MAX_PARTS} parts of ~250 kB is refused once its parts pass MAX_FLUSH_REPORT_BYTES; they are dropped, another peer's report still assembles`, () => {
     const asm = new FlushAssembler();

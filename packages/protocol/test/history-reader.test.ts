@@ -3,8 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
 import {
-  countedByHandover, HISTORY_PAGE_BYTES, readHeldSync, readHistoryPageSync, recordFloors,
-  type HistoryRecord, type HistorySource, type StorePage,
+  countedByHandover,
+  HISTORY_PAGE_BYTES,
+  readHeldSync,
+  readHistoryPageSync,
+  recordFloors,
+  type HistoryRecord,
+  type HistorySource,
+  type StorePage,
 } from '../src/history/history-reader.ts';
 import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
 import { SeqFloors } from '../src/session/seq-floors.ts';
@@ -15,21 +21,45 @@ const B = asPeerId('bob');
 const C = asPeerId('cyd');
 
 const rec = (sender: PeerId, seq: number, order: string, viewId = 3, body = `${sender}${seq}`): HistoryRecord => ({
-  frame: { t: 'data', groupId: G, viewId: asViewId(viewId), sender, seq, lamport: 1, sentAt: 0, body, sig: 's' } satisfies DataFrame,
+  frame: {
+    t: 'data',
+    groupId: G,
+    viewId: asViewId(viewId),
+    sender,
+    seq,
+    lamport: 1,
+    sentAt: 0,
+    body,
+    sig: 's',
+  } satisfies DataFrame,
   order,
 });
 
 /** A store over `records`, paged by order key in reads of at most `max` (to cross read boundaries). */
 const store = (records: readonly HistoryRecord[], max = 2): HistorySource => ({
   page: (_g, read): StorePage => {
-    const rest = [...records].sort((a, b) => (a.order < b.order ? -1 : 1)).filter((r) => read.after === null || r.order > read.after);
+    const rest = [...records]
+      .sort((a, b) => (a.order < b.order ? -1 : 1))
+      .filter((r) => read.after === null || r.order > read.after);
     const items = rest.slice(0, Math.min(read.limit, max));
     return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
   },
 });
 
-const state = (nextSeq: Record<string, number>, incarnation = 2): JoinerState => ({ viewId: asViewId(5), incarnation: asViewId(incarnation), agreed: 0, nextSeq });
-const req = (have: Record<string, number>, after: string | null = null, limit = 200): HistoryRequestFrame => ({ t: 'history-req', groupId: G, req: 9, have, after, limit });
+const state = (nextSeq: Record<string, number>, incarnation = 2): JoinerState => ({
+  viewId: asViewId(5),
+  incarnation: asViewId(incarnation),
+  agreed: 0,
+  nextSeq,
+});
+const req = (have: Record<string, number>, after: string | null = null, limit = 200): HistoryRequestFrame => ({
+  t: 'history-req',
+  groupId: G,
+  req: 9,
+  have,
+  after,
+  limit,
+});
 const bodies = (p: HistoryResponseFrame): string[] => p.items.map((i) => i.frame.body);
 
 describe('what a joiner holds', () => {
@@ -39,7 +69,7 @@ describe('what a joiner holds', () => {
     expect(readHeldSync(store([]), G)).toEqual({});
   });
 
-  it('counts a sender\'s seqs at or below its floor as held (no sponsor hands them to this store), and goes on from there', () => {
+  it("counts a sender's seqs at or below its floor as held (no sponsor hands them to this store), and goes on from there", () => {
     // bob's seq 1 was skipped by his resume floor: the store holds 2 and 3. cyd has a floor and nothing stored.
     const s = store([rec(B, 2, '02'), rec(B, 3, '03'), rec(A, 1, '01'), rec(A, 3, '04')]);
     expect(readHeldSync(s, G)).toEqual({ [A]: 2 });
@@ -77,8 +107,13 @@ describe('what a sponsor hands over', () => {
   // FIFO keys are Lamport times: cyd's first message sorts before bob's last, which the joiner has.
   const log = [rec(C, 1, '01'), rec(A, 1, '02'), rec(B, 1, '03'), rec(A, 2, '04'), rec(B, 2, '05')];
 
-  it('everything the state counts that the joiner does not hold, in the store\'s order, whatever sorts where', () => {
-    const page = readHistoryPageSync(store(log), { groupId: G, state: state({ [A]: 3, [B]: 3, [C]: 2 }), req: req({ [B]: 3, [A]: 2 }), keyOf: () => null });
+  it("everything the state counts that the joiner does not hold, in the store's order, whatever sorts where", () => {
+    const page = readHistoryPageSync(store(log), {
+      groupId: G,
+      state: state({ [A]: 3, [B]: 3, [C]: 2 }),
+      req: req({ [B]: 3, [A]: 2 }),
+      keyOf: () => null,
+    });
     expect(bodies(page)).toEqual(['cyd1', 'ann2']);
     expect(page).toMatchObject({ t: 'history-res', req: 9, done: true, state: { viewId: 5 } });
   });
@@ -89,7 +124,12 @@ describe('what a sponsor hands over', () => {
     const s = state({ [A]: 2, [B]: 3, [C]: 2 });
     expect(countedByHandover(s, late.frame)).toBe(false);
     expect(countedByHandover(s, older.frame)).toBe(true); // an earlier incarnation's: its engine can never deliver it
-    const page = readHistoryPageSync(store([...log, late, older]), { groupId: G, state: s, req: req({}), keyOf: () => null });
+    const page = readHistoryPageSync(store([...log, late, older]), {
+      groupId: G,
+      state: s,
+      req: req({}),
+      keyOf: () => null,
+    });
     expect(bodies(page)).toEqual(['eve1', 'cyd1', 'ann1', 'bob1', 'bob2']);
   });
 
@@ -97,9 +137,19 @@ describe('what a sponsor hands over', () => {
     const s = state({ [A]: 3, [B]: 3, [C]: 2 });
     const first = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, null, 2), keyOf: () => null });
     expect([bodies(first), first.done, first.state]).toEqual([['cyd1', 'ann1'], false, undefined]);
-    const second = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, first.items.at(-1)!.order, 2), keyOf: () => null });
+    const second = readHistoryPageSync(store(log), {
+      groupId: G,
+      state: s,
+      req: req({}, first.items.at(-1)!.order, 2),
+      keyOf: () => null,
+    });
     expect(bodies(second)).toEqual(['bob1', 'ann2']);
-    const last = readHistoryPageSync(store(log), { groupId: G, state: s, req: req({}, second.items.at(-1)!.order, 2), keyOf: () => null });
+    const last = readHistoryPageSync(store(log), {
+      groupId: G,
+      state: s,
+      req: req({}, second.items.at(-1)!.order, 2),
+      keyOf: () => null,
+    });
     expect([bodies(last), last.done, last.state?.viewId]).toEqual([['bob2'], true, 5]);
   });
 
@@ -109,7 +159,12 @@ describe('what a sponsor hands over', () => {
     const sizes: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: HistoryResponseFrame = readHistoryPageSync(store(big, 1000), { groupId: G, state: s, req: req({}, after), keyOf: () => 'key' });
+      const page: HistoryResponseFrame = readHistoryPageSync(store(big, 1000), {
+        groupId: G,
+        state: s,
+        req: req({}, after),
+        keyOf: () => 'key',
+      });
       expect(JSON.stringify(page.items).length).toBeLessThanOrEqual(HISTORY_PAGE_BYTES);
       sizes.push(page.items.length);
       if (page.done) break;
@@ -117,6 +172,9 @@ describe('what a sponsor hands over', () => {
     }
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
     expect(sizes.length).toBeGreaterThan(1);
-    expect(readHistoryPageSync(store(big, 1000), { groupId: G, state: s, req: req({}), keyOf: () => 'key' }).items[0]?.senderKey).toBe('key');
+    expect(
+      readHistoryPageSync(store(big, 1000), { groupId: G, state: s, req: req({}), keyOf: () => 'key' }).items[0]
+        ?.senderKey,
+    ).toBe('key');
   });
 });

@@ -5,7 +5,17 @@ import { totalOrderKey } from '../src/ordering/order-key.ts';
 import type { HistoryItem } from '../src/wire/frames.ts';
 
 const item = (sender: string, seq: number, p: number): HistoryItem => ({
-  frame: { t: 'data', groupId: asGroupId('g'), viewId: asViewId(1), sender: asPeerId(sender), seq, lamport: seq, sentAt: seq, body: `${sender}${seq}`, sig: `s${sender}${seq}` },
+  frame: {
+    t: 'data',
+    groupId: asGroupId('g'),
+    viewId: asViewId(1),
+    sender: asPeerId(sender),
+    seq,
+    lamport: seq,
+    sentAt: seq,
+    body: `${sender}${seq}`,
+    sig: `s${sender}${seq}`,
+  },
   order: totalOrderKey(1, { p, by: asPeerId('a') }),
 });
 

@@ -21,7 +21,10 @@ type Op =
   | { kind: 'expire-join'; p: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('join' as const, 'ready' as const, 'leave' as const, 'fail' as const), p: fc.nat(4) }),
+  fc.record({
+    kind: fc.constantFrom('join' as const, 'ready' as const, 'leave' as const, 'fail' as const),
+    p: fc.nat(4),
+  }),
   fc.record({ kind: fc.constant('link' as const), p: fc.nat(4), q: fc.nat(4), up: fc.boolean() }),
   fc.record({ kind: fc.constant('expire-link' as const), p: fc.nat(4), q: fc.nat(4) }),
   fc.record({ kind: fc.constant('expire-join' as const), p: fc.nat(4) }),
@@ -33,16 +36,22 @@ const JOIN_TIMEOUT = 10;
 function apply(s: Membership, o: Op, now: number): Step<unknown> {
   const p = PEERS[o.p]!;
   switch (o.kind) {
-    case 'join': return m.join(G, s, who(p), now);
-    case 'ready': return m.linksReady(G, s, p);
-    case 'leave': return m.remove(G, s, p, 'left');
-    case 'fail': return m.remove(G, s, p, 'failed');
-    case 'link': return m.reportLink(G, s, p, PEERS[o.q]!, o.up ? 'up' : 'down', now);
+    case 'join':
+      return m.join(G, s, who(p), now);
+    case 'ready':
+      return m.linksReady(G, s, p);
+    case 'leave':
+      return m.remove(G, s, p, 'left');
+    case 'fail':
+      return m.remove(G, s, p, 'failed');
+    case 'link':
+      return m.reportLink(G, s, p, PEERS[o.q]!, o.up ? 'up' : 'down', now);
     case 'expire-link': {
       const [a, b] = [p, PEERS[o.q]!].sort();
       return m.expireLink(G, s, a!, b!, now, GRACE);
     }
-    case 'expire-join': return m.expireJoin(G, s, p, now, JOIN_TIMEOUT);
+    case 'expire-join':
+      return m.expireJoin(G, s, p, now, JOIN_TIMEOUT);
   }
 }
 
@@ -68,7 +77,8 @@ describe('membership rules under random inputs', () => {
             expect(next.members.map((x) => x.peerId)).toEqual(s.members.map((x) => x.peerId));
           }
           if (!step.result.ok) expect(step.next).toBeNull();
-          // One view per viewId: whoever asks later (group:view, links-ready again) gets the pushed view, changes and all.
+          // One view per viewId: whoever asks later (group:view, links-ready again) gets the pushed view, changes and
+          // all.
           if (step.effects.view !== undefined) expect(m.viewOf(G, next)).toEqual(step.effects.view);
           const ids = next.members.map((x) => x.peerId);
           expect(new Set(ids).size).toBe(ids.length);
@@ -114,7 +124,12 @@ const [A, B, C, D] = [PEERS[0]!, PEERS[1]!, PEERS[2]!, PEERS[3]!];
 describe('two-phase join', () => {
   it('installs the founder of an empty group at once, as view 1', () => {
     const { s, step } = must(m.join(G, m.emptyMembership(), who(A), 5));
-    expect(step.effects.view).toEqual({ groupId: G, viewId: 1, members: [who(A)], changes: [{ peerId: A, change: 'joined' }] });
+    expect(step.effects.view).toEqual({
+      groupId: G,
+      viewId: 1,
+      members: [who(A)],
+      changes: [{ peerId: A, change: 'joined' }],
+    });
     expect(step.result).toEqual({ ok: true, value: step.effects.view });
     expect(s.joining).toEqual([]);
   });
@@ -135,7 +150,7 @@ describe('two-phase join', () => {
     expect(ready.s.joining).toEqual([]);
   });
 
-  it('carries a session\'s role into the views and notices, and no role where there is none', () => {
+  it("carries a session's role into the views and notices, and no role where there is none", () => {
     const archivist = { ...who(B), role: 'archivist' as const };
     const asked = must(m.join(G, groupOf(A), archivist, 1));
     expect(asked.step.effects.joiningNotices).toEqual([{ to: [A], peer: archivist }]);
@@ -196,7 +211,12 @@ describe('leave, failure, eviction', () => {
   it('makes a new view without the member; only one removed against its will is told so', () => {
     const s = groupOf(A, B, C);
     const left = must(m.remove(G, s, B, 'left'));
-    expect(left.step.effects.view).toEqual({ groupId: G, viewId: s.viewId + 1, members: [who(A), who(C)], changes: [{ peerId: B, change: 'left' }] });
+    expect(left.step.effects.view).toEqual({
+      groupId: G,
+      viewId: s.viewId + 1,
+      members: [who(A), who(C)],
+      changes: [{ peerId: B, change: 'left' }],
+    });
     expect(left.step.effects.removed).toEqual([]);
     const failed = must(m.remove(G, s, B, 'failed'));
     expect(failed.step.effects.removed).toEqual([{ peerId: B, reason: 'failed' }]);
@@ -223,7 +243,12 @@ describe('leave, failure, eviction', () => {
   it('empties the group with a view of nobody; the next joiner founds it again above that view', () => {
     const s = groupOf(A);
     const empty = must(m.remove(G, s, A, 'failed'));
-    expect(empty.step.effects.view).toEqual({ groupId: G, viewId: 2, members: [], changes: [{ peerId: A, change: 'failed' }] });
+    expect(empty.step.effects.view).toEqual({
+      groupId: G,
+      viewId: 2,
+      members: [],
+      changes: [{ peerId: A, change: 'failed' }],
+    });
     const again = must(m.join(G, empty.s, who(B), 3));
     expect(again.step.effects.view?.viewId).toBe(3);
   });
@@ -405,7 +430,7 @@ describe('link reports', () => {
     expect(expire(s, A, B, 100 + GRACE).next).toBeNull();
   });
 
-  it('ignores a joiner\'s reports and refuses an outsider\'s and a link to oneself', () => {
+  it("ignores a joiner's reports and refuses an outsider's and a link to oneself", () => {
     const s = must(m.join(G, groupOf(A, B), who(C), 1)).s;
     const byJoiner = m.reportLink(G, s, C, A, 'down', 2);
     expect(byJoiner.result.ok).toBe(true);

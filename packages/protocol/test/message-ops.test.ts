@@ -14,8 +14,11 @@ function entry(sender: string, seq: number, body: string | MessageOp): LogEntry 
   lamport += 1;
   const key = KEY[sender];
   return {
-    id: messageId(g, asPeerId(sender), seq), sender: asPeerId(sender), ...(key === undefined ? {} : { senderKey: key }),
-    order: fifoOrderKey(lamport, asPeerId(sender), seq), body: typeof body === 'string' ? body : encodeOp(body),
+    id: messageId(g, asPeerId(sender), seq),
+    sender: asPeerId(sender),
+    ...(key === undefined ? {} : { senderKey: key }),
+    order: fifoOrderKey(lamport, asPeerId(sender), seq),
+    body: typeof body === 'string' ? body : encodeOp(body),
   };
 }
 const id = (sender: string, seq: number): MessageId => messageId(g, asPeerId(sender), seq);
@@ -61,7 +64,7 @@ describe('operation bodies', () => {
 });
 
 describe('OpFold', () => {
-  it('applies the author\'s edits (latest in log order wins), delete wins, and reactions toggle per key', () => {
+  it("applies the author's edits (latest in log order wins), delete wins, and reactions toggle per key", () => {
     const f = new OpFold(g);
     f.add(entry('ann', 1, 'helo'));
     const early = entry('ann', 2, { op: 'edit', target: id('ann', 1), text: 'hello' });
@@ -82,7 +85,7 @@ describe('OpFold', () => {
     expect(f.refused).toBe(0);
   });
 
-  it('refuses and counts an edit or delete by a key that is not the author\'s; the message stays as it was', () => {
+  it("refuses and counts an edit or delete by a key that is not the author's; the message stays as it was", () => {
     const f = new OpFold(g);
     f.add(entry('ann', 1, 'mine'));
     const edit = f.add(entry('ben', 1, { op: 'edit', target: id('ann', 1), text: 'pwned' }));
@@ -111,7 +114,11 @@ describe('OpFold', () => {
     const r = f.add(target);
     expect(r.changed).toEqual([target.id]);
     expect(r.refused.map((x) => x.id)).toEqual([hostile.id]);
-    expect(f.view(target.id)).toMatchObject({ text: 'first', deleted: false, reactions: [{ emoji: '🎉', keys: ['KB'] }] });
+    expect(f.view(target.id)).toMatchObject({
+      text: 'first',
+      deleted: false,
+      reactions: [{ emoji: '🎉', keys: ['KB'] }],
+    });
     expect(f.pending).toBe(0);
   });
 
@@ -119,7 +126,9 @@ describe('OpFold', () => {
     const f = new OpFold(g, { maxPending: 1 });
     const react = entry('ann', 1, { op: 'react', target: id('zed', 1), emoji: '👍', on: true });
     f.add(react);
-    expect(f.add(entry('ann', 2, { op: 'react', target: id('zed', 2), emoji: '👍', on: true })).refused[0]?.reason).toBe('too-many');
+    expect(
+      f.add(entry('ann', 2, { op: 'react', target: id('zed', 2), emoji: '👍', on: true })).refused[0]?.reason,
+    ).toBe('too-many');
     expect(f.add(entry('ann', 3, { op: 'delete', target: react.id })).refused[0]?.reason).toBe('bad-target');
     expect(f.add(entry('ann', 4, `${OP_MARKER}{`)).refused[0]?.reason).toBe('bad-op');
     const text = entry('ann', 5, 'x');
@@ -140,7 +149,9 @@ const step = fc.record({
   on: fc.boolean(),
 });
 
-function script(steps: readonly { sender: number; kind: number; pick: number; emoji: string; on: boolean }[]): LogEntry[][] {
+function script(
+  steps: readonly { sender: number; kind: number; pick: number; emoji: string; on: boolean }[],
+): LogEntry[][] {
   const queues: LogEntry[][] = SENDERS.map(() => []);
   const ids: MessageId[] = [];
   lamport = 0;
@@ -149,16 +160,20 @@ function script(steps: readonly { sender: number; kind: number; pick: number; em
     const seq = queues[s.sender]!.length + 1;
     // Sometimes a target nobody sends (an op waiting for ever), mostly one seen.
     // Mostly one of the first three ids (so edits and reactions of one key from two tabs meet), sometimes any.
-    const target = ids.length === 0 || s.pick % 11 === 0 ? id('ghost', (s.pick % 3) + 1)
-      : ids[s.pick % 2 === 0 ? s.pick % Math.min(ids.length, 3) : s.pick % ids.length]!;
-    const body = ([
-      `text ${i}`,
-      { op: 'reply', target, text: `reply ${i}` },
-      { op: 'edit', target, text: `edit ${i}` },
-      { op: 'delete', target },
-      { op: 'react', target, emoji: s.emoji, on: s.on },
-      { op: 'react', target, emoji: s.emoji, on: !s.on },
-    ] satisfies (string | MessageOp)[])[s.kind]!;
+    const target =
+      ids.length === 0 || s.pick % 11 === 0
+        ? id('ghost', (s.pick % 3) + 1)
+        : ids[s.pick % 2 === 0 ? s.pick % Math.min(ids.length, 3) : s.pick % ids.length]!;
+    const body = (
+      [
+        `text ${i}`,
+        { op: 'reply', target, text: `reply ${i}` },
+        { op: 'edit', target, text: `edit ${i}` },
+        { op: 'delete', target },
+        { op: 'react', target, emoji: s.emoji, on: s.on },
+        { op: 'react', target, emoji: s.emoji, on: !s.on },
+      ] satisfies (string | MessageOp)[]
+    )[s.kind]!;
     const e = entry(name, seq, body);
     queues[s.sender]!.push(e);
     ids.push(e.id);
@@ -183,15 +198,24 @@ describe('OpFold, any FIFO delivery order', () => {
   it('ends in the same state for every interleaving of the senders (each sender in its own order)', () => {
     let nontrivial = 0;
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }), fc.array(fc.nat(), { minLength: 1, maxLength: 80, size: 'max' }), fc.array(fc.nat(), { minLength: 1, maxLength: 80, size: 'max' }), (steps, s1, s2) => {
-        const queues = script(steps);
-        const inSendOrder = foldLog(g, queues.flat().sort((a, b) => (a.order < b.order ? -1 : 1)));
-        const a = foldLog(g, interleave(queues, s1));
-        const b = foldLog(g, interleave(queues, s2));
-        expect(a).toEqual(inSendOrder);
-        expect(b).toEqual(inSendOrder);
-        if (inSendOrder.refused > 0 && inSendOrder.views.some((v) => v.edited || v.deleted || v.reactions.length > 0)) nontrivial += 1;
-      }),
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 80, size: 'max' }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 80, size: 'max' }),
+        (steps, s1, s2) => {
+          const queues = script(steps);
+          const inSendOrder = foldLog(
+            g,
+            queues.flat().sort((a, b) => (a.order < b.order ? -1 : 1)),
+          );
+          const a = foldLog(g, interleave(queues, s1));
+          const b = foldLog(g, interleave(queues, s2));
+          expect(a).toEqual(inSendOrder);
+          expect(b).toEqual(inSendOrder);
+          if (inSendOrder.refused > 0 && inSendOrder.views.some((v) => v.edited || v.deleted || v.reactions.length > 0))
+            nontrivial += 1;
+        },
+      ),
       { numRuns: 300 },
     );
     expect(nontrivial).toBeGreaterThan(30); // the property saw edits, deletes, reactions and refusals, not only texts

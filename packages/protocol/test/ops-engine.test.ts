@@ -14,7 +14,14 @@ import type { DataFrame } from '../src/wire/frames.ts';
 /** Each member's deliveries, folded in its delivery order (the keys are the senders' names: one key per peer here). */
 function foldAt(m: EngineMesh, id: string): OpFold {
   const fold = new OpFold(GROUP);
-  for (const d of m.logs.get(id) ?? []) fold.add({ id: frameMessageId(d.frame), sender: d.frame.sender, senderKey: `key-${d.frame.sender}`, order: d.order, body: d.frame.body });
+  for (const d of m.logs.get(id) ?? [])
+    fold.add({
+      id: frameMessageId(d.frame),
+      sender: d.frame.sender,
+      senderKey: `key-${d.frame.sender}`,
+      order: d.order,
+      body: d.frame.body,
+    });
   return fold;
 }
 
@@ -37,7 +44,17 @@ describe('operations over the engines', () => {
     const views = ['a', 'b', 'c'].map((id) => foldAt(m, id).snapshot());
     for (const v of views) {
       expect(v).toEqual(views[0]);
-      expect(v.views).toEqual([{ id: target, author: 'key-a', text: 'hello', replyTo: null, edited: false, deleted: false, reactions: [{ emoji: '👍', keys: ['key-b'] }] }]);
+      expect(v.views).toEqual([
+        {
+          id: target,
+          author: 'key-a',
+          text: 'hello',
+          replyTo: null,
+          edited: false,
+          deleted: false,
+          reactions: [{ emoji: '👍', keys: ['key-b'] }],
+        },
+      ]);
       expect(v.refused).toBe(1);
     }
   });
@@ -51,6 +68,10 @@ describe('operations over the engines', () => {
     m.run();
     const views = ['a', 'b', 'c'].map((id) => foldAt(m, id).snapshot());
     for (const v of views) expect(v).toEqual(views[0]);
-    expect(views[0]?.views[0]).toMatchObject({ text: 'v3', edited: true, reactions: [{ emoji: '🎉', keys: ['key-c'] }] });
+    expect(views[0]?.views[0]).toMatchObject({
+      text: 'v3',
+      edited: true,
+      reactions: [{ emoji: '🎉', keys: ['key-c'] }],
+    });
   });
 });

@@ -122,7 +122,7 @@ describe('SessionCore: the sponsor leaves mid-sync', () => {
 });
 
 describe('SessionCore: the sponsor answers when it can', () => {
-  it('a request that arrives before the sponsor installed the joiner\'s view is answered after it, once', () => {
+  it("a request that arrives before the sponsor installed the joiner's view is answered after it, once", () => {
     const m = founded('total', 4);
     m.add('p2');
     m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
@@ -165,7 +165,19 @@ describe('SessionCore: re-ask pacing after refusals', () => {
     // p1's pages never arrive; each request is answered by a broken last page without state.
     m.drop = (f) => {
       if (f.frame.t === 'history-req') {
-        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, req: (f.frame as { readonly req: number }).req, items: [], done: true }, m.now));
+        m.run(m.node('p2'), (c) =>
+          c.receive(
+            f.to as never,
+            {
+              t: 'history-res',
+              groupId: f.frame.groupId,
+              req: (f.frame as { readonly req: number }).req,
+              items: [],
+              done: true,
+            },
+            m.now,
+          ),
+        );
         return true;
       }
       return false;
@@ -175,7 +187,12 @@ describe('SessionCore: re-ask pacing after refusals', () => {
     m.advance(8 * HISTORY_REASK_MIN_MS);
     const at = m.sent.filter((s) => s.frame.t === 'history-req').map((s) => s.at);
     // Asked at once, then after 200, 400 and 800 ms: a loop would have asked once per delivery.
-    expect(at).toEqual([0, reaskPause(1), reaskPause(1) + reaskPause(2), reaskPause(1) + reaskPause(2) + reaskPause(3)]);
+    expect(at).toEqual([
+      0,
+      reaskPause(1),
+      reaskPause(1) + reaskPause(2),
+      reaskPause(1) + reaskPause(2) + reaskPause(3),
+    ]);
     const refusals = p2.problems.filter((p) => p.remote && p.problem.code === 'missing-field');
     expect(refusals.length).toBe(at.length);
     expect(p2.phase).toBe('syncing');
@@ -190,7 +207,17 @@ describe('SessionCore: re-ask pacing after refusals', () => {
   it('a sponsor whose state in parts passes MAX_STATE_BYTES is refused (too-large, parts dropped); a proper answer later makes the joiner a member', () => {
     const m = founded('total', 2);
     const filler = Array.from({ length: 60 }, (_, i) => ({
-      frame: { t: 'data' as const, groupId: 'x' as never, viewId: 0 as never, sender: 'p1' as never, seq: i + 1, lamport: 1, sentAt: 1, body: 'x'.repeat(4000), sig: 's' },
+      frame: {
+        t: 'data' as const,
+        groupId: 'x' as never,
+        viewId: 0 as never,
+        sender: 'p1' as never,
+        seq: i + 1,
+        lamport: 1,
+        sentAt: 1,
+        body: 'x'.repeat(4000),
+        sig: 's',
+      },
     }));
     let fed = false;
     m.drop = (f) => {
@@ -198,7 +225,21 @@ describe('SessionCore: re-ask pacing after refusals', () => {
       fed = true;
       const state = { viewId: 2 as never, incarnation: 1 as never, agreed: 0, nextSeq: {}, unstable: filler };
       for (let index = 0; index < 300; index += 1)
-        m.run(m.node('p2'), (c) => c.receive(f.to as never, { t: 'history-res', groupId: f.frame.groupId, req: (f.frame as { readonly req: number }).req, items: [], done: true, state, statePart: { index, count: MAX_PARTS } }, m.now));
+        m.run(m.node('p2'), (c) =>
+          c.receive(
+            f.to as never,
+            {
+              t: 'history-res',
+              groupId: f.frame.groupId,
+              req: (f.frame as { readonly req: number }).req,
+              items: [],
+              done: true,
+              state,
+              statePart: { index, count: MAX_PARTS },
+            },
+            m.now,
+          ),
+        );
       return true;
     };
     const p2 = m.add('p2');
@@ -213,7 +254,16 @@ describe('SessionCore: re-ask pacing after refusals', () => {
   });
 
   it('the pause doubles per refusal and stops growing at HISTORY_RETRY_MS', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 50].map(reaskPause)).toEqual([200, 400, 800, 1600, 3200, HISTORY_RETRY_MS, HISTORY_RETRY_MS, HISTORY_RETRY_MS]);
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map(reaskPause)).toEqual([
+      200,
+      400,
+      800,
+      1600,
+      3200,
+      HISTORY_RETRY_MS,
+      HISTORY_RETRY_MS,
+      HISTORY_RETRY_MS,
+    ]);
   });
 });
 

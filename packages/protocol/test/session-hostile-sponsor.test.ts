@@ -52,7 +52,8 @@ const joinP3 = (m: CoreMesh) => {
   return p3;
 };
 
-const dropped = (m: CoreMesh) => m.node('p3').problems.filter((p) => p.remote && p.problem.code === 'bad-state' && p.problem.from === 'p1');
+const dropped = (m: CoreMesh) =>
+  m.node('p3').problems.filter((p) => p.remote && p.problem.code === 'bad-state' && p.problem.from === 'p1');
 
 describe('SessionCore: a hostile sponsor is dropped, the next old member asked', () => {
   it('a sponsor answering done:false without items forever is dropped after one such page; p2 hands the history', () => {
@@ -107,7 +108,9 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     hostileP1(m, (page) => {
       if (first === null) {
         first = page;
-        return [{ ...page, items: page.items.slice(0, 2), done: false, state: undefined } as unknown as HistoryResponseFrame];
+        return [
+          { ...page, items: page.items.slice(0, 2), done: false, state: undefined } as unknown as HistoryResponseFrame,
+        ];
       }
       // The second answer pages again from m1, with the state: keys at and before the last one taken.
       return [{ ...first, req: page.req }];
@@ -121,7 +124,12 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
 
   it('an item of another group gets the sponsor dropped', () => {
     const m = group();
-    hostileP1(m, (page) => [{ ...page, items: page.items.map((i, n) => (n === 0 ? { ...i, frame: { ...i.frame, groupId: asGroupId('other') } } : i)) }]);
+    hostileP1(m, (page) => [
+      {
+        ...page,
+        items: page.items.map((i, n) => (n === 0 ? { ...i, frame: { ...i.frame, groupId: asGroupId('other') } } : i)),
+      },
+    ]);
     const p3 = joinP3(m);
     expect(dropped(m)[0]?.problem.message).toMatch(/another group/);
     expect(p3.phase).toBe('member');
@@ -136,7 +144,11 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
       if (page.items.length < 3 || page.state === undefined) return [page];
       const [a, b, c] = page.items as [HistoryItem, HistoryItem, HistoryItem];
       // A chain of its own (genesis): on m3's predecessor it would be an equivocation with m3 (chain-book.ts).
-      const minted: HistoryItem = { ...c, frame: { ...c.frame, seq: 9, body: 'minted', prev: GENESIS_PREV }, order: `${c.order}~` };
+      const minted: HistoryItem = {
+        ...c,
+        frame: { ...c.frame, seq: 9, body: 'minted', prev: GENESIS_PREV },
+        order: `${c.order}~`,
+      };
       return [
         { ...page, items: [a, b], done: false, state: undefined } as unknown as HistoryResponseFrame,
         { ...page, req: page.req + 1, items: [minted], done: true },
@@ -153,12 +165,16 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
 
   it('when every old member lies, the joiner stays joining, asks nobody again, and keeps what it stored', () => {
     const m = group();
-    const liar = (from: string) => (f: InFlight): boolean => {
-      if (f.frame.t !== 'history-res' || f.from !== from || f.to !== 'p3') return false;
-      const page = f.frame;
-      m.run(m.node('p3'), (c) => c.receive(asPeerId(from), { ...page, items: page.items.slice(0, 1), done: false }, m.now));
-      return true;
-    };
+    const liar =
+      (from: string) =>
+      (f: InFlight): boolean => {
+        if (f.frame.t !== 'history-res' || f.from !== from || f.to !== 'p3') return false;
+        const page = f.frame;
+        m.run(m.node('p3'), (c) =>
+          c.receive(asPeerId(from), { ...page, items: page.items.slice(0, 1), done: false }, m.now),
+        );
+        return true;
+      };
     m.drop = (f) => liar('p1')(f) || liar('p2')(f);
     const p3 = joinP3(m);
     // Each sponsor's pages are cut to one item and never end: m1..m3 are taken one page at a time,
@@ -168,7 +184,9 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length).toBe(asked);
     expect(p3.phase).toBe('syncing');
     expect(dropped(m)).toHaveLength(1);
-    expect(p3.problems.filter((p) => p.remote && p.problem.from === 'p2' && /no progress/.test(p.problem.message))).toHaveLength(1);
+    expect(
+      p3.problems.filter((p) => p.remote && p.problem.from === 'p2' && /no progress/.test(p.problem.message)),
+    ).toHaveLength(1);
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
     expect(p3.problems.some((p) => !p.remote && /stays joining/.test(p.problem.message))).toBe(true);
   });
@@ -179,10 +197,26 @@ describe('join-sync: what one sponsor may hand in one join', () => {
     const sync = newSync(coreView(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]), asPeerId('p3'), 0);
     if (sync === null) throw new Error('p3 has old members');
     const item = (seq: number): HistoryItem => ({
-      frame: { t: 'data', groupId: CORE_GROUP, viewId: 1 as never, sender: asPeerId('p1'), seq, lamport: seq, sentAt: 1, body: 'x', sig: 's' },
+      frame: {
+        t: 'data',
+        groupId: CORE_GROUP,
+        viewId: 1 as never,
+        sender: asPeerId('p1'),
+        seq,
+        lamport: seq,
+        sentAt: 1,
+        body: 'x',
+        sig: 's',
+      },
       order: String(seq).padStart(8, '0'),
     });
-    const page = (from: number, n: number): HistoryResponseFrame => ({ t: 'history-res', groupId: CORE_GROUP, req: 1, items: Array.from({ length: n }, (_, i) => item(from + i)), done: false });
+    const page = (from: number, n: number): HistoryResponseFrame => ({
+      t: 'history-res',
+      groupId: CORE_GROUP,
+      req: 1,
+      items: Array.from({ length: n }, (_, i) => item(from + i)),
+      done: false,
+    });
     sync.spent.set(asPeerId('p1'), { items: MAX_HANDOVER_ITEMS - 2, bytes: 0 });
     expect(vetPage(sync, CORE_GROUP, page(1, 2))).toBeNull();
     sync.after = '00000002';

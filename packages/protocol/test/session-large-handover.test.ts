@@ -43,7 +43,10 @@ describe('SessionCore: a joiner meets a large unstable backlog', () => {
       // What crossed the links for the join: FLUSH parts and a state in parts, each a frame a peer accepts.
       const join = m.sent.slice(before);
       expect(join.filter((s) => s.frame.t === 'flush' && s.frame.part !== undefined).length).toBeGreaterThan(2);
-      expect(join.filter((s) => s.frame.t === 'history-res' && (s.frame as HistoryResponseFrame).statePart !== undefined).length).toBeGreaterThan(1);
+      expect(
+        join.filter((s) => s.frame.t === 'history-res' && (s.frame as HistoryResponseFrame).statePart !== undefined)
+          .length,
+      ).toBeGreaterThan(1);
       for (const s of join) {
         const text = JSON.stringify(s.frame, (k, v: unknown) => (k === 'sig' ? SIG : k === 'senderKey' ? KEY : v));
         expect(utf8ByteLength(text)).toBeLessThanOrEqual(MAX_FRAME_BYTES);

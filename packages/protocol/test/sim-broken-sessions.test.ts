@@ -16,7 +16,14 @@ const MAX_SEEDS = 2000;
 describe('broken sessions are caught', () => {
   for (const [name, broken] of Object.entries(BROKEN_SESSIONS)) {
     it(`${name}: breaks ${broken.breaks.join(' or ')} within ${MAX_SEEDS} seeds`, () => {
-      const found = firstViolation(correctEngine, correctEngine, broken.bounds, MAX_SEEDS, broken.variant, toleratedByKnownGaps());
+      const found = firstViolation(
+        correctEngine,
+        correctEngine,
+        broken.bounds,
+        MAX_SEEDS,
+        broken.variant,
+        toleratedByKnownGaps(),
+      );
       expect(found, `${name} kept every guarantee on ${MAX_SEEDS} seeds`).not.toBe(null);
       const v = found?.result.violation;
       console.log(`${name}: seed ${found?.seed} -> ${v?.rule}: ${v?.message}`);

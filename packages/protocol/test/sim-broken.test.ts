@@ -19,7 +19,15 @@ describe('broken engines are caught', () => {
       const found =
         hostile === undefined
           ? firstViolation(variant.factory, correctEngine, variant.bounds, MAX_SEEDS)
-          : firstViolation(variant.factory, correctEngine, variant.bounds, MAX_SEEDS, undefined, HOSTILE_TOLERATED, (seed) => hostileScenarioForSeed(seed, hostile));
+          : firstViolation(
+              variant.factory,
+              correctEngine,
+              variant.bounds,
+              MAX_SEEDS,
+              undefined,
+              HOSTILE_TOLERATED,
+              (seed) => hostileScenarioForSeed(seed, hostile),
+            );
       expect(found, `${name} kept every guarantee on ${MAX_SEEDS} seeds`).not.toBe(null);
       const v = found?.result.violation;
       console.log(`${name}: seed ${found?.seed} (mode ${variant.mode}) -> ${v?.rule}: ${v?.message}`);

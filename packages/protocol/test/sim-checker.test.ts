@@ -22,7 +22,12 @@ const frame = (sender: typeof A, seq: number, body = `${sender}${seq}`): DataFra
   return { ...fields, t: 'data', sig: fakeSign(fields) };
 };
 /** Total-order keys begin with the incarnation (order-key.ts); these tests live in incarnation 1. */
-const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({ id: frameMessageId(f), frame: f, order: `0000000000000001:${order}`, viewId });
+const delivery = (f: DataFrame, order: string, viewId = v1): Delivery => ({
+  id: frameMessageId(f),
+  frame: f,
+  order: `0000000000000001:${order}`,
+  viewId,
+});
 
 const violationOf = (fn: () => void): Guarantee | null => {
   try {
@@ -48,15 +53,17 @@ const setup = (mode: 'fifo' | 'total' = 'total') => {
 describe('checker', () => {
   it('accepts members that deliver one log and move to the next view together', () => {
     const { c, a1, a2, b1 } = setup();
-    expect(violationOf(() => {
-      for (const p of [A, B, C]) {
-        c.onDeliver(p, delivery(a1, '1:a'), false);
-        c.onDeliver(p, delivery(b1, '2:b'), false);
-        c.onDeliver(p, delivery(a2, '3:a'), false);
-        c.onViewInstalled(p, v2, true);
-      }
-      c.checkLiveness([A, B, C], new Set(), new Map([[A, 0]]));
-    })).toBe(null);
+    expect(
+      violationOf(() => {
+        for (const p of [A, B, C]) {
+          c.onDeliver(p, delivery(a1, '1:a'), false);
+          c.onDeliver(p, delivery(b1, '2:b'), false);
+          c.onDeliver(p, delivery(a2, '3:a'), false);
+          c.onViewInstalled(p, v2, true);
+        }
+        c.checkLiveness([A, B, C], new Set(), new Map([[A, 0]]));
+      }),
+    ).toBe(null);
   });
 
   it('S1: a message delivered twice', () => {
@@ -74,7 +81,7 @@ describe('checker', () => {
     expect(violationOf(() => c.onDeliver(C, delivery(resigned, '1'), false))).toBe('S2');
   });
 
-  it('S3: a sender\'s second message before its first', () => {
+  it("S3: a sender's second message before its first", () => {
     const { c, a2 } = setup('fifo');
     expect(violationOf(() => c.onDeliver(A, delivery(a2, '2'), false))).toBe('S3');
   });
@@ -104,12 +111,14 @@ describe('checker', () => {
 
   it('S4 does not apply to FIFO groups: members may interleave senders differently', () => {
     const { c, a1, b1 } = setup('fifo');
-    expect(violationOf(() => {
-      c.onDeliver(A, delivery(a1, 'x'), false);
-      c.onDeliver(A, delivery(b1, 'y'), false);
-      c.onDeliver(B, delivery(b1, 'y'), false);
-      c.onDeliver(B, delivery(a1, 'x'), false);
-    })).toBe(null);
+    expect(
+      violationOf(() => {
+        c.onDeliver(A, delivery(a1, 'x'), false);
+        c.onDeliver(A, delivery(b1, 'y'), false);
+        c.onDeliver(B, delivery(b1, 'y'), false);
+        c.onDeliver(B, delivery(a1, 'x'), false);
+      }),
+    ).toBe(null);
   });
 
   it('S5: two members move to the same next view having delivered different sets', () => {
@@ -160,10 +169,18 @@ describe('checker', () => {
     c.onDeliver(C, { ...delivery(c1, ''), order: '0000000000000005:0000000000000001:c', viewId: asViewId(5) }, false);
     expect(violationOf(() => c.onDeliver(B, delivery(a1, '0000000000000001:b'), false))).toBe(null);
     // An engine that kept the old incarnation in the new era forks it: caught.
-    expect(violationOf(() => c.onDeliver(C, { ...delivery(c2, ''), order: '0000000000000001:0000000000000002:c', viewId: asViewId(5) }, false))).toBe('S4');
+    expect(
+      violationOf(() =>
+        c.onDeliver(
+          C,
+          { ...delivery(c2, ''), order: '0000000000000001:0000000000000002:c', viewId: asViewId(5) },
+          false,
+        ),
+      ),
+    ).toBe('S4');
   });
 
-  it('L1: a surviving sender\'s message missing at a survivor; L2: a hold-back queue left non-empty', () => {
+  it("L1: a surviving sender's message missing at a survivor; L2: a hold-back queue left non-empty", () => {
     const { c, a1 } = setup('fifo');
     c.onDeliver(A, delivery(a1, '1'), false);
     expect(violationOf(() => c.checkLiveness([A, B], new Set(), new Map()))).toBe('L1');
@@ -171,7 +188,7 @@ describe('checker', () => {
     expect(violationOf(() => d.c.checkLiveness([C], new Set(), new Map([[C, 1]])))).toBe('L2');
   });
 
-  it('L1 forgives a dead sender\'s lost message; L3 still wants equal logs', () => {
+  it("L1 forgives a dead sender's lost message; L3 still wants equal logs", () => {
     const { c, b1 } = setup('fifo');
     // a and b died; a1, a2 reached nobody: fine. b1 reached only C: L3 against a survivor D without it.
     const D = asPeerId('d');

@@ -24,7 +24,9 @@ describe('determinism', () => {
   }
 
   it('different seeds give different scenarios and runs', () => {
-    const traces = new Set(SEEDS.map((s) => runScenario(scenarioForSeed(s), { factory: correctEngine, trace: true }).trace.join('\n')));
+    const traces = new Set(
+      SEEDS.map((s) => runScenario(scenarioForSeed(s), { factory: correctEngine, trace: true }).trace.join('\n')),
+    );
     expect(traces.size).toBe(SEEDS.length);
   });
 });

@@ -20,9 +20,12 @@ export const expectHostileSeedsHold = (from: number, count: number): SeedsSummar
       `${s.liarRefused} liar frames refused, at most ${s.maxBufferedBytes} bytes waiting per peer, counted ${JSON.stringify(s.toleratedBy)}`,
   );
   for (const [seed, why] of Object.entries(OPEN_HONEST_SEEDS)) {
-    if (Number(seed) >= from && Number(seed) < from + count) console.log(`seed ${seed} is an open gap of the honest engine: ${why}`);
+    if (Number(seed) >= from && Number(seed) < from + count)
+      console.log(`seed ${seed} is an open gap of the honest engine: ${why}`);
   }
   const unexpected = s.failures.filter((f) => OPEN_HONEST_SEEDS[f.seed] === undefined);
-  expect(unexpected.map((f) => `seed ${f.seed}: ${f.violation.rule} ${f.violation.node ?? ''} ${f.violation.message}`)).toEqual([]);
+  expect(
+    unexpected.map((f) => `seed ${f.seed}: ${f.violation.rule} ${f.violation.node ?? ''} ${f.violation.message}`),
+  ).toEqual([]);
   return s;
 };

@@ -15,15 +15,19 @@ import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
 
 describe('simulation: a hostile member (seeds 0-999)', () => {
-  it('keeps the honest members safe, evicts what the link rules see, stays in budget', () => {
-    const s = expectHostileSeedsHold(0, 1000);
-    expect([...Object.keys(s.byKind)].sort()).toEqual([...HOSTILE_KINDS].sort());
-    // The liar's lies reached the honest code and were refused there (parser, signatures, engine).
-    expect(s.liarRefused).toBeGreaterThan(100);
-    // A byte flood filled one member's budget for the liar to within a frame, never past it.
-    expect(s.maxBufferedBytes).toBeGreaterThan(MAX_BUFFERED_BYTES_PER_PEER - 1024 * 1024);
-    expect(s.maxBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES_PER_PEER);
-  }, HOSTILE_SEEDS_TIMEOUT_MS);
+  it(
+    'keeps the honest members safe, evicts what the link rules see, stays in budget',
+    () => {
+      const s = expectHostileSeedsHold(0, 1000);
+      expect([...Object.keys(s.byKind)].sort()).toEqual([...HOSTILE_KINDS].sort());
+      // The liar's lies reached the honest code and were refused there (parser, signatures, engine).
+      expect(s.liarRefused).toBeGreaterThan(100);
+      // A byte flood filled one member's budget for the liar to within a frame, never past it.
+      expect(s.maxBufferedBytes).toBeGreaterThan(MAX_BUFFERED_BYTES_PER_PEER - 1024 * 1024);
+      expect(s.maxBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES_PER_PEER);
+    },
+    HOSTILE_SEEDS_TIMEOUT_MS,
+  );
 
   // Found by these seeds; fixed in the shipped SessionCore (PROTOCOL.md §7.3).
   it('seed 39: a sponsor that forges an item is dropped, so the joiner has no hole (was S3)', () => {
@@ -56,13 +60,13 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
   });
 
-  it('seed 10044: a misled joiner\'s view set is not the measure of the honest members\' (was S5, the checker\'s)', () => {
+  it("seed 10044: a misled joiner's view set is not the measure of the honest members' (was S5, the checker's)", () => {
     const r = runScenario(hostileScenarioForSeed(10044), { factory: correctEngine, trace: true });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S5'))).toBe(true);
   });
 
-  it('seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker\'s)', () => {
+  it("seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker's)", () => {
     const r = runScenario(hostileScenarioForSeed(14958), { factory: correctEngine, trace: true });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.tolerated.filter((t) => t.rule === 'SPONSOR').length).toBeGreaterThanOrEqual(2);
@@ -71,7 +75,9 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
-      expect(r.violation?.rule, `fixed? replay: npm run sim -- --scenario '${JSON.stringify(gap.scenario)}'`).toBe(gap.breaks);
+      expect(r.violation?.rule, `fixed? replay: npm run sim -- --scenario '${JSON.stringify(gap.scenario)}'`).toBe(
+        gap.breaks,
+      );
     });
   }
 });

@@ -20,7 +20,9 @@ describe('known engine gaps still reproduce', () => {
   for (const gap of KNOWN_GAPS) {
     it(`${gap.id} breaks ${gap.breaks}`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
-      expect(r.violation?.rule, `fixed? replay: npm run sim -- --scenario '${JSON.stringify(gap.scenario)}'`).toBe(gap.breaks);
+      expect(r.violation?.rule, `fixed? replay: npm run sim -- --scenario '${JSON.stringify(gap.scenario)}'`).toBe(
+        gap.breaks,
+      );
     });
   }
 });

@@ -15,7 +15,9 @@ const SEEDS = 2;
 describe('simulation: long histories', () => {
   it(`keeps every guarantee on ${SEEDS} long-history seeds`, () => {
     const s = runSeeds(correctEngine, 0, SEEDS, LONG_HISTORY_BOUNDS, toleratedByKnownGaps());
-    console.log(`long histories: ${s.scenarios} seeds, ${s.messages} messages, ${s.deliveries} deliveries, ${s.stored} records stored, ${s.restarts} restarts`);
+    console.log(
+      `long histories: ${s.scenarios} seeds, ${s.messages} messages, ${s.deliveries} deliveries, ${s.stored} records stored, ${s.restarts} restarts`,
+    );
     expect(s.failures.map((f) => `seed ${f.seed}: ${f.violation.rule} ${f.violation.message}`)).toEqual([]);
     expect(s.messages).toBeGreaterThan(SEEDS * MIN_FLOOD);
   }, 600_000);

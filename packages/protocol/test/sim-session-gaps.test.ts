@@ -19,8 +19,14 @@ import { runScenario } from '../sim/simulator.ts';
 const FOUND: readonly { readonly seed: number; readonly why: string }[] = [
   { seed: 197, why: 'fifo: a message sorts below the cursor of a second session of the same store' },
   { seed: 204, why: 'a restarted member of a group that went on without it: what it lacks sorts below its cursor' },
-  { seed: 758, why: 'a second tab joins after the first tab stored a message: the store holds it, the new session shows it' },
-  { seed: 6876, why: 'total: a second tab shows what the first stored, in the era of that log, then delivers after it' },
+  {
+    seed: 758,
+    why: 'a second tab joins after the first tab stored a message: the store holds it, the new session shows it',
+  },
+  {
+    seed: 6876,
+    why: 'total: a second tab shows what the first stored, in the era of that log, then delivers after it',
+  },
 ];
 
 describe('history sync on the seeds that lost messages with the store-cursor rule', () => {

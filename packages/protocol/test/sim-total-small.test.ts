@@ -17,20 +17,32 @@ const SUITE_TIMEOUT_MS = 600_000;
 const FC_SEED = 103;
 
 describe('simulation: total, 1-4 members', () => {
-  it(`keeps every guarantee on ${RUNS} generated scenarios`, () => {
-    const gaps = describeKnownGaps();
-    if (gaps !== '') console.warn(gaps);
-    const t = checkScenarios({
-      factory: correctEngine, modes: ['total'], minSize: 1, maxSize: 4, weights: weightsWithoutKnownGaps(),
-      tolerate: toleratedByKnownGaps(), numRuns: RUNS, seed: FC_SEED,
-    });
-    console.log(`total 1-4: ${t.scenarios} scenarios, ${t.steps} steps, ${t.messages} messages, ${t.deliveries} deliveries, ${t.faults} faults, ${t.views} views, ${t.tolerated} tolerated known-gap violations; sizes ${JSON.stringify(t.bySize)}; actions ${JSON.stringify(t.byAction)}`);
-    // The generator must keep producing what the suite claims to cover.
-    expect(t.scenarios).toBe(RUNS);
-    expect(Object.keys(t.bySize).length).toBe(4 - 1 + 1);
-    expect(t.messages).toBeGreaterThan(RUNS);
-    for (const [kind, weight] of Object.entries(weightsWithoutKnownGaps())) {
-      if (weight > 0) expect(t.byAction[kind] ?? 0, `action ${kind} never ran`).toBeGreaterThan(RUNS / 100);
-    }
-  }, SUITE_TIMEOUT_MS);
+  it(
+    `keeps every guarantee on ${RUNS} generated scenarios`,
+    () => {
+      const gaps = describeKnownGaps();
+      if (gaps !== '') console.warn(gaps);
+      const t = checkScenarios({
+        factory: correctEngine,
+        modes: ['total'],
+        minSize: 1,
+        maxSize: 4,
+        weights: weightsWithoutKnownGaps(),
+        tolerate: toleratedByKnownGaps(),
+        numRuns: RUNS,
+        seed: FC_SEED,
+      });
+      console.log(
+        `total 1-4: ${t.scenarios} scenarios, ${t.steps} steps, ${t.messages} messages, ${t.deliveries} deliveries, ${t.faults} faults, ${t.views} views, ${t.tolerated} tolerated known-gap violations; sizes ${JSON.stringify(t.bySize)}; actions ${JSON.stringify(t.byAction)}`,
+      );
+      // The generator must keep producing what the suite claims to cover.
+      expect(t.scenarios).toBe(RUNS);
+      expect(Object.keys(t.bySize).length).toBe(4 - 1 + 1);
+      expect(t.messages).toBeGreaterThan(RUNS);
+      for (const [kind, weight] of Object.entries(weightsWithoutKnownGaps())) {
+        if (weight > 0) expect(t.byAction[kind] ?? 0, `action ${kind} never ran`).toBeGreaterThan(RUNS / 100);
+      }
+    },
+    SUITE_TIMEOUT_MS,
+  );
 });

@@ -24,11 +24,16 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
     // tracker forgot the group. Its store had none of them, so its new session (resumed from the
     // store alone) sent a new m under seq 1 again: S1, and every store that had the first kept it.
     const scenario: Scenario = {
-      mode: 'total', size: 3, seed: 2147483600,
+      mode: 'total',
+      size: 3,
+      seed: 2147483600,
       steps: [
-        { gap: 0, action: { k: 'tab-pair', node: 0 } }, { gap: 106, action: { k: 'send-groups', node: 0 } },
-        { gap: 177, action: { k: 'send', node: 0, count: 3 } }, { gap: 127, action: { k: 'tab-pair', node: 0 } },
-        { gap: 137, action: { k: 'tracker-forgets' } }, { gap: 67, action: { k: 'send-groups', node: 0 } },
+        { gap: 0, action: { k: 'tab-pair', node: 0 } },
+        { gap: 106, action: { k: 'send-groups', node: 0 } },
+        { gap: 177, action: { k: 'send', node: 0, count: 3 } },
+        { gap: 127, action: { k: 'tab-pair', node: 0 } },
+        { gap: 137, action: { k: 'tracker-forgets' } },
+        { gap: 67, action: { k: 'send-groups', node: 0 } },
       ],
     };
     const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
@@ -42,11 +47,17 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
     // incarnations named 1027, whose total-order keys collided (S4). Each restorer now adds a
     // random offset below RESTORE_VIEW_SPREAD (membership.restoreViewFloor).
     const scenario: Scenario = {
-      mode: 'fifo', groups: ['fifo', 'total'], size: 2, seed: 757254652,
+      mode: 'fifo',
+      groups: ['fifo', 'total'],
+      size: 2,
+      seed: 757254652,
       steps: [
-        { gap: 0, action: { k: 'tracker-forgets' } }, { gap: 0, action: { k: 'crash-after', node: 0, frames: 6, send: true } },
-        { gap: 316, action: { k: 'link-fail', a: 0, b: 0, downMs: 1 } }, { gap: 118, action: { k: 'send-all', group: 1 } },
-        { gap: 80, action: { k: 'tracker-forgets' } }, { gap: 269, action: { k: 'send-groups', node: 0 } },
+        { gap: 0, action: { k: 'tracker-forgets' } },
+        { gap: 0, action: { k: 'crash-after', node: 0, frames: 6, send: true } },
+        { gap: 316, action: { k: 'link-fail', a: 0, b: 0, downMs: 1 } },
+        { gap: 118, action: { k: 'send-all', group: 1 } },
+        { gap: 80, action: { k: 'tracker-forgets' } },
+        { gap: 269, action: { k: 'send-groups', node: 0 } },
         { gap: 0, action: { k: 'send', node: 1, count: 1, group: 2 } },
       ],
     };
@@ -61,7 +72,21 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
     // 333-a1's old session (view 742051) reached it: a view id above its own, so it waited in the
     // buffer for a view this incarnation would not issue in ~200 000 view changes (L2). 333-a1's
     // new session's first frame in view 533080 shows the old one's frames are stale: dropped.
-    const scenario: Scenario = {"mode":"fifo","groups":["fifo"],"size":4,"seed":1606418391,"steps":[{"gap":78,"action":{"k":"tracker-forgets"}},{"gap":0,"action":{"k":"crash-after","node":11,"frames":1,"send":false}},{"gap":15,"action":{"k":"send-all","group":1}},{"gap":265,"action":{"k":"link-fail","a":0,"b":0,"downMs":1}},{"gap":340,"action":{"k":"crash-after","node":0,"frames":2,"send":false}},{"gap":193,"action":{"k":"tracker-forgets"}},{"gap":0,"action":{"k":"send","node":0,"count":1}}]};
+    const scenario: Scenario = {
+      mode: 'fifo',
+      groups: ['fifo'],
+      size: 4,
+      seed: 1606418391,
+      steps: [
+        { gap: 78, action: { k: 'tracker-forgets' } },
+        { gap: 0, action: { k: 'crash-after', node: 11, frames: 1, send: false } },
+        { gap: 15, action: { k: 'send-all', group: 1 } },
+        { gap: 265, action: { k: 'link-fail', a: 0, b: 0, downMs: 1 } },
+        { gap: 340, action: { k: 'crash-after', node: 0, frames: 2, send: false } },
+        { gap: 193, action: { k: 'tracker-forgets' } },
+        { gap: 0, action: { k: 'send', node: 0, count: 1 } },
+      ],
+    };
     const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.filter((l) => l.includes('tracker restarts on the in-memory store')).length).toBe(2);
@@ -74,10 +99,26 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
     // 146-d1 (its store's run from seq 1 stopped at once), and the history page handed it 146-d1:1,
     // delivered after seq 2 of that sender (S3). Its group record now names the floor its engine
     // skipped, so it says it holds 146-d1 up to seq 2 (PROTOCOL.md §4, `floors`).
-    const scenario: Scenario = {"mode":"total","groups":["fifo"],"size":4,"seed":2147483634,"steps":[{"gap":63,"action":{"k":"tracker-forgets"}},{"gap":16,"action":{"k":"crash-after","node":9,"frames":0,"send":false}},{"gap":47,"action":{"k":"send-all","group":1}},{"gap":265,"action":{"k":"link-fail","a":0,"b":1,"downMs":1}},{"gap":340,"action":{"k":"crash-after","node":0,"frames":1,"send":false}},{"gap":193,"action":{"k":"tracker-forgets"}},{"gap":0,"action":{"k":"send-groups","node":0}}]};
+    const scenario: Scenario = {
+      mode: 'total',
+      groups: ['fifo'],
+      size: 4,
+      seed: 2147483634,
+      steps: [
+        { gap: 63, action: { k: 'tracker-forgets' } },
+        { gap: 16, action: { k: 'crash-after', node: 9, frames: 0, send: false } },
+        { gap: 47, action: { k: 'send-all', group: 1 } },
+        { gap: 265, action: { k: 'link-fail', a: 0, b: 1, downMs: 1 } },
+        { gap: 340, action: { k: 'crash-after', node: 0, frames: 1, send: false } },
+        { gap: 193, action: { k: 'tracker-forgets' } },
+        { gap: 0, action: { k: 'send-groups', node: 0 } },
+      ],
+    };
     const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
-    expect(r.trace.some((l) => l.includes('189-c1 -> 146-d1 @1 HISTORY-REQ 1 after the start have {"146-d1":3}'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('189-c1 -> 146-d1 @1 HISTORY-REQ 1 after the start have {"146-d1":3}'))).toBe(
+      true,
+    );
   });
 
   it('a member that restored the group alone over an own seq it sent but never stored is not handed that seq below later ones (founder floors)', () => {
@@ -86,38 +127,77 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
     // sent 541-b1:2-4 there, and re-joined the incarnation the others went on in, where 541-b1:1 had been
     // delivered: its store held 2-4 only, the history handed it 1 after 4 (S3). A founder reads its store
     // too, so its record names the floor its engine counted without storing.
-    const scenario: Scenario = {"mode":"total","groups":["fifo"],"size":5,"seed":2147483641,"steps":[{"gap":398,"action":{"k":"send-all"}},{"gap":1,"action":{"k":"send","node":0,"count":3,"group":2}},{"gap":0,"action":{"k":"send","node":0,"count":2,"group":1}},{"gap":122,"action":{"k":"tracker-forgets"}},{"gap":2,"action":{"k":"link-fail","a":0,"b":1,"downMs":2084,"group":1}},{"gap":187,"action":{"k":"send","node":11,"count":3,"group":2}},{"gap":1,"action":{"k":"tracker-forgets","group":2}},{"gap":8,"action":{"k":"send","node":12,"count":2,"group":2}}]};
+    const scenario: Scenario = {
+      mode: 'total',
+      groups: ['fifo'],
+      size: 5,
+      seed: 2147483641,
+      steps: [
+        { gap: 398, action: { k: 'send-all' } },
+        { gap: 1, action: { k: 'send', node: 0, count: 3, group: 2 } },
+        { gap: 0, action: { k: 'send', node: 0, count: 2, group: 1 } },
+        { gap: 122, action: { k: 'tracker-forgets' } },
+        { gap: 2, action: { k: 'link-fail', a: 0, b: 1, downMs: 2084, group: 1 } },
+        { gap: 187, action: { k: 'send', node: 11, count: 3, group: 2 } },
+        { gap: 1, action: { k: 'tracker-forgets', group: 2 } },
+        { gap: 8, action: { k: 'send', node: 12, count: 2, group: 2 } },
+      ],
+    };
     const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('541-b1 asks to join g-sim showing 3 stored messages'))).toBe(true);
   });
 
-  it('a crashed peer\'s frame of a later view, from an earlier incarnation\'s session, is dropped once a view without it is installed', () => {
+  it("a crashed peer's frame of a later view, from an earlier incarnation's session, is dropped once a view without it is installed", () => {
     // 2c8-c1's DATA of view 222767 (the incarnation it restored first) reached b6b-a1's next session, which
     // joined the incarnation b3b-d1 restored at 179890: a higher view id, buffered. 2c8-c1 re-joined, crashed
     // before it sent a frame of a view b6b-a1 installed (which drops such frames) and was removed: the DATA
     // waited for good (L2). Installing a view without the peer drops them (dropGoneFuture).
-    const scenario: Scenario = {"mode":"fifo","groups":["fifo"],"size":5,"seed":2147483628,"steps":[{"gap":4,"action":{"k":"tracker-forgets"}},{"gap":79,"action":{"k":"crash-after","node":6,"frames":0,"send":false}},{"gap":0,"action":{"k":"send-all","group":1}},{"gap":265,"action":{"k":"link-fail","a":5,"b":0,"downMs":597}},{"gap":298,"action":{"k":"crash-after","node":0,"frames":4,"send":false}},{"gap":193,"action":{"k":"tracker-forgets"}},{"gap":235,"action":{"k":"send-groups","node":0}}]};
+    const scenario: Scenario = {
+      mode: 'fifo',
+      groups: ['fifo'],
+      size: 5,
+      seed: 2147483628,
+      steps: [
+        { gap: 4, action: { k: 'tracker-forgets' } },
+        { gap: 79, action: { k: 'crash-after', node: 6, frames: 0, send: false } },
+        { gap: 0, action: { k: 'send-all', group: 1 } },
+        { gap: 265, action: { k: 'link-fail', a: 5, b: 0, downMs: 597 } },
+        { gap: 298, action: { k: 'crash-after', node: 0, frames: 4, send: false } },
+        { gap: 193, action: { k: 'tracker-forgets' } },
+        { gap: 235, action: { k: 'send-groups', node: 0 } },
+      ],
+    };
     const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('2c8-c1 -> b6b-a1 @0 DATA 2c8-c1:1 v222767'))).toBe(true);
     expect(r.trace.filter((l) => l.includes('tracker restarts on the in-memory store')).length).toBe(2);
   });
 
-  it(`keeps every guarantee on ${RUNS} generated scenarios, both orderings, 1-5 members`, () => {
-    let twice = 0;
-    const t = checkScenarios({
-      factory: correctEngine, ...forgettingBounds(), tolerate: toleratedByKnownGaps(), numRuns: RUNS, seed: FC_SEED,
-      // Every run is taken, however many forgetting restarts it has; this only counts those with two or more.
-      where: (s) => {
-        if (s.steps.filter((x) => x.action.k === 'tracker-forgets').length >= 2) twice++;
-        return true;
-      },
-    });
-    console.log(`tracker forgets: ${t.scenarios} scenarios (${twice} with two or more forgetting restarts), ${t.steps} steps, ${t.messages} messages, ${t.deliveries} deliveries, ${t.views} views, ${t.tolerated} tolerated known-gap violations; actions ${JSON.stringify(t.byAction)}`);
-    expect(t.scenarios).toBe(RUNS);
-    expect(t.byAction['tracker-forgets'] ?? 0).toBeGreaterThan(RUNS / 5);
-    expect(twice).toBeGreaterThan(RUNS / 20);
-    expect(t.messages).toBeGreaterThan(RUNS);
-  }, SUITE_TIMEOUT_MS);
+  it(
+    `keeps every guarantee on ${RUNS} generated scenarios, both orderings, 1-5 members`,
+    () => {
+      let twice = 0;
+      const t = checkScenarios({
+        factory: correctEngine,
+        ...forgettingBounds(),
+        tolerate: toleratedByKnownGaps(),
+        numRuns: RUNS,
+        seed: FC_SEED,
+        // Every run is taken, however many forgetting restarts it has; this only counts those with two or more.
+        where: (s) => {
+          if (s.steps.filter((x) => x.action.k === 'tracker-forgets').length >= 2) twice++;
+          return true;
+        },
+      });
+      console.log(
+        `tracker forgets: ${t.scenarios} scenarios (${twice} with two or more forgetting restarts), ${t.steps} steps, ${t.messages} messages, ${t.deliveries} deliveries, ${t.views} views, ${t.tolerated} tolerated known-gap violations; actions ${JSON.stringify(t.byAction)}`,
+      );
+      expect(t.scenarios).toBe(RUNS);
+      expect(t.byAction['tracker-forgets'] ?? 0).toBeGreaterThan(RUNS / 5);
+      expect(twice).toBeGreaterThan(RUNS / 20);
+      expect(t.messages).toBeGreaterThan(RUNS);
+    },
+    SUITE_TIMEOUT_MS,
+  );
 });

@@ -17,17 +17,31 @@ const FC_SEED = 1515;
 
 describe('simulation over the batched wire', () => {
   for (const mode of ['fifo', 'total'] as const) {
-    it(`${mode}: keeps every guarantee on ${RUNS} generated scenarios, and batches form`, () => {
-      const t = checkScenarios({
-        factory: correctEngine, modes: [mode], minSize: 2, maxSize: 5, weights: weightsWithoutKnownGaps(),
-        tolerate: toleratedByKnownGaps(), numRuns: RUNS, seed: FC_SEED, wire: true,
-      });
-      console.log(`${mode} over the wire: ${t.scenarios} scenarios, ${t.messages} messages, ${t.deliveries} deliveries, ${t.frames} frames in ${t.wireTexts} data-channel messages, ${t.faults} faults, ${t.views} views`);
-      expect(t.scenarios).toBe(RUNS);
-      expect(t.deliveries).toBeGreaterThan(RUNS);
-      expect(t.wireTexts).toBeGreaterThan(0);
-      // A turn often has several frames for one peer (a flush, a resend after link-up, proposals): they share a message.
-      expect(t.wireTexts).toBeLessThan(t.frames);
-    }, SUITE_TIMEOUT_MS);
+    it(
+      `${mode}: keeps every guarantee on ${RUNS} generated scenarios, and batches form`,
+      () => {
+        const t = checkScenarios({
+          factory: correctEngine,
+          modes: [mode],
+          minSize: 2,
+          maxSize: 5,
+          weights: weightsWithoutKnownGaps(),
+          tolerate: toleratedByKnownGaps(),
+          numRuns: RUNS,
+          seed: FC_SEED,
+          wire: true,
+        });
+        console.log(
+          `${mode} over the wire: ${t.scenarios} scenarios, ${t.messages} messages, ${t.deliveries} deliveries, ${t.frames} frames in ${t.wireTexts} data-channel messages, ${t.faults} faults, ${t.views} views`,
+        );
+        expect(t.scenarios).toBe(RUNS);
+        expect(t.deliveries).toBeGreaterThan(RUNS);
+        expect(t.wireTexts).toBeGreaterThan(0);
+        // A turn often has several frames for one peer (a flush, a resend after link-up, proposals): they share a
+        // message.
+        expect(t.wireTexts).toBeLessThan(t.frames);
+      },
+      SUITE_TIMEOUT_MS,
+    );
   }
 });

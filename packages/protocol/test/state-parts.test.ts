@@ -21,12 +21,26 @@ const stateOf = (n: number, agreed = 7, body = (i: number) => `m${i}`): JoinerSt
   agreed,
   nextSeq: { a: n + 1 },
   unstable: Array.from({ length: n }, (_, i) => ({
-    frame: { t: 'data' as const, groupId: G, viewId: asViewId(2), sender: A, seq: i + 1, lamport: i, sentAt: 0, body: body(i), sig: SIG },
+    frame: {
+      t: 'data' as const,
+      groupId: G,
+      viewId: asViewId(2),
+      sender: A,
+      seq: i + 1,
+      lamport: i,
+      sentAt: 0,
+      body: body(i),
+      sig: SIG,
+    },
     agreed: { p: i + 1, by: A },
   })),
 });
 const lastPage = (state: JoinerState): HistoryResponseFrame => ({
-  t: 'history-res', groupId: G, req: 1, done: true, state,
+  t: 'history-res',
+  groupId: G,
+  req: 1,
+  done: true,
+  state,
   items: [{ frame: { ...(state.unstable?.[0]?.frame ?? ({} as never)) }, order: '0001' }],
 });
 

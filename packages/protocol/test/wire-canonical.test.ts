@@ -42,7 +42,9 @@ describe('canonicalSignedBytes', () => {
   });
 
   it('a chained DATA (with prev) is the v2 array, prev last (PROTOCOL.md §1.5)', () => {
-    expect(decode(canonicalSignedBytes(fields))).toBe(`["chorus-data-v2","g-1",3,"alice",1,5,1700000000000,"hi ✓","${GENESIS_PREV}"]`);
+    expect(decode(canonicalSignedBytes(fields))).toBe(
+      `["chorus-data-v2","g-1",3,"alice",1,5,1700000000000,"hi ✓","${GENESIS_PREV}"]`,
+    );
   });
 
   it('ignores key order, the frame kind, the signature and extra fields', () => {
@@ -69,7 +71,9 @@ describe('canonicalSignedBytes', () => {
   it('never gives two different field sets the same bytes (it decodes back to the fields)', () => {
     fc.assert(
       fc.property(arbFields, (f) => {
-        const [tag, groupId, viewId, sender, seq, lamport, sentAt, body] = JSON.parse(decode(canonicalSignedBytes(f))) as unknown[];
+        const [tag, groupId, viewId, sender, seq, lamport, sentAt, body] = JSON.parse(
+          decode(canonicalSignedBytes(f)),
+        ) as unknown[];
         expect({ tag, groupId, viewId, sender, seq, lamport, sentAt, body }).toEqual({ tag: 'chorus-data-v1', ...f });
       }),
       { numRuns: 300 },

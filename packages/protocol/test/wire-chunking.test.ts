@@ -7,7 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
 import { ok, type Result } from '../src/result.ts';
-import { CHUNK_ASSEMBLY_TIMEOUT_MS, CHUNK_THRESHOLD_BYTES, MAX_CHUNKS, MAX_FRAME_BYTES, MAX_OUTSTANDING_CHUNKED_FRAMES } from '../src/wire/caps.ts';
+import {
+  CHUNK_ASSEMBLY_TIMEOUT_MS,
+  CHUNK_THRESHOLD_BYTES,
+  MAX_CHUNKS,
+  MAX_FRAME_BYTES,
+  MAX_OUTSTANDING_CHUNKED_FRAMES,
+} from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import { ChunkAssembler } from '../src/wire/chunk-assembler.ts';
 import { encodeForWire, splitIntoChunks } from '../src/wire/chunking.ts';
@@ -50,10 +56,17 @@ function value<T>(r: Result<T>): T {
   return r.value;
 }
 
-const chunk = (id: string, index: number, count: number, part: string): ChunkFrame => ({ t: 'chunk', id, index, count, part });
+const chunk = (id: string, index: number, count: number, part: string): ChunkFrame => ({
+  t: 'chunk',
+  id,
+  index,
+  count,
+  part,
+});
 
 /** The one frame a message carries, null while a chunked frame is still arriving. */
-const readOne = (reader: FrameReader, from: PeerId, text: string): Result<GroupFrame | null> => reader.readMessage(from, text, 0)[0] ?? ok(null);
+const readOne = (reader: FrameReader, from: PeerId, text: string): Result<GroupFrame | null> =>
+  reader.readMessage(from, text, 0)[0] ?? ok(null);
 
 describe('encodeForWire and FrameReader', () => {
   it('sends a small frame as one message', () => {
@@ -184,7 +197,8 @@ describe('ChunkAssembler', () => {
 
   it('caps how many chunked frames one peer has in flight, without hurting the others', () => {
     const a = new ChunkAssembler();
-    for (let i = 0; i < MAX_OUTSTANDING_CHUNKED_FRAMES; i++) expect(value(a.push(ALICE, chunk(`f${i}`, 0, 2, 'a'), 0))).toBeNull();
+    for (let i = 0; i < MAX_OUTSTANDING_CHUNKED_FRAMES; i++)
+      expect(value(a.push(ALICE, chunk(`f${i}`, 0, 2, 'a'), 0))).toBeNull();
     const r = a.push(ALICE, chunk('extra', 0, 2, 'a'), 0);
     expect(r.ok || r.error.code).toBe('too-many');
     expect(value(a.push(BOB, chunk('f0', 0, 2, 'b'), 0))).toBeNull();

@@ -49,7 +49,12 @@ const samples: Record<WireFrame['t'], WireFrame> = {
   data: data(),
   propose: { t: 'propose', groupId: G, viewId: asViewId(3), sender: BOB, seq: 4, priority: { p: 12, by: ALICE } },
   final: { t: 'final', groupId: G, viewId: asViewId(3), sender: ALICE, seq: 4, priority: { p: 12, by: CAROL } },
-  echo: { t: 'echo', groupId: G, viewId: asViewId(3), finals: [{ sender: BOB, seq: 4, priority: { p: 12, by: CAROL }, sig: SIG }] },
+  echo: {
+    t: 'echo',
+    groupId: G,
+    viewId: asViewId(3),
+    finals: [{ sender: BOB, seq: 4, priority: { p: 12, by: CAROL }, sig: SIG }],
+  },
   flush: {
     t: 'flush',
     groupId: G,
@@ -65,7 +70,14 @@ const samples: Record<WireFrame['t'], WireFrame> = {
   },
   'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4) },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
-  'history-req': { t: 'history-req', groupId: G, req: 3, have: { alice: 4, bob: 1 }, after: '00000012:bob', limit: 100 },
+  'history-req': {
+    t: 'history-req',
+    groupId: G,
+    req: 3,
+    have: { alice: 4, bob: 1 },
+    after: '00000012:bob',
+    limit: 100,
+  },
   'history-res': {
     t: 'history-res',
     groupId: G,
@@ -152,6 +164,7 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['pending', 'none'],
     ['pending.0.sender', 1],
     ['pending.1.proposed', 6],
+    // eslint-disable-next-line no-loss-of-precision -- a number past the double range, on purpose
     ['pending.1.final.p', 1e400],
     ['agreed', '8'],
     ['delivered', []],
@@ -248,10 +261,20 @@ describe('parseFrame: valid frames', () => {
     expect(parseFrame(json(longest), ctx).ok).toBe(true);
     const longId = asPeerId('p'.repeat(MAX_PEER_ID_CHARS));
     expect(parseFrame(json(data(longId)), { groupId: G, from: longId }).ok).toBe(true);
-    const full = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES }, (_, i) => [`p${i}`, Number.MAX_SAFE_INTEGER]));
-    const req = { ...samples['history-req'], limit: MAX_HISTORY_ITEMS, after: 'k'.repeat(MAX_ORDER_KEY_CHARS), have: full, req: Number.MAX_SAFE_INTEGER };
+    const full = Object.fromEntries(
+      Array.from({ length: MAX_SENDER_ENTRIES }, (_, i) => [`p${i}`, Number.MAX_SAFE_INTEGER]),
+    );
+    const req = {
+      ...samples['history-req'],
+      limit: MAX_HISTORY_ITEMS,
+      after: 'k'.repeat(MAX_ORDER_KEY_CHARS),
+      have: full,
+      req: Number.MAX_SAFE_INTEGER,
+    };
     expect(parseFrame(json(req), ctx).ok).toBe(true);
-    expect(parseFrame(json({ t: 'chunk', id: 'c', index: MAX_CHUNKS - 1, count: MAX_CHUNKS, part: '' }), ctx).ok).toBe(true);
+    expect(parseFrame(json({ t: 'chunk', id: 'c', index: MAX_CHUNKS - 1, count: MAX_CHUNKS, part: '' }), ctx).ok).toBe(
+      true,
+    );
   });
 });
 
@@ -279,7 +302,8 @@ describe('parseFrame: missing fields and wrong types, for every kind', () => {
   });
 
   it('JSON that is not an object → bad-type', () => {
-    for (const text of ['null', '[]', '42', '"data"', 'true', '[{"t":"data"}]']) expectError(parseFrame(text, ctx), 'bad-type');
+    for (const text of ['null', '[]', '42', '"data"', 'true', '[{"t":"data"}]'])
+      expectError(parseFrame(text, ctx), 'bad-type');
   });
 
   it('text that is not JSON → bad-json', () => {
@@ -331,17 +355,32 @@ describe('parseFrame: caps', () => {
     const long = 'p'.repeat(MAX_PEER_ID_CHARS + 1);
     expectError(parseFrame(json(data(asPeerId(long))), { groupId: G, from: asPeerId(long) }), 'too-long');
     expectError(parseFrame(withField(samples.propose, 'priority.by', long), ctx), 'too-long');
-    expectError(parseFrame(withField(samples['history-req'], 'after', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
-    expectError(parseFrame(withField(samples['history-res'], 'items.0.order', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx), 'too-long');
+    expectError(
+      parseFrame(withField(samples['history-req'], 'after', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx),
+      'too-long',
+    );
+    expectError(
+      parseFrame(withField(samples['history-res'], 'items.0.order', 'k'.repeat(MAX_ORDER_KEY_CHARS + 1)), ctx),
+      'too-long',
+    );
     expectError(parseFrame(withField(samples.chunk, 'part', 'x'.repeat(CHUNK_THRESHOLD_BYTES + 1)), ctx), 'too-long');
     const longName = 'n'.repeat(MAX_SENDER_NAME_UNITS + 1);
     expectError(parseFrame(withField(samples['history-res'], 'items.0.senderName', longName), ctx), 'too-long');
   });
 
   it('lists and maps over their caps → too-many', () => {
-    expectError(parseFrame(withField(samples.flush, 'unstable', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx), 'too-many');
-    expectError(parseFrame(withField(samples.flush, 'pending', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx), 'too-many');
-    expectError(parseFrame(withField(samples['history-res'], 'items', new Array(MAX_HISTORY_ITEMS + 1).fill(0)), ctx), 'too-many');
+    expectError(
+      parseFrame(withField(samples.flush, 'unstable', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx),
+      'too-many',
+    );
+    expectError(
+      parseFrame(withField(samples.flush, 'pending', new Array(MAX_FLUSH_ITEMS + 1).fill(0)), ctx),
+      'too-many',
+    );
+    expectError(
+      parseFrame(withField(samples['history-res'], 'items', new Array(MAX_HISTORY_ITEMS + 1).fill(0)), ctx),
+      'too-many',
+    );
     expectError(parseFrame(withField(samples['history-req'], 'limit', MAX_HISTORY_ITEMS + 1), ctx), 'too-many');
     expectError(parseFrame(withField(samples.chunk, 'count', MAX_CHUNKS + 1), ctx), 'too-many');
     const many = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES + 1 }, (_, i) => [`p${i}`, 1]));
@@ -425,7 +464,8 @@ describe('parseFrame: hostile structure', () => {
   it("an hwm's floor (the sender's seqs of an earlier engine, PROTOCOL.md §3.1) is kept when it is a positive integer", () => {
     const r = parseFrame(json({ ...samples.hwm, floor: 3 }), ctx);
     expect(r.ok && r.value).toEqual({ ...samples.hwm, floor: 3 });
-    for (const bad of [0, -1, 1.5, '2', null]) expectError(parseFrame(json({ ...samples.hwm, floor: bad } as never), ctx), 'bad-type');
+    for (const bad of [0, -1, 1.5, '2', null])
+      expectError(parseFrame(json({ ...samples.hwm, floor: bad } as never), ctx), 'bad-type');
   });
 
   it('peer ids with a colon (the MessageId separator) or spaces are refused', () => {
@@ -492,9 +532,30 @@ describe('optional fields the engines rely on after a crash', () => {
       [{ ...clone(withProposal), proposal: 'high' }, 'bad-type'],
       [{ ...clone(flush), joining: 'yes' }, 'bad-type'],
       [{ ...clone(flush), installed: { viewId: 4 } }, 'missing-field'],
-      [{ ...clone(flush), installed: { viewId: 4, members: Array.from({ length: 300 }, (_, i) => `p${i}`) } }, 'too-many'],
-      [{ ...clone(historyRes), state: { viewId: 5, incarnation: 2, agreed: 9, nextSeq: {}, unstable: [{ agreed: { p: 1, by: BOB } }] } }, 'missing-field'],
-      [{ ...clone(historyRes), state: { viewId: 5, incarnation: 2, agreed: 9, nextSeq: {}, unstable: [{ frame: { ...clone(data()), groupId: 'other' } }] } }, 'not-member'],
+      [
+        { ...clone(flush), installed: { viewId: 4, members: Array.from({ length: 300 }, (_, i) => `p${i}`) } },
+        'too-many',
+      ],
+      [
+        {
+          ...clone(historyRes),
+          state: { viewId: 5, incarnation: 2, agreed: 9, nextSeq: {}, unstable: [{ agreed: { p: 1, by: BOB } }] },
+        },
+        'missing-field',
+      ],
+      [
+        {
+          ...clone(historyRes),
+          state: {
+            viewId: 5,
+            incarnation: 2,
+            agreed: 9,
+            nextSeq: {},
+            unstable: [{ frame: { ...clone(data()), groupId: 'other' } }],
+          },
+        },
+        'not-member',
+      ],
     ];
     for (const [frame, code] of bad) expectError(parseFrame(json(frame), ctx), code);
   });

@@ -32,7 +32,10 @@ const PARSER_CODES: readonly ErrorCode[] = [
   'not-member',
 ];
 
-/** Parses, and checks what any answer must look like: a known code with a sentence, or a frame that survives a round trip. */
+/**
+ * Parses, and checks what any answer must look like: a known code with a sentence, or a frame that survives a round
+ * trip.
+ */
 function checkedParse(text: string): Result<WireFrame> {
   const r = parseFrame(text, ctx);
   if (!r.ok) {
@@ -67,8 +70,17 @@ const frameShaped = fc.record(
     body: fc.oneof(fc.string({ maxLength: 30 }), anything),
     sig,
     priority: fc.oneof(fc.record({ p: int, by: peer }), anything),
-    unstable: fc.array(fc.oneof(anything, fc.record({ t: fc.constant('data'), groupId: fc.constant('g-1'), sender: peer })), { maxLength: 3 }),
-    pending: fc.array(fc.record({ sender: peer, seq: int, proposed: fc.record({ p: int, by: peer }) }, { requiredKeys: ['sender', 'seq'] }), { maxLength: 3 }),
+    unstable: fc.array(
+      fc.oneof(anything, fc.record({ t: fc.constant('data'), groupId: fc.constant('g-1'), sender: peer })),
+      { maxLength: 3 },
+    ),
+    pending: fc.array(
+      fc.record(
+        { sender: peer, seq: int, proposed: fc.record({ p: int, by: peer }) },
+        { requiredKeys: ['sender', 'seq'] },
+      ),
+      { maxLength: 3 },
+    ),
     agreed: int,
     delivered: fc.oneof(fc.dictionary(peer, int, { maxKeys: 3 }), anything),
     after: fc.oneof(fc.constant(null), fc.string({ maxLength: 10 }), anything),
@@ -85,11 +97,14 @@ const frameShaped = fc.record(
   { requiredKeys: [] },
 );
 
-const okPeer = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/).filter((s) => !['__proto__', 'constructor', 'prototype'].includes(s));
+const okPeer = fc
+  .stringMatching(/^[A-Za-z0-9_-]{1,64}$/)
+  .filter((s) => !['__proto__', 'constructor', 'prototype'].includes(s));
 const nat = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 const pos = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const prio = fc.record({ p: nat, by: okPeer });
-const counts = (min: number) => fc.dictionary(okPeer, fc.integer({ min, max: Number.MAX_SAFE_INTEGER }), { maxKeys: 4 });
+const counts = (min: number) =>
+  fc.dictionary(okPeer, fc.integer({ min, max: Number.MAX_SAFE_INTEGER }), { maxKeys: 4 });
 const validData = (sender: fc.Arbitrary<string>) =>
   fc.record({
     t: fc.constant('data' as const),
@@ -107,36 +122,64 @@ const validData = (sender: fc.Arbitrary<string>) =>
 /** Any valid frame ALICE may send on this link. */
 const validFrame = fc.oneof(
   validData(fc.constant('alice')),
-  fc.record({ t: fc.constant('propose' as const), groupId: fc.constant('g-1'), viewId: nat, sender: okPeer, seq: pos, priority: fc.record({ p: nat, by: fc.constant('alice') }) }),
-  fc.record({ t: fc.constant('final' as const), groupId: fc.constant('g-1'), viewId: nat, sender: fc.constant('alice'), seq: pos, priority: prio }),
+  fc.record({
+    t: fc.constant('propose' as const),
+    groupId: fc.constant('g-1'),
+    viewId: nat,
+    sender: okPeer,
+    seq: pos,
+    priority: fc.record({ p: nat, by: fc.constant('alice') }),
+  }),
+  fc.record({
+    t: fc.constant('final' as const),
+    groupId: fc.constant('g-1'),
+    viewId: nat,
+    sender: fc.constant('alice'),
+    seq: pos,
+    priority: prio,
+  }),
   fc.record({
     t: fc.constant('flush' as const),
     groupId: fc.constant('g-1'),
     viewId: nat,
     unstable: fc.array(validData(okPeer), { maxLength: 3 }),
-    pending: fc.array(fc.record({ sender: okPeer, seq: pos, proposed: prio, final: prio }, { requiredKeys: ['sender', 'seq'] }), { maxLength: 3 }),
+    pending: fc.array(
+      fc.record({ sender: okPeer, seq: pos, proposed: prio, final: prio }, { requiredKeys: ['sender', 'seq'] }),
+      { maxLength: 3 },
+    ),
     agreed: nat,
     delivered: counts(0),
   }),
   fc.record({ t: fc.constant('hwm' as const), groupId: fc.constant('g-1'), viewId: nat, delivered: counts(0) }),
   fc.record({ t: fc.constant('flush-ok' as const), groupId: fc.constant('g-1'), viewId: nat }),
   fc.record({
-    t: fc.constant('history-req' as const), groupId: fc.constant('g-1'), req: nat, have: counts(1),
-    after: fc.option(fc.string({ minLength: 1, maxLength: 128 })), limit: fc.integer({ min: 1, max: 200 }),
+    t: fc.constant('history-req' as const),
+    groupId: fc.constant('g-1'),
+    req: nat,
+    have: counts(1),
+    after: fc.option(fc.string({ minLength: 1, maxLength: 128 })),
+    limit: fc.integer({ min: 1, max: 200 }),
   }),
   fc.record(
     {
       t: fc.constant('history-res' as const),
       groupId: fc.constant('g-1'),
       req: nat,
-      items: fc.array(fc.record({ frame: validData(okPeer), order: fc.string({ minLength: 1, maxLength: 128 }) }), { maxLength: 3 }),
+      items: fc.array(fc.record({ frame: validData(okPeer), order: fc.string({ minLength: 1, maxLength: 128 }) }), {
+        maxLength: 3,
+      }),
       done: fc.boolean(),
       state: fc.record({ viewId: nat, incarnation: nat, agreed: nat, nextSeq: counts(1) }),
     },
     { requiredKeys: ['t', 'groupId', 'req', 'items', 'done'] },
   ),
   fc
-    .record({ t: fc.constant('chunk' as const), id: fc.string({ minLength: 1, maxLength: 64 }), count: fc.integer({ min: 1, max: 256 }), part: fc.string({ maxLength: 100 }) })
+    .record({
+      t: fc.constant('chunk' as const),
+      id: fc.string({ minLength: 1, maxLength: 64 }),
+      count: fc.integer({ min: 1, max: 256 }),
+      part: fc.string({ maxLength: 100 }),
+    })
     .chain((c) => fc.nat(c.count - 1).map((index) => ({ ...c, index }))),
 );
 
@@ -169,9 +212,12 @@ describe('parseFrame never throws', () => {
       { numRuns: 2000 },
     );
     fc.assert(
-      fc.property(fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 200 }), (s) => {
-        checkedParse(s);
-      }),
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 200 }),
+        (s) => {
+          checkedParse(s);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -199,10 +245,15 @@ describe('parseFrame never throws', () => {
       delivered: { alice: 1 },
     });
     fc.assert(
-      fc.property(fc.nat(text.length), fc.nat(text.length - 1), fc.string({ minLength: 1, maxLength: 1, unit: 'binary-ascii' }), (cut, at, ch) => {
-        checkedParse(text.slice(0, cut));
-        checkedParse(`${text.slice(0, at)}${ch}${text.slice(at + 1)}`);
-      }),
+      fc.property(
+        fc.nat(text.length),
+        fc.nat(text.length - 1),
+        fc.string({ minLength: 1, maxLength: 1, unit: 'binary-ascii' }),
+        (cut, at, ch) => {
+          checkedParse(text.slice(0, cut));
+          checkedParse(`${text.slice(0, at)}${ch}${text.slice(at + 1)}`);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -268,15 +319,19 @@ describe('BATCH', () => {
 
   it('refuses a malformed batch whole with a known code, never throwing', () => {
     fc.assert(
-      fc.property(fc.oneof(anything, fc.array(anything, { minLength: 0, maxLength: 2 })), fc.boolean(), (frames, drop) => {
-        const o: Record<string, unknown> = { t: 'batch' };
-        if (!drop) o['frames'] = frames;
-        const r = parseChannelMessage(JSON.stringify(o), ctx);
-        if (!Array.isArray(frames) || frames.length === 0 || drop) {
-          expect(r.ok).toBe(false);
-          if (!r.ok) expect(PARSER_CODES).toContain(r.error.code);
-        } else expect(r.ok).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(anything, fc.array(anything, { minLength: 0, maxLength: 2 })),
+        fc.boolean(),
+        (frames, drop) => {
+          const o: Record<string, unknown> = { t: 'batch' };
+          if (!drop) o['frames'] = frames;
+          const r = parseChannelMessage(JSON.stringify(o), ctx);
+          if (!Array.isArray(frames) || frames.length === 0 || drop) {
+            expect(r.ok).toBe(false);
+            if (!r.ok) expect(PARSER_CODES).toContain(r.error.code);
+          } else expect(r.ok).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

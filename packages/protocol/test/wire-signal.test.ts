@@ -58,7 +58,9 @@ describe('SignalGate', () => {
   it('lets one marker per second per peer and kind through and counts the rest', () => {
     const gate = new SignalGate();
     const t0 = 1_000_000;
-    const admitted = Array.from({ length: 50 }, (_, i) => gate.admit(ALICE, typing, t0 + i * 10)).filter(Boolean).length;
+    const admitted = Array.from({ length: 50 }, (_, i) => gate.admit(ALICE, typing, t0 + i * 10)).filter(
+      Boolean,
+    ).length;
     expect(admitted).toBe(1);
     expect(gate.dropped).toBe(49);
     // Another kind and another peer have their own allowance.

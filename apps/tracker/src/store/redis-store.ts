@@ -73,8 +73,18 @@ export class RedisStore implements TrackerStore {
   constructor(private readonly redis: Redis) {}
 
   async createGroup(group: GroupRecord, sharedName = false): Promise<boolean> {
-    const r = await this.redis.eval(CREATE_GROUP, 3, k.names, k.groups, k.membership(group.groupId),
-      group.name.toLowerCase(), group.groupId, JSON.stringify(group), JSON.stringify(membership.emptyMembership()), sharedName ? '1' : '0');
+    const r = await this.redis.eval(
+      CREATE_GROUP,
+      3,
+      k.names,
+      k.groups,
+      k.membership(group.groupId),
+      group.name.toLowerCase(),
+      group.groupId,
+      JSON.stringify(group),
+      JSON.stringify(membership.emptyMembership()),
+      sharedName ? '1' : '0',
+    );
     return r === 1;
   }
 
@@ -167,7 +177,14 @@ export class RedisStore implements TrackerStore {
   }
 
   async replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean> {
-    const r = await this.redis.eval(REPLACE, 1, k.session(session.peerId), staleSocketId, JSON.stringify(session), k.nodeSessionsPrefix);
+    const r = await this.redis.eval(
+      REPLACE,
+      1,
+      k.session(session.peerId),
+      staleSocketId,
+      JSON.stringify(session),
+      k.nodeSessionsPrefix,
+    );
     return r === 1;
   }
 
@@ -201,7 +218,11 @@ export class RedisStore implements TrackerStore {
       // Only a binding this call removed is the dead node's: between the read and the unbind the
       // peer may have reconnected and re-bound elsewhere (replaceSession), and failing it then would
       // remove a live session from the groups it just re-joined.
-      if (s !== null && s.nodeId === nodeId && (await this.redis.eval(UNBIND, 1, k.session(peerId), s.socketId, k.nodeSessionsPrefix)) === 1) {
+      if (
+        s !== null &&
+        s.nodeId === nodeId &&
+        (await this.redis.eval(UNBIND, 1, k.session(peerId), s.socketId, k.nodeSessionsPrefix)) === 1
+      ) {
         out.push(s);
       }
     }
@@ -228,12 +249,18 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on('error', (e: Error) => log.error({ err: e.message }, 'redis error'));
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`REDIS_URL: cannot reach Redis at ${url} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS).unref());
+    setTimeout(
+      () => reject(new Error(`REDIS_URL: cannot reach Redis at ${url} within ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    ).unref(),
+  );
   try {
     await Promise.race([redis.connect(), timeout]);
   } catch (e) {
     redis.disconnect();
-    throw e instanceof Error && e.message.startsWith('REDIS_URL') ? e : new Error(`REDIS_URL: cannot connect to ${url}: ${(e as Error).message}`);
+    throw e instanceof Error && e.message.startsWith('REDIS_URL')
+      ? e
+      : new Error(`REDIS_URL: cannot connect to ${url}: ${(e as Error).message}`);
   }
   const pub = redis.duplicate();
   const sub = redis.duplicate();

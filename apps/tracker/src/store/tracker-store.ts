@@ -2,7 +2,15 @@
 // the single-process default; the Redis store lets several tracker nodes share
 // the directory, views and session bindings. Both pass the same tests.
 
-import type { GroupCharter, GroupId, MemberInfo, Membership, MembershipStep as Step, Ordering, PeerId } from '@chorus/protocol';
+import type {
+  GroupCharter,
+  GroupId,
+  MemberInfo,
+  Membership,
+  MembershipStep as Step,
+  Ordering,
+  PeerId,
+} from '@chorus/protocol';
 
 export interface GroupRecord {
   readonly groupId: GroupId;
@@ -49,7 +57,9 @@ export interface TrackerStore {
   /** Unbinds only if `socketId` still holds the binding. */
   unbindSession(peerId: PeerId, socketId: string): Promise<void>;
   getSession(peerId: PeerId): Promise<SessionRecord | null>;
-  /** Rebinds a peer id held by `staleSocketId` (of a dead node) to a new session; false if someone else got it first. */
+  /**
+   * Rebinds a peer id held by `staleSocketId` (of a dead node) to a new session; false if someone else got it first.
+   */
   replaceSession(session: SessionRecord, staleSocketId: string): Promise<boolean>;
 
   /** Keeps a released peer id for its key: another key cannot take it until `ttlMs` pass. */

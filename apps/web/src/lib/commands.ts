@@ -24,7 +24,11 @@ export type Resolve = (ref: string, groups: readonly Pick<GroupSummary, 'groupId
  * have spaces), else the last word as the password and the rest as the group.
  * Null when no group matches either way.
  */
-export function parseJoin(arg: string, groups: readonly GroupSummary[], resolve: Resolve): { groupId: GroupId; password?: string } | null {
+export function parseJoin(
+  arg: string,
+  groups: readonly GroupSummary[],
+  resolve: Resolve,
+): { groupId: GroupId; password?: string } | null {
   const whole = arg.trim();
   if (whole === '') return null;
   const groupId = resolve(whole, groups);

@@ -95,7 +95,8 @@ export class LogIndex {
     }
     this.#byId.set(message.id, message);
     const last = this.#list[this.#list.length - 1];
-    const k = last === undefined || compareMessages(last, message) <= 0 ? this.#list.length : this.#insertionPoint(message);
+    const k =
+      last === undefined || compareMessages(last, message) <= 0 ? this.#list.length : this.#insertionPoint(message);
     this.#list.splice(k, 0, message);
     for (const a of this.#asides) {
       if (a.slot >= k) a.slot = message.sentAt > a.at ? k : a.slot + 1;

@@ -70,7 +70,9 @@ function pushInline(blocks: Block[], text: string): void {
   if (text.length > 0) blocks.push({ kind: 'inline', children: parseInline(text) });
 }
 
-/** ```\ncode\n``` shows as "code": the newline after the opening fence and before the closing one belong to the fences. */
+/**
+ * ```\ncode\n``` shows as "code": the newline after the opening fence and before the closing one belong to the fences.
+ */
 function trimFenceNewlines(text: string): string {
   return text.replace(/^\r?\n/u, '').replace(/\r?\n$/u, '');
 }

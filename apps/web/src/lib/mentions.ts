@@ -10,7 +10,7 @@ export function mentions(text: string, name: string): boolean {
   if (n.length < 2) return false;
   const t = text.toLocaleLowerCase();
   for (let i = t.indexOf(n); i >= 0; i = t.indexOf(n, i + 1)) {
-    const before = i === 0 ? '' : t[i - 1] ?? '';
+    const before = i === 0 ? '' : (t[i - 1] ?? '');
     const after = t[i + n.length] ?? '';
     if (!WORD.test(before) && !WORD.test(after)) return true;
   }

@@ -51,7 +51,11 @@ const FINGERPRINT_SUFFIX = /\(\s*[0-9a-f]{4}\s*[·.:-]?\s*[0-9a-f]{2}\s*\)/gu;
  * defence there.)
  */
 export function nameSkeleton(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(FINGERPRINT_SUFFIX, '').replace(/[^\p{L}\p{N}]/gu, '');
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(FINGERPRINT_SUFFIX, '')
+    .replace(/[^\p{L}\p{N}]/gu, '');
 }
 
 /** `Alice (3f9a·c2)`: a name with its key's fingerprint. */
@@ -97,11 +101,22 @@ export function peopleOf(members: readonly MemberState[], seen: ReadonlyMap<Pers
     .map(([key, name]): Person => {
       const count = sessions.get(key) ?? 0;
       return {
-        key, name, fingerprint: fingerprint(key), namesake: (bySkeleton.get(nameSkeleton(name)) ?? 0) > 1,
-        label: withFingerprint(name, key), online: count > 0, sessions: count, archivist: archivists.has(key),
+        key,
+        name,
+        fingerprint: fingerprint(key),
+        namesake: (bySkeleton.get(nameSkeleton(name)) ?? 0) > 1,
+        label: withFingerprint(name, key),
+        online: count > 0,
+        sessions: count,
+        archivist: archivists.has(key),
       };
     })
-    .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || a.fingerprint.localeCompare(b.fingerprint));
+    .sort(
+      (a, b) =>
+        Number(b.online) - Number(a.online) ||
+        a.name.localeCompare(b.name) ||
+        a.fingerprint.localeCompare(b.fingerprint),
+    );
 }
 
 /**

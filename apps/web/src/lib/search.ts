@@ -43,10 +43,22 @@ export function snippetOf(text: string, at: number, length: number): string {
  * The messages of `items` (one group's, any order) whose current text
  * contains `query` (normalized), newest first, at most `limit`.
  */
-export function searchItems(groupId: GroupId, items: readonly StoredMessage[], query: string, limit: number): SearchMatch[] {
+export function searchItems(
+  groupId: GroupId,
+  items: readonly StoredMessage[],
+  query: string,
+  limit: number,
+): SearchMatch[] {
   const sorted = [...items].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   const fold = new OpFold(groupId);
-  for (const item of sorted) fold.add({ id: item.id, sender: item.frame.sender, ...(item.senderKey === undefined ? {} : { senderKey: item.senderKey }), order: item.order, body: item.frame.body });
+  for (const item of sorted)
+    fold.add({
+      id: item.id,
+      sender: item.frame.sender,
+      ...(item.senderKey === undefined ? {} : { senderKey: item.senderKey }),
+      order: item.order,
+      body: item.frame.body,
+    });
   const out: SearchMatch[] = [];
   for (let i = sorted.length - 1; i >= 0 && out.length < limit; i--) {
     const item = sorted[i] as StoredMessage;
@@ -65,7 +77,10 @@ export function searchItems(groupId: GroupId, items: readonly StoredMessage[], q
  * when blank), groups with people online first, each part by name (a
  * count changing does not reorder the list, only someone arriving or the last one leaving).
  */
-export function filterDirectory<G extends { readonly name: string; readonly online: number }>(groups: readonly G[], filter: string): G[] {
+export function filterDirectory<G extends { readonly name: string; readonly online: number }>(
+  groups: readonly G[],
+  filter: string,
+): G[] {
   const f = filter.trim().toLocaleLowerCase();
   return groups
     .filter((g) => f === '' || g.name.toLocaleLowerCase().includes(f))

@@ -24,7 +24,8 @@ export type TimelineItem =
 type Entry = Exclude<TimelineItem, { kind: 'day' }>;
 
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
-  // Delivered before pending ('~' sorts after every order key), then by order key (then id, so no tie is left to chance).
+  // Delivered before pending ('~' sorts after every order key), then by order key (then id, so no tie is left to
+  // chance).
   return a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

@@ -8,8 +8,7 @@ import type { GroupFrame, GroupId, PeerId, ProtocolError } from '@chorus/protoco
 import { encodeForWire, FrameReader } from '@chorus/protocol';
 
 export type DecodeResult =
-  | { readonly kind: 'frame'; readonly frame: GroupFrame }
-  | { readonly kind: 'reject'; readonly error: ProtocolError };
+  { readonly kind: 'frame'; readonly frame: GroupFrame } | { readonly kind: 'reject'; readonly error: ProtocolError };
 
 export interface FrameDecoder {
   /** What one channel message carries, in order: one frame, a batch's members, or nothing yet (a chunk was stored). */
@@ -42,8 +41,9 @@ export const wireCodec: FrameCodec = {
     const reader = new FrameReader(groupId);
     return {
       decode(text, now) {
-        return reader.readMessage(from, text, now).map((r): DecodeResult =>
-          r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error });
+        return reader
+          .readMessage(from, text, now)
+          .map((r): DecodeResult => (r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error }));
       },
     };
   },

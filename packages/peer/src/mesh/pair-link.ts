@@ -215,7 +215,11 @@ export class PairLink {
     this.#connId = connId;
     this.#batch.clear();
     this.#decoder = this.#opts.codec.decoder(this.#opts.groupId, this.peer);
-    const init = { initiator: this.initiator, iceServers: this.#opts.iceServers(), iceTransportPolicy: this.#opts.iceTransportPolicy?.() ?? 'all' };
+    const init = {
+      initiator: this.initiator,
+      iceServers: this.#opts.iceServers(),
+      iceTransportPolicy: this.#opts.iceTransportPolicy?.() ?? 'all',
+    };
     const conn: RtcConnection = new RtcConnection(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
       signal: (data) => this.#hooks.sendSignal(rtcEnvelope(connId, data)),
       open: () => {

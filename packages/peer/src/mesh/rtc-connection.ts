@@ -46,7 +46,9 @@ export interface RtcConnectionOptions {
 }
 
 const turnUrlsOf = (servers: readonly IceServer[]): string[] =>
-  servers.flatMap((s) => (typeof s.urls === 'string' ? [s.urls] : [...s.urls])).filter((u) => u.startsWith('turn:') || u.startsWith('turns:'));
+  servers
+    .flatMap((s) => (typeof s.urls === 'string' ? [s.urls] : [...s.urls]))
+    .filter((u) => u.startsWith('turn:') || u.startsWith('turns:'));
 
 /** A relay candidate line: `candidate:… typ relay …`. */
 const isRelayCandidate = (data: unknown): boolean => {
@@ -163,19 +165,30 @@ export class RtcConnection {
         resolve(null);
         return;
       }
-      (this.#sp as unknown as { getStats(cb: (err: Error | null, items: StatsItem[]) => void): void }).getStats((err, items) => {
-        if (err) {
-          resolve(null);
-          return;
-        }
-        const byId = new Map(items.filter((i) => i.id !== undefined).map((i) => [i.id, i]));
-        const selectedId = items.find((i) => i.type === 'transport' && i.selectedCandidatePairId)?.selectedCandidatePairId;
-        const pair = (selectedId === undefined ? undefined : byId.get(selectedId)) ??
-          items.find((i) => i.type === 'candidate-pair' && (i.selected === true || (i.nominated === true && i.state === 'succeeded')));
-        const local = pair?.localCandidateId === undefined ? undefined : byId.get(pair.localCandidateId)?.candidateType;
-        const remote = pair?.remoteCandidateId === undefined ? undefined : byId.get(pair.remoteCandidateId)?.candidateType;
-        resolve(local !== undefined && remote !== undefined ? { local, remote } : null);
-      });
+      (this.#sp as unknown as { getStats(cb: (err: Error | null, items: StatsItem[]) => void): void }).getStats(
+        (err, items) => {
+          if (err) {
+            resolve(null);
+            return;
+          }
+          const byId = new Map(items.filter((i) => i.id !== undefined).map((i) => [i.id, i]));
+          const selectedId = items.find(
+            (i) => i.type === 'transport' && i.selectedCandidatePairId,
+          )?.selectedCandidatePairId;
+          const pair =
+            (selectedId === undefined ? undefined : byId.get(selectedId)) ??
+            items.find(
+              (i) =>
+                i.type === 'candidate-pair' &&
+                (i.selected === true || (i.nominated === true && i.state === 'succeeded')),
+            );
+          const local =
+            pair?.localCandidateId === undefined ? undefined : byId.get(pair.localCandidateId)?.candidateType;
+          const remote =
+            pair?.remoteCandidateId === undefined ? undefined : byId.get(pair.remoteCandidateId)?.candidateType;
+          resolve(local !== undefined && remote !== undefined ? { local, remote } : null);
+        },
+      );
     });
   }
 
@@ -189,7 +202,11 @@ export class RtcConnection {
     if (pc && typeof pc.addEventListener === 'function') {
       pc.addEventListener('icecandidateerror', (e: Event) => {
         const err = e as Event & { errorCode?: number; errorText?: string; url?: string };
-        if (typeof err.url === 'string' && (err.url.startsWith('turn:') || err.url.startsWith('turns:')) && !this.#turnError) {
+        if (
+          typeof err.url === 'string' &&
+          (err.url.startsWith('turn:') || err.url.startsWith('turns:')) &&
+          !this.#turnError
+        ) {
           this.#turnError = `${err.url} answered ${err.errorCode ?? '?'}${err.errorText ? ` ${err.errorText}` : ''}`;
         }
       });

@@ -29,7 +29,13 @@ export function parseSignalEnvelope(data: unknown): SignalEnvelope | null {
   if (!isRecord(rtc)) return null;
   if (rtc.type !== undefined && typeof rtc.type !== 'string') return null;
   if (rtc.sdp !== undefined && typeof rtc.sdp !== 'string') return null;
-  if (rtc.sdp === undefined && rtc.candidate === undefined && rtc.renegotiate === undefined && rtc.transceiverRequest === undefined) return null;
+  if (
+    rtc.sdp === undefined &&
+    rtc.candidate === undefined &&
+    rtc.renegotiate === undefined &&
+    rtc.transceiverRequest === undefined
+  )
+    return null;
   return { c, kind: 'rtc', rtc: rtc as RtcSignal };
 }
 

@@ -10,7 +10,15 @@
 // in the link's outbound queue (outbound-queue.ts) until the channel drains.
 
 import type {
-  GroupFrame, GroupId, IceServer, IceTransportPolicy, LinkState, MemberInfo, PeerId, ProtocolError, SignalDelivery,
+  GroupFrame,
+  GroupId,
+  IceServer,
+  IceTransportPolicy,
+  LinkState,
+  MemberInfo,
+  PeerId,
+  ProtocolError,
+  SignalDelivery,
 } from '@chorus/protocol';
 import { asGroupId, asPeerId } from '@chorus/protocol';
 import { Emitter } from '../emitter.ts';
@@ -32,7 +40,9 @@ export const EARLY_SIGNAL_TTL_MS = 15_000;
 export const MAX_EARLY_SIGNALS_PER_PEER = 64;
 /** Distinct (group, peer) pairs with early signals; a bound on what strangers can make us hold. */
 export const MAX_EARLY_SIGNAL_PAIRS = 256;
-/** A link never opened by then is reported down; the tracker's hello names its link grace time, this is for before it. */
+/**
+ * A link never opened by then is reported down; the tracker's hello names its link grace time, this is for before it.
+ */
 export const DEFAULT_NEVER_OPENED_MS = 10_000;
 
 export interface WebRtcMeshOptions {
@@ -172,7 +182,8 @@ export class WebRtcMesh implements Transport {
   }
 
   #createLink(groupId: GroupId, peer: PeerId): PairLink {
-    const policy = this.#opts.iceTransportPolicy ?? ((): IceTransportPolicy => this.#tracker.hello?.iceTransportPolicy ?? 'all');
+    const policy =
+      this.#opts.iceTransportPolicy ?? ((): IceTransportPolicy => this.#tracker.hello?.iceTransportPolicy ?? 'all');
     const base = {
       self: this.self,
       groupId,

@@ -83,7 +83,11 @@ export class DeliveryWriter {
     try {
       const live = items.filter((m) => !history.has(m));
       if (live.length > 0) await this.#store.putMessages(this.#groupId, live);
-      if (live.length < items.length) await this.#store.putHistory(this.#groupId, items.filter((m) => history.has(m)));
+      if (live.length < items.length)
+        await this.#store.putHistory(
+          this.#groupId,
+          items.filter((m) => history.has(m)),
+        );
       const record = this.#record();
       if (record) await this.#store.putGroup(record);
     } catch (e) {

@@ -5,9 +5,17 @@
 // SessionCore. Holds no state of its own beyond the group's KeyRing.
 
 import {
-  chainAnchors, frameMessageId,
-  type DataFrame, type FlushFrame, type GroupFrame, type GroupId, type HistoryItem, type HistoryResponseFrame,
-  type JoinerState, type PeerId, type ProtocolError,
+  chainAnchors,
+  frameMessageId,
+  type DataFrame,
+  type FlushFrame,
+  type GroupFrame,
+  type GroupId,
+  type HistoryItem,
+  type HistoryResponseFrame,
+  type JoinerState,
+  type PeerId,
+  type ProtocolError,
 } from '@chorus/protocol';
 import type { KeyRing } from './key-ring.ts';
 
@@ -74,14 +82,23 @@ export class FrameVerifier {
     const ours: HistoryItem[] = [];
     for (const item of items) {
       if (item.frame.groupId === this.#groupId) ours.push(item);
-      else this.#rejected(from, { code: 'not-member', message: `History item ${frameMessageId(item.frame)} belongs to another group.` });
+      else
+        this.#rejected(from, {
+          code: 'not-member',
+          message: `History item ${frameMessageId(item.frame)} belongs to another group.`,
+        });
     }
-    const keyOf = (item: HistoryItem): string | undefined => (this.#keys.knows(item.frame.sender) ? undefined : item.senderKey);
+    const keyOf = (item: HistoryItem): string | undefined =>
+      this.#keys.knows(item.frame.sender) ? undefined : item.senderKey;
     const anchors = chainAnchors(ours, (item) => item.frame, keyOf);
-    const verdicts = await Promise.all(ours.map((item, i) => (anchors[i] === i ? this.#item(item) : Promise.resolve(false))));
+    const verdicts = await Promise.all(
+      ours.map((item, i) => (anchors[i] === i ? this.#item(item) : Promise.resolve(false))),
+    );
     // An item whose anchor failed (a sponsor altered or forged it) is checked on its own: the genuine
     // items below a forged one stay, at one signature each, only on a page that carries a forgery.
-    const orphans = ours.map((item, i) => (anchors[i] !== i && verdicts[anchors[i]!] !== true ? this.#item(item) : null));
+    const orphans = ours.map((item, i) =>
+      anchors[i] !== i && verdicts[anchors[i]!] !== true ? this.#item(item) : null,
+    );
     const own = await Promise.all(orphans);
     const out: HistoryItem[] = [];
     ours.forEach((item, i) => {

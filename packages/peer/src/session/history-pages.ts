@@ -4,8 +4,18 @@
 // driven over a MessageStore (IndexedDB, memory, the CLI's SQLite).
 
 import {
-  readHeld, readHistoryPage as readPage, recordFloors, settledHeld, HISTORY_PAGE_BYTES, MAX_HISTORY_ITEMS,
-  type DataFrame, type GroupId, type HeldVector, type HistoryRequestFrame, type HistoryResponseFrame, type JoinerState,
+  readHeld,
+  readHistoryPage as readPage,
+  recordFloors,
+  settledHeld,
+  HISTORY_PAGE_BYTES,
+  MAX_HISTORY_ITEMS,
+  type DataFrame,
+  type GroupId,
+  type HeldVector,
+  type HistoryRequestFrame,
+  type HistoryResponseFrame,
+  type JoinerState,
 } from '@chorus/protocol';
 import type { MessageStore, StoredMessage } from '../storage.ts';
 
@@ -32,7 +42,11 @@ export function readHistoryPage(
  * at the group's key). With `tips`: each sender's stored message at the end
  * of its run (the chain link a page must continue, PROTOCOL.md §1.5).
  */
-export async function readHeldVector(store: MessageStore, groupId: GroupId, tips?: Map<string, DataFrame>): Promise<HeldVector> {
+export async function readHeldVector(
+  store: MessageStore,
+  groupId: GroupId,
+  tips?: Map<string, DataFrame>,
+): Promise<HeldVector> {
   const record = await store.getGroup(groupId).catch(() => null);
   const have = await readHeld(store, groupId, recordFloors(record), tips);
   return settledHeld(have, record);

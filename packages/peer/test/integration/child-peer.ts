@@ -7,9 +7,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GroupId, GroupSummary, MessageOp, Ordering, PeerId } from '@chorus/protocol';
-import type {
-  ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap,
-} from '../../src/api.ts';
+import type { ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap } from '../../src/api.ts';
 import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
 
 const CHILD_PATH = fileURLToPath(new URL('./peer-child.ts', import.meta.url));
@@ -19,7 +17,10 @@ export const CHILD_LOAD_TIMEOUT_MS = 30_000;
 export const CHILD_REQUEST_TIMEOUT_MS = 40_000;
 
 export class ChildError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ChildError';
   }
@@ -34,7 +35,10 @@ export class ChildPeer implements ChorusPeer {
   #peerId: PeerId | null = null;
   #name = '';
   #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }
+  >();
   readonly #listeners = new Map<string, Set<Listener>>();
   #groups: readonly JoinedGroup[] = [];
   #directory: readonly GroupSummary[] = [];
@@ -112,7 +116,9 @@ export class ChildPeer implements ChorusPeer {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new ChildError('timeout', `peer ${this.#name}: "${cmd}" got no answer in ${CHILD_REQUEST_TIMEOUT_MS} ms`));
+        reject(
+          new ChildError('timeout', `peer ${this.#name}: "${cmd}" got no answer in ${CHILD_REQUEST_TIMEOUT_MS} ms`),
+        );
       }, CHILD_REQUEST_TIMEOUT_MS);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       const req: ChildRequest = args === undefined ? { id, cmd } : { id, cmd, args };
@@ -164,7 +170,10 @@ export class ChildPeer implements ChorusPeer {
   burst(groupId: GroupId, count: number, prefix: string): Promise<readonly string[]> {
     return this.request('burst', { groupId, count, prefix });
   }
-  history(groupId: GroupId, opts?: { readonly since?: number; readonly limit?: number }): Promise<readonly ChatMessage[]> {
+  history(
+    groupId: GroupId,
+    opts?: { readonly since?: number; readonly limit?: number },
+  ): Promise<readonly ChatMessage[]> {
     return this.request('history', opts === undefined ? { groupId } : { groupId, opts });
   }
   /** Typing and read markers are not carried over the IPC seam: none of the process scenarios uses them. */

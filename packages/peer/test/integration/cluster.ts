@@ -33,12 +33,21 @@ export const logOf = async (p: ChildPeer, groupId: GroupId): Promise<readonly Ch
   p.history(groupId, { limit: 100_000 });
 
 /** Waits until every peer's stored log has at least `n` messages; returns the logs. */
-export async function logsWithAtLeast(peers: readonly ChildPeer[], groupId: GroupId, n: number, what: string): Promise<(readonly ChatMessage[])[]> {
+export async function logsWithAtLeast(
+  peers: readonly ChildPeer[],
+  groupId: GroupId,
+  n: number,
+  what: string,
+): Promise<(readonly ChatMessage[])[]> {
   let logs: (readonly ChatMessage[])[] = [];
-  await waitFor(`${what}: ${n} messages at every peer`, async () => {
-    logs = await Promise.all(peers.map((p) => logOf(p, groupId)));
-    return logs.every((l) => l.length >= n);
-  }, 40_000);
+  await waitFor(
+    `${what}: ${n} messages at every peer`,
+    async () => {
+      logs = await Promise.all(peers.map((p) => logOf(p, groupId)));
+      return logs.every((l) => l.length >= n);
+    },
+    40_000,
+  );
   return logs;
 }
 

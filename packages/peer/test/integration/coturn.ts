@@ -58,7 +58,12 @@ export class Coturn {
   readonly #dir: string;
   #stderr = '';
 
-  private constructor(readonly port: number, readonly secret: string, proc: ChildProcess, dir: string) {
+  private constructor(
+    readonly port: number,
+    readonly secret: string,
+    proc: ChildProcess,
+    dir: string,
+  ) {
     this.#proc = proc;
     this.#dir = dir;
     proc.stderr?.on('data', (d: Buffer) => {
@@ -82,25 +87,47 @@ export class Coturn {
     const args = [
       '-n', // no config file: /etc/turnserver.conf is the system service's business
       '--verbose', // session lines: who allocated, with which username
-      '--listening-ip', '127.0.0.1', '--listening-port', String(port),
-      '--relay-ip', '127.0.0.1', '--allow-loopback-peers',
-      '--use-auth-secret', '--static-auth-secret', secret, '--realm', 'chorus.test',
-      '--no-tls', '--no-dtls', '--no-cli',
-      '--log-file', join(dir, 'turn.log'), '--simple-log', '--no-stdout-log',
-      '--pidfile', join(dir, 'turnserver.pid'), '--userdb', join(dir, 'turndb'),
+      '--listening-ip',
+      '127.0.0.1',
+      '--listening-port',
+      String(port),
+      '--relay-ip',
+      '127.0.0.1',
+      '--allow-loopback-peers',
+      '--use-auth-secret',
+      '--static-auth-secret',
+      secret,
+      '--realm',
+      'chorus.test',
+      '--no-tls',
+      '--no-dtls',
+      '--no-cli',
+      '--log-file',
+      join(dir, 'turn.log'),
+      '--simple-log',
+      '--no-stdout-log',
+      '--pidfile',
+      join(dir, 'turnserver.pid'),
+      '--userdb',
+      join(dir, 'turndb'),
     ];
     const proc = spawn('turnserver', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(proc);
     proc.once('exit', () => running.delete(proc));
     const t = new Coturn(port, secret, proc, dir);
-    const spawnError = new Promise<never>((_, reject) => proc.once('error', (e) => reject(new Error(`${COTURN_MISSING} (${e.message})`))));
+    const spawnError = new Promise<never>((_, reject) =>
+      proc.once('error', (e) => reject(new Error(`${COTURN_MISSING} (${e.message})`))),
+    );
     spawnError.catch(() => {});
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(t.log().includes(`UDP listener opened on: 127.0.0.1:${port}`) && (await accepts(port)))) {
-      if (proc.exitCode !== null) throw new Error(`turnserver exited with ${proc.exitCode} at start: ${t.#stderr}\n${t.log().slice(-2_000)}`);
+      if (proc.exitCode !== null)
+        throw new Error(`turnserver exited with ${proc.exitCode} at start: ${t.#stderr}\n${t.log().slice(-2_000)}`);
       if (Date.now() > deadline) {
         await t.stop();
-        throw new Error(`turnserver did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms:\n${t.log().slice(-2_000)}`);
+        throw new Error(
+          `turnserver did not listen on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms:\n${t.log().slice(-2_000)}`,
+        );
       }
       await Promise.race([new Promise((r) => setTimeout(r, 100)), spawnError]);
     }
@@ -117,7 +144,9 @@ export class Coturn {
 
   /** TURN usernames that got a relay allocation, in log order, without repeats. */
   allocatedUsers(): string[] {
-    const users = [...this.log().matchAll(/user <([^>]+)>: incoming packet ALLOCATE processed, success/g)].map((m) => m[1] as string);
+    const users = [...this.log().matchAll(/user <([^>]+)>: incoming packet ALLOCATE processed, success/g)].map(
+      (m) => m[1] as string,
+    );
     return [...new Set(users)];
   }
 
@@ -128,14 +157,23 @@ export class Coturn {
 
   /** Peer ids whose channel-bind succeeded: a relayed data channel actually carried traffic to a peer. */
   boundPeers(): Set<string> {
-    const users = [...this.log().matchAll(/user <([^>]+)>: incoming packet CHANNEL_BIND processed, success/g)].map((m) => m[1] as string);
+    const users = [...this.log().matchAll(/user <([^>]+)>: incoming packet CHANNEL_BIND processed, success/g)].map(
+      (m) => m[1] as string,
+    );
     return new Set(users.map((u) => u.slice(u.indexOf(':') + 1)));
   }
 
   /** How many requests coturn refused with 401 for a username that was given (a wrong or expired credential). */
   unauthorizedUsers(): Set<string> {
-    return new Set([...this.log().matchAll(/Cannot find credentials of user <([^>]+)>|user <([^>]+)>: incoming packet \w+ processed, error 401/g)]
-      .map((m) => (m[1] ?? m[2]) as string).filter((u) => u !== ''));
+    return new Set(
+      [
+        ...this.log().matchAll(
+          /Cannot find credentials of user <([^>]+)>|user <([^>]+)>: incoming packet \w+ processed, error 401/g,
+        ),
+      ]
+        .map((m) => (m[1] ?? m[2]) as string)
+        .filter((u) => u !== ''),
+    );
   }
 
   /** SIGTERM (coturn exits cleanly on it), SIGKILL if it lingers; removes the temp directory. */

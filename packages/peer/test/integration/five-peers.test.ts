@@ -8,7 +8,16 @@ import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import type { ChildPeer } from './child-peer.ts';
 import {
-  bodiesOf, duplicates, fifoViolation, groupOf, idsOf, logOf, logsWithAtLeast, startPeers, stopAll, waitFor,
+  bodiesOf,
+  duplicates,
+  fifoViolation,
+  groupOf,
+  idsOf,
+  logOf,
+  logsWithAtLeast,
+  startPeers,
+  stopAll,
+  waitFor,
 } from './cluster.ts';
 import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
 
@@ -19,7 +28,13 @@ const BURST = 40;
 let tracker: RunningTracker;
 let peers: ChildPeer[] = [];
 beforeEach(async () => {
-  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
+  tracker = await startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+  });
 });
 afterEach(async () => {
   await stopAll(peers);
@@ -28,8 +43,12 @@ afterEach(async () => {
 });
 
 /** Every peer bursts at once; bodies are `${name}:${k}`. */
-const burstAll = (ps: readonly ChildPeer[], groupId: Parameters<ChildPeer['burst']>[0], count: number, round = ''): Promise<unknown> =>
-  Promise.all(ps.map((p) => p.burst(groupId, count, `${p.name}${round}:`)));
+const burstAll = (
+  ps: readonly ChildPeer[],
+  groupId: Parameters<ChildPeer['burst']>[0],
+  count: number,
+  round = '',
+): Promise<unknown> => Promise.all(ps.map((p) => p.burst(groupId, count, `${p.name}${round}:`)));
 
 describe('five peers over WebRTC', () => {
   it('total order: concurrent bursts end in one identical log, each sender in its order', async () => {
@@ -76,12 +95,20 @@ describe('five peers over WebRTC', () => {
     await victim.kill();
     await bursts;
 
-    await waitFor('survivors install a view without the victim', () =>
-      survivors.every((p) => {
-        const view = p.groups().find((x) => x.groupId === g)?.view;
-        return view !== null && view !== undefined && view.members.length === survivors.length &&
-          !view.members.some((m) => m.peerId === victim.peerId);
-      }), 30_000);
+    await waitFor(
+      'survivors install a view without the victim',
+      () =>
+        survivors.every((p) => {
+          const view = p.groups().find((x) => x.groupId === g)?.view;
+          return (
+            view !== null &&
+            view !== undefined &&
+            view.members.length === survivors.length &&
+            !view.members.some((m) => m.peerId === victim.peerId)
+          );
+        }),
+      30_000,
+    );
 
     // Still chatting afterwards.
     await burstAll(survivors, g, 5, '-after');
@@ -89,13 +116,17 @@ describe('five peers over WebRTC', () => {
       ...Array.from({ length: BURST }, (_, k) => `${p.name}:${k + 1}`),
       ...Array.from({ length: 5 }, (_, k) => `${p.name}-after:${k + 1}`),
     ]);
-    await waitFor('every survivor has every survivor message', async () => {
-      const logs = await Promise.all(survivors.map((p) => logOf(p, g)));
-      return logs.every((l) => {
-        const have = new Set(bodiesOf(l));
-        return mustHave.every((b) => have.has(b));
-      });
-    }, 40_000);
+    await waitFor(
+      'every survivor has every survivor message',
+      async () => {
+        const logs = await Promise.all(survivors.map((p) => logOf(p, g)));
+        return logs.every((l) => {
+          const have = new Set(bodiesOf(l));
+          return mustHave.every((b) => have.has(b));
+        });
+      },
+      40_000,
+    );
     // Let stragglers land, then compare everything each survivor has.
     const logs = await Promise.all(survivors.map((p) => logOf(p, g)));
     const reference = idsOf(logs[0] ?? []);
@@ -142,7 +173,10 @@ describe('five peers over WebRTC', () => {
     await waitFor('burst under way', async () => (await logOf(b, g)).length > 0);
     expect(await a.dropLink(g, b.peerId)).toBe(true);
     await load;
-    await waitFor('link back up', async () => (await a.linkState(g, b.peerId)) === 'up' && (await b.linkState(g, a.peerId)) === 'up');
+    await waitFor(
+      'link back up',
+      async () => (await a.linkState(g, b.peerId)) === 'up' && (await b.linkState(g, a.peerId)) === 'up',
+    );
 
     const logs = await logsWithAtLeast(peers, g, 300, 'after the drop');
     const reference = idsOf(logs[0] ?? []);

@@ -43,8 +43,12 @@ export class HostilePeer {
   static async connect(trackerUrl: string, name: string): Promise<HostilePeer> {
     const keyPair = await generateIdentity();
     const tracker = new TrackerClient({
-      url: trackerUrl, name, peerId: randomPeerId(), keyPair,
-      publicKey: await exportPublicKey(keyPair.publicKey), socketOptions: { transports: ['websocket'] },
+      url: trackerUrl,
+      name,
+      peerId: randomPeerId(),
+      keyPair,
+      publicKey: await exportPublicKey(keyPair.publicKey),
+      socketOptions: { transports: ['websocket'] },
     });
     await tracker.connect();
     return new HostilePeer(tracker, new WebRtcMesh({ tracker, wrtc }), keyPair);
@@ -85,7 +89,14 @@ export class HostilePeer {
   /** A DATA frame signed with this peer's real key (valid unless `over` changes signed fields after signing). */
   async signedData(groupId: GroupId, seq: number, body: string, over: Partial<DataFrame> = {}): Promise<DataFrame> {
     const fields = {
-      groupId, viewId: this.view?.viewId ?? asViewId(1), sender: this.peerId, seq, lamport: seq, sentAt: Date.now(), body, prev: GENESIS_PREV,
+      groupId,
+      viewId: this.view?.viewId ?? asViewId(1),
+      sender: this.peerId,
+      seq,
+      lamport: seq,
+      sentAt: Date.now(),
+      body,
+      prev: GENESIS_PREV,
     };
     const sig = await signFields(this.keyPair.privateKey, fields);
     return { t: 'data', ...fields, sig, ...over };

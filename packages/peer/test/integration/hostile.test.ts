@@ -13,7 +13,16 @@ import type { SystemLine } from '../../src/api.ts';
 import { MAX_BODY_CHARS, MAX_PRIORITY } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
-  bodiesOf, duplicates, fifoViolation, groupOf, idsOf, logOf, logsWithAtLeast, startPeers, stopAll, waitFor,
+  bodiesOf,
+  duplicates,
+  fifoViolation,
+  groupOf,
+  idsOf,
+  logOf,
+  logsWithAtLeast,
+  startPeers,
+  stopAll,
+  waitFor,
 } from './cluster.ts';
 import { HostilePeer } from './hostile-peer.ts';
 import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
@@ -25,7 +34,13 @@ let tracker: RunningTracker;
 let honest: ChildPeer[] = [];
 let hostile: HostilePeer | null = null;
 beforeEach(async () => {
-  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
+  tracker = await startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+  });
 });
 afterEach(async () => {
   await hostile?.close();
@@ -60,7 +75,8 @@ async function underAttack(groupName: string): Promise<Attack> {
   const view = await mallory.join(g);
   expect(view.members.map((m) => m.peerId)).toContain(mallory.peerId);
   await waitFor('honest peers see mallory in their view', () =>
-    honest.every((p) => p.groups().find((x) => x.groupId === g)?.view?.members.length === 4));
+    honest.every((p) => p.groups().find((x) => x.groupId === g)?.view?.members.length === 4),
+  );
   const refused = honest.map(() => [] as string[]);
   honest.forEach((p, i) => p.on('error', (e) => refused[i]?.push(`${e.code}: ${e.message}`)));
   const before = await Promise.all(honest.map((p) => rejectedAt(p, g)));
@@ -71,13 +87,19 @@ async function underAttack(groupName: string): Promise<Attack> {
 async function expectCounted(a: Attack, n: number): Promise<void> {
   let now: number[] = [];
   try {
-    await waitFor(`every honest peer counted ${n} rejected frames`, async () => {
-      now = await Promise.all(honest.map((p) => rejectedAt(p, a.g)));
-      return now.every((x, i) => x - (a.before[i] ?? 0) >= n);
-    }, COUNT_WAIT_MS);
+    await waitFor(
+      `every honest peer counted ${n} rejected frames`,
+      async () => {
+        now = await Promise.all(honest.map((p) => rejectedAt(p, a.g)));
+        return now.every((x, i) => x - (a.before[i] ?? 0) >= n);
+      },
+      COUNT_WAIT_MS,
+    );
   } catch {
     honest.forEach((p, i) => {
-      expect(now[i]! - a.before[i]!, `${p.name} refused only:\n  ${a.refused[i]?.join('\n  ')}`).toBeGreaterThanOrEqual(n);
+      expect(now[i]! - a.before[i]!, `${p.name} refused only:\n  ${a.refused[i]?.join('\n  ')}`).toBeGreaterThanOrEqual(
+        n,
+      );
     });
   }
 }
@@ -86,14 +108,20 @@ async function expectCounted(a: Attack, n: number): Promise<void> {
 async function expectHonestRecover(a: Attack, extra: readonly string[] = []): Promise<void> {
   await a.mallory.leave(a.g);
   await Promise.all(honest.map((p) => p.burst(a.g, 5, `${p.name}-after:`)));
-  const mustHave = honest.flatMap((p) => [
-    ...Array.from({ length: 5 }, (_, k) => `${p.name}:${k + 1}`),
-    ...Array.from({ length: 5 }, (_, k) => `${p.name}-after:${k + 1}`),
-  ]).concat(extra);
-  await waitFor('every honest message at every honest peer', async () => {
-    const logs = await Promise.all(honest.map((p) => logOf(p, a.g)));
-    return logs.every((l) => mustHave.every((b) => bodiesOf(l).includes(b)));
-  }, 30_000);
+  const mustHave = honest
+    .flatMap((p) => [
+      ...Array.from({ length: 5 }, (_, k) => `${p.name}:${k + 1}`),
+      ...Array.from({ length: 5 }, (_, k) => `${p.name}-after:${k + 1}`),
+    ])
+    .concat(extra);
+  await waitFor(
+    'every honest message at every honest peer',
+    async () => {
+      const logs = await Promise.all(honest.map((p) => logOf(p, a.g)));
+      return logs.every((l) => mustHave.every((b) => bodiesOf(l).includes(b)));
+    },
+    30_000,
+  );
   const logs = await Promise.all(honest.map((p) => logOf(p, a.g)));
   const reference = idsOf(logs[0] ?? []);
   logs.forEach((log, i) => {
@@ -113,9 +141,15 @@ describe('a hostile member speaking the wire directly', () => {
     const anaId = ana.peerId;
     const valid = await mallory.signedData(g, 1, 'mallory hello');
     const tampered = { ...(await mallory.signedData(g, 2, 'signed text')), body: 'tampered text' };
-    const propose = (p: unknown): string => JSON.stringify({
-      t: 'propose', groupId: g, viewId: view.viewId, sender: anaId, seq: 6, priority: { p, by: mallory.peerId },
-    });
+    const propose = (p: unknown): string =>
+      JSON.stringify({
+        t: 'propose',
+        groupId: g,
+        viewId: view.viewId,
+        sender: anaId,
+        seq: 6,
+        priority: { p, by: mallory.peerId },
+      });
     const attacks: readonly string[] = [
       'not json at all',
       '[]',
@@ -134,7 +168,14 @@ describe('a hostile member speaking the wire directly', () => {
       propose(1e300),
       propose(2.5),
       // Only a message's sender may finalize it.
-      JSON.stringify({ t: 'final', groupId: g, viewId: view.viewId, sender: anaId, seq: 6, priority: { p: 7, by: mallory.peerId } }),
+      JSON.stringify({
+        t: 'final',
+        groupId: g,
+        viewId: view.viewId,
+        sender: anaId,
+        seq: 6,
+        priority: { p: 7, by: mallory.peerId },
+      }),
     ];
     for (const text of attacks) expect(mallory.sendRaw(g, text)).toBe(3);
     await expectCounted(a, attacks.length);
@@ -150,14 +191,23 @@ describe('a hostile member speaking the wire directly', () => {
     // send() resolves once the message is handed to the engine (pending), before any proposal.
     await ana.send(g, 'ana:6');
     const absurd = JSON.stringify({
-      t: 'propose', groupId: g, viewId: view.viewId, sender: ana.peerId, seq: 6, priority: { p: MAX_PRIORITY, by: mallory.peerId },
+      t: 'propose',
+      groupId: g,
+      viewId: view.viewId,
+      sender: ana.peerId,
+      seq: 6,
+      priority: { p: MAX_PRIORITY, by: mallory.peerId },
     });
     expect(mallory.mesh.sendRaw(g, ana.peerId, absurd)).toBe(true);
     let counted = 0;
-    await waitFor('ana counts the absurd proposal', async () => {
-      counted = (await rejectedAt(ana, g)) - (a.before[0] ?? 0);
-      return counted >= 1;
-    }, COUNT_WAIT_MS).catch(() => {});
+    await waitFor(
+      'ana counts the absurd proposal',
+      async () => {
+        counted = (await rejectedAt(ana, g)) - (a.before[0] ?? 0);
+        return counted >= 1;
+      },
+      COUNT_WAIT_MS,
+    ).catch(() => {});
     expect(counted, `ana refused only:\n  ${a.refused[0]?.join('\n  ')}`).toBeGreaterThanOrEqual(1);
     await expectHonestRecover(a, ['ana:6']);
   }, 90_000);
@@ -181,10 +231,14 @@ describe('a hostile member lying to the tracker', () => {
   async function expectChatInOneOrder(peers: readonly ChildPeer[], g: GroupId, tag: string): Promise<void> {
     await Promise.all(peers.map((p) => p.burst(g, 5, `${p.name}-${tag}:`)));
     const mustHave = peers.flatMap((p) => Array.from({ length: 5 }, (_, k) => `${p.name}-${tag}:${k + 1}`));
-    await waitFor(`every ${tag} message at every honest peer`, async () => {
-      const logs = await Promise.all(peers.map((p) => logOf(p, g)));
-      return logs.every((l) => mustHave.every((b) => bodiesOf(l).includes(b)));
-    }, 30_000);
+    await waitFor(
+      `every ${tag} message at every honest peer`,
+      async () => {
+        const logs = await Promise.all(peers.map((p) => logOf(p, g)));
+        return logs.every((l) => mustHave.every((b) => bodiesOf(l).includes(b)));
+      },
+      30_000,
+    );
     const logs = await Promise.all(peers.map((p) => logOf(p, g)));
     for (const log of logs) {
       expect(idsOf(log)).toEqual(idsOf(logs[0] ?? []));
@@ -202,10 +256,19 @@ describe('a hostile member lying to the tracker', () => {
     // While it waits, honest members keep talking; a view with it would stall every total-order delivery.
     await expectChatInOneOrder(honest, g, 'while-faking');
     // The join timeout drops it, never having been in a view.
-    await waitFor('the tracker drops the fake joiner', () => fake.removed.length > 0, INTEGRATION_TRACKER_TIMERS.joinTimeoutMs + 15_000);
+    await waitFor(
+      'the tracker drops the fake joiner',
+      () => fake.removed.length > 0,
+      INTEGRATION_TRACKER_TIMERS.joinTimeoutMs + 15_000,
+    );
     expect(fake.removed[0]?.reason).toBe('failed');
     for (const p of honest) {
-      expect(p.groups().find((x) => x.groupId === g)?.view?.members.map((m) => m.peerId)).not.toContain(fake.peerId);
+      expect(
+        p
+          .groups()
+          .find((x) => x.groupId === g)
+          ?.view?.members.map((m) => m.peerId),
+      ).not.toContain(fake.peerId);
     }
     expect(fake.view?.members.some((m) => m.peerId === fake.peerId) ?? false).toBe(false);
     await expectChatInOneOrder(honest, g, 'after');
@@ -220,7 +283,11 @@ describe('a hostile member lying to the tracker', () => {
     await cy.join(g);
     // cy's join resolves at cy; the others install the view with cy a moment later (their 'cy joined' line
     // is not what this test is about), so listen only once every member shows cy.
-    const showsCy = (p: ChildPeer): boolean => p.groups().find((x) => x.groupId === g)?.view?.members.some((m) => m.peerId === cy.peerId) ?? false;
+    const showsCy = (p: ChildPeer): boolean =>
+      p
+        .groups()
+        .find((x) => x.groupId === g)
+        ?.view?.members.some((m) => m.peerId === cy.peerId) ?? false;
     await waitFor('every member installed the view with cy', () => [ana, ben, mallory].every(showsCy), 30_000);
     const lines: SystemLine[] = [];
     for (const p of [ana, ben, cy]) p.on('system', (l) => lines.push(l));

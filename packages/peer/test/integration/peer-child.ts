@@ -54,7 +54,11 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     const keyPair = await generateIdentity();
     const publicKey = await exportPublicKey(keyPair.publicKey);
     const tracker = new TrackerClient({
-      url: String(args['trackerUrl']), name, peerId: randomPeerId(), keyPair, publicKey,
+      url: String(args['trackerUrl']),
+      name,
+      peerId: randomPeerId(),
+      keyPair,
+      publicKey,
       socketOptions: { transports: ['websocket'] },
     });
     trackerLink = tracker;
@@ -76,7 +80,8 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     pushStateSoon();
     return { peerId: peer.peerId };
   },
-  createGroup: async (a) => need().peer.createGroup(String(a['name']), a['ordering'] as 'fifo' | 'total', a['password'] as string | undefined),
+  createGroup: async (a) =>
+    need().peer.createGroup(String(a['name']), a['ordering'] as 'fifo' | 'total', a['password'] as string | undefined),
   join: async (a) => need().peer.join(a['groupId'] as GroupId, a['password'] as string | undefined),
   leave: async (a) => need().peer.leave(a['groupId'] as GroupId),
   send: async (a) => need().peer.send(a['groupId'] as GroupId, String(a['text'])),
@@ -86,10 +91,13 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     const p = need().peer;
     const count = Number(a['count']);
     const prefix = String(a['prefix']);
-    const sent = await Promise.all(Array.from({ length: count }, (_, i) => p.send(a['groupId'] as GroupId, `${prefix}${i + 1}`)));
+    const sent = await Promise.all(
+      Array.from({ length: count }, (_, i) => p.send(a['groupId'] as GroupId, `${prefix}${i + 1}`)),
+    );
     return sent.map((m) => m.id);
   },
-  history: async (a) => need().peer.history(a['groupId'] as GroupId, (a['opts'] ?? {}) as { since?: number; limit?: number }),
+  history: async (a) =>
+    need().peer.history(a['groupId'] as GroupId, (a['opts'] ?? {}) as { since?: number; limit?: number }),
   metrics: async (a) => need().peer.metrics(a['groupId'] as GroupId),
   command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),
   /** Debug: destroy this peer's data channel to `peer` in a group as a network failure would. */

@@ -31,7 +31,10 @@ export function processNetwork(trackerUrl: string, label: string): ProcessNetwor
   };
   const shared = (a: ChildPeer, b: ChildPeer): GroupId[] => {
     const mine = new Set(b.groups().map((g) => g.groupId));
-    return a.groups().map((g) => g.groupId).filter((g) => mine.has(g));
+    return a
+      .groups()
+      .map((g) => g.groupId)
+      .filter((g) => mine.has(g));
   };
 
   return {
@@ -55,8 +58,10 @@ export function processNetwork(trackerUrl: string, label: string): ProcessNetwor
       const ca = childOf(a);
       const cb = childOf(b);
       for (const g of shared(ca, cb)) {
-        await waitFor(`link ${a.name}<->${b.name} back up [${label}]`, async () =>
-          (await ca.linkState(g, b.peerId)) === 'up' && (await cb.linkState(g, a.peerId)) === 'up');
+        await waitFor(
+          `link ${a.name}<->${b.name} back up [${label}]`,
+          async () => (await ca.linkState(g, b.peerId)) === 'up' && (await cb.linkState(g, a.peerId)) === 'up',
+        );
       }
     },
     async inject(groupId, from, to, text) {

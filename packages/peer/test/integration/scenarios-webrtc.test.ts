@@ -23,31 +23,47 @@ const NOT_COVERED_ELSEWHERE = [
   'a link drops and comes back (fifo): gap resent',
   'hostile frames are rejected and counted',
 ];
-const scenarios = Object.entries(ALL_SCENARIOS).filter(([name]) =>
-  process.env['WEBRTC_SCENARIOS'] === 'all' || NOT_COVERED_ELSEWHERE.includes(name));
-if (scenarios.length !== (process.env['WEBRTC_SCENARIOS'] === 'all' ? Object.keys(ALL_SCENARIOS).length : NOT_COVERED_ELSEWHERE.length)) {
+const scenarios = Object.entries(ALL_SCENARIOS).filter(
+  ([name]) => process.env['WEBRTC_SCENARIOS'] === 'all' || NOT_COVERED_ELSEWHERE.includes(name),
+);
+if (
+  scenarios.length !==
+  (process.env['WEBRTC_SCENARIOS'] === 'all' ? Object.keys(ALL_SCENARIOS).length : NOT_COVERED_ELSEWHERE.length)
+) {
   // A renamed scenario must not silently drop out of the WebRTC run.
   throw new Error(`scenario names changed: ${Object.keys(ALL_SCENARIOS).join(' | ')}`);
 }
-console.log(`WebRTC scenarios: running ${scenarios.length} of ${Object.keys(ALL_SCENARIOS).length} (WEBRTC_SCENARIOS=all for every one; the rest run with five peers in five-peers.test.ts)`);
+console.log(
+  `WebRTC scenarios: running ${scenarios.length} of ${Object.keys(ALL_SCENARIOS).length} (WEBRTC_SCENARIOS=all for every one; the rest run with five peers in five-peers.test.ts)`,
+);
 
 // A fresh tracker per scenario, as the in-memory network has: scenarios name
 // their groups by seed and ordering, and those names are unique per tracker.
 let tracker: RunningTracker;
 beforeEach(async () => {
-  tracker = await startTracker({ port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS });
+  tracker = await startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+  });
 });
 afterEach(async () => {
   await tracker?.close();
 });
 
 describe.each(scenarios)('%s (WebRTC, child processes)', (_name, scenario) => {
-  it.each(seeds)('seed %i', async (seed) => {
-    const net = processNetwork(tracker.url, `webrtc seed ${seed}`);
-    try {
-      await scenario(net, seed);
-    } finally {
-      await net.close();
-    }
-  }, 90_000);
+  it.each(seeds)(
+    'seed %i',
+    async (seed) => {
+      const net = processNetwork(tracker.url, `webrtc seed ${seed}`);
+      try {
+        await scenario(net, seed);
+      } finally {
+        await net.close();
+      }
+    },
+    90_000,
+  );
 });

@@ -49,7 +49,10 @@ const exited = (p: ChildProcess): Promise<void> =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', () => r()));
 
 export class RedisProcess {
-  private constructor(readonly port: number, private readonly proc: ChildProcess) {}
+  private constructor(
+    readonly port: number,
+    private readonly proc: ChildProcess,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -57,7 +60,11 @@ export class RedisProcess {
 
   static async start(): Promise<RedisProcess> {
     const port = await freePort();
-    const proc = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
+    const proc = track(
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      }),
+    );
     const r = new RedisProcess(port, proc);
     await waitFor(`redis-server on ${port}`, () => accepts(port), START_WAIT_MS);
     return r;
@@ -81,7 +88,10 @@ export interface TrackerProcessEnv {
 export class TrackerProcess {
   #proc: ChildProcess | null = null;
 
-  constructor(readonly port: number, private readonly env: TrackerProcessEnv) {}
+  constructor(
+    readonly port: number,
+    private readonly env: TrackerProcessEnv,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -89,20 +99,33 @@ export class TrackerProcess {
 
   async start(): Promise<void> {
     if (this.#proc) throw new Error('tracker process already running');
-    const proc = track(spawn(process.execPath, ['--import', 'tsx', TRACKER_MAIN], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', WEB_DIST: '/nonexistent' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }));
+    const proc = track(
+      spawn(process.execPath, ['--import', 'tsx', TRACKER_MAIN], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          ...this.env,
+          PORT: String(this.port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'silent',
+          WEB_DIST: '/nonexistent',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
     this.#proc = proc;
-    await waitFor(`tracker process on ${this.port}`, async () => {
-      if (proc.exitCode !== null) throw new Error(`tracker process exited with ${proc.exitCode}`);
-      try {
-        return (await fetch(`${this.url}/healthz`)).ok;
-      } catch {
-        return false;
-      }
-    }, START_WAIT_MS);
+    await waitFor(
+      `tracker process on ${this.port}`,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`tracker process exited with ${proc.exitCode}`);
+        try {
+          return (await fetch(`${this.url}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      START_WAIT_MS,
+    );
   }
 
   /** A crash: no graceful close, sockets die mid-stream. */

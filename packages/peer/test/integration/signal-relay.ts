@@ -3,9 +3,7 @@
 // `from` set, exactly as the tracker does, and records link reports. Every
 // other TrackerLink call fails loudly, so a test cannot lean on it by mistake.
 
-import type {
-  GroupId, HelloReply, LinkState, PeerId, SignalDelivery,
-} from '@chorus/protocol';
+import type { GroupId, HelloReply, LinkState, PeerId, SignalDelivery } from '@chorus/protocol';
 import { asPeerId } from '@chorus/protocol';
 import { Emitter } from '../../src/emitter.ts';
 import type { TrackerLink, TrackerLinkEvents } from '../../src/tracker-link.ts';

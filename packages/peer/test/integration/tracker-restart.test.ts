@@ -8,9 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupId, MemberInfo } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
-import {
-  bodiesOf, duplicates, fifoViolation, groupOf, idsOf, logOf, startPeers, stopAll, waitFor,
-} from './cluster.ts';
+import { bodiesOf, duplicates, fifoViolation, groupOf, idsOf, logOf, startPeers, stopAll, waitFor } from './cluster.ts';
 import { RedisProcess, TrackerProcess, freePort } from './service-processes.ts';
 import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
 
@@ -54,17 +52,28 @@ describe.each(['memory', 'redis'] as const)('tracker restart mid-chat (%s store)
     const t = await startServices(store);
     peers = await startPeers(t.url, ['ana', 'ben', 'cy']);
     const g: GroupId = await groupOf(peers, 'survives-restart', 'total');
-    const burst = (round: string, n: number): Promise<unknown> => Promise.all(peers.map((p) => p.burst(g, n, `${p.name}-${round}:`)));
+    const burst = (round: string, n: number): Promise<unknown> =>
+      Promise.all(peers.map((p) => p.burst(g, n, `${p.name}-${round}:`)));
     const everyoneHas = async (bodies: readonly string[], what: string): Promise<void> => {
       let logs: (readonly { body: string }[])[] = [];
       try {
-        await waitFor(what, async () => {
-          logs = await Promise.all(peers.map((p) => logOf(p, g)));
-          return logs.every((l) => hasAll(l, bodies));
-        }, 30_000);
+        await waitFor(
+          what,
+          async () => {
+            logs = await Promise.all(peers.map((p) => logOf(p, g)));
+            return logs.every((l) => hasAll(l, bodies));
+          },
+          30_000,
+        );
       } catch (e) {
         // Name what is missing where: a bare timeout says nothing about the cause.
-        const missing = logs.map((l, i) => `${peers[i]?.name} (${l.length} stored) lacks ${bodies.filter((b) => !l.some((m) => m.body === b)).slice(0, 8).join(' ')}`);
+        const missing = logs.map(
+          (l, i) =>
+            `${peers[i]?.name} (${l.length} stored) lacks ${bodies
+              .filter((b) => !l.some((m) => m.body === b))
+              .slice(0, 8)
+              .join(' ')}`,
+        );
         throw new Error(`${(e as Error).message}\n  ${missing.join('\n  ')}`);
       }
     };
@@ -79,15 +88,22 @@ describe.each(['memory', 'redis'] as const)('tracker restart mid-chat (%s store)
 
     await t.start();
     // Wait on the pushed state (no tracker traffic: polling the tracker would trip its rate limit).
-    await waitFor('every peer installs a newer view of all three', () =>
-      peers.every((p) => {
-        const view = p.groups().find((x) => x.groupId === g)?.view;
-        return view !== null && view !== undefined && view.viewId > viewBefore && view.members.length === peers.length;
-      }), 45_000);
+    await waitFor(
+      'every peer installs a newer view of all three',
+      () =>
+        peers.every((p) => {
+          const view = p.groups().find((x) => x.groupId === g)?.view;
+          return (
+            view !== null && view !== undefined && view.viewId > viewBefore && view.members.length === peers.length
+          );
+        }),
+      45_000,
+    );
     // The tracker's own membership of the group has all three again.
     const res = await (peers[0] as ChildPeer).command('/members survives-restart', g);
     expect(res.kind).toBe('members');
-    if (res.kind === 'members') expect(res.members.map((m: MemberInfo) => m.peerId).sort()).toEqual(peers.map((p) => p.peerId).sort());
+    if (res.kind === 'members')
+      expect(res.members.map((m: MemberInfo) => m.peerId).sort()).toEqual(peers.map((p) => p.peerId).sort());
 
     await burst('after', 10);
     const all = [...sent(peers, 'before', 10), ...sent(peers, 'down', 10), ...sent(peers, 'after', 10)];

@@ -39,8 +39,14 @@ afterEach(async () => {
 
 const relayOnlyTracker = (turnSecret: string, turnCredentialTtlS?: number): Promise<RunningTracker> =>
   startTracker({
-    port: 0, host: '127.0.0.1', logLevel: 'silent', webDist: '/nonexistent', ...INTEGRATION_TRACKER_TIMERS,
-    iceServers: [{ urls: turn.url }], turnSecret, iceTransportPolicy: 'relay',
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+    iceServers: [{ urls: turn.url }],
+    turnSecret,
+    iceTransportPolicy: 'relay',
     ...(turnCredentialTtlS === undefined ? {} : { turnCredentialTtlS }),
   });
 
@@ -66,7 +72,12 @@ describe('TURN through a real coturn, relay-only ICE', () => {
       expect(fifoViolation(log)).toBeNull();
       expect(idsOf(log), `${early[i]?.name}'s log differs from ana's`).toEqual(reference);
     });
-    for (const p of early) await expectRelayed(p, early.filter((o) => o !== p), g);
+    for (const p of early)
+      await expectRelayed(
+        p,
+        early.filter((o) => o !== p),
+        g,
+      );
     for (const p of early) expect(turn.relayedPeers().has(p.peerId), `coturn allocated for ${p.name}`).toBe(true);
 
     const [late] = await startPeers(tracker.url, ['dee']);
@@ -88,7 +99,7 @@ describe('TURN through a real coturn, relay-only ICE', () => {
 
   it('a TURN secret coturn does not share: the join fails at once with an error naming TURN, nothing hangs', async () => {
     tracker = await relayOnlyTracker('not-the-secret-coturn-has');
-    const [ana, ben] = await startPeers(tracker.url, ['ana', 'ben']) as [ChildPeer, ChildPeer];
+    const [ana, ben] = (await startPeers(tracker.url, ['ana', 'ben'])) as [ChildPeer, ChildPeer];
     peers = [ana, ben];
     const anaErrors: { code: string; message: string }[] = [];
     ana.on('error', (e) => anaErrors.push(e));
@@ -104,10 +115,15 @@ describe('TURN through a real coturn, relay-only ICE', () => {
     }
     expect(caught).toBeInstanceOf(ChildError);
     expect((caught as ChildError).code, 'a TURN failure, not the join timeout').toBe('turn');
-    expect((caught as ChildError).message).toMatch(/TURN server gave no relay address \(turn:127\.0\.0\.1:\d+\S* answered 401 Unauthorized\)/);
+    expect((caught as ChildError).message).toMatch(
+      /TURN server gave no relay address \(turn:127\.0\.0\.1:\d+\S* answered 401 Unauthorized\)/,
+    );
     // It came from gathering, not from the tracker dropping the joiner at its join timeout.
     expect(Date.now() - started).toBeLessThan(INTEGRATION_TRACKER_TIMERS.joinTimeoutMs);
-    expect([...turn.unauthorizedUsers()].some((u) => u.endsWith(`:${ben.peerId}`)), 'coturn refused ben\'s username').toBe(true);
+    expect(
+      [...turn.unauthorizedUsers()].some((u) => u.endsWith(`:${ben.peerId}`)),
+      "coturn refused ben's username",
+    ).toBe(true);
     expect(ben.groups().find((x) => x.groupId === g)?.status ?? 'left').not.toBe('member');
 
     // The member asked to link with ben may hear of TURN too (if its own gathering ends before ben
@@ -132,7 +148,12 @@ describe('TURN through a real coturn, relay-only ICE', () => {
     await Promise.all(early.map((p) => p.send(g, `${p.name}:1`)));
     const logs = await logsWithAtLeast(early, g, 3, 'after renewal');
     logs.forEach((log) => expect(idsOf(log)).toEqual(idsOf(logs[0] ?? [])));
-    for (const p of early) await expectRelayed(p, early.filter((o) => o !== p), g);
+    for (const p of early)
+      await expectRelayed(
+        p,
+        early.filter((o) => o !== p),
+        g,
+      );
     // Every allocation of these sessions used a username minted after the hello's had expired.
     const used = turn.allocatedUsers().filter((u) => early.some((p) => u.endsWith(`:${p.peerId}`)));
     expect(used.length).toBeGreaterThanOrEqual(3);

@@ -32,7 +32,12 @@ function rng(seed: number): () => number {
   };
 }
 
-async function groupWith(net: ScenarioNetwork, ordering: Ordering, names: readonly string[], seed: number): Promise<{ groupId: GroupId; peers: ScenarioPeer[] }> {
+async function groupWith(
+  net: ScenarioNetwork,
+  ordering: Ordering,
+  names: readonly string[],
+  seed: number,
+): Promise<{ groupId: GroupId; peers: ScenarioPeer[] }> {
   const peers: ScenarioPeer[] = [];
   for (const n of names) peers.push(await net.addPeer(n));
   const first = peers[0] as ScenarioPeer;
@@ -42,7 +47,13 @@ async function groupWith(net: ScenarioNetwork, ordering: Ordering, names: readon
 }
 
 /** Every peer sends `count` messages, interleaved in a seeded order, without waiting for each other. */
-async function burst(peers: readonly ScenarioPeer[], groupId: GroupId, count: number, seed: number, tag: string): Promise<string[]> {
+async function burst(
+  peers: readonly ScenarioPeer[],
+  groupId: GroupId,
+  count: number,
+  seed: number,
+  tag: string,
+): Promise<string[]> {
   const r = rng(seed);
   const queue: ScenarioPeer[] = [];
   for (const p of peers) for (let i = 0; i < count; i++) queue.push(p);
@@ -72,7 +83,12 @@ async function burst(peers: readonly ScenarioPeer[], groupId: GroupId, count: nu
  * count while an expected message is still on its way.
  */
 async function allHave(
-  net: ScenarioNetwork, peers: readonly ScenarioPeer[], groupId: GroupId, n: number, what: string, expected: readonly string[] = [],
+  net: ScenarioNetwork,
+  peers: readonly ScenarioPeer[],
+  groupId: GroupId,
+  n: number,
+  what: string,
+  expected: readonly string[] = [],
 ): Promise<ChatMessage[][]> {
   let logs: ChatMessage[][] = [];
   await waitFor(`${what}: every member has ${n} messages [${net.label}]`, async () => {
@@ -98,7 +114,11 @@ function assertFifoPerSender(net: ScenarioNetwork, p: string, log: readonly Chat
   }
 }
 
-function assertSameLogs(net: ScenarioNetwork, peers: readonly ScenarioPeer[], logs: readonly (readonly ChatMessage[])[]): void {
+function assertSameLogs(
+  net: ScenarioNetwork,
+  peers: readonly ScenarioPeer[],
+  logs: readonly (readonly ChatMessage[])[],
+): void {
   const reference = ids(logs[0] ?? []);
   logs.forEach((l, i) => {
     const mine = ids(l);
@@ -120,13 +140,20 @@ export const totalOrderBurst: Scenario = async (net, seed) => {
   logs.forEach((l, i) => {
     assertNoDuplicates(net, peers[i]!.name, l);
     assertFifoPerSender(net, peers[i]!.name, l);
-    check(new Set(bodies(l)).size === sent.length && sent.every((b) => bodies(l).includes(b)), net, `${peers[i]!.name} is missing messages`);
+    check(
+      new Set(bodies(l)).size === sent.length && sent.every((b) => bodies(l).includes(b)),
+      net,
+      `${peers[i]!.name} is missing messages`,
+    );
   });
   assertSameLogs(net, peers, logs);
   return { messages: sent.length };
 };
 
-/** A FIFO group: everyone gets everything once, each sender's messages in its order (members may interleave differently). */
+/**
+ * A FIFO group: everyone gets everything once, each sender's messages in its order (members may interleave
+ * differently).
+ */
 export const fifoPerSender: Scenario = async (net, seed) => {
   const { groupId, peers } = await groupWith(net, 'fifo', ['dee', 'eve', 'fay'], seed);
   const sent = await burst(peers, groupId, 20, seed, 'f');
@@ -134,31 +161,41 @@ export const fifoPerSender: Scenario = async (net, seed) => {
   logs.forEach((l, i) => {
     assertNoDuplicates(net, peers[i]!.name, l);
     assertFifoPerSender(net, peers[i]!.name, l);
-    check([...bodies(l)].sort().join() === [...sent].sort().join(), net, `${peers[i]!.name} has a different set of messages`);
+    check(
+      [...bodies(l)].sort().join() === [...sent].sort().join(),
+      net,
+      `${peers[i]!.name} has a different set of messages`,
+    );
   });
   return { messages: sent.length };
 };
 
 /** A late joiner gets the history it missed, then takes part; its log equals the others' (S7). */
-export const lateJoiner = (ordering: Ordering): Scenario => async (net, seed) => {
-  const { groupId, peers } = await groupWith(net, ordering, ['gus', 'hal'], seed);
-  const before = await burst(peers, groupId, 8, seed, 'h');
-  await allHave(net, peers, groupId, before.length, 'history before the join');
-  const late = await net.addPeer('ivy');
-  await late.peer.join(groupId);
-  const all = [...peers, late];
-  const history = await logOf(late, groupId);
-  check(history.length === before.length, net, `ivy got ${history.length} of ${before.length} history messages at join`);
-  const after = await burst(all, groupId, 5, seed + 1, 'j');
-  const logs = await allHave(net, all, groupId, before.length + after.length, 'after the late join');
-  logs.forEach((l, i) => {
-    assertNoDuplicates(net, all[i]!.name, l);
-    assertFifoPerSender(net, all[i]!.name, l);
-    check(l.length === before.length + after.length, net, `${all[i]!.name} has ${l.length} messages`);
-  });
-  if (ordering === 'total') assertSameLogs(net, all, logs);
-  return { messages: before.length + after.length };
-};
+export const lateJoiner =
+  (ordering: Ordering): Scenario =>
+  async (net, seed) => {
+    const { groupId, peers } = await groupWith(net, ordering, ['gus', 'hal'], seed);
+    const before = await burst(peers, groupId, 8, seed, 'h');
+    await allHave(net, peers, groupId, before.length, 'history before the join');
+    const late = await net.addPeer('ivy');
+    await late.peer.join(groupId);
+    const all = [...peers, late];
+    const history = await logOf(late, groupId);
+    check(
+      history.length === before.length,
+      net,
+      `ivy got ${history.length} of ${before.length} history messages at join`,
+    );
+    const after = await burst(all, groupId, 5, seed + 1, 'j');
+    const logs = await allHave(net, all, groupId, before.length + after.length, 'after the late join');
+    logs.forEach((l, i) => {
+      assertNoDuplicates(net, all[i]!.name, l);
+      assertFifoPerSender(net, all[i]!.name, l);
+      check(l.length === before.length + after.length, net, `${all[i]!.name} has ${l.length} messages`);
+    });
+    if (ordering === 'total') assertSameLogs(net, all, logs);
+    return { messages: before.length + after.length };
+  };
 
 /** A member crashes in the middle of a burst: the others unblock after the view change and agree. */
 export const crashMidBurst: Scenario = async (net, seed) => {
@@ -193,27 +230,30 @@ export const crashMidBurst: Scenario = async (net, seed) => {
 };
 
 /** A data channel drops and comes back: the gap is resent, nothing lost or doubled. */
-export const linkDropAndBack = (ordering: Ordering): Scenario => async (net, seed) => {
-  if (!net.cutLink || !net.healLink) throw new Error(`[${net.label}] cannot cut links; run linkDropAndBack only where it can`);
-  const { groupId, peers } = await groupWith(net, ordering, ['nia', 'oz', 'pat'], seed);
-  const [a, b] = peers as [ScenarioPeer, ScenarioPeer, ScenarioPeer];
-  const first = await burst(peers, groupId, 4, seed, 'l');
-  await allHave(net, peers, groupId, first.length, 'before the cut');
-  await net.cutLink(a, b);
-  const sends = burst(peers, groupId, 6, seed + 3, 'm');
-  await new Promise((res) => setTimeout(res, 30));
-  await net.healLink(a, b);
-  const during = await sends;
-  const total = first.length + during.length;
-  const logs = await allHave(net, peers, groupId, total, 'after the link came back');
-  logs.forEach((l, i) => {
-    assertNoDuplicates(net, peers[i]!.name, l);
-    assertFifoPerSender(net, peers[i]!.name, l);
-    check(l.length === total, net, `${peers[i]!.name} has ${l.length} of ${total}`);
-  });
-  if (ordering === 'total') assertSameLogs(net, peers, logs);
-  return { messages: total };
-};
+export const linkDropAndBack =
+  (ordering: Ordering): Scenario =>
+  async (net, seed) => {
+    if (!net.cutLink || !net.healLink)
+      throw new Error(`[${net.label}] cannot cut links; run linkDropAndBack only where it can`);
+    const { groupId, peers } = await groupWith(net, ordering, ['nia', 'oz', 'pat'], seed);
+    const [a, b] = peers as [ScenarioPeer, ScenarioPeer, ScenarioPeer];
+    const first = await burst(peers, groupId, 4, seed, 'l');
+    await allHave(net, peers, groupId, first.length, 'before the cut');
+    await net.cutLink(a, b);
+    const sends = burst(peers, groupId, 6, seed + 3, 'm');
+    await new Promise((res) => setTimeout(res, 30));
+    await net.healLink(a, b);
+    const during = await sends;
+    const total = first.length + during.length;
+    const logs = await allHave(net, peers, groupId, total, 'after the link came back');
+    logs.forEach((l, i) => {
+      assertNoDuplicates(net, peers[i]!.name, l);
+      assertFifoPerSender(net, peers[i]!.name, l);
+      check(l.length === total, net, `${peers[i]!.name} has ${l.length} of ${total}`);
+    });
+    if (ordering === 'total') assertSameLogs(net, peers, logs);
+    return { messages: total };
+  };
 
 /** Frames a hostile member might send; none may show up as a message, each is counted, the group goes on. */
 export const hostileFrames: Scenario = async (net, seed) => {
@@ -225,8 +265,17 @@ export const hostileFrames: Scenario = async (net, seed) => {
   const viewId = victim.peer.groups().find((g) => g.groupId === groupId)?.view?.viewId ?? 1;
   const data = (over: Record<string, unknown>): string =>
     JSON.stringify({
-      t: 'data', groupId, viewId, sender: villain.peerId, seq: 3, lamport: 99, sentAt: Date.now(),
-      body: 'forged', prev: GENESIS_PREV, sig: `${'A'.repeat(86)}==`, ...over,
+      t: 'data',
+      groupId,
+      viewId,
+      sender: villain.peerId,
+      seq: 3,
+      lamport: 99,
+      sentAt: Date.now(),
+      body: 'forged',
+      prev: GENESIS_PREV,
+      sig: `${'A'.repeat(86)}==`,
+      ...over,
     });
   const hostile = [
     'not json at all',
@@ -237,21 +286,40 @@ export const hostileFrames: Scenario = async (net, seed) => {
     data({ body: 'x'.repeat(5_000) }), // over the body cap
     data({ seq: -1 }),
     data({ seq: 1, body: 'forged replay' }), // an old seq: refused whatever the signature
-    JSON.stringify({ t: 'flush', groupId, viewId: viewId + 1, unstable: [JSON.parse(data({ body: 'in a flush' }))], pending: [], agreed: 0, delivered: {} }),
-    JSON.stringify({ t: 'history-res', groupId, req: 1, items: [{ frame: JSON.parse(data({ body: 'fake history' })), order: '0' }], done: true }),
+    JSON.stringify({
+      t: 'flush',
+      groupId,
+      viewId: viewId + 1,
+      unstable: [JSON.parse(data({ body: 'in a flush' }))],
+      pending: [],
+      agreed: 0,
+      delivered: {},
+    }),
+    JSON.stringify({
+      t: 'history-res',
+      groupId,
+      req: 1,
+      items: [{ frame: JSON.parse(data({ body: 'fake history' })), order: '0' }],
+      done: true,
+    }),
     '{"t":"data","__proto__":{"polluted":true}}',
   ];
   const rejectedBefore = victim.peer.metrics(groupId)?.rejectedFrames ?? 0;
   for (const text of hostile) await net.inject(groupId, villain, victim, text);
   // The flush and the history page carry one bad DATA each on top of the frame itself only if the frame
   // passes the parser; every line above is refused at least once.
-  await waitFor(`victim counts ${hostile.length} rejected frames [${net.label}]`, () =>
-    (victim.peer.metrics(groupId)?.rejectedFrames ?? 0) - rejectedBefore >= hostile.length,
+  await waitFor(
+    `victim counts ${hostile.length} rejected frames [${net.label}]`,
+    () => (victim.peer.metrics(groupId)?.rejectedFrames ?? 0) - rejectedBefore >= hostile.length,
   );
   const after = await burst(peers, groupId, 2, seed + 5, 'ok2');
   const logs = await allHave(net, peers, groupId, 4 + after.length, 'after the attack');
   for (const l of logs) {
-    check(!bodies(l).some((b) => /forged|impersonation|fake history|in a flush/.test(b)), net, 'a hostile frame was delivered');
+    check(
+      !bodies(l).some((b) => /forged|impersonation|fake history|in a flush/.test(b)),
+      net,
+      'a hostile frame was delivered',
+    );
     check(l.length === 4 + after.length, net, `a log has ${l.length} messages, expected ${4 + after.length}`);
   }
   check(({} as Record<string, unknown>)['polluted'] === undefined, net, 'a frame polluted Object.prototype');

@@ -4,7 +4,13 @@
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
 import type { GroupId, PeerId } from '@chorus/protocol';
 import { createPeer } from '../../src/index.ts';
-import { MemoryNetwork, MemoryStore, MemoryTracker, type MemoryNetworkOptions, type MemoryTrackerLink } from '../../src/testing.ts';
+import {
+  MemoryNetwork,
+  MemoryStore,
+  MemoryTracker,
+  type MemoryNetworkOptions,
+  type MemoryTrackerLink,
+} from '../../src/testing.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import type { NetworkFactory, ScenarioNetwork, ScenarioPeer } from './network.ts';
 
@@ -29,7 +35,11 @@ export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).n
 
 export function memoryWorld(
   seed: number,
-  peerOptions: { readonly metricsReportMs?: number; readonly linksReadyTimeoutMs?: number; readonly now?: () => number } = {},
+  peerOptions: {
+    readonly metricsReportMs?: number;
+    readonly linksReadyTimeoutMs?: number;
+    readonly now?: () => number;
+  } = {},
   netOptions: Omit<MemoryNetworkOptions, 'seed'> = {},
 ): MemoryWorld {
   const net = new MemoryNetwork({ seed, ...netOptions });
@@ -52,7 +62,14 @@ export function memoryWorld(
     const store = reuse ?? new MemoryStore();
     links.set(peerId, link);
     stores.set(peerId, store);
-    const peer = createPeer({ name, tracker: link, transport: net.transport(peerId, link), identity: { keyPair, publicKey }, store, ...peerOptions });
+    const peer = createPeer({
+      name,
+      tracker: link,
+      transport: net.transport(peerId, link),
+      identity: { keyPair, publicKey },
+      store,
+      ...peerOptions,
+    });
     await peer.connect();
     const p: ScenarioPeer = { name, peerId, peer };
     peers.push(p);

@@ -34,7 +34,11 @@ export type NetworkFactory = (seed: number) => Promise<ScenarioNetwork>;
 export const SCENARIO_WAIT_MS = 20_000;
 const POLL_MS = 20;
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = SCENARIO_WAIT_MS): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = SCENARIO_WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

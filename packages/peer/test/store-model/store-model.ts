@@ -15,7 +15,11 @@ import type { HistoryPage, StoredMessage } from '../../src/storage.ts';
 /** The store as a test drives it; the browser driver forwards each call to a page. */
 export interface StoreUnderTest {
   /** `history`: a total-order group's agreed log (`putHistory`, its keys replace stored ones); else `putMessages`. */
-  put(groupId: GroupId, items: readonly StoredMessage[], history?: boolean): Promise<'ok' | { readonly refused: string }>;
+  put(
+    groupId: GroupId,
+    items: readonly StoredMessage[],
+    history?: boolean,
+  ): Promise<'ok' | { readonly refused: string }>;
   page(groupId: GroupId, after: string | null, limit: number): Promise<HistoryPage>;
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]>;
   cursor(groupId: GroupId): Promise<string | null>;
@@ -37,7 +41,10 @@ interface Draw {
   readonly group: number;
   readonly sender: number;
   readonly seq: number;
-  /** Which delivery of the message this is: a later copy differs in body and deliveredAt, and must not replace the first. */
+  /**
+   * Which delivery of the message this is: a later copy differs in body and deliveredAt, and must not replace the
+   * first.
+   */
   readonly copy: number;
 }
 
@@ -60,9 +67,15 @@ export function message(d: Draw): StoredMessage {
     deliveredAt: 1_000 + d.copy,
     order: `${pad(lamport, 4)}:${sender}:${pad(d.seq, 4)}`,
     frame: {
-      t: 'data', groupId, viewId: 1 as ViewId, sender, seq: d.seq, lamport,
+      t: 'data',
+      groupId,
+      viewId: 1 as ViewId,
+      sender,
+      seq: d.seq,
+      lamport,
       sentAt: 10_000 + ((d.seq * 13 + d.sender * 7 + d.group) % 5) * 1_000,
-      body: `${groupId} ${sender} ${d.seq} copy ${d.copy}`, sig: 'sig',
+      body: `${groupId} ${sender} ${d.seq} copy ${d.copy}`,
+      sig: 'sig',
     },
   };
 }
@@ -88,7 +101,10 @@ function expectEqual<T>(what: string, got: T, want: T): void {
 type Cmd = fc.AsyncCommand<Model, StoreUnderTest>;
 
 class Put implements Cmd {
-  constructor(readonly group: number, readonly draws: readonly Draw[]) {}
+  constructor(
+    readonly group: number,
+    readonly draws: readonly Draw[],
+  ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
@@ -99,7 +115,8 @@ class Put implements Cmd {
     for (const m of items) if (!g.has(m.id)) g.set(m.id, m);
     model.set(groupId, g);
   }
-  toString = (): string => `put(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
+  toString = (): string =>
+    `put(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
 }
 
 /**
@@ -109,7 +126,10 @@ class Put implements Cmd {
  * its other fields; a new id is stored as given.
  */
 class PutHistory implements Cmd {
-  constructor(readonly group: number, readonly draws: readonly Draw[]) {}
+  constructor(
+    readonly group: number,
+    readonly draws: readonly Draw[],
+  ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
@@ -122,14 +142,20 @@ class PutHistory implements Cmd {
     }
     model.set(groupId, g);
   }
-  toString = (): string => `putHistory(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
+  toString = (): string =>
+    `putHistory(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
 }
 
 /** The group's agreed key for a message: above every live key `message` gives. */
 const agreed = (m: StoredMessage): StoredMessage => ({ ...m, order: `9${m.order.slice(1)}` });
 
 class PutForeign implements Cmd {
-  constructor(readonly group: number, readonly own: Draw, readonly foreign: Draw, readonly filedHere: boolean) {}
+  constructor(
+    readonly group: number,
+    readonly own: Draw,
+    readonly foreign: Draw,
+    readonly filedHere: boolean,
+  ) {}
   check = (): boolean => true;
   async run(_model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
@@ -138,14 +164,18 @@ class PutForeign implements Cmd {
     // Either filed under another group, or filed here with a frame (and id) of another group.
     const bad = this.filedHere ? { ...other, groupId } : other;
     const result = await real.put(groupId, [message({ ...this.own, group: this.group }), bad]);
-    if (result === 'ok' || !/wrong-group/.test(result.refused)) throw new Error(`a write with another group's record was not refused: ${JSON.stringify(result)}`);
+    if (result === 'ok' || !/wrong-group/.test(result.refused))
+      throw new Error(`a write with another group's record was not refused: ${JSON.stringify(result)}`);
     // The model is unchanged: the later reads prove nothing of the refused write landed.
   }
   toString = (): string => `putForeign(${GROUPS[this.group]}, ${this.filedHere ? 'filed here' : 'filed elsewhere'})`;
 }
 
 class WalkPages implements Cmd {
-  constructor(readonly group: number, readonly limit: number) {}
+  constructor(
+    readonly group: number,
+    readonly limit: number,
+  ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
@@ -155,7 +185,8 @@ class WalkPages implements Cmd {
     for (let pages = 0; ; pages++) {
       if (pages > want.length + 1) throw new Error('paging does not end');
       const page: HistoryPage = await real.page(groupId, after, this.limit);
-      if (page.items.length > this.limit) throw new Error(`a page of ${page.items.length} items for limit ${this.limit}`);
+      if (page.items.length > this.limit)
+        throw new Error(`a page of ${page.items.length} items for limit ${this.limit}`);
       got.push(...page.items);
       if (page.next === null) break;
       expectEqual('next is the last order key of the page', page.next, page.items.at(-1)?.order ?? null);
@@ -167,28 +198,48 @@ class WalkPages implements Cmd {
 }
 
 class PageAfter implements Cmd {
-  constructor(readonly group: number, readonly pick: number, readonly limit: number) {}
+  constructor(
+    readonly group: number,
+    readonly pick: number,
+    readonly limit: number,
+  ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
     const all = modelList(model, groupId);
     // After a key that is stored (a joiner's cursor), or before everything.
-    const after = all.length === 0 || this.pick === 0 ? null : (all[(this.pick - 1) % all.length] as StoredMessage).order;
+    const after =
+      all.length === 0 || this.pick === 0 ? null : (all[(this.pick - 1) % all.length] as StoredMessage).order;
     const rest = after === null ? all : all.filter((m) => m.order > after);
     const page = await real.page(groupId, after, this.limit);
     expectEqual(`${groupId} after ${after}`, page.items.map(shown), rest.slice(0, this.limit).map(shown));
-    expectEqual(`${groupId} after ${after}: next`, page.next, rest.length > this.limit ? (rest[this.limit - 1]?.order ?? null) : null);
+    expectEqual(
+      `${groupId} after ${after}: next`,
+      page.next,
+      rest.length > this.limit ? (rest[this.limit - 1]?.order ?? null) : null,
+    );
   }
   toString = (): string => `pageAfter(${GROUPS[this.group]}, #${this.pick}, ${this.limit})`;
 }
 
 class Since implements Cmd {
-  constructor(readonly group: number, readonly since: number, readonly limit: number) {}
+  constructor(
+    readonly group: number,
+    readonly since: number,
+    readonly limit: number,
+  ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
-    const want = modelList(model, groupId).filter((m) => m.frame.sentAt >= this.since).sort(bySent).slice(0, this.limit);
-    expectEqual(`${groupId} since ${this.since}`, (await real.since(groupId, this.since, this.limit)).map(shown), want.map(shown));
+    const want = modelList(model, groupId)
+      .filter((m) => m.frame.sentAt >= this.since)
+      .sort(bySent)
+      .slice(0, this.limit);
+    expectEqual(
+      `${groupId} since ${this.since}`,
+      (await real.since(groupId, this.since, this.limit)).map(shown),
+      want.map(shown),
+    );
   }
   toString = (): string => `since(${GROUPS[this.group]}, ${this.since}, ${this.limit})`;
 }

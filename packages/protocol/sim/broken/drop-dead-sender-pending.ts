@@ -32,13 +32,19 @@ export const droppingDeadSenderPending = (drops: (self: PeerId) => boolean): Eng
       for (const [id, e] of this.queue) if (!e.final && !alive.has(e.frame.sender)) dropped.add(id);
       this.#dropped.set(fl, dropped);
       const kept = (sender: PeerId, seq: number): boolean => !dropped.has(messageId(this.groupId, sender, seq));
-      return { ...frame, unstable: frame.unstable.filter((d) => kept(d.sender, d.seq)), pending: frame.pending.filter((p) => kept(p.sender, p.seq)) };
+      return {
+        ...frame,
+        unstable: frame.unstable.filter((d) => kept(d.sender, d.seq)),
+        pending: frame.pending.filter((p) => kept(p.sender, p.seq)),
+      };
     }
 
     protected override deliverResolved(fl: FlushState, m: ResolvedMessage, out: OutputBuilder): void {
-      if (this.#dropped.get(fl)?.has(m.id) === true) out.events.push({ type: 'message-dropped', id: m.id, reason: 'dropped at view change (broken variant)' });
+      if (this.#dropped.get(fl)?.has(m.id) === true)
+        out.events.push({ type: 'message-dropped', id: m.id, reason: 'dropped at view change (broken variant)' });
       else super.deliverResolved(fl, m, out);
     }
   };
 
-export const dropDeadSenderPending: EngineFactory = (options) => createEngine(options, droppingDeadSenderPending(dropsHere));
+export const dropDeadSenderPending: EngineFactory = (options) =>
+  createEngine(options, droppingDeadSenderPending(dropsHere));

@@ -28,8 +28,13 @@ export const finalizingAfter = (ms: number): EngineClass =>
       }
       const rest = super.tick(now);
       if (isRejection(rest)) return rest;
-      return { frames: [...out.frames, ...rest.frames], deliveries: [...out.deliveries, ...rest.deliveries], events: [...out.events, ...rest.events] };
+      return {
+        frames: [...out.frames, ...rest.frames],
+        deliveries: [...out.deliveries, ...rest.deliveries],
+        events: [...out.events, ...rest.events],
+      };
     }
   };
 
-export const finalizeOnTimeout: EngineFactory = (options) => createEngine(options, finalizingAfter(BROKEN_FINALIZE_AFTER_MS));
+export const finalizeOnTimeout: EngineFactory = (options) =>
+  createEngine(options, finalizingAfter(BROKEN_FINALIZE_AFTER_MS));

@@ -26,7 +26,9 @@ export interface BrokenVariant {
   readonly hostile?: readonly HostileKind[];
 }
 
-const NONE: ActionWeights = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as unknown as ActionWeights;
+const NONE: ActionWeights = Object.fromEntries(
+  Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0]),
+) as unknown as ActionWeights;
 
 /**
  * Data channels are FIFO, so a sender's messages reach a member out of order
@@ -38,19 +40,34 @@ const LINK_FLAPS: ActionWeights = { ...NONE, send: 6, 'send-all': 2, 'link-fail'
 export const BROKEN_VARIANTS: Readonly<Record<string, BrokenVariant>> = {
   'tie-break-smallest': { factory: tieBreakSmallest, mode: 'total', breaks: ['S4'], bounds: { modes: ['total'] } },
   'no-fifo-under-isis': {
-    factory: noFifoUnderIsis, mode: 'total', breaks: ['S3'], bounds: { modes: ['total'], weights: LINK_FLAPS },
+    factory: noFifoUnderIsis,
+    mode: 'total',
+    breaks: ['S3'],
+    bounds: { modes: ['total'], weights: LINK_FLAPS },
   },
   // Its own two messages finalized out of order by the timeout are a total-order inversion that the
   // per-sender check (S3) may see first, at the flush that delivers them. A FINAL below a member's own
   // proposal is not applied there (PROTOCOL.md §3.3 Echo): the message then never comes (L1).
-  'finalize-on-timeout': { factory: finalizeOnTimeout, mode: 'total', breaks: ['S4', 'S3', 'L1'], bounds: { modes: ['total'] } },
+  'finalize-on-timeout': {
+    factory: finalizeOnTimeout,
+    mode: 'total',
+    breaks: ['S4', 'S3', 'L1'],
+    bounds: { modes: ['total'] },
+  },
   // A survivor that drops a message the others deliver is one position behind them from
   // there on: the canonical-log check (S4) usually sees it before the next view (S5).
   'drop-dead-sender-pending': {
-    factory: dropDeadSenderPending, mode: 'total', breaks: ['S4', 'S5'], bounds: { modes: ['total'] },
+    factory: dropDeadSenderPending,
+    mode: 'total',
+    breaks: ['S4', 'S5'],
+    bounds: { modes: ['total'] },
   },
   // A sender that tells members different FINALs splits the order of a member that does not wait for the echoes.
   'deliver-without-echo': {
-    factory: deliverWithoutEcho, mode: 'total', breaks: ['S4'], bounds: { modes: ['total'] }, hostile: ['equivocate'],
+    factory: deliverWithoutEcho,
+    mode: 'total',
+    breaks: ['S4'],
+    bounds: { modes: ['total'] },
+    hostile: ['equivocate'],
   },
 };

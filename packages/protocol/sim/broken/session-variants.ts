@@ -18,11 +18,16 @@ export interface BrokenSession {
 
 /** A sponsor's read without the first message whose sender's next message is in the same read. */
 export const omitInsideChain = (items: readonly HistoryRecord[]): HistoryRecord[] => {
-  const k = items.findIndex((r) => items.some((n) => n.frame.sender === r.frame.sender && n.frame.seq === r.frame.seq + 1));
+  const k = items.findIndex((r) =>
+    items.some((n) => n.frame.sender === r.frame.sender && n.frame.seq === r.frame.seq + 1),
+  );
   return k < 0 ? [...items] : items.filter((_, i) => i !== k);
 };
 
-const NO_ACTIONS = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as Record<keyof typeof DEFAULT_WEIGHTS, number>;
+const NO_ACTIONS = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, 0])) as Record<
+  keyof typeof DEFAULT_WEIGHTS,
+  number
+>;
 
 export const BROKEN_SESSIONS: Readonly<Record<string, BrokenSession>> = {
   // The bug of issue 16: `sender:seq` as the store key. A sender's seq restarts per group, so its

@@ -24,13 +24,20 @@ export async function exportPublicKey(key: CryptoKey): Promise<string> {
 /** A verify-only key from its base64 raw form, or a coded error saying what is wrong with it. */
 export async function readPublicKey(b64: string): Promise<Result<CryptoKey>> {
   if (typeof b64 !== 'string' || b64.length !== ED25519_PUBLIC_KEY_B64_CHARS)
-    return err('bad-type', `A public key must be ${ED25519_PUBLIC_KEY_B64_CHARS} base64 characters (32 raw Ed25519 bytes).`);
+    return err(
+      'bad-type',
+      `A public key must be ${ED25519_PUBLIC_KEY_B64_CHARS} base64 characters (32 raw Ed25519 bytes).`,
+    );
   const raw = base64ToBytes(b64);
-  if (raw === null || raw.length !== PUBLIC_KEY_BYTES) return err('bad-type', 'The public key is not valid base64 of 32 bytes.');
+  if (raw === null || raw.length !== PUBLIC_KEY_BYTES)
+    return err('bad-type', 'The public key is not valid base64 of 32 bytes.');
   try {
     return ok(await subtle().importKey('raw', raw, ED25519, true, ['verify']));
   } catch (e) {
-    return err('bad-type', `The public key is not a usable Ed25519 key: ${e instanceof Error ? e.message : 'import failed'}.`);
+    return err(
+      'bad-type',
+      `The public key is not a usable Ed25519 key: ${e instanceof Error ? e.message : 'import failed'}.`,
+    );
   }
 }
 
@@ -72,7 +79,8 @@ export async function verifyFrame(publicKey: CryptoKey, frame: DataFrame): Promi
 }
 
 /** For the tracker challenge: sign helloSigningText(nonce, peerId, name) from tracker/parse.ts. */
-export const signText = (privateKey: CryptoKey, text: string): Promise<string> => signBytes(privateKey, utf8Bytes(text));
+export const signText = (privateKey: CryptoKey, text: string): Promise<string> =>
+  signBytes(privateKey, utf8Bytes(text));
 
 /** Never throws: a text that is not a string simply does not verify. */
 export async function verifyText(publicKey: CryptoKey, text: string, sig: string): Promise<boolean> {

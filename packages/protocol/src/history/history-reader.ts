@@ -78,7 +78,8 @@ export function recordFloors(record: Pick<HeldRecord, 'floors'> | null | undefin
   const out: Record<string, number> = {};
   const floors: unknown = record?.floors;
   if (typeof floors !== 'object' || floors === null) return out;
-  for (const [sender, floor] of Object.entries(floors)) if (Number.isSafeInteger(floor) && (floor as number) >= 1) out[sender] = floor as number;
+  for (const [sender, floor] of Object.entries(floors))
+    if (Number.isSafeInteger(floor) && (floor as number) >= 1) out[sender] = floor as number;
   return out;
 }
 
@@ -225,7 +226,11 @@ export function runSync<T>(steps: Generator<StoreRead, T, StorePage>, groupId: G
 }
 
 /** Runs a reader over a store that answers with promises (IndexedDB, memory, SQLite). */
-export async function runAsync<T>(steps: Generator<StoreRead, T, StorePage>, groupId: GroupId, source: HistorySource): Promise<T> {
+export async function runAsync<T>(
+  steps: Generator<StoreRead, T, StorePage>,
+  groupId: GroupId,
+  source: HistorySource,
+): Promise<T> {
   let step = steps.next();
   while (step.done !== true) step = steps.next(await source.page(groupId, step.value));
   return step.value;

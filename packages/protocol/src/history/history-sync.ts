@@ -23,7 +23,11 @@ const byOrder = (a: HistoryItem, b: HistoryItem): number => (a.order < b.order ?
  * Sponsor side: the items of `log` strictly after `cursor` (an order key; null
  * = from the start), oldest first, at most `limit` of them.
  */
-export const historyAfter = (log: readonly HistoryItem[], cursor: string | null, limit: number = HISTORY_PAGE_LIMIT): HistoryPageOut => {
+export const historyAfter = (
+  log: readonly HistoryItem[],
+  cursor: string | null,
+  limit: number = HISTORY_PAGE_LIMIT,
+): HistoryPageOut => {
   const cap = Math.max(1, Math.min(Math.floor(limit), HISTORY_PAGE_LIMIT));
   const after = [...log].filter((i) => cursor === null || i.order > cursor).sort(byOrder);
   return { items: after.slice(0, cap), done: after.length <= cap };
@@ -64,12 +68,18 @@ export const mergeHistory = (log: readonly HistoryItem[], incoming: readonly His
     const had = byId.get(id);
     if (had !== undefined) {
       if (had.order !== item.order)
-        rejected.push({ item, error: { code: 'bad-state', message: `Message ${id} is at ${had.order} here but was sent at ${item.order}.` } });
+        rejected.push({
+          item,
+          error: { code: 'bad-state', message: `Message ${id} is at ${had.order} here but was sent at ${item.order}.` },
+        });
       continue;
     }
     const other = byKey.get(item.order);
     if (other !== undefined) {
-      rejected.push({ item, error: { code: 'bad-state', message: `Order key ${item.order} already belongs to message ${other}.` } });
+      rejected.push({
+        item,
+        error: { code: 'bad-state', message: `Order key ${item.order} already belongs to message ${other}.` },
+      });
       continue;
     }
     byId.set(id, item);

@@ -9,7 +9,10 @@ import type { FramePart, HistoryResponseFrame, JoinerState } from '../wire/frame
 import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES } from '../wire/caps.ts';
 import { jsonBytes, packBySize } from '../wire/parts.ts';
 
-/** Bytes of unstable messages per part of a state: as a FLUSH part, a quarter of a frame (room for items and the header). */
+/**
+ * Bytes of unstable messages per part of a state: as a FLUSH part, a quarter of a frame (room for items and the
+ * header).
+ */
 export const STATE_PART_BYTES = MAX_FRAME_BYTES / 4;
 
 /**
@@ -32,7 +35,12 @@ export function splitStatePage(page: HistoryResponseFrame): HistoryResponseFrame
   const state = page.state;
   const unstable = state?.unstable ?? [];
   const { statePart: _part, ...whole } = page;
-  if (state === undefined || !page.done || (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2)) return [whole];
+  if (
+    state === undefined ||
+    !page.done ||
+    (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2)
+  )
+    return [whole];
   const runs = packBySize(unstable, STATE_PART_BYTES, MAX_FLUSH_ITEMS);
   return runs.map((run, index) => ({
     ...whole,
@@ -80,7 +88,9 @@ export class StatePartCollector {
     const bytes = jsonBytes(state.unstable ?? []);
     if (this.#bytes + bytes > this.maxBytes) {
       this.clear();
-      return { refused: `The joiner state in ${part.count} parts is over ${this.maxBytes} bytes; its parts are dropped.` };
+      return {
+        refused: `The joiner state in ${part.count} parts is over ${this.maxBytes} bytes; its parts are dropped.`,
+      };
     }
     this.#bytes += bytes;
     this.#parts[part.index] = state.unstable ?? [];

@@ -50,15 +50,25 @@ export function accusersOf(m: Membership, p: PeerId): PeerId[] {
 
 /** Down reports of `x` that the other end does not share. */
 const openClaims = (m: Membership, x: PeerId): LinkDown[] =>
-  m.linksDown.filter((l) => { const by = saysDown(l); return by.length === 1 && by[0] === x; });
+  m.linksDown.filter((l) => {
+    const by = saysDown(l);
+    return by.length === 1 && by[0] === x;
+  });
 
 /** A member confirms (up) or withdraws (down) its link to a joiner; the last confirmation may install it. */
-function confirmJoiner(groupId: GroupId, m: Membership, reporter: PeerId, joiner: PeerId, state: 'up' | 'down'): Step<null> {
+function confirmJoiner(
+  groupId: GroupId,
+  m: Membership,
+  reporter: PeerId,
+  joiner: PeerId,
+  state: 'up' | 'down',
+): Step<null> {
   const j = m.joining.find((x) => x.peerId === joiner);
   if (j === undefined) return unchanged(ok(null));
   const had = (j.confirmedBy ?? []).includes(reporter);
   if ((state === 'up') === had) return unchanged(ok(null));
-  const confirmedBy = state === 'up' ? [...(j.confirmedBy ?? []), reporter] : (j.confirmedBy ?? []).filter((p) => p !== reporter);
+  const confirmedBy =
+    state === 'up' ? [...(j.confirmedBy ?? []), reporter] : (j.confirmedBy ?? []).filter((p) => p !== reporter);
   const next: Membership = { ...m, joining: m.joining.map((x) => (x === j ? { ...x, confirmedBy } : x)) };
   const installed = state === 'up' ? installIfConfirmed(groupId, next, joiner) : null;
   if (installed !== null) return { ...installed, result: ok(null) };
@@ -66,7 +76,14 @@ function confirmJoiner(groupId: GroupId, m: Membership, reporter: PeerId, joiner
 }
 
 /** A member says its channel to `peer` is up or down. A down report starts the grace clock of the pair. */
-export function reportLink(groupId: GroupId, m: Membership, reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Step<null> {
+export function reportLink(
+  groupId: GroupId,
+  m: Membership,
+  reporter: PeerId,
+  peer: PeerId,
+  state: 'up' | 'down',
+  now: number,
+): Step<null> {
   // A joiner's own links are settled by links-ready and the members'
   // confirmations; its mesh reports them like any other: accept and ignore.
   if (isJoining(m, reporter)) return unchanged(ok(null));
@@ -81,13 +98,15 @@ export function reportLink(groupId: GroupId, m: Membership, reporter: PeerId, pe
   if (state === 'up') {
     if (!by.includes(reporter)) return unchanged(ok(null));
     const rest = by.filter((p) => p !== reporter);
-    const linksDown = rest.length === 0
-      ? m.linksDown.filter((l) => l !== existing)
-      : m.linksDown.map((l) => (l === existing ? { ...l, by: rest } : l));
+    const linksDown =
+      rest.length === 0
+        ? m.linksDown.filter((l) => l !== existing)
+        : m.linksDown.map((l) => (l === existing ? { ...l, by: rest } : l));
     return { next: { ...m, linksDown }, result: ok(null), effects: {} };
   }
   // Already said: ask for a check again (the node that scheduled the first one may have died with its timer).
-  if (existing !== undefined && by.includes(reporter)) return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
+  if (existing !== undefined && by.includes(reporter))
+    return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
   if (existing !== undefined) {
     // The other end said so first: this one corroborates it.
     return {
@@ -97,7 +116,9 @@ export function reportLink(groupId: GroupId, m: Membership, reporter: PeerId, pe
     };
   }
   if (openClaims(m, reporter).length > 0) {
-    return unchanged(err('rate-limited', 'You already report a link down that nobody confirms; one such report at a time.'));
+    return unchanged(
+      err('rate-limited', 'You already report a link down that nobody confirms; one such report at a time.'),
+    );
   }
   return {
     next: { ...m, linksDown: [...m.linksDown, { a, b, since: now, by: [reporter] }] },
@@ -107,7 +128,14 @@ export function reportLink(groupId: GroupId, m: Membership, reporter: PeerId, pe
 }
 
 /** The grace time of a down link ran out: decide (rules 1–4 above). */
-export function expireLink(groupId: GroupId, m: Membership, a: PeerId, b: PeerId, now: number, graceMs: number): Step<null> {
+export function expireLink(
+  groupId: GroupId,
+  m: Membership,
+  a: PeerId,
+  b: PeerId,
+  now: number,
+  graceMs: number,
+): Step<null> {
   const l = m.linksDown.find((x) => x.a === a && x.b === b);
   if (l === undefined || now - l.since < graceMs) return unchanged(ok(null));
   const younger = youngerOf(m, a, b);

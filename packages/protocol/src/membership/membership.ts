@@ -61,11 +61,20 @@ export interface Membership {
   readonly changes?: readonly ViewChange[];
 }
 
-export const emptyMembership = (): Membership => ({ viewId: 0, nextJoinSeq: 1, members: [], joining: [], linksDown: [] });
+export const emptyMembership = (): Membership => ({
+  viewId: 0,
+  nextJoinSeq: 1,
+  members: [],
+  joining: [],
+  linksDown: [],
+});
 
 /** The public part of an entry (what a view carries): the role too, when the session has one. */
 export const memberInfo = (m: MemberInfo): MemberInfo => ({
-  peerId: m.peerId, name: m.name, publicKey: m.publicKey, ...(m.role === undefined ? {} : { role: m.role }),
+  peerId: m.peerId,
+  name: m.name,
+  publicKey: m.publicKey,
+  ...(m.role === undefined ? {} : { role: m.role }),
 });
 
 /** The installed view, always with the changes that made it (the same for every asker, whatever the path). */

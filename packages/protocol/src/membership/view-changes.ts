@@ -92,10 +92,10 @@ export function join(groupId: GroupId, m: Membership, who: MemberInfo, now: numb
 export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Step<View> {
   if (isMember(m, peerId)) return unchanged(ok(viewOf(groupId, m)));
   const joiner = m.joining.find((j) => j.peerId === peerId);
-  if (joiner === undefined) return unchanged(err('not-member', 'You are not joining this group; send group:join first.'));
-  const next: Membership = joiner.ready === true
-    ? m
-    : { ...m, joining: m.joining.map((j) => (j === joiner ? { ...j, ready: true } : j)) };
+  if (joiner === undefined)
+    return unchanged(err('not-member', 'You are not joining this group; send group:join first.'));
+  const next: Membership =
+    joiner.ready === true ? m : { ...m, joining: m.joining.map((j) => (j === joiner ? { ...j, ready: true } : j)) };
   const installed = installIfConfirmed(groupId, next, peerId);
   if (installed !== null) return installed;
   return { next: next === m ? null : next, result: ok(viewOf(groupId, m)), effects: {} };
@@ -115,7 +115,9 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
     members: m.members.filter((e) => e.peerId !== peerId),
     joining: m.joining
       .filter((j) => j.peerId !== peerId)
-      .map((j) => (j.confirmedBy?.includes(peerId) === true ? { ...j, confirmedBy: j.confirmedBy.filter((p) => p !== peerId) } : j)),
+      .map((j) =>
+        j.confirmedBy?.includes(peerId) === true ? { ...j, confirmedBy: j.confirmedBy.filter((p) => p !== peerId) } : j,
+      ),
     linksDown: m.linksDown.filter((l) => l.a !== peerId && l.b !== peerId),
     ...(wasMember ? { changes: [{ peerId, change: reason }] } : {}),
   };
@@ -129,7 +131,13 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
 }
 
 /** The joiner never reported its links: drop it from joining (no view had it). */
-export function expireJoin(groupId: GroupId, m: Membership, peerId: PeerId, now: number, timeoutMs: number): Step<null> {
+export function expireJoin(
+  groupId: GroupId,
+  m: Membership,
+  peerId: PeerId,
+  now: number,
+  timeoutMs: number,
+): Step<null> {
   const j = m.joining.find((x) => x.peerId === peerId);
   if (j === undefined || now - j.since < timeoutMs) return unchanged(ok(null));
   return remove(groupId, m, peerId, 'failed');

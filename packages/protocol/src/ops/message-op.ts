@@ -44,13 +44,18 @@ export const isOpBody = (body: string): boolean => body.startsWith(OP_MARKER);
  * (a caller bug or a text too long once wrapped: check `opFits` first).
  */
 export function encodeOp(op: MessageOp): string {
-  const body = OP_MARKER + JSON.stringify(
-    op.op === 'delete' ? { op: op.op, target: op.target }
-      : op.op === 'react' ? { op: op.op, target: op.target, emoji: op.emoji, on: op.on }
-        : { op: op.op, target: op.target, text: op.text },
-  );
+  const body =
+    OP_MARKER +
+    JSON.stringify(
+      op.op === 'delete'
+        ? { op: op.op, target: op.target }
+        : op.op === 'react'
+          ? { op: op.op, target: op.target, emoji: op.emoji, on: op.on }
+          : { op: op.op, target: op.target, text: op.text },
+    );
   const back = parseBody(body, groupOfMessageId(op.target) ?? ('' as GroupId));
-  if (back.kind !== 'op') throw new RangeError(`Not a valid ${op.op} operation: ${back.kind === 'bad-op' ? back.reason : 'plain text'}`);
+  if (back.kind !== 'op')
+    throw new RangeError(`Not a valid ${op.op} operation: ${back.kind === 'bad-op' ? back.reason : 'plain text'}`);
   return body;
 }
 
@@ -96,15 +101,23 @@ export function parseBody(body: string, group: GroupId): ParsedBody {
   const o = v as Record<string, unknown>;
   const own = (k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
   const kind = own('op');
-  if (kind !== 'reply' && kind !== 'edit' && kind !== 'delete' && kind !== 'react') return bad(`has an unknown kind ${JSON.stringify(kind)?.slice(0, 32) ?? 'undefined'}`);
+  if (kind !== 'reply' && kind !== 'edit' && kind !== 'delete' && kind !== 'react')
+    return bad(`has an unknown kind ${JSON.stringify(kind)?.slice(0, 32) ?? 'undefined'}`);
   const target = own('target');
-  if (typeof target !== 'string' || groupOfMessageId(target) !== group) return bad(`${kind}: target is not a message of this group`);
+  if (typeof target !== 'string' || groupOfMessageId(target) !== group)
+    return bad(`${kind}: target is not a message of this group`);
   const id = target as MessageId;
   if (kind === 'delete') return { kind: 'op', op: { op: kind, target: id } };
   if (kind === 'react') {
     const emoji = own('emoji');
     const on = own('on');
-    if (typeof emoji !== 'string' || emoji.length === 0 || emoji.length > MAX_REACTION_CHARS || /[\s\p{Cc}]/u.test(emoji)) return bad('react: emoji must be 1–32 characters without spaces');
+    if (
+      typeof emoji !== 'string' ||
+      emoji.length === 0 ||
+      emoji.length > MAX_REACTION_CHARS ||
+      /[\s\p{Cc}]/u.test(emoji)
+    )
+      return bad('react: emoji must be 1–32 characters without spaces');
     if (typeof on !== 'boolean') return bad('react: on must be true or false');
     return { kind: 'op', op: { op: kind, target: id, emoji, on } };
   }

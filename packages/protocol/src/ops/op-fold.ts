@@ -149,14 +149,27 @@ export class OpFold {
     if (parsed.kind === 'text' || parsed.op.op === 'reply') {
       const text = parsed.kind === 'text' ? parsed.text : parsed.op.op === 'reply' ? parsed.op.text : '';
       const replyTo = parsed.kind === 'op' ? parsed.op.target : null;
-      this.#held.set(entry.id, { kind: 'message', ...author, text, replyTo, edit: null, deleted: false, reactions: new Map() });
+      this.#held.set(entry.id, {
+        kind: 'message',
+        ...author,
+        text,
+        replyTo,
+        edit: null,
+        deleted: false,
+        reactions: new Map(),
+      });
       changed.push(entry.id);
     } else {
       this.#held.set(entry.id, { kind: 'op' });
       const op: PendingOp = { ...author, id: entry.id, order: entry.order, op: parsed.op };
       if (this.#held.has(op.op.target)) this.#apply(op, changed, refused);
       else if (this.#pending >= this.#maxPending) {
-        this.#refuse(refused, { id: op.id, op: op.op.op, reason: 'too-many', message: `More than ${this.#maxPending} operations wait for messages not seen.` });
+        this.#refuse(refused, {
+          id: op.id,
+          op: op.op.op,
+          reason: 'too-many',
+          message: `More than ${this.#maxPending} operations wait for messages not seen.`,
+        });
       } else {
         const list = this.#waiting.get(op.op.target) ?? [];
         list.push(op);
@@ -180,20 +193,31 @@ export class OpFold {
     const reactions: Reaction[] = [];
     if (!m.deleted) {
       for (const [emoji, by] of m.reactions) {
-        const keys = [...by].filter(([, say]) => say.on).map(([k]) => k).sort();
+        const keys = [...by]
+          .filter(([, say]) => say.on)
+          .map(([k]) => k)
+          .sort();
         if (keys.length > 0) reactions.push({ emoji, keys });
       }
       reactions.sort((a, b) => (a.emoji < b.emoji ? -1 : a.emoji > b.emoji ? 1 : 0));
     }
     return {
-      id, author: identityOf(m), text: m.deleted ? '' : m.edit?.text ?? m.text, replyTo: m.replyTo,
-      edited: !m.deleted && m.edit !== null, deleted: m.deleted, reactions,
+      id,
+      author: identityOf(m),
+      text: m.deleted ? '' : (m.edit?.text ?? m.text),
+      replyTo: m.replyTo,
+      edited: !m.deleted && m.edit !== null,
+      deleted: m.deleted,
+      reactions,
     };
   }
 
   /** Every message's view, sorted by id, and the counts: equal for equal sets of entries. */
   snapshot(): FoldSnapshot {
-    const ids = [...this.#held].filter(([, h]) => h.kind === 'message').map(([id]) => id).sort();
+    const ids = [...this.#held]
+      .filter(([, h]) => h.kind === 'message')
+      .map(([id]) => id)
+      .sort();
     return { views: ids.map((id) => this.view(id)!), refused: this.#refused, pending: this.#pending };
   }
 
@@ -201,7 +225,12 @@ export class OpFold {
     const kind = op.op.op;
     const target = this.#held.get(op.op.target);
     if (target === undefined || target.kind !== 'message') {
-      this.#refuse(refused, { id: op.id, op: kind, reason: 'bad-target', message: `A ${kind} must name a message, and ${op.op.target} is an operation.` });
+      this.#refuse(refused, {
+        id: op.id,
+        op: kind,
+        reason: 'bad-target',
+        message: `A ${kind} must name a message, and ${op.op.target} is an operation.`,
+      });
       return;
     }
     if (op.op.op === 'react') {
@@ -214,11 +243,17 @@ export class OpFold {
       return;
     }
     if (!sameAuthor(target, op)) {
-      this.#refuse(refused, { id: op.id, op: kind, reason: 'not-author', message: `Only the author of ${op.op.target} may ${kind} it.` });
+      this.#refuse(refused, {
+        id: op.id,
+        op: kind,
+        reason: 'not-author',
+        message: `Only the author of ${op.op.target} may ${kind} it.`,
+      });
       return;
     }
     if (op.op.op === 'delete') target.deleted = true;
-    else if (op.op.op === 'edit' && (target.edit === null || target.edit.order < op.order)) target.edit = { order: op.order, text: op.op.text };
+    else if (op.op.op === 'edit' && (target.edit === null || target.edit.order < op.order))
+      target.edit = { order: op.order, text: op.op.text };
     changed.push(op.op.target);
   }
 

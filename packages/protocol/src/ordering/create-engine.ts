@@ -42,7 +42,13 @@ export interface EngineOptions {
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /** A GroupEngine class to build: GroupEngine itself, or a simulator's broken subclass (sim/broken/). */
-export type EngineClass = new (mode: Ordering, self: PeerId, groupId: GroupId, hooks: EngineHooks, resume: EngineResume | null) => GroupEngine;
+export type EngineClass = new (
+  mode: Ordering,
+  self: PeerId,
+  groupId: GroupId,
+  hooks: EngineHooks,
+  resume: EngineResume | null,
+) => GroupEngine;
 
 /**
  * Returns the concrete engine so callers may use `debugState()`; it is an OrderingEngine.
@@ -54,9 +60,13 @@ export type EngineClass = new (mode: Ordering, self: PeerId, groupId: GroupId, h
 export function createEngine(opts: EngineOptions, Engine: EngineClass = GroupEngine): GroupEngine {
   const r = opts.resume;
   if (r !== undefined && !(isCount(r.ownSeq) && isCount(r.lamport) && isCount(r.agreed)))
-    throw new RangeError('createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.');
+    throw new RangeError(
+      'createEngine: resume.ownSeq, resume.lamport and resume.agreed must be non-negative safe integers.',
+    );
   if (r !== undefined && r.lamport > MAX_RESUME_LAMPORT)
-    throw new RangeError(`createEngine: resume.lamport ${r.lamport} is above MAX_RESUME_LAMPORT; pass the stored clock through resumeLamport.`);
+    throw new RangeError(
+      `createEngine: resume.lamport ${r.lamport} is above MAX_RESUME_LAMPORT; pass the stored clock through resumeLamport.`,
+    );
   if (r?.delivered !== undefined && !Object.values(r.delivered).every(isCount))
     throw new RangeError('createEngine: resume.delivered must map peer ids to non-negative safe integers.');
   return new Engine(opts.mode, opts.self, opts.groupId, withDefaultHooks(opts.hooks), r ?? null);

@@ -23,7 +23,11 @@ export interface EngineDebugState {
   /** FLUSH reports still in parts, per peer `viewId:held/count:bytes`. */
   readonly flushParts: Readonly<Record<string, string>>;
   /** Our FLUSH for the installed view, kept for peers still flushing for it. */
-  readonly lastFlush: { readonly viewId: number; readonly participants: readonly string[]; readonly answered: readonly string[] } | null;
+  readonly lastFlush: {
+    readonly viewId: number;
+    readonly participants: readonly string[];
+    readonly answered: readonly string[];
+  } | null;
   readonly adopted: boolean;
   /** The view the group's current log began in (0 until this member has state). */
   readonly incarnation: number;

@@ -62,7 +62,10 @@ export abstract class EngineState {
   protected lastDrafted = 0;
   /** The last own seq committed (`send`), or the floor of an earlier session when that is higher. */
   protected lastCommitted = 0;
-  /** Drafts out for signing, oldest first. Invariant: ascending seqs, none past lastDrafted; empty while no view is installed. */
+  /**
+   * Drafts out for signing, oldest first. Invariant: ascending seqs, none past lastDrafted; empty while no view is
+   * installed.
+   */
   protected readonly inFlight: SignedFields[] = [];
   /** Signed own DATA waiting for a view to be installed (or for state, on a joiner). */
   protected outbox: DataFrame[] = [];
@@ -108,7 +111,11 @@ export abstract class EngineState {
     if (!this.adopted) return null;
     const ceiling = lamportCeiling(this.lamport);
     if (lamport <= ceiling) return null;
-    return reject('remote', 'too-large', `${what} carries lamport ${lamport}, beyond ${ceiling}: no member's clock can be that far ahead of this one.`);
+    return reject(
+      'remote',
+      'too-large',
+      `${what} carries lamport ${lamport}, beyond ${ceiling}: no member's clock can be that far ahead of this one.`,
+    );
   }
 
   protected deliver(f: DataFrame, agreed: Priority | null, out: OutputBuilder): void {
@@ -121,7 +128,11 @@ export abstract class EngineState {
     if (!alone) this.kept.set(id, agreed === null ? { frame: f } : { frame: f, agreed });
     const order = agreed === null ? fifoOrderKey(f.lamport, f.sender, f.seq) : totalOrderKey(this.incarnation, agreed);
     const shown = f.seq < (this.shown.get(f.sender) ?? 1); // the session shows it already (markShown)
-    out.deliveries.push(shown ? { id, frame: f, order, viewId: this.viewIdNow(), shown } : { id, frame: f, order, viewId: this.viewIdNow() });
+    out.deliveries.push(
+      shown
+        ? { id, frame: f, order, viewId: this.viewIdNow(), shown }
+        : { id, frame: f, order, viewId: this.viewIdNow() },
+    );
   }
 
   protected sender(s: PeerId): SenderState {

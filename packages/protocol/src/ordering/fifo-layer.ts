@@ -35,13 +35,15 @@ export abstract class FifoLayer extends IsisQueue {
 
   protected onData(from: PeerId, f: DataFrame, now: number): EngineResult {
     if (f.sender !== from) return reject('remote', 'forged-sender', `DATA from ${from} claims sender ${f.sender}.`);
-    if (!isSeq(f.seq) || !isCount(f.lamport)) return reject('remote', 'bad-type', 'DATA needs a positive integer seq and a non-negative lamport.');
+    if (!isSeq(f.seq) || !isCount(f.lamport))
+      return reject('remote', 'bad-type', 'DATA needs a positive integer seq and a non-negative lamport.');
     if (f.proposal !== undefined && (!isValidPriority(f.proposal) || f.proposal.by !== f.sender))
       return reject('remote', 'bad-type', "DATA carries a proposal that is not its sender's own valid priority.");
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (from === this.self) return reject('remote', 'replay', 'A peer sent this member its own message.');
-    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (!this.members.has(from))
+      return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const tooHigh = this.priorityTooHigh(f.proposal?.p ?? 0, 'DATA proposal') ?? this.lamportTooHigh(f.lamport, 'DATA');
     if (tooHigh !== null) return tooHigh;
     const st = this.senders.get(from);
@@ -52,17 +54,29 @@ export abstract class FifoLayer extends IsisQueue {
       // A resend racing the original (link repair) is a harmless duplicate; anything older is a replay.
       const had = this.kept.get(id)?.frame;
       if (had !== undefined && sameSigned(had, f)) return new OutputBuilder().build();
-      return reject('remote', 'replay', `Message ${f.seq} of ${from} was already delivered${had === undefined ? '' : ' with other content'}.`);
+      return reject(
+        'remote',
+        'replay',
+        `Message ${f.seq} of ${from} was already delivered${had === undefined ? '' : ' with other content'}.`,
+      );
     }
     const holding = st?.held.get(f.seq) ?? (f.seq < next ? this.queue.get(id)?.frame : undefined);
     if (holding !== undefined || f.seq < next) {
       // A resend we already hold is idempotent; the same id with other signed content is equivocation:
       // the first copy stays, the second is refused.
       if (holding === undefined || sameSigned(holding, f)) return new OutputBuilder().build();
-      return reject('remote', 'replay', `${from} sent message ${f.seq} again with other content; the first copy is kept.`);
+      return reject(
+        'remote',
+        'replay',
+        `${from} sent message ${f.seq} again with other content; the first copy is kept.`,
+      );
     }
     if (f.seq - next > MAX_HOLD_BACK_AHEAD)
-      return reject('remote', 'too-many', `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`);
+      return reject(
+        'remote',
+        'too-many',
+        `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`,
+      );
 
     const out = new OutputBuilder();
     this.lamport = Math.max(this.lamport, f.lamport);

@@ -29,7 +29,9 @@ export const sameEcho = (a: Echoed, b: Echoed): boolean => a.sig === b.sig && sa
  */
 export const MAX_ECHOES_PER_PEER = 10_000;
 
-/** What hearing an echo did: `new` (kept), `same` (a resend), `changed` (the peer said another thing before: refused). */
+/**
+ * What hearing an echo did: `new` (kept), `same` (a resend), `changed` (the peer said another thing before: refused).
+ */
 export type Heard = 'new' | 'same' | 'changed';
 
 export class EchoBook {

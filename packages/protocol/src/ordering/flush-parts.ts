@@ -40,7 +40,8 @@ type Entry = { readonly u: FlushFrame['unstable'][number] } | { readonly p: Flus
 export function splitFlush(report: FlushFrame): FlushFrame[] {
   const { unstable, pending, part: _part, ...header } = report;
   const whole = { ...header, unstable, pending };
-  if (unstable.length <= MAX_FLUSH_ITEMS && pending.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= FLUSH_PART_BYTES) return [whole];
+  if (unstable.length <= MAX_FLUSH_ITEMS && pending.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= FLUSH_PART_BYTES)
+    return [whole];
   const entries: Entry[] = [...unstable.map((u) => ({ u })), ...pending.map((p) => ({ p }))];
   const runs = packBySize(entries, FLUSH_PART_BYTES, MAX_FLUSH_ITEMS, (e) => jsonBytes('u' in e ? e.u : e.p));
   return runs.map((run, index) => ({
@@ -87,14 +88,24 @@ export class FlushAssembler {
     if (p !== undefined && p.viewId === f.viewId && (p.header !== header || p.parts.length !== part.count))
       return reject('remote', 'bad-state', `${from} sent parts of one FLUSH for view ${f.viewId} that disagree.`);
     if (p === undefined || p.viewId !== f.viewId) {
-      p = { viewId: f.viewId, header, parts: new Array<FlushFrame | undefined>(part.count).fill(undefined), have: 0, bytes: 0 };
+      p = {
+        viewId: f.viewId,
+        header,
+        parts: new Array<FlushFrame | undefined>(part.count).fill(undefined),
+        have: 0,
+        bytes: 0,
+      };
       this.#partial.set(from, p);
     }
     if (p.parts[part.index] !== undefined) return null;
     const bytes = jsonBytes(f);
     if (p.bytes + bytes > this.maxBytes) {
       this.#partial.delete(from);
-      return reject('remote', 'too-large', `${from}'s FLUSH for view ${f.viewId} in parts is over ${this.maxBytes} bytes; its parts are dropped.`);
+      return reject(
+        'remote',
+        'too-large',
+        `${from}'s FLUSH for view ${f.viewId} in parts is over ${this.maxBytes} bytes; its parts are dropped.`,
+      );
     }
     p.bytes += bytes;
     p.parts[part.index] = f;
@@ -118,7 +129,10 @@ export class FlushAssembler {
 
   /** Per peer, its unfinished report as `viewId:parts held/count:bytes` (for debugState). */
   debug(): Record<string, string> {
-    const rows = [...this.#partial].map(([peer, p]): [string, string] => [peer, `${p.viewId}:${p.have}/${p.parts.length}:${p.bytes}`]);
+    const rows = [...this.#partial].map(([peer, p]): [string, string] => [
+      peer,
+      `${p.viewId}:${p.have}/${p.parts.length}:${p.bytes}`,
+    ]);
     return Object.fromEntries(rows.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   }
 

@@ -62,7 +62,8 @@ export const resolveFlush = (
   const union = new Map<MessageId, DataFrame>();
   const delivered = new Set<string>();
   for (const r of reports)
-    for (const rep of r.frame.pending) if (rep.final !== undefined && rep.proposed === undefined) delivered.add(`${r.from}|${rep.sender}:${rep.seq}`);
+    for (const rep of r.frame.pending)
+      if (rep.final !== undefined && rep.proposed === undefined) delivered.add(`${r.from}|${rep.sender}:${rep.seq}`);
   const unionDelivered = new Set<MessageId>();
   // The sender's own proposal, from any copy that carries it (a dead sender cannot report it).
   const senderProposals = new Map<MessageId, Priority[]>();
@@ -74,7 +75,8 @@ export const resolveFlush = (
       if (had === undefined || (isDelivered && !unionDelivered.has(id))) union.set(id, f);
       else if (isDelivered === unionDelivered.has(id)) union.set(id, preferFrame(had, f));
       if (isDelivered) unionDelivered.add(id);
-      if (f.proposal !== undefined && f.proposal.by === f.sender) senderProposals.set(id, [...(senderProposals.get(id) ?? []), f.proposal]);
+      if (f.proposal !== undefined && f.proposal.by === f.sender)
+        senderProposals.set(id, [...(senderProposals.get(id) ?? []), f.proposal]);
     }
 
   // Per sender: every stateful participant delivered up to `base`; the
@@ -117,7 +119,12 @@ export const resolveFlush = (
 
   if (mode === 'fifo') {
     const out = messages.map((m) => ({ ...m, agreed: null, rule: 'fifo' as const }));
-    out.sort((a, b) => a.frame.lamport - b.frame.lamport || comparePeerIds(a.frame.sender, b.frame.sender) || a.frame.seq - b.frame.seq);
+    out.sort(
+      (a, b) =>
+        a.frame.lamport - b.frame.lamport ||
+        comparePeerIds(a.frame.sender, b.frame.sender) ||
+        a.frame.seq - b.frame.seq,
+    );
     return { messages: out, ends, dropped, agreed, anyState };
   }
 
@@ -142,8 +149,12 @@ export const resolveFlush = (
   // `agreed` is now B: above every priority any survivor delivered, saw or proposed, or a sender proposed.
   const lowest = [...(anyState ? stateful : reports)].map((r) => r.from).sort(comparePeerIds)[0];
   const viewMembers = new Map<number, readonly PeerId[]>();
-  for (const r of stateful) if (r.frame.installed !== undefined) viewMembers.set(r.frame.installed.viewId, r.frame.installed.members);
-  const knownProposals = (m: { id: MessageId }): Priority[] => [...(proposals.get(m.id)?.values() ?? []), ...(senderProposals.get(m.id) ?? [])];
+  for (const r of stateful)
+    if (r.frame.installed !== undefined) viewMembers.set(r.frame.installed.viewId, r.frame.installed.members);
+  const knownProposals = (m: { id: MessageId }): Priority[] => [
+    ...(proposals.get(m.id)?.values() ?? []),
+    ...(senderProposals.get(m.id) ?? []),
+  ];
   // A survivor that counts the message as delivered is past it: its FIFO gate holds nothing back for it
   // (a joiner a hostile sponsor handed an inflated nextSeq, PROTOCOL.md §7.3, proposes for the sender's
   // later seqs and for none of these; seed 11978 put them after a later FINAL at honest members, S3).
@@ -204,7 +215,8 @@ export const resolveFlush = (
       }
   const rules = new Map<MessageId, ResolvedMessage>();
   // Per sender, from its last message back: once a later message has a fixed priority, every earlier one
-  // must sort before it, which the max of the known proposals does (FIFO gate: each proposer's proposal grows with seq).
+  // must sort before it, which the max of the known proposals does (FIFO gate: each proposer's proposal grows with
+  // seq).
   let sender: PeerId | null = null;
   let laterFixed = false;
   for (const m of [...messages].reverse()) {
@@ -239,7 +251,8 @@ export const resolveFlush = (
       running = undefined;
     }
     const own = maxPriority(knownProposals(m), compare);
-    if (running !== null) running = own === null ? null : running === undefined || compare(own, running) > 0 ? own : running;
+    if (running !== null)
+      running = own === null ? null : running === undefined || compare(own, running) > 0 ? own : running;
     above.push({ m, key: running ?? null });
   }
   above.sort((x, y) => {

@@ -49,7 +49,11 @@ export abstract class FrameGate extends EngineState {
     if (!isCount(frame.viewId)) return reject('remote', 'bad-type', 'viewId must be a non-negative integer.');
     if (this.installed === null) return 'buffer';
     if (frame.viewId < this.installed.viewId)
-      return reject('remote', 'old-view', `Frame of view ${frame.viewId} arrived after view ${this.installed.viewId} was installed.`);
+      return reject(
+        'remote',
+        'old-view',
+        `Frame of view ${frame.viewId} arrived after view ${this.installed.viewId} was installed.`,
+      );
     if (frame.viewId > this.installed.viewId || !this.adopted) return 'buffer';
     // After our FLUSH left, the old view is frozen: the flushes carry everything survivors have.
     return this.oldViewFrozen() ? 'ignore' : 'process';
@@ -75,9 +79,17 @@ export abstract class FrameGate extends EngineState {
     const bytes = jsonBytes(frame);
     const use = this.futureUse.get(from) ?? { frames: 0, bytes: 0 };
     if (use.frames >= MAX_BUFFERED_FRAMES)
-      return reject('remote', 'too-many', `${from} already has ${MAX_BUFFERED_FRAMES} frames waiting for a view change.`);
+      return reject(
+        'remote',
+        'too-many',
+        `${from} already has ${MAX_BUFFERED_FRAMES} frames waiting for a view change.`,
+      );
     if (use.bytes + bytes > MAX_BUFFERED_BYTES_PER_PEER)
-      return reject('remote', 'too-many', `${from} already has ${use.bytes} bytes waiting for a view change; ${bytes} more exceed ${MAX_BUFFERED_BYTES_PER_PEER}.`);
+      return reject(
+        'remote',
+        'too-many',
+        `${from} already has ${use.bytes} bytes waiting for a view change; ${bytes} more exceed ${MAX_BUFFERED_BYTES_PER_PEER}.`,
+      );
     this.futureList.push({ from, frame, bytes });
     this.futureUse.set(from, { frames: use.frames + 1, bytes: use.bytes + bytes });
     return new OutputBuilder().build();
@@ -92,7 +104,10 @@ export abstract class FrameGate extends EngineState {
    * next view goes out before the sender's last frames of the view it leaves.
    */
   protected dropStaleFuture(from: PeerId, viewId: ViewId): void {
-    if (this.futureUse.has(from) && this.future.some((b) => b.from === from && !isFlushRound(b.frame) && b.frame.viewId > viewId))
+    if (
+      this.futureUse.has(from) &&
+      this.future.some((b) => b.from === from && !isFlushRound(b.frame) && b.frame.viewId > viewId)
+    )
       this.future = this.future.filter((b) => b.from !== from || isFlushRound(b.frame) || b.frame.viewId <= viewId);
   }
 
@@ -103,7 +118,8 @@ export abstract class FrameGate extends EngineState {
    * flush needs our FLUSH-OK, which comes after this install — so it sent us none of those for it.
    */
   protected dropGoneFuture(viewId: ViewId): void {
-    const gone = (b: Buffered): boolean => !this.members.has(b.from) && !isFlushRound(b.frame) && b.frame.viewId > viewId;
+    const gone = (b: Buffered): boolean =>
+      !this.members.has(b.from) && !isFlushRound(b.frame) && b.frame.viewId > viewId;
     if (this.future.some(gone)) this.future = this.future.filter((b) => !gone(b));
   }
 

@@ -46,12 +46,21 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
   // ---- sending ----
 
   draft(body: string, now: number): SignedFields | Rejection {
-    if (this.installed === null) return reject('local', 'bad-state', 'Cannot send before the first view of the group is installed.');
+    if (this.installed === null)
+      return reject('local', 'bad-state', 'Cannot send before the first view of the group is installed.');
     if (typeof body !== 'string') return reject('local', 'bad-type', 'A message body must be a string.');
     const viewId = this.flush?.target.viewId ?? this.installed.viewId;
     this.lastDrafted += 1;
     this.lamport += 1;
-    const fields: SignedFields = { groupId: this.groupId, viewId, sender: this.self, seq: this.lastDrafted, lamport: this.lamport, sentAt: now, body };
+    const fields: SignedFields = {
+      groupId: this.groupId,
+      viewId,
+      sender: this.self,
+      seq: this.lastDrafted,
+      lamport: this.lamport,
+      sentAt: now,
+      body,
+    };
     this.inFlight.push(fields);
     return fields;
   }
@@ -60,8 +69,14 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     const d = this.inFlight[0];
     if (d === undefined) return reject('local', 'bad-state', 'send() was called without an outstanding draft.');
     if (
-      frame.t !== 'data' || frame.groupId !== d.groupId || frame.viewId !== d.viewId || frame.sender !== d.sender ||
-      frame.seq !== d.seq || frame.lamport !== d.lamport || frame.sentAt !== d.sentAt || frame.body !== d.body
+      frame.t !== 'data' ||
+      frame.groupId !== d.groupId ||
+      frame.viewId !== d.viewId ||
+      frame.sender !== d.sender ||
+      frame.seq !== d.seq ||
+      frame.lamport !== d.lamport ||
+      frame.sentAt !== d.sentAt ||
+      frame.body !== d.body
     )
       return reject('local', 'bad-state', `send() must commit the oldest draft (seq ${d.seq}) unchanged.`);
     const out = new OutputBuilder();
@@ -69,13 +84,18 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     this.inFlight.shift();
     if (frame.seq <= this.seqFloor) {
       // Drafted before the sponsor told us our earlier session's last seq: its id is taken.
-      out.events.push({ type: 'message-dropped', id: messageId(this.groupId, this.self, frame.seq), reason: staleSeqReason });
+      out.events.push({
+        type: 'message-dropped',
+        id: messageId(this.groupId, this.self, frame.seq),
+        reason: staleSeqReason,
+      });
       this.maybeSendFlush(out, this.clock);
       return out.build();
     }
     this.lastCommitted = frame.seq;
     const installed = present(this.installed, 'a draft exists only once a view is installed');
-    if (this.adopted && frame.viewId === installed.viewId && this.flush?.sent !== true) this.multicastOwn(frame, now, out);
+    if (this.adopted && frame.viewId === installed.viewId && this.flush?.sent !== true)
+      this.multicastOwn(frame, now, out);
     else this.outbox.push(frame);
     this.maybeSendFlush(out, this.clock);
     return out.build();
@@ -85,7 +105,11 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
 
   receive(from: PeerId, frame: EngineFrame, now: number): EngineResult {
     if (frame.groupId !== this.groupId)
-      return reject('remote', 'bad-state', `A frame for group ${String(frame.groupId)} arrived on group ${this.groupId}.`);
+      return reject(
+        'remote',
+        'bad-state',
+        `A frame for group ${String(frame.groupId)} arrived on group ${this.groupId}.`,
+      );
     const result = this.dispatch(from, frame, now);
     // The handlers read the clock as `clockAt(now)`; it moves only for an accepted frame.
     if (!isRejection(result)) this.clock = this.clockAt(now);
@@ -121,8 +145,10 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       // Our FLUSH may have died with the old channel; a second copy is a no-op at the far end.
       // The hwm exchange waits for the new view (an hwm of the old one would be refused there).
       const mine = fl.reports.get(this.self);
-      if (mine !== undefined && fl.participants.includes(peer)) for (const frame of splitFlush(mine)) out.frames.push({ to: peer, frame });
-      if (fl.oked && fl.participants.includes(peer)) out.frames.push({ to: peer, frame: this.flushOkFrame(fl.target.viewId) });
+      if (mine !== undefined && fl.participants.includes(peer))
+        for (const frame of splitFlush(mine)) out.frames.push({ to: peer, frame });
+      if (fl.oked && fl.participants.includes(peer))
+        out.frames.push({ to: peer, frame: this.flushOkFrame(fl.target.viewId) });
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
@@ -151,7 +177,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
   }
 
   markShown(shown: Readonly<Record<string, number>>): void {
-    for (const [sender, next] of Object.entries(shown)) if (isSeq(next)) this.shown.set(sender, Math.max(this.shown.get(sender) ?? 1, next));
+    for (const [sender, next] of Object.entries(shown))
+      if (isSeq(next)) this.shown.set(sender, Math.max(this.shown.get(sender) ?? 1, next));
   }
 
   /**
@@ -160,17 +187,32 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
    */
   protected checkInvariants(): void {
     invariant(this.lastCommitted <= this.lastDrafted, 'lastCommitted <= lastDrafted');
-    invariant(this.inFlight.every((d, i) => d.seq <= this.lastDrafted && (i === 0 || this.inFlight[i - 1]!.seq < d.seq)), 'inFlight: ascending seqs, none past lastDrafted');
+    invariant(
+      this.inFlight.every((d, i) => d.seq <= this.lastDrafted && (i === 0 || this.inFlight[i - 1]!.seq < d.seq)),
+      'inFlight: ascending seqs, none past lastDrafted',
+    );
     invariant(this.installed !== null || this.inFlight.length === 0, 'no draft before a view is installed');
-    invariant(this.installed === null ? this.members.size === 0 : this.members.size === this.installed.members.length && this.installed.members.every((m) => this.members.has(m.peerId)), 'members are the installed view\'s');
+    invariant(
+      this.installed === null
+        ? this.members.size === 0
+        : this.members.size === this.installed.members.length &&
+            this.installed.members.every((m) => this.members.has(m.peerId)),
+      "members are the installed view's",
+    );
     for (const [s, st] of this.senders) {
       invariant(st.delivered < st.next, `senders[${s}]: delivered < next`);
       for (const seq of st.held.keys()) invariant(seq > st.next, `senders[${s}]: held seq ${seq} > next ${st.next}`);
     }
-    for (const [id, k] of this.kept) invariant(k.frame.seq <= (this.senders.get(k.frame.sender)?.delivered ?? 0), `kept ${id} is delivered`);
-    for (const id of this.own.keys()) invariant(this.queue.get(id)?.final === false, `own ${id} waits in the queue, not final`);
+    for (const [id, k] of this.kept)
+      invariant(k.frame.seq <= (this.senders.get(k.frame.sender)?.delivered ?? 0), `kept ${id} is delivered`);
+    for (const id of this.own.keys())
+      invariant(this.queue.get(id)?.final === false, `own ${id} waits in the queue, not final`);
     for (const id of this.earlyFinals.keys()) invariant(!this.queue.has(id), `earlyFinals ${id} not in the queue`);
-    for (const [id, e] of this.queue) invariant(e.told === undefined || (!e.final && e.frame.sender !== this.self), `queue ${id}: a held FINAL is another sender's, not yet final`);
+    for (const [id, e] of this.queue)
+      invariant(
+        e.told === undefined || (!e.final && e.frame.sender !== this.self),
+        `queue ${id}: a held FINAL is another sender's, not yet final`,
+      );
     const counted = new Map<PeerId, { frames: number; bytes: number }>();
     for (const b of this.future) {
       const c = counted.get(b.from) ?? { frames: 0, bytes: 0 };
@@ -178,13 +220,26 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       c.bytes += b.bytes;
       counted.set(b.from, c);
     }
-    invariant(counted.size === this.futureUse.size, 'futureUse has an entry for exactly the peers with buffered frames');
-    for (const [p, use] of this.futureUse) invariant(counted.get(p)?.frames === use.frames && counted.get(p)?.bytes === use.bytes, `futureUse[${p}] counts its buffered frames`);
+    invariant(
+      counted.size === this.futureUse.size,
+      'futureUse has an entry for exactly the peers with buffered frames',
+    );
+    for (const [p, use] of this.futureUse)
+      invariant(
+        counted.get(p)?.frames === use.frames && counted.get(p)?.bytes === use.bytes,
+        `futureUse[${p}] counts its buffered frames`,
+      );
     const fl = this.flush;
     if (fl !== null) {
-      invariant(this.installed === null || fl.target.viewId > this.installed.viewId, 'a flush is for a view newer than the installed one');
+      invariant(
+        this.installed === null || fl.target.viewId > this.installed.viewId,
+        'a flush is for a view newer than the installed one',
+      );
       invariant(fl.sent || !fl.oked, 'FLUSH-OK only after our FLUSH');
-      invariant([...fl.reports.keys(), ...fl.oks].every((p) => fl.participants.includes(p)), 'flush reports and oks come from participants');
+      invariant(
+        [...fl.reports.keys(), ...fl.oks].every((p) => fl.participants.includes(p)),
+        'flush reports and oks come from participants',
+      );
     }
   }
 
@@ -221,7 +276,14 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       flushParticipants: [...(fl?.participants ?? [])].sort(),
       flushOks: [...(fl?.oks ?? [])].sort(),
       flushParts: this.flushParts.debug(),
-      lastFlush: last === null ? null : { viewId: last.frame.viewId, participants: [...last.participants].sort(), answered: [...last.answered].sort() },
+      lastFlush:
+        last === null
+          ? null
+          : {
+              viewId: last.frame.viewId,
+              participants: [...last.participants].sort(),
+              answered: [...last.answered].sort(),
+            },
       adopted: this.adopted,
       incarnation: this.incarnation,
       proposedMax: this.proposedMax,
@@ -240,7 +302,13 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       resumeDelivered: sortedRecord(Object.entries(this.resumeDelivered)),
       shown: sortedRecord(this.shown),
       senders,
-      queue: queued.map(([id, e]) => ({ id, p: e.priority.p, by: e.priority.by, final: e.final, ...(e.told === undefined ? {} : { told: p2s(e.told) }) })),
+      queue: queued.map(([id, e]) => ({
+        id,
+        p: e.priority.p,
+        by: e.priority.by,
+        final: e.final,
+        ...(e.told === undefined ? {} : { told: p2s(e.told) }),
+      })),
       queueProposed,
       admissions: this.admissions,
       heapSize: this.heap.size,
@@ -255,7 +323,9 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       peerDelivered,
       buffered: this.future.length,
       bufferedFrames: this.future.map((b) => `${b.from}:${b.frame.t}@${b.frame.viewId}`),
-      bufferedBytes: Object.fromEntries([...this.futureUse].map(([p, u]) => [p, u.bytes]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1))),
+      bufferedBytes: Object.fromEntries(
+        [...this.futureUse].map(([p, u]) => [p, u.bytes]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+      ),
       repairing: [...this.repairing].sort(),
       lastHwmAt: this.lastHwmAt,
       lastAnnounced: this.lastAnnounced,

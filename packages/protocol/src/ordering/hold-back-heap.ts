@@ -13,7 +13,10 @@ import type { Priority } from '../wire/frames.ts';
 interface HeapRecord {
   readonly id: MessageId;
   readonly priority: Priority;
-  /** When its entry was admitted: equal priorities (only a broken comparison makes them) go first-admitted first, as a scan of the queue in insertion order would. */
+  /**
+   * When its entry was admitted: equal priorities (only a broken comparison makes them) go first-admitted first, as a
+   * scan of the queue in insertion order would.
+   */
   readonly admitted: number;
 }
 

@@ -68,7 +68,11 @@ export abstract class IsisQueue extends FrameGate {
     if (this.mode !== 'total' || !this.adopted) return null;
     const ceiling = priorityCeiling(this.proposedMax, this.agreedMax);
     if (p <= ceiling) return null;
-    return reject('remote', 'too-large', `${what} carries priority ${p}, beyond ${ceiling}: no member can be that far ahead of this one.`);
+    return reject(
+      'remote',
+      'too-large',
+      `${what} carries priority ${p}, beyond ${ceiling}: no member can be that far ahead of this one.`,
+    );
   }
 
   /** ISIS: p = max(P, A) + 1, by us. */
@@ -100,20 +104,31 @@ export abstract class IsisQueue extends FrameGate {
       this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
       this.maybeFinalize(id, out);
     } else {
-      const propose: ProposeFrame = { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: f.sender, seq: f.seq, priority: mine };
+      const propose: ProposeFrame = {
+        t: 'propose',
+        groupId: this.groupId,
+        viewId: this.viewIdNow(),
+        sender: f.sender,
+        seq: f.seq,
+        priority: mine,
+      };
       out.frames.push({ to: f.sender, frame: propose });
     }
   }
 
   protected onPropose(from: PeerId, f: ProposeFrame, _now: number): EngineResult {
-    if (f.priority?.by !== from) return reject('remote', 'forged-sender', `A proposal from ${from} names proposer ${String(f.priority?.by)}.`);
-    if (!isValidPriority(f.priority)) return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
+    if (f.priority?.by !== from)
+      return reject('remote', 'forged-sender', `A proposal from ${from} names proposer ${String(f.priority?.by)}.`);
+    if (!isValidPriority(f.priority))
+      return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
     if (!isSeq(f.seq)) return reject('remote', 'bad-type', 'PROPOSE needs a positive integer seq.');
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use proposals.');
-    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
-    if (f.sender !== this.self) return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
+    if (!this.members.has(from))
+      return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (f.sender !== this.self)
+      return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
     const tooHigh = this.priorityTooHigh(f.priority.p, 'PROPOSE');
     if (tooHigh !== null) return tooHigh;
     const id = messageId(this.groupId, f.sender, f.seq);
@@ -145,9 +160,19 @@ export abstract class IsisQueue extends FrameGate {
     const mine = this.own.get(id);
     const entry = this.queue.get(id);
     if (mine === undefined || entry === undefined) return;
-    const agreed = present(maxPriority(mine.proposals.values(), this.hooks.comparePriority), 'our own proposal is among them');
+    const agreed = present(
+      maxPriority(mine.proposals.values(), this.hooks.comparePriority),
+      'our own proposal is among them',
+    );
     this.own.delete(id);
-    const final: FinalFrame = { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: entry.frame.seq, priority: agreed };
+    const final: FinalFrame = {
+      t: 'final',
+      groupId: this.groupId,
+      viewId: this.viewIdNow(),
+      sender: this.self,
+      seq: entry.frame.seq,
+      priority: agreed,
+    };
     if (this.members.size > 1) out.frames.push({ to: 'all', frame: final });
     this.prioritize(id, entry, agreed);
     entry.final = true;
@@ -155,14 +180,22 @@ export abstract class IsisQueue extends FrameGate {
   }
 
   protected onFinal(from: PeerId, f: FinalFrame): EngineResult {
-    if (f.sender !== from) return reject('remote', 'forged-sender', `FINAL from ${from} for ${f.sender}'s message: only the sender finalizes.`);
-    if (!isValidPriority(f.priority)) return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
+    if (f.sender !== from)
+      return reject(
+        'remote',
+        'forged-sender',
+        `FINAL from ${from} for ${f.sender}'s message: only the sender finalizes.`,
+      );
+    if (!isValidPriority(f.priority))
+      return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
     if (!isSeq(f.seq)) return reject('remote', 'bad-type', 'FINAL needs a positive integer seq.');
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use finals.');
-    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
-    if (!this.members.has(f.priority.by)) return reject('remote', 'not-member', `Agreed priority names ${f.priority.by}, not a member.`);
+    if (!this.members.has(from))
+      return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (!this.members.has(f.priority.by))
+      return reject('remote', 'not-member', `Agreed priority names ${f.priority.by}, not a member.`);
     const tooHigh = this.priorityTooHigh(f.priority.p, 'FINAL');
     if (tooHigh !== null) return tooHigh;
     const id = messageId(this.groupId, f.sender, f.seq);
@@ -172,12 +205,18 @@ export abstract class IsisQueue extends FrameGate {
       if (f.seq <= (st?.delivered ?? 0)) {
         const agreed = this.kept.get(id)?.agreed;
         if (agreed !== undefined && !samePriority(agreed, f.priority))
-          return reject('remote', 'bad-state', `${from} sent a final for message ${f.seq} that differs from the one it was delivered at.`);
+          return reject(
+            'remote',
+            'bad-state',
+            `${from} sent a final for message ${f.seq} that differs from the one it was delivered at.`,
+          );
         return new OutputBuilder().build(); // delivered already: a resend
       }
-      if (st?.held.has(f.seq) !== true) return reject('remote', 'not-found', `FINAL for message ${f.seq} of ${from}, which never arrived.`);
+      if (st?.held.has(f.seq) !== true)
+        return reject('remote', 'not-found', `FINAL for message ${f.seq} of ${from}, which never arrived.`);
       const early = this.earlyFinals.get(id);
-      if (early !== undefined && !samePriority(early, f.priority)) return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
+      if (early !== undefined && !samePriority(early, f.priority))
+        return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
       this.earlyFinals.set(id, f.priority);
       return new OutputBuilder().build();
     }
@@ -201,8 +240,10 @@ export abstract class IsisQueue extends FrameGate {
    * meanwhile; a made-up pair could be another message's.
    */
   private finalBelow(final: Priority, proposed: Priority, f: DataFrame): string | null {
-    if (this.hooks.comparePriority(final, proposed) < 0) return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
-    if (final.by === this.self && !samePriority(final, proposed)) return `(${p2s(final)}) names this member, which proposed (${p2s(proposed)})`;
+    if (this.hooks.comparePriority(final, proposed) < 0)
+      return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
+    if (final.by === this.self && !samePriority(final, proposed))
+      return `(${p2s(final)}) names this member, which proposed (${p2s(proposed)})`;
     if (final.by === f.sender && f.proposal !== undefined && !samePriority(final, f.proposal))
       return `(${p2s(final)}) names its sender, whose own proposal was (${p2s(f.proposal)})`;
     return null;
@@ -226,7 +267,8 @@ export abstract class IsisQueue extends FrameGate {
     const mine: Echoed = { priority: final, sig: entry.frame.sig };
     const e: EchoEntry = { sender: entry.frame.sender, seq: entry.frame.seq, ...mine };
     out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [e]));
-    for (const by of this.echoes.contradicting(id, mine)) this.dispute(id, by, this.echoes.of(id, by) as Echoed, mine, out);
+    for (const by of this.echoes.contradicting(id, mine))
+      this.dispute(id, by, this.echoes.of(id, by) as Echoed, mine, out);
     this.promote(id, entry);
   }
 
@@ -237,7 +279,11 @@ export abstract class IsisQueue extends FrameGate {
 
   /** Every other member but the sender echoed exactly the FINAL `told` and the version we hold. */
   protected echoesAgree(id: MessageId, entry: QueueEntry, told: Priority): boolean {
-    return this.echoes.confirmed(id, { priority: told, sig: entry.frame.sig }, echoesNeeded(this.members, this.self, entry.frame.sender));
+    return this.echoes.confirmed(
+      id,
+      { priority: told, sig: entry.frame.sig },
+      echoesNeeded(this.members, this.self, entry.frame.sender),
+    );
   }
 
   /** The FINAL we hold was echoed alike by every other member but the sender: the message takes its place. */
@@ -252,20 +298,37 @@ export abstract class IsisQueue extends FrameGate {
 
   protected onEcho(from: PeerId, f: EchoFrame): EngineResult {
     if (!Array.isArray(f.finals) || !f.finals.every(isEchoEntry))
-      return reject('remote', 'bad-type', 'ECHO entries need a sender, a positive seq, a valid priority and a signature.');
+      return reject(
+        'remote',
+        'bad-type',
+        'ECHO entries need a sender, a positive seq, a valid priority and a signature.',
+      );
     const r = this.routed(from, f);
     if (r !== null) return r;
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not echo finals.');
-    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
-    const tooHigh = this.priorityTooHigh(f.finals.reduce((m, e) => Math.max(m, e.priority.p), 0), 'ECHO');
+    if (!this.members.has(from))
+      return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    const tooHigh = this.priorityTooHigh(
+      f.finals.reduce((m, e) => Math.max(m, e.priority.p), 0),
+      'ECHO',
+    );
     if (tooHigh !== null) return tooHigh;
     for (const e of f.finals) {
       if (e.sender === from || e.sender === this.self)
-        return reject('remote', 'bad-state', `${from} echoed a final of ${e.sender}'s message to ${this.self}: only others' finals are echoed, never to their sender.`);
+        return reject(
+          'remote',
+          'bad-state',
+          `${from} echoed a final of ${e.sender}'s message to ${this.self}: only others' finals are echoed, never to their sender.`,
+        );
       if (!this.members.has(e.sender) || !this.members.has(e.priority.by))
-        return reject('remote', 'not-member', `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`);
+        return reject(
+          'remote',
+          'not-member',
+          `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`,
+        );
       const verdict = this.echoes.check(from, messageId(this.groupId, e.sender, e.seq), e);
-      if (verdict === 'changed') return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
+      if (verdict === 'changed')
+        return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
       if (verdict === 'too-many') return reject('remote', 'too-many', `${from} has too many echoes waiting here.`);
     }
     const out = new OutputBuilder();
@@ -283,7 +346,8 @@ export abstract class IsisQueue extends FrameGate {
       const entry = this.queue.get(id);
       const held = entry === undefined ? undefined : heldFinal(entry);
       if (entry === undefined || held === undefined) continue;
-      if (!sameEcho({ priority: held, sig: entry.frame.sig }, theirs)) this.dispute(id, from, theirs, { priority: held, sig: entry.frame.sig }, out);
+      if (!sameEcho({ priority: held, sig: entry.frame.sig }, theirs))
+        this.dispute(id, from, theirs, { priority: held, sig: entry.frame.sig }, out);
       else this.promote(id, entry);
     }
     this.deliverReady(out);
@@ -315,7 +379,12 @@ export abstract class IsisQueue extends FrameGate {
 export const heldFinal = (e: QueueEntry): Priority | undefined => (e.final ? e.priority : e.told);
 
 const isEchoEntry = (e: EchoEntry): boolean =>
-  typeof e === 'object' && e !== null && typeof e.sender === 'string' && isSeq(e.seq) && isValidPriority(e.priority) && typeof e.sig === 'string';
+  typeof e === 'object' &&
+  e !== null &&
+  typeof e.sender === 'string' &&
+  isSeq(e.seq) &&
+  isValidPriority(e.priority) &&
+  typeof e.sig === 'string';
 
 const disputedEvent = (id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed): EngineEvent => ({
   type: 'final-disputed',

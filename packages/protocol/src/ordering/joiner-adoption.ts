@@ -17,12 +17,25 @@ export abstract class JoinerAdoption extends ViewChange {
   joinerState(): JoinerState {
     const nextSeq: Record<string, number> = {};
     for (const [s, st] of this.senders) nextSeq[s] = st.delivered + 1;
-    const unstable = [...this.kept.values()].map((k) => (k.agreed === undefined ? { frame: k.frame } : { frame: k.frame, agreed: k.agreed }));
-    return { viewId: this.installed?.viewId ?? asViewId(0), incarnation: asViewId(this.incarnation), agreed: this.agreedMax, nextSeq, unstable };
+    const unstable = [...this.kept.values()].map((k) =>
+      k.agreed === undefined ? { frame: k.frame } : { frame: k.frame, agreed: k.agreed },
+    );
+    return {
+      viewId: this.installed?.viewId ?? asViewId(0),
+      incarnation: asViewId(this.incarnation),
+      agreed: this.agreedMax,
+      nextSeq,
+      unstable,
+    };
   }
 
   adoptJoinerState(state: JoinerState): EngineResult {
-    if (this.installed === null) return reject('local', 'bad-state', 'No view is installed yet; adopt state after the view that adds this member.');
+    if (this.installed === null)
+      return reject(
+        'local',
+        'bad-state',
+        'No view is installed yet; adopt state after the view that adds this member.',
+      );
     if (this.adopted) return reject('local', 'bad-state', 'This member already has state.');
     // A joiner flushing (as `joining`) for the view the state was taken in: the sponsor's flush of
     // that view is over and the state holds its outcome, so the joiner installs it now instead of
@@ -30,20 +43,55 @@ export abstract class JoinerAdoption extends ViewChange {
     const jump = this.flush !== null && state.viewId === this.flush.target.viewId ? this.flush : null;
     const target = jump?.target ?? this.installed;
     if (state.viewId !== target.viewId)
-      return reject('remote', state.viewId < target.viewId ? 'old-view' : 'future-view', `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`);
-    if (!isCount(state.agreed) || !isCount(state.incarnation) || state.incarnation > state.viewId || typeof state.nextSeq !== 'object' || state.nextSeq === null || !Object.values(state.nextSeq).every(isSeq))
-      return reject('remote', 'bad-type', 'Joiner state needs a non-negative agreed, an incarnation not after its view and positive next seqs.');
+      return reject(
+        'remote',
+        state.viewId < target.viewId ? 'old-view' : 'future-view',
+        `Joiner state is for view ${state.viewId}, installed is ${this.installed.viewId}.`,
+      );
+    if (
+      !isCount(state.agreed) ||
+      !isCount(state.incarnation) ||
+      state.incarnation > state.viewId ||
+      typeof state.nextSeq !== 'object' ||
+      state.nextSeq === null ||
+      !Object.values(state.nextSeq).every(isSeq)
+    )
+      return reject(
+        'remote',
+        'bad-type',
+        'Joiner state needs a non-negative agreed, an incarnation not after its view and positive next seqs.',
+      );
     const handed = state.unstable ?? [];
     if (
       !Array.isArray(handed) ||
-      !handed.every((u) => typeof u === 'object' && u !== null && u.frame?.t === 'data' && u.frame.groupId === this.groupId && isSeq(u.frame.seq) &&
-        u.frame.seq < (state.nextSeq[u.frame.sender] ?? 1) && (u.agreed === undefined || isValidPriority(u.agreed)))
+      !handed.every(
+        (u) =>
+          typeof u === 'object' &&
+          u !== null &&
+          u.frame?.t === 'data' &&
+          u.frame.groupId === this.groupId &&
+          isSeq(u.frame.seq) &&
+          u.frame.seq < (state.nextSeq[u.frame.sender] ?? 1) &&
+          (u.agreed === undefined || isValidPriority(u.agreed)),
+      )
     )
-      return reject('remote', 'bad-type', 'Joiner state carries an unstable message that is malformed or beyond its next seq.');
+      return reject(
+        'remote',
+        'bad-type',
+        'Joiner state carries an unstable message that is malformed or beyond its next seq.',
+      );
     const out = new OutputBuilder();
     if (jump !== null) {
       const mine = jump.reports.get(this.self);
-      this.lastFlush = mine === undefined ? null : { frame: mine, ok: this.flushOkFrame(jump.target.viewId), participants: jump.participants, answered: new Set() };
+      this.lastFlush =
+        mine === undefined
+          ? null
+          : {
+              frame: mine,
+              ok: this.flushOkFrame(jump.target.viewId),
+              participants: jump.participants,
+              answered: new Set(),
+            };
       this.flush = null;
       this.outbox = this.outbox.filter((f) => f.viewId >= jump.target.viewId);
       this.future = this.future.filter((b) => !(isFlushRound(b.frame) && b.frame.viewId <= jump.target.viewId));
@@ -57,9 +105,13 @@ export abstract class JoinerAdoption extends ViewChange {
       st.next = Math.max(st.next, n);
     }
     for (const u of handed) {
-      this.kept.set(messageId(this.groupId, u.frame.sender, u.frame.seq), u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed });
+      this.kept.set(
+        messageId(this.groupId, u.frame.sender, u.frame.seq),
+        u.agreed === undefined ? { frame: u.frame } : { frame: u.frame, agreed: u.agreed },
+      );
       // The group's clock, as far as the state shows it (a believable one: the sponsor is not checked here).
-      if (isCount(u.frame.lamport) && u.frame.lamport <= MAX_RESUME_LAMPORT) this.lamport = Math.max(this.lamport, u.frame.lamport);
+      if (isCount(u.frame.lamport) && u.frame.lamport <= MAX_RESUME_LAMPORT)
+        this.lamport = Math.max(this.lamport, u.frame.lamport);
     }
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
     // Our own seq goes on after what the group has of this peer id (an earlier session: re-join, false removal).
@@ -69,7 +121,11 @@ export abstract class JoinerAdoption extends ViewChange {
     for (const f of this.outbox)
       // At or below the group's count: delivered in a joining flush if it travelled in one, else its id was taken.
       if (f.seq <= ownDelivered && !this.flushedOwn.has(f.seq))
-        out.events.push({ type: 'message-dropped', id: messageId(this.groupId, this.self, f.seq), reason: staleSeqReason });
+        out.events.push({
+          type: 'message-dropped',
+          id: messageId(this.groupId, this.self, f.seq),
+          reason: staleSeqReason,
+        });
     this.outbox = this.outbox.filter((f) => f.seq > ownDelivered);
     this.flushedOwn.clear();
     this.adopted = true;
@@ -81,7 +137,9 @@ export abstract class JoinerAdoption extends ViewChange {
       own.delivered = this.seqFloor;
       own.next = this.seqFloor + 1;
       this.ownFloor = this.seqFloor;
-      if (this.flush === null) for (const p of [...this.members].sort()) if (p !== this.self) out.frames.push({ to: p, frame: this.hwmFrame() });
+      if (this.flush === null)
+        for (const p of [...this.members].sort())
+          if (p !== this.self) out.frames.push({ to: p, frame: this.hwmFrame() });
     }
     // Mid-flush (a newer view arrived first), the flush's completion sends and replays what waited.
     if (this.flush === null) this.afterReady(out, this.clock);

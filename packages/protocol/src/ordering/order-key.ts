@@ -15,10 +15,13 @@ const pad = (n: number): string => String(n).padStart(ORDER_KEY_DIGITS, '0');
  * that incarnation. Incarnations sort one after the other, so a group that
  * emptied and started again never interleaves its new log with the old one.
  */
-export const totalOrderKey = (incarnation: number, agreed: Priority): string => `${pad(incarnation)}:${pad(agreed.p)}:${agreed.by}`;
+export const totalOrderKey = (incarnation: number, agreed: Priority): string =>
+  `${pad(incarnation)}:${pad(agreed.p)}:${agreed.by}`;
 
 /** The parts of a total-order key, or null for anything else (a FIFO key, a key from before incarnations). */
-export const parseTotalOrderKey = (key: string): { readonly incarnation: number; readonly p: number; readonly by: string } | null => {
+export const parseTotalOrderKey = (
+  key: string,
+): { readonly incarnation: number; readonly p: number; readonly by: string } | null => {
   const d = ORDER_KEY_DIGITS;
   if (key.length < 2 * d + 3 || key[d] !== ':' || key[2 * d + 1] !== ':') return null;
   const incarnation = Number(key.slice(0, d));

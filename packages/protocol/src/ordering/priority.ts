@@ -3,7 +3,6 @@
 // swaps in a broken one to prove its checker can fail).
 
 import { comparePeerIds } from '../ids.ts';
-import type { PeerId } from '../ids.ts';
 import type { Priority } from '../wire/frames.ts';
 
 /**
@@ -38,7 +37,12 @@ export const comparePriority = (a: Priority, b: Priority): number =>
 
 /** A priority a peer may send: a positive safe integer and a non-empty proposer id. */
 export const isValidPriority = (x: Priority | undefined | null): boolean =>
-  typeof x === 'object' && x !== null && Number.isSafeInteger(x.p) && x.p > 0 && typeof x.by === 'string' && x.by.length > 0;
+  typeof x === 'object' &&
+  x !== null &&
+  Number.isSafeInteger(x.p) &&
+  x.p > 0 &&
+  typeof x.by === 'string' &&
+  x.by.length > 0;
 
 export const samePriority = (a: Priority, b: Priority): boolean => a.p === b.p && a.by === b.by;
 
@@ -50,4 +54,3 @@ export const maxPriority = (
   for (const x of items) if (best === null || compare(x, best) > 0) best = x;
   return best;
 };
-

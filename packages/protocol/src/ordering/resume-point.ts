@@ -9,7 +9,9 @@ import { ORDER_KEY_DIGITS, parseTotalOrderKey } from './order-key.ts';
 
 /** What the store holds of a group, as far as a resume point needs it. */
 export interface StoredGroupFacts {
-  /** The saved engine state's next seqs (GroupRecord.state.nextSeq), or null without one. Data from disk: checked here. */
+  /**
+   * The saved engine state's next seqs (GroupRecord.state.nextSeq), or null without one. Data from disk: checked here.
+   */
   readonly nextSeq: Readonly<Record<string, unknown>> | null;
   /** The highest order key ever stored for the group (MessageStore.lastOrder), or null. */
   readonly lastOrder: string | null;

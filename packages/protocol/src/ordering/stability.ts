@@ -13,7 +13,10 @@ import { heldFinal } from './isis-queue.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { ResumeFloors } from './resume-floors.ts';
 
-/** At most how often `tick` announces changed delivered counts: stability within a second keeps resend buffers small, and batching keeps it to one tiny frame per member per second under load. */
+/**
+ * At most how often `tick` announces changed delivered counts: stability within a second keeps resend buffers small,
+ * and batching keeps it to one tiny frame per member per second under load.
+ */
 export const HWM_INTERVAL_MS = 1_000;
 
 export abstract class Stability extends ResumeFloors {
@@ -29,12 +32,14 @@ export abstract class Stability extends ResumeFloors {
       return reject('remote', 'bad-type', 'hwm.delivered must map peer ids to non-negative integers.');
     const r = this.routed(from, f);
     if (r !== null) return r;
-    if (!this.members.has(from)) return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
+    if (!this.members.has(from))
+      return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
     const out = new OutputBuilder();
     if (f.floor !== undefined) this.skipTo(from, f.floor, out, this.clockAt(now));
     // A member that counts fewer of our seqs than our floor has not learnt it (it adopted a state
     // taken before our floor reached its sponsor): tell it again.
-    if (this.ownFloor !== null && (f.delivered[this.self] ?? 0) < this.ownFloor) out.frames.push({ to: from, frame: this.hwmFrame() });
+    if (this.ownFloor !== null && (f.delivered[this.self] ?? 0) < this.ownFloor)
+      out.frames.push({ to: from, frame: this.hwmFrame() });
     this.notePeerDelivered(from, f.delivered);
     if (!this.repairing.delete(from)) {
       // A periodic announcement only teaches stability; resending on it would duplicate frames still in flight.
@@ -44,30 +49,61 @@ export abstract class Stability extends ResumeFloors {
     const theirs = f.delivered[this.self] ?? 0;
     // Our own messages they lack, with the FINAL when we know it.
     const ownFrames: { frame: DataFrame; agreed: Priority | null }[] = [];
-    for (const k of this.kept.values()) if (k.frame.sender === this.self && k.frame.seq > theirs) ownFrames.push({ frame: k.frame, agreed: k.agreed ?? null });
+    for (const k of this.kept.values())
+      if (k.frame.sender === this.self && k.frame.seq > theirs)
+        ownFrames.push({ frame: k.frame, agreed: k.agreed ?? null });
     for (const e of this.queue.values())
-      if (e.frame.sender === this.self && e.frame.seq > theirs) ownFrames.push({ frame: e.frame, agreed: e.final ? e.priority : null });
+      if (e.frame.sender === this.self && e.frame.seq > theirs)
+        ownFrames.push({ frame: e.frame, agreed: e.final ? e.priority : null });
     ownFrames.sort((a, b) => a.frame.seq - b.frame.seq);
     for (const o of ownFrames) {
       out.frames.push({ to: from, frame: o.frame });
       if (o.agreed !== null)
-        out.frames.push({ to: from, frame: { t: 'final', groupId: this.groupId, viewId: this.viewIdNow(), sender: this.self, seq: o.frame.seq, priority: o.agreed } });
+        out.frames.push({
+          to: from,
+          frame: {
+            t: 'final',
+            groupId: this.groupId,
+            viewId: this.viewIdNow(),
+            sender: this.self,
+            seq: o.frame.seq,
+            priority: o.agreed,
+          },
+        });
     }
     // Our proposals for their messages that are still open (the PROPOSE may have been lost).
     for (const e of this.queue.values())
       if (e.frame.sender === from && heldFinal(e) === undefined)
-        out.frames.push({ to: from, frame: { t: 'propose', groupId: this.groupId, viewId: this.viewIdNow(), sender: from, seq: e.frame.seq, priority: e.proposed } });
+        out.frames.push({
+          to: from,
+          frame: {
+            t: 'propose',
+            groupId: this.groupId,
+            viewId: this.viewIdNow(),
+            sender: from,
+            seq: e.frame.seq,
+            priority: e.proposed,
+          },
+        });
     // Our echoes of others' messages of this view it has not delivered (the ECHO may have been lost).
     const echoes: EchoEntry[] = [];
     const view = this.viewIdNow();
     for (const k of this.kept.values())
-      if (k.agreed !== undefined && k.frame.viewId === view && k.frame.sender !== from && k.frame.sender !== this.self && k.frame.seq > (f.delivered[k.frame.sender] ?? 0))
+      if (
+        k.agreed !== undefined &&
+        k.frame.viewId === view &&
+        k.frame.sender !== from &&
+        k.frame.sender !== this.self &&
+        k.frame.seq > (f.delivered[k.frame.sender] ?? 0)
+      )
         echoes.push({ sender: k.frame.sender, seq: k.frame.seq, priority: k.agreed, sig: k.frame.sig });
     for (const e of this.queue.values()) {
       const held = heldFinal(e);
-      if (held !== undefined && e.frame.sender !== from && e.frame.sender !== this.self) echoes.push({ sender: e.frame.sender, seq: e.frame.seq, priority: held, sig: e.frame.sig });
+      if (held !== undefined && e.frame.sender !== from && e.frame.sender !== this.self)
+        echoes.push({ sender: e.frame.sender, seq: e.frame.seq, priority: held, sig: e.frame.sig });
     }
-    if (this.mode === 'total' && echoes.length > 0) out.frames.push(...echoFrames(this.groupId, view, this.self, [from], echoes));
+    if (this.mode === 'total' && echoes.length > 0)
+      out.frames.push(...echoFrames(this.groupId, view, this.self, [from], echoes));
     this.pruneStable();
     return out.build();
   }
@@ -99,7 +135,9 @@ export abstract class Stability extends ResumeFloors {
     for (const [id, k] of this.kept) {
       const s = k.frame.sender;
       const stable = [...this.members].every((m) =>
-        m === this.self ? (this.senders.get(s)?.delivered ?? 0) >= k.frame.seq : (this.peerDelivered.get(m)?.get(s) ?? 0) >= k.frame.seq,
+        m === this.self
+          ? (this.senders.get(s)?.delivered ?? 0) >= k.frame.seq
+          : (this.peerDelivered.get(m)?.get(s) ?? 0) >= k.frame.seq,
       );
       if (stable) this.kept.delete(id);
     }
@@ -112,7 +150,12 @@ export abstract class Stability extends ResumeFloors {
   }
 
   protected hwmFrame(): HighWaterFrame {
-    const base = { t: 'hwm' as const, groupId: this.groupId, viewId: this.viewIdNow(), delivered: this.deliveredCounts() };
+    const base = {
+      t: 'hwm' as const,
+      groupId: this.groupId,
+      viewId: this.viewIdNow(),
+      delivered: this.deliveredCounts(),
+    };
     return this.ownFloor === null ? base : { ...base, floor: this.ownFloor };
   }
 

@@ -47,7 +47,10 @@ const byIdThenSeq = (a: DataFrame, b: DataFrame): number =>
   a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq;
 
 export abstract class ViewChange extends Stability {
-  /** The flush under way. Invariant: for a view newer than `installed`; oked only once sent; reports and oks only from participants. */
+  /**
+   * The flush under way. Invariant: for a view newer than `installed`; oked only once sent; reports and oks only from
+   * participants.
+   */
   protected flush: FlushState | null = null;
   /** FLUSH reports that came in parts, until each is whole. */
   protected readonly flushParts = new FlushAssembler();
@@ -64,14 +67,24 @@ export abstract class ViewChange extends Stability {
   }
 
   installView(view: View, now: number): EngineResult {
-    if (view.groupId !== this.groupId) return reject('remote', 'bad-state', `A view of group ${view.groupId} reached the engine of group ${this.groupId}.`);
+    if (view.groupId !== this.groupId)
+      return reject(
+        'remote',
+        'bad-state',
+        `A view of group ${view.groupId} reached the engine of group ${this.groupId}.`,
+      );
     if (!isCount(view.viewId)) return reject('remote', 'bad-type', 'viewId must be a non-negative integer.');
     const latest = this.flush?.target ?? this.installed;
-    if (latest !== null && view.viewId === latest.viewId) return new OutputBuilder().build(); // re-sent after a tracker restart
+    // The same view again: re-sent after a tracker restart.
+    if (latest !== null && view.viewId === latest.viewId) return new OutputBuilder().build();
     if (latest !== null && view.viewId < latest.viewId)
       return reject('remote', 'old-view', `View ${view.viewId} arrived after view ${latest.viewId}.`);
     if (!view.members.some((m) => m.peerId === this.self))
-      return reject('local', 'not-member', `This peer is not a member of view ${view.viewId}; the group session should close.`);
+      return reject(
+        'local',
+        'not-member',
+        `This peer is not a member of view ${view.viewId}; the group session should close.`,
+      );
     const out = new OutputBuilder();
     const participants = flushParticipants(view);
     this.clock = Math.max(this.clock, now);
@@ -91,7 +104,8 @@ export abstract class ViewChange extends Stability {
     const abandoned = this.flush;
     // Our FLUSH-OK for the abandoned view may have let someone install it: deliver what they did.
     if (abandoned !== null && abandoned.oked) this.applyResolution(abandoned, out);
-    else if (abandoned !== null && abandoned.sent) this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
+    else if (abandoned !== null && abandoned.sent)
+      this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
     this.flush = { target: view, participants, reports: new Map(), sent: false, oked: false, oks: new Set() };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
@@ -100,7 +114,8 @@ export abstract class ViewChange extends Stability {
       if (b.frame.t === 'flush' && b.frame.viewId === view.viewId && participants.includes(b.from)) {
         this.flush.reports.set(b.from, b.frame);
         this.learnFinals(b.frame);
-      } else if (b.frame.t === 'flush-ok' && b.frame.viewId === view.viewId && participants.includes(b.from)) this.flush.oks.add(b.from);
+      } else if (b.frame.t === 'flush-ok' && b.frame.viewId === view.viewId && participants.includes(b.from))
+        this.flush.oks.add(b.from);
       else if (!(isFlushRound(b.frame) && b.frame.viewId <= view.viewId)) later.push(b);
     }
     this.future = later;
@@ -133,7 +148,8 @@ export abstract class ViewChange extends Stability {
     const frame = this.buildFlush(fl);
     // A report over one frame's caps travels in parts (flush-parts.ts); the receiver acts on it whole.
     const parts = splitFlush(frame);
-    for (const p of fl.participants) if (p !== this.self) for (const part of parts) out.frames.push({ to: p, frame: part });
+    for (const p of fl.participants)
+      if (p !== this.self) for (const part of parts) out.frames.push({ to: p, frame: part });
     fl.reports.set(this.self, frame);
     fl.sent = true;
     this.maybeComplete(out, now);
@@ -147,7 +163,14 @@ export abstract class ViewChange extends Stability {
       // A resumed peer tells a group that starts afresh where its seq and A go on (resolveFlush reads
       // only its own entry): nobody else can know, and the others' FIFO gates must not wait for seq 1.
       const floor = this.seqFloor > 0 ? { [this.self]: this.seqFloor } : {};
-      return { ...base, unstable: carried, pending: [], agreed: Math.max(this.agreedMax, this.resumeAgreed), delivered: floor, joining: true };
+      return {
+        ...base,
+        unstable: carried,
+        pending: [],
+        agreed: Math.max(this.agreedMax, this.resumeAgreed),
+        delivered: floor,
+        joining: true,
+      };
     }
     const unstable: DataFrame[] = [...carried];
     const pending: PendingReport[] = [];
@@ -160,17 +183,33 @@ export abstract class ViewChange extends Stability {
       unstable.push(e.frame);
       // A FINAL some member echoed otherwise is no agreement: nobody delivered the message (§3.3 Echo).
       const final = this.disputed.has(id) ? undefined : (heldFinal(e) ?? this.learnedFinals.get(id));
-      pending.push(final !== undefined ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final } : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed });
+      pending.push(
+        final !== undefined
+          ? { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed, final }
+          : { sender: e.frame.sender, seq: e.frame.seq, proposed: e.proposed },
+      );
     }
     unstable.sort(byIdThenSeq);
     pending.sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : a.seq - b.seq));
-    const installed = this.installed === null ? {} : { installed: { viewId: this.installed.viewId, members: [...this.members].sort() } };
-    return { ...base, unstable, pending, agreed: this.agreedMax, delivered: this.deliveredCounts(), ...installed, incarnation: asViewId(this.incarnation) };
+    const installed =
+      this.installed === null
+        ? {}
+        : { installed: { viewId: this.installed.viewId, members: [...this.members].sort() } };
+    return {
+      ...base,
+      unstable,
+      pending,
+      agreed: this.agreedMax,
+      delivered: this.deliveredCounts(),
+      ...installed,
+      incarnation: asViewId(this.incarnation),
+    };
   }
 
   protected learnFinals(f: FlushFrame): void {
     if (this.mode !== 'total') return;
-    for (const r of f.pending) if (r.final !== undefined) this.learnedFinals.set(messageId(this.groupId, r.sender, r.seq), r.final);
+    for (const r of f.pending)
+      if (r.final !== undefined) this.learnedFinals.set(messageId(this.groupId, r.sender, r.seq), r.final);
   }
 
   protected onFlush(from: PeerId, part: FlushFrame, now: number): EngineResult {
@@ -182,7 +221,11 @@ export abstract class ViewChange extends Stability {
     if (f === null) return new OutputBuilder().build(); // more parts are due
     if ('rejected' in f) return f;
     const tooHigh =
-      this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ?? this.lamportTooHigh(f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0), 'FLUSH');
+      this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ??
+      this.lamportTooHigh(
+        f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0),
+        'FLUSH',
+      );
     if (tooHigh !== null) return tooHigh;
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
@@ -197,12 +240,21 @@ export abstract class ViewChange extends Stability {
       return out.build();
     }
     if (this.installed !== null && f.viewId <= this.installed.viewId)
-      return reject('remote', 'old-view', `FLUSH for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`);
+      return reject(
+        'remote',
+        'old-view',
+        `FLUSH for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`,
+      );
     const fl = this.flush;
     if (fl !== null && f.viewId < fl.target.viewId)
-      return reject('remote', 'old-view', `FLUSH for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`);
+      return reject(
+        'remote',
+        'old-view',
+        `FLUSH for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`,
+      );
     if (fl === null || f.viewId > fl.target.viewId) return this.buffer(from, f);
-    if (!fl.participants.includes(from)) return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
+    if (!fl.participants.includes(from))
+      return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
     if (fl.reports.has(from)) return new OutputBuilder().build();
     const out = new OutputBuilder();
     fl.reports.set(from, f);
@@ -229,7 +281,10 @@ export abstract class ViewChange extends Stability {
     if (!fl.participants.every((p) => fl.oks.has(p))) return;
     this.applyResolution(fl, out);
     const mine = fl.reports.get(this.self);
-    this.lastFlush = mine === undefined ? null : { frame: mine, ok: this.flushOkFrame(fl.target.viewId), participants: fl.participants, answered: new Set() };
+    this.lastFlush =
+      mine === undefined
+        ? null
+        : { frame: mine, ok: this.flushOkFrame(fl.target.viewId), participants: fl.participants, answered: new Set() };
     this.flush = null;
     this.finishInstall(fl.target, out, now);
   }
@@ -242,23 +297,38 @@ export abstract class ViewChange extends Stability {
     if (!isCount(f.viewId)) return reject('remote', 'bad-type', 'FLUSH-OK viewId must be a non-negative integer.');
     const last = this.lastFlush;
     // A copy for the view we installed (we had its FLUSH-OK already): nothing to do.
-    if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from)) return new OutputBuilder().build();
+    if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from))
+      return new OutputBuilder().build();
     if (this.installed !== null && f.viewId <= this.installed.viewId)
-      return reject('remote', 'old-view', `FLUSH-OK for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`);
+      return reject(
+        'remote',
+        'old-view',
+        `FLUSH-OK for view ${f.viewId} arrived after view ${this.installed.viewId} was installed.`,
+      );
     const fl = this.flush;
     if (fl !== null && f.viewId < fl.target.viewId)
-      return reject('remote', 'old-view', `FLUSH-OK for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`);
+      return reject(
+        'remote',
+        'old-view',
+        `FLUSH-OK for view ${f.viewId} arrived while flushing for view ${fl.target.viewId}.`,
+      );
     if (fl === null || f.viewId > fl.target.viewId) return this.buffer(from, f);
-    if (!fl.participants.includes(from)) return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
+    if (!fl.participants.includes(from))
+      return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
     const out = new OutputBuilder();
     fl.oks.add(from);
     this.maybeComplete(out, this.clockAt(now));
     return out.build();
   }
 
-  /** Deliver what the flush decided and take on its counts: at install, or when we abandon a flush we sent FLUSH-OK for. */
+  /**
+   * Deliver what the flush decided and take on its counts: at install, or when we abandon a flush we sent FLUSH-OK for.
+   */
   protected applyResolution(fl: FlushState, out: OutputBuilder): void {
-    const reports = fl.participants.map((p) => ({ from: p, frame: present(fl.reports.get(p), `a flush resolves with every participant's report (${p})`) }));
+    const reports = fl.participants.map((p) => ({
+      from: p,
+      frame: present(fl.reports.get(p), `a flush resolves with every participant's report (${p})`),
+    }));
     const outcome = resolveFlush(this.mode, reports, this.hooks.comparePriority);
     if (!this.adopted && !outcome.anyState) {
       // Nobody delivered anything. Members with state (still empty) say which incarnation we
@@ -279,7 +349,11 @@ export abstract class ViewChange extends Stability {
       }
       for (const st of this.senders.values()) st.held.clear();
       for (const f of outcome.dropped)
-        out.events.push({ type: 'message-dropped', id: messageId(this.groupId, f.sender, f.seq), reason: 'an earlier message of its sender was lost with the sender' });
+        out.events.push({
+          type: 'message-dropped',
+          id: messageId(this.groupId, f.sender, f.seq),
+          reason: 'an earlier message of its sender was lost with the sender',
+        });
       this.agreedMax = Math.max(this.agreedMax, outcome.agreed);
       for (const p of fl.participants) {
         const r = fl.reports.get(p);
@@ -316,7 +390,8 @@ export abstract class ViewChange extends Stability {
       for (const p of [...this.repairing].sort()) out.frames.push({ to: p, frame: this.hwmFrame() });
       // Our floor goes ahead of our first message in this view (a member may not have it yet).
       if (this.ownFloor !== null)
-        for (const p of [...this.members].sort()) if (p !== this.self && !this.repairing.has(p)) out.frames.push({ to: p, frame: this.hwmFrame() });
+        for (const p of [...this.members].sort())
+          if (p !== this.self && !this.repairing.has(p)) out.frames.push({ to: p, frame: this.hwmFrame() });
       this.afterReady(out, now);
     }
     this.pruneStable();

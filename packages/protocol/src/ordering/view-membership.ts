@@ -9,7 +9,10 @@ import type { View } from '../tracker/events.ts';
 /** Members of `view` that were not added by it: they send a FLUSH for it. */
 export const flushParticipants = (view: View): PeerId[] => {
   const joined = new Set(view.changes.filter((c) => c.change === 'joined').map((c) => c.peerId));
-  return view.members.map((m) => m.peerId).filter((p) => !joined.has(p)).sort(comparePeerIds);
+  return view.members
+    .map((m) => m.peerId)
+    .filter((p) => !joined.has(p))
+    .sort(comparePeerIds);
 };
 
 /** Members added by `view` (they get history and state from the sponsor). */

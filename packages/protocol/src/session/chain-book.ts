@@ -87,7 +87,8 @@ export class ChainBook {
     const hash = linkHash(f);
     const c = this.#chain(f.sender);
     const same = c.bySeq.get(f.seq);
-    if (same !== undefined) return same.hash === hash ? null : equivocation(f, `another message ${f.sender}:${f.seq} is held`);
+    if (same !== undefined)
+      return same.hash === hash ? null : equivocation(f, `another message ${f.sender}:${f.seq} is held`);
     if (f.prev !== undefined && f.prev !== GENESIS_PREV) {
       const before = c.bySeq.get(f.seq - 1);
       if (before !== undefined && before.hash !== f.prev)

@@ -50,7 +50,13 @@ export function vetFlushChains(book: ChainBook, _hooks: ChainHooks, flush: Flush
 
 /** The same for the unstable messages of a joiner state (the sponsor's deliveries). */
 export function vetStateChains(book: ChainBook, _hooks: ChainHooks, state: JoinerState): Vetted<JoinerState> {
-  return { value: state, faults: evidence(book, (state.unstable ?? []).map((u) => u.frame)) };
+  return {
+    value: state,
+    faults: evidence(
+      book,
+      (state.unstable ?? []).map((u) => u.frame),
+    ),
+  };
 }
 
 const bySenderThenSeq = (a: HistoryItem, b: HistoryItem): number =>
@@ -62,8 +68,18 @@ const bySenderThenSeq = (a: HistoryItem, b: HistoryItem): number =>
  * store's last message of each sender, earlier pages, live traffic), each
  * contradiction reported as its sender's equivocation.
  */
-export function vetPageChains(book: ChainBook, _hooks: ChainHooks, items: readonly HistoryItem[]): Vetted<HistoryItem[]> {
-  return { value: [...items], faults: evidence(book, [...items].sort(bySenderThenSeq).map((i) => i.frame)) };
+export function vetPageChains(
+  book: ChainBook,
+  _hooks: ChainHooks,
+  items: readonly HistoryItem[],
+): Vetted<HistoryItem[]> {
+  return {
+    value: [...items],
+    faults: evidence(
+      book,
+      [...items].sort(bySenderThenSeq).map((i) => i.frame),
+    ),
+  };
 }
 
 const gapKey = (sender: PeerId, seq: number): string => `${sender}:${seq}`;
@@ -86,7 +102,8 @@ export class ChainGaps {
     for (const f of frames) {
       if (f.prev === undefined || f.prev === GENESIS_PREV || f.seq <= 1) continue;
       const seq = f.seq - 1;
-      if (seq < (have[f.sender] ?? 1) || taking.has(gapKey(f.sender, seq)) || book.hashOf(f.sender, seq) !== undefined) continue;
+      if (seq < (have[f.sender] ?? 1) || taking.has(gapKey(f.sender, seq)) || book.hashOf(f.sender, seq) !== undefined)
+        continue;
       this.#owed.set(gapKey(f.sender, seq), { sender: f.sender, seq });
     }
   }
@@ -157,7 +174,11 @@ export class ChainGuard {
   /** A page's verified items: checked, and what they name and we lack is owed (`have`: what we held before them). */
   page(have: HeldVector, items: readonly HistoryItem[]): Vetted<HistoryItem[]> {
     const r = vetPageChains(this.#book, this.#hooks, items);
-    this.#gaps.took(this.#book, have, r.value.map((i) => i.frame));
+    this.#gaps.took(
+      this.#book,
+      have,
+      r.value.map((i) => i.frame),
+    );
     return r;
   }
 

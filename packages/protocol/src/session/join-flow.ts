@@ -23,7 +23,18 @@ import type { GroupId, PeerId } from '../ids.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
 import type { ProtocolError } from '../result.ts';
 import type { View } from '../tracker/events.ts';
-import { ask, askAgain, dropSponsor, due, newSync, refused, restart, sponsorAmong, type Lifecycle, type Sync } from './join-sync.ts';
+import {
+  ask,
+  askAgain,
+  dropSponsor,
+  due,
+  newSync,
+  refused,
+  restart,
+  sponsorAmong,
+  type Lifecycle,
+  type Sync,
+} from './join-sync.ts';
 import { firstSponsor } from './policy.ts';
 import type { SessionCommand } from './session-types.ts';
 
@@ -65,7 +76,8 @@ export class JoinFlow {
   /** A new request to the sponsor, or (`again`) the last one once more, same id. */
   ask(now: number, again = false): void {
     const life = this.#port.life();
-    const req = life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.#port.groupId, now);
+    const req =
+      life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.#port.groupId, now);
     if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
   }
 
@@ -114,7 +126,10 @@ export class JoinFlow {
     if (next !== null) return this.restart(sync, next, now);
     restart(sync, sync.sponsor);
     sync.reaskAt = Infinity;
-    this.#port.problem('bad-state', 'Every member that could hand over the group\'s history was dropped: this peer stays joining (leave and join again to start afresh; what it stored stays).');
+    this.#port.problem(
+      'bad-state',
+      "Every member that could hand over the group's history was dropped: this peer stays joining (leave and join again to start afresh; what it stored stays).",
+    );
   }
 
   /**

@@ -47,7 +47,11 @@ export class JoinHandover {
     if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
       // The answer to an earlier request (asked twice, or of a former sponsor), or after the sync
       // finished: harmless, not counted.
-      this.#port.problem('bad-state', `Ignored a history page (request ${page.req}) this peer no longer waits for.`, from);
+      this.#port.problem(
+        'bad-state',
+        `Ignored a history page (request ${page.req}) this peer no longer waits for.`,
+        from,
+      );
       return;
     }
     const sync = life.sync;
@@ -60,9 +64,15 @@ export class JoinHandover {
     const unverified = page.items.length - verified.length;
     if (unverified > 0) {
       const why = `${unverified} of its history items do not carry their sender's signature`;
-      const others = [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p));
+      const others = [...sync.oldMembers].some(
+        (p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p),
+      );
       if (others) return this.#port.join.dropSponsor(sync, why, now);
-      this.#port.problem('bad-state', `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`, from);
+      this.#port.problem(
+        'bad-state',
+        `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`,
+        from,
+      );
     }
     // Each sender's items against its chain (§1.5): equivocations reported; predecessors they name
     // that we lack are owed by the hand-over's last page.
@@ -70,12 +80,19 @@ export class JoinHandover {
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
     const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
-    const records = fresh.map((item) => recordOfHistory(this.#port.groupId, frameMessageId(item.frame), item, this.#port.names, now));
+    const records = fresh.map((item) =>
+      recordOfHistory(this.#port.groupId, frameMessageId(item.frame), item, this.#port.names, now),
+    );
     if (records.length > 0) this.#port.emit({ type: 'store', messages: records, history: true });
-    for (const r of records) this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
+    for (const r of records)
+      this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     // Every item the sponsor sent counts as reached, also one whose signature failed: it is asked for again.
     for (const item of page.items) this.#port.floors.reached(item.frame.sender, item.frame.seq);
-    took(sync, verified.map((item) => item.frame), page.items.at(-1)?.order);
+    took(
+      sync,
+      verified.map((item) => item.frame),
+      page.items.at(-1)?.order,
+    );
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#port.engine.markShown(sync.have ?? {});
     if (!page.done) return this.#port.join.ask(now);
@@ -95,13 +112,22 @@ export class JoinHandover {
     // A message left out of a sender's chain is as much a hole the sponsor chose as a forged item.
     const gaps = this.#port.chains.owed(from);
     for (const gap of gaps) this.#port.rejected(from, gap);
-    if (gaps.length > 0 && [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p)))
+    if (
+      gaps.length > 0 &&
+      [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p))
+    )
       return this.#port.join.dropSponsor(sync, gaps.map((g) => g.message).join(' '), now);
     this.#port.chains.settle(); // reported: what no old member present hands is left out
     const contradiction = vetState(sync, state);
     if (contradiction !== null) return this.#port.join.dropSponsor(sync, contradiction, now);
     this.#tickets += 1;
-    this.#port.setLife({ phase: 'adopting', sync, state: this.#port.chained(from, this.#port.chains.state(state)), ticket: this.#tickets, stored: false });
+    this.#port.setLife({
+      phase: 'adopting',
+      sync,
+      state: this.#port.chained(from, this.#port.chains.state(state)),
+      ticket: this.#tickets,
+      stored: false,
+    });
     // The history must be durable before we are a member: a reload must never find a member without it.
     this.#port.emit({ type: 'flush-store', ticket: this.#tickets });
   }
@@ -126,7 +152,12 @@ export class JoinHandover {
     if (isRejection(result) && installed < life.state.viewId) return; // wait for that view's install
     if (isRejection(result)) {
       if (result.fault === 'remote') this.#port.rejected(life.sync.sponsor, result.error);
-      else this.#port.problem(result.error.code, `Adopting the sponsor's state failed: ${result.error.message}`, life.sync.sponsor);
+      else
+        this.#port.problem(
+          result.error.code,
+          `Adopting the sponsor's state failed: ${result.error.message}`,
+          life.sync.sponsor,
+        );
       return this.#port.join.reaskLater(now);
     }
     this.#port.join.becomeMember();

@@ -10,7 +10,16 @@ import { StatePartCollector } from '../history/state-parts.ts';
 import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
 import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
-import { firstSponsor, HISTORY_REQUEST_ITEMS, HISTORY_RETRY_MS, MAX_HANDOVER_BYTES, MAX_HANDOVER_ITEMS, nextSponsor, oldMembersOf, reaskPause } from './policy.ts';
+import {
+  firstSponsor,
+  HISTORY_REQUEST_ITEMS,
+  HISTORY_RETRY_MS,
+  MAX_HANDOVER_BYTES,
+  MAX_HANDOVER_ITEMS,
+  nextSponsor,
+  oldMembersOf,
+  reaskPause,
+} from './policy.ts';
 
 export interface Sync {
   /** Members that were in the group before us: the candidates for sponsor. */
@@ -24,7 +33,10 @@ export interface Sync {
   have: Record<string, number> | undefined;
   /** Where the current paging stands in the sponsor's order: the last item taken; null before its first page. */
   after: string | null;
-  /** Our last request (null: none yet); only its answer is taken. Its id is new for every new request, never reused in a sync. */
+  /**
+   * Our last request (null: none yet); only its answer is taken. Its id is new for every new request, never reused in a
+   * sync.
+   */
   asked: HistoryRequestFrame | null;
   askedAt: number;
   /** Hand-overs refused so far in this sync; sets the pause before the next request. */
@@ -45,7 +57,13 @@ export type Lifecycle =
   | { readonly phase: 'waiting' }
   | { readonly phase: 'syncing'; readonly sync: Sync }
   /** The last page's state waits for its history to be durable and for our engine to reach its view. */
-  | { readonly phase: 'adopting'; readonly sync: Sync; readonly state: JoinerState; readonly ticket: number; stored: boolean }
+  | {
+      readonly phase: 'adopting';
+      readonly sync: Sync;
+      readonly state: JoinerState;
+      readonly ticket: number;
+      stored: boolean;
+    }
   | { readonly phase: 'member' }
   | { readonly phase: 'closed' };
 
@@ -54,7 +72,20 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
   const oldMembers = oldMembersOf(view, self);
   const sponsor = firstSponsor(oldMembers);
   if (sponsor === null) return null;
-  return { oldMembers, sponsor, have: undefined, after: null, asked: null, askedAt: now, refusals: 0, reaskAt: null, stateParts: new StatePartCollector(), dropped: new Set(), spent: new Map(), seen: new Map() };
+  return {
+    oldMembers,
+    sponsor,
+    have: undefined,
+    after: null,
+    asked: null,
+    askedAt: now,
+    refusals: 0,
+    reaskAt: null,
+    stateParts: new StatePartCollector(),
+    dropped: new Set(),
+    spent: new Map(),
+    seen: new Map(),
+  };
 }
 
 /** What our store holds (the answer to `read-held`): the sync can ask from now on. */
@@ -70,7 +101,14 @@ export function ask(sync: Sync, groupId: GroupId, now: number): HistoryRequestFr
   sync.askedAt = now;
   sync.reaskAt = null;
   const req = (sync.asked?.req ?? 0) + 1;
-  sync.asked = { t: 'history-req', groupId, req, have: wireHave(sync.have), after: sync.after, limit: HISTORY_REQUEST_ITEMS };
+  sync.asked = {
+    t: 'history-req',
+    groupId,
+    req,
+    have: wireHave(sync.have),
+    after: sync.after,
+    limit: HISTORY_REQUEST_ITEMS,
+  };
   return sync.asked;
 }
 
@@ -120,11 +158,14 @@ export function restart(sync: Sync, sponsor: PeerId): void {
  * MAX_HANDOVER_BYTES in a sync. Counts what the page hands.
  */
 export function vetPage(sync: Sync, groupId: GroupId, page: HistoryResponseFrame): string | null {
-  if (!page.done && page.items.length === 0) return 'Its history page was not the last and carried no message (no progress).';
+  if (!page.done && page.items.length === 0)
+    return 'Its history page was not the last and carried no message (no progress).';
   let prev: string | null = null;
   for (const item of page.items) {
-    if (item.frame.groupId !== groupId) return `Its history page carried a message of another group (${item.frame.groupId}).`;
-    if (prev !== null && !(item.order > prev)) return `Its history page's order keys do not increase (${item.order} after ${prev}).`;
+    if (item.frame.groupId !== groupId)
+      return `Its history page carried a message of another group (${item.frame.groupId}).`;
+    if (prev !== null && !(item.order > prev))
+      return `Its history page's order keys do not increase (${item.order} after ${prev}).`;
     prev = item.order;
   }
   // A page starting at or before the last key taken: the sponsor started its paging over with a
@@ -170,7 +211,10 @@ export function vetState(sync: Sync, state: JoinerState): string | null {
  */
 export function dropSponsor(sync: Sync, present: ReadonlySet<PeerId>): PeerId | null {
   sync.dropped.add(sync.sponsor);
-  return nextSponsor(sync.sponsor, [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)));
+  return nextSponsor(
+    sync.sponsor,
+    [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)),
+  );
 }
 
 /** A refused hand-over: start over with the same sponsor after the paced pause. */

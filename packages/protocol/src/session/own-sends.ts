@@ -17,7 +17,12 @@ import type { SessionCommand, SessionMessage } from './session-types.ts';
 /** A pending message sorts after every delivered one, in our own order. */
 const pendingOrder = (seq: number): string => `~${String(seq).padStart(16, '0')}`;
 
-const failed = (ticket: number, code: ErrorCode, message: string): SessionCommand => ({ type: 'submit-failed', ticket, code, message });
+const failed = (ticket: number, code: ErrorCode, message: string): SessionCommand => ({
+  type: 'submit-failed',
+  ticket,
+  code,
+  message,
+});
 
 /** A signed draft ready for the engine: its frame and how it shows until delivered. */
 export interface ReadyToSend {
@@ -51,16 +56,27 @@ export class OwnSends {
 
   /** Queue `text`, or the refusal when it can never be sent (checked at once, whatever the phase). */
   queue(ticket: number, text: string): SessionCommand | null {
-    if (typeof text !== 'string' || text.trim() === '') return failed(ticket, 'missing-field', 'A message needs some text.');
+    if (typeof text !== 'string' || text.trim() === '')
+      return failed(ticket, 'missing-field', 'A message needs some text.');
     // Checked here because every receiver's parser refuses a longer body: it would reach only us.
-    if (text.length > MAX_BODY_CHARS) return failed(ticket, 'too-long', `A message is at most ${MAX_BODY_CHARS} characters; this one has ${text.length}.`);
-    if (this.#outbox.length >= MAX_OUTBOX) return failed(ticket, 'too-many', `More than ${MAX_OUTBOX} messages are waiting to be sent; wait a moment.`);
+    if (text.length > MAX_BODY_CHARS)
+      return failed(
+        ticket,
+        'too-long',
+        `A message is at most ${MAX_BODY_CHARS} characters; this one has ${text.length}.`,
+      );
+    if (this.#outbox.length >= MAX_OUTBOX)
+      return failed(ticket, 'too-many', `More than ${MAX_OUTBOX} messages are waiting to be sent; wait a moment.`);
     this.#outbox.push({ ticket, text });
     return null;
   }
 
   /** Drafts the next text when no draft is out: a `sign` command, or refusals of texts the engine will not draft. */
-  draftNext(engine: OrderingEngine, now: number, chain: (draft: SignedFields) => SignedFields = (d) => d): SessionCommand[] {
+  draftNext(
+    engine: OrderingEngine,
+    now: number,
+    chain: (draft: SignedFields) => SignedFields = (d) => d,
+  ): SessionCommand[] {
     const out: SessionCommand[] = [];
     while (this.#signing === null) {
       const entry = this.#outbox.shift();
@@ -86,8 +102,16 @@ export class OwnSends {
     const frame: DataFrame = { t: 'data', ...s.draft, sig };
     const id = frameMessageId(frame);
     const pending: SessionMessage = {
-      id, groupId: this.#groupId, sender: frame.sender, senderName: this.#self.name, senderKey: this.#self.publicKey, body: frame.body,
-      sentAt: frame.sentAt, order: pendingOrder(frame.seq), state: 'pending', viewId: frame.viewId,
+      id,
+      groupId: this.#groupId,
+      sender: frame.sender,
+      senderName: this.#self.name,
+      senderKey: this.#self.publicKey,
+      body: frame.body,
+      sentAt: frame.sentAt,
+      order: pendingOrder(frame.seq),
+      state: 'pending',
+      viewId: frame.viewId,
     };
     this.#pending.set(id, pending);
     return { ticket: s.ticket, frame, pending };

@@ -13,7 +13,9 @@ import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
 export const TICK_MS = 100;
 /** docs/design.md §3: peers report their numbers every 30 s (and on leave). */
 export const METRICS_REPORT_MS = 30_000;
-/** A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame). */
+/**
+ * A joiner re-asks for a history page after this long without an answer (a sponsor's link may have dropped a frame).
+ */
 export const HISTORY_RETRY_MS = 5_000;
 /**
  * After a refused hand-over (state for a view we are already past, a last
@@ -80,7 +82,12 @@ export const nextSponsor = (current: PeerId, candidates: Iterable<PeerId>): Peer
  */
 export const resumeAfterSent = (resume: EngineResume | null, sentSeq: number): EngineResume | null => {
   if (sentSeq <= (resume?.ownSeq ?? 0)) return resume;
-  return { ownSeq: sentSeq, lamport: resume?.lamport ?? 0, agreed: resume?.agreed ?? 0, ...(resume?.delivered === undefined ? {} : { delivered: resume.delivered }) };
+  return {
+    ownSeq: sentSeq,
+    lamport: resume?.lamport ?? 0,
+    agreed: resume?.agreed ?? 0,
+    ...(resume?.delivered === undefined ? {} : { delivered: resume.delivered }),
+  };
 };
 
 /** The pause before re-asking after the `refusals`-th refused hand-over (1-based). */

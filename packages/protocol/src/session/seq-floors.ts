@@ -29,7 +29,8 @@ export class SeqFloors {
 
   /** The floors of the group record the session started over (data from disk). */
   constructor(stored: Readonly<Record<string, number>> | undefined = undefined) {
-    for (const [sender, floor] of Object.entries(recordFloors(stored === undefined ? null : { floors: stored }))) this.#floors.set(sender, floor);
+    for (const [sender, floor] of Object.entries(recordFloors(stored === undefined ? null : { floors: stored })))
+      this.#floors.set(sender, floor);
   }
 
   /** What the store held when the session started (`have`, floors counted as held). */

@@ -1,15 +1,11 @@
-// One joined group on one peer, without I/O: owns the ordering engine and
-// the join lifecycle (history from a sponsor, adopting its state), answers
-// joiners as a sponsor, and gates our own sends until we are a member. It
-// never knows sockets, stores, clocks or keys: inputs come in as calls with
-// `now`, and every call returns the commands to carry out, in order
-// (session-types.ts). packages/peer GroupSession and the simulator drive it.
+// One joined group on one peer, without I/O: owns the ordering engine and the join lifecycle (history from a
+// sponsor, adopting its state), answers joiners as a sponsor, and gates our own sends until we are a member. It never
+// knows sockets, stores, clocks or keys: inputs come in as calls with `now`, and every call returns the commands to
+// carry out, in order (session-types.ts). packages/peer GroupSession and the simulator drive it.
 //
-// The join lifecycle (waiting → syncing → adopting → member, and closed) is drawn in
-// join-flow.ts, which moves a joiner between sponsors; join-handover.ts takes its
-// history pages and adopts the sponsor's state.
-//
-// As a sponsor (SponsorDesk), it answers a joiner once the joiner's view is installed here.
+// The join lifecycle (waiting → syncing → adopting → member, and closed) is drawn in join-flow.ts, which moves a
+// joiner between sponsors; join-handover.ts takes its history pages and adopts the sponsor's state. As a sponsor
+// (SponsorDesk), it answers a joiner once the joiner's view is installed here.
 //
 // Usage (a runtime; `run` carries out commands and feeds answers back):
 //   const core = new SessionCore({ groupId, self, engine, groupName });
@@ -19,23 +15,36 @@
 //   run(core.submit(1, 'hello', now));           // → sign; later core.signed(draft, sig, now)
 //   every TICK_MS: run(core.tick(now));          // re-asks, retransmits, stability
 
-import { frameMessageId } from '../ids.ts';
 import type { GroupId, MemberChange, MessageId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
-import type { DataFrame, GroupFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, SignedFields } from '../wire/frames.ts';
+import type {
+  DataFrame,
+  GroupFrame,
+  HistoryItem,
+  HistoryRequestFrame,
+  HistoryResponseFrame,
+  SignedFields,
+} from '../wire/frames.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
-import { answersLast, holding, took, vetPage, vetState, type Lifecycle } from './join-sync.ts';
+import { holding, took, type Lifecycle } from './join-sync.ts';
 import { JoinFlow, type JoinPort } from './join-flow.ts';
 import { JoinHandover } from './join-handover.ts';
 import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
-import { chatOf, groupRecordOf, recordOf, recordOfHistory, systemLines } from './session-records.ts';
-import type { SessionCommand, SessionCommands, SessionGroupRecord, SessionMessage, SessionPhase, SessionRecord } from './session-types.ts';
+import { chatOf, groupRecordOf, recordOf, systemLines } from './session-records.ts';
+import type {
+  SessionCommand,
+  SessionCommands,
+  SessionGroupRecord,
+  SessionMessage,
+  SessionPhase,
+  SessionRecord,
+} from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
 
@@ -128,7 +137,10 @@ export class SessionCore {
     return this.#sends.pending();
   }
 
-  /** The highest own seq this session put on the wire (a session replacing it goes on above it: policy.ts resumeAfterSent). */
+  /**
+   * The highest own seq this session put on the wire (a session replacing it goes on above it: policy.ts
+   * resumeAfterSent).
+   */
   get sentSeq(): number {
     return this.#sentSeq;
   }
@@ -186,13 +198,23 @@ export class SessionCore {
     return this.#step(now, () => {
       if (frame.t === 'history-req') return this.#onHistoryRequest(from, frame);
       // Every DATA passes its sender's chain first (PROTOCOL.md §1.5): a live equivocation is refused.
-      const checked = frame.t === 'data' ? this.#chained(from, this.#chains.data(frame)) : frame.t === 'flush' ? this.#chained(from, this.#chains.flush(frame)) : frame;
+      const checked =
+        frame.t === 'data'
+          ? this.#chained(from, this.#chains.data(frame))
+          : frame.t === 'flush'
+            ? this.#chained(from, this.#chains.flush(frame))
+            : frame;
       if (checked !== null) this.#apply(this.#engine.receive(from, checked, now), 'a frame', now, from);
     });
   }
 
   /** A history page as received (state verified), with the items whose signature held. */
-  historyPage(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): SessionCommands {
+  historyPage(
+    from: PeerId,
+    page: HistoryResponseFrame,
+    verified: readonly HistoryItem[],
+    now: number,
+  ): SessionCommands {
     return this.#step(now, () => this.#handover.page(from, page, verified, now));
   }
 
@@ -202,14 +224,18 @@ export class SessionCore {
       // A request sent while the link to the sponsor went down and up again may be lost with it:
       // send it again, same id. An answer to either copy is taken once; later ones are ignored.
       const life = this.#life;
-      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null) this.#join.ask(now, true);
+      if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null)
+        this.#join.ask(now, true);
       const waiting = this.#desk.takeWaiting(peer, life.phase === 'member');
       if (waiting !== null) this.#onHistoryRequest(peer, waiting);
       this.#apply(this.#engine.linkUp(peer, now), 'a link coming up', now);
     });
   }
 
-  /** Answer to `read-held`: what our store holds of the group (null if it could not be read: then we ask for everything). */
+  /**
+   * Answer to `read-held`: what our store holds of the group (null if it could not be read: then we ask for
+   * everything).
+   */
   heldRead(have: HeldVector | null, now: number, tips?: Iterable<DataFrame>): SessionCommands {
     return this.#step(now, () => {
       // Each sender's last stored message: the link its next one must name (§1.5).
@@ -245,7 +271,9 @@ export class SessionCore {
   /** Queue a text to send as `ticket` (the runtime's number); answered by `submitted` or `submit-failed`. */
   submit(ticket: number, text: string, now: number): SessionCommands {
     if (this.#life.phase === 'closed')
-      return [{ type: 'submit-failed', ticket, code: 'bad-state', message: 'This group is closed; join it again to send.' }];
+      return [
+        { type: 'submit-failed', ticket, code: 'bad-state', message: 'This group is closed; join it again to send.' },
+      ];
     return this.#step(now, () => {
       const refused = this.#sends.queue(ticket, text);
       if (refused !== null) this.#emit(refused);
@@ -256,7 +284,11 @@ export class SessionCore {
   signed(draft: SignedFields, sig: string, now: number): SessionCommands {
     return this.#step(now, () => {
       const ready = this.#sends.signed(draft, sig);
-      if (ready === null) return this.#problem('internal', `A signature came back for a draft (seq ${draft.seq}) that is not out for signing.`);
+      if (ready === null)
+        return this.#problem(
+          'internal',
+          `A signature came back for a draft (seq ${draft.seq}) that is not out for signing.`,
+        );
       const { ticket, frame, pending } = ready;
       const result = this.#engine.send(frame, now);
       if (isRejection(result)) {
@@ -313,7 +345,10 @@ export class SessionCore {
       // count as delivered (a session re-joining a group), and the engine then drops it.
       if (this.#life.phase === 'member' && this.#engine.view !== null) {
         // Each draft names our previous message's hash (PROTOCOL.md §1.5); the signature covers it.
-        const chain = (d: SignedFields): SignedFields => ({ ...d, prev: this.#chains.prevFor(this.self.peerId, d.seq) });
+        const chain = (d: SignedFields): SignedFields => ({
+          ...d,
+          prev: this.#chains.prevFor(this.self.peerId, d.seq),
+        });
         for (const c of this.#sends.draftNext(this.#engine, now, chain)) this.#emit(c);
       }
     }
@@ -359,8 +394,10 @@ export class SessionCore {
     if (records.length > 0) this.#emit({ type: 'store', messages: records });
     for (const ev of result.events) {
       if (ev.type === 'view-installed') this.#onInstalled(ev.view, now);
-      else if (ev.type === 'message-dropped') this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
-      else if (ev.type === 'final-disputed') this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
+      else if (ev.type === 'message-dropped')
+        this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
+      else if (ev.type === 'final-disputed')
+        this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
     }
     return delivered;
   }
@@ -368,7 +405,8 @@ export class SessionCore {
   #onInstalled(view: View, now: number): void {
     const previous = this.#installed;
     this.#installed = view;
-    for (const line of systemLines(this.groupId, previous, view, this.#lastChange, this.#names, now)) this.#emit({ type: 'system', line });
+    for (const line of systemLines(this.groupId, previous, view, this.#lastChange, this.#names, now))
+      this.#emit({ type: 'system', line });
     const present = new Set(view.members.map((m) => m.peerId));
     this.#desk.prune(present);
     const joining = this.#life.phase === 'syncing' || this.#life.phase === 'adopting';
@@ -387,11 +425,19 @@ export class SessionCore {
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {
-    this.#emit({ type: 'problem', problem: { groupId: this.groupId, code: error.code, message: error.message, from }, remote: true });
+    this.#emit({
+      type: 'problem',
+      problem: { groupId: this.groupId, code: error.code, message: error.message, from },
+      remote: true,
+    });
   }
 
   #problem(code: string, message: string, from?: PeerId): void {
-    this.#emit({ type: 'problem', problem: { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) }, remote: false });
+    this.#emit({
+      type: 'problem',
+      problem: { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) },
+      remote: false,
+    });
   }
 
   #setLife(life: Lifecycle): void {

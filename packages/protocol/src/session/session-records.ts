@@ -10,30 +10,60 @@ import type { NameBook } from './name-book.ts';
 import type { SessionGroupRecord, SessionMessage, SessionRecord, SessionSystemLine } from './session-types.ts';
 
 /** A message delivered here (live, or from history) as the store keeps it, with its sender's name and key. */
-export function recordOf(groupId: GroupId, id: SessionRecord['id'], frame: DataFrame, order: string, names: NameBook, now: number): SessionRecord {
+export function recordOf(
+  groupId: GroupId,
+  id: SessionRecord['id'],
+  frame: DataFrame,
+  order: string,
+  names: NameBook,
+  now: number,
+): SessionRecord {
   const senderKey = names.publicKey(frame.sender);
   return {
-    id, groupId, frame, order, deliveredAt: now,
-    senderName: names.name(frame.sender), ...(senderKey === null ? {} : { senderKey }),
+    id,
+    groupId,
+    frame,
+    order,
+    deliveredAt: now,
+    senderName: names.name(frame.sender),
+    ...(senderKey === null ? {} : { senderKey }),
   };
 }
 
 /** A history item, vouching for its sender's name and key if no view named the sender. */
-export function recordOfHistory(groupId: GroupId, id: SessionRecord['id'], item: HistoryItem, names: NameBook, now: number): SessionRecord {
+export function recordOfHistory(
+  groupId: GroupId,
+  id: SessionRecord['id'],
+  item: HistoryItem,
+  names: NameBook,
+  now: number,
+): SessionRecord {
   const sender = item.frame.sender;
   names.vouch(sender, item.senderName, item.senderKey);
   const senderKey = names.publicKey(sender) ?? item.senderKey ?? null;
   return {
-    id, groupId, frame: item.frame, order: item.order, deliveredAt: now,
-    senderName: names.name(sender, item.senderName), ...(senderKey === null ? {} : { senderKey }),
+    id,
+    groupId,
+    frame: item.frame,
+    order: item.order,
+    deliveredAt: now,
+    senderName: names.name(sender, item.senderName),
+    ...(senderKey === null ? {} : { senderKey }),
   };
 }
 
 export function chatOf(r: SessionRecord, viewId: ViewId): SessionMessage {
   return {
-    id: r.id, groupId: r.groupId, sender: r.frame.sender, senderName: r.senderName,
-    ...(r.senderKey === undefined ? {} : { senderKey: r.senderKey }), body: r.frame.body,
-    sentAt: r.frame.sentAt, order: r.order, state: 'delivered', viewId,
+    id: r.id,
+    groupId: r.groupId,
+    sender: r.frame.sender,
+    senderName: r.senderName,
+    ...(r.senderKey === undefined ? {} : { senderKey: r.senderKey }),
+    body: r.frame.body,
+    sentAt: r.frame.sentAt,
+    order: r.order,
+    state: 'delivered',
+    viewId,
   };
 }
 
@@ -43,9 +73,20 @@ export function chatOf(r: SessionRecord, viewId: ViewId): SessionMessage {
  * the difference, with the reason the tracker gave for each peer.
  */
 export function systemLines(
-  groupId: GroupId, previous: View | null, view: View, lastChange: ReadonlyMap<PeerId, MemberChange>, names: NameBook, at: number,
+  groupId: GroupId,
+  previous: View | null,
+  view: View,
+  lastChange: ReadonlyMap<PeerId, MemberChange>,
+  names: NameBook,
+  at: number,
 ): SessionSystemLine[] {
-  const line = (peerId: PeerId, change: MemberChange): SessionSystemLine => ({ groupId, at, peerId, name: names.name(peerId), change });
+  const line = (peerId: PeerId, change: MemberChange): SessionSystemLine => ({
+    groupId,
+    at,
+    peerId,
+    name: names.name(peerId),
+    change,
+  });
   if (previous === null) return view.changes.map((c) => line(c.peerId, c.change));
   const before = new Set(previous.members.map((m) => m.peerId));
   const after = new Set(view.members.map((m) => m.peerId));

@@ -90,14 +90,22 @@ export type SessionCommand =
   | { readonly type: 'send'; readonly to: PeerId; readonly frame: GroupFrame }
   /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
   | { readonly type: 'sign'; readonly draft: SignedFields }
-  /** Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on failure). */
+  /**
+   * Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on
+   * failure).
+   */
   | { readonly type: 'read-held' }
   /**
    * Sponsor side: make every queued `store` durable, read the page that
    * answers `req` cut to `state` (`readHistoryPage`, history-reader.ts),
    * then call `historyRead(to, page, now)`.
    */
-  | { readonly type: 'read-history'; readonly to: PeerId; readonly state: JoinerState; readonly req: HistoryRequestFrame }
+  | {
+      readonly type: 'read-history';
+      readonly to: PeerId;
+      readonly state: JoinerState;
+      readonly req: HistoryRequestFrame;
+    }
   /** Save delivered messages (idempotent by id), with `groupRecord()` as it is when the batch is written. */
   /**
    * Queue for the store (idempotent by id). `history`: a sponsor's hand-over, the group's agreed

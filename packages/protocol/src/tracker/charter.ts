@@ -46,7 +46,19 @@ export interface GroupCharter {
 
 /** The bytes that are hashed: a fixed array, so key order in the JSON a peer kept changes nothing. */
 export function charterBytes(c: GroupCharter): Uint8Array<ArrayBuffer> {
-  return utf8Bytes(JSON.stringify([CHARTER_TAG, c.v, c.name, c.ordering, c.createdBy, c.creatorKey, c.createdAt, c.nonce, c.lock ?? null]));
+  return utf8Bytes(
+    JSON.stringify([
+      CHARTER_TAG,
+      c.v,
+      c.name,
+      c.ordering,
+      c.createdBy,
+      c.creatorKey,
+      c.createdAt,
+      c.nonce,
+      c.lock ?? null,
+    ]),
+  );
 }
 
 const base64url = (bytes: Uint8Array): string => {
@@ -70,7 +82,8 @@ export const MAX_SCRYPT_WORK = 2 ** 17 * 8 * 2;
 export const MAX_SCRYPT_MEMORY_BYTES = 128 * 1024 * 1024;
 /** The weakest lock still verified: N=2^14 (hashes written before the parameters were raised). */
 export const MIN_SCRYPT_N = 2 ** 14;
-const LOCK_PATTERN = /^scrypt\$(\d{1,7})\$(\d{1,2})\$(\d{1,2})\$[A-Za-z0-9+/]{16,88}={0,2}\$[A-Za-z0-9+/]{16,88}={0,2}$/;
+const LOCK_PATTERN =
+  /^scrypt\$(\d{1,7})\$(\d{1,2})\$(\d{1,2})\$[A-Za-z0-9+/]{16,88}={0,2}\$[A-Za-z0-9+/]{16,88}={0,2}$/;
 const KEY_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 /** Date's range: anything beyond cannot be shown as a date. */
@@ -84,7 +97,14 @@ export function lockCostAcceptable(lock: string): boolean {
   const r = Number(m[2]);
   const p = Number(m[3]);
   const powerOfTwo = n >= 2 && (n & (n - 1)) === 0;
-  return powerOfTwo && n >= MIN_SCRYPT_N && r >= 1 && p >= 1 && n * r * p <= MAX_SCRYPT_WORK && 128 * n * r <= MAX_SCRYPT_MEMORY_BYTES;
+  return (
+    powerOfTwo &&
+    n >= MIN_SCRYPT_N &&
+    r >= 1 &&
+    p >= 1 &&
+    n * r * p <= MAX_SCRYPT_WORK &&
+    128 * n * r <= MAX_SCRYPT_MEMORY_BYTES
+  );
 }
 
 export function parseCharter(x: unknown): Result<GroupCharter> {
@@ -94,18 +114,23 @@ export function parseCharter(x: unknown): Result<GroupCharter> {
   if (o['v'] !== 1) return err('bad-type', 'The charter must have "v": 1.');
   const name = str('name');
   const createdBy = str('createdBy');
-  if (name === null || name.length === 0 || [...name].length > MAX_NAME_CHARS) return err('bad-type', 'The charter needs a "name" of 1 to 64 characters.');
-  if (createdBy === null || createdBy.length === 0 || [...createdBy].length > MAX_NAME_CHARS) return err('bad-type', 'The charter needs a "createdBy" of 1 to 64 characters.');
+  if (name === null || name.length === 0 || [...name].length > MAX_NAME_CHARS)
+    return err('bad-type', 'The charter needs a "name" of 1 to 64 characters.');
+  if (createdBy === null || createdBy.length === 0 || [...createdBy].length > MAX_NAME_CHARS)
+    return err('bad-type', 'The charter needs a "createdBy" of 1 to 64 characters.');
   const ordering = o['ordering'];
-  if (ordering !== 'fifo' && ordering !== 'total') return err('bad-type', 'The charter\'s "ordering" must be "fifo" or "total".');
+  if (ordering !== 'fifo' && ordering !== 'total')
+    return err('bad-type', 'The charter\'s "ordering" must be "fifo" or "total".');
   const creatorKey = str('creatorKey');
-  if (creatorKey === null || !KEY_PATTERN.test(creatorKey)) return err('bad-type', 'The charter\'s "creatorKey" must be 44 characters of padded base64.');
+  if (creatorKey === null || !KEY_PATTERN.test(creatorKey))
+    return err('bad-type', 'The charter\'s "creatorKey" must be 44 characters of padded base64.');
   const createdAt = o['createdAt'];
   if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || createdAt < 0 || createdAt > MAX_TIME_MS) {
     return err('bad-type', 'The charter\'s "createdAt" must be a time in milliseconds.');
   }
   const nonce = str('nonce');
-  if (nonce === null || !NONCE_PATTERN.test(nonce)) return err('bad-type', 'The charter\'s "nonce" must be 16 to 64 base64url characters.');
+  if (nonce === null || !NONCE_PATTERN.test(nonce))
+    return err('bad-type', 'The charter\'s "nonce" must be 16 to 64 base64url characters.');
   const lock = o['lock'];
   if (lock !== undefined && (typeof lock !== 'string' || !lockCostAcceptable(lock))) {
     return err('bad-type', `The charter's "lock" must be a scrypt verifier with N ≥ ${MIN_SCRYPT_N} and bounded cost.`);
@@ -114,8 +139,10 @@ export function parseCharter(x: unknown): Result<GroupCharter> {
   if (o['dm'] !== undefined) {
     const dm = parseParties(o['dm']);
     if (!dm.ok) return dm;
-    if (lock !== undefined || ordering !== 'fifo') return err('bad-type', 'A direct message\'s charter is FIFO and has no "lock".');
-    if (creatorKey !== dm.value[0].publicKey && creatorKey !== dm.value[1].publicKey) return err('bad-type', 'A direct message is created by one of its two people.');
+    if (lock !== undefined || ordering !== 'fifo')
+      return err('bad-type', 'A direct message\'s charter is FIFO and has no "lock".');
+    if (creatorKey !== dm.value[0].publicKey && creatorKey !== dm.value[1].publicKey)
+      return err('bad-type', 'A direct message is created by one of its two people.');
     return ok({ ...base, dm: dm.value });
   }
   return ok(lock === undefined ? base : { ...base, lock });
@@ -136,7 +163,12 @@ export function parseParties(x: unknown): Result<DmParties> {
   if (!Array.isArray(x) || x.length !== 2) return err('bad-type', 'A direct message\'s "dm" must list its two people.');
   const a = parseParty(x[0]);
   const b = parseParty(x[1]);
-  if (a === null || b === null) return err('bad-type', 'Each person of a direct message needs a "publicKey" (44 characters of padded base64) and a "name" of 1 to 64 characters.');
-  if (!(a.publicKey < b.publicKey)) return err('bad-type', 'The two people of a direct message have different keys, listed in key order.');
+  if (a === null || b === null)
+    return err(
+      'bad-type',
+      'Each person of a direct message needs a "publicKey" (44 characters of padded base64) and a "name" of 1 to 64 characters.',
+    );
+  if (!(a.publicKey < b.publicKey))
+    return err('bad-type', 'The two people of a direct message have different keys, listed in key order.');
   return ok([a, b]);
 }

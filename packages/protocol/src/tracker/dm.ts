@@ -56,4 +56,5 @@ export function otherParty(parties: DmParties, selfKey: string): DmParty | null 
   return null;
 }
 
-export const isParty = (parties: DmParties, key: string): boolean => parties[0].publicKey === key || parties[1].publicKey === key;
+export const isParty = (parties: DmParties, key: string): boolean =>
+  parties[0].publicKey === key || parties[1].publicKey === key;

@@ -125,7 +125,8 @@ function displayName(o: Fields, key: string, what: string): Result<string> {
   const name = s.value.trim();
   if (name.length === 0) return fail('missing-field', `"${key}" must not be empty.`);
   if (name !== s.value) return fail('bad-type', `"${key}" must not start or end with spaces.`);
-  if ([...name].length > MAX_NAME_CHARS) return fail('too-long', `"${key}" must be at most ${MAX_NAME_CHARS} characters.`);
+  if ([...name].length > MAX_NAME_CHARS)
+    return fail('too-long', `"${key}" must be at most ${MAX_NAME_CHARS} characters.`);
   if (BAD_NAME_CHARS.test(name)) return fail('bad-type', `"${key}" must not contain control characters.`);
   return ok(name);
 }
@@ -143,7 +144,8 @@ function optionalPassword(o: Fields, what: string): Result<string | undefined> {
   const v = o['password'];
   if (v === undefined || v === null || v === '') return ok(undefined);
   if (typeof v !== 'string') return fail('bad-type', `"password" in the ${what} must be a string.`);
-  if (v.length > MAX_PASSWORD_CHARS) return fail('too-long', `"password" must be at most ${MAX_PASSWORD_CHARS} characters.`);
+  if (v.length > MAX_PASSWORD_CHARS)
+    return fail('too-long', `"password" must be at most ${MAX_PASSWORD_CHARS} characters.`);
   return ok(v);
 }
 
@@ -173,7 +175,10 @@ export function parseHello(x: unknown): Result<ParsedHello> {
     return fail('bad-type', `"role" in the ${what} must be one of: ${PEER_ROLES.join(', ')} (or absent).`);
   }
   return ok({
-    peerId: asPeerId(peerId.value), name: name.value, publicKey: publicKey.value, signature: signature.value,
+    peerId: asPeerId(peerId.value),
+    name: name.value,
+    publicKey: publicKey.value,
+    signature: signature.value,
     ...(role === undefined ? {} : { role: role as PeerRole }),
   });
 }
@@ -209,7 +214,8 @@ export function parseRestoreGroup(x: unknown): Result<ParsedRestoreGroup> {
   if (!o.ok) return o;
   const groupId = id(o.value, 'groupId', what);
   if (!groupId.ok) return groupId;
-  if (o.value['charter'] === undefined) return fail('missing-field', 'A restore needs the group\'s "charter" (members get it when they join).');
+  if (o.value['charter'] === undefined)
+    return fail('missing-field', 'A restore needs the group\'s "charter" (members get it when they join).');
   const charter = parseCharter(o.value['charter']);
   if (!charter.ok) return charter;
   const password = optionalPassword(o.value, what);
@@ -238,7 +244,8 @@ export function parseDirectoryQuery(x: unknown): Result<ParsedDirectoryQuery> {
   if (!o.ok) return o;
   const q = o.value['query'];
   if (q !== undefined && typeof q !== 'string') return fail('bad-type', '"query" must be a string.');
-  if (typeof q === 'string' && [...q].length > MAX_NAME_CHARS) return fail('too-long', `"query" must be at most ${MAX_NAME_CHARS} characters.`);
+  if (typeof q === 'string' && [...q].length > MAX_NAME_CHARS)
+    return fail('too-long', `"query" must be at most ${MAX_NAME_CHARS} characters.`);
   const offset = o.value['offset'] ?? 0;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || offset > MAX_DIRECTORY_OFFSET) {
     return fail('bad-type', `"offset" must be an integer from 0 to ${MAX_DIRECTORY_OFFSET}.`);
@@ -304,7 +311,8 @@ export function parseSignal(x: unknown): Result<ParsedSignal> {
   if (data === undefined || data === null) return fail('missing-field', 'The signal needs "data".');
   const size = jsonByteLength(data);
   if (size === null) return fail('bad-type', '"data" in the signal must be JSON.');
-  if (size > MAX_SIGNAL_DATA_BYTES) return fail('too-large', `Signal data must be at most ${MAX_SIGNAL_DATA_BYTES} bytes.`);
+  if (size > MAX_SIGNAL_DATA_BYTES)
+    return fail('too-large', `Signal data must be at most ${MAX_SIGNAL_DATA_BYTES} bytes.`);
   return ok({ groupId: asGroupId(groupId.value), to: asPeerId(to.value), data });
 }
 
@@ -328,7 +336,15 @@ export function parseMetricsReport(x: unknown): Result<ParsedMetricsReport> {
   if (!o.ok) return o;
   const groupId = id(o.value, 'groupId', what);
   if (!groupId.ok) return groupId;
-  const keys = ['sent', 'received', 'total', 'throughputPerSec', 'latencyP50Ms', 'latencyP99Ms', 'rejectedFrames'] as const;
+  const keys = [
+    'sent',
+    'received',
+    'total',
+    'throughputPerSec',
+    'latencyP50Ms',
+    'latencyP99Ms',
+    'rejectedFrames',
+  ] as const;
   const values: Record<string, number> = {};
   for (const k of keys) {
     const v = metric(o.value, k);

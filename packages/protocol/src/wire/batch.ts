@@ -118,9 +118,11 @@ export function parseChannelMessage(text: string, ctx: ParseContext): Result<Cha
     return frame.ok ? ok({ kind: 'frame', frame: frame.value }) : frame;
   }
   const frames: unknown = Object.hasOwn(v, 'frames') ? (v as { frames: unknown }).frames : undefined;
-  if (!Array.isArray(frames)) return err(frames === undefined ? 'missing-field' : 'bad-type', 'batch.frames must be an array of frames.');
+  if (!Array.isArray(frames))
+    return err(frames === undefined ? 'missing-field' : 'bad-type', 'batch.frames must be an array of frames.');
   if (frames.length === 0) return err('bad-type', 'batch.frames is empty: a batch carries at least one frame.');
-  if (frames.length > MAX_BATCH_FRAMES) return err('too-many', `The batch carries ${frames.length} frames; the limit is ${MAX_BATCH_FRAMES}.`);
+  if (frames.length > MAX_BATCH_FRAMES)
+    return err('too-many', `The batch carries ${frames.length} frames; the limit is ${MAX_BATCH_FRAMES}.`);
   const members = frames.map((m: unknown, i): Result<GroupFrame> => {
     const kind = typeof m === 'object' && m !== null ? (m as { t?: unknown }).t : undefined;
     if (kind === 'batch') return err('bad-type', `batch.frames[${i}] is a batch: batches do not nest.`);

@@ -27,7 +27,8 @@ export function canonicalSignedText(fields: SignedFields): string {
 }
 
 /** The UTF-8 of canonicalSignedText: the bytes a DATA signature covers. */
-export const canonicalSignedBytes = (fields: SignedFields): Uint8Array<ArrayBuffer> => utf8Bytes(canonicalSignedText(fields));
+export const canonicalSignedBytes = (fields: SignedFields): Uint8Array<ArrayBuffer> =>
+  utf8Bytes(canonicalSignedText(fields));
 
 /** Just the signed fields of a frame (drops `t`, `sig` and anything else riding along). */
 export const signedFieldsOf = (f: SignedFields): SignedFields => ({

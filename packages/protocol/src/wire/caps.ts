@@ -80,10 +80,16 @@ export const MAX_ORDER_KEY_CHARS = 128;
 /** Items in one history page. A sponsor must also keep the page under MAX_FRAME_BYTES. */
 export const MAX_HISTORY_ITEMS = 200;
 
-/** Unstable messages and pending reports in one FLUSH frame (one part of a report); bounded by MAX_FRAME_BYTES in practice too. */
+/**
+ * Unstable messages and pending reports in one FLUSH frame (one part of a report); bounded by MAX_FRAME_BYTES in
+ * practice too.
+ */
 export const MAX_FLUSH_ITEMS = 2048;
 
-/** FINALs echoed in one ECHO frame (an engine step applies a handful; a replay after a view change, at most a view's worth). */
+/**
+ * FINALs echoed in one ECHO frame (an engine step applies a handful; a replay after a view change, at most a view's
+ * worth).
+ */
 export const MAX_ECHO_ITEMS = 2048;
 
 /**

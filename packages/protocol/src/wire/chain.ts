@@ -47,18 +47,30 @@ export const startsChain = (f: SignedFields): boolean => f.prev === GENESIS_PREV
  * segment (the sender's newest in the page, and every message whose
  * successor is missing or names another hash).
  */
-export function chainAnchors<T>(items: readonly T[], frameOf: (t: T) => Linkable, keyOf: (t: T) => string | undefined = () => undefined): number[] {
+export function chainAnchors<T>(
+  items: readonly T[],
+  frameOf: (t: T) => Linkable,
+  keyOf: (t: T) => string | undefined = () => undefined,
+): number[] {
   const order = items.map((_, i) => i);
   order.sort((a, b) => {
-    const fa = frameOf(items[a]!), fb = frameOf(items[b]!);
+    const fa = frameOf(items[a]!),
+      fb = frameOf(items[b]!);
     return fa.sender < fb.sender ? -1 : fa.sender > fb.sender ? 1 : fb.seq - fa.seq;
   });
   const anchor = items.map((_, i) => i);
   // Newest first per sender: each message takes the anchor of the one after it when that one names it.
   for (let k = 1; k < order.length; k++) {
-    const i = order[k]!, next = order[k - 1]!;
-    const f = frameOf(items[i]!), succ = frameOf(items[next]!);
-    if (succ.sender === f.sender && succ.seq === f.seq + 1 && succ.prev === linkHash(f) && keyOf(items[next]!) === keyOf(items[i]!))
+    const i = order[k]!,
+      next = order[k - 1]!;
+    const f = frameOf(items[i]!),
+      succ = frameOf(items[next]!);
+    if (
+      succ.sender === f.sender &&
+      succ.seq === f.seq + 1 &&
+      succ.prev === linkHash(f) &&
+      keyOf(items[next]!) === keyOf(items[i]!)
+    )
       anchor[i] = anchor[next]!;
   }
   return anchor;

@@ -47,19 +47,24 @@ export class ChunkAssembler {
     let partial = peer.get(id);
     if (partial === undefined && count === 1) {
       // A one-chunk frame needs no bookkeeping, so the in-flight cap does not apply to it.
-      if (utf8ByteLength(part) > this.#maxFrameBytes) return err('too-large', `Chunk ${id} is over ${this.#maxFrameBytes} bytes.`);
+      if (utf8ByteLength(part) > this.#maxFrameBytes)
+        return err('too-large', `Chunk ${id} is over ${this.#maxFrameBytes} bytes.`);
       return ok(part);
     }
     if (partial === undefined) {
       if (peer.size >= this.#maxOutstanding)
-        return err('too-many', `Peer already has ${peer.size} chunked frames in flight; the limit is ${this.#maxOutstanding}.`);
+        return err(
+          'too-many',
+          `Peer already has ${peer.size} chunked frames in flight; the limit is ${this.#maxOutstanding}.`,
+        );
       partial = { count, parts: new Array<string | undefined>(count), received: 0, bytes: 0, lastSeen: now };
       peer.set(id, partial);
       this.#partials.set(from, peer);
     }
     if (partial.count !== count)
       return this.#fail(from, id, 'bad-state', `Chunk ${id} said ${partial.count} chunks before and ${count} now.`);
-    if (partial.parts[index] !== undefined) return this.#fail(from, id, 'bad-state', `Chunk ${id}#${index} arrived twice.`);
+    if (partial.parts[index] !== undefined)
+      return this.#fail(from, id, 'bad-state', `Chunk ${id}#${index} arrived twice.`);
     partial.bytes += utf8ByteLength(part);
     if (partial.bytes > this.#maxFrameBytes)
       return this.#fail(from, id, 'too-large', `Chunked frame ${id} is over ${this.#maxFrameBytes} bytes.`);

@@ -42,7 +42,7 @@ export function splitIntoChunks(text: string, id: string): ChunkFrame[] {
   const parts: string[] = [];
   let start = 0;
   let used = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const { units, bytes } = escapedCost(text, i);
     if (used + bytes > budget && i > start) {
       parts.push(text.slice(start, i));
@@ -64,7 +64,8 @@ export function splitIntoChunks(text: string, id: string): ChunkFrame[] {
 export function encodeForWire(frame: GroupFrame, chunkId: string): Result<readonly string[]> {
   const text = encodeFrame(frame);
   const bytes = utf8ByteLength(text);
-  if (bytes > MAX_FRAME_BYTES) return err('too-large', `The ${frame.t} frame is ${bytes} bytes; the limit is ${MAX_FRAME_BYTES}.`);
+  if (bytes > MAX_FRAME_BYTES)
+    return err('too-large', `The ${frame.t} frame is ${bytes} bytes; the limit is ${MAX_FRAME_BYTES}.`);
   if (bytes <= CHUNK_THRESHOLD_BYTES) return ok([text]);
   const chunks = splitIntoChunks(text, chunkId);
   if (chunks.length > MAX_CHUNKS)

@@ -23,7 +23,8 @@ export type JsonObject = Readonly<Record<string, unknown>>;
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 
 export function readObject(v: unknown, path: string): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) reject('bad-type', `${path} must be an object, got ${describe(v)}.`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    reject('bad-type', `${path} must be an object, got ${describe(v)}.`);
   return v as JsonObject;
 }
 
@@ -74,7 +75,8 @@ export function readPeerIdText(v: unknown, path: string): string {
 export function readCountMap(v: unknown, path: string, minValue: number): Readonly<Record<string, number>> {
   const o = readObject(v, path);
   const keys = Object.keys(o);
-  if (keys.length > MAX_SENDER_ENTRIES) reject('too-many', `${path} has ${keys.length} entries; the limit is ${MAX_SENDER_ENTRIES}.`);
+  if (keys.length > MAX_SENDER_ENTRIES)
+    reject('too-many', `${path} has ${keys.length} entries; the limit is ${MAX_SENDER_ENTRIES}.`);
   const out = Object.create(null) as Record<string, number>;
   for (const key of keys) {
     const shown = key.slice(0, MAX_PEER_ID_CHARS);

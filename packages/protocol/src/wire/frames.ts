@@ -262,7 +262,8 @@ export type SignalFrame =
   | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'read'; readonly seen: MessageId };
 
 /** Frames an ordering engine consumes and produces. */
-export type EngineFrame = DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
+export type EngineFrame =
+  DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
 export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame;
 export type WireFrame = GroupFrame | ChunkFrame;

@@ -3,18 +3,14 @@
 // It checks shape, caps, the group and who may send what on this link; it does
 // not check signatures (crypto/signing.ts), views or replays (the engine).
 
-import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
+import type { GroupId, PeerId, ViewId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import {
-  CHUNK_THRESHOLD_BYTES,
   MAX_BODY_CHARS,
-  MAX_CHUNK_ID_CHARS,
-  MAX_CHUNKS,
   MAX_ECHO_ITEMS,
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
   MAX_GROUP_ID_CHARS,
-  MAX_PEER_ID_CHARS,
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
   MAX_PARTS,
@@ -40,7 +36,6 @@ import {
   type JsonObject,
 } from './field-reader.ts';
 import type {
-  ChunkFrame,
   DataFrame,
   EchoEntry,
   EchoFrame,
@@ -56,12 +51,11 @@ import type {
   PendingReport,
   Priority,
   ProposeFrame,
-  SignalFrame,
   WireFrame,
 } from './frames.ts';
-import { groupOfMessageId } from '../ops/message-op.ts';
 import { exceedsUtf8Bytes } from './utf8.ts';
 import { LINK_HASH_B64_CHARS } from './chain.ts';
+import { readChunk, readSignal } from './parse-signal.ts';
 
 export interface ParseContext {
   /** The group whose data channel this text arrived on. */
@@ -130,7 +124,11 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       const frame = readData(o, ctx, 'data');
       if (frame.sender !== ctx.from) throw forged('data.sender', frame.sender, ctx.from);
       // A live DATA is always chained (PROTOCOL.md §1.5); only stored messages from before chains lack `prev`.
-      if (frame.prev === undefined) throw new FieldRejection('missing-field', 'data.prev is required: a DATA names the hash of its sender\'s previous one.');
+      if (frame.prev === undefined)
+        throw new FieldRejection(
+          'missing-field',
+          "data.prev is required: a DATA names the hash of its sender's previous one.",
+        );
       return frame;
     }
     case 'propose':
@@ -150,7 +148,7 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
     case 'history-res':
       return readHistoryResponse(o, ctx);
     case 'signal':
-      return readSignal(o, ctx);
+      return readSignal(o, readGroup(o, ctx, 'signal'));
     case 'chunk':
       return readChunk(o);
   }
@@ -162,11 +160,15 @@ const forged = (path: string, claimed: string, from: PeerId): FieldRejection =>
 function readGroup(o: JsonObject, ctx: ParseContext, path: string): GroupId {
   const g = readString(field(o, 'groupId', path), `${path}.groupId`, MAX_GROUP_ID_CHARS, 1);
   if (g !== ctx.groupId)
-    throw new FieldRejection('not-member', `${path}.groupId is "${g}" but the frame arrived on a link of group "${ctx.groupId}".`);
+    throw new FieldRejection(
+      'not-member',
+      `${path}.groupId is "${g}" but the frame arrived on a link of group "${ctx.groupId}".`,
+    );
   return g as GroupId;
 }
 
-const readViewId = (o: JsonObject, path: string): ViewId => readInteger(field(o, 'viewId', path), `${path}.viewId`, 0) as ViewId;
+const readViewId = (o: JsonObject, path: string): ViewId =>
+  readInteger(field(o, 'viewId', path), `${path}.viewId`, 0) as ViewId;
 const readPeer = (o: JsonObject, key: string, path: string): PeerId =>
   readPeerIdText(field(o, key, path), `${path}.${key}`) as PeerId;
 const readSeq = (o: JsonObject, path: string): number => readInteger(field(o, 'seq', path), `${path}.seq`, 1);
@@ -174,13 +176,17 @@ const readSeq = (o: JsonObject, path: string): number => readInteger(field(o, 's
 function readSignature(o: JsonObject, path: string): string {
   const sig = readString(field(o, 'sig', path), `${path}.sig`, ED25519_SIGNATURE_B64_CHARS);
   if (!SIGNATURE_PATTERN.test(sig))
-    throw new FieldRejection('bad-signature', `${path}.sig is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`);
+    throw new FieldRejection(
+      'bad-signature',
+      `${path}.sig is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
+    );
   return sig;
 }
 
 function readLink(o: JsonObject, path: string): string {
   const prev = readString(o['prev'], `${path}.prev`, LINK_HASH_B64_CHARS, LINK_HASH_B64_CHARS);
-  if (!LINK_PATTERN.test(prev)) throw new FieldRejection('bad-type', `${path}.prev is not canonical base64 of a 32-byte hash.`);
+  if (!LINK_PATTERN.test(prev))
+    throw new FieldRejection('bad-type', `${path}.prev is not canonical base64 of a 32-byte hash.`);
   return prev;
 }
 
@@ -255,7 +261,9 @@ function readEcho(o: JsonObject, ctx: ParseContext): EchoFrame {
     t: 'echo',
     groupId: readGroup(o, ctx, 'echo'),
     viewId: readViewId(o, 'echo'),
-    finals: readArray(field(o, 'finals', 'echo'), 'echo.finals', MAX_ECHO_ITEMS).map((v, i) => readEchoEntry(v, `echo.finals[${i}]`)),
+    finals: readArray(field(o, 'finals', 'echo'), 'echo.finals', MAX_ECHO_ITEMS).map((v, i) =>
+      readEchoEntry(v, `echo.finals[${i}]`),
+    ),
   };
 }
 
@@ -291,7 +299,9 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
     ...(hasField(o, 'joining') ? { joining: readBoolean(o['joining'], 'flush.joining') } : {}),
     ...(hasField(o, 'installed') ? { installed: readInstalled(o['installed'], 'flush.installed') } : {}),
     ...(hasField(o, 'part') ? { part: readPart(o['part'], 'flush.part') } : {}),
-    ...(hasField(o, 'incarnation') ? { incarnation: readInteger(o['incarnation'], 'flush.incarnation', 0) as ViewId } : {}),
+    ...(hasField(o, 'incarnation')
+      ? { incarnation: readInteger(o['incarnation'], 'flush.incarnation', 0) as ViewId }
+      : {}),
   };
 }
 
@@ -299,7 +309,8 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
 function readPart(v: unknown, path: string): FramePart {
   const o = readObject(v, path);
   const count = readInteger(field(o, 'count', path), `${path}.count`, 1);
-  if (count > MAX_PARTS) throw new FieldRejection('too-many', `${path}.count is ${count}; a report has at most ${MAX_PARTS} parts.`);
+  if (count > MAX_PARTS)
+    throw new FieldRejection('too-many', `${path}.count is ${count}; a report has at most ${MAX_PARTS} parts.`);
   const index = readInteger(field(o, 'index', path), `${path}.index`, 0);
   if (index >= count) throw new FieldRejection('bad-type', `${path}.index ${index} is outside 0..${count - 1}.`);
   return { index, count };
@@ -309,8 +320,8 @@ function readInstalled(v: unknown, path: string): { viewId: ViewId; members: Pee
   const o = readObject(v, path);
   return {
     viewId: readViewId(o, path),
-    members: readArray(field(o, 'members', path), `${path}.members`, MAX_VIEW_MEMBERS).map((m, i) =>
-      readPeerIdText(m, `${path}.members[${i}]`) as PeerId,
+    members: readArray(field(o, 'members', path), `${path}.members`, MAX_VIEW_MEMBERS).map(
+      (m, i) => readPeerIdText(m, `${path}.members[${i}]`) as PeerId,
     ),
   };
 }
@@ -333,7 +344,10 @@ function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFra
   const after = rawAfter === null ? null : readString(rawAfter, 'history-req.after', MAX_ORDER_KEY_CHARS, 1);
   const limit = readInteger(field(o, 'limit', 'history-req'), 'history-req.limit', 1, MAX_WIRE_INTEGER);
   if (limit > MAX_HISTORY_ITEMS)
-    throw new FieldRejection('too-many', `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`);
+    throw new FieldRejection(
+      'too-many',
+      `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`,
+    );
   return { t: 'history-req', groupId, req, have, after, limit };
 }
 
@@ -350,7 +364,10 @@ function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryIt
   if (hasField(o, 'senderKey')) {
     senderKey = readString(o['senderKey'], `${path}.senderKey`, ED25519_PUBLIC_KEY_B64_CHARS);
     if (!PUBLIC_KEY_PATTERN.test(senderKey))
-      throw new FieldRejection('bad-type', `${path}.senderKey is not a base64 Ed25519 public key (${ED25519_PUBLIC_KEY_B64_CHARS} characters).`);
+      throw new FieldRejection(
+        'bad-type',
+        `${path}.senderKey is not a base64 Ed25519 public key (${ED25519_PUBLIC_KEY_B64_CHARS} characters).`,
+      );
   }
   return {
     ...item,
@@ -370,7 +387,11 @@ function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerSta
   if (!hasField(o, 'unstable')) return state;
   const unstable = readArray(o['unstable'], `${path}.unstable`, MAX_FLUSH_ITEMS).map((u, i) => {
     const item = readObject(u, `${path}.unstable[${i}]`);
-    const frame = readData(readObject(field(item, 'frame', `${path}.unstable[${i}]`), `${path}.unstable[${i}].frame`), ctx, `${path}.unstable[${i}].frame`);
+    const frame = readData(
+      readObject(field(item, 'frame', `${path}.unstable[${i}]`), `${path}.unstable[${i}].frame`),
+      ctx,
+      `${path}.unstable[${i}].frame`,
+    );
     return hasField(item, 'agreed')
       ? { frame, agreed: readPriority(item['agreed'], `${path}.unstable[${i}].agreed`) }
       : { frame };
@@ -387,43 +408,14 @@ function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseF
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
   const frame: HistoryResponseFrame = { t: 'history-res', groupId, req, items, done };
   if (!hasField(o, 'state')) {
-    if (hasField(o, 'statePart')) throw new FieldRejection('bad-type', 'history-res.statePart comes only with a state.');
+    if (hasField(o, 'statePart'))
+      throw new FieldRejection('bad-type', 'history-res.statePart comes only with a state.');
     return frame;
   }
   const state = readJoinerState(o['state'], ctx, 'history-res.state');
   if (!hasField(o, 'statePart')) return { ...frame, state };
   if (!done) throw new FieldRejection('bad-type', 'history-res.statePart comes only on a last page (done).');
   return { ...frame, state, statePart: readPart(o['statePart'], 'history-res.statePart') };
-}
-
-/** Longest `seen` of a read marker: `group/sender:seq` with the longest group, peer id and seq. */
-const MAX_MESSAGE_ID_CHARS = MAX_GROUP_ID_CHARS + 1 + MAX_PEER_ID_CHARS + 1 + 16;
-
-/** A typing or read marker (PROTOCOL.md §9). No other field is allowed: the frame stays small and unambiguous. */
-function readSignal(o: JsonObject, ctx: ParseContext): SignalFrame {
-  const groupId = readGroup(o, ctx, 'signal');
-  const kind = readString(field(o, 'kind', 'signal'), 'signal.kind', 16);
-  const extra = Object.keys(o).filter((k) => !['t', 'groupId', 'kind', 'seen'].includes(k));
-  if (extra.length > 0) throw new FieldRejection('bad-type', `signal has a field it may not carry: "${extra[0]}".`);
-  if (kind === 'typing') {
-    if (hasField(o, 'seen')) throw new FieldRejection('bad-type', 'signal.seen comes only with kind "read".');
-    return { t: 'signal', groupId, kind };
-  }
-  if (kind !== 'read') throw new FieldRejection('bad-type', `signal.kind is "${kind}"; it must be "typing" or "read".`);
-  const seen = readString(field(o, 'seen', 'signal'), 'signal.seen', MAX_MESSAGE_ID_CHARS, 1);
-  if (groupOfMessageId(seen) !== groupId)
-    throw new FieldRejection('bad-type', `signal.seen "${seen}" is not a message id of group "${groupId}".`);
-  return { t: 'signal', groupId, kind, seen: seen as MessageId };
-}
-
-function readChunk(o: JsonObject): ChunkFrame {
-  const id = readString(field(o, 'id', 'chunk'), 'chunk.id', MAX_CHUNK_ID_CHARS, 1);
-  const count = readInteger(field(o, 'count', 'chunk'), 'chunk.count', 1);
-  if (count > MAX_CHUNKS) throw new FieldRejection('too-many', `chunk.count is ${count}; a frame has at most ${MAX_CHUNKS} chunks.`);
-  const index = readInteger(field(o, 'index', 'chunk'), 'chunk.index', 0);
-  if (index >= count) throw new FieldRejection('bad-type', `chunk.index ${index} is outside 0..${count - 1}.`);
-  const part = readString(field(o, 'part', 'chunk'), 'chunk.part', CHUNK_THRESHOLD_BYTES);
-  return { t: 'chunk', id, index, count, part };
 }
 
 export type ViewRelation = 'current' | 'old' | 'future';

@@ -13,7 +13,12 @@ export const jsonBytes = (x: unknown): number => utf8ByteLength(JSON.stringify(x
  * of its own (the caller's budget leaves room for the largest legal item).
  * Always at least one run, empty when `items` is.
  */
-export function packBySize<T>(items: readonly T[], budget: number, maxItems: number, size: (item: T) => number = jsonBytes): T[][] {
+export function packBySize<T>(
+  items: readonly T[],
+  budget: number,
+  maxItems: number,
+  size: (item: T) => number = jsonBytes,
+): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
   let bytes = 0;

@@ -17,7 +17,14 @@
 
 import type { ChorusPeer, ConnectionState, IdbStore } from '@chorus/peer';
 import type { GroupSummary } from '@chorus/protocol';
-import { MAX_NAME_CHARS, type DmParty, type GroupId, type MessageId, type MessageOp, type Ordering } from '@chorus/protocol/light';
+import {
+  MAX_NAME_CHARS,
+  type DmParty,
+  type GroupId,
+  type MessageId,
+  type MessageOp,
+  type Ordering,
+} from '@chorus/protocol/light';
 import type { Attention } from './attention.svelte.ts';
 import { Banners, type Banner } from './banners.svelte.ts';
 import { ComposerActions } from './composer-actions.ts';
@@ -90,85 +97,179 @@ export class AppState {
     this.#deps = deps;
     this.#clock = deps.now ?? Date.now;
     this.#today = this.#clock();
+    // The getters below belong to another object, where `this` is that object.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const app = this;
     this.#live = {
-      get runtime() { return app.#runtime; },
-      get store() { return app.#store; },
-      get peer() { return app.#peer; },
-      get selfKey() { return app.#selfKey; },
-      get selfName() { return app.selfName; },
-      get online() { return app.#peer !== null && app.#connection.state === 'online'; },
+      get runtime() {
+        return app.#runtime;
+      },
+      get store() {
+        return app.#store;
+      },
+      get peer() {
+        return app.#peer;
+      },
+      get selfKey() {
+        return app.#selfKey;
+      },
+      get selfName() {
+        return app.selfName;
+      },
+      get online() {
+        return app.#peer !== null && app.#connection.state === 'online';
+      },
     };
     this.#groups = new JoinedGroups({
-      memory: deps.memory, attention: deps.attention, metrics: deps.metrics, clock: this.#clock, live: this.#live,
+      memory: deps.memory,
+      attention: deps.attention,
+      metrics: deps.metrics,
+      clock: this.#clock,
+      live: this.#live,
       onCurrent: () => {
         this.#joins.syncAddress();
         this.seen.markRead();
       },
     });
     this.seen = new SeenState({
-      live: this.#live, current: () => this.#groups.current, group: (id) => this.#groups.get(id), hidden: () => deps.attention.hidden,
+      live: this.#live,
+      current: () => this.#groups.current,
+      group: (id) => this.#groups.get(id),
+      hidden: () => deps.attention.hidden,
     });
-    this.#dms = new DirectMessages({ groups: this.#groups, banners: this.#banners, live: this.#live, memory: deps.dms });
+    this.#dms = new DirectMessages({
+      groups: this.#groups,
+      banners: this.#banners,
+      live: this.#live,
+      memory: deps.dms,
+    });
     this.#joins = new Joins({
-      groups: this.#groups, banners: this.#banners, live: this.#live, address: deps.address, followDm: (id) => this.#dms.follow(id),
+      groups: this.#groups,
+      banners: this.#banners,
+      live: this.#live,
+      address: deps.address,
+      followDm: (id) => this.#dms.follow(id),
     });
     this.#composer = new ComposerActions({
-      live: this.#live, groups: this.#groups, joins: this.#joins, banners: this.#banners, clock: this.#clock, quit: () => this.quit(),
+      live: this.#live,
+      groups: this.#groups,
+      joins: this.#joins,
+      banners: this.#banners,
+      clock: this.#clock,
+      quit: () => this.quit(),
     });
-    this.search = new MessageSearch(() => this.#store, () => this.#groups.list);
+    this.search = new MessageSearch(
+      () => this.#store,
+      () => this.#groups.list,
+    );
     const remembered = deps.memory.name;
     if (remembered) void this.#boot(remembered);
   }
 
   /** The display name of this tab, null before one is picked. */
-  get name(): string | null { return this.#name; }
-  get selfName(): string { return this.#name ?? ''; }
+  get name(): string | null {
+    return this.#name;
+  }
+  get selfName(): string {
+    return this.#name ?? '';
+  }
   /**
    * This tab's public key (base64): who "you" are. Messages and people are
    * yours when their key is this one, whatever their name (lib/people.ts).
    * Null until the identity is loaded.
    */
-  get selfKey(): string | null { return this.#selfKey; }
-  get connection(): ConnectionState { return this.#connection.state; }
+  get selfKey(): string | null {
+    return this.#selfKey;
+  }
+  get connection(): ConnectionState {
+    return this.#connection.state;
+  }
   /** Your own connection, honestly (connection.svelte.ts). */
-  get connectionView(): ConnectionView { return this.#connection.view; }
+  get connectionView(): ConnectionView {
+    return this.#connection.view;
+  }
   /**
    * A moment of the current local day, for "Today"/"Yesterday" separators.
    * It changes only when the date does, so the log is not rebuilt every tick.
    */
-  get today(): number { return this.#today; }
-  get banners(): readonly Banner[] { return this.#banners.list; }
+  get today(): number {
+    return this.#today;
+  }
+  get banners(): readonly Banner[] {
+    return this.#banners.list;
+  }
 
   // ---- the joined groups (joined-groups.svelte.ts) ----
-  get groups(): readonly GroupState[] { return this.#groups.list; }
-  get current(): GroupState | null { return this.#groups.current; }
-  get currentId(): GroupId | null { return this.#groups.currentId; }
-  get joinedIds(): ReadonlySet<GroupId> { return this.#groups.ids; }
+  get groups(): readonly GroupState[] {
+    return this.#groups.list;
+  }
+  get current(): GroupState | null {
+    return this.#groups.current;
+  }
+  get currentId(): GroupId | null {
+    return this.#groups.currentId;
+  }
+  get joinedIds(): ReadonlySet<GroupId> {
+    return this.#groups.ids;
+  }
   /** Counts every time a group is opened (the same one again too): the narrow layout then shows the chat. */
-  get opened(): number { return this.#groups.opened; }
-  open(groupId: GroupId): void { this.#groups.open(groupId); }
+  get opened(): number {
+    return this.#groups.opened;
+  }
+  open(groupId: GroupId): void {
+    this.#groups.open(groupId);
+  }
   /** A search result was activated: open its group and show the message there. */
-  openAt(groupId: GroupId, messageId: MessageId): void { this.#groups.openAt(groupId, messageId); }
+  openAt(groupId: GroupId, messageId: MessageId): void {
+    this.#groups.openAt(groupId, messageId);
+  }
   /** The log was scrolled to the oldest message held: read the page before it. */
-  loadOlder(groupId: GroupId): Promise<void> { return this.#groups.loadOlder(groupId); }
+  loadOlder(groupId: GroupId): Promise<void> {
+    return this.#groups.loadOlder(groupId);
+  }
 
   // ---- getting into groups (joins.svelte.ts) ----
-  get directory(): readonly GroupSummary[] { return this.#joins.directory; }
+  get directory(): readonly GroupSummary[] {
+    return this.#joins.directory;
+  }
   /** Groups whose listitem shows a password field (locked, Join pressed). */
-  get passwordAsked(): ReadonlySet<GroupId> { return this.#joins.passwordAsked; }
-  get joinErrors(): ReadonlyMap<GroupId, string> { return this.#joins.joinErrors; }
-  get joinBusy(): ReadonlySet<GroupId> { return this.#joins.joinBusy; }
-  get createError(): string | null { return this.#joins.createError; }
-  get creating(): boolean { return this.#joins.creating; }
+  get passwordAsked(): ReadonlySet<GroupId> {
+    return this.#joins.passwordAsked;
+  }
+  get joinErrors(): ReadonlyMap<GroupId, string> {
+    return this.#joins.joinErrors;
+  }
+  get joinBusy(): ReadonlySet<GroupId> {
+    return this.#joins.joinBusy;
+  }
+  get createError(): string | null {
+    return this.#joins.createError;
+  }
+  get creating(): boolean {
+    return this.#joins.creating;
+  }
   /** The locked group whose password the page asks for now, if any. */
-  get invite(): Invite | null { return this.#joins.invite; }
-  followAddress(hash: string): void { this.#joins.followAddress(hash); }
-  acceptInvite(password: string): Promise<void> { return this.#joins.acceptInvite(password); }
-  dismissInvite(): void { this.#joins.dismissInvite(); }
-  join(groupId: GroupId, password?: string, open = true): Promise<void> { return this.#joins.join(groupId, password, open); }
-  cancelPassword(groupId: GroupId): void { this.#joins.cancelPassword(groupId); }
-  createGroup(name: string, ordering: Ordering, password: string): Promise<boolean> { return this.#joins.createGroup(name, ordering, password); }
+  get invite(): Invite | null {
+    return this.#joins.invite;
+  }
+  followAddress(hash: string): void {
+    this.#joins.followAddress(hash);
+  }
+  acceptInvite(password: string): Promise<void> {
+    return this.#joins.acceptInvite(password);
+  }
+  dismissInvite(): void {
+    this.#joins.dismissInvite();
+  }
+  join(groupId: GroupId, password?: string, open = true): Promise<void> {
+    return this.#joins.join(groupId, password, open);
+  }
+  cancelPassword(groupId: GroupId): void {
+    this.#joins.cancelPassword(groupId);
+  }
+  createGroup(name: string, ordering: Ordering, password: string): Promise<boolean> {
+    return this.#joins.createGroup(name, ordering, password);
+  }
   leave(groupId: GroupId): Promise<void> {
     this.#dms.left(groupId);
     this.seen.forget(groupId);
@@ -177,28 +278,42 @@ export class AppState {
 
   // ---- direct messages (direct-messages.svelte.ts) ----
   /** The joined groups that are direct messages, and the other person of each. */
-  get dmWith(): ReadonlyMap<GroupId, DmParty> { return this.#dms.with; }
+  get dmWith(): ReadonlyMap<GroupId, DmParty> {
+    return this.#dms.with;
+  }
   /** "Message <name>": open the direct message with this person. */
-  openDm(person: { readonly key: string; readonly name: string }): Promise<void> { return this.#dms.open(person); }
+  openDm(person: { readonly key: string; readonly name: string }): Promise<void> {
+    return this.#dms.open(person);
+  }
 
   // ---- the composer (composer-actions.ts) ----
   /** A `/` command or a message to the open group. Returns false when nothing was sent. */
-  submit(raw: string): Promise<boolean> { return this.#composer.submit(raw); }
+  submit(raw: string): Promise<boolean> {
+    return this.#composer.submit(raw);
+  }
   /** An edit, delete or reaction on a message of the open group. Returns false when it was not sent. */
-  act(op: MessageOp): Promise<boolean> { return this.#composer.act(op); }
+  act(op: MessageOp): Promise<boolean> {
+    return this.#composer.act(op);
+  }
   /** The person types in the open group's composer (the composer throttles; the runtime gates too). */
   typed(): void {
     const id = this.#groups.currentId;
     if (id !== null) this.#peer?.signal(id, { kind: 'typing' });
   }
 
-  dismiss(bannerId: number): void { this.#banners.dismiss(bannerId); }
+  dismiss(bannerId: number): void {
+    this.#banners.dismiss(bannerId);
+  }
 
   /** The page became visible again: the open group's newest message is now seen (a read marker). */
-  pageShown(): void { this.seen.markRead(); }
+  pageShown(): void {
+    this.seen.markRead();
+  }
 
   /** Desktop notifications: what the browser allows, and asking it (from a click: browsers ignore other requests). */
-  get notifications(): NotificationPermission | 'unsupported' { return this.#deps.attention.permission; }
+  get notifications(): NotificationPermission | 'unsupported' {
+    return this.#deps.attention.permission;
+  }
   enableNotifications(): void {
     this.#deps.attention.requestPermission();
   }
@@ -222,10 +337,15 @@ export class AppState {
   async #boot(name: string): Promise<void> {
     this.#name = name;
     this.#connection.set('connecting');
-    const started = await startSession(() => this.#deps.loadRuntime(), name, this.#banners, (runtime, store) => {
-      this.#runtime = runtime;
-      this.#store = store;
-    });
+    const started = await startSession(
+      () => this.#deps.loadRuntime(),
+      name,
+      this.#banners,
+      (runtime, store) => {
+        this.#runtime = runtime;
+        this.#store = store;
+      },
+    );
     if (started === null) return this.#connection.set('offline');
     const { runtime, store, identity } = started;
     this.#selfKey = identity.publicKey;
@@ -249,8 +369,16 @@ export class AppState {
   }
 
   #subscribe(peer: ChorusPeer): void {
-    const parts = { connection: this.#connection, banners: this.#banners, groups: this.#groups, joins: this.#joins, dms: this.#dms };
-    this.#unsubscribe.push(...routePeerEvents(peer, { ...parts, typing: this.typing, seen: this.seen, clock: this.#clock }));
+    const parts = {
+      connection: this.#connection,
+      banners: this.#banners,
+      groups: this.#groups,
+      joins: this.#joins,
+      dms: this.#dms,
+    };
+    this.#unsubscribe.push(
+      ...routePeerEvents(peer, { ...parts, typing: this.typing, seen: this.seen, clock: this.#clock }),
+    );
   }
 
   #tick(): void {

@@ -14,7 +14,9 @@ export class Attention {
   #unseen = $state(0);
   /** Unread messages in the joined groups that are not open (counted in the title whether the tab is hidden or not). */
   #unread = $state(0);
-  #permission = $state<NotificationPermission | 'unsupported'>(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+  #permission = $state<NotificationPermission | 'unsupported'>(
+    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
+  );
   readonly #doc: Document | null;
 
   constructor(doc: Document | null) {
@@ -31,14 +33,27 @@ export class Attention {
   /** Ask once, from a user gesture (browsers ignore the request otherwise). */
   requestPermission(): void {
     if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
-    void Notification.requestPermission().then((p) => { this.#permission = p; }).catch(() => {});
+    void Notification.requestPermission()
+      .then((p) => {
+        this.#permission = p;
+      })
+      .catch(() => {});
   }
 
-  /** What the browser allows ('unsupported' without the Notification API): the header offers "Enable notifications" while 'default'. */
-  get permission(): NotificationPermission | 'unsupported' { return this.#permission; }
+  /**
+   * What the browser allows ('unsupported' without the Notification API): the header offers "Enable notifications"
+   * while 'default'.
+   */
+  get permission(): NotificationPermission | 'unsupported' {
+    return this.#permission;
+  }
   /** The tab is hidden (`document.visibilityState`): messages then notify and count in the title. */
-  get hidden(): boolean { return this.#hidden; }
-  get unread(): number { return this.#unread; }
+  get hidden(): boolean {
+    return this.#hidden;
+  }
+  get unread(): number {
+    return this.#unread;
+  }
 
   /** The joined groups that are not open have `n` unread messages together. */
   setUnread(n: number): void {
@@ -46,7 +61,9 @@ export class Attention {
     this.#renderTitle();
   }
 
-  /** A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`). */
+  /**
+   * A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`).
+   */
   message(groupName: string, senderName: string, body: string, open = true): void {
     if (!this.#hidden) return;
     if (open) this.#unseen += 1;

@@ -13,7 +13,9 @@ export class Banners {
   #list = $state.raw<readonly Banner[]>([]);
   #seq = 0;
 
-  get list(): readonly Banner[] { return this.#list; }
+  get list(): readonly Banner[] {
+    return this.#list;
+  }
 
   show(kind: BannerKind, message: string): void {
     if (this.#list.some((b) => b.kind === kind && b.message === message)) return;

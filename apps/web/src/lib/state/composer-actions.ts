@@ -56,7 +56,9 @@ export class ComposerActions {
         await this.#joinCommand(own.arg);
         return true;
       }
-      const result = await peer.command(text, this.#deps.groups.currentId).catch((e: unknown): CommandResult => ({ kind: 'error', message: errorMessage(e) }));
+      const result = await peer
+        .command(text, this.#deps.groups.currentId)
+        .catch((e: unknown): CommandResult => ({ kind: 'error', message: errorMessage(e) }));
       await this.#commandResult(text, result);
       return true;
     }
@@ -68,15 +70,28 @@ export class ComposerActions {
     const replyTo = group.replyingTo;
     const reply: MessageOp | null = replyTo === null ? null : { op: 'reply', target: replyTo, text };
     if (reply === null ? text.length > MAX_MESSAGE_LENGTH : !opFits(reply)) {
-      group.addNote(`Not sent: a message has at most ${MAX_MESSAGE_LENGTH} characters${reply === null ? '' : ', a reply a little less'} (this one has ${text.length}).`, 'error', this.#deps.clock());
+      group.addNote(
+        `Not sent: a message has at most ${MAX_MESSAGE_LENGTH} characters${reply === null ? '' : ', a reply a little less'} (this one has ${text.length}).`,
+        'error',
+        this.#deps.clock(),
+      );
       return false;
     }
     // Shown at once as pending: the runtime may hold a message back (a view change in progress) before it has an id.
     const body = reply === null ? text : encodeOp(reply);
-    const placeholder = group.addOutgoing({ sender: peer.peerId, senderName: peer.name, senderKey: selfKey, body, sentAt: this.#deps.clock() });
+    const placeholder = group.addOutgoing({
+      sender: peer.peerId,
+      senderName: peer.name,
+      senderKey: selfKey,
+      body,
+      sentAt: this.#deps.clock(),
+    });
     group.setReplyTo(null);
     try {
-      group.settleOutgoing(placeholder, await (reply === null ? peer.send(group.groupId, text) : peer.sendOp(group.groupId, reply)));
+      group.settleOutgoing(
+        placeholder,
+        await (reply === null ? peer.send(group.groupId, text) : peer.sendOp(group.groupId, reply)),
+      );
       return true;
     } catch (e) {
       group.settleOutgoing(placeholder, null);
@@ -86,13 +101,19 @@ export class ComposerActions {
     }
   }
 
-  /** An edit, delete or reaction on a message of the open group (PROTOCOL.md §8). Returns false when it was not sent. */
+  /**
+   * An edit, delete or reaction on a message of the open group (PROTOCOL.md §8). Returns false when it was not sent.
+   */
   async act(op: MessageOp): Promise<boolean> {
     const peer = this.#deps.live.peer;
     const group = this.#deps.groups.current;
     if (!peer || !group) return false;
     if (op.op === 'edit' && !opFits(op)) {
-      group.addNote(`Not saved: an edited message has at most ${MAX_MESSAGE_LENGTH} characters, a little less once marked as an edit (this one has ${op.text.length}).`, 'error', this.#deps.clock());
+      group.addNote(
+        `Not saved: an edited message has at most ${MAX_MESSAGE_LENGTH} characters, a little less once marked as an edit (this one has ${op.text.length}).`,
+        'error',
+        this.#deps.clock(),
+      );
       return false;
     }
     try {
@@ -147,14 +168,19 @@ export class ComposerActions {
     const note = (text: string, tone: 'info' | 'error' = 'info'): void => this.#note(text, tone);
     switch (result.kind) {
       case 'groups':
-        note(result.groups.length === 0
-          ? 'No groups yet.'
-          : `Groups: ${result.groups.map((g) => `${g.name} (${g.ordering === 'total' ? 'Total' : 'FIFO'}${g.locked ? ', locked' : ''}, ${g.online} online)`).join('; ')}`);
+        note(
+          result.groups.length === 0
+            ? 'No groups yet.'
+            : `Groups: ${result.groups.map((g) => `${g.name} (${g.ordering === 'total' ? 'Total' : 'FIFO'}${g.locked ? ', locked' : ''}, ${g.online} online)`).join('; ')}`,
+        );
         return;
       case 'members': {
         const name = groups.get(result.groupId)?.name ?? joins.nameOf(result.groupId) ?? 'the group';
         // One entry per key; namesakes carry their fingerprints, as in the members panel.
-        const people = peopleOf(result.members.map((m) => ({ ...m, online: true })), new Map());
+        const people = peopleOf(
+          result.members.map((m) => ({ ...m, online: true })),
+          new Map(),
+        );
         note(`Members of ${name}: ${people.map((p) => (p.namesake ? p.label : p.name)).join(', ') || 'nobody'}`);
         return;
       }

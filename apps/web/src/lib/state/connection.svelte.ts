@@ -28,7 +28,9 @@ export class Connection {
   /** What the browser says of the network (`navigator.onLine`): false is surely offline, true proves nothing. */
   #network = $state(true);
 
-  get state(): ConnectionState { return this.#state; }
+  get state(): ConnectionState {
+    return this.#state;
+  }
   /**
    * Your own connection, honestly: "Offline" as soon as the browser says the
    * network is gone (the tracker socket takes a while to notice),
@@ -63,14 +65,21 @@ export class Connection {
  * answers. False when `current` says the peer was dropped meanwhile (quit).
  */
 export async function connectUntilUp(peer: ChorusPeer, banners: Banners, current: () => boolean): Promise<boolean> {
-  const backoff = new Backoff({ baseMs: CONNECT_RETRY_FIRST_MS, capMs: CONNECT_RETRY_MAX_MS, minMs: CONNECT_RETRY_FIRST_MS / 2 });
+  const backoff = new Backoff({
+    baseMs: CONNECT_RETRY_FIRST_MS,
+    capMs: CONNECT_RETRY_MAX_MS,
+    minMs: CONNECT_RETRY_FIRST_MS / 2,
+  });
   for (;;) {
     try {
       await peer.connect();
       return true;
     } catch (e) {
       if (!current()) return false;
-      banners.show('connection', `Cannot reach the tracker (${errorMessage(e)}). Chorus keeps trying; cached history stays readable.`);
+      banners.show(
+        'connection',
+        `Cannot reach the tracker (${errorMessage(e)}). Chorus keeps trying; cached history stays readable.`,
+      );
       await new Promise((r) => setTimeout(r, backoff.next()));
       if (!current()) return false; // the person quit meanwhile
     }

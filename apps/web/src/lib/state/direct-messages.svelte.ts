@@ -64,7 +64,9 @@ export class DirectMessages {
     await this.join(summary, false);
   }
 
-  /** A DM this tab knows (its summary came from the tracker to this key; no directory entry): joined, opened if `open`. */
+  /**
+   * A DM this tab knows (its summary came from the tracker to this key; no directory entry): joined, opened if `open`.
+   */
   async join(summary: GroupSummary, open: boolean): Promise<void> {
     const peer = this.#deps.live.peer;
     const selfKey = this.#deps.live.selfKey;

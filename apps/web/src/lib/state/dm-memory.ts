@@ -33,7 +33,11 @@ export class DmMemory {
   /** Opened again (by either person): it is joined by itself again. */
   reopen(name: string, groupId: GroupId): void {
     const left = this.#read(name);
-    if (left.includes(groupId)) this.#write(name, left.filter((id) => id !== groupId));
+    if (left.includes(groupId))
+      this.#write(
+        name,
+        left.filter((id) => id !== groupId),
+      );
   }
 
   #read(name: string): GroupId[] {

@@ -12,15 +12,23 @@ import { nameSkeleton, peopleOf, personKey, withFingerprint, type Person, type P
 
 export class GroupPeople {
   #members = $state.raw<readonly MemberState[]>([]);
-  /** Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the views). */
+  /**
+   * Name skeleton → who wrote under it ('k' + key, or 'p' + peer id for a record without a key: resolved through the
+   * views).
+   */
   readonly #authors = new Map<string, Set<string>>();
   #authorsVersion = $state(0);
-  /** Every key seen in this group during this tab's life (with the name it used last), so people who left show as offline. */
+  /**
+   * Every key seen in this group during this tab's life (with the name it used last), so people who left show as
+   * offline.
+   */
   readonly #seen = new SvelteMap<PersonKey, string>();
   /** Which key each session of the group has, from the views: names the senders of system lines. */
   readonly #keyOfPeer = new SvelteMap<PeerId, string>();
 
-  get members(): readonly MemberState[] { return this.#members; }
+  get members(): readonly MemberState[] {
+    return this.#members;
+  }
 
   /** The name shown for a reacting key (the fold's `key` or `peer:<id>`), as the log would name it. */
   nameOfKey(identity: string): string {
@@ -45,7 +53,10 @@ export class GroupPeople {
     void this.#authorsVersion;
     for (const [skeleton, writers] of this.#authors) {
       for (const w of writers) {
-        const key = w[0] === 'k' ? personKey(w.slice(1), w.slice(1) as PeerId) : personKey(this.#keyOfPeer.get(w.slice(1) as PeerId), w.slice(1) as PeerId);
+        const key =
+          w[0] === 'k'
+            ? personKey(w.slice(1), w.slice(1) as PeerId)
+            : personKey(this.#keyOfPeer.get(w.slice(1) as PeerId), w.slice(1) as PeerId);
         const set = out.get(skeleton) ?? new Set<PersonKey>();
         set.add(key);
         out.set(skeleton, set);
@@ -75,7 +86,10 @@ export class GroupPeople {
     return this.labelOfPeer(line.peerId, line.name);
   }
 
-  /** How a session of the group (a typer, a system line's subject) is named: its key's fingerprint joins a namesake's name. */
+  /**
+   * How a session of the group (a typer, a system line's subject) is named: its key's fingerprint joins a namesake's
+   * name.
+   */
   labelOfPeer(peerId: PeerId, name: string): string {
     return this.labelOf(name, personKey(this.#keyOfPeer.get(peerId), peerId));
   }

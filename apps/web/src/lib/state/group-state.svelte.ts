@@ -13,7 +13,16 @@
 
 import { LogIndex } from '../log-index.ts';
 import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, SystemLine } from '@chorus/peer';
-import { OpFold, parseBody, type GroupId, type MessageId, type MessageView, type Ordering, type PeerId, type ViewId } from '@chorus/protocol/light';
+import {
+  OpFold,
+  parseBody,
+  type GroupId,
+  type MessageId,
+  type MessageView,
+  type Ordering,
+  type PeerId,
+  type ViewId,
+} from '@chorus/protocol/light';
 import { Asides } from './group-asides.ts';
 import { GroupPeople } from './group-people.svelte.ts';
 import type { Note, TimelineItem } from '../timeline.ts';
@@ -28,7 +37,9 @@ export interface Quote {
   readonly deleted: boolean;
 }
 
-/** One message's own change counter: what reads that message alone re-runs when it changes, not when another arrives. */
+/**
+ * One message's own change counter: what reads that message alone re-runs when it changes, not when another arrives.
+ */
 class Tick {
   v = $state(0);
 }
@@ -88,13 +99,25 @@ export class GroupState extends GroupPeople {
     this.#ops = new OpFold(init.groupId);
   }
 
-  get name(): string { return this.#name; }
-  get ordering(): Ordering { return this.#ordering; }
-  get status(): GroupStatus { return this.#status; }
-  get unread(): number { return this.#unread; }
-  get metrics(): GroupMetrics | null { return this.#metrics; }
+  get name(): string {
+    return this.#name;
+  }
+  get ordering(): Ordering {
+    return this.#ordering;
+  }
+  get status(): GroupStatus {
+    return this.#status;
+  }
+  get unread(): number {
+    return this.#unread;
+  }
+  get metrics(): GroupMetrics | null {
+    return this.#metrics;
+  }
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
-  get problem(): string | null { return this.#problem; }
+  get problem(): string | null {
+    return this.#problem;
+  }
 
   /** The messages held, in log order (a copy: O(n), for tests and tools; the page reads `count` and `items`). */
   get messages(): readonly ChatMessage[] {
@@ -109,8 +132,12 @@ export class GroupState extends GroupPeople {
   }
 
   /** Whether the store may hold messages older than the oldest held here (scrolling up reads them). */
-  get olderInStore(): boolean { return this.#olderInStore; }
-  get loadingOlder(): boolean { return this.#loadingOlder; }
+  get olderInStore(): boolean {
+    return this.#olderInStore;
+  }
+  get loadingOlder(): boolean {
+    return this.#loadingOlder;
+  }
 
   /** The order key of the oldest delivered message held: where a read of older messages starts (null when none). */
   get oldestOrder(): string | null {
@@ -118,7 +145,11 @@ export class GroupState extends GroupPeople {
     const first = this.#log.at(0);
     const shown = first === undefined || first.state !== 'delivered' ? null : first.order;
     // A page of only operations moves no line of the log, but the next page starts below it.
-    return shown === null ? this.#pageOldest : this.#pageOldest === null || shown < this.#pageOldest ? shown : this.#pageOldest;
+    return shown === null
+      ? this.#pageOldest
+      : this.#pageOldest === null || shown < this.#pageOldest
+        ? shown
+        : this.#pageOldest;
   }
 
   /**
@@ -133,8 +164,13 @@ export class GroupState extends GroupPeople {
     const parsed = parseBody(message.body, this.groupId);
     const reply = parsed.kind === 'op' && parsed.op.op === 'reply' ? parsed.op : null;
     return {
-      id: message.id, author: message.senderKey ?? `peer:${message.sender}`, text: reply?.text ?? (parsed.kind === 'text' ? parsed.text : ''),
-      replyTo: reply?.target ?? null, edited: false, deleted: false, reactions: [],
+      id: message.id,
+      author: message.senderKey ?? `peer:${message.sender}`,
+      text: reply?.text ?? (parsed.kind === 'text' ? parsed.text : ''),
+      replyTo: reply?.target ?? null,
+      edited: false,
+      deleted: false,
+      reactions: [],
     };
   }
 
@@ -153,9 +189,13 @@ export class GroupState extends GroupPeople {
     return this.#log.get(id);
   }
 
-  get replyingTo(): MessageId | null { return this.#replyingTo; }
+  get replyingTo(): MessageId | null {
+    return this.#replyingTo;
+  }
 
-  get focusRequest(): MessageId | null { return this.#focusRequest; }
+  get focusRequest(): MessageId | null {
+    return this.#focusRequest;
+  }
 
   /** Show `id` in the log and focus it (the log reads older pages for it); null once the log took it. */
   requestFocus(id: MessageId | null): void {
@@ -191,7 +231,9 @@ export class GroupState extends GroupPeople {
     return this.#log.upperBound(order);
   }
 
-  /** What the log shows for messages [lo, hi): those messages, the system lines and notes among them, day separators. */
+  /**
+   * What the log shows for messages [lo, hi): those messages, the system lines and notes among them, day separators.
+   */
   items(lo: number, hi: number, now: number): TimelineItem[] {
     void this.#version;
     return this.#log.items(lo, hi, now);
@@ -213,7 +255,11 @@ export class GroupState extends GroupPeople {
     const prev = this.#log.get(message.id);
     // A total-order group's history moves a message shown at a key only a crashed session computed
     // (its store kept that session's non-uniform delivery) to the group's key (PROTOCOL.md §4).
-    const moved = prev?.state === 'delivered' && message.state === 'delivered' && prev.order !== message.order && this.#ordering === 'total';
+    const moved =
+      prev?.state === 'delivered' &&
+      message.state === 'delivered' &&
+      prev.order !== message.order &&
+      this.#ordering === 'total';
     if (moved) {
       this.#put({ ...prev, order: message.order }); // only the place changes: what was shown stays
       return false;
@@ -235,7 +281,8 @@ export class GroupState extends GroupPeople {
   addPage(page: readonly ChatMessage[], limit: number): void {
     for (const m of page) {
       if (m.groupId !== this.groupId) continue;
-      if (m.state === 'delivered' && (this.#pageOldest === null || m.order < this.#pageOldest)) this.#pageOldest = m.order;
+      if (m.state === 'delivered' && (this.#pageOldest === null || m.order < this.#pageOldest))
+        this.#pageOldest = m.order;
       if (this.#takeOp(m)) continue;
       const prev = this.#log.get(m.id);
       if (prev && (prev.state === 'delivered' || m.state === 'pending')) continue;
@@ -250,14 +297,27 @@ export class GroupState extends GroupPeople {
   }
 
   /** A message the composer handed to the runtime that has no id yet; it shows as pending. */
-  addOutgoing(draft: { sender: PeerId; senderName: string; senderKey: string | null; body: string; sentAt: number }): MessageId {
+  addOutgoing(draft: {
+    sender: PeerId;
+    senderName: string;
+    senderKey: string | null;
+    body: string;
+    sentAt: number;
+  }): MessageId {
     const n = ++this.#outgoingSeq;
     const id = `local:${n}` as MessageId;
     // '~~' sorts after the runtime's pending order keys ('~' + seq), so a placeholder stays last.
     this.#put({
-      id, groupId: this.groupId, sender: draft.sender, senderName: draft.senderName,
-      ...(draft.senderKey === null ? {} : { senderKey: draft.senderKey }), body: draft.body, sentAt: draft.sentAt,
-      order: `~~${String(n).padStart(8, '0')}`, state: 'pending', viewId: 0 as ViewId,
+      id,
+      groupId: this.groupId,
+      sender: draft.sender,
+      senderName: draft.senderName,
+      ...(draft.senderKey === null ? {} : { senderKey: draft.senderKey }),
+      body: draft.body,
+      sentAt: draft.sentAt,
+      order: `~~${String(n).padStart(8, '0')}`,
+      state: 'pending',
+      viewId: 0 as ViewId,
     });
     return id;
   }
@@ -305,7 +365,9 @@ export class GroupState extends GroupPeople {
     this.#mentions += 1;
   }
 
-  get mentions(): number { return this.#mentions; }
+  get mentions(): number {
+    return this.#mentions;
+  }
 
   /** The group was opened: everything in it is read. */
   markRead(): void {
@@ -337,7 +399,10 @@ export class GroupState extends GroupPeople {
     return !line;
   }
 
-  /** Reads what changes `id`: its tick, or, for a message not held (nor named by an operation), the log as a whole (it may arrive). */
+  /**
+   * Reads what changes `id`: its tick, or, for a message not held (nor named by an operation), the log as a whole (it
+   * may arrive).
+   */
   #track(id: MessageId): void {
     const tick = this.#ticks.get(id);
     if (tick === undefined) void this.#version;

@@ -49,9 +49,15 @@ export class JoinedGroups {
     this.#deps = deps;
   }
 
-  get list(): readonly GroupState[] { return this.#list; }
-  get currentId(): GroupId | null { return this.#currentId; }
-  get opened(): number { return this.#opened; }
+  get list(): readonly GroupState[] {
+    return this.#list;
+  }
+  get currentId(): GroupId | null {
+    return this.#currentId;
+  }
+  get opened(): number {
+    return this.#opened;
+  }
 
   get(groupId: GroupId): GroupState | undefined {
     return this.#list.find((g) => g.groupId === groupId);
@@ -149,7 +155,9 @@ export class JoinedGroups {
       const { peer, store } = this.#deps.live;
       const page = peer
         ? await peer.history(groupId, { before: oldest, limit: HISTORY_PAGE })
-        : store ? (await store.before(groupId, oldest, HISTORY_PAGE)).map(chatFromStored) : [];
+        : store
+          ? (await store.before(groupId, oldest, HISTORY_PAGE)).map(chatFromStored)
+          : [];
       group.addPage(page, HISTORY_PAGE);
     } catch {
       // The store reported the problem through its banner; scrolling up again retries.
@@ -165,7 +173,9 @@ export class JoinedGroups {
     group.apply(joined);
     // The runtime re-joins by itself after a false removal (status 'joining'); 'removed' means it gave up.
     if (joined.status === 'removed') {
-      group.setProblem(`You are no longer a member of ${joined.name}: the tracker removed this tab and joining again failed. Leave and join again to continue.`);
+      group.setProblem(
+        `You are no longer a member of ${joined.name}: the tracker removed this tab and joining again failed. Leave and join again to continue.`,
+      );
     }
   }
 

@@ -39,7 +39,10 @@ export class Joins {
   readonly #passwordAsked = new SvelteSet<GroupId>();
   readonly #joinErrors = new SvelteMap<GroupId, string>();
   readonly #joinBusy = new SvelteSet<GroupId>();
-  /** Groups waiting for their password (an invite link to a locked group, a locked group a new tab rejoins), first shown first. */
+  /**
+   * Groups waiting for their password (an invite link to a locked group, a locked group a new tab rejoins), first shown
+   * first.
+   */
   #invites = $state.raw<readonly GroupId[]>([]);
   #inviteError = $state<string | null>(null);
   #inviteBusy = $state(false);
@@ -56,15 +59,29 @@ export class Joins {
     this.#target = groupIdFromHash(deps.address?.read() ?? '');
   }
 
-  get directory(): readonly GroupSummary[] { return this.#directory; }
+  get directory(): readonly GroupSummary[] {
+    return this.#directory;
+  }
   /** Groups whose listitem shows a password field (locked, Join pressed). */
-  get passwordAsked(): ReadonlySet<GroupId> { return this.#passwordAsked; }
-  get joinErrors(): ReadonlyMap<GroupId, string> { return this.#joinErrors; }
-  get joinBusy(): ReadonlySet<GroupId> { return this.#joinBusy; }
-  get createError(): string | null { return this.#createError; }
-  get creating(): boolean { return this.#creating; }
+  get passwordAsked(): ReadonlySet<GroupId> {
+    return this.#passwordAsked;
+  }
+  get joinErrors(): ReadonlyMap<GroupId, string> {
+    return this.#joinErrors;
+  }
+  get joinBusy(): ReadonlySet<GroupId> {
+    return this.#joinBusy;
+  }
+  get createError(): string | null {
+    return this.#createError;
+  }
+  get creating(): boolean {
+    return this.#creating;
+  }
   /** The group the address named when the page loaded (a reload opens it first), if not followed yet. */
-  get target(): GroupId | null { return this.#target; }
+  get target(): GroupId | null {
+    return this.#target;
+  }
 
   /** The locked group whose password the page asks for now, if any. */
   get invite(): Invite | null {
@@ -114,7 +131,10 @@ export class Joins {
     const summary = this.#directory.find((g) => g.groupId === groupId);
     if (!summary && (await this.#deps.followDm?.(groupId)) === true) return;
     if (!summary) {
-      this.#deps.banners.show('error', 'The group this link opens is not in the directory: it may have been deleted, or the link is cut short.');
+      this.#deps.banners.show(
+        'error',
+        'The group this link opens is not in the directory: it may have been deleted, or the link is cut short.',
+      );
       this.syncAddress();
       return;
     }
@@ -161,7 +181,10 @@ export class Joins {
       }
       this.#invites = this.#invites.filter((id) => id !== groupId);
     } catch (e) {
-      this.#inviteError = errorCode(e) === 'wrong-password' ? `Wrong password for ${invite.name}. Try again.` : `Could not join ${invite.name}: ${errorMessage(e)}`;
+      this.#inviteError =
+        errorCode(e) === 'wrong-password'
+          ? `Wrong password for ${invite.name}. Try again.`
+          : `Could not join ${invite.name}: ${errorMessage(e)}`;
     } finally {
       this.#inviteBusy = false;
     }
@@ -234,7 +257,12 @@ export class Joins {
     try {
       const joined = await peer.join(groupId, password);
       this.#passwordAsked.delete(groupId);
-      this.#groups.remember({ groupId, name: summary.name, ordering: summary.ordering, ...(password ? { password } : {}) });
+      this.#groups.remember({
+        groupId,
+        name: summary.name,
+        ordering: summary.ordering,
+        ...(password ? { password } : {}),
+      });
       if (this.#groups.currentId === groupId) this.#groups.open(groupId);
       await this.#groups.adopt(joined);
     } catch (e) {
@@ -287,9 +315,10 @@ export class Joins {
       await this.join(summary.groupId, password === '' ? undefined : password, this.#groups.currentId === openBefore);
       return true;
     } catch (e) {
-      this.#createError = errorCode(e) === 'name-taken'
-        ? `A group named ${name} already exists. Pick another name or join it.`
-        : `Could not create ${name}: ${errorMessage(e)}`;
+      this.#createError =
+        errorCode(e) === 'name-taken'
+          ? `A group named ${name} already exists. Pick another name or join it.`
+          : `Could not create ${name}: ${errorMessage(e)}`;
       return false;
     } finally {
       this.#creating = false;

@@ -31,20 +31,23 @@ export class MetricsMemory {
   show(groupId: GroupId, live: GroupMetrics | null): ShownMetrics | null {
     const base = this.#baseOf(groupId);
     if (live === null) return base === null ? null : { ...base, carried: true };
-    const shown: ShownMetrics = base === null ? { ...live, carried: false } : {
-      sent: base.sent + live.sent,
-      received: base.received + live.received,
-      total: base.total + live.total,
-      throughputPerSec: live.throughputPerSec,
-      // Percentiles do not add up: this page's once it has samples, the carried ones until then.
-      latencyP50Ms: live.recentLatenciesMs.length > 0 ? live.latencyP50Ms : base.latencyP50Ms,
-      latencyP99Ms: live.recentLatenciesMs.length > 0 ? live.latencyP99Ms : base.latencyP99Ms,
-      rejectedFrames: base.rejectedFrames + live.rejectedFrames,
-      refusedOps: base.refusedOps + live.refusedOps,
-      droppedSignals: base.droppedSignals + live.droppedSignals,
-      recentLatenciesMs: [...base.recentLatenciesMs, ...live.recentLatenciesMs].slice(-SAMPLES),
-      carried: false,
-    };
+    const shown: ShownMetrics =
+      base === null
+        ? { ...live, carried: false }
+        : {
+            sent: base.sent + live.sent,
+            received: base.received + live.received,
+            total: base.total + live.total,
+            throughputPerSec: live.throughputPerSec,
+            // Percentiles do not add up: this page's once it has samples, the carried ones until then.
+            latencyP50Ms: live.recentLatenciesMs.length > 0 ? live.latencyP50Ms : base.latencyP50Ms,
+            latencyP99Ms: live.recentLatenciesMs.length > 0 ? live.latencyP99Ms : base.latencyP99Ms,
+            rejectedFrames: base.rejectedFrames + live.rejectedFrames,
+            refusedOps: base.refusedOps + live.refusedOps,
+            droppedSignals: base.droppedSignals + live.droppedSignals,
+            recentLatenciesMs: [...base.recentLatenciesMs, ...live.recentLatenciesMs].slice(-SAMPLES),
+            carried: false,
+          };
     this.#write(groupId, shown);
     return shown;
   }
@@ -84,7 +87,17 @@ export class MetricsMemory {
   }
 }
 
-const NUMBERS = ['sent', 'received', 'total', 'throughputPerSec', 'latencyP50Ms', 'latencyP99Ms', 'rejectedFrames', 'refusedOps', 'droppedSignals'] as const;
+const NUMBERS = [
+  'sent',
+  'received',
+  'total',
+  'throughputPerSec',
+  'latencyP50Ms',
+  'latencyP99Ms',
+  'rejectedFrames',
+  'refusedOps',
+  'droppedSignals',
+] as const;
 
 function parseMetrics(v: unknown): GroupMetrics | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -94,8 +107,15 @@ function parseMetrics(v: unknown): GroupMetrics | null {
   const samples = Array.isArray(o.recentLatenciesMs) ? o.recentLatenciesMs.filter(ok).slice(-SAMPLES) : [];
   const n = (k: (typeof NUMBERS)[number]): number => (o[k] ?? 0) as number;
   return {
-    sent: n('sent'), received: n('received'), total: n('total'), throughputPerSec: n('throughputPerSec'),
-    latencyP50Ms: n('latencyP50Ms'), latencyP99Ms: n('latencyP99Ms'), rejectedFrames: n('rejectedFrames'),
-    refusedOps: n('refusedOps'), droppedSignals: n('droppedSignals'), recentLatenciesMs: samples,
+    sent: n('sent'),
+    received: n('received'),
+    total: n('total'),
+    throughputPerSec: n('throughputPerSec'),
+    latencyP50Ms: n('latencyP50Ms'),
+    latencyP99Ms: n('latencyP99Ms'),
+    rejectedFrames: n('rejectedFrames'),
+    refusedOps: n('refusedOps'),
+    droppedSignals: n('droppedSignals'),
+    recentLatenciesMs: samples,
   };
 }

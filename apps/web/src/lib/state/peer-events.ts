@@ -41,7 +41,8 @@ export function routePeerEvents(peer: ChorusPeer, o: PeerEventOwners): (() => vo
     }),
     peer.on('dm', ({ group, opened }) => void o.dms.heard(group, opened)),
     peer.on('message', (message) => {
-      if (message.state === 'delivered' && o.groups.get(message.groupId)) o.typing.stopped(message.groupId, message.sender);
+      if (message.state === 'delivered' && o.groups.get(message.groupId))
+        o.typing.stopped(message.groupId, message.sender);
       o.groups.received(message);
       if (message.state === 'delivered' && message.groupId === o.groups.currentId) o.seen.markRead();
     }),

@@ -40,12 +40,20 @@ export class MessageSearch {
   }
 
   /** What the textbox holds. */
-  get query(): string { return this.#query; }
-  get results(): readonly SearchResult[] { return this.#results; }
+  get query(): string {
+    return this.#query;
+  }
+  get results(): readonly SearchResult[] {
+    return this.#results;
+  }
   /** The store is being read for the current query. */
-  get busy(): boolean { return this.#busy; }
+  get busy(): boolean {
+    return this.#busy;
+  }
   /** The query the results are for (null: none searched). */
-  get searched(): string | null { return this.#searched; }
+  get searched(): string | null {
+    return this.#searched;
+  }
 
   /** The textbox changed: search after a short pause. */
   set(raw: string): void {
@@ -85,8 +93,14 @@ export class MessageSearch {
         }
         if (seq !== this.#seq) return;
         for (const m of searchItems(group.groupId, items, query, SEARCH_RESULTS_MAX)) {
-          found.push({ groupId: group.groupId, groupName: group.name, messageId: m.id, author: group.authorOf(chatFromStored(m.item)),
-            sentAt: m.item.frame.sentAt, snippet: m.snippet });
+          found.push({
+            groupId: group.groupId,
+            groupName: group.name,
+            messageId: m.id,
+            author: group.authorOf(chatFromStored(m.item)),
+            sentAt: m.item.frame.sentAt,
+            snippet: m.snippet,
+          });
         }
       }
       found.sort((a, b) => b.sentAt - a.sentAt);

@@ -127,7 +127,8 @@ export class SeenState {
     for (const [key, { name, seen }] of markers) {
       if (key === selfKey) continue;
       const theirs = group.messageById(seen);
-      if (theirs !== undefined && theirs.state === 'delivered' && theirs.order >= message.order) names.push(group.labelOf(name, key));
+      if (theirs !== undefined && theirs.state === 'delivered' && theirs.order >= message.order)
+        names.push(group.labelOf(name, key));
     }
     return names.sort((a, b) => a.localeCompare(b));
   }

@@ -42,7 +42,10 @@ export async function startSession(
   try {
     return { runtime, store, identity: await runtime.loadIdentity(store.keys(), name) };
   } catch (e) {
-    banners.show('error', `Chorus could not open your identity for ${name} (${errorMessage(e)}). Reload the page to try again.`);
+    banners.show(
+      'error',
+      `Chorus could not open your identity for ${name} (${errorMessage(e)}). Reload the page to try again.`,
+    );
     return null;
   }
 }

@@ -77,9 +77,15 @@ export class TabMemory {
     const removed = before.filter((b) => !value.some((g) => g.groupId === b.groupId));
     if (added.length === 0 && removed.length === 0) return;
     const key = PROFILE_GROUPS_PREFIX + name;
-    const shared = parseGroups(read(this.#profile, key))
-      .filter((g) => !removed.some((r) => r.groupId === g.groupId) && !added.some((a) => a.groupId === g.groupId));
-    const plain = added.map(({ groupId, name: groupName, ordering, dm }) => ({ groupId, name: groupName, ordering, ...(dm ? { dm } : {}) }));
+    const shared = parseGroups(read(this.#profile, key)).filter(
+      (g) => !removed.some((r) => r.groupId === g.groupId) && !added.some((a) => a.groupId === g.groupId),
+    );
+    const plain = added.map(({ groupId, name: groupName, ordering, dm }) => ({
+      groupId,
+      name: groupName,
+      ordering,
+      ...(dm ? { dm } : {}),
+    }));
     write(this.#profile, key, JSON.stringify([...shared, ...plain]));
   }
 
@@ -121,8 +127,15 @@ function write(storage: Storage | null, key: string, value: string | null): void
 function isRememberedGroup(v: unknown): v is RememberedGroup {
   if (typeof v !== 'object' || v === null) return false;
   const g = v as Record<string, unknown>;
-  return typeof g.groupId === 'string' && typeof g.name === 'string' && (g.ordering === 'fifo' || g.ordering === 'total')
-    && (g.password === undefined || typeof g.password === 'string')
-    && (g.dm === undefined || (typeof g.dm === 'object' && g.dm !== null
-      && typeof (g.dm as Record<string, unknown>).publicKey === 'string' && typeof (g.dm as Record<string, unknown>).name === 'string'));
+  return (
+    typeof g.groupId === 'string' &&
+    typeof g.name === 'string' &&
+    (g.ordering === 'fifo' || g.ordering === 'total') &&
+    (g.password === undefined || typeof g.password === 'string') &&
+    (g.dm === undefined ||
+      (typeof g.dm === 'object' &&
+        g.dm !== null &&
+        typeof (g.dm as Record<string, unknown>).publicKey === 'string' &&
+        typeof (g.dm as Record<string, unknown>).name === 'string'))
+  );
 }

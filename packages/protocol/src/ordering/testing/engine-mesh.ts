@@ -19,7 +19,11 @@ export const GROUP = asGroupId('g1');
 
 const member = (id: string): MemberInfo => ({ peerId: asPeerId(id), name: id, publicKey: `key-${id}` });
 
-export const makeView = (viewId: number, members: readonly string[], changes: readonly [string, MemberChange][] = []): View => ({
+export const makeView = (
+  viewId: number,
+  members: readonly string[],
+  changes: readonly [string, MemberChange][] = [],
+): View => ({
   groupId: GROUP,
   viewId: asViewId(viewId),
   members: members.map(member),
@@ -56,7 +60,10 @@ export class EngineMesh {
    * runtime would pass it; `Engine` a broken variant from sim/broken/ (GroupEngine when left out).
    */
   add(id: string, hooks: Partial<EngineHooks> = {}, resume?: EngineResume, Engine?: EngineClass): GroupEngine {
-    const e = createEngine({ mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks, ...(resume === undefined ? {} : { resume }) }, Engine);
+    const e = createEngine(
+      { mode: this.mode, self: asPeerId(id), groupId: GROUP, hooks, ...(resume === undefined ? {} : { resume }) },
+      Engine,
+    );
     this.engines.set(id, e);
     this.logs.set(id, []);
     this.events.set(id, []);
@@ -136,7 +143,7 @@ export class EngineMesh {
 
   /** Drain every link, round-robin, until nothing moves. */
   run(maxSteps = 100_000): void {
-    for (let n = 0; n < maxSteps; ) {
+    for (let n = 0; n < maxSteps;) {
       let moved = false;
       for (const k of [...this.links.keys()].sort()) {
         const [from, to] = k.split('>') as [string, string];
@@ -153,7 +160,7 @@ export class EngineMesh {
   /** Like run(), but frames on from>to stay queued from the first one `hold` matches (say, a FLUSH-OK that is late). */
   runHolding(from: string, to: string, hold: (f: EngineFrame) => boolean, maxSteps = 100_000): void {
     const held = `${from}>${to}`;
-    for (let n = 0; n < maxSteps; ) {
+    for (let n = 0; n < maxSteps;) {
       let moved = false;
       for (const k of [...this.links.keys()].sort()) {
         const head = this.links.get(k)?.[0];
@@ -212,7 +219,12 @@ export class EngineMesh {
   }
 
   /** Start a group whose members all begin together with empty state. */
-  static started(mode: Ordering, ids: readonly string[], hooks: Partial<EngineHooks> = {}, Engine?: EngineClass): EngineMesh {
+  static started(
+    mode: Ordering,
+    ids: readonly string[],
+    hooks: Partial<EngineHooks> = {},
+    Engine?: EngineClass,
+  ): EngineMesh {
     const m = new EngineMesh(mode, ids, hooks, Engine);
     m.installView(makeView(1, ids));
     m.run();

@@ -13,13 +13,28 @@ import { readHeldSync, readHistoryPageSync, type HistorySource, type StorePage }
 import { createEngine } from '../../ordering/create-engine.ts';
 import { TICK_MS } from '../policy.ts';
 import { SessionCore } from '../session-core.ts';
-import type { SessionCommand, SessionCommands, SessionMessage, SessionPhase, SessionProblem, SessionRecord } from '../session-types.ts';
+import type {
+  SessionCommand,
+  SessionCommands,
+  SessionMessage,
+  SessionPhase,
+  SessionProblem,
+  SessionRecord,
+} from '../session-types.ts';
 
 export const CORE_GROUP = asGroupId('g1');
 
-export const memberInfo = (id: string): MemberInfo => ({ peerId: asPeerId(id), name: `name-${id}`, publicKey: `key-${id}` });
+export const memberInfo = (id: string): MemberInfo => ({
+  peerId: asPeerId(id),
+  name: `name-${id}`,
+  publicKey: `key-${id}`,
+});
 
-export const coreView = (viewId: number, members: readonly string[], changes: readonly [string, MemberChange][] = []): View => ({
+export const coreView = (
+  viewId: number,
+  members: readonly string[],
+  changes: readonly [string, MemberChange][] = [],
+): View => ({
   groupId: CORE_GROUP,
   viewId: asViewId(viewId),
   members: members.map(memberInfo),
@@ -54,18 +69,25 @@ export class CoreNode {
   constructor(id: string, mode: Ordering) {
     this.id = id;
     this.core = new SessionCore({
-      groupId: CORE_GROUP, self: memberInfo(id), groupName: 'g1',
+      groupId: CORE_GROUP,
+      self: memberInfo(id),
+      groupName: 'g1',
       engine: createEngine({ mode, self: asPeerId(id), groupId: CORE_GROUP }),
     });
   }
 
   /** Delivered bodies in order-key order, as the store pages them. */
   storedBodies(): string[] {
-    return [...this.store.values()].sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0)).map((r) => r.frame.body);
+    return [...this.store.values()]
+      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
+      .map((r) => r.frame.body);
   }
 
   shownBodies(): string[] {
-    return [...this.shown.values()].filter((m) => m.state === 'delivered').sort((a, b) => (a.order < b.order ? -1 : 1)).map((m) => m.body);
+    return [...this.shown.values()]
+      .filter((m) => m.state === 'delivered')
+      .sort((a, b) => (a.order < b.order ? -1 : 1))
+      .map((m) => m.body);
   }
 
   get phase(): SessionPhase {
@@ -141,7 +163,8 @@ export class CoreMesh {
   /** Removes a node: its queues are dropped and it hears nothing more (a crash). */
   crash(id: string): void {
     this.nodes.delete(id);
-    for (const k of [...this.#queues.keys()]) if (k.startsWith(`${id}>`) || k.endsWith(`>${id}`)) this.#queues.delete(k);
+    for (const k of [...this.#queues.keys()])
+      if (k.startsWith(`${id}>`) || k.endsWith(`>${id}`)) this.#queues.delete(k);
   }
 
   /** Lets held frames go, in the order they were sent, and stops holding. */
@@ -225,7 +248,9 @@ export class CoreMesh {
   #source(n: CoreNode): HistorySource {
     return {
       page: (_groupId, read): StorePage => {
-        const list = [...n.store.values()].filter((r) => read.after === null || r.order > read.after).sort((a, b) => (a.order < b.order ? -1 : 1));
+        const list = [...n.store.values()]
+          .filter((r) => read.after === null || r.order > read.after)
+          .sort((a, b) => (a.order < b.order ? -1 : 1));
         const items = list.slice(0, read.limit);
         return { items, next: list.length > read.limit ? (items.at(-1)?.order ?? null) : null };
       },
