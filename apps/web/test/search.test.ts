@@ -1,8 +1,10 @@
 // Search in stored history and the directory filter (docs/design.md §6, "Search").
 import { describe, expect, it } from 'vitest';
-import type { StoredMessage } from '@chorus/peer';
+import type { IdbStore, StoredMessage } from '@chorus/peer';
 import { encodeOp, messageId, type GroupId, type PeerId } from '@chorus/protocol';
 import { filterDirectory, matchAt, normalizeQuery, searchItems, snippetOf, SNIPPET_CHARS } from '../src/lib/search.ts';
+import { GroupState } from '../src/lib/state/group-state.svelte.ts';
+import { MessageSearch, SEARCH_PAGE } from '../src/lib/state/search.svelte.ts';
 
 const G = 'g1' as GroupId;
 let seq = 0;
@@ -83,5 +85,61 @@ describe('filterDirectory', () => {
   it('keeps the names containing the filter, case-insensitively', () => {
     expect(filterDirectory(dir, ' ALPHA ').map((g) => g.name)).toEqual(['Alpha', 'alphabet']);
     expect(filterDirectory(dir, 'nope')).toEqual([]);
+  });
+});
+
+describe('MessageSearch', () => {
+  // A store that answers `before` as IdbStore does: the `limit` messages just before `before`, oldest first.
+  function storeOf(items: readonly StoredMessage[]): { before: IdbStore['before']; pages: number } {
+    const fake = {
+      pages: 0,
+      before: async (_g: GroupId, before: string | null, limit: number) => {
+        fake.pages++;
+        const end = before === null ? items.length : items.findIndex((m) => m.order >= before);
+        return items.slice(Math.max(0, end - limit), end);
+      },
+    };
+    return fake;
+  }
+
+  it('finds the first message of a group holding 12 000, and an edit there by its new text', async () => {
+    seq = 0;
+    const items = [
+      stored('the very first needle'),
+      ...Array.from({ length: 12_000 }, (_, i) => stored(`chatter ${i}`)),
+    ];
+    const fake = storeOf(items);
+    const group = new GroupState({ groupId: G, name: 'Long', ordering: 'fifo', joinedAt: 0 });
+    const search = new MessageSearch(
+      () => fake as unknown as IdbStore,
+      () => [group],
+    );
+    search.set('first needle');
+    await search.run();
+    expect(search.results.map((r) => r.snippet)).toEqual(['the very first needle']);
+    expect(search.results[0]?.groupName).toBe('Long');
+    expect(fake.pages).toBe(Math.ceil(items.length / SEARCH_PAGE));
+    search.clear();
+  });
+
+  it('abandons an older query at its next page when a newer one starts', async () => {
+    seq = 0;
+    const items = Array.from({ length: 5_000 }, (_, i) => stored(`word ${i}`));
+    const fake = storeOf(items);
+    const group = new GroupState({ groupId: G, name: 'G', ordering: 'fifo', joinedAt: 0 });
+    const search = new MessageSearch(
+      () => fake as unknown as IdbStore,
+      () => [group],
+    );
+    search.set('word 1');
+    const older = search.run();
+    search.set('word 4999');
+    const newer = search.run();
+    await Promise.all([older, newer]);
+    expect(search.searched).toBe('word 4999');
+    expect(search.results.map((r) => r.snippet)).toEqual(['word 4999']);
+    // The older scan stopped after its first page; the newer one read the ten full pages and the empty one after.
+    expect(fake.pages).toBe(1 + 11);
+    search.clear();
   });
 });

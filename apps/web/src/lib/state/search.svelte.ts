@@ -1,7 +1,7 @@
-// "Search messages" over the stored history of every joined group: the store
-// is read page by page, newest first, up to SEARCH_SCAN_MAX messages per
-// group (older history is not searched: a bound on what one keystroke costs),
-// and the newest SEARCH_RESULTS_MAX matches across groups are shown.
+// "Search messages" over the stored history of every joined group: the store is read page by page, newest first,
+// back to the group's first stored message (a user looking for an old message must find it, whatever the
+// history's length). A newer query abandons the scan at the next page, so a keystroke never waits for an older
+// one; the newest SEARCH_RESULTS_MAX matches across groups are shown.
 
 import type { IdbStore } from '@chorus/peer';
 import { chatFromStored } from '@chorus/peer/light';
@@ -9,7 +9,6 @@ import type { GroupId, MessageId } from '@chorus/protocol/light';
 import { normalizeQuery, searchItems } from '../search.ts';
 import type { GroupState } from './group-state.svelte.ts';
 
-export const SEARCH_SCAN_MAX = 5_000;
 export const SEARCH_PAGE = 500;
 export const SEARCH_RESULTS_MAX = 50;
 /** Typing pauses this long before the store is read. */
@@ -84,14 +83,14 @@ export class MessageSearch {
       for (const group of this.#groups()) {
         const items = [];
         let before: string | null = null;
-        while (items.length < SEARCH_SCAN_MAX) {
+        for (;;) {
           const page = await store.before(group.groupId, before, SEARCH_PAGE);
+          if (seq !== this.#seq) return;
           items.push(...page);
           if (page.length < SEARCH_PAGE) break;
           before = page[0]?.order ?? null;
           if (before === null) break;
         }
-        if (seq !== this.#seq) return;
         for (const m of searchItems(group.groupId, items, query, SEARCH_RESULTS_MAX)) {
           found.push({
             groupId: group.groupId,
