@@ -7,7 +7,7 @@
 import type { GroupId } from '@chorus/protocol/light';
 import { MAX_GROUP_ID_CHARS } from '@chorus/protocol/light';
 
-const PREFIXES = ['#/g/', '#/group/']; // `#/group/` is what the joined-groups links used to say
+const PREFIXES = ['#/g/', '#/group/']; // `#/group/`: the older address form, still in saved links
 
 /** The group an address names, or null (no group, or not a well-formed id). */
 export function groupIdFromHash(hash: string): GroupId | null {

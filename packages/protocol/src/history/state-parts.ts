@@ -1,7 +1,7 @@
 // The joiner state rides on the sponsor's last history page and carries the
-// sponsor's unstable messages, so it can outgrow a frame by itself (issue 16:
-// with more than MAX_FLUSH_ITEMS unstable messages every hand-over was refused
-// at the joiner's parser, and cutting it to fit would lose messages). Here a
+// sponsor's unstable messages, so it can outgrow a frame by itself (with more
+// than MAX_FLUSH_ITEMS unstable messages a one-frame state is refused at the
+// joiner's parser, and cutting it to fit would lose messages). Here a
 // last page is cut into frames that each fit (`statePart`), and a joiner puts
 // the state together again. Pure; the collector holds the parts of one state.
 

@@ -1,7 +1,7 @@
 // A FLUSH report outgrows one frame when a member keeps thousands of unstable
 // messages (a burst, a member lagging behind, a joiner arriving before the
-// high-water marks caught up): in one frame it was refused at the wire caps
-// and the view change never ended (issue 16). Here a report is cut into parts
+// high-water marks caught up): in one frame it would be refused at the wire
+// caps and the view change would never end. Here a report is cut into parts
 // that each fit, and the parts a peer sent are put together again. State: at
 // most one partial report per peer; nothing about views or ordering.
 

@@ -21,8 +21,8 @@ export const MAX_BUFFERED_FRAMES = 10_000;
  * at most a view or two ahead: its FLUSH for the next view (even a burst of a
  * thousand maximum-length unstable messages is ~12 MiB) and what it says in that
  * view before we install it; on a joiner, what it says while the history syncs.
- * 16 MiB holds that, and one peer's unsigned FLUSH frames for made-up views can
- * no longer fill the heap (300 of 1 MiB added 93 MB). Beyond it: `too-many`.
+ * 16 MiB holds that, and one peer's unsigned FLUSH frames for made-up views cannot
+ * fill the heap (unbounded, 300 of 1 MiB added 93 MB). Beyond it: `too-many`.
  */
 export const MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024;
 

@@ -77,8 +77,8 @@ export const nextSponsor = (current: PeerId, candidates: Iterable<PeerId>): Peer
  * the store's, our seqs go on after every seq the old session sent, delivered
  * here or not. Others may have delivered a message our store never saw (its
  * view change never ended here), and a new message under its id would be
- * dropped as a duplicate by every store that has the first (issue 16, found
- * by the simulator's forgetting tracker restart).
+ * dropped as a duplicate by every store that has the first (the simulator's
+ * forgetting tracker restart reaches this case).
  */
 export const resumeAfterSent = (resume: EngineResume | null, sentSeq: number): EngineResume | null => {
   if (sentSeq <= (resume?.ownSeq ?? 0)) return resume;

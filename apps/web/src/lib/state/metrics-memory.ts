@@ -1,5 +1,5 @@
-// A group's metrics across reloads (issue 14). The runtime counts from zero
-// in every page (a reload is a new session), so the panel used to say "No
+// A group's metrics across reloads. The runtime counts from zero in every
+// page (a reload is a new session), so on its own the panel would say "No
 // numbers yet." after one. This tab remembers, per group, what it showed
 // last (sessionStorage, like the rest of the tab's memory): counts carry over
 // and add up, the latency samples carry over as the plot's older points, and
