@@ -72,6 +72,31 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.filter((t) => t.rule === 'SPONSOR').length).toBeGreaterThanOrEqual(2);
   });
 
+  it("seed 22488: a misled joiner's inflated count is no sender's floor in a flush (was S3)", () => {
+    const scenario = hostileScenarioForSeed(22488);
+    expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // The honest members took the sender's next seqs instead of refusing them as delivered.
+    expect(r.trace.some((l) => l.includes('bbb-b1@0 delivered g-sim/347-a1:2'))).toBe(true);
+  });
+
+  it("seed 16260: a flush puts no seq below its sender's earlier final when a FLUSH names a proposal the liar never sent (was S3)", () => {
+    const scenario = hostileScenarioForSeed(16260);
+    expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.trace.some((l) => l.includes('01d-c1@0 delivered g-sim/de3-d1:2'))).toBe(true);
+  });
+
+  it('seed 21197: the same lie, where the later seq had been delivered in a lower place than the earlier (was S4)', () => {
+    const scenario = hostileScenarioForSeed(21197);
+    expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.trace.some((l) => l.includes('0dc-c1@0 delivered g-sim/0dc-c1:3'))).toBe(true);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });

@@ -98,7 +98,16 @@ export const resolveFlush = (
     // A count above the union's prefix is a sender's floor (hwm.floor, §3.1): seqs an earlier engine
     // of its peer id used, none of this incarnation. Any other count is covered by the union (a
     // member keeps what it delivered until every member has it), so this changes nothing else.
-    const counted = anyState ? Math.max(...stateful.map((r) => r.frame.delivered[s] ?? 0)) : base;
+    // It counts when the sender reports it, or when the union shows the sender got that far (it holds
+    // the counted seq or the next: the reporter learned the floor, then delivered or saw past it). A
+    // joiner a hostile sponsor handed an inflated nextSeq (§7.3) counts seqs nobody sent yet, and
+    // every member would take them as sent (S3).
+    const vouches = (r: FlushReport): boolean => {
+      const c = r.frame.delivered[s] ?? 0;
+      if (r.from === s) return true;
+      return group !== undefined && (union.has(messageId(group, s, c)) || union.has(messageId(group, s, c + 1)));
+    };
+    const counted = anyState ? Math.max(base, ...stateful.filter(vouches).map((r) => r.frame.delivered[s] ?? 0)) : base;
     if (counted > end) {
       end = counted;
       while (group !== undefined && union.has(messageId(group, s, end + 1))) end += 1;
@@ -213,10 +222,21 @@ export const resolveFlush = (
         const f = adopted.get(id) as Priority;
         if (!(deliveredAt.get(id) ?? []).some((x) => samePriority(x, f))) adopted.delete(id);
       }
+  // Per message, the highest final adopted for an earlier seq of its sender (messages run by sender, then seq).
+  const earlierFinal = new Map<MessageId, Priority>();
+  let finalsOf: PeerId | null = null;
+  let highest: Priority | null = null;
+  for (const m of messages) {
+    if (finalsOf !== m.frame.sender) [finalsOf, highest] = [m.frame.sender, null];
+    if (highest !== null) earlierFinal.set(m.id, highest);
+    const f = adopted.get(m.id);
+    if (f !== undefined && (highest === null || compare(f, highest) > 0)) highest = f;
+  }
   const rules = new Map<MessageId, ResolvedMessage>();
   // Per sender, from its last message back: once a later message has a fixed priority, every earlier one
   // must sort before it, which the max of the known proposals does (FIFO gate: each proposer's proposal grows with
-  // seq).
+  // seq). A max at or below an earlier seq's final is not what the sender agreed: a reporter's FLUSH
+  // names another proposal than it sent (a hostile clock); the message goes above instead.
   let sender: PeerId | null = null;
   let laterFixed = false;
   for (const m of [...messages].reverse()) {
@@ -225,9 +245,12 @@ export const resolveFlush = (
       laterFixed = false;
     }
     const known = adopted.get(m.id) ?? null;
+    const max = maxPriority(knownProposals(m), compare);
+    const before = earlierFinal.get(m.id);
+    const fits = max !== null && (before === undefined || compare(max, before) > 0);
     if (known !== null) rules.set(m.id, { ...m, agreed: known, rule: 'final' });
-    else if (exact(m) || (laterFixed && everySurvivorProposed(m)))
-      rules.set(m.id, { ...m, agreed: maxPriority(knownProposals(m), compare) as Priority, rule: 'max-proposal' });
+    else if (fits && (exact(m) || (laterFixed && everySurvivorProposed(m))))
+      rules.set(m.id, { ...m, agreed: max, rule: 'max-proposal' });
     else continue;
     laterFixed = true;
   }
@@ -239,7 +262,7 @@ export const resolveFlush = (
   // FLUSH), so nobody can have delivered anything after it; once a sender's key is top it stays top.
   const above: { m: (typeof messages)[number]; key: Priority | null }[] = [];
   let runningSender: PeerId | null = null;
-  let running: Priority | null | undefined;
+  let runningKey: Priority | null | undefined;
   for (const m of messages) {
     const fixed = rules.get(m.id);
     if (fixed !== undefined) {
@@ -248,12 +271,12 @@ export const resolveFlush = (
     }
     if (m.frame.sender !== runningSender) {
       runningSender = m.frame.sender;
-      running = undefined;
+      runningKey = undefined;
     }
     const own = maxPriority(knownProposals(m), compare);
-    if (running !== null)
-      running = own === null ? null : running === undefined || compare(own, running) > 0 ? own : running;
-    above.push({ m, key: running ?? null });
+    if (runningKey !== null)
+      runningKey = own === null ? null : runningKey === undefined || compare(own, runningKey) > 0 ? own : runningKey;
+    above.push({ m, key: runningKey ?? null });
   }
   above.sort((x, y) => {
     if (x.key !== null && y.key !== null && compare(x.key, y.key) !== 0) return compare(x.key, y.key);
