@@ -360,6 +360,8 @@ export class Simulation {
   private readonly liarWire = new LiarWire();
   /** When the liar first lied (virtual ms), for the eviction deadline. */
   private lieAt: number | null = null;
+  /** Honest members that reported their channel to a dark liar down. */
+  private readonly darkReported = new Set<PeerId>();
   private readonly maxEvents: number;
   private now = 0;
   private pendingNonTick = 0;
@@ -1117,11 +1119,10 @@ export class Simulation {
     switch (liar.kind) {
       case 'silent':
         if (first && liar.dark) {
-          // Every channel closes; the liar keeps heartbeating and says nothing. The honest ends say so.
-          for (const p of this.honestMembers(g)) {
-            g.net.down(LIAR_ID, p);
-            this.report(g, p, LIAR_ID);
-          }
+          // Every channel closes (a joiner's too); the liar keeps heartbeating and says nothing.
+          for (const p of this.nodes.keys()) if (p !== LIAR_ID) g.net.down(LIAR_ID, p);
+          this.darkReport(g);
+          this.schedule(this.now + LINK_GRACE_MS / 2, { k: 'liar-tick' });
         }
         return;
       case 'false-report':
@@ -1146,6 +1147,19 @@ export class Simulation {
   }
 
   /** `reporter` says its link to `peer` is down; the tracker's grace timer follows its answer. */
+  /**
+   * The honest ends of a dark liar's channels say so: a member at once, a joiner once it is a member
+   * (its channel closed or never opened: the runtime reports a wanted link that never opens within a
+   * grace time). Without the joiner's report the others may be no majority of the view.
+   */
+  private darkReport(g: SimGroup): void {
+    for (const p of this.honestMembers(g)) {
+      if (this.darkReported.has(p)) continue;
+      this.darkReported.add(p);
+      this.report(g, p, LIAR_ID);
+    }
+  }
+
   private report(g: SimGroup, reporter: PeerId, peer: PeerId): void {
     const effects = g.tracker.reportOne(reporter, peer, 'down', this.now);
     if (typeof effects === 'string') {
@@ -1640,7 +1654,8 @@ export class Simulation {
         const g = this.groups[0] as SimGroup;
         if (this.liar?.lying !== true || !g.tracker.isMember(LIAR_ID) || this.nodes.get(LIAR_ID)?.alive !== true)
           return;
-        this.falseReport(g);
+        if (this.liar.dark) this.darkReport(g);
+        else this.falseReport(g);
         this.schedule(this.now + LINK_GRACE_MS / 2, { k: 'liar-tick' });
         return;
       }

@@ -97,6 +97,14 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.trace.some((l) => l.includes('0dc-c1@0 delivered g-sim/0dc-c1:3'))).toBe(true);
   });
 
+  it("seed 22010: a dark liar's channel to a joiner closes too, and the joiner reports it once a member (was H3)", () => {
+    const scenario = hostileScenarioForSeed(22010);
+    expect(scenario.hostile).toEqual({ kind: 'silent', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.trace.some((l) => l.includes('tracker evicts 0-liar'))).toBe(true);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
