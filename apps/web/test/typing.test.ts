@@ -1,7 +1,7 @@
 // The typing line: who is listed, how they are named, and that silence or
 // their message takes them off (issue 14 point 4).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TYPING_SHOWN_MS, TypingState, typingLine } from '../src/lib/state/typing.svelte.ts';
+import { TYPING_RETRY_MS, TYPING_SHOWN_MS, TypingState, typingLine } from '../src/lib/state/typing.svelte.ts';
 
 describe('typing line', () => {
   it('names one or two people and counts more as several', () => {
@@ -54,6 +54,29 @@ describe('TypingState', () => {
     t.stopped('g1', 'p-other-alice');
     t.heard('g1', 'p-alice-tab2', 'Alice');
     expect(t.line('g1', label)).toBe('Alice (3f9a·c2) is typing…');
+    t.clear();
+  });
+
+  it('says our typing again once when the runtime refused it (a marker went out under a second ago)', () => {
+    const t = new TypingState();
+    const gateOpenAt = 1000; // the message just sent carried a typing marker at 0
+    let now = 0;
+    const sent: number[] = [];
+    const send = (): boolean => {
+      if (now < gateOpenAt) return false;
+      sent.push(now);
+      return true;
+    };
+    t.say(send);
+    t.say(send); // a second keystroke while the retry waits adds none
+    expect(sent).toEqual([]);
+    now = TYPING_RETRY_MS;
+    vi.advanceTimersByTime(TYPING_RETRY_MS);
+    expect(sent).toEqual([TYPING_RETRY_MS]);
+    vi.advanceTimersByTime(10 * TYPING_RETRY_MS);
+    expect(sent).toHaveLength(1);
+    t.say(send); // taken at once: no retry
+    expect(sent).toHaveLength(2);
     t.clear();
   });
 });

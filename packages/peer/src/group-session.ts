@@ -10,6 +10,7 @@ import {
   METRICS_REPORT_MS,
   OpFold,
   SessionCore,
+  SIGNAL_RECEIVE_INTERVAL_MS,
   SignalGate,
   signFields,
   TICK_MS,
@@ -115,9 +116,9 @@ export class GroupSession {
   readonly #parked = new Map<PeerId, HistoryResponseFrame>();
   /** Commands not carried out yet: a listener may call in while we carry out, and order must hold. */
   #queue: SessionCommand[] = [];
-  /** Inbound markers: one per second per peer and kind, the rest dropped and counted (PROTOCOL.md §9). */
-  readonly #signalsIn = new SignalGate();
-  /** Our own markers: never faster than the receivers' limit, so none of ours is dropped there. */
+  /** Inbound markers: two per second per peer and kind, the rest dropped and counted (PROTOCOL.md §9). */
+  readonly #signalsIn = new SignalGate(SIGNAL_RECEIVE_INTERVAL_MS);
+  /** Our own markers: one per second, half the receivers' limit, so link jitter drops none of ours there. */
   readonly #signalsOut = new SignalGate();
   #running = false;
 

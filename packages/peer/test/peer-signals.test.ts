@@ -1,6 +1,6 @@
 // Typing and read markers (PROTOCOL.md §9) over the in-memory network: they
 // reach the other members, never enter the log or the store, and a member
-// flooding them gets one per second through, the rest dropped and counted.
+// flooding them gets two per second through, the rest dropped and counted.
 // A malformed marker is refused and counted; nothing else is lost.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GroupId } from '@chorus/protocol';
@@ -66,7 +66,7 @@ describe('typing and read markers', () => {
     }
   });
 
-  it('drops and counts a flood beyond one per second, and refuses a malformed marker without losing a message', async () => {
+  it('drops and counts a flood beyond the receive limit, and refuses a malformed marker without losing a message', async () => {
     // The gate counts a second on the session's clock. Frozen while the flood
     // is delivered, all 40 markers arrive within one second however long a
     // loaded machine takes to deliver them, so exactly one gets through.

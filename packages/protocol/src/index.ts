@@ -115,7 +115,7 @@ export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';
 export { BatchWriter, encodeBatch, parseChannelMessage } from './wire/batch.ts';
-export { SignalGate } from './wire/signal-gate.ts';
+export { SIGNAL_MIN_INTERVAL_MS, SIGNAL_RECEIVE_INTERVAL_MS, SignalGate } from './wire/signal-gate.ts';
 export { exportPublicKey, readPublicKey, signFields, signText, verifyFrame, verifyText } from './crypto/signing.ts';
 export { generateIdentity } from './crypto/identity.ts';
 export { createEngine, type EngineResume } from './ordering/create-engine.ts';

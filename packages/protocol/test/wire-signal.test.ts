@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId } from '../src/ids.ts';
 import type { SignalFrame } from '../src/wire/frames.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
-import { SIGNAL_MIN_INTERVAL_MS, SignalGate } from '../src/wire/signal-gate.ts';
+import { SIGNAL_MIN_INTERVAL_MS, SIGNAL_RECEIVE_INTERVAL_MS, SignalGate } from '../src/wire/signal-gate.ts';
 
 const G = asGroupId('g-1');
 const ALICE = asPeerId('alice');
@@ -69,6 +69,24 @@ describe('SignalGate', () => {
     // A second later Alice may type again.
     expect(gate.admit(ALICE, typing, t0 + SIGNAL_MIN_INTERVAL_MS)).toBe(true);
     expect(gate.dropped).toBe(49);
+  });
+
+  it("the receiver's gate lets an honest sender's markers through however the link delays them", () => {
+    // The sender spaces its markers by its own gate; the link delays the first
+    // by 300 ms and the second by none.
+    const sender = new SignalGate();
+    const receiver = new SignalGate(SIGNAL_RECEIVE_INTERVAL_MS);
+    const t0 = 2_000_000;
+    expect(sender.admit(ALICE, typing, t0)).toBe(true);
+    expect(sender.admit(ALICE, typing, t0 + 400)).toBe(false);
+    expect(sender.admit(ALICE, typing, t0 + SIGNAL_MIN_INTERVAL_MS)).toBe(true);
+    expect(receiver.admit(ALICE, typing, t0 + 300)).toBe(true);
+    expect(receiver.admit(ALICE, typing, t0 + SIGNAL_MIN_INTERVAL_MS)).toBe(true);
+    expect(receiver.dropped).toBe(0);
+    // A gate as strict as the sender's would have dropped the second.
+    const strict = new SignalGate();
+    strict.admit(ALICE, typing, t0 + 300);
+    expect(strict.admit(ALICE, typing, t0 + SIGNAL_MIN_INTERVAL_MS)).toBe(false);
   });
 
   it('a peer that left starts afresh', () => {

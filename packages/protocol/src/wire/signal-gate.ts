@@ -13,6 +13,14 @@ import type { SignalFrame } from './frames.ts';
  */
 export const SIGNAL_MIN_INTERVAL_MS = 1000;
 
+/**
+ * The receiver's gate is twice as lenient as the sender's: two markers the
+ * sender spaced by SIGNAL_MIN_INTERVAL_MS can arrive closer together (the first
+ * one delayed on the link), and an honest peer's marker must not be dropped
+ * for that. A flood still gets at most two markers per second per kind through.
+ */
+export const SIGNAL_RECEIVE_INTERVAL_MS = SIGNAL_MIN_INTERVAL_MS / 2;
+
 export class SignalGate {
   readonly #last = new Map<string, number>();
   #dropped = 0;

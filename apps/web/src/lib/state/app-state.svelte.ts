@@ -298,7 +298,8 @@ export class AppState {
   /** The person types in the open group's composer (the composer throttles; the runtime gates too). */
   typed(): void {
     const id = this.#groups.currentId;
-    if (id !== null) this.#peer?.signal(id, { kind: 'typing' });
+    if (id === null) return;
+    this.typing.say(() => this.#groups.currentId === id && (this.#peer?.signal(id, { kind: 'typing' }) ?? false));
   }
 
   dismiss(bannerId: number): void {

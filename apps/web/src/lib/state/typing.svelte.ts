@@ -7,6 +7,13 @@
 export const TYPING_SHOWN_MS = 5000;
 /** The composer sends a typing marker at most this often (under the shown time, so a typer stays listed). */
 export const TYPING_SEND_EVERY_MS = 3000;
+/**
+ * A marker the runtime refused (one of its kind went out under a second ago,
+ * PROTOCOL.md §9: typically the one of the message just sent) is tried again
+ * this much later, once: else a person who sends and types on at once shows as
+ * not typing until the composer's next marker, 3 s on.
+ */
+export const TYPING_RETRY_MS = 1100;
 
 interface Typer {
   readonly from: string;
@@ -26,9 +33,23 @@ export function typingLine(names: readonly string[]): string {
 export class TypingState {
   #byGroup = $state<Record<string, readonly Typer[]>>({});
   readonly #shownMs: number;
+  #retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(shownMs = TYPING_SHOWN_MS) {
     this.#shownMs = shownMs;
+  }
+
+  /**
+   * We typed: `send` sends our marker and says whether the runtime took it; a
+   * refused one is tried again once, TYPING_RETRY_MS later (`send` checks then
+   * that the group is still the open one).
+   */
+  say(send: () => boolean): void {
+    if (send() || this.#retry !== null) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      send();
+    }, TYPING_RETRY_MS);
   }
 
   /** `from` (a peer id) of `groupId` typed just now. */
@@ -56,6 +77,8 @@ export class TypingState {
   clear(): void {
     for (const list of Object.values(this.#byGroup)) for (const t of list) clearTimeout(t.timer);
     this.#byGroup = {};
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
   }
 
   #drop(groupId: string, from: string): void {
