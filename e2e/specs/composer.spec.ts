@@ -78,4 +78,21 @@ test('near the cap a counter describes the composer; a message of the cap is sen
   await box.press('Enter');
   await expect(bob.messages(group).getByRole('paragraph')).toHaveText(['c'.repeat(4_000)]);
   await expect(bob.messages(group)).toHaveCount(1);
+
+  // The edit box counts against what an edit may hold: the cap less the edit's wrapper (its target, PROTOCOL.md §8).
+  const mine = user.tab.messages(group).first();
+  await mine.getByRole('button', { name: 'Edit' }).click();
+  const edit = mine.getByRole('textbox', { name: 'Edit message' });
+  await expect(edit).toHaveAccessibleDescription(/^\d+ characters over the limit of \d+$/);
+  await edit.fill('d'.repeat(3_700));
+  await expect(edit).toHaveAccessibleDescription(/^3700 \/ \d+ characters$/);
+  const limit = Number(/\/ (\d+) /.exec((await mine.getByText(/^3700 \/ \d+ characters$/).textContent()) ?? '')?.[1]);
+  expect(limit).toBeLessThan(4_000);
+  await edit.fill('e'.repeat(limit + 1));
+  await expect(edit).toHaveAccessibleDescription(`1 character over the limit of ${limit}`);
+  await expect(edit).toHaveAttribute('aria-invalid', 'true');
+  await edit.fill('e'.repeat(limit));
+  await edit.press('Enter');
+  await expect(bob.messages(group).getByRole('paragraph')).toHaveText(['e'.repeat(limit)]);
+  await expect(bob.messages(group)).toContainText('(edited)');
 });

@@ -138,7 +138,15 @@ export {
 } from './session/policy.ts';
 export type { SessionCommand, SessionCommands, SessionPhase, SessionProblem } from './session/session-types.ts';
 export { SessionCore } from './session/session-core.ts';
-export { encodeOp, groupOfMessageId, isOpBody, type MessageOp, opFits, parseBody } from './ops/message-op.ts';
+export {
+  encodeOp,
+  groupOfMessageId,
+  isOpBody,
+  type MessageOp,
+  opFits,
+  opTextLimit,
+  parseBody,
+} from './ops/message-op.ts';
 export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';
 export * as membership from './membership/index.ts';
 export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, messageId, type MessageId } from '../src/ids.ts';
 import { fifoOrderKey } from '../src/ordering/order-key.ts';
 import { MAX_BODY_CHARS } from '../src/wire/caps.ts';
-import { encodeOp, groupOfMessageId, OP_MARKER, opFits, parseBody, type MessageOp } from '../src/ops/message-op.ts';
+import {
+  encodeOp,
+  groupOfMessageId,
+  OP_MARKER,
+  opFits,
+  opTextLimit,
+  parseBody,
+  type MessageOp,
+} from '../src/ops/message-op.ts';
 import { foldLog, OpFold, type LogEntry } from '../src/ops/op-fold.ts';
 
 const g = asGroupId('g-1');
@@ -60,6 +68,23 @@ describe('operation bodies', () => {
     expect(opFits({ op: 'edit', target: id('ann', 1), text: 'x'.repeat(MAX_BODY_CHARS - 10) })).toBe(false);
     expect(() => encodeOp({ op: 'delete', target: 'nope' as MessageId })).toThrow(RangeError);
     expect(groupOfMessageId('a/b/c:7')).toBe('a/b');
+  });
+
+  it('says how long the text of an edit may be, its escapes counted: within the limit exactly when it fits', () => {
+    const target = id('ann', 1);
+    let fitting = 0;
+    let tried = 0;
+    for (const unit of ['x', '"', '\n', 'é', '\\'])
+      for (let n = MAX_BODY_CHARS - 2 * 64; n <= MAX_BODY_CHARS; n += 1) {
+        const op = { op: 'edit' as const, target, text: 'a'.repeat(n - 40) + unit.repeat(40) };
+        const limit = opTextLimit(op);
+        expect(limit).toBeLessThan(MAX_BODY_CHARS);
+        expect(opFits(op), `${unit} × ${n}`).toBe(op.text.length <= limit);
+        if (opFits(op)) fitting += 1;
+        tried += 1;
+      }
+    expect(fitting).toBeGreaterThan(0); // both sides of the limit were tried
+    expect(fitting).toBeLessThan(tried);
   });
 });
 

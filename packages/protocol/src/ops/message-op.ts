@@ -44,7 +44,24 @@ export const isOpBody = (body: string): boolean => body.startsWith(OP_MARKER);
  * (a caller bug or a text too long once wrapped: check `opFits` first).
  */
 export function encodeOp(op: MessageOp): string {
-  const body =
+  const body = bodyOf(op);
+  const back = parseBody(body, groupOfMessageId(op.target) ?? ('' as GroupId));
+  if (back.kind !== 'op')
+    throw new RangeError(`Not a valid ${op.op} operation: ${back.kind === 'bad-op' ? back.reason : 'plain text'}`);
+  return body;
+}
+
+/**
+ * The most characters the text of this reply or edit may have, wrapped as it
+ * is now: the body cap less what the wrapper (marker, target, JSON escapes of
+ * this text) takes. A counter beside the text box shows the text against it.
+ */
+export function opTextLimit(op: Extract<MessageOp, { readonly text: string }>): number {
+  return MAX_BODY_CHARS - (bodyOf(op).length - op.text.length);
+}
+
+function bodyOf(op: MessageOp): string {
+  return (
     OP_MARKER +
     JSON.stringify(
       op.op === 'delete'
@@ -52,11 +69,8 @@ export function encodeOp(op: MessageOp): string {
         : op.op === 'react'
           ? { op: op.op, target: op.target, emoji: op.emoji, on: op.on }
           : { op: op.op, target: op.target, text: op.text },
-    );
-  const back = parseBody(body, groupOfMessageId(op.target) ?? ('' as GroupId));
-  if (back.kind !== 'op')
-    throw new RangeError(`Not a valid ${op.op} operation: ${back.kind === 'bad-op' ? back.reason : 'plain text'}`);
-  return body;
+    )
+  );
 }
 
 /** Whether `op` encodes within the body cap (a long reply or edit text may not, once wrapped). */
