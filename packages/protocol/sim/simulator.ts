@@ -161,6 +161,8 @@ interface Session {
   checkedView: number;
   /** The peer whose history pages it took last. */
   sponsor: PeerId | null;
+  /** Sponsors that handed it history items its signature checks refused (only a forging liar does). */
+  readonly forgedBy: Set<PeerId>;
   /** Records given to `store` and not written yet (lost if the node dies). */
   unwritten: StoredRecord[];
   /** Ids among `unwritten` from a sponsor's history in a total-order group: their keys replace the stored ones. */
@@ -579,6 +581,7 @@ export class Simulation {
       latestView: null,
       checkedView: -1,
       sponsor: null,
+      forgedBy: new Set(),
       unwritten: [],
       rekey: new Set(),
       lateHistory: [],
@@ -749,6 +752,9 @@ export class Simulation {
     const all = [...s.history.values()];
     s.history.clear();
     const shown = new Set(s.log.map((d) => d.id));
+    // It adopts the state of a sponsor whose forged items it refused: no other old member could hand
+    // them over, so it joins with that hole, as it says (PROTOCOL.md §7.3) — misled, like an omission.
+    if (s.sponsor !== null && s.forgedBy.has(s.sponsor)) this.ck(s).onMisled(s.node.id);
     this.log(
       `${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`,
     );
@@ -1066,6 +1072,7 @@ export class Simulation {
     const before = this.stats.rejections;
     if (v.kind === 'page') {
       s.sponsor = from;
+      if (v.items.length < v.page.items.length) s.forgedBy.add(from);
       this.carry(s, s.core.historyPage(from, v.page, v.items, this.now));
     } else this.carry(s, s.core.receive(from, v.frame, this.now));
     this.stats.liarRefused += this.stats.rejections - before;

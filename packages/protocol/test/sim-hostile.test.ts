@@ -105,6 +105,16 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.trace.some((l) => l.includes('tracker evicts 0-liar'))).toBe(true);
   });
 
+  it("seed 25229: a forging sponsor that was the only old member leaves its joiner a hole it says so (was S3, the checker's)", () => {
+    const scenario = hostileScenarioForSeed(25229);
+    expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // The joiner said it left the forged item out, and its hole is counted as a sponsor's lie.
+    expect(r.trace.some((l) => l.includes('no other member can hand them over'))).toBe(true);
+    expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
