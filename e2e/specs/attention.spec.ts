@@ -3,7 +3,7 @@
 import { expect, test } from '../support/fixtures.ts';
 import { notifications, setTabHidden, TAB_VISIBILITY_SCRIPT } from '../support/tab-visibility.ts';
 
-test('while the tab is hidden the title counts new messages and each one notifies', async ({
+test('while the tab is hidden the title counts new messages and each one notifies, as the group setting says', async ({
   makeUser,
   uniqueName,
 }) => {
@@ -28,4 +28,28 @@ test('while the tab is hidden the title counts new messages and each one notifie
 
   await setTabHidden(alice.page, false);
   await expect(alice.page).toHaveTitle('Chorus');
+
+  // A busy group: only messages that mention her notify; the title still counts every one.
+  const setting = alice.page.getByRole('combobox', { name: 'Notifications' });
+  await expect(setting).toHaveValue('all');
+  await setting.selectOption({ label: 'Mentions only' });
+  await setTabHidden(alice.page, true);
+  await bob.send('lunch is at one');
+  await bob.send('@Alice are you coming?');
+  await expect(alice.page).toHaveTitle('(2) Chorus');
+  await expect
+    .poll(async () => (await notifications(alice.page)).slice(3).map((n) => n.body))
+    .toEqual(['@Alice are you coming?']);
+
+  // Nothing: not even a mention notifies. The setting outlives a reload.
+  await setTabHidden(alice.page, false);
+  await setting.selectOption({ label: 'Nothing' });
+  await alice.page.reload();
+  await expect(alice.page.getByRole('combobox', { name: 'Notifications' })).toHaveValue('none');
+  await setTabHidden(alice.page, true);
+  await bob.send('@Alice last call');
+  await bob.send('see you there');
+  // The title and a notification are raised in one step, so with the title at 2 none can be on its way.
+  await expect(alice.page).toHaveTitle('(2) Chorus');
+  expect(await notifications(alice.page)).toEqual([]); // the reload started a fresh list: none since
 });

@@ -7,6 +7,7 @@ import { DmMemory } from './lib/state/dm-memory.ts';
 import { Attention } from './lib/state/attention.svelte.ts';
 import { loadRuntime } from './lib/state/runtime.ts';
 import { MetricsMemory } from './lib/state/metrics-memory.ts';
+import { NotifyPrefs } from './lib/state/notify-prefs.svelte.ts';
 import { TabMemory } from './lib/state/tab-memory.ts';
 import { windowAddressBar } from './lib/route.ts';
 
@@ -19,6 +20,7 @@ const app = new AppState({
   address: windowAddressBar(window),
   metrics: new MetricsMemory(window.sessionStorage),
   dms: new DmMemory(window.localStorage),
+  notify: new NotifyPrefs(window.localStorage),
 });
 // The browser knows at once when the network goes; the tracker socket only after its ping timeout.
 app.setNetwork(navigator.onLine);

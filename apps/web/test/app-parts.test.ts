@@ -13,12 +13,14 @@ import {
   type ViewId,
 } from '@chorus/protocol';
 import { Attention } from '../src/lib/state/attention.svelte.ts';
+import { NotifyPrefs } from '../src/lib/state/notify-prefs.svelte.ts';
 import { Banners } from '../src/lib/state/banners.svelte.ts';
 import { ComposerActions } from '../src/lib/state/composer-actions.ts';
 import { JoinedGroups } from '../src/lib/state/joined-groups.svelte.ts';
 import { Joins } from '../src/lib/state/joins.svelte.ts';
 import type { Live } from '../src/lib/state/runtime.ts';
 import { TabMemory } from '../src/lib/state/tab-memory.ts';
+import { MapStorage } from './map-storage.ts';
 
 const SELF = 'KEY-SELF';
 const lobby = 'lobby' as GroupId;
@@ -39,29 +41,6 @@ const message = (groupId: GroupId, seq: number, body: string, senderKey = 'KEY-B
   state: 'delivered',
   viewId: 1 as ViewId,
 });
-
-/** sessionStorage as a Map. */
-class MapStorage implements Storage {
-  readonly #items = new Map<string, string>();
-  get length(): number {
-    return this.#items.size;
-  }
-  clear(): void {
-    this.#items.clear();
-  }
-  getItem(key: string): string | null {
-    return this.#items.get(key) ?? null;
-  }
-  key(index: number): string | null {
-    return [...this.#items.keys()][index] ?? null;
-  }
-  removeItem(key: string): void {
-    this.#items.delete(key);
-  }
-  setItem(key: string, value: string): void {
-    this.#items.set(key, value);
-  }
-}
 
 /** A peer that joins every group but `vault` without its password, and records what is sent. */
 function fakePeer(sent: string[]): ChorusPeer {
@@ -91,7 +70,8 @@ function parts(clock = () => 10) {
   // Assigned once, after `groups`, whose callback reads it: a const cannot be read before its line.
   // eslint-disable-next-line prefer-const
   let joins: Joins | undefined;
-  const groups = new JoinedGroups({ memory, attention, clock, live, onCurrent: () => joins?.syncAddress() });
+  const notify = new NotifyPrefs(new MapStorage());
+  const groups = new JoinedGroups({ memory, attention, notify, clock, live, onCurrent: () => joins?.syncAddress() });
   joins = new Joins({ groups, banners, live });
   joins.setDirectory(peer.directory());
   const composer = new ComposerActions({ live, groups, joins, banners, clock, quit: async () => {} });

@@ -4,28 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { GroupMetrics } from '@chorus/peer';
 import type { GroupId } from '@chorus/protocol';
 import { MetricsMemory } from '../src/lib/state/metrics-memory.ts';
-
-class MapStorage implements Storage {
-  readonly #m = new Map<string, string>();
-  get length(): number {
-    return this.#m.size;
-  }
-  clear(): void {
-    this.#m.clear();
-  }
-  getItem(k: string): string | null {
-    return this.#m.get(k) ?? null;
-  }
-  key(i: number): string | null {
-    return [...this.#m.keys()][i] ?? null;
-  }
-  removeItem(k: string): void {
-    this.#m.delete(k);
-  }
-  setItem(k: string, v: string): void {
-    this.#m.set(k, v);
-  }
-}
+import { MapStorage } from './map-storage.ts';
 
 const G = 'g1' as GroupId;
 const live = (over: Partial<GroupMetrics> = {}): GroupMetrics => ({

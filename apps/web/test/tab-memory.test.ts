@@ -2,28 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupId } from '@chorus/protocol';
 import { TabMemory } from '../src/lib/state/tab-memory.ts';
-
-class MapStorage implements Storage {
-  readonly #m = new Map<string, string>();
-  get length(): number {
-    return this.#m.size;
-  }
-  clear(): void {
-    this.#m.clear();
-  }
-  getItem(k: string): string | null {
-    return this.#m.get(k) ?? null;
-  }
-  key(i: number): string | null {
-    return [...this.#m.keys()][i] ?? null;
-  }
-  removeItem(k: string): void {
-    this.#m.delete(k);
-  }
-  setItem(k: string, v: string): void {
-    this.#m.set(k, v);
-  }
-}
+import { MapStorage } from './map-storage.ts';
 
 describe('TabMemory', () => {
   it('remembers the name, the joined groups and the open one', () => {

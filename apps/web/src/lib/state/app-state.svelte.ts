@@ -41,6 +41,7 @@ import type { MetricsMemory } from './metrics-memory.ts';
 import { routePeerEvents } from './peer-events.ts';
 import type { TabMemory } from './tab-memory.ts';
 import { TypingState } from './typing.svelte.ts';
+import { NotifyPrefs } from './notify-prefs.svelte.ts';
 import { showCached, startSession } from './session-start.ts';
 import { SeenState } from './seen.svelte.ts';
 
@@ -64,6 +65,8 @@ export interface AppDeps {
   readonly metrics?: MetricsMemory;
   /** Direct messages the person left (not joined by themselves again); without it none stay left. */
   readonly dms?: DmMemory;
+  /** What notifies, per group; without it every message does, for this page only. */
+  readonly notify?: NotifyPrefs;
 }
 
 export class AppState {
@@ -92,6 +95,8 @@ export class AppState {
   readonly typing = new TypingState();
   /** Who has seen your latest message, per group of at most ten people (read markers, never stored). */
   readonly seen: SeenState;
+  /** What raises a desktop notification, per group. */
+  readonly notify: NotifyPrefs;
 
   constructor(deps: AppDeps) {
     this.#deps = deps;
@@ -120,9 +125,11 @@ export class AppState {
         return app.#peer !== null && app.#connection.state === 'online';
       },
     };
+    this.notify = deps.notify ?? new NotifyPrefs(null);
     this.#groups = new JoinedGroups({
       memory: deps.memory,
       attention: deps.attention,
+      notify: this.notify,
       metrics: deps.metrics,
       clock: this.#clock,
       live: this.#live,

@@ -1,6 +1,7 @@
 // Getting a person's attention: a count in the title (`(3) Chorus`: the
 // unread messages of the groups not open, and while the tab is hidden those
-// of the open one too) and, while hidden, a desktop notification per message;
+// of the open one too) and, while hidden, a desktop notification per message
+// (where the group's setting lets it, notify-prefs.svelte.ts);
 // the hidden part is cleared when the tab becomes visible again. Owns the
 // counts and the visibility it reads; knows nothing about groups or peers.
 
@@ -62,13 +63,14 @@ export class Attention {
   }
 
   /**
-   * A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`).
+   * A message from someone else arrived (`open`: in the open group; one in another group is counted by `setUnread`;
+   * `notify`: the group's notification setting lets it raise a desktop notification, NotifyPrefs).
    */
-  message(groupName: string, senderName: string, body: string, open = true): void {
+  message(groupName: string, senderName: string, body: string, open = true, notify = true): void {
     if (!this.#hidden) return;
     if (open) this.#unseen += 1;
     this.#renderTitle();
-    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    if (!notify || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     try {
       const text = body.length > NOTIFICATION_BODY_MAX ? `${body.slice(0, NOTIFICATION_BODY_MAX)}…` : body;
       // One tag per group: a burst replaces the previous notification instead of stacking dozens.

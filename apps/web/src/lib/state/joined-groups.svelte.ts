@@ -15,6 +15,7 @@ import type { Attention } from './attention.svelte.ts';
 import { mentions } from '../mentions.ts';
 import { GroupState } from './group-state.svelte.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
+import type { NotifyPrefs } from './notify-prefs.svelte.ts';
 import type { Live } from './runtime.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
 
@@ -28,6 +29,7 @@ export const HISTORY_PAGE = 200;
 export interface JoinedGroupsDeps {
   readonly memory: TabMemory;
   readonly attention: Attention;
+  readonly notify: NotifyPrefs;
   readonly metrics?: MetricsMemory | undefined;
   readonly clock: () => number;
   readonly live: Live;
@@ -189,11 +191,13 @@ export class JoinedGroups {
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
     const text = group.viewOf(message).text;
     const open = group.groupId === this.#currentId;
+    const mentioned = mentions(text, this.#deps.live.selfName);
     if (!open) {
       group.countUnread();
-      if (mentions(text, this.#deps.live.selfName)) group.countMention();
+      if (mentioned) group.countMention();
     }
-    this.#deps.attention.message(group.name, group.authorOf(message), text, open);
+    const notify = this.#deps.notify.notifies(group.groupId, mentioned);
+    this.#deps.attention.message(group.name, group.authorOf(message), text, open, notify);
     this.#publishUnread();
   }
 
