@@ -51,6 +51,11 @@ export class OpLines {
       this.#keep(m);
       return { kind: 'message', text: m.body };
     }
+    if (parsed.kind === 'file') {
+      this.#keep(m);
+      const f = parsed.file;
+      return { kind: 'message', text: `[file] ${f.name} (${f.size} bytes)${f.caption === '' ? '' : ` ${f.caption}`}` };
+    }
     const op = parsed.op;
     const target = this.#name(op.target, m);
     switch (op.op) {

@@ -33,6 +33,107 @@ export interface ChatMessage {
   readonly order: string;
   readonly state: DeliveryState;
   readonly viewId: ViewId;
+  /**
+   * Present when the message is a file (its body is a file operation,
+   * PROTOCOL.md §10): what the sender signed about the bytes. The bytes are
+   * not in the message; fetch them with `files.fetch(message)`.
+   */
+  readonly file?: FileInfo;
+}
+
+/**
+ * A file message's signed description (PROTOCOL.md §10). `name` is already
+ * sanitized by the parser (no path, no control characters, at most 255
+ * characters): still render it as text, never as HTML.
+ */
+export interface FileInfo {
+  readonly name: string;
+  /** MIME type as the sender's browser gave it ('' when unknown); not trusted: sniff before rendering inline. */
+  readonly type: string;
+  /** Bytes. */
+  readonly size: number;
+  /** SHA-256 of the whole file, lowercase hex: the file's address (`files.read(hash)`, transfer events). */
+  readonly sha256: string;
+  /** Merkle root over the file's chunks, lowercase hex: every chunk is verified against it. */
+  readonly root: string;
+  /** Bytes per chunk (FILE_CHUNK_BYTES). */
+  readonly chunkSize: number;
+  /** The text sent with the file ('' when none). */
+  readonly caption: string;
+}
+
+/** What `files.send` takes: the bytes and what to call them. */
+export interface FileInput {
+  readonly name: string;
+  /** MIME type ('' when unknown). */
+  readonly type: string;
+  readonly bytes: Uint8Array;
+}
+
+export type TransferState = 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * Progress of one file on this peer, emitted as `transfer` on every change
+ * (at most every PROGRESS_INTERVAL_MS while running, and once at the end).
+ * `send`: hashing and storing our own file before its message goes out
+ * (bytesDone counts bytes hashed and stored). `receive`: fetching chunks from
+ * the members that hold them (bytesDone counts verified, stored bytes,
+ * including those found already stored after a reload).
+ */
+export interface TransferEvent {
+  readonly groupId: GroupId;
+  /** FileInfo.sha256. */
+  readonly hash: string;
+  readonly name: string;
+  readonly direction: 'send' | 'receive';
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  /** Recent rate (bytes per second, over the last few seconds); 0 when idle. */
+  readonly bytesPerSec: number;
+  /** Receive only: members currently serving chunks of it. */
+  readonly sources: number;
+  readonly state: TransferState;
+  /** When `failed`: a code (`too-large`, `quota`, `store-failed`, `unavailable`, `bad-file`) and a sentence. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Files over the mesh (PROTOCOL.md §10): `peer.files`. */
+export interface FileApi {
+  /**
+   * Hash and store the file, then send its message (a DATA like any text).
+   * Resolves with the message (pending, as `send`) once the file is stored
+   * here, so this peer already serves it. Rejects (`ChorusError`) with
+   * `too-large` above the size cap (nothing stored), `quota` when storage is
+   * full (what was stored before is kept), `not-member`, `too-long` when
+   * name + caption do not fit a message.
+   */
+  send(groupId: GroupId, file: FileInput, caption?: string): Promise<ChatMessage>;
+  /**
+   * The file's bytes, fetched from every member that holds them if they are
+   * not stored here yet (resuming from the chunks already stored). Two calls
+   * for one file share one transfer. Resolves once every chunk is verified and
+   * the whole file matches its SHA-256; rejects (`ChorusError`) with
+   * `not-file`, `too-large` (declared size over the cap: nothing fetched),
+   * `cancelled`, `quota`, `store-failed`, `unavailable` (no member served a
+   * chunk for FILE_UNAVAILABLE_MS), `bad-file` (the chunks match the root
+   * but not the SHA-256: the sender signed an inconsistent description).
+   */
+  fetch(message: ChatMessage): Promise<Uint8Array>;
+  /** Stop fetching (the chunks stored so far are kept, a later fetch resumes). No-op when nothing runs. */
+  cancel(hash: string): void;
+  /** The whole file when it is stored complete here, else null. */
+  read(hash: string): Promise<Uint8Array | null>;
+  /** What is stored of a file: complete, partly (a fetch resumes from here), or null when nothing. */
+  stored(
+    hash: string,
+  ): Promise<{ readonly bytesStored: number; readonly bytesTotal: number; readonly complete: boolean } | null>;
+  /** Transfers running now (and the last state of those that ended recently), for a view that mounts late. */
+  transfers(): readonly TransferEvent[];
+  /** Files in delivered messages up to this many bytes are fetched without asking (0: never). */
+  setAutoDownload(maxBytes: number): void;
+  readonly autoDownloadBytes: number;
+  /** Declared sizes above this are refused before any byte is stored (default 100 MiB). */
+  readonly maxFileBytes: number;
 }
 
 export interface SystemLine {
@@ -108,6 +209,8 @@ export interface PeerEventMap {
   message: ChatMessage;
   system: SystemLine;
   signal: SignalEvent;
+  /** A file being stored for sending or fetched (see TransferEvent). */
+  transfer: TransferEvent;
   error: { readonly groupId?: GroupId; readonly code: string; readonly message: string };
 }
 
@@ -121,6 +224,8 @@ export type CommandResult =
 export interface ChorusPeer {
   readonly peerId: PeerId;
   readonly name: string;
+  /** Files and images over the mesh (PROTOCOL.md §10). */
+  readonly files: FileApi;
   connect(): Promise<void>;
   directory(): readonly GroupSummary[];
   groups(): readonly JoinedGroup[];

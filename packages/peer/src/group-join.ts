@@ -24,6 +24,7 @@ import { storedResumePoint } from './peer-history.ts';
 import type { MessageStore } from './storage.ts';
 import type { TrackerLink } from './tracker-link.ts';
 import type { Transport } from './transport.ts';
+import { withFile } from './files/file-hub.ts';
 
 export type PeerEvents = { [K in keyof PeerEventMap]: (value: PeerEventMap[K]) => void };
 
@@ -113,7 +114,7 @@ export async function joinWith(
   entry.member.catch(() => {});
   const events = host.events;
   entry.unsubscribe.push(
-    session.on('message', (m) => events.emit('message', m)),
+    session.on('message', (m) => events.emit('message', withFile(m))),
     session.on('system', (line) => events.emit('system', line)),
     session.on('view', (view) => {
       if (entry.view === null || view.viewId >= entry.view.viewId) entry.view = view;

@@ -144,7 +144,7 @@ export class GroupSession {
       () => this.#core.groupRecord(),
     );
     this.#keys.learn([opts.self]);
-    this.#verifier = new FrameVerifier(opts.groupId, this.#keys, (from, error) => this.#rejected(from, error));
+    this.#verifier = new FrameVerifier(opts.groupId, this.#keys, (from, error) => this.rejectFrame(from, error));
     const t = opts.transport;
     this.#unsubscribe.push(
       t.on('frame', (g, from, frame) => {
@@ -160,7 +160,7 @@ export class GroupSession {
         this.#run(this.#core.link(peer, state, this.#now()));
       }),
       t.on('reject', (g, from, error) => {
-        if (g === this.groupId) this.#rejected(from, error);
+        if (g === this.groupId) this.rejectFrame(from, error);
       }),
     );
     this.#timers.push(setInterval(() => this.#run(this.#core.tick(this.#now())), opts.tickMs ?? TICK_MS));
@@ -400,6 +400,7 @@ export class GroupSession {
       this.#onSignal(from, frame);
       return;
     }
+    if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return; // files/file-hub.ts
     const prev = this.#chains.get(from) ?? Promise.resolve();
     const next = prev
       .then(() => this.#handle(from, frame))
@@ -436,7 +437,8 @@ export class GroupSession {
     });
   }
 
-  #rejected(from: PeerId, error: ProtocolError): void {
+  /** Counts a refused frame (the parser's, a bad signature, a file chunk failing its proof) and reports it. */
+  rejectFrame(from: PeerId, error: ProtocolError): void {
     this.#metrics.recordRejected();
     this.#problem(error.code, error.message, from);
   }

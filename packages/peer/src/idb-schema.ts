@@ -10,13 +10,15 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
 import { messageId, type GroupId, type MessageId } from '@chorus/protocol';
 import type { GroupRecord, StoredMessage } from './storage.ts';
+import type { BlobRecord, StoredChunk } from './files/blob-store.ts';
 
 export const IDB_NAME = 'chorus';
 /**
  * Bump with a migration step in upgradeSchema whenever the schema below changes.
  * 1: messages keyed `sender:seq`. 2: keyed `group/sender:seq` (rewritten in place).
+ * 3: adds `blobs` and `blobChunks` (files, PROTOCOL.md §10); nothing else changes.
  */
-export const IDB_VERSION = 2;
+export const IDB_VERSION = 3;
 
 export interface IdentityRecord {
   readonly name: string;
@@ -46,10 +48,23 @@ export interface ChorusDb extends DBSchema {
     indexes: { 'by-group-order': [GroupId, string]; 'by-group-sent': [GroupId, number] };
   };
   cursors: { key: GroupId; value: CursorRecord };
+  /** A file's blob by the SHA-256 of its bytes (files/blob-store.ts). */
+  blobs: { key: string; value: BlobRecord };
+  /** One stored chunk of a blob, keyed [hash, index]. */
+  blobChunks: { key: [string, number]; value: BlobChunkRecord };
+}
+
+export interface BlobChunkRecord extends StoredChunk {
+  readonly hash: string;
+  readonly index: number;
 }
 
 export type Db = IDBPDatabase<ChorusDb>;
-type UpgradeTx = IDBPTransaction<ChorusDb, ('identities' | 'groups' | 'messages' | 'cursors')[], 'versionchange'>;
+type UpgradeTx = IDBPTransaction<
+  ChorusDb,
+  ('identities' | 'groups' | 'messages' | 'cursors' | 'blobs' | 'blobChunks')[],
+  'versionchange'
+>;
 
 /** `openDB`'s upgrade step: brings a database at `oldVersion` (0 when new) to IDB_VERSION inside `tx`. */
 export function upgradeSchema(db: Db, oldVersion: number, tx: UpgradeTx): void {
@@ -62,6 +77,9 @@ export function upgradeSchema(db: Db, oldVersion: number, tx: UpgradeTx): void {
     messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
   }
   if (!db.objectStoreNames.contains('cursors')) db.createObjectStore('cursors', { keyPath: 'groupId' });
+  // Version 3: files' blobs, two new object stores (nothing to migrate).
+  if (!db.objectStoreNames.contains('blobs')) db.createObjectStore('blobs', { keyPath: 'hash' });
+  if (!db.objectStoreNames.contains('blobChunks')) db.createObjectStore('blobChunks', { keyPath: ['hash', 'index'] });
   // Version 2: message keys name their group. If the rewrite fails, abort: the database
   // stays at version 1 with everything in it, and opening reports the problem.
   if (oldVersion >= 1 && oldVersion < 2) {

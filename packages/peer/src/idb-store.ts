@@ -13,6 +13,7 @@
 import { openDB, type IDBPTransaction } from 'idb';
 import type { GroupId, MessageId } from '@chorus/protocol';
 import { IdbKeyStore } from './idb-key-store.ts';
+import { IdbBlobs } from './files/idb-blobs.ts';
 import { IDB_NAME, IDB_VERSION, upgradeSchema, type ChorusDb, type Db } from './idb-schema.ts';
 import {
   checkGroupRecords,
@@ -357,6 +358,11 @@ export class IdbStore implements MessageStore {
     this.#cancelSchedule();
     this.#settle(new Error('The store was closed before these messages were saved.'));
     await this.#dropConnection();
+  }
+
+  /** Files' blobs in this database (`blobs`, `blobChunks`: files/idb-blobs.ts). */
+  blobs(): IdbBlobs {
+    return new IdbBlobs(() => this.open());
   }
 
   /** The key store sharing this database (identities object store). */

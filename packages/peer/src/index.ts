@@ -20,3 +20,12 @@ export { IdbStore, IdbKeyStore, type IdbStoreOptions, type StoreProblem, type St
 export { TrackerClient, type TrackerClientOptions } from './tracker-client.ts';
 export { WebRtcMesh, type WebRtcMeshOptions } from './mesh/webrtc-mesh.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
+export {
+  DEFAULT_AUTO_DOWNLOAD_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  FILE_UNAVAILABLE_MS,
+  withFile,
+  type FileOptions,
+} from './files/file-hub.ts';
+export { MemoryBlobs, type BlobRecord, type BlobStore, type StoredChunk } from './files/blob-store.ts';
+export { FILE_CHUNK_BYTES, MAX_FILE_BYTES, sanitizeFileName } from '@chorus/protocol';

@@ -15,6 +15,7 @@ import {
   type MessageStore,
   type StoredMessage,
 } from './storage.ts';
+import { MemoryBlobs, type BlobRecord, type BlobStore, type StoredChunk } from './files/blob-store.ts';
 
 /** Same cap as the IndexedDB store, so a caller's typo cannot copy a whole history. */
 export const MAX_PAGE = 5_000;
@@ -30,21 +31,41 @@ interface GroupMessages {
 interface MemoryData {
   readonly groups: Map<GroupId, GroupMessages>;
   readonly records: Map<GroupId, GroupRecord>;
+  readonly blobs?: MemoryBlobs;
 }
 
-export class MemoryStore implements MessageStore {
+export class MemoryStore implements MessageStore, BlobStore {
   readonly #groups: Map<GroupId, GroupMessages>;
   readonly #records: Map<GroupId, GroupRecord>;
+  readonly #blobs: MemoryBlobs;
   #closed = false;
 
   constructor(data: MemoryData = { groups: new Map(), records: new Map() }) {
     this.#groups = data.groups;
     this.#records = data.records;
+    this.#blobs = data.blobs ?? new MemoryBlobs();
   }
 
   /** Another connection to the same data, as a reloaded page opens the same database; this one may be closed. */
   reopen(): MemoryStore {
-    return new MemoryStore({ groups: this.#groups, records: this.#records });
+    return new MemoryStore({ groups: this.#groups, records: this.#records, blobs: this.#blobs });
+  }
+
+  // Files' blobs (files/blob-store.ts), shared with the connections `reopen` makes.
+  getBlob(hash: string): Promise<BlobRecord | null> {
+    return this.#blobs.getBlob(hash);
+  }
+  putBlob(record: BlobRecord): Promise<void> {
+    return this.#blobs.putBlob(record);
+  }
+  putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
+    return this.#blobs.putChunk(hash, index, chunk);
+  }
+  getChunk(hash: string, index: number): Promise<StoredChunk | null> {
+    return this.#blobs.getChunk(hash, index);
+  }
+  chunkIndexes(hash: string): Promise<readonly number[]> {
+    return this.#blobs.chunkIndexes(hash);
   }
 
   async putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void> {

@@ -2,6 +2,8 @@
 // place of the defaults (tracker link, transport, stores, clock, timeouts).
 // What belongs here: the shape of those options; what they do is peer.ts.
 
+import type { BlobStore } from './files/blob-store.ts';
+import type { FileOptions } from './files/file-hub.ts';
 import type { KeyStore } from './key-store.ts';
 import type { MessageStore } from './storage.ts';
 import type { TrackerClientOptions } from './tracker-client.ts';
@@ -26,6 +28,10 @@ export interface CreatePeerOptions {
   /** socket.io-client options for the default tracker client (Node passes `{ transports: ['websocket'] }`). */
   readonly socketOptions?: TrackerClientOptions['socketOptions'];
   readonly store?: MessageStore;
+  /** Where files' bytes go; the message store's blobs (IdbStore, MemoryStore) by default. */
+  readonly blobStore?: BlobStore;
+  /** Size cap and auto-download limit for files (files/file-hub.ts defaults: 100 MiB, 10 MiB). */
+  readonly files?: FileOptions;
   readonly keyStore?: KeyStore;
   /** Use this key pair instead of the key store's one for `name`. Must match an injected tracker's. */
   readonly identity?: PeerIdentity;

@@ -43,6 +43,8 @@ import { runCommand } from './peer-commands.ts';
 import { readHistory, type HistoryQuery } from './peer-history.ts';
 import type { CreatePeerOptions } from './peer-options.ts';
 import { Rejoins } from './rejoin.ts';
+import { withFile, type FileHub } from './files/file-hub.ts';
+import { peerFiles } from './files/peer-files.ts';
 import type { MessageStore } from './storage.ts';
 import type { TrackerLink } from './tracker-link.ts';
 import type { Transport } from './transport.ts';
@@ -58,6 +60,7 @@ export function createPeer(opts: CreatePeerOptions): ChorusPeer {
 class Peer implements ChorusPeer {
   readonly peerId: PeerId;
   readonly name: string;
+  readonly files: FileHub;
   readonly #opts: CreatePeerOptions;
   readonly #events = new Emitter<PeerEvents>((e) => console.error('peer listener failed', e));
   readonly #store: MessageStore;
@@ -127,6 +130,14 @@ class Peer implements ChorusPeer {
       },
       drop: (entry, status) => this.#dropGroup(entry, status),
     };
+    this.files = peerFiles(
+      opts,
+      this.#store,
+      this.peerId,
+      this.#now,
+      this.#events,
+      (g) => this.#groups.get(g)?.session,
+    );
   }
 
   // ---- connection ----
@@ -184,6 +195,7 @@ class Peer implements ChorusPeer {
         ...(this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc }),
       });
     }
+    this.files.attach(this.#transport);
     this.#events.emit('connection', 'connecting');
     await tracker.connect();
   }
@@ -379,7 +391,7 @@ class Peer implements ChorusPeer {
       .get(groupId)
       ?.session.flushStore()
       .catch(() => {});
-    return readHistory(this.#store, groupId, opts);
+    return (await readHistory(this.#store, groupId, opts)).map(withFile);
   }
 
   metrics(groupId: GroupId): GroupMetrics | null {
@@ -416,6 +428,7 @@ class Peer implements ChorusPeer {
     // Re-joins waiting out a pause see the peer closed and stop.
     this.#rejoins.wakeAll();
     for (const u of this.#unsubscribe) u();
+    this.files.close();
     this.#transport?.close();
     await this.#tracker?.close().catch(() => {});
     if (this.#ownsStore) await this.#store.close();

@@ -291,6 +291,11 @@ export interface SimOptions {
 
 const describeFrame = (f: GroupFrame): string => {
   switch (f.t) {
+    case 'file-want':
+    case 'file-none':
+      return `${f.t.toUpperCase()} ${f.hash.slice(0, 8)} [${f.chunks.join(',')}]`;
+    case 'file-chunk':
+      return `FILE-CHUNK ${f.hash.slice(0, 8)} #${f.index}`;
     case 'history-req':
       return `HISTORY-REQ ${f.req} after ${f.after ?? 'the start'} have ${JSON.stringify(f.have)} limit ${f.limit}`;
     case 'history-res':

@@ -51,6 +51,10 @@ export {
 } from './tracker/events.ts';
 export type {
   DataFrame,
+  FileChunkFrame,
+  FileFrame,
+  FileNoneFrame,
+  FileWantFrame,
   FlushFrame,
   GroupFrame,
   HistoryItem,
@@ -139,6 +143,7 @@ export {
 export type { SessionCommand, SessionCommands, SessionPhase, SessionProblem } from './session/session-types.ts';
 export { SessionCore } from './session/session-core.ts';
 export {
+  encodeFileBody,
   encodeOp,
   groupOfMessageId,
   isOpBody,
@@ -146,7 +151,29 @@ export {
   opFits,
   opTextLimit,
   parseBody,
+  type ParsedBody,
 } from './ops/message-op.ts';
+export {
+  chunkCount,
+  FILE_CHUNK_BYTES,
+  MAX_FILE_BYTES,
+  MAX_FILE_NAME_CHARS,
+  sanitizeFileName,
+  type FileMeta,
+} from './files/file-meta.ts';
+export {
+  equalBytes,
+  fromHex,
+  leafHash,
+  merkleLevels,
+  merkleProof,
+  proofLength,
+  sha256Bytes,
+  toHex,
+  verifyChunk,
+} from './files/merkle.ts';
+export { MAX_PROOF_HASHES, MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
+export { base64ToBytes, bytesToBase64 } from './crypto/base64.ts';
 export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';
 export * as membership from './membership/index.ts';
 export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';

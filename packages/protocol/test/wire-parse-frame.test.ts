@@ -91,6 +91,16 @@ const samples: Record<WireFrame['t'], WireFrame> = {
   },
   signal: { t: 'signal', groupId: G, kind: 'read', seen: asMessageId('g-1/bob:4') },
   chunk: { t: 'chunk', id: 'c-17', index: 1, count: 3, part: '{"t":"da' },
+  'file-want': { t: 'file-want', groupId: G, hash: 'a'.repeat(64), root: 'b'.repeat(64), chunks: [0, 5, 2] },
+  'file-chunk': {
+    t: 'file-chunk',
+    groupId: G,
+    hash: 'a'.repeat(64),
+    index: 5,
+    data: 'aGVsbG8=',
+    proof: [`${'Q'.repeat(43)}=`, `${'A'.repeat(43)}=`],
+  },
+  'file-none': { t: 'file-none', groupId: G, hash: 'a'.repeat(64), chunks: [7] },
 };
 const kinds = Object.keys(samples) as WireFrame['t'][];
 
@@ -214,6 +224,24 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['index', '1'],
     ['count', null],
     ['part', 3],
+  ],
+  'file-want': [
+    ['groupId', 1],
+    ['hash', 'A'.repeat(64)],
+    ['root', 'b'.repeat(63)],
+    ['chunks', []],
+  ],
+  'file-chunk': [
+    ['groupId', 1],
+    ['hash', 5],
+    ['index', 1.5],
+    ['data', 'aGVsbG9='],
+    ['proof', 'x'],
+  ],
+  'file-none': [
+    ['groupId', 1],
+    ['hash', null],
+    ['chunks', [1, 1]],
   ],
 };
 

@@ -20,6 +20,18 @@ export const DRAIN_POLL_MS = 15;
  * 60 Hz frame keeps a UI responsive while the burst drains.
  */
 export const WRITE_SLICE_MS = 8;
+/**
+ * The bulk lane (file chunks, PROTOCOL.md §10) writes only while the chat lane
+ * is empty and the channel holds less than this: a chat frame queued behind a
+ * transfer waits for at most this many bytes to drain, not for HIGH_WATER_BYTES.
+ */
+export const BULK_HIGH_WATER_BYTES = 512 * 1024;
+/**
+ * Texts the bulk lane holds for one channel, in UTF-16 units (≈ bytes: chunk
+ * frames are ASCII). Past it a bulk text is refused (`pushBulk` returns
+ * false): the receiver asks again for a chunk that does not come.
+ */
+export const MAX_BULK_QUEUE_CHARS = 2 * 1024 * 1024;
 /** Compact the array once this many sent slots sit at its head (amortized O(1) dequeue). */
 const COMPACT_AFTER = 1024;
 
@@ -37,6 +49,10 @@ export class OutboundQueue {
   readonly #onFailure: (error: unknown) => void;
   #items: string[] = [];
   #head = 0;
+  /** The bulk lane: written only when #items is empty (chat frames always go first). */
+  #bulk: string[] = [];
+  #bulkHead = 0;
+  #bulkChars = 0;
   #poll: ReturnType<typeof setInterval> | null = null;
   /** A write slice is scheduled for the next turn (the last one ran out of time). */
   #continuation: ReturnType<typeof setTimeout> | null = null;
@@ -62,6 +78,20 @@ export class OutboundQueue {
     this.pump();
   }
 
+  /** Queue a bulk text behind every chat text; false (and dropped) when the bulk lane is full or closed. */
+  pushBulk(text: string): boolean {
+    if (this.#closed || this.#bulkChars + text.length > MAX_BULK_QUEUE_CHARS) return false;
+    this.#bulk.push(text);
+    this.#bulkChars += text.length;
+    this.pump();
+    return true;
+  }
+
+  /** Characters waiting in the bulk lane. */
+  get bulkChars(): number {
+    return this.#bulkChars;
+  }
+
   /**
    * Write while the channel is under the high-water mark and this turn's
    * slice lasts; otherwise wait for the channel to drain or the next turn.
@@ -83,6 +113,25 @@ export class OutboundQueue {
         this.#sink.send(text);
         this.#head += 1;
       }
+      while (
+        this.#head === this.#items.length &&
+        this.#bulkHead < this.#bulk.length &&
+        !this.#continuation &&
+        this.#sink.bufferedAmount() < BULK_HIGH_WATER_BYTES
+      ) {
+        if (performance.now() - started > WRITE_SLICE_MS) {
+          this.#continuation = setTimeout(() => {
+            this.#continuation = null;
+            this.#sliceStart = null;
+            this.pump();
+          }, 0);
+          break;
+        }
+        const text = this.#bulk[this.#bulkHead] as string;
+        this.#sink.send(text);
+        this.#bulkHead += 1;
+        this.#bulkChars -= text.length;
+      }
     } catch (e) {
       // The channel died under us: the caller tears the link down; the engine
       // resends the gap after the next link-up.
@@ -94,8 +143,12 @@ export class OutboundQueue {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
+    if (this.#bulkHead >= COMPACT_AFTER || this.#bulkHead === this.#bulk.length) {
+      this.#bulk = this.#bulk.slice(this.#bulkHead);
+      this.#bulkHead = 0;
+    }
     // Blocked on the channel's buffer (not on the slice): watch for it to drain.
-    if (this.length > 0 && !this.#continuation) this.#startPolling();
+    if (this.length + this.#bulk.length > 0 && !this.#continuation) this.#startPolling();
     else this.#stopPolling();
   }
 
@@ -104,6 +157,9 @@ export class OutboundQueue {
     this.#closed = true;
     this.#items = [];
     this.#head = 0;
+    this.#bulk = [];
+    this.#bulkHead = 0;
+    this.#bulkChars = 0;
     this.#stopPolling();
     if (this.#continuation) clearTimeout(this.#continuation);
     this.#continuation = null;

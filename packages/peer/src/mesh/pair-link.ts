@@ -117,6 +117,11 @@ export class PairLink {
 
   send(frame: GroupFrame): void {
     if (this.#state !== 'up' || !this.#conn) return;
+    // A file chunk takes the bulk lane, unbatched: chat frames go first (PROTOCOL.md §10).
+    if (frame.t === 'file-chunk') {
+      for (const text of this.#opts.codec.encode(frame)) this.#conn.sendBulk(text);
+      return;
+    }
     const ready = this.#batch.push(this.#opts.codec.encode(frame));
     if (ready.length > 0) this.#conn.send(ready);
     if (this.#batch.pending === 0) return;

@@ -146,6 +146,12 @@ export class RtcConnection {
     this.#queue.push(texts);
   }
 
+  /** Queue a bulk text (a file chunk) behind every chat text; false when dropped (not open, lane full). */
+  sendBulk(text: string): boolean {
+    if (!this.open || !this.#queue) return false;
+    return this.#queue.pushBulk(text);
+  }
+
   /** Tear down without reporting `down` (the owner already knows). */
   destroy(): void {
     if (this.#finished) return;

@@ -7,7 +7,16 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GroupId, GroupSummary, MessageOp, Ordering, PeerId } from '@chorus/protocol';
-import type { ChatMessage, ChorusPeer, CommandResult, GroupMetrics, JoinedGroup, PeerEventMap } from '../../src/api.ts';
+import type {
+  ChatMessage,
+  ChorusPeer,
+  CommandResult,
+  FileApi,
+  GroupMetrics,
+  JoinedGroup,
+  PeerEventMap,
+} from '../../src/api.ts';
+import type { FileOptions } from '../../src/files/file-hub.ts';
 import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
 
 const CHILD_PATH = fileURLToPath(new URL('./peer-child.ts', import.meta.url));
@@ -126,11 +135,28 @@ export class ChildPeer implements ChorusPeer {
     });
   }
 
+  /** Files over IPC: bytes cross as Uint8Array (advanced serialization); `transfers()` is not mirrored. */
+  readonly files: FileApi & { corrupt(): Promise<null> } = {
+    send: (groupId, file, caption) => this.request('fileSend', { groupId, file, caption: caption ?? '' }),
+    fetch: (message) => this.request('fileFetch', { message }),
+    cancel: (hash) => void this.request('fileCancel', { hash }).catch(() => {}),
+    read: (hash) => this.request('fileRead', { hash }),
+    stored: (hash) => this.request('fileStored', { hash }),
+    transfers: () => [],
+    setAutoDownload: (bytes) => void this.request('fileAuto', { bytes }).catch(() => {}),
+    autoDownloadBytes: 0,
+    maxFileBytes: 0,
+    corrupt: () => this.request('corruptChunks'),
+  };
+
   /** Connects as `name` to the tracker; what createPeer + connect() is in-process. */
-  async start(trackerUrl: string, name: string): Promise<this> {
+  async start(trackerUrl: string, name: string, files?: FileOptions): Promise<this> {
     await this.loaded;
     this.#name = name;
-    const { peerId } = await this.request<{ peerId: PeerId }>('connect', { trackerUrl, name });
+    const { peerId } = await this.request<{ peerId: PeerId }>(
+      'connect',
+      files === undefined ? { trackerUrl, name } : { trackerUrl, name, files },
+    );
     this.#peerId = peerId;
     return this;
   }

@@ -10,7 +10,8 @@
 import wrtc from '@roamhq/wrtc';
 import type { GroupId, MessageOp, PeerId } from '@chorus/protocol';
 import { exportPublicKey, generateIdentity } from '@chorus/protocol';
-import type { ChorusPeer, GroupMetrics, PeerEventMap } from '../../src/api.ts';
+import type { ChatMessage, ChorusPeer, FileInput, GroupMetrics, PeerEventMap } from '../../src/api.ts';
+import type { FileOptions } from '../../src/files/file-hub.ts';
 import { createPeer } from '../../src/peer.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import { TrackerClient } from '../../src/tracker-client.ts';
@@ -24,6 +25,12 @@ let peer: ChorusPeer | null = null;
 let mesh: WebRtcMesh | null = null;
 let trackerLink: TrackerClient | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
+let corruptChunks = false;
+/** Base64 of as many bytes as `data` holds, none of them the same. */
+const garble = (data: string): string => {
+  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0) ^ 0x5a);
+  return btoa(String.fromCharCode(...bytes));
+};
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
 const framesByKind: Record<string, number> = {};
 
@@ -66,8 +73,27 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     mesh.on('frame', (_g, _from, frame) => {
       framesByKind[frame.t] = (framesByKind[frame.t] ?? 0) + 1;
     });
-    peer = createPeer({ name, tracker, transport: mesh, identity: { keyPair, publicKey } });
-    const events: (keyof PeerEventMap)[] = ['connection', 'directory', 'group', 'message', 'system', 'error'];
+    const files = args['files'] as FileOptions | undefined;
+    peer = createPeer({
+      name,
+      tracker,
+      transport: mesh,
+      identity: { keyPair, publicKey },
+      ...(files ? { files } : {}),
+    });
+    // A hostile holder (tests): every file chunk it serves carries other bytes of the same length.
+    const meshSend = mesh.send.bind(mesh);
+    mesh.send = (g, to, frame) =>
+      meshSend(g, to, corruptChunks && frame.t === 'file-chunk' ? { ...frame, data: garble(frame.data) } : frame);
+    const events: (keyof PeerEventMap)[] = [
+      'connection',
+      'directory',
+      'group',
+      'message',
+      'system',
+      'error',
+      'transfer',
+    ];
     for (const event of events) {
       peer.on(event, (value) => {
         send({ push: 'event', event, value });
@@ -99,6 +125,18 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   history: async (a) =>
     need().peer.history(a['groupId'] as GroupId, (a['opts'] ?? {}) as { since?: number; limit?: number }),
   metrics: async (a) => need().peer.metrics(a['groupId'] as GroupId),
+  fileSend: async (a) =>
+    need().peer.files.send(a['groupId'] as GroupId, a['file'] as FileInput, (a['caption'] ?? '') as string),
+  fileFetch: async (a) => need().peer.files.fetch(a['message'] as ChatMessage),
+  fileCancel: async (a) => need().peer.files.cancel(String(a['hash'])),
+  fileRead: async (a) => need().peer.files.read(String(a['hash'])),
+  fileStored: async (a) => need().peer.files.stored(String(a['hash'])),
+  fileAuto: async (a) => need().peer.files.setAutoDownload(Number(a['bytes'])),
+  /** Debug: serve garbage for every file chunk from now on (a corrupting holder). */
+  async corruptChunks() {
+    corruptChunks = true;
+    return null;
+  },
   command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),
   /** Debug: destroy this peer's data channel to `peer` in a group as a network failure would. */
   dropLink: async (a) => need().mesh.dropLink(a['groupId'] as GroupId, a['peer'] as PeerId),

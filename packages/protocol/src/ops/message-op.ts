@@ -13,6 +13,7 @@
 import type { GroupId, MessageId } from '../ids.ts';
 import { MAX_BODY_CHARS } from '../wire/caps.ts';
 import { isPeerIdText } from '../wire/field-reader.ts';
+import { fileFields, readFileFields, type FileMeta } from '../files/file-meta.ts';
 
 /** The first character of every operation body; never the first of a plain text. */
 export const OP_MARKER = '\u0000';
@@ -35,6 +36,8 @@ export type OpKind = MessageOp['op'];
 export type ParsedBody =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'op'; readonly op: MessageOp }
+  /** A file (PROTOCOL.md §10): its signed description; the bytes travel apart. */
+  | { readonly kind: 'file'; readonly file: FileMeta }
   | { readonly kind: 'bad-op'; readonly reason: string };
 
 export const isOpBody = (body: string): boolean => body.startsWith(OP_MARKER);
@@ -71,6 +74,19 @@ function bodyOf(op: MessageOp): string {
           : { op: op.op, target: op.target, text: op.text },
     )
   );
+}
+
+/**
+ * The body of a file message. Throws a RangeError when the description is out
+ * of shape or does not fit a message (a long name or caption).
+ */
+export function encodeFileBody(file: FileMeta): string {
+  const body = OP_MARKER + JSON.stringify(fileFields(file));
+  if (body.length > MAX_BODY_CHARS) throw new RangeError(`The file message is over ${MAX_BODY_CHARS} characters.`);
+  const back = parseBody(body, '' as GroupId);
+  if (back.kind !== 'file')
+    throw new RangeError(`Not a valid file: ${back.kind === 'bad-op' ? back.reason : back.kind}`);
+  return body;
 }
 
 /** Whether `op` encodes within the body cap (a long reply or edit text may not, once wrapped). */
@@ -115,6 +131,10 @@ export function parseBody(body: string, group: GroupId): ParsedBody {
   const o = v as Record<string, unknown>;
   const own = (k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
   const kind = own('op');
+  if (kind === 'file') {
+    const file = readFileFields(o);
+    return typeof file === 'string' ? bad(file) : { kind: 'file', file };
+  }
   if (kind !== 'reply' && kind !== 'edit' && kind !== 'delete' && kind !== 'react')
     return bad(`has an unknown kind ${JSON.stringify(kind)?.slice(0, 32) ?? 'undefined'}`);
   const target = own('target');

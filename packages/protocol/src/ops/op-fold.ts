@@ -90,7 +90,7 @@ interface HeldMessage extends Author {
 interface PendingOp extends Author {
   readonly id: MessageId;
   readonly order: string;
-  readonly op: Exclude<ReturnType<typeof parseBody>, { kind: 'text' | 'bad-op' }>['op'];
+  readonly op: Extract<ReturnType<typeof parseBody>, { kind: 'op' }>['op'];
 }
 
 type Held = HeldMessage | { readonly kind: 'op' };
@@ -146,8 +146,16 @@ export class OpFold {
       this.#refuse(refused, { id: entry.id, op: null, reason: 'bad-op', message: parsed.reason });
       return { changed, refused };
     }
-    if (parsed.kind === 'text' || parsed.op.op === 'reply') {
-      const text = parsed.kind === 'text' ? parsed.text : parsed.op.op === 'reply' ? parsed.op.text : '';
+    if (parsed.kind === 'text' || parsed.kind === 'file' || parsed.op.op === 'reply') {
+      // A file is a message like a text (its caption is its text): it may be reacted to, deleted by its author.
+      const text =
+        parsed.kind === 'text'
+          ? parsed.text
+          : parsed.kind === 'file'
+            ? parsed.file.caption
+            : parsed.op.op === 'reply'
+              ? parsed.op.text
+              : '';
       const replyTo = parsed.kind === 'op' ? parsed.op.target : null;
       this.#held.set(entry.id, {
         kind: 'message',

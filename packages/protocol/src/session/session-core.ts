@@ -195,6 +195,8 @@ export class SessionCore {
     if (frame.t === 'history-res') return this.historyPage(from, frame, frame.items, now);
     // Ephemeral markers (PROTOCOL.md §9) are the runtime's; they never reach the engine or the store.
     if (frame.t === 'signal') return [];
+    // File frames (PROTOCOL.md §10) are the runtime's file transfer, never the engine's.
+    if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return [];
     return this.#step(now, () => {
       if (frame.t === 'history-req') return this.#onHistoryRequest(from, frame);
       // Every DATA passes its sender's chain first (PROTOCOL.md §1.5): a live equivocation is refused.

@@ -261,10 +261,43 @@ export type SignalFrame =
   | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'typing' }
   | { readonly t: 'signal'; readonly groupId: GroupId; readonly kind: 'read'; readonly seen: MessageId };
 
+/**
+ * Asks a member for chunks of a file (PROTOCOL.md §10): `hash` is the file's
+ * SHA-256 and `root` the chunk commitment of the signed file message the
+ * asker holds; a holder serves only when its own root for `hash` is the same.
+ */
+export interface FileWantFrame {
+  readonly t: 'file-want';
+  readonly groupId: GroupId;
+  readonly hash: string;
+  readonly root: string;
+  readonly chunks: readonly number[];
+}
+
+/** One chunk of a file, base64, with its Merkle audit path (base64 hashes, bottom up). */
+export interface FileChunkFrame {
+  readonly t: 'file-chunk';
+  readonly groupId: GroupId;
+  readonly hash: string;
+  readonly index: number;
+  readonly data: string;
+  readonly proof: readonly string[];
+}
+
+/** Chunks of a file the sender does not hold (or will not serve now): ask another holder. */
+export interface FileNoneFrame {
+  readonly t: 'file-none';
+  readonly groupId: GroupId;
+  readonly hash: string;
+  readonly chunks: readonly number[];
+}
+
+export type FileFrame = FileWantFrame | FileChunkFrame | FileNoneFrame;
+
 /** Frames an ordering engine consumes and produces. */
 export type EngineFrame =
   DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
-export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame;
+export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame | FileFrame;
 export type WireFrame = GroupFrame | ChunkFrame;
 export type FrameKind = WireFrame['t'];

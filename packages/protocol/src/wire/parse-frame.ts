@@ -56,6 +56,7 @@ import type {
 import { exceedsUtf8Bytes } from './utf8.ts';
 import { LINK_HASH_B64_CHARS } from './chain.ts';
 import { readChunk, readSignal } from './parse-signal.ts';
+import { readFileChunk, readFileNone, readFileWant } from './parse-file-frames.ts';
 
 export interface ParseContext {
   /** The group whose data channel this text arrived on. */
@@ -78,6 +79,9 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'history-res',
   'signal',
   'chunk',
+  'file-want',
+  'file-chunk',
+  'file-none',
 ];
 const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly string[]).includes(s);
 
@@ -151,6 +155,12 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readSignal(o, readGroup(o, ctx, 'signal'));
     case 'chunk':
       return readChunk(o);
+    case 'file-want':
+      return readFileWant(o, readGroup(o, ctx, 'file-want'));
+    case 'file-chunk':
+      return readFileChunk(o, readGroup(o, ctx, 'file-chunk'));
+    case 'file-none':
+      return readFileNone(o, readGroup(o, ctx, 'file-none'));
   }
 }
 

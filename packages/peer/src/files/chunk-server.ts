@@ -1,0 +1,81 @@
+// Serving the chunks this peer holds (PROTOCOL.md §10): a `file-want` is
+// answered chunk by chunk — a `file-chunk` (with the audit path stored with
+// it) for each chunk held, one `file-none` for the rest — when the asker's
+// root for the file is ours; otherwise every chunk is `none`. Wants from one
+// member are answered one at a time, and at most MAX_QUEUED_WANTS wait per
+// member (more are answered `none` at once), so a member can make us read at
+// most that many wants' chunks ahead of its link's bulk lane, which is
+// bounded by bytes (mesh/outbound-queue.ts).
+
+import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
+import type { BlobStore } from './blob-store.ts';
+
+/** Wants waiting per member while one is read. */
+export const MAX_QUEUED_WANTS = 4;
+
+export interface ChunkServerHost {
+  readonly store: BlobStore;
+  send(groupId: GroupId, to: PeerId, frame: GroupFrame): void;
+}
+
+export class ChunkServer {
+  readonly #host: ChunkServerHost;
+  readonly #queues = new Map<string, { chain: Promise<void>; waiting: number }>();
+  /** Chunks served since start (for tests and metrics). */
+  served = 0;
+
+  constructor(host: ChunkServerHost) {
+    this.#host = host;
+  }
+
+  onWant(groupId: GroupId, from: PeerId, want: FileWantFrame): void {
+    const key = `${groupId}\n${from}`;
+    const q = this.#queues.get(key) ?? { chain: Promise.resolve(), waiting: 0 };
+    if (q.waiting >= MAX_QUEUED_WANTS) {
+      this.#none(groupId, from, want.hash, want.chunks);
+      return;
+    }
+    q.waiting += 1;
+    q.chain = q.chain
+      .then(() => this.#serve(groupId, from, want))
+      .catch(() => this.#none(groupId, from, want.hash, want.chunks))
+      .finally(() => {
+        q.waiting -= 1;
+        if (q.waiting === 0 && this.#queues.get(key) === q) this.#queues.delete(key);
+      });
+    this.#queues.set(key, q);
+  }
+
+  async #serve(groupId: GroupId, from: PeerId, want: FileWantFrame): Promise<void> {
+    const { store } = this.#host;
+    const record = await store.getBlob(want.hash);
+    if (record === null || record.root !== want.root) {
+      this.#none(groupId, from, want.hash, want.chunks);
+      return;
+    }
+    const lacking: number[] = [];
+    const count = chunkCount(record.size);
+    for (const index of want.chunks) {
+      const chunk = index < count ? await store.getChunk(want.hash, index) : null;
+      if (chunk === null) {
+        lacking.push(index);
+        continue;
+      }
+      const data = bytesToBase64Fast(chunk.bytes);
+      this.#host.send(groupId, from, { t: 'file-chunk', groupId, hash: want.hash, index, data, proof: chunk.proof });
+      this.served += 1;
+    }
+    if (lacking.length > 0) this.#none(groupId, from, want.hash, lacking);
+  }
+
+  #none(groupId: GroupId, to: PeerId, hash: string, chunks: readonly number[]): void {
+    this.#host.send(groupId, to, { t: 'file-none', groupId, hash, chunks: [...chunks] });
+  }
+}
+
+/** Base64 of a chunk (≤ 10 KiB: one String.fromCharCode call is safe). */
+function bytesToBase64Fast(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 4096) binary += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return btoa(binary);
+}

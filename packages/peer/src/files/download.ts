@@ -1,0 +1,300 @@
+// Fetching one file from the members that hold it (PROTOCOL.md §10
+// "Swarming"). Every open link of the group is a possible source: each gets
+// `file-want`s for up to WANT_WINDOW chunks at a time, different chunks to
+// different members, so a file arrives from all of them in parallel. Each
+// chunk is checked against the signed root before it is stored; a bad one is
+// refused, counted against its sender (rejected frames) and asked of
+// another member, and a member that sent MAX_STRIKES bad chunks is not asked
+// again by this download. A `file-none` (or a link going down, or silence
+// for CHUNK_TIMEOUT_MS) puts its chunks back for the others. Chunks already
+// stored (an earlier, interrupted download) are never fetched again, and
+// every stored chunk is served at once (a downloader is a holder).
+
+import {
+  base64ToBytes,
+  chunkCount,
+  FILE_CHUNK_BYTES,
+  fromHex,
+  sha256Bytes,
+  toHex,
+  verifyChunk,
+  type FileChunkFrame,
+  type FileMeta,
+  type FileNoneFrame,
+  type GroupFrame,
+  type GroupId,
+  type PeerId,
+} from '@chorus/protocol';
+import { ChorusError } from '../chorus-error.ts';
+import type { BlobStore } from './blob-store.ts';
+import { chunkLength } from './file-chunks.ts';
+
+/** Chunks asked of one member at a time (≈ 14 KiB each on the wire): bounds what one holder queues for us. */
+export const WANT_WINDOW = 32;
+/** A chunk asked for and not answered within this long is asked of someone else. */
+export const CHUNK_TIMEOUT_MS = 15_000;
+/** Bad chunks (or timeouts) after which a member is not asked again by this download. */
+export const MAX_STRIKES = 3;
+/** A member that said it lacks chunks is asked again after this long (it may have fetched them meanwhile). */
+export const LACK_RETRY_MS = 3_000;
+
+export interface DownloadHost {
+  readonly store: BlobStore;
+  openPeers(groupId: GroupId): readonly PeerId[];
+  send(groupId: GroupId, to: PeerId, frame: GroupFrame): void;
+  /** A frame refused: counted in the group's rejected frames, raised as an `error` event. */
+  rejected(groupId: GroupId, from: PeerId, code: string, message: string): void;
+  now(): number;
+  /** Something changed (bytes, sources, state): the hub emits progress. */
+  changed(d: Download): void;
+}
+
+interface Source {
+  outstanding: number;
+  strikes: number;
+  /** Chunks this member said it lacks, and when. */
+  readonly lacks: Map<number, number>;
+}
+
+export class Download {
+  readonly groupId: GroupId;
+  readonly meta: FileMeta;
+  readonly count: number;
+  readonly #host: DownloadHost;
+  readonly #root: Uint8Array;
+  /** Chunks not stored and not asked for, in the order to ask (a Set keeps insertion order). */
+  readonly #todo = new Set<number>();
+  readonly #asked = new Map<number, { readonly peer: PeerId; readonly at: number }>();
+  readonly #sources = new Map<PeerId, Source>();
+  readonly #skipped = new Set<PeerId>();
+  #stored = 0;
+  bytesDone = 0;
+  lastProgressAt: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled' = 'running';
+  error: ChorusError | null = null;
+  readonly done: Promise<Uint8Array>;
+  #resolve!: (bytes: Uint8Array) => void;
+  #reject!: (e: ChorusError) => void;
+
+  constructor(host: DownloadHost, groupId: GroupId, meta: FileMeta) {
+    this.#host = host;
+    this.groupId = groupId;
+    this.meta = meta;
+    this.count = chunkCount(meta.size);
+    this.#root = fromHex(meta.root);
+    this.lastProgressAt = host.now();
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // A caller that never awaits must not see an unhandled rejection.
+    this.done.catch(() => {});
+  }
+
+  /** Members serving chunks to us now. */
+  get sources(): number {
+    return [...this.#sources.values()].filter((s) => s.outstanding > 0).length;
+  }
+
+  /** Reads what is stored already, then asks the members for the rest. */
+  async start(): Promise<void> {
+    const { store } = this.#host;
+    const have = new Set(await store.chunkIndexes(this.meta.sha256));
+    for (let i = 0; i < this.count; i++) {
+      if (have.has(i)) {
+        this.#stored += 1;
+        this.bytesDone += chunkLength(this.meta.size, i);
+      } else this.#todo.add(i);
+    }
+    this.#host.changed(this);
+    if (this.#stored === this.count) await this.#finish();
+    else this.pump();
+  }
+
+  /** Ask every open member (not skipped) for chunks, up to WANT_WINDOW outstanding each. */
+  pump(): void {
+    if (this.state !== 'running') return;
+    const now = this.#host.now();
+    for (const peer of this.#host.openPeers(this.groupId)) {
+      if (this.#skipped.has(peer)) continue;
+      let s = this.#sources.get(peer);
+      if (!s) this.#sources.set(peer, (s = { outstanding: 0, strikes: 0, lacks: new Map() }));
+      const want: number[] = [];
+      for (const i of this.#todo) {
+        if (s.outstanding + want.length >= WANT_WINDOW) break;
+        const lacked = s.lacks.get(i);
+        if (lacked !== undefined && now - lacked < LACK_RETRY_MS) continue;
+        want.push(i);
+      }
+      if (want.length === 0) continue;
+      for (const i of want) {
+        this.#todo.delete(i);
+        this.#asked.set(i, { peer, at: now });
+      }
+      s.outstanding += want.length;
+      const { sha256: hash, root } = this.meta;
+      this.#host.send(this.groupId, peer, { t: 'file-want', groupId: this.groupId, hash, root, chunks: want });
+    }
+  }
+
+  async onChunk(from: PeerId, frame: FileChunkFrame): Promise<void> {
+    const asked = this.#asked.get(frame.index);
+    // Not asked of this member (a late answer after a timeout, or unasked): ignored, nothing buffered.
+    if (this.state !== 'running' || asked?.peer !== from) return;
+    const bytes = base64ToBytes(frame.data);
+    const proof = frame.proof.map((p) => base64ToBytes(p));
+    const good =
+      bytes !== null &&
+      bytes.length === chunkLength(this.meta.size, frame.index) &&
+      proof.every((p) => p !== null) &&
+      (await verifyChunk(this.#root, frame.index, this.count, bytes, proof as Uint8Array[]));
+    if (this.#asked.get(frame.index)?.peer !== from || this.state !== 'running') return;
+    this.#release(frame.index, from);
+    if (!good) {
+      this.#host.rejected(
+        this.groupId,
+        from,
+        'bad-chunk',
+        `Chunk ${frame.index} of "${this.meta.name}" does not match the file's signed root; asking another member.`,
+      );
+      this.#strike(from);
+      this.#todo.add(frame.index);
+      this.pump();
+      return;
+    }
+    try {
+      await this.#host.store.putChunk(this.meta.sha256, frame.index, { bytes, proof: frame.proof });
+    } catch (e) {
+      this.fail(storeError(e));
+      return;
+    }
+    this.#stored += 1;
+    this.bytesDone += bytes.length;
+    this.lastProgressAt = this.#host.now();
+    this.#host.changed(this);
+    if (this.#stored === this.count) await this.#finish();
+    else this.pump();
+  }
+
+  onNone(from: PeerId, frame: FileNoneFrame): void {
+    const now = this.#host.now();
+    const s = this.#sources.get(from);
+    for (const i of frame.chunks) {
+      if (this.#asked.get(i)?.peer !== from) continue;
+      this.#release(i, from);
+      s?.lacks.set(i, now);
+      this.#todo.add(i);
+    }
+    this.pump();
+  }
+
+  /** A link went down: its chunks go back to the others. */
+  onLinkDown(peer: PeerId): void {
+    for (const [i, a] of this.#asked) {
+      if (a.peer !== peer) continue;
+      this.#release(i, peer);
+      this.#todo.add(i);
+    }
+    this.#sources.delete(peer);
+    this.pump();
+  }
+
+  /** Called every tick: chunks asked too long ago go back (a strike for the silent member), then ask again. */
+  tick(): void {
+    if (this.state !== 'running') return;
+    const now = this.#host.now();
+    for (const [i, a] of this.#asked) {
+      if (now - a.at < CHUNK_TIMEOUT_MS) continue;
+      this.#release(i, a.peer);
+      this.#strike(a.peer);
+      this.#todo.add(i);
+    }
+    this.pump();
+  }
+
+  get idle(): boolean {
+    return this.#asked.size === 0;
+  }
+
+  cancel(): void {
+    if (this.state !== 'running') return;
+    this.state = 'cancelled';
+    this.error = new ChorusError('cancelled', `The transfer of "${this.meta.name}" was cancelled.`);
+    this.#reject(this.error);
+    this.#host.changed(this);
+  }
+
+  fail(error: ChorusError): void {
+    if (this.state !== 'running') return;
+    this.state = 'failed';
+    this.error = error;
+    this.#reject(error);
+    this.#host.changed(this);
+  }
+
+  #release(index: number, peer: PeerId): void {
+    this.#asked.delete(index);
+    const s = this.#sources.get(peer);
+    if (s) s.outstanding = Math.max(0, s.outstanding - 1);
+  }
+
+  #strike(peer: PeerId): void {
+    const s = this.#sources.get(peer);
+    if (!s) return;
+    s.strikes += 1;
+    if (s.strikes >= MAX_STRIKES) this.#skipped.add(peer);
+  }
+
+  /** Every chunk is stored: the whole file must match its SHA-256, then it is complete here. */
+  async #finish(): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readWhole(this.#host.store, this.meta.sha256, this.meta.size);
+    } catch (e) {
+      this.fail(storeError(e));
+      return;
+    }
+    if (toHex(await sha256Bytes(bytes)) !== this.meta.sha256) {
+      this.fail(
+        new ChorusError(
+          'bad-file',
+          `"${this.meta.name}" matches its chunk root but not its SHA-256: the sender described it inconsistently.`,
+        ),
+      );
+      return;
+    }
+    const { sha256: hash, root, size, chunkSize } = this.meta;
+    try {
+      await this.#host.store.putBlob({ hash, root, size, chunkSize, complete: true });
+    } catch (e) {
+      this.fail(storeError(e));
+      return;
+    }
+    if (this.state !== 'running') return;
+    this.state = 'done';
+    this.#resolve(bytes);
+    this.#host.changed(this);
+  }
+}
+
+/** The stored chunks of a blob, joined; throws when one is missing. */
+export async function readWhole(store: BlobStore, hash: string, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  const n = chunkCount(size);
+  for (let i = 0; i < n; i++) {
+    const c = await store.getChunk(hash, i);
+    if (c === null || c.bytes.length !== chunkLength(size, i))
+      throw new ChorusError('store-failed', `Chunk ${i} of ${hash.slice(0, 12)}… is not stored whole.`);
+    out.set(c.bytes, i * FILE_CHUNK_BYTES);
+  }
+  return out;
+}
+
+export function storeError(e: unknown): ChorusError {
+  if (e instanceof ChorusError) return e;
+  const quota = e instanceof DOMException && (e.name === 'QuotaExceededError' || e.code === 22);
+  const why = e instanceof Error ? e.message : String(e);
+  return quota
+    ? new ChorusError('quota', 'Storage is full: the file could not be stored. Chunks already stored are kept.')
+    : new ChorusError('store-failed', `Storing the file failed: ${why}. Chunks already stored are kept.`);
+}

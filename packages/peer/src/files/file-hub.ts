@@ -1,0 +1,298 @@
+// `peer.files` (api.ts FileApi): files over the mesh (PROTOCOL.md §10). One
+// per peer, across its groups, because blobs are de-duplicated by hash: it
+// stores our own files (send), runs one Download per file being fetched,
+// serves every chunk this peer holds (ChunkServer), fetches small files by
+// itself (auto-download) and reports progress as `transfer` events. The
+// group sessions only carry the file messages (signed DATA like any text).
+
+import {
+  chunkCount,
+  encodeFileBody,
+  FILE_CHUNK_BYTES,
+  parseBody,
+  type GroupFrame,
+  type GroupId,
+  type PeerId,
+  type ProtocolError,
+} from '@chorus/protocol';
+import type { ChatMessage, FileApi, FileInput, TransferEvent } from '../api.ts';
+import { ChorusError, errorMessage } from '../chorus-error.ts';
+import type { Transport } from '../transport.ts';
+import type { BlobStore } from './blob-store.ts';
+import { ChunkServer } from './chunk-server.ts';
+import { chunkFile, chunkLength } from './file-chunks.ts';
+import { Download, readWhole, storeError } from './download.ts';
+import { TransferBook } from './transfer-book.ts';
+
+/** Default cap on a file's declared size. */
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Default auto-download limit: images and small files arrive without a click. */
+export const DEFAULT_AUTO_DOWNLOAD_BYTES = 10 * 1024 * 1024;
+/** A fetch that stored no chunk for this long fails `unavailable` (nobody online serves it). */
+export const FILE_UNAVAILABLE_MS = 60_000;
+/** Downloads look for timed-out chunks and idle members this often. */
+export const FILE_TICK_MS = 500;
+
+export interface FileOptions {
+  readonly maxFileBytes?: number;
+  readonly autoDownloadBytes?: number;
+  readonly unavailableMs?: number;
+}
+
+export interface FileHubHost {
+  readonly store: BlobStore;
+  readonly self: PeerId;
+  readonly now: () => number;
+  /** Sends a body as a message of the group (the group session's send), refusing when not a member. */
+  sendBody(groupId: GroupId, body: string): Promise<ChatMessage>;
+  /** Counts a refused frame in the group's metrics and raises it as an `error` event. */
+  rejected(groupId: GroupId, from: PeerId, error: ProtocolError): void;
+  emit(event: TransferEvent): void;
+}
+
+/** `m` with its file description when its body is a file (PROTOCOL.md §10). */
+export function withFile(m: ChatMessage): ChatMessage {
+  if (m.file !== undefined || m.body.charCodeAt(0) !== 0) return m;
+  const parsed = parseBody(m.body, m.groupId);
+  return parsed.kind === 'file' ? { ...m, file: parsed.file } : m;
+}
+
+export class FileHub implements FileApi {
+  readonly #host: FileHubHost;
+  readonly #downloads = new Map<string, Download>();
+  readonly #server: ChunkServer;
+  readonly #book: TransferBook;
+  readonly #unavailableMs: number;
+  readonly #unsubscribe: (() => void)[] = [];
+  #transport: Transport | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  autoDownloadBytes: number;
+  readonly maxFileBytes: number;
+
+  constructor(host: FileHubHost, opts: FileOptions = {}) {
+    this.#host = host;
+    this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.autoDownloadBytes = opts.autoDownloadBytes ?? DEFAULT_AUTO_DOWNLOAD_BYTES;
+    this.#unavailableMs = opts.unavailableMs ?? FILE_UNAVAILABLE_MS;
+    this.#book = new TransferBook(host.now, (e) => host.emit(e));
+    this.#server = new ChunkServer({ store: host.store, send: (g, to, f) => this.#send(g, to, f) });
+  }
+
+  /** Chunks this peer served since it started. */
+  get chunksServed(): number {
+    return this.#server.served;
+  }
+
+  /** Starts serving and fetching over this transport (the peer's, once it exists). */
+  attach(transport: Transport): void {
+    if (this.#transport === transport) return;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#transport = transport;
+    this.#unsubscribe.push(
+      transport.on('frame', (g, from, frame) => this.#onFrame(g, from, frame)),
+      transport.on('link', (g, peer, state) => {
+        for (const d of this.#downloads.values()) {
+          if (d.groupId !== g) continue;
+          if (state === 'up') d.pump();
+          else d.onLinkDown(peer);
+        }
+      }),
+    );
+  }
+
+  setAutoDownload(maxBytes: number): void {
+    this.autoDownloadBytes = Number.isFinite(maxBytes) && maxBytes > 0 ? Math.floor(maxBytes) : 0;
+  }
+
+  /** A delivered message: fetch its file when auto-download covers it. */
+  noteMessage(m: ChatMessage): void {
+    const f = m.file;
+    if (f === undefined || m.state !== 'delivered' || m.sender === this.#host.self) return;
+    if (f.size > this.autoDownloadBytes || f.size > this.maxFileBytes) return;
+    this.fetch(m).catch(() => {});
+  }
+
+  async send(groupId: GroupId, file: FileInput, caption = ''): Promise<ChatMessage> {
+    const size = file.bytes.length;
+    if (size > this.maxFileBytes)
+      throw new ChorusError(
+        'too-large',
+        `"${file.name}" is ${mib(size)}; files are limited to ${mib(this.maxFileBytes)}.`,
+      );
+    const start = { groupId, name: file.name, direction: 'send' as const, bytesTotal: size, sources: 0 };
+    let hash = '';
+    const chunked = await chunkFile(file.bytes, (n) => this.#book.update({ ...start, hash, bytesDone: n / 2 }));
+    hash = chunked.sha256;
+    const body = encodeFileBody({
+      name: file.name,
+      type: file.type,
+      size,
+      sha256: chunked.sha256,
+      root: chunked.root,
+      chunkSize: FILE_CHUNK_BYTES,
+      caption,
+    });
+    const { store } = this.#host;
+    const record = { hash, root: chunked.root, size, chunkSize: FILE_CHUNK_BYTES };
+    try {
+      const old = await store.getBlob(hash);
+      if (old?.complete !== true) {
+        await store.putBlob({ ...record, complete: false });
+        for (const [i, c] of chunked.chunks.entries()) {
+          await store.putChunk(hash, i, c);
+          if (i % 256 === 255) this.#book.update({ ...start, hash, bytesDone: size / 2 + (i * FILE_CHUNK_BYTES) / 2 });
+        }
+        await store.putBlob({ ...record, complete: true });
+      }
+    } catch (e) {
+      const error = storeError(e);
+      this.#book.end({ ...start, hash, bytesDone: 0 }, 'failed', error);
+      throw error;
+    }
+    const message = withFile(await this.#host.sendBody(groupId, body));
+    this.#book.end({ ...start, hash, bytesDone: size }, 'done');
+    return message;
+  }
+
+  fetch(message: ChatMessage): Promise<Uint8Array> {
+    const f = withFile(message).file;
+    if (f === undefined) return Promise.reject(new ChorusError('not-file', 'That message is not a file.'));
+    if (f.size > this.maxFileBytes)
+      return Promise.reject(
+        new ChorusError(
+          'too-large',
+          `"${f.name}" declares ${mib(f.size)}; files are limited to ${mib(this.maxFileBytes)}.`,
+        ),
+      );
+    const running = this.#downloads.get(f.sha256);
+    if (running?.state === 'running') return running.done;
+    return this.#startDownload(message.groupId, f);
+  }
+
+  async #startDownload(groupId: GroupId, f: NonNullable<ChatMessage['file']>): Promise<Uint8Array> {
+    const { store } = this.#host;
+    const old = await store.getBlob(f.sha256);
+    if (old?.complete === true) {
+      const bytes = await readWhole(store, f.sha256, old.size);
+      this.#book.end(this.#event(groupId, f, f.size), 'done');
+      return bytes;
+    }
+    const running = this.#downloads.get(f.sha256);
+    if (running?.state === 'running') return running.done;
+    const d = new Download(this.#downloadHost(), groupId, f);
+    this.#downloads.set(f.sha256, d);
+    try {
+      if (old !== null && old.root !== f.root)
+        throw new ChorusError('bad-file', `Another message names "${f.name}"'s hash with a different chunk root.`);
+      await store.putBlob({ hash: f.sha256, root: f.root, size: f.size, chunkSize: f.chunkSize, complete: false });
+    } catch (e) {
+      d.fail(storeError(e));
+      return d.done;
+    }
+    this.#timer ??= setInterval(() => this.#tick(), FILE_TICK_MS);
+    await d.start();
+    return d.done;
+  }
+
+  cancel(hash: string): void {
+    this.#downloads.get(hash)?.cancel();
+  }
+
+  async read(hash: string): Promise<Uint8Array | null> {
+    const rec = await this.#host.store.getBlob(hash);
+    return rec?.complete === true ? readWhole(this.#host.store, hash, rec.size) : null;
+  }
+
+  async stored(hash: string): Promise<{ bytesStored: number; bytesTotal: number; complete: boolean } | null> {
+    const { store } = this.#host;
+    const rec = await store.getBlob(hash);
+    if (rec === null) return null;
+    if (rec.complete) return { bytesStored: rec.size, bytesTotal: rec.size, complete: true };
+    const n = chunkCount(rec.size);
+    const have = (await store.chunkIndexes(hash)).filter((i) => i < n);
+    const bytesStored = have.reduce((sum, i) => sum + chunkLength(rec.size, i), 0);
+    return { bytesStored, bytesTotal: rec.size, complete: false };
+  }
+
+  transfers(): readonly TransferEvent[] {
+    return this.#book.list();
+  }
+
+  close(): void {
+    for (const d of this.#downloads.values()) d.cancel();
+    for (const u of this.#unsubscribe.splice(0)) u();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #onFrame(groupId: GroupId, from: PeerId, frame: GroupFrame): void {
+    if (frame.t === 'file-want') this.#server.onWant(groupId, from, frame);
+    else if (frame.t === 'file-chunk' || frame.t === 'file-none') {
+      const d = this.#downloads.get(frame.hash);
+      if (d === undefined || d.groupId !== groupId) return;
+      if (frame.t === 'file-none') d.onNone(from, frame);
+      else
+        d.onChunk(from, frame).catch((e: unknown) =>
+          d.fail(new ChorusError('internal', `Handling a chunk failed: ${errorMessage(e)}`)),
+        );
+    }
+  }
+
+  #send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
+    this.#transport?.send(groupId, to, frame);
+  }
+
+  #downloadHost() {
+    return {
+      store: this.#host.store,
+      now: this.#host.now,
+      openPeers: (g: GroupId) => this.#transport?.openPeers(g) ?? [],
+      send: (g: GroupId, to: PeerId, f: GroupFrame) => this.#send(g, to, f),
+      rejected: (g: GroupId, from: PeerId, code: string, message: string) =>
+        this.#host.rejected(g, from, { code: code === 'bad-chunk' ? 'bad-proof' : 'bad-type', message }),
+      changed: (d: Download) => this.#changed(d),
+    };
+  }
+
+  #event(groupId: GroupId, f: NonNullable<ChatMessage['file']>, bytesDone: number, sources = 0) {
+    return {
+      groupId,
+      hash: f.sha256,
+      name: f.name,
+      direction: 'receive' as const,
+      bytesTotal: f.size,
+      bytesDone,
+      sources,
+    };
+  }
+
+  #changed(d: Download): void {
+    const e = this.#event(d.groupId, d.meta, d.bytesDone, d.sources);
+    if (d.state === 'running') this.#book.update(e);
+    else {
+      this.#book.end(e, d.state, d.error ?? undefined);
+      if (this.#downloads.get(d.meta.sha256) === d) this.#downloads.delete(d.meta.sha256);
+    }
+  }
+
+  #tick(): void {
+    const now = this.#host.now();
+    for (const d of this.#downloads.values()) {
+      d.tick();
+      if (d.state === 'running' && now - d.lastProgressAt > this.#unavailableMs)
+        d.fail(
+          new ChorusError(
+            'unavailable',
+            `No member online served a chunk of "${d.meta.name}" for ${this.#unavailableMs / 1000} s.`,
+          ),
+        );
+    }
+    this.#book.flush();
+    if (this.#downloads.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+}
+
+const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;

@@ -1,0 +1,153 @@
+// Files over the in-memory network through the Peer facade (PROTOCOL.md §10):
+// a file message reaches every member and its bytes follow, verified, from
+// every holder; a late joiner fetches on demand; a holder serving garbage is
+// refused, counted and skipped; a declared size over the cap stores nothing;
+// a reload resumes from the chunks already stored.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FILE_CHUNK_BYTES, sha256Bytes, toHex, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
+import type { ChatMessage, TransferEvent } from '../src/api.ts';
+import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
+import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
+
+let world: MemoryWorld | null = null;
+afterEach(async () => {
+  await world?.network.close();
+  world = null;
+});
+
+async function room(names: string[]): Promise<{ groupId: GroupId; peers: ScenarioPeer[]; w: MemoryWorld }> {
+  const w = memoryWorld(11);
+  world = w;
+  const peers: ScenarioPeer[] = [];
+  for (const n of names) peers.push(await w.network.addPeer(n));
+  const g = await peers[0]!.peer.createGroup('files', 'fifo');
+  for (const p of peers) await p.peer.join(g.groupId);
+  return { groupId: g.groupId, peers, w };
+}
+
+function bytesOf(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const hex = async (b: Uint8Array): Promise<string> => toHex(await sha256Bytes(b));
+
+async function fileMessage(p: ScenarioPeer, groupId: GroupId, id: string): Promise<ChatMessage> {
+  let found: ChatMessage | undefined;
+  await waitFor(`${p.name} has the file message`, async () => {
+    found = (await p.peer.history(groupId)).find((m) => m.id === id);
+    return found !== undefined;
+  });
+  return found!;
+}
+
+/** Every file chunk `from` sends carries other bytes from now on (a corrupting holder). */
+function corrupt(w: MemoryWorld, from: PeerId): void {
+  const send = w.net.send.bind(w.net);
+  w.net.send = (g: GroupId, a: PeerId, b: PeerId, frame: GroupFrame) => {
+    if (a === from && frame.t === 'file-chunk') {
+      const bytes = Uint8Array.from(atob(frame.data), (c) => c.charCodeAt(0) ^ 0xff);
+      frame = { ...frame, data: btoa(String.fromCharCode(...bytes)) };
+    }
+    send(g, a, b, frame);
+  };
+}
+
+describe('files over the mesh', () => {
+  it('sends a file every member fetches by itself, each with the right bytes and progress', async () => {
+    const { groupId, peers } = await room(['ana', 'ben', 'cy']);
+    const [ana, ben, cy] = peers.map((p) => p.peer);
+    const done: TransferEvent[] = [];
+    ben!.on('transfer', (e) => {
+      if (e.state !== 'running') done.push(e);
+    });
+    const bytes = bytesOf(20 * FILE_CHUNK_BYTES + 123, 1);
+    const sent = await ana!.files.send(groupId, { name: '../etc/report.pdf', type: 'application/pdf', bytes }, 'Q3');
+    expect(sent.file).toMatchObject({
+      name: 'report.pdf',
+      size: bytes.length,
+      sha256: await hex(bytes),
+      caption: 'Q3',
+    });
+    for (const p of [ben!, cy!])
+      await waitFor(`${p.name} stored the file`, async () => (await p.files.read(sent.file!.sha256)) !== null);
+    for (const p of [ben!, cy!]) expect(await hex((await p.files.read(sent.file!.sha256))!)).toBe(sent.file!.sha256);
+    expect(done).toEqual([
+      expect.objectContaining({
+        hash: sent.file!.sha256,
+        state: 'done',
+        bytesDone: bytes.length,
+        direction: 'receive',
+      }),
+    ]);
+    const seen = await fileMessage(peers[1]!, groupId, sent.id);
+    expect(seen.file?.name).toBe('report.pdf');
+  });
+
+  it('lets a late joiner fetch an old file from the members that hold it', async () => {
+    const { groupId, peers, w } = await room(['ana', 'ben']);
+    const bytes = bytesOf(9 * FILE_CHUNK_BYTES, 2);
+    const sent = await peers[0]!.peer.files.send(groupId, { name: 'a.bin', type: '', bytes });
+    await waitFor('ben holds it', async () => (await peers[1]!.peer.files.read(sent.file!.sha256)) !== null);
+    const dee = await w.network.addPeer('dee');
+    dee.peer.files.setAutoDownload(0);
+    await dee.peer.join(groupId);
+    const msg = await fileMessage(dee, groupId, sent.id);
+    expect(await dee.peer.files.stored(sent.file!.sha256)).toBeNull();
+    const got = await dee.peer.files.fetch(msg);
+    expect(await hex(got)).toBe(sent.file!.sha256);
+  });
+
+  it('refuses and counts chunks from a holder serving garbage, and still completes from the others', async () => {
+    const { groupId, peers, w } = await room(['ana', 'ben', 'cy']);
+    const bytes = bytesOf(40 * FILE_CHUNK_BYTES, 3);
+    const sent = await peers[0]!.peer.files.send(groupId, { name: 'b.bin', type: '', bytes });
+    await waitFor('ben holds it', async () => (await peers[1]!.peer.files.read(sent.file!.sha256)) !== null);
+    corrupt(w, peers[1]!.peerId);
+    const dee = await w.network.addPeer('dee');
+    dee.peer.files.setAutoDownload(0);
+    await dee.peer.join(groupId);
+    const got = await dee.peer.files.fetch(await fileMessage(dee, groupId, sent.id));
+    expect(await hex(got)).toBe(sent.file!.sha256);
+    expect(dee.peer.metrics(groupId)?.rejectedFrames).toBeGreaterThan(0);
+  });
+
+  it('refuses a file over the cap before storing anything, and a declared size over it before fetching', async () => {
+    const { groupId, peers } = await room(['ana']);
+    const ana = peers[0]!.peer;
+    const big = new Uint8Array(ana.files.maxFileBytes + 1);
+    await expect(ana.files.send(groupId, { name: 'big', type: '', bytes: big })).rejects.toMatchObject({
+      code: 'too-large',
+    });
+    expect(ana.metrics(groupId)?.sent).toBe(0);
+  });
+
+  it('resumes after a reload from the chunks already stored', async () => {
+    const { groupId, peers, w } = await room(['ana', 'ben']);
+    const bytes = bytesOf(30 * FILE_CHUNK_BYTES, 4);
+    peers[1]!.peer.files.setAutoDownload(0);
+    const sent = await peers[0]!.peer.files.send(groupId, { name: 'c.bin', type: '', bytes });
+    const msg = await fileMessage(peers[1]!, groupId, sent.id);
+    // Only part of the file gets through before ben's tab reloads.
+    let passed = 0;
+    w.net.dropFrames((_g, _from, _to, f) => f.t === 'file-chunk' && ++passed > 12);
+    void peers[1]!.peer.files.fetch(msg).catch(() => {});
+    await waitFor(
+      'ben stored some',
+      async () => ((await peers[1]!.peer.files.stored(sent.file!.sha256))?.bytesStored ?? 0) >= 12 * FILE_CHUNK_BYTES,
+    );
+    const ben = await w.reload(peers[1]!);
+    w.net.dropFrames(null);
+    ben.peer.files.setAutoDownload(0);
+    await ben.peer.join(groupId);
+    const before = await ben.peer.files.stored(sent.file!.sha256);
+    expect(before?.bytesStored).toBe(12 * FILE_CHUNK_BYTES);
+    const got = await ben.peer.files.fetch(msg);
+    expect(await hex(got)).toBe(sent.file!.sha256);
+  });
+});

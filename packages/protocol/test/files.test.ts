@@ -1,0 +1,101 @@
+// File messages and their chunk commitment (PROTOCOL.md §10): the body round
+// trips and sanitizes names at the parser, refuses what is out of shape; the
+// Merkle root matches RFC 6962's shape, every audit path verifies its own
+// chunk and no other, and no wrong-length path is accepted.
+import { describe, expect, it } from 'vitest';
+import {
+  encodeFileBody,
+  FILE_CHUNK_BYTES,
+  leafHash,
+  MAX_FILE_BYTES,
+  merkleLevels,
+  merkleProof,
+  parseBody,
+  sanitizeFileName,
+  sha256Bytes,
+  toHex,
+  verifyChunk,
+  type FileMeta,
+  type GroupId,
+} from '../src/index.ts';
+
+const G = 'g-1' as GroupId;
+const meta: FileMeta = {
+  name: 'cat.png',
+  type: 'image/png',
+  size: 12345,
+  sha256: 'a'.repeat(64),
+  root: 'b'.repeat(64),
+  chunkSize: FILE_CHUNK_BYTES,
+  caption: 'look',
+};
+
+describe('file bodies', () => {
+  it('round-trips a file description through a message body', () => {
+    expect(parseBody(encodeFileBody(meta), G)).toEqual({ kind: 'file', file: meta });
+    expect(parseBody(encodeFileBody({ ...meta, caption: '' }), G)).toEqual({
+      kind: 'file',
+      file: { ...meta, caption: '' },
+    });
+  });
+
+  it('sanitizes names at the parser: no path, no control or direction characters, never empty', () => {
+    const body = (name: string): string => `\u0000${JSON.stringify({ ...meta, op: 'file', name })}`;
+    const nameOf = (name: string): string => {
+      const p = parseBody(body(name), G);
+      if (p.kind !== 'file') throw new Error(p.kind);
+      return p.file.name;
+    };
+    expect(nameOf('../../etc/passwd')).toBe('passwd');
+    expect(nameOf('C:\\Users\\x\\evil.exe')).toBe('evil.exe');
+    expect(nameOf('in\u202Egnp.exe')).toBe('ingnp.exe');
+    expect(nameOf('a\nb\u0007.txt')).toBe('ab.txt');
+    expect(nameOf('..')).toBe('file');
+    expect(nameOf('.hidden')).toBe('hidden');
+    expect(nameOf('x'.repeat(600)).length).toBe(255);
+    expect(sanitizeFileName('<img src=x onerror=alert(1)>.png')).toBe('<img src=x onerror=alert(1)>.png');
+  });
+
+  it('refuses a description out of shape as a bad operation', () => {
+    const bad = (patch: Record<string, unknown>): string => {
+      const p = parseBody(`\u0000${JSON.stringify({ ...meta, op: 'file', ...patch })}`, G);
+      return p.kind;
+    };
+    expect(bad({ size: -1 })).toBe('bad-op');
+    expect(bad({ size: MAX_FILE_BYTES + 1 })).toBe('bad-op');
+    expect(bad({ size: 1.5 })).toBe('bad-op');
+    expect(bad({ sha256: 'A'.repeat(64) })).toBe('bad-op');
+    expect(bad({ root: 'b'.repeat(63) })).toBe('bad-op');
+    expect(bad({ chunkSize: 4096 })).toBe('bad-op');
+    expect(bad({ type: 'text/html; charset=utf-8' })).toBe('bad-op');
+    expect(bad({ name: 7 })).toBe('bad-op');
+    expect(() => encodeFileBody({ ...meta, caption: 'x'.repeat(4000) })).toThrow(RangeError);
+  });
+});
+
+describe('chunk commitment', () => {
+  const chunks = (n: number): Uint8Array[] => Array.from({ length: n }, (_, i) => new Uint8Array([i, i + 1, i + 2]));
+
+  it('has the RFC 6962 shape: an odd node is promoted, leaves and nodes are domain-separated', async () => {
+    const c = chunks(3);
+    const [l0, l1, l2] = await Promise.all(c.map((x) => leafHash(x)));
+    const node = async (a: Uint8Array, b: Uint8Array): Promise<Uint8Array> =>
+      sha256Bytes(new Uint8Array([1, ...a, ...b]));
+    const levels = await merkleLevels([l0!, l1!, l2!]);
+    expect(toHex(levels.at(-1)![0]!)).toBe(toHex(await node(await node(l0!, l1!), l2!)));
+    expect(toHex(l0!)).toBe(toHex(await sha256Bytes(new Uint8Array([0, ...c[0]!]))));
+  });
+
+  it.each([1, 2, 3, 5, 8, 13])('verifies every chunk of %i with its own path, and nothing else', async (n) => {
+    const c = chunks(n);
+    const levels = await merkleLevels(await Promise.all(c.map((x) => leafHash(x))));
+    const root = levels.at(-1)![0]!;
+    for (let i = 0; i < n; i++) {
+      const proof = merkleProof(levels, i);
+      expect(await verifyChunk(root, i, n, c[i]!, proof)).toBe(true);
+      expect(await verifyChunk(root, i, n, new Uint8Array([9, 9, 9]), proof)).toBe(false);
+      if (n > 1) expect(await verifyChunk(root, (i + 1) % n, n, c[i]!, merkleProof(levels, (i + 1) % n))).toBe(false);
+      expect(await verifyChunk(root, i, n, c[i]!, [...proof, root])).toBe(false);
+    }
+  });
+});
