@@ -4,6 +4,7 @@
 
 import type { MemberInfo, PeerId } from '@chorus/protocol';
 import type { ChorusSocket, SessionDeps } from './socket-session.ts';
+import type { SessionRecord } from './store/tracker-store.ts';
 
 /** How long a reconnecting session waits for its own stale session (on another node) to go away. */
 const TAKEOVER_WAIT_MS = 3_000;
@@ -21,7 +22,14 @@ export async function bindOrTakeOver(
   info: MemberInfo,
   socket: ChorusSocket,
 ): Promise<'bound' | 'other-key' | 'timeout'> {
-  const record = { ...info, nodeId: d.nodeId, socketId: socket.id };
+  // Spelled out, not spread: a spread copy here got a hidden class of its own per session (~230 B each).
+  const { peerId, name, publicKey, role } = info;
+  const { nodeId } = d;
+  const socketId = socket.id;
+  const record: SessionRecord =
+    role === undefined
+      ? { peerId, name, publicKey, nodeId, socketId }
+      : { peerId, name, publicKey, role, nodeId, socketId };
   const deadline = d.now() + TAKEOVER_WAIT_MS;
   for (;;) {
     if (await d.store.bindSession(record)) return 'bound';

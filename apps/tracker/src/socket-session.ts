@@ -84,21 +84,29 @@ export interface SessionDeps {
   readonly passwordGate: PasswordGate;
   /** Nodes whose stale sessions a takeover already swept (sweepStaleSessions runs once per node). */
   readonly sweptNodes?: Set<string>;
+  /** Runs when any socket disconnects (e.g. the per-address count), before its session's cleanup. */
+  readonly onDisconnect?: (socket: ChorusSocket) => void;
 }
 
 /**
  * What the tracker keeps of one socket besides Socket.IO's own (and the
  * three fields of `socket.data`): one object of fixed shape, no `delete`,
- * the rate limits as six numbers. Every event goes through the one table
- * below; the socket's only listeners are two small closures over this.
+ * the rate limits as six numbers. Once the socket has said hello it is also
+ * the session's entry in `local` (no second record). Every event goes through
+ * the one table below; the socket's two listeners are functions shared by
+ * every socket, which find this state in `states`.
  */
-class SocketState {
+class SocketState implements LocalSession {
   /** Tokens and last refill of the signal, event and password buckets (takeToken slots 0, 2, 4). */
   readonly buckets: number[];
   /** Events of this socket run one at a time, in order. */
   queue: Promise<void> = IDLE;
   queued = 0;
   authTimer: ReturnType<typeof setTimeout> | null;
+  /** The identity proven by hello (a placeholder until then: the state is in `local` only after hello). */
+  info: MemberInfo = NOBODY;
+  lastHeartbeat = 0;
+  failed = false;
 
   constructor(
     readonly socket: ChorusSocket,
@@ -110,6 +118,10 @@ class SocketState {
     this.authTimer = setTimeout(dropUnauthenticated, AUTH_TIMEOUT_MS, socket);
   }
 }
+
+const NOBODY: MemberInfo = { peerId: '' as PeerId, name: '', publicKey: '' };
+/** The state of every socket that has not disconnected, found by the shared listeners. */
+const states = new WeakMap<ChorusSocket, SocketState>();
 
 const IDLE: Promise<void> = Promise.resolve();
 const SIGNAL_BUCKET = 0;
@@ -189,10 +201,28 @@ const quietRefusal = (event: string, code: string): boolean =>
   specOf(event)?.fireAndForget === true &&
   (BENIGN_RACES.has(code) || (event === 'link:report' && code === 'rate-limited'));
 
+/**
+ * Starts a socket's session. `d` is shared by every socket of the tracker
+ * (one object, not one per socket); `onDisconnect`, if given, runs when the
+ * socket goes, before the session's own cleanup.
+ */
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
-  const s = new SocketState(socket, d);
-  socket.onAny((event: unknown, ...args: unknown[]) => dispatch(s, event, args));
-  socket.on('disconnect', (reason) => disconnected(s, reason));
+  states.set(socket, new SocketState(socket, d));
+  socket.onAny(onAnyEvent);
+  socket.on('disconnect', onDisconnect);
+}
+
+// Socket.IO calls both with the socket as `this`: no closure per socket.
+function onAnyEvent(this: ChorusSocket, event: unknown, ...args: unknown[]): void {
+  const s = states.get(this);
+  if (s !== undefined) dispatch(s, event, args);
+}
+function onDisconnect(this: ChorusSocket, reason: string): void {
+  const s = states.get(this);
+  if (s === undefined) return;
+  states.delete(this);
+  s.d.onDisconnect?.(this);
+  disconnected(s, reason);
 }
 
 /** Every client event: known name, rate limits and password rationing, then its turn in the socket's queue. */
@@ -278,13 +308,10 @@ function reply(s: SocketState, event: string, ack: ((r: unknown) => void) | unde
   }
 }
 
-function markAlive({ d, socket }: SocketState): void {
-  const session = socket.data.session;
-  const local = session !== undefined ? d.local.get(session.peerId) : undefined;
-  if (local !== undefined && local.socket === socket) {
-    local.lastHeartbeat = d.now();
-    local.failed = false;
-  }
+function markAlive(s: SocketState): void {
+  // Only the session bound in `local` counts; before hello the fields are unread.
+  s.lastHeartbeat = s.d.now();
+  s.failed = false;
 }
 
 function challenge({ socket }: SocketState): Result<unknown> {
@@ -352,7 +379,10 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   socket.data.session = info;
   if (s.authTimer !== null) clearTimeout(s.authTimer);
   s.authTimer = null;
-  d.local.set(info.peerId, { socket, info, lastHeartbeat: d.now(), failed: false });
+  s.info = info;
+  s.lastHeartbeat = d.now();
+  s.failed = false;
+  d.local.set(info.peerId, s);
   d.metrics.sessions = d.local.size;
   d.log.info({ peerId: info.peerId, name: info.name }, 'hello');
   const [page, dms] = await Promise.all([
@@ -380,8 +410,7 @@ function disconnected(s: SocketState, reason: string): void {
   s.authTimer = null;
   const session = socket.data.session;
   if (session === undefined) return;
-  const local = d.local.get(session.peerId);
-  if (local?.socket === socket) d.local.delete(session.peerId);
+  if (d.local.get(session.peerId) === s) d.local.delete(session.peerId);
   d.metrics.sessions = d.local.size;
   d.log.info({ peerId: session.peerId, reason }, 'disconnected');
   // A disconnect without group:leave is a failure; the binding goes only after

@@ -15,7 +15,7 @@ import type { TrackerConfig } from './config.ts';
 import { httpHandler } from './http-routes.ts';
 import { PasswordGate } from './password-gate.ts';
 import { attachSession } from './socket-session.ts';
-import type { LocalSession } from './socket-session.ts';
+import type { LocalSession, SessionDeps } from './socket-session.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { TrackerStore } from './store/tracker-store.ts';
 import { TrackerMetrics } from './tracker-metrics.ts';
@@ -125,6 +125,28 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
   const passwordGate = new PasswordGate(config.passwordRateLimitPerAddress, config.passwordRateLimitGlobal, now());
   // Open sockets per network address on this node (one script must not hold every fd of the tracker).
   const perAddress = new Map<string, number>();
+  // One set of session dependencies for every socket.
+  const deps: SessionDeps = {
+    config,
+    nodeId,
+    service,
+    store,
+    metrics,
+    log,
+    local,
+    cleanups,
+    now,
+    disconnectSocket,
+    socketExists,
+    sweptNodes,
+    passwordGate,
+    onDisconnect: (socket) => {
+      const address = socket.data.address ?? '';
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    },
+  };
   io.on('connection', (socket) => {
     const address = socket.handshake.address;
     const open = perAddress.get(address) ?? 0;
@@ -139,27 +161,8 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
       return;
     }
     perAddress.set(address, open + 1);
-    socket.on('disconnect', () => {
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    });
     socket.data = { nonce: undefined, session: undefined, address };
-    attachSession(socket, {
-      config,
-      nodeId,
-      service,
-      store,
-      metrics,
-      log,
-      local,
-      cleanups,
-      now,
-      disconnectSocket,
-      socketExists,
-      sweptNodes,
-      passwordGate,
-    });
+    attachSession(socket, deps);
   });
 
   // Heartbeat sweep: eight checks per timeout, so with the defaults (8 s) a dead peer is out within 9 s (< 10 s).
