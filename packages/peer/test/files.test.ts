@@ -127,6 +127,29 @@ describe('files over the mesh', () => {
     expect(ana.metrics(groupId)?.sent).toBe(0);
   });
 
+  it('reports a full disk as a quota error and keeps the chunks stored before it', async () => {
+    const { groupId, peers, w } = await room(['ana', 'ben']);
+    peers[1]!.peer.files.setAutoDownload(0);
+    const bytes = bytesOf(20 * FILE_CHUNK_BYTES, 5);
+    const sent = await peers[0]!.peer.files.send(groupId, { name: 'd.bin', type: '', bytes });
+    const store = w.stores.get(peers[1]!.peerId)!;
+    const put = store.putChunk.bind(store);
+    let writes = 0;
+    store.putChunk = (hash, index, chunk) =>
+      ++writes > 5 ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : put(hash, index, chunk);
+    const ended: TransferEvent[] = [];
+    peers[1]!.peer.on('transfer', (e) => {
+      if (e.state !== 'running') ended.push(e);
+    });
+    const fetching = peers[1]!.peer.files.fetch(await fileMessage(peers[1]!, groupId, sent.id));
+    await expect(fetching).rejects.toMatchObject({ code: 'quota' });
+    expect(ended).toEqual([
+      expect.objectContaining({ state: 'failed', error: expect.objectContaining({ code: 'quota' }) }),
+    ]);
+    expect((await peers[1]!.peer.files.stored(sent.file!.sha256))?.bytesStored).toBe(5 * FILE_CHUNK_BYTES);
+    expect(await peers[1]!.peer.history(groupId)).toHaveLength(1);
+  });
+
   it('resumes after a reload from the chunks already stored', async () => {
     const { groupId, peers, w } = await room(['ana', 'ben']);
     const bytes = bytesOf(30 * FILE_CHUNK_BYTES, 4);

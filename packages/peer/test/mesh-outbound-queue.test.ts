@@ -4,7 +4,13 @@
 // channel is exercised in mesh.test.ts; this one can count every byte.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { HIGH_WATER_BYTES, LOW_WATER_BYTES, OutboundQueue } from '../src/mesh/outbound-queue.ts';
+import {
+  BULK_HIGH_WATER_BYTES,
+  HIGH_WATER_BYTES,
+  LOW_WATER_BYTES,
+  MAX_BULK_QUEUE_CHARS,
+  OutboundQueue,
+} from '../src/mesh/outbound-queue.ts';
 import type { ChannelSink } from '../src/mesh/outbound-queue.ts';
 
 const LIBWEBRTC_ABORT_BYTES = 16 * 1024 * 1024;
@@ -86,6 +92,32 @@ describe.each([true, false])('OutboundQueue (channel fires bufferedamountlow: %s
     expect(channel.closed).toBe(false);
     expect(channel.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + 4096);
     expect(channel.delivered).toEqual(texts);
+  });
+});
+
+describe('OutboundQueue bulk lane (file chunks)', () => {
+  it('writes a chat text queued behind a transfer before the rest of the transfer, and bounds the lane', async () => {
+    const channel = new SimulatedChannel(64 * 1024, false);
+    channels.push(channel);
+    const queue = new OutboundQueue(channel, () => {});
+    queues.push(queue);
+    const chunk = (i: number): string => `bulk${i}:`.padEnd(14 * 1024, 'x');
+    let accepted = 0;
+    while (queue.pushBulk(chunk(accepted))) accepted += 1;
+    // The lane is bounded by characters; what does not fit is refused, not queued.
+    expect(accepted).toBeGreaterThan(0);
+    expect(queue.bulkChars).toBeLessThanOrEqual(MAX_BULK_QUEUE_CHARS);
+    // The channel holds at most the bulk high-water mark (plus one chunk) of bulk data.
+    expect(channel.buffered).toBeLessThanOrEqual(BULK_HIGH_WATER_BYTES + 14 * 1024);
+    queue.push(['chat!']);
+    await until('the chat text is written', () => channel.delivered.includes('chat!'));
+    const at = channel.delivered.indexOf('chat!');
+    // Written at once (the chat lane may fill the channel up to HIGH_WATER_BYTES), ahead of most bulk texts.
+    expect(at).toBeLessThan(accepted / 2);
+    await until('the transfer is written', () => queue.bulkChars === 0 && channel.delivered.length === accepted + 1);
+    expect(channel.delivered.filter((t) => t !== 'chat!')).toEqual(
+      Array.from({ length: accepted }, (_, i) => chunk(i)),
+    );
   });
 });
 

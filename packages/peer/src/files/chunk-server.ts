@@ -2,16 +2,17 @@
 // answered chunk by chunk — a `file-chunk` (with the audit path stored with
 // it) for each chunk held, one `file-none` for the rest — when the asker's
 // root for the file is ours; otherwise every chunk is `none`. Wants from one
-// member are answered one at a time, and at most MAX_QUEUED_WANTS wait per
-// member (more are answered `none` at once), so a member can make us read at
-// most that many wants' chunks ahead of its link's bulk lane, which is
-// bounded by bytes (mesh/outbound-queue.ts).
+// member are answered one at a time, and at most MAX_QUEUED_CHUNKS chunks'
+// worth of wants wait per member (a want past it is answered `none` at once),
+// so a member can make us read at most that many chunks ahead of its link's
+// bulk lane, which is bounded by bytes (mesh/outbound-queue.ts). An honest
+// receiver never has more than WANT_WINDOW (download.ts) asked of us.
 
 import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
 import type { BlobStore } from './blob-store.ts';
 
-/** Wants waiting per member while one is read. */
-export const MAX_QUEUED_WANTS = 4;
+/** Chunks asked by one member and not yet read: twice a receiver's window (download.ts WANT_WINDOW). */
+export const MAX_QUEUED_CHUNKS = 64;
 
 export interface ChunkServerHost {
   readonly store: BlobStore;
@@ -31,16 +32,16 @@ export class ChunkServer {
   onWant(groupId: GroupId, from: PeerId, want: FileWantFrame): void {
     const key = `${groupId}\n${from}`;
     const q = this.#queues.get(key) ?? { chain: Promise.resolve(), waiting: 0 };
-    if (q.waiting >= MAX_QUEUED_WANTS) {
+    if (q.waiting + want.chunks.length > MAX_QUEUED_CHUNKS) {
       this.#none(groupId, from, want.hash, want.chunks);
       return;
     }
-    q.waiting += 1;
+    q.waiting += want.chunks.length;
     q.chain = q.chain
       .then(() => this.#serve(groupId, from, want))
       .catch(() => this.#none(groupId, from, want.hash, want.chunks))
       .finally(() => {
-        q.waiting -= 1;
+        q.waiting -= want.chunks.length;
         if (q.waiting === 0 && this.#queues.get(key) === q) this.#queues.delete(key);
       });
     this.#queues.set(key, q);

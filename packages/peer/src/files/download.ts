@@ -119,6 +119,8 @@ export class Download {
       if (this.#skipped.has(peer)) continue;
       let s = this.#sources.get(peer);
       if (!s) this.#sources.set(peer, (s = { outstanding: 0, strikes: 0, lacks: new Map() }));
+      // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
+      if (s.outstanding > WANT_WINDOW / 2) continue;
       const want: number[] = [];
       for (const i of this.#todo) {
         if (s.outstanding + want.length >= WANT_WINDOW) break;

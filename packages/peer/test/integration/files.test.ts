@@ -1,0 +1,88 @@
+// Files over real data channels (@roamhq/wrtc, one process per peer, a real
+// tracker; PROTOCOL.md §10): a multi-MiB file sent by one member reaches the
+// other two with the right SHA-256, fetched by themselves; a member who
+// joins later fetches it on demand from the members that hold it, while one
+// of them serves garbage for every chunk: its chunks are refused and counted,
+// and the file still arrives whole.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTracker } from '@chorus/tracker';
+import type { RunningTracker } from '@chorus/tracker';
+import { sha256Bytes, toHex, type GroupId } from '@chorus/protocol';
+import type { ChatMessage } from '../../src/api.ts';
+import { ChildPeer } from './child-peer.ts';
+import { stopAll, waitFor } from './cluster.ts';
+import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
+
+const MIB = 1024 * 1024;
+const FILE_BYTES = 6 * MIB + 777;
+
+let tracker: RunningTracker;
+let peers: ChildPeer[] = [];
+beforeEach(async () => {
+  tracker = await startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+  });
+});
+afterEach(async () => {
+  await stopAll(peers);
+  peers = [];
+  await tracker.close();
+});
+
+function pseudoRandom(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+const start = (name: string, autoDownloadBytes: number): Promise<ChildPeer> =>
+  new ChildPeer().start(tracker.url, name, { autoDownloadBytes });
+
+async function messageAt(p: ChildPeer, groupId: GroupId, id: string): Promise<ChatMessage> {
+  let found: ChatMessage | undefined;
+  await waitFor(`${p.name} has the file message`, async () => {
+    found = (await p.history(groupId, { limit: 1000 })).find((m) => m.id === id);
+    return found !== undefined;
+  });
+  return found!;
+}
+
+describe('files over WebRTC', () => {
+  it('reaches every member whole, a late joiner fetches it from holders, a corrupting holder spoils nothing', async () => {
+    peers = await Promise.all([start('ana', 0), start('ben', 16 * MIB), start('cy', 16 * MIB)]);
+    const [ana, ben, cy] = peers as [ChildPeer, ChildPeer, ChildPeer];
+    const g = await ana.createGroup('files', 'fifo');
+    for (const p of peers) await p.join(g.groupId);
+
+    const bytes = pseudoRandom(FILE_BYTES, 7);
+    const sha = toHex(await sha256Bytes(bytes));
+    const sent = await ana.files.send(g.groupId, { name: 'video.mp4', type: 'video/mp4', bytes }, 'the demo');
+    expect(sent.file).toMatchObject({ name: 'video.mp4', size: FILE_BYTES, sha256: sha, caption: 'the demo' });
+
+    for (const p of [ben, cy])
+      await waitFor(`${p.name} holds the file`, async () => (await p.files.stored(sha))?.complete === true, 60_000);
+    for (const p of [ben, cy]) expect(toHex(await sha256Bytes((await p.files.read(sha))!))).toBe(sha);
+
+    // Ben now serves garbage for every chunk; dee joins late and fetches on demand from ana, ben and cy.
+    await ben.files.corrupt();
+    const dee = await start('dee', 0);
+    peers.push(dee);
+    await dee.join(g.groupId);
+    const msg = await messageAt(dee, g.groupId, sent.id);
+    expect(msg.file?.sha256).toBe(sha);
+    expect(await dee.files.stored(sha)).toBeNull();
+    const got = await dee.files.fetch(msg);
+    expect(toHex(await sha256Bytes(got))).toBe(sha);
+    const metrics = await dee.fetchMetrics(g.groupId);
+    expect(metrics?.rejectedFrames).toBeGreaterThan(0);
+  }, 150_000);
+});
