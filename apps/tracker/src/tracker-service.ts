@@ -212,7 +212,7 @@ export class TrackerService {
     const g = await this.group(r.groupId);
     if (!g.ok) return g;
     const step = await this.update(r.groupId, (m) =>
-      membership.reportLink(r.groupId, m, who.peerId, r.peer, r.state, this.now()),
+      membership.reportLink(r.groupId, m, who.peerId, r.peer, r.state, this.now(), r.via),
     );
     return step.result;
   }

@@ -154,6 +154,29 @@ describe('two-phase join', () => {
     await t.close();
   });
 
+  it('installs a joiner that one member reaches only through another ("relayed via"), and refuses a relay outside the group', async () => {
+    const t = await startTestTracker({ joinTimeoutMs: 5_000 });
+    const a = await connectClient(t.url, 'Alice');
+    const b = await connectClient(t.url, 'Bob');
+    const c = await connectClient(t.url, 'Carol');
+    const g = await groupWith(a, b);
+    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    unwrap(await call(b.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'up' }));
+    expect(
+      await call(a.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'relayed', via: 'nobody' }),
+    ).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    expect(await call(a.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'relayed' })).toMatchObject(
+      { ok: false, error: { code: 'missing-field' } },
+    );
+    unwrap(
+      await call(a.socket, 'link:report', { groupId: g.groupId, peer: c.peerId, state: 'relayed', via: b.peerId }),
+    );
+    const view = unwrap(await call<View>(c.socket, 'group:links-ready', { groupId: g.groupId }));
+    expect(ids(view).sort()).toEqual([a.peerId, b.peerId, c.peerId].sort());
+    for (const x of [a, b, c]) x.close();
+    await t.close();
+  });
+
   it('refuses join twice and links-ready without join', async () => {
     const a = await connectClient(tracker.url, 'Alice');
     const b = await connectClient(tracker.url, 'Bob');

@@ -18,7 +18,7 @@ import {
   type HelloReply,
   type JoinReply,
   type LeaveReason,
-  type LinkState,
+  type LinkReportState,
   type MemberInfo,
   type Membership,
   type MembershipStep,
@@ -66,7 +66,8 @@ export class MemoryTracker {
     readonly from: PeerId;
     readonly groupId: GroupId;
     readonly peer: PeerId;
-    readonly state: LinkState;
+    readonly state: LinkReportState;
+    readonly via?: PeerId;
   }[] = [];
   /** Injected failures per request kind, consumed one per call (see failNext). */
   readonly #faults = new Map<TrackerRequestKind, { code: string; left: number }>();
@@ -219,10 +220,10 @@ export class MemoryTracker {
     valueOf(this.#update(groupId, (m) => membership.remove(groupId, m, peer, 'left')).result);
   }
 
-  reportLink(from: PeerId, groupId: GroupId, peer: PeerId, state: LinkState, now: number): void {
-    this.linkReports.push({ from, groupId, peer, state });
+  reportLink(from: PeerId, groupId: GroupId, peer: PeerId, state: LinkReportState, now: number, via?: PeerId): void {
+    this.linkReports.push(via === undefined ? { from, groupId, peer, state } : { from, groupId, peer, state, via });
     if (this.#groups.has(groupId))
-      this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now));
+      this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now, via));
   }
 
   /** Members of an open group are public like its online count; a locked group's list is for those inside. */
@@ -374,8 +375,8 @@ export class MemoryTrackerLink implements TrackerLink {
   signal(): void {
     // MemoryTransport opens links without signaling.
   }
-  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
-    if (this.#state === 'online') this.#tracker.reportLink(this.peerId, groupId, peer, state, Date.now());
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkReportState, via?: PeerId): void {
+    if (this.#state === 'online') this.#tracker.reportLink(this.peerId, groupId, peer, state, Date.now(), via);
   }
   reportMetrics(report: MetricsReport): void {
     if (this.#state === 'online') this.#tracker.metrics.push(report);

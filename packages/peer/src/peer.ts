@@ -190,10 +190,10 @@ class Peer implements ChorusPeer {
       );
     if (!this.#transport) {
       const { WebRtcMesh } = await import('./mesh/webrtc-mesh.ts');
-      this.#transport = new WebRtcMesh({
-        tracker,
-        ...(this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc }),
-      });
+      const { relayed } = await import('./relay/index.ts');
+      // A pair whose channel cannot open talks through a third member (PROTOCOL.md §1.6).
+      const wrtc = this.#opts.wrtc === undefined ? {} : { wrtc: this.#opts.wrtc };
+      this.#transport = relayed(tracker, keyPair.privateKey, (link) => new WebRtcMesh({ tracker: link, ...wrtc }));
     }
     this.files.attach(this.#transport);
     this.#events.emit('connection', 'connecting');

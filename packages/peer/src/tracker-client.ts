@@ -19,7 +19,7 @@ import type {
   PeerRole,
   HelloReply,
   JoinReply,
-  LinkState,
+  LinkReportState,
   MemberInfo,
   MetricsReport,
   Ordering,
@@ -208,9 +208,9 @@ export class TrackerClient implements TrackerLink {
     this.#socket?.emit('signal', { groupId, to, data });
   }
 
-  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void {
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkReportState, via?: PeerId): void {
     if (this.#state !== 'online') return;
-    this.#socket?.emit('link:report', { groupId, peer, state });
+    this.#socket?.emit('link:report', via === undefined ? { groupId, peer, state } : { groupId, peer, state, via });
   }
 
   reportMetrics(report: MetricsReport): void {

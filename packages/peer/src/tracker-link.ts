@@ -9,7 +9,7 @@ import type {
   JoinReply,
   JoinerGoneNotice,
   JoiningNotice,
-  LinkState,
+  LinkReportState,
   MemberInfo,
   MetricsReport,
   Ordering,
@@ -58,7 +58,8 @@ export interface TrackerLink {
   members(groupId: GroupId): Promise<readonly MemberInfo[]>;
   view(groupId: GroupId): Promise<View>;
   signal(groupId: GroupId, to: PeerId, data: unknown): void;
-  reportLink(groupId: GroupId, peer: PeerId, state: LinkState): void;
+  /** `relayed` names `via`, the member that carries the pair's frames (PROTOCOL.md §1.6). */
+  reportLink(groupId: GroupId, peer: PeerId, state: LinkReportState, via?: PeerId): void;
   reportMetrics(report: MetricsReport): void;
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void;
   close(): Promise<void>;

@@ -316,6 +316,8 @@ const describeFrame = (f: GroupFrame): string => {
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? '' : ` floor=${f.floor}`}`;
     case 'signal':
       return `SIGNAL ${f.kind}${f.kind === 'read' ? ` ${f.seen}` : ''}`;
+    case 'relay':
+      return `RELAY ${f.kind} ${f.from}->${f.to} n=${f.n}`;
   }
 };
 

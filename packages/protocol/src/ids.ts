@@ -17,6 +17,8 @@ export type Ordering = 'fifo' | 'total';
 export type LeaveReason = 'left' | 'failed' | 'evicted';
 export type MemberChange = 'joined' | LeaveReason;
 export type LinkState = 'up' | 'down';
+/** A member's word to the tracker on its link to another: `relayed` is up through a third member (PROTOCOL.md §1.6). */
+export type LinkReportState = LinkState | 'relayed';
 
 export const asPeerId = (s: string): PeerId => s as PeerId;
 export const asGroupId = (s: string): GroupId => s as GroupId;

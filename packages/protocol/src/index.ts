@@ -15,6 +15,7 @@ export {
   type GroupId,
   type LeaveReason,
   type LinkState,
+  type LinkReportState,
   messageId,
   type MessageId,
   type Ordering,
@@ -61,8 +62,11 @@ export type {
   HistoryRequestFrame,
   HistoryResponseFrame,
   JoinerState,
+  RelayFrame,
+  RelayKind,
   SignalFrame,
 } from './wire/frames.ts';
+export { canonicalRelayText, MAX_RELAY_BODY_CHARS, SIGNED_RELAY_TAG } from './wire/relay-frame.ts';
 export type { OrderingEngine } from './ordering/engine.ts';
 export {
   DIRECTORY_PAGE_BYTES,

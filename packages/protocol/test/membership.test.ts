@@ -335,6 +335,43 @@ describe('joiners confirmed by the members', () => {
   });
 });
 
+describe('relayed links (PROTOCOL.md §1.6)', () => {
+  it('installs a joiner that a member reaches only through a third member, on "relayed via" that member', () => {
+    let s = must(m.join(G, groupOf(A, B), who(C), 1)).s;
+    s = must(m.reportLink(G, s, B, C, 'up', 2)).s;
+    s = must(m.linksReady(G, s, C)).s;
+    expect(m.isJoining(s, C)).toBe(true);
+    const relayed = must(m.reportLink(G, s, A, C, 'relayed', 3, B));
+    expect(ids(relayed.step.effects.view?.members)).toEqual([A, B, C]);
+  });
+
+  it('refuses "relayed" through no one, through an end of the pair or through a non-member, and changes nothing', () => {
+    const s = must(m.join(G, groupOf(A, B), who(C), 1)).s;
+    for (const [via, code] of [
+      [undefined, 'bad-state'],
+      [A, 'bad-state'],
+      [C, 'bad-state'],
+      [D, 'not-member'],
+    ] as const) {
+      const step = m.reportLink(G, s, A, C, 'relayed', 2, via);
+      expect(step.next).toBeNull();
+      expect(step.result.ok ? null : step.result.error.code).toBe(code);
+    }
+  });
+
+  it('withdraws a down claim like "up"; when the relay goes and both ends say down again, the younger is evicted', () => {
+    let s = down(groupOf(A, B, C), 100, [C, A], [A, C]);
+    s = must(m.reportLink(G, s, A, C, 'relayed', 101, B)).s;
+    s = must(m.reportLink(G, s, C, A, 'relayed', 101, B)).s;
+    expect(s.linksDown).toEqual([]);
+    expect(expire(s, A, C, 100 + GRACE).effects.removed).toBeUndefined();
+    // B leaves: the ends have no other relay and report down; one grace later C (the younger) goes.
+    s = must(m.remove(G, s, B, 'failed')).s;
+    s = down(s, 200, [A, C], [C, A]);
+    expect(expire(s, A, C, 200 + GRACE).effects.removed).toEqual([{ peerId: C, reason: 'evicted' }]);
+  });
+});
+
 /** Reports of `by` that their link to `peer` is down, at `now`. */
 function down(s: Membership, now: number, ...pairs: [PeerId, PeerId][]): Membership {
   for (const [x, y] of pairs) s = must(m.reportLink(G, s, x, y, 'down', now)).s;

@@ -112,6 +112,13 @@ describe('tracker event parsers', () => {
       value: { groupId: 'g1', peer: 'p2', state: 'down' },
     });
     expect(code(parseLinkReport({ groupId: 'g1', peer: 'p2', state: 'DOWN' }))).toBe('bad-type');
+    expect(parseLinkReport({ groupId: 'g1', peer: 'p2', state: 'relayed', via: 'p3' })).toEqual({
+      ok: true,
+      value: { groupId: 'g1', peer: 'p2', state: 'relayed', via: 'p3' },
+    });
+    expect(code(parseLinkReport({ groupId: 'g1', peer: 'p2', state: 'relayed' }))).toBe('missing-field');
+    expect(code(parseLinkReport({ groupId: 'g1', peer: 'p2', state: 'relayed', via: 'a/b' }))).toBe('bad-type');
+    expect(code(parseLinkReport({ groupId: 'g1', peer: 'p2', state: 'up', via: 'p3' }))).toBe('bad-type');
     const m = {
       groupId: 'g1',
       sent: 1,

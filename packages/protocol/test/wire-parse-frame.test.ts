@@ -90,6 +90,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     state: { viewId: asViewId(3), incarnation: asViewId(1), agreed: 2, nextSeq: { bob: 2, carol: 2 } },
   },
   signal: { t: 'signal', groupId: G, kind: 'read', seen: asMessageId('g-1/bob:4') },
+  relay: { t: 'relay', groupId: G, from: ALICE, to: CAROL, n: 5, kind: 'msg', body: '{"t":"hwm"}', sig: SIG },
   chunk: { t: 'chunk', id: 'c-17', index: 1, count: 3, part: '{"t":"da' },
   'file-want': { t: 'file-want', groupId: G, hash: 'a'.repeat(64), root: 'b'.repeat(64), chunks: [0, 5, 2] },
   'file-chunk': {
@@ -218,6 +219,15 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['state.nextSeq.bob', 0],
     ['state.agreed', 2.5],
     ['state.incarnation', -1],
+  ],
+  relay: [
+    ['groupId', 2],
+    ['from', 3],
+    ['to', null],
+    ['n', 0],
+    ['kind', 'relay'],
+    ['body', 7],
+    ['sig', 12],
   ],
   chunk: [
     ['id', 17],
@@ -586,5 +596,21 @@ describe('optional fields the engines rely on after a crash', () => {
       ],
     ];
     for (const [frame, code] of bad) expectError(parseFrame(json(frame), ctx), code);
+  });
+});
+
+describe('parseFrame: relay envelopes (PROTOCOL.md §1.6)', () => {
+  const relay = samples.relay;
+  it('accepts an envelope from any member of the link (the relay forwards it) and keeps its body as text', () => {
+    const r = parseFrame(json(relay), { groupId: G, from: BOB });
+    expect(r.ok && r.value).toEqual(relay);
+  });
+  it('refuses a probe or reset with a body, a msg without one, an envelope to its own origin and a bad signature', () => {
+    expectError(parseFrame(withField(relay, 'kind', 'probe'), ctx), 'bad-type');
+    expectError(parseFrame(withField(relay, 'body', ''), ctx), 'bad-type');
+    expectError(parseFrame(withField(relay, 'to', ALICE), ctx), 'bad-type');
+    expectError(parseFrame(withField(relay, 'sig', 'x'.repeat(88)), ctx), 'bad-signature');
+    expectError(parseFrame(withField(relay, 'body', 'x'.repeat(16 * 1024 + 1)), ctx), 'too-long');
+    expect(parseFrame(json({ ...relay, kind: 'reset', body: '' }), ctx).ok).toBe(true);
   });
 });

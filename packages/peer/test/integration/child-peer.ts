@@ -150,12 +150,17 @@ export class ChildPeer implements ChorusPeer {
   };
 
   /** Connects as `name` to the tracker; what createPeer + connect() is in-process. */
-  async start(trackerUrl: string, name: string, files?: FileOptions): Promise<this> {
+  async start(
+    trackerUrl: string,
+    name: string,
+    files?: FileOptions,
+    opts: Record<string, unknown> = {},
+  ): Promise<this> {
     await this.loaded;
     this.#name = name;
     const { peerId } = await this.request<{ peerId: PeerId }>(
       'connect',
-      files === undefined ? { trackerUrl, name } : { trackerUrl, name, files },
+      files === undefined ? { ...opts, trackerUrl, name } : { ...opts, trackerUrl, name, files },
     );
     this.#peerId = peerId;
     return this;
@@ -237,6 +242,22 @@ export class ChildPeer implements ChorusPeer {
   /** Debug: make this peer tell the tracker a link is up or down, whatever it is (a lying member). */
   reportLink(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): Promise<null> {
     return this.request('reportLink', { groupId, peer, state });
+  }
+  /** Relay runs (`start(…, { relay: true })`): the direct links to these peers never open. */
+  block(peers: readonly PeerId[]): Promise<null> {
+    return this.request('block', { peers });
+  }
+  /** Relay runs: the member this peer's frames to `peer` go through, or null (direct, or down). */
+  relayOf(groupId: GroupId, peer: PeerId): Promise<PeerId | null> {
+    return this.request('relayOf', { groupId, peer });
+  }
+  /** Relay runs: envelopes this peer forwarded and dropped as a relay for others. */
+  relayCounts(): Promise<{ forwarded: number; dropped: number }> {
+    return this.request('relayCounts');
+  }
+  /** Debug: as a relay, alter every DATA body this peer forwards (on) or stop (off). */
+  tamperRelay(on: boolean): Promise<null> {
+    return this.request('tamperRelay', { on });
   }
   on<K extends keyof PeerEventMap>(event: K, listener: (value: PeerEventMap[K]) => void): () => void {
     let set = this.#listeners.get(event);

@@ -10,10 +10,14 @@ import { ChildPeer } from './child-peer.ts';
 export { waitFor };
 
 /** Starts and connects `names.length` peers in parallel (process start-up dominates). */
-export async function startPeers(trackerUrl: string, names: readonly string[]): Promise<ChildPeer[]> {
+export async function startPeers(
+  trackerUrl: string,
+  names: readonly string[],
+  opts: Record<string, unknown> = {},
+): Promise<ChildPeer[]> {
   const children = names.map(() => new ChildPeer());
   try {
-    return await Promise.all(children.map((c, i) => c.start(trackerUrl, names[i] as string)));
+    return await Promise.all(children.map((c, i) => c.start(trackerUrl, names[i] as string, undefined, opts)));
   } catch (e) {
     await Promise.all(children.map((c) => c.kill()));
     throw e;

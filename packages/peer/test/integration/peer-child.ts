@@ -16,6 +16,10 @@ import { createPeer } from '../../src/peer.ts';
 import { randomPeerId } from '../../src/key-store.ts';
 import { TrackerClient } from '../../src/tracker-client.ts';
 import { WebRtcMesh } from '../../src/mesh/webrtc-mesh.ts';
+import { relayed } from '../../src/relay/index.ts';
+import type { RelayTransport } from '../../src/relay/index.ts';
+import type { Transport } from '../../src/transport.ts';
+import { BlockedTransport } from './blocked-transport.ts';
 import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
 
 /** State pushes are coalesced to at most one per this interval (metrics change with every frame). */
@@ -24,6 +28,9 @@ const STATE_PUSH_MS = 50;
 let peer: ChorusPeer | null = null;
 let mesh: WebRtcMesh | null = null;
 let trackerLink: TrackerClient | null = null;
+/** With `connect {relay: true}`: the relay layer over a mesh whose links to `blocked` peers never open. */
+let relay: RelayTransport | null = null;
+let blocker: BlockedTransport | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
 let corruptChunks = false;
 /** Base64 of as many bytes as `data` holds, none of them the same. */
@@ -69,22 +76,39 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
       socketOptions: { transports: ['websocket'] },
     });
     trackerLink = tracker;
-    mesh = new WebRtcMesh({ tracker, wrtc });
-    mesh.on('frame', (_g, _from, frame) => {
+    let transport: Transport;
+    if (args['relay'] === true) {
+      const timing = (args['relayTiming'] ?? {}) as { relayAfterMs?: number; routeTtlMs?: number };
+      relay = relayed(
+        tracker,
+        keyPair.privateKey,
+        (link) => {
+          mesh = new WebRtcMesh({ tracker: link, wrtc });
+          blocker = new BlockedTransport(mesh);
+          return blocker;
+        },
+        timing,
+      );
+      transport = relay;
+    } else transport = mesh = new WebRtcMesh({ tracker, wrtc });
+    mesh?.on('frame', (_g, _from, frame) => {
       framesByKind[frame.t] = (framesByKind[frame.t] ?? 0) + 1;
     });
     const files = args['files'] as FileOptions | undefined;
     peer = createPeer({
       name,
       tracker,
-      transport: mesh,
+      transport,
       identity: { keyPair, publicKey },
       ...(files ? { files } : {}),
     });
     // A hostile holder (tests): every file chunk it serves carries other bytes of the same length.
-    const meshSend = mesh.send.bind(mesh);
-    mesh.send = (g, to, frame) =>
-      meshSend(g, to, corruptChunks && frame.t === 'file-chunk' ? { ...frame, data: garble(frame.data) } : frame);
+    const m: WebRtcMesh | null = mesh;
+    if (m) {
+      const meshSend = m.send.bind(m);
+      m.send = (g, to, frame) =>
+        meshSend(g, to, corruptChunks && frame.t === 'file-chunk' ? { ...frame, data: garble(frame.data) } : frame);
+    }
     const events: (keyof PeerEventMap)[] = [
       'connection',
       'directory',
@@ -149,6 +173,21 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   async reportLink(a) {
     need();
     trackerLink?.reportLink(a['groupId'] as GroupId, a['peer'] as PeerId, a['state'] as 'up' | 'down');
+    return null;
+  },
+  /** Relay runs only: the direct links to these peers never open (before joining). */
+  async block(a) {
+    for (const p of a['peers'] as PeerId[]) blocker?.blocked.add(p);
+    return null;
+  },
+  /** Relay runs only: the member our frames to `peer` go through, or null. */
+  relayOf: async (a) => relay?.relayOf(a['groupId'] as GroupId, a['peer'] as PeerId) ?? null,
+  relayCounts: async () => ({ forwarded: relay?.relayForwarded ?? 0, dropped: relay?.relayDropped ?? 0 }),
+  /** Debug: as a relay, alter the text of every DATA body this member forwards (a lying relay). */
+  async tamperRelay(a) {
+    relay?.setForwardHook(
+      a['on'] === true ? (env) => ({ ...env, body: env.body.replace(/"body":"/g, '"body":"altered ') }) : null,
+    );
     return null;
   },
   async close() {

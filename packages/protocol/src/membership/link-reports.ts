@@ -24,8 +24,13 @@
 // time its standing false claim earns a mark.
 // Reports about a joiner are its confirmations (view-changes.ts): `up` from a
 // member of its view counts towards installing it, `down` withdraws it.
+// `relayed via X` (the pair's frames travel through member X, PROTOCOL.md
+// §1.6) counts as `up` everywhere: it confirms a joiner and withdraws a down
+// claim. X must be a member other than the two ends; the tracker cannot check
+// more than that (a member can claim `up` as well), and when X goes the ends
+// report again: another relay, or `down`, which rules 1–4 settle.
 
-import type { GroupId, PeerId } from '../ids.ts';
+import type { GroupId, LinkReportState, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import { isJoining, isMember, youngerOf } from './membership.ts';
 import type { LinkDown, Membership } from './membership.ts';
@@ -75,20 +80,30 @@ function confirmJoiner(
   return { next, result: ok(null), effects: {} };
 }
 
-/** A member says its channel to `peer` is up or down. A down report starts the grace clock of the pair. */
+/**
+ * A member says its channel to `peer` is up, down, or relayed via member
+ * `via` (which counts as up). A down report starts the grace clock of the pair.
+ */
 export function reportLink(
   groupId: GroupId,
   m: Membership,
   reporter: PeerId,
   peer: PeerId,
-  state: 'up' | 'down',
+  reported: LinkReportState,
   now: number,
+  via?: PeerId,
 ): Step<null> {
   // A joiner's own links are settled by links-ready and the members'
   // confirmations; its mesh reports them like any other: accept and ignore.
   if (isJoining(m, reporter)) return unchanged(ok(null));
   if (!isMember(m, reporter)) return unchanged(err('not-member', 'Only members of the group report links.'));
   if (reporter === peer) return unchanged(err('bad-state', 'A link needs two different peers.'));
+  if (reported === 'relayed') {
+    if (via === undefined || via === reporter || via === peer)
+      return unchanged(err('bad-state', 'A relayed link names a third member it goes through.'));
+    if (!isMember(m, via)) return unchanged(err('not-member', 'A link can be relayed only through a member.'));
+  }
+  const state = reported === 'down' ? 'down' : 'up';
   if (isJoining(m, peer)) return confirmJoiner(groupId, m, reporter, peer, state);
   // A link to a session that is gone is settled by the view change, not by eviction.
   if (!isMember(m, peer)) return unchanged(ok(null));

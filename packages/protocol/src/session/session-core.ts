@@ -197,6 +197,8 @@ export class SessionCore {
     if (frame.t === 'signal') return [];
     // File frames (PROTOCOL.md §10) are the runtime's file transfer, never the engine's.
     if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return [];
+    // A relay envelope is the runtime's relay layer's (PROTOCOL.md §1.6); it never reaches a session.
+    if (frame.t === 'relay') return [];
     return this.#step(now, () => {
       if (frame.t === 'history-req') return this.#onHistoryRequest(from, frame);
       // Every DATA passes its sender's chain first (PROTOCOL.md §1.5): a live equivocation is refused.

@@ -3,7 +3,7 @@
 // chat messages. Every client->server event ends with an ack carrying a
 // Result, so a bad input always gets a code and a sentence back.
 
-import type { GroupId, LeaveReason, LinkState, MemberChange, Ordering, PeerId, ViewId } from '../ids.ts';
+import type { GroupId, LeaveReason, LinkReportState, MemberChange, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { Result } from '../result.ts';
 import type { GroupCharter } from './charter.ts';
 import type { DmParties } from './dm.ts';
@@ -172,7 +172,9 @@ export interface SignalPayload {
 export interface LinkReport {
   readonly groupId: string;
   readonly peer: string;
-  readonly state: LinkState;
+  readonly state: LinkReportState;
+  /** With `relayed` only: the member through which the reporter reaches `peer` (PROTOCOL.md §2 Links). */
+  readonly via?: string;
 }
 export interface MetricsReport {
   readonly groupId: string;

@@ -5,7 +5,7 @@
 // (the name and password caps in name-caps.ts, which UIs import).
 
 import { asGroupId, asPeerId } from '../ids.ts';
-import type { GroupId, LinkState, Ordering, PeerId } from '../ids.ts';
+import type { GroupId, LinkReportState, Ordering, PeerId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { ErrorCode, Result } from '../result.ts';
 import { parseCharter } from './charter.ts';
@@ -74,7 +74,9 @@ export interface ParsedSignal {
 export interface ParsedLinkReport {
   readonly groupId: GroupId;
   readonly peer: PeerId;
-  readonly state: LinkState;
+  readonly state: LinkReportState;
+  /** With `relayed` only: the member that carries the pair's frames. */
+  readonly via?: PeerId;
 }
 export interface ParsedMetricsReport {
   readonly groupId: GroupId;
@@ -326,8 +328,16 @@ export function parseLinkReport(x: unknown): Result<ParsedLinkReport> {
   if (!peer.ok) return peer;
   const state = requiredString(o.value, 'state', what);
   if (!state.ok) return state;
-  if (state.value !== 'up' && state.value !== 'down') return fail('bad-type', '"state" must be "up" or "down".');
-  return ok({ groupId: asGroupId(groupId.value), peer: asPeerId(peer.value), state: state.value });
+  const base = { groupId: asGroupId(groupId.value), peer: asPeerId(peer.value) };
+  if (state.value === 'relayed') {
+    const via = id(o.value, 'via', what);
+    if (!via.ok) return via;
+    return ok({ ...base, state: 'relayed', via: asPeerId(via.value) });
+  }
+  if (state.value !== 'up' && state.value !== 'down')
+    return fail('bad-type', '"state" must be "up", "down" or "relayed".');
+  if (o.value['via'] !== undefined) return fail('bad-type', '"via" comes only with state "relayed".');
+  return ok({ ...base, state: state.value });
 }
 
 export function parseMetricsReport(x: unknown): Result<ParsedMetricsReport> {

@@ -294,10 +294,32 @@ export interface FileNoneFrame {
 
 export type FileFrame = FileWantFrame | FileChunkFrame | FileNoneFrame;
 
+export type RelayKind = 'msg' | 'probe' | 'reset';
+
+/**
+ * A channel message of `from` to `to` carried by a third member because their
+ * direct link cannot open (PROTOCOL.md §1.6). Signed by `from` over
+ * canonicalRelayText; the relay forwards it unchanged. `n` grows by one per
+ * envelope from `from` to `to`; `kind` is `msg` (body: one channel message),
+ * `probe` (no body: is this route alive?) or `reset` (no body: the sender saw
+ * a gap and re-opens the relayed link).
+ */
+export interface RelayFrame {
+  readonly t: 'relay';
+  readonly groupId: GroupId;
+  readonly from: PeerId;
+  readonly to: PeerId;
+  readonly n: number;
+  readonly kind: RelayKind;
+  readonly body: string;
+  readonly sig: string;
+}
+
 /** Frames an ordering engine consumes and produces. */
 export type EngineFrame =
   DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
-export type GroupFrame = EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame | FileFrame;
+export type GroupFrame =
+  EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame | FileFrame | RelayFrame;
 export type WireFrame = GroupFrame | ChunkFrame;
 export type FrameKind = WireFrame['t'];

@@ -57,6 +57,7 @@ import { exceedsUtf8Bytes } from './utf8.ts';
 import { LINK_HASH_B64_CHARS } from './chain.ts';
 import { readChunk, readSignal } from './parse-signal.ts';
 import { readFileChunk, readFileNone, readFileWant } from './parse-file-frames.ts';
+import { readRelay } from './relay-frame.ts';
 
 export interface ParseContext {
   /** The group whose data channel this text arrived on. */
@@ -78,6 +79,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'history-req',
   'history-res',
   'signal',
+  'relay',
   'chunk',
   'file-want',
   'file-chunk',
@@ -153,6 +155,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readHistoryResponse(o, ctx);
     case 'signal':
       return readSignal(o, readGroup(o, ctx, 'signal'));
+    case 'relay':
+      return readRelay(o, readGroup(o, ctx, 'relay'), readSignature);
     case 'chunk':
       return readChunk(o);
     case 'file-want':

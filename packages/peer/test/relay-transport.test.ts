@@ -1,0 +1,128 @@
+// The relay layer (src/relay/, PROTOCOL.md §1.6) over the in-memory network
+// with real Ed25519 keys: a cut pair talks through the lowest-id member that
+// reaches both, a relay that alters an envelope is refused and routed around,
+// a relay that dies leaves the pair down (reported to the tracker), and an
+// envelope handed on by anyone but its origin is refused (no relay of relay).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  asGroupId,
+  asPeerId,
+  asViewId,
+  encodeFrame,
+  exportPublicKey,
+  generateIdentity,
+  signText,
+} from '@chorus/protocol';
+import type { GroupFrame, LinkReportState, MemberInfo, PeerId, ProtocolError } from '@chorus/protocol';
+import { MemoryNetwork } from '../src/memory-transport.ts';
+import { RelayTransport } from '../src/relay/index.ts';
+import { waitFor } from './scenarios/network.ts';
+
+const G = asGroupId('g-relay');
+const [A, B, C, D] = ['pa', 'pb', 'pc', 'pd'].map(asPeerId) as [PeerId, PeerId, PeerId, PeerId];
+
+interface Node {
+  readonly relay: RelayTransport;
+  readonly frames: { from: PeerId; frame: GroupFrame }[];
+  readonly rejects: { from: PeerId; error: ProtocolError }[];
+  readonly reports: { peer: PeerId; state: LinkReportState; via?: PeerId }[];
+  readonly links: string[];
+}
+
+let network: MemoryNetwork | null = null;
+afterEach(() => {
+  network?.close();
+  network = null;
+});
+
+async function mesh(ids: readonly PeerId[]): Promise<Map<PeerId, Node>> {
+  const net = new MemoryNetwork({ seed: 7 });
+  network = net;
+  net.cut(A, B);
+  const keys = await Promise.all(ids.map(() => generateIdentity()));
+  const infos: MemberInfo[] = await Promise.all(
+    ids.map(async (peerId, i) => ({ peerId, name: peerId, publicKey: await exportPublicKey(keys[i]!.publicKey) })),
+  );
+  const nodes = new Map<PeerId, Node>();
+  ids.forEach((id, i) => {
+    const node: Node = { frames: [], rejects: [], reports: [], links: [] } as unknown as Node;
+    const relay = new RelayTransport({
+      inner: net.transport(id),
+      report: (_g, peer, state, via) => node.reports.push(via === undefined ? { peer, state } : { peer, state, via }),
+      sign: (text) => signText(keys[i]!.privateKey, text),
+      relayAfterMs: 30,
+      probeIntervalMs: 10,
+      routeTtlMs: 200,
+      unreachedMs: () => 400,
+    });
+    Object.assign(node, { relay });
+    relay.on('frame', (_g, from, frame) => node.frames.push({ from, frame }));
+    relay.on('reject', (_g, from, error) => node.rejects.push({ from, error }));
+    relay.on('link', (_g, peer, state) => node.links.push(`${peer} ${state}`));
+    nodes.set(id, node);
+  });
+  for (const n of nodes.values()) n.relay.setPeers(G, infos);
+  return nodes;
+}
+
+const hwm = (n: number): GroupFrame => ({ t: 'hwm', groupId: G, viewId: asViewId(n), delivered: {} });
+const got = (node: Node, from: PeerId, viewId: number): boolean =>
+  node.frames.some((f) => f.from === from && f.frame.t === 'hwm' && f.frame.viewId === viewId);
+
+describe('relay layer', () => {
+  it('carries a cut pair through the lowest-id member that reaches both, and tells the tracker "relayed via" it', async () => {
+    const nodes = await mesh([A, B, C, D]);
+    const [a, b] = [nodes.get(A)!, nodes.get(B)!];
+    await waitFor('both ends relay through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    expect(a.relay.openPeers(G)).toContain(B);
+    expect(a.links).toContain(`${B} up`);
+    expect(a.reports).toContainEqual({ peer: B, state: 'relayed', via: C });
+    a.relay.send(G, B, hwm(1));
+    b.relay.send(G, A, hwm(2));
+    await waitFor('each end gets the other one’s frame, attributed to its origin', () => got(b, A, 1) && got(a, B, 2));
+    expect(nodes.get(C)!.relay.relayForwarded).toBeGreaterThan(0);
+    expect(nodes.get(C)!.frames.some((f) => f.from === A && f.frame.t === 'hwm')).toBe(false);
+  });
+
+  it('refuses an envelope the relay altered (bad signature, counted against the relay) and moves to another relay', async () => {
+    const nodes = await mesh([A, B, C, D]);
+    const [a, b, c] = [nodes.get(A)!, nodes.get(B)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    c.relay.setForwardHook((env) => (env.kind === 'msg' ? { ...env, body: env.body.replace('"hwm"', '"hwm" ') } : env));
+    a.relay.send(G, B, hwm(3));
+    await waitFor('B refuses the altered envelope', () => b.rejects.some((r) => r.error.code === 'bad-signature'));
+    expect(b.rejects.find((r) => r.error.code === 'bad-signature')?.from).toBe(C);
+    expect(got(b, A, 3)).toBe(false);
+    await waitFor('both ends move to pd', () => a.relay.relayOf(G, B) === D && b.relay.relayOf(G, A) === D);
+    a.relay.send(G, B, hwm(4));
+    await waitFor('the next frame arrives through pd', () => got(b, A, 4));
+  });
+
+  it('with its only relay gone, the pair is down: the session hears it and the tracker gets "down"', async () => {
+    const nodes = await mesh([A, B, C]);
+    const [a, b] = [nodes.get(A)!, nodes.get(B)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    network!.crash(C);
+    await waitFor(
+      'both ends see the pair down',
+      () => a.relay.relayOf(G, B) === null && b.relay.relayOf(G, A) === null,
+    );
+    expect(a.relay.openPeers(G)).not.toContain(B);
+    expect(a.links.at(-1)).toBe(`${B} down`);
+    expect(a.reports.at(-1)).toEqual({ peer: B, state: 'down' });
+  });
+
+  it('refuses an envelope handed on by anyone but its origin (no relay of relay), forwarding nothing', async () => {
+    const nodes = await mesh([A, B, C, D]);
+    const d = nodes.get(D)!;
+    await waitFor('links up', () => d.relay.openPeers(G).includes(C));
+    const forwarded: string[] = [];
+    d.relay.setForwardHook((env) => (forwarded.push(env.sig), env));
+    const env = { t: 'relay', groupId: G, from: A, to: B, n: 1, kind: 'probe', body: '', sig: `${'A'.repeat(86)}==` };
+    network!.inject(G, C, D, encodeFrame(env as GroupFrame));
+    await waitFor('D refuses it', () => d.rejects.some((r) => r.error.code === 'forged-sender' && r.from === C));
+    // D goes on relaying the pair's own probes, never this one.
+    expect(forwarded).not.toContain(env.sig);
+  });
+});
