@@ -309,14 +309,18 @@ export class IdbStore implements MessageStore {
       before === null
         ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
         : IDBKeyRange.bound([groupId, ''], [groupId, before], false, true);
-    const out: StoredMessage[] = [];
-    let cursor = await db.transaction('messages').store.index('by-group-order').openCursor(range, 'prev');
+    // Two requests, not one per message: a key cursor walks back `cap` keys inside the store (advance), and one
+    // getAll reads from there to the end. Stepping a value cursor took a round trip to the store per message.
+    const index = db.transaction('messages').store.index('by-group-order');
     const cap = clampLimit(limit);
-    while (cursor && out.length < cap) {
-      out.push(cursor.value);
-      cursor = await cursor.continue();
-    }
-    return out.reverse();
+    let cursor = await index.openKeyCursor(range, 'prev');
+    if (cursor === null) return [];
+    if (cap > 1) cursor = await cursor.advance(cap - 1);
+    const from =
+      cursor === null ? range : IDBKeyRange.bound(cursor.key, range.upper as IDBValidKey, false, range.upperOpen);
+    const items = await index.getAll(from);
+    // Messages sharing the first key's order (never two with one id) may come before it: keep the newest `cap`.
+    return items.length > cap ? items.slice(items.length - cap) : items;
   }
 
   async cursor(groupId: GroupId): Promise<string | null> {
