@@ -26,6 +26,7 @@ import type {
   HistoryResponseFrame,
   SignedFields,
 } from '../wire/frames.ts';
+import { isRuntimeFrame } from '../wire/frames.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
@@ -193,12 +194,8 @@ export class SessionCore {
   /** A frame from a view member, every DATA in it verified (a history page's items: all of them). */
   receive(from: PeerId, frame: GroupFrame, now: number): SessionCommands {
     if (frame.t === 'history-res') return this.historyPage(from, frame, frame.items, now);
-    // Ephemeral markers (PROTOCOL.md §9) are the runtime's; they never reach the engine or the store.
-    if (frame.t === 'signal') return [];
-    // File frames (PROTOCOL.md §10) are the runtime's file transfer, never the engine's.
-    if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return [];
-    // A relay envelope is the runtime's relay layer's (PROTOCOL.md §1.6); it never reaches a session.
-    if (frame.t === 'relay') return [];
+    // Markers, file transfer and relay envelopes are the runtime's; they never reach the engine or the store.
+    if (isRuntimeFrame(frame)) return [];
     return this.#step(now, () => {
       if (frame.t === 'history-req') return this.#onHistoryRequest(from, frame);
       // Every DATA passes its sender's chain first (PROTOCOL.md §1.5): a live equivocation is refused.

@@ -323,3 +323,8 @@ export type GroupFrame =
   EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame | FileFrame | RelayFrame;
 export type WireFrame = GroupFrame | ChunkFrame;
 export type FrameKind = WireFrame['t'];
+/** Frames the runtime handles before any session: markers (§9), file transfer (§10), relay envelopes (§1.6). */
+export type RuntimeFrame = SignalFrame | FileFrame | RelayFrame;
+
+const RUNTIME_KINDS: ReadonlySet<FrameKind> = new Set(['signal', 'file-want', 'file-chunk', 'file-none', 'relay']);
+export const isRuntimeFrame = (frame: GroupFrame): frame is RuntimeFrame => RUNTIME_KINDS.has(frame.t);
