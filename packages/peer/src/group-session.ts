@@ -416,6 +416,7 @@ export class GroupSession {
 
   async #handle(from: PeerId, frame: GroupFrame): Promise<void> {
     if (this.#core.phase === 'closed') return;
+    if (frame.t === 'history-res') this.#run(this.#core.historyArrived(from, frame, this.#now()));
     const v = await this.#verifier.verify(from, frame);
     if (v === null) return;
     if (v.kind === 'page') this.#run(this.#core.historyPage(from, v.page, v.items, this.#now()));

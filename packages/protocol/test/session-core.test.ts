@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HISTORY_REASK_MIN_MS, HISTORY_RETRY_MS, reaskPause, TICK_MS } from '../src/session/policy.ts';
 import { CoreMesh } from '../src/session/testing/core-mesh.ts';
 import { MAX_PARTS } from '../src/wire/caps.ts';
+import { asPeerId } from '../src/ids.ts';
 
 /** p1 founds the group and says `n` things; p2 joins and syncs. */
 const founded = (mode: 'fifo' | 'total', n: number): CoreMesh => {
@@ -65,6 +66,34 @@ describe('SessionCore: a joiner syncing from a sponsor', () => {
     expect(p2.storeAtMember).toBe(5);
     m.deliver();
     expect(m.node('p1').storedBodies().at(-1)).toBe('too early');
+  });
+});
+
+describe('SessionCore: history pages are pipelined', () => {
+  it('asks for the next page when a page arrives, before it is checked or stored, and once per page', () => {
+    const m = founded('fifo', 450);
+    const p2 = m.add('p2');
+    // The first page stays on the wire until the test has shown it to p2 as arriving.
+    m.hold = (f) => f.frame.t === 'history-res';
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    const first = m.sent.find((s) => s.frame.t === 'history-res' && s.from === 'p1')?.frame;
+    if (first?.t !== 'history-res') throw new Error('p1 sent no history page');
+    expect(first.items).toHaveLength(200);
+    expect(m.count('history-req', 'p2', 'p1')).toBe(1);
+    m.run(p2, (c) => c.historyArrived(asPeerId('p1'), first, m.now));
+    // The next request is out, after the page's last item, while nothing of the page is stored or shown yet.
+    const next = m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p2').at(-1)?.frame;
+    expect(next?.t === 'history-req' && next.after).toBe(first.items.at(-1)?.order);
+    expect(p2.store.size).toBe(0);
+    expect(p2.shown.size).toBe(0);
+    m.hold = null;
+    m.release();
+    m.deliver();
+    expect(p2.phase).toBe('member');
+    expect(p2.storedBodies()).toEqual(m.node('p1').storedBodies());
+    expect(m.count('history-req', 'p2', 'p1')).toBe(3); // 200 + 200 + 50: no page asked for twice
+    expect(p2.problems).toEqual([]);
   });
 });
 

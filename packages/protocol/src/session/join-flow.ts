@@ -23,9 +23,11 @@ import type { GroupId, PeerId } from '../ids.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
 import type { ProtocolError } from '../result.ts';
 import type { View } from '../tracker/events.ts';
+import type { HistoryResponseFrame } from '../wire/frames.ts';
 import {
   ask,
   askAgain,
+  askAhead,
   dropSponsor,
   due,
   newSync,
@@ -78,6 +80,13 @@ export class JoinFlow {
     const life = this.#port.life();
     const req =
       life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.#port.groupId, now);
+    if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
+  }
+
+  /** A page that answers our last request arrived: the next request goes out before it is checked (`askAhead`). */
+  askAhead(from: PeerId, page: HistoryResponseFrame, now: number): void {
+    const life = this.#port.life();
+    const req = life.phase === 'syncing' ? askAhead(life.sync, this.#port.groupId, from, page, now) : null;
     if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
   }
 

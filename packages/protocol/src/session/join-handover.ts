@@ -55,6 +55,10 @@ export class JoinHandover {
       return;
     }
     const sync = life.sync;
+    this.#port.join.askAhead(from, page, now); // unless the runtime did when the page arrived (historyArrived)
+    // Asked ahead for this page's successor (askAhead): not asked again once it is taken.
+    const early = sync.early === page.req;
+    if (early) sync.early = null;
     const lie = vetPage(sync, this.#port.groupId, page);
     if (lie !== null) return this.#port.join.dropSponsor(sync, lie, now);
     // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
@@ -95,7 +99,7 @@ export class JoinHandover {
     );
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#port.engine.markShown(sync.have ?? {});
-    if (!page.done) return this.#port.join.ask(now);
+    if (!page.done) return early ? undefined : this.#port.join.ask(now);
     if (!page.state) {
       this.#port.rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
       return this.#port.join.reaskLater(now);

@@ -38,6 +38,12 @@ export interface Sync {
    * sync.
    */
   asked: HistoryRequestFrame | null;
+  /**
+   * The request whose page arrived and is still being checked while the next
+   * one is already asked for (`askAhead`): its page is taken too. Null when
+   * no page is in hand.
+   */
+  early: number | null;
   askedAt: number;
   /** Hand-overs refused so far in this sync; sets the pause before the next request. */
   refusals: number;
@@ -78,6 +84,7 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
     have: undefined,
     after: null,
     asked: null,
+    early: null,
     askedAt: now,
     refusals: 0,
     reaskAt: null,
@@ -95,8 +102,17 @@ export function holding(sync: Sync, have: HeldVector): void {
   sync.have = copy;
 }
 
-/** The next request to the sponsor, under a new id (null until our store was read); marks it asked. */
-export function ask(sync: Sync, groupId: GroupId, now: number): HistoryRequestFrame | null {
+/**
+ * The next request to the sponsor, under a new id (null until our store was
+ * read), for the items after `after` (by default the last item taken); marks
+ * it asked.
+ */
+export function ask(
+  sync: Sync,
+  groupId: GroupId,
+  now: number,
+  after: string | null = sync.after,
+): HistoryRequestFrame | null {
   if (sync.have === undefined) return null;
   sync.askedAt = now;
   sync.reaskAt = null;
@@ -106,7 +122,7 @@ export function ask(sync: Sync, groupId: GroupId, now: number): HistoryRequestFr
     groupId,
     req,
     have: wireHave(sync.have),
-    after: sync.after,
+    after,
     limit: HISTORY_REQUEST_ITEMS,
   };
   return sync.asked;
@@ -131,9 +147,40 @@ const wireHave = (have: Readonly<Record<string, number>>): Record<string, number
   return Object.fromEntries(entries.slice(0, MAX_SENDER_ENTRIES));
 };
 
-/** Whether `page` from `from` answers our last request (anything else is a late answer to an earlier one). */
+/**
+ * Whether `page` from `from` answers our last request, or the one before it
+ * whose page is in hand (`early`); anything else is a late answer to an
+ * earlier one.
+ */
 export const answersLast = (sync: Sync, from: PeerId, page: HistoryResponseFrame): boolean =>
-  sync.asked !== null && from === sync.sponsor && page.req === sync.asked.req && !sync.dropped.has(from);
+  sync.asked !== null &&
+  from === sync.sponsor &&
+  (page.req === sync.asked.req || page.req === sync.early) &&
+  !sync.dropped.has(from);
+
+/**
+ * A page that answers our last request has arrived and is not the last: the
+ * next request, after its last item, goes out before the page is checked,
+ * stored and shown (PROTOCOL.md §4, pipelined pages), so the sponsor reads
+ * and sends the next page meanwhile. At most one page is in hand: null when
+ * one is, or when this page does not qualify. The page is vetted as any other
+ * when it is taken; a sponsor dropped for it meanwhile has its answer to this
+ * request ignored.
+ */
+export function askAhead(
+  sync: Sync,
+  groupId: GroupId,
+  from: PeerId,
+  page: HistoryResponseFrame,
+  now: number,
+): HistoryRequestFrame | null {
+  const last = page.items.at(-1);
+  if (sync.early !== null || page.done || last === undefined || sync.asked?.req !== page.req) return null;
+  if (!answersLast(sync, from, page)) return null;
+  const req = ask(sync, groupId, now, last.order);
+  if (req !== null) sync.early = page.req;
+  return req;
+}
 
 /** A page's items were taken (stored): the paging moves past them, and what we hold grows. */
 export function took(sync: Sync, frames: readonly DataFrame[], lastOrder: string | undefined): void {
@@ -147,6 +194,7 @@ export function took(sync: Sync, frames: readonly DataFrame[], lastOrder: string
 export function restart(sync: Sync, sponsor: PeerId): void {
   sync.sponsor = sponsor;
   sync.after = null;
+  sync.early = null;
   sync.stateParts.clear();
   sync.seen.clear();
 }

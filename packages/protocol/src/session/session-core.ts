@@ -11,7 +11,7 @@
 //   const core = new SessionCore({ groupId, self, engine, groupName });
 //   run(core.trackerView(view, now));           // → read-held, send history-req …
 //   run(core.heldRead(haveFromStore, now));
-//   run(core.receive(from, verifiedFrame, now)); // every frame, signatures checked
+//   run(core.receive(from, verifiedFrame, now)); // every frame, signatures checked (a page: historyArrived first)
 //   run(core.submit(1, 'hello', now));           // → sign; later core.signed(draft, sig, now)
 //   every TICK_MS: run(core.tick(now));          // re-asks, retransmits, stability
 
@@ -138,10 +138,7 @@ export class SessionCore {
     return this.#sends.pending();
   }
 
-  /**
-   * The highest own seq this session put on the wire (a session replacing it goes on above it: policy.ts
-   * resumeAfterSent).
-   */
+  /** The highest own seq this session put on the wire (a session replacing it goes on above it: resumeAfterSent). */
   get sentSeq(): number {
     return this.#sentSeq;
   }
@@ -209,14 +206,14 @@ export class SessionCore {
     });
   }
 
+  /** A history page as it arrives, before its checks: the next one is asked for now (historyPage would, later). */
+  historyArrived(from: PeerId, page: HistoryResponseFrame, now: number): SessionCommands {
+    return this.#step(now, () => this.#join.askAhead(from, page, now));
+  }
+
   /** A history page as received (state verified), with the items whose signature held. */
-  historyPage(
-    from: PeerId,
-    page: HistoryResponseFrame,
-    verified: readonly HistoryItem[],
-    now: number,
-  ): SessionCommands {
-    return this.#step(now, () => this.#handover.page(from, page, verified, now));
+  historyPage(from: PeerId, page: HistoryResponseFrame, items: readonly HistoryItem[], now: number): SessionCommands {
+    return this.#step(now, () => this.#handover.page(from, page, items, now));
   }
 
   link(peer: PeerId, state: 'up' | 'down', now: number): SessionCommands {
