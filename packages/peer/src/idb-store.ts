@@ -10,7 +10,7 @@
 // failed stays queued and is retried, so nothing delivered is lost while the
 // page lives.
 
-import { openDB, type IDBPTransaction } from 'idb';
+import { openDB, unwrap, type IDBPTransaction } from 'idb';
 import type { GroupId, MessageId } from '@chorus/protocol';
 import { IdbKeyStore } from './idb-key-store.ts';
 import { IdbBlobs } from './files/idb-blobs.ts';
@@ -201,6 +201,7 @@ export class IdbStore implements MessageStore {
       const db = await this.open();
       tx = db.transaction(['messages', 'cursors'], 'readwrite');
       const messages = tx.objectStore('messages');
+      const rawMessages = unwrap(messages);
       const cursors = tx.objectStore('cursors');
       const highest = new Map<GroupId, string>();
       for (const item of batch) {
@@ -211,10 +212,7 @@ export class IdbStore implements MessageStore {
         ...batch.map(async (item) => {
           // Idempotent: the first stored copy of a message wins (same id = same signed frame).
           // A history item of a total-order group moves a stored copy to the group's key (putHistory).
-          if (!rekey.has(item.id)) {
-            if ((await messages.getKey(item.id)) === undefined) await messages.put(item);
-            return;
-          }
+          if (!rekey.has(item.id)) return addOnce(rawMessages, item);
           const had = await messages.get(item.id);
           if (had === undefined) await messages.put(item);
           else if (had.order !== item.order) await messages.put({ ...had, order: item.order });
@@ -386,4 +384,21 @@ function isQuotaError(e: unknown): boolean {
 function describe(e: unknown): string {
   if (e instanceof DOMException) return `${e.name}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Stores `item` unless a message with its id is stored: one `add` (not a read, then a write), whose
+ * ConstraintError (the id is taken; no index is unique) is kept from aborting the batch's transaction.
+ */
+function addOnce(store: IDBObjectStore, item: StoredMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = store.add(item);
+    req.onsuccess = () => resolve();
+    req.onerror = (e) => {
+      if (req.error?.name !== 'ConstraintError') return reject(req.error ?? new Error('The write failed.'));
+      e.preventDefault();
+      e.stopPropagation();
+      resolve();
+    };
+  });
 }

@@ -75,7 +75,7 @@ export class MemoryStore implements MessageStore, BlobStore {
       const g = this.#group(item.groupId);
       if (g.byId.has(item.id)) continue;
       g.byId.set(item.id, item);
-      g.byOrder.splice(upperBound(g.byOrder, item), 0, item);
+      insertSorted(g.byOrder, item);
       if (g.cursor === null || item.order > g.cursor) g.cursor = item.order;
     }
   }
@@ -91,7 +91,7 @@ export class MemoryStore implements MessageStore, BlobStore {
       g.byId.delete(item.id);
       const moved = { ...had, order: item.order };
       g.byId.set(moved.id, moved);
-      g.byOrder.splice(upperBound(g.byOrder, moved), 0, moved);
+      insertSorted(g.byOrder, moved);
       if (g.cursor === null || moved.order > g.cursor) g.cursor = moved.order;
     }
     await this.putMessages(groupId, items);
@@ -189,6 +189,18 @@ export class MemoryStore implements MessageStore, BlobStore {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Keeps `list` sorted: history and live deliveries nearly always land at the end (no search, no splice). */
+function insertSorted(list: StoredMessage[], item: StoredMessage): void {
+  const last = list[list.length - 1];
+  if (
+    last === undefined ||
+    cmp(last.order, item.order) < 0 ||
+    (last.order === item.order && cmp(last.id, item.id) <= 0)
+  )
+    list.push(item);
+  else list.splice(upperBound(list, item), 0, item);
 }
 
 /** Index after every element that sorts <= item by (order, id). */
