@@ -112,10 +112,14 @@ export class RtcConnection {
     const turnUrls = turnUrlsOf(opts.iceServers);
     if (turnUrls.length > 0) this.#watchTurn(turnUrls);
     this.#sp.on('connect', () => this.#onConnect());
-    this.#sp.on('data', (data: Uint8Array | string) => {
-      if (this.#finished) return;
-      handlers.text(typeof data === 'string' ? data : decoder.decode(data));
-    });
+    // Straight from the data channel's message event: simple-peer's stream would turn every text into a
+    // Buffer (a JavaScript UTF-8 encoder in the browser) that we decode back, a cost per byte received.
+    const sp = this.#sp as unknown as { destroyed: boolean; _onChannelMessage: (event: MessageEvent) => void };
+    sp._onChannelMessage = (event) => {
+      if (sp.destroyed || this.#finished) return;
+      const data: unknown = event.data;
+      handlers.text(typeof data === 'string' ? data : decoder.decode(data as ArrayBuffer));
+    };
     this.#sp.on('iceStateChange', (state: string) => this.#onIceState(state));
     // simple-peer emits 'error' before 'close'; without a listener an EventEmitter throws.
     this.#sp.on('error', (e: Error & { code?: string }) => this.#finish(`error: ${e.code ?? e.message}`));
