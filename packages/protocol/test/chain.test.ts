@@ -76,6 +76,18 @@ describe('linkHash', () => {
     ])
       expect(linkHash({ ...f, ...change })).not.toBe(linkHash(f));
   });
+
+  it('hashes the UTF-8 of any body, short or long (non-ASCII, a lone surrogate, past the reused buffer)', () => {
+    const [f] = chain(ALICE, 1) as [DataFrame];
+    for (const body of ['né 😀 ✓', 'lone \ud800 end', '✓'.repeat(5_000), 'x'.repeat(70_000)]) {
+      const g = { ...f, body };
+      expect(linkHash(g)).toBe(
+        createHash('sha256')
+          .update(canonicalSignedText(g) + g.sig)
+          .digest('base64'),
+      );
+    }
+  });
 });
 
 describe('chainAnchors: one signature per chain segment', () => {

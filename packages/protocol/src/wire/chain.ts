@@ -8,7 +8,6 @@ import { bytesToBase64 } from '../crypto/base64.ts';
 import { canonicalSignedText } from './canonical.ts';
 import type { SignedFields } from './frames.ts';
 import { sha256 } from './sha256.ts';
-import { utf8Bytes } from './utf8.ts';
 
 /** base64 of 32 bytes: the spelling of a link hash and of `prev`. */
 export const LINK_HASH_B64_CHARS = 44;
@@ -27,9 +26,19 @@ export type Linkable = SignedFields & { readonly sig: string };
  */
 export function linkHash(f: Linkable): string {
   let h = hashes.get(f);
-  if (h === undefined) hashes.set(f, (h = bytesToBase64(sha256(utf8Bytes(canonicalSignedText(f) + f.sig)))));
+  if (h === undefined) {
+    const text = canonicalSignedText(f) + f.sig;
+    // Encoded into a buffer kept between calls: a joiner hashes every history item.
+    if (scratch.length < 3 * text.length) scratch = new Uint8Array(3 * text.length);
+    const { written } = encoder.encodeInto(text, scratch);
+    hashes.set(f, (h = bytesToBase64(sha256(scratch.subarray(0, written)))));
+  }
   return h;
 }
+
+const encoder = new TextEncoder();
+/** Room for the UTF-8 of a link's text (at most 3 bytes per UTF-16 unit); grows for a longer one. */
+let scratch = new Uint8Array(4096);
 
 /** Frames are immutable once parsed: a page's verifier and the session's checks hash each once. */
 const hashes = new WeakMap<Linkable, string>();

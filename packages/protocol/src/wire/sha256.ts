@@ -2,8 +2,11 @@
 // per-sender hash chains (chain.ts) are computed by the same code in Node,
 // Chromium and the simulator, inside the pure session core (WebCrypto's
 // digest is asynchronous). Checked against node:crypto in test/chain.test.ts.
+// A joiner hashes every history item (one per message): whole blocks are read
+// straight from the input, only the last one or two are copied for padding,
+// and nothing is allocated per block.
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -14,28 +17,28 @@ const K = new Uint32Array([
   0xc67178f2,
 ]);
 
-const W = new Uint32Array(64);
+const W = new Int32Array(64);
+/** The running state between blocks. */
+const H = new Int32Array(8);
+/** The padded last block or two. */
+const TAIL = new Uint8Array(128);
+const INITIAL = new Int32Array([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]);
 
-/** The 32-byte SHA-256 digest of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  const bitLength = data.length * 8;
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  // Messages here are far below 2^32 bits; the high word is still written for correctness.
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x1_0000_0000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
-  let h0 = 0x6a09e667,
-    h1 = 0xbb67ae85,
-    h2 = 0x3c6ef372,
-    h3 = 0xa54ff53a;
-  let h4 = 0x510e527f,
-    h5 = 0x9b05688c,
-    h6 = 0x1f83d9ab,
-    h7 = 0x5be0cd19;
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = view.getUint32(off + i * 4);
+/** Runs the compression function over the 64-byte blocks of `d` below `end`. */
+function compress(d: Uint8Array, end: number): void {
+  let h0 = H[0]!,
+    h1 = H[1]!,
+    h2 = H[2]!,
+    h3 = H[3]!,
+    h4 = H[4]!,
+    h5 = H[5]!,
+    h6 = H[6]!,
+    h7 = H[7]!;
+  for (let off = 0; off < end; off += 64) {
+    for (let i = 0, j = off; i < 16; i++, j += 4)
+      W[i] = (d[j]! << 24) | (d[j + 1]! << 16) | (d[j + 2]! << 8) | d[j + 3]!;
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15]!,
         b = W[i - 2]!;
@@ -46,23 +49,21 @@ export function sha256(data: Uint8Array): Uint8Array {
     let a = h0,
       b = h1,
       c = h2,
-      d = h3,
+      d3 = h3,
       e = h4,
       f = h5,
       g = h6,
       h = h7;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K[i]! + W[i]!) | 0;
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
       h = g;
       g = f;
       f = e;
-      e = (d + t1) | 0;
-      d = c;
+      e = (d3 + t1) | 0;
+      d3 = c;
       c = b;
       b = a;
       a = (t1 + t2) | 0;
@@ -70,14 +71,48 @@ export function sha256(data: Uint8Array): Uint8Array {
     h0 = (h0 + a) | 0;
     h1 = (h1 + b) | 0;
     h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
+    h3 = (h3 + d3) | 0;
     h4 = (h4 + e) | 0;
     h5 = (h5 + f) | 0;
     h6 = (h6 + g) | 0;
     h7 = (h7 + h) | 0;
   }
+  H[0] = h0;
+  H[1] = h1;
+  H[2] = h2;
+  H[3] = h3;
+  H[4] = h4;
+  H[5] = h5;
+  H[6] = h6;
+  H[7] = h7;
+}
+
+/** The 32-byte SHA-256 digest of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  H.set(INITIAL);
+  const whole = data.length - (data.length % 64);
+  compress(data, whole);
+  const rest = data.length - whole;
+  // The last bytes, 0x80, zeros, and the length in bits (big-endian, 64 bits): one block, or two when it does not fit.
+  const tail = rest + 9 > 64 ? 128 : 64;
+  TAIL.fill(0);
+  TAIL.set(data.subarray(whole));
+  TAIL[rest] = 0x80;
+  // Messages here are far below 2^32 bits; the high word is still written for correctness.
+  const high = Math.floor((data.length * 8) / 0x1_0000_0000);
+  const low = (data.length * 8) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    TAIL[tail - 8 + i] = high >>> (24 - 8 * i);
+    TAIL[tail - 4 + i] = low >>> (24 - 8 * i);
+  }
+  compress(TAIL, tail);
   const out = new Uint8Array(32);
-  const ov = new DataView(out.buffer);
-  [h0, h1, h2, h3, h4, h5, h6, h7].forEach((v, i) => ov.setUint32(i * 4, v >>> 0));
+  for (let i = 0; i < 8; i++) {
+    const v = H[i]!;
+    out[4 * i] = v >>> 24;
+    out[4 * i + 1] = v >>> 16;
+    out[4 * i + 2] = v >>> 8;
+    out[4 * i + 3] = v;
+  }
   return out;
 }
