@@ -4,6 +4,7 @@
 // calls join() and we time join() → all N messages durable in its store.
 // Baseline: the same number of bytes pushed through one raw data channel
 // between the same two kinds of peers, in 16 KiB messages.
+import { writeFileSync } from 'node:fs';
 import type { BenchContext } from '../lib/context.ts';
 import type { PagePeer, PeerDriver } from '../lib/browser.ts';
 import type { Received } from '../lib/load.ts';
@@ -101,12 +102,19 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
           const f = await floorTransfer(sponsor, joiner, n, `hist-floor-${kind}-${n}-${run}`);
           await joiner.call('chorus-connect', { trackerUrl, name: `joiner-${kind}-${run}`, counting: true });
           if (kind === 'node') forgetChorus(joiner);
+          // BENCH_HISTORY_PROFILE=/tmp/p: the Chromium joiner's CPU profile of its first join (/tmp/p-<n>.cpuprofile).
+          const profileTo = page !== null && run === 1 ? process.env['BENCH_HISTORY_PROFILE'] : undefined;
+          const cdp = profileTo === undefined ? null : await page!.page.context().newCDPSession(page!.page);
+          await cdp?.send('Profiler.enable');
+          await cdp?.send('Profiler.start');
           // join() resolves once the history is synced: allow for it, but not for a hang.
           const { calledAt } = await joiner.call<{ calledAt: number }>('chorus-join', {
             groupId,
             timeoutMs: joinTimeoutMs(n),
           });
           const at = await joiner.call<number>('store-at', { groupId, count: n, timeoutMs: SYNC_TIMEOUT_MS });
+          if (cdp !== null)
+            writeFileSync(`${profileTo}-${n}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
           sync.push(at - calledAt);
           floor.push(f);
           ratios.push(ratio(at - calledAt, f));
