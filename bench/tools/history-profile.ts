@@ -1,7 +1,9 @@
 // Where a late joiner's history sync spends its time, in one process over the
 // memory network (no WebRTC): `npx tsx bench/tools/history-profile.ts 10000`.
 // A sponsor and a witness hold N messages; a fresh joiner joins and we print
-// join() → N stored. Add `node --cpu-prof` (via NODE_OPTIONS) to profile.
+// join() → N stored, wall time and the process's CPU time (less sensitive to a
+// loaded machine than wall time). HISTORY_PROFILE=/tmp/p adds a CPU profile.
+
 import { exportPublicKey, generateIdentity, type GroupId } from '@chorus/protocol';
 import { createPeer } from '../../packages/peer/src/index.ts';
 import { MemoryNetwork, MemoryStore, MemoryTracker } from '../../packages/peer/src/testing.ts';
@@ -82,10 +84,14 @@ for (let r = 0; r < runs; r++) {
     await inspector.post('Profiler.start');
   }
   t = performance.now();
+  const cpu = process.cpuUsage();
   const joined = cal.peer.join(gid).then(() => performance.now() - t);
   await until(async () => (await cal.store.count(gid)) >= n);
   const stored = performance.now() - t;
-  console.log(`join → ${n} stored: ${Math.round(stored)} ms; join() resolved at ${Math.round(await joined)} ms`);
+  const used = process.cpuUsage(cpu);
+  console.log(
+    `join → ${n} stored: ${Math.round(stored)} ms wall, ${Math.round((used.user + used.system) / 1000)} ms CPU (sponsor, witness and joiner); join() resolved at ${Math.round(await joined)} ms`,
+  );
   if (profileTo && r === 0) {
     const { profile } = await inspector.post('Profiler.stop');
     writeFileSync(`${profileTo}.cpuprofile`, JSON.stringify(profile));
