@@ -47,6 +47,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
   let store: CountingStore | null = null;
   let timing = new TimingProbe();
   let probe: ReturnType<typeof setInterval> | null = null;
+  /** Files (scenario 9): when each file (by SHA-256) finished arriving here, or why it failed. */
+  const filesDone = new Map<string, { at: number; error?: string }>();
   /** Per group: when this peer first saw itself in an installed view of n members. */
   const viewSeen = new Map<string, { size: number; at: number }[]>();
   const need = (): ChorusPeer => {
@@ -90,6 +92,10 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
         recorder.record(m.body);
         timed.deliver(m.id, m.body);
       });
+      p.on('transfer', (e) => {
+        if (e.direction !== 'receive' || e.state === 'running') return;
+        filesDone.set(e.hash, { at: wallNow(), ...(e.state === 'done' ? {} : { error: e.error?.message ?? e.state }) });
+      });
       p.on('group', (g) => {
         if (g.status !== 'member' || g.view === null) return;
         if (!g.view.members.some((m) => m.peerId === p.peerId)) return;
@@ -118,6 +124,31 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
           throw new Error(
             `no view of ${size} members in ${timeoutMs} ms (saw sizes ${JSON.stringify((viewSeen.get(groupId) ?? []).map((v) => v.size))})`,
           );
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    },
+    /** Files in delivered messages up to `bytes` are fetched by this peer without asking. */
+    'chorus-file-auto': ({ bytes }: { bytes: number }) => need().files.setAutoDownload(bytes),
+    /** Sends a file of `size` pseudo-random bytes (`seed`); its hash and the time hashing and storing it took. */
+    'chorus-file-send': async ({ groupId, size, seed }: { groupId: string; size: number; seed: number }) => {
+      const bytes = new Uint8Array(size);
+      let x = seed >>> 0;
+      for (let i = 0; i < size; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        bytes[i] = x >>> 24;
+      }
+      const started = wallNow();
+      const m = await need().files.send(gid(groupId), { name: `bench-${seed}.bin`, type: '', bytes });
+      return { sha256: m.file?.sha256 ?? '', sentAt: wallNow(), prepMs: wallNow() - started };
+    },
+    /** Wall time at which the file `sha256` finished arriving here (waits up to timeoutMs). */
+    'chorus-file-done-at': async ({ sha256, timeoutMs }: { sha256: string; timeoutMs: number }) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const done = filesDone.get(sha256);
+        if (done?.error !== undefined) throw new Error(`the file failed here: ${done.error}`);
+        if (done !== undefined) return done.at;
+        if (Date.now() > deadline) throw new Error(`the file did not arrive in ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     },

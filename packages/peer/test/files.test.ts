@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILE_CHUNK_BYTES, sha256Bytes, toHex, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
 import type { ChatMessage, TransferEvent } from '../src/api.ts';
+import { WANT_WINDOW } from '../src/files/download.ts';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
@@ -105,7 +106,8 @@ describe('files over the mesh', () => {
 
   it('refuses and counts chunks from a holder serving garbage, and still completes from the others', async () => {
     const { groupId, peers, w } = await room(['ana', 'ben', 'cy']);
-    const bytes = bytesOf(40 * FILE_CHUNK_BYTES, 3);
+    // More chunks than one member's window, so every holder is asked for some.
+    const bytes = bytesOf(3 * WANT_WINDOW * FILE_CHUNK_BYTES, 3);
     const sent = await peers[0]!.peer.files.send(groupId, { name: 'b.bin', type: '', bytes });
     await waitFor('ben holds it', async () => (await peers[1]!.peer.files.read(sent.file!.sha256)) !== null);
     corrupt(w, peers[1]!.peerId);

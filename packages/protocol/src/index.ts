@@ -177,6 +177,7 @@ export {
   verifyChunk,
 } from './files/merkle.ts';
 export { MAX_PROOF_HASHES, MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
+export { decodeChunkBase64, encodeChunkBase64 } from './files/chunk-base64.ts';
 export { base64ToBytes, bytesToBase64 } from './crypto/base64.ts';
 export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';
 export * as membership from './membership/index.ts';

@@ -4,6 +4,9 @@
 // chunk and no other, and no wrong-length path is accepted.
 import { describe, expect, it } from 'vitest';
 import {
+  bytesToBase64,
+  decodeChunkBase64,
+  encodeChunkBase64,
   encodeFileBody,
   FILE_CHUNK_BYTES,
   leafHash,
@@ -97,5 +100,28 @@ describe('chunk commitment', () => {
       if (n > 1) expect(await verifyChunk(root, (i + 1) % n, n, c[i]!, merkleProof(levels, (i + 1) % n))).toBe(false);
       expect(await verifyChunk(root, i, n, c[i]!, [...proof, root])).toBe(false);
     }
+  });
+});
+
+describe('chunk base64', () => {
+  it('matches standard base64 both ways for every tail length, and refuses every other spelling', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
+      const text = bytesToBase64(bytes);
+      expect(encodeChunkBase64(bytes)).toBe(text);
+      expect(decodeChunkBase64(text)).toEqual(bytes);
+    }
+    for (const bad of [
+      'aGVsbG9=',
+      'aGVsbA=',
+      'aGVsbA',
+      'aGV*bA==',
+      'a===',
+      '=aGV',
+      'aGVsbA==aGVs',
+      'aGVsbG8=\n',
+      'zé==',
+    ])
+      expect(decodeChunkBase64(bad)).toBeNull();
   });
 });

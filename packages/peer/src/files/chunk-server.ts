@@ -8,11 +8,19 @@
 // bulk lane, which is bounded by bytes (mesh/outbound-queue.ts). An honest
 // receiver never has more than WANT_WINDOW (download.ts) asked of us.
 
-import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
+import {
+  chunkCount,
+  encodeChunkBase64,
+  type FileWantFrame,
+  type GroupFrame,
+  type GroupId,
+  type PeerId,
+} from '@chorus/protocol';
 import type { BlobStore } from './blob-store.ts';
+import { WANT_WINDOW } from './download.ts';
 
 /** Chunks asked by one member and not yet read: twice a receiver's window (download.ts WANT_WINDOW). */
-export const MAX_QUEUED_CHUNKS = 64;
+export const MAX_QUEUED_CHUNKS = 2 * WANT_WINDOW;
 
 export interface ChunkServerHost {
   readonly store: BlobStore;
@@ -62,7 +70,7 @@ export class ChunkServer {
         lacking.push(index);
         continue;
       }
-      const data = bytesToBase64Fast(chunk.bytes);
+      const data = encodeChunkBase64(chunk.bytes);
       this.#host.send(groupId, from, { t: 'file-chunk', groupId, hash: want.hash, index, data, proof: chunk.proof });
       this.served += 1;
     }
@@ -72,11 +80,4 @@ export class ChunkServer {
   #none(groupId: GroupId, to: PeerId, hash: string, chunks: readonly number[]): void {
     this.#host.send(groupId, to, { t: 'file-none', groupId, hash, chunks: [...chunks] });
   }
-}
-
-/** Base64 of a chunk (≤ 10 KiB: one String.fromCharCode call is safe). */
-function bytesToBase64Fast(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 4096) binary += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  return btoa(binary);
 }

@@ -28,10 +28,11 @@ export const WRITE_SLICE_MS = 8;
 export const BULK_HIGH_WATER_BYTES = 512 * 1024;
 /**
  * Texts the bulk lane holds for one channel, in UTF-16 units (≈ bytes: chunk
- * frames are ASCII). Past it a bulk text is refused (`pushBulk` returns
+ * frames are ASCII): more than one receiver's window (files/download.ts
+ * WANT_WINDOW) of chunk frames. Past it a bulk text is refused (`pushBulk` returns
  * false): the receiver asks again for a chunk that does not come.
  */
-export const MAX_BULK_QUEUE_CHARS = 2 * 1024 * 1024;
+export const MAX_BULK_QUEUE_CHARS = 4 * 1024 * 1024;
 /** Compact the array once this many sent slots sit at its head (amortized O(1) dequeue). */
 const COMPACT_AFTER = 1024;
 

@@ -3,8 +3,10 @@
 // chunk), node = SHA-256(0x01 ‖ left ‖ right), and a level with an odd
 // number of nodes promotes its last one unchanged. The signed message carries
 // the root; every chunk travels with its audit path, so a receiver checks each
-// chunk on arrival, from any holder, before storing it. Hashing is WebCrypto's
-// (native, asynchronous) in Node and browsers alike.
+// chunk on arrival, from any holder, before storing it. Leaves and the whole
+// file are hashed by WebCrypto (native), inner nodes by wire/sha256.ts.
+
+import { sha256 } from '../wire/sha256.ts';
 
 const enc = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
 
@@ -36,7 +38,12 @@ function tagged(tag: number, ...parts: Uint8Array[]): Uint8Array {
 }
 
 export const leafHash = (chunk: Uint8Array): Promise<Uint8Array> => sha256Bytes(tagged(0, chunk));
-const nodeHash = (left: Uint8Array, right: Uint8Array): Promise<Uint8Array> => sha256Bytes(tagged(1, left, right));
+/**
+ * An inner node: 65 bytes hashed by the synchronous SHA-256 (wire/sha256.ts),
+ * far cheaper for so little input than a WebCrypto call (its fixed cost
+ * dominated verifying a chunk's path).
+ */
+const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(tagged(1, left, right));
 
 /** Every level of the tree, leaves first, root last (one node). */
 export async function merkleLevels(leaves: readonly Uint8Array[]): Promise<Uint8Array[][]> {
@@ -45,7 +52,7 @@ export async function merkleLevels(leaves: readonly Uint8Array[]): Promise<Uint8
   for (let level = levels[0]!; level.length > 1;) {
     const next: Uint8Array[] = [];
     for (let i = 0; i < level.length; i += 2)
-      next.push(i + 1 < level.length ? await nodeHash(level[i]!, level[i + 1]!) : level[i]!);
+      next.push(i + 1 < level.length ? nodeHash(level[i]!, level[i + 1]!) : level[i]!);
     levels.push(next);
     level = next;
   }
@@ -86,8 +93,8 @@ export async function verifyChunk(
   let node = await leafHash(chunk);
   let used = 0;
   for (let i = index, len = count; len > 1; i >>= 1, len = Math.ceil(len / 2)) {
-    if (i % 2 === 1) node = await nodeHash(proof[used++]!, node);
-    else if (i + 1 < len) node = await nodeHash(node, proof[used++]!);
+    if (i % 2 === 1) node = nodeHash(proof[used++]!, node);
+    else if (i + 1 < len) node = nodeHash(node, proof[used++]!);
   }
   return equalBytes(node, root);
 }

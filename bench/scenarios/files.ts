@@ -1,0 +1,151 @@
+// Scenario 9: files over the mesh (PROTOCOL.md §10). One member sends one
+// file; 1, 3 and 7 receivers fetch it by themselves (auto-download) from
+// every member that holds it, verifying each chunk. Timed from the send's
+// start (hashing and storing included) to the last receiver's verified
+// copy. Baseline in the same run: the same bytes pushed through one raw data
+// channel between two of the same processes (16 KiB text messages, as
+// scenario 4's baseline). And chat latency p50 among the members while the
+// transfer runs against the same load with no transfer (idle).
+import type { BenchContext } from '../lib/context.ts';
+import { runGroupLoad } from '../lib/group-load.ts';
+import { closeFloor, connectChorus, formGroup, leaveGroup, openFloor } from '../lib/node-paths.ts';
+import { checkTarget, errorText, ScenarioBuilder, type ScenarioReport } from '../lib/report.ts';
+import type { Received } from '../lib/load.ts';
+import { latencySummary } from '../lib/stats.ts';
+import type { Worker } from '../lib/rpc.ts';
+import { wallNowMs } from '../lib/wall-clock.ts';
+
+const MIB = 1024 * 1024;
+const FLOOR_MESSAGE_BYTES = 16 * 1024;
+const TRANSFER_TIMEOUT_MS = 600_000;
+/** Chat load while measuring latency: a few messages a second from every member, as people typing. */
+const CHAT_RATE_PER_SEC = 10;
+const CHAT_MS = 4_000;
+
+export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
+  const receivers = ctx.smoke ? [1] : ctx.quick ? [1, 3] : [1, 3, 7];
+  const fileBytes = (ctx.smoke ? 4 : 50) * MIB;
+  const b = new ScenarioBuilder(
+    'files',
+    '9. Files over the mesh',
+    ctx.mode,
+    [
+      { key: 'receivers', header: 'receivers', kind: 'value', digits: 0 },
+      { key: 'file_mib', header: 'file MiB', kind: 'value', digits: 0 },
+      { key: 'prep_ms', header: 'hash + store ms', kind: 'value', digits: 0 },
+      { key: 'transfer_ms', header: 'to the last receiver ms', kind: 'value', digits: 0 },
+      { key: 'mib_per_sec', header: 'MiB/s per receiver', kind: 'value', digits: 1 },
+      { key: 'raw_ms', header: 'raw channel ms', kind: 'value', digits: 0 },
+      { key: 'over_raw', header: 'Chorus ÷ raw (throughput)', kind: 'value', digits: 2 },
+      { key: 'chat_idle_p50_ms', header: 'chat p50 idle ms', kind: 'value', digits: 1 },
+      { key: 'chat_busy_p50_ms', header: 'chat p50 during transfer ms', kind: 'value', digits: 1 },
+    ],
+    [
+      `Node peers, one process each (@roamhq/wrtc, in-memory stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${10} KiB chunks each checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
+      `Baseline, same run: the same number of bytes pushed from the sender's process to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages, from the first send to the last arrival. Chorus ÷ raw compares throughputs (raw ms ÷ Chorus ms).`,
+      `Chat: every member sends ${CHAT_RATE_PER_SEC} messages/s in total for ${CHAT_MS / 1000} s, once with no transfer (idle) and once starting with the transfer; p50 of the one-way latency over every delivery.`,
+    ],
+  );
+  let trackerUrl: string;
+  try {
+    trackerUrl = await ctx.trackerUrl();
+  } catch (e) {
+    b.failRow({ receivers: 0 }, `tracker did not start: ${errorText(e)}`);
+    return b.finish();
+  }
+  const workers = await ctx.cluster.ensure(Math.max(...receivers) + 1);
+  let rawMs: number | null = null;
+  try {
+    rawMs = await rawTransfer(workers[0]!, workers[1]!, fileBytes, 'files-raw');
+  } catch (e) {
+    b.notes.push(`raw channel baseline failed: ${errorText(e)}`);
+  }
+  await connectChorus(workers, trackerUrl);
+  for (const [round, n] of receivers.entries()) {
+    const members = workers.slice(0, n + 1);
+    const [sender, ...rest] = members as [Worker, ...Worker[]];
+    let groupId: string | null = null;
+    try {
+      groupId = (await formGroup(members, 'fifo', `files-${n}-${Date.now()}`)).groupId;
+      for (const w of rest) await w.call('chorus-file-auto', { bytes: fileBytes * 2 });
+      const chat = (tag: string) =>
+        runGroupLoad({
+          tag,
+          workers: members,
+          ratePerSec: CHAT_RATE_PER_SEC,
+          durationMs: CHAT_MS,
+          warmupMs: 200,
+          drainMs: 30_000,
+          send: (w, plan) => w.call('chorus-load', { groupId, plan }),
+        });
+      const idle = await chat(`files-idle-${n}`);
+      const sending = sender.call<{ sha256: string; sentAt: number; prepMs: number }>('chorus-file-send', {
+        groupId,
+        size: fileBytes,
+        seed: 1000 + round,
+      });
+      const busy = await chat(`files-busy-${n}`);
+      const { sha256, sentAt, prepMs } = await sending;
+      const doneAt = await Promise.all(
+        rest.map((w) => w.call<number>('chorus-file-done-at', { sha256, timeoutMs: TRANSFER_TIMEOUT_MS })),
+      );
+      const transferMs = Math.max(...doneAt) - sentAt;
+      const row = {
+        receivers: n,
+        file_mib: fileBytes / MIB,
+        prep_ms: prepMs,
+        transfer_ms: transferMs,
+        mib_per_sec: fileBytes / MIB / (transferMs / 1000),
+        raw_ms: rawMs,
+        over_raw: rawMs === null ? null : rawMs / transferMs,
+        chat_idle_p50_ms: latencySummary(idle.latencies).p50,
+        chat_busy_p50_ms: latencySummary(busy.latencies).p50,
+      };
+      b.rows.push(row);
+      console.log(`  files ${n} receivers: ${JSON.stringify(row)}`);
+      if (n === 1) {
+        b.targets.push(
+          checkTarget(
+            'one receiver ≥ 0.7 × the raw channel',
+            'Chorus ms ÷ raw ms, 1 receiver',
+            rawMs === null ? null : transferMs / rawMs,
+            '<=',
+            1 / 0.7,
+          ),
+        );
+      }
+      b.targets.push(
+        checkTarget(
+          `chat p50 during a transfer ≤ 2 × idle (${n} receivers)`,
+          'busy p50 ÷ idle p50',
+          row.chat_busy_p50_ms / row.chat_idle_p50_ms,
+          '<=',
+          2,
+        ),
+      );
+    } catch (e) {
+      b.failRow({ receivers: n }, errorText(e));
+    } finally {
+      if (groupId !== null) await leaveGroup(members, groupId).catch(() => undefined);
+    }
+  }
+  return b.finish();
+};
+
+/** ms to push `bytes` from a to c over one raw data channel in FLOOR_MESSAGE_BYTES messages. */
+const rawTransfer = async (a: Worker, c: Worker, bytes: number, tag: string): Promise<number> => {
+  const messages = Math.ceil(bytes / FLOOR_MESSAGE_BYTES);
+  await openFloor(a, c);
+  try {
+    await c.call('expect', { tag, warmUntil: Number.MAX_SAFE_INTEGER });
+    const t0 = wallNowMs();
+    await a.call('floor-bulk', { tag, messages, bytes: FLOOR_MESSAGE_BYTES - 40 });
+    if (!(await c.call<boolean>('wait', { tag, count: messages, timeoutMs: TRANSFER_TIMEOUT_MS })))
+      throw new Error('the raw transfer did not complete');
+    const done = wallNowMs();
+    await c.call<Received>('take', { tag });
+    return done - t0;
+  } finally {
+    await closeFloor(a, c);
+  }
+};
