@@ -44,6 +44,19 @@ describe('nameSkeleton', () => {
 });
 
 describe('peopleOf', () => {
+  it('names the member a relayed person is reached through ("via Ben"), and nobody for a direct link', () => {
+    const [a, b, c] = [key(1), key(2), key(3)];
+    const people = peopleOf(
+      [member('pa', 'Ann', a), { ...member('pb', 'Ben', b) }, { ...member('pc', 'Cy', c), via: 'pb' as PeerId }],
+      new Map(),
+    );
+    expect(people.map((p) => [p.name, p.via])).toEqual([
+      ['Ann', null],
+      ['Ben', null],
+      ['Cy', 'Ben'],
+    ]);
+  });
+
   it('is one person per key: the same key in two sessions is one person with two tabs, two keys are two people', () => {
     const a = key(1, 2, 3);
     const b = key(4, 5, 6);

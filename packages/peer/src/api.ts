@@ -146,6 +146,8 @@ export interface SystemLine {
 
 export interface MemberState extends MemberInfo {
   readonly online: boolean;
+  /** This session reaches the member only through this other member (a relayed link, PROTOCOL.md §1.6). */
+  readonly via?: PeerId;
 }
 
 export type GroupStatus = 'joining' | 'member' | 'removed' | 'left';

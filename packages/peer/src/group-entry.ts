@@ -103,10 +103,13 @@ export function applyJoining(entry: GroupEntry, peer: MemberInfo, self: PeerId, 
   setLinks(entry, entry.view?.members ?? [], self, transport);
 }
 
-/** The plain-data form a UI gets. */
-export function joinedGroup(e: GroupEntry): JoinedGroup {
+/** The plain-data form a UI gets; `relayOf` names the member a relayed link goes through. */
+export function joinedGroup(e: GroupEntry, relayOf?: Transport['relayOf']): JoinedGroup {
   const online = new Set(e.view?.members.map((m) => m.peerId) ?? []);
-  const members: MemberState[] = [...e.known.values()].map((m) => ({ ...m, online: online.has(m.peerId) }));
+  const members: MemberState[] = [...e.known.values()].map((m) => {
+    const via = online.has(m.peerId) ? (relayOf?.(e.summary.groupId, m.peerId) ?? null) : null;
+    return via === null ? { ...m, online: online.has(m.peerId) } : { ...m, online: true, via };
+  });
   return {
     groupId: e.summary.groupId,
     name: e.summary.name,

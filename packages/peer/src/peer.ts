@@ -87,6 +87,8 @@ class Peer implements ChorusPeer {
   readonly #join: JoinHost;
   #readyOnce = false;
   #closed = false;
+  #offLinks: (() => void) | null = null;
+  readonly #relayOf = (g: GroupId, p: PeerId): PeerId | null => this.#transport?.relayOf?.(g, p) ?? null;
 
   constructor(opts: CreatePeerOptions) {
     this.#opts = opts;
@@ -196,6 +198,8 @@ class Peer implements ChorusPeer {
       this.#transport = relayed(tracker, keyPair.privateKey, (link) => new WebRtcMesh({ tracker: link, ...wrtc }));
     }
     this.files.attach(this.#transport);
+    // A link that comes up, goes or moves to a relay changes the members list ("via Ben").
+    this.#offLinks ??= this.#transport.on('link', (g) => this.#emitGroup(this.#groups.get(g)));
     this.#events.emit('connection', 'connecting');
     await tracker.connect();
   }
@@ -212,7 +216,7 @@ class Peer implements ChorusPeer {
   }
 
   groups(): readonly JoinedGroup[] {
-    return [...this.#groups.values()].map((e) => joinedGroup(e));
+    return [...this.#groups.values()].map((e) => joinedGroup(e, this.#relayOf));
   }
 
   async createGroup(name: string, ordering: Ordering, password?: string): Promise<GroupSummary> {
@@ -241,7 +245,7 @@ class Peer implements ChorusPeer {
     const existing = this.#groups.get(groupId);
     if (existing && (existing.status === 'member' || existing.status === 'joining')) {
       await existing.member;
-      return joinedGroup(existing);
+      return joinedGroup(existing, this.#relayOf);
     }
     const early = existing === undefined && !this.#early.has(groupId);
     if (early) this.#early.set(groupId, []);
@@ -428,6 +432,7 @@ class Peer implements ChorusPeer {
     // Re-joins waiting out a pause see the peer closed and stop.
     this.#rejoins.wakeAll();
     for (const u of this.#unsubscribe) u();
+    this.#offLinks?.();
     this.files.close();
     this.#transport?.close();
     await this.#tracker?.close().catch(() => {});
@@ -437,7 +442,7 @@ class Peer implements ChorusPeer {
 
   // ---- plain-data views for UIs ----
 
-  #emitGroup(e: GroupEntry): void {
-    this.#events.emit('group', joinedGroup(e));
+  #emitGroup(e: GroupEntry | undefined): void {
+    if (e) this.#events.emit('group', joinedGroup(e, this.#relayOf));
   }
 }

@@ -33,6 +33,11 @@ export interface Transport {
   /** Peers of a group whose data channel is open now. */
   openPeers(groupId: GroupId): readonly PeerId[];
   on<K extends keyof TransportEvents>(event: K, listener: TransportEvents[K]): () => void;
+  /**
+   * The member our frames to `peer` go through when the direct link cannot open
+   * (PROTOCOL.md §1.6), or null (direct, or down). Only a relay layer has it.
+   */
+  relayOf?(groupId: GroupId, peer: PeerId): PeerId | null;
   /** Close every link of a group (leave) or all of them. */
   close(groupId?: GroupId): void;
 }

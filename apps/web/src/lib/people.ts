@@ -76,6 +76,11 @@ export interface Person {
   readonly sessions: number;
   /** An always-on archivist peer (apps/cli --archive): a label only, it holds no special rights. */
   readonly archivist: boolean;
+  /**
+   * The name of the member this tab reaches them through, when no direct link
+   * opens between the two (a relayed link, PROTOCOL.md §1.6); null when direct.
+   */
+  readonly via: string | null;
 }
 
 /**
@@ -88,12 +93,15 @@ export function peopleOf(members: readonly MemberState[], seen: ReadonlyMap<Pers
   const names = new Map<PersonKey, string>(seen);
   const sessions = new Map<PersonKey, number>();
   const archivists = new Set<PersonKey>();
+  const relays = new Map<PersonKey, string>();
+  const nameOf = new Map(members.map((m) => [m.peerId as string, m.name]));
   for (const m of members) {
     const key = personKey(m.publicKey, m.peerId);
     // An online session's name is the freshest word on what this key is called.
     if (m.online || !names.has(key)) names.set(key, m.name);
     if (m.online) sessions.set(key, (sessions.get(key) ?? 0) + 1);
     if (m.role === 'archivist') archivists.add(key);
+    if (m.via !== undefined) relays.set(key, nameOf.get(m.via) ?? 'another member');
   }
   const bySkeleton = new Map<string, number>();
   for (const name of names.values()) bySkeleton.set(nameSkeleton(name), (bySkeleton.get(nameSkeleton(name)) ?? 0) + 1);
@@ -109,6 +117,7 @@ export function peopleOf(members: readonly MemberState[], seen: ReadonlyMap<Pers
         online: count > 0,
         sessions: count,
         archivist: archivists.has(key),
+        via: relays.get(key) ?? null,
       };
     })
     .sort(

@@ -333,7 +333,9 @@ export class RelayTransport implements Transport {
     if (next !== null) {
       r.reportedDown = false;
       this.#opts.report(groupId, peer, 'relayed', next);
-      if (prev === null) this.#events.emit('link', groupId, peer, 'up');
+      // Moving to another relay re-opens the link: frames in flight on the old route may be lost.
+      if (prev !== null) this.#events.emit('link', groupId, peer, 'down');
+      this.#events.emit('link', groupId, peer, 'up');
       return;
     }
     // The last route is gone and the direct link is not up: down, to the session and the tracker.

@@ -34,6 +34,13 @@ afterEach(async () => {
   await tracker.close();
 });
 
+/** What `p`'s members list says `other` is reached through (the members panel's "via Ben"). */
+const viaOf = (p: ChildPeer, g: GroupId, other: ChildPeer): PeerId | undefined =>
+  p
+    .groups()
+    .find((x) => x.groupId === g)
+    ?.members.find((m) => m.peerId === other.peerId)?.via;
+
 const viewOf = (p: ChildPeer, g: GroupId): readonly PeerId[] =>
   (p.groups().find((x) => x.groupId === g)?.view?.members ?? []).map((m) => m.peerId);
 
@@ -86,6 +93,9 @@ describe('relay through a member (real WebRTC, real tracker)', () => {
     await waitFor('both ends relay through the lowest-id member', async () => {
       return (await ana.relayOf(g, ben.peerId)) === relay.peerId && (await ben.relayOf(g, ana.peerId)) === relay.peerId;
     });
+    await waitFor("each one's members list says the other is reached via the relay", () => {
+      return viaOf(ana, g, ben) === relay.peerId && viaOf(ben, g, ana) === relay.peerId && !viaOf(ana, g, relay);
+    });
     for (const p of peers) await p.send(g, `${p.name}:1`);
     await sameLogs(peers, g, 4, 'through the first relay');
     expect((await relay.relayCounts()).forwarded).toBeGreaterThan(0);
@@ -97,6 +107,7 @@ describe('relay through a member (real WebRTC, real tracker)', () => {
         (await ana.relayOf(g, ben.peerId)) === spare.peerId && (await ben.relayOf(g, ana.peerId)) === spare.peerId,
       ROUTE_WAIT_MS,
     );
+    await waitFor('the members list follows', () => viaOf(ana, g, ben) === spare.peerId);
     const live = [ana, ben, spare];
     await waitFor('the survivors install a view of three', () => live.every((p) => viewOf(p, g).length === 3));
     for (const p of live) await p.send(g, `${p.name}:2`);
