@@ -110,6 +110,7 @@ export {
   otherParty,
   sortParties,
 } from './tracker/dm.ts';
+export { fingerprint, nameSkeleton, withFingerprint } from './fingerprint.ts';
 export {
   MAX_BODY_CHARS,
   MAX_FLUSH_ITEMS,
@@ -151,6 +152,7 @@ export {
   encodeOp,
   groupOfMessageId,
   isOpBody,
+  MAX_REACTION_CHARS,
   type MessageOp,
   opFits,
   opTextLimit,

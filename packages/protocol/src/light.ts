@@ -13,3 +13,5 @@ export * from './ops/op-fold.ts';
 // Who a direct message is with (PROTOCOL.md §2 Direct messages).
 export { otherParty } from './tracker/dm.ts';
 export type { DmParties, DmParty } from './tracker/dm.ts';
+// Telling namesakes apart by their key (docs/design.md §6).
+export { fingerprint, nameSkeleton, withFingerprint } from './fingerprint.ts';

@@ -6,6 +6,7 @@
 // functions, so the rule is tested without Svelte.
 
 import type { MemberState } from '@chorus/peer';
+import { fingerprint, nameSkeleton, withFingerprint } from '@chorus/protocol/light';
 
 /**
  * What a person is keyed by: the public key (base64), or for a sender whose
@@ -18,50 +19,11 @@ export function personKey(publicKey: string | undefined, peerId: string): Person
   return (publicKey ?? `unknown-key:${peerId}`) as PersonKey;
 }
 
-/** Bytes of the key the fingerprint shows: 24 bits, enough to tell honest namesakes apart at a glance. */
-const FINGERPRINT_BYTES = 3;
-
 /**
- * The short fingerprint of a public key: its first three bytes in hex,
- * grouped `3f9a·c2`. It tells two people with one name apart; it is not an
- * authentication (an impostor can grind a key with the same 24 bits in
- * minutes), which docs/design.md says.
+ * The fingerprint, the name skeleton and `Alice (3f9a·c2)` come from the
+ * protocol package, so the terminal client writes the same ones.
  */
-export function fingerprint(key: PersonKey): string {
-  if (key.startsWith('unknown-key:')) return 'key unknown';
-  let bytes: Uint8Array;
-  try {
-    bytes = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  } catch {
-    return 'key unknown';
-  }
-  if (bytes.length < FINGERPRINT_BYTES) return 'key unknown';
-  const hex = Array.from(bytes.subarray(0, FINGERPRINT_BYTES), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 4)}·${hex.slice(4)}`;
-}
-
-/** A fingerprint pasted into a display name ("Alice (3f9a·c2)") does not make it another name. */
-const FINGERPRINT_SUFFIX = /\(\s*[0-9a-f]{4}\s*[·.:-]?\s*[0-9a-f]{2}\s*\)/gu;
-
-/**
- * What "the same name" means for telling people apart: case, width,
- * spacing, punctuation, invisible characters and a copied fingerprint do not
- * count. (Look-alike letters of other scripts still do: "Аlice" with a
- * Cyrillic А is another name. The fingerprint in the member list is the
- * defence there.)
- */
-export function nameSkeleton(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(FINGERPRINT_SUFFIX, '')
-    .replace(/[^\p{L}\p{N}]/gu, '');
-}
-
-/** `Alice (3f9a·c2)`: a name with its key's fingerprint. */
-export function withFingerprint(name: string, key: PersonKey): string {
-  return `${name} (${fingerprint(key)})`;
-}
+export { fingerprint, nameSkeleton, withFingerprint } from '@chorus/protocol/light';
 
 export interface Person {
   readonly key: PersonKey;
