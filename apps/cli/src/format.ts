@@ -34,12 +34,16 @@ export class Formatter {
     return `${ESC}${styles.map((s) => codes[s]).join(';')}m${text}${ESC}0m`;
   }
 
-  /** `text` replaces the body (a reply's text with what it answers, lib op-lines.ts). */
-  message(m: ChatMessage, groupName: string, own: boolean, text: string = m.body): string {
+  /**
+   * `text` replaces the body (a reply's text with what it answers, op-lines.ts); `ref` is the number a person
+   * types to name the message (message-refs.ts), written first: `[12] 14:02:11 [lobby] Ann: hello`.
+   */
+  message(m: ChatMessage, groupName: string, own: boolean, text: string = m.body, ref?: number): string {
     const author = this.#paint(m.senderName, 'bold', own ? 'bold' : authorColour(m.senderName));
     // A body with line breaks keeps its lines, indented under the first.
     const body = text.replace(/\r?\n/g, '\n    ');
-    return `${this.#paint(clock(m.sentAt), 'dim')} ${this.#paint(`[${groupName}]`, 'cyan')} ${author}: ${body}`;
+    const number = ref === undefined ? '' : `${this.#paint(`[${ref}]`, 'dim')} `;
+    return `${number}${this.#paint(clock(m.sentAt), 'dim')} ${this.#paint(`[${groupName}]`, 'cyan')} ${author}: ${body}`;
   }
 
   /** An edit, delete or reaction: a line of its own (the terminal never rewrites a line written). */

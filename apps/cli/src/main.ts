@@ -30,7 +30,7 @@ const loadPasswords = (opts: Options): GroupPasswords =>
 
 async function runTerminal(opts: Options): Promise<void> {
   const passwords = loadPasswords(opts);
-  const { peer, store, listDirectory } = await openRuntime(opts, (row) => {
+  const { peer, store, listDirectory, publicKey } = await openRuntime(opts, (row) => {
     process.stderr.write(
       `chorus: skipped a damaged stored message ${row.id} of group ${row.groupId} (${row.reason}); it is kept in the quarantine table of ${opts.dbFile}.\n`,
     );
@@ -46,6 +46,7 @@ async function runTerminal(opts: Options): Promise<void> {
     listDirectory,
     storedGroups: () => store.summaries(),
     passwords,
+    selfKey: publicKey,
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },

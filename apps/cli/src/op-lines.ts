@@ -8,7 +8,7 @@
 // malformed operation, writes nothing here (the runtime reports a refusal
 // it sees live as an error line).
 
-import { OpFold, parseBody, type GroupId, type MessageId } from '@chorus/protocol';
+import { groupOfMessageId, OpFold, parseBody, type GroupId, type MessageId, type MessageView } from '@chorus/protocol';
 import type { ChatMessage } from '@chorus/peer';
 import { clock } from './format.ts';
 
@@ -30,11 +30,20 @@ export class OpLines {
     { readonly name: string; readonly sentAt: number; readonly key: string | undefined }
   >();
   readonly #now: () => number;
+  readonly #refOf: (id: MessageId) => number | undefined;
   /** Operations refused (a message shown again by /since must stay unwritten). */
   readonly #refused = new Set<MessageId>();
 
-  constructor(now: () => number = Date.now) {
+  /** `refOf` gives a message's number on screen (message-refs.ts), written with the lines that name it. */
+  constructor(now: () => number = Date.now, refOf: (id: MessageId) => number | undefined = () => undefined) {
     this.#now = now;
+    this.#refOf = refOf;
+  }
+
+  /** What a message shown here looks like now (edits, delete, reactions folded in), if it was shown. */
+  view(id: MessageId): MessageView | undefined {
+    const group = groupOfMessageId(id);
+    return group === null ? undefined : this.#folds.get(group)?.view(id);
   }
 
   /** What to write for a delivered message (call once per message, in the order written). */
@@ -81,11 +90,12 @@ export class OpLines {
     if (this.#kept.size > KEPT_CAP) this.#kept.delete(this.#kept.keys().next().value as MessageId);
   }
 
-  /** "their message from 12:00:01", "Ann's message from 12:00:01" or "an earlier message". */
+  /** "their message [3] from 12:00:01", "Ann's message from 12:00:01" or "an earlier message". */
   #name(id: MessageId, by: ChatMessage): string {
     const t = this.#kept.get(id);
     if (t === undefined) return 'an earlier message';
     const theirs = t.key !== undefined && t.key === by.senderKey;
-    return `${theirs ? 'their' : `${t.name}'s`} message from ${clock(t.sentAt, this.#now())}`;
+    const ref = this.#refOf(id);
+    return `${theirs ? 'their' : `${t.name}'s`} message ${ref === undefined ? '' : `[${ref}] `}from ${clock(t.sentAt, this.#now())}`;
   }
 }

@@ -41,6 +41,8 @@ export const CONNECT_ATTEMPT_MS = 5_000;
 export interface Runtime {
   readonly peer: ChorusPeer;
   readonly store: SqliteStore;
+  /** This identity's Ed25519 public key (base64). */
+  readonly publicKey: string;
   /**
    * Asks the tracker for one page of the directory (groups whose name
    * contains `query`); its groups join what `peer.directory()` knows. The
@@ -87,6 +89,7 @@ export async function openRuntime(
     return {
       peer,
       store,
+      publicKey,
       listDirectory: (query) => tracker.listDirectory(query),
       restoreGroup: (payload) => tracker.restoreGroup(payload),
     };

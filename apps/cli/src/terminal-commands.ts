@@ -2,9 +2,11 @@
 // The web composer's `/` commands are parsed by packages/peer (parseCommand)
 // and carried out by the peer facade; this file adds the seed messenger's
 // `!` aliases for them and the terminal's own commands (/since, /create,
-// /help), and turns every other line into a message.
+// /dm, the message operations /reply /react /unreact /edit /delete, /help),
+// and turns every other line into a message.
 
 import type { Ordering } from '@chorus/protocol';
+import { parseRef } from './message-refs.ts';
 
 /** The seed's `!` commands, each the alias of a `/` command of the web composer. */
 export const BANG_ALIASES: Readonly<Record<string, string>> = {
@@ -23,8 +25,24 @@ export type TerminalAction =
   | { readonly kind: 'peer'; readonly line: string }
   | { readonly kind: 'since'; readonly at: number; readonly group: string | null }
   | { readonly kind: 'create'; readonly name: string; readonly ordering: Ordering }
+  | { readonly kind: 'dm'; readonly who: string }
+  | { readonly kind: 'op'; readonly command: OpCommand }
   | { readonly kind: 'help' }
   | { readonly kind: 'error'; readonly message: string };
+
+/** A message operation as typed (PROTOCOL.md §8); `ref` is the number in front of a message line. */
+export type OpCommand =
+  | { readonly op: 'reply' | 'edit'; readonly ref: number; readonly text: string }
+  | { readonly op: 'delete'; readonly ref: number }
+  | { readonly op: 'react'; readonly ref: number; readonly emoji: string; readonly on: boolean };
+
+const OP_USAGE: Readonly<Record<string, string>> = {
+  reply: 'Usage: /reply <n> <text> — n is the number in front of the message, like [12].',
+  react: 'Usage: /react <n> <emoji> — n is the number in front of the message, like [12].',
+  unreact: 'Usage: /unreact <n> <emoji> — takes back a reaction of yours.',
+  edit: 'Usage: /edit <n> <new text> — only your own messages.',
+  delete: 'Usage: /delete <n> — only your own messages.',
+};
 
 export const HELP = `Commands (the ! form is the seed's short alias):
   /groups            !g              list groups
@@ -37,6 +55,13 @@ export const HELP = `Commands (the ! form is the seed's short alias):
   /since <time> [group]              messages since a time, of the current group or another
                                      (one you are not in is asked of its members):
                                      14:05, 2026-11-29T14:05, 10m, 2h, 1d, or epoch ms
+  /dm <name or fingerprint>          open the direct message with a person of a joined group
+                                     (a namesake by the key fingerprint: /dm 3f9a·c2); it is
+                                     a group named @name: /switch @name writes there
+  /reply <n> <text>                  reply to message [n] (the number in front of its line)
+  /react <n> <emoji>                 react to message [n]; /unreact <n> <emoji> takes it back
+  /edit <n> <text>                   change your message [n]
+  /delete <n>                        delete your message [n]
   /help                              this text
 Anything else is a message to the current group.`;
 
@@ -75,6 +100,15 @@ export function parseTerminalLine(line: string, now: number): TerminalAction {
       }
       return { kind: 'error', message: `Cannot read "${arg}" as a time. ${SINCE_USAGE}` };
     }
+    case 'dm':
+      if (arg === '') return { kind: 'error', message: 'Usage: /dm <name or key fingerprint>.' };
+      return { kind: 'dm', who: arg };
+    case 'reply':
+    case 'edit':
+    case 'delete':
+    case 'react':
+    case 'unreact':
+      return parseOp(word, arg);
     case 'create': {
       const parts = arg.split(/\s+/).filter((p) => p !== '');
       const last = parts.at(-1)?.toLowerCase();
@@ -86,6 +120,18 @@ export function parseTerminalLine(line: string, now: number): TerminalAction {
     default:
       return { kind: 'peer', line: trimmed };
   }
+}
+
+function parseOp(word: 'reply' | 'edit' | 'delete' | 'react' | 'unreact', arg: string): TerminalAction {
+  const usage: TerminalAction = { kind: 'error', message: OP_USAGE[word] as string };
+  const space = arg.search(/\s/);
+  const ref = parseRef(space === -1 ? arg : arg.slice(0, space));
+  const rest = space === -1 ? '' : arg.slice(space).trim();
+  if (ref === null) return usage;
+  if (word === 'delete') return rest === '' ? { kind: 'op', command: { op: 'delete', ref } } : usage;
+  if (rest === '') return usage;
+  if (word === 'reply' || word === 'edit') return { kind: 'op', command: { op: word, ref, text: rest } };
+  return { kind: 'op', command: { op: 'react', ref, emoji: rest, on: word === 'react' } };
 }
 
 const RELATIVE: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };

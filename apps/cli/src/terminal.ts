@@ -12,19 +12,22 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
-import type { DirectoryQuery, GroupId } from '@chorus/protocol';
-import { clock, Formatter } from './format.ts';
+import { isDmGroupId, type DirectoryQuery, type GroupId } from '@chorus/protocol';
+import { Formatter } from './format.ts';
+import { MessageRefs } from './message-refs.ts';
 import { OpLines } from './op-lines.ts';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import { SeenIds } from './seen-ids.ts';
 import { HELP, parseTerminalLine } from './terminal-commands.ts';
+import { DirectChats } from './terminal-dms.ts';
 import { LockedGroups } from './terminal-locked.ts';
+import { runOp } from './terminal-ops.ts';
+import { SinceReader } from './terminal-since.ts';
 
 /** After a join, at most this many of the group's latest messages are shown; /since shows more. */
 export const CATCH_UP_LINES = 20;
-/** /since shows at most this many messages (the store's page cap is larger; a screen is not). */
-export const SINCE_LIMIT = 1_000;
+export { SINCE_LIMIT } from './terminal-since.ts';
 
 export interface TerminalOptions {
   readonly peer: ChorusPeer;
@@ -41,6 +44,8 @@ export interface TerminalOptions {
   readonly listDirectory?: (query?: DirectoryQuery) => Promise<unknown>;
   /** Passwords of locked groups (--password, the password file), for /join and /since. */
   readonly passwords?: GroupPasswords;
+  /** This identity's public key (base64): whose messages are one's own, and who a direct message is with. */
+  readonly selfKey?: string;
   /** Called once after the peer is closed (quit); the caller closes the store and exits. */
   readonly onClosed: () => void;
 }
@@ -53,7 +58,10 @@ export class Terminal {
   readonly #locked: LockedGroups;
   #current: GroupId | null = null;
   readonly #seen = new SeenIds();
-  readonly #ops = new OpLines();
+  readonly #refs = new MessageRefs();
+  readonly #ops = new OpLines(Date.now, (id) => this.#refs.refOf(id));
+  readonly #dms: DirectChats;
+  readonly #sinceReader: SinceReader;
   readonly #status = new Map<GroupId, JoinedGroup['status']>();
   /** Groups joined for a moment by /since to ask their members: their traffic is not shown as chat. */
   readonly #reading = new Set<GroupId>();
@@ -70,6 +78,24 @@ export class Terminal {
     this.#rl = createInterface({ input: opts.input, output: opts.tty ? opts.output : undefined, terminal: opts.tty });
     this.#rl.setPrompt(this.#fmt.prompt(null));
     this.#locked = new LockedGroups(opts.peer, opts.passwords, (message) => this.#print(this.#fmt.error(message)));
+    this.#sinceReader = new SinceReader({
+      peer: opts.peer,
+      fmt: this.#fmt,
+      locked: this.#locked,
+      reading: this.#reading,
+      online: () => this.#online,
+      ...(opts.listDirectory ? { listDirectory: opts.listDirectory } : {}),
+      ...(opts.storedGroups ? { storedGroups: opts.storedGroups } : {}),
+      print: (text) => this.#print(text),
+      show: (m, name) => this.#show(m, name),
+      groupName: (id) => this.#groupName(id),
+    });
+    this.#dms = new DirectChats({
+      peer: opts.peer,
+      selfKey: opts.selfKey,
+      enter: (groupId, open) => this.#enter(groupId, open),
+      notice: (text) => this.#print(this.#fmt.notice(text)),
+    });
   }
 
   async start(): Promise<void> {
@@ -84,6 +110,10 @@ export class Terminal {
       this.#print(this.#fmt.error(`${where}${e.message}`));
     });
     peer.on('connection', (state) => this.#onConnection(state));
+    // A DM opened by the other person, or listed at connect: joined in turn with what is typed.
+    peer.on('dm', ({ group, opened }) => {
+      this.#work = this.#work.then(async () => this.#printError(await this.#dms.heard(group, opened)));
+    });
     this.#rl.on('line', (line) => {
       const action = parseTerminalLine(line, Date.now());
       if (!this.#connected && this.#opts.tty && action.kind === 'peer' && /^\/quit\b/i.test(action.line)) {
@@ -153,7 +183,24 @@ export class Terminal {
         await this.#create(action.name, action.ordering);
         break;
       case 'since':
-        await this.#since(action.at, action.group);
+        await this.#sinceReader.since(action.at, action.group, this.#current);
+        break;
+      case 'dm':
+        this.#printError(await this.#dms.open(action.who));
+        break;
+      case 'op':
+        this.#printError(
+          await runOp(
+            {
+              peer: this.#peer,
+              refs: this.#refs,
+              view: (id) => this.#ops.view(id),
+              selfKey: this.#opts.selfKey,
+              groupName: (id) => this.#groupName(id),
+            },
+            action.command,
+          ),
+        );
         break;
       case 'peer':
         // Quit here, not through the facade: the terminal says goodbye and closes the store too.
@@ -191,7 +238,13 @@ export class Terminal {
     }
   }
 
-  async #command(line: string): Promise<void> {
+  async #command(typed: string): Promise<void> {
+    let line = typed;
+    // A direct message is named after the person (`@Bob`): the peer knows it by its id.
+    const dm = /^\/(switch|leave|members)\s+(.+)$/i.exec(line);
+    const resolved = dm === null ? null : this.#dms.resolve(dm[2] as string);
+    if (resolved !== null && !isDmGroupId(resolved)) return this.#print(this.#fmt.error(resolved));
+    if (resolved !== null) line = `/${dm?.[1]} ${resolved}`;
     if (/^\/join\s/i.test(line)) this.#print(this.#fmt.notice(`Joining ${line.slice(5).trim()} …`));
     const named = /^\/(join|members|groups)\b\s*(.*)$/i.exec(line);
     if (named) await this.#opts.listDirectory?.(named[2] ? { query: named[2] } : {}).catch(() => {});
@@ -215,6 +268,7 @@ export class Terminal {
         this.#setCurrent(result.groupId, 'Writing to');
         return;
       case 'left': {
+        this.#dms.left(result.groupId);
         this.#print(this.#fmt.notice(`Left ${this.#groupName(result.groupId)}.`));
         if (this.#current === result.groupId) {
           const other = this.#peer.groups().find((g) => g.groupId !== result.groupId && g.status === 'member');
@@ -230,69 +284,6 @@ export class Terminal {
     }
   }
 
-  /**
-   * Messages since `at`, in the group's order: from the local store and then
-   * from the members. A joined group's store is in sync with its members (the
-   * join's history sync, then every delivery). For any other group the
-   * client joins it for a moment — the only way the protocol lets a peer ask
-   * members for history — so the sponsor sends what came after what this
-   * machine kept; the store keeps one copy of each message, whoever sent it.
-   */
-  async #since(at: number, ref: string | null): Promise<void> {
-    let groupId = this.#current;
-    if (ref !== null) {
-      await this.#opts.listDirectory?.({ query: ref }).catch(() => {});
-      const known = new Map<GroupId, { groupId: GroupId; name: string }>();
-      for (const g of [...this.#peer.groups(), ...this.#peer.directory(), ...(this.#opts.storedGroups?.() ?? [])])
-        known.set(g.groupId, g);
-      groupId = resolveGroup(ref, [...known.values()]);
-      if (groupId === null) {
-        this.#print(this.#fmt.error(`There is no group called "${ref}".`));
-        return;
-      }
-    }
-    if (groupId === null) {
-      this.#print(this.#fmt.error('Which group? Join one first, or name it: /since <time> <group>.'));
-      return;
-    }
-    const source = await this.#askMembers(groupId);
-    const list = [...(await this.#peer.history(groupId, { since: at, limit: SINCE_LIMIT }))].sort((a, b) =>
-      a.order < b.order ? -1 : a.order > b.order ? 1 : 0,
-    );
-    const name = this.#groupName(groupId);
-    this.#print(this.#fmt.notice(`${list.length} message(s) in ${name} since ${clock(at)} (${source}):`));
-    for (const m of list) this.#show(m, name);
-    if (list.length === SINCE_LIMIT)
-      this.#print(this.#fmt.notice(`Showing the first ${SINCE_LIMIT}; ask for a later time to see more.`));
-  }
-
-  /** Fills the store from the group's members unless it is in sync already; says where the answer comes from. */
-  async #askMembers(groupId: GroupId): Promise<string> {
-    const mine = this.#peer.groups().find((g) => g.groupId === groupId);
-    if (mine?.status === 'member') return 'kept here, in sync with the members';
-    if (mine?.status === 'joining')
-      return 'kept here; the group is being re-joined, so the latest may still be on its way';
-    if (!this.#online) return 'kept here only: not connected to the tracker';
-    const g = this.#peer.directory().find((d) => d.groupId === groupId);
-    if (g === undefined) return 'kept here only: the tracker does not list this group';
-    if (g.online === 0) return 'kept here only: no member is online to ask';
-    const password = g.locked ? this.#locked.passwordFor(g) : undefined;
-    if (g.locked && password === undefined)
-      return `kept here only: the group is locked; to ask its members, ${this.#locked.hint(g.name)}`;
-    this.#print(this.#fmt.notice(`Asking the members of ${g.name} (joining it for a moment) …`));
-    this.#reading.add(groupId);
-    try {
-      await this.#peer.join(groupId, password);
-      return 'kept here and fetched from the members just now';
-    } catch (e) {
-      return `kept here only: asking the members failed (${(e as Error).message})`;
-    } finally {
-      // A failed join has dropped the group already; leave() then says so, which is fine.
-      await this.#peer.leave(groupId).catch(() => {});
-      this.#reading.delete(groupId);
-    }
-  }
-
   // ---- peer events ----
 
   #onMessage(m: ChatMessage): void {
@@ -305,13 +296,25 @@ export class Terminal {
 
   /** One message's line: a text or reply as a message, an edit, delete or reaction as a line about it (op-lines.ts). */
   #show(m: ChatMessage, groupName: string): void {
+    this.#dms.saw(m);
     const line = this.#ops.line(m);
     if (line === null) return;
     this.#print(
       line.kind === 'message'
-        ? this.#fmt.message(m, groupName, m.sender === this.#peer.peerId, line.text)
+        ? this.#fmt.message(m, groupName, m.sender === this.#peer.peerId, line.text, this.#refs.number(m))
         : this.#fmt.operation(m.sentAt, groupName, line.text),
     );
+  }
+
+  /** A group to be in (a direct message): joined unless it is, its latest lines shown; `open` writes to it. */
+  async #enter(groupId: GroupId, open: boolean): Promise<void> {
+    const status = this.#peer.groups().find((g) => g.groupId === groupId)?.status;
+    const joined = status === 'member' || status === 'joining';
+    if (!joined) {
+      await this.#peer.join(groupId);
+      await this.#catchUp(groupId);
+    }
+    if (open) this.#setCurrent(groupId, joined ? 'Writing to' : 'Joined');
   }
 
   #onGroup(g: JoinedGroup): void {
@@ -381,6 +384,7 @@ export class Terminal {
 
   #groupName(groupId: GroupId): string {
     return (
+      this.#dms.label(groupId) ??
       this.#peer.groups().find((g) => g.groupId === groupId)?.name ??
       this.#peer.directory().find((g) => g.groupId === groupId)?.name ??
       groupId.slice(0, 8)
@@ -398,6 +402,10 @@ export class Terminal {
     } else {
       out.write(`${text}\n`);
     }
+  }
+
+  #printError(message: string | null): void {
+    if (message !== null) this.#print(this.#fmt.error(message));
   }
 
   #prompt(): void {

@@ -190,7 +190,7 @@ describe('the terminal client', () => {
     const line = await ann.waitForLine("Bob's message", (l) => l.includes('hi Ann'), 30_000);
     expect(line).toMatch(
       // eslint-disable-next-line no-control-regex -- the terminal's colour codes are what is checked
-      /\u001b\[2m\d\d:\d\d:\d\d\u001b\[0m \u001b\[36m\[den\]\u001b\[0m \u001b\[1;\d\dmBob\u001b\[0m: hi Ann/,
+      /\u001b\[2m\[\d+\]\u001b\[0m \u001b\[2m\d\d:\d\d:\d\d\u001b\[0m \u001b\[36m\[den\]\u001b\[0m \u001b\[1;\d\dmBob\u001b\[0m: hi Ann/,
     );
     // A second group: /create joins it and writes there; !w takes the writing back to den.
     ann.write('/create nook fifo');

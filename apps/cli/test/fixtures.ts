@@ -47,8 +47,11 @@ export function stored(
   };
 }
 
-/** One printed message line: `HH:MM:SS [group] Author: text` (a message of another day has its date in front). */
-const MESSAGE_LINE = /^(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \[([^\]]+)\] ([^:]+): (.*)$/;
+/**
+ * One printed message line: `[12] HH:MM:SS [group] Author: text` (the number a person types to name it, then a
+ * message of another day has its date in front).
+ */
+const MESSAGE_LINE = /^(?:\[\d+\] )?(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \[([^\]]+)\] ([^:]+): (.*)$/;
 
 /** The messages a terminal printed for `group` (as `Author: text`), in the order printed. */
 export const printedMessages = (lines: readonly string[], group: string): string[] =>

@@ -56,4 +56,22 @@ describe('OpLines', () => {
       lines.line(msg('cy', 1, { op: 'react', target: messageId(g, 'zed' as PeerId, 9), emoji: '🎉', on: true })),
     ).toEqual({ kind: 'op', text: 'CY reacted 🎉 to an earlier message' });
   });
+
+  it('names a message by the number it has on screen, and tells what it looks like now', () => {
+    const hello = msg('ann', 1, 'hello');
+    const lines = new OpLines(
+      () => NOW,
+      (id) => (id === hello.id ? 7 : undefined),
+    );
+    const at = clock(hello.sentAt, NOW);
+    lines.line(hello);
+    expect(lines.line(msg('ben', 1, { op: 'reply', target: hello.id, text: 'hi' }))).toEqual({
+      kind: 'message',
+      text: `(reply to ANN's message [7] from ${at}) hi`,
+    });
+    expect(lines.view(hello.id)).toMatchObject({ text: 'hello', deleted: false });
+    lines.line(msg('ann', 2, { op: 'delete', target: hello.id }));
+    expect(lines.view(hello.id)).toMatchObject({ deleted: true });
+    expect(lines.view(messageId(g, 'zed' as PeerId, 9))).toBeUndefined();
+  });
 });

@@ -48,6 +48,27 @@ describe('parseTerminalLine', () => {
     expect(parseTerminalLine('/create lobby', NOW)).toEqual({ kind: 'create', name: 'lobby', ordering: 'total' });
     expect(parseTerminalLine('/create', NOW)).toMatchObject({ kind: 'error' });
   });
+
+  it('reads the message operations by the number in front of a line, keeping the text as typed', () => {
+    const op = (line: string): unknown => parseTerminalLine(line, NOW);
+    expect(op('/reply 12 sure,  see you')).toEqual({
+      kind: 'op',
+      command: { op: 'reply', ref: 12, text: 'sure,  see you' },
+    });
+    expect(op('/reply [12] ok')).toEqual({ kind: 'op', command: { op: 'reply', ref: 12, text: 'ok' } });
+    expect(op('/edit #3 fixed')).toEqual({ kind: 'op', command: { op: 'edit', ref: 3, text: 'fixed' } });
+    expect(op('/delete 3')).toEqual({ kind: 'op', command: { op: 'delete', ref: 3 } });
+    expect(op('/react 4 👍')).toEqual({ kind: 'op', command: { op: 'react', ref: 4, emoji: '👍', on: true } });
+    expect(op('/unreact 4 👍')).toEqual({ kind: 'op', command: { op: 'react', ref: 4, emoji: '👍', on: false } });
+    for (const bad of ['/reply', '/reply 12', '/reply x hi', '/reply 0 hi', '/react 4', '/delete', '/delete 3 now'])
+      expect(op(bad)).toMatchObject({ kind: 'error', message: expect.stringMatching(/^Usage: \//) });
+  });
+
+  it('reads /dm with a name or a fingerprint', () => {
+    expect(parseTerminalLine('/dm Bob Smith', NOW)).toEqual({ kind: 'dm', who: 'Bob Smith' });
+    expect(parseTerminalLine('/dm 3f9a·c2', NOW)).toEqual({ kind: 'dm', who: '3f9a·c2' });
+    expect(parseTerminalLine('/dm', NOW)).toMatchObject({ kind: 'error' });
+  });
 });
 
 describe('parseTime', () => {
