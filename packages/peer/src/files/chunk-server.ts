@@ -18,6 +18,14 @@ import {
 } from '@chorus/protocol';
 import type { BlobStore } from './blob-store.ts';
 import { WANT_WINDOW } from './download.ts';
+import { nextTurn } from './next-turn.ts';
+
+/**
+ * Chunks encoded and sent per event-loop turn: a want of 64 chunks read from
+ * memory would otherwise be one long task (~0.3 ms a chunk) that chat frames
+ * arriving meanwhile wait behind.
+ */
+export const CHUNKS_PER_TURN = 4;
 
 /** Chunks asked by one member and not yet read: twice a receiver's window (download.ts WANT_WINDOW). */
 export const MAX_QUEUED_CHUNKS = 2 * WANT_WINDOW;
@@ -64,7 +72,8 @@ export class ChunkServer {
     }
     const lacking: number[] = [];
     const count = chunkCount(record.size);
-    for (const index of want.chunks) {
+    for (const [k, index] of want.chunks.entries()) {
+      if (k > 0 && k % CHUNKS_PER_TURN === 0) await nextTurn();
       const chunk = index < count ? await store.getChunk(want.hash, index) : null;
       if (chunk === null) {
         lacking.push(index);

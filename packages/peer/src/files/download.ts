@@ -6,7 +6,9 @@
 // refused, counted against its sender (rejected frames) and asked of
 // another member, and a member that sent MAX_STRIKES bad chunks is not asked
 // again by this download. A `file-none` (or a link going down, or silence
-// for CHUNK_TIMEOUT_MS) puts its chunks back for the others. Chunks already
+// for CHUNK_TIMEOUT_MS) puts its chunks back for the others; silence is no
+// strike (a holder serving many receivers on a busy machine is slow, not
+// hostile, and one late window would be a window's worth of strikes). Chunks already
 // stored (an earlier, interrupted download) are never fetched again, and
 // every stored chunk is served at once (a downloader is a holder).
 
@@ -38,8 +40,8 @@ import { chunkLength } from './file-chunks.ts';
  */
 export const WANT_WINDOW = 96;
 /** A chunk asked for and not answered within this long is asked of someone else. */
-export const CHUNK_TIMEOUT_MS = 15_000;
-/** Bad chunks (or timeouts) after which a member is not asked again by this download. */
+export const CHUNK_TIMEOUT_MS = 30_000;
+/** Bad chunks after which a member is not asked again by this download. */
 export const MAX_STRIKES = 3;
 /** A member that said it lacks chunks is asked again after this long (it may have fetched them meanwhile). */
 export const LACK_RETRY_MS = 3_000;
@@ -210,14 +212,13 @@ export class Download {
     this.pump();
   }
 
-  /** Called every tick: chunks asked too long ago go back (a strike for the silent member), then ask again. */
+  /** Called every tick: chunks asked too long ago go back to be asked again (of whoever has room first). */
   tick(): void {
     if (this.state !== 'running') return;
     const now = this.#host.now();
     for (const [i, a] of this.#asked) {
       if (now - a.at < CHUNK_TIMEOUT_MS) continue;
       this.#release(i, a.peer);
-      this.#strike(a.peer);
       this.#todo.add(i);
     }
     this.pump();
