@@ -23,8 +23,13 @@ const CHAT_RATE_PER_SEC = 10;
 const CHAT_MS = 4_000;
 
 export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
-  const receivers = ctx.smoke ? [1] : ctx.quick ? [1, 3] : [1, 3, 7];
-  const fileBytes = (ctx.smoke ? 4 : 50) * MIB;
+  // BENCH_FILES_RECEIVERS=1 and BENCH_FILES_MIB=50 look into one case without a full run.
+  const override = (process.env['BENCH_FILES_RECEIVERS'] ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => n >= 1);
+  const receivers = override.length > 0 ? override : ctx.smoke ? [1] : ctx.quick ? [1, 3] : [1, 3, 7];
+  const fileBytes = (Number(process.env['BENCH_FILES_MIB']) || (ctx.smoke ? 4 : 50)) * MIB;
   const b = new ScenarioBuilder(
     'files',
     '9. Files over the mesh',
