@@ -78,6 +78,8 @@ await until(async () => (await ben.store.count(gid)) >= n);
 console.log(`fill ${n}: ${Math.round(performance.now() - t)} ms`);
 for (let r = 0; r < runs; r++) {
   const cal = await add(`cal${r}`);
+  const problems: string[] = [];
+  cal.peer.on('error', (e) => problems.push(`${e.code}: ${e.message.slice(0, 100)}`));
   if (profileTo && r === 0) {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
@@ -92,6 +94,7 @@ for (let r = 0; r < runs; r++) {
   console.log(
     `join → ${n} stored: ${Math.round(stored)} ms wall, ${Math.round((used.user + used.system) / 1000)} ms CPU (sponsor, witness and joiner); join() resolved at ${Math.round(await joined)} ms`,
   );
+  if (problems.length > 0) console.log(`the joiner reported: ${problems.join(' | ')}`);
   if (profileTo && r === 0) {
     const { profile } = await inspector.post('Profiler.stop');
     writeFileSync(`${profileTo}.cpuprofile`, JSON.stringify(profile));
