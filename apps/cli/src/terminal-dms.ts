@@ -102,8 +102,9 @@ export class DirectChats {
         .filter((g) => g.status !== 'left')
         .map((g) => g.groupId),
     );
-    // A group of that name comes first when the name has no `@`.
-    if (!ref.startsWith('@') && resolveGroup(ref, this.#deps.peer.groups()) !== null) return null;
+    // A group (not a DM) of that name comes first when the name has no `@`.
+    const groups = this.#deps.peer.groups().filter((g) => !this.#with.has(g.groupId));
+    if (!ref.startsWith('@') && resolveGroup(ref, groups) !== null) return null;
     const parties = new Map<string, string>();
     const byKey = new Map<string, GroupId>();
     for (const [groupId, party] of this.#with)
