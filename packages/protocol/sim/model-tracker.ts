@@ -112,6 +112,16 @@ export class ModelTracker {
       this.run(`link ${state}`, (s) => membership.reportLink(this.groupId, s, x, y, state, now));
   }
 
+  /** Both ends say their link goes through member `via` (PROTOCOL.md §1.6), which counts as up. */
+  reportRelayed(a: PeerId, b: PeerId, via: PeerId, now: number): void {
+    if (!this.isMember(a) || !this.isMember(b)) return;
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const)
+      this.run('link relayed', (s) => membership.reportLink(this.groupId, s, x, y, 'relayed', now, via));
+  }
+
   /**
    * Whom the link rules evict once the grace time of the pair's outage has run out (null: nobody); the caller removes
    * it.

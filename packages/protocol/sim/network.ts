@@ -33,6 +33,12 @@ const key = (a: PeerId, b: PeerId): string => (a < b ? `${a}|${b}` : `${b}|${a}`
 
 export class Network {
   private readonly channels = new Map<string, Channel>();
+  /**
+   * Pairs whose direct channel cannot open and whose frames travel through a
+   * third node (PROTOCOL.md §1.6): two hops, each like a channel, and lost when
+   * either hop is down (the ends notice on their next route check).
+   */
+  private readonly relays = new Map<string, PeerId>();
 
   constructor(
     private readonly rng: Prng,
@@ -67,10 +73,24 @@ export class Network {
     return c !== undefined && c.up && c.epoch === epoch;
   }
 
+  /** The direct channel opens (a relayed route it replaces ends: what was in flight on it is lost). */
   up(a: PeerId, b: PeerId): void {
     const c = this.channel(a, b);
     c.up = true;
     c.epoch++;
+    this.relays.delete(key(a, b));
+  }
+
+  /** The pair's link is up again, through `via`; frames in flight before are lost. */
+  relayVia(a: PeerId, b: PeerId, via: PeerId): void {
+    this.down(a, b);
+    this.up(a, b);
+    this.relays.set(key(a, b), via);
+  }
+
+  /** The node the pair's frames go through, or null (direct, or down). */
+  relayOf(a: PeerId, b: PeerId): PeerId | null {
+    return this.isUp(a, b) ? (this.relays.get(key(a, b)) ?? null) : null;
   }
 
   /** The channel closes; everything in flight on it is lost. */
@@ -91,7 +111,12 @@ export class Network {
     const c = this.channels.get(key(from, to));
     if (c === undefined || !c.up) return null;
     const rng = side ? this.sideRng : this.rng;
-    const delay = rng.chance(SLOW_FRAME_CHANCE) ? LINK_SLOW_DELAY_MS : rng.int(LINK_MIN_DELAY_MS, LINK_MAX_DELAY_MS);
+    const hop = (): number =>
+      rng.chance(SLOW_FRAME_CHANCE) ? LINK_SLOW_DELAY_MS : rng.int(LINK_MIN_DELAY_MS, LINK_MAX_DELAY_MS);
+    const via = this.relays.get(key(from, to));
+    // A relayed frame needs both hops up; one lost here is noticed by the ends' route check.
+    if (via !== undefined && (!this.isUp(from, via) || !this.isUp(via, to))) return null;
+    const delay = via === undefined ? hop() : hop() + hop();
     const at = Math.max(now + delay, c.lastArrival.get(from) ?? 0);
     c.lastArrival.set(from, at);
     const twice = c.duplicateNext.delete(from);

@@ -12,6 +12,8 @@ const MAX_STEPS = 8;
 const MAX_BURST = 3;
 /** Longer than LINK_GRACE_MS sometimes, so a link failure can end in an eviction. */
 const MAX_LINK_DOWN_MS = 3000;
+/** A relayed pair's direct channel stays shut this long at most (then it opens and the relay ends). */
+const MAX_RELAYED_MS = 6000;
 const MAX_GAP_MS = 400;
 
 const node = fc.nat(MAX_GROUP_SIZE * 2);
@@ -31,6 +33,8 @@ export const DEFAULT_WEIGHTS: ActionWeights = {
   suspect: 1,
   'link-fail': 2,
   duplicate: 1,
+  // Its own suite (test/sim-relay.test.ts), so that the default mix and its seeds stay as they were.
+  relay: 0,
   'tracker-restart': 1,
   // Its own suite (test/sim-tracker-forgets.test.ts), so that the default mix and its seeds stay as they were.
   'tracker-forgets': 0,
@@ -64,6 +68,13 @@ const ACTIONS: { readonly [K in Action['k']]: fc.Arbitrary<Extract<Action, { k: 
     downMs: fc.integer({ min: 1, max: MAX_LINK_DOWN_MS }),
   }),
   duplicate: fc.record({ k: fc.constant('duplicate' as const), a: node, b: node }),
+  relay: fc.record({
+    k: fc.constant('relay' as const),
+    a: node,
+    b: node,
+    fault: fc.constantFrom('none' as const, 'crash' as const, 'drop' as const, 'alter' as const),
+    downMs: fc.integer({ min: 1, max: MAX_RELAYED_MS }),
+  }),
   'tracker-restart': fc.constant({ k: 'tracker-restart' as const }),
   'tracker-forgets': fc.constant({ k: 'tracker-forgets' as const }),
   'send-groups': fc.record({ k: fc.constant('send-groups' as const), node }),

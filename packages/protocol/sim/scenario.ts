@@ -33,6 +33,18 @@ type GroupAction =
   | { readonly k: 'suspect'; readonly node: number }
   /** One data channel drops (in-flight frames lost) while both ends still heartbeat. */
   | { readonly k: 'link-fail'; readonly a: number; readonly b: number; readonly downMs: number }
+  /**
+   * A pair's direct channel fails and cannot open for `downMs`: their frames go through the lowest-id
+   * member linked to both (PROTOCOL.md §1.6), which may then crash, drop a frame, or alter one (refused by
+   * the signature check and never used again for the pair). With no relay left the pair is down.
+   */
+  | {
+      readonly k: 'relay';
+      readonly a: number;
+      readonly b: number;
+      readonly fault: 'none' | 'crash' | 'drop' | 'alter';
+      readonly downMs: number;
+    }
   /** The next frame on a link arrives twice. */
   | { readonly k: 'duplicate'; readonly a: number; readonly b: number }
   /** The tracker restarts: every member gets its view again, viewIds keep growing. */

@@ -63,6 +63,12 @@ export const DETECT_MIN_MS = 200;
 export const DETECT_MAX_MS = 1500;
 /** A link down longer than this gets the younger member evicted (docs/design.md §3). */
 export const LINK_GRACE_MS = 2000;
+/**
+ * Relayed links, on the simulator's time scale (the product's RELAY_AFTER_MS and ROUTE_TTL_MS are 4 s next
+ * to a 10 s grace): the ends probe through the others after this, and check their route this often.
+ */
+const RELAY_AFTER_MS = 600;
+const ROUTE_CHECK_MS = 500;
 /** Tracker-to-peer socket latency; every node sees views in order but at different times. */
 const VIEW_MIN_DELAY_MS = 1;
 const VIEW_MAX_DELAY_MS = 120;
@@ -218,6 +224,17 @@ type SimEvent =
   | { readonly k: 'detect'; readonly peer: PeerId; readonly inc: number }
   | { readonly k: 'leave-notice'; readonly g: number; readonly peer: PeerId }
   | { readonly k: 'link-grace'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  /** Relayed links (PROTOCOL.md §1.6): the ends found a route, check it, a relay fault, the direct channel opens. */
+  | { readonly k: 'relay-up'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  | { readonly k: 'relay-check'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  | {
+      readonly k: 'relay-fault';
+      readonly g: number;
+      readonly a: PeerId;
+      readonly b: PeerId;
+      readonly fault: 'crash' | 'drop' | 'alter';
+    }
+  | { readonly k: 'relay-end'; readonly g: number; readonly a: PeerId; readonly b: PeerId }
   | { readonly k: 'heal' }
   | { readonly k: 'store-flush'; readonly store: number }
   | { readonly k: 'late-history'; readonly node: PeerId; readonly inc: number; readonly g: number }
@@ -1585,6 +1602,30 @@ export class Simulation {
         this.schedule(this.now + a.downMs, { k: 'link-up', g: g.index, a: x.node.id, b: y.node.id, reconnect: true });
         return;
       }
+      case 'relay': {
+        const x = this.pick(a.a, g);
+        const y = this.pick(a.b, g);
+        if (x === null || y === null || x === y || !g.net.isUp(x.node.id, y.node.id)) return;
+        const [p, q] = [x.node.id, y.node.id];
+        if (g.net.relayOf(p, q) !== null) return;
+        g.net.down(p, q);
+        g.tracker.reportLink(p, q, 'down', this.now);
+        this.log(`link ${p}~${q} @${g.index} DOWN for ${a.downMs}ms, relayed meanwhile (${a.fault})`);
+        const epoch = g.net.epochOf(p, q);
+        this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: g.index, a: p, b: q, epoch });
+        this.schedule(this.now + RELAY_AFTER_MS, { k: 'relay-up', g: g.index, a: p, b: q, epoch });
+        const end = this.now + Math.max(a.downMs, RELAY_AFTER_MS + 1);
+        if (a.fault !== 'none')
+          this.schedule(this.rng.int(this.now + RELAY_AFTER_MS, end), {
+            k: 'relay-fault',
+            g: g.index,
+            a: p,
+            b: q,
+            fault: a.fault,
+          });
+        this.schedule(end, { k: 'relay-end', g: g.index, a: p, b: q });
+        return;
+      }
       case 'duplicate': {
         const x = this.pick(a.a, g);
         const y = this.pick(a.b, g);
@@ -1792,6 +1833,12 @@ export class Simulation {
       case 'leave-notice':
         this.removeFromGroup(this.group(ev.g), ev.peer, 'left');
         return;
+      case 'relay-up':
+      case 'relay-check':
+      case 'relay-fault':
+      case 'relay-end':
+        this.relayEvent(ev);
+        return;
       case 'link-grace': {
         const g = this.group(ev.g);
         if (g.net.isUp(ev.a, ev.b) || g.net.epochOf(ev.a, ev.b) !== ev.epoch) return;
@@ -1803,6 +1850,100 @@ export class Simulation {
         this.removeFromGroup(g, evict, 'evicted');
         return;
       }
+    }
+  }
+
+  /** Relays a pair of `g` may not use again (one caught altering a frame), by pair. */
+  private readonly distrusted = new Map<string, Set<PeerId>>();
+
+  /**
+   * The route a pair whose direct channel is shut would use (PROTOCOL.md §1.6): the lowest-id member of
+   * the view, active, with a direct channel to both ends (no relay of relay), not distrusted by the pair.
+   */
+  private relayFor(g: SimGroup, a: PeerId, b: PeerId): PeerId | null {
+    const shunned = this.distrusted.get(`${g.index}|${a}|${b}`);
+    const ok = g.tracker.members.filter(
+      (x) =>
+        x !== a &&
+        x !== b &&
+        shunned?.has(x) !== true &&
+        this.active(this.session(g, x)) &&
+        [a, b].every((end) => g.net.isUp(end, x) && g.net.relayOf(end, x) === null),
+    );
+    return ok.sort()[0] ?? null;
+  }
+
+  /** Relayed links: each end's route through a third member (a network fault and its repair). */
+  private relayEvent(ev: Extract<SimEvent, { k: 'relay-up' | 'relay-check' | 'relay-fault' | 'relay-end' }>): void {
+    const g = this.group(ev.g);
+    const { a, b } = ev;
+    if (!this.active(this.session(g, a)) || !this.active(this.session(g, b))) return;
+    const via = g.net.relayOf(a, b);
+    switch (ev.k) {
+      case 'relay-up':
+      case 'relay-check': {
+        if (g.net.epochOf(a, b) !== ev.epoch) return; // the link changed since: this route is not it
+        if (ev.k === 'relay-up' ? g.net.isUp(a, b) : via === null) return;
+        const next = this.relayFor(g, a, b);
+        if (ev.k === 'relay-check' && via !== null && next === via) {
+          this.schedule(this.now + ROUTE_CHECK_MS, { k: 'relay-check', g: ev.g, a, b, epoch: ev.epoch });
+          return;
+        }
+        if (next === null) {
+          // No member reaches both: the pair is down, reported by both ends, and judged after the grace time.
+          if (via !== null) this.log(`relayed link ${a}~${b} @${g.index} lost its relay ${via}: DOWN`);
+          g.net.down(a, b);
+          g.tracker.reportLink(a, b, 'down', this.now);
+          const epoch = g.net.epochOf(a, b);
+          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: ev.g, a, b, epoch });
+          return;
+        }
+        g.net.relayVia(a, b, next);
+        g.tracker.reportRelayed(a, b, next, this.now);
+        this.log(`link ${a}~${b} @${g.index} UP via ${next}${via === null ? '' : ` (was via ${via})`}`);
+        const [sa, sb] = [this.session(g, a), this.session(g, b)];
+        for (const [x, y] of [
+          [sa, sb],
+          [sb, sa],
+        ] as const)
+          if (this.active(x) && this.active(y)) this.carry(x, x.core.link(y.node.id, 'up', this.now));
+        this.admitReady(g);
+        const epoch = g.net.epochOf(a, b);
+        this.schedule(this.now + ROUTE_CHECK_MS, { k: 'relay-check', g: ev.g, a, b, epoch });
+        return;
+      }
+      case 'relay-fault': {
+        if (via === null) return;
+        if (ev.fault === 'crash') {
+          const n = this.nodes.get(via);
+          if (n !== undefined) this.crash(n, `relay of ${a}~${b}`);
+          return;
+        }
+        if (ev.fault === 'alter') {
+          // The signature check refuses the altered envelope; the pair never uses that relay again.
+          const k = `${ev.g}|${a}|${b}`;
+          this.distrusted.set(k, new Set([...(this.distrusted.get(k) ?? []), via]));
+        }
+        // A lost (or refused) envelope: the ends see the gap and re-open the relayed link (through another
+        // relay after an alteration, or none).
+        this.log(`relay ${via} ${ev.fault === 'drop' ? 'drops' : 'alters'} a frame of ${a}~${b} @${g.index}`);
+        g.net.down(a, b);
+        const epoch = g.net.epochOf(a, b);
+        this.schedule(this.now + this.rng.int(1, ROUTE_CHECK_MS), { k: 'relay-up', g: ev.g, a, b, epoch });
+        return;
+      }
+      case 'relay-end':
+        this.distrusted.delete(`${ev.g}|${a}|${b}`);
+        if (g.net.isUp(a, b) && via === null) return; // opened directly meanwhile
+        g.net.down(a, b);
+        this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), {
+          k: 'link-up',
+          g: ev.g,
+          a,
+          b,
+          reconnect: true,
+        });
+        return;
     }
   }
 
