@@ -284,13 +284,28 @@ test('an upgrade that fails leaves the version 1 database as it was, and the nex
   const retried = await page.evaluate(async () => {
     const store = window.chorusStoreCheck.open('interrupted');
     const bodies = async (g: string) => (await store.page(g as never, { limit: 100 })).items.map((m) => m.id);
-    const result = { version: (await store.open()).version, cats: await bodies('cats'), dogs: await bodies('dogs') };
+    const db = await store.open();
+    const result = { version: db.version, cats: await bodies('cats'), dogs: await bodies('dogs') };
+    // Schema 3's object stores for files' blobs (PROTOCOL.md §10.4): a chunk written is read back, once.
+    const blobs = store.blobs();
+    await blobs.putBlob({ hash: 'h', root: 'r', size: 3, chunkSize: 10240, complete: true });
+    await blobs.putChunk('h', 0, { bytes: new Uint8Array([1, 2, 3]), proof: [] });
+    await blobs.putChunk('h', 0, { bytes: new Uint8Array([9, 9, 9]), proof: [] });
+    await blobs.putBlob({ hash: 'h', root: 'r', size: 3, chunkSize: 10240, complete: false });
+    Object.assign(result, {
+      chunk: [...((await blobs.getChunk('h', 0))?.bytes ?? [])],
+      indexes: await blobs.chunkIndexes('h'),
+      complete: (await blobs.getBlob('h'))?.complete,
+    });
     await store.close();
     return result;
   });
   expect(retried).toEqual({
-    version: 2,
+    version: 3,
     cats: ['cats/alice:1', 'cats/alice:2', 'cats/alice:3'],
     dogs: ['dogs/bob:1', 'dogs/bob:2', 'dogs/alice:4'],
+    chunk: [1, 2, 3],
+    indexes: [0],
+    complete: true,
   });
 });
