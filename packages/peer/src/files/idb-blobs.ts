@@ -28,7 +28,7 @@ export class IdbBlobs implements BlobStore {
   async putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
     const tx = (await this.#db()).transaction('blobChunks', 'readwrite');
     if ((await tx.store.getKey([hash, index])) === undefined)
-      await tx.store.put({ hash, index, bytes: chunk.bytes, proof: [...chunk.proof] });
+      await tx.store.put({ hash, index, bytes: chunk.bytes.slice(), proof: [...chunk.proof] });
     await tx.done;
   }
 
