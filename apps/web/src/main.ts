@@ -21,6 +21,7 @@ const app = new AppState({
   metrics: new MetricsMemory(window.sessionStorage),
   dms: new DmMemory(window.localStorage),
   notify: new NotifyPrefs(window.localStorage),
+  profile: window.localStorage,
 });
 // The browser knows at once when the network goes; the tracker socket only after its ping timeout.
 app.setNetwork(navigator.onLine);

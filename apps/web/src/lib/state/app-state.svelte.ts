@@ -12,6 +12,7 @@
 //   direct-messages.svelte.ts  which groups are DMs, opening and joining them
 //   search.svelte.ts, typing.svelte.ts   "Search messages", who is typing
 //   seen.svelte.ts           read markers: what this tab shows, "Seen by"
+//   file-transfers.svelte.ts files: sending, fetching, progress, "Download automatically"
 // Each part writes only its own fields. Nothing here throws into a component:
 // failures become messages.
 
@@ -30,6 +31,7 @@ import { Banners, type Banner } from './banners.svelte.ts';
 import { ComposerActions } from './composer-actions.ts';
 import { Connection, connectUntilUp, type ConnectionView } from './connection.svelte.ts';
 import { DirectMessages } from './direct-messages.svelte.ts';
+import { FileTransfers } from './file-transfers.svelte.ts';
 import type { DmMemory } from './dm-memory.ts';
 import { JoinedGroups } from './joined-groups.svelte.ts';
 import type { GroupState } from './group-state.svelte.ts';
@@ -67,6 +69,8 @@ export interface AppDeps {
   readonly dms?: DmMemory;
   /** What notifies, per group; without it every message does, for this page only. */
   readonly notify?: NotifyPrefs;
+  /** The browser profile's storage (localStorage), for settings every tab shares ("Download automatically"). */
+  readonly profile?: Storage | null;
 }
 
 export class AppState {
@@ -97,6 +101,8 @@ export class AppState {
   readonly seen: SeenState;
   /** What raises a desktop notification, per group. */
   readonly notify: NotifyPrefs;
+  /** Files of the joined groups: sending, fetching, progress, the automatic-download setting. */
+  readonly files: FileTransfers;
 
   constructor(deps: AppDeps) {
     this.#deps = deps;
@@ -164,6 +170,12 @@ export class AppState {
       banners: this.#banners,
       clock: this.#clock,
       quit: () => this.quit(),
+    });
+    this.files = new FileTransfers({
+      live: this.#live,
+      profile: deps.profile ?? null,
+      note: (id, text) => this.#groups.get(id)?.addNote(text, 'error', this.#clock()),
+      sent: (message) => this.#groups.received(message),
     });
     this.search = new MessageSearch(
       () => this.#store,
@@ -363,6 +375,7 @@ export class AppState {
     const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
     this.#peer = peer;
     this.#subscribe(peer);
+    this.files.started();
     this.#timer = setInterval(() => this.#tick(), METRICS_POLL_MS);
     if (!(await connectUntilUp(peer, this.#banners, () => this.#peer === peer))) return;
     this.#banners.clear('connection');
@@ -385,7 +398,13 @@ export class AppState {
       dms: this.#dms,
     };
     this.#unsubscribe.push(
-      ...routePeerEvents(peer, { ...parts, typing: this.typing, seen: this.seen, clock: this.#clock }),
+      ...routePeerEvents(peer, {
+        ...parts,
+        typing: this.typing,
+        seen: this.seen,
+        files: this.files,
+        clock: this.#clock,
+      }),
     );
   }
 
@@ -415,6 +434,7 @@ export class AppState {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.typing.clear();
     this.seen.clear();
+    this.files.clear();
     this.#timer = null;
     this.#peer = null;
     const store = this.#store;

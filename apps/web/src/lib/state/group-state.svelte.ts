@@ -166,7 +166,7 @@ export class GroupState extends GroupPeople {
     return {
       id: message.id,
       author: message.senderKey ?? `peer:${message.sender}`,
-      text: reply?.text ?? (parsed.kind === 'text' ? parsed.text : ''),
+      text: reply?.text ?? (parsed.kind === 'text' ? parsed.text : parsed.kind === 'file' ? parsed.file.caption : ''),
       replyTo: reply?.target ?? null,
       edited: false,
       deleted: false,
@@ -390,7 +390,7 @@ export class GroupState extends GroupPeople {
    */
   #takeOp(message: ChatMessage): boolean {
     const parsed = parseBody(message.body, this.groupId);
-    const line = parsed.kind === 'text' || (parsed.kind === 'op' && parsed.op.op === 'reply');
+    const line = parsed.kind === 'text' || parsed.kind === 'file' || (parsed.kind === 'op' && parsed.op.op === 'reply');
     if (message.state === 'delivered') {
       const folded = this.#ops.add(message);
       for (const id of folded.changed) this.#bump(id);

@@ -6,6 +6,7 @@ import type { ChorusPeer } from '@chorus/peer';
 import type { Banners } from './banners.svelte.ts';
 import type { Connection } from './connection.svelte.ts';
 import type { DirectMessages } from './direct-messages.svelte.ts';
+import type { FileTransfers } from './file-transfers.svelte.ts';
 import type { JoinedGroups } from './joined-groups.svelte.ts';
 import type { Joins } from './joins.svelte.ts';
 import type { SeenState } from './seen.svelte.ts';
@@ -19,6 +20,7 @@ export interface PeerEventOwners {
   readonly dms: DirectMessages;
   readonly typing: TypingState;
   readonly seen: SeenState;
+  readonly files: FileTransfers;
   readonly clock: () => number;
 }
 
@@ -51,6 +53,7 @@ export function routePeerEvents(peer: ChorusPeer, o: PeerEventOwners): (() => vo
       if (s.kind === 'typing' && o.groups.get(s.groupId)) o.typing.heard(s.groupId, s.from, s.name);
       o.seen.received(s);
     }),
+    peer.on('transfer', (t) => o.files.progress(t)),
     peer.on('error', (e) => {
       const group = e.groupId ? o.groups.get(e.groupId) : null;
       if (group) group.addNote(e.message, 'error', o.clock());
