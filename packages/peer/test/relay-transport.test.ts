@@ -36,7 +36,7 @@ afterEach(() => {
   network = null;
 });
 
-async function mesh(ids: readonly PeerId[]): Promise<Map<PeerId, Node>> {
+async function mesh(ids: readonly PeerId[], budget?: { perSecond: number; burst: number }): Promise<Map<PeerId, Node>> {
   const net = new MemoryNetwork({ seed: 7 });
   network = net;
   net.cut(A, B);
@@ -55,6 +55,7 @@ async function mesh(ids: readonly PeerId[]): Promise<Map<PeerId, Node>> {
       probeIntervalMs: 10,
       routeTtlMs: 200,
       unreachedMs: () => 400,
+      ...(budget === undefined ? {} : { budget }),
     });
     Object.assign(node, { relay });
     relay.on('frame', (_g, from, frame) => node.frames.push({ from, frame }));
@@ -124,5 +125,35 @@ describe('relay layer', () => {
     await waitFor('D refuses it', () => d.rejects.some((r) => r.error.code === 'forged-sender' && r.from === C));
     // D goes on relaying the pair's own probes, never this one.
     expect(forwarded).not.toContain(env.sig);
+  });
+
+  it('answers a dropped envelope with a reset: both ends re-open the link (the engines resend) and later frames flow', async () => {
+    const nodes = await mesh([A, B, C]);
+    const [a, b, c] = [nodes.get(A)!, nodes.get(B)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    let dropped = 0;
+    c.relay.setForwardHook((env) => (env.kind === 'msg' && env.from === A && dropped++ === 0 ? null : env));
+    const [aLinks, bLinks] = [a.links.length, b.links.length];
+    a.relay.send(G, B, hwm(5));
+    a.relay.send(G, B, hwm(6));
+    await waitFor('B takes the next frame', () => got(b, A, 6));
+    expect(got(b, A, 5)).toBe(false);
+    await waitFor('both ends re-open the link', () => {
+      const flap = (links: string[], from: number, peer: PeerId) =>
+        links.slice(from).join() === `${peer} down,${peer} up`;
+      return flap(b.links, bLinks, A) && flap(a.links, aLinks, B);
+    });
+  });
+
+  it('drops what an origin pushes through a relay beyond its byte budget, and counts it', async () => {
+    const nodes = await mesh([A, B, C], { perSecond: 1, burst: 20_000 });
+    const [a, b, c] = [nodes.get(A)!, nodes.get(B)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    const before = c.relay.relayDropped;
+    // ~6 KB each: three or so fit the burst, the rest do not.
+    const delivered = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`peer-${i}`, i + 1]));
+    for (let k = 10; k < 30; k++) a.relay.send(G, B, { ...(hwm(k) as object), delivered } as GroupFrame);
+    await waitFor('the relay drops what is over the budget', () => c.relay.relayDropped > before);
+    expect(b.frames.filter((f) => f.from === A && f.frame.t === 'hwm').length).toBeLessThan(20);
   });
 });
