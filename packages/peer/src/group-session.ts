@@ -12,7 +12,6 @@ import {
   SessionCore,
   SIGNAL_RECEIVE_INTERVAL_MS,
   SignalGate,
-  signFields,
   TICK_MS,
   type DataFrame,
   type GroupFrame,
@@ -40,7 +39,9 @@ import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
 import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
+import { InboundFrames } from './session/inbound-frames.ts';
 import { KeyRing } from './session/key-ring.ts';
+import { signDraft } from './session/node-ed25519.ts';
 import type { MessageStore } from './storage.ts';
 import type { Transport } from './transport.ts';
 
@@ -94,7 +95,6 @@ export class GroupSession {
   readonly #transport: Transport;
   readonly #events = new Emitter<GroupSessionEvents>((e) => console.error('group session listener failed', e));
   readonly #keys = new KeyRing();
-  readonly #verifier: FrameVerifier;
   readonly #metrics: GroupMetricsRecorder;
   /**
    * The session's delivered messages folded (PROTOCOL.md §8): refuses edits and deletes by other keys, and counts them.
@@ -104,8 +104,8 @@ export class GroupSession {
   readonly #now: () => number;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #timers: ReturnType<typeof setInterval>[] = [];
-  /** Per link: the promise of the last inbound frame's handling (verification is async, order must hold). */
-  readonly #chains = new Map<PeerId, Promise<void>>();
+  /** Inbound frames, verified per link in order (verification may be async). */
+  readonly #inbound: InboundFrames;
   /** send() calls waiting for their message's place in our sequence, by the ticket given to the core. */
   readonly #submits = new Map<number, Waiting>();
   #ticket = 0;
@@ -144,7 +144,21 @@ export class GroupSession {
       () => this.#core.groupRecord(),
     );
     this.#keys.learn([opts.self]);
-    this.#verifier = new FrameVerifier(opts.groupId, this.#keys, (from, error) => this.rejectFrame(from, error));
+    const verifier = new FrameVerifier(opts.groupId, this.#keys, (from, error) => this.rejectFrame(from, error));
+    this.#inbound = new InboundFrames(
+      verifier,
+      () => this.#core.phase === 'closed',
+      (from, frame) => {
+        if (frame.t === 'history-res') this.#run(this.#core.historyArrived(from, frame, this.#now()));
+      },
+      (from, v) =>
+        this.#run(
+          v.kind === 'page'
+            ? this.#core.historyPage(from, v.page, v.items, this.#now())
+            : this.#core.receive(from, v.frame, this.#now()),
+        ),
+      (from, frame, e) => this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from),
+    );
     const t = opts.transport;
     this.#unsubscribe.push(
       t.on('frame', (g, from, frame) => {
@@ -293,12 +307,17 @@ export class GroupSession {
           this.#parked.set(c.to, c.frame);
         else this.#transport.send(this.groupId, c.to, c.frame);
         return;
-      case 'sign':
-        void signFields(this.#opts.privateKey, c.draft).then(
-          (sig) => this.#run(this.#core.signed(c.draft, sig, this.#now())),
-          (e: unknown) => this.#problem('internal', `Signing a message failed: ${errorMessage(e)}`),
-        );
+      case 'sign': {
+        // A string in Node (signed in this turn, node-ed25519.ts), else WebCrypto's promise.
+        const sig = signDraft(this.#opts.privateKey, c.draft);
+        if (typeof sig === 'string') this.#run(this.#core.signed(c.draft, sig, this.#now()));
+        else
+          void sig.then(
+            (s) => this.#run(this.#core.signed(c.draft, s, this.#now())),
+            (e: unknown) => this.#problem('internal', `Signing a message failed: ${errorMessage(e)}`),
+          );
         return;
+      }
       case 'read-held': {
         // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
         // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).
@@ -401,26 +420,7 @@ export class GroupSession {
       return;
     }
     if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return; // files/file-hub.ts
-    const prev = this.#chains.get(from) ?? Promise.resolve();
-    const next = prev
-      .then(() => this.#handle(from, frame))
-      .catch((e: unknown) => {
-        this.#problem('internal', `Handling a ${frame.t} frame failed: ${errorMessage(e)}`, from);
-      });
-    this.#chains.set(from, next);
-    // Drop the chain once it is idle so a departed peer leaves nothing behind.
-    void next.then(() => {
-      if (this.#chains.get(from) === next) this.#chains.delete(from);
-    });
-  }
-
-  async #handle(from: PeerId, frame: GroupFrame): Promise<void> {
-    if (this.#core.phase === 'closed') return;
-    if (frame.t === 'history-res') this.#run(this.#core.historyArrived(from, frame, this.#now()));
-    const v = await this.#verifier.verify(from, frame);
-    if (v === null) return;
-    if (v.kind === 'page') this.#run(this.#core.historyPage(from, v.page, v.items, this.#now()));
-    else this.#run(this.#core.receive(from, v.frame, this.#now()));
+    this.#inbound.push(from, frame);
   }
 
   /** A marker goes to the UI only: never to the core (engine, store). Only members of the installed view count. */

@@ -65,6 +65,7 @@ export type {
   RelayFrame,
   RelayKind,
   SignalFrame,
+  SignedFields,
 } from './wire/frames.ts';
 export { canonicalRelayText, MAX_RELAY_BODY_CHARS, SIGNED_RELAY_TAG } from './wire/relay-frame.ts';
 export type { OrderingEngine } from './ordering/engine.ts';
@@ -119,7 +120,7 @@ export {
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
 } from './wire/caps.ts';
-export { encodeFrame } from './wire/canonical.ts';
+export { canonicalSignedBytes, encodeFrame } from './wire/canonical.ts';
 export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';

@@ -40,6 +40,20 @@ export class FrameVerifier {
     this.#rejected = rejected;
   }
 
+  /**
+   * A live DATA's verdict without waiting, where that can be had (Node, the
+   * sender's key known): the frame, or null when it fails (reported). Any
+   * other frame, or no synchronous verdict: undefined, and `verify` decides.
+   */
+  verifyNow(from: PeerId, frame: GroupFrame): GroupFrame | null | undefined {
+    if (frame.t !== 'data') return undefined;
+    const valid = this.#keys.verifyNow(frame);
+    if (valid === null) return undefined;
+    if (valid) return frame;
+    this.#rejected(from, badSignature(frame));
+    return null;
+  }
+
   /** The frame with every unverifiable message left out; null when the frame itself is a DATA that fails. */
   async verify(from: PeerId, frame: GroupFrame): Promise<Verified | null> {
     switch (frame.t) {

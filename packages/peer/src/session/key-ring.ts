@@ -5,6 +5,7 @@
 // yet; it never decides what to do with a frame that fails to verify.
 
 import { readPublicKey, verifyFrame, type DataFrame, type MemberInfo, type PeerId } from '@chorus/protocol';
+import { syncVerifier, type SyncVerify } from './node-ed25519.ts';
 
 /**
  * A DATA frame may arrive before the view or joining notice that names its
@@ -26,6 +27,8 @@ export class KeyRing {
   readonly #waiters = new Map<PeerId, Set<() => void>>();
   /** Imported keys by their base64 text, so a page of one departed sender imports its key once. */
   readonly #imported = new Map<string, Promise<CryptoKey | null>>();
+  /** Synchronous verifiers by key text (Node only; null where there is none). */
+  readonly #sync = new Map<string, SyncVerify | null>();
 
   /** Members named by the tracker (a view or a joining notice). */
   learn(members: readonly MemberInfo[]): void {
@@ -62,6 +65,22 @@ export class KeyRing {
   async verify(frame: DataFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
     const key = await this.#key(frame.sender, waitMs);
     return key !== null && verifyFrame(key, frame);
+  }
+
+  /**
+   * The verdict on `frame` now, without a thread-pool round trip: null when
+   * it cannot be had synchronously (a browser, or a sender whose key has not
+   * arrived: then `verify` waits for it). Same verdict as `verify`.
+   */
+  verifyNow(frame: DataFrame): boolean | null {
+    const entry = this.#entries.get(frame.sender);
+    if (entry === undefined) return null;
+    let check = this.#sync.get(entry.publicKey);
+    if (check === undefined) {
+      check = syncVerifier(entry.publicKey);
+      this.#sync.set(entry.publicKey, check);
+    }
+    return check === null ? null : check(frame, frame.sig);
   }
 
   /** Verifies with an explicit base64 key (a history item's `senderKey`), through the same cache. */

@@ -1,0 +1,111 @@
+// A live DATA is checked in the turn it arrives where Node can (node-ed25519.ts)
+// and reaches the core in per-peer order either way: the synchronous check
+// gives WebCrypto's verdict on every kind of frame, a forged one is refused
+// and reported, and a DATA never overtakes an earlier frame of its peer that
+// is still waiting for its sender's key.
+import { describe, expect, it } from 'vitest';
+import {
+  asGroupId,
+  asPeerId,
+  asViewId,
+  exportPublicKey,
+  generateIdentity,
+  GENESIS_PREV,
+  signFields,
+  verifyFrame,
+  readPublicKey,
+  type DataFrame,
+  type GroupFrame,
+  type PeerId,
+  type ProtocolError,
+} from '@chorus/protocol';
+import { FrameVerifier, type Verified } from '../src/session/frame-verifier.ts';
+import { InboundFrames } from '../src/session/inbound-frames.ts';
+import { KeyRing } from '../src/session/key-ring.ts';
+import { signDraft, syncVerifier } from '../src/session/node-ed25519.ts';
+
+const cats = asGroupId('cats');
+const alice = asPeerId('alice');
+const carol = asPeerId('carol');
+
+const fieldsOf = (sender: PeerId, seq: number, body = `${sender} ${seq}`) => ({
+  groupId: cats,
+  viewId: asViewId(1),
+  sender,
+  seq,
+  lamport: seq,
+  sentAt: seq,
+  body,
+  prev: GENESIS_PREV,
+});
+
+async function dataFrom(sender: PeerId, key: CryptoKey, seq: number): Promise<DataFrame> {
+  const fields = fieldsOf(sender, seq);
+  return { t: 'data', ...fields, sig: await signFields(key, fields) };
+}
+
+describe('Ed25519 in the turn a frame arrives (Node)', () => {
+  it('gives the same verdicts as WebCrypto, and its signatures verify there', async () => {
+    const id = await generateIdentity();
+    const other = await generateIdentity();
+    const pub = await exportPublicKey(id.publicKey);
+    const key = await readPublicKey(pub);
+    if (!key.ok) throw new Error(key.error.message);
+    const check = syncVerifier(pub);
+    expect(check).not.toBeNull();
+    const good = await dataFrom(alice, id.privateKey, 1);
+    const byOther = await dataFrom(alice, other.privateKey, 1);
+    const cases: DataFrame[] = [
+      good,
+      { ...good, body: 'altered' },
+      { ...good, seq: 2 },
+      byOther,
+      { ...good, sig: 'not base64!' },
+      { ...good, sig: good.sig.slice(4) },
+    ];
+    for (const f of cases) expect(check!(f, f.sig)).toBe(await verifyFrame(key.value, f));
+    expect(cases.map((f) => check!(f, f.sig))).toEqual([true, false, false, false, false, false]);
+
+    const fields = fieldsOf(alice, 7, 'signed in this turn');
+    const sig = signDraft(id.privateKey, fields);
+    expect(typeof sig).toBe('string');
+    expect(await verifyFrame(key.value, { t: 'data', ...fields, sig: sig as string })).toBe(true);
+    expect(syncVerifier('not a key')).toBeNull();
+  });
+
+  it('keeps per-peer order: a DATA waits behind its peer frame whose sender key is not known yet', async () => {
+    const ring = new KeyRing();
+    const [a, c] = await Promise.all([generateIdentity(), generateIdentity()]);
+    ring.learn([{ peerId: alice, name: 'Alice', publicKey: await exportPublicKey(a.publicKey) }]);
+    const rejected: [PeerId, ProtocolError][] = [];
+    const verifier = new FrameVerifier(cats, ring, (from, e) => rejected.push([from, e]));
+    const taken: string[] = [];
+    const inbound = new InboundFrames(
+      verifier,
+      () => false,
+      () => {},
+      (_from, v: Verified) => {
+        if (v.kind === 'frame' && v.frame.t === 'data') taken.push(`${v.frame.sender}:${v.frame.seq}`);
+      },
+      (_from, _f, e) => {
+        throw e;
+      },
+    );
+    // From alice's link: carol's DATA (carol's key arrives later), then alice's own.
+    const fromCarol = await dataFrom(carol, c.privateKey, 1);
+    inbound.push(alice, fromCarol as GroupFrame);
+    inbound.push(alice, await dataFrom(alice, a.privateKey, 1));
+    expect(taken).toEqual([]);
+    ring.learn([{ peerId: carol, name: 'Carol', publicKey: await exportPublicKey(c.publicKey) }]);
+    await expect.poll(() => taken).toEqual(['carol:1', 'alice:1']);
+
+    // Idle again: a good DATA is taken in this very turn, a forged one refused and reported.
+    await new Promise((r) => setTimeout(r, 0));
+    inbound.push(alice, await dataFrom(alice, a.privateKey, 2));
+    expect(taken).toEqual(['carol:1', 'alice:1', 'alice:2']);
+    const forged = await dataFrom(alice, c.privateKey, 3);
+    inbound.push(alice, forged);
+    expect(taken).toHaveLength(3);
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[alice, 'bad-signature']]);
+  });
+});
