@@ -4,8 +4,10 @@
 // a sentence and exit code 2; nothing else here should end it.
 
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { Archivist, ReportingStore } from './archivist.ts';
+import { FileLeftDms, LEFT_DMS_FILE } from './dm-memory.ts';
 import { KeyFileError } from './file-key-store.ts';
 import { GroupPasswords, PasswordFileError } from './group-passwords.ts';
 import { parseOptions, USAGE, type Options } from './options.ts';
@@ -47,6 +49,7 @@ async function runTerminal(opts: Options): Promise<void> {
     storedGroups: () => store.summaries(),
     passwords,
     selfKey: publicKey,
+    leftDms: new FileLeftDms(join(dirname(opts.keyFile), LEFT_DMS_FILE), opts.name),
     onClosed: () => {
       void store.close().finally(() => process.exit(0));
     },

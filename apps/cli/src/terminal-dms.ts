@@ -3,8 +3,8 @@
 // a joined group through the same `openDm` + `join` of the peer API the web
 // app's "Message <name>" uses; a DM the other person opens (a `dm` event)
 // or the tracker lists at connect is joined by itself, as the web app does,
-// unless it was left in this session. A DM is a group like any other here,
-// shown and reached as `@name` — `@name (3f9a·c2)` when another person
+// unless the person left it (kept across restarts, dm-memory.ts). A DM is
+// a group like any other here, shown and reached as `@name` — `@name (3f9a·c2)` when another person
 // known here has the same name (the key's fingerprint, as the web app shows
 // namesakes) — so `/switch @name`, `/leave @name` and `/members @name` work.
 // Owns who each DM is with and the people seen; joining and showing a
@@ -20,6 +20,7 @@ import {
   type GroupId,
   type GroupSummary,
 } from '@chorus/protocol';
+import { MemoryLeftDms, type LeftDms } from './dm-memory.ts';
 
 export interface DirectChatsDeps {
   readonly peer: ChorusPeer;
@@ -28,6 +29,8 @@ export interface DirectChatsDeps {
   /** Joins the group (if it is not joined) and shows its latest lines; `open` makes it the current group. */
   readonly enter: (groupId: GroupId, open: boolean) => Promise<void>;
   readonly notice: (text: string) => void;
+  /** DMs the person left (kept across restarts by dm-memory.ts); without it, for this run only. */
+  readonly left?: LeftDms;
 }
 
 /** A fingerprint as a person types it: `3f9a·c2`, `3f9a.c2`, `3f9ac2`. */
@@ -37,13 +40,14 @@ export class DirectChats {
   readonly #deps: DirectChatsDeps;
   /** The DMs of this session, and who each is with (kept after leaving, so lines about it still name it). */
   readonly #with = new Map<GroupId, DmParty>();
-  /** DMs left in this session: a reconnect's listing does not bring them back (opening one again does). */
-  readonly #left = new Set<GroupId>();
+  /** DMs the person left: the tracker's listing at a connect does not bring them back (opening one again does). */
+  readonly #left: LeftDms;
   /** People seen (senders of shown messages), by key: the name seen last. */
   readonly #seen = new Map<string, string>();
 
   constructor(deps: DirectChatsDeps) {
     this.#deps = deps;
+    this.#left = deps.left ?? new MemoryLeftDms();
   }
 
   /** A shown message: its sender is someone /dm can name. */
@@ -68,7 +72,7 @@ export class DirectChats {
     if (typeof found === 'string') return found;
     try {
       const summary = await this.#deps.peer.openDm({ publicKey: found.publicKey, name: found.name });
-      this.#left.delete(summary.groupId);
+      this.#left.reopen(summary.groupId);
       return await this.#enter(summary, true);
     } catch (e) {
       return `Could not open a direct message with ${found.name}: ${(e as Error).message}`;
@@ -77,8 +81,8 @@ export class DirectChats {
 
   /** A DM of this key: `opened` by the other person just now, or listed by the tracker at connect. */
   async heard(summary: GroupSummary, opened: boolean): Promise<string | null> {
-    if (opened) this.#left.delete(summary.groupId);
-    else if (this.#left.has(summary.groupId)) return null;
+    if (opened) this.#left.reopen(summary.groupId);
+    else if (this.#left.isLeft(summary.groupId)) return null;
     if (this.#deps.peer.groups().some((g) => g.groupId === summary.groupId && g.status !== 'left')) return null;
     const error = await this.#enter(summary, false);
     const label = this.label(summary.groupId);
@@ -88,7 +92,7 @@ export class DirectChats {
   }
 
   left(groupId: GroupId): void {
-    if (this.#with.has(groupId)) this.#left.add(groupId);
+    if (this.#with.has(groupId)) this.#left.leave(groupId);
   }
 
   /**

@@ -13,6 +13,7 @@ import { clearLine, createInterface, cursorTo, type Interface } from 'node:readl
 import type { Readable, Writable } from 'node:stream';
 import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
 import { isDmGroupId, type DirectoryQuery, type GroupId } from '@chorus/protocol';
+import type { LeftDms } from './dm-memory.ts';
 import { Formatter } from './format.ts';
 import { MessageRefs } from './message-refs.ts';
 import { OpLines } from './op-lines.ts';
@@ -46,6 +47,8 @@ export interface TerminalOptions {
   readonly passwords?: GroupPasswords;
   /** This identity's public key (base64): whose messages are one's own, and who a direct message is with. */
   readonly selfKey?: string;
+  /** Direct messages the person left (dm-memory.ts); without it they are remembered for this run only. */
+  readonly leftDms?: LeftDms;
   /** Called once after the peer is closed (quit); the caller closes the store and exits. */
   readonly onClosed: () => void;
 }
@@ -95,6 +98,7 @@ export class Terminal {
       selfKey: opts.selfKey,
       enter: (groupId, open) => this.#enter(groupId, open),
       notice: (text) => this.#print(this.#fmt.notice(text)),
+      ...(opts.leftDms ? { left: opts.leftDms } : {}),
     });
   }
 

@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChorusPeer, JoinedGroup } from '@chorus/peer';
 import { fingerprint, type GroupId, type GroupSummary, type PeerId } from '@chorus/protocol';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileLeftDms } from '../src/dm-memory.ts';
 import { DirectChats } from '../src/terminal-dms.ts';
+import { tempHome } from './fixtures.ts';
 
 const key = (byte: number): string => btoa(String.fromCharCode(...new Array<number>(32).fill(byte)));
 const SELF = key(1);
@@ -15,7 +19,7 @@ const OTHER_CY = key(3);
 const DM = `d${'A'.repeat(43)}` as GroupId;
 const LOUNGE = 'glounge' as GroupId;
 
-function setup(): { dms: DirectChats; entered: [GroupId, boolean][]; groups: JoinedGroup[] } {
+function setup(left?: FileLeftDms): { dms: DirectChats; entered: [GroupId, boolean][]; groups: JoinedGroup[] } {
   const groups: JoinedGroup[] = [
     {
       groupId: LOUNGE,
@@ -56,6 +60,7 @@ function setup(): { dms: DirectChats; entered: [GroupId, boolean][]; groups: Joi
       return Promise.resolve();
     },
     notice: () => {},
+    ...(left ? { left } : {}),
   });
   return { dms, entered, groups };
 }
@@ -90,5 +95,40 @@ describe('DirectChats', () => {
     // The other Cy has no DM here: the name alone fits only the DM's Cy among DMs.
     expect(dms.resolve(`@Cy (${fingerprint(OTHER_CY)})`)).toMatch(/^Nobody/);
     expect(await dms.open(`Cy (${fingerprint(OTHER_CY)})`)).toBeNull();
+  });
+
+  it('a DM the person left is not joined again when the tracker lists it after a restart, until it is opened', async () => {
+    const file = join(tempHome(), 'left-dms.json');
+    const first = setup(new FileLeftDms(file, 'Ann'));
+    expect(await first.dms.open('Cy')).toBeNull();
+    first.dms.left(DM);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Restarted: a new process, the same file; the tracker's hello lists the DM (not opened just now).
+    const summary = {
+      groupId: DM,
+      name: 'Cy',
+      ordering: 'fifo',
+      locked: false,
+      online: 1,
+      createdBy: 'Ann',
+      createdAt: 0,
+      dm: [
+        { publicKey: SELF, name: 'Ann' },
+        { publicKey: CY, name: 'Cy' },
+      ],
+    } as GroupSummary;
+    const again = setup(new FileLeftDms(file, 'Ann'));
+    expect(await again.dms.heard(summary, false)).toBeNull();
+    expect(again.entered).toEqual([]);
+    // Another name's memory is its own.
+    const other = setup(new FileLeftDms(file, 'Bea'));
+    await other.dms.heard(summary, false);
+    expect(other.entered).toEqual([[DM, false]]);
+    // Cy opens it again: joined, and no longer left after the next restart either.
+    await again.dms.heard(summary, true);
+    expect(again.entered).toEqual([[DM, false]]);
+    const third = setup(new FileLeftDms(file, 'Ann'));
+    await third.dms.heard(summary, false);
+    expect(third.entered).toEqual([[DM, false]]);
   });
 });
