@@ -52,15 +52,15 @@ function setup(stored: Record<string, { bytesStored: number; complete: boolean; 
       fetches.get(h)?.reject(err);
     },
   };
-  const live = { peer: { files } as unknown as ChorusPeer } as Live;
+  const live: { peer: ChorusPeer | null } = { peer: { files } as unknown as ChorusPeer };
   const t = new FileTransfers({
-    live,
+    live: live as Live,
     profile: null,
     note: (_g, text) => notes.push(text),
     sent: () => {},
     save: (name, bytes) => saved.push({ name, bytes }),
   });
-  return { t, calls, saved, notes, fetches, auto: () => auto };
+  return { t, calls, saved, notes, fetches, live, auto: () => auto };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -147,5 +147,19 @@ describe('FileTransfers', () => {
     const big = { name: 'huge.iso', size: 100 * MiB + 1 } as File;
     expect(t.refusal(big)).toBe('Not attached: huge.iso is 100 MiB; a file may be at most 100 MiB.');
     expect(t.refusal({ name: 'ok', size: 100 * MiB } as File)).toBeNull();
+  });
+});
+
+describe('FileTransfers before the runtime is up', () => {
+  it('looks at a file shown from the cached history once the runtime starts (a reload resumes it)', async () => {
+    const { t, calls, live } = setup({ b: { bytesStored: 5 * MiB, complete: false } });
+    const peer = live.peer;
+    live.peer = null;
+    await t.shown(fileMessage('big.bin', 20 * MiB, 'b'));
+    expect(calls).toEqual([]);
+    live.peer = peer;
+    t.started();
+    await settle();
+    expect(calls).toEqual(['fetch big.bin']);
   });
 });

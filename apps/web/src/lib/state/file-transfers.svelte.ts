@@ -47,6 +47,8 @@ export class FileTransfers {
   readonly #checked = new Set<string>();
   /** Hashes whose fetch ends by saving the file (Download pressed before it was held). */
   readonly #saveWhenDone = new Set<string>();
+  /** File messages shown before the runtime was up (cached history at load): looked at once it is. */
+  readonly #early = new Map<string, ChatMessage>();
 
   constructor(deps: FileTransfersDeps) {
     this.#deps = deps;
@@ -75,6 +77,9 @@ export class FileTransfers {
   /** The runtime is up: it fetches by itself what the setting allows. */
   started(): void {
     this.#deps.live.peer?.files.setAutoDownload(mib(this.#auto));
+    const early = [...this.#early.values()];
+    this.#early.clear();
+    for (const message of early) void this.shown(message);
   }
 
   /** The sentence to show for a file that may not be attached, or null when it may. */
@@ -133,7 +138,11 @@ export class FileTransfers {
   async shown(message: ChatMessage): Promise<void> {
     const info = fileOf(message);
     const peer = this.#deps.live.peer;
-    if (!info || !peer || this.#checked.has(info.sha256)) return;
+    if (!info || this.#checked.has(info.sha256)) return;
+    if (!peer) {
+      this.#early.set(info.sha256, message);
+      return;
+    }
     this.#checked.add(info.sha256);
     const stored = await peer.files.stored(info.sha256).catch(() => null);
     if (stored?.complete) return this.#hold(info.sha256);
@@ -220,5 +229,6 @@ export class FileTransfers {
     this.#fetching.clear();
     this.#checked.clear();
     this.#saveWhenDone.clear();
+    this.#early.clear();
   }
 }
