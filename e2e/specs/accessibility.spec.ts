@@ -1,12 +1,14 @@
 // axe-core on every view this app has (issue 14, point 9), in light and dark
 // mode: the name screen, the directory, a chat with messages (links and
-// markdown), members and metrics, search with results and with none, the
+// markdown, an image and a file with their Download buttons), members and
+// metrics, the full-size image dialog, search with results and with none, the
 // composer's character counter, a password prompt, and the narrow layout's
 // tabs. Zero violations is the bar.
 
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from '../support/fixtures.ts';
+import { attachFile, pngFile, randomFile } from '../support/files.ts';
 
 async function violations(page: Page, view: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -47,10 +49,25 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await carol.join(open);
     await bob.send('see https://example.com/page and **bold**, *italic*, `code`');
     await carol.send('```\nblock of code\n```');
+    // A picture (a thumbnail) and a file over "Download automatically" (a card with Download).
+    await attachFile(bob.page, pngFile('photo.png', 48));
+    await bob.page.getByRole('button', { name: 'Send' }).click();
+    await attachFile(bob.page, randomFile('notes.pdf', 11 * 1024 * 1024, 'application/pdf'));
+    await bob.page.getByRole('textbox', { name: 'Message', exact: true }).fill('the notes');
+    await bob.page.getByRole('button', { name: 'Send' }).click();
+    await expect(alice.page.getByRole('button', { name: 'Open photo.png full size' })).toBeVisible();
+    await expect(
+      alice.messages(open).filter({ hasText: 'notes.pdf' }).getByRole('button', { name: 'Download' }),
+    ).toBeVisible();
     await alice.send('mine, delivered');
-    await expect(alice.messages(open)).toHaveCount(3);
+    await expect(alice.messages(open)).toHaveCount(5);
     await expect(alice.messages(open).last()).toContainText('delivered');
     found.push(...(await violations(alice.page, 'chat')));
+    await alice.page.getByRole('button', { name: 'Open photo.png full size' }).click();
+    await expect(alice.page.getByRole('dialog', { name: 'photo.png' })).toBeVisible();
+    found.push(...(await violations(alice.page, 'image dialog')));
+    await alice.page.keyboard.press('Escape');
+    await expect(alice.page.getByRole('dialog')).toHaveCount(0);
 
     // Search: results listed, then a query nothing matches.
     const search = alice.page.getByRole('searchbox', { name: 'Search messages' });
