@@ -154,7 +154,10 @@ export class Checker {
   /** Every DATA a hostile member signed, by id: each version's signed fields (it may sign several). */
   private readonly hostileSigned = new Map<MessageId, Set<string>>();
   /** The version of a hostile member's message the first honest node delivered, and who. */
-  private readonly hostileShown = new Map<MessageId, { readonly node: PeerId; readonly fields: string }>();
+  private readonly hostileShown = new Map<
+    MessageId,
+    { readonly node: PeerId; readonly fields: string; readonly live: boolean }
+  >();
   /** Joiners a hostile sponsor told an undetectable lie (PROTOCOL.md §7.3 "Can, still"). */
   private readonly misled = new Set<PeerId>();
   /** Misled joiners whose log broke a guarantee because of it: no longer compared (S1, S2 still hold). */
@@ -259,16 +262,21 @@ export class Checker {
   }
 
   /** One delivery at `node`; `handed` when it came in a sponsor's history rather than from the engine. */
-  onDeliver(node: PeerId, d: Delivery, handed: boolean, fromStore = false): void {
+  /** `viaFlush`: a view change's flush delivered it (not the view's own ordering). */
+  onDeliver(node: PeerId, d: Delivery, handed: boolean, fromStore = false, viaFlush = false): void {
     if (this.excused.has(node)) {
-      this.checkSigned(node, d);
+      this.checkSigned(node, d, false);
       return;
     }
-    this.excusing(node, () => this.deliver(node, d, handed, fromStore));
+    this.excusing(node, () => this.deliver(node, d, handed, fromStore, !handed && !fromStore && !viaFlush));
   }
 
-  /** S1 (within what the node delivered) and S2: only what its signer signed, unaltered. */
-  private checkSigned(node: PeerId, d: Delivery): void {
+  /**
+   * S1 (within what the node delivered) and S2: only what its signer signed, unaltered; S2E: two
+   * honest nodes show one message in two versions. `live`: delivered by the view's own ordering (not
+   * a flush, a hand-over or a store).
+   */
+  private checkSigned(node: PeerId, d: Delivery, live: boolean): void {
     const f = d.frame;
     if (this.record(node).ids.has(d.id)) this.fail('S1', node, `delivered ${d.id} twice`);
     if (frameMessageId(f) !== d.id)
@@ -284,27 +292,29 @@ export class Checker {
     const versions = this.hostileSigned.get(d.id);
     if (versions === undefined) this.fail('S2', node, `delivered ${d.id}, which no sender committed`);
     if (!versions.has(fields)) this.fail('S2', node, `delivered ${d.id} with fields its (hostile) sender never signed`);
-    // Two honest nodes showing two versions of one id: the liar equivocated and nothing can stop that
-    // in a FIFO delivery (PROTOCOL.md §7.2); counted, not fatal. In total order the echo carries the
-    // version each member orders (§3.3), so only a view change whose FLUSH reports the liar told each
-    // member differently can do it (open, §7.5).
+    // Two honest nodes showing two versions of one id: the liar equivocated. In FIFO nothing stops
+    // that (each member sees one version; PROTOCOL.md §7.2): counted, not fatal. In total order the
+    // echo carries the version each member orders (§3.3), so two live deliveries apart are fatal; one
+    // a view change's flush delivered (its FLUSH reports can be lies, open, §7.5) or a hand-over
+    // passed on from such a one is counted.
     const shown = this.hostileShown.get(d.id);
-    if (shown === undefined) this.hostileShown.set(d.id, { node, fields });
+    if (shown === undefined) this.hostileShown.set(d.id, { node, fields, live });
     else if (shown.fields !== fields && shown.node !== node) {
-      const how = this.mode === 'total' ? 'total order, through a view change' : 'FIFO';
-      this.tolerated.push({
-        rule: 'S2E',
-        node,
-        message: `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated; ${how})`,
-      });
-      this.hostileShown.set(d.id, { node, fields });
+      const message = `delivered another version of ${d.id} than ${shown.node} did (its sender equivocated; `;
+      if (this.mode === 'total' && live && shown.live) this.fail('S2E', node, `${message}both live, in total order)`);
+      const how =
+        this.mode === 'fifo' ? 'FIFO' : `total order, ${live ? shown.node : node} through a flush or a hand-over`;
+      // Counted only where the run tolerates it (hostile runs; `npm run sim -- --hostile --strict` does not).
+      if (!this.tolerate.has('S2E')) this.fail('S2E', node, `${message}${how})`);
+      this.tolerated.push({ rule: 'S2E', node, message: `${message}${how})` });
+      this.hostileShown.set(d.id, { node, fields, live });
     }
   }
 
-  private deliver(node: PeerId, d: Delivery, handed: boolean, fromStore: boolean): void {
+  private deliver(node: PeerId, d: Delivery, handed: boolean, fromStore: boolean, live = false): void {
     const r = this.record(node);
     const f = d.frame;
-    this.checkSigned(node, d);
+    this.checkSigned(node, d, live);
     // S3: per-sender FIFO without gaps.
     const last = r.lastSeq.get(f.sender) ?? 0;
     // The one allowed jump (hwm.floor, PROTOCOL.md §3.1): over seqs an earlier engine of a restarted

@@ -27,7 +27,27 @@ export interface HostileGap {
  * What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn
  * by the seeds.
  */
-export const HOSTILE_GAPS: readonly HostileGap[] = [];
+export const HOSTILE_GAPS: readonly HostileGap[] = [
+  {
+    id: 'flush-split',
+    breaks: 'S4',
+    why:
+      "a member's FLUSH for the next view is its report for that view, believed as it is: a liar that sends one " +
+      'honest member a made-up FLUSH ahead of the view change (a near flood, variant ≥ 1024) and the other its real ' +
+      'one has the two resolve the flush differently; no FLUSH is signed or compared between members (PROTOCOL.md §7.5)',
+    scenario: {
+      mode: 'total',
+      size: 2,
+      seed: 2147483618,
+      steps: [
+        { gap: 50, action: { k: 'lie' } },
+        { gap: 3, action: { k: 'join', send: 0 } },
+        { gap: 8, action: { k: 'send-all' } },
+      ],
+      hostile: { kind: 'flood', variant: 1328 },
+    },
+  },
+];
 
 /** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
 export interface HostileFixed {

@@ -27,11 +27,15 @@
 //   forever without items, goes silent, omits an item, mints a message of a
 //   made-up sender, hands another group's item, inflates a sender's `nextSeq`;
 // - flood: every `lie` sends FLUSH and DATA frames for views far ahead (with
-//   `variant` mod 8 = 0, to one member, until its byte budget is exceeded).
+//   `variant` mod 8 = 0, to one member, until its byte budget is exceeded), or
+//   (`variant` >> 4 odd) DATA for the next view and the one after; with
+//   `variant` mod 8 = 4, to one member, DATA of its own seqs just past its next
+//   one, in the current view and the next, until they pass the hold-back and
+//   the future-view budgets (they wait behind a seq it never sends).
 
 import type { GroupId, PeerId, ViewId } from '../src/ids.ts';
 import { asPeerId, asViewId } from '../src/ids.ts';
-import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
+import { MAX_BUFFERED_BYTES_PER_PEER, MAX_HELD_BYTES_PER_SENDER } from '../src/ordering/group-engine.ts';
 import { MAX_LAMPORT_STEP } from '../src/ordering/lamport.ts';
 import { MAX_PRIORITY_STEP } from '../src/ordering/priority.ts';
 import { MAX_BODY_CHARS, MAX_SENT_AT_MS } from '../src/wire/caps.ts';
@@ -44,6 +48,7 @@ import type {
   HistoryResponseFrame,
   Priority,
 } from '../src/wire/frames.ts';
+import { linkHash } from '../src/wire/chain.ts';
 import { fakeSign } from './fake-signature.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
@@ -72,6 +77,9 @@ export class Liar {
   /** Honest joiners it handed an undetectable lie (their logs may lack or add messages). */
   readonly misled = new Set<PeerId>();
   private floods = 0;
+  private lastFlood: DataFrame | null = null;
+  /** The highest seq its own core sent (a near flood's DATA go just past it). */
+  private ownSeq = 0;
 
   constructor(
     readonly hostile: Hostile,
@@ -102,6 +110,7 @@ export class Liar {
 
   /** What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. */
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
+    if (frame.t === 'data' && frame.sender === LIAR_ID) this.ownSeq = Math.max(this.ownSeq, frame.seq);
     if (!this.lying) return [frame];
     // Its store holds its own versions and its own order keys (its FINALs said others): a joiner it
     // sponsors takes its word for them (PROTOCOL.md §7.3, "hand its own order").
@@ -313,35 +322,85 @@ export class Liar {
   // ------------------------------------------------------------ flood
 
   /**
-   * Frames for views far ahead of `installed`, for each victim: 40 small ones
-   * a burst, or (variant mod 8 = 0, one victim) large FLUSH frames until their
-   * bytes pass the per-peer budget by two frames.
+   * Frames for views ahead of `installed`. Far (variant >> 4 even: 1 000+
+   * views ahead or, variant >> 3 odd, near 2^40), for each victim 40 small
+   * FLUSH and DATA frames a burst, or (variant mod 8 = 0, one victim) large
+   * FLUSH frames until their bytes pass the per-peer budget by two frames.
+   * Near (variant >> 4 odd: the next view and the one after, which the group
+   * reaches): DATA only, 40 small ones per victim, or (variant mod 8 = 0) the
+   * byte flood of `gapFlood`. Variant mod 8 = 4, near or far: `gapFlood` in
+   * the current view and the next. A FLUSH for the next view would be the
+   * liar's FLUSH report for it, a lie of its own (variant ≥ 1024, never drawn
+   * by the seeds: HOSTILE_GAPS "flush-split").
    */
   flood(installed: ViewId, victims: readonly PeerId[]): { readonly to: PeerId; readonly frame: GroupFrame }[] {
     const burst = ++this.floods;
-    const far = (i: number): ViewId =>
-      asViewId((this.hostile.variant >> 3) % 2 === 0 ? installed + 1000 + burst * 100 + i : 2 ** 40 - burst * 100 - i);
-    const data = (viewId: ViewId, seq: number, body: string): DataFrame =>
-      this.sign({ t: 'data', groupId: this.groupId, viewId, sender: LIAR_ID, seq, lamport: 1, sentAt: 0, body });
+    const v = this.hostile.variant;
+    const flushLie = v >= 1024;
+    const near = (v >> 4) % 2 === 1;
+    const ahead = (i: number): ViewId =>
+      asViewId(
+        near
+          ? installed + 1 + (i % 2)
+          : (v >> 3) % 2 === 0
+            ? installed + 1000 + burst * 100 + i
+            : 2 ** 40 - burst * 100 - i,
+      );
+    const one = victims[burst % Math.max(1, victims.length)];
+    if (v % 8 === 4) return this.gapFlood([installed, asViewId(installed + 1)], one);
+    if (near && !flushLie && v % 8 === 0) return this.gapFlood([asViewId(installed + 1), asViewId(installed + 2)], one);
     const out: { to: PeerId; frame: GroupFrame }[] = [];
-    if (this.hostile.variant % 8 === 0) {
-      const to = victims[burst % Math.max(1, victims.length)];
-      if (to === undefined) return out;
+    if (v % 8 === 0) {
+      if (one === undefined) return out;
       const body = 'x'.repeat(MAX_BODY_CHARS);
-      const unstable = Array.from({ length: 180 }, (_, k) => data(asViewId(1), 100_000 + k, body));
+      const unstable = Array.from({ length: 180 }, (_, k) => this.data(asViewId(1), 100_000 + k, body));
       const bytes = JSON.stringify(unstable).length;
       const count = Math.ceil(MAX_BUFFERED_BYTES_PER_PEER / bytes) + 2;
-      for (let i = 0; i < count; i++) out.push({ to, frame: this.flush(far(i + 1), unstable) });
+      for (let i = 0; i < count; i++) out.push({ to: one, frame: this.flush(ahead(i + 1), unstable) });
       return out;
     }
     for (const to of victims) {
-      for (let i = 0; i < 40; i++)
+      for (let i = 0; i < 40; i++) {
+        const seq = (near ? this.ownSeq + 100 : 50_000) + burst * 100 + i;
         out.push({
           to,
-          frame: i % 2 === 0 ? this.flush(far(i), []) : data(far(i), 50_000 + burst * 100 + i, `flood ${i}`),
+          frame: i % 2 === 0 && (!near || flushLie) ? this.flush(ahead(i), []) : this.data(ahead(i), seq, `flood ${i}`),
         });
+      }
     }
     return out;
+  }
+
+  /**
+   * DATA of its own seqs just past its next one but for a gap, of 4 000 three-byte characters
+   * (~12 kB each), in `views`, to `to`: they wait behind the seq it skips (never sent: its own sends
+   * stay below it) until they pass the hold-back budget (MAX_HELD_BYTES_PER_SENDER) or the
+   * future-view budget by two frames each view. Signed and chained: the honest engine's budgets,
+   * not its signature checks, must stop them.
+   */
+  private gapFlood(
+    views: readonly ViewId[],
+    to: PeerId | undefined,
+  ): { readonly to: PeerId; readonly frame: GroupFrame }[] {
+    if (to === undefined) return [];
+    const body = '\u20ac'.repeat(MAX_BODY_CHARS - 8);
+    const count = Math.ceil(MAX_HELD_BYTES_PER_SENDER / (3 * body.length)) + 2;
+    const out: { to: PeerId; frame: GroupFrame }[] = [];
+    const from = this.ownSeq + 100 + this.floods * views.length * count;
+    for (const [k, viewId] of views.entries())
+      for (let i = 0; i < count; i++) {
+        const seq = from + k * count + i;
+        out.push({ to, frame: this.data(viewId, seq, `${seq} ${body}`) });
+      }
+    return out;
+  }
+
+  /** A flood's DATA: signed, each naming the one before as its `prev` (the first a made-up predecessor). */
+  private data(viewId: ViewId, seq: number, body: string): DataFrame {
+    const prev = this.lastFlood === null ? `${'E'.repeat(43)}=` : linkHash(this.lastFlood);
+    const f = { t: 'data', groupId: this.groupId, viewId, sender: LIAR_ID, seq, lamport: 1, sentAt: 0, body, prev };
+    this.lastFlood = this.sign(f as Omit<DataFrame, 'sig'>);
+    return this.lastFlood;
   }
 
   private flush(viewId: ViewId, unstable: readonly DataFrame[]): FlushFrame {

@@ -32,6 +32,7 @@ export interface SeedsSummary {
   readonly toleratedBy: Record<string, number>;
   /** Hostile runs: the most bytes one peer had waiting in an honest engine, over all seeds. */
   maxBufferedBytes: number;
+  maxHeldBytes: number;
   /** Hostile runs: the liar's frames honest nodes refused (parser, signatures, engine), over all seeds. */
   liarRefused: number;
   /** Hostile runs: seeds per kind of liar. */
@@ -69,6 +70,7 @@ export const runSeeds = (
     failedBy: {},
     toleratedBy: {},
     maxBufferedBytes: 0,
+    maxHeldBytes: 0,
     liarRefused: 0,
     byKind: {},
   };
@@ -85,6 +87,7 @@ export const runSeeds = (
     s.restarts += r.stats.restarts;
     s.stored += r.stats.stored;
     s.maxBufferedBytes = Math.max(s.maxBufferedBytes, r.stats.maxBufferedBytes);
+    s.maxHeldBytes = Math.max(s.maxHeldBytes, r.stats.maxHeldBytes);
     s.liarRefused += r.stats.liarRefused;
     if (scenario.hostile !== undefined) s.byKind[scenario.hostile.kind] = (s.byKind[scenario.hostile.kind] ?? 0) + 1;
     s.bySize[scenario.size] = (s.bySize[scenario.size] ?? 0) + 1;

@@ -54,7 +54,11 @@ import { resumeFromStore, StoreModel } from './store-model.ts';
 import { Liar, LIAR_ID } from './hostile.ts';
 import { EVICTED_KINDS } from './hostile-scenario.ts';
 import { LiarWire, verifyLikePeer } from './hostile-wire.ts';
-import { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from '../src/ordering/group-engine.ts';
+import {
+  MAX_BUFFERED_BYTES_PER_PEER,
+  MAX_BUFFERED_FRAMES,
+  MAX_HELD_BYTES_PER_SENDER,
+} from '../src/ordering/group-engine.ts';
 import { MAX_OUTSTANDING_CHUNKED_FRAMES } from '../src/wire/caps.ts';
 import { MAX_FALSE_REPORTS } from '../src/membership/index.ts';
 
@@ -277,6 +281,8 @@ export interface SimStats {
    * MAX_BUFFERED_BYTES_PER_PEER).
    */
   maxBufferedBytes: number;
+  /** Hostile runs: the most bytes of one sender's DATA an honest engine held behind a gap. */
+  maxHeldBytes: number;
   /** Hostile runs: frames of the liar an honest node's parser, signature check or engine refused. */
   liarRefused: number;
 }
@@ -377,6 +383,7 @@ export class Simulation {
     virtualMs: 0,
     wireTexts: 0,
     maxBufferedBytes: 0,
+    maxHeldBytes: 0,
     liarRefused: 0,
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
@@ -756,7 +763,8 @@ export class Simulation {
         this.log(`${node.id}@${g.index} delivered ${d.id} v${d.viewId}, shown already`);
         continue;
       }
-      ck.onDeliver(node.id, d, false);
+      // Before an install of a later view in the same result: the flush resolution delivered it.
+      ck.onDeliver(node.id, d, false, false, installs[nextInstall] !== undefined);
       s.log.push(d);
       this.stats.deliveries++;
       this.log(`${node.id}@${g.index} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
@@ -764,6 +772,8 @@ export class Simulation {
     for (let e = installs[nextInstall]; e !== undefined; e = installs[++nextInstall]) {
       if (e.type === 'view-installed') install(e.view);
     }
+    // An install replays what waited for that view (a near flood's frames): the budgets hold there too.
+    if (this.liar !== null && installs.some((e) => e.type === 'view-installed')) this.checkBudgets(s);
     for (const e of result.events) {
       if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
       if (e.type === 'final-disputed')
@@ -1105,15 +1115,29 @@ export class Simulation {
 
   /**
    * H2: what one peer can make an honest engine hold waiting for a later view
-   * stays within its budgets (bytes and frames per peer, as the engine counts
-   * them in its own state), and the wire's reassembly within its cap.
+   * or behind a gap in its seqs stays within its budgets (bytes and frames per
+   * peer, as the engine counts them in its own state), and the wire's
+   * reassembly within its cap.
    */
   private checkBudgets(s: Session): void {
     if (!this.active(s)) return;
     const probe = s.engine as OrderingEngine & {
-      debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number };
+      debugState?: () => {
+        bufferedBytes?: Record<string, number>;
+        buffered?: number;
+        heldBytes?: Record<string, number>;
+      };
     };
     const st = probe.debugState?.();
+    for (const [sender, n] of Object.entries(st?.heldBytes ?? {})) {
+      this.stats.maxHeldBytes = Math.max(this.stats.maxHeldBytes, n);
+      if (n > MAX_HELD_BYTES_PER_SENDER)
+        fail(
+          'H2',
+          s.node.id,
+          `holds ${n} bytes of ${sender}'s messages behind a gap, over ${MAX_HELD_BYTES_PER_SENDER}`,
+        );
+    }
     const bytes = st?.bufferedBytes ?? {};
     for (const [peer, n] of Object.entries(bytes)) {
       this.stats.maxBufferedBytes = Math.max(this.stats.maxBufferedBytes, n);

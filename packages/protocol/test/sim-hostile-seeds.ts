@@ -17,7 +17,7 @@ export const expectHostileSeedsHold = (from: number, count: number): SeedsSummar
   const s = runHostileSeeds(from, count);
   console.log(
     `hostile seeds ${from}-${from + count - 1}: ${JSON.stringify(s.byKind)}, ${s.messages} messages, ${s.views} views, ` +
-      `${s.liarRefused} liar frames refused, at most ${s.maxBufferedBytes} bytes waiting per peer, counted ${JSON.stringify(s.toleratedBy)}`,
+      `${s.liarRefused} liar frames refused, at most ${s.maxBufferedBytes} bytes waiting per peer and ${s.maxHeldBytes} behind a gap, counted ${JSON.stringify(s.toleratedBy)}`,
   );
   for (const [seed, why] of Object.entries(OPEN_HONEST_SEEDS)) {
     if (Number(seed) >= from && Number(seed) < from + count)

@@ -11,7 +11,7 @@ import { correctEngine } from '../sim/default-engine.ts';
 import { HOSTILE_KINDS, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
 import { HOSTILE_FIXED, HOSTILE_GAPS } from '../sim/hostile-suite.ts';
 import { runScenario } from '../sim/simulator.ts';
-import { MAX_BUFFERED_BYTES_PER_PEER } from '../src/ordering/group-engine.ts';
+import { MAX_BUFFERED_BYTES_PER_PEER, MAX_HELD_BYTES_PER_SENDER } from '../src/ordering/group-engine.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
 
 describe('simulation: a hostile member (seeds 0-999)', () => {
@@ -25,6 +25,9 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
       // A byte flood filled one member's budget for the liar to within a frame, never past it.
       expect(s.maxBufferedBytes).toBeGreaterThan(MAX_BUFFERED_BYTES_PER_PEER - 1024 * 1024);
       expect(s.maxBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES_PER_PEER);
+      // A flood of DATA behind a seq the liar never sends filled a member's hold-back budget the same way.
+      expect(s.maxHeldBytes).toBeGreaterThan(MAX_HELD_BYTES_PER_SENDER - 20_000);
+      expect(s.maxHeldBytes).toBeLessThanOrEqual(MAX_HELD_BYTES_PER_SENDER);
     },
     HOSTILE_SEEDS_TIMEOUT_MS,
   );

@@ -72,6 +72,8 @@ export interface EngineDebugState {
   readonly buffered: number;
   /** Frames waiting for a later view, in order, `from:kind@viewId`. */
   readonly bufferedFrames: readonly string[];
+  /** Bytes of held-back DATA per sender, for senders with any (MAX_HELD_BYTES_PER_SENDER). */
+  readonly heldBytes: Readonly<Record<string, number>>;
   /** Bytes of buffered frames per sending peer (MAX_BUFFERED_BYTES_PER_PEER). */
   readonly bufferedBytes: Readonly<Record<string, number>>;
   readonly repairing: readonly string[];

@@ -18,6 +18,7 @@ import type { EngineHooks } from './engine-hooks.ts';
 import type { EngineResume } from './create-engine.ts';
 import { lamportCeiling } from './lamport.ts';
 import { fifoOrderKey, totalOrderKey } from './order-key.ts';
+import { jsonBytes } from '../wire/parts.ts';
 import type { OutputBuilder } from './rejection.ts';
 import { reject } from './rejection.ts';
 
@@ -26,9 +27,30 @@ export interface SenderState {
   next: number;
   /** Highest seq delivered to the application; all lower ones are delivered too. */
   delivered: number;
-  /** FIFO hold-back: DATA that arrived ahead of `next`. */
+  /** FIFO hold-back: DATA that arrived ahead of `next`. Change it only through holdBack/unhold/clearHeld. */
   readonly held: Map<number, DataFrame>;
+  /** Bytes (JSON) of `held` (MAX_HELD_BYTES_PER_SENDER). Invariant: the sum of jsonBytes over `held`. */
+  heldBytes: number;
 }
+
+/** Holds back `f`, which arrived ahead of its sender's `next`. */
+export const holdBack = (st: SenderState, f: DataFrame): void => {
+  st.held.set(f.seq, f);
+  st.heldBytes += jsonBytes(f);
+};
+
+/** Lets go of held seq `seq` (released in order, or passed by a floor). */
+export const unhold = (st: SenderState, seq: number): void => {
+  const f = st.held.get(seq);
+  if (f === undefined) return;
+  st.held.delete(seq);
+  st.heldBytes -= jsonBytes(f);
+};
+
+export const clearHeld = (st: SenderState): void => {
+  st.held.clear();
+  st.heldBytes = 0;
+};
 
 export interface KeptMessage {
   readonly frame: DataFrame;
@@ -138,7 +160,7 @@ export abstract class EngineState {
   protected sender(s: PeerId): SenderState {
     let st = this.senders.get(s);
     if (st === undefined) {
-      st = { next: 1, delivered: 0, held: new Map() };
+      st = { next: 1, delivered: 0, held: new Map(), heldBytes: 0 };
       this.senders.set(s, st);
     }
     return st;

@@ -9,13 +9,23 @@ import type { PeerId } from '../ids.ts';
 import type { DataFrame } from '../wire/frames.ts';
 import type { EngineResult } from './engine.ts';
 import type { SenderState } from './engine-state.ts';
-import { isCount, isSeq } from './engine-state.ts';
+import { holdBack, isCount, isSeq, unhold } from './engine-state.ts';
+import { jsonBytes } from '../wire/parts.ts';
 import { IsisQueue } from './isis-queue.ts';
 import { isValidPriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
 /** How far ahead of the next expected seq a sender may run: bounds hold-back memory a peer can make us spend. */
 export const MAX_HOLD_BACK_AHEAD = 10_000;
+/**
+ * Bytes (JSON) of one sender's DATA we hold back behind a gap. The seq window
+ * alone let a member park 10 000 maximum-length messages (40-240 MB by how its
+ * bodies encode) behind a seq it never sends. An honest sender's messages wait
+ * behind a gap only while a link repairs or a view changes: the budget of a
+ * peer's frames for a later view (MAX_BUFFERED_BYTES_PER_PEER) holds them.
+ * Beyond it: `too-many`, and the message comes with the next view change's flush.
+ */
+export const MAX_HELD_BYTES_PER_SENDER = 16 * 1024 * 1024;
 
 /** Same sender, seq and signed fields: a resend, not a second message under the same id. */
 export const sameSigned = (a: DataFrame, b: DataFrame): boolean =>
@@ -78,6 +88,14 @@ export abstract class FifoLayer extends IsisQueue {
         `Message ${f.seq} of ${from} is more than ${MAX_HOLD_BACK_AHEAD} ahead of ${next}.`,
       );
 
+    const held = this.senders.get(from);
+    if (f.seq !== next && held !== undefined && held.heldBytes + jsonBytes(f) > MAX_HELD_BYTES_PER_SENDER)
+      return reject(
+        'remote',
+        'too-many',
+        `${from} already has ${held.heldBytes} bytes of messages waiting behind seq ${next}; ${MAX_HELD_BYTES_PER_SENDER} at most.`,
+      );
+
     const out = new OutputBuilder();
     this.lamport = Math.max(this.lamport, f.lamport);
     this.passFifoGate(this.sender(from), f, out, now);
@@ -91,13 +109,13 @@ export abstract class FifoLayer extends IsisQueue {
       this.admit(f, out, now);
       s.next += 1;
       this.releaseHeld(s, out, now);
-    } else s.held.set(f.seq, f);
+    } else holdBack(s, f);
   }
 
   /** Admit the held-back DATA that now follows `st.next` without a gap. */
   protected releaseHeld(st: SenderState, out: OutputBuilder, now: number): void {
     for (let h = st.held.get(st.next); h !== undefined; h = st.held.get(st.next)) {
-      st.held.delete(st.next);
+      unhold(st, st.next);
       this.admit(h, out, now);
       st.next += 1;
     }

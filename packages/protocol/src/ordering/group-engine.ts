@@ -29,7 +29,7 @@ import { JoinerAdoption } from './joiner-adoption.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
 export type { EngineDebugState } from './engine-debug.ts';
-export { MAX_HOLD_BACK_AHEAD } from './fifo-layer.ts';
+export { MAX_HELD_BYTES_PER_SENDER, MAX_HOLD_BACK_AHEAD } from './fifo-layer.ts';
 export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './frame-gate.ts';
 export { HWM_INTERVAL_MS } from './stability.ts';
 
@@ -202,6 +202,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     for (const [s, st] of this.senders) {
       invariant(st.delivered < st.next, `senders[${s}]: delivered < next`);
       for (const seq of st.held.keys()) invariant(seq > st.next, `senders[${s}]: held seq ${seq} > next ${st.next}`);
+      // Kept by holdBack/unhold/clearHeld (summing the frames' JSON here would make every check quadratic).
+      invariant(st.heldBytes >= 0 && (st.held.size === 0) === (st.heldBytes === 0), `senders[${s}]: heldBytes`);
     }
     for (const [id, k] of this.kept)
       invariant(k.frame.seq <= (this.senders.get(k.frame.sender)?.delivered ?? 0), `kept ${id} is delivered`);
@@ -323,6 +325,12 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       peerDelivered,
       buffered: this.future.length,
       bufferedFrames: this.future.map((b) => `${b.from}:${b.frame.t}@${b.frame.viewId}`),
+      heldBytes: Object.fromEntries(
+        [...this.senders]
+          .filter(([, st]) => st.heldBytes > 0)
+          .map(([s, st]) => [s, st.heldBytes])
+          .sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+      ),
       bufferedBytes: Object.fromEntries(
         [...this.futureUse].map(([p, u]) => [p, u.bytes]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
       ),

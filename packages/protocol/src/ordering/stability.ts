@@ -7,7 +7,7 @@
 import type { PeerId } from '../ids.ts';
 import type { DataFrame, EchoEntry, HighWaterFrame, Priority } from '../wire/frames.ts';
 import type { EngineResult } from './engine.ts';
-import { isCount, isSeq } from './engine-state.ts';
+import { isCount, isSeq, unhold } from './engine-state.ts';
 import { echoFrames } from './final-echo.ts';
 import { heldFinal } from './isis-queue.ts';
 import { OutputBuilder, reject } from './rejection.ts';
@@ -117,7 +117,7 @@ export abstract class Stability extends ResumeFloors {
     if (!this.adopted || !isSeq(floor)) return;
     const st = this.sender(from);
     if (floor <= st.delivered || st.next !== st.delivered + 1) return;
-    for (const seq of [...st.held.keys()]) if (seq <= floor) st.held.delete(seq);
+    for (const seq of [...st.held.keys()]) if (seq <= floor) unhold(st, seq);
     st.delivered = floor;
     st.next = floor + 1;
     this.releaseHeld(st, out, now);

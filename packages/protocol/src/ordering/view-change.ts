@@ -11,7 +11,7 @@ import type { MessageId, PeerId, ViewId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame, PendingReport, Priority } from '../wire/frames.ts';
 import type { EngineResult } from './engine.ts';
-import { isCount, isFlushRound } from './engine-state.ts';
+import { clearHeld, isCount, isFlushRound } from './engine-state.ts';
 import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush-checks.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
@@ -347,7 +347,7 @@ export abstract class ViewChange extends Stability {
         st.delivered = Math.max(st.delivered, end);
         st.next = Math.max(st.next, st.delivered + 1);
       }
-      for (const st of this.senders.values()) st.held.clear();
+      for (const st of this.senders.values()) clearHeld(st);
       for (const f of outcome.dropped)
         out.events.push({
           type: 'message-dropped',
