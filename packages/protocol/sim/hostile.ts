@@ -29,9 +29,9 @@
 // - flood: every `lie` sends FLUSH and DATA frames for views far ahead (with
 //   `variant` mod 8 = 0, to one member, until its byte budget is exceeded), or
 //   (`variant` >> 4 odd) DATA for the next view and the one after; with
-//   `variant` mod 8 = 4, to one member, DATA of its own seqs just past its next
-//   one, in the current view and the next, until they pass the hold-back and
-//   the future-view budgets (they wait behind a seq it never sends).
+//   `variant` mod 16 = 4, to one member, DATA of its own seqs just past its
+//   next one until they pass the hold-back budget (they wait behind a seq it
+//   never sends).
 
 import type { GroupId, PeerId, ViewId } from '../src/ids.ts';
 import { asPeerId, asViewId } from '../src/ids.ts';
@@ -78,6 +78,8 @@ export class Liar {
   readonly misled = new Set<PeerId>();
   private floods = 0;
   private lastFlood: DataFrame | null = null;
+  /** The next seq of a gap flood (past its own seqs by 100: the gap it never fills). */
+  private gapSeq = 0;
   /** The highest seq its own core sent (a near flood's DATA go just past it). */
   private ownSeq = 0;
 
@@ -327,9 +329,8 @@ export class Liar {
    * FLUSH and DATA frames a burst, or (variant mod 8 = 0, one victim) large
    * FLUSH frames until their bytes pass the per-peer budget by two frames.
    * Near (variant >> 4 odd: the next view and the one after, which the group
-   * reaches): DATA only, 40 small ones per victim, or (variant mod 8 = 0) the
-   * byte flood of `gapFlood`. Variant mod 8 = 4, near or far: `gapFlood` in
-   * the current view and the next. A FLUSH for the next view would be the
+   * reaches): DATA only, 40 small ones per victim. Variant mod 16 = 4:
+   * `gapFlood` in the current view. A FLUSH for the next view would be the
    * liar's FLUSH report for it, a lie of its own (variant ≥ 1024, never drawn
    * by the seeds: HOSTILE_GAPS "flush-split").
    */
@@ -347,10 +348,9 @@ export class Liar {
             : 2 ** 40 - burst * 100 - i,
       );
     const one = victims[burst % Math.max(1, victims.length)];
-    if (v % 8 === 4) return this.gapFlood([installed, asViewId(installed + 1)], one);
-    if (near && !flushLie && v % 8 === 0) return this.gapFlood([asViewId(installed + 1), asViewId(installed + 2)], one);
+    if (v % 16 === 4) return this.gapFlood(installed, one, burst === 1);
     const out: { to: PeerId; frame: GroupFrame }[] = [];
-    if (v % 8 === 0) {
+    if (v % 8 === 0 && (!near || flushLie)) {
       if (one === undefined) return out;
       const body = 'x'.repeat(MAX_BODY_CHARS);
       const unstable = Array.from({ length: 180 }, (_, k) => this.data(asViewId(1), 100_000 + k, body));
@@ -373,25 +373,23 @@ export class Liar {
 
   /**
    * DATA of its own seqs just past its next one but for a gap, of 4 000 three-byte characters
-   * (~12 kB each), in `views`, to `to`: they wait behind the seq it skips (never sent: its own sends
-   * stay below it) until they pass the hold-back budget (MAX_HELD_BYTES_PER_SENDER) or the
-   * future-view budget by two frames each view. Signed and chained: the honest engine's budgets,
-   * not its signature checks, must stop them.
+   * (~12 kB each), in the current view, to `to`: they wait behind the seq it skips (never sent: its
+   * own sends stay below it) until they pass the hold-back budget (MAX_HELD_BYTES_PER_SENDER) by two
+   * frames; a later burst sends two more. Signed and chained: the honest engine's budget, not its
+   * signature checks, must stop them. (16 MiB of frames cost seconds of CPU: one variant in 16.)
    */
   private gapFlood(
-    views: readonly ViewId[],
+    installed: ViewId,
     to: PeerId | undefined,
+    fill: boolean,
   ): { readonly to: PeerId; readonly frame: GroupFrame }[] {
     if (to === undefined) return [];
     const body = '\u20ac'.repeat(MAX_BODY_CHARS - 8);
-    const count = Math.ceil(MAX_HELD_BYTES_PER_SENDER / (3 * body.length)) + 2;
+    const count = fill ? Math.ceil(MAX_HELD_BYTES_PER_SENDER / (3 * body.length)) + 2 : 2;
+    this.gapSeq = Math.max(this.gapSeq, this.ownSeq + 100);
     const out: { to: PeerId; frame: GroupFrame }[] = [];
-    const from = this.ownSeq + 100 + this.floods * views.length * count;
-    for (const [k, viewId] of views.entries())
-      for (let i = 0; i < count; i++) {
-        const seq = from + k * count + i;
-        out.push({ to, frame: this.data(viewId, seq, `${seq} ${body}`) });
-      }
+    for (let i = 0; i < count; i++, this.gapSeq++)
+      out.push({ to, frame: this.data(installed, this.gapSeq, `${this.gapSeq} ${body}`) });
     return out;
   }
 
