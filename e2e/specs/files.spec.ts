@@ -78,7 +78,15 @@ test('an image and a 20 MiB file reach everyone whole, a reload resumes, a late 
   const resumed = cat.page.getByRole('progressbar', { name: 'archive.bin', exact: true });
   await expect(resumed).toBeVisible();
   expect(Number(await resumed.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(before);
-  // Ben downloads it meanwhile, from Alice and from what Cat holds.
+  // Ben starts it and cancels: the bar goes, Download is offered again.
+  const benCard = fileMessage(ben, group, 'archive.bin');
+  await benCard.getByRole('button', { name: 'Download' }).click();
+  const benBar = ben.page.getByRole('progressbar', { name: 'archive.bin', exact: true });
+  await expect(benBar).toBeVisible();
+  await ben.page.getByRole('button', { name: 'Cancel transfer' }).click();
+  await expect(benBar).toHaveCount(0);
+  await expect(benCard.getByRole('button', { name: 'Download' })).toBeEnabled();
+  // Then downloads it while Cat's resumes, from Alice and from what Cat holds.
   expect((await downloadedHash(ben.page, fileMessage(ben, group, 'archive.bin'))).hash).toBe(sha256(big.buffer));
   await expect(resumed).toHaveCount(0, { timeout: 90_000 });
   expect((await downloadedHash(cat.page, fileMessage(cat, group, 'archive.bin'))).hash).toBe(sha256(big.buffer));

@@ -12,6 +12,7 @@ import { chatFromStored } from '@chorus/peer/light';
 import type { ChatMessage, JoinedGroup } from '@chorus/peer';
 import type { GroupId, MessageId, Ordering } from '@chorus/protocol/light';
 import type { Attention } from './attention.svelte.ts';
+import { fileOf } from '../files.ts';
 import { mentions } from '../mentions.ts';
 import { GroupState } from './group-state.svelte.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
@@ -189,7 +190,8 @@ export class JoinedGroups {
     // Yours is what your key signed (any tab of yours), never what carries your name.
     if (!fresh || message.state !== 'delivered' || group.keyOf(message) === this.#deps.live.selfKey) return;
     if (message.sentAt < group.joinedAt) return; // history catching up is not news
-    const text = group.viewOf(message).text;
+    // A file sent without a caption is told by its name (notification, mentions none).
+    const text = group.viewOf(message).text || (fileOf(message)?.name ?? '');
     const open = group.groupId === this.#currentId;
     const mentioned = mentions(text, this.#deps.live.selfName);
     if (!open) {
