@@ -6,7 +6,14 @@
 // parsing) and receiver path (mesh → delivered: verify, engine, ordering).
 // No Node imports: Node workers and the browser page both use it.
 import type { Transport, TransportEvents } from '@chorus/peer';
-import type { DataFrame, GroupFrame, GroupId, MemberInfo, PeerId } from '@chorus/protocol';
+import {
+  frameMessageId,
+  type DataFrame,
+  type GroupFrame,
+  type GroupId,
+  type MemberInfo,
+  type PeerId,
+} from '@chorus/protocol';
 import { parseBody } from './load.ts';
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -47,7 +54,8 @@ export class TimingProbe {
   }
 
   arrive(frame: DataFrame): void {
-    const id = `${frame.sender}:${frame.seq}`;
+    // The delivered message's id (group/sender:seq), which deliver() is called with.
+    const id: string = frameMessageId(frame);
     if (this.arrivals.has(id)) return;
     const b = parseBody(frame.body);
     if (b === null || !b.tag.startsWith(TIMED_TAG_PREFIX)) return;
