@@ -60,7 +60,8 @@ export function readFileChunk(o: JsonObject, groupId: GroupId): FileChunkFrame {
   const hash = readHex(o, 'hash', 'file-chunk');
   const index = readInteger(field(o, 'index', 'file-chunk'), 'file-chunk.index', 0, MAX_CHUNK_INDEX);
   const data = readString(field(o, 'data', 'file-chunk'), 'file-chunk.data', MAX_DATA_CHARS);
-  if (decodeChunkBase64(data) === null) throw new FieldRejection('bad-type', 'file-chunk.data is not canonical base64.');
+  if (decodeChunkBase64(data) === null)
+    throw new FieldRejection('bad-type', 'file-chunk.data is not canonical base64.');
   const proof = readArray(field(o, 'proof', 'file-chunk'), 'file-chunk.proof', MAX_PROOF_HASHES).map((v, i) => {
     const h = readString(v, `file-chunk.proof[${i}]`, 44, 44);
     if (!HASH_B64.test(h)) throw new FieldRejection('bad-type', `file-chunk.proof[${i}] is not a base64 hash.`);
