@@ -9,7 +9,7 @@ import ts from 'typescript-eslint';
 
 export default ts.config(
   {
-    ignores: ['**/node_modules/', '**/dist/', 'test-results/', 'playwright-report/', '**/.vite/'],
+    ignores: ['**/node_modules/', '**/dist/', 'test-results/', 'playwright-report/', '**/.vite/', '**/.cache/'],
   },
   js.configs.recommended,
   ...ts.configs.recommended,
