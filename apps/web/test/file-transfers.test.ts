@@ -32,6 +32,7 @@ function setup(stored: Record<string, { bytesStored: number; complete: boolean; 
   const calls: string[] = [];
   const saved: { name: string; bytes: Uint8Array }[] = [];
   const notes: string[] = [];
+  const banners: string[] = [];
   let auto = -1;
   const fetches = new Map<string, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   const files = {
@@ -57,10 +58,11 @@ function setup(stored: Record<string, { bytesStored: number; complete: boolean; 
     live: live as Live,
     profile: null,
     note: (_g, text) => notes.push(text),
+    storageFull: (text) => banners.push(text),
     sent: () => {},
     save: (name, bytes) => saved.push({ name, bytes }),
   });
-  return { t, calls, saved, notes, fetches, live, auto: () => auto };
+  return { t, calls, saved, notes, banners, fetches, live, auto: () => auto };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -140,6 +142,37 @@ describe('FileTransfers', () => {
     await done;
     await settle();
     expect(notes).toEqual(['gone.bin: No member served a chunk of it for 30 s.']);
+  });
+
+  it('says a full storage in the storage banner too, and a download the runtime started by itself that failed', async () => {
+    const { t, notes, banners, fetches } = setup();
+    const done = t.download(fileMessage('film.mkv', 20 * MiB, 'f'));
+    fetches.get('f')?.reject(Object.assign(new Error('The browser refused to store more.'), { code: 'quota' }));
+    await done;
+    expect(notes).toEqual(['film.mkv: The browser refused to store more.']);
+    expect(banners).toEqual([
+      expect.stringMatching(/^Storage is full: film\.mkv\. .*nothing stored so far is lost\.$/),
+    ]);
+
+    // Fetched within "Download automatically", not asked for here: only the runtime's report says it failed.
+    const report = (state: TransferEvent['state'], error?: TransferEvent['error']): TransferEvent => ({
+      groupId: group,
+      hash: 'a',
+      name: 'photo.png',
+      direction: 'receive',
+      bytesDone: 10,
+      bytesTotal: 20,
+      bytesPerSec: 0,
+      sources: 1,
+      state,
+      ...(error ? { error } : {}),
+    });
+    t.progress(report('running'));
+    t.progress(report('failed', { code: 'unavailable', message: 'No member served a chunk of it for 30 s.' }));
+    expect(notes.at(-1)).toBe('Not downloaded: photo.png: No member served a chunk of it for 30 s.');
+    expect(banners).toHaveLength(1);
+    t.progress(report('cancelled'));
+    expect(notes).toHaveLength(2);
   });
 
   it('refuses a file over the cap with a sentence naming it', () => {

@@ -175,6 +175,7 @@ export class AppState {
       live: this.#live,
       profile: deps.profile ?? null,
       note: (id, text) => this.#groups.get(id)?.addNote(text, 'error', this.#clock()),
+      storageFull: (text) => this.#banners.show('storage', text),
       sent: (message) => this.#groups.received(message),
     });
     this.search = new MessageSearch(

@@ -19,6 +19,9 @@ export const DEFAULT_FILE_CAP = mib(100);
 /** "Download automatically up to" when the profile never set it. */
 export const DEFAULT_AUTO_MIB = 10;
 const AUTO_KEY = 'chorus:profile:auto-download-mib';
+/** What the storage banner adds when a file's bytes did not fit. */
+const STORAGE_FULL_HINT =
+  'Free space in the browser (or delete old files) and try again; nothing stored so far is lost.';
 /** A saved file's object URL lives this long (the browser has read it by then). */
 const SAVE_URL_MS = 60_000;
 
@@ -28,6 +31,8 @@ export interface FileTransfersDeps {
   readonly profile: Storage | null;
   /** A line in the group's log: where the composer says what went wrong. */
   readonly note: (groupId: GroupId, text: string) => void;
+  /** The browser's storage is full (a file's bytes did not fit): the page's storage banner says so. */
+  readonly storageFull?: (text: string) => void;
   /** A message of ours the runtime returned (file sent): the group shows it. */
   readonly sent: (message: ChatMessage) => void;
   /** Hands the bytes to the browser as a download named `name` (replaced in unit tests). */
@@ -126,7 +131,7 @@ export class FileTransfers {
       this.#deps.sent(message);
       return true;
     } catch (e) {
-      this.#deps.note(groupId, `Not sent: ${safeFileName(file.name)}: ${errorMessage(e)}`);
+      this.#failed(groupId, `Not sent: ${safeFileName(file.name)}`, errorCode(e), errorMessage(e));
       return false;
     }
   }
@@ -174,7 +179,7 @@ export class FileTransfers {
       if (this.#saveWhenDone.has(info.sha256)) this.#save(info, bytes);
     } catch (e) {
       if (errorCode(e) !== 'cancelled')
-        this.#deps.note(message.groupId, `${safeFileName(info.name)}: ${errorMessage(e)}`);
+        this.#failed(message.groupId, safeFileName(info.name), errorCode(e), errorMessage(e));
     } finally {
       this.#fetching.delete(info.sha256);
       this.#saveWhenDone.delete(info.sha256);
@@ -194,6 +199,20 @@ export class FileTransfers {
     // Fetched by the runtime itself (within "Download automatically"): a message on screen shows it held.
     if (event.state === 'done' && event.direction === 'receive' && this.#checked.has(event.hash))
       void this.#hold(event.hash);
+    // One the runtime fetched by itself and could not finish (a fetch asked for here says so where it was asked).
+    if (event.state === 'failed' && event.direction === 'receive' && !this.#fetching.has(event.hash))
+      this.#failed(
+        event.groupId,
+        `Not downloaded: ${safeFileName(event.name)}`,
+        event.error?.code ?? 'failed',
+        event.error?.message ?? 'the transfer failed.',
+      );
+  }
+
+  /** A file that did not go or come: a line in its group's log, and the storage banner when storage is full. */
+  #failed(groupId: GroupId, what: string, code: string, message: string): void {
+    this.#deps.note(groupId, `${what}: ${message}`);
+    if (code === 'quota') this.#deps.storageFull?.(`Storage is full: ${what}. ${STORAGE_FULL_HINT}`);
   }
 
   async #hold(hash: string, bytes?: Uint8Array): Promise<void> {
