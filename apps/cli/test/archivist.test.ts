@@ -150,13 +150,17 @@ describe('the archivist', () => {
     await archivistInGroup(first, g.groupId);
 
     const PER_SENDER = 250;
-    const bursts = Promise.all([ann.burst(g.groupId, PER_SENDER, 'ann:'), bob.burst(g.groupId, PER_SENDER, 'bob:')]);
+    const BEFORE_KILL = 100;
+    const bursts = Promise.all([ann.burst(g.groupId, BEFORE_KILL, 'ann:'), bob.burst(g.groupId, BEFORE_KILL, 'bob:')]);
     // Killed the moment it reports its first stored batch of the burst (on the line, not on a poll), so the kill lands
-    // mid-burst.
+    // while the burst is still being written. A Node peer signs a whole burst in one turn, so the burst can arrive and
+    // be stored as one batch: the rest of it is sent while the archivist is down and comes back only by catching up.
     await first.waitForLine('the first stored batch', (l) => l.includes('"msg":"stored"'), 40_000);
     await first.kill('SIGKILL');
     const reported = reportedIds(first);
     await bursts;
+    const rest = PER_SENDER - BEFORE_KILL;
+    await Promise.all([ann.burst(g.groupId, rest, 'ann:late:'), bob.burst(g.groupId, rest, 'bob:late:')]);
     await waitFor(
       'the burst delivered at Ann',
       async () => (await ann.history(g.groupId, { limit: 10_000 })).length >= 2 * PER_SENDER,
@@ -166,7 +170,7 @@ describe('the archivist', () => {
     // Nothing reported as stored is missing, even before a restart.
     const afterKill = storedIds(home, g.groupId);
     expect(reported.filter((id) => !afterKill.includes(id))).toEqual([]);
-    expect(afterKill.length).toBeLessThan(2 * PER_SENDER);
+    expect(afterKill.length).toBeLessThanOrEqual(2 * BEFORE_KILL);
 
     const second = startArchivist(home, tracker.url, 'burst');
     track(second);

@@ -74,6 +74,11 @@ describe('Peer facade', () => {
 
   it('shows system lines for joins, leaves and failures, and members with online state', async () => {
     const { w, groupId, peers } = await room(['ana', 'ben', 'cy']);
+    // cy's join resolves once cy is a member; ana may install that view a moment later (and say "cy joined").
+    await waitFor(
+      'ana sees cy',
+      () => peers[0]!.peer.groups().find((x) => x.groupId === groupId)?.view?.members.length === 3,
+    );
     const lines: SystemLine[] = [];
     peers[0]!.peer.on('system', (l) => lines.push(l));
     const dee = await w.network.addPeer('dee');
