@@ -1,19 +1,21 @@
 // Chromium's in-memory (incognito) profiles ignore quota overrides, so a full
-// disk is injected where the browser reports one: writes to the `messages`
-// object store throw QuotaExceededError while the test says the disk is full.
+// disk is injected where the browser reports one: writes (`put`, `add`) to the
+// `messages` object store throw QuotaExceededError while the test says the disk is full.
 
 import type { Page } from '@playwright/test';
 
 export const DISK_FULL_SCRIPT = `
 (() => {
   window.__chorusDiskFull = false;
-  const realPut = IDBObjectStore.prototype.put;
-  IDBObjectStore.prototype.put = function (...args) {
-    if (window.__chorusDiskFull && this.name === 'messages') {
-      throw new DOMException('The disk is full (injected by the test).', 'QuotaExceededError');
-    }
-    return realPut.apply(this, args);
-  };
+  for (const method of ['put', 'add']) {
+    const real = IDBObjectStore.prototype[method];
+    IDBObjectStore.prototype[method] = function (...args) {
+      if (window.__chorusDiskFull && this.name === 'messages') {
+        throw new DOMException('The disk is full (injected by the test).', 'QuotaExceededError');
+      }
+      return real.apply(this, args);
+    };
+  }
 })();
 `;
 
