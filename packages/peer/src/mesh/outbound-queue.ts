@@ -97,17 +97,22 @@ export class OutboundQueue {
    * Write while the channel is under the high-water mark and this turn's
    * slice lasts; otherwise wait for the channel to drain or the next turn.
    */
+  /** This slice has written long enough: the rest goes on in the next turn. */
+  #continueNextTurn(): void {
+    this.#continuation = setTimeout(() => {
+      this.#continuation = null;
+      this.#sliceStart = null;
+      this.pump();
+    }, 0);
+  }
+
   pump(): void {
     if (this.#closed || this.#continuation) return;
     const started = this.#slice();
     try {
       while (this.#head < this.#items.length && this.#sink.bufferedAmount() < HIGH_WATER_BYTES) {
         if (performance.now() - started > WRITE_SLICE_MS) {
-          this.#continuation = setTimeout(() => {
-            this.#continuation = null;
-            this.#sliceStart = null;
-            this.pump();
-          }, 0);
+          this.#continueNextTurn();
           break;
         }
         const text = this.#items[this.#head] as string;
@@ -121,11 +126,7 @@ export class OutboundQueue {
         this.#sink.bufferedAmount() < BULK_HIGH_WATER_BYTES
       ) {
         if (performance.now() - started > WRITE_SLICE_MS) {
-          this.#continuation = setTimeout(() => {
-            this.#continuation = null;
-            this.#sliceStart = null;
-            this.pump();
-          }, 0);
+          this.#continueNextTurn();
           break;
         }
         const text = this.#bulk[this.#bulkHead] as string;
