@@ -27,5 +27,6 @@ export {
   withFile,
   type FileOptions,
 } from './files/file-hub.ts';
+export { CHUNK_TIMEOUT_MS, MAX_STRIKES, WANT_WINDOW } from './files/download.ts';
 export { MemoryBlobs, type BlobRecord, type BlobStore, type StoredChunk } from './files/blob-store.ts';
 export { FILE_CHUNK_BYTES, MAX_FILE_BYTES, sanitizeFileName } from '@chorus/protocol';

@@ -30,7 +30,7 @@ export interface CreatePeerOptions {
   readonly store?: MessageStore;
   /** Where files' bytes go; the message store's blobs (IdbStore, MemoryStore) by default. */
   readonly blobStore?: BlobStore;
-  /** Size cap and auto-download limit for files (files/file-hub.ts defaults: 100 MiB, 10 MiB). */
+  /** Files: size cap, auto-download limit, the unavailable and chunk timeouts (FileOptions in files/file-hub.ts). */
   readonly files?: FileOptions;
   readonly keyStore?: KeyStore;
   /** Use this key pair instead of the key store's one for `name`. Must match an injected tracker's. */

@@ -119,7 +119,7 @@ describe('files over the mesh', () => {
     expect(dee.peer.metrics(groupId)?.rejectedFrames).toBeGreaterThan(0);
   });
 
-  it('refuses a file over the cap before storing anything, and a declared size over it before fetching', async () => {
+  it('refuses to send a file over the cap, storing nothing and sending nothing', async () => {
     const { groupId, peers } = await room(['ana']);
     const ana = peers[0]!.peer;
     const big = new Uint8Array(ana.files.maxFileBytes + 1);
@@ -127,6 +127,43 @@ describe('files over the mesh', () => {
       code: 'too-large',
     });
     expect(ana.metrics(groupId)?.sent).toBe(0);
+    expect(await ana.files.stored(await hex(big))).toBeNull();
+  });
+
+  it('refuses a declared size over its own cap before asking for or storing any byte', async () => {
+    // Ben's cap is lower than the file Ana sends (and than his auto-download limit).
+    const w = memoryWorld(12, {
+      filesOf: (name) =>
+        name === 'ben' ? { maxFileBytes: 20 * FILE_CHUNK_BYTES, autoDownloadBytes: 100 * FILE_CHUNK_BYTES } : undefined,
+    });
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const { groupId } = await ana.peer.createGroup('files', 'fifo');
+    for (const p of [ana, ben]) await p.peer.join(groupId);
+    const wants: PeerId[] = [];
+    w.net.dropFrames((_g, from, _to, f) => {
+      if (f.t === 'file-want') wants.push(from);
+      return false;
+    });
+    const transfers: TransferEvent[] = [];
+    ben.peer.on('transfer', (e) => transfers.push(e));
+    const sent = await ana.peer.files.send(groupId, {
+      name: 'e.bin',
+      type: '',
+      bytes: bytesOf(21 * FILE_CHUNK_BYTES, 6),
+    });
+    const msg = await fileMessage(ben, groupId, sent.id);
+    expect(msg.file?.size).toBe(21 * FILE_CHUNK_BYTES);
+    await expect(ben.peer.files.fetch(msg)).rejects.toMatchObject({ code: 'too-large' });
+    // A later message goes through the same links: the file message's auto-download would have asked by then.
+    await ana.peer.send(groupId, 'after');
+    await waitFor('ben has the later message', async () =>
+      (await ben.peer.history(groupId)).some((m) => m.body === 'after'),
+    );
+    expect(wants).toEqual([]);
+    expect(transfers).toEqual([]);
+    expect(await ben.peer.files.stored(sent.file!.sha256)).toBeNull();
   });
 
   it('reports a full disk as a quota error and keeps the chunks stored before it', async () => {

@@ -5,10 +5,11 @@
 // chunk is checked against the signed root before it is stored; a bad one is
 // refused, counted against its sender (rejected frames) and asked of
 // another member, and a member that sent MAX_STRIKES bad chunks is not asked
-// again by this download. A `file-none` (or a link going down, or silence
-// for CHUNK_TIMEOUT_MS) puts its chunks back for the others; silence is no
-// strike (a holder serving many receivers on a busy machine is slow, not
-// hostile, and one late window would be a window's worth of strikes). Chunks already
+// again by this download. A `file-none`, a link going down, or silence for
+// the chunk timeout (`files.chunkTimeoutMs`, CHUNK_TIMEOUT_MS by default)
+// puts its chunks back for the others; silence is no strike (a holder
+// serving many receivers on a busy machine is slow, not hostile, and one
+// late window would be a window's worth of strikes). Chunks already
 // stored (an earlier, interrupted download) are never fetched again, and
 // every stored chunk is served at once (a downloader is a holder).
 
@@ -39,7 +40,7 @@ import { chunkLength } from './file-chunks.ts';
  * the rate one holder can give us (96 × 10 KiB per 50 ms ≈ 19 MiB/s).
  */
 export const WANT_WINDOW = 96;
-/** A chunk asked for and not answered within this long is asked of someone else. */
+/** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
 export const CHUNK_TIMEOUT_MS = 30_000;
 /** Bad chunks after which a member is not asked again by this download. */
 export const MAX_STRIKES = 3;
@@ -48,6 +49,8 @@ export const LACK_RETRY_MS = 3_000;
 
 export interface DownloadHost {
   readonly store: BlobStore;
+  /** A chunk asked and not answered for this long goes back to be asked again. */
+  readonly chunkTimeoutMs: number;
   openPeers(groupId: GroupId): readonly PeerId[];
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void;
   /** A frame refused: counted in the group's rejected frames, raised as an `error` event. */
@@ -212,13 +215,19 @@ export class Download {
     this.pump();
   }
 
-  /** Called every tick: chunks asked too long ago go back to be asked again (of whoever has room first). */
+  /**
+   * Called every tick: chunks asked too long ago go back to be asked again,
+   * of the other members first (the silent one is treated as having said it
+   * lacks them, so it is asked for them again only after LACK_RETRY_MS, and
+   * not before a member that answers; it is asked for other chunks meanwhile).
+   */
   tick(): void {
     if (this.state !== 'running') return;
     const now = this.#host.now();
     for (const [i, a] of this.#asked) {
-      if (now - a.at < CHUNK_TIMEOUT_MS) continue;
+      if (now - a.at < this.#host.chunkTimeoutMs) continue;
       this.#release(i, a.peer);
+      this.#sources.get(a.peer)?.lacks.set(i, now);
       this.#todo.add(i);
     }
     this.pump();

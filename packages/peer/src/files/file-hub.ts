@@ -21,7 +21,7 @@ import type { Transport } from '../transport.ts';
 import type { BlobStore } from './blob-store.ts';
 import { ChunkServer } from './chunk-server.ts';
 import { chunkFile, chunkLength } from './file-chunks.ts';
-import { Download, readWhole, storeError } from './download.ts';
+import { CHUNK_TIMEOUT_MS, Download, readWhole, storeError } from './download.ts';
 import { TransferBook } from './transfer-book.ts';
 
 /** Default cap on a file's declared size. */
@@ -33,10 +33,16 @@ export const FILE_UNAVAILABLE_MS = 60_000;
 /** Downloads look for timed-out chunks and idle members this often. */
 export const FILE_TICK_MS = 500;
 
+/** `createPeer({ files })`: every field optional, the defaults above and in download.ts. */
 export interface FileOptions {
+  /** Declared sizes above this are refused before any byte is stored (DEFAULT_MAX_FILE_BYTES). */
   readonly maxFileBytes?: number;
+  /** Delivered files up to this size are fetched without asking; 0 never (DEFAULT_AUTO_DOWNLOAD_BYTES). */
   readonly autoDownloadBytes?: number;
+  /** A fetch that stored no chunk for this long fails `unavailable` (FILE_UNAVAILABLE_MS). */
   readonly unavailableMs?: number;
+  /** A chunk asked of a member and not answered for this long is asked of another (CHUNK_TIMEOUT_MS). */
+  readonly chunkTimeoutMs?: number;
 }
 
 export interface FileHubHost {
@@ -63,6 +69,7 @@ export class FileHub implements FileApi {
   readonly #server: ChunkServer;
   readonly #book: TransferBook;
   readonly #unavailableMs: number;
+  readonly #chunkTimeoutMs: number;
   readonly #unsubscribe: (() => void)[] = [];
   #transport: Transport | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -73,7 +80,8 @@ export class FileHub implements FileApi {
     this.#host = host;
     this.maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.autoDownloadBytes = opts.autoDownloadBytes ?? DEFAULT_AUTO_DOWNLOAD_BYTES;
-    this.#unavailableMs = opts.unavailableMs ?? FILE_UNAVAILABLE_MS;
+    this.#unavailableMs = positive('unavailableMs', opts.unavailableMs ?? FILE_UNAVAILABLE_MS);
+    this.#chunkTimeoutMs = positive('chunkTimeoutMs', opts.chunkTimeoutMs ?? CHUNK_TIMEOUT_MS);
     this.#book = new TransferBook(host.now, (e) => host.emit(e));
     this.#server = new ChunkServer({ store: host.store, send: (g, to, f) => this.#send(g, to, f) });
   }
@@ -246,6 +254,7 @@ export class FileHub implements FileApi {
     return {
       store: this.#host.store,
       now: this.#host.now,
+      chunkTimeoutMs: this.#chunkTimeoutMs,
       openPeers: (g: GroupId) => this.#transport?.openPeers(g) ?? [],
       send: (g: GroupId, to: PeerId, f: GroupFrame) => this.#send(g, to, f),
       rejected: (g: GroupId, from: PeerId, code: string, message: string) =>
@@ -293,6 +302,11 @@ export class FileHub implements FileApi {
       this.#timer = null;
     }
   }
+}
+
+function positive(name: string, ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`files.${name} must be a positive number of milliseconds.`);
+  return ms;
 }
 
 const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;

@@ -12,6 +12,7 @@ import {
   type MemoryTrackerLink,
 } from '../../src/testing.ts';
 import { randomPeerId } from '../../src/key-store.ts';
+import type { FileOptions } from '../../src/files/file-hub.ts';
 import type { NetworkFactory, ScenarioNetwork, ScenarioPeer } from './network.ts';
 
 /** How long the memory tracker takes to notice a crash (the real one: a heartbeat timeout). */
@@ -39,6 +40,8 @@ export function memoryWorld(
     readonly metricsReportMs?: number;
     readonly linksReadyTimeoutMs?: number;
     readonly now?: () => number;
+    /** Files options per display name (a receiver with a short chunk timeout, a lower cap). */
+    readonly filesOf?: (name: string) => FileOptions | undefined;
   } = {},
   netOptions: Omit<MemoryNetworkOptions, 'seed'> = {},
 ): MemoryWorld {
@@ -48,6 +51,7 @@ export function memoryWorld(
   const stores = new Map<PeerId, MemoryStore>();
   const peers: ScenarioPeer[] = [];
   const identities = new Map<string, { keyPair: CryptoKeyPair; publicKey: string }>();
+  const { filesOf, ...options } = peerOptions;
   const addPeer = async (name: string, reuse: MemoryStore | null): Promise<ScenarioPeer> => {
     // One key pair per display name, as a browser profile keeps it: a reload is the same user.
     let id = identities.get(name);
@@ -68,7 +72,8 @@ export function memoryWorld(
       transport: net.transport(peerId, link),
       identity: { keyPair, publicKey },
       store,
-      ...peerOptions,
+      files: filesOf?.(name) ?? {},
+      ...options,
     });
     await peer.connect();
     const p: ScenarioPeer = { name, peerId, peer };
