@@ -53,7 +53,7 @@ async function mesh(ids: readonly PeerId[], budget?: { perSecond: number; burst:
       sign: (text) => signText(keys[i]!.privateKey, text),
       relayAfterMs: 30,
       probeIntervalMs: 10,
-      routeTtlMs: 200,
+      times: { routeTtlMs: 200 },
       unreachedMs: () => 400,
       ...(budget === undefined ? {} : { budget }),
     });
@@ -143,6 +143,56 @@ describe('relay layer', () => {
         links.slice(from).join() === `${peer} down,${peer} up`;
       return flap(b.links, bLinks, A) && flap(a.links, aLinks, B);
     });
+  });
+
+  it('leaves a relay that forwards probes but drops every message, and moves the pair to another relay', async () => {
+    const nodes = await mesh([A, B, C, D]);
+    const [a, b, c] = [nodes.get(A)!, nodes.get(B)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    c.relay.setForwardHook((env) => (env.kind === 'probe' ? env : null));
+    // Each end keeps sending, as its engine does after every re-open (hwm and resends).
+    let k = 100;
+    const traffic = setInterval(() => {
+      a.relay.send(G, B, hwm(k++));
+      b.relay.send(G, A, hwm(k++));
+    }, 10);
+    try {
+      await waitFor('both ends move to pd', () => a.relay.relayOf(G, B) === D && b.relay.relayOf(G, A) === D);
+      const reason = b.rejects.find((r) => r.from === C && r.error.code === 'bad-state')?.error.message;
+      expect(reason).toMatch(/forwards probes but not messages/);
+      const sent = k;
+      await waitFor('frames flow through pd', () => got(b, A, sent + 2) || got(a, B, sent + 3));
+      // Never back to pc, although its probes still come through.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.relay.relayOf(G, B)).toBe(D);
+      expect(b.relay.relayOf(G, A)).toBe(D);
+    } finally {
+      clearInterval(traffic);
+    }
+  });
+
+  it('with only a relay that drops every message, the pair ends up down (reported to the tracker)', async () => {
+    const nodes = await mesh([A, B, C]);
+    const [a, b, c] = [nodes.get(A)!, nodes.get(B)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    c.relay.setForwardHook((env) => (env.kind === 'probe' ? env : null));
+    let k = 200;
+    const traffic = setInterval(() => {
+      a.relay.send(G, B, hwm(k++));
+      b.relay.send(G, A, hwm(k++));
+    }, 10);
+    try {
+      await waitFor(
+        'both ends see the pair down',
+        () => a.relay.relayOf(G, B) === null && b.relay.relayOf(G, A) === null,
+      );
+      expect(a.reports.at(-1)).toEqual({ peer: B, state: 'down' });
+      expect(b.reports.at(-1)).toEqual({ peer: A, state: 'down' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.relay.relayOf(G, B)).toBeNull();
+    } finally {
+      clearInterval(traffic);
+    }
   });
 
   it('drops what an origin pushes through a relay beyond its byte budget, and counts it', async () => {

@@ -68,6 +68,19 @@ export type {
   SignedFields,
 } from './wire/frames.ts';
 export { canonicalRelayText, MAX_RELAY_BODY_CHARS, SIGNED_RELAY_TAG } from './wire/relay-frame.ts';
+export {
+  BAD_RELAY_GAPS,
+  BAD_RELAY_WINDOW_MS,
+  PROBE_INTERVAL_MS,
+  RELAY_AFTER_MS,
+  RelayRoute,
+  type RouteChange,
+  type RouteEnvelope,
+  type RouteTimes,
+  ROUTE_TIMES,
+  ROUTE_TTL_MS,
+  type Taken,
+} from './relay/relay-route.ts';
 export type { OrderingEngine } from './ordering/engine.ts';
 export {
   DIRECTORY_PAGE_BYTES,

@@ -7,30 +7,25 @@
 // The mesh files know nothing of it; its tracker reports pass through here
 // (report-filter.ts) so that a down direct link with a route is `relayed`.
 
-import type {
-  GroupFrame,
-  GroupId,
-  LinkReportState,
-  MemberInfo,
-  PeerId,
-  ProtocolError,
-  RelayFrame,
-  RelayKind,
+import type { GroupFrame, GroupId, MemberInfo, PeerId, ProtocolError, RelayFrame, RelayKind } from '@chorus/protocol';
+import {
+  canonicalRelayText,
+  FrameReader,
+  PROBE_INTERVAL_MS,
+  readPublicKey,
+  RELAY_AFTER_MS,
+  RelayRoute,
+  ROUTE_TIMES,
+  verifyText,
 } from '@chorus/protocol';
-import { canonicalRelayText, FrameReader, readPublicKey, verifyText } from '@chorus/protocol';
+import type { RouteChange, RouteTimes } from '@chorus/protocol';
 import { Emitter } from '../emitter.ts';
 import { wireCodec } from '../mesh/frame-codec.ts';
 import type { Transport, TransportEvents } from '../transport.ts';
 import type { LinkReporter } from './report-filter.ts';
-import { ByteBudget, chooseRelay, newRoute } from './relay-routes.ts';
+import { ByteBudget } from './relay-routes.ts';
 import type { PeerRoute } from './relay-routes.ts';
 
-/** A wanted direct link not up this long (after wanted, or after it went down) is probed through the others. */
-export const RELAY_AFTER_MS = 4_000;
-/** One probe per candidate relay this often, while the direct link is not up. */
-export const PROBE_INTERVAL_MS = 1_000;
-/** A route through a relay lapses this long after the last envelope that came through it. */
-export const ROUTE_TTL_MS = 4_000;
 /** What one origin may push through us, sustained and in a burst (bytes of envelope text). */
 export const RELAY_BUDGET_BYTES_PER_SEC = 512 * 1024;
 export const RELAY_BUDGET_BURST_BYTES = 4 * 1024 * 1024;
@@ -48,7 +43,8 @@ export interface RelayTransportOptions {
   readonly now?: () => number;
   readonly relayAfterMs?: number;
   readonly probeIntervalMs?: number;
-  readonly routeTtlMs?: number;
+  /** The route's bounds (TTL, bad-relay gaps and window); the protocol's by default. */
+  readonly times?: Partial<RouteTimes>;
   readonly budget?: { readonly perSecond: number; readonly burst: number };
 }
 
@@ -110,12 +106,12 @@ export class RelayTransport implements Transport {
         g.budgets.delete(peer);
         g.reader.dropPeer(peer);
         // A deliberate removal: the session hears `down`, the tracker nothing (as the mesh does).
-        if (r.via !== null) this.#events.emit('link', groupId, peer, 'down');
+        if (r.route.via !== null) this.#events.emit('link', groupId, peer, 'down');
       }
       for (const [peer, info] of wanted) {
         const r = g.peers.get(peer);
         if (r) r.info = info;
-        else g.peers.set(peer, newRoute(info, this.#now(), open.has(peer)));
+        else g.peers.set(peer, this.#newRoute(info, open.has(peer)));
       }
       if (g.peers.size === 0) this.#groups.delete(groupId);
     }
@@ -125,7 +121,7 @@ export class RelayTransport implements Transport {
 
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
     const r = this.#groups.get(groupId)?.peers.get(to);
-    if (!r || r.via === null) {
+    if (!r || r.route.via === null) {
       this.#inner.send(groupId, to, frame);
       return;
     }
@@ -136,19 +132,19 @@ export class RelayTransport implements Transport {
     const direct = this.#inner.openPeers(groupId);
     const g = this.#groups.get(groupId);
     if (!g) return direct;
-    const relayed = [...g.peers.values()].filter((r) => r.via !== null).map((r) => r.info.peerId);
+    const relayed = [...g.peers.values()].filter((r) => r.route.via !== null).map((r) => r.info.peerId);
     return [...direct, ...relayed.filter((p) => !direct.includes(p))];
   }
 
   /** The member our frames to `peer` go through, or null when the link is direct or down (the members panel). */
   relayOf(groupId: GroupId, peer: PeerId): PeerId | null {
-    return this.#groups.get(groupId)?.peers.get(peer)?.via ?? null;
+    return this.#groups.get(groupId)?.peers.get(peer)?.route.via ?? null;
   }
 
   /** The mesh's own link reports come here (report-filter.ts): a down direct link with a route is `relayed`. */
   readonly fromMesh: LinkReporter = (groupId, peer, state, via) => {
     const r = this.#groups.get(groupId)?.peers.get(peer);
-    if (state === 'down' && r?.via) this.#opts.report(groupId, peer, 'relayed', r.via);
+    if (state === 'down' && r?.route.via) this.#opts.report(groupId, peer, 'relayed', r.route.via);
     else this.#opts.report(groupId, peer, state, via);
   };
 
@@ -172,12 +168,12 @@ export class RelayTransport implements Transport {
   /** Queues one envelope to `r`'s peer: through `relay` (a probe's) or the route in use at sending time. */
   #envelope(groupId: GroupId, r: PeerRoute, kind: RelayKind, body: string, relay: PeerId | null): void {
     // A probe says which n comes next, so the far end notices envelopes lost at the tail.
-    const n = kind === 'probe' ? r.lastOut + 1 : ++r.lastOut;
+    const n = r.route.nextN(kind);
     const fields = { groupId, from: this.self, to: r.info.peerId, n, kind, body };
     r.outbound = r.outbound
       .then(() => this.#opts.sign(canonicalRelayText(fields)))
       .then((sig) => {
-        const via = relay ?? r.via;
+        const via = relay ?? r.route.via;
         if (via !== null) this.#inner.send(groupId, via, { t: 'relay', ...fields, sig });
       })
       .catch((e: unknown) => console.error('relay: could not sign an envelope', e));
@@ -215,9 +211,7 @@ export class RelayTransport implements Transport {
       };
       this.#events.emit('reject', groupId, link, error);
       // Not through that one again: we stop probing through it, so the far end loses the route there too.
-      r.distrusted.add(link);
-      r.heard.delete(link);
-      this.#choose(groupId, r, this.#now());
+      this.#apply(groupId, r, r.route.distrust(link, error.message, this.#open(groupId), this.#now()));
       return;
     }
     if (this.#groups.get(groupId)?.peers.get(env.from) === r) this.#take(groupId, g, r, link, env);
@@ -249,27 +243,14 @@ export class RelayTransport implements Transport {
 
   /** A verified envelope of `r`'s peer through `via`. */
   #take(groupId: GroupId, g: GroupRoutes, r: PeerRoute, via: PeerId, env: RelayFrame): void {
-    if (r.directUp || r.distrusted.has(via)) return;
     const now = this.#now();
-    r.heard.set(via, now);
-    this.#choose(groupId, r, now);
-    if (r.via === null) return;
     const peer = r.info.peerId;
-    if (env.kind === 'probe') {
-      // The origin sent envelopes up to n - 1 and we took fewer: some were dropped. Only a probe that
-      // came the way of the last envelope we took says so (one relay keeps order; two need not).
-      if (via === r.lastInVia && env.n - 1 > r.lastIn) this.#resync(groupId, r, env.n - 1);
-      return;
-    }
-    if (env.n <= r.lastIn) return; // a replay, or overtaken on another route
-    const gap = env.n > r.lastIn + 1;
-    r.lastIn = env.n;
-    r.lastInVia = via;
-    if (env.kind === 'reset') {
-      this.#flap(groupId, peer);
-      return;
-    }
-    if (gap) this.#resync(groupId, r, env.n);
+    const t = r.route.take(via, env, this.#open(groupId), now);
+    this.#apply(groupId, r, t.change);
+    if (t.bad !== null) this.#events.emit('reject', groupId, via, { code: 'bad-state', message: t.bad });
+    if (t.resync) this.#resync(groupId, r);
+    else if (t.flap) this.#flap(groupId, peer);
+    if (!t.deliver) return;
     for (const res of g.reader.readMessage(peer, env.body, now)) {
       if (!res.ok) this.#events.emit('reject', groupId, peer, res.error);
       else if (res.value.t === 'relay') {
@@ -280,8 +261,7 @@ export class RelayTransport implements Transport {
   }
 
   /** Envelopes of the peer were lost: ask it to re-open its side, and re-open ours (the engines resend, §3.7). */
-  #resync(groupId: GroupId, r: PeerRoute, upTo: number): void {
-    r.lastIn = Math.max(r.lastIn, upTo);
+  #resync(groupId: GroupId, r: PeerRoute): void {
     this.#envelope(groupId, r, 'reset', '', null);
     this.#flap(groupId, r.info.peerId);
   }
@@ -305,42 +285,38 @@ export class RelayTransport implements Transport {
   #onDirect(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): void {
     const g = this.#groups.get(groupId);
     const r = g?.peers.get(peer);
-    const now = this.#now();
-    if (r) {
-      r.directUp = state === 'up';
-      r.since = now;
-      r.reportedDown = false;
-      if (state === 'up' && r.via !== null) {
-        // The relayed link ends: the session re-opens on the direct one and resends there.
-        r.via = null;
-        r.heard.clear();
-        this.#events.emit('link', groupId, peer, 'down');
-      }
-    }
+    // The relayed link ends: the session re-opens on the direct one and resends there.
+    if (r?.route.direct(state, this.#now())) this.#events.emit('link', groupId, peer, 'down');
     this.#events.emit('link', groupId, peer, state);
     // Routes through this peer may have ended with its channel.
-    if (g && state === 'down') for (const other of g.peers.values()) this.#choose(groupId, other, now);
+    if (g && state === 'down') for (const other of g.peers.values()) this.#choose(groupId, other);
+  }
+
+  #open(groupId: GroupId): ReadonlySet<PeerId> {
+    return new Set(this.#inner.openPeers(groupId));
+  }
+
+  #newRoute(info: MemberInfo, directUp: boolean): PeerRoute {
+    const route = new RelayRoute(info.peerId, this.#now(), directUp, { ...ROUTE_TIMES, ...this.#opts.times });
+    return { info, route, inbound: Promise.resolve(), outbound: Promise.resolve() };
   }
 
   /** Picks the relay for `r` now, and tells the session and the tracker when that changes. */
-  #choose(groupId: GroupId, r: PeerRoute, now: number): void {
-    const open = new Set(this.#inner.openPeers(groupId));
-    const next = chooseRelay(r, open, now, this.#opts.routeTtlMs ?? ROUTE_TTL_MS);
-    const prev = r.via;
-    if (next === prev) return;
+  #choose(groupId: GroupId, r: PeerRoute): void {
+    this.#apply(groupId, r, r.route.choose(this.#open(groupId), this.#now()));
+  }
+
+  #apply(groupId: GroupId, r: PeerRoute, change: RouteChange | null): void {
+    if (change === null) return;
     const peer = r.info.peerId;
-    r.via = next;
-    if (next !== null) {
-      r.reportedDown = false;
-      this.#opts.report(groupId, peer, 'relayed', next);
+    if (change.next !== null) {
+      this.#opts.report(groupId, peer, 'relayed', change.next);
       // Moving to another relay re-opens the link: frames in flight on the old route may be lost.
-      if (prev !== null) this.#events.emit('link', groupId, peer, 'down');
+      if (change.prev !== null) this.#events.emit('link', groupId, peer, 'down');
       this.#events.emit('link', groupId, peer, 'up');
       return;
     }
     // The last route is gone and the direct link is not up: down, to the session and the tracker.
-    r.since = now;
-    r.reportedDown = true;
     this.#opts.report(groupId, peer, 'down');
     this.#events.emit('link', groupId, peer, 'down');
   }
@@ -352,14 +328,11 @@ export class RelayTransport implements Transport {
     for (const [groupId, g] of this.#groups) {
       const open = this.#inner.openPeers(groupId);
       for (const r of g.peers.values()) {
-        this.#choose(groupId, r, now);
-        if (r.directUp || now - r.since < after) continue;
+        this.#choose(groupId, r);
+        if (!r.route.probing(now, after)) continue;
         for (const x of open)
-          if (x !== r.info.peerId && g.peers.has(x) && !r.distrusted.has(x)) this.#envelope(groupId, r, 'probe', '', x);
-        if (r.via === null && !r.reportedDown && now - r.since >= unreached) {
-          r.reportedDown = true;
-          this.#opts.report(groupId, r.info.peerId, 'down' satisfies LinkReportState);
-        }
+          if (g.peers.has(x) && r.route.mayRelay(x, this.self)) this.#envelope(groupId, r, 'probe', '', x);
+        if (r.route.unreached(now, unreached)) this.#opts.report(groupId, r.info.peerId, 'down');
       }
     }
   }

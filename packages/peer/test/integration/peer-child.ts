@@ -78,7 +78,7 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     trackerLink = tracker;
     let transport: Transport;
     if (args['relay'] === true) {
-      const timing = (args['relayTiming'] ?? {}) as { relayAfterMs?: number; routeTtlMs?: number };
+      const timing = (args['relayTiming'] ?? {}) as { relayAfterMs?: number; times?: { routeTtlMs?: number } };
       relay = relayed(
         tracker,
         keyPair.privateKey,
