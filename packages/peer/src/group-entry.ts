@@ -8,6 +8,7 @@
 import type { GroupCharter, GroupSummary, MemberInfo, PeerId, View } from '@chorus/protocol';
 import type { GroupStatus, JoinedGroup, MemberState } from './api.ts';
 import type { GroupSession } from './group-session.ts';
+import type { GroupMetricsRecorder } from './metrics.ts';
 import type { Transport } from './transport.ts';
 
 export interface GroupEntry {
@@ -39,6 +40,8 @@ export interface GroupEntry {
   held: TrackerNotice[] | null;
   /** The highest own seq the sessions this entry replaced sent (its new engine goes on above it). */
   readonly sentSeq: number;
+  /** The group's counts (metrics), kept across the re-joins of this page, as the session's. */
+  readonly metrics: GroupMetricsRecorder;
 }
 
 export type TrackerNotice =

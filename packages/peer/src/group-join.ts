@@ -19,6 +19,7 @@ import { ChorusError } from './chorus-error.ts';
 import type { Emitter } from './emitter.ts';
 import { isInstalled, joinedGroup, setLinks, type GroupEntry, type TrackerNotice } from './group-entry.ts';
 import { GroupSession } from './group-session.ts';
+import { GroupMetricsRecorder } from './metrics.ts';
 import { JOIN_MEMBERS_POLL_MS, LINKS_READY_TIMEOUT_MS, onceTurnFails, waitForLinks } from './join-links.ts';
 import { storedResumePoint } from './peer-history.ts';
 import type { MessageStore } from './storage.ts';
@@ -71,6 +72,9 @@ export async function joinWith(
   // The store's point, raised above what the session we replace sent (delivered here or not).
   const sentSeq = Math.max(previous?.sentSeq ?? 0, previous?.session.sentSeq ?? 0);
   const resume = resumeAfterSent(stored, sentSeq);
+  // Re-joined after the tracker dropped us: the page's counts (rejected frames too) go on adding up.
+  const replaces = previous !== undefined && previous.status !== 'left' && previous.status !== 'removed';
+  const metrics = replaces ? previous.metrics : new GroupMetricsRecorder(host.now());
   const session = new GroupSession({
     groupId,
     self,
@@ -85,6 +89,7 @@ export async function joinWith(
       groupId,
       ...(resume === null ? {} : { resume }),
     }),
+    metrics,
     reportMetrics: (r) => host.tracker()?.reportMetrics(r),
     now: host.now,
     ...(host.metricsReportMs === undefined ? {} : { metricsReportMs: host.metricsReportMs }),
@@ -102,6 +107,7 @@ export async function joinWith(
     charter: reply.charter ?? previous?.charter,
     held: null,
     sentSeq,
+    metrics,
   };
   entry.member = new Promise<void>((resolve, reject) => {
     entry.unsubscribe.push(

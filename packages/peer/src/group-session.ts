@@ -72,10 +72,10 @@ export interface GroupSessionOptions {
   readonly store: MessageStore;
   /** The group's name and ordering, saved with the engine state in the store. */
   readonly groupName: string;
-  /**
-   * The floors of the group record in the store when the session starts (PROTOCOL.md §4), kept in the records it saves.
-   */
+  /** The group record's floors in the store when the session starts (PROTOCOL.md §4), kept in the records it saves. */
   readonly floors?: Readonly<Record<string, number>>;
+  /** The counts to add to: a re-join in the same page goes on with those of the session it replaces. */
+  readonly metrics?: GroupMetricsRecorder;
   readonly reportMetrics?: (report: MetricsReport) => void;
   readonly now?: () => number;
   readonly tickMs?: number;
@@ -135,7 +135,7 @@ export class GroupSession {
       groupName: opts.groupName,
       ...(opts.floors === undefined ? {} : { floors: opts.floors }),
     });
-    this.#metrics = new GroupMetricsRecorder(this.#now());
+    this.#metrics = opts.metrics ?? new GroupMetricsRecorder(this.#now());
     this.#ops = new OpFold(opts.groupId);
     this.#writer = new DeliveryWriter(
       opts.groupId,

@@ -62,6 +62,31 @@ describe('re-joining in the same session', () => {
     );
     expect((await logOf(ana, g.groupId)).map((m) => m.id)).toEqual((await logOf(ben, g.groupId)).map((m) => m.id));
   });
+
+  it("keeps the group's counts across a re-join: sent messages and rejected frames go on adding up", async () => {
+    const w = memoryWorld(14);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('counted', 'fifo');
+    await ana.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'a1');
+    await waitFor('ben has a1', async () => (await logOf(ben, g.groupId)).length === 1);
+    // A frame that does not parse, on ben's link to ana: refused and counted by ana.
+    w.net.inject(g.groupId, ben.peerId, ana.peerId, '{"t":"no-such-frame"}');
+    await waitFor('ana counted it', () => (ana.peer.metrics(g.groupId)?.rejectedFrames ?? 0) === 1);
+    w.tracker.fail(ana.peerId);
+    await waitFor('ben alone', () => ben.peer.groups()[0]?.view?.members.length === 1);
+    await w.links.get(ana.peerId)!.connect();
+    await waitFor(
+      'ana is a member again',
+      () => ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
+    );
+    await ana.peer.send(g.groupId, 'a2');
+    await waitFor('ben has a2', async () => (await logOf(ben, g.groupId)).length === 2);
+    expect(ana.peer.metrics(g.groupId)).toMatchObject({ sent: 2, rejectedFrames: 1 });
+  });
 });
 
 describe('re-joining when the tracker refuses for a while', () => {
