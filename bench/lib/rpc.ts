@@ -111,7 +111,10 @@ export interface SpawnOptions {
 /** Start a TypeScript worker (path relative to bench/workers) under tsx with an IPC channel. */
 export const spawnWorker = (name: string, script: string, opts: SpawnOptions = {}): Worker => {
   const path = fileURLToPath(new URL(`../workers/${script}`, import.meta.url));
-  const execArgv = ['--import', 'tsx', ...(opts.nodeArgs ?? [])];
+  // BENCH_WORKER_PROFILE=/tmp/dir: every worker writes a CPU profile there when it exits.
+  const profileDir = process.env['BENCH_WORKER_PROFILE'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const execArgv = ['--import', 'tsx', ...profile, ...(opts.nodeArgs ?? [])];
   // With cpus set, taskset execs node: fork runs `execPath ...execArgv script`, and the
   // IPC channel survives the exec because it travels as an inherited fd + env var.
   const child =
@@ -149,5 +152,7 @@ export const serve = (handlers: Record<string, Handler>): ((event: string, data:
   });
   // The driver going away must not leave orphan peers behind.
   process.on('disconnect', () => process.exit(0));
+  // A profiled worker (BENCH_WORKER_PROFILE) writes its profile only when it exits by itself.
+  if (process.execArgv.includes('--cpu-prof')) process.on('SIGTERM', () => process.exit(0));
   return (event, data) => send({ kind: 'event', event, data });
 };

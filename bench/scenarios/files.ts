@@ -6,6 +6,7 @@
 // channel between two of the same processes (16 KiB text messages, as
 // scenario 4's baseline). And chat latency p50 among the members while the
 // transfer runs against the same load with no transfer (idle).
+import { FILE_CHUNK_BYTES } from '@chorus/protocol';
 import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import { closeFloor, connectChorus, formGroup, leaveGroup, openFloor } from '../lib/node-paths.ts';
@@ -46,7 +47,7 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
       { key: 'chat_busy_p50_ms', header: 'chat p50 during transfer ms', kind: 'value', digits: 1 },
     ],
     [
-      `Node peers, one process each (@roamhq/wrtc, in-memory stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${10} KiB chunks each checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
+      `Node peers, one process each (@roamhq/wrtc, in-memory stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary data-channel message each) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
       `Baseline, same run: the same number of bytes pushed from the sender's process to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages, from the first send to the last arrival. Chorus ÷ raw compares throughputs (raw ms ÷ Chorus ms).`,
       `Chat: every member sends ${CHAT_RATE_PER_SEC} messages/s in total for ${CHAT_MS / 1000} s, once with no transfer (idle) and once starting with the transfer; p50 of the one-way latency over every delivery.`,
     ],

@@ -4,9 +4,18 @@
 // refused, counted and skipped; a declared size over the cap stores nothing;
 // a reload resumes from the chunks already stored.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FILE_CHUNK_BYTES, sha256Bytes, toHex, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
+import {
+  FILE_CHUNK_BYTES,
+  LEGACY_FILE_CHUNK_BYTES,
+  sha256Bytes,
+  toHex,
+  type GroupFrame,
+  type GroupId,
+  type PeerId,
+} from '@chorus/protocol';
 import type { ChatMessage, TransferEvent } from '../src/api.ts';
 import { WANT_WINDOW } from '../src/files/download.ts';
+import { chunkFile } from '../src/files/file-chunks.ts';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
@@ -52,8 +61,7 @@ function corrupt(w: MemoryWorld, from: PeerId): void {
   const send = w.net.send.bind(w.net);
   w.net.send = (g: GroupId, a: PeerId, b: PeerId, frame: GroupFrame) => {
     if (a === from && frame.t === 'file-chunk') {
-      const bytes = Uint8Array.from(atob(frame.data), (c) => c.charCodeAt(0) ^ 0xff);
-      frame = { ...frame, data: btoa(String.fromCharCode(...bytes)) };
+      frame = { ...frame, data: frame.data.map((b) => b ^ 0xff) };
     }
     send(g, a, b, frame);
   };
@@ -88,6 +96,22 @@ describe('files over the mesh', () => {
     ]);
     const seen = await fileMessage(peers[1]!, groupId, sent.id);
     expect(seen.file?.name).toBe('report.pdf');
+  });
+
+  it('keeps a file stored in the earlier chunk size in that size: sent again, it is fetched and verified in it', async () => {
+    const { groupId, peers, w } = await room(['ana', 'ben']);
+    const bytes = bytesOf(7 * LEGACY_FILE_CHUNK_BYTES + 5, 6);
+    // Ana holds the file as a peer from before the chunk size changed stored it.
+    const old = await chunkFile(bytes, undefined, LEGACY_FILE_CHUNK_BYTES);
+    const store = w.stores.get(peers[0]!.peerId)!;
+    for (const [i, c] of old.chunks.entries()) await store.putChunk(old.sha256, i, c);
+    const record = { hash: old.sha256, root: old.root, size: bytes.length, chunkSize: LEGACY_FILE_CHUNK_BYTES };
+    await store.putBlob({ ...record, complete: true });
+    const sent = await peers[0]!.peer.files.send(groupId, { name: 'old.bin', type: '', bytes });
+    expect(sent.file).toMatchObject({ chunkSize: LEGACY_FILE_CHUNK_BYTES, root: old.root });
+    await waitFor('ben holds it', async () => (await peers[1]!.peer.files.read(sent.file!.sha256)) !== null);
+    expect(await hex((await peers[1]!.peer.files.read(sent.file!.sha256))!)).toBe(old.sha256);
+    expect(await w.stores.get(peers[1]!.peerId)!.getBlob(old.sha256)).toMatchObject({ ...record, complete: true });
   });
 
   it('lets a late joiner fetch an old file from the members that hold it', async () => {

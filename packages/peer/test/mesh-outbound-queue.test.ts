@@ -8,7 +8,7 @@ import {
   BULK_HIGH_WATER_BYTES,
   HIGH_WATER_BYTES,
   LOW_WATER_BYTES,
-  MAX_BULK_QUEUE_CHARS,
+  MAX_BULK_QUEUE_BYTES,
   OutboundQueue,
 } from '../src/mesh/outbound-queue.ts';
 import type { ChannelSink } from '../src/mesh/outbound-queue.ts';
@@ -19,7 +19,9 @@ class SimulatedChannel implements ChannelSink {
   buffered = 0;
   maxBuffered = 0;
   closed = false;
-  readonly delivered: string[] = [];
+  readonly delivered: (string | Uint8Array)[] = [];
+  /** Times the queue asked for bufferedAmount. */
+  asked = 0;
   readonly #listeners = new Set<() => void>();
   readonly #timer: ReturnType<typeof setInterval>;
 
@@ -37,17 +39,18 @@ class SimulatedChannel implements ChannelSink {
   }
 
   bufferedAmount(): number {
+    this.asked += 1;
     return this.buffered;
   }
-  send(text: string): void {
+  send(message: string | Uint8Array): void {
     if (this.closed) throw new Error('InvalidStateError: channel is closed');
-    this.buffered += text.length;
+    this.buffered += message.length;
     this.maxBuffered = Math.max(this.maxBuffered, this.buffered);
     if (this.buffered > LIBWEBRTC_ABORT_BYTES) {
       this.closed = true;
       throw new Error('channel closed: send buffer overflow');
     }
-    this.delivered.push(text);
+    this.delivered.push(message);
   }
   onDrain(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -96,28 +99,51 @@ describe.each([true, false])('OutboundQueue (channel fires bufferedamountlow: %s
 });
 
 describe('OutboundQueue bulk lane (file chunks)', () => {
+  const CHUNK = 15 * 1024;
+  const chunk = (i: number): Uint8Array => new Uint8Array(CHUNK).fill(i & 255);
+
   it('writes a chat text queued behind a transfer before the rest of the transfer, and bounds the lane', async () => {
     const channel = new SimulatedChannel(64 * 1024, false);
     channels.push(channel);
     const queue = new OutboundQueue(channel, () => {});
     queues.push(queue);
-    const chunk = (i: number): string => `bulk${i}:`.padEnd(14 * 1024, 'x');
     let accepted = 0;
     while (queue.pushBulk(chunk(accepted))) accepted += 1;
-    // The lane is bounded by characters; what does not fit is refused, not queued.
+    // The lane is bounded by bytes; what does not fit is refused, not queued.
     expect(accepted).toBeGreaterThan(0);
-    expect(queue.bulkChars).toBeLessThanOrEqual(MAX_BULK_QUEUE_CHARS);
-    // The channel holds at most the bulk high-water mark (plus one chunk) of bulk data.
-    expect(channel.buffered).toBeLessThanOrEqual(BULK_HIGH_WATER_BYTES + 14 * 1024);
+    expect(queue.bulkBytes).toBeLessThanOrEqual(MAX_BULK_QUEUE_BYTES);
+    // One bulk message a turn: a synchronous burst of pushes writes one chunk, the rest wait here.
+    expect(channel.delivered).toHaveLength(1);
+    await until('the channel is at the bulk mark', () => channel.maxBuffered > BULK_HIGH_WATER_BYTES - CHUNK);
+    expect(channel.maxBuffered).toBeLessThanOrEqual(BULK_HIGH_WATER_BYTES);
+    const before = channel.delivered.length;
     queue.push(['chat!']);
-    await until('the chat text is written', () => channel.delivered.includes('chat!'));
-    const at = channel.delivered.indexOf('chat!');
-    // Written at once (the chat lane may fill the channel up to HIGH_WATER_BYTES), ahead of most bulk texts.
-    expect(at).toBeLessThan(accepted / 2);
-    await until('the transfer is written', () => queue.bulkChars === 0 && channel.delivered.length === accepted + 1);
-    expect(channel.delivered.filter((t) => t !== 'chat!')).toEqual(
-      Array.from({ length: accepted }, (_, i) => chunk(i)),
-    );
+    // Written at once, ahead of every bulk message still queued.
+    expect(channel.delivered[before]).toBe('chat!');
+    expect(before).toBeLessThan(accepted);
+    await until('the transfer is written', () => queue.bulkBytes === 0 && channel.delivered.length === accepted + 1);
+    // Every chunk, in order (told apart by their fill byte and length).
+    const bulk = channel.delivered.filter((t) => t !== 'chat!').map((m) => `${m.length}:${(m as Uint8Array)[0]}`);
+    expect(bulk).toEqual(Array.from({ length: accepted }, (_, i) => `${CHUNK}:${i & 255}`));
+  });
+
+  it('asks the channel for its buffered amount far less often than it writes a chunk', async () => {
+    const channel = new SimulatedChannel(1024 * 1024, false);
+    channels.push(channel);
+    const queue = new OutboundQueue(channel, () => {});
+    queues.push(queue);
+    const n = 200;
+    let pushed = 0;
+    const feed = (): void => {
+      while (pushed < n && queue.pushBulk(chunk(pushed))) pushed += 1;
+    };
+    feed();
+    await until('every chunk is written', () => {
+      feed();
+      return pushed === n && queue.bulkBytes === 0;
+    });
+    expect(channel.delivered).toHaveLength(n);
+    expect(channel.asked).toBeLessThan(n / 4);
   });
 });
 

@@ -89,6 +89,7 @@ describe('WebRtcMesh over real data channels', () => {
         messages += texts.length;
         return texts;
       },
+      encodeChunk: wireCodec.encodeChunk,
       decoder: wireCodec.decoder,
     };
     // A third mesh with a counting codec shows the frame really went as many messages.
@@ -128,6 +129,7 @@ describe('WebRtcMesh over real data channels', () => {
     const encoded = new WeakMap<GroupFrame, readonly string[]>();
     const caching: FrameCodec = {
       encode: (f) => encoded.get(f) ?? (encoded.set(f, wireCodec.encode(f)).get(f) as readonly string[]),
+      encodeChunk: wireCodec.encodeChunk,
       decoder: wireCodec.decoder,
     };
     const a = makeMesh(relay, 'peer-a', caching);
@@ -272,6 +274,7 @@ describe('WebRtcMesh over real data channels', () => {
     let messages = 0;
     const counting: FrameCodec = {
       encode: wireCodec.encode,
+      encodeChunk: wireCodec.encodeChunk,
       decoder: (g, from) => {
         const inner = wireCodec.decoder(g, from);
         return {
@@ -279,6 +282,7 @@ describe('WebRtcMesh over real data channels', () => {
             messages += 1;
             return inner.decode(text, now);
           },
+          decodeBinary: (bytes) => inner.decodeBinary(bytes),
         };
       },
     };

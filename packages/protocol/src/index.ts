@@ -175,7 +175,10 @@ export {
 } from './ops/message-op.ts';
 export {
   chunkCount,
+  chunkLength,
   FILE_CHUNK_BYTES,
+  FILE_CHUNK_SIZES,
+  LEGACY_FILE_CHUNK_BYTES,
   MAX_FILE_BYTES,
   MAX_FILE_NAME_CHARS,
   sanitizeFileName,
@@ -192,7 +195,8 @@ export {
   toHex,
   verifyChunk,
 } from './files/merkle.ts';
-export { MAX_PROOF_HASHES, MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
+export { MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
+export { CHUNK_HEADER_BYTES, encodeChunkMessage, MAX_PROOF_HASHES, parseChunkMessage } from './wire/chunk-message.ts';
 export { decodeChunkBase64, encodeChunkBase64 } from './files/chunk-base64.ts';
 export { base64ToBytes, bytesToBase64 } from './crypto/base64.ts';
 export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';

@@ -5,6 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   bytesToBase64,
+  CHUNK_HEADER_BYTES,
+  chunkCount,
+  chunkLength,
+  encodeChunkMessage,
+  encodeFrame,
+  LEGACY_FILE_CHUNK_BYTES,
+  MAX_PROOF_HASHES,
+  parseChunkMessage,
   decodeChunkBase64,
   encodeChunkBase64,
   encodeFileBody,
@@ -20,7 +28,10 @@ import {
   verifyChunk,
   type FileMeta,
   type GroupId,
+  type PeerId,
 } from '../src/index.ts';
+import { CHUNK_THRESHOLD_BYTES } from '../src/wire/caps.ts';
+import { parseFrame } from '../src/wire/parse-frame.ts';
 
 const G = 'g-1' as GroupId;
 const meta: FileMeta = {
@@ -59,6 +70,14 @@ describe('file bodies', () => {
     expect(sanitizeFileName('<img src=x onerror=alert(1)>.png')).toBe('<img src=x onerror=alert(1)>.png');
   });
 
+  it('reads a file message of the earlier chunk size as it was sent', () => {
+    const old = { ...meta, chunkSize: LEGACY_FILE_CHUNK_BYTES };
+    expect(parseBody(encodeFileBody(old), G)).toEqual({ kind: 'file', file: old });
+    expect(chunkCount(100 * 1024, LEGACY_FILE_CHUNK_BYTES)).toBe(10);
+    expect(chunkCount(100 * 1024, FILE_CHUNK_BYTES)).toBe(7);
+    expect(chunkLength(100 * 1024, 6, FILE_CHUNK_BYTES)).toBe(100 * 1024 - 6 * FILE_CHUNK_BYTES);
+  });
+
   it('refuses a description out of shape as a bad operation', () => {
     const bad = (patch: Record<string, unknown>): string => {
       const p = parseBody(`\u0000${JSON.stringify({ ...meta, op: 'file', ...patch })}`, G);
@@ -70,6 +89,7 @@ describe('file bodies', () => {
     expect(bad({ sha256: 'A'.repeat(64) })).toBe('bad-op');
     expect(bad({ root: 'b'.repeat(63) })).toBe('bad-op');
     expect(bad({ chunkSize: 4096 })).toBe('bad-op');
+    expect(bad({ chunkSize: '15360' })).toBe('bad-op');
     expect(bad({ type: 'text/html; charset=utf-8' })).toBe('bad-op');
     expect(bad({ name: 7 })).toBe('bad-op');
     expect(() => encodeFileBody({ ...meta, caption: 'x'.repeat(4000) })).toThrow(RangeError);
@@ -123,5 +143,47 @@ describe('chunk base64', () => {
       'zé==',
     ])
       expect(decodeChunkBase64(bad)).toBeNull();
+  });
+});
+
+describe('binary chunk messages', () => {
+  const chunk = {
+    t: 'file-chunk' as const,
+    groupId: G,
+    hash: '0123456789abcdef'.repeat(4),
+    index: 70_000,
+    data: Uint8Array.from({ length: FILE_CHUNK_BYTES }, (_, i) => (i * 7) & 255),
+    proof: Array.from({ length: MAX_PROOF_HASHES }, (_, k) => new Uint8Array(32).fill(k)),
+  };
+
+  it('round-trips the largest chunk with the longest path inside one 16 KiB data-channel message', () => {
+    const bytes = encodeChunkMessage(chunk);
+    expect(bytes.length).toBe(CHUNK_HEADER_BYTES + 32 * MAX_PROOF_HASHES + FILE_CHUNK_BYTES);
+    expect(bytes.length).toBeLessThanOrEqual(CHUNK_THRESHOLD_BYTES);
+    expect(parseChunkMessage(bytes, G)).toEqual({ ok: true, value: chunk });
+    // The same frame as JSON (relay envelopes, the in-memory network) reads back the same.
+    expect(parseFrame(encodeFrame(chunk), { groupId: G, from: 'ana' as PeerId })).toEqual({ ok: true, value: chunk });
+  });
+
+  it('refuses every malformed message with a reason, never a frame', () => {
+    const good = encodeChunkMessage({ ...chunk, data: new Uint8Array(10), proof: [new Uint8Array(32)] });
+    const refused = (bytes: Uint8Array): string => {
+      const r = parseChunkMessage(bytes, G);
+      if (r.ok) throw new Error('accepted');
+      return `${r.error.code}: ${r.error.message}`;
+    };
+    expect(refused(good.slice(0, CHUNK_HEADER_BYTES - 1))).toMatch(/^bad-type: .*shorter than a chunk header/);
+    expect(refused(Uint8Array.of(2, ...good.slice(1)))).toMatch(/^bad-type: .*kind 2/);
+    const far = good.slice();
+    new DataView(far.buffer).setUint32(33, 0xffffffff);
+    expect(refused(far)).toMatch(/^bad-type: .*index/);
+    const longPath = good.slice();
+    longPath[37] = MAX_PROOF_HASHES + 1;
+    expect(refused(longPath)).toMatch(/^bad-type: .*proof hashes/);
+    const cut = good.slice();
+    cut[37] = 3;
+    expect(refused(cut.slice(0, CHUNK_HEADER_BYTES + 40))).toMatch(/^bad-type: .*ends inside them/);
+    const fat = encodeChunkMessage({ ...chunk, proof: [], data: new Uint8Array(FILE_CHUNK_BYTES + 1) });
+    expect(refused(fat)).toMatch(/^too-large: /);
   });
 });

@@ -98,15 +98,21 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     groupId: G,
     hash: 'a'.repeat(64),
     index: 5,
-    data: 'aGVsbG8=',
-    proof: [`${'Q'.repeat(43)}=`, `${'A'.repeat(43)}=`],
+    data: new TextEncoder().encode('hello'),
+    proof: [new Uint8Array(32).fill(0x41), new Uint8Array(32)],
   },
   'file-none': { t: 'file-none', groupId: G, hash: 'a'.repeat(64), chunks: [7] },
 };
 const kinds = Object.keys(samples) as WireFrame['t'][];
 
 const json = (v: unknown): string => JSON.stringify(v);
-const clone = (v: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+/** A frame as the JSON value on the wire (a file chunk's bytes are base64 there). */
+const clone = (v: unknown): Record<string, unknown> =>
+  JSON.parse(
+    typeof v === 'object' && v !== null && (v as { t?: unknown }).t === 'file-chunk'
+      ? encodeFrame(v as WireFrame)
+      : JSON.stringify(v),
+  ) as Record<string, unknown>;
 
 function expectError<T>(r: Result<T>, code: ErrorCode): void {
   if (r.ok) throw new Error(`expected ${code}, got a frame: ${JSON.stringify(r.value).slice(0, 200)}`);

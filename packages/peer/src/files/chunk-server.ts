@@ -8,17 +8,11 @@
 // bulk lane, which is bounded by bytes (mesh/outbound-queue.ts). An honest
 // receiver never has more than WANT_WINDOW (download.ts) asked of us.
 
-import {
-  chunkCount,
-  encodeChunkBase64,
-  type FileWantFrame,
-  type GroupFrame,
-  type GroupId,
-  type PeerId,
-} from '@chorus/protocol';
+import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
 import type { BlobStore } from './blob-store.ts';
 import { WANT_WINDOW } from './download.ts';
-import { nextTurn } from './next-turn.ts';
+import { proofBytes } from './file-chunks.ts';
+import { nextTurn } from '../next-turn.ts';
 
 /**
  * Chunks encoded and sent per event-loop turn: a want of 64 chunks read from
@@ -71,7 +65,7 @@ export class ChunkServer {
       return;
     }
     const lacking: number[] = [];
-    const count = chunkCount(record.size);
+    const count = chunkCount(record.size, record.chunkSize);
     for (const [k, index] of want.chunks.entries()) {
       if (k > 0 && k % CHUNKS_PER_TURN === 0) await nextTurn();
       const chunk = index < count ? await store.getChunk(want.hash, index) : null;
@@ -79,8 +73,8 @@ export class ChunkServer {
         lacking.push(index);
         continue;
       }
-      const data = encodeChunkBase64(chunk.bytes);
-      this.#host.send(groupId, from, { t: 'file-chunk', groupId, hash: want.hash, index, data, proof: chunk.proof });
+      const proof = proofBytes(chunk.proof);
+      this.#host.send(groupId, from, { t: 'file-chunk', groupId, hash: want.hash, index, data: chunk.bytes, proof });
       this.served += 1;
     }
     if (lacking.length > 0) this.#none(groupId, from, want.hash, lacking);

@@ -14,10 +14,8 @@
 // every stored chunk is served at once (a downloader is a holder).
 
 import {
-  base64ToBytes,
-  decodeChunkBase64,
   chunkCount,
-  FILE_CHUNK_BYTES,
+  chunkLength,
   MAX_WANT_CHUNKS,
   fromHex,
   sha256Bytes,
@@ -32,7 +30,7 @@ import {
 } from '@chorus/protocol';
 import { ChorusError } from '../chorus-error.ts';
 import type { BlobStore } from './blob-store.ts';
-import { chunkLength } from './file-chunks.ts';
+import { proofTexts } from './file-chunks.ts';
 
 /**
  * Chunks asked of one member at a time (≈ 14 KiB each on the wire, ≈ 1.3 MiB
@@ -91,7 +89,7 @@ export class Download {
     this.#host = host;
     this.groupId = groupId;
     this.meta = meta;
-    this.count = chunkCount(meta.size);
+    this.count = chunkCount(meta.size, meta.chunkSize);
     this.#root = fromHex(meta.root);
     this.lastProgressAt = host.now();
     this.done = new Promise((resolve, reject) => {
@@ -114,7 +112,7 @@ export class Download {
     for (let i = 0; i < this.count; i++) {
       if (have.has(i)) {
         this.#stored += 1;
-        this.bytesDone += chunkLength(this.meta.size, i);
+        this.bytesDone += chunkLength(this.meta.size, i, this.meta.chunkSize);
       } else this.#todo.add(i);
     }
     this.#host.changed(this);
@@ -157,13 +155,10 @@ export class Download {
     const asked = this.#asked.get(frame.index);
     // Not asked of this member (a late answer after a timeout, or unasked): ignored, nothing buffered.
     if (this.state !== 'running' || asked?.peer !== from) return;
-    const bytes = decodeChunkBase64(frame.data);
-    const proof = frame.proof.map((p) => base64ToBytes(p));
+    const bytes = frame.data;
     const good =
-      bytes !== null &&
-      bytes.length === chunkLength(this.meta.size, frame.index) &&
-      proof.every((p) => p !== null) &&
-      (await verifyChunk(this.#root, frame.index, this.count, bytes, proof as Uint8Array[]));
+      bytes.length === chunkLength(this.meta.size, frame.index, this.meta.chunkSize) &&
+      (await verifyChunk(this.#root, frame.index, this.count, bytes, frame.proof));
     if (this.#asked.get(frame.index)?.peer !== from || this.state !== 'running') return;
     this.#release(frame.index, from);
     if (!good) {
@@ -179,7 +174,7 @@ export class Download {
       return;
     }
     try {
-      await this.#host.store.putChunk(this.meta.sha256, frame.index, { bytes, proof: frame.proof });
+      await this.#host.store.putChunk(this.meta.sha256, frame.index, { bytes, proof: proofTexts(frame.proof) });
     } catch (e) {
       this.fail(storeError(e));
       return;
@@ -270,7 +265,7 @@ export class Download {
   async #finish(): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = await readWhole(this.#host.store, this.meta.sha256, this.meta.size);
+      bytes = await readWhole(this.#host.store, this.meta.sha256, this.meta.size, this.meta.chunkSize);
     } catch (e) {
       this.fail(storeError(e));
       return;
@@ -299,14 +294,14 @@ export class Download {
 }
 
 /** The stored chunks of a blob, joined; throws when one is missing. */
-export async function readWhole(store: BlobStore, hash: string, size: number): Promise<Uint8Array> {
+export async function readWhole(store: BlobStore, hash: string, size: number, chunkSize: number): Promise<Uint8Array> {
   const out = new Uint8Array(size);
-  const n = chunkCount(size);
+  const n = chunkCount(size, chunkSize);
   for (let i = 0; i < n; i++) {
     const c = await store.getChunk(hash, i);
-    if (c === null || c.bytes.length !== chunkLength(size, i))
+    if (c === null || c.bytes.length !== chunkLength(size, i, chunkSize))
       throw new ChorusError('store-failed', `Chunk ${i} of ${hash.slice(0, 12)}… is not stored whole.`);
-    out.set(c.bytes, i * FILE_CHUNK_BYTES);
+    out.set(c.bytes, i * chunkSize);
   }
   return out;
 }

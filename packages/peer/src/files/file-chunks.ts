@@ -1,11 +1,13 @@
 // Cutting a file into chunks and proving them (PROTOCOL.md §10), shared by
 // the sender (files.send) and tests: the file's SHA-256, the Merkle tree over
-// FILE_CHUNK_BYTES chunks, and each chunk with its audit path as it is stored
-// and served.
+// its chunks, and each chunk with its audit path as it is stored and served.
+// Stored paths are base64 texts (the stores' format); frames carry bytes.
 
 import {
-  bytesToBase64,
   chunkCount,
+  chunkLength,
+  decodeChunkBase64,
+  encodeChunkBase64,
   FILE_CHUNK_BYTES,
   leafHash,
   merkleLevels,
@@ -18,26 +20,38 @@ import type { StoredChunk } from './blob-store.ts';
 export interface ChunkedFile {
   readonly sha256: string;
   readonly root: string;
+  readonly chunkSize: number;
   readonly chunks: readonly StoredChunk[];
 }
 
-/** The bytes of chunk `index` of a file of `size` bytes. */
-export const chunkLength = (size: number, index: number): number =>
-  Math.max(0, Math.min(FILE_CHUNK_BYTES, size - index * FILE_CHUNK_BYTES));
+/** A stored audit path as the bytes a chunk frame carries. */
+export const proofBytes = (proof: readonly string[]): Uint8Array[] =>
+  proof.map((p) => {
+    const bytes = decodeChunkBase64(p);
+    if (bytes === null || bytes.length !== 32) throw new Error('A stored proof hash is not base64 of 32 bytes.');
+    return bytes;
+  });
+
+/** A chunk frame's audit path as it is stored. */
+export const proofTexts = (proof: readonly Uint8Array[]): string[] => proof.map((p) => encodeChunkBase64(p));
 
 /** Hashes `bytes` and cuts it into proven chunks; `progress` hears the bytes hashed so far. */
-export async function chunkFile(bytes: Uint8Array, progress?: (hashed: number) => void): Promise<ChunkedFile> {
-  const n = chunkCount(bytes.length);
+export async function chunkFile(
+  bytes: Uint8Array,
+  progress?: (hashed: number) => void,
+  chunkSize = FILE_CHUNK_BYTES,
+): Promise<ChunkedFile> {
+  const n = chunkCount(bytes.length, chunkSize);
   const parts: Uint8Array[] = [];
   const leaves: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
-    const part = bytes.subarray(i * FILE_CHUNK_BYTES, i * FILE_CHUNK_BYTES + chunkLength(bytes.length, i));
+    const part = bytes.subarray(i * chunkSize, i * chunkSize + chunkLength(bytes.length, i, chunkSize));
     parts.push(part);
     leaves.push(await leafHash(part));
-    if (i % 256 === 255) progress?.(Math.min(bytes.length, (i + 1) * FILE_CHUNK_BYTES));
+    if (i % 256 === 255) progress?.(Math.min(bytes.length, (i + 1) * chunkSize));
   }
   const levels = await merkleLevels(leaves);
   const root = levels[levels.length - 1]![0]!;
-  const chunks = parts.map((part, i) => ({ bytes: part, proof: merkleProof(levels, i).map((h) => bytesToBase64(h)) }));
-  return { sha256: toHex(await sha256Bytes(bytes)), root: toHex(root), chunks };
+  const chunks = parts.map((part, i) => ({ bytes: part, proof: proofTexts(merkleProof(levels, i)) }));
+  return { sha256: toHex(await sha256Bytes(bytes)), root: toHex(root), chunkSize, chunks };
 }

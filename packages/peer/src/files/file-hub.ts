@@ -7,8 +7,8 @@
 
 import {
   chunkCount,
+  chunkLength,
   encodeFileBody,
-  FILE_CHUNK_BYTES,
   parseBody,
   type GroupFrame,
   type GroupId,
@@ -20,7 +20,7 @@ import { ChorusError, errorMessage } from '../chorus-error.ts';
 import type { Transport } from '../transport.ts';
 import type { BlobStore } from './blob-store.ts';
 import { ChunkServer } from './chunk-server.ts';
-import { chunkFile, chunkLength } from './file-chunks.ts';
+import { chunkFile } from './file-chunks.ts';
 import { CHUNK_TIMEOUT_MS, Download, readWhole, storeError } from './download.ts';
 import { TransferBook } from './transfer-book.ts';
 
@@ -129,26 +129,33 @@ export class FileHub implements FileApi {
       );
     const start = { groupId, name: file.name, direction: 'send' as const, bytesTotal: size, sources: 0 };
     let hash = '';
-    const chunked = await chunkFile(file.bytes, (n) => this.#book.update({ ...start, hash, bytesDone: n / 2 }));
+    const progress = (n: number) => this.#book.update({ ...start, hash, bytesDone: n / 2 });
+    let chunked = await chunkFile(file.bytes, progress);
     hash = chunked.sha256;
+    const { store } = this.#host;
+    // The same bytes stored under another chunk size (a file first sent or fetched with it): keep that blob's
+    // chunking, so the new message's root is the one its holders serve.
+    const stored = await store.getBlob(hash).catch(() => null);
+    if (stored !== null && stored.chunkSize !== chunked.chunkSize)
+      chunked = await chunkFile(file.bytes, progress, stored.chunkSize);
     const body = encodeFileBody({
       name: file.name,
       type: file.type,
       size,
       sha256: chunked.sha256,
       root: chunked.root,
-      chunkSize: FILE_CHUNK_BYTES,
+      chunkSize: chunked.chunkSize,
       caption,
     });
-    const { store } = this.#host;
-    const record = { hash, root: chunked.root, size, chunkSize: FILE_CHUNK_BYTES };
+    const { chunkSize } = chunked;
+    const record = { hash, root: chunked.root, size, chunkSize };
     try {
       const old = await store.getBlob(hash);
       if (old?.complete !== true) {
         await store.putBlob({ ...record, complete: false });
         for (const [i, c] of chunked.chunks.entries()) {
           await store.putChunk(hash, i, c);
-          if (i % 256 === 255) this.#book.update({ ...start, hash, bytesDone: size / 2 + (i * FILE_CHUNK_BYTES) / 2 });
+          if (i % 256 === 255) this.#book.update({ ...start, hash, bytesDone: size / 2 + (i * chunkSize) / 2 });
         }
         await store.putBlob({ ...record, complete: true });
       }
@@ -181,7 +188,7 @@ export class FileHub implements FileApi {
     const { store } = this.#host;
     const old = await store.getBlob(f.sha256);
     if (old?.complete === true) {
-      const bytes = await readWhole(store, f.sha256, old.size);
+      const bytes = await readWhole(store, f.sha256, old.size, old.chunkSize);
       this.#book.end(this.#event(groupId, f, f.size), 'done');
       return bytes;
     }
@@ -208,7 +215,7 @@ export class FileHub implements FileApi {
 
   async read(hash: string): Promise<Uint8Array | null> {
     const rec = await this.#host.store.getBlob(hash);
-    return rec?.complete === true ? readWhole(this.#host.store, hash, rec.size) : null;
+    return rec?.complete === true ? readWhole(this.#host.store, hash, rec.size, rec.chunkSize) : null;
   }
 
   async stored(hash: string): Promise<{ bytesStored: number; bytesTotal: number; complete: boolean } | null> {
@@ -216,9 +223,9 @@ export class FileHub implements FileApi {
     const rec = await store.getBlob(hash);
     if (rec === null) return null;
     if (rec.complete) return { bytesStored: rec.size, bytesTotal: rec.size, complete: true };
-    const n = chunkCount(rec.size);
+    const n = chunkCount(rec.size, rec.chunkSize);
     const have = (await store.chunkIndexes(hash)).filter((i) => i < n);
-    const bytesStored = have.reduce((sum, i) => sum + chunkLength(rec.size, i), 0);
+    const bytesStored = have.reduce((sum, i) => sum + chunkLength(rec.size, i, rec.chunkSize), 0);
     return { bytesStored, bytesTotal: rec.size, complete: false };
   }
 

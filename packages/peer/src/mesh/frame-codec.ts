@@ -4,8 +4,8 @@
 // live in @chorus/protocol's wire module. Never throws: a refused message or
 // batch member becomes a `reject` result with the parser's code.
 
-import type { GroupFrame, GroupId, PeerId, ProtocolError } from '@chorus/protocol';
-import { encodeForWire, FrameReader } from '@chorus/protocol';
+import type { FileChunkFrame, GroupFrame, GroupId, PeerId, ProtocolError, Result } from '@chorus/protocol';
+import { encodeChunkMessage, encodeForWire, FrameReader } from '@chorus/protocol';
 
 export type DecodeResult =
   { readonly kind: 'frame'; readonly frame: GroupFrame } | { readonly kind: 'reject'; readonly error: ProtocolError };
@@ -13,11 +13,15 @@ export type DecodeResult =
 export interface FrameDecoder {
   /** What one channel message carries, in order: one frame, a batch's members, or nothing yet (a chunk was stored). */
   decode(text: string, now: number): readonly DecodeResult[];
+  /** A binary channel message: one file chunk (PROTOCOL.md §10.3), or why it was refused. */
+  decodeBinary(bytes: Uint8Array): DecodeResult;
 }
 
 export interface FrameCodec {
   /** The channel messages for one frame: one text, or its chunks in order. */
   encode(frame: GroupFrame): readonly string[];
+  /** The binary channel message of a file chunk (PROTOCOL.md §10.3). */
+  encodeChunk(frame: FileChunkFrame): Uint8Array;
   /** A decoder with its own reassembly state, one per (link, connection). */
   decoder(groupId: GroupId, from: PeerId): FrameDecoder;
 }
@@ -37,17 +41,22 @@ export const wireCodec: FrameCodec = {
     }
     return res.value;
   },
+  encodeChunk: encodeChunkMessage,
   decoder(groupId: GroupId, from: PeerId): FrameDecoder {
     const reader = new FrameReader(groupId);
     return {
       decode(text, now) {
-        return reader
-          .readMessage(from, text, now)
-          .map((r): DecodeResult => (r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error }));
+        return reader.readMessage(from, text, now).map(result);
+      },
+      decodeBinary(bytes) {
+        return result(reader.readBinary(bytes));
       },
     };
   },
 };
+
+const result = (r: Result<GroupFrame>): DecodeResult =>
+  r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error };
 
 /**
  * Chunk ids only need to be unique among one sender's frames in flight on one

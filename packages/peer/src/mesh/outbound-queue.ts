@@ -4,6 +4,8 @@
 // (losing everything buffered) when that buffer passes 16 MiB, so a burst must
 // wait here instead of in the channel.
 
+import { onNextTurn } from '../next-turn.ts';
+
 /** Stop writing above this many buffered bytes: far below libwebrtc's 16 MiB abort, enough to keep a LAN link busy. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 /** Resume when the channel drains below this (set as `bufferedAmountLowThreshold`). */
@@ -27,20 +29,27 @@ export const WRITE_SLICE_MS = 8;
  */
 export const BULK_HIGH_WATER_BYTES = 512 * 1024;
 /**
- * Texts the bulk lane holds for one channel, in UTF-16 units (≈ bytes: chunk
- * frames are ASCII): more than one receiver's window (files/download.ts
- * WANT_WINDOW) of chunk frames. Past it a bulk text is refused (`pushBulk` returns
- * false): the receiver asks again for a chunk that does not come.
+ * While the bulk lane waits for the channel to drain, it looks this often: a
+ * fast link empties BULK_HIGH_WATER_BYTES in a few milliseconds, and the
+ * DRAIN_POLL_MS of the chat lane would leave it idle most of the time.
  */
-export const MAX_BULK_QUEUE_CHARS = 4 * 1024 * 1024;
+export const BULK_DRAIN_POLL_MS = 2;
+/**
+ * Bytes the bulk lane holds for one channel: more than one receiver's window
+ * (files/download.ts WANT_WINDOW) of chunk messages. Past it a bulk message is
+ * refused (`pushBulk` returns false): the receiver asks again for a chunk that
+ * does not come.
+ */
+export const MAX_BULK_QUEUE_BYTES = 4 * 1024 * 1024;
 /** Compact the array once this many sent slots sit at its head (amortized O(1) dequeue). */
 const COMPACT_AFTER = 1024;
 
 /** The part of an RTCDataChannel the queue needs. */
 export interface ChannelSink {
+  /** Costly on @roamhq/wrtc (a blocking hop to the network thread): the bulk lane asks only when it must. */
   bufferedAmount(): number;
   /** Throws when the channel is no longer open. */
-  send(text: string): void;
+  send(message: string | Uint8Array): void;
   /** Subscribe to the channel's `bufferedamountlow` where it has one. */
   onDrain(listener: () => void): () => void;
 }
@@ -50,13 +59,22 @@ export class OutboundQueue {
   readonly #onFailure: (error: unknown) => void;
   #items: string[] = [];
   #head = 0;
-  /** The bulk lane: written only when #items is empty (chat frames always go first). */
-  #bulk: string[] = [];
+  /** The bulk lane: written only when #items is empty (chat frames always go first), one message a turn. */
+  #bulk: Uint8Array[] = [];
   #bulkHead = 0;
-  #bulkChars = 0;
+  #bulkBytes = 0;
+  /**
+   * The channel's bufferedAmount as last asked, plus what was written since:
+   * never less than the real amount (the channel only drains), so the bulk lane
+   * writes under its mark without asking before every message.
+   */
+  #bufferedAtMost = 0;
   #poll: ReturnType<typeof setInterval> | null = null;
+  #pollMs = 0;
   /** A write slice is scheduled for the next turn (the last one ran out of time). */
   #continuation: ReturnType<typeof setTimeout> | null = null;
+  /** The bulk lane's next message is scheduled for the next turn (it writes one per turn). */
+  #bulkNext = false;
   /** When this turn's slice began; every push of one synchronous burst shares it. */
   #sliceStart: number | null = null;
   readonly #unsubscribe: () => void;
@@ -79,61 +97,30 @@ export class OutboundQueue {
     this.pump();
   }
 
-  /** Queue a bulk text behind every chat text; false (and dropped) when the bulk lane is full or closed. */
-  pushBulk(text: string): boolean {
-    if (this.#closed || this.#bulkChars + text.length > MAX_BULK_QUEUE_CHARS) return false;
-    this.#bulk.push(text);
-    this.#bulkChars += text.length;
+  /** Queue a bulk message behind every chat text; false (and dropped) when the bulk lane is full or closed. */
+  pushBulk(message: Uint8Array): boolean {
+    if (this.#closed || this.#bulkBytes + message.length > MAX_BULK_QUEUE_BYTES) return false;
+    this.#bulk.push(message);
+    this.#bulkBytes += message.length;
     this.pump();
     return true;
   }
 
-  /** Characters waiting in the bulk lane. */
-  get bulkChars(): number {
-    return this.#bulkChars;
+  /** Bytes waiting in the bulk lane. */
+  get bulkBytes(): number {
+    return this.#bulkBytes;
   }
 
   /**
-   * Write while the channel is under the high-water mark and this turn's
-   * slice lasts; otherwise wait for the channel to drain or the next turn.
+   * Write chat texts while the channel is under the high-water mark and this
+   * turn's slice lasts, then at most one bulk message; otherwise wait for the
+   * channel to drain or the next turn.
    */
-  /** This slice has written long enough: the rest goes on in the next turn. */
-  #continueNextTurn(): void {
-    this.#continuation = setTimeout(() => {
-      this.#continuation = null;
-      this.#sliceStart = null;
-      this.pump();
-    }, 0);
-  }
-
   pump(): void {
-    if (this.#closed || this.#continuation) return;
-    const started = this.#slice();
+    if (this.#closed) return;
     try {
-      while (this.#head < this.#items.length && this.#sink.bufferedAmount() < HIGH_WATER_BYTES) {
-        if (performance.now() - started > WRITE_SLICE_MS) {
-          this.#continueNextTurn();
-          break;
-        }
-        const text = this.#items[this.#head] as string;
-        this.#sink.send(text);
-        this.#head += 1;
-      }
-      while (
-        this.#head === this.#items.length &&
-        this.#bulkHead < this.#bulk.length &&
-        !this.#continuation &&
-        this.#sink.bufferedAmount() < BULK_HIGH_WATER_BYTES
-      ) {
-        if (performance.now() - started > WRITE_SLICE_MS) {
-          this.#continueNextTurn();
-          break;
-        }
-        const text = this.#bulk[this.#bulkHead] as string;
-        this.#sink.send(text);
-        this.#bulkHead += 1;
-        this.#bulkChars -= text.length;
-      }
+      if (!this.#continuation) this.#writeChat();
+      if (this.#head === this.#items.length && !this.#continuation && !this.#bulkNext) this.#writeBulk();
     } catch (e) {
       // The channel died under us: the caller tears the link down; the engine
       // resends the gap after the next link-up.
@@ -149,9 +136,63 @@ export class OutboundQueue {
       this.#bulk = this.#bulk.slice(this.#bulkHead);
       this.#bulkHead = 0;
     }
-    // Blocked on the channel's buffer (not on the slice): watch for it to drain.
-    if (this.length + this.#bulk.length > 0 && !this.#continuation) this.#startPolling();
+    // Blocked on the channel's buffer (not on the slice or the next bulk turn): watch for it to drain.
+    const chatBlocked = this.length > 0 && !this.#continuation;
+    const bulkBlocked = this.length === 0 && this.#bulkHead < this.#bulk.length && !this.#bulkNext;
+    if (chatBlocked) this.#startPolling(DRAIN_POLL_MS);
+    else if (bulkBlocked) this.#startPolling(BULK_DRAIN_POLL_MS);
     else this.#stopPolling();
+  }
+
+  #writeChat(): void {
+    if (this.#head >= this.#items.length) return;
+    const started = this.#slice();
+    // The first text always goes: a slice that began long ago (a busy turn) must not hold back a lone chat text.
+    let wrote = false;
+    while (this.#head < this.#items.length && this.#sink.bufferedAmount() < HIGH_WATER_BYTES) {
+      if (wrote && performance.now() - started > WRITE_SLICE_MS) {
+        this.#continueNextTurn();
+        return;
+      }
+      const text = this.#items[this.#head] as string;
+      this.#sink.send(text);
+      this.#head += 1;
+      wrote = true;
+      this.#bufferedAtMost = HIGH_WATER_BYTES;
+    }
+  }
+
+  /**
+   * One bulk message, when the channel surely stays under the bulk mark with it
+   * (asking it only when the running estimate says it might not). The next one
+   * waits for the next turn, so whatever arrived meanwhile (a chat frame to
+   * write, one to handle) waits for one chunk at most.
+   */
+  #writeBulk(): void {
+    if (this.#bulkHead >= this.#bulk.length) return;
+    const message = this.#bulk[this.#bulkHead] as Uint8Array;
+    if (this.#bufferedAtMost + message.length > BULK_HIGH_WATER_BYTES) {
+      this.#bufferedAtMost = this.#sink.bufferedAmount();
+      if (this.#bufferedAtMost + message.length > BULK_HIGH_WATER_BYTES) return;
+    }
+    this.#sink.send(message);
+    this.#bulkHead += 1;
+    this.#bulkBytes -= message.length;
+    this.#bufferedAtMost += message.length;
+    this.#bulkNext = true;
+    onNextTurn(() => {
+      this.#bulkNext = false;
+      if (this.#bulkHead < this.#bulk.length) this.pump();
+    });
+  }
+
+  /** This slice has written long enough: the rest goes on in the next turn. */
+  #continueNextTurn(): void {
+    this.#continuation = setTimeout(() => {
+      this.#continuation = null;
+      this.#sliceStart = null;
+      this.pump();
+    }, 0);
   }
 
   /** Forget everything queued (the link is down; see mesh docs on why frames are not kept). */
@@ -161,7 +202,7 @@ export class OutboundQueue {
     this.#head = 0;
     this.#bulk = [];
     this.#bulkHead = 0;
-    this.#bulkChars = 0;
+    this.#bulkBytes = 0;
     this.#stopPolling();
     if (this.#continuation) clearTimeout(this.#continuation);
     this.#continuation = null;
@@ -179,9 +220,11 @@ export class OutboundQueue {
     return this.#sliceStart;
   }
 
-  #startPolling(): void {
-    if (this.#poll) return;
-    this.#poll = setInterval(() => this.pump(), DRAIN_POLL_MS);
+  #startPolling(ms: number): void {
+    if (this.#poll && this.#pollMs === ms) return;
+    this.#stopPolling();
+    this.#pollMs = ms;
+    this.#poll = setInterval(() => this.pump(), ms);
   }
 
   #stopPolling(): void {

@@ -96,7 +96,7 @@ export class PairLink {
     return this.#state;
   }
 
-  /** Texts waiting for the channel to drain (0 when not up). */
+  /** Chat messages waiting for the channel to drain (0 when not up). */
   get queued(): number {
     return this.#conn?.queued ?? 0;
   }
@@ -117,9 +117,9 @@ export class PairLink {
 
   send(frame: GroupFrame): void {
     if (this.#state !== 'up' || !this.#conn) return;
-    // A file chunk takes the bulk lane, unbatched: chat frames go first (PROTOCOL.md §10).
+    // A file chunk takes the bulk lane as one binary message, unbatched: chat frames go first (PROTOCOL.md §10).
     if (frame.t === 'file-chunk') {
-      for (const text of this.#opts.codec.encode(frame)) this.#conn.sendBulk(text);
+      this.#conn.sendBulk(this.#opts.codec.encodeChunk(frame));
       return;
     }
     const ready = this.#batch.push(this.#opts.codec.encode(frame));
@@ -238,6 +238,12 @@ export class PairLink {
       text: (text) => {
         if (conn !== this.#conn) return;
         this.#receive(text);
+      },
+      binary: (bytes) => {
+        if (conn !== this.#conn || !this.#decoder) return;
+        const res = this.#decoder.decodeBinary(bytes);
+        if (res.kind === 'frame') this.#hooks.frame(res.frame);
+        else this.#hooks.reject(res.error);
       },
       down: (reason) => {
         if (conn !== this.#conn) return;

@@ -20,6 +20,8 @@ export interface RtcConnectionHandlers {
   signal(data: unknown): void;
   open(): void;
   text(text: string): void;
+  /** A binary message (a file chunk, PROTOCOL.md §10.3). */
+  binary(bytes: Uint8Array): void;
   /** The channel is gone (closed, errored, ICE failed); called once, never after destroy(). */
   down(reason: string): void;
   /**
@@ -74,8 +76,6 @@ interface StatsItem {
   readonly candidateType?: string;
 }
 
-const decoder = new TextDecoder();
-
 export class RtcConnection {
   readonly #sp: SimplePeer.Instance;
   readonly #handlers: RtcConnectionHandlers;
@@ -114,11 +114,14 @@ export class RtcConnection {
     this.#sp.on('connect', () => this.#onConnect());
     // Straight from the data channel's message event: simple-peer's stream would turn every text into a
     // Buffer (a JavaScript UTF-8 encoder in the browser) that we decode back, a cost per byte received.
+    // Texts are frames; binary messages are file chunks (simple-peer sets binaryType 'arraybuffer').
     const sp = this.#sp as unknown as { destroyed: boolean; _onChannelMessage: (event: MessageEvent) => void };
     sp._onChannelMessage = (event) => {
       if (sp.destroyed || this.#finished) return;
       const data: unknown = event.data;
-      handlers.text(typeof data === 'string' ? data : decoder.decode(data as ArrayBuffer));
+      if (typeof data === 'string') handlers.text(data);
+      else if (data instanceof ArrayBuffer) handlers.binary(new Uint8Array(data));
+      else if (ArrayBuffer.isView(data)) handlers.binary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     };
     this.#sp.on('iceStateChange', (state: string) => this.#onIceState(state));
     // simple-peer emits 'error' before 'close'; without a listener an EventEmitter throws.
@@ -150,10 +153,10 @@ export class RtcConnection {
     this.#queue.push(texts);
   }
 
-  /** Queue a bulk text (a file chunk) behind every chat text; false when dropped (not open, lane full). */
-  sendBulk(text: string): boolean {
+  /** Queue a bulk message (a file chunk) behind every chat text; false when dropped (not open, lane full). */
+  sendBulk(bytes: Uint8Array): boolean {
     if (!this.open || !this.#queue) return false;
-    return this.#queue.pushBulk(text);
+    return this.#queue.pushBulk(bytes);
   }
 
   /** Tear down without reporting `down` (the owner already knows). */
@@ -248,7 +251,7 @@ export class RtcConnection {
     const sp = this.#sp;
     const sink: ChannelSink = {
       bufferedAmount: () => sp.bufferSize,
-      send: (text) => sp.send(text),
+      send: (message) => sp.send(message),
       onDrain: (listener) => {
         if (!channel || typeof channel.addEventListener !== 'function') return () => {};
         channel.addEventListener('bufferedamountlow', listener);

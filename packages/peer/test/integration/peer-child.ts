@@ -34,10 +34,7 @@ let blocker: BlockedTransport | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
 let corruptChunks = false;
 /** Base64 of as many bytes as `data` holds, none of them the same. */
-const garble = (data: string): string => {
-  const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0) ^ 0x5a);
-  return btoa(String.fromCharCode(...bytes));
-};
+const garble = (data: Uint8Array): Uint8Array => data.map((b) => b ^ 0x5a);
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
 const framesByKind: Record<string, number> = {};
 

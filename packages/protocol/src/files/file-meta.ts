@@ -11,8 +11,16 @@
 
 import { MAX_BODY_CHARS } from '../wire/caps.ts';
 
-/** Bytes per chunk: with base64, its Merkle proof and the frame's fields, one chunk frame stays under 16 KiB. */
-export const FILE_CHUNK_BYTES = 10 * 1024;
+/**
+ * Bytes per chunk of a new file: a binary chunk message (wire/chunk-message.ts)
+ * carries the chunk, its Merkle path (up to 17 hashes) and a 38-byte header, and
+ * stays under the 16 KiB data-channel message (CHUNK_THRESHOLD_BYTES).
+ */
+export const FILE_CHUNK_BYTES = 15 * 1024;
+/** The chunk size of file messages sent before FILE_CHUNK_BYTES; they are still read and served. */
+export const LEGACY_FILE_CHUNK_BYTES = 10 * 1024;
+/** Every chunk size a file message may declare. */
+export const FILE_CHUNK_SIZES: readonly number[] = [LEGACY_FILE_CHUNK_BYTES, FILE_CHUNK_BYTES];
 /** The largest size a file message may declare (a runtime cap, 100 MiB by default, is usually lower). */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 /** File names are cut to this many UTF-16 units (common file systems allow 255 bytes). */
@@ -28,7 +36,7 @@ export interface FileMeta {
   readonly sha256: string;
   /** Merkle root over the chunks (merkle.ts), 64 lowercase hex digits. */
   readonly root: string;
-  /** Always FILE_CHUNK_BYTES today; carried so a later chunk size stays readable. */
+  /** One of FILE_CHUNK_SIZES: every chunk but the last has this many bytes. */
   readonly chunkSize: number;
   readonly caption: string;
 }
@@ -53,8 +61,11 @@ export function sanitizeFileName(raw: string): string {
 }
 
 /** The number of chunks of a file of `size` bytes (an empty file has one empty chunk). */
-export const chunkCount = (size: number, chunkSize = FILE_CHUNK_BYTES): number =>
-  Math.max(1, Math.ceil(size / chunkSize));
+export const chunkCount = (size: number, chunkSize: number): number => Math.max(1, Math.ceil(size / chunkSize));
+
+/** The bytes of chunk `index` of a file of `size` bytes. */
+export const chunkLength = (size: number, index: number, chunkSize: number): number =>
+  Math.max(0, Math.min(chunkSize, size - index * chunkSize));
 
 /** The fields of a file body (before the marker), checked. Null when one is out of shape; the reason in `why`. */
 export function readFileFields(o: Readonly<Record<string, unknown>>): FileMeta | string {
@@ -73,7 +84,8 @@ export function readFileFields(o: Readonly<Record<string, unknown>>): FileMeta |
     return `file: size must be an integer from 0 to ${MAX_FILE_BYTES}`;
   if (typeof sha256 !== 'string' || !HEX64.test(sha256)) return 'file: sha256 must be 64 lowercase hex digits';
   if (typeof root !== 'string' || !HEX64.test(root)) return 'file: root must be 64 lowercase hex digits';
-  if (chunkSize !== FILE_CHUNK_BYTES) return `file: chunkSize must be ${FILE_CHUNK_BYTES}`;
+  if (typeof chunkSize !== 'number' || !FILE_CHUNK_SIZES.includes(chunkSize))
+    return `file: chunkSize must be one of ${FILE_CHUNK_SIZES.join(', ')}`;
   if (typeof caption !== 'string') return 'file: caption must be a string';
   return { name: sanitizeFileName(name), type: type.toLowerCase(), size, sha256, root, chunkSize, caption };
 }

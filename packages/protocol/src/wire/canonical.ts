@@ -5,6 +5,7 @@
 
 import type { SignedFields, WireFrame } from './frames.ts';
 import { utf8Bytes } from './utf8.ts';
+import { encodeChunkBase64 } from '../files/chunk-base64.ts';
 
 /** Domain tag: a signature over DATA can never pass as one over a tracker challenge or a later format. */
 export const SIGNED_DATA_TAG = 'chorus-data-v1';
@@ -42,5 +43,12 @@ export const signedFieldsOf = (f: SignedFields): SignedFields => ({
   ...(f.prev === undefined ? {} : { prev: f.prev }),
 });
 
-/** The JSON text of a frame; the mesh chunks it when it is over CHUNK_THRESHOLD_BYTES (see encodeForWire). */
-export const encodeFrame = (frame: WireFrame): string => JSON.stringify(frame);
+/**
+ * The JSON text of a frame; the mesh chunks it when it is over
+ * CHUNK_THRESHOLD_BYTES (see encodeForWire). A file chunk's bytes are base64
+ * in JSON (a data channel carries it as binary instead: wire/chunk-message.ts).
+ */
+export const encodeFrame = (frame: WireFrame): string =>
+  frame.t === 'file-chunk'
+    ? JSON.stringify({ ...frame, data: encodeChunkBase64(frame.data), proof: frame.proof.map(encodeChunkBase64) })
+    : JSON.stringify(frame);

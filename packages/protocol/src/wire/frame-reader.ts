@@ -7,6 +7,7 @@ import type { GroupId, PeerId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
 import { parseChannelMessage } from './batch.ts';
 import { CHUNK_THRESHOLD_BYTES } from './caps.ts';
+import { parseChunkMessage } from './chunk-message.ts';
 import { ChunkAssembler, type ChunkAssemblerOptions } from './chunk-assembler.ts';
 import type { GroupFrame, WireFrame } from './frames.ts';
 import { parseFrame } from './parse-frame.ts';
@@ -34,6 +35,13 @@ export class FrameReader {
     if (msg.value.kind === 'batch') return msg.value.members;
     const whole = this.#whole(from, msg.value.frame, now);
     return whole === null ? [] : [whole];
+  }
+
+  /** The frame a binary channel message carries: always a file chunk (wire/chunk-message.ts), or why it was refused. */
+  readBinary(bytes: Uint8Array): Result<GroupFrame> {
+    if (bytes.length > CHUNK_THRESHOLD_BYTES)
+      return err('too-large', `A binary message of ${bytes.length} bytes; the limit is ${CHUNK_THRESHOLD_BYTES}.`);
+    return parseChunkMessage(bytes, this.groupId);
   }
 
   #whole(from: PeerId, frame: WireFrame, now: number): Result<GroupFrame> | null {

@@ -274,14 +274,19 @@ export interface FileWantFrame {
   readonly chunks: readonly number[];
 }
 
-/** One chunk of a file, base64, with its Merkle audit path (base64 hashes, bottom up). */
+/**
+ * One chunk of a file with its Merkle audit path (32-byte hashes, bottom up).
+ * On a data channel it travels as a binary message (wire/chunk-message.ts);
+ * in a relay envelope or the in-memory network as JSON with base64 fields
+ * (encodeFrame).
+ */
 export interface FileChunkFrame {
   readonly t: 'file-chunk';
   readonly groupId: GroupId;
   readonly hash: string;
   readonly index: number;
-  readonly data: string;
-  readonly proof: readonly string[];
+  readonly data: Uint8Array;
+  readonly proof: readonly Uint8Array[];
 }
 
 /** Chunks of a file the sender does not hold (or will not serve now): ask another holder. */

@@ -8,18 +8,14 @@
 
 import type { GroupId } from '../ids.ts';
 import { decodeChunkBase64 } from '../files/chunk-base64.ts';
-import { chunkCount, FILE_CHUNK_BYTES, MAX_FILE_BYTES } from '../files/file-meta.ts';
+import { MAX_CHUNK_DATA_BYTES, MAX_CHUNK_INDEX, MAX_PROOF_HASHES } from './chunk-message.ts';
 import { field, FieldRejection, readArray, readInteger, readString, type JsonObject } from './field-reader.ts';
 import type { FileChunkFrame, FileNoneFrame, FileWantFrame } from './frames.ts';
 
 /** Chunk indexes in one want or none: a receiver keeps a small window per holder, so 64 is ample. */
 export const MAX_WANT_CHUNKS = 64;
-/** The longest audit path: a tree over chunkCount(MAX_FILE_BYTES) leaves. */
-export const MAX_PROOF_HASHES = Math.ceil(Math.log2(chunkCount(MAX_FILE_BYTES)));
-/** The highest chunk index any file may have. */
-const MAX_CHUNK_INDEX = chunkCount(MAX_FILE_BYTES) - 1;
-/** Base64 characters of a full chunk. */
-const MAX_DATA_CHARS = 4 * Math.ceil(FILE_CHUNK_BYTES / 3);
+/** Base64 characters of the largest chunk. */
+const MAX_DATA_CHARS = 4 * Math.ceil(MAX_CHUNK_DATA_BYTES / 3);
 const HEX64 = /^[0-9a-f]{64}$/;
 /** Canonical base64 of exactly 32 bytes. */
 const HASH_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -59,13 +55,12 @@ export function readFileChunk(o: JsonObject, groupId: GroupId): FileChunkFrame {
   only(o, 'file-chunk', ['t', 'groupId', 'hash', 'index', 'data', 'proof']);
   const hash = readHex(o, 'hash', 'file-chunk');
   const index = readInteger(field(o, 'index', 'file-chunk'), 'file-chunk.index', 0, MAX_CHUNK_INDEX);
-  const data = readString(field(o, 'data', 'file-chunk'), 'file-chunk.data', MAX_DATA_CHARS);
-  if (decodeChunkBase64(data) === null)
-    throw new FieldRejection('bad-type', 'file-chunk.data is not canonical base64.');
+  const data = decodeChunkBase64(readString(field(o, 'data', 'file-chunk'), 'file-chunk.data', MAX_DATA_CHARS));
+  if (data === null) throw new FieldRejection('bad-type', 'file-chunk.data is not canonical base64.');
   const proof = readArray(field(o, 'proof', 'file-chunk'), 'file-chunk.proof', MAX_PROOF_HASHES).map((v, i) => {
     const h = readString(v, `file-chunk.proof[${i}]`, 44, 44);
     if (!HASH_B64.test(h)) throw new FieldRejection('bad-type', `file-chunk.proof[${i}] is not a base64 hash.`);
-    return h;
+    return decodeChunkBase64(h)!;
   });
   return { t: 'file-chunk', groupId, hash, index, data, proof };
 }
