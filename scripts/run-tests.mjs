@@ -1,19 +1,31 @@
-// Runs every workspace's tests in dependency order, keeps going after a
-// failure so one run shows everything, and exits non-zero if any failed.
-// Output is streamed as it comes; the test counts each runner prints
-// (Vitest "Tests  N passed | M failed", Playwright "N passed", "M failed")
-// are added up into one closing line: "tests: N passed, M failed".
+// Runs every workspace's tests, keeps going after a failure so one run shows
+// everything, and exits non-zero if any failed.
+//
+// The suites run in three lanes side by side, each lane in order: the CPU-bound
+// checks that use no clocks (lint, the protocol core and its simulator, the
+// web app's checks), the process tests (tracker, peer runtime, terminal
+// client: real sockets, WebRTC and timers), and the browser suite. On a 2-core
+// machine one lane after another takes over 20 minutes; side by side about
+// half. `CHORUS_TEST_LANES=1` runs them one after another. A suite's output is
+// printed whole when it finishes (lanes would interleave it line by line); the
+// test counts each runner prints (Vitest "Tests  N passed | M failed",
+// Playwright "N passed", "M failed") are added up into one closing line:
+// "tests: N passed, M failed".
 import { spawn } from 'node:child_process';
 
-const suites = [
-  ['lint', '.'],
-  ['protocol', 'packages/protocol'],
-  ['tracker', 'apps/tracker'],
-  ['peer', 'packages/peer'],
-  ['cli', 'apps/cli'],
-  ['web', 'apps/web'],
-  ['bench', 'bench'],
-  ['e2e', 'e2e'],
+const lanes = [
+  [
+    ['lint', '.'],
+    ['protocol', 'packages/protocol'],
+    ['web', 'apps/web'],
+    ['bench', 'bench'],
+  ],
+  [
+    ['tracker', 'apps/tracker'],
+    ['peer', 'packages/peer'],
+    ['cli', 'apps/cli'],
+  ],
+  [['e2e', 'e2e']],
 ];
 
 // eslint-disable-next-line no-control-regex
@@ -52,37 +64,73 @@ function run(dir) {
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      process.stdout.write(d);
+      if (streaming) process.stdout.write(d);
     });
     child.stderr.on('data', (d) => {
       out += d;
-      process.stderr.write(d);
+      if (streaming) process.stderr.write(d);
     });
     child.on('close', (code) => resolve({ code: code ?? 1, out }));
   });
 }
 
+function laneCount() {
+  const raw = process.env.CHORUS_TEST_LANES;
+  if (raw === undefined || raw === '') return lanes.length;
+  if (raw !== '1' && raw !== String(lanes.length)) {
+    console.error(
+      `CHORUS_TEST_LANES must be 1 (one suite after another) or ${lanes.length}, got ${JSON.stringify(raw)}`,
+    );
+    process.exit(2);
+  }
+  return Number(raw);
+}
+
 const only = process.argv.slice(2);
+const known = lanes.flat().map(([name]) => name);
+for (const name of only) {
+  if (!known.includes(name)) {
+    console.error(`unknown suite ${JSON.stringify(name)}; the suites are ${known.join(', ')}`);
+    process.exit(2);
+  }
+}
+const chosen = lanes
+  .map((lane) => lane.filter(([name]) => only.length === 0 || only.includes(name)))
+  .filter((lane) => lane.length > 0);
+const plan = laneCount() === 1 ? [chosen.flat()] : chosen;
+// One lane streams its output as it comes; side by side, each suite's output is printed when it ends.
+const streaming = plan.length === 1;
 const failedSuites = [];
 const total = { passed: 0, failed: 0, skipped: 0 };
-for (const [name, dir] of suites) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  console.log(`\n=== ${name} (${dir}) ===`);
-  const started = Date.now();
-  const { code, out } = await run(dir);
-  const c = countsIn(out);
-  total.passed += c.passed;
-  total.failed += c.failed;
-  total.skipped += c.skipped;
-  console.log(
-    `=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped) ===`,
-  );
-  if (code !== 0) failedSuites.push(name);
+const began = Date.now();
+
+async function runLane(lane) {
+  for (const [name, dir] of lane) {
+    const started = Date.now();
+    if (streaming) console.log(`\n=== ${name} (${dir}) ===`);
+    else console.log(`--- ${name} (${dir}) started`);
+    const { code, out } = await run(dir);
+    if (!streaming) {
+      console.log(`\n=== ${name} (${dir}) ===`);
+      process.stdout.write(out);
+    }
+    const c = countsIn(out);
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+    console.log(
+      `=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped) ===`,
+    );
+    if (code !== 0) failedSuites.push(name);
+  }
 }
+
+await Promise.all(plan.map(runLane));
 if (failedSuites.length > 0) console.error(`\nFailed suites: ${failedSuites.join(', ')}`);
 // A suite can fail without a failed test (a crash, a type error): count it as one.
 const failedCount = Math.max(total.failed, failedSuites.length);
 console.log(
-  `\ntests: ${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+  `\ntests: ${total.passed} passed, ${failedCount} failed${total.skipped ? `, ${total.skipped} skipped` : ''} ` +
+    `in ${((Date.now() - began) / 1000).toFixed(1)} s, ${plan.length === 1 ? 'one suite after another' : `${plan.length} lanes`}`,
 );
 process.exit(failedSuites.length > 0 ? 1 : 0);
