@@ -87,7 +87,9 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
       b.failRow({ joiner: 'node', messages: n }, `sponsor could not fill the history: ${msg(e)}`);
       continue;
     }
-    const joinerKinds: ('node' | 'chromium')[] = ['node', 'chromium'];
+    // BENCH_HISTORY_JOINERS=node (or chromium) times one kind of joiner only.
+    const only = process.env['BENCH_HISTORY_JOINERS']?.split(',');
+    const joinerKinds = (['node', 'chromium'] as const).filter((k) => only === undefined || only.includes(k));
     for (const kind of joinerKinds) {
       const sync: number[] = [];
       const floor: number[] = [];
