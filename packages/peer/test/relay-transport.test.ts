@@ -14,7 +14,7 @@ import {
   generateIdentity,
   signText,
 } from '@chorus/protocol';
-import type { GroupFrame, LinkReportState, MemberInfo, PeerId, ProtocolError } from '@chorus/protocol';
+import type { GroupFrame, LinkReportState, MemberInfo, PeerId, ProtocolError, RelayFrame } from '@chorus/protocol';
 import { MemoryNetwork } from '../src/memory-transport.ts';
 import { RelayTransport } from '../src/relay/index.ts';
 import { waitFor } from './scenarios/network.ts';
@@ -31,7 +31,11 @@ interface Node {
 }
 
 let network: MemoryNetwork | null = null;
+let relays: RelayTransport[] = [];
 afterEach(() => {
+  // Each layer probes every 10 ms with real signatures: one left running slows the next test's.
+  for (const r of relays) r.close();
+  relays = [];
   network?.close();
   network = null;
 });
@@ -53,10 +57,12 @@ async function mesh(ids: readonly PeerId[], budget?: { perSecond: number; burst:
       sign: (text) => signText(keys[i]!.privateKey, text),
       relayAfterMs: 30,
       probeIntervalMs: 10,
-      times: { routeTtlMs: 200 },
-      unreachedMs: () => 400,
+      // Generous next to the 10 ms probes: a loaded box delays signatures and timers by a lot.
+      times: { routeTtlMs: 1000 },
+      unreachedMs: () => 2000,
       ...(budget === undefined ? {} : { budget }),
     });
+    relays.push(relay);
     Object.assign(node, { relay });
     relay.on('frame', (_g, from, frame) => node.frames.push({ from, frame }));
     relay.on('reject', (_g, from, error) => node.rejects.push({ from, error }));
@@ -120,7 +126,7 @@ describe('relay layer', () => {
     await waitFor('links up', () => d.relay.openPeers(G).includes(C));
     const forwarded: string[] = [];
     d.relay.setForwardHook((env) => (forwarded.push(env.sig), env));
-    const env = { t: 'relay', groupId: G, from: A, to: B, n: 1, kind: 'probe', body: '', sig: `${'A'.repeat(86)}==` };
+    const env = { t: 'relay', groupId: G, from: A, to: B, n: 1, kind: 'probe', body: '1', sig: `${'A'.repeat(86)}==` };
     network!.inject(G, C, D, encodeFrame(env as GroupFrame));
     await waitFor('D refuses it', () => d.rejects.some((r) => r.error.code === 'forged-sender' && r.from === C));
     // D goes on relaying the pair's own probes, never this one.
@@ -157,15 +163,17 @@ describe('relay layer', () => {
       b.relay.send(G, A, hwm(k++));
     }, 10);
     try {
+      // At least one end finds pc bad (counted against it, with the reason); the other's route there lapses.
+      const badC = () => [...a.rejects, ...b.rejects].find((r) => r.from === C && r.error.code === 'bad-state');
+      await waitFor('one end finds pc bad', () => badC() !== undefined);
+      expect(badC()?.error.message).toMatch(/forwards probes but not messages/);
       await waitFor('both ends move to pd', () => a.relay.relayOf(G, B) === D && b.relay.relayOf(G, A) === D);
-      const reason = b.rejects.find((r) => r.from === C && r.error.code === 'bad-state')?.error.message;
-      expect(reason).toMatch(/forwards probes but not messages/);
       const sent = k;
       await waitFor('frames flow through pd', () => got(b, A, sent + 2) || got(a, B, sent + 3));
       // Never back to pc, although its probes still come through.
       await new Promise((r) => setTimeout(r, 300));
-      expect(a.relay.relayOf(G, B)).toBe(D);
-      expect(b.relay.relayOf(G, A)).toBe(D);
+      expect(a.relay.relayOf(G, B)).not.toBe(C);
+      expect(b.relay.relayOf(G, A)).not.toBe(C);
     } finally {
       clearInterval(traffic);
     }
@@ -193,6 +201,33 @@ describe('relay layer', () => {
     } finally {
       clearInterval(traffic);
     }
+  });
+
+  it('a relay cannot keep a dead route alive with probes it held back, nor hand on a probe twice', async () => {
+    const nodes = await mesh([A, B, C]);
+    const [a, c] = [nodes.get(A)!, nodes.get(C)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C);
+    // pc holds back every probe of pb to pa (and forwards the rest): pa's route lapses.
+    const held: RelayFrame[] = [];
+    c.relay.setForwardHook((env) => (env.from === B && env.kind === 'probe' ? (held.push(env), null) : env));
+    await waitFor('pa sees pb down', () => a.relay.relayOf(G, B) === null && held.length >= 20);
+    // pb is gone for good; well after, pc hands pa the probes it held, one every 10 ms, in order.
+    network!.cut(B, C);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const reportsBefore = a.reports.length;
+    for (const env of held) {
+      network!.inject(G, C, A, encodeFrame(env));
+      await new Promise((r) => setTimeout(r, 10));
+      expect(a.relay.relayOf(G, B)).toBeNull();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    // Signed by pb, never seen before, and answering nothing pa asked lately: no route.
+    expect(a.relay.relayOf(G, B)).toBeNull();
+    expect(a.relay.openPeers(G)).not.toContain(B);
+    expect(a.reports.slice(reportsBefore).filter((r) => r.state === 'relayed')).toEqual([]);
+    // The same probe a second time is a replay: refused, and counted against the relay.
+    network!.inject(G, C, A, encodeFrame(held.at(-1)!));
+    await waitFor('pa refuses the replay', () => a.rejects.some((r) => r.from === C && r.error.code === 'replay'));
   });
 
   it('drops what an origin pushes through a relay beyond its byte budget, and counts it', async () => {

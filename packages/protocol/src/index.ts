@@ -67,7 +67,14 @@ export type {
   SignalFrame,
   SignedFields,
 } from './wire/frames.ts';
-export { canonicalRelayText, MAX_RELAY_BODY_CHARS, SIGNED_RELAY_TAG } from './wire/relay-frame.ts';
+export {
+  canonicalRelayText,
+  MAX_RELAY_BODY_CHARS,
+  type ProbeBody,
+  probeBodyText,
+  readProbeBody,
+  SIGNED_RELAY_TAG,
+} from './wire/relay-frame.ts';
 export {
   BAD_RELAY_GAPS,
   BAD_RELAY_WINDOW_MS,

@@ -611,8 +611,12 @@ describe('parseFrame: relay envelopes (PROTOCOL.md §1.6)', () => {
     const r = parseFrame(json(relay), { groupId: G, from: BOB });
     expect(r.ok && r.value).toEqual(relay);
   });
-  it('refuses a probe or reset with a body, a msg without one, an envelope to its own origin and a bad signature', () => {
-    expectError(parseFrame(withField(relay, 'kind', 'probe'), ctx), 'bad-type');
+  it('refuses a reset with a body, a probe without "seq[.echo]", a msg without a body, an envelope to its own origin and a bad signature', () => {
+    expectError(parseFrame(withField(relay, 'kind', 'reset'), ctx), 'bad-type');
+    for (const body of ['', '0', '01', '3.', '3.0', '1.2.3', ' 3', '1234567890123456', 'x'])
+      expectError(parseFrame(json({ ...relay, kind: 'probe', body }), ctx), 'bad-type');
+    for (const body of ['1', '7.3', '123456789012345.1'])
+      expect(parseFrame(json({ ...relay, kind: 'probe', body }), ctx).ok).toBe(true);
     expectError(parseFrame(withField(relay, 'body', ''), ctx), 'bad-type');
     expectError(parseFrame(withField(relay, 'to', ALICE), ctx), 'bad-type');
     expectError(parseFrame(withField(relay, 'sig', 'x'.repeat(88)), ctx), 'bad-signature');

@@ -165,16 +165,16 @@ export class RelayTransport implements Transport {
 
   // ---- outbound ----
 
-  /** Queues one envelope to `r`'s peer: through `relay` (a probe's) or the route in use at sending time. */
-  #envelope(groupId: GroupId, r: PeerRoute, kind: RelayKind, body: string, relay: PeerId | null): void {
+  /** Queues one envelope to `r`'s peer: through `relays` (a probe's, a reset's) or the route in use at sending time. */
+  #envelope(groupId: GroupId, r: PeerRoute, kind: RelayKind, body: string, relays: readonly PeerId[] | null): void {
     // A probe says which n comes next, so the far end notices envelopes lost at the tail.
     const n = r.route.nextN(kind);
     const fields = { groupId, from: this.self, to: r.info.peerId, n, kind, body };
     r.outbound = r.outbound
       .then(() => this.#opts.sign(canonicalRelayText(fields)))
       .then((sig) => {
-        const via = relay ?? r.route.via;
-        if (via !== null) this.#inner.send(groupId, via, { t: 'relay', ...fields, sig });
+        for (const via of relays ?? (r.route.via === null ? [] : [r.route.via]))
+          this.#inner.send(groupId, via, { t: 'relay', ...fields, sig });
       })
       .catch((e: unknown) => console.error('relay: could not sign an envelope', e));
   }
@@ -247,7 +247,11 @@ export class RelayTransport implements Transport {
     const peer = r.info.peerId;
     const t = r.route.take(via, env, this.#open(groupId), now);
     this.#apply(groupId, r, t.change);
-    if (t.bad !== null) this.#events.emit('reject', groupId, via, { code: 'bad-state', message: t.bad });
+    if (t.bad !== null) this.#events.emit('reject', groupId, t.bad.relay, { code: 'bad-state', message: t.bad.why });
+    if (t.replay) {
+      const message = `Relay ${via} handed on a probe of ${peer} it had handed on before (a replay); refused.`;
+      this.#events.emit('reject', groupId, via, { code: 'replay', message });
+    }
     if (t.resync) this.#resync(groupId, r);
     else if (t.flap) this.#flap(groupId, peer);
     if (!t.deliver) return;
@@ -262,7 +266,10 @@ export class RelayTransport implements Transport {
 
   /** Envelopes of the peer were lost: ask it to re-open its side, and re-open ours (the engines resend, §3.7). */
   #resync(groupId: GroupId, r: PeerRoute): void {
-    this.#envelope(groupId, r, 'reset', '', null);
+    // Through every relay we may use, not only ours: a relay that drops resets cannot hide the loss.
+    const open = this.#inner.openPeers(groupId);
+    const relays = open.filter((x) => this.#groups.get(groupId)?.peers.has(x) && r.route.mayRelay(x, this.self));
+    this.#envelope(groupId, r, 'reset', '', relays);
     this.#flap(groupId, r.info.peerId);
   }
 
@@ -331,7 +338,8 @@ export class RelayTransport implements Transport {
         this.#choose(groupId, r);
         if (!r.route.probing(now, after)) continue;
         for (const x of open)
-          if (g.peers.has(x) && r.route.mayRelay(x, this.self)) this.#envelope(groupId, r, 'probe', '', x);
+          if (g.peers.has(x) && r.route.mayRelay(x, this.self))
+            this.#envelope(groupId, r, 'probe', r.route.probeBody(x, now), [x]);
         if (r.route.unreached(now, unreached)) this.#opts.report(groupId, r.info.peerId, 'down');
       }
     }

@@ -7,6 +7,7 @@
 
 import type { PeerId } from '../ids.ts';
 import type { RelayKind } from '../wire/frames.ts';
+import { probeBodyText, readProbeBody } from '../wire/relay-frame.ts';
 
 /** A wanted direct link not up this long (after wanted, or after it went down) is probed through the others. */
 export const RELAY_AFTER_MS = 4_000;
@@ -15,9 +16,9 @@ export const PROBE_INTERVAL_MS = 1_000;
 /** A route through a relay lapses this long after the last fresh envelope that came through it. */
 export const ROUTE_TTL_MS = 4_000;
 /**
- * A relay through which the pair lost envelopes this many times (our own gaps and the peer's resets)
- * within BAD_RELAY_WINDOW_MS is bad for the pair: it forwards probes but drops what matters. Not used
- * for that peer again.
+ * A relay through which envelopes of the pair were lost this many times (the peer's resets, and gaps
+ * we see on it) within BAD_RELAY_WINDOW_MS is bad for the pair: it forwards probes but drops what
+ * matters. Not used for that peer again.
  */
 export const BAD_RELAY_GAPS = 4;
 export const BAD_RELAY_WINDOW_MS = 20_000;
@@ -49,8 +50,10 @@ export interface Taken {
   readonly flap: boolean;
   /** Hand the body to the reader (a `msg`). */
   readonly deliver: boolean;
-  /** The relay the envelope came through was just found bad for the pair: why, for the person. */
-  readonly bad: string | null;
+  /** A relay just found bad for the pair (ours, not necessarily the one the envelope came through), and why. */
+  readonly bad: { readonly relay: PeerId; readonly why: string } | null;
+  /** A probe the relay handed us before (its `seq` is not above the last one through it): refused. */
+  readonly replay: boolean;
 }
 
 /** The part of an envelope the route needs (already verified against the origin's key). */
@@ -66,11 +69,11 @@ export class RelayRoute {
   directUp: boolean;
   /** Relay → when a fresh envelope of the peer last came through it. */
   readonly heard = new Map<PeerId, number>();
-  /** The relay in use; non-null exactly while the link is up through a relay. */
+  /** The relay in use (our envelopes go through it); non-null exactly while the link is up through a relay. */
   via: PeerId | null = null;
   /** Highest `n` of a msg/reset envelope taken from the peer (0: none yet). */
   lastIn = 0;
-  /** The relay that envelope came through. */
+  /** The relay the last msg envelope taken came through. */
   lastInVia: PeerId | null = null;
   /** `n` of the last msg/reset envelope sent to the peer. */
   lastOut = 0;
@@ -78,8 +81,16 @@ export class RelayRoute {
   readonly distrusted = new Map<PeerId, string>();
   /** We said the link is down and nothing since. */
   reportedDown = false;
+  /** When `via` last changed: losses in the TTL after a change are the change's, not a relay's. */
+  #viaSince = 0;
   /** Relay → when envelopes were lost through it lately. */
   readonly #gaps = new Map<PeerId, number[]>();
+  /** `seq` of our last probe to the peer. */
+  #probeSeq = 0;
+  /** Relay → our probes' `seq` sent through it within the TTL → when. */
+  readonly #sent = new Map<PeerId, Map<number, number>>();
+  /** Relay → `seq` of the peer's last probe through it: what our next probe there echoes. */
+  readonly #probeIn = new Map<PeerId, number>();
 
   constructor(
     readonly peer: PeerId,
@@ -94,6 +105,16 @@ export class RelayRoute {
   /** `n` of the next envelope to the peer: a msg or reset takes one, a probe says which comes next. */
   nextN(kind: RelayKind): number {
     return kind === 'probe' ? this.lastOut + 1 : ++this.lastOut;
+  }
+
+  /** The body of our next probe through `via`: a fresh `seq`, echoing the peer's last one through `via`. */
+  probeBody(via: PeerId, now: number): string {
+    const seq = ++this.#probeSeq;
+    let sent = this.#sent.get(via);
+    if (!sent) this.#sent.set(via, (sent = new Map()));
+    for (const [s, at] of sent) if (now - at > this.times.routeTtlMs) sent.delete(s);
+    sent.set(seq, now);
+    return probeBodyText({ seq, echo: this.#probeIn.get(via) ?? null });
   }
 
   /** Whether `x` may carry this pair's envelopes (it is a third member we do not distrust). */
@@ -125,6 +146,7 @@ export class RelayRoute {
     const prev = this.via;
     if (next === prev) return null;
     this.via = next;
+    this.#viaSince = now;
     if (next !== null) this.reportedDown = false;
     else {
       this.since = now;
@@ -160,9 +182,18 @@ export class RelayRoute {
       flap: t.flap ?? false,
       deliver: t.deliver ?? false,
       bad: t.bad ?? null,
+      replay: t.replay ?? false,
     });
     if (this.directUp || this.distrusted.has(via)) return result({});
-    this.heard.set(via, now);
+    if (env.kind === 'probe') {
+      const p = readProbeBody(env.body);
+      if (p === null || p.seq <= (this.#probeIn.get(via) ?? 0)) return result({ replay: true });
+      this.#probeIn.set(via, p.seq);
+      // The route is alive when the peer answers, through it, a probe we sent through it lately: an old
+      // probe replayed by the relay echoes nothing recent, and no one but the peer can sign an answer.
+      const sentAt = p.echo === null ? undefined : this.#sent.get(via)?.get(p.echo);
+      if (sentAt !== undefined && now - sentAt <= this.times.routeTtlMs) this.heard.set(via, now);
+    } else if (env.n > this.lastIn && this.heard.has(via)) this.heard.set(via, now); // new, so not a replay
     this.choose(open, now);
     if (this.via === null) return result({});
     let resync = false;
@@ -179,20 +210,27 @@ export class RelayRoute {
       if (env.n <= this.lastIn) return result({}); // a replay, or overtaken on another route
       const gap = env.n > this.lastIn + 1;
       this.lastIn = env.n;
-      this.lastInVia = via;
       if (env.kind === 'reset') flap = true;
       else {
+        this.lastInVia = via;
         resync = gap;
         deliver = true;
       }
     }
-    const bad = resync || flap ? this.#lost(via, open, now) : null;
-    return result({ resync, flap, deliver, bad });
+    // A reset says the peer lost envelopes of ours: they went through our route, whichever relay the reset
+    // came through (the peer sends its resets through every relay, so a relay cannot hide them). A gap we
+    // see counts when the peer's envelopes demonstrably take our route (a relay dropping resets too).
+    const ours = via === this.via && (this.lastInVia ?? this.via) === this.via;
+    const lostVia = flap || (resync && ours) ? this.via : null;
+    const why = lostVia === null ? null : this.#lost(lostVia, open, now);
+    return result({ resync, flap, deliver, bad: lostVia === null || why === null ? null : { relay: lostVia, why } });
   }
 
-  /** Envelopes were lost through `via`; past the bound it is bad for the pair. Returns why, once. */
+  /** Envelopes of ours were lost through `via`: past the bound it is bad for the pair. Returns why, once. */
   #lost(via: PeerId, open: ReadonlySet<PeerId>, now: number): string | null {
-    const { badGaps, badWindowMs } = this.times;
+    const { badGaps, badWindowMs, routeTtlMs } = this.times;
+    // While the ends move to a route (not at the same moment, up to a TTL apart) envelopes are lost.
+    if (now - this.#viaSince < 2 * routeTtlMs) return null;
     const recent = (this.#gaps.get(via) ?? []).filter((at) => now - at < badWindowMs);
     recent.push(now);
     this.#gaps.set(via, recent);

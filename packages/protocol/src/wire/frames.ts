@@ -306,7 +306,8 @@ export type RelayKind = 'msg' | 'probe' | 'reset';
  * direct link cannot open (PROTOCOL.md §1.6). Signed by `from` over
  * canonicalRelayText; the relay forwards it unchanged. `n` grows by one per
  * envelope from `from` to `to`; `kind` is `msg` (body: one channel message),
- * `probe` (no body: is this route alive?) or `reset` (no body: the sender saw
+ * `probe` (body `seq` or `seq.echo`: is this route alive? answered by the
+ * destination's next probe echoing `seq`) or `reset` (no body: the sender saw
  * a gap and re-opens the relayed link).
  */
 export interface RelayFrame {

@@ -16,6 +16,27 @@ export const SIGNED_RELAY_TAG = 'chorus-relay-v1';
 export const MAX_RELAY_BODY_CHARS = CHUNK_THRESHOLD_BYTES;
 export const RELAY_KINDS: readonly RelayKind[] = ['msg', 'probe', 'reset'];
 
+/**
+ * A probe's body: `seq` (this probe's number, growing by one per probe of the origin to the destination)
+ * and, once the origin has heard a probe of the destination through the same relay, `.echo`: the `seq`
+ * of the latest one. Decimal, no leading zero, at most 15 digits each.
+ */
+const PROBE_BODY = /^([1-9][0-9]{0,14})(?:\.([1-9][0-9]{0,14}))?$/;
+
+export interface ProbeBody {
+  readonly seq: number;
+  readonly echo: number | null;
+}
+
+export const probeBodyText = (p: ProbeBody): string => (p.echo === null ? `${p.seq}` : `${p.seq}.${p.echo}`);
+
+/** The probe body `text` says, or null when it is not one. */
+export function readProbeBody(text: string): ProbeBody | null {
+  const m = PROBE_BODY.exec(text);
+  if (m === null) return null;
+  return { seq: Number(m[1]), echo: m[2] === undefined ? null : Number(m[2]) };
+}
+
 /** The text the origin signs: every field but `sig`, in a fixed order. */
 export const canonicalRelayText = (f: Omit<RelayFrame, 't' | 'sig'>): string =>
   JSON.stringify([SIGNED_RELAY_TAG, f.groupId, f.from, f.to, f.n, f.kind, f.body]);
@@ -33,8 +54,10 @@ export function readRelay(
   if (!(RELAY_KINDS as readonly string[]).includes(kind))
     throw new FieldRejection('bad-type', `relay.kind is "${kind}"; it must be one of ${RELAY_KINDS.join(', ')}.`);
   const body = readString(field(o, 'body', 'relay'), 'relay.body', MAX_RELAY_BODY_CHARS);
-  if (kind !== 'msg' && body !== '') throw new FieldRejection('bad-type', `A relay ${kind} carries no body.`);
+  if (kind === 'reset' && body !== '') throw new FieldRejection('bad-type', 'A relay reset carries no body.');
   if (kind === 'msg' && body === '') throw new FieldRejection('bad-type', 'A relay msg carries a channel message.');
+  if (kind === 'probe' && readProbeBody(body) === null)
+    throw new FieldRejection('bad-type', 'A relay probe carries "seq" or "seq.echo" (decimal numbers).');
   const sig = readSignature(o, 'relay');
   return { t: 'relay', groupId, from, to, n, kind: kind as RelayKind, body, sig };
 }
