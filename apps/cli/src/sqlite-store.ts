@@ -179,6 +179,23 @@ export class SqliteStore implements MessageStore {
     return { items, next: more ? (items[items.length - 1]?.order ?? null) : null };
   }
 
+  /** The newest `limit` messages with an order key below `before` (all when null), oldest first. */
+  async before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
+    this.#assertOpen();
+    const rows = (
+      before === null
+        ? this.#db
+            .prepare(`SELECT * FROM messages WHERE group_id = ? ORDER BY order_key DESC, id DESC LIMIT ?`)
+            .all(groupId, clampLimit(limit))
+        : this.#db
+            .prepare(
+              `SELECT * FROM messages WHERE group_id = ? AND order_key < ? ORDER BY order_key DESC, id DESC LIMIT ?`,
+            )
+            .all(groupId, before, clampLimit(limit))
+    ) as MessageRow[];
+    return rows.reverse().map(joinMessage);
+  }
+
   async since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
     this.#assertOpen();
     const rows = this.#db

@@ -56,6 +56,14 @@ describe('SqliteStore', () => {
     expect(rest.next).toBeNull();
     expect(rest.items[0]?.senderName).toBe('BOB');
     expect(await sql.since(G, 2_000, 10)).toEqual(await mem.since(G, 2_000, 10));
+    // Backwards (a sponsor's newest pages first, PROTOCOL.md §4): the newest below a key, oldest first.
+    expect((await sql.before(G, null, 2)).map((m) => m.id)).toEqual(['gA/bob:1', 'gA/cy:1']);
+    for (const [below, limit] of [
+      [null, 2],
+      [String(3).padStart(16, '0'), 5],
+      [String(1).padStart(16, '0'), 5],
+    ] as const)
+      expect(await sql.before(G, below, limit)).toEqual(await mem.before(G, below, limit));
     expect((await sql.since(G, 2_000, 10)).map((m) => m.id)).toEqual(['gA/ann:2', 'gA/cy:1', 'gA/ann:1']);
     expect(await sql.getGroup(G)).toEqual(await mem.getGroup(G));
     // The tentative seqs (total order, PROTOCOL.md §4) come back with the state.

@@ -107,6 +107,21 @@ export class StoreModel implements HistorySource<StoredRecord> {
     return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
   }
 
+  /** MessageStore.before: the newest `limit` records strictly below `before` (null: the newest), oldest first. */
+  before(groupId: GroupId, before: string | null, limit: number): readonly StoredRecord[] {
+    const list = this.list(groupId);
+    let end = list.length;
+    if (before !== null) {
+      let lo = 0;
+      while (lo < end) {
+        const mid = (lo + end) >>> 1;
+        if ((list[mid] as StoredRecord).order < before) lo = mid + 1;
+        else end = mid;
+      }
+    }
+    return list.slice(Math.max(0, end - Math.max(1, limit)), end);
+  }
+
   /** The highest order key ever stored in the group (MessageStore.lastOrder). */
   cursor(groupId: GroupId): string | null {
     return this.cursors.get(groupId) ?? null;

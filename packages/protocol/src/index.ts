@@ -152,8 +152,11 @@ export { createEngine, type EngineResume } from './ordering/create-engine.ts';
 export {
   type HeldVector,
   HISTORY_PAGE_BYTES,
+  type OlderPage,
+  type OlderPageInput,
   readHeld,
   readHistoryPage,
+  readOlderPage,
   recordFloors,
   settledHeld,
 } from './history/history-reader.ts';

@@ -27,21 +27,36 @@ export interface HistoryRecord {
   readonly senderKey?: string;
 }
 
-/** One read of a group's records, oldest first by order key, strictly after `after`. */
+/**
+ * One read of a group's records, oldest first by order key: strictly after
+ * `after`; or, with `before` (null: from the newest), the newest `limit`
+ * strictly below it — a read backwards, still oldest first within it.
+ */
 export interface StoreRead {
   readonly after: string | null;
   readonly limit: number;
+  readonly before?: string | null;
 }
 
-/** A store's answer: `next` is the `after` of the following read, null at the end. */
+/**
+ * A store's answer: `next` is the `after` of the following read, null at the
+ * end; for a read backwards, the `before` of the preceding read (its lowest
+ * key), null at the start.
+ */
 export interface StorePage<R extends HistoryRecord = HistoryRecord> {
   readonly items: readonly R[];
   readonly next: string | null;
 }
 
-/** The minimal store: pages of one group by order key (MessageStore.page has this shape). */
+/**
+ * The minimal store: pages of one group by order key (MessageStore.page has
+ * this shape) and, where the store can, the newest records below a key
+ * (MessageStore.before); a store without it is read backwards by a forward
+ * scan (`readBackwards`).
+ */
 export interface HistorySource<R extends HistoryRecord = HistoryRecord> {
   page(groupId: GroupId, read: StoreRead): StorePage<R> | Promise<StorePage<R>>;
+  before?(groupId: GroupId, before: string | null, limit: number): readonly R[] | Promise<readonly R[]>;
 }
 
 /** Per sender, the next seq a joiner holds for the group: it has every seq below it. */
@@ -214,12 +229,98 @@ export function* historyPageSteps(input: PageInput): Generator<StoreRead, Histor
   return done ? { ...base, state } : base;
 }
 
+/** What a backward paging reads: the items a hand-over owes, newest first from `before` (null: the newest). */
+export interface OlderPageInput {
+  readonly groupId: GroupId;
+  /** The hand-over state the paging uses: it hands only what the state counts. */
+  readonly state: JoinerState;
+  /** What the joiner holds (a run per sender): not handed again. */
+  readonly have: HeldVector;
+  readonly before: string | null;
+  readonly limit: number;
+  readonly keyOf: (m: HistoryRecord) => string | null;
+}
+
+/** A page of a backward paging: its items oldest first; `done` when nothing older is owed. */
+export interface OlderPage {
+  readonly items: readonly HistoryItem[];
+  readonly done: boolean;
+}
+
+/**
+ * The newest items below `before` that the state counts and the joiner does
+ * not hold, at most `limit` and HISTORY_PAGE_BYTES of them, returned oldest
+ * first (a page's keys increase, as forward pages' do); the next page of the
+ * paging is asked `before` its first item's key (PROTOCOL.md §4, the joiner
+ * usable before its old pages finish). `done` when nothing older is owed.
+ * Reads the store backwards: `before` where it has it, else a forward scan.
+ */
+export function* olderPageSteps(input: OlderPageInput): Generator<StoreRead, OlderPage, StorePage> {
+  const { groupId, state, have } = input;
+  const cap = Math.max(1, Math.min(input.limit, MAX_HISTORY_ITEMS));
+  const newestFirst: HistoryItem[] = [];
+  let bytes = 0;
+  let before = input.before;
+  for (let read = cap; ; read = Math.min(2 * read, HISTORY_SCAN_RECORDS)) {
+    const page: StorePage = yield { after: null, before, limit: read };
+    for (let i = page.items.length - 1; i >= 0; i--) {
+      const m = page.items[i] as HistoryRecord;
+      if (m.frame.groupId !== groupId || heldBy(have, m.frame) || !countedByHandover(state, m.frame)) continue;
+      const item = toHistoryItem(m, input.keyOf(m));
+      const size = utf8ByteLength(JSON.stringify(item));
+      if (newestFirst.length >= cap || (newestFirst.length > 0 && bytes + size > HISTORY_PAGE_BYTES))
+        return { items: newestFirst.reverse(), done: false };
+      newestFirst.push(item);
+      bytes += size;
+    }
+    if (page.next === null) return { items: newestFirst.reverse(), done: true };
+    before = page.next;
+  }
+}
+
+/** A read backwards as a StorePage: more may precede when the read came back full. */
+const backPage = (items: readonly HistoryRecord[], limit: number): StorePage => ({
+  items,
+  next: items.length >= limit ? (items[0]?.order ?? null) : null,
+});
+
+/**
+ * A read backwards from a store without `before`: one forward scan of the
+ * group keeping the newest `limit` records below the key (a cost per read
+ * that grows with the group: stores that can read backwards should).
+ */
+function* readBackwards(
+  before: string | null,
+  limit: number,
+): Generator<StoreRead, readonly HistoryRecord[], StorePage> {
+  const kept: HistoryRecord[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: StorePage = yield { after, limit: HISTORY_SCAN_RECORDS };
+    for (const r of page.items) {
+      if (before !== null && !(r.order < before)) return kept.slice(-limit);
+      kept.push(r);
+      if (kept.length > 2 * limit) kept.splice(0, kept.length - limit);
+    }
+    if (page.next === null) return kept.slice(-limit);
+    after = page.next;
+  }
+}
+
 /** Runs a reader over a store that answers at once (the simulator's model, tests). */
 export function runSync<T>(steps: Generator<StoreRead, T, StorePage>, groupId: GroupId, source: HistorySource): T {
+  const answer = <V>(v: V | Promise<V>): V => {
+    if (v instanceof Promise) throw new TypeError('runSync needs a store that answers at once; use runAsync.');
+    return v;
+  };
   let step = steps.next();
   while (step.done !== true) {
-    const page = source.page(groupId, step.value);
-    if (page instanceof Promise) throw new TypeError('runSync needs a store that answers at once; use runAsync.');
+    const read = step.value;
+    let page: StorePage;
+    if (read.before === undefined) page = answer(source.page(groupId, read));
+    else if (source.before !== undefined)
+      page = backPage(answer(source.before(groupId, read.before, read.limit)), read.limit);
+    else page = backPage(runSync(readBackwards(read.before, read.limit), groupId, source), read.limit);
     step = steps.next(page);
   }
   return step.value;
@@ -232,7 +333,15 @@ export async function runAsync<T>(
   source: HistorySource,
 ): Promise<T> {
   let step = steps.next();
-  while (step.done !== true) step = steps.next(await source.page(groupId, step.value));
+  while (step.done !== true) {
+    const read = step.value;
+    let page: StorePage;
+    if (read.before === undefined) page = await source.page(groupId, read);
+    else if (source.before !== undefined)
+      page = backPage(await source.before(groupId, read.before, read.limit), read.limit);
+    else page = backPage(await runAsync(readBackwards(read.before, read.limit), groupId, source), read.limit);
+    step = steps.next(page);
+  }
   return step.value;
 }
 
@@ -240,6 +349,10 @@ export const readHistoryPage = (source: HistorySource, input: PageInput): Promis
   runAsync(historyPageSteps(input), input.groupId, source);
 export const readHistoryPageSync = (source: HistorySource, input: PageInput): HistoryResponseFrame =>
   runSync(historyPageSteps(input), input.groupId, source);
+export const readOlderPage = (source: HistorySource, input: OlderPageInput): Promise<OlderPage> =>
+  runAsync(olderPageSteps(input), input.groupId, source);
+export const readOlderPageSync = (source: HistorySource, input: OlderPageInput): OlderPage =>
+  runSync(olderPageSteps(input), input.groupId, source);
 /** With `tips`: each sender's stored message at the end of its run is put there (its chain link, PROTOCOL.md §1.5). */
 export const readHeld = (
   source: HistorySource,
