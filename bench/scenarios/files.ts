@@ -3,17 +3,19 @@
 // every member that holds it, verifying each chunk. Timed from the send's
 // start (hashing and storing included) to the last receiver's verified
 // copy. Baseline in the same run: the same bytes pushed through one raw data
-// channel between two of the same processes (16 KiB text messages, as
-// scenario 4's baseline). And chat latency p50 among the members while the
-// transfer runs against the same load with no transfer (idle).
+// channel between two of the same processes (or pages), right before and
+// right after each transfer (16 KiB text messages, as scenario 4's
+// baseline). And chat latency p50 among the members while the transfer runs
+// against the same load with no transfer (idle). Node peers, then one row of
+// two Chromium pages (one browser context each, IndexedDB stores).
 import { FILE_CHUNK_BYTES } from '@chorus/protocol';
+import { CHROMIUM_PATH, type PagePeer, type PeerDriver } from '../lib/browser.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import { closeFloor, connectChorus, formGroup, leaveGroup, openFloor } from '../lib/node-paths.ts';
 import { checkTarget, errorText, ScenarioBuilder, type ScenarioReport } from '../lib/report.ts';
 import type { Received } from '../lib/load.ts';
 import { latencySummary } from '../lib/stats.ts';
-import type { Worker } from '../lib/rpc.ts';
 import { wallNowMs } from '../lib/wall-clock.ts';
 
 const MIB = 1024 * 1024;
@@ -36,19 +38,20 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
     '9. Files over the mesh',
     ctx.mode,
     [
+      { key: 'where', header: 'peers in', kind: 'text' },
       { key: 'receivers', header: 'receivers', kind: 'value', digits: 0 },
       { key: 'file_mib', header: 'file MiB', kind: 'value', digits: 0 },
       { key: 'prep_ms', header: 'hash + store ms', kind: 'value', digits: 0 },
       { key: 'transfer_ms', header: 'to the last receiver ms', kind: 'value', digits: 0 },
       { key: 'mib_per_sec', header: 'MiB/s per receiver', kind: 'value', digits: 1 },
-      { key: 'raw_ms', header: 'raw channel ms', kind: 'value', digits: 0 },
+      { key: 'raw_ms', header: 'raw channel ms (before / after)', kind: 'text' },
       { key: 'over_raw', header: 'Chorus ÷ raw (throughput)', kind: 'value', digits: 2 },
       { key: 'chat_idle_p50_ms', header: 'chat p50 idle ms', kind: 'value', digits: 1 },
       { key: 'chat_busy_p50_ms', header: 'chat p50 during transfer ms', kind: 'value', digits: 1 },
     ],
     [
-      `Node peers, one process each (@roamhq/wrtc, in-memory stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary data-channel message each) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
-      `Baseline, same run: the same number of bytes pushed from the sender's process to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages, from the first send to the last arrival. Chorus ÷ raw compares throughputs (raw ms ÷ Chorus ms).`,
+      `Node peers, one process each (@roamhq/wrtc, in-memory stores); Chromium: pages of headless Chromium, one browser context each (IndexedDB stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary message each, on the link's bulk data channel) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
+      `Baseline, same run: the same number of bytes pushed from the sender's process (page) to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages, from the first send to the last arrival, once right before and once right after the Chorus transfer (the machine's load moves between the two). Chorus ÷ raw compares throughputs: the mean of the two raw times ÷ Chorus ms.`,
       `Chat: every member sends ${CHAT_RATE_PER_SEC} messages/s in total for ${CHAT_MS / 1000} s, once with no transfer (idle) and once starting with the transfer; p50 of the one-way latency over every delivery.`,
     ],
   );
@@ -56,90 +59,115 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
   try {
     trackerUrl = await ctx.trackerUrl();
   } catch (e) {
-    b.failRow({ receivers: 0 }, `tracker did not start: ${errorText(e)}`);
+    b.failRow({ where: 'node', receivers: 0 }, `tracker did not start: ${errorText(e)}`);
     return b.finish();
   }
   const workers = await ctx.cluster.ensure(Math.max(...receivers) + 1);
-  let rawMs: number | null = null;
-  try {
-    rawMs = await rawTransfer(workers[0]!, workers[1]!, fileBytes, 'files-raw');
-  } catch (e) {
-    b.notes.push(`raw channel baseline failed: ${errorText(e)}`);
-  }
   await connectChorus(workers, trackerUrl);
   for (const [round, n] of receivers.entries()) {
-    const members = workers.slice(0, n + 1);
-    const [sender, ...rest] = members as [Worker, ...Worker[]];
-    let groupId: string | null = null;
+    await measureCase(b, 'node', workers.slice(0, n + 1), fileBytes, 1000 + round);
+  }
+  // One row in headless Chromium: a sender page and one receiver page.
+  if (!ctx.smoke || process.env['BENCH_SMOKE_BROWSER'] === '1') {
+    const pages: PagePeer[] = [];
     try {
-      groupId = (await formGroup(members, 'fifo', `files-${n}-${Date.now()}`)).groupId;
-      for (const w of rest) await w.call('chorus-file-auto', { bytes: fileBytes * 2 });
-      const chat = (tag: string) =>
-        runGroupLoad({
-          tag,
-          workers: members,
-          ratePerSec: CHAT_RATE_PER_SEC,
-          durationMs: CHAT_MS,
-          warmupMs: 200,
-          drainMs: 30_000,
-          send: (w, plan) => w.call('chorus-load', { groupId, plan }),
-        });
-      const idle = await chat(`files-idle-${n}`);
-      const sending = sender.call<{ sha256: string; sentAt: number; prepMs: number }>('chorus-file-send', {
-        groupId,
-        size: fileBytes,
-        seed: 1000 + round,
-      });
-      const busy = await chat(`files-busy-${n}`);
-      const { sha256, sentAt, prepMs } = await sending;
-      const doneAt = await Promise.all(
-        rest.map((w) => w.call<number>('chorus-file-done-at', { sha256, timeoutMs: TRANSFER_TIMEOUT_MS })),
-      );
-      const transferMs = Math.max(...doneAt) - sentAt;
-      const row = {
-        receivers: n,
-        file_mib: fileBytes / MIB,
-        prep_ms: prepMs,
-        transfer_ms: transferMs,
-        mib_per_sec: fileBytes / MIB / (transferMs / 1000),
-        raw_ms: rawMs,
-        over_raw: rawMs === null ? null : rawMs / transferMs,
-        chat_idle_p50_ms: latencySummary(idle.latencies).p50,
-        chat_busy_p50_ms: latencySummary(busy.latencies).p50,
-      };
-      b.rows.push(row);
-      console.log(`  files ${n} receivers: ${JSON.stringify(row)}`);
-      if (n === 1) {
-        b.targets.push(
-          checkTarget(
-            'one receiver ≥ 0.7 × the raw channel',
-            'Chorus ms ÷ raw ms, 1 receiver',
-            rawMs === null ? null : transferMs / rawMs,
-            '<=',
-            1 / 0.7,
-          ),
-        );
-      }
-      b.targets.push(
-        checkTarget(
-          `chat p50 during a transfer ≤ 2 × idle (${n} receivers)`,
-          'busy p50 ÷ idle p50',
-          row.chat_busy_p50_ms / row.chat_idle_p50_ms,
-          '<=',
-          2,
-        ),
-      );
+      const browser = await ctx.browser();
+      for (let i = 0; i < 2; i++) pages.push(await browser.newPeer(`files-page-${i + 1}`));
+      b.notes.push(`Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per page.`);
+      await connectChorus(pages, trackerUrl);
+      await measureCase(b, 'chromium', pages, fileBytes, 2000);
     } catch (e) {
-      b.failRow({ receivers: n }, errorText(e));
+      b.failRow({ where: 'chromium', receivers: 1 }, `Chromium pages: ${errorText(e)}`);
     } finally {
-      if (groupId !== null) await leaveGroup(members, groupId).catch(() => undefined);
+      await Promise.all(pages.map((pg) => pg.close().catch(() => undefined)));
     }
   }
   return b.finish();
 };
 
+/** One row: `members[0]` sends, the rest receive; the raw channel between the first two before and after. */
+const measureCase = async (
+  b: ScenarioBuilder,
+  where: 'node' | 'chromium',
+  members: readonly PeerDriver[],
+  fileBytes: number,
+  seed: number,
+): Promise<void> => {
+  const n = members.length - 1;
+  const [sender, ...rest] = members as [PeerDriver, ...PeerDriver[]];
+  const label = where === 'node' ? 'Node' : 'Chromium';
+  let groupId: string | null = null;
+  try {
+    groupId = (await formGroup(members, 'fifo', `files-${where}-${n}-${Date.now()}`)).groupId;
+    for (const w of rest) await w.call('chorus-file-auto', { bytes: fileBytes * 2 });
+    const chat = (tag: string) =>
+      runGroupLoad({
+        tag,
+        workers: members,
+        ratePerSec: CHAT_RATE_PER_SEC,
+        durationMs: CHAT_MS,
+        warmupMs: 200,
+        drainMs: 30_000,
+        send: (w, plan) => w.call('chorus-load', { groupId, plan }),
+      });
+    const idle = await chat(`files-idle-${where}-${n}`);
+    const rawBefore = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-a-${where}-${n}`);
+    const sending = sender.call<{ sha256: string; sentAt: number; prepMs: number }>('chorus-file-send', {
+      groupId,
+      size: fileBytes,
+      seed,
+    });
+    const busy = await chat(`files-busy-${where}-${n}`);
+    const { sha256, sentAt, prepMs } = await sending;
+    const doneAt = await Promise.all(
+      rest.map((w) => w.call<number>('chorus-file-done-at', { sha256, timeoutMs: TRANSFER_TIMEOUT_MS })),
+    );
+    const transferMs = Math.max(...doneAt) - sentAt;
+    const rawAfter = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-b-${where}-${n}`);
+    const rawMs = (rawBefore + rawAfter) / 2;
+    const row = {
+      where: label,
+      receivers: n,
+      file_mib: fileBytes / MIB,
+      prep_ms: prepMs,
+      transfer_ms: transferMs,
+      mib_per_sec: fileBytes / MIB / (transferMs / 1000),
+      raw_ms: `${Math.round(rawBefore)} / ${Math.round(rawAfter)}`,
+      over_raw: rawMs / transferMs,
+      chat_idle_p50_ms: latencySummary(idle.latencies).p50,
+      chat_busy_p50_ms: latencySummary(busy.latencies).p50,
+    };
+    b.rows.push(row);
+    console.log(`  files ${label} ${n} receivers: ${JSON.stringify(row)}`);
+    if (n === 1) {
+      b.targets.push(
+        checkTarget(
+          `one receiver ≥ 0.7 × the raw channel (${label})`,
+          'Chorus ms ÷ raw ms, 1 receiver',
+          transferMs / rawMs,
+          '<=',
+          1 / 0.7,
+        ),
+      );
+    }
+    b.targets.push(
+      checkTarget(
+        `chat p50 during a transfer ≤ 2 × idle (${label}, ${n} receivers)`,
+        'busy p50 ÷ idle p50',
+        row.chat_busy_p50_ms / row.chat_idle_p50_ms,
+        '<=',
+        2,
+      ),
+    );
+  } catch (e) {
+    b.failRow({ where: label, receivers: n }, errorText(e));
+  } finally {
+    if (groupId !== null) await leaveGroup(members, groupId).catch(() => undefined);
+  }
+};
+
 /** ms to push `bytes` from a to c over one raw data channel in FLOOR_MESSAGE_BYTES messages. */
-const rawTransfer = async (a: Worker, c: Worker, bytes: number, tag: string): Promise<number> => {
+const rawTransfer = async (a: PeerDriver, c: PeerDriver, bytes: number, tag: string): Promise<number> => {
   const messages = Math.ceil(bytes / FLOOR_MESSAGE_BYTES);
   await openFloor(a, c);
   try {

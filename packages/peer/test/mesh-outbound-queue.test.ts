@@ -147,6 +147,29 @@ describe('OutboundQueue bulk lane (file chunks)', () => {
   });
 });
 
+describe('OutboundQueue with a bulk channel of its own', () => {
+  it('writes chunks to the bulk channel and chat to the main one, and falls back to the main one when it fails', async () => {
+    const main = new SimulatedChannel(1024 * 1024, false);
+    const bulk = new SimulatedChannel(1024 * 1024, false);
+    channels.push(main, bulk);
+    const failures: unknown[] = [];
+    const queue = new OutboundQueue(main, (e) => failures.push(e));
+    queues.push(queue);
+    queue.setBulkSink(bulk);
+    const chunk = (i: number): Uint8Array => new Uint8Array(1024).fill(i);
+    for (let i = 0; i < 10; i++) queue.pushBulk(chunk(i));
+    queue.push(['chat!']);
+    await until('ten chunks on the bulk channel', () => bulk.delivered.length === 10);
+    expect(main.delivered).toEqual(['chat!']);
+    // The bulk channel dies: the lane goes back to the main channel, the link lives on.
+    bulk.closed = true;
+    for (let i = 10; i < 15; i++) queue.pushBulk(chunk(i));
+    await until('the rest on the main channel', () => main.delivered.length === 6);
+    expect(main.delivered.slice(1).map((m) => (m as Uint8Array)[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(failures).toEqual([]);
+  });
+});
+
 describe('OutboundQueue failures', () => {
   it('reports a channel that dies under it once, and takes nothing more', async () => {
     const channel = new SimulatedChannel(1024, true);

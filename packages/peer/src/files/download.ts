@@ -77,6 +77,8 @@ export class Download {
   readonly #sources = new Map<PeerId, Source>();
   readonly #skipped = new Set<PeerId>();
   #stored = 0;
+  /** The chunk being checked now: the next waits for it. */
+  #checking: Promise<unknown> = Promise.resolve();
   bytesDone = 0;
   lastProgressAt: number;
   state: 'running' | 'done' | 'failed' | 'cancelled' = 'running';
@@ -156,9 +158,15 @@ export class Download {
     // Not asked of this member (a late answer after a timeout, or unasked): ignored, nothing buffered.
     if (this.state !== 'running' || asked?.peer !== from) return;
     const bytes = frame.data;
-    const good =
-      bytes.length === chunkLength(this.meta.size, frame.index, this.meta.chunkSize) &&
-      (await verifyChunk(this.#root, frame.index, this.count, bytes, frame.proof));
+    // One chunk is checked at a time: its leaf hash runs on WebCrypto's worker threads, which also check the
+    // signatures of chat messages, and a window's worth of hashes queued there would delay every chat frame.
+    const check = this.#checking.then(
+      () =>
+        bytes.length === chunkLength(this.meta.size, frame.index, this.meta.chunkSize) &&
+        verifyChunk(this.#root, frame.index, this.count, bytes, frame.proof),
+    );
+    this.#checking = check.catch(() => false);
+    const good = await check;
     if (this.#asked.get(frame.index)?.peer !== from || this.state !== 'running') return;
     this.#release(frame.index, from);
     if (!good) {

@@ -29,6 +29,12 @@ export const WRITE_SLICE_MS = 8;
  */
 export const BULK_HIGH_WATER_BYTES = 512 * 1024;
 /**
+ * The bulk lane's mark on a channel of its own (mesh/bulk-channel.ts): chat
+ * frames do not wait behind what it holds there, so it may hold as much as
+ * keeps a fast link busy between two looks at it.
+ */
+export const BULK_CHANNEL_HIGH_WATER_BYTES = 1024 * 1024;
+/**
  * While the bulk lane waits for the channel to drain, it looks this often: a
  * fast link empties BULK_HIGH_WATER_BYTES in a few milliseconds, and the
  * DRAIN_POLL_MS of the chat lane would leave it idle most of the time.
@@ -69,6 +75,9 @@ export class OutboundQueue {
    * writes under its mark without asking before every message.
    */
   #bufferedAtMost = 0;
+  /** A channel of the bulk lane's own, when there is one; else it writes to the main channel. */
+  #bulkSink: ChannelSink | null = null;
+  #unsubscribeBulk: () => void = () => {};
   #poll: ReturnType<typeof setInterval> | null = null;
   #pollMs = 0;
   /** A write slice is scheduled for the next turn (the last one ran out of time). */
@@ -104,6 +113,20 @@ export class OutboundQueue {
     this.#bulkBytes += message.length;
     this.pump();
     return true;
+  }
+
+  /**
+   * Write the bulk lane to its own channel from now on (null: back to the main
+   * channel, the bulk channel is gone). A failed write there hands the lane back.
+   */
+  setBulkSink(sink: ChannelSink | null): void {
+    if (this.#closed || sink === this.#bulkSink) return;
+    this.#unsubscribeBulk();
+    this.#unsubscribeBulk = sink === null ? () => {} : sink.onDrain(() => this.pump());
+    this.#bulkSink = sink;
+    // Unknown for the new channel: ask before the next write.
+    this.#bufferedAtMost = Number.MAX_SAFE_INTEGER;
+    this.pump();
   }
 
   /** Bytes waiting in the bulk lane. */
@@ -158,7 +181,8 @@ export class OutboundQueue {
       this.#sink.send(text);
       this.#head += 1;
       wrote = true;
-      this.#bufferedAtMost = HIGH_WATER_BYTES;
+      // The bulk lane's bound counts what shares its channel.
+      if (!this.#bulkSink) this.#bufferedAtMost = Number.MAX_SAFE_INTEGER;
     }
   }
 
@@ -171,11 +195,22 @@ export class OutboundQueue {
   #writeBulk(): void {
     if (this.#bulkHead >= this.#bulk.length) return;
     const message = this.#bulk[this.#bulkHead] as Uint8Array;
-    if (this.#bufferedAtMost + message.length > BULK_HIGH_WATER_BYTES) {
-      this.#bufferedAtMost = this.#sink.bufferedAmount();
-      if (this.#bufferedAtMost + message.length > BULK_HIGH_WATER_BYTES) return;
+    const own = this.#bulkSink;
+    const sink = own ?? this.#sink;
+    const mark = own ? BULK_CHANNEL_HIGH_WATER_BYTES : BULK_HIGH_WATER_BYTES;
+    if (this.#bufferedAtMost + message.length > mark) {
+      this.#bufferedAtMost = sink.bufferedAmount();
+      if (this.#bufferedAtMost + message.length > mark) return;
     }
-    this.#sink.send(message);
+    if (own) {
+      try {
+        own.send(message);
+      } catch {
+        // The bulk channel died (the main one may live on): the lane goes back to the main channel.
+        this.setBulkSink(null);
+        return;
+      }
+    } else this.#sink.send(message);
     this.#bulkHead += 1;
     this.#bulkBytes -= message.length;
     this.#bufferedAtMost += message.length;
@@ -207,6 +242,8 @@ export class OutboundQueue {
     if (this.#continuation) clearTimeout(this.#continuation);
     this.#continuation = null;
     this.#unsubscribe();
+    this.#unsubscribeBulk();
+    this.#bulkSink = null;
   }
 
   /** The start of the current turn's write slice (a new one once the event loop has turned). */

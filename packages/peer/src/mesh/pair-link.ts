@@ -245,6 +245,9 @@ export class PairLink {
         if (res.kind === 'frame') this.#hooks.frame(res.frame);
         else this.#hooks.reject(res.error);
       },
+      refuse: (message) => {
+        if (conn === this.#conn) this.#hooks.reject({ code: 'bad-type', message });
+      },
       down: (reason) => {
         if (conn !== this.#conn) return;
         this.#conn = null;

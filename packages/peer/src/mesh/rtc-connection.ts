@@ -7,6 +7,7 @@ import SimplePeer from 'simple-peer';
 import type { IceServer, IceTransportPolicy } from '@chorus/protocol';
 import { OutboundQueue, LOW_WATER_BYTES } from './outbound-queue.ts';
 import type { ChannelSink } from './outbound-queue.ts';
+import { BulkChannel } from './bulk-channel.ts';
 
 /**
  * ICE `disconnected` often heals by itself (a Wi-Fi blip); only a disconnect
@@ -20,8 +21,10 @@ export interface RtcConnectionHandlers {
   signal(data: unknown): void;
   open(): void;
   text(text: string): void;
-  /** A binary message (a file chunk, PROTOCOL.md §10.3). */
+  /** A binary message (a file chunk, PROTOCOL.md §10.3), on either channel. */
   binary(bytes: Uint8Array): void;
+  /** A message refused before parsing (a text on the bulk channel). */
+  refuse(message: string): void;
   /** The channel is gone (closed, errored, ICE failed); called once, never after destroy(). */
   down(reason: string): void;
   /**
@@ -80,6 +83,7 @@ export class RtcConnection {
   readonly #sp: SimplePeer.Instance;
   readonly #handlers: RtcConnectionHandlers;
   #queue: OutboundQueue | null = null;
+  #bulk: BulkChannel | null = null;
   #iceTimer: ReturnType<typeof setTimeout> | null = null;
   #open = false;
   #finished = false;
@@ -258,7 +262,26 @@ export class RtcConnection {
         return () => channel.removeEventListener('bufferedamountlow', listener);
       },
     };
-    this.#queue = new OutboundQueue(sink, (e) => this.#finish(`send failed: ${String(e)}`));
+    const queue = new OutboundQueue(sink, (e) => this.#finish(`send failed: ${String(e)}`));
+    this.#queue = queue;
+    const pc = (this.#sp as unknown as SimplePeerInternals)._pc;
+    if (pc && typeof pc.createDataChannel === 'function') {
+      try {
+        const bulk: BulkChannel = new BulkChannel(pc, {
+          ready: () => queue.setBulkSink(bulk.sink),
+          binary: (bytes) => {
+            if (!this.#finished) this.#handlers.binary(bytes);
+          },
+          refuse: (message) => {
+            if (!this.#finished) this.#handlers.refuse(message);
+          },
+          gone: () => queue.setBulkSink(null),
+        });
+        this.#bulk = bulk;
+      } catch {
+        // No second channel on this stack: chunks share the main channel's bulk lane.
+      }
+    }
     this.#open = true;
     this.#handlers.open();
   }
@@ -288,6 +311,8 @@ export class RtcConnection {
     this.#iceTimer = null;
     this.#queue?.close();
     this.#queue = null;
+    this.#bulk?.close();
+    this.#bulk = null;
     // Errors after we stopped listening must not become unhandled 'error' events.
     this.#sp.removeAllListeners('signal');
     this.#sp.removeAllListeners('data');
