@@ -1,4 +1,4 @@
-// Scenario 8: the chat page with a long conversation (issue 15) — the real
+// Scenario 8: the chat page with a long conversation — the real
 // app (apps/web/dist, served by a real tracker) in headless Chromium, driven
 // through its UI: main-thread time per delivered message with 100, 10 000
 // and 100 000 messages in the group, and how long a reload takes to paint the

@@ -1,5 +1,5 @@
 // Diagnostic: where a reload of the chat page goes until the newest messages
-// of a group holding N stored messages are painted (issue 15 point 5). One
+// of a group holding N stored messages are painted. One
 // page, one group, N messages written straight into its IndexedDB (as the
 // ui-log scenario does), then R reloads, each traced; prints the main
 // thread's top-level tasks by kind and the page's own marks.

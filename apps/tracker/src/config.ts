@@ -19,7 +19,7 @@ export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_NODE_TTL_MS = 5_000;
 export const DEFAULT_PORT = 8080;
 
-// ---- caps against one client filling the tracker (issue 12) ----
+// ---- caps against one client filling the tracker (PROTOCOL.md §7) ----
 /** The whole directory: 10 000 groups are ~2 MB of records, still a cheap scan per hello. */
 export const DEFAULT_MAX_GROUPS = 10_000;
 /** Groups one key created that still exist: a person runs a handful; a script hits this at once. */

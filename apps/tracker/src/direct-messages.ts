@@ -1,4 +1,4 @@
-// Direct messages (issue 14, PROTOCOL.md §2 Direct messages): a group of
+// Direct messages (PROTOCOL.md §2 Direct messages): a group of
 // exactly two public keys, id derived from the keys (@chorus/protocol dm.ts).
 // The tracker service asks here what a DM charter is and who may enter one.
 

@@ -111,7 +111,7 @@ export function summary(g: GroupRecord, m: Membership | undefined, viewer?: stri
     name: dm === undefined ? g.name : ((viewer === undefined ? null : otherParty(dm, viewer)?.name) ?? DM_CHARTER_NAME),
     ordering: g.ordering,
     locked: g.passwordHash !== undefined,
-    // People, not tabs: one key with several sessions in the group counts once (issue 14).
+    // People, not tabs: one key with several sessions in the group counts once.
     online: m ? new Set(m.members.map((x) => x.publicKey)).size : 0,
     createdBy: g.createdBy,
     createdAt: g.createdAt,

@@ -1,4 +1,4 @@
-// The hostile member (issue 12, PROTOCOL.md §7): the only simulator code on
+// The hostile member (PROTOCOL.md §7): the only simulator code on
 // the liar's side. It runs the product's SessionCore like every node (so it
 // joins, proposes, flushes and sponsors as an honest member would) and lies by
 // rewriting what that core puts on its links, and by what it tells the

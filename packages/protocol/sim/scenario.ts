@@ -96,7 +96,7 @@ export interface Scenario {
   readonly hostile?: Hostile;
 }
 
-/** What the liar does (PROTOCOL.md §7, issue 12): see sim/hostile.ts. */
+/** What the liar does (PROTOCOL.md §7): see sim/hostile.ts. */
 export type HostileKind = 'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood';
 
 export interface Hostile {

@@ -1,4 +1,4 @@
-// What the web composer adds to the runtime's `/` commands (issue 14): `/help`
+// What the web composer adds to the runtime's `/` commands: `/help`
 // and `/join <group> <password>`. The runtime parses and runs the others
 // (packages/peer/src/commands.ts); group references resolve with its own
 // `resolveGroup`, passed in, so the rules are the same everywhere.

@@ -1,4 +1,4 @@
-// A small, safe markdown subset for message bodies (issue 14): **bold**,
+// A small, safe markdown subset for message bodies: **bold**,
 // *italic* / _italic_, `inline code`, ```code blocks``` and bare http(s)
 // links. It is a tokenizer that returns plain data — text, never markup — which
 // MessageBody.svelte turns into Svelte nodes; nothing a member sends is ever

@@ -1,4 +1,4 @@
-// The address of a group (issue 14): `#/g/<groupId>`. The open group's address
+// The address of a group: `#/g/<groupId>`. The open group's address
 // is in the address bar, so a reload, a bookmark or a link sent to someone
 // opens that group; "Copy invite link" copies the same address. A hash (not a
 // path) because the tracker serves the app as static files from one page: a

@@ -1,4 +1,4 @@
-// Direct messages (issue 14): a private group of exactly two public keys.
+// Direct messages: a private group of exactly two public keys.
 // Its id is derived from the two keys alone, sorted, so both people find the
 // same group whoever opens it first, and a group id can never name a DM of
 // other keys (a SHA-256 preimage). The tracker lets only those two keys join

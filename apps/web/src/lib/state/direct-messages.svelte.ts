@@ -1,4 +1,4 @@
-// Direct messages (issue 14 point 6, docs/design.md §6): "Message <name>"
+// Direct messages (docs/design.md §6): "Message <name>"
 // opens the private group of two keys (PROTOCOL.md §2 Direct messages); the
 // other person's tabs join it by themselves when it is opened, and every tab
 // joins the DMs the tracker lists for its key at connect, except those the

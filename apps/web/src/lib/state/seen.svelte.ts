@@ -1,4 +1,4 @@
-// "Seen by" (issue 14 point 7, docs/design.md §6): who has read your latest
+// "Seen by" (docs/design.md §6): who has read your latest
 // message, from the ephemeral read markers of PROTOCOL.md §9. This tab says
 // which message of the open group it shows newest while it is visible (once
 // per newest message; one the runtime's one-per-second gate skipped is tried

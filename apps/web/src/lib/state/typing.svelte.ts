@@ -1,4 +1,4 @@
-// Who is typing, per group (issue 14 point 4, PROTOCOL.md §9): a member is
+// Who is typing, per group (PROTOCOL.md §9): a member is
 // listed from its typing marker until TYPING_SHOWN_MS of silence or until its
 // message arrives. The composer's side: a marker at most every
 // TYPING_SEND_EVERY_MS while the person types. Nothing here is stored.
