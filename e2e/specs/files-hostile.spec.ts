@@ -12,7 +12,7 @@
 
 import wrtc from '@roamhq/wrtc';
 import { createPeer, FILE_CHUNK_BYTES, WANT_WINDOW, type ChatMessage, type ChorusPeer } from '@chorus/peer';
-import type { GroupId } from '@chorus/protocol';
+import { withFingerprint, type GroupId } from '@chorus/protocol';
 import type { Page } from '@playwright/test';
 import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
@@ -121,10 +121,26 @@ test('a member serving garbage for a file it claims spoils nothing: refused, cou
     // Every receiver asked her, refused what she sent and said so, and stopped asking after one window.
     expect(blobs.garbageServed).toBeGreaterThan(0);
     expect(blobs.garbageServed).toBeLessThanOrEqual(2 * WANT_WINDOW);
+    // Said in two lines that name her as the member list does (name and key fingerprint), not one per chunk.
+    const key = peer
+      .groups()
+      .find((g) => g.groupId === groupId)!
+      .members.find((m) => m.peerId === peer.peerId)!.publicKey;
+    const who = withFingerprint('Mallory', key);
     for (const tab of [ben, cat]) {
       await expect.poll(() => rejectedFrames(tab)).toBeGreaterThan(0);
       expect(await rejectedFrames(tab)).toBeLessThanOrEqual(WANT_WINDOW);
-      await expect(tab.log(group)).toContainText(`of "results.bin" does not match the file's signed root`);
+      const refused = tab.log(group).getByText(`of "results.bin" from ${who}: not matching the file's signed root`);
+      await expect(refused).toHaveCount(1);
+      // Its running count is every chunk of hers counted in rejected frames (nobody else sent a bad one).
+      await expect
+        .poll(async () => {
+          const counted = /Refused (\d+) chunks? of/u.exec(await refused.innerText())?.[1];
+          return Number(counted) === (await rejectedFrames(tab));
+        })
+        .toBe(true);
+      await expect(tab.log(group).getByText(`${who} is not asked for "results.bin" again`)).toHaveCount(1);
+      await expect(tab.log(group).getByText(who)).toHaveCount(2);
     }
     // Alice, who sent it, refused nothing: Mallory serves only the files she claims.
     expect(await rejectedFrames(alice)).toBe(0);
@@ -180,7 +196,9 @@ test("a member's file names are shown and saved safely, and a size over the cap 
     const card = fileMessage(ben, group, 'too big');
     await expect(card).toContainText('huge.iso');
     await card.getByRole('button', { name: 'Download' }).click();
-    await expect(ben.log(group)).toContainText('"huge.iso" declares 100.0 MiB; files are limited to 100.0 MiB.');
+    await expect(ben.log(group)).toContainText(
+      '"huge.iso" declares 104 857 601 bytes; files are limited to 104 857 600 bytes (100.0 MiB).',
+    );
     await expect(ben.page.getByRole('progressbar', { name: 'huge.iso' })).toHaveCount(0);
     for (const tab of [alice, ben]) expect(await storedOf(tab.page, hash)).toEqual({ record: false, chunks: 0 });
     expect(blobs.reads.get(hash) ?? 0).toBe(readsBefore);

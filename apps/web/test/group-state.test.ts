@@ -249,4 +249,35 @@ describe('GroupState holding part of a long history', () => {
     for (const order of ['000003', '000001', '000002']) s.upsert(msg(`g/p:${order}`, 'delivered', order));
     expect(s.messages.map((m) => m.order)).toEqual(['000001', '000002', '000003']);
   });
+
+  it('keeps one line per note topic: a later note of the topic updates its text in place', () => {
+    const s = group();
+    s.upsert({ ...msg('g/p:1', 'delivered', '000001'), sentAt: 10 });
+    const notes = () =>
+      s
+        .items(0, s.count, 100)
+        .flatMap((i) => (i.kind === 'note' ? [i.note.text] : i.kind === 'message' ? ['msg'] : []));
+    s.addNote('Refused 1 chunk from Mallory', 'error', 5, 'bad:1');
+    s.addNote('Mallory is skipped', 'error', 20);
+    for (let n = 2; n <= 96; n++) s.addNote(`Refused ${n} chunks from Mallory`, 'error', 20 + n, 'bad:1');
+    s.addNote('Refused 1 chunk from Trudy', 'error', 200, 'bad:2');
+    // The running line stays where it first appeared (before the message), with the newest count.
+    expect(notes()).toEqual([
+      'Refused 96 chunks from Mallory',
+      'msg',
+      'Mallory is skipped',
+      'Refused 1 chunk from Trudy',
+    ]);
+  });
+
+  it('starts a new line for a topic whose line scrolled away', () => {
+    const s = group();
+    const texts = () => s.items(0, 0, 0).flatMap((i) => (i.kind === 'note' ? [i.note.text] : []));
+    s.addNote('count 1', 'error', 1, 't');
+    for (let i = 0; i < 200; i++) s.addNote(`other ${i}`, 'info', 2 + i);
+    expect(texts()).not.toContain('count 1');
+    s.addNote('count 2', 'error', 500, 't');
+    expect(texts().at(-1)).toBe('count 2');
+    expect(texts()).toHaveLength(200);
+  });
 });

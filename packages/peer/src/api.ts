@@ -213,7 +213,17 @@ export interface PeerEventMap {
   signal: SignalEvent;
   /** A file being stored for sending or fetched (see TransferEvent). */
   transfer: TransferEvent;
-  error: { readonly groupId?: GroupId; readonly code: string; readonly message: string };
+  error: {
+    readonly groupId?: GroupId;
+    readonly code: string;
+    readonly message: string;
+    /**
+     * Set on an event that updates an earlier one (a running count, e.g. the
+     * bad chunks refused from one member in one download): a UI shows the
+     * newest event of a topic in place of the earlier ones.
+     */
+    readonly topic?: string;
+  };
 }
 
 export type CommandResult =

@@ -132,14 +132,7 @@ class Peer implements ChorusPeer {
       },
       drop: (entry, status) => this.#dropGroup(entry, status),
     };
-    this.files = peerFiles(
-      opts,
-      this.#store,
-      this.peerId,
-      this.#now,
-      this.#events,
-      (g) => this.#groups.get(g)?.session,
-    );
+    this.files = peerFiles(opts, this.#store, this.peerId, this.#now, this.#events, (g) => this.#groups.get(g));
   }
 
   // ---- connection ----

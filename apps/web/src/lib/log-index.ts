@@ -20,7 +20,7 @@ const DAY_ITEMS = 1_000;
 type Aside = Extract<TimelineItem, { kind: 'system' | 'note' }>;
 
 interface PlacedAside {
-  readonly entry: Aside;
+  entry: Aside;
   readonly at: number;
   /** 0 for system lines, 1 for notes: at one time, system lines come first (as in buildTimeline). */
   readonly rank: number;
@@ -116,6 +116,15 @@ export class LogIndex {
 
   addNote(note: Note): void {
     this.#addAside({ kind: 'note', key: `n${note.id}`, note }, note.at, 1);
+  }
+
+  /** A held note's new text, in its place (a line that counts something); false when it scrolled away. */
+  replaceNote(note: Note): boolean {
+    const key = `n${note.id}`;
+    const placed = this.#asides.find((a) => a.entry.key === key);
+    if (placed === undefined) return false;
+    placed.entry = { kind: 'note', key, note };
+    return true;
   }
 
   /** Drops a system line or note (older ones scroll away). */

@@ -51,8 +51,12 @@ export interface DownloadHost {
   readonly chunkTimeoutMs: number;
   openPeers(groupId: GroupId): readonly PeerId[];
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void;
-  /** A frame refused: counted in the group's rejected frames, raised as an `error` event. */
-  rejected(groupId: GroupId, from: PeerId, code: string, message: string): void;
+  /**
+   * A chunk from `from` failed its proof: counted in the group's rejected
+   * frames. `bad` is how many this download refused from that member so far;
+   * `skipped` is true for the one that made this download stop asking it.
+   */
+  refused(d: Download, from: PeerId, bad: number, skipped: boolean): void;
   now(): number;
   /** Something changed (bytes, sources, state): the hub emits progress. */
   changed(d: Download): void;
@@ -60,7 +64,6 @@ export interface DownloadHost {
 
 interface Source {
   outstanding: number;
-  strikes: number;
   /** Chunks this member said it lacks, and when. */
   readonly lacks: Map<number, number>;
 }
@@ -75,6 +78,8 @@ export class Download {
   readonly #todo = new Set<number>();
   readonly #asked = new Map<number, { readonly peer: PeerId; readonly at: number }>();
   readonly #sources = new Map<PeerId, Source>();
+  /** Bad chunks refused from each member by this download (kept when its link drops and comes back). */
+  readonly #bad = new Map<PeerId, number>();
   readonly #skipped = new Set<PeerId>();
   #stored = 0;
   /** The chunk being checked now: the next waits for it. */
@@ -129,7 +134,7 @@ export class Download {
     for (const peer of this.#host.openPeers(this.groupId)) {
       if (this.#skipped.has(peer)) continue;
       let s = this.#sources.get(peer);
-      if (!s) this.#sources.set(peer, (s = { outstanding: 0, strikes: 0, lacks: new Map() }));
+      if (!s) this.#sources.set(peer, (s = { outstanding: 0, lacks: new Map() }));
       // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
       if (s.outstanding > WANT_WINDOW / 2) continue;
       const want: number[] = [];
@@ -170,12 +175,6 @@ export class Download {
     if (this.#asked.get(frame.index)?.peer !== from || this.state !== 'running') return;
     this.#release(frame.index, from);
     if (!good) {
-      this.#host.rejected(
-        this.groupId,
-        from,
-        'bad-chunk',
-        `Chunk ${frame.index} of "${this.meta.name}" does not match the file's signed root; asking another member.`,
-      );
       this.#strike(from);
       this.#todo.add(frame.index);
       this.pump();
@@ -263,10 +262,11 @@ export class Download {
   }
 
   #strike(peer: PeerId): void {
-    const s = this.#sources.get(peer);
-    if (!s) return;
-    s.strikes += 1;
-    if (s.strikes >= MAX_STRIKES) this.#skipped.add(peer);
+    const bad = (this.#bad.get(peer) ?? 0) + 1;
+    this.#bad.set(peer, bad);
+    const skipped = bad >= MAX_STRIKES && !this.#skipped.has(peer);
+    if (skipped) this.#skipped.add(peer);
+    this.#host.refused(this, peer, bad, skipped);
   }
 
   /** Every chunk is stored: the whole file must match its SHA-256, then it is complete here. */

@@ -13,7 +13,6 @@ import {
   type GroupFrame,
   type GroupId,
   type PeerId,
-  type ProtocolError,
 } from '@chorus/protocol';
 import type { ChatMessage, FileApi, FileInput, TransferEvent } from '../api.ts';
 import { ChorusError, errorMessage } from '../chorus-error.ts';
@@ -51,8 +50,12 @@ export interface FileHubHost {
   readonly now: () => number;
   /** Sends a body as a message of the group (the group session's send), refusing when not a member. */
   sendBody(groupId: GroupId, body: string): Promise<ChatMessage>;
-  /** Counts a refused frame in the group's metrics and raises it as an `error` event. */
-  rejected(groupId: GroupId, from: PeerId, error: ProtocolError): void;
+  /** Counts a refused frame in the group's rejected frames (raising nothing: the hub says what it refused). */
+  countRejected(groupId: GroupId): void;
+  /** Raises an `error` event of the group; events with one `topic` are one line, updated in place (a running count). */
+  problem(groupId: GroupId, code: string, message: string, topic?: string): void;
+  /** How a member is named to a person: `Alice (3f9a·c2)`, its display name and key fingerprint. */
+  memberLabel(groupId: GroupId, peer: PeerId): string;
   emit(event: TransferEvent): void;
 }
 
@@ -71,6 +74,8 @@ export class FileHub implements FileApi {
   readonly #unavailableMs: number;
   readonly #chunkTimeoutMs: number;
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #topics = new WeakMap<Download, string>();
+  #downloadSeq = 0;
   #transport: Transport | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   autoDownloadBytes: number;
@@ -123,10 +128,7 @@ export class FileHub implements FileApi {
   async send(groupId: GroupId, file: FileInput, caption = ''): Promise<ChatMessage> {
     const size = file.bytes.length;
     if (size > this.maxFileBytes)
-      throw new ChorusError(
-        'too-large',
-        `"${file.name}" is ${mib(size)}; files are limited to ${mib(this.maxFileBytes)}.`,
-      );
+      throw new ChorusError('too-large', `"${file.name}" is ${overLimit(size, this.maxFileBytes)}.`);
     const start = { groupId, name: file.name, direction: 'send' as const, bytesTotal: size, sources: 0 };
     let hash = '';
     const progress = (n: number) => this.#book.update({ ...start, hash, bytesDone: n / 2 });
@@ -174,10 +176,7 @@ export class FileHub implements FileApi {
     if (f === undefined) return Promise.reject(new ChorusError('not-file', 'That message is not a file.'));
     if (f.size > this.maxFileBytes)
       return Promise.reject(
-        new ChorusError(
-          'too-large',
-          `"${f.name}" declares ${mib(f.size)}; files are limited to ${mib(this.maxFileBytes)}.`,
-        ),
+        new ChorusError('too-large', `"${f.name}" declares ${overLimit(f.size, this.maxFileBytes)}.`),
       );
     const running = this.#downloads.get(f.sha256);
     if (running?.state === 'running') return running.done;
@@ -264,10 +263,40 @@ export class FileHub implements FileApi {
       chunkTimeoutMs: this.#chunkTimeoutMs,
       openPeers: (g: GroupId) => this.#transport?.openPeers(g) ?? [],
       send: (g: GroupId, to: PeerId, f: GroupFrame) => this.#send(g, to, f),
-      rejected: (g: GroupId, from: PeerId, code: string, message: string) =>
-        this.#host.rejected(g, from, { code: code === 'bad-chunk' ? 'bad-proof' : 'bad-type', message }),
+      refused: (d: Download, from: PeerId, bad: number, skipped: boolean) => this.#refused(d, from, bad, skipped),
       changed: (d: Download) => this.#changed(d),
     };
+  }
+
+  /**
+   * A bad chunk: counted in rejected frames, and said in one line per member
+   * and download that counts them (the line's topic), plus one when that
+   * member is no longer asked; a window of bad chunks is not a window of lines.
+   */
+  #refused(d: Download, from: PeerId, bad: number, skipped: boolean): void {
+    const { groupId, meta } = d;
+    this.#host.countRejected(groupId);
+    const who = this.#host.memberLabel(groupId, from);
+    const chunks = bad === 1 ? '1 chunk' : `${bad} chunks`;
+    this.#host.problem(
+      groupId,
+      'bad-proof',
+      `Refused ${chunks} of "${meta.name}" from ${who}: not matching the file's signed root; asking other members.`,
+      `bad-chunks:${this.#topicOf(d)}:${from}`,
+    );
+    if (skipped)
+      this.#host.problem(
+        groupId,
+        'bad-proof',
+        `${who} is not asked for "${meta.name}" again: ${chunks} from them did not match the file's signed root.`,
+      );
+  }
+
+  /** A name for one download, unique in this hub (a later download of the same file gets new lines). */
+  #topicOf(d: Download): string {
+    let topic = this.#topics.get(d);
+    if (topic === undefined) this.#topics.set(d, (topic = `${d.meta.sha256}:${++this.#downloadSeq}`));
+    return topic;
   }
 
   #event(groupId: GroupId, f: NonNullable<ChatMessage['file']>, bytesDone: number, sources = 0) {
@@ -317,3 +346,16 @@ function positive(name: string, ms: number): number {
 }
 
 const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+
+/** `104 857 601`: digits in groups of three. */
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/gu, ' ');
+
+/**
+ * `120.0 MiB; files are limited to 100.0 MiB`: a size over the cap beside
+ * the cap, in exact bytes when the two would round to the same MiB (a file
+ * of the cap and one byte is not "100.0 MiB, the limit is 100.0 MiB").
+ */
+export function overLimit(size: number, limit: number): string {
+  if (mib(size) !== mib(limit)) return `${mib(size)}; files are limited to ${mib(limit)}`;
+  return `${grouped(size)} bytes; files are limited to ${grouped(limit)} bytes (${mib(limit)})`;
+}

@@ -15,6 +15,8 @@ export class Asides {
   /** System lines and notes held (keys in the log index), oldest first, to drop the oldest past MAX_ASIDES. */
   readonly #systemKeys: string[] = [];
   readonly #noteKeys: string[] = [];
+  /** The note held for each topic (a line a later note updates in place: a running count). */
+  readonly #topics = new Map<string, Note>();
   #noteSeq = 0;
   #systemSeq = 0;
 
@@ -29,10 +31,23 @@ export class Asides {
     if (this.#systemKeys.length > MAX_ASIDES) this.#log.removeAside(this.#systemKeys.shift()!);
   }
 
-  addNote(text: string, tone: Note['tone'], at: number): void {
+  addNote(text: string, tone: Note['tone'], at: number, topic?: string): void {
+    const held = topic === undefined ? undefined : this.#topics.get(topic);
+    if (held !== undefined) {
+      const note: Note = { ...held, text, tone };
+      this.#log.replaceNote(note);
+      this.#topics.set(topic!, note);
+      return;
+    }
     const note: Note = { id: String(++this.#noteSeq), at, text, tone };
     this.#log.addNote(note);
     this.#noteKeys.push(`n${note.id}`);
-    if (this.#noteKeys.length > MAX_ASIDES) this.#log.removeAside(this.#noteKeys.shift()!);
+    if (topic !== undefined) this.#topics.set(topic, note);
+    if (this.#noteKeys.length > MAX_ASIDES) this.#dropNote(this.#noteKeys.shift()!);
+  }
+
+  #dropNote(key: string): void {
+    this.#log.removeAside(key);
+    for (const [topic, note] of this.#topics) if (`n${note.id}` === key) this.#topics.delete(topic);
   }
 }

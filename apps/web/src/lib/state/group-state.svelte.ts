@@ -350,8 +350,9 @@ export class GroupState extends GroupPeople {
     this.#version += 1;
   }
 
-  addNote(text: string, tone: Note['tone'], at: number): void {
-    this.#asides.addNote(text, tone, at);
+  /** A note; with a `topic`, it replaces the text of the note of that topic still shown, in its place. */
+  addNote(text: string, tone: Note['tone'], at: number, topic?: string): void {
+    this.#asides.addNote(text, tone, at, topic);
     this.#version += 1;
   }
 

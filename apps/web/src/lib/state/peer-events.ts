@@ -56,7 +56,7 @@ export function routePeerEvents(peer: ChorusPeer, o: PeerEventOwners): (() => vo
     peer.on('transfer', (t) => o.files.progress(t)),
     peer.on('error', (e) => {
       const group = e.groupId ? o.groups.get(e.groupId) : null;
-      if (group) group.addNote(e.message, 'error', o.clock());
+      if (group) group.addNote(e.message, 'error', o.clock(), e.topic);
       else o.banners.show('error', e.message);
     }),
   ];
