@@ -41,6 +41,8 @@ export interface ScenarioTotals {
   stored: number;
   /** Tolerated violations (known engine gaps) seen. */
   tolerated: number;
+  /** Relayed links: what the relay layer's routes did, summed. */
+  readonly relay: Record<string, number>;
   /** How many scenarios had each group size. */
   readonly bySize: Record<number, number>;
   /** How often each action ran. */
@@ -81,6 +83,7 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
     restarts: 0,
     stored: 0,
     tolerated: 0,
+    relay: {},
     bySize: {},
     byAction: {},
     byGroups: {},
@@ -100,6 +103,7 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
       const groups = 1 + (scenario.groups?.length ?? 0);
       totals.byGroups[groups] = (totals.byGroups[groups] ?? 0) + 1;
       totals.tolerated += r.tolerated.length;
+      for (const [k, v] of Object.entries(r.stats.relay)) totals.relay[k] = (totals.relay[k] ?? 0) + v;
       totals.steps += r.stats.steps;
       totals.messages += r.stats.messages;
       totals.deliveries += r.stats.deliveries;

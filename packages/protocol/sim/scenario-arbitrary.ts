@@ -72,7 +72,7 @@ const ACTIONS: { readonly [K in Action['k']]: fc.Arbitrary<Extract<Action, { k: 
     k: fc.constant('relay' as const),
     a: node,
     b: node,
-    fault: fc.constantFrom('none' as const, 'crash' as const, 'drop' as const, 'alter' as const),
+    fault: fc.constantFrom('none' as const, 'crash' as const, 'drop' as const, 'alter' as const, 'stall' as const),
     downMs: fc.integer({ min: 1, max: MAX_RELAYED_MS }),
   }),
   'tracker-restart': fc.constant({ k: 'tracker-restart' as const }),

@@ -35,14 +35,15 @@ type GroupAction =
   | { readonly k: 'link-fail'; readonly a: number; readonly b: number; readonly downMs: number }
   /**
    * A pair's direct channel fails and cannot open for `downMs`: their frames go through the lowest-id
-   * member linked to both (PROTOCOL.md §1.6), which may then crash, drop a frame, or alter one (refused by
-   * the signature check and never used again for the pair). With no relay left the pair is down.
+   * member linked to both (PROTOCOL.md §1.6), which may then crash, drop a frame, alter one (refused by
+   * the signature check and never used again for the pair) or stall (forward probes, drop every message:
+   * found bad by the pair's loss count). With no relay left the pair is down.
    */
   | {
       readonly k: 'relay';
       readonly a: number;
       readonly b: number;
-      readonly fault: 'none' | 'crash' | 'drop' | 'alter';
+      readonly fault: 'none' | 'crash' | 'drop' | 'alter' | 'stall';
       readonly downMs: number;
     }
   /** The next frame on a link arrives twice. */

@@ -42,7 +42,9 @@ import { fakeSign } from './fake-signature.ts';
 import { WireLinks } from './wire-links.ts';
 import * as membership from '../src/membership/index.ts';
 import { ModelTracker } from './model-tracker.ts';
-import { Network } from './network.ts';
+import { Network, LINK_MAX_DELAY_MS, LINK_MIN_DELAY_MS } from './network.ts';
+import { SIM_RELAY_AFTER_MS, SimRelays } from './relay-links.ts';
+import type { RelayCounts, RelayEnvelopeEvent, RelayFault, RelayHost, RelayProbeEvent } from './relay-links.ts';
 import { observeEngine } from './observed-engine.ts';
 import { Prng } from './prng.ts';
 import type { Action, Scenario } from './scenario.ts';
@@ -67,12 +69,6 @@ export const DETECT_MIN_MS = 200;
 export const DETECT_MAX_MS = 1500;
 /** A link down longer than this gets the younger member evicted (docs/design.md §3). */
 export const LINK_GRACE_MS = 2000;
-/**
- * Relayed links, on the simulator's time scale (the product's RELAY_AFTER_MS and ROUTE_TTL_MS are 4 s next
- * to a 10 s grace): the ends probe through the others after this, and check their route this often.
- */
-const RELAY_AFTER_MS = 600;
-const ROUTE_CHECK_MS = 500;
 /** Tracker-to-peer socket latency; every node sees views in order but at different times. */
 const VIEW_MIN_DELAY_MS = 1;
 const VIEW_MAX_DELAY_MS = 120;
@@ -228,15 +224,15 @@ type SimEvent =
   | { readonly k: 'detect'; readonly peer: PeerId; readonly inc: number }
   | { readonly k: 'leave-notice'; readonly g: number; readonly peer: PeerId }
   | { readonly k: 'link-grace'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
-  /** Relayed links (PROTOCOL.md §1.6): the ends found a route, check it, a relay fault, the direct channel opens. */
-  | { readonly k: 'relay-up'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
-  | { readonly k: 'relay-check'; readonly g: number; readonly a: PeerId; readonly b: PeerId; readonly epoch: number }
+  /** Relayed links (PROTOCOL.md §1.6, relay-links.ts): a probe round, an envelope, a fault, the channel opens. */
+  | RelayProbeEvent
+  | RelayEnvelopeEvent
   | {
       readonly k: 'relay-fault';
       readonly g: number;
       readonly a: PeerId;
       readonly b: PeerId;
-      readonly fault: 'crash' | 'drop' | 'alter';
+      readonly fault: Exclude<RelayFault, 'none'>;
     }
   | { readonly k: 'relay-end'; readonly g: number; readonly a: PeerId; readonly b: PeerId }
   | { readonly k: 'heal' }
@@ -276,6 +272,8 @@ export interface SimStats {
   virtualMs: number;
   /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
   wireTexts: number;
+  /** What the relay layer's routes did (relay-links.ts). */
+  readonly relay: RelayCounts;
   /**
    * Hostile runs: the most bytes one peer had waiting for a later view in an honest engine (its budget is
    * MAX_BUFFERED_BYTES_PER_PEER).
@@ -382,6 +380,7 @@ export class Simulation {
     stored: 0,
     virtualMs: 0,
     wireTexts: 0,
+    relay: { up: 0, delivered: 0, resyncs: 0, bad: 0, altered: 0 },
     maxBufferedBytes: 0,
     maxHeldBytes: 0,
     liarRefused: 0,
@@ -1021,6 +1020,11 @@ export class Simulation {
   }
 
   private transmit(g: SimGroup, from: PeerId, to: PeerId, frame: GroupFrame): void {
+    if (this.relays.relayed(g.index, from, to)) {
+      this.stats.frames++;
+      this.relays.send(g.index, from, to, frame);
+      return;
+    }
     const arrival = g.net.schedule(from, to, this.now, frame.t === 'echo');
     this.stats.frames++;
     if (arrival === null) {
@@ -1034,6 +1038,10 @@ export class Simulation {
 
   /** SimOptions.wire: one turn's frames for one link as the mesh sends them, one arrival per message. */
   private transmitText(g: SimGroup, from: PeerId, to: PeerId, frames: readonly GroupFrame[]): void {
+    if (this.relays.relayed(g.index, from, to)) {
+      for (const f of frames) this.transmit(g, from, to, f);
+      return;
+    }
     const texts = (this.wire as WireLinks).pack(frames);
     this.stats.wireTexts += texts.length;
     for (const text of texts) {
@@ -1611,6 +1619,7 @@ export class Simulation {
         const x = this.pick(a.a, g);
         const y = this.pick(a.b, g);
         if (x === null || y === null || x === y || !g.net.isUp(x.node.id, y.node.id)) return;
+        if (this.relays.relayed(g.index, x.node.id, y.node.id)) return; // no direct channel to fail
         g.net.down(x.node.id, y.node.id);
         g.tracker.reportLink(x.node.id, y.node.id, 'down', this.now);
         this.log(`link ${x.node.id}~${y.node.id} @${g.index} DOWN for ${a.downMs}ms`);
@@ -1631,16 +1640,16 @@ export class Simulation {
         const y = this.pick(a.b, g);
         if (x === null || y === null || x === y || !g.net.isUp(x.node.id, y.node.id)) return;
         const [p, q] = [x.node.id, y.node.id];
-        if (g.net.relayOf(p, q) !== null) return;
+        if (this.relays.relayed(g.index, p, q)) return;
         g.net.down(p, q);
         g.tracker.reportLink(p, q, 'down', this.now);
         this.log(`link ${p}~${q} @${g.index} DOWN for ${a.downMs}ms, relayed meanwhile (${a.fault})`);
         const epoch = g.net.epochOf(p, q);
         this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: g.index, a: p, b: q, epoch });
-        this.schedule(this.now + RELAY_AFTER_MS, { k: 'relay-up', g: g.index, a: p, b: q, epoch });
-        const end = this.now + Math.max(a.downMs, RELAY_AFTER_MS + 1);
+        this.relays.start(g.index, p, q);
+        const end = this.now + Math.max(a.downMs, SIM_RELAY_AFTER_MS + 1);
         if (a.fault !== 'none')
-          this.schedule(this.rng.int(this.now + RELAY_AFTER_MS, end), {
+          this.schedule(this.rng.int(this.now + SIM_RELAY_AFTER_MS, end), {
             k: 'relay-fault',
             g: g.index,
             a: p,
@@ -1831,6 +1840,8 @@ export class Simulation {
         if (!this.active(a) || !this.active(b)) return;
         // A dark liar opens no channel (a joiner's included).
         if (this.liar?.dark === true && (ev.a === LIAR_ID || ev.b === LIAR_ID)) return;
+        // A relayed pair's direct channel stays shut until the relayed period ends (relay-end).
+        if (this.relays.relayed(ev.g, ev.a, ev.b)) return;
         g.net.up(ev.a, ev.b);
         g.tracker.reportLink(ev.a, ev.b, 'up', this.now);
         this.log(`link ${ev.a}~${ev.b} @${g.index} UP${ev.reconnect ? ' again' : ''}`);
@@ -1857,8 +1868,12 @@ export class Simulation {
       case 'leave-notice':
         this.removeFromGroup(this.group(ev.g), ev.peer, 'left');
         return;
-      case 'relay-up':
-      case 'relay-check':
+      case 'relay-probe':
+        this.relays.probe(ev);
+        return;
+      case 'relay-env':
+        this.relays.arrive(ev);
+        return;
       case 'relay-fault':
       case 'relay-end':
         this.relayEvent(ev);
@@ -1877,98 +1892,94 @@ export class Simulation {
     }
   }
 
-  /** Relays a pair of `g` may not use again (one caught altering a frame), by pair. */
-  private readonly distrusted = new Map<string, Set<PeerId>>();
+  /** Relayed links: the relay layer's routes (relay-links.ts), acting through this host. */
+  private readonly relays = new SimRelays(this.relayHost(), this.stats.relay);
 
-  /**
-   * The route a pair whose direct channel is shut would use (PROTOCOL.md §1.6): the lowest-id member of
-   * the view, active, with a direct channel to both ends (no relay of relay), not distrusted by the pair.
-   */
-  private relayFor(g: SimGroup, a: PeerId, b: PeerId): PeerId | null {
-    const shunned = this.distrusted.get(`${g.index}|${a}|${b}`);
-    const ok = g.tracker.members.filter(
-      (x) =>
-        x !== a &&
-        x !== b &&
-        shunned?.has(x) !== true &&
-        this.active(this.session(g, x)) &&
-        [a, b].every((end) => g.net.isUp(end, x) && g.net.relayOf(end, x) === null),
-    );
-    return ok.sort()[0] ?? null;
-  }
-
-  /** Relayed links: each end's route through a third member (a network fault and its repair). */
-  private relayEvent(ev: Extract<SimEvent, { k: 'relay-up' | 'relay-check' | 'relay-fault' | 'relay-end' }>): void {
-    const g = this.group(ev.g);
-    const { a, b } = ev;
-    if (!this.active(this.session(g, a)) || !this.active(this.session(g, b))) return;
-    const via = g.net.relayOf(a, b);
-    switch (ev.k) {
-      case 'relay-up':
-      case 'relay-check': {
-        if (g.net.epochOf(a, b) !== ev.epoch) return; // the link changed since: this route is not it
-        if (ev.k === 'relay-up' ? g.net.isUp(a, b) : via === null) return;
-        const next = this.relayFor(g, a, b);
-        if (ev.k === 'relay-check' && via !== null && next === via) {
-          this.schedule(this.now + ROUTE_CHECK_MS, { k: 'relay-check', g: ev.g, a, b, epoch: ev.epoch });
-          return;
-        }
-        if (next === null) {
-          // No member reaches both: the pair is down, reported by both ends, and judged after the grace time.
-          if (via !== null) this.log(`relayed link ${a}~${b} @${g.index} lost its relay ${via}: DOWN`);
-          g.net.down(a, b);
-          g.tracker.reportLink(a, b, 'down', this.now);
-          const epoch = g.net.epochOf(a, b);
-          this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g: ev.g, a, b, epoch });
-          return;
-        }
-        g.net.relayVia(a, b, next);
-        g.tracker.reportRelayed(a, b, next, this.now);
-        this.log(`link ${a}~${b} @${g.index} UP via ${next}${via === null ? '' : ` (was via ${via})`}`);
-        const [sa, sb] = [this.session(g, a), this.session(g, b)];
+  private relayHost(): RelayHost {
+    const sessionOf = (g: number, p: PeerId): Session | undefined => this.session(this.group(g), p);
+    return {
+      now: () => this.now,
+      alive: (g, a, b) => this.active(sessionOf(g, a)) && this.active(sessionOf(g, b)),
+      open: (g, end) => {
+        const group = this.group(g);
+        const ok = group.tracker.members.filter(
+          (x) => x !== end && this.active(sessionOf(g, x)) && group.net.isUp(end, x) && !this.relays.relayed(g, end, x),
+        );
+        return new Set(ok);
+      },
+      hop: (g, from, to) => {
+        const group = this.group(g);
+        if (!this.active(sessionOf(g, to)) || !group.net.isUp(from, to) || this.relays.relayed(g, from, to))
+          return null;
+        return this.rng.int(LINK_MIN_DELAY_MS, LINK_MAX_DELAY_MS);
+      },
+      schedule: (at, ev) => this.schedule(at, ev),
+      deliver: (g, to, from, frame) => {
+        const s = sessionOf(g, to);
+        if (!this.active(s)) return;
+        this.log(`${from} -> ${to} @${g} ${describeFrame(frame)} (relayed)`);
+        if (frame.t === 'history-res') s.sponsor = from;
+        this.carry(s, s.core.receive(from, frame, this.now));
+      },
+      flap: (g, end, peer) => {
+        const s = sessionOf(g, end);
+        if (!this.active(s) || !this.active(sessionOf(g, peer))) return;
+        this.log(`${end} re-opens its relayed link to ${peer} @${g}`);
+        this.carry(s, s.core.link(peer, 'down', this.now));
+        if (this.active(s)) this.carry(s, s.core.link(peer, 'up', this.now));
+      },
+      up: (g, a, b, via) => {
+        const group = this.group(g);
+        group.net.relayVia(a, b, via);
+        group.tracker.reportRelayed(a, b, via, this.now);
+        this.log(`link ${a}~${b} @${g} UP via ${via}`);
+        const [sa, sb] = [sessionOf(g, a), sessionOf(g, b)];
         for (const [x, y] of [
           [sa, sb],
           [sb, sa],
         ] as const)
           if (this.active(x) && this.active(y)) this.carry(x, x.core.link(y.node.id, 'up', this.now));
-        this.admitReady(g);
-        const epoch = g.net.epochOf(a, b);
-        this.schedule(this.now + ROUTE_CHECK_MS, { k: 'relay-check', g: ev.g, a, b, epoch });
+        this.admitReady(group);
+      },
+      down: (g, a, b) => {
+        const group = this.group(g);
+        this.log(`relayed link ${a}~${b} @${g} has no route: DOWN`);
+        group.net.down(a, b);
+        group.tracker.reportLink(a, b, 'down', this.now);
+        const epoch = group.net.epochOf(a, b);
+        this.schedule(this.now + LINK_GRACE_MS, { k: 'link-grace', g, a, b, epoch });
+      },
+      log: (line) => this.log(line),
+    };
+  }
+
+  /** A relay fault, or the end of the relayed period (the direct channel opens). */
+  private relayEvent(ev: Extract<SimEvent, { k: 'relay-fault' | 'relay-end' }>): void {
+    const g = this.group(ev.g);
+    const { a, b } = ev;
+    if (!this.active(this.session(g, a)) || !this.active(this.session(g, b))) return;
+    if (ev.k === 'relay-fault') {
+      if (ev.fault === 'crash') {
+        const via = this.relays.viaOf(ev.g, a, b);
+        const n = via === null ? undefined : this.nodes.get(via);
+        if (n !== undefined) this.crash(n, `relay of ${a}~${b}`);
         return;
       }
-      case 'relay-fault': {
-        if (via === null) return;
-        if (ev.fault === 'crash') {
-          const n = this.nodes.get(via);
-          if (n !== undefined) this.crash(n, `relay of ${a}~${b}`);
-          return;
-        }
-        if (ev.fault === 'alter') {
-          // The signature check refuses the altered envelope; the pair never uses that relay again.
-          const k = `${ev.g}|${a}|${b}`;
-          this.distrusted.set(k, new Set([...(this.distrusted.get(k) ?? []), via]));
-        }
-        // A lost (or refused) envelope: the ends see the gap and re-open the relayed link (through another
-        // relay after an alteration, or none).
-        this.log(`relay ${via} ${ev.fault === 'drop' ? 'drops' : 'alters'} a frame of ${a}~${b} @${g.index}`);
-        g.net.down(a, b);
-        const epoch = g.net.epochOf(a, b);
-        this.schedule(this.now + this.rng.int(1, ROUTE_CHECK_MS), { k: 'relay-up', g: ev.g, a, b, epoch });
-        return;
-      }
-      case 'relay-end':
-        this.distrusted.delete(`${ev.g}|${a}|${b}`);
-        if (g.net.isUp(a, b) && via === null) return; // opened directly meanwhile
-        g.net.down(a, b);
-        this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), {
-          k: 'link-up',
-          g: ev.g,
-          a,
-          b,
-          reconnect: true,
-        });
-        return;
+      const via = this.relays.fault(ev.g, a, b, ev.fault);
+      if (via !== null) this.log(`relay ${via} of ${a}~${b} @${g.index}: ${ev.fault}`);
+      return;
     }
+    const relayed = this.relays.relayed(ev.g, a, b);
+    this.relays.end(ev.g, a, b);
+    if (!relayed && g.net.isUp(a, b)) return; // opened directly meanwhile
+    g.net.down(a, b);
+    this.schedule(this.now + this.rng.int(SIGNALING_MIN_MS, SIGNALING_MAX_MS), {
+      k: 'link-up',
+      g: ev.g,
+      a,
+      b,
+      reconnect: true,
+    });
   }
 
   private onView(s: Session, view: View): void {

@@ -29,10 +29,13 @@ describe('simulation: relayed links and relay faults', () => {
         seed: 1111,
       });
       console.log(
-        `relay: ${t.scenarios} scenarios, ${t.steps} steps, ${t.messages} messages, ${t.faults} faults, ${t.views} views; actions ${JSON.stringify(t.byAction)}`,
+        `relay: ${t.scenarios} scenarios, ${t.steps} steps, ${t.messages} messages, ${t.faults} faults, ${t.views} views; routes ${JSON.stringify(t.relay)}; actions ${JSON.stringify(t.byAction)}`,
       );
       expect(t.scenarios).toBe(RUNS);
       expect(t.byAction['relay'] ?? 0).toBeGreaterThan(RUNS / 3);
+      // The shipped routes carried the pairs: links up through relays, frames delivered through them, gaps
+      // resynced, stalling relays found bad and altering ones refused.
+      for (const k of ['up', 'delivered', 'resyncs', 'bad', 'altered']) expect(t.relay[k] ?? 0).toBeGreaterThan(0);
     },
     SUITE_TIMEOUT_MS,
   );
