@@ -35,7 +35,8 @@ export type Guarantee =
   // Hostile runs (sim/hostile.ts): H1 an honest member evicted on the liar's word, H2 a buffer over its
   // budget, H3 a liar the link rules can see still a member at its deadline. S2E (equivocation shown
   // apart) and SPONSOR (a joiner misled by an undetectable sponsor lie) are documented limits, counted.
-  // H4 (a departed liar's frames for later views left in an honest engine) is open, counted.
+  // H4 (a departed liar's frames for later views left in an honest engine, within the budget of
+  // peers a view leaves out; past it, H2) is counted.
   | 'H1'
   | 'H2'
   | 'H3'

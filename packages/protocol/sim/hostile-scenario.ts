@@ -25,7 +25,8 @@ export const EVICTED_KINDS: readonly HostileKind[] = ['false-report', 'silent'];
 /**
  * What hostile runs count instead of failing on (PROTOCOL.md §7): an equivocation two honest members
  * show apart (S2E: FIFO, or total order through a view change), a joiner misled by an undetectable
- * sponsor lie (SPONSOR), a departed liar's frames left waiting for later views (H4, open).
+ * sponsor lie (SPONSOR), a departed liar's frames left waiting for later views (H4, within the
+ * budget of peers a view leaves out).
  */
 export const HOSTILE_TOLERATED: readonly Guarantee[] = ['S2E', 'SPONSOR', 'H4'];
 

@@ -25,29 +25,9 @@ export interface HostileGap {
 
 /**
  * What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn
- * by the seeds.
+ * by the seeds. None at present.
  */
-export const HOSTILE_GAPS: readonly HostileGap[] = [
-  {
-    id: 'flush-split',
-    breaks: 'S4',
-    why:
-      "a member's FLUSH for the next view is its report for that view, believed as it is: a liar that sends one " +
-      'honest member a made-up FLUSH ahead of the view change (a near flood, variant ≥ 1024) and the other its real ' +
-      'one has the two resolve the flush differently; no FLUSH is signed or compared between members (PROTOCOL.md §7.5)',
-    scenario: {
-      mode: 'total',
-      size: 2,
-      seed: 2147483618,
-      steps: [
-        { gap: 50, action: { k: 'lie' } },
-        { gap: 3, action: { k: 'join', send: 0 } },
-        { gap: 8, action: { k: 'send-all' } },
-      ],
-      hostile: { kind: 'flood', variant: 1328 },
-    },
-  },
-];
+export const HOSTILE_GAPS: readonly HostileGap[] = [];
 
 /** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
 export interface HostileFixed {
@@ -76,6 +56,27 @@ export const HOSTILE_FIXED: readonly HostileFixed[] = [
         { gap: 100, action: { k: 'send-all' } },
       ],
       hostile: { kind: 'equivocate', variant: 2 },
+    },
+  },
+  {
+    id: 'flush-split',
+    broke: 'S4',
+    how:
+      "a member's FLUSH for the next view is its report for that view: a liar sent one honest member a made-up FLUSH " +
+      'ahead of the view change (a near flood) and the other its real one, and the two resolved the flush ' +
+      'differently; now each FLUSH-OK names the digest of the reports its sender holds and a member installs the ' +
+      'view only when every participant named its own (PROTOCOL.md §3.4 "Same reports everywhere"): the two see ' +
+      'the dispute, nobody installs that view, and the flush after the liar leaves resolves once for all',
+    scenario: {
+      mode: 'total',
+      size: 2,
+      seed: 2147483618,
+      steps: [
+        { gap: 50, action: { k: 'lie' } },
+        { gap: 3, action: { k: 'join', send: 0 } },
+        { gap: 8, action: { k: 'send-all' } },
+      ],
+      hostile: { kind: 'flood', variant: 1328 },
     },
   },
 ];

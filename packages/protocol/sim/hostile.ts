@@ -28,7 +28,8 @@
 //   made-up sender, hands another group's item, inflates a sender's `nextSeq`;
 // - flood: every `lie` sends FLUSH and DATA frames for views far ahead (with
 //   `variant` mod 8 = 0, to one member, until its byte budget is exceeded), or
-//   (`variant` >> 4 odd) DATA for the next view and the one after; with
+//   (`variant` >> 4 odd) DATA for the next view and the one after (and, with
+//   `variant` >> 5 odd, made-up FLUSH reports for them to some members); with
 //   `variant` mod 16 = 4, to one member, DATA of its own seqs just past its
 //   next one until they pass the hold-back budget (they wait behind a seq it
 //   never sends).
@@ -99,6 +100,12 @@ export class Liar {
     return this.lying && this.kind === 'silent' && this.hostile.variant % 2 === 1;
   }
 
+  /** A flood whose FLUSH frames for the next views are its made-up reports for them (`flood`). */
+  get flushLies(): boolean {
+    const v = this.hostile.variant;
+    return this.kind === 'flood' && (v >> 4) % 2 === 1 && (v >> 5) % 2 === 1;
+  }
+
   get sponsorLie(): (typeof SPONSOR_LIES)[number] {
     return SPONSOR_LIES[this.hostile.variant % SPONSOR_LIES.length] as (typeof SPONSOR_LIES)[number];
   }
@@ -116,7 +123,10 @@ export class Liar {
     if (!this.lying) return [frame];
     // Its store holds its own versions and its own order keys (its FINALs said others): a joiner it
     // sponsors takes its word for them (PROTOCOL.md §7.3, "hand its own order").
-    if (frame.t === 'history-res' && (this.kind === 'clock' || this.kind === 'equivocate')) this.misled.add(to);
+    // So does a flood liar that gave members made-up FLUSH reports: its store holds the resolution of
+    // the reports its own core sent and got, which no honest member installed (PROTOCOL.md §3.4).
+    if (frame.t === 'history-res' && (this.kind === 'clock' || this.kind === 'equivocate' || this.flushLies))
+      this.misled.add(to);
     switch (this.kind) {
       case 'silent':
         return [];
@@ -329,16 +339,17 @@ export class Liar {
    * FLUSH and DATA frames a burst, or (variant mod 8 = 0, one victim) large
    * FLUSH frames until their bytes pass the per-peer budget by two frames.
    * Near (variant >> 4 odd: the next view and the one after, which the group
-   * reaches): DATA only, 40 small ones per victim. Variant mod 16 = 4:
-   * `gapFlood` in the current view. A FLUSH for the next view would be the
-   * liar's FLUSH report for it, a lie of its own (variant ≥ 1024, never drawn
-   * by the seeds: HOSTILE_GAPS "flush-split").
+   * reaches): DATA only, 40 small ones per victim, or (variant >> 5 odd) FLUSH
+   * and DATA: a FLUSH for the next view is the liar's FLUSH report for it, made
+   * up and sent to these victims only (the others get its real one when the
+   * view comes: HOSTILE_FIXED "flush-split"). Variant mod 16 = 4: `gapFlood` in
+   * the current view.
    */
   flood(installed: ViewId, victims: readonly PeerId[]): { readonly to: PeerId; readonly frame: GroupFrame }[] {
     const burst = ++this.floods;
     const v = this.hostile.variant;
-    const flushLie = v >= 1024;
     const near = (v >> 4) % 2 === 1;
+    const flushLie = this.flushLies;
     const ahead = (i: number): ViewId =>
       asViewId(
         near

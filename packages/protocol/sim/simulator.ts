@@ -57,8 +57,10 @@ import { Liar, LIAR_ID } from './hostile.ts';
 import { EVICTED_KINDS } from './hostile-scenario.ts';
 import { LiarWire, verifyLikePeer } from './hostile-wire.ts';
 import {
+  MAX_BUFFERED_BYTES_GONE,
   MAX_BUFFERED_BYTES_PER_PEER,
   MAX_BUFFERED_FRAMES,
+  MAX_GONE_VIEWS,
   MAX_HELD_BYTES_PER_SENDER,
 } from '../src/ordering/group-engine.ts';
 import { MAX_OUTSTANDING_CHUNKED_FRAMES } from '../src/wire/caps.ts';
@@ -332,7 +334,7 @@ const describeFrame = (f: GroupFrame): string => {
     case 'flush':
       return `FLUSH v${f.viewId}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
     case 'flush-ok':
-      return `FLUSH-OK v${f.viewId}`;
+      return `FLUSH-OK v${f.viewId}${f.reports.slice(0, 6)}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? '' : ` floor=${f.floor}`}`;
     case 'signal':
@@ -777,6 +779,8 @@ export class Simulation {
       if (e.type === 'message-dropped') this.log(`${node.id}@${g.index} dropped ${e.id}: ${e.reason}`);
       if (e.type === 'final-disputed')
         this.log(`${node.id}@${g.index} disputed ${e.id} (echo of ${e.by}): ${e.reason}`);
+      if (e.type === 'flush-disputed')
+        this.log(`${node.id}@${g.index} flush disputed (FLUSH-OK of ${e.by}): ${e.reason}`);
     }
   }
 
@@ -2017,16 +2021,23 @@ export class Simulation {
 
   /**
    * Frames a departed liar left waiting for views far ahead in an honest engine: they stay until the
-   * group reaches those views (bounded by its per-peer budget; open, PROTOCOL.md §7.5). Counted as
-   * H4, left out of L2's hold-back count.
+   * group reaches those views, within the budget of peers a view leaves out (MAX_GONE_VIEWS views,
+   * MAX_BUFFERED_BYTES_GONE bytes: past it, H2; PROTOCOL.md §7.5). Counted as H4, left out of L2's
+   * hold-back count.
    */
   private liarLeftovers(s: Session, g: SimGroup): number {
     if (this.liar === null) return 0;
     const st = (
-      s.engine as OrderingEngine & { debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number } }
+      s.engine as OrderingEngine & {
+        debugState?: () => { bufferedBytes?: Record<string, number>; buffered?: number; bufferedFrames?: string[] };
+      }
     ).debugState?.();
     const owners = Object.keys(st?.bufferedBytes ?? {});
     if (owners.length !== 1 || owners[0] !== LIAR_ID || g.tracker.isMember(LIAR_ID)) return 0;
+    const views = new Set((st?.bufferedFrames ?? []).map((f) => f.slice(f.lastIndexOf('@') + 1)));
+    const bytes = st?.bufferedBytes?.[LIAR_ID] ?? 0;
+    if (s.engine.view !== null && (views.size > MAX_GONE_VIEWS || bytes > MAX_BUFFERED_BYTES_GONE))
+      fail('H2', s.node.id, `holds ${bytes} bytes for ${views.size} views from the departed liar, over its budget`);
     g.checker.tolerated.push({
       rule: 'H4',
       node: s.node.id,

@@ -51,6 +51,16 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     });
   }
 
+  it('seed 302108: an equivocating liar that sends two members FLUSH reports with two versions of its message splits nothing (was S2E)', () => {
+    const scenario = hostileScenarioForSeed(302108);
+    expect(scenario.hostile).toEqual({ kind: 'equivocate', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // The two honest members held different reports of the liar for view 5 and said so; neither installed it.
+    expect(r.trace.some((l) => l.includes('flush disputed') && l.includes('view 5'))).toBe(true);
+    expect(r.tolerated.filter((t) => t.rule === 'S2E')).toEqual([]);
+  });
+
   // Seeds 10044 and 11978 (a fresh range): the sponsor inflated a joiner's nextSeq (§7.3), so the joiner
   // refused that sender's next live seqs as delivered and proposed for none of them.
   it('seed 11978: a flush keeps FIFO at honest members when a misled joiner proposed for a later seq only (was S3)', () => {

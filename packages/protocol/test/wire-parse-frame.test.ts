@@ -68,7 +68,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     agreed: 8,
     delivered: { alice: 2, bob: 1, carol: 8 },
   },
-  'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4) },
+  'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4), reports: GENESIS_PREV },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
   'history-req': {
     t: 'history-req',
@@ -190,6 +190,7 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
   'flush-ok': [
     ['groupId', 1],
     ['viewId', -1],
+    ['reports', 'abc'],
   ],
   hwm: [
     ['groupId', null],

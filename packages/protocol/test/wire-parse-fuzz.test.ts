@@ -151,7 +151,12 @@ const validFrame = fc.oneof(
     delivered: counts(0),
   }),
   fc.record({ t: fc.constant('hwm' as const), groupId: fc.constant('g-1'), viewId: nat, delivered: counts(0) }),
-  fc.record({ t: fc.constant('flush-ok' as const), groupId: fc.constant('g-1'), viewId: nat }),
+  fc.record({
+    t: fc.constant('flush-ok' as const),
+    groupId: fc.constant('g-1'),
+    viewId: nat,
+    reports: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64')),
+  }),
   fc.record({
     t: fc.constant('history-req' as const),
     groupId: fc.constant('g-1'),

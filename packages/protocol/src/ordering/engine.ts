@@ -35,7 +35,13 @@ export type EngineEvent =
    * (PROTOCOL.md §3.3 "Echo"). The message's sender or `by` lied; nobody delivers it in this view, and
    * the view change that comes when either leaves orders it once for all.
    */
-  | { readonly type: 'final-disputed'; readonly id: MessageId; readonly by: PeerId; readonly reason: string };
+  | { readonly type: 'final-disputed'; readonly id: MessageId; readonly by: PeerId; readonly reason: string }
+  /**
+   * Participant `by` named another digest of the FLUSH reports for view `viewId` than this member holds
+   * (PROTOCOL.md §3.4 "Same reports everywhere"): a participant sent members different reports, or `by`
+   * lies. Nobody installs `viewId`; the flush for the next view (when the liar leaves) goes on.
+   */
+  | { readonly type: 'flush-disputed'; readonly viewId: ViewId; readonly by: PeerId; readonly reason: string };
 
 export interface EngineOutput {
   readonly frames: readonly Outbound[];

@@ -26,6 +26,17 @@ export const MAX_BUFFERED_FRAMES = 10_000;
  */
 export const MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024;
 
+/**
+ * What peers the installed view leaves out may keep waiting, all of them together: FLUSH and FLUSH-OK
+ * frames for later views (their DATA, HWM, PROPOSE and FINAL are dropped at that install), at most
+ * MAX_GONE_VIEWS views each, the nearest views first. A later session of such a peer id (a reload)
+ * sends a FLUSH for a view only once it is a participant again, a view or two ahead; a departed
+ * liar's FLUSH frames for made-up far views would otherwise stay for good, each peer id it ever
+ * used with its own budget (PROTOCOL.md §7.5, H4).
+ */
+export const MAX_BUFFERED_BYTES_GONE = MAX_BUFFERED_BYTES_PER_PEER;
+export const MAX_GONE_VIEWS = 2;
+
 export interface Buffered {
   readonly from: PeerId;
   readonly frame: EngineFrame;
@@ -121,6 +132,32 @@ export abstract class FrameGate extends EngineState {
     const gone = (b: Buffered): boolean =>
       !this.members.has(b.from) && !isFlushRound(b.frame) && b.frame.viewId > viewId;
     if (this.future.some(gone)) this.future = this.future.filter((b) => !gone(b));
+    this.boundGoneFlushes(viewId);
+  }
+
+  /**
+   * Flush-round frames of peers the installed view leaves out, for later views: of each peer the
+   * frames of its MAX_GONE_VIEWS nearest views, and of all of them together the nearest views'
+   * frames up to MAX_BUFFERED_BYTES_GONE (a frame that does not fit goes, and so do farther ones).
+   */
+  protected boundGoneFlushes(viewId: ViewId): void {
+    const waiting = this.future.filter((b) => !this.members.has(b.from) && b.frame.viewId > viewId);
+    if (waiting.length === 0) return;
+    const views = new Map<PeerId, Set<number>>();
+    const byView = waiting.map((b, i) => ({ b, i })).sort((x, y) => x.b.frame.viewId - y.b.frame.viewId || x.i - y.i);
+    const keep = new Set<Buffered>();
+    let bytes = 0;
+    for (const { b } of byView) {
+      const seen = views.get(b.from) ?? new Set<number>();
+      if (!seen.has(b.frame.viewId) && seen.size >= MAX_GONE_VIEWS) continue;
+      if (bytes + b.bytes > MAX_BUFFERED_BYTES_GONE) break;
+      seen.add(b.frame.viewId);
+      views.set(b.from, seen);
+      bytes += b.bytes;
+      keep.add(b);
+    }
+    if (keep.size < waiting.length)
+      this.future = this.future.filter((b) => this.members.has(b.from) || b.frame.viewId <= viewId || keep.has(b));
   }
 
   protected routed(from: PeerId, frame: EngineFrame & { readonly viewId: ViewId }): EngineResult | null {

@@ -30,7 +30,12 @@ import { OutputBuilder, reject } from './rejection.ts';
 
 export type { EngineDebugState } from './engine-debug.ts';
 export { MAX_HELD_BYTES_PER_SENDER, MAX_HOLD_BACK_AHEAD } from './fifo-layer.ts';
-export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './frame-gate.ts';
+export {
+  MAX_BUFFERED_BYTES_GONE,
+  MAX_BUFFERED_BYTES_PER_PEER,
+  MAX_BUFFERED_FRAMES,
+  MAX_GONE_VIEWS,
+} from './frame-gate.ts';
 export { HWM_INTERVAL_MS } from './stability.ts';
 
 export class GroupEngine extends JoinerAdoption implements OrderingEngine {
@@ -147,8 +152,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       const mine = fl.reports.get(this.self);
       if (mine !== undefined && fl.participants.includes(peer))
         for (const frame of splitFlush(mine)) out.frames.push({ to: peer, frame });
-      if (fl.oked && fl.participants.includes(peer))
-        out.frames.push({ to: peer, frame: this.flushOkFrame(fl.target.viewId) });
+      const ok = this.latestOk(fl);
+      if (ok !== null && fl.participants.includes(peer)) out.frames.push({ to: peer, frame: ok });
       if (fl.target.members.some((m) => m.peerId === peer)) this.repairing.add(peer);
       return out.build();
     }
@@ -161,7 +166,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       // the copy of its own FLUSH that an installed peer sends back is not answered again.
       last.answered.add(peer);
       for (const frame of splitFlush(last.frame)) out.frames.push({ to: peer, frame });
-      out.frames.push({ to: peer, frame: last.ok });
+      if (last.ok !== null) out.frames.push({ to: peer, frame: last.ok });
     }
     if (this.installed !== null && this.adopted && this.members.has(peer)) {
       this.repairing.add(peer);
@@ -239,8 +244,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       );
       invariant(fl.sent || !fl.oked, 'FLUSH-OK only after our FLUSH');
       invariant(
-        [...fl.reports.keys(), ...fl.oks].every((p) => fl.participants.includes(p)),
-        'flush reports and oks come from participants',
+        [...fl.reports.keys(), ...fl.digests.keys()].every((p) => fl.participants.includes(p)),
+        'flush reports and digests come from participants',
       );
     }
   }
@@ -276,7 +281,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       flushSent: fl?.sent ?? false,
       flushOked: fl?.oked ?? false,
       flushParticipants: [...(fl?.participants ?? [])].sort(),
-      flushOks: [...(fl?.oks ?? [])].sort(),
+      flushOks: [...(fl?.digests.keys() ?? [])].sort(),
       flushParts: this.flushParts.debug(),
       lastFlush:
         last === null

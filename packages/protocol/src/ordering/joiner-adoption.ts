@@ -88,7 +88,7 @@ export abstract class JoinerAdoption extends ViewChange {
           ? null
           : {
               frame: mine,
-              ok: this.flushOkFrame(jump.target.viewId),
+              ok: this.latestOk(jump),
               participants: jump.participants,
               answered: new Set(),
             };

@@ -1,7 +1,8 @@
 // View changes by FLUSH: a new view from the tracker starts a flush; every participant sends its
 // FLUSH report (unstable messages, pending proposals and finals, delivered counts), then FLUSH-OK
-// once it holds all reports; the view is installed when every participant's FLUSH-OK is in, and
-// the resolution (flush-resolution.ts) is delivered. Frames that waited for the view are replayed.
+// with the digest of all reports once it holds them (flush-agreement.ts); the view is installed
+// when every participant's FLUSH-OK names that same digest, and the resolution
+// (flush-resolution.ts) is delivered. Frames that waited for the view are replayed.
 // Owns: `flush` (the flush under way), `flushParts`, `lastFlush`, `learnedFinals`.
 // Belongs here: FLUSH and FLUSH-OK, installing a view, abandoning a flush for a newer view.
 // A joiner taking state from its sponsor is joiner-adoption.ts.
@@ -13,6 +14,8 @@ import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame, PendingReport, P
 import type { EngineResult } from './engine.ts';
 import { clearHeld, isCount, isFlushRound } from './engine-state.ts';
 import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush-checks.ts';
+import { advanceAgreement, noteFlushOk } from './flush-agreement.ts';
+import type { FlushAgreement } from './flush-agreement.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import type { ResolvedMessage } from './flush-resolution.ts';
@@ -24,21 +27,16 @@ import { OutputBuilder, reject } from './rejection.ts';
 import { Stability } from './stability.ts';
 import { flushParticipants } from './view-membership.ts';
 
-export interface FlushState {
+export interface FlushState extends FlushAgreement {
   readonly target: View;
-  readonly participants: readonly PeerId[];
-  readonly reports: Map<PeerId, FlushFrame>;
   sent: boolean;
-  /** We hold every report and sent our FLUSH-OK: we are bound to deliver this flush's resolution. */
-  oked: boolean;
-  /** Participants whose FLUSH-OK we hold (ours included); the view is installed when all have. */
-  readonly oks: Set<PeerId>;
 }
 
 /** Our FLUSH for the installed view, kept so a peer still flushing for it (its copy was lost) gets it again. */
 export interface LastFlush {
   readonly frame: FlushFrame;
-  readonly ok: FlushOkFrame;
+  /** Our FLUSH-OK (null for a joiner that took state before it held every report). */
+  readonly ok: FlushOkFrame | null;
   readonly participants: readonly PeerId[];
   readonly answered: Set<PeerId>;
 }
@@ -48,8 +46,8 @@ const byIdThenSeq = (a: DataFrame, b: DataFrame): number =>
 
 export abstract class ViewChange extends Stability {
   /**
-   * The flush under way. Invariant: for a view newer than `installed`; oked only once sent; reports and oks only from
-   * participants.
+   * The flush under way. Invariant: for a view newer than `installed`; oked only once sent; reports and digests
+   * only from participants.
    */
   protected flush: FlushState | null = null;
   /** FLUSH reports that came in parts, until each is whole. */
@@ -102,11 +100,23 @@ export abstract class ViewChange extends Stability {
       return out.build();
     }
     const abandoned = this.flush;
-    // Our FLUSH-OK for the abandoned view may have let someone install it: deliver what they did.
-    if (abandoned !== null && abandoned.oked) this.applyResolution(abandoned, out);
+    // Our FLUSH-OK for the abandoned view may have let someone install it: deliver what they did. Not
+    // when a participant named other reports: an installer holds the same digest from every
+    // participant, so that one and we cannot both agree with it, and another member bound with
+    // other reports may deliver theirs (§3.4 "Same reports everywhere").
+    if (abandoned !== null && abandoned.oked && abandoned.disputes.size === 0) this.applyResolution(abandoned, out);
     else if (abandoned !== null && abandoned.sent)
       this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
-    this.flush = { target: view, participants, reports: new Map(), sent: false, oked: false, oks: new Set() };
+    this.flush = {
+      target: view,
+      participants,
+      reports: new Map(),
+      sent: false,
+      digest: null,
+      digests: new Map(),
+      oked: false,
+      disputes: new Set(),
+    };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
     const later: Buffered[] = [];
@@ -115,7 +125,7 @@ export abstract class ViewChange extends Stability {
         this.flush.reports.set(b.from, b.frame);
         this.learnFinals(b.frame);
       } else if (b.frame.t === 'flush-ok' && b.frame.viewId === view.viewId && participants.includes(b.from))
-        this.flush.oks.add(b.from);
+        noteFlushOk(this.flush, b.from, b.frame);
       else if (!(isFlushRound(b.frame) && b.frame.viewId <= view.viewId)) later.push(b);
     }
     this.future = later;
@@ -235,7 +245,7 @@ export abstract class ViewChange extends Stability {
       if (!last.answered.has(from)) {
         last.answered.add(from);
         for (const frame of splitFlush(last.frame)) out.frames.push({ to: from, frame });
-        out.frames.push({ to: from, frame: last.ok });
+        if (last.ok !== null) out.frames.push({ to: from, frame: last.ok });
       }
       return out.build();
     }
@@ -264,37 +274,48 @@ export abstract class ViewChange extends Stability {
   }
 
   /**
-   * Round two of a view change. With every participant's FLUSH we send FLUSH-OK and are bound to
-   * its resolution; the view is installed once every participant sent FLUSH-OK. Without the second
-   * round a participant removed unawares could complete a flush that the others abandoned for a
-   * newer view without it, and deliver what they never will (seed 1148931).
+   * Round two of a view change. With every participant's FLUSH we send FLUSH-OK with their digest
+   * and are bound to the resolution; the view is installed once every participant's FLUSH-OK names
+   * our digest. Two members that install resolve the same reports (a liar that sent them different
+   * ones stalls the flush instead), and a participant removed unawares cannot complete a flush that
+   * the others abandoned for a newer view without it, delivering what they never will (seed 1148931).
    */
   protected maybeComplete(out: OutputBuilder, now: number): void {
     const fl = this.flush;
-    if (fl === null || !fl.sent || !fl.participants.every((p) => fl.reports.has(p))) return;
-    if (!fl.oked) {
-      fl.oked = true;
-      fl.oks.add(this.self);
-      const ok = this.flushOkFrame(fl.target.viewId);
-      for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame: ok });
-    }
-    if (!fl.participants.every((p) => fl.oks.has(p))) return;
+    if (fl === null || !fl.sent) return;
+    const step = advanceAgreement(fl, this.self, (digest) => this.flushOkFrame(fl.target.viewId, digest));
+    if (step.send !== null)
+      for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame: step.send });
+    for (const p of step.disputed)
+      out.events.push({
+        type: 'flush-disputed',
+        viewId: fl.target.viewId,
+        by: p,
+        reason: `${p} holds other FLUSH reports for view ${fl.target.viewId} than this member: one of the participants sent members different reports, or ${p} lies; nobody installs the view until it changes`,
+      });
+    if (!step.complete) return;
     this.applyResolution(fl, out);
     const mine = fl.reports.get(this.self);
     this.lastFlush =
       mine === undefined
         ? null
-        : { frame: mine, ok: this.flushOkFrame(fl.target.viewId), participants: fl.participants, answered: new Set() };
+        : { frame: mine, ok: this.latestOk(fl), participants: fl.participants, answered: new Set() };
     this.flush = null;
     this.finishInstall(fl.target, out, now);
   }
 
-  protected flushOkFrame(viewId: ViewId): FlushOkFrame {
-    return { t: 'flush-ok', groupId: this.groupId, viewId };
+  protected flushOkFrame(viewId: ViewId, reports: string): FlushOkFrame {
+    return { t: 'flush-ok', groupId: this.groupId, viewId, reports };
+  }
+
+  /** Our FLUSH-OK of a flush, or null before we hold every report. */
+  protected latestOk(fl: FlushState): FlushOkFrame | null {
+    return fl.digest === null ? null : this.flushOkFrame(fl.target.viewId, fl.digest);
   }
 
   protected onFlushOk(from: PeerId, f: FlushOkFrame, now: number): EngineResult {
-    if (!isCount(f.viewId)) return reject('remote', 'bad-type', 'FLUSH-OK viewId must be a non-negative integer.');
+    if (!isCount(f.viewId) || typeof f.reports !== 'string')
+      return reject('remote', 'bad-type', 'FLUSH-OK needs a non-negative integer viewId and a reports digest.');
     const last = this.lastFlush;
     // A copy for the view we installed (we had its FLUSH-OK already): nothing to do.
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from))
@@ -316,7 +337,7 @@ export abstract class ViewChange extends Stability {
     if (!fl.participants.includes(from))
       return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
     const out = new OutputBuilder();
-    fl.oks.add(from);
+    noteFlushOk(fl, from, f);
     this.maybeComplete(out, this.clockAt(now));
     return out.build();
   }

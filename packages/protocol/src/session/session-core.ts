@@ -396,6 +396,7 @@ export class SessionCore {
         this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
       else if (ev.type === 'final-disputed')
         this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
+      else if (ev.type === 'flush-disputed') this.#problem('bad-state', ev.reason, ev.by);
     }
     return delivered;
   }

@@ -146,15 +146,20 @@ export interface FramePart {
 
 /**
  * The second round of a view change: the sender holds every participant's
- * FLUSH for `viewId` and is bound to deliver that flush's resolution, even if
- * a newer view supersedes it. A member installs a view only once every
- * participant said so (PROTOCOL.md §3.4), so a flush can no longer complete
- * at a member removed unawares while the others abandon it (seed 1148931).
+ * FLUSH for `viewId`, `reports` is their digest as it holds them, and it is
+ * bound to deliver that flush's resolution, even if a newer view supersedes
+ * it. A member installs a view only once every participant sent FLUSH-OK
+ * naming its own digest (PROTOCOL.md §3.4), so a flush can no longer complete
+ * at a member removed unawares while the others abandon it (seed 1148931),
+ * and two members never install it from different reports (a participant
+ * that sent them different ones: HOSTILE_FIXED "flush-split").
  */
 export interface FlushOkFrame {
   readonly t: 'flush-ok';
   readonly groupId: GroupId;
   readonly viewId: ViewId;
+  /** `flushDigest` of every participant's report as the sender holds them (base64 of SHA-256). */
+  readonly reports: string;
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */

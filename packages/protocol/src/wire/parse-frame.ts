@@ -41,6 +41,7 @@ import type {
   EchoFrame,
   FinalFrame,
   FlushFrame,
+  FlushOkFrame,
   FrameKind,
   FramePart,
   HighWaterFrame,
@@ -146,7 +147,7 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
     case 'flush':
       return readFlush(o, ctx);
     case 'flush-ok':
-      return { t: 'flush-ok', groupId: readGroup(o, ctx, 'flush-ok'), viewId: readViewId(o, 'flush-ok') };
+      return readFlushOk(o, ctx);
     case 'hwm':
       return readHighWater(o, ctx);
     case 'history-req':
@@ -197,12 +198,21 @@ function readSignature(o: JsonObject, path: string): string {
   return sig;
 }
 
-function readLink(o: JsonObject, path: string): string {
-  const prev = readString(o['prev'], `${path}.prev`, LINK_HASH_B64_CHARS, LINK_HASH_B64_CHARS);
-  if (!LINK_PATTERN.test(prev))
-    throw new FieldRejection('bad-type', `${path}.prev is not canonical base64 of a 32-byte hash.`);
-  return prev;
+const readLink = (o: JsonObject, path: string): string => readHash(o['prev'], `${path}.prev`);
+
+function readHash(v: unknown, path: string): string {
+  const hash = readString(v, path, LINK_HASH_B64_CHARS, LINK_HASH_B64_CHARS);
+  if (!LINK_PATTERN.test(hash))
+    throw new FieldRejection('bad-type', `${path} is not canonical base64 of a 32-byte hash.`);
+  return hash;
 }
+
+const readFlushOk = (o: JsonObject, ctx: ParseContext): FlushOkFrame => ({
+  t: 'flush-ok',
+  groupId: readGroup(o, ctx, 'flush-ok'),
+  viewId: readViewId(o, 'flush-ok'),
+  reports: readHash(field(o, 'reports', 'flush-ok'), 'flush-ok.reports'),
+});
 
 /** A DATA frame wherever it appears; who may carry it is the caller's rule. */
 function readData(o: JsonObject, ctx: ParseContext, path: string): DataFrame {

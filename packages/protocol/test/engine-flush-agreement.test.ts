@@ -1,0 +1,132 @@
+// A participant that sends two members two different FLUSH reports for one
+// view (PROTOCOL.md §3.4 "Same reports everywhere"): each FLUSH-OK names the
+// digest of the reports its sender holds, and nobody installs the view until
+// every participant named its own, so the two honest members never resolve
+// the flush differently. They see the dispute, wait, and the flush of the
+// view without the liar resolves once for all.
+
+import { describe, expect, it } from 'vitest';
+import { asPeerId, asViewId } from '../src/ids.ts';
+import { flushDigest } from '../src/ordering/flush-agreement.ts';
+import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
+import { GENESIS_PREV } from '../src/wire/chain.ts';
+import { encodeFrame } from '../src/wire/canonical.ts';
+import type { DataFrame, EngineFrame, FlushFrame } from '../src/wire/frames.ts';
+import { parseFrame } from '../src/wire/parse-frame.ts';
+
+const ghost: DataFrame = {
+  t: 'data',
+  groupId: GROUP,
+  viewId: asViewId(1),
+  sender: asPeerId('c'),
+  seq: 1,
+  lamport: 1,
+  sentAt: 1,
+  body: 'ghost',
+  prev: GENESIS_PREV,
+  sig: `${'A'.repeat(86)}==`,
+};
+
+/** c's FLUSH on the link to `to`, swapped for a made-up report that says c sent `ghost` (only `to` gets it). */
+const forgeFlushTo = (m: EngineMesh, to: string): void => {
+  const frames = m.take('c', to);
+  const real = frames.find((f): f is FlushFrame => f.t === 'flush');
+  if (real === undefined) throw new Error('c sent no FLUSH');
+  const made: EngineFrame = { ...real, unstable: [ghost], delivered: { ...real.delivered, c: 0 } };
+  for (const f of frames) m.deliverFrame('c', to, f === real ? made : f);
+};
+
+describe.each(['fifo', 'total'] as const)(
+  '%s: a participant that sends two members different FLUSH reports',
+  (mode) => {
+    it('has neither install the view, and both resolve the next one alike', () => {
+      const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+      m.send('a', 'a1');
+      m.run();
+      m.installView(makeView(2, ['a', 'b', 'c']));
+      forgeFlushTo(m, 'a');
+      m.run();
+      // Without the digests a would deliver the ghost in the flush of view 2 and b would not (S4).
+      for (const id of ['a', 'b']) {
+        expect(m.engine(id).view?.viewId, id).toBe(1);
+        expect(m.bodies(id), id).toEqual(['a1']);
+        expect(
+          m.events.get(id)?.some((e) => e.type === 'flush-disputed'),
+          id,
+        ).toBe(true);
+      }
+      expect(
+        m.events
+          .get('a')
+          ?.filter((e) => e.type === 'flush-disputed')
+          .map((e) => 'by' in e && e.by)
+          .sort(),
+      ).toEqual(['b', 'c']);
+
+      // The liar leaves: both abandon view 2 without delivering its resolution, and view 3 resolves once.
+      m.crash('c');
+      m.installView(makeView(3, ['a', 'b'], [['c', 'failed']]));
+      m.run();
+      for (const id of ['a', 'b']) expect(m.engine(id).view?.viewId, id).toBe(3);
+      expect(m.bodies('a')).toEqual(['a1']);
+      expect(m.bodies('b')).toEqual(m.bodies('a'));
+      expect(m.orders('b')).toEqual(m.orders('a'));
+      m.send('b', 'after');
+      m.run();
+      expect(m.bodies('a')).toEqual(['a1', 'after']);
+      expect(m.bodies('b')).toEqual(['a1', 'after']);
+    });
+
+    it('installs as before when every participant sent everyone the same report', () => {
+      const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+      m.send('c', 'c1');
+      m.installView(makeView(2, ['a', 'b', 'c']));
+      m.run();
+      for (const id of ['a', 'b', 'c']) {
+        expect(m.engine(id).view?.viewId, id).toBe(2);
+        expect(m.bodies(id), id).toEqual(['c1']);
+        expect(
+          m.events.get(id)?.some((e) => e.type === 'flush-disputed'),
+          id,
+        ).toBe(false);
+      }
+    });
+  },
+);
+
+describe('flushDigest', () => {
+  const report: FlushFrame = {
+    t: 'flush',
+    groupId: GROUP,
+    viewId: asViewId(4),
+    unstable: [ghost],
+    pending: [{ sender: asPeerId('c'), seq: 1, proposed: { p: 3, by: asPeerId('a') } }],
+    agreed: 2,
+    delivered: { c: 0, a: 4 },
+    installed: { viewId: asViewId(3), members: [asPeerId('a'), asPeerId('c')] },
+    incarnation: asViewId(1),
+  };
+  const ids = [asPeerId('a'), asPeerId('c')];
+  const digest = (c: FlushFrame): string => flushDigest(ids, new Map([[asPeerId('c'), c]]));
+
+  it('is the same for a report read back from the wire with its keys in another order', () => {
+    const reversed = JSON.stringify(Object.fromEntries(Object.entries(report).reverse()));
+    const parsed = parseFrame(reversed, { groupId: GROUP, from: asPeerId('c') });
+    expect(parsed.ok).toBe(true);
+    if (parsed.ok) expect(digest(parsed.value as FlushFrame)).toBe(digest(report));
+    expect(encodeFrame(report)).not.toBe(reversed);
+  });
+
+  it('differs for a report that differs in anything the resolution reads', () => {
+    const variants: FlushFrame[] = [
+      { ...report, agreed: 3 },
+      { ...report, delivered: { c: 1, a: 4 } },
+      { ...report, unstable: [{ ...ghost, body: 'ghost~' }] },
+      { ...report, unstable: [{ ...ghost, proposal: { p: 5, by: asPeerId('c') } }] },
+      { ...report, pending: [] },
+      { ...report, joining: true },
+      { ...report, incarnation: asViewId(2) },
+    ];
+    for (const v of variants) expect(digest(v)).not.toBe(digest(report));
+  });
+});
