@@ -29,6 +29,7 @@ import {
   type GroupSummary,
   type RestoreGroupPayload,
 } from '@chorus/protocol';
+import { firstOfTopic } from './error-topics.ts';
 import type { GroupPasswords } from './group-passwords.ts';
 import { connectWithRetry } from './runtime.ts';
 import type { SqliteStore } from './sqlite-store.ts';
@@ -166,7 +167,12 @@ export class Archivist {
   async start(): Promise<void> {
     const peer = this.#peer;
     peer.on('connection', (state) => this.#log.info({ state }, 'tracker connection'));
-    peer.on('error', (e) => this.#log.warn({ groupId: e.groupId, code: e.code }, e.message));
+    const firstOfItsTopic = firstOfTopic();
+    peer.on('error', (e) => {
+      const fields = { groupId: e.groupId, code: e.code, ...(e.topic === undefined ? {} : { topic: e.topic }) };
+      if (firstOfItsTopic(e)) this.#log.warn(fields, e.message);
+      else this.#log.debug(fields, e.message);
+    });
     peer.on('system', (s) => this.#log.info({ groupId: s.groupId, peer: s.name, change: s.change }, 'member change'));
     peer.on('group', (g) => void this.#onGroup(g));
     peer.on('directory', () => void this.#reconcile());

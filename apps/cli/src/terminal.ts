@@ -14,6 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { resolveGroup, type ChatMessage, type ChorusPeer, type ConnectionState, type JoinedGroup } from '@chorus/peer';
 import { isDmGroupId, type DirectoryQuery, type GroupId } from '@chorus/protocol';
 import type { LeftDms } from './dm-memory.ts';
+import { firstOfTopic } from './error-topics.ts';
 import { Formatter } from './format.ts';
 import { MessageRefs } from './message-refs.ts';
 import { OpLines } from './op-lines.ts';
@@ -109,7 +110,9 @@ export class Terminal {
       if (!this.#reading.has(line.groupId)) this.#print(this.#fmt.system(line, this.#groupName(line.groupId)));
     });
     peer.on('group', (g) => this.#onGroup(g));
+    const firstOfItsTopic = firstOfTopic();
     peer.on('error', (e) => {
+      if (!firstOfItsTopic(e)) return;
       const where = e.groupId === undefined ? '' : `[${this.#groupName(e.groupId)}] `;
       this.#print(this.#fmt.error(`${where}${e.message}`));
     });
