@@ -186,7 +186,9 @@ export interface PageInput {
 }
 
 /**
- * The sponsor's answer to `req`: the stored messages after `req.after` that
+ * The sponsor's answer to `req`. Backwards (`req.before` present): the page
+ * `olderPageSteps` reads, the state on the newest one (`before` null), `done`
+ * when nothing older is owed. Forwards: the stored messages after `req.after` that
  * the state counts and the joiner does not hold (`req.have`), in the store's
  * order, at most `req.limit` and HISTORY_PAGE_BYTES of them; the state on the
  * last page (done). A state that does not fit beside the items gets a page of
@@ -197,6 +199,21 @@ export interface PageInput {
 export function* historyPageSteps(input: PageInput): Generator<StoreRead, HistoryResponseFrame, StorePage> {
   const { groupId, state, req } = input;
   const stateBytes = utf8ByteLength(JSON.stringify(state));
+  if (req.before !== undefined) {
+    // Backwards: the newest page (`before` null) carries the state, beside as many items as fit with it.
+    const head = req.before === null;
+    const { items, done } = yield* olderPageSteps({
+      groupId,
+      state,
+      have: req.have,
+      before: req.before,
+      limit: req.limit,
+      keyOf: input.keyOf,
+      room: head ? HISTORY_PAGE_BYTES - stateBytes : HISTORY_PAGE_BYTES,
+    });
+    const page = { t: 'history-res' as const, groupId, req: req.req, items, done };
+    return head ? { ...page, state } : page;
+  }
   const cap = Math.max(1, Math.min(req.limit, MAX_HISTORY_ITEMS));
   const items: HistoryItem[] = [];
   let bytes = 0;
@@ -239,6 +256,8 @@ export interface OlderPageInput {
   readonly before: string | null;
   readonly limit: number;
   readonly keyOf: (m: HistoryRecord) => string | null;
+  /** Bytes of items the page may carry (default HISTORY_PAGE_BYTES; less beside a state); one item always fits. */
+  readonly room?: number;
 }
 
 /** A page of a backward paging: its items oldest first; `done` when nothing older is owed. */
@@ -268,7 +287,7 @@ export function* olderPageSteps(input: OlderPageInput): Generator<StoreRead, Old
       if (m.frame.groupId !== groupId || heldBy(have, m.frame) || !countedByHandover(state, m.frame)) continue;
       const item = toHistoryItem(m, input.keyOf(m));
       const size = utf8ByteLength(JSON.stringify(item));
-      if (newestFirst.length >= cap || (newestFirst.length > 0 && bytes + size > HISTORY_PAGE_BYTES))
+      if (newestFirst.length >= cap || (newestFirst.length > 0 && bytes + size > (input.room ?? HISTORY_PAGE_BYTES)))
         return { items: newestFirst.reverse(), done: false };
       newestFirst.push(item);
       bytes += size;

@@ -27,19 +27,16 @@ type Unstable = NonNullable<JoinerState['unstable']>[number];
 
 /**
  * The frames that carry a sponsor's answer `page`: the page itself unless it
- * is a last page whose state does not fit one frame; then `count` frames, all
- * `done`, the first with the page's items, each with the state's fields and
- * its share of `unstable` in order. Deterministic.
+ * carries a state that does not fit one frame (a last page, or the newest
+ * page of a backward paging, PROTOCOL.md §4); then `count` frames with the
+ * page's `done`, the first with the page's items, each with the state's
+ * fields and its share of `unstable` in order. Deterministic.
  */
 export function splitStatePage(page: HistoryResponseFrame): HistoryResponseFrame[] {
   const state = page.state;
   const unstable = state?.unstable ?? [];
   const { statePart: _part, ...whole } = page;
-  if (
-    state === undefined ||
-    !page.done ||
-    (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2)
-  )
+  if (state === undefined || (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2))
     return [whole];
   const runs = packBySize(unstable, STATE_PART_BYTES, MAX_FLUSH_ITEMS);
   return runs.map((run, index) => ({

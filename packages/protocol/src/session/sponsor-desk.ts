@@ -36,15 +36,18 @@ export class SponsorDesk {
   /**
    * A joiner's request. `canAnswer`: we are a member and have installed a
    * view with the joiner (a hand-over from before would be stale on arrival
-   * and the whole history would travel twice). A first page (`after` null)
-   * starts from our current hand-over; a later page keeps the state its
+   * and the whole history would travel twice). A first page (`after` null,
+   * or backwards from the newest: `before` null) starts from our current
+   * hand-over; a later page keeps the state its
    * paging started with. A later page whose paging we no longer hold (we
    * restarted, or forgot the joiner) starts over from the first page with our
    * current hand-over: its position means nothing with another state, and
    * what the joiner took meanwhile is in its `have`.
    */
   request(from: PeerId, req: HistoryRequestFrame, canAnswer: boolean): HistoryAnswer | null {
-    if (req.after === null) this.#pinned.delete(from);
+    // A first page: forwards from the start, or backwards from the newest (`before` null).
+    const first = req.after === null && (req.before === undefined || req.before === null);
+    if (first) this.#pinned.delete(from);
     const pinned = this.#pinned.get(from);
     if (pinned !== undefined) return { to: from, state: pinned, req };
     if (!canAnswer || this.#handover === null) {
@@ -52,7 +55,8 @@ export class SponsorDesk {
       return null;
     }
     this.#pinned.set(from, this.#handover);
-    return { to: from, state: this.#handover, req: req.after === null ? req : { ...req, after: null } };
+    const restart = req.before === undefined ? { ...req, after: null } : { ...req, before: null };
+    return { to: from, state: this.#handover, req: first ? req : restart };
   }
 
   /** A page went out; after the last one the joiner's next paging starts from a fresh hand-over. */

@@ -193,6 +193,12 @@ export interface HistoryRequestFrame {
   readonly have: Readonly<Record<string, number>>;
   readonly after: string | null;
   readonly limit: number;
+  /**
+   * Present: a paging backwards (newest first, PROTOCOL.md §4): the newest
+   * items below this key, null for the newest of all (the page that carries
+   * the state); `after` is then null. Absent: paging forwards after `after`.
+   */
+  readonly before?: string | null;
 }
 
 /** One page of history. `state` is present on the last page: what the joiner needs to take part. */

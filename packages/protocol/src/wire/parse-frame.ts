@@ -372,7 +372,10 @@ function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFra
       'too-many',
       `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`,
     );
-  return { t: 'history-req', groupId, req, have, after, limit };
+  if (!hasField(o, 'before')) return { t: 'history-req', groupId, req, have, after, limit };
+  const before = o['before'] === null ? null : readString(o['before'], 'history-req.before', MAX_ORDER_KEY_CHARS, 1);
+  if (after !== null) throw new FieldRejection('bad-type', 'history-req pages after a key or before one, not both.');
+  return { t: 'history-req', groupId, req, have, after, limit, before };
 }
 
 function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
@@ -438,7 +441,6 @@ function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseF
   }
   const state = readJoinerState(o['state'], ctx, 'history-res.state');
   if (!hasField(o, 'statePart')) return { ...frame, state };
-  if (!done) throw new FieldRejection('bad-type', 'history-res.statePart comes only on a last page (done).');
   return { ...frame, state, statePart: readPart(o['statePart'], 'history-res.statePart') };
 }
 
