@@ -32,6 +32,8 @@ interface Node {
 
 let network: MemoryNetwork | null = null;
 let relays: RelayTransport[] = [];
+let peerInfos: MemberInfo[] = [];
+const infosOf = (_node: Node): MemberInfo[] => peerInfos;
 afterEach(() => {
   // Each layer probes every 10 ms with real signatures: one left running slows the next test's.
   for (const r of relays) r.close();
@@ -70,6 +72,7 @@ async function mesh(ids: readonly PeerId[], budget?: { perSecond: number; burst:
     nodes.set(id, node);
   });
   for (const n of nodes.values()) n.relay.setPeers(G, infos);
+  peerInfos = infos;
   return nodes;
 }
 
@@ -228,6 +231,24 @@ describe('relay layer', () => {
     // The same probe a second time is a replay: refused, and counted against the relay.
     network!.inject(G, C, A, encodeFrame(held.at(-1)!));
     await waitFor('pa refuses the replay', () => a.rejects.some((r) => r.from === C && r.error.code === 'replay'));
+  });
+
+  it('a route made anew at one end (the peer dropped and re-added) is not refused as a replay at the other', async () => {
+    const nodes = await mesh([A, B, C]);
+    const [a, b] = [nodes.get(A)!, nodes.get(B)!];
+    await waitFor('relayed through pc', () => a.relay.relayOf(G, B) === C && b.relay.relayOf(G, A) === C);
+    for (let k = 40; k < 45; k++) a.relay.send(G, B, hwm(k));
+    await waitFor('B takes them', () => got(b, A, 44));
+    // A forgets B and takes it back (a joiner gone and back): its route to B starts over; B keeps its own.
+    const infos = infosOf(a);
+    a.relay.setPeers(
+      G,
+      infos.filter((m) => m.peerId !== B),
+    );
+    a.relay.setPeers(G, infos);
+    await waitFor('A relays to B again', () => a.relay.relayOf(G, B) === C);
+    a.relay.send(G, B, hwm(50));
+    await waitFor('B takes what the new route carries', () => got(b, A, 50));
   });
 
   it('drops what an origin pushes through a relay beyond its byte budget, and counts it', async () => {

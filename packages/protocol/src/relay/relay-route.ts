@@ -75,8 +75,12 @@ export class RelayRoute {
   lastIn = 0;
   /** The relay the last msg envelope taken came through. */
   lastInVia: PeerId | null = null;
-  /** `n` of the last msg/reset envelope sent to the peer. */
-  lastOut = 0;
+  /**
+   * `n` of the last msg/reset envelope sent to the peer. Starts at the clock's milliseconds, as probe
+   * `seq`s do: a route made anew for the same peer (it left and came back, a joiner became a member)
+   * numbers above what the far end took from the old one, so its envelopes are not taken for replays.
+   */
+  lastOut: number;
   /** Relays never used for this peer again (one that altered an envelope, or lost too many), and why. */
   readonly distrusted = new Map<PeerId, string>();
   /** We said the link is down and nothing since. */
@@ -100,6 +104,8 @@ export class RelayRoute {
   ) {
     this.since = now;
     this.directUp = directUp;
+    this.lastOut = Math.floor(now);
+    this.#probeSeq = Math.floor(now);
   }
 
   /** `n` of the next envelope to the peer: a msg or reset takes one, a probe says which comes next. */
@@ -109,7 +115,7 @@ export class RelayRoute {
 
   /** The body of our next probe through `via`: a fresh `seq`, echoing the peer's last one through `via`. */
   probeBody(via: PeerId, now: number): string {
-    const seq = ++this.#probeSeq;
+    const seq = (this.#probeSeq = Math.max(this.#probeSeq + 1, Math.floor(now)));
     let sent = this.#sent.get(via);
     if (!sent) this.#sent.set(via, (sent = new Map()));
     for (const [s, at] of sent) if (now - at > this.times.routeTtlMs) sent.delete(s);
@@ -202,13 +208,15 @@ export class RelayRoute {
     if (env.kind === 'probe') {
       // The origin sent envelopes up to n - 1 and we took fewer: some were lost. Only a probe that came
       // the way of the last envelope we took (or of our route, before any) says so: one relay keeps order.
-      if (via === (this.lastInVia ?? this.via) && env.n - 1 > this.lastIn) {
+      // Before anything was taken, the first probe gives the origin's base (its numbers start at its clock).
+      if (this.lastIn === 0) this.lastIn = env.n - 1;
+      else if (via === (this.lastInVia ?? this.via) && env.n - 1 > this.lastIn) {
         this.lastIn = env.n - 1;
         resync = true;
       }
     } else {
       if (env.n <= this.lastIn) return result({}); // a replay, or overtaken on another route
-      const gap = env.n > this.lastIn + 1;
+      const gap = this.lastIn !== 0 && env.n > this.lastIn + 1;
       this.lastIn = env.n;
       if (env.kind === 'reset') flap = true;
       else {
