@@ -43,6 +43,8 @@ export interface UserOptions {
   /** Scripts every tab of the user runs before the app (see tab-visibility.ts). */
   readonly initScripts?: readonly string[];
   readonly viewport?: { readonly width: number; readonly height: number };
+  /** Runs on the user's context before its first tab opens (routing, e.g. block-signals.ts). */
+  readonly setup?: (context: BrowserContext) => Promise<void>;
 }
 
 export interface Fixtures {
@@ -67,6 +69,7 @@ async function newUser(
     permissions: [...(options.permissions ?? [])],
   });
   for (const script of options.initScripts ?? []) await context.addInitScript(script);
+  await options.setup?.(context);
   const user = new User(name, context);
   await user.openTab();
   return user;

@@ -156,7 +156,8 @@ export async function joinWith(
   }
   entry.status = 'member';
   host.changed(entry);
-  return joinedGroup(entry);
+  // With the links' relays, as every other report of the group: the UI applies this one last.
+  return joinedGroup(entry, (g, p) => transport.relayOf?.(g, p) ?? null);
 }
 
 /** Phase two of a join: open links to everyone in `view`, report them ready, hand the view to the session. */
