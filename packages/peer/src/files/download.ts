@@ -33,11 +33,16 @@ import type { BlobStore } from './blob-store.ts';
 import { proofTexts } from './file-chunks.ts';
 
 /**
- * Chunks asked of one member at a time (≈ 14 KiB each on the wire, ≈ 1.3 MiB
- * in all): bounds what one holder queues for us, and, over a round trip,
- * the rate one holder can give us (96 × 10 KiB per 50 ms ≈ 19 MiB/s).
+ * Chunks asked of one member at a time (≈ 15.5 KiB each on the wire, ≈ 500 KiB
+ * in all): bounds what one holder queues for us and what arrives ahead of a
+ * chat frame. Chunks received and not yet checked count against it, so a
+ * receiver slower than its holders (a page storing each chunk in IndexedDB)
+ * never has more than this many chunk messages to work through before a chat
+ * frame that came after them; 96 made a Chromium receiver's chat 3–10 × slower
+ * during a transfer and the transfer itself 2–6 × slower than 32 did, with no
+ * measurable gain for Node (bench/results/comparisons.md).
  */
-export const WANT_WINDOW = 96;
+export const WANT_WINDOW = 32;
 /** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
 export const CHUNK_TIMEOUT_MS = 30_000;
 /** Bad chunks after which a member is not asked again by this download. */
