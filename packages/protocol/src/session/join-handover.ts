@@ -12,7 +12,7 @@ import type { EngineResult } from '../ordering/engine.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
 import type { JoinFlow, JoinPort } from './join-flow.ts';
-import { answersLast, took, vetPage, vetState } from './join-sync.ts';
+import { answersLast, shows, took, vetPage, vetState } from './join-sync.ts';
 import type { ChainGuard, Vetted } from './chain-check.ts';
 import type { NameBook } from './name-book.ts';
 import { chatOf, recordOfHistory } from './session-records.ts';
@@ -83,7 +83,7 @@ export class JoinHandover {
     verified = this.#port.chained(from, this.#port.chains.page(sync.have ?? {}, verified));
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
-    const fresh = verified.filter((item) => item.frame.seq >= (sync.have?.[item.frame.sender] ?? 1));
+    const fresh = verified.filter((item) => !shows(sync, item.frame));
     const records = fresh.map((item) =>
       recordOfHistory(this.#port.groupId, frameMessageId(item.frame), item, this.#port.names, now),
     );

@@ -31,6 +31,13 @@ export interface Sync {
    * take, so a hand-over started afresh asks only for what we still lack.
    */
   have: Record<string, number> | undefined;
+  /**
+   * Per sender, seqs taken above its run in `have` (a page in the sponsor's
+   * order, which need not be seq order; a delivery while syncing): shown
+   * already, so an item repeating one is not shown again; the run takes them
+   * in as it reaches them. Never on the wire (`have` says what to hand).
+   */
+  readonly above: Map<string, Set<number>>;
   /** Where the current paging stands in the sponsor's order: the last item taken; null before its first page. */
   after: string | null;
   /**
@@ -82,6 +89,7 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
     oldMembers,
     sponsor,
     have: undefined,
+    above: new Map(),
     after: null,
     asked: null,
     early: null,
@@ -186,9 +194,26 @@ export function askAhead(
 export function took(sync: Sync, frames: readonly DataFrame[], lastOrder: string | undefined): void {
   const have = sync.have;
   if (have === undefined) return;
-  for (const f of frames) if (f.seq === (have[f.sender] ?? 1)) have[f.sender] = f.seq + 1;
+  for (const f of frames) {
+    const next = have[f.sender] ?? 1;
+    if (f.seq < next) continue;
+    let above = sync.above.get(f.sender);
+    if (f.seq > next) {
+      if (above === undefined) sync.above.set(f.sender, (above = new Set()));
+      above.add(f.seq);
+      continue;
+    }
+    let run = f.seq + 1;
+    while (above?.delete(run) === true) run += 1;
+    if (above?.size === 0) sync.above.delete(f.sender);
+    have[f.sender] = run;
+  }
   if (lastOrder !== undefined) sync.after = lastOrder;
 }
+
+/** Whether the session shows `frame` already (its store's run, a page, a delivery): not again (S1). */
+export const shows = (sync: Sync, frame: DataFrame): boolean =>
+  frame.seq < (sync.have?.[frame.sender] ?? 1) || sync.above.get(frame.sender)?.has(frame.seq) === true;
 
 /** Start over with `sponsor` from the first page; a fresh hand-over never builds on a stale one. */
 export function restart(sync: Sync, sponsor: PeerId): void {
