@@ -3,11 +3,24 @@
 // notice (same log everywhere, each sender's order kept, nothing twice).
 
 import type { GroupId, Ordering } from '@chorus/protocol';
+import { startTracker } from '@chorus/tracker';
+import type { RunningTracker } from '@chorus/tracker';
 import type { ChatMessage } from '../../src/api.ts';
 import { waitFor } from '../scenarios/network.ts';
 import { ChildPeer } from './child-peer.ts';
+import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
 
 export { waitFor };
+
+/** The tracker the integration tests start: loopback, any free port, quiet, no web app, the integration timers. */
+export const startIntegrationTracker = (): Promise<RunningTracker> =>
+  startTracker({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    webDist: '/nonexistent',
+    ...INTEGRATION_TRACKER_TIMERS,
+  });
 
 /** Starts and connects `names.length` peers in parallel (process start-up dominates). */
 export async function startPeers(

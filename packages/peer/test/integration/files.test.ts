@@ -6,13 +6,11 @@
 // and the file still arrives whole.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import { sha256Bytes, toHex, type GroupId } from '@chorus/protocol';
 import type { ChatMessage } from '../../src/api.ts';
 import { ChildPeer } from './child-peer.ts';
-import { stopAll, waitFor } from './cluster.ts';
-import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
+import { startIntegrationTracker, stopAll, waitFor } from './cluster.ts';
 
 const MIB = 1024 * 1024;
 const FILE_BYTES = 6 * MIB + 777;
@@ -20,13 +18,7 @@ const FILE_BYTES = 6 * MIB + 777;
 let tracker: RunningTracker;
 let peers: ChildPeer[] = [];
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await stopAll(peers);

@@ -4,7 +4,6 @@
 // load. Each test asserts what users would see in their logs.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -15,11 +14,11 @@ import {
   idsOf,
   logOf,
   logsWithAtLeast,
+  startIntegrationTracker,
   startPeers,
   stopAll,
   waitFor,
 } from './cluster.ts';
-import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
 
 const NAMES = ['ana', 'ben', 'cy', 'dee', 'eve'];
 /** Per peer per burst: 5 x 40 = 200 messages in flight at once, several per data channel per millisecond. */
@@ -28,13 +27,7 @@ const BURST = 40;
 let tracker: RunningTracker;
 let peers: ChildPeer[] = [];
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await stopAll(peers);

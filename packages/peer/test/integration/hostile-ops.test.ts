@@ -7,25 +7,17 @@
 // edit, and with the hostile member's reaction, which anyone may add.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import { encodeOp, foldLog, type GroupId, type MessageView } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
-import { groupOf, logOf, logsWithAtLeast, startPeers, stopAll, waitFor } from './cluster.ts';
+import { groupOf, logOf, logsWithAtLeast, startIntegrationTracker, startPeers, stopAll, waitFor } from './cluster.ts';
 import { HostilePeer } from './hostile-peer.ts';
-import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
 
 let tracker: RunningTracker;
 let honest: ChildPeer[] = [];
 let hostile: HostilePeer | null = null;
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await hostile?.close();

@@ -6,7 +6,6 @@
 // silent fake member, false link reports) must not stall or shrink the group.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import type { GroupId, PeerId, View } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
@@ -20,6 +19,7 @@ import {
   idsOf,
   logOf,
   logsWithAtLeast,
+  startIntegrationTracker,
   startPeers,
   stopAll,
   waitFor,
@@ -34,13 +34,7 @@ let tracker: RunningTracker;
 let honest: ChildPeer[] = [];
 let hostile: HostilePeer | null = null;
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await hostile?.close();

@@ -6,13 +6,21 @@
 // it forwards is caught by the origin's signature and routed around.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import type { GroupId, PeerId } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
 import type { ChildPeer } from './child-peer.ts';
-import { bodiesOf, duplicates, fifoViolation, idsOf, logOf, startPeers, stopAll, waitFor } from './cluster.ts';
-import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
+import {
+  bodiesOf,
+  duplicates,
+  fifoViolation,
+  idsOf,
+  logOf,
+  startIntegrationTracker,
+  startPeers,
+  stopAll,
+  waitFor,
+} from './cluster.ts';
 
 /** Routes form after RELAY_AFTER_MS of probing and move after ROUTE_TTL_MS; a loaded box needs slack. */
 const ROUTE_WAIT_MS = 30_000;
@@ -20,13 +28,7 @@ const ROUTE_WAIT_MS = 30_000;
 let tracker: RunningTracker;
 let peers: ChildPeer[] = [];
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await stopAll(peers);

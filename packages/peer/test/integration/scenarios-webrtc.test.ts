@@ -3,11 +3,10 @@
 // over the in-memory network, now with sockets, ICE and SIGKILL underneath.
 
 import { afterEach, beforeEach, describe, it } from 'vitest';
-import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
 import { ALL_SCENARIOS } from '../scenarios/group-scenarios.ts';
 import { processNetwork } from './process-network.ts';
-import { INTEGRATION_TRACKER_TIMERS } from './tracker-timers.ts';
+import { startIntegrationTracker } from './cluster.ts';
 
 /** One seed by default: every run spawns real processes on shared cores. SEEDS=1,2 for more. */
 const seeds = process.env['SEEDS'] ? process.env['SEEDS'].split(',').map(Number) : [1];
@@ -41,13 +40,7 @@ console.log(
 // their groups by seed and ordering, and those names are unique per tracker.
 let tracker: RunningTracker;
 beforeEach(async () => {
-  tracker = await startTracker({
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'silent',
-    webDist: '/nonexistent',
-    ...INTEGRATION_TRACKER_TIMERS,
-  });
+  tracker = await startIntegrationTracker();
 });
 afterEach(async () => {
   await tracker?.close();
