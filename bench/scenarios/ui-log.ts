@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lib/browser.ts';
+import { selfTimes, type CpuProfile } from '../lib/cpu-profile.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { freePort } from '../lib/free-port.ts';
 import { checkTarget, errorText, putSpread, ScenarioBuilder, type Row, type ScenarioReport } from '../lib/report.ts';
@@ -342,30 +343,8 @@ async function send(page: Page, text: string): Promise<void> {
 }
 
 /** BENCH_UI_PROFILE: where the page's script time went while the messages were typed, by self time, per message. */
-function writeProfile(
-  path: string,
-  profile: {
-    nodes: {
-      id: number;
-      callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-      hitCount?: number;
-    }[];
-    samples?: number[];
-    timeDeltas?: number[];
-  },
-  messages: number,
-): void {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const f = byId.get(samples[i]!)?.callFrame;
-    if (!f) continue;
-    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1_000);
-  }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 60);
+function writeProfile(path: string, profile: CpuProfile, messages: number): void {
+  const top = selfTimes(profile).slice(0, 60);
   writeFileSync(
     path,
     top.map(([name, ms]) => `${(ms / messages).toFixed(2).padStart(8)} ms/message  ${name}`).join('\n') + '\n',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lib/browser.ts';
+import { selfTimes, type CpuProfile } from '../lib/cpu-profile.ts';
 import { freePort } from '../lib/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -174,25 +175,9 @@ try {
   tracker.kill();
 }
 
-interface Profile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
 /** OPEN_PROFILE: the reload's script time by function, self time. */
-function writeProfile(path: string, profile: Profile): void {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const f = byId.get(samples[i]!)?.callFrame;
-    if (!f) continue;
-    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + (deltas[i + 1] ?? 0) / 1_000);
-  }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 80);
+function writeProfile(path: string, profile: CpuProfile): void {
+  const top = selfTimes(profile).slice(0, 80);
   writeFileSync(path, top.map(([name, ms]) => `${ms.toFixed(1).padStart(8)} ms  ${name}`).join('\n') + '\n');
 }
 
