@@ -95,6 +95,21 @@ describe('the floors a session saves (SeqFloors)', () => {
     expect(f.floors()).toEqual({ [A]: 3, [B]: 2, [C]: 5 });
   });
 
+  it('while a backfill holds them, older seqs after newer ones leave no floor; at its end the holes left are floors', () => {
+    const f = new SeqFloors();
+    f.held({ [A]: 2 }); // holds ann 1
+    f.hold();
+    for (const seq of [8, 9, 10]) f.reached(A, seq); // the newest page first
+    f.counted({ [A]: 11 }); // a record saved meanwhile: the engine counts what the backfill has not brought yet
+    expect(f.floors()).toEqual({});
+    for (const seq of [5, 6, 7, 2]) f.reached(A, seq); // older pages; ann 3 and 4 the sponsor never had
+    expect(f.floors()).toEqual({});
+    f.release();
+    expect(f.floors()).toEqual({ [A]: 4 });
+    f.counted({ [A]: 11 });
+    expect(f.floors()).toEqual({ [A]: 4 });
+  });
+
   it('derives nothing before the store was read (a failed read): the record keeps the floors it had', () => {
     const f = new SeqFloors({ [A]: 1 });
     f.reached(B, 3);

@@ -26,6 +26,12 @@ export class SeqFloors {
   readonly #top = new Map<string, number>();
   /** Whether `#top` is known (the store was read): before, nothing is derived. */
   #known = false;
+  /**
+   * While a backfill runs (`hold`): per sender, the seqs that reached the
+   * store, kept to be replayed in seq order at `release` — older pages come
+   * after newer ones, so a hole is expected until the backfill ends.
+   */
+  #held: Map<string, number[]> | null = null;
 
   /** The floors of the group record the session started over (data from disk). */
   constructor(stored: Readonly<Record<string, number>> | undefined = undefined) {
@@ -40,9 +46,32 @@ export class SeqFloors {
     for (const [sender, floor] of this.#floors) this.#raise(sender, floor);
   }
 
+  /**
+   * A backfill starts (PROTOCOL.md §4: the joiner adopted its state before
+   * its older pages came): no floor is derived from a hole or from the
+   * engine's counts until `release`.
+   */
+  hold(): void {
+    this.#held ??= new Map();
+  }
+
+  /** The backfill's last page is in: what reached the store meanwhile counts, in seq order, as if it came in order. */
+  release(): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held === null) return;
+    for (const [sender, seqs] of held) for (const seq of seqs.sort((a, b) => a - b)) this.reached(sender, seq);
+  }
+
   /** `seq` of `sender` reached the store: the seqs between the last one and it never will. */
   reached(sender: string, seq: number): void {
     if (!this.#known) return;
+    if (this.#held !== null) {
+      const seqs = this.#held.get(sender);
+      if (seqs === undefined) this.#held.set(sender, [seq]);
+      else seqs.push(seq);
+      return;
+    }
     const top = this.#top.get(sender) ?? 0;
     if (seq > top + 1) this.#floor(sender, seq - 1);
     this.#raise(sender, seq);
@@ -50,7 +79,7 @@ export class SeqFloors {
 
   /** The engine's counts (`nextSeq`) when the record is saved: seqs it counts that never reached the store. */
   counted(nextSeq: Readonly<Record<string, number>>): void {
-    if (!this.#known) return;
+    if (!this.#known || this.#held !== null) return;
     for (const [sender, next] of Object.entries(nextSeq)) {
       if (next - 1 > (this.#top.get(sender) ?? 0)) {
         this.#floor(sender, next - 1);
