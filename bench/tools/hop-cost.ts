@@ -5,6 +5,7 @@
 // WebCrypto's sign/verify (the browser's path) and the peer's Node one-shot
 // path (packages/peer/src/session/node-ed25519.ts).
 import {
+  canonicalSignedBytes,
   encodeForWire,
   exportPublicKey,
   FrameReader,
@@ -65,7 +66,7 @@ for (let round = 0; round < 2; round++) {
     const nodeSig = signDraft(id.privateKey, fields);
     sums.nodeSign += us(t);
     t = performance.now();
-    if (typeof nodeSig !== 'string' || !check(f.value, nodeSig)) throw new Error('node verify');
+    if (typeof nodeSig !== 'string' || !check(canonicalSignedBytes(f.value), nodeSig)) throw new Error('node verify');
     sums.nodeVerify += us(t);
   }
 }

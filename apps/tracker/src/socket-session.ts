@@ -17,6 +17,7 @@ import {
   parseGroupRef,
   parseHello,
   parseJoinGroup,
+  parseAccusation,
   parseLinkReport,
   parseMetricsReport,
   parseOpenDm,
@@ -181,6 +182,7 @@ const EVENTS: { readonly [K in EventName]: EventSpec } = {
   'group:view': on(parseGroupRef, ({ d }, p, m) => d.service.view(m, p.groupId)),
   signal: on(parseSignal, ({ d }, p, m) => d.service.signal(m, p), { fireAndForget: true }),
   'link:report': on(parseLinkReport, ({ d }, p, m) => d.service.linkReport(m, p), { fireAndForget: true }),
+  'group:accuse': on(parseAccusation, ({ d }, p, m) => d.service.accuse(m, p), { fireAndForget: true }),
   'metrics:report': on(parseMetricsReport, ({ d }, p, m) => d.service.metricsReport(m, p), { fireAndForget: true }),
   heartbeat: raw(({ d }) => ok({ now: d.now() }), { fireAndForget: true }),
 };

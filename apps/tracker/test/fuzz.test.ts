@@ -27,6 +27,7 @@ const KNOWN = [
   'group:view',
   'signal',
   'link:report',
+  'group:accuse',
   'metrics:report',
   'heartbeat',
 ];

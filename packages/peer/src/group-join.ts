@@ -127,6 +127,7 @@ export async function joinWith(
       host.changed(entry);
     }),
     session.on('signal', (sig) => events.emit('signal', sig)),
+    session.on('accuse', (a) => host.tracker()?.accuse(a.groupId, a.accused, a.proof)),
     session.on('problem', (p) => events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
     onceTurnFails(groupId, transport, (message) => events.emit('error', { groupId, code: 'turn', message })),
   );

@@ -1,10 +1,8 @@
-// One group on one peer: the I/O around a SessionCore (packages/protocol
-// session/session-core.ts), which owns the engine, the join lifecycle and
-// the sponsor's bookkeeping. Here live only the things that touch the world:
-// real timers that call `tick`, signing our DATA, verifying every inbound
-// DATA (session/frame-verifier.ts) while keeping each link's order,
-// store reads and batched writes, the group's metrics and the emitter. It
-// does not talk to the tracker: the Peer facade hands it views and notices.
+// One group on one peer: the I/O around a SessionCore (packages/protocol session/session-core.ts), which owns the
+// engine, the join lifecycle and the sponsor's bookkeeping. Here live only the things that touch the world: real
+// timers that call `tick`, signing our DATA and FINALs, verifying every inbound DATA and FINAL
+// (session/frame-verifier.ts) while keeping each link's order, store reads and batched writes, the group's metrics
+// and the emitter. It does not talk to the tracker: the Peer facade hands it views and notices (and takes `accuse`).
 
 import {
   METRICS_REPORT_MS,
@@ -14,6 +12,7 @@ import {
   SignalGate,
   TICK_MS,
   type DataFrame,
+  type FinalProof,
   type GroupFrame,
   type GroupId,
   type HistoryRequestFrame,
@@ -41,7 +40,7 @@ import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
 import { InboundFrames } from './session/inbound-frames.ts';
 import { KeyRing } from './session/key-ring.ts';
-import { signDraft } from './session/node-ed25519.ts';
+import { signFor } from './session/node-ed25519.ts';
 import type { MessageStore } from './storage.ts';
 import type { Transport } from './transport.ts';
 
@@ -60,6 +59,8 @@ export interface GroupSessionEvents {
   signal: (signal: SignalEvent) => void;
   /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
   problem: (problem: SessionProblem) => void;
+  /** A member signed two FINALs it cannot both mean: the proof for the tracker (PROTOCOL.md §3.3). */
+  accuse: (accusation: { groupId: GroupId; accused: PeerId; proof: FinalProof }) => void;
 }
 
 export interface GroupSessionOptions {
@@ -96,9 +97,7 @@ export class GroupSession {
   readonly #events = new Emitter<GroupSessionEvents>((e) => console.error('group session listener failed', e));
   readonly #keys = new KeyRing();
   readonly #metrics: GroupMetricsRecorder;
-  /**
-   * The session's delivered messages folded (PROTOCOL.md §8): refuses edits and deletes by other keys, and counts them.
-   */
+  /** The session's delivered messages folded (PROTOCOL.md §8): refuses others' edits and deletes, counts them. */
   readonly #ops: OpFold;
   readonly #writer: DeliveryWriter;
   readonly #now: () => number;
@@ -307,17 +306,16 @@ export class GroupSession {
           this.#parked.set(c.to, c.frame);
         else this.#transport.send(this.groupId, c.to, c.frame);
         return;
-      case 'sign': {
-        // A string in Node (signed in this turn, node-ed25519.ts), else WebCrypto's promise.
-        const sig = signDraft(this.#opts.privateKey, c.draft);
-        if (typeof sig === 'string') this.#run(this.#core.signed(c.draft, sig, this.#now()));
-        else
-          void sig.then(
-            (s) => this.#run(this.#core.signed(c.draft, s, this.#now())),
-            (e: unknown) => this.#problem('internal', `Signing a message failed: ${errorMessage(e)}`),
-          );
-        return;
+      case 'sign':
+      case 'sign-final': {
+        const now = this.#now;
+        const answer = (sig: string): SessionCommands =>
+          c.type === 'sign' ? this.#core.signed(c.draft, sig, now()) : this.#core.finalSigned(c.final, sig, now());
+        const failed = (e: unknown): void => this.#problem('internal', `Signing failed: ${errorMessage(e)}`);
+        return signFor(this.#opts.privateKey, c, (sig) => this.#run(answer(sig)), failed);
       }
+      case 'accuse':
+        return void this.#events.emit('accuse', { groupId: this.groupId, accused: c.accused, proof: c.proof });
       case 'read-held': {
         // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
         // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).

@@ -11,7 +11,11 @@
 
 import {
   asGroupId,
+  contradicts,
   membership,
+  readPublicKey,
+  verifyProof,
+  type FinalProof,
   type GroupCharter,
   type GroupId,
   type GroupSummary,
@@ -226,6 +230,19 @@ export class MemoryTracker {
       this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now, via));
   }
 
+  /** The real tracker's `group:accuse`: a proof checked with the accused's key evicts it (PROTOCOL.md §3.3). */
+  async accuse(from: PeerId, groupId: GroupId, accused: PeerId, proof: FinalProof): Promise<boolean> {
+    const m = this.#groups.get(groupId)?.membership;
+    const info = m === undefined ? undefined : membership.viewOf(groupId, m).members.find((x) => x.peerId === accused);
+    if (m === undefined || !membership.isMember(m, from) || info === undefined || !contradicts(proof)) return false;
+    const key = await readPublicKey(info.publicKey);
+    if (!key.ok || !(await verifyProof(key.value, proof))) return false;
+    const now = this.#groups.get(groupId)?.membership;
+    if (now === undefined || !membership.isMember(now, accused)) return false;
+    this.#update(groupId, (cur) => membership.remove(groupId, cur, accused, 'evicted'));
+    return true;
+  }
+
   /** Members of an open group are public like its online count; a locked group's list is for those inside. */
   members(peer: PeerId, groupId: GroupId): readonly MemberInfo[] {
     const g = this.#group(groupId);
@@ -380,6 +397,9 @@ export class MemoryTrackerLink implements TrackerLink {
   }
   reportMetrics(report: MetricsReport): void {
     if (this.#state === 'online') this.#tracker.metrics.push(report);
+  }
+  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void {
+    if (this.#state === 'online') void this.#tracker.accuse(this.peerId, groupId, accused, proof);
   }
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void {
     return this.#events.on(event, listener);

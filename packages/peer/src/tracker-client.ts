@@ -9,6 +9,7 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type {
+  FinalProof,
   ChallengeReply,
   DirectoryPage,
   DirectoryQuery,
@@ -216,6 +217,11 @@ export class TrackerClient implements TrackerLink {
   reportMetrics(report: MetricsReport): void {
     if (this.#state !== 'online') return;
     this.#socket?.emit('metrics:report', report);
+  }
+
+  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void {
+    if (this.#state !== 'online') return;
+    this.#socket?.emit('group:accuse', { groupId, accused, proof });
   }
 
   async close(): Promise<void> {

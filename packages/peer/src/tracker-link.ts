@@ -3,6 +3,7 @@
 // against a real tracker started in-process (apps/tracker startTracker).
 
 import type {
+  FinalProof,
   GroupId,
   GroupSummary,
   HelloReply,
@@ -61,6 +62,8 @@ export interface TrackerLink {
   /** `relayed` names `via`, the member that carries the pair's frames (PROTOCOL.md §1.6). */
   reportLink(groupId: GroupId, peer: PeerId, state: LinkReportState, via?: PeerId): void;
   reportMetrics(report: MetricsReport): void;
+  /** `accused` signed two FINALs it cannot both mean: the proof goes to the tracker (PROTOCOL.md §3.3). */
+  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void;
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void;
   close(): Promise<void>;
 }

@@ -11,8 +11,12 @@ import {
   exportPublicKey,
   generateIdentity,
   GENESIS_PREV,
+  canonicalSignedBytes,
   signFields,
+  verifyFinal,
   verifyFrame,
+  type FinalFields,
+  type FinalFrame,
   readPublicKey,
   type DataFrame,
   type GroupFrame,
@@ -22,7 +26,7 @@ import {
 import { FrameVerifier, type Verified } from '../src/session/frame-verifier.ts';
 import { InboundFrames } from '../src/session/inbound-frames.ts';
 import { KeyRing } from '../src/session/key-ring.ts';
-import { signDraft, syncVerifier } from '../src/session/node-ed25519.ts';
+import { signDraft, signOwnFinal, syncVerifier } from '../src/session/node-ed25519.ts';
 
 const cats = asGroupId('cats');
 const alice = asPeerId('alice');
@@ -63,14 +67,43 @@ describe('Ed25519 in the turn a frame arrives (Node)', () => {
       { ...good, sig: 'not base64!' },
       { ...good, sig: good.sig.slice(4) },
     ];
-    for (const f of cases) expect(check!(f, f.sig)).toBe(await verifyFrame(key.value, f));
-    expect(cases.map((f) => check!(f, f.sig))).toEqual([true, false, false, false, false, false]);
+    const checked = (f: DataFrame): boolean => check!(canonicalSignedBytes(f), f.sig);
+    for (const f of cases) expect(checked(f)).toBe(await verifyFrame(key.value, f));
+    expect(cases.map(checked)).toEqual([true, false, false, false, false, false]);
 
     const fields = fieldsOf(alice, 7, 'signed in this turn');
     const sig = signDraft(id.privateKey, fields);
     expect(typeof sig).toBe('string');
     expect(await verifyFrame(key.value, { t: 'data', ...fields, sig: sig as string })).toBe(true);
     expect(syncVerifier('not a key')).toBeNull();
+  });
+
+  it('signs a FINAL in this turn; the key ring checks it at once, and an echo that alters it fails', async () => {
+    const id = await generateIdentity();
+    const pub = await exportPublicKey(id.publicKey);
+    const ring = new KeyRing();
+    ring.learn([{ peerId: alice, name: 'alice', publicKey: pub }]);
+    const good = await dataFrom(alice, id.privateKey, 1);
+    const fields: FinalFields = {
+      groupId: cats,
+      viewId: asViewId(1),
+      sender: alice,
+      seq: 1,
+      priority: { p: 4, by: carol },
+      version: good.sig,
+    };
+    const sig = signOwnFinal(id.privateKey, fields);
+    expect(typeof sig).toBe('string');
+    const final: FinalFrame = { t: 'final', ...fields, sig: sig as string };
+    const key = await readPublicKey(pub);
+    if (!key.ok) throw new Error(key.error.message);
+    expect(await verifyFinal(key.value, final, final.sig!)).toBe(true);
+    expect(ring.verifyFinalNow(final)).toBe(true);
+    expect(ring.verifyFinalNow({ ...final, priority: { p: 5, by: carol } })).toBe(false);
+    expect(ring.verifyFinalNow({ ...final, version: GENESIS_PREV })).toBe(false);
+    const { sig: _unsigned, ...bare } = final;
+    expect(ring.verifyFinalNow(bare)).toBe(false);
+    expect(await ring.verifyFinal({ ...final, seq: 2 }, 0)).toBe(false);
   });
 
   it('keeps per-peer order: a DATA waits behind its peer frame whose sender key is not known yet', async () => {

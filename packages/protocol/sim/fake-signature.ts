@@ -4,7 +4,8 @@
 // every delivered frame carries the signature its sender made over exactly
 // those fields.
 
-import type { SignedFields } from '../src/wire/frames.ts';
+import { canonicalFinalText } from '../src/wire/canonical.ts';
+import type { FinalFields, FinalFrame, SignedFields } from '../src/wire/frames.ts';
 
 /** FNV-1a, 32 bit: cheap and good enough to notice any altered field. */
 const fnv1a = (text: string): string => {
@@ -32,3 +33,8 @@ export const canonicalFields = (f: SignedFields): string =>
 export const fakeSign = (f: SignedFields): string => `sim:${f.sender}:${fnv1a(canonicalFields(f))}`;
 
 export const fakeVerify = (f: SignedFields & { readonly sig: string }): boolean => f.sig === fakeSign(f);
+
+/** A FINAL's stand-in signature (its text starts with its own tag, so it never passes for a DATA's). */
+export const fakeSignFinal = (f: FinalFields): string => `sim:${f.sender}:${fnv1a(canonicalFinalText(f))}`;
+
+export const fakeVerifyFinal = (f: FinalFrame): boolean => f.sig === fakeSignFinal(f);

@@ -24,7 +24,8 @@ import type {
   HistoryResponseFrame,
   JoinerState,
 } from '../src/wire/frames.ts';
-import { fakeVerify } from './fake-signature.ts';
+import { finalOfEcho } from '../src/ordering/final-proof.ts';
+import { fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
 
 const SIG_BYTES = 64;
 const KEY_BYTES = 32;
@@ -43,7 +44,8 @@ const transcode = (value: unknown, f: (text: string, bytes: number) => string): 
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k === 'sig' && typeof v === 'string') out[k] = f(v, SIG_BYTES);
+    // A FINAL's `version` and an echo entry's `final` are signatures too (PROTOCOL.md §3.3).
+    if ((k === 'sig' || k === 'version' || k === 'final') && typeof v === 'string') out[k] = f(v, SIG_BYTES);
     else if (k === 'senderKey' && typeof v === 'string') out[k] = f(v, KEY_BYTES);
     else out[k] = transcode(v, f);
   }
@@ -109,6 +111,14 @@ export const verifyLikePeer = (
   switch (frame.t) {
     case 'data':
       return good(frame) ? { kind: 'frame', frame } : null;
+    case 'final':
+      if (fakeVerifyFinal(frame)) return { kind: 'frame', frame };
+      rejected(`The FINAL of ${frame.sender}:${frame.seq} does not carry a valid signature of its sender.`);
+      return null;
+    case 'echo':
+      if (frame.finals.every((e) => fakeVerifyFinal(finalOfEcho(frame, e)))) return { kind: 'frame', frame };
+      rejected('An ECHO restates a FINAL its sender did not sign.');
+      return null;
     case 'flush': {
       const flush: FlushFrame = { ...frame, unstable: frame.unstable.filter(good) };
       return { kind: 'frame', frame: flush };

@@ -50,7 +50,7 @@ import type {
   Priority,
 } from '../src/wire/frames.ts';
 import { linkHash } from '../src/wire/chain.ts';
-import { fakeSign } from './fake-signature.ts';
+import { fakeSign, fakeSignFinal } from './fake-signature.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
 
@@ -71,6 +71,9 @@ const hash = (text: string): number => {
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 };
+
+/** A FINAL the liar rewrote, signed again by the liar (PROTOCOL.md §3.3 "Signed FINALs"). */
+const signFinal = (f: FinalFrame): FinalFrame => ({ ...f, sig: fakeSignFinal(f) });
 
 export class Liar {
   /** Between its first `lie` and the heal. */
@@ -117,8 +120,21 @@ export class Liar {
     return frame;
   }
 
-  /** What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. */
+  /**
+   * What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. Its
+   * FINALs name the version of its DATA that `to` got (a FINAL for another version would be a proof
+   * against it whatever the lie, PROTOCOL.md §3.3 "Signed FINALs"); it signs them again.
+   */
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
+    return this.lies(to, frame).map((f) => {
+      if (f.t === 'data' && f.sender === LIAR_ID) this.sentVersions.set(`${to}|${f.seq}`, f.sig);
+      if (f.t !== 'final' || f.sender !== LIAR_ID) return f;
+      const version = this.sentVersions.get(`${to}|${f.seq}`) ?? f.version;
+      return version === f.version && f === frame ? f : signFinal({ ...f, version });
+    });
+  }
+
+  private lies(to: PeerId, frame: GroupFrame): GroupFrame[] {
     if (frame.t === 'data' && frame.sender === LIAR_ID) this.ownSeq = Math.max(this.ownSeq, frame.seq);
     if (!this.lying) return [frame];
     // Its store holds its own versions and its own order keys (its FINALs said others): a joiner it
@@ -191,6 +207,7 @@ export class Liar {
       case 'data':
         return this.clockData(frame);
       case 'propose':
+        return { ...frame, priority: this.priority(frame.priority) };
       case 'final':
         return { ...frame, priority: this.priority(frame.priority) };
       case 'flush':
@@ -223,6 +240,8 @@ export class Liar {
 
   /** The liar's own proposal for each of its messages (from its DATA), for the low FINAL. */
   private readonly ownProposals = new Map<number, Priority>();
+  /** The signature of the version of its DATA of each seq each member got, by `${member}|${seq}`. */
+  private readonly sentVersions = new Map<string, string>();
 
   private other(f: DataFrame, to: PeerId): DataFrame {
     if (f.sender !== LIAR_ID || !this.twin(to)) return f;
@@ -230,6 +249,7 @@ export class Liar {
     return this.sign({ ...f, body: `${f.body}~` });
   }
 
+  /** The FINAL a twin gets: with the other priority the variant says (`outbound` signs it). */
   private otherFinal(frame: FinalFrame, to: PeerId): FinalFrame {
     if (frame.sender !== LIAR_ID || !this.twin(to)) return frame;
     switch (this.equivocation) {

@@ -38,7 +38,8 @@ import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
-import { fakeSign } from './fake-signature.ts';
+import { fakeSign, fakeSignFinal, fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
+import { accusedBy, contradicts, type FinalProof } from '../src/ordering/final-proof.ts';
 import { WireLinks } from './wire-links.ts';
 import * as membership from '../src/membership/index.ts';
 import { ModelTracker } from './model-tracker.ts';
@@ -285,6 +286,8 @@ export interface SimStats {
   maxHeldBytes: number;
   /** Hostile runs: frames of the liar an honest node's parser, signature check or engine refused. */
   liarRefused: number;
+  /** Proofs of two signed FINALs an honest node handed the tracker (each evicts the liar once). */
+  accusations: number;
 }
 
 export interface SimResult {
@@ -386,6 +389,7 @@ export class Simulation {
     maxBufferedBytes: 0,
     maxHeldBytes: 0,
     liarRefused: 0,
+    accusations: 0,
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
   private readonly wire: WireLinks | null;
@@ -894,6 +898,12 @@ export class Simulation {
           queue.push(...s.core.signed(c.draft, sig, now));
           break;
         }
+        case 'sign-final':
+          queue.push(...s.core.finalSigned(c.final, fakeSignFinal(c.final), now));
+          break;
+        case 'accuse':
+          this.accused(s, c.accused, c.proof);
+          break;
         case 'read-held':
           // What the store holds, read by the product's reader (history-reader.ts), as GroupSession does;
           // the app shows it all once joined (what another tab wrote meanwhile too), so a joining session
@@ -1261,6 +1271,26 @@ export class Simulation {
       if (before.includes(r.peerId)) this.sendView(g, effects.view ?? null, { peer: r.peerId, reason: r.reason });
       this.admitReady(g);
     }
+  }
+
+  /**
+   * `s` hands the tracker a proof that `accused` signed two FINALs it cannot both mean: the tracker
+   * checks both signatures with the accused's key and evicts it (PROTOCOL.md §3.3 "Signed FINALs").
+   * Only the liar can sign such a pair: a proof against anyone else, or one that does not hold, is a
+   * bug of the honest code.
+   */
+  private accused(s: Session, accused: PeerId, proof: FinalProof): void {
+    const other = proof.other;
+    const valid =
+      accusedBy(proof) === accused &&
+      contradicts(proof) &&
+      fakeVerifyFinal(proof.final) &&
+      (other.t === 'final' ? fakeVerifyFinal(other) : fakeVerify(other));
+    if (!valid) fail('H1', s.node.id, `${s.node.id} accused ${accused} of signing two finals without a proof`);
+    if (accused !== LIAR_ID) fail('H1', s.node.id, `${s.node.id} proved that honest ${accused} signed two finals`);
+    this.log(`${s.node.id}@${s.g.index} proves ${accused} signed two finals for ${accused}:${proof.final.seq}`);
+    this.stats.accusations++;
+    if (s.g.tracker.isMember(accused)) this.removeFromGroup(s.g, accused, 'evicted');
   }
 
   /** A removal the tracker decided: an honest member evicted on the liar's word is H1. */

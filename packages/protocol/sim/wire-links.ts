@@ -39,9 +39,12 @@ const fromWireSig = (sig: string): string => {
   return decoder.decode(end === -1 ? bytes : bytes.subarray(0, end));
 };
 
-/** Every `sig` in a frame (DATA, and DATA nested in FLUSH and history) rewritten. */
+/** Signature fields: every `sig`, a FINAL's `version` and an echo entry's `final` (PROTOCOL.md §3.3). */
+const SIG_KEYS = new Set(['sig', 'version', 'final']);
+
+/** Every signature in a frame (DATA, and DATA nested in FLUSH and history; FINAL; ECHO) rewritten. */
 const mapSigs = <T>(frame: T, f: (sig: string) => string): T =>
-  JSON.parse(JSON.stringify(frame), (k, v: unknown) => (k === 'sig' && typeof v === 'string' ? f(v) : v)) as T;
+  JSON.parse(JSON.stringify(frame), (k, v: unknown) => (SIG_KEYS.has(k) && typeof v === 'string' ? f(v) : v)) as T;
 
 export class WireLinks {
   #chunkIds = 0;

@@ -40,6 +40,7 @@ export {
   type JoiningNotice,
   type JoinReply,
   type MemberInfo,
+  type AccusePayload,
   type MetricsReport,
   type OpenDmPayload,
   type PeerRole,
@@ -52,6 +53,10 @@ export {
 } from './tracker/events.ts';
 export type {
   DataFrame,
+  EchoEntry,
+  EchoFrame,
+  FinalFields,
+  FinalFrame,
   FileChunkFrame,
   FileFrame,
   FileNoneFrame,
@@ -100,6 +105,7 @@ export {
   type ParsedDirectoryQuery,
   parseDirectoryQuery,
   type ParsedJoinGroup,
+  type ParsedAccusation,
   type ParsedLinkReport,
   type ParsedMetricsReport,
   type ParsedRestoreGroup,
@@ -107,6 +113,7 @@ export {
   parseGroupRef,
   parseHello,
   parseJoinGroup,
+  parseAccusation,
   parseLinkReport,
   parseMetricsReport,
   type ParsedOpenDm,
@@ -140,13 +147,24 @@ export {
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
 } from './wire/caps.ts';
-export { canonicalSignedBytes, encodeFrame } from './wire/canonical.ts';
+export { canonicalFinalBytes, canonicalFinalText, canonicalSignedBytes, encodeFrame } from './wire/canonical.ts';
+export { contradicts, finalOfEcho, type FinalProof } from './ordering/final-proof.ts';
 export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';
 export { BatchWriter, encodeBatch, parseChannelMessage } from './wire/batch.ts';
 export { SIGNAL_MIN_INTERVAL_MS, SIGNAL_RECEIVE_INTERVAL_MS, SignalGate } from './wire/signal-gate.ts';
-export { exportPublicKey, readPublicKey, signFields, signText, verifyFrame, verifyText } from './crypto/signing.ts';
+export {
+  exportPublicKey,
+  readPublicKey,
+  signFields,
+  signFinal,
+  signText,
+  verifyFinal,
+  verifyFrame,
+  verifyProof,
+  verifyText,
+} from './crypto/signing.ts';
 export { generateIdentity } from './crypto/identity.ts';
 export { createEngine, type EngineResume } from './ordering/create-engine.ts';
 export {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { asPeerId, asViewId } from '../src/ids.ts';
 import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import type { EngineFrame, FinalFrame } from '../src/wire/frames.ts';
+import { contradicts } from '../src/ordering/final-proof.ts';
 
 const v1 = asViewId(1);
 
@@ -49,6 +50,13 @@ describe('FINAL echo', () => {
     expect(m.bodies('b')).toEqual([]);
     expect(disputes(m, 'a')).toBeGreaterThan(0);
     expect(disputes(m, 'b')).toBeGreaterThan(0);
+    // Each holds the sender's two FINALs (its own and the other's, restated in the echo): a proof, once.
+    for (const at of ['a', 'b']) {
+      const proofs = (m.events.get(at) ?? []).flatMap((e) => (e.type === 'final-equivocation' ? [e] : []));
+      expect(proofs).toHaveLength(1);
+      expect(proofs[0]?.by).toBe('c');
+      expect(contradicts(proofs[0]!.proof)).toBe(true);
+    }
     m.crash('c');
     m.installView(makeView(2, ['a', 'b'], [['c', 'failed']]));
     m.run();
@@ -80,7 +88,7 @@ describe('FINAL echo', () => {
       t: 'echo',
       groupId: GROUP,
       viewId: v1,
-      finals: [{ sender: asPeerId(sender), seq: 1, priority: { p, by: final.priority.by }, sig }],
+      finals: [{ sender: asPeerId(sender), seq: 1, priority: { p, by: final.priority.by }, sig, final: 'f' }],
     });
     expect(m.deliverFrame('a', 'b', echo(final.priority.p))).not.toHaveProperty('rejected');
     expect(m.deliverFrame('a', 'b', echo(final.priority.p + 1))).toMatchObject({

@@ -43,7 +43,12 @@ describe('absurd but in-range priorities', () => {
       'a',
       { t: 'propose', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b } },
     ],
-    ['FINAL', 'a', 'b', { t: 'final', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b } }],
+    [
+      'FINAL',
+      'a',
+      'b',
+      { t: 'final', groupId: GROUP, viewId: v1, sender: a, seq: 1, priority: { p: ABSURD, by: b }, version: 'v' },
+    ],
     [
       'DATA proposal',
       'b',

@@ -35,6 +35,7 @@ const final = (over: Partial<FinalFrame> = {}): FinalFrame => ({
   sender: b,
   seq: 2,
   priority: { p: 50, by: b },
+  version: 'v',
   ...over,
 });
 

@@ -57,8 +57,8 @@ describe('echoFrames', () => {
   it('goes to every other member, without the entries of its own messages', () => {
     const sig = 'x';
     const entries = [
-      { sender: S, seq: 1, priority: { p: 3, by: B }, sig },
-      { sender: B, seq: 2, priority: { p: 4, by: C }, sig },
+      { sender: S, seq: 1, priority: { p: 3, by: B }, sig, final: 'f' },
+      { sender: B, seq: 2, priority: { p: 4, by: C }, sig, final: 'f' },
     ];
     const out = echoFrames(asGroupId('g'), asViewId(2), A, [A, B, C, S], entries);
     expect(out.map((o) => [o.to, o.frame.t === 'echo' ? o.frame.finals.map((e) => e.sender) : []])).toEqual([

@@ -7,6 +7,7 @@
 // 1 000 fresh ones on every run in sim-hostile-more.test.ts (two files: two workers).
 
 import { describe, expect, it } from 'vitest';
+import { keepFinalProof } from '../sim/broken/keep-final-proof.ts';
 import { correctEngine } from '../sim/default-engine.ts';
 import { HOSTILE_KINDS, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
 import { HOSTILE_FIXED, HOSTILE_GAPS } from '../sim/hostile-suite.ts';
@@ -54,11 +55,17 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   it('seed 302108: an equivocating liar that sends two members FLUSH reports with two versions of its message splits nothing (was S2E)', () => {
     const scenario = hostileScenarioForSeed(302108);
     expect(scenario.hostile).toEqual({ kind: 'equivocate', variant: expect.any(Number) });
+    // With signed FINALs the liar is evicted on its two FINALs before the view change it would split.
     const r = runScenario(scenario, { factory: correctEngine, trace: true });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-    // The two honest members held different reports of the liar for view 5 and said so; neither installed it.
-    expect(r.trace.some((l) => l.includes('flush disputed') && l.includes('view 5'))).toBe(true);
+    expect(r.stats.accusations).toBeGreaterThan(0);
     expect(r.tolerated.filter((t) => t.rule === 'S2E')).toEqual([]);
+    // The engine that keeps the FINAL proof to itself leaves it in: the FLUSH digests still hold the line.
+    const kept = runScenario(scenario, { factory: keepFinalProof, trace: true });
+    expect(kept.violation, kept.trace.slice(-30).join('\n')).toBeNull();
+    // The two honest members held different reports of the liar for view 5 and said so; neither installed it.
+    expect(kept.trace.some((l) => l.includes('flush disputed') && l.includes('view 5'))).toBe(true);
+    expect(kept.tolerated.filter((t) => t.rule === 'S2E')).toEqual([]);
   });
 
   // Seeds 10044 and 11978 (a fresh range): the sponsor inflated a joiner's nextSeq (§7.3), so the joiner

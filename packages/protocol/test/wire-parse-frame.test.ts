@@ -48,12 +48,24 @@ const data = (sender = ALICE, seq = 1, body = 'hello'): DataFrame => ({
 const samples: Record<WireFrame['t'], WireFrame> = {
   data: data(),
   propose: { t: 'propose', groupId: G, viewId: asViewId(3), sender: BOB, seq: 4, priority: { p: 12, by: ALICE } },
-  final: { t: 'final', groupId: G, viewId: asViewId(3), sender: ALICE, seq: 4, priority: { p: 12, by: CAROL } },
+  final: {
+    t: 'final',
+    groupId: G,
+    viewId: asViewId(3),
+    sender: ALICE,
+    seq: 4,
+    priority: { p: 12, by: CAROL },
+    version: SIG,
+    sig: SIG,
+  },
   echo: {
     t: 'echo',
     groupId: G,
     viewId: asViewId(3),
-    finals: [{ sender: BOB, seq: 4, priority: { p: 12, by: CAROL }, sig: SIG }],
+    finals: [
+      { sender: BOB, seq: 4, priority: { p: 12, by: CAROL }, sig: SIG, final: SIG },
+      { sender: CAROL, seq: 5, priority: { p: 13, by: CAROL }, sig: SIG, final: SIG, objected: true },
+    ],
   },
   flush: {
     t: 'flush',
@@ -161,6 +173,8 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['priority', 'high'],
     ['priority.p', -3],
     ['priority.by', []],
+    ['version', 7],
+    ['sig', 5],
   ],
   echo: [
     ['groupId', 3],
@@ -171,6 +185,8 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['finals.0.priority', null],
     ['finals.0.priority.p', 1.5],
     ['finals.0.sig', 12],
+    ['finals.0.final', 9],
+    ['finals.1.objected', false],
   ],
   flush: [
     ['groupId', 0],
@@ -274,6 +290,7 @@ const optional = new Set([
   'have.alice',
   'items.0.senderName',
   'items.0.senderKey',
+  'finals.1.objected',
 ]);
 
 describe('parseFrame: valid frames', () => {
@@ -291,7 +308,16 @@ describe('parseFrame: valid frames', () => {
 
   it('drops fields it does not know instead of passing them on', () => {
     const r = parseFrame(json({ ...samples.final, extra: 'x', admin: true }), ctx);
-    expect(r.ok && Object.keys(r.value).sort()).toEqual(['groupId', 'priority', 'sender', 'seq', 't', 'viewId']);
+    expect(r.ok && Object.keys(r.value).sort()).toEqual([
+      'groupId',
+      'priority',
+      'sender',
+      'seq',
+      'sig',
+      't',
+      'version',
+      'viewId',
+    ]);
   });
 
   it('accepts a history page without state, a first-page request (after null, nothing held) and a pending report without priorities', () => {

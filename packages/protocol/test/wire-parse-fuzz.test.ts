@@ -105,6 +105,7 @@ const pos = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
 const prio = fc.record({ p: nat, by: okPeer });
 const counts = (min: number) =>
   fc.dictionary(okPeer, fc.integer({ min, max: Number.MAX_SAFE_INTEGER }), { maxKeys: 4 });
+const sig64 = fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64'));
 const validData = (sender: fc.Arbitrary<string>) =>
   fc.record({
     t: fc.constant('data' as const),
@@ -137,6 +138,20 @@ const validFrame = fc.oneof(
     sender: fc.constant('alice'),
     seq: pos,
     priority: prio,
+    version: sig64,
+    sig: sig64,
+  }),
+  fc.record({
+    t: fc.constant('echo' as const),
+    groupId: fc.constant('g-1'),
+    viewId: nat,
+    finals: fc.array(
+      fc.record(
+        { sender: okPeer, seq: pos, priority: prio, sig: sig64, final: sig64, objected: fc.constant(true as const) },
+        { requiredKeys: ['sender', 'seq', 'priority', 'sig', 'final'] },
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
   }),
   fc.record({
     t: fc.constant('flush' as const),

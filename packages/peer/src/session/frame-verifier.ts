@@ -6,8 +6,11 @@
 
 import {
   chainAnchors,
+  finalOfEcho,
   frameMessageId,
   type DataFrame,
+  type EchoFrame,
+  type FinalFrame,
   type FlushFrame,
   type GroupFrame,
   type GroupId,
@@ -29,6 +32,19 @@ export const badSignature = (f: DataFrame): ProtocolError => ({
   message: `Message ${frameMessageId(f)} does not carry a valid signature of its sender.`,
 });
 
+/** A FINAL, or an ECHO that restates one, without its sender's signature (PROTOCOL.md §3.3 "Signed FINALs"). */
+const badFinal = (f: FinalFrame | EchoFrame): ProtocolError => ({
+  code: 'bad-signature',
+  message:
+    f.t === 'final'
+      ? `The FINAL of message ${f.sender}:${f.seq} does not carry a valid signature of its sender.`
+      : 'An ECHO restates a FINAL that its sender did not sign.',
+});
+
+/** The signed FINALs a frame carries: itself, or those its echo entries restate. */
+const finalsOf = (f: FinalFrame | EchoFrame): FinalFrame[] =>
+  f.t === 'final' ? [f] : f.finals.map((e) => finalOfEcho(f, e));
+
 export class FrameVerifier {
   readonly #groupId: GroupId;
   readonly #keys: KeyRing;
@@ -46,6 +62,13 @@ export class FrameVerifier {
    * other frame, or no synchronous verdict: undefined, and `verify` decides.
    */
   verifyNow(from: PeerId, frame: GroupFrame): GroupFrame | null | undefined {
+    if (frame.t === 'final' || frame.t === 'echo') {
+      const verdicts = finalsOf(frame).map((f) => this.#keys.verifyFinalNow(f));
+      if (verdicts.includes(null)) return undefined;
+      if (verdicts.every(Boolean)) return frame;
+      this.#rejected(from, badFinal(frame));
+      return null;
+    }
     if (frame.t !== 'data') return undefined;
     const valid = this.#keys.verifyNow(frame);
     if (valid === null) return undefined;
@@ -61,6 +84,13 @@ export class FrameVerifier {
         if (await this.#keys.verify(frame)) return { kind: 'frame', frame };
         this.#rejected(from, badSignature(frame));
         return null;
+      case 'final':
+      case 'echo': {
+        const verdicts = await Promise.all(finalsOf(frame).map((f) => this.#keys.verifyFinal(f)));
+        if (verdicts.every(Boolean)) return { kind: 'frame', frame };
+        this.#rejected(from, badFinal(frame));
+        return null;
+      }
       case 'flush':
         return { kind: 'frame', frame: await this.#flush(from, frame) };
       case 'history-res': {

@@ -4,7 +4,18 @@
 // cache of imported CryptoKeys and the wait for a key that has not arrived
 // yet; it never decides what to do with a frame that fails to verify.
 
-import { readPublicKey, verifyFrame, type DataFrame, type MemberInfo, type PeerId } from '@chorus/protocol';
+import {
+  canonicalFinalBytes,
+  canonicalFinalText,
+  canonicalSignedBytes,
+  readPublicKey,
+  verifyFinal,
+  verifyFrame,
+  type DataFrame,
+  type FinalFrame,
+  type MemberInfo,
+  type PeerId,
+} from '@chorus/protocol';
 import { syncVerifier, type SyncVerify } from './node-ed25519.ts';
 
 /**
@@ -14,6 +25,9 @@ import { syncVerifier, type SyncVerify } from './node-ed25519.ts';
  * well before its first frame, so this only covers delivery races.
  */
 export const KEY_WAIT_MS = 3_000;
+
+/** Checked FINAL signatures kept, so the echoes that restate a FINAL cost no second check. */
+const CHECKED_FINALS = 4096;
 
 interface Entry {
   readonly name: string;
@@ -29,6 +43,8 @@ export class KeyRing {
   readonly #imported = new Map<string, Promise<CryptoKey | null>>();
   /** Synchronous verifiers by key text (Node only; null where there is none). */
   readonly #sync = new Map<string, SyncVerify | null>();
+  /** FINALs whose signature held, by signed text and signature (echoes restate them: checked once). */
+  readonly #finals = new Set<string>();
 
   /** Members named by the tracker (a view or a joining notice). */
   learn(members: readonly MemberInfo[]): void {
@@ -80,7 +96,48 @@ export class KeyRing {
       check = syncVerifier(entry.publicKey);
       this.#sync.set(entry.publicKey, check);
     }
-    return check === null ? null : check(frame, frame.sig);
+    return check === null ? null : check(canonicalSignedBytes(frame), frame.sig);
+  }
+
+  /**
+   * Whether a FINAL (or one an echo restates, `finalOfEcho`) carries its sender's signature, now: null
+   * when that cannot be had synchronously (then `verifyFinal`). A FINAL checked before (an echo restates
+   * what the sender sent us) is not checked again.
+   */
+  verifyFinalNow(f: FinalFrame): boolean | null {
+    const text = `${canonicalFinalText(f)}${f.sig ?? ''}`;
+    if (this.#finals.has(text)) return true;
+    const entry = this.#entries.get(f.sender);
+    if (entry === undefined || f.sig === undefined) return f.sig === undefined ? false : null;
+    const check = this.#syncFor(entry.publicKey);
+    if (check === null) return null;
+    const valid = check(canonicalFinalBytes(f), f.sig);
+    if (valid) this.#checked(text);
+    return valid;
+  }
+
+  /** As verifyFinalNow, waiting up to `waitMs` for an unknown sender's key. */
+  async verifyFinal(f: FinalFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
+    const now = this.verifyFinalNow(f);
+    if (now !== null) return now;
+    const key = await this.#key(f.sender, waitMs);
+    const valid = key !== null && f.sig !== undefined && (await verifyFinal(key, f, f.sig));
+    if (valid) this.#checked(`${canonicalFinalText(f)}${f.sig ?? ''}`);
+    return valid;
+  }
+
+  #checked(text: string): void {
+    this.#finals.add(text);
+    if (this.#finals.size > CHECKED_FINALS) this.#finals.delete(this.#finals.values().next().value as string);
+  }
+
+  #syncFor(publicKey: string): SyncVerify | null {
+    let check = this.#sync.get(publicKey);
+    if (check === undefined) {
+      check = syncVerifier(publicKey);
+      this.#sync.set(publicKey, check);
+    }
+    return check;
   }
 
   /** Verifies with an explicit base64 key (a history item's `senderKey`), through the same cache. */

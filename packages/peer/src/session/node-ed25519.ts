@@ -7,7 +7,16 @@
 // and callers keep to WebCrypto. Same keys, same bytes, same verdicts: only
 // where the work runs differs.
 
-import { base64ToBytes, bytesToBase64, canonicalSignedBytes, signFields, type SignedFields } from '@chorus/protocol';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  canonicalFinalBytes,
+  canonicalSignedBytes,
+  signFields,
+  signFinal,
+  type FinalFields,
+  type SignedFields,
+} from '@chorus/protocol';
 
 /** The slice of node:crypto used here (typed locally: this file must also bundle for the browser). */
 interface NodeCrypto {
@@ -28,10 +37,10 @@ const nodeCrypto: NodeCrypto | null = (() => {
     : null;
 })();
 
-/** Checks `sig` (base64) over a DATA's signed fields; false for anything malformed, never throws. */
-export type SyncVerify = (fields: SignedFields, sig: string) => boolean;
-/** The base64 signature of a DATA's signed fields. */
-export type SyncSign = (fields: SignedFields) => string;
+/** Checks `sig` (base64) over signed bytes (a DATA's or a FINAL's); false for anything malformed, never throws. */
+export type SyncVerify = (bytes: Uint8Array, sig: string) => boolean;
+/** The base64 signature of signed bytes. */
+export type SyncSign = (bytes: Uint8Array) => string;
 
 /** A synchronous verifier for one base64 public key; null outside Node or for a key Node will not read. */
 export function syncVerifier(publicKey: string): SyncVerify | null {
@@ -45,11 +54,11 @@ export function syncVerifier(publicKey: string): SyncVerify | null {
   } catch {
     return null;
   }
-  return (fields, sig) => {
+  return (bytes, sig) => {
     const s = base64ToBytes(sig);
     if (s === null || s.length !== SIGNATURE_BYTES) return false;
     try {
-      return c.verify(null, canonicalSignedBytes(fields), key, s);
+      return c.verify(null, bytes, key, s);
     } catch {
       return false;
     }
@@ -66,7 +75,7 @@ export function syncSigner(privateKey: CryptoKey): SyncSign | null {
   } catch {
     return null;
   }
-  return (fields) => bytesToBase64(new Uint8Array(c.sign(null, canonicalSignedBytes(fields), key)));
+  return (bytes) => bytesToBase64(new Uint8Array(c.sign(null, bytes, key)));
 }
 
 const base64Url = (bytes: Uint8Array): string =>
@@ -74,12 +83,40 @@ const base64Url = (bytes: Uint8Array): string =>
 
 const signers = new WeakMap<CryptoKey, SyncSign | null>();
 
-/** A DATA's signature: at once in Node, else WebCrypto's promise of it. */
-export function signDraft(privateKey: CryptoKey, fields: SignedFields): string | Promise<string> {
+const signerOf = (privateKey: CryptoKey): SyncSign | null => {
   let signer = signers.get(privateKey);
   if (signer === undefined) {
     signer = syncSigner(privateKey);
     signers.set(privateKey, signer);
   }
-  return signer === null ? signFields(privateKey, fields) : signer(fields);
+  return signer;
+};
+
+/** A DATA's signature: at once in Node, else WebCrypto's promise of it. */
+export function signDraft(privateKey: CryptoKey, fields: SignedFields): string | Promise<string> {
+  const signer = signerOf(privateKey);
+  return signer === null ? signFields(privateKey, fields) : signer(canonicalSignedBytes(fields));
+}
+
+/** A FINAL's signature (PROTOCOL.md §3.3 "Signed FINALs"): at once in Node, else WebCrypto's promise of it. */
+export function signOwnFinal(privateKey: CryptoKey, fields: FinalFields): string | Promise<string> {
+  const signer = signerOf(privateKey);
+  return signer === null ? signFinal(privateKey, fields) : signer(canonicalFinalBytes(fields));
+}
+
+/**
+ * Carries out a session's `sign` or `sign-final`: `answer` gets the signature in this turn in Node,
+ * else once WebCrypto's promise settles; `failed` if it rejects.
+ */
+export function signFor(
+  privateKey: CryptoKey,
+  c:
+    | { readonly type: 'sign'; readonly draft: SignedFields }
+    | { readonly type: 'sign-final'; readonly final: FinalFields },
+  answer: (sig: string) => void,
+  failed: (e: unknown) => void,
+): void {
+  const sig = c.type === 'sign' ? signDraft(privateKey, c.draft) : signOwnFinal(privateKey, c.final);
+  if (typeof sig === 'string') answer(sig);
+  else void sig.then(answer, failed);
 }

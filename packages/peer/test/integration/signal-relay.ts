@@ -80,5 +80,6 @@ export class RelayEnd implements TrackerLink {
   members = (): never => unsupported('members');
   view = (): never => unsupported('view');
   reportMetrics = (): void => {};
+  accuse = (): void => {};
   close = async (): Promise<void> => {};
 }

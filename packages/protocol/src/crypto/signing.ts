@@ -5,8 +5,9 @@
 
 import { err, ok, type Result } from '../result.ts';
 import { ED25519_PUBLIC_KEY_B64_CHARS } from '../wire/caps.ts';
-import { canonicalSignedBytes } from '../wire/canonical.ts';
-import type { DataFrame, SignedFields } from '../wire/frames.ts';
+import { canonicalFinalBytes, canonicalSignedBytes } from '../wire/canonical.ts';
+import type { FinalProof } from '../ordering/final-proof.ts';
+import type { DataFrame, FinalFields, SignedFields } from '../wire/frames.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 import { base64ToBytes, bytesToBase64 } from './base64.ts';
 
@@ -76,6 +77,29 @@ export async function verifyFrame(publicKey: CryptoKey, frame: DataFrame): Promi
     return false;
   }
   return verifyBytes(publicKey, bytes, frame.sig);
+}
+
+/** The `sig` of a FINAL with these fields (PROTOCOL.md §3.3 "Signed FINALs"). */
+export const signFinal = (privateKey: CryptoKey, fields: FinalFields): Promise<string> =>
+  signBytes(privateKey, canonicalFinalBytes(fields));
+
+/** Whether `sig` is `publicKey`'s signature over the FINAL's signed fields; never throws. */
+export async function verifyFinal(publicKey: CryptoKey, fields: FinalFields, sig: string): Promise<boolean> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = canonicalFinalBytes(fields);
+  } catch {
+    return false;
+  }
+  return verifyBytes(publicKey, bytes, sig);
+}
+
+/** Whether both halves of a FINAL proof (final-proof.ts) carry `publicKey`'s signatures; never throws. */
+export async function verifyProof(publicKey: CryptoKey, proof: FinalProof): Promise<boolean> {
+  const { final, other } = proof;
+  if (final.sig === undefined || !(await verifyFinal(publicKey, final, final.sig))) return false;
+  if (other.t === 'data') return verifyFrame(publicKey, other);
+  return other.sig !== undefined && verifyFinal(publicKey, other, other.sig);
 }
 
 /** For the tracker challenge: sign helloSigningText(nonce, peerId, name) from tracker/parse.ts. */

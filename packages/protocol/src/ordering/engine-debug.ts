@@ -64,6 +64,8 @@ export interface EngineDebugState {
   readonly ownProposals: Readonly<Record<string, readonly string[]>>;
   readonly ownSentAt: Readonly<Record<string, number>>;
   readonly earlyFinals: readonly string[];
+  /** Messages of this view with a signed FINAL seen (final-proof.ts FinalWitness). */
+  readonly finalsSeen: number;
   readonly learnedFinals: readonly string[];
   readonly kept: readonly string[];
   /** Total order: the priority each kept message was delivered at. */

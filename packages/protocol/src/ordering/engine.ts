@@ -8,6 +8,7 @@ import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+import type { FinalProof } from './final-proof.ts';
 
 export interface Outbound {
   /** A single peer, or every other member of the current view. */
@@ -41,7 +42,13 @@ export type EngineEvent =
    * (PROTOCOL.md §3.4 "Same reports everywhere"): a participant sent members different reports, or `by`
    * lies. Nobody installs `viewId`; the flush for the next view (when the liar leaves) goes on.
    */
-  | { readonly type: 'flush-disputed'; readonly viewId: ViewId; readonly by: PeerId; readonly reason: string };
+  | { readonly type: 'flush-disputed'; readonly viewId: ViewId; readonly by: PeerId; readonly reason: string }
+  /**
+   * Total order: the sender `by` of message `id` signed two FINALs for it that differ, or a FINAL for
+   * another version than its DATA (PROTOCOL.md §3.3 "Signed FINALs"). The message is disputed; the
+   * runtime hands `proof` to the tracker, which checks both signatures and evicts the sender.
+   */
+  | { readonly type: 'final-equivocation'; readonly id: MessageId; readonly by: PeerId; readonly proof: FinalProof };
 
 export interface EngineOutput {
   readonly frames: readonly Outbound[];

@@ -1,26 +1,37 @@
 // Echoes of FINALs in total-order groups (PROTOCOL.md §3.3 "Echo"): pure
-// bookkeeping, no I/O, no clock. A FINAL is the sender's word alone, and a
-// hostile sender can tell two members two different priorities (or hand them
-// two versions of the DATA): each would order the message at its own place
-// (S4). So a member that applies a FINAL tells every other member what it
-// applied — priority and the signature of the DATA it holds — and delivers
-// another sender's message only once every other member of the view (but the
-// sender) told it exactly what it holds itself. Two honest members that hold
-// different FINALs or versions then both wait: the liar can stall the order
-// (as it can by withholding a proposal), not split it.
+// bookkeeping, no I/O, no clock. A hostile sender can tell two members two
+// different priorities (or hand them two versions of the DATA): each would
+// order the message at its own place (S4). So a member that gets a FINAL tells
+// every other member the sender's signed FINAL it got (and whether it objects
+// to it), and delivers another sender's message only once every other member
+// of the view (but the sender) echoed exactly what it holds itself. Two honest
+// members that hold different FINALs or versions then both wait, and the two
+// signed FINALs are the proof that evicts the sender (final-proof.ts).
 
 import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
 import type { EchoEntry, EchoFrame, Priority } from '../wire/frames.ts';
 import type { Outbound } from './engine.ts';
 import { samePriority } from './priority.ts';
 
-/** What a member says it applied for one message: the agreed priority and the version (DATA signature). */
+/**
+ * What a member says of one message: the sender's FINAL it got (priority and version, the DATA
+ * signature it is for) and whether it objects to it instead of applying it.
+ */
 export interface Echoed {
   readonly priority: Priority;
   readonly sig: string;
+  readonly objected?: true;
 }
 
-export const sameEcho = (a: Echoed, b: Echoed): boolean => a.sig === b.sig && samePriority(a.priority, b.priority);
+export const sameEcho = (a: Echoed, b: Echoed): boolean =>
+  a.sig === b.sig && samePriority(a.priority, b.priority) && (a.objected === true) === (b.objected === true);
+
+/** The part of an echo entry the book compares (its FINAL signature was checked before the engine). */
+export const echoedOf = (e: EchoEntry): Echoed => ({
+  priority: e.priority,
+  sig: e.sig,
+  ...(e.objected === true ? { objected: true as const } : {}),
+});
 
 /**
  * Echoes one peer may have us keep for messages not delivered yet: an honest

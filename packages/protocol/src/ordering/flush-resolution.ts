@@ -211,7 +211,10 @@ export const resolveFlush = (
   // the message at it.
   const adopted = new Map<MessageId, Priority>();
   for (const m of messages) {
-    const f = maxPriority(vouched(m, finals.get(m.id) ?? []), compare);
+    // Nothing already delivered moves: a final a reporter delivered the message at wins over a final
+    // only held (a hostile sender's second FINAL that this reporter had not seen disputed, §3.3).
+    const at = deliveredAt.get(m.id);
+    const f = maxPriority(at !== undefined && at.length > 0 ? at : vouched(m, finals.get(m.id) ?? []), compare);
     if (f !== null) adopted.set(m.id, f);
   }
   const byPair = new Map<string, MessageId[]>();

@@ -5,7 +5,8 @@
 // Belongs here: what happens from the moment a sender's next message goes up (`admit`) until
 // it is delivered, and the PROPOSE, FINAL and ECHO frames (PROTOCOL.md §3.3 Echo: another sender's
 // FINAL moves its message only once every other member echoed it alike; the bookkeeping is
-// final-echo.ts). FIFO gating is fifo-layer.ts; what a view change does to the queue is view-change.ts.
+// final-echo.ts; two signed FINALs of a sender that differ are a proof, final-proof.ts). FIFO gating
+// is fifo-layer.ts; what a view change does to the queue is view-change.ts.
 
 import { messageId } from '../ids.ts';
 import type { MessageId, PeerId } from '../ids.ts';
@@ -13,7 +14,8 @@ import type { DataFrame, EchoEntry, EchoFrame, FinalFrame, Priority, ProposeFram
 import type { EngineEvent, EngineResult, Rejection } from './engine.ts';
 import { p2s } from './engine-debug.ts';
 import { isSeq } from './engine-state.ts';
-import { EchoBook, echoesNeeded, echoFrames, sameEcho, type Echoed } from './final-echo.ts';
+import { EchoBook, echoedOf, echoesNeeded, echoFrames, sameEcho, type Echoed } from './final-echo.ts';
+import { echoOfFinal, FinalWitness, finalOfEcho, type FinalProof } from './final-proof.ts';
 import { FrameGate } from './frame-gate.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
 import { present } from './invariant.ts';
@@ -53,7 +55,9 @@ export abstract class IsisQueue extends FrameGate {
   /** Our own messages waiting for every member's proposal (our own is always among them). */
   protected readonly own = new Map<MessageId, OwnMessage>();
   /** FINALs that arrived while the DATA still waited in FIFO hold-back. */
-  protected readonly earlyFinals = new Map<MessageId, Priority>();
+  protected readonly earlyFinals = new Map<MessageId, FinalFrame>();
+  /** The signed FINALs of others' messages this view: what each sender sent us, and proofs (final-proof.ts). */
+  protected readonly witness = new FinalWitness();
   /** What the other members echoed of the FINALs they applied (PROTOCOL.md §3.3 Echo). */
   protected readonly echoes = new EchoBook();
   /** Messages whose FINAL some member echoed otherwise than we hold it: nobody delivers them in this view. */
@@ -94,12 +98,7 @@ export abstract class IsisQueue extends FrameGate {
     const entry: QueueEntry = { frame: f, priority: mine, final: false, proposed: mine, admitted: this.admissions++ };
     this.queue.set(id, entry);
     this.heap.push(id, entry.priority, entry.admitted);
-    if (early !== undefined) {
-      // A FINAL below our own proposal, or with a made-up pair, is no maximum of the proposals (onFinal).
-      const wrong = this.finalBelow(early, mine, f);
-      if (wrong === null) this.applyFinal(id, entry, early, out);
-      else this.object(id, entry, wrong, out);
-    }
+    if (early !== undefined) this.takeFinal(id, entry, early, out);
     if (f.sender === this.self) {
       this.own.set(id, { proposals: new Map([[this.self, mine]]), sentAt: now });
       this.maybeFinalize(id, out);
@@ -172,6 +171,7 @@ export abstract class IsisQueue extends FrameGate {
       sender: this.self,
       seq: entry.frame.seq,
       priority: agreed,
+      version: entry.frame.sig,
     };
     if (this.members.size > 1) out.frames.push({ to: 'all', frame: final });
     this.prioritize(id, entry, agreed);
@@ -215,31 +215,60 @@ export abstract class IsisQueue extends FrameGate {
       if (st?.held.has(f.seq) !== true)
         return reject('remote', 'not-found', `FINAL for message ${f.seq} of ${from}, which never arrived.`);
       const early = this.earlyFinals.get(id);
-      if (early !== undefined && !samePriority(early, f.priority))
-        return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
-      this.earlyFinals.set(id, f.priority);
+      if (early !== undefined) return this.secondFinal(id, early, f);
+      this.earlyFinals.set(id, f);
+      this.witness.receive(id, f);
       return new OutputBuilder().build();
     }
-    const held = heldFinal(entry);
-    if (held !== undefined) {
-      if (samePriority(held, f.priority)) return new OutputBuilder().build();
-      return reject('remote', 'bad-state', `${from} sent two different finals for message ${f.seq}.`);
-    }
+    const got = this.witness.got(id);
+    if (got !== undefined) return this.secondFinal(id, got, f);
     const out = new OutputBuilder();
-    const wrong = this.finalBelow(f.priority, entry.proposed, entry.frame);
-    if (wrong === null) this.applyFinal(id, entry, f.priority, out);
-    else this.object(id, entry, wrong, out);
+    this.takeFinal(id, entry, f, out);
     this.deliverReady(out);
     return out.build();
   }
 
   /**
-   * Why a FINAL cannot be the largest of the proposals for a message we proposed `proposed` for, or
-   * null: an honest FINAL is at least our proposal, is our proposal if it names us, and the sender's own
-   * (on its DATA) if it names the sender. A lower one could place the message before what we delivered
-   * meanwhile; a made-up pair could be another message's.
+   * The sender's FINAL for a message it sent us one for already: a resend, or the proof that it
+   * signed two (reported once; the message stays disputed), else refused.
    */
-  private finalBelow(final: Priority, proposed: Priority, f: DataFrame): string | null {
+  private secondFinal(id: MessageId, had: FinalFrame, f: FinalFrame): EngineResult {
+    if (samePriority(had.priority, f.priority) && had.version === f.version) return new OutputBuilder().build();
+    const proof = this.witness.see(id, f);
+    if (proof === null)
+      return reject('remote', 'bad-state', `${f.sender} sent two different finals for message ${f.seq}.`);
+    const out = new OutputBuilder();
+    this.proved(id, proof, out);
+    return out.build();
+  }
+
+  /** The sender's FINAL for a message in the queue: applied (and echoed), or objected to. */
+  private takeFinal(id: MessageId, entry: QueueEntry, f: FinalFrame, out: OutputBuilder): void {
+    const proof = this.witness.receive(id, f);
+    if (proof !== null) this.proved(id, proof, out);
+    else if (f.version !== entry.frame.sig && this.witness.prove(id))
+      this.proved(id, { final: f, other: entry.frame }, out);
+    // A FINAL below our own proposal, or with a made-up pair, is no maximum of the proposals.
+    const wrong = this.finalBelow(f, entry.proposed, entry.frame);
+    if (wrong === null) this.applyFinal(id, entry, f, out);
+    else this.object(id, entry, f, wrong, out);
+  }
+
+  /** The sender signed two things about `id` it cannot both mean: the message waits, and the proof goes out. */
+  protected proved(id: MessageId, proof: FinalProof, out: OutputBuilder): void {
+    this.disputed.add(id);
+    out.events.push({ type: 'final-equivocation', id, by: proof.final.sender, proof });
+  }
+
+  /**
+   * Why a FINAL cannot be the largest of the proposals for a message we proposed `proposed` for, or
+   * null: an honest FINAL is for the version we hold, at least our proposal, our proposal if it names
+   * us, and the sender's own (on its DATA) if it names the sender. A lower one could place the message
+   * before what we delivered meanwhile; a made-up pair could be another message's.
+   */
+  private finalBelow(signed: FinalFrame, proposed: Priority, f: DataFrame): string | null {
+    const final = signed.priority;
+    if (signed.version !== f.sig) return `(${p2s(final)}) is for another version of the message than the one held here`;
     if (this.hooks.comparePriority(final, proposed) < 0)
       return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
     if (final.by === this.self && !samePriority(final, proposed))
@@ -253,20 +282,20 @@ export abstract class IsisQueue extends FrameGate {
    * A FINAL we refuse: it is not applied, and we echo our own proposal instead, so every member that
    * applied the sender's word sees the dispute (and none reports it as agreed at the view change).
    */
-  private object(id: MessageId, entry: QueueEntry, why: string, out: OutputBuilder): void {
+  private object(id: MessageId, entry: QueueEntry, f: FinalFrame, why: string, out: OutputBuilder): void {
     const sender = entry.frame.sender;
     out.events.push({ type: 'final-disputed', id, by: sender, reason: `${sender}'s final ${why}` });
-    const e: EchoEntry = { sender, seq: entry.frame.seq, priority: entry.proposed, sig: entry.frame.sig };
+    const e: EchoEntry = echoOfFinal(f, true);
     out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [e]));
   }
 
   /** Another sender's FINAL: held until every other member echoed it alike (then the message moves), and echoed. */
-  private applyFinal(id: MessageId, entry: QueueEntry, final: Priority, out: OutputBuilder): void {
+  private applyFinal(id: MessageId, entry: QueueEntry, f: FinalFrame, out: OutputBuilder): void {
+    const final = f.priority;
     entry.told = final;
     this.agreedMax = Math.max(this.agreedMax, final.p);
     const mine: Echoed = { priority: final, sig: entry.frame.sig };
-    const e: EchoEntry = { sender: entry.frame.sender, seq: entry.frame.seq, ...mine };
-    out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [e]));
+    out.frames.push(...echoFrames(this.groupId, this.viewIdNow(), this.self, this.members, [echoOfFinal(f, false)]));
     for (const by of this.echoes.contradicting(id, mine))
       this.dispute(id, by, this.echoes.of(id, by) as Echoed, mine, out);
     this.promote(id, entry);
@@ -301,7 +330,7 @@ export abstract class IsisQueue extends FrameGate {
       return reject(
         'remote',
         'bad-type',
-        'ECHO entries need a sender, a positive seq, a valid priority and a signature.',
+        'ECHO entries need a sender, a positive seq, a valid priority, a version and the FINAL signature.',
       );
     const r = this.routed(from, f);
     if (r !== null) return r;
@@ -326,7 +355,7 @@ export abstract class IsisQueue extends FrameGate {
           'not-member',
           `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`,
         );
-      const verdict = this.echoes.check(from, messageId(this.groupId, e.sender, e.seq), e);
+      const verdict = this.echoes.check(from, messageId(this.groupId, e.sender, e.seq), echoedOf(e));
       if (verdict === 'changed')
         return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
       if (verdict === 'too-many') return reject('remote', 'too-many', `${from} has too many echoes waiting here.`);
@@ -334,7 +363,10 @@ export abstract class IsisQueue extends FrameGate {
     const out = new OutputBuilder();
     for (const e of f.finals) {
       const id = messageId(this.groupId, e.sender, e.seq);
-      const theirs: Echoed = { priority: e.priority, sig: e.sig };
+      const theirs = echoedOf(e);
+      // The sender's own signature on what the echo restates: with another it signed, a proof.
+      const proof = this.witness.see(id, finalOfEcho(f, e));
+      if (proof !== null) this.proved(id, proof, out);
       if (e.seq <= (this.senders.get(e.sender)?.delivered ?? 0)) {
         // Delivered here already (after every echo agreed, or by a flush): a late word that differs is a lie.
         const k = this.kept.get(id);
@@ -344,6 +376,8 @@ export abstract class IsisQueue extends FrameGate {
       }
       if (this.echoes.hear(from, id, theirs) !== 'new') continue;
       const entry = this.queue.get(id);
+      if (entry !== undefined && e.sig !== entry.frame.sig && this.witness.prove(id))
+        this.proved(id, { final: finalOfEcho(f, e), other: entry.frame }, out);
       const held = entry === undefined ? undefined : heldFinal(entry);
       if (entry === undefined || held === undefined) continue;
       if (!sameEcho({ priority: held, sig: entry.frame.sig }, theirs))
@@ -384,13 +418,14 @@ const isEchoEntry = (e: EchoEntry): boolean =>
   typeof e.sender === 'string' &&
   isSeq(e.seq) &&
   isValidPriority(e.priority) &&
-  typeof e.sig === 'string';
+  typeof e.sig === 'string' &&
+  typeof e.final === 'string';
 
 const disputedEvent = (id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed): EngineEvent => ({
   type: 'final-disputed',
   id,
   by,
   reason:
-    `${by} echoed (${p2s(theirs.priority)})${theirs.sig === mine.sig ? '' : ' and another version'}, this member holds (${p2s(mine.priority)}): ` +
+    `${by} echoed (${p2s(theirs.priority)})${theirs.sig === mine.sig ? '' : ' and another version'}${theirs.objected === true ? ' and objects to it' : ''}, this member holds (${p2s(mine.priority)}): ` +
     'its sender told members different things, or that member lies',
 });

@@ -9,6 +9,7 @@ import type { DataFrame, EchoEntry, HighWaterFrame, Priority } from '../wire/fra
 import type { EngineResult } from './engine.ts';
 import { isCount, isSeq, unhold } from './engine-state.ts';
 import { echoFrames } from './final-echo.ts';
+import { echoOfFinal } from './final-proof.ts';
 import { heldFinal } from './isis-queue.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { ResumeFloors } from './resume-floors.ts';
@@ -68,6 +69,7 @@ export abstract class Stability extends ResumeFloors {
             sender: this.self,
             seq: o.frame.seq,
             priority: o.agreed,
+            version: o.frame.sig,
           },
         });
     }
@@ -88,19 +90,21 @@ export abstract class Stability extends ResumeFloors {
     // Our echoes of others' messages of this view it has not delivered (the ECHO may have been lost).
     const echoes: EchoEntry[] = [];
     const view = this.viewIdNow();
-    for (const k of this.kept.values())
+    for (const [id, k] of this.kept) {
+      const got = this.witness.got(id);
       if (
-        k.agreed !== undefined &&
+        got !== undefined &&
         k.frame.viewId === view &&
         k.frame.sender !== from &&
         k.frame.sender !== this.self &&
         k.frame.seq > (f.delivered[k.frame.sender] ?? 0)
       )
-        echoes.push({ sender: k.frame.sender, seq: k.frame.seq, priority: k.agreed, sig: k.frame.sig });
-    for (const e of this.queue.values()) {
-      const held = heldFinal(e);
-      if (held !== undefined && e.frame.sender !== from && e.frame.sender !== this.self)
-        echoes.push({ sender: e.frame.sender, seq: e.frame.seq, priority: held, sig: e.frame.sig });
+        echoes.push(echoOfFinal(got, false));
+    }
+    for (const [id, e] of this.queue) {
+      const got = this.witness.got(id);
+      if (got !== undefined && e.frame.sender !== from && e.frame.sender !== this.self)
+        echoes.push(echoOfFinal(got, heldFinal(e) === undefined));
     }
     if (this.mode === 'total' && echoes.length > 0)
       out.frames.push(...echoFrames(this.groupId, view, this.self, [from], echoes));
@@ -139,7 +143,9 @@ export abstract class Stability extends ResumeFloors {
           ? (this.senders.get(s)?.delivered ?? 0) >= k.frame.seq
           : (this.peerDelivered.get(m)?.get(s) ?? 0) >= k.frame.seq,
       );
-      if (stable) this.kept.delete(id);
+      if (!stable) continue;
+      this.kept.delete(id);
+      this.witness.forget(id);
     }
   }
 

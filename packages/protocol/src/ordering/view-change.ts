@@ -386,6 +386,7 @@ export abstract class ViewChange extends Stability {
     this.own.clear();
     this.earlyFinals.clear();
     this.echoes.clear();
+    this.witness.clear();
     this.disputed.clear();
     this.learnedFinals.clear();
     this.outbox = this.outbox.filter((f) => f.viewId >= fl.target.viewId);

@@ -20,6 +20,7 @@ import type { ProtocolError } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
 import type {
   DataFrame,
+  FinalFields,
   GroupFrame,
   HistoryItem,
   HistoryRequestFrame,
@@ -37,7 +38,7 @@ import { holding, took, type Lifecycle } from './join-sync.ts';
 import { JoinFlow, type JoinPort } from './join-flow.ts';
 import { JoinHandover } from './join-handover.ts';
 import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
-import { chatOf, groupRecordOf, recordOf, systemLines } from './session-records.ts';
+import { chatOf, groupRecordOf, problemOf, recordOf, systemLines } from './session-records.ts';
 import type {
   SessionCommand,
   SessionCommands,
@@ -48,6 +49,7 @@ import type {
 } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
+import { accusation, FinalSigning } from './final-signing.ts';
 
 export interface SessionCoreOptions {
   readonly groupId: GroupId;
@@ -83,6 +85,8 @@ export class SessionCore {
   readonly #handover: JoinHandover;
   /** Every sender's hash chain as far as this session saw it, and what a hand-over owes (PROTOCOL.md §1.5). */
   readonly #chains: ChainGuard;
+  /** Our FINALs out for signing, and the sends waiting behind them. */
+  readonly #finals = new FinalSigning();
 
   constructor(opts: SessionCoreOptions) {
     this.groupId = opts.groupId;
@@ -302,6 +306,11 @@ export class SessionCore {
     });
   }
 
+  /** Answer to `sign-final`: the sends that waited for it go out. */
+  finalSigned(final: FinalFields, sig: string, now: number): SessionCommands {
+    return this.#step(now, () => this.#out.push(...this.#finals.signed(final, sig)));
+  }
+
   tick(now: number): SessionCommands {
     return this.#step(now, () => {
       this.#join.tick(now);
@@ -356,7 +365,7 @@ export class SessionCore {
   }
 
   #emit(command: SessionCommand): void {
-    this.#out.push(command);
+    this.#out.push(...this.#finals.pass(command));
   }
 
   /** Carries out one engine result; returns the messages it delivered by id. */
@@ -397,6 +406,7 @@ export class SessionCore {
       else if (ev.type === 'final-disputed')
         this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
       else if (ev.type === 'flush-disputed') this.#problem('bad-state', ev.reason, ev.by);
+      else if (ev.type === 'final-equivocation') this.#emit(accusation(ev, (p, e) => this.#rejected(p, e)));
     }
     return delivered;
   }
@@ -424,19 +434,11 @@ export class SessionCore {
   }
 
   #rejected(from: PeerId, error: ProtocolError): void {
-    this.#emit({
-      type: 'problem',
-      problem: { groupId: this.groupId, code: error.code, message: error.message, from },
-      remote: true,
-    });
+    this.#emit(problemOf(this.groupId, error.code, error.message, from, true));
   }
 
   #problem(code: string, message: string, from?: PeerId): void {
-    this.#emit({
-      type: 'problem',
-      problem: { groupId: this.groupId, code, message, ...(from === undefined ? {} : { from }) },
-      remote: false,
-    });
+    this.#emit(problemOf(this.groupId, code, message, from, false));
   }
 
   #setLife(life: Lifecycle): void {

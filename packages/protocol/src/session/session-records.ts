@@ -7,7 +7,13 @@ import type { View } from '../tracker/events.ts';
 import type { DataFrame, HistoryItem } from '../wire/frames.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
 import type { NameBook } from './name-book.ts';
-import type { SessionGroupRecord, SessionMessage, SessionRecord, SessionSystemLine } from './session-types.ts';
+import type {
+  SessionCommand,
+  SessionGroupRecord,
+  SessionMessage,
+  SessionRecord,
+  SessionSystemLine,
+} from './session-types.ts';
 
 /** A message delivered here (live, or from history) as the store keeps it, with its sender's name and key. */
 export function recordOf(
@@ -111,3 +117,16 @@ export function groupRecordOf(groupId: GroupId, name: string, engine: OrderingEn
   }
   return { groupId, name, ordering: engine.mode, state, tentative };
 }
+
+/** A `problem` command: `remote` when a peer's input was refused (counted as a rejected frame). */
+export const problemOf = (
+  groupId: GroupId,
+  code: string,
+  message: string,
+  from: PeerId | undefined,
+  remote: boolean,
+): SessionCommand => ({
+  type: 'problem',
+  problem: { groupId, code, message, ...(from === undefined ? {} : { from }) },
+  remote,
+});

@@ -6,7 +6,15 @@
 import type { GroupId, MemberChange, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { ErrorCode } from '../result.ts';
 import type { View } from '../tracker/events.ts';
-import type { DataFrame, GroupFrame, HistoryRequestFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+import type { FinalProof } from '../ordering/final-proof.ts';
+import type {
+  DataFrame,
+  FinalFields,
+  GroupFrame,
+  HistoryRequestFrame,
+  JoinerState,
+  SignedFields,
+} from '../wire/frames.ts';
 
 /** The join lifecycle as a peer sees it (see the diagram in join-flow.ts). */
 export type SessionPhase = 'waiting' | 'syncing' | 'adopting' | 'member' | 'closed';
@@ -90,6 +98,16 @@ export type SessionCommand =
   | { readonly type: 'send'; readonly to: PeerId; readonly frame: GroupFrame }
   /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
   | { readonly type: 'sign'; readonly draft: SignedFields }
+  /**
+   * Sign our FINAL (`canonicalFinalText`), then call `finalSigned(final, sig, now)`; every `send` after
+   * it waits for the answer (PROTOCOL.md §3.3 "Signed FINALs").
+   */
+  | { readonly type: 'sign-final'; readonly final: FinalFields }
+  /**
+   * `accused` signed two FINALs it cannot both mean (final-proof.ts): send `proof` to the tracker
+   * (`group:accuse`), which checks both signatures with its key and evicts it.
+   */
+  | { readonly type: 'accuse'; readonly accused: PeerId; readonly proof: FinalProof }
   /**
    * Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on
    * failure).

@@ -176,6 +176,15 @@ export interface LinkReport {
   /** With `relayed` only: the member through which the reporter reaches `peer` (PROTOCOL.md §2 Links). */
   readonly via?: string;
 }
+/**
+ * `accused` signed two FINALs it cannot both mean (PROTOCOL.md §3.3 "Signed FINALs"): the tracker checks
+ * both signatures with the key the accused proved at hello and evicts it.
+ */
+export interface AccusePayload {
+  readonly groupId: string;
+  readonly accused: string;
+  readonly proof: { readonly final: unknown; readonly other: unknown };
+}
 export interface MetricsReport {
   readonly groupId: string;
   readonly sent: number;
@@ -236,6 +245,8 @@ export interface ClientToServerEvents {
   'group:view': (payload: GroupRef, ack: Ack<View>) => void;
   signal: (payload: SignalPayload, ack?: Ack<null>) => void;
   'link:report': (payload: LinkReport, ack?: Ack<null>) => void;
+  /** A member's proof that another signed two FINALs for one message: the accused is evicted (§3.3). */
+  'group:accuse': (payload: AccusePayload, ack?: Ack<null>) => void;
   'metrics:report': (payload: MetricsReport, ack?: Ack<null>) => void;
   heartbeat: (ack?: Ack<{ readonly now: number }>) => void;
 }

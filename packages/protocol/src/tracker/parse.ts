@@ -12,6 +12,8 @@ import { parseCharter } from './charter.ts';
 import { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './name-caps.ts';
 import type { GroupCharter } from './charter.ts';
 import { PEER_ROLES, type PeerRole } from './events.ts';
+import { contradicts, type FinalProof } from '../ordering/final-proof.ts';
+import { parseFrameValue } from '../wire/parse-frame.ts';
 
 /** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
 export const MAX_ID_CHARS = 64;
@@ -338,6 +340,40 @@ export function parseLinkReport(x: unknown): Result<ParsedLinkReport> {
     return fail('bad-type', '"state" must be "up", "down" or "relayed".');
   if (o.value['via'] !== undefined) return fail('bad-type', '"via" comes only with state "relayed".');
   return ok({ ...base, state: state.value });
+}
+
+export interface ParsedAccusation {
+  readonly groupId: GroupId;
+  readonly accused: PeerId;
+  readonly proof: FinalProof;
+}
+
+/**
+ * `group:accuse`: the two frames are read by the wire's own parser as if the accused had sent them on
+ * the group's link (every cap, its signatures' shape), and must contradict each other; whether they
+ * carry the accused's signatures is the caller's check (`verifyProof`, with the key it knows).
+ */
+export function parseAccusation(x: unknown): Result<ParsedAccusation> {
+  const what = 'accusation';
+  const o = object(x, what);
+  if (!o.ok) return o;
+  const groupId = id(o.value, 'groupId', what);
+  if (!groupId.ok) return groupId;
+  const accused = id(o.value, 'accused', what);
+  if (!accused.ok) return accused;
+  const p = object(o.value['proof'], 'proof');
+  if (!p.ok) return p;
+  const ctx = { groupId: asGroupId(groupId.value), from: asPeerId(accused.value) };
+  const final = parseFrameValue(p.value['final'], ctx);
+  if (!final.ok) return fail(final.error.code, `proof.final: ${final.error.message}`);
+  const other = parseFrameValue(p.value['other'], ctx);
+  if (!other.ok) return fail(other.error.code, `proof.other: ${other.error.message}`);
+  if (final.value.t !== 'final' || (other.value.t !== 'final' && other.value.t !== 'data'))
+    return fail('bad-type', 'A proof is a FINAL and another FINAL or a DATA.');
+  const proof: FinalProof = { final: final.value, other: other.value };
+  if (!contradicts(proof))
+    return fail('bad-state', 'The two frames of the proof do not contradict each other: nothing is proven.');
+  return ok({ groupId: ctx.groupId, accused: ctx.from, proof });
 }
 
 export function parseMetricsReport(x: unknown): Result<ParsedMetricsReport> {

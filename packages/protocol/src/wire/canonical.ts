@@ -3,7 +3,7 @@
 // and spacing are the sender's business); they cover this fixed array, so a
 // relay that reorders keys changes nothing that is verified.
 
-import type { SignedFields, WireFrame } from './frames.ts';
+import type { FinalFields, SignedFields, WireFrame } from './frames.ts';
 import { utf8Bytes } from './utf8.ts';
 import { encodeChunkBase64 } from '../files/chunk-base64.ts';
 
@@ -26,6 +26,26 @@ export function canonicalSignedText(fields: SignedFields): string {
     ? JSON.stringify([SIGNED_DATA_TAG, groupId, viewId, sender, seq, lamport, sentAt, body])
     : JSON.stringify([SIGNED_CHAINED_DATA_TAG, groupId, viewId, sender, seq, lamport, sentAt, body, prev]);
 }
+
+/** Domain tag of a signed FINAL (PROTOCOL.md §3.3): never read as a DATA text. */
+export const SIGNED_FINAL_TAG = 'chorus-final-v1';
+
+/** `["chorus-final-v1", groupId, viewId, sender, seq, p, by, version]` as JSON text: what a FINAL's `sig` covers. */
+export const canonicalFinalText = (f: FinalFields): string =>
+  JSON.stringify([SIGNED_FINAL_TAG, f.groupId, f.viewId, f.sender, f.seq, f.priority.p, f.priority.by, f.version]);
+
+/** The UTF-8 of canonicalFinalText: the bytes a FINAL signature covers. */
+export const canonicalFinalBytes = (f: FinalFields): Uint8Array<ArrayBuffer> => utf8Bytes(canonicalFinalText(f));
+
+/** Just the signed fields of a FINAL (or of an echo entry read with its echo's group and view). */
+export const finalFieldsOf = (f: FinalFields): FinalFields => ({
+  groupId: f.groupId,
+  viewId: f.viewId,
+  sender: f.sender,
+  seq: f.seq,
+  priority: { p: f.priority.p, by: f.priority.by },
+  version: f.version,
+});
 
 /** The UTF-8 of canonicalSignedText: the bytes a DATA signature covers. */
 export const canonicalSignedBytes = (fields: SignedFields): Uint8Array<ArrayBuffer> =>

@@ -51,23 +51,50 @@ export interface ProposeFrame {
   readonly priority: Priority;
 }
 
-export interface FinalFrame {
-  readonly t: 'final';
+/** What a sender signs in its FINAL (canonicalFinalText, PROTOCOL.md §3.3 "Signed FINALs"). */
+export interface FinalFields {
   readonly groupId: GroupId;
   readonly viewId: ViewId;
   readonly sender: PeerId;
   readonly seq: number;
   readonly priority: Priority;
+  /** The signature of the DATA this FINAL orders: which version of the message it is for. */
+  readonly version: string;
 }
 
-/** One FINAL a member applied, as it tells the other members (EchoFrame). */
+/**
+ * The agreed priority of a sender's message, signed by the sender, so a
+ * second FINAL of its for the same message with another priority or version
+ * is a proof anyone can check. `sig` is always on the wire (the parser
+ * requires it); the engine's own FINALs leave it out and the session signs
+ * them before they leave (SessionCore, `sign-final`).
+ */
+export interface FinalFrame extends FinalFields {
+  readonly t: 'final';
+  readonly sig?: string;
+}
+
+/**
+ * One FINAL a member got from a message's sender, as it tells the other
+ * members (EchoFrame): the sender's signed FINAL itself (its priority,
+ * version and signature; the echo's `viewId` is the FINAL's), so an echoer
+ * can restate it but never alter it.
+ */
 export interface EchoEntry {
   readonly sender: PeerId;
   readonly seq: number;
-  /** The agreed priority the member holds for (sender, seq). */
+  /** The priority of the sender's FINAL. */
   readonly priority: Priority;
-  /** The signature of the DATA it holds for (sender, seq): which version of the message it orders. */
+  /** The FINAL's `version`: the signature of the DATA it orders. */
   readonly sig: string;
+  /** The sender's signature over the FINAL (canonicalFinalText). */
+  readonly final: string;
+  /**
+   * The echoer does not apply this FINAL: it is below its own proposal, names
+   * it at another priority, names the sender at another pair than its DATA's
+   * proposal, or is for another version than the DATA it holds (§3.3 Echo).
+   */
+  readonly objected?: true;
 }
 
 /**

@@ -188,12 +188,12 @@ const readPeer = (o: JsonObject, key: string, path: string): PeerId =>
   readPeerIdText(field(o, key, path), `${path}.${key}`) as PeerId;
 const readSeq = (o: JsonObject, path: string): number => readInteger(field(o, 'seq', path), `${path}.seq`, 1);
 
-function readSignature(o: JsonObject, path: string): string {
-  const sig = readString(field(o, 'sig', path), `${path}.sig`, ED25519_SIGNATURE_B64_CHARS);
+function readSignature(o: JsonObject, path: string, name = 'sig'): string {
+  const sig = readString(field(o, name, path), `${path}.${name}`, ED25519_SIGNATURE_B64_CHARS);
   if (!SIGNATURE_PATTERN.test(sig))
     throw new FieldRejection(
       'bad-signature',
-      `${path}.sig is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
+      `${path}.${name} is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
     );
   return sig;
 }
@@ -263,6 +263,8 @@ function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
     sender: readPeer(o, 'sender', 'final'),
     seq: readSeq(o, 'final'),
     priority: readPriority(field(o, 'priority', 'final'), 'final.priority'),
+    version: readSignature(o, 'final', 'version'),
+    sig: readSignature(o, 'final'),
   };
   // Only a message's sender announces its agreed priority; view-change resolutions travel in FLUSH.
   if (frame.sender !== ctx.from) throw forged('final.sender', frame.sender, ctx.from);
@@ -276,7 +278,16 @@ function readEchoEntry(v: unknown, path: string): EchoEntry {
     seq: readSeq(o, path),
     priority: readPriority(field(o, 'priority', path), `${path}.priority`),
     sig: readSignature(o, path),
+    final: readSignature(o, path, 'final'),
+    ...(readObjected(o, path) ? { objected: true as const } : {}),
   };
+}
+
+/** `objected` is `true` or absent. */
+function readObjected(o: JsonObject, path: string): boolean {
+  if (!hasField(o, 'objected')) return false;
+  if (o['objected'] !== true) throw new FieldRejection('bad-type', `${path}.objected must be true when present.`);
+  return true;
 }
 
 /** Any member may echo any sender's FINAL: the entries are what the link's far end says it applied. */

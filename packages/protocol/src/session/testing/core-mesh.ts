@@ -209,6 +209,8 @@ export class CoreMesh {
       }
       case 'sign':
         return this.run(n, (core) => core.signed(c.draft, `sig-${n.id}-${c.draft.seq}`, this.now));
+      case 'sign-final':
+        return this.run(n, (core) => core.finalSigned(c.final, `final-${n.id}-${c.final.seq}`, this.now));
       case 'read-held':
         return this.run(n, (core) => core.heldRead(readHeldSync(this.#source(n), CORE_GROUP), this.now));
       case 'read-history':

@@ -1,0 +1,92 @@
+// group:accuse (PROTOCOL.md §3.3 "Signed FINALs", issue 12): a member hands
+// the tracker two FINALs another member signed for one message with different
+// priorities; the tracker checks both with the key the accused proved at hello
+// and evicts it at once. A pair that does not contradict itself, or that the
+// accused did not sign, evicts nobody.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalFinalText } from '@chorus/protocol';
+import type { FinalFields, GroupId, GroupSummary, RemovedNotice, View } from '@chorus/protocol';
+import type { RunningTracker } from '../src/index.ts';
+import { admit, call, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import type { Key, TestClient } from './helpers.ts';
+
+let tracker: RunningTracker;
+beforeAll(async () => {
+  tracker = await startTestTracker();
+});
+afterAll(() => tracker.close());
+
+const SIG = `${'A'.repeat(85)}Q==`;
+
+async function group(...clients: TestClient[]): Promise<GroupId> {
+  const [first, ...rest] = clients;
+  const g = unwrap(
+    await call<GroupSummary>(first!.socket, 'group:create', { name: `accuse-${Date.now()}`, ordering: 'total' }),
+  );
+  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
+  const installed = [first!];
+  for (const c of rest) {
+    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    await admit(c, installed, g.groupId);
+    installed.push(c);
+  }
+  return g.groupId;
+}
+
+async function signedFinal(key: Key, fields: FinalFields): Promise<FinalFields & { t: 'final'; sig: string }> {
+  return { t: 'final', ...fields, sig: await key.sign(canonicalFinalText(fields)) };
+}
+
+describe('group:accuse', () => {
+  it('evicts a member on two FINALs it signed for one message, and nobody on a pair that proves nothing', async () => {
+    const [a, b, m] = await Promise.all([
+      connectClient(tracker.url, 'Alice'),
+      connectClient(tracker.url, 'Bob'),
+      connectClient(tracker.url, 'Mallory'),
+    ]);
+    const groupId = await group(a, b, m);
+    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const fields: FinalFields = {
+      groupId,
+      viewId: view.viewId,
+      sender: m.peerId,
+      seq: 1,
+      priority: { p: 4, by: a.peerId },
+      version: SIG,
+    };
+    const one = await signedFinal(m.key, fields);
+    const two = await signedFinal(m.key, { ...fields, priority: { p: 5, by: a.peerId } });
+
+    // The same FINAL twice proves nothing; a pair Bob signed is not Mallory's.
+    const same = await call(a.socket, 'group:accuse', {
+      groupId,
+      accused: m.peerId,
+      proof: { final: one, other: one },
+    });
+    expect(same).toMatchObject({ ok: false, error: { code: 'bad-state' } });
+    const forged = await signedFinal(b.key, { ...fields, priority: { p: 5, by: a.peerId } });
+    const wrongKey = await call(a.socket, 'group:accuse', {
+      groupId,
+      accused: m.peerId,
+      proof: { final: one, other: forged },
+    });
+    expect(wrongKey).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
+    expect(unwrap(await call<View>(a.socket, 'group:view', { groupId })).viewId).toBe(view.viewId);
+
+    unwrap(await call(a.socket, 'group:accuse', { groupId, accused: m.peerId, proof: { final: one, other: two } }));
+    const removed = await m.events.next<RemovedNotice>('group:removed', (r) => r.groupId === groupId);
+    expect(removed.reason).toBe('evicted');
+    const after = await b.events.next<View>('group:view', (v) => v.groupId === groupId && v.viewId > view.viewId);
+    expect(after.members.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
+    expect(after.changes).toEqual([{ peerId: m.peerId, change: 'evicted' }]);
+    // A second accuser of the same pair finds Mallory gone already.
+    const late = await call(b.socket, 'group:accuse', {
+      groupId,
+      accused: m.peerId,
+      proof: { final: one, other: two },
+    });
+    expect(late).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    for (const c of [a, b, m]) c.close();
+  });
+});

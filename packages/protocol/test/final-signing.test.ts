@@ -1,0 +1,44 @@
+// Our FINALs leave signed (src/session/final-signing.ts, PROTOCOL.md §3.3
+// "Signed FINALs"): the first send of an unsigned FINAL asks for a signature,
+// every send behind it waits (so each link keeps the engine's order), and a
+// FINAL sent again goes at once with the signature made before.
+
+import { describe, expect, it } from 'vitest';
+import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
+import { FinalSigning } from '../src/session/final-signing.ts';
+import type { SessionCommand } from '../src/session/session-types.ts';
+import { finalFieldsOf } from '../src/wire/canonical.ts';
+import type { FinalFrame, GroupFrame } from '../src/wire/frames.ts';
+
+const [A, B] = [asPeerId('a'), asPeerId('b')];
+const final: FinalFrame = {
+  t: 'final',
+  groupId: asGroupId('g'),
+  viewId: asViewId(1),
+  sender: A,
+  seq: 1,
+  priority: { p: 3, by: B },
+  version: 'v',
+};
+const hwm: GroupFrame = { t: 'hwm', groupId: asGroupId('g'), viewId: asViewId(1), delivered: {} };
+const send = (to: typeof A, frame: GroupFrame): SessionCommand => ({ type: 'send', to, frame });
+
+describe('FinalSigning', () => {
+  it('holds every send behind a FINAL out for signing, then releases them in order, the FINAL signed', () => {
+    const s = new FinalSigning();
+    expect(s.pass({ type: 'phase', phase: 'member' })).toEqual([{ type: 'phase', phase: 'member' }]);
+    expect(s.pass(send(B, final))).toEqual([{ type: 'sign-final', final: finalFieldsOf(final) }]);
+    expect(s.pass(send(asPeerId('c'), final))).toEqual([]); // one signature for every copy
+    expect(s.pass(send(B, hwm))).toEqual([]);
+    // A stray answer releases nothing.
+    expect(s.signed({ ...final, seq: 2 }, 'x')).toEqual([]);
+    expect(s.signed(final, 'SIG')).toEqual([
+      send(B, { ...final, sig: 'SIG' }),
+      send(asPeerId('c'), { ...final, sig: 'SIG' }),
+      send(B, hwm),
+    ]);
+    // Nothing waits now, and a repair's resend of the same FINAL takes the signature made before.
+    expect(s.pass(send(B, hwm))).toEqual([send(B, hwm)]);
+    expect(s.pass(send(B, final))).toEqual([send(B, { ...final, sig: 'SIG' })]);
+  });
+});
