@@ -27,12 +27,12 @@ export const MAX_BUFFERED_FRAMES = 10_000;
 export const MAX_BUFFERED_BYTES_PER_PEER = 16 * 1024 * 1024;
 
 /**
- * What peers the installed view leaves out may keep waiting, all of them together: FLUSH and FLUSH-OK
- * frames for later views (their DATA, HWM, PROPOSE and FINAL are dropped at that install), at most
- * MAX_GONE_VIEWS views each, the nearest views first. A later session of such a peer id (a reload)
- * sends a FLUSH for a view only once it is a participant again, a view or two ahead; a departed
- * liar's FLUSH frames for made-up far views would otherwise stay for good, each peer id it ever
- * used with its own budget (PROTOCOL.md §7.5, H4).
+ * What departed peers (members of an installed view that a later one leaves out) may keep waiting,
+ * all of them together: FLUSH and FLUSH-OK frames for later views (their DATA, HWM, PROPOSE and
+ * FINAL are dropped at that install), at most MAX_GONE_VIEWS views each, the newest. A later session
+ * of such a peer id (a reload) sends a FLUSH for each view it takes part in, the newest being the
+ * one still to come; a departed liar's FLUSH frames for made-up far views would otherwise stay for
+ * good, each peer id it ever used with its own budget (PROTOCOL.md §7.5, H4).
  */
 export const MAX_BUFFERED_BYTES_GONE = MAX_BUFFERED_BYTES_PER_PEER;
 export const MAX_GONE_VIEWS = 2;
@@ -128,36 +128,44 @@ export abstract class FrameGate extends EngineState {
    * session's. A later view with that peer in it (a re-join) cannot have given it state yet — its
    * flush needs our FLUSH-OK, which comes after this install — so it sent us none of those for it.
    */
-  protected dropGoneFuture(viewId: ViewId): void {
+  protected dropGoneFuture(viewId: ViewId, before: ReadonlySet<PeerId>): void {
     const gone = (b: Buffered): boolean =>
       !this.members.has(b.from) && !isFlushRound(b.frame) && b.frame.viewId > viewId;
     if (this.future.some(gone)) this.future = this.future.filter((b) => !gone(b));
-    this.boundGoneFlushes(viewId);
+    for (const p of before) if (!this.members.has(p)) this.departed.add(p);
+    for (const p of this.members) this.departed.delete(p);
+    this.boundDepartedFlushes(viewId);
   }
 
+  /** Peers that left an installed view and have not come back, while they have frames waiting. */
+  protected readonly departed = new Set<PeerId>();
+
   /**
-   * Flush-round frames of peers the installed view leaves out, for later views: of each peer the
-   * frames of its MAX_GONE_VIEWS nearest views, and of all of them together the nearest views'
-   * frames up to MAX_BUFFERED_BYTES_GONE (a frame that does not fit goes, and so do farther ones).
+   * Flush-round frames of departed peers for later views: of each peer the frames of its
+   * MAX_GONE_VIEWS newest views, and of all of them together at most MAX_BUFFERED_BYTES_GONE (the
+   * peers with the most bytes go first).
    */
-  protected boundGoneFlushes(viewId: ViewId): void {
-    const waiting = this.future.filter((b) => !this.members.has(b.from) && b.frame.viewId > viewId);
-    if (waiting.length === 0) return;
-    const views = new Map<PeerId, Set<number>>();
-    const byView = waiting.map((b, i) => ({ b, i })).sort((x, y) => x.b.frame.viewId - y.b.frame.viewId || x.i - y.i);
-    const keep = new Set<Buffered>();
-    let bytes = 0;
-    for (const { b } of byView) {
-      const seen = views.get(b.from) ?? new Set<number>();
-      if (!seen.has(b.frame.viewId) && seen.size >= MAX_GONE_VIEWS) continue;
-      if (bytes + b.bytes > MAX_BUFFERED_BYTES_GONE) break;
-      seen.add(b.frame.viewId);
-      views.set(b.from, seen);
-      bytes += b.bytes;
-      keep.add(b);
+  protected boundDepartedFlushes(viewId: ViewId): void {
+    const theirs = new Map<PeerId, Buffered[]>();
+    for (const b of this.future)
+      if (this.departed.has(b.from) && b.frame.viewId > viewId) theirs.set(b.from, [...(theirs.get(b.from) ?? []), b]);
+    for (const p of [...this.departed]) if (!theirs.has(p)) this.departed.delete(p);
+    const keep = new Map<PeerId, { frames: Set<Buffered>; bytes: number }>();
+    for (const [p, frames] of theirs) {
+      const newest = [...new Set(frames.map((b) => b.frame.viewId))].sort((x, y) => y - x).slice(0, MAX_GONE_VIEWS);
+      const kept = frames.filter((b) => newest.includes(b.frame.viewId));
+      keep.set(p, { frames: new Set(kept), bytes: kept.reduce((n, b) => n + b.bytes, 0) });
     }
-    if (keep.size < waiting.length)
-      this.future = this.future.filter((b) => this.members.has(b.from) || b.frame.viewId <= viewId || keep.has(b));
+    let total = [...keep.values()].reduce((n, k) => n + k.bytes, 0);
+    for (const [p, k] of [...keep].sort((x, y) => y[1].bytes - x[1].bytes || (x[0] < y[0] ? -1 : 1))) {
+      if (total <= MAX_BUFFERED_BYTES_GONE) break;
+      total -= k.bytes;
+      keep.delete(p);
+      this.departed.delete(p);
+    }
+    const dropped = (b: Buffered): boolean =>
+      theirs.has(b.from) && b.frame.viewId > viewId && keep.get(b.from)?.frames.has(b) !== true;
+    if (this.future.some(dropped)) this.future = this.future.filter((b) => !dropped(b));
   }
 
   protected routed(from: PeerId, frame: EngineFrame & { readonly viewId: ViewId }): EngineResult | null {

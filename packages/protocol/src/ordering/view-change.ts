@@ -400,8 +400,9 @@ export abstract class ViewChange extends Stability {
 
   protected finishInstall(view: View, out: OutputBuilder, now: number): void {
     this.installed = view;
+    const before = this.members;
     this.members = new Set(view.members.map((m) => m.peerId));
-    this.dropGoneFuture(view.viewId);
+    this.dropGoneFuture(view.viewId, before);
     for (const p of [...this.peerDelivered.keys()]) if (!this.members.has(p)) this.peerDelivered.delete(p);
     for (const p of [...this.repairing]) if (!this.members.has(p)) this.repairing.delete(p);
     this.flushParts.prune(this.members, view.viewId);
