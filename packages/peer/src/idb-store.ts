@@ -211,7 +211,7 @@ export class IdbStore implements MessageStore {
       await Promise.all([
         ...batch.map(async (item) => {
           // Idempotent: the first stored copy of a message wins (same id = same signed frame).
-          // A history item of a total-order group moves a stored copy to the group's key (putHistory).
+          // A total-order group's item (putHistory) moves a stored copy to the group's key.
           if (!rekey.has(item.id)) return addOnce(rawMessages, item);
           const had = await messages.get(item.id);
           if (had === undefined) await messages.put(item);

@@ -55,11 +55,12 @@ export interface MessageStore {
    */
   putMessages(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /**
-   * A total-order group's agreed log from a sponsor (history): as
-   * `putMessages`, except that a message already stored under another order
-   * key takes the item's key (its other fields stay). What a crashed session
-   * delivered at a key only it computed (non-uniform, PROTOCOL.md §3.10)
-   * moves to the group's place; live deliveries never move a stored key.
+   * A total-order group's agreed log (a sponsor's history, or what a live
+   * session's engine delivered): as `putMessages`, except that a message
+   * already stored under another order key takes the item's key (its other
+   * fields stay). What a crashed session (this tab's earlier one, or another
+   * tab's) delivered at a key only it computed (non-uniform, PROTOCOL.md
+   * §3.10) moves to the group's place.
    */
   putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /** Oldest first by order key, strictly after `after` (an order key) when given. */

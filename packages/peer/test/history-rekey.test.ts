@@ -3,7 +3,7 @@
 // and then crashed with lives on in its store. The next session over that
 // store must not count it as held, and the group's key from its sponsor's
 // history must replace the stored one (PROTOCOL.md §4), through the real
-// writer and store; a live delivery never moves a stored key.
+// writer and store; a write without the group's keys (FIFO) never moves a stored key.
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId, messageId, type GroupId } from '@chorus/protocol';
 import { MemoryStore } from '../src/memory-store.ts';
@@ -62,7 +62,7 @@ describe('a non-uniform delivery in the store', () => {
     const writer = new DeliveryWriter(g, store, (e) => {
       throw e;
     });
-    // A live delivery of the same id at another key does not move it (first copy wins) ...
+    // A write without the group's keys (a FIFO group's) of the same id at another key does not move it ...
     writer.add([msg(g, 3, key(5, 'carol'))]);
     await writer.flush();
     expect((await store.page(g, { limit: 10 })).items.map((m) => m.order)).toEqual([
@@ -70,7 +70,7 @@ describe('a non-uniform delivery in the store', () => {
       key(2, 'bob'),
       key(3, 'bob'),
     ]);
-    // ... the sponsor's history does, and the message is stored once.
+    // ... a total-order group's (history or a live delivery) does, and the message is stored once.
     writer.add([msg(g, 3, key(4103, 'carol')), msg(g, 4, key(4104, 'carol'))], true);
     await writer.close();
     const items = (await store.page(g, { limit: 10 })).items;

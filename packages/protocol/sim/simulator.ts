@@ -927,7 +927,7 @@ export class Simulation {
           for (const m of c.messages) {
             const r = this.record(s, m);
             s.unwritten.push(r);
-            if (c.history === true && s.g.mode === 'total') s.rekey.add(r.id);
+            if (s.g.mode === 'total') s.rekey.add(r.id);
             stored.set(m.id, r);
             this.noteDelivered(s, m.id);
           }

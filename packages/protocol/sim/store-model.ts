@@ -1,7 +1,7 @@
 // One node's local history as the simulator models it: the key rules of the
 // product's stores (packages/peer memory-store.ts and idb-store.ts) over plain
 // maps. Records are keyed by their message id and the first copy wins (a
-// total-order group's history moves a stored copy to its key: putHistory); a
+// total-order group's deliveries and history move a stored copy to their key: putHistory); a
 // group's messages are paged by (order key, id); the cursor is the highest
 // order key ever stored in the group; one record per group keeps the engine
 // state of the last saved batch. Every session of the node (one per group,
@@ -45,8 +45,8 @@ export class StoreModel implements HistorySource<StoredRecord> {
 
   /**
    * Idempotent by id: a record whose key is taken is left out (the first copy wins), as in the
-   * product's stores — except an item of `history` (a total-order group's agreed log from a sponsor,
-   * the product's `putHistory`), whose order key replaces the one stored for its id.
+   * product's stores — except an item of `history` (a total-order group's agreed keys: a sponsor's
+   * history or a live delivery, the product's `putHistory`), whose order key replaces the one stored for its id.
    */
   put(items: readonly StoredRecord[], history: ReadonlySet<string> = new Set()): void {
     for (const item of items) {

@@ -24,7 +24,7 @@ export class DeliveryWriter {
   /** The group record to save with each batch, built at write time (engine state is not free to copy). */
   readonly #record: () => GroupRecord | null;
   #queue: StoredMessage[] = [];
-  /** Queued messages from a total-order group's history: written with `putHistory` (their keys win). */
+  /** Queued messages with a total-order group's agreed keys: written with `putHistory` (their keys win). */
   #history = new Set<StoredMessage>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #writing: Promise<void> = Promise.resolve();
@@ -44,7 +44,8 @@ export class DeliveryWriter {
 
   /**
    * Queue messages; the group record is saved with the batch they go out in.
-   * `history`: a total-order group's agreed log from a sponsor (`putHistory`).
+   * `history`: the items carry a total-order group's agreed keys (`putHistory`): a sponsor's history or
+   * our engine's deliveries.
    */
   add(items: readonly StoredMessage[], history = false): void {
     const own: StoredMessage[] = [];

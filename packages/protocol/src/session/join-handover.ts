@@ -87,7 +87,7 @@ export class JoinHandover {
     const records = fresh.map((item) =>
       recordOfHistory(this.#port.groupId, frameMessageId(item.frame), item, this.#port.names, now),
     );
-    if (records.length > 0) this.#port.emit({ type: 'store', messages: records, history: true });
+    if (records.length > 0) this.#port.emit({ type: 'store', messages: records });
     for (const r of records)
       this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     // Every item the sponsor sent counts as reached, also one whose signature failed: it is asked for again.

@@ -124,12 +124,12 @@ export type SessionCommand =
       readonly state: JoinerState;
       readonly req: HistoryRequestFrame;
     }
-  /** Save delivered messages (idempotent by id), with `groupRecord()` as it is when the batch is written. */
   /**
-   * Queue for the store (idempotent by id). `history`: a sponsor's hand-over, the group's agreed
-   * log; in a total-order group its order keys replace the stored ones (`putHistory`).
+   * Queue delivered messages for the store (idempotent by id), with `groupRecord()` as it is when the
+   * batch is written. Our engine's deliveries and a sponsor's hand-over alike carry the group's agreed
+   * keys: in a total-order group they replace the stored ones (`putHistory`, PROTOCOL.md §4).
    */
-  | { readonly type: 'store'; readonly messages: readonly SessionRecord[]; readonly history?: true }
+  | { readonly type: 'store'; readonly messages: readonly SessionRecord[] }
   /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */
   | { readonly type: 'flush-store'; readonly ticket: number }
   | { readonly type: 'message'; readonly message: SessionMessage; readonly source: MessageSource }
