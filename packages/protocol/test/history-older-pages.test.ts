@@ -2,7 +2,7 @@
 // PROTOCOL.md §4, the joiner usable before its old pages finish): newest first,
 // each page oldest first within it, together exactly what forward pages hand.
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
+import { asPeerId, asViewId } from '../src/ids.ts';
 import {
   HISTORY_PAGE_BYTES,
   readHistoryPageSync,
@@ -10,40 +10,15 @@ import {
   type HistoryRecord,
   type HistorySource,
   type OlderPage,
-  type StorePage,
 } from '../src/history/history-reader.ts';
-import type { DataFrame, HistoryItem, JoinerState } from '../src/wire/frames.ts';
+import type { HistoryItem, JoinerState } from '../src/wire/frames.ts';
+import { forwardStore, G, rec } from './history-fixtures.ts';
 import { StoreModel } from '../sim/store-model.ts';
 
-const G = asGroupId('g');
 const A = asPeerId('ann');
 const B = asPeerId('bob');
 
-const rec = (sender: PeerId, seq: number, order: string, viewId = 3, body = `${sender}${seq}`): HistoryRecord => ({
-  frame: {
-    t: 'data',
-    groupId: G,
-    viewId: asViewId(viewId),
-    sender,
-    seq,
-    lamport: 1,
-    sentAt: 0,
-    body,
-    sig: 's',
-  } satisfies DataFrame,
-  order,
-});
-
-/** A store that pages forward only (as the CLI's SQLite store), in reads of at most `max`. */
-const forwardOnly = (records: readonly HistoryRecord[], max = 3): HistorySource => ({
-  page: (_g, read): StorePage => {
-    const rest = [...records]
-      .sort((a, b) => (a.order < b.order ? -1 : 1))
-      .filter((r) => read.after === null || r.order > read.after);
-    const items = rest.slice(0, Math.min(read.limit, max));
-    return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
-  },
-});
+const forwardOnly = (records: readonly HistoryRecord[], max = 3): HistorySource => forwardStore(records, max);
 
 /** The same records in the simulator's store model, which reads backwards itself (`before`). */
 const model = (records: readonly HistoryRecord[]): StoreModel => {

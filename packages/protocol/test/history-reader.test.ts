@@ -1,7 +1,7 @@
 // The one history reader (src/history/history-reader.ts), over a plain store:
 // what a joiner holds, and what a sponsor's pages hand it.
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId, asViewId, type PeerId } from '../src/ids.ts';
+import { asPeerId, asViewId } from '../src/ids.ts';
 import {
   countedByHandover,
   HISTORY_PAGE_BYTES,
@@ -10,41 +10,16 @@ import {
   recordFloors,
   type HistoryRecord,
   type HistorySource,
-  type StorePage,
 } from '../src/history/history-reader.ts';
-import type { DataFrame, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type { HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import { forwardStore, G, rec } from './history-fixtures.ts';
 import { SeqFloors } from '../src/session/seq-floors.ts';
 
-const G = asGroupId('g');
 const A = asPeerId('ann');
 const B = asPeerId('bob');
 const C = asPeerId('cyd');
 
-const rec = (sender: PeerId, seq: number, order: string, viewId = 3, body = `${sender}${seq}`): HistoryRecord => ({
-  frame: {
-    t: 'data',
-    groupId: G,
-    viewId: asViewId(viewId),
-    sender,
-    seq,
-    lamport: 1,
-    sentAt: 0,
-    body,
-    sig: 's',
-  } satisfies DataFrame,
-  order,
-});
-
-/** A store over `records`, paged by order key in reads of at most `max` (to cross read boundaries). */
-const store = (records: readonly HistoryRecord[], max = 2): HistorySource => ({
-  page: (_g, read): StorePage => {
-    const rest = [...records]
-      .sort((a, b) => (a.order < b.order ? -1 : 1))
-      .filter((r) => read.after === null || r.order > read.after);
-    const items = rest.slice(0, Math.min(read.limit, max));
-    return { items, next: rest.length > items.length ? (items.at(-1)?.order ?? null) : null };
-  },
-});
+const store = (records: readonly HistoryRecord[], max = 2): HistorySource => forwardStore(records, max);
 
 const state = (nextSeq: Record<string, number>, incarnation = 2): JoinerState => ({
   viewId: asViewId(5),
