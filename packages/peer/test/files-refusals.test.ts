@@ -4,11 +4,12 @@
 // every bad chunk still counts in rejected frames; a size over the cap says
 // two different numbers, in exact bytes when the MiB would round alike.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FILE_CHUNK_BYTES, withFingerprint, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
-import type { ChatMessage, PeerEventMap } from '../src/api.ts';
+import { FILE_CHUNK_BYTES, withFingerprint } from '@chorus/protocol';
+import type { PeerEventMap } from '../src/api.ts';
 import { MAX_STRIKES, WANT_WINDOW } from '../src/files/download.ts';
 import { overLimit } from '../src/files/file-hub.ts';
-import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
+import { waitFor } from './scenarios/network.ts';
+import { corrupt, fileMessage } from './files-fixtures.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
 let world: MemoryWorld | null = null;
@@ -19,24 +20,6 @@ afterEach(async () => {
 
 const bytesOf = (n: number, seed: number): Uint8Array =>
   Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
-
-async function fileMessage(p: ScenarioPeer, groupId: GroupId, id: string): Promise<ChatMessage> {
-  let found: ChatMessage | undefined;
-  await waitFor(`${p.name} has the file message`, async () => {
-    found = (await p.peer.history(groupId)).find((m) => m.id === id);
-    return found !== undefined;
-  });
-  return found!;
-}
-
-/** Every file chunk `from` sends carries other bytes from now on. */
-function corrupt(w: MemoryWorld, from: PeerId): void {
-  const send = w.net.send.bind(w.net);
-  w.net.send = (g: GroupId, a: PeerId, b: PeerId, frame: GroupFrame) => {
-    if (a === from && frame.t === 'file-chunk') frame = { ...frame, data: frame.data.map((x) => x ^ 0xff) };
-    send(g, a, b, frame);
-  };
-}
 
 /** The log lines `events` make: one per event without a topic, one per topic (holding its newest text). */
 function lines(events: readonly PeerEventMap['error'][]): string[] {

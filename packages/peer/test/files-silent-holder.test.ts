@@ -7,11 +7,12 @@
 // the first member with room would ask the silent one forever. Silence is no
 // strike: nothing is counted as rejected. Also the option's bad values.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FILE_CHUNK_BYTES, sha256Bytes, toHex, type GroupId, type PeerId } from '@chorus/protocol';
+import { FILE_CHUNK_BYTES, type GroupId, type PeerId } from '@chorus/protocol';
 import { createPeer } from '../src/index.ts';
 import { WANT_WINDOW } from '../src/files/download.ts';
 import { MemoryNetwork, MemoryStore, MemoryTracker } from '../src/testing.ts';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
+import { bytesOf, hex } from './files-fixtures.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
 let world: MemoryWorld | null = null;
@@ -19,18 +20,6 @@ afterEach(async () => {
   await world?.network.close();
   world = null;
 });
-
-function bytesOf(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-const hex = async (b: Uint8Array): Promise<string> => toHex(await sha256Bytes(b));
 
 describe('a silent holder', () => {
   it('has its chunks asked of another holder after the chunk timeout, and is not counted as rejected', async () => {

@@ -4,19 +4,12 @@
 // refused, counted and skipped; a declared size over the cap stores nothing;
 // a reload resumes from the chunks already stored.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  FILE_CHUNK_BYTES,
-  LEGACY_FILE_CHUNK_BYTES,
-  sha256Bytes,
-  toHex,
-  type GroupFrame,
-  type GroupId,
-  type PeerId,
-} from '@chorus/protocol';
-import type { ChatMessage, TransferEvent } from '../src/api.ts';
+import { FILE_CHUNK_BYTES, LEGACY_FILE_CHUNK_BYTES, type GroupId, type PeerId } from '@chorus/protocol';
+import type { TransferEvent } from '../src/api.ts';
 import { WANT_WINDOW } from '../src/files/download.ts';
 import { chunkFile } from '../src/files/file-chunks.ts';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
+import { bytesOf, corrupt, fileMessage, hex } from './files-fixtures.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
 let world: MemoryWorld | null = null;
@@ -33,38 +26,6 @@ async function room(names: string[]): Promise<{ groupId: GroupId; peers: Scenari
   const g = await peers[0]!.peer.createGroup('files', 'fifo');
   for (const p of peers) await p.peer.join(g.groupId);
   return { groupId: g.groupId, peers, w };
-}
-
-function bytesOf(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-const hex = async (b: Uint8Array): Promise<string> => toHex(await sha256Bytes(b));
-
-async function fileMessage(p: ScenarioPeer, groupId: GroupId, id: string): Promise<ChatMessage> {
-  let found: ChatMessage | undefined;
-  await waitFor(`${p.name} has the file message`, async () => {
-    found = (await p.peer.history(groupId)).find((m) => m.id === id);
-    return found !== undefined;
-  });
-  return found!;
-}
-
-/** Every file chunk `from` sends carries other bytes from now on (a corrupting holder). */
-function corrupt(w: MemoryWorld, from: PeerId): void {
-  const send = w.net.send.bind(w.net);
-  w.net.send = (g: GroupId, a: PeerId, b: PeerId, frame: GroupFrame) => {
-    if (a === from && frame.t === 'file-chunk') {
-      frame = { ...frame, data: frame.data.map((b) => b ^ 0xff) };
-    }
-    send(g, a, b, frame);
-  };
 }
 
 describe('files over the mesh', () => {

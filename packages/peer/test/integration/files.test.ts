@@ -11,6 +11,7 @@ import { sha256Bytes, toHex, type GroupId } from '@chorus/protocol';
 import type { ChatMessage } from '../../src/api.ts';
 import { ChildPeer } from './child-peer.ts';
 import { startIntegrationTracker, stopAll, waitFor } from './cluster.ts';
+import { bytesOf } from '../files-fixtures.ts';
 
 const MIB = 1024 * 1024;
 const FILE_BYTES = 6 * MIB + 777;
@@ -25,16 +26,6 @@ afterEach(async () => {
   peers = [];
   await tracker.close();
 });
-
-function pseudoRandom(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 const start = (name: string, autoDownloadBytes: number): Promise<ChildPeer> =>
   new ChildPeer().start(tracker.url, name, { autoDownloadBytes });
@@ -55,7 +46,7 @@ describe('files over WebRTC', () => {
     const g = await ana.createGroup('files', 'fifo');
     for (const p of peers) await p.join(g.groupId);
 
-    const bytes = pseudoRandom(FILE_BYTES, 7);
+    const bytes = bytesOf(FILE_BYTES, 7);
     const sha = toHex(await sha256Bytes(bytes));
     const sent = await ana.files.send(g.groupId, { name: 'video.mp4', type: 'video/mp4', bytes }, 'the demo');
     expect(sent.file).toMatchObject({ name: 'video.mp4', size: FILE_BYTES, sha256: sha, caption: 'the demo' });
