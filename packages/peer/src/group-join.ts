@@ -51,6 +51,8 @@ export interface JoinHost {
   /** Notices heard for a group joined for the first time before its entry existed: replayed to it now. */
   replayEarly(groupId: GroupId): void;
   drop(entry: GroupEntry, status: 'left' | 'removed'): Promise<void>;
+  /** Leaves the group as the person would: the tracker first, then the session and links. */
+  leave(groupId: GroupId): Promise<void>;
 }
 
 /**
@@ -128,7 +130,11 @@ export async function joinWith(
     }),
     session.on('signal', (sig) => events.emit('signal', sig)),
     session.on('accuse', (a) => host.tracker()?.accuse(a.groupId, a.accused, a.proof)),
-    session.on('problem', (p) => events.emit('error', { groupId: p.groupId, code: p.code, message: p.message })),
+    session.on('problem', (p) => {
+      events.emit('error', { groupId: p.groupId, code: p.code, message: p.message });
+      // A frame we cannot sign holds every later send of ours, and in total order the group's delivery.
+      if (p.code === 'sign-failed' && host.groups.get(groupId) === entry) void host.leave(groupId).catch(() => {});
+    }),
     onceTurnFails(groupId, transport, (message) => events.emit('error', { groupId, code: 'turn', message })),
   );
   if (previous && previous.status !== 'left' && previous.status !== 'removed') {

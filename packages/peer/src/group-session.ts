@@ -40,7 +40,7 @@ import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
 import { InboundFrames } from './session/inbound-frames.ts';
 import { KeyRing } from './session/key-ring.ts';
-import { signFor } from './session/node-ed25519.ts';
+import { signRetrying } from './session/sign-retry.ts';
 import type { MessageStore } from './storage.ts';
 import type { Transport } from './transport.ts';
 
@@ -311,8 +311,9 @@ export class GroupSession {
         const now = this.#now;
         const answer = (sig: string): SessionCommands =>
           c.type === 'sign' ? this.#core.signed(c.draft, sig, now()) : this.#core.finalSigned(c.final, sig, now());
-        const failed = (e: unknown): void => this.#problem('internal', `Signing failed: ${errorMessage(e)}`);
-        return signFor(this.#opts.privateKey, c, (sig) => this.#run(answer(sig)), failed);
+        const failed = (message: string): void => this.#problem('sign-failed', message);
+        const closed = (): boolean => this.#core.phase === 'closed';
+        return signRetrying(this.#opts.privateKey, c, (sig) => this.#run(answer(sig)), failed, closed);
       }
       case 'accuse':
         return void this.#events.emit('accuse', { groupId: this.groupId, accused: c.accused, proof: c.proof });

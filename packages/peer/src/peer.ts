@@ -131,6 +131,7 @@ class Peer implements ChorusPeer {
         for (const n of this.#early.get(groupId)?.splice(0) ?? []) this.#notice(groupId, n);
       },
       drop: (entry, status) => this.#dropGroup(entry, status),
+      leave: (groupId) => this.leave(groupId),
     };
     this.files = peerFiles(opts, this.#store, this.peerId, this.#now, this.#events, (g) => this.#groups.get(g));
   }

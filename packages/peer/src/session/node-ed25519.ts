@@ -103,20 +103,3 @@ export function signOwnFinal(privateKey: CryptoKey, fields: FinalFields): string
   const signer = signerOf(privateKey);
   return signer === null ? signFinal(privateKey, fields) : signer(canonicalFinalBytes(fields));
 }
-
-/**
- * Carries out a session's `sign` or `sign-final`: `answer` gets the signature in this turn in Node,
- * else once WebCrypto's promise settles; `failed` if it rejects.
- */
-export function signFor(
-  privateKey: CryptoKey,
-  c:
-    | { readonly type: 'sign'; readonly draft: SignedFields }
-    | { readonly type: 'sign-final'; readonly final: FinalFields },
-  answer: (sig: string) => void,
-  failed: (e: unknown) => void,
-): void {
-  const sig = c.type === 'sign' ? signDraft(privateKey, c.draft) : signOwnFinal(privateKey, c.final);
-  if (typeof sig === 'string') answer(sig);
-  else void sig.then(answer, failed);
-}

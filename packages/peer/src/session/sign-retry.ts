@@ -1,0 +1,56 @@
+// Signing our own DATA and FINALs, and again when it fails. A frame we cannot sign holds up every send
+// of ours behind it (each link carries the engine's order), and in a total-order group a FINAL that
+// never leaves holds the whole group's delivery. So a failed signature is tried again after each of
+// SIGN_RETRY_MS; when the last try fails too, `failed` is told, and the session gives the group up
+// (PROTOCOL.md §3.3 "Signed FINALs": the others' view change then settles our messages without us).
+
+import type { FinalFields, SignedFields } from '@chorus/protocol';
+import { errorMessage } from '../chorus-error.ts';
+import { signDraft, signOwnFinal } from './node-ed25519.ts';
+
+/** Pauses before each new try of a signature that failed; after the last, the failure is final. */
+export const SIGN_RETRY_MS: readonly number[] = [100, 500, 2_000];
+
+export type SignCommand =
+  | { readonly type: 'sign'; readonly draft: SignedFields }
+  | { readonly type: 'sign-final'; readonly final: FinalFields };
+
+/**
+ * Carries out a session's `sign` or `sign-final`: `answer` gets the signature (in this turn in Node,
+ * else once WebCrypto settles), or `failed` a sentence for the person once every try failed. Nothing is called
+ * once `closed()` says the session ended.
+ */
+export function signRetrying(
+  privateKey: CryptoKey,
+  c: SignCommand,
+  answer: (sig: string) => void,
+  failed: (message: string) => void,
+  closed: () => boolean,
+  pauses: readonly number[] = SIGN_RETRY_MS,
+): void {
+  const attempt = (tries: number): void => {
+    let sig: string | Promise<string>;
+    try {
+      sig = c.type === 'sign' ? signDraft(privateKey, c.draft) : signOwnFinal(privateKey, c.final);
+    } catch (e) {
+      return again(tries + 1, e);
+    }
+    if (typeof sig === 'string') answer(sig);
+    else
+      void sig.then(
+        (s) => closed() || answer(s),
+        (e: unknown) => again(tries + 1, e),
+      );
+  };
+  const again = (tries: number, e: unknown): void => {
+    if (closed()) return;
+    const pause = pauses[tries - 1];
+    if (pause === undefined)
+      return failed(
+        `Signing with this device's key failed ${tries} times (${errorMessage(e)}): ` +
+          'leaving the group so the others are not held up; join it again to retry.',
+      );
+    setTimeout(() => closed() || attempt(tries), pause);
+  };
+  attempt(0);
+}
