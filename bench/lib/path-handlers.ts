@@ -10,6 +10,10 @@ import { runLoad, type LoadPlan, type Recorder } from './load.ts';
 const CONNECT_TIMEOUT_MS = 60_000;
 /** Queued bytes the bulk sender allows before waiting: well under Chromium's 16 MiB channel buffer. */
 const FLOOR_BUFFER_BYTES = 4 * 1024 * 1024;
+/** First byte of a binary bulk message (a text body never starts with it): its body is the header after it. */
+const BINARY_MARK = 0;
+/** A binary bulk message's header (`tag|bulk|seq|0|`) fits in this many bytes after the mark; the rest is padding. */
+const BINARY_HEADER_BYTES = 96;
 
 const timeout = <T>(p: Promise<T>, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
@@ -45,12 +49,15 @@ export const pathHandlers = (
       ...(wrtc === undefined ? {} : { wrtc: wrtc as SimplePeer.Options['wrtc'] }),
     } as SimplePeer.Options);
   const decoder = new TextDecoder();
+  /** A text body is decoded whole (as any chat text); a binary one only as far as its header. */
+  const body = (d: Uint8Array): string =>
+    d[0] === BINARY_MARK ? decoder.decode(d.subarray(1, 1 + BINARY_HEADER_BYTES)) : decoder.decode(d);
   return {
     'floor-open': ({ initiator }: { initiator: boolean }) => {
       floor?.destroy();
       const p = rtc(initiator);
       p.on('signal', (data) => emit('floor-signal', data));
-      p.on('data', (d: Uint8Array) => recorder.record(decoder.decode(d)));
+      p.on('data', (d: Uint8Array) => recorder.record(body(d)));
       p.on('error', (e) => emit('log', `floor error: ${e.message}`));
       floor = p;
     },
@@ -69,16 +76,35 @@ export const pathHandlers = (
     /**
      * Push `messages` bodies of `bytes` each through the raw channel as fast as
      * it takes them, keeping at most FLOOR_BUFFER_BYTES queued (a browser
-     * channel closes when its send buffer overflows).
+     * channel closes when its send buffer overflows). `binary`: each message a
+     * fresh Uint8Array of `bytes` bytes (as a file chunk travels), read at the
+     * far end only as far as its header; else a text of `bytes` padding after
+     * the header, decoded whole.
      */
-    'floor-bulk': async ({ tag, messages, bytes }: { tag: string; messages: number; bytes: number }) => {
+    'floor-bulk': async ({
+      tag,
+      messages,
+      bytes,
+      binary,
+    }: {
+      tag: string;
+      messages: number;
+      bytes: number;
+      binary?: boolean;
+    }) => {
       const p = floor;
       if (p === null) throw new Error('floor-open first');
       const pad = 'h'.repeat(bytes);
+      const encoder = new TextEncoder();
       for (let i = 1; i <= messages; i++) {
         while ((p as unknown as { bufferSize: number }).bufferSize > FLOOR_BUFFER_BYTES)
           await new Promise((r) => setTimeout(r, 1));
-        p.send(`${tag}|bulk|${i}|0|${pad}`);
+        if (binary === true) {
+          const m = new Uint8Array(bytes);
+          m[0] = BINARY_MARK;
+          encoder.encodeInto(`${tag}|bulk|${i}|0|`, m.subarray(1, 1 + BINARY_HEADER_BYTES));
+          p.send(m);
+        } else p.send(`${tag}|bulk|${i}|0|${pad}`);
       }
     },
     'floor-close': () => {

@@ -4,12 +4,16 @@
 // start (hashing and storing included) to the last receiver's verified
 // copy. Baseline in the same run: the same bytes pushed through one raw data
 // channel between two of the same processes (or pages), right before and
-// right after each transfer (16 KiB text messages, as scenario 4's
-// baseline). And chat latency p50 among the members while the transfer runs
+// right after each transfer (16 KiB binary messages, as the chunks travel;
+// once more in text messages, scenario 4's baseline, for comparison with
+// older records). And chat latency p50 among the members while the transfer runs
 // against the same load with no transfer (idle). Node peers, then one row of
 // two Chromium pages (one browser context each, IndexedDB stores).
+import { writeFileSync } from 'node:fs';
+import type { CDPSession } from 'playwright-core';
 import { FILE_CHUNK_BYTES } from '@chorus/protocol';
-import { CHROMIUM_PATH, type PagePeer, type PeerDriver } from '../lib/browser.ts';
+import { CHROMIUM_PATH, PagePeer, type PeerDriver } from '../lib/browser.ts';
+import { selfTimes, type CpuProfile } from '../lib/cpu-profile.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { runGroupLoad } from '../lib/group-load.ts';
 import { closeFloor, connectChorus, formGroup, leaveGroup, openFloor } from '../lib/node-paths.ts';
@@ -45,13 +49,14 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
       { key: 'transfer_ms', header: 'to the last receiver ms', kind: 'value', digits: 0 },
       { key: 'mib_per_sec', header: 'MiB/s per receiver', kind: 'value', digits: 1 },
       { key: 'raw_ms', header: 'raw channel ms (before / after)', kind: 'text' },
+      { key: 'raw_text_ms', header: 'raw channel, text ms', kind: 'value', digits: 0 },
       { key: 'over_raw', header: 'Chorus ÷ raw (throughput)', kind: 'value', digits: 2 },
       { key: 'chat_idle_p50_ms', header: 'chat p50 idle ms', kind: 'value', digits: 1 },
       { key: 'chat_busy_p50_ms', header: 'chat p50 during transfer ms', kind: 'value', digits: 1 },
     ],
     [
       `Node peers, one process each (@roamhq/wrtc, in-memory stores); Chromium: pages of headless Chromium, one browser context each (IndexedDB stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary message each, on the link's bulk data channel) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
-      `Baseline, same run: the same number of bytes pushed from the sender's process (page) to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages, from the first send to the last arrival, once right before and once right after the Chorus transfer (the machine's load moves between the two). Chorus ÷ raw compares throughputs: the mean of the two raw times ÷ Chorus ms.`,
+      `Baseline, same run: the same number of bytes pushed from the sender's process (page) to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB binary messages (a fresh Uint8Array each, as a chunk travels; the far end reads only a header), from the first send to the last arrival, once right before and once right after the Chorus transfer (the machine's load moves between the two). Chorus ÷ raw compares throughputs: the mean of the two raw times ÷ Chorus ms. "raw channel, text": the same bytes once more after them in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages decoded whole (the baseline of the records before binary chunks; in a page simple-peer turns each text into a Buffer with a JavaScript UTF-8 encoder), not in the ratio.`,
       `Chat: every member sends ${CHAT_RATE_PER_SEC} messages/s in total for ${CHAT_MS / 1000} s, once with no transfer (idle) and once starting with the transfer; p50 of the one-way latency over every delivery.`,
     ],
   );
@@ -111,19 +116,22 @@ const measureCase = async (
         send: (w, plan) => w.call('chorus-load', { groupId, plan }),
       });
     const idle = await chat(`files-idle-${where}-${n}`);
-    const rawBefore = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-a-${where}-${n}`);
+    const rawBefore = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-a-${where}-${n}`, true);
     const sending = sender.call<{ sha256: string; sentAt: number; prepMs: number }>('chorus-file-send', {
       groupId,
       size: fileBytes,
       seed,
     });
+    const profiling = await startPageProfiles(members);
     const busy = await chat(`files-busy-${where}-${n}`);
     const { sha256, sentAt, prepMs } = await sending;
     const doneAt = await Promise.all(
       rest.map((w) => w.call<number>('chorus-file-done-at', { sha256, timeoutMs: TRANSFER_TIMEOUT_MS })),
     );
+    await profiling.stop(`${n}`);
     const transferMs = Math.max(...doneAt) - sentAt;
-    const rawAfter = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-b-${where}-${n}`);
+    const rawAfter = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-b-${where}-${n}`, true);
+    const rawText = await rawTransfer(sender, rest[0]!, fileBytes, `files-raw-t-${where}-${n}`, false);
     const rawMs = (rawBefore + rawAfter) / 2;
     const row = {
       where: label,
@@ -133,6 +141,7 @@ const measureCase = async (
       transfer_ms: transferMs,
       mib_per_sec: fileBytes / MIB / (transferMs / 1000),
       raw_ms: `${Math.round(rawBefore)} / ${Math.round(rawAfter)}`,
+      raw_text_ms: rawText,
       over_raw: rawMs / transferMs,
       chat_idle_p50_ms: latencySummary(idle.latencies).p50,
       chat_busy_p50_ms: latencySummary(busy.latencies).p50,
@@ -166,14 +175,25 @@ const measureCase = async (
   }
 };
 
-/** ms to push `bytes` from a to c over one raw data channel in FLOOR_MESSAGE_BYTES messages. */
-const rawTransfer = async (a: PeerDriver, c: PeerDriver, bytes: number, tag: string): Promise<number> => {
+/** ms to push `bytes` from a to c over one raw data channel in FLOOR_MESSAGE_BYTES messages, binary or text. */
+const rawTransfer = async (
+  a: PeerDriver,
+  c: PeerDriver,
+  bytes: number,
+  tag: string,
+  binary: boolean,
+): Promise<number> => {
   const messages = Math.ceil(bytes / FLOOR_MESSAGE_BYTES);
   await openFloor(a, c);
   try {
     await c.call('expect', { tag, warmUntil: Number.MAX_SAFE_INTEGER });
     const t0 = wallNowMs();
-    await a.call('floor-bulk', { tag, messages, bytes: FLOOR_MESSAGE_BYTES - 40 });
+    await a.call('floor-bulk', {
+      tag,
+      messages,
+      bytes: binary ? FLOOR_MESSAGE_BYTES : FLOOR_MESSAGE_BYTES - 40,
+      binary,
+    });
     if (!(await c.call<boolean>('wait', { tag, count: messages, timeoutMs: TRANSFER_TIMEOUT_MS })))
       throw new Error('the raw transfer did not complete');
     const done = wallNowMs();
@@ -182,4 +202,36 @@ const rawTransfer = async (a: PeerDriver, c: PeerDriver, bytes: number, tag: str
   } finally {
     await closeFloor(a, c);
   }
+};
+
+/**
+ * BENCH_FILES_PROFILE=/tmp/p: a CPU profile of every Chromium page from the
+ * send to the last receiver's copy (the busy chat included), written as self
+ * time per function (`/tmp/p-<receivers>-<page>.txt`) and as the profile
+ * itself (`.cpuprofile`, for DevTools). Node workers: BENCH_WORKER_PROFILE.
+ */
+const startPageProfiles = async (members: readonly PeerDriver[]): Promise<{ stop(label: string): Promise<void> }> => {
+  const to = process.env['BENCH_FILES_PROFILE'];
+  const pages = members.filter((m): m is PagePeer => m instanceof PagePeer);
+  if (!to || pages.length === 0) return { stop: async () => undefined };
+  const sessions: [PagePeer, CDPSession][] = [];
+  for (const p of pages) {
+    const cdp = await p.page.context().newCDPSession(p.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    sessions.push([p, cdp]);
+  }
+  return {
+    stop: async (label) => {
+      for (const [p, cdp] of sessions) {
+        const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+        const path = `${to}-${label}-${p.name}`;
+        writeFileSync(`${path}.cpuprofile`, JSON.stringify(profile));
+        const top = selfTimes(profile).slice(0, 60);
+        writeFileSync(`${path}.txt`, top.map(([f, ms]) => `${ms.toFixed(1).padStart(9)} ms  ${f}`).join('\n') + '\n');
+        await cdp.detach();
+      }
+    },
+  };
 };
