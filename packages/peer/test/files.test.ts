@@ -4,10 +4,16 @@
 // refused, counted and skipped; a declared size over the cap stores nothing;
 // a reload resumes from the chunks already stored.
 import { afterEach, describe, expect, it } from 'vitest';
-import { FILE_CHUNK_BYTES, LEGACY_FILE_CHUNK_BYTES, type GroupId, type PeerId } from '@chorus/protocol';
+import {
+  encodeChunkBase64,
+  FILE_CHUNK_BYTES,
+  LEGACY_FILE_CHUNK_BYTES,
+  type GroupId,
+  type PeerId,
+} from '@chorus/protocol';
 import type { TransferEvent } from '../src/api.ts';
 import { WANT_WINDOW } from '../src/files/download.ts';
-import { chunkFile } from '../src/files/file-chunks.ts';
+import { chunkFile, proofBytes, proofTexts } from '../src/files/file-chunks.ts';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { bytesOf, corrupt, fileMessage, hex } from './files-fixtures.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
@@ -196,5 +202,16 @@ describe('files over the mesh', () => {
     expect(before?.bytesStored).toBe(12 * FILE_CHUNK_BYTES);
     const got = await ben.peer.files.fetch(msg);
     expect(await hex(got)).toBe(sent.file!.sha256);
+  });
+
+  it('stores an audit path as the base64 text of each hash, read back as the same bytes', () => {
+    for (let n = 0; n <= 20; n++) {
+      const path = Array.from({ length: n }, (_, k) =>
+        Uint8Array.from({ length: 32 }, (_, i) => (k * 37 + i * 11) & 255),
+      );
+      const texts = proofTexts(path);
+      expect(texts).toEqual(path.map((h) => encodeChunkBase64(h)));
+      expect(proofBytes(texts)).toEqual(path);
+    }
   });
 });

@@ -29,6 +29,8 @@ export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_AUTO_DOWNLOAD_BYTES = 10 * 1024 * 1024;
 /** A fetch that stored no chunk for this long fails `unavailable` (nobody online serves it). */
 export const FILE_UNAVAILABLE_MS = 60_000;
+/** A sender stores its file's chunks this many at a time. */
+const STORE_STRETCH = 256;
 /** Downloads look for timed-out chunks and idle members this often. */
 export const FILE_TICK_MS = 500;
 
@@ -155,9 +157,15 @@ export class FileHub implements FileApi {
       const old = await store.getBlob(hash);
       if (old?.complete !== true) {
         await store.putBlob({ ...record, complete: false });
-        for (const [i, c] of chunked.chunks.entries()) {
-          await store.putChunk(hash, i, c);
-          if (i % 256 === 255) this.#book.update({ ...start, hash, bytesDone: size / 2 + (i * chunkSize) / 2 });
+        // A stretch of chunks at a time, so a store that batches its writes (idb-blobs.ts) can.
+        for (let i = 0; i < chunked.chunks.length; i += STORE_STRETCH) {
+          const stretch = chunked.chunks.slice(i, i + STORE_STRETCH);
+          await Promise.all(stretch.map((c, k) => store.putChunk(hash, i + k, c)));
+          this.#book.update({
+            ...start,
+            hash,
+            bytesDone: Math.min(size, size / 2 + ((i + stretch.length) * chunkSize) / 2),
+          });
         }
         await store.putBlob({ ...record, complete: true });
       }

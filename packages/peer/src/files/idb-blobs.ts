@@ -2,10 +2,17 @@
 // database (idb-schema.ts, version 3). Kept apart from idb-store.ts, which
 // only hands over its connection: message storage and file storage change
 // for different reasons. A failed write (a quota error included) rejects and
-// leaves every record written before it as it was.
+// leaves every record written before it as it was (a failed batch of chunks
+// rejects every write in it, none of which is stored).
 
-import type { Db } from '../idb-schema.ts';
+import type { BlobChunkRecord, Db } from '../idb-schema.ts';
 import type { BlobRecord, BlobStore, StoredChunk } from './blob-store.ts';
+
+interface PendingChunk {
+  readonly record: BlobChunkRecord;
+  resolve(): void;
+  reject(e: unknown): void;
+}
 
 export class IdbBlobs implements BlobStore {
   readonly #db: () => Promise<Db>;
@@ -25,11 +32,50 @@ export class IdbBlobs implements BlobStore {
     await tx.done;
   }
 
-  async putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
-    const tx = (await this.#db()).transaction('blobChunks', 'readwrite');
-    if ((await tx.store.getKey([hash, index])) === undefined)
-      await tx.store.put({ hash, index, bytes: chunk.bytes.slice(), proof: [...chunk.proof] });
-    await tx.done;
+  /**
+   * Chunks written while a batch is being committed wait for it and go
+   * together in the next transaction: one transaction per chunk was most of
+   * a receiving page's store time (a transfer brings hundreds a second).
+   * Each write's promise settles with the transaction that carried it.
+   */
+  putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
+    // A view is copied to its own buffer: a stored view would keep (and clone) the whole buffer it looks into.
+    const whole = chunk.bytes.byteOffset === 0 && chunk.bytes.byteLength === chunk.bytes.buffer.byteLength;
+    const record = { hash, index, bytes: whole ? chunk.bytes : chunk.bytes.slice(), proof: [...chunk.proof] };
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ record, resolve, reject });
+      if (!this.#writing) void this.#writeBatches();
+    });
+  }
+
+  readonly #pending: PendingChunk[] = [];
+  #writing = false;
+
+  async #writeBatches(): Promise<void> {
+    this.#writing = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      try {
+        const tx = (await this.#db()).transaction('blobChunks', 'readwrite');
+        // A chunk already stored stays as it is (the first write wins), in the store and within the batch.
+        const seen = new Set<string>();
+        for (const { record } of batch) {
+          const name = `${record.hash}/${record.index}`;
+          if (seen.has(name)) continue;
+          seen.add(name);
+          const key: [string, number] = [record.hash, record.index];
+          tx.store
+            .getKey(key)
+            .then((k) => (k === undefined ? tx.store.put(record) : undefined))
+            .catch(() => {}); // tx.done rejects for it
+        }
+        await tx.done;
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+    this.#writing = false;
   }
 
   async getChunk(hash: string, index: number): Promise<StoredChunk | null> {

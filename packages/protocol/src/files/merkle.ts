@@ -3,10 +3,31 @@
 // chunk), node = SHA-256(0x01 ‖ left ‖ right), and a level with an odd
 // number of nodes promotes its last one unchanged. The signed message carries
 // the root; every chunk travels with its audit path, so a receiver checks each
-// chunk on arrival, from any holder, before storing it. Leaves and the whole
-// file are hashed by WebCrypto (native), inner nodes by wire/sha256.ts.
+// chunk on arrival, from any holder, before storing it. In a browser leaves
+// and the whole file are hashed by WebCrypto, inner nodes by wire/sha256.ts;
+// in Node leaves and inner nodes by node:crypto's synchronous hash (native,
+// no copy of the chunk, none of WebCrypto's per-call cost, which was most of
+// a Node receiver's time per chunk), the whole file by WebCrypto.
 
 import { sha256 } from '../wire/sha256.ts';
+
+interface NativeHash {
+  update(data: Uint8Array): NativeHash;
+  digest(): Uint8Array;
+}
+
+/** Node's `crypto.createHash('sha256')` when this runs in Node (20.16 or later), else null. */
+const nativeSha256: (() => NativeHash) | null = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:crypto') as { createHash(algorithm: string): NativeHash } | undefined;
+  return mod === undefined ? null : () => mod.createHash('sha256');
+})();
+
+const LEAF_TAG = Uint8Array.of(0);
+const NODE_TAG = Uint8Array.of(1);
+
+/** A native digest as a plain Uint8Array (not a Buffer), as WebCrypto's. */
+const plain = (d: Uint8Array): Uint8Array => new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 
 const enc = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
 
@@ -37,13 +58,24 @@ function tagged(tag: number, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export const leafHash = (chunk: Uint8Array): Promise<Uint8Array> => sha256Bytes(tagged(0, chunk));
+export const leafHash = (chunk: Uint8Array): Promise<Uint8Array> =>
+  nativeSha256 === null
+    ? sha256Bytes(tagged(0, chunk))
+    : Promise.resolve(plain(nativeSha256().update(LEAF_TAG).update(chunk).digest()));
 /**
- * An inner node: 65 bytes hashed by the synchronous SHA-256 (wire/sha256.ts),
- * far cheaper for so little input than a WebCrypto call (its fixed cost
- * dominated verifying a chunk's path).
+ * An inner node: 65 bytes hashed synchronously (native in Node, else
+ * wire/sha256.ts), far cheaper for so little input than a WebCrypto call (its
+ * fixed cost dominated verifying a chunk's path).
  */
-const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(tagged(1, left, right));
+const nodeHash = (left: Uint8Array, right: Uint8Array): Uint8Array => {
+  if (nativeSha256 !== null) return plain(nativeSha256().update(NODE_TAG).update(left).update(right).digest());
+  if (left.length !== 32 || right.length !== 32) return sha256(tagged(1, left, right));
+  // The synchronous hash reads its input at once: one buffer serves every inner node, none is allocated per node.
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 33);
+  return sha256(NODE_INPUT);
+};
+const NODE_INPUT = Uint8Array.of(1, ...new Uint8Array(64));
 
 /** Every level of the tree, leaves first, root last (one node). */
 export async function merkleLevels(leaves: readonly Uint8Array[]): Promise<Uint8Array[][]> {

@@ -57,7 +57,11 @@ export function encodeChunkMessage(frame: FileChunkFrame): Uint8Array<ArrayBuffe
   return out;
 }
 
-/** The chunk frame a binary message carries, or why it is refused (`bad-type`, `too-large`). */
+/**
+ * The chunk frame a binary message carries, or why it is refused (`bad-type`,
+ * `too-large`). Its data and proof are views of `bytes`, which the caller
+ * must not change afterwards.
+ */
 export function parseChunkMessage(bytes: Uint8Array, groupId: GroupId): Result<FileChunkFrame> {
   if (bytes.length < CHUNK_HEADER_BYTES)
     return err('bad-type', `A binary message of ${bytes.length} bytes is shorter than a chunk header.`);
@@ -77,7 +81,8 @@ export function parseChunkMessage(bytes: Uint8Array, groupId: GroupId): Result<F
       `file-chunk data is ${bytes.length - dataAt} bytes; a chunk is at most ${MAX_CHUNK_DATA_BYTES}.`,
     );
   const proof: Uint8Array[] = [];
+  // Views of the message, not copies: a received message is read once and handed over whole.
   for (let k = 0; k < p; k++)
-    proof.push(bytes.slice(CHUNK_HEADER_BYTES + HASH_BYTES * k, CHUNK_HEADER_BYTES + HASH_BYTES * (k + 1)));
-  return ok({ t: 'file-chunk', groupId, hash: hexOf(bytes, 1), index, data: bytes.slice(dataAt), proof });
+    proof.push(bytes.subarray(CHUNK_HEADER_BYTES + HASH_BYTES * k, CHUNK_HEADER_BYTES + HASH_BYTES * (k + 1)));
+  return ok({ t: 'file-chunk', groupId, hash: hexOf(bytes, 1), index, data: bytes.subarray(dataAt), proof });
 }
