@@ -28,6 +28,9 @@ test('three people chatting, as the README shows it', async ({ makeUser }) => {
   await expect(alice.messages('design-review')).toHaveCount(1);
   await alice.send('It did: every tab shows the same order now, even with all of us typing at once.');
   await expect(carol.messages('design-review')).toHaveCount(2);
+  // Carol answers Alice with a reply (its quote shows). No reaction: the machine that takes the picture may have no
+  // emoji font, and a missing glyph would be in the README.
+  await carol.messagesBy('design-review', 'Alice').getByRole('button', { name: 'Reply' }).click();
   await carol.send('Nice. I will re-run the crash test on the train.');
   await expect(bob.messages('design-review')).toHaveCount(3);
   await bob.send('Shift+Enter works too:\n• Enter sends\n• Shift+Enter breaks the line');
@@ -40,6 +43,9 @@ test('three people chatting, as the README shows it', async ({ makeUser }) => {
   await expect.poll(() => alice.unread('random')).toBe(2);
   await expect(alice.messages('design-review')).toHaveCount(4);
   await expect(alice.log('design-review').getByText('pending')).toHaveCount(0);
+  await expect(
+    alice.messagesBy('design-review', 'Carol').getByRole('button', { name: /^In reply to Alice/ }),
+  ).toBeVisible();
 
   await alice.page.screenshot({ path: join(repoRoot, 'docs/screenshot.png') });
 });
