@@ -222,6 +222,7 @@ export {
   sha256Bytes,
   toHex,
   verifyChunk,
+  type ProvenNodes,
 } from './files/merkle.ts';
 export { MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
 export { CHUNK_HEADER_BYTES, encodeChunkMessage, MAX_PROOF_HASHES, parseChunkMessage } from './wire/chunk-message.ts';

@@ -121,6 +121,31 @@ describe('chunk commitment', () => {
       expect(await verifyChunk(root, i, n, c[i]!, [...proof, root])).toBe(false);
     }
   });
+
+  it.each([2, 5, 13, 64])(
+    'with the nodes earlier chunks proved, still refuses every bad chunk and path among %i',
+    async (n) => {
+      const c = chunks(n);
+      const levels = await merkleLevels(await Promise.all(c.map((x) => leafHash(x))));
+      const root = levels.at(-1)![0]!;
+      const proven = new Map<number, Uint8Array>();
+      // In an order that mixes neighbours and far chunks, as several holders would serve them.
+      const order = Array.from({ length: n }, (_, i) => (i * 7) % n).filter((v, k, a) => a.indexOf(v) === k);
+      for (let i = 0; i < n; i++) if (!order.includes(i)) order.push(i);
+      for (const i of order) {
+        const proof = merkleProof(levels, i);
+        expect(await verifyChunk(root, i, n, new Uint8Array([9, 9, 9]), proof, proven)).toBe(false);
+        // A true chunk with a wrong hash anywhere in its path: the path it is stored and served with must be right.
+        for (let k = 0; k < proof.length; k++) {
+          const bad = proof.map((h, j) => (j === k ? h.map((b) => b ^ 1) : h));
+          expect(await verifyChunk(root, i, n, c[i]!, bad, proven)).toBe(false);
+        }
+        expect(await verifyChunk(root, i, n, c[i]!, proof, proven)).toBe(true);
+        expect(await verifyChunk(root, i, n, c[(i + 1) % n]!, proof, proven)).toBe(n === 1);
+      }
+      expect(proven.size).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('chunk base64', () => {

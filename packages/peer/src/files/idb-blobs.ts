@@ -8,6 +8,9 @@
 import type { BlobChunkRecord, Db } from '../idb-schema.ts';
 import type { BlobRecord, BlobStore, StoredChunk } from './blob-store.ts';
 
+/** Bytes of a view's buffer around it that may be stored with it rather than copying it out. */
+const VIEW_SLACK_BYTES = 1024;
+
 interface PendingChunk {
   readonly record: BlobChunkRecord;
   resolve(): void;
@@ -39,9 +42,12 @@ export class IdbBlobs implements BlobStore {
    * Each write's promise settles with the transaction that carried it.
    */
   putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
-    // A view is copied to its own buffer: a stored view would keep (and clone) the whole buffer it looks into.
-    const whole = chunk.bytes.byteOffset === 0 && chunk.bytes.byteLength === chunk.bytes.buffer.byteLength;
-    const record = { hash, index, bytes: whole ? chunk.bytes : chunk.bytes.slice(), proof: [...chunk.proof] };
+    // A view is stored as it is when its buffer is little more than it (a received chunk message: the chunk
+    // after a header and its path); one into a larger buffer (a file being sent) is copied, since IndexedDB
+    // clones a view's whole buffer.
+    const { bytes } = chunk;
+    const own = bytes.buffer.byteLength - bytes.byteLength <= VIEW_SLACK_BYTES;
+    const record = { hash, index, bytes: own ? bytes : bytes.slice(), proof: [...chunk.proof] };
     return new Promise((resolve, reject) => {
       this.#pending.push({ record, resolve, reject });
       if (!this.#writing) void this.#writeBatches();

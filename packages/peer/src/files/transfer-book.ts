@@ -10,6 +10,8 @@ import type { ChorusError } from '../chorus-error.ts';
 export const PROGRESS_INTERVAL_MS = 200;
 export const RATE_WINDOW_MS = 3_000;
 export const ENDED_KEEP_MS = 60_000;
+/** The rate's samples are at least this far apart. */
+const SAMPLE_MS = 50;
 
 type Progress = Omit<TransferEvent, 'state' | 'bytesPerSec' | 'error'>;
 
@@ -77,7 +79,9 @@ export class TransferBook {
   }
 
   #rate(e: Entry, bytes: number, now: number): number {
-    e.samples.push({ at: now, bytes });
+    // A sample per SAMPLE_MS at most: a transfer updates hundreds of times a second.
+    const last = e.samples[e.samples.length - 1];
+    if (last === undefined || now - last.at >= SAMPLE_MS) e.samples.push({ at: now, bytes });
     while (e.samples.length > 1 && now - e.samples[0]!.at > RATE_WINDOW_MS) e.samples.shift();
     const first = e.samples[0]!;
     const span = now - first.at;

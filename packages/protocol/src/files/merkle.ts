@@ -58,10 +58,16 @@ function tagged(tag: number, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export const leafHash = (chunk: Uint8Array): Promise<Uint8Array> =>
-  nativeSha256 === null
-    ? sha256Bytes(tagged(0, chunk))
-    : Promise.resolve(plain(nativeSha256().update(LEAF_TAG).update(chunk).digest()));
+export function leafHash(chunk: Uint8Array): Promise<Uint8Array> {
+  if (nativeSha256 !== null) return Promise.resolve(plain(nativeSha256().update(LEAF_TAG).update(chunk).digest()));
+  // WebCrypto copies its input before digest() returns, so one buffer serves every leaf: no 15 KiB allocated per
+  // chunk (in a page that allocation cost more than the copy, and fed the garbage collector).
+  if (leafInput.length < chunk.length + 1) leafInput = new Uint8Array(chunk.length + 1);
+  leafInput[0] = 0;
+  leafInput.set(chunk, 1);
+  return sha256Bytes(leafInput.subarray(0, chunk.length + 1));
+}
+let leafInput = new Uint8Array(16 * 1024 + 1);
 /**
  * An inner node: 65 bytes hashed synchronously (native in Node, else
  * wire/sha256.ts), far cheaper for so little input than a WebCrypto call (its
@@ -113,22 +119,70 @@ export function proofLength(index: number, count: number): number {
   return n;
 }
 
-/** Whether `chunk` is leaf `index` of `count` under `root` with this audit path. */
+/**
+ * Nodes of one tree already proven to lead to its root, by `nodeKey`: a
+ * receiver checking the chunks of one file keeps one, so a chunk's path is
+ * hashed only up to the first node an earlier chunk proved (its sibling's
+ * leaf, often), and the rest of its path is compared, not hashed. Holds
+ * every proven node with its ancestors' siblings, so the comparison always
+ * finds them.
+ */
+export type ProvenNodes = Map<number, Uint8Array>;
+
+const nodeKey = (level: number, i: number): number => i * 64 + level;
+
+/**
+ * Whether `chunk` is leaf `index` of `count` under `root` with this audit
+ * path. With `proven`, nodes an earlier check proved are trusted (and the
+ * path must match them), and the nodes this one proves are added.
+ */
 export async function verifyChunk(
   root: Uint8Array,
   index: number,
   count: number,
   chunk: Uint8Array,
   proof: readonly Uint8Array[],
+  proven?: ProvenNodes,
 ): Promise<boolean> {
   if (index < 0 || index >= count || proof.length !== proofLength(index, count)) return false;
   let node = await leafHash(chunk);
+  const found: [number, Uint8Array][] = [];
   let used = 0;
-  for (let i = index, len = count; len > 1; i >>= 1, len = Math.ceil(len / 2)) {
-    if (i % 2 === 1) node = nodeHash(proof[used++]!, node);
-    else if (i + 1 < len) node = nodeHash(node, proof[used++]!);
+  for (let i = index, len = count, level = 0; len > 1; i >>= 1, len = Math.ceil(len / 2), level++) {
+    const known = proven?.get(nodeKey(level, i));
+    if (known !== undefined) {
+      if (!equalBytes(known, node) || !restMatches(proven!, i, len, level, proof, used)) return false;
+      for (const [k, h] of found) proven!.set(k, h);
+      return true;
+    }
+    found.push([nodeKey(level, i), node]);
+    const sibling = i % 2 === 1 ? i - 1 : i + 1 < len ? i + 1 : -1;
+    if (sibling < 0) continue;
+    const s = proof[used++]!;
+    found.push([nodeKey(level, sibling), s]);
+    node = i % 2 === 1 ? nodeHash(s, node) : nodeHash(node, s);
   }
-  return equalBytes(node, root);
+  if (!equalBytes(node, root)) return false;
+  if (proven) for (const [k, h] of found) proven.set(k, h);
+  return true;
+}
+
+/** Whether the rest of a path, from node `i` of `level` up, names the proven siblings. */
+function restMatches(
+  proven: ProvenNodes,
+  i: number,
+  len: number,
+  level: number,
+  proof: readonly Uint8Array[],
+  used: number,
+): boolean {
+  for (; len > 1; i >>= 1, len = Math.ceil(len / 2), level++) {
+    const sibling = i % 2 === 1 ? i - 1 : i + 1 < len ? i + 1 : -1;
+    if (sibling < 0) continue;
+    const known = proven.get(nodeKey(level, sibling));
+    if (known === undefined || !equalBytes(known, proof[used++]!)) return false;
+  }
+  return true;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -35,9 +35,18 @@ export const MAX_CHUNK_DATA_BYTES = Math.max(...FILE_CHUNK_SIZES);
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** The last hash read and its text: the chunks of one transfer all name the same file. */
+const lastHash = new Uint8Array(HASH_BYTES);
+let lastHex = '';
+
 const hexOf = (bytes: Uint8Array, from: number): string => {
+  let same = lastHex !== '';
+  for (let i = 0; same && i < HASH_BYTES; i++) same = bytes[from + i] === lastHash[i];
+  if (same) return lastHex;
   let s = '';
   for (let i = from; i < from + HASH_BYTES; i++) s += HEX[bytes[i]!]!;
+  lastHash.set(bytes.subarray(from, from + HASH_BYTES));
+  lastHex = s;
   return s;
 };
 
