@@ -10,6 +10,9 @@ test('a user creates a group, another joins it, sees who is there, and leaves', 
   const room = uniqueName('room');
   const alice = user.tab;
   await alice.createGroup(room, 'Total');
+  // Creating opens the group, and the form says so.
+  await expect(alice.log(room)).toBeVisible();
+  await expect(alice.page.getByRole('status').filter({ hasText: `Created ${room}.` })).toBeVisible();
   await expect(alice.listed(room)).toContainText('Total');
   await expect(alice.listed(room)).toContainText('1 online');
 

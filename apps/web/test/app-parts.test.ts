@@ -1,6 +1,7 @@
 // The parts of the page's state that AppState composes, against a fake peer:
 // what the joined groups count as news, what a join does with a wrong
-// password, and what the composer refuses before the wire would.
+// password, which group creating one opens, and what the composer refuses
+// before the wire would.
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ChorusPeer, JoinedGroup } from '@chorus/peer';
 import { ChorusError } from '@chorus/peer/light';
@@ -75,7 +76,7 @@ function parts(clock = () => 10) {
   joins = new Joins({ groups, banners, live });
   joins.setDirectory(peer.directory());
   const composer = new ComposerActions({ live, groups, joins, banners, clock, quit: async () => {} });
-  return { sent, attention, memory, banners, groups, joins, composer };
+  return { sent, peer, attention, memory, banners, groups, joins, composer };
 }
 
 describe('JoinedGroups', () => {
@@ -128,6 +129,25 @@ describe('Joins', () => {
     await joins.join(vault, 'sesame');
     expect(joins.joinErrors.has(vault)).toBe(false);
     expect(groups.currentId).toBe(vault);
+  });
+
+  it('opens a group it creates, unless another group was opened while it was being created', async () => {
+    const { peer, groups, joins } = parts();
+    Object.assign(peer, { createGroup: async (name: string) => summary(name as GroupId) });
+    await joins.join(lobby);
+    expect(await joins.createGroup(' garden ', 'fifo', '')).toBe(true);
+    expect(groups.currentId).toBe('garden');
+    let created: () => void = () => {};
+    Object.assign(peer, {
+      createGroup: (name: string) =>
+        new Promise<GroupSummary>((resolve) => (created = () => resolve(summary(name as GroupId)))),
+    });
+    const creating = joins.createGroup('attic', 'fifo', '');
+    groups.open(lobby);
+    created();
+    expect(await creating).toBe(true);
+    expect(groups.ids.has('attic' as GroupId)).toBe(true);
+    expect(groups.currentId).toBe(lobby);
   });
 
   it("refuses a group name over the tracker's cap before asking it", async () => {
