@@ -5,7 +5,7 @@ import './app.css';
 import { AppState } from './lib/state/app-state.svelte.ts';
 import { DmMemory } from './lib/state/dm-memory.ts';
 import { Attention } from './lib/state/attention.svelte.ts';
-import { loadRuntime } from './lib/state/runtime.ts';
+import { loadRuntime, loadStoreKit } from './lib/state/runtime.ts';
 import { MetricsMemory } from './lib/state/metrics-memory.ts';
 import { NotifyPrefs } from './lib/state/notify-prefs.svelte.ts';
 import { TabMemory } from './lib/state/tab-memory.ts';
@@ -15,6 +15,7 @@ const app = new AppState({
   memory: new TabMemory(window.sessionStorage, window.localStorage),
   attention: new Attention(document),
   loadRuntime,
+  loadStore: loadStoreKit,
   // The tracker serves this page, so it lives at our own origin; `vite dev` can point elsewhere.
   trackerUrl: import.meta.env.VITE_TRACKER_URL ?? window.location.origin,
   address: windowAddressBar(window),

@@ -8,7 +8,7 @@
 // and has groups that show gaps sync their history again from the start.
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
-import { messageId, type GroupId, type MessageId } from '@chorus/protocol';
+import { messageId, type GroupId, type MessageId } from '@chorus/protocol/light';
 import type { GroupRecord, StoredMessage } from './storage.ts';
 import type { BlobRecord, StoredChunk } from './files/blob-store.ts';
 

@@ -6,6 +6,8 @@
 
 import { asPeerId, membership, type PeerId } from '@chorus/protocol';
 
+export { loadOrCreateKeyPair } from './key-pair.ts';
+
 export interface KeyStore {
   get(name: string): Promise<CryptoKeyPair | null>;
   /** First writer wins: if the name already has a pair, it is kept and `get` returns that one. */
@@ -22,23 +24,6 @@ export class MemoryKeyStore implements KeyStore {
   async put(name: string, keyPair: CryptoKeyPair): Promise<void> {
     if (!this.#pairs.has(name)) this.#pairs.set(name, keyPair);
   }
-}
-
-/**
- * The key pair for `name`, made with `generate` the first time. Reads back
- * after writing so two sessions racing on one name end up with the same pair.
- */
-export async function loadOrCreateKeyPair(
-  store: KeyStore,
-  name: string,
-  generate: () => Promise<CryptoKeyPair>,
-): Promise<CryptoKeyPair> {
-  const existing = await store.get(name);
-  if (existing) return existing;
-  await store.put(name, await generate());
-  const winner = await store.get(name);
-  if (!winner) throw new Error(`The key store lost the identity of ${JSON.stringify(name)} right after saving it.`);
-  return winner;
 }
 
 /** 16 random bytes: collisions between sessions are not a practical concern. */

@@ -7,7 +7,8 @@
 // PROTOCOL.md "Message identity"), and every write names the group it is for:
 // a record of another group is refused before anything is written.
 
-import { messageId, type GroupId, type HistoryItem, type JoinerState, type MessageId } from '@chorus/protocol';
+import type { HistoryItem, JoinerState } from '@chorus/protocol';
+import { messageId, type GroupId, type MessageId } from '@chorus/protocol/light';
 import { ChorusError } from './chorus-error.ts';
 
 export interface StoredMessage extends HistoryItem {

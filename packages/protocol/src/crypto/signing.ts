@@ -10,17 +10,14 @@ import type { FinalProof } from '../ordering/final-proof.ts';
 import type { DataFrame, FinalFields, SignedFields } from '../wire/frames.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 import { base64ToBytes, bytesToBase64 } from './base64.ts';
+import { ED25519 } from './identity.ts';
 
-export const ED25519 = { name: 'Ed25519' } as const;
+export { ED25519, exportPublicKey } from './identity.ts';
+
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
-
-/** Raw 32-byte public key as base64 (what MemberInfo.publicKey carries). */
-export async function exportPublicKey(key: CryptoKey): Promise<string> {
-  return bytesToBase64(new Uint8Array(await subtle().exportKey('raw', key)));
-}
 
 /** A verify-only key from its base64 raw form, or a coded error saying what is wrong with it. */
 export async function readPublicKey(b64: string): Promise<Result<CryptoKey>> {

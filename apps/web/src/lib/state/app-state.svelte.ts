@@ -38,13 +38,13 @@ import type { GroupState } from './group-state.svelte.ts';
 import { Joins, type Invite } from './joins.svelte.ts';
 import type { AddressBar } from '../route.ts';
 import { MessageSearch } from './search.svelte.ts';
-import type { Live, Runtime } from './runtime.ts';
+import type { Live, Runtime, StoreKit } from './runtime.ts';
 import type { MetricsMemory } from './metrics-memory.ts';
 import { routePeerEvents } from './peer-events.ts';
 import type { TabMemory } from './tab-memory.ts';
 import { TypingState } from './typing.svelte.ts';
 import { NotifyPrefs } from './notify-prefs.svelte.ts';
-import { showCached, startSession } from './session-start.ts';
+import { bootSession, showCached } from './session-start.ts';
 import { SeenState } from './seen.svelte.ts';
 
 export { HISTORY_PAGE } from './joined-groups.svelte.ts';
@@ -59,6 +59,8 @@ export interface AppDeps {
   readonly memory: TabMemory;
   readonly attention: Attention;
   readonly loadRuntime: () => Promise<Runtime>;
+  /** The store and the identity (a small chunk), loaded beside the runtime. */
+  readonly loadStore: () => Promise<StoreKit>;
   readonly trackerUrl: string;
   readonly now?: () => number;
   /** The address bar: it shows the open group (`#/g/<id>`), and a group address opened in it is followed. */
@@ -358,20 +360,18 @@ export class AppState {
   async #boot(name: string): Promise<void> {
     this.#name = name;
     this.#connection.set('connecting');
-    const started = await startSession(
-      () => this.#deps.loadRuntime(),
+    const started = await bootSession({
+      loadRuntime: () => this.#deps.loadRuntime(),
+      loadStore: () => this.#deps.loadStore(),
       name,
-      this.#banners,
-      (runtime, store) => {
-        this.#runtime = runtime;
-        this.#store = store;
-      },
-    );
+      banners: this.#banners,
+      opened: (store) => (this.#store = store),
+      identified: (key) => (this.#selfKey = key),
+      showCached: (ready) => showCached(this.#deps.memory, this.#groups, this.#dms, this.#joins.target, ready),
+    });
     if (started === null) return this.#connection.set('offline');
-    const { runtime, store, identity } = started;
-    this.#selfKey = identity.publicKey;
-
-    const remembered = await showCached(this.#deps.memory, this.#groups, this.#dms, this.#joins.target);
+    const { runtime, store, identity, remembered } = started;
+    this.#runtime = runtime;
 
     const peer = runtime.createPeer({ trackerUrl: this.#deps.trackerUrl, name, store, identity });
     this.#peer = peer;

@@ -119,15 +119,19 @@ export class JoinedGroups {
     this.open(groupId);
   }
 
-  /** The newest page of the store, shown before the network is up. */
-  async loadCached(groupId: GroupId): Promise<void> {
-    const group = this.get(groupId);
+  /**
+   * Reads the newest page of the store for a group, shown before the network is up: resolves to what shows it (so the
+   * read can run while the identity loads, and the page is shown after).
+   */
+  async readCached(groupId: GroupId): Promise<() => void> {
     const store = this.#deps.live.store;
-    if (!group || !store) return;
+    if (!store) return () => {};
     try {
-      group.addPage((await store.latest(groupId, HISTORY_PAGE)).map(chatFromStored), HISTORY_PAGE);
+      const page = await store.latest(groupId, HISTORY_PAGE);
+      return () => this.get(groupId)?.addPage(page.map(chatFromStored), HISTORY_PAGE);
     } catch {
       // The store reported the problem through its banner; the network history still comes.
+      return () => {};
     }
   }
 

@@ -1,7 +1,8 @@
-// The boot's steps before the peer exists: load the runtime (its own chunk),
-// open the store (its problems and recoveries become banners), load or make
-// this name's key (a failure becomes a banner saying to reload, and the boot
-// stops there), then show the cached history of the remembered groups.
+// The boot's steps before the peer exists: load the store's small chunk, then
+// ask for the runtime's, open the store (its problems and recoveries become
+// banners), load or make this name's key while the newest page of the
+// remembered groups is read (a failure becomes a banner saying to reload, and
+// the boot stops there), show that cached history, then wait for the runtime.
 // AppState creates the peer and connects after these.
 
 import type { IdbStore, PeerIdentity } from '@chorus/peer';
@@ -10,57 +11,93 @@ import { errorMessage } from '@chorus/peer/light';
 import type { Banners } from './banners.svelte.ts';
 import type { DirectMessages } from './direct-messages.svelte.ts';
 import type { JoinedGroups } from './joined-groups.svelte.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime, StoreKit } from './runtime.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
 
 export interface StartedSession {
   readonly runtime: Runtime;
   readonly store: IdbStore;
   readonly identity: Required<PeerIdentity>;
+  /** The remembered groups, shown from the store: re-joined once connected. */
+  readonly remembered: readonly RememberedGroup[];
 }
 
-/** Null when a step failed (a banner says so); `opened` learns the runtime and store as soon as the store is open. */
-export async function startSession(
-  loadRuntime: () => Promise<Runtime>,
-  name: string,
-  banners: Banners,
-  opened: (runtime: Runtime, store: IdbStore) => void,
-): Promise<StartedSession | null> {
+export interface BootSteps {
+  readonly loadRuntime: () => Promise<Runtime>;
+  readonly loadStore: () => Promise<StoreKit>;
+  readonly name: string;
+  readonly banners: Banners;
+  /** The store is open (AppState holds it from now on: the cached pages are read through it). */
+  readonly opened: (store: IdbStore) => void;
+  /** This tab's key is loaded. */
+  readonly identified: (publicKey: string) => void;
+  /** Reads and shows the cached history once `ready` (the identity) is true (showCached below). */
+  readonly showCached: (ready: Promise<boolean>) => Promise<readonly RememberedGroup[] | null>;
+}
+
+/**
+ * Everything before the peer exists; null when a step failed (a banner says so). The runtime's chunks are asked for
+ * once the store's small chunk is in (so compiling them does not hold it up) and load while the store is opened and
+ * the cached history read and shown.
+ */
+export async function bootSession(steps: BootSteps): Promise<StartedSession | null> {
+  const { banners, name } = steps;
+  let loading: Promise<Runtime> | null = null;
+  const loadRuntime = (): Promise<Runtime> => {
+    loading ??= steps.loadRuntime();
+    loading.catch(() => {}); // reported below, when it is awaited
+    return loading;
+  };
+  const failed = (what: string, e: unknown): null => {
+    banners.show('error', `Chorus could not ${what} (${errorMessage(e)}). Reload the page to try again.`);
+    return null;
+  };
+  let kit: StoreKit;
+  try {
+    kit = await steps.loadStore().finally(() => void loadRuntime());
+  } catch (e) {
+    return failed('load', e);
+  }
+  const store = kit.openStore({
+    onProblem: (p) => banners.show('storage', p.message),
+    onRecovered: () => banners.clear('storage'),
+  });
+  steps.opened(store);
+  // Who "you" are is your key: loaded (or made) before anything is shown, so your own cached messages show as
+  // yours. The newest pages are read meanwhile.
+  const identity = kit.loadIdentity(store.keys(), name).then(
+    (id) => {
+      steps.identified(id.publicKey);
+      return id;
+    },
+    (e: unknown) => failed(`open your identity for ${name}`, e),
+  );
+  const remembered = await steps.showCached(identity.then((id) => id !== null));
+  const id = await identity;
+  if (id === null || remembered === null) return null;
   let runtime: Runtime;
   try {
     runtime = await loadRuntime();
   } catch (e) {
-    banners.show('error', `Chorus could not load (${errorMessage(e)}). Reload the page to try again.`);
-    return null;
+    return failed('load', e);
   }
-  const store = runtime.openStore({
-    onProblem: (p) => banners.show('storage', p.message),
-    onRecovered: () => banners.clear('storage'),
-  });
-  opened(runtime, store);
-  // Who "you" are is your key: loaded (or made) before anything is shown, so your own cached messages show as yours.
-  try {
-    return { runtime, store, identity: await runtime.loadIdentity(store.keys(), name) };
-  } catch (e) {
-    banners.show(
-      'error',
-      `Chorus could not open your identity for ${name} (${errorMessage(e)}). Reload the page to try again.`,
-    );
-    return null;
-  }
+  return { runtime, store, identity: id, remembered };
 }
 
 /**
  * Cached history first: the tab shows what it knows before the network is up
- * (the group an opened address names, else the one open last). Returns the
- * remembered groups, to re-join once connected.
+ * (the group an opened address names, else the one open last). The pages are
+ * read while `ready` (the identity) loads and shown once it has: nothing is
+ * shown when it fails (false). Returns the remembered groups, to re-join once
+ * connected.
  */
 export async function showCached(
   memory: TabMemory,
   groups: JoinedGroups,
   dms: DirectMessages,
   target: GroupId | null,
-): Promise<readonly RememberedGroup[]> {
+  ready: Promise<boolean>,
+): Promise<readonly RememberedGroup[] | null> {
   const remembered = memory.groups;
   for (const g of remembered) {
     groups.ensure(g.groupId, g.name, g.ordering);
@@ -68,7 +105,12 @@ export async function showCached(
   }
   const opening = target !== null && remembered.some((g) => g.groupId === target) ? target : null;
   groups.setCurrent(opening ?? memory.current ?? remembered[0]?.groupId ?? null);
-  await Promise.all(remembered.map((g) => groups.loadCached(g.groupId)));
+  const current = groups.currentId;
+  // The open group's page is read first: the other groups' only feed their unread counts.
+  const order = [...remembered].sort((a, b) => Number(b.groupId === current) - Number(a.groupId === current));
+  const reads = order.map((g) => groups.readCached(g.groupId));
+  if (!(await ready)) return null;
+  await Promise.all(reads.map(async (read) => (await read)()));
   groups.showMetrics();
   return remembered;
 }
