@@ -34,7 +34,7 @@ import type { BlobStore } from './blob-store.ts';
 import { proofTexts } from './file-chunks.ts';
 
 /**
- * Chunks asked of one member at a time (≈ 15.5 KiB each on the wire, ≈ 620 KiB
+ * Chunks asked of one member at a time (≈ 15.5 KiB each on the wire, ≈ 500 KiB
  * in all): bounds what one holder queues for us and what arrives ahead of a
  * chat frame. Chunks received and not yet checked count against it, so a
  * receiver slower than its holders (a page storing each chunk in IndexedDB)
@@ -43,14 +43,14 @@ import { proofTexts } from './file-chunks.ts';
  * during a transfer and the transfer itself 2–6 × slower than 32 did, with no
  * measurable gain for Node (bench/results/comparisons.md).
  */
-export const WANT_WINDOW = 40;
+export const WANT_WINDOW = 32;
 /**
  * A member's window is refilled once at most this many of its chunks are
- * outstanding: wants of 32 chunks, between 8 and 40 outstanding (24 on
- * average, as 32 refilled by halves had), and half as many wants, each a send
- * that in a page waits for the network thread while a transfer keeps it busy.
+ * outstanding (by halves). A window of 40 refilled at 8 (half as many wants)
+ * made Node transfers slower (3.6–4.9 s against 3.2–3.3 s for 50 MiB, A/B at
+ * load 17–18): the last 8 chunks drain before the next want's first arrives.
  */
-export const WANT_REFILL_AT = 8;
+export const WANT_REFILL_AT = WANT_WINDOW / 2;
 /** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
 export const CHUNK_TIMEOUT_MS = 30_000;
 /** Bad chunks after which a member is not asked again by this download. */
@@ -150,7 +150,7 @@ export class Download {
       if (this.#skipped.has(peer)) continue;
       let s = this.#sources.get(peer);
       if (!s) this.#sources.set(peer, (s = { outstanding: 0, lacks: new Map() }));
-      // Refill a member's window in large steps: fewer, fuller wants than one per chunk received.
+      // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
       if (s.outstanding > WANT_REFILL_AT) continue;
       const want: number[] = [];
       for (const i of this.#todo) {
