@@ -27,7 +27,8 @@ export { IDB_NAME, IDB_VERSION, type IdentityRecord } from './idb-schema.ts';
 export { IdbKeyStore } from './idb-key-store.ts';
 
 /**
- * A batch is written at the next animation frame or after this long, whichever is first (hidden tabs get no frames).
+ * A batch is written this long after its first write, in a task of its own: not in an animation frame, where it would
+ * hold up the frame's paint (and, with nothing else to draw, make the page draw a frame for it).
  */
 export const IDB_WRITE_BATCH_MS = 50;
 /**
@@ -66,7 +67,6 @@ export class IdbStore implements MessageStore {
   readonly #rekey = new Set<MessageId>();
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #frame: number | null = null;
   #flushing: Promise<void> | null = null;
   #troubled = false;
   #closed = false;
@@ -179,16 +179,11 @@ export class IdbStore implements MessageStore {
   #schedule(ms: number): void {
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => void this.flush().catch(() => {}), ms);
-    if (ms === IDB_WRITE_BATCH_MS && typeof requestAnimationFrame === 'function') {
-      this.#frame = requestAnimationFrame(() => void this.flush().catch(() => {}));
-    }
   }
 
   #cancelSchedule(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
-    if (this.#frame !== null && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(this.#frame);
     this.#timer = null;
-    this.#frame = null;
   }
 
   async #writeQueued(): Promise<void> {
