@@ -42,7 +42,9 @@ export type Guarantee =
   | 'H3'
   | 'H4'
   | 'S2E'
-  | 'SPONSOR';
+  | 'SPONSOR'
+  // SimOptions.ops (sim/op-bodies.ts): survivors' logs folded by the shipped OpFold show different messages.
+  | 'OPS';
 // ST1 and ST2 are the store's: for every node and group the store holds exactly the
 // group's delivered sequence (no loss, no duplicate, nothing of another group), and a
 // restarted node shows a prefix of what it had delivered (the simulator checks both).
@@ -703,10 +705,7 @@ export class Checker {
           message: 'misled by a hostile sponsor: its log is not compared',
         });
     const alive = new Set(survivors);
-    // Survivors are compared on the era they end in: what a store shows of an earlier era (every
-    // member had gone in between) is its own business (PROTOCOL.md, a group across an empty view).
-    const era = survivors[0] === undefined ? 0 : this.record(survivors[0]).era;
-    const ofEra = (id: MessageId): boolean => (this.eraOfMessage.get(id) ?? era) === era;
+    const ofEra = this.ofEndingEra(survivors);
     for (const [id, frame] of this.sent) {
       if (!alive.has(frame.sender) || this.orphaned.has(id) || !ofEra(id)) continue;
       for (const s of survivors) {
@@ -720,16 +719,7 @@ export class Checker {
     }
     const first = survivors[0];
     if (first === undefined) return;
-    // A store shared by two tabs may show what only a crashed tab delivered, and hand it on as
-    // history (a crashed member's non-uniform delivery, as S4U): such a message, that no engine
-    // still in the group delivered, is left out of the comparison.
-    const uniform = (id: MessageId): boolean => [...(this.engineHolders.get(id) ?? [])].some((p) => !this.gone.has(p));
-    // What a survivor shows from its store sits where its earlier incarnation delivered it (S4U):
-    // such messages are left out of the comparison of survivors' logs.
-    const fromStores = new Set<MessageId>();
-    for (const s of survivors) for (const id of this.record(s).shown) fromStores.add(id);
-    const compared = (s: PeerId): MessageId[] =>
-      this.record(s).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id));
+    const compared = this.comparedLogs(survivors).log;
     const ref = compared(first);
     const refKey = this.mode === 'total' ? ref.join(',') : [...ref].sort().join(',');
     for (const s of survivors.slice(1)) {
@@ -740,5 +730,38 @@ export class Checker {
         this.fail(rule, s, `ends with log [${log.join(', ')}] but ${first} ends with [${ref.join(', ')}]`);
       }
     }
+  }
+
+  /**
+   * Survivors are compared on the era they end in: what a store shows of an earlier era (every
+   * member had gone in between) is its own business (PROTOCOL.md, a group across an empty view).
+   */
+  private ofEndingEra(survivors: readonly PeerId[]): (id: MessageId) => boolean {
+    const era = survivors[0] === undefined ? 0 : this.record(survivors[0]).era;
+    return (id) => (this.eraOfMessage.get(id) ?? era) === era;
+  }
+
+  /**
+   * The part of a survivor's log that must be the same at every survivor once the faults healed (L3, S7).
+   * `nodes`: the survivors compared (a joiner a hostile sponsor misled is not).
+   */
+  comparedLogs(all: readonly PeerId[]): {
+    readonly nodes: readonly PeerId[];
+    readonly log: (node: PeerId) => MessageId[];
+  } {
+    const survivors = all.filter((p) => !this.misled.has(p));
+    const ofEra = this.ofEndingEra(survivors);
+    // A store shared by two tabs may show what only a crashed tab delivered, and hand it on as
+    // history (a crashed member's non-uniform delivery, as S4U): such a message, that no engine
+    // still in the group delivered, is left out of the comparison.
+    const uniform = (id: MessageId): boolean => [...(this.engineHolders.get(id) ?? [])].some((p) => !this.gone.has(p));
+    // What a survivor shows from its store sits where its earlier incarnation delivered it (S4U):
+    // such messages are left out of the comparison of survivors' logs.
+    const fromStores = new Set<MessageId>();
+    for (const s of survivors) for (const id of this.record(s).shown) fromStores.add(id);
+    return {
+      nodes: survivors,
+      log: (node) => this.record(node).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id)),
+    };
   }
 }

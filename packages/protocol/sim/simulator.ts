@@ -47,6 +47,7 @@ import { Network, LINK_MAX_DELAY_MS, LINK_MIN_DELAY_MS } from './network.ts';
 import { SIM_RELAY_AFTER_MS, SimRelays } from './relay-links.ts';
 import type { RelayCounts, RelayEnvelopeEvent, RelayFault, RelayHost, RelayProbeEvent } from './relay-links.ts';
 import { observeEngine } from './observed-engine.ts';
+import { beforeTarget, compareFolds, noOpCounts, opBody, type OpCounts } from './op-bodies.ts';
 import { Prng } from './prng.ts';
 import type { Action, Scenario } from './scenario.ts';
 import { groupModes, isFault } from './scenario.ts';
@@ -288,6 +289,8 @@ export interface SimStats {
   liarRefused: number;
   /** Proofs of two signed FINALs an honest node handed the tracker (each evicts the liar once). */
   accusations: number;
+  /** SimOptions.ops: operations delivered before their target, and what the survivors' folds held. */
+  readonly ops: OpCounts;
 }
 
 export interface SimResult {
@@ -313,6 +316,12 @@ export interface SimOptions {
    * times, so numbered seeds would replay other scenarios.
    */
   readonly wire?: boolean;
+  /**
+   * Some bodies are message operations on what the sender's session shows, and every survivor's log folded by
+   * OpFold must end the same (OPS; sim/op-bodies.ts). Off by default: bodies change sizes, so seeds replay
+   * as before only without it.
+   */
+  readonly ops?: boolean;
 }
 
 const describeFrame = (f: GroupFrame): string => {
@@ -390,6 +399,7 @@ export class Simulation {
     maxHeldBytes: 0,
     liarRefused: 0,
     accusations: 0,
+    ops: noOpCounts(),
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
   private readonly wire: WireLinks | null;
@@ -405,6 +415,8 @@ export class Simulation {
   private pendingNonTick = 0;
   private healed = false;
   private healedAt = 0;
+  /** SimOptions.ops: picks the operations, apart from the other draws so they do not shift. */
+  private readonly opRng: Prng;
   private bodyCounter = 0;
   private nameCounter = 0;
   private readonly sessionsOf = new Map<string, number>();
@@ -416,6 +428,7 @@ export class Simulation {
   ) {
     this.rng = new Prng(scenario.seed);
     this.sideRng = new Prng(scenario.seed ^ 0x9e3779b9);
+    this.opRng = new Prng(scenario.seed ^ 0x2545f491);
     this.variant = options.session ?? CORRECT_SESSION;
     this.wire = options.wire === true ? new WireLinks() : null;
     const tolerate = new Set(options.tolerate ?? []);
@@ -770,6 +783,7 @@ export class Simulation {
       }
       // Before an install of a later view in the same result: the flush resolution delivered it.
       ck.onDeliver(node.id, d, false, false, installs[nextInstall] !== undefined);
+      if (this.options.ops === true && beforeTarget(g.id, d, s.log)) this.stats.ops.early++;
       s.log.push(d);
       this.stats.deliveries++;
       this.log(`${node.id}@${g.index} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
@@ -1534,12 +1548,13 @@ export class Simulation {
     }
   }
 
-  private body(): string {
-    return `m${++this.bodyCounter}`;
+  private body(s: Session): string {
+    const text = `m${++this.bodyCounter}`;
+    return this.options.ops === true ? opBody(this.opRng, s.node.id, s.log, text) : text;
   }
 
   private queueSend(s: Session, count: number): void {
-    for (let i = 0; i < count; i++) this.carry(s, s.core.submit(++this.tickets, this.body(), this.now));
+    for (let i = 0; i < count; i++) this.carry(s, s.core.submit(++this.tickets, this.body(s), this.now));
   }
 
   private runAction(a: Action): void {
@@ -2096,9 +2111,23 @@ export class Simulation {
     }
     const joiners = new Set(survivors.filter((p) => this.session(g, p)?.joiner === true && !g.founders.includes(p)));
     g.checker.checkLiveness(survivors, joiners, holdBack);
+    if (this.options.ops === true) this.checkFolds(g, survivors);
     this.log(
       `quiescent ${g.id}: ${survivors.length} survivors with ${survivors.map((p) => g.checker.logOf(p).length).join('/')} messages`,
     );
+  }
+
+  /** SimOptions.ops: every survivor's compared log, folded by OpFold, shows the same messages (OPS). */
+  private checkFolds(g: SimGroup, all: readonly PeerId[]): void {
+    const compared = g.checker.comparedLogs(all);
+    const survivors = compared.nodes.map((node) => ({
+      node,
+      log: (this.session(g, node) as Session).log,
+      ids: compared.log(node),
+    }));
+    const differs = compareFolds(g.id, survivors, this.stats.ops);
+    if (differs !== null)
+      fail('OPS', differs.node, `folds its log in ${g.id} to ${differs.got} but ${differs.first} to ${differs.want}`);
   }
 }
 
