@@ -108,3 +108,31 @@ test('a long stored history opens at the newest, scrolls up in order, and stays 
   await expect(articles.last()).toBeInViewport();
   await expect(alice.page.getByRole('button', { name: /^Jump to newest/ })).toHaveCount(0);
 });
+
+test('the first messages arriving in an empty group are not hidden from screen readers by a busy log', async ({
+  user,
+  makeUser,
+  uniqueName,
+}) => {
+  const group = uniqueName('fresh');
+  const alice = user.tab;
+  await alice.createGroup(group, 'FIFO');
+  const bob = (await makeUser('Bob')).tab;
+  await bob.join(group);
+  // Whether the log was aria-busy (a screen reader then does not announce it) each time an article went in.
+  await alice.log(group).evaluate((el) => {
+    const busy: string[] = [];
+    (window as unknown as { busyAtArrival: string[] }).busyAtArrival = busy;
+    new MutationObserver((changes) => {
+      for (const c of changes)
+        if ([...c.addedNodes].some((n) => n instanceof HTMLElement && n.tagName === 'ARTICLE'))
+          busy.push(el.getAttribute('aria-busy') ?? 'absent');
+    }).observe(el, { childList: true });
+  });
+  await bob.send('first');
+  await bob.send('second');
+  await expect(alice.messages(group)).toHaveCount(2);
+  const busy = await alice.page.evaluate(() => (window as unknown as { busyAtArrival: string[] }).busyAtArrival);
+  expect(busy.length).toBeGreaterThan(0);
+  expect(busy.filter((b) => b === 'true')).toEqual([]);
+});
