@@ -72,7 +72,7 @@ export class TrackerMetrics {
   });
   private readonly cEvictions = new Counter({
     name: 'chorus_evictions_total',
-    help: 'Members evicted for a link down past the grace time or on a proof that they signed two finals',
+    help: 'Members evicted for a link down past the grace time or on a proof that they signed two finals or reports',
     registers: [this.registry],
   });
   private readonly cPeerReports = new Counter({

@@ -9,7 +9,7 @@
 
 import type { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { err, isDmGroupId, membership, ok } from '@chorus/protocol';
+import { err, isDmGroupId, isFlushProof, membership, ok } from '@chorus/protocol';
 import type {
   DirectoryPage,
   ParsedDirectoryQuery,
@@ -38,7 +38,7 @@ import type {
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { GroupRegistry } from './group-registry.ts';
-import { verifyFinalProof } from './verify-signature.ts';
+import { verifyAccusation } from './verify-signature.ts';
 import { dmRefusal, isDm } from './direct-messages.ts';
 import { verifyPassword } from './password.ts';
 import type { GroupRecord, TrackerStore } from './store/tracker-store.ts';
@@ -221,8 +221,9 @@ export class TrackerService {
 
   /**
    * A member's proof that another signed two FINALs it cannot both mean (PROTOCOL.md §3.3 "Signed
-   * FINALs"): checked with the key the accused proved at hello, it evicts the accused at once. The
-   * proof is the accused's own signatures, so nobody's word is needed.
+   * FINALs") or two FLUSH reports for one view (§3.4 "Signed reports"): checked with the key the
+   * accused proved at hello, it evicts the accused at once. The proof is the accused's own
+   * signatures, so nobody's word is needed.
    */
   async accuse(who: MemberInfo, a: ParsedAccusation): Promise<Result<null>> {
     const g = await this.group(a.groupId);
@@ -231,12 +232,15 @@ export class TrackerService {
     if (!membership.isMember(m, who.peerId)) return err('not-member', `You are not a member of "${g.value.name}".`);
     const accused = membership.viewOf(a.groupId, m).members.find((x) => x.peerId === a.accused);
     if (accused === undefined) return err('not-member', `${a.accused} is not a member of "${g.value.name}".`);
-    if (!(await verifyFinalProof(accused.publicKey, a.proof)))
+    if (!(await verifyAccusation(accused.publicKey, a.proof)))
       return err('bad-signature', `The proof does not carry ${a.accused}'s signatures.`);
     const step = await this.update(a.groupId, (cur) => membership.remove(a.groupId, cur, a.accused, 'evicted'));
     if (step.result.ok) {
       this.metrics.evicted();
-      this.log.warn({ groupId: a.groupId, accused: a.accused, by: who.peerId }, 'signed two finals: evicted');
+      this.log.warn(
+        { groupId: a.groupId, accused: a.accused, by: who.peerId },
+        isFlushProof(a.proof) ? 'signed two flush reports: evicted' : 'signed two finals: evicted',
+      );
     }
     return step.result;
   }

@@ -12,7 +12,7 @@ import {
   SignalGate,
   TICK_MS,
   type DataFrame,
-  type FinalProof,
+  type AccusationProof,
   type GroupFrame,
   type GroupId,
   type HistoryRequestFrame,
@@ -60,7 +60,7 @@ export interface GroupSessionEvents {
   /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
   problem: (problem: SessionProblem) => void;
   /** A member signed two FINALs it cannot both mean: the proof for the tracker (PROTOCOL.md §3.3). */
-  accuse: (accusation: { groupId: GroupId; accused: PeerId; proof: FinalProof }) => void;
+  accuse: (accusation: { groupId: GroupId; accused: PeerId; proof: AccusationProof }) => void;
 }
 
 export interface GroupSessionOptions {
@@ -307,10 +307,11 @@ export class GroupSession {
         else this.#transport.send(this.groupId, c.to, c.frame);
         return;
       case 'sign':
-      case 'sign-final': {
+      case 'sign-final':
+      case 'sign-flush': {
         const now = this.#now;
         const answer = (sig: string): SessionCommands =>
-          c.type === 'sign' ? this.#core.signed(c.draft, sig, now()) : this.#core.finalSigned(c.final, sig, now());
+          c.type === 'sign' ? this.#core.signed(c.draft, sig, now()) : this.#core.wordSigned(c, sig, now());
         const failed = (message: string): void => this.#problem('sign-failed', message);
         const closed = (): boolean => this.#core.phase === 'closed';
         return signRetrying(this.#opts.privateKey, c, (sig) => this.#run(answer(sig)), failed, closed);

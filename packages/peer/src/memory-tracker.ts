@@ -11,11 +11,11 @@
 
 import {
   asGroupId,
-  contradicts,
+  proofContradicts,
   membership,
   readPublicKey,
   verifyProof,
-  type FinalProof,
+  type AccusationProof,
   type GroupCharter,
   type GroupId,
   type GroupSummary,
@@ -230,11 +230,12 @@ export class MemoryTracker {
       this.#update(groupId, (m) => membership.reportLink(groupId, m, from, peer, state, now, via));
   }
 
-  /** The real tracker's `group:accuse`: a proof checked with the accused's key evicts it (PROTOCOL.md §3.3). */
-  async accuse(from: PeerId, groupId: GroupId, accused: PeerId, proof: FinalProof): Promise<boolean> {
+  /** The real tracker's `group:accuse`: a proof checked with the accused's key evicts it (PROTOCOL.md §3.3, §3.4). */
+  async accuse(from: PeerId, groupId: GroupId, accused: PeerId, proof: AccusationProof): Promise<boolean> {
     const m = this.#groups.get(groupId)?.membership;
     const info = m === undefined ? undefined : membership.viewOf(groupId, m).members.find((x) => x.peerId === accused);
-    if (m === undefined || !membership.isMember(m, from) || info === undefined || !contradicts(proof)) return false;
+    if (m === undefined || !membership.isMember(m, from) || info === undefined || !proofContradicts(proof))
+      return false;
     const key = await readPublicKey(info.publicKey);
     if (!key.ok || !(await verifyProof(key.value, proof))) return false;
     const now = this.#groups.get(groupId)?.membership;
@@ -398,7 +399,7 @@ export class MemoryTrackerLink implements TrackerLink {
   reportMetrics(report: MetricsReport): void {
     if (this.#state === 'online') this.#tracker.metrics.push(report);
   }
-  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void {
+  accuse(groupId: GroupId, accused: PeerId, proof: AccusationProof): void {
     if (this.#state === 'online') void this.#tracker.accuse(this.peerId, groupId, accused, proof);
   }
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void {

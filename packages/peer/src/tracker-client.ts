@@ -9,7 +9,7 @@
 import { io } from 'socket.io-client';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type {
-  FinalProof,
+  AccusationProof,
   ChallengeReply,
   DirectoryPage,
   DirectoryQuery,
@@ -219,7 +219,7 @@ export class TrackerClient implements TrackerLink {
     this.#socket?.emit('metrics:report', report);
   }
 
-  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void {
+  accuse(groupId: GroupId, accused: PeerId, proof: AccusationProof): void {
     if (this.#state !== 'online') return;
     this.#socket?.emit('group:accuse', { groupId, accused, proof });
   }

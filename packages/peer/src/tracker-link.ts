@@ -3,7 +3,7 @@
 // against a real tracker started in-process (apps/tracker startTracker).
 
 import type {
-  FinalProof,
+  AccusationProof,
   GroupId,
   GroupSummary,
   HelloReply,
@@ -63,7 +63,7 @@ export interface TrackerLink {
   reportLink(groupId: GroupId, peer: PeerId, state: LinkReportState, via?: PeerId): void;
   reportMetrics(report: MetricsReport): void;
   /** `accused` signed two FINALs it cannot both mean: the proof goes to the tracker (PROTOCOL.md §3.3). */
-  accuse(groupId: GroupId, accused: PeerId, proof: FinalProof): void;
+  accuse(groupId: GroupId, accused: PeerId, proof: AccusationProof): void;
   on<K extends keyof TrackerLinkEvents>(event: K, listener: TrackerLinkEvents[K]): () => void;
   close(): Promise<void>;
 }

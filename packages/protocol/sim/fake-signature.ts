@@ -4,8 +4,14 @@
 // every delivered frame carries the signature its sender made over exactly
 // those fields.
 
-import { canonicalFinalText } from '../src/wire/canonical.ts';
-import type { FinalFields, FinalFrame, SignedFields } from '../src/wire/frames.ts';
+import { canonicalFinalText, canonicalFlushText } from '../src/wire/canonical.ts';
+import type {
+  FinalFields,
+  FinalFrame,
+  FlushStatement,
+  FlushStatementFields,
+  SignedFields,
+} from '../src/wire/frames.ts';
 
 /** FNV-1a, 32 bit: cheap and good enough to notice any altered field. */
 const fnv1a = (text: string): string => {
@@ -38,3 +44,8 @@ export const fakeVerify = (f: SignedFields & { readonly sig: string }): boolean 
 export const fakeSignFinal = (f: FinalFields): string => `sim:${f.sender}:${fnv1a(canonicalFinalText(f))}`;
 
 export const fakeVerifyFinal = (f: FinalFrame): boolean => f.sig === fakeSignFinal(f);
+
+/** A FLUSH report's stand-in signature over its statement (PROTOCOL.md §3.4 "Signed reports"). */
+export const fakeSignFlush = (s: FlushStatementFields): string => `sim:${s.reporter}:${fnv1a(canonicalFlushText(s))}`;
+
+export const fakeVerifyFlush = (s: FlushStatement): boolean => s.sig === fakeSignFlush(s);

@@ -25,7 +25,8 @@ import type {
   JoinerState,
 } from '../src/wire/frames.ts';
 import { finalOfEcho } from '../src/ordering/final-proof.ts';
-import { fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
+import { flushAccused, flushContradicts, type FlushProof } from '../src/ordering/flush-proof.ts';
+import { fakeVerify, fakeVerifyFinal, fakeVerifyFlush } from './fake-signature.ts';
 
 const SIG_BYTES = 64;
 const KEY_BYTES = 32;
@@ -92,13 +93,15 @@ export type Verified =
 
 /**
  * FrameVerifier's rules with fake signatures: a DATA whose signature fails is
- * refused; a FLUSH's or a state's unstable messages that fail are left out;
+ * refused, and so is a FLUSH whose report is not signed by `from` or a FLUSH-OK
+ * restating a report its reporter did not sign; a FLUSH's or a state's unstable messages that fail are left out;
  * history items of another group or that fail (with the key the receiver
  * knows for their sender, else the item's own) are left out. `knows` says
  * whether the receiver holds a key for a peer (from a view).
  */
 export const verifyLikePeer = (
   groupId: GroupId,
+  from: PeerId,
   frame: GroupFrame,
   knows: (peer: PeerId) => boolean,
   rejected: (why: string) => void,
@@ -120,8 +123,19 @@ export const verifyLikePeer = (
       rejected('An ECHO restates a FINAL its sender did not sign.');
       return null;
     case 'flush': {
+      const { report, sig } = frame;
+      if (report === undefined || sig === undefined || !fakeVerifyFlush({ ...frame, reporter: from, report, sig })) {
+        rejected(`${from}'s FLUSH report for view ${frame.viewId} does not carry a valid signature of its reporter.`);
+        return null;
+      }
       const flush: FlushFrame = { ...frame, unstable: frame.unstable.filter(good) };
       return { kind: 'frame', frame: flush };
+    }
+    case 'flush-ok': {
+      const bad = (frame.held ?? []).find((h) => !fakeVerifyFlush({ groupId, viewId: frame.viewId, ...h }));
+      if (bad === undefined) return { kind: 'frame', frame };
+      rejected(`The report of ${bad.reporter} that ${from}'s FLUSH-OK restates does not carry its signature.`);
+      return null;
     }
     case 'history-res': {
       const items = frame.items.filter((item) => {
@@ -145,3 +159,10 @@ export const verifyLikePeer = (
       return { kind: 'frame', frame };
   }
 };
+
+/** The simulator tracker's check of a FLUSH proof: two statements `accused` signed for one view, two reports. */
+export const flushProofHolds = (proof: FlushProof, accused: PeerId): boolean =>
+  flushAccused(proof) === accused &&
+  flushContradicts(proof) &&
+  fakeVerifyFlush(proof.flush) &&
+  fakeVerifyFlush(proof.other);

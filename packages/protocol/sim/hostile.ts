@@ -50,7 +50,8 @@ import type {
   Priority,
 } from '../src/wire/frames.ts';
 import { linkHash } from '../src/wire/chain.ts';
-import { fakeSign, fakeSignFinal } from './fake-signature.ts';
+import { fakeSign, fakeSignFinal, fakeSignFlush } from './fake-signature.ts';
+import { reportHash } from '../src/ordering/flush-agreement.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
 
@@ -74,6 +75,13 @@ const hash = (text: string): number => {
 
 /** A FINAL the liar rewrote, signed again by the liar (PROTOCOL.md §3.3 "Signed FINALs"). */
 const signFinal = (f: FinalFrame): FinalFrame => ({ ...f, sig: fakeSignFinal(f) });
+
+/** A report the liar rewrote or made up, hashed and signed again (§3.4 "Signed reports"); a part cannot be. */
+const signReport = (f: FlushFrame): FlushFrame => {
+  if (f.part !== undefined) return f;
+  const report = reportHash(f);
+  return { ...f, report, sig: fakeSignFlush({ groupId: f.groupId, viewId: f.viewId, reporter: LIAR_ID, report }) };
+};
 
 export class Liar {
   /** Between its first `lie` and the heal. */
@@ -128,6 +136,7 @@ export class Liar {
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
     return this.lies(to, frame).map((f) => {
       if (f.t === 'data' && f.sender === LIAR_ID) this.sentVersions.set(`${to}|${f.seq}`, f.sig);
+      if (f.t === 'flush' && f !== frame) return signReport(f);
       if (f.t !== 'final' || f.sender !== LIAR_ID) return f;
       const version = this.sentVersions.get(`${to}|${f.seq}`) ?? f.version;
       return version === f.version && f === frame ? f : signFinal({ ...f, version });
@@ -433,6 +442,6 @@ export class Liar {
   }
 
   private flush(viewId: ViewId, unstable: readonly DataFrame[]): FlushFrame {
-    return { t: 'flush', groupId: this.groupId, viewId, unstable, pending: [], agreed: 0, delivered: {} };
+    return signReport({ t: 'flush', groupId: this.groupId, viewId, unstable, pending: [], agreed: 0, delivered: {} });
   }
 }

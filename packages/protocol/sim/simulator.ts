@@ -38,8 +38,10 @@ import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
-import { fakeSign, fakeSignFinal, fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
-import { accusedBy, contradicts, type FinalProof } from '../src/ordering/final-proof.ts';
+import { fakeSign, fakeSignFinal, fakeSignFlush, fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
+import { accusedBy, contradicts } from '../src/ordering/final-proof.ts';
+import { isFlushProof, type AccusationProof } from '../src/ordering/flush-proof.ts';
+import { flushProofHolds } from './hostile-wire.ts';
 import { WireLinks } from './wire-links.ts';
 import * as membership from '../src/membership/index.ts';
 import { ModelTracker } from './model-tracker.ts';
@@ -287,8 +289,10 @@ export interface SimStats {
   maxHeldBytes: number;
   /** Hostile runs: frames of the liar an honest node's parser, signature check or engine refused. */
   liarRefused: number;
-  /** Proofs of two signed FINALs an honest node handed the tracker (each evicts the liar once). */
+  /** Proofs of two signed FINALs or FLUSH reports an honest node handed the tracker (each evicts the liar once). */
   accusations: number;
+  /** Of those, proofs that the liar signed two FLUSH reports for one view (PROTOCOL.md §3.4). */
+  flushAccusations: number;
   /** SimOptions.ops: operations delivered before their target, and what the survivors' folds held. */
   readonly ops: OpCounts;
 }
@@ -399,6 +403,7 @@ export class Simulation {
     maxHeldBytes: 0,
     liarRefused: 0,
     accusations: 0,
+    flushAccusations: 0,
     ops: noOpCounts(),
   };
   /** SimOptions.wire: the links carry text made and read by the shipped wire code. */
@@ -913,7 +918,10 @@ export class Simulation {
           break;
         }
         case 'sign-final':
-          queue.push(...s.core.finalSigned(c.final, fakeSignFinal(c.final), now));
+          queue.push(...s.core.wordSigned(c, fakeSignFinal(c.final), now));
+          break;
+        case 'sign-flush':
+          queue.push(...s.core.wordSigned(c, fakeSignFlush(c.statement), now));
           break;
         case 'accuse':
           this.accused(s, c.accused, c.proof);
@@ -1134,7 +1142,7 @@ export class Simulation {
 
   /** One frame of the liar, parsed: the signature checks, then the honest core, then the budgets (H2). */
   private liarFrame(s: Session, from: PeerId, frame: GroupFrame, refuse: (why: string) => void): void {
-    const v = verifyLikePeer(s.g.id, frame, (p) => s.core.publicKey(p) !== null, refuse);
+    const v = verifyLikePeer(s.g.id, from, frame, (p) => s.core.publicKey(p) !== null, refuse);
     if (v === null) return;
     this.log(
       `${from} -> ${s.node.id} @${s.g.index} ${describeFrame(v.kind === 'page' ? v.page : v.frame)} (through the wire)`,
@@ -1288,22 +1296,26 @@ export class Simulation {
   }
 
   /**
-   * `s` hands the tracker a proof that `accused` signed two FINALs it cannot both mean: the tracker
-   * checks both signatures with the accused's key and evicts it (PROTOCOL.md §3.3 "Signed FINALs").
-   * Only the liar can sign such a pair: a proof against anyone else, or one that does not hold, is a
-   * bug of the honest code.
+   * `s` hands the tracker a proof that `accused` signed two FINALs it cannot both mean, or two FLUSH
+   * reports for one view: the tracker checks both signatures with the accused's key and evicts it
+   * (PROTOCOL.md §3.3 "Signed FINALs", §3.4 "Signed reports"). Only the liar can sign such a pair: a
+   * proof against anyone else, or one that does not hold, is a bug of the honest code.
    */
-  private accused(s: Session, accused: PeerId, proof: FinalProof): void {
-    const other = proof.other;
-    const valid =
-      accusedBy(proof) === accused &&
-      contradicts(proof) &&
-      fakeVerifyFinal(proof.final) &&
-      (other.t === 'final' ? fakeVerifyFinal(other) : fakeVerify(other));
-    if (!valid) fail('H1', s.node.id, `${s.node.id} accused ${accused} of signing two finals without a proof`);
-    if (accused !== LIAR_ID) fail('H1', s.node.id, `${s.node.id} proved that honest ${accused} signed two finals`);
-    this.log(`${s.node.id}@${s.g.index} proves ${accused} signed two finals for ${accused}:${proof.final.seq}`);
+  private accused(s: Session, accused: PeerId, proof: AccusationProof): void {
+    const flush = isFlushProof(proof);
+    const what = flush ? 'two flush reports' : 'two finals';
+    const valid = flush
+      ? flushProofHolds(proof, accused)
+      : accusedBy(proof) === accused &&
+        contradicts(proof) &&
+        fakeVerifyFinal(proof.final) &&
+        (proof.other.t === 'final' ? fakeVerifyFinal(proof.other) : fakeVerify(proof.other));
+    if (!valid) fail('H1', s.node.id, `${s.node.id} accused ${accused} of signing ${what} without a proof`);
+    if (accused !== LIAR_ID) fail('H1', s.node.id, `${s.node.id} proved that honest ${accused} signed ${what}`);
+    const where = flush ? `for view ${proof.flush.viewId}` : `for ${accused}:${proof.final.seq}`;
+    this.log(`${s.node.id}@${s.g.index} proves ${accused} signed ${what} ${where}`);
     this.stats.accusations++;
+    if (flush) this.stats.flushAccusations++;
     if (s.g.tracker.isMember(accused)) this.removeFromGroup(s.g, accused, 'evicted');
   }
 

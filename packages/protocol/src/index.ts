@@ -62,6 +62,9 @@ export type {
   FileNoneFrame,
   FileWantFrame,
   FlushFrame,
+  FlushOkFrame,
+  FlushStatement,
+  FlushStatementFields,
   GroupFrame,
   HistoryItem,
   HistoryRequestFrame,
@@ -147,8 +150,23 @@ export {
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
 } from './wire/caps.ts';
-export { canonicalFinalBytes, canonicalFinalText, canonicalSignedBytes, encodeFrame } from './wire/canonical.ts';
+export {
+  canonicalFinalBytes,
+  canonicalFinalText,
+  canonicalFlushBytes,
+  canonicalFlushText,
+  canonicalSignedBytes,
+  encodeFrame,
+} from './wire/canonical.ts';
 export { contradicts, finalOfEcho, type FinalProof } from './ordering/final-proof.ts';
+export {
+  flushContradicts,
+  isFlushProof,
+  proofContradicts,
+  type AccusationProof,
+  type FlushProof,
+} from './ordering/flush-proof.ts';
+export { reportHash } from './ordering/flush-agreement.ts';
 export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';
@@ -159,8 +177,10 @@ export {
   readPublicKey,
   signFields,
   signFinal,
+  signFlush,
   signText,
   verifyFinal,
+  verifyFlush,
   verifyFrame,
   verifyProof,
   verifyText,

@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { asPeerId, asViewId } from '../src/ids.ts';
-import { flushDigest } from '../src/ordering/flush-agreement.ts';
+import { flushDigest, reportHash } from '../src/ordering/flush-agreement.ts';
+import { flushContradicts } from '../src/ordering/flush-proof.ts';
 import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import { GENESIS_PREV } from '../src/wire/chain.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
@@ -27,14 +28,25 @@ const ghost: DataFrame = {
   sig: `${'A'.repeat(86)}==`,
 };
 
-/** c's FLUSH on the link to `to`, swapped for a made-up report that says c sent `ghost` (only `to` gets it). */
-const forgeFlushTo = (m: EngineMesh, to: string): void => {
+/**
+ * c's FLUSH on the link to `to`, swapped for a made-up report that says c sent `ghost` (only `to` gets
+ * it). With `sign`, c signs each report it sends (the session's job; a stand-in signature per report).
+ */
+const forgeFlushTo = (m: EngineMesh, to: string, sign?: string): void => {
+  const signed = (f: EngineFrame): EngineFrame =>
+    sign === undefined || f.t !== 'flush' ? f : { ...f, sig: `${f.report?.slice(0, 43)}${sign}`.padEnd(88, '=') };
+  if (sign !== undefined) for (const f of m.take('c', 'b')) m.deliverFrame('c', 'b', signed(f));
   const frames = m.take('c', to);
   const real = frames.find((f): f is FlushFrame => f.t === 'flush');
   if (real === undefined) throw new Error('c sent no FLUSH');
-  const made: EngineFrame = { ...real, unstable: [ghost], delivered: { ...real.delivered, c: 0 } };
-  for (const f of frames) m.deliverFrame('c', to, f === real ? made : f);
+  const lie: FlushFrame = { ...real, unstable: [ghost], delivered: { ...real.delivered, c: 0 } };
+  // The liar hashes its made-up report as its own (a report whose content is not what it names is refused).
+  const made: EngineFrame = { ...lie, report: reportHash(lie) };
+  for (const f of frames) m.deliverFrame('c', to, signed(f === real ? made : f));
 };
+
+const proofsAt = (m: EngineMesh, id: string) =>
+  (m.events.get(id) ?? []).flatMap((e) => (e.type === 'flush-equivocation' ? [e] : []));
 
 describe.each(['fifo', 'total'] as const)(
   '%s: a participant that sends two members different FLUSH reports',
@@ -77,6 +89,32 @@ describe.each(['fifo', 'total'] as const)(
       expect(m.bodies('b')).toEqual(['a1', 'after']);
     });
 
+    it('with signed reports, each member whose digest differs holds the proof against the liar, and only it', () => {
+      const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+      m.send('a', 'a1');
+      m.run();
+      m.installView(makeView(2, ['a', 'b', 'c']));
+      forgeFlushTo(m, 'a', 'S');
+      m.run();
+      for (const id of ['a', 'b']) {
+        const proofs = proofsAt(m, id);
+        expect(
+          proofs.map((e) => e.by),
+          id,
+        ).toEqual(['c']);
+        const { flush, other } = proofs[0]!.proof;
+        expect(flushContradicts(proofs[0]!.proof), id).toBe(true);
+        expect([flush.viewId, flush.reporter, other.reporter]).toEqual([2, 'c', 'c']);
+        expect(m.engine(id).view?.viewId, id).toBe(1); // the flush stays disputed until the view changes
+      }
+      // Unsigned reports (the test above) prove nothing: nobody is named.
+      const unsigned = EngineMesh.started(mode, ['a', 'b', 'c']);
+      unsigned.installView(makeView(2, ['a', 'b', 'c']));
+      forgeFlushTo(unsigned, 'a');
+      unsigned.run();
+      for (const id of ['a', 'b']) expect(proofsAt(unsigned, id), id).toEqual([]);
+    });
+
     it('installs as before when every participant sent everyone the same report', () => {
       const m = EngineMesh.started(mode, ['a', 'b', 'c']);
       m.send('c', 'c1');
@@ -105,6 +143,8 @@ describe('flushDigest', () => {
     delivered: { c: 0, a: 4 },
     installed: { viewId: asViewId(3), members: [asPeerId('a'), asPeerId('c')] },
     incarnation: asViewId(1),
+    report: GENESIS_PREV,
+    sig: `${'A'.repeat(86)}==`,
   };
   const ids = [asPeerId('a'), asPeerId('c')];
   const digest = (c: FlushFrame): string => flushDigest(ids, new Map([[asPeerId('c'), c]]));

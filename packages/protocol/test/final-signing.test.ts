@@ -1,7 +1,8 @@
 // Our FINALs leave signed (src/session/final-signing.ts, PROTOCOL.md §3.3
 // "Signed FINALs"): the first send of an unsigned FINAL asks for a signature,
 // every send behind it waits (so each link keeps the engine's order), and a
-// FINAL sent again goes at once with the signature made before.
+// FINAL sent again goes at once with the signature made before. Our FLUSH
+// reports the same (§3.4 "Signed reports"): one signature for every part.
 
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
@@ -25,14 +26,14 @@ const send = (to: typeof A, frame: GroupFrame): SessionCommand => ({ type: 'send
 
 describe('FinalSigning', () => {
   it('holds every send behind a FINAL out for signing, then releases them in order, the FINAL signed', () => {
-    const s = new FinalSigning();
+    const s = new FinalSigning(A);
     expect(s.pass({ type: 'phase', phase: 'member' })).toEqual([{ type: 'phase', phase: 'member' }]);
     expect(s.pass(send(B, final))).toEqual([{ type: 'sign-final', final: finalFieldsOf(final) }]);
     expect(s.pass(send(asPeerId('c'), final))).toEqual([]); // one signature for every copy
     expect(s.pass(send(B, hwm))).toEqual([]);
     // A stray answer releases nothing.
-    expect(s.signed({ ...final, seq: 2 }, 'x')).toEqual([]);
-    expect(s.signed(final, 'SIG')).toEqual([
+    expect(s.signed({ type: 'sign-final', final: { ...final, seq: 2 } }, 'x')).toEqual([]);
+    expect(s.signed({ type: 'sign-final', final }, 'SIG')).toEqual([
       send(B, { ...final, sig: 'SIG' }),
       send(asPeerId('c'), { ...final, sig: 'SIG' }),
       send(B, hwm),
@@ -40,5 +41,31 @@ describe('FinalSigning', () => {
     // Nothing waits now, and a repair's resend of the same FINAL takes the signature made before.
     expect(s.pass(send(B, hwm))).toEqual([send(B, hwm)]);
     expect(s.pass(send(B, final))).toEqual([send(B, { ...final, sig: 'SIG' })]);
+  });
+
+  it('signs a FLUSH report once for all its parts and every copy, and a resend takes the signature made before', () => {
+    const s = new FinalSigning(A);
+    const part = (index: number): GroupFrame => ({
+      t: 'flush',
+      groupId: asGroupId('g'),
+      viewId: asViewId(2),
+      unstable: [],
+      pending: [],
+      agreed: 0,
+      delivered: {},
+      report: 'H',
+      part: { index, count: 2 },
+    });
+    const statement = { groupId: asGroupId('g'), viewId: asViewId(2), reporter: A, report: 'H' };
+    expect(s.pass(send(B, part(0)))).toEqual([{ type: 'sign-flush', statement }]);
+    expect(s.pass(send(B, part(1)))).toEqual([]);
+    expect(s.pass(send(B, hwm))).toEqual([]);
+    const signed = (f: GroupFrame): GroupFrame => ({ ...f, sig: 'R' }) as GroupFrame;
+    expect(s.signed({ type: 'sign-flush', statement }, 'R')).toEqual([
+      send(B, signed(part(0))),
+      send(B, signed(part(1))),
+      send(B, hwm),
+    ]);
+    expect(s.pass(send(asPeerId('c'), part(1)))).toEqual([send(asPeerId('c'), signed(part(1)))]);
   });
 });

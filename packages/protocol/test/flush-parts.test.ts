@@ -27,8 +27,9 @@ function runThroughWire(m: EngineMesh, ids: readonly string[]): { refused: strin
         if (from === to) continue;
         for (const frame of m.take(from, to)) {
           moved = true;
-          // Test signatures are not base64: every signature field (a FINAL's own, which the session adds) goes as SIG.
-          const signed = frame.t === 'final' ? { ...frame, sig: SIG } : frame;
+          // Test signatures are not base64: every signature field (a FINAL's or a report's own, which the
+          // session adds) goes as SIG.
+          const signed = frame.t === 'final' || frame.t === 'flush' ? { ...frame, sig: SIG } : frame;
           const text = JSON.stringify(signed, (k, v: unknown) =>
             ['sig', 'version', 'final'].includes(k) && typeof v === 'string' ? SIG : v,
           );
@@ -132,6 +133,8 @@ const report = (n: number, viewId = 2): FlushFrame => ({
   })),
   agreed: n,
   delivered: { a: n },
+  report: `${'A'.repeat(43)}=`,
+  sig: SIG,
 });
 
 describe('splitFlush and FlushAssembler', () => {

@@ -79,8 +79,16 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     ],
     agreed: 8,
     delivered: { alice: 2, bob: 1, carol: 8 },
+    report: GENESIS_PREV,
+    sig: SIG,
   },
-  'flush-ok': { t: 'flush-ok', groupId: G, viewId: asViewId(4), reports: GENESIS_PREV },
+  'flush-ok': {
+    t: 'flush-ok',
+    groupId: G,
+    viewId: asViewId(4),
+    reports: GENESIS_PREV,
+    held: [{ reporter: BOB, report: GENESIS_PREV, sig: SIG }],
+  },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
   'history-req': {
     t: 'history-req',
@@ -202,11 +210,18 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['agreed', '8'],
     ['delivered', []],
     ['delivered.bob', '1'],
+    ['report', 'abc'],
+    ['sig', 7],
   ],
   'flush-ok': [
     ['groupId', 1],
     ['viewId', -1],
     ['reports', 'abc'],
+    ['held', {}],
+    ['held.0', 'x'],
+    ['held.0.reporter', 3],
+    ['held.0.report', 'abc'],
+    ['held.0.sig', false],
   ],
   hwm: [
     ['groupId', null],
@@ -283,6 +298,7 @@ const optional = new Set([
   'pending.1.proposed',
   'state',
   'unstable.0',
+  'held.0',
   'items.0',
   'delivered.bob',
   'delivered.alice',
@@ -346,6 +362,19 @@ describe('parseFrame: valid frames', () => {
     expect(parseFrame(json({ t: 'chunk', id: 'c', index: MAX_CHUNKS - 1, count: MAX_CHUNKS, part: '' }), ctx).ok).toBe(
       true,
     );
+  });
+});
+
+describe('parseFrame: the signed reports a FLUSH-OK restates', () => {
+  const held = (entries: unknown[]) => json({ ...samples['flush-ok'], held: entries });
+  it('refuses one that names the FLUSH-OK sender itself, or a reporter twice', () => {
+    expectError(parseFrame(held([{ reporter: ALICE, report: GENESIS_PREV, sig: SIG }]), ctx), 'bad-state');
+    const bob = { reporter: BOB, report: GENESIS_PREV, sig: SIG };
+    expectError(parseFrame(held([bob, bob]), ctx), 'bad-state');
+  });
+  it('refuses a FLUSH without the signature of its report, or one that is not a signature', () => {
+    expectError(parseFrame(withField(samples.flush, 'sig', undefined), ctx), 'missing-field');
+    expectError(parseFrame(withField(samples.flush, 'sig', 'x'.repeat(88)), ctx), 'bad-signature');
   });
 });
 
@@ -574,6 +603,8 @@ describe('optional fields the engines rely on after a crash', () => {
     delivered: { alice: 4 },
     joining: false,
     installed: { viewId: asViewId(4), members: [ALICE, BOB, CAROL] },
+    report: GENESIS_PREV,
+    sig: SIG,
   };
   const historyRes: WireFrame = {
     t: 'history-res',

@@ -106,6 +106,7 @@ const prio = fc.record({ p: nat, by: okPeer });
 const counts = (min: number) =>
   fc.dictionary(okPeer, fc.integer({ min, max: Number.MAX_SAFE_INTEGER }), { maxKeys: 4 });
 const sig64 = fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64'));
+const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64'));
 const validData = (sender: fc.Arbitrary<string>) =>
   fc.record({
     t: fc.constant('data' as const),
@@ -164,13 +165,20 @@ const validFrame = fc.oneof(
     ),
     agreed: nat,
     delivered: counts(0),
+    report: hash32,
+    sig: sig64,
   }),
   fc.record({ t: fc.constant('hwm' as const), groupId: fc.constant('g-1'), viewId: nat, delivered: counts(0) }),
   fc.record({
     t: fc.constant('flush-ok' as const),
     groupId: fc.constant('g-1'),
     viewId: nat,
-    reports: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64')),
+    reports: hash32,
+    // A FLUSH-OK restates the others' reports, never its sender's own.
+    held: fc.uniqueArray(fc.record({ reporter: okPeer.filter((p) => p !== ctx.from), report: hash32, sig: sig64 }), {
+      maxLength: 3,
+      selector: (h) => h.reporter,
+    }),
   }),
   fc.record({
     t: fc.constant('history-req' as const),

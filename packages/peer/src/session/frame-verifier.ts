@@ -1,6 +1,7 @@
 // Signature checks on everything inbound that carries DATA: a DATA frame,
 // the unstable messages inside a FLUSH, history items and the unstable
-// messages of a sponsor's joiner state. Each message that fails is reported
+// messages of a sponsor's joiner state; and on signed words: FINALs, the
+// FINALs an ECHO restates, a FLUSH report, the reports a FLUSH-OK restates. Each message that fails is reported
 // (the session counts it) and left out; what passes goes on to the
 // SessionCore. Holds no state of its own beyond the group's KeyRing.
 
@@ -39,6 +40,12 @@ const badFinal = (f: FinalFrame | EchoFrame): ProtocolError => ({
     f.t === 'final'
       ? `The FINAL of message ${f.sender}:${f.seq} does not carry a valid signature of its sender.`
       : 'An ECHO restates a FINAL that its sender did not sign.',
+});
+
+/** A FLUSH report, or one a FLUSH-OK restates, without its reporter's signature (PROTOCOL.md §3.4 "Signed reports"). */
+const badReport = (what: string): ProtocolError => ({
+  code: 'bad-signature',
+  message: `${what} does not carry a valid signature of its reporter.`,
 });
 
 /** The signed FINALs a frame carries: itself, or those its echo entries restate. */
@@ -91,8 +98,32 @@ export class FrameVerifier {
         this.#rejected(from, badFinal(frame));
         return null;
       }
-      case 'flush':
-        return { kind: 'frame', frame: await this.#flush(from, frame) };
+      case 'flush': {
+        const { report, sig } = frame;
+        const signed =
+          report !== undefined &&
+          sig !== undefined &&
+          (await this.#keys.verifyStatement({
+            groupId: frame.groupId,
+            viewId: frame.viewId,
+            reporter: from,
+            report,
+            sig,
+          }));
+        if (signed) return { kind: 'frame', frame: await this.#flush(from, frame) };
+        this.#rejected(from, badReport(`${from}'s FLUSH report for view ${frame.viewId}`));
+        return null;
+      }
+      case 'flush-ok': {
+        const held = frame.held ?? [];
+        const verdicts = await Promise.all(
+          held.map((h) => this.#keys.verifyStatement({ groupId: frame.groupId, viewId: frame.viewId, ...h })),
+        );
+        const bad = held.find((_, i) => !verdicts[i]);
+        if (bad === undefined) return { kind: 'frame', frame };
+        this.#rejected(from, badReport(`The report of ${bad.reporter} that ${from}'s FLUSH-OK restates`));
+        return null;
+      }
       case 'history-res': {
         const items = await this.#items(from, frame.items);
         const state = frame.state ? await this.#state(from, frame.state) : undefined;

@@ -7,12 +7,15 @@
 import {
   canonicalFinalBytes,
   canonicalFinalText,
+  canonicalFlushText,
   canonicalSignedBytes,
   readPublicKey,
   verifyFinal,
+  verifyFlush,
   verifyFrame,
   type DataFrame,
   type FinalFrame,
+  type FlushStatement,
   type MemberInfo,
   type PeerId,
 } from '@chorus/protocol';
@@ -123,6 +126,20 @@ export class KeyRing {
     const key = await this.#key(f.sender, waitMs);
     const valid = key !== null && f.sig !== undefined && (await verifyFinal(key, f, f.sig));
     if (valid) this.#checked(`${canonicalFinalText(f)}${f.sig ?? ''}`);
+    return valid;
+  }
+
+  /**
+   * Whether a FLUSH report's statement carries its reporter's signature (PROTOCOL.md §3.4 "Signed
+   * reports"), waiting up to `waitMs` for its key. Every part of a report and every FLUSH-OK that
+   * restates it carries the same statement: one checked before is not checked again.
+   */
+  async verifyStatement(s: FlushStatement, waitMs = KEY_WAIT_MS): Promise<boolean> {
+    const text = `${canonicalFlushText(s)}${s.sig}`;
+    if (this.#finals.has(text)) return true;
+    const key = await this.#key(s.reporter, waitMs);
+    const valid = key !== null && (await verifyFlush(key, s, s.sig));
+    if (valid) this.#checked(text);
     return valid;
   }
 

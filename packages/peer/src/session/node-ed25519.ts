@@ -11,10 +11,13 @@ import {
   base64ToBytes,
   bytesToBase64,
   canonicalFinalBytes,
+  canonicalFlushBytes,
   canonicalSignedBytes,
   signFields,
   signFinal,
+  signFlush,
   type FinalFields,
+  type FlushStatementFields,
   type SignedFields,
 } from '@chorus/protocol';
 
@@ -102,4 +105,10 @@ export function signDraft(privateKey: CryptoKey, fields: SignedFields): string |
 export function signOwnFinal(privateKey: CryptoKey, fields: FinalFields): string | Promise<string> {
   const signer = signerOf(privateKey);
   return signer === null ? signFinal(privateKey, fields) : signer(canonicalFinalBytes(fields));
+}
+
+/** Our FLUSH report's signature (PROTOCOL.md §3.4 "Signed reports"): at once in Node, else WebCrypto's promise. */
+export function signOwnReport(privateKey: CryptoKey, statement: FlushStatementFields): string | Promise<string> {
+  const signer = signerOf(privateKey);
+  return signer === null ? signFlush(privateKey, statement) : signer(canonicalFlushBytes(statement));
 }

@@ -1,22 +1,23 @@
-// Signing our own DATA and FINALs, and again when it fails. A frame we cannot sign holds up every send
+// Signing our own DATA, FINALs and FLUSH reports, and again when it fails. A frame we cannot sign holds up every send
 // of ours behind it (each link carries the engine's order), and in a total-order group a FINAL that
 // never leaves holds the whole group's delivery. So a failed signature is tried again after each of
 // SIGN_RETRY_MS; when the last try fails too, `failed` is told, and the session gives the group up
 // (PROTOCOL.md §3.3 "Signed FINALs": the others' view change then settles our messages without us).
 
-import type { FinalFields, SignedFields } from '@chorus/protocol';
+import type { FinalFields, FlushStatementFields, SignedFields } from '@chorus/protocol';
 import { errorMessage } from '../chorus-error.ts';
-import { signDraft, signOwnFinal } from './node-ed25519.ts';
+import { signDraft, signOwnFinal, signOwnReport } from './node-ed25519.ts';
 
 /** Pauses before each new try of a signature that failed; after the last, the failure is final. */
 export const SIGN_RETRY_MS: readonly number[] = [100, 500, 2_000];
 
 export type SignCommand =
   | { readonly type: 'sign'; readonly draft: SignedFields }
-  | { readonly type: 'sign-final'; readonly final: FinalFields };
+  | { readonly type: 'sign-final'; readonly final: FinalFields }
+  | { readonly type: 'sign-flush'; readonly statement: FlushStatementFields };
 
 /**
- * Carries out a session's `sign` or `sign-final`: `answer` gets the signature (in this turn in Node,
+ * Carries out a session's `sign`, `sign-final` or `sign-flush`: `answer` gets the signature (in this turn in Node,
  * else once WebCrypto settles), or `failed` a sentence for the person once every try failed. Nothing is called
  * once `closed()` says the session ended.
  */
@@ -31,7 +32,12 @@ export function signRetrying(
   const attempt = (tries: number): void => {
     let sig: string | Promise<string>;
     try {
-      sig = c.type === 'sign' ? signDraft(privateKey, c.draft) : signOwnFinal(privateKey, c.final);
+      sig =
+        c.type === 'sign'
+          ? signDraft(privateKey, c.draft)
+          : c.type === 'sign-final'
+            ? signOwnFinal(privateKey, c.final)
+            : signOwnReport(privateKey, c.statement);
     } catch (e) {
       return again(tries + 1, e);
     }

@@ -5,9 +5,9 @@
 
 import { err, ok, type Result } from '../result.ts';
 import { ED25519_PUBLIC_KEY_B64_CHARS } from '../wire/caps.ts';
-import { canonicalFinalBytes, canonicalSignedBytes } from '../wire/canonical.ts';
-import type { FinalProof } from '../ordering/final-proof.ts';
-import type { DataFrame, FinalFields, SignedFields } from '../wire/frames.ts';
+import { canonicalFinalBytes, canonicalFlushBytes, canonicalSignedBytes } from '../wire/canonical.ts';
+import { isFlushProof, type AccusationProof } from '../ordering/flush-proof.ts';
+import type { DataFrame, FinalFields, FlushStatementFields, SignedFields } from '../wire/frames.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 import { base64ToBytes, bytesToBase64 } from './base64.ts';
 import { ED25519 } from './identity.ts';
@@ -91,8 +91,32 @@ export async function verifyFinal(publicKey: CryptoKey, fields: FinalFields, sig
   return verifyBytes(publicKey, bytes, sig);
 }
 
-/** Whether both halves of a FINAL proof (final-proof.ts) carry `publicKey`'s signatures; never throws. */
-export async function verifyProof(publicKey: CryptoKey, proof: FinalProof): Promise<boolean> {
+/** The `sig` of our FLUSH report's statement (PROTOCOL.md §3.4 "Signed reports"). */
+export const signFlush = (privateKey: CryptoKey, statement: FlushStatementFields): Promise<string> =>
+  signBytes(privateKey, canonicalFlushBytes(statement));
+
+/** Whether `sig` is `publicKey`'s signature over a FLUSH report's statement; never throws. */
+export async function verifyFlush(
+  publicKey: CryptoKey,
+  statement: FlushStatementFields,
+  sig: string,
+): Promise<boolean> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = canonicalFlushBytes(statement);
+  } catch {
+    return false;
+  }
+  return verifyBytes(publicKey, bytes, sig);
+}
+
+/** Whether both halves of a proof (final-proof.ts, flush-proof.ts) carry `publicKey`'s signatures; never throws. */
+export async function verifyProof(publicKey: CryptoKey, proof: AccusationProof): Promise<boolean> {
+  if (isFlushProof(proof))
+    return (
+      (await verifyFlush(publicKey, proof.flush, proof.flush.sig)) &&
+      verifyFlush(publicKey, proof.other, proof.other.sig)
+    );
   const { final, other } = proof;
   if (final.sig === undefined || !(await verifyFinal(publicKey, final, final.sig))) return false;
   if (other.t === 'data') return verifyFrame(publicKey, other);

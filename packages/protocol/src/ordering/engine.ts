@@ -8,6 +8,7 @@ import type { GroupId, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+import type { FlushProof } from './flush-proof.ts';
 import type { FinalProof } from './final-proof.ts';
 
 export interface Outbound {
@@ -48,7 +49,12 @@ export type EngineEvent =
    * another version than its DATA (PROTOCOL.md §3.3 "Signed FINALs"). The message is disputed; the
    * runtime hands `proof` to the tracker, which checks both signatures and evicts the sender.
    */
-  | { readonly type: 'final-equivocation'; readonly id: MessageId; readonly by: PeerId; readonly proof: FinalProof };
+  | { readonly type: 'final-equivocation'; readonly id: MessageId; readonly by: PeerId; readonly proof: FinalProof }
+  /**
+   * Participant `by` signed two different FLUSH reports for view `viewId` (PROTOCOL.md §3.4 "Signed
+   * reports"): the runtime hands `proof` to the tracker, which checks both signatures and evicts it.
+   */
+  | { readonly type: 'flush-equivocation'; readonly viewId: ViewId; readonly by: PeerId; readonly proof: FlushProof };
 
 export interface EngineOutput {
   readonly frames: readonly Outbound[];

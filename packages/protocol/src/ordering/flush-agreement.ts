@@ -2,13 +2,16 @@
 // holds every FLUSH report it sends the others their digest (FLUSH-OK) and is bound to the flush's
 // resolution; the view is installed once every participant named that same digest. A participant
 // that sent two members two different reports stalls the flush (each sees the other's digest
-// differ); it cannot have them install it with different resolutions.
+// differ); it cannot have them install it with different resolutions. Reports are signed
+// (`reportHash`, canonicalFlushText) and a FLUSH-OK restates the signed words it holds, so the
+// member whose FLUSH-OK differs from ours hands us the liar's other signature: a proof.
 // Pure functions of a flush's state; view-change.ts owns that state and sends what they return.
 
 import { bytesToBase64 } from '../crypto/base64.ts';
-import type { PeerId } from '../ids.ts';
+import type { GroupId, PeerId, ViewId } from '../ids.ts';
 import { canonicalSignedText } from '../wire/canonical.ts';
-import type { FlushFrame, FlushOkFrame, Priority } from '../wire/frames.ts';
+import type { FlushFrame, FlushOkFrame, HeldReport, Priority } from '../wire/frames.ts';
+import type { FlushProof } from './flush-proof.ts';
 import { sha256 } from '../wire/sha256.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 
@@ -24,7 +27,23 @@ export interface FlushAgreement {
   readonly digests: Map<PeerId, string>;
   /** Participants whose digest differs from ours, each reported once: nobody installs the view. */
   readonly disputes: Set<PeerId>;
+  /** The signed reports each participant's FLUSH-OK says it holds (the first FLUSH-OK's). */
+  readonly held: Map<PeerId, readonly HeldReport[]>;
+  /** Reporters proven to have signed two reports for this view, each proven once. */
+  readonly proven: Set<PeerId>;
 }
+
+/** A flush's round-two state before any report is in. */
+export const newAgreement = (participants: readonly PeerId[]): FlushAgreement => ({
+  participants,
+  reports: new Map(),
+  digest: null,
+  oked: false,
+  digests: new Map(),
+  disputes: new Set(),
+  held: new Map(),
+  proven: new Set(),
+});
 
 const pair = (p: Priority | undefined): readonly [number, string] | null => (p === undefined ? null : [p.p, p.by]);
 
@@ -41,24 +60,51 @@ const reportFields = (f: FlushFrame): unknown[] => [
   f.pending.map((r) => [r.sender, r.seq, pair(r.proposed), pair(r.final)]),
 ];
 
+const hashOf = (value: unknown): string => bytesToBase64(sha256(utf8Bytes(JSON.stringify(value))));
+
+/** SHA-256 (base64) of one report's fields: what its reporter signs (`report` on the wire). */
+export const reportHash = (f: FlushFrame): string => hashOf(reportFields(f));
+
+/** Our FLUSH-OK's signed words: every other participant's report we hold with its signature. */
+export const heldReports = (fl: FlushAgreement, self: PeerId): HeldReport[] =>
+  fl.participants.flatMap((p) => {
+    const r = fl.reports.get(p);
+    return p === self || r?.report === undefined || r.sig === undefined
+      ? []
+      : [{ reporter: p, report: r.report, sig: r.sig }];
+  });
+
 /** SHA-256 (base64) of every participant's report in `participants` order: equal digests, equal resolutions. */
 export const flushDigest = (participants: readonly PeerId[], reports: ReadonlyMap<PeerId, FlushFrame>): string =>
-  bytesToBase64(
-    sha256(
-      utf8Bytes(
-        JSON.stringify(
-          participants.map((p) => {
-            const r = reports.get(p);
-            return [p, r === undefined ? null : reportFields(r)];
-          }),
-        ),
-      ),
-    ),
+  hashOf(
+    participants.map((p) => {
+      const r = reports.get(p);
+      return [p, r === undefined ? null : reportFields(r)];
+    }),
   );
 
 /** A participant's FLUSH-OK (checked to come from a participant of this flush). */
 export const noteFlushOk = (fl: FlushAgreement, from: PeerId, f: FlushOkFrame): void => {
-  if (!fl.digests.has(from)) fl.digests.set(from, f.reports);
+  if (fl.digests.has(from)) return;
+  fl.digests.set(from, f.reports);
+  fl.held.set(from, f.held ?? []);
+};
+
+/** The proofs `by`'s FLUSH-OK makes with the signed reports we hold: another signed report of a reporter. */
+const proofsFrom = (fl: FlushAgreement, by: PeerId, groupId: GroupId): FlushProof[] => {
+  const proofs: FlushProof[] = [];
+  for (const h of fl.held.get(by) ?? []) {
+    const mine = fl.reports.get(h.reporter);
+    if (mine?.report === undefined || mine.sig === undefined || mine.report === h.report) continue;
+    if (fl.proven.has(h.reporter)) continue;
+    fl.proven.add(h.reporter);
+    const at = { groupId, viewId: mine.viewId, reporter: h.reporter };
+    proofs.push({
+      flush: { ...at, report: mine.report, sig: mine.sig },
+      other: { ...at, report: h.report, sig: h.sig },
+    });
+  }
+  return proofs;
 };
 
 export interface AgreementStep {
@@ -68,29 +114,34 @@ export interface AgreementStep {
   readonly disputed: readonly PeerId[];
   /** Every participant named our digest: resolve and install. */
   readonly complete: boolean;
+  /** Reporters newly proven to have signed two reports for this view (PROTOCOL.md §3.4 "Signed reports"). */
+  readonly proofs: readonly FlushProof[];
 }
 
+/** Our FLUSH-OK of flush `fl` (for view `viewId`), or null before we hold every report. */
+export const flushOkOf = (fl: FlushAgreement, self: PeerId, groupId: GroupId, viewId: ViewId): FlushOkFrame | null =>
+  fl.digest === null ? null : { t: 'flush-ok', groupId, viewId, reports: fl.digest, held: heldReports(fl, self) };
+
 /** What round two does next, once our FLUSH is out; updates `fl`. */
-export const advanceAgreement = (
-  fl: FlushAgreement,
-  self: PeerId,
-  okFrame: (digest: string) => FlushOkFrame,
-): AgreementStep => {
-  if (!fl.participants.every((p) => fl.reports.has(p))) return { send: null, disputed: [], complete: false };
+export const advanceAgreement = (fl: FlushAgreement, self: PeerId, groupId: GroupId, viewId: ViewId): AgreementStep => {
+  if (!fl.participants.every((p) => fl.reports.has(p)))
+    return { send: null, disputed: [], complete: false, proofs: [] };
   let send: FlushOkFrame | null = null;
   if (fl.digest === null) {
     fl.digest = flushDigest(fl.participants, fl.reports);
     fl.digests.set(self, fl.digest);
     fl.oked = true;
-    send = okFrame(fl.digest);
+    send = flushOkOf(fl, self, groupId, viewId);
   }
   const digest = fl.digest;
   const disputed: PeerId[] = [];
+  const proofs: FlushProof[] = [];
   for (const [p, d] of fl.digests)
     if (d !== digest && !fl.disputes.has(p)) {
       fl.disputes.add(p);
       disputed.push(p);
+      proofs.push(...proofsFrom(fl, p, groupId));
     }
   const complete = fl.participants.every((p) => fl.digests.get(p) === digest);
-  return { send, disputed, complete };
+  return { send, disputed, complete, proofs };
 };

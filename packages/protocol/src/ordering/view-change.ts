@@ -8,14 +8,15 @@
 // A joiner taking state from its sponsor is joiner-adoption.ts.
 
 import { asViewId, messageId } from '../ids.ts';
-import type { MessageId, PeerId, ViewId } from '../ids.ts';
+import type { MessageId, PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame, PendingReport, Priority } from '../wire/frames.ts';
 import type { EngineResult } from './engine.ts';
 import { clearHeld, isCount, isFlushRound } from './engine-state.ts';
 import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush-checks.ts';
-import { advanceAgreement, noteFlushOk } from './flush-agreement.ts';
+import { advanceAgreement, flushOkOf, newAgreement, noteFlushOk, reportHash } from './flush-agreement.ts';
 import type { FlushAgreement } from './flush-agreement.ts';
+import type { FlushProof } from './flush-proof.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
 import { isStateless, resolveFlush } from './flush-resolution.ts';
 import type { ResolvedMessage } from './flush-resolution.ts';
@@ -107,16 +108,7 @@ export abstract class ViewChange extends Stability {
     if (abandoned !== null && abandoned.oked && abandoned.disputes.size === 0) this.applyResolution(abandoned, out);
     else if (abandoned !== null && abandoned.sent)
       this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
-    this.flush = {
-      target: view,
-      participants,
-      reports: new Map(),
-      sent: false,
-      digest: null,
-      digests: new Map(),
-      oked: false,
-      disputes: new Set(),
-    };
+    this.flush = { target: view, sent: false, ...newAgreement(participants) };
     out.events.push({ type: 'blocked', reason: 'view-change' });
     // Flushes for this view that arrived before the tracker told us about it.
     const later: Buffered[] = [];
@@ -155,7 +147,8 @@ export abstract class ViewChange extends Stability {
   protected maybeSendFlush(out: OutputBuilder, now: number): void {
     const fl = this.flush;
     if (fl === null || fl.sent || this.inFlight.some((d) => d.viewId < fl.target.viewId)) return;
-    const frame = this.buildFlush(fl);
+    const report = this.buildFlush(fl);
+    const frame = { ...report, report: reportHash(report) }; // what the session signs (§3.4 "Signed reports")
     // A report over one frame's caps travels in parts (flush-parts.ts); the receiver acts on it whole.
     const parts = splitFlush(frame);
     for (const p of fl.participants)
@@ -237,6 +230,8 @@ export abstract class ViewChange extends Stability {
         'FLUSH',
       );
     if (tooHigh !== null) return tooHigh;
+    if (f.report !== undefined && f.report !== reportHash(f))
+      return reject('remote', 'bad-signature', `${from}'s FLUSH for view ${f.viewId} is not the report it signed.`);
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
       // The peer may still be flushing for the view we installed (our FLUSH did not reach it): answer
@@ -283,9 +278,10 @@ export abstract class ViewChange extends Stability {
   protected maybeComplete(out: OutputBuilder, now: number): void {
     const fl = this.flush;
     if (fl === null || !fl.sent) return;
-    const step = advanceAgreement(fl, this.self, (digest) => this.flushOkFrame(fl.target.viewId, digest));
+    const step = advanceAgreement(fl, this.self, this.groupId, fl.target.viewId);
     if (step.send !== null)
       for (const p of fl.participants) if (p !== this.self) out.frames.push({ to: p, frame: step.send });
+    for (const proof of step.proofs) this.provedFlush(proof, out);
     for (const p of step.disputed)
       out.events.push({
         type: 'flush-disputed',
@@ -304,13 +300,14 @@ export abstract class ViewChange extends Stability {
     this.finishInstall(fl.target, out, now);
   }
 
-  protected flushOkFrame(viewId: ViewId, reports: string): FlushOkFrame {
-    return { t: 'flush-ok', groupId: this.groupId, viewId, reports };
-  }
-
   /** Our FLUSH-OK of a flush, or null before we hold every report. */
   protected latestOk(fl: FlushState): FlushOkFrame | null {
-    return fl.digest === null ? null : this.flushOkFrame(fl.target.viewId, fl.digest);
+    return flushOkOf(fl, this.self, this.groupId, fl.target.viewId);
+  }
+
+  /** A reporter signed two reports for this view: the proof goes out (the flush stays disputed). */
+  protected provedFlush(proof: FlushProof, out: OutputBuilder): void {
+    out.events.push({ type: 'flush-equivocation', by: proof.flush.reporter, viewId: proof.flush.viewId, proof });
   }
 
   protected onFlushOk(from: PeerId, f: FlushOkFrame, now: number): EngineResult {

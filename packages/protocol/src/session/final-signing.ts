@@ -1,47 +1,63 @@
-// Our own FINALs leave signed (PROTOCOL.md §3.3 "Signed FINALs"), and a proof that another sender
-// signed two goes to the tracker. The engine signs nothing: its FINALs come out without `sig`. The
-// first send of one asks the runtime to sign it (`sign-final`), and every send after it, to any peer,
-// waits until the signature is back, so each link carries its frames in the engine's order. A FINAL
-// sent again (a repair) takes the signature made before.
+// Our own FINALs and FLUSH reports leave signed (PROTOCOL.md §3.3 "Signed FINALs", §3.4 "Signed
+// reports"), and a proof that another member signed two goes to the tracker. The engine signs
+// nothing: its FINALs and FLUSH frames come out without `sig`. The first send of one asks the runtime
+// to sign it (`sign-final`, `sign-flush`), and every send after it, to any peer, waits until the
+// signature is back, so each link carries its frames in the engine's order. A frame sent again (a
+// repair, every part of a report) takes the signature made before.
 
 import type { PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { EngineEvent } from '../ordering/engine.ts';
-import { canonicalFinalText, finalFieldsOf } from '../wire/canonical.ts';
-import type { FinalFields } from '../wire/frames.ts';
-import type { SessionCommand } from './session-types.ts';
+import { canonicalFinalText, canonicalFlushText, finalFieldsOf } from '../wire/canonical.ts';
+import type { FlushStatementFields, GroupFrame } from '../wire/frames.ts';
+import type { SessionCommand, SignWord } from './session-types.ts';
 
-/** Signatures of our own FINALs kept for resends (a repair sends a FINAL again). */
+export type { SignWord };
+
+/** Signatures of our own FINALs and reports kept for resends (a repair sends a FINAL again). */
 const KEPT_SIGNATURES = 1024;
 
 type Send = Extract<SessionCommand, { type: 'send' }>;
 
-const unsigned = (c: SessionCommand): c is Send =>
-  c.type === 'send' && c.frame.t === 'final' && c.frame.sig === undefined;
-
 export class FinalSigning {
-  /** Sends waiting, in order, behind a FINAL out for signing. */
+  /** Sends waiting, in order, behind a frame out for signing. */
   #held: Send[] = [];
-  /** FINALs out for signing, by signed text. */
+  /** Frames out for signing, by signed text. */
   readonly #signing = new Set<string>();
   readonly #sigs = new Map<string, string>();
 
-  /** What to emit now for `c`: itself (signed, if a FINAL we signed before), a `sign-final`, or nothing yet. */
+  constructor(private readonly self: PeerId) {}
+
+  /** The statement our report `f` signs, when it is ours and unsigned. */
+  #statement(f: GroupFrame): FlushStatementFields | null {
+    if (f.t !== 'flush' || f.sig !== undefined || f.report === undefined) return null;
+    return { groupId: f.groupId, viewId: f.viewId, reporter: this.self, report: f.report };
+  }
+
+  /** The signed text of an unsigned FINAL or report of ours, or null for any other frame. */
+  #text(f: GroupFrame): string | null {
+    if (f.t === 'final') return f.sig === undefined ? canonicalFinalText(f) : null;
+    const s = this.#statement(f);
+    return s === null ? null : canonicalFlushText(s);
+  }
+
+  /** What to emit now for `c`: itself (signed, if signed before), a `sign-final` or `sign-flush`, or nothing yet. */
   pass(c: SessionCommand): SessionCommand[] {
     if (c.type !== 'send') return [c];
     const signed = this.#signed(c);
     if (signed !== null && this.#held.length === 0) return [signed];
     this.#held.push(c);
-    if (signed !== null || !unsigned(c) || c.frame.t !== 'final') return [];
-    const text = canonicalFinalText(c.frame);
-    if (this.#signing.has(text)) return [];
+    const text = this.#text(c.frame);
+    if (signed !== null || text === null || this.#signing.has(text)) return [];
     this.#signing.add(text);
-    return [{ type: 'sign-final', final: finalFieldsOf(c.frame) }];
+    const statement = this.#statement(c.frame);
+    if (statement !== null) return [{ type: 'sign-flush', statement }];
+    return c.frame.t === 'final' ? [{ type: 'sign-final', final: finalFieldsOf(c.frame) }] : [];
   }
 
-  /** The runtime's answer to `sign-final`: the sends it held that can go now, in order. */
-  signed(fields: FinalFields, sig: string): SessionCommand[] {
-    const text = canonicalFinalText(fields);
+  /** The runtime's answer to `sign-final` or `sign-flush`: the sends it held that can go now, in order. */
+  signed(c: SignWord, sig: string): SessionCommand[] {
+    const text = c.type === 'sign-final' ? canonicalFinalText(c.final) : canonicalFlushText(c.statement);
     if (!this.#signing.delete(text)) return [];
     this.#sigs.set(text, sig);
     if (this.#sigs.size > KEPT_SIGNATURES) this.#sigs.delete(this.#sigs.keys().next().value as string);
@@ -55,22 +71,32 @@ export class FinalSigning {
     return out;
   }
 
-  /** A send with its FINAL signed, or null while the signature is not known. */
+  /** A send with its FINAL or report signed, or null while the signature is not known. */
   #signed(c: Send): SessionCommand | null {
-    if (!unsigned(c) || c.frame.t !== 'final') return c;
-    const sig = this.#sigs.get(canonicalFinalText(c.frame));
-    return sig === undefined ? null : { ...c, frame: { ...c.frame, sig } };
+    const text = this.#text(c.frame);
+    if (text === null) return c;
+    const sig = this.#sigs.get(text);
+    return sig === undefined ? null : { ...c, frame: { ...c.frame, sig } as GroupFrame };
   }
 }
 
-/** A proof from the engine: the sender's rejection (counted like any) and the accusation for the tracker. */
+type Equivocation = Extract<EngineEvent, { type: 'final-equivocation' | 'flush-equivocation' }>;
+
+/** An engine event that carries a proof for the tracker. */
+export const isEquivocation = (ev: EngineEvent): ev is Equivocation =>
+  ev.type === 'final-equivocation' || ev.type === 'flush-equivocation';
+
+/** A proof from the engine: the liar's rejection (counted like any) and the accusation for the tracker. */
 export const accusation = (
-  ev: Extract<EngineEvent, { type: 'final-equivocation' }>,
+  ev: Equivocation,
   rejected: (from: PeerId, error: ProtocolError) => void,
 ): SessionCommand => {
   rejected(ev.by, {
     code: 'equivocation',
-    message: `${ev.by} signed two different finals for message ${ev.id}: it is reported to the tracker.`,
+    message:
+      ev.type === 'final-equivocation'
+        ? `${ev.by} signed two different finals for message ${ev.id}: it is reported to the tracker.`
+        : `${ev.by} signed two different FLUSH reports for view ${ev.viewId}: it is reported to the tracker.`,
   });
   return { type: 'accuse', accused: ev.by, proof: ev.proof };
 };

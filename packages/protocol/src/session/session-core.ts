@@ -20,7 +20,6 @@ import type { ProtocolError } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
 import type {
   DataFrame,
-  FinalFields,
   GroupFrame,
   HistoryItem,
   HistoryRequestFrame,
@@ -49,7 +48,7 @@ import type {
 } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
-import { accusation, FinalSigning } from './final-signing.ts';
+import { accusation, FinalSigning, isEquivocation, type SignWord } from './final-signing.ts';
 
 export interface SessionCoreOptions {
   readonly groupId: GroupId;
@@ -85,12 +84,13 @@ export class SessionCore {
   readonly #handover: JoinHandover;
   /** Every sender's hash chain as far as this session saw it, and what a hand-over owes (PROTOCOL.md §1.5). */
   readonly #chains: ChainGuard;
-  /** Our FINALs out for signing, and the sends waiting behind them. */
-  readonly #finals = new FinalSigning();
+  /** Our FINALs and FLUSH reports out for signing, and the sends waiting behind them. */
+  readonly #finals: FinalSigning;
 
   constructor(opts: SessionCoreOptions) {
     this.groupId = opts.groupId;
     this.self = opts.self;
+    this.#finals = new FinalSigning(opts.self.peerId);
     this.#engine = opts.engine;
     this.#groupName = opts.groupName;
     this.#sends = new OwnSends(opts.groupId, opts.self);
@@ -306,9 +306,9 @@ export class SessionCore {
     });
   }
 
-  /** Answer to `sign-final`: the sends that waited for it go out. */
-  finalSigned(final: FinalFields, sig: string, now: number): SessionCommands {
-    return this.#step(now, () => this.#out.push(...this.#finals.signed(final, sig)));
+  /** Answer to `sign-final` or `sign-flush`: the sends that waited for the signature go out. */
+  wordSigned(c: SignWord, sig: string, now: number): SessionCommands {
+    return this.#step(now, () => this.#out.push(...this.#finals.signed(c, sig)));
   }
 
   tick(now: number): SessionCommands {
@@ -406,7 +406,7 @@ export class SessionCore {
       else if (ev.type === 'final-disputed')
         this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
       else if (ev.type === 'flush-disputed') this.#problem('bad-state', ev.reason, ev.by);
-      else if (ev.type === 'final-equivocation') this.#emit(accusation(ev, (p, e) => this.#rejected(p, e)));
+      else if (isEquivocation(ev)) this.#emit(accusation(ev, (p, e) => this.#rejected(p, e)));
     }
     return delivered;
   }

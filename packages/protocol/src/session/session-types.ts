@@ -6,10 +6,11 @@
 import type { GroupId, MemberChange, MessageId, Ordering, PeerId, ViewId } from '../ids.ts';
 import type { ErrorCode } from '../result.ts';
 import type { View } from '../tracker/events.ts';
-import type { FinalProof } from '../ordering/final-proof.ts';
+import type { AccusationProof } from '../ordering/flush-proof.ts';
 import type {
   DataFrame,
   FinalFields,
+  FlushStatementFields,
   GroupFrame,
   HistoryRequestFrame,
   JoinerState,
@@ -99,15 +100,18 @@ export type SessionCommand =
   /** Sign `draft` with our key, then call `signed(draft, sig, now)`. One draft is outstanding at a time. */
   | { readonly type: 'sign'; readonly draft: SignedFields }
   /**
-   * Sign our FINAL (`canonicalFinalText`), then call `finalSigned(final, sig, now)`; every `send` after
+   * Sign our FINAL (`canonicalFinalText`), then call `wordSigned(command, sig, now)`; every `send` after
    * it waits for the answer (PROTOCOL.md §3.3 "Signed FINALs").
    */
   | { readonly type: 'sign-final'; readonly final: FinalFields }
+  /** Sign our FLUSH report's statement (`canonicalFlushText`), then call `wordSigned(command, sig, now)`. */
+  | { readonly type: 'sign-flush'; readonly statement: FlushStatementFields }
   /**
-   * `accused` signed two FINALs it cannot both mean (final-proof.ts): send `proof` to the tracker
-   * (`group:accuse`), which checks both signatures with its key and evicts it.
+   * `accused` signed two FINALs it cannot both mean (final-proof.ts) or two FLUSH reports for one view
+   * (flush-proof.ts): send `proof` to the tracker (`group:accuse`), which checks both signatures with
+   * its key and evicts it.
    */
-  | { readonly type: 'accuse'; readonly accused: PeerId; readonly proof: FinalProof }
+  | { readonly type: 'accuse'; readonly accused: PeerId; readonly proof: AccusationProof }
   /**
    * Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on
    * failure).
@@ -144,3 +148,6 @@ export type SessionCommand =
   | { readonly type: 'submit-failed'; readonly ticket: number; readonly code: ErrorCode; readonly message: string };
 
 export type SessionCommands = readonly SessionCommand[];
+
+/** A signed word of ours out for signing: a FINAL or a FLUSH report (SessionCore `wordSigned`). */
+export type SignWord = Extract<SessionCommand, { type: 'sign-final' | 'sign-flush' }>;

@@ -177,13 +177,15 @@ export interface LinkReport {
   readonly via?: string;
 }
 /**
- * `accused` signed two FINALs it cannot both mean (PROTOCOL.md §3.3 "Signed FINALs"): the tracker checks
- * both signatures with the key the accused proved at hello and evicts it.
+ * `accused` signed two FINALs it cannot both mean (PROTOCOL.md §3.3 "Signed FINALs"), or two FLUSH
+ * reports for one view (§3.4 "Signed reports"): the tracker checks both signatures with the key the
+ * accused proved at hello and evicts it.
  */
 export interface AccusePayload {
   readonly groupId: string;
   readonly accused: string;
-  readonly proof: { readonly final: unknown; readonly other: unknown };
+  /** Two FINALs (`final`, `other`), or two FLUSH statements `{viewId, report, sig}` (`flush`, `other`). */
+  readonly proof: { readonly final?: unknown; readonly flush?: unknown; readonly other: unknown };
 }
 export interface MetricsReport {
   readonly groupId: string;
@@ -245,7 +247,7 @@ export interface ClientToServerEvents {
   'group:view': (payload: GroupRef, ack: Ack<View>) => void;
   signal: (payload: SignalPayload, ack?: Ack<null>) => void;
   'link:report': (payload: LinkReport, ack?: Ack<null>) => void;
-  /** A member's proof that another signed two FINALs for one message: the accused is evicted (§3.3). */
+  /** A member's proof that another signed two FINALs for one message or two reports for one view: evicted. */
   'group:accuse': (payload: AccusePayload, ack?: Ack<null>) => void;
   'metrics:report': (payload: MetricsReport, ack?: Ack<null>) => void;
   heartbeat: (ack?: Ack<{ readonly now: number }>) => void;

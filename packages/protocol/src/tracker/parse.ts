@@ -13,7 +13,9 @@ import { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './name-caps.ts';
 import type { GroupCharter } from './charter.ts';
 import { PEER_ROLES, type PeerRole } from './events.ts';
 import { contradicts, type FinalProof } from '../ordering/final-proof.ts';
+import type { AccusationProof } from '../ordering/flush-proof.ts';
 import { parseFrameValue } from '../wire/parse-frame.ts';
+import { parseFlushProof } from '../wire/parse-flush-proof.ts';
 
 /** Peer and group ids are tokens we can put in keys and rooms: short, no separators that need escaping. */
 export const MAX_ID_CHARS = 64;
@@ -345,13 +347,14 @@ export function parseLinkReport(x: unknown): Result<ParsedLinkReport> {
 export interface ParsedAccusation {
   readonly groupId: GroupId;
   readonly accused: PeerId;
-  readonly proof: FinalProof;
+  readonly proof: AccusationProof;
 }
 
 /**
  * `group:accuse`: the two frames are read by the wire's own parser as if the accused had sent them on
  * the group's link (every cap, its signatures' shape), and must contradict each other; whether they
- * carry the accused's signatures is the caller's check (`verifyProof`, with the key it knows).
+ * carry the accused's signatures is the caller's check (`verifyProof`, with the key it knows). A
+ * proof with `flush` is two signed FLUSH statements of the accused for one view (parse-flush-proof.ts).
  */
 export function parseAccusation(x: unknown): Result<ParsedAccusation> {
   const what = 'accusation';
@@ -364,6 +367,10 @@ export function parseAccusation(x: unknown): Result<ParsedAccusation> {
   const p = object(o.value['proof'], 'proof');
   if (!p.ok) return p;
   const ctx = { groupId: asGroupId(groupId.value), from: asPeerId(accused.value) };
+  if (p.value['flush'] !== undefined) {
+    const proof = parseFlushProof(p.value, ctx);
+    return proof.ok ? ok({ groupId: ctx.groupId, accused: ctx.from, proof: proof.value }) : proof;
+  }
   const final = parseFrameValue(p.value['final'], ctx);
   if (!final.ok) return fail(final.error.code, `proof.final: ${final.error.message}`);
   const other = parseFrameValue(p.value['other'], ctx);

@@ -3,7 +3,7 @@
 // and spacing are the sender's business); they cover this fixed array, so a
 // relay that reorders keys changes nothing that is verified.
 
-import type { FinalFields, SignedFields, WireFrame } from './frames.ts';
+import type { FinalFields, FlushStatementFields, SignedFields, WireFrame } from './frames.ts';
 import { utf8Bytes } from './utf8.ts';
 import { encodeChunkBase64 } from '../files/chunk-base64.ts';
 
@@ -33,6 +33,17 @@ export const SIGNED_FINAL_TAG = 'chorus-final-v1';
 /** `["chorus-final-v1", groupId, viewId, sender, seq, p, by, version]` as JSON text: what a FINAL's `sig` covers. */
 export const canonicalFinalText = (f: FinalFields): string =>
   JSON.stringify([SIGNED_FINAL_TAG, f.groupId, f.viewId, f.sender, f.seq, f.priority.p, f.priority.by, f.version]);
+
+/** Domain tag of a signed FLUSH report (PROTOCOL.md §3.4 "Signed reports"): never read as a DATA or FINAL text. */
+export const SIGNED_FLUSH_TAG = 'chorus-flush-v1';
+
+/** `["chorus-flush-v1", groupId, viewId, reporter, report]` as JSON text: what a FLUSH report's `sig` covers. */
+export const canonicalFlushText = (s: FlushStatementFields): string =>
+  JSON.stringify([SIGNED_FLUSH_TAG, s.groupId, s.viewId, s.reporter, s.report]);
+
+/** The UTF-8 of canonicalFlushText: the bytes a FLUSH report's signature covers. */
+export const canonicalFlushBytes = (s: FlushStatementFields): Uint8Array<ArrayBuffer> =>
+  utf8Bytes(canonicalFlushText(s));
 
 /** The UTF-8 of canonicalFinalText: the bytes a FINAL signature covers. */
 export const canonicalFinalBytes = (f: FinalFields): Uint8Array<ArrayBuffer> => utf8Bytes(canonicalFinalText(f));

@@ -161,6 +161,40 @@ export interface FlushFrame {
    * delivered anything yet still tells a joiner which incarnation it joins.
    */
   readonly incarnation?: ViewId;
+  /**
+   * `reportHash` of the whole report (every part repeats it): what the
+   * reporter signs. The receiver refuses a report whose content hashes to
+   * something else (PROTOCOL.md §3.4 "Signed reports"). Always on the wire.
+   */
+  readonly report?: string;
+  /**
+   * The reporter's signature over `canonicalFlushText` (group, view, reporter,
+   * `report`), so two reports it signed for one view are a proof. Always on
+   * the wire; the engine's own reports leave it out and the session signs
+   * them before they leave (SessionCore, `sign-flush`).
+   */
+  readonly sig?: string;
+}
+
+/** What a reporter signs for its FLUSH report (canonicalFlushText, PROTOCOL.md §3.4 "Signed reports"). */
+export interface FlushStatementFields {
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly reporter: PeerId;
+  /** `reportHash` of the report. */
+  readonly report: string;
+}
+
+/** A reporter's signed word on its report for one view. */
+export interface FlushStatement extends FlushStatementFields {
+  readonly sig: string;
+}
+
+/** One signed report a FLUSH-OK's sender holds (its group and view are the FLUSH-OK's). */
+export interface HeldReport {
+  readonly reporter: PeerId;
+  readonly report: string;
+  readonly sig: string;
 }
 
 /** One frame of a report or state split over several (FLUSH, a joiner state on history pages). */
@@ -187,6 +221,12 @@ export interface FlushOkFrame {
   readonly viewId: ViewId;
   /** `flushDigest` of every participant's report as the sender holds them (base64 of SHA-256). */
   readonly reports: string;
+  /**
+   * The signed word of every other participant on the report the sender holds from it: a member
+   * that holds another report of one of them signed by it holds a proof (PROTOCOL.md §3.4 "Signed
+   * reports"). Always on the wire (the parser requires it); engine tests may leave it out.
+   */
+  readonly held?: readonly HeldReport[];
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */

@@ -25,6 +25,7 @@ import type {
   FinalFrame,
   FlushFrame,
   FlushOkFrame,
+  HeldReport,
   FrameKind,
   HighWaterFrame,
   PendingReport,
@@ -150,7 +151,22 @@ const readFlushOk = (o: JsonObject, ctx: ParseContext): FlushOkFrame => ({
   groupId: readGroup(o, ctx, 'flush-ok'),
   viewId: readViewId(o, 'flush-ok'),
   reports: readHash(field(o, 'reports', 'flush-ok'), 'flush-ok.reports'),
+  held: readHeld(field(o, 'held', 'flush-ok'), ctx),
 });
+
+/** The other participants' signed words a FLUSH-OK restates: one per reporter, never its sender's own. */
+function readHeld(v: unknown, ctx: ParseContext): HeldReport[] {
+  const seen = new Set<string>();
+  return readArray(v, 'flush-ok.held', MAX_VIEW_MEMBERS).map((x, i) => {
+    const path = `flush-ok.held[${i}]`;
+    const o = readObject(x, path);
+    const reporter = readPeer(o, 'reporter', path);
+    if (reporter === ctx.from || seen.has(reporter))
+      throw new FieldRejection('bad-state', `${path}.reporter ${reporter} is the sender or named twice.`);
+    seen.add(reporter);
+    return { reporter, report: readHash(field(o, 'report', path), `${path}.report`), sig: readSignature(o, path) };
+  });
+}
 
 function readPropose(o: JsonObject, ctx: ParseContext): ProposeFrame {
   const frame: ProposeFrame = {
@@ -248,6 +264,8 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
     ...(hasField(o, 'incarnation')
       ? { incarnation: readInteger(o['incarnation'], 'flush.incarnation', 0) as ViewId }
       : {}),
+    report: readHash(field(o, 'report', 'flush'), 'flush.report'),
+    sig: readSignature(o, 'flush'),
   };
 }
 

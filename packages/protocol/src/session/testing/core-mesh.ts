@@ -210,7 +210,9 @@ export class CoreMesh {
       case 'sign':
         return this.run(n, (core) => core.signed(c.draft, `sig-${n.id}-${c.draft.seq}`, this.now));
       case 'sign-final':
-        return this.run(n, (core) => core.finalSigned(c.final, `final-${n.id}-${c.final.seq}`, this.now));
+        return this.run(n, (core) => core.wordSigned(c, `final-${n.id}-${c.final.seq}`, this.now));
+      case 'sign-flush':
+        return this.run(n, (core) => core.wordSigned(c, `flush-${n.id}-${c.statement.viewId}`, this.now));
       case 'read-held':
         return this.run(n, (core) => core.heldRead(readHeldSync(this.#source(n), CORE_GROUP), this.now));
       case 'read-history':

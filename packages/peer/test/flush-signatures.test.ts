@@ -1,0 +1,85 @@
+// Signed FLUSH reports at a peer's boundary (PROTOCOL.md §1.4, §3.4 "Signed reports"), with real
+// Ed25519: our report is signed over its statement in the turn (Node), the FrameVerifier takes a FLUSH
+// only with its reporter's signature over its `report`, and a FLUSH-OK only when every report it
+// restates carries its reporter's signature. A refused frame is reported with the reason.
+
+import { describe, expect, it } from 'vitest';
+import {
+  asGroupId,
+  asPeerId,
+  asViewId,
+  exportPublicKey,
+  generateIdentity,
+  GENESIS_PREV,
+  reportHash,
+  type FlushFrame,
+  type FlushStatementFields,
+  type GroupFrame,
+  type PeerId,
+  type ProtocolError,
+} from '@chorus/protocol';
+import { FrameVerifier } from '../src/session/frame-verifier.ts';
+import { KeyRing } from '../src/session/key-ring.ts';
+import { signOwnReport } from '../src/session/node-ed25519.ts';
+
+const cats = asGroupId('cats');
+const [alice, bob, carol] = [asPeerId('alice'), asPeerId('bob'), asPeerId('carol')];
+
+const signStatement = async (key: CryptoKey, statement: FlushStatementFields): Promise<string> =>
+  signOwnReport(key, statement);
+
+describe('signed FLUSH reports at the FrameVerifier (real Ed25519)', () => {
+  it('takes a report its reporter signed, refuses one it did not sign or that names another report', async () => {
+    const [a, c] = await Promise.all([generateIdentity(), generateIdentity()]);
+    const ring = new KeyRing();
+    ring.learn([
+      { peerId: alice, name: 'Alice', publicKey: await exportPublicKey(a.publicKey) },
+      { peerId: carol, name: 'Carol', publicKey: await exportPublicKey(c.publicKey) },
+    ]);
+    const rejected: [PeerId, ProtocolError][] = [];
+    const verifier = new FrameVerifier(cats, ring, (from, e) => rejected.push([from, e]));
+    const body: FlushFrame = {
+      t: 'flush',
+      groupId: cats,
+      viewId: asViewId(3),
+      unstable: [],
+      pending: [],
+      agreed: 2,
+      delivered: { alice: 1 },
+    };
+    const report = reportHash(body);
+    const at = { groupId: cats, viewId: asViewId(3), reporter: alice, report };
+    const sig = await signStatement(a.privateKey, at);
+    const flush: GroupFrame = { ...body, report, sig };
+
+    expect(await verifier.verify(alice, flush)).toEqual({ kind: 'frame', frame: flush });
+    // Carol's link carrying Alice's signed report: Carol did not sign it.
+    expect(await verifier.verify(carol, flush)).toBeNull();
+    // Another report under Alice's signature of the first.
+    expect(await verifier.verify(alice, { ...flush, report: GENESIS_PREV })).toBeNull();
+    // Carol's signature passed off as Alice's.
+    const carolSig = await signStatement(c.privateKey, at);
+    expect(await verifier.verify(alice, { ...flush, sig: carolSig })).toBeNull();
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([
+      [carol, 'bad-signature'],
+      [alice, 'bad-signature'],
+      [alice, 'bad-signature'],
+    ]);
+    expect(rejected[0]![1].message).toContain("carol's FLUSH report for view 3");
+
+    // A FLUSH-OK restating Alice's signed report passes; one that restates it with Carol's signature does not.
+    rejected.length = 0;
+    const ok: GroupFrame = {
+      t: 'flush-ok',
+      groupId: cats,
+      viewId: asViewId(3),
+      reports: GENESIS_PREV,
+      held: [{ reporter: alice, report, sig }],
+    };
+    expect(await verifier.verify(carol, ok)).toEqual({ kind: 'frame', frame: ok });
+    const forged = { ...ok, held: [{ reporter: alice, report, sig: carolSig }] };
+    expect(await verifier.verify(bob, forged)).toBeNull();
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[bob, 'bad-signature']]);
+    expect(rejected[0]![1].message).toContain('The report of alice');
+  });
+});
