@@ -93,6 +93,27 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(p3.problems.some((p) => /no other member can hand them over/.test(p.problem.message))).toBe(true);
   });
 
+  it('a sponsor that leaves a hole in a chain: what it handed above the hole is never shown before the hole is filled (hostile sim seed 37151)', () => {
+    const m = new CoreMesh('fifo');
+    m.add('p1');
+    m.view(1, ['p1'], [['p1', 'joined']]);
+    for (let i = 1; i <= 4; i += 1) m.send('p1', `m${i}`);
+    m.deliver();
+    m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    // p1 leaves m2 and m3 out of its pages; m4 still names m3 as its predecessor.
+    hostileP1(m, (page) => [
+      { ...page, items: page.items.filter((i) => i.frame.body !== 'm2' && i.frame.body !== 'm3') },
+    ]);
+    const p3 = joinP3(m);
+    expect(dropped(m)[0]?.problem.message).toMatch(/left out p1's message 3/);
+    expect(p3.phase).toBe('member');
+    // Shown (first time each) in p1's order, m4 only after p2 filled the hole.
+    expect([...p3.shown.values()].map((x) => x.body)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
   it('order keys that go back: the page is refused whole and p2 hands the history', () => {
     const m = group();
     hostileP1(m, (page) => [{ ...page, items: [...page.items].reverse() }]);

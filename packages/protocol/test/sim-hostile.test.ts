@@ -135,6 +135,19 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
   });
 
+  // A fresh range: the liar inflated 48e-d1's count of 74c-c1 (§7.3), so 48e-d1's store lacks 74c-c1's 2 and 3.
+  it('seed 37151: a sponsor dropped for a hole in a chain leaves nothing shown above the hole (was S3)', () => {
+    const scenario = hostileScenarioForSeed(37151);
+    expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // 48e-d1 hands on the hole and is dropped for it; 74c-c1 fills it before 23a-e1 shows 74c-c1:4.
+    expect(r.trace.some((l) => l.includes('23a-e1@0 problem bad-state (remote): Sponsor 48e-d1 dropped'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('23a-e1@0 adopts the state of view 9 from 74c-c1'))).toBe(true);
+    // Only the liar's own joiner is misled.
+    expect(r.tolerated.map((t) => `${t.rule} ${t.node ?? ''}`)).toEqual(['SPONSOR 48e-d1']);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });

@@ -113,6 +113,12 @@ export class ChainGaps {
     for (const f of frames) this.#owed.delete(gapKey(f.sender, f.seq));
   }
 
+  /** Whether `sender` is owed a seq below `seq`: a message it sent earlier is still to come. */
+  owedBelow(sender: PeerId, seq: number): boolean {
+    for (const o of this.#owed.values()) if (o.sender === sender && o.seq < seq) return true;
+    return false;
+  }
+
   /** One `gap` per sender still owed something at the end of a hand-over by `sponsor`. */
   open(sponsor: PeerId): ProtocolError[] {
     const bySender = new Map<PeerId, number[]>();
@@ -185,6 +191,11 @@ export class ChainGuard {
   /** Delivered live while syncing: no longer owed. */
   delivered(f: DataFrame): void {
     this.#gaps.paid([f]);
+  }
+
+  /** Whether a page item of `sender` at `seq` waits for a predecessor still owed (never in broken "gap accepted"). */
+  owedBelow(sender: PeerId, seq: number): boolean {
+    return this.#hooks.acceptGaps !== true && this.#gaps.owedBelow(sender, seq);
   }
 
   /** At a hand-over's last page: one `gap` per sender still owed something (none in broken "gap accepted"). */

@@ -19,11 +19,11 @@
 //   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
 //   any ──close──▶ closed
 
-import type { GroupId, PeerId } from '../ids.ts';
+import { frameMessageId, type GroupId, type PeerId } from '../ids.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
 import type { ProtocolError } from '../result.ts';
 import type { View } from '../tracker/events.ts';
-import type { HistoryResponseFrame } from '../wire/frames.ts';
+import type { DataFrame, HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
 import {
   ask,
   askAgain,
@@ -32,12 +32,16 @@ import {
   due,
   newSync,
   refused,
+  releaseHeld,
   restart,
   sponsorAmong,
   type Lifecycle,
   type Sync,
 } from './join-sync.ts';
+import type { NameBook } from './name-book.ts';
 import { firstSponsor } from './policy.ts';
+import type { SeqFloors } from './seq-floors.ts';
+import { chatOf, recordOfHistory } from './session-records.ts';
 import type { SessionCommand } from './session-types.ts';
 
 /** What the flow may read and do in its SessionCore. */
@@ -45,6 +49,8 @@ export interface JoinPort {
   readonly groupId: GroupId;
   readonly self: PeerId;
   readonly engine: OrderingEngine;
+  readonly names: NameBook;
+  readonly floors: SeqFloors;
   /** Members of the newest tracker view: the old members a joiner may still ask for history. */
   trackerMembers(): ReadonlySet<PeerId>;
   life(): Lifecycle;
@@ -67,12 +73,31 @@ export class JoinFlow {
     // Every session reads what the store holds: a joiner asks for the rest; the floors need it (seq-floors.ts).
     this.#port.emit({ type: 'read-held' });
     // First in the group (or everyone before us is gone): the engine starts with empty state.
-    if (sync === null) return this.becomeMember();
+    if (sync === null) return this.becomeMember(now);
     this.#port.setLife({ phase: 'syncing', sync });
   }
 
-  becomeMember(): void {
+  becomeMember(now: number): void {
+    const life = this.#port.life();
+    // The hand-over ends another way (a flush gave our engine state, nobody is left to ask): what
+    // waited above a hole is shown above it, not lost.
+    if (life.phase === 'syncing' || life.phase === 'adopting') this.show(releaseHeld(life.sync), now);
     this.#port.setLife({ phase: 'member' });
+  }
+
+  /**
+   * History items stored and shown now, in the order given; they and `reached` (items the store
+   * will not be handed again by this sponsor: shown already, or refused) count for the floors.
+   */
+  show(items: readonly HistoryItem[], now: number, reached: readonly DataFrame[] = []): void {
+    const { groupId, names } = this.#port;
+    const records = items.map((item) => recordOfHistory(groupId, frameMessageId(item.frame), item, names, now));
+    if (records.length > 0) this.#port.emit({ type: 'store', messages: records });
+    for (const r of records)
+      this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
+    // In seq order: a seq reached before a lower one would floor the seqs between (seq-floors.ts).
+    for (const f of [...reached, ...items.map((i) => i.frame)].sort((a, b) => a.seq - b.seq))
+      this.#port.floors.reached(f.sender, f.seq);
   }
 
   /** A new request to the sponsor, or (`again`) the last one once more, same id. */
@@ -108,7 +133,7 @@ export class JoinFlow {
       // (seed 1043749): ask the lowest other member; if this view's flush starts the group afresh
       // instead, the install makes us a member (SessionCore #onInstalled).
       const other = firstSponsor([...present].filter((p) => p !== this.#port.self));
-      if (this.#port.engine.hasState === true || other === null) this.becomeMember();
+      if (this.#port.engine.hasState === true || other === null) this.becomeMember(now);
       else if (other !== life.sync.sponsor) this.restart(life.sync, other, now);
     } else if (next !== 'stay') this.restart(life.sync, next, now);
   }

@@ -6,22 +6,17 @@
 // join-sync.ts. Owns no state but the flush tickets (the lifecycle is the
 // SessionCore's).
 
-import { frameMessageId } from '../ids.ts';
 import type { PeerId } from '../ids.ts';
 import type { EngineResult } from '../ordering/engine.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
 import type { JoinFlow, JoinPort } from './join-flow.ts';
-import { answersLast, shows, took, vetPage, vetState } from './join-sync.ts';
+import { answersLast, isHeld, releaseHeld, takePage, vetPage, vetState } from './join-sync.ts';
+import { MAX_HELD_HISTORY_BYTES } from './policy.ts';
 import type { ChainGuard, Vetted } from './chain-check.ts';
-import type { NameBook } from './name-book.ts';
-import { chatOf, recordOfHistory } from './session-records.ts';
-import type { SeqFloors } from './seq-floors.ts';
 
 /** What the hand-over may read and do in its SessionCore, beyond what the join flow may. */
 export interface HandoverPort extends JoinPort {
-  readonly names: NameBook;
-  readonly floors: SeqFloors;
   readonly join: JoinFlow;
   /** Every sender's hash chain as far as this session saw it (chain-check.ts). */
   readonly chains: ChainGuard;
@@ -82,21 +77,23 @@ export class JoinHandover {
     // that we lack are owed by the hand-over's last page.
     verified = this.#port.chained(from, this.#port.chains.page(sync.have ?? {}, verified));
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
-    // it state while we synced: the page was asked for before those) is neither stored nor shown again (S1).
-    const fresh = verified.filter((item) => !shows(sync, item.frame));
-    const records = fresh.map((item) =>
-      recordOfHistory(this.#port.groupId, frameMessageId(item.frame), item, this.#port.names, now),
+    // it state while we synced: the page was asked for before those) is neither stored nor shown again
+    // (S1); an item above a hole in its sender's chain waits until the hole is filled (S3).
+    let shown = takePage(sync, verified, page.items.at(-1)?.order, (sender, seq) =>
+      this.#port.chains.owedBelow(sender, seq),
     );
-    if (records.length > 0) this.#port.emit({ type: 'store', messages: records });
-    for (const r of records)
-      this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
-    // Every item the sponsor sent counts as reached, also one whose signature failed: it is asked for again.
-    for (const item of page.items) this.#port.floors.reached(item.frame.sender, item.frame.seq);
-    took(
-      sync,
-      verified.map((item) => item.frame),
-      page.items.at(-1)?.order,
-    );
+    if (sync.heldBytes > MAX_HELD_HISTORY_BYTES) {
+      this.#port.problem(
+        'too-large',
+        `Sponsor ${sync.sponsor} handed more than ${MAX_HELD_HISTORY_BYTES} bytes of messages above a hole: they are shown before the messages below it.`,
+        from,
+      );
+      shown = [...shown, ...releaseHeld(sync)];
+    }
+    // Every item the sponsor sent counts as reached, also one whose signature failed (it is asked for
+    // again), but not one held back: it reaches the store when it is shown.
+    const unheld = page.items.filter((item) => !isHeld(sync, item.frame)).map((item) => item.frame);
+    this.#port.join.show(shown, now, unheld);
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#port.engine.markShown(sync.have ?? {});
     if (!page.done) return early ? undefined : this.#port.join.ask(now);
@@ -124,6 +121,9 @@ export class JoinHandover {
     this.#port.chains.settle(); // reported: what no old member present hands is left out
     const contradiction = vetState(sync, state);
     if (contradiction !== null) return this.#port.join.dropSponsor(sync, contradiction, now);
+    // Held items whose hole nobody present fills (or whose predecessor no chain link names, §7.3):
+    // shown above it, before the state that counts them is adopted.
+    this.#port.join.show(releaseHeld(sync), now);
     this.#tickets += 1;
     this.#port.setLife({
       phase: 'adopting',
@@ -146,7 +146,7 @@ export class JoinHandover {
     if (life.phase !== 'adopting' || !life.stored) return;
     if (this.#port.engine.hasState === true) {
       // A flush gave the engine state meanwhile: a hand-over is moot, and adopting it would be refused.
-      this.#port.join.becomeMember();
+      this.#port.join.becomeMember(now);
       return this.#port.takeHandover();
     }
     const installed = this.#port.engine.view?.viewId ?? -1;
@@ -164,7 +164,7 @@ export class JoinHandover {
         );
       return this.#port.join.reaskLater(now);
     }
-    this.#port.join.becomeMember();
+    this.#port.join.becomeMember(now);
     this.#port.apply(result, 'adopting the sponsor state', now);
     this.#port.takeHandover();
   }

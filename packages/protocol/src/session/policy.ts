@@ -37,6 +37,12 @@ export const HISTORY_REQUEST_ITEMS = MAX_HISTORY_ITEMS;
 export const MAX_HANDOVER_ITEMS = 1_000_000;
 export const MAX_HANDOVER_BYTES = 1024 * 1024 * 1024;
 /**
+ * Page items a joiner holds back above a hole in their sender's run until the
+ * hole is filled (PROTOCOL.md §4). Past this they are shown above the hole
+ * as they come: the screen's order per sender breaks, nothing is lost.
+ */
+export const MAX_HELD_HISTORY_BYTES = 64 * 1024 * 1024;
+/**
  * Own sends not yet drafted (waiting for state while joining, or queued in a
  * burst faster than signing). Bounds memory; a benchmark's burst of a few
  * thousand still fits, a runaway loop does not.

@@ -101,6 +101,8 @@ export class SessionCore {
       groupId: opts.groupId,
       self: opts.self.peerId,
       engine: opts.engine,
+      names: this.#names,
+      floors: this.#floors,
       trackerMembers: () => this.#trackerMembers,
       life: () => this.#life,
       setLife: (life) => this.#setLife(life),
@@ -111,8 +113,6 @@ export class SessionCore {
     this.#join = new JoinFlow(port);
     this.#handover = new JoinHandover({
       ...port,
-      names: this.#names,
-      floors: this.#floors,
       join: this.#join,
       chains: this.#chains,
       chained: (from, vetted) => this.#chained(from, vetted),
@@ -389,7 +389,7 @@ export class SessionCore {
       if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
       // Delivered while we still sync (a flush gave our engine state): a page asked for before must not show it again.
       if (shown !== null) {
-        took(shown, [d.frame], undefined);
+        took(shown, [d.frame]);
         this.#chains.delivered(d.frame);
       }
       const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
@@ -421,7 +421,7 @@ export class SessionCore {
     const joining = this.#life.phase === 'syncing' || this.#life.phase === 'adopting';
     // Nobody in this view's flush had state (every member before us re-joined too): the group
     // went on afresh and our engine has state of its own. No sponsor can hand over anything now.
-    if (joining && this.#engine.hasState === true) this.#join.becomeMember();
+    if (joining && this.#engine.hasState === true) this.#join.becomeMember(now);
     this.#takeHandover();
     this.#emit({ type: 'view', view });
     this.#join.sponsorIfGone(present, now);
