@@ -86,8 +86,18 @@ export class HostilePeer {
     return n;
   }
 
-  /** A DATA frame signed with this peer's real key (valid unless `over` changes signed fields after signing). */
-  async signedData(groupId: GroupId, seq: number, body: string, over: Partial<DataFrame> = {}): Promise<DataFrame> {
+  /**
+   * A DATA frame signed with this peer's real key: `signed` sets its clocks
+   * before signing (a validly signed lie), `over` changes fields after signing
+   * (a signature of other bytes).
+   */
+  async signedData(
+    groupId: GroupId,
+    seq: number,
+    body: string,
+    over: Partial<DataFrame> = {},
+    signed: Partial<Pick<DataFrame, 'lamport' | 'sentAt'>> = {},
+  ): Promise<DataFrame> {
     const fields = {
       groupId,
       viewId: this.view?.viewId ?? asViewId(1),
@@ -97,6 +107,7 @@ export class HostilePeer {
       sentAt: Date.now(),
       body,
       prev: GENESIS_PREV,
+      ...signed,
     };
     const sig = await signFields(this.keyPair.privateKey, fields);
     return { t: 'data', ...fields, sig, ...over };

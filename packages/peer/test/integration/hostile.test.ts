@@ -1,5 +1,5 @@
 // A hostile member (joined through the real tracker, real data channels)
-// sends garbage, forgeries, replays, oversized frames and absurd ISIS
+// sends garbage, forgeries, replays, oversized frames, clocks out of range and absurd ISIS
 // priorities to three honest peers in child processes. Every bad frame must
 // be refused and counted; the honest peers must still end in one order once
 // the hostile member is gone. A hostile member that lies to the tracker (a
@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningTracker } from '@chorus/tracker';
 import type { GroupId, PeerId, View } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
-import { MAX_BODY_CHARS, MAX_PRIORITY } from '@chorus/protocol';
+import { MAX_BODY_CHARS, MAX_PRIORITY, MAX_SENT_AT_MS } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
   bodiesOf,
@@ -122,7 +122,11 @@ async function expectHonestRecover(a: Attack, extra: readonly string[] = []): Pr
     expect(idsOf(log), `${honest[i]?.name}'s log differs from ana's`).toEqual(reference);
     expect(duplicates(log)).toEqual([]);
     expect(fifoViolation(log.filter((m) => m.sender !== a.mallory.peerId))).toBeNull();
-    expect(bodiesOf(log).filter((b) => /forged|bad signature|tampered|yyyy|mallory replay/.test(b))).toEqual([]);
+    expect(
+      bodiesOf(log).filter((b) =>
+        /forged|bad signature|tampered|yyyy|mallory replay|poisoned clock|past the date range/.test(b),
+      ),
+    ).toEqual([]);
     // A valid mallory message is there at most once, whatever the flush decided.
     expect(bodiesOf(log).filter((b) => b === 'mallory hello').length).toBeLessThanOrEqual(1);
   });
@@ -157,6 +161,11 @@ describe('a hostile member speaking the wire directly', () => {
       // One message far over the data-channel cap, and a body over the text cap.
       'x'.repeat(100 * 1024),
       JSON.stringify(await mallory.signedData(g, 4, 'y'.repeat(MAX_BODY_CHARS + 1))),
+      // Validly signed, with a clock no honest member can follow: a Lamport time of 2^53 - 1 would push
+      // every honest clock past the safe integers (their next frames refused), and a sentAt one past
+      // the Date range broke every page that showed it.
+      JSON.stringify(await mallory.signedData(g, 1, 'poisoned clock', {}, { lamport: Number.MAX_SAFE_INTEGER })),
+      JSON.stringify(await mallory.signedData(g, 1, 'past the date range', {}, { sentAt: MAX_SENT_AT_MS + 1 })),
       // Priorities no encoding allows.
       propose(-1),
       propose(1e300),
