@@ -170,7 +170,7 @@ describe('a hostile member speaking the wire directly', () => {
       propose(-1),
       propose(1e300),
       propose(2.5),
-      // Only a message's sender may finalize it.
+      // Only a message's sender may finalize it (well-formed otherwise, so this is what refuses it).
       JSON.stringify({
         t: 'final',
         groupId: g,
@@ -178,6 +178,8 @@ describe('a hostile member speaking the wire directly', () => {
         sender: anaId,
         seq: 6,
         priority: { p: 7, by: mallory.peerId },
+        version: `${'B'.repeat(86)}==`,
+        sig: `${'A'.repeat(86)}==`,
       }),
     ];
     for (const text of attacks) expect(mallory.sendRaw(g, text)).toBe(3);
