@@ -234,7 +234,9 @@ export class TrackerService {
     if (accused === undefined) return err('not-member', `${a.accused} is not a member of "${g.value.name}".`);
     if (!(await verifyAccusation(accused.publicKey, a.proof)))
       return err('bad-signature', `The proof does not carry ${a.accused}'s signatures.`);
-    const step = await this.update(a.groupId, (cur) => membership.remove(a.groupId, cur, a.accused, 'evicted'));
+    // A FLUSH proof names the flush nobody installed: no member delivers its resolution (§3.4 "Signed reports").
+    const flush = isFlushProof(a.proof) ? a.proof.flush.viewId : undefined;
+    const step = await this.update(a.groupId, (cur) => membership.remove(a.groupId, cur, a.accused, 'evicted', flush));
     if (step.result.ok) {
       this.metrics.evicted();
       this.log.warn(

@@ -82,7 +82,8 @@ describe('group:accuse with two signed FLUSH reports', () => {
     expect(removed.reason).toBe('evicted');
     const after = await b.events.next<View>('group:view', (v) => v.groupId === groupId && v.viewId > view.viewId);
     expect(after.members.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId].sort());
-    expect(after.changes).toEqual([{ peerId: m.peerId, change: 'evicted' }]);
+    // The view names the flush the proof is about: nobody installed it, nobody delivers its resolution.
+    expect(after.changes).toEqual([{ peerId: m.peerId, change: 'evicted', flush: view.viewId }]);
     // A second accuser of the same pair finds Mallory gone already.
     expect(await accuse(b, one, two)).toMatchObject({ ok: false, error: { code: 'not-member' } });
     for (const c of [a, b, m]) c.close();

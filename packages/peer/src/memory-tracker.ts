@@ -11,6 +11,7 @@
 
 import {
   asGroupId,
+  isFlushProof,
   proofContradicts,
   membership,
   readPublicKey,
@@ -240,7 +241,8 @@ export class MemoryTracker {
     if (!key.ok || !(await verifyProof(key.value, proof))) return false;
     const now = this.#groups.get(groupId)?.membership;
     if (now === undefined || !membership.isMember(now, accused)) return false;
-    this.#update(groupId, (cur) => membership.remove(groupId, cur, accused, 'evicted'));
+    const flush = isFlushProof(proof) ? proof.flush.viewId : undefined;
+    this.#update(groupId, (cur) => membership.remove(groupId, cur, accused, 'evicted', flush));
     return true;
   }
 

@@ -7,7 +7,7 @@
 // it); `forget` drops it (the in-memory store) until a member's `restore`
 // brings the group back with views above the floor it names.
 
-import type { GroupId, LeaveReason, PeerId } from '../src/ids.ts';
+import type { GroupId, LeaveReason, PeerId, ViewId } from '../src/ids.ts';
 import * as membership from '../src/membership/index.ts';
 import type { Effects, Membership, Step } from '../src/membership/index.ts';
 import type { MemberInfo, View, ViewChange } from '../src/tracker/events.ts';
@@ -97,9 +97,9 @@ export class ModelTracker {
   }
 
   /** Removes a member (new view) or a phase-one joiner (no view); null when it is neither. */
-  remove(peer: PeerId, reason: LeaveReason): View | null | 'joiner' {
+  remove(peer: PeerId, reason: LeaveReason, flush?: ViewId): View | null | 'joiner' {
     if (!membership.isInGroup(this.state, peer)) return null;
-    return this.run('remove', (m) => membership.remove(this.groupId, m, peer, reason)).effects.view ?? 'joiner';
+    return this.run('remove', (m) => membership.remove(this.groupId, m, peer, reason, flush)).effects.view ?? 'joiner';
   }
 
   /** Both ends of a link between two members report it (honest nodes: both see it), at virtual time `now`. */

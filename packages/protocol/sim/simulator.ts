@@ -11,7 +11,7 @@
 // as it happens, every store write and every restart; after the faults heal
 // the run goes on until only ticks are left and then liveness is checked.
 
-import type { GroupId, LeaveReason, MessageId, Ordering, PeerId } from '../src/ids.ts';
+import type { GroupId, LeaveReason, MessageId, Ordering, PeerId, ViewId } from '../src/ids.ts';
 import { asGroupId, asPeerId, asViewId, frameMessageId } from '../src/ids.ts';
 import type { Delivery, EngineResult, OrderingEngine } from '../src/ordering/engine.ts';
 import { isRejection } from '../src/ordering/engine.ts';
@@ -1316,7 +1316,8 @@ export class Simulation {
     this.log(`${s.node.id}@${s.g.index} proves ${accused} signed ${what} ${where}`);
     this.stats.accusations++;
     if (flush) this.stats.flushAccusations++;
-    if (s.g.tracker.isMember(accused)) this.removeFromGroup(s.g, accused, 'evicted');
+    if (s.g.tracker.isMember(accused))
+      this.removeFromGroup(s.g, accused, 'evicted', flush ? proof.flush.viewId : undefined);
   }
 
   /** A removal the tracker decided: an honest member evicted on the liar's word is H1. */
@@ -1473,11 +1474,11 @@ export class Simulation {
     return at;
   }
 
-  private removeFromGroup(g: SimGroup, peer: PeerId, reason: LeaveReason): void {
+  private removeFromGroup(g: SimGroup, peer: PeerId, reason: LeaveReason, flush?: ViewId): void {
     // Out of the group from the tracker's decision on, even before it hears so (false suspicion,
     // eviction): what it delivers still counts as a gone member's log (S4U), its keys bind nobody.
     this.onRemoved(g, peer, reason);
-    this.sendView(g, g.tracker.remove(peer, reason), { peer, reason });
+    this.sendView(g, g.tracker.remove(peer, reason, flush), { peer, reason });
     this.admitReady(g);
   }
 

@@ -170,3 +170,74 @@ describe('flushDigest', () => {
     for (const v of variants) expect(digest(v)).not.toBe(digest(report));
   });
 });
+
+// The view a FLUSH proof brings can reach two honest members before their FLUSH-OKs cross. Here the
+// liar d sends a a made-up report and b, c its real one; a's FLUSH-OK reaches c, which proves d, and
+// the tracker's view without d reaches a and b while a's and b's FLUSH-OKs to each other (and c's to a)
+// are still in flight; the liar sends them no FLUSH-OK that would show a dispute. Each saw no other
+// digest. The eviction view names the flush the proof is about (nobody installed it), so neither
+// delivers its resolution (PROTOCOL.md §3.4 "Signed reports"); a view that does not name it (the
+// liar's leaving at that moment) still has each deliver its own: a the ghost, b not (S4, open).
+describe('the eviction view overtakes the FLUSH-OKs of two honest members', () => {
+  const race = (): EngineMesh => {
+    const m = EngineMesh.started('total', ['a', 'b', 'c', 'd']);
+    m.send('a', 'a1');
+    m.run();
+    m.installView(makeView(2, ['a', 'b', 'c', 'd']));
+    const sign = (f: EngineFrame): EngineFrame =>
+      f.t === 'flush' ? { ...f, sig: `${f.report?.slice(0, 43)}S`.padEnd(88, '=') } : f;
+    for (const to of ['b', 'c']) for (const f of m.take('d', to)) if (f.t === 'flush') m.deliverFrame('d', to, sign(f));
+    for (const f of m.take('d', 'a'))
+      if (f.t === 'flush') {
+        const lie: FlushFrame = { ...f, unstable: [ghost], delivered: { ...f.delivered, c: 0 } };
+        m.deliverFrame('d', 'a', sign({ ...lie, report: reportHash(lie) }));
+      }
+    // Every honest FLUSH arrives; the FLUSH-OKs that follow are what the cuts hold back.
+    for (const from of ['a', 'b', 'c', 'd'])
+      for (const to of ['a', 'b', 'c', 'd'])
+        while (from !== to && m.pending(from, to)[0]?.t === 'flush') m.step(from, to);
+    for (const [from, to] of [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['c', 'a'],
+      ['d', 'a'],
+      ['d', 'b'],
+      ['d', 'c'],
+    ] as const)
+      m.setCut(from, to, true);
+    m.run();
+    expect(proofsAt(m, 'c').map((e) => e.by)).toEqual(['d']);
+    for (const id of ['a', 'b'])
+      expect(
+        m.events.get(id)?.some((e) => e.type === 'flush-disputed'),
+        id,
+      ).toBe(false);
+    m.crash('d');
+    return m;
+  };
+
+  it('neither delivers a resolution of the flush the eviction view names, and the next one resolves alike', () => {
+    const m = race();
+    const v3 = makeView(3, ['a', 'b', 'c']);
+    m.installView({ ...v3, changes: [{ peerId: asPeerId('d'), change: 'evicted', flush: asViewId(2) }] });
+    for (const id of ['a', 'b']) expect(m.bodies(id), id).toEqual(['a1']);
+    for (const [from, to] of [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['c', 'a'],
+    ] as const)
+      m.setCut(from, to, false);
+    m.run();
+    for (const id of ['a', 'b', 'c']) expect(m.engine(id).view?.viewId, id).toBe(3);
+    expect(m.bodies('b')).toEqual(m.bodies('a'));
+    expect(m.orders('b')).toEqual(m.orders('a'));
+    expect(m.bodies('c')).toEqual(m.bodies('a'));
+  });
+
+  it('open: a view that does not name the flush has each deliver its own resolution (S4)', () => {
+    const m = race();
+    m.installView(makeView(3, ['a', 'b', 'c'], [['d', 'failed']]), ['a', 'b']);
+    expect(m.bodies('a')).toContain('ghost');
+    expect(m.bodies('b')).not.toContain('ghost');
+  });
+});

@@ -13,7 +13,7 @@
 // installs it. A joiner that sends links-ready but whose channels nobody sees
 // open stays out of every view and is dropped at the join timeout.
 
-import type { GroupId, LeaveReason, PeerId } from '../ids.ts';
+import type { GroupId, LeaveReason, PeerId, ViewId } from '../ids.ts';
 import { err, ok } from '../result.ts';
 import type { MemberInfo, View } from '../tracker/events.ts';
 import { isJoining, isMember, memberInfo, viewOf } from './membership.ts';
@@ -106,7 +106,14 @@ export function linksReady(groupId: GroupId, m: Membership, peerId: PeerId): Ste
  * stops joining (no view had it) and the members, who were told of it, hear
  * it is gone. Whoever did not leave of its own accord is told it was removed.
  */
-export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: LeaveReason): Step<null> {
+export function remove(
+  groupId: GroupId,
+  m: Membership,
+  peerId: PeerId,
+  reason: LeaveReason,
+  /** The view whose flush a proof against `peerId` is about (ViewChange.flush). */
+  flush?: ViewId,
+): Step<null> {
   const wasMember = isMember(m, peerId);
   if (!wasMember && !isJoining(m, peerId)) return unchanged(err('not-member', 'You are not in this group.'));
   const next: Membership = {
@@ -119,7 +126,7 @@ export function remove(groupId: GroupId, m: Membership, peerId: PeerId, reason: 
         j.confirmedBy?.includes(peerId) === true ? { ...j, confirmedBy: j.confirmedBy.filter((p) => p !== peerId) } : j,
       ),
     linksDown: m.linksDown.filter((l) => l.a !== peerId && l.b !== peerId),
-    ...(wasMember ? { changes: [{ peerId, change: reason }] } : {}),
+    ...(wasMember ? { changes: [{ peerId, change: reason, ...(flush === undefined ? {} : { flush }) }] } : {}),
   };
   const effects: Effects = {
     ...(wasMember

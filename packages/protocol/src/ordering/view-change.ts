@@ -105,7 +105,10 @@ export abstract class ViewChange extends Stability {
     // when a participant named other reports: an installer holds the same digest from every
     // participant, so that one and we cannot both agree with it, and another member bound with
     // other reports may deliver theirs (§3.4 "Same reports everywhere").
-    if (abandoned !== null && abandoned.oked && abandoned.disputes.size === 0) this.applyResolution(abandoned, out);
+    // Nor when the tracker evicts a participant on a proof about this flush: nobody installed it.
+    const proven = abandoned !== null && view.changes.some((c) => c.flush === abandoned.target.viewId);
+    if (abandoned !== null && abandoned.oked && abandoned.disputes.size === 0 && !proven)
+      this.applyResolution(abandoned, out);
     else if (abandoned !== null && abandoned.sent)
       this.agreedMax = Math.max(this.agreedMax, this.abandonedCeiling(abandoned));
     this.flush = { target: view, sent: false, ...newAgreement(participants) };

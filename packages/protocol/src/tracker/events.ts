@@ -48,6 +48,12 @@ export interface GroupSummary {
 export interface ViewChange {
   readonly peerId: PeerId;
   readonly change: MemberChange;
+  /**
+   * With `evicted` on a proof that the member signed two FLUSH reports (PROTOCOL.md §3.4 "Signed
+   * reports"): the view whose flush the proof is about. Nobody installed it, so a member that abandons
+   * that flush delivers none of its resolution.
+   */
+  readonly flush?: ViewId;
 }
 
 /** A membership view: always a fully connected mesh (two-phase join). */
