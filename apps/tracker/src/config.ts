@@ -15,6 +15,8 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 8_000;
 export const DEFAULT_LINK_GRACE_MS = 10_000;
 /** A joiner gets this long to open channels to every member; ICE over TURN can take several seconds. */
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
+/** A socket that never says hello is dropped after this: it holds a connection and proves nothing. */
+export const DEFAULT_AUTH_TIMEOUT_MS = 30_000;
 /** A tracker node refreshes its liveness key three times per TTL; survivors reap it after the TTL. */
 export const DEFAULT_NODE_TTL_MS = 5_000;
 export const DEFAULT_PORT = 8080;
@@ -62,6 +64,8 @@ export interface TrackerConfig {
   readonly heartbeatTimeoutMs: number;
   readonly linkGraceMs: number;
   readonly joinTimeoutMs: number;
+  /** How long a socket may stay connected without a hello. */
+  readonly authTimeoutMs: number;
   readonly nodeTtlMs: number;
   readonly iceServers: readonly IceServer[];
   readonly turnSecret?: string;
@@ -112,6 +116,7 @@ export const defaultConfig = (): TrackerConfig => ({
   heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
   linkGraceMs: DEFAULT_LINK_GRACE_MS,
   joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+  authTimeoutMs: DEFAULT_AUTH_TIMEOUT_MS,
   nodeTtlMs: DEFAULT_NODE_TTL_MS,
   iceServers: [],
   iceTransportPolicy: 'all',

@@ -43,8 +43,6 @@ import type { TrackerMetrics } from './tracker-metrics.ts';
 import { DIRECTORY_ROOM, keyRoom, peerRoom } from './tracker-service.ts';
 import type { SocketData, TrackerService } from './tracker-service.ts';
 
-/** A socket that never says hello is dropped: it holds a connection and proves nothing. */
-export const AUTH_TIMEOUT_MS = 30_000;
 /** Events queued behind a slow one (scrypt, Redis); beyond this a client is flooding. */
 export const MAX_QUEUED_EVENTS = 256;
 const NONCE_BYTES = 32;
@@ -116,7 +114,7 @@ class SocketState implements LocalSession {
     const { signalRateLimit, eventRateLimit, passwordRateLimit } = d.config;
     const now = d.now();
     this.buckets = [signalRateLimit.burst, now, eventRateLimit.burst, now, passwordRateLimit.burst, now];
-    this.authTimer = setTimeout(dropUnauthenticated, AUTH_TIMEOUT_MS, socket);
+    this.authTimer = setTimeout(dropUnauthenticated, d.config.authTimeoutMs, socket);
   }
 }
 

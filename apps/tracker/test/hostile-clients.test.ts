@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { charterGroupId } from '@chorus/protocol';
 import type { GroupCharter, GroupSummary, JoinReply, JoinerGoneNotice, JoiningNotice } from '@chorus/protocol';
 import type { RunningTracker, TrackerConfig } from '../src/index.ts';
-import { admit, call, callWithin, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import { admit, call, callWithin, connected, connectClient, rawSocket, startTestTracker, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 
 let trackers: RunningTracker[] = [];
@@ -163,6 +163,20 @@ describe('sessions', () => {
     const back = await connectClient(t.url, 'Alice', peerId, key);
     clients.push(back);
     expect(back.hello.peerId).toBe(peerId);
+  });
+
+  it('a socket that never says hello is disconnected after the auth timeout; one that did stays', async () => {
+    // Long enough for an honest hello on a loaded machine (it makes a key and signs a nonce first).
+    const t = await start({ authTimeoutMs: 2_000 });
+    const silent = rawSocket(t.url);
+    await connected(silent);
+    const dropped = new Promise<string>((resolve) => silent.on('disconnect', (reason) => resolve(reason)));
+    const a = await client(t, 'Speaks');
+    expect(await dropped).toBe('io server disconnect');
+    // Past the same timeout for the one that said hello: still served.
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect(a.socket.connected).toBe(true);
+    unwrap(await call(a.socket, 'directory:list'));
   });
 
   it('a socket that stops heartbeating is failed out of its groups, then disconnected', async () => {
