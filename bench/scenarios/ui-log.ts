@@ -55,7 +55,7 @@ export const runUiLog = async (ctx: BenchContext): Promise<ScenarioReport> => {
     ],
     [
       "The app as shipped (apps/web/dist served by apps/tracker) in headless Chromium (Debian /usr/bin/chromium): the page measured is one member of a FIFO group, a second member (another browser context, its own renderer process) types. The group holds the given number of messages: all but one written straight into the page's IndexedDB (the app's schema, lamport 0 so they sort before the live one), then the page is reloaded.",
-      `Open: from the reload's navigation start to the frame after the newest two messages are in the log (performance.now() in the page, wall time). Per message: the other member types ${typed} messages (Playwright fill + Enter in its page) after ${WARMUP} untimed ones; each is timed in the page measured from before the keystrokes until ${SETTLE_MS} ms after it shows there, as the main thread's CPU time (CDP Performance.getMetrics with timeDomain threadTicks: TaskDuration, all tasks of the page, its timers and store writes included, less DevToolsCommandDuration, the bench's own commands: the metrics and one wait for the message). CPU time, not wall time, so the machine's load does not inflate it; the row gives the median over the messages.`,
+      `Open: from the reload's navigation start to the end of the first frame that paints the newest two messages (performance.now() in a task posted from that frame's animation-frame callback, which runs once its style, layout, paint and commit are done; wall time). Records before 2026-11-30 19:30 UTC took the next frame's start instead, which any work queued after the paint delays. Per message: the other member types ${typed} messages (Playwright fill + Enter in its page) after ${WARMUP} untimed ones; each is timed in the page measured from before the keystrokes until ${SETTLE_MS} ms after it shows there, as the main thread's CPU time (CDP Performance.getMetrics with timeDomain threadTicks: TaskDuration, all tasks of the page, its timers and store writes included, less DevToolsCommandDuration, the bench's own commands: the metrics and one wait for the message). CPU time, not wall time, so the machine's load does not inflate it; the row gives the median over the messages.`,
       'Baseline (BENCH_UI_BASELINE_DIST, named by BENCH_UI_BASELINE_LABEL): another build of the app measured by the same code in the same run.',
       `${runs} run(s) per size, each in a fresh browser context.`,
     ],
@@ -456,8 +456,8 @@ async function seed({ groupId, count }: { groupId: string; count: number }): Pro
 }
 
 /**
- * Init script: `window.benchOpen` resolves with the time of the first frame showing `newestSeed` and then "live" last
- * in the log.
+ * Init script: `window.benchOpen` resolves with the time the first frame showing `newestSeed` and then "live" last in
+ * the log has been rendered.
  */
 function watchOpen(newestSeed: string): void {
   (window as unknown as { benchOpen: Promise<number> }).benchOpen = new Promise((resolve) => {
@@ -465,8 +465,13 @@ function watchOpen(newestSeed: string): void {
       const articles = document.querySelectorAll('[role=log] article');
       const last = articles[articles.length - 1]?.querySelector('.body')?.textContent;
       const before = articles[articles.length - 2]?.querySelector('.body')?.textContent;
-      if (last === 'live' && before === newestSeed) requestAnimationFrame(() => resolve(performance.now()));
-      else requestAnimationFrame(check);
+      if (last === 'live' && before === newestSeed) {
+        // This frame paints them: the time is taken in a task posted from it, which runs once the frame's
+        // rendering (style, layout, paint, commit) is done, not at the next frame, which later work may delay.
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => resolve(performance.now());
+        ch.port2.postMessage(null);
+      } else requestAnimationFrame(check);
     };
     requestAnimationFrame(check);
   });
