@@ -187,6 +187,7 @@ export {
 } from './crypto/signing.ts';
 export { generateIdentity } from './crypto/identity.ts';
 export { createEngine, type EngineResume } from './ordering/create-engine.ts';
+export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './ordering/frame-gate.ts';
 export {
   type HeldVector,
   HISTORY_PAGE_BYTES,

@@ -87,8 +87,8 @@ export class HostilePeer {
   }
 
   /**
-   * A DATA frame signed with this peer's real key: `signed` sets its clocks
-   * before signing (a validly signed lie), `over` changes fields after signing
+   * A DATA frame signed with this peer's real key: `signed` sets its clocks,
+   * view or chain link before signing (a validly signed lie), `over` changes fields after signing
    * (a signature of other bytes).
    */
   async signedData(
@@ -96,7 +96,7 @@ export class HostilePeer {
     seq: number,
     body: string,
     over: Partial<DataFrame> = {},
-    signed: Partial<Pick<DataFrame, 'lamport' | 'sentAt'>> = {},
+    signed: Partial<Pick<DataFrame, 'lamport' | 'sentAt' | 'viewId' | 'prev'>> = {},
   ): Promise<DataFrame> {
     const fields = {
       groupId,

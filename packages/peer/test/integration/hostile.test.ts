@@ -1,7 +1,8 @@
 // A hostile member (joined through the real tracker, real data channels)
-// sends garbage, forgeries, replays, oversized frames, clocks out of range and absurd ISIS
-// priorities to three honest peers in child processes. Every bad frame must
-// be refused and counted; the honest peers must still end in one order once
+// sends garbage, forgeries, replays, oversized frames, clocks out of range,
+// absurd ISIS priorities and a flood of frames for a later view to three
+// honest peers in child processes. Every bad frame (and every flooded one past
+// the byte budget) must be refused and counted; the honest peers must still end in one order once
 // the hostile member is gone. A hostile member that lies to the tracker (a
 // silent fake member, false link reports) must not stall or shrink the group.
 
@@ -9,7 +10,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningTracker } from '@chorus/tracker';
 import type { GroupId, PeerId, View } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
-import { MAX_BODY_CHARS, MAX_PRIORITY, MAX_SENT_AT_MS } from '@chorus/protocol';
+import {
+  asViewId,
+  GENESIS_PREV,
+  linkHash,
+  MAX_BODY_CHARS,
+  MAX_BUFFERED_BYTES_PER_PEER,
+  MAX_BUFFERED_FRAMES,
+  MAX_PRIORITY,
+  MAX_SENT_AT_MS,
+} from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
   bodiesOf,
@@ -78,7 +88,7 @@ async function underAttack(groupName: string): Promise<Attack> {
 }
 
 /** Waits until every honest peer counted `n` more rejections; fails listing what each one did refuse. */
-async function expectCounted(a: Attack, n: number): Promise<void> {
+async function expectCounted(a: Attack, n: number, waitMs = COUNT_WAIT_MS): Promise<void> {
   let now: number[] = [];
   try {
     await waitFor(
@@ -87,7 +97,7 @@ async function expectCounted(a: Attack, n: number): Promise<void> {
         now = await Promise.all(honest.map((p) => rejectedAt(p, a.g)));
         return now.every((x, i) => x - (a.before[i] ?? 0) >= n);
       },
-      COUNT_WAIT_MS,
+      waitMs,
     );
   } catch {
     honest.forEach((p, i) => {
@@ -229,6 +239,31 @@ describe('a hostile member speaking the wire directly', () => {
     await expectCounted(a, 1);
     await expectHonestRecover(a);
   }, 90_000);
+
+  it('has a flood of signed DATA for a later view stopped at each honest peer by its byte budget; the group goes on', async () => {
+    const a = await underAttack('future-flood');
+    const { g, view, mallory } = a;
+    // Frames of ~4 kB, more of them than MAX_BUFFERED_BYTES_PER_PEER holds but fewer than MAX_BUFFERED_FRAMES:
+    // only a byte budget per peer refuses any (a count cap alone let 300 FLUSH frames add 93 MB of heap).
+    const body = 'z'.repeat(MAX_BODY_CHARS - 100);
+    const later = asViewId(view.viewId + 3);
+    let prev = GENESIS_PREV;
+    let frameBytes = 0;
+    const FRAMES = 5_000;
+    for (let seq = 1; seq <= FRAMES; seq++) {
+      const f = await mallory.signedData(g, seq, body, {}, { viewId: later, prev });
+      prev = linkHash(f);
+      const text = JSON.stringify(f);
+      frameBytes = Math.max(frameBytes, text.length);
+      expect(mallory.sendRaw(g, text)).toBe(3);
+    }
+    const fits = Math.floor(MAX_BUFFERED_BYTES_PER_PEER / frameBytes);
+    expect(FRAMES).toBeGreaterThan(fits);
+    expect(FRAMES).toBeLessThan(MAX_BUFFERED_FRAMES);
+    // 20 MB to each of three processes on a shared machine: give their checks time.
+    await expectCounted(a, FRAMES - fits, 60_000);
+    await expectHonestRecover(a);
+  }, 180_000);
 });
 
 describe('a hostile member lying to the tracker', () => {
