@@ -8,10 +8,11 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningTracker } from '@chorus/tracker';
-import type { GroupId, PeerId, View } from '@chorus/protocol';
+import type { FlushFrame, GroupId, PeerId, View } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
 import {
   asViewId,
+  canonicalFlushText,
   GENESIS_PREV,
   linkHash,
   MAX_BODY_CHARS,
@@ -19,6 +20,8 @@ import {
   MAX_BUFFERED_FRAMES,
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
+  reportHash,
+  signText,
 } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -343,4 +346,50 @@ describe('a hostile member lying to the tracker', () => {
     // mallory comes back by itself (an eviction of a live peer is re-joined); the group goes on in one order.
     await expectChatInOneOrder([ana, ben, cy], g, 'after');
   }, 150_000);
+
+  it('a member that signs two members two FLUSH reports for one view is proven and evicted; the view change completes without it', async () => {
+    const { g, mallory, refused } = await underAttack('flush-split');
+    const [ana, ben, cy] = honest as [ChildPeer, ChildPeer, ChildPeer];
+    const lines: SystemLine[] = [];
+    for (const p of [ana, ben]) p.on('system', (l) => lines.push(l));
+    // A view change with mallory a participant: cy leaves. Mallory reports one thing to ana, another to ben.
+    const before = mallory.view?.viewId ?? 0;
+    await cy.leave(g);
+    await waitFor('mallory gets the view without cy', () => (mallory.view?.viewId ?? 0) > before);
+    const viewId = (mallory.view as View).viewId;
+    const report = async (agreed: number): Promise<string> => {
+      const body: FlushFrame = {
+        t: 'flush',
+        groupId: g,
+        viewId,
+        unstable: [],
+        pending: [],
+        agreed,
+        delivered: {},
+        joining: true,
+      };
+      const hash = reportHash(body);
+      const text = canonicalFlushText({ groupId: g, viewId, reporter: mallory.peerId, report: hash });
+      return JSON.stringify({ ...body, report: hash, sig: await signText(mallory.keyPair.privateKey, text) });
+    };
+    expect(mallory.mesh.sendRaw(g, ana.peerId, await report(0))).toBe(true);
+    expect(mallory.mesh.sendRaw(g, ben.peerId, await report(1))).toBe(true);
+    // ana's and ben's FLUSH-OKs name two digests and restate mallory's two signed reports: the proof.
+    await waitFor('the tracker evicts mallory on the proof', () => mallory.removed.some((r) => r.reason === 'evicted'));
+    await waitFor('ana and ben see mallory evicted', () =>
+      [ana, ben].every(
+        (p) =>
+          !p
+            .groups()
+            .find((x) => x.groupId === g)
+            ?.view?.members.some((m) => m.peerId === mallory.peerId),
+      ),
+    );
+    expect(lines.some((l) => l.peerId === mallory.peerId && l.change === 'evicted')).toBe(true);
+    // On the proof, not on a link rule: the honest peers said what mallory signed.
+    const proven = (r: readonly string[]): boolean =>
+      r.some((x) => x.startsWith('equivocation:') && x.includes('FLUSH'));
+    expect(refused.slice(0, 2).some(proven), refused.flat().join('\n')).toBe(true);
+    await expectChatInOneOrder([ana, ben], g, 'after');
+  }, 120_000);
 });
