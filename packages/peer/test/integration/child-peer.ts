@@ -239,6 +239,10 @@ export class ChildPeer implements ChorusPeer {
   selectedPair(groupId: GroupId, peer: PeerId): Promise<{ local: string; remote: string } | null> {
     return this.request('selectedPair', { groupId, peer });
   }
+  /** Debug: from now on every history page this peer sends says "not done" and carries nothing (a lying sponsor). */
+  endlessHistoryPages(): Promise<null> {
+    return this.request('endlessPages');
+  }
   /** Debug: make this peer tell the tracker a link is up or down, whatever it is (a lying member). */
   reportLink(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): Promise<null> {
     return this.request('reportLink', { groupId, peer, state });

@@ -33,6 +33,8 @@ let relay: RelayTransport | null = null;
 let blocker: BlockedTransport | null = null;
 let pushTimer: ReturnType<typeof setTimeout> | null = null;
 let corruptChunks = false;
+/** A hostile sponsor: every history page it sends says "not done" and carries nothing. */
+let endlessPages = false;
 /** Base64 of as many bytes as `data` holds, none of them the same. */
 const garble = (data: Uint8Array): Uint8Array => data.map((b) => b ^ 0x5a);
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
@@ -103,8 +105,12 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
     const m: WebRtcMesh | null = mesh;
     if (m) {
       const meshSend = m.send.bind(m);
-      m.send = (g, to, frame) =>
-        meshSend(g, to, corruptChunks && frame.t === 'file-chunk' ? { ...frame, data: garble(frame.data) } : frame);
+      m.send = (g, to, frame) => {
+        if (corruptChunks && frame.t === 'file-chunk') return meshSend(g, to, { ...frame, data: garble(frame.data) });
+        if (endlessPages && frame.t === 'history-res')
+          return meshSend(g, to, { t: 'history-res', groupId: frame.groupId, req: frame.req, items: [], done: false });
+        return meshSend(g, to, frame);
+      };
     }
     const events: (keyof PeerEventMap)[] = [
       'connection',
@@ -156,6 +162,11 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   /** Debug: serve garbage for every file chunk from now on (a corrupting holder). */
   async corruptChunks() {
     corruptChunks = true;
+    return null;
+  },
+  /** Debug: answer every history request with a page that is not the last and carries nothing (a lying sponsor). */
+  async endlessPages() {
+    endlessPages = true;
     return null;
   },
   command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),
