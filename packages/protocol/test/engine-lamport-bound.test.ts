@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { asPeerId, asViewId } from '../src/ids.ts';
 import { createEngine } from '../src/ordering/create-engine.ts';
 import { MAX_LAMPORT_STEP, MAX_RESUME_LAMPORT, resumeLamport } from '../src/ordering/lamport.ts';
+import { fifoOrderKey } from '../src/ordering/order-key.ts';
+import { resumePoint } from '../src/ordering/resume-point.ts';
 import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import type { DataFrame, EngineFrame, FlushFrame } from '../src/wire/frames.ts';
 
@@ -109,6 +111,13 @@ describe('resume point on reload', () => {
     expect(resumeLamport(MAX_RESUME_LAMPORT, 50)).toBe(MAX_RESUME_LAMPORT);
     expect(resumeLamport(TOP, 50)).toBe(50);
     expect(resumeLamport(Number.NaN, 7)).toBe(7);
+  });
+
+  it('a FIFO store whose newest order key is at 2^53 - 1 resumes at its stored count; the engine made from it is created', () => {
+    const facts = { nextSeq: { c: 4 }, lastOrder: fifoOrderKey(TOP, asPeerId('m'), 1), count: 12 };
+    const point = resumePoint(facts, c, 'fifo');
+    expect(point).toMatchObject({ ownSeq: 3, lamport: 12 });
+    expect(() => createEngine({ mode: 'fifo', self: c, groupId: GROUP, resume: point! })).not.toThrow();
   });
 
   it('createEngine refuses a resume clock above MAX_RESUME_LAMPORT (a caller that skipped resumeLamport)', () => {
