@@ -26,6 +26,8 @@ import type { RememberedGroup, TabMemory } from './tab-memory.ts';
  * oldest held each time the log is scrolled to its top. Never the whole history.
  */
 export const HISTORY_PAGE = 200;
+/** Messages of the open group shown in a reload's first paint (a screenful): read, shown, then the rest of the page. */
+export const FIRST_SCREEN = 16;
 
 export interface JoinedGroupsDeps {
   readonly memory: TabMemory;
@@ -123,12 +125,12 @@ export class JoinedGroups {
    * Reads the newest page of the store for a group, shown before the network is up: resolves to what shows it (so the
    * read can run while the identity loads, and the page is shown after).
    */
-  async readCached(groupId: GroupId): Promise<() => void> {
+  async readCached(groupId: GroupId, limit = HISTORY_PAGE): Promise<() => void> {
     const store = this.#deps.live.store;
     if (!store) return () => {};
     try {
-      const page = await store.latest(groupId, HISTORY_PAGE);
-      return () => this.get(groupId)?.addPage(page.map(chatFromStored), HISTORY_PAGE);
+      const page = await store.latest(groupId, limit);
+      return () => this.get(groupId)?.addPage(page.map(chatFromStored), limit);
     } catch {
       // The store reported the problem through its banner; the network history still comes.
       return () => {};

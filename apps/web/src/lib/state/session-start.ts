@@ -10,7 +10,7 @@ import type { GroupId } from '@chorus/protocol/light';
 import { errorMessage } from '@chorus/peer/light';
 import type { Banners } from './banners.svelte.ts';
 import type { DirectMessages } from './direct-messages.svelte.ts';
-import type { JoinedGroups } from './joined-groups.svelte.ts';
+import { FIRST_SCREEN, type JoinedGroups } from './joined-groups.svelte.ts';
 import type { Runtime, StoreKit } from './runtime.ts';
 import type { RememberedGroup, TabMemory } from './tab-memory.ts';
 
@@ -106,11 +106,29 @@ export async function showCached(
   const opening = target !== null && remembered.some((g) => g.groupId === target) ? target : null;
   groups.setCurrent(opening ?? memory.current ?? remembered[0]?.groupId ?? null);
   const current = groups.currentId;
-  // The open group's page is read first: the other groups' only feed their unread counts.
-  const order = [...remembered].sort((a, b) => Number(b.groupId === current) - Number(a.groupId === current));
-  const reads = order.map((g) => groups.readCached(g.groupId));
-  if (!(await ready)) return null;
-  await Promise.all(reads.map(async (read) => (await read)()));
+  // The open group's newest screenful is read and shown first, alone (the log's first paint holds that many), so
+  // the paint waits for no more records than it shows; its whole page and the other groups' follow that paint.
+  // The log is busy until the page is in and painted, so a screen reader does not announce it as news.
+  const open = current === null ? undefined : groups.get(current);
+  open?.setLoadingOlder(true);
+  try {
+    const first = current === null ? null : groups.readCached(current, FIRST_SCREEN);
+    if (!(await ready)) return null;
+    if (first !== null) {
+      (await first)();
+      await afterPaint();
+    }
+    await Promise.all(remembered.map(async (g) => (await groups.readCached(g.groupId))()));
+    await afterPaint();
+  } finally {
+    open?.setLoadingOlder(false);
+  }
   groups.showMetrics();
   return remembered;
+}
+
+/** Resolves after the next frame has been drawn (at once where there are no frames). */
+function afterPaint(): Promise<void> {
+  if (typeof requestAnimationFrame !== 'function') return Promise.resolve();
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
 }
