@@ -79,6 +79,15 @@ export class HostilePeer {
     return answer;
   }
 
+  /**
+   * The dark member: once installed, closes every channel of the group and
+   * answers no offer again, while its session keeps heartbeating.
+   */
+  goDark(groupId: GroupId): void {
+    this.#silent = true;
+    this.mesh.close(groupId);
+  }
+
   /** Raw text to every open peer of the group; returns how many channels took it. */
   sendRaw(groupId: GroupId, text: string): number {
     let n = 0;

@@ -4,7 +4,7 @@
 // honest peers in child processes. Every bad frame (and every flooded one past
 // the byte budget) must be refused and counted; the honest peers must still end in one order once
 // the hostile member is gone. A hostile member that lies to the tracker (a
-// silent fake member, false link reports) must not stall or shrink the group.
+// silent fake member, a dark one, false link reports) must not stall or shrink the group.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningTracker } from '@chorus/tracker';
@@ -315,6 +315,30 @@ describe('a hostile member lying to the tracker', () => {
     }
     expect(fake.view?.members.some((m) => m.peerId === fake.peerId) ?? false).toBe(false);
     await expectChatInOneOrder(honest, g, 'after');
+  }, 120_000);
+
+  it("a member that closes every channel but keeps heartbeating is evicted on the others' reports; the group goes on", async () => {
+    const a = await underAttack('dark');
+    a.mallory.goDark(a.g);
+    // Each honest end reports its link to mallory down; together they are a majority of the view.
+    await waitFor(
+      'the tracker evicts the dark member',
+      () => a.mallory.removed.length > 0,
+      3 * INTEGRATION_TRACKER_TIMERS.linkGraceMs + 15_000,
+    );
+    expect(a.mallory.removed[0]?.reason).toBe('evicted');
+    await waitFor('no honest view holds mallory', () =>
+      honest.every(
+        (p) =>
+          !(
+            p
+              .groups()
+              .find((x) => x.groupId === a.g)
+              ?.view?.members.some((m) => m.peerId === a.mallory.peerId) ?? true
+          ),
+      ),
+    );
+    await expectChatInOneOrder(honest, a.g, 'after');
   }, 120_000);
 
   it('a member that keeps reporting a younger one down does not evict it: the liar is evicted', async () => {
