@@ -10,8 +10,8 @@ export * from './wire/caps.ts';
 export { MAX_NAME_CHARS, MAX_PASSWORD_CHARS } from './tracker/name-caps.ts';
 export * from './ops/message-op.ts';
 export * from './ops/op-fold.ts';
-// Who a direct message is with (PROTOCOL.md §2 Direct messages).
-export { otherParty } from './tracker/dm.ts';
+// Who a direct message is with, and its id (PROTOCOL.md §2 Direct messages).
+export { dmGroupId, otherParty } from './tracker/dm.ts';
 export type { DmParties, DmParty } from './tracker/dm.ts';
 // Telling namesakes apart by their key (docs/design.md §6).
 export { fingerprint, nameSkeleton, withFingerprint } from './fingerprint.ts';

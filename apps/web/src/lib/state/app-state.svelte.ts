@@ -172,6 +172,7 @@ export class AppState {
       banners: this.#banners,
       clock: this.#clock,
       quit: () => this.quit(),
+      opening: () => this.#dms.opening?.name ?? null,
     });
     this.files = new FileTransfers({
       live: this.#live,
@@ -307,6 +308,10 @@ export class AppState {
   openDm(person: { readonly key: string; readonly name: string }): Promise<void> {
     return this.#dms.open(person);
   }
+  /** Whom "Message <name>" is opening a direct message with (not joined yet): the composer sends nothing meanwhile. */
+  get dmOpening(): string | null {
+    return this.#dms.opening?.name ?? null;
+  }
 
   // ---- the composer (composer-actions.ts) ----
   /** A `/` command or a message to the open group. Returns false when nothing was sent. */
@@ -320,7 +325,7 @@ export class AppState {
   /** The person types in the open group's composer (the composer throttles; the runtime gates too). */
   typed(): void {
     const id = this.#groups.currentId;
-    if (id === null) return;
+    if (id === null || this.#dms.opening) return;
     this.typing.say(() => this.#groups.currentId === id && (this.#peer?.signal(id, { kind: 'typing' }) ?? false));
   }
 

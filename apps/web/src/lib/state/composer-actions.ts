@@ -27,6 +27,8 @@ export interface ComposerDeps {
   readonly clock: () => number;
   /** `/quit`: the page goes back to the name picker. */
   readonly quit: () => Promise<void>;
+  /** Whom a direct message is being opened with ("Message <name>" pressed, not joined yet), else null. */
+  readonly opening?: () => string | null;
 }
 
 export class ComposerActions {
@@ -40,6 +42,15 @@ export class ComposerActions {
   async submit(raw: string): Promise<boolean> {
     const text = raw.replace(/\s+$/u, '');
     if (text.trim().length === 0) return false;
+    // The open group is about to change: sent now, the text could reach a group nobody meant (a public one).
+    const opening = this.#deps.opening?.() ?? null;
+    if (opening !== null) {
+      this.#note(
+        `Not sent: the direct message with ${opening} is still opening. Send it again once it is open.`,
+        'error',
+      );
+      return false;
+    }
     const { peer, selfKey } = this.#deps.live;
     const group = this.#deps.groups.current;
     if (text.startsWith('/')) {

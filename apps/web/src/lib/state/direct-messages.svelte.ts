@@ -10,7 +10,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { errorMessage } from '@chorus/peer/light';
 import type { GroupSummary } from '@chorus/protocol';
-import { otherParty, type DmParty, type GroupId } from '@chorus/protocol/light';
+import { dmGroupId, otherParty, type DmParty, type GroupId } from '@chorus/protocol/light';
 import type { Banners } from './banners.svelte.ts';
 import type { DmMemory } from './dm-memory.ts';
 import type { JoinedGroups } from './joined-groups.svelte.ts';
@@ -25,9 +25,16 @@ export interface DirectMessagesDeps {
   readonly memory?: DmMemory | undefined;
 }
 
+/** Someone "Message <name>" was pressed for. */
+export interface Person {
+  readonly key: string;
+  readonly name: string;
+}
+
 export class DirectMessages {
   /** The joined groups that are DMs, and the other person of each: listed under "Direct messages". */
   readonly with = new SvelteMap<GroupId, DmParty>();
+  #opening = $state.raw<Person | null>(null);
   readonly #deps: DirectMessagesDeps;
 
   constructor(deps: DirectMessagesDeps) {
@@ -39,19 +46,48 @@ export class DirectMessages {
     if (g.dm) this.with.set(g.groupId, g.dm);
   }
 
-  /** "Message <name>": the DM with this person, made if needed (their tabs are told), joined and opened. */
-  async open(person: { readonly key: string; readonly name: string }): Promise<void> {
-    const peer = this.#deps.live.peer;
-    if (!peer) {
+  /**
+   * The person whose DM "Message <name>" is opening (pressed, not joined yet). Meanwhile the composer sends nothing:
+   * the view switches at once, but what was typed must never reach the group open before.
+   */
+  get opening(): Person | null {
+    return this.#opening;
+  }
+
+  /**
+   * "Message <name>": the DM with this person opens at once, named after them and "Joining…" (its id comes from the two
+   * keys); then it is made if needed (their tabs are told) and joined. If that fails, the group open before is open
+   * again and a banner says why.
+   */
+  async open(person: Person): Promise<void> {
+    const { peer, selfKey } = this.#deps.live;
+    if (!peer || !selfKey) {
       this.#deps.banners.show('error', `Not connected yet: wait a moment, then message ${person.name} again.`);
       return;
     }
+    const groups = this.#deps.groups;
+    const previous = groups.currentId;
+    this.#opening = person;
+    let groupId: GroupId | null = null;
+    let shown = false;
     try {
+      groupId = await dmGroupId(selfKey, person.key);
+      if (groups.ids.has(groupId)) groups.open(groupId);
+      else {
+        this.with.set(groupId, { publicKey: person.key, name: person.name });
+        groups.ensure(groupId, person.name, 'fifo');
+        groups.setCurrent(groupId);
+        shown = true;
+      }
       const summary = await peer.openDm({ publicKey: person.key, name: person.name });
       this.#deps.memory?.reopen(this.#deps.live.selfName, summary.groupId);
-      await this.join(summary, true);
+      if (shown && summary.groupId !== groupId) throw new Error('the tracker named another group');
+      if (shown) await this.#enter(summary);
     } catch (e) {
+      if (shown && groupId !== null) this.#undo(groupId, previous);
       this.#deps.banners.show('error', `Could not open a direct message with ${person.name}: ${errorMessage(e)}`);
+    } finally {
+      if (this.#opening === person) this.#opening = null;
     }
   }
 
@@ -83,17 +119,34 @@ export class DirectMessages {
     groups.ensure(groupId, party.name, summary.ordering);
     if (open) groups.setCurrent(groupId);
     try {
-      const joined = await peer.join(groupId);
-      groups.remember({ groupId, name: party.name, ordering: summary.ordering, dm: party });
-      if (groups.currentId === groupId) groups.open(groupId);
-      await groups.adopt(joined);
+      await this.#enter(summary);
     } catch (e) {
-      const wasOpen = groups.currentId === groupId;
-      groups.drop(groupId);
-      this.with.delete(groupId);
-      if (wasOpen && previous !== null && groups.get(previous)) groups.setCurrent(previous);
+      this.#undo(groupId, previous);
       this.#deps.banners.show('error', `Could not open the direct message with ${party.name}: ${errorMessage(e)}`);
     }
+  }
+
+  /** A DM listed already ("Joining…"): joined, remembered, opened if it is the open group. */
+  async #enter(summary: GroupSummary): Promise<void> {
+    const groups = this.#deps.groups;
+    const { groupId } = summary;
+    const party = summary.dm && this.#deps.live.selfKey ? otherParty(summary.dm, this.#deps.live.selfKey) : null;
+    const peer = this.#deps.live.peer;
+    if (!peer || !party) throw new Error('this direct message is not yours');
+    this.with.set(groupId, party);
+    const joined = await peer.join(groupId);
+    groups.remember({ groupId, name: party.name, ordering: summary.ordering, dm: party });
+    if (groups.currentId === groupId) groups.open(groupId);
+    await groups.adopt(joined);
+  }
+
+  /** Joining a DM failed: it is no longer listed, and if it was open the group open before is open again. */
+  #undo(groupId: GroupId, previous: GroupId | null): void {
+    const groups = this.#deps.groups;
+    const wasOpen = groups.currentId === groupId;
+    groups.drop(groupId);
+    this.with.delete(groupId);
+    if (wasOpen && previous !== null && groups.get(previous)) groups.setCurrent(previous);
   }
 
   /** The DM the address names, if the tracker listed it for this key: joined and opened (true), else false. */

@@ -85,6 +85,8 @@ export class GroupState extends GroupPeople {
   #pageOldest: string | null = null;
   /** The message the composer's next text replies to (null: a plain message). */
   #replyingTo = $state<MessageId | null>(null);
+  /** What the composer holds for this group, unsent: kept while another group is open, as Slack and Element do. */
+  draft = $state('');
   /** A message to bring into view and focus (a search result was activated); the log takes it. */
   #focusRequest = $state<MessageId | null>(null);
   #loadingOlder = $state(false);
