@@ -127,7 +127,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await composer.fill('');
     // A direct message, listed under "Direct messages".
     await alice.member(open, 'Bob').getByRole('button', { name: 'Message Bob' }).click();
-    // Opening it takes a round trip to the tracker and a join: typed before, the text would go to the group.
+    // Opening it takes a round trip to the tracker and a join; the composer waits for it (docs/design.md §6).
     await expect(alice.log('Bob')).toBeVisible();
     await alice.send('just us');
     await expect(alice.messages('Bob')).toHaveCount(1);
