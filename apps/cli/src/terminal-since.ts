@@ -4,13 +4,15 @@
 // only way the protocol lets a peer ask members for history — and says
 // where the answer came from when it could not ask.
 
-import { resolveGroup, type ChatMessage, type ChorusPeer } from '@chorus/peer';
+import { olderHistoryIn, resolveGroup, type ChatMessage, type ChorusPeer } from '@chorus/peer';
 import type { DirectoryQuery, GroupId } from '@chorus/protocol';
 import { clock, type Formatter } from './format.ts';
 import type { LockedGroups } from './terminal-locked.ts';
 
 /** /since shows at most this many messages (the store's page cap is larger; a screen is not). */
 export const SINCE_LIMIT = 1_000;
+/** How long /since waits, in a group joined for a moment, for the history older than its newest page. */
+export const OLDER_HISTORY_WAIT_MS = 30_000;
 
 export interface SinceDeps {
   readonly peer: ChorusPeer;
@@ -90,7 +92,10 @@ export class SinceReader {
     this.#deps.reading.add(groupId);
     try {
       await this.#deps.peer.join(groupId, password);
-      return 'kept here and fetched from the members just now';
+      // A member has the newest history at once; the older pages follow (PROTOCOL.md §4).
+      if (await olderHistoryIn(this.#deps.peer, groupId, OLDER_HISTORY_WAIT_MS))
+        return 'kept here and fetched from the members just now';
+      return 'kept here and fetched from the members just now; older messages were still coming';
     } catch (e) {
       return `kept here only: asking the members failed (${(e as Error).message})`;
     } finally {

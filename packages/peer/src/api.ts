@@ -159,6 +159,12 @@ export interface JoinedGroup {
   readonly status: GroupStatus;
   readonly view: View | null;
   readonly members: readonly MemberState[];
+  /**
+   * True while this member still takes the group's older history (PROTOCOL.md
+   * §4): it sends and receives already, and older messages keep arriving as
+   * `message` events and in `history()`; a `group` event says when it ends.
+   */
+  readonly olderHistory?: true;
 }
 
 export interface GroupMetrics {
@@ -250,6 +256,10 @@ export interface ChorusPeer {
   openDm(person: { readonly publicKey: string; readonly name: string }): Promise<GroupSummary>;
   /** The direct messages of this key the tracker listed at the last hello, plus those opened since. */
   dms(): readonly GroupSummary[];
+  /**
+   * Resolves once this peer is a member: the sponsor's state is adopted with
+   * the newest page of history; older pages follow (`JoinedGroup.olderHistory`).
+   */
   join(groupId: GroupId, password?: string): Promise<JoinedGroup>;
   leave(groupId: GroupId): Promise<void>;
   /** A plain text; one that starts with U+0000 (the operation marker, PROTOCOL.md §8) is refused (`bad-input`). */

@@ -120,5 +120,6 @@ export function joinedGroup(e: GroupEntry, relayOf?: Transport['relayOf']): Join
     status: e.status,
     view: e.session.view ?? e.view,
     members,
+    ...(e.session.olderHistory ? { olderHistory: true } : {}),
   };
 }

@@ -129,6 +129,7 @@ export async function joinWith(
       host.changed(entry);
     }),
     session.on('signal', (sig) => events.emit('signal', sig)),
+    session.on('older', () => host.changed(entry)),
     session.on('accuse', (a) => host.tracker()?.accuse(a.groupId, a.accused, a.proof)),
     session.on('problem', (p) => {
       events.emit('error', { groupId: p.groupId, code: p.code, message: p.message });

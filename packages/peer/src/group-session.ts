@@ -11,7 +11,6 @@ import {
   SIGNAL_RECEIVE_INTERVAL_MS,
   SignalGate,
   TICK_MS,
-  type DataFrame,
   type AccusationProof,
   type GroupFrame,
   type GroupId,
@@ -36,7 +35,7 @@ import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
-import { readHeldVector, readHistoryPage } from './session/history-pages.ts';
+import { readHeldAfter, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
 import { InboundFrames } from './session/inbound-frames.ts';
 import { KeyRing } from './session/key-ring.ts';
@@ -55,6 +54,8 @@ export interface GroupSessionEvents {
   /** The engine installed a view (the mesh agreed on a membership). */
   view: (view: View) => void;
   phase: (phase: SessionPhase) => void;
+  /** A member's older history pages started or stopped coming (PROTOCOL.md §4): `olderHistory` changed. */
+  older: (coming: boolean) => void;
   /** A member's typing or read marker (PROTOCOL.md §9), past the rate limit. */
   signal: (signal: SignalEvent) => void;
   /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
@@ -120,6 +121,8 @@ export class GroupSession {
   /** Our own markers: one per second, half the receivers' limit, so link jitter drops none of ours there. */
   readonly #signalsOut = new SignalGate();
   #running = false;
+  /** `olderHistory` as the last `older` event said. */
+  #older = false;
 
   constructor(opts: GroupSessionOptions) {
     this.#opts = opts;
@@ -297,6 +300,12 @@ export class GroupSession {
     } finally {
       this.#running = false;
     }
+    if (this.olderHistory !== this.#older) this.#events.emit('older', (this.#older = !this.#older));
+  }
+
+  /** A member still taking its older history pages (PROTOCOL.md §4): `history()` lacks older messages meanwhile. */
+  get olderHistory(): boolean {
+    return this.#core.phase === 'member' && this.#core.backfilling;
   }
 
   #carryOut(c: SessionCommand): void {
@@ -318,27 +327,16 @@ export class GroupSession {
       }
       case 'accuse':
         return void this.#events.emit('accuse', { groupId: this.groupId, accused: c.accused, proof: c.proof });
-      case 'read-held': {
-        // What the store holds of the group (every write of ours so far first): the sponsor hands the rest.
-        // In a total-order group, not what a crashed session may have delivered at its own key (settledHeld).
-        // With it, each sender's last stored message: the link its next one must name (PROTOCOL.md §1.5).
-        const tips = new Map<string, DataFrame>();
-        void this.#writer
-          .flush()
-          .catch(() => {})
-          .then(() => readHeldVector(this.#opts.store, this.groupId, tips))
-          .then(
-            (have) => this.#run(this.#core.heldRead(have, this.#now(), tips.values())),
-            (e: unknown) => {
-              this.#problem(
-                'store-failed',
-                `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`,
-              );
-              this.#run(this.#core.heldRead(null, this.#now()));
-            },
-          );
-        return;
-      }
+      case 'read-held':
+        // What the store holds of the group, after every write of ours (history-pages.ts): the sponsor hands the rest.
+        return void readHeldAfter(this.#writer, this.#opts.store, this.groupId).then(
+          (h) => this.#run(this.#core.heldRead(h.have, this.#now(), h.tips.values(), h.above)),
+          (e: unknown) => {
+            const why = `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`;
+            this.#problem('store-failed', why);
+            this.#run(this.#core.heldRead(null, this.#now()));
+          },
+        );
       case 'read-history':
         void this.#readHistory(c.to, c.state, c.req);
         return;

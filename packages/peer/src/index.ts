@@ -15,6 +15,7 @@ export { createPeer, type CreatePeerOptions, type PeerIdentity } from './peer.ts
 export { HISTORY_RETRY_MS } from './group-session.ts';
 export { errorCode, errorMessage } from './chorus-error.ts';
 export { resolveGroup } from './commands.ts';
+export { olderHistoryIn } from './older-history.ts';
 export { loadOrCreateKeyPair, randomPeerId, randomRestoreOffset, type KeyStore } from './key-store.ts';
 export { IdbStore, IdbKeyStore, type IdbStoreOptions, type StoreProblem, type StoreProblemKind } from './idb-store.ts';
 export { TrackerClient, type TrackerClientOptions } from './tracker-client.ts';

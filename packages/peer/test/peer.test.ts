@@ -221,6 +221,8 @@ describe('Peer facade under load and replay', () => {
     );
     const cy = await w.network.addPeer('cy');
     await cy.peer.join(groupId);
+    // A member once the newest page is in; the older pages follow (PROTOCOL.md §4).
+    await waitFor('cy holds all 230', async () => (await logOf(cy, groupId)).length === 230);
     const mine = (await logOf(cy, groupId)).map((m) => m.id);
     expect(mine).toEqual((await logOf(peers[0]!, groupId)).map((m) => m.id));
   });

@@ -109,6 +109,19 @@ interface NodeRecord {
   divergent: boolean;
   /** The last history a sponsor handed it. */
   handedLast: readonly Delivery[];
+  /**
+   * While the node still takes its older history pages (PROTOCOL.md §4, a backfill), or shows a
+   * store with holes such a backfill left: its deliveries, checked for S1, S2 and S5 as they come
+   * and for S3 and S4 in order-key order once its history is whole (`onBackfilled`); else null.
+   */
+  parked: Parked[] | null;
+}
+
+interface Parked {
+  readonly d: Delivery;
+  readonly handed: boolean;
+  readonly fromStore: boolean;
+  readonly live: boolean;
 }
 
 /** Engines may expose this read-only view of their counters (see create-engine.ts). */
@@ -126,6 +139,13 @@ export interface EngineCounters {
 const incarnationOf = (key: string): number | null => {
   const lead = key.slice(0, ORDER_KEY_DIGITS);
   return key[ORDER_KEY_DIGITS] === ':' && /^\d+$/.test(lead) ? Number(lead) : null;
+};
+
+/** Whether some sender's messages among `log` do not run from seq 1 without a hole. */
+const holed = (log: readonly Delivery[]): boolean => {
+  const seqs = new Map<string, number[]>();
+  for (const d of log) seqs.set(d.frame.sender, [...(seqs.get(d.frame.sender) ?? []), d.frame.seq]);
+  return [...seqs.values()].some((list) => list.sort((a, b) => a - b).some((seq, i) => seq !== i + 1));
 };
 
 export class Checker {
@@ -235,6 +255,7 @@ export class Checker {
         shown: new Set(),
         divergent: false,
         handedLast: [],
+        parked: null,
       };
       this.nodes.set(node, r);
     }
@@ -319,10 +340,17 @@ export class Checker {
     }
   }
 
-  private deliver(node: PeerId, d: Delivery, handed: boolean, fromStore: boolean, live = false): void {
+  private deliver(node: PeerId, d: Delivery, handed: boolean, fromStore: boolean, live = false, replay = false): void {
     const r = this.record(node);
     const f = d.frame;
     this.checkSigned(node, d, live);
+    if (r.parked !== null && !replay) {
+      // Still filling in its older history: S1, S2 (above) and S5 now, S3 and S4 once it is whole.
+      if (!handed) this.deliveredInView(node, r, d);
+      r.ids.add(d.id);
+      r.parked.push({ d, handed, fromStore, live });
+      return;
+    }
     // S3: per-sender FIFO without gaps.
     const last = r.lastSeq.get(f.sender) ?? 0;
     // The one allowed jump (hwm.floor, PROTOCOL.md §3.1): over seqs an earlier engine of a restarted
@@ -407,13 +435,9 @@ export class Checker {
       this.idOfOrder.set(d.order, d.id);
       r.lastOrder = d.order;
     }
-    // S5 bookkeeping: an engine delivers in the view it has installed.
+    // S5 bookkeeping: an engine delivers in the view it has installed (checked as it came, when parked).
     if (!handed) {
-      if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
-      if (d.viewId !== r.install.viewId) {
-        this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
-      }
-      r.install.delivered.add(d.id);
+      if (!replay) this.deliveredInView(node, r, d);
     } else {
       r.handed++;
     }
@@ -422,6 +446,36 @@ export class Checker {
     // An earlier era's message takes no place in this era's canonical log.
     if (earlier) r.eraStart++;
     r.lastSeq.set(f.sender, f.seq);
+  }
+
+  private deliveredInView(node: PeerId, r: NodeRecord, d: Delivery): void {
+    if (r.install === null) this.fail('S5', node, `delivered ${d.id} before installing any view`);
+    if (d.viewId !== r.install.viewId)
+      this.fail('S5', node, `delivered ${d.id} tagged view ${d.viewId} while view ${r.install.viewId} is installed`);
+    r.install.delivered.add(d.id);
+  }
+
+  /**
+   * The node adopted a state before its older history came (PROTOCOL.md §4), or shows a store
+   * holding messages above a hole: from here its deliveries are parked (see NodeRecord.parked).
+   */
+  onBackfill(node: PeerId): void {
+    const r = this.record(node);
+    r.parked ??= [];
+  }
+
+  /** Its history is whole: everything parked is checked in order-key order (S3, S4), as one log. True if any was. */
+  onBackfilled(node: PeerId): boolean {
+    const r = this.nodes.get(node);
+    const parked = r?.parked ?? null;
+    if (r === undefined || parked === null) return false;
+    r.parked = null;
+    for (const p of parked) r.ids.delete(p.d.id);
+    parked.sort((a, b) => (a.d.order < b.d.order ? -1 : a.d.order > b.d.order ? 1 : 0));
+    this.excusing(node, () => {
+      for (const p of parked) this.deliver(node, p.d, p.handed, p.fromStore, p.live, true);
+    });
+    return true;
   }
 
   /**
@@ -571,6 +625,8 @@ export class Checker {
     const r = this.record(node);
     r.era = era;
     r.resumed = true;
+    // A store a backfill left with holes is filled in by the next session's backfill.
+    if (holed(shown)) this.onBackfill(node);
     for (const d of shown) {
       this.onDeliver(node, d, true, true);
       r.shown.add(d.id);
@@ -620,6 +676,7 @@ export class Checker {
     r.lastOrder = null;
     r.eraStart = 0;
     r.divergent = false;
+    if (r.parked !== null) r.parked = [];
   }
 
   /** The node crashed, left or was removed: its log still counts, its order keys no longer bind others. */
@@ -696,6 +753,7 @@ export class Checker {
   checkLiveness(all: readonly PeerId[], joiners: ReadonlySet<PeerId>, holdBack: ReadonlyMap<PeerId, number>): void {
     // A joiner a hostile sponsor misled may lack messages or show made-up ones (PROTOCOL.md §7.3): it is
     // not compared; a difference it shows is counted as SPONSOR.
+    for (const p of all) this.onBackfilled(p);
     const survivors = all.filter((p) => !this.misled.has(p));
     for (const p of all)
       if (this.misled.has(p) && !this.excused.has(p))

@@ -20,6 +20,9 @@ export interface SeedsSummary {
   views: number;
   restarts: number;
   stored: number;
+  backfills: number;
+  backfilled: number;
+  deliveredDuringBackfill: number;
   bySize: Record<number, number>;
   byMode: Record<string, number>;
   /** How many groups each node's store held sessions of. */
@@ -63,6 +66,9 @@ export const runSeeds = (
     views: 0,
     restarts: 0,
     stored: 0,
+    backfills: 0,
+    backfilled: 0,
+    deliveredDuringBackfill: 0,
     bySize: {},
     byMode: {},
     byGroups: {},
@@ -86,6 +92,9 @@ export const runSeeds = (
     s.views += r.stats.views;
     s.restarts += r.stats.restarts;
     s.stored += r.stats.stored;
+    s.backfills += r.stats.backfills;
+    s.backfilled += r.stats.backfilled;
+    s.deliveredDuringBackfill += r.stats.deliveredDuringBackfill;
     s.maxBufferedBytes = Math.max(s.maxBufferedBytes, r.stats.maxBufferedBytes);
     s.maxHeldBytes = Math.max(s.maxHeldBytes, r.stats.maxHeldBytes);
     s.liarRefused += r.stats.liarRefused;

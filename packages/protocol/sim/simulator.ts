@@ -20,6 +20,7 @@ import {
   readHistoryPageSync,
   recordFloors,
   settledHeld,
+  settledAbove,
   type HistorySource,
 } from '../src/history/history-reader.ts';
 import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
@@ -275,6 +276,11 @@ export interface SimStats {
   restarts: number;
   /** Records written to stores. */
   stored: number;
+  /** Joiners that adopted a state before their older history pages came (PROTOCOL.md §4), and how many finished. */
+  backfills: number;
+  backfilled: number;
+  /** Messages a backfilling joiner's engine delivered before its older pages were all in. */
+  deliveredDuringBackfill: number;
   virtualMs: number;
   /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
   wireTexts: number;
@@ -396,6 +402,9 @@ export class Simulation {
     rejections: 0,
     restarts: 0,
     stored: 0,
+    backfills: 0,
+    backfilled: 0,
+    deliveredDuringBackfill: 0,
     virtualMs: 0,
     wireTexts: 0,
     relay: { up: 0, delivered: 0, resyncs: 0, bad: 0, altered: 0 },
@@ -761,6 +770,7 @@ export class Simulation {
       if (peer !== undefined) ck.onSameEra(node.id, peer.node.id);
       else ck.onFreshStart(node.id, counters.incarnation ?? viewId, (s.engine.view?.members.length ?? 0) === 1);
       // The session still syncs: what it showed of its sponsor's history counts as shown (seed 15763).
+      if (s.core.backfilling) this.backfill(s); // older pages of the hand-over still to come
       this.showHistory(s);
       ck.onAdopted(node.id);
     }
@@ -789,6 +799,7 @@ export class Simulation {
       // Before an install of a later view in the same result: the flush resolution delivered it.
       ck.onDeliver(node.id, d, false, false, installs[nextInstall] !== undefined);
       if (this.options.ops === true && beforeTarget(g.id, d, s.log)) this.stats.ops.early++;
+      if (s.core.backfilling) this.stats.deliveredDuringBackfill++;
       s.log.push(d);
       this.stats.deliveries++;
       this.log(`${node.id}@${g.index} delivered ${d.id} "${d.frame.body}" order=${d.order} v${d.viewId}`);
@@ -818,6 +829,8 @@ export class Simulation {
     this.log(
       `${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`,
     );
+    // Older pages follow (PROTOCOL.md §4): the checker takes its log whole once they are in.
+    if (s.core.backfilling) this.backfill(s);
     this.takeHistory(s, all, (items) => this.ck(s).onHistory(s.node.id, items, s.sponsor ?? s.node.id, all));
     s.status = 'member';
     s.memberSince = state.viewId;
@@ -935,8 +948,9 @@ export class Simulation {
           {
             const record = s.node.store.model.getGroup(s.g.id);
             const tips = new Map<string, DataFrame>();
-            const held = readHeldSync(s.node.store.model, s.g.id, recordFloors(record), tips);
-            queue.push(...s.core.heldRead(settledHeld(held, record), now, tips.values()));
+            const above = new Map<string, number[]>();
+            const held = readHeldSync(s.node.store.model, s.g.id, recordFloors(record), tips, above);
+            queue.push(...s.core.heldRead(settledHeld(held, record), now, tips.values(), settledAbove(above, record)));
           }
           break;
         case 'read-history':
@@ -996,6 +1010,17 @@ export class Simulation {
       }
     }
     if (out !== null && s.node.alive) for (const [to, frames] of out) this.transmitText(s.g, s.node.id, to, frames);
+    // Its older history is all in: the checker takes the log it parked meanwhile.
+    if (s.node.alive && s.status === 'member' && !s.core.backfilling && this.ck(s).onBackfilled(s.node.id)) {
+      this.stats.backfilled++;
+      this.log(`${s.node.id}@${s.g.index} has its older history: its log is checked whole`);
+    }
+  }
+
+  private backfill(s: Session): void {
+    this.stats.backfills++;
+    this.log(`${s.node.id}@${s.g.index} adopts before its older history pages: it is a member while they come`);
+    this.ck(s).onBackfill(s.node.id);
   }
 
   /**

@@ -198,6 +198,7 @@ export {
   readOlderPage,
   recordFloors,
   settledHeld,
+  settledAbove,
 } from './history/history-reader.ts';
 export { resumePoint } from './ordering/resume-point.ts';
 export {

@@ -65,7 +65,7 @@ const joiner = (): { s: Sync; chains: ChainGuard; page: (items: HistoryItem[]) =
   // As the session takes a page (join-handover.ts): chain checks first, then what is shown.
   const page = (items: HistoryItem[]): string[] => {
     const vetted = chains.page(s.have ?? {}, items).value;
-    return names(takePage(s, vetted, items.at(-1)?.order, (sender, seq) => chains.owedBelow(sender, seq)));
+    return names(takePage(s, vetted, items[0]?.order, (sender, seq) => chains.owedBelow(sender, seq)));
   };
   return { s, chains, page };
 };
@@ -82,7 +82,7 @@ describe('a joiner shows each message once while it syncs', () => {
     expect(page([at(a, 3), at(a, 4), at(a, 5), at(b, 1), at(a, 6)])).toEqual(['ann3', 'ann4', 'ann5', 'bob1']);
     expect(s.have).toEqual({ [A]: 8, [B]: 3 });
     expect(s.above.size).toBe(0);
-    expect(s.after).toBe('0006');
+    expect(s.before).toBe('0003'); // pages go backwards: the next is asked below the lowest key taken
   });
 
   it('a paging started over hands what was taken again: none of it is shown twice', () => {

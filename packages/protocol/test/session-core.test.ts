@@ -19,7 +19,7 @@ const founded = (mode: 'fifo' | 'total', n: number): CoreMesh => {
 
 describe('SessionCore: a joiner syncing from a sponsor', () => {
   for (const mode of ['total', 'fifo'] as const) {
-    it(`${mode}: gets every earlier message in two pages, stores them before it is a member, then talks`, () => {
+    it(`${mode}: gets the newest page with the state, is a member once it is stored, then the older page, and talks`, () => {
       const m = founded(mode, 250);
       const p1 = m.node('p1');
       expect(p1.phase).toBe('member');
@@ -28,8 +28,9 @@ describe('SessionCore: a joiner syncing from a sponsor', () => {
       m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
       m.deliver();
       expect(p2.phases).toEqual(['syncing', 'adopting', 'member']);
-      expect(m.count('history-req', 'p2', 'p1')).toBe(2); // 200 + 50 items
-      expect(p2.storeAtMember).toBe(250);
+      expect(m.count('history-req', 'p2', 'p1')).toBe(2); // the newest 200 with the state, then the oldest 50
+      expect(p2.storeAtMember).toBe(200);
+      expect(p2.core.backfilling).toBe(false);
       expect(p2.storedBodies()).toEqual(p1.storedBodies());
       expect(p2.shownBodies()).toEqual(p1.shownBodies());
 
@@ -70,27 +71,32 @@ describe('SessionCore: a joiner syncing from a sponsor', () => {
 });
 
 describe('SessionCore: history pages are pipelined', () => {
-  it('asks for the next page when a page arrives, before it is checked or stored, and once per page', () => {
+  it('asks for the next older page when a page arrives, before it is checked or stored, and once per page', () => {
     const m = founded('fifo', 450);
     const p2 = m.add('p2');
-    // The first page stays on the wire until the test has shown it to p2 as arriving.
-    m.hold = (f) => f.frame.t === 'history-res';
+    // The newest page (with the state) goes through; the next one stays on the wire until the test
+    // has shown it to p2 as arriving.
+    let pages = 0;
+    m.hold = (f) => f.frame.t === 'history-res' && ++pages > 1;
     m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
     m.deliver();
-    const first = m.sent.find((s) => s.frame.t === 'history-res' && s.from === 'p1')?.frame;
-    if (first?.t !== 'history-res') throw new Error('p1 sent no history page');
-    expect(first.items).toHaveLength(200);
-    expect(m.count('history-req', 'p2', 'p1')).toBe(1);
-    m.run(p2, (c) => c.historyArrived(asPeerId('p1'), first, m.now));
-    // The next request is out, after the page's last item, while nothing of the page is stored or shown yet.
+    expect(p2.phase).toBe('member');
+    expect(p2.core.backfilling).toBe(true);
+    const older = m.sent.filter((s) => s.frame.t === 'history-res' && s.from === 'p1')[1]?.frame;
+    if (older?.t !== 'history-res') throw new Error('p1 sent no older history page');
+    expect(older.items).toHaveLength(200);
+    expect(m.count('history-req', 'p2', 'p1')).toBe(2);
+    m.run(p2, (c) => c.historyArrived(asPeerId('p1'), older, m.now));
+    // The next request is out, before the page's first item, while nothing of the page is stored or shown yet.
     const next = m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p2').at(-1)?.frame;
-    expect(next?.t === 'history-req' && next.after).toBe(first.items.at(-1)?.order);
-    expect(p2.store.size).toBe(0);
-    expect(p2.shown.size).toBe(0);
+    expect(next?.t === 'history-req' && next.before).toBe(older.items[0]?.order);
+    expect(p2.store.size).toBe(200);
+    expect(p2.shown.size).toBe(200);
     m.hold = null;
     m.release();
     m.deliver();
     expect(p2.phase).toBe('member');
+    expect(p2.core.backfilling).toBe(false);
     expect(p2.storedBodies()).toEqual(m.node('p1').storedBodies());
     expect(m.count('history-req', 'p2', 'p1')).toBe(3); // 200 + 200 + 50: no page asked for twice
     expect(p2.problems).toEqual([]);

@@ -184,7 +184,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(p3.core.engine.joinerState().nextSeq['p1']).toBe(4);
   });
 
-  it('when every old member lies, the joiner stays joining, asks nobody again, and keeps what it stored', () => {
+  it('when every old member lies about its older pages, the joiner stays a member, asks nobody again, and keeps what it stored', () => {
     const m = group();
     const liar =
       (from: string) =>
@@ -198,18 +198,21 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
       };
     m.drop = (f) => liar('p1')(f) || liar('p2')(f);
     const p3 = joinP3(m);
-    // Each sponsor's pages are cut to one item and never end: m1..m3 are taken one page at a time,
-    // then the page after the last item is empty and not the last (no progress): dropped; p2 the same.
+    // Each sponsor's pages are cut to their first item and never end: the page below it is empty and
+    // not the last (no progress): p1 is dropped, p2 asked from its newest page (its state vetted, not
+    // adopted a second time), and dropped the same way.
     const asked = m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length;
     m.advance(10 * HISTORY_RETRY_MS);
     expect(m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length).toBe(asked);
-    expect(p3.phase).toBe('syncing');
+    expect(p3.phase).toBe('member');
+    expect(p3.core.backfilling).toBe(false);
     expect(dropped(m)).toHaveLength(1);
     expect(
       p3.problems.filter((p) => p.remote && p.problem.from === 'p2' && /no progress/.test(p.problem.message)),
     ).toHaveLength(1);
-    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
-    expect(p3.problems.some((p) => !p.remote && /stays joining/.test(p.problem.message))).toBe(true);
+    // Each newest page was cut to its first (oldest) item: what the liars kept back is missing, what came stays.
+    expect(p3.storedBodies()).toEqual(['m1', 'm2']);
+    expect(p3.problems.some((p) => !p.remote && /older history was dropped/.test(p.problem.message))).toBe(true);
   });
 });
 
@@ -240,11 +243,11 @@ describe('join-sync: what one sponsor may hand in one join', () => {
     });
     sync.spent.set(asPeerId('p1'), { items: MAX_HANDOVER_ITEMS - 2, bytes: 0 });
     expect(vetPage(sync, CORE_GROUP, page(1, 2))).toBeNull();
-    sync.after = '00000002';
+    sync.before = '00000009';
     expect(vetPage(sync, CORE_GROUP, page(3, 1))).toMatch(/more than/);
     expect(dropSponsor(sync, new Set(['p1', 'p2', 'p3'].map(asPeerId)))).toBe('p2');
     sync.sponsor = asPeerId('p2');
-    sync.after = null;
+    sync.before = null;
     expect(vetPage(sync, CORE_GROUP, page(1, 200))).toBeNull();
   });
 });

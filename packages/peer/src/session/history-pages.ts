@@ -8,6 +8,7 @@ import {
   readHistoryPage as readPage,
   recordFloors,
   settledHeld,
+  settledAbove,
   HISTORY_PAGE_BYTES,
   MAX_HISTORY_ITEMS,
   type DataFrame,
@@ -40,14 +41,43 @@ export function readHistoryPage(
  * this store, PROTOCOL.md §4), and in a total-order group without what the
  * last session saved as tentative (`settledHeld`: the sponsor hands it again
  * at the group's key). With `tips`: each sender's stored message at the end
- * of its run (the chain link a page must continue, PROTOCOL.md §1.5).
+ * of its run (the chain link a page must continue, PROTOCOL.md §1.5); with
+ * `above`: each sender's stored seqs above a hole (`settledAbove`).
  */
+/** What a joining session's core takes from its store (`SessionCore.heldRead`'s arguments). */
+export interface StoreHeld {
+  readonly have: HeldVector;
+  readonly tips: Map<string, DataFrame>;
+  readonly above: Map<string, number[]>;
+}
+
+/**
+ * What a joining session reads once every write of `writer` so far is done
+ * (a failed write does not stop the read): `readHeldVector` with each
+ * sender's last stored message (the link its next one must name, PROTOCOL.md
+ * §1.5) and its seqs above a hole (an earlier session's older pages that did
+ * not all come: shown already, §4).
+ */
+export async function readHeldAfter(
+  writer: { flush(): Promise<void> },
+  store: MessageStore,
+  groupId: GroupId,
+): Promise<StoreHeld> {
+  await writer.flush().catch(() => {});
+  const tips = new Map<string, DataFrame>();
+  const above = new Map<string, number[]>();
+  return { have: await readHeldVector(store, groupId, tips, above), tips, above };
+}
+
 export async function readHeldVector(
   store: MessageStore,
   groupId: GroupId,
   tips?: Map<string, DataFrame>,
+  above?: Map<string, number[]>,
 ): Promise<HeldVector> {
   const record = await store.getGroup(groupId).catch(() => null);
-  const have = await readHeld(store, groupId, recordFloors(record), tips);
+  const stored = new Map<string, number[]>();
+  const have = await readHeld(store, groupId, recordFloors(record), tips, stored);
+  for (const [sender, seqs] of settledAbove(stored, record)) above?.set(sender, seqs);
   return settledHeld(have, record);
 }

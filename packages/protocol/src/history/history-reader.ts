@@ -117,6 +117,28 @@ export function settledHeld(have: HeldVector, record: HeldRecord | null): HeldVe
   return out;
 }
 
+/**
+ * The seqs a store holds above a hole (`heldSteps`' `above`) that a session
+ * over it shows already and takes as held: in a total-order group only those
+ * below where `settledHeld` stops the run (what lies beyond it is handed again
+ * at the group's keys).
+ */
+export function settledAbove(
+  above: ReadonlyMap<string, readonly number[]>,
+  record: HeldRecord | null,
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [sender, seqs] of above) {
+    const limit =
+      record?.ordering === 'total'
+        ? Math.min(record.tentative?.[sender] ?? Infinity, record.state?.nextSeq[sender] ?? Infinity)
+        : Infinity;
+    const kept = seqs.filter((seq) => seq < limit);
+    if (kept.length > 0) out.set(sender, kept);
+  }
+  return out;
+}
+
 /** Whether the joiner already holds `frame`. */
 export const heldBy = (have: HeldVector, frame: DataFrame): boolean => frame.seq < (have[frame.sender] ?? 1);
 
@@ -143,6 +165,7 @@ export function toHistoryItem(m: HistoryRecord, senderKey: string | null): Histo
 export function* heldSteps(
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
+  above?: Map<string, number[]>,
 ): Generator<StoreRead, HeldVector, StorePage> {
   const seqs = new Map<string, Set<number>>();
   // With `tips`: per sender the frames by seq, to hand back the one at the end of each run (chain-book.ts).
@@ -171,6 +194,8 @@ export function* heldSteps(
     if (next > 1) runs.push([sender, next]);
     const tip = frames.get(sender)?.get(next - 1);
     if (tips !== undefined && tip !== undefined) tips.set(sender, tip);
+    const beyond = [...(s ?? [])].filter((seq) => seq > next).sort((a, b) => a - b);
+    if (above !== undefined && beyond.length > 0) above.set(sender, beyond);
   }
   runs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return Object.fromEntries(runs.slice(0, MAX_SENDER_ENTRIES));
@@ -372,16 +397,21 @@ export const readOlderPage = (source: HistorySource, input: OlderPageInput): Pro
   runAsync(olderPageSteps(input), input.groupId, source);
 export const readOlderPageSync = (source: HistorySource, input: OlderPageInput): OlderPage =>
   runSync(olderPageSteps(input), input.groupId, source);
-/** With `tips`: each sender's stored message at the end of its run is put there (its chain link, PROTOCOL.md §1.5). */
+/**
+ * With `tips`: each sender's stored message at the end of its run is put there (its chain link, PROTOCOL.md §1.5);
+ * with `above`: each sender's stored seqs above the first hole of its run.
+ */
 export const readHeld = (
   source: HistorySource,
   groupId: GroupId,
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
-): Promise<HeldVector> => runAsync(heldSteps(floors, tips), groupId, source);
+  above?: Map<string, number[]>,
+): Promise<HeldVector> => runAsync(heldSteps(floors, tips, above), groupId, source);
 export const readHeldSync = (
   source: HistorySource,
   groupId: GroupId,
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
-): HeldVector => runSync(heldSteps(floors, tips), groupId, source);
+  above?: Map<string, number[]>,
+): HeldVector => runSync(heldSteps(floors, tips, above), groupId, source);

@@ -18,6 +18,12 @@
 //    └───silent HISTORY_RETRY_MS: next sponsor (round)     │                               │
 //   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
 //   any ──close──▶ closed
+//
+// Pages go backwards (PROTOCOL.md §4): the newest page carries the state, the joiner adopts it and is
+// a member while its older pages come (a `backfill`), asked from the same sponsor; a sponsor that
+// leaves, stays silent or lies is replaced as while syncing, from its newest page (its state is
+// vetted, never adopted a second time). The backfill ends at a last page, or when no old member is
+// left to ask (incomplete: `finishBackfill(false)`).
 
 import { frameMessageId, type GroupId, type PeerId } from '../ids.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
@@ -31,10 +37,12 @@ import {
   dropSponsor,
   due,
   newSync,
+  pagingSync,
   refused,
   releaseHeld,
   restart,
   sponsorAmong,
+  type Backfill,
   type Lifecycle,
   type Sync,
 } from './join-sync.ts';
@@ -58,6 +66,8 @@ export interface JoinPort {
   emit(command: SessionCommand): void;
   problem(code: string, message: string, from?: PeerId): void;
   rejected(from: PeerId, error: ProtocolError): void;
+  /** The backfill is over: `complete` when its last page was taken, else nobody is left to ask. */
+  finishBackfill(complete: boolean, now: number): void;
 }
 
 export class JoinFlow {
@@ -77,12 +87,13 @@ export class JoinFlow {
     this.#port.setLife({ phase: 'syncing', sync });
   }
 
-  becomeMember(now: number): void {
+  /** A member, with the backfill of its older pages when they follow. */
+  becomeMember(now: number, backfill?: Backfill): void {
     const life = this.#port.life();
     // The hand-over ends another way (a flush gave our engine state, nobody is left to ask): what
     // waited above a hole is shown above it, not lost.
     if (life.phase === 'syncing' || life.phase === 'adopting') this.show(releaseHeld(life.sync), now);
-    this.#port.setLife({ phase: 'member' });
+    this.#port.setLife(backfill === undefined ? { phase: 'member' } : { phase: 'member', backfill });
   }
 
   /**
@@ -102,28 +113,41 @@ export class JoinFlow {
 
   /** A new request to the sponsor, or (`again`) the last one once more, same id. */
   ask(now: number, again = false): void {
-    const life = this.#port.life();
-    const req =
-      life.phase !== 'syncing' ? null : again ? askAgain(life.sync, now) : ask(life.sync, this.#port.groupId, now);
-    if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
+    const sync = pagingSync(this.#port.life());
+    const req = sync === null ? null : again ? askAgain(sync, now) : ask(sync, this.#port.groupId, now);
+    if (sync !== null && req !== null) this.#port.emit({ type: 'send', to: sync.sponsor, frame: req });
   }
 
   /** A page that answers our last request arrived: the next request goes out before it is checked (`askAhead`). */
   askAhead(from: PeerId, page: HistoryResponseFrame, now: number): void {
-    const life = this.#port.life();
-    const req = life.phase === 'syncing' ? askAhead(life.sync, this.#port.groupId, from, page, now) : null;
-    if (life.phase === 'syncing' && req !== null) this.#port.emit({ type: 'send', to: life.sync.sponsor, frame: req });
+    const sync = pagingSync(this.#port.life());
+    const req = sync === null ? null : askAhead(sync, this.#port.groupId, from, page, now);
+    if (sync !== null && req !== null) this.#port.emit({ type: 'send', to: sync.sponsor, frame: req });
   }
 
-  /** Back to syncing from the start of our own history with `sponsor`, asking now. */
+  /** Start over from the newest page with `sponsor`, asking now: syncing again, or (a member) the same backfill. */
   restart(sync: Sync, sponsor: PeerId, now: number): void {
     restart(sync, sponsor);
-    this.#port.setLife({ phase: 'syncing', sync });
+    if (this.#port.life().phase !== 'member') this.#port.setLife({ phase: 'syncing', sync });
     this.ask(now);
+  }
+
+  /** A member's backfill, if one runs. */
+  #backfill(): Sync | null {
+    const life = this.#port.life();
+    return life.phase === 'member' ? (life.backfill?.sync ?? null) : null;
   }
 
   /** The sponsor left while we synced: ask the lowest old member still present, from the start. */
   sponsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
+    const backfill = this.#backfill();
+    if (backfill !== null) {
+      // A backfill goes on with the next old member; with none left, what it lacks cannot be had now.
+      const next = sponsorAmong(backfill, present);
+      if (next === null) this.#port.finishBackfill(false, now);
+      else if (next !== 'stay') this.restart(backfill, next, now);
+      return;
+    }
     const life = this.#port.life();
     if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
     const next = sponsorAmong(life.sync, present);
@@ -144,6 +168,8 @@ export class JoinFlow {
    * costs a request every few seconds instead of one per round trip.
    */
   reaskLater(now: number): void {
+    const backfill = this.#backfill();
+    if (backfill !== null) return refused(backfill, now);
     const life = this.#port.life();
     if (life.phase !== 'syncing' && life.phase !== 'adopting') return;
     refused(life.sync, now);
@@ -158,6 +184,10 @@ export class JoinFlow {
     this.#port.rejected(sync.sponsor, { code: 'bad-state', message: `Sponsor ${sync.sponsor} dropped: ${why}` });
     const next = dropSponsor(sync, this.#port.trackerMembers());
     if (next !== null) return this.restart(sync, next, now);
+    if (this.#backfill() === sync) {
+      this.#port.problem('bad-state', "Every member that could hand over the group's older history was dropped.");
+      return this.#port.finishBackfill(false, now);
+    }
     restart(sync, sync.sponsor);
     sync.reaskAt = Infinity;
     this.#port.problem(
@@ -171,11 +201,11 @@ export class JoinFlow {
    * state (two re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
    */
   tick(now: number): void {
-    const life = this.#port.life();
-    const next = life.phase === 'syncing' ? due(life.sync, this.#port.trackerMembers(), now) : null;
-    if (life.phase === 'syncing' && next !== null) {
-      if (next.sponsor !== life.sync.sponsor) this.restart(life.sync, next.sponsor, now);
-      else this.ask(now, life.sync.reaskAt === null);
+    const sync = pagingSync(this.#port.life());
+    const next = sync === null ? null : due(sync, this.#port.trackerMembers(), now);
+    if (sync !== null && next !== null) {
+      if (next.sponsor !== sync.sponsor) this.restart(sync, next.sponsor, now);
+      else this.ask(now, sync.reaskAt === null);
     }
   }
 }

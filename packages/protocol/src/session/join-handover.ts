@@ -1,7 +1,8 @@
-// A joiner taking its sponsor's hand-over: what a history page holds (vetted,
-// stored and shown once, the floors it reaches, the parts of the state on the
-// last page) and adopting that state once the history is stored and the
-// engine stands at the state's view. Belongs here: acting on a page or on the
+// A joiner taking its sponsor's hand-over: what its store holds, what a history
+// page holds (vetted, stored and shown once, the floors it reaches, the parts
+// of the state on the newest page), adopting that state once the newest
+// history is stored and the engine stands at the state's view, and the older
+// pages a member then takes (its backfill, PROTOCOL.md §4) until the last. Belongs here: acting on a page or on the
 // state; which sponsor to ask and when is join-flow.ts, the pure checks are
 // join-sync.ts. Owns no state but the flush tickets (the lifecycle is the
 // SessionCore's).
@@ -9,9 +10,20 @@
 import type { PeerId } from '../ids.ts';
 import type { EngineResult } from '../ordering/engine.ts';
 import { isRejection } from '../ordering/engine.ts';
-import type { HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
+import type { DataFrame, HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
+import { countedByHandover, type HeldVector } from '../history/history-reader.ts';
 import type { JoinFlow, JoinPort } from './join-flow.ts';
-import { answersLast, isHeld, releaseHeld, takePage, vetPage, vetState } from './join-sync.ts';
+import {
+  answersLast,
+  holding,
+  isHeld,
+  pagingSync,
+  releaseHeld,
+  takePage,
+  vetPage,
+  vetState,
+  type Sync,
+} from './join-sync.ts';
 import { MAX_HELD_HISTORY_BYTES } from './policy.ts';
 import type { ChainGuard, Vetted } from './chain-check.ts';
 
@@ -26,6 +38,8 @@ export interface HandoverPort extends JoinPort {
   apply(result: EngineResult, what: string, now: number): void;
   /** Captures what a joiner would get now and answers requests that waited for it. */
   takeHandover(): void;
+  /** Answers the joiners' requests that waited while our own backfill ran. */
+  answerWaiting(): void;
 }
 
 export class JoinHandover {
@@ -36,10 +50,49 @@ export class JoinHandover {
     this.#port = port;
   }
 
+  /** What our store holds (the answer to `read-held`); a syncing session asks for its newest page now. */
+  held(
+    have: HeldVector | null,
+    now: number,
+    tips?: Iterable<DataFrame>,
+    above?: ReadonlyMap<string, Iterable<number>>,
+  ): void {
+    // Each sender's last stored message: the link its next one must name (§1.5).
+    if (tips !== undefined) this.#port.chains.learn(tips);
+    // Where the store stands, for the floors the records we save name (seq-floors.ts).
+    if (have !== null) this.#port.floors.held(have);
+    const life = this.#port.life();
+    if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
+    // Pages come newest first: no floor is derived from a hole until the oldest is in (seq-floors.ts).
+    this.#port.floors.hold();
+    holding(life.sync, have ?? {}, above);
+    // What we show from the store: the engine must not deliver it again (adopted state, a flush).
+    this.#port.engine.markShown(life.sync.have ?? {});
+    this.#port.join.ask(now);
+  }
+
+  /**
+   * The backfill is over. Complete: the seqs it took give the floors, and requests that waited for a
+   * whole store are answered. Incomplete (no old member left to ask): what waited above a hole is
+   * shown above it, and no floor is derived for the rest of this session, so a later one asks for
+   * every hole again.
+   */
+  finish(complete: boolean, now: number): void {
+    const life = this.#port.life();
+    if (life.phase !== 'member' || life.backfill === undefined) return;
+    this.#port.join.show(releaseHeld(life.backfill.sync), now);
+    this.#port.setLife({ phase: 'member' });
+    this.#port.chains.settle();
+    if (!complete) return;
+    this.#port.floors.release();
+    this.#port.answerWaiting();
+  }
+
   /** A history page as received (state verified), with the items whose signature held. */
   page(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
     const life = this.#port.life();
-    if (life.phase !== 'syncing' || !answersLast(life.sync, from, page)) {
+    const sync = pagingSync(life);
+    if (sync === null || !answersLast(sync, from, page)) {
       // The answer to an earlier request (asked twice, or of a former sponsor), or after the sync
       // finished: harmless, not counted.
       this.#port.problem(
@@ -49,7 +102,6 @@ export class JoinHandover {
       );
       return;
     }
-    const sync = life.sync;
     this.#port.join.askAhead(from, page, now); // unless the runtime did when the page arrived (historyArrived)
     // Asked ahead for this page's successor (askAhead): not asked again once it is taken.
     const early = sync.early === page.req;
@@ -63,10 +115,7 @@ export class JoinHandover {
     const unverified = page.items.length - verified.length;
     if (unverified > 0) {
       const why = `${unverified} of its history items do not carry their sender's signature`;
-      const others = [...sync.oldMembers].some(
-        (p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p),
-      );
-      if (others) return this.#port.join.dropSponsor(sync, why, now);
+      if (this.#othersThan(sync)) return this.#port.join.dropSponsor(sync, why, now);
       this.#port.problem(
         'bad-state',
         `Sponsor ${sync.sponsor}: ${why}, and no other member can hand them over: they are left out.`,
@@ -76,10 +125,13 @@ export class JoinHandover {
     // Each sender's items against its chain (§1.5): equivocations reported; predecessors they name
     // that we lack are owed by the hand-over's last page.
     verified = this.#port.chained(from, this.#port.chains.page(sync.have ?? {}, verified));
+    // A member's backfill takes only what the state it adopted counts: anything else is its engine's.
+    const adopted = life.phase === 'member' ? life.backfill?.state : undefined;
+    if (adopted !== undefined) verified = verified.filter((i) => countedByHandover(adopted, i.frame));
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again
     // (S1); an item above a hole in its sender's chain waits until the hole is filled (S3).
-    let shown = takePage(sync, verified, page.items.at(-1)?.order, (sender, seq) =>
+    let shown = takePage(sync, verified, page.items[0]?.order, (sender, seq) =>
       this.#port.chains.owedBelow(sender, seq),
     );
     if (sync.heldBytes > MAX_HELD_HISTORY_BYTES) {
@@ -96,9 +148,14 @@ export class JoinHandover {
     this.#port.join.show(shown, now, unheld);
     // What we show now: the engine must not hand it out again (a flush, a frame that waited, the adopted state).
     this.#port.engine.markShown(sync.have ?? {});
-    if (!page.done) return early ? undefined : this.#port.join.ask(now);
+    if (life.phase === 'member') return this.#older(sync, from, page, early, now);
+    this.#newest(sync, from, page, now);
+  }
+
+  /** The newest page (syncing): it carries the state, adopted once whole, vetted and its history stored. */
+  #newest(sync: Sync, from: PeerId, page: HistoryResponseFrame, now: number): void {
     if (!page.state) {
-      this.#port.rejected(from, { code: 'missing-field', message: 'The last history page carried no joiner state.' });
+      this.#port.rejected(from, { code: 'missing-field', message: 'The newest history page carried no joiner state.' });
       return this.#port.join.reaskLater(now);
     }
     const state = sync.stateParts.add(page.state, page.statePart);
@@ -110,19 +167,12 @@ export class JoinHandover {
       this.#port.rejected(from, { code: 'too-large', message: state.refused });
       return this.#port.join.reaskLater(now);
     }
-    // A message left out of a sender's chain is as much a hole the sponsor chose as a forged item.
-    const gaps = this.#port.chains.owed(from);
-    for (const gap of gaps) this.#port.rejected(from, gap);
-    if (
-      gaps.length > 0 &&
-      [...sync.oldMembers].some((p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p))
-    )
-      return this.#port.join.dropSponsor(sync, gaps.map((g) => g.message).join(' '), now);
-    this.#port.chains.settle(); // reported: what no old member present hands is left out
+    // Nothing older follows: what the hand-over owes is owed now (else at the backfill's last page).
+    if (page.done && !this.#settle(sync, from, now)) return;
     const contradiction = vetState(sync, state);
     if (contradiction !== null) return this.#port.join.dropSponsor(sync, contradiction, now);
-    // Held items whose hole nobody present fills (or whose predecessor no chain link names, §7.3):
-    // shown above it, before the state that counts them is adopted.
+    // Held items (above a hole the older pages fill, or nobody present does, §7.3): the newest
+    // history is shown above it, before the state that counts them is adopted.
     this.#port.join.show(releaseHeld(sync), now);
     this.#tickets += 1;
     this.#port.setLife({
@@ -131,9 +181,48 @@ export class JoinHandover {
       state: this.#port.chained(from, this.#port.chains.state(state)),
       ticket: this.#tickets,
       stored: false,
+      more: !page.done,
     });
-    // The history must be durable before we are a member: a reload must never find a member without it.
+    // The newest history must be durable before we are a member: a reload must never find a member without it.
     this.#port.emit({ type: 'flush-store', ticket: this.#tickets });
+  }
+
+  /** An older page of a member's backfill: the next is asked for, or after the last one the backfill ends. */
+  #older(sync: Sync, from: PeerId, page: HistoryResponseFrame, early: boolean, now: number): void {
+    // The sponsor started its paging over (it restarted, or forgot us): its newest page again, with a
+    // newer state, vetted against what it hands and never adopted a second time.
+    if (page.statePart !== undefined && page.statePart.index > 0) {
+      sync.askedAt = now;
+      return;
+    }
+    if (page.state !== undefined && page.statePart === undefined) {
+      const contradiction = vetState(sync, page.state);
+      if (contradiction !== null) return this.#port.join.dropSponsor(sync, contradiction, now);
+    }
+    if (!page.done) return early ? undefined : this.#port.join.ask(now);
+    if (this.#settle(sync, from, now)) this.finish(true, now);
+  }
+
+  /**
+   * The hand-over's last page is in: a predecessor its messages name that it never brought is a hole
+   * the sponsor chose, as much as a forged item. False when the sponsor was dropped for it.
+   */
+  #settle(sync: Sync, from: PeerId, now: number): boolean {
+    const gaps = this.#port.chains.owed(from);
+    for (const gap of gaps) this.#port.rejected(from, gap);
+    if (gaps.length > 0 && this.#othersThan(sync)) {
+      this.#port.join.dropSponsor(sync, gaps.map((g) => g.message).join(' '), now);
+      return false;
+    }
+    this.#port.chains.settle(); // reported: what no old member present hands is left out
+    return true;
+  }
+
+  /** Whether an old member other than the sponsor, present and not dropped, could hand the history over. */
+  #othersThan(sync: Sync): boolean {
+    return [...sync.oldMembers].some(
+      (p) => p !== sync.sponsor && this.#port.trackerMembers().has(p) && !sync.dropped.has(p),
+    );
   }
 
   /**
@@ -144,10 +233,13 @@ export class JoinHandover {
   tryAdopt(now: number): void {
     const life = this.#port.life();
     if (life.phase !== 'adopting' || !life.stored) return;
+    const backfill = life.more ? { sync: life.sync, state: life.state } : undefined;
     if (this.#port.engine.hasState === true) {
-      // A flush gave the engine state meanwhile: a hand-over is moot, and adopting it would be refused.
-      this.#port.join.becomeMember(now);
-      return this.#port.takeHandover();
+      // A flush gave the engine state meanwhile: adopting the hand-over would be refused; the older
+      // pages it counts are still history to take.
+      this.#port.join.becomeMember(now, backfill);
+      this.#port.takeHandover();
+      return this.#port.join.ask(now);
     }
     const installed = this.#port.engine.view?.viewId ?? -1;
     if (installed > life.state.viewId) return this.#port.join.reaskLater(now);
@@ -164,8 +256,10 @@ export class JoinHandover {
         );
       return this.#port.join.reaskLater(now);
     }
-    this.#port.join.becomeMember(now);
+    this.#port.join.becomeMember(now, backfill);
     this.#port.apply(result, 'adopting the sponsor state', now);
     this.#port.takeHandover();
+    // A member now: its older pages come from the same sponsor, whose pinned state serves them.
+    this.#port.join.ask(now);
   }
 }

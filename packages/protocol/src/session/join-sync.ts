@@ -9,7 +9,7 @@ import type { HeldVector } from '../history/history-reader.ts';
 import { StatePartCollector } from '../history/state-parts.ts';
 import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
-import type { DataFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
 import {
   firstSponsor,
   HISTORY_REQUEST_ITEMS,
@@ -48,8 +48,12 @@ export interface Sync {
    */
   readonly held: Map<PeerId, Map<number, { readonly item: HistoryItem; readonly bytes: number }>>;
   heldBytes: number;
-  /** Where the current paging stands in the sponsor's order: the last item taken; null before its first page. */
-  after: string | null;
+  /**
+   * Where the current paging stands in the sponsor's order, which goes
+   * backwards (PROTOCOL.md §4): the lowest order key taken, the next page is
+   * asked `before` it; null before its newest page.
+   */
+  before: string | null;
   /**
    * Our last request (null: none yet); only its answer is taken. Its id is new for every new request, never reused in a
    * sync.
@@ -76,6 +80,16 @@ export interface Sync {
   readonly seen: Map<string, { seq: number; viewId: number }>;
 }
 
+/**
+ * A member still taking its older pages (PROTOCOL.md §4, adopt then
+ * backfill): the sync goes on with the state it adopted, which says which
+ * messages are the backfill's (`countedByHandover`) and which its engine's.
+ */
+export interface Backfill {
+  readonly sync: Sync;
+  readonly state: JoinerState;
+}
+
 export type Lifecycle =
   | { readonly phase: 'waiting' }
   | { readonly phase: 'syncing'; readonly sync: Sync }
@@ -86,8 +100,10 @@ export type Lifecycle =
       readonly state: JoinerState;
       readonly ticket: number;
       stored: boolean;
+      /** Older pages follow the adoption (the newest page was not the last). */
+      readonly more: boolean;
     }
-  | { readonly phase: 'member' }
+  | { readonly phase: 'member'; readonly backfill?: Backfill }
   | { readonly phase: 'closed' };
 
 /** A sync for the first view naming us, or null when nobody before us is in it (we start the group's state). */
@@ -102,7 +118,7 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
     above: new Map(),
     held: new Map(),
     heldBytes: 0,
-    after: null,
+    before: null,
     asked: null,
     early: null,
     askedAt: now,
@@ -115,23 +131,40 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
   };
 }
 
-/** What our store holds (the answer to `read-held`): the sync can ask from now on. */
-export function holding(sync: Sync, have: HeldVector): void {
+/**
+ * What our store holds (the answer to `read-held`): the sync can ask from now
+ * on. `above`: per sender, seqs the store holds above its run (an earlier
+ * session's backfill that did not finish): shown already, not again.
+ */
+export function holding(sync: Sync, have: HeldVector, above?: ReadonlyMap<string, Iterable<number>>): void {
   const copy: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [sender, next] of Object.entries(have)) if (Number.isSafeInteger(next) && next > 1) copy[sender] = next;
   sync.have = copy;
+  for (const [sender, seqs] of above ?? []) {
+    const next = copy[sender] ?? 1;
+    const set = new Set([...seqs].filter((seq) => Number.isSafeInteger(seq) && seq > next));
+    if (set.size > 0) sync.above.set(sender, set);
+  }
 }
+
+/** The sync that takes history pages now: syncing for the newest page, or a member's backfill; else null. */
+export const pagingSync = (life: Lifecycle): Sync | null =>
+  life.phase === 'syncing' ? life.sync : life.phase === 'member' ? (life.backfill?.sync ?? null) : null;
+
+/** The sync a hand-over is under way in (syncing, adopting, a member's backfill): what it shows counts as taken. */
+export const handingOver = (life: Lifecycle): Sync | null =>
+  life.phase === 'syncing' || life.phase === 'adopting' ? life.sync : pagingSync(life);
 
 /**
  * The next request to the sponsor, under a new id (null until our store was
- * read), for the items after `after` (by default the last item taken); marks
- * it asked.
+ * read), for the newest items below `before` (by default the lowest key
+ * taken; null: the newest page, which carries the state); marks it asked.
  */
 export function ask(
   sync: Sync,
   groupId: GroupId,
   now: number,
-  after: string | null = sync.after,
+  before: string | null = sync.before,
 ): HistoryRequestFrame | null {
   if (sync.have === undefined) return null;
   sync.askedAt = now;
@@ -142,7 +175,8 @@ export function ask(
     groupId,
     req,
     have: wireHave(sync.have),
-    after,
+    after: null,
+    before,
     limit: HISTORY_REQUEST_ITEMS,
   };
   return sync.asked;
@@ -180,12 +214,13 @@ export const answersLast = (sync: Sync, from: PeerId, page: HistoryResponseFrame
 
 /**
  * A page that answers our last request has arrived and is not the last: the
- * next request, after its last item, goes out before the page is checked,
+ * next request, before its first item, goes out before the page is checked,
  * stored and shown (PROTOCOL.md §4, pipelined pages), so the sponsor reads
  * and sends the next page meanwhile. At most one page is in hand: null when
- * one is, or when this page does not qualify. The page is vetted as any other
- * when it is taken; a sponsor dropped for it meanwhile has its answer to this
- * request ignored.
+ * one is, or when this page does not qualify. The newest page (it carries the
+ * state) does not: the next is asked once the state is adopted. The page is
+ * vetted as any other when it is taken; a sponsor dropped for it meanwhile has
+ * its answer to this request ignored.
  */
 export function askAhead(
   sync: Sync,
@@ -194,147 +229,20 @@ export function askAhead(
   page: HistoryResponseFrame,
   now: number,
 ): HistoryRequestFrame | null {
-  const last = page.items.at(-1);
-  if (sync.early !== null || page.done || last === undefined || sync.asked?.req !== page.req) return null;
-  if (!answersLast(sync, from, page)) return null;
-  const req = ask(sync, groupId, now, last.order);
+  const first = page.items[0];
+  if (sync.early !== null || page.done || first === undefined || sync.asked?.req !== page.req) return null;
+  if (page.state !== undefined || !answersLast(sync, from, page)) return null;
+  const req = ask(sync, groupId, now, first.order);
   if (req !== null) sync.early = page.req;
   return req;
 }
 
-/**
- * A page's verified items taken: each one is stored and shown now (returned,
- * seq order per sender) unless a predecessor it names through its chain is
- * owed (`owedBelow`, chain-check.ts `ChainGaps`: neither held nor handed
- * yet); such an item is held back until what is owed below it comes
- * (PROTOCOL.md §4, "Above a hole"). An item above a hole nothing names (a
- * chain restart, a seq below a floor) is shown above it. One shown already is
- * skipped. The paging moves past the page (`lastOrder`).
- */
-export function takePage(
-  sync: Sync,
-  items: readonly HistoryItem[],
-  lastOrder: string | undefined,
-  owedBelow: (sender: PeerId, seq: number) => boolean,
-): HistoryItem[] {
-  const out: HistoryItem[] = [];
-  if (lastOrder !== undefined) sync.after = lastOrder;
-  if (sync.have === undefined) return out;
-  for (const item of items) {
-    const f = item.frame;
-    if (shows(sync, f) || isHeld(sync, f)) continue;
-    if (!owedBelow(f.sender, f.seq)) {
-      showOne(sync, item, out);
-      continue;
-    }
-    const held = sync.held.get(f.sender) ?? new Map<number, { item: HistoryItem; bytes: number }>();
-    sync.held.set(f.sender, held);
-    const bytes = utf8ByteLength(JSON.stringify(item));
-    held.set(f.seq, { item, bytes });
-    sync.heldBytes += bytes;
-  }
-  // What this page (or a live delivery) paid lets what waited above it follow, in seq order.
-  for (const [sender, held] of [...sync.held])
-    for (const seq of [...held.keys()].sort((x, y) => x - y)) {
-      if (owedBelow(sender, seq)) break;
-      const item = unhold(sync, sender, seq);
-      if (item !== undefined) showOne(sync, item, out);
-    }
-  return out;
-}
+export { isHeld, releaseHeld, shows, takePage, took } from './join-held.ts';
 
-/** Whether a page item is held back above a hole in its sender's chain (`takePage`). */
-export const isHeld = (sync: Sync, frame: DataFrame): boolean => sync.held.get(frame.sender)?.has(frame.seq) === true;
-
-/**
- * Every held item, to be shown above its hole after all (seq order per
- * sender): the hand-over ends without anyone to fill the hole, or the held
- * items passed MAX_HELD_HISTORY_BYTES.
- */
-export function releaseHeld(sync: Sync): HistoryItem[] {
-  const out: HistoryItem[] = [];
-  for (const [sender, held] of [...sync.held])
-    for (const seq of [...held.keys()].sort((x, y) => x - y)) {
-      const item = unhold(sync, sender, seq);
-      if (item !== undefined && !shows(sync, item.frame)) showOne(sync, item, out);
-    }
-  return out;
-}
-
-/** `item` is shown now (into `out`): it moves its sender's run on, or counts as shown above it. */
-function showOne(sync: Sync, item: HistoryItem, out: HistoryItem[]): void {
-  const have = sync.have;
-  if (have === undefined) return;
-  const f = item.frame;
-  out.push(item);
-  const next = have[f.sender] ?? 1;
-  if (f.seq === next) have[f.sender] = runFrom(sync, f.sender, f.seq + 1, out);
-  else {
-    const above = sync.above.get(f.sender) ?? new Set<number>();
-    sync.above.set(f.sender, above);
-    above.add(f.seq);
-  }
-}
-
-/** `sender`'s run from `run` on: it takes in the seqs shown above it and the held items it reaches (into `out`). */
-function runFrom(sync: Sync, sender: PeerId, run: number, out: HistoryItem[]): number {
-  const above = sync.above.get(sender);
-  for (;;) {
-    const shown = above?.delete(run) === true;
-    const held = unhold(sync, sender, run);
-    if (!shown && held === undefined) break;
-    if (!shown && held !== undefined) out.push(held);
-    run += 1;
-  }
-  if (above?.size === 0) sync.above.delete(sender);
-  return run;
-}
-
-/** A held item leaves the hold (shown now, or a copy of it is). */
-function unhold(sync: Sync, sender: PeerId, seq: number): HistoryItem | undefined {
-  const held = sync.held.get(sender);
-  const entry = held?.get(seq);
-  if (held === undefined || entry === undefined) return undefined;
-  held.delete(seq);
-  if (held.size === 0) sync.held.delete(sender);
-  sync.heldBytes -= entry.bytes;
-  return entry.item;
-}
-
-/**
- * Messages our engine delivered while we sync (a flush gave it state): shown
- * already, so a page repeating one is not shown again, and a held copy is
- * dropped. A held item the run reaches stays held until the next page is
- * taken (`takePage`) or the hold is released.
- */
-export function took(sync: Sync, frames: readonly DataFrame[]): void {
-  const have = sync.have;
-  if (have === undefined) return;
-  for (const f of frames) {
-    unhold(sync, f.sender, f.seq);
-    const next = have[f.sender] ?? 1;
-    if (f.seq < next) continue;
-    let above = sync.above.get(f.sender);
-    if (f.seq > next) {
-      if (above === undefined) sync.above.set(f.sender, (above = new Set()));
-      above.add(f.seq);
-      continue;
-    }
-    let run = f.seq + 1;
-    while (above?.delete(run) === true) run += 1;
-    if (above?.size === 0) sync.above.delete(f.sender);
-    have[f.sender] = run;
-  }
-}
-
-/** Whether the session shows `frame` already (its store's run, a page, a delivery): not again (S1). */
-export const shows = (sync: Sync, frame: DataFrame): boolean =>
-  frame.seq < (sync.have?.[frame.sender] ?? 1) || sync.above.get(frame.sender)?.has(frame.seq) === true;
-
-/** Start over with `sponsor` from the first page; a fresh hand-over never builds on a stale one nor its held items. */
+/** Start over with `sponsor` from the newest page; a fresh hand-over never builds on a stale one nor its held items. */
 export function restart(sync: Sync, sponsor: PeerId): void {
   sync.sponsor = sponsor;
-  sync.after = null;
+  sync.before = null;
   sync.early = null;
   sync.stateParts.clear();
   sync.seen.clear();
@@ -349,7 +257,8 @@ export function restart(sync: Sync, sponsor: PeerId): void {
  * MAX_HANDOVER_BYTES in a sync. Counts what the page hands.
  */
 export function vetPage(sync: Sync, groupId: GroupId, page: HistoryResponseFrame): string | null {
-  if (!page.done && page.items.length === 0)
+  // A state's parts after the first carry no items (state-parts.ts).
+  if (!page.done && page.items.length === 0 && (page.statePart?.index ?? 0) === 0)
     return 'Its history page was not the last and carried no message (no progress).';
   let prev: string | null = null;
   for (const item of page.items) {
@@ -359,10 +268,10 @@ export function vetPage(sync: Sync, groupId: GroupId, page: HistoryResponseFrame
       return `Its history page's order keys do not increase (${item.order} after ${prev}).`;
     prev = item.order;
   }
-  // A page starting at or before the last key taken: the sponsor started its paging over with a
+  // A page ending at or above the lowest key taken: the sponsor started its paging over with a
   // newer hand-over (it restarted or forgot us, sponsor-desk.ts); the cap below counts every start.
-  const first = page.items[0]?.order;
-  if (first !== undefined && sync.after !== null && !(first > sync.after)) sync.seen.clear();
+  const last = page.items.at(-1)?.order;
+  if (last !== undefined && sync.before !== null && !(last < sync.before)) sync.seen.clear();
   const spent = sync.spent.get(sync.sponsor) ?? { items: 0, bytes: 0 };
   sync.spent.set(sync.sponsor, spent);
   spent.items += page.items.length;

@@ -33,18 +33,18 @@ import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
 import type { HeldVector } from '../history/history-reader.ts';
-import { holding, took, type Lifecycle } from './join-sync.ts';
+import { handingOver, type Lifecycle } from './join-sync.ts';
+import { takeDeliveries } from './deliveries.ts';
 import { JoinFlow, type JoinPort } from './join-flow.ts';
 import { JoinHandover } from './join-handover.ts';
 import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
-import { chatOf, groupRecordOf, problemOf, recordOf, systemLines } from './session-records.ts';
+import { groupRecordOf, problemOf, systemLines } from './session-records.ts';
 import type {
   SessionCommand,
   SessionCommands,
   SessionGroupRecord,
   SessionMessage,
   SessionPhase,
-  SessionRecord,
 } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
@@ -109,6 +109,7 @@ export class SessionCore {
       emit: (command) => this.#emit(command),
       problem: (code, message, from) => this.#problem(code, message, from),
       rejected: (from, error) => this.#rejected(from, error),
+      finishBackfill: (complete, now) => this.#handover.finish(complete, now),
     };
     this.#join = new JoinFlow(port);
     this.#handover = new JoinHandover({
@@ -118,6 +119,9 @@ export class SessionCore {
       chained: (from, vetted) => this.#chained(from, vetted),
       apply: (result, what, now) => void this.#apply(result, what, now),
       takeHandover: () => this.#takeHandover(),
+      answerWaiting: () => {
+        for (const [peer, req] of this.#desk.release()) this.#onHistoryRequest(peer, req);
+      },
     });
   }
 
@@ -125,6 +129,12 @@ export class SessionCore {
 
   get phase(): SessionPhase {
     return this.#life.phase;
+  }
+
+  /** Older history pages still to come after the adopted state (PROTOCOL.md §4); a member sends meanwhile. */
+  get backfilling(): boolean {
+    const life = this.#life;
+    return life.phase === 'member' ? life.backfill !== undefined : life.phase === 'adopting' && life.more;
   }
 
   /** The view the engine installed last (null until this peer is in one). */
@@ -228,7 +238,7 @@ export class SessionCore {
       const life = this.#life;
       if (life.phase === 'syncing' && life.sync.sponsor === peer && life.sync.reaskAt === null)
         this.#join.ask(now, true);
-      const waiting = this.#desk.takeWaiting(peer, life.phase === 'member');
+      const waiting = this.#desk.takeWaiting(peer, life.phase === 'member' && life.backfill === undefined);
       if (waiting !== null) this.#onHistoryRequest(peer, waiting);
       this.#apply(this.#engine.linkUp(peer, now), 'a link coming up', now);
     });
@@ -238,19 +248,13 @@ export class SessionCore {
    * Answer to `read-held`: what our store holds of the group (null if it could not be read: then we ask for
    * everything).
    */
-  heldRead(have: HeldVector | null, now: number, tips?: Iterable<DataFrame>): SessionCommands {
-    return this.#step(now, () => {
-      // Each sender's last stored message: the link its next one must name (§1.5).
-      if (tips !== undefined) this.#chains.learn(tips);
-      // Where the store stands, for the floors the records we save name (seq-floors.ts).
-      if (have !== null) this.#floors.held(have);
-      const life = this.#life;
-      if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
-      holding(life.sync, have ?? {});
-      // What we show from the store: the engine must not deliver it again (adopted state, a flush).
-      this.#engine.markShown(life.sync.have ?? {});
-      this.#join.ask(now);
-    });
+  heldRead(
+    have: HeldVector | null,
+    now: number,
+    tips?: Iterable<DataFrame>,
+    above?: ReadonlyMap<string, Iterable<number>>,
+  ): SessionCommands {
+    return this.#step(now, () => this.#handover.held(have, now, tips, above));
   }
 
   /** Answer to `read-history`: the page goes to the joiner. */
@@ -331,7 +335,8 @@ export class SessionCore {
 
   #onHistoryRequest(from: PeerId, req: HistoryRequestFrame): void {
     const inView = this.#installed?.members.some((m) => m.peerId === from) === true;
-    const answer = this.#desk.request(from, req, this.#life.phase === 'member' && inView);
+    // A member still taking its older pages lacks what its state counts: the request waits (PROTOCOL.md §4).
+    const answer = this.#desk.request(from, req, this.#life.phase === 'member' && !this.backfilling && inView);
     if (answer !== null) this.#emit({ type: 'read-history', to: from, state: answer.state, req });
   }
 
@@ -370,35 +375,19 @@ export class SessionCore {
 
   /** Carries out one engine result; returns the messages it delivered by id. */
   #apply(result: EngineResult, what: string, now: number, from?: PeerId): Map<MessageId, SessionMessage> {
-    const delivered = new Map<MessageId, SessionMessage>();
     if (isRejection(result)) {
       if (result.fault === 'remote' && from !== undefined) this.#rejected(from, result.error);
       else this.#problem(result.error.code, `The engine refused ${what}: ${result.error.message}`, from);
-      return delivered;
+      return new Map();
     }
     for (const o of result.frames) {
       const to = o.to === 'all' ? (this.#engine.view?.members ?? []).map((m) => m.peerId) : [o.to];
       for (const peer of to) if (peer !== this.self.peerId) this.#emit({ type: 'send', to: peer, frame: o.frame });
     }
-    const records: SessionRecord[] = [];
-    const life = this.#life;
-    const shown = life.phase === 'syncing' || life.phase === 'adopting' ? life.sync : null;
-    for (const d of result.deliveries) {
-      this.#floors.reached(d.frame.sender, d.frame.seq);
-      this.#sends.settled(d.id);
-      if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
-      // Delivered while we still sync (a flush gave our engine state): a page asked for before must not show it again.
-      if (shown !== null) {
-        took(shown, [d.frame]);
-        this.#chains.delivered(d.frame);
-      }
-      const r = recordOf(this.groupId, d.id, d.frame, d.order, this.#names, now);
-      records.push(r);
-      const chat = chatOf(r, d.viewId);
-      delivered.set(d.id, chat);
-      this.#emit({ type: 'message', message: chat, source: 'delivery' });
-    }
-    if (records.length > 0) this.#emit({ type: 'store', messages: records });
+    const port = { groupId: this.groupId, names: this.#names, floors: this.#floors, sends: this.#sends };
+    const taken = takeDeliveries({ ...port, chains: this.#chains }, result.deliveries, handingOver(this.#life), now);
+    for (const chat of taken.shown.values()) this.#emit({ type: 'message', message: chat, source: 'delivery' });
+    if (taken.records.length > 0) this.#emit({ type: 'store', messages: taken.records });
     for (const ev of result.events) {
       if (ev.type === 'view-installed') this.#onInstalled(ev.view, now);
       else if (ev.type === 'message-dropped')
@@ -408,7 +397,7 @@ export class SessionCore {
       else if (ev.type === 'flush-disputed') this.#problem('bad-state', ev.reason, ev.by);
       else if (isEquivocation(ev)) this.#emit(accusation(ev, (p, e) => this.#rejected(p, e)));
     }
-    return delivered;
+    return taken.shown;
   }
 
   #onInstalled(view: View, now: number): void {
@@ -444,7 +433,11 @@ export class SessionCore {
   #setLife(life: Lifecycle): void {
     const changed = life.phase !== this.#life.phase;
     this.#life = life;
-    if (life.phase === 'member') this.#chains.settle();
+    // A member with all its history: what a hand-over owed was reported, and floors derive again.
+    if (changed && life.phase === 'member' && life.backfill === undefined) {
+      this.#chains.settle();
+      this.#floors.release();
+    }
     if (changed) this.#emit({ type: 'phase', phase: life.phase });
   }
 }

@@ -72,6 +72,17 @@ export class SponsorDesk {
     return req;
   }
 
+  /**
+   * Requests that waited while we could not answer any (our own older pages
+   * were still coming, PROTOCOL.md §4): all of them, once we hold a hand-over.
+   */
+  release(): [PeerId, HistoryRequestFrame][] {
+    if (this.#handover === null) return [];
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    return waiting;
+  }
+
   /** Forget joiners no longer in the installed view. */
   prune(present: ReadonlySet<PeerId>): void {
     for (const p of [...this.#pinned.keys()]) if (!present.has(p)) this.#pinned.delete(p);

@@ -1,0 +1,53 @@
+// What a session makes of its engine's deliveries: each settles our own send
+// and reaches the store (seq-floors.ts); one the session shows already (from
+// its store or a history page, `shown`) goes no further; while a hand-over is
+// under way (syncing, adopting, a member's backfill) each delivery counts as
+// taken, so a page asked for before it neither stores nor shows it again (S1).
+// The rest become the records to store and the messages to show.
+
+import type { MessageId } from '../ids.ts';
+import type { Delivery } from '../ordering/engine.ts';
+import type { ChainGuard } from './chain-check.ts';
+import { took, type Sync } from './join-sync.ts';
+import type { NameBook } from './name-book.ts';
+import type { OwnSends } from './own-sends.ts';
+import type { SeqFloors } from './seq-floors.ts';
+import { chatOf, recordOf } from './session-records.ts';
+import type { SessionMessage, SessionRecord } from './session-types.ts';
+
+export interface DeliveryPort {
+  readonly groupId: Delivery['frame']['groupId'];
+  readonly names: NameBook;
+  readonly floors: SeqFloors;
+  readonly sends: OwnSends;
+  readonly chains: ChainGuard;
+}
+
+export interface TakenDeliveries {
+  readonly records: SessionRecord[];
+  /** The messages to show, by id, in delivery order. */
+  readonly shown: Map<MessageId, SessionMessage>;
+}
+
+export function takeDeliveries(
+  port: DeliveryPort,
+  deliveries: readonly Delivery[],
+  sync: Sync | null,
+  now: number,
+): TakenDeliveries {
+  const records: SessionRecord[] = [];
+  const shown = new Map<MessageId, SessionMessage>();
+  for (const d of deliveries) {
+    port.floors.reached(d.frame.sender, d.frame.seq);
+    port.sends.settled(d.id);
+    if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
+    if (sync !== null) {
+      took(sync, [d.frame]);
+      port.chains.delivered(d.frame);
+    }
+    const r = recordOf(port.groupId, d.id, d.frame, d.order, port.names, now);
+    records.push(r);
+    shown.set(d.id, chatOf(r, d.viewId));
+  }
+  return { records, shown };
+}
