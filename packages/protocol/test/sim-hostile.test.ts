@@ -148,6 +148,17 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.map((t) => `${t.rule} ${t.node ?? ''}`)).toEqual(['SPONSOR 48e-d1']);
   });
 
+  // A fresh range: the clock liar's FINALs name honest members at made-up priorities; its second message's
+  // disputed FINAL, echoed at a member's own proposal, sat below its first one's made-up final.
+  it("seed 50900: a flush never puts a sender's later message at a final below its earlier one's (was S3)", () => {
+    const scenario = hostileScenarioForSeed(50900);
+    expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    // The liar's two messages reach the honest members, the second after the first.
+    expect(r.stats.deliveries).toBeGreaterThan(0);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });

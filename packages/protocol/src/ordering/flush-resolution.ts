@@ -225,6 +225,20 @@ export const resolveFlush = (
         const f = adopted.get(id) as Priority;
         if (!(deliveredAt.get(id) ?? []).some((x) => samePriority(x, f))) adopted.delete(id);
       }
+  // A sender's finals grow with seq (each proposer's proposals do, and a final is their max). An adopted
+  // final not above an earlier seq's is a hostile sender's made-up pair: unless a reporter delivered the
+  // message at it, the message is resolved as if no final were known (hostile seed 50900 put a liar's
+  // second message at its echoed final below its first one's, S3).
+  let ofSender: PeerId | null = null;
+  let top: Priority | null = null;
+  for (const m of messages) {
+    if (ofSender !== m.frame.sender) [ofSender, top] = [m.frame.sender, null];
+    const f = adopted.get(m.id);
+    if (f === undefined) continue;
+    if (top !== null && compare(f, top) <= 0 && !(deliveredAt.get(m.id) ?? []).some((x) => samePriority(x, f)))
+      adopted.delete(m.id);
+    else if (top === null || compare(f, top) > 0) top = f;
+  }
   // Per message, the highest final adopted for an earlier seq of its sender (messages run by sender, then seq).
   const earlierFinal = new Map<MessageId, Priority>();
   let finalsOf: PeerId | null = null;
