@@ -110,6 +110,15 @@ describe("a page item above a hole in its sender's chain waits for the hole", ()
     expect(s.heldBytes).toBe(0);
   });
 
+  it("waits for a lower seq of its sender later on the same page (the sender's order keys need not grow with its seqs)", () => {
+    const { s, page } = joiner();
+    // ann's 4 comes before her 3 on the page (hostile seed 701404: a lying clock signed 3 with a huge key).
+    expect(page([at(a, 4), at(b, 1), at(a, 3), at(a, 5)])).toEqual(['bob1', 'ann3', 'ann4', 'ann5']);
+    expect(s.have).toEqual({ [A]: 6, [B]: 2 });
+    expect(s.held.size).toBe(0);
+    expect(s.heldBytes).toBe(0);
+  });
+
   it('a sponsor given up (a lying one: hostile seed 37151) takes what it held with it: the next hands it again', () => {
     const { s, page } = joiner();
     expect(page([at(a, 4)])).toEqual([]);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { keepFinalProof } from '../sim/broken/keep-final-proof.ts';
 import { correctEngine } from '../sim/default-engine.ts';
-import { HOSTILE_KINDS, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
+import { HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
 import { HOSTILE_FIXED, HOSTILE_GAPS } from '../sim/hostile-suite.ts';
 import { runScenario } from '../sim/simulator.ts';
 import { MAX_BUFFERED_BYTES_PER_PEER, MAX_HELD_BYTES_PER_SENDER } from '../src/ordering/group-engine.ts';
@@ -157,6 +157,17 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     // The liar's two messages reach the honest members, the second after the first.
     expect(r.stats.deliveries).toBeGreaterThan(0);
+  });
+
+  // The liar's lying clock gave its 2 a far higher order key than its 3: 0a0-d1's page hands 3 before 2.
+  it('seed 701404: a page handing a sender out of seq order shows that sender in seq order (was S3)', () => {
+    const scenario = hostileScenarioForSeed(701404);
+    expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
+    // The liar also equivocates (its 2 and 4 differ between members): counted in FIFO, §7.6.
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, tolerate: HOSTILE_TOLERATED });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.tolerated.filter((t) => t.rule !== 'S2E' && t.rule !== 'SPONSOR')).toEqual([]);
+    expect(r.trace.some((l) => l.includes('fc1-f1@0 adopts the state of view 8 from 0a0-d1'))).toBe(true);
   });
 
   for (const gap of HOSTILE_GAPS) {

@@ -13,8 +13,9 @@ import type { Sync } from './join-sync.ts';
  * A page's verified items taken: each one is stored and shown now (returned,
  * seq order per sender) unless a predecessor it names through its chain is
  * owed (`owedBelow`, chain-check.ts `ChainGaps`: neither held nor handed
- * yet); such an item is held back until what is owed below it comes
- * (PROTOCOL.md §4, "Above a hole"). An item above a hole nothing names (a
+ * yet) or a lower seq of its sender comes later on the same page; such an
+ * item is held back until what is owed below it comes (PROTOCOL.md §4,
+ * "Above a hole"). An item above a hole nothing names (a
  * chain restart, a seq below a floor) is shown above it. One shown already is
  * skipped. The paging moves below the page (`lowest`, its first key: pages
  * go backwards).
@@ -28,10 +29,12 @@ export function takePage(
   const out: HistoryItem[] = [];
   if (lowest !== undefined && (sync.before === null || lowest < sync.before)) sync.before = lowest;
   if (sync.have === undefined) return out;
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
     const f = item.frame;
+    // A lower seq of its sender later on the page goes first (order keys need not follow seqs).
+    const later = items.some((o, j) => j > i && o.frame.sender === f.sender && o.frame.seq < f.seq);
     if (shows(sync, f) || isHeld(sync, f)) continue;
-    if (!owedBelow(f.sender, f.seq)) {
+    if (!later && !owedBelow(f.sender, f.seq)) {
       showOne(sync, item, out);
       continue;
     }
