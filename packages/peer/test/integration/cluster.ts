@@ -2,6 +2,7 @@
 // group, read their delivered logs and check the guarantees a user would
 // notice (same log everywhere, each sender's order kept, nothing twice).
 
+import { afterEach, beforeEach } from 'vitest';
 import type { GroupId, Ordering } from '@chorus/protocol';
 import { startTracker } from '@chorus/tracker';
 import type { RunningTracker } from '@chorus/tracker';
@@ -96,4 +97,34 @@ export const bodiesOf = (log: readonly ChatMessage[]): string[] => log.map((m) =
 
 export async function stopAll(peers: readonly ChildPeer[]): Promise<void> {
   await Promise.all(peers.map((p) => p.kill()));
+}
+
+/**
+ * The tracker and peers of each test in a file: a fresh integration tracker before every test, and every
+ * peer the test lists in `peers` stopped after it, then the tracker closed.
+ */
+export interface TestCluster {
+  readonly tracker: RunningTracker;
+  peers: ChildPeer[];
+}
+
+export function clusterPerTest(): TestCluster {
+  let tracker: RunningTracker | null = null;
+  const cluster: TestCluster = {
+    get tracker(): RunningTracker {
+      if (tracker === null) throw new Error('The integration tracker runs only during a test.');
+      return tracker;
+    },
+    peers: [],
+  };
+  beforeEach(async () => {
+    tracker = await startIntegrationTracker();
+  });
+  afterEach(async () => {
+    await stopAll(cluster.peers);
+    cluster.peers = [];
+    await tracker?.close();
+    tracker = null;
+  });
+  return cluster;
 }

@@ -5,30 +5,20 @@
 // of them serves garbage for every chunk: its chunks are refused and counted,
 // and the file still arrives whole.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import { sha256Bytes, toHex, type GroupId } from '@chorus/protocol';
 import type { ChatMessage } from '../../src/api.ts';
 import { ChildPeer } from './child-peer.ts';
-import { startIntegrationTracker, stopAll, waitFor } from './cluster.ts';
+import { clusterPerTest, waitFor } from './cluster.ts';
 import { bytesOf } from '../files-fixtures.ts';
 
 const MIB = 1024 * 1024;
 const FILE_BYTES = 6 * MIB + 777;
 
-let tracker: RunningTracker;
-let peers: ChildPeer[] = [];
-beforeEach(async () => {
-  tracker = await startIntegrationTracker();
-});
-afterEach(async () => {
-  await stopAll(peers);
-  peers = [];
-  await tracker.close();
-});
+const cluster = clusterPerTest();
 
 const start = (name: string, autoDownloadBytes: number): Promise<ChildPeer> =>
-  new ChildPeer().start(tracker.url, name, { autoDownloadBytes });
+  new ChildPeer().start(cluster.tracker.url, name, { autoDownloadBytes });
 
 async function messageAt(p: ChildPeer, groupId: GroupId, id: string): Promise<ChatMessage> {
   let found: ChatMessage | undefined;
@@ -41,10 +31,10 @@ async function messageAt(p: ChildPeer, groupId: GroupId, id: string): Promise<Ch
 
 describe('files over WebRTC', () => {
   it('reaches every member whole, a late joiner fetches it from holders, a corrupting holder spoils nothing', async () => {
-    peers = await Promise.all([start('ana', 0), start('ben', 16 * MIB), start('cy', 16 * MIB)]);
-    const [ana, ben, cy] = peers as [ChildPeer, ChildPeer, ChildPeer];
+    cluster.peers = await Promise.all([start('ana', 0), start('ben', 16 * MIB), start('cy', 16 * MIB)]);
+    const [ana, ben, cy] = cluster.peers as [ChildPeer, ChildPeer, ChildPeer];
     const g = await ana.createGroup('files', 'fifo');
-    for (const p of peers) await p.join(g.groupId);
+    for (const p of cluster.peers) await p.join(g.groupId);
 
     const bytes = bytesOf(FILE_BYTES, 7);
     const sha = toHex(await sha256Bytes(bytes));
@@ -58,7 +48,7 @@ describe('files over WebRTC', () => {
     // Ben now serves garbage for every chunk; dee joins late and fetches on demand from ana, ben and cy.
     await ben.files.corrupt();
     const dee = await start('dee', 0);
-    peers.push(dee);
+    cluster.peers.push(dee);
     await dee.join(g.groupId);
     const msg = await messageAt(dee, g.groupId, sent.id);
     expect(msg.file?.sha256).toBe(sha);

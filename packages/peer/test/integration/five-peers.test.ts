@@ -3,8 +3,7 @@
 // bursts, a SIGKILL mid-burst, a late joiner, a data channel destroyed under
 // load. Each test asserts what users would see in their logs.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import type { ChildPeer } from './child-peer.ts';
 import {
   bodiesOf,
@@ -14,9 +13,8 @@ import {
   idsOf,
   logOf,
   logsWithAtLeast,
-  startIntegrationTracker,
+  clusterPerTest,
   startPeers,
-  stopAll,
   waitFor,
 } from './cluster.ts';
 
@@ -24,16 +22,7 @@ const NAMES = ['ana', 'ben', 'cy', 'dee', 'eve'];
 /** Per peer per burst: 5 x 40 = 200 messages in flight at once, several per data channel per millisecond. */
 const BURST = 40;
 
-let tracker: RunningTracker;
-let peers: ChildPeer[] = [];
-beforeEach(async () => {
-  tracker = await startIntegrationTracker();
-});
-afterEach(async () => {
-  await stopAll(peers);
-  peers = [];
-  await tracker.close();
-});
+const cluster = clusterPerTest();
 
 /** Every peer bursts at once; bodies are `${name}:${k}`. */
 const burstAll = (
@@ -45,10 +34,10 @@ const burstAll = (
 
 describe('five peers over WebRTC', () => {
   it('total order: concurrent bursts end in one identical log, each sender in its order', async () => {
-    peers = await startPeers(tracker.url, NAMES);
-    const g = await groupOf(peers, 'five-total', 'total');
-    await burstAll(peers, g, BURST);
-    const logs = await logsWithAtLeast(peers, g, NAMES.length * BURST, 'total burst');
+    cluster.peers = await startPeers(cluster.tracker.url, NAMES);
+    const g = await groupOf(cluster.peers, 'five-total', 'total');
+    await burstAll(cluster.peers, g, BURST);
+    const logs = await logsWithAtLeast(cluster.peers, g, NAMES.length * BURST, 'total burst');
 
     const reference = idsOf(logs[0] ?? []);
     expect(reference).toHaveLength(NAMES.length * BURST);
@@ -63,10 +52,10 @@ describe('five peers over WebRTC', () => {
   });
 
   it('fifo: every peer gets every message once, each sender in its order', async () => {
-    peers = await startPeers(tracker.url, NAMES);
-    const g = await groupOf(peers, 'five-fifo', 'fifo');
-    await burstAll(peers, g, BURST);
-    const logs = await logsWithAtLeast(peers, g, NAMES.length * BURST, 'fifo burst');
+    cluster.peers = await startPeers(cluster.tracker.url, NAMES);
+    const g = await groupOf(cluster.peers, 'five-fifo', 'fifo');
+    await burstAll(cluster.peers, g, BURST);
+    const logs = await logsWithAtLeast(cluster.peers, g, NAMES.length * BURST, 'fifo burst');
 
     const expected = NAMES.flatMap((n) => Array.from({ length: BURST }, (_, k) => `${n}:${k + 1}`)).sort();
     logs.forEach((log, i) => {
@@ -77,12 +66,12 @@ describe('five peers over WebRTC', () => {
   });
 
   it('a peer SIGKILLed mid-burst: the others unblock after the failure notice and agree, and keep chatting', async () => {
-    peers = await startPeers(tracker.url, NAMES);
-    const g = await groupOf(peers, 'five-crash', 'total');
-    const victim = peers[2] as ChildPeer;
-    const survivors = peers.filter((p) => p !== victim);
+    cluster.peers = await startPeers(cluster.tracker.url, NAMES);
+    const g = await groupOf(cluster.peers, 'five-crash', 'total');
+    const victim = cluster.peers[2] as ChildPeer;
+    const survivors = cluster.peers.filter((p) => p !== victim);
 
-    const bursts = burstAll(peers, g, BURST).catch(() => 'the victim died with sends in flight');
+    const bursts = burstAll(cluster.peers, g, BURST).catch(() => 'the victim died with sends in flight');
     // Mid-burst: some of it is delivered somewhere, not all of it anywhere.
     await waitFor('burst under way', async () => (await logOf(survivors[0] as ChildPeer, g)).length > 0);
     await victim.kill();
@@ -131,14 +120,14 @@ describe('five peers over WebRTC', () => {
   });
 
   it('a late joiner gets the whole history with valid signatures, then takes part in the order', async () => {
-    const early = await startPeers(tracker.url, NAMES.slice(0, 4));
-    peers = early;
+    const early = await startPeers(cluster.tracker.url, NAMES.slice(0, 4));
+    cluster.peers = early;
     const g = await groupOf(early, 'five-late', 'total');
     await burstAll(early, g, 15);
     const before = await logsWithAtLeast(early, g, 4 * 15, 'history before the join');
 
-    const [late] = await startPeers(tracker.url, ['ivy']);
-    peers = [...early, late as ChildPeer];
+    const [late] = await startPeers(cluster.tracker.url, ['ivy']);
+    cluster.peers = [...early, late as ChildPeer];
     const joined = await (late as ChildPeer).join(g);
     expect(joined.status).toBe('member');
     const history = await logOf(late as ChildPeer, g);
@@ -147,22 +136,22 @@ describe('five peers over WebRTC', () => {
     expect((await (late as ChildPeer).fetchMetrics(g))?.rejectedFrames).toBe(0);
     expect(history.every((m) => m.state === 'delivered')).toBe(true);
 
-    await burstAll(peers, g, 6, '-after');
-    const logs = await logsWithAtLeast(peers, g, 4 * 15 + 5 * 6, 'after the join');
+    await burstAll(cluster.peers, g, 6, '-after');
+    const logs = await logsWithAtLeast(cluster.peers, g, 4 * 15 + 5 * 6, 'after the join');
     const reference = idsOf(logs[0] ?? []);
     logs.forEach((log, i) => {
       expect(duplicates(log)).toEqual([]);
-      expect(idsOf(log), `${peers[i]?.name}'s log differs`).toEqual(reference);
+      expect(idsOf(log), `${cluster.peers[i]?.name}'s log differs`).toEqual(reference);
     });
     expect(bodiesOf(logs[4] ?? [])).toContain('ivy-after:6');
   });
 
   it('a data channel destroyed under load comes back; the gap is resent, nothing lost or doubled', async () => {
-    peers = await startPeers(tracker.url, NAMES.slice(0, 3));
-    const [a, b] = peers as [ChildPeer, ChildPeer, ChildPeer];
-    const g = await groupOf(peers, 'link-drop', 'total');
+    cluster.peers = await startPeers(cluster.tracker.url, NAMES.slice(0, 3));
+    const [a, b] = cluster.peers as [ChildPeer, ChildPeer, ChildPeer];
+    const g = await groupOf(cluster.peers, 'link-drop', 'total');
 
-    const load = burstAll(peers, g, 100);
+    const load = burstAll(cluster.peers, g, 100);
     await waitFor('burst under way', async () => (await logOf(b, g)).length > 0);
     expect(await a.dropLink(g, b.peerId)).toBe(true);
     await load;
@@ -171,13 +160,13 @@ describe('five peers over WebRTC', () => {
       async () => (await a.linkState(g, b.peerId)) === 'up' && (await b.linkState(g, a.peerId)) === 'up',
     );
 
-    const logs = await logsWithAtLeast(peers, g, 300, 'after the drop');
+    const logs = await logsWithAtLeast(cluster.peers, g, 300, 'after the drop');
     const reference = idsOf(logs[0] ?? []);
     expect(reference).toHaveLength(300);
     logs.forEach((log, i) => {
       expect(duplicates(log)).toEqual([]);
       expect(fifoViolation(log)).toBeNull();
-      expect(idsOf(log), `${peers[i]?.name}'s log differs`).toEqual(reference);
+      expect(idsOf(log), `${cluster.peers[i]?.name}'s log differs`).toEqual(reference);
     });
     // Nobody was evicted over the short outage.
     expect(a.groups().find((x) => x.groupId === g)?.view?.members).toHaveLength(3);

@@ -7,8 +7,7 @@
 // every message once. Three child processes on a real tracker; the liar runs
 // the shipped runtime and rewrites only its history pages on the way out.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import { comparePeerIds } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -17,27 +16,17 @@ import {
   groupOf,
   logOf,
   logsWithAtLeast,
-  startIntegrationTracker,
+  clusterPerTest,
   startPeers,
-  stopAll,
   waitFor,
 } from './cluster.ts';
 
-let tracker: RunningTracker;
-let peers: ChildPeer[] = [];
-beforeEach(async () => {
-  tracker = await startIntegrationTracker();
-});
-afterEach(async () => {
-  await stopAll(peers);
-  peers = [];
-  await tracker.close();
-});
+const cluster = clusterPerTest();
 
 describe('a sponsor whose history pages never end', () => {
   it('is dropped by the joiner, who gets the whole history from the other old member, each message once', async () => {
-    peers = await startPeers(tracker.url, ['ana', 'ben']);
-    const [ana, ben] = peers as [ChildPeer, ChildPeer];
+    cluster.peers = await startPeers(cluster.tracker.url, ['ana', 'ben']);
+    const [ana, ben] = cluster.peers as [ChildPeer, ChildPeer];
     const g = await groupOf([ana, ben], 'endless-pages', 'total');
     await ana.burst(g, 3, 'ana:');
     await ben.burst(g, 2, 'ben:');
@@ -45,8 +34,8 @@ describe('a sponsor whose history pages never end', () => {
     const [liar, honest] = comparePeerIds(ana.peerId, ben.peerId) < 0 ? [ana, ben] : [ben, ana];
     await liar.endlessHistoryPages();
 
-    const [cy] = (await startPeers(tracker.url, ['cy'])) as [ChildPeer];
-    peers.push(cy);
+    const [cy] = (await startPeers(cluster.tracker.url, ['cy'])) as [ChildPeer];
+    cluster.peers.push(cy);
     const problems: string[] = [];
     cy.on('error', (e) => problems.push(`${e.code}: ${e.message}`));
     await cy.join(g);

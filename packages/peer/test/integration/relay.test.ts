@@ -5,36 +5,16 @@
 // with none left the younger of the pair is evicted; a relay that alters what
 // it forwards is caught by the origin's signature and routed around.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningTracker } from '@chorus/tracker';
+import { describe, expect, it } from 'vitest';
 import type { GroupId, PeerId } from '@chorus/protocol';
 import type { SystemLine } from '../../src/api.ts';
 import type { ChildPeer } from './child-peer.ts';
-import {
-  bodiesOf,
-  duplicates,
-  fifoViolation,
-  idsOf,
-  logOf,
-  startIntegrationTracker,
-  startPeers,
-  stopAll,
-  waitFor,
-} from './cluster.ts';
+import { bodiesOf, duplicates, fifoViolation, idsOf, logOf, clusterPerTest, startPeers, waitFor } from './cluster.ts';
 
 /** Routes form after RELAY_AFTER_MS of probing and move after ROUTE_TTL_MS; a loaded box needs slack. */
 const ROUTE_WAIT_MS = 30_000;
 
-let tracker: RunningTracker;
-let peers: ChildPeer[] = [];
-beforeEach(async () => {
-  tracker = await startIntegrationTracker();
-});
-afterEach(async () => {
-  await stopAll(peers);
-  peers = [];
-  await tracker.close();
-});
+const cluster = clusterPerTest();
 
 /** What `p`'s members list says `other` is reached through (the members panel's "via Ben"). */
 const viaOf = (p: ChildPeer, g: GroupId, other: ChildPeer): PeerId | undefined =>
@@ -51,8 +31,8 @@ const viewOf = (p: ChildPeer, g: GroupId): readonly PeerId[] =>
  * each other, and the second joins last, once the others are members.
  */
 async function blockedPair(names: readonly string[]): Promise<{ g: GroupId; ana: ChildPeer; ben: ChildPeer }> {
-  peers = await startPeers(tracker.url, names, { relay: true });
-  const [ana, ben, ...rest] = peers as [ChildPeer, ChildPeer, ...ChildPeer[]];
+  cluster.peers = await startPeers(cluster.tracker.url, names, { relay: true });
+  const [ana, ben, ...rest] = cluster.peers as [ChildPeer, ChildPeer, ...ChildPeer[]];
   await ana.block([ben.peerId]);
   await ben.block([ana.peerId]);
   const { groupId: g } = await ana.createGroup('relayed', 'total');
@@ -61,7 +41,7 @@ async function blockedPair(names: readonly string[]): Promise<{ g: GroupId; ana:
   // Ben's join waits for a link to every member; the one to Ana can only be relayed.
   await ben.join(g);
   await waitFor('every member installs the view with all of them', () =>
-    peers.every((p) => viewOf(p, g).length === names.length),
+    cluster.peers.every((p) => viewOf(p, g).length === names.length),
   );
   return { g, ana, ben };
 }
@@ -88,7 +68,7 @@ async function sameLogs(live: readonly ChildPeer[], g: GroupId, n: number, what:
 describe('relay through a member (real WebRTC, real tracker)', () => {
   it('a blocked pair joins a group of four through a relay and chats; the relay dies, the pair moves to the other; with none left the younger is evicted', async () => {
     const { g, ana, ben } = await blockedPair(['ana', 'ben', 'cy', 'dee']);
-    const [cy, dee] = peers.slice(2) as [ChildPeer, ChildPeer];
+    const [cy, dee] = cluster.peers.slice(2) as [ChildPeer, ChildPeer];
     // Both ends use the lowest-id member that reaches both.
     const first = [cy, dee].sort((x, y) => (x.peerId < y.peerId ? -1 : 1));
     const [relay, spare] = first as [ChildPeer, ChildPeer];
@@ -98,8 +78,8 @@ describe('relay through a member (real WebRTC, real tracker)', () => {
     await waitFor("each one's members list says the other is reached via the relay", () => {
       return viaOf(ana, g, ben) === relay.peerId && viaOf(ben, g, ana) === relay.peerId && !viaOf(ana, g, relay);
     });
-    for (const p of peers) await p.send(g, `${p.name}:1`);
-    await sameLogs(peers, g, 4, 'through the first relay');
+    for (const p of cluster.peers) await p.send(g, `${p.name}:1`);
+    await sameLogs(cluster.peers, g, 4, 'through the first relay');
     expect((await relay.relayCounts()).forwarded).toBeGreaterThan(0);
 
     await relay.kill();
@@ -129,7 +109,7 @@ describe('relay through a member (real WebRTC, real tracker)', () => {
 
   it('a relay that alters what it forwards is caught by the signature check, and the pair routes around it', async () => {
     const { g, ana, ben } = await blockedPair(['ana', 'ben', 'cy', 'dee']);
-    const relays = (peers.slice(2) as ChildPeer[]).sort((x, y) => (x.peerId < y.peerId ? -1 : 1));
+    const relays = (cluster.peers.slice(2) as ChildPeer[]).sort((x, y) => (x.peerId < y.peerId ? -1 : 1));
     const [liar, honest] = relays as [ChildPeer, ChildPeer];
     await waitFor(
       'the pair relays through the lowest-id member',
@@ -150,8 +130,9 @@ describe('relay through a member (real WebRTC, real tracker)', () => {
       ROUTE_WAIT_MS,
     );
     await ben.send(g, 'ben:1');
-    await sameLogs(peers, g, 2, 'around the lying relay');
-    for (const p of peers) expect(bodiesOf(await logOf(p, g))).toEqual(expect.arrayContaining(['ana:1', 'ben:1']));
+    await sameLogs(cluster.peers, g, 2, 'around the lying relay');
+    for (const p of cluster.peers)
+      expect(bodiesOf(await logOf(p, g))).toEqual(expect.arrayContaining(['ana:1', 'ben:1']));
     expect((await logOf(ben, g)).some((m) => m.body.includes('altered'))).toBe(false);
   });
 });
