@@ -6,9 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asViewId, canonicalFlushText } from '@chorus/protocol';
-import type { FlushStatementFields, GroupId, GroupSummary, RemovedNotice, View } from '@chorus/protocol';
+import type { FlushStatementFields, GroupId, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { admit, call, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import { call, connectClient, groupOfClients, startTestTracker, unwrap } from './helpers.ts';
 import type { Key, TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -20,20 +20,8 @@ afterAll(() => tracker.close());
 const HASH_ONE = `${'A'.repeat(43)}=`;
 const HASH_TWO = `${'B'.repeat(42)}A=`;
 
-async function group(...clients: TestClient[]): Promise<GroupId> {
-  const [first, ...rest] = clients;
-  const g = unwrap(
-    await call<GroupSummary>(first!.socket, 'group:create', { name: `accuse-flush-${Date.now()}`, ordering: 'total' }),
-  );
-  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
-  const installed = [first!];
-  for (const c of rest) {
-    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-    await admit(c, installed, g.groupId);
-    installed.push(c);
-  }
-  return g.groupId;
-}
+const group = async (...clients: TestClient[]): Promise<GroupId> =>
+  (await groupOfClients(`accuse-flush-${Date.now()}`, 'total', ...clients)).groupId;
 
 /** The statement as it travels in a proof: view, report and signature (group and reporter are the accusation's). */
 async function statement(key: Key, s: FlushStatementFields): Promise<{ viewId: number; report: string; sig: string }> {

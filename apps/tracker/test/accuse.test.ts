@@ -6,9 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFinalText } from '@chorus/protocol';
-import type { FinalFields, GroupId, GroupSummary, RemovedNotice, View } from '@chorus/protocol';
+import type { FinalFields, GroupId, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { admit, call, connectClient, startTestTracker, unwrap } from './helpers.ts';
+import { call, connectClient, groupOfClients, startTestTracker, unwrap } from './helpers.ts';
 import type { Key, TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -19,20 +19,8 @@ afterAll(() => tracker.close());
 
 const SIG = `${'A'.repeat(85)}Q==`;
 
-async function group(...clients: TestClient[]): Promise<GroupId> {
-  const [first, ...rest] = clients;
-  const g = unwrap(
-    await call<GroupSummary>(first!.socket, 'group:create', { name: `accuse-${Date.now()}`, ordering: 'total' }),
-  );
-  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
-  const installed = [first!];
-  for (const c of rest) {
-    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-    await admit(c, installed, g.groupId);
-    installed.push(c);
-  }
-  return g.groupId;
-}
+const group = async (...clients: TestClient[]): Promise<GroupId> =>
+  (await groupOfClients(`accuse-${Date.now()}`, 'total', ...clients)).groupId;
 
 async function signedFinal(key: Key, fields: FinalFields): Promise<FinalFields & { t: 'final'; sig: string }> {
   return { t: 'final', ...fields, sig: await key.sign(canonicalFinalText(fields)) };

@@ -7,8 +7,10 @@ import type { Socket } from 'socket.io-client';
 import type {
   ClientToServerEvents,
   GroupId,
+  GroupSummary,
   HelloReply,
   MemberInfo,
+  Ordering,
   PeerId,
   Result,
   ServerToClientEvents,
@@ -203,4 +205,26 @@ export async function stats(
 ): Promise<Record<string, unknown> & { signalsDropped: Record<string, number>; badInputs: Record<string, number> }> {
   const res = await fetch(`${url}/api/stats`);
   return (await res.json()) as never;
+}
+
+/**
+ * A group made by the first client, which joins it, and every other client joined and admitted in turn
+ * (each installed member confirms the newcomer's links): all of them installed, in the order given.
+ */
+export async function groupOfClients(
+  name: string,
+  ordering: Ordering,
+  ...clients: readonly TestClient[]
+): Promise<GroupSummary> {
+  const [first, ...rest] = clients;
+  if (first === undefined) throw new Error('A group needs at least one client.');
+  const g = unwrap(await call<GroupSummary>(first.socket, 'group:create', { name, ordering }));
+  unwrap(await call(first.socket, 'group:join', { groupId: g.groupId }));
+  const installed = [first];
+  for (const c of rest) {
+    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
+    await admit(c, installed, g.groupId);
+    installed.push(c);
+  }
+  return g;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, JoinReply, JoiningNotice, MemberInfo, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { admit, call, connectClient, startTestTracker, stats, unwrap } from './helpers.ts';
+import { admit, call, connectClient, groupOfClients, startTestTracker, stats, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -11,23 +11,8 @@ beforeAll(async () => {
 afterAll(() => tracker.close());
 
 let groupCounter = 0;
-async function groupWith(...clients: TestClient[]): Promise<GroupSummary> {
-  const [first, ...rest] = clients;
-  const g = unwrap(
-    await call<GroupSummary>(first!.socket, 'group:create', {
-      name: `m-${++groupCounter}-${Date.now()}`,
-      ordering: 'total',
-    }),
-  );
-  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
-  const installed = [first!];
-  for (const c of rest) {
-    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-    await admit(c, installed, g.groupId);
-    installed.push(c);
-  }
-  return g;
-}
+const groupWith = (...clients: TestClient[]): Promise<GroupSummary> =>
+  groupOfClients(`m-${++groupCounter}-${Date.now()}`, 'total', ...clients);
 
 const ids = (v: { members: readonly MemberInfo[] }): string[] => v.members.map((m) => m.peerId).sort();
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GroupSummary, SignalDelivery } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { admit, call, connectClient, startTestTracker, stats, unwrap } from './helpers.ts';
+import { call, connectClient, groupOfClients, startTestTracker, stats, unwrap } from './helpers.ts';
 import type { TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -11,18 +11,7 @@ beforeAll(async () => {
 afterAll(() => tracker.close());
 
 let n = 0;
-async function groupWith(...clients: TestClient[]): Promise<GroupSummary> {
-  const [first, ...rest] = clients;
-  const g = unwrap(await call<GroupSummary>(first!.socket, 'group:create', { name: `s-${++n}`, ordering: 'fifo' }));
-  unwrap(await call(first!.socket, 'group:join', { groupId: g.groupId }));
-  const installed = [first!];
-  for (const c of rest) {
-    unwrap(await call(c.socket, 'group:join', { groupId: g.groupId }));
-    await admit(c, installed, g.groupId);
-    installed.push(c);
-  }
-  return g;
-}
+const groupWith = (...clients: TestClient[]): Promise<GroupSummary> => groupOfClients(`s-${++n}`, 'fifo', ...clients);
 
 /** A marker signal sent after the bad ones: once it arrives, earlier ones would have too (one socket, in order). */
 async function fence(from: TestClient, to: TestClient, groupId: string): Promise<void> {
