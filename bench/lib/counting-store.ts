@@ -3,7 +3,14 @@
 // number, so "history synced" means "durable in the joiner's store", not
 // "arrived on the wire". No Node imports: the browser bench page uses it too.
 import type { GroupId } from '@chorus/protocol';
-import type { GroupRecord, HistoryPage, MessageStore, StoredMessage } from '@chorus/peer';
+import {
+  MemoryBlobs,
+  type BlobStore,
+  type GroupRecord,
+  type HistoryPage,
+  type MessageStore,
+  type StoredMessage,
+} from '@chorus/peer';
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
@@ -89,5 +96,11 @@ export class CountingStore implements MessageStore {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+  /** Files' blobs where the inner store keeps them (IdbStore's object stores; a MemoryStore is one itself). */
+  blobs(): BlobStore {
+    const inner = this.inner as MessageStore & Partial<BlobStore> & { blobs?: () => BlobStore };
+    if (typeof inner.blobs === 'function') return inner.blobs();
+    return typeof inner.putChunk === 'function' ? (inner as MessageStore & BlobStore) : new MemoryBlobs();
   }
 }

@@ -56,7 +56,7 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
       { key: 'chat_raw_p50_ms', header: 'chat p50 during the raw transfer ms', kind: 'value', digits: 1 },
     ],
     [
-      `Node peers, one process each (@roamhq/wrtc, in-memory stores); Chromium: pages of headless Chromium, one browser context each (IndexedDB stores). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary message each, on the link's bulk data channel) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
+      `Node peers, one process each (@roamhq/wrtc, in-memory stores); Chromium: pages of headless Chromium, one browser context each (IndexedDB stores, as the app's: packages/peer IdbStore for messages and file chunks). One member sends a ${fileBytes / MIB} MiB file of pseudo-random bytes with files.send; every receiver fetches it by itself (auto-download) from every member holding chunks, in ${FILE_CHUNK_BYTES / 1024} KiB chunks (one binary message each, on the link's bulk data channel) checked against the signed Merkle root. "to the last receiver" runs from the moment the file's message was sent (after the sender hashed and stored the file: "hash + store", not included) to the last receiver's verified, stored copy; MiB/s per receiver = file ÷ that time.`,
       `Baseline, same run: the same number of bytes pushed from the sender's process (page) to one receiver's through one raw simple-peer data channel in ${FLOOR_MESSAGE_BYTES / 1024} KiB binary messages (a fresh Uint8Array each, as a chunk travels; the far end reads only a header), from the first send to the last arrival, once right before and once right after the Chorus transfer (the machine's load moves between the two). Chorus ÷ raw compares throughputs: the mean of the two raw times ÷ Chorus ms. "raw channel, text": the same bytes once more after them in ${FLOOR_MESSAGE_BYTES / 1024} KiB text messages decoded whole (the baseline of the records before binary chunks; in a page simple-peer turns each text into a Buffer with a JavaScript UTF-8 encoder), not in the ratio.`,
       `Chat: every member sends ${CHAT_RATE_PER_SEC} messages/s in total for ${CHAT_MS / 1000} s, once with no transfer (idle), once starting with the transfer, and once starting with one more raw binary transfer of the same bytes between the first two members (what the transport and the machine alone cost chat; not in any target); p50 of the one-way latency over every delivery. A transfer shorter than the ${CHAT_MS / 1000} s leaves the rest of the window idle.`,
     ],
@@ -80,7 +80,8 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
       const browser = await ctx.browser();
       for (let i = 0; i < 2; i++) pages.push(await browser.newPeer(`files-page-${i + 1}`));
       b.notes.push(`Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per page.`);
-      await connectChorus(pages, trackerUrl);
+      // IndexedDB stores, as the app's: messages and the file's chunks are written there.
+      await Promise.all(pages.map((p) => p.call('chorus-connect', { trackerUrl, name: p.name, counting: true })));
       await measureCase(b, 'chromium', pages, fileBytes, 2000);
     } catch (e) {
       b.failRow({ where: 'chromium', receivers: 1 }, `Chromium pages: ${errorText(e)}`);
