@@ -359,7 +359,7 @@ export class IdbStore implements MessageStore {
 
   /** Files' blobs in this database (`blobs`, `blobChunks`: files/idb-blobs.ts). */
   blobs(): IdbBlobs {
-    return new IdbBlobs(() => this.open());
+    return new IdbBlobs(() => this.open(), this.#name);
   }
 
   /** The key store sharing this database (identities object store). */

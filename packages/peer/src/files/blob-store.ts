@@ -6,6 +6,8 @@
 // The IndexedDB implementation is idb-blobs.ts (object stores of the
 // `chorus` database); the in-memory one is MemoryBlobs below.
 
+import type { ChunkCheck } from './chunk-worker-client.ts';
+
 export interface BlobRecord {
   /** SHA-256 of the whole file, lowercase hex. */
   readonly hash: string;
@@ -24,15 +26,33 @@ export interface StoredChunk {
 }
 
 export interface BlobStore {
+  /**
+   * Where a store can check a received chunk against its file's root and store
+   * it off this thread (IdbBlobs in a page: chunk-worker-client.ts): true
+   * stored, false refused (nothing stored), null lost on the way (ask again).
+   * Returns null at once, taking nothing, when it cannot now: the caller
+   * checks and stores in thread. It may take the chunk's buffer (transferred).
+   */
+  checkAndPutChunk?(c: ChunkCheck): Promise<boolean | null> | null;
   getBlob(hash: string): Promise<BlobRecord | null>;
   /** Creates or updates the record; a `complete` record stays complete. */
   putBlob(record: BlobRecord): Promise<void>;
   /** Idempotent. Rejects (a quota error included) without touching what was stored. */
   putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void>;
   getChunk(hash: string, index: number): Promise<StoredChunk | null>;
+  /** Several chunks at once, null for each one not stored (IdbBlobs: one transaction, not one a chunk). */
+  getChunks?(hash: string, indexes: readonly number[]): Promise<(StoredChunk | null)[]>;
   /** Indexes of the chunks stored for `hash`, ascending. */
   chunkIndexes(hash: string): Promise<readonly number[]>;
 }
+
+/** `indexes`' chunks of `hash` (null for each not stored), in one read where the store can. */
+export const readChunks = (
+  store: BlobStore,
+  hash: string,
+  indexes: readonly number[],
+): Promise<(StoredChunk | null)[]> =>
+  store.getChunks ? store.getChunks(hash, indexes) : Promise.all(indexes.map((i) => store.getChunk(hash, i)));
 
 /** Whether a store also keeps blobs (IdbStore and MemoryStore do). */
 export const isBlobStore = (s: object): s is BlobStore =>

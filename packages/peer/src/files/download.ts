@@ -30,7 +30,7 @@ import {
   type ProvenNodes,
 } from '@chorus/protocol';
 import { ChorusError } from '../chorus-error.ts';
-import type { BlobStore } from './blob-store.ts';
+import { readChunks, type BlobStore } from './blob-store.ts';
 import { proofTexts } from './file-chunks.ts';
 
 /**
@@ -178,35 +178,75 @@ export class Download {
     // Not asked of this member (a late answer after a timeout, or unasked): ignored, nothing buffered.
     if (this.state !== 'running' || asked?.peer !== from) return;
     const bytes = frame.data;
-    // One chunk is checked at a time: its leaf hash runs on WebCrypto's worker threads, which also check the
-    // signatures of chat messages, and a window's worth of hashes queued there would delay every chat frame.
-    const check = this.#checking.then(
-      () =>
-        bytes.length === chunkLength(this.meta.size, frame.index, this.meta.chunkSize) &&
-        verifyChunk(this.#root, frame.index, this.count, bytes, frame.proof, this.#proven),
-    );
-    this.#checking = check.catch(() => false);
-    const good = await check;
-    if (this.#asked.get(frame.index)?.peer !== from || this.state !== 'running') return;
-    this.#release(frame.index, from);
-    if (!good) {
-      this.#strike(from);
-      this.#todo.add(frame.index);
+    const length = bytes.length;
+    if (length !== chunkLength(this.meta.size, frame.index, this.meta.chunkSize)) {
+      this.#refuse(frame.index, from);
+      return;
+    }
+    const { sha256: hash, root } = this.meta;
+    const { index } = frame;
+    // In a page the store checks and stores off the main thread (chunk-worker-client.ts); it may take the bytes.
+    const offThread = this.#host.store.checkAndPutChunk?.({
+      hash,
+      root,
+      index,
+      count: this.count,
+      data: bytes,
+      proof: frame.proof,
+    });
+    let good: boolean | null;
+    if (offThread) {
+      try {
+        good = await offThread;
+      } catch (e) {
+        if (this.#asked.get(index)?.peer === from) this.fail(storeError(e));
+        return;
+      }
+    } else {
+      // One chunk is checked at a time: its leaf hash runs on WebCrypto's worker threads, which also check the
+      // signatures of chat messages, and a window's worth of hashes queued there would delay every chat frame.
+      const check = this.#checking.then(() =>
+        verifyChunk(this.#root, index, this.count, bytes, frame.proof, this.#proven),
+      );
+      this.#checking = check.catch(() => false);
+      good = await check;
+    }
+    if (this.#asked.get(index)?.peer !== from || this.state !== 'running') return;
+    if (good === null) {
+      // Lost on the way to the worker (it failed): asked again, no strike.
+      this.#release(index, from);
+      this.#todo.add(index);
       this.pump();
       return;
     }
-    try {
-      await this.#host.store.putChunk(this.meta.sha256, frame.index, { bytes, proof: proofTexts(frame.proof) });
-    } catch (e) {
-      this.fail(storeError(e));
+    if (!good) {
+      this.#refuse(index, from);
       return;
     }
+    if (!offThread) {
+      try {
+        await this.#host.store.putChunk(hash, index, { bytes, proof: proofTexts(frame.proof) });
+      } catch (e) {
+        this.fail(storeError(e));
+        return;
+      }
+      if (this.#asked.get(index)?.peer !== from || this.state !== 'running') return;
+    }
+    this.#release(index, from);
     this.#stored += 1;
-    this.bytesDone += bytes.length;
+    this.bytesDone += length;
     this.lastProgressAt = this.#host.now();
     this.#host.changed(this);
     if (this.#stored === this.count) await this.#finish();
     else this.pump();
+  }
+
+  /** A bad chunk: counted against its sender, asked of someone else. */
+  #refuse(index: number, from: PeerId): void {
+    this.#release(index, from);
+    this.#strike(from);
+    this.#todo.add(index);
+    this.pump();
   }
 
   onNone(from: PeerId, frame: FileNoneFrame): void {
@@ -316,15 +356,22 @@ export class Download {
   }
 }
 
+/** Chunks read at a time when a whole file is read back. */
+const READ_STRETCH = 256;
+
 /** The stored chunks of a blob, joined; throws when one is missing. */
 export async function readWhole(store: BlobStore, hash: string, size: number, chunkSize: number): Promise<Uint8Array> {
   const out = new Uint8Array(size);
   const n = chunkCount(size, chunkSize);
-  for (let i = 0; i < n; i++) {
-    const c = await store.getChunk(hash, i);
-    if (c === null || c.bytes.length !== chunkLength(size, i, chunkSize))
-      throw new ChorusError('store-failed', `Chunk ${i} of ${hash.slice(0, 12)}… is not stored whole.`);
-    out.set(c.bytes, i * chunkSize);
+  for (let from = 0; from < n; from += READ_STRETCH) {
+    const indexes = Array.from({ length: Math.min(READ_STRETCH, n - from) }, (_, k) => from + k);
+    const chunks = await readChunks(store, hash, indexes);
+    for (const [k, c] of chunks.entries()) {
+      const i = from + k;
+      if (c === null || c.bytes.length !== chunkLength(size, i, chunkSize))
+        throw new ChorusError('store-failed', `Chunk ${i} of ${hash.slice(0, 12)}… is not stored whole.`);
+      out.set(c.bytes, i * chunkSize);
+    }
   }
   return out;
 }

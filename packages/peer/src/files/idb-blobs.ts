@@ -7,6 +7,7 @@
 
 import type { BlobChunkRecord, Db } from '../idb-schema.ts';
 import type { BlobRecord, BlobStore, StoredChunk } from './blob-store.ts';
+import { ChunkWorker, type ChunkCheck } from './chunk-worker-client.ts';
 
 /** Bytes of a view's buffer around it that may be stored with it rather than copying it out. */
 const VIEW_SLACK_BYTES = 1024;
@@ -19,9 +20,19 @@ interface PendingChunk {
 
 export class IdbBlobs implements BlobStore {
   readonly #db: () => Promise<Db>;
+  readonly #worker: ChunkWorker | null;
 
-  constructor(db: () => Promise<Db>) {
+  /** With the database's name, where there is a Worker, received chunks are checked and stored in one. */
+  constructor(db: () => Promise<Db>, name?: string) {
     this.#db = db;
+    this.#worker =
+      name !== undefined && typeof Worker === 'function'
+        ? new ChunkWorker(name, () => new Worker(new URL('./chunk-worker.ts', import.meta.url), { type: 'module' }))
+        : null;
+  }
+
+  checkAndPutChunk(c: ChunkCheck): Promise<boolean | null> | null {
+    return this.#worker?.check(c) ?? null;
   }
 
   async getBlob(hash: string): Promise<BlobRecord | null> {
@@ -42,6 +53,13 @@ export class IdbBlobs implements BlobStore {
    * Each write's promise settles with the transaction that carried it.
    */
   putChunk(hash: string, index: number, chunk: StoredChunk): Promise<void> {
+    // Where the worker runs, it writes (the page's thread then only copies the chunk to it).
+    const inWorker = this.#worker?.put(hash, index, chunk);
+    if (inWorker) return inWorker.then((stored) => (stored ? undefined : this.#putInThread(hash, index, chunk)));
+    return this.#putInThread(hash, index, chunk);
+  }
+
+  #putInThread(hash: string, index: number, chunk: StoredChunk): Promise<void> {
     // A view is stored as it is when its buffer is little more than it (a received chunk message: the chunk
     // after a header and its path); one into a larger buffer (a file being sent) is copied, since IndexedDB
     // clones a view's whole buffer.
@@ -87,6 +105,13 @@ export class IdbBlobs implements BlobStore {
   async getChunk(hash: string, index: number): Promise<StoredChunk | null> {
     const r = await (await this.#db()).get('blobChunks', [hash, index]);
     return r === undefined ? null : { bytes: r.bytes, proof: r.proof };
+  }
+
+  async getChunks(hash: string, indexes: readonly number[]): Promise<(StoredChunk | null)[]> {
+    const tx = (await this.#db()).transaction('blobChunks', 'readonly');
+    const found = await Promise.all(indexes.map((i) => tx.store.get([hash, i])));
+    await tx.done;
+    return found.map((r) => (r === undefined ? null : { bytes: r.bytes, proof: r.proof }));
   }
 
   async chunkIndexes(hash: string): Promise<readonly number[]> {
