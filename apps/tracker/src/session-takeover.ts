@@ -37,7 +37,7 @@ export async function bindOrTakeOver(
     const held = await d.store.getSession(info.peerId);
     if (held === null) continue;
     if (held.publicKey !== info.publicKey) return 'other-key';
-    if (held.nodeId !== d.nodeId && !(await d.socketExists(info.peerId, held.socketId))) {
+    if (held.nodeId !== d.nodeId && !(await d.socketExists(held.socketId))) {
       // Its socket is gone from every live node (its tracker died or restarted):
       // do not wait for the reaper. The old session fails out of its groups
       // first, exactly as in a local takeover.
@@ -81,7 +81,7 @@ async function sweepStaleSessions(d: SessionDeps, node: string, self: PeerId): P
   d.sweptNodes?.add(node);
   try {
     for (const s of await d.store.sessionsOfNode(node)) {
-      if (s.peerId === self || (await d.socketExists(s.peerId, s.socketId))) continue;
+      if (s.peerId === self || (await d.socketExists(s.socketId))) continue;
       d.log.info({ peerId: s.peerId, staleNode: node }, 'stale session of a node whose sockets are gone: failing it');
       await d.service.removeEverywhere(s.peerId, 'failed');
       await d.store.unbindSession(s.peerId, s.socketId);

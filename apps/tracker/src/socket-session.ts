@@ -35,12 +35,13 @@ import type {
 import type { TrackerConfig } from './config.ts';
 import { iceServersFor } from './ice-servers.ts';
 import type { PasswordGate } from './password-gate.ts';
+import type { PeerRoutes } from './peer-routes.ts';
 import { bindOrTakeOver } from './session-takeover.ts';
 import type { TrackerStore } from './store/tracker-store.ts';
 import { takeToken } from './token-bucket.ts';
 import { verifyEd25519 } from './verify-signature.ts';
 import type { TrackerMetrics } from './tracker-metrics.ts';
-import { DIRECTORY_ROOM, keyRoom, peerRoom } from './tracker-service.ts';
+import { DIRECTORY_ROOM } from './tracker-service.ts';
 import type { SocketData, TrackerService } from './tracker-service.ts';
 
 /** Events queued behind a slow one (scrypt, Redis); beyond this a client is flooding. */
@@ -72,13 +73,15 @@ export interface SessionDeps {
   readonly log: Logger;
   /** Authenticated sessions on this node. */
   readonly local: Map<PeerId, LocalSession>;
+  /** The socket each peer id's events go to (this node, and other nodes through the adapter). */
+  readonly routes: PeerRoutes;
   /** Cleanup of a session that just disconnected; a reconnect with the same peer id waits for it. */
   readonly cleanups: Map<PeerId, Promise<void>>;
   readonly now: () => number;
   /** Closes a socket wherever it is (another node, through the adapter). */
   readonly disconnectSocket: (socketId: string) => void;
-  /** Whether a socket with this id is in the peer's room on any live node. */
-  readonly socketExists: (peerId: PeerId, socketId: string) => Promise<boolean>;
+  /** Whether a socket with this id is connected to any live node. */
+  readonly socketExists: (socketId: string) => Promise<boolean>;
   /** Password checks per address and for the whole node (the per-session bucket is here). */
   readonly passwordGate: PasswordGate;
   /** Nodes whose stale sessions a takeover already swept (sweepStaleSessions runs once per node). */
@@ -355,16 +358,11 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
       `The peer id ${info.peerId} is in use by another live session with a different key; pick a new peer id.`,
     );
   }
-  // In the peer's room before the binding exists, so a concurrent takeover check finds this socket.
+  // Takes the peer id's events before the binding exists, so nothing sent to it during a takeover is lost.
   // Only a holder of the key bound to this peer id gets this far: nobody else can overhear its signals.
-  // The key's room carries `dm:opened` to every session of the key (only a holder of the key gets here).
-  await socket.join([peerRoom(info.peerId), DIRECTORY_ROOM, keyRoom(info.publicKey)]);
+  const before = d.routes.bind(info.peerId, socket);
   const bound = await bindOrTakeOver(d, info, socket);
-  if (bound !== 'bound') {
-    await socket.leave(peerRoom(info.peerId));
-    await socket.leave(DIRECTORY_ROOM);
-    await socket.leave(keyRoom(info.publicKey));
-  }
+  if (bound !== 'bound') d.routes.unbind(info.peerId, socket, before);
   if (bound === 'other-key')
     return err(
       'bad-state',
@@ -373,9 +371,11 @@ async function hello(s: SocketState, payload: unknown): Promise<Result<unknown>>
   if (bound === 'timeout')
     return err('bad-state', `Your previous session as ${info.peerId} is still being closed; retry in a moment.`);
   if (!socket.connected) {
+    d.routes.unbind(info.peerId, socket);
     await d.store.unbindSession(info.peerId, socket.id);
     return err('bad-state', 'Disconnected during hello.');
   }
+  await socket.join(DIRECTORY_ROOM);
   socket.data.session = info;
   if (s.authTimer !== null) clearTimeout(s.authTimer);
   s.authTimer = null;
@@ -410,6 +410,7 @@ function disconnected(s: SocketState, reason: string): void {
   s.authTimer = null;
   const session = socket.data.session;
   if (session === undefined) return;
+  d.routes.unbind(session.peerId, socket);
   if (d.local.get(session.peerId) === s) d.local.delete(session.peerId);
   d.metrics.sessions = d.local.size;
   d.log.info({ peerId: session.peerId, reason }, 'disconnected');

@@ -19,7 +19,8 @@ import type { LocalSession, SessionDeps } from './socket-session.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import type { TrackerStore } from './store/tracker-store.ts';
 import { TrackerMetrics } from './tracker-metrics.ts';
-import { TrackerService, peerRoom } from './tracker-service.ts';
+import { PeerRoutes } from './peer-routes.ts';
+import { TrackerService } from './tracker-service.ts';
 import type { ChorusServer } from './tracker-service.ts';
 
 /**
@@ -87,7 +88,8 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     store = new MemoryStore();
   }
 
-  const service = new TrackerService(io, store, config, metrics, log);
+  const routes = new PeerRoutes(io, config.redisUrl !== undefined);
+  const service = new TrackerService(io, routes, store, config, metrics, log);
   const local = new Map<PeerId, LocalSession>();
   const cleanups = new Map<PeerId, Promise<void>>();
   const now = Date.now;
@@ -114,9 +116,9 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
   const disconnectSocket = (socketId: string): void => {
     io.in(socketId).disconnectSockets(true);
   };
-  const socketExists = async (peerId: PeerId, socketId: string): Promise<boolean> => {
+  const socketExists = async (socketId: string): Promise<boolean> => {
     try {
-      return (await io.in(peerRoom(peerId)).fetchSockets()).some((s) => s.id === socketId);
+      return (await io.in(socketId).fetchSockets()).some((s) => s.id === socketId);
     } catch {
       return true; // a node did not answer in time: assume alive, the caller waits and retries
     }
@@ -134,6 +136,7 @@ export async function startTracker(partial: Partial<TrackerConfig> = {}): Promis
     metrics,
     log,
     local,
+    routes,
     cleanups,
     now,
     disconnectSocket,

@@ -2,8 +2,8 @@
 // views, failure handling, link eviction, signaling relay, metrics reports.
 // State lives in the store; this class runs the pure membership steps of
 // @chorus/protocol (packages/protocol/src/membership/) under the store's lock
-// and announces their effects through Socket.IO rooms (one room per peer, so
-// an emit reaches a socket on any node behind the adapter).
+// and announces their effects to the members' sessions through PeerRoutes
+// (peer-routes.ts: this node's socket of a peer id, other nodes through the adapter).
 // The directory (listing and pushes) is tracker-directory.ts; creating,
 // restoring and expiring whole groups group-registry.ts.
 
@@ -38,6 +38,7 @@ import type {
 } from '@chorus/protocol';
 import type { TrackerConfig } from './config.ts';
 import { GroupRegistry } from './group-registry.ts';
+import type { PeerRoutes } from './peer-routes.ts';
 import { verifyAccusation } from './verify-signature.ts';
 import { dmRefusal, isDm } from './direct-messages.ts';
 import { verifyPassword } from './password.ts';
@@ -63,10 +64,6 @@ export interface SocketData {
 
 export type ChorusServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-export const peerRoom = (p: PeerId): string => `peer:${p}`;
-/** Every session of one key (a person's tabs): `dm:opened` goes there. */
-export const keyRoom = (publicKey: string): string => `key:${publicKey}`;
-
 export class TrackerService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pushes: DirectoryPushes;
@@ -75,7 +72,8 @@ export class TrackerService {
   private closed = false;
 
   constructor(
-    private readonly io: ChorusServer,
+    io: ChorusServer,
+    private readonly routes: PeerRoutes,
     private readonly store: TrackerStore,
     private readonly config: TrackerConfig,
     private readonly metrics: TrackerMetrics,
@@ -114,7 +112,7 @@ export class TrackerService {
     const record = await this.registry.openDm(by, p, address);
     if (!record.ok) return record;
     const m = await this.store.getMembership(record.value.groupId);
-    this.io.to(keyRoom(p.publicKey)).emit('dm:opened', summary(record.value, m, p.publicKey));
+    this.routes.toKey(p.publicKey, 'dm:opened', summary(record.value, m, p.publicKey));
     return ok(summary(record.value, m, by.publicKey));
   }
 
@@ -293,7 +291,7 @@ export class TrackerService {
       this.metrics.dropped(known ? 'not-shared' : 'unknown-peer');
       return err('not-member', `${s.to} is not in group ${s.groupId}; signal dropped.`);
     }
-    this.io.to(peerRoom(s.to)).emit('signal', { groupId: s.groupId, from: from.peerId, data: s.data });
+    this.routes.to([s.to], 'signal', { groupId: s.groupId, from: from.peerId, data: s.data });
     this.metrics.relayed();
     return ok(null);
   }
@@ -329,23 +327,26 @@ export class TrackerService {
 
   private announce(groupId: GroupId, e: Effects): void {
     for (const r of e.removed ?? []) {
-      this.io.to(peerRoom(r.peerId)).emit('group:removed', { groupId, reason: r.reason });
+      this.routes.to([r.peerId], 'group:removed', { groupId, reason: r.reason });
       this.metrics.forgetPeer(groupId, r.peerId);
     }
     for (const c of e.view?.changes ?? []) if (c.change !== 'joined') this.metrics.forgetPeer(groupId, c.peerId);
     if (e.view !== undefined) {
       this.metrics.viewInstalled();
-      const rooms = e.view.members.map((x) => peerRoom(x.peerId));
-      if (rooms.length > 0) this.io.to(rooms).emit('group:view', e.view);
+      this.routes.to(
+        e.view.members.map((x) => x.peerId),
+        'group:view',
+        e.view,
+      );
       this.pushDirectorySoon(groupId);
     }
     for (const n of e.joiningNotices ?? []) {
-      if (n.to.length > 0) this.io.to(n.to.map(peerRoom)).emit('group:joining', { groupId, peer: n.peer });
+      this.routes.to(n.to, 'group:joining', { groupId, peer: n.peer });
     }
     // Members were told of the joiner and dial it: they stop when it goes uninstalled.
     for (const j of e.joinerGone ?? []) {
       this.metrics.forgetPeer(groupId, j.peerId);
-      if (j.to.length > 0) this.io.to(j.to.map(peerRoom)).emit('group:joiner-gone', { groupId, peerId: j.peerId });
+      this.routes.to(j.to, 'group:joiner-gone', { groupId, peerId: j.peerId });
     }
     if (e.linkCheck !== undefined) this.checkLinkLater(groupId, e.linkCheck.a, e.linkCheck.b, e.linkCheck.since);
   }

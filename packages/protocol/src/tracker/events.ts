@@ -281,4 +281,8 @@ export interface ServerToClientEvents {
 /** Between tracker nodes (Socket.IO adapter serverSideEmit). */
 export interface InterServerEvents {
   'node:alive': (nodeId: string) => void;
+  /** Deliver a server-to-client event to the sessions of these peer ids bound on the receiving node. */
+  'peers:deliver': (peers: string[], event: string, payload: unknown) => void;
+  /** Deliver a server-to-client event to every session of this key on the receiving node. */
+  'key:deliver': (publicKey: string, event: string, payload: unknown) => void;
 }
