@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFinalText } from '@chorus/protocol';
-import type { FinalFields, GroupId, RemovedNotice, View } from '@chorus/protocol';
+import type { FinalFields, FinalItem, GroupId, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
 import { call, connectClient, groupOfClients, startTestTracker, unwrap } from './helpers.ts';
 import type { Key, TestClient } from './helpers.ts';
@@ -75,6 +75,45 @@ describe('group:accuse', () => {
       proof: { final: one, other: two },
     });
     expect(late).toMatchObject({ ok: false, error: { code: 'not-member' } });
+    for (const c of [a, b, m]) c.close();
+  });
+
+  it('evicts on two cumulative FINALs (PROTOCOL.md §1.2c): each signed once over its list, the proof names the entry', async () => {
+    const [a, b, m] = await Promise.all([
+      connectClient(tracker.url, 'Alice'),
+      connectClient(tracker.url, 'Bob'),
+      connectClient(tracker.url, 'Mallory'),
+    ]);
+    const groupId = await group(a, b, m);
+    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const base = { groupId, viewId: view.viewId, sender: m.peerId };
+    const listA: FinalItem[] = [
+      [1, 4, a.peerId, SIG],
+      [2, 6, b.peerId, SIG],
+    ];
+    const listB: FinalItem[] = [
+      [2, 9, b.peerId, SIG],
+      [3, 10, a.peerId, SIG],
+    ];
+    const entry = (list: FinalItem[], i: number): FinalFields => {
+      const [seq, p, by, version] = list[i] as FinalItem;
+      return { ...base, seq, priority: { p, by }, version, list };
+    };
+    const one = await signedFinal(m.key, entry(listA, 1));
+    const two = await signedFinal(m.key, entry(listB, 0));
+    // An entry its list does not hold proves nothing, whatever the signature covers.
+    const unheld = { ...two, seq: 1 };
+    const refused = await call(a.socket, 'group:accuse', {
+      groupId,
+      accused: m.peerId,
+      proof: { final: one, other: unheld },
+    });
+    expect(refused).toMatchObject({ ok: false });
+    expect(unwrap(await call<View>(a.socket, 'group:view', { groupId })).viewId).toBe(view.viewId);
+
+    unwrap(await call(a.socket, 'group:accuse', { groupId, accused: m.peerId, proof: { final: one, other: two } }));
+    const removed = await m.events.next<RemovedNotice>('group:removed', (r) => r.groupId === groupId);
+    expect(removed.reason).toBe('evicted');
     for (const c of [a, b, m]) c.close();
   });
 });

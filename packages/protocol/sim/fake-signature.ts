@@ -5,6 +5,7 @@
 // those fields.
 
 import { canonicalFinalText, canonicalFlushText } from '../src/wire/canonical.ts';
+import { listHolds } from '../src/wire/cumulative.ts';
 import type {
   FinalFields,
   FinalFrame,
@@ -43,7 +44,7 @@ export const fakeVerify = (f: SignedFields & { readonly sig: string }): boolean 
 /** A FINAL's stand-in signature (its text starts with its own tag, so it never passes for a DATA's). */
 export const fakeSignFinal = (f: FinalFields): string => `sim:${f.sender}:${fnv1a(canonicalFinalText(f))}`;
 
-export const fakeVerifyFinal = (f: FinalFrame): boolean => f.sig === fakeSignFinal(f);
+export const fakeVerifyFinal = (f: FinalFrame): boolean => listHolds(f) && f.sig === fakeSignFinal(f);
 
 /** A FLUSH report's stand-in signature over its statement (PROTOCOL.md §3.4 "Signed reports"). */
 export const fakeSignFlush = (s: FlushStatementFields): string => `sim:${s.reporter}:${fnv1a(canonicalFlushText(s))}`;

@@ -18,6 +18,7 @@ import { encodeForWire } from '../src/wire/chunking.ts';
 import { FrameReader } from '../src/wire/frame-reader.ts';
 import type {
   DataFrame,
+  FinalFrame,
   FlushFrame,
   GroupFrame,
   HistoryItem,
@@ -25,6 +26,7 @@ import type {
   JoinerState,
 } from '../src/wire/frames.ts';
 import { finalOfEcho } from '../src/ordering/final-proof.ts';
+import { finalsOf } from '../src/wire/cumulative.ts';
 import { flushAccused, flushContradicts, type FlushProof } from '../src/ordering/flush-proof.ts';
 import { fakeVerify, fakeVerifyFinal, fakeVerifyFlush } from './fake-signature.ts';
 
@@ -47,11 +49,20 @@ const transcode = (value: unknown, f: (text: string, bytes: number) => string): 
   for (const [k, v] of Object.entries(value)) {
     // A FINAL's `version` and an echo entry's `final` are signatures too (PROTOCOL.md §3.3).
     if ((k === 'sig' || k === 'version' || k === 'final') && typeof v === 'string') out[k] = f(v, SIG_BYTES);
+    // A signed list's entries end in a version: `finals.items`, a FINAL's `list`, an echo's `lists` (§1.2c).
+    else if ((k === 'items' || k === 'list') && Array.isArray(v)) out[k] = v.map((item) => listItem(item, f));
+    else if (k === 'lists' && Array.isArray(v))
+      out[k] = v.map((l: unknown) => (Array.isArray(l) ? l.map((item) => listItem(item, f)) : l));
     else if (k === 'senderKey' && typeof v === 'string') out[k] = f(v, KEY_BYTES);
     else out[k] = transcode(v, f);
   }
   return out;
 };
+
+const listItem = (item: unknown, f: (text: string, bytes: number) => string): unknown =>
+  Array.isArray(item) && item.length === 4 && typeof item[3] === 'string'
+    ? [item[0], item[1], item[2], f(item[3], SIG_BYTES)]
+    : item;
 
 /** The simulator's stand-in for a member's public key (the views carry the same). */
 export const simKey = (peer: PeerId): string => `sim-key:${peer}`;
@@ -117,6 +128,10 @@ export const verifyLikePeer = (
     case 'final':
       if (fakeVerifyFinal(frame)) return { kind: 'frame', frame };
       rejected(`The FINAL of ${frame.sender}:${frame.seq} does not carry a valid signature of its sender.`);
+      return null;
+    case 'finals':
+      if (fakeVerifyFinal(finalsOf(frame)[0] as FinalFrame)) return { kind: 'frame', frame };
+      rejected(`The FINALs of ${frame.sender} do not carry a valid signature of their sender.`);
       return null;
     case 'echo':
       if (frame.finals.every((e) => fakeVerifyFinal(finalOfEcho(frame, e)))) return { kind: 'frame', frame };

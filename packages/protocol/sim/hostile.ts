@@ -50,6 +50,7 @@ import type {
   Priority,
 } from '../src/wire/frames.ts';
 import { linkHash } from '../src/wire/chain.ts';
+import { finalsOf } from '../src/wire/cumulative.ts';
 import { fakeSign, fakeSignFinal, fakeSignFlush } from './fake-signature.ts';
 import { reportHash } from '../src/ordering/flush-agreement.ts';
 import { simKey } from './hostile-wire.ts';
@@ -131,9 +132,11 @@ export class Liar {
   /**
    * What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. Its
    * FINALs name the version of its DATA that `to` got (a FINAL for another version would be a proof
-   * against it whatever the lie, PROTOCOL.md §3.3 "Signed FINALs"); it signs them again.
+   * against it whatever the lie, PROTOCOL.md §3.3 "Signed FINALs"); it signs them again, each alone.
    */
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
+    if (frame.t === 'finals' && frame.sender === LIAR_ID)
+      return finalsOf(frame).flatMap(({ list: _list, sig: _sig, ...f }) => this.outbound(to, signFinal(f)));
     return this.lies(to, frame).map((f) => {
       if (f.t === 'data' && f.sender === LIAR_ID) this.sentVersions.set(`${to}|${f.seq}`, f.sig);
       if (f.t === 'flush' && f !== frame) return signReport(f);

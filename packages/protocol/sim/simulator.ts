@@ -351,6 +351,10 @@ const describeFrame = (f: GroupFrame): string => {
       return `PROPOSE ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
     case 'final':
       return `FINAL ${f.sender}:${f.seq} v${f.viewId} (${f.priority.p},${f.priority.by})`;
+    case 'proposes':
+      return `PROPOSES ${f.sender} v${f.viewId} ${f.items.map(([seq, p]) => `${seq}@${p}`).join(' ')}`;
+    case 'finals':
+      return `FINALS ${f.sender} v${f.viewId} ${f.items.map(([seq, p, by]) => `${seq}@(${p},${by})`).join(' ')}`;
     case 'echo':
       return `ECHO v${f.viewId} ${f.finals.map((e) => `${e.sender}:${e.seq}@(${e.priority.p},${e.priority.by})`).join(' ')}`;
     case 'flush':

@@ -44,7 +44,23 @@ const SIG_KEYS = new Set(['sig', 'version', 'final']);
 
 /** Every signature in a frame (DATA, and DATA nested in FLUSH and history; FINAL; ECHO) rewritten. */
 const mapSigs = <T>(frame: T, f: (sig: string) => string): T =>
-  JSON.parse(JSON.stringify(frame), (k, v: unknown) => (SIG_KEYS.has(k) && typeof v === 'string' ? f(v) : v)) as T;
+  JSON.parse(JSON.stringify(frame), (k, v: unknown) =>
+    SIG_KEYS.has(k) && typeof v === 'string'
+      ? f(v)
+      : LIST_KEYS.has(k) && Array.isArray(v)
+        ? v.map((item) => listItem(item, f))
+        : k === 'lists' && Array.isArray(v)
+          ? v.map((l: unknown) => (Array.isArray(l) ? l.map((item) => listItem(item, f)) : l))
+          : v,
+  ) as T;
+
+/** Signed lists (PROTOCOL.md §1.2c): each entry `[seq, p, by, version]` ends in a signature. */
+const LIST_KEYS = new Set(['items', 'list']);
+
+const listItem = (item: unknown, f: (sig: string) => string): unknown =>
+  Array.isArray(item) && item.length === 4 && typeof item[3] === 'string'
+    ? [item[0], item[1], item[2], f(item[3])]
+    : item;
 
 export class WireLinks {
   #chunkIds = 0;

@@ -160,6 +160,17 @@ export {
 } from './wire/canonical.ts';
 export { contradicts, finalOfEcho, type FinalProof } from './ordering/final-proof.ts';
 export {
+  finalItemOf,
+  finalsFrameOf,
+  finalsOf,
+  listHolds,
+  proposesOf,
+  type FinalItem,
+  type FinalsFrame,
+  type ProposeItem,
+  type ProposesFrame,
+} from './wire/cumulative.ts';
+export {
   flushContradicts,
   isFlushProof,
   proofContradicts,

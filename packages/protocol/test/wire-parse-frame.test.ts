@@ -58,6 +58,27 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     version: SIG,
     sig: SIG,
   },
+  proposes: {
+    t: 'proposes',
+    groupId: G,
+    viewId: asViewId(3),
+    sender: BOB,
+    items: [
+      [4, 12],
+      [5, 13],
+    ],
+  },
+  finals: {
+    t: 'finals',
+    groupId: G,
+    viewId: asViewId(3),
+    sender: ALICE,
+    items: [
+      [4, 12, CAROL, SIG],
+      [5, 14, ALICE, SIG],
+    ],
+    sig: SIG,
+  },
   echo: {
     t: 'echo',
     groupId: G,
@@ -182,6 +203,19 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['priority.p', -3],
     ['priority.by', []],
     ['version', 7],
+    ['sig', 5],
+  ],
+  proposes: [
+    ['groupId', 1],
+    ['viewId', 'v'],
+    ['sender', 3],
+    ['items', {}],
+  ],
+  finals: [
+    ['groupId', 1],
+    ['viewId', 'v'],
+    ['sender', 3],
+    ['items', 'x'],
     ['sig', 5],
   ],
   echo: [

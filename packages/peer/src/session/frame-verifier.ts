@@ -8,10 +8,12 @@
 import {
   chainAnchors,
   finalOfEcho,
+  finalsOf,
   frameMessageId,
   type DataFrame,
   type EchoFrame,
   type FinalFrame,
+  type FinalsFrame,
   type FlushFrame,
   type GroupFrame,
   type GroupId,
@@ -33,13 +35,17 @@ export const badSignature = (f: DataFrame): ProtocolError => ({
   message: `Message ${frameMessageId(f)} does not carry a valid signature of its sender.`,
 });
 
-/** A FINAL, or an ECHO that restates one, without its sender's signature (PROTOCOL.md §3.3 "Signed FINALs"). */
-const badFinal = (f: FinalFrame | EchoFrame): ProtocolError => ({
+type SignedWords = FinalFrame | FinalsFrame | EchoFrame;
+
+/** A FINAL, a cumulative one, or an ECHO that restates one, without its sender's signature (PROTOCOL.md §3.3). */
+const badFinal = (f: SignedWords): ProtocolError => ({
   code: 'bad-signature',
   message:
     f.t === 'final'
       ? `The FINAL of message ${f.sender}:${f.seq} does not carry a valid signature of its sender.`
-      : 'An ECHO restates a FINAL that its sender did not sign.',
+      : f.t === 'finals'
+        ? `The FINALs of ${f.sender}'s messages ${f.items.map((i) => i[0]).join(', ')} do not carry a valid signature of their sender.`
+        : 'An ECHO restates a FINAL that its sender did not sign.',
 });
 
 /** A FLUSH report, or one a FLUSH-OK restates, without its reporter's signature (PROTOCOL.md §3.4 "Signed reports"). */
@@ -48,9 +54,12 @@ const badReport = (what: string): ProtocolError => ({
   message: `${what} does not carry a valid signature of its reporter.`,
 });
 
-/** The signed FINALs a frame carries: itself, or those its echo entries restate. */
-const finalsOf = (f: FinalFrame | EchoFrame): FinalFrame[] =>
-  f.t === 'final' ? [f] : f.finals.map((e) => finalOfEcho(f, e));
+/**
+ * The signed FINALs a frame carries: itself, those of a cumulative FINAL (one signature over their list:
+ * the first stands for all), or those its echo entries restate (entries of one list are checked once).
+ */
+const signedFinals = (f: SignedWords): FinalFrame[] =>
+  f.t === 'final' ? [f] : f.t === 'finals' ? finalsOf(f).slice(0, 1) : f.finals.map((e) => finalOfEcho(f, e));
 
 export class FrameVerifier {
   readonly #groupId: GroupId;
@@ -69,8 +78,8 @@ export class FrameVerifier {
    * other frame, or no synchronous verdict: undefined, and `verify` decides.
    */
   verifyNow(from: PeerId, frame: GroupFrame): GroupFrame | null | undefined {
-    if (frame.t === 'final' || frame.t === 'echo') {
-      const verdicts = finalsOf(frame).map((f) => this.#keys.verifyFinalNow(f));
+    if (frame.t === 'final' || frame.t === 'finals' || frame.t === 'echo') {
+      const verdicts = signedFinals(frame).map((f) => this.#keys.verifyFinalNow(f));
       if (verdicts.includes(null)) return undefined;
       if (verdicts.every(Boolean)) return frame;
       this.#rejected(from, badFinal(frame));
@@ -92,8 +101,9 @@ export class FrameVerifier {
         this.#rejected(from, badSignature(frame));
         return null;
       case 'final':
+      case 'finals':
       case 'echo': {
-        const verdicts = await Promise.all(finalsOf(frame).map((f) => this.#keys.verifyFinal(f)));
+        const verdicts = await Promise.all(signedFinals(frame).map((f) => this.#keys.verifyFinal(f)));
         if (verdicts.every(Boolean)) return { kind: 'frame', frame };
         this.#rejected(from, badFinal(frame));
         return null;

@@ -11,6 +11,7 @@ import {
   canonicalSignedBytes,
   readPublicKey,
   verifyFinal,
+  listHolds,
   verifyFlush,
   verifyFrame,
   type DataFrame,
@@ -108,6 +109,8 @@ export class KeyRing {
    * what the sender sent us) is not checked again.
    */
   verifyFinalNow(f: FinalFrame): boolean | null {
+    // A FINAL signed in a list (PROTOCOL.md §1.2c): the signature covers the list, which must hold its entry.
+    if (!listHolds(f)) return false;
     const text = `${canonicalFinalText(f)}${f.sig ?? ''}`;
     if (this.#finals.has(text)) return true;
     const entry = this.#entries.get(f.sender);

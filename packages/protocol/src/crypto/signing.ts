@@ -5,6 +5,7 @@
 
 import { err, ok, type Result } from '../result.ts';
 import { ED25519_PUBLIC_KEY_B64_CHARS } from '../wire/caps.ts';
+import { listHolds } from '../wire/cumulative.ts';
 import { canonicalFinalBytes, canonicalFlushBytes, canonicalSignedBytes } from '../wire/canonical.ts';
 import { isFlushProof, type AccusationProof } from '../ordering/flush-proof.ts';
 import type { DataFrame, FinalFields, FlushStatementFields, SignedFields } from '../wire/frames.ts';
@@ -76,14 +77,18 @@ export async function verifyFrame(publicKey: CryptoKey, frame: DataFrame): Promi
   return verifyBytes(publicKey, bytes, frame.sig);
 }
 
-/** The `sig` of a FINAL with these fields (PROTOCOL.md §3.3 "Signed FINALs"). */
+/** The `sig` of a FINAL with these fields (PROTOCOL.md §3.3 "Signed FINALs"), or of its `list` when it has one. */
 export const signFinal = (privateKey: CryptoKey, fields: FinalFields): Promise<string> =>
   signBytes(privateKey, canonicalFinalBytes(fields));
 
-/** Whether `sig` is `publicKey`'s signature over the FINAL's signed fields; never throws. */
+/**
+ * Whether `sig` is `publicKey`'s signature over the FINAL's signed fields, or over its signed list when that
+ * list holds the FINAL's entry (PROTOCOL.md §1.2c); never throws.
+ */
 export async function verifyFinal(publicKey: CryptoKey, fields: FinalFields, sig: string): Promise<boolean> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
+    if (!listHolds(fields)) return false;
     bytes = canonicalFinalBytes(fields);
   } catch {
     return false;

@@ -7,6 +7,7 @@
 import type { MessageId, PeerId } from '../ids.ts';
 import type { DataFrame, EchoEntry, EchoFrame, FinalFrame } from '../wire/frames.ts';
 import { samePriority } from './priority.ts';
+import { listHolds } from '../wire/cumulative.ts';
 
 export interface FinalProof {
   readonly final: FinalFrame;
@@ -14,10 +15,14 @@ export interface FinalProof {
   readonly other: FinalFrame | DataFrame;
 }
 
-/** Whether `proof` names one sender, one message of one view, and two things it cannot both have signed. */
+/**
+ * Whether `proof` names one sender, one message of one view, and two things it cannot both have signed. A
+ * FINAL signed in a cumulative list carries that list, which must hold its entry (PROTOCOL.md §1.2c).
+ */
 export const contradicts = (proof: FinalProof): boolean => {
   const { final: a, other: b } = proof;
   if (a.groupId !== b.groupId || a.viewId !== b.viewId || a.sender !== b.sender || a.seq !== b.seq) return false;
+  if (!listHolds(a) || (b.t === 'final' && !listHolds(b))) return false;
   if (b.t === 'data') return a.version !== b.sig;
   return a.version !== b.version || !samePriority(a.priority, b.priority);
 };
@@ -35,6 +40,7 @@ export const finalOfEcho = (echo: Pick<EchoFrame, 'groupId' | 'viewId'>, e: Echo
   priority: e.priority,
   version: e.sig,
   sig: e.final,
+  ...(e.list === undefined ? {} : { list: e.list }),
 });
 
 /** The echo entry that restates `f`, marked when this member does not apply it. */
@@ -45,6 +51,7 @@ export const echoOfFinal = (f: FinalFrame, objected: boolean): EchoEntry => ({
   sig: f.version,
   final: f.sig ?? '',
   ...(objected ? { objected: true as const } : {}),
+  ...(f.list === undefined ? {} : { list: f.list }),
 });
 
 const sameFinal = (a: FinalFrame, b: FinalFrame): boolean =>

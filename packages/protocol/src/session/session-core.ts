@@ -27,6 +27,7 @@ import type {
   SignedFields,
 } from '../wire/frames.ts';
 import { isRuntimeFrame } from '../wire/frames.ts';
+import { singleFrames } from '../wire/cumulative.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
@@ -202,7 +203,7 @@ export class SessionCore {
     });
   }
 
-  /** A frame from a view member, every DATA in it verified (a history page's items: all of them). */
+  /** A frame from a view member, every DATA in it verified; a cumulative PROPOSE or FINAL is its entries (§1.2c). */
   receive(from: PeerId, frame: GroupFrame, now: number): SessionCommands {
     if (frame.t === 'history-res') return this.historyPage(from, frame, frame.items, now);
     // Markers, file transfer and relay envelopes are the runtime's; they never reach the engine or the store.
@@ -216,7 +217,8 @@ export class SessionCore {
           : frame.t === 'flush'
             ? this.#chained(from, this.#chains.flush(frame))
             : frame;
-      if (checked !== null) this.#apply(this.#engine.receive(from, checked, now), 'a frame', now, from);
+      for (const f of checked === null ? [] : singleFrames(from, checked))
+        this.#apply(this.#engine.receive(from, f, now), 'a frame', now, from);
     });
   }
 

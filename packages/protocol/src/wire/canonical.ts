@@ -3,7 +3,7 @@
 // and spacing are the sender's business); they cover this fixed array, so a
 // relay that reorders keys changes nothing that is verified.
 
-import type { FinalFields, FlushStatementFields, SignedFields, WireFrame } from './frames.ts';
+import type { EchoFrame, FinalFields, FinalItem, FlushStatementFields, SignedFields, WireFrame } from './frames.ts';
 import { utf8Bytes } from './utf8.ts';
 import { encodeChunkBase64 } from '../files/chunk-base64.ts';
 
@@ -30,9 +30,45 @@ export function canonicalSignedText(fields: SignedFields): string {
 /** Domain tag of a signed FINAL (PROTOCOL.md §3.3): never read as a DATA text. */
 export const SIGNED_FINAL_TAG = 'chorus-final-v1';
 
-/** `["chorus-final-v1", groupId, viewId, sender, seq, p, by, version]` as JSON text: what a FINAL's `sig` covers. */
+/** Domain tag of a cumulative FINAL's list (PROTOCOL.md §1.2c): never read as a single FINAL or a DATA text. */
+export const SIGNED_FINALS_TAG = 'chorus-finals-v1';
+
+/**
+ * What a FINAL's `sig` covers, as JSON text: `["chorus-final-v1", groupId, viewId, sender, seq, p, by, version]`,
+ * or, for a FINAL signed in a list, `["chorus-finals-v1", groupId, viewId, sender, [[seq, p, by, version], …]]`
+ * (whether the list holds the FINAL's own entry is `listHolds`, wire/cumulative.ts).
+ */
 export const canonicalFinalText = (f: FinalFields): string =>
-  JSON.stringify([SIGNED_FINAL_TAG, f.groupId, f.viewId, f.sender, f.seq, f.priority.p, f.priority.by, f.version]);
+  f.list === undefined
+    ? JSON.stringify([SIGNED_FINAL_TAG, f.groupId, f.viewId, f.sender, f.seq, f.priority.p, f.priority.by, f.version])
+    : canonicalFinalsText(f.groupId, f.viewId, f.sender, f.list);
+
+const listTexts = new WeakMap<
+  readonly FinalItem[],
+  { readonly groupId: string; readonly viewId: number; readonly sender: string; readonly text: string }
+>();
+
+/** The signed text of a cumulative FINAL's list. */
+export function canonicalFinalsText(
+  groupId: FinalFields['groupId'],
+  viewId: FinalFields['viewId'],
+  sender: FinalFields['sender'],
+  items: readonly FinalItem[],
+): string {
+  // Every entry of a list is checked and echoed on its own: the text is made once per list.
+  const known = listTexts.get(items);
+  if (known !== undefined && known.groupId === groupId && known.viewId === viewId && known.sender === sender)
+    return known.text;
+  const text = JSON.stringify([
+    SIGNED_FINALS_TAG,
+    groupId,
+    viewId,
+    sender,
+    items.map(([seq, p, by, v]) => [seq, p, by, v]),
+  ]);
+  listTexts.set(items, { groupId, viewId, sender, text });
+  return text;
+}
 
 /** Domain tag of a signed FLUSH report (PROTOCOL.md §3.4 "Signed reports"): never read as a DATA or FINAL text. */
 export const SIGNED_FLUSH_TAG = 'chorus-flush-v1';
@@ -56,6 +92,7 @@ export const finalFieldsOf = (f: FinalFields): FinalFields => ({
   seq: f.seq,
   priority: { p: f.priority.p, by: f.priority.by },
   version: f.version,
+  ...(f.list === undefined ? {} : { list: f.list }),
 });
 
 /** The UTF-8 of canonicalSignedText: the bytes a DATA signature covers. */
@@ -82,4 +119,22 @@ export const signedFieldsOf = (f: SignedFields): SignedFields => ({
 export const encodeFrame = (frame: WireFrame): string =>
   frame.t === 'file-chunk'
     ? JSON.stringify({ ...frame, data: encodeChunkBase64(frame.data), proof: frame.proof.map(encodeChunkBase64) })
-    : JSON.stringify(frame);
+    : frame.t === 'echo' && frame.finals.some((e) => e.list !== undefined)
+      ? JSON.stringify(echoWire(frame))
+      : JSON.stringify(frame);
+
+/** An ECHO whose entries restate FINALs signed in lists: each list once in `lists`, entries name it by index. */
+function echoWire(frame: EchoFrame): object {
+  const lists: (readonly FinalItem[])[] = [];
+  const index = new Map<readonly FinalItem[], number>();
+  const finals = frame.finals.map((e) => {
+    if (e.list === undefined) return e;
+    let i = index.get(e.list);
+    if (i === undefined) {
+      i = lists.push(e.list) - 1;
+      index.set(e.list, i);
+    }
+    return { ...e, list: i };
+  });
+  return { ...frame, finals, lists };
+}

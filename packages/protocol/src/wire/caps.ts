@@ -93,6 +93,16 @@ export const MAX_FLUSH_ITEMS = 2048;
 export const MAX_ECHO_ITEMS = 2048;
 
 /**
+ * Entries in one cumulative PROPOSE or FINAL (`proposes`, `finals`, the `list` a FINAL is signed in:
+ * PROTOCOL.md §1.2c). 64 FINAL entries of the longest peer ids and 88-character versions stay under
+ * CHUNK_THRESHOLD_BYTES, so a cumulative frame is never chunked.
+ */
+export const MAX_CUMULATIVE_ITEMS = 64;
+
+/** Distinct signed lists one ECHO restates (`echo.lists`). */
+export const MAX_ECHO_LISTS = 64;
+
+/**
  * Parts of one FLUSH report, and of one joiner state handed over on history
  * pages. A report or state that does not fit one frame travels in parts of
  * ~256 KiB (FLUSH_PART_BYTES, STATE_PART_BYTES): 1024 parts hold ~256 MiB of

@@ -62,12 +62,16 @@ export const readPeer = (o: JsonObject, key: string, path: string): PeerId =>
   readPeerIdText(field(o, key, path), `${path}.${key}`) as PeerId;
 export const readSeq = (o: JsonObject, path: string): number => readInteger(field(o, 'seq', path), `${path}.seq`, 1);
 
-export function readSignature(o: JsonObject, path: string, name = 'sig'): string {
-  const sig = readString(field(o, name, path), `${path}.${name}`, ED25519_SIGNATURE_B64_CHARS);
+export const readSignature = (o: JsonObject, path: string, name = 'sig'): string =>
+  readSignatureText(field(o, name, path), `${path}.${name}`);
+
+/** A base64 Ed25519 signature wherever it appears (a field, or an item of a cumulative FINAL's list). */
+export function readSignatureText(v: unknown, path: string): string {
+  const sig = readString(v, path, ED25519_SIGNATURE_B64_CHARS);
   if (!SIGNATURE_PATTERN.test(sig))
     throw new FieldRejection(
       'bad-signature',
-      `${path}.${name} is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
+      `${path} is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
     );
   return sig;
 }

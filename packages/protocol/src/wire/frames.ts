@@ -5,6 +5,9 @@
 // flush); every other frame is attributed to the data channel it arrived on.
 
 import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
+import type { FinalItem, FinalsFrame, ProposesFrame } from './cumulative.ts';
+
+export type { FinalItem, FinalsFrame, ProposeItem, ProposesFrame } from './cumulative.ts';
 
 /** ISIS priority: compared lexicographically on (p, by); never a float. */
 export interface Priority {
@@ -60,6 +63,11 @@ export interface FinalFields {
   readonly priority: Priority;
   /** The signature of the DATA this FINAL orders: which version of the message it is for. */
   readonly version: string;
+  /**
+   * Present when the sender signed this FINAL in a cumulative list (PROTOCOL.md §1.2c): the whole
+   * signed list, which holds this FINAL's own entry; the signature covers the list.
+   */
+  readonly list?: readonly FinalItem[];
 }
 
 /**
@@ -89,6 +97,8 @@ export interface EchoEntry {
   readonly sig: string;
   /** The sender's signature over the FINAL (canonicalFinalText). */
   readonly final: string;
+  /** The FINAL's signed list, when it was signed in one (FinalFields.list; on the wire an index into `echo.lists`). */
+  readonly list?: readonly FinalItem[];
   /**
    * The echoer does not apply this FINAL: it is below its own proposal, names
    * it at another priority, names the sender at another pair than its DATA's
@@ -404,7 +414,14 @@ export type EngineFrame =
   DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
 export type GroupFrame =
-  EngineFrame | HistoryRequestFrame | HistoryResponseFrame | SignalFrame | FileFrame | RelayFrame;
+  | EngineFrame
+  | ProposesFrame
+  | FinalsFrame
+  | HistoryRequestFrame
+  | HistoryResponseFrame
+  | SignalFrame
+  | FileFrame
+  | RelayFrame;
 export type WireFrame = GroupFrame | ChunkFrame;
 export type FrameKind = WireFrame['t'];
 /** Frames the runtime handles before any session: markers (§9), file transfer (§10), relay envelopes (§1.6). */

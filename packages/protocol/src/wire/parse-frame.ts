@@ -5,7 +5,14 @@
 
 import type { PeerId, ViewId } from '../ids.ts';
 import { err, ok, type Result } from '../result.ts';
-import { MAX_ECHO_ITEMS, MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_PRIORITY, MAX_VIEW_MEMBERS } from './caps.ts';
+import {
+  MAX_ECHO_ITEMS,
+  MAX_ECHO_LISTS,
+  MAX_FLUSH_ITEMS,
+  MAX_FRAME_BYTES,
+  MAX_PRIORITY,
+  MAX_VIEW_MEMBERS,
+} from './caps.ts';
 import {
   field,
   FieldRejection,
@@ -50,6 +57,7 @@ import {
   type ParseContext,
 } from './frame-fields.ts';
 import { readHistoryRequest, readHistoryResponse } from './parse-history-frames.ts';
+import { listHolds, readFinalList, readFinals, readOwnList, readProposes, type FinalItem } from './cumulative.ts';
 
 export type { ParseContext } from './frame-fields.ts';
 
@@ -57,6 +65,8 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'data',
   'propose',
   'final',
+  'proposes',
+  'finals',
   'echo',
   'flush',
   'flush-ok',
@@ -119,6 +129,10 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readPropose(o, ctx);
     case 'final':
       return readFinal(o, ctx);
+    case 'proposes':
+      return readProposes(o, ctx);
+    case 'finals':
+      return readFinals(o, ctx);
     case 'echo':
       return readEcho(o, ctx);
     case 'flush':
@@ -183,7 +197,7 @@ function readPropose(o: JsonObject, ctx: ParseContext): ProposeFrame {
 }
 
 function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
-  const frame: FinalFrame = {
+  const fields: FinalFrame = {
     t: 'final',
     groupId: readGroup(o, ctx, 'final'),
     viewId: readViewId(o, 'final'),
@@ -193,14 +207,16 @@ function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
     version: readSignature(o, 'final', 'version'),
     sig: readSignature(o, 'final'),
   };
+  const list = readOwnList(o, fields, 'final');
+  const frame = list === undefined ? fields : { ...fields, list };
   // Only a message's sender announces its agreed priority; view-change resolutions travel in FLUSH.
   if (frame.sender !== ctx.from) throw forged('final.sender', frame.sender, ctx.from);
   return frame;
 }
 
-function readEchoEntry(v: unknown, path: string): EchoEntry {
+function readEchoEntry(v: unknown, path: string, lists: readonly (readonly FinalItem[])[]): EchoEntry {
   const o = readObject(v, path);
-  return {
+  const entry: EchoEntry = {
     sender: readPeer(o, 'sender', path),
     seq: readSeq(o, path),
     priority: readPriority(field(o, 'priority', path), `${path}.priority`),
@@ -208,6 +224,13 @@ function readEchoEntry(v: unknown, path: string): EchoEntry {
     final: readSignature(o, path, 'final'),
     ...(readObjected(o, path) ? { objected: true as const } : {}),
   };
+  if (!hasField(o, 'list')) return entry;
+  // The FINAL was signed in a list: the entry names it in `echo.lists`, and the list must hold the entry.
+  const list = lists[readInteger(o['list'], `${path}.list`, 0, lists.length - 1)];
+  if (list === undefined) throw new FieldRejection('bad-type', `${path}.list names no list of the echo.`);
+  if (!listHolds({ ...entry, version: entry.sig, list }))
+    throw new FieldRejection('bad-state', `${path}.list does not hold the entry of message ${entry.seq}.`);
+  return { ...entry, list };
 }
 
 /** `objected` is `true` or absent. */
@@ -219,12 +242,17 @@ function readObjected(o: JsonObject, path: string): boolean {
 
 /** Any member may echo any sender's FINAL: the entries are what the link's far end says it applied. */
 function readEcho(o: JsonObject, ctx: ParseContext): EchoFrame {
+  const groupId = readGroup(o, ctx, 'echo');
+  const viewId = readViewId(o, 'echo');
+  const lists = hasField(o, 'lists')
+    ? readArray(o['lists'], 'echo.lists', MAX_ECHO_LISTS).map((v, i) => readFinalList(v, `echo.lists[${i}]`))
+    : [];
   return {
     t: 'echo',
-    groupId: readGroup(o, ctx, 'echo'),
-    viewId: readViewId(o, 'echo'),
+    groupId,
+    viewId,
     finals: readArray(field(o, 'finals', 'echo'), 'echo.finals', MAX_ECHO_ITEMS).map((v, i) =>
-      readEchoEntry(v, `echo.finals[${i}]`),
+      readEchoEntry(v, `echo.finals[${i}]`, lists),
     ),
   };
 }
