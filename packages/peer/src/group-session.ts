@@ -7,6 +7,7 @@
 import {
   METRICS_REPORT_MS,
   OpFold,
+  refusedOpText,
   SessionCore,
   SIGNAL_RECEIVE_INTERVAL_MS,
   SignalGate,
@@ -121,6 +122,7 @@ export class GroupSession {
   /** Our own markers: one per second, half the receivers' limit, so link jitter drops none of ours there. */
   readonly #signalsOut = new SignalGate();
   #running = false;
+  #turnEnding = false; // SessionCore.endTurn is scheduled
   /** `olderHistory` as the last `older` event said. */
   #older = false;
 
@@ -301,6 +303,14 @@ export class GroupSession {
       this.#running = false;
     }
     if (this.olderHistory !== this.#older) this.#events.emit('older', (this.#older = !this.#older));
+    // The task's PROPOSEs, FINALs and ECHOs leave packed once it is done (§1.2c): a microtask, never a timer.
+    if (this.#core.turnOpen && !this.#turnEnding) queueMicrotask(() => this.#endTurn());
+    this.#turnEnding ||= this.#core.turnOpen;
+  }
+
+  #endTurn(): void {
+    this.#turnEnding = false;
+    this.#run(this.#core.endTurn(this.#now()));
   }
 
   /** A member still taking its older history pages (PROTOCOL.md §4): `history()` lacks older messages meanwhile. */
@@ -382,12 +392,7 @@ export class GroupSession {
   #fold(m: ChatMessage): void {
     for (const r of this.#ops.add(m).refused) {
       this.#metrics.recordRefusedOp();
-      const who = this.#core.memberName(m.sender);
-      const what =
-        r.op === null
-          ? 'an operation'
-          : { reply: 'a reply', edit: 'an edit', delete: 'a delete', react: 'a reaction' }[r.op];
-      this.#problem(`op-${r.reason}`, `Refused ${what} from ${who}: ${r.message}`, m.sender);
+      this.#problem(`op-${r.reason}`, refusedOpText(r, this.#core.memberName(m.sender)), m.sender);
     }
   }
 
@@ -410,15 +415,12 @@ export class GroupSession {
     }
   }
 
-  // ---- inbound frames: verify per link in order, then the core ----
+  // ---- inbound frames: verify per link in order, then the core (file frames: files/file-hub.ts) ----
 
   #onFrame(from: PeerId, frame: GroupFrame): void {
-    if (frame.t === 'signal') {
-      this.#onSignal(from, frame);
-      return;
-    }
-    if (frame.t === 'file-want' || frame.t === 'file-chunk' || frame.t === 'file-none') return; // files/file-hub.ts
-    this.#inbound.push(from, frame);
+    if (frame.t === 'signal') this.#onSignal(from, frame);
+    else if (frame.t !== 'file-want' && frame.t !== 'file-chunk' && frame.t !== 'file-none')
+      this.#inbound.push(from, frame);
   }
 
   /** A marker goes to the UI only: never to the core (engine, store). Only members of the installed view count. */

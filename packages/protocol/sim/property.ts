@@ -36,6 +36,9 @@ export interface ScenarioTotals {
   frames: number;
   /** With `wire`: the data-channel messages that carried them. */
   wireTexts: number;
+  /** Cumulative PROPOSE and FINAL frames, and the single ones they carried. */
+  cumulative: number;
+  cumulated: number;
   views: number;
   restarts: number;
   stored: number;
@@ -79,6 +82,8 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
     faults: 0,
     frames: 0,
     wireTexts: 0,
+    cumulative: 0,
+    cumulated: 0,
     views: 0,
     restarts: 0,
     stored: 0,
@@ -110,6 +115,8 @@ export const checkScenarios = (opts: CheckOptions): ScenarioTotals => {
       totals.faults += r.stats.faults;
       totals.frames += r.stats.frames;
       totals.wireTexts += r.stats.wireTexts;
+      totals.cumulative += r.stats.cumulative;
+      totals.cumulated += r.stats.cumulated;
       totals.views += r.stats.views;
       totals.bySize[scenario.size] = (totals.bySize[scenario.size] ?? 0) + 1;
       for (const st of scenario.steps) totals.byAction[st.action.k] = (totals.byAction[st.action.k] ?? 0) + 1;

@@ -25,7 +25,7 @@ import {
 } from '../src/history/history-reader.ts';
 import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
-import type { SessionCommands, SessionRecord } from '../src/session/session-types.ts';
+import type { SessionCommand, SessionCommands, SessionRecord } from '../src/session/session-types.ts';
 import type { MemberInfo, View } from '../src/tracker/events.ts';
 import type {
   DataFrame,
@@ -284,6 +284,9 @@ export interface SimStats {
   virtualMs: number;
   /** SimOptions.wire: data-channel messages that carried the frames (batches, lone frames, chunks). */
   wireTexts: number;
+  /** Cumulative PROPOSE and FINAL frames sent, and the single ones they carried (PROTOCOL.md §1.2c). */
+  cumulative: number;
+  cumulated: number;
   /** What the relay layer's routes did (relay-links.ts). */
   readonly relay: RelayCounts;
   /**
@@ -411,6 +414,8 @@ export class Simulation {
     deliveredDuringBackfill: 0,
     virtualMs: 0,
     wireTexts: 0,
+    cumulative: 0,
+    cumulated: 0,
     relay: { up: 0, delivered: 0, resyncs: 0, bad: 0, altered: 0 },
     maxBufferedBytes: 0,
     maxHeldBytes: 0,
@@ -900,19 +905,29 @@ export class Simulation {
    * Carries out a core's commands in order, as packages/peer GroupSession
    * does, with the simulated network, signer and store; every answer goes
    * back to the core at once and its commands join the queue. Stops when the
-   * node dies (the rest never happens).
+   * node dies (the rest never happens). Then the turn ends (SessionCore.endTurn),
+   * unless `endTurn` is false: more of the same task follows.
    */
-  private carry(s: Session, commands: SessionCommands): void {
+  private carry(s: Session, commands: SessionCommands, endTurn = true): void {
     const queue = [...commands];
     /** Records of the last `store` command, for the history messages that follow it. */
     let stored = new Map<MessageId, StoredRecord>();
     /** SimOptions.wire: this turn's frames per link, sent at its end (lost if the node dies first, as in a tab). */
     const out = this.wire === null ? null : new Map<PeerId, GroupFrame[]>();
-    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+    // The event is one turn: once its commands are carried out, the turn's packed sends follow (§1.2c).
+    const next = (): SessionCommand | undefined => {
+      if (endTurn && queue.length === 0 && s.node.alive && s.core.turnOpen) queue.push(...s.core.endTurn(this.now));
+      return queue.shift();
+    };
+    for (let c = next(); c !== undefined; c = next()) {
       if (!s.node.alive) return;
       const now = this.now;
       switch (c.type) {
         case 'send':
+          if (c.frame.t === 'proposes' || c.frame.t === 'finals') {
+            this.stats.cumulative++;
+            this.stats.cumulated += c.frame.items.length;
+          }
           if (s.node.crashAfter !== null) {
             if (s.node.crashAfter === 0) {
               this.crash(s.node, 'armed crash point reached');
@@ -1879,8 +1894,10 @@ export class Simulation {
           }
           this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(r.value)}`);
           if (r.value.t === 'history-res') s.sponsor = ev.from;
-          this.carry(s, s.core.receive(ev.from, r.value, this.now));
+          this.carry(s, s.core.receive(ev.from, r.value, this.now), false);
         }
+        // One channel message is one task at the receiver: its turn ends once every frame in it is handled.
+        if (this.active(s)) this.carry(s, []);
         return;
       }
       case 'view': {

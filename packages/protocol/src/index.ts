@@ -261,6 +261,6 @@ export { MAX_WANT_CHUNKS } from './wire/parse-file-frames.ts';
 export { CHUNK_HEADER_BYTES, encodeChunkMessage, MAX_PROOF_HASHES, parseChunkMessage } from './wire/chunk-message.ts';
 export { decodeChunkBase64, encodeChunkBase64 } from './files/chunk-base64.ts';
 export { base64ToBytes, bytesToBase64 } from './crypto/base64.ts';
-export { foldLog, type MessageView, OpFold, type Reaction } from './ops/op-fold.ts';
+export { foldLog, type MessageView, OpFold, type Reaction, refusedOpText } from './ops/op-fold.ts';
 export * as membership from './membership/index.ts';
 export type { Membership, Effects as MembershipEffects, Step as MembershipStep } from './membership/index.ts';

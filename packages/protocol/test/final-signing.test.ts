@@ -9,7 +9,7 @@ import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
 import { FinalSigning } from '../src/session/final-signing.ts';
 import type { SessionCommand } from '../src/session/session-types.ts';
 import { finalFieldsOf } from '../src/wire/canonical.ts';
-import type { FinalFrame, GroupFrame } from '../src/wire/frames.ts';
+import type { FinalFrame, FinalItem, GroupFrame } from '../src/wire/frames.ts';
 
 const [A, B] = [asPeerId('a'), asPeerId('b')];
 const final: FinalFrame = {
@@ -28,9 +28,14 @@ describe('FinalSigning', () => {
   it('holds every send behind a FINAL out for signing, then releases them in order, the FINAL signed', () => {
     const s = new FinalSigning(A);
     expect(s.pass({ type: 'phase', phase: 'member' })).toEqual([{ type: 'phase', phase: 'member' }]);
-    expect(s.pass(send(B, final))).toEqual([{ type: 'sign-final', final: finalFieldsOf(final) }]);
-    expect(s.pass(send(asPeerId('c'), final))).toEqual([]); // one signature for every copy
+    // A FINAL waits for the end of the turn, and every send after it with it.
+    expect(s.pass(send(B, final))).toEqual([]);
+    expect(s.pass(send(asPeerId('c'), final))).toEqual([]);
     expect(s.pass(send(B, hwm))).toEqual([]);
+    expect(s.turnOpen).toBe(true);
+    // A lone FINAL is signed alone (one signature for every copy).
+    expect(s.endTurn()).toEqual([{ type: 'sign-final', final: finalFieldsOf(final) }]);
+    expect(s.turnOpen).toBe(false);
     // A stray answer releases nothing.
     expect(s.signed({ type: 'sign-final', final: { ...final, seq: 2 } }, 'x')).toEqual([]);
     expect(s.signed({ type: 'sign-final', final }, 'SIG')).toEqual([
@@ -40,7 +45,25 @@ describe('FinalSigning', () => {
     ]);
     // Nothing waits now, and a repair's resend of the same FINAL takes the signature made before.
     expect(s.pass(send(B, hwm))).toEqual([send(B, hwm)]);
-    expect(s.pass(send(B, final))).toEqual([send(B, { ...final, sig: 'SIG' })]);
+    expect(s.pass(send(B, final))).toEqual([]);
+    expect(s.endTurn()).toEqual([send(B, { ...final, sig: 'SIG' })]);
+  });
+
+  it("signs a turn's FINALs once, as one list that every link gets once; a resend of one carries the list again", () => {
+    const s = new FinalSigning(A);
+    const C = asPeerId('c');
+    const f2: FinalFrame = { ...final, seq: 2, priority: { p: 4, by: C }, version: 'w' };
+    for (const f of [final, f2]) for (const to of [B, C]) expect(s.pass(send(to, f))).toEqual([]);
+    const items: FinalItem[] = [
+      [1, 3, B, 'v'],
+      [2, 4, C, 'w'],
+    ];
+    const list = { t: 'finals' as const, groupId: final.groupId, viewId: final.viewId, sender: A, items };
+    const word = { type: 'sign-final' as const, final: { ...finalFieldsOf(final), list: items } };
+    expect(s.endTurn()).toEqual([word]);
+    expect(s.signed(word, 'L')).toEqual([send(B, { ...list, sig: 'L' }), send(C, { ...list, sig: 'L' })]);
+    expect(s.pass(send(C, f2))).toEqual([]);
+    expect(s.endTurn()).toEqual([send(C, { ...list, sig: 'L' })]);
   });
 
   it('signs a FLUSH report once for all its parts and every copy, and a resend takes the signature made before', () => {

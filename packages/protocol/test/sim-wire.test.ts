@@ -3,7 +3,8 @@
 // packs for its turn, and reaches the other engine only through the shipped
 // FrameReader (batch unpacking, chunk reassembly, the parser). The same
 // guarantees must hold as with frame objects on the links, and the batches
-// must really form (fewer messages than frames).
+// must really form (fewer messages than frames), and in total order so must
+// cumulative PROPOSEs and FINALs.
 
 import { describe, expect, it } from 'vitest';
 import { correctEngine } from '../sim/default-engine.ts';
@@ -32,7 +33,7 @@ describe('simulation over the batched wire', () => {
           wire: true,
         });
         console.log(
-          `${mode} over the wire: ${t.scenarios} scenarios, ${t.messages} messages, ${t.deliveries} deliveries, ${t.frames} frames in ${t.wireTexts} data-channel messages, ${t.faults} faults, ${t.views} views`,
+          `${mode} over the wire: ${t.scenarios} scenarios, ${t.messages} messages, ${t.deliveries} deliveries, ${t.frames} frames in ${t.wireTexts} data-channel messages, ${t.cumulative} cumulative PROPOSE/FINAL frames carrying ${t.cumulated}, ${t.faults} faults, ${t.views} views`,
         );
         expect(t.scenarios).toBe(RUNS);
         expect(t.deliveries).toBeGreaterThan(RUNS);
@@ -40,6 +41,8 @@ describe('simulation over the batched wire', () => {
         // A turn often has several frames for one peer (a flush, a resend after link-up, proposals): they share a
         // message.
         expect(t.wireTexts).toBeLessThan(t.frames);
+        // A message of several DATA is one turn at its receiver: its proposals leave as one frame (PROTOCOL.md §1.2c).
+        if (mode === 'total') expect(t.cumulated).toBeGreaterThan(t.cumulative);
       },
       SUITE_TIMEOUT_MS,
     );

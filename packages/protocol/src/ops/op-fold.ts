@@ -57,6 +57,15 @@ export interface OpRefusal {
   readonly message: string;
 }
 
+/** The sentence a person reads for a refused operation of `who`. */
+export const refusedOpText = (r: OpRefusal, who: string): string => {
+  const what =
+    r.op === null
+      ? 'an operation'
+      : { reply: 'a reply', edit: 'an edit', delete: 'a delete', react: 'a reaction' }[r.op];
+  return `Refused ${what} from ${who}: ${r.message}`;
+};
+
 export interface FoldResult {
   /** Messages whose view changed (the entry itself when it is a message, and the target of an operation applied). */
   readonly changed: readonly MessageId[];

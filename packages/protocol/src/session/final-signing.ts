@@ -1,30 +1,44 @@
 // Our own FINALs and FLUSH reports leave signed (PROTOCOL.md §3.3 "Signed FINALs", §3.4 "Signed
 // reports"), and a proof that another member signed two goes to the tracker. The engine signs
-// nothing: its FINALs and FLUSH frames come out without `sig`. The first send of one asks the runtime
-// to sign it (`sign-final`, `sign-flush`), and every send after it, to any peer, waits until the
-// signature is back, so each link carries its frames in the engine's order. A frame sent again (a
-// repair, every part of a report) takes the signature made before.
+// nothing: its FINALs and FLUSH frames come out without `sig`. PROPOSEs, FINALs and ECHOs wait for
+// the end of the turn (`endTurn`), and every send after the first of them with them, so the turn's
+// are packed per link (turn-pack.ts, §1.2c): the FINALs made in one turn are signed once, as one
+// list. The first send of an unsigned word asks the runtime to sign it (`sign-final`, `sign-flush`),
+// and every send after it, to any peer, waits until the signature is back, so each link carries its
+// frames in the engine's order. A frame sent again (a repair, every part of a report) takes the
+// signature made before (a FINAL signed in a list: the whole list again).
 
-import type { PeerId } from '../ids.ts';
+import type { GroupId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { EngineEvent } from '../ordering/engine.ts';
 import { canonicalFinalText, canonicalFlushText, finalFieldsOf } from '../wire/canonical.ts';
-import type { FlushStatementFields, GroupFrame } from '../wire/frames.ts';
+import { finalItemOf, type FinalItem } from '../wire/cumulative.ts';
+import type { FinalFields, FinalFrame, FlushStatementFields, GroupFrame } from '../wire/frames.ts';
 import type { SessionCommand, SignWord } from './session-types.ts';
+import { listsOf, packable, packTurn, type Send } from './turn-pack.ts';
+import { problemOf } from './session-records.ts';
 
 export type { SignWord };
 
 /** Signatures of our own FINALs and reports kept for resends (a repair sends a FINAL again). */
 const KEPT_SIGNATURES = 1024;
 
-type Send = Extract<SessionCommand, { type: 'send' }>;
+/** The signed fields of a `finals` frame of ours: its first entry, with the list. */
+const listFields = (f: Extract<GroupFrame, { t: 'finals' }>): FinalFields => {
+  const [seq, p, by, version] = f.items[0] as FinalItem;
+  return { groupId: f.groupId, viewId: f.viewId, sender: f.sender, seq, priority: { p, by }, version, list: f.items };
+};
 
 export class FinalSigning {
+  /** This turn's sends from the first PROPOSE, FINAL or ECHO on, packed at its end. */
+  #turn: Send[] = [];
   /** Sends waiting, in order, behind a frame out for signing. */
   #held: Send[] = [];
   /** Frames out for signing, by signed text. */
   readonly #signing = new Set<string>();
   readonly #sigs = new Map<string, string>();
+  /** The list each FINAL of ours signed in one was put in, by the FINAL's own signed text. */
+  readonly #lists = new Map<string, readonly FinalItem[]>();
 
   constructor(private readonly self: PeerId) {}
 
@@ -34,16 +48,47 @@ export class FinalSigning {
     return { groupId: f.groupId, viewId: f.viewId, reporter: this.self, report: f.report };
   }
 
-  /** The signed text of an unsigned FINAL or report of ours, or null for any other frame. */
+  /** The signed text of an unsigned FINAL, list of FINALs or report of ours, or null for any other frame. */
   #text(f: GroupFrame): string | null {
     if (f.t === 'final') return f.sig === undefined ? canonicalFinalText(f) : null;
+    if (f.t === 'finals') return f.sig === undefined ? canonicalFinalText(listFields(f)) : null;
     const s = this.#statement(f);
     return s === null ? null : canonicalFlushText(s);
+  }
+
+  /** Whether the turn holds sends that `endTurn` packs. */
+  get turnOpen(): boolean {
+    return this.#turn.length > 0;
   }
 
   /** What to emit now for `c`: itself (signed, if signed before), a `sign-final` or `sign-flush`, or nothing yet. */
   pass(c: SessionCommand): SessionCommand[] {
     if (c.type !== 'send') return [c];
+    if (this.#turn.length > 0 || packable(c.frame)) {
+      this.#turn.push(c);
+      return [];
+    }
+    return this.#pass(c);
+  }
+
+  /** The end of the turn: its sends packed per link (turn-pack.ts), its new FINALs signed as lists. */
+  endTurn(): SessionCommand[] {
+    const sends = this.#turn;
+    this.#turn = [];
+    const fresh = (f: FinalFrame): boolean => {
+      const text = canonicalFinalText(f);
+      return !this.#sigs.has(text) && !this.#signing.has(text) && !this.#lists.has(text);
+    };
+    for (const list of listsOf(sends, fresh)) {
+      const items = list.map(finalItemOf);
+      for (const f of list) this.#lists.set(canonicalFinalText(f), items);
+    }
+    while (this.#lists.size > KEPT_SIGNATURES * 4) this.#lists.delete(this.#lists.keys().next().value as string);
+    const packed = packTurn(sends, (f) => (f.sig === undefined ? this.#lists.get(canonicalFinalText(f)) : undefined));
+    return packed.flatMap((c) => this.#pass(c));
+  }
+
+  #pass(c: Send): SessionCommand[] {
     const signed = this.#signed(c);
     if (signed !== null && this.#held.length === 0) return [signed];
     this.#held.push(c);
@@ -52,6 +97,7 @@ export class FinalSigning {
     this.#signing.add(text);
     const statement = this.#statement(c.frame);
     if (statement !== null) return [{ type: 'sign-flush', statement }];
+    if (c.frame.t === 'finals') return [{ type: 'sign-final', final: listFields(c.frame) }];
     return c.frame.t === 'final' ? [{ type: 'sign-final', final: finalFieldsOf(c.frame) }] : [];
   }
 
@@ -71,7 +117,7 @@ export class FinalSigning {
     return out;
   }
 
-  /** A send with its FINAL or report signed, or null while the signature is not known. */
+  /** A send with its FINAL, list or report signed, or null while the signature is not known. */
   #signed(c: Send): SessionCommand | null {
     const text = this.#text(c.frame);
     if (text === null) return c;
@@ -100,3 +146,17 @@ export const accusation = (
   });
   return { type: 'accuse', accused: ev.by, proof: ev.proof };
 };
+
+/** The commands an engine event other than an install makes: a problem to report, an accusation, or none. */
+export function eventCommands(
+  groupId: GroupId,
+  ev: EngineEvent,
+  rejected: (from: PeerId, error: ProtocolError) => void,
+): SessionCommand[] {
+  if (ev.type === 'message-dropped')
+    return [problemOf(groupId, 'message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`, undefined, false)];
+  if (ev.type === 'final-disputed')
+    return [problemOf(groupId, 'bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by, false)];
+  if (ev.type === 'flush-disputed') return [problemOf(groupId, 'bad-state', ev.reason, ev.by, false)];
+  return isEquivocation(ev) ? [accusation(ev, rejected)] : [];
+}

@@ -14,6 +14,7 @@
 //   run(core.receive(from, verifiedFrame, now)); // every frame, signatures checked (a page: historyArrived first)
 //   run(core.submit(1, 'hello', now));           // → sign; later core.signed(draft, sig, now)
 //   every TICK_MS: run(core.tick(now));          // re-asks, retransmits, stability
+//   when core.turnOpen, at the end of the task: run(core.endTurn(now)); // the turn's sends, packed
 
 import type { GroupId, MemberChange, MessageId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
@@ -49,7 +50,7 @@ import type {
 } from './session-types.ts';
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
-import { accusation, FinalSigning, isEquivocation, type SignWord } from './final-signing.ts';
+import { eventCommands, FinalSigning, type SignWord } from './final-signing.ts';
 
 export interface SessionCoreOptions {
   readonly groupId: GroupId;
@@ -312,6 +313,16 @@ export class SessionCore {
     });
   }
 
+  /** Sends of this turn wait for `endTurn`, which the runtime calls when the turn's task is done. */
+  get turnOpen(): boolean {
+    return this.#finals.turnOpen;
+  }
+
+  /** The end of the turn: its PROPOSEs, FINALs and ECHOs leave packed per link (PROTOCOL.md §1.2c). */
+  endTurn(now: number): SessionCommands {
+    return this.#step(now, () => this.#out.push(...this.#finals.endTurn()));
+  }
+
   /** Answer to `sign-final` or `sign-flush`: the sends that waited for the signature go out. */
   wordSigned(c: SignWord, sig: string, now: number): SessionCommands {
     return this.#step(now, () => this.#out.push(...this.#finals.signed(c, sig)));
@@ -390,15 +401,9 @@ export class SessionCore {
     const taken = takeDeliveries({ ...port, chains: this.#chains }, result.deliveries, handingOver(this.#life), now);
     for (const chat of taken.shown.values()) this.#emit({ type: 'message', message: chat, source: 'delivery' });
     if (taken.records.length > 0) this.#emit({ type: 'store', messages: taken.records });
-    for (const ev of result.events) {
+    for (const ev of result.events)
       if (ev.type === 'view-installed') this.#onInstalled(ev.view, now);
-      else if (ev.type === 'message-dropped')
-        this.#problem('message-dropped', `Message ${ev.id} was dropped: ${ev.reason}`);
-      else if (ev.type === 'final-disputed')
-        this.#problem('bad-state', `Message ${ev.id} waits for a view change: ${ev.reason}`, ev.by);
-      else if (ev.type === 'flush-disputed') this.#problem('bad-state', ev.reason, ev.by);
-      else if (isEquivocation(ev)) this.#emit(accusation(ev, (p, e) => this.#rejected(p, e)));
-    }
+      else for (const c of eventCommands(this.groupId, ev, (p, e) => this.#rejected(p, e))) this.#emit(c);
     return taken.shown;
   }
 

@@ -187,9 +187,18 @@ export class CoreMesh {
     return this.sent.filter((s) => s.frame.t === t && s.from === from && s.to === to).length;
   }
 
+  /** Carries out one input's commands; when the outermost is done, the turn ends (SessionCore.endTurn). */
   run(n: CoreNode, input: (core: SessionCore) => SessionCommands): void {
-    for (const c of input(n.core)) this.#carryOut(n, c);
+    this.#depth++;
+    try {
+      for (const c of input(n.core)) this.#carryOut(n, c);
+    } finally {
+      this.#depth--;
+    }
+    if (this.#depth === 0 && n.core.turnOpen) this.run(n, (core) => core.endTurn(this.now));
   }
+
+  #depth = 0;
 
   #carryOut(n: CoreNode, c: SessionCommand): void {
     switch (c.type) {
