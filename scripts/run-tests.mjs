@@ -121,12 +121,30 @@ async function runLane(lane) {
     console.log(
       `=== ${name}: ${code === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s (${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped) ===`,
     );
-    if (code !== 0) failedSuites.push(name);
+    if (code !== 0) failedSuites.push({ name, out });
   }
 }
 
+/**
+ * What a failed suite said about its failures, for the closing lines: CI logs
+ * are often read from the end, where a suite printed minutes earlier is out of
+ * sight. Vitest's "Failed Tests" section (or its FAIL / × lines), Playwright's
+ * ✘ lines and numbered failure headers; at most `max` lines per suite.
+ */
+function failureLines(out, max = 60) {
+  const lines = out.split('\n').map(stripAnsi);
+  const section = lines.findIndex((l) => /Failed Tests? \d+/.test(l));
+  if (section >= 0) return lines.slice(section, section + max);
+  const marked = lines.filter((l) => /^\s*(FAIL\b|×|✘|\d+\) )|Error:/.test(l));
+  return (marked.length > 0 ? marked : lines.slice(-20)).slice(0, max);
+}
+
 await Promise.all(plan.map(runLane));
-if (failedSuites.length > 0) console.error(`\nFailed suites: ${failedSuites.join(', ')}`);
+for (const { name, out } of failedSuites) {
+  console.error(`\n--- what ${name} said about its failures ---`);
+  console.error(failureLines(out).join('\n'));
+}
+if (failedSuites.length > 0) console.error(`\nFailed suites: ${failedSuites.map((f) => f.name).join(', ')}`);
 // A suite can fail without a failed test (a crash, a type error): count it as one.
 const failedCount = Math.max(total.failed, failedSuites.length);
 console.log(
