@@ -1,7 +1,8 @@
 // Fetching one file from the members that hold it (PROTOCOL.md §10
 // "Swarming"). Every open link of the group is a possible source: each gets
-// `file-want`s for up to WANT_WINDOW chunks at a time, different chunks to
-// different members, so a file arrives from all of them in parallel. Each
+// `file-want`s for up to WANT_WINDOW chunks at a time (DOWNLOAD_WINDOW in
+// all), different chunks to different members, so a file arrives from all of
+// them in parallel. Each
 // chunk is checked against the signed root before it is stored; a bad one is
 // refused, counted against its sender (rejected frames) and asked of
 // another member, and a member that sent MAX_STRIKES bad chunks is not asked
@@ -51,6 +52,11 @@ export const WANT_WINDOW = 32;
  * load 17–18): the last 8 chunks drain before the next want's first arrives.
  */
 export const WANT_REFILL_AT = WANT_WINDOW / 2;
+/**
+ * Chunks asked of all members together: what can arrive ahead of a chat frame
+ * when many members serve one receiver (a window each would be 32 × members).
+ */
+export const DOWNLOAD_WINDOW = 2 * WANT_WINDOW;
 /** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
 export const CHUNK_TIMEOUT_MS = 30_000;
 /** Bad chunks after which a member is not asked again by this download. */
@@ -142,7 +148,7 @@ export class Download {
     else this.pump();
   }
 
-  /** Ask every open member (not skipped) for chunks, up to WANT_WINDOW outstanding each. */
+  /** Ask every open member (not skipped) for chunks, up to WANT_WINDOW outstanding each, DOWNLOAD_WINDOW in all. */
   pump(): void {
     if (this.state !== 'running') return;
     const now = this.#host.now();
@@ -152,9 +158,11 @@ export class Download {
       if (!s) this.#sources.set(peer, (s = { outstanding: 0, lacks: new Map() }));
       // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
       if (s.outstanding > WANT_REFILL_AT) continue;
+      const room = DOWNLOAD_WINDOW - this.#asked.size;
+      if (room <= 0) break;
       const want: number[] = [];
       for (const i of this.#todo) {
-        if (s.outstanding + want.length >= WANT_WINDOW) break;
+        if (s.outstanding + want.length >= WANT_WINDOW || want.length >= room) break;
         const lacked = s.lacks.get(i);
         if (lacked !== undefined && now - lacked < LACK_RETRY_MS) continue;
         want.push(i);
@@ -171,6 +179,11 @@ export class Download {
         this.#host.send(this.groupId, peer, { t: 'file-want', groupId: this.groupId, hash, root, chunks });
       }
     }
+  }
+
+  /** Whether chunk `index` is asked of `from` now (anything else it sends is ignored). */
+  expects(from: PeerId, index: number): boolean {
+    return this.state === 'running' && this.#asked.get(index)?.peer === from;
   }
 
   async onChunk(from: PeerId, frame: FileChunkFrame): Promise<void> {

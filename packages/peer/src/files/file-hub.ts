@@ -10,6 +10,7 @@ import {
   chunkLength,
   encodeFileBody,
   parseBody,
+  type FileChunkFrame,
   type GroupFrame,
   type GroupId,
   type PeerId,
@@ -22,6 +23,14 @@ import { ChunkServer } from './chunk-server.ts';
 import { chunkFile } from './file-chunks.ts';
 import { CHUNK_TIMEOUT_MS, Download, readWhole, storeError } from './download.ts';
 import { TransferBook } from './transfer-book.ts';
+import { onNextTurn } from '../next-turn.ts';
+
+/**
+ * Received chunks handed to their downloads per event-loop turn: in Node a
+ * chunk's check and store run in the turn (native hash, memory store), and a
+ * window's worth handled in one go held back every chat frame behind it.
+ */
+export const CHUNKS_HANDLED_PER_TURN = 4;
 
 /** Default cap on a file's declared size. */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -253,11 +262,26 @@ export class FileHub implements FileApi {
       const d = this.#downloads.get(frame.hash);
       if (d === undefined || d.groupId !== groupId) return;
       if (frame.t === 'file-none') d.onNone(from, frame);
-      else
-        d.onChunk(from, frame).catch((e: unknown) =>
-          d.fail(new ChorusError('internal', `Handling a chunk failed: ${errorMessage(e)}`)),
-        );
+      else if (d.expects(from, frame.index)) {
+        // Handled a few a turn: a chat frame that arrived with a window of chunks is handled before most of them.
+        this.#inbox.push({ d, from, frame });
+        if (this.#inbox.length === 1) onNextTurn(() => this.#drain());
+      }
     }
+  }
+
+  /** Received chunks (each asked of its sender: at most a window per member) not yet handed to their download. */
+  readonly #inbox: { d: Download; from: PeerId; frame: FileChunkFrame }[] = [];
+
+  #drain(): void {
+    for (const { d, from, frame } of this.#inbox.splice(0, CHUNKS_HANDLED_PER_TURN)) this.#handle(d, from, frame);
+    if (this.#inbox.length > 0) onNextTurn(() => this.#drain());
+  }
+
+  #handle(d: Download, from: PeerId, frame: FileChunkFrame): void {
+    d.onChunk(from, frame).catch((e: unknown) =>
+      d.fail(new ChorusError('internal', `Handling a chunk failed: ${errorMessage(e)}`)),
+    );
   }
 
   #send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
