@@ -88,7 +88,7 @@ describe('ChunkWorker', () => {
     const stored = worker.put('ab'.repeat(32), 0, { bytes: file.subarray(0, 100), proof: ['x'] });
     expect(file.length).toBe(10_000);
     expect(file[0]).toBe(3);
-    const put = fake.sent.at(-1) as { id: number; record: { bytes: Uint8Array } };
+    const put = fake.sent.at(-1) as unknown as { id: number; record: { bytes: Uint8Array } };
     expect(put.record.bytes).toEqual(new Uint8Array(100).fill(3));
     fake.answer({ k: 'done', good: [put.id], bad: [] });
     await expect(stored).resolves.toBe(true);
