@@ -150,6 +150,37 @@ describe('Joins', () => {
     expect(groups.currentId).toBe(lobby);
   });
 
+  it('"Leave" pressed while a join waits for the tracker wins: the group does not come back when the join answers', async () => {
+    const { peer, groups, joins, memory, banners } = parts();
+    await joins.join(lobby);
+    const attic = 'attic' as GroupId;
+    joins.setDirectory([...peer.directory(), summary(attic)]);
+    let answer: () => void = () => {};
+    let inPeer = false;
+    const left: GroupId[] = [];
+    Object.assign(peer, {
+      join: (groupId: GroupId) =>
+        new Promise<JoinedGroup>((resolve) => (answer = () => ((inPeer = true), resolve(joined(groupId))))),
+      // Before the tracker answers, the peer holds no group to leave.
+      leave: async (groupId: GroupId) => {
+        if (!inPeer) throw new ChorusError('not-member', 'This peer is not in that group.');
+        left.push(groupId);
+      },
+    });
+    const joining = joins.join(attic);
+    expect(groups.currentId).toBe(attic);
+    await joins.leave(attic);
+    answer();
+    await joining;
+    expect(groups.ids.has(attic)).toBe(false);
+    expect(groups.currentId).toBe(lobby);
+    expect(memory.groups.map((g) => g.groupId)).toEqual([lobby]);
+    // The join that completed after the leave is undone at the peer, and nobody is told of a failed leave.
+    expect(left).toEqual([attic]);
+    expect(banners.list).toEqual([]);
+    expect(joins.joinErrors.has(attic)).toBe(false);
+  });
+
   it("refuses a group name over the tracker's cap before asking it", async () => {
     const { joins } = parts();
     expect(await joins.createGroup('n'.repeat(65), 'fifo', '')).toBe(false);

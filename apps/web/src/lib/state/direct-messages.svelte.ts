@@ -134,7 +134,18 @@ export class DirectMessages {
     const peer = this.#deps.live.peer;
     if (!peer || !party) throw new Error('this direct message is not yours');
     this.with.set(groupId, party);
-    const joined = await peer.join(groupId);
+    const group = groups.get(groupId);
+    const joined = await peer.join(groupId).catch((e: unknown) => {
+      // Left while joining: the join's failure is no news to the person.
+      if (groups.get(groupId) !== group) return null;
+      throw e;
+    });
+    if (joined === null) return;
+    if (groups.get(groupId) !== group) {
+      // "Leave" was pressed while the join was under way: the leave wins, the late join is undone.
+      await peer.leave(groupId).catch(() => {});
+      return;
+    }
     groups.remember({ groupId, name: party.name, ordering: summary.ordering, dm: party });
     if (groups.currentId === groupId) groups.open(groupId);
     await groups.adopt(joined);

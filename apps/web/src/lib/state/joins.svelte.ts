@@ -206,6 +206,7 @@ export class Joins {
   async rejoin(g: RememberedGroup): Promise<void> {
     const peer = this.#deps.live.peer;
     if (!peer) return;
+    const group = this.#groups.get(g.groupId);
     try {
       // A direct message the tracker forgot (it restarted) and this page holds no charter of: open it again.
       const joined = await peer.join(g.groupId, g.password).catch(async (e: unknown) => {
@@ -213,9 +214,14 @@ export class Joins {
         await peer.openDm(g.dm);
         return peer.join(g.groupId);
       });
+      if (this.#groups.get(g.groupId) !== group) {
+        // Left while joining again: the leave wins.
+        await peer.leave(g.groupId).catch(() => {});
+        return;
+      }
       await this.#groups.adopt(joined);
     } catch (e) {
-      const group = this.#groups.get(g.groupId);
+      if (this.#groups.get(g.groupId) !== group) return;
       if (errorCode(e) === 'wrong-password' && g.password === undefined) {
         // A locked group this tab knows from another tab of the profile: passwords are never shared, so ask.
         group?.setProblem(`${g.name} is locked: enter its password to join it in this tab.`);
@@ -256,6 +262,11 @@ export class Joins {
     if (open) this.#groups.setCurrent(groupId);
     try {
       const joined = await peer.join(groupId, password);
+      if (this.#groups.get(groupId) !== group) {
+        // "Leave" was pressed while the join was under way: the leave wins, the late join is undone.
+        await peer.leave(groupId).catch(() => {});
+        return;
+      }
       this.#passwordAsked.delete(groupId);
       this.#groups.remember({
         groupId,
@@ -266,6 +277,8 @@ export class Joins {
       if (this.#groups.currentId === groupId) this.#groups.open(groupId);
       await this.#groups.adopt(joined);
     } catch (e) {
+      // Left while joining: the join's failure (the session closed under it) is no news to the person.
+      if (this.#groups.get(groupId) !== group) return;
       const wasOpen = this.#groups.currentId === groupId;
       this.#groups.drop(group.groupId);
       if (wasOpen && previous !== null && this.#groups.get(previous)) this.#groups.setCurrent(previous);
@@ -331,8 +344,14 @@ export class Joins {
     try {
       await this.#deps.live.peer?.leave(groupId);
     } catch (e) {
+      // A join still waiting for the tracker has no group in the peer yet: it is undone when it answers.
+      const joining = group.status === 'joining' && errorCode(e) === 'not-member';
       // The tracker drops us anyway when the session goes; still leave locally so the person is not stuck.
-      this.#deps.banners.show('error', `Leaving ${group.name} was not confirmed by the tracker (${errorMessage(e)}).`);
+      if (!joining)
+        this.#deps.banners.show(
+          'error',
+          `Leaving ${group.name} was not confirmed by the tracker (${errorMessage(e)}).`,
+        );
     }
     this.#invites = this.#invites.filter((id) => id !== groupId);
     this.#groups.drop(groupId);
