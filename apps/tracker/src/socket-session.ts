@@ -211,7 +211,12 @@ const quietRefusal = (event: string, code: string): boolean =>
  */
 export function attachSession(socket: ChorusSocket, d: SessionDeps): void {
   states.set(socket, new SocketState(socket, d));
-  socket.onAny(onAnyEvent);
+  // What `socket.onAny(onAnyEvent)` makes, without its per-socket array:
+  // Socket.IO 4 keeps catch-all listeners in `_anyListeners` and only copies
+  // it (slice) to call them; a push onto a fresh array reserves 17 slots
+  // (152 B of every socket). Every socket shares this frozen one (nobody
+  // calls onAny or offAny on a tracker socket).
+  (socket as unknown as { _anyListeners: readonly unknown[] })._anyListeners = ANY_LISTENERS;
   socket.on('disconnect', onDisconnect);
 }
 
@@ -220,6 +225,7 @@ function onAnyEvent(this: ChorusSocket, event: unknown, ...args: unknown[]): voi
   const s = states.get(this);
   if (s !== undefined) dispatch(s, event, args);
 }
+const ANY_LISTENERS: readonly unknown[] = Object.freeze([onAnyEvent]);
 function onDisconnect(this: ChorusSocket, reason: string): void {
   const s = states.get(this);
   if (s === undefined) return;
