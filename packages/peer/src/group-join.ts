@@ -20,7 +20,13 @@ import type { Emitter } from './emitter.ts';
 import { isInstalled, joinedGroup, setLinks, type GroupEntry, type TrackerNotice } from './group-entry.ts';
 import { GroupSession } from './group-session.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
-import { JOIN_MEMBERS_POLL_MS, LINKS_READY_TIMEOUT_MS, onceTurnFails, waitForLinks } from './join-links.ts';
+import {
+  JOIN_INSTALLED_CHECK_MS,
+  JOIN_MEMBERS_POLL_MS,
+  LINKS_READY_TIMEOUT_MS,
+  onceTurnFails,
+  waitForLinks,
+} from './join-links.ts';
 import { storedResumePoint } from './peer-history.ts';
 import type { MessageStore } from './storage.ts';
 import type { TrackerLink } from './tracker-link.ts';
@@ -188,12 +194,12 @@ async function enterMesh(
   await waitForLinks(groupId, others, tracker, transport, host.linksReadyTimeoutMs ?? LINKS_READY_TIMEOUT_MS);
   // The tracker installs us once the members confirm their channels to us
   // too; until then links-ready answers the view without us, and the view
-  // with us comes as a push. Asking again now and then re-checks (a member
-  // that never confirmed may have gone); a tracker that dropped us answers
-  // not-member, which fails the join.
+  // with us comes as a push, usually a moment later: looked for often. Asking
+  // again now and then re-checks (a member that never confirmed may have
+  // gone); a tracker that dropped us answers not-member, which fails the join.
   host.onView(await tracker.linksReady(groupId));
-  while (!isInstalled(entry, host.peerId)) {
-    await new Promise((r) => setTimeout(r, JOIN_MEMBERS_POLL_MS));
+  for (let asked = Date.now(); !isInstalled(entry, host.peerId);) {
+    await new Promise((r) => setTimeout(r, JOIN_INSTALLED_CHECK_MS));
     if (
       host.closed() ||
       host.groups.get(groupId) !== entry ||
@@ -201,6 +207,8 @@ async function enterMesh(
       isInstalled(entry, host.peerId)
     )
       return;
+    if (Date.now() - asked < JOIN_MEMBERS_POLL_MS) continue;
+    asked = Date.now();
     host.onView(await tracker.linksReady(groupId));
   }
 }

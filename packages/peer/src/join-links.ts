@@ -17,6 +17,11 @@ import type { Transport } from './transport.ts';
 export const LINKS_READY_TIMEOUT_MS = 25_000;
 /** While a joiner waits for its links, it re-reads the member list this often (a member may die meanwhile). */
 export const JOIN_MEMBERS_POLL_MS = 1_000;
+/**
+ * Links ready, a joiner looks this often whether the tracker's view with it has come (a push): a member
+ * sooner than the next poll, which would add up to JOIN_MEMBERS_POLL_MS to every join.
+ */
+export const JOIN_INSTALLED_CHECK_MS = 10;
 
 /**
  * Resolves once a data channel to every member is open. A joiner hears no
