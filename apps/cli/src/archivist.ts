@@ -90,6 +90,10 @@ export class ReportingStore implements MessageStore {
   page(groupId: GroupId, opts: { readonly after?: string | null; readonly limit: number }): Promise<HistoryPage> {
     return this.#inner.page(groupId, opts);
   }
+  /** A sponsor pages backwards (PROTOCOL.md §4): without this a store is read by a forward scan per page. */
+  before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
+    return this.#inner.before(groupId, before, limit);
+  }
   since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
     return this.#inner.since(groupId, since, limit);
   }
