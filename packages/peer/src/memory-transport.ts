@@ -257,24 +257,23 @@ export class MemoryNetwork {
     this.#drain(groupId, from, to, q);
   }
 
+  /** Delivers what is due, in order, in a loop (thousands may be due at once: no recursion per item). */
   #drain(groupId: GroupId, from: PeerId, to: PeerId, q: DirectedQueue): void {
-    if (q.timer) return;
-    const head = q.items[0];
-    if (!head) return;
-    const wait = head.at - Date.now();
-    if (wait > 0) {
-      q.timer = true;
-      this.#later(Math.ceil(wait), () => {
-        q.timer = false;
-        this.#drain(groupId, from, to, q);
-      });
-      return;
+    for (let head = q.items[0]; !q.timer && head !== undefined; head = q.items[0]) {
+      const wait = head.at - Date.now();
+      if (wait > 0) {
+        q.timer = true;
+        this.#later(Math.ceil(wait), () => {
+          q.timer = false;
+          this.#drain(groupId, from, to, q);
+        });
+        return;
+      }
+      q.items.shift();
+      // An injected frame (no link) is delivered regardless; a real one only on the channel it was sent on.
+      const alive = head.link === null || (head.link.epoch === head.epoch && head.link.up);
+      if (alive && !this.#crashed.has(to)) this.#transports.get(to)?.deliver(groupId, from, head.text);
     }
-    q.items.shift();
-    // An injected frame (no link) is delivered regardless; a real one only on the channel it was sent on.
-    const alive = head.link === null || (head.link.epoch === head.epoch && head.link.up);
-    if (alive && !this.#crashed.has(to)) this.#transports.get(to)?.deliver(groupId, from, head.text);
-    this.#drain(groupId, from, to, q);
   }
 
   #later(ms: number, fn: () => void): void {
