@@ -152,6 +152,9 @@ export interface MemberState extends MemberInfo {
 
 export type GroupStatus = 'joining' | 'member' | 'removed' | 'left';
 
+/** A member's older history: still arriving, missing for this session (no old member left to hand it), or neither. */
+export type OlderHistory = 'arriving' | 'missing' | null;
+
 export interface JoinedGroup {
   readonly groupId: GroupId;
   readonly name: string;
@@ -165,6 +168,11 @@ export interface JoinedGroup {
    * `message` events and in `history()`; a `group` event says when it ends.
    */
   readonly olderHistory?: true;
+  /**
+   * True when this member's older history stopped arriving with no member online left to hand it
+   * (PROTOCOL.md §4): what arrived stays; a later session asks for the rest again.
+   */
+  readonly olderHistoryMissing?: true;
 }
 
 export interface GroupMetrics {

@@ -120,6 +120,7 @@ export function joinedGroup(e: GroupEntry, relayOf?: Transport['relayOf']): Join
     status: e.status,
     view: e.session.view ?? e.view,
     members,
-    ...(e.session.olderHistory ? { olderHistory: true } : {}),
+    ...(e.session.olderHistory === 'arriving' ? { olderHistory: true } : {}),
+    ...(e.session.olderHistory === 'missing' ? { olderHistoryMissing: true } : {}),
   };
 }

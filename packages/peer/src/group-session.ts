@@ -31,7 +31,7 @@ import {
   type SignalFrame,
   type View,
 } from '@chorus/protocol';
-import type { ChatMessage, GroupMetrics, SignalEvent, SystemLine } from './api.ts';
+import type { ChatMessage, GroupMetrics, OlderHistory, SignalEvent, SystemLine } from './api.ts';
 import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
@@ -56,7 +56,7 @@ export interface GroupSessionEvents {
   view: (view: View) => void;
   phase: (phase: SessionPhase) => void;
   /** A member's older history pages started or stopped coming (PROTOCOL.md §4): `olderHistory` changed. */
-  older: (coming: boolean) => void;
+  older: (state: OlderHistory) => void;
   /** A member's typing or read marker (PROTOCOL.md §9), past the rate limit. */
   signal: (signal: SignalEvent) => void;
   /** Something went wrong; remote faults are also counted in metrics.rejectedFrames. */
@@ -124,7 +124,7 @@ export class GroupSession {
   #running = false;
   #turnEnding = false; // SessionCore.endTurn is scheduled
   /** `olderHistory` as the last `older` event said. */
-  #older = false;
+  #older: OlderHistory = null;
 
   constructor(opts: GroupSessionOptions) {
     this.#opts = opts;
@@ -302,7 +302,7 @@ export class GroupSession {
     } finally {
       this.#running = false;
     }
-    if (this.olderHistory !== this.#older) this.#events.emit('older', (this.#older = !this.#older));
+    if (this.olderHistory !== this.#older) this.#events.emit('older', (this.#older = this.olderHistory));
     // The task's PROPOSEs, FINALs and ECHOs leave packed once it is done (§1.2c): a microtask, never a timer.
     if (this.#core.turnOpen && !this.#turnEnding) queueMicrotask(() => this.#endTurn());
     this.#turnEnding ||= this.#core.turnOpen;
@@ -313,9 +313,10 @@ export class GroupSession {
     this.#run(this.#core.endTurn(this.#now()));
   }
 
-  /** A member still taking its older history pages (PROTOCOL.md §4): `history()` lacks older messages meanwhile. */
-  get olderHistory(): boolean {
-    return this.#core.phase === 'member' && this.#core.backfilling;
+  /** A member's older history pages (PROTOCOL.md §4): `history()` lacks older messages while they are not all in. */
+  get olderHistory(): OlderHistory {
+    if (this.#core.phase !== 'member') return null;
+    return this.#core.backfilling ? 'arriving' : this.#core.olderHistoryMissing ? 'missing' : null;
   }
 
   #carryOut(c: SessionCommand): void {

@@ -96,4 +96,37 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
     expect(a0.core.backfilling).toBe(false);
     expect(a0.storedBodies()).toEqual(m.node('p1').storedBodies());
   });
+
+  it('a backfill whose sponsor leaves with no other old member ends incomplete and says so; the newest page stays', () => {
+    const m = founded('fifo', 'p1', 450);
+    const kept = keepOlderPages(m, 'p1', 'p2');
+    const p2 = m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    expect(p2.core.backfilling).toBe(true);
+    expect(p2.core.olderHistoryMissing).toBe(false);
+    const newest = p2.storedBodies();
+    m.view(3, ['p2'], [['p1', 'left']]);
+    m.deliver();
+    m.advance(3 * TICK_MS);
+    expect(kept).toHaveLength(1);
+    expect(p2.phase).toBe('member');
+    expect(p2.core.backfilling).toBe(false);
+    expect(p2.core.olderHistoryMissing).toBe(true);
+    expect(p2.storedBodies()).toEqual(newest);
+    expect(newest).toHaveLength(200);
+  });
+
+  it('a backfill that takes its last page is not missing anything', () => {
+    const m = founded('fifo', 'p1', 450);
+    const kept = keepOlderPages(m, 'p1', 'p2');
+    const p2 = m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    letGo(m, kept);
+    m.advance(3 * TICK_MS);
+    expect(p2.core.backfilling).toBe(false);
+    expect(p2.core.olderHistoryMissing).toBe(false);
+    expect(p2.store.size).toBe(450);
+  });
 });

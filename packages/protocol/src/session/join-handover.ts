@@ -4,8 +4,8 @@
 // history is stored and the engine stands at the state's view, and the older
 // pages a member then takes (its backfill, PROTOCOL.md §4) until the last. Belongs here: acting on a page or on the
 // state; which sponsor to ask and when is join-flow.ts, the pure checks are
-// join-sync.ts. Owns no state but the flush tickets (the lifecycle is the
-// SessionCore's).
+// join-sync.ts. Owns no state but the flush tickets and whether the last
+// backfill ended incomplete (the lifecycle is the SessionCore's).
 
 import type { PeerId } from '../ids.ts';
 import type { EngineResult } from '../ordering/engine.ts';
@@ -45,6 +45,8 @@ export interface HandoverPort extends JoinPort {
 export class JoinHandover {
   readonly #port: HandoverPort;
   #tickets = 0;
+  /** The last backfill ended with no old member left to ask: older history this session will not get. */
+  missing = false;
 
   constructor(port: HandoverPort) {
     this.#port = port;
@@ -80,6 +82,7 @@ export class JoinHandover {
   finish(complete: boolean, now: number): void {
     const life = this.#port.life();
     if (life.phase !== 'member' || life.backfill === undefined) return;
+    this.missing = !complete;
     this.#port.join.show(releaseHeld(life.backfill.sync), now);
     this.#port.setLife({ phase: 'member' });
     this.#port.chains.settle();

@@ -139,6 +139,11 @@ export class SessionCore {
     return life.phase === 'member' ? life.backfill !== undefined : life.phase === 'adopting' && life.more;
   }
 
+  /** A backfill ended with no old member left to ask (PROTOCOL.md §4, 7): older history this session lacks. */
+  get olderHistoryMissing(): boolean {
+    return this.#handover.missing;
+  }
+
   /** The view the engine installed last (null until this peer is in one). */
   get view(): View | null {
     return this.#installed;
