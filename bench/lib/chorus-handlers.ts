@@ -108,11 +108,14 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
     },
     'chorus-create': async ({ name, ordering }: { name: string; ordering: 'fifo' | 'total' }) =>
       (await need().createGroup(name, ordering)).groupId,
-    /** Join; say when join() was called and when it resolved (wall clock). */
+    /**
+     * Join; say when join() was called and when it resolved (wall clock), and how many of the group's
+     * messages a counting store held then (null without one).
+     */
     'chorus-join': async ({ groupId, timeoutMs }: { groupId: string; timeoutMs?: number }) => {
       const calledAt = wallNow();
       await timeout(need().join(gid(groupId)), timeoutMs ?? CONNECT_TIMEOUT_MS, `join ${groupId}`);
-      return { calledAt, resolvedAt: wallNow() };
+      return { calledAt, resolvedAt: wallNow(), stored: store?.stored(groupId) ?? null };
     },
     /** Wall time at which this peer first had an installed view with at least `size` members. */
     'chorus-view-at': async ({ groupId, size, timeoutMs }: { groupId: string; size: number; timeoutMs: number }) => {
