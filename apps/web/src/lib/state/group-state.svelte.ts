@@ -12,7 +12,7 @@
 // AppState tells it what happened through its methods.
 
 import { LogIndex } from '../log-index.ts';
-import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, SystemLine } from '@chorus/peer';
+import type { ChatMessage, GroupMetrics, GroupStatus, JoinedGroup, OlderHistory, SystemLine } from '@chorus/peer';
 import {
   OpFold,
   parseBody,
@@ -56,6 +56,8 @@ export class GroupState extends GroupPeople {
   #mentions = $state(0);
   #metrics = $state.raw<GroupMetrics | null>(null);
   #problem = $state<string | null>(null);
+  /** The runtime's word on this member's older history (PROTOCOL.md §4): still arriving, missing, or neither. */
+  #olderHistory = $state<OlderHistory>(null);
   /** The messages, system lines and notes in log order; not reactive by itself: #version counts its changes. */
   readonly #log = new LogIndex();
   readonly #asides = new Asides(this.#log);
@@ -115,6 +117,9 @@ export class GroupState extends GroupPeople {
   }
   get metrics(): GroupMetrics | null {
     return this.#metrics;
+  }
+  get olderHistory(): OlderHistory {
+    return this.#olderHistory;
   }
   /** Shown inside the chat view: why a join failed, or that the tab was removed. */
   get problem(): string | null {
@@ -343,6 +348,11 @@ export class GroupState extends GroupPeople {
     this.#name = group.name;
     this.#ordering = group.ordering;
     this.#status = group.status;
+    const older = group.olderHistory ? 'arriving' : group.olderHistoryMissing ? 'missing' : null;
+    // Older pages that arrived while the log held its own page are in the store: scrolling up reads them.
+    if (this.#olderHistory === 'arriving' && older !== 'arriving' && this.oldestOrder !== null)
+      this.#olderInStore = true;
+    this.#olderHistory = older;
     this.learnMembers(group.members);
     if (group.status === 'member') this.#problem = null;
   }
