@@ -129,4 +129,20 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
     expect(p2.core.olderHistoryMissing).toBe(false);
     expect(p2.store.size).toBe(450);
   });
+
+  it('fifo: a joiner of a quiet group sends after the history it shows, not above it', () => {
+    // Nothing unstable is handed (a quiet group), so the clock comes from the history shown.
+    const m = founded('fifo', 'p1', 450);
+    const p2 = m.add('p2');
+    m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+    m.deliver();
+    m.advance(3 * TICK_MS);
+    expect(p2.core.backfilling).toBe(false);
+    m.send('p2', 'hello from p2');
+    m.deliver();
+    for (const node of [m.node('p1'), p2]) {
+      expect(node.storedBodies().at(-1)).toBe('hello from p2');
+      expect(node.storedBodies()).toHaveLength(451);
+    }
+  });
 });

@@ -108,6 +108,12 @@ export interface OrderingEngine {
    * a frame that waited) is delivered marked `shown`, not to be handed out again. Grows only.
    */
   markShown(shown: Readonly<Record<string, number>>): void;
+  /**
+   * For a joiner: the Lamport time of a history message its session shows. The clock runs from at
+   * least there, so in a FIFO group its first message sorts after the history it shows even when the
+   * hand-over carries no unstable message to take the clock from (PROTOCOL.md §3.2). Optional.
+   */
+  observeClock?(lamport: number): void;
 }
 
 export const isRejection = (r: EngineResult | SignedFields | Rejection): r is Rejection =>

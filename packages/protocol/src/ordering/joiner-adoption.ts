@@ -29,6 +29,11 @@ export abstract class JoinerAdoption extends ViewChange {
     };
   }
 
+  observeClock(lamport: number): void {
+    // A believable time only, as a resumed clock (lamport.ts): one signed frame must not push our drafts out of range.
+    if (isCount(lamport) && lamport <= MAX_RESUME_LAMPORT) this.lamport = Math.max(this.lamport, lamport);
+  }
+
   adoptJoinerState(state: JoinerState): EngineResult {
     if (this.installed === null)
       return reject(

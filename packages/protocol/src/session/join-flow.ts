@@ -106,6 +106,8 @@ export class JoinFlow {
     if (records.length > 0) this.#port.emit({ type: 'store', messages: records });
     for (const r of records)
       this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
+    // Our clock runs from the times we show: a quiet group's state hands no unstable message to take them from.
+    for (const item of items) this.#port.engine.observeClock?.(item.frame.lamport);
     // In seq order: a seq reached before a lower one would floor the seqs between (seq-floors.ts).
     for (const f of [...reached, ...items.map((i) => i.frame)].sort((a, b) => a.seq - b.seq))
       this.#port.floors.reached(f.sender, f.seq);
