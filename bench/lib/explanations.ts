@@ -125,7 +125,7 @@ const EXPLAIN: Record<string, Explainer> = {
 
 /** What a history sync still spends per message (BENCHMARKS.md, "History sync as a stream"). */
 const HISTORY_WORK =
-  "each page parsed strictly, a SHA-256 link hash per message (one Ed25519 check per sender per page, PROTOCOL.md §1.5), the session's chain checks and byte budgets (a JSON.stringify of each item at the sponsor and of each page at the joiner), the store writes (in Chromium the structured clone of each IndexedDB record, on the main thread). Pages are pipelined (PROTOCOL.md §4). What would close it: a run on a quiet machine first (on a loaded one an empty join alone takes seconds: the 1 000-message row); then fewer JSON passes per item, larger pages for bulk sync, records that clone cheaply, and a joiner usable before the old pages finish.";
+  'each page parsed strictly, a SHA-256 link hash per message (one Ed25519 check per sender per page, PROTOCOL.md §1.5), the session\'s chain checks and byte budgets (a JSON.stringify of each item at the sponsor and of each page at the joiner), the store writes (in Chromium the structured clone of each IndexedDB record, on the main thread). Pages are pipelined (PROTOCOL.md §4). What would close it: a run on a quiet machine first (on a loaded one every step is stretched several-fold); then fewer JSON passes per item, larger pages for bulk sync, records that clone cheaply. The joiner is usable long before: join() resolves with the newest page shown (the row "member, newest page shown" beside each), the older pages arrive behind it.';
 
 const historyMiss = (t: TargetCheck): string =>
   `**${t.target} (${t.measured_as}): ${n(t.value, 0)} ms.** It includes the two-phase join and ${HISTORY_WORK}`;
