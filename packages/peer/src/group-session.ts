@@ -315,8 +315,7 @@ export class GroupSession {
 
   /** A member's older history pages (PROTOCOL.md §4): `history()` lacks older messages while they are not all in. */
   get olderHistory(): OlderHistory {
-    if (this.#core.phase !== 'member') return null;
-    return this.#core.backfilling ? 'arriving' : this.#core.olderHistoryMissing ? 'missing' : null;
+    return this.#core.olderHistory();
   }
 
   #carryOut(c: SessionCommand): void {

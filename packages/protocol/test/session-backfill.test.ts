@@ -104,7 +104,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
     m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
     m.deliver();
     expect(p2.core.backfilling).toBe(true);
-    expect(p2.core.olderHistoryMissing).toBe(false);
+    expect(p2.core.olderHistory()).toBe('arriving');
     const newest = p2.storedBodies();
     m.view(3, ['p2'], [['p1', 'left']]);
     m.deliver();
@@ -112,7 +112,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
     expect(kept).toHaveLength(1);
     expect(p2.phase).toBe('member');
     expect(p2.core.backfilling).toBe(false);
-    expect(p2.core.olderHistoryMissing).toBe(true);
+    expect(p2.core.olderHistory()).toBe('missing');
     expect(p2.storedBodies()).toEqual(newest);
     expect(newest).toHaveLength(200);
   });
@@ -126,7 +126,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
     letGo(m, kept);
     m.advance(3 * TICK_MS);
     expect(p2.core.backfilling).toBe(false);
-    expect(p2.core.olderHistoryMissing).toBe(false);
+    expect(p2.core.olderHistory()).toBeNull();
     expect(p2.store.size).toBe(450);
   });
 

@@ -46,10 +46,16 @@ export class JoinHandover {
   readonly #port: HandoverPort;
   #tickets = 0;
   /** The last backfill ended with no old member left to ask: older history this session will not get. */
-  missing = false;
+  #missing = false;
 
   constructor(port: HandoverPort) {
     this.#port = port;
+  }
+
+  /** A member's older history: still arriving (`backfilling`), or missing since a backfill found nobody left to ask. */
+  older(backfilling: boolean): 'arriving' | 'missing' | null {
+    if (this.#port.life().phase !== 'member') return null;
+    return backfilling ? 'arriving' : this.#missing ? 'missing' : null;
   }
 
   /** What our store holds (the answer to `read-held`); a syncing session asks for its newest page now. */
@@ -82,7 +88,7 @@ export class JoinHandover {
   finish(complete: boolean, now: number): void {
     const life = this.#port.life();
     if (life.phase !== 'member' || life.backfill === undefined) return;
-    this.missing = !complete;
+    this.#missing = !complete;
     this.#port.join.show(releaseHeld(life.backfill.sync), now);
     this.#port.setLife({ phase: 'member' });
     this.#port.chains.settle();

@@ -29,8 +29,7 @@ import type {
 } from '../wire/frames.ts';
 import { isRuntimeFrame } from '../wire/frames.ts';
 import { singleFrames } from '../wire/cumulative.ts';
-import { isRejection } from '../ordering/engine.ts';
-import type { EngineResult, OrderingEngine } from '../ordering/engine.ts';
+import { isRejection, type EngineResult, type OrderingEngine } from '../ordering/engine.ts';
 import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
@@ -138,11 +137,7 @@ export class SessionCore {
     const life = this.#life;
     return life.phase === 'member' ? life.backfill !== undefined : life.phase === 'adopting' && life.more;
   }
-
-  /** A backfill ended with no old member left to ask (PROTOCOL.md §4, 7): older history this session lacks. */
-  get olderHistoryMissing(): boolean {
-    return this.#handover.missing;
-  }
+  readonly olderHistory = (): 'arriving' | 'missing' | null => this.#handover.older(this.backfilling); // JoinHandover.older
 
   /** The view the engine installed last (null until this peer is in one). */
   get view(): View | null {
