@@ -262,8 +262,11 @@ export class FileHub implements FileApi {
       const d = this.#downloads.get(frame.hash);
       if (d === undefined || d.groupId !== groupId) return;
       if (frame.t === 'file-none') d.onNone(from, frame);
-      else if (d.expects(from, frame.index)) {
-        // Handled a few a turn: a chat frame that arrived with a window of chunks is handled before most of them.
+      else if (!d.expects(from, frame.index)) return;
+      else if (this.#inbox.length === 0 && this.#handledThisTurn < CHUNKS_HANDLED_PER_TURN)
+        this.#handle(d, from, frame);
+      else {
+        // A few a turn: a chat frame that arrived with a window of chunks is handled before most of them.
         this.#inbox.push({ d, from, frame });
         if (this.#inbox.length === 1) onNextTurn(() => this.#drain());
       }
@@ -272,6 +275,8 @@ export class FileHub implements FileApi {
 
   /** Received chunks (each asked of its sender: at most a window per member) not yet handed to their download. */
   readonly #inbox: { d: Download; from: PeerId; frame: FileChunkFrame }[] = [];
+  /** Chunks handed to their download in this event-loop turn. */
+  #handledThisTurn = 0;
 
   #drain(): void {
     for (const { d, from, frame } of this.#inbox.splice(0, CHUNKS_HANDLED_PER_TURN)) this.#handle(d, from, frame);
@@ -279,6 +284,7 @@ export class FileHub implements FileApi {
   }
 
   #handle(d: Download, from: PeerId, frame: FileChunkFrame): void {
+    if (this.#handledThisTurn++ === 0) onNextTurn(() => (this.#handledThisTurn = 0));
     d.onChunk(from, frame).catch((e: unknown) =>
       d.fail(new ChorusError('internal', `Handling a chunk failed: ${errorMessage(e)}`)),
     );
