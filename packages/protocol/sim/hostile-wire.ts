@@ -153,7 +153,7 @@ export const verifyLikePeer = (
       return null;
     }
     case 'history-res': {
-      const items = frame.items.filter((item) => {
+      const checked = (item: HistoryItem): boolean => {
         if (item.frame.groupId !== groupId) {
           rejected(`History item ${frameMessageId(item.frame)} belongs to another group.`);
           return false;
@@ -164,11 +164,14 @@ export const verifyLikePeer = (
           return false;
         }
         return good(item.frame);
-      });
+      };
+      const items = frame.items.filter(checked);
       const s = frame.state;
       const state: JoinerState | undefined =
         s === undefined ? undefined : { ...s, unstable: (s.unstable ?? []).filter((u) => good(u.frame)) };
-      return { kind: 'page', page: state === undefined ? frame : { ...frame, state }, items };
+      const heads = frame.heads?.filter(checked);
+      const page = state === undefined ? frame : { ...frame, state, ...(heads === undefined ? {} : { heads }) };
+      return { kind: 'page', page, items };
     }
     default:
       return { kind: 'frame', frame };

@@ -61,8 +61,12 @@ export const LIAR_ID = asPeerId('0-liar');
 /** A sender the lying sponsor makes up (with a key it makes up). */
 export const GHOST_ID = asPeerId('0-ghost');
 
-/** The undetectable sponsor lies (PROTOCOL.md §7.3 "Can, still"): their victim's log may lack or add messages. */
-const MISLEADING_LIES: readonly number[] = [4, 5, 7];
+/**
+ * The undetectable sponsor lies (PROTOCOL.md §7.3 "Can, still"): their victim's log may lack or add messages.
+ * An inflated count is caught by its missing head while another old member can hand the state over, so
+ * its victim counts as misled only if it adopts the liar's state (`inflated`, the simulator's onAdopting).
+ */
+const MISLEADING_LIES: readonly number[] = [4, 5];
 /** What the equivocating liar tells half the members (`variant` >> 1 mod 4). */
 export const EQUIVOCATIONS = ['data', 'data-and-final', 'final', 'low-final'] as const;
 
@@ -89,6 +93,8 @@ export class Liar {
   lying = false;
   /** Honest joiners it handed an undetectable lie (their logs may lack or add messages). */
   readonly misled = new Set<PeerId>();
+  /** Joiners it handed a state with inflated counts. */
+  readonly inflated = new Set<PeerId>();
   private floods = 0;
   private lastFlood: DataFrame | null = null;
   /** The next seq of a gap flood (past its own seqs by 100: the gap it never fills). */
@@ -353,6 +359,7 @@ export class Liar {
       }
       case 'inflate': {
         if (page.state === undefined) return [honest];
+        this.inflated.add(to);
         const nextSeq = Object.fromEntries(
           Object.entries(page.state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]),
         );

@@ -835,6 +835,8 @@ export class Simulation {
     // It adopts the state of a sponsor whose forged items it refused: no other old member could hand
     // them over, so it joins with that hole, as it says (PROTOCOL.md §7.3) — misled, like an omission.
     if (s.sponsor !== null && s.forgedBy.has(s.sponsor)) this.ck(s).onMisled(s.node.id);
+    // It adopts a state whose counts the liar inflated: no other old member was left to ask (§7.3).
+    if (s.sponsor === LIAR_ID && this.liar?.inflated.has(s.node.id) === true) this.ck(s).onMisled(s.node.id);
     this.log(
       `${s.node.id}@${s.g.index} adopts the state of view ${state.viewId} from ${s.sponsor ?? '?'} after ${all.filter((d) => !shown.has(d.id)).length} messages of history`,
     );

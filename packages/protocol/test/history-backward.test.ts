@@ -113,12 +113,12 @@ describe("a sponsor's pages backwards", () => {
     const newer = state({ [A]: 12 });
     desk.capture(first);
     expect(desk.request(J, req(null), true)?.state).toBe(first);
-    desk.served(J, false);
+    desk.served(J, { t: 'history-res', groupId: G, req: 1, items: [], done: false, state: first });
     desk.capture(newer); // a view change at the sponsor while the joiner pages back
     const older = desk.request(J, req('0006', 4, 2), true);
     expect(older?.state).toBe(first);
     expect(older?.req.before).toBe('0006');
-    desk.served(J, true); // the oldest page went out: the paging is over
+    desk.served(J, { t: 'history-res', groupId: G, req: 2, items: [], done: true }); // the oldest page went out: the paging is over
     // A later backward page the sponsor no longer holds a paging for: from the newest, with its current state.
     const lost = desk.request(J, req('0003', 4, 3), true);
     expect(lost?.state).toBe(newer);

@@ -198,20 +198,26 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
       };
     m.drop = (f) => liar('p1')(f) || liar('p2')(f);
     const p3 = joinP3(m);
-    // Each sponsor's pages are cut to their first item and never end: the page below it is empty and
-    // not the last (no progress): p1 is dropped, p2 asked from its newest page (its state vetted, not
-    // adopted a second time), and dropped the same way.
+    // Each sponsor's pages are cut to their first item and never end. p1's newest page lacks p1's
+    // message 3, which its state counts: dropped for a count without a head (§4 "Heads"); p2, the last
+    // old member, is taken at its word; the page below its newest is empty and not the last (no
+    // progress): dropped; p1, dropped only for a count, is asked again (from its newest page, its
+    // state vetted, not adopted a second time) and dropped the same way.
     const asked = m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length;
     m.advance(10 * HISTORY_RETRY_MS);
     expect(m.sent.filter((s) => s.frame.t === 'history-req' && s.from === 'p3').length).toBe(asked);
     expect(p3.phase).toBe('member');
     expect(p3.core.backfilling).toBe(false);
-    expect(dropped(m)).toHaveLength(1);
+    expect(dropped(m).map((p) => p.problem.message)).toEqual([
+      expect.stringMatching(/counts message p1:3 as delivered without handing it/),
+      expect.stringMatching(/no progress/),
+    ]);
     expect(
       p3.problems.filter((p) => p.remote && p.problem.from === 'p2' && /no progress/.test(p.problem.message)),
     ).toHaveLength(1);
-    // Each newest page was cut to its first (oldest) item: what the liars kept back is missing, what came stays.
-    expect(p3.storedBodies()).toEqual(['m1', 'm2']);
+    // Each newest page was cut to its first (oldest) item not held: what came stays (m1 from p1, m2 from p2,
+    // m3 from p1 asked again).
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
     expect(p3.problems.some((p) => !p.remote && /older history was dropped/.test(p.problem.message))).toBe(true);
   });
 });

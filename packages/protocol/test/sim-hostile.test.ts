@@ -15,6 +15,16 @@ import { runScenario } from '../sim/simulator.ts';
 import { MAX_BUFFERED_BYTES_PER_PEER, MAX_HELD_BYTES_PER_SENDER } from '../src/ordering/group-engine.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
 
+/** The broken session "count on trust": a joiner adopts a state's counts without their heads (PROTOCOL.md §4). */
+const onTrust = { chain: { acceptUnbacked: true } } as const;
+
+/** With heads, the liar's inflated counts are caught (it is dropped for them): no joiner is misled. */
+const expectCaught = (scenario: ReturnType<typeof hostileScenarioForSeed>): void => {
+  const r = runScenario(scenario, { factory: correctEngine, trace: true });
+  expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+  expect(r.tolerated.filter((t) => t.rule === 'SPONSOR')).toEqual([]);
+};
+
 describe('simulation: a hostile member (seeds 0-999)', () => {
   it(
     'keeps the honest members safe, evicts what the link rules see, stays in budget',
@@ -69,21 +79,25 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   });
 
   // Seeds 10044 and 11978 (a fresh range): the sponsor inflated a joiner's nextSeq (§7.3), so the joiner
-  // refused that sender's next live seqs as delivered and proposed for none of them.
+  // refused that sender's next live seqs as delivered and proposed for none of them. A state's counts now
+  // need their senders' heads (§4 "Heads"): replayed with the broken session "count on trust"
+  // (`acceptUnbacked`) the misled joiner is back, and the engine and the checker must still cope with it.
   it('seed 11978: a flush keeps FIFO at honest members when a misled joiner proposed for a later seq only (was S3)', () => {
     const scenario = hostileScenarioForSeed(11978);
     expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
-    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, session: onTrust });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     // Only the misled joiner itself skipped the seqs it was told were delivered.
     expect(r.tolerated.filter((t) => t.rule !== 'SPONSOR' && t.rule !== 'S2E' && t.rule !== 'H4')).toEqual([]);
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
+    expectCaught(scenario);
   });
 
   it("seed 10044: a misled joiner's view set is not the measure of the honest members' (was S5, the checker's)", () => {
-    const r = runScenario(hostileScenarioForSeed(10044), { factory: correctEngine, trace: true });
+    const r = runScenario(hostileScenarioForSeed(10044), { factory: correctEngine, trace: true, session: onTrust });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S5'))).toBe(true);
+    expectCaught(hostileScenarioForSeed(10044));
   });
 
   it("seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker's)", () => {
@@ -95,10 +109,11 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   it("seed 22488: a misled joiner's inflated count is no sender's floor in a flush (was S3)", () => {
     const scenario = hostileScenarioForSeed(22488);
     expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
-    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, session: onTrust });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     // The honest members took the sender's next seqs instead of refusing them as delivered.
     expect(r.trace.some((l) => l.includes('bbb-b1@0 delivered g-sim/347-a1:2'))).toBe(true);
+    expectCaught(scenario);
   });
 
   it("seed 16260: a flush puts no seq below its sender's earlier final when a FLUSH names a proposal the liar never sent (was S3)", () => {
@@ -135,11 +150,12 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
   });
 
-  // A fresh range: the liar inflated 48e-d1's count of 74c-c1 (§7.3), so 48e-d1's store lacks 74c-c1's 2 and 3.
+  // A fresh range: the liar inflated 48e-d1's count of 74c-c1 (§7.3), so 48e-d1's store lacks 74c-c1's 2 and 3
+  // (on trust: with heads 48e-d1 drops the liar, and takes its word only once no other old member is left).
   it('seed 37151: a sponsor dropped for a hole in a chain leaves nothing shown above the hole (was S3)', () => {
     const scenario = hostileScenarioForSeed(37151);
     expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
-    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, session: onTrust });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     // 48e-d1 hands on the hole and is dropped for it; 74c-c1 fills it before 23a-e1 shows 74c-c1:4.
     expect(r.trace.some((l) => l.includes('23a-e1@0 problem bad-state (remote): Sponsor 48e-d1 dropped'))).toBe(true);

@@ -8,7 +8,9 @@ import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
 import { MAX_STATE_BYTES, splitStatePage, StatePartCollector } from '../src/history/state-parts.ts';
 import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_PARTS } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
-import type { HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type { HistoryItem, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import { HISTORY_PAGE_BYTES } from '../src/history/history-reader.ts';
+import { withHeads } from '../src/session/heads.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
 import { utf8ByteLength } from '../src/wire/utf8.ts';
 
@@ -48,7 +50,7 @@ describe('splitStatePage and StatePartCollector', () => {
   it('a small state stays on one page, without statePart', () => {
     const page = lastPage(stateOf(10));
     expect(splitStatePage(page)).toEqual([page]);
-    expect(new StatePartCollector().add(stateOf(10), undefined)).toEqual(stateOf(10));
+    expect(new StatePartCollector().add(stateOf(10), undefined)).toEqual({ state: stateOf(10), heads: [] });
   });
 
   for (const [what, state] of [
@@ -72,7 +74,7 @@ describe('splitStatePage and StatePartCollector', () => {
       const order = [parts.length - 1, ...[...parts.keys()].reverse()];
       const results = order.map((i) => c.add(parts[i]?.state as JoinerState, parts[i]?.statePart));
       expect(results.slice(0, -1).every((r) => r === null)).toBe(true);
-      expect(results.at(-1)).toEqual(state);
+      expect(results.at(-1)).toEqual({ state, heads: [] });
       expect(c.held).toBe(0);
     });
   }
@@ -84,7 +86,7 @@ describe('splitStatePage and StatePartCollector', () => {
     expect(c.add(old[0]?.state as JoinerState, old[0]?.statePart)).toBeNull();
     let last: ReturnType<StatePartCollector['add']> = null;
     for (const p of newer) last = c.add(p.state as JoinerState, p.statePart);
-    expect(last).toEqual(stateOf(MAX_FLUSH_ITEMS + 10, 9));
+    expect(last).toEqual({ state: stateOf(MAX_FLUSH_ITEMS + 10, 9), heads: [] });
   });
 
   it(`a sponsor announcing ${MAX_PARTS} parts of ~250 kB is refused once they pass MAX_STATE_BYTES; every part is dropped`, () => {
@@ -107,6 +109,72 @@ describe('splitStatePage and StatePartCollector', () => {
     const honest = stateOf(MAX_FLUSH_ITEMS + 10, 9);
     let last: ReturnType<StatePartCollector['add']> = null;
     for (const p of splitStatePage(lastPage(honest))) last = c.add(p.state as JoinerState, p.statePart);
-    expect(last).toEqual(honest);
+    expect(last).toEqual({ state: honest, heads: [] });
+  });
+});
+
+describe('heads beside a state (PROTOCOL.md §4 "Heads")', () => {
+  /** Senders h0…h(n-1), each with one head of `chars` characters at its seq 5 (nextSeq 6). */
+  const headsOf = (n: number, chars: number): { state: JoinerState; heads: HistoryItem[] } => {
+    const heads = Array.from({ length: n }, (_, i) => ({
+      frame: {
+        t: 'data' as const,
+        groupId: G,
+        viewId: asViewId(2),
+        sender: asPeerId(`h${i}`),
+        seq: 5,
+        lamport: 9,
+        sentAt: 0,
+        body: `${i} ${'y'.repeat(chars)}`,
+        sig: SIG,
+      },
+      order: '-',
+    }));
+    const state = { ...stateOf(1), nextSeq: { a: 2, ...Object.fromEntries(heads.map((h) => [h.frame.sender, 6])) } };
+    return { state, heads };
+  };
+
+  it('ride with the state across its parts, every part a legal frame, and come back whole', () => {
+    const { state, heads } = headsOf(400, 3000);
+    const parts = splitStatePage({ ...lastPage(state), heads });
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) {
+      const text = encodeFrame(p);
+      expect(utf8ByteLength(text)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      expect(parseFrame(text, { groupId: G, from: A }).ok).toBe(true);
+    }
+    const c = new StatePartCollector();
+    let last: ReturnType<StatePartCollector['add']> = null;
+    for (const p of parts) last = c.add(p.state as JoinerState, p.statePart, p.heads);
+    expect(last).toEqual({ state, heads });
+  });
+
+  it('come only beside a state (else bad-type)', () => {
+    const { heads } = headsOf(1, 10);
+    const page = { t: 'history-res', groupId: G, req: 1, items: [], done: false, heads };
+    expect(parseFrame(JSON.stringify(page), { groupId: G, from: A })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-type' },
+    });
+  });
+
+  it("share the newest page's bytes with its items: the oldest items make room and the page is then not done", () => {
+    const { state, heads } = headsOf(20, 3000);
+    const item = (k: number): HistoryItem => ({
+      frame: { ...(state.unstable?.[0]?.frame ?? ({} as never)), seq: k, body: 'z'.repeat(3000) },
+      order: String(1000 + k),
+    });
+    const items = Array.from({ length: 80 }, (_, k) => item(k + 1));
+    const page: HistoryResponseFrame = { ...lastPage(state), items, done: true };
+    const out = withHeads(page, heads, {});
+    expect(out.heads).toHaveLength(20);
+    expect(out.done).toBe(false);
+    expect(out.items).toEqual(items.slice(items.length - out.items.length));
+    expect(utf8ByteLength(JSON.stringify([...out.items, ...(out.heads ?? []), out.state]))).toBeLessThanOrEqual(
+      HISTORY_PAGE_BYTES,
+    );
+    // A joiner that holds them (its `have`) is handed none, and the page keeps its items.
+    const held = withHeads(page, heads, Object.fromEntries(heads.map((h) => [h.frame.sender, 6])));
+    expect(held).toBe(page);
   });
 });

@@ -137,7 +137,10 @@ export class FrameVerifier {
       case 'history-res': {
         const items = await this.#items(from, frame.items);
         const state = frame.state ? await this.#state(from, frame.state) : undefined;
-        return { kind: 'page', page: state ? { ...frame, state } : frame, items };
+        // The heads beside a state (PROTOCOL.md §4) back its counts only with their sender's signature.
+        const heads = frame.heads ? await this.#items(from, frame.heads) : undefined;
+        const page = state ? { ...frame, state, ...(heads ? { heads } : {}) } : frame;
+        return { kind: 'page', page, items };
       }
       default:
         return { kind: 'frame', frame };

@@ -5,8 +5,8 @@
 // last page is cut into frames that each fit (`statePart`), and a joiner puts
 // the state together again. Pure; the collector holds the parts of one state.
 
-import type { FramePart, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
-import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES } from '../wire/caps.ts';
+import type { FramePart, HistoryItem, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { MAX_FLUSH_ITEMS, MAX_FRAME_BYTES, MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import { jsonBytes, packBySize } from '../wire/parts.ts';
 
 /**
@@ -24,6 +24,10 @@ export const STATE_PART_BYTES = MAX_FRAME_BYTES / 4;
 export const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
 type Unstable = NonNullable<JoinerState['unstable']>[number];
+interface Part {
+  readonly unstable: readonly Unstable[];
+  readonly heads: readonly HistoryItem[];
+}
 
 /**
  * The frames that carry a sponsor's answer `page`: the page itself unless it
@@ -35,16 +39,36 @@ type Unstable = NonNullable<JoinerState['unstable']>[number];
 export function splitStatePage(page: HistoryResponseFrame): HistoryResponseFrame[] {
   const state = page.state;
   const unstable = state?.unstable ?? [];
-  const { statePart: _part, ...whole } = page;
-  if (state === undefined || (unstable.length <= MAX_FLUSH_ITEMS && jsonBytes(whole) <= MAX_FRAME_BYTES / 2))
+  const heads = page.heads ?? [];
+  const { statePart: _part, heads: _heads, ...rest } = page;
+  const whole = heads.length === 0 ? rest : { ...rest, heads };
+  if (
+    state === undefined ||
+    (unstable.length <= MAX_FLUSH_ITEMS &&
+      heads.length <= MAX_SENDER_ENTRIES &&
+      jsonBytes(whole) <= MAX_FRAME_BYTES / 2)
+  )
     return [whole];
+  // The heads (PROTOCOL.md §4) are shared out like the unstable messages: part i carries run i of each.
   const runs = packBySize(unstable, STATE_PART_BYTES, MAX_FLUSH_ITEMS);
-  return runs.map((run, index) => ({
-    ...whole,
-    items: index === 0 ? page.items : [],
-    state: { ...state, unstable: run },
-    statePart: { index, count: runs.length },
-  }));
+  const headRuns = heads.length === 0 ? [] : packBySize(heads, STATE_PART_BYTES, MAX_SENDER_ENTRIES);
+  const count = Math.max(runs.length, headRuns.length);
+  return Array.from({ length: count }, (_, index) => {
+    const share = headRuns[index] ?? [];
+    return {
+      ...rest,
+      items: index === 0 ? page.items : [],
+      state: { ...state, unstable: runs[index] ?? [] },
+      ...(share.length === 0 ? {} : { heads: share }),
+      statePart: { index, count },
+    };
+  });
+}
+
+/** A whole state with the heads that came beside it (PROTOCOL.md §4). */
+export interface StateWithHeads {
+  readonly state: JoinerState;
+  readonly heads: readonly HistoryItem[];
 }
 
 /** The fields every part of one state repeats, as comparable text. */
@@ -54,7 +78,7 @@ const headerKey = (s: JoinerState, part: FramePart): string =>
 /** A joiner's parts of one hand-over state, until it is whole. */
 export class StatePartCollector {
   #header: string | null = null;
-  #parts: (readonly Unstable[] | undefined)[] = [];
+  #parts: (Part | undefined)[] = [];
   #have = 0;
   #state: JoinerState | null = null;
   #bytes = 0;
@@ -63,26 +87,30 @@ export class StatePartCollector {
   constructor(private readonly maxBytes = MAX_STATE_BYTES) {}
 
   /**
-   * One last page's state and its part: the whole state once every part of
+   * One last page's state, its part and the heads beside it: the whole state (with every head) once every part of
    * it is in, else null. Parts of another state (a newer hand-over, another
    * sponsor) replace those held; a repeated part is a no-op. Parts over
    * `maxBytes` are dropped, all of them, and `refused` says why.
    */
-  add(state: JoinerState, part: FramePart | undefined): JoinerState | null | { readonly refused: string } {
+  add(
+    state: JoinerState,
+    part: FramePart | undefined,
+    heads: readonly HistoryItem[] = [],
+  ): StateWithHeads | null | { readonly refused: string } {
     if (part === undefined) {
       this.clear();
-      return state;
+      return { state, heads };
     }
     const header = headerKey(state, part);
     if (header !== this.#header) {
       this.#header = header;
-      this.#parts = new Array<readonly Unstable[] | undefined>(part.count).fill(undefined);
+      this.#parts = new Array<Part | undefined>(part.count).fill(undefined);
       this.#have = 0;
       this.#state = state;
       this.#bytes = 0;
     }
     if (this.#parts[part.index] !== undefined) return null;
-    const bytes = jsonBytes(state.unstable ?? []);
+    const bytes = jsonBytes(state.unstable ?? []) + jsonBytes(heads);
     if (this.#bytes + bytes > this.maxBytes) {
       this.clear();
       return {
@@ -90,13 +118,14 @@ export class StatePartCollector {
       };
     }
     this.#bytes += bytes;
-    this.#parts[part.index] = state.unstable ?? [];
+    this.#parts[part.index] = { unstable: state.unstable ?? [], heads };
     this.#have += 1;
     if (this.#have < this.#parts.length) return null;
     const { unstable: _u, ...fields } = this.#state as JoinerState;
-    const whole: JoinerState = { ...fields, unstable: this.#parts.flatMap((p) => p ?? []) };
+    const whole: JoinerState = { ...fields, unstable: this.#parts.flatMap((p) => p?.unstable ?? []) };
+    const allHeads = this.#parts.flatMap((p) => p?.heads ?? []);
     this.clear();
-    return whole;
+    return { state: whole, heads: allHeads };
   }
 
   clear(): void {

@@ -10,6 +10,7 @@ import type { HeldVector } from '../history/history-reader.ts';
 import { GENESIS_PREV } from '../wire/chain.ts';
 import type { DataFrame, FlushFrame, HistoryItem, JoinerState } from '../wire/frames.ts';
 import { ChainBook } from './chain-book.ts';
+import { HeadBook } from './heads.ts';
 
 /** Broken variants only (the simulator's): a check switched off, so the tests can show they catch it. */
 export interface ChainHooks {
@@ -17,6 +18,8 @@ export interface ChainHooks {
   readonly acceptForks?: boolean;
   /** Broken "gap accepted": a page's gaps are not reported. */
   readonly acceptGaps?: boolean;
+  /** Broken "count on trust": a hand-over state's counts are adopted without the heads that back them (heads.ts). */
+  readonly acceptUnbacked?: boolean;
 }
 
 export interface Vetted<T> {
@@ -143,6 +146,8 @@ export class ChainGaps {
  */
 export class ChainGuard {
   readonly #book = new ChainBook();
+  /** Each sender's newest messages this session took or delivered: the heads of a hand-over state (heads.ts). */
+  readonly heads = new HeadBook();
   readonly #gaps = new ChainGaps();
   readonly #hooks: ChainHooks;
 
@@ -158,6 +163,7 @@ export class ChainGuard {
   /** Our store's last message of each sender (read when the session starts). */
   learn(tips: Iterable<DataFrame>): void {
     this.#book.learn(tips);
+    this.heads.note(tips);
   }
 
   /** Our own message went out: the next draft chains to it. */
@@ -174,18 +180,28 @@ export class ChainGuard {
   }
 
   state(s: JoinerState): Vetted<JoinerState> {
+    this.heads.note((s.unstable ?? []).map((u) => u.frame));
     return vetStateChains(this.#book, this.#hooks, s);
   }
 
   /** A page's verified items: checked, and what they name and we lack is owed (`have`: what we held before them). */
   page(have: HeldVector, items: readonly HistoryItem[]): Vetted<HistoryItem[]> {
     const r = vetPageChains(this.#book, this.#hooks, items);
+    this.heads.note(items.map((i) => i.frame));
     this.#gaps.took(
       this.#book,
       have,
       r.value.map((i) => i.frame),
     );
     return r;
+  }
+
+  /**
+   * Whether the book holds `sender`'s message `seq` (signed: from our store, a page, a head, live
+   * traffic); always in broken "count on trust".
+   */
+  knows(sender: PeerId, seq: number): boolean {
+    return this.#hooks.acceptUnbacked === true || this.#book.hashOf(sender, seq) !== undefined;
   }
 
   /** Delivered live while syncing: no longer owed. */

@@ -40,6 +40,7 @@ export function takeDeliveries(
   for (const d of deliveries) {
     port.floors.reached(d.frame.sender, d.frame.seq);
     port.sends.settled(d.id);
+    port.chains.heads.note([d.frame]);
     if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
     if (sync !== null) {
       took(sync, [d.frame]);

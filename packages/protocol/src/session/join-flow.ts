@@ -181,10 +181,11 @@ export class JoinFlow {
   /**
    * The sponsor answered what its own answers contradict (§7.3): what we stored stays, the
    * next old member we have not dropped is asked from the start, or, with none, nobody is.
+   * `unbacked`: dropped only for a count without a head, it may be asked again (join-sync.ts `pardon`).
    */
-  dropSponsor(sync: Sync, why: string, now: number): void {
+  dropSponsor(sync: Sync, why: string, now: number, unbacked = false): void {
     this.#port.rejected(sync.sponsor, { code: 'bad-state', message: `Sponsor ${sync.sponsor} dropped: ${why}` });
-    const next = dropSponsor(sync, this.#port.trackerMembers());
+    const next = dropSponsor(sync, this.#port.trackerMembers(), unbacked);
     if (next !== null) return this.restart(sync, next, now);
     if (this.#backfill() === sync) {
       this.#port.problem('bad-state', "Every member that could hand over the group's older history was dropped.");

@@ -10,7 +10,8 @@
 import type { PeerId } from '../ids.ts';
 import type { EngineResult } from '../ordering/engine.ts';
 import { isRejection } from '../ordering/engine.ts';
-import type { DataFrame, HistoryItem, HistoryResponseFrame } from '../wire/frames.ts';
+import type { DataFrame, HistoryItem, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { unbackedCounts } from './heads.ts';
 import { countedByHandover, type HeldVector } from '../history/history-reader.ts';
 import type { JoinFlow, JoinPort } from './join-flow.ts';
 import {
@@ -167,19 +168,25 @@ export class JoinHandover {
       this.#port.rejected(from, { code: 'missing-field', message: 'The newest history page carried no joiner state.' });
       return this.#port.join.reaskLater(now);
     }
-    const state = sync.stateParts.add(page.state, page.statePart);
-    if (state === null) {
+    const whole = sync.stateParts.add(page.state, page.statePart, page.heads);
+    if (whole === null) {
       sync.askedAt = now; // the sponsor is answering: more parts of its state are on the way
       return;
     }
-    if ('refused' in state) {
-      this.#port.rejected(from, { code: 'too-large', message: state.refused });
+    if ('refused' in whole) {
+      this.#port.rejected(from, { code: 'too-large', message: whole.refused });
       return this.#port.join.reaskLater(now);
     }
+    const { state, heads } = whole;
+    // The heads (verified like items) enter the chains: a head names its predecessor, which the
+    // hand-over then owes like a page item's, so the tail below a head cannot be left out.
+    this.#port.chained(from, this.#port.chains.page(sync.have ?? {}, heads));
     // Nothing older follows: what the hand-over owes is owed now (else at the backfill's last page).
     if (page.done && !this.#settle(sync, from, now)) return;
     const contradiction = vetState(sync, state);
     if (contradiction !== null) return this.#port.join.dropSponsor(sync, contradiction, now);
+    const unbacked = this.#unbacked(sync, state);
+    if (unbacked !== null) return this.#port.join.dropSponsor(sync, unbacked, now, true);
     // Held items (above a hole the older pages fill, or nobody present does, §7.3): the newest
     // history is shown above it, before the state that counts them is adopted.
     this.#port.join.show(releaseHeld(sync), now);
@@ -225,6 +232,26 @@ export class JoinHandover {
     }
     this.#port.chains.settle(); // reported: what no old member present hands is left out
     return true;
+  }
+
+  /**
+   * Why the state's counts are the sponsor's word only (heads.ts `unbackedCounts`), or null. A sponsor
+   * caught is dropped while another old member can hand the state over; the last one (or one asked
+   * again when no other is left, `pardon`) is taken at its word, and the joiner says so (an honest
+   * count a sender's resume floor raised has no head, §3.1).
+   */
+  #unbacked(sync: Sync, state: JoinerState): string | null {
+    const holds = (sender: PeerId, seq: number): boolean =>
+      seq < (sync.have?.[sender] ?? 1) ||
+      sync.above.get(sender)?.has(seq) === true ||
+      this.#port.chains.knows(sender, seq);
+    const why = unbackedCounts(state, this.#port.trackerMembers(), holds);
+    if (why === null || (this.#othersThan(sync) && !sync.atWord.has(sync.sponsor))) return why;
+    this.#port.problem(
+      'bad-state',
+      `Sponsor ${sync.sponsor}: ${why} No other member can hand the state over: it is taken.`,
+    );
+    return null;
   }
 
   /** Whether an old member other than the sponsor, present and not dropped, could hand the history over. */

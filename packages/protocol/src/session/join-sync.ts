@@ -74,6 +74,12 @@ export interface Sync {
   readonly stateParts: StatePartCollector;
   /** Sponsors caught handing what their own answers contradict: never asked again in this sync. */
   readonly dropped: Set<PeerId>;
+  /**
+   * Of those, the ones dropped only for a count no signed head backs (heads.ts): asked again when no
+   * other old member is left (`pardon`), and then taken at their word (`atWord`).
+   */
+  readonly unbacked: Set<PeerId>;
+  readonly atWord: Set<PeerId>;
   /** Items and bytes each sponsor handed in this sync (MAX_HANDOVER_ITEMS, MAX_HANDOVER_BYTES). */
   readonly spent: Map<PeerId, { items: number; bytes: number }>;
   /** Per sender, the highest seq and view id handed in the current paging: checked against its state. */
@@ -126,6 +132,8 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
     reaskAt: null,
     stateParts: new StatePartCollector(),
     dropped: new Set(),
+    unbacked: new Set(),
+    atWord: new Set(),
     spent: new Map(),
     seen: new Map(),
   };
@@ -309,8 +317,11 @@ export function vetState(sync: Sync, state: JoinerState): string | null {
  * dropped, round the circle, or null when every one was (the joiner then
  * waits: nobody it trusts can hand it the state).
  */
-export function dropSponsor(sync: Sync, present: ReadonlySet<PeerId>): PeerId | null {
+export function dropSponsor(sync: Sync, present: ReadonlySet<PeerId>, unbacked = false): PeerId | null {
   sync.dropped.add(sync.sponsor);
+  if (unbacked) sync.unbacked.add(sync.sponsor);
+  else sync.unbacked.delete(sync.sponsor);
+  pardon(sync, present);
   return nextSponsor(
     sync.sponsor,
     [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)),
@@ -331,6 +342,7 @@ export function refused(sync: Sync, now: number): void {
  */
 export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId | 'stay' | null {
   if (present.has(sync.sponsor)) return 'stay';
+  pardon(sync, present);
   const left = [...sync.oldMembers].filter((p) => present.has(p));
   if (left.length === 0) return null;
   // Only dropped sponsors left: stay put (asking none of them), the group's state is still theirs.
@@ -346,6 +358,22 @@ export function due(sync: Sync, trackerMembers: ReadonlySet<PeerId>, now: number
   if (sync.have === undefined) return null;
   if (sync.reaskAt !== null) return now >= sync.reaskAt ? { sponsor: sync.sponsor } : null;
   if (now - sync.askedAt < HISTORY_RETRY_MS) return null;
+  pardon(sync, trackerMembers);
   const candidates = [...sync.oldMembers].filter((p) => trackerMembers.has(p) && !sync.dropped.has(p));
   return { sponsor: nextSponsor(sync.sponsor, candidates) ?? sync.sponsor };
+}
+
+/**
+ * When no old member present is left that was not dropped, those dropped only for a count without a
+ * head are asked again and taken at their word: an honest count after a sender's resume floor has no
+ * head (PROTOCOL.md §4 "Heads"), and never joining would lose more than a count taken on trust.
+ */
+function pardon(sync: Sync, present: ReadonlySet<PeerId>): void {
+  if ([...sync.oldMembers].some((p) => present.has(p) && !sync.dropped.has(p))) return;
+  for (const p of sync.unbacked) {
+    if (!present.has(p)) continue;
+    sync.dropped.delete(p);
+    sync.unbacked.delete(p);
+    sync.atWord.add(p);
+  }
 }

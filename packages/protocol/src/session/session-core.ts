@@ -69,7 +69,7 @@ export class SessionCore {
   readonly #engine: OrderingEngine;
   readonly #groupName: string;
   readonly #names = new NameBook();
-  readonly #desk = new SponsorDesk();
+  readonly #desk = new SponsorDesk((state) => this.#chains.heads.capture(state, (p) => this.publicKey(p)));
   #life: Lifecycle = { phase: 'waiting' };
   #installed: View | null = null;
   #lastTrackerViewId = -1;
@@ -263,9 +263,8 @@ export class SessionCore {
   /** Answer to `read-history`: the page goes to the joiner. */
   historyRead(to: PeerId, page: HistoryResponseFrame, now: number): SessionCommands {
     return this.#step(now, () => {
-      this.#desk.served(to, page.done);
       // A state larger than a frame goes as several last pages, never cut (a cut hand-over loses messages).
-      for (const frame of splitStatePage(page)) this.#emit({ type: 'send', to, frame });
+      for (const frame of splitStatePage(this.#desk.served(to, page))) this.#emit({ type: 'send', to, frame });
     });
   }
 

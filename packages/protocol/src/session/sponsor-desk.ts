@@ -4,7 +4,8 @@
 // store does) and sends nothing (SessionCore turns answers into commands).
 
 import type { PeerId } from '../ids.ts';
-import type { HistoryRequestFrame, JoinerState } from '../wire/frames.ts';
+import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { withHeads } from './heads.ts';
 
 /** A request this member can answer now, from `state`. */
 export interface HistoryAnswer {
@@ -13,21 +14,35 @@ export interface HistoryAnswer {
   readonly req: HistoryRequestFrame;
 }
 
+/** A hand-over: the state and the heads that back its counts (heads.ts). */
+interface Handover {
+  readonly state: JoinerState;
+  readonly heads: readonly HistoryItem[];
+}
+
 export class SponsorDesk {
   /**
    * Engine state captured at our last view install (or at our own adoption).
    * Every delivered message it counts is stored once queued writes are
    * flushed, so state and history handed over agree.
    */
-  #handover: JoinerState | null = null;
+  #handover: Handover | null = null;
   /** The hand-over a joiner's paging started with, kept until its last page went out. */
-  readonly #pinned = new Map<PeerId, JoinerState>();
+  readonly #pinned = new Map<PeerId, Handover>();
+  /** What each joiner said it holds in the request answered last: it is not handed a head it holds. */
+  readonly #have = new Map<PeerId, HistoryRequestFrame['have']>();
+  /** The heads that back a state's counts, of those this session holds (heads.ts `HeadBook.capture`). */
+  readonly #headsOf: (state: JoinerState) => readonly HistoryItem[];
+
+  constructor(headsOf: (state: JoinerState) => readonly HistoryItem[] = () => []) {
+    this.#headsOf = headsOf;
+  }
   /** Requests that came before we had state to hand over, or before the joiner's view was installed here. */
   readonly #waiting = new Map<PeerId, HistoryRequestFrame>();
 
   /** A new hand-over (we are a member at a freshly installed view); returns the requests that waited for one. */
   capture(state: JoinerState): [PeerId, HistoryRequestFrame][] {
-    this.#handover = state;
+    this.#handover = { state, heads: this.#headsOf(state) };
     const waiting = [...this.#waiting];
     this.#waiting.clear();
     return waiting;
@@ -49,19 +64,29 @@ export class SponsorDesk {
     const first = req.after === null && (req.before === undefined || req.before === null);
     if (first) this.#pinned.delete(from);
     const pinned = this.#pinned.get(from);
-    if (pinned !== undefined) return { to: from, state: pinned, req };
+    if (pinned !== undefined) {
+      this.#have.set(from, req.have);
+      return { to: from, state: pinned.state, req };
+    }
     if (!canAnswer || this.#handover === null) {
       this.#waiting.set(from, req);
       return null;
     }
     this.#pinned.set(from, this.#handover);
+    this.#have.set(from, req.have);
     const restart = req.before === undefined ? { ...req, after: null } : { ...req, before: null };
-    return { to: from, state: this.#handover, req: first ? req : restart };
+    return { to: from, state: this.#handover.state, req: first ? req : restart };
   }
 
-  /** A page went out; after the last one the joiner's next paging starts from a fresh hand-over. */
-  served(to: PeerId, done: boolean): void {
-    if (done) this.#pinned.delete(to);
+  /**
+   * A page read for `to` goes out: the newest one with the heads of its state that the joiner lacks
+   * (heads.ts `withHeads`). After the last page the joiner's next paging starts from a fresh hand-over.
+   */
+  served(to: PeerId, page: HistoryResponseFrame): HistoryResponseFrame {
+    const heads = this.#pinned.get(to)?.heads ?? [];
+    const out = withHeads(page, heads, this.#have.get(to) ?? {});
+    if (out.done) this.#pinned.delete(to);
+    return out;
   }
 
   /** A link came up: a request that waited for it (or for our state) can be answered if we can now. */
@@ -86,6 +111,7 @@ export class SponsorDesk {
   /** Forget joiners no longer in the installed view. */
   prune(present: ReadonlySet<PeerId>): void {
     for (const p of [...this.#pinned.keys()]) if (!present.has(p)) this.#pinned.delete(p);
+    for (const p of [...this.#have.keys()]) if (!present.has(p)) this.#have.delete(p);
     for (const p of [...this.#waiting.keys()]) if (!present.has(p)) this.#waiting.delete(p);
   }
 }

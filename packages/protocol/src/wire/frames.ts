@@ -293,6 +293,12 @@ export interface HistoryResponseFrame {
    * except for its share of `unstable`, in order.
    */
   readonly statePart?: FramePart;
+  /**
+   * Beside a state (PROTOCOL.md §4 "Heads"): per sender the state counts, the
+   * signed DATA at its `nextSeq − 1` that the joiner's `have` does not cover
+   * and this page's items do not carry; spread over the parts with the state.
+   */
+  readonly heads?: readonly HistoryItem[];
 }
 
 /** A delivered message as stored and handed on: the signed frame plus where it sits in the log. */

@@ -11,6 +11,7 @@ import {
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
   MAX_PRIORITY,
+  MAX_SENDER_ENTRIES,
   MAX_SENDER_NAME_UNITS,
   MAX_WIRE_INTEGER,
 } from './caps.ts';
@@ -112,11 +113,17 @@ export function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryRe
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
   const frame: HistoryResponseFrame = { t: 'history-res', groupId, req, items, done };
   if (!hasField(o, 'state')) {
-    if (hasField(o, 'statePart'))
-      throw new FieldRejection('bad-type', 'history-res.statePart comes only with a state.');
+    if (hasField(o, 'statePart') || hasField(o, 'heads'))
+      throw new FieldRejection('bad-type', 'history-res.statePart and history-res.heads come only with a state.');
     return frame;
   }
   const state = readJoinerState(o['state'], ctx, 'history-res.state');
-  if (!hasField(o, 'statePart')) return { ...frame, state };
-  return { ...frame, state, statePart: readPart(o['statePart'], 'history-res.statePart') };
+  const heads = hasField(o, 'heads')
+    ? readArray(o['heads'], 'history-res.heads', MAX_SENDER_ENTRIES).map((v, i) =>
+        readHistoryItem(v, ctx, `history-res.heads[${i}]`),
+      )
+    : undefined;
+  const withHeads = heads === undefined ? { ...frame, state } : { ...frame, state, heads };
+  if (!hasField(o, 'statePart')) return withHeads;
+  return { ...withHeads, statePart: readPart(o['statePart'], 'history-res.statePart') };
 }
