@@ -243,6 +243,10 @@ export class ChildPeer implements ChorusPeer {
   endlessHistoryPages(): Promise<null> {
     return this.request('endlessPages');
   }
+  /** Debug: from now on the state on this peer's newest history pages counts the others' messages `by` too many. */
+  inflateCounts(by: number): Promise<null> {
+    return this.request('inflateCounts', { by });
+  }
   /** Debug: make this peer tell the tracker a link is up or down, whatever it is (a lying member). */
   reportLink(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): Promise<null> {
     return this.request('reportLink', { groupId, peer, state });

@@ -35,6 +35,8 @@ let pushTimer: ReturnType<typeof setTimeout> | null = null;
 let corruptChunks = false;
 /** A hostile sponsor: every history page it sends says "not done" and carries nothing. */
 let endlessPages = false;
+/** A hostile sponsor: the state on its newest page counts every other sender's messages this many past the truth. */
+let inflateCounts = 0;
 /** Base64 of as many bytes as `data` holds, none of them the same. */
 const garble = (data: Uint8Array): Uint8Array => data.map((b) => b ^ 0x5a);
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
@@ -109,6 +111,10 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
         if (corruptChunks && frame.t === 'file-chunk') return meshSend(g, to, { ...frame, data: garble(frame.data) });
         if (endlessPages && frame.t === 'history-res')
           return meshSend(g, to, { t: 'history-res', groupId: frame.groupId, req: frame.req, items: [], done: false });
+        if (inflateCounts > 0 && frame.t === 'history-res' && frame.state !== undefined) {
+          const counts = Object.entries(frame.state.nextSeq).map(([s, n]) => [s, s === m.self ? n : n + inflateCounts]);
+          return meshSend(g, to, { ...frame, state: { ...frame.state, nextSeq: Object.fromEntries(counts) } });
+        }
         return meshSend(g, to, frame);
       };
     }
@@ -167,6 +173,11 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   /** Debug: answer every history request with a page that is not the last and carries nothing (a lying sponsor). */
   async endlessPages() {
     endlessPages = true;
+    return null;
+  },
+  /** Debug: the state on every newest history page it sends counts the other senders' messages `by` too many. */
+  async inflateCounts(a) {
+    inflateCounts = Number(a['by']);
     return null;
   },
   command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),
