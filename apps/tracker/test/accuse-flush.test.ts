@@ -76,4 +76,30 @@ describe('group:accuse with two signed FLUSH reports', () => {
     expect(await accuse(b, one, two)).toMatchObject({ ok: false, error: { code: 'not-member' } });
     for (const c of [a, b, m]) c.close();
   });
+
+  // PROTOCOL.md §3.4 "Decided: no bad report proof": a reporter signs its report's hash, never its
+  // content, and every participant holds every reporter's signed statement, so a statement paired with
+  // content that does not hash to it proves nothing about the reporter: anyone could make one up.
+  it('evicts nobody on a signed statement paired with report content that does not hash to it', async () => {
+    const [a, b, m] = await Promise.all([
+      connectClient(tracker.url, 'Alice'),
+      connectClient(tracker.url, 'Bob'),
+      connectClient(tracker.url, 'Mallory'),
+    ]);
+    const groupId = await group(a, b, m);
+    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const signed = await statement(m.key, { groupId, viewId: view.viewId, reporter: m.peerId, report: HASH_ONE });
+    const madeUp = { t: 'flush', groupId, viewId: view.viewId, unstable: [], pending: [], agreed: 7, delivered: {} };
+    for (const proof of [
+      { flush: signed, report: madeUp },
+      { flush: signed, other: { ...madeUp, report: HASH_ONE, sig: signed.sig } },
+    ]) {
+      const answer = await call(a.socket, 'group:accuse', { groupId, accused: m.peerId, proof });
+      expect(answer).toMatchObject({ ok: false });
+    }
+    const still = unwrap(await call<View>(b.socket, 'group:view', { groupId }));
+    expect(still.viewId).toBe(view.viewId);
+    expect(still.members.map((x) => x.peerId).sort()).toEqual([a.peerId, b.peerId, m.peerId].sort());
+    for (const c of [a, b, m]) c.close();
+  });
 });

@@ -24,10 +24,10 @@ import type { Scenario } from './scenario.ts';
 import type { ScenarioBounds } from './scenario-arbitrary.ts';
 import { LONG_HISTORY_BOUNDS, scenarioForSeed } from './scenario-arbitrary.ts';
 import { runScenario } from './simulator.ts';
-import { HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts';
+import { APART_KINDS, HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts';
 import type { HostileKind } from './scenario.ts';
 
-const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long | --forgets] [--hostile [--kind ${HOSTILE_KINDS.join('|')}] [--strict]]`;
+const USAGE = `usage: npm run sim -- (--seed N | --seeds N [--from K] | --scenario JSON) [--mode fifo|total] [--broken ${[...Object.keys(BROKEN_VARIANTS), ...Object.keys(BROKEN_SESSIONS)].join('|')}] [--uniform] [--long | --forgets] [--hostile [--kind ${[...HOSTILE_KINDS, ...APART_KINDS].join('|')}] [--strict]]`;
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -74,8 +74,8 @@ const bounds: ScenarioBounds = mode === undefined ? variantBounds : { ...variant
 const withSession = session === undefined ? {} : { session };
 const hostile = args.includes('--hostile');
 const kind = flag('kind');
-if (kind !== undefined && !HOSTILE_KINDS.includes(kind as HostileKind)) {
-  console.error(`--kind is one of ${HOSTILE_KINDS.join(', ')}\n${USAGE}`);
+if (kind !== undefined && ![...HOSTILE_KINDS, ...APART_KINDS].includes(kind as HostileKind)) {
+  console.error(`--kind is one of ${[...HOSTILE_KINDS, ...APART_KINDS].join(', ')}\n${USAGE}`);
   process.exit(2);
 }
 const kinds = kind === undefined ? undefined : [kind as HostileKind];

@@ -19,6 +19,12 @@ export const HOSTILE_KINDS: readonly HostileKind[] = [
   'flood',
 ];
 
+/**
+ * Kinds drawn only when asked for (`--kind`, `hostileScenarioForSeed(seed, kinds)`): adding one to
+ * `HOSTILE_KINDS` would give every numbered hostile seed another scenario.
+ */
+export const APART_KINDS: readonly HostileKind[] = ['flush-lie'];
+
 /** Kinds the tracker's link rules see (PROTOCOL.md §2 Links): their liar must be evicted. */
 export const EVICTED_KINDS: readonly HostileKind[] = ['false-report', 'silent'];
 

@@ -147,7 +147,10 @@ export const verifyLikePeer = (
       return { kind: 'frame', frame: flush };
     }
     case 'flush-ok': {
-      const bad = (frame.held ?? []).find((h) => !fakeVerifyFlush({ groupId, viewId: frame.viewId, ...h }));
+      const bad = (frame.held ?? []).find(
+        ({ reporter, report, sig }) =>
+          sig === undefined || !fakeVerifyFlush({ groupId, viewId: frame.viewId, reporter, report, sig }),
+      );
       if (bad === undefined) return { kind: 'frame', frame };
       rejected(`The report of ${bad.reporter} that ${from}'s FLUSH-OK restates does not carry its signature.`);
       return null;

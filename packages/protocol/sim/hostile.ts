@@ -1,12 +1,10 @@
-// The hostile member (PROTOCOL.md §7): the only simulator code on
-// the liar's side. It runs the product's SessionCore like every node (so it
-// joins, proposes, flushes and sponsors as an honest member would) and lies by
-// rewriting what that core puts on its links, and by what it tells the
-// tracker. Its frames reach the honest nodes through the product's encoder,
-// parser and (modelled) signature checks (hostile-wire.ts); the honest side is
-// the code that ships. The liar can sign only as itself (and as senders it
-// makes up, with keys it makes up): any other signature it sends is a forgery
-// the honest side must catch.
+// The hostile member (PROTOCOL.md §7): the only simulator code on the liar's side. It runs the
+// product's SessionCore like every node (so it joins, proposes, flushes and sponsors as an honest
+// member would) and lies by rewriting what that core puts on its links, and by what it tells the
+// tracker. Its frames reach the honest nodes through the product's encoder, parser and (modelled)
+// signature checks (hostile-wire.ts); the honest side is the code that ships. The liar can sign
+// only as itself (and as senders it makes up, with keys it makes up): any other signature it sends
+// is a forgery the honest side must catch.
 //
 // Kinds (`Hostile.kind`), each from its first `lie` action until the faults heal:
 // - clock: its DATA carry Lamport times and `sentAt` far off, its PROPOSE,
@@ -32,7 +30,8 @@
 //   `variant` >> 5 odd, made-up FLUSH reports for them to some members); with
 //   `variant` mod 16 = 4, to one member, DATA of its own seqs just past its
 //   next one until they pass the hold-back budget (they wait behind a seq it
-//   never sends).
+//   never sends);
+// - flush-lie: lies in the rounds of a view change without signing two reports (sim/flush-liar.ts).
 
 import type { GroupId, PeerId, ViewId } from '../src/ids.ts';
 import { asPeerId, asViewId } from '../src/ids.ts';
@@ -52,6 +51,7 @@ import type {
 import { linkHash } from '../src/wire/chain.ts';
 import { finalsOf } from '../src/wire/cumulative.ts';
 import { fakeSign, fakeSignFinal, fakeSignFlush } from './fake-signature.ts';
+import { flushLieOf, lieInFlush } from './flush-liar.ts';
 import { reportHash } from '../src/ordering/flush-agreement.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
@@ -145,7 +145,7 @@ export class Liar {
       return finalsOf(frame).flatMap(({ list: _list, sig: _sig, ...f }) => this.outbound(to, signFinal(f)));
     return this.lies(to, frame).map((f) => {
       if (f.t === 'data' && f.sender === LIAR_ID) this.sentVersions.set(`${to}|${f.seq}`, f.sig);
-      if (f.t === 'flush' && f !== frame) return signReport(f);
+      if (f.t === 'flush' && f !== frame && this.kind !== 'flush-lie') return signReport(f);
       if (f.t !== 'final' || f.sender !== LIAR_ID) return f;
       const version = this.sentVersions.get(`${to}|${f.seq}`) ?? f.version;
       return version === f.version && f === frame ? f : signFinal({ ...f, version });
@@ -170,6 +170,8 @@ export class Liar {
         return [this.equivocate(to, frame)];
       case 'sponsor':
         return frame.t === 'history-res' ? this.lieAsSponsor(to, frame) : [frame];
+      case 'flush-lie':
+        return [lieInFlush(flushLieOf(this.hostile.variant), frame, this.twin(to))];
       case 'false-report':
       case 'flood':
         return [frame];

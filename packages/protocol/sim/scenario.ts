@@ -98,7 +98,7 @@ export interface Scenario {
 }
 
 /** What the liar does (PROTOCOL.md §7): see sim/hostile.ts. */
-export type HostileKind = 'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood';
+export type HostileKind = 'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood' | 'flush-lie';
 
 export interface Hostile {
   readonly kind: HostileKind;

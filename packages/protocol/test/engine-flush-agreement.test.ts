@@ -12,7 +12,7 @@ import { flushContradicts } from '../src/ordering/flush-proof.ts';
 import { EngineMesh, GROUP, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import { GENESIS_PREV } from '../src/wire/chain.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
-import type { DataFrame, EngineFrame, FlushFrame } from '../src/wire/frames.ts';
+import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame } from '../src/wire/frames.ts';
 import { parseFrame } from '../src/wire/parse-frame.ts';
 
 const ghost: DataFrame = {
@@ -67,13 +67,15 @@ describe.each(['fifo', 'total'] as const)(
           id,
         ).toBe(true);
       }
+      // A FLUSH-OK stands for the hashes it restates and its sender's own report as the receiver holds
+      // it: the liar's own FLUSH-OK agrees with a (it cannot claim another report of itself), b's does not.
       expect(
         m.events
           .get('a')
           ?.filter((e) => e.type === 'flush-disputed')
           .map((e) => 'by' in e && e.by)
           .sort(),
-      ).toEqual(['b', 'c']);
+      ).toEqual(['b']);
 
       // The liar leaves: both abandon view 2 without delivering its resolution, and view 3 resolves once.
       m.crash('c');
@@ -132,7 +134,53 @@ describe.each(['fifo', 'total'] as const)(
   },
 );
 
-describe('flushDigest', () => {
+/** Hold what c sends until everything else settled, then hand it on with its FLUSH-OKs rewritten by `rewrite`. */
+const rewriteFlushOksOf = (m: EngineMesh, rewrite: (f: FlushOkFrame, to: string) => FlushOkFrame) => {
+  m.installView(makeView(2, ['a', 'b', 'c']));
+  for (const to of ['a', 'b']) m.setCut('c', to, true);
+  m.run();
+  for (const to of ['a', 'b']) m.setCut('c', to, false);
+  const results = ['a', 'b'].map((to) =>
+    m.take('c', to).map((f) => m.deliverFrame('c', to, f.t === 'flush-ok' ? rewrite(f, to) : f)),
+  );
+  m.run();
+  return results.flat();
+};
+
+describe.each(['fifo', 'total'] as const)('%s: a FLUSH-OK stands for the signed reports it restates', (mode) => {
+  it('a made-up digest named in it is never read: the view is installed', () => {
+    const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+    m.send('c', 'c1');
+    rewriteFlushOksOf(m, (f) => ({ ...f, reports: `${'L'.repeat(42)}A=` }));
+    for (const id of ['a', 'b', 'c']) {
+      expect(m.engine(id).view?.viewId, id).toBe(2);
+      expect(m.bodies(id), id).toEqual(['c1']);
+      expect(
+        m.events.get(id)?.some((e) => e.type === 'flush-disputed'),
+        id,
+      ).toBe(false);
+    }
+  });
+
+  it('one that leaves a participant out, or names a peer that is none, is refused and the flush waits', () => {
+    const m = EngineMesh.started(mode, ['a', 'b', 'c']);
+    // To a it restates b's report only; to b, a's and b's and one of z, who takes no part.
+    const results = rewriteFlushOksOf(m, (f, to) => {
+      const held = f.held ?? [];
+      return to === 'a'
+        ? { ...f, held: held.filter((h) => h.reporter !== 'a') }
+        : { ...f, held: [...held, { ...held[0]!, reporter: asPeerId('z') }] };
+    });
+    const refused = results.flatMap((r) => ('rejected' in r ? [r.error] : []));
+    expect(refused.map((e) => e.code)).toEqual(['bad-state', 'bad-state']);
+    expect(refused[0]!.message).toMatch(/restates no report of a/);
+    expect(refused[1]!.message).toMatch(/restates a report of z/);
+    for (const id of ['a', 'b']) expect(m.engine(id).view?.viewId, id).toBe(1);
+    expect(m.engine('a').debugState().flushOks).toEqual(['a', 'b']);
+  });
+});
+
+describe('reportHash and flushDigest', () => {
   const report: FlushFrame = {
     t: 'flush',
     groupId: GROUP,
@@ -147,7 +195,7 @@ describe('flushDigest', () => {
     sig: `${'A'.repeat(86)}==`,
   };
   const ids = [asPeerId('a'), asPeerId('c')];
-  const digest = (c: FlushFrame): string => flushDigest(ids, new Map([[asPeerId('c'), c]]));
+  const digest = (c: FlushFrame): string => flushDigest(ids, (p) => (p === 'c' ? reportHash(c) : undefined));
 
   it('is the same for a report read back from the wire with its keys in another order', () => {
     const reversed = JSON.stringify(Object.fromEntries(Object.entries(report).reverse()));
@@ -168,6 +216,15 @@ describe('flushDigest', () => {
       { ...report, incarnation: asViewId(2) },
     ];
     for (const v of variants) expect(digest(v)).not.toBe(digest(report));
+  });
+
+  it('is made of the signed hashes alone, in participant order: a missing report is part of it', () => {
+    const h = reportHash(report);
+    expect(flushDigest(ids, () => h)).toBe(flushDigest(ids, () => h));
+    expect(flushDigest(ids, (p) => (p === 'a' ? h : undefined))).not.toBe(flushDigest(ids, () => h));
+    expect(flushDigest([...ids].reverse(), (p) => (p === 'a' ? h : GENESIS_PREV))).not.toBe(
+      flushDigest(ids, (p) => (p === 'a' ? h : GENESIS_PREV)),
+    );
   });
 });
 

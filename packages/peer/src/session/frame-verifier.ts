@@ -127,7 +127,11 @@ export class FrameVerifier {
       case 'flush-ok': {
         const held = frame.held ?? [];
         const verdicts = await Promise.all(
-          held.map((h) => this.#keys.verifyStatement({ groupId: frame.groupId, viewId: frame.viewId, ...h })),
+          held.map(({ reporter, report, sig }) =>
+            sig === undefined
+              ? false
+              : this.#keys.verifyStatement({ groupId: frame.groupId, viewId: frame.viewId, reporter, report, sig }),
+          ),
         );
         const bad = held.find((_, i) => !verdicts[i]);
         if (bad === undefined) return { kind: 'frame', frame };

@@ -1,11 +1,14 @@
 // Round two of a view change (PROTOCOL.md §3.4 "Same reports everywhere"): once a participant
-// holds every FLUSH report it sends the others their digest (FLUSH-OK) and is bound to the flush's
-// resolution; the view is installed once every participant named that same digest. A participant
-// that sent two members two different reports stalls the flush (each sees the other's digest
-// differ); it cannot have them install it with different resolutions. Reports are signed
-// (`reportHash`, canonicalFlushText) and a FLUSH-OK restates the signed words it holds, so the
-// member whose FLUSH-OK differs from ours hands us the liar's other signature: a proof.
-// Pure functions of a flush's state; view-change.ts owns that state and sends what they return.
+// holds every FLUSH report it sends the others FLUSH-OK and is bound to the flush's resolution; the
+// view is installed once every participant's FLUSH-OK stands for that same digest. A FLUSH-OK's
+// digest is not its sender's word: it restates the signed report hash (`report`) of every other
+// participant as it holds it (`held`), and the receiver computes the digest from those and the
+// sender's own signed hash. So a FLUSH-OK can only claim hashes their reporters signed: when it
+// differs from ours, a reporter signed two hashes for one view and we hold both signatures (a
+// proof). A participant that sent two members two different reports stalls the flush (each sees
+// the other's digest differ) and is proven; it cannot have them install it with different
+// resolutions. Pure functions of a flush's state; view-change.ts owns that state and sends what
+// they return.
 
 import { bytesToBase64 } from '../crypto/base64.ts';
 import type { GroupId, PeerId, ViewId } from '../ids.ts';
@@ -23,11 +26,11 @@ export interface FlushAgreement {
   digest: string | null;
   /** We hold every report and sent our FLUSH-OK: bound to deliver this flush's resolution (but see `disputes`). */
   oked: boolean;
-  /** Each participant's digest as its FLUSH-OK named it (ours included): the first word stays. */
+  /** Each participant's digest as its FLUSH-OK's `held` makes it (ours included), once we hold every report. */
   readonly digests: Map<PeerId, string>;
   /** Participants whose digest differs from ours, each reported once: nobody installs the view. */
   readonly disputes: Set<PeerId>;
-  /** The signed reports each participant's FLUSH-OK says it holds (the first FLUSH-OK's). */
+  /** The signed reports each participant's FLUSH-OK restates (the first FLUSH-OK's; ours once sent). */
   readonly held: Map<PeerId, readonly HeldReport[]>;
   /** Reporters proven to have signed two reports for this view, each proven once. */
   readonly proven: Set<PeerId>;
@@ -65,29 +68,65 @@ const hashOf = (value: unknown): string => bytesToBase64(sha256(utf8Bytes(JSON.s
 /** SHA-256 (base64) of one report's fields: what its reporter signs (`report` on the wire). */
 export const reportHash = (f: FlushFrame): string => hashOf(reportFields(f));
 
-/** Our FLUSH-OK's signed words: every other participant's report we hold with its signature. */
+/** The hash a report we hold stands for: its signed `report` (the engine took it only if its content hashes so). */
+export const heldHash = (f: FlushFrame): string => f.report ?? reportHash(f);
+
+/**
+ * Our FLUSH-OK's words: every other participant's report hash we hold, with its reporter's signature
+ * (on the wire every report is signed; engine tests run without signatures).
+ */
 export const heldReports = (fl: FlushAgreement, self: PeerId): HeldReport[] =>
   fl.participants.flatMap((p) => {
     const r = fl.reports.get(p);
-    return p === self || r?.report === undefined || r.sig === undefined
-      ? []
-      : [{ reporter: p, report: r.report, sig: r.sig }];
+    if (p === self || r === undefined) return [];
+    return [{ reporter: p, report: heldHash(r), ...(r.sig === undefined ? {} : { sig: r.sig }) }];
   });
 
-/** SHA-256 (base64) of every participant's report in `participants` order: equal digests, equal resolutions. */
-export const flushDigest = (participants: readonly PeerId[], reports: ReadonlyMap<PeerId, FlushFrame>): string =>
-  hashOf(
-    participants.map((p) => {
-      const r = reports.get(p);
-      return [p, r === undefined ? null : reportFields(r)];
-    }),
-  );
+/**
+ * SHA-256 (base64) of every participant's signed report hash in `participants` order (`hashFor(p)`,
+ * null if missing): equal digests, equal reports (the hash covers every field the resolution reads),
+ * equal resolutions.
+ */
+export const flushDigest = (participants: readonly PeerId[], hashFor: (p: PeerId) => string | undefined): string =>
+  hashOf(participants.map((p) => [p, hashFor(p) ?? null]));
 
-/** A participant's FLUSH-OK (checked to come from a participant of this flush). */
-export const noteFlushOk = (fl: FlushAgreement, from: PeerId, f: FlushOkFrame): void => {
-  if (fl.digests.has(from)) return;
-  fl.digests.set(from, f.reports);
-  fl.held.set(from, f.held ?? []);
+/** Our digest: of the reports we hold. */
+const ownDigest = (fl: FlushAgreement): string =>
+  flushDigest(fl.participants, (p) => {
+    const r = fl.reports.get(p);
+    return r === undefined ? undefined : heldHash(r);
+  });
+
+/**
+ * Why a FLUSH-OK from `from` restates the wrong set of reporters (null when it names every other
+ * participant once, and nobody else): such a FLUSH-OK stands for no digest and is refused.
+ */
+const heldMismatch = (participants: readonly PeerId[], from: PeerId, f: FlushOkFrame): string | null => {
+  const named = new Set((f.held ?? []).map((h) => h.reporter));
+  const missing = participants.filter((p) => p !== from && !named.has(p));
+  if (missing.length > 0) return `restates no report of ${missing.join(', ')}`;
+  const stranger = [...named].find((p) => p === from || !participants.includes(p));
+  return stranger === undefined ? null : `restates a report of ${stranger}, who is no other participant`;
+};
+
+/**
+ * A participant's FLUSH-OK (checked to come from a participant of this flush): noted, or, when it
+ * restates the wrong set of reporters, left out and why returned.
+ */
+export const noteFlushOk = (fl: FlushAgreement, from: PeerId, f: FlushOkFrame): string | null => {
+  const wrong = heldMismatch(fl.participants, from, f);
+  if (wrong === null && !fl.held.has(from)) fl.held.set(from, f.held ?? []);
+  return wrong;
+};
+
+/** The digest `by`'s FLUSH-OK stands for: its restated hashes and its own report's hash as we hold it. */
+const digestOf = (fl: FlushAgreement, by: PeerId): string => {
+  const held = new Map((fl.held.get(by) ?? []).map((h) => [h.reporter, h.report]));
+  return flushDigest(fl.participants, (p) => {
+    if (p !== by) return held.get(p);
+    const r = fl.reports.get(p);
+    return r === undefined ? undefined : heldHash(r);
+  });
 };
 
 /** The proofs `by`'s FLUSH-OK makes with the signed reports we hold: another signed report of a reporter. */
@@ -95,7 +134,8 @@ const proofsFrom = (fl: FlushAgreement, by: PeerId, groupId: GroupId): FlushProo
   const proofs: FlushProof[] = [];
   for (const h of fl.held.get(by) ?? []) {
     const mine = fl.reports.get(h.reporter);
-    if (mine?.report === undefined || mine.sig === undefined || mine.report === h.report) continue;
+    if (mine?.report === undefined || mine.sig === undefined || h.sig === undefined || mine.report === h.report)
+      continue;
     if (fl.proven.has(h.reporter)) continue;
     fl.proven.add(h.reporter);
     const at = { groupId, viewId: mine.viewId, reporter: h.reporter };
@@ -128,12 +168,13 @@ export const advanceAgreement = (fl: FlushAgreement, self: PeerId, groupId: Grou
     return { send: null, disputed: [], complete: false, proofs: [] };
   let send: FlushOkFrame | null = null;
   if (fl.digest === null) {
-    fl.digest = flushDigest(fl.participants, fl.reports);
+    fl.digest = ownDigest(fl);
     fl.digests.set(self, fl.digest);
     fl.oked = true;
     send = flushOkOf(fl, self, groupId, viewId);
   }
   const digest = fl.digest;
+  for (const p of fl.held.keys()) if (!fl.digests.has(p)) fl.digests.set(p, digestOf(fl, p));
   const disputed: PeerId[] = [];
   const proofs: FlushProof[] = [];
   for (const [p, d] of fl.digests)

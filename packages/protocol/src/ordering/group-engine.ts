@@ -244,8 +244,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       );
       invariant(fl.sent || !fl.oked, 'FLUSH-OK only after our FLUSH');
       invariant(
-        [...fl.reports.keys(), ...fl.digests.keys()].every((p) => fl.participants.includes(p)),
-        'flush reports and digests come from participants',
+        [...fl.reports.keys(), ...fl.digests.keys(), ...fl.held.keys()].every((p) => fl.participants.includes(p)),
+        'flush reports, FLUSH-OKs and digests come from participants',
       );
     }
   }
@@ -281,7 +281,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       flushSent: fl?.sent ?? false,
       flushOked: fl?.oked ?? false,
       flushParticipants: [...(fl?.participants ?? [])].sort(),
-      flushOks: [...(fl?.digests.keys() ?? [])].sort(),
+      flushOks: [...new Set([...(fl?.digests.keys() ?? []), ...(fl?.held.keys() ?? [])])].sort(),
       flushParts: this.flushParts.debug(),
       lastFlush:
         last === null

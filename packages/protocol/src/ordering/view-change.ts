@@ -1,7 +1,7 @@
 // View changes by FLUSH: a new view from the tracker starts a flush; every participant sends its
 // FLUSH report (unstable messages, pending proposals and finals, delivered counts), then FLUSH-OK
-// with the digest of all reports once it holds them (flush-agreement.ts); the view is installed
-// when every participant's FLUSH-OK names that same digest, and the resolution
+// restating every report's signed hash once it holds them (flush-agreement.ts); the view is installed
+// when every participant's FLUSH-OK stands for the same digest of them, and the resolution
 // (flush-resolution.ts) is delivered. Frames that waited for the view are replayed.
 // Owns: `flush` (the flush under way), `flushParts`, `lastFlush`, `learnedFinals`.
 // Belongs here: FLUSH and FLUSH-OK, installing a view, abandoning a flush for a newer view.
@@ -336,8 +336,10 @@ export abstract class ViewChange extends Stability {
     if (fl === null || f.viewId > fl.target.viewId) return this.buffer(from, f);
     if (!fl.participants.includes(from))
       return reject('remote', 'not-member', `${from} does not take part in the flush for view ${f.viewId}.`);
+    const wrong = noteFlushOk(fl, from, f);
+    if (wrong !== null)
+      return reject('remote', 'bad-state', `${from}'s FLUSH-OK for view ${f.viewId} ${wrong}: no digest.`);
     const out = new OutputBuilder();
-    noteFlushOk(fl, from, f);
     this.maybeComplete(out, this.clockAt(now));
     return out.build();
   }

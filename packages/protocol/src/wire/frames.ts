@@ -204,7 +204,8 @@ export interface FlushStatement extends FlushStatementFields {
 export interface HeldReport {
   readonly reporter: PeerId;
   readonly report: string;
-  readonly sig: string;
+  /** Always on the wire (the parser requires it); engine tests run without signatures. */
+  readonly sig?: string;
 }
 
 /** One frame of a report or state split over several (FLUSH, a joiner state on history pages). */
@@ -217,23 +218,28 @@ export interface FramePart {
 
 /**
  * The second round of a view change: the sender holds every participant's
- * FLUSH for `viewId`, `reports` is their digest as it holds them, and it is
- * bound to deliver that flush's resolution, even if a newer view supersedes
- * it. A member installs a view only once every participant sent FLUSH-OK
- * naming its own digest (PROTOCOL.md §3.4), so a flush can no longer complete
- * at a member removed unawares while the others abandon it (seed 1148931),
- * and two members never install it from different reports (a participant
- * that sent them different ones: HOSTILE_FIXED "flush-split").
+ * FLUSH for `viewId` and is bound to deliver that flush's resolution, even if
+ * a newer view supersedes it. A member installs a view only once every
+ * participant's FLUSH-OK stands for its own digest (PROTOCOL.md §3.4), so a
+ * flush can no longer complete at a member removed unawares while the others
+ * abandon it (seed 1148931), and two members never install it from different
+ * reports (a participant that sent them different ones: HOSTILE_FIXED
+ * "flush-split").
  */
 export interface FlushOkFrame {
   readonly t: 'flush-ok';
   readonly groupId: GroupId;
   readonly viewId: ViewId;
-  /** `flushDigest` of every participant's report as the sender holds them (base64 of SHA-256). */
+  /**
+   * `flushDigest` of every participant's report as the sender holds them (base64 of SHA-256). Not
+   * read by the receiver, which computes the digest the FLUSH-OK stands for from `held` and the
+   * sender's own signed report: a FLUSH-OK can claim no digest its restated signatures do not make.
+   */
   readonly reports: string;
   /**
-   * The signed word of every other participant on the report the sender holds from it: a member
-   * that holds another report of one of them signed by it holds a proof (PROTOCOL.md §3.4 "Signed
+   * The signed word of every other participant on the report the sender holds from it (each one
+   * exactly once: a FLUSH-OK that leaves one out or names another peer is refused). A member that
+   * holds another report of one of them signed by it holds a proof (PROTOCOL.md §3.4 "Signed
    * reports"). Always on the wire (the parser requires it); engine tests may leave it out.
    */
   readonly held?: readonly HeldReport[];

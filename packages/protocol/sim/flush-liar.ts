@@ -1,0 +1,48 @@
+// The `flush-lie` hostile kind (PROTOCOL.md §7.6): a participant that lies in the rounds of a view
+// change without ever signing two reports for one view, each lie by `variant` mod 4:
+// - false-digest: every FLUSH-OK it sends names a made-up digest (`reports`); its restated signed
+//   reports (`held`) are the true ones. The receivers read the digest from `held`, so the lie is
+//   inert: the view change completes;
+// - bad-report: its FLUSH to half the members (by peer id) carries content that does not hash to
+//   the report it signed (its signature over the true report's hash stays): refused as unsigned;
+// - forged-held: its FLUSH-OK to half the members restates another participant's report under a
+//   hash that participant never signed (the signature is the one it holds for the true hash):
+//   refused as a forgery;
+// - short-held: its FLUSH-OK to half the members leaves one participant's report out: refused, it
+//   stands for no digest.
+// The last three are refused, so to those members the liar withheld a frame: the flush waits for it
+// as for any withheld report or FLUSH-OK, until the liar leaves (open, PROTOCOL.md §7.2 "Can, still").
+// Its frames are not signed again (the liar keeps the signature its core asked for).
+
+import type { FlushFrame, FlushOkFrame, GroupFrame } from '../src/wire/frames.ts';
+
+export const FLUSH_LIES = ['false-digest', 'bad-report', 'forged-held', 'short-held'] as const;
+export type FlushLie = (typeof FLUSH_LIES)[number];
+
+export const flushLieOf = (variant: number): FlushLie => FLUSH_LIES[variant % FLUSH_LIES.length] as FlushLie;
+
+/** A base64 SHA-256 that no report hashes to (the shape the parser takes). */
+const MADE_UP_HASH = `${'L'.repeat(42)}A=`;
+
+/** A report whose content is not the one whose hash its reporter signed: `agreed` one higher. */
+const badReport = (f: FlushFrame): FlushFrame => ({ ...f, agreed: f.agreed + 1 });
+
+const forgedHeld = (f: FlushOkFrame): FlushOkFrame => {
+  const held = f.held ?? [];
+  return held.length === 0 ? f : { ...f, held: [{ ...held[0]!, report: MADE_UP_HASH }, ...held.slice(1)] };
+};
+
+const shortHeld = (f: FlushOkFrame): FlushOkFrame => {
+  const held = f.held ?? [];
+  return held.length === 0 ? f : { ...f, held: held.slice(1) };
+};
+
+/** What the liar puts on the link to `to` instead of its core's `frame`; `half` says whether `to` is a victim. */
+export const lieInFlush = (lie: FlushLie, frame: GroupFrame, half: boolean): GroupFrame => {
+  if (frame.t === 'flush-ok' && lie === 'false-digest') return { ...frame, reports: MADE_UP_HASH };
+  if (!half) return frame;
+  if (frame.t === 'flush' && lie === 'bad-report') return badReport(frame);
+  if (frame.t === 'flush-ok' && lie === 'forged-held') return forgedHeld(frame);
+  if (frame.t === 'flush-ok' && lie === 'short-held') return shortHeld(frame);
+  return frame;
+};

@@ -1,0 +1,97 @@
+// A participant that lies in the rounds of a view change without signing two reports for one view
+// (the `flush-lie` hostile kind, sim/flush-liar.ts; PROTOCOL.md §3.4 "Signed reports", §7.2). A
+// FLUSH-OK used to name its digest in a field nobody could check, so a liar that named a made-up one
+// had every member see a dispute nobody could prove, and stalled every view change while it stayed.
+// Now a FLUSH-OK stands for the digest its restated signed reports make: the made-up digest is never
+// read and the view change completes. The broken engine that takes the named digest at its word
+// (sim/broken/trust-flush-digest.ts) shows the stall. The lies that are refused (a report that is not
+// the one signed, a forged or missing restated report) withhold a frame from their victims: that
+// flush waits for the liar to leave, as for any withheld frame (open, pinned below).
+
+import { describe, expect, it } from 'vitest';
+import { trustFlushDigest } from '../sim/broken/trust-flush-digest.ts';
+import { correctEngine } from '../sim/default-engine.ts';
+import type { EngineFactory } from '../sim/engine-factory.ts';
+import { FLUSH_LIES } from '../sim/flush-liar.ts';
+import { LIAR_ID } from '../sim/hostile.ts';
+import { HOSTILE_TOLERATED, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { runScenario } from '../sim/simulator.ts';
+
+/** Three founders, the liar joins, lies, and a fourth member joins: one view change with the liar in it. */
+const scenario = (lie: (typeof FLUSH_LIES)[number]): Scenario => ({
+  mode: 'total',
+  size: 3,
+  seed: 7,
+  steps: [
+    { gap: 50, action: { k: 'lie' } },
+    { gap: 100, action: { k: 'join', send: 1 } },
+    { gap: 300, action: { k: 'send-all' } },
+  ],
+  hostile: { kind: 'flush-lie', variant: FLUSH_LIES.indexOf(lie) },
+});
+
+const run = (lie: (typeof FLUSH_LIES)[number], factory: EngineFactory = correctEngine) =>
+  runScenario(scenario(lie), { factory, trace: true });
+
+const line = (trace: readonly string[], test: (l: string) => boolean): number => trace.findIndex(test);
+const healLine = (trace: readonly string[]): number => line(trace, (l) => l.includes('faults healed'));
+const lieLine = (trace: readonly string[]): number => line(trace, (l) => l.includes('the liar lies'));
+/** The honest members that installed a view with the liar in it between two lines of the trace. */
+const installsWithLiar = (trace: readonly string[], from: number, before: number): Set<string> =>
+  new Set(
+    trace
+      .slice(from, before)
+      .map((l) => /\] (\S+)@\d+ installed view \d+ \[([^\]]*)\]/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && m[1] !== LIAR_ID && m[2]!.split(' ').includes(LIAR_ID))
+      .map((m) => m[1]!),
+  );
+const FOUNDERS_AND_JOINER = 4;
+
+describe('flush lies: a FLUSH-OK claims only what its restated signatures make', () => {
+  it('a made-up digest in FLUSH-OK is never read: the view change completes before the faults heal', () => {
+    const r = run('false-digest');
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(line(r.trace, (l) => l.includes('flush disputed'))).toBe(-1);
+    const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+    expect(installed.size).toBe(FOUNDERS_AND_JOINER);
+  });
+
+  it('the broken engine that takes the named digest at its word: disputed, nobody proven, no install until the heal', () => {
+    const r = run('false-digest', trustFlushDigest);
+    const disputed = line(r.trace, (l) => l.includes('flush disputed'));
+    expect(disputed).toBeGreaterThan(lieLine(r.trace));
+    expect(r.stats.flushAccusations).toBe(0);
+    const heal = healLine(r.trace);
+    expect(heal).toBeGreaterThan(disputed);
+    // Only the joiner, which does not flush, installs the view that adds it.
+    expect(installsWithLiar(r.trace, disputed, heal).size).toBeLessThanOrEqual(1);
+  });
+
+  it.each(['bad-report', 'forged-held', 'short-held'] as const)(
+    'open: %s is refused at its victims, whose flush then waits for the liar to leave (guarantees hold)',
+    (lie) => {
+      const r = run(lie);
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      expect(r.stats.liarRefused).toBeGreaterThan(0);
+      expect(r.stats.flushAccusations).toBe(0);
+      // Someone who flushes never installs the view change the liar lied in before the heal; once
+      // fixed (a withheld report or FLUSH-OK no longer stalls), this fails.
+      const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+      expect(installed.size).toBeLessThan(FOUNDERS_AND_JOINER);
+    },
+  );
+
+  it('over 60 drawn flush-lie seeds every guarantee holds and the liar is refused', () => {
+    let refused = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const r = runScenario(hostileScenarioForSeed(seed, ['flush-lie']), {
+        factory: correctEngine,
+        tolerate: HOSTILE_TOLERATED,
+      });
+      expect(r.violation?.message ?? null, `flush-lie seed ${seed}`).toBeNull();
+      refused += r.stats.liarRefused;
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});
