@@ -59,10 +59,11 @@ const transcode = (value: unknown, f: (text: string, bytes: number) => string): 
   return out;
 };
 
+/** A signed list's entry, or anything else under `items` (a history page's items): transcoded whole. */
 const listItem = (item: unknown, f: (text: string, bytes: number) => string): unknown =>
   Array.isArray(item) && item.length === 4 && typeof item[3] === 'string'
     ? [item[0], item[1], item[2], f(item[3], SIG_BYTES)]
-    : item;
+    : transcode(item, f);
 
 /** The simulator's stand-in for a member's public key (the views carry the same). */
 export const simKey = (peer: PeerId): string => `sim-key:${peer}`;
