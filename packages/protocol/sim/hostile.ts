@@ -49,7 +49,7 @@ import type {
   Priority,
 } from '../src/wire/frames.ts';
 import { linkHash } from '../src/wire/chain.ts';
-import { finalsOf } from '../src/wire/cumulative.ts';
+import { finalsOf, proposesOf } from '../src/wire/cumulative.ts';
 import { fakeSign, fakeSignFinal, fakeSignFlush } from './fake-signature.ts';
 import { flushLieOf, lieInFlush } from './flush-liar.ts';
 import { reportHash } from '../src/ordering/flush-agreement.ts';
@@ -138,11 +138,12 @@ export class Liar {
   /**
    * What the liar puts on the link to `to` instead of `frame`, which its own core meant to send. Its
    * FINALs name the version of its DATA that `to` got (a FINAL for another version would be a proof
-   * against it whatever the lie, PROTOCOL.md §3.3 "Signed FINALs"); it signs them again, each alone.
+   * against it whatever the lie, §3.3 "Signed FINALs"); it signs them again, each alone, and proposes one by one.
    */
   outbound(to: PeerId, frame: GroupFrame): GroupFrame[] {
     if (frame.t === 'finals' && frame.sender === LIAR_ID)
       return finalsOf(frame).flatMap(({ list: _list, sig: _sig, ...f }) => this.outbound(to, signFinal(f)));
+    if (frame.t === 'proposes') return proposesOf(frame, LIAR_ID).flatMap((f) => this.outbound(to, f));
     return this.lies(to, frame).map((f) => {
       if (f.t === 'data' && f.sender === LIAR_ID) this.sentVersions.set(`${to}|${f.seq}`, f.sig);
       if (f.t === 'flush' && f !== frame && this.kind !== 'flush-lie') return signReport(f);

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { correctEngine } from '../sim/default-engine.ts';
 import { toleratedByKnownGaps, weightsWithoutKnownGaps } from '../sim/known-gaps.ts';
 import { checkScenarios } from '../sim/property.ts';
+import { runScenario } from '../sim/simulator.ts';
 
 const RUNS = 200;
 const SUITE_TIMEOUT_MS = 600_000;
@@ -47,4 +48,20 @@ describe('simulation over the batched wire', () => {
       SUITE_TIMEOUT_MS,
     );
   }
+
+  it('total: bursts from every member at once pack their PROPOSEs, FINALs and ECHOs, and every guarantee holds', () => {
+    for (const size of [4, 8])
+      for (const seed of [920100]) {
+        // Every member sends 10 messages in one turn, five times (a flood takes one of its links down for a while).
+        const steps = Array.from({ length: 5 * size }, (_, i) => ({
+          gap: i % size === 0 ? 2_000 : 0,
+          action: { k: 'flood' as const, node: i % size, count: 10 },
+        }));
+        const r = runScenario({ mode: 'total', size, seed, steps }, { factory: correctEngine, wire: true });
+        expect(r.violation).toBeNull();
+        expect(r.stats.deliveries).toBe(r.stats.messages * size);
+        // Most proposals and FINALs travel in cumulative frames.
+        expect(r.stats.cumulated).toBeGreaterThan(r.stats.messages);
+      }
+  }, 120_000);
 });

@@ -4,9 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
-import { MAX_CUMULATIVE_ITEMS } from '../src/wire/caps.ts';
+import { MAX_CUMULATIVE_ITEMS, MAX_ECHO_LISTS } from '../src/wire/caps.ts';
 import { singleFrames } from '../src/wire/cumulative.ts';
-import type { EchoFrame, GroupFrame, ProposeFrame } from '../src/wire/frames.ts';
+import type { EchoEntry, EchoFrame, GroupFrame, ProposeFrame } from '../src/wire/frames.ts';
 import { listsOf, packTurn, type Send } from '../src/session/turn-pack.ts';
 
 const G = asGroupId('g');
@@ -95,5 +95,28 @@ describe('packTurn', () => {
     sends.push(send(B, final(9, asViewId(3))));
     const lists = listsOf(sends, (f) => f.seq !== 2);
     expect(lists.map((l) => l.map((f) => f.seq))).toEqual([[1, 3]]);
+  });
+
+  it('splits ECHOs so no frame restates more than MAX_ECHO_LISTS signed lists', () => {
+    const listed = (i: number): EchoEntry => ({
+      sender: B,
+      seq: i + 1,
+      priority: { p: i + 1, by: B },
+      sig: SIG,
+      final: SIG,
+      list: [[i + 1, i + 1, B, SIG]],
+    });
+    const many: EchoFrame = {
+      t: 'echo',
+      groupId: G,
+      viewId: V,
+      finals: Array.from({ length: 70 }, (_, i) => listed(i)),
+    };
+    const packed = packTurn([send(C, many), send(C, echo(D, 3))], () => undefined);
+    expect(packed.map((s) => (s.frame.t === 'echo' ? s.frame.finals.length : 0))).toEqual([MAX_ECHO_LISTS, 7]);
+    expect(packed.flatMap((s) => (s.frame.t === 'echo' ? s.frame.finals : []))).toEqual([
+      ...many.finals,
+      ...echo(D, 3).finals,
+    ]);
   });
 });

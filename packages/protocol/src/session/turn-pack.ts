@@ -81,16 +81,19 @@ export function packTurn(sends: readonly Send[], listOf: (f: FinalFrame) => read
       proposes.set(key, group);
       made.proposes.push(group);
     } else if (f.t === 'echo') {
-      const open = echoes.get(to);
-      if (open !== undefined && open.first.viewId === f.viewId && fits(open, f.finals)) {
-        open.entries.push(...f.finals);
-        for (const e of f.finals) if (e.list !== undefined) open.lists.add(e.list);
-        continue;
+      // Entry by entry: an ECHO of the engine's may itself hold more lists than one frame may carry.
+      for (const e of f.finals) {
+        let open = echoes.get(to);
+        if (open === undefined || open.first.viewId !== f.viewId || !fits(open, e)) {
+          open = { slot: slots.length, first: f, entries: [], lists: new Set() };
+          slots.push(c);
+          echoes.set(to, open);
+          made.echoes.push(open);
+        }
+        open.entries.push(e);
+        if (e.list !== undefined) open.lists.add(e.list);
       }
-      const listed = new Set(f.finals.flatMap((e) => (e.list === undefined ? [] : [e.list])));
-      const group: OpenEcho = { slot: slots.length, first: f, entries: [...f.finals], lists: listed };
-      echoes.set(to, group);
-      made.echoes.push(group);
+      continue;
     } else if (f.t === 'final') {
       const list = listOf(f);
       if (list !== undefined) {
@@ -114,16 +117,13 @@ export function packTurn(sends: readonly Send[], listOf: (f: FinalFrame) => read
       const to = (slots[open.slot] as Send).to;
       slots[open.slot] = { type: 'send', to, frame: { t: 'proposes', groupId, viewId, sender, items: open.items } };
     }
-  for (const open of made.echoes)
-    if (open.entries.length > open.first.finals.length) {
-      const to = (slots[open.slot] as Send).to;
-      slots[open.slot] = { type: 'send', to, frame: { ...open.first, finals: open.entries } };
-    }
+  for (const open of made.echoes) {
+    const to = (slots[open.slot] as Send).to;
+    slots[open.slot] = { type: 'send', to, frame: { ...open.first, finals: open.entries } };
+  }
   return slots;
 }
 
-const fits = (open: OpenEcho, more: readonly EchoEntry[]): boolean => {
-  if (open.entries.length + more.length > MAX_ECHO_ITEMS) return false;
-  const added = new Set(more.flatMap((e) => (e.list === undefined || open.lists.has(e.list) ? [] : [e.list])));
-  return open.lists.size + added.size <= MAX_ECHO_LISTS;
-};
+const fits = (open: OpenEcho, e: EchoEntry): boolean =>
+  open.entries.length < MAX_ECHO_ITEMS &&
+  (e.list === undefined || open.lists.has(e.list) || open.lists.size < MAX_ECHO_LISTS);

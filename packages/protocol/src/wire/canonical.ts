@@ -127,12 +127,16 @@ export const encodeFrame = (frame: WireFrame): string =>
 function echoWire(frame: EchoFrame): object {
   const lists: (readonly FinalItem[])[] = [];
   const index = new Map<readonly FinalItem[], number>();
+  // Entries of one list share it; a copy of it (read back from text) is found by its content.
+  const byText = new Map<string, number>();
   const finals = frame.finals.map((e) => {
     if (e.list === undefined) return e;
     let i = index.get(e.list);
     if (i === undefined) {
-      i = lists.push(e.list) - 1;
+      const text = JSON.stringify(e.list);
+      i = byText.get(text) ?? lists.push(e.list) - 1;
       index.set(e.list, i);
+      byText.set(text, i);
     }
     return { ...e, list: i };
   });
