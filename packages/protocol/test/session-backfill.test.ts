@@ -145,4 +145,25 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
       expect(node.storedBodies()).toHaveLength(451);
     }
   });
+
+  for (const mode of ['total', 'fifo'] as const)
+    it(`${mode}: each older page is stored and shown as it comes, not held until the oldest`, () => {
+      const m = founded(mode, 'p1', 650);
+      const kept = keepOlderPages(m, 'p1', 'p2');
+      const p2 = m.add('p2');
+      m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
+      m.deliver();
+      const sizes = [p2.store.size];
+      while (kept.length > 0) {
+        const f = kept.shift()!;
+        m.run(m.node(f.to), (c) => c.receive(asPeerId(f.from), f.frame as HistoryResponseFrame, m.now));
+        m.deliver();
+        sizes.push(p2.store.size);
+      }
+      expect(sizes).toEqual([200, 400, 600, 650]);
+      expect(p2.core.backfilling).toBe(false);
+      expect(p2.storedBodies()).toEqual(m.node('p1').storedBodies());
+      expect(p2.shownBodies()).toEqual(m.node('p1').shownBodies());
+      expect(p2.problems.filter((p) => p.remote)).toEqual([]);
+    });
 });

@@ -116,9 +116,9 @@ export class ChainGaps {
     for (const f of frames) this.#owed.delete(gapKey(f.sender, f.seq));
   }
 
-  /** Whether `sender` is owed a seq below `seq`: a message it sent earlier is still to come. */
-  owedBelow(sender: PeerId, seq: number): boolean {
-    for (const o of this.#owed.values()) if (o.sender === sender && o.seq < seq) return true;
+  /** Whether `sender` is owed a seq below `seq`, at or above `from`: a message it sent earlier is still to come. */
+  owedBelow(sender: PeerId, seq: number, from = 0): boolean {
+    for (const o of this.#owed.values()) if (o.sender === sender && o.seq < seq && o.seq >= from) return true;
     return false;
   }
 
@@ -210,8 +210,8 @@ export class ChainGuard {
   }
 
   /** Whether a page item of `sender` at `seq` waits for a predecessor still owed (never in broken "gap accepted"). */
-  owedBelow(sender: PeerId, seq: number): boolean {
-    return this.#hooks.acceptGaps !== true && this.#gaps.owedBelow(sender, seq);
+  owedBelow(sender: PeerId, seq: number, from = 0): boolean {
+    return this.#hooks.acceptGaps !== true && this.#gaps.owedBelow(sender, seq, from);
   }
 
   /** At a hand-over's last page: one `gap` per sender still owed something (none in broken "gap accepted"). */

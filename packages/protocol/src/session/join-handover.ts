@@ -140,9 +140,14 @@ export class JoinHandover {
     if (adopted !== undefined) verified = verified.filter((i) => countedByHandover(adopted, i.frame));
     // What we show already (our store, an earlier page, or our engine's deliveries since a flush gave
     // it state while we synced: the page was asked for before those) is neither stored nor shown again
-    // (S1); an item above a hole in its sender's chain waits until the hole is filled (S3).
+    // (S1); an item above a hole in its sender's chain waits until the hole is filled (S3). A member's
+    // backfill pages backwards: the hole under a page's lowest item of a sender is the next older page's
+    // to fill, so the page is shown above it as the newest page is; a hole inside the page still holds.
+    const lowest = new Map<PeerId, number>();
+    if (life.phase === 'member')
+      for (const { frame: f } of verified) lowest.set(f.sender, Math.min(f.seq, lowest.get(f.sender) ?? f.seq));
     let shown = takePage(sync, verified, page.items[0]?.order, (sender, seq) =>
-      this.#port.chains.owedBelow(sender, seq),
+      this.#port.chains.owedBelow(sender, seq, lowest.get(sender)),
     );
     if (sync.heldBytes > MAX_HELD_HISTORY_BYTES) {
       this.#port.problem(
