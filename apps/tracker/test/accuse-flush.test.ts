@@ -6,9 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asViewId, canonicalFlushText } from '@chorus/protocol';
-import type { FlushStatementFields, GroupId, RemovedNotice, View } from '@chorus/protocol';
+import type { FlushStatementFields, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { call, connectClient, groupOfClients, startTestTracker, unwrap } from './helpers.ts';
+import { aliceBobMallory, call, startTestTracker, unwrap } from './helpers.ts';
 import type { Key, TestClient } from './helpers.ts';
 
 let tracker: RunningTracker;
@@ -20,9 +20,6 @@ afterAll(() => tracker.close());
 const HASH_ONE = `${'A'.repeat(43)}=`;
 const HASH_TWO = `${'B'.repeat(42)}A=`;
 
-const group = async (...clients: TestClient[]): Promise<GroupId> =>
-  (await groupOfClients(`accuse-flush-${Date.now()}`, 'total', ...clients)).groupId;
-
 /** The statement as it travels in a proof: view, report and signature (group and reporter are the accusation's). */
 async function statement(key: Key, s: FlushStatementFields): Promise<{ viewId: number; report: string; sig: string }> {
   return { viewId: s.viewId, report: s.report, sig: await key.sign(canonicalFlushText(s)) };
@@ -30,13 +27,7 @@ async function statement(key: Key, s: FlushStatementFields): Promise<{ viewId: n
 
 describe('group:accuse with two signed FLUSH reports', () => {
   it('evicts a member on two reports it signed for one view, and nobody on a pair that proves nothing', async () => {
-    const [a, b, m] = await Promise.all([
-      connectClient(tracker.url, 'Alice'),
-      connectClient(tracker.url, 'Bob'),
-      connectClient(tracker.url, 'Mallory'),
-    ]);
-    const groupId = await group(a, b, m);
-    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const { a, b, m, groupId, view } = await aliceBobMallory(tracker.url, 'accuse-flush');
     const at = { groupId, viewId: view.viewId, reporter: m.peerId };
     const one = await statement(m.key, { ...at, report: HASH_ONE });
     const two = await statement(m.key, { ...at, report: HASH_TWO });
@@ -81,13 +72,7 @@ describe('group:accuse with two signed FLUSH reports', () => {
   // content, and every participant holds every reporter's signed statement, so a statement paired with
   // content that does not hash to it proves nothing about the reporter: anyone could make one up.
   it('evicts nobody on a signed statement paired with report content that does not hash to it', async () => {
-    const [a, b, m] = await Promise.all([
-      connectClient(tracker.url, 'Alice'),
-      connectClient(tracker.url, 'Bob'),
-      connectClient(tracker.url, 'Mallory'),
-    ]);
-    const groupId = await group(a, b, m);
-    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const { a, b, m, groupId, view } = await aliceBobMallory(tracker.url, 'accuse-flush');
     const signed = await statement(m.key, { groupId, viewId: view.viewId, reporter: m.peerId, report: HASH_ONE });
     const madeUp = { t: 'flush', groupId, viewId: view.viewId, unstable: [], pending: [], agreed: 7, delivered: {} };
     for (const proof of [

@@ -6,10 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalFinalText } from '@chorus/protocol';
-import type { FinalFields, FinalItem, GroupId, RemovedNotice, View } from '@chorus/protocol';
+import type { FinalFields, FinalItem, RemovedNotice, View } from '@chorus/protocol';
 import type { RunningTracker } from '../src/index.ts';
-import { call, connectClient, groupOfClients, startTestTracker, unwrap } from './helpers.ts';
-import type { Key, TestClient } from './helpers.ts';
+import { aliceBobMallory, call, startTestTracker, unwrap } from './helpers.ts';
+import type { Key } from './helpers.ts';
 
 let tracker: RunningTracker;
 beforeAll(async () => {
@@ -19,22 +19,13 @@ afterAll(() => tracker.close());
 
 const SIG = `${'A'.repeat(85)}Q==`;
 
-const group = async (...clients: TestClient[]): Promise<GroupId> =>
-  (await groupOfClients(`accuse-${Date.now()}`, 'total', ...clients)).groupId;
-
 async function signedFinal(key: Key, fields: FinalFields): Promise<FinalFields & { t: 'final'; sig: string }> {
   return { t: 'final', ...fields, sig: await key.sign(canonicalFinalText(fields)) };
 }
 
 describe('group:accuse', () => {
   it('evicts a member on two FINALs it signed for one message, and nobody on a pair that proves nothing', async () => {
-    const [a, b, m] = await Promise.all([
-      connectClient(tracker.url, 'Alice'),
-      connectClient(tracker.url, 'Bob'),
-      connectClient(tracker.url, 'Mallory'),
-    ]);
-    const groupId = await group(a, b, m);
-    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const { a, b, m, groupId, view } = await aliceBobMallory(tracker.url, 'accuse');
     const fields: FinalFields = {
       groupId,
       viewId: view.viewId,
@@ -79,13 +70,7 @@ describe('group:accuse', () => {
   });
 
   it('evicts on two cumulative FINALs (PROTOCOL.md §1.2c): each signed once over its list, the proof names the entry', async () => {
-    const [a, b, m] = await Promise.all([
-      connectClient(tracker.url, 'Alice'),
-      connectClient(tracker.url, 'Bob'),
-      connectClient(tracker.url, 'Mallory'),
-    ]);
-    const groupId = await group(a, b, m);
-    const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+    const { a, b, m, groupId, view } = await aliceBobMallory(tracker.url, 'accuse');
     const base = { groupId, viewId: view.viewId, sender: m.peerId };
     const listA: FinalItem[] = [
       [1, 4, a.peerId, SIG],

@@ -228,3 +228,15 @@ export async function groupOfClients(
   }
   return g;
 }
+
+/** Alice, Bob and Mallory connected and installed in a new total-order group, with the view that holds the three. */
+export async function aliceBobMallory(url: string, name: string) {
+  const [a, b, m] = await Promise.all([
+    connectClient(url, 'Alice'),
+    connectClient(url, 'Bob'),
+    connectClient(url, 'Mallory'),
+  ]);
+  const { groupId } = await groupOfClients(`${name}-${Date.now()}`, 'total', a, b, m);
+  const view = unwrap(await call<View>(a.socket, 'group:view', { groupId }));
+  return { a, b, m, groupId, view };
+}
