@@ -63,16 +63,13 @@ export class ChunkWorker {
    * nothing, when the worker is not ready: the caller checks in thread.
    */
   check(c: ChunkCheck): Promise<boolean | null> | null {
-    if (this.#broken) return null;
-    if (this.#worker === null) this.#start();
-    if (!this.#ready || this.#worker === null) return null;
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = null;
+    const worker = this.#busy();
+    if (worker === null) return null;
     const id = this.#nextId++;
     const { data, proof } = handOver(c.data, c.proof);
-    const promise = new Promise<boolean | null>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    const promise = this.#waitFor(id);
     const message = { k: 'check', id, hash: c.hash, root: c.root, index: c.index, count: c.count, data, proof };
-    this.#worker.postMessage(message, [data.buffer]);
+    worker.postMessage(message, [data.buffer]);
     return promise;
   }
 
@@ -82,16 +79,28 @@ export class ChunkWorker {
    * worker failed first; null at once when it is not ready (store it in thread).
    */
   put(hash: string, index: number, chunk: StoredChunk): Promise<boolean | null> | null {
+    const worker = this.#busy();
+    if (worker === null) return null;
+    const id = this.#nextId++;
+    const bytes = chunk.bytes.slice();
+    const promise = this.#waitFor(id);
+    worker.postMessage({ k: 'put', id, record: { hash, index, bytes, proof: [...chunk.proof] } }, [bytes.buffer]);
+    return promise;
+  }
+
+  /** The worker, started if need be and kept from idling out, or null when it is not ready (work in thread). */
+  #busy(): Worker | null {
     if (this.#broken) return null;
     if (this.#worker === null) this.#start();
     if (!this.#ready || this.#worker === null) return null;
     if (this.#idle) clearTimeout(this.#idle);
     this.#idle = null;
-    const id = this.#nextId++;
-    const bytes = chunk.bytes.slice();
-    const promise = new Promise<boolean | null>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
-    this.#worker.postMessage({ k: 'put', id, record: { hash, index, bytes, proof: [...chunk.proof] } }, [bytes.buffer]);
-    return promise;
+    return this.#worker;
+  }
+
+  /** The promise the worker's answer to `id` settles. */
+  #waitFor(id: number): Promise<boolean | null> {
+    return new Promise<boolean | null>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
   }
 
   #start(): void {

@@ -14,17 +14,11 @@
 import { openDB } from 'idb';
 import { fromHex, verifyChunk, type ProvenNodes } from '@chorus/protocol';
 import { IDB_VERSION, upgradeSchema, type BlobChunkRecord, type ChorusDb, type Db } from '../idb-schema.ts';
+import type { ChunkCheck } from './chunk-worker-client.ts';
 import { proofTexts } from './file-chunks.ts';
 
-interface Check {
-  readonly id: number;
-  readonly hash: string;
-  readonly root: string;
-  readonly index: number;
-  readonly count: number;
-  readonly data: Uint8Array;
-  readonly proof: readonly Uint8Array[];
-}
+/** A chunk to check, as the client sends it: what it was asked to check, and the answer's id. */
+type Check = ChunkCheck & { readonly id: number };
 
 interface Scope {
   postMessage(message: unknown): void;
