@@ -411,7 +411,14 @@ export class Checker {
         this.tolerated.push(v);
         // From here its log is its crashed incarnation's: positions no longer compare, keys still do.
         if (fromStore) r.divergent = true;
-        else canonical.splice(at, canonical.length - at, { id: d.id, holders: new Set([node]) });
+        else {
+          canonical.splice(at, canonical.length - at, { id: d.id, holders: new Set([node]) });
+          // A log that ran past `at` on the entries just cut is a crashed incarnation's, shown from a
+          // restarted node's store (a live holder would have failed above): from here its positions
+          // no longer compare either, or its next delivery would land past the cut (seed 33377310).
+          for (const [other, o] of this.nodes)
+            if (other !== node && o.era === r.era && o.log.length - o.eraStart > at) o.divergent = true;
+        }
       }
       // Same key on every member still in the group. A sender that delivers its own message at
       // the FINAL it computed and crashes before the FINAL leaves can hold a key nobody else

@@ -205,7 +205,8 @@ export class JoinFlow {
    */
   tick(now: number): void {
     const sync = pagingSync(this.#port.life());
-    const next = sync === null ? null : due(sync, this.#port.trackerMembers(), now);
+    const joining = this.#backfill() === null;
+    const next = sync === null ? null : due(sync, this.#port.trackerMembers(), this.#port.self, joining, now);
     if (sync !== null && next !== null) {
       if (next.sponsor !== sync.sponsor) this.restart(sync, next.sponsor, now);
       else this.ask(now, sync.reaskAt === null);

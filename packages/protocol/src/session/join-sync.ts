@@ -351,15 +351,29 @@ export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId |
 
 /**
  * What a tick owes the sync: a paced re-ask that is due, or after
- * HISTORY_RETRY_MS of silence the next sponsor round the circle (the same one
- * when it is the only candidate); null when nothing is due.
+ * HISTORY_RETRY_MS of silence the next sponsor round the circle; null when
+ * nothing is due. The circle is the old members present; for a joiner
+ * (`joining`), when the silent sponsor is the only one of them left (or none
+ * is), it takes in every other member present: one that joined after us may
+ * have adopted the state while the old member we asked is itself still
+ * waiting for it (two joiners naming each other after the sponsor of both
+ * crashed, seed 33377310). A member's backfill keeps to the old members: a
+ * later one holds no older history than they do.
  */
-export function due(sync: Sync, trackerMembers: ReadonlySet<PeerId>, now: number): { readonly sponsor: PeerId } | null {
+export function due(
+  sync: Sync,
+  trackerMembers: ReadonlySet<PeerId>,
+  self: PeerId,
+  joining: boolean,
+  now: number,
+): { readonly sponsor: PeerId } | null {
   if (sync.have === undefined) return null;
   if (sync.reaskAt !== null) return now >= sync.reaskAt ? { sponsor: sync.sponsor } : null;
   if (now - sync.askedAt < HISTORY_RETRY_MS) return null;
   pardon(sync, trackerMembers);
-  const candidates = [...sync.oldMembers].filter((p) => trackerMembers.has(p) && !sync.dropped.has(p));
+  const askable = (p: PeerId): boolean => trackerMembers.has(p) && !sync.dropped.has(p) && p !== self;
+  const old = [...sync.oldMembers].filter(askable);
+  const candidates = !joining || old.some((p) => p !== sync.sponsor) ? old : [...trackerMembers].filter(askable);
   return { sponsor: nextSponsor(sync.sponsor, candidates) ?? sync.sponsor };
 }
 
