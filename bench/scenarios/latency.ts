@@ -36,6 +36,8 @@ const GROUP_RATE_PER_SEC = 50;
 const WARMUP_MS = 500;
 /** After the last send, every receiver must have everything within this. */
 const DRAIN_MS = 20_000;
+/** BENCH_LOAD_PROFILE=/tmp/dir: every Node peer writes a CPU profile of each Chorus load window there. */
+const LOAD_PROFILE_DIR = process.env['BENCH_LOAD_PROFILE'];
 /** The browser row: 8 pages, the group size of the mesh-ready target. */
 const BROWSER_GROUP = 8;
 
@@ -98,6 +100,8 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       { key: 'total_send_path_p50_ms', header: 'total sender path p50', kind: 'spread', digits: 2 },
       { key: 'total_wire_p50_ms', header: 'total mesh to mesh p50', kind: 'spread', digits: 2 },
       { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
+      { key: 'fifo_cpu_ms_per_msg', header: 'FIFO peer CPU ms per message', kind: 'spread', digits: 2 },
+      { key: 'total_cpu_ms_per_msg', header: 'total peer CPU ms per message', kind: 'spread', digits: 2 },
       { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
       { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
     ],
@@ -108,6 +112,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
       "Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender's mesh → out of the receiver's mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer's own WebRTC mesh (bench/lib/timing-transport.ts).",
       'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
+      'CPU per message: the CPU time (user + system) all Node peer processes used from just before a Chorus load window to its last delivery, divided by the messages sent in it — what one message costs the whole group (every hop, signature, engine step and data-channel call). A busy machine stretches latency far more than this figure.',
       'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
     ],
   );
@@ -254,6 +259,8 @@ const measureGroup = async (
     fifo: { send: [] as number[], wire: [] as number[], receive: [] as number[] },
     total: { send: [] as number[], wire: [] as number[], receive: [] as number[] },
   };
+  /** Per run, CPU ms all Node peer processes used over the load window per message sent (to every other member). */
+  const cpuPerMessage = { fifo: [] as number[], total: [] as number[] };
   try {
     const c = await checkClocks(group);
     clocks.push(`${where} ${size}: max |offset| ${c.maxOffsetMs.toFixed(3)} ms ± ${c.boundMs.toFixed(3)} ms`);
@@ -346,8 +353,14 @@ const measureGroup = async (
         const f = await formGroup(group, ordering, name);
         ctx.formations.push({ ...f, ordering, where });
         try {
+          const cpuMs = async (): Promise<number> =>
+            (await Promise.all(group.map((w) => w.call<number>('cpu-ms')))).reduce((a, c) => a + c, 0);
+          const profiled = where === 'node' && LOAD_PROFILE_DIR !== undefined;
+          if (profiled) await Promise.all(group.map((w) => w.call('profile-start')));
           if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
+          const cpuBefore = where === 'node' ? await cpuMs() : 0;
           const machine = startCpuWindow();
+          let sentCount = 0;
           const result = summarizeLoad(
             await runGroupLoad({
               tag: name,
@@ -356,10 +369,20 @@ const measureGroup = async (
               durationMs: p.durationMs,
               warmupMs: WARMUP_MS,
               drainMs: DRAIN_MS,
-              send: (w, plan: LoadPlan) => w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan }),
+              send: async (w, plan: LoadPlan) => {
+                const o = await w.call<LoadOutcome>('chorus-load', { groupId: f.groupId, plan });
+                sentCount += o.sent;
+                return o;
+              },
             }),
           );
           cpu.machine.push(machine());
+          if (where === 'node' && sentCount > 0)
+            cpuPerMessage[ordering].push(((await cpuMs()) - cpuBefore) / sentCount);
+          if (profiled)
+            await Promise.all(
+              group.map((w) => w.call('profile-stop', { file: `${LOAD_PROFILE_DIR}/${name}-${w.name}.cpuprofile` })),
+            );
           const times = await Promise.all(group.map((w) => w.call<PathTimes>('timing-take', { tag: name })));
           const pooled = (k: keyof PathTimes): number[] => times.flatMap((t) => t[k]);
           const sendP50 = percentile(pooled('sendPath'), 0.5);
@@ -410,6 +433,7 @@ const measureGroup = async (
     putSpread(breakdown, `${ordering}_send_path_p50_ms`, split[ordering].send);
     putSpread(breakdown, `${ordering}_wire_p50_ms`, split[ordering].wire);
     putSpread(breakdown, `${ordering}_receive_path_p50_ms`, split[ordering].receive);
+    putSpread(breakdown, `${ordering}_cpu_ms_per_msg`, cpuPerMessage[ordering]);
   }
   return { row, breakdown, problems, chorusError };
 };

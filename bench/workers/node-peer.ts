@@ -3,6 +3,8 @@
 // processes on the same cores: floor (one raw data channel), relay (a client
 // of a Socket.IO broadcast server) and chorus (a real Chorus peer over
 // @roamhq/wrtc with an in-memory store).
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import wrtc from '@roamhq/wrtc';
 import { MemoryStore } from '@chorus/peer/testing';
 import { serve } from '../lib/rpc.ts';
@@ -12,6 +14,7 @@ import { pathHandlers } from '../lib/path-handlers.ts';
 import { CountingStore } from '../lib/counting-store.ts';
 
 const recorder = new Recorder();
+let profiler: Session | null = null;
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
 const handlers: Record<string, (args: any) => unknown> = {
@@ -25,6 +28,24 @@ const handlers: Record<string, (args: any) => unknown> = {
     cpuMark = process.cpuUsage();
     wallMark = performance.now();
     return (used.user + used.system) / 1000 / wall;
+  },
+  /** CPU this process used since it started, ms (the latency scenario's CPU per message takes differences). */
+  'cpu-ms': () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  },
+  /** BENCH_LOAD_PROFILE: a CPU profile of one load window only (no start-up, no group forming). */
+  'profile-start': async () => {
+    profiler ??= new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  },
+  'profile-stop': async ({ file }: { file: string }) => {
+    if (profiler === null) return;
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    await writeFile(file, JSON.stringify(profile));
   },
 };
 const emit = serve(handlers);
