@@ -38,6 +38,8 @@ const WARMUP_MS = 500;
 const DRAIN_MS = 20_000;
 /** BENCH_LOAD_PROFILE=/tmp/dir: every Node peer writes a CPU profile of each Chorus load window there. */
 const LOAD_PROFILE_DIR = process.env['BENCH_LOAD_PROFILE'];
+/** After each Chorus load window the peers' idle CPU is measured over this long and taken off their CPU per message. */
+const IDLE_WINDOW_MS = 1_000;
 /** The browser row: 8 pages, the group size of the mesh-ready target. */
 const BROWSER_GROUP = 8;
 
@@ -112,7 +114,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
       "Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender's mesh → out of the receiver's mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer's own WebRTC mesh (bench/lib/timing-transport.ts).",
       'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
-      'CPU per message: the CPU time (user + system) all Node peer processes used from just before a Chorus load window to its last delivery, divided by the messages sent in it — what one message costs the whole group (every hop, signature, engine step and data-channel call). A busy machine stretches latency far more than this figure.',
+      `CPU per message: the CPU time (user + system) all Node peer processes used from just before a Chorus load window to its last delivery, less what the same processes use idle over as long (measured for ${IDLE_WINDOW_MS / 1000} s right after), divided by the messages sent in it — what one message costs the whole group (every hop, signature, engine step and data-channel call). A busy machine stretches latency far more than this figure.`,
       'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
     ],
   );
@@ -359,6 +361,7 @@ const measureGroup = async (
           if (profiled) await Promise.all(group.map((w) => w.call('profile-start')));
           if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
           const cpuBefore = where === 'node' ? await cpuMs() : 0;
+          const windowStart = performance.now();
           const machine = startCpuWindow();
           let sentCount = 0;
           const result = summarizeLoad(
@@ -377,8 +380,16 @@ const measureGroup = async (
             }),
           );
           cpu.machine.push(machine());
-          if (where === 'node' && sentCount > 0)
-            cpuPerMessage[ordering].push(((await cpuMs()) - cpuBefore) / sentCount);
+          if (where === 'node' && sentCount > 0) {
+            const used = (await cpuMs()) - cpuBefore;
+            const windowMs = performance.now() - windowStart;
+            // What the same peers burn idle (timers, keep-alives) over as long, measured right after.
+            const idleStart = performance.now();
+            const idleBefore = await cpuMs();
+            await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+            const idlePerMs = ((await cpuMs()) - idleBefore) / (performance.now() - idleStart);
+            cpuPerMessage[ordering].push(Math.max(0, used - idlePerMs * windowMs) / sentCount);
+          }
           if (profiled)
             await Promise.all(
               group.map((w) => w.call('profile-stop', { file: `${LOAD_PROFILE_DIR}/${name}-${w.name}.cpuprofile` })),
