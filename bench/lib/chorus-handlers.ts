@@ -24,6 +24,8 @@ export interface ChorusHandlerDeps {
   readonly wrtc?: object;
   /** A fresh store for "counting" peers (memory in Node, IndexedDB in Chromium). */
   readonly countingStore: () => Promise<CountingStore>;
+  /** Data-channel messages this process wrote since the last call (Node: every RTCDataChannel.send counted). */
+  readonly takeChannelMessages?: () => number;
 }
 
 const timeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -207,6 +209,8 @@ export const chorusHandlers = (deps: ChorusHandlerDeps): Record<string, (args: a
         })),
     /** Where the latency of a tag's messages went, as seen by this peer (see timing-transport.ts). */
     'timing-take': ({ tag }: { tag: string }) => timing.take(tag),
+    /** Frames handed to the mesh since the last call, by kind, and data-channel messages written (Node only). */
+    'wire-counts': () => ({ frames: timing.takeSent(), messages: deps.takeChannelMessages?.() ?? null }),
     'chorus-metrics': ({ groupId }: { groupId: string }) => need().metrics(gid(groupId)),
     'chorus-leave': async ({ groupId }: { groupId: string }) => {
       await need().leave(gid(groupId));

@@ -31,6 +31,8 @@ export interface PathTimes {
 }
 
 export class TimingProbe {
+  /** Frames handed to the mesh since the last `takeSent`, by kind (`t`). */
+  private sentFrames: Record<string, number> = {};
   private readonly handedOff = new Set<string>();
   private readonly arrivals = new Map<string, number>();
   private readonly byTag = new Map<string, PathTimes>();
@@ -42,6 +44,18 @@ export class TimingProbe {
       this.byTag.set(tag, t);
     }
     return t;
+  }
+
+  /** Counts one frame handed to the mesh (any kind, one per link it goes to). */
+  sent(frame: GroupFrame): void {
+    this.sentFrames[frame.t] = (this.sentFrames[frame.t] ?? 0) + 1;
+  }
+
+  /** The frames counted since the last call, by kind; the count starts again. */
+  takeSent(): Record<string, number> {
+    const s = this.sentFrames;
+    this.sentFrames = {};
+    return s;
   }
 
   handOff(frame: DataFrame): void {
@@ -99,6 +113,7 @@ export class TimingTransport implements Transport {
 
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void {
     if (frame.t === 'data') this.probe.handOff(frame);
+    this.probe.sent(frame);
     this.inner.send(groupId, to, frame);
   }
 

@@ -69,6 +69,8 @@ const basePlan = (ctx: BenchContext): Plan =>
 
 type PathName = 'floor' | 'mesh' | 'relay' | 'fifo' | 'total';
 
+/** Frames by kind and data-channel messages per message sent, per Chorus load window (Node), for the notes. */
+const wireCounts: string[] = [];
 /** Clock-agreement lines collected per group for the notes. */
 const clocks: string[] = [];
 
@@ -104,6 +106,8 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
       { key: 'fifo_cpu_ms_per_msg', header: 'FIFO peer CPU ms per message', kind: 'spread', digits: 2 },
       { key: 'total_cpu_ms_per_msg', header: 'total peer CPU ms per message', kind: 'spread', digits: 2 },
+      { key: 'fifo_channel_msgs_per_msg', header: 'FIFO channel messages per message', kind: 'spread', digits: 1 },
+      { key: 'total_channel_msgs_per_msg', header: 'total channel messages per message', kind: 'spread', digits: 1 },
       { key: 'chorus_peers_cpu_cores', header: 'peer CPU (cores)', kind: 'spread', digits: 2 },
       { key: 'machine_busy_share', header: 'machine busy', kind: 'spread', digits: 2 },
     ],
@@ -186,6 +190,10 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
     }
   }
   if (chorusError !== null) b.notes.push(`FIFO/total not run: ${chorusError}`);
+  if (wireCounts.length > 0)
+    b.notes.push(
+      `Per message sent, all Node peers together (frames handed to the mesh, one per link; data-channel messages written, a batch being one): ${wireCounts.join('; ')}.`,
+    );
   if (clocks.length > 0)
     b.notes.push(
       `Clock agreement (each peer's timeOrigin + now() against the driver's, offset known to ± half the IPC/page round trip): ${clocks.join('; ')}.`,
@@ -263,6 +271,8 @@ const measureGroup = async (
   };
   /** Per run, CPU ms all Node peer processes used over the load window per message sent (to every other member). */
   const cpuPerMessage = { fifo: [] as number[], total: [] as number[] };
+  /** Per run, data-channel messages all Node peers wrote over the load window per message sent. */
+  const channelPerMessage = { fifo: [] as number[], total: [] as number[] };
   try {
     const c = await checkClocks(group);
     clocks.push(`${where} ${size}: max |offset| ${c.maxOffsetMs.toFixed(3)} ms ± ${c.boundMs.toFixed(3)} ms`);
@@ -360,6 +370,7 @@ const measureGroup = async (
           const profiled = where === 'node' && LOAD_PROFILE_DIR !== undefined;
           if (profiled) await Promise.all(group.map((w) => w.call('profile-start')));
           if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
+          if (where === 'node') await Promise.all(group.map((w) => w.call('wire-counts')));
           const cpuBefore = where === 'node' ? await cpuMs() : 0;
           const windowStart = performance.now();
           const machine = startCpuWindow();
@@ -382,6 +393,17 @@ const measureGroup = async (
           cpu.machine.push(machine());
           if (where === 'node' && sentCount > 0) {
             const used = (await cpuMs()) - cpuBefore;
+            const counts = await Promise.all(group.map((w) => w.call<WireCounts>('wire-counts')));
+            const frames: Record<string, number> = {};
+            for (const c of counts) for (const [t, n] of Object.entries(c.frames)) frames[t] = (frames[t] ?? 0) + n;
+            const messages = counts.reduce((a, c) => a + (c.messages ?? 0), 0) / sentCount;
+            channelPerMessage[ordering].push(messages);
+            const kinds = Object.entries(frames)
+              .sort((x, y) => y[1] - x[1])
+              .map(([t, n]) => `${t} ${(n / sentCount).toFixed(2)}`);
+            wireCounts.push(
+              `${size} peers ${ordering} run ${run}: ${messages.toFixed(1)} channel messages, frames ${kinds.join(', ')}`,
+            );
             const windowMs = performance.now() - windowStart;
             // What the same peers burn idle (timers, keep-alives) over as long, measured right after.
             const idleStart = performance.now();
@@ -445,9 +467,15 @@ const measureGroup = async (
     putSpread(breakdown, `${ordering}_wire_p50_ms`, split[ordering].wire);
     putSpread(breakdown, `${ordering}_receive_path_p50_ms`, split[ordering].receive);
     putSpread(breakdown, `${ordering}_cpu_ms_per_msg`, cpuPerMessage[ordering]);
+    putSpread(breakdown, `${ordering}_channel_msgs_per_msg`, channelPerMessage[ordering]);
   }
   return { row, breakdown, problems, chorusError };
 };
+
+interface WireCounts {
+  readonly frames: Record<string, number>;
+  readonly messages: number | null;
+}
 
 const summarizeLoad = (r: Awaited<ReturnType<typeof runGroupLoad>>): { p50: number; p99: number } => {
   if (r.delivered < r.expected)

@@ -13,13 +13,33 @@ import { chorusHandlers, recorderHandlers } from '../lib/chorus-handlers.ts';
 import { pathHandlers } from '../lib/path-handlers.ts';
 import { CountingStore } from '../lib/counting-store.ts';
 
+// Every data-channel message this process writes is counted (the latency scenario's messages per Chorus message).
+let channelMessages = 0;
+const channelProto = (wrtc as unknown as { RTCDataChannel: { prototype: { send: (data: unknown) => void } } })
+  .RTCDataChannel.prototype;
+const channelSend = channelProto.send;
+channelProto.send = function send(this: unknown, data: unknown): void {
+  channelMessages += 1;
+  channelSend.call(this, data);
+};
+const takeChannelMessages = (): number => {
+  const n = channelMessages;
+  channelMessages = 0;
+  return n;
+};
+
 const recorder = new Recorder();
 let profiler: Session | null = null;
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
 const handlers: Record<string, (args: any) => unknown> = {
   ...recorderHandlers(recorder),
-  ...chorusHandlers({ recorder, wrtc, countingStore: async () => new CountingStore(new MemoryStore()) }),
+  ...chorusHandlers({
+    recorder,
+    wrtc,
+    countingStore: async () => new CountingStore(new MemoryStore()),
+    takeChannelMessages,
+  }),
   mem: () => process.memoryUsage(),
   /** CPU this process used since the last call, in cores (1 = one core busy the whole time). */
   cpu: () => {
