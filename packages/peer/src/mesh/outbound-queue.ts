@@ -178,11 +178,12 @@ export class OutboundQueue {
 
   #writeChat(): void {
     if (this.#head >= this.#items.length) return;
-    const started = this.#slice();
     // The first text always goes: a slice that began long ago (a busy turn) must not hold back a lone chat text.
+    // A slice (a timer) starts only with a second text: a turn's lone batch, the common case, needs none.
+    const first = this.#sliceStart ?? performance.now();
     let wrote = false;
     while (this.#head < this.#items.length && this.#mainUnder(HIGH_WATER_BYTES)) {
-      if (wrote && performance.now() - started > WRITE_SLICE_MS) {
+      if (wrote && performance.now() - this.#slice(first) > WRITE_SLICE_MS) {
         this.#continueNextTurn();
         return;
       }
@@ -269,9 +270,9 @@ export class OutboundQueue {
   }
 
   /** The start of the current turn's write slice (a new one once the event loop has turned). */
-  #slice(): number {
+  #slice(startedAt: number): number {
     if (this.#sliceStart === null) {
-      this.#sliceStart = performance.now();
+      this.#sliceStart = startedAt;
       setTimeout(() => {
         this.#sliceStart = null;
       }, 0);
