@@ -49,6 +49,9 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
     get hasState() {
       return engine.hasState === true;
     },
+    get resumeFloor() {
+      return engine.resumeFloor ?? null;
+    },
     draft: (body, now) => guard('draft', () => engine.draft(body, now)),
     send: (frame, now) => {
       o.sending(frame);

@@ -271,6 +271,32 @@ describe('simulator regressions', () => {
     expect(r.tolerated.map((v) => v.rule)).toEqual(['S4U']);
   });
 
+  // SIM_SEED=1672832663 (sim-total-small, 606th scenario): 403-a1 sent one message alone, restarted
+  // with its store while the group emptied, and re-joined the group's next incarnation; its next
+  // message named that earlier-incarnation message as predecessor. A later joiner paging from the
+  // honest 278-b1, which never held it, counted it a gap, dropped 278-b1 and showed the history out of
+  // order (S4). A sender's message just above its resume floor now restarts its chain (§1.5).
+  it("seed 1672832663: a re-joiner's first message of a new incarnation restarts its chain; no honest sponsor is dropped", () => {
+    const scenario: Scenario = {
+      mode: 'total',
+      size: 1,
+      seed: 0,
+      steps: [
+        { gap: 0, action: { k: 'join', send: 1 } },
+        { gap: 0, action: { k: 'reload', node: 0, samePeer: true } },
+        { gap: 202, action: { k: 'crash', node: 0 } },
+        { gap: 4, action: { k: 'send-groups', node: 0 } },
+        { gap: 352, action: { k: 'send', node: 0, count: 1 } },
+        { gap: 352, action: { k: 'tab-pair', node: 0 } },
+        { gap: 371, action: { k: 'join', send: 1 } },
+      ],
+    };
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    expect(r.trace.filter((l) => l.includes('problem gap') || l.includes('dropped'))).toEqual([]);
+    expect(r.trace.some((l) => l.includes('913-c1@0 adopts the state of view 5 from 278-b1'))).toBe(true);
+  });
+
   it('seed 1001659: a peer id restarts only with its process, so its queued store writes are not lost', () => {
     // 13a-a1 delivered three own messages and restarted (same peer id) before its 50 ms store batch: it
     // came back with seq 0 and sent a second g-sim/13a-a1:1 (S4: one id, two messages). The product

@@ -85,6 +85,13 @@ export interface OrderingEngine {
    */
   readonly hasState?: boolean;
   /**
+   * Our own seqs at or below this were used by an earlier engine of this peer id in an earlier
+   * incarnation that the state we adopted does not count (hwm.floor, PROTOCOL.md §3.1): the group
+   * holds none of them, so our next message restarts its chain (§1.5). Null when there is none;
+   * optional like hasState.
+   */
+  readonly resumeFloor?: number | null;
+  /**
    * Step 1 of a send: reserve the next seq and lamport and return the fields
    * to sign. Drafts must be committed in the order they were made.
    */

@@ -48,6 +48,10 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     return this.adopted;
   }
 
+  get resumeFloor(): number | null {
+    return this.ownFloor;
+  }
+
   // ---- sending ----
 
   draft(body: string, now: number): SignedFields | Rejection {

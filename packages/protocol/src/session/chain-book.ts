@@ -71,10 +71,13 @@ export class ChainBook {
   /**
    * The `prev` of our own message `seq`: the hash of our `seq − 1` when we
    * know it, else GENESIS_PREV — our first message, or a chain we restart
-   * because this session does not hold our previous message (PROTOCOL.md §1.5).
+   * because this session does not hold our previous message (PROTOCOL.md §1.5),
+   * or because that message is at or below `floor`: an earlier incarnation's,
+   * which the group we are in holds none of, so a joiner would owe it as a gap
+   * and drop an honest sponsor (fresh seed 1672832663).
    */
-  prevFor(self: PeerId, seq: number): string {
-    return (seq > 1 ? this.hashOf(self, seq - 1) : undefined) ?? GENESIS_PREV;
+  prevFor(self: PeerId, seq: number, floor = 0): string {
+    return (seq > 1 && seq - 1 > floor ? this.hashOf(self, seq - 1) : undefined) ?? GENESIS_PREV;
   }
 
   /**

@@ -155,9 +155,9 @@ export class ChainGuard {
     this.#hooks = hooks;
   }
 
-  /** The `prev` of our own draft `seq`. */
-  prevFor(self: PeerId, seq: number): string {
-    return this.#book.prevFor(self, seq);
+  /** The `prev` of our own draft `seq` (`floor`: our seqs at or below it are an earlier incarnation's). */
+  prevFor(self: PeerId, seq: number, floor = 0): string {
+    return this.#book.prevFor(self, seq, floor);
   }
 
   /** Our store's last message of each sender (read when the session starts). */

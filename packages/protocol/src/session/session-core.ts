@@ -371,7 +371,7 @@ export class SessionCore {
         // Each draft names our previous message's hash (PROTOCOL.md §1.5); the signature covers it.
         const chain = (d: SignedFields): SignedFields => ({
           ...d,
-          prev: this.#chains.prevFor(this.self.peerId, d.seq),
+          prev: this.#chains.prevFor(this.self.peerId, d.seq, this.#engine.resumeFloor ?? 0),
         });
         for (const c of this.#sends.draftNext(this.#engine, now, chain)) this.#emit(c);
       }
