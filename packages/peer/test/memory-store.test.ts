@@ -67,6 +67,28 @@ describe('MemoryStore', () => {
     expect(await store.before(asGroupId('none'), null, 5)).toEqual([]);
   });
 
+  it('keeps order when a backfill writes older pages below what it holds, in runs and in scattered batches', async () => {
+    const store = new MemoryStore();
+    const key = (i: number): string => String(i).padStart(6, '0');
+    const all = Array.from({ length: 12_000 }, (_, i) => msg(g, 'a', i + 1, key(i), i));
+    // The newest page first, then older pages (one of them larger than one splice takes), newest first.
+    await store.putMessages(g, all.slice(11_800));
+    await store.putMessages(g, all.slice(6_000, 11_800).reverse());
+    await store.putMessages(g, all.slice(5_800, 6_000));
+    // A batch whose items go to several places at once, shuffled, with copies of held ones.
+    const scattered = all.slice(0, 5_800).filter((_, i) => i % 2 === 0);
+    await store.putMessages(g, [...scattered.reverse(), all[6_001]!, all[11_900]!]);
+    await store.putMessages(
+      g,
+      all.slice(0, 5_800).filter((_, i) => i % 2 === 1),
+    );
+    const read = await store.page(g, { limit: 5_000 });
+    const rest = await store.before(g, null, 5_000);
+    expect(await store.count(g)).toBe(12_000);
+    expect(read.items.map((m) => m.order)).toEqual(all.slice(0, 5_000).map((m) => m.order));
+    expect(rest.map((m) => m.order)).toEqual(all.slice(7_000).map((m) => m.order));
+  });
+
   it('answers "since a time" by sentAt, inclusive, oldest first', async () => {
     const store = new MemoryStore();
     await store.putMessages(g, [
