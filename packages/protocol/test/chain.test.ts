@@ -11,7 +11,8 @@ import { ChainGaps, vetDataChain, vetFlushChains, vetPageChains } from '../src/s
 import { canonicalSignedText } from '../src/wire/canonical.ts';
 import { chainAnchors, GENESIS_PREV, linkHash } from '../src/wire/chain.ts';
 import type { DataFrame, FlushFrame, HistoryItem } from '../src/wire/frames.ts';
-import { sha256 } from '../src/wire/sha256.ts';
+import { sha256, sha256Base64 } from '../src/wire/sha256.ts';
+import { bytesToBase64 } from '../src/crypto/base64.ts';
 
 const G = asGroupId('g-1');
 const ALICE = asPeerId('alice');
@@ -56,6 +57,22 @@ describe('sha256', () => {
     expect(Buffer.from(sha256(new Uint8Array())).toString('hex')).toBe(
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
+  });
+
+  it('spells the same digest in base64 whether node:crypto or this file computes it, as Buffer would', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const js = bytesToBase64(sha256(bytes));
+        expect(js).toBe(Buffer.from(sha256(bytes)).toString('base64'));
+        expect(sha256Base64(bytes)).toBe(js);
+      }),
+      { numRuns: 400 },
+    );
+    // Short inputs are spelled by table, long ones through btoa: both as Buffer spells them.
+    for (let n = 0; n < 400; n += 7) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
+      expect(bytesToBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+    }
   });
 });
 

@@ -9,19 +9,7 @@
 // no copy of the chunk, none of WebCrypto's per-call cost, which was most of
 // a Node receiver's time per chunk), the whole file by WebCrypto.
 
-import { sha256 } from '../wire/sha256.ts';
-
-interface NativeHash {
-  update(data: Uint8Array): NativeHash;
-  digest(): Uint8Array;
-}
-
-/** Node's `crypto.createHash('sha256')` when this runs in Node (20.16 or later), else null. */
-const nativeSha256: (() => NativeHash) | null = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:crypto') as { createHash(algorithm: string): NativeHash } | undefined;
-  return mod === undefined ? null : () => mod.createHash('sha256');
-})();
+import { nativeSha256, sha256 } from '../wire/sha256.ts';
 
 const LEAF_TAG = Uint8Array.of(0);
 const NODE_TAG = Uint8Array.of(1);

@@ -92,8 +92,8 @@ interface HeldMessage extends Author {
   readonly replyTo: MessageId | null;
   edit: { order: string; text: string } | null;
   deleted: boolean;
-  /** emoji → reactor → the reactor's latest say. */
-  readonly reactions: Map<string, Map<string, { order: string; on: boolean }>>;
+  /** emoji → reactor → the reactor's latest say; null until the first reaction (most messages get none). */
+  reactions: Map<string, Map<string, { order: string; on: boolean }>> | null;
 }
 
 interface PendingOp extends Author {
@@ -173,7 +173,7 @@ export class OpFold {
         replyTo,
         edit: null,
         deleted: false,
-        reactions: new Map(),
+        reactions: null,
       });
       changed.push(entry.id);
     } else {
@@ -200,7 +200,7 @@ export class OpFold {
       this.#pending -= waiting.length;
       for (const op of waiting) this.#apply(op, changed, refused);
     }
-    return { changed: [...new Set(changed)], refused };
+    return { changed: changed.length > 1 ? [...new Set(changed)] : changed, refused };
   }
 
   /** What message `id` shows, or undefined when it is not a message added here. */
@@ -209,7 +209,7 @@ export class OpFold {
     if (m === undefined || m.kind !== 'message') return undefined;
     const reactions: Reaction[] = [];
     if (!m.deleted) {
-      for (const [emoji, by] of m.reactions) {
+      for (const [emoji, by] of m.reactions ?? []) {
         const keys = [...by]
           .filter(([, say]) => say.on)
           .map(([k]) => k)
@@ -251,6 +251,7 @@ export class OpFold {
       return;
     }
     if (op.op.op === 'react') {
+      target.reactions ??= new Map();
       const by = target.reactions.get(op.op.emoji) ?? new Map<string, { order: string; on: boolean }>();
       const who = identityOf(op);
       const prev = by.get(who);

@@ -29,12 +29,13 @@ export function takePage(
   const out: HistoryItem[] = [];
   if (lowest !== undefined && (sync.before === null || lowest < sync.before)) sync.before = lowest;
   if (sync.have === undefined) return out;
+  // Per item, whether a lower seq of its sender comes later on the page: that one goes first
+  // (order keys need not follow seqs).
+  const later = lowerSeqLater(items);
   for (const [i, item] of items.entries()) {
     const f = item.frame;
-    // A lower seq of its sender later on the page goes first (order keys need not follow seqs).
-    const later = items.some((o, j) => j > i && o.frame.sender === f.sender && o.frame.seq < f.seq);
     if (shows(sync, f) || isHeld(sync, f)) continue;
-    if (!later && !owedBelow(f.sender, f.seq)) {
+    if (!later[i] && !owedBelow(f.sender, f.seq)) {
       showOne(sync, item, out);
       continue;
     }
@@ -52,6 +53,19 @@ export function takePage(
       if (item !== undefined) showOne(sync, item, out);
     }
   return out;
+}
+
+/** For each item, whether an item of the same sender with a lower seq comes after it (one pass from the end). */
+function lowerSeqLater(items: readonly HistoryItem[]): boolean[] {
+  const later = new Array<boolean>(items.length);
+  const lowest = new Map<PeerId, number>();
+  for (let i = items.length - 1; i >= 0; i--) {
+    const f = items[i]!.frame;
+    const low = lowest.get(f.sender);
+    later[i] = low !== undefined && low < f.seq;
+    if (low === undefined || f.seq < low) lowest.set(f.sender, f.seq);
+  }
+  return later;
 }
 
 /** Whether a page item is held back above a hole in its sender's chain (`takePage`). */

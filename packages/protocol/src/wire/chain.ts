@@ -4,10 +4,9 @@
 // a message left out of a chain shows, and two messages on one predecessor
 // are a signed proof that their sender equivocated.
 
-import { bytesToBase64 } from '../crypto/base64.ts';
 import { canonicalSignedText } from './canonical.ts';
 import type { SignedFields } from './frames.ts';
-import { sha256 } from './sha256.ts';
+import { sha256Base64 } from './sha256.ts';
 
 /** base64 of 32 bytes: the spelling of a link hash and of `prev`. */
 export const LINK_HASH_B64_CHARS = 44;
@@ -31,7 +30,7 @@ export function linkHash(f: Linkable): string {
     // Encoded into a buffer kept between calls: a joiner hashes every history item.
     if (scratch.length < 3 * text.length) scratch = new Uint8Array(3 * text.length);
     const { written } = encoder.encodeInto(text, scratch);
-    hashes.set(f, (h = bytesToBase64(sha256(scratch.subarray(0, written)))));
+    hashes.set(f, (h = sha256Base64(scratch.subarray(0, written))));
   }
   return h;
 }

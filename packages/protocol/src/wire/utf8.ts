@@ -6,8 +6,13 @@ const encoder = new TextEncoder();
 
 export const utf8Bytes = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text);
 
+/** Any character past ASCII (its absence means one byte per UTF-16 unit). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** UTF-8 byte length of `text` as TextEncoder would encode it (lone surrogates become U+FFFD, 3 bytes). */
 export function utf8ByteLength(text: string): number {
+  // Most frames are ASCII throughout (keys, base64, ids): one native scan says so, and then the length is the size.
+  if (!NON_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
