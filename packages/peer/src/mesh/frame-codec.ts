@@ -32,6 +32,8 @@ export interface FrameCodec {
  */
 export const wireCodec: FrameCodec = {
   encode(frame) {
+    const known = encodedOnce.get(frame);
+    if (known !== undefined) return known;
     const res = encodeForWire(frame, nextChunkId());
     if (!res.ok) {
       // A local bug (a frame no peer would accept); the engine resends nothing
@@ -39,6 +41,7 @@ export const wireCodec: FrameCodec = {
       console.error(`mesh: refusing to send a ${frame.t} frame: ${res.error.message}`);
       return [];
     }
+    if (res.value.length === 1) encodedOnce.set(frame, res.value);
     return res.value;
   },
   encodeChunk: encodeChunkMessage,
@@ -57,6 +60,14 @@ export const wireCodec: FrameCodec = {
 
 const result = (r: Result<GroupFrame>): DecodeResult =>
   r.ok ? { kind: 'frame', frame: r.value } : { kind: 'reject', error: r.error };
+
+/**
+ * The text of a frame that fits one message, by frame object: a frame to every
+ * member (a DATA, a FINAL, an HWM) is one object handed to each link, and is
+ * encoded for the first only. Frames are immutable once made (every field
+ * `readonly`). A chunked frame is encoded for each link with new chunk ids.
+ */
+const encodedOnce = new WeakMap<GroupFrame, readonly string[]>();
 
 /**
  * Chunk ids only need to be unique among one sender's frames in flight on one
