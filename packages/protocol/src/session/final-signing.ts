@@ -39,6 +39,13 @@ export class FinalSigning {
   readonly #sigs = new Map<string, string>();
   /** The list each FINAL of ours signed in one was put in, by the FINAL's own signed text. */
   readonly #lists = new Map<string, readonly FinalItem[]>();
+  /**
+   * Signed texts by frame object: a FINAL to every member is one object handed to each link, and its
+   * canonical text (a JSON.stringify) is made once, not once per link and step.
+   */
+  readonly #texts = new WeakMap<GroupFrame, string | null>();
+  /** The signed copy of an unsigned frame, by the unsigned one: every link gets the same object (encoded once). */
+  readonly #copies = new WeakMap<GroupFrame, { readonly sig: string; readonly frame: GroupFrame }>();
 
   constructor(private readonly self: PeerId) {}
 
@@ -50,6 +57,14 @@ export class FinalSigning {
 
   /** The signed text of an unsigned FINAL, list of FINALs or report of ours, or null for any other frame. */
   #text(f: GroupFrame): string | null {
+    const known = this.#texts.get(f);
+    if (known !== undefined) return known;
+    const text = this.#textOf(f);
+    this.#texts.set(f, text);
+    return text;
+  }
+
+  #textOf(f: GroupFrame): string | null {
     if (f.t === 'final') return f.sig === undefined ? canonicalFinalText(f) : null;
     if (f.t === 'finals') return f.sig === undefined ? canonicalFinalText(listFields(f)) : null;
     const s = this.#statement(f);
@@ -76,15 +91,15 @@ export class FinalSigning {
     const sends = this.#turn;
     this.#turn = [];
     const fresh = (f: FinalFrame): boolean => {
-      const text = canonicalFinalText(f);
+      const text = this.#text(f) as string; // unsigned: listsOf asks only about those
       return !this.#sigs.has(text) && !this.#signing.has(text) && !this.#lists.has(text);
     };
     for (const list of listsOf(sends, fresh)) {
       const items = list.map(finalItemOf);
-      for (const f of list) this.#lists.set(canonicalFinalText(f), items);
+      for (const f of list) this.#lists.set(this.#text(f) as string, items);
     }
     while (this.#lists.size > KEPT_SIGNATURES * 4) this.#lists.delete(this.#lists.keys().next().value as string);
-    const packed = packTurn(sends, (f) => (f.sig === undefined ? this.#lists.get(canonicalFinalText(f)) : undefined));
+    const packed = packTurn(sends, (f) => (f.sig === undefined ? this.#lists.get(this.#text(f) as string) : undefined));
     return packed.flatMap((c) => this.#pass(c));
   }
 
@@ -122,7 +137,13 @@ export class FinalSigning {
     const text = this.#text(c.frame);
     if (text === null) return c;
     const sig = this.#sigs.get(text);
-    return sig === undefined ? null : { ...c, frame: { ...c.frame, sig } as GroupFrame };
+    if (sig === undefined) return null;
+    let copy = this.#copies.get(c.frame);
+    if (copy?.sig !== sig) {
+      copy = { sig, frame: { ...c.frame, sig } as GroupFrame };
+      this.#copies.set(c.frame, copy);
+    }
+    return { ...c, frame: copy.frame };
   }
 }
 

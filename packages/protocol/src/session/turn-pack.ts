@@ -63,6 +63,8 @@ export function packTurn(sends: readonly Send[], listOf: (f: FinalFrame) => read
   const proposes = new Map<string, OpenPropose>();
   const echoes = new Map<PeerId, OpenEcho>();
   const lists = new Map<PeerId, Set<readonly FinalItem[]>>();
+  /** One `finals` frame per list, the same object on every link (signed and encoded once). */
+  const finalsFrames = new Map<readonly FinalItem[], GroupFrame>();
   for (const c of sends) {
     const { to, frame: f } = c;
     if (closes(f)) {
@@ -101,11 +103,12 @@ export function packTurn(sends: readonly Send[], listOf: (f: FinalFrame) => read
         lists.set(to, sent);
         if (sent.has(list)) continue;
         sent.add(list);
-        slots.push({
-          type: 'send',
-          to,
-          frame: { t: 'finals', groupId: f.groupId, viewId: f.viewId, sender: f.sender, items: list },
-        });
+        let frame = finalsFrames.get(list);
+        if (frame === undefined) {
+          frame = { t: 'finals', groupId: f.groupId, viewId: f.viewId, sender: f.sender, items: list };
+          finalsFrames.set(list, frame);
+        }
+        slots.push({ type: 'send', to, frame });
         continue;
       }
     }
