@@ -141,4 +141,38 @@ describe('Ed25519 in the turn a frame arrives (Node)', () => {
     expect(taken).toHaveLength(3);
     expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[alice, 'bad-signature']]);
   });
+
+  it('takes a PROPOSE and an HWM, which carry nothing signed, in the turn they arrive, and a DATA behind them', async () => {
+    const ring = new KeyRing();
+    const a = await generateIdentity();
+    ring.learn([{ peerId: alice, name: 'Alice', publicKey: await exportPublicKey(a.publicKey) }]);
+    const verifier = new FrameVerifier(cats, ring, () => {});
+    const taken: string[] = [];
+    const inbound = new InboundFrames(
+      verifier,
+      () => false,
+      () => {},
+      (_from, v: Verified) => {
+        if (v.kind === 'frame') taken.push(v.frame.t);
+      },
+      (_from, _f, e) => {
+        throw e;
+      },
+    );
+    const data = await dataFrom(alice, a.privateKey, 1);
+    const propose: GroupFrame = {
+      t: 'propose',
+      groupId: cats,
+      viewId: asViewId(1),
+      sender: carol,
+      seq: 1,
+      priority: { p: 2, by: alice },
+    };
+    const hwm: GroupFrame = { t: 'hwm', groupId: cats, viewId: asViewId(1), delivered: { [alice]: 1 } };
+    inbound.push(alice, propose);
+    inbound.push(alice, hwm);
+    inbound.push(alice, data);
+    // One turn: the session packs what they set off (a FINAL, its ECHOs) together, not turn by turn.
+    expect(taken).toEqual(['propose', 'hwm', 'data']);
+  });
 });

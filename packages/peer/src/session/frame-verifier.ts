@@ -58,6 +58,12 @@ const badReport = (what: string): ProtocolError => ({
  * The signed FINALs a frame carries: itself, those of a cumulative FINAL (one signature over their list:
  * the first stands for all), or those its echo entries restate (entries of one list are checked once).
  */
+/**
+ * Frames of the ordering's hot path that carry nothing signed: `verify` hands them on as they are, so
+ * `verifyNow` does too, and they (and a DATA right behind them) need no promise chain to reach the core.
+ */
+const UNSIGNED_NOW: ReadonlySet<GroupFrame['t']> = new Set(['propose', 'proposes', 'hwm']);
+
 const signedFinals = (f: SignedWords): FinalFrame[] =>
   f.t === 'final' ? [f] : f.t === 'finals' ? finalsOf(f).slice(0, 1) : f.finals.map((e) => finalOfEcho(f, e));
 
@@ -73,11 +79,13 @@ export class FrameVerifier {
   }
 
   /**
-   * A live DATA's verdict without waiting, where that can be had (Node, the
-   * sender's key known): the frame, or null when it fails (reported). Any
-   * other frame, or no synchronous verdict: undefined, and `verify` decides.
+   * A live DATA's or signed FINAL's verdict without waiting, where that can be
+   * had (Node, the sender's key known), and a frame with nothing signed: the
+   * frame, or null when it fails (reported). Any other frame, or no synchronous
+   * verdict: undefined, and `verify` decides.
    */
   verifyNow(from: PeerId, frame: GroupFrame): GroupFrame | null | undefined {
+    if (UNSIGNED_NOW.has(frame.t)) return frame;
     if (frame.t === 'final' || frame.t === 'finals' || frame.t === 'echo') {
       const verdicts = signedFinals(frame).map((f) => this.#keys.verifyFinalNow(f));
       if (verdicts.includes(null)) return undefined;
