@@ -29,6 +29,8 @@ const CHARTER_NONCE_BYTES = 16;
 export class GroupRegistry {
   /** When this node first saw each group empty (no member, no joiner); see sweepEmpty. */
   private readonly emptySince = new Map<GroupId, number>();
+  /** The tail of this node's cap checks with their writes (see `capped`). */
+  private adding: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: TrackerStore,
@@ -41,8 +43,8 @@ export class GroupRegistry {
 
   /**
    * Whether `by` (from `address`) may add a group: total, per-key and
-   * per-address caps. Counted before the write, so sessions racing on several
-   * sockets may overshoot a cap by at most their number.
+   * per-address caps. Checked once before the costly part (scrypt, the
+   * charter's hash) and again in `capped`, with the write.
    */
   private async canAdd(creatorKey: string, address: string | undefined): Promise<Result<null>> {
     const groups = await this.store.listGroups();
@@ -68,6 +70,21 @@ export class GroupRegistry {
       );
     }
     return ok(null);
+  }
+
+  /**
+   * A cap check and the write it allows, one at a time on this node: sessions
+   * racing on several sockets cannot both pass a check that only one of them
+   * may (the soak test counts a cap's worth exactly). Nodes sharing a Redis
+   * store check apart, so there a cap may be passed by one group per node.
+   */
+  private capped<T>(check: () => Promise<Result<null>>, write: () => Promise<Result<T>>): Promise<Result<T>> {
+    const run = this.adding.then(async (): Promise<Result<T>> => {
+      const room = await check();
+      return room.ok ? write() : room;
+    });
+    this.adding = run.catch(() => undefined);
+    return run;
   }
 
   /** The caps of a direct message opened (or restored) by `key` from `address`: the total, per key, per address. */
@@ -104,11 +121,14 @@ export class GroupRegistry {
     const groupId = await charterGroupId(charter);
     const existing = await this.store.getGroup(groupId);
     if (existing !== null) return ok(existing);
-    const room = await this.canAddDm(by.publicKey, address);
-    if (!room.ok) return room;
     const made = recordOf(groupId, charter, address);
     // Its name is its id (never shown; it must not take a name people choose), shared: it never blocks a group.
-    if (await this.store.createGroup(made, true)) {
+    const opened = await this.capped(
+      () => this.canAddDm(by.publicKey, address),
+      async () => ok(await this.store.createGroup(made, true)),
+    );
+    if (!opened.ok) return opened;
+    if (opened.value) {
       this.log.info({ groupId, by: by.peerId }, 'direct message opened');
       return ok(made);
     }
@@ -140,7 +160,12 @@ export class GroupRegistry {
       ...(lock !== undefined ? { lock } : {}),
     };
     const record = recordOf(await charterGroupId(charter), charter, address);
-    if (!(await this.store.createGroup(record))) return err('name-taken', `A group named "${p.name}" already exists.`);
+    const made = await this.capped(
+      () => this.canAdd(by.publicKey, address),
+      async () => ok(await this.store.createGroup(record)),
+    );
+    if (!made.ok) return made;
+    if (!made.value) return err('name-taken', `A group named "${p.name}" already exists.`);
     this.log.info(
       { groupId: record.groupId, name: record.name, ordering: record.ordering, by: by.peerId },
       'group created',
@@ -176,16 +201,19 @@ export class GroupRegistry {
         return err('wrong-password', `That is not the password of "${charter.name}".`);
     }
     // A restore adds a group like a create: the same caps (the creator's key counts, the restorer's address).
-    const room =
-      charter.dm !== undefined
-        ? await this.canAddDm(charter.creatorKey, address)
-        : await this.canAdd(charter.creatorKey, address);
-    if (!room.ok) return room;
     const record = recordOf(p.groupId, charter, address);
     // A proven group comes back under its own name even if a newer group took
     // that name meanwhile (after a restart anyone could squat it, and every
     // member's restore would fail): the two are told apart by id, lock and age.
-    if (!(await this.store.createGroup(record, true))) {
+    const made = await this.capped(
+      () =>
+        charter.dm !== undefined
+          ? this.canAddDm(charter.creatorKey, address)
+          : this.canAdd(charter.creatorKey, address),
+      async () => ok(await this.store.createGroup(record, true)),
+    );
+    if (!made.ok) return made;
+    if (!made.value) {
       const again = await this.store.getGroup(p.groupId);
       if (again !== null) return ok(summary(again, await this.store.getMembership(p.groupId), by.publicKey));
       return err('internal', 'The group could not be stored; try again.');

@@ -152,8 +152,10 @@ export async function connectClient(
   name = 'Alice',
   peerId: PeerId = newPeerId(),
   givenKey?: Key,
+  /** socket.io-client options, e.g. `localAddress` to connect from another loopback address. */
+  socketOptions: Record<string, unknown> = {},
 ): Promise<TestClient> {
-  const socket = rawSocket(url);
+  const socket = rawSocket(url, socketOptions);
   const events = new Recorder(socket);
   await connected(socket);
   const key = givenKey ?? (await makeKey());
