@@ -170,6 +170,24 @@ describe('ChainBook', () => {
     expect(late.admit(fork[0]!)?.code).toBe('equivocation');
   });
 
+  it('a backfill paging down a chain longer than its window still checks every page against the next newer one', () => {
+    // 12 000 messages of one sender, taken as a backfill takes them: pages of 200, newest page first.
+    const a = chain(ALICE, 12_000);
+    // Seq 3 800 in another version its sender also signed (the same predecessor): the older page of a
+    // page boundary that falls after the book first forgot links.
+    const [fork] = chain(ALICE, 1, 3_800, linkHash(a[3_798]!), ' (fork)') as [DataFrame];
+    const book = new ChainBook();
+    const found: string[] = [];
+    for (let top = 12_000; top > 0; top -= 200) {
+      const page = a.slice(top - 200, top).map((f) => (f.seq === 3_800 ? fork : f));
+      for (const f of page) {
+        const fault = book.admit(f);
+        if (fault !== null) found.push(`${f.seq}: ${fault.code}`);
+      }
+    }
+    expect(found).toEqual(['3800: equivocation']);
+  });
+
   it('a restart (genesis at a later seq) and a message stored before chains are accepted', () => {
     const book = new ChainBook();
     const a = chain(ALICE, 2);

@@ -14,10 +14,13 @@ import type { DataFrame } from '../wire/frames.ts';
 
 /**
  * Seqs per sender whose links are kept. A check needs the neighbours of the
- * seq that arrives; live DATA arrives within the hold-back window, history in
- * seq order per sender. Older links are forgotten, and an equivocation that
- * reaches back further than this is caught only by the engine's duplicate
- * check (the same seq) or not at all (PROTOCOL.md §1.5).
+ * seq that arrives: live DATA arrives near the sender's top (within the
+ * hold-back window), history next to what the page before it brought — a
+ * backfill pages down from the top (PROTOCOL.md §4), so the links it needs are
+ * the ones recorded last, far below the top. Kept: the links within half the
+ * window below the top, and of the rest the ones recorded last. Others are
+ * forgotten, and an equivocation that reaches back further than this is caught
+ * only by the engine's duplicate check (the same seq) or not at all (§1.5).
  */
 export const CHAIN_WINDOW = 4096;
 
@@ -37,14 +40,23 @@ class SenderChain {
     this.bySeq.set(seq, link);
     if (link.prev !== undefined && link.prev !== GENESIS_PREV) this.byPrev.set(link.prev, seq);
     if (seq > this.top) this.top = seq;
-    if (this.bySeq.size > 2 * CHAIN_WINDOW) this.#forget(this.top - CHAIN_WINDOW);
+    if (this.bySeq.size > 2 * CHAIN_WINDOW) this.#forget();
   }
 
-  #forget(below: number): void {
+  /**
+   * Down to CHAIN_WINDOW links: the oldest recorded (a Map iterates in insertion order) among those
+   * more than half the window below the top. Forgetting by seq alone ("below top − window") dropped
+   * the links a backfill's next older page is checked against, one page boundary in ~20 unchecked.
+   */
+  #forget(): void {
+    const keepFrom = this.top - CHAIN_WINDOW / 2;
+    let excess = this.bySeq.size - CHAIN_WINDOW;
     for (const [seq, link] of this.bySeq) {
-      if (seq >= below) continue;
+      if (excess <= 0) return;
+      if (seq >= keepFrom) continue;
       this.bySeq.delete(seq);
       if (link.prev !== undefined && this.byPrev.get(link.prev) === seq) this.byPrev.delete(link.prev);
+      excess -= 1;
     }
   }
 }
