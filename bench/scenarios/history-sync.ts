@@ -55,13 +55,13 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
       { key: 'sync_over_floor', header: 'sync ÷ baseline', kind: 'spread', digits: 1 },
       { key: 'fill_ms', header: 'sponsor sending them, ms', kind: 'spread', digits: 0 },
       { key: 'joiner_cpu_ms', header: 'joiner CPU, ms', kind: 'spread', digits: 0 },
-      { key: 'sponsor_cpu_ms', header: 'sponsor CPU, ms', kind: 'spread', digits: 0 },
+      { key: 'sponsor_cpu_ms', header: 'old members CPU (sponsor + witness), ms', kind: 'spread', digits: 0 },
     ],
     [
       "The sponsor (a Node peer process, in-memory store) creates a group, a second member (witness) joins, the sponsor sends N signed messages and the joins start once the witness holds all of them (a group after a quiet moment); each run a fresh joiner with an empty store calls join(). The figure is join() called → the N-th message durable in the joiner's store (Node: in-memory store; Chromium: the app's IndexedDB store, durable = transaction committed). It includes the two-phase join, the history pages from the sponsor, signature checks and the store writes.",
       "Why a second member: a group after a quiet moment, as a joiner usually meets it. (Before issue 16 no joiner could join while thousands of messages were unstable — a lone sender's, or those of the last second before a high-water mark, ~3 000 at this fill rate: the FLUSH and the joiner state carrying them went over the wire caps and were refused, so the view change never ended and every later run of the invocation hung too. Both now travel in parts; `npx tsx bench/tools/flush-size.ts 5000` joins.)",
       'Two rows per joiner and size, from the same joins: "all N stored" (the figure above; the targets are checked on it) and "member, newest page shown": join() called → join() resolved. join() resolves once the joiner adopted the sponsor\'s state with the newest history page durable in its store and shown (PROTOCOL.md §4 "The joiner usable before its old pages finish"): it sends and receives live messages from then on, while the older pages arrive behind it. "stored when a member" is how many of the N messages its store held at that moment (the newest page: at most 200 messages and 256 KiB).',
-      'CPU: user + system time of the joiner process (Node joiners) and of the sponsor process from join() called until the N-th message was durable (`process.cpuUsage`): the work a join costs, less stretched by a loaded machine than the wall time.',
+      "CPU: user + system time of the joiner process (Node joiners) and of the two old members' processes together (either may be the one the joiner asks for history) from join() called until the N-th message was durable (`process.cpuUsage`): the work a join costs, less stretched by a loaded machine than the wall time.",
       `Baseline: N × ${HISTORY_ITEM_BYTES} bytes (a history item's JSON size) pushed through one raw simple-peer data channel between the same kinds of peers, in ${FLOOR_MESSAGE_BYTES / 1024} KiB messages, timed from the first send to the last arrival.`,
     ],
   );
@@ -124,8 +124,10 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
           const cdp = profileTo === undefined ? null : await page!.page.context().newCDPSession(page!.page);
           await cdp?.send('Profiler.enable');
           await cdp?.send('Profiler.start');
-          // CPU from here: the sponsor's (and a Node joiner's) process time over the join (`cpu-ms`: since it started).
-          const sponsorCpuAt = await sponsor.call<number>('cpu-ms');
+          // CPU from here: the old members' and a Node joiner's process time over the join (`cpu-ms`: since start).
+          const oldCpu = async (): Promise<number> =>
+            (await sponsor.call<number>('cpu-ms')) + (await witness.call<number>('cpu-ms'));
+          const sponsorCpuAt = await oldCpu();
           const joinerCpuAt = kind === 'node' ? await joiner.call<number>('cpu-ms') : 0;
           // join() resolves with the newest page; the figure waits for the N-th message in the store.
           const joined = await joiner.call<{ calledAt: number; resolvedAt: number; stored: number | null }>(
@@ -134,7 +136,7 @@ export const runHistorySync = async (ctx: BenchContext): Promise<ScenarioReport>
           );
           const { calledAt } = joined;
           const at = await joiner.call<number>('store-at', { groupId, count: n, timeoutMs: SYNC_TIMEOUT_MS });
-          sponsorCpu.push((await sponsor.call<number>('cpu-ms')) - sponsorCpuAt);
+          sponsorCpu.push((await oldCpu()) - sponsorCpuAt);
           if (kind === 'node') joinerCpu.push((await joiner.call<number>('cpu-ms')) - joinerCpuAt);
           if (cdp !== null)
             writeFileSync(`${profileTo}-${n}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
