@@ -104,6 +104,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       { key: 'total_send_path_p50_ms', header: 'total sender path p50', kind: 'spread', digits: 2 },
       { key: 'total_wire_p50_ms', header: 'total mesh to mesh p50', kind: 'spread', digits: 2 },
       { key: 'total_receive_path_p50_ms', header: 'total receiver path p50', kind: 'spread', digits: 2 },
+      { key: 'floor_cpu_ms_per_msg', header: 'floor CPU ms per message', kind: 'spread', digits: 2 },
       { key: 'fifo_cpu_ms_per_msg', header: 'FIFO peer CPU ms per message', kind: 'spread', digits: 2 },
       { key: 'total_cpu_ms_per_msg', header: 'total peer CPU ms per message', kind: 'spread', digits: 2 },
       { key: 'fifo_channel_msgs_per_msg', header: 'FIFO channel messages per message', kind: 'spread', digits: 1 },
@@ -118,7 +119,7 @@ export const runLatency = async (ctx: BenchContext): Promise<ScenarioReport> => 
       'Raw mesh (groups of more than 2, full set only, a diagnostic beside the floor): the same group load over a full mesh of plain simple-peer channels between the same peers, no Chorus code on the path — it separates what many channels per process cost (the transport) from what Chorus adds.',
       "Second table, where a Chorus message spends its time (p50 of each stretch, pooled over receivers, per run): sender path = send() called → the signed DATA handed to the mesh (signing, engine, queue); mesh to mesh = handed to the sender's mesh → out of the receiver's mesh, parsed (encoding, chunking, the data channel, parsing; computed as p50(stamp → arrival) − p50(sender path)); receiver path = out of the mesh → delivered to the app (signature check, engine, hold-back for order; for total order this includes waiting for PROPOSE/FINAL). Timed by a pass-through around the peer's own WebRTC mesh (bench/lib/timing-transport.ts).",
       'Figures are the median over runs with min–max in brackets; ratios are computed per run (same run, same load) and then summarized.',
-      `CPU per message: the CPU time (user + system) all Node peer processes used from just before a Chorus load window to its last delivery, less what the same processes use idle over as long (measured for ${IDLE_WINDOW_MS / 1000} s right after), divided by the messages sent in it — what one message costs the whole group (every hop, signature, engine step and data-channel call). A busy machine stretches latency far more than this figure.`,
+      `CPU per message: the CPU time (user + system) all Node peer processes used from just before a Chorus load window to its last delivery, less what the same processes use idle over as long (measured for ${IDLE_WINDOW_MS / 1000} s right after), divided by the messages sent in it — what one message costs the whole group (every hop, signature, engine step and data-channel call); for the floor, the two processes of the raw channel per message sent on it, so the difference is what Chorus adds. A busy machine stretches latency far more than this figure.`,
       'Contention: "peer CPU" is the CPU the Node peer processes used during the Chorus load windows, in cores (the machine has 2); "machine busy" is the share of all cores busy over those windows from /proc/stat, whoever used them (other jobs on a shared machine included).',
     ],
   );
@@ -271,6 +272,8 @@ const measureGroup = async (
   };
   /** Per run, CPU ms all Node peer processes used over the load window per message sent (to every other member). */
   const cpuPerMessage = { fifo: [] as number[], total: [] as number[] };
+  /** The same for the floor: the two processes of the raw channel, per message sent on it. */
+  const floorCpu: number[] = [];
   /** Per run, data-channel messages all Node peers wrote over the load window per message sent. */
   const channelPerMessage = { fifo: [] as number[], total: [] as number[] };
   try {
@@ -308,18 +311,21 @@ const measureGroup = async (
       await measure('floor', async () => {
         await openFloor(a, bw);
         try {
-          return summarizeLoad(
-            await runGroupLoad({
-              tag: `floor-${where}-${size}-${run}`,
-              workers: [a, bw],
-              senders: [a],
-              ratePerSec: GROUP_RATE_PER_SEC,
-              durationMs: p.durationMs,
-              warmupMs: WARMUP_MS,
-              drainMs: DRAIN_MS,
-              send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
-            }),
-          );
+          const cpuBefore = where === 'node' ? await cpuTotal([a, bw]) : 0;
+          const windowStart = performance.now();
+          const outcome = await runGroupLoad({
+            tag: `floor-${where}-${size}-${run}`,
+            workers: [a, bw],
+            senders: [a],
+            ratePerSec: GROUP_RATE_PER_SEC,
+            durationMs: p.durationMs,
+            warmupMs: WARMUP_MS,
+            drainMs: DRAIN_MS,
+            send: (w, plan) => w.call<LoadOutcome>('floor-load', plan),
+          });
+          const sent = outcome.expected; // one receiver: one delivery per message sent
+          if (where === 'node' && sent > 0) floorCpu.push((await busyCpuMs([a, bw], cpuBefore, windowStart)) / sent);
+          return summarizeLoad(outcome);
         } finally {
           await closeFloor(a, bw);
         }
@@ -365,13 +371,11 @@ const measureGroup = async (
         const f = await formGroup(group, ordering, name);
         ctx.formations.push({ ...f, ordering, where });
         try {
-          const cpuMs = async (): Promise<number> =>
-            (await Promise.all(group.map((w) => w.call<number>('cpu-ms')))).reduce((a, c) => a + c, 0);
           const profiled = where === 'node' && LOAD_PROFILE_DIR !== undefined;
           if (profiled) await Promise.all(group.map((w) => w.call('profile-start')));
           if (where === 'node') await Promise.all(group.map((w) => w.call('cpu')));
           if (where === 'node') await Promise.all(group.map((w) => w.call('wire-counts')));
-          const cpuBefore = where === 'node' ? await cpuMs() : 0;
+          const cpuBefore = where === 'node' ? await cpuTotal(group) : 0;
           const windowStart = performance.now();
           const machine = startCpuWindow();
           let sentCount = 0;
@@ -392,7 +396,7 @@ const measureGroup = async (
           );
           cpu.machine.push(machine());
           if (where === 'node' && sentCount > 0) {
-            const used = (await cpuMs()) - cpuBefore;
+            const busy = await busyCpuMs(group, cpuBefore, windowStart);
             const counts = await Promise.all(group.map((w) => w.call<WireCounts>('wire-counts')));
             const frames: Record<string, number> = {};
             for (const c of counts) for (const [t, n] of Object.entries(c.frames)) frames[t] = (frames[t] ?? 0) + n;
@@ -404,13 +408,7 @@ const measureGroup = async (
             wireCounts.push(
               `${size} peers ${ordering} run ${run}: ${messages.toFixed(1)} channel messages, frames ${kinds.join(', ')}`,
             );
-            const windowMs = performance.now() - windowStart;
-            // What the same peers burn idle (timers, keep-alives) over as long, measured right after.
-            const idleStart = performance.now();
-            const idleBefore = await cpuMs();
-            await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
-            const idlePerMs = ((await cpuMs()) - idleBefore) / (performance.now() - idleStart);
-            cpuPerMessage[ordering].push(Math.max(0, used - idlePerMs * windowMs) / sentCount);
+            cpuPerMessage[ordering].push(busy / sentCount);
           }
           if (profiled)
             await Promise.all(
@@ -469,7 +467,25 @@ const measureGroup = async (
     putSpread(breakdown, `${ordering}_cpu_ms_per_msg`, cpuPerMessage[ordering]);
     putSpread(breakdown, `${ordering}_channel_msgs_per_msg`, channelPerMessage[ordering]);
   }
+  putSpread(breakdown, 'floor_cpu_ms_per_msg', floorCpu);
   return { row, breakdown, problems, chorusError };
+};
+
+const cpuTotal = async (workers: readonly PeerDriver[]): Promise<number> =>
+  (await Promise.all(workers.map((w) => w.call<number>('cpu-ms')))).reduce((a, c) => a + c, 0);
+
+/**
+ * CPU ms the workers used since `before` (a `cpuTotal`, taken at `startedAt`), less what they burn idle
+ * (timers, keep-alives) over as long: measured right after, for IDLE_WINDOW_MS.
+ */
+const busyCpuMs = async (workers: readonly PeerDriver[], before: number, startedAt: number): Promise<number> => {
+  const used = (await cpuTotal(workers)) - before;
+  const windowMs = performance.now() - startedAt;
+  const idleStart = performance.now();
+  const idleBefore = await cpuTotal(workers);
+  await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+  const idlePerMs = ((await cpuTotal(workers)) - idleBefore) / (performance.now() - idleStart);
+  return Math.max(0, used - idlePerMs * windowMs);
 };
 
 interface WireCounts {
