@@ -40,8 +40,13 @@ export const call = <T>(socket: Socket, event: string, ...args: unknown[]): Prom
     });
   });
 
-export const openSession = async (url: string, name: string): Promise<Session> => {
-  const socket = io(url, SOCKET_OPTIONS);
+/** `options`: more socket.io-client options, e.g. `localAddress` to connect from another loopback address. */
+export const openSession = async (
+  url: string,
+  name: string,
+  options: Record<string, unknown> = {},
+): Promise<Session> => {
+  const socket = io(url, { ...SOCKET_OPTIONS, ...options });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

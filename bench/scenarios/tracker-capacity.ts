@@ -13,6 +13,7 @@ import { latencySummary, ratio } from '../lib/stats.ts';
 import { sleep } from '../lib/wall-clock.ts';
 import { growthPer, heapByKind } from '../lib/heap-snapshot.ts';
 import { rmSync } from 'node:fs';
+import { measureSoak, SOAK_COLUMNS, SOAK_METHOD } from './tracker-soak.ts';
 
 /** One swarm process holds at most this many clients (its own fds and event loop stay comfortable). */
 const CLIENTS_PER_SWARM = 5_000;
@@ -71,12 +72,14 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       { key: 'redis_p50_ms', header: '2 nodes+Redis p50', kind: 'spread', digits: 2 },
       { key: 'redis_p99_ms', header: '2 nodes+Redis p99', kind: 'spread', digits: 2 },
       { key: 'added_p50_ms', header: 'added p50', kind: 'spread', digits: 2 },
+      ...SOAK_COLUMNS,
     ],
     [
       `Idle connections: authenticated sessions (Ed25519 hello) sending a heartbeat every interval the tracker announces (default ${DEFAULT_HEARTBEAT_INTERVAL_MS} ms), websocket only, from separate swarm processes (≤ ${CLIENTS_PER_SWARM} clients each). The tracker (apps/tracker startTracker, in-memory store) runs alone in its own process; heap and RSS are read after two forced GCs, before any client connects and again after ${STEADY_HEARTBEATS} heartbeat intervals with all clients connected; per connection = difference / connected clients. A fresh tracker per level and run.`,
       'Baseline: a bare Socket.IO server (the relay server of scenario 1) holding the same number of plain websocket connections, measured the same way.',
       `Relay rate: ${RELAY_PAIRS} member/joiner pairs, each sender keeping ${RELAY_IN_FLIGHT} acknowledged signals in flight; the tracker is pinned to CPU 0 with taskset, the clients to CPU 1; per-session signal rate limits raised so the tracker's relay path (parse, membership check, emit) is what is measured.`,
       `Redis: ${LATENCY_PAIRS} pairs, ${LATENCY_RATE_PER_PAIR} signals/s each; "1 node" has both ends on one tracker, "2 nodes" puts the sender on node A and the receiver on node B of two trackers sharing a real redis-server (started on a free port) through the Socket.IO Redis adapter.`,
+      SOAK_METHOD,
     ],
   );
 
@@ -288,6 +291,8 @@ export const runTrackerCapacity = async (ctx: BenchContext): Promise<ScenarioRep
       b.rows.push(row);
     }
   }
+  // ---- an honest round trip and the heap under a capped flood (issue 12's soak) ----
+  await measureSoak(ctx, b);
   return b.finish();
 };
 
