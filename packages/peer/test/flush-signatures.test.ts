@@ -28,25 +28,34 @@ const [alice, bob, carol] = [asPeerId('alice'), asPeerId('bob'), asPeerId('carol
 const signStatement = async (key: CryptoKey, statement: FlushStatementFields): Promise<string> =>
   signOwnReport(key, statement);
 
+/** Alice's and Carol's keys, a verifier that knows both, and what it refused. */
+const aliceAndCarol = async () => {
+  const [a, c] = await Promise.all([generateIdentity(), generateIdentity()]);
+  const ring = new KeyRing();
+  ring.learn([
+    { peerId: alice, name: 'Alice', publicKey: await exportPublicKey(a.publicKey) },
+    { peerId: carol, name: 'Carol', publicKey: await exportPublicKey(c.publicKey) },
+  ]);
+  const rejected: [PeerId, ProtocolError][] = [];
+  const verifier = new FrameVerifier(cats, ring, (from, e) => rejected.push([from, e]));
+  return { a, c, verifier, rejected };
+};
+
+/** An unsigned report for view `viewId` (its content: `agreed`). */
+const unsignedReport = (viewId: number, agreed: number): FlushFrame => ({
+  t: 'flush',
+  groupId: cats,
+  viewId: asViewId(viewId),
+  unstable: [],
+  pending: [],
+  agreed,
+  delivered: { alice: 1 },
+});
+
 describe('signed FLUSH reports at the FrameVerifier (real Ed25519)', () => {
   it('takes a report its reporter signed, refuses one it did not sign or that names another report', async () => {
-    const [a, c] = await Promise.all([generateIdentity(), generateIdentity()]);
-    const ring = new KeyRing();
-    ring.learn([
-      { peerId: alice, name: 'Alice', publicKey: await exportPublicKey(a.publicKey) },
-      { peerId: carol, name: 'Carol', publicKey: await exportPublicKey(c.publicKey) },
-    ]);
-    const rejected: [PeerId, ProtocolError][] = [];
-    const verifier = new FrameVerifier(cats, ring, (from, e) => rejected.push([from, e]));
-    const body: FlushFrame = {
-      t: 'flush',
-      groupId: cats,
-      viewId: asViewId(3),
-      unstable: [],
-      pending: [],
-      agreed: 2,
-      delivered: { alice: 1 },
-    };
+    const { a, c, verifier, rejected } = await aliceAndCarol();
+    const body = unsignedReport(3, 2);
     const report = reportHash(body);
     const at = { groupId: cats, viewId: asViewId(3), reporter: alice, report };
     const sig = await signStatement(a.privateKey, at);
@@ -81,5 +90,32 @@ describe('signed FLUSH reports at the FrameVerifier (real Ed25519)', () => {
     expect(await verifier.verify(bob, forged)).toBeNull();
     expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[bob, 'bad-signature']]);
     expect(rejected[0]![1].message).toContain('The report of alice');
+  });
+
+  it('takes a report relayed for its reporter (PROTOCOL.md §3.4 "Relay"), refuses a relayed forgery', async () => {
+    const { a, c, verifier, rejected } = await aliceAndCarol();
+    const body = unsignedReport(4, 5);
+    const report = reportHash(body);
+    const sig = await signStatement(a.privateKey, { groupId: cats, viewId: asViewId(4), reporter: alice, report });
+    // Carol relays Alice's report: checked with Alice's key.
+    const relayed: GroupFrame = { ...body, report, sig, reporter: alice };
+    expect(await verifier.verify(carol, relayed)).toEqual({ kind: 'frame', frame: relayed });
+    // Carol relays a report of her own making under Alice's name, signed by Carol: a forgery.
+    const made = { ...body, agreed: 6 };
+    const madeHash = reportHash(made);
+    const carolSig = await signStatement(c.privateKey, {
+      groupId: cats,
+      viewId: asViewId(4),
+      reporter: carol,
+      report: madeHash,
+    });
+    expect(await verifier.verify(carol, { ...made, report: madeHash, sig: carolSig, reporter: alice })).toBeNull();
+    // Alice's signature moved to another view's report.
+    expect(await verifier.verify(carol, { ...relayed, viewId: asViewId(5) })).toBeNull();
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([
+      [carol, 'bad-signature'],
+      [carol, 'bad-signature'],
+    ]);
+    expect(rejected[0]![1].message).toContain("alice's FLUSH report for view 4 relayed by carol");
   });
 });

@@ -10,13 +10,30 @@
 //   refused as a forgery;
 // - short-held: its FLUSH-OK to half the members leaves one participant's report out: refused, it
 //   stands for no digest.
-// The last three are refused, so to those members the liar withheld a frame: the flush waits for it
-// as for any withheld report or FLUSH-OK, until the liar leaves (open, PROTOCOL.md §7.2 "Can, still").
+// - withhold-report: its own FLUSH never reaches half the members (PROTOCOL.md §3.4 "Relay"): they
+//   ask a participant whose FLUSH-OK restates it, and take the relayed copy;
+// - withhold-ok: its FLUSH-OK never reaches half the members;
+// - forged-relay: besides its true FLUSH, half the members get its report relayed as another
+//   participant's (its own signature under another reporter's name): refused as a forgery.
+// bad-report, forged-held and short-held are refused, so to those members the liar withheld a
+// frame; with withhold-report and withhold-ok it withholds one outright. A withheld report is
+// relayed; a FLUSH-OK withheld, or refused, still stalls the flush for its victims until the liar
+// leaves (open, PROTOCOL.md §7.2 "Can, still"). A refused report is what a withheld one is: relayed.
 // Its frames are not signed again (the liar keeps the signature its core asked for).
 
+import type { PeerId } from '../src/ids.ts';
 import type { FlushFrame, FlushOkFrame, GroupFrame } from '../src/wire/frames.ts';
+import { LIAR_ID } from './hostile.ts';
 
-export const FLUSH_LIES = ['false-digest', 'bad-report', 'forged-held', 'short-held'] as const;
+export const FLUSH_LIES = [
+  'false-digest',
+  'bad-report',
+  'forged-held',
+  'short-held',
+  'withhold-report',
+  'withhold-ok',
+  'forged-relay',
+] as const;
 export type FlushLie = (typeof FLUSH_LIES)[number];
 
 export const flushLieOf = (variant: number): FlushLie => FLUSH_LIES[variant % FLUSH_LIES.length] as FlushLie;
@@ -37,12 +54,23 @@ const shortHeld = (f: FlushOkFrame): FlushOkFrame => {
   return held.length === 0 ? f : { ...f, held: held.slice(1) };
 };
 
+/** Its own report relayed under the name of another member it had installed (neither it nor `to`), if any. */
+const forgedRelay = (f: FlushFrame, to: PeerId): FlushFrame[] => {
+  const other = f.installed?.members.find((m) => m !== LIAR_ID && m !== to);
+  return other === undefined ? [] : [{ ...f, reporter: other }];
+};
+
 /** What the liar puts on the link to `to` instead of its core's `frame`; `half` says whether `to` is a victim. */
-export const lieInFlush = (lie: FlushLie, frame: GroupFrame, half: boolean): GroupFrame => {
-  if (frame.t === 'flush-ok' && lie === 'false-digest') return { ...frame, reports: MADE_UP_HASH };
-  if (!half) return frame;
-  if (frame.t === 'flush' && lie === 'bad-report') return badReport(frame);
-  if (frame.t === 'flush-ok' && lie === 'forged-held') return forgedHeld(frame);
-  if (frame.t === 'flush-ok' && lie === 'short-held') return shortHeld(frame);
-  return frame;
+export const lieInFlush = (lie: FlushLie, frame: GroupFrame, to: PeerId, half: boolean): GroupFrame[] => {
+  if (frame.t === 'flush-ok' && lie === 'false-digest') return [{ ...frame, reports: MADE_UP_HASH }];
+  // Its own report (a relayed one names its reporter) and its FLUSH-OK are what it withholds.
+  const own = frame.t === 'flush' && frame.reporter === undefined;
+  if (!half) return [frame];
+  if (own && lie === 'bad-report') return [badReport(frame)];
+  if (own && lie === 'withhold-report') return [];
+  if (own && lie === 'forged-relay') return [frame, ...forgedRelay(frame, to)];
+  if (frame.t === 'flush-ok' && lie === 'withhold-ok') return [];
+  if (frame.t === 'flush-ok' && lie === 'forged-held') return [forgedHeld(frame)];
+  if (frame.t === 'flush-ok' && lie === 'short-held') return [shortHeld(frame)];
+  return [frame];
 };

@@ -9,11 +9,12 @@ import { HOSTILE_TOLERATED, hostileScenarioForSeed } from './hostile-scenario.ts
 import { toleratedByKnownGaps } from './known-gaps.ts';
 import type { SeedsSummary } from './run-seeds.ts';
 import { runSeeds } from './run-seeds.ts';
-import type { Scenario } from './scenario.ts';
+import type { HostileKind, Scenario } from './scenario.ts';
 
-export const runHostileSeeds = (from: number, count: number): SeedsSummary =>
+/** `kinds`: the hostile kinds drawn (default the usual mix; `flush-lie` is drawn only when named). */
+export const runHostileSeeds = (from: number, count: number, kinds?: readonly HostileKind[]): SeedsSummary =>
   runSeeds(correctEngine, from, count, {}, [...toleratedByKnownGaps(), ...HOSTILE_TOLERATED], undefined, (seed) =>
-    hostileScenarioForSeed(seed),
+    hostileScenarioForSeed(seed, kinds),
   );
 
 export interface HostileGap {

@@ -105,7 +105,7 @@ export type Verified =
 
 /**
  * FrameVerifier's rules with fake signatures: a DATA whose signature fails is
- * refused, and so is a FLUSH whose report is not signed by `from` or a FLUSH-OK
+ * refused, and so is a FLUSH whose report is not signed by `from` (or the `reporter` it relays) or a FLUSH-OK
  * restating a report its reporter did not sign; a FLUSH's or a state's unstable messages that fail are left out;
  * history items of another group or that fail (with the key the receiver
  * knows for their sender, else the item's own) are left out. `knows` says
@@ -139,9 +139,11 @@ export const verifyLikePeer = (
       rejected('An ECHO restates a FINAL its sender did not sign.');
       return null;
     case 'flush': {
-      const { report, sig } = frame;
-      if (report === undefined || sig === undefined || !fakeVerifyFlush({ ...frame, reporter: from, report, sig })) {
-        rejected(`${from}'s FLUSH report for view ${frame.viewId} does not carry a valid signature of its reporter.`);
+      const { report, sig, reporter = from } = frame;
+      if (report === undefined || sig === undefined || !fakeVerifyFlush({ ...frame, reporter, report, sig })) {
+        rejected(
+          `${reporter}'s FLUSH report for view ${frame.viewId} does not carry a valid signature of its reporter.`,
+        );
         return null;
       }
       const flush: FlushFrame = { ...frame, unstable: frame.unstable.filter(good) };

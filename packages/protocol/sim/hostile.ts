@@ -172,7 +172,7 @@ export class Liar {
       case 'sponsor':
         return frame.t === 'history-res' ? this.lieAsSponsor(to, frame) : [frame];
       case 'flush-lie':
-        return [lieInFlush(flushLieOf(this.hostile.variant), frame, this.twin(to))];
+        return lieInFlush(flushLieOf(this.hostile.variant), frame, to, this.twin(to));
       case 'false-report':
       case 'flood':
         return [frame];

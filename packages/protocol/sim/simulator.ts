@@ -361,9 +361,11 @@ const describeFrame = (f: GroupFrame): string => {
     case 'echo':
       return `ECHO v${f.viewId} ${f.finals.map((e) => `${e.sender}:${e.seq}@(${e.priority.p},${e.priority.by})`).join(' ')}`;
     case 'flush':
-      return `FLUSH v${f.viewId}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
+      return `FLUSH v${f.viewId}${f.reporter === undefined ? '' : ` of ${f.reporter} relayed`}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
     case 'flush-ok':
       return `FLUSH-OK v${f.viewId}${f.reports.slice(0, 6)}`;
+    case 'flush-ask':
+      return `FLUSH-ASK v${f.viewId} report of ${f.reporter}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? '' : ` floor=${f.floor}`}`;
     case 'signal':

@@ -9,7 +9,7 @@ import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
 import { FinalSigning } from '../src/session/final-signing.ts';
 import type { SessionCommand } from '../src/session/session-types.ts';
 import { finalFieldsOf } from '../src/wire/canonical.ts';
-import type { FinalFrame, FinalItem, GroupFrame } from '../src/wire/frames.ts';
+import type { FinalFrame, FinalItem, FlushFrame, GroupFrame } from '../src/wire/frames.ts';
 
 const [A, B] = [asPeerId('a'), asPeerId('b')];
 const final: FinalFrame = {
@@ -23,6 +23,17 @@ const final: FinalFrame = {
 };
 const hwm: GroupFrame = { t: 'hwm', groupId: asGroupId('g'), viewId: asViewId(1), delivered: {} };
 const send = (to: typeof A, frame: GroupFrame): SessionCommand => ({ type: 'send', to, frame });
+/** An unsigned FLUSH report for view 2, hashed (`report`). */
+const unsigned: FlushFrame = {
+  t: 'flush',
+  groupId: asGroupId('g'),
+  viewId: asViewId(2),
+  unstable: [],
+  pending: [],
+  agreed: 0,
+  delivered: {},
+  report: 'H',
+};
 
 describe('FinalSigning', () => {
   it('holds every send behind a FINAL out for signing, then releases them in order, the FINAL signed', () => {
@@ -68,17 +79,7 @@ describe('FinalSigning', () => {
 
   it('signs a FLUSH report once for all its parts and every copy, and a resend takes the signature made before', () => {
     const s = new FinalSigning(A);
-    const part = (index: number): GroupFrame => ({
-      t: 'flush',
-      groupId: asGroupId('g'),
-      viewId: asViewId(2),
-      unstable: [],
-      pending: [],
-      agreed: 0,
-      delivered: {},
-      report: 'H',
-      part: { index, count: 2 },
-    });
+    const part = (index: number): GroupFrame => ({ ...unsigned, part: { index, count: 2 } });
     const statement = { groupId: asGroupId('g'), viewId: asViewId(2), reporter: A, report: 'H' };
     expect(s.pass(send(B, part(0)))).toEqual([{ type: 'sign-flush', statement }]);
     expect(s.pass(send(B, part(1)))).toEqual([]);
@@ -90,5 +91,14 @@ describe('FinalSigning', () => {
       send(B, hwm),
     ]);
     expect(s.pass(send(asPeerId('c'), part(1)))).toEqual([send(asPeerId('c'), signed(part(1)))]);
+  });
+
+  it('never signs a report it relays as its own (another\'s, PROTOCOL.md §3.4 "Relay"): it goes as it came', () => {
+    const s = new FinalSigning(A);
+    const relayed: GroupFrame = { ...unsigned, reporter: asPeerId('c') };
+    expect(s.pass(send(B, relayed))).toEqual([send(B, relayed)]);
+    expect(s.pass(send(B, { ...relayed, sig: 'C' } as GroupFrame))).toEqual([
+      send(B, { ...relayed, sig: 'C' } as GroupFrame),
+    ]);
   });
 });

@@ -4,11 +4,14 @@
 // had every member see a dispute nobody could prove, and stalled every view change while it stayed.
 // Now a FLUSH-OK stands for the digest its restated signed reports make: the made-up digest is never
 // read and the view change completes. The broken engine that takes the named digest at its word
-// (sim/broken/trust-flush-digest.ts) shows the stall. The lies that are refused (a report that is not
-// the one signed, a forged or missing restated report) withhold a frame from their victims: that
-// flush waits for the liar to leave, as for any withheld frame (open, pinned below).
+// (sim/broken/trust-flush-digest.ts) shows the stall. A report withheld from some members, or one
+// they refuse (not the one signed), is relayed by a participant whose FLUSH-OK restates it (§3.4
+// "Relay"); the broken engine that never asks (sim/broken/no-flush-relay.ts) shows the stall it
+// closes. A FLUSH-OK withheld or refused (a forged or missing restated report) still has its victims
+// wait for the liar to leave, as for any withheld frame (open, pinned below).
 
 import { describe, expect, it } from 'vitest';
+import { noFlushRelay } from '../sim/broken/no-flush-relay.ts';
 import { trustFlushDigest } from '../sim/broken/trust-flush-digest.ts';
 import { correctEngine } from '../sim/default-engine.ts';
 import type { EngineFactory } from '../sim/engine-factory.ts';
@@ -68,15 +71,48 @@ describe('flush lies: a FLUSH-OK claims only what its restated signatures make',
     expect(installsWithLiar(r.trace, disputed, heal).size).toBeLessThanOrEqual(1);
   });
 
-  it.each(['bad-report', 'forged-held', 'short-held'] as const)(
-    'open: %s is refused at its victims, whose flush then waits for the liar to leave (guarantees hold)',
+  it.each(['withhold-report', 'bad-report'] as const)(
+    'a report withheld (%s: or refused) from some members is relayed: every member installs the view before the heal',
     (lie) => {
       const r = run(lie);
       expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-      expect(r.stats.liarRefused).toBeGreaterThan(0);
+      const asked = line(r.trace, (l) => l.includes('FLUSH-ASK'));
+      expect(asked).toBeGreaterThan(lieLine(r.trace));
+      expect(line(r.trace, (l) => l.includes('relayed unstable'))).toBeGreaterThan(asked);
+      const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+      expect(installed.size).toBe(FOUNDERS_AND_JOINER);
+    },
+  );
+
+  it.each(['withhold-report', 'bad-report'] as const)(
+    'the broken engine that never asks for a missing report (%s): its victims wait for the liar to leave',
+    (lie) => {
+      const r = run(lie, noFlushRelay);
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      expect(line(r.trace, (l) => l.includes('FLUSH-ASK'))).toBe(-1);
+      const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+      expect(installed.size).toBeLessThan(FOUNDERS_AND_JOINER);
+    },
+  );
+
+  it("a report relayed under another reporter's name is refused as a forgery, and the view change completes", () => {
+    const r = run('forged-relay');
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(line(r.trace, (l) => /refused: \S+'s FLUSH report for view \d+ .*signature/.test(l))).toBeGreaterThan(-1);
+    expect(r.stats.liarRefused).toBeGreaterThan(0);
+    const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+    expect(installed.size).toBe(FOUNDERS_AND_JOINER);
+  });
+
+  it.each(['withhold-ok', 'forged-held', 'short-held'] as const)(
+    'open: %s (a FLUSH-OK withheld or refused) stalls its victims until the liar leaves (guarantees hold)',
+    (lie) => {
+      const r = run(lie);
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      if (lie !== 'withhold-ok') expect(r.stats.liarRefused).toBeGreaterThan(0);
       expect(r.stats.flushAccusations).toBe(0);
       // Someone who flushes never installs the view change the liar lied in before the heal; once
-      // fixed (a withheld report or FLUSH-OK no longer stalls), this fails.
+      // fixed (a withheld FLUSH-OK no longer stalls, PROTOCOL.md §3.4 "Relay"), this fails.
       const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
       expect(installed.size).toBeLessThan(FOUNDERS_AND_JOINER);
     },

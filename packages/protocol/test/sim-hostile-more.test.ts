@@ -2,7 +2,7 @@
 // 0-999 and the coverage checks on them): a fresh range on every run
 // (test/fresh-seed.ts), in a second file so two workers can run them side by side.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freshSeed } from './fresh-seed.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
 
@@ -11,6 +11,18 @@ describe('simulation: a hostile member (1 000 fresh seeds)', () => {
     'keeps the honest members safe, evicts what the link rules see, stays in budget',
     () => {
       expectHostileSeedsHold(freshSeed('sim-hostile-more.test.ts'), 1000);
+    },
+    HOSTILE_SEEDS_TIMEOUT_MS,
+  );
+
+  // Drawn apart (APART_KINDS): a participant that lies in a view change's rounds, among them one that
+  // withholds its report or FLUSH-OK from some members or relays a forged report (PROTOCOL.md §3.4 "Relay").
+  it(
+    'a flush liar (withheld, refused or forged reports and FLUSH-OKs): 300 fresh flush-lie seeds hold',
+    () => {
+      const s = expectHostileSeedsHold(freshSeed('sim-hostile-more.test.ts flush-lie'), 300, ['flush-lie']);
+      expect(s.byKind).toEqual({ 'flush-lie': 300 });
+      expect(s.liarRefused).toBeGreaterThan(0);
     },
     HOSTILE_SEEDS_TIMEOUT_MS,
   );

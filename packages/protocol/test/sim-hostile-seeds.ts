@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { SeedsSummary } from '../sim/run-seeds.ts';
 import { runHostileSeeds } from '../sim/hostile-suite.ts';
+import type { HostileKind } from '../sim/scenario.ts';
 
 /**
  * Seeds that fail on an open gap of the honest engine itself, not on a lie
@@ -13,8 +14,8 @@ export const OPEN_HONEST_SEEDS: Readonly<Record<number, string>> = {};
 /** 1 000 seeds take ~40 s of CPU; a 2-core machine shared by several test runs takes minutes. */
 export const HOSTILE_SEEDS_TIMEOUT_MS = 900_000;
 
-export const expectHostileSeedsHold = (from: number, count: number): SeedsSummary => {
-  const s = runHostileSeeds(from, count);
+export const expectHostileSeedsHold = (from: number, count: number, kinds?: readonly HostileKind[]): SeedsSummary => {
+  const s = runHostileSeeds(from, count, kinds);
   console.log(
     `hostile seeds ${from}-${from + count - 1}: ${JSON.stringify(s.byKind)}, ${s.messages} messages, ${s.views} views, ` +
       `${s.liarRefused} liar frames refused, at most ${s.maxBufferedBytes} bytes waiting per peer and ${s.maxHeldBytes} behind a gap, counted ${JSON.stringify(s.toleratedBy)}`,

@@ -110,6 +110,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     reports: GENESIS_PREV,
     held: [{ reporter: BOB, report: GENESIS_PREV, sig: SIG }],
   },
+  'flush-ask': { t: 'flush-ask', groupId: G, viewId: asViewId(4), reporter: CAROL, report: GENESIS_PREV },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
   'history-req': {
     t: 'history-req',
@@ -256,6 +257,12 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['held.0.reporter', 3],
     ['held.0.report', 'abc'],
     ['held.0.sig', false],
+  ],
+  'flush-ask': [
+    ['groupId', 1],
+    ['viewId', -1],
+    ['reporter', 3],
+    ['report', 'abc'],
   ],
   hwm: [
     ['groupId', null],
@@ -409,6 +416,20 @@ describe('parseFrame: the signed reports a FLUSH-OK restates', () => {
   it('refuses a FLUSH without the signature of its report, or one that is not a signature', () => {
     expectError(parseFrame(withField(samples.flush, 'sig', undefined), ctx), 'missing-field');
     expectError(parseFrame(withField(samples.flush, 'sig', 'x'.repeat(88)), ctx), 'bad-signature');
+  });
+});
+
+describe('parseFrame: a relayed FLUSH report and FLUSH-ASK (PROTOCOL.md §3.4 "Relay")', () => {
+  it('takes a report that names a reporter other than the link peer, and keeps the name', () => {
+    const r = parseFrame(withField(samples.flush, 'reporter', CAROL), ctx);
+    expect(r.ok && r.value.t === 'flush' ? r.value.reporter : null).toBe(CAROL);
+  });
+  it('refuses a report that names the link peer as its relayed reporter, or a malformed one', () => {
+    expectError(parseFrame(withField(samples.flush, 'reporter', ALICE), ctx), 'bad-state');
+    expectError(parseFrame(withField(samples.flush, 'reporter', 5), ctx), 'bad-type');
+  });
+  it("refuses a FLUSH-ASK for the asker's own report", () => {
+    expectError(parseFrame(withField(samples['flush-ask'], 'reporter', ALICE), ctx), 'bad-state');
   });
 });
 

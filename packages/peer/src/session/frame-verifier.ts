@@ -117,19 +117,15 @@ export class FrameVerifier {
         return null;
       }
       case 'flush': {
-        const { report, sig } = frame;
+        // A relayed report names its reporter (the parser refuses the link's peer there): checked with its key.
+        const { report, sig, reporter = from } = frame;
         const signed =
           report !== undefined &&
           sig !== undefined &&
-          (await this.#keys.verifyStatement({
-            groupId: frame.groupId,
-            viewId: frame.viewId,
-            reporter: from,
-            report,
-            sig,
-          }));
+          (await this.#keys.verifyStatement({ groupId: frame.groupId, viewId: frame.viewId, reporter, report, sig }));
         if (signed) return { kind: 'frame', frame: await this.#flush(from, frame) };
-        this.#rejected(from, badReport(`${from}'s FLUSH report for view ${frame.viewId}`));
+        const relayed = reporter === from ? '' : ` relayed by ${from}`;
+        this.#rejected(from, badReport(`${reporter}'s FLUSH report for view ${frame.viewId}${relayed}`));
         return null;
       }
       case 'flush-ok': {

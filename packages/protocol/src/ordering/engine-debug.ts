@@ -22,6 +22,10 @@ export interface EngineDebugState {
   readonly flushOks: readonly string[];
   /** FLUSH reports still in parts, per peer `viewId:held/count:bytes`. */
   readonly flushParts: Readonly<Record<string, string>>;
+  /** Reports relayed to us still in parts, per relaying peer (flush-relay.ts). */
+  readonly relayParts: Readonly<Record<string, string>>;
+  /** Reports a FLUSH-OK we hold restates and we lack, sorted (asked for after RELAY_WAIT_MS, PROTOCOL.md §3.4). */
+  readonly flushWanted: readonly string[];
   /** Our FLUSH for the installed view, kept for peers still flushing for it. */
   readonly lastFlush: {
     readonly viewId: number;

@@ -34,6 +34,20 @@ export interface FlushAgreement {
   readonly held: Map<PeerId, readonly HeldReport[]>;
   /** Reporters proven to have signed two reports for this view, each proven once. */
   readonly proven: Set<PeerId>;
+  /** Reports a FLUSH-OK we hold restates and we lack, by reporter (flush-relay.ts). */
+  readonly wanted: Map<PeerId, WantedReport>;
+  /** When we last relayed a report to an asker, by `asker reporter` (flush-relay.ts). */
+  readonly relayedAt: Map<string, number>;
+}
+
+/** A report we lack that some FLUSH-OK restates (PROTOCOL.md §3.4 "Relay"). */
+export interface WantedReport {
+  /** When we first held a FLUSH-OK restating it, or last asked for it. */
+  since: number;
+  /** Bytes of its unfinished report from its reporter at `since` (more since: it is on its way). */
+  bytes: number;
+  /** Participants asked for it since the last round of asks. */
+  readonly asked: Set<PeerId>;
 }
 
 /** A flush's round-two state before any report is in. */
@@ -46,6 +60,8 @@ export const newAgreement = (participants: readonly PeerId[]): FlushAgreement =>
   disputes: new Set(),
   held: new Map(),
   proven: new Set(),
+  wanted: new Map(),
+  relayedAt: new Map(),
 });
 
 const pair = (p: Priority | undefined): readonly [number, string] | null => (p === undefined ? null : [p.p, p.by]);

@@ -136,9 +136,13 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       case 'echo':
         return this.onEcho(from, frame);
       case 'flush':
+        // A report relayed for its reporter (PROTOCOL.md §3.4 "Relay") names one other than the link's peer.
+        if (frame.reporter !== undefined && frame.reporter !== from) return this.onRelayedFlush(from, frame, now);
         return this.onFlush(from, frame, now);
       case 'flush-ok':
         return this.onFlushOk(from, frame, now);
+      case 'flush-ask':
+        return this.onFlushAsk(from, frame, now);
       case 'hwm':
         return this.onHwm(from, frame, now);
       default:
@@ -182,6 +186,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
   tick(now: number): EngineResult {
     const out = new OutputBuilder();
     if (this.flush === null) this.announceCounts(now, out);
+    else this.askForMissing(now, out);
     return out.build();
   }
 
@@ -287,6 +292,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       flushParticipants: [...(fl?.participants ?? [])].sort(),
       flushOks: [...new Set([...(fl?.digests.keys() ?? []), ...(fl?.held.keys() ?? [])])].sort(),
       flushParts: this.flushParts.debug(),
+      relayParts: this.relayParts.debug(),
+      flushWanted: [...(fl?.wanted.keys() ?? [])].sort(),
       lastFlush:
         last === null
           ? null

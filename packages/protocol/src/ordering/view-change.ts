@@ -11,7 +11,7 @@ import { asViewId, messageId } from '../ids.ts';
 import type { MessageId, PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { DataFrame, EngineFrame, FlushFrame, FlushOkFrame, PendingReport, Priority } from '../wire/frames.ts';
-import type { EngineResult } from './engine.ts';
+import type { EngineResult, Rejection } from './engine.ts';
 import { clearHeld, isCount, isFlushRound } from './engine-state.ts';
 import { carriedIncarnation, highestFlushPriority, validateFlush } from './flush-checks.ts';
 import { advanceAgreement, flushOkOf, newAgreement, noteFlushOk, reportHash } from './flush-agreement.ts';
@@ -226,15 +226,8 @@ export abstract class ViewChange extends Stability {
     const f = this.flushParts.add(from, part);
     if (f === null) return new OutputBuilder().build(); // more parts are due
     if ('rejected' in f) return f;
-    const tooHigh =
-      this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ??
-      this.lamportTooHigh(
-        f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0),
-        'FLUSH',
-      );
-    if (tooHigh !== null) return tooHigh;
-    if (f.report !== undefined && f.report !== reportHash(f))
-      return reject('remote', 'bad-signature', `${from}'s FLUSH for view ${f.viewId} is not the report it signed.`);
+    const refused = this.refuseReport(from, f);
+    if (refused !== null) return refused;
     const last = this.lastFlush;
     if (last !== null && f.viewId === last.frame.viewId && last.participants.includes(from) && from !== this.self) {
       // The peer may still be flushing for the view we installed (our FLUSH did not reach it): answer
@@ -269,6 +262,16 @@ export abstract class ViewChange extends Stability {
     this.learnFinals(f);
     this.maybeComplete(out, this.clockAt(now));
     return out.build();
+  }
+
+  /** Why `by`'s whole report `f` is refused (a priority or clock past its bounds, content it did not sign), or null. */
+  protected refuseReport(by: PeerId, f: FlushFrame): Rejection | null {
+    const lamport = f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0);
+    const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ?? this.lamportTooHigh(lamport, 'FLUSH');
+    if (tooHigh !== null) return tooHigh;
+    if (f.report !== undefined && f.report !== reportHash(f))
+      return reject('remote', 'bad-signature', `${by}'s FLUSH for view ${f.viewId} is not the report it signed.`);
+    return null;
   }
 
   /**

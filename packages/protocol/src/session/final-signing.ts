@@ -51,7 +51,8 @@ export class FinalSigning {
 
   /** The statement our report `f` signs, when it is ours and unsigned. */
   #statement(f: GroupFrame): FlushStatementFields | null {
-    if (f.t !== 'flush' || f.sig !== undefined || f.report === undefined) return null;
+    // A report we relay (`reporter` set) is another's, signed by it (PROTOCOL.md §3.4 "Relay").
+    if (f.t !== 'flush' || f.sig !== undefined || f.report === undefined || f.reporter !== undefined) return null;
     return { groupId: f.groupId, viewId: f.viewId, reporter: this.self, report: f.report };
   }
 

@@ -184,6 +184,12 @@ export interface FlushFrame {
    * them before they leave (SessionCore, `sign-flush`).
    */
   readonly sig?: string;
+  /**
+   * Present only on a report relayed by another participant (an answer to FLUSH-ASK, PROTOCOL.md
+   * §3.4 "Relay"): whose report it is. Never the link's peer (the parser refuses that); `sig` is
+   * then checked with this reporter's key, so a relay cannot forge a report, only pass one on.
+   */
+  readonly reporter?: PeerId;
 }
 
 /** What a reporter signs for its FLUSH report (canonicalFlushText, PROTOCOL.md §3.4 "Signed reports"). */
@@ -243,6 +249,20 @@ export interface FlushOkFrame {
    * reports"). Always on the wire (the parser requires it); engine tests may leave it out.
    */
   readonly held?: readonly HeldReport[];
+}
+
+/**
+ * A participant that holds a FLUSH-OK restating `reporter`'s signed report `report` for `viewId`, and
+ * no valid report of `reporter`, asks that FLUSH-OK's sender for it (PROTOCOL.md §3.4 "Relay"): the
+ * answer is the report, every part, with `reporter` set. Sent only when a report is missing past
+ * RELAY_WAIT_MS, so never in an honest flush whose reports all arrive.
+ */
+export interface FlushAskFrame {
+  readonly t: 'flush-ask';
+  readonly groupId: GroupId;
+  readonly viewId: ViewId;
+  readonly reporter: PeerId;
+  readonly report: string;
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */
@@ -423,7 +443,7 @@ export interface RelayFrame {
 
 /** Frames an ordering engine consumes and produces. */
 export type EngineFrame =
-  DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | HighWaterFrame;
+  DataFrame | ProposeFrame | FinalFrame | EchoFrame | FlushFrame | FlushOkFrame | FlushAskFrame | HighWaterFrame;
 /** Every frame on a group's data channel once chunks are reassembled. */
 export type GroupFrame =
   | EngineFrame

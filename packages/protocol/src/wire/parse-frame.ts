@@ -31,6 +31,7 @@ import type {
   EchoFrame,
   FinalFrame,
   FlushFrame,
+  FlushAskFrame,
   FlushOkFrame,
   HeldReport,
   FrameKind,
@@ -70,6 +71,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'echo',
   'flush',
   'flush-ok',
+  'flush-ask',
   'hwm',
   'history-req',
   'history-res',
@@ -139,6 +141,8 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
       return readFlush(o, ctx);
     case 'flush-ok':
       return readFlushOk(o, ctx);
+    case 'flush-ask':
+      return readFlushAsk(o, ctx);
     case 'hwm':
       return readHighWater(o, ctx);
     case 'history-req':
@@ -167,6 +171,32 @@ const readFlushOk = (o: JsonObject, ctx: ParseContext): FlushOkFrame => ({
   reports: readHash(field(o, 'reports', 'flush-ok'), 'flush-ok.reports'),
   held: readHeld(field(o, 'held', 'flush-ok'), ctx),
 });
+
+/** A request for another participant's report: never the asked peer's own (it would just have sent it). */
+function readFlushAsk(o: JsonObject, ctx: ParseContext): FlushAskFrame {
+  const reporter = readPeer(o, 'reporter', 'flush-ask');
+  if (reporter === ctx.from)
+    throw new FieldRejection('bad-state', `flush-ask.reporter ${reporter} is the sender: it asks for its own report.`);
+  return {
+    t: 'flush-ask',
+    groupId: readGroup(o, ctx, 'flush-ask'),
+    viewId: readViewId(o, 'flush-ask'),
+    reporter,
+    report: readHash(field(o, 'report', 'flush-ask'), 'flush-ask.report'),
+  };
+}
+
+/** The reporter of a relayed report (absent: the link's peer); a relay that names itself is refused. */
+function readReporter(o: JsonObject, ctx: ParseContext): { reporter?: PeerId } {
+  if (!hasField(o, 'reporter')) return {};
+  const reporter = readPeer(o, 'reporter', 'flush');
+  if (reporter === ctx.from)
+    throw new FieldRejection(
+      'bad-state',
+      `flush.reporter ${reporter} is the link's peer: only a relayed report names one.`,
+    );
+  return { reporter };
+}
 
 /** The other participants' signed words a FLUSH-OK restates: one per reporter, never its sender's own. */
 function readHeld(v: unknown, ctx: ParseContext): HeldReport[] {
@@ -294,6 +324,7 @@ function readFlush(o: JsonObject, ctx: ParseContext): FlushFrame {
       : {}),
     report: readHash(field(o, 'report', 'flush'), 'flush.report'),
     sig: readSignature(o, 'flush'),
+    ...readReporter(o, ctx),
   };
 }
 
