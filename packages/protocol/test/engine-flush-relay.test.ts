@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { asPeerId, asViewId } from '../src/ids.ts';
-import { RELAY_WAIT_MS } from '../src/ordering/flush-relay.ts';
+import { MAX_RELAY_BACKOFF, RELAY_WAIT_MS } from '../src/ordering/flush-relay.ts';
 import { EngineMesh, makeView } from '../src/ordering/testing/engine-mesh.ts';
 import type { EngineFrame, FlushFrame } from '../src/wire/frames.ts';
 
@@ -129,5 +129,23 @@ describe('a relayed report is the reporter’s word, or refused', () => {
     m.tick('b', m.now + RELAY_WAIT_MS);
     m.deliverFrame('a', 'b', real);
     expect(m.pending('b', 'a').filter(isFlush)).toHaveLength(2);
+  });
+});
+
+describe('asks that bring nothing back off', () => {
+  it('each round of asks whose answers are lost doubles the wait, and the report still comes', () => {
+    const m = withheldFromA('fifo');
+    const start = m.now;
+    let asks = 0;
+    for (let t = start; t <= start + 10 * RELAY_WAIT_MS; t += 100) {
+      m.tick('a', t);
+      asks += m.take('a', 'b').filter((f) => f.t === 'flush-ask').length;
+    }
+    // Asked at W, 3W and 7W (not every W): the answers never came (taken off the link here).
+    expect(asks).toBe(3);
+    expect(MAX_RELAY_BACKOFF).toBeGreaterThan(0);
+    m.tick('a', start + 16 * RELAY_WAIT_MS);
+    m.run();
+    for (const id of ['a', 'b', 'c']) expect(m.engine(id).view?.viewId, id).toBe(2);
   });
 });

@@ -20,7 +20,7 @@ describe('simulation: a hostile member (1 000 fresh seeds)', () => {
   it(
     'a flush liar (withheld, refused or forged reports and FLUSH-OKs): 300 fresh flush-lie seeds hold',
     () => {
-      const s = expectHostileSeedsHold(freshSeed('sim-hostile-more.test.ts flush-lie'), 300, ['flush-lie']);
+      const s = expectHostileSeedsHold(freshSeed('sim-hostile-more.test.ts'), 300, ['flush-lie']);
       expect(s.byKind).toEqual({ 'flush-lie': 300 });
       expect(s.liarRefused).toBeGreaterThan(0);
     },

@@ -48,6 +48,8 @@ export interface WantedReport {
   bytes: number;
   /** Participants asked for it since the last round of asks. */
   readonly asked: Set<PeerId>;
+  /** Rounds of asks (every holder asked) that brought nothing: each doubles the wait (flush-relay.ts). */
+  rounds: number;
 }
 
 /** A flush's round-two state before any report is in. */

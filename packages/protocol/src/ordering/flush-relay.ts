@@ -29,6 +29,14 @@ import { ViewChange } from './view-change.ts';
  */
 export const RELAY_WAIT_MS = 500;
 
+/**
+ * Each round of asks that brings no report we take (every holder asked: answers lost, or refused — a
+ * member that lacks a departed sender's key refuses that report from anyone, §3.4) doubles the wait
+ * before the next, up to 2^6 × RELAY_WAIT_MS (32 s): a report that cannot help is not fetched again
+ * and again, one that was lost with a link still comes.
+ */
+export const MAX_RELAY_BACKOFF = 6;
+
 /** Whether participant `by`'s FLUSH-OK restates a report of `reporter`; its hash if so. */
 const restated = (fl: FlushAgreement, by: PeerId, reporter: PeerId): string | undefined =>
   fl.held.get(by)?.find((h) => h.reporter === reporter)?.report;
@@ -51,7 +59,7 @@ export const relayAsks = (
   for (const held of fl.held.values())
     for (const h of held)
       if (h.reporter !== self && !fl.reports.has(h.reporter) && !fl.wanted.has(h.reporter))
-        fl.wanted.set(h.reporter, { since: now, bytes: arrived(h.reporter), asked: new Set() });
+        fl.wanted.set(h.reporter, { since: now, bytes: arrived(h.reporter), asked: new Set(), rounds: 0 });
   const asks: Outbound[] = [];
   for (const [reporter, w] of fl.wanted) {
     if (fl.reports.has(reporter)) fl.wanted.delete(reporter);
@@ -60,10 +68,14 @@ export const relayAsks = (
       w.bytes = arrived(reporter);
       w.since = now;
     }
-    if (now - w.since < RELAY_WAIT_MS) continue;
+    if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) continue;
     const holders = fl.participants.filter((p) => p !== self && p !== reporter && restated(fl, p, reporter));
-    // Everyone asked once and the report still missing (an answer lost with a link): round again.
-    if (holders.every((p) => w.asked.has(p))) w.asked.clear();
+    // Everyone asked once and the report still missing (answers lost or refused): round again, later.
+    if (holders.length > 0 && holders.every((p) => w.asked.has(p))) {
+      w.asked.clear();
+      w.rounds += 1;
+      if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) continue;
+    }
     const to = holders.find((p) => !w.asked.has(p));
     const report = to === undefined ? undefined : restated(fl, to, reporter);
     if (to === undefined || report === undefined) continue;
