@@ -99,6 +99,8 @@ export async function joinWith(
     }),
     metrics,
     reportMetrics: (r) => host.tracker()?.reportMetrics(r),
+    // Overdue after one link grace time: the tracker's own measure of a link that does not work.
+    ...(tracker.hello?.linkGraceMs === undefined ? {} : { agreementWaitMs: tracker.hello.linkGraceMs }),
     now: host.now,
     ...(host.metricsReportMs === undefined ? {} : { metricsReportMs: host.metricsReportMs }),
   });
@@ -137,6 +139,7 @@ export async function joinWith(
     session.on('signal', (sig) => events.emit('signal', sig)),
     session.on('older', () => host.changed(entry)),
     session.on('accuse', (a) => host.tracker()?.accuse(a.groupId, a.accused, a.proof)),
+    session.on('report-link', (r) => host.tracker()?.reportLink(r.groupId, r.peer, r.state)),
     session.on('problem', (p) => {
       events.emit('error', { groupId: p.groupId, code: p.code, message: p.message });
       // A frame we cannot sign holds every later send of ours, and in total order the group's delivery.

@@ -63,6 +63,8 @@ export interface GroupSessionEvents {
   problem: (problem: SessionProblem) => void;
   /** A member signed two FINALs it cannot both mean: the proof for the tracker (PROTOCOL.md §3.3). */
   accuse: (accusation: { groupId: GroupId; accused: PeerId; proof: AccusationProof }) => void;
+  /** A member's agreement input is overdue (`stalled`) or no longer (`up`): for the tracker (PROTOCOL.md §2 Links). */
+  'report-link': (report: { groupId: GroupId; peer: PeerId; state: 'stalled' | 'up' }) => void;
 }
 
 export interface GroupSessionOptions {
@@ -83,6 +85,8 @@ export interface GroupSessionOptions {
   readonly now?: () => number;
   readonly tickMs?: number;
   readonly metricsReportMs?: number;
+  /** Report members whose agreement input is overdue this long (`linkGraceMs`); absent: never. */
+  readonly agreementWaitMs?: number;
 }
 
 interface Waiting {
@@ -138,6 +142,7 @@ export class GroupSession {
       engine: opts.engine,
       groupName: opts.groupName,
       ...(opts.floors === undefined ? {} : { floors: opts.floors }),
+      ...(opts.agreementWaitMs === undefined ? {} : { agreementWaitMs: opts.agreementWaitMs }),
     });
     this.#metrics = opts.metrics ?? new GroupMetricsRecorder(this.#now());
     this.#ops = new OpFold(opts.groupId);
@@ -337,6 +342,10 @@ export class GroupSession {
       }
       case 'accuse':
         return void this.#events.emit('accuse', { groupId: this.groupId, accused: c.accused, proof: c.proof });
+      case 'report-link': // `up` only over an open channel: it also withdraws the mesh's `down` of a closed one
+        if (c.state === 'stalled' || this.#transport.openPeers(this.groupId).includes(c.peer))
+          this.#events.emit('report-link', { groupId: this.groupId, peer: c.peer, state: c.state });
+        return;
       case 'read-held':
         // What the store holds of the group, after every write of ours (history-pages.ts): the sponsor hands the rest.
         return void readHeldAfter(this.#writer, this.#opts.store, this.groupId).then(

@@ -38,6 +38,11 @@ export const HOSTILE_TOLERATED: readonly Guarantee[] = ['S2E', 'SPONSOR', 'H4'];
 
 const WEIGHTS: ActionWeights = { ...NO_ACTIONS, send: 4, 'send-all': 1, join: 1, crash: 1, leave: 1, lie: 2 };
 const JUDGED_WEIGHTS: ActionWeights = { ...WEIGHTS, crash: 0, leave: 0 };
+/**
+ * A mute liar stays past the heal (PROTOCOL.md §7.6), so no join either: it would withhold its FLUSH, a view
+ * change's stall that its stalled reports do not cover (§7.2 "Can, still").
+ */
+const MUTE_WEIGHTS: ActionWeights = { ...JUDGED_WEIGHTS, join: 0 };
 
 const MAX_VARIANT = 1023;
 
@@ -49,7 +54,7 @@ export const hostileArbitrary = (kinds: readonly HostileKind[] = HOSTILE_KINDS):
       maxSize: 4,
       maxSteps: 6,
       maxGroups: 1,
-      weights: judged ? JUDGED_WEIGHTS : WEIGHTS,
+      weights: kind === 'silent' && variant % 2 === 0 ? MUTE_WEIGHTS : judged ? JUDGED_WEIGHTS : WEIGHTS,
     });
     return base.map((s) => withLie(s, { kind, variant }));
   });

@@ -118,6 +118,11 @@ export class Liar {
     return this.lying && this.kind === 'silent' && this.hostile.variant % 2 === 1;
   }
 
+  /** Silent with its channels open (`variant` even): it sends nothing, and stays past the heal while a member. */
+  get mute(): boolean {
+    return this.kind === 'silent' && this.hostile.variant % 2 === 0;
+  }
+
   /** A flood whose FLUSH frames for the next views are its made-up reports for them (`flood`). */
   get flushLies(): boolean {
     const v = this.hostile.variant;

@@ -7,7 +7,7 @@
 // it); `forget` drops it (the in-memory store) until a member's `restore`
 // brings the group back with views above the floor it names.
 
-import type { GroupId, LeaveReason, PeerId, ViewId } from '../src/ids.ts';
+import type { GroupId, LeaveReason, LinkReportState, PeerId, ViewId } from '../src/ids.ts';
 import * as membership from '../src/membership/index.ts';
 import type { Effects, Membership, Step } from '../src/membership/index.ts';
 import type { MemberInfo, View, ViewChange } from '../src/tracker/events.ts';
@@ -136,7 +136,7 @@ export class ModelTracker {
    * link the liar keeps closed). The tracker's refusal (`rate-limited`,
    * `not-member`) is an answer, returned as its code, not a simulator bug.
    */
-  reportOne(reporter: PeerId, peer: PeerId, state: 'up' | 'down', now: number): Effects | string {
+  reportOne(reporter: PeerId, peer: PeerId, state: LinkReportState, now: number): Effects | string {
     const step = membership.reportLink(this.groupId, this.state, reporter, peer, state, now);
     if (!step.result.ok) return step.result.error.code;
     if (step.next !== null) this.state = step.next;

@@ -85,6 +85,15 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
         'tick',
         guard('tick', () => engine.tick(now)),
       ),
+    agreementOverdue: (now, waitMs) => guard('agreementOverdue', () => engine.agreementOverdue?.(now, waitMs) ?? []),
+    chaseAgreement: (now, waitMs) =>
+      seen(
+        'chaseAgreement',
+        guard(
+          'chaseAgreement',
+          () => engine.chaseAgreement?.(now, waitMs) ?? { frames: [], deliveries: [], events: [] },
+        ),
+      ),
     joinerState: () => guard('joinerState', () => engine.joinerState()),
     markShown: (shown) => engine.markShown(shown),
     adoptJoinerState: (state) => {

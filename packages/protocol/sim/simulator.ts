@@ -256,7 +256,7 @@ type SimEvent =
       readonly texts: readonly string[];
     }
   /** Hostile runs: the tracker's grace timer of a reported link (membership `linkCheck`). */
-  | { readonly k: 'hostile-grace'; readonly a: PeerId; readonly b: PeerId }
+  | { readonly k: 'hostile-grace'; readonly a: PeerId; readonly b: PeerId; readonly g?: number }
   /** Hostile runs: the liar keeps its false report standing (every half grace time while it lies). */
   | { readonly k: 'liar-tick' }
   /** Hostile runs: by now the link rules must have evicted a liar they can see (H3). */
@@ -317,6 +317,11 @@ export interface SimResult {
 
 export interface SimOptions {
   readonly factory: EngineFactory;
+  /**
+   * false: sessions report no overdue agreement input (PROTOCOL.md §2 Links "Stalled"), to replay a pinned
+   * path as it ran before the copies' frames moved its timing. Reported by default.
+   */
+  readonly stallReports?: boolean;
   /** A broken session (sim/broken/session-variants.ts); the correct one by default. */
   readonly session?: SessionVariant;
   /** Record a line per step (for `npm run sim -- --seed N`). */
@@ -479,7 +484,20 @@ export class Simulation {
   }
 
   private isLiar(node: SimNode): boolean {
-    return this.liar !== null && node.id === LIAR_ID;
+    return this.isLiarId(node.id);
+  }
+
+  private isLiarId(p: PeerId): boolean {
+    return this.liar !== null && p === LIAR_ID;
+  }
+
+  /**
+   * A mute liar stays past the heal while a member and three honest members judge it: with two, one that
+   * proposed before it fell silent withholds only its echoes, which one member sees (PROTOCOL.md §7.2).
+   */
+  private muteStays(): boolean {
+    const g = this.groups[0] as SimGroup;
+    return this.liar?.mute === true && g.tracker.isMember(LIAR_ID) && this.honestMembers(g).length >= 3;
   }
 
   /** Whom the checker follows: every honest session; the liar's deliveries are no guarantee's business. */
@@ -552,9 +570,10 @@ export class Simulation {
       if (next.event.k !== 'tick') this.pendingNonTick--;
       this.handle(next.event);
       if (this.stats.steps > this.maxEvents || (this.healed && this.now > this.healedAt + MAX_MS_AFTER_HEAL)) {
+        this.checkMuteEvicted();
         fail('L2', null, `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`);
       }
-      if (this.healed && this.pendingNonTick === 0 && !this.syncing()) {
+      if (this.healed && this.pendingNonTick === 0 && !this.syncing() && this.waitingOnMute() === null) {
         quietSince ??= this.now;
         if (this.now - quietSince >= QUIET_MS) return;
       } else {
@@ -567,6 +586,32 @@ export class Simulation {
    * A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not
    * quiet.
    */
+  /**
+   * A mute liar stays past the heal while it is a member (PROTOCOL.md §7.6): liveness returns only once the
+   * tracker evicts it on the honest members' stalled reports. The first honest member still waiting on an
+   * agreement input (of anyone), or null.
+   */
+  private waitingOnMute(): PeerId | null {
+    const g = this.groups[0] as SimGroup;
+    if (this.liar?.lying !== true || !this.muteStays()) return null;
+    for (const p of this.honestMembers(g)) {
+      const s = this.session(g, p);
+      if (this.active(s) && (s.engine.agreementOverdue?.(this.now, 0).length ?? 0) > 0) return p;
+    }
+    return null;
+  }
+
+  /** H3 for a mute liar: an honest member still waits on an agreement input while the liar is in the view. */
+  private checkMuteEvicted(): void {
+    const waiting = this.waitingOnMute();
+    if (waiting !== null)
+      fail(
+        'H3',
+        LIAR_ID,
+        `the mute liar is still a member ${this.now - (this.lieAt ?? 0)} ms after it began; ${waiting} waits`,
+      );
+  }
+
   private syncing(): boolean {
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
@@ -644,6 +689,7 @@ export class Simulation {
         groupName: g.id,
         floors: recordFloors(node.store.model.getGroup(g.id)),
         ...(this.variant.chain === undefined ? {} : { chainHooks: this.variant.chain }),
+        ...(this.options.stallReports === false ? {} : { agreementWaitMs: LINK_GRACE_MS }),
       }),
       engine,
       status: joiner ? 'joining' : 'member',
@@ -961,6 +1007,9 @@ export class Simulation {
           break;
         case 'accuse':
           this.accused(s, c.accused, c.proof);
+          break;
+        case 'report-link':
+          this.stallReport(s, c.peer, c.state);
           break;
         case 'read-held':
           // What the store holds, read by the product's reader (history-reader.ts), as GroupSession does;
@@ -1307,24 +1356,38 @@ export class Simulation {
     }
   }
 
-  private report(g: SimGroup, reporter: PeerId, peer: PeerId): void {
-    const effects = g.tracker.reportOne(reporter, peer, 'down', this.now);
+  private report(g: SimGroup, reporter: PeerId, peer: PeerId, state: 'down' | 'stalled' | 'up' = 'down'): void {
+    const effects = g.tracker.reportOne(reporter, peer, state, this.now);
     if (typeof effects === 'string') {
-      this.log(`${reporter} reports its link to ${peer} down: refused (${effects})`);
+      this.log(`${reporter} reports its link to ${peer} ${state}: refused (${effects})`);
       return;
     }
-    this.log(`${reporter} reports its link to ${peer} down`);
+    this.log(`${reporter} reports its link to ${peer} ${state}`);
     if (effects.linkCheck !== undefined)
       this.schedule(effects.linkCheck.since + LINK_GRACE_MS, {
         k: 'hostile-grace',
         a: effects.linkCheck.a,
         b: effects.linkCheck.b,
+        g: g.index,
       });
   }
 
+  /**
+   * A session tells the tracker a member's agreement input is overdue (`stalled`) or no longer (`up`: only
+   * over a working channel, direct or relayed, as GroupSession sends it). PROTOCOL.md §2 Links "Stalled".
+   */
+  private stallReport(s: Session, peer: PeerId, state: 'stalled' | 'up'): void {
+    if (state === 'up' && !this.linkWorks(s.g, s.node.id, peer)) return;
+    this.report(s.g, s.node.id, peer, state);
+  }
+
+  private linkWorks(g: SimGroup, a: PeerId, b: PeerId): boolean {
+    return g.net.isUp(a, b) || this.relays.relayed(g.index, a, b);
+  }
+
   /** The tracker's grace timer of a reported link: the link rules decide, as the tracker applies them. */
-  private hostileGrace(a: PeerId, b: PeerId): void {
-    const g = this.groups[0] as SimGroup;
+  private hostileGrace(a: PeerId, b: PeerId, index = 0): void {
+    const g = this.group(index);
     const before = g.tracker.members;
     const effects = g.tracker.expire(a, b, this.now, LINK_GRACE_MS);
     if (effects.falseReport !== undefined)
@@ -1334,9 +1397,14 @@ export class Simulation {
         k: 'hostile-grace',
         a: effects.linkCheck.a,
         b: effects.linkCheck.b,
+        g: index,
       });
     for (const r of effects.removed ?? []) {
       this.log(`link ${a}~${b} down past grace: tracker evicts ${r.peerId}`);
+      // Without a liar every member is honest: evicted with every link working, it was on stalled reports (H1).
+      const working = before.filter((p) => p !== r.peerId).every((p) => this.linkWorks(g, r.peerId, p));
+      if (this.liar === null && working && r.reason === 'evicted')
+        fail('H1', r.peerId, `the tracker evicted ${r.peerId} on link reports while all its links worked`);
       this.onRemoved(g, r.peerId, r.reason);
       if (before.includes(r.peerId)) this.sendView(g, effects.view ?? null, { peer: r.peerId, reason: r.reason });
       this.admitReady(g);
@@ -1826,7 +1894,8 @@ export class Simulation {
         this.runAction(ev.action);
         return;
       case 'heal':
-        if (this.liar !== null) this.liarGoes();
+        // A mute liar that is still a member stays, mute: the L checks judge whether the tracker evicts it.
+        if (this.liar !== null && !this.muteStays()) this.liarGoes();
         this.healed = true;
         this.healedAt = this.now;
         for (const n of this.nodes.values()) n.crashAfter = null;
@@ -1846,7 +1915,7 @@ export class Simulation {
         this.onWire(ev);
         return;
       case 'hostile-grace':
-        this.hostileGrace(ev.a, ev.b);
+        this.hostileGrace(ev.a, ev.b, ev.g);
         return;
       case 'liar-tick': {
         const g = this.groups[0] as SimGroup;
@@ -2123,6 +2192,7 @@ export class Simulation {
   // ---------------------------------------------------------------- liveness
 
   private checkLiveness(): void {
+    this.checkMuteEvicted();
     for (const store of this.stores) this.flushStore(store);
     for (const g of this.groups) this.checkGroupLiveness(g);
   }
@@ -2155,8 +2225,9 @@ export class Simulation {
   }
 
   private checkGroupLiveness(g: SimGroup): void {
+    // A mute liar that stayed (waitingOnMute) is no survivor: its deliveries are no guarantee's business.
     const survivors = g.tracker.members.filter(
-      (p) => this.session(g, p)?.status === 'member' && this.nodes.get(p)?.alive === true,
+      (p) => this.session(g, p)?.status === 'member' && this.nodes.get(p)?.alive === true && !this.isLiarId(p),
     );
     const holdBack = new Map<PeerId, number>();
     for (const p of survivors) {

@@ -17,8 +17,12 @@ export type Ordering = 'fifo' | 'total';
 export type LeaveReason = 'left' | 'failed' | 'evicted';
 export type MemberChange = 'joined' | LeaveReason;
 export type LinkState = 'up' | 'down';
-/** A member's word to the tracker on its link to another: `relayed` is up through a third member (PROTOCOL.md §1.6). */
-export type LinkReportState = LinkState | 'relayed';
+/**
+ * A member's word to the tracker on its link to another: `relayed` is up through a third member (PROTOCOL.md §1.6);
+ * `stalled` is a channel that is open but carries no agreement input (a total-order member whose PROPOSE, ECHO or
+ * FINAL is overdue, §2 Links): it counts towards a majority only.
+ */
+export type LinkReportState = LinkState | 'relayed' | 'stalled';
 
 export const asPeerId = (s: string): PeerId => s as PeerId;
 export const asGroupId = (s: string): GroupId => s as GroupId;

@@ -199,6 +199,7 @@ export {
 export { generateIdentity } from './crypto/identity.ts';
 export { createEngine, type EngineResume } from './ordering/create-engine.ts';
 export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './ordering/frame-gate.ts';
+export { UNSHOWN_STATE_GRACES } from './ordering/agreement-watch.ts';
 export {
   type HeldVector,
   HISTORY_PAGE_BYTES,

@@ -5,14 +5,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId } from '@chorus/protocol';
 import type { PeerId } from '@chorus/protocol';
 import * as m from '../src/membership/index.ts';
 import type { Membership, Step } from '../src/membership/index.ts';
-
-const G = asGroupId('g1');
-const PEERS = ['pa', 'pb', 'pc', 'pd', 'pe'].map(asPeerId);
-const who = (p: PeerId) => ({ peerId: p, name: p.toUpperCase(), publicKey: 'k' });
+import { confirm, expire, G, GRACE, groupOf, ids, must, PEERS, say, who } from './membership-fixtures.ts';
 
 type Op =
   | { kind: 'join' | 'ready' | 'leave' | 'fail'; p: number }
@@ -30,7 +26,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('expire-join' as const), p: fc.nat(4) }),
 );
 
-const GRACE = 10;
 const JOIN_TIMEOUT = 10;
 
 function apply(s: Membership, o: Op, now: number): Step<unknown> {
@@ -95,30 +90,6 @@ describe('membership rules under random inputs', () => {
   });
 });
 
-/** Applies a step that must succeed and change the state. */
-function must<T>(step: Step<T>): { s: Membership; step: Step<T> } {
-  expect(step.result.ok).toBe(true);
-  expect(step.next).not.toBeNull();
-  return { s: step.next!, step };
-}
-
-/** Every member says its link to the joiner `p` is up. */
-function confirm(s: Membership, p: PeerId): Membership {
-  for (const x of s.members) s = m.reportLink(G, s, x.peerId, p, 'up', 0).next ?? s;
-  return s;
-}
-
-/** A group whose members are `peers`, installed in that order (the first founds it). */
-function groupOf(...peers: PeerId[]): Membership {
-  let s = m.emptyMembership();
-  for (const p of peers) {
-    s = must(m.join(G, s, who(p), 0)).s;
-    if (m.isJoining(s, p)) s = must(m.linksReady(G, confirm(s, p), p)).s;
-  }
-  return s;
-}
-
-const ids = (xs: readonly { readonly peerId: PeerId }[] | undefined): PeerId[] => (xs ?? []).map((x) => x.peerId);
 const [A, B, C, D] = [PEERS[0]!, PEERS[1]!, PEERS[2]!, PEERS[3]!];
 
 describe('two-phase join', () => {
@@ -373,14 +344,7 @@ describe('relayed links (PROTOCOL.md §1.6)', () => {
 });
 
 /** Reports of `by` that their link to `peer` is down, at `now`. */
-function down(s: Membership, now: number, ...pairs: [PeerId, PeerId][]): Membership {
-  for (const [x, y] of pairs) s = must(m.reportLink(G, s, x, y, 'down', now)).s;
-  return s;
-}
-const expire = (s: Membership, x: PeerId, y: PeerId, now: number) => {
-  const [a, b] = [x, y].sort() as [PeerId, PeerId];
-  return m.expireLink(G, s, a, b, now, GRACE);
-};
+const down = (s: Membership, now: number, ...pairs: [PeerId, PeerId][]): Membership => say(s, now, 'down', ...pairs);
 
 describe('link reports', () => {
   it('evicts the younger of two members whose link both ends report down, never the older', () => {

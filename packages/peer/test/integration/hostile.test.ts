@@ -22,6 +22,7 @@ import {
   MAX_SENT_AT_MS,
   reportHash,
   signText,
+  UNSHOWN_STATE_GRACES,
 } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
@@ -338,6 +339,27 @@ describe('a hostile member lying to the tracker', () => {
           ),
       ),
     );
+    await expectChatInOneOrder(honest, a.g, 'after');
+  }, 120_000);
+
+  it("a member that keeps its channels open and heartbeats but sends no PROPOSE, ECHO or FINAL is evicted on the others' stalled reports; the messages that waited on it are delivered", async () => {
+    const a = await underAttack('mute');
+    // mallory's channels stay open and its session heartbeats; it never proposes. Every honest message waits
+    // for its proposal, and before stalled reports nothing ever removed it (PROTOCOL.md §2 Links "Stalled").
+    await Promise.all(honest.map((p) => p.burst(a.g, 2, `${p.name}-waiting:`)));
+    expect(a.mallory.mesh.openPeers(a.g).length).toBe(3);
+    await waitFor(
+      'the tracker evicts the mute member',
+      () => a.mallory.removed.length > 0,
+      // It never showed state in this view, so it is judged after UNSHOWN_STATE_GRACES (it may have been syncing).
+      (UNSHOWN_STATE_GRACES + 3) * INTEGRATION_TRACKER_TIMERS.linkGraceMs + 15_000,
+    );
+    expect(a.mallory.removed[0]?.reason).toBe('evicted');
+    const waited = honest.flatMap((p) => [1, 2].map((k) => `${p.name}-waiting:${k}`));
+    await waitFor('every message that waited on mallory at every honest peer', async () => {
+      const logs = await Promise.all(honest.map((p) => logOf(p, a.g)));
+      return logs.every((l) => waited.every((b) => bodiesOf(l).includes(b)));
+    });
     await expectChatInOneOrder(honest, a.g, 'after');
   }, 120_000);
 

@@ -22,6 +22,11 @@
 // another is refused (`rate-limited`) until the first is corroborated or
 // withdrawn (`up`). So one liar accuses one member at a time, and each grace
 // time its standing false claim earns a mark.
+// `stalled` (PROTOCOL.md §2 Links, "Stalled"): the channel is open but the agreement input its far end owes
+// (a total-order PROPOSE, ECHO or FINAL) is overdue. It is a down claim for rule 1 (counted over the other
+// members, `majorityAgainst`) and the rate limit, never for rule 2 (two ends that call each other stalled are
+// one liar and one honest member, and only the others can tell which), and rule 3 never marks it false (it
+// may be owed to that reporter alone). A `down` from the same end replaces it; `up` withdraws either.
 // Reports about a joiner are its confirmations (view-changes.ts): `up` from a
 // member of its view counts towards installing it, `down` withdraws it.
 // `relayed via X` (the pair's frames travel through member X, PROTOCOL.md
@@ -51,6 +56,36 @@ export const saysDown = (l: LinkDown): readonly PeerId[] => l.by ?? [l.a, l.b];
 /** Members whose latest report says their own link to `p` is down. */
 export function accusersOf(m: Membership, p: PeerId): PeerId[] {
   return m.linksDown.filter((l) => l.a === p || l.b === p).flatMap((l) => saysDown(l).filter((x) => x !== p));
+}
+
+/**
+ * Rule 1: more than half of all members report their link to `p` down. A stalled claim is a member's word
+ * about `p`'s agreement input, which the sender of a message never sees echoed: once any accuser's claim is
+ * stalled, more than half of the *other* members, and at least two, suffice (one word never does).
+ */
+function majorityAgainst(m: Membership, p: PeerId): boolean {
+  const accusers = accusersOf(m, p);
+  const n = m.members.length;
+  if (2 * accusers.length > n) return true;
+  const stalled = m.linksDown.some((l) => (l.a === p || l.b === p) && stalledOf(l).some((x) => x !== p));
+  return stalled && accusers.length >= 2 && 2 * accusers.length > n - 1;
+}
+
+/** The ends of `l` whose claim is `stalled`. */
+const stalledOf = (l: LinkDown): readonly PeerId[] => l.stalled ?? [];
+
+/** `l` claimed by the ends `by`, with `reporter`'s claim stalled (true), down (false) or gone (null). */
+function claimedBy(
+  l: LinkDown,
+  by: readonly PeerId[],
+  stalled: readonly PeerId[],
+  reporter: PeerId,
+  isStalled: boolean | null,
+): LinkDown {
+  const rest = stalled.filter((p) => p !== reporter && by.includes(p));
+  const next = isStalled === true ? [...rest, reporter] : rest;
+  const { stalled: _old, ...base } = l;
+  return { ...base, by, ...(next.length === 0 ? {} : { stalled: next }) };
 }
 
 /** Down reports of `x` that the other end does not share. */
@@ -103,8 +138,12 @@ export function reportLink(
       return unchanged(err('bad-state', 'A relayed link names a third member it goes through.'));
     if (!isMember(m, via)) return unchanged(err('not-member', 'A link can be relayed only through a member.'));
   }
-  const state = reported === 'down' ? 'down' : 'up';
-  if (isJoining(m, peer)) return confirmJoiner(groupId, m, reporter, peer, state);
+  const state = reported === 'down' || reported === 'stalled' ? 'down' : 'up';
+  // A joiner owes no agreement input yet: a stalled report neither confirms nor withdraws it.
+  if (isJoining(m, peer)) {
+    if (reported === 'stalled') return unchanged(ok(null));
+    return confirmJoiner(groupId, m, reporter, peer, state);
+  }
   // A link to a session that is gone is settled by the view change, not by eviction.
   if (!isMember(m, peer)) return unchanged(ok(null));
   const { a, b } = pair(reporter, peer);
@@ -116,16 +155,28 @@ export function reportLink(
     const linksDown =
       rest.length === 0
         ? m.linksDown.filter((l) => l !== existing)
-        : m.linksDown.map((l) => (l === existing ? { ...l, by: rest } : l));
+        : m.linksDown.map((l) => (l === existing ? claimedBy(l, rest, stalledOf(l), reporter, null) : l));
     return { next: { ...m, linksDown }, result: ok(null), effects: {} };
   }
-  // Already said: ask for a check again (the node that scheduled the first one may have died with its timer).
-  if (existing !== undefined && by.includes(reporter))
+  const stalled = reported === 'stalled';
+  if (existing !== undefined && by.includes(reporter)) {
+    // A channel that closed is more than a stall: `down` replaces this end's `stalled`, never the reverse.
+    if (!stalled && stalledOf(existing).includes(reporter)) {
+      const updated = claimedBy(existing, by, stalledOf(existing), reporter, false);
+      return {
+        next: { ...m, linksDown: m.linksDown.map((l) => (l === existing ? updated : l)) },
+        result: ok(null),
+        effects: { linkCheck: { a, b, since: existing.since } },
+      };
+    }
+    // Already said: ask for a check again (the node that scheduled the first one may have died with its timer).
     return unchanged(ok(null), { linkCheck: { a, b, since: existing.since } });
+  }
   if (existing !== undefined) {
     // The other end said so first: this one corroborates it.
+    const updated = claimedBy(existing, [...by, reporter], stalledOf(existing), reporter, stalled);
     return {
-      next: { ...m, linksDown: m.linksDown.map((l) => (l === existing ? { ...l, by: [...by, reporter] } : l)) },
+      next: { ...m, linksDown: m.linksDown.map((l) => (l === existing ? updated : l)) },
       result: ok(null),
       effects: { linkCheck: { a, b, since: existing.since } },
     };
@@ -135,8 +186,9 @@ export function reportLink(
       err('rate-limited', 'You already report a link down that nobody confirms; one such report at a time.'),
     );
   }
+  const fresh: LinkDown = { a, b, since: now, by: [reporter], ...(stalled ? { stalled: [reporter] } : {}) };
   return {
-    next: { ...m, linksDown: [...m.linksDown, { a, b, since: now, by: [reporter] }] },
+    next: { ...m, linksDown: [...m.linksDown, fresh] },
     result: ok(null),
     effects: { linkCheck: { a, b, since: now } },
   };
@@ -157,16 +209,21 @@ export function expireLink(
   if (younger === null) return unchanged(ok(null));
   const older = younger === a ? b : a;
   const n = m.members.length;
-  for (const p of [younger, older]) if (2 * accusersOf(m, p).length > n) return remove(groupId, m, p, 'evicted');
+  for (const p of [younger, older]) if (majorityAgainst(m, p)) return remove(groupId, m, p, 'evicted');
   const by = saysDown(l);
-  if (by.length === 2) return remove(groupId, m, younger, 'evicted');
-  const reporter = by[0];
+  // Rule 2 trusts two ends that both saw their channel fail; a stall is a claim about the other end's words.
+  if (by.length === 2 && stalledOf(l).length === 0) return remove(groupId, m, younger, 'evicted');
+  const reporter = by.length === 1 ? by[0] : undefined;
   const accused = reporter === a ? b : a;
   // Judged again one grace time from now, whatever the verdict, while the claim stands.
   const again: Membership = { ...m, linksDown: m.linksDown.map((x) => (x === l ? { ...x, since: now } : x)) };
   const recheck = { linkCheck: { a, b, since: now } };
   const othersKeepLinks = n > 2 && accusersOf(m, accused).every((x) => x === reporter);
-  if (reporter === undefined || !othersKeepLinks) return { next: again, result: ok(null), effects: recheck };
+  // A lone stalled claim is never proved false: the accused may owe that reporter alone (its echoes reach every
+  // member but the message's sender), which nobody else can see either. Alone it decides nothing.
+  const provable = reporter !== undefined && !stalledOf(l).includes(reporter);
+  if (reporter === undefined || !othersKeepLinks || !provable)
+    return { next: again, result: ok(null), effects: recheck };
   const window = FALSE_REPORT_WINDOW_GRACES * graceMs;
   const falseReports = [...(m.falseReports ?? []).filter((f) => now - f.at < window), { peerId: reporter, at: now }];
   const marked: Membership = { ...again, falseReports };

@@ -31,6 +31,12 @@ export interface LinkDown {
   readonly since: number;
   /** The ends whose latest report says down (absent, as stored before corroboration: both). */
   readonly by?: readonly PeerId[];
+  /**
+   * The ends among `by` whose claim is `stalled` (the channel is open, the agreement input it owes is overdue,
+   * PROTOCOL.md §2 Links): such a claim counts towards a majority (rule 1) and can prove false (rule 3), never
+   * towards rule 2. Absent: none.
+   */
+  readonly stalled?: readonly PeerId[];
 }
 
 /** A down report that proved false (link-reports.ts): the reporter and when. */

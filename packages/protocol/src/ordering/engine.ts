@@ -105,6 +105,13 @@ export interface OrderingEngine {
   /** A data channel to `peer` (re)opened: exchange high-water marks. */
   linkUp(peer: PeerId, now: number): EngineResult;
   tick(now: number): EngineResult;
+  /**
+   * Total order: members whose agreement input (PROPOSE, FINAL, ECHO) for a message held here has been missing
+   * for `waitMs` or more (PROTOCOL.md §3.3 "Overdue"); the runtime reports them `stalled`. Optional.
+   */
+  agreementOverdue?(now: number, waitMs: number): readonly PeerId[];
+  /** Total order: copies of our PROPOSE for messages that waited half of `waitMs` (§3.3 "Overdue"). Optional. */
+  chaseAgreement?(now: number, waitMs: number): EngineResult;
   /** For a sponsor: what a joiner needs after it has the history. */
   joinerState(): JoinerState;
   /** For a joiner: adopt the sponsor's state before the first view that includes it. */

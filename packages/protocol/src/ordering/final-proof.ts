@@ -72,6 +72,11 @@ export class FinalWitness {
     return this.#got.get(id);
   }
 
+  /** The first signed FINAL seen for `id` (the sender's, or one an echo restated), if any. */
+  first(id: MessageId): FinalFrame | undefined {
+    return this.#first.get(id);
+  }
+
   /** The sender's FINAL for `id` reached us: kept, and seen. */
   receive(id: MessageId, f: FinalFrame): FinalProof | null {
     if (!this.#got.has(id)) this.#got.set(id, f);

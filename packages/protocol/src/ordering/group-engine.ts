@@ -15,9 +15,9 @@
 // Belongs here: only the OrderingEngine methods themselves, dispatching to the layers.
 
 import { messageId } from '../ids.ts';
-import type { PeerId } from '../ids.ts';
+import type { PeerId, ViewId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
-import type { DataFrame, EngineFrame, SignedFields } from '../wire/frames.ts';
+import type { DataFrame, EngineFrame, ProposeFrame, SignedFields } from '../wire/frames.ts';
 import type { EngineResult, OrderingEngine, Rejection } from './engine.ts';
 import { isRejection } from './engine.ts';
 import type { EngineDebugState } from './engine-debug.ts';
@@ -26,6 +26,13 @@ import { isSeq, staleSeqReason } from './engine-state.ts';
 import { splitFlush } from './flush-parts.ts';
 import { invariant, present } from './invariant.ts';
 import { JoinerAdoption } from './joiner-adoption.ts';
+import {
+  dueForCopy,
+  overdueMembers,
+  showsState,
+  UNSHOWN_STATE_GRACES,
+  type AgreementState,
+} from './agreement-watch.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
 export type { EngineDebugState } from './engine-debug.ts';
@@ -122,6 +129,8 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     const result = this.dispatch(from, frame, now);
     // The handlers read the clock as `clockAt(now)`; it moves only for an accepted frame.
     if (!isRejection(result)) this.clock = this.clockAt(now);
+    if (!isRejection(result) && showsState(frame) && 'viewId' in frame && frame.viewId === this.installed?.viewId)
+      this.#shown.set(from, frame.viewId);
     return result;
   }
 
@@ -188,6 +197,61 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     if (this.flush === null) this.announceCounts(now, out);
     else this.askForMissing(now, out);
     return out.build();
+  }
+
+  /** Members whose PROPOSE, FINAL or ECHO we have waited on for `waitMs` (agreement-watch.ts); none in a flush. */
+  agreementOverdue(now: number, waitMs: number): readonly PeerId[] {
+    if (this.mode !== 'total' || this.flush !== null || this.installed === null) return [];
+    const v = this.installed.viewId;
+    if (this.#watched?.viewId !== v) this.#watched = { viewId: v, at: now };
+    const late = overdueMembers(this.agreementState(), now, waitMs);
+    // A member that has shown no state in this view may be syncing its history: judged later (UNSHOWN_STATE_GRACES).
+    if (now - this.#watched.at >= UNSHOWN_STATE_GRACES * waitMs) return late;
+    return late.filter((p) => this.#shown.get(p) === v);
+  }
+
+  /**
+   * Halfway to the bound, for each message of another sender still waiting here: a copy of our PROPOSE to every
+   * member (we proposed and wait), and the sender's signed FINAL that an echo brought us if the sender's own never
+   * came (PROTOCOL.md §3.3 "Overdue").
+   */
+  chaseAgreement(now: number, waitMs: number): EngineResult {
+    const out = new OutputBuilder();
+    if (this.mode !== 'total' || this.flush !== null || this.installed === null) return out.build();
+    for (const [id, e] of dueForCopy(this.agreementState(), now, waitMs)) {
+      e.chased = now;
+      const relayed = this.witness.first(id);
+      if (e.told === undefined && this.witness.got(id) === undefined && relayed !== undefined)
+        this.takeFinal(id, e, relayed, out);
+      const { sender, seq } = e.frame;
+      const copy: ProposeFrame = {
+        t: 'propose',
+        groupId: this.groupId,
+        viewId: this.viewIdNow(),
+        sender,
+        seq,
+        priority: e.proposed,
+      };
+      out.frames.push({ to: 'all', frame: copy });
+    }
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** Per member, the last view in which it sent us a frame only a member with state sends (agreement-watch.ts). */
+  readonly #shown = new Map<PeerId, ViewId>();
+  /** The installed view as agreementOverdue first saw it, and when. */
+  #watched: { readonly viewId: ViewId; readonly at: number } | null = null;
+
+  private agreementState(): AgreementState {
+    return {
+      self: this.self,
+      members: this.members,
+      own: this.own,
+      queue: this.queue,
+      disputed: this.disputed,
+      echoed: (id, by) => this.echoes.of(id, by) !== undefined,
+    };
   }
 
   markShown(shown: Readonly<Record<string, number>>): void {

@@ -37,6 +37,12 @@ export interface QueueEntry {
   readonly proposed: Priority;
   /** Admission counter: ties in the heap go in admission order. */
   readonly admitted: number;
+  /** When it was admitted: its agreement inputs are overdue `agreementWaitMs` later (agreement-watch.ts). */
+  readonly since: number;
+  /** Members that sent us a copy of their PROPOSE for it (they are waiting too, PROTOCOL.md §3.3 "Overdue"). */
+  heard?: Set<PeerId>;
+  /** When we last sent our own copy. */
+  chased?: number;
 }
 
 export interface OwnMessage {
@@ -95,7 +101,14 @@ export abstract class IsisQueue extends FrameGate {
     this.proposedMax = mine.p;
     const early = this.earlyFinals.get(id);
     this.earlyFinals.delete(id);
-    const entry: QueueEntry = { frame: f, priority: mine, final: false, proposed: mine, admitted: this.admissions++ };
+    const entry: QueueEntry = {
+      frame: f,
+      priority: mine,
+      final: false,
+      proposed: mine,
+      admitted: this.admissions++,
+      since: now,
+    };
     this.queue.set(id, entry);
     this.heap.push(id, entry.priority, entry.admitted);
     if (early !== undefined) this.takeFinal(id, entry, early, out);
@@ -126,11 +139,21 @@ export abstract class IsisQueue extends FrameGate {
     if (this.mode === 'fifo') return reject('remote', 'bad-state', 'FIFO groups do not use proposals.');
     if (!this.members.has(from))
       return reject('remote', 'not-member', `${from} is not a member of view ${this.installed?.viewId}.`);
-    if (f.sender !== this.self)
-      return reject('remote', 'bad-state', `A proposal for ${f.sender}'s message was sent to ${this.self}.`);
     const tooHigh = this.priorityTooHigh(f.priority.p, 'PROPOSE');
     if (tooHigh !== null) return tooHigh;
     const id = messageId(this.groupId, f.sender, f.seq);
+    // Another sender's message: a copy, the proposer's word that it proposed and waits (§3.3 "Overdue").
+    if (f.sender !== this.self) {
+      if (f.sender === from)
+        return reject(
+          'remote',
+          'bad-state',
+          `${from} proposed for its own message: a sender's proposal rides its DATA.`,
+        );
+      const entry = this.queue.get(id);
+      if (entry !== undefined) (entry.heard ??= new Set()).add(from);
+      return new OutputBuilder().build();
+    }
     const mine = this.own.get(id);
     if (mine === undefined) {
       if (f.seq <= this.lastCommitted) return new OutputBuilder().build(); // already finalized: a late duplicate
@@ -243,7 +266,7 @@ export abstract class IsisQueue extends FrameGate {
   }
 
   /** The sender's FINAL for a message in the queue: applied (and echoed), or objected to. */
-  private takeFinal(id: MessageId, entry: QueueEntry, f: FinalFrame, out: OutputBuilder): void {
+  protected takeFinal(id: MessageId, entry: QueueEntry, f: FinalFrame, out: OutputBuilder): void {
     const proof = this.witness.receive(id, f);
     if (proof !== null) this.proved(id, proof, out);
     else if (f.version !== entry.frame.sig && this.witness.prove(id))

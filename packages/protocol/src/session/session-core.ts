@@ -50,6 +50,7 @@ import type {
 import { SponsorDesk } from './sponsor-desk.ts';
 import { SeqFloors } from './seq-floors.ts';
 import { eventCommands, FinalSigning, type SignWord } from './final-signing.ts';
+import { StallReports } from './stall-reports.ts';
 
 export interface SessionCoreOptions {
   readonly groupId: GroupId;
@@ -61,6 +62,8 @@ export interface SessionCoreOptions {
   readonly floors?: Readonly<Record<string, number>>;
   /** Broken variants of the simulator only: chain checks switched off (chain-check.ts). */
   readonly chainHooks?: ChainHooks;
+  /** Report members whose agreement input is overdue this long (stall-reports.ts; `linkGraceMs`); absent: never. */
+  readonly agreementWaitMs?: number;
 }
 
 export class SessionCore {
@@ -87,11 +90,13 @@ export class SessionCore {
   readonly #chains: ChainGuard;
   /** Our FINALs and FLUSH reports out for signing, and the sends waiting behind them. */
   readonly #finals: FinalSigning;
+  readonly #stalls: StallReports | null;
 
   constructor(opts: SessionCoreOptions) {
     this.groupId = opts.groupId;
     this.self = opts.self;
     this.#finals = new FinalSigning(opts.self.peerId);
+    this.#stalls = opts.agreementWaitMs === undefined ? null : new StallReports(opts.agreementWaitMs);
     this.#engine = opts.engine;
     this.#groupName = opts.groupName;
     this.#sends = new OwnSends(opts.groupId, opts.self);
@@ -330,7 +335,11 @@ export class SessionCore {
   tick(now: number): SessionCommands {
     return this.#step(now, () => {
       this.#join.tick(now);
-      if (this.#engine.view !== null) this.#apply(this.#engine.tick(now), 'a tick', now);
+      if (this.#engine.view === null) return;
+      this.#apply(this.#engine.tick(now), 'a tick', now);
+      const chased = this.#stalls?.chase(this.#engine, now);
+      if (chased != null) this.#apply(chased, 'a chase', now);
+      if (this.#life.phase === 'member') for (const c of this.#stalls?.reports(this.#engine, now) ?? []) this.#emit(c);
     });
   }
 

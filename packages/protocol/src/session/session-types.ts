@@ -113,6 +113,12 @@ export type SessionCommand =
    */
   | { readonly type: 'accuse'; readonly accused: PeerId; readonly proof: AccusationProof }
   /**
+   * Tell the tracker (`link:report`) that the agreement input `peer` owes us is overdue (`stalled`), or no
+   * longer (`up`; a runtime sends it only while its channel to `peer` is open, as it would itself). PROTOCOL.md
+   * §2 Links "Stalled".
+   */
+  | { readonly type: 'report-link'; readonly peer: PeerId; readonly state: 'stalled' | 'up' }
+  /**
    * Read what the store holds of the group (`readHeld`, history-reader.ts), then call `heldRead(have, now)` (`null` on
    * failure).
    */

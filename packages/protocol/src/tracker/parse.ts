@@ -338,8 +338,8 @@ export function parseLinkReport(x: unknown): Result<ParsedLinkReport> {
     if (!via.ok) return via;
     return ok({ ...base, state: 'relayed', via: asPeerId(via.value) });
   }
-  if (state.value !== 'up' && state.value !== 'down')
-    return fail('bad-type', '"state" must be "up", "down" or "relayed".');
+  if (state.value !== 'up' && state.value !== 'down' && state.value !== 'stalled')
+    return fail('bad-type', '"state" must be "up", "down", "stalled" or "relayed".');
   if (o.value['via'] !== undefined) return fail('bad-type', '"via" comes only with state "relayed".');
   return ok({ ...base, state: state.value });
 }
