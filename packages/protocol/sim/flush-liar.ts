@@ -14,7 +14,9 @@
 //   ask a participant whose FLUSH-OK restates it, and take the relayed copy;
 // - withhold-ok: its FLUSH-OK never reaches half the members;
 // - forged-relay: besides its true FLUSH, half the members get its report relayed as another
-//   participant's (its own signature under another reporter's name): refused as a forgery.
+//   participant's (its own signature under another reporter's name): refused as a forgery;
+// - withhold-all: its own FLUSH reaches nobody (a member silent toward this flush): open, nobody
+//   holds the report to relay (PROTOCOL.md §3.4 "Relay", "Withheld from everyone").
 // bad-report, forged-held and short-held are refused, so to those members the liar withheld a
 // frame; with withhold-report and withhold-ok it withholds one outright. A withheld report is
 // relayed; a FLUSH-OK withheld, or refused, still stalls the flush for its victims until the liar
@@ -33,6 +35,7 @@ export const FLUSH_LIES = [
   'withhold-report',
   'withhold-ok',
   'forged-relay',
+  'withhold-all',
 ] as const;
 export type FlushLie = (typeof FLUSH_LIES)[number];
 
@@ -65,6 +68,7 @@ export const lieInFlush = (lie: FlushLie, frame: GroupFrame, to: PeerId, half: b
   if (frame.t === 'flush-ok' && lie === 'false-digest') return [{ ...frame, reports: MADE_UP_HASH }];
   // Its own report (a relayed one names its reporter) and its FLUSH-OK are what it withholds.
   const own = frame.t === 'flush' && frame.reporter === undefined;
+  if (own && lie === 'withhold-all') return [];
   if (!half) return [frame];
   if (own && lie === 'bad-report') return [badReport(frame)];
   if (own && lie === 'withhold-report') return [];
