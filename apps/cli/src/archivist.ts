@@ -1,7 +1,8 @@
 // The archivist: a peer with no terminal UI that stays in its groups,
 // stores every message on disk and serves history to joiners exactly as any
-// member does (it is the sponsor whenever it is the oldest member left, and
-// joiners verify every item's signature as from any sponsor). It holds no
+// member does (a joiner asks it first when its order of sponsors, PROTOCOL.md
+// §7.2, puts it first or it is the only old member left, and joiners verify
+// every item's signature as from any sponsor). It holds no
 // special rights. Owns only "which groups should I be in, and am I": the
 // peer facade re-joins after a tracker restart or a false suspicion; this
 // loop covers the rest (a group that does not exist yet, a join that timed

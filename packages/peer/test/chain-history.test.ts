@@ -4,7 +4,7 @@
 // that sender names it — reported as a `gap`, dropped, and the joiner gets the
 // whole history from the other old member.
 import { afterEach, describe, expect, it } from 'vitest';
-import { comparePeerIds, type HistoryResponseFrame } from '@chorus/protocol';
+import { sponsorOrder, type HistoryResponseFrame } from '@chorus/protocol';
 import { waitFor } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
@@ -28,7 +28,9 @@ describe("a sponsor that leaves a message out of a sender's chain", () => {
     await waitFor('ben has the five', async () => (await ben.peer.history(g.groupId)).length === 5);
 
     const cy = await w.network.addPeer('cy');
-    const [liar, honest] = comparePeerIds(ana.peerId, ben.peerId) < 0 ? [ana, ben] : [ben, ana];
+    // The liar is cy's first sponsor, the first in cy's order of sponsors (PROTOCOL.md §7.2).
+    const [liar, honest] =
+      sponsorOrder(cy.peerId, [ana.peerId, ben.peerId])[0] === ana.peerId ? [ana, ben] : [ben, ana];
     let tampered = 0;
     w.net.dropFrames((groupId, from, to, frame) => {
       if (frame.t !== 'history-res' || from !== liar.peerId || to !== cy.peerId || tampered > 0) return false;

@@ -6,8 +6,8 @@
 // page, asks the other old member from the start and joins with the whole
 // history, once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { comparePeerIds } from '@chorus/protocol';
-import { waitFor } from './scenarios/network.ts';
+import { asPeerId, sponsorOrder } from '@chorus/protocol';
+import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
 let world: MemoryWorld | null = null;
@@ -30,8 +30,10 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
     await waitFor('ben has the history', async () => (await ben.peer.history(g.groupId)).length === 4);
 
     const cy = await w.network.addPeer('cy');
-    // The sponsor is the lowest old peer id; whoever it is, its pages to cy never end and carry nothing.
-    const [liar, honest] = comparePeerIds(ana.peerId, ben.peerId) < 0 ? [ana, ben] : [ben, ana];
+    // cy's first sponsor is the first in its order of sponsors (PROTOCOL.md §7.2); whoever it is, its
+    // pages to cy never end and carry nothing.
+    const [liar, honest] =
+      sponsorOrder(cy.peerId, [ana.peerId, ben.peerId])[0] === ana.peerId ? [ana, ben] : [ben, ana];
     let lies = 0;
     w.net.dropFrames((groupId, from, to, frame) => {
       if (frame.t === 'history-req' && from === cy.peerId && to === liar.peerId) {
@@ -71,5 +73,49 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
         )
       ).every(Boolean),
     );
+  });
+});
+
+// PROTOCOL.md §7.2 "make itself sponsor": peer ids are the client's, so a member can take `-`, which
+// sorts below every other id. While the lowest old member sponsored, every joiner asked it first; now
+// each joiner asks the first of its own order of sponsors, SHA-256(joiner ‖ member).
+describe('a member with peer id "-"', () => {
+  it("is not every joiner's first sponsor: each joiner's first history request goes to the member its order names", async () => {
+    const w = memoryWorld(53);
+    world = w;
+    const mal = await w.addPeerAs('mal', asPeerId('-'));
+    const ben = await w.network.addPeer('ben');
+    const g = await mal.peer.createGroup('low-id', 'fifo');
+    await mal.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    await mal.peer.send(g.groupId, 'before');
+    await waitFor('ben has it', async () => (await ben.peer.history(g.groupId)).length === 1);
+    const firstAsked = new Map<string, string>();
+    w.net.dropFrames((_groupId, from, to, frame) => {
+      if (frame.t === 'history-req' && !firstAsked.has(from)) firstAsked.set(from, to);
+      return false;
+    });
+    const old: ScenarioPeer[] = [mal, ben];
+    const expected = new Map<string, string | undefined>();
+    // Four joiners with fixed ids, one after another: each is an old member for the next.
+    for (const digit of ['1', '2', '3', '4']) {
+      const joiner = await w.addPeerAs(`j${digit}`, asPeerId(digit.repeat(32)));
+      expected.set(
+        joiner.peerId,
+        sponsorOrder(
+          joiner.peerId,
+          old.map((p) => p.peerId),
+        )[0],
+      );
+      await joiner.peer.join(g.groupId);
+      await waitFor(
+        `${joiner.name} a member with the history`,
+        async () => joiner.peer.groups()[0]?.status === 'member' && (await joiner.peer.history(g.groupId)).length === 1,
+      );
+      old.push(joiner);
+    }
+    expect(Object.fromEntries(firstAsked)).toEqual(Object.fromEntries(expected));
+    // With the lowest id sponsoring, all four asked "-" first.
+    expect([...firstAsked.values()].filter((p) => p !== '-').length).toBeGreaterThan(0);
   });
 });

@@ -20,7 +20,8 @@
 //   the honest ends report their links down;
 // - false-report: it tells the tracker its link to an honest member is down
 //   while the link works, again at every `lie` and every half grace time;
-// - sponsor: it is the lowest peer id, so it sponsors joiners, and lies in its
+// - sponsor: every joiner asks it first (the simulator names newcomers so that their order of
+//   sponsors, policy.ts `sponsorOrder`, starts with the liar), and it lies in its
 //   history pages (`variant` mod 8): reorders them, forges an item, pages
 //   forever without items, goes silent, omits an item, mints a message of a
 //   made-up sender, hands another group's item, inflates a sender's `nextSeq`;
@@ -56,7 +57,11 @@ import { reportHash } from '../src/ordering/flush-agreement.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
 
-/** The liar's peer id: '-' sorts before every hex digit, so it is the lowest id (the sponsor). */
+/**
+ * The liar's peer id: '-' sorts before every hex digit, so it is the lowest id (tie-breaks). A low id
+ * no longer makes it a sponsor (PROTOCOL.md §7.2): the simulator names each newcomer so that the liar
+ * is first in its order of sponsors (simulator.ts `liarFirst`).
+ */
 export const LIAR_ID = asPeerId('0-liar');
 /** A sender the lying sponsor makes up (with a key it makes up). */
 export const GHOST_ID = asPeerId('0-ghost');

@@ -23,7 +23,7 @@ import {
   settledAbove,
   type HistorySource,
 } from '../src/history/history-reader.ts';
-import { resumeAfterSent, TICK_MS } from '../src/session/policy.ts';
+import { resumeAfterSent, sponsorOrder, TICK_MS } from '../src/session/policy.ts';
 import { SessionCore } from '../src/session/session-core.ts';
 import type { SessionCommand, SessionCommands, SessionRecord } from '../src/session/session-types.ts';
 import type { MemberInfo, View } from '../src/tracker/events.ts';
@@ -636,8 +636,8 @@ export class Simulation {
     else {
       const session = (this.sessionsOf.get(name) ?? 0) + 1;
       this.sessionsOf.set(name, session);
-      // A random prefix so the lowest peer id (sponsor, tie-breaks) is not always the oldest member.
-      id = asPeerId(`${this.rng.hex(3)}-${name}${session}`);
+      // A random prefix so the lowest peer id (tie-breaks) is not always the oldest member.
+      id = this.liarFirst(asPeerId(`${this.rng.hex(3)}-${name}${session}`));
     }
     const node: SimNode = {
       id,
@@ -653,6 +653,22 @@ export class Simulation {
     this.nodes.set(id, node);
     if (samePeer === undefined) this.order.push(id);
     return node;
+  }
+
+  /**
+   * Hostile runs: a newcomer's id whose order of sponsors (the shipped `sponsorOrder`, PROTOCOL.md
+   * §7.2) puts the liar before every other node, so every joiner the liar is an old member for asks
+   * it first — a lying sponsor meets every joiner, as when the lowest id sponsored. The drawn id, or
+   * it with the first suffix `_k` that does (only while the liar is in a group); no random draw is
+   * spent on it.
+   */
+  private liarFirst(drawn: PeerId): PeerId {
+    if (this.nodes.get(LIAR_ID)?.alive !== true || !this.groups.some((g) => g.tracker.isMember(LIAR_ID))) return drawn;
+    const others = [...this.nodes.keys()];
+    for (let k = 0; ; k++) {
+      const id = asPeerId(k === 0 ? drawn : `${drawn}_${k}`);
+      if (sponsorOrder(id, others)[0] === LIAR_ID) return id;
+    }
   }
 
   private newSession(node: SimNode, g: SimGroup, joiner: boolean, resume: boolean, sentSeq = 0): Session {

@@ -219,6 +219,7 @@ export {
   MAX_OUTBOX,
   METRICS_REPORT_MS,
   resumeAfterSent,
+  sponsorOrder,
   TICK_MS,
 } from './session/policy.ts';
 export type { SessionCommand, SessionCommands, SessionPhase, SessionProblem } from './session/session-types.ts';

@@ -4,4 +4,5 @@
 // same for whole session cores (session/testing/core-mesh.ts).
 
 export { EngineMesh, GROUP, makeView, peer, type RejectionRecord } from './ordering/testing/engine-mesh.ts';
+export { joinerAsking } from './session/testing/sponsor-pick.ts';
 export { CORE_GROUP, CoreMesh, CoreNode, coreView, memberInfo, type InFlight } from './session/testing/core-mesh.ts';

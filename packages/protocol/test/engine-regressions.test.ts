@@ -576,11 +576,15 @@ describe('simulator regressions', () => {
   // Replayed without the FLUSH relay (PROTOCOL.md §3.4 "Relay"): with it the members take the report of
   // 7b0-f1 (crashed after sending it to 0a0-d1 only) from 0a0-d1 and the view-9 flush plays out otherwise,
   // so the joiner's case this pins no longer arises here.
+  // Since a joiner ranks its sponsors by SHA-256(joiner ‖ member) (policy.ts), the shrunk scenario's
+  // seed 29 asks a sponsor that crashes; seed 42 (same steps, other ids) builds the same case: 4aa-b2
+  // starts with empty state, delivers 73e-d1's m1 and m2, then shows 428-g1's page (seven items, those
+  // two among them) without them.
   it('seed 15763: a joiner whose engine got state from a flush shows each message once, delivered or handed over', () => {
     const scenario: Scenario = {
       mode: 'fifo',
       size: 6,
-      seed: 29,
+      seed: 42,
       steps: [
         { gap: 357, action: { k: 'join', send: 0 } },
         { gap: 209, action: { k: 'tab-pair', node: 1 } },
@@ -594,10 +598,10 @@ describe('simulator regressions', () => {
     };
     const r = runScenario(scenario, { factory: noFlushRelay, tolerate: toleratedByKnownGaps(), trace: true });
     expect(r.violation, command(scenario)).toBeNull();
-    const history = r.trace.filter((l) => l.includes('c7b-g1@0 shows') && l.includes('of history'));
-    expect(history.some((l) => l.includes('g-sim/0a0-d1:3'))).toBe(true);
-    expect(history.some((l) => l.includes('g-sim/0a0-d1:1') || l.includes('g-sim/0a0-d1:2'))).toBe(false);
-    expect(r.trace.some((l) => l.includes('c7b-g1@0 delivered g-sim/0a0-d1:3 v') && l.endsWith('shown already'))).toBe(
+    const history = r.trace.filter((l) => l.includes('4aa-b2@0 shows') && l.includes('of history'));
+    expect(history.some((l) => l.includes('g-sim/73e-d1:3'))).toBe(true);
+    expect(history.some((l) => l.includes('g-sim/73e-d1:1') || l.includes('g-sim/73e-d1:2'))).toBe(false);
+    expect(r.trace.some((l) => l.includes('4aa-b2@0 delivered g-sim/73e-d1:3 v') && l.endsWith('shown already'))).toBe(
       true,
     );
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { asPeerId } from '../src/ids.ts';
 import { HISTORY_RETRY_MS, TICK_MS } from '../src/session/policy.ts';
 import { CoreMesh, type InFlight } from '../src/session/testing/core-mesh.ts';
+import { joinerAsking } from '../src/session/testing/sponsor-pick.ts';
 import type { HistoryResponseFrame } from '../src/wire/frames.ts';
 
 const founded = (mode: 'fifo' | 'total', founder: string, n: number): CoreMesh => {
@@ -74,20 +75,21 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
   }
 
   it('a member still backfilling answers no joiner; the joiner turns to the next old member', () => {
-    // a0 (the lowest id) joins first and backfills from p1; p3 then asks a0, the lowest old member.
+    // a0 joins first and backfills from p1; then a joiner whose order of sponsors puts a0 first asks a0.
+    const j = joinerAsking('a0', ['a0', 'p1']);
     const m = founded('total', 'p1', 450);
     const kept = keepOlderPages(m, 'p1', 'a0');
     const a0 = m.add('a0');
     m.view(2, ['a0', 'p1'], [['a0', 'joined']]);
     m.deliver();
     expect(a0.core.backfilling).toBe(true);
-    const p3 = m.add('p3');
-    m.view(3, ['a0', 'p1', 'p3'], [['p3', 'joined']]);
+    const p3 = m.add(j);
+    m.view(3, ['a0', 'p1', j], [[j, 'joined']]);
     m.deliver();
-    expect(m.count('history-req', 'p3', 'a0')).toBe(1);
+    expect(m.count('history-req', j, 'a0')).toBe(1);
     m.advance(HISTORY_RETRY_MS + 5 * TICK_MS);
-    expect(m.count('history-res', 'a0', 'p3')).toBe(0);
-    expect(m.count('history-req', 'p3', 'p1')).toBeGreaterThan(0);
+    expect(m.count('history-res', 'a0', j)).toBe(0);
+    expect(m.count('history-req', j, 'p1')).toBeGreaterThan(0);
     expect(p3.phase).toBe('member');
     expect(p3.core.backfilling).toBe(false);
     expect(p3.storedBodies()).toEqual(m.node('p1').storedBodies());

@@ -101,10 +101,15 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expectCaught(hostileScenarioForSeed(10044));
   });
 
+  // Since joiners rank sponsors by SHA-256(joiner ‖ member) (PROTOCOL.md §7.2), seed 14958's late joiner
+  // asks an honest member the liar never misled; the same steps with simulator seed 54 (other ids) make
+  // it ask 98d-c1, whom the liar had misled, after the liar left. Without the checker's rule this is S4.
   it("seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker's)", () => {
-    const r = runScenario(hostileScenarioForSeed(14958), { factory: correctEngine, trace: true });
+    const r = runScenario({ ...hostileScenarioForSeed(14958), seed: 54 }, { factory: correctEngine, trace: true });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-    expect(r.tolerated.filter((t) => t.rule === 'SPONSOR').length).toBeGreaterThanOrEqual(2);
+    expect(r.trace.some((l) => l.includes('5ee-d1@0 adopts the state of view 7 from 98d-c1'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('0-liar -> 5ee-d1 @0 HISTORY-RES'))).toBe(false);
+    expect(r.tolerated.filter((t) => t.rule === 'SPONSOR').map((t) => t.node)).toEqual(['98d-c1', '5ee-d1']);
   });
 
   it("seed 22488: a misled joiner's inflated count is no sender's floor in a flush (was S3)", () => {
@@ -151,18 +156,21 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.tolerated.some((t) => t.rule === 'SPONSOR' && t.message.startsWith('S3'))).toBe(true);
   });
 
-  // A fresh range: the liar inflated 48e-d1's count of 74c-c1 (§7.3), so 48e-d1's store lacks 74c-c1's 2 and 3
-  // (on trust: with heads 48e-d1 drops the liar, and takes its word only once no other old member is left).
+  // A fresh range: the liar inflated 48e-d1's count of 74c-c1 (§7.3), so 48e-d1's store lacked 74c-c1's 2 and 3
+  // (on trust: with heads 48e-d1 drops the liar, and takes its word only once no other old member is left),
+  // and 23a-e1 asked 48e-d1 as the lowest id. Joiners rank sponsors by SHA-256(joiner ‖ member) now
+  // (PROTOCOL.md §7.2): the same steps with simulator seed 4 (other ids) replay it, d24-d1 the misled one,
+  // 1f9-c1 the other old member, 476-e1 the joiner.
   it('seed 37151: a sponsor dropped for a hole in a chain leaves nothing shown above the hole (was S3)', () => {
-    const scenario = hostileScenarioForSeed(37151);
+    const scenario = { ...hostileScenarioForSeed(37151), seed: 4 };
     expect(scenario.hostile).toEqual({ kind: 'sponsor', variant: expect.any(Number) });
     const r = runScenario(scenario, { factory: correctEngine, trace: true, session: onTrust });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-    // 48e-d1 hands on the hole and is dropped for it; 74c-c1 fills it before 23a-e1 shows 74c-c1:4.
-    expect(r.trace.some((l) => l.includes('23a-e1@0 problem bad-state (remote): Sponsor 48e-d1 dropped'))).toBe(true);
-    expect(r.trace.some((l) => l.includes('23a-e1@0 adopts the state of view 9 from 74c-c1'))).toBe(true);
+    // d24-d1 hands on the hole and is dropped for it; 1f9-c1 fills it before 476-e1 shows 1f9-c1:4.
+    expect(r.trace.some((l) => l.includes('476-e1@0 problem bad-state (remote): Sponsor d24-d1 dropped'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('476-e1@0 adopts the state of view 9 from 1f9-c1'))).toBe(true);
     // Only the liar's own joiner is misled.
-    expect(r.tolerated.map((t) => `${t.rule} ${t.node ?? ''}`)).toEqual(['SPONSOR 48e-d1']);
+    expect(r.tolerated.map((t) => `${t.rule} ${t.node ?? ''}`)).toEqual(['SPONSOR d24-d1']);
   });
 
   // A fresh range: the clock liar's FINALs name honest members at made-up priorities; its second message's
@@ -176,17 +184,21 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.stats.deliveries).toBeGreaterThan(0);
   });
 
-  // The liar's lying clock gave its 2 a far higher order key than its 3: 0a0-d1's page hands 3 before 2.
+  // The liar's lying clock gave its 2 a far higher order key than its 3: the sponsor's page hands 3 before 2.
+  // Found at seed 701404 (0a0-d1's page to fc1-f1); since joiners rank sponsors by SHA-256(joiner ‖ member)
+  // (PROTOCOL.md §7.2) the same steps with simulator seed 1 replay it: 9b6-c1's page to ad7-f1_6.
   it('seed 701404: a page handing a sender out of seq order shows that sender in seq order (was S3)', () => {
-    const scenario = hostileScenarioForSeed(701404);
+    const scenario = { ...hostileScenarioForSeed(701404), seed: 1 };
     expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
-    // The liar also equivocates (its 2 and 4 differ between members): counted in FIFO, §7.6.
+    // The liar also equivocates (its 2 differs between members): counted in FIFO, §7.6.
     const r = runScenario(scenario, { factory: correctEngine, trace: true, tolerate: HOSTILE_TOLERATED });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.tolerated.filter((t) => t.rule !== 'S2E' && t.rule !== 'SPONSOR')).toEqual([]);
-    // The joiner takes view 7's state (its flush completes: a FLUSH-OK stands for the liar's report as
-    // each member holds it, PROTOCOL.md §3.4) with the page that hands 0-liar:3 before 0-liar:2.
-    expect(r.trace.some((l) => l.includes('fc1-f1@0 adopts the state of view 7 from 0a0-d1'))).toBe(true);
+    // 9b6-c1 ordered 0-liar:2 above 0-liar:3 and 4 (the page's order), and ad7-f1_6 takes view 7's state
+    // (its flush completes: a FLUSH-OK stands for the liar's report as each member holds it, PROTOCOL.md
+    // §3.4) with that page.
+    expect(r.trace.some((l) => l.includes('9b6-c1@0 delivered g-sim/0-liar:2 "m7" order=0000002147483650'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('ad7-f1_6@0 adopts the state of view 7 from 9b6-c1'))).toBe(true);
   });
 
   for (const gap of HOSTILE_GAPS) {

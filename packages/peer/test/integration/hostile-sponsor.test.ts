@@ -1,5 +1,5 @@
 // Hostile sponsors on real WebRTC (issue 12): the old member a joiner asks
-// first (the lowest peer id) lies, and the joiner drops it and takes the
+// first (the first in its order of sponsors, PROTOCOL.md §7.2) lies, and the joiner drops it and takes the
 // group from the other old member. Three child processes on a real tracker;
 // the liar runs the shipped runtime and rewrites only what it hands the
 // joiner on the way out.
@@ -17,7 +17,7 @@
 //   adopted, and the member's next live message reaches the joiner.
 
 import { describe, expect, it } from 'vitest';
-import { comparePeerIds, type Ordering } from '@chorus/protocol';
+import { sponsorOrder, type Ordering } from '@chorus/protocol';
 import type { ChildPeer } from './child-peer.ts';
 import {
   bodiesOf,
@@ -33,9 +33,9 @@ import {
 const cluster = clusterPerTest();
 
 /**
- * Ana and Ben in a group, `burst` messages each; the lower id of the two
- * (every joiner's first sponsor) is told to `lie`; then Cy starts (not yet
- * joined), her problems recorded.
+ * Ana and Ben in a group, `burst` messages each; Cy starts (not yet joined),
+ * her problems recorded; the one of the two Cy's order of sponsors puts first
+ * (`sponsorOrder`, the shipped ranking) is told to `lie`.
  */
 async function liarBeforeJoiner(
   name: string,
@@ -49,12 +49,13 @@ async function liarBeforeJoiner(
   await ana.burst(g, burst[0], 'ana:');
   await ben.burst(g, burst[1], 'ben:');
   await logsWithAtLeast([ana, ben], g, burst[0] + burst[1], 'before cy joins');
-  const [liar, honest] = comparePeerIds(ana.peerId, ben.peerId) < 0 ? [ana, ben] : [ben, ana];
-  await lie(liar);
   const [cy] = (await startPeers(cluster.tracker.url, ['cy'])) as [ChildPeer];
   cluster.peers.push(cy);
   const problems: string[] = [];
   cy.on('error', (e) => problems.push(`${e.code}: ${e.message}`));
+  const first = sponsorOrder(cy.peerId, [ana.peerId, ben.peerId])[0];
+  const [liar, honest] = first === ana.peerId ? [ana, ben] : [ben, ana];
+  await lie(liar);
   return { ana, g, liar, honest, cy, problems };
 }
 

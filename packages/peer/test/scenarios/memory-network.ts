@@ -30,6 +30,8 @@ export interface MemoryWorld {
    * name, key pair and store) connects, as a browser tab would.
    */
   reload(old: ScenarioPeer): Promise<ScenarioPeer>;
+  /** A peer with the peer id it chose (peer ids are the client's, PROTOCOL.md §2: `-` is one). */
+  addPeerAs(name: string, peerId: PeerId): Promise<ScenarioPeer>;
 }
 
 export const memoryNetwork: NetworkFactory = async (seed) => memoryWorld(seed).network;
@@ -52,7 +54,11 @@ export function memoryWorld(
   const peers: ScenarioPeer[] = [];
   const identities = new Map<string, { keyPair: CryptoKeyPair; publicKey: string }>();
   const { filesOf, ...options } = peerOptions;
-  const addPeer = async (name: string, reuse: MemoryStore | null): Promise<ScenarioPeer> => {
+  const addPeer = async (
+    name: string,
+    reuse: MemoryStore | null,
+    peerId: PeerId = randomPeerId(),
+  ): Promise<ScenarioPeer> => {
     // One key pair per display name, as a browser profile keeps it: a reload is the same user.
     let id = identities.get(name);
     if (!id) {
@@ -61,7 +67,6 @@ export function memoryWorld(
       identities.set(name, id);
     }
     const { keyPair, publicKey } = id;
-    const peerId: PeerId = randomPeerId();
     const link = tracker.link({ peerId, name, publicKey });
     const store = reuse ?? new MemoryStore();
     links.set(peerId, link);
@@ -111,5 +116,6 @@ export function memoryWorld(
     await old.peer.close();
     return addPeer(old.name, store);
   };
-  return { network, net, tracker, links, stores, reload };
+  const addPeerAs = async (name: string, peerId: PeerId): Promise<ScenarioPeer> => addPeer(name, null, peerId);
+  return { network, net, tracker, links, stores, reload, addPeerAs };
 }

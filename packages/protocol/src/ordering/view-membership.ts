@@ -1,6 +1,7 @@
-// Who takes part in a view change and who sponsors a joiner, as pure
-// functions of the view the tracker sent. Every member computes the same
-// answer from the same view, so nobody waits for a FLUSH that never comes.
+// Who takes part in a view change and who joins by it, as pure functions of
+// the view the tracker sent. Every member computes the same answer from the
+// same view, so nobody waits for a FLUSH that never comes. Which old member a
+// joiner asks for history is the session's (session/policy.ts `sponsorOrder`).
 
 import { comparePeerIds } from '../ids.ts';
 import type { PeerId } from '../ids.ts';
@@ -23,6 +24,3 @@ export const joinersOf = (view: View): PeerId[] => {
     .map((c) => c.peerId)
     .sort(comparePeerIds);
 };
-
-/** The lowest peer id among members that were in the previous view; null for a brand-new group. */
-export const sponsorOf = (view: View): PeerId | null => flushParticipants(view)[0] ?? null;

@@ -140,7 +140,7 @@ export class JoinFlow {
     return life.phase === 'member' ? (life.backfill?.sync ?? null) : null;
   }
 
-  /** The sponsor left while we synced: ask the lowest old member still present, from the start. */
+  /** The sponsor left while we synced: ask the first old member still present in our order, from the start. */
   sponsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
     const backfill = this.#backfill();
     if (backfill !== null) {
@@ -156,9 +156,12 @@ export class JoinFlow {
     if (next === null) {
       // No one who knew the group before us is left. If our engine has state, a flush started the
       // group afresh. Otherwise a member that joined after us may have adopted state before we did
-      // (seed 1043749): ask the lowest other member; if this view's flush starts the group afresh
-      // instead, the install makes us a member (SessionCore #onInstalled).
-      const other = firstSponsor([...present].filter((p) => p !== this.#port.self));
+      // (seed 1043749): ask the first other member in our order; if this view's flush starts the
+      // group afresh instead, the install makes us a member (SessionCore #onInstalled).
+      const other = firstSponsor(
+        this.#port.self,
+        [...present].filter((p) => p !== this.#port.self),
+      );
       if (this.#port.engine.hasState === true || other === null) this.becomeMember(now);
       else if (other !== life.sync.sponsor) this.restart(life.sync, other, now);
     } else if (next !== 'stay') this.restart(life.sync, next, now);

@@ -22,6 +22,8 @@ import {
 } from './policy.ts';
 
 export interface Sync {
+  /** Us: the joiner whose order of sponsors (policy.ts `sponsorOrder`) this sync follows. */
+  readonly joiner: PeerId;
   /** Members that were in the group before us: the candidates for sponsor. */
   readonly oldMembers: ReadonlySet<PeerId>;
   sponsor: PeerId;
@@ -115,9 +117,10 @@ export type Lifecycle =
 /** A sync for the first view naming us, or null when nobody before us is in it (we start the group's state). */
 export function newSync(view: View, self: PeerId, now: number): Sync | null {
   const oldMembers = oldMembersOf(view, self);
-  const sponsor = firstSponsor(oldMembers);
+  const sponsor = firstSponsor(self, oldMembers);
   if (sponsor === null) return null;
   return {
+    joiner: self,
     oldMembers,
     sponsor,
     have: undefined,
@@ -323,6 +326,7 @@ export function dropSponsor(sync: Sync, present: ReadonlySet<PeerId>, unbacked =
   else sync.unbacked.delete(sync.sponsor);
   pardon(sync, present);
   return nextSponsor(
+    sync.joiner,
     sync.sponsor,
     [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)),
   );
@@ -337,7 +341,7 @@ export function refused(sync: Sync, now: number): void {
 
 /**
  * After a membership change: 'stay' while the sponsor is present, else the
- * lowest old member still present, or null when none is (the group goes on
+ * first old member still present in our order of sponsors, or null when none is (the group goes on
  * afresh from this view's flush).
  */
 export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId | 'stay' | null {
@@ -346,7 +350,12 @@ export function sponsorAmong(sync: Sync, present: ReadonlySet<PeerId>): PeerId |
   const left = [...sync.oldMembers].filter((p) => present.has(p));
   if (left.length === 0) return null;
   // Only dropped sponsors left: stay put (asking none of them), the group's state is still theirs.
-  return firstSponsor(left.filter((p) => !sync.dropped.has(p))) ?? 'stay';
+  return (
+    firstSponsor(
+      sync.joiner,
+      left.filter((p) => !sync.dropped.has(p)),
+    ) ?? 'stay'
+  );
 }
 
 /**
@@ -372,18 +381,27 @@ export function due(
   if (now - sync.askedAt < HISTORY_RETRY_MS) return null;
   pardon(sync, trackerMembers);
   const askable = (p: PeerId): boolean => trackerMembers.has(p) && !sync.dropped.has(p) && p !== self;
-  const old = [...sync.oldMembers].filter(askable);
+  let old = [...sync.oldMembers].filter(askable);
+  // The only old member left to ask is the silent one: those dropped only for an unbacked count are
+  // asked again too, as when none is left (`pardon`), before the circle widens to later joiners that
+  // may be waiting for state themselves (three re-joiners asked each other for good while the one
+  // member with state, dropped for a count after a restore, was never asked again).
+  if (joining && !old.some((p) => p !== sync.sponsor)) {
+    pardon(sync, trackerMembers, true);
+    old = [...sync.oldMembers].filter(askable);
+  }
   const candidates = !joining || old.some((p) => p !== sync.sponsor) ? old : [...trackerMembers].filter(askable);
-  return { sponsor: nextSponsor(sync.sponsor, candidates) ?? sync.sponsor };
+  return { sponsor: nextSponsor(sync.joiner, sync.sponsor, candidates) ?? sync.sponsor };
 }
 
 /**
- * When no old member present is left that was not dropped, those dropped only for a count without a
- * head are asked again and taken at their word: an honest count after a sender's resume floor has no
- * head (PROTOCOL.md §4 "Heads"), and never joining would lose more than a count taken on trust.
+ * When no old member present is left that was not dropped (`evenSo`: or the one left is silent), those
+ * dropped only for a count without a head are asked again and taken at their word: an honest count
+ * after a sender's resume floor has no head (PROTOCOL.md §4 "Heads"), and never joining would lose
+ * more than a count taken on trust.
  */
-function pardon(sync: Sync, present: ReadonlySet<PeerId>): void {
-  if ([...sync.oldMembers].some((p) => present.has(p) && !sync.dropped.has(p))) return;
+function pardon(sync: Sync, present: ReadonlySet<PeerId>, evenSo = false): void {
+  if (!evenSo && [...sync.oldMembers].some((p) => present.has(p) && !sync.dropped.has(p))) return;
   for (const p of sync.unbacked) {
     if (!present.has(p)) continue;
     sync.dropped.delete(p);

@@ -8,6 +8,8 @@ import type { PeerId } from '../ids.ts';
 import type { EngineResume } from '../ordering/create-engine.ts';
 import type { View } from '../tracker/events.ts';
 import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
+import { sha256 } from '../wire/sha256.ts';
+import { utf8Bytes } from '../wire/utf8.ts';
 
 /** Engines count time in ticks for retransmits and stability; 100 ms is well under any link's patience. */
 export const TICK_MS = 100;
@@ -60,21 +62,42 @@ export const oldMembersOf = (view: View, self: PeerId): ReadonlySet<PeerId> => {
   return new Set(view.members.map((m) => m.peerId).filter((p) => !joined.has(p)));
 };
 
-/** The lowest peer id sponsors (docs/design.md §4): every member computes the same one without talking. */
-export const firstSponsor = (candidates: Iterable<PeerId>): PeerId | null => {
-  let best: PeerId | null = null;
-  for (const p of candidates) if (best === null || comparePeerIds(p, best) < 0) best = p;
-  return best;
+/**
+ * Where `member` stands in `joiner`'s order of sponsors: SHA-256(joiner id ‖ member id), hex, the
+ * lowest asked first (PROTOCOL.md §7.2 "make itself sponsor"). Peer ids are the client's (§2), so a
+ * rank by the id alone (the lowest id first, as before) was every joiner's first sponsor for any
+ * member that drew a low id; this rank depends on a joiner the member does not know when its id is
+ * set. Every member computes the same order for a joiner without talking.
+ */
+export const sponsorRank = (joiner: PeerId, member: PeerId): string => {
+  let hex = '';
+  for (const b of sha256(utf8Bytes(joiner + member))) hex += b.toString(16).padStart(2, '0');
+  return hex;
 };
+
+/** `joiner`'s candidates with their ranks, lowest first (ties, never seen in practice, by id). */
+const ranked = (joiner: PeerId, candidates: Iterable<PeerId>): { readonly p: PeerId; readonly rank: string }[] =>
+  [...new Set(candidates)]
+    .map((p) => ({ p, rank: sponsorRank(joiner, p) }))
+    .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : comparePeerIds(a.p, b.p)));
+
+/** `joiner`'s candidates for sponsor in the order it asks them (`sponsorRank`). */
+export const sponsorOrder = (joiner: PeerId, candidates: Iterable<PeerId>): PeerId[] =>
+  ranked(joiner, candidates).map((r) => r.p);
+
+/** The sponsor `joiner` asks first: the lowest of its candidates by `sponsorRank`. */
+export const firstSponsor = (joiner: PeerId, candidates: Iterable<PeerId>): PeerId | null =>
+  sponsorOrder(joiner, candidates)[0] ?? null;
 
 /**
  * The sponsor to ask after `current` gave no answer within HISTORY_RETRY_MS:
- * the next old member still present, round the circle (with one candidate,
- * the same sponsor again). Null when no candidate is present.
+ * the next candidate after it in `joiner`'s order, round the circle (with one
+ * candidate, the same sponsor again). Null when no candidate is present.
  */
-export const nextSponsor = (current: PeerId, candidates: Iterable<PeerId>): PeerId | null => {
-  const sorted = [...candidates].sort(comparePeerIds);
-  return sorted.find((p) => comparePeerIds(p, current) > 0) ?? sorted[0] ?? null;
+export const nextSponsor = (joiner: PeerId, current: PeerId, candidates: Iterable<PeerId>): PeerId | null => {
+  const order = ranked(joiner, candidates);
+  const at = sponsorRank(joiner, current);
+  return (order.find((r) => r.rank > at) ?? order[0])?.p ?? null;
 };
 
 /**
