@@ -49,6 +49,11 @@ export class KeyRing {
   readonly #sync = new Map<string, SyncVerify | null>();
   /** FINALs whose signature held, by signed text and signature (echoes restate them: checked once). */
   readonly #finals = new Set<string>();
+  /**
+   * FINAL checks under way (WebCrypto, a browser), by signed text and signature: the echoes that restate a
+   * FINAL often arrive while its own check is still out, and take its verdict instead of a check each.
+   */
+  readonly #finalsUnderWay = new Map<string, Promise<boolean>>();
 
   /** Members named by the tracker (a view or a joining notice). */
   learn(members: readonly MemberInfo[]): void {
@@ -126,10 +131,20 @@ export class KeyRing {
   async verifyFinal(f: FinalFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
     const now = this.verifyFinalNow(f);
     if (now !== null) return now;
-    const key = await this.#key(f.sender, waitMs);
-    const valid = key !== null && f.sig !== undefined && (await verifyFinal(key, f, f.sig));
-    if (valid) this.#checked(`${canonicalFinalText(f)}${f.sig ?? ''}`);
-    return valid;
+    const text = `${canonicalFinalText(f)}${f.sig ?? ''}`;
+    const under = `${waitMs}:${text}`;
+    const known = this.#finalsUnderWay.get(under);
+    if (known !== undefined) return known;
+    const check = (async (): Promise<boolean> => {
+      const key = await this.#key(f.sender, waitMs);
+      const valid = key !== null && f.sig !== undefined && (await verifyFinal(key, f, f.sig));
+      if (valid) this.#checked(text);
+      return valid;
+    })();
+    this.#finalsUnderWay.set(under, check);
+    const done = (): void => void this.#finalsUnderWay.delete(under);
+    check.then(done, done);
+    return check;
   }
 
   /**
