@@ -1,7 +1,7 @@
 // The Peer facade over the in-memory network and tracker: what a UI sees
 // when it joins, sends, leaves, reconnects and types `/` commands.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GroupId } from '@chorus/protocol';
+import { sponsorOrder, type GroupId } from '@chorus/protocol';
 import type { ChatMessage, SystemLine } from '../src/index.ts';
 import { logOf, waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
@@ -286,11 +286,16 @@ describe('joining while the sponsor fails', () => {
     await waitFor('history in place', async () =>
       (await Promise.all(peers.map((p) => logOf(p, groupId)))).every((l) => l.length === 2),
     );
-    const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
+    // The joiner's first sponsor is the old member its order names (policy.ts sponsorOrder).
+    const dee = await w.network.addPeer('dee');
+    const first = sponsorOrder(
+      dee.peerId,
+      peers.map((p) => p.peerId),
+    )[0];
+    const sponsor = peers.find((p) => p.peerId === first)!;
     const others = peers.filter((p) => p !== sponsor);
     // The sponsor never gets its history pages out (as if it hung), then dies.
     w.net.dropFrames((_g, from, _to, frame) => from === sponsor.peerId && frame.t === 'history-res');
-    const dee = await w.network.addPeer('dee');
     const joined = dee.peer.join(groupId);
     await waitFor(
       'dee asked the sponsor',
@@ -484,10 +489,15 @@ describe('false suspicion', () => {
 describe('a lying sponsor', () => {
   it('history items and hand-over messages without a valid signature are refused and counted', async () => {
     const { w, groupId, peers } = await room(['ana', 'ben'], 'fifo', 18);
-    const sponsor = [...peers].sort((a, b) => (a.peerId < b.peerId ? -1 : 1))[0]!;
+    // The joiner's first sponsor is the old member its order names (policy.ts sponsorOrder).
+    const cy = await w.network.addPeer('cy');
+    const first = sponsorOrder(
+      cy.peerId,
+      peers.map((p) => p.peerId),
+    )[0];
+    const sponsor = peers.find((p) => p.peerId === first)!;
     const other = peers.find((p) => p !== sponsor)!;
     // The honest pages never arrive; what arrives instead is forged (answering cy's request by its id).
-    const cy = await w.network.addPeer('cy');
     let req: number | null = null;
     w.net.dropFrames((_g, from, _to, frame) => {
       if (from === cy.peerId && frame.t === 'history-req') req = frame.req;

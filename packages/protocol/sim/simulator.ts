@@ -174,6 +174,8 @@ interface Session {
   checkedView: number;
   /** The peer whose history pages it took last. */
   sponsor: PeerId | null;
+  /** Every peer it took history pages from in this join (more than one: it dropped a sponsor). */
+  readonly pagedBy: Set<PeerId>;
   /** Sponsors that handed it history items its signature checks refused (only a forging liar does). */
   readonly forgedBy: Set<PeerId>;
   /** Records given to `store` and not written yet (lost if the node dies). */
@@ -717,6 +719,7 @@ export class Simulation {
       latestView: null,
       checkedView: -1,
       sponsor: null,
+      pagedBy: new Set(),
       forgedBy: new Set(),
       unwritten: [],
       rekey: new Set(),
@@ -892,8 +895,19 @@ export class Simulation {
   }
 
   /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
+  /** A history page from `from` reaches the session. */
+  private pagedFrom(s: Session, from: PeerId): void {
+    s.sponsor = from;
+    s.pagedBy.add(from);
+  }
+
   private onAdopting(s: Session, state: JoinerState): void {
     const all = [...s.history.values()];
+    // A joiner that took pages from more than one sponsor (it dropped one) shows what the next one hands
+    // in its place among what the first one's pages showed: the app's timeline is in order-key order
+    // (apps/web timeline.ts), so its history is too (hostile seed 957075521: a misled sponsor left out
+    // the liar's first message and was dropped for the gap; the next one handed it).
+    if (s.pagedBy.size > 1) all.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     s.history.clear();
     const shown = new Set(s.log.map((d) => d.id));
     // It adopts the state of a sponsor whose forged items it refused: no other old member could hand
@@ -1262,7 +1276,7 @@ export class Simulation {
     );
     const before = this.stats.rejections;
     if (v.kind === 'page') {
-      s.sponsor = from;
+      this.pagedFrom(s, from);
       if (v.items.length < v.page.items.length) s.forgedBy.add(from);
       this.carry(s, s.core.historyPage(from, v.page, v.items, this.now));
     } else this.carry(s, s.core.receive(from, v.frame, this.now));
@@ -1966,7 +1980,7 @@ export class Simulation {
         const s = this.session(g, ev.to);
         if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
         this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(ev.frame)}`);
-        if (ev.frame.t === 'history-res') s.sponsor = ev.from;
+        if (ev.frame.t === 'history-res') this.pagedFrom(s, ev.from);
         this.carry(s, s.core.receive(ev.from, ev.frame, this.now));
         return;
       }
@@ -1982,7 +1996,7 @@ export class Simulation {
             throw new Error(`wire: ${ev.to} refused what ${ev.from} sent: ${r.error.code}: ${r.error.message}`);
           }
           this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(r.value)}`);
-          if (r.value.t === 'history-res') s.sponsor = ev.from;
+          if (r.value.t === 'history-res') this.pagedFrom(s, ev.from);
           this.carry(s, s.core.receive(ev.from, r.value, this.now), false);
         }
         // One channel message is one task at the receiver: its turn ends once every frame in it is handled.
@@ -2115,7 +2129,7 @@ export class Simulation {
         const s = sessionOf(g, to);
         if (!this.active(s)) return;
         this.log(`${from} -> ${to} @${g} ${describeFrame(frame)} (relayed)`);
-        if (frame.t === 'history-res') s.sponsor = from;
+        if (frame.t === 'history-res') this.pagedFrom(s, from);
         this.carry(s, s.core.receive(from, frame, this.now));
       },
       flap: (g, end, peer) => {

@@ -201,6 +201,21 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.trace.some((l) => l.includes('ad7-f1_6@0 adopts the state of view 7 from 9b6-c1'))).toBe(true);
   });
 
+  // A fresh seed of sim-hostile-more: the liar, sponsoring 1ec-c1_4, left out its own first message (its
+  // word, §7.3); 1ec-c1_4 then sponsored a5c-d1, which found the gap, dropped it and took the rest from
+  // 4de-b1. What the first pages showed came before the liar's first message, handed last: the checker
+  // read that arrival order as the screen's (S4), where the app's timeline is in order-key order.
+  it("seed 957075521: a joiner that drops a sponsor shows the next one's history in its place (was S4)", () => {
+    const r = runScenario(hostileScenarioForSeed(957075521), {
+      factory: correctEngine,
+      trace: true,
+      tolerate: HOSTILE_TOLERATED,
+    });
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    expect(r.trace.some((l) => l.includes('a5c-d1@0 problem bad-state (remote): Sponsor 1ec-c1_4 dropped'))).toBe(true);
+    expect(r.trace.some((l) => l.includes('a5c-d1@0 adopts the state of view 6 from 4de-b1'))).toBe(true);
+  });
+
   for (const gap of HOSTILE_GAPS) {
     it(`open: ${gap.id} breaks ${gap.breaks} (fails once fixed)`, () => {
       const r = runScenario(gap.scenario, { factory: correctEngine });
