@@ -585,10 +585,6 @@ export class Simulation {
   }
 
   /**
-   * A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not
-   * quiet.
-   */
-  /**
    * A mute liar stays past the heal while it is a member (PROTOCOL.md §7.6): liveness returns only once the
    * tracker evicts it on the honest members' stalled reports. The first honest member still waiting on an
    * agreement input (of anyone), or null.
@@ -614,6 +610,10 @@ export class Simulation {
       );
   }
 
+  /**
+   * A live session still waits for history: its core re-asks on its own clock (HISTORY_RETRY_MS), so the run is not
+   * quiet.
+   */
   private syncing(): boolean {
     for (const n of this.nodes.values()) {
       if (!n.alive) continue;
@@ -894,13 +894,13 @@ export class Simulation {
     }
   }
 
-  /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
   /** A history page from `from` reaches the session. */
   private pagedFrom(s: Session, from: PeerId): void {
     s.sponsor = from;
     s.pagedBy.add(from);
   }
 
+  /** The core hands its sponsor's state to the engine: the history it showed comes first in its log. */
   private onAdopting(s: Session, state: JoinerState): void {
     const all = [...s.history.values()];
     // A joiner that took pages from more than one sponsor (it dropped one) shows what the next one hands
