@@ -357,10 +357,15 @@ export class Checker {
     // S3: per-sender FIFO without gaps.
     const last = r.lastSeq.get(f.sender) ?? 0;
     // The one allowed jump (hwm.floor, PROTOCOL.md §3.1): over seqs an earlier engine of a restarted
-    // peer id used that no engine delivered in this node's era (they are another era's, or nobody's).
+    // peer id used that no engine delivered in this node's era (they are another era's, or nobody's),
+    // or that only engines now gone delivered: the sender's own earlier engine delivered it locally
+    // and crashed before the frame reached anyone (fresh seed 1854375406 of sim-fifo-small), a
+    // crashed member's non-uniform delivery as in S4U.
     const skipped = (k: number): boolean => {
       const id = messageId(f.groupId, f.sender, k);
-      return this.orphaned.has(id) && this.eraOfMessage.get(id) !== r.era;
+      if (!this.orphaned.has(id)) return false;
+      if (this.eraOfMessage.get(id) !== r.era) return true;
+      return [...(this.engineHolders.get(id) ?? [])].every((p) => this.gone.has(p));
     };
     // S4: one canonical log; unique agreed priorities.
     // A message of an earlier era shown from a store (or handed over from one) is no part of
@@ -645,6 +650,9 @@ export class Checker {
     this.nodes.delete(node);
     this.gone.delete(node);
     for (const keys of this.orderOf.values()) keys.delete(node);
+    // What its earlier engine delivered, that engine took with it: the new session holds it only as
+    // stored (`shown`), so it no longer makes a message uniform (S3's floor jump, the final comparison).
+    for (const holders of this.engineHolders.values()) holders.delete(node);
     const r = this.record(node);
     r.era = era;
     r.resumed = true;
