@@ -332,7 +332,8 @@ export class GroupSession {
         return;
       case 'sign':
       case 'sign-final':
-      case 'sign-flush': {
+      case 'sign-flush':
+      case 'sign-flush-ok': {
         const now = this.#now;
         const answer = (sig: string): SessionCommands =>
           c.type === 'sign' ? this.#core.signed(c.draft, sig, now()) : this.#core.wordSigned(c, sig, now());

@@ -1,7 +1,8 @@
 // Signed FLUSH reports at a peer's boundary (PROTOCOL.md §1.4, §3.4 "Signed reports"), with real
 // Ed25519: our report is signed over its statement in the turn (Node), the FrameVerifier takes a FLUSH
-// only with its reporter's signature over its `report`, and a FLUSH-OK only when every report it
-// restates carries its reporter's signature. A refused frame is reported with the reason.
+// only with its reporter's signature over its `report`, and a FLUSH-OK only with its sender's
+// signature (a relayed one too, §3.4 "Relay") and when every report it restates carries its
+// reporter's signature. A refused frame is reported with the reason.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +13,9 @@ import {
   generateIdentity,
   GENESIS_PREV,
   reportHash,
+  flushOkStatementOf,
   type FlushFrame,
+  type FlushOkFrame,
   type FlushStatementFields,
   type GroupFrame,
   type PeerId,
@@ -20,10 +23,10 @@ import {
 } from '@chorus/protocol';
 import { FrameVerifier } from '../src/session/frame-verifier.ts';
 import { KeyRing } from '../src/session/key-ring.ts';
-import { signOwnReport } from '../src/session/node-ed25519.ts';
+import { signOwnFlushOk, signOwnReport } from '../src/session/node-ed25519.ts';
 
 const cats = asGroupId('cats');
-const [alice, bob, carol] = [asPeerId('alice'), asPeerId('bob'), asPeerId('carol')];
+const [alice, carol] = [asPeerId('alice'), asPeerId('carol')];
 
 const signStatement = async (key: CryptoKey, statement: FlushStatementFields): Promise<string> =>
   signOwnReport(key, statement);
@@ -78,18 +81,56 @@ describe('signed FLUSH reports at the FrameVerifier (real Ed25519)', () => {
 
     // A FLUSH-OK restating Alice's signed report passes; one that restates it with Carol's signature does not.
     rejected.length = 0;
-    const ok: GroupFrame = {
+    const unsignedOk: FlushOkFrame = {
       t: 'flush-ok',
       groupId: cats,
       viewId: asViewId(3),
       reports: GENESIS_PREV,
       held: [{ reporter: alice, report, sig }],
     };
+    const ok: GroupFrame = {
+      ...unsignedOk,
+      sig: await signOwnFlushOk(c.privateKey, flushOkStatementOf(unsignedOk, carol)),
+    };
     expect(await verifier.verify(carol, ok)).toEqual({ kind: 'frame', frame: ok });
     const forged = { ...ok, held: [{ reporter: alice, report, sig: carolSig }] };
-    expect(await verifier.verify(bob, forged)).toBeNull();
-    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[bob, 'bad-signature']]);
+    expect(await verifier.verify(carol, forged)).toBeNull();
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([[carol, 'bad-signature']]);
     expect(rejected[0]![1].message).toContain('The report of alice');
+  });
+
+  it('takes a FLUSH-OK only with its sender\'s signature, relayed for it too (§3.4 "Relay"); refuses a made-up one', async () => {
+    const { a, c, verifier, rejected } = await aliceAndCarol();
+    const report = reportHash(unsignedReport(3, 2));
+    const carolWord = {
+      reporter: carol,
+      report,
+      sig: await signStatement(c.privateKey, { groupId: cats, viewId: asViewId(3), reporter: carol, report }),
+    };
+    const unsignedOk: FlushOkFrame = {
+      t: 'flush-ok',
+      groupId: cats,
+      viewId: asViewId(3),
+      reports: GENESIS_PREV,
+      held: [carolWord],
+    };
+    const aliceOk = { ...unsignedOk, sig: await signOwnFlushOk(a.privateKey, flushOkStatementOf(unsignedOk, alice)) };
+    // Alice's own, and Alice's relayed by Carol: both checked with Alice's key.
+    expect(await verifier.verify(alice, aliceOk)).toEqual({ kind: 'frame', frame: aliceOk });
+    const relayed: GroupFrame = { ...aliceOk, sender: alice };
+    expect(await verifier.verify(carol, relayed)).toEqual({ kind: 'frame', frame: relayed });
+    // Without a signature; one restating another hash than Alice signed; Carol's own word passed off as Alice's.
+    expect(await verifier.verify(alice, unsignedOk)).toBeNull();
+    const otherHeld = [{ ...carolWord, report: GENESIS_PREV }];
+    expect(await verifier.verify(carol, { ...aliceOk, held: otherHeld, sender: alice })).toBeNull();
+    const carolsSig = await signOwnFlushOk(c.privateKey, flushOkStatementOf(unsignedOk, alice));
+    expect(await verifier.verify(carol, { ...unsignedOk, sig: carolsSig, sender: alice })).toBeNull();
+    expect(rejected.map(([from, e]) => [from, e.code])).toEqual([
+      [alice, 'bad-signature'],
+      [carol, 'bad-signature'],
+      [carol, 'bad-signature'],
+    ]);
+    expect(rejected[2]![1].message).toContain("alice's FLUSH-OK for view 3 relayed by carol");
   });
 
   it('takes a report relayed for its reporter (PROTOCOL.md §3.4 "Relay"), refuses a relayed forgery', async () => {

@@ -4,11 +4,12 @@
 // every delivered frame carries the signature its sender made over exactly
 // those fields.
 
-import { canonicalFinalText, canonicalFlushText } from '../src/wire/canonical.ts';
+import { canonicalFinalText, canonicalFlushOkText, canonicalFlushText } from '../src/wire/canonical.ts';
 import { listHolds } from '../src/wire/cumulative.ts';
 import type {
   FinalFields,
   FinalFrame,
+  FlushOkStatementFields,
   FlushStatement,
   FlushStatementFields,
   SignedFields,
@@ -50,3 +51,10 @@ export const fakeVerifyFinal = (f: FinalFrame): boolean => listHolds(f) && f.sig
 export const fakeSignFlush = (s: FlushStatementFields): string => `sim:${s.reporter}:${fnv1a(canonicalFlushText(s))}`;
 
 export const fakeVerifyFlush = (s: FlushStatement): boolean => s.sig === fakeSignFlush(s);
+
+/** A FLUSH-OK's stand-in signature over its statement (PROTOCOL.md §3.4 "Relay"). */
+export const fakeSignFlushOk = (s: FlushOkStatementFields): string =>
+  `sim:${s.sender}:${fnv1a(canonicalFlushOkText(s))}`;
+
+export const fakeVerifyFlushOk = (s: FlushOkStatementFields, sig: string | undefined): boolean =>
+  sig === fakeSignFlushOk(s);

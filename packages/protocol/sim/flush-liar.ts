@@ -15,8 +15,9 @@
 // - withhold-ok: its FLUSH-OK never reaches half the members;
 // - forged-relay: besides its true FLUSH, half the members get its report relayed as another
 //   participant's (its own signature under another reporter's name): refused as a forgery;
-// - withhold-all: its own FLUSH reaches nobody (a member silent toward this flush): open, nobody
-//   holds the report to relay (PROTOCOL.md §3.4 "Relay", "Withheld from everyone").
+// - withhold-all: its own FLUSH reaches nobody (a member silent toward this flush): nobody holds the
+//   report to relay, so the honest participants report it `stalled` and the tracker evicts it
+//   (PROTOCOL.md §3.4 "Withheld from everyone").
 // bad-report, forged-held and short-held are refused, so to those members the liar withheld a
 // frame; with withhold-report and withhold-ok it withholds one outright. A withheld report is
 // relayed; a FLUSH-OK withheld, or refused, still stalls the flush for its victims until the liar
@@ -66,15 +67,16 @@ const forgedRelay = (f: FlushFrame, to: PeerId): FlushFrame[] => {
 /** What the liar puts on the link to `to` instead of its core's `frame`; `half` says whether `to` is a victim. */
 export const lieInFlush = (lie: FlushLie, frame: GroupFrame, to: PeerId, half: boolean): GroupFrame[] => {
   if (frame.t === 'flush-ok' && lie === 'false-digest') return [{ ...frame, reports: MADE_UP_HASH }];
-  // Its own report (a relayed one names its reporter) and its FLUSH-OK are what it withholds.
+  // Its own report and FLUSH-OK (a relayed one names its reporter or sender) are what it withholds.
   const own = frame.t === 'flush' && frame.reporter === undefined;
+  const ownOk = frame.t === 'flush-ok' && frame.sender === undefined;
   if (own && lie === 'withhold-all') return [];
   if (!half) return [frame];
   if (own && lie === 'bad-report') return [badReport(frame)];
   if (own && lie === 'withhold-report') return [];
   if (own && lie === 'forged-relay') return [frame, ...forgedRelay(frame, to)];
-  if (frame.t === 'flush-ok' && lie === 'withhold-ok') return [];
-  if (frame.t === 'flush-ok' && lie === 'forged-held') return [forgedHeld(frame)];
-  if (frame.t === 'flush-ok' && lie === 'short-held') return [shortHeld(frame)];
+  if (ownOk && lie === 'withhold-ok') return [];
+  if (ownOk && lie === 'forged-held') return [forgedHeld(frame)];
+  if (ownOk && lie === 'short-held') return [shortHeld(frame)];
   return [frame];
 };

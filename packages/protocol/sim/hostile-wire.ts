@@ -27,8 +27,9 @@ import type {
 } from '../src/wire/frames.ts';
 import { finalOfEcho } from '../src/ordering/final-proof.ts';
 import { finalsOf } from '../src/wire/cumulative.ts';
+import { flushOkStatementOf } from '../src/wire/canonical.ts';
 import { flushAccused, flushContradicts, type FlushProof } from '../src/ordering/flush-proof.ts';
-import { fakeVerify, fakeVerifyFinal, fakeVerifyFlush } from './fake-signature.ts';
+import { fakeVerify, fakeVerifyFinal, fakeVerifyFlush, fakeVerifyFlushOk } from './fake-signature.ts';
 
 const SIG_BYTES = 64;
 const KEY_BYTES = 32;
@@ -150,6 +151,15 @@ export const verifyLikePeer = (
       return { kind: 'frame', frame: flush };
     }
     case 'flush-ok': {
+      // Its sender's signature (a relayed one names its sender: checked with that one's key), then each restated one.
+      const sender = frame.sender ?? from;
+      if (!fakeVerifyFlushOk(flushOkStatementOf(frame, sender), frame.sig)) {
+        const relayed = sender === from ? '' : ` relayed by ${from}`;
+        rejected(
+          `${sender}'s FLUSH-OK for view ${frame.viewId}${relayed} does not carry a valid signature of its sender.`,
+        );
+        return null;
+      }
       const bad = (frame.held ?? []).find(
         ({ reporter, report, sig }) =>
           sig === undefined || !fakeVerifyFlush({ groupId, viewId: frame.viewId, reporter, report, sig }),

@@ -86,6 +86,7 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
         guard('tick', () => engine.tick(now)),
       ),
     agreementOverdue: (now, waitMs) => guard('agreementOverdue', () => engine.agreementOverdue?.(now, waitMs) ?? []),
+    flushOverdue: (now, waitMs) => guard('flushOverdue', () => engine.flushOverdue?.(now, waitMs) ?? []),
     chaseAgreement: (now, waitMs) =>
       seen(
         'chaseAgreement',

@@ -39,7 +39,14 @@ import type { Guarantee, Violation } from './checker.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { readCounters } from './engine-factory.ts';
 import { EventQueue } from './event-queue.ts';
-import { fakeSign, fakeSignFinal, fakeSignFlush, fakeVerify, fakeVerifyFinal } from './fake-signature.ts';
+import {
+  fakeSign,
+  fakeSignFinal,
+  fakeSignFlush,
+  fakeSignFlushOk,
+  fakeVerify,
+  fakeVerifyFinal,
+} from './fake-signature.ts';
 import { accusedBy, contradicts } from '../src/ordering/final-proof.ts';
 import { isFlushProof, type AccusationProof } from '../src/ordering/flush-proof.ts';
 import { flushProofHolds } from './hostile-wire.ts';
@@ -370,9 +377,9 @@ const describeFrame = (f: GroupFrame): string => {
     case 'flush':
       return `FLUSH v${f.viewId}${f.reporter === undefined ? '' : ` of ${f.reporter} relayed`}${f.joining === true ? ' (joining)' : ''} unstable=${f.unstable.length} pending=${f.pending.length} A=${f.agreed} delivered=${JSON.stringify(f.delivered)}`;
     case 'flush-ok':
-      return `FLUSH-OK v${f.viewId}${f.reports.slice(0, 6)}`;
+      return `FLUSH-OK v${f.viewId}${f.reports.slice(0, 6)}${f.sender === undefined ? '' : ` relayed of ${f.sender}`}`;
     case 'flush-ask':
-      return `FLUSH-ASK v${f.viewId} report of ${f.reporter}`;
+      return `FLUSH-ASK v${f.viewId} ${f.kind === 'flush-ok' ? 'FLUSH-OK' : 'report'} of ${f.reporter}`;
     case 'hwm':
       return `HWM v${f.viewId} ${JSON.stringify(f.delivered)}${f.floor === undefined ? '' : ` floor=${f.floor}`}`;
     case 'signal':
@@ -1034,6 +1041,9 @@ export class Simulation {
           break;
         case 'sign-flush':
           queue.push(...s.core.wordSigned(c, fakeSignFlush(c.statement), now));
+          break;
+        case 'sign-flush-ok':
+          queue.push(...s.core.wordSigned(c, fakeSignFlushOk(c.statement), now));
           break;
         case 'accuse':
           this.accused(s, c.accused, c.proof);

@@ -93,6 +93,27 @@ describe('FinalSigning', () => {
     expect(s.pass(send(asPeerId('c'), part(1)))).toEqual([send(asPeerId('c'), signed(part(1)))]);
   });
 
+  it('signs our FLUSH-OK once for every copy; a FLUSH-OK relayed for its sender goes as it came (PROTOCOL.md §3.4 "Relay")', () => {
+    const s = new FinalSigning(A);
+    const C = asPeerId('c');
+    const held = [{ reporter: B, report: 'HB', sig: 'SB' }];
+    const ok: GroupFrame = { t: 'flush-ok', groupId: asGroupId('g'), viewId: asViewId(2), reports: 'D', held };
+    const statement = {
+      groupId: asGroupId('g'),
+      viewId: asViewId(2),
+      sender: A,
+      held: [{ reporter: B, report: 'HB' }],
+    };
+    expect(s.pass(send(B, ok))).toEqual([{ type: 'sign-flush-ok', statement }]);
+    expect(s.pass(send(C, ok))).toEqual([]);
+    expect(s.signed({ type: 'sign-flush-ok', statement }, 'K')).toEqual([
+      send(B, { ...ok, sig: 'K' } as GroupFrame),
+      send(C, { ...ok, sig: 'K' } as GroupFrame),
+    ]);
+    const relayed: GroupFrame = { ...ok, sender: C, sig: 'KC' } as GroupFrame;
+    expect(s.pass(send(B, relayed))).toEqual([send(B, relayed)]);
+  });
+
   it('never signs a report it relays as its own (another\'s, PROTOCOL.md §3.4 "Relay"): it goes as it came', () => {
     const s = new FinalSigning(A);
     const relayed: GroupFrame = { ...unsigned, reporter: asPeerId('c') };

@@ -27,13 +27,13 @@ function runThroughWire(m: EngineMesh, ids: readonly string[]): { refused: strin
         if (from === to) continue;
         for (const frame of m.take(from, to)) {
           moved = true;
-          // Test signatures are not base64: every signature field (a FINAL's or a report's own, which the
-          // session adds, and the reporters' on the reports a FLUSH-OK restates) goes as SIG.
+          // Test signatures are not base64: every signature field (a FINAL's, a report's or a FLUSH-OK's
+          // own, which the session adds, and the reporters' on the reports a FLUSH-OK restates) goes as SIG.
           const signed =
             frame.t === 'final' || frame.t === 'flush'
               ? { ...frame, sig: SIG }
               : frame.t === 'flush-ok'
-                ? { ...frame, held: (frame.held ?? []).map((h) => ({ ...h, sig: SIG })) }
+                ? { ...frame, sig: SIG, held: (frame.held ?? []).map((h) => ({ ...h, sig: SIG })) }
                 : frame;
           const text = JSON.stringify(signed, (k, v: unknown) =>
             ['sig', 'version', 'final'].includes(k) && typeof v === 'string' ? SIG : v,

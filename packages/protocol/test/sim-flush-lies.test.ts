@@ -7,8 +7,12 @@
 // (sim/broken/trust-flush-digest.ts) shows the stall. A report withheld from some members, or one
 // they refuse (not the one signed), is relayed by a participant whose FLUSH-OK restates it (§3.4
 // "Relay"); the broken engine that never asks (sim/broken/no-flush-relay.ts) shows the stall it
-// closes. A FLUSH-OK withheld or refused (a forged or missing restated report) still has its victims
-// wait for the liar to leave, as for any withheld frame (open, pinned below).
+// closes. A report withheld from everyone is nobody's to relay: the overdue watch over the flush has
+// the honest participants report its reporter `stalled`, the tracker evicts it, and the view change
+// completes without it (§3.4 "Withheld from everyone"). A FLUSH-OK withheld from some members or
+// refused by them (a forged or missing restated report) is signed by its sender and relayed the
+// same way; the broken engine that never asks shows the stall (its victims wait for the liar to
+// leave).
 
 import { describe, expect, it } from 'vitest';
 import { noFlushRelay } from '../sim/broken/no-flush-relay.ts';
@@ -21,8 +25,11 @@ import { HOSTILE_TOLERATED, hostileScenarioForSeed } from '../sim/hostile-scenar
 import type { Scenario } from '../sim/scenario.ts';
 import { runScenario } from '../sim/simulator.ts';
 
-/** Three founders, the liar joins, lies, and a fourth member joins: one view change with the liar in it. */
-const scenario = (lie: (typeof FLUSH_LIES)[number]): Scenario => ({
+/**
+ * Three founders, the liar joins, lies, and a fourth member joins: one view change with the liar in it.
+ * `lastGap`: a last round of sends that long after, so the faults heal later (an eviction takes two bounds).
+ */
+const scenario = (lie: (typeof FLUSH_LIES)[number], lastGap = 0): Scenario => ({
   mode: 'total',
   size: 3,
   seed: 7,
@@ -30,12 +37,13 @@ const scenario = (lie: (typeof FLUSH_LIES)[number]): Scenario => ({
     { gap: 50, action: { k: 'lie' } },
     { gap: 100, action: { k: 'join', send: 1 } },
     { gap: 300, action: { k: 'send-all' } },
+    ...(lastGap === 0 ? [] : [{ gap: lastGap, action: { k: 'send-all' } } as const]),
   ],
   hostile: { kind: 'flush-lie', variant: FLUSH_LIES.indexOf(lie) },
 });
 
-const run = (lie: (typeof FLUSH_LIES)[number], factory: EngineFactory = correctEngine) =>
-  runScenario(scenario(lie), { factory, trace: true });
+const run = (lie: (typeof FLUSH_LIES)[number], factory: EngineFactory = correctEngine, lastGap = 0) =>
+  runScenario(scenario(lie, lastGap), { factory, trace: true });
 
 const line = (trace: readonly string[], test: (l: string) => boolean): number => trace.findIndex(test);
 const healLine = (trace: readonly string[]): number => line(trace, (l) => l.includes('faults healed'));
@@ -104,19 +112,59 @@ describe('flush lies: a FLUSH-OK claims only what its restated signatures make',
     expect(installed.size).toBe(FOUNDERS_AND_JOINER);
   });
 
-  it.each(['withhold-ok', 'forged-held', 'short-held', 'withhold-all'] as const)(
-    'open: %s (a FLUSH-OK withheld or refused, or a report withheld from all) stalls its victims until the liar leaves (guarantees hold)',
+  it.each(['withhold-ok', 'forged-held', 'short-held'] as const)(
+    'a FLUSH-OK withheld (%s: or refused) from some members is relayed on its signature: every member installs the view before the heal',
     (lie) => {
       const r = run(lie);
       expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-      if (lie !== 'withhold-ok' && lie !== 'withhold-all') expect(r.stats.liarRefused).toBeGreaterThan(0);
+      if (lie !== 'withhold-ok') expect(r.stats.liarRefused).toBeGreaterThan(0);
       expect(r.stats.flushAccusations).toBe(0);
-      // Someone who flushes never installs the view change the liar lied in before the heal; once
-      // fixed (a withheld FLUSH-OK no longer stalls, PROTOCOL.md §3.4 "Relay"), this fails.
+      const asked = line(r.trace, (l) => l.includes(`FLUSH-ASK`) && l.includes(`FLUSH-OK of ${LIAR_ID}`));
+      expect(asked).toBeGreaterThan(lieLine(r.trace));
+      expect(line(r.trace, (l) => l.includes(`relayed of ${LIAR_ID}`))).toBeGreaterThan(asked);
+      const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
+      expect(installed.size).toBe(FOUNDERS_AND_JOINER);
+    },
+  );
+
+  it.each(['withhold-ok', 'forged-held', 'short-held'] as const)(
+    'the broken engine that never asks for a missing FLUSH-OK (%s): its victims wait for the liar to leave',
+    (lie) => {
+      const r = run(lie, noFlushRelay);
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      expect(line(r.trace, (l) => l.includes('FLUSH-ASK'))).toBe(-1);
       const installed = installsWithLiar(r.trace, lieLine(r.trace), healLine(r.trace));
       expect(installed.size).toBeLessThan(FOUNDERS_AND_JOINER);
     },
   );
+
+  it('a report withheld from everyone: the honest participants report its reporter stalled, the tracker evicts it, and they install the view without it before the heal', () => {
+    const r = run('withhold-all', correctEngine, 8000);
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    const lied = lieLine(r.trace);
+    const evicted = line(r.trace, (l) => l.includes(`tracker evicts ${LIAR_ID}`));
+    expect(evicted).toBeGreaterThan(lied);
+    const reporters = new Set(
+      r.trace
+        .slice(lied, evicted)
+        .map((l) => /\] (\S+) reports its link to (\S+) stalled/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null && m[2] === LIAR_ID)
+        .map((m) => m[1]!),
+    );
+    expect(reporters.size).toBe(FOUNDERS_AND_JOINER - 1); // every founder; the joiner takes no part in the flush
+    const heal = healLine(r.trace);
+    expect(heal).toBeGreaterThan(evicted);
+    // Nobody installed the view with the liar in it; every founder and the joiner install the next one.
+    expect(installsWithLiar(r.trace, lied, heal).size).toBeLessThanOrEqual(1);
+    const without = new Set(
+      r.trace
+        .slice(evicted, heal)
+        .map((l) => /\] (\S+)@\d+ installed view \d+ \[([^\]]*)\]/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null && !m[2]!.split(' ').includes(LIAR_ID))
+        .map((m) => m[1]!),
+    );
+    expect(without.size).toBe(FOUNDERS_AND_JOINER);
+  });
 
   it('over 60 drawn flush-lie seeds every guarantee holds and the liar is refused', () => {
     let refused = 0;

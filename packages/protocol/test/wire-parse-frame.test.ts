@@ -109,6 +109,7 @@ const samples: Record<WireFrame['t'], WireFrame> = {
     viewId: asViewId(4),
     reports: GENESIS_PREV,
     held: [{ reporter: BOB, report: GENESIS_PREV, sig: SIG }],
+    sig: SIG,
   },
   'flush-ask': { t: 'flush-ask', groupId: G, viewId: asViewId(4), reporter: CAROL, report: GENESIS_PREV },
   hwm: { t: 'hwm', groupId: G, viewId: asViewId(3), delivered: { alice: 2, bob: 0 } },
@@ -257,6 +258,7 @@ const requiredFields: Record<WireFrame['t'], readonly (readonly [string, unknown
     ['held.0.reporter', 3],
     ['held.0.report', 'abc'],
     ['held.0.sig', false],
+    ['sig', 7],
   ],
   'flush-ask': [
     ['groupId', 1],
@@ -430,6 +432,42 @@ describe('parseFrame: a relayed FLUSH report and FLUSH-ASK (PROTOCOL.md §3.4 "R
   });
   it("refuses a FLUSH-ASK for the asker's own report", () => {
     expectError(parseFrame(withField(samples['flush-ask'], 'reporter', ALICE), ctx), 'bad-state');
+  });
+});
+
+describe('parseFrame: a relayed FLUSH-OK and the FLUSH-ASK for one (PROTOCOL.md §3.4 "Relay")', () => {
+  // CAROL's FLUSH-OK relayed by the link's peer ALICE: it restates ALICE's report and BOB's, never CAROL's.
+  const relayed = {
+    ...samples['flush-ok'],
+    sender: CAROL,
+    held: [
+      { reporter: ALICE, report: GENESIS_PREV, sig: SIG },
+      { reporter: BOB, report: GENESIS_PREV, sig: SIG },
+    ],
+  };
+  const okAsk = { t: 'flush-ask', groupId: G, viewId: 4, reporter: CAROL, kind: 'flush-ok' };
+  it('takes a FLUSH-OK that names a sender other than the link peer, restating the relay', () => {
+    const r = parseFrame(json(relayed), ctx);
+    expect(r.ok && r.value.t === 'flush-ok' ? [r.value.sender, r.value.held?.length] : null).toEqual([CAROL, 2]);
+  });
+  it('refuses one that names the link peer as its sender, restates its named sender, or lacks its signature', () => {
+    expectError(parseFrame(json({ ...relayed, sender: ALICE }), ctx), 'bad-state');
+    expectError(parseFrame(json({ ...relayed, sender: 7 }), ctx), 'bad-type');
+    const ownRestated = [...relayed.held, { reporter: CAROL, report: GENESIS_PREV, sig: SIG }];
+    expectError(parseFrame(json({ ...relayed, held: ownRestated }), ctx), 'bad-state');
+    expectError(parseFrame(withField(samples['flush-ok'], 'sig', undefined), ctx), 'missing-field');
+    expectError(parseFrame(withField(samples['flush-ok'], 'sig', 'x'.repeat(88)), ctx), 'bad-signature');
+  });
+  it('takes a FLUSH-ASK of kind flush-ok without a report hash', () => {
+    expect(parseFrame(json(okAsk), ctx)).toEqual({
+      ok: true,
+      value: { t: 'flush-ask', groupId: G, viewId: 4, reporter: CAROL, kind: 'flush-ok' },
+    });
+  });
+  it("refuses another kind, a kind with a report hash, or an ask for the asker's own FLUSH-OK", () => {
+    expectError(parseFrame(json({ ...okAsk, kind: 'report' }), ctx), 'bad-type');
+    expectError(parseFrame(json({ ...okAsk, report: GENESIS_PREV }), ctx), 'bad-state');
+    expectError(parseFrame(json({ ...okAsk, reporter: ALICE }), ctx), 'bad-state');
   });
 });
 

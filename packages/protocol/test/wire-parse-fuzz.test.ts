@@ -30,6 +30,8 @@ const PARSER_CODES: readonly ErrorCode[] = [
   'bad-signature',
   'forged-sender',
   'not-member',
+  // A relayed FLUSH or FLUSH-OK that names the link's peer as its author, an ask for the asker's own (§3.8).
+  'bad-state',
 ];
 
 /**
@@ -179,6 +181,7 @@ const validFrame = fc.oneof(
       maxLength: 3,
       selector: (h) => h.reporter,
     }),
+    sig: sig64,
   }),
   fc.record({
     t: fc.constant('history-req' as const),

@@ -9,6 +9,7 @@ import {
   chainAnchors,
   finalOfEcho,
   finalsOf,
+  flushOkStatementOf,
   frameMessageId,
   type DataFrame,
   type EchoFrame,
@@ -129,6 +130,17 @@ export class FrameVerifier {
         return null;
       }
       case 'flush-ok': {
+        // Its sender's signature first (a relayed one names its sender: checked with that one's key).
+        const sender = frame.sender ?? from;
+        const statement = flushOkStatementOf(frame, sender);
+        if (frame.sig === undefined || !(await this.#keys.verifyFlushOkStatement(statement, frame.sig))) {
+          const relayed = sender === from ? '' : ` relayed by ${from}`;
+          this.#rejected(from, {
+            code: 'bad-signature',
+            message: `${sender}'s FLUSH-OK for view ${frame.viewId}${relayed} does not carry a valid signature of its sender.`,
+          });
+          return null;
+        }
         const held = frame.held ?? [];
         const verdicts = await Promise.all(
           held.map(({ reporter, report, sig }) =>

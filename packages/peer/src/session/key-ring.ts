@@ -7,15 +7,18 @@
 import {
   canonicalFinalBytes,
   canonicalFinalText,
+  canonicalFlushOkText,
   canonicalFlushText,
   canonicalSignedBytes,
   readPublicKey,
   verifyFinal,
   listHolds,
   verifyFlush,
+  verifyFlushOk,
   verifyFrame,
   type DataFrame,
   type FinalFrame,
+  type FlushOkStatementFields,
   type FlushStatement,
   type MemberInfo,
   type PeerId,
@@ -157,6 +160,19 @@ export class KeyRing {
     if (this.#finals.has(text)) return true;
     const key = await this.#key(s.reporter, waitMs);
     const valid = key !== null && (await verifyFlush(key, s, s.sig));
+    if (valid) this.#checked(text);
+    return valid;
+  }
+
+  /**
+   * Whether a FLUSH-OK's statement carries its sender's signature (PROTOCOL.md §3.4 "Relay"), waiting
+   * up to `waitMs` for its key. A FLUSH-OK relayed to us after we took it directly is not checked again.
+   */
+  async verifyFlushOkStatement(s: FlushOkStatementFields, sig: string, waitMs = KEY_WAIT_MS): Promise<boolean> {
+    const text = `${canonicalFlushOkText(s)}${sig}`;
+    if (this.#finals.has(text)) return true;
+    const key = await this.#key(s.sender, waitMs);
+    const valid = key !== null && (await verifyFlushOk(key, s, sig));
     if (valid) this.#checked(text);
     return valid;
   }

@@ -12,11 +12,14 @@ import {
   bytesToBase64,
   canonicalFinalBytes,
   canonicalFlushBytes,
+  canonicalFlushOkBytes,
   canonicalSignedBytes,
   signFields,
   signFinal,
   signFlush,
+  signFlushOk,
   type FinalFields,
+  type FlushOkStatementFields,
   type FlushStatementFields,
   type SignedFields,
 } from '@chorus/protocol';
@@ -111,4 +114,10 @@ export function signOwnFinal(privateKey: CryptoKey, fields: FinalFields): string
 export function signOwnReport(privateKey: CryptoKey, statement: FlushStatementFields): string | Promise<string> {
   const signer = signerOf(privateKey);
   return signer === null ? signFlush(privateKey, statement) : signer(canonicalFlushBytes(statement));
+}
+
+/** Our FLUSH-OK's signature (PROTOCOL.md §3.4 "Relay"): at once in Node, else WebCrypto's promise. */
+export function signOwnFlushOk(privateKey: CryptoKey, statement: FlushOkStatementFields): string | Promise<string> {
+  const signer = signerOf(privateKey);
+  return signer === null ? signFlushOk(privateKey, statement) : signer(canonicalFlushOkBytes(statement));
 }

@@ -1,12 +1,13 @@
-// Signing our own DATA, FINALs and FLUSH reports, and again when it fails. A frame we cannot sign holds up every send
-// of ours behind it (each link carries the engine's order), and in a total-order group a FINAL that
-// never leaves holds the whole group's delivery. So a failed signature is tried again after each of
-// SIGN_RETRY_MS; when the last try fails too, `failed` is told, and the session gives the group up
-// (PROTOCOL.md §3.3 "Signed FINALs": the others' view change then settles our messages without us).
+// Signing our own DATA, FINALs, FLUSH reports and FLUSH-OKs, and again when it fails. A frame we cannot
+// sign holds up every send of ours behind it (each link carries the engine's order), and in a
+// total-order group a FINAL that never leaves holds the whole group's delivery. So a failed signature
+// is tried again after each of SIGN_RETRY_MS; when the last try fails too, `failed` is told, and the
+// session gives the group up (PROTOCOL.md §3.3 "Signed FINALs": the others' view change then settles
+// our messages without us).
 
-import type { FinalFields, FlushStatementFields, SignedFields } from '@chorus/protocol';
+import type { FinalFields, FlushOkStatementFields, FlushStatementFields, SignedFields } from '@chorus/protocol';
 import { errorMessage } from '../chorus-error.ts';
-import { signDraft, signOwnFinal, signOwnReport } from './node-ed25519.ts';
+import { signDraft, signOwnFinal, signOwnFlushOk, signOwnReport } from './node-ed25519.ts';
 
 /** Pauses before each new try of a signature that failed; after the last, the failure is final. */
 export const SIGN_RETRY_MS: readonly number[] = [100, 500, 2_000];
@@ -14,11 +15,13 @@ export const SIGN_RETRY_MS: readonly number[] = [100, 500, 2_000];
 export type SignCommand =
   | { readonly type: 'sign'; readonly draft: SignedFields }
   | { readonly type: 'sign-final'; readonly final: FinalFields }
-  | { readonly type: 'sign-flush'; readonly statement: FlushStatementFields };
+  | { readonly type: 'sign-flush'; readonly statement: FlushStatementFields }
+  | { readonly type: 'sign-flush-ok'; readonly statement: FlushOkStatementFields };
 
 /**
- * Carries out a session's `sign`, `sign-final` or `sign-flush`: `answer` gets the signature (in this turn in Node,
- * else once WebCrypto settles), or `failed` a sentence for the person once every try failed. Nothing is called
+ * Carries out a session's `sign`, `sign-final`, `sign-flush` or `sign-flush-ok`: `answer` gets the signature
+ * (in this turn in Node, else once WebCrypto settles), or `failed` a sentence for the person once every try
+ * failed. Nothing is called
  * once `closed()` says the session ended.
  */
 export function signRetrying(
@@ -37,7 +40,9 @@ export function signRetrying(
           ? signDraft(privateKey, c.draft)
           : c.type === 'sign-final'
             ? signOwnFinal(privateKey, c.final)
-            : signOwnReport(privateKey, c.statement);
+            : c.type === 'sign-flush'
+              ? signOwnReport(privateKey, c.statement)
+              : signOwnFlushOk(privateKey, c.statement);
     } catch (e) {
       return again(tries + 1, e);
     }

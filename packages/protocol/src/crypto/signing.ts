@@ -6,9 +6,20 @@
 import { err, ok, type Result } from '../result.ts';
 import { ED25519_PUBLIC_KEY_B64_CHARS } from '../wire/caps.ts';
 import { listHolds } from '../wire/cumulative.ts';
-import { canonicalFinalBytes, canonicalFlushBytes, canonicalSignedBytes } from '../wire/canonical.ts';
+import {
+  canonicalFinalBytes,
+  canonicalFlushBytes,
+  canonicalFlushOkBytes,
+  canonicalSignedBytes,
+} from '../wire/canonical.ts';
 import { isFlushProof, type AccusationProof } from '../ordering/flush-proof.ts';
-import type { DataFrame, FinalFields, FlushStatementFields, SignedFields } from '../wire/frames.ts';
+import type {
+  DataFrame,
+  FinalFields,
+  FlushOkStatementFields,
+  FlushStatementFields,
+  SignedFields,
+} from '../wire/frames.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 import { base64ToBytes, bytesToBase64 } from './base64.ts';
 import { ED25519 } from './identity.ts';
@@ -100,20 +111,28 @@ export async function verifyFinal(publicKey: CryptoKey, fields: FinalFields, sig
 export const signFlush = (privateKey: CryptoKey, statement: FlushStatementFields): Promise<string> =>
   signBytes(privateKey, canonicalFlushBytes(statement));
 
-/** Whether `sig` is `publicKey`'s signature over a FLUSH report's statement; never throws. */
-export async function verifyFlush(
-  publicKey: CryptoKey,
-  statement: FlushStatementFields,
-  sig: string,
-): Promise<boolean> {
+/** Whether `sig` is `publicKey`'s signature over the bytes `made()` makes (false if it cannot); never throws. */
+async function verifyMade(publicKey: CryptoKey, made: () => Uint8Array<ArrayBuffer>, sig: string): Promise<boolean> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = canonicalFlushBytes(statement);
+    bytes = made();
   } catch {
     return false;
   }
   return verifyBytes(publicKey, bytes, sig);
 }
+
+/** Whether `sig` is `publicKey`'s signature over a FLUSH report's statement; never throws. */
+export const verifyFlush = (publicKey: CryptoKey, statement: FlushStatementFields, sig: string): Promise<boolean> =>
+  verifyMade(publicKey, () => canonicalFlushBytes(statement), sig);
+
+/** The `sig` of our FLUSH-OK's statement (PROTOCOL.md §3.4 "Relay"). */
+export const signFlushOk = (privateKey: CryptoKey, statement: FlushOkStatementFields): Promise<string> =>
+  signBytes(privateKey, canonicalFlushOkBytes(statement));
+
+/** Whether `sig` is `publicKey`'s signature over a FLUSH-OK's statement; never throws. */
+export const verifyFlushOk = (publicKey: CryptoKey, statement: FlushOkStatementFields, sig: string): Promise<boolean> =>
+  verifyMade(publicKey, () => canonicalFlushOkBytes(statement), sig);
 
 /** Whether both halves of a proof (final-proof.ts, flush-proof.ts) carry `publicKey`'s signatures; never throws. */
 export async function verifyProof(publicKey: CryptoKey, proof: AccusationProof): Promise<boolean> {

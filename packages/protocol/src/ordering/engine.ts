@@ -110,6 +110,11 @@ export interface OrderingEngine {
    * for `waitMs` or more (PROTOCOL.md §3.3 "Overdue"); the runtime reports them `stalled`. Optional.
    */
   agreementOverdue?(now: number, waitMs: number): readonly PeerId[];
+  /**
+   * Participants of the flush under way whose own FLUSH report or FLUSH-OK has been missing for `waitMs` or
+   * more (PROTOCOL.md §3.4 "Withheld from everyone"); the runtime reports them `stalled`. Optional.
+   */
+  flushOverdue?(now: number, waitMs: number): readonly PeerId[];
   /** Total order: copies of our PROPOSE for messages that waited half of `waitMs` (§3.3 "Overdue"). Optional. */
   chaseAgreement?(now: number, waitMs: number): EngineResult;
   /** For a sponsor: what a joiner needs after it has the history. */

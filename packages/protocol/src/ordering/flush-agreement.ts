@@ -32,12 +32,16 @@ export interface FlushAgreement {
   readonly disputes: Set<PeerId>;
   /** The signed reports each participant's FLUSH-OK restates (the first FLUSH-OK's; ours once sent). */
   readonly held: Map<PeerId, readonly HeldReport[]>;
+  /** Each other participant's first FLUSH-OK as it came, signed by its sender: what we relay (flush-ok-relay.ts). */
+  readonly oks: Map<PeerId, FlushOkFrame>;
   /** Reporters proven to have signed two reports for this view, each proven once. */
   readonly proven: Set<PeerId>;
   /** Reports a FLUSH-OK we hold restates and we lack, by reporter (flush-relay.ts). */
   readonly wanted: Map<PeerId, WantedReport>;
-  /** When we last relayed a report to an asker, by `asker reporter` (flush-relay.ts). */
+  /** When we last relayed an asker a report (by `asker reporter`, flush-relay.ts) or a FLUSH-OK (`ok asker sender`). */
   readonly relayedAt: Map<string, number>;
+  /** FLUSH-OKs we lack, once we hold every report and sent ours, by sender (flush-ok-relay.ts). */
+  readonly wantedOks: Map<PeerId, WantedReport>;
 }
 
 /** A report we lack that some FLUSH-OK restates (PROTOCOL.md §3.4 "Relay"). */
@@ -64,6 +68,8 @@ export const newAgreement = (participants: readonly PeerId[]): FlushAgreement =>
   proven: new Set(),
   wanted: new Map(),
   relayedAt: new Map(),
+  oks: new Map(),
+  wantedOks: new Map(),
 });
 
 const pair = (p: Priority | undefined): readonly [number, string] | null => (p === undefined ? null : [p.p, p.by]);
@@ -133,7 +139,10 @@ const heldMismatch = (participants: readonly PeerId[], from: PeerId, f: FlushOkF
  */
 export const noteFlushOk = (fl: FlushAgreement, from: PeerId, f: FlushOkFrame): string | null => {
   const wrong = heldMismatch(fl.participants, from, f);
-  if (wrong === null && !fl.held.has(from)) fl.held.set(from, f.held ?? []);
+  if (wrong === null && !fl.held.has(from)) {
+    fl.held.set(from, f.held ?? []);
+    fl.oks.set(from, f);
+  }
   return wrong;
 };
 

@@ -12,9 +12,10 @@ import type { GroupId, PeerId, ViewId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { FlushAskFrame, FlushFrame } from '../wire/frames.ts';
 import type { EngineResult, Outbound } from './engine.ts';
-import { heldHash, type FlushAgreement } from './flush-agreement.ts';
+import { heldHash, type FlushAgreement, type WantedReport } from './flush-agreement.ts';
 import { validateFlush } from './flush-checks.ts';
 import { FlushAssembler, splitFlush } from './flush-parts.ts';
+import { FlushWatch } from './flush-watch.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 import { ViewChange } from './view-change.ts';
 
@@ -68,22 +69,32 @@ export const relayAsks = (
       w.bytes = arrived(reporter);
       w.since = now;
     }
-    if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) continue;
     const holders = fl.participants.filter((p) => p !== self && p !== reporter && restated(fl, p, reporter));
-    // Everyone asked once and the report still missing (answers lost or refused): round again, later.
-    if (holders.length > 0 && holders.every((p) => w.asked.has(p))) {
-      w.asked.clear();
-      w.rounds += 1;
-      if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) continue;
-    }
-    const to = holders.find((p) => !w.asked.has(p));
+    const to = nextHolder(w, holders, now);
     const report = to === undefined ? undefined : restated(fl, to, reporter);
     if (to === undefined || report === undefined) continue;
-    w.asked.add(to);
-    w.since = now;
     asks.push({ to, frame: { t: 'flush-ask', groupId, viewId, reporter, report } });
   }
   return asks;
+};
+
+/**
+ * Whom to ask now for a word we want (`w`, updated) among `holders`: none before the wait is over
+ * (RELAY_WAIT_MS, doubled per round), else the next holder not asked in this round.
+ */
+export const nextHolder = (w: WantedReport, holders: readonly PeerId[], now: number): PeerId | undefined => {
+  if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) return undefined;
+  // Everyone asked once and the word still missing (answers lost or refused): round again, later.
+  if (holders.length > 0 && holders.every((p) => w.asked.has(p))) {
+    w.asked.clear();
+    w.rounds += 1;
+    if (now - w.since < RELAY_WAIT_MS * 2 ** Math.min(w.rounds, MAX_RELAY_BACKOFF)) return undefined;
+  }
+  const to = holders.find((p) => !w.asked.has(p));
+  if (to === undefined) return undefined;
+  w.asked.add(to);
+  w.since = now;
+  return to;
 };
 
 export abstract class FlushRelay extends ViewChange {
@@ -95,7 +106,8 @@ export abstract class FlushRelay extends ViewChange {
     const out = new OutputBuilder();
     const fl = this.flush;
     // A flush we are not in (any more, or not yet): nothing to relay, and nobody waits on us for it.
-    if (fl === null || ask.viewId !== fl.target.viewId) return out.build();
+    // (An ask for a FLUSH-OK is flush-ok-relay.ts's.)
+    if (fl === null || ask.kind !== undefined || ask.viewId !== fl.target.viewId) return out.build();
     if (!fl.participants.includes(from))
       return reject('remote', 'not-member', `${from} does not take part in the flush for view ${ask.viewId}.`);
     const r = fl.reports.get(ask.reporter);
@@ -144,6 +156,19 @@ export abstract class FlushRelay extends ViewChange {
     if (fl === null || !fl.sent) return;
     const arrived = (reporter: PeerId): number => this.flushParts.bytesOf(reporter);
     out.frames.push(...relayAsks(fl, this.self, this.groupId, fl.target.viewId, now, arrived));
+  }
+
+  readonly #watch = new FlushWatch();
+
+  /**
+   * Participants whose own FLUSH report or FLUSH-OK this flush has waited on for `waitMs` (flush-watch.ts);
+   * none outside a flush. The runtime reports them `stalled`.
+   */
+  flushOverdue(now: number, waitMs: number): readonly PeerId[] {
+    const fl = this.flush;
+    if (fl === null) return [];
+    const arrived = (p: PeerId): number => this.flushParts.bytesOf(p);
+    return this.#watch.overdue(fl, fl.target.viewId, this.self, fl.sent, now, waitMs, arrived);
   }
 
   protected override finishInstall(view: View, out: OutputBuilder, now: number): void {

@@ -149,6 +149,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
         if (frame.reporter !== undefined && frame.reporter !== from) return this.onRelayedFlush(from, frame, now);
         return this.onFlush(from, frame, now);
       case 'flush-ok':
+        if (frame.sender !== undefined && frame.sender !== from) return this.onRelayedFlushOk(from, frame, now);
         return this.onFlushOk(from, frame, now);
       case 'flush-ask':
         return this.onFlushAsk(from, frame, now);

@@ -11,9 +11,9 @@ import { isCount, isSeq, isFlushRound, staleSeqReason } from './engine-state.ts'
 import { MAX_RESUME_LAMPORT } from './lamport.ts';
 import { isValidPriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
-import { FlushRelay } from './flush-relay.ts';
+import { FlushOkRelay } from './flush-ok-relay.ts';
 
-export abstract class JoinerAdoption extends FlushRelay {
+export abstract class JoinerAdoption extends FlushOkRelay {
   joinerState(): JoinerState {
     const nextSeq: Record<string, number> = {};
     for (const [s, st] of this.senders) nextSeq[s] = st.delivered + 1;

@@ -1,19 +1,31 @@
-// Our own FINALs and FLUSH reports leave signed (PROTOCOL.md §3.3 "Signed FINALs", §3.4 "Signed
-// reports"), and a proof that another member signed two goes to the tracker. The engine signs
-// nothing: its FINALs and FLUSH frames come out without `sig`. PROPOSEs, FINALs and ECHOs wait for
-// the end of the turn (`endTurn`), and every send after the first of them with them, so the turn's
-// are packed per link (turn-pack.ts, §1.2c): the FINALs made in one turn are signed once, as one
-// list. The first send of an unsigned word asks the runtime to sign it (`sign-final`, `sign-flush`),
-// and every send after it, to any peer, waits until the signature is back, so each link carries its
-// frames in the engine's order. A frame sent again (a repair, every part of a report) takes the
-// signature made before (a FINAL signed in a list: the whole list again).
+// Our own FINALs, FLUSH reports and FLUSH-OKs leave signed (PROTOCOL.md §3.3 "Signed FINALs", §3.4
+// "Signed reports", "Relay"), and a proof that another member signed two goes to the tracker. The
+// engine signs nothing: its FINALs and FLUSH frames come out without `sig`. PROPOSEs, FINALs and ECHOs
+// wait for the end of the turn (`endTurn`), and every send after the first of them with them, so the
+// turn's are packed per link (turn-pack.ts, §1.2c): the FINALs made in one turn are signed once, as
+// one list. The first send of an unsigned word asks the runtime to sign it (`sign-final`,
+// `sign-flush`, `sign-flush-ok`), and every send after it, to any peer, waits until the signature is
+// back, so each link carries its frames in the engine's order. A frame sent again (a repair, every
+// part of a report) takes the signature made before (a FINAL signed in a list: the whole list again).
 
 import type { GroupId, PeerId } from '../ids.ts';
 import type { ProtocolError } from '../result.ts';
 import type { EngineEvent } from '../ordering/engine.ts';
-import { canonicalFinalText, canonicalFlushText, finalFieldsOf } from '../wire/canonical.ts';
+import {
+  canonicalFinalText,
+  canonicalFlushOkText,
+  canonicalFlushText,
+  finalFieldsOf,
+  flushOkStatementOf,
+} from '../wire/canonical.ts';
 import { finalItemOf, type FinalItem } from '../wire/cumulative.ts';
-import type { FinalFields, FinalFrame, FlushStatementFields, GroupFrame } from '../wire/frames.ts';
+import type {
+  FinalFields,
+  FinalFrame,
+  FlushOkStatementFields,
+  FlushStatementFields,
+  GroupFrame,
+} from '../wire/frames.ts';
 import type { SessionCommand, SignWord } from './session-types.ts';
 import { listsOf, packable, packTurn, type Send } from './turn-pack.ts';
 import { problemOf } from './session-records.ts';
@@ -56,7 +68,13 @@ export class FinalSigning {
     return { groupId: f.groupId, viewId: f.viewId, reporter: this.self, report: f.report };
   }
 
-  /** The signed text of an unsigned FINAL, list of FINALs or report of ours, or null for any other frame. */
+  /** The statement our FLUSH-OK `f` signs, when it is ours and unsigned (a relayed one names its sender). */
+  #okStatement(f: GroupFrame): FlushOkStatementFields | null {
+    if (f.t !== 'flush-ok' || f.sig !== undefined || f.sender !== undefined) return null;
+    return flushOkStatementOf(f, this.self);
+  }
+
+  /** The signed text of an unsigned FINAL, list of FINALs, report or FLUSH-OK of ours, or null for any other frame. */
   #text(f: GroupFrame): string | null {
     const known = this.#texts.get(f);
     if (known !== undefined) return known;
@@ -68,6 +86,8 @@ export class FinalSigning {
   #textOf(f: GroupFrame): string | null {
     if (f.t === 'final') return f.sig === undefined ? canonicalFinalText(f) : null;
     if (f.t === 'finals') return f.sig === undefined ? canonicalFinalText(listFields(f)) : null;
+    const ok = this.#okStatement(f);
+    if (ok !== null) return canonicalFlushOkText(ok);
     const s = this.#statement(f);
     return s === null ? null : canonicalFlushText(s);
   }
@@ -77,7 +97,7 @@ export class FinalSigning {
     return this.#turn.length > 0;
   }
 
-  /** What to emit now for `c`: itself (signed, if signed before), a `sign-final` or `sign-flush`, or nothing yet. */
+  /** What to emit now for `c`: itself (signed, if signed before), a `sign-…` for its word, or nothing yet. */
   pass(c: SessionCommand): SessionCommand[] {
     if (c.type !== 'send') return [c];
     if (this.#turn.length > 0 || packable(c.frame)) {
@@ -113,13 +133,20 @@ export class FinalSigning {
     this.#signing.add(text);
     const statement = this.#statement(c.frame);
     if (statement !== null) return [{ type: 'sign-flush', statement }];
+    const ok = this.#okStatement(c.frame);
+    if (ok !== null) return [{ type: 'sign-flush-ok', statement: ok }];
     if (c.frame.t === 'finals') return [{ type: 'sign-final', final: listFields(c.frame) }];
     return c.frame.t === 'final' ? [{ type: 'sign-final', final: finalFieldsOf(c.frame) }] : [];
   }
 
-  /** The runtime's answer to `sign-final` or `sign-flush`: the sends it held that can go now, in order. */
+  /** The runtime's answer to `sign-final`, `sign-flush` or `sign-flush-ok`: the sends it held that go now, in order. */
   signed(c: SignWord, sig: string): SessionCommand[] {
-    const text = c.type === 'sign-final' ? canonicalFinalText(c.final) : canonicalFlushText(c.statement);
+    const text =
+      c.type === 'sign-final'
+        ? canonicalFinalText(c.final)
+        : c.type === 'sign-flush'
+          ? canonicalFlushText(c.statement)
+          : canonicalFlushOkText(c.statement);
     if (!this.#signing.delete(text)) return [];
     this.#sigs.set(text, sig);
     if (this.#sigs.size > KEPT_SIGNATURES) this.#sigs.delete(this.#sigs.keys().next().value as string);

@@ -10,6 +10,7 @@ import type { AccusationProof } from '../ordering/flush-proof.ts';
 import type {
   DataFrame,
   FinalFields,
+  FlushOkStatementFields,
   FlushStatementFields,
   GroupFrame,
   HistoryRequestFrame,
@@ -106,6 +107,8 @@ export type SessionCommand =
   | { readonly type: 'sign-final'; readonly final: FinalFields }
   /** Sign our FLUSH report's statement (`canonicalFlushText`), then call `wordSigned(command, sig, now)`. */
   | { readonly type: 'sign-flush'; readonly statement: FlushStatementFields }
+  /** Sign our FLUSH-OK's statement (`canonicalFlushOkText`), then call `wordSigned(command, sig, now)`. */
+  | { readonly type: 'sign-flush-ok'; readonly statement: FlushOkStatementFields }
   /**
    * `accused` signed two FINALs it cannot both mean (final-proof.ts) or two FLUSH reports for one view
    * (flush-proof.ts): send `proof` to the tracker (`group:accuse`), which checks both signatures with
@@ -155,5 +158,5 @@ export type SessionCommand =
 
 export type SessionCommands = readonly SessionCommand[];
 
-/** A signed word of ours out for signing: a FINAL or a FLUSH report (SessionCore `wordSigned`). */
-export type SignWord = Extract<SessionCommand, { type: 'sign-final' | 'sign-flush' }>;
+/** A signed word of ours out for signing: a FINAL, a FLUSH report or a FLUSH-OK (SessionCore `wordSigned`). */
+export type SignWord = Extract<SessionCommand, { type: 'sign-final' | 'sign-flush' | 'sign-flush-ok' }>;

@@ -1,5 +1,6 @@
 // What this member tells the tracker about members whose agreement input is overdue (PROTOCOL.md §2 Links,
-// "Stalled"; §3.3 "Overdue"): `stalled` for each, again every half bound while it lasts (a channel that
+// "Stalled"; §3.3 "Overdue"), or whose own FLUSH report or FLUSH-OK a flush waits on (§3.4 "Withheld from
+// everyone"): `stalled` for each, again every half bound while it lasts (a channel that
 // reopened sent `up`, which withdrew it), and `up` once it is over. Owns only who was reported and when;
 // the engine says who is overdue (ordering/agreement-watch.ts).
 
@@ -21,7 +22,10 @@ export class StallReports {
 
   /** The reports due now: new and renewed `stalled`, and `up` for members no longer overdue. */
   reports(engine: OrderingEngine, now: number): SessionCommand[] {
-    const late = new Set(engine.agreementOverdue?.(now, this.waitMs) ?? []);
+    const late = new Set([
+      ...(engine.agreementOverdue?.(now, this.waitMs) ?? []),
+      ...(engine.flushOverdue?.(now, this.waitMs) ?? []),
+    ]);
     const out: SessionCommand[] = [];
     for (const peer of [...this.#reported.keys()]) {
       if (late.has(peer)) continue;

@@ -3,7 +3,17 @@
 // and spacing are the sender's business); they cover this fixed array, so a
 // relay that reorders keys changes nothing that is verified.
 
-import type { EchoFrame, FinalFields, FinalItem, FlushStatementFields, SignedFields, WireFrame } from './frames.ts';
+import type { PeerId } from '../ids.ts';
+import type {
+  EchoFrame,
+  FinalFields,
+  FinalItem,
+  FlushOkFrame,
+  FlushOkStatementFields,
+  FlushStatementFields,
+  SignedFields,
+  WireFrame,
+} from './frames.ts';
 import { utf8Bytes } from './utf8.ts';
 import { encodeChunkBase64 } from '../files/chunk-base64.ts';
 
@@ -80,6 +90,36 @@ export const canonicalFlushText = (s: FlushStatementFields): string =>
 /** The UTF-8 of canonicalFlushText: the bytes a FLUSH report's signature covers. */
 export const canonicalFlushBytes = (s: FlushStatementFields): Uint8Array<ArrayBuffer> =>
   utf8Bytes(canonicalFlushText(s));
+
+/** Domain tag of a signed FLUSH-OK (PROTOCOL.md §3.4 "Relay"): never read as a report's, a DATA's or a FINAL's text. */
+export const SIGNED_FLUSH_OK_TAG = 'chorus-flush-ok-v1';
+
+/**
+ * `["chorus-flush-ok-v1", groupId, viewId, sender, [[reporter, report]…]]` as JSON text, the restated
+ * hashes sorted by reporter (the order on the wire is the sender's): what a FLUSH-OK's `sig` covers.
+ */
+export const canonicalFlushOkText = (s: FlushOkStatementFields): string =>
+  JSON.stringify([
+    SIGNED_FLUSH_OK_TAG,
+    s.groupId,
+    s.viewId,
+    s.sender,
+    s.held
+      .map((h): [string, string] => [h.reporter, h.report])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+  ]);
+
+/** The UTF-8 of canonicalFlushOkText: the bytes a FLUSH-OK's signature covers. */
+export const canonicalFlushOkBytes = (s: FlushOkStatementFields): Uint8Array<ArrayBuffer> =>
+  utf8Bytes(canonicalFlushOkText(s));
+
+/** The statement a FLUSH-OK of `sender` signs. */
+export const flushOkStatementOf = (f: FlushOkFrame, sender: PeerId): FlushOkStatementFields => ({
+  groupId: f.groupId,
+  viewId: f.viewId,
+  sender,
+  held: (f.held ?? []).map((h) => ({ reporter: h.reporter, report: h.report })),
+});
 
 /** The UTF-8 of canonicalFinalText: the bytes a FINAL signature covers. */
 export const canonicalFinalBytes = (f: FinalFields): Uint8Array<ArrayBuffer> => utf8Bytes(canonicalFinalText(f));

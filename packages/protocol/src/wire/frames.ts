@@ -6,6 +6,16 @@
 
 import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
 import type { FinalItem, FinalsFrame, ProposesFrame } from './cumulative.ts';
+import type { FlushAskFrame, FlushOkFrame } from './flush-round-frames.ts';
+
+export type {
+  FlushAskFrame,
+  FlushOkAskFrame,
+  FlushOkFrame,
+  FlushOkStatementFields,
+  HeldReport,
+  ReportAskFrame,
+} from './flush-round-frames.ts';
 
 export type { FinalItem, FinalsFrame, ProposeItem, ProposesFrame } from './cumulative.ts';
 
@@ -206,63 +216,12 @@ export interface FlushStatement extends FlushStatementFields {
   readonly sig: string;
 }
 
-/** One signed report a FLUSH-OK's sender holds (its group and view are the FLUSH-OK's). */
-export interface HeldReport {
-  readonly reporter: PeerId;
-  readonly report: string;
-  /** Always on the wire (the parser requires it); engine tests run without signatures. */
-  readonly sig?: string;
-}
-
 /** One frame of a report or state split over several (FLUSH, a joiner state on history pages). */
 export interface FramePart {
   /** 0-based, < count. */
   readonly index: number;
   /** 1..MAX_PARTS. */
   readonly count: number;
-}
-
-/**
- * The second round of a view change: the sender holds every participant's
- * FLUSH for `viewId` and is bound to deliver that flush's resolution, even if
- * a newer view supersedes it. A member installs a view only once every
- * participant's FLUSH-OK stands for its own digest (PROTOCOL.md §3.4), so a
- * flush can no longer complete at a member removed unawares while the others
- * abandon it (seed 1148931), and two members never install it from different
- * reports (a participant that sent them different ones: HOSTILE_FIXED
- * "flush-split").
- */
-export interface FlushOkFrame {
-  readonly t: 'flush-ok';
-  readonly groupId: GroupId;
-  readonly viewId: ViewId;
-  /**
-   * `flushDigest` of every participant's report as the sender holds them (base64 of SHA-256). Not
-   * read by the receiver, which computes the digest the FLUSH-OK stands for from `held` and the
-   * sender's own signed report: a FLUSH-OK can claim no digest its restated signatures do not make.
-   */
-  readonly reports: string;
-  /**
-   * The signed word of every other participant on the report the sender holds from it (each one
-   * exactly once: a FLUSH-OK that leaves one out or names another peer is refused). A member that
-   * holds another report of one of them signed by it holds a proof (PROTOCOL.md §3.4 "Signed
-   * reports"). Always on the wire (the parser requires it); engine tests may leave it out.
-   */
-  readonly held?: readonly HeldReport[];
-}
-
-/**
- * A participant that holds a FLUSH-OK restating `reporter`'s signed report `report` for `viewId`, and
- * no valid report of `reporter`, asks that FLUSH-OK's sender for it (PROTOCOL.md §3.4 "Relay"): the
- * answer is the report, every part, with `reporter` set. Sent only when a report is missing past
- * RELAY_WAIT_MS, so never in an honest flush whose reports all arrive.
- */
-export interface FlushAskFrame {
-  readonly t: 'flush-ask';
-  readonly groupId: GroupId;
-  readonly viewId: ViewId;
-  readonly reporter: PeerId;
-  readonly report: string;
 }
 
 /** Per-sender delivered counts; sent when a link (re)opens so the far end resends the gap. */

@@ -164,48 +164,74 @@ function readFrame(value: unknown, ctx: ParseContext): WireFrame {
   }
 }
 
-const readFlushOk = (o: JsonObject, ctx: ParseContext): FlushOkFrame => ({
-  t: 'flush-ok',
-  groupId: readGroup(o, ctx, 'flush-ok'),
-  viewId: readViewId(o, 'flush-ok'),
-  reports: readHash(field(o, 'reports', 'flush-ok'), 'flush-ok.reports'),
-  held: readHeld(field(o, 'held', 'flush-ok'), ctx),
-});
-
-/** A request for another participant's report: never the asked peer's own (it would just have sent it). */
-function readFlushAsk(o: JsonObject, ctx: ParseContext): FlushAskFrame {
-  const reporter = readPeer(o, 'reporter', 'flush-ask');
-  if (reporter === ctx.from)
-    throw new FieldRejection('bad-state', `flush-ask.reporter ${reporter} is the sender: it asks for its own report.`);
+/** A FLUSH-OK, its own or (with `sender`) relayed: `held` never restates its sender's own report. */
+function readFlushOk(o: JsonObject, ctx: ParseContext): FlushOkFrame {
+  const relayed = readRelayedSender(o, ctx);
   return {
-    t: 'flush-ask',
-    groupId: readGroup(o, ctx, 'flush-ask'),
-    viewId: readViewId(o, 'flush-ask'),
-    reporter,
-    report: readHash(field(o, 'report', 'flush-ask'), 'flush-ask.report'),
+    t: 'flush-ok',
+    groupId: readGroup(o, ctx, 'flush-ok'),
+    viewId: readViewId(o, 'flush-ok'),
+    reports: readHash(field(o, 'reports', 'flush-ok'), 'flush-ok.reports'),
+    held: readHeld(field(o, 'held', 'flush-ok'), relayed.sender ?? ctx.from),
+    sig: readSignature(o, 'flush-ok'),
+    ...relayed,
   };
 }
 
-/** The reporter of a relayed report (absent: the link's peer); a relay that names itself is refused. */
-function readReporter(o: JsonObject, ctx: ParseContext): { reporter?: PeerId } {
-  if (!hasField(o, 'reporter')) return {};
-  const reporter = readPeer(o, 'reporter', 'flush');
+/** The sender of a relayed FLUSH-OK (absent: the link's peer); a relay that names itself is refused. */
+const readRelayedSender = (o: JsonObject, ctx: ParseContext): { sender?: PeerId } => {
+  const sender = readRelayedAuthor(o, ctx, 'flush-ok', 'sender');
+  return sender === undefined ? {} : { sender };
+};
+
+/**
+ * A request for another participant's report or (`kind: 'flush-ok'`, no `report`) FLUSH-OK: never the
+ * asked peer's own (it would just have sent it).
+ */
+function readFlushAsk(o: JsonObject, ctx: ParseContext): FlushAskFrame {
+  const reporter = readPeer(o, 'reporter', 'flush-ask');
   if (reporter === ctx.from)
-    throw new FieldRejection(
-      'bad-state',
-      `flush.reporter ${reporter} is the link's peer: only a relayed report names one.`,
-    );
-  return { reporter };
+    throw new FieldRejection('bad-state', `flush-ask.reporter ${reporter} is the sender: it asks for its own word.`);
+  const base = {
+    t: 'flush-ask' as const,
+    groupId: readGroup(o, ctx, 'flush-ask'),
+    viewId: readViewId(o, 'flush-ask'),
+    reporter,
+  };
+  if (!hasField(o, 'kind')) return { ...base, report: readHash(field(o, 'report', 'flush-ask'), 'flush-ask.report') };
+  if (o['kind'] !== 'flush-ok')
+    throw new FieldRejection('bad-type', "flush-ask.kind must be 'flush-ok' (absent: a report is asked for).");
+  if (hasField(o, 'report'))
+    throw new FieldRejection('bad-state', 'flush-ask.report names a report hash on an ask for a FLUSH-OK.');
+  return { ...base, kind: 'flush-ok' };
 }
 
-/** The other participants' signed words a FLUSH-OK restates: one per reporter, never its sender's own. */
-function readHeld(v: unknown, ctx: ParseContext): HeldReport[] {
+/** The reporter of a relayed report (absent: the link's peer); a relay that names itself is refused. */
+const readReporter = (o: JsonObject, ctx: ParseContext): { reporter?: PeerId } => {
+  const reporter = readRelayedAuthor(o, ctx, 'flush', 'reporter');
+  return reporter === undefined ? {} : { reporter };
+};
+
+/** Whose word a relayed frame carries (`name`; absent: the link's peer's own). The link's peer is refused there. */
+function readRelayedAuthor(o: JsonObject, ctx: ParseContext, kind: string, name: string): PeerId | undefined {
+  if (!hasField(o, name)) return undefined;
+  const author = readPeer(o, name, kind);
+  if (author === ctx.from)
+    throw new FieldRejection(
+      'bad-state',
+      `${kind}.${name} ${author} is the link's peer: only a relayed frame names one.`,
+    );
+  return author;
+}
+
+/** The other participants' signed words a FLUSH-OK of `sender` restates: one per reporter, never its sender's own. */
+function readHeld(v: unknown, sender: PeerId): HeldReport[] {
   const seen = new Set<string>();
   return readArray(v, 'flush-ok.held', MAX_VIEW_MEMBERS).map((x, i) => {
     const path = `flush-ok.held[${i}]`;
     const o = readObject(x, path);
     const reporter = readPeer(o, 'reporter', path);
-    if (reporter === ctx.from || seen.has(reporter))
+    if (reporter === sender || seen.has(reporter))
       throw new FieldRejection('bad-state', `${path}.reporter ${reporter} is the sender or named twice.`);
     seen.add(reporter);
     return { reporter, report: readHash(field(o, 'report', path), `${path}.report`), sig: readSignature(o, path) };

@@ -222,6 +222,8 @@ export class CoreMesh {
         return this.run(n, (core) => core.wordSigned(c, `final-${n.id}-${c.final.seq}`, this.now));
       case 'sign-flush':
         return this.run(n, (core) => core.wordSigned(c, `flush-${n.id}-${c.statement.viewId}`, this.now));
+      case 'sign-flush-ok':
+        return this.run(n, (core) => core.wordSigned(c, `flush-ok-${n.id}-${c.statement.viewId}`, this.now));
       case 'read-held':
         return this.run(n, (core) => core.heldRead(readHeldSync(this.#source(n), CORE_GROUP), this.now));
       case 'read-history':
