@@ -91,6 +91,10 @@ export class KeyRing {
    * `waitMs` for an unknown sender's key; false when it never comes.
    */
   async verify(frame: DataFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
+    // Node checks at once (node:crypto): a WebCrypto check there cost ~1.5 ms of main-thread time per call, one per
+    // sender on every history page (bench/results/comparisons.md, "History pages in bulk").
+    const now = this.verifyNow(frame);
+    if (now !== null) return now;
     const key = await this.#key(frame.sender, waitMs);
     return key !== null && verifyFrame(key, frame);
   }
@@ -102,13 +106,20 @@ export class KeyRing {
    */
   verifyNow(frame: DataFrame): boolean | null {
     const entry = this.#entries.get(frame.sender);
-    if (entry === undefined) return null;
-    let check = this.#sync.get(entry.publicKey);
-    if (check === undefined) {
-      check = syncVerifier(entry.publicKey);
-      this.#sync.set(entry.publicKey, check);
+    return entry === undefined ? null : this.#frameNow(entry.publicKey, frame);
+  }
+
+  /** `frame` checked against `publicKey` by a synchronous verifier, or null where there is none (a browser). */
+  #frameNow(publicKey: string, frame: DataFrame): boolean | null {
+    const check = this.#syncFor(publicKey);
+    if (check === null) return null;
+    let bytes: Uint8Array;
+    try {
+      bytes = canonicalSignedBytes(frame);
+    } catch {
+      return false; // as verifyFrame: a frame that has no canonical text carries no valid signature
     }
-    return check === null ? null : check(canonicalSignedBytes(frame), frame.sig);
+    return check(bytes, frame.sig);
   }
 
   /**
@@ -193,6 +204,8 @@ export class KeyRing {
 
   /** Verifies with an explicit base64 key (a history item's `senderKey`), through the same cache. */
   async verifyWith(frame: DataFrame, publicKey: string): Promise<boolean> {
+    const now = this.#frameNow(publicKey, frame);
+    if (now !== null) return now;
     const key = await this.#import(publicKey);
     return key !== null && verifyFrame(key, frame);
   }
