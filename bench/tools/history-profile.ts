@@ -11,8 +11,10 @@ import { randomPeerId } from '../../packages/peer/src/key-store.ts';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 
-// HISTORY_PROFILE=/tmp/p: a CPU profile of the first join (self time per function in /tmp/p.txt).
+// HISTORY_PROFILE=/tmp/p: a CPU profile of one join (self time per function in /tmp/p.txt): the first, or the
+// HISTORY_PROFILE_RUN-th (1-based; a later one is past the JIT's warm-up, as the bench's later joins are).
 const profileTo = process.env['HISTORY_PROFILE'];
+const profiledRun = Number(process.env['HISTORY_PROFILE_RUN'] ?? 1) - 1;
 const inspector = new Session();
 inspector.connect();
 const summarize = (profile: {
@@ -80,7 +82,7 @@ for (let r = 0; r < runs; r++) {
   const cal = await add(`cal${r}`);
   const problems: string[] = [];
   cal.peer.on('error', (e) => problems.push(`${e.code}: ${e.message.slice(0, 100)}`));
-  if (profileTo && r === 0) {
+  if (profileTo && r === profiledRun) {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
     await inspector.post('Profiler.start');
@@ -95,7 +97,7 @@ for (let r = 0; r < runs; r++) {
     `join → ${n} stored: ${Math.round(stored)} ms wall, ${Math.round((used.user + used.system) / 1000)} ms CPU (sponsor, witness and joiner); join() resolved at ${Math.round(await joined)} ms`,
   );
   if (problems.length > 0) console.log(`the joiner reported: ${problems.join(' | ')}`);
-  if (profileTo && r === 0) {
+  if (profileTo && r === profiledRun) {
     const { profile } = await inspector.post('Profiler.stop');
     writeFileSync(`${profileTo}.cpuprofile`, JSON.stringify(profile));
     writeFileSync(`${profileTo}.txt`, summarize(profile as never));
