@@ -1,28 +1,28 @@
 // The `flush-lie` hostile kind (PROTOCOL.md §7.6): a participant that lies in the rounds of a view
-// change without ever signing two reports for one view, each lie by `variant` mod 4:
+// change without ever signing two reports for one view, each lie by `variant` mod 8:
 // - false-digest: every FLUSH-OK it sends names a made-up digest (`reports`); its restated signed
 //   reports (`held`) are the true ones. The receivers read the digest from `held`, so the lie is
 //   inert: the view change completes;
 // - bad-report: its FLUSH to half the members (by peer id) carries content that does not hash to
 //   the report it signed (its signature over the true report's hash stays): refused as unsigned;
 // - forged-held: its FLUSH-OK to half the members restates another participant's report under a
-//   hash that participant never signed (the signature is the one it holds for the true hash):
-//   refused as a forgery;
-// - short-held: its FLUSH-OK to half the members leaves one participant's report out: refused, it
-//   stands for no digest.
+//   hash that participant never signed (the signature is the one it holds for the true hash, and
+//   its own over the FLUSH-OK is the true one's): refused as a forgery;
+// - short-held: its FLUSH-OK to half the members leaves one participant's report out: refused (its
+//   own signature no longer holds, and it would stand for no digest);
 // - withhold-report: its own FLUSH never reaches half the members (PROTOCOL.md §3.4 "Relay"): they
 //   ask a participant whose FLUSH-OK restates it, and take the relayed copy;
-// - withhold-ok: its FLUSH-OK never reaches half the members;
+// - withhold-ok: its FLUSH-OK never reaches half the members: they ask a participant whose FLUSH-OK
+//   they hold, and take the liar's signed FLUSH-OK relayed;
 // - forged-relay: besides its true FLUSH, half the members get its report relayed as another
 //   participant's (its own signature under another reporter's name): refused as a forgery;
 // - withhold-all: its own FLUSH reaches nobody (a member silent toward this flush): nobody holds the
 //   report to relay, so the honest participants report it `stalled` and the tracker evicts it
 //   (PROTOCOL.md §3.4 "Withheld from everyone").
 // bad-report, forged-held and short-held are refused, so to those members the liar withheld a
-// frame; with withhold-report and withhold-ok it withholds one outright. A withheld report is
-// relayed; a FLUSH-OK withheld, or refused, still stalls the flush for its victims until the liar
-// leaves (open, PROTOCOL.md §7.2 "Can, still"). A refused report is what a withheld one is: relayed.
-// Its frames are not signed again (the liar keeps the signature its core asked for).
+// frame; with withhold-report and withhold-ok it withholds one outright. A withheld report or
+// FLUSH-OK is relayed, and a refused one is what a withheld one is: relayed (PROTOCOL.md §3.4
+// "Relay"). Its frames are not signed again (the liar keeps the signatures its core asked for).
 
 import type { PeerId } from '../src/ids.ts';
 import type { FlushFrame, FlushOkFrame, GroupFrame } from '../src/wire/frames.ts';
