@@ -23,7 +23,7 @@ export const HOSTILE_KINDS: readonly HostileKind[] = [
  * Kinds drawn only when asked for (`--kind`, `hostileScenarioForSeed(seed, kinds)`): adding one to
  * `HOSTILE_KINDS` would give every numbered hostile seed another scenario.
  */
-export const APART_KINDS: readonly HostileKind[] = ['flush-lie'];
+export const APART_KINDS: readonly HostileKind[] = ['flush-lie', 'withhold'];
 
 /** Kinds the tracker's link rules see (PROTOCOL.md §2 Links): their liar must be evicted. */
 export const EVICTED_KINDS: readonly HostileKind[] = ['false-report', 'silent'];
@@ -50,11 +50,19 @@ export const hostileArbitrary = (kinds: readonly HostileKind[] = HOSTILE_KINDS):
   fc.tuple(fc.constantFrom(...kinds), fc.nat(MAX_VARIANT)).chain(([kind, variant]) => {
     const judged = EVICTED_KINDS.includes(kind);
     const base = scenarioArbitrary({
-      minSize: 2,
+      // A PROPOSE withheld from one sender is closed from a view of four (PROTOCOL.md §3.3 "Forwarded proposals"):
+      // three honest founders, and nobody crashes or leaves (a view of three is still open, §7.2).
+      minSize: kind === 'withhold' ? 3 : 2,
+      ...(kind === 'withhold' ? { modes: ['total'] as const } : {}),
       maxSize: 4,
       maxSteps: 6,
       maxGroups: 1,
-      weights: kind === 'silent' && variant % 2 === 0 ? MUTE_WEIGHTS : judged ? JUDGED_WEIGHTS : WEIGHTS,
+      weights:
+        kind === 'silent' && variant % 2 === 0
+          ? MUTE_WEIGHTS
+          : judged || kind === 'withhold'
+            ? JUDGED_WEIGHTS
+            : WEIGHTS,
     });
     return base.map((s) => withLie(s, { kind, variant }));
   });

@@ -32,7 +32,8 @@
 //   `variant` mod 16 = 4, to one member, DATA of its own seqs just past its
 //   next one until they pass the hold-back budget (they wait behind a seq it
 //   never sends);
-// - flush-lie: lies in the rounds of a view change without signing two reports (sim/flush-liar.ts).
+// - flush-lie: lies in the rounds of a view change without signing two reports (sim/flush-liar.ts);
+// - withhold: keeps its PROPOSE from one sender only, copies to the others (sim/propose-withholder.ts).
 
 import type { GroupId, PeerId, ViewId } from '../src/ids.ts';
 import { asPeerId, asViewId } from '../src/ids.ts';
@@ -53,6 +54,7 @@ import { linkHash } from '../src/wire/chain.ts';
 import { finalsOf, proposesOf } from '../src/wire/cumulative.ts';
 import { fakeSign, fakeSignFinal, fakeSignFlush } from './fake-signature.ts';
 import { flushLieOf, lieInFlush } from './flush-liar.ts';
+import { ProposeWithholder } from './propose-withholder.ts';
 import { reportHash } from '../src/ordering/flush-agreement.ts';
 import { simKey } from './hostile-wire.ts';
 import type { Hostile } from './scenario.ts';
@@ -101,6 +103,8 @@ export class Liar {
   /** Joiners it handed a state with inflated counts. */
   readonly inflated = new Set<PeerId>();
   private floods = 0;
+  /** The `withhold` lie's state (made on its first use). */
+  private withholder: ProposeWithholder | null = null;
   private lastFlood: DataFrame | null = null;
   /** The next seq of a gap flood (past its own seqs by 100: the gap it never fills). */
   private gapSeq = 0;
@@ -183,6 +187,8 @@ export class Liar {
         return frame.t === 'history-res' ? this.lieAsSponsor(to, frame) : [frame];
       case 'flush-lie':
         return lieInFlush(flushLieOf(this.hostile.variant), frame, to, this.twin(to));
+      case 'withhold':
+        return (this.withholder ??= new ProposeWithholder(LIAR_ID, this.hostile.variant % 2 === 1)).outbound(to, frame);
       case 'false-report':
       case 'flood':
         return [frame];

@@ -98,7 +98,8 @@ export interface Scenario {
 }
 
 /** What the liar does (PROTOCOL.md §7): see sim/hostile.ts. */
-export type HostileKind = 'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood' | 'flush-lie';
+export type HostileKind =
+  'clock' | 'equivocate' | 'silent' | 'false-report' | 'sponsor' | 'flood' | 'flush-lie' | 'withhold';
 
 export interface Hostile {
   readonly kind: HostileKind;

@@ -509,6 +509,16 @@ export class Simulation {
     return this.liar?.mute === true && g.tracker.isMember(LIAR_ID) && this.honestMembers(g).length >= 3;
   }
 
+  /**
+   * A liar that stays past the heal, lying on: the mute one (above), and one that withholds its PROPOSE from one
+   * sender (`withhold`, sim/propose-withholder.ts) while a member: nobody may be evicted for it (H1), and every
+   * message must still be delivered with it in the group (the L checks).
+   */
+  private liarStays(): boolean {
+    const g = this.groups[0] as SimGroup;
+    return this.muteStays() || (this.liar?.kind === 'withhold' && g.tracker.isMember(LIAR_ID));
+  }
+
   /** Whom the checker follows: every honest session; the liar's deliveries are no guarantee's business. */
   private ck(s: Session): Checker {
     return this.isLiar(s.node) ? UNCHECKED : s.g.checker;
@@ -582,7 +592,7 @@ export class Simulation {
         this.checkMuteEvicted();
         fail('L2', null, `no quiescence after ${this.stats.steps} events and ${this.now} virtual ms`);
       }
-      if (this.healed && this.pendingNonTick === 0 && !this.syncing() && this.waitingOnMute() === null) {
+      if (this.healed && this.pendingNonTick === 0 && !this.syncing() && this.waitingOnLiar() === null) {
         quietSince ??= this.now;
         if (this.now - quietSince >= QUIET_MS) return;
       } else {
@@ -597,8 +607,13 @@ export class Simulation {
    * agreement input (of anyone), or null.
    */
   private waitingOnMute(): PeerId | null {
+    return this.muteStays() ? this.waitingOnLiar() : null;
+  }
+
+  /** While a liar stays past the heal (liarStays): the first honest member waiting on an agreement input, or null. */
+  private waitingOnLiar(): PeerId | null {
     const g = this.groups[0] as SimGroup;
-    if (this.liar?.lying !== true || !this.muteStays()) return null;
+    if (this.liar?.lying !== true || !this.liarStays()) return null;
     for (const p of this.honestMembers(g)) {
       const s = this.session(g, p);
       if (this.active(s) && (s.engine.agreementOverdue?.(this.now, 0).length ?? 0) > 0) return p;
@@ -1935,7 +1950,7 @@ export class Simulation {
         return;
       case 'heal':
         // A mute liar that is still a member stays, mute: the L checks judge whether the tracker evicts it.
-        if (this.liar !== null && !this.muteStays()) this.liarGoes();
+        if (this.liar !== null && !this.liarStays()) this.liarGoes();
         this.healed = true;
         this.healedAt = this.now;
         for (const n of this.nodes.values()) n.crashAfter = null;

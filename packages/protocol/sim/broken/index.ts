@@ -12,6 +12,7 @@ import { deliverWithoutEcho } from './deliver-without-echo.ts';
 import { dropDeadSenderPending } from './drop-dead-sender-pending.ts';
 import { finalizeOnTimeout } from './finalize-on-timeout.ts';
 import { noFifoUnderIsis } from './no-fifo-under-isis.ts';
+import { noProposeForward } from './no-propose-forward.ts';
 import { tieBreakSmallest } from './tie-break-smallest.ts';
 
 export interface BrokenVariant {
@@ -69,5 +70,13 @@ export const BROKEN_VARIANTS: Readonly<Record<string, BrokenVariant>> = {
     breaks: ['S4'],
     bounds: { modes: ['total'] },
     hostile: ['equivocate'],
+  },
+  // A member withholds its PROPOSE from one sender only: without forwarded copies, everyone else reports that sender.
+  'no-propose-forward': {
+    factory: noProposeForward,
+    mode: 'total',
+    breaks: ['H1'],
+    bounds: { modes: ['total'] },
+    hostile: ['withhold'],
   },
 };

@@ -8,10 +8,14 @@
 // members that hold different FINALs or versions then both wait, and the two
 // signed FINALs are the proof that evicts the sender (final-proof.ts).
 
+import { messageId } from '../ids.ts';
 import type { GroupId, MessageId, PeerId, ViewId } from '../ids.ts';
-import type { EchoEntry, EchoFrame, Priority } from '../wire/frames.ts';
-import type { Outbound } from './engine.ts';
-import { samePriority } from './priority.ts';
+import type { DataFrame, EchoEntry, EchoFrame, FinalFrame, Priority } from '../wire/frames.ts';
+import type { EngineEvent, Outbound, Rejection } from './engine.ts';
+import { p2s } from './engine-debug.ts';
+import { isSeq } from './engine-state.ts';
+import { isValidPriority, samePriority } from './priority.ts';
+import { reject } from './rejection.ts';
 
 /**
  * What a member says of one message: the sender's FINAL it got (priority and version, the DATA
@@ -135,3 +139,76 @@ export const echoFrames = (
 /** The members whose echo a member needs before it delivers `sender`'s message: all but itself and the sender. */
 export const echoesNeeded = (members: Iterable<PeerId>, self: PeerId, sender: PeerId): PeerId[] =>
   [...members].filter((m) => m !== self && m !== sender);
+
+export const isEchoEntry = (e: EchoEntry): boolean =>
+  typeof e === 'object' &&
+  e !== null &&
+  typeof e.sender === 'string' &&
+  isSeq(e.seq) &&
+  isValidPriority(e.priority) &&
+  typeof e.sig === 'string' &&
+  typeof e.final === 'string';
+
+/**
+ * Why an ECHO from `from` is refused whole (remote; nothing of it kept), or null: an entry for the link's far end's
+ * own message or for ours, naming a non-member, or restating another word than that member echoed before.
+ */
+export function echoRefusal(
+  f: EchoFrame,
+  from: PeerId,
+  self: PeerId,
+  members: ReadonlySet<PeerId>,
+  echoes: EchoBook,
+): Rejection | null {
+  for (const e of f.finals) {
+    if (e.sender === from || e.sender === self)
+      return reject(
+        'remote',
+        'bad-state',
+        `${from} echoed a final of ${e.sender}'s message to ${self}: only others' finals are echoed, never to their sender.`,
+      );
+    if (!members.has(e.sender) || !members.has(e.priority.by))
+      return reject(
+        'remote',
+        'not-member',
+        `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`,
+      );
+    const verdict = echoes.check(from, messageId(f.groupId, e.sender, e.seq), echoedOf(e));
+    if (verdict === 'changed')
+      return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
+    if (verdict === 'too-many') return reject('remote', 'too-many', `${from} has too many echoes waiting here.`);
+  }
+  return null;
+}
+
+export const disputedEvent = (id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed): EngineEvent => ({
+  type: 'final-disputed',
+  id,
+  by,
+  reason:
+    `${by} echoed (${p2s(theirs.priority)})${theirs.sig === mine.sig ? '' : ' and another version'}${theirs.objected === true ? ' and objects to it' : ''}, this member holds (${p2s(mine.priority)}): ` +
+    'its sender told members different things, or that member lies',
+});
+
+/**
+ * Why a FINAL cannot be the largest of the proposals for a message we proposed `proposed` for, or
+ * null: an honest FINAL is for the version we hold, at least our proposal, our proposal if it names
+ * us, and the sender's own (on its DATA) if it names the sender. A lower one could place the message
+ * before what we delivered meanwhile; a made-up pair could be another message's. (Such a FINAL is objected to.)
+ */
+export function finalBelow(
+  signed: FinalFrame,
+  proposed: Priority,
+  f: DataFrame,
+  self: PeerId,
+  compare: (a: Priority, b: Priority) => number,
+): string | null {
+  const final = signed.priority;
+  if (signed.version !== f.sig) return `(${p2s(final)}) is for another version of the message than the one held here`;
+  if (compare(final, proposed) < 0) return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
+  if (final.by === self && !samePriority(final, proposed))
+    return `(${p2s(final)}) names this member, which proposed (${p2s(proposed)})`;
+  if (final.by === f.sender && f.proposal !== undefined && !samePriority(final, f.proposal))
+    return `(${p2s(final)}) names its sender, whose own proposal was (${p2s(f.proposal)})`;
+  return null;
+}

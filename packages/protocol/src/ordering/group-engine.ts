@@ -213,8 +213,9 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
 
   /**
    * Halfway to the bound, for each message of another sender still waiting here: a copy of our PROPOSE to every
-   * member (we proposed and wait), and the sender's signed FINAL that an echo brought us if the sender's own never
-   * came (PROTOCOL.md §3.3 "Overdue").
+   * member (we proposed and wait), the sender's signed FINAL that an echo brought us if the sender's own never
+   * came (PROTOCOL.md §3.3 "Overdue"), and, holding every other member's copy but no FINAL, those copies to the
+   * sender (§3.3 "Forwarded proposals"; also as the last copy comes, isis-queue.ts).
    */
   chaseAgreement(now: number, waitMs: number): EngineResult {
     const out = new OutputBuilder();
@@ -234,6 +235,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
         priority: e.proposed,
       };
       out.frames.push({ to: 'all', frame: copy });
+      this.forwardIfDue(id, e, out);
     }
     this.deliverReady(out);
     return out.build();

@@ -11,14 +11,25 @@
 import { messageId } from '../ids.ts';
 import type { MessageId, PeerId } from '../ids.ts';
 import type { DataFrame, EchoEntry, EchoFrame, FinalFrame, Priority, ProposeFrame } from '../wire/frames.ts';
-import type { EngineEvent, EngineResult, Rejection } from './engine.ts';
-import { p2s } from './engine-debug.ts';
+import type { EngineResult, Rejection } from './engine.ts';
 import { isSeq } from './engine-state.ts';
-import { EchoBook, echoedOf, echoesNeeded, echoFrames, sameEcho, type Echoed } from './final-echo.ts';
+import {
+  disputedEvent,
+  EchoBook,
+  echoedOf,
+  echoesNeeded,
+  echoFrames,
+  echoRefusal,
+  finalBelow,
+  isEchoEntry,
+  sameEcho,
+  type Echoed,
+} from './final-echo.ts';
 import { echoOfFinal, FinalWitness, finalOfEcho, type FinalProof } from './final-proof.ts';
 import { FrameGate } from './frame-gate.ts';
 import { HoldBackHeap } from './hold-back-heap.ts';
 import { present } from './invariant.ts';
+import { forwardedProposals, forwardFrames, forwardsDue, hearCopy, takeForward } from './propose-forward.ts';
 import { isValidPriority, maxPriority, priorityCeiling, samePriority } from './priority.ts';
 import { OutputBuilder, reject } from './rejection.ts';
 
@@ -39,8 +50,8 @@ export interface QueueEntry {
   readonly admitted: number;
   /** When it was admitted: its agreement inputs are overdue `agreementWaitMs` later (agreement-watch.ts). */
   readonly since: number;
-  /** Members that sent us a copy of their PROPOSE for it (they are waiting too, PROTOCOL.md §3.3 "Overdue"). */
-  heard?: Set<PeerId>;
+  /** Members that sent us a copy of their PROPOSE for it, with it (they wait too, PROTOCOL.md §3.3 "Overdue"). */
+  heard?: Map<PeerId, Priority>;
   /** When we last sent our own copy. */
   chased?: number;
 }
@@ -48,6 +59,8 @@ export interface QueueEntry {
 export interface OwnMessage {
   readonly proposals: Map<PeerId, Priority>;
   readonly sentAt: number;
+  /** Proposals forwarded for members whose own never came: proposer → forwarder → word (propose-forward.ts). */
+  forwarded?: Map<PeerId, Map<PeerId, Priority>>;
 }
 
 export abstract class IsisQueue extends FrameGate {
@@ -129,7 +142,7 @@ export abstract class IsisQueue extends FrameGate {
   }
 
   protected onPropose(from: PeerId, f: ProposeFrame, _now: number): EngineResult {
-    if (f.priority?.by !== from)
+    if (f.forwarded !== true && f.priority?.by !== from)
       return reject('remote', 'forged-sender', `A proposal from ${from} names proposer ${String(f.priority?.by)}.`);
     if (!isValidPriority(f.priority))
       return reject('remote', 'bad-type', 'A priority must be a positive safe integer.');
@@ -142,6 +155,7 @@ export abstract class IsisQueue extends FrameGate {
     const tooHigh = this.priorityTooHigh(f.priority.p, 'PROPOSE');
     if (tooHigh !== null) return tooHigh;
     const id = messageId(this.groupId, f.sender, f.seq);
+    if (f.forwarded === true) return this.onForwarded(from, id, f);
     // Another sender's message: a copy, the proposer's word that it proposed and waits (§3.3 "Overdue").
     if (f.sender !== this.self) {
       if (f.sender === from)
@@ -151,8 +165,9 @@ export abstract class IsisQueue extends FrameGate {
           `${from} proposed for its own message: a sender's proposal rides its DATA.`,
         );
       const entry = this.queue.get(id);
-      if (entry !== undefined) (entry.heard ??= new Set()).add(from);
-      return new OutputBuilder().build();
+      const out = new OutputBuilder();
+      if (entry !== undefined && hearCopy(entry, from, f.priority)) this.forwardIfDue(id, entry, out);
+      return out.build();
     }
     const mine = this.own.get(id);
     if (mine === undefined) {
@@ -171,10 +186,33 @@ export abstract class IsisQueue extends FrameGate {
     return out.build();
   }
 
-  /** A sender's own message: finalized once every member's proposal is in. */
+  /** Another member's proposal for our own message, forwarded by one that holds its copy (propose-forward.ts). */
+  private onForwarded(from: PeerId, id: MessageId, f: ProposeFrame): EngineResult {
+    const taken = takeForward(f, from, this.self, this.members, this.own.get(id), this.lastCommitted);
+    if (taken !== 'kept') return taken === 'ignored' ? new OutputBuilder().build() : taken;
+    const out = new OutputBuilder();
+    this.maybeFinalize(id, out);
+    this.deliverReady(out);
+    return out.build();
+  }
+
+  /** Waiting on a FINAL with every other member's copy in hand: the copies go to the sender, which may lack them. */
+  protected forwardIfDue(id: MessageId, entry: QueueEntry, out: OutputBuilder): void {
+    const copies = forwardsDue(entry, this.members, this.self, this.witness.got(id) !== undefined);
+    out.frames.push(...forwardFrames(entry, copies, this.viewIdNow()));
+  }
+
+  /**
+   * A sender's own message: finalized once every member's proposal is in, its own or, for one whose own never
+   * came, the largest that every other member forwarded (propose-forward.ts).
+   */
   protected maybeFinalize(id: MessageId, out: OutputBuilder): void {
     const mine = this.own.get(id);
-    if (mine !== undefined && [...this.members].every((m) => mine.proposals.has(m))) this.finalize(id, out);
+    if (mine === undefined) return;
+    const taken = forwardedProposals(mine, this.members, this.self, this.hooks.comparePriority);
+    if (taken === null) return;
+    for (const [q, p] of taken) mine.proposals.set(q, p);
+    this.finalize(id, out);
   }
 
   /** FINAL for our own message `id` = the max of the proposals it has; sent to the view. */
@@ -272,7 +310,7 @@ export abstract class IsisQueue extends FrameGate {
     else if (f.version !== entry.frame.sig && this.witness.prove(id))
       this.proved(id, { final: f, other: entry.frame }, out);
     // A FINAL below our own proposal, or with a made-up pair, is no maximum of the proposals.
-    const wrong = this.finalBelow(f, entry.proposed, entry.frame);
+    const wrong = finalBelow(f, entry.proposed, entry.frame, this.self, this.hooks.comparePriority);
     if (wrong === null) this.applyFinal(id, entry, f, out);
     else this.object(id, entry, f, wrong, out);
   }
@@ -281,24 +319,6 @@ export abstract class IsisQueue extends FrameGate {
   protected proved(id: MessageId, proof: FinalProof, out: OutputBuilder): void {
     this.disputed.add(id);
     out.events.push({ type: 'final-equivocation', id, by: proof.final.sender, proof });
-  }
-
-  /**
-   * Why a FINAL cannot be the largest of the proposals for a message we proposed `proposed` for, or
-   * null: an honest FINAL is for the version we hold, at least our proposal, our proposal if it names
-   * us, and the sender's own (on its DATA) if it names the sender. A lower one could place the message
-   * before what we delivered meanwhile; a made-up pair could be another message's.
-   */
-  private finalBelow(signed: FinalFrame, proposed: Priority, f: DataFrame): string | null {
-    const final = signed.priority;
-    if (signed.version !== f.sig) return `(${p2s(final)}) is for another version of the message than the one held here`;
-    if (this.hooks.comparePriority(final, proposed) < 0)
-      return `(${p2s(final)}) is below this member's proposal (${p2s(proposed)})`;
-    if (final.by === this.self && !samePriority(final, proposed))
-      return `(${p2s(final)}) names this member, which proposed (${p2s(proposed)})`;
-    if (final.by === f.sender && f.proposal !== undefined && !samePriority(final, f.proposal))
-      return `(${p2s(final)}) names its sender, whose own proposal was (${p2s(f.proposal)})`;
-    return null;
   }
 
   /**
@@ -365,24 +385,8 @@ export abstract class IsisQueue extends FrameGate {
       'ECHO',
     );
     if (tooHigh !== null) return tooHigh;
-    for (const e of f.finals) {
-      if (e.sender === from || e.sender === this.self)
-        return reject(
-          'remote',
-          'bad-state',
-          `${from} echoed a final of ${e.sender}'s message to ${this.self}: only others' finals are echoed, never to their sender.`,
-        );
-      if (!this.members.has(e.sender) || !this.members.has(e.priority.by))
-        return reject(
-          'remote',
-          'not-member',
-          `${from} echoed a final of ${e.sender} naming ${e.priority.by}: not both members.`,
-        );
-      const verdict = this.echoes.check(from, messageId(this.groupId, e.sender, e.seq), echoedOf(e));
-      if (verdict === 'changed')
-        return reject('remote', 'bad-state', `${from} echoed message ${e.seq} of ${e.sender} twice, differently.`);
-      if (verdict === 'too-many') return reject('remote', 'too-many', `${from} has too many echoes waiting here.`);
-    }
+    const refused = echoRefusal(f, from, this.self, this.members, this.echoes);
+    if (refused !== null) return refused;
     const out = new OutputBuilder();
     for (const e of f.finals) {
       const id = messageId(this.groupId, e.sender, e.seq);
@@ -434,21 +438,3 @@ export abstract class IsisQueue extends FrameGate {
 
 /** The FINAL a queue entry holds: agreed (and echoed), or applied and waiting for the echoes. */
 export const heldFinal = (e: QueueEntry): Priority | undefined => (e.final ? e.priority : e.told);
-
-const isEchoEntry = (e: EchoEntry): boolean =>
-  typeof e === 'object' &&
-  e !== null &&
-  typeof e.sender === 'string' &&
-  isSeq(e.seq) &&
-  isValidPriority(e.priority) &&
-  typeof e.sig === 'string' &&
-  typeof e.final === 'string';
-
-const disputedEvent = (id: MessageId, by: PeerId, theirs: Echoed, mine: Echoed): EngineEvent => ({
-  type: 'final-disputed',
-  id,
-  by,
-  reason:
-    `${by} echoed (${p2s(theirs.priority)})${theirs.sig === mine.sig ? '' : ' and another version'}${theirs.objected === true ? ' and objects to it' : ''}, this member holds (${p2s(mine.priority)}): ` +
-    'its sender told members different things, or that member lies',
-});

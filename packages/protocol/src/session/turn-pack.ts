@@ -72,7 +72,8 @@ export function packTurn(sends: readonly Send[], listOf: (f: FinalFrame) => read
       echoes.delete(to);
       lists.delete(to);
     }
-    if (f.t === 'propose') {
+    // A forwarded proposal names its proposer, which a `proposes` frame cannot carry: it goes alone.
+    if (f.t === 'propose' && f.forwarded !== true) {
       const key = `${to}|${f.viewId}|${f.sender}`;
       const open = proposes.get(key);
       if (open !== undefined && open.items.length < MAX_CUMULATIVE_ITEMS) {

@@ -62,6 +62,11 @@ export interface ProposeFrame {
   readonly sender: PeerId;
   readonly seq: number;
   readonly priority: Priority;
+  /**
+   * Another member's proposal (`priority.by`), forwarded to the message's sender by a member that holds its
+   * copy (PROTOCOL.md §3.3 "Forwarded proposals"); absent, the proposal is the link's far end's own.
+   */
+  readonly forwarded?: true;
 }
 
 /** What a sender signs in its FINAL (canonicalFinalText, PROTOCOL.md §3.3 "Signed FINALs"). */

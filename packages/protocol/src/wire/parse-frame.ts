@@ -247,9 +247,22 @@ function readPropose(o: JsonObject, ctx: ParseContext): ProposeFrame {
     seq: readSeq(o, 'propose'),
     priority: readPriority(field(o, 'priority', 'propose'), 'propose.priority'),
   };
-  // `sender` names the message being ordered; the proposer is `priority.by`, and only it may send its proposal.
-  if (frame.priority.by !== ctx.from) throw forged('propose.priority.by', frame.priority.by, ctx.from);
-  return frame;
+  // `sender` names the message being ordered; the proposer is `priority.by`, and only it may send its proposal,
+  // except as a copy another member forwards to the message's sender (`forwarded`, PROTOCOL.md §3.3 "Forwarded").
+  if (!readForwarded(o)) {
+    if (frame.priority.by !== ctx.from) throw forged('propose.priority.by', frame.priority.by, ctx.from);
+    return frame;
+  }
+  if (frame.priority.by === ctx.from)
+    throw new FieldRejection('bad-state', 'propose.forwarded: a member forwards the proposals of others, not its own.');
+  return { ...frame, forwarded: true };
+}
+
+/** `forwarded` is `true` or absent. */
+function readForwarded(o: JsonObject): boolean {
+  if (!hasField(o, 'forwarded')) return false;
+  if (o['forwarded'] !== true) throw new FieldRejection('bad-type', 'propose.forwarded must be true when present.');
+  return true;
 }
 
 function readFinal(o: JsonObject, ctx: ParseContext): FinalFrame {
