@@ -26,4 +26,14 @@ describe('simulation: a hostile member (1 000 fresh seeds)', () => {
     },
     HOSTILE_SEEDS_TIMEOUT_MS,
   );
+
+  // Drawn apart too: a member that withholds its PROPOSE from one sender only (PROTOCOL.md §3.3 "Forwarded proposals").
+  it(
+    'a PROPOSE withheld from one sender: 100 fresh withhold seeds hold (nobody evicted, all delivered)',
+    () => {
+      const s = expectHostileSeedsHold(freshSeed('sim-hostile-more.test.ts'), 100, ['withhold']);
+      expect(s.byKind).toEqual({ withhold: 100 });
+    },
+    HOSTILE_SEEDS_TIMEOUT_MS,
+  );
 });
