@@ -23,3 +23,60 @@ export function onNextTurn(fn: () => void): void {
 }
 
 export const nextTurn = (): Promise<void> => new Promise((resolve) => onNextTurn(resolve));
+
+/**
+ * Steps of bulk work (file chunk messages to write, chunks to serve) shared
+ * by every link of the process, run in later turns in the order asked, at most
+ * `perTurn` of them that did work per turn, whatever the number of links: a
+ * chat frame to write or one that arrived waits behind that many steps, not
+ * one per link (serving seven receivers had the sender block in seven sends a
+ * turn). A step asked again runs behind the others (round robin): in the next
+ * turn, or with `againInTurn` in this one while it has places left (one
+ * member served alone still gets every place of a turn).
+ */
+export class TurnQueue {
+  readonly perTurn: number;
+  readonly #againInTurn: boolean;
+  #steps: (() => boolean)[] = [];
+  #scheduled = false;
+
+  constructor(perTurn: number, opts: { readonly againInTurn?: boolean } = {}) {
+    this.perTurn = perTurn;
+    this.#againInTurn = opts.againInTurn ?? false;
+  }
+
+  /** Steps waiting for a turn. */
+  get length(): number {
+    return this.#steps.length;
+  }
+
+  /** Run `step` in a later turn; it returns whether it did work (and used one of the turn's places). */
+  ask(step: () => boolean): void {
+    this.#steps.push(step);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    onNextTurn(() => this.#turn());
+  }
+
+  #turn(): void {
+    this.#scheduled = false;
+    // The steps asked before this turn, and with againInTurn at most a turn's places more of those asked in it.
+    const asked = this.#steps.length;
+    const limit = this.#againInTurn ? asked + this.perTurn : asked;
+    let ran = 0;
+    let used = 0;
+    try {
+      while (used < this.perTurn && ran < Math.min(limit, this.#steps.length)) {
+        const step = this.#steps[ran] as () => boolean;
+        ran += 1;
+        if (step()) used += 1;
+      }
+    } finally {
+      this.#steps.splice(0, ran);
+      if (this.#steps.length > 0 && !this.#scheduled) {
+        this.#scheduled = true;
+        onNextTurn(() => this.#turn());
+      }
+    }
+  }
+}

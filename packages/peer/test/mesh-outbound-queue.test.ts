@@ -129,8 +129,8 @@ describe('OutboundQueue bulk lane (file chunks)', () => {
     // The lane is bounded by bytes; what does not fit is refused, not queued.
     expect(accepted).toBeGreaterThan(0);
     expect(queue.bulkBytes).toBeLessThanOrEqual(MAX_BULK_QUEUE_BYTES);
-    // One bulk message a turn: a synchronous burst of pushes writes one chunk, the rest wait here.
-    expect(channel.delivered).toHaveLength(1);
+    // Bulk messages are written in turns (next-turn.ts TurnQueue): a synchronous burst of pushes writes none yet.
+    expect(channel.delivered).toHaveLength(0);
     await until('the channel is at the bulk mark', () => channel.maxBuffered > BULK_HIGH_WATER_BYTES - CHUNK);
     expect(channel.maxBuffered).toBeLessThanOrEqual(BULK_HIGH_WATER_BYTES);
     const before = channel.delivered.length;

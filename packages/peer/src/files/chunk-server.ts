@@ -9,17 +9,21 @@
 // receiver never has more than WANT_WINDOW (download.ts) asked of us.
 
 import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
-import { readChunks, type BlobStore } from './blob-store.ts';
+import { readChunks, type BlobStore, type StoredChunk } from './blob-store.ts';
 import { WANT_WINDOW } from './download.ts';
 import { proofBytes } from './file-chunks.ts';
-import { nextTurn } from '../next-turn.ts';
+import { TurnQueue } from '../next-turn.ts';
 
 /**
- * Chunks encoded and sent per event-loop turn: a want of 64 chunks read from
- * memory would otherwise be one long task (~0.3 ms a chunk) that chat frames
- * arriving meanwhile wait behind.
+ * Chunks encoded and handed to their links per event-loop turn, for every
+ * member this process serves together: a want of 64 chunks read from memory
+ * would otherwise be one long task (~0.3 ms a chunk) that chat frames arriving
+ * meanwhile wait behind, and a turn per member (4 chunks each) grew with the
+ * number of receivers served.
  */
 export const CHUNKS_PER_TURN = 4;
+/** The process's serving turns, shared by every ChunkServer (one a peer) and every member it serves, in turn. */
+export const servingTurns = new TurnQueue(CHUNKS_PER_TURN, { againInTurn: true });
 
 /** Chunks asked by one member and not yet read: twice a receiver's window (download.ts WANT_WINDOW). */
 export const MAX_QUEUED_CHUNKS = 2 * WANT_WINDOW;
@@ -35,8 +39,11 @@ export class ChunkServer {
   /** Chunks served since start (for tests and metrics). */
   served = 0;
 
-  constructor(host: ChunkServerHost) {
+  readonly #turns: TurnQueue;
+
+  constructor(host: ChunkServerHost, turns: TurnQueue = servingTurns) {
     this.#host = host;
+    this.#turns = turns;
   }
 
   onWant(groupId: GroupId, from: PeerId, want: FileWantFrame): void {
@@ -72,18 +79,39 @@ export class ChunkServer {
       want.hash,
       want.chunks.filter((i) => i < count),
     );
+    const ready: { readonly index: number; readonly chunk: StoredChunk }[] = [];
     let next = 0;
-    for (const [k, index] of want.chunks.entries()) {
-      if (k > 0 && k % CHUNKS_PER_TURN === 0) await nextTurn();
+    for (const index of want.chunks) {
       const chunk = index < count ? (chunks[next++] ?? null) : null;
-      if (chunk === null) {
-        lacking.push(index);
-        continue;
-      }
-      const proof = proofBytes(chunk.proof);
-      this.#host.send(groupId, from, { t: 'file-chunk', groupId, hash: want.hash, index, data: chunk.bytes, proof });
-      this.served += 1;
+      if (chunk === null) lacking.push(index);
+      else ready.push({ index, chunk });
     }
+    // One chunk a step, in the process's serving turns, behind the other members' chunks asked before it.
+    await new Promise<void>((resolve, reject) => {
+      let k = 0;
+      const step = (): boolean => {
+        try {
+          const { index, chunk } = ready[k++] as (typeof ready)[number];
+          const proof = proofBytes(chunk.proof);
+          this.#host.send(groupId, from, {
+            t: 'file-chunk',
+            groupId,
+            hash: want.hash,
+            index,
+            data: chunk.bytes,
+            proof,
+          });
+          this.served += 1;
+          if (k < ready.length) this.#turns.ask(step);
+          else resolve();
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+        return true;
+      };
+      if (ready.length === 0) resolve();
+      else this.#turns.ask(step);
+    });
     if (lacking.length > 0) this.#none(groupId, from, want.hash, lacking);
   }
 

@@ -4,7 +4,7 @@
 // (losing everything buffered) when that buffer passes 16 MiB, so a burst must
 // wait here instead of in the channel.
 
-import { onNextTurn } from '../next-turn.ts';
+import { TurnQueue } from '../next-turn.ts';
 
 /** Stop writing above this many buffered bytes: far below libwebrtc's 16 MiB abort, enough to keep a LAN link busy. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
@@ -47,6 +47,18 @@ export const BULK_DRAIN_POLL_MS = 2;
  * does not come.
  */
 export const MAX_BULK_QUEUE_BYTES = 4 * 1024 * 1024;
+/**
+ * Chunk messages written per event-loop turn by every link of the process
+ * together (one link writes at most one a turn): a chat frame to write, or one
+ * that arrived, waits behind at most this many chunk writes on this side, each
+ * a blocking hop to @roamhq/wrtc's network thread (≈ 1 ms a message while it
+ * carries a transfer). One a link a turn, as before, for a peer serving one
+ * receiver; with seven receivers the sender used to block in seven sends a
+ * turn before any chat frame got through.
+ */
+export const BULK_WRITES_PER_TURN = 2;
+/** The process's bulk writes: every link's bulk lane takes its turn here. */
+export const bulkWrites = new TurnQueue(BULK_WRITES_PER_TURN);
 /** At most the UTF-8 bytes of a text: 3 per UTF-16 unit (a surrogate pair is 4 bytes in 2 units), without encoding. */
 const utf8BytesAtMost = (text: string): number => text.length * 3;
 /** Compact the array once this many sent slots sit at its head (amortized O(1) dequeue). */
@@ -67,7 +79,7 @@ export class OutboundQueue {
   readonly #onFailure: (error: unknown) => void;
   #items: string[] = [];
   #head = 0;
-  /** The bulk lane: written only when #items is empty (chat frames always go first), one message a turn. */
+  /** The bulk lane: written only when #items is empty (chat frames always go first), in turns of #writes. */
   #bulk: Uint8Array[] = [];
   #bulkHead = 0;
   #bulkBytes = 0;
@@ -91,16 +103,19 @@ export class OutboundQueue {
   #pollMs = 0;
   /** A write slice is scheduled for the next turn (the last one ran out of time). */
   #continuation: ReturnType<typeof setTimeout> | null = null;
-  /** The bulk lane's next message is scheduled for the next turn (it writes one per turn). */
-  #bulkNext = false;
+  /** The process's turns of bulk writes, shared with every other link's lane. */
+  readonly #writes: TurnQueue;
+  /** The bulk lane's next message waits for its turn in #writes. */
+  #bulkAsked = false;
   /** When this turn's slice began; every push of one synchronous burst shares it. */
   #sliceStart: number | null = null;
   readonly #unsubscribe: () => void;
   #closed = false;
 
-  constructor(sink: ChannelSink, onFailure: (error: unknown) => void) {
+  constructor(sink: ChannelSink, onFailure: (error: unknown) => void, writes: TurnQueue = bulkWrites) {
     this.#sink = sink;
     this.#onFailure = onFailure;
+    this.#writes = writes;
     this.#unsubscribe = sink.onDrain(() => this.pump());
   }
 
@@ -145,14 +160,15 @@ export class OutboundQueue {
 
   /**
    * Write chat texts while the channel is under the high-water mark and this
-   * turn's slice lasts, then at most one bulk message; otherwise wait for the
-   * channel to drain or the next turn.
+   * turn's slice lasts; with none left, ask a turn for the next bulk message
+   * when the channel has room for it; otherwise wait for the channel to drain
+   * or the next turn.
    */
   pump(): void {
     if (this.#closed) return;
     try {
       if (!this.#continuation) this.#writeChat();
-      if (this.#head === this.#items.length && !this.#continuation && !this.#bulkNext) this.#writeBulk();
+      if (this.#head === this.#items.length && !this.#continuation && !this.#bulkAsked) this.#askBulk();
     } catch (e) {
       // The channel died under us: the caller tears the link down; the engine
       // resends the gap after the next link-up.
@@ -170,7 +186,7 @@ export class OutboundQueue {
     }
     // Blocked on the channel's buffer (not on the slice or the next bulk turn): watch for it to drain.
     const chatBlocked = this.length > 0 && !this.#continuation;
-    const bulkBlocked = this.length === 0 && this.#bulkHead < this.#bulk.length && !this.#bulkNext;
+    const bulkBlocked = this.length === 0 && this.#bulkHead < this.#bulk.length && !this.#bulkAsked;
     if (chatBlocked) this.#startPolling(DRAIN_POLL_MS);
     else if (bulkBlocked) this.#startPolling(BULK_DRAIN_POLL_MS);
     else this.#stopPolling();
@@ -205,30 +221,59 @@ export class OutboundQueue {
     return this.#mainAtMost < mark;
   }
 
+  /** The next bulk message has room in its channel: ask the process's bulk writes for a turn to write it. */
+  #askBulk(): void {
+    if (this.#bulkHead >= this.#bulk.length || !this.#bulkRoom()) return;
+    this.#bulkAsked = true;
+    this.#writes.ask(() => this.#bulkTurn());
+  }
+
   /**
-   * One bulk message, when the channel surely stays under the bulk mark with it
-   * (asking it only when the running estimate says it might not). The next one
-   * waits for the next turn, so whatever arrived meanwhile (a chat frame to
-   * write, one to handle) waits for one chunk at most.
+   * The lane's turn: one bulk message, unless a chat text came meanwhile
+   * (written first by the pump below, which then asks again) or the channel
+   * filled up; then the next message asks for a later turn, behind the other
+   * links' lanes. Says whether it wrote.
    */
-  #writeBulk(): void {
-    if (this.#bulkHead >= this.#bulk.length) return;
+  #bulkTurn(): boolean {
+    this.#bulkAsked = false;
+    if (this.#closed) return false;
+    let wrote = false;
+    try {
+      if (this.length === 0 && this.#bulkHead < this.#bulk.length && this.#bulkRoom()) wrote = this.#writeBulk();
+    } catch (e) {
+      this.close();
+      this.#onFailure(e);
+      return false;
+    }
+    this.pump();
+    return wrote;
+  }
+
+  /**
+   * The next bulk message would keep its channel under the bulk mark: by the
+   * running estimate, else by asking the channel (a blocking call on wrtc).
+   */
+  #bulkRoom(): boolean {
     const message = this.#bulk[this.#bulkHead] as Uint8Array;
     const own = this.#bulkSink;
-    const sink = own ?? this.#sink;
     const mark = own ? BULK_CHANNEL_HIGH_WATER_BYTES : BULK_HIGH_WATER_BYTES;
-    if (this.#bufferedAtMost + message.length > mark) {
-      this.#bufferedAtMost = sink.bufferedAmount();
-      if (!own) this.#mainAtMost = this.#bufferedAtMost;
-      if (this.#bufferedAtMost + message.length > mark) return;
-    }
+    if (this.#bufferedAtMost + message.length <= mark) return true;
+    this.#bufferedAtMost = (own ?? this.#sink).bufferedAmount();
+    if (!own) this.#mainAtMost = this.#bufferedAtMost;
+    return this.#bufferedAtMost + message.length <= mark;
+  }
+
+  /** Write the next bulk message; false when the bulk channel failed (the lane goes back to the main one). */
+  #writeBulk(): boolean {
+    const message = this.#bulk[this.#bulkHead] as Uint8Array;
+    const own = this.#bulkSink;
     if (own) {
       try {
         own.send(message);
       } catch {
         // The bulk channel died (the main one may live on): the lane goes back to the main channel.
         this.setBulkSink(null);
-        return;
+        return false;
       }
     } else {
       this.#sink.send(message);
@@ -237,11 +282,7 @@ export class OutboundQueue {
     this.#bulkHead += 1;
     this.#bulkBytes -= message.length;
     this.#bufferedAtMost += message.length;
-    this.#bulkNext = true;
-    onNextTurn(() => {
-      this.#bulkNext = false;
-      if (this.#bulkHead < this.#bulk.length) this.pump();
-    });
+    return true;
   }
 
   /** This slice has written long enough: the rest goes on in the next turn. */
