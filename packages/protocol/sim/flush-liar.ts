@@ -1,5 +1,5 @@
 // The `flush-lie` hostile kind (PROTOCOL.md §7.6): a participant that lies in the rounds of a view
-// change without ever signing two reports for one view, each lie by `variant` mod 8:
+// change without ever signing two reports for one view, each lie by `variant` mod 9:
 // - false-digest: every FLUSH-OK it sends names a made-up digest (`reports`); its restated signed
 //   reports (`held`) are the true ones. The receivers read the digest from `held`, so the lie is
 //   inert: the view change completes;
@@ -18,7 +18,10 @@
 //   participant's (its own signature under another reporter's name): refused as a forgery;
 // - withhold-all: its own FLUSH reaches nobody (a member silent toward this flush): nobody holds the
 //   report to relay, so the honest participants report it `stalled` and the tracker evicts it
-//   (PROTOCOL.md §3.4 "Withheld from everyone").
+//   (PROTOCOL.md §3.4 "Withheld from everyone");
+// - withhold-ok-all: its own FLUSH-OK reaches nobody (it holds every report and is bound, but says
+//   so to nobody): nobody holds it to relay, so the same watch has it reported and evicted, and the
+//   others, bound too, deliver the resolution it may have delivered when they abandon that flush.
 // bad-report, forged-held and short-held are refused, so to those members the liar withheld a
 // frame; with withhold-report and withhold-ok it withholds one outright. A withheld report or
 // FLUSH-OK is relayed, and a refused one is what a withheld one is: relayed (PROTOCOL.md §3.4
@@ -37,6 +40,7 @@ export const FLUSH_LIES = [
   'withhold-ok',
   'forged-relay',
   'withhold-all',
+  'withhold-ok-all',
 ] as const;
 export type FlushLie = (typeof FLUSH_LIES)[number];
 
@@ -71,6 +75,7 @@ export const lieInFlush = (lie: FlushLie, frame: GroupFrame, to: PeerId, half: b
   const own = frame.t === 'flush' && frame.reporter === undefined;
   const ownOk = frame.t === 'flush-ok' && frame.sender === undefined;
   if (own && lie === 'withhold-all') return [];
+  if (ownOk && lie === 'withhold-ok-all') return [];
   if (!half) return [frame];
   if (own && lie === 'bad-report') return [badReport(frame)];
   if (own && lie === 'withhold-report') return [];

@@ -138,33 +138,36 @@ describe('flush lies: a FLUSH-OK claims only what its restated signatures make',
     },
   );
 
-  it('a report withheld from everyone: the honest participants report its reporter stalled, the tracker evicts it, and they install the view without it before the heal', () => {
-    const r = run('withhold-all', correctEngine, 8000);
-    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
-    const lied = lieLine(r.trace);
-    const evicted = line(r.trace, (l) => l.includes(`tracker evicts ${LIAR_ID}`));
-    expect(evicted).toBeGreaterThan(lied);
-    const reporters = new Set(
-      r.trace
-        .slice(lied, evicted)
-        .map((l) => /\] (\S+) reports its link to (\S+) stalled/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null && m[2] === LIAR_ID)
-        .map((m) => m[1]!),
-    );
-    expect(reporters.size).toBe(FOUNDERS_AND_JOINER - 1); // every founder; the joiner takes no part in the flush
-    const heal = healLine(r.trace);
-    expect(heal).toBeGreaterThan(evicted);
-    // Nobody installed the view with the liar in it; every founder and the joiner install the next one.
-    expect(installsWithLiar(r.trace, lied, heal).size).toBeLessThanOrEqual(1);
-    const without = new Set(
-      r.trace
-        .slice(evicted, heal)
-        .map((l) => /\] (\S+)@\d+ installed view \d+ \[([^\]]*)\]/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null && !m[2]!.split(' ').includes(LIAR_ID))
-        .map((m) => m[1]!),
-    );
-    expect(without.size).toBe(FOUNDERS_AND_JOINER);
-  });
+  it.each(['withhold-all', 'withhold-ok-all'] as const)(
+    '%s: a report or FLUSH-OK withheld from everyone: the honest participants report its author stalled, the tracker evicts it, and they install the view without it before the heal',
+    (lie) => {
+      const r = run(lie, correctEngine, 8000);
+      expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+      const lied = lieLine(r.trace);
+      const evicted = line(r.trace, (l) => l.includes(`tracker evicts ${LIAR_ID}`));
+      expect(evicted).toBeGreaterThan(lied);
+      const reporters = new Set(
+        r.trace
+          .slice(lied, evicted)
+          .map((l) => /\] (\S+) reports its link to (\S+) stalled/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null && m[2] === LIAR_ID)
+          .map((m) => m[1]!),
+      );
+      expect(reporters.size).toBe(FOUNDERS_AND_JOINER - 1); // every founder; the joiner takes no part in the flush
+      const heal = healLine(r.trace);
+      expect(heal).toBeGreaterThan(evicted);
+      // Nobody installed the view with the liar in it; every founder and the joiner install the next one.
+      expect(installsWithLiar(r.trace, lied, heal).size).toBeLessThanOrEqual(1);
+      const without = new Set(
+        r.trace
+          .slice(evicted, heal)
+          .map((l) => /\] (\S+)@\d+ installed view \d+ \[([^\]]*)\]/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null && !m[2]!.split(' ').includes(LIAR_ID))
+          .map((m) => m[1]!),
+      );
+      expect(without.size).toBe(FOUNDERS_AND_JOINER);
+    },
+  );
 
   it('over 60 drawn flush-lie seeds every guarantee holds and the liar is refused', () => {
     let refused = 0;
