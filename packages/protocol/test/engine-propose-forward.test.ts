@@ -168,8 +168,11 @@ describe('forwarded proposals', () => {
     expect(m.engine('a').debugState()).toEqual(before);
     const first = m.deliverFrame('c', 'a', { ...base, priority: { p: 3, by: asPeerId('d') } });
     expect('rejected' in first).toBe(false);
+    const kept = m.engine('a').debugState();
+    expect(Object.values(kept.ownForwarded)).toEqual([['c>3:d']]);
     const changed = m.deliverFrame('c', 'a', { ...base, priority: { p: 4, by: asPeerId('d') } });
     expect('rejected' in changed && changed.error.code).toBe('bad-state');
+    expect(m.engine('a').debugState()).toEqual(kept);
     // The group still works once the links come back.
     for (const p of ['b', 'c', 'd']) m.setCut(p, 'a', false);
     m.run();

@@ -67,6 +67,8 @@ export interface EngineDebugState {
   readonly disputed: readonly string[];
   readonly ownProposals: Readonly<Record<string, readonly string[]>>;
   readonly ownSentAt: Readonly<Record<string, number>>;
+  /** Per own message, the forwarded words it holds: `forwarder>proposal`, sorted (propose-forward.ts). */
+  readonly ownForwarded: Readonly<Record<string, readonly string[]>>;
   readonly earlyFinals: readonly string[];
   /** Messages of this view with a signed FINAL seen (final-proof.ts FinalWitness). */
   readonly finalsSeen: number;

@@ -337,6 +337,10 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     }
     const ownProposals: Record<string, string[]> = {};
     for (const [id, m] of this.own) ownProposals[id] = [...m.proposals.values()].map(p2s).sort();
+    const ownForwarded: Record<string, string[]> = {};
+    for (const [id, m] of this.own)
+      if (m.forwarded !== undefined)
+        ownForwarded[id] = [...m.forwarded.values()].flatMap((w) => [...w].map(([f, p]) => `${f}>${p2s(p)}`)).sort();
     const peerDelivered: Record<string, Record<string, number>> = {};
     for (const [p, m] of this.peerDelivered) peerDelivered[p] = sortedRecord(m);
     const fl = this.flush;
@@ -401,6 +405,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       disputed: [...this.disputed].sort(),
       ownProposals,
       ownSentAt: Object.fromEntries([...this.own].map(([id, m]) => [id, m.sentAt])),
+      ownForwarded,
       earlyFinals: [...this.earlyFinals].map(([id, f]) => `${id}@${p2s(f.priority)}`).sort(),
       finalsSeen: this.witness.size,
       learnedFinals: [...this.learnedFinals].map(([id, p]) => `${id}@${p2s(p)}`).sort(),
