@@ -26,9 +26,29 @@ export interface HostileGap {
 
 /**
  * What a hostile member can still break (PROTOCOL.md §7.5, open): each replays and fails the day it is fixed. Not drawn
- * by the seeds. None at present.
+ * by the seeds.
  */
-export const HOSTILE_GAPS: readonly HostileGap[] = [];
+export const HOSTILE_GAPS: readonly HostileGap[] = [
+  {
+    id: 'withhold-propose-view-of-three',
+    breaks: 'H1',
+    why:
+      'in a view of three a member that withholds its PROPOSE from one sender and copies it to the third member has ' +
+      'that sender reported by both its others and evicted: with one forwarder a forwarded proposal cannot be checked, ' +
+      'so nothing is forwarded (PROTOCOL.md §3.3 "Forwarded proposals", §7.2 "Can, still"; closed from a view of four)',
+    scenario: {
+      mode: 'total',
+      size: 2,
+      seed: 1948941236,
+      steps: [
+        { gap: 50, action: { k: 'lie' } },
+        { gap: 152, action: { k: 'send', node: 0, count: 2 } },
+        { gap: 75, action: { k: 'send', node: 1, count: 2 } },
+      ],
+      hostile: { kind: 'withhold', variant: 544 },
+    },
+  },
+];
 
 /** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
 export interface HostileFixed {
