@@ -32,6 +32,6 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'indexeddb', title: '6. IndexedDB in Chromium', fullSeconds: 25, run: runIndexedDb },
   { name: 'tracker-capacity', title: '5. Tracker capacity', fullSeconds: 210, run: runTrackerCapacity },
   { name: 'throughput', title: '2. Throughput', fullSeconds: 180, run: runThroughput },
-  { name: 'files', title: '9. Files over the mesh', fullSeconds: 240, run: runFiles },
+  { name: 'files', title: '9. Files over the mesh', fullSeconds: 330, run: runFiles },
   { name: 'ui-log', title: '8. Chat page with a long conversation', fullSeconds: 600, run: runUiLog },
 ];
