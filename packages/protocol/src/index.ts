@@ -148,7 +148,6 @@ export {
   MAX_BODY_CHARS,
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
-  MAX_BULK_HISTORY_ITEMS,
   MAX_HISTORY_ITEMS,
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
@@ -210,7 +209,6 @@ export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './ordering/fra
 export { UNSHOWN_STATE_GRACES } from './ordering/agreement-watch.ts';
 export {
   type HeldVector,
-  HISTORY_BULK_PAGE_BYTES,
   HISTORY_PAGE_BYTES,
   type OlderPage,
   type OlderPageInput,

@@ -4,7 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import { asPeerId, asViewId } from '../src/ids.ts';
 import {
-  HISTORY_BULK_PAGE_BYTES,
   HISTORY_PAGE_BYTES,
   readHistoryPageSync,
   readOlderPageSync,
@@ -12,8 +11,7 @@ import {
   type HistorySource,
   type OlderPage,
 } from '../src/history/history-reader.ts';
-import { MAX_BULK_HISTORY_ITEMS, MAX_HISTORY_ITEMS } from '../src/wire/caps.ts';
-import type { HistoryItem, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
+import type { HistoryItem, JoinerState } from '../src/wire/frames.ts';
 import { forwardStore, G, rec } from './history-fixtures.ts';
 import { StoreModel } from '../sim/store-model.ts';
 
@@ -106,65 +104,6 @@ describe('history pages read backwards', () => {
       ['ann:1', 'ann:2'],
     ]);
     for (const p of pages) expect(JSON.stringify(p.items).length).toBeLessThanOrEqual(HISTORY_PAGE_BYTES + 200);
-  });
-
-  /** A joiner's whole backward paging through the sponsor's answers (`readHistoryPageSync`), `bulk` or not. */
-  const pagingOf = (source: HistorySource, s: JoinerState, bulk?: number): HistoryResponseFrame[] => {
-    const pages: HistoryResponseFrame[] = [];
-    let before: string | null = null;
-    for (let req = 1; req < 200; req++) {
-      const ask = {
-        t: 'history-req' as const,
-        groupId: G,
-        req,
-        have: {},
-        after: null,
-        limit: MAX_HISTORY_ITEMS,
-        before,
-      };
-      const page = readHistoryPageSync(source, {
-        groupId: G,
-        state: s,
-        req: bulk === undefined ? ask : { ...ask, bulk },
-        keyOf: () => null,
-      });
-      pages.push(page);
-      if (page.done) return pages;
-      before = (page.items[0] as HistoryItem).order;
-    }
-    throw new Error('the paging did not end');
-  };
-
-  it('bulk: pages below a key hold up to `bulk` items; the newest page (with the state) and a request without it keep the limit', () => {
-    const n = 2_500;
-    const rs = Array.from({ length: n }, (_, i) => rec(A, i + 1, key(i + 1)));
-    const s = state({ [A]: n + 1 });
-    const bulk = pagingOf(model(rs), s, MAX_BULK_HISTORY_ITEMS);
-    expect(bulk.map((p) => p.items.length)).toEqual([200, 1000, 1000, 300]);
-    expect(bulk[0]!.state).toEqual(s);
-    // A joiner that predates `bulk` (or a sponsor that ignores it, which is the same paging) gets pages of `limit`.
-    const plain = pagingOf(model(rs), s);
-    expect(plain.map((p) => p.items.length)).toEqual([...Array.from({ length: 12 }, () => 200), 100]);
-    const all = (pages: HistoryResponseFrame[]): string[] => [...pages].reverse().flatMap((p) => ids(p.items));
-    expect(all(bulk)).toEqual(all(plain));
-    expect(new Set(all(bulk)).size).toBe(n);
-    // A smaller `bulk` is taken at its word; a larger one than the cap is cut to it.
-    expect(pagingOf(model(rs), s, 500).map((p) => p.items.length)).toEqual([200, 500, 500, 500, 500, 300]);
-  });
-
-  it('bulk: a page stops at HISTORY_BULK_PAGE_BYTES, one item always fits', () => {
-    const big = 'x'.repeat(100 * 1024);
-    const rs = Array.from({ length: 12 }, (_, i) => rec(A, i + 1, key(i + 1), 3, `${big}${i}`));
-    const pages = pagingOf(model(rs), state({ [A]: 13 }), MAX_BULK_HISTORY_ITEMS);
-    // The newest page: two items beside the state (HISTORY_PAGE_BYTES); then five per bulk page (512 KiB).
-    expect(pages.map((p) => p.items.length)).toEqual([2, 5, 5]);
-    for (const p of pages.slice(1))
-      expect(JSON.stringify(p.items).length).toBeLessThanOrEqual(HISTORY_BULK_PAGE_BYTES + 200);
-    const huge = [rec(A, 1, key(1), 3, 'y'.repeat(600 * 1024)), rec(A, 2, key(2), 3, 'z')];
-    expect(pagingOf(model(huge), state({ [A]: 3 }), MAX_BULK_HISTORY_ITEMS).map((p) => ids(p.items))).toEqual([
-      ['ann:2'],
-      ['ann:1'],
-    ]);
   });
 
   it('an empty history, or one the joiner holds whole, is one done page without items', () => {

@@ -3,7 +3,7 @@
 // §4, "the joiner usable before its old pages finish").
 import { describe, expect, it } from 'vitest';
 import { asPeerId } from '../src/ids.ts';
-import { HISTORY_BULK_ITEMS, HISTORY_RETRY_MS, TICK_MS } from '../src/session/policy.ts';
+import { HISTORY_RETRY_MS, TICK_MS } from '../src/session/policy.ts';
 import { CoreMesh, type InFlight } from '../src/session/testing/core-mesh.ts';
 import { joinerAsking } from '../src/session/testing/sponsor-pick.ts';
 import type { HistoryResponseFrame } from '../src/wire/frames.ts';
@@ -38,9 +38,7 @@ const letGo = (m: CoreMesh, kept: InFlight[]): void => {
 describe('SessionCore: a joiner backfills its older pages as a member', () => {
   for (const mode of ['total', 'fifo'] as const) {
     it(`${mode}: sends and receives live messages before its older pages come, then holds the whole history in order`, () => {
-      // The newest page (200 and the state), then two older bulk pages: HISTORY_BULK_ITEMS and 50.
-      const n = 200 + HISTORY_BULK_ITEMS + 50;
-      const m = founded(mode, 'p1', n);
+      const m = founded(mode, 'p1', 450);
       const p1 = m.node('p1');
       const kept = keepOlderPages(m, 'p1', 'p2');
       const p2 = m.add('p2');
@@ -50,7 +48,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
       expect(p2.phase).toBe('member');
       expect(p2.core.backfilling).toBe(true);
       expect(p2.storeAtMember).toBe(200);
-      expect(p2.storedBodies()).toEqual(p1.storedBodies().slice(n - 200));
+      expect(p2.storedBodies()).toEqual(p1.storedBodies().slice(250));
       expect(kept).toHaveLength(1);
 
       m.send('p2', 'hello from p2');
@@ -67,9 +65,9 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
       m.advance(3 * TICK_MS);
       expect(p2.core.backfilling).toBe(false);
       expect(p2.storedBodies()).toEqual(p1.storedBodies());
-      expect(p2.store.size).toBe(n + 2);
+      expect(p2.store.size).toBe(452);
       expect(p2.shownBodies()).toEqual(p1.shownBodies());
-      expect(m.count('history-req', 'p2', 'p1')).toBe(3); // newest 200, then HISTORY_BULK_ITEMS and 50 older
+      expect(m.count('history-req', 'p2', 'p1')).toBe(3); // newest 200, then 200 and 50 older
       expect(p2.core.groupRecord()?.floors).toBeUndefined();
       expect(p2.problems.filter((p) => p.remote)).toEqual([]);
       expect(p1.problems.filter((p) => p.remote)).toEqual([]);
@@ -152,7 +150,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
 
   for (const mode of ['total', 'fifo'] as const)
     it(`${mode}: each older page is stored and shown as it comes, not held until the oldest`, () => {
-      const m = founded(mode, 'p1', 200 + 2 * HISTORY_BULK_ITEMS + 50);
+      const m = founded(mode, 'p1', 650);
       const kept = keepOlderPages(m, 'p1', 'p2');
       const p2 = m.add('p2');
       m.view(2, ['p1', 'p2'], [['p2', 'joined']]);
@@ -164,8 +162,7 @@ describe('SessionCore: a joiner backfills its older pages as a member', () => {
         m.deliver();
         sizes.push(p2.store.size);
       }
-      const bulk = HISTORY_BULK_ITEMS;
-      expect(sizes).toEqual([200, 200 + bulk, 200 + 2 * bulk, 250 + 2 * bulk]);
+      expect(sizes).toEqual([200, 400, 600, 650]);
       expect(p2.core.backfilling).toBe(false);
       expect(p2.storedBodies()).toEqual(m.node('p1').storedBodies());
       expect(p2.shownBodies()).toEqual(m.node('p1').shownBodies());

@@ -13,7 +13,6 @@ import {
   MAX_CHUNKS,
   MAX_FLUSH_ITEMS,
   MAX_FRAME_BYTES,
-  MAX_BULK_HISTORY_ITEMS,
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
   MAX_PEER_ID_CHARS,
@@ -398,7 +397,6 @@ describe('parseFrame: valid frames', () => {
     const req = {
       ...samples['history-req'],
       limit: MAX_HISTORY_ITEMS,
-      bulk: MAX_BULK_HISTORY_ITEMS,
       after: 'k'.repeat(MAX_ORDER_KEY_CHARS),
       have: full,
       req: Number.MAX_SAFE_INTEGER,
@@ -573,12 +571,10 @@ describe('parseFrame: caps', () => {
       'too-many',
     );
     expectError(
-      parseFrame(withField(samples['history-res'], 'items', new Array(MAX_BULK_HISTORY_ITEMS + 1).fill(0)), ctx),
+      parseFrame(withField(samples['history-res'], 'items', new Array(MAX_HISTORY_ITEMS + 1).fill(0)), ctx),
       'too-many',
     );
     expectError(parseFrame(withField(samples['history-req'], 'limit', MAX_HISTORY_ITEMS + 1), ctx), 'too-many');
-    expectError(parseFrame(withField(samples['history-req'], 'bulk', MAX_BULK_HISTORY_ITEMS + 1), ctx), 'too-many');
-    expectError(parseFrame(withField(samples['history-req'], 'bulk', 0), ctx), 'bad-type');
     expectError(parseFrame(withField(samples.chunk, 'count', MAX_CHUNKS + 1), ctx), 'too-many');
     const many = Object.fromEntries(Array.from({ length: MAX_SENDER_ENTRIES + 1 }, (_, i) => [`p${i}`, 1]));
     expectError(parseFrame(withField(samples.hwm, 'delivered', many), ctx), 'too-many');

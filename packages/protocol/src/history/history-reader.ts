@@ -6,7 +6,7 @@
 // over its store model (`readHistoryPageSync`), and both run this code.
 
 import type { GroupId } from '../ids.ts';
-import { MAX_BULK_HISTORY_ITEMS, MAX_HISTORY_ITEMS, MAX_SENDER_ENTRIES } from '../wire/caps.ts';
+import { MAX_HISTORY_ITEMS, MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import type { DataFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
 
@@ -16,12 +16,6 @@ import { utf8ByteLength } from '../wire/utf8.ts';
  * that also carries live messages (the mesh chunks it anyway).
  */
 export const HISTORY_PAGE_BYTES = 256 * 1024;
-/**
- * Bytes of items on a bulk page (a joiner's `bulk`, PROTOCOL.md §4): half of MAX_FRAME_BYTES, so a page with
- * its envelope is always a legal frame. Only pages below a key are bulk: the newest page (with the state, which
- * may take half a frame itself) keeps HISTORY_PAGE_BYTES, and so the time until the joiner is a member.
- */
-export const HISTORY_BULK_PAGE_BYTES = 512 * 1024;
 /** Records asked of the store per read at most (the stores cap a page at 5 000). */
 export const HISTORY_SCAN_RECORDS = 1_000;
 
@@ -233,18 +227,16 @@ export function* historyPageSteps(input: PageInput): Generator<StoreRead, Histor
   // backfill's every other page would pay for its JSON again.
   const stateBytes = (): number => utf8ByteLength(JSON.stringify(state));
   if (req.before !== undefined) {
-    // Backwards: the newest page (`before` null) carries the state, beside as many items as fit with it;
-    // the older ones are bulk pages when the joiner takes them.
+    // Backwards: the newest page (`before` null) carries the state, beside as many items as fit with it.
     const head = req.before === null;
-    const bulk = !head && req.bulk !== undefined;
     const { items, done } = yield* olderPageSteps({
       groupId,
       state,
       have: req.have,
       before: req.before,
-      limit: bulk ? Math.min(req.bulk, MAX_BULK_HISTORY_ITEMS) : Math.min(req.limit, MAX_HISTORY_ITEMS),
+      limit: req.limit,
       keyOf: input.keyOf,
-      room: head ? HISTORY_PAGE_BYTES - stateBytes() : bulk ? HISTORY_BULK_PAGE_BYTES : HISTORY_PAGE_BYTES,
+      room: head ? HISTORY_PAGE_BYTES - stateBytes() : HISTORY_PAGE_BYTES,
     });
     const page = { t: 'history-res' as const, groupId, req: req.req, items, done };
     return head ? { ...page, state } : page;
@@ -289,7 +281,6 @@ export interface OlderPageInput {
   /** What the joiner holds (a run per sender): not handed again. */
   readonly have: HeldVector;
   readonly before: string | null;
-  /** Items at most (capped at MAX_BULK_HISTORY_ITEMS: a caller asks for MAX_HISTORY_ITEMS unless paging in bulk). */
   readonly limit: number;
   readonly keyOf: (m: HistoryRecord) => string | null;
   /** Bytes of items the page may carry (default HISTORY_PAGE_BYTES; less beside a state); one item always fits. */
@@ -304,7 +295,7 @@ export interface OlderPage {
 
 /**
  * The newest items below `before` that the state counts and the joiner does
- * not hold, at most `limit` and `room` bytes of them, returned oldest
+ * not hold, at most `limit` and HISTORY_PAGE_BYTES of them, returned oldest
  * first (a page's keys increase, as forward pages' do); the next page of the
  * paging is asked `before` its first item's key (PROTOCOL.md §4, the joiner
  * usable before its old pages finish). `done` when nothing older is owed.
@@ -312,7 +303,7 @@ export interface OlderPage {
  */
 export function* olderPageSteps(input: OlderPageInput): Generator<StoreRead, OlderPage, StorePage> {
   const { groupId, state, have } = input;
-  const cap = Math.max(1, Math.min(input.limit, MAX_BULK_HISTORY_ITEMS));
+  const cap = Math.max(1, Math.min(input.limit, MAX_HISTORY_ITEMS));
   const newestFirst: HistoryItem[] = [];
   let bytes = 0;
   let before = input.before;

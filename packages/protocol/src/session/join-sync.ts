@@ -12,7 +12,6 @@ import { utf8ByteLength } from '../wire/utf8.ts';
 import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
 import {
   firstSponsor,
-  HISTORY_BULK_ITEMS,
   HISTORY_REQUEST_ITEMS,
   HISTORY_RETRY_MS,
   MAX_HANDOVER_BYTES,
@@ -190,7 +189,6 @@ export function ask(
     after: null,
     before,
     limit: HISTORY_REQUEST_ITEMS,
-    bulk: HISTORY_BULK_ITEMS,
   };
   return sync.asked;
 }

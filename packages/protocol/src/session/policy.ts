@@ -7,7 +7,7 @@ import { comparePeerIds } from '../ids.ts';
 import type { PeerId } from '../ids.ts';
 import type { EngineResume } from '../ordering/create-engine.ts';
 import type { View } from '../tracker/events.ts';
-import { MAX_BULK_HISTORY_ITEMS, MAX_HISTORY_ITEMS } from '../wire/caps.ts';
+import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
 import { sha256 } from '../wire/sha256.ts';
 import { utf8Bytes } from '../wire/utf8.ts';
 
@@ -29,8 +29,6 @@ export const HISTORY_RETRY_MS = 5_000;
 export const HISTORY_REASK_MIN_MS = 200;
 /** Items a joiner asks for per history page: the wire's cap (the sponsor also keeps the page under the frame cap). */
 export const HISTORY_REQUEST_ITEMS = MAX_HISTORY_ITEMS;
-/** Items a joiner takes per older page from a sponsor that pages in bulk (`history-req.bulk`, PROTOCOL.md §4). */
-export const HISTORY_BULK_ITEMS = MAX_BULK_HISTORY_ITEMS;
 /**
  * What one sponsor may make a joiner store in one join, over all its pages
  * (PROTOCOL.md §7.3). The joiner learns the sponsor's state only with the

@@ -81,13 +81,6 @@ export const MAX_ORDER_KEY_CHARS = 128;
 export const MAX_HISTORY_ITEMS = 200;
 
 /**
- * Items in one history page of a bulk paging (`history-req.bulk`, PROTOCOL.md §4): a backfill's older pages in
- * a fifth of the round trips. `limit` keeps MAX_HISTORY_ITEMS, so a sponsor that predates `bulk` (it ignores the
- * field) still reads the request and answers pages of `limit`.
- */
-export const MAX_BULK_HISTORY_ITEMS = 1000;
-
-/**
  * Unstable messages and pending reports in one FLUSH frame (one part of a report); bounded by MAX_FRAME_BYTES in
  * practice too.
  */

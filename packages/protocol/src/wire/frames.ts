@@ -266,13 +266,6 @@ export interface HistoryRequestFrame {
    * the state); `after` is then null. Absent: paging forwards after `after`.
    */
   readonly before?: string | null;
-  /**
-   * The joiner takes bulk pages (≤ MAX_BULK_HISTORY_ITEMS): a page below a
-   * key (`before` a key) may hold up to this many items and
-   * HISTORY_BULK_PAGE_BYTES. A sponsor that predates it ignores it and pages
-   * by `limit` (PROTOCOL.md §4).
-   */
-  readonly bulk?: number;
 }
 
 /** One page of history. `state` is present on the last page: what the joiner needs to take part. */

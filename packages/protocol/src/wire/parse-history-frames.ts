@@ -7,7 +7,6 @@
 import type { ViewId } from '../ids.ts';
 import {
   ED25519_PUBLIC_KEY_B64_CHARS,
-  MAX_BULK_HISTORY_ITEMS,
   MAX_FLUSH_ITEMS,
   MAX_HISTORY_ITEMS,
   MAX_ORDER_KEY_CHARS,
@@ -51,22 +50,10 @@ export function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryReq
       'too-many',
       `history-req.limit is ${limit}; a page holds at most ${MAX_HISTORY_ITEMS} items.`,
     );
-  const bulk = hasField(o, 'bulk') ? readBulk(o['bulk']) : undefined;
-  const base = { t: 'history-req' as const, groupId, req, have, after, limit, ...(bulk === undefined ? {} : { bulk }) };
-  if (!hasField(o, 'before')) return base;
+  if (!hasField(o, 'before')) return { t: 'history-req', groupId, req, have, after, limit };
   const before = o['before'] === null ? null : readString(o['before'], 'history-req.before', MAX_ORDER_KEY_CHARS, 1);
   if (after !== null) throw new FieldRejection('bad-type', 'history-req pages after a key or before one, not both.');
-  return { ...base, before };
-}
-
-function readBulk(v: unknown): number {
-  const bulk = readInteger(v, 'history-req.bulk', 1, MAX_WIRE_INTEGER);
-  if (bulk > MAX_BULK_HISTORY_ITEMS)
-    throw new FieldRejection(
-      'too-many',
-      `history-req.bulk is ${bulk}; a bulk page holds at most ${MAX_BULK_HISTORY_ITEMS} items.`,
-    );
-  return bulk;
+  return { t: 'history-req', groupId, req, have, after, limit, before };
 }
 
 function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
@@ -120,8 +107,7 @@ function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerSta
 export function readHistoryResponse(o: JsonObject, ctx: ParseContext): HistoryResponseFrame {
   const groupId = readGroup(o, ctx, 'history-res');
   const req = readInteger(field(o, 'req', 'history-res'), 'history-res.req', 0, MAX_WIRE_INTEGER);
-  // A bulk page (the joiner's `history-req.bulk`) may hold more than `limit`; MAX_HANDOVER_* bound the paging.
-  const items = readArray(field(o, 'items', 'history-res'), 'history-res.items', MAX_BULK_HISTORY_ITEMS).map((v, i) =>
+  const items = readArray(field(o, 'items', 'history-res'), 'history-res.items', MAX_HISTORY_ITEMS).map((v, i) =>
     readHistoryItem(v, ctx, `history-res.items[${i}]`),
   );
   const done = readBoolean(field(o, 'done', 'history-res'), 'history-res.done');
