@@ -91,8 +91,9 @@ export class KeyRing {
    * `waitMs` for an unknown sender's key; false when it never comes.
    */
   async verify(frame: DataFrame, waitMs = KEY_WAIT_MS): Promise<boolean> {
-    // Node checks at once (node:crypto): a WebCrypto check there cost ~1.5 ms of main-thread time per call, one per
-    // sender on every history page (bench/results/comparisons.md, "History pages in bulk").
+    // Node checks at once (node:crypto): WebCrypto's job there was the history path's largest single item in a
+    // profile, one check per sender on every history page (bench/results/comparisons.md, "bulk pages tried and
+    // reverted, signatures by node:crypto").
     const now = this.verifyNow(frame);
     if (now !== null) return now;
     const key = await this.#key(frame.sender, waitMs);
