@@ -4,9 +4,10 @@
 // issue 12 finding). Before PROTOCOL.md §7.3's checks the joiner asked it
 // again and again and never joined; now it drops that sponsor after one such
 // page, asks the other old member from the start and joins with the whole
-// history, once.
+// history, once. And one whose state names an `agreed` priority far past the group's: its witness,
+// the next old member in the joiner's order, contradicts it (PROTOCOL.md §7.3 "Corroborated").
 import { afterEach, describe, expect, it } from 'vitest';
-import { asPeerId, sponsorOrder } from '@chorus/protocol';
+import { asPeerId, sponsorOrder, type HistoryResponseFrame } from '@chorus/protocol';
 import { waitFor, type ScenarioPeer } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
@@ -73,6 +74,69 @@ describe('a joiner whose first sponsor answers done:false forever', () => {
         )
       ).every(Boolean),
     );
+  });
+});
+
+/** Four times MAX_PRIORITY_STEP (2^20): a joiner that adopted it proposed past every member's ceiling. */
+const FAR_ABOVE = 2 ** 22;
+
+describe('a joiner whose first sponsor hands an agreed priority far past the group’s', () => {
+  it('drops it on its witness’s word, adopts the other’s state, and its own message reaches everyone', async () => {
+    const w = memoryWorld(59);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('counters', 'total');
+    await ana.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    await waitFor('two members', () => ana.peer.groups()[0]?.view?.members.length === 2);
+    for (let i = 1; i <= 3; i += 1) await ana.peer.send(g.groupId, `a${i}`);
+    await waitFor('ben has the three', async () => (await ben.peer.history(g.groupId)).length === 3);
+
+    const cy = await w.network.addPeer('cy');
+    // cy's first sponsor by its order of sponsors (PROTOCOL.md §7.2) lies; the other is its witness.
+    const [liar, honest] =
+      sponsorOrder(cy.peerId, [ana.peerId, ben.peerId])[0] === ana.peerId ? [ana, ben] : [ben, ana];
+    let lies = 0;
+    w.net.dropFrames((groupId, from, to, frame) => {
+      if (frame.t !== 'history-res' || from !== liar.peerId || to !== cy.peerId || frame.state === undefined)
+        return false;
+      lies += 1;
+      const page: HistoryResponseFrame = {
+        ...frame,
+        state: { ...frame.state, agreed: frame.state.agreed + FAR_ABOVE },
+      };
+      w.net.inject(groupId, liar.peerId, cy.peerId, JSON.stringify(page));
+      return true;
+    });
+    const problems: string[] = [];
+    cy.peer.on('error', (e) => problems.push(`${e.code}: ${e.message}`));
+
+    await cy.peer.join(g.groupId);
+    await waitFor(
+      'cy a member with the history',
+      async () => cy.peer.groups()[0]?.status === 'member' && (await cy.peer.history(g.groupId)).length === 3,
+    );
+    expect(lies).toBeGreaterThan(0);
+    expect(
+      problems.filter((p) => p.includes(`Sponsor ${liar.peerId} dropped`) && p.includes(`above ${honest.peerId}'s`)),
+    ).toHaveLength(1);
+    expect(problems.some((p) => p.includes(`Sponsor ${honest.peerId} dropped`))).toBe(false);
+
+    // cy proposes within every member's ceiling: its message is ordered and reaches both old members.
+    await cy.peer.send(g.groupId, 'cy after');
+    await waitFor('cy heard by both', async () =>
+      (
+        await Promise.all(
+          [ana, ben].map(async (p) => (await p.peer.history(g.groupId)).some((m) => m.body === 'cy after')),
+        )
+      ).every(Boolean),
+    );
+    const orders = await Promise.all(
+      [ana, ben, cy].map(async (p) => (await p.peer.history(g.groupId)).map((m) => `${m.body}@${m.order}`)),
+    );
+    expect(orders[1]).toEqual(orders[0]);
+    expect(orders[2]).toEqual(orders[0]);
   });
 });
 

@@ -499,8 +499,9 @@ describe('a lying sponsor', () => {
     const other = peers.find((p) => p !== sponsor)!;
     // The honest pages never arrive; what arrives instead is forged (answering cy's request by its id).
     let req: number | null = null;
-    w.net.dropFrames((_g, from, _to, frame) => {
-      if (from === cy.peerId && frame.t === 'history-req') req = frame.req;
+    w.net.dropFrames((_g, from, to, frame) => {
+      // Its request to the sponsor, not the one to its witness (PROTOCOL.md §7.3 "Corroborated").
+      if (from === cy.peerId && to === sponsor.peerId && frame.t === 'history-req') req = frame.req;
       return from === sponsor.peerId && frame.t === 'history-res';
     });
     const joined = cy.peer.join(groupId);

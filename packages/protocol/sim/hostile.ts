@@ -24,7 +24,10 @@
 //   sponsors, policy.ts `sponsorOrder`, starts with the liar), and it lies in its
 //   history pages (`variant` mod 8): reorders them, forges an item, pages
 //   forever without items, goes silent, omits an item, mints a message of a
-//   made-up sender, hands another group's item, inflates a sender's `nextSeq`;
+//   made-up sender, hands another group's item, or lies in its state (`inflate`; `variant` >> 3
+//   mod 4: 0 an `agreed` 3/4 of MAX_PRIORITY_STEP above its own, 1 an incarnation of its state's
+//   view, or the one before it; 2 and 3 a sender's `nextSeq` inflated by 2) — the state lies but
+//   `nextSeq` are the ones the next old member's word contradicts (PROTOCOL.md §7.3 "Corroborated");
 // - flood: every `lie` sends FLUSH and DATA frames for views far ahead (with
 //   `variant` mod 8 = 0, to one member, until its byte budget is exceeded), or
 //   (`variant` >> 4 odd) DATA for the next view and the one after (and, with
@@ -48,6 +51,7 @@ import type {
   GroupFrame,
   HistoryItem,
   HistoryResponseFrame,
+  JoinerState,
   Priority,
 } from '../src/wire/frames.ts';
 import { linkHash } from '../src/wire/chain.ts';
@@ -78,6 +82,11 @@ const MISLEADING_LIES: readonly number[] = [4, 5];
 export const EQUIVOCATIONS = ['data', 'data-and-final', 'final', 'low-final'] as const;
 
 export const SPONSOR_LIES = ['reorder', 'forge', 'endless', 'silence', 'omit', 'mint', 'foreign', 'inflate'] as const;
+/**
+ * What an `inflate` liar changes in its state (`variant` >> 3 mod 4). Added under `inflate` rather than
+ * as a ninth lie so every numbered seed pinned before keeps its lie (those pinned use 2 and 3).
+ */
+export const STATE_LIES = ['agreed', 'incarnation', 'next-seq', 'next-seq'] as const;
 
 const hash = (text: string): number => {
   let h = 0x811c9dc5;
@@ -376,16 +385,35 @@ export class Liar {
         const alien = this.sign({ ...first.frame, groupId: `${this.groupId}-elsewhere` as GroupId, sender: LIAR_ID });
         return [{ ...honest, items: [{ ...first, frame: alien }, ...rest] }];
       }
-      case 'inflate': {
-        if (page.state === undefined) return [honest];
-        this.inflated.add(to);
-        const nextSeq = Object.fromEntries(
-          Object.entries(page.state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]),
-        );
-        return [{ ...honest, state: { ...page.state, nextSeq } }];
-      }
+      case 'inflate':
+        return [page.state === undefined ? honest : { ...honest, state: this.lieInState(to, page.state) }];
       default:
         return [honest];
+    }
+  }
+
+  /**
+   * The `inflate` liar's state. A joiner that adopts a lie of the incarnation or counts is misled
+   * (`inflated`; the simulator's onAdopting): no other old member was left to contradict it (§7.3).
+   * An agreed below the members' ceiling only moves the group's priorities: nobody is misled by it.
+   */
+  private lieInState(to: PeerId, state: JoinerState): JoinerState {
+    switch (STATE_LIES[(this.hostile.variant >> 3) % STATE_LIES.length]) {
+      case 'agreed':
+        return { ...state, agreed: state.agreed + (3 * MAX_PRIORITY_STEP) / 4 };
+      case 'incarnation':
+        this.inflated.add(to);
+        return {
+          ...state,
+          incarnation: asViewId(state.incarnation === state.viewId ? state.viewId - 1 : state.viewId),
+        };
+      default: {
+        this.inflated.add(to);
+        const nextSeq = Object.fromEntries(
+          Object.entries(state.nextSeq).map(([s, n]) => [s, s === LIAR_ID ? n : n + 2]),
+        );
+        return { ...state, nextSeq };
+      }
     }
   }
 

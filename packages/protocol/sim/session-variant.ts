@@ -23,6 +23,15 @@ export interface SessionVariant {
   readonly resume?: boolean;
   /** Chain checks switched off in every node's SessionCore (PROTOCOL.md §1.5): "gap accepted", "fork accepted". */
   readonly chain?: ChainHooks;
+  /**
+   * A joiner asks no witness and takes its sponsor's state alone (PROTOCOL.md §7.3 "Corroborated" off).
+   * The witness's request and answer move every later draw of the run, so a seed pinned for another
+   * finding before corroboration replays its run only without it (`UNCORROBORATED`).
+   */
+  readonly uncorroborated?: boolean;
 }
+
+/** The session as it was before joiners asked a witness: pinned seeds found before then replay with it. */
+export const UNCORROBORATED: SessionVariant = { uncorroborated: true };
 
 export const CORRECT_SESSION: SessionVariant = {};

@@ -729,6 +729,7 @@ export class Simulation {
         groupName: g.id,
         floors: recordFloors(node.store.model.getGroup(g.id)),
         ...(this.variant.chain === undefined ? {} : { chainHooks: this.variant.chain }),
+        ...(this.variant.uncorroborated === true ? { corroborate: false } : {}),
         ...(this.options.stallReports === false ? {} : { agreementWaitMs: LINK_GRACE_MS }),
       }),
       engine,
@@ -916,8 +917,9 @@ export class Simulation {
     }
   }
 
-  /** A history page from `from` reaches the session. */
-  private pagedFrom(s: Session, from: PeerId): void {
+  /** A history page from `from` reaches the session; a witness's answer (PROTOCOL.md §7.3) is no sponsor's page. */
+  private pagedFrom(s: Session, from: PeerId, page: HistoryResponseFrame): void {
+    if (s.core.witnessPage(from, page)) return;
     s.sponsor = from;
     s.pagedBy.add(from);
   }
@@ -1301,7 +1303,7 @@ export class Simulation {
     );
     const before = this.stats.rejections;
     if (v.kind === 'page') {
-      this.pagedFrom(s, from);
+      this.pagedFrom(s, from, v.page);
       if (v.items.length < v.page.items.length) s.forgedBy.add(from);
       this.carry(s, s.core.historyPage(from, v.page, v.items, this.now));
     } else this.carry(s, s.core.receive(from, v.frame, this.now));
@@ -2005,7 +2007,7 @@ export class Simulation {
         const s = this.session(g, ev.to);
         if (!g.net.current(ev.from, ev.to, ev.epoch) || !this.active(s)) return;
         this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(ev.frame)}`);
-        if (ev.frame.t === 'history-res') this.pagedFrom(s, ev.from);
+        if (ev.frame.t === 'history-res') this.pagedFrom(s, ev.from, ev.frame);
         this.carry(s, s.core.receive(ev.from, ev.frame, this.now));
         return;
       }
@@ -2021,7 +2023,7 @@ export class Simulation {
             throw new Error(`wire: ${ev.to} refused what ${ev.from} sent: ${r.error.code}: ${r.error.message}`);
           }
           this.log(`${ev.from} -> ${ev.to} @${g.index} ${describeFrame(r.value)}`);
-          if (r.value.t === 'history-res') this.pagedFrom(s, ev.from);
+          if (r.value.t === 'history-res') this.pagedFrom(s, ev.from, r.value);
           this.carry(s, s.core.receive(ev.from, r.value, this.now), false);
         }
         // One channel message is one task at the receiver: its turn ends once every frame in it is handled.
@@ -2154,7 +2156,7 @@ export class Simulation {
         const s = sessionOf(g, to);
         if (!this.active(s)) return;
         this.log(`${from} -> ${to} @${g} ${describeFrame(frame)} (relayed)`);
-        if (frame.t === 'history-res') this.pagedFrom(s, from);
+        if (frame.t === 'history-res') this.pagedFrom(s, from, frame);
         this.carry(s, s.core.receive(from, frame, this.now));
       },
       flap: (g, end, peer) => {

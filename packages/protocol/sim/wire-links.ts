@@ -7,9 +7,10 @@
 // Off by default: it changes when frames arrive, so the numbered seeds of
 // the default runs would no longer replay the scenarios recorded for them.
 //
-// The only shim: the simulator's stand-in signatures (fake-signature.ts) are
-// not Ed25519-shaped, so on the wire each is written as the 64 bytes of
-// base64 the parser expects, holding its text, and read back unchanged.
+// The only shim: the simulator's stand-in signatures (fake-signature.ts) and
+// keys (`sim-key:…`, a history item's or head's `senderKey`) are not
+// Ed25519-shaped, so on the wire each is written as the 64 (a key: 32) bytes
+// of base64 the parser expects, holding its text, and read back unchanged.
 
 import { base64ToBytes, bytesToBase64 } from '../src/crypto/base64.ts';
 import type { GroupId, PeerId } from '../src/ids.ts';
@@ -20,14 +21,15 @@ import { FrameReader } from '../src/wire/frame-reader.ts';
 import type { GroupFrame } from '../src/wire/frames.ts';
 
 const SIG_BYTES = 64;
+const KEY_BYTES = 32;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const toWireSig = (sig: string): string => {
+const toWireSig = (sig: string, size = SIG_BYTES): string => {
   const text = encoder.encode(sig);
-  if (text.length > SIG_BYTES)
-    throw new Error(`wire: a stand-in signature of ${text.length} bytes does not fit ${SIG_BYTES}`);
-  const bytes = new Uint8Array(SIG_BYTES);
+  if (text.length > size)
+    throw new Error(`wire: a stand-in signature or key of ${text.length} bytes does not fit ${size}`);
+  const bytes = new Uint8Array(size);
   bytes.set(text);
   return bytesToBase64(bytes);
 };
@@ -42,16 +44,18 @@ const fromWireSig = (sig: string): string => {
 /** Signature fields: every `sig`, a FINAL's `version` and an echo entry's `final` (PROTOCOL.md §3.3). */
 const SIG_KEYS = new Set(['sig', 'version', 'final']);
 
-/** Every signature in a frame (DATA, and DATA nested in FLUSH and history; FINAL; ECHO) rewritten. */
-const mapSigs = <T>(frame: T, f: (sig: string) => string): T =>
+/** Every signature in a frame (DATA, and DATA nested in FLUSH and history; FINAL; ECHO) and every key rewritten. */
+const mapSigs = <T>(frame: T, f: (sig: string, size?: number) => string): T =>
   JSON.parse(JSON.stringify(frame), (k, v: unknown) =>
     SIG_KEYS.has(k) && typeof v === 'string'
       ? f(v)
-      : LIST_KEYS.has(k) && Array.isArray(v)
-        ? v.map((item) => listItem(item, f))
-        : k === 'lists' && Array.isArray(v)
-          ? v.map((l: unknown) => (Array.isArray(l) ? l.map((item) => listItem(item, f)) : l))
-          : v,
+      : k === 'senderKey' && typeof v === 'string'
+        ? f(v, KEY_BYTES)
+        : LIST_KEYS.has(k) && Array.isArray(v)
+          ? v.map((item) => listItem(item, f))
+          : k === 'lists' && Array.isArray(v)
+            ? v.map((l: unknown) => (Array.isArray(l) ? l.map((item) => listItem(item, f)) : l))
+            : v,
   ) as T;
 
 /** Signed lists (PROTOCOL.md §1.2c): each entry `[seq, p, by, version]` ends in a signature. */

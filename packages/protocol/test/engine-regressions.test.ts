@@ -7,6 +7,9 @@ import { noFlushRelay } from '../sim/broken/no-flush-relay.ts';
 import { correctEngine } from '../sim/default-engine.ts';
 import { toleratedByKnownGaps } from '../sim/known-gaps.ts';
 import type { Scenario } from '../sim/scenario.ts';
+// Seeds pinned before joiners asked a witness (PROTOCOL.md §7.3 "Corroborated") whose runs its frames
+// move replay as found, with `UNCORROBORATED` (sim/session-variant.ts).
+import { UNCORROBORATED } from '../sim/session-variant.ts';
 import { runScenario } from '../sim/simulator.ts';
 
 const replay = (scenario: Scenario) =>
@@ -239,7 +242,12 @@ describe('simulator regressions', () => {
         { gap: 17, action: { k: 'tab-pair', node: 0 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     for (const joiner of ['b61-c1', '04e-d1'])
       expect(r.trace.some((l) => l.includes(`${joiner}@0 adopts the state of view`))).toBe(true);
@@ -269,7 +277,11 @@ describe('simulator regressions', () => {
         { gap: 0, action: { k: 'crash-after', node: 0, frames: 0, send: true } },
       ],
     };
-    const r = runScenario(scenario, { factory: noFlushRelay, tolerate: toleratedByKnownGaps() });
+    const r = runScenario(scenario, {
+      factory: noFlushRelay,
+      tolerate: toleratedByKnownGaps(),
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     // The documented non-uniform case is still counted, not hidden.
     expect(r.tolerated.map((v) => v.rule)).toEqual(['S4U']);
@@ -445,7 +457,12 @@ describe('simulator regressions', () => {
         { gap: 33, action: { k: 'send-groups', node: 16 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     rekeyed(r, 'a60-e2', 'g-sim-2/981-e1:3');
   });
@@ -494,7 +511,12 @@ describe('simulator regressions', () => {
         { gap: 138, action: { k: 'rejoin', node: 11, graceful: true } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     // Since the echo (PROTOCOL.md §3.3) 21b-b2 waits for 419-a1's echo of cf3-c1:6's FINAL and no longer
     // delivers it alone: nothing needs moving. The sender's own non-uniform delivery is seed 1130448 above.
@@ -637,7 +659,12 @@ describe('simulator regressions', () => {
         { gap: 349, action: { k: 'send', node: 12, count: 3 } },
       ],
     };
-    const r = runScenario(scenario, { factory: noFlushRelay, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: noFlushRelay,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     const history = r.trace.filter((l) => l.includes('4aa-b2@0 shows') && l.includes('of history'));
     expect(history.some((l) => l.includes('g-sim/73e-d1:3'))).toBe(true);
@@ -667,7 +694,12 @@ describe('simulator regressions', () => {
         { gap: 167, action: { k: 'join', send: 0, group: 1 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     expect(r.trace.some((l) => l.includes('8a7-b2@0 shows 1 more stored messages'))).toBe(true);
     expect(

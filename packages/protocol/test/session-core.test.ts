@@ -122,14 +122,18 @@ describe('SessionCore: the sponsor leaves mid-sync', () => {
     m.advance(2 * TICK_MS);
     expect(p3.phase).toBe('syncing');
     expect(m.count('history-req', 'p3', 'p1')).toBe(1);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(0);
+    // p2, the next old member in p3's order, is asked only as p1's witness (PROTOCOL.md §7.3 "Corroborated").
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(0);
+    expect(m.asks('p3', 'p2', 'witness')).toBe(1);
 
     // p1 fails: the tracker's next view says so, and p3 turns to p2 at once (not after HISTORY_RETRY_MS).
     m.crash('p1');
     const asked = m.now;
     m.view(4, ['p2', 'p3'], [['p1', 'failed']]);
     m.deliver();
-    expect(m.sent.find((s) => s.frame.t === 'history-req' && s.from === 'p3' && s.to === 'p2')?.at).toBe(asked);
+    expect(
+      m.sent.find((s) => s.frame.t === 'history-req' && s.frame.limit > 1 && s.from === 'p3' && s.to === 'p2')?.at,
+    ).toBe(asked);
     m.advance(5 * TICK_MS);
     expect(p3.phase).toBe('member');
     expect(p3.storeAtMember).toBe(4);
@@ -148,9 +152,9 @@ describe('SessionCore: the sponsor leaves mid-sync', () => {
     m.view(3, ['p1', 'p2', 'p3'], [['p3', 'joined']]);
     m.deliver();
     m.advance(HISTORY_RETRY_MS - TICK_MS);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(0);
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(0);
     m.advance(2 * TICK_MS);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(1);
     expect(p3.phase).toBe('member');
     expect(p3.storedBodies()).toEqual(['m1', 'm2']);
   });

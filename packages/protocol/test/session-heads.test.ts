@@ -51,7 +51,7 @@ describe('SessionCore: a state counts only what signed heads back', () => {
       m.advance(5 * TICK_MS);
       expect(dropped(m)).toHaveLength(1);
       expect(dropped(m)[0]?.problem.message).toMatch(/counts message p2:7 as delivered without handing it/);
-      expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+      expect(m.asks('p3', 'p2', 'sponsor')).toBe(1);
       expect(p3.phase).toBe('member');
       expect(p3.core.engine.joinerState().nextSeq['p2']).toBe(3);
       expect(p3.storedBodies()).toEqual(m.node('p1').storedBodies());

@@ -3,11 +3,19 @@
 // state that does not count what its pages handed get the sponsor dropped;
 // the next old member is asked from the start and what was stored stays.
 import { describe, expect, it } from 'vitest';
-import { asGroupId, asPeerId } from '../src/ids.ts';
+import { asGroupId, asPeerId, type PeerId } from '../src/ids.ts';
+import { disagreement } from '../src/session/corroboration.ts';
 import { dropSponsor, newSync, vetPage } from '../src/session/join-sync.ts';
-import { HISTORY_RETRY_MS, MAX_HANDOVER_ITEMS, TICK_MS } from '../src/session/policy.ts';
+import {
+  CORROBORATION_AGREED_SLACK,
+  HISTORY_RETRY_MS,
+  MAX_HANDOVER_ITEMS,
+  sponsorOrder,
+  TICK_MS,
+} from '../src/session/policy.ts';
+import { MAX_PRIORITY_STEP } from '../src/ordering/priority.ts';
 import { CORE_GROUP, coreView, CoreMesh, type InFlight } from '../src/session/testing/core-mesh.ts';
-import type { HistoryItem, HistoryResponseFrame } from '../src/wire/frames.ts';
+import type { HistoryItem, HistoryResponseFrame, JoinerState } from '../src/wire/frames.ts';
 import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 /** p1 and p2 are members with m1..m3 (p1 said them); p3 joins with p1 (lowest id) as its sponsor. */
@@ -63,7 +71,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     expect(dropped(m)).toHaveLength(1);
     expect(dropped(m)[0]?.problem.message).toMatch(/no progress/);
     expect(m.count('history-req', 'p3', 'p1')).toBe(1);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(1);
     expect(p3.phase).toBe('member');
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
   });
@@ -138,7 +146,7 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     });
     const p3 = joinP3(m);
     expect(dropped(m)).toEqual([]);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(0);
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(0);
     expect(p3.phase).toBe('member');
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
   });
@@ -159,8 +167,8 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
 
   it('a state that does not count an item it handed (a seq beyond its own nextSeq): dropped, what was stored stays, p2 finishes', () => {
     const m = group();
-    // p1 hands a first page with m1 and m2, then a last page with a message of its own (seq 9)
-    // that its state (nextSeq p1: 4) says it never delivered.
+    // p1's newest page hands m1, m2 and a message of its own (seq 9) that its state (nextSeq p1: 4)
+    // says it never delivered.
     hostileP1(m, (page) => {
       if (page.items.length < 3 || page.state === undefined) return [page];
       const [a, b, c] = page.items as [HistoryItem, HistoryItem, HistoryItem];
@@ -170,14 +178,11 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
         frame: { ...c.frame, seq: 9, body: 'minted', prev: GENESIS_PREV },
         order: `${c.order}~`,
       };
-      return [
-        { ...page, items: [a, b], done: false, state: undefined } as unknown as HistoryResponseFrame,
-        { ...page, req: page.req + 1, items: [minted], done: true },
-      ];
+      return [{ ...page, items: [a, b, minted], done: true }];
     });
     const p3 = joinP3(m);
     expect(dropped(m)[0]?.problem.message).toMatch(/does not count as delivered/);
-    expect(m.count('history-req', 'p3', 'p2')).toBe(1);
+    expect(m.asks('p3', 'p2', 'sponsor')).toBe(1);
     expect(p3.phase).toBe('member');
     // m1 and m2 (taken from p1) and the minted item stay stored; p2 handed m3.
     expect(p3.storedBodies()).toEqual(expect.arrayContaining(['m1', 'm2', 'm3', 'minted']));
@@ -219,6 +224,154 @@ describe('SessionCore: a hostile sponsor is dropped, the next old member asked',
     // m3 from p1 asked again).
     expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
     expect(p3.problems.some((p) => !p.remote && /older history was dropped/.test(p.problem.message))).toBe(true);
+  });
+});
+
+// PROTOCOL.md §7.3 "Corroborated": the sponsor's agreed priority, incarnation and newest order keys are
+// checked against the next old member in the joiner's order before anything of its newest page is taken.
+// Before, the joiner adopted them on the sponsor's word (each of the first three cases failed on main).
+describe("SessionCore: a sponsor's state is corroborated by the next old member", () => {
+  /** p3's first sponsor (by `sponsorOrder`, never the lowest id) answers p3 through `lie`; the other is its witness. */
+  const lyingFirst = (m: CoreMesh, lie: (page: HistoryResponseFrame) => HistoryResponseFrame) => {
+    const [liar, witness] = sponsorOrder(asPeerId('p3'), [asPeerId('p1'), asPeerId('p2')]) as [PeerId, PeerId];
+    m.drop = (f: InFlight) => {
+      if (f.frame.t !== 'history-res' || f.from !== liar || f.to !== 'p3') return false;
+      m.run(m.node('p3'), (c) => c.receive(liar, lie(f.frame as HistoryResponseFrame), m.now));
+      return true;
+    };
+    return { liar, witness };
+  };
+  const droppedFor = (m: CoreMesh, liar: string) =>
+    m
+      .node('p3')
+      .problems.filter((p) => p.remote && p.problem.code === 'bad-state' && p.problem.from === liar)
+      .map((p) => p.problem.message);
+  const withState = (page: HistoryResponseFrame, change: (s: JoinerState) => JoinerState): HistoryResponseFrame =>
+    page.state === undefined ? page : { ...page, state: change(page.state) };
+  /** Every member stores p3's message after its join at one order key (S4). */
+  const afterJoin = (m: CoreMesh): string[] => {
+    m.send('p3', 'after');
+    m.deliver();
+    m.advance(5 * TICK_MS);
+    return ['p1', 'p2', 'p3'].map(
+      (id) => [...m.node(id).store.values()].find((r) => r.frame.body === 'after')?.order ?? `none at ${id}`,
+    );
+  };
+
+  it('an incarnation its witness does not name: dropped before its page is taken; the joiner keys as the group does', () => {
+    const m = group();
+    const { liar, witness } = lyingFirst(m, (page) => withState(page, (s) => ({ ...s, incarnation: s.viewId })));
+    const p3 = joinP3(m);
+    expect(droppedFor(m, liar)).toEqual([expect.stringMatching(/names incarnation 3; .* names 1/)]);
+    expect(m.asks('p3', witness, 'sponsor')).toBe(1);
+    expect(p3.phase).toBe('member');
+    expect(p3.core.engine.joinerState().incarnation).toBe(m.node(witness).core.engine.joinerState().incarnation);
+    const keys = afterJoin(m);
+    expect(new Set(keys).size, keys.join(' ')).toBe(1);
+    expect(keys[0]).toMatch(/^0000000000000001:/);
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3', 'after']);
+  });
+
+  it("an agreed priority past the members' ceiling: dropped; the joiner's proposals are taken and its message delivered", () => {
+    const m = group();
+    const { liar } = lyingFirst(m, (page) =>
+      withState(page, (s) => ({ ...s, agreed: s.agreed + 2 * MAX_PRIORITY_STEP })),
+    );
+    const p3 = joinP3(m);
+    expect(droppedFor(m, liar)).toEqual([expect.stringMatching(/agreed priority \d+ is more than/)]);
+    expect(p3.phase).toBe('member');
+    expect(p3.core.engine.joinerState().agreed).toBeLessThan(MAX_PRIORITY_STEP);
+    const keys = afterJoin(m);
+    expect(new Set(keys).size, keys.join(' ')).toBe(1);
+    expect(keys[0]).not.toMatch(/^none/);
+  });
+
+  it('its newest message at another order key than the witness hands it: dropped, nothing of its page stored', () => {
+    const m = group();
+    const { liar, witness } = lyingFirst(m, (page) => ({
+      ...page,
+      items: page.items.map((i, n) => (n === page.items.length - 1 ? { ...i, order: `${i.order}~` } : i)),
+    }));
+    const p3 = joinP3(m);
+    expect(droppedFor(m, liar)).toEqual([expect.stringMatching(/handed g1\/p1:3 at order key .*~; .* hands it at/)]);
+    expect(p3.phase).toBe('member');
+    const keysAt = (id: string) => [...m.node(id).store.values()].map((r) => `${r.frame.body}@${r.order}`).sort();
+    expect(keysAt('p3')).toEqual(keysAt(witness));
+  });
+
+  it('the only old member cannot be corroborated: its incarnation is taken at its word (open, §7.3)', () => {
+    const m = new CoreMesh('total');
+    m.add('p1');
+    m.view(1, ['p1'], [['p1', 'joined']]);
+    m.send('p1', 'm1');
+    m.deliver();
+    m.drop = (f: InFlight) => {
+      if (f.frame.t !== 'history-res' || f.from !== 'p1' || f.to !== 'p3') return false;
+      const page = withState(f.frame, (s) => ({ ...s, incarnation: s.viewId }));
+      m.run(m.node('p3'), (c) => c.receive(asPeerId('p1'), page, m.now));
+      return true;
+    };
+    const p3 = m.add('p3');
+    m.view(2, ['p1', 'p3'], [['p3', 'joined']]);
+    m.deliver();
+    m.advance(5 * TICK_MS);
+    expect(m.sent.filter((s) => s.frame.t === 'history-req' && s.frame.limit === 1)).toEqual([]);
+    expect(p3.phase).toBe('member');
+    expect(p3.core.engine.joinerState().incarnation).toBe(2);
+  });
+
+  it('a witness that stays silent: after HISTORY_RETRY_MS the state is taken alone, and the joiner says so', () => {
+    const m = group();
+    const [, witness] = sponsorOrder(asPeerId('p3'), [asPeerId('p1'), asPeerId('p2')]) as [PeerId, PeerId];
+    m.drop = (f) => f.frame.t === 'history-res' && f.from === witness && f.to === 'p3';
+    const p3 = joinP3(m);
+    expect(p3.phase).toBe('syncing');
+    m.advance(HISTORY_RETRY_MS);
+    expect(p3.phase).toBe('member');
+    expect(p3.storedBodies()).toEqual(['m1', 'm2', 'm3']);
+    expect(p3.problems.some((p) => /taken uncorroborated/.test(p.problem.message))).toBe(true);
+  });
+});
+
+describe('corroboration: what two honest states taken at different moments may differ in', () => {
+  const state = (over: Partial<JoinerState> = {}): JoinerState => ({
+    viewId: 5 as never,
+    incarnation: 1 as never,
+    agreed: 40,
+    nextSeq: { p1: 4, p2: 3 },
+    ...over,
+  });
+  const word = (over: Partial<{ incarnation: number; agreed: number; keys: Map<string, string> }> = {}) => ({
+    incarnation: 1,
+    agreed: 40,
+    keys: new Map<string, string>(),
+    ...over,
+  });
+  const w = asPeerId('w');
+  it('counts, views and an agreed up to the slack apart agree; one below the witness costs nothing', () => {
+    expect(disagreement(state({ viewId: 7 as never, nextSeq: { p1: 9 } }), [], w, word())).toBeNull();
+    expect(disagreement(state({ agreed: 40 + CORROBORATION_AGREED_SLACK }), [], w, word())).toBeNull();
+    expect(disagreement(state({ agreed: 0 }), [], w, word({ agreed: 9_000_000 }))).toBeNull();
+  });
+  it('another incarnation, an agreed past the slack, or one message at two keys disagree', () => {
+    expect(disagreement(state({ incarnation: 2 as never }), [], w, word())).toMatch(/incarnation 2/);
+    expect(disagreement(state({ agreed: 41 + CORROBORATION_AGREED_SLACK }), [], w, word())).toMatch(/agreed/);
+    const item = {
+      frame: {
+        t: 'data',
+        groupId: CORE_GROUP,
+        viewId: 1,
+        sender: 'p1',
+        seq: 3,
+        lamport: 3,
+        sentAt: 1,
+        body: 'x',
+        sig: 's',
+      },
+      order: 'k2',
+    } as unknown as HistoryItem;
+    expect(disagreement(state(), [item], w, word({ keys: new Map([['g1/p1:3', 'k1']]) }))).toMatch(/order key k2/);
+    expect(disagreement(state(), [item], w, word({ keys: new Map([['g1/p1:3', 'k2']]) }))).toBeNull();
   });
 });
 

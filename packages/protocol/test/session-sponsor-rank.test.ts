@@ -116,9 +116,12 @@ describe('a joiner ranks its sponsors by SHA-256(joiner ‖ member), not by the 
     m.view(5, [...members, j], [[j, 'joined']]);
     m.deliver();
     m.advance(HISTORY_RETRY_MS + 5 * TICK_MS);
-    expect(m.count('history-req', j, silent)).toBeGreaterThan(0);
-    expect(m.count('history-req', j, order[1] as string)).toBeGreaterThan(0);
-    for (const other of order.slice(2)) expect(m.count('history-req', j, other), other).toBe(0);
+    expect(m.asks(j, silent, 'sponsor')).toBeGreaterThan(0);
+    expect(m.asks(j, order[1] as string, 'sponsor')).toBeGreaterThan(0);
+    for (const other of order.slice(2)) expect(m.asks(j, other, 'sponsor'), other).toBe(0);
+    // Witnesses (PROTOCOL.md §7.3 "Corroborated"): the next in the order after each sponsor.
+    expect(m.asks(j, order[1] as string, 'witness')).toBe(1);
+    expect(m.asks(j, order[2] as string, 'witness')).toBe(1);
     expect(m.node(j).storedBodies()).toEqual(['m1']);
   });
 });

@@ -11,16 +11,25 @@ import { keepFinalProof } from '../sim/broken/keep-final-proof.ts';
 import { correctEngine } from '../sim/default-engine.ts';
 import { HOSTILE_KINDS, HOSTILE_TOLERATED, hostileScenarioForSeed } from '../sim/hostile-scenario.ts';
 import { HOSTILE_FIXED, HOSTILE_GAPS } from '../sim/hostile-suite.ts';
+import { UNCORROBORATED } from '../sim/session-variant.ts';
 import { runScenario } from '../sim/simulator.ts';
 import { MAX_BUFFERED_BYTES_PER_PEER, MAX_HELD_BYTES_PER_SENDER } from '../src/ordering/group-engine.ts';
 import { expectHostileSeedsHold, HOSTILE_SEEDS_TIMEOUT_MS } from './sim-hostile-seeds.ts';
 
-/** The broken session "count on trust": a joiner adopts a state's counts without their heads (PROTOCOL.md §4). */
-const onTrust = { chain: { acceptUnbacked: true } } as const;
+/**
+ * The broken session "count on trust": a joiner adopts a state's counts without their heads (PROTOCOL.md §4).
+ * These seeds were found before joiners asked a witness (§7.3 "Corroborated"), so they replay without one.
+ */
+const onTrust = { chain: { acceptUnbacked: true }, uncorroborated: true } as const;
+/**
+ * Seeds pinned before joiners asked a witness (PROTOCOL.md §7.3 "Corroborated"): the witness's frames move
+ * every later draw of a run, so these replay the runs they were found in with the session as it was then.
+ */
+const asFound = { session: UNCORROBORATED } as const;
 
 /** With heads, the liar's inflated counts are caught (it is dropped for them): no joiner is misled. */
 const expectCaught = (scenario: ReturnType<typeof hostileScenarioForSeed>): void => {
-  const r = runScenario(scenario, { factory: correctEngine, trace: true });
+  const r = runScenario(scenario, { factory: correctEngine, trace: true, ...asFound });
   expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
   expect(r.tolerated.filter((t) => t.rule === 'SPONSOR')).toEqual([]);
 };
@@ -66,13 +75,13 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     const scenario = hostileScenarioForSeed(302108);
     expect(scenario.hostile).toEqual({ kind: 'equivocate', variant: expect.any(Number) });
     // With signed FINALs the liar is evicted on its two FINALs before the view change it would split.
-    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, ...asFound });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.stats.accusations).toBeGreaterThan(0);
     expect(r.tolerated.filter((t) => t.rule === 'S2E')).toEqual([]);
     // The engine that keeps the FINAL proof to itself leaves it in: the FLUSH digests still hold the line.
     // (Without stalled reports: their PROPOSE copies move the timing, and the liar goes before its FLUSH for view 5.)
-    const kept = runScenario(scenario, { factory: keepFinalProof, trace: true, stallReports: false });
+    const kept = runScenario(scenario, { factory: keepFinalProof, trace: true, stallReports: false, ...asFound });
     expect(kept.violation, kept.trace.slice(-30).join('\n')).toBeNull();
     // The two honest members held different reports of the liar for view 5 and said so; neither installed it.
     expect(kept.trace.some((l) => l.includes('flush disputed') && l.includes('view 5'))).toBe(true);
@@ -105,7 +114,10 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   // asks an honest member the liar never misled; the same steps with simulator seed 54 (other ids) make
   // it ask 98d-c1, whom the liar had misled, after the liar left. Without the checker's rule this is S4.
   it("seed 14958: a joiner an honest but misled member sponsors is misled too (was S4, the checker's)", () => {
-    const r = runScenario({ ...hostileScenarioForSeed(14958), seed: 54 }, { factory: correctEngine, trace: true });
+    const r = runScenario(
+      { ...hostileScenarioForSeed(14958), seed: 54 },
+      { factory: correctEngine, trace: true, ...asFound },
+    );
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.trace.some((l) => l.includes('5ee-d1@0 adopts the state of view 7 from 98d-c1'))).toBe(true);
     expect(r.trace.some((l) => l.includes('0-liar -> 5ee-d1 @0 HISTORY-RES'))).toBe(false);
@@ -125,7 +137,7 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
   it("seed 16260: a flush puts no seq below its sender's earlier final when a FLUSH names a proposal the liar never sent (was S3)", () => {
     const scenario = hostileScenarioForSeed(16260);
     expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
-    const r = runScenario(scenario, { factory: correctEngine, trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, ...asFound });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.trace.some((l) => l.includes('01d-c1@0 delivered g-sim/de3-d1:2'))).toBe(true);
   });
@@ -191,7 +203,7 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     const scenario = { ...hostileScenarioForSeed(701404), seed: 1 };
     expect(scenario.hostile).toEqual({ kind: 'clock', variant: expect.any(Number) });
     // The liar also equivocates (its 2 differs between members): counted in FIFO, §7.6.
-    const r = runScenario(scenario, { factory: correctEngine, trace: true, tolerate: HOSTILE_TOLERATED });
+    const r = runScenario(scenario, { factory: correctEngine, trace: true, tolerate: HOSTILE_TOLERATED, ...asFound });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.tolerated.filter((t) => t.rule !== 'S2E' && t.rule !== 'SPONSOR')).toEqual([]);
     // 9b6-c1 ordered 0-liar:2 above 0-liar:3 and 4 (the page's order), and ad7-f1_6 takes view 7's state
@@ -210,6 +222,7 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
       factory: correctEngine,
       trace: true,
       tolerate: HOSTILE_TOLERATED,
+      ...asFound,
     });
     expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
     expect(r.trace.some((l) => l.includes('a5c-d1@0 problem bad-state (remote): Sponsor 1ec-c1_4 dropped'))).toBe(true);

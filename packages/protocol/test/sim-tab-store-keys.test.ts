@@ -7,6 +7,9 @@ import { correctEngine } from '../sim/default-engine.ts';
 import { toleratedByKnownGaps } from '../sim/known-gaps.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { runScenario } from '../sim/simulator.ts';
+// Seeds pinned before joiners asked a witness (PROTOCOL.md §7.3 "Corroborated") whose runs its frames
+// move replay as found, with `UNCORROBORATED` (sim/session-variant.ts).
+import { UNCORROBORATED } from '../sim/session-variant.ts';
 
 const command = (s: Scenario): string => `npm run sim -- --scenario '${JSON.stringify(s)}'`;
 
@@ -28,7 +31,12 @@ describe('tabs over one store (total order)', () => {
         { gap: 313, action: { k: 'crash-many', node: 15, group: 1 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, command(scenario)).toBeNull();
     const s4u = r.tolerated.filter((v) => v.rule === 'S4U');
     expect(s4u.map((v) => v.node)).toEqual(['00f-a1']);

@@ -12,6 +12,9 @@ import { forgettingBounds, toleratedByKnownGaps } from '../sim/known-gaps.ts';
 import { checkScenarios } from '../sim/property.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { runScenario } from '../sim/simulator.ts';
+// Seeds pinned before joiners asked a witness (PROTOCOL.md §7.3 "Corroborated") whose runs its frames
+// move replay as found, with `UNCORROBORATED` (sim/session-variant.ts).
+import { UNCORROBORATED } from '../sim/session-variant.ts';
 
 const RUNS = 1000;
 const SUITE_TIMEOUT_MS = 600_000;
@@ -117,7 +120,7 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
         { gap: 0, action: { k: 'send-groups', node: 0 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true, session: UNCORROBORATED });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('1bc-c1 -> cbe-d1 @1 DATA 1bc-c1:1 v3'))).toBe(true);
     expect(
@@ -147,7 +150,7 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
         { gap: 8, action: { k: 'send', node: 12, count: 2, group: 2 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true, session: UNCORROBORATED });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('541-b1 asks to join g-sim showing 3 stored messages'))).toBe(true);
   });
@@ -172,7 +175,7 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
         { gap: 235, action: { k: 'send-groups', node: 0 } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true });
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: [], trace: true, session: UNCORROBORATED });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('2c8-c1 -> b6b-a1 @0 DATA 2c8-c1:1 v222767'))).toBe(true);
     expect(r.trace.filter((l) => l.includes('tracker restarts on the in-memory store')).length).toBe(2);
@@ -199,7 +202,12 @@ describe('simulation: an in-memory tracker restarts and forgets the groups', () 
         { gap: 24, action: { k: 'reload', node: 5, samePeer: true } },
       ],
     };
-    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    const r = runScenario(scenario, {
+      factory: correctEngine,
+      tolerate: toleratedByKnownGaps(),
+      trace: true,
+      session: UNCORROBORATED,
+    });
     expect(r.violation, `npm run sim -- --scenario '${JSON.stringify(scenario)}'`).toBeNull();
     expect(r.trace.some((l) => l.includes('f20-b1@0 problem bad-state (remote): Sponsor 419-a1 dropped'))).toBe(true);
     for (const joiner of ['f20-b1', 'ba8-c1'])

@@ -247,6 +247,10 @@ export class ChildPeer implements ChorusPeer {
   inflateCounts(by: number): Promise<null> {
     return this.request('inflateCounts', { by });
   }
+  /** Debug: from now on the state on this peer's newest history pages names an `agreed` priority `by` above its own. */
+  raiseAgreed(by: number): Promise<null> {
+    return this.request('raiseAgreed', { by });
+  }
   /** Debug: make this peer tell the tracker a link is up or down, whatever it is (a lying member). */
   reportLink(groupId: GroupId, peer: PeerId, state: 'up' | 'down'): Promise<null> {
     return this.request('reportLink', { groupId, peer, state });

@@ -15,6 +15,10 @@
 //   that member's signed message at `nextSeq − 1` (PROTOCOL.md §4 "Heads"):
 //   the liar has none to hand, is dropped, the other old member's state is
 //   adopted, and the member's next live message reaches the joiner.
+// - An `agreed` priority far past the group's: adopted, the joiner proposed past every member's
+//   ceiling, its proposals were refused and its own message was never ordered. The next old member
+//   in the joiner's order, its witness, contradicts it (PROTOCOL.md §7.3 "Corroborated"): the liar is
+//   dropped before anything of its page is taken, and the joiner's message reaches everyone.
 
 import { describe, expect, it } from 'vitest';
 import { sponsorOrder, type Ordering } from '@chorus/protocol';
@@ -114,5 +118,42 @@ describe('a sponsor whose state counts more of a member’s messages than it can
     const log = await logOf(cy, g);
     expect(bodiesOf(log).sort()).toEqual(['ana:1', 'ana:2', 'ben:1', 'ben:2', `${prefix}after`].sort());
     expect(duplicates(log)).toEqual([]);
+  }, 120_000);
+});
+
+describe('a sponsor whose state names an agreed priority far past the group’s', () => {
+  it('is dropped on its witness’s word; the joiner’s own message is ordered at every member', async () => {
+    // Four times MAX_PRIORITY_STEP (2^20): adopted, every honest member refused the joiner's proposals.
+    const { g, liar, honest, cy, problems } = await liarBeforeJoiner('raised-agreed', 'total', [2, 1], (l) =>
+      l.raiseAgreed(2 ** 22),
+    );
+    await cy.join(g);
+    await waitFor(
+      'cy is a member with the history',
+      async () => cy.groups().find((x) => x.groupId === g)?.status === 'member' && (await logOf(cy, g)).length >= 3,
+      30_000,
+    ).catch(() => {}); // the expectations below say what is missing
+    expect(cy.groups().find((x) => x.groupId === g)?.status).toBe('member');
+    expect(
+      problems.some((p) => p.includes(`Sponsor ${liar.peerId} dropped`) && p.includes(`above ${honest.peerId}'s`)),
+    ).toBe(true);
+    expect(problems.some((p) => p.includes(`Sponsor ${honest.peerId} dropped`))).toBe(false);
+
+    await cy.send(g, 'cy:after');
+    await waitFor(
+      'every member shows cy’s message',
+      async () =>
+        (await Promise.all([liar, honest, cy].map(async (p) => bodiesOf(await logOf(p, g))))).every((b) =>
+          b.includes('cy:after'),
+        ),
+      30_000,
+    ).catch(() => {});
+    const logs = await Promise.all(
+      [liar, honest, cy].map(async (p) => (await logOf(p, g)).map((m) => `${m.body}@${m.order}`)),
+    );
+    expect(logs[2]).toEqual(logs[1]);
+    expect(logs[0]).toEqual(logs[1]);
+    expect(bodiesOf(await logOf(cy, g))).toContain('cy:after');
+    expect(duplicates(await logOf(cy, g))).toEqual([]);
   }, 120_000);
 });

@@ -37,6 +37,8 @@ let corruptChunks = false;
 let endlessPages = false;
 /** A hostile sponsor: the state on its newest page counts every other sender's messages this many past the truth. */
 let inflateCounts = 0;
+/** A hostile sponsor: the state on its newest page names an `agreed` priority this much above its own. */
+let raiseAgreed = 0;
 /** Base64 of as many bytes as `data` holds, none of them the same. */
 const garble = (data: Uint8Array): Uint8Array => data.map((b) => b ^ 0x5a);
 /** Frames the mesh handed up, by kind (diagnostics: did frames arrive at all?). */
@@ -111,6 +113,8 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
         if (corruptChunks && frame.t === 'file-chunk') return meshSend(g, to, { ...frame, data: garble(frame.data) });
         if (endlessPages && frame.t === 'history-res')
           return meshSend(g, to, { t: 'history-res', groupId: frame.groupId, req: frame.req, items: [], done: false });
+        if (raiseAgreed > 0 && frame.t === 'history-res' && frame.state !== undefined)
+          return meshSend(g, to, { ...frame, state: { ...frame.state, agreed: frame.state.agreed + raiseAgreed } });
         if (inflateCounts > 0 && frame.t === 'history-res' && frame.state !== undefined) {
           const counts = Object.entries(frame.state.nextSeq).map(([s, n]) => [s, s === m.self ? n : n + inflateCounts]);
           return meshSend(g, to, { ...frame, state: { ...frame.state, nextSeq: Object.fromEntries(counts) } });
@@ -178,6 +182,11 @@ const handlers: Record<string, (args: Record<string, unknown>) => Promise<unknow
   /** Debug: the state on every newest history page it sends counts the other senders' messages `by` too many. */
   async inflateCounts(a) {
     inflateCounts = Number(a['by']);
+    return null;
+  },
+  /** Debug: the state on every newest history page it sends names an `agreed` priority `by` above its own. */
+  async raiseAgreed(a) {
+    raiseAgreed = Number(a['by']);
     return null;
   },
   command: async (a) => need().peer.command(String(a['line']), (a['current'] ?? null) as GroupId | null),

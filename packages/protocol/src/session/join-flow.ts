@@ -19,6 +19,10 @@
 //   syncing | adopting ──engine got state from a flush, or nobody else left──────────────▶ member
 //   any ──close──▶ closed
 //
+// While syncing, the newest page waits for a witness's word on its state (the next old member in our
+// order, asked at the same time: corroboration.ts, PROTOCOL.md §7.3 "Corroborated"); a sponsor it
+// contradicts is dropped like any liar.
+//
 // Pages go backwards (PROTOCOL.md §4): the newest page carries the state, the joiner adopts it and is
 // a member while its older pages come (a `backfill`), asked from the same sponsor; a sponsor that
 // leaves, stays silent or lies is replaced as while syncing, from its newest page (its state is
@@ -45,6 +49,7 @@ import {
   type Backfill,
   type Lifecycle,
   type Sync,
+  wireHave,
 } from './join-sync.ts';
 import type { NameBook } from './name-book.ts';
 import { firstSponsor } from './policy.ts';
@@ -68,6 +73,8 @@ export interface JoinPort {
   rejected(from: PeerId, error: ProtocolError): void;
   /** The backfill is over: `complete` when its last page was taken, else nobody is left to ask. */
   finishBackfill(complete: boolean, now: number): void;
+  /** Whether a joiner asks a witness (SessionCoreOptions `corroborate`, on but in replays of old seeds). */
+  readonly corroborates: boolean;
 }
 
 export class JoinFlow {
@@ -113,11 +120,41 @@ export class JoinFlow {
       this.#port.floors.reached(f.sender, f.seq);
   }
 
-  /** A new request to the sponsor, or (`again`) the last one once more, same id. */
+  /**
+   * A new request to the sponsor, or (`again`) the last one once more, same id. A joiner's request for
+   * a newest page goes with one to its witness (`corroborate`).
+   */
   ask(now: number, again = false): void {
     const sync = pagingSync(this.#port.life());
     const req = sync === null ? null : again ? askAgain(sync, now) : ask(sync, this.#port.groupId, now);
-    if (sync !== null && req !== null) this.#port.emit({ type: 'send', to: sync.sponsor, frame: req });
+    if (sync === null || req === null) return;
+    this.#port.emit({ type: 'send', to: sync.sponsor, frame: req });
+    if (!again && req.before === null) this.corroborate(now);
+  }
+
+  /**
+   * While joining: keep the witness that may still answer, or ask the next old member after the
+   * sponsor in our order for its newest page and state (corroboration.ts, PROTOCOL.md §7.3); none
+   * left, the sponsor's word is taken alone.
+   */
+  corroborate(now: number): void {
+    const life = this.#port.life();
+    const sync = life.phase === 'syncing' && this.#port.corroborates ? life.sync : null;
+    if (sync?.have === undefined) return;
+    const have = sync.have;
+    const present = this.#port.trackerMembers();
+    const out = sync.corroboration.ensure(
+      {
+        joiner: sync.joiner,
+        sponsor: sync.sponsor,
+        candidates: [...sync.oldMembers].filter((p) => present.has(p) && !sync.dropped.has(p)),
+        groupId: this.#port.groupId,
+        have: wireHave(have),
+        req: () => (sync.reqs += 1),
+      },
+      now,
+    );
+    if (out !== null) this.#port.emit({ type: 'send', to: out.to, frame: out.frame });
   }
 
   /** A page that answers our last request arrived: the next request goes out before it is checked (`askAhead`). */
@@ -142,6 +179,12 @@ export class JoinFlow {
 
   /** The sponsor left while we synced: ask the first old member still present in our order, from the start. */
   sponsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
+    this.#sponsorIfGone(present, now);
+    // A witness that left is replaced by the next old member (or none: the word is the sponsor's alone).
+    this.corroborate(now);
+  }
+
+  #sponsorIfGone(present: ReadonlySet<PeerId>, now: number): void {
     const backfill = this.#backfill();
     if (backfill !== null) {
       // A backfill goes on with the next old member; with none left, what it lacks cannot be had now.
@@ -207,12 +250,19 @@ export class JoinFlow {
    * state (two re-joiners naming each other), or a frame was lost: the next sponsor, round the circle.
    */
   tick(now: number): void {
+    // A witness silent for HISTORY_RETRY_MS is not asked again in this sync: the next one is. The
+    // sponsor's page that waited for it is taken up after this input (JoinHandover.tryAdopt), not
+    // timed out as silence.
+    const life = this.#port.life();
+    if (life.phase === 'syncing' && life.sync.corroboration.silent(now)) return this.corroborate(now);
     const sync = pagingSync(this.#port.life());
     const joining = this.#backfill() === null;
     const next = sync === null ? null : due(sync, this.#port.trackerMembers(), this.#port.self, joining, now);
     if (sync !== null && next !== null) {
-      if (next.sponsor !== sync.sponsor) this.restart(sync, next.sponsor, now);
-      else this.ask(now, sync.reaskAt === null);
+      if (next.sponsor !== sync.sponsor) {
+        sync.corroboration.passOver(sync.sponsor);
+        this.restart(sync, next.sponsor, now);
+      } else this.ask(now, sync.reaskAt === null);
     }
   }
 }

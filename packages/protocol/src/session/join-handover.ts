@@ -16,6 +16,7 @@ import { countedByHandover, type HeldVector } from '../history/history-reader.ts
 import type { JoinFlow, JoinPort } from './join-flow.ts';
 import {
   answersLast,
+  handingOver,
   holding,
   isHeld,
   pagingSync,
@@ -101,6 +102,12 @@ export class JoinHandover {
   /** A history page as received (state verified), with the items whose signature held. */
   page(from: PeerId, page: HistoryResponseFrame, verified: readonly HistoryItem[], now: number): void {
     const life = this.#port.life();
+    const handing = handingOver(life);
+    // A witness's answer (corroboration.ts): its word, never a page to take; a page without state, the next is asked.
+    if (handing?.corroboration.answers(from, page) === true) {
+      if (handing.corroboration.heard(from, page, verified)) this.#port.join.corroborate(now);
+      return;
+    }
     const sync = pagingSync(life);
     if (sync === null || !answersLast(sync, from, page)) {
       // The answer to an earlier request (asked twice, or of a former sponsor), or after the sync
@@ -116,6 +123,10 @@ export class JoinHandover {
     // Asked ahead for this page's successor (askAhead): not asked again once it is taken.
     const early = sync.early === page.req;
     if (early) sync.early = null;
+    // A joiner's newest page (it carries the state) waits for the witness's word and is taken only if
+    // the two agree (PROTOCOL.md §7.3 "Corroborated"): before anything of it is stored or shown.
+    if (life.phase === 'syncing' && page.state !== undefined && !this.#corroborated(sync, from, page, verified, now))
+      return;
     const lie = vetPage(sync, this.#port.groupId, page);
     if (lie !== null) return this.#port.join.dropSponsor(sync, lie, now);
     // An item left out for its signature would be a hole the sponsor chose (the rest of the page and
@@ -165,6 +176,38 @@ export class JoinHandover {
     this.#port.engine.markShown(sync.have ?? {});
     if (life.phase === 'member') return this.#older(sync, from, page, early, now);
     this.#newest(sync, from, page, now);
+  }
+
+  /**
+   * Whether the sponsor's newest page may be taken now: parked while the witness's word is out (taken
+   * up again by `tryAdopt` once it is in, or nobody is left to give it); the sponsor dropped when the
+   * word contradicts it; taken alone, and said so, when every other old member asked stayed silent.
+   */
+  #corroborated(
+    sync: Sync,
+    from: PeerId,
+    page: HistoryResponseFrame,
+    verified: readonly HistoryItem[],
+    now: number,
+  ): boolean {
+    const c = sync.corroboration;
+    if (c.pending) {
+      c.park({ from, page, verified });
+      sync.askedAt = now; // the sponsor answered: not silent while its witness is out
+      return false;
+    }
+    const why = c.disagreement(page);
+    if (why !== null) {
+      this.#port.join.dropSponsor(sync, `${why} (its witness, the next old member in this joiner's order)`, now);
+      return false;
+    }
+    if (c.witness === null && c.unheard && (page.statePart?.index ?? 0) === 0)
+      this.#port.problem(
+        'bad-state',
+        `Sponsor ${sync.sponsor}: no other old member asked answered with its state, so its state is taken uncorroborated.`,
+        from,
+      );
+    return true;
   }
 
   /** The newest page (syncing): it carries the state, adopted once whole, vetted and its history stored. */
@@ -266,12 +309,25 @@ export class JoinHandover {
     );
   }
 
+  /** The sponsor's newest page that waited for its witness, taken now that the word is in (or nobody can give it). */
+  #unpark(now: number): void {
+    const life = this.#port.life();
+    if (life.phase !== 'syncing') return;
+    const sync = life.sync;
+    for (const p of sync.corroboration.unpark()) {
+      // Dropped or given up meanwhile: the rest is a former sponsor's.
+      if (sync.sponsor !== p.from || sync.dropped.has(p.from) || this.#port.life() !== life) break;
+      this.page(p.from, p.page, p.verified, now);
+    }
+  }
+
   /**
    * Adopt the sponsor's state once its history is stored and our engine has
    * installed (or is flushing for) the view it was taken in. If we are past
    * that view, the state is stale: ask again for the sponsor's newer one.
    */
   tryAdopt(now: number): void {
+    this.#unpark(now);
     const life = this.#port.life();
     if (life.phase !== 'adopting' || !life.stored) return;
     const backfill = life.more ? { sync: life.sync, state: life.state } : undefined;

@@ -7,6 +7,7 @@ import type { GroupId, PeerId } from '../ids.ts';
 import type { View } from '../tracker/events.ts';
 import type { HeldVector } from '../history/history-reader.ts';
 import { StatePartCollector } from '../history/state-parts.ts';
+import { Corroboration } from './corroboration.ts';
 import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
 import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
@@ -61,6 +62,10 @@ export interface Sync {
    * sync.
    */
   asked: HistoryRequestFrame | null;
+  /** Request ids handed out in this sync, to the sponsors and the witnesses alike. */
+  reqs: number;
+  /** The second old member asked before a sponsor's state is taken (corroboration.ts, PROTOCOL.md §7.3). */
+  readonly corroboration: Corroboration;
   /**
    * The request whose page arrived and is still being checked while the next
    * one is already asked for (`askAhead`): its page is taken too. Null when
@@ -129,6 +134,8 @@ export function newSync(view: View, self: PeerId, now: number): Sync | null {
     heldBytes: 0,
     before: null,
     asked: null,
+    reqs: 0,
+    corroboration: new Corroboration(),
     early: null,
     askedAt: now,
     refusals: 0,
@@ -180,7 +187,7 @@ export function ask(
   if (sync.have === undefined) return null;
   sync.askedAt = now;
   sync.reaskAt = null;
-  const req = (sync.asked?.req ?? 0) + 1;
+  const req = (sync.reqs += 1);
   sync.asked = {
     t: 'history-req',
     groupId,
@@ -205,7 +212,7 @@ export function askAgain(sync: Sync, now: number): HistoryRequestFrame | null {
 }
 
 /** At most MAX_SENDER_ENTRIES senders on the wire, the longest runs: one left out is handed again, not lost. */
-const wireHave = (have: Readonly<Record<string, number>>): Record<string, number> => {
+export const wireHave = (have: Readonly<Record<string, number>>): Record<string, number> => {
   const entries = Object.entries(have);
   if (entries.length <= MAX_SENDER_ENTRIES) return { ...have };
   entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -259,6 +266,7 @@ export function restart(sync: Sync, sponsor: PeerId): void {
   sync.seen.clear();
   sync.held.clear();
   sync.heldBytes = 0;
+  sync.corroboration.restart();
 }
 
 /**

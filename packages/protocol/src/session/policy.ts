@@ -6,6 +6,7 @@
 import { comparePeerIds } from '../ids.ts';
 import type { PeerId } from '../ids.ts';
 import type { EngineResume } from '../ordering/create-engine.ts';
+import { MAX_PRIORITY_STEP } from '../ordering/priority.ts';
 import type { View } from '../tracker/events.ts';
 import { MAX_HISTORY_ITEMS } from '../wire/caps.ts';
 import { sha256 } from '../wire/sha256.ts';
@@ -38,6 +39,14 @@ export const HISTORY_REQUEST_ITEMS = MAX_HISTORY_ITEMS;
  */
 export const MAX_HANDOVER_ITEMS = 1_000_000;
 export const MAX_HANDOVER_BYTES = 1024 * 1024 * 1024;
+/**
+ * How far a sponsor's `agreed` may stand above its witness's (PROTOCOL.md §7.3 "Corroborated").
+ * Honest states taken a few views apart differ by the priorities handed out between them (about
+ * one per message) and a flush margin or two (ABANDONED_FLUSH_MARGIN, 4 096); half a step is
+ * half a million messages. A joiner that adopts at most this much above the witness proposes within
+ * the ceiling (MAX_PRIORITY_STEP above what it saw) of every member up to half a step behind it.
+ */
+export const CORROBORATION_AGREED_SLACK = MAX_PRIORITY_STEP / 2;
 /**
  * Page items a joiner holds back above a hole in their sender's run until the
  * hole is filled (PROTOCOL.md §4). Past this they are shown above the hole

@@ -64,6 +64,11 @@ export interface SessionCoreOptions {
   readonly chainHooks?: ChainHooks;
   /** Report members whose agreement input is overdue this long (stall-reports.ts; `linkGraceMs`); absent: never. */
   readonly agreementWaitMs?: number;
+  /**
+   * False: a joiner asks no witness and takes its sponsor's state alone, as before PROTOCOL.md §7.3
+   * "Corroborated". A test seam only: the simulator replays seeds pinned before it (sim/session-variant.ts).
+   */
+  readonly corroborate?: boolean;
 }
 
 export class SessionCore {
@@ -116,6 +121,7 @@ export class SessionCore {
       problem: (code, message, from) => this.#problem(code, message, from),
       rejected: (from, error) => this.#rejected(from, error),
       finishBackfill: (complete, now) => this.#handover.finish(complete, now),
+      corroborates: opts.corroborate !== false,
     };
     this.#join = new JoinFlow(port);
     this.#handover = new JoinHandover({
@@ -231,6 +237,11 @@ export class SessionCore {
   /** A history page as it arrives, before its checks: the next one is asked for now (historyPage would, later). */
   historyArrived(from: PeerId, page: HistoryResponseFrame, now: number): SessionCommands {
     return this.#step(now, () => this.#join.askAhead(from, page, now));
+  }
+
+  /** Whether `page` answers a witness request of the hand-over under way (corroboration.ts): not a sponsor's page. */
+  witnessPage(from: PeerId, page: HistoryResponseFrame): boolean {
+    return handingOver(this.#life)?.corroboration.answers(from, page) === true;
   }
 
   /** A history page as received (state verified), with the items whose signature held. */

@@ -187,6 +187,17 @@ export class CoreMesh {
     return this.sent.filter((s) => s.frame.t === t && s.from === from && s.to === to).length;
   }
 
+  /**
+   * History requests sent so far from `from` to `to` as `role`: to a sponsor, or to a witness (one item, the
+   * newest page: corroboration.ts; a sponsor is always asked for a full page).
+   */
+  asks(from: string, to: string, role: 'sponsor' | 'witness'): number {
+    return this.sent.filter(
+      (s) =>
+        s.frame.t === 'history-req' && s.from === from && s.to === to && (s.frame.limit === 1) === (role === 'witness'),
+    ).length;
+  }
+
   /** Carries out one input's commands; when the outermost is done, the turn ends (SessionCore.endTurn). */
   run(n: CoreNode, input: (core: SessionCore) => SessionCommands): void {
     this.#depth++;
