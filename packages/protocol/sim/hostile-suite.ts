@@ -48,6 +48,30 @@ export const HOSTILE_GAPS: readonly HostileGap[] = [
       hostile: { kind: 'withhold', variant: 544 },
     },
   },
+  {
+    id: 'clock-poison-through-a-joiner-in-a-flush',
+    breaks: 'L2',
+    why:
+      "a clock liar puts a DATA beyond the old members' lamport ceiling into its FLUSH report; the old members " +
+      'refuse the report (too-large), but a joiner without state has no reference point, takes it and restates and ' +
+      'relays it, so the participants never agree on the reports and the view change waits while the liar stays ' +
+      "(fresh hostile seed 1861832018 of sim-hostile-more; also on 0902818, before this session's flush changes). " +
+      'What would close it: a bound every participant applies alike (PROTOCOL.md §7.5)',
+    scenario: {
+      mode: 'total',
+      size: 3,
+      seed: 8,
+      steps: [
+        { gap: 50, action: { k: 'lie' } },
+        { gap: 172, action: { k: 'join', send: 1 } },
+        { gap: 153, action: { k: 'join', send: 0 } },
+        { gap: 85, action: { k: 'send', node: 4, count: 1 } },
+        { gap: 369, action: { k: 'send', node: 13, count: 3 } },
+        { gap: 312, action: { k: 'send', node: 5, count: 3 } },
+      ],
+      hostile: { kind: 'clock', variant: 5 },
+    },
+  },
 ];
 
 /** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
