@@ -48,15 +48,25 @@ export const HOSTILE_GAPS: readonly HostileGap[] = [
       hostile: { kind: 'withhold', variant: 544 },
     },
   },
+];
+
+/** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
+export interface HostileFixed {
+  readonly id: string;
+  readonly broke: Guarantee;
+  readonly how: string;
+  readonly scenario: Scenario;
+}
+
+export const HOSTILE_FIXED: readonly HostileFixed[] = [
   {
     id: 'clock-poison-through-a-joiner-in-a-flush',
-    breaks: 'L2',
-    why:
-      "a clock liar puts a DATA beyond the old members' lamport ceiling into its FLUSH report; the old members " +
-      'refuse the report (too-large), but a joiner without state has no reference point, takes it and restates and ' +
-      'relays it, so the participants never agree on the reports and the view change waits while the liar stays ' +
-      "(fresh hostile seed 1861832018 of sim-hostile-more; also on 0902818, before this session's flush changes). " +
-      'What would close it: a bound every participant applies alike (PROTOCOL.md §7.5)',
+    broke: 'L2',
+    how:
+      "a clock liar put a DATA past the old members' lamport ceiling into its FLUSH report: they refused the report, " +
+      'a joiner without state (no ceiling) took, restated and relayed it, and the view change waited while the liar ' +
+      'stayed (fresh hostile seed 1861832018 of sim-hostile-more); now no participant refuses a report for its clock ' +
+      'and delivering what it carries moves a clock one MAX_LAMPORT_STEP at most (PROTOCOL.md §3.2)',
     scenario: {
       mode: 'total',
       size: 3,
@@ -72,17 +82,6 @@ export const HOSTILE_GAPS: readonly HostileGap[] = [
       hostile: { kind: 'clock', variant: 5 },
     },
   },
-];
-
-/** A lie that once broke a guarantee, pinned as a fixed scenario (test/sim-hostile.test.ts replays each). */
-export interface HostileFixed {
-  readonly id: string;
-  readonly broke: Guarantee;
-  readonly how: string;
-  readonly scenario: Scenario;
-}
-
-export const HOSTILE_FIXED: readonly HostileFixed[] = [
   {
     id: 'equivocated-final',
     broke: 'S4',

@@ -129,6 +129,16 @@ export abstract class EngineState {
     return Math.max(this.clock, now);
   }
 
+  /**
+   * Moves our clock up to `lamport`, but at most one MAX_LAMPORT_STEP from where it stands: what a
+   * FLUSH report hands us is taken alike by every participant (a joiner without state has no
+   * ceiling to judge it by, and refusing it at some members only would split the flush), and this
+   * cap is what keeps one signed frame from pushing our drafts out of range (PROTOCOL.md §3.2).
+   */
+  protected raiseClock(lamport: number): void {
+    this.lamport = Math.max(this.lamport, Math.min(lamport, lamportCeiling(this.lamport)));
+  }
+
   protected lamportTooHigh(lamport: number, what: string): Rejection | null {
     if (!this.adopted) return null;
     const ceiling = lamportCeiling(this.lamport);

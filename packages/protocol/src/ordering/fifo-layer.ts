@@ -97,7 +97,7 @@ export abstract class FifoLayer extends IsisQueue {
       );
 
     const out = new OutputBuilder();
-    this.lamport = Math.max(this.lamport, f.lamport);
+    this.raiseClock(f.lamport);
     this.passFifoGate(this.sender(from), f, out, now);
     this.deliverReady(out);
     return out.build();

@@ -9,9 +9,11 @@
  * group sent that we have not seen — for a member that joined with an empty
  * store, the group's whole history (a sponsor's state does not carry the
  * clock). 2^32 is more messages than a group sends, and leaves 2^21 such
- * steps below 2^53: a DATA (or a FLUSH carrying one) beyond our clock + this
- * is refused (`too-large`), so a hostile member cannot push every later clock
- * out of the safe-integer range with one signed frame.
+ * steps below 2^53: a DATA beyond our clock + this is refused (`too-large`),
+ * and no input moves our clock further than this (engine-state.ts
+ * `raiseClock`; a FLUSH report is not refused for its clock, §3.2), so a
+ * hostile member cannot push every later clock out of the safe-integer range
+ * with one signed frame.
  */
 export const MAX_LAMPORT_STEP = 2 ** 32;
 

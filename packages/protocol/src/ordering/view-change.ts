@@ -266,8 +266,8 @@ export abstract class ViewChange extends Stability {
 
   /** Why `by`'s whole report `f` is refused (a priority or clock past its bounds, content it did not sign), or null. */
   protected refuseReport(by: PeerId, f: FlushFrame): Rejection | null {
-    const lamport = f.unstable.reduce((m, d) => Math.max(m, d.lamport), 0);
-    const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH') ?? this.lamportTooHigh(lamport, 'FLUSH');
+    // No lamport ceiling: members' differ (a joiner has none) and a split flush waits (PROTOCOL.md §3.2 "Bound").
+    const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH');
     if (tooHigh !== null) return tooHigh;
     if (f.report !== undefined && f.report !== reportHash(f))
       return reject('remote', 'bad-signature', `${by}'s FLUSH for view ${f.viewId} is not the report it signed.`);
@@ -399,7 +399,7 @@ export abstract class ViewChange extends Stability {
 
   /** One message the resolution of flush `fl` delivers here (not delivered here before). */
   protected deliverResolved(_fl: FlushState, m: ResolvedMessage, out: OutputBuilder): void {
-    this.lamport = Math.max(this.lamport, m.frame.lamport);
+    this.raiseClock(m.frame.lamport);
     this.deliver(m.frame, m.agreed, out);
   }
 
