@@ -264,7 +264,7 @@ export abstract class ViewChange extends Stability {
     return out.build();
   }
 
-  /** Why `by`'s whole report `f` is refused (a priority or clock past its bounds, content it did not sign), or null. */
+  /** Why `by`'s whole report `f` is refused (a priority past its bound, content it did not sign), or null. */
   protected refuseReport(by: PeerId, f: FlushFrame): Rejection | null {
     // No lamport ceiling: members' differ (a joiner has none) and a split flush waits (PROTOCOL.md §3.2 "Bound").
     const tooHigh = this.priorityTooHigh(highestFlushPriority(f), 'FLUSH');
