@@ -365,7 +365,7 @@ export class Checker {
       const id = messageId(f.groupId, f.sender, k);
       if (!this.orphaned.has(id)) return false;
       if (this.eraOfMessage.get(id) !== r.era) return true;
-      return [...(this.engineHolders.get(id) ?? [])].every((p) => this.gone.has(p));
+      return !this.heldByLiveEngine(id);
     };
     // S4: one canonical log; unique agreed priorities.
     // A message of an earlier era shown from a store (or handed over from one) is no part of
@@ -712,6 +712,11 @@ export class Checker {
     if (r.parked !== null) r.parked = [];
   }
 
+  /** An engine still in the group delivered it (not only crashed or dropped ones: a non-uniform delivery, S4U). */
+  private heldByLiveEngine(id: MessageId): boolean {
+    return [...(this.engineHolders.get(id) ?? [])].some((p) => !this.gone.has(p));
+  }
+
   /** The node crashed, left or was removed: its log still counts, its order keys no longer bind others. */
   onGone(node: PeerId): void {
     this.gone.add(node);
@@ -845,14 +850,14 @@ export class Checker {
     // A store shared by two tabs may show what only a crashed tab delivered, and hand it on as
     // history (a crashed member's non-uniform delivery, as S4U): such a message, that no engine
     // still in the group delivered, is left out of the comparison.
-    const uniform = (id: MessageId): boolean => [...(this.engineHolders.get(id) ?? [])].some((p) => !this.gone.has(p));
     // What a survivor shows from its store sits where its earlier incarnation delivered it (S4U):
     // such messages are left out of the comparison of survivors' logs.
     const fromStores = new Set<MessageId>();
     for (const s of survivors) for (const id of this.record(s).shown) fromStores.add(id);
     return {
       nodes: survivors,
-      log: (node) => this.record(node).log.filter((id) => ofEra(id) && uniform(id) && !fromStores.has(id)),
+      log: (node) =>
+        this.record(node).log.filter((id) => ofEra(id) && this.heldByLiveEngine(id) && !fromStores.has(id)),
     };
   }
 }
