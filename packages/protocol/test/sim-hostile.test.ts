@@ -213,6 +213,26 @@ describe('simulation: a hostile member (seeds 0-999)', () => {
     expect(r.trace.some((l) => l.includes('ad7-f1_6@0 adopts the state of view 7 from 9b6-c1'))).toBe(true);
   });
 
+  // The same steps with the shipped session (the joiner corroborates its sponsor, §7.3) shift the frames:
+  // f77-d1 held the liar's 2, 3 and 4 only through FLUSH reports, its 3 a copy signed with a huge lamport.
+  // The FIFO flush sorted by lamport alone and delivered 4 before 3 (S3); it now keeps each sender's
+  // lamports non-decreasing by seq (flush-resolution.ts).
+  it("seed 701404 (shipped session): a FIFO flush delivers an equivocating liar's copies in seq order (was S3)", () => {
+    const r = runScenario(
+      { ...hostileScenarioForSeed(701404), seed: 1 },
+      {
+        factory: correctEngine,
+        trace: true,
+        tolerate: HOSTILE_TOLERATED,
+      },
+    );
+    expect(r.violation, r.trace.slice(-30).join('\n')).toBeNull();
+    const at = (seq: number): number => r.trace.findIndex((l) => l.includes(`f77-d1@0 delivered g-sim/0-liar:${seq} `));
+    expect(at(2)).toBeGreaterThan(0);
+    expect(at(3)).toBeGreaterThan(at(2));
+    expect(at(4)).toBeGreaterThan(at(3));
+  });
+
   // A fresh seed of sim-hostile-more: the liar, sponsoring 1ec-c1_4, left out its own first message (its
   // word, §7.3); 1ec-c1_4 then sponsored a5c-d1, which found the gap, dropped it and took the rest from
   // 4de-b1. What the first pages showed came before the liar's first message, handed last: the checker

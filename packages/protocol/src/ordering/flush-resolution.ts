@@ -127,12 +127,22 @@ export const resolveFlush = (
   for (const r of anyState ? stateful : reports) agreed = Math.max(agreed, r.frame.agreed);
 
   if (mode === 'fifo') {
+    // Sorted by lamport, made non-decreasing per sender: an equivocating liar's copies (the union may
+    // hold its 3 from one member and its 4 from another) can carry a later seq at a lower lamport, and
+    // a plain lamport sort delivered its 4 before its 3 (hostile seed 701404 with simulator seed 1, S3).
+    const key = new Map<MessageId, number>();
+    let of: PeerId | null = null;
+    let running = 0;
+    for (const m of messages) {
+      if (of !== m.frame.sender) [of, running] = [m.frame.sender, 0];
+      running = Math.max(running, m.frame.lamport);
+      key.set(m.id, running);
+    }
+    const lamportOf = (m: { id: MessageId }): number => key.get(m.id) ?? 0;
     const out = messages.map((m) => ({ ...m, agreed: null, rule: 'fifo' as const }));
     out.sort(
       (a, b) =>
-        a.frame.lamport - b.frame.lamport ||
-        comparePeerIds(a.frame.sender, b.frame.sender) ||
-        a.frame.seq - b.frame.seq,
+        lamportOf(a) - lamportOf(b) || comparePeerIds(a.frame.sender, b.frame.sender) || a.frame.seq - b.frame.seq,
     );
     return { messages: out, ends, dropped, agreed, anyState };
   }
