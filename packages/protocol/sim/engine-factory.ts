@@ -20,12 +20,14 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 /**
  * The counters the checker watches (S6, L2), read from the engine's optional
- * read-only `debugState()`. Engines without it are checked on everything else.
+ * read-only `debugCounters()` (or `debugState()`). Engines without either are checked on everything else.
  */
 export const readCounters = (engine: OrderingEngine): EngineCounters => {
-  const probe = engine as OrderingEngine & { debugState?: () => unknown };
-  if (typeof probe.debugState !== 'function') return {};
-  const s = probe.debugState() as Record<string, unknown> | null;
+  const probe = engine as OrderingEngine & { debugState?: () => unknown; debugCounters?: () => unknown };
+  // debugCounters() checks the same invariants without copying the state (a tenth of a simulated run's time).
+  const read = probe.debugCounters ?? probe.debugState;
+  if (typeof read !== 'function') return {};
+  const s = read.call(engine) as Record<string, unknown> | null;
   if (s === null || typeof s !== 'object') return {};
   const P = num(s['proposedMax']);
   const A = num(s['agreedMax']);

@@ -326,15 +326,25 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     }
   }
 
+  /** What the simulator's checker reads after every step (S6, L2); checks the invariants, copies no state. */
+  debugCounters(): Pick<EngineDebugState, 'adopted' | 'incarnation' | 'proposedMax' | 'agreedMax' | 'holdBackSize'> {
+    this.checkInvariants();
+    const { adopted, incarnation, proposedMax, agreedMax } = this;
+    return { adopted, incarnation, proposedMax, agreedMax, holdBackSize: this.holdBackSize() };
+  }
+
+  private holdBackSize(): number {
+    let held = 0;
+    for (const st of this.senders.values()) held += st.held.size;
+    return held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length;
+  }
+
   /** Every field, in a JSON-comparable form (sorted keys and lists); checks the invariants first. */
   debugState(): EngineDebugState {
     this.checkInvariants();
     const senders: Record<string, { next: number; delivered: number; held: number[] }> = {};
-    let held = 0;
-    for (const [s, st] of [...this.senders].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+    for (const [s, st] of [...this.senders].sort((x, y) => (x[0] < y[0] ? -1 : 1)))
       senders[s] = { next: st.next, delivered: st.delivered, held: [...st.held.keys()].sort((a, b) => a - b) };
-      held += st.held.size;
-    }
     const ownProposals: Record<string, string[]> = {};
     for (const [id, m] of this.own) ownProposals[id] = [...m.proposals.values()].map(p2s).sort();
     const ownForwarded: Record<string, string[]> = {};
@@ -427,7 +437,7 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
       lastHwmAt: this.lastHwmAt,
       lastAnnounced: this.lastAnnounced,
       flushReports: [...(fl?.reports.keys() ?? [])].sort(),
-      holdBackSize: held + this.queue.size + this.earlyFinals.size + this.future.length + this.outbox.length,
+      holdBackSize: this.holdBackSize(),
     };
   }
 }
