@@ -361,7 +361,7 @@ export class GroupSession {
         void this.#readHistory(c.to, c.state, c.req);
         return;
       case 'store':
-        this.#writer.add(c.messages, this.#opts.engine.mode === 'total');
+        this.#writer.add(c.messages, this.#opts.engine.mode === 'total', c.page === true);
         return;
       case 'flush-store':
         void this.#writer

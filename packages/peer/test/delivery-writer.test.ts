@@ -1,6 +1,6 @@
 // The writer serves one group: a delivery of another group is reported and
 // never queued, so it cannot wedge the retry queue of the group's own messages.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { asGroupId, asPeerId, asViewId, messageId, type GroupId } from '@chorus/protocol';
 import { MemoryStore } from '../src/memory-store.ts';
 import { DeliveryWriter } from '../src/session/delivery-writer.ts';
@@ -44,5 +44,23 @@ describe('DeliveryWriter', () => {
     writer.add([msg(cats, 3)]);
     await writer.close();
     expect(await store.count(cats)).toBe(3);
+  });
+
+  it('writes a history page at once, and live deliveries after the batching delay', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryStore();
+      const writer = new DeliveryWriter(cats, store, () => {});
+      writer.add([msg(cats, 1)]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(await store.count(cats)).toBe(0);
+      writer.add([msg(cats, 2), msg(cats, 3)], false, true);
+      await vi.advanceTimersByTimeAsync(0);
+      // The page went out at once, with what was queued before it.
+      expect(await store.count(cats)).toBe(3);
+      await writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

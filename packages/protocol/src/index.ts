@@ -186,6 +186,7 @@ export { reportHash } from './ordering/flush-agreement.ts';
 export { chainAnchors, GENESIS_PREV, linkHash } from './wire/chain.ts';
 export { encodeForWire } from './wire/chunking.ts';
 export { FrameReader } from './wire/frame-reader.ts';
+export { noteReceivedBytes, pageWireBytes } from './wire/parse-history-frames.ts';
 export { BatchWriter, encodeBatch, parseChannelMessage } from './wire/batch.ts';
 export { SIGNAL_MIN_INTERVAL_MS, SIGNAL_RECEIVE_INTERVAL_MS, SignalGate } from './wire/signal-gate.ts';
 export {

@@ -11,7 +11,7 @@ import { ChainGaps, vetDataChain, vetFlushChains, vetPageChains } from '../src/s
 import { canonicalSignedText } from '../src/wire/canonical.ts';
 import { chainAnchors, GENESIS_PREV, linkHash } from '../src/wire/chain.ts';
 import type { DataFrame, FlushFrame, HistoryItem } from '../src/wire/frames.ts';
-import { sha256, sha256Base64 } from '../src/wire/sha256.ts';
+import { sha256, sha256Base64, sha256TextBase64 } from '../src/wire/sha256.ts';
 import { bytesToBase64 } from '../src/crypto/base64.ts';
 
 const G = asGroupId('g-1');
@@ -68,6 +68,15 @@ describe('sha256', () => {
       }),
       { numRuns: 400 },
     );
+    // Text (a link's canonical text): node:crypto's one-shot over the string is the JS digest of its UTF-8 as
+    // TextEncoder writes it, lone surrogates (U+FFFD) and pairs included.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        expect(sha256TextBase64(text)).toBe(bytesToBase64(sha256(new TextEncoder().encode(text))));
+      }),
+      { numRuns: 400 },
+    );
+    expect(sha256TextBase64('a\ud800b\udc00')).toBe(bytesToBase64(sha256(new TextEncoder().encode('a\ud800b\udc00'))));
     // Short inputs are spelled by table, long ones through btoa: both as Buffer spells them.
     for (let n = 0; n < 400; n += 7) {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);

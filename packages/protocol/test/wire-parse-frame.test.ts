@@ -22,6 +22,7 @@ import {
 import { encodeFrame } from '../src/wire/canonical.ts';
 import type { DataFrame, WireFrame } from '../src/wire/frames.ts';
 import { classifyView, parseFrame } from '../src/wire/parse-frame.ts';
+import { pageWireBytes } from '../src/wire/parse-history-frames.ts';
 import { GENESIS_PREV } from '../src/wire/chain.ts';
 
 const G = asGroupId('g-1');
@@ -384,6 +385,15 @@ describe('parseFrame: valid frames', () => {
     expect(parseFrame(json({ ...page, done: false }), ctx)).toEqual({ ok: true, value: { ...page, done: false } });
     const req = { ...samples['history-req'], after: null, have: {} };
     expect(parseFrame(json(req), ctx)).toEqual({ ok: true, value: req });
+  });
+
+  it("notes a history page's size as it arrived (UTF-8 of its text), which a joiner's byte budget counts", () => {
+    const text = json({ ...samples['history-res'], done: false });
+    const parsed = parseFrame(text, ctx);
+    if (!parsed.ok || parsed.value.t !== 'history-res') throw new Error('the sample page did not parse');
+    expect(pageWireBytes(parsed.value)).toBe(new TextEncoder().encode(text).length);
+    // A page built here, not parsed from text, has no size noted: the budget writes its items out instead.
+    expect(pageWireBytes({ ...parsed.value })).toBeUndefined();
   });
 
   it('accepts values exactly at every cap', () => {

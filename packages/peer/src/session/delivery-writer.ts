@@ -45,9 +45,9 @@ export class DeliveryWriter {
   /**
    * Queue messages; the group record is saved with the batch they go out in.
    * `history`: the items carry a total-order group's agreed keys (`putHistory`): a sponsor's history or
-   * our engine's deliveries.
+   * our engine's deliveries. `now`: a history page, a batch already: written at once (one transaction per page).
    */
-  add(items: readonly StoredMessage[], history = false): void {
+  add(items: readonly StoredMessage[], history = false, now = false): void {
     const own: StoredMessage[] = [];
     for (const m of items) {
       const why = wrongGroup(this.#groupId, m);
@@ -57,7 +57,7 @@ export class DeliveryWriter {
     if (own.length === 0) return;
     this.#queue.push(...own);
     if (history) for (const m of own) this.#history.add(m);
-    if (this.#queue.length >= STORE_BATCH_MAX) void this.flush();
+    if (now || this.#queue.length >= STORE_BATCH_MAX) void this.flush().catch(() => {});
     else this.#schedule(STORE_BATCH_MS);
   }
 

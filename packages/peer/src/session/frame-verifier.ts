@@ -11,6 +11,8 @@ import {
   finalsOf,
   flushOkStatementOf,
   frameMessageId,
+  noteReceivedBytes,
+  pageWireBytes,
   type DataFrame,
   type EchoFrame,
   type FinalFrame,
@@ -160,6 +162,9 @@ export class FrameVerifier {
         // The heads beside a state (PROTOCOL.md §4) back its counts only with their sender's signature.
         const heads = frame.heads ? await this.#items(from, frame.heads) : undefined;
         const page = state ? { ...frame, state, ...(heads ? { heads } : {}) } : frame;
+        // The copy arrived as the same text: the joiner's byte budget counts it as such (join-sync.ts `vetPage`).
+        const bytes = pageWireBytes(frame);
+        if (page !== frame && bytes !== undefined) noteReceivedBytes(page, bytes);
         return { kind: 'page', page, items };
       }
       default:
@@ -199,20 +204,19 @@ export class FrameVerifier {
     const keyOf = (item: HistoryItem): string | undefined =>
       this.#keys.knows(item.frame.sender) ? undefined : item.senderKey;
     const anchors = chainAnchors(ours, (item) => item.frame, keyOf);
-    const verdicts = await Promise.all(
-      ours.map((item, i) => (anchors[i] === i ? this.#item(item) : Promise.resolve(false))),
-    );
+    // One check per anchor (about one per sender on a page), not a promise per item.
+    const heads = [...new Set(anchors)];
+    const checked = await Promise.all(heads.map((i) => this.#item(ours[i]!)));
+    const verdicts = new Map(heads.map((i, k) => [i, checked[k] === true]));
     // An item whose anchor failed (a sponsor altered or forged it) is checked on its own: the genuine
     // items below a forged one stay, at one signature each, only on a page that carries a forgery.
-    const orphans = ours.map((item, i) =>
-      anchors[i] !== i && verdicts[anchors[i]!] !== true ? this.#item(item) : null,
-    );
-    const own = await Promise.all(orphans);
+    const orphans = ours.flatMap((_, i) => (verdicts.get(anchors[i]!) === true || anchors[i] === i ? [] : [i]));
+    const own = new Map(orphans.map((i) => [i, this.#item(ours[i]!)] as const));
     const out: HistoryItem[] = [];
-    ours.forEach((item, i) => {
-      if (verdicts[anchors[i]!] === true || own[i] === true) out.push(item);
+    for (const [i, item] of ours.entries()) {
+      if (verdicts.get(anchors[i]!) === true || (await own.get(i)) === true) out.push(item);
       else this.#rejected(from, badSignature(item.frame));
-    });
+    }
     return out;
   }
 

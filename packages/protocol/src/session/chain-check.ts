@@ -100,12 +100,22 @@ export class ChainGaps {
 
   /** Messages now held (a page's items, a delivery): what they pay, and the predecessors they name. */
   took(book: ChainBook, have: HeldVector, frames: readonly DataFrame[]): void {
-    const taking = new Set(frames.map((f) => gapKey(f.sender, f.seq)));
-    for (const key of taking) this.#owed.delete(key);
+    this.paid(frames);
+    // Per sender, the seqs taken now (numbers, not a key string per item: a page holds up to 200).
+    const taking = new Map<PeerId, Set<number>>();
+    for (const f of frames) {
+      const seqs = taking.get(f.sender);
+      if (seqs === undefined) taking.set(f.sender, new Set([f.seq]));
+      else seqs.add(f.seq);
+    }
     for (const f of frames) {
       if (f.prev === undefined || f.prev === GENESIS_PREV || f.seq <= 1) continue;
       const seq = f.seq - 1;
-      if (seq < (have[f.sender] ?? 1) || taking.has(gapKey(f.sender, seq)) || book.hashOf(f.sender, seq) !== undefined)
+      if (
+        seq < (have[f.sender] ?? 1) ||
+        taking.get(f.sender)?.has(seq) === true ||
+        book.hashOf(f.sender, seq) !== undefined
+      )
         continue;
       this.#owed.set(gapKey(f.sender, seq), { sender: f.sender, seq });
     }
@@ -113,6 +123,7 @@ export class ChainGaps {
 
   /** Messages delivered live while syncing: what they pay (the engine's FIFO order vouches for the rest). */
   paid(frames: readonly DataFrame[]): void {
+    if (this.#owed.size === 0) return;
     for (const f of frames) this.#owed.delete(gapKey(f.sender, f.seq));
   }
 

@@ -110,7 +110,7 @@ export class JoinFlow {
   show(items: readonly HistoryItem[], now: number, reached: readonly DataFrame[] = []): void {
     const { groupId, names } = this.#port;
     const records = items.map((item) => recordOfHistory(groupId, frameMessageId(item.frame), item, names, now));
-    if (records.length > 0) this.#port.emit({ type: 'store', messages: records });
+    if (records.length > 0) this.#port.emit({ type: 'store', messages: records, page: true });
     for (const r of records)
       this.#port.emit({ type: 'message', message: chatOf(r, r.frame.viewId), source: 'history' });
     // Our clock runs from the times we show: a quiet group's state hands no unstable message to take them from.

@@ -10,6 +10,7 @@ import { StatePartCollector } from '../history/state-parts.ts';
 import { Corroboration } from './corroboration.ts';
 import { MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
+import { pageWireBytes } from '../wire/parse-history-frames.ts';
 import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
 import {
   firstSponsor,
@@ -294,7 +295,8 @@ export function vetPage(sync: Sync, groupId: GroupId, page: HistoryResponseFrame
   const spent = sync.spent.get(sync.sponsor) ?? { items: 0, bytes: 0 };
   sync.spent.set(sync.sponsor, spent);
   spent.items += page.items.length;
-  if (page.items.length > 0) spent.bytes += utf8ByteLength(JSON.stringify(page.items));
+  // The page's text as received where the parser saw it (its items and its envelope), else its items' JSON.
+  if (page.items.length > 0) spent.bytes += pageWireBytes(page) ?? utf8ByteLength(JSON.stringify(page.items));
   if (spent.items > MAX_HANDOVER_ITEMS || spent.bytes > MAX_HANDOVER_BYTES)
     return `It handed more than ${MAX_HANDOVER_ITEMS} messages or ${MAX_HANDOVER_BYTES} bytes in one join.`;
   for (const { frame } of page.items) {

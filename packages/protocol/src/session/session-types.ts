@@ -141,8 +141,10 @@ export type SessionCommand =
    * Queue delivered messages for the store (idempotent by id), with `groupRecord()` as it is when the
    * batch is written. Our engine's deliveries and a sponsor's hand-over alike carry the group's agreed
    * keys: in a total-order group they replace the stored ones (`putHistory`, PROTOCOL.md §4).
+   * `page`: a history page's messages, a batch already: written at once (one store transaction per page),
+   * not after the live deliveries' batching delay.
    */
-  | { readonly type: 'store'; readonly messages: readonly SessionRecord[] }
+  | { readonly type: 'store'; readonly messages: readonly SessionRecord[]; readonly page?: true }
   /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */
   | { readonly type: 'flush-store'; readonly ticket: number }
   | { readonly type: 'message'; readonly message: SessionMessage; readonly source: MessageSource }

@@ -6,7 +6,7 @@
 
 import { canonicalSignedText } from './canonical.ts';
 import type { SignedFields } from './frames.ts';
-import { sha256Base64 } from './sha256.ts';
+import { sha256TextBase64 } from './sha256.ts';
 
 /** base64 of 32 bytes: the spelling of a link hash and of `prev`. */
 export const LINK_HASH_B64_CHARS = 44;
@@ -25,19 +25,9 @@ export type Linkable = SignedFields & { readonly sig: string };
  */
 export function linkHash(f: Linkable): string {
   let h = hashes.get(f);
-  if (h === undefined) {
-    const text = canonicalSignedText(f) + f.sig;
-    // Encoded into a buffer kept between calls: a joiner hashes every history item.
-    if (scratch.length < 3 * text.length) scratch = new Uint8Array(3 * text.length);
-    const { written } = encoder.encodeInto(text, scratch);
-    hashes.set(f, (h = sha256Base64(scratch.subarray(0, written))));
-  }
+  if (h === undefined) hashes.set(f, (h = sha256TextBase64(canonicalSignedText(f) + f.sig)));
   return h;
 }
-
-const encoder = new TextEncoder();
-/** Room for the UTF-8 of a link's text (at most 3 bytes per UTF-16 unit); grows for a longer one. */
-let scratch = new Uint8Array(4096);
 
 /** Frames are immutable once parsed: a page's verifier and the session's checks hash each once. */
 const hashes = new WeakMap<Linkable, string>();

@@ -40,7 +40,7 @@ import type {
   ProposeFrame,
   WireFrame,
 } from './frames.ts';
-import { exceedsUtf8Bytes } from './utf8.ts';
+import { exceedsUtf8Bytes, utf8ByteLength } from './utf8.ts';
 import { readChunk, readSignal } from './parse-signal.ts';
 import { readFileChunk, readFileNone, readFileWant } from './parse-file-frames.ts';
 import { readRelay } from './relay-frame.ts';
@@ -57,7 +57,7 @@ import {
   readViewId,
   type ParseContext,
 } from './frame-fields.ts';
-import { readHistoryRequest, readHistoryResponse } from './parse-history-frames.ts';
+import { noteReceivedBytes, readHistoryRequest, readHistoryResponse } from './parse-history-frames.ts';
 import { listHolds, readFinalList, readFinals, readOwnList, readProposes, type FinalItem } from './cumulative.ts';
 
 export type { ParseContext } from './frame-fields.ts';
@@ -86,7 +86,10 @@ const isFrameKind = (s: string): s is FrameKind => (FRAME_KINDS as readonly stri
 
 export function parseFrame(text: string, ctx: ParseContext): Result<WireFrame> {
   const value = parseJsonText(text, ctx.maxBytes ?? MAX_FRAME_BYTES);
-  return value.ok ? parseFrameValue(value.value, ctx) : value;
+  const frame = value.ok ? parseFrameValue(value.value, ctx) : value;
+  // A joiner's byte budget per sponsor counts a page by the text it arrived as (join-sync.ts `vetPage`).
+  if (frame.ok && frame.value.t === 'history-res') noteReceivedBytes(frame.value, utf8ByteLength(text));
+  return frame;
 }
 
 /** JSON text from a peer, size-checked, as a value; never throws. */

@@ -38,6 +38,19 @@ import {
 } from './frame-fields.ts';
 import type { HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from './frames.ts';
 
+/**
+ * The UTF-8 size of the text each parsed page arrived as (parseFrame): a joiner's byte budget per
+ * sponsor counts it (join-sync.ts `vetPage`) instead of writing the page's items out again as JSON.
+ */
+const receivedBytes = new WeakMap<HistoryResponseFrame, number>();
+
+export const noteReceivedBytes = (page: HistoryResponseFrame, bytes: number): void => {
+  receivedBytes.set(page, bytes);
+};
+
+/** The UTF-8 bytes `page` arrived as, when it was parsed from its own text (not a batch member, not built here). */
+export const pageWireBytes = (page: HistoryResponseFrame): number | undefined => receivedBytes.get(page);
+
 export function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryRequestFrame {
   const groupId = readGroup(o, ctx, 'history-req');
   const req = readInteger(field(o, 'req', 'history-req'), 'history-req.req', 0, MAX_WIRE_INTEGER);
@@ -58,10 +71,8 @@ export function readHistoryRequest(o: JsonObject, ctx: ParseContext): HistoryReq
 
 function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryItem {
   const o = readObject(v, path);
-  const item: HistoryItem = {
-    frame: readData(readObject(field(o, 'frame', path), `${path}.frame`), ctx, `${path}.frame`),
-    order: readString(field(o, 'order', path), `${path}.order`, MAX_ORDER_KEY_CHARS, 1),
-  };
+  const frame = readData(readObject(field(o, 'frame', path), `${path}.frame`), ctx, `${path}.frame`);
+  const order = readString(field(o, 'order', path), `${path}.order`, MAX_ORDER_KEY_CHARS, 1);
   const senderName = hasField(o, 'senderName')
     ? readString(o['senderName'], `${path}.senderName`, MAX_SENDER_NAME_UNITS)
     : undefined;
@@ -74,11 +85,9 @@ function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryIt
         `${path}.senderKey is not a base64 Ed25519 public key (${ED25519_PUBLIC_KEY_B64_CHARS} characters).`,
       );
   }
-  return {
-    ...item,
-    ...(senderName === undefined ? {} : { senderName }),
-    ...(senderKey === undefined ? {} : { senderKey }),
-  };
+  // One object literal per shape (a page carries up to MAX_HISTORY_ITEMS of them): no spread of optional parts.
+  if (senderKey === undefined) return senderName === undefined ? { frame, order } : { frame, order, senderName };
+  return senderName === undefined ? { frame, order, senderKey } : { frame, order, senderName, senderKey };
 }
 
 function readJoinerState(v: unknown, ctx: ParseContext, path: string): JoinerState {

@@ -17,12 +17,37 @@ export interface NativeHash {
   digest(encoding: 'base64'): string;
 }
 
-/** Node's `crypto.createHash('sha256')` when this runs in Node (20.16 or later), else null. */
-export const nativeSha256: (() => NativeHash) | null = (() => {
+/** As much of node:crypto as is used here: `hash` is the one-shot digest (Node 20.12 and later). */
+interface NativeCrypto {
+  createHash(algorithm: string): NativeHash;
+  hash?(algorithm: string, data: string, encoding: 'base64'): string;
+}
+
+const nativeCrypto = ((): NativeCrypto | undefined => {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:crypto') as { createHash(algorithm: string): NativeHash } | undefined;
-  return mod === undefined ? null : () => mod.createHash('sha256');
+  return proc?.getBuiltinModule?.('node:crypto') as NativeCrypto | undefined;
 })();
+
+/** Node's `crypto.createHash('sha256')` when this runs in Node (20.16 or later), else null. */
+export const nativeSha256: (() => NativeHash) | null =
+  nativeCrypto === undefined ? null : () => nativeCrypto.createHash('sha256');
+
+/**
+ * The SHA-256 of `text`'s UTF-8 (lone surrogates as U+FFFD, as TextEncoder writes them) as padded
+ * base64: node:crypto's one-shot `hash` over the string where there is one (no encoding in JS, no
+ * Hash object: a joiner hashes every history item, PROTOCOL.md §1.5), else the UTF-8 into a buffer
+ * kept between calls and `sha256Base64`.
+ */
+export function sha256TextBase64(text: string): string {
+  if (nativeCrypto?.hash !== undefined) return nativeCrypto.hash('sha256', text, 'base64');
+  // Room for the UTF-8 (at most 3 bytes per UTF-16 unit); grows for a longer text.
+  if (scratch.length < 3 * text.length) scratch = new Uint8Array(3 * text.length);
+  const { written } = encoder.encodeInto(text, scratch);
+  return sha256Base64(scratch.subarray(0, written));
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
