@@ -8,6 +8,7 @@
 import type { GroupId } from '../ids.ts';
 import { MAX_HISTORY_ITEMS, MAX_SENDER_ENTRIES } from '../wire/caps.ts';
 import type { DataFrame, HistoryItem, HistoryRequestFrame, HistoryResponseFrame, JoinerState } from '../wire/frames.ts';
+import { jsonUtf8Bytes } from '../wire/json-size.ts';
 import { utf8ByteLength } from '../wire/utf8.ts';
 
 /**
@@ -144,12 +145,10 @@ export const heldBy = (have: HeldVector, frame: DataFrame): boolean => frame.seq
 
 export function toHistoryItem(m: HistoryRecord, senderKey: string | null): HistoryItem {
   const key = m.senderKey ?? senderKey;
-  return {
-    frame: m.frame,
-    order: m.order,
-    ...(m.senderName === undefined ? {} : { senderName: m.senderName }),
-    ...(key === null ? {} : { senderKey: key }),
-  };
+  const { frame, order, senderName } = m;
+  // One object literal per shape, no spreads: a sponsor builds one per item it hands.
+  if (key === null) return senderName === undefined ? { frame, order } : { frame, order, senderName };
+  return senderName === undefined ? { frame, order, senderKey: key } : { frame, order, senderName, senderKey: key };
 }
 
 /**
@@ -253,7 +252,7 @@ export function* historyPageSteps(input: PageInput): Generator<StoreRead, Histor
     for (const m of page.items) {
       if (m.frame.groupId !== groupId || heldBy(req.have, m.frame) || !countedByHandover(state, m.frame)) continue;
       const item = toHistoryItem(m, input.keyOf(m));
-      const size = utf8ByteLength(JSON.stringify(item));
+      const size = jsonUtf8Bytes(item);
       if (items.length >= cap || (items.length > 0 && bytes + size > HISTORY_PAGE_BYTES)) {
         full = true;
         break;
@@ -313,7 +312,7 @@ export function* olderPageSteps(input: OlderPageInput): Generator<StoreRead, Old
       const m = page.items[i] as HistoryRecord;
       if (m.frame.groupId !== groupId || heldBy(have, m.frame) || !countedByHandover(state, m.frame)) continue;
       const item = toHistoryItem(m, input.keyOf(m));
-      const size = utf8ByteLength(JSON.stringify(item));
+      const size = jsonUtf8Bytes(item);
       if (newestFirst.length >= cap || (newestFirst.length > 0 && bytes + size > (input.room ?? HISTORY_PAGE_BYTES)))
         return { items: newestFirst.reverse(), done: false };
       newestFirst.push(item);
