@@ -10,13 +10,11 @@
 // resolutions. Pure functions of a flush's state; view-change.ts owns that state and sends what
 // they return.
 
-import { bytesToBase64 } from '../crypto/base64.ts';
 import type { GroupId, PeerId, ViewId } from '../ids.ts';
 import { canonicalSignedText } from '../wire/canonical.ts';
 import type { FlushFrame, FlushOkFrame, HeldReport, Priority } from '../wire/frames.ts';
 import type { FlushProof } from './flush-proof.ts';
-import { sha256 } from '../wire/sha256.ts';
-import { utf8Bytes } from '../wire/utf8.ts';
+import { sha256TextBase64 } from '../wire/sha256.ts';
 
 /** What a flush under way knows about round two. */
 export interface FlushAgreement {
@@ -87,7 +85,8 @@ const reportFields = (f: FlushFrame): unknown[] => [
   f.pending.map((r) => [r.sender, r.seq, pair(r.proposed), pair(r.final)]),
 ];
 
-const hashOf = (value: unknown): string => bytesToBase64(sha256(utf8Bytes(JSON.stringify(value))));
+// node:crypto's digest in Node, the JS one in browsers: the same base64 of the same UTF-8 (chain.test.ts).
+const hashOf = (value: unknown): string => sha256TextBase64(JSON.stringify(value));
 
 /** SHA-256 (base64) of one report's fields: what its reporter signs (`report` on the wire). */
 export const reportHash = (f: FlushFrame): string => hashOf(reportFields(f));
