@@ -4,6 +4,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { serve } from '../lib/rpc.ts';
 
 interface Running {
@@ -18,6 +19,9 @@ const TRACKER_MODULE: string = '@chorus/tracker';
 let tracker: Running | null = null;
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
+/** How late the tracker's event loop ran its turns (a starved or saturated tracker misses heartbeats). */
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 
 const gc = (): void => {
   const g = (globalThis as { gc?: () => void }).gc;
@@ -55,6 +59,19 @@ serve({
     cpuMark = process.cpuUsage();
     wallMark = performance.now();
     return (used.user + used.system) / 1000 / wall;
+  },
+  /** Event-loop delay since the last call, ms: p50, p99 and max. */
+  lag: () => {
+    const ms = (ns: number): number => ns / 1e6;
+    const r = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+    loopDelay.reset();
+    return r;
+  },
+  /** Authenticated sessions the tracker holds (its own count, /api/stats). */
+  sessions: async () => {
+    if (tracker === null) return 0;
+    const stats = (await (await fetch(`${tracker.url}/api/stats`)).json()) as { sessions?: number };
+    return stats.sessions ?? 0;
   },
   /** Writes a heap snapshot (after a full GC) and returns its path. */
   snapshot: () => {

@@ -19,6 +19,11 @@ interface Pair {
 }
 
 const idle: Held[] = [];
+/** Idle clients that lost their connection, by Socket.IO's reason ('io server disconnect': the server closed it). */
+const lost = new Map<string, number>();
+const countLoss = (socket: Held['session']['socket']): void => {
+  socket.once('disconnect', (reason: string) => lost.set(reason, (lost.get(reason) ?? 0) + 1));
+};
 const pairs: Pair[] = [];
 let received = 0;
 let latencies: number[] = [];
@@ -72,18 +77,23 @@ serve({
   }) => {
     let failed = 0;
     let firstError: string | null = null;
+    const started = performance.now();
     await pool(count, concurrency, async (i) => {
       try {
-        idle.push(bare ? await openBare(url) : hold(await openSession(url, `idle-${process.pid}-${i}`)));
+        const h = bare ? await openBare(url) : hold(await openSession(url, `idle-${process.pid}-${i}`));
+        countLoss(h.session.socket);
+        idle.push(h);
       } catch (e) {
         failed += 1;
         firstError ??= e instanceof Error ? e.message : String(e);
       }
     });
     const alive = idle.filter((h) => h.session.socket.connected).length;
-    return { opened: idle.length, alive, failed, firstError };
+    return { opened: idle.length, alive, failed, firstError, openMs: performance.now() - started };
   },
   'idle-alive': () => idle.filter((h) => h.session.socket.connected).length,
+  /** Connected idle clients and, for those that lost their connection, how many per disconnect reason. */
+  'idle-lost': () => Object.fromEntries(lost),
   'idle-close': () => {
     for (const h of idle.splice(0)) release(h);
   },
