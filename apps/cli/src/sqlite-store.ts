@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { parseCharter, type GroupCharter, type GroupId, type MessageId } from '@chorus/protocol';
 import {
   checkGroupRecords,
+  reissues,
   type GroupRecord,
   type HistoryPage,
   type MessageStore,
@@ -137,9 +138,11 @@ export class SqliteStore implements MessageStore {
       const moved: StoredMessage[] = [];
       for (const m of items) {
         const row = stored.get(m.groupId, m.id) as MessageRow | undefined;
-        if (row === undefined || row.order_key === m.order) continue;
+        if (row === undefined) continue;
+        const again = reissues(m, joinMessage(row));
+        if (row.order_key === m.order && !again) continue;
         remove.run(m.groupId, m.id);
-        moved.push({ ...joinMessage(row), order: m.order });
+        if (!again) moved.push({ ...joinMessage(row), order: m.order });
       }
       this.#insertMany([...moved, ...items]);
     });

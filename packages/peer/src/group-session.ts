@@ -349,8 +349,8 @@ export class GroupSession {
         return;
       case 'read-held':
         // What the store holds of the group, after every write of ours (history-pages.ts): the sponsor hands the rest.
-        return void readHeldAfter(this.#writer, this.#opts.store, this.groupId).then(
-          (h) => this.#run(this.#core.heldRead(h.have, this.#now(), h.tips.values(), h.above)),
+        return void readHeldAfter(this.#writer, this.#opts.store, this.groupId, this.#opts.engine.self).then(
+          (h) => this.#run(this.#core.heldRead(h.have, this.#now(), h.tips.values(), h.above, h.own)),
           (e: unknown) => {
             const why = `Reading what the store holds failed; asking for all history: ${errorMessage(e)}`;
             this.#problem('store-failed', why);
@@ -361,7 +361,7 @@ export class GroupSession {
         void this.#readHistory(c.to, c.state, c.req);
         return;
       case 'store':
-        this.#writer.add(c.messages, this.#opts.engine.mode === 'total', c.page === true);
+        this.#writer.add(c.messages, this.#opts.engine.mode === 'total' || c.replace === true, c.page === true);
         return;
       case 'flush-store':
         void this.#writer

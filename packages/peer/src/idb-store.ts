@@ -17,6 +17,7 @@ import { IdbBlobs } from './files/idb-blobs.ts';
 import { IDB_NAME, IDB_VERSION, upgradeSchema, type ChorusDb, type Db } from './idb-schema.ts';
 import {
   checkGroupRecords,
+  reissues,
   type GroupRecord,
   type HistoryPage,
   type MessageStore,
@@ -151,7 +152,8 @@ export class IdbStore implements MessageStore {
     // The group's key wins over a queued or stored copy's (storage.ts).
     for (const item of items) {
       const queued = this.#queue.get(item.id);
-      this.#queue.set(item.id, queued === undefined ? item : { ...queued, order: item.order });
+      const whole = queued === undefined || reissues(item, queued);
+      this.#queue.set(item.id, whole ? item : { ...queued, order: item.order });
       this.#rekey.add(item.id);
     }
     return new Promise<void>((resolve, reject) => {
@@ -209,7 +211,7 @@ export class IdbStore implements MessageStore {
           // A total-order group's item (putHistory) moves a stored copy to the group's key.
           if (!rekey.has(item.id)) return addOnce(rawMessages, item);
           const had = await messages.get(item.id);
-          if (had === undefined) await messages.put(item);
+          if (had === undefined || reissues(item, had)) await messages.put(item);
           else if (had.order !== item.order) await messages.put({ ...had, order: item.order });
         }),
         ...[...highest].map(async ([groupId, order]) => {

@@ -8,7 +8,7 @@
 
 export type * from './api.ts';
 export type * from './storage.ts';
-export { checkGroupRecords } from './storage.ts';
+export { checkGroupRecords, reissues } from './storage.ts';
 export type * from './transport.ts';
 export type * from './tracker-link.ts';
 export { createPeer, type CreatePeerOptions, type PeerIdentity } from './peer.ts';

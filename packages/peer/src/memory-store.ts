@@ -10,6 +10,7 @@
 import type { GroupId, MessageId } from '@chorus/protocol';
 import {
   checkGroupRecords,
+  reissues,
   type GroupRecord,
   type HistoryPage,
   type MessageStore,
@@ -89,10 +90,10 @@ export class MemoryStore implements MessageStore, BlobStore {
     for (const item of items) {
       const g = this.#group(item.groupId);
       const had = g.byId.get(item.id);
-      if (had === undefined || had.order === item.order) continue;
+      if (had === undefined || (had.order === item.order && !reissues(item, had))) continue;
       g.byOrder.splice(g.byOrder.indexOf(had), 1);
       g.byId.delete(item.id);
-      const moved = { ...had, order: item.order };
+      const moved = reissues(item, had) ? item : { ...had, order: item.order };
       g.byId.set(moved.id, moved);
       insertSorted(g.byOrder, [moved]);
       if (g.cursor === null || moved.order > g.cursor) g.cursor = moved.order;

@@ -61,7 +61,10 @@ export interface MessageStore {
    * already stored under another order key takes the item's key (its other
    * fields stay). What a crashed session (this tab's earlier one, or another
    * tab's) delivered at a key only it computed (non-uniform, PROTOCOL.md
-   * §3.10) moves to the group's place.
+   * §3.10) moves to the group's place. A stored message whose item is its
+   * sender's re-issue — the same seq signed again for a later view
+   * (`frame.viewId` greater; PROTOCOL.md §3.1 "Re-issue") — is replaced by
+   * the item whole, in any group.
    */
   putHistory(groupId: GroupId, items: readonly StoredMessage[]): Promise<void>;
   /** Oldest first by order key, strictly after `after` (an order key) when given. */
@@ -108,6 +111,9 @@ export function wrongGroup(groupId: GroupId, m: StoredMessage): string | null {
   if (m.id !== id) return `message id "${m.id}" should be "${id}" (group/sender:seq of its frame)`;
   return null;
 }
+
+/** Whether `item` re-issues the stored `had` (PROTOCOL.md §3.1): `putHistory` then takes it whole. */
+export const reissues = (item: StoredMessage, had: StoredMessage): boolean => item.frame.viewId > had.frame.viewId;
 
 /** Throws a `wrong-group` ChorusError naming the first record that does not belong to `groupId`. */
 export function checkGroupRecords(groupId: GroupId, items: readonly StoredMessage[]): void {

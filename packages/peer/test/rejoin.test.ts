@@ -4,7 +4,7 @@
 // sponsor) and must continue its own sequence numbers, or every member
 // refuses its next messages as replays.
 import { afterEach, describe, expect, it } from 'vitest';
-import { logOf, waitFor } from './scenarios/network.ts';
+import { bodies, logOf, waitFor } from './scenarios/network.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
 let world: MemoryWorld | null = null;
@@ -61,6 +61,44 @@ describe('re-joining in the same session', () => {
       async () => (await logOf(ben, g.groupId)).length === 4 && (await logOf(ana, g.groupId)).length === 4,
     );
     expect((await logOf(ana, g.groupId)).map((m) => m.id)).toEqual((await logOf(ben, g.groupId)).map((m) => m.id));
+  });
+
+  // PROTOCOL.md §3.1 "Re-issue": a message its sender delivered and stored while its links were down, cut off
+  // until the tracker removed it, used to stay on its own screen only (the re-joined engine's floor skipped
+  // its seq). Now the re-joined session sends it again, same id, signed for the new view.
+  it('a message sent while cut off and removed reaches the group once its sender is back', async () => {
+    const w = memoryWorld(15);
+    world = w;
+    const ana = await w.network.addPeer('ana');
+    const ben = await w.network.addPeer('ben');
+    const g = await ana.peer.createGroup('wifi-drop', 'fifo');
+    await ana.peer.join(g.groupId);
+    await ben.peer.join(g.groupId);
+    await ana.peer.send(g.groupId, 'before');
+    await waitFor('ben has before', async () => (await logOf(ben, g.groupId)).length === 1);
+    w.net.cut(ana.peerId, ben.peerId);
+    const lost = await ana.peer.send(g.groupId, 'while cut off');
+    await waitFor('ana shows it', async () => bodies(await logOf(ana, g.groupId)).includes('while cut off'));
+    w.tracker.fail(ana.peerId);
+    await waitFor('ben alone', () => ben.peer.groups()[0]?.view?.members.length === 1);
+    w.net.heal(ana.peerId, ben.peerId);
+    await w.links.get(ana.peerId)!.connect();
+    await waitFor(
+      'ana is a member again',
+      () => ana.peer.groups()[0]?.status === 'member' && ben.peer.groups()[0]?.view?.members.length === 2,
+    );
+    await ana.peer.send(g.groupId, 'after');
+    await waitFor('ben has after', async () => bodies(await logOf(ben, g.groupId)).includes('after'));
+    const benLog = await logOf(ben, g.groupId);
+    expect(bodies(benLog)).toEqual(['before', 'while cut off', 'after']);
+    expect(benLog[1]?.id).toBe(lost.id);
+    // Both stores keep the one version the group has (its sender's store took the re-signed frame).
+    await waitFor('ana stored it again', async () => {
+      const mine = (await w.stores.get(ana.peerId)!.page(g.groupId, { limit: 10 })).items;
+      const theirs = (await w.stores.get(ben.peerId)!.page(g.groupId, { limit: 10 })).items;
+      const sig = (items: typeof mine) => items.find((m) => m.id === lost.id)?.frame.sig;
+      return sig(mine) !== undefined && sig(mine) === sig(theirs);
+    });
   });
 
   it("keeps the group's counts across a re-join: sent messages and rejected frames go on adding up", async () => {

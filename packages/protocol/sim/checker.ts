@@ -272,10 +272,15 @@ export class Checker {
   /** A sender's runtime signed and committed this frame (engine.send accepted it). */
   onSent(frame: DataFrame): void {
     const id = frameMessageId(frame);
-    if (this.sent.has(id)) {
+    const first = this.sent.get(id);
+    if (first !== undefined) {
       // A restarted peer id may reuse a seq only if its first use left no trace in any live log
-      // (it died with the process before anyone, its store included, kept it).
-      const holders = [...this.nodes].filter(([p, r]) => !this.gone.has(p) && r.ids.has(id)).map(([p]) => p);
+      // (it died with the process before anyone, its store included, kept it) — or re-issue it: the
+      // same text signed again for a later view, when only its own store kept the first (PROTOCOL.md §3.1).
+      const again = first.body === frame.body && first.sentAt === frame.sentAt && first.viewId < frame.viewId;
+      const holders = [...this.nodes]
+        .filter(([p, r]) => !this.gone.has(p) && r.ids.has(id) && !(again && p === frame.sender))
+        .map(([p]) => p);
       if (holders.length > 0 || !this.orphaned.has(id)) {
         this.fail(
           'S1',
@@ -358,14 +363,14 @@ export class Checker {
     const last = r.lastSeq.get(f.sender) ?? 0;
     // The one allowed jump (hwm.floor, PROTOCOL.md §3.1): over seqs an earlier engine of a restarted
     // peer id used that no engine delivered in this node's era (they are another era's, or nobody's),
-    // or that only engines now gone delivered: the sender's own earlier engine delivered it locally
-    // and crashed before the frame reached anyone (fresh seed 1854375406 of sim-fifo-small), a
-    // crashed member's non-uniform delivery as in S4U.
+    // or that only engines now gone delivered and its sender's store does not show: a crashed member's
+    // non-uniform delivery as in S4U. One the sender's own earlier engine delivered locally and its
+    // store still holds, its new session sends again (a re-issue, §3.1; seed 502308280 of sim-fifo-small).
     const skipped = (k: number): boolean => {
       const id = messageId(f.groupId, f.sender, k);
       if (!this.orphaned.has(id)) return false;
       if (this.eraOfMessage.get(id) !== r.era) return true;
-      return !this.heldByLiveEngine(id);
+      return !this.heldByLiveEngine(id) && !this.record(f.sender).shown.has(id);
     };
     // S4: one canonical log; unique agreed priorities.
     // A message of an earlier era shown from a store (or handed over from one) is no part of

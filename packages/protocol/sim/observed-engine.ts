@@ -52,6 +52,9 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
     get resumeFloor() {
       return engine.resumeFloor ?? null;
     },
+    get reissued() {
+      return engine.reissued ?? null;
+    },
     draft: (body, now) => guard('draft', () => engine.draft(body, now)),
     send: (frame, now) => {
       o.sending(frame);
@@ -97,8 +100,8 @@ export const observeEngine = (engine: OrderingEngine, o: EngineObserver): Orderi
       ),
     joinerState: () => guard('joinerState', () => engine.joinerState()),
     markShown: (shown) => engine.markShown(shown),
-    adoptJoinerState: (state) => {
-      const r = guard('adoptJoinerState', () => engine.adoptJoinerState(state));
+    adoptJoinerState: (state, reissue) => {
+      const r = guard('adoptJoinerState', () => engine.adoptJoinerState(state, reissue));
       if (!isRejection(r)) o.adopting(state);
       return seen('adoptJoinerState', r);
     },

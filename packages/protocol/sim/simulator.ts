@@ -1078,8 +1078,11 @@ export class Simulation {
             const record = s.node.store.model.getGroup(s.g.id);
             const tips = new Map<string, DataFrame>();
             const above = new Map<string, number[]>();
-            const held = readHeldSync(s.node.store.model, s.g.id, recordFloors(record), tips, above);
-            queue.push(...s.core.heldRead(settledHeld(held, record), now, tips.values(), settledAbove(above, record)));
+            const own = { sender: s.node.id, frames: [] };
+            const held = readHeldSync(s.node.store.model, s.g.id, recordFloors(record), tips, above, own);
+            const settled = settledAbove(above, record);
+            const mine = { frames: own.frames, incarnation: record?.state?.incarnation ?? null };
+            queue.push(...s.core.heldRead(settledHeld(held, record), now, tips.values(), settled, mine));
           }
           break;
         case 'read-history':
@@ -1092,7 +1095,7 @@ export class Simulation {
           for (const m of c.messages) {
             const r = this.record(s, m);
             s.unwritten.push(r);
-            if (s.g.mode === 'total') s.rekey.add(r.id);
+            if (s.g.mode === 'total' || c.replace === true) s.rekey.add(r.id);
             stored.set(m.id, r);
             this.noteDelivered(s, m.id);
           }

@@ -52,7 +52,10 @@ export class StoreModel implements HistorySource<StoredRecord> {
     for (const item of items) {
       const had = this.byId.get(item.id);
       if (had !== undefined) {
-        if (!history.has(item.id) || had.order === item.order) continue;
+        // A history item takes the stored copy's place at its key; a re-issue (its sender signed it again
+        // for a later view, PROTOCOL.md §3.1) takes it whole.
+        const again = item.frame.viewId > had.frame.viewId;
+        if (!history.has(item.id) || (had.order === item.order && !again)) continue;
         const old = this.byGroup.get(had.groupId) ?? [];
         old.splice(old.indexOf(had), 1);
       }

@@ -210,6 +210,7 @@ export { MAX_BUFFERED_BYTES_PER_PEER, MAX_BUFFERED_FRAMES } from './ordering/fra
 export { UNSHOWN_STATE_GRACES } from './ordering/agreement-watch.ts';
 export {
   type HeldVector,
+  type OwnFrames,
   HISTORY_PAGE_BYTES,
   type OlderPage,
   type OlderPageInput,
@@ -221,6 +222,7 @@ export {
   settledAbove,
 } from './history/history-reader.ts';
 export { resumePoint } from './ordering/resume-point.ts';
+export type { StoredOwn } from './session/own-reissue.ts';
 export {
   HISTORY_REASK_MIN_MS,
   HISTORY_RETRY_MS,

@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { noFlushRelay } from '../sim/broken/no-flush-relay.ts';
+import { noReissue, reissueScenario } from '../sim/broken/no-reissue.ts';
 import { correctEngine } from '../sim/default-engine.ts';
 import { toleratedByKnownGaps } from '../sim/known-gaps.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -356,25 +357,22 @@ describe('simulator regressions', () => {
 
   // SIM_SEED=502308280 (sim-fifo-small, CI run 24): cc4-b1 delivered its own m1 in view 2 while its link
   // was down, was cut off until the tracker removed it, and its process re-joined under the same peer
-  // id from its store. The state it adopted counts none of its seqs, so its hwm floor skips m1 (PROTOCOL.md
-  // §3.1: a message the earlier session delivered locally reached no survivor) and ae5-a1 takes its m4
-  // next. The checker counted the dropped engine's own delivery as the era's and called the jump S3.
-  it("seed 502308280: a floor may skip a seq only the sender's own dropped engine delivered", () => {
-    const scenario: Scenario = {
-      mode: 'fifo',
-      size: 2,
-      seed: 1854375406,
-      steps: [
-        { gap: 14, action: { k: 'link-fail', a: 0, b: 15, downMs: 1 } },
-        { gap: 0, action: { k: 'send-groups', node: 15 } },
-        { gap: 0, action: { k: 'reload', node: 3, samePeer: true } },
-        { gap: 48, action: { k: 'crash-after', node: 0, frames: 1, send: false } },
-        { gap: 237, action: { k: 'crash-after', node: 0, frames: 3, send: false } },
-        { gap: 394, action: { k: 'send', node: 0, count: 1 } },
-        { gap: 39, action: { k: 'send-all' } },
-      ],
-    };
-    expect(replay(scenario).violation, command(scenario)).toBeNull();
+  // id from its store. The state it adopted counts none of its seqs; its floor skipped m1 (PROTOCOL.md
+  // §3.1), so the message stayed on its own screen only. Now it sends m1 again, same seq, signed for
+  // view 4 (§3.1 "Re-issue"), and the checker's S3 refuses a jump over a seq its store still shows:
+  // with the broken engine "no-reissue" (today's floor) ae5-a1 takes m4 after nothing of cc4-b1 (S3).
+  it("seed 502308280: a message only the sender's own dropped engine delivered is sent again and reaches the group", () => {
+    // The shape the broken variant's search replays (sim/broken/no-reissue.ts), at the seed CI found.
+    const scenario = reissueScenario(1854375406);
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    // m1 went out again in view 4 under its own id, and the other member delivered it before m4.
+    expect(r.trace.some((l) => l.includes('cc4-b1@0 sends cc4-b1:1 "m1" in view 4'))).toBe(true);
+    const at = (what: string): number => r.trace.findIndex((l) => l.includes(what));
+    expect(at('ae5-a1@0 delivered g-sim/cc4-b1:1 "m1"')).toBeGreaterThan(-1);
+    expect(at('ae5-a1@0 delivered g-sim/cc4-b1:1 "m1"')).toBeLessThan(at('ae5-a1@0 delivered g-sim/cc4-b1:2 "m4"'));
+    const broken = runScenario(scenario, { factory: noReissue, tolerate: toleratedByKnownGaps() });
+    expect(broken.violation?.rule).toBe('S3');
   });
 
   it('seed 1001659: a peer id restarts only with its process, so its queued store writes are not lost', () => {

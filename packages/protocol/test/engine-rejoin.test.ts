@@ -231,6 +231,66 @@ describe('resume: what the store remembers of an earlier session', () => {
     expect(m.engine('j').debugState().holdBackSize).toBe(0);
   });
 
+  // PROTOCOL.md §3.1 "Re-issue": b re-joins with seqs 2 and 3 of its earlier engine in its store (delivered
+  // there while its links were down); the group counts only b1.
+  const rejoinAfterLocalSends = (mode: 'total' | 'fifo'): EngineMesh => {
+    const m = EngineMesh.started(mode, ['a', 'b']);
+    m.send('b', 'b1');
+    m.run();
+    m.setCut('b', 'a', true);
+    m.send('b', 'b2');
+    m.send('b', 'b3');
+    m.crash('b');
+    m.setCut('b', 'a', false);
+    m.installView(makeView(2, ['a'], [['b', 'failed']]));
+    m.run();
+    m.add('b', {}, { ownSeq: 3, lamport: 3, agreed: mode === 'total' ? 3 : 0 });
+    m.installView(makeView(3, ['a', 'b'], [['b', 'joined']]));
+    m.run();
+    return m;
+  };
+  const state = (m: EngineMesh) => m.engine('a').joinerState();
+
+  for (const mode of ['total', 'fifo'] as const) {
+    it(`${mode}: own seqs the adopted state lacks and the store holds are drafted again, under the same seqs`, () => {
+      const m = rejoinAfterLocalSends(mode);
+      const b = m.engine('b');
+      m.apply('b', b.adoptJoinerState(state(m), { from: 1, to: 3 }));
+      expect(b.reissued).toEqual({ from: 2, to: 3 });
+      expect(b.resumeFloor).toBeNull(); // no floor: nothing of ours is skipped
+      expect(m.send('b', 'b2 again').seq).toBe(2);
+      expect(m.send('b', 'b3 again').seq).toBe(3);
+      expect(m.send('b', 'b4').seq).toBe(4);
+      m.run();
+      expect(m.bodies('a')).toEqual(['b1', 'b2 again', 'b3 again', 'b4']);
+      expect(m.rejections).toEqual([]);
+      expect(m.engine('a').debugState().holdBackSize).toBe(0);
+    });
+  }
+
+  it('fifo: a store that lacks the lowest missing seq re-issues above it; the floor covers only that seq', () => {
+    const m = rejoinAfterLocalSends('fifo');
+    const b = m.engine('b');
+    m.apply('b', b.adoptJoinerState(state(m), { from: 3, to: 3 }));
+    expect(b.reissued).toEqual({ from: 3, to: 3 });
+    expect(b.resumeFloor).toBe(2);
+    expect(m.send('b', 'b3 again').seq).toBe(3);
+    m.run();
+    expect(m.bodies('a')).toEqual(['b1', 'b3 again']);
+    expect(m.rejections).toEqual([]);
+  });
+
+  it('fifo: an offer that does not reach the resume point (a seq sent but never stored above it) is not taken', () => {
+    const m = rejoinAfterLocalSends('fifo');
+    const b = m.engine('b');
+    m.apply('b', b.adoptJoinerState(state(m), { from: 2, to: 2 }));
+    expect(b.reissued).toBeNull();
+    expect(b.resumeFloor).toBe(3);
+    expect(m.send('b', 'b4').seq).toBe(4);
+    m.run();
+    expect(m.bodies('a')).toEqual(['b1', 'b4']);
+  });
+
   it('refuses a resume that is not three non-negative integers, with a sentence', () => {
     const m = new EngineMesh('fifo', []);
     expect(() => m.add('a', {}, { ownSeq: -1, lamport: 0, agreed: 0 })).toThrow(/resume\.ownSeq/);

@@ -18,7 +18,7 @@ describe('broken engines are caught', () => {
       const hostile = variant.hostile;
       const found =
         hostile === undefined
-          ? firstViolation(variant.factory, correctEngine, variant.bounds, MAX_SEEDS)
+          ? firstViolation(variant.factory, correctEngine, variant.bounds, MAX_SEEDS, undefined, [], variant.scenarioOf)
           : firstViolation(
               variant.factory,
               correctEngine,

@@ -14,6 +14,8 @@ import {
   type DataFrame,
   type GroupId,
   type HeldVector,
+  type OwnFrames,
+  type StoredOwn,
   type HistoryRequestFrame,
   type HistoryResponseFrame,
   type JoinerState,
@@ -49,6 +51,8 @@ export interface StoreHeld {
   readonly have: HeldVector;
   readonly tips: Map<string, DataFrame>;
   readonly above: Map<string, number[]>;
+  /** Our own stored messages (`self`'s): what a re-joining session may send again (PROTOCOL.md §3.1 "Re-issue"). */
+  readonly own: StoredOwn;
 }
 
 /**
@@ -62,11 +66,15 @@ export async function readHeldAfter(
   writer: { flush(): Promise<void> },
   store: MessageStore,
   groupId: GroupId,
+  self: string,
 ): Promise<StoreHeld> {
   await writer.flush().catch(() => {});
   const tips = new Map<string, DataFrame>();
   const above = new Map<string, number[]>();
-  return { have: await readHeldVector(store, groupId, tips, above), tips, above };
+  const own = { sender: self, frames: [] };
+  const record = await store.getGroup(groupId).catch(() => null);
+  const have = await readHeldVector(store, groupId, tips, above, own);
+  return { have, tips, above, own: { frames: own.frames, incarnation: record?.state?.incarnation ?? null } };
 }
 
 export async function readHeldVector(
@@ -74,10 +82,11 @@ export async function readHeldVector(
   groupId: GroupId,
   tips?: Map<string, DataFrame>,
   above?: Map<string, number[]>,
+  own?: OwnFrames,
 ): Promise<HeldVector> {
   const record = await store.getGroup(groupId).catch(() => null);
   const stored = new Map<string, number[]>();
-  const have = await readHeld(store, groupId, recordFloors(record), tips, stored);
+  const have = await readHeld(store, groupId, recordFloors(record), tips, stored, own);
   for (const [sender, seqs] of settledAbove(stored, record)) above?.set(sender, seqs);
   return settledHeld(have, record);
 }

@@ -123,31 +123,37 @@ class Put implements Cmd {
  * A sponsor's history (`putHistory`): every item carries the group's key, here always above the
  * keys of live copies (a crashed member's non-uniform key sits below the flush's, PROTOCOL.md §4),
  * so "the highest key ever stored" stays the highest key stored. A stored copy moves to it and keeps
- * its other fields; a new id is stored as given.
+ * its other fields; a new id is stored as given. `again`: each item is its sender's re-issue, signed
+ * again for a later view (PROTOCOL.md §3.1 "Re-issue"), and replaces a copy of an earlier view whole.
  */
 class PutHistory implements Cmd {
   constructor(
     readonly group: number,
     readonly draws: readonly Draw[],
+    readonly again = false,
   ) {}
   check = (): boolean => true;
   async run(model: Model, real: StoreUnderTest): Promise<void> {
     const groupId = GROUPS[this.group] as GroupId;
-    const items = this.draws.map((d) => agreed(message({ ...d, group: this.group })));
+    const items = this.draws.map((d) => agreed(message({ ...d, group: this.group }), this.again));
     expectEqual('putHistory', await real.put(groupId, items, true), 'ok');
     const g = model.get(groupId) ?? new Map<MessageId, StoredMessage>();
     for (const m of items) {
       const had = g.get(m.id);
-      g.set(m.id, had === undefined ? m : { ...had, order: m.order });
+      g.set(m.id, had === undefined || had.frame.viewId < m.frame.viewId ? m : { ...had, order: m.order });
     }
     model.set(groupId, g);
   }
   toString = (): string =>
-    `putHistory(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
+    `putHistory${this.again ? '(re-issued)' : ''}(${GROUPS[this.group]}, ${this.draws.map((d) => `${SENDERS[d.sender]}:${d.seq}#${d.copy}`).join(' ')})`;
 }
 
-/** The group's agreed key for a message: above every live key `message` gives. */
-const agreed = (m: StoredMessage): StoredMessage => ({ ...m, order: `9${m.order.slice(1)}` });
+/** The group's agreed key for a message: above every live key `message` gives (`again`: signed for view 2). */
+const agreed = (m: StoredMessage, again = false): StoredMessage => ({
+  ...m,
+  order: `9${m.order.slice(1)}`,
+  ...(again ? { frame: { ...m.frame, viewId: 2 as ViewId, sig: 'sig again' } } : {}),
+});
 
 class PutForeign implements Cmd {
   constructor(
@@ -280,6 +286,7 @@ export function storeCommands(maxCommands: number): fc.Arbitrary<Iterable<Cmd>> 
     fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 8 })).map(([g, ds]) => new Put(g, ds)),
     fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 8 })).map(([g, ds]) => new Put(g, ds)),
     fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 4 })).map(([g, ds]) => new PutHistory(g, ds)),
+    fc.tuple(group, fc.array(draw, { minLength: 1, maxLength: 4 })).map(([g, ds]) => new PutHistory(g, ds, true)),
     fc.tuple(group, draw, draw, fc.boolean()).map(([g, own, foreign, here]) => new PutForeign(g, own, foreign, here)),
     fc.tuple(group, limit).map(([g, l]) => new WalkPages(g, l)),
     fc.tuple(group, fc.nat(20), limit).map(([g, p, l]) => new PageAfter(g, p, l)),

@@ -165,6 +165,7 @@ export function* heldSteps(
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
   above?: Map<string, number[]>,
+  own?: OwnFrames,
 ): Generator<StoreRead, HeldVector, StorePage> {
   const seqs = new Map<string, Set<number>>();
   // With `tips`: per sender the frames by seq, to hand back the one at the end of each run (chain-book.ts).
@@ -176,6 +177,7 @@ export function* heldSteps(
       let s = seqs.get(r.frame.sender);
       if (s === undefined) seqs.set(r.frame.sender, (s = new Set()));
       s.add(r.frame.seq);
+      if (own !== undefined && r.frame.sender === own.sender) own.frames.push(r.frame);
       if (tips === undefined) continue;
       let f = frames.get(r.frame.sender);
       if (f === undefined) frames.set(r.frame.sender, (f = new Map()));
@@ -198,6 +200,12 @@ export function* heldSteps(
   }
   runs.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return Object.fromEntries(runs.slice(0, MAX_SENDER_ENTRIES));
+}
+
+/** With `own`: the reader puts there every stored message of `sender` (a re-issue's candidates, PROTOCOL.md §3.1). */
+export interface OwnFrames {
+  readonly sender: string;
+  readonly frames: DataFrame[];
 }
 
 export interface PageInput {
@@ -400,7 +408,7 @@ export const readOlderPageSync = (source: HistorySource, input: OlderPageInput):
   runSync(olderPageSteps(input), input.groupId, source);
 /**
  * With `tips`: each sender's stored message at the end of its run is put there (its chain link, PROTOCOL.md §1.5);
- * with `above`: each sender's stored seqs above the first hole of its run.
+ * with `above`: each sender's stored seqs above the first hole of its run; with `own`: one sender's messages.
  */
 export const readHeld = (
   source: HistorySource,
@@ -408,11 +416,13 @@ export const readHeld = (
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
   above?: Map<string, number[]>,
-): Promise<HeldVector> => runAsync(heldSteps(floors, tips, above), groupId, source);
+  own?: OwnFrames,
+): Promise<HeldVector> => runAsync(heldSteps(floors, tips, above, own), groupId, source);
 export const readHeldSync = (
   source: HistorySource,
   groupId: GroupId,
   floors: Readonly<Record<string, number>> = {},
   tips?: Map<string, DataFrame>,
   above?: Map<string, number[]>,
-): HeldVector => runSync(heldSteps(floors, tips, above), groupId, source);
+  own?: OwnFrames,
+): HeldVector => runSync(heldSteps(floors, tips, above, own), groupId, source);

@@ -92,6 +92,12 @@ export interface OrderingEngine {
    */
   readonly resumeFloor?: number | null;
   /**
+   * Our own seqs `from`..`to` that the adopted state does not count and that the runtime offered to send
+   * again (adoptJoinerState's `reissue`, PROTOCOL.md §3.1 "Re-issue"): the next drafts take these seqs, in
+   * order, before any new one. Null when nothing is re-issued; optional like hasState.
+   */
+  readonly reissued?: { readonly from: number; readonly to: number } | null;
+  /**
    * Step 1 of a send: reserve the next seq and lamport and return the fields
    * to sign. Drafts must be committed in the order they were made.
    */
@@ -119,8 +125,12 @@ export interface OrderingEngine {
   chaseAgreement?(now: number, waitMs: number): EngineResult;
   /** For a sponsor: what a joiner needs after it has the history. */
   joinerState(): JoinerState;
-  /** For a joiner: adopt the sponsor's state before the first view that includes it. */
-  adoptJoinerState(state: JoinerState): EngineResult;
+  /**
+   * For a joiner: adopt the sponsor's state before the first view that includes it. `reissue`: our store
+   * holds our own messages `from`..`to` of the state's incarnation (`to`: the resume point): those the
+   * state does not count are drafted again under their seqs (`reissued`) instead of passed by the floor.
+   */
+  adoptJoinerState(state: JoinerState, reissue?: { readonly from: number; readonly to: number }): EngineResult;
   /**
    * For a joiner: what its session shows already (from its store or history pages), per sender
    * the next seq. A message below it that this engine delivers later (the adopted state, a flush,

@@ -59,6 +59,10 @@ export class GroupEngine extends JoinerAdoption implements OrderingEngine {
     return this.ownFloor;
   }
 
+  get reissued(): { readonly from: number; readonly to: number } | null {
+    return this.reissue;
+  }
+
   // ---- sending ----
 
   draft(body: string, now: number): SignedFields | Rejection {

@@ -34,7 +34,10 @@ export abstract class JoinerAdoption extends FlushOkRelay {
     if (isCount(lamport) && lamport <= MAX_RESUME_LAMPORT) this.lamport = Math.max(this.lamport, lamport);
   }
 
-  adoptJoinerState(state: JoinerState): EngineResult {
+  /** Own seqs the adoption left to be drafted again (PROTOCOL.md §3.1 "Re-issue"), or null. */
+  protected reissue: { readonly from: number; readonly to: number } | null = null;
+
+  adoptJoinerState(state: JoinerState, offer?: { readonly from: number; readonly to: number }): EngineResult {
     if (this.installed === null)
       return reject(
         'local',
@@ -119,6 +122,18 @@ export abstract class JoinerAdoption extends FlushOkRelay {
         this.lamport = Math.max(this.lamport, u.frame.lamport);
     }
     const ownDelivered = this.senders.get(this.self)?.delivered ?? 0;
+    // Our seqs the group lacks and our store holds (up to our resume point, nothing drafted yet): drafted
+    // again under the same seqs, so the floor stops below them and our count goes on from there.
+    const top = this.seqFloor;
+    const idle = this.inFlight.length === 0 && this.outbox.length === 0 && this.lastDrafted === top;
+    if (offer !== undefined && idle && offer.to === top && top > ownDelivered) {
+      const from = Math.max(ownDelivered + 1, offer.from);
+      if (from <= top) {
+        this.reissue = { from, to: top };
+        this.seqFloor = from - 1;
+        this.lastDrafted = this.lastCommitted = from - 1;
+      }
+    }
     // Our own seq goes on after what the group has of this peer id (an earlier session: re-join, false removal).
     this.seqFloor = Math.max(this.seqFloor, ownDelivered);
     this.lastDrafted = Math.max(this.lastDrafted, this.seqFloor);

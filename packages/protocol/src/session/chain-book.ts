@@ -119,6 +119,20 @@ export class ChainBook {
     return null;
   }
 
+  /**
+   * Our own links from `seq` up are an earlier session's, about to be signed again for a new view (a
+   * re-issue, PROTOCOL.md §3.1): forgotten, so the new versions are recorded and our next drafts name them.
+   */
+  forgetFrom(sender: PeerId, seq: number): void {
+    const c = this.#senders.get(sender);
+    if (c === undefined) return;
+    for (const [s, link] of [...c.bySeq])
+      if (s >= seq) {
+        c.bySeq.delete(s);
+        if (link.prev !== undefined && c.byPrev.get(link.prev) === s) c.byPrev.delete(link.prev);
+      }
+  }
+
   /** Links read from our own store (what earlier sessions took): recorded without checks, first copy wins. */
   learn(frames: Iterable<DataFrame>): void {
     for (const f of frames) {

@@ -177,6 +177,12 @@ export class ChainGuard {
     this.heads.note(tips);
   }
 
+  /** Our own messages from `seq` up are about to be signed again for a new view (PROTOCOL.md §3.1 "Re-issue"). */
+  reissuing(self: PeerId, seq: number): void {
+    this.#book.forgetFrom(self, seq);
+    this.heads.forgetFrom(self, seq);
+  }
+
   /** Our own message went out: the next draft chains to it. */
   sent(f: DataFrame): void {
     this.#book.admit(f);

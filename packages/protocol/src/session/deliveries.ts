@@ -13,7 +13,7 @@ import type { NameBook } from './name-book.ts';
 import type { OwnSends } from './own-sends.ts';
 import type { SeqFloors } from './seq-floors.ts';
 import { chatOf, recordOf } from './session-records.ts';
-import type { SessionMessage, SessionRecord } from './session-types.ts';
+import type { SessionCommand, SessionMessage, SessionRecord } from './session-types.ts';
 
 export interface DeliveryPort {
   readonly groupId: Delivery['frame']['groupId'];
@@ -25,6 +25,8 @@ export interface DeliveryPort {
 
 export interface TakenDeliveries {
   readonly records: SessionRecord[];
+  /** Our own messages sent again (PROTOCOL.md §3.1 "Re-issue"), shown already: the new frames replace stored ones. */
+  readonly replaced: SessionRecord[];
   /** The messages to show, by id, in delivery order. */
   readonly shown: Map<MessageId, SessionMessage>;
 }
@@ -36,12 +38,17 @@ export function takeDeliveries(
   now: number,
 ): TakenDeliveries {
   const records: SessionRecord[] = [];
+  const replaced: SessionRecord[] = [];
   const shown = new Map<MessageId, SessionMessage>();
   for (const d of deliveries) {
     port.floors.reached(d.frame.sender, d.frame.seq);
     port.sends.settled(d.id);
     port.chains.heads.note([d.frame]);
-    if (d.shown === true) continue; // shown already, from the store or a history page: not again (S1)
+    if (d.shown === true) {
+      // Shown already, from the store or a history page: not again (S1). A re-issue's new frame is stored.
+      if (port.sends.reissued(d.id)) replaced.push(recordOf(port.groupId, d.id, d.frame, d.order, port.names, now));
+      continue;
+    }
     if (sync !== null) {
       took(sync, [d.frame]);
       port.chains.delivered(d.frame);
@@ -50,5 +57,13 @@ export function takeDeliveries(
     records.push(r);
     shown.set(d.id, chatOf(r, d.viewId));
   }
-  return { records, shown };
+  return { records, replaced, shown };
+}
+
+/** The `store` commands for what `takeDeliveries` took: new records, then re-issued ones replacing stored copies. */
+export function storeCommands(taken: TakenDeliveries): SessionCommand[] {
+  const out: SessionCommand[] = [];
+  if (taken.records.length > 0) out.push({ type: 'store', messages: taken.records });
+  if (taken.replaced.length > 0) out.push({ type: 'store', messages: taken.replaced, replace: true });
+  return out;
 }

@@ -21,6 +21,12 @@ const KEPT_PER_SENDER = 4;
 export class HeadBook {
   readonly #bySender = new Map<PeerId, Map<number, DataFrame>>();
 
+  /** Our own messages from `seq` up are signed again (a re-issue, PROTOCOL.md §3.1): the new versions are the heads. */
+  forgetFrom(sender: PeerId, seq: number): void {
+    const kept = this.#bySender.get(sender);
+    for (const s of [...(kept?.keys() ?? [])]) if (s >= seq) kept?.delete(s);
+  }
+
   note(frames: Iterable<DataFrame>): void {
     for (const f of frames) {
       let kept = this.#bySender.get(f.sender);

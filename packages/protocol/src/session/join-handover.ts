@@ -28,12 +28,16 @@ import {
 } from './join-sync.ts';
 import { MAX_HELD_HISTORY_BYTES } from './policy.ts';
 import type { ChainGuard, Vetted } from './chain-check.ts';
+import type { OwnSends } from './own-sends.ts';
+import type { StoredOwn } from './own-reissue.ts';
 
 /** What the hand-over may read and do in its SessionCore, beyond what the join flow may. */
 export interface HandoverPort extends JoinPort {
   readonly join: JoinFlow;
   /** Every sender's hash chain as far as this session saw it (chain-check.ts). */
   readonly chains: ChainGuard;
+  /** Our own sends: a re-issue of our stored messages goes before them (PROTOCOL.md §3.1 "Re-issue"). */
+  readonly sends: OwnSends;
   /** What passed the chain checks; each fault is reported as a rejection of `from`'s input. */
   chained<T>(from: PeerId, vetted: Vetted<T>): T;
   /** Carries out an engine result (SessionCore #apply). */
@@ -66,6 +70,7 @@ export class JoinHandover {
     now: number,
     tips?: Iterable<DataFrame>,
     above?: ReadonlyMap<string, Iterable<number>>,
+    own?: StoredOwn,
   ): void {
     // Each sender's last stored message: the link its next one must name (§1.5).
     if (tips !== undefined) this.#port.chains.learn(tips);
@@ -73,6 +78,8 @@ export class JoinHandover {
     if (have !== null) this.#port.floors.held(have);
     const life = this.#port.life();
     if (life.phase !== 'syncing' || life.sync.have !== undefined) return;
+    // Our own stored messages: those the state we adopt lacks are sent again (PROTOCOL.md §3.1 "Re-issue").
+    if (own !== undefined) this.#port.sends.storedOwn(own);
     // Pages come newest first: no floor is derived from a hole until the oldest is in (seq-floors.ts).
     this.#port.floors.hold();
     holding(life.sync, have ?? {}, above);
@@ -341,7 +348,8 @@ export class JoinHandover {
     const installed = this.#port.engine.view?.viewId ?? -1;
     if (installed > life.state.viewId) return this.#port.join.reaskLater(now);
     // Ahead of our installed view, the engine adopts only if it is flushing for exactly that view.
-    const result = this.#port.engine.adoptJoinerState(life.state);
+    const engine = this.#port.engine;
+    const result = engine.adoptJoinerState(life.state, this.#port.sends.offer(life.state));
     if (isRejection(result) && installed < life.state.viewId) return; // wait for that view's install
     if (isRejection(result)) {
       if (result.fault === 'remote') this.#port.rejected(life.sync.sponsor, result.error);
@@ -352,6 +360,12 @@ export class JoinHandover {
           life.sync.sponsor,
         );
       return this.#port.join.reaskLater(now);
+    }
+    const again = engine.reissued ?? null;
+    if (again !== null) {
+      // Our stored messages the group lacks go first (PROTOCOL.md §3.1 "Re-issue"); we show them already.
+      this.#port.sends.reissue(again, engine.resumeFloor ?? null, this.#port.chains);
+      engine.markShown({ [this.#port.self]: again.to + 1 });
     }
     this.#port.join.becomeMember(now, backfill);
     this.#port.apply(result, 'adopting the sponsor state', now);

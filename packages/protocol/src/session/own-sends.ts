@@ -7,10 +7,13 @@ import { frameMessageId } from '../ids.ts';
 import type { GroupId, MessageId } from '../ids.ts';
 import type { ErrorCode } from '../result.ts';
 import type { MemberInfo } from '../tracker/events.ts';
-import type { DataFrame, SignedFields } from '../wire/frames.ts';
+import type { DataFrame, JoinerState, SignedFields } from '../wire/frames.ts';
+import { GENESIS_PREV } from '../wire/chain.ts';
 import { MAX_BODY_CHARS } from '../wire/caps.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
+import type { ChainGuard } from './chain-check.ts';
+import { ownTail, reissueOffer, type StoredOwn } from './own-reissue.ts';
 import { MAX_OUTBOX } from './policy.ts';
 import type { SessionCommand, SessionMessage } from './session-types.ts';
 
@@ -24,9 +27,20 @@ const failed = (ticket: number, code: ErrorCode, message: string): SessionComman
   message,
 });
 
-/** A signed draft ready for the engine: its frame and how it shows until delivered. */
+/**
+ * A text to draft: one submitted (`ticket`), or our own stored message sent again (`again`, no ticket:
+ * nobody waits for it; `prev`: the link it names when that is not our previous draft's).
+ */
+interface Outgoing {
+  readonly ticket: number | null;
+  readonly text: string;
+  readonly again?: DataFrame;
+  readonly prev?: string;
+}
+
+/** A signed draft ready for the engine: its frame and how it shows until delivered (`ticket` null: a re-issue). */
 export interface ReadyToSend {
-  readonly ticket: number;
+  readonly ticket: number | null;
   readonly frame: DataFrame;
   readonly pending: SessionMessage;
 }
@@ -34,9 +48,14 @@ export interface ReadyToSend {
 export class OwnSends {
   readonly #groupId: GroupId;
   readonly #self: MemberInfo;
-  #outbox: { readonly ticket: number; readonly text: string }[] = [];
+  #outbox: Outgoing[] = [];
   /** The draft out for signing; the engine takes drafts back in the order it made them. */
-  #signing: { readonly ticket: number; readonly draft: SignedFields } | null = null;
+  #signing: { readonly ticket: number | null; readonly draft: SignedFields } | null = null;
+  /** Our newest stored messages, read when the session started, and their incarnation (own-reissue.ts). */
+  #stored: DataFrame[] = [];
+  #storedIn: number | null = null;
+  /** Ids of ours sent again in this session (PROTOCOL.md §3.1 "Re-issue"): the store takes their new frames. */
+  readonly #again = new Set<MessageId>();
   /** Own messages sent but not delivered yet, for the pending → delivered switch. */
   readonly #pending = new Map<MessageId, SessionMessage>();
 
@@ -47,7 +66,40 @@ export class OwnSends {
 
   /** Texts submitted and not yet drafted, plus the one out for signing. */
   get size(): number {
-    return this.#outbox.length + (this.#signing === null ? 0 : 1);
+    return this.#outbox.filter((o) => o.ticket !== null).length + (this.#signing?.ticket == null ? 0 : 1);
+  }
+
+  /** Our messages in the store when the session started (the `read-held` scan): what a re-issue may send. */
+  storedOwn(own: StoredOwn): void {
+    this.#stored = ownTail(own.frames, this.#self.peerId);
+    this.#storedIn = own.incarnation;
+  }
+
+  /** The engine's `reissue` offer for adopting `state` (own-reissue.ts), or undefined. */
+  offer(state: Pick<JoinerState, 'incarnation'>): { from: number; to: number } | undefined {
+    return reissueOffer(this.#stored, this.#storedIn, state) ?? undefined;
+  }
+
+  /**
+   * The engine kept `range` to draft again: our stored messages there go first, before any text, each
+   * signed for the view it is drafted in. The first names the stored link before it (the group's own
+   * message at `from − 1`, unchanged) unless the engine's floor passed that seq (a restart, §1.5).
+   */
+  reissue(range: { readonly from: number; readonly to: number }, floor: number | null, chains: ChainGuard): void {
+    const again = this.#stored.filter((f) => f.seq >= range.from && f.seq <= range.to);
+    chains.reissuing(this.#self.peerId, range.from);
+    const entries = again.map((f, i): Outgoing => {
+      const prev = floor !== null && floor >= f.seq - 1 ? GENESIS_PREV : (f.prev ?? GENESIS_PREV);
+      return i === 0 ? { ticket: null, text: f.body, again: f, prev } : { ticket: null, text: f.body, again: f };
+    });
+    for (const f of again) this.#again.add(frameMessageId(f));
+    this.#outbox.unshift(...entries);
+    this.#stored = [];
+  }
+
+  /** Whether `id` is ours, sent again in this session: its delivery replaces the stored copy. */
+  reissued(id: MessageId): boolean {
+    return this.#again.has(id);
   }
 
   pending(): readonly SessionMessage[] {
@@ -72,22 +124,20 @@ export class OwnSends {
   }
 
   /** Drafts the next text when no draft is out: a `sign` command, or refusals of texts the engine will not draft. */
-  draftNext(
-    engine: OrderingEngine,
-    now: number,
-    chain: (draft: SignedFields) => SignedFields = (d) => d,
-  ): SessionCommand[] {
+  draftNext(engine: OrderingEngine, now: number, chains?: ChainGuard): SessionCommand[] {
     const out: SessionCommand[] = [];
     while (this.#signing === null) {
       const entry = this.#outbox.shift();
       if (entry === undefined) break;
-      const draft = engine.draft(entry.text, now);
+      // A re-issue keeps the time its person sent it.
+      const draft = engine.draft(entry.text, entry.again?.sentAt ?? now);
       if (isRejection(draft)) {
-        out.push(failed(entry.ticket, draft.error.code, draft.error.message));
+        if (entry.ticket !== null) out.push(failed(entry.ticket, draft.error.code, draft.error.message));
         continue;
       }
       // The runtime signs the draft with its chain link (`prev`, PROTOCOL.md §1.5).
-      const chained = chain(draft);
+      const prev = entry.prev ?? chains?.prevFor(this.#self.peerId, draft.seq, engine.resumeFloor ?? 0);
+      const chained = prev === undefined ? draft : { ...draft, prev };
       this.#signing = { ticket: entry.ticket, draft: chained };
       out.push({ type: 'sign', draft: chained });
     }
@@ -113,7 +163,7 @@ export class OwnSends {
       state: 'pending',
       viewId: frame.viewId,
     };
-    this.#pending.set(id, pending);
+    if (s.ticket !== null) this.#pending.set(id, pending);
     return { ticket: s.ticket, frame, pending };
   }
 
@@ -124,9 +174,9 @@ export class OwnSends {
 
   /** Every text not sent yet fails (the session closes). */
   failAll(message: string): SessionCommand[] {
-    const tickets = [...(this.#signing === null ? [] : [this.#signing.ticket]), ...this.#outbox.map((o) => o.ticket)];
+    const tickets = [this.#signing?.ticket ?? null, ...this.#outbox.map((o) => o.ticket)];
     this.#signing = null;
     this.#outbox = [];
-    return tickets.map((t) => failed(t, 'bad-state', message));
+    return tickets.flatMap((t) => (t === null ? [] : [failed(t, 'bad-state', message)]));
   }
 }

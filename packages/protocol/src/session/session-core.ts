@@ -33,9 +33,10 @@ import { isRejection, type EngineResult, type OrderingEngine } from '../ordering
 import { splitStatePage } from '../history/state-parts.ts';
 import { NameBook } from './name-book.ts';
 import { OwnSends } from './own-sends.ts';
+import type { StoredOwn } from './own-reissue.ts';
 import type { HeldVector } from '../history/history-reader.ts';
 import { handingOver, type Lifecycle } from './join-sync.ts';
-import { takeDeliveries } from './deliveries.ts';
+import { storeCommands, takeDeliveries } from './deliveries.ts';
 import { JoinFlow, type JoinPort } from './join-flow.ts';
 import { JoinHandover } from './join-handover.ts';
 import { ChainGuard, type ChainHooks, type Vetted } from './chain-check.ts';
@@ -128,6 +129,7 @@ export class SessionCore {
       ...port,
       join: this.#join,
       chains: this.#chains,
+      sends: this.#sends,
       chained: (from, vetted) => this.#chained(from, vetted),
       apply: (result, what, now) => void this.#apply(result, what, now),
       takeHandover: () => this.#takeHandover(),
@@ -272,8 +274,9 @@ export class SessionCore {
     now: number,
     tips?: Iterable<DataFrame>,
     above?: ReadonlyMap<string, Iterable<number>>,
+    own?: StoredOwn,
   ): SessionCommands {
-    return this.#step(now, () => this.#handover.held(have, now, tips, above));
+    return this.#step(now, () => this.#handover.held(have, now, tips, above, own));
   }
 
   /** Answer to `read-history`: the page goes to the joiner. */
@@ -317,14 +320,16 @@ export class SessionCore {
       const result = this.#engine.send(frame, now);
       if (isRejection(result)) {
         this.#sends.settled(pending.id);
+        if (ticket === null) return this.#problem(result.error.code, `Sending ${pending.id} again failed.`);
         return this.#emit({ type: 'submit-failed', ticket, code: result.error.code, message: result.error.message });
       }
       this.#sentSeq = Math.max(this.#sentSeq, frame.seq);
       // Our next draft chains to this one, unless the engine dropped it (its seq was taken).
       if (!result.events.some((e) => e.type === 'message-dropped' && e.id === pending.id)) this.#chains.sent(frame);
-      this.#emit({ type: 'message', message: pending, source: 'pending' });
+      // A re-issue (no ticket) shows already, from our store (PROTOCOL.md §3.1 "Re-issue").
+      if (ticket !== null) this.#emit({ type: 'message', message: pending, source: 'pending' });
       const delivered = this.#apply(result, 'sending', now);
-      this.#emit({ type: 'submitted', ticket, message: delivered.get(pending.id) ?? pending });
+      if (ticket !== null) this.#emit({ type: 'submitted', ticket, message: delivered.get(pending.id) ?? pending });
     });
   }
 
@@ -387,14 +392,9 @@ export class SessionCore {
       this.#handover.tryAdopt(now);
       // Not before we have state: a draft made before adoption gets a seq the adopted state may already
       // count as delivered (a session re-joining a group), and the engine then drops it.
-      if (this.#life.phase === 'member' && this.#engine.view !== null) {
-        // Each draft names our previous message's hash (PROTOCOL.md §1.5); the signature covers it.
-        const chain = (d: SignedFields): SignedFields => ({
-          ...d,
-          prev: this.#chains.prevFor(this.self.peerId, d.seq, this.#engine.resumeFloor ?? 0),
-        });
-        for (const c of this.#sends.draftNext(this.#engine, now, chain)) this.#emit(c);
-      }
+      // Each draft names our previous message's hash (PROTOCOL.md §1.5); the signature covers it.
+      if (this.#life.phase === 'member' && this.#engine.view !== null)
+        for (const c of this.#sends.draftNext(this.#engine, now, this.#chains)) this.#emit(c);
     }
     const out = this.#out;
     this.#out = [];
@@ -419,7 +419,7 @@ export class SessionCore {
     const port = { groupId: this.groupId, names: this.#names, floors: this.#floors, sends: this.#sends };
     const taken = takeDeliveries({ ...port, chains: this.#chains }, result.deliveries, handingOver(this.#life), now);
     for (const chat of taken.shown.values()) this.#emit({ type: 'message', message: chat, source: 'delivery' });
-    if (taken.records.length > 0) this.#emit({ type: 'store', messages: taken.records });
+    for (const c of storeCommands(taken)) this.#emit(c);
     for (const ev of result.events)
       if (ev.type === 'view-installed') this.#onInstalled(ev.view, now);
       else for (const c of eventCommands(this.groupId, ev, (p, e) => this.#rejected(p, e))) this.#emit(c);

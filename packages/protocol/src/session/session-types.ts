@@ -144,7 +144,16 @@ export type SessionCommand =
    * `page`: a history page's messages, a batch already: written at once (one store transaction per page),
    * not after the live deliveries' batching delay.
    */
-  | { readonly type: 'store'; readonly messages: readonly SessionRecord[]; readonly page?: true }
+  | {
+      readonly type: 'store';
+      readonly messages: readonly SessionRecord[];
+      readonly page?: true;
+      /**
+       * Our own messages sent again (PROTOCOL.md §3.1 "Re-issue"): each replaces the stored copy of its id,
+       * frame and order key (`putHistory`, whatever the group's ordering).
+       */
+      readonly replace?: true;
+    }
   /** Make every `store` so far durable, then call `storeFlushed(ticket, now)` (also after a failed write). */
   | { readonly type: 'flush-store'; readonly ticket: number }
   | { readonly type: 'message'; readonly message: SessionMessage; readonly source: MessageSource }
