@@ -158,8 +158,11 @@ export class Download {
       if (!s) this.#sources.set(peer, (s = { outstanding: 0, lacks: new Map() }));
       // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
       if (s.outstanding > WANT_REFILL_AT) continue;
+      // The download's window refills by WANT_REFILL_AT too: with several holders it binds before theirs, and
+      // asking as soon as one place was free sent a want of one chunk per chunk stored (a blocking send here and
+      // a want served there for each, ≈ 1 ms each at 3 receivers: bench/results/comparisons.md).
       const room = DOWNLOAD_WINDOW - this.#asked.size;
-      if (room <= 0) break;
+      if (room < Math.min(WANT_REFILL_AT, this.#todo.size) || room <= 0) break;
       const want: number[] = [];
       for (const i of this.#todo) {
         if (s.outstanding + want.length >= WANT_WINDOW || want.length >= room) break;
