@@ -151,4 +151,15 @@ describe('MemoryStore', () => {
     await store.close();
     await expect(store.count(g)).rejects.toThrow(/closed/);
   });
+
+  it('keeps a file chunk as it was stored when the caller changes its buffer afterwards', async () => {
+    const store = new MemoryStore();
+    const file = new Uint8Array(4096).fill(7);
+    // A whole buffer (a one-chunk file) and a chunk in the middle of a larger one (a file being sent).
+    await store.putChunk('h', 0, { bytes: file.subarray(0, 4096), proof: [] });
+    await store.putChunk('h', 1, { bytes: file.subarray(1024, 2048), proof: [] });
+    file.fill(0);
+    expect((await store.getChunk('h', 0))?.bytes.every((b) => b === 7)).toBe(true);
+    expect((await store.getChunk('h', 1))?.bytes.every((b) => b === 7)).toBe(true);
+  });
 });
