@@ -33,6 +33,11 @@ export { IdbKeyStore } from './idb-key-store.ts';
  */
 export const IDB_WRITE_BATCH_MS = 50;
 /**
+ * A write of at least this many messages (a history page: the DeliveryWriter hands one per page) is a
+ * batch already: it goes out in the next task instead of waiting IDB_WRITE_BATCH_MS for more.
+ */
+export const IDB_PROMPT_WRITE_ITEMS = 100;
+/**
  * After a failed write (quota, a closing connection) wait this long before retrying, so a full disk is not hammered.
  */
 export const IDB_WRITE_RETRY_MS = 2_000;
@@ -138,7 +143,7 @@ export class IdbStore implements MessageStore {
     for (const item of items) if (!this.#queue.has(item.id)) this.#queue.set(item.id, item);
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      this.#schedule(IDB_WRITE_BATCH_MS);
+      this.#schedule(items.length >= IDB_PROMPT_WRITE_ITEMS ? 0 : IDB_WRITE_BATCH_MS);
     });
   }
 
@@ -158,7 +163,7 @@ export class IdbStore implements MessageStore {
     }
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-      this.#schedule(IDB_WRITE_BATCH_MS);
+      this.#schedule(items.length >= IDB_PROMPT_WRITE_ITEMS ? 0 : IDB_WRITE_BATCH_MS);
     });
   }
 
@@ -179,7 +184,9 @@ export class IdbStore implements MessageStore {
   }
 
   #schedule(ms: number): void {
-    if (this.#timer !== null) return;
+    // A prompt write overtakes a batch's wait, never a retry's pause after a failure.
+    if (this.#timer !== null && (ms > 0 || this.#troubled)) return;
+    this.#cancelSchedule();
     this.#timer = setTimeout(() => void this.flush().catch(() => {}), ms);
   }
 
