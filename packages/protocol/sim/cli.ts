@@ -120,7 +120,7 @@ else if (seeds !== undefined) {
     `seeds ${from}..${from + s.scenarios - 1}: ${s.scenarios} scenarios, ${s.steps} steps, ${s.messages} messages, ${s.deliveries} deliveries, ${s.frames} frames, ${s.faults} faults, ${s.views} views in ${secs.toFixed(1)} s (${((secs / s.scenarios) * 10_000).toFixed(1)} s per 10k seeds)`,
   );
   console.log(
-    `by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  records stored: ${s.stored}  backfills: ${s.backfills} (${s.backfilled} checked whole, ${s.deliveredDuringBackfill} live deliveries meanwhile)`,
+    `by group size: ${JSON.stringify(s.bySize)}  by mode: ${JSON.stringify(s.byMode)}  by groups per node: ${JSON.stringify(s.byGroups)}  restarts from a store: ${s.restarts}  re-issued: ${s.reissued}  records stored: ${s.stored}  backfills: ${s.backfills} (${s.backfilled} checked whole, ${s.deliveredDuringBackfill} live deliveries meanwhile)`,
   );
   if (hostile)
     console.log(

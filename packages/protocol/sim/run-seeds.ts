@@ -19,6 +19,7 @@ export interface SeedsSummary {
   faults: number;
   views: number;
   restarts: number;
+  reissued: number;
   stored: number;
   backfills: number;
   backfilled: number;
@@ -65,6 +66,7 @@ export const runSeeds = (
     faults: 0,
     views: 0,
     restarts: 0,
+    reissued: 0,
     stored: 0,
     backfills: 0,
     backfilled: 0,
@@ -91,6 +93,7 @@ export const runSeeds = (
     s.faults += r.stats.faults;
     s.views += r.stats.views;
     s.restarts += r.stats.restarts;
+    s.reissued += r.stats.reissued;
     s.stored += r.stats.stored;
     s.backfills += r.stats.backfills;
     s.backfilled += r.stats.backfilled;

@@ -283,6 +283,8 @@ export interface SimStats {
   rejections: number;
   /** Nodes restarted from their store (reloads and second tabs). */
   restarts: number;
+  /** Own stored messages a re-joined session sent again (PROTOCOL.md §3.1 "Re-issue"). */
+  reissued: number;
   /** Records written to stores. */
   stored: number;
   /** Joiners that adopted a state before their older history pages came (PROTOCOL.md §4), and how many finished. */
@@ -424,6 +426,7 @@ export class Simulation {
     views: 0,
     rejections: 0,
     restarts: 0,
+    reissued: 0,
     stored: 0,
     backfills: 0,
     backfilled: 0,
@@ -998,7 +1001,10 @@ export class Simulation {
   private onSending(s: Session, frame: DataFrame): void {
     // The liar's core commits it; what the liar signs and sends is its own business (hostile.ts).
     if (this.isLiar(s.node)) s.g.checker.onHostileSigned(frame);
-    else s.g.checker.onSent(frame);
+    else {
+      if (s.g.checker.sent.get(frameMessageId(frame))?.sentAt === frame.sentAt) this.stats.reissued++;
+      s.g.checker.onSent(frame);
+    }
     this.stats.messages++;
     this.log(`${s.node.id}@${s.g.index} sends ${frame.sender}:${frame.seq} "${frame.body}" in view ${frame.viewId}`);
   }

@@ -1,6 +1,7 @@
 // What a session makes of its engine's deliveries: each settles our own send
 // and reaches the store (seq-floors.ts); one the session shows already (from
-// its store or a history page, `shown`) goes no further; while a hand-over is
+// its store or a history page, `shown`) goes no further — unless it is our own
+// re-issue (PROTOCOL.md §3.1), whose new frame replaces the stored one; while a hand-over is
 // under way (syncing, adopting, a member's backfill) each delivery counts as
 // taken, so a page asked for before it neither stores nor shows it again (S1).
 // The rest become the records to store and the messages to show.
@@ -45,8 +46,12 @@ export function takeDeliveries(
     port.sends.settled(d.id);
     port.chains.heads.note([d.frame]);
     if (d.shown === true) {
-      // Shown already, from the store or a history page: not again (S1). A re-issue's new frame is stored.
-      if (port.sends.reissued(d.id)) replaced.push(recordOf(port.groupId, d.id, d.frame, d.order, port.names, now));
+      // Shown already, from the store or a history page: not again (S1). A re-issue's new frame is stored,
+      // and shown again at the group's key (a total-order timeline moves it there).
+      if (!port.sends.reissued(d.id)) continue;
+      const r = recordOf(port.groupId, d.id, d.frame, d.order, port.names, now);
+      replaced.push(r);
+      shown.set(d.id, chatOf(r, d.viewId));
       continue;
     }
     if (sync !== null) {
