@@ -66,7 +66,7 @@ export class OwnSends {
 
   /** Texts submitted and not yet drafted, plus the one out for signing. */
   get size(): number {
-    return this.#outbox.filter((o) => o.ticket !== null).length + (this.#signing?.ticket == null ? 0 : 1);
+    return this.#outbox.filter((o) => o.ticket !== null).length + ((this.#signing?.ticket ?? null) === null ? 0 : 1);
   }
 
   /** Our messages in the store when the session started (the `read-held` scan): what a re-issue may send. */
