@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { asGroupId, asPeerId, asViewId } from '../src/ids.ts';
-import { MAX_REISSUE, ownTail, reissueOffer } from '../src/session/own-reissue.ts';
-import { GENESIS_PREV } from '../src/wire/chain.ts';
+import { firstReissuePrev, MAX_REISSUE, ownTail, reissueOffer } from '../src/session/own-reissue.ts';
+import { GENESIS_PREV, linkHash } from '../src/wire/chain.ts';
 import type { DataFrame } from '../src/wire/frames.ts';
 
 const frame = (sender: string, seq: number, viewId: number): DataFrame => ({
@@ -41,5 +41,19 @@ describe('re-issue offer', () => {
     expect(tail[0]?.seq).toBe(6);
     expect(tail.at(-1)?.seq).toBe(MAX_REISSUE + 5);
     expect(reissueOffer([], 1, { incarnation: asViewId(1) })).toBeNull();
+  });
+});
+
+describe('the first re-issue names the group message before it', () => {
+  const stored = [frame('me', 2, 4), { ...frame('me', 3, 2), prev: 'stale-prev' }];
+
+  it("names our from − 1 as the store holds it (a re-issue of an earlier session, taken whole), not the stored from's link", () => {
+    expect(firstReissuePrev(stored, 3, null)).toBe(linkHash(stored[0] as DataFrame));
+  });
+
+  it("falls back to the stored message's own link when the store lacks from − 1, and restarts above a floor", () => {
+    expect(firstReissuePrev(stored.slice(1), 3, null)).toBe('stale-prev');
+    expect(firstReissuePrev(stored, 3, 2)).toBe(GENESIS_PREV);
+    expect(firstReissuePrev(stored, 1, null)).toBe(GENESIS_PREV);
   });
 });

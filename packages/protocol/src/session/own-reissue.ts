@@ -4,6 +4,7 @@
 // session started and the choice of which to offer; drafting them is OwnSends', the seqs the engine's.
 
 import type { PeerId } from '../ids.ts';
+import { GENESIS_PREV, linkHash } from '../wire/chain.ts';
 import type { DataFrame, JoinerState } from '../wire/frames.ts';
 
 /**
@@ -27,6 +28,19 @@ export interface StoredOwn {
 export function ownTail(frames: Iterable<DataFrame>, self: PeerId): DataFrame[] {
   const own = [...frames].filter((f) => f.sender === self).sort((a, b) => a.seq - b.seq);
   return own.slice(-MAX_REISSUE);
+}
+
+/**
+ * The `prev` of the first re-issue, our message `from` (PROTOCOL.md §1.5): `GENESIS_PREV` when the engine's
+ * floor passed `from − 1` (no member holds it in this incarnation); else the link hash of our `from − 1`
+ * as our store holds it — the version the group delivered (ours, or a re-issue of an earlier session that
+ * the store took whole) — and, when the store no longer holds it, the link the stored `from` named.
+ */
+export function firstReissuePrev(own: readonly DataFrame[], from: number, floor: number | null): string {
+  if (from <= 1 || (floor !== null && floor >= from - 1)) return GENESIS_PREV;
+  const before = own.find((f) => f.seq === from - 1);
+  if (before !== undefined) return linkHash(before);
+  return own.find((f) => f.seq === from)?.prev ?? GENESIS_PREV;
 }
 
 /**

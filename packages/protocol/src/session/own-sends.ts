@@ -8,12 +8,11 @@ import type { GroupId, MessageId } from '../ids.ts';
 import type { ErrorCode } from '../result.ts';
 import type { MemberInfo } from '../tracker/events.ts';
 import type { DataFrame, JoinerState, SignedFields } from '../wire/frames.ts';
-import { GENESIS_PREV } from '../wire/chain.ts';
 import { MAX_BODY_CHARS } from '../wire/caps.ts';
 import { isRejection } from '../ordering/engine.ts';
 import type { OrderingEngine } from '../ordering/engine.ts';
 import type { ChainGuard } from './chain-check.ts';
-import { ownTail, reissueOffer, type StoredOwn } from './own-reissue.ts';
+import { firstReissuePrev, ownTail, reissueOffer, type StoredOwn } from './own-reissue.ts';
 import { MAX_OUTBOX } from './policy.ts';
 import type { SessionCommand, SessionMessage } from './session-types.ts';
 
@@ -82,16 +81,19 @@ export class OwnSends {
 
   /**
    * The engine kept `range` to draft again: our stored messages there go first, before any text, each
-   * signed for the view it is drafted in. The first names the stored link before it (the group's own
-   * message at `from − 1`, unchanged) unless the engine's floor passed that seq (a restart, §1.5).
+   * signed for the view it is drafted in. The first names the group's message at `from − 1` (its link as
+   * our store holds it) unless the engine's floor passed that seq (a restart, §1.5): `firstReissuePrev`.
    */
   reissue(range: { readonly from: number; readonly to: number }, floor: number | null, chains: ChainGuard): void {
     const again = this.#stored.filter((f) => f.seq >= range.from && f.seq <= range.to);
     chains.reissuing(this.#self.peerId, range.from);
-    const entries = again.map((f, i): Outgoing => {
-      const prev = floor !== null && floor >= f.seq - 1 ? GENESIS_PREV : (f.prev ?? GENESIS_PREV);
-      return i === 0 ? { ticket: null, text: f.body, again: f, prev } : { ticket: null, text: f.body, again: f };
-    });
+    const prev = firstReissuePrev(this.#stored, range.from, floor);
+    const entries = again.map((f, i): Outgoing => ({
+      ticket: null,
+      text: f.body,
+      again: f,
+      ...(i === 0 ? { prev } : {}),
+    }));
     for (const f of again) this.#again.add(frameMessageId(f));
     this.#outbox.unshift(...entries);
     this.#stored = [];
