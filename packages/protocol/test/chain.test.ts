@@ -179,6 +179,28 @@ describe('ChainBook', () => {
     expect(late.admit(fork[0]!)?.code).toBe('equivocation');
   });
 
+  it("a sender's re-issue (same text and sentAt, signed for a later view) replaces the version held; another text or the same view is an equivocation", () => {
+    // A member held its 2 and 3 without delivering them (they came after the view moved on, or a second tab
+    // of the sender showed them from their store); the sender re-joined and sent both again (PROTOCOL.md §3.1).
+    const a = chain(ALICE, 3);
+    const book = new ChainBook();
+    for (const f of a) expect(book.admit(f)).toBeNull();
+    const later = asViewId(a[1]!.viewId + 4);
+    const re2 = { ...a[1]!, viewId: later, lamport: 40, sig: `${'C'.repeat(85)}Q==` };
+    expect(book.admit({ ...re2, body: 'another text' })?.code).toBe('equivocation');
+    expect(book.admit({ ...re2, sentAt: re2.sentAt + 1 })?.code).toBe('equivocation');
+    expect(book.admit({ ...re2, viewId: a[1]!.viewId })?.code).toBe('equivocation');
+    expect(book.hashOf(ALICE, 2)).toBe(linkHash(a[1]!));
+    expect(book.admit(re2)).toBeNull();
+    expect(book.hashOf(ALICE, 2)).toBe(linkHash(re2));
+    // Its 3 again, naming the re-issued 2: the old 3 named the old 2 and is gone with it.
+    const re3 = { ...a[2]!, viewId: later, lamport: 41, prev: linkHash(re2), sig: `${'D'.repeat(85)}Q==` };
+    expect(book.admit(re3)).toBeNull();
+    expect(book.hashOf(ALICE, 3)).toBe(linkHash(re3));
+    // The old versions are now the other histories.
+    expect(book.admit(a[1]!)?.code).toBe('equivocation');
+  });
+
   it('a backfill paging down a chain longer than its window still checks every page against the next newer one', () => {
     // 12 000 messages of one sender, taken as a backfill takes them: pages of 200, newest page first.
     const a = chain(ALICE, 12_000);

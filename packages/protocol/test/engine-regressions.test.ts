@@ -387,6 +387,29 @@ describe('simulator regressions', () => {
     expect(reissued).toBeGreaterThan(0);
   });
 
+  // SIM_SEED=1949356144 (sim-fifo-small, after the re-issue landed): d4f-b1's m2 reached dd6-c1 only after
+  // dd6-c1's view had moved on (held, never delivered), and its second tab 3cd-b2 showed it from their shared
+  // store. d4f-b1 restarted and re-issued m2 for view 7: both refused it as an equivocation (another m2 held),
+  // so dd6-c1 never delivered it (L1), and the checker had called the re-issue a second commit (S1).
+  it('seed 1949356144: a re-issue takes the place of a version members held but never delivered', () => {
+    const scenario: Scenario = {
+      mode: 'fifo',
+      size: 3,
+      seed: 289940117,
+      steps: [
+        { gap: 0, action: { k: 'tracker-restart' } },
+        { gap: 5, action: { k: 'crash-after', node: 0, frames: 0, send: false } },
+        { gap: 134, action: { k: 'tab-pair', node: 0 } },
+        { gap: 339, action: { k: 'send', node: 0, count: 1 } },
+        { gap: 327, action: { k: 'send', node: 0, count: 1 } },
+        { gap: 0, action: { k: 'reload', node: 0, samePeer: true } },
+      ],
+    };
+    const r = runScenario(scenario, { factory: correctEngine, tolerate: toleratedByKnownGaps(), trace: true });
+    expect(r.violation, command(scenario)).toBeNull();
+    expect(r.trace.some((l) => /dd6-c1@0 delivered g-sim\/d4f-b1:2 "m2" .* v7$/.test(l))).toBe(true);
+  });
+
   it('seed 1001659: a peer id restarts only with its process, so its queued store writes are not lost', () => {
     // 13a-a1 delivered three own messages and restarted (same peer id) before its 50 ms store batch: it
     // came back with seq 0 and sent a second g-sim/13a-a1:1 (S4: one id, two messages). The product

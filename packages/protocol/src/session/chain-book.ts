@@ -28,7 +28,36 @@ interface Link {
   readonly hash: string;
   /** The predecessor it names; undefined for a message stored before chains. */
   readonly prev: string | undefined;
+  /** The view it was signed for, and a fingerprint of its text and sentAt: what a re-issue keeps. */
+  readonly viewId: number;
+  readonly content: number;
 }
+
+/**
+ * A 53-bit fingerprint (cyrb53) of what a re-issue keeps of a message: its text and sentAt. Not a
+ * cryptographic hash: it only tells a sender's re-issue (PROTOCOL.md §3.1) from its other versions, and
+ * what a crafted collision buys, another text under that sender's own seq at members that never delivered
+ * it, any sender can have by sending those members that version first.
+ */
+const contentOf = (f: DataFrame): number => {
+  let h1 = 0xdeadbeef ^ f.sentAt;
+  let h2 = 0x41c6ce57 ^ f.body.length;
+  for (let i = 0; i < f.body.length; i++) {
+    const c = f.body.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+};
+
+const linkOf = (f: DataFrame, hash = linkHash(f)): Link => ({
+  hash,
+  prev: f.prev,
+  viewId: f.viewId,
+  content: contentOf(f),
+});
 
 class SenderChain {
   readonly bySeq = new Map<number, Link>();
@@ -102,8 +131,16 @@ export class ChainBook {
     const hash = linkHash(f);
     const c = this.#chain(f.sender);
     const same = c.bySeq.get(f.seq);
-    if (same !== undefined)
-      return same.hash === hash ? null : equivocation(f, `another message ${f.sender}:${f.seq} is held`);
+    if (same !== undefined && same.hash === hash) return null;
+    if (same !== undefined) {
+      // Its sender's re-issue (PROTOCOL.md §3.1): the same text and sentAt signed again for a later view,
+      // when its earlier session was removed before the group took the first version. A member may hold
+      // that first version without having delivered it (it came after the view had moved on, or a second
+      // tab of the sender showed it from their store): the re-issue takes its place, and the links above
+      // it, which named the old version, are forgotten (their own re-issues follow).
+      if (f.viewId <= same.viewId || contentOf(f) !== same.content)
+        return equivocation(f, `another message ${f.sender}:${f.seq} is held`);
+    }
     if (f.prev !== undefined && f.prev !== GENESIS_PREV) {
       const before = c.bySeq.get(f.seq - 1);
       if (before !== undefined && before.hash !== f.prev)
@@ -113,15 +150,17 @@ export class ChainBook {
         return equivocation(f, `message ${f.sender}:${sibling} names the same predecessor`);
     }
     const after = c.bySeq.get(f.seq + 1);
-    if (after?.prev !== undefined && after.prev !== GENESIS_PREV && after.prev !== hash)
+    if (same === undefined && after?.prev !== undefined && after.prev !== GENESIS_PREV && after.prev !== hash)
       return equivocation(f, `the ${f.sender}:${f.seq + 1} held names another predecessor`);
-    c.record(f.seq, { hash, prev: f.prev });
+    if (same !== undefined) this.forgetFrom(f.sender, f.seq);
+    c.record(f.seq, linkOf(f, hash));
     return null;
   }
 
   /**
-   * Our own links from `seq` up are an earlier session's, about to be signed again for a new view (a
-   * re-issue, PROTOCOL.md §3.1): forgotten, so the new versions are recorded and our next drafts name them.
+   * A sender's links from `seq` up are an earlier session's, signed again for a new view (a re-issue,
+   * PROTOCOL.md §3.1): forgotten, so the new versions are recorded (and, for our own, our next drafts name
+   * them).
    */
   forgetFrom(sender: PeerId, seq: number): void {
     const c = this.#senders.get(sender);
@@ -137,7 +176,7 @@ export class ChainBook {
   learn(frames: Iterable<DataFrame>): void {
     for (const f of frames) {
       const c = this.#chain(f.sender);
-      if (!c.bySeq.has(f.seq)) c.record(f.seq, { hash: linkHash(f), prev: f.prev });
+      if (!c.bySeq.has(f.seq)) c.record(f.seq, linkOf(f));
     }
   }
 }
