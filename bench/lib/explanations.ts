@@ -100,8 +100,35 @@ const EXPLAIN: Record<string, Explainer> = {
     const before = base === undefined ? '' : ` ${String(base['build'])}: ${n(base['open_ms'], 0)} ms in the same run.`;
     return `**${t.target}: ${n(t.value, 0)} ms.** Wall time from the reload's navigation start, so it includes loading and compiling the app and starting the runtime, and the machine's load (average ${n(report?.loadavg_1m_at_start, 0)} on 2 cores) stretches every step.${before} A reload reads the open group's newest 16 stored messages while the runtime's chunks load and paints them before the rest of its page (BENCHMARKS.md, "The chat page, third pass"). Before that paint the page waits for its HTML and main chunk (domInteractive 60–300 ms at load 13–21), the store's chunk, opening IndexedDB and the key, and the read; at that load one reload in four or five takes twice the others for either build, and a median of two follows it. What would close it: a run on a quieter machine; then a lighter main chunk and first render (the shell, directory and panels are rendered before the log).`;
   },
+  // The files targets are named with their row, `… (Node)` or `… (Node, 3 receivers)`: looked up without it.
+  'one receiver ≥ 0.7 × the raw channel': (t, reports) => {
+    const r = filesRow(t, reports);
+    const head = `**${t.target} (${t.measured_as}): ${n(t.value === null ? null : 1 / t.value)} of the raw channel's throughput** (${n(r?.['transfer_ms'], 0)} ms against raw runs of ${String(r?.['raw_ms'] ?? 'n/a')} ms, load ${String(r?.['load_1m'] ?? 'n/a')}).`;
+    if (r?.['where'] !== 'Node')
+      return `${head} Met on a quiet machine (1.02 and 1.22 in the runs of 2026-12-01 05:18–05:26 UTC, bench/results/comparisons.md), where the raw baseline in a page is itself several times slower than in Node; a loaded machine stretches the two pages' own work.`;
+    return `${head} The holder's JavaScript thread blocks in @roamhq/wrtc's \`send\` for each chunk message, and a \`send\` into a channel that holds nothing hands the message on within the call: 0.25–0.59 ms against 0.05–0.15 ms for the raw run's writes into a full channel, in the same process and runs (bench/results/comparisons.md, "why a chunk write costs 3–5 × a raw one"). The raw run keeps up to 4 MiB queued; a receiver asks 32 chunks (≈ 500 KiB) of a member at a time, which never fills SCTP's send buffer, so the holder never writes into a full channel. Writing several chunk messages a turn did not change that (the channel was still empty). What would close it: megabytes asked ahead per member (≈ 256 chunks), which the window's bounds (bytes per member, chunk messages ahead of a chat frame) rule out. (The Chromium row meets it on a quiet machine, against a raw baseline several times slower in a page than in Node.)`;
+  },
+  'chat p50 during a transfer ≤ 2 × idle': (t, reports) => {
+    const r = filesRow(t, reports);
+    const members = Number(r?.['receivers']) + 1;
+    const busy =
+      members === 2
+        ? 'both processes (pages) are busy with it, the holder writing and the receiver checking and storing'
+        : `every member moves chunks (each receiver serves the others), so all ${members} processes want the two cores at once`;
+    const sends =
+      r?.['where'] === 'Node'
+        ? ' and for its blocking sends: a text `send` on @roamhq/wrtc took ≈ 1–1.5 ms on a link while a transfer ran against 0.1–0.3 ms idle, and a message goes to every member'
+        : '';
+    return `**${t.target} (${t.measured_as}): ${n(t.value)}.** Chat p50 ${n(r?.['chat_busy_p50_ms'], 1)} ms during the transfer against ${n(r?.['chat_idle_p50_ms'], 1)} ms idle, ${n(r?.['chat_raw_p50_ms'], 1)} ms during a raw transfer between the first two members, load ${String(r?.['load_1m'] ?? 'n/a')}. During a Chorus transfer ${busy}, and a chat frame waits for its process to be scheduled${sends}. Chat frames already go first in each process (at most two chunk writes and four chunk reads a turn before them, PROTOCOL.md §10.3), and wants come by 16 chunks, not one per chunk stored (bench/results/comparisons.md, "one want per chunk with several holders"). Resting between bulk turns showed no gain at load 18–26. What would close it: a quiet machine to tell the group's share from other suites' (the idle p50 itself grows with the group on two cores), then pacing the transfer against the CPU it leaves for chat.`;
+  },
   'initial JS ≤ 60 KB gzip': (t) =>
     `**${t.target}: ${n(t.value, 1)} KB.** Split the peer runtime (socket.io-client, simple-peer, polyfills) into a chunk loaded after the first paint.`,
+};
+
+/** The files row a target was checked on: `… (Node)` is one receiver, `… (Node, 3 receivers)` three. */
+const filesRow = (t: TargetCheck, reports: readonly ScenarioReport[]): Row | undefined => {
+  const [where = '', receivers = '1'] = (/\(([^,)]+)(?:, (\d+) receivers)?\)$/.exec(t.target) ?? []).slice(1);
+  return rowsOf(find(reports, 'files')).find((r) => r['where'] === where && r['receivers'] === Number(receivers));
 };
 
 /** The bare server's share and what the tracker's heap snapshots put above it, for the tracker-capacity row of `t`. */
@@ -141,7 +168,7 @@ export const explainMisses = (reports: readonly ScenarioReport[]): string[] => {
     const key = `${t.target}|${t.measured_as}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const ex = EXPLAIN[t.target];
+    const ex = EXPLAIN[t.target] ?? EXPLAIN[t.target.replace(/ \([^)]*\)$/, '')];
     out.push(
       `- ${ex === undefined ? `**${t.target} (${t.measured_as})**: ${n(t.value)} against ${t.comparison} ${t.limit}.` : ex(t, reports)}`,
     );
