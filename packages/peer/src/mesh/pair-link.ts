@@ -103,8 +103,6 @@ export class PairLink {
   #flushScheduled = false;
   /** What arrived and waits for its turn, each message with the decoder of the connection it came on. */
   readonly #inbound: InboundQueue<FrameDecoder>;
-  /** The connection failed for exceeding the inbound bound (failed once). */
-  #overflowed: LinkConnection | null = null;
 
   constructor(opts: PairLinkOptions, hooks: PairLinkHooks) {
     this.#opts = opts;
@@ -292,15 +290,6 @@ export class PairLink {
       code: 'too-many',
       message: `${this.peer} already has ${waiting} bytes of messages waiting to be handled; ${inboundBytes(message)} more exceed the link's inbound bound.`,
     });
-    // A refused message is lost on this connection, and a FIFO gate would wait for it for good (an honest
-    // sponsor filling a witness with 100 000 messages stalled at a few thousand): the connection is failed,
-    // and the link's repair when it is up again (PROTOCOL.md §3.7) has the sender send what we lack. What
-    // already waits is still handled (#receive).
-    const conn = this.#conn;
-    if (conn !== null && this.#overflowed !== conn) {
-      this.#overflowed = conn;
-      conn.fail(`more than the link's inbound bound of messages waiting to be handled; rebuilt for a repair`);
-    }
   }
 
   /**
