@@ -244,6 +244,10 @@ describe('a hostile member speaking the wire directly', () => {
     await expectHonestRecover(a);
   }, 90_000);
 
+  // Known flake under heavy load (1 in 8 runs at load 12–27, none in 36 at low load): @roamhq/wrtc hands a
+  // child every message that arrived meanwhile in one callback, handled at once, and a child's event loop
+  // stood still up to 4.3 s, past the 4 s heartbeat timeout. Inbound slices per link fixed it (11c1ecd) but
+  // stalled an honest 100 000-message fill and were reverted (bench/results/comparisons.md, 2026-12-01).
   it('has a flood of signed DATA for a later view stopped at each honest peer by its byte budget; the group goes on', async () => {
     const a = await underAttack('future-flood');
     const { g, view, mallory } = a;
