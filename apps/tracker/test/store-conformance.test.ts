@@ -89,6 +89,21 @@ function conformance(name: string, skip: boolean, make: () => TrackerStore): voi
       expect(await s.peerIdReservation(p)).toBeNull();
     });
 
+    it('a peer id reserved again keeps its newest key and expiry; others expire around it', async () => {
+      const s = make();
+      const p = asPeerId(`againp${name}${n++}`);
+      const q = asPeerId(`againq${name}${n++}`);
+      const r = asPeerId(`againr${name}${n++}`);
+      await s.reservePeerId(p, 'key-p1', 150);
+      await s.reservePeerId(q, 'key-q', 150);
+      await s.reservePeerId(p, 'key-p2', 2000);
+      await new Promise((res) => setTimeout(res, 300));
+      await s.reservePeerId(r, 'key-r', 2000); // prunes what expired meanwhile
+      expect(await s.peerIdReservation(p)).toBe('key-p2');
+      expect(await s.peerIdReservation(q)).toBeNull();
+      expect(await s.peerIdReservation(r)).toBe('key-r');
+    });
+
     it('runs concurrent membership steps one at a time: 40 joins, 40 views, viewId 40', async () => {
       const s = make();
       const g = group(`busy-${name}`);

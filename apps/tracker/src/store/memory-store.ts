@@ -78,7 +78,15 @@ export class MemoryStore implements TrackerStore {
 
   async reservePeerId(peerId: PeerId, publicKey: string, ttlMs: number): Promise<void> {
     const now = Date.now();
-    for (const [p, r] of this.reserved) if (r.until <= now) this.reserved.delete(p);
+    // A Map iterates in insertion order and a reservation is re-inserted at the end, so with
+    // one TTL the map is sorted by expiry: prune from the front and stop at the first live one
+    // (a scan of every reservation per disconnect was quadratic in a mass drop). A longer TTL
+    // ahead of shorter ones only delays their pruning; peerIdReservation checks `until` anyway.
+    for (const [p, r] of this.reserved) {
+      if (r.until > now) break;
+      this.reserved.delete(p);
+    }
+    this.reserved.delete(peerId);
     this.reserved.set(peerId, { publicKey, until: now + ttlMs });
   }
 
