@@ -42,7 +42,11 @@ export class BenchContext {
       const worker = spawnWorker('tracker', 'tracker-host.ts', { nodeArgs: ['--expose-gc'] });
       this.cleanups.push(() => worker.stop());
       const origin = `http://127.0.0.1:${await this.pagePortOnce()}`;
-      const { url } = await worker.call<{ url: string }>('start', { overrides: { allowedOrigins: [origin] } });
+      // Every scenario's groups come from the same few bench identities on 127.0.0.1, a fresh group per
+      // run, and an empty group stays listed for a day (config.ts): the caps against one client filling
+      // the directory (20 groups per key, 100 per address) would refuse the full run's later groups.
+      const overrides = { allowedOrigins: [origin], maxGroupsPerKey: 1_000_000, maxGroupsPerAddress: 1_000_000 };
+      const { url } = await worker.call<{ url: string }>('start', { overrides });
       return { worker, url };
     })();
     return this.tracker.then((t) => t.url);
