@@ -176,3 +176,26 @@ describe('Ed25519 in the turn a frame arrives (Node)', () => {
     expect(taken).toEqual(['propose', 'hwm', 'data']);
   });
 });
+
+describe('a history page and the request it sets off', () => {
+  it('is checked and handed to the core only after the frames made as it arrived went out', async () => {
+    const ring = new KeyRing();
+    const verifier = new FrameVerifier(cats, ring, () => {});
+    const order: string[] = [];
+    const inbound = new InboundFrames(
+      verifier,
+      () => false,
+      // The next request is asked as the page arrives; the mesh writes a turn's frames at the end of the turn.
+      () => void setImmediate(() => order.push('request written')),
+      (_from, v: Verified) => {
+        if (v.kind === 'page') order.push(`page ${v.page.req} taken`);
+      },
+      (_from, _f, e) => {
+        throw e;
+      },
+    );
+    const page: GroupFrame = { t: 'history-res', groupId: cats, req: 3, items: [], done: false };
+    inbound.push(alice, page);
+    await expect.poll(() => order).toEqual(['request written', 'page 3 taken']);
+  });
+});

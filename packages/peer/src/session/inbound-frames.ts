@@ -7,6 +7,7 @@
 // chains, each dropped once idle so a departed peer leaves nothing behind.
 
 import type { GroupFrame, PeerId } from '@chorus/protocol';
+import { nextTurn } from '../next-turn.ts';
 import type { FrameVerifier, Verified } from './frame-verifier.ts';
 
 export class InboundFrames {
@@ -48,6 +49,10 @@ export class InboundFrames {
   async #verify(from: PeerId, frame: GroupFrame): Promise<void> {
     if (this.closed()) return;
     this.arriving(from, frame);
+    // A history page's next request (asked as it arrives) leaves at the end of this turn (the mesh
+    // writes a turn's frames then): the page is checked and stored in the next, while the sponsor
+    // reads and sends the next page, instead of holding the request until this one is stored.
+    if (frame.t === 'history-res') await nextTurn();
     const v = await this.verifier.verify(from, frame);
     if (v !== null) this.take(from, v);
   }
