@@ -211,7 +211,11 @@ async function measure(browser: Browser, url: string, size: number, typed: numbe
           new Promise<number>((resolve) => {
             const open = indexedDB.open('chorus');
             open.onsuccess = () => {
-              const c = open.result.transaction('messages').objectStore('messages').count();
+              // Schema 4 keeps messages in `batches` (one `by-id` entry each), a build before it in `messages`.
+              const db = open.result;
+              const c = db.objectStoreNames.contains('batches')
+                ? db.transaction('batches').objectStore('batches').index('by-id').count()
+                : db.transaction('messages').objectStore('messages').count();
               c.onsuccess = () => resolve(c.result);
             };
           }),
@@ -411,27 +415,36 @@ function writeTrace(path: string, buffer: Buffer, messages: number): void {
 }
 
 /** The group id of the stored message `body`, or null until it is durable (runs in the page). */
-function groupIdIn(body: string): Promise<string | null> {
+export function groupIdIn(body: string): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open('chorus');
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
       const db = open.result;
-      const all = db.transaction('messages').objectStore('messages').getAll();
+      type Stored = { groupId: string; frame: { body: string } };
+      // Schema 4 (a `batches` record per write) or a build before it (a `messages` record per message).
+      const batches = db.objectStoreNames.contains('batches');
+      const all = batches
+        ? db.transaction('batches').objectStore('batches').getAll()
+        : db.transaction('messages').objectStore('messages').getAll();
       all.onsuccess = () => {
         db.close();
-        resolve(
-          (all.result as { groupId: string; frame: { body: string } }[]).find((m) => m.frame.body === body)?.groupId ??
-            null,
-        );
+        const stored: Stored[] = batches
+          ? (all.result as { items: Stored[] }[]).flatMap((b) => b.items)
+          : (all.result as Stored[]);
+        resolve(stored.find((m) => m.frame.body === body)?.groupId ?? null);
       };
       all.onerror = () => reject(all.error);
     };
   });
 }
 
-/** Writes `count` messages of the group into the page's IndexedDB, 10 000 per transaction (runs in the page). */
-async function seed({ groupId, count }: { groupId: string; count: number }): Promise<void> {
+/**
+ * Writes `count` messages of the group into the page's IndexedDB, 10 000 per transaction (runs in the page): in
+ * schema 4, 500 to a `batches` record with its index keys (packages/peer/src/idb-batches.ts, as a history page is
+ * written); in a build before it (a baseline dist), one `messages` record each.
+ */
+export async function seed({ groupId, count }: { groupId: string; count: number }): Promise<void> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const open = indexedDB.open('chorus');
     open.onerror = () => reject(open.error);
@@ -440,19 +453,32 @@ async function seed({ groupId, count }: { groupId: string; count: number }): Pro
   const pad = (n: number): string => String(n).padStart(16, '0');
   const start = Date.now() - count * 1_000;
   const sender = 'bench-archive';
+  const batches = db.objectStoreNames.contains('batches');
+  const message = (seq: number) => {
+    const sentAt = start + seq * 1_000;
+    return {
+      id: `${groupId}/${sender}:${seq}`,
+      groupId,
+      senderName: 'Archive',
+      deliveredAt: sentAt,
+      order: `${pad(0)}:${sender}:${pad(seq)}`,
+      frame: { t: 'data', groupId, viewId: 1, sender, seq, lamport: 0, sentAt, body: `seed ${seq}`, sig: 'seeded' },
+    };
+  };
   for (let from = 0; from < count; from += 10_000) {
     await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction('messages', 'readwrite');
-      const store = tx.objectStore('messages');
-      for (let seq = from; seq < Math.min(count, from + 10_000); seq++) {
-        const sentAt = start + seq * 1_000;
-        store.put({
-          id: `${groupId}/${sender}:${seq}`,
+      const to = Math.min(count, from + 10_000);
+      const tx = db.transaction(batches ? 'batches' : 'messages', 'readwrite');
+      const store = tx.objectStore(batches ? 'batches' : 'messages');
+      if (!batches) for (let seq = from; seq < to; seq++) store.put(message(seq));
+      for (let at = from; batches && at < to; at += 500) {
+        const items = Array.from({ length: Math.min(500, to - at) }, (_, k) => message(at + k));
+        store.add({
           groupId,
-          senderName: 'Archive',
-          deliveredAt: sentAt,
-          order: `${pad(0)}:${sender}:${pad(seq)}`,
-          frame: { t: 'data', groupId, viewId: 1, sender, seq, lamport: 0, sentAt, body: `seed ${seq}`, sig: 'seeded' },
+          items,
+          ids: items.map((m) => m.id),
+          orders: items.map((m) => [groupId, m.order, m.id]),
+          sents: items.map((m) => [groupId, m.frame.sentAt, m.id]),
         });
       }
       tx.oncomplete = () => resolve();

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lib/browser.ts';
 import { selfTimes, type CpuProfile } from '../lib/cpu-profile.ts';
 import { freePort } from '../lib/free-port.ts';
+import { groupIdIn, seed } from '../scenarios/ui-log.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const size = Number(process.argv[2] ?? 100_000);
@@ -64,62 +65,9 @@ try {
   let groupId: string | null = null;
   while (groupId === null) {
     await page.waitForTimeout(100);
-    groupId = await page.evaluate(() => {
-      return new Promise<string | null>((resolve) => {
-        const open = indexedDB.open('chorus');
-        open.onsuccess = () => {
-          const all = open.result.transaction('messages').objectStore('messages').getAll();
-          all.onsuccess = () => {
-            open.result.close();
-            resolve(
-              (all.result as { groupId: string; frame: { body: string } }[]).find((m) => m.frame.body === 'live')
-                ?.groupId ?? null,
-            );
-          };
-        };
-      });
-    });
+    groupId = await page.evaluate(groupIdIn, 'live');
   }
-  await page.evaluate(
-    async ({ groupId, count }) => {
-      const db = await new Promise<IDBDatabase>((resolve) => {
-        const open = indexedDB.open('chorus');
-        open.onsuccess = () => resolve(open.result);
-      });
-      const pad = (n: number): string => String(n).padStart(16, '0');
-      const start = Date.now() - count * 1_000;
-      for (let from = 0; from < count; from += 10_000) {
-        await new Promise<void>((resolve) => {
-          const tx = db.transaction('messages', 'readwrite');
-          const store = tx.objectStore('messages');
-          for (let seq = from; seq < Math.min(count, from + 10_000); seq++) {
-            const sentAt = start + seq * 1_000;
-            store.put({
-              id: `${groupId}/bench-archive:${seq}`,
-              groupId,
-              senderName: 'Archive',
-              deliveredAt: sentAt,
-              order: `${pad(0)}:bench-archive:${pad(seq)}`,
-              frame: {
-                t: 'data',
-                groupId,
-                viewId: 1,
-                sender: 'bench-archive',
-                seq,
-                lamport: 0,
-                sentAt,
-                body: `seed ${seq}`,
-                sig: 'seeded',
-              },
-            });
-          }
-          tx.oncomplete = () => resolve();
-        });
-      }
-      db.close();
-    },
-    { groupId, count: size - 1 },
-  );
+  await page.evaluate(seed, { groupId, count: size - 1 });
   await page.addInitScript(
     (newest: string) => {
       (window as unknown as { benchOpen: Promise<number> }).benchOpen = new Promise((resolve) => {

@@ -114,13 +114,15 @@ test('a version 1 database is upgraded in place: every message kept, keyed by it
       lastOrders: [await store.lastOrder('cats' as never), await store.lastOrder('dogs' as never)],
       groups: [(await store.getGroup('cats' as never))?.name, (await store.getGroup('dogs' as never))?.name],
       identity: (await store.keys().get('Bob'))?.privateKey.extractable,
-      keys: (await db.getAllKeys('messages')).map(String).sort(),
+      keys: (await db.getAll('batches')).flatMap((b) => b.ids).sort(),
+      legacy: db.objectStoreNames.contains('messages'),
     };
     await store.close();
     return result;
   });
-  // Through every step to the current schema (3 adds the files' object stores).
-  expect(after.version).toBe(3);
+  // Through every step to the current schema (3 adds the files' object stores, 4 moves messages to batches).
+  expect(after.version).toBe(4);
+  expect(after.legacy).toBe(false);
   expect(after.cats).toEqual(['cats/alice:1 cats 1', 'cats/alice:2 cats 2', 'cats/alice:3 cats 3']);
   // The copy already under the new id was the first one stored there: it is kept, the old spelling goes.
   expect(after.dogs).toEqual([
@@ -301,7 +303,7 @@ test('an upgrade that fails leaves the version 1 database as it was, and the nex
     return result;
   });
   expect(retried).toEqual({
-    version: 3,
+    version: 4,
     cats: ['cats/alice:1', 'cats/alice:2', 'cats/alice:3'],
     dogs: ['dogs/bob:1', 'dogs/bob:2', 'dogs/alice:4'],
     chunk: [1, 2, 3],

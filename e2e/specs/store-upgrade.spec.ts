@@ -44,7 +44,7 @@ test('a profile written by the schema 1 build gets every group whole again after
           new Promise<number>((resolve, reject) => {
             const req = indexedDB.open('chorus');
             req.onsuccess = () => {
-              const count = req.result.transaction('messages').objectStore('messages').count();
+              const count = req.result.transaction('batches').objectStore('batches').index('by-id').count();
               count.onsuccess = () => {
                 resolve(count.result);
                 req.result.close();
@@ -67,11 +67,12 @@ test('a profile written by the schema 1 build gets every group whole again after
       });
     const opened = indexedDB.open('chorus');
     const current = await request(opened);
-    const tx = current.transaction(['identities', 'groups', 'messages', 'cursors']);
+    const tx = current.transaction(['identities', 'groups', 'batches', 'cursors']);
+    type Message = { groupId: string; deliveredAt: number; frame: { sender: string; seq: number } };
     const all = {
       identities: await request(tx.objectStore('identities').getAll()),
       groups: await request(tx.objectStore('groups').getAll()),
-      messages: await request(tx.objectStore('messages').getAll()),
+      messages: ((await request(tx.objectStore('batches').getAll())) as { items: Message[] }[]).flatMap((b) => b.items),
       cursors: await request(tx.objectStore('cursors').getAll()),
     };
     current.close();

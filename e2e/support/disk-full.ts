@@ -1,6 +1,6 @@
 // Chromium's in-memory (incognito) profiles ignore quota overrides, so a full
 // disk is injected where the browser reports one: writes (`put`, `add`) to the
-// `messages` object store throw QuotaExceededError while the test says the disk is full.
+// `batches` object store (the messages, schema 4) throw QuotaExceededError while the test says the disk is full.
 
 import type { Page } from '@playwright/test';
 
@@ -10,7 +10,7 @@ export const DISK_FULL_SCRIPT = `
   for (const method of ['put', 'add']) {
     const real = IDBObjectStore.prototype[method];
     IDBObjectStore.prototype[method] = function (...args) {
-      if (window.__chorusDiskFull && this.name === 'messages') {
+      if (window.__chorusDiskFull && this.name === 'batches') {
         throw new DOMException('The disk is full (injected by the test).', 'QuotaExceededError');
       }
       return real.apply(this, args);

@@ -14,12 +14,13 @@ export const storedMessageCount = (page: Page): Promise<number> =>
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('messages')) {
+          if (!db.objectStoreNames.contains('batches')) {
             db.close();
             resolve(0);
             return;
           }
-          const count = db.transaction('messages').objectStore('messages').count();
+          // One `by-id` entry per message (schema 4 keeps a write's messages in one record).
+          const count = db.transaction('batches').objectStore('batches').index('by-id').count();
           count.onsuccess = () => {
             db.close();
             resolve(count.result);

@@ -6,19 +6,26 @@
 // keyed messages by `sender:seq`, so a sender's message in one group hid its
 // message of the same seq in another; version 2 rewrites those keys in place
 // and has groups that show gaps sync their history again from the start.
+// Version 4 keeps messages in `batches`, one record per write of a group
+// (idb-batches.ts says why); idb-schema-batches.ts moves older databases'
+// `messages` records there.
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
 import { messageId, type GroupId, type MessageId } from '@chorus/protocol/light';
 import type { GroupRecord, StoredMessage } from './storage.ts';
 import type { BlobRecord, StoredChunk } from './files/blob-store.ts';
+import type { BatchRecord, OrderKey, SentKey } from './idb-batches.ts';
+import { moveMessagesToBatches } from './idb-schema-batches.ts';
 
 export const IDB_NAME = 'chorus';
 /**
  * Bump with a migration step in upgradeSchema whenever the schema below changes.
  * 1: messages keyed `sender:seq`. 2: keyed `group/sender:seq` (rewritten in place).
  * 3: adds `blobs` and `blobChunks` (files, PROTOCOL.md §10); nothing else changes.
+ * 4: messages move from `messages` (one record each) to `batches` (one record per write, idb-batches.ts);
+ *    `messages` is deleted, or keeps only records that could not be read (reported on open, never dropped).
  */
-export const IDB_VERSION = 3;
+export const IDB_VERSION = 4;
 
 export interface IdentityRecord {
   readonly name: string;
@@ -42,10 +49,17 @@ export interface CursorRecord {
 export interface ChorusDb extends DBSchema {
   identities: { key: string; value: IdentityRecord };
   groups: { key: GroupId; value: GroupRecord };
+  /** Schema 1-3's one record per message; since 4 only in an upgrade, or holding records that could not be read. */
   messages: {
     key: MessageId;
     value: StoredMessage;
     indexes: { 'by-group-order': [GroupId, string]; 'by-group-sent': [GroupId, number] };
+  };
+  /** Since schema 4: messages, one record per write of one group (idb-batches.ts). */
+  batches: {
+    key: number;
+    value: BatchRecord;
+    indexes: { 'by-id': MessageId; 'by-order': OrderKey; 'by-sent': SentKey };
   };
   cursors: { key: GroupId; value: CursorRecord };
   /** A file's blob by the SHA-256 of its bytes (files/blob-store.ts). */
@@ -60,39 +74,46 @@ export interface BlobChunkRecord extends StoredChunk {
 }
 
 export type Db = IDBPDatabase<ChorusDb>;
-type UpgradeTx = IDBPTransaction<
+export type UpgradeTx = IDBPTransaction<
   ChorusDb,
-  ('identities' | 'groups' | 'messages' | 'cursors' | 'blobs' | 'blobChunks')[],
+  ('identities' | 'groups' | 'messages' | 'batches' | 'cursors' | 'blobs' | 'blobChunks')[],
   'versionchange'
 >;
 
 /** `openDB`'s upgrade step: brings a database at `oldVersion` (0 when new) to IDB_VERSION inside `tx`. */
 export function upgradeSchema(db: Db, oldVersion: number, tx: UpgradeTx): void {
-  // Version 1: the whole schema (object stores and indexes are unchanged since).
+  // Version 1: the whole schema of the time (object stores and indexes unchanged until 4; `messages` is made
+  // only by versions before 4, so a new database has none).
   if (!db.objectStoreNames.contains('identities')) db.createObjectStore('identities', { keyPath: 'name' });
   if (!db.objectStoreNames.contains('groups')) db.createObjectStore('groups', { keyPath: 'groupId' });
-  if (!db.objectStoreNames.contains('messages')) {
-    const messages = db.createObjectStore('messages', { keyPath: 'id' });
-    messages.createIndex('by-group-order', ['groupId', 'order']);
-    messages.createIndex('by-group-sent', ['groupId', 'frame.sentAt']);
-  }
   if (!db.objectStoreNames.contains('cursors')) db.createObjectStore('cursors', { keyPath: 'groupId' });
   // Version 3: files' blobs, two new object stores (nothing to migrate).
   if (!db.objectStoreNames.contains('blobs')) db.createObjectStore('blobs', { keyPath: 'hash' });
   if (!db.objectStoreNames.contains('blobChunks')) db.createObjectStore('blobChunks', { keyPath: ['hash', 'index'] });
-  // Version 2: message keys name their group. If the rewrite fails, abort: the database
-  // stays at version 1 with everything in it, and opening reports the problem.
-  if (oldVersion >= 1 && oldVersion < 2) {
-    rewriteMessageIds(tx)
-      .then(() => resyncGroupsWithGaps(tx))
-      .catch(() => {
-        try {
-          tx.abort();
-        } catch {
-          // the transaction already failed on its own
-        }
-      });
+  // Version 4: messages in batches (idb-batches.ts), one index entry per message in each index.
+  if (!db.objectStoreNames.contains('batches')) {
+    const batches = db.createObjectStore('batches', { keyPath: 'n', autoIncrement: true });
+    batches.createIndex('by-id', 'ids', { multiEntry: true, unique: true });
+    batches.createIndex('by-order', 'orders', { multiEntry: true });
+    batches.createIndex('by-sent', 'sents', { multiEntry: true });
   }
+  if (oldVersion === 0 || oldVersion >= 4) return;
+  // Version 2: message keys name their group; then version 4: the messages move to batches. If a step fails,
+  // abort: the database stays at its old version with everything in it, and opening reports the problem.
+  const steps = async (): Promise<void> => {
+    if (oldVersion < 2) {
+      await rewriteMessageIds(tx);
+      await resyncGroupsWithGaps(tx);
+    }
+    await moveMessagesToBatches(db, tx);
+  };
+  steps().catch(() => {
+    try {
+      tx.abort();
+    } catch {
+      // the transaction already failed on its own
+    }
+  });
 }
 
 /**

@@ -3,8 +3,10 @@
 // writes, the reads and the connection's life; it never knows about groups' membership,
 // ordering or the network. Writes are idempotent by message id, so two tabs
 // (or a sponsor's history and a live delivery) writing the same message is
-// harmless. The schema and its upgrades are idb-schema.ts; identities are
-// idb-key-store.ts.
+// harmless. Messages are kept one record per write of a group, not one per
+// message (idb-batches.ts: in Chromium each request costs more than its
+// record); the requests on those records are idb-batch-io.ts. The schema and
+// its upgrades are idb-schema.ts; identities are idb-key-store.ts.
 // Problems (quota, a blocked upgrade, another tab upgrading) are
 // reported through `onProblem` so the UI can show a banner; a batch that
 // failed stays queued and is retried, so nothing delivered is lost while the
@@ -15,6 +17,9 @@ import type { GroupId, MessageId } from '@chorus/protocol';
 import { IdbKeyStore } from './idb-key-store.ts';
 import { IdbBlobs } from './files/idb-blobs.ts';
 import { IDB_NAME, IDB_VERSION, upgradeSchema, type ChorusDb, type Db } from './idb-schema.ts';
+import { leftovers } from './idb-schema-batches.ts';
+import { byOrder, bySent, messagesOf } from './idb-batches.ts';
+import { fetchBatches, writeGroupBatch } from './idb-batch-io.ts';
 import {
   checkGroupRecords,
   reissues,
@@ -44,7 +49,15 @@ export const IDB_WRITE_RETRY_MS = 2_000;
 /** Upper bound on one page of a read, so a caller's typo cannot load a whole history into memory. */
 const MAX_PAGE = 5_000;
 
-export type StoreProblemKind = 'quota' | 'blocked' | 'version-change' | 'terminated' | 'write-failed' | 'unavailable';
+export type StoreProblemKind =
+  | 'quota'
+  | 'blocked'
+  | 'version-change'
+  | 'terminated'
+  | 'write-failed'
+  | 'unavailable'
+  /** Stored records that are not messages (kept as they are, left out of reads). */
+  | 'unreadable';
 
 export interface StoreProblem {
   readonly kind: StoreProblemKind;
@@ -59,8 +72,11 @@ export interface IdbStoreOptions {
   readonly onRecovered?: () => void;
 }
 
-/** In IndexedDB key order every array sorts after every string, so this bounds "all order keys". */
+/** In IndexedDB key order every array sorts after every string and number, so this bounds "all order keys". */
 const AFTER_ALL_STRINGS: [] = [];
+
+/** Every `by-order` (or `by-sent`) key of a group: [group] sorts before [group, …], [group, []] after. */
+const groupRange = (groupId: GroupId): IDBKeyRange => IDBKeyRange.bound([groupId], [groupId, AFTER_ALL_STRINGS]);
 
 export class IdbStore implements MessageStore {
   readonly #name: string;
@@ -76,6 +92,8 @@ export class IdbStore implements MessageStore {
   #flushing: Promise<void> | null = null;
   #troubled = false;
   #closed = false;
+  /** Unreadable records already reported, so a banner says each once. */
+  readonly #reported = new Set<string>();
 
   constructor(opts: IdbStoreOptions = {}) {
     this.#name = opts.name ?? IDB_NAME;
@@ -114,15 +132,28 @@ export class IdbStore implements MessageStore {
         });
       },
     });
-    this.#db = opening.catch((e: unknown) => {
-      this.#db = null;
-      report({
-        kind: 'unavailable',
-        message: `Local history is unavailable (${describe(e)}). Messages stay in this tab only.`,
-      });
-      throw e;
-    });
+    this.#db = opening.then(
+      async (db) => {
+        const left = await leftovers(db).catch(() => null);
+        if (left !== null) this.#unreadable(left);
+        return db;
+      },
+      (e: unknown) => {
+        this.#db = null;
+        report({
+          kind: 'unavailable',
+          message: `Local history is unavailable (${describe(e)}). Messages stay in this tab only.`,
+        });
+        throw e;
+      },
+    );
     return this.#db;
+  }
+
+  #unreadable(why: string): void {
+    if (this.#reported.has(why)) return;
+    this.#reported.add(why);
+    this.#onProblem({ kind: 'unreadable', message: `Some saved history could not be read: ${why}` });
   }
 
   async #dropConnection(): Promise<void> {
@@ -200,27 +231,25 @@ export class IdbStore implements MessageStore {
     const rekey = new Set(this.#rekey);
     const waiters = this.#waiters;
     this.#waiters = [];
-    let tx: IDBPTransaction<ChorusDb, ['messages', 'cursors'], 'readwrite'> | null = null;
+    let tx: IDBPTransaction<ChorusDb, ['batches', 'cursors'], 'readwrite'> | null = null;
     try {
       const db = await this.open();
-      tx = db.transaction(['messages', 'cursors'], 'readwrite');
-      const messages = tx.objectStore('messages');
-      const rawMessages = unwrap(messages);
+      tx = db.transaction(['batches', 'cursors'], 'readwrite');
+      const batches = unwrap(tx.objectStore('batches'));
       const cursors = tx.objectStore('cursors');
       const highest = new Map<GroupId, string>();
+      const byGroup = new Map<GroupId, StoredMessage[]>();
       for (const item of batch) {
         const prev = highest.get(item.groupId);
         if (prev === undefined || item.order > prev) highest.set(item.groupId, item.order);
+        const list = byGroup.get(item.groupId);
+        if (list) list.push(item);
+        else byGroup.set(item.groupId, [item]);
       }
       await Promise.all([
-        ...batch.map(async (item) => {
-          // Idempotent: the first stored copy of a message wins (same id = same signed frame).
-          // A total-order group's item (putHistory) moves a stored copy to the group's key.
-          if (!rekey.has(item.id)) return addOnce(rawMessages, item);
-          const had = await messages.get(item.id);
-          if (had === undefined || reissues(item, had)) await messages.put(item);
-          else if (had.order !== item.order) await messages.put({ ...had, order: item.order });
-        }),
+        // Idempotent: the first stored copy of a message wins (same id = same signed frame); a total-order
+        // group's item (putHistory) moves a stored copy to the group's key (idb-batch-io.ts).
+        ...[...byGroup].map(([groupId, items]) => writeGroupBatch(batches, groupId, items, rekey)),
         ...[...highest].map(async ([groupId, order]) => {
           const cur = await cursors.get(groupId);
           // A history sync from the start that reaches the old last key has refilled every gap below it.
@@ -282,11 +311,21 @@ export class IdbStore implements MessageStore {
     const db = await this.open();
     const limit = clampLimit(opts.limit);
     const after = opts.after ?? null;
+    // Index keys are [group, order, id]: [group, after, []] sorts after every key of order `after`.
     const range =
       after === null
-        ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
-        : IDBKeyRange.bound([groupId, after], [groupId, AFTER_ALL_STRINGS], true, false);
-    const items = await db.getAllFromIndex('messages', 'by-group-order', range, limit + 1);
+        ? groupRange(groupId)
+        : IDBKeyRange.bound([groupId, after, AFTER_ALL_STRINGS], [groupId, AFTER_ALL_STRINGS], true);
+    const store = db.transaction('batches').store;
+    // The first limit + 1 index entries name the records that hold those messages; every other message of
+    // those records that is also past `after` sorts after them, so the first limit + 1 of them all are the page.
+    const keys = await store.index('by-order').getAllKeys(range, limit + 1);
+    const items = this.#messages(
+      await fetchBatches(unwrap(store), keys),
+      groupId,
+      (m) => after === null || m.order > after,
+      byOrder,
+    );
     const more = items.length > limit;
     const page = more ? items.slice(0, limit) : items;
     return { items: page, next: more ? (page[page.length - 1]?.order ?? null) : null };
@@ -295,8 +334,17 @@ export class IdbStore implements MessageStore {
   async since(groupId: GroupId, since: number, limit: number): Promise<readonly StoredMessage[]> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    const range = IDBKeyRange.bound([groupId, since], [groupId, Number.POSITIVE_INFINITY]);
-    return db.getAllFromIndex('messages', 'by-group-sent', range, clampLimit(limit));
+    const cap = clampLimit(limit);
+    const store = db.transaction('batches').store;
+    const range = IDBKeyRange.bound([groupId, since], [groupId, AFTER_ALL_STRINGS]);
+    const keys = await store.index('by-sent').getAllKeys(range, cap);
+    const items = this.#messages(
+      await fetchBatches(unwrap(store), keys),
+      groupId,
+      (m) => m.frame.sentAt >= since,
+      bySent,
+    );
+    return items.slice(0, cap);
   }
 
   /** The newest `limit` messages of a group, oldest first (what a chat view shows on open). */
@@ -307,22 +355,35 @@ export class IdbStore implements MessageStore {
   async before(groupId: GroupId, before: string | null, limit: number): Promise<readonly StoredMessage[]> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    const range =
-      before === null
-        ? IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS])
-        : IDBKeyRange.bound([groupId, ''], [groupId, before], false, true);
-    // Two requests, not one per message: a key cursor walks back `cap` keys inside the store (advance), and one
-    // getAll reads from there to the end. Stepping a value cursor took a round trip to the store per message.
-    const index = db.transaction('messages').store.index('by-group-order');
+    const range = before === null ? groupRange(groupId) : IDBKeyRange.bound([groupId], [groupId, before], false, true);
+    // Two walks, not one request per message: a key cursor steps back `cap` entries inside the store (advance),
+    // then one getAllKeys from there to the end names the records that hold them.
+    const store = db.transaction('batches').store;
+    const index = store.index('by-order');
     const cap = clampLimit(limit);
     let cursor = await index.openKeyCursor(range, 'prev');
     if (cursor === null) return [];
     if (cap > 1) cursor = await cursor.advance(cap - 1);
     const from =
       cursor === null ? range : IDBKeyRange.bound(cursor.key, range.upper as IDBValidKey, false, range.upperOpen);
-    const items = await index.getAll(from);
-    // Messages sharing the first key's order (never two with one id) may come before it: keep the newest `cap`.
+    const keys = await index.getAllKeys(from);
+    const items = this.#messages(
+      await fetchBatches(unwrap(store), keys),
+      groupId,
+      (m) => before === null || m.order < before,
+      byOrder,
+    );
+    // Other messages of those records below `before` are older than the newest `cap`: keep the newest `cap`.
     return items.length > cap ? items.slice(items.length - cap) : items;
+  }
+
+  #messages(
+    records: Parameters<typeof messagesOf>[0],
+    groupId: GroupId,
+    keep: (m: StoredMessage) => boolean,
+    order: (a: StoredMessage, b: StoredMessage) => number,
+  ): StoredMessage[] {
+    return messagesOf(records, groupId, keep, order, (why) => this.#unreadable(why));
   }
 
   async cursor(groupId: GroupId): Promise<string | null> {
@@ -341,11 +402,7 @@ export class IdbStore implements MessageStore {
   async count(groupId: GroupId): Promise<number> {
     await this.flush().catch(() => {});
     const db = await this.open();
-    return db.countFromIndex(
-      'messages',
-      'by-group-order',
-      IDBKeyRange.bound([groupId, ''], [groupId, AFTER_ALL_STRINGS]),
-    );
+    return db.countFromIndex('batches', 'by-order', groupRange(groupId));
   }
 
   async putGroup(record: GroupRecord): Promise<void> {
@@ -388,21 +445,4 @@ function isQuotaError(e: unknown): boolean {
 function describe(e: unknown): string {
   if (e instanceof DOMException) return `${e.name}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * Stores `item` unless a message with its id is stored: one `add` (not a read, then a write), whose
- * ConstraintError (the id is taken; no index is unique) is kept from aborting the batch's transaction.
- */
-function addOnce(store: IDBObjectStore, item: StoredMessage): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = store.add(item);
-    req.onsuccess = () => resolve();
-    req.onerror = (e) => {
-      if (req.error?.name !== 'ConstraintError') return reject(req.error ?? new Error('The write failed.'));
-      e.preventDefault();
-      e.stopPropagation();
-      resolve();
-    };
-  });
 }
