@@ -17,6 +17,7 @@ import {
   verifyFrame,
   type FinalFields,
   type FinalFrame,
+  type FinalItem,
   readPublicKey,
   type DataFrame,
   type GroupFrame,
@@ -104,6 +105,44 @@ describe('Ed25519 in the turn a frame arrives (Node)', () => {
     const { sig: _unsigned, ...bare } = final;
     expect(ring.verifyFinalNow(bare)).toBe(false);
     expect(await ring.verifyFinal({ ...final, seq: 2 }, 0)).toBe(false);
+  });
+
+  it('checks the entries of one signed list once each, and never lends its verdict to another signature, view or sender', async () => {
+    const [a, c] = await Promise.all([generateIdentity(), generateIdentity()]);
+    const ring = new KeyRing();
+    ring.learn([
+      { peerId: alice, name: 'alice', publicKey: await exportPublicKey(a.publicKey) },
+      { peerId: carol, name: 'carol', publicKey: await exportPublicKey(c.publicKey) },
+    ]);
+    const versions = await Promise.all([1, 2, 3].map((seq) => dataFrom(alice, a.privateKey, seq)));
+    const list: FinalItem[] = versions.map((d, i) => [d.seq, 10 + i, carol, d.sig]);
+    const finalAt = (i: number, over: Partial<FinalFrame> = {}): FinalFrame => ({
+      t: 'final',
+      groupId: cats,
+      viewId: asViewId(1),
+      sender: alice,
+      seq: i + 1,
+      priority: { p: 10 + i, by: carol },
+      version: versions[i]!.sig,
+      list,
+      ...over,
+    });
+    const sig = signOwnFinal(a.privateKey, finalAt(0));
+    if (typeof sig !== 'string') throw new Error('Node signs at once');
+    // Each entry as an ECHO restates it, twice over: valid every time.
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < list.length; i++) expect(ring.verifyFinalNow(finalAt(i, { sig }))).toBe(true);
+    // The same list object under a signature it does not carry, another view, or another sender: refused.
+    const forged = signOwnFinal(c.privateKey, finalAt(0, { sender: carol }));
+    if (typeof forged !== 'string') throw new Error('Node signs at once');
+    expect(ring.verifyFinalNow(finalAt(1, { sig: forged }))).toBe(false);
+    expect(ring.verifyFinalNow(finalAt(1, { sig, viewId: asViewId(2) }))).toBe(false);
+    expect(ring.verifyFinalNow(finalAt(1, { sig, sender: carol }))).toBe(false);
+    // An entry the list does not hold, under the list's valid signature: refused.
+    expect(ring.verifyFinalNow(finalAt(1, { sig, priority: { p: 99, by: carol } }))).toBe(false);
+    // The carol-signed copy of the list verifies as carol's, not as alice's.
+    expect(ring.verifyFinalNow(finalAt(2, { sig: forged, sender: carol }))).toBe(true);
+    expect(ring.verifyFinalNow(finalAt(2, { sig: forged }))).toBe(false);
   });
 
   it('keeps per-peer order: a DATA waits behind its peer frame whose sender key is not known yet', async () => {

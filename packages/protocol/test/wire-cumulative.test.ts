@@ -63,6 +63,25 @@ describe('proposes and finals frames', () => {
     expect(singles.every((s) => s.list !== undefined && listHolds(s))).toBe(true);
   });
 
+  it('a list holds exactly its entries: another priority, proposer, version or seq is not in it, however often asked', () => {
+    const list = items(MAX_CUMULATIVE_ITEMS);
+    const entry = (i: number) => ({ seq: i + 1, priority: { p: 10 + i, by: BOB }, version: VERSION(i % 20), list });
+    // Asked entry by entry, as an ECHO's entries of one list are: every verdict is the list's content.
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < list.length; i++) {
+        expect(listHolds(entry(i))).toBe(true);
+        expect(listHolds({ ...entry(i), priority: { p: 11 + i, by: BOB } })).toBe(false);
+        expect(listHolds({ ...entry(i), priority: { p: 10 + i, by: CAROL } })).toBe(false);
+        expect(listHolds({ ...entry(i), version: VERSION((i + 1) % 20) })).toBe(false);
+      }
+    expect(listHolds({ ...entry(0), seq: MAX_CUMULATIVE_ITEMS + 1 })).toBe(false);
+    // A list still being built (the session's own, before it is signed) is read as it is now.
+    const growing: FinalItem[] = [];
+    expect(listHolds({ ...entry(0), list: growing })).toBe(false);
+    growing.push(list[0]!);
+    expect(listHolds({ ...entry(0), list: growing })).toBe(true);
+  });
+
   it('hold 1..MAX_CUMULATIVE_ITEMS entries, each message once', () => {
     expect(code(finals(items(MAX_CUMULATIVE_ITEMS)))).toBeNull();
     expect(code(finals(items(MAX_CUMULATIVE_ITEMS + 1)))).toBe('too-many');

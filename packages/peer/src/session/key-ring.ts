@@ -18,6 +18,7 @@ import {
   verifyFrame,
   type DataFrame,
   type FinalFrame,
+  type FinalItem,
   type FlushOkStatementFields,
   type FlushStatement,
   type MemberInfo,
@@ -52,6 +53,8 @@ export class KeyRing {
   readonly #sync = new Map<string, SyncVerify | null>();
   /** FINALs whose signature held, by signed text and signature (echoes restate them: checked once). */
   readonly #finals = new Set<string>();
+  /** Per list object, the (group, view, sender, signature) its checked FINALs were signed under. */
+  readonly #listsChecked = new WeakMap<readonly FinalItem[], Set<string>>();
   /**
    * FINAL checks under way (WebCrypto, a browser), by signed text and signature: the echoes that restate a
    * FINAL often arrive while its own check is still out, and take its verdict instead of a check each.
@@ -131,14 +134,26 @@ export class KeyRing {
   verifyFinalNow(f: FinalFrame): boolean | null {
     // A FINAL signed in a list (PROTOCOL.md §1.2c): the signature covers the list, which must hold its entry.
     if (!listHolds(f)) return false;
+    // The other entries of a list object checked before (an ECHO restates up to 64 of one list): no text
+    // of the whole list made and hashed again per entry.
+    const listed = f.list === undefined || f.sig === undefined ? undefined : listedKey(f);
+    if (listed !== undefined && f.list !== undefined && this.#listsChecked.get(f.list)?.has(listed) === true)
+      return true;
     const text = `${canonicalFinalText(f)}${f.sig ?? ''}`;
-    if (this.#finals.has(text)) return true;
-    const entry = this.#entries.get(f.sender);
-    if (entry === undefined || f.sig === undefined) return f.sig === undefined ? false : null;
-    const check = this.#syncFor(entry.publicKey);
-    if (check === null) return null;
-    const valid = check(canonicalFinalBytes(f), f.sig);
-    if (valid) this.#checked(text);
+    let valid: boolean | null = this.#finals.has(text);
+    if (!valid) {
+      const entry = this.#entries.get(f.sender);
+      if (entry === undefined || f.sig === undefined) return f.sig === undefined ? false : null;
+      const check = this.#syncFor(entry.publicKey);
+      if (check === null) return null;
+      valid = check(canonicalFinalBytes(f), f.sig);
+      if (valid) this.#checked(text);
+    }
+    if (valid && listed !== undefined && f.list !== undefined) {
+      const seen = this.#listsChecked.get(f.list) ?? new Set<string>();
+      seen.add(listed);
+      this.#listsChecked.set(f.list, seen);
+    }
     return valid;
   }
 
@@ -260,6 +275,10 @@ export class KeyRing {
     for (const peer of [...this.#waiters.keys()]) this.#wake(peer);
   }
 }
+
+/** What, besides the list itself, a list-signed FINAL's signature covers (canonicalFinalsText). */
+const listedKey = (f: FinalFrame): string =>
+  `${f.groupId}\u0000${f.viewId}\u0000${f.sender}\u0000${f.list?.length ?? 0}\u0000${f.sig ?? ''}`;
 
 /** What to call a sender nobody named: the start of its peer id, as a UI shows unknown users. */
 export const shortName = (peerId: PeerId): string => `peer-${peerId.slice(0, 6)}`;

@@ -56,11 +56,39 @@ export const finalItemOf = (f: Pick<FinalFields, 'seq' | 'priority' | 'version'>
 const sameItem = (a: FinalItem, b: FinalItem): boolean =>
   a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 
+/**
+ * A list's items by seq, made once per list object: every entry of a list is checked on its own (the
+ * parser, the signature check, the proof book), and an ECHO of a turn's FINALs restates up to 64 entries
+ * of one list, so a scan per entry was quadratic in the list. Lists are immutable (readonly items); one
+ * that grew since it was indexed (a list still being built) is indexed again.
+ */
+const listIndexes = new WeakMap<
+  readonly FinalItem[],
+  { readonly size: number; readonly bySeq: Map<number, FinalItem[]> }
+>();
+
+const indexOf = (list: readonly FinalItem[]): Map<number, FinalItem[]> => {
+  const known = listIndexes.get(list);
+  if (known !== undefined && known.size === list.length) return known.bySeq;
+  const bySeq = new Map<number, FinalItem[]>();
+  for (const item of list) {
+    const same = bySeq.get(item[0]);
+    if (same === undefined) bySeq.set(item[0], [item]);
+    else same.push(item);
+  }
+  listIndexes.set(list, { size: list.length, bySeq });
+  return bySeq;
+};
+
 /** Whether a FINAL's signature can cover it: no list, or a list that holds exactly its entry. */
 export const listHolds = (f: Pick<FinalFields, 'seq' | 'priority' | 'version' | 'list'>): boolean => {
   if (f.list === undefined) return true;
   const mine = finalItemOf(f);
-  return f.list.some((item) => sameItem(item, mine));
+  return (
+    indexOf(f.list)
+      .get(f.seq)
+      ?.some((item) => sameItem(item, mine)) ?? false
+  );
 };
 
 /** The single PROPOSEs a `proposes` frame from `by` stands for, in order. */
