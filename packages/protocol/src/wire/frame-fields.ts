@@ -14,6 +14,7 @@ import {
   MAX_PRIORITY,
   MAX_SENT_AT_MS,
 } from './caps.ts';
+import { isCanonicalSinglePadded, isDoublePadded, isSinglePadded } from './base64-shape.ts';
 import { LINK_HASH_B64_CHARS } from './chain.ts';
 import {
   field,
@@ -37,11 +38,11 @@ export interface ParseContext {
 }
 
 /** Standard base64 of exactly 64 bytes: 86 alphabet characters and `==`. */
-const SIGNATURE_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_SIGNATURE_B64_CHARS - 2}}==$`);
+const isSignatureShape = (text: string): boolean => isDoublePadded(text, ED25519_SIGNATURE_B64_CHARS);
 /** Canonical base64 of exactly 32 bytes (the last character's two unused bits zero): a chain link (`prev`). */
-const LINK_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${LINK_HASH_B64_CHARS - 2}}[AEIMQUYcgkosw048]=$`);
+const isLinkShape = (text: string): boolean => isCanonicalSinglePadded(text, LINK_HASH_B64_CHARS);
 /** Standard base64 of exactly 32 bytes: 43 alphabet characters and `=`. */
-export const PUBLIC_KEY_PATTERN = new RegExp(`^[A-Za-z0-9+/]{${ED25519_PUBLIC_KEY_B64_CHARS - 1}}=$`);
+export const isPublicKeyShape = (text: string): boolean => isSinglePadded(text, ED25519_PUBLIC_KEY_B64_CHARS);
 
 export const forged = (path: string, claimed: string, from: PeerId): FieldRejection =>
   new FieldRejection('forged-sender', `${path} says "${claimed}" but the frame came from "${from}".`);
@@ -68,7 +69,7 @@ export const readSignature = (o: JsonObject, path: string, name = 'sig'): string
 /** A base64 Ed25519 signature wherever it appears (a field, or an item of a cumulative FINAL's list). */
 export function readSignatureText(v: unknown, path: string): string {
   const sig = readString(v, path, ED25519_SIGNATURE_B64_CHARS);
-  if (!SIGNATURE_PATTERN.test(sig))
+  if (!isSignatureShape(sig))
     throw new FieldRejection(
       'bad-signature',
       `${path} is not a base64 Ed25519 signature (${ED25519_SIGNATURE_B64_CHARS} characters).`,
@@ -80,8 +81,7 @@ export const readLink = (o: JsonObject, path: string): string => readHash(o['pre
 
 export function readHash(v: unknown, path: string): string {
   const hash = readString(v, path, LINK_HASH_B64_CHARS, LINK_HASH_B64_CHARS);
-  if (!LINK_PATTERN.test(hash))
-    throw new FieldRejection('bad-type', `${path} is not canonical base64 of a 32-byte hash.`);
+  if (!isLinkShape(hash)) throw new FieldRejection('bad-type', `${path} is not canonical base64 of a 32-byte hash.`);
   return hash;
 }
 

@@ -28,7 +28,7 @@ import {
   type JsonObject,
 } from './field-reader.ts';
 import {
-  PUBLIC_KEY_PATTERN,
+  isPublicKeyShape,
   readData,
   readGroup,
   readPart,
@@ -79,7 +79,7 @@ function readHistoryItem(v: unknown, ctx: ParseContext, path: string): HistoryIt
   let senderKey: string | undefined;
   if (hasField(o, 'senderKey')) {
     senderKey = readString(o['senderKey'], `${path}.senderKey`, ED25519_PUBLIC_KEY_B64_CHARS);
-    if (!PUBLIC_KEY_PATTERN.test(senderKey))
+    if (!isPublicKeyShape(senderKey))
       throw new FieldRejection(
         'bad-type',
         `${path}.senderKey is not a base64 Ed25519 public key (${ED25519_PUBLIC_KEY_B64_CHARS} characters).`,
