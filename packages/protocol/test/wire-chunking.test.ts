@@ -16,7 +16,7 @@ import {
 } from '../src/wire/caps.ts';
 import { encodeFrame } from '../src/wire/canonical.ts';
 import { ChunkAssembler } from '../src/wire/chunk-assembler.ts';
-import { encodeForWire, splitIntoChunks } from '../src/wire/chunking.ts';
+import { cutsByCharacter, cutsInAscii, encodeForWire, splitIntoChunks } from '../src/wire/chunking.ts';
 import { FrameReader } from '../src/wire/frame-reader.ts';
 import type { ChunkFrame, DataFrame, GroupFrame, HistoryResponseFrame } from '../src/wire/frames.ts';
 import { utf8ByteLength } from '../src/wire/utf8.ts';
@@ -137,6 +137,24 @@ describe('splitIntoChunks', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('cuts printable ASCII where pricing every character would, for any budget', () => {
+    // Quotes and backslashes (two bytes escaped) in runs, alone and at the edges of parts.
+    const unit = fc.constantFrom('a', 'b', ' ', '~', '\x7f', '"', '\\', '{', '"', '\\');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 400 }), fc.integer({ min: 2, max: 40 }), (text, budget) => {
+        expect(cutsInAscii(text, budget)).toEqual(cutsByCharacter(text, budget));
+      }),
+      { numRuns: 3000 },
+    );
+    // An ASCII history page, as a sponsor sends most: the same cuts, and splitIntoChunks takes this path.
+    const ascii = encodeFrame({
+      ...page(200),
+      items: page(200).items.map((it, i) => ({ ...it, frame: data(i + 1, `#${i} "q" \\ ${'lorem '.repeat(12)}`) })),
+    });
+    expect(cutsInAscii(ascii, 16_000)).toEqual(cutsByCharacter(ascii, 16_000));
+    expect(cutsInAscii(ascii, 16_000).length).toBeGreaterThan(3);
   });
 
   it('never cuts a surrogate pair in two', () => {
