@@ -35,6 +35,7 @@ import type { ChatMessage, GroupMetrics, OlderHistory, SignalEvent, SystemLine }
 import { ChorusError, errorMessage } from './chorus-error.ts';
 import { Emitter } from './emitter.ts';
 import { GroupMetricsRecorder } from './metrics.ts';
+import { inLaterTurn } from './next-turn.ts';
 import { DeliveryWriter } from './session/delivery-writer.ts';
 import { readHeldAfter, readHistoryPage } from './session/history-pages.ts';
 import { FrameVerifier } from './session/frame-verifier.ts';
@@ -388,13 +389,20 @@ export class GroupSession {
         if (c.remote) this.#metrics.recordRejected();
         this.#events.emit('problem', c.problem);
         return;
-      case 'submitted':
+      // Settled in a later turn, not in this one (next-turn.ts inLaterTurn): a caller looping on `await send()`
+      // must not stop this process's timers (its tracker heartbeat: a 100 000-message fill in one chain of
+      // microtasks stood still 17-20 s and the tracker failed the sender out of the group).
+      case 'submitted': {
         this.#metrics.recordSent();
-        this.#settle(c.ticket)?.resolve(c.message);
+        const w = this.#settle(c.ticket);
+        if (w) inLaterTurn(() => w.resolve(c.message));
         return;
-      case 'submit-failed':
-        this.#settle(c.ticket)?.reject(new ChorusError(c.code, c.message));
+      }
+      case 'submit-failed': {
+        const w = this.#settle(c.ticket);
+        if (w) inLaterTurn(() => w.reject(new ChorusError(c.code, c.message)));
         return;
+      }
     }
   }
 

@@ -80,3 +80,21 @@ export class TurnQueue {
     }
   }
 }
+
+const settling: (() => void)[] = [];
+
+/**
+ * Runs `fn` in a later turn of the event loop, with everything else asked for
+ * in this turn, in the order asked (one callback however many). For settling
+ * a promise the caller awaits: Node signs in the turn of the call, so
+ * `await send()` settled at once would let a caller's loop of sends run as one
+ * chain of microtasks and stop every timer of the process — the tracker
+ * heartbeat too, until the tracker fails the peer out of its groups.
+ */
+export function inLaterTurn(fn: () => void): void {
+  settling.push(fn);
+  if (settling.length > 1) return;
+  onNextTurn(() => {
+    for (const f of settling.splice(0)) f();
+  });
+}

@@ -48,6 +48,22 @@ describe('Peer facade', () => {
     });
   });
 
+  it("keeps the peer's timers (its tracker heartbeat) running while a program sends in a loop", async () => {
+    // Node signs in the turn of the call: a send settled in that turn let a loop of `await send()` run as one
+    // chain of microtasks. A 100 000-message fill stood still 17-20 s, the tracker failed the sender out of the
+    // group, and the others closed their channels to it ("send failed: readyState is not 'open'").
+    const { groupId, peers } = await room(['ana'], 'fifo');
+    let sentWhenTimerRan = -1;
+    let sent = 0;
+    setTimeout(() => (sentWhenTimerRan = sent), 0);
+    for (let i = 0; i < 300; i++) {
+      await peers[0]!.peer.send(groupId, `m${i}`);
+      sent += 1;
+    }
+    expect(sentWhenTimerRan).toBeGreaterThanOrEqual(0);
+    expect(sentWhenTimerRan).toBeLessThan(300);
+  });
+
   it('refuses empty and over-long messages with a code, and sends nothing', async () => {
     const { groupId, peers } = await room(['ana']);
     await expect(peers[0]!.peer.send(groupId, '   ')).rejects.toMatchObject({ code: 'missing-field' });
