@@ -10,6 +10,11 @@
 // leaves at once; a batch that reaches the 16 KiB message cap leaves on the
 // spot, so at most one message's worth waits here per link.
 //
+// Messages that arrive go through the link's InboundQueue (inbound-queue.ts):
+// handled at once unless the link already used its slice of this event-loop
+// turn or has messages waiting, else in later turns, bounded by bytes; one
+// queue for every connection of the link, so their order holds.
+//
 // Frames sent while the link is not up are dropped on purpose: after the next
 // link-up the session's engine exchanges high-water marks and resends the gap
 // (docs/design.md §4 "Links"), so keeping them here would only duplicate that work
@@ -19,8 +24,10 @@ import type { GroupFrame, GroupId, IceServer, IceTransportPolicy, PeerId, Protoc
 import { BatchWriter, comparePeerIds } from '@chorus/protocol';
 import { Backoff } from '../backoff.ts';
 import type { FrameCodec, FrameDecoder } from './frame-codec.ts';
+import { InboundQueue, inboundBytes } from './inbound-queue.ts';
+import type { InboundMessage, InboundQueueOptions } from './inbound-queue.ts';
 import { RtcConnection } from './rtc-connection.ts';
-import type { SelectedPair } from './rtc-connection.ts';
+import type { RtcConnectionHandlers, RtcConnectionOptions, SelectedPair } from './rtc-connection.ts';
 import { isOffer, restartEnvelope, rtcEnvelope } from './signal-envelope.ts';
 import type { SignalEnvelope } from './signal-envelope.ts';
 
@@ -53,6 +60,12 @@ export interface PairLinkHooks {
   turnFailed?(message: string): void;
 }
 
+/** What a link needs of one connection attempt (RtcConnection; a double in tests). */
+export type LinkConnection = Pick<
+  RtcConnection,
+  'queued' | 'signal' | 'send' | 'sendBulk' | 'destroy' | 'fail' | 'selectedPair'
+>;
+
 export interface PairLinkOptions {
   readonly self: PeerId;
   readonly groupId: GroupId;
@@ -65,6 +78,10 @@ export interface PairLinkOptions {
   readonly randomId: () => string;
   /** How long a link may stay unopened before `neverOpened` (the tracker's link grace time); absent: never. */
   readonly neverOpenedMs?: () => number;
+  /** Starts a connection attempt; a real RtcConnection unless a test gives a double. */
+  readonly connect?: (opts: RtcConnectionOptions, handlers: RtcConnectionHandlers) => LinkConnection;
+  /** Slice and bound of the inbound queue (inbound-queue.ts defaults). */
+  readonly inbound?: InboundQueueOptions;
 }
 
 export class PairLink {
@@ -73,7 +90,7 @@ export class PairLink {
   readonly #opts: PairLinkOptions;
   readonly #hooks: PairLinkHooks;
   readonly #backoff = new Backoff({ baseMs: RECONNECT_BASE_MS, capMs: RECONNECT_CAP_MS, minMs: RECONNECT_BASE_MS / 2 });
-  #conn: RtcConnection | null = null;
+  #conn: LinkConnection | null = null;
   #connId: string | null = null;
   #decoder: FrameDecoder | null = null;
   #state: PairLinkState = 'connecting';
@@ -84,10 +101,15 @@ export class PairLink {
   /** This turn's frames for the link, not yet handed to the channel. */
   readonly #batch = new BatchWriter();
   #flushScheduled = false;
+  /** What arrived and waits for its turn, each message with the decoder of the connection it came on. */
+  readonly #inbound: InboundQueue<FrameDecoder>;
+  /** The connection failed for exceeding the inbound bound (failed once). */
+  #overflowed: LinkConnection | null = null;
 
   constructor(opts: PairLinkOptions, hooks: PairLinkHooks) {
     this.#opts = opts;
     this.#hooks = hooks;
+    this.#inbound = new InboundQueue((message, decoder) => this.#receive(message, decoder), opts.inbound);
     this.peer = opts.peer;
     this.initiator = comparePeerIds(opts.self, opts.peer) < 0;
   }
@@ -200,6 +222,7 @@ export class PairLink {
     this.#connId = null;
     this.#decoder = null;
     this.#batch.clear();
+    this.#inbound.clear();
   }
 
   #offer(): void {
@@ -225,7 +248,8 @@ export class PairLink {
       iceServers: this.#opts.iceServers(),
       iceTransportPolicy: this.#opts.iceTransportPolicy?.() ?? 'all',
     };
-    const conn: RtcConnection = new RtcConnection(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
+    const connect = this.#opts.connect ?? ((o, h) => new RtcConnection(o, h));
+    const conn: LinkConnection = connect(this.#opts.wrtc ? { ...init, wrtc: this.#opts.wrtc } : init, {
       signal: (data) => this.#hooks.sendSignal(rtcEnvelope(connId, data)),
       open: () => {
         if (conn !== this.#conn) return;
@@ -236,14 +260,10 @@ export class PairLink {
         this.#hooks.up();
       },
       text: (text) => {
-        if (conn !== this.#conn) return;
-        this.#receive(text);
+        if (conn === this.#conn) this.#arrived(text);
       },
       binary: (bytes) => {
-        if (conn !== this.#conn || !this.#decoder) return;
-        const res = this.#decoder.decodeBinary(bytes);
-        if (res.kind === 'frame') this.#hooks.frame(res.frame);
-        else this.#hooks.reject(res.error);
+        if (conn === this.#conn) this.#arrived(bytes);
       },
       refuse: (message) => {
         if (conn === this.#conn) this.#hooks.reject({ code: 'bad-type', message });
@@ -263,12 +283,41 @@ export class PairLink {
     this.#conn = conn;
   }
 
-  #receive(text: string): void {
+  #arrived(message: InboundMessage): void {
     const decoder = this.#decoder;
     if (!decoder) return;
-    for (const res of decoder.decode(text, this.#opts.now())) {
+    const waiting = this.#inbound.push(message, decoder);
+    if (waiting === null) return;
+    this.#hooks.reject({
+      code: 'too-many',
+      message: `${this.peer} already has ${waiting} bytes of messages waiting to be handled; ${inboundBytes(message)} more exceed the link's inbound bound.`,
+    });
+    // A refused message is lost on this connection, and a FIFO gate would wait for it for good (an honest
+    // sponsor filling a witness with 100 000 messages stalled at a few thousand): the connection is failed,
+    // and the link's repair when it is up again (PROTOCOL.md §3.7) has the sender send what we lack. What
+    // already waits is still handled (#receive).
+    const conn = this.#conn;
+    if (conn !== null && this.#overflowed !== conn) {
+      this.#overflowed = conn;
+      conn.fail(`more than the link's inbound bound of messages waiting to be handled; rebuilt for a repair`);
+    }
+  }
+
+  /**
+   * A message's turn came: its frames go up in order. It is handled even if its connection has
+   * since gone down (it was received; the decoder is that connection's), not after close().
+   */
+  #receive(message: InboundMessage, decoder: FrameDecoder): void {
+    if (this.#closed) return;
+    if (typeof message !== 'string') {
+      const res = decoder.decodeBinary(message);
+      if (res.kind === 'frame') this.#hooks.frame(res.frame);
+      else this.#hooks.reject(res.error);
+      return;
+    }
+    for (const res of decoder.decode(message, this.#opts.now())) {
       // A hook may close the link (a removal): the rest of a batch is then no longer ours to hand on.
-      if (this.#decoder !== decoder) return;
+      if (this.#closed) return;
       if (res.kind === 'frame') this.#hooks.frame(res.frame);
       else this.#hooks.reject(res.error);
     }
