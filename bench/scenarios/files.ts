@@ -65,6 +65,7 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
       { key: 'chat_busy_p50_ms', header: 'chat p50 during transfer ms', kind: 'spread', digits: 1 },
       { key: 'chat_over_idle', header: 'chat busy ÷ idle', kind: 'spread', digits: 2 },
       { key: 'chat_raw_p50_ms', header: 'chat p50 during the raw transfer ms', kind: 'value', digits: 1 },
+      { key: 'sender_cpu_ms', header: 'sender CPU ms (Node)', kind: 'spread', digits: 0 },
       { key: 'load_1m', header: 'load (1 min) after each transfer', kind: 'text' },
     ],
     [
@@ -143,6 +144,7 @@ const measureCase = async (
     const runs: TransferRun[] = [];
     for (let k = 0; k < transfers; k++) {
       const idle = await chat(`files-idle-${k}-${where}-${n}`);
+      const cpuBefore = await cpuMs(sender);
       const sending = sender.call<{ sha256: string; sentAt: number; prepMs: number }>('chorus-file-send', {
         groupId,
         size: fileBytes,
@@ -155,6 +157,7 @@ const measureCase = async (
         rest.map((w) => w.call<number>('chorus-file-done-at', { sha256, timeoutMs: TRANSFER_TIMEOUT_MS })),
       );
       await profiling.stop(`${n}-${k + 1}`);
+      const senderCpuMs = (await cpuMs(sender)) - cpuBefore;
       const transferMs = Math.max(...doneAt) - sentAt;
       rawMs.push(await raw(k + 1));
       const around = ((rawMs[k] ?? Number.NaN) + (rawMs[k + 1] ?? Number.NaN)) / 2;
@@ -165,6 +168,7 @@ const measureCase = async (
         idleP50: latencySummary(idle.latencies).p50,
         busyP50: latencySummary(busy.latencies).p50,
         load: os.loadavg()[0] ?? Number.NaN,
+        senderCpuMs,
       };
       runs.push(run);
       console.log(`  files ${label} ${n} receivers, transfer ${k + 1} of ${transfers}: ${JSON.stringify(run)}`);
@@ -185,6 +189,7 @@ const measureCase = async (
     spread('chat_busy_p50_ms', (r) => r.busyP50);
     spread('chat_over_idle', (r) => r.busyP50 / r.idleP50);
     row['chat_raw_p50_ms'] = latencySummary(rawBusy.latencies).p50;
+    if (where === 'node') spread('sender_cpu_ms', (r) => r.senderCpuMs);
     row['load_1m'] = runs.map((r) => r.load.toFixed(1)).join(' / ');
     b.rows.push(row);
     console.log(`  files ${label} ${n} receivers: ${JSON.stringify(row)}`);
@@ -225,7 +230,17 @@ interface TransferRun {
   readonly busyP50: number;
   /** 1-minute load average right after the transfer: a shared machine shows here. */
   readonly load: number;
+  /**
+   * CPU the sender's process used (every thread: JavaScript and @roamhq/wrtc's) from the send (hash and store
+   * included) to the last receiver's copy, its busy chat window too; less sensitive to a shared machine than
+   * the times. Node only.
+   */
+  readonly senderCpuMs: number;
 }
+
+/** A Node worker's CPU ms since it started (NaN for a page). */
+const cpuMs = async (w: PeerDriver): Promise<number> =>
+  w instanceof PagePeer ? Number.NaN : await w.call<number>('cpu-ms', {});
 
 /** ms to push `bytes` from a to c over one raw data channel in FLOOR_MESSAGE_BYTES messages, binary or text. */
 const rawTransfer = async (

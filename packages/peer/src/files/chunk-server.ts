@@ -6,7 +6,8 @@
 // worth of wants wait per member (a want past it is answered `none` at once),
 // so a member can make us read at most that many chunks ahead of its link's
 // bulk lane, which is bounded by bytes (mesh/outbound-queue.ts). An honest
-// receiver never has more than WANT_WINDOW (download.ts) asked of us.
+// receiver never has more than WANT_WINDOW (download.ts, ≈ 2 MiB) asked of
+// us, however many files it fetches from us at once: that fits the lane.
 
 import { chunkCount, type FileWantFrame, type GroupFrame, type GroupId, type PeerId } from '@chorus/protocol';
 import { readChunks, type BlobStore, type StoredChunk } from './blob-store.ts';

@@ -35,16 +35,20 @@ import { readChunks, type BlobStore } from './blob-store.ts';
 import { proofTexts } from './file-chunks.ts';
 
 /**
- * Chunks asked of one member at a time (≈ 15.5 KiB each on the wire, ≈ 500 KiB
- * in all): bounds what one holder queues for us and what arrives ahead of a
- * chat frame. Chunks received and not yet checked count against it, so a
- * receiver slower than its holders (a page storing each chunk in IndexedDB)
- * never has more than this many chunk messages to work through before a chat
- * frame that came after them; 96 made a Chromium receiver's chat 3–10 × slower
- * during a transfer and the transfer itself 2–6 × slower than 32 did, with no
- * measurable gain for Node (bench/results/comparisons.md).
+ * Chunks asked of one member at a time, by all of this peer's downloads in the
+ * group together (≈ 15.5 KiB each on the wire, ≈ 2 MiB in all): bounds what
+ * one holder queues for us (its link's bulk lane holds at most
+ * MAX_BULK_QUEUE_BYTES, 4 MiB) and what arrives ahead of the chunks asked
+ * next. Chunks received and not yet checked count against it. 32 (≈ 500 KiB)
+ * kept a Node holder writing every chunk into an empty data channel, where
+ * @roamhq/wrtc's `send` hands the message to SCTP within the blocking call
+ * (0.25–0.59 ms a chunk against 0.05–0.15 ms into a channel that holds
+ * megabytes): the one-receiver transfer reached 0.56 of the raw channel. With
+ * chunks on a data channel of their own (mesh/bulk-channel.ts) a chat frame
+ * no longer waits behind what is asked ahead (PROTOCOL.md §10.3), so the
+ * window is sized for the transport (bench/results/comparisons.md, 2026-12-01).
  */
-export const WANT_WINDOW = 32;
+export const WANT_WINDOW = 128;
 /**
  * A member's window is refilled once at most this many of its chunks are
  * outstanding (by halves). A window of 40 refilled at 8 (half as many wants)
@@ -53,8 +57,9 @@ export const WANT_WINDOW = 32;
  */
 export const WANT_REFILL_AT = WANT_WINDOW / 2;
 /**
- * Chunks asked of all members together: what can arrive ahead of a chat frame
- * when many members serve one receiver (a window each would be 32 × members).
+ * Chunks asked of all members together, by all of this peer's downloads in
+ * the group (≈ 4 MiB): what can be on its way to us at once when many
+ * members serve one receiver (a window each would be 128 × members).
  */
 export const DOWNLOAD_WINDOW = 2 * WANT_WINDOW;
 /** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
@@ -69,6 +74,10 @@ export interface DownloadHost {
   /** A chunk asked and not answered for this long goes back to be asked again. */
   readonly chunkTimeoutMs: number;
   openPeers(groupId: GroupId): readonly PeerId[];
+  /** Downloads of this peer running in the group (this one included): they share the windows. */
+  running(groupId: GroupId): number;
+  /** Chunks asked and not yet received by the group's running downloads (this one too), of `peer` or of anyone. */
+  asked(groupId: GroupId, peer?: PeerId): number;
   send(groupId: GroupId, to: PeerId, frame: GroupFrame): void;
   /**
    * A chunk from `from` failed its proof: counted in the group's rejected
@@ -148,24 +157,32 @@ export class Download {
     else this.pump();
   }
 
-  /** Ask every open member (not skipped) for chunks, up to WANT_WINDOW outstanding each, DOWNLOAD_WINDOW in all. */
+  /**
+   * Ask every open member (not skipped) for chunks, up to WANT_WINDOW outstanding each, DOWNLOAD_WINDOW in all,
+   * shared evenly by the group's running downloads (what a holder queues for us stays within a window whatever
+   * number of files we fetch from it at once).
+   */
   pump(): void {
     if (this.state !== 'running') return;
     const now = this.#host.now();
+    const { member, all } = windowShares(this.#host.running(this.groupId));
+    const refillAt = Math.max(1, Math.floor(member / 2));
     for (const peer of this.#host.openPeers(this.groupId)) {
       if (this.#skipped.has(peer)) continue;
       let s = this.#sources.get(peer);
       if (!s) this.#sources.set(peer, (s = { outstanding: 0, lacks: new Map() }));
       // Refill a member's window by halves: fewer, fuller wants than one per chunk received.
-      if (s.outstanding > WANT_REFILL_AT) continue;
-      // The download's window refills by WANT_REFILL_AT too: with several holders it binds before theirs, and
-      // asking as soon as one place was free sent a want of one chunk per chunk stored (a blocking send here and
-      // a want served there for each, ≈ 1 ms each at 3 receivers: bench/results/comparisons.md).
-      const room = DOWNLOAD_WINDOW - this.#asked.size;
-      if (room < Math.min(WANT_REFILL_AT, this.#todo.size) || room <= 0) break;
+      if (s.outstanding > refillAt) continue;
+      // The download's window refills by halves too: with several holders it binds before theirs, and asking as
+      // soon as one place was free sent a want of one chunk per chunk stored (a blocking send here and a want
+      // served there for each, ≈ 1 ms each at 3 receivers: bench/results/comparisons.md).
+      const room = Math.min(all - this.#asked.size, DOWNLOAD_WINDOW - this.#host.asked(this.groupId));
+      if (room < Math.min(refillAt, this.#todo.size) || room <= 0) break;
+      // A download that started alone may hold more than its share of a member for a while: the others wait.
+      const memberRoom = Math.min(member - s.outstanding, WANT_WINDOW - this.#host.asked(this.groupId, peer));
       const want: number[] = [];
       for (const i of this.#todo) {
-        if (s.outstanding + want.length >= WANT_WINDOW || want.length >= room) break;
+        if (want.length >= memberRoom || want.length >= room) break;
         const lacked = s.lacks.get(i);
         if (lacked !== undefined && now - lacked < LACK_RETRY_MS) continue;
         want.push(i);
@@ -306,6 +323,12 @@ export class Download {
     this.pump();
   }
 
+  /** Chunks asked of `peer` (all members: undefined) by this download and not yet received. */
+  askedOf(peer?: PeerId): number {
+    if (peer === undefined) return this.#asked.size;
+    return this.#sources.get(peer)?.outstanding ?? 0;
+  }
+
   get idle(): boolean {
     return this.#asked.size === 0;
   }
@@ -370,6 +393,17 @@ export class Download {
     this.#resolve(bytes);
     this.#host.changed(this);
   }
+}
+
+/**
+ * One download's part of the windows when `running` downloads of the group
+ * run at once: an even share, at least one chunk, so together they ask at most
+ * WANT_WINDOW of a member and DOWNLOAD_WINDOW in all (up to `running` chunks
+ * more when there are more downloads than chunks in a window).
+ */
+export function windowShares(running: number): { readonly member: number; readonly all: number } {
+  const n = Math.max(1, running);
+  return { member: Math.max(1, Math.floor(WANT_WINDOW / n)), all: Math.max(1, Math.floor(DOWNLOAD_WINDOW / n)) };
 }
 
 /** Chunks read at a time when a whole file is read back. */

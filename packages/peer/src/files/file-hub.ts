@@ -300,10 +300,17 @@ export class FileHub implements FileApi {
       now: this.#host.now,
       chunkTimeoutMs: this.#chunkTimeoutMs,
       openPeers: (g: GroupId) => this.#transport?.openPeers(g) ?? [],
+      running: (g: GroupId) => this.#running(g).length,
+      asked: (g: GroupId, peer?: PeerId) => this.#running(g).reduce((n, d) => n + d.askedOf(peer), 0),
       send: (g: GroupId, to: PeerId, f: GroupFrame) => this.#send(g, to, f),
       refused: (d: Download, from: PeerId, bad: number, skipped: boolean) => this.#refused(d, from, bad, skipped),
       changed: (d: Download) => this.#changed(d),
     };
+  }
+
+  /** The downloads running in a group: they share the windows of wants (download.ts windowShares). */
+  #running(groupId: GroupId): Download[] {
+    return [...this.#downloads.values()].filter((d) => d.groupId === groupId && d.state === 'running');
   }
 
   /**
