@@ -144,6 +144,17 @@ describe('a link receiving a burst', () => {
     expect(a.seqs.at(-1)).toBe(400);
   });
 
+  it('hands up everything waiting, in order, before closing for a removal from the view', async () => {
+    const a = openLink('p1');
+    a.arrive(...texts(asPeerId('p1'), 1, 1_000));
+    expect(a.seqs.length).toBeLessThan(1_000);
+    a.link.close({ drain: true });
+    // In the same turn: the caller (WebRtcMesh.setPeers, then the session's new view) comes right after.
+    expect(a.seqs).toEqual(range(1, 1_000));
+    await nextTimer();
+    expect(a.seqs).toHaveLength(1_000);
+  });
+
   it('drops what waits when the link is closed (the peer is no longer wanted)', async () => {
     const a = openLink('p1');
     a.arrive(...texts(asPeerId('p1'), 1, 1_000));

@@ -94,6 +94,24 @@ export class InboundQueue<T> {
     return null;
   }
 
+  /**
+   * Hand up everything waiting, now, in order (a member removed from the view: what it sent
+   * before the view changed was received and must reach the session while it still holds the
+   * old view, as it would have without slicing). Stops where a handler cleared the queue.
+   */
+  drain(): void {
+    const generation = this.#generation;
+    while (this.#head < this.#items.length) {
+      const item = this.#items[this.#head] as Waiting<T>;
+      this.#head++;
+      this.#queuedBytes -= item.bytes;
+      this.#handle(item.message, item.tag);
+      if (this.#generation !== generation) return;
+    }
+    this.#items = [];
+    this.#head = 0;
+  }
+
   /** Forget everything waiting (the link closed: its messages are no longer anyone's). */
   clear(): void {
     this.#items = [];

@@ -207,9 +207,15 @@ export class PairLink {
     this.#conn?.fail('destroyed on request');
   }
 
-  /** Deliberate close (peer no longer wanted, leave): no events, no retries. */
-  close(): void {
+  /**
+   * Deliberate close (peer no longer wanted, leave): no events, no retries. `drain` (a removal
+   * from the view) first hands up every message still waiting in the inbound queue: they were
+   * received before the view changed, and the caller installs the new view only after this.
+   */
+  close(opts: { readonly drain?: boolean } = {}): void {
     if (this.#closed) return;
+    if (opts.drain === true) this.#inbound.drain();
+    if (this.#closed) return; // a handler closed the link meanwhile
     // What this turn batched was sent as far as the caller knows (a leave right after a send):
     // hand it to the channel, which still carries what it holds when it closes.
     this.#flushBatch();

@@ -215,7 +215,9 @@ export class WebRtcMesh implements Transport {
   /** A deliberate removal: the session learns `down` (if it was up) but the tracker is not told — nothing failed. */
   #remove(groupId: GroupId, links: Map<PeerId, PairLink>, peer: PeerId, link: PairLink): void {
     const wasUp = link.state === 'up';
-    link.close();
+    // What the removed member sent and this link holds is handed up first, under the old view
+    // (group-entry.ts applyView sets the links before the session installs the view).
+    link.close({ drain: true });
     links.delete(peer);
     if (wasUp) this.#events.emit('link', groupId, peer, 'down');
   }
