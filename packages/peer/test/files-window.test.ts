@@ -5,7 +5,8 @@
 // holder queues for one receiver stays within that window.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FILE_CHUNK_BYTES, type GroupId, type PeerId } from '@chorus/protocol';
-import { WANT_WINDOW } from '../src/files/download.ts';
+import { Download, STORED_WANT_WINDOW, WANT_WINDOW, type DownloadHost } from '../src/files/download.ts';
+import type { BlobStore } from '../src/files/blob-store.ts';
 import { bytesOf, fileMessage, hex } from './files-fixtures.ts';
 import { memoryWorld, type MemoryWorld } from './scenarios/memory-network.ts';
 
@@ -66,5 +67,52 @@ describe('how far ahead a receiver asks', () => {
     for (const [k, bytes] of got.entries()) expect(await hex(bytes)).toBe(messages[k]!.file!.sha256);
     // Before, each download had a window of its own: three files asked three windows of one member.
     expect(most()).toBeLessThanOrEqual(WANT_WINDOW);
+  });
+});
+
+describe('a receiver that stores in IndexedDB', () => {
+  /** Chunks one download asks of its only holder before any comes back, with or without an off-thread check. */
+  async function firstAsk(offThread: boolean): Promise<number> {
+    const store: BlobStore = {
+      getBlob: async () => null,
+      putBlob: async () => {},
+      putChunk: async () => {},
+      getChunk: async () => null,
+      chunkIndexes: async () => [],
+      ...(offThread ? { checkAndPutChunk: () => new Promise<boolean>(() => {}) } : {}),
+    };
+    const asked: number[] = [];
+    const holder = 'holder' as PeerId;
+    let d: Download | null = null;
+    const host: DownloadHost = {
+      store,
+      chunkTimeoutMs: 30_000,
+      openPeers: () => [holder],
+      running: () => 1,
+      asked: (_g, peer) => d?.askedOf(peer) ?? 0,
+      send: (_g, _to, frame) => {
+        if (frame.t === 'file-want') asked.push(...frame.chunks);
+      },
+      refused: () => {},
+      now: () => 0,
+      changed: () => {},
+    };
+    const size = 4 * WANT_WINDOW * FILE_CHUNK_BYTES;
+    const meta = {
+      name: 'f',
+      type: '',
+      size,
+      sha256: '0'.repeat(64),
+      root: '1'.repeat(64),
+      chunkSize: FILE_CHUNK_BYTES,
+    };
+    d = new Download(host, 'g' as GroupId, { ...meta, caption: '' });
+    await d.start();
+    return asked.length;
+  }
+
+  it('keeps the shallow window (it works through chunks slower than they come), a Node receiver the deep one', async () => {
+    expect(await firstAsk(true)).toBe(STORED_WANT_WINDOW);
+    expect(await firstAsk(false)).toBe(WANT_WINDOW);
   });
 });

@@ -62,6 +62,15 @@ export const WANT_REFILL_AT = WANT_WINDOW / 2;
  * members serve one receiver (a window each would be 128 × members).
  */
 export const DOWNLOAD_WINDOW = 2 * WANT_WINDOW;
+/**
+ * The windows of a receiver that checks and stores its chunks in IndexedDB (a
+ * page, `BlobStore.checkAndPutChunk`): it works through them slower than a
+ * holder sends (≈ 6–8 MiB/s in the bench, already past 0.7 of its raw channel
+ * with these), so a deeper window only lengthens the backlog its chat frames
+ * share the machine with (bench/results/comparisons.md, 2026-12-01).
+ */
+export const STORED_WANT_WINDOW = 32;
+export const STORED_DOWNLOAD_WINDOW = 2 * STORED_WANT_WINDOW;
 /** A chunk asked for and not answered within this long is asked of someone else (default of `files.chunkTimeoutMs`). */
 export const CHUNK_TIMEOUT_MS = 30_000;
 /** Bad chunks after which a member is not asked again by this download. */
@@ -102,6 +111,8 @@ export class Download {
   readonly count: number;
   readonly #host: DownloadHost;
   readonly #root: Uint8Array;
+  /** Chunks are checked and stored in IndexedDB here: the shallower windows. */
+  readonly #stores: boolean;
   /** Chunks not stored and not asked for, in the order to ask (a Set keeps insertion order). */
   readonly #todo = new Set<number>();
   readonly #asked = new Map<number, { readonly peer: PeerId; readonly at: number }>();
@@ -128,6 +139,7 @@ export class Download {
     this.meta = meta;
     this.count = chunkCount(meta.size, meta.chunkSize);
     this.#root = fromHex(meta.root);
+    this.#stores = typeof host.store.checkAndPutChunk === 'function';
     this.lastProgressAt = host.now();
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
@@ -165,7 +177,7 @@ export class Download {
   pump(): void {
     if (this.state !== 'running') return;
     const now = this.#host.now();
-    const { member, all } = windowShares(this.#host.running(this.groupId));
+    const { member, all, memberMax, allMax } = windowShares(this.#host.running(this.groupId), this.#stores);
     const refillAt = Math.max(1, Math.floor(member / 2));
     for (const peer of this.#host.openPeers(this.groupId)) {
       if (this.#skipped.has(peer)) continue;
@@ -176,10 +188,10 @@ export class Download {
       // The download's window refills by halves too: with several holders it binds before theirs, and asking as
       // soon as one place was free sent a want of one chunk per chunk stored (a blocking send here and a want
       // served there for each, ≈ 1 ms each at 3 receivers: bench/results/comparisons.md).
-      const room = Math.min(all - this.#asked.size, DOWNLOAD_WINDOW - this.#host.asked(this.groupId));
+      const room = Math.min(all - this.#asked.size, allMax - this.#host.asked(this.groupId));
       if (room < Math.min(refillAt, this.#todo.size) || room <= 0) break;
       // A download that started alone may hold more than its share of a member for a while: the others wait.
-      const memberRoom = Math.min(member - s.outstanding, WANT_WINDOW - this.#host.asked(this.groupId, peer));
+      const memberRoom = Math.min(member - s.outstanding, memberMax - this.#host.asked(this.groupId, peer));
       const want: number[] = [];
       for (const i of this.#todo) {
         if (want.length >= memberRoom || want.length >= room) break;
@@ -399,11 +411,19 @@ export class Download {
  * One download's part of the windows when `running` downloads of the group
  * run at once: an even share, at least one chunk, so together they ask at most
  * WANT_WINDOW of a member and DOWNLOAD_WINDOW in all (up to `running` chunks
- * more when there are more downloads than chunks in a window).
+ * more when there are more downloads than chunks in a window); `stored`: the
+ * receiver stores in IndexedDB (STORED_WANT_WINDOW).
  */
-export function windowShares(running: number): { readonly member: number; readonly all: number } {
+export function windowShares(running: number, stored = false) {
   const n = Math.max(1, running);
-  return { member: Math.max(1, Math.floor(WANT_WINDOW / n)), all: Math.max(1, Math.floor(DOWNLOAD_WINDOW / n)) };
+  const memberMax = stored ? STORED_WANT_WINDOW : WANT_WINDOW;
+  const allMax = stored ? STORED_DOWNLOAD_WINDOW : DOWNLOAD_WINDOW;
+  return {
+    member: Math.max(1, Math.floor(memberMax / n)),
+    all: Math.max(1, Math.floor(allMax / n)),
+    memberMax,
+    allMax,
+  };
 }
 
 /** Chunks read at a time when a whole file is read back. */
