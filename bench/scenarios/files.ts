@@ -8,8 +8,8 @@
 // the chunks travel; once more in text messages at the end, scenario 4's
 // baseline, for comparison with older records). And chat latency p50 among
 // the members while each transfer runs against the same load with no
-// transfer (idle) right before it. Node peers, then one row of two Chromium
-// pages (one browser context each, IndexedDB stores).
+// transfer (idle) right before it. Node peers, then the same receiver counts
+// in Chromium pages (one browser context each, IndexedDB stores).
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import type { CDPSession } from 'playwright-core';
@@ -86,16 +86,24 @@ export const runFiles = async (ctx: BenchContext): Promise<ScenarioReport> => {
   for (const [round, n] of receivers.entries()) {
     await measureCase(b, 'node', workers.slice(0, n + 1), fileBytes, transfers, 1000 + 100 * round);
   }
-  // One row in headless Chromium: a sender page and one receiver page.
+  // Chromium: a sender page and 1, 3 and 7 receiver pages (one browser context each), as the Node rows
+  // (BENCH_FILES_BROWSER_RECEIVERS=1 picks counts; the smoke run takes one receiver).
   if (!ctx.smoke || process.env['BENCH_SMOKE_BROWSER'] === '1') {
+    const pageOverride = (process.env['BENCH_FILES_BROWSER_RECEIVERS'] ?? '')
+      .split(',')
+      .map(Number)
+      .filter((n) => n >= 1);
+    const pageReceivers = pageOverride.length > 0 ? pageOverride : ctx.smoke ? [1] : receivers;
     const pages: PagePeer[] = [];
     try {
       const browser = await ctx.browser();
-      for (let i = 0; i < 2; i++) pages.push(await browser.newPeer(`files-page-${i + 1}`));
+      for (let i = 0; i < Math.max(...pageReceivers) + 1; i++) pages.push(await browser.newPeer(`files-page-${i + 1}`));
       b.notes.push(`Chromium ${browser.version} (headless, ${CHROMIUM_PATH}), one browser context per page.`);
       // IndexedDB stores, as the app's: messages and the file's chunks are written there.
       await Promise.all(pages.map((p) => p.call('chorus-connect', { trackerUrl, name: p.name, counting: true })));
-      await measureCase(b, 'chromium', pages, fileBytes, transfers, 2000);
+      for (const [round, n] of pageReceivers.entries()) {
+        await measureCase(b, 'chromium', pages.slice(0, n + 1), fileBytes, transfers, 2000 + 100 * round);
+      }
     } catch (e) {
       b.failRow({ where: 'chromium', receivers: 1 }, `Chromium pages: ${errorText(e)}`);
     } finally {
