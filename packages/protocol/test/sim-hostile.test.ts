@@ -4,7 +4,7 @@
 // The honest members keep S1-S7, a liar the link rules can see is evicted
 // (H3) and no honest member is (H1), no buffer passes its budget (H2), and
 // once the liar is gone the group is live again (L1-L3). Seeds 0-999 here,
-// 1 000 fresh ones on every run in sim-hostile-more.test.ts (two files: two workers).
+// 300 fresh ones on every run in sim-hostile-more.test.ts.
 
 import { describe, expect, it } from 'vitest';
 import { keepFinalProof } from '../sim/broken/keep-final-proof.ts';

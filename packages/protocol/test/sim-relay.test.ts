@@ -11,7 +11,7 @@ import { correctEngine } from '../sim/default-engine.ts';
 import { toleratedByKnownGaps, weightsWithoutKnownGaps } from '../sim/known-gaps.ts';
 import { checkScenarios } from '../sim/property.ts';
 
-const RUNS = Number(process.env['SIM_RELAY_RUNS'] ?? 2000);
+const RUNS = Number(process.env['SIM_RELAY_RUNS'] ?? 800);
 const SUITE_TIMEOUT_MS = 900_000;
 
 describe('simulation: relayed links and relay faults', () => {

@@ -16,7 +16,7 @@ import { runScenario } from '../sim/simulator.ts';
 // move replay as found, with `UNCORROBORATED` (sim/session-variant.ts).
 import { UNCORROBORATED } from '../sim/session-variant.ts';
 
-const RUNS = 1000;
+const RUNS = 500;
 const SUITE_TIMEOUT_MS = 600_000;
 /** Fixed so every run checks the same scenarios; change it to explore new ones. */
 const FC_SEED = 1616;
