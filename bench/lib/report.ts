@@ -35,6 +35,11 @@ export interface ScenarioReport {
   readonly duration_s: number;
   /** 1-minute load average when the scenario started: other jobs on a shared machine show up here. */
   readonly loadavg_1m_at_start: number;
+  /**
+   * The CPU and core count the scenario ran on ("Intel(R) Xeon(R) Processor, 2 cores"). A `--only` run re-renders
+   * every section, so each names its own machine; records written before this field have none.
+   */
+  readonly machine?: string;
   readonly status: 'ran' | 'partial' | 'not-run';
   readonly not_run_reason: string | null;
   readonly method: readonly string[];
@@ -124,6 +129,7 @@ export class ScenarioBuilder {
       date: new Date().toISOString(),
       duration_s: Math.round((Date.now() - this.started) / 100) / 10,
       loadavg_1m_at_start: Math.round(this.load * 100) / 100,
+      machine: thisMachine(),
       status: measured === 0 ? 'not-run' : this.failures > 0 ? 'partial' : 'ran',
       not_run_reason:
         measured === 0
@@ -139,6 +145,8 @@ export class ScenarioBuilder {
   }
 }
 
+const thisMachine = (): string => `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores`;
+
 export const notRun = (scenario: string, title: string, mode: 'quick' | 'full', reason: string): ScenarioReport => ({
   scenario,
   title,
@@ -146,6 +154,7 @@ export const notRun = (scenario: string, title: string, mode: 'quick' | 'full', 
   date: new Date().toISOString(),
   duration_s: 0,
   loadavg_1m_at_start: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+  machine: thisMachine(),
   status: 'not-run',
   not_run_reason: reason,
   method: [],
