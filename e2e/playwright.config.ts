@@ -20,7 +20,8 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],
-  outputDir: './test-results',
+  // One directory per shard when scripts/run-tests.mjs runs two side by side (Playwright empties it at the start).
+  outputDir: process.env.CHORUS_E2E_OUTPUT ?? './test-results',
   use: {
     baseURL,
     browserName: 'chromium',

@@ -1,10 +1,10 @@
 // Runs every workspace's tests, keeps going after a failure so one run shows
 // everything, and exits non-zero if any failed.
 //
-// The suites run in three lanes side by side, each lane in order: the CPU-bound
-// checks (the protocol core and its simulator, the web app's checks, the
-// terminal client, lint), the process tests (tracker, peer runtime: real
-// sockets, WebRTC and timers), and the browser suite. On a 2-core
+// The suites run in four lanes side by side, each lane in order: the CPU-bound
+// checks (the protocol core and its simulator, the web app's checks, lint),
+// the process tests (tracker, peer runtime, terminal client: real sockets,
+// WebRTC and timers), and the browser suite in two shards. On a 2-core
 // machine one lane after another takes over 20 minutes; side by side about
 // half. `CHORUS_TEST_LANES=1` runs them one after another. A suite's output is
 // printed whole when it finishes (lanes would interleave it line by line); the
@@ -13,23 +13,33 @@
 // "tests: N passed, M failed".
 import { spawn } from 'node:child_process';
 
+// A suite: [name, workspace dir, options]. `args` go to the workspace's test script; `env` is added to its
+// environment; `build` waits for the one web build all browser shards share (scripts/build-web-if-needed.mjs:
+// two shards' servers building apps/web/dist at once would race).
+const e2eShard = (i, n) => [
+  `e2e-${i}`,
+  'e2e',
+  { args: [`--shard=${i}/${n}`], env: { CHORUS_E2E_OUTPUT: `test-results/shard-${i}` }, build: true },
+];
 const lanes = [
   // The simulator is pure CPU; the other suites mostly wait on timers, sockets and browsers. A clean-clone run on
-  // 2 cores (2 December 2026) with the cli in the second lane and lint in the third took 1 084 s: protocol 1 046
-  // (after web and bench, lane 1 083), tracker 95 + peer 732 + cli 182, e2e 913 + lint 89. The browser suite,
-  // the longest wall-clock lane, now has a lane to itself.
+  // 2 cores (2 December 2026) with three lanes took 1 084 s (protocol 1 046 + web + bench; tracker 95 + peer
+  // 732 + cli 182; e2e 913 + lint 89), and 1 021 s once the simulator's sizes were cut (protocol alone 806 s,
+  // one Vitest worker; e2e alone 941 s): the browser suite now runs as two shards in lanes of their own, and the
+  // protocol suite's simulation files on two workers (packages/protocol/vitest.config.ts).
   [
     ['protocol', 'packages/protocol'],
     ['web', 'apps/web'],
-    ['cli', 'apps/cli'],
     ['lint', '.'],
     ['bench', 'bench'],
   ],
   [
     ['tracker', 'apps/tracker'],
     ['peer', 'packages/peer'],
+    ['cli', 'apps/cli'],
   ],
-  [['e2e', 'e2e']],
+  [e2eShard(1, 2)],
+  [e2eShard(2, 2)],
 ];
 
 // eslint-disable-next-line no-control-regex
@@ -60,11 +70,30 @@ function countsIn(text) {
   return { passed, failed, skipped };
 }
 
-function run(dir) {
+let webBuild = null;
+/** The web app built once for every browser shard; its output is printed if it fails (the shards would fail too). */
+function buildWebOnce() {
+  webBuild ??= new Promise((resolve) => {
+    const child = spawn('node', ['scripts/build-web-if-needed.mjs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => {
+      if (code !== 0) console.error(`--- the web build failed (${code}) ---\n${out}`);
+      resolve();
+    });
+  });
+  return webBuild;
+}
+
+function run(dir, options = {}) {
   return new Promise((resolve) => {
     // The root's own check (lint) runs at the root; every other suite is a workspace's `test` script.
-    const args = dir === '.' ? ['run', 'lint'] : ['run', 'test', '--if-present', '-w', dir];
-    const child = spawn('npm', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args =
+      dir === '.'
+        ? ['run', 'lint']
+        : ['run', 'test', '--if-present', '-w', dir, ...(options.args ? ['--', ...options.args] : [])];
+    const child = spawn('npm', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -92,15 +121,15 @@ function laneCount() {
 
 const only = process.argv.slice(2);
 const known = lanes.flat().map(([name]) => name);
+// A suite's name, or its workspace's (`e2e` picks every browser shard).
+const picked = ([name, dir]) => only.length === 0 || only.includes(name) || only.includes(dir.split('/').at(-1));
 for (const name of only) {
-  if (!known.includes(name)) {
+  if (!lanes.flat().some(([n, dir]) => n === name || dir.split('/').at(-1) === name)) {
     console.error(`unknown suite ${JSON.stringify(name)}; the suites are ${known.join(', ')}`);
     process.exit(2);
   }
 }
-const chosen = lanes
-  .map((lane) => lane.filter(([name]) => only.length === 0 || only.includes(name)))
-  .filter((lane) => lane.length > 0);
+const chosen = lanes.map((lane) => lane.filter(picked)).filter((lane) => lane.length > 0);
 const plan = laneCount() === 1 ? [chosen.flat()] : chosen;
 // One lane streams its output as it comes; side by side, each suite's output is printed when it ends.
 const streaming = plan.length === 1;
@@ -109,11 +138,12 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 const began = Date.now();
 
 async function runLane(lane) {
-  for (const [name, dir] of lane) {
+  for (const [name, dir, options = {}] of lane) {
+    if (options.build) await buildWebOnce();
     const started = Date.now();
     if (streaming) console.log(`\n=== ${name} (${dir}) ===`);
     else console.log(`--- ${name} (${dir}) started`);
-    const { code, out } = await run(dir);
+    const { code, out } = await run(dir, options);
     if (!streaming) {
       console.log(`\n=== ${name} (${dir}) ===`);
       process.stdout.write(out);

@@ -1,4 +1,4 @@
-// More hostile seeds (see sim-hostile.test.ts, which keeps seeds 0-999 and the
+// More hostile seeds (see sim-hostile.test.ts and sim-hostile-upper.test.ts, which keep seeds 0-999 and the
 // coverage checks on them): a fresh range on every run (test/fresh-seed.ts),
 // sized for the CI budget; `npm run sim -- --hostile` sweeps thousands more.
 

@@ -103,6 +103,10 @@ describe('TURN through a real coturn, relay-only ICE', () => {
     peers = [ana, ben];
     const anaErrors: { code: string; message: string }[] = [];
     ana.on('error', (e) => anaErrors.push(e));
+    // What ana heard about its own membership, printed if it is no longer a member at the end (a clean-clone run
+    // on 2026-12-02 saw the group gone from ana's list; six runs under a CPU burner did not; cause not known yet).
+    const anaSystem: unknown[] = [];
+    ana.on('system', (e) => anaSystem.push(e));
     const g = (await ana.createGroup('turn-refused', 'total')).groupId;
     expect((await ana.join(g)).status).toBe('member');
 
@@ -131,7 +135,10 @@ describe('TURN through a real coturn, relay-only ICE', () => {
     const turnErrors = anaErrors.filter((e) => e.code === 'turn');
     expect(turnErrors.length).toBeLessThanOrEqual(1);
     for (const e of turnErrors) expect(e.message).toMatch(/TURN server gave no relay address/);
-    expect(ana.groups().find((x) => x.groupId === g)?.status).toBe('member');
+    expect(
+      ana.groups().find((x) => x.groupId === g)?.status,
+      `ana's system lines ${JSON.stringify(anaSystem)}, errors ${JSON.stringify(anaErrors)}, groups ${JSON.stringify(ana.groups())}`,
+    ).toBe('member');
     expect((await ana.send(g, 'still here')).body).toBe('still here');
   });
 
