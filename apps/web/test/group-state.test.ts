@@ -216,6 +216,37 @@ describe('GroupState outgoing placeholders', () => {
     s.settleOutgoing(failed, null);
     expect(s.messages.map((m) => m.body)).toEqual(['other', 'hi']);
   });
+
+  it("takes the runtime's copy in the placeholder's place when its event comes before send() answers", () => {
+    const s = group();
+    const mine = (id: string, state: ChatMessage['state'], order: string): ChatMessage => ({
+      ...msg(id, state, order, 'ok'),
+      sender: 'me' as PeerId,
+    });
+    const first = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', senderKey: null, body: 'ok', sentAt: 5 });
+    const second = s.addOutgoing({ sender: 'me' as PeerId, senderName: 'Me', senderKey: null, body: 'ok', sentAt: 6 });
+    // Someone else's "ok" is not ours: both placeholders stay.
+    s.upsert(msg('g/p:1', 'delivered', '0001', 'ok'));
+    expect(s.messages.map((m) => [m.id, m.state])).toEqual([
+      ['g/p:1', 'delivered'],
+      [first, 'pending'],
+      [second, 'pending'],
+    ]);
+    // Our first "ok" delivered before its send() answered: one article for it, the second placeholder kept.
+    s.upsert(mine('g/me:1', 'delivered', '0002'));
+    expect(s.messages.map((m) => [m.id, m.state])).toEqual([
+      ['g/p:1', 'delivered'],
+      ['g/me:1', 'delivered'],
+      [second, 'pending'],
+    ]);
+    s.settleOutgoing(first, mine('g/me:1', 'delivered', '0002'));
+    s.settleOutgoing(second, mine('g/me:2', 'pending', '~2'));
+    expect(s.messages.map((m) => [m.id, m.state])).toEqual([
+      ['g/p:1', 'delivered'],
+      ['g/me:1', 'delivered'],
+      ['g/me:2', 'pending'],
+    ]);
+  });
 });
 
 describe('GroupState holding part of a long history', () => {

@@ -93,6 +93,8 @@ export class GroupState extends GroupPeople {
   #focusRequest = $state<MessageId | null>(null);
   #loadingOlder = $state(false);
   #outgoingSeq = 0;
+  /** Placeholders still shown, oldest first: their sender and text, to match the runtime's copy when it comes. */
+  readonly #placeholders = new Map<MessageId, { readonly sender: PeerId; readonly body: string }>();
 
   constructor(init: { groupId: GroupId; name: string; ordering: Ordering; joinedAt: number }) {
     super();
@@ -276,6 +278,15 @@ export class GroupState extends GroupPeople {
       const oldest = this.oldestOrder;
       if (oldest !== null && message.order < oldest) return false;
     }
+    // The runtime's copy of a message typed here can come (as an event) before its send() answers: it takes the
+    // place of the oldest placeholder with its sender and text in the same step, so it never shows twice.
+    if (prev === undefined) {
+      for (const [id, p] of this.#placeholders) {
+        if (p.sender !== message.sender || p.body !== message.body) continue;
+        this.#dropPlaceholder(id);
+        break;
+      }
+    }
     this.#put(message);
     return prev === undefined;
   }
@@ -313,6 +324,7 @@ export class GroupState extends GroupPeople {
   }): MessageId {
     const n = ++this.#outgoingSeq;
     const id = `local:${n}` as MessageId;
+    this.#placeholders.set(id, { sender: draft.sender, body: draft.body });
     // '~~' sorts after the runtime's pending order keys ('~' + seq), so a placeholder stays last.
     this.#put({
       id,
@@ -331,12 +343,17 @@ export class GroupState extends GroupPeople {
 
   /** Replaces a placeholder with the runtime's message (in one step, so it never shows twice), or drops it. */
   settleOutgoing(placeholder: MessageId, message: ChatMessage | null): void {
+    this.#dropPlaceholder(placeholder);
+    if (message) this.upsert(message);
+  }
+
+  #dropPlaceholder(placeholder: MessageId): void {
+    this.#placeholders.delete(placeholder);
     if (this.#log.remove(placeholder)) {
       this.#version += 1;
       this.#bump(placeholder);
       this.#ticks.delete(placeholder);
     }
-    if (message) this.upsert(message);
   }
 
   has(id: MessageId): boolean {
