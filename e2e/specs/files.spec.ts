@@ -8,6 +8,7 @@
 import { expect, test } from '../support/fixtures.ts';
 import type { ChatTab } from '../support/chat-tab.ts';
 import { attachFile, downloadedHash, dropFile, MiB, pasteFile, pngFile, randomFile, sha256 } from '../support/files.ts';
+import { STALL_LINKS_SCRIPT, stallLinks } from '../support/stall-links.ts';
 
 /** The article of a file message, found by its file's name. */
 const fileMessage = (tab: ChatTab, group: string, name: string) => tab.messages(group).filter({ hasText: name });
@@ -31,7 +32,7 @@ test('an image and a 20 MiB file reach everyone whole, a reload resumes, a late 
   await alice.createGroup(group, 'FIFO');
   const ben = (await makeUser('Ben')).tab;
   await ben.join(group);
-  const catUser = await makeUser('Cat');
+  const catUser = await makeUser('Cat', { initScripts: [STALL_LINKS_SCRIPT] });
   const cat = catUser.tab;
   await cat.join(group);
 
@@ -68,9 +69,13 @@ test('an image and a 20 MiB file reach everyone whole, a reload resumes, a late 
     await expect(article).toContainText('application/octet-stream');
   }
 
-  // Cat starts it and reloads halfway; the page picks it up where it was.
+  // Cat starts it and reloads halfway; the page picks it up where it was. Cat's links stall once 4 MiB
+  // are in, so the rest cannot arrive between the last look at the bar and the reload.
   await fileMessage(cat, group, 'archive.bin').getByRole('button', { name: 'Download' }).click();
-  await expect.poll(() => progressOf(cat, 'archive.bin'), { timeout: 60_000 }).toBeGreaterThan(4 * MiB);
+  await expect
+    .poll(() => progressOf(cat, 'archive.bin'), { timeout: 60_000, intervals: [100] })
+    .toBeGreaterThan(4 * MiB);
+  await stallLinks(cat.page);
   const before = (await progressOf(cat, 'archive.bin')) ?? 0;
   expect(before).toBeLessThan(20 * MiB);
   await cat.page.reload();
