@@ -17,7 +17,9 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: true,
   retries: 0,
-  timeout: 90_000,
+  // Generous, no test asserts speed: on a slow 2-core VM (2 December 2026) a clean-clone run's tests took about
+  // twice as long as elsewhere, and a three-user total-order test passed the old 90 s.
+  timeout: 180_000,
   expect: { timeout: 20_000 },
   reporter: [['list']],
   // One directory per shard when scripts/run-tests.mjs runs two side by side (Playwright empties it at the start).

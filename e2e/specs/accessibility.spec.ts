@@ -23,8 +23,9 @@ async function violations(page: Page, view: string): Promise<string[]> {
 
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`no axe violations in ${colorScheme} mode`, async ({ browser, baseURL, makeUser, uniqueName }) => {
-    // Seventeen axe analyses of a full page, with three browsers running WebRTC, on a small shared machine.
-    test.setTimeout(420_000);
+    // Seventeen axe analyses of a full page, with three browsers running WebRTC, on a small shared machine (6.3 min
+    // on a slow 2-core VM beside the other suites).
+    test.setTimeout(900_000);
     const found: string[] = [];
     // The name screen, in a browser that never saw Chorus.
     const fresh = await browser.newContext({ ...(baseURL ? { baseURL } : {}), colorScheme });

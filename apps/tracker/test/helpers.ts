@@ -66,9 +66,10 @@ export const newPeerId = (): PeerId => `p${randomBytes(8).toString('hex')}` as P
 
 /**
  * Generous: events of one socket run in order, and a few password checks
- * (scrypt at current cost, ~1 s each on a loaded 2-core box) may queue.
+ * (scrypt at current cost, ~1 s each on a loaded 2-core box, several on a
+ * slower one) may queue.
  */
-const ACK_WAIT_MS = 20_000;
+const ACK_WAIT_MS = 60_000;
 
 /** Resolves with the ack; emits with any arguments so tests can send garbage too. */
 export function call<T = unknown>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Result<T>> {

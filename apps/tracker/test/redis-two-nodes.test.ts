@@ -36,7 +36,7 @@ function run(cmd: string, args: string[], env: Record<string, string>, cwd = TRA
   return p;
 }
 
-async function until<T>(what: string, p: Proc, f: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(what: string, p: Proc, f: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = f();

@@ -20,8 +20,11 @@ import type { FileOptions } from '../../src/files/file-hub.ts';
 import type { ChildPush, ChildRequest, ChildResponse } from './ipc-protocol.ts';
 
 const CHILD_PATH = fileURLToPath(new URL('./peer-child.ts', import.meta.url));
-/** A child that has not loaded its modules by then is broken (tsx + wrtc load in ~1-2 s on a busy box). */
-export const CHILD_LOAD_TIMEOUT_MS = 30_000;
+/**
+ * A child that has not loaded its modules by then is broken: tsx + wrtc load in ~1-2 s on a busy box, and took
+ * over 30 s once in a clean-clone run on a 2-core VM at load 17 (every suite about twice as slow as elsewhere).
+ */
+export const CHILD_LOAD_TIMEOUT_MS = 90_000;
 /** Any one command; joins wait for links and history, bursts for every send to be accepted. */
 export const CHILD_REQUEST_TIMEOUT_MS = 40_000;
 
