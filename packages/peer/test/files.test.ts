@@ -65,6 +65,21 @@ describe('files over the mesh', () => {
     expect(seen.file?.name).toBe('report.pdf');
   });
 
+  it('names a file being sent by its hash from its first report, and leaves no send running once its message is out', async () => {
+    const { groupId, peers } = await room(['ana', 'ben']);
+    const ana = peers[0]!.peer;
+    const sends: TransferEvent[] = [];
+    ana.on('transfer', (e) => {
+      if (e.direction === 'send') sends.push(e);
+    });
+    // Over 256 chunks: hashing reports progress before the whole file's hash is known.
+    const bytes = bytesOf(300 * FILE_CHUNK_BYTES, 9);
+    const sent = await ana.files.send(groupId, { name: 'big.bin', type: 'application/octet-stream', bytes });
+    expect(sends.length).toBeGreaterThan(1);
+    expect(new Set(sends.map((e) => e.hash))).toEqual(new Set([sent.file!.sha256]));
+    expect(ana.files.transfers().filter((t) => t.direction === 'send' && t.state === 'running')).toEqual([]);
+  });
+
   it('keeps a file stored in the earlier chunk size in that size: sent again, it is fetched and verified in it', async () => {
     const { groupId, peers, w } = await room(['ana', 'ben']);
     const bytes = bytesOf(7 * LEGACY_FILE_CHUNK_BYTES + 5, 6);

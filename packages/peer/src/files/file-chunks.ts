@@ -52,6 +52,7 @@ export async function chunkFile(
   bytes: Uint8Array,
   progress?: (hashed: number) => void,
   chunkSize = FILE_CHUNK_BYTES,
+  sha256?: string,
 ): Promise<ChunkedFile> {
   const n = chunkCount(bytes.length, chunkSize);
   const parts: Uint8Array[] = [];
@@ -65,5 +66,10 @@ export async function chunkFile(
   const levels = await merkleLevels(leaves);
   const root = levels[levels.length - 1]![0]!;
   const chunks = parts.map((part, i) => ({ bytes: part, proof: proofTexts(merkleProof(levels, i)) }));
-  return { sha256: toHex(await sha256Bytes(bytes)), root: toHex(root), chunkSize, chunks };
+  return { sha256: sha256 ?? (await fileSha256(bytes)), root: toHex(root), chunkSize, chunks };
+}
+
+/** The SHA-256 of a whole file, as the hex its message carries (FileInfo.sha256). */
+export async function fileSha256(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256Bytes(bytes));
 }

@@ -20,7 +20,7 @@ import { ChorusError, errorMessage } from '../chorus-error.ts';
 import type { Transport } from '../transport.ts';
 import type { BlobStore } from './blob-store.ts';
 import { ChunkServer } from './chunk-server.ts';
-import { chunkFile } from './file-chunks.ts';
+import { chunkFile, fileSha256 } from './file-chunks.ts';
 import { CHUNK_TIMEOUT_MS, Download, readWhole, storeError } from './download.ts';
 import { TransferBook } from './transfer-book.ts';
 import { onNextTurn } from '../next-turn.ts';
@@ -141,16 +141,18 @@ export class FileHub implements FileApi {
     if (size > this.maxFileBytes)
       throw new ChorusError('too-large', `"${file.name}" is ${overLimit(size, this.maxFileBytes)}.`);
     const start = { groupId, name: file.name, direction: 'send' as const, bytesTotal: size, sources: 0 };
-    let hash = '';
+    // The whole file's hash first (one native call): every report of this send, the first included, names the
+    // file by it, so the one that ends the send ends the same entry (a report under a hash not yet known stayed
+    // "running" in every view).
+    const hash = await fileSha256(file.bytes);
     const progress = (n: number) => this.#book.update({ ...start, hash, bytesDone: n / 2 });
-    let chunked = await chunkFile(file.bytes, progress);
-    hash = chunked.sha256;
+    let chunked = await chunkFile(file.bytes, progress, undefined, hash);
     const { store } = this.#host;
     // The same bytes stored under another chunk size (a file first sent or fetched with it): keep that blob's
     // chunking, so the new message's root is the one its holders serve.
     const stored = await store.getBlob(hash).catch(() => null);
     if (stored !== null && stored.chunkSize !== chunked.chunkSize)
-      chunked = await chunkFile(file.bytes, progress, stored.chunkSize);
+      chunked = await chunkFile(file.bytes, progress, stored.chunkSize, hash);
     const body = encodeFileBody({
       name: file.name,
       type: file.type,
