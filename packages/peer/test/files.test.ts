@@ -72,7 +72,7 @@ describe('files over the mesh', () => {
     ana.on('transfer', (e) => {
       if (e.direction === 'send') sends.push(e);
     });
-    // Over 256 chunks: hashing reports progress before the whole file's hash is known.
+    // Over 256 chunks: the Merkle hashing reports progress (every 256 chunks) before the message goes out.
     const bytes = bytesOf(300 * FILE_CHUNK_BYTES, 9);
     const sent = await ana.files.send(groupId, { name: 'big.bin', type: 'application/octet-stream', bytes });
     expect(sends.length).toBeGreaterThan(1);
